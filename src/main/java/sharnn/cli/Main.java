@@ -1,0 +1,51 @@
+package sharnn.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `sharnn` command: a thin picocli front over the library. */
+@Command(name = "sharnn",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "SHA-RNN (Single Headed Attention RNN): train, evaluate, sample and compress.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::oneLineError);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("sharnn: " + ex.getMessage());
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */
+    private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        System.err.println("sharnn " + cmd.getCommandName() + ": " + message.lines().findFirst().orElse(""));
+        if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
+        return ex instanceof UsageException ? 2 : 1;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sharnn " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

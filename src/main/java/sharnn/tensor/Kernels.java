@@ -1,0 +1,72 @@
+package sharnn.tensor;
+
+/**
+ * The numeric kernels the model needs, over row-major float arrays with offsets.
+ *
+ * <p>Two implementations: {@link ScalarKernels}, the plain reference, and {@link VectorKernels},
+ * the Vector API one. Work is split over threads by output rows, and every output element is
+ * computed by one thread in a fixed order, so results are the same bytes for any thread count.
+ *
+ * <p>Matrix shapes: A is [m, k], B is [k, n], C is [m, n] unless the method says otherwise.
+ * {@code accumulate} adds into C instead of overwriting it.
+ */
+public interface Kernels {
+
+    /** C[m,n] (+)= A[m,k] · B[k,n]. */
+    void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                int m, int k, int n, boolean accumulate);
+
+    /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ (a Linear forward: X · Wᵀ). */
+    void matmulTransB(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                      int m, int k, int n, boolean accumulate);
+
+    /** C[m,n] (+)= A[k,m]ᵀ · B[k,n] (a weight gradient: dYᵀ · X). */
+    void matmulTransA(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                      int m, int k, int n, boolean accumulate);
+
+    /**
+     * y = (x - mean) * rstd * gamma + beta per row of width dim; mean and rstd
+     * (1/sqrt(biased var + eps)) are stored per row at statOff.
+     */
+    void layerNormForward(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
+                          float[] mean, float[] rstd, int statOff, int rows, int dim, float eps);
+
+    /**
+     * Backward of {@link #layerNormForward}: dx (+)= ..., and always dgamma += ..., dbeta += ...
+     */
+    void layerNormBackward(float[] dy, int dyOff, float[] x, int xOff, float[] gamma,
+                           float[] mean, float[] rstd, int statOff,
+                           float[] dx, int dxOff, float[] dgamma, float[] dbeta,
+                           int rows, int dim, boolean accumulate);
+
+    /** Row-wise softmax in place (max-subtracted). */
+    void softmaxRows(float[] x, int off, int rows, int cols);
+
+    /** y = x * sigmoid(1.702 x), the fast GELU. */
+    void gelu(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** dx (+)= dy * d/dx[x * sigmoid(1.702 x)]. */
+    void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
+                      boolean accumulate);
+
+    /** y = 1 / (1 + exp(-x)). */
+    void sigmoid(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** y = tanh(x). */
+    void tanh(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** y = a + b. */
+    void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n);
+
+    /** y = a * b. */
+    void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n);
+
+    /** y += alpha * x. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** y[r, :] += bias[:] for each of rows rows of width cols. */
+    void addRowVector(float[] bias, int biasOff, float[] y, int yOff, int rows, int cols);
+
+    /** out[c] += sum over r of x[r, c] (a bias gradient), summed in row order. */
+    void sumRows(float[] x, int xOff, int rows, int cols, float[] out, int outOff);
+}
