@@ -1,0 +1,142 @@
+package sharnn.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import sharnn.nn.Attention;
+import sharnn.nn.Boom;
+import sharnn.nn.Dropout;
+import sharnn.nn.LayerNorm;
+import sharnn.nn.Lstm;
+import sharnn.nn.Param;
+import sharnn.tensor.Kernels;
+
+/**
+ * One SHA-RNN block: LN, LSTM (no residual), optional attention over [memory; LN_mem(h)] with a
+ * residual around it, then Boom with a residual from a second LayerNorm of the same input.
+ */
+final class Block {
+    final int index;
+    final LayerNorm lnStart, lnMid, lnMem, lnOut, lnFf, lnXff;
+    final Lstm rnn;
+    final Attention attn;   // null in blocks without attention
+    final Boom ff;
+    private final Dropout dropLstm, dropAttn, dropBoom;
+    private final int dim, batch, window;
+
+    // activations, time-major [N, E]
+    private final float[] normed;    // LN_start(x)
+    private final float[] lstmOut;   // dropout(LSTM(normed))
+    private final float[] memNormed; // LN_mem(lstmOut)
+    private final float[] mid;       // LN_mid(lstmOut)
+    private final float[] keys;      // [memory; memNormed], [L, B, E]
+    private final float[] ffIn;      // input of the feed-forward part
+    private final float[] ffNormed;  // LN_ff(ffIn)
+    private final float[] ffX;       // LN_xff(ffIn)
+    /** Output, [N, E]. */
+    final float[] out;
+    // gradients
+    private final float[] dA, dB, dC;
+    private int steps, memRows;
+
+    Block(ModelConfig cfg, int index, int maxSteps) {
+        this.index = index;
+        String p = "blocks." + index + ".";
+        int e = cfg.embed(), b = cfg.batch(), rows = b * maxSteps, n = rows * e;
+        float eps = cfg.layernormEps(), dh = cfg.dropoutHidden();
+        long salt = 1000L * (index + 1);
+        this.dim = e;
+        this.batch = b;
+        this.window = cfg.window();
+        attn = cfg.hasAttention(index)
+                ? new Attention(p + "attn", e, b, maxSteps, Math.max(cfg.window(), maxSteps), dh, salt + 10, eps)
+                : null;
+        ff = new Boom(p + "ff", e, cfg.boom(), rows, dh, salt + 20);
+        lnStart = new LayerNorm(p + "lnstart", e, rows, eps);
+        lnMid = new LayerNorm(p + "lnmid", e, rows, eps);
+        lnMem = new LayerNorm(p + "lnmem", e, rows, eps);
+        lnOut = new LayerNorm(p + "lnout", e, rows, eps);
+        lnFf = new LayerNorm(p + "lnff", e, rows, eps);
+        lnXff = new LayerNorm(p + "lnxff", e, rows, eps);
+        rnn = new Lstm(p + "rnn", e, b, maxSteps);
+        dropLstm = new Dropout(dh, salt + 1);
+        dropAttn = new Dropout(dh, salt + 2);
+        dropBoom = new Dropout(dh, salt + 3);
+        normed = new float[n];
+        lstmOut = new float[n];
+        memNormed = attn == null ? null : new float[n];
+        mid = attn == null ? null : new float[n];
+        keys = attn == null ? null : new float[(Math.max(cfg.window(), maxSteps)) * b * e];
+        ffIn = attn == null ? lstmOut : new float[n];
+        ffNormed = new float[n];
+        ffX = new float[n];
+        out = new float[n];
+        dA = new float[n];
+        dB = new float[n];
+        dC = new float[n];
+    }
+
+    /** Parameters in the reference state_dict order. */
+    List<Param> params() {
+        List<Param> ps = new ArrayList<>();
+        if (attn != null) {
+            ps.addAll(List.of(attn.qs, attn.ks, attn.vs, attn.qkvs, attn.rGate,
+                    attn.q.weight, attn.q.bias, attn.qln.weight, attn.qln.bias, attn.vq.weight, attn.vq.bias));
+        }
+        ps.addAll(List.of(ff.linear1.weight, ff.linear1.bias));
+        for (LayerNorm ln : List.of(lnStart, lnMid, lnMem, lnOut, lnFf, lnXff)) ps.addAll(List.of(ln.weight, ln.bias));
+        ps.addAll(List.of(rnn.weightIh, rnn.weightHh, rnn.biasIh, rnn.biasHh));
+        return ps;
+    }
+
+    void forward(Kernels k, float[] x, int steps, ModelState state, long seed, boolean training) {
+        int e = dim, b = batch, rows = steps * b, n = rows * e;
+        this.steps = steps;
+        lnStart.forward(k, x, 0, normed, 0, rows);
+        rnn.forward(k, normed, steps, state.h[index], state.c[index]);
+        dropLstm.apply(rnn.out, 0, lstmOut, 0, n, seed, training);
+        if (attn != null) {
+            lnMem.forward(k, lstmOut, 0, memNormed, 0, rows);
+            lnMid.forward(k, lstmOut, 0, mid, 0, rows);
+            // every query sees at most `window` keys: keep the last (window - T) memory rows
+            int carried = state.memoryRows[index];
+            memRows = Math.min(carried, Math.max(0, window - steps));
+            int memFloats = memRows * b * e;
+            System.arraycopy(state.memory[index], (carried - memRows) * b * e, keys, 0, memFloats);
+            System.arraycopy(memNormed, 0, keys, memFloats, n);
+            attn.forward(k, mid, keys, steps, memRows, seed, training);
+            dropAttn.apply(attn.out, 0, ffIn, 0, n, seed, training);
+            k.add(ffIn, 0, mid, 0, ffIn, 0, n);
+            // the new memory: the last `window` rows of [memory; memNormed], detached
+            int total = memRows + steps, kept = Math.min(total, window);
+            System.arraycopy(keys, (total - kept) * b * e, state.memory[index], 0, kept * b * e);
+            state.memoryRows[index] = kept;
+        }
+        lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);
+        lnXff.forward(k, ffIn, 0, ffX, 0, rows);
+        ff.forward(k, ffX, rows, seed, training);
+        dropBoom.apply(ff.out, 0, out, 0, n, seed, training);
+        k.add(out, 0, ffNormed, 0, out, 0, n);
+    }
+
+    /** dOut is the gradient of out; writes the gradient of x into dx. */
+    void backward(Kernels k, float[] dOut, float[] x, float[] dx, long seed, boolean training) {
+        int e = dim, b = batch, rows = steps * b, n = rows * e;
+        // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
+        dropBoom.backward(dOut, 0, dA, 0, n, seed, training);
+        ff.backward(k, dA, ffX, dB, rows, seed, training, false);
+        lnXff.backward(k, dB, 0, ffIn, 0, dC, 0, rows, false);
+        lnFf.backward(k, dOut, 0, ffIn, 0, dC, 0, rows, true);          // dC = d ffIn
+        if (attn != null) {
+            // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
+            dropAttn.backward(dC, 0, dA, 0, n, seed, training);
+            float[] dKeys = attn.backward(k, dA, mid, keys, dC, seed, training); // dC = d mid
+            lnMid.backward(k, dC, 0, lstmOut, 0, dB, 0, rows, false);
+            lnMem.backward(k, dKeys, memRows * b * e, lstmOut, 0, dB, 0, rows, true); // dB = d lstmOut
+        } else {
+            System.arraycopy(dC, 0, dB, 0, n);
+        }
+        dropLstm.backward(dB, 0, dA, 0, n, seed, training);
+        rnn.backward(k, dA, normed, dC, steps, false);
+        lnStart.backward(k, dC, 0, x, 0, dx, 0, rows, false);
+    }
+}

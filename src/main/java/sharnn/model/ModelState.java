@@ -1,0 +1,49 @@
+package sharnn.model;
+
+import java.util.Arrays;
+
+/** What a SHA-RNN carries from one segment to the next: LSTM (h, c) per block, attention memory. */
+public final class ModelState {
+    final float[][] h;
+    final float[][] c;
+    final float[][] memory;   // time-major [rows, B, E], only for attention blocks
+    final int[] memoryRows;
+    private final int batch;
+    private final int embed;
+
+    public ModelState(ModelConfig config) {
+        int n = config.batch() * config.embed();
+        this.batch = config.batch();
+        this.embed = config.embed();
+        h = new float[config.blocks()][n];
+        c = new float[config.blocks()][n];
+        memory = new float[config.blocks()][];
+        memoryRows = new int[config.blocks()];
+        for (int b = 0; b < config.blocks(); b++)
+            if (config.hasAttention(b)) memory[b] = new float[config.window() * n];
+    }
+
+    /** Back to the cold start: zero state, empty memory. */
+    public void reset() {
+        for (float[] a : h) Arrays.fill(a, 0f);
+        for (float[] a : c) Arrays.fill(a, 0f);
+        Arrays.fill(memoryRows, 0);
+    }
+
+    public float[] hidden(int block) {
+        return h[block];
+    }
+
+    public float[] cell(int block) {
+        return c[block];
+    }
+
+    /** The memory rows of an attention block, time-major [rows, B, E] (a copy). */
+    public float[] memory(int block) {
+        return Arrays.copyOf(memory[block], memoryRows[block] * batch * embed);
+    }
+
+    public int memoryRows(int block) {
+        return memoryRows[block];
+    }
+}

@@ -1,0 +1,181 @@
+package sharnn.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import sharnn.nn.CrossEntropy;
+import sharnn.nn.Dropout;
+import sharnn.nn.Param;
+import sharnn.tensor.Kernels;
+
+/**
+ * The SHA-RNN language model over time-major segments [T, B] of byte tokens: forward with carried
+ * state and memory, backward with truncated backpropagation, parameters under the reference names.
+ * All buffers are allocated once, for segments up to {@code maxSteps}.
+ */
+public final class ShaRnn {
+    public final ModelConfig config;
+    private final Kernels kernels;
+    public final Param encoder;      // encoder.weight, tied to decoder.weight
+    public final Param decoderBias;
+    private final Block[] blocks;
+    private final List<Param> params;
+    private final Map<String, Param> byName = new LinkedHashMap<>();
+    private final Dropout dropInput, dropOutput;
+    private final int maxSteps;
+
+    private final float[] embedded;  // [N, E]
+    private final float[] top;       // [N, E] the last block's output after dropout
+    private final CrossEntropy head;
+    private final float[] dTop, dBelow;
+    private int[] inputs;
+    private int steps;
+    private long seed;
+    private boolean training;
+
+    public ShaRnn(ModelConfig config, Kernels kernels) {
+        this(config, kernels, config.segment());
+    }
+
+    public ShaRnn(ModelConfig config, Kernels kernels, int maxSteps) {
+        this.config = config;
+        this.kernels = kernels;
+        this.maxSteps = maxSteps;
+        int e = config.embed(), n = config.batch() * maxSteps * e;
+        encoder = new Param("encoder.weight", config.vocab(), e);
+        decoderBias = new Param("decoder.bias", config.vocab());
+        blocks = new Block[config.blocks()];
+        for (int b = 0; b < blocks.length; b++) blocks[b] = new Block(config, b, maxSteps);
+        List<Param> ps = new ArrayList<>(List.of(encoder, decoderBias));
+        for (Block b : blocks) ps.addAll(b.params());
+        params = Collections.unmodifiableList(ps);
+        for (Param p : ps) byName.put(p.name, p);
+        dropInput = new Dropout(config.dropoutInput(), 1);
+        dropOutput = new Dropout(config.dropoutOutput(), 2);
+        embedded = new float[n];
+        top = new float[n];
+        head = new CrossEntropy(config.batch() * maxSteps, config.vocab());
+        dTop = new float[n];
+        dBelow = new float[n];
+    }
+
+    /** Parameters in the reference state_dict order; decoder.weight is encoder.weight. */
+    public List<Param> params() {
+        return params;
+    }
+
+    /** A parameter by its state_dict name ("decoder.weight" gives the tied encoder.weight). */
+    public Param param(String name) {
+        Param p = byName.get("decoder.weight".equals(name) ? "encoder.weight" : name);
+        if (p == null) throw new IllegalArgumentException("no parameter '" + name + "' in this model");
+        return p;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Param p : params) n += p.size();
+        return n;
+    }
+
+    public int maxSteps() {
+        return maxSteps;
+    }
+
+    /** The reference initialisation, from a seed. */
+    public void initialize(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int e = config.embed();
+        double std = 0.1 / Math.sqrt(e), bound = 1.0 / Math.sqrt(e);
+        for (Param p : params) {
+            String n = p.name;
+            if (n.contains(".rnn.")) {
+                for (int i = 0; i < p.w.length; i++) p.w[i] = (float) rng.nextDouble(-bound, bound);
+            } else if (n.contains(".ln") || n.contains(".qln.")) {
+                java.util.Arrays.fill(p.w, n.endsWith(".weight") ? 1f : 0f);
+            } else if (n.endsWith(".r_gate")) {
+                java.util.Arrays.fill(p.w, 1f);
+            } else if (n.endsWith(".weight")) {
+                for (int i = 0; i < p.w.length; i++) p.w[i] = (float) (gaussian(rng) * std);
+            } else {
+                java.util.Arrays.fill(p.w, 0f); // biases, the attention gates qs, ks, vs and qkvs
+            }
+        }
+    }
+
+    private static double gaussian(SplittableRandom rng) {
+        // Box-Muller from two uniforms: reproducible across JDK versions, unlike nextGaussian's algorithm choice
+        double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+
+    public void zeroGrad() {
+        for (Param p : params) p.zeroGrad();
+    }
+
+    /**
+     * Runs a segment of {@code steps} time steps, inputs time-major [T, B], advancing the state.
+     *
+     * @param targets time-major [T, B] next bytes, or null to only compute logits
+     * @param seed    the dropout seed of this step (unused when not training)
+     * @return the mean cross-entropy in nats over the T x B targets (NaN without targets)
+     */
+    public double forward(int[] inputs, int[] targets, int steps, ModelState state, boolean training, long seed) {
+        if (steps < 1 || steps > maxSteps)
+            throw new IllegalArgumentException("segment of " + steps + " steps; this model takes 1 to " + maxSteps);
+        Kernels k = kernels;
+        int e = config.embed(), rows = steps * config.batch(), n = rows * e;
+        this.inputs = inputs;
+        this.steps = steps;
+        this.seed = seed;
+        this.training = training;
+        for (int r = 0; r < rows; r++) System.arraycopy(encoder.w, checkToken(inputs[r]) * e, embedded, r * e, e);
+        dropInput.apply(embedded, 0, embedded, 0, n, seed, training);
+        float[] x = embedded;
+        for (Block b : blocks) {
+            b.forward(k, x, steps, state, seed, training);
+            x = b.out;
+        }
+        dropOutput.apply(x, 0, top, 0, n, seed, training);
+        head.logits(k, top, encoder.w, decoderBias.w, rows, e);
+        return targets == null ? Double.NaN : head.loss(targets, rows);
+    }
+
+    /** Backward of the last forward with targets: parameter gradients accumulate. */
+    public void backward() {
+        Kernels k = kernels;
+        int e = config.embed(), rows = steps * config.batch(), n = rows * e;
+        float[] dLogits = head.backward(rows);
+        int v = config.vocab();
+        k.matmul(dLogits, 0, encoder.w, 0, dTop, 0, rows, v, e, false);
+        k.matmulTransA(dLogits, 0, top, 0, encoder.g, 0, v, rows, e, true);
+        k.sumRows(dLogits, 0, rows, v, decoderBias.g, 0);
+        dropOutput.backward(dTop, 0, dTop, 0, n, seed, training);
+        float[] d = dTop, spare = dBelow;
+        for (int b = blocks.length - 1; b >= 0; b--) {
+            float[] x = b == 0 ? embedded : blocks[b - 1].out;
+            blocks[b].backward(k, d, x, spare, seed, training);
+            float[] t = d; d = spare; spare = t;
+        }
+        dropInput.backward(d, 0, d, 0, n, seed, training);
+        for (int r = 0; r < rows; r++) k.axpy(1f, d, r * e, encoder.g, inputs[r] * e, e);
+    }
+
+    /** Logits of the last forward, [T * B, V] row-major (valid until the next forward). */
+    public float[] logits() {
+        return head.logits();
+    }
+
+    /** Per-row cross-entropy in nats of the last forward with targets, [T * B]. */
+    public float[] rowLosses() {
+        return head.rowLosses();
+    }
+
+    private int checkToken(int t) {
+        if (t < 0 || t >= config.vocab())
+            throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + config.vocab());
+        return t;
+    }
+}

@@ -1,0 +1,204 @@
+package sharnn.nn;
+
+import sharnn.tensor.Kernels;
+
+/**
+ * SHA-RNN's single-head attention: no key or value projections. The query is a Linear followed
+ * by a LayerNorm; queries, keys and values are scaled by sigmoid gates, the value gate coming from
+ * the "over-parameterised" vq.l1 (sigmoid(f) * tanh(c) of l1(sigmoid(vs))). Keys and values are
+ * the rows of K = [memory; current], time-major [L, B, E]; query t sees every memory row and the
+ * current rows up to t.
+ */
+public final class Attention {
+    public final Param qs;
+    public final Param ks;
+    public final Param vs;
+    public final Param qkvs;   // in the reference state_dict, unused
+    public final Param rGate;  // in the reference state_dict, unused
+    public final Linear q;
+    public final LayerNorm qln;
+    public final Linear vq;    // vq.l1: [2E, E], c = first E outputs, f = second E
+
+    private final int dim;
+    private final int batch;
+    private final Dropout dropQ;
+    private final Dropout dropV;
+    private final Dropout dropWeights;
+
+    // gate vectors [E] (vq output [2E])
+    private final float[] sq, sk, sv, vqOut, tanhC, sigF, gate;
+    private final float[] dGateQ, dGateK, dGate, dVqOut, dSv;
+    // time-major [N, E]
+    private final float[] qLin, qNorm, qGated, dQ, dQLin;
+    // time-major [L, B, E]
+    private final float[] vGated, dKeys, dValues;
+    // batch-major per stream
+    private final float[] qB, kB, vB, dOutB, dQB, dKB, dVB; // [T, E] or [L, E]
+    private final float[] probs;   // [B, T, L] softmax weights, before dropout
+    private final float[] work;    // [T, L]
+    private final float[] dWork;   // [T, L]
+    /** The attention output, time-major [N, E]. */
+    public final float[] out;
+
+    private int steps;
+    private int keys;
+    private int memRows;
+
+    public Attention(String name, int dim, int batch, int maxSteps, int maxKeys, float dropout, long salt,
+                     float eps) {
+        this.qs = new Param(name + ".qs", 1, 1, dim);
+        this.ks = new Param(name + ".ks", 1, 1, dim);
+        this.vs = new Param(name + ".vs", 1, 1, dim);
+        this.qkvs = new Param(name + ".qkvs", 1, 3, dim);
+        this.rGate = new Param(name + ".r_gate", 1, 1, dim);
+        java.util.Arrays.fill(rGate.w, 1f);
+        this.q = new Linear(name + ".q", dim, dim);
+        this.qln = new LayerNorm(name + ".qln", dim, batch * maxSteps, eps);
+        this.vq = new Linear(name + ".vq.l1", dim, 2 * dim);
+        this.dim = dim;
+        this.batch = batch;
+        this.dropQ = new Dropout(dropout, salt);
+        this.dropV = new Dropout(dropout, salt + 1);
+        this.dropWeights = new Dropout(dropout, salt + 2);
+        int n = batch * maxSteps * dim, kn = batch * maxKeys * dim;
+        sq = new float[dim]; sk = new float[dim]; sv = new float[dim]; vqOut = new float[2 * dim];
+        tanhC = new float[dim]; sigF = new float[dim]; gate = new float[dim];
+        dGateQ = new float[dim]; dGateK = new float[dim]; dGate = new float[dim];
+        dVqOut = new float[2 * dim]; dSv = new float[dim];
+        qLin = new float[n]; qNorm = new float[n]; qGated = new float[n]; dQ = new float[n]; dQLin = new float[n];
+        vGated = new float[kn]; dKeys = new float[kn]; dValues = new float[kn];
+        qB = new float[maxSteps * dim]; dOutB = new float[maxSteps * dim]; dQB = new float[maxSteps * dim];
+        kB = new float[maxKeys * dim]; vB = new float[maxKeys * dim];
+        dKB = new float[maxKeys * dim]; dVB = new float[maxKeys * dim];
+        probs = new float[batch * maxSteps * maxKeys];
+        work = new float[maxSteps * maxKeys];
+        dWork = new float[maxSteps * maxKeys];
+        out = new float[n];
+    }
+
+    /**
+     * @param query  time-major [T, B, E]
+     * @param big    K = [memory; current], time-major [L, B, E] with L = memRows + T
+     */
+    public void forward(Kernels k, float[] query, float[] big, int steps, int memRows, long seed, boolean training) {
+        int e = dim, b = batch, n = steps * b, L = memRows + steps;
+        this.steps = steps;
+        this.keys = L;
+        this.memRows = memRows;
+        k.sigmoid(qs.w, 0, sq, 0, e);
+        k.sigmoid(ks.w, 0, sk, 0, e);
+        k.sigmoid(vs.w, 0, sv, 0, e);
+        vq.forward(k, sv, 0, vqOut, 0, 1);
+        k.tanh(vqOut, 0, tanhC, 0, e);
+        k.sigmoid(vqOut, e, sigF, 0, e);
+        k.mul(sigF, 0, tanhC, 0, gate, 0, e);
+
+        q.forward(k, query, 0, qLin, 0, n);
+        qln.forward(k, qLin, 0, qNorm, 0, n);
+        for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
+        dropQ.apply(qGated, 0, qGated, 0, n * e, seed, training);
+        for (int r = 0; r < L * b; r++) k.mul(big, r * e, gate, 0, vGated, r * e, e);
+        dropV.apply(vGated, 0, vGated, 0, L * b * e, seed, training);
+
+        float scale = (float) (1.0 / Math.sqrt(e));
+        for (int bi = 0; bi < b; bi++) {
+            gather(qGated, qB, bi, steps);
+            for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
+            gather(vGated, vB, bi, L);
+            int pOff = bi * steps * L;
+            k.matmulTransB(qB, 0, kB, 0, probs, pOff, steps, e, L, false);
+            for (int t = 0; t < steps; t++) {
+                int row = pOff + t * L;
+                for (int j = 0; j < L; j++) {
+                    probs[row + j] = j <= memRows + t ? probs[row + j] * scale : Float.NEGATIVE_INFINITY;
+                }
+            }
+            k.softmaxRows(probs, pOff, steps, L);
+            dropWeights.apply(probs, pOff, work, 0, steps * L, seed + bi, training);
+            k.matmul(work, 0, vB, 0, qB, 0, steps, L, e, false);
+            scatter(qB, out, bi, steps);
+        }
+    }
+
+    /**
+     * @param dOut    gradient of out, time-major [N, E]
+     * @param dQuery  the query input's gradient: dQuery += ...
+     * @return the gradient of K, time-major [L, B, E] (valid until the next call)
+     */
+    public float[] backward(Kernels k, float[] dOut, float[] query, float[] big, float[] dQuery, long seed,
+                            boolean training) {
+        int e = dim, b = batch, T = steps, L = keys, n = T * b;
+        float scale = (float) (1.0 / Math.sqrt(e));
+        for (int bi = 0; bi < b; bi++) {
+            gather(dOut, dOutB, bi, T);
+            gather(qGated, qB, bi, T);
+            for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
+            gather(vGated, vB, bi, L);
+            int pOff = bi * T * L;
+            dropWeights.apply(probs, pOff, work, 0, T * L, seed + bi, training);
+            k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
+            k.matmulTransB(dOutB, 0, vB, 0, dWork, 0, T, e, L, false);
+            dropWeights.backward(dWork, 0, dWork, 0, T * L, seed + bi, training);
+            for (int t = 0; t < T; t++) {
+                int pr = pOff + t * L, wr = t * L;
+                float dot = 0f;
+                for (int j = 0; j < L; j++) dot += dWork[wr + j] * probs[pr + j];
+                for (int j = 0; j < L; j++) dWork[wr + j] = probs[pr + j] * (dWork[wr + j] - dot) * scale;
+            }
+            k.matmul(dWork, 0, kB, 0, dQB, 0, T, L, e, false);
+            k.matmulTransA(dWork, 0, qB, 0, dKB, 0, L, T, e, false);
+            scatter(dQB, dQ, bi, T);
+            scatter(dKB, dKeys, bi, L);
+            scatter(dVB, dValues, bi, L);
+        }
+        // values: v = drop(gate * K)
+        dropV.backward(dValues, 0, dValues, 0, L * b * e, seed, training);
+        java.util.Arrays.fill(dGate, 0f);
+        java.util.Arrays.fill(dGateK, 0f);
+        java.util.Arrays.fill(dGateQ, 0f);
+        for (int r = 0; r < L * b; r++) {
+            int o = r * e;
+            for (int j = 0; j < e; j++) {
+                float kv = big[o + j];
+                dGate[j] += dValues[o + j] * kv;
+                dGateK[j] += dKeys[o + j] * kv;
+                dKeys[o + j] = dKeys[o + j] * sk[j] + dValues[o + j] * gate[j];
+            }
+        }
+        // queries: q = drop(sq * LN(Linear(query)))
+        dropQ.backward(dQ, 0, dQ, 0, n * e, seed, training);
+        for (int r = 0; r < n; r++) {
+            int o = r * e;
+            for (int j = 0; j < e; j++) {
+                dGateQ[j] += dQ[o + j] * qNorm[o + j];
+                dQ[o + j] *= sq[j];
+            }
+        }
+        qln.backward(k, dQ, 0, qLin, 0, dQLin, 0, n, false);
+        q.backward(k, dQLin, 0, query, 0, dQuery, 0, n, true);
+        // gates
+        for (int j = 0; j < e; j++) {
+            qs.g[j] += dGateQ[j] * sq[j] * (1f - sq[j]);
+            ks.g[j] += dGateK[j] * sk[j] * (1f - sk[j]);
+            dVqOut[j] = dGate[j] * sigF[j] * (1f - tanhC[j] * tanhC[j]);
+            dVqOut[e + j] = dGate[j] * tanhC[j] * sigF[j] * (1f - sigF[j]);
+        }
+        java.util.Arrays.fill(dSv, 0f);
+        vq.backward(k, dVqOut, 0, sv, 0, dSv, 0, 1, false);
+        for (int j = 0; j < e; j++) vs.g[j] += dSv[j] * sv[j] * (1f - sv[j]);
+        return dKeys;
+    }
+
+    /** Rows of stream bi from time-major [rows, B, E] into a contiguous [rows, E]. */
+    private void gather(float[] timeMajor, float[] dst, int bi, int rows) {
+        for (int t = 0; t < rows; t++) System.arraycopy(timeMajor, (t * batch + bi) * dim, dst, t * dim, dim);
+    }
+
+    private void scatter(float[] src, float[] timeMajor, int bi, int rows) {
+        for (int t = 0; t < rows; t++) System.arraycopy(src, t * dim, timeMajor, (t * batch + bi) * dim, dim);
+    }
+
+    public int memRows() {
+        return memRows;
+    }
+}

@@ -1,0 +1,66 @@
+package sharnn.nn;
+
+import sharnn.tensor.Kernels;
+
+/**
+ * The output layer tied to the embedding and the mean cross-entropy over a segment:
+ * logits = h · Wᵀ + b, loss = mean over rows of -log softmax(logits)[target].
+ */
+public final class CrossEntropy {
+    private final int vocab;
+    private final float[] logits;
+    private final float[] probs;
+    private final float[] rowLoss;
+    private int[] targets;
+
+    public CrossEntropy(int maxRows, int vocab) {
+        this.vocab = vocab;
+        this.logits = new float[maxRows * vocab];
+        this.probs = new float[maxRows * vocab];
+        this.rowLoss = new float[maxRows];
+    }
+
+    public void logits(Kernels k, float[] h, float[] weight, float[] bias, int rows, int dim) {
+        k.matmulTransB(h, 0, weight, 0, logits, 0, rows, dim, vocab, false);
+        k.addRowVector(bias, 0, logits, 0, rows, vocab);
+    }
+
+    /** Mean cross-entropy in nats; keeps the softmax for the backward pass. */
+    public double loss(int[] targets, int rows) {
+        this.targets = targets;
+        double sum = 0;
+        for (int r = 0; r < rows; r++) {
+            int o = r * vocab;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
+            double z = 0;
+            for (int j = 0; j < vocab; j++) z += Math.exp(logits[o + j] - max);
+            float logZ = (float) (max + Math.log(z));
+            for (int j = 0; j < vocab; j++) probs[o + j] = (float) Math.exp(logits[o + j] - logZ);
+            int t = targets[r];
+            if (t < 0 || t >= vocab) throw new IllegalArgumentException("target " + t + " is outside the vocabulary");
+            rowLoss[r] = logZ - logits[o + t];
+            sum += rowLoss[r];
+        }
+        return sum / rows;
+    }
+
+    /** Gradient of the mean loss with respect to the logits, [rows, V] (overwrites the softmax). */
+    public float[] backward(int rows) {
+        float inv = 1f / rows;
+        for (int r = 0; r < rows; r++) {
+            int o = r * vocab;
+            for (int j = 0; j < vocab; j++) probs[o + j] *= inv;
+            probs[o + targets[r]] -= inv;
+        }
+        return probs;
+    }
+
+    public float[] logits() {
+        return logits;
+    }
+
+    public float[] rowLosses() {
+        return rowLoss;
+    }
+}

@@ -1,0 +1,50 @@
+package sharnn.nn;
+
+/**
+ * Inverted dropout whose mask is a pure function of (seed, element index): the backward pass
+ * regenerates it instead of storing it, and the result does not depend on the thread count.
+ */
+public final class Dropout {
+    private final float p;
+    private final float scale;
+    private final long salt;
+
+    /** @param salt distinguishes the dropout sites of one model, so their masks are independent */
+    public Dropout(float p, long salt) {
+        if (p < 0f || p >= 1f) throw new IllegalArgumentException("dropout must be in [0, 1): " + p);
+        this.p = p;
+        this.scale = 1f / (1f - p);
+        this.salt = salt * 0x9E3779B97F4A7C15L;
+    }
+
+    public boolean active(boolean training) {
+        return training && p > 0f;
+    }
+
+    /** y = x * mask for n elements; with dropout inactive y is a copy of x (when y != x). */
+    public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training) {
+        if (!active(training)) {
+            if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, n);
+            return;
+        }
+        long key = seed ^ salt;
+        // keep when a 24-bit uniform draw is at or above p
+        int threshold = (int) Math.ceil(p * (1 << 24));
+        for (int i = 0; i < n; i++) {
+            boolean keep = (int) (mix(key + i) >>> 40) >= threshold;
+            y[yOff + i] = keep ? x[xOff + i] * scale : 0f;
+        }
+    }
+
+    /** The backward of {@link #apply} with the same seed: the same mask, applied to the gradient. */
+    public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training) {
+        apply(dy, dyOff, dx, dxOff, n, seed, training);
+    }
+
+    /** SplitMix64's finaliser: a good 64-bit hash of a counter. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

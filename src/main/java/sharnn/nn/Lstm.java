@@ -1,0 +1,126 @@
+package sharnn.nn;
+
+import sharnn.tensor.Kernels;
+
+/**
+ * One-layer LSTM, E -> E, PyTorch gate order i, f, g, o, over a time-major segment [T, B, E].
+ * The state (h, c) comes in and goes out through the caller's arrays; gradients stop at the
+ * segment start (truncated backpropagation through time).
+ */
+public final class Lstm {
+    public final Param weightIh;
+    public final Param weightHh;
+    public final Param biasIh;
+    public final Param biasHh;
+    private final int dim;
+    private final int batch;
+
+    private final float[] gates;   // [N, 4E]: pre-activations, then the activated i, f, g, o
+    private final float[] cells;   // [N, E]
+    private final float[] tanhCells; // [N, E]
+    /** The output h for every step, [N, E]. */
+    public final float[] out;
+    private final float[] h0;
+    private final float[] c0;
+    private final float[] dGates;  // [N, 4E], gradients of the pre-activations
+    private final float[] dhNext;
+    private final float[] dcNext;
+    private final float[] hPrev;   // [N, E]: h shifted by one step, for the recurrent weight gradient
+
+    public Lstm(String name, int dim, int batch, int maxSteps) {
+        int g = 4 * dim, rows = batch * maxSteps;
+        this.weightIh = new Param(name + ".weight_ih_l0", g, dim);
+        this.weightHh = new Param(name + ".weight_hh_l0", g, dim);
+        this.biasIh = new Param(name + ".bias_ih_l0", g);
+        this.biasHh = new Param(name + ".bias_hh_l0", g);
+        this.dim = dim;
+        this.batch = batch;
+        this.gates = new float[rows * g];
+        this.cells = new float[rows * dim];
+        this.tanhCells = new float[rows * dim];
+        this.out = new float[rows * dim];
+        this.h0 = new float[batch * dim];
+        this.c0 = new float[batch * dim];
+        this.dGates = new float[rows * g];
+        this.dhNext = new float[batch * dim];
+        this.dcNext = new float[batch * dim];
+        this.hPrev = new float[rows * dim];
+    }
+
+    /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
+    public void forward(Kernels k, float[] x, int steps, float[] h, float[] c) {
+        int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
+        System.arraycopy(h, 0, h0, 0, b * e);
+        System.arraycopy(c, 0, c0, 0, b * e);
+        k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
+        k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
+        k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
+        for (int t = 0; t < steps; t++) {
+            float[] hp = t == 0 ? h0 : out;
+            int hpOff = t == 0 ? 0 : (t - 1) * b * e;
+            float[] cp = t == 0 ? c0 : cells;
+            int gOff = t * b * g4;
+            k.matmulTransB(hp, hpOff, weightHh.w, 0, gates, gOff, b, e, g4, true);
+            for (int bi = 0; bi < b; bi++) {
+                int go = gOff + bi * g4, so = (t * b + bi) * e, po = hpOff + bi * e;
+                for (int j = 0; j < e; j++) {
+                    float i = sigmoid(gates[go + j]);
+                    float f = sigmoid(gates[go + e + j]);
+                    float gg = (float) Math.tanh(gates[go + 2 * e + j]);
+                    float o = sigmoid(gates[go + 3 * e + j]);
+                    gates[go + j] = i;
+                    gates[go + e + j] = f;
+                    gates[go + 2 * e + j] = gg;
+                    gates[go + 3 * e + j] = o;
+                    float cn = f * cp[po + j] + i * gg;
+                    float tc = (float) Math.tanh(cn);
+                    cells[so + j] = cn;
+                    tanhCells[so + j] = tc;
+                    out[so + j] = o * tc;
+                }
+            }
+        }
+        int last = (steps - 1) * b * e;
+        System.arraycopy(out, last, h, 0, b * e);
+        System.arraycopy(cells, last, c, 0, b * e);
+    }
+
+    /** dOut [N, E] is the gradient of out; dx (+)= the input gradient; parameter gradients accumulate. */
+    public void backward(Kernels k, float[] dOut, float[] x, float[] dx, int steps, boolean accumulate) {
+        int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
+        java.util.Arrays.fill(dhNext, 0f);
+        java.util.Arrays.fill(dcNext, 0f);
+        for (int t = steps - 1; t >= 0; t--) {
+            float[] cp = t == 0 ? c0 : cells;
+            int cpOff = t == 0 ? 0 : (t - 1) * b * e;
+            int gOff = t * b * g4;
+            for (int bi = 0; bi < b; bi++) {
+                int go = gOff + bi * g4, so = (t * b + bi) * e, po = cpOff + bi * e, no = bi * e;
+                for (int j = 0; j < e; j++) {
+                    float i = gates[go + j], f = gates[go + e + j];
+                    float gg = gates[go + 2 * e + j], o = gates[go + 3 * e + j];
+                    float tc = tanhCells[so + j];
+                    float dh = dOut[so + j] + dhNext[no + j];
+                    float dc = dcNext[no + j] + dh * o * (1f - tc * tc);
+                    dGates[go + j] = dc * gg * i * (1f - i);
+                    dGates[go + e + j] = dc * cp[po + j] * f * (1f - f);
+                    dGates[go + 2 * e + j] = dc * i * (1f - gg * gg);
+                    dGates[go + 3 * e + j] = dh * tc * o * (1f - o);
+                    dcNext[no + j] = dc * f;
+                }
+            }
+            k.matmul(dGates, gOff, weightHh.w, 0, dhNext, 0, b, g4, e, false);
+        }
+        System.arraycopy(h0, 0, hPrev, 0, b * e);
+        System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);
+        k.matmulTransA(dGates, 0, hPrev, 0, weightHh.g, 0, g4, rows, e, true);
+        k.matmulTransA(dGates, 0, x, 0, weightIh.g, 0, g4, rows, e, true);
+        k.sumRows(dGates, 0, rows, g4, biasIh.g, 0);
+        k.sumRows(dGates, 0, rows, g4, biasHh.g, 0);
+        k.matmul(dGates, 0, weightIh.w, 0, dx, 0, rows, g4, e, accumulate);
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+}
