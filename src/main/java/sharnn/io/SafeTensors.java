@@ -1,0 +1,340 @@
+package sharnn.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable read view of a safetensors file: an 8-byte little-endian header length N, N bytes
+ * of JSON header, then the tensor data.
+ *
+ * <p>The whole header is validated when the file is opened, before any tensor is read, and nothing
+ * the header claims is allocated: a bad file gives a {@link SafeTensorsException} with a one-line
+ * message. Files are memory-mapped, so large files (beyond 2 GB too) open without being read into
+ * the heap; each accessor copies one tensor into a fresh Java array.
+ */
+public final class SafeTensors {
+
+    /** The largest header accepted, as in the reference implementation. */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+
+    private static final ValueLayout.OfFloat F32_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64_LE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final JSON JSON_READER = JSON.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength((int) MAX_HEADER_BYTES)
+                            .build())
+                    .build())
+            .build();
+
+    private record Entry(String name, DType dtype, long[] shape, long numel, long begin, long end) {}
+
+    private final String source;
+    private final MemorySegment data;
+    private final Map<String, Entry> entries;
+    private final List<String> names;
+    private final Map<String, String> metadata;
+
+    private SafeTensors(String source, MemorySegment data, Map<String, Entry> entries,
+                        List<String> names, Map<String, String> metadata) {
+        this.source = source;
+        this.data = data;
+        this.entries = entries;
+        this.names = names;
+        this.metadata = metadata;
+    }
+
+    /** Opens (memory-maps) a safetensors file and validates its header. */
+    public static SafeTensors read(Path file) throws IOException {
+        String source = file.toString();
+        MemorySegment all;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new SafeTensorsException(source + ": truncated file: " + size
+                        + " bytes, shorter than the 8-byte header length");
+            }
+            all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
+        }
+        return parse(source, all);
+    }
+
+    /** Reads a safetensors file held in memory; the array is copied. */
+    public static SafeTensors read(byte[] bytes) throws SafeTensorsException {
+        return parse("<bytes>", MemorySegment.ofArray(bytes.clone()).asReadOnly());
+    }
+
+    private static SafeTensors parse(String src, MemorySegment all) throws SafeTensorsException {
+        long size = all.byteSize();
+        if (size < 8) {
+            throw new SafeTensorsException(src + ": truncated file: " + size
+                    + " bytes, shorter than the 8-byte header length");
+        }
+        long n = all.get(I64_LE, 0);
+        if (n < 0 || n > MAX_HEADER_BYTES) {
+            throw new SafeTensorsException(src + ": header length " + Long.toUnsignedString(n)
+                    + " is beyond the limit of " + MAX_HEADER_BYTES + " bytes");
+        }
+        if (n > size - 8) {
+            throw new SafeTensorsException(src + ": truncated file: header length " + n
+                    + " exceeds the " + (size - 8) + " bytes after the 8-byte prefix");
+        }
+        byte[] headerBytes = all.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
+        Object root;
+        try {
+            root = JSON_READER.anyFrom(new String(headerBytes, StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            throw new SafeTensorsException(src + ": header is not valid JSON: "
+                    + firstLine(e.getMessage()), e);
+        }
+        if (!(root instanceof Map<?, ?> header)) {
+            throw new SafeTensorsException(src + ": header is not a JSON object");
+        }
+        MemorySegment data = all.asSlice(8 + n);
+        long dataLen = data.byteSize();
+
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> list = new ArrayList<>();
+        for (Map.Entry<?, ?> e : header.entrySet()) {
+            String name = String.valueOf(e.getKey());
+            Object v = e.getValue();
+            if (name.equals("__metadata__")) {
+                if (v == null) {
+                    continue;
+                }
+                if (!(v instanceof Map<?, ?> m)) {
+                    throw new SafeTensorsException(src + ": __metadata__ is not a JSON object");
+                }
+                for (Map.Entry<?, ?> me : m.entrySet()) {
+                    if (!(me.getValue() instanceof String s)) {
+                        throw new SafeTensorsException(src + ": __metadata__ value for '"
+                                + me.getKey() + "' is not a string");
+                    }
+                    metadata.put(String.valueOf(me.getKey()), s);
+                }
+                continue;
+            }
+            list.add(entry(src, name, v, dataLen));
+        }
+        // File order: by data offset; ties (empty tensors) keep header order.
+        list.sort(Comparator.comparingLong(Entry::begin));
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>(list.size());
+        for (Entry en : list) {
+            entries.put(en.name(), en);
+            names.add(en.name());
+        }
+        return new SafeTensors(src, data, Collections.unmodifiableMap(entries),
+                Collections.unmodifiableList(names), Collections.unmodifiableMap(metadata));
+    }
+
+    private static Entry entry(String src, String name, Object v, long dataLen)
+            throws SafeTensorsException {
+        String where = src + ": tensor '" + name + "'";
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new SafeTensorsException(where + " is not a JSON object");
+        }
+        if (!(m.get("dtype") instanceof String dtypeName)) {
+            throw new SafeTensorsException(where + " has no dtype string");
+        }
+        DType dtype = DType.fromName(dtypeName).orElseThrow(() -> new SafeTensorsException(
+                where + " has unknown dtype '" + dtypeName + "'"));
+        if (!(m.get("shape") instanceof List<?> shapeList)) {
+            throw new SafeTensorsException(where + " has no shape list");
+        }
+        long[] shape = new long[shapeList.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = nonNegativeLong(where + " shape", shapeList.get(i));
+            try {
+                numel = Math.multiplyExact(numel, shape[i]);
+            } catch (ArithmeticException ex) {
+                throw new SafeTensorsException(where + " shape " + shapeList
+                        + " has more elements than fit in 64 bits");
+            }
+        }
+        if (!(m.get("data_offsets") instanceof List<?> offs) || offs.size() != 2) {
+            throw new SafeTensorsException(where + " has no data_offsets [begin, end]");
+        }
+        long begin = nonNegativeLong(where + " data_offsets", offs.get(0));
+        long end = nonNegativeLong(where + " data_offsets", offs.get(1));
+        if (end < begin) {
+            throw new SafeTensorsException(where + " data_offsets [" + begin + ", " + end
+                    + "] end before begin");
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(numel, (long) dtype.byteSize());
+        } catch (ArithmeticException ex) {
+            bytes = -1;
+        }
+        if (bytes != end - begin) {
+            throw new SafeTensorsException(where + " shape " + shapeList + " of " + dtype
+                    + " needs " + (bytes < 0 ? "more than 2^63" : String.valueOf(bytes))
+                    + " bytes but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
+        }
+        if (end > dataLen) {
+            throw new SafeTensorsException(where + " data_offsets [" + begin + ", " + end
+                    + "] out of range: the data section has " + dataLen
+                    + " bytes (truncated file?)");
+        }
+        return new Entry(name, dtype, shape, numel, begin, end);
+    }
+
+    private static long nonNegativeLong(String what, Object o) throws SafeTensorsException {
+        long v;
+        if (o instanceof Integer || o instanceof Long || o instanceof Short || o instanceof Byte) {
+            v = ((Number) o).longValue();
+        } else if (o instanceof BigInteger b && b.bitLength() < 64) {
+            v = b.longValue();
+        } else if (o instanceof BigInteger) {
+            throw new SafeTensorsException(what + " value " + o + " is too large");
+        } else {
+            throw new SafeTensorsException(what + " value " + o + " is not an integer");
+        }
+        if (v < 0) {
+            throw new SafeTensorsException(what + " value " + v + " is negative");
+        }
+        return v;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no detail)";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    /** The header's __metadata__ (empty if none), in header order. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** Tensor names in file order (by data offset). */
+    public List<String> names() {
+        return names;
+    }
+
+    public boolean has(String name) {
+        return entries.containsKey(name);
+    }
+
+    public DType dtype(String name) {
+        return get(name).dtype();
+    }
+
+    /** The shape (a copy); [] for a scalar. */
+    public long[] shape(String name) {
+        return get(name).shape().clone();
+    }
+
+    /** Element count: the product of the shape (1 for a scalar). */
+    public long numel(String name) {
+        return get(name).numel();
+    }
+
+    /** The tensor as floats, converted from any float type (F64 rounded) or an integer type. */
+    public float[] floats(String name) {
+        Entry e = get(name);
+        int n = arrayLength(e);
+        float[] out = new float[n];
+        long off = e.begin();
+        switch (e.dtype()) {
+            case F32 -> MemorySegment.copy(data, F32_LE, off, out, 0, n);
+            case F64 -> { for (int i = 0; i < n; i++) out[i] = (float) data.get(F64_LE, off + 8L * i); }
+            case BF16 -> { for (int i = 0; i < n; i++) out[i] = DType.fromBf16(data.get(I16_LE, off + 2L * i)); }
+            case F16 -> { for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(data.get(I16_LE, off + 2L * i)); }
+            case I64 -> { for (int i = 0; i < n; i++) out[i] = (float) data.get(I64_LE, off + 8L * i); }
+            case I32 -> { for (int i = 0; i < n; i++) out[i] = (float) data.get(I32_LE, off + 4L * i); }
+        }
+        return out;
+    }
+
+    /** The tensor as doubles, converted exactly from any float type or I32 (I64 may round). */
+    public double[] doubles(String name) {
+        Entry e = get(name);
+        int n = arrayLength(e);
+        double[] out = new double[n];
+        long off = e.begin();
+        switch (e.dtype()) {
+            case F64 -> MemorySegment.copy(data, F64_LE, off, out, 0, n);
+            case F32 -> { for (int i = 0; i < n; i++) out[i] = data.get(F32_LE, off + 4L * i); }
+            case BF16 -> { for (int i = 0; i < n; i++) out[i] = DType.fromBf16(data.get(I16_LE, off + 2L * i)); }
+            case F16 -> { for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(data.get(I16_LE, off + 2L * i)); }
+            case I64 -> { for (int i = 0; i < n; i++) out[i] = (double) data.get(I64_LE, off + 8L * i); }
+            case I32 -> { for (int i = 0; i < n; i++) out[i] = data.get(I32_LE, off + 4L * i); }
+        }
+        return out;
+    }
+
+    /** The tensor as longs, from I64 or I32; a float tensor gives IllegalArgumentException. */
+    public long[] longs(String name) {
+        Entry e = get(name);
+        if (e.dtype() != DType.I64 && e.dtype() != DType.I32) {
+            throw new IllegalArgumentException("tensor '" + name + "' in " + source + " is "
+                    + e.dtype() + ", not an integer type (I64 or I32)");
+        }
+        int n = arrayLength(e);
+        long[] out = new long[n];
+        long off = e.begin();
+        if (e.dtype() == DType.I64) {
+            MemorySegment.copy(data, I64_LE, off, out, 0, n);
+        } else {
+            for (int i = 0; i < n; i++) out[i] = data.get(I32_LE, off + 4L * i);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "SafeTensors[" + source + ", " + names.size() + " tensors]";
+    }
+
+    private Entry get(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("no tensor '" + name + "' in " + source);
+        }
+        return e;
+    }
+
+    private int arrayLength(Entry e) {
+        return checkArrayLength(source, e.name(), e.numel());
+    }
+
+    /** numel as an int, or a clear error when it is more than a Java array holds. */
+    static int checkArrayLength(String source, String name, long numel) {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor '" + name + "' in " + source + " has "
+                    + numel + " elements, more than a Java array can hold ("
+                    + (Integer.MAX_VALUE - 8) + ")");
+        }
+        return (int) numel;
+    }
+}
