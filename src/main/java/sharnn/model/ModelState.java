@@ -30,6 +30,16 @@ public final class ModelState {
         Arrays.fill(memoryRows, 0);
     }
 
+    /** Makes this state equal to other, a state of the same configuration. */
+    public void copyFrom(ModelState other) {
+        for (int b = 0; b < h.length; b++) {
+            System.arraycopy(other.h[b], 0, h[b], 0, h[b].length);
+            System.arraycopy(other.c[b], 0, c[b], 0, c[b].length);
+            if (memory[b] != null) System.arraycopy(other.memory[b], 0, memory[b], 0, memory[b].length);
+        }
+        System.arraycopy(other.memoryRows, 0, memoryRows, 0, memoryRows.length);
+    }
+
     public float[] hidden(int block) {
         return h[block];
     }
