@@ -104,11 +104,16 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
         m.put("window", window);
         m.put("batch", batch);
         m.put("segment", segment);
-        m.put("dropout_input", (double) dropoutInput);
-        m.put("dropout_hidden", (double) dropoutHidden);
-        m.put("dropout_output", (double) dropoutOutput);
-        m.put("layernorm_eps", (double) layernormEps);
+        m.put("dropout_input", exact(dropoutInput));
+        m.put("dropout_hidden", exact(dropoutHidden));
+        m.put("dropout_output", exact(dropoutOutput));
+        m.put("layernorm_eps", exact(layernormEps));
         return m;
+    }
+
+    /** The decimal a person wrote (0.1, not 0.10000000149011612). */
+    private static double exact(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 
     /** Reads {@link #toMap()}'s keys, and the golden file's (`attention_block`) too. */

@@ -1,0 +1,92 @@
+package sharnn.cli;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sharnn.io.SafeTensors;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.model.Weights;
+import sharnn.nn.Param;
+import sharnn.tensor.ScalarKernels;
+
+/** Parameter counts by part, for a preset or a weights file. */
+@Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Print a model's configuration and its parameter count by part.")
+final class InfoCommand implements Callable<Integer> {
+
+    @Parameters(arity = "0..1", paramLabel = "WEIGHTS",
+            description = "a checkpoint or a reference state_dict as .safetensors (instead of --preset)")
+    Path weights;
+
+    @Option(names = "--preset", description = "paper, small or tiny", defaultValue = "paper")
+    String preset;
+
+    @Option(names = "--vocab", description = "vocabulary size for a preset (enwik8's train split has 205 byte values)",
+            defaultValue = "256")
+    int vocab;
+
+    @Option(names = "--json", description = "print a JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelConfig config;
+        if (weights != null) {
+            SafeTensors file = SafeTensors.read(weights);
+            String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
+            config = Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
+        } else {
+            if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);
+            try {
+                config = ModelConfig.preset(preset, vocab);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+        Map<String, Long> parts = countByPart(config);
+        long total = parts.values().stream().mapToLong(Long::longValue).sum();
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("config", config.toMap());
+            out.put("parameters", parts);
+            out.put("total", total);
+            System.out.println(JSON.std.asString(out));
+            return 0;
+        }
+        System.out.printf("model: vocab %d, embed %d, boom %d, %d blocks, attention in %s, window %d, batch %d, segment %d%n",
+                config.vocab(), config.embed(), config.boom(), config.blocks(), config.attentionBlocks(),
+                config.window(), config.batch(), config.segment());
+        for (var e : parts.entrySet()) System.out.printf("  %-34s %,14d%n", e.getKey(), e.getValue());
+        System.out.printf("  %-34s %,14d%n", "total", total);
+        return 0;
+    }
+
+    /** Counts from the shapes alone, without allocating the model's buffers. */
+    static Map<String, Long> countByPart(ModelConfig config) {
+        // a batch of 1 and segments of 1 keep the throw-away model small; parameters do not depend on them
+        ShaRnn model = new ShaRnn(config.withBatch(1, 1), new ScalarKernels(), 1);
+        Map<String, Long> parts = new LinkedHashMap<>();
+        for (Param p : model.params()) parts.merge(part(p.name), (long) p.size(), Long::sum);
+        return parts;
+    }
+
+    static String part(String name) {
+        if (name.startsWith("encoder")) return "embedding (tied output)";
+        if (name.startsWith("decoder")) return "output bias";
+        String block = name.substring(0, name.indexOf('.', "blocks.".length()));
+        String rest = name.substring(block.length() + 1);
+        String what;
+        if (rest.startsWith("rnn.")) what = "lstm";
+        else if (rest.startsWith("ff.")) what = "boom";
+        else if (rest.startsWith("attn.vq.")) what = "attention value gate aid";
+        else if (rest.startsWith("attn.")) what = "attention";
+        else what = "layernorms";
+        return block + " " + what;
+    }
+}

@@ -1,0 +1,68 @@
+package sharnn.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import sharnn.io.DType;
+import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsWriter;
+import sharnn.nn.Param;
+
+/** Parameters to and from safetensors under the reference state_dict names. */
+public final class Weights {
+    private Weights() {}
+
+    /**
+     * Loads every parameter of the model from tensors named prefix + state_dict name. A state_dict of
+     * the original PyTorch code carries decoder.weight as a copy of encoder.weight; either is accepted.
+     */
+    public static void load(ShaRnn model, SafeTensors file, String prefix) {
+        List<String> missing = new ArrayList<>();
+        for (Param p : model.params()) {
+            String name = prefix + p.name;
+            if (!file.has(name) && p == model.encoder && file.has(prefix + "decoder.weight")) name = prefix + "decoder.weight";
+            if (!file.has(name)) {
+                missing.add(p.name);
+                continue;
+            }
+            long[] shape = file.shape(name);
+            if (!Arrays.equals(shape, Arrays.stream(p.shape).asLongStream().toArray()))
+                throw new IllegalArgumentException("parameter " + p.name + " has shape " + Arrays.toString(shape)
+                        + " in the file but " + Arrays.toString(p.shape) + " in the model");
+            float[] w = file.floats(name);
+            System.arraycopy(w, 0, p.w, 0, w.length);
+        }
+        if (!missing.isEmpty())
+            throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
+                    + missing.getFirst());
+    }
+
+    /** Adds the parameters as F32 under prefix + name, decoder.weight included as the reference does. */
+    public static SafeTensorsWriter addTo(SafeTensorsWriter writer, ShaRnn model, String prefix) {
+        for (Param p : model.params()) {
+            long[] shape = Arrays.stream(p.shape).asLongStream().toArray();
+            writer.add(prefix + p.name, DType.F32, shape, p.w);
+            if (p == model.encoder) writer.add(prefix + "decoder.weight", DType.F32, shape, p.w);
+        }
+        return writer;
+    }
+
+    /**
+     * The shape of a reference state_dict: vocabulary, widths, blocks and where attention sits. The
+     * window, batch and segment are not in the weights and come from the given defaults.
+     */
+    public static ModelConfig inferConfig(SafeTensors file, String prefix, ModelConfig defaults) {
+        String enc = file.has(prefix + "encoder.weight") ? prefix + "encoder.weight" : prefix + "decoder.weight";
+        if (!file.has(enc)) throw new IllegalArgumentException("no encoder.weight: not a SHA-RNN state_dict");
+        long[] e = file.shape(enc);
+        int blocks = 0;
+        while (file.has(prefix + "blocks." + blocks + ".rnn.weight_ih_l0")) blocks++;
+        if (blocks == 0) throw new IllegalArgumentException("no blocks.0.rnn.weight_ih_l0: not a SHA-RNN state_dict");
+        List<Integer> attention = new ArrayList<>();
+        for (int b = 0; b < blocks; b++) if (file.has(prefix + "blocks." + b + ".attn.q.weight")) attention.add(b);
+        int boom = (int) file.shape(prefix + "blocks.0.ff.linear1.weight")[0];
+        return new ModelConfig((int) e[0], (int) e[1], boom, blocks, attention, defaults.window(), defaults.batch(),
+                defaults.segment(), defaults.dropoutInput(), defaults.dropoutHidden(), defaults.dropoutOutput(),
+                defaults.layernormEps());
+    }
+}

@@ -1,0 +1,63 @@
+package sharnn.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsWriter;
+import sharnn.nn.Param;
+import sharnn.tensor.ScalarKernels;
+
+class WeightsTest {
+
+    static final ModelConfig CONFIG = new ModelConfig(11, 8, 24, 3, List.of(1), 10, 2, 4, 0f, 0f, 0f, 1e-12f);
+
+    @Test
+    void savedWeightsLoadBackExactlyAndGiveTheSameLogits(@TempDir Path dir) throws Exception {
+        ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
+        a.initialize(3);
+        Path file = dir.resolve("w.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), a, "").write(file);
+
+        SafeTensors read = SafeTensors.read(file);
+        assertThat(read.floats("decoder.weight")).containsExactly(a.encoder.w);
+        ModelConfig inferred = Weights.inferConfig(read, "", CONFIG);
+        assertThat(inferred).isEqualTo(CONFIG);
+        ShaRnn b = new ShaRnn(inferred, new ScalarKernels());
+        Weights.load(b, read, "");
+        for (Param p : a.params()) assertThat(b.param(p.name).w).as(p.name).containsExactly(p.w);
+
+        int[] tokens = {1, 2, 3, 4, 5, 6, 7, 8};
+        a.forward(tokens, null, 4, new ModelState(CONFIG), false, 0);
+        b.forward(tokens, null, 4, new ModelState(CONFIG), false, 0);
+        assertThat(b.logits()).containsExactly(a.logits());
+    }
+
+    @Test
+    void aShapeMismatchIsAClearError(@TempDir Path dir) throws Exception {
+        ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
+        Path file = dir.resolve("w.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), a, "").write(file);
+        ModelConfig wider = new ModelConfig(11, 8, 32, 3, List.of(1), 10, 2, 4, 0f, 0f, 0f, 1e-12f);
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(wider, new ScalarKernels()), SafeTensors.read(file), ""))
+                .hasMessageContaining("blocks.0.ff.linear1.weight has shape [24, 8] in the file but [32, 8]");
+    }
+
+    @Test
+    void theGoldenInitialParametersLoadByReferenceName() throws Exception {
+        SafeTensors golden = SafeTensors.read(Path.of("src/test/resources/golden/sharnn-tiny-golden.safetensors"));
+        ModelConfig cfg = Weights.inferConfig(golden, "init/", CONFIG);
+        assertThat(cfg.vocab()).isEqualTo(27);
+        assertThat(cfg.embed()).isEqualTo(16);
+        assertThat(cfg.boom()).isEqualTo(64);
+        assertThat(cfg.attentionBlocks()).containsExactly(2);
+        ShaRnn model = new ShaRnn(cfg, new ScalarKernels());
+        Weights.load(model, golden, "init/");
+        assertThat(model.param("blocks.2.attn.vq.l1.weight").w)
+                .containsExactly(golden.floats("init/blocks.2.attn.vq.l1.weight"));
+    }
+}
