@@ -88,6 +88,14 @@ final class Block {
         return ps;
     }
 
+    /** Parameters the forward pass never reads (kept for the reference state_dict). */
+    List<Param> unusedParams() {
+        List<Param> ps = new ArrayList<>(List.of(lnOut.weight, lnOut.bias));
+        if (attn != null) ps.addAll(List.of(attn.qkvs, attn.rGate));
+        else ps.addAll(List.of(lnMid.weight, lnMid.bias, lnMem.weight, lnMem.bias));
+        return ps;
+    }
+
     void forward(Kernels k, float[] x, int steps, ModelState state, long seed, boolean training) {
         int e = dim, b = batch, rows = steps * b, n = rows * e;
         this.steps = steps;

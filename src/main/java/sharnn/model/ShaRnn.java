@@ -23,6 +23,7 @@ public final class ShaRnn {
     public final Param decoderBias;
     private final Block[] blocks;
     private final List<Param> params;
+    private final List<Param> trainable;
     private final Map<String, Param> byName = new LinkedHashMap<>();
     private final Dropout dropInput, dropOutput;
     private final int maxSteps;
@@ -52,6 +53,9 @@ public final class ShaRnn {
         List<Param> ps = new ArrayList<>(List.of(encoder, decoderBias));
         for (Block b : blocks) ps.addAll(b.params());
         params = Collections.unmodifiableList(ps);
+        List<Param> unused = new ArrayList<>();
+        for (Block b : blocks) unused.addAll(b.unusedParams());
+        trainable = ps.stream().filter(p -> !unused.contains(p)).toList();
         for (Param p : ps) byName.put(p.name, p);
         dropInput = new Dropout(config.dropoutInput(), 1);
         dropOutput = new Dropout(config.dropoutOutput(), 2);
@@ -65,6 +69,14 @@ public final class ShaRnn {
     /** Parameters in the reference state_dict order; decoder.weight is encoder.weight. */
     public List<Param> params() {
         return params;
+    }
+
+    /**
+     * The parameters the forward pass uses, which take gradients: the reference's LayerNorms of
+     * unused positions, qkvs and r_gate have no gradient there and the optimizer skips them.
+     */
+    public List<Param> trainableParams() {
+        return trainable;
     }
 
     /** A parameter by its state_dict name ("decoder.weight" gives the tied encoder.weight). */
