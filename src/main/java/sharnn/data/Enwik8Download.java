@@ -1,0 +1,274 @@
+package sharnn.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Downloads enwik8.zip, unzips {@code enwik8} and checks its size and md5.
+ *
+ * <p>Every file is written under a temporary name in the target directory and renamed only once
+ * complete and checked, so a failure never leaves a partial file under {@code enwik8.zip} or
+ * {@code enwik8}. Failures are {@link IOException}s with a one-line message.
+ */
+public final class Enwik8Download {
+    public static final URI DEFAULT_URL = URI.create("http://mattmahoney.net/dc/enwik8.zip");
+    public static final String FILE_NAME = "enwik8";
+    public static final String ZIP_NAME = "enwik8.zip";
+    public static final long SIZE = 100_000_000L;
+    public static final String MD5 = "a1fa5ffddb56f4953e226637dabbb36a";
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What {@link #fetch} produced: the checked file, and whether it was downloaded this time. */
+    public record Result(Path file, long size, String md5, boolean downloaded) {}
+
+    private final URI url;
+    private final long expectedSize;
+    private final String expectedMd5;
+
+    public Enwik8Download(URI url) {
+        this(url, SIZE, MD5);
+    }
+
+    /** For tests: a different expected size and md5 of the unzipped file. */
+    Enwik8Download(URI url, long expectedSize, String expectedMd5) {
+        this.url = url;
+        this.expectedSize = expectedSize;
+        this.expectedMd5 = expectedMd5.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Makes sure {@code dir/enwik8} exists and checks out, downloading it when needed.
+     *
+     * @param log progress and notes (stderr in the CLI)
+     * @param terminal whether log is a terminal (progress redrawn in place) or not (a few plain lines)
+     */
+    public Result fetch(Path dir, PrintWriter log, boolean terminal) throws IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create directory " + dir + ": " + e.getMessage(), e);
+        }
+        Path target = dir.resolve(FILE_NAME);
+        if (Files.isRegularFile(target)) {
+            long size = Files.size(target);
+            String md5 = size == expectedSize ? Checksums.md5(target) : null;
+            if (expectedMd5.equals(md5)) {
+                log.println(target + " is already present and checks out (md5 " + md5 + "); skipping the download");
+                log.flush();
+                return new Result(target, size, md5, false);
+            }
+            log.println(target + " exists but " + (md5 == null ? "has " + size + " bytes, not " + expectedSize
+                    : "has md5 " + md5 + ", not " + expectedMd5) + "; downloading it again");
+        }
+        Path zip = dir.resolve(ZIP_NAME);
+        Path part = Files.createTempFile(dir, "." + ZIP_NAME + ".", ".part");
+        try {
+            download(part, log, terminal);
+            move(part, zip);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+        Path unzipped = Files.createTempFile(dir, "." + FILE_NAME + ".", ".part");
+        try {
+            String md5 = unzip(zip, unzipped);
+            move(unzipped, target);
+            log.println("saved " + target + " (" + expectedSize + " bytes, md5 " + md5 + ")");
+            log.flush();
+            return new Result(target, expectedSize, md5, true);
+        } catch (IOException e) {
+            Files.deleteIfExists(zip); // a bad archive is of no use to the next run
+            throw e;
+        } finally {
+            Files.deleteIfExists(unzipped);
+        }
+    }
+
+    private void download(Path part, PrintWriter log, boolean terminal) throws IOException {
+        String host = url.getHost() == null ? String.valueOf(url) : url.getHost();
+        int port = url.getPort() >= 0 ? url.getPort() : ("https".equalsIgnoreCase(url.getScheme()) ? 443 : 80);
+        log.println("downloading " + url);
+        log.flush();
+        try (HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build()) {
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(RESPONSE_TIMEOUT).GET().build();
+            HttpResponse<InputStream> response;
+            try {
+                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (HttpConnectTimeoutException e) {
+                throw new IOException("cannot connect to " + host + ":" + port + ": timed out after "
+                        + CONNECT_TIMEOUT.toSeconds() + " s", e);
+            } catch (HttpTimeoutException e) {
+                throw new IOException("no response from " + url + " within " + RESPONSE_TIMEOUT.toSeconds() + " s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("download of " + url + " interrupted");
+            } catch (IOException e) {
+                throw connectFailure(e, host, port);
+            }
+            try (InputStream body = response.body()) {
+                if (response.statusCode() != 200)
+                    throw new IOException("HTTP " + response.statusCode() + " from " + url);
+                long total = response.headers().firstValueAsLong("content-length").orElse(-1);
+                long got = 0;
+                Progress progress = new Progress(log, terminal, total);
+                try (OutputStream out = Files.newOutputStream(part)) {
+                    byte[] buf = new byte[1 << 16];
+                    while (true) {
+                        int n;
+                        try {
+                            n = body.read(buf);
+                        } catch (IOException e) {
+                            progress.end();
+                            throw truncated(got, total, e);
+                        }
+                        if (n < 0) break;
+                        out.write(buf, 0, n);
+                        got += n;
+                        progress.update(got);
+                    }
+                }
+                progress.end();
+                if (total >= 0 && got != total) throw truncated(got, total, null);
+            }
+        }
+    }
+
+    private IOException truncated(long got, long total, IOException cause) {
+        return new IOException("download of " + url + " truncated: received " + got + " of "
+                + (total >= 0 ? total + " bytes" : "an unknown number of bytes")
+                + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), cause);
+    }
+
+    private static IOException connectFailure(IOException e, String host, int port) {
+        String innermost = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException)
+                return new IOException("cannot download: unknown host " + host, e);
+            if (t.getMessage() != null) innermost = t.getMessage();
+        }
+        if (e instanceof ConnectException || e.getCause() instanceof ConnectException)
+            return new IOException("cannot connect to " + host + ":" + port + ": "
+                    + (innermost == null ? "connection refused" : innermost), e);
+        return new IOException("download from " + host + " failed: " + (innermost == null ? e.toString() : innermost), e);
+    }
+
+    /** Unzips entry "enwik8" (or the first file entry) into out; returns its md5 once checked. */
+    private String unzip(Path zip, Path out) throws IOException {
+        MessageDigest md = Checksums.messageDigest("MD5");
+        long size = 0;
+        try (ZipFile zf = new ZipFile(zip.toFile())) {
+            ZipEntry entry = zf.getEntry(FILE_NAME);
+            for (Enumeration<? extends ZipEntry> en = zf.entries(); entry == null && en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                if (!e.isDirectory()) entry = e;
+            }
+            if (entry == null) throw new IOException("downloaded " + ZIP_NAME + " holds no file");
+            try (InputStream in = zf.getInputStream(entry); OutputStream o = Files.newOutputStream(out)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    size += n;
+                    if (size > expectedSize)
+                        throw new IOException("checksum mismatch: unzipped " + entry.getName()
+                                + " is larger than the expected " + expectedSize + " bytes");
+                    md.update(buf, 0, n);
+                    o.write(buf, 0, n);
+                }
+            }
+        } catch (ZipException e) {
+            throw new IOException("downloaded " + ZIP_NAME + " is not a valid zip archive: " + e.getMessage(), e);
+        }
+        if (size != expectedSize)
+            throw new IOException("checksum mismatch: unzipped " + FILE_NAME + " has " + size
+                    + " bytes, expected " + expectedSize);
+        String md5 = HexFormat.of().formatHex(md.digest());
+        if (!md5.equals(expectedMd5))
+            throw new IOException("checksum mismatch: unzipped " + FILE_NAME + " has md5 " + md5 + ", expected " + expectedMd5);
+        return md5;
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Redraws one line about 5 times a second on a terminal; otherwise a line per quarter (or per 10 MB). */
+    private static final class Progress {
+        private final PrintWriter log;
+        private final boolean terminal;
+        private final long total;
+        private long lastDraw;
+        private long nextMark;
+        private boolean drawn;
+
+        Progress(PrintWriter log, boolean terminal, long total) {
+            this.log = log;
+            this.terminal = terminal;
+            this.total = total;
+            this.nextMark = step();
+        }
+
+        private long step() {
+            return total > 0 ? Math.max(1, total / 4) : 10L << 20;
+        }
+
+        void update(long got) {
+            if (terminal) {
+                long now = System.nanoTime();
+                if (now - lastDraw < 200_000_000L) return;
+                lastDraw = now;
+                log.print("\r" + describe(got));
+                log.flush();
+                drawn = true;
+            } else if (got >= nextMark) {
+                log.println(describe(got));
+                log.flush();
+                while (nextMark <= got) nextMark += step();
+            }
+        }
+
+        void end() {
+            if (drawn) {
+                log.println();
+                log.flush();
+                drawn = false;
+            }
+        }
+
+        private String describe(long got) {
+            String mb = String.format(Locale.ROOT, "%.1f MB", got / 1e6);
+            if (total <= 0) return "  " + mb;
+            return String.format(Locale.ROOT, "  %s of %.1f MB (%d%%)", mb, total / 1e6, got * 100 / total);
+        }
+    }
+}

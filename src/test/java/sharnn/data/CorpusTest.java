@@ -1,0 +1,187 @@
+package sharnn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
+
+class CorpusTest {
+    @TempDir Path dir;
+
+    /** Compressible random text: bytes drawn from a small alphabet with runs. */
+    static byte[] randomBytes(long seed, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) (r.nextInt(4) == 0 ? r.nextInt(256) : 'a' + r.nextInt(6));
+        return b;
+    }
+
+    static Path write(Path file, byte[] data) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        try (OutputStream raw = Files.newOutputStream(file)) {
+            if (name.endsWith(".gz")) {
+                try (OutputStream o = new GZIPOutputStream(raw)) { o.write(data); }
+            } else if (name.endsWith(".xz")) {
+                try (OutputStream o = new XZOutputStream(raw, new LZMA2Options(1))) { o.write(data); }
+            } else if (name.endsWith(".zip")) {
+                try (ZipOutputStream z = new ZipOutputStream(raw)) {
+                    z.putNextEntry(new ZipEntry("dir/"));
+                    z.closeEntry();
+                    z.putNextEntry(new ZipEntry("dir/first.txt"));
+                    z.write(data);
+                    z.closeEntry();
+                    z.putNextEntry(new ZipEntry("second.txt"));
+                    z.write("not this one".getBytes(StandardCharsets.US_ASCII));
+                    z.closeEntry();
+                }
+            } else {
+                raw.write(data);
+            }
+        }
+        return file;
+    }
+
+    static void assertSameBytes(Corpus c, byte[] expected) {
+        assertThat(c.size()).isEqualTo(expected.length);
+        byte[] all = new byte[expected.length];
+        c.read(0, all, 0, all.length);
+        assertThat(all).isEqualTo(expected);
+        for (int i = 0; i < expected.length; i += 997) assertThat(c.get(i)).isEqualTo(expected[i] & 0xff);
+    }
+
+    @ParameterizedTest(name = "{0} with seed {1}, {2} bytes")
+    @CsvSource({"txt,1,0", "txt,2,1", "txt,3,70001", "zip,4,0", "zip,5,70001", "gz,6,1", "gz,7,200003",
+            "xz,8,0", "xz,9,200003", "GZ,10,513", "bin,11,65536"})
+    void everyFormatGivesTheSameBytesBack(String ext, long seed, int n) throws IOException {
+        byte[] data = randomBytes(seed, n);
+        Corpus c = Corpus.open(write(dir.resolve("corpus." + ext), data));
+        assertSameBytes(c, data);
+        assertThat(c.sha256()).isEqualTo(Checksums.sha256(write(dir.resolve("plain"), data)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gz", "xz", "zip"})
+    void contentOverTheMemoryLimitSpillsToAMappedTempFile(String ext) throws IOException {
+        byte[] data = randomBytes(42, 100_000);
+        Path file = write(dir.resolve("big." + ext), data);
+        Corpus c = Decompressor.open(file, 10_000, 12);
+        assertThat(c).isInstanceOf(MappedCorpus.class);
+        assertThat(((MappedCorpus) c).chunkCount()).isEqualTo(25); // ceil(100000 / 4096)
+        assertSameBytes(c, data);
+        Corpus small = Decompressor.open(file, 100_000, 12);
+        assertThat(small).isInstanceOf(ArrayCorpus.class);
+        assertSameBytes(small, data);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void chunkedMappingIndexesAcrossChunkBoundaries(long seed) throws IOException {
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] data = randomBytes(seed, 1000 + r.nextInt(3000));
+        int bits = 1 + r.nextInt(8);
+        MappedCorpus c = new MappedCorpus(write(dir.resolve("f" + seed), data), bits);
+        assertThat(c.chunkCount()).isEqualTo((data.length + (1 << bits) - 1) >> bits);
+        for (int i = 0; i < data.length; i++) assertThat(c.get(i)).isEqualTo(data[i] & 0xff);
+        for (int k = 0; k < 200; k++) {
+            int pos = r.nextInt(data.length);
+            int len = r.nextInt(data.length - pos + 1);
+            int off = r.nextInt(5);
+            byte[] dst = new byte[len + off + 3];
+            c.read(pos, dst, off, len);
+            assertThat(Arrays.copyOfRange(dst, off, off + len)).isEqualTo(Arrays.copyOfRange(data, pos, pos + len));
+        }
+        assertThatThrownBy(() -> c.get(data.length)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> c.read(data.length - 1, new byte[2], 0, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void sparseFileOver2GbIsMappedInGibChunks() throws IOException {
+        Path file = dir.resolve("sparse.bin");
+        long size = (2L << 30) + 4097;
+        long[] at = {0, (1L << 30) - 1, 1L << 30, (2L << 30) + 7, size - 1};
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+            for (int k = 0; k < at.length; k++) {
+                raf.seek(at[k]);
+                raf.write(0xf0 + k);
+            }
+        }
+        Corpus c = Corpus.open(file);
+        assertThat(c).isInstanceOf(MappedCorpus.class);
+        assertThat(((MappedCorpus) c).chunkCount()).isEqualTo(3);
+        assertThat(c.size()).isEqualTo(size);
+        for (int k = 0; k < at.length; k++) assertThat(c.get(at[k])).isEqualTo(0xf0 + k);
+        assertThat(c.get((2L << 30) + 6)).isZero();
+        byte[] dst = new byte[4];
+        c.read((1L << 30) - 2, dst, 0, 4); // spans the first chunk boundary
+        assertThat(dst).containsExactly(0, 0xf1 - 256, 0xf2 - 256, 0);
+    }
+
+    @Test
+    void ofWrapsAnArrayAndHashesIt() {
+        Corpus c = Corpus.of("abc".getBytes(StandardCharsets.US_ASCII));
+        assertThat(c.size()).isEqualTo(3);
+        assertThat(c.get(2)).isEqualTo('c');
+        assertThat(c.sha256()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assertThat(Corpus.of(new byte[] {(byte) 0xff}).get(0)).isEqualTo(255);
+    }
+
+    @Test
+    void corruptGzGivesAClearOneLineError() throws IOException {
+        byte[] data = randomBytes(3, 50_000);
+        byte[] gz = Files.readAllBytes(write(dir.resolve("x.gz"), data));
+        Path truncated = dir.resolve("truncated.gz");
+        Files.write(truncated, Arrays.copyOf(gz, gz.length / 2));
+        assertThatThrownBy(() -> Corpus.open(truncated))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("corrupt or truncated gzip file " + truncated + ": ")
+                .hasMessageContaining("Unexpected end of ZLIB input stream")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        Path damaged = dir.resolve("damaged.gz");
+        byte[] bad = gz.clone();
+        for (int i = 20; i < 60; i++) bad[i] ^= 0x5a;
+        Files.write(damaged, bad);
+        assertThatThrownBy(() -> Corpus.open(damaged)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("corrupt or truncated gzip file " + damaged + ": ");
+        Path notGz = Files.writeString(dir.resolve("text.gz"), "hello, not gzip");
+        assertThatThrownBy(() -> Corpus.open(notGz)).isInstanceOf(IOException.class)
+                .hasMessage("corrupt or truncated gzip file " + notGz + ": Not in GZIP format");
+    }
+
+    @Test
+    void corruptZipAndXzAndMissingFilesGiveClearErrors() throws IOException {
+        Path zip = Files.writeString(dir.resolve("bad.zip"), "PK not really a zip");
+        assertThatThrownBy(() -> Corpus.open(zip)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("corrupt or truncated zip file " + zip + ": ");
+        byte[] xz = Files.readAllBytes(write(dir.resolve("ok.xz"), randomBytes(5, 20_000)));
+        Path badXz = dir.resolve("bad.xz");
+        Files.write(badXz, Arrays.copyOf(xz, xz.length - 30));
+        assertThatThrownBy(() -> Corpus.open(badXz)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("corrupt or truncated xz file " + badXz + ": ");
+        Path empty = dir.resolve("empty.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(empty))) {
+            z.putNextEntry(new ZipEntry("only-a-dir/"));
+            z.closeEntry();
+        }
+        assertThatThrownBy(() -> Corpus.open(empty)).hasMessage("zip archive has no file entry: " + empty);
+        Path missing = dir.resolve("nope.txt");
+        assertThatThrownBy(() -> Corpus.open(missing)).isInstanceOf(IOException.class).hasMessage("no such file: " + missing);
+    }
+}

@@ -1,0 +1,177 @@
+package sharnn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Enwik8DownloadTest {
+    @TempDir Path dir;
+
+    HttpServer server;
+    final AtomicInteger requests = new AtomicInteger();
+    byte[] content;
+    byte[] zip;
+    String md5;
+
+    @BeforeEach
+    void serveASmallZip() throws Exception {
+        content = new byte[30_000];
+        new SplittableRandom(8).nextBytes(content);
+        for (int i = 0; i < content.length; i += 3) content[i] = 'e';
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(bytes)) {
+            z.putNextEntry(new ZipEntry("enwik8"));
+            z.write(content);
+            z.closeEntry();
+        }
+        zip = bytes.toByteArray();
+        md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
+
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/enwik8.zip", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, zip.length);
+            try (OutputStream o = ex.getResponseBody()) { o.write(zip); }
+        });
+        server.createContext("/truncated.zip", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, zip.length); // promises all of it, sends half, then hangs up
+            OutputStream o = ex.getResponseBody();
+            o.write(zip, 0, zip.length / 2);
+            o.flush();
+            ex.close();
+        });
+        server.createContext("/garbage.zip", ex -> {
+            byte[] junk = "this is not a zip archive".getBytes();
+            ex.sendResponseHeaders(200, junk.length);
+            try (OutputStream o = ex.getResponseBody()) { o.write(junk); }
+        });
+        server.createContext("/missing.zip", ex -> {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    URI url(String path) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    List<String> filesIn(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void downloadsUnzipsChecksAndSkipsWhenPresent() throws IOException {
+        StringWriter log = new StringWriter();
+        Path target = dir.resolve("data");
+        Enwik8Download.Result r = new Enwik8Download(url("/enwik8.zip"), content.length, md5)
+                .fetch(target, new PrintWriter(log), false);
+        assertThat(r.downloaded()).isTrue();
+        assertThat(r.file()).isEqualTo(target.resolve("enwik8"));
+        assertThat(r.size()).isEqualTo(content.length);
+        assertThat(r.md5()).isEqualTo(md5);
+        assertThat(Files.readAllBytes(r.file())).isEqualTo(content);
+        assertThat(filesIn(target)).containsExactly("enwik8", "enwik8.zip");
+        assertThat(log.toString()).contains("downloading " + url("/enwik8.zip")).contains("saved " + r.file());
+
+        StringWriter again = new StringWriter();
+        Enwik8Download.Result second = new Enwik8Download(url("/enwik8.zip"), content.length, md5)
+                .fetch(target, new PrintWriter(again), false);
+        assertThat(second.downloaded()).isFalse();
+        assertThat(second.md5()).isEqualTo(md5);
+        assertThat(requests.get()).isEqualTo(1);
+        assertThat(again.toString()).contains("already present and checks out");
+    }
+
+    @Test
+    void aDamagedExistingFileIsDownloadedAgain() throws IOException {
+        Files.write(dir.resolve("enwik8"), new byte[content.length]);
+        StringWriter log = new StringWriter();
+        Enwik8Download.Result r = new Enwik8Download(url("/enwik8.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(log), false);
+        assertThat(r.downloaded()).isTrue();
+        assertThat(Files.readAllBytes(dir.resolve("enwik8"))).isEqualTo(content);
+        assertThat(log.toString()).contains("exists but has md5");
+    }
+
+    @Test
+    void checksumMismatchFailsAndLeavesNothingBehind() throws IOException {
+        String wrong = "0".repeat(32);
+        assertThatThrownBy(() -> new Enwik8Download(url("/enwik8.zip"), content.length, wrong)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .isInstanceOf(IOException.class)
+                .hasMessage("checksum mismatch: unzipped enwik8 has md5 " + md5 + ", expected " + wrong);
+        assertThatThrownBy(() -> new Enwik8Download(url("/enwik8.zip"), 100_000_000L, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessage("checksum mismatch: unzipped enwik8 has " + content.length + " bytes, expected 100000000");
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
+    @Test
+    void truncatedDownloadFailsAndLeavesNothingBehind() throws IOException {
+        assertThatThrownBy(() -> new Enwik8Download(url("/truncated.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("download of " + url("/truncated.zip") + " truncated: received ")
+                .hasMessageContaining(" of " + zip.length + " bytes");
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
+    @Test
+    void connectionRefusedFailsWithOneLine() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        URI nobody = URI.create("http://127.0.0.1:" + port + "/enwik8.zip");
+        assertThatThrownBy(() -> new Enwik8Download(nobody, content.length, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("cannot connect to 127.0.0.1:" + port + ": ")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("null"));
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
+    @Test
+    void httpErrorsAndBadZipsFailWithOneLine() throws IOException {
+        assertThatThrownBy(() -> new Enwik8Download(url("/missing.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessage("HTTP 404 from " + url("/missing.zip"));
+        assertThatThrownBy(() -> new Enwik8Download(url("/garbage.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessageStartingWith("downloaded enwik8.zip is not a valid zip archive: ");
+        assertThat(filesIn(dir)).isEmpty();
+    }
+}
