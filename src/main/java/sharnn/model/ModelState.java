@@ -53,6 +53,17 @@ public final class ModelState {
         return Arrays.copyOf(memory[block], memoryRows[block] * batch * embed);
     }
 
+    /** The whole memory buffer of an attention block ([window, B, E]; null elsewhere), for checkpoints. */
+    public float[] memoryBuffer(int block) {
+        return memory[block];
+    }
+
+    public void setMemoryRows(int block, int rows) {
+        if (rows < 0 || memory[block] == null || (long) rows * batch * embed > memory[block].length)
+            throw new IllegalArgumentException("memory rows " + rows + " out of range for block " + block);
+        memoryRows[block] = rows;
+    }
+
     public int memoryRows(int block) {
         return memoryRows[block];
     }

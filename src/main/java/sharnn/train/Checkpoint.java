@@ -1,0 +1,98 @@
+package sharnn.train;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sharnn.io.DType;
+import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsWriter;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.model.Weights;
+import sharnn.nn.Param;
+
+/**
+ * A training checkpoint as one safetensors file: the parameters under their reference names (so
+ * PyTorch loads them as a state_dict), the optimizer moments under optim.m. / optim.v., the carried
+ * LSTM state and attention memory under state., and in the metadata `sharnn` a JSON object with the
+ * progress (step, epoch, data position, generator state, best validation bpc), the model and train
+ * configuration and the training data's size and hash. Written to a temporary name, then renamed.
+ */
+public final class Checkpoint {
+    public static final String META_KEY = "sharnn";
+
+    private Checkpoint() {}
+
+    public static void save(Path file, ShaRnn model, Lamb lamb, ModelState state, Map<String, Object> meta)
+            throws IOException {
+        SafeTensorsWriter w = Weights.addTo(new SafeTensorsWriter(), model, "");
+        List<Param> ps = lamb.params();
+        for (int i = 0; i < ps.size(); i++) {
+            long[] shape = {ps.get(i).size()};
+            w.add("optim.m." + ps.get(i).name, DType.F32, shape, lamb.firstMoments()[i]);
+            w.add("optim.v." + ps.get(i).name, DType.F32, shape, lamb.secondMoments()[i]);
+        }
+        ModelConfig c = model.config;
+        for (int b = 0; b < c.blocks(); b++) {
+            long[] shape = {c.batch(), c.embed()};
+            w.add("state.h." + b, DType.F32, shape, state.hidden(b));
+            w.add("state.c." + b, DType.F32, shape, state.cell(b));
+            if (c.hasAttention(b)) {
+                int rows = state.memoryRows(b);
+                w.add("state.memory." + b, DType.F32, new long[] {rows, c.batch(), c.embed()}, state.memory(b));
+            }
+        }
+        Map<String, Object> all = new LinkedHashMap<>(meta);
+        all.put("model", c.toMap());
+        w.metadata(META_KEY, JSON.std.asString(all));
+        w.metadata("format", "pt");
+        w.write(file);
+    }
+
+    /** The metadata object of a checkpoint (model, train, progress, data). */
+    public static Map<String, Object> meta(SafeTensors file) throws IOException {
+        String json = file.metadata().get(META_KEY);
+        if (json == null) throw new IOException("not a sharnn checkpoint (no '" + META_KEY + "' metadata)");
+        return JSON.std.mapFrom(json);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static ModelConfig modelConfig(SafeTensors file) throws IOException {
+        return ModelConfig.fromMap((Map<String, Object>) meta(file).get("model"));
+    }
+
+    /** Loads the parameters, and where given the optimizer moments and the carried state. */
+    public static void restore(SafeTensors file, ShaRnn model, Lamb lamb, ModelState state) {
+        Weights.load(model, file, "");
+        if (lamb != null) {
+            List<Param> ps = lamb.params();
+            for (int i = 0; i < ps.size(); i++) {
+                copy(file, "optim.m." + ps.get(i).name, lamb.firstMoments()[i]);
+                copy(file, "optim.v." + ps.get(i).name, lamb.secondMoments()[i]);
+            }
+        }
+        if (state != null) {
+            ModelConfig c = model.config;
+            for (int b = 0; b < c.blocks(); b++) {
+                copy(file, "state.h." + b, state.hidden(b));
+                copy(file, "state.c." + b, state.cell(b));
+                if (c.hasAttention(b)) {
+                    float[] mem = file.floats("state.memory." + b);
+                    System.arraycopy(mem, 0, state.memoryBuffer(b), 0, mem.length);
+                    state.setMemoryRows(b, mem.length / (c.batch() * c.embed()));
+                }
+            }
+        }
+    }
+
+    private static void copy(SafeTensors file, String name, float[] into) {
+        float[] src = file.floats(name);
+        if (src.length != into.length)
+            throw new IllegalArgumentException("checkpoint tensor " + name + " has " + src.length + " values, expected " + into.length);
+        System.arraycopy(src, 0, into, 0, src.length);
+    }
+}

@@ -1,0 +1,67 @@
+package sharnn.train;
+
+import java.util.function.LongConsumer;
+import sharnn.data.Batch;
+import sharnn.data.Corpus;
+import sharnn.data.EvalBatcher;
+import sharnn.data.Split;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
+import sharnn.tensor.Kernels;
+
+/**
+ * The paper's evaluation: the split cut into N contiguous streams read in lockstep in fixed
+ * segments, state and memory carried from a cold start, dropout off, every predicted byte scored.
+ */
+public final class Evaluator {
+    /** Eval segments are 1024 bytes, or the model's training segment where that is shorter. */
+    public static final int SEGMENT = 1024;
+
+    public record Result(String split, long bytes, double bpc) {}
+
+    private final ShaRnn model;
+    private final ModelState state;
+    private final int streams;
+
+    /** A model of the weights' shape built for `streams` streams; weights are copied in by evaluate. */
+    public Evaluator(ModelConfig trained, Kernels kernels, int streams) {
+        int segment = Math.min(SEGMENT, trained.segment());
+        ModelConfig cfg = trained.withBatch(streams, segment);
+        this.model = new ShaRnn(cfg, kernels);
+        this.state = new ModelState(cfg);
+        this.streams = streams;
+    }
+
+    public int segment() {
+        return model.maxSteps();
+    }
+
+    /**
+     * @param maxBytes evaluate the first maxBytes bytes of the split only (0: all of it)
+     * @param progress told the number of bytes scored so far, after each segment (may be null)
+     */
+    public Result evaluate(ShaRnn weights, Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
+        for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
+        Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
+        EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());
+        state.reset();
+        double nats = 0;
+        long bytes = 0;
+        while (batcher.hasNext()) {
+            Batch b = batcher.next();
+            double mean = model.forward(b.inputs(), b.targets(), b.length(), state, false, 0);
+            long n = (long) b.length() * streams;
+            nats += mean * n;
+            bytes += n;
+            if (progress != null) progress.accept(bytes);
+        }
+        return new Result(split.name(), bytes, bytes == 0 ? Double.NaN : nats / bytes / Math.log(2));
+    }
+
+    public static long predictedBytes(Split split, int streams, long maxBytes) {
+        long len = maxBytes > 0 ? Math.min(maxBytes, split.length()) : split.length();
+        return Math.max(0, (len / streams - 1) * streams);
+    }
+}
