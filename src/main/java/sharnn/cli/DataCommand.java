@@ -23,23 +23,28 @@ import sharnn.data.Vocabulary;
 
 /** {@code sharnn data}: download enwik8 and describe corpus files. Results on stdout, notes on stderr. */
 @Command(name = "data",
-        mixinStandardHelpOptions = true,
         description = "Download enwik8 and describe corpus files (size, splits, vocabulary, sha256).",
         subcommands = {DataCommand.Enwik8.class, DataCommand.Info.class})
 public final class DataCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "enwik8", mixinStandardHelpOptions = true,
+    @Command(name = "enwik8",
             description = "Download enwik8.zip into DIR, unzip and check enwik8 (100,000,000 bytes, md5 "
                     + Enwik8Download.MD5 + "), then report its split. Skips the download when DIR/enwik8 checks out.")
     public static final class Enwik8 implements Callable<Integer> {
         @Spec CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Directory for enwik8.zip and enwik8.")
         Path dir;
@@ -56,7 +61,7 @@ public final class DataCommand implements Runnable {
             URI uri = parseUrl(url);
             PrintWriter err = spec.commandLine().getErr();
             Console console = System.console();
-            boolean terminal = !json && console != null && console.isTerminal();
+            boolean terminal = console != null && console.isTerminal();
             Enwik8Download.Result r = new Enwik8Download(uri).fetch(dir, err, terminal);
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("file", r.file().toString());
@@ -70,11 +75,14 @@ public final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true,
+    @Command(name = "info",
             description = "Print a corpus file's size, split boundaries, train vocabulary size and sha256 "
                     + "(of the content, after decompressing .zip/.gz/.xz).")
     public static final class Info implements Callable<Integer> {
         @Spec CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Parameters(index = "0", paramLabel = "FILE", description = "Corpus file: plain, .zip (first entry), .gz or .xz.")
         Path file;
