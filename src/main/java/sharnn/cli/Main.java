@@ -36,7 +36,7 @@ public final class Main implements Runnable {
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */
     private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        System.err.println("sharnn " + cmd.getCommandName() + ": " + message.lines().findFirst().orElse(""));
+        System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message.lines().findFirst().orElse(""));
         if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
         return ex instanceof UsageException ? 2 : 1;
     }

@@ -1,0 +1,68 @@
+package sharnn.train;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** RUN_DIR/metrics.jsonl (one JSON object a line) and TensorBoard event files under RUN_DIR/tb. */
+public final class MetricsLog implements AutoCloseable {
+    public static final String FILE = "metrics.jsonl";
+    private final Writer jsonl;
+    private final TensorBoardWriter tb;
+
+    public MetricsLog(Path runDir) throws IOException {
+        jsonl = Files.newBufferedWriter(runDir.resolve(FILE), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        tb = new TensorBoardWriter(runDir.resolve("tb"));
+    }
+
+    public void train(long step, int epoch, double bpc, double lr, double tokensPerSecond, double gradNorm, double wall)
+            throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("epoch", epoch);
+        m.put("train_bpc", round(bpc));
+        m.put("lr", lr);
+        m.put("tokens_per_s", Math.round(tokensPerSecond));
+        m.put("grad_norm", round(gradNorm));
+        m.put("wall_s", Math.round(wall * 100) / 100.0);
+        line(m);
+        tb.scalar("train/bpc", step, bpc);
+        tb.scalar("train/lr", step, lr);
+        tb.scalar("train/tokens_per_s", step, tokensPerSecond);
+        tb.scalar("train/grad_norm", step, gradNorm);
+    }
+
+    public void valid(long step, double bpc, double wall) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("valid_bpc", round(bpc));
+        m.put("wall_s", Math.round(wall * 100) / 100.0);
+        line(m);
+        tb.scalar("valid/bpc", step, bpc);
+    }
+
+    private void line(Map<String, Object> m) throws IOException {
+        jsonl.write(JSON.std.asString(m));
+        jsonl.write('\n');
+        jsonl.flush();
+        tb.flush();
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e5) / 1e5;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (jsonl; tb) {
+            // both closed
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package sharnn.train;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * Scalars as a TensorBoard event file (TFRecord framing of Event protos), written by hand: the
+ * format is four fields of two small messages, not worth a protobuf dependency.
+ */
+public final class TensorBoardWriter implements AutoCloseable {
+    private final OutputStream out;
+
+    public TensorBoardWriter(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        String host = "sharnn";
+        long now = System.currentTimeMillis();
+        Path file = dir.resolve("events.out.tfevents." + now / 1000 + "." + host + "." + ProcessHandle.current().pid());
+        out = Files.newOutputStream(file);
+        ByteArrayOutputStream event = new ByteArrayOutputStream();
+        writeDouble(event, 1, now / 1000.0);
+        writeBytes(event, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
+        record(event.toByteArray());
+    }
+
+    public void scalar(String tag, long step, double value) throws IOException {
+        ByteArrayOutputStream v = new ByteArrayOutputStream();
+        writeBytes(v, 1, tag.getBytes(StandardCharsets.UTF_8));
+        tag(v, 2, 5);
+        v.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) value).array());
+        ByteArrayOutputStream summary = new ByteArrayOutputStream();
+        writeBytes(summary, 1, v.toByteArray());
+        ByteArrayOutputStream event = new ByteArrayOutputStream();
+        writeDouble(event, 1, System.currentTimeMillis() / 1000.0);
+        tag(event, 2, 0);
+        varint(event, step);
+        writeBytes(event, 5, summary.toByteArray());
+        record(event.toByteArray());
+    }
+
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+
+    private void record(byte[] data) throws IOException {
+        byte[] len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(data.length).array();
+        out.write(len);
+        out.write(intLe(maskedCrc(len)));
+        out.write(data);
+        out.write(intLe(maskedCrc(data)));
+    }
+
+    static int maskedCrc(byte[] data) {
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        int c = (int) crc.getValue();
+        return ((c >>> 15) | (c << 17)) + 0xa282ead8;
+    }
+
+    private static byte[] intLe(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
+    private static void tag(ByteArrayOutputStream o, int field, int wireType) {
+        varint(o, (long) field << 3 | wireType);
+    }
+
+    private static void varint(ByteArrayOutputStream o, long v) {
+        while ((v & ~0x7FL) != 0) {
+            o.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        o.write((int) v);
+    }
+
+    private static void writeDouble(ByteArrayOutputStream o, int field, double d) {
+        tag(o, field, 1);
+        o.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(d).array());
+    }
+
+    private static void writeBytes(ByteArrayOutputStream o, int field, byte[] b) {
+        tag(o, field, 2);
+        varint(o, b.length);
+        o.writeBytes(b);
+    }
+}

@@ -1,0 +1,248 @@
+package sharnn.train;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sharnn.data.Batch;
+import sharnn.data.Corpus;
+import sharnn.data.Splits;
+import sharnn.data.TrainBatcher;
+import sharnn.io.SafeTensors;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Kernels;
+
+/**
+ * The reference recipe: B streams in lockstep, random segment lengths, carried state and memory,
+ * gradient clipping, min-trust LAMB with warmup; periodic validation, metrics and checkpoints, and
+ * an exact resume: a run resumed from its checkpoint at step N reaches at step M the same
+ * parameters, bit for bit, as an uninterrupted run.
+ */
+public final class Trainer {
+    /** When to stop: the first limit reached (0: no limit). Steps and epochs count from the run's start. */
+    public record Stop(long steps, long epochs, double minutes) {
+        public Stop {
+            if (steps <= 0 && epochs <= 0 && minutes <= 0)
+                throw new IllegalArgumentException("give --steps, --epochs or --minutes");
+        }
+    }
+
+    /** What one logging interval or evaluation reports. */
+    public interface Listener {
+        default void onLog(long step, int epoch, double trainBpc, double lr, double tokensPerSecond, double gradNorm,
+                           double wallSeconds) {}
+
+        default void onEval(long step, double validBpc, boolean best) {}
+    }
+
+    public record Summary(long steps, int epochs, double lastTrainBpc, double validBpc, double bestValidBpc,
+                          double tokensPerSecond, double seconds) {}
+
+    private final TrainConfig cfg;
+    private final ModelConfig modelConfig;
+    private final Corpus corpus;
+    private final Splits splits;
+    private final Path runDir;
+    private final ShaRnn model;
+    private final Lamb lamb;
+    private final ModelState state;
+    private final TrainBatcher batcher;
+    private final Evaluator evaluator;
+    private final Map<String, Object> data;
+    private final List<Listener> listeners = new ArrayList<>();
+    private long step;
+    private int epoch;
+    private double bestValid = Double.NaN;
+    private double lastValid = Double.NaN;
+    private double elapsedBefore;
+
+    /** A new run in runDir (which must not hold a run already). */
+    public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Kernels kernels) throws IOException {
+        cfg.validate();
+        this.cfg = cfg;
+        this.modelConfig = cfg.model();
+        this.corpus = corpus;
+        this.splits = splits;
+        this.runDir = runDir;
+        this.model = new ShaRnn(modelConfig, kernels);
+        this.lamb = new Lamb(model.trainableParams(), cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay, cfg.minTrust);
+        this.state = new ModelState(modelConfig);
+        this.batcher = new TrainBatcher(corpus, splits.train(), modelConfig.batch(), modelConfig.segment(), cfg.seed);
+        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(modelConfig, kernels, 16) : null;
+        this.data = new LinkedHashMap<>();
+        data.put("name", corpus.name());
+        data.put("size", corpus.size());
+        data.put("sha256", corpus.sha256());
+        data.put("train", List.of(splits.train().start(), splits.train().length()));
+        data.put("valid", List.of(splits.valid().start(), splits.valid().length()));
+        data.put("test", List.of(splits.test().start(), splits.test().length()));
+        model.initialize(cfg.seed);
+        Files.createDirectories(runDir);
+    }
+
+    /** Continues the run saved in runDir/last.safetensors, on the same data. */
+    @SuppressWarnings("unchecked")
+    public static Trainer resume(Path runDir, Corpus corpus, Kernels kernels) throws IOException {
+        Path last = runDir.resolve("last.safetensors");
+        if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
+        SafeTensors file = SafeTensors.read(last);
+        Map<String, Object> meta = Checkpoint.meta(file);
+        TrainConfig cfg = new TrainConfig();
+        Map<String, Object> train = (Map<String, Object>) meta.get("train");
+        cfg.preset = String.valueOf(train.get("preset"));
+        cfg.setAll(train);
+        Map<String, Object> data = (Map<String, Object>) meta.get("data");
+        long size = ((Number) data.get("size")).longValue();
+        if (size != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
+            throw new IOException("the run was trained on other data (" + data.get("name") + ", " + size
+                    + " bytes); give the same --data file to resume");
+        List<Number> tr = (List<Number>) data.get("train"), va = (List<Number>) data.get("valid"), te = (List<Number>) data.get("test");
+        Splits splits = new Splits(new sharnn.data.Split("train", tr.get(0).longValue(), tr.get(1).longValue()),
+                new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),
+                new sharnn.data.Split("test", te.get(0).longValue(), te.get(1).longValue()));
+        Trainer t = new Trainer(cfg, corpus, splits, runDir, kernels);
+        Checkpoint.restore(file, t.model, t.lamb, t.state);
+        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
+        t.step = ((Number) progress.get("step")).longValue();
+        t.epoch = ((Number) progress.get("epoch")).intValue();
+        t.batcher.seek(((Number) progress.get("position")).longValue());
+        List<Object> rng = (List<Object>) progress.get("rng");
+        long[] saved = new long[rng.size()];
+        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
+        t.batcher.restore(saved);
+        Object best = progress.get("best_valid_bpc");
+        t.bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
+        t.elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
+        t.truncateMetricsAfter(t.step);
+        return t;
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    public ShaRnn model() {
+        return model;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public TrainConfig config() {
+        return cfg;
+    }
+
+    public Summary train(Stop stop) throws IOException {
+        long startNanos = System.nanoTime();
+        long deadline = stop.minutes() > 0 ? startNanos + (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
+        long tokens = 0, intervalTokens = 0;
+        long intervalStart = System.nanoTime();
+        double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;
+        int intervalSteps = 0;
+        try (MetricsLog metrics = new MetricsLog(runDir)) {
+            while (!done(stop, deadline)) {
+                if (!batcher.hasNext()) {   // a new epoch starts cold, as in the reference
+                    epoch++;
+                    batcher.seek(0);
+                    state.reset();
+                    if (stop.epochs() > 0 && epoch >= stop.epochs()) break;
+                }
+                Batch b = batcher.next();
+                step++;
+                double lr = cfg.lrAt(step, stop.steps());
+                model.zeroGrad();
+                double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
+                if (!Double.isFinite(loss)) throw new IllegalStateException("loss is " + loss + " at step " + step + "; lower lr");
+                model.backward();
+                lastNorm = Lamb.clipGradNorm(model.trainableParams(), cfg.clip);
+                lamb.step(lr);
+                long n = (long) b.length() * b.batchSize();
+                tokens += n;
+                intervalTokens += n;
+                intervalLoss += loss;
+                intervalSteps++;
+                boolean last = done(stop, deadline);
+                if (step % cfg.logEvery == 0 || last) {
+                    double secs = (System.nanoTime() - intervalStart) / 1e9;
+                    lastTrainBpc = intervalLoss / intervalSteps / Math.log(2);
+                    double tps = intervalTokens / Math.max(secs, 1e-9);
+                    double wall = elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
+                    metrics.train(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
+                    for (Listener l : listeners) l.onLog(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
+                    intervalLoss = 0;
+                    intervalSteps = 0;
+                    intervalTokens = 0;
+                    intervalStart = System.nanoTime();
+                }
+                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)) {
+                    lastValid = evaluator.evaluate(model, corpus, splits.valid(), cfg.evalBytes, null).bpc();
+                    boolean best = Double.isNaN(bestValid) || lastValid < bestValid;
+                    if (best) bestValid = lastValid;
+                    metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
+                    for (Listener l : listeners) l.onEval(step, lastValid, best);
+                    if (best) save("best.safetensors", startNanos);
+                }
+                if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
+            }
+            save("last.safetensors", startNanos);
+        }
+        double secs = (System.nanoTime() - startNanos) / 1e9;
+        return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(secs, 1e-9), secs);
+    }
+
+    private boolean done(Stop stop, long deadline) {
+        return (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
+                || (stop.epochs() > 0 && epoch >= stop.epochs());
+    }
+
+    /** Each step's dropout masks come from (seed, step) alone, so a resumed run draws the same ones. */
+    private long dropoutSeed(long step) {
+        return cfg.seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
+    }
+
+    private void save(String name, long startNanos) throws IOException {
+        Map<String, Object> progress = new LinkedHashMap<>();
+        progress.put("step", step);
+        progress.put("epoch", epoch);
+        progress.put("position", batcher.position());
+        List<String> rng = new ArrayList<>();
+        for (long s : batcher.state()) rng.add(Long.toString(s));
+        progress.put("rng", rng);
+        progress.put("best_valid_bpc", Double.isNaN(bestValid) ? null : bestValid);
+        progress.put("seconds", elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("version", sharnn.Version.get());
+        meta.put("progress", progress);
+        meta.put("train", cfg.toMap());
+        meta.put("data", data);
+        Checkpoint.save(runDir.resolve(name), model, lamb, state, meta);
+    }
+
+    /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */
+    private void truncateMetricsAfter(long lastStep) throws IOException {
+        Path file = runDir.resolve(MetricsLog.FILE);
+        if (!Files.exists(file)) return;
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            try {
+                Map<String, Object> m = JSON.std.mapFrom(line);
+                if (((Number) m.get("step")).longValue() <= lastStep) kept.add(line);
+            } catch (IOException | RuntimeException e) {
+                // a line cut by the kill: drop it
+            }
+        }
+        Path tmp = file.resolveSibling(MetricsLog.FILE + ".tmp");
+        Files.write(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
