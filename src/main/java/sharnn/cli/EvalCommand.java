@@ -1,0 +1,85 @@
+package sharnn.cli;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sharnn.data.Corpus;
+import sharnn.data.EvalBatcher;
+import sharnn.data.Split;
+import sharnn.data.Splits;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Kernels;
+import sharnn.train.Evaluator;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Bits per byte of a checkpoint on a split, with the paper's protocol: the split cut into",
+                "contiguous streams (valid 16, test 8) read in 1024-byte segments, state carried, dropout off."})
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
+            description = "a sharnn checkpoint, or a reference state_dict as .safetensors")
+    Path checkpoint;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "the text (plain, .zip, .gz or .xz)")
+    Path data;
+
+    @Option(names = "--split", description = "valid, test or all (the whole file)", defaultValue = "valid")
+    String split;
+
+    @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all)", defaultValue = "0")
+    long maxBytes;
+
+    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    int threads;
+
+    @Option(names = "--json", description = "print a JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
+        Kernels kernels = Models.kernels(threads);
+        ShaRnn model = Models.load(checkpoint, kernels);
+        Corpus corpus = Corpus.open(data);
+        Split s = switch (split) {
+            case "valid", "test" -> Splits.of(corpus.size()).get(split);
+            case "all" -> new Split("all", 0, corpus.size());
+            default -> throw new UsageException("--split must be valid, test or all: " + split);
+        };
+        int streams = EvalBatcher.defaultStreams(split);
+        if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
+        Evaluator evaluator = new Evaluator(model.config, kernels, streams);
+        long total = Evaluator.predictedBytes(s, streams, maxBytes);
+        long start = System.nanoTime();
+        long[] lastReport = {start};
+        Evaluator.Result r = evaluator.evaluate(model, corpus, s, maxBytes, done -> {
+            long now = System.nanoTime();
+            if (now - lastReport[0] > 5e9) {
+                double secs = (now - start) / 1e9;
+                System.err.printf("%,d / %,d bytes | %,.0f B/s | eta %s%n", done, total, done / secs,
+                        Terminal.duration(secs / done * (total - done)));
+                lastReport[0] = now;
+            }
+        });
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("split", r.split());
+            out.put("bpc", r.bpc());
+            out.put("bytes", r.bytes());
+            out.put("streams", streams);
+            out.put("segment", evaluator.segment());
+            out.put("seconds", Math.round(secs * 10) / 10.0);
+            out.put("checkpoint", checkpoint.toString());
+            System.out.println(JSON.std.asString(out));
+        } else {
+            System.out.printf("%s: %.4f bpc over %,d bytes (%d streams, %d-byte segments) in %s%n", r.split(), r.bpc(),
+                    r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));
+        }
+        return 0;
+    }
+}

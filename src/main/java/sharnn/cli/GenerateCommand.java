@@ -1,0 +1,80 @@
+package sharnn.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Kernels;
+import sharnn.train.Sampler;
+
+@Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Generate bytes from a checkpoint; the prompt warms the state and memory. Output is raw bytes on stdout.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "a sharnn checkpoint or reference state_dict")
+    Path checkpoint;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt text (UTF-8)")
+    String prompt;
+
+    @Option(names = "--prompt-file", paramLabel = "FILE", description = "the prompt's raw bytes from a file, - for stdin")
+    String promptFile;
+
+    @Parameters(arity = "0..1", paramLabel = "-", description = "- reads the prompt from stdin")
+    String dash;
+
+    @Option(names = "--length", description = "bytes to generate", defaultValue = "500")
+    int length;
+
+    @Option(names = "--temperature", description = "softmax temperature (0: greedy)", defaultValue = "1.0")
+    double temperature;
+
+    @Option(names = "--top-k", description = "keep the k likeliest bytes (0: all)", defaultValue = "0")
+    int topK;
+
+    @Option(names = "--top-p", description = "keep the likeliest bytes whose mass reaches p", defaultValue = "1.0")
+    double topP;
+
+    @Option(names = "--seed", description = "sampling seed", defaultValue = "1337")
+    long seed;
+
+    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (dash != null && !dash.equals("-")) throw new UsageException("unexpected argument '" + dash + "' (use --prompt or --prompt-file)");
+        int given = (prompt != null ? 1 : 0) + (promptFile != null ? 1 : 0) + (dash != null ? 1 : 0);
+        if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
+        if (length < 0) throw new UsageException("--length must be >= 0");
+        if (temperature < 0) throw new UsageException("--temperature must be >= 0");
+        if (topK < 0 || topK > 256) throw new UsageException("--top-k must be in [0, 256]");
+        if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1]");
+        byte[] bytes;
+        if (prompt != null) bytes = prompt.getBytes(StandardCharsets.UTF_8);
+        else if ("-".equals(promptFile) || dash != null) bytes = System.in.readAllBytes();
+        else if (promptFile != null) {
+            Path f = Path.of(promptFile);
+            if (!Files.isRegularFile(f)) throw new java.io.IOException("no such prompt file: " + f);
+            bytes = Files.readAllBytes(f);
+        } else bytes = new byte[0];
+        Kernels kernels = Models.kernels(threads);
+        ShaRnn model = Models.load(checkpoint, kernels);
+        OutputStream out = new BufferedOutputStream(System.out, 1) {
+            @Override
+            public synchronized void write(int b) throws java.io.IOException {
+                super.write(b);
+                flush();   // streamed: each byte appears as it is drawn
+            }
+        };
+        new Sampler(model, kernels).generate(bytes, length, temperature, topK, topP, seed, out);
+        System.out.flush();
+        return 0;
+    }
+}

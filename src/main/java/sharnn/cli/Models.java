@@ -1,0 +1,36 @@
+package sharnn.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import sharnn.io.SafeTensors;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.model.Weights;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.ScalarKernels;
+
+/** Shared by the commands: the kernels to run on and how a model is loaded from a file. */
+final class Models {
+    private Models() {}
+
+    static Kernels kernels(int threads) {
+        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
+        return new ScalarKernels();
+    }
+
+    /**
+     * A model from a sharnn checkpoint, or from a reference state_dict saved as safetensors (its
+     * window, batch and segment then come from the paper preset).
+     */
+    static ShaRnn load(Path file, Kernels kernels) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException("no such checkpoint: " + file);
+        SafeTensors st = SafeTensors.read(file);
+        ModelConfig config = st.metadata().containsKey(sharnn.train.Checkpoint.META_KEY)
+                ? sharnn.train.Checkpoint.modelConfig(st)
+                : Weights.inferConfig(st, "", ModelConfig.paper(256));
+        ShaRnn model = new ShaRnn(config, kernels);
+        Weights.load(model, st, "");
+        return model;
+    }
+}

@@ -1,0 +1,27 @@
+package sharnn.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sharnn.train.Plot;
+
+@Command(name = "plot", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Write a PNG of train and valid bpc against step from RUN_DIR/metrics.jsonl.")
+final class PlotCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "RUN_DIR", description = "a training run's directory")
+    Path runDir;
+
+    @Option(names = "--out", paramLabel = "PNG", description = "the image (default RUN_DIR/bpc.png)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Path png = out != null ? out : runDir.resolve("bpc.png");
+        Plot.write(runDir.resolve("metrics.jsonl"), png);
+        System.out.println(png);
+        return 0;
+    }
+}

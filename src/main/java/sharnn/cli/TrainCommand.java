@@ -1,0 +1,147 @@
+package sharnn.cli;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sharnn.data.Corpus;
+import sharnn.data.Splits;
+import sharnn.tensor.Kernels;
+import sharnn.train.TrainConfig;
+import sharnn.train.Trainer;
+
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Train a SHA-RNN with the reference recipe: B streams, random segment lengths, carried",
+                "state, min-trust LAMB with warmup, gradient clip 0.25. Checkpoints go to RUN_DIR/last.safetensors",
+                "and RUN_DIR/best.safetensors, metrics to RUN_DIR/metrics.jsonl and RUN_DIR/tb (TensorBoard)."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "training text (plain, .zip, .gz or .xz); split 90/5/5 (enwik8: 90M/5M/5M)")
+    Path data;
+
+    @Option(names = "--preset", description = "model and batch shape: tiny, small or paper", defaultValue = "tiny")
+    String preset;
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "where the run goes (a new directory)")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR exactly")
+    Path resume;
+
+    @Option(names = "--config", paramLabel = "JSON", description = "hyper-parameters from a JSON file")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set one hyper-parameter (repeatable), e.g. lr=1e-3")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--steps", description = "stop after this many steps in all (0: no limit)", defaultValue = "0")
+    long steps;
+
+    @Option(names = "--epochs", description = "stop after this many epochs in all (0: no limit)", defaultValue = "0")
+    long epochs;
+
+    @Option(names = "--minutes", description = "stop after this many minutes of this invocation (0: no limit)",
+            defaultValue = "0")
+    double minutes;
+
+    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    int threads;
+
+    @Option(names = "--json", description = "print the summary as a JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
+        if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
+        if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
+        Kernels kernels = Models.kernels(threads);
+        Corpus corpus = Corpus.open(data);
+        Trainer trainer;
+        if (resume != null) {
+            if (config != null || !sets.isEmpty()) throw new UsageException("--resume continues with the run's own settings; drop --config and --set");
+            trainer = Trainer.resume(resume, corpus, kernels);
+            System.err.printf("resuming %s at step %d%n", resume, trainer.step());
+        } else {
+            if (Files.exists(out.resolve("last.safetensors")))
+                throw new UsageException(out + " already holds a run: resume it with --resume " + out + " or choose another --out");
+            TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
+            if (config == null || !"tiny".equals(preset)) cfg.preset = preset;
+            for (String s : sets) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
+                try {
+                    cfg.set(s.substring(0, eq).strip(), s.substring(eq + 1));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
+            try {
+                cfg.validate();
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, kernels);
+        }
+        Path runDir = resume != null ? resume : out;
+        Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
+        trainer.addListener(new Progress(trainer.step(), steps, minutes));
+        Trainer.Summary s = trainer.train(stop);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("run_dir", runDir.toString());
+        result.put("steps", s.steps());
+        result.put("epochs", s.epochs());
+        result.put("train_bpc", s.lastTrainBpc());
+        result.put("valid_bpc", Double.isNaN(s.validBpc()) ? null : s.validBpc());
+        result.put("best_valid_bpc", Double.isNaN(s.bestValidBpc()) ? null : s.bestValidBpc());
+        result.put("tokens_per_s", Math.round(s.tokensPerSecond()));
+        result.put("seconds", Math.round(s.seconds() * 10) / 10.0);
+        if (json) {
+            System.out.println(JSON.std.asString(result));
+        } else {
+            System.out.printf("trained to step %d (%d epochs) in %s: train %.4f bpc, valid %.4f bpc (best %.4f), %,d tokens/s%n",
+                    s.steps(), s.epochs(), Terminal.duration(s.seconds()), s.lastTrainBpc(), s.validBpc(),
+                    s.bestValidBpc(), Math.round(s.tokensPerSecond()));
+            System.out.printf("checkpoints: %s, %s; metrics: %s%n", runDir.resolve("last.safetensors"),
+                    runDir.resolve("best.safetensors"), runDir.resolve("metrics.jsonl"));
+        }
+        return 0;
+    }
+
+    /** Log lines on stderr: step, bpc, lr, tokens/s and the time left where the end is known. */
+    static final class Progress implements Trainer.Listener {
+        private final long firstStep, steps;
+        private final double minutes;
+        private final long start = System.nanoTime();
+
+        Progress(long firstStep, long steps, double minutes) {
+            this.firstStep = firstStep;
+            this.steps = steps;
+            this.minutes = minutes;
+        }
+
+        @Override
+        public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+            double secs = (System.nanoTime() - start) / 1e9;
+            String eta = "";
+            double left = Double.MAX_VALUE;
+            if (steps > 0 && step > firstStep) left = secs / (step - firstStep) * (steps - step);
+            if (minutes > 0) left = Math.min(left, minutes * 60 - secs);
+            if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
+            System.err.printf("step %d%s | epoch %d | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
+                    step, steps > 0 ? "/" + steps : "", epoch, bpc, lr, Math.round(tps), norm, Terminal.duration(wall), eta);
+        }
+
+        @Override
+        public void onEval(long step, double bpc, boolean best) {
+            System.err.printf("step %d | valid %.4f bpc%s%n", step, bpc, best ? " (best)" : "");
+        }
+    }
+}
