@@ -1,0 +1,105 @@
+package sharnn.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sharnn.data.Corpus;
+import sharnn.data.Splits;
+import sharnn.tensor.Kernels;
+import sharnn.train.Evaluator;
+import sharnn.train.Plot;
+import sharnn.train.Sampler;
+import sharnn.train.TrainConfig;
+import sharnn.train.Trainer;
+
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Train a tiny SHA-RNN on a small corpus shipped in the jar (this project's own README",
+                "and Java sources), print the learning curve, evaluate, generate a sample and plot the curve."})
+final class DemoCommand implements Callable<Integer> {
+    static final String CORPUS = "/sharnn/demo/corpus.txt";
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where the run goes (a previous demo there is replaced)",
+            defaultValue = "runs/demo")
+    Path out;
+
+    @Option(names = "--minutes", description = "training time", defaultValue = "1.5")
+    double minutes;
+
+    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageException("--minutes must be in (0, 1440]");
+        byte[] text;
+        try (InputStream in = DemoCommand.class.getResourceAsStream(CORPUS)) {
+            if (in == null) throw new IOException("the demo corpus is missing from the jar");
+            text = in.readAllBytes();
+        }
+        clearPreviousDemo(out);
+        Kernels kernels = Models.kernels(threads);
+        TrainConfig cfg = TrainConfig.forPreset("tiny");
+        cfg.evalEvery = 100;
+        cfg.evalBytes = 0;
+        cfg.logEvery = 25;
+        cfg.checkpointEvery = 0;
+        Corpus corpus = Corpus.of(text);
+        Splits splits = Splits.of(text.length);
+        System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %.1f minutes%n",
+                describe(cfg), text.length, minutes);
+        Trainer trainer = new Trainer(cfg, corpus, splits, out, kernels);
+        trainer.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                System.out.printf("  step %5d  train %.3f bpc  %,6d tok/s  %s%n", step, bpc, Math.round(tps), Terminal.duration(wall));
+            }
+
+            @Override
+            public void onEval(long step, double bpc, boolean best) {
+                System.out.printf("  step %5d  valid %.3f bpc%s%n", step, bpc, best ? "  (best so far)" : "");
+            }
+        });
+        Trainer.Summary s = trainer.train(new Trainer.Stop(0, 0, minutes));
+        Evaluator.Result test = new Evaluator(trainer.model().config, kernels, 8)
+                .evaluate(trainer.model(), corpus, splits.test(), 0, null);
+        System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
+                s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bpc());
+        String prompt = "public final class ";
+        ByteArrayOutputStream sample = new ByteArrayOutputStream();
+        new Sampler(trainer.model(), kernels).generate(prompt.getBytes(StandardCharsets.UTF_8), 300, 0.7, 0, 0.95, 1337, sample);
+        System.out.println("sample (temperature 0.7) after \"" + prompt + "\":");
+        System.out.println("----");
+        System.out.println(prompt + sample.toString(StandardCharsets.UTF_8));
+        System.out.println("----");
+        Path png = out.resolve("bpc.png");
+        Plot.write(out.resolve("metrics.jsonl"), png);
+        System.out.println("written: " + out.resolve("last.safetensors") + " (checkpoint), " + out.resolve("best.safetensors")
+                + ", " + out.resolve("metrics.jsonl") + ", " + out.resolve("tb") + " (TensorBoard), " + png + " (plot)");
+        System.out.println("next: bin/sharnn generate --checkpoint " + out.resolve("best.safetensors") + " --prompt 'import '");
+        return 0;
+    }
+
+    private static String describe(TrainConfig cfg) {
+        var m = cfg.model();
+        return "embed " + m.embed() + ", boom " + m.boom() + ", " + m.blocks() + " blocks, batch " + m.batch()
+                + ", segments of " + m.segment();
+    }
+
+    /** Only the files a demo writes are removed, so a wrong --out loses nothing else. */
+    private static void clearPreviousDemo(Path dir) throws IOException {
+        for (String f : new String[] {"last.safetensors", "best.safetensors", "metrics.jsonl", "bpc.png"})
+            Files.deleteIfExists(dir.resolve(f));
+        Path tb = dir.resolve("tb");
+        if (Files.isDirectory(tb)) {
+            try (var files = Files.list(tb)) {
+                for (Path p : files.toList()) if (p.getFileName().toString().startsWith("events.out.tfevents.")) Files.delete(p);
+            }
+        }
+    }
+}
