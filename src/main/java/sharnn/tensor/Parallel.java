@@ -109,8 +109,19 @@ public final class Parallel implements AutoCloseable {
                 Worker w = workers[c - 1];
                 int spins = 0;
                 while (w.done != s) {
-                    if (++spins < 20_000) Thread.onSpinWait();
-                    else Thread.yield();
+                    if (++spins < 20_000) {
+                        Thread.onSpinWait();
+                    } else if (!w.thread.isAlive()) {
+                        // closed concurrently: the worker left before taking this job, so run it here
+                        try {
+                            task.run(w.from, w.to);
+                        } catch (Throwable t) {
+                            if (err == null) err = t;
+                        }
+                        break;
+                    } else {
+                        Thread.yield();
+                    }
                 }
                 w.task = null;
                 if (err == null && w.error != null) err = w.error;
