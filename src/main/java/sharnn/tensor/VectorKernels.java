@@ -1,0 +1,768 @@
+package sharnn.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API implementation of {@link Kernels}, multi-threaded over a {@link Parallel} pool.
+ *
+ * <p>The species is {@link FloatVector#SPECIES_PREFERRED} unless the system property
+ * {@code sharnn.vector.bits} (128, 256 or 512) forces another; it is fixed when the class is
+ * loaded (a constant species is what lets the JIT compile the vector code to machine vectors).
+ *
+ * <p>Determinism: each output element is computed by one thread, in an order that depends neither
+ * on the thread count nor on where chunks begin, so results are the same bytes for any thread
+ * count. In the matrix products every element of C is one chain of fused multiply-adds over
+ * p = 0..k-1, starting from 0 (or from C when accumulating), whatever tile it falls in; in
+ * {@link #matmulTransB} with few rows (m &lt; {@value #DOT_MAX_M}) every element is instead a
+ * lane-wise dot product over k followed by a lane reduction.
+ *
+ * <p>Matrix products use register-blocked micro-kernels (6 rows x 2 or 4 vectors of fused
+ * multiply-add accumulators) over packed, zero-padded panels of A and B kept in per-thread scratch
+ * buffers that are reused between calls.
+ */
+public final class VectorKernels implements Kernels {
+
+    static final VectorSpecies<Float> S = pickSpecies();
+    static final int L = S.length();
+    /** Rows of the micro-kernel tile. */
+    static final int MR = 6;
+    /** Vectors across the micro-kernel tile: 4 with 32 vector registers (512-bit), else 2. */
+    static final int NV = S.vectorBitSize() >= 512 ? 4 : 2;
+    /** Columns of the micro-kernel tile. */
+    static final int NR = NV * L;
+    /** Depth of a packed block (k). */
+    static final int KC = 256;
+    /** Rows of a packed A block. */
+    static final int MC = 16 * MR;
+    /** Columns of a packed B block. */
+    static final int NC = Math.max(NR, 512 / NR * NR);
+    /** matmulTransB with fewer rows than this uses dot products instead of packing B. */
+    static final int DOT_MAX_M = 64;
+    /** Below about this many multiply-adds a product runs on one thread. */
+    private static final long MIN_PAR_FLOPS = 1L << 17;
+    /** Below about this many elements an elementwise kernel runs on one thread. */
+    private static final int MIN_PAR_ELEMS = 1 << 15;
+
+    private static final int OP_NN = 0, OP_NT = 1, OP_TN = 2;
+
+    private static VectorSpecies<Float> pickSpecies() {
+        String bits = System.getProperty("sharnn.vector.bits");
+        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
+        return switch (bits.trim()) {
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("sharnn.vector.bits must be 128, 256 or 512: " + bits);
+        };
+    }
+
+    /** Per-thread packing buffers, grown on demand. */
+    private static final class Scratch {
+        float[] apack = new float[MC * KC];
+        float[] bpack = new float[KC * NC];
+        final float[] ctmp = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final Parallel parallel;
+
+    /** Kernels that split work over {@code parallel}. */
+    public VectorKernels(Parallel parallel) {
+        this.parallel = parallel;
+    }
+
+    /** Kernels on {@link Parallel#common()}. */
+    public VectorKernels() {
+        this(Parallel.common());
+    }
+
+    /** The species in use (for reports). */
+    public static VectorSpecies<Float> species() {
+        return S;
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    @Override
+    public void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                       int m, int k, int n, boolean accumulate) {
+        gemm(OP_NN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    @Override
+    public void matmulTransB(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        if (m < DOT_MAX_M && m > 0 && n > 0 && k > 0) {
+            int blocks = (n + 1) / 2;
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / (2L * m * k));
+            parallel.forRange(blocks, minChunk, (f, t) ->
+                    dotBlock(a, aOff, b, bOff, c, cOff, m, k, n, accumulate, 2 * f, Math.min(n, 2 * t)));
+            return;
+        }
+        gemm(OP_NT, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    @Override
+    public void matmulTransA(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        gemm(OP_TN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    private void gemm(int op, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                      int m, int k, int n, boolean acc) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * n, cOff + (i + 1) * n, 0f);
+            return;
+        }
+        int threads = parallel.threads();
+        int rowPanels = (m + MR - 1) / MR;
+        int colPanels = (n + NR - 1) / NR;
+        if (rowPanels >= 4 * threads || colPanels < 2 * threads) {
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) MR * n * k));
+            parallel.forRange(rowPanels, minChunk, (f, t) ->
+                    gemmBlock(op, a, aOff, b, bOff, c, cOff, m, k, n, acc,
+                            f * MR, Math.min(m, t * MR), 0, n));
+        } else {
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * k));
+            parallel.forRange(colPanels, minChunk, (f, t) ->
+                    gemmBlock(op, a, aOff, b, bOff, c, cOff, m, k, n, acc,
+                            0, m, f * NR, Math.min(n, t * NR)));
+        }
+    }
+
+    /** Computes C[i0:i1, j0:j1] completely, on the calling thread. */
+    private static void gemmBlock(int op, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                                  int m, int k, int n, boolean acc, int i0, int i1, int j0, int j1) {
+        Scratch s = SCRATCH.get();
+        int ncMax = Math.min(NC, j1 - j0);
+        int bNeed = KC * ((ncMax + NR - 1) / NR) * NR;
+        if (s.bpack.length < bNeed) s.bpack = new float[bNeed];
+        float[] ap = s.apack, bp = s.bpack, ct = s.ctmp;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean load = acc || pc > 0;
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                if (op == OP_NT) packBT(b, bOff, k, pc, kc, jc, nc, bp);
+                else packB(b, bOff, n, pc, kc, jc, nc, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    if (op == OP_TN) packAT(a, aOff, m, pc, kc, ic, mc, ap);
+                    else packA(a, aOff, k, pc, kc, ic, mc, ap);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int apo = (ir / MR) * kc * MR;
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            int bpo = (jr / NR) * kc * NR;
+                            int co = cOff + (ic + ir) * n + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(ap, apo, bp, bpo, c, co, n, kc, load);
+                            } else {
+                                if (load)
+                                    for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, ct, r * NR, nr);
+                                kernel(ap, apo, bp, bpo, ct, 0, NR, kc, load);
+                                for (int r = 0; r < mr; r++) System.arraycopy(ct, r * NR, c, co + r * n, nr);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void kernel(float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int ldc,
+                               int kc, boolean load) {
+        if (NV == 4) kernel6x4(ap, apo, bp, bpo, c, co, ldc, kc, load);
+        else kernel6x2(ap, apo, bp, bpo, c, co, ldc, kc, load);
+    }
+
+    /** Packs A[ic:ic+mc, pc:pc+kc] (A row-major [m, k]) into MR-row panels [kc][MR], zero-padded. */
+    private static void packA(float[] a, int aOff, int k, int pc, int kc, int ic, int mc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = (ir / MR) * kc * MR;
+            int mr = Math.min(MR, mc - ir);
+            for (int r = 0; r < MR; r++) {
+                if (r < mr) {
+                    int src = aOff + (ic + ir + r) * k + pc;
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs A(i,p) = a[p*m + i] for i in [ic, ic+mc), p in [pc, pc+kc) into MR-row panels. */
+    private static void packAT(float[] a, int aOff, int m, int pc, int kc, int ic, int mc, float[] ap) {
+        int full = mc / MR * MR;
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (pc + p) * m + ic;
+            int ir = 0;
+            for (; ir < full; ir += MR) {
+                int d = (ir / MR) * kc * MR + p * MR;
+                ap[d] = a[src + ir];
+                ap[d + 1] = a[src + ir + 1];
+                ap[d + 2] = a[src + ir + 2];
+                ap[d + 3] = a[src + ir + 3];
+                ap[d + 4] = a[src + ir + 4];
+                ap[d + 5] = a[src + ir + 5];
+            }
+            if (ir < mc) {
+                int d = (ir / MR) * kc * MR + p * MR;
+                for (int r = 0; r < MR; r++) ap[d + r] = ir + r < mc ? a[src + ir + r] : 0f;
+            }
+        }
+    }
+
+    /** Packs B[pc:pc+kc, jc:jc+nc] (B row-major [k, n]) into NR-column panels [kc][NR], zero-padded. */
+    private static void packB(float[] b, int bOff, int n, int pc, int kc, int jc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = (jr / NR) * kc * NR;
+            int nr = Math.min(NR, nc - jr);
+            if (nr == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (pc + p) * n + jc + jr, dst = base + p * NR;
+                    for (int v = 0; v < NR; v += L) FloatVector.fromArray(S, b, src + v).intoArray(bp, dst + v);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (pc + p) * n + jc + jr, dst = base + p * NR;
+                    System.arraycopy(b, src, bp, dst, nr);
+                    java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                }
+            }
+        }
+    }
+
+    /** Packs B(p,j) = b[j*k + p] (B given as [n, k]) for p in [pc, pc+kc), j in [jc, jc+nc). */
+    private static void packBT(float[] b, int bOff, int k, int pc, int kc, int jc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = (jr / NR) * kc * NR;
+            int nr = Math.min(NR, nc - jr);
+            for (int jj = 0; jj < NR; jj++) {
+                if (jj < nr) {
+                    int src = bOff + (jc + jr + jj) * k + pc;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + jj] = b[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + jj] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * matmulTransB for few rows: C[:, j0:j1] by dot products of A rows with B rows, each element a
+     * lane-wise fused multiply-add chain over k (masked at the end) and then a lane reduction.
+     */
+    private static void dotBlock(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                                 int m, int k, int n, boolean acc, int j0, int j1) {
+        int kMain = S.loopBound(k);
+        VectorMask<Float> tail = kMain < k ? S.indexInRange(kMain, k) : null;
+        int j = j0;
+        for (; j + 2 <= j1; j += 2) {
+            int bo = bOff + j * k;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) dot4x2(a, aOff + i * k, k, b, bo, c, cOff + i * n + j, n, kMain, tail, acc);
+            for (; i < m; i++) {
+                dot1(a, aOff + i * k, b, bo, c, cOff + i * n + j, kMain, tail, acc);
+                dot1(a, aOff + i * k, b, bo + k, c, cOff + i * n + j + 1, kMain, tail, acc);
+            }
+        }
+        for (; j < j1; j++)
+            for (int i = 0; i < m; i++) dot1(a, aOff + i * k, b, bOff + j * k, c, cOff + i * n + j, kMain, tail, acc);
+    }
+
+    private static void dot1(float[] a, int ao, float[] b, int bo, float[] c, int co,
+                             int kMain, VectorMask<Float> tail, boolean acc) {
+        FloatVector s = FloatVector.zero(S);
+        for (int p = 0; p < kMain; p += L)
+            s = FloatVector.fromArray(S, a, ao + p).fma(FloatVector.fromArray(S, b, bo + p), s);
+        if (tail != null)
+            s = FloatVector.fromArray(S, a, ao + kMain, tail).fma(FloatVector.fromArray(S, b, bo + kMain, tail), s);
+        float v = hsum(s);
+        c[co] = acc ? c[co] + v : v;
+    }
+
+    /** Four A rows (from ao, stride k) times two B rows (bo, bo + k) into C[4, 2] at co. */
+    private static void dot4x2(float[] a, int ao, int k, float[] b, int bo, float[] c, int co, int ldc,
+                               int kMain, VectorMask<Float> tail, boolean acc) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00,
+                s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+        int a1 = ao + k, a2 = a1 + k, a3 = a2 + k, b1 = bo + k;
+        for (int p = 0; p < kMain; p += L) {
+            FloatVector x0 = FloatVector.fromArray(S, b, bo + p), x1 = FloatVector.fromArray(S, b, b1 + p);
+            FloatVector v = FloatVector.fromArray(S, a, ao + p);
+            s00 = v.fma(x0, s00); s01 = v.fma(x1, s01);
+            v = FloatVector.fromArray(S, a, a1 + p);
+            s10 = v.fma(x0, s10); s11 = v.fma(x1, s11);
+            v = FloatVector.fromArray(S, a, a2 + p);
+            s20 = v.fma(x0, s20); s21 = v.fma(x1, s21);
+            v = FloatVector.fromArray(S, a, a3 + p);
+            s30 = v.fma(x0, s30); s31 = v.fma(x1, s31);
+        }
+        if (tail != null) {
+            int p = kMain;
+            FloatVector x0 = FloatVector.fromArray(S, b, bo + p, tail), x1 = FloatVector.fromArray(S, b, b1 + p, tail);
+            FloatVector v = FloatVector.fromArray(S, a, ao + p, tail);
+            s00 = v.fma(x0, s00); s01 = v.fma(x1, s01);
+            v = FloatVector.fromArray(S, a, a1 + p, tail);
+            s10 = v.fma(x0, s10); s11 = v.fma(x1, s11);
+            v = FloatVector.fromArray(S, a, a2 + p, tail);
+            s20 = v.fma(x0, s20); s21 = v.fma(x1, s21);
+            v = FloatVector.fromArray(S, a, a3 + p, tail);
+            s30 = v.fma(x0, s30); s31 = v.fma(x1, s31);
+        }
+        put(c, co, s00, acc); put(c, co + 1, s01, acc);
+        put(c, co + ldc, s10, acc); put(c, co + ldc + 1, s11, acc);
+        put(c, co + 2 * ldc, s20, acc); put(c, co + 2 * ldc + 1, s21, acc);
+        put(c, co + 3 * ldc, s30, acc); put(c, co + 3 * ldc + 1, s31, acc);
+    }
+
+    /**
+     * The sum of the lanes in a fixed pairwise order. (reduceLanes(ADD) is not used: its order may
+     * differ between the interpreter and compiled code, so results would depend on JIT timing.)
+     */
+    static float hsum(FloatVector v) {
+        if (L == 8) {
+            return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3)))
+                    + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
+        }
+        if (L == 16) {
+            return (((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3)))
+                    + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7))))
+                    + (((v.lane(8) + v.lane(9)) + (v.lane(10) + v.lane(11)))
+                    + ((v.lane(12) + v.lane(13)) + (v.lane(14) + v.lane(15))));
+        }
+        if (L == 4) return (v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3));
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
+    private static void put(float[] c, int i, FloatVector s, boolean acc) {
+        float v = hsum(s);
+        c[i] = acc ? c[i] + v : v;
+    }
+
+    // ---------------------------------------------------------------- row-wise and elementwise
+
+    /** Runs body over [0, n) elements in parallel when n is large. */
+    private void elems(int n, Parallel.RangeTask body) {
+        parallel.forRange(n, MIN_PAR_ELEMS, body);
+    }
+
+    /** Runs body over [0, rows) rows of width cols in parallel when there is enough work. */
+    private void rowsPar(int rows, int cols, Parallel.RangeTask body) {
+        parallel.forRange(rows, Math.max(1, MIN_PAR_ELEMS / Math.max(1, cols)), body);
+    }
+
+    /** Runs body over column ranges [c0, c1) of [0, cols), for work over rows of width cols. */
+    private void colsPar(int rows, int cols, Parallel.RangeTask body) {
+        int minChunk = Math.max(4 * L, MIN_PAR_ELEMS / Math.max(1, rows));
+        parallel.forRange(cols, minChunk, body);
+    }
+
+    @Override
+    public void layerNormForward(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
+                                 float[] mean, float[] rstd, int statOff, int rows, int dim, float eps) {
+        rowsPar(rows, dim, (r0, r1) -> {
+            int bound = S.loopBound(dim);
+            VectorMask<Float> tail = S.indexInRange(bound, dim);
+            for (int r = r0; r < r1; r++) {
+                int xo = xOff + r * dim, yo = yOff + r * dim;
+                FloatVector sv = FloatVector.zero(S);
+                int i = 0;
+                for (; i < bound; i += L) sv = sv.add(FloatVector.fromArray(S, x, xo + i));
+                if (i < dim) sv = sv.add(FloatVector.fromArray(S, x, xo + i, tail));
+                float mu = hsum(sv) / dim;
+                FloatVector vv = FloatVector.zero(S);
+                for (i = 0; i < bound; i += L) {
+                    FloatVector d = FloatVector.fromArray(S, x, xo + i).sub(mu);
+                    vv = d.fma(d, vv);
+                }
+                if (i < dim) {
+                    FloatVector d = FloatVector.fromArray(S, x, xo + i, tail).sub(mu).blend(0f, tail.not());
+                    vv = d.fma(d, vv);
+                }
+                float var = hsum(vv) / dim;
+                float rs = (float) (1.0 / Math.sqrt(var + eps));
+                for (i = 0; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, xo + i).sub(mu).mul(rs).mul(FloatVector.fromArray(S, gamma, i))
+                            .add(FloatVector.fromArray(S, beta, i)).intoArray(y, yo + i);
+                }
+                if (i < dim) {
+                    FloatVector.fromArray(S, x, xo + i, tail).sub(mu).mul(rs)
+                            .mul(FloatVector.fromArray(S, gamma, i, tail))
+                            .add(FloatVector.fromArray(S, beta, i, tail)).intoArray(y, yo + i, tail);
+                }
+                mean[statOff + r] = mu;
+                rstd[statOff + r] = rs;
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(float[] dy, int dyOff, float[] x, int xOff, float[] gamma,
+                                  float[] mean, float[] rstd, int statOff,
+                                  float[] dx, int dxOff, float[] dgamma, float[] dbeta,
+                                  int rows, int dim, boolean accumulate) {
+        // dx, row-parallel.
+        rowsPar(rows, dim, (r0, r1) -> {
+            int bound = S.loopBound(dim);
+            VectorMask<Float> tail = S.indexInRange(bound, dim);
+            for (int r = r0; r < r1; r++) {
+                int o = r * dim;
+                float mu = mean[statOff + r], rs = rstd[statOff + r];
+                FloatVector sd = FloatVector.zero(S), sdx = sd;
+                int i = 0;
+                for (; i < bound; i += L) {
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i).sub(mu).mul(rs);
+                    FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + i).mul(FloatVector.fromArray(S, gamma, i));
+                    sd = sd.add(d);
+                    sdx = d.fma(xh, sdx);
+                }
+                if (i < dim) {
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i, tail).sub(mu).mul(rs);
+                    FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + i, tail)
+                            .mul(FloatVector.fromArray(S, gamma, i, tail));
+                    sd = sd.add(d);
+                    sdx = d.fma(xh, sdx);
+                }
+                float meanD = hsum(sd) / dim;
+                float meanDX = hsum(sdx) / dim;
+                for (i = 0; i < bound; i += L) {
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i).sub(mu).mul(rs);
+                    FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + i).mul(FloatVector.fromArray(S, gamma, i));
+                    FloatVector g = d.sub(meanD).sub(xh.mul(meanDX)).mul(rs);
+                    if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + o + i).add(g);
+                    g.intoArray(dx, dxOff + o + i);
+                }
+                if (i < dim) {
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i, tail).sub(mu).mul(rs);
+                    FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + i, tail)
+                            .mul(FloatVector.fromArray(S, gamma, i, tail));
+                    FloatVector g = d.sub(meanD).sub(xh.mul(meanDX)).mul(rs);
+                    if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + o + i, tail).add(g);
+                    g.intoArray(dx, dxOff + o + i, tail);
+                }
+            }
+        });
+        // dgamma, dbeta: column-parallel, summed over rows in row order.
+        colsPar(rows, dim, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = r * dim;
+                float mu = mean[statOff + r], rs = rstd[statOff + r];
+                int i = c0;
+                for (; i + L <= c1; i += L) {
+                    FloatVector dyv = FloatVector.fromArray(S, dy, dyOff + o + i);
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i).sub(mu).mul(rs);
+                    FloatVector.fromArray(S, dgamma, i).add(dyv.mul(xh)).intoArray(dgamma, i);
+                    FloatVector.fromArray(S, dbeta, i).add(dyv).intoArray(dbeta, i);
+                }
+                if (i < c1) {
+                    VectorMask<Float> mk = S.indexInRange(i, c1);
+                    FloatVector dyv = FloatVector.fromArray(S, dy, dyOff + o + i, mk);
+                    FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i, mk).sub(mu).mul(rs);
+                    FloatVector.fromArray(S, dgamma, i, mk).add(dyv.mul(xh)).intoArray(dgamma, i, mk);
+                    FloatVector.fromArray(S, dbeta, i, mk).add(dyv).intoArray(dbeta, i, mk);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxRows(float[] x, int off, int rows, int cols) {
+        rowsPar(rows, cols, (r0, r1) -> {
+            int bound = S.loopBound(cols);
+            VectorMask<Float> tail = S.indexInRange(bound, cols);
+            for (int r = r0; r < r1; r++) {
+                int o = off + r * cols;
+                float max = Float.NEGATIVE_INFINITY;
+                int i = 0;
+                if (bound > 0) {
+                    FloatVector mv = FloatVector.fromArray(S, x, o);
+                    for (i = L; i < bound; i += L) mv = mv.max(FloatVector.fromArray(S, x, o + i));
+                    max = mv.reduceLanes(VectorOperators.MAX);
+                    i = bound;
+                }
+                for (; i < cols; i++) max = Math.max(max, x[o + i]);
+                FloatVector sv = FloatVector.zero(S);
+                for (i = 0; i < bound; i += L) {
+                    FloatVector e = FloatVector.fromArray(S, x, o + i).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(x, o + i);
+                    sv = sv.add(e);
+                }
+                if (i < cols) {
+                    FloatVector e = FloatVector.fromArray(S, x, o + i, tail).sub(max).lanewise(VectorOperators.EXP);
+                    e.intoArray(x, o + i, tail);
+                    sv = sv.add(e, tail);
+                }
+                float inv = 1f / hsum(sv);
+                for (i = 0; i < bound; i += L) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
+                if (i < cols) FloatVector.fromArray(S, x, o + i, tail).mul(inv).intoArray(x, o + i, tail);
+            }
+        });
+    }
+
+    // Elementwise functions: one vector function applied to full vectors, then to one masked
+    // vector at the end, so every element goes through the same arithmetic.
+
+    private static final int F_GELU = 0, F_SIGMOID = 1, F_TANH = 2;
+
+    private static FloatVector sigmoidV(FloatVector v) {
+        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static FloatVector unary(int f, FloatVector v) {
+        return switch (f) {
+            case F_GELU -> v.mul(sigmoidV(v.mul(1.702f)));
+            case F_SIGMOID -> sigmoidV(v);
+            default -> v.lanewise(VectorOperators.TANH);
+        };
+    }
+
+    private static void unaryRange(int f, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) unary(f, FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        if (i < to) {
+            VectorMask<Float> mk = S.indexInRange(i, to);
+            unary(f, FloatVector.fromArray(S, x, xOff + i, mk)).intoArray(y, yOff + i, mk);
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_GELU, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_SIGMOID, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_TANH, x, xOff, y, yOff, f, t));
+    }
+
+    private static FloatVector geluGrad(FloatVector v, FloatVector dyv) {
+        FloatVector s = sigmoidV(v.mul(1.702f));
+        return dyv.mul(s.add(v.mul(1.702f).mul(s).mul(s.neg().add(1f))));
+    }
+
+    @Override
+    public void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
+                             boolean accumulate) {
+        elems(n, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector g = geluGrad(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, dy, dyOff + i));
+                if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i).add(g);
+                g.intoArray(dx, dxOff + i);
+            }
+            if (i < to) {
+                VectorMask<Float> mk = S.indexInRange(i, to);
+                FloatVector g = geluGrad(FloatVector.fromArray(S, x, xOff + i, mk),
+                        FloatVector.fromArray(S, dy, dyOff + i, mk));
+                if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i, mk).add(g);
+                g.intoArray(dx, dxOff + i, mk);
+            }
+        });
+    }
+
+    private static final int B_ADD = 0, B_MUL = 1;
+
+    /** y[i] = a[i] op b[i] over [from, to); also y += alpha * x as op AXPY via binaryAxpy. */
+    private static void binaryRange(int op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff,
+                                    int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector u = FloatVector.fromArray(S, a, aOff + i), v = FloatVector.fromArray(S, b, bOff + i);
+            (op == B_ADD ? u.add(v) : u.mul(v)).intoArray(y, yOff + i);
+        }
+        if (i < to) {
+            VectorMask<Float> mk = S.indexInRange(i, to);
+            FloatVector u = FloatVector.fromArray(S, a, aOff + i, mk), v = FloatVector.fromArray(S, b, bOff + i, mk);
+            (op == B_ADD ? u.add(v) : u.mul(v)).intoArray(y, yOff + i, mk);
+        }
+    }
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> binaryRange(B_ADD, a, aOff, b, bOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> binaryRange(B_MUL, a, aOff, b, bOff, y, yOff, f, t));
+    }
+
+    /** y[i] += alpha * x[i] over [from, to) (multiply, then add, as the reference does). */
+    private static void axpyRange(float alpha, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L)
+            FloatVector.fromArray(S, y, yOff + i).add(FloatVector.fromArray(S, x, xOff + i).mul(alpha)).intoArray(y, yOff + i);
+        if (i < to) {
+            VectorMask<Float> mk = S.indexInRange(i, to);
+            FloatVector.fromArray(S, y, yOff + i, mk).add(FloatVector.fromArray(S, x, xOff + i, mk).mul(alpha))
+                    .intoArray(y, yOff + i, mk);
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> axpyRange(alpha, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void addRowVector(float[] bias, int biasOff, float[] y, int yOff, int rows, int cols) {
+        rowsPar(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) axpyRange(1f, bias, biasOff, y, yOff + r * cols, 0, cols);
+        });
+    }
+
+    @Override
+    public void sumRows(float[] x, int xOff, int rows, int cols, float[] out, int outOff) {
+        colsPar(rows, cols, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) axpyRange(1f, x, xOff + r * cols, out, outOff, c0, c1);
+        });
+    }
+
+    // ---------------------------------------------------------------- micro-kernels (generated)
+
+    /** C[6, 2L] (+)= Apanel[kc][6] · Bpanel[kc][2L]: one fused multiply-add per p, in p order. */
+    private static void kernel6x2(float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int ldc,
+                                 int kc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, co);
+            c01 = FloatVector.fromArray(S, c, co + 1 * L);
+            c10 = FloatVector.fromArray(S, c, co + 1 * ldc);
+            c11 = FloatVector.fromArray(S, c, co + 1 * ldc + 1 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, co + 2 * ldc + 1 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, co + 3 * ldc + 1 * L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, co + 4 * ldc + 1 * L);
+            c50 = FloatVector.fromArray(S, c, co + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, co + 5 * ldc + 1 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bpo + p * 2 * L, ao = apo + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ao + 0]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ao + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + 1 * L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + 1 * L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + 1 * L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + 1 * L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + 1 * L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + 1 * L);
+    }
+
+    /** C[6, 4L] (+)= Apanel[kc][6] · Bpanel[kc][4L]: one fused multiply-add per p, in p order. */
+    private static void kernel6x4(float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int ldc,
+                                 int kc, boolean load) {
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (load) {
+            c00 = FloatVector.fromArray(S, c, co);
+            c01 = FloatVector.fromArray(S, c, co + 1 * L);
+            c02 = FloatVector.fromArray(S, c, co + 2 * L);
+            c03 = FloatVector.fromArray(S, c, co + 3 * L);
+            c10 = FloatVector.fromArray(S, c, co + 1 * ldc);
+            c11 = FloatVector.fromArray(S, c, co + 1 * ldc + 1 * L);
+            c12 = FloatVector.fromArray(S, c, co + 1 * ldc + 2 * L);
+            c13 = FloatVector.fromArray(S, c, co + 1 * ldc + 3 * L);
+            c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
+            c21 = FloatVector.fromArray(S, c, co + 2 * ldc + 1 * L);
+            c22 = FloatVector.fromArray(S, c, co + 2 * ldc + 2 * L);
+            c23 = FloatVector.fromArray(S, c, co + 2 * ldc + 3 * L);
+            c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
+            c31 = FloatVector.fromArray(S, c, co + 3 * ldc + 1 * L);
+            c32 = FloatVector.fromArray(S, c, co + 3 * ldc + 2 * L);
+            c33 = FloatVector.fromArray(S, c, co + 3 * ldc + 3 * L);
+            c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
+            c41 = FloatVector.fromArray(S, c, co + 4 * ldc + 1 * L);
+            c42 = FloatVector.fromArray(S, c, co + 4 * ldc + 2 * L);
+            c43 = FloatVector.fromArray(S, c, co + 4 * ldc + 3 * L);
+            c50 = FloatVector.fromArray(S, c, co + 5 * ldc);
+            c51 = FloatVector.fromArray(S, c, co + 5 * ldc + 1 * L);
+            c52 = FloatVector.fromArray(S, c, co + 5 * ldc + 2 * L);
+            c53 = FloatVector.fromArray(S, c, co + 5 * ldc + 3 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c02 = z; c03 = z; c10 = z; c11 = z; c12 = z; c13 = z; c20 = z; c21 = z; c22 = z; c23 = z; c30 = z; c31 = z; c32 = z; c33 = z; c40 = z; c41 = z; c42 = z; c43 = z; c50 = z; c51 = z; c52 = z; c53 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bpo + p * 4 * L, ao = apo + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + 1 * L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bo + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ao + 0]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01); c02 = a0.fma(b2, c02); c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11); c12 = a1.fma(b2, c12); c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21); c22 = a2.fma(b2, c22); c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31); c32 = a3.fma(b2, c32); c33 = a3.fma(b3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41); c42 = a4.fma(b2, c42); c43 = a4.fma(b3, c43);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ao + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51); c52 = a5.fma(b2, c52); c53 = a5.fma(b3, c53);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + 1 * L);
+        c02.intoArray(c, co + 2 * L);
+        c03.intoArray(c, co + 3 * L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + 1 * L);
+        c12.intoArray(c, co + 1 * ldc + 2 * L);
+        c13.intoArray(c, co + 1 * ldc + 3 * L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + 1 * L);
+        c22.intoArray(c, co + 2 * ldc + 2 * L);
+        c23.intoArray(c, co + 2 * ldc + 3 * L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + 1 * L);
+        c32.intoArray(c, co + 3 * ldc + 2 * L);
+        c33.intoArray(c, co + 3 * ldc + 3 * L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + 1 * L);
+        c42.intoArray(c, co + 4 * ldc + 2 * L);
+        c43.intoArray(c, co + 4 * ldc + 3 * L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + 1 * L);
+        c52.intoArray(c, co + 5 * ldc + 2 * L);
+        c53.intoArray(c, co + 5 * ldc + 3 * L);
+    }
+}

@@ -1,0 +1,109 @@
+package sharnn.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ParallelTest {
+
+    private static Parallel p2, p3;
+
+    @BeforeAll
+    static void start() {
+        p2 = new Parallel(2);
+        p3 = new Parallel(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        p2.close();
+        p3.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 5, 17, 1000, 100_003})
+    void everyIndexIsCoveredExactlyOnce(int n) {
+        for (Parallel p : new Parallel[] {p2, p3}) {
+            for (int minChunk : new int[] {1, 7, 1 << 20}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, n));
+                p.forRange(n, minChunk, (from, to) -> {
+                    assertThat(from).isLessThan(to);
+                    for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertThat(hits.get(i)).as("index %d", i).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void chunksAreContiguousAndUseTheWorkers() {
+        int[] owner = new int[1000];
+        java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        p3.forRange(owner.length, (from, to) -> {
+            names.add(Thread.currentThread().getName());
+            for (int i = from; i < to; i++) owner[i] = from;
+        });
+        assertThat(names).hasSize(3).contains(Thread.currentThread().getName());
+        for (int i = 1; i < owner.length; i++) assertThat(owner[i]).isGreaterThanOrEqualTo(owner[i - 1]);
+    }
+
+    @Test
+    void smallRangesRunInline() {
+        String me = Thread.currentThread().getName();
+        p2.forRange(10, 8, (from, to) -> {
+            assertThat(Thread.currentThread().getName()).isEqualTo(me);
+            assertThat(from).isZero();
+            assertThat(to).isEqualTo(10);
+        });
+    }
+
+    @Test
+    void exceptionsPropagateFromWorkersAndCaller() {
+        assertThatThrownBy(() -> p2.forRange(100, (from, to) -> {
+            if (from > 0) throw new IllegalStateException("worker " + from);
+        })).isInstanceOf(IllegalStateException.class).hasMessage("worker 50");
+        assertThatThrownBy(() -> p2.forRange(100, (from, to) -> {
+            if (from == 0) throw new ArithmeticException("caller");
+        })).isInstanceOf(ArithmeticException.class);
+        // the pool still works afterwards
+        AtomicIntegerArray hits = new AtomicIntegerArray(100);
+        p2.forRange(100, (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
+        for (int i = 0; i < 100; i++) assertThat(hits.get(i)).isEqualTo(1);
+    }
+
+    @Test
+    void nestedAndRepeatedCallsWork() {
+        AtomicIntegerArray hits = new AtomicIntegerArray(64 * 64);
+        for (int rep = 0; rep < 2000; rep++) {
+            int r = rep;
+            p2.forRange(64, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int row = i;
+                    p2.forRange(64, (f2, t2) -> { if (r == 0) for (int j = f2; j < t2; j++) hits.incrementAndGet(row * 64 + j); });
+                }
+            });
+        }
+        for (int i = 0; i < 64 * 64; i++) assertThat(hits.get(i)).isEqualTo(1);
+    }
+
+    @Test
+    void closedPoolRunsInline() {
+        Parallel p = new Parallel(2);
+        p.close();
+        AtomicIntegerArray hits = new AtomicIntegerArray(10);
+        p.forRange(10, (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
+        for (int i = 0; i < 10; i++) assertThat(hits.get(i)).isEqualTo(1);
+    }
+
+    @Test
+    void commonIsShared() {
+        assertThat(Parallel.common()).isSameAs(Parallel.common());
+        assertThat(Parallel.common().threads()).isGreaterThanOrEqualTo(1);
+    }
+}
