@@ -8,7 +8,8 @@ import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
-import sharnn.tensor.ScalarKernels;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
 
 /** Shared by the commands: the kernels to run on and how a model is loaded from a file. */
 final class Models {
@@ -16,7 +17,7 @@ final class Models {
 
     static Kernels kernels(int threads) {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
-        return new ScalarKernels();
+        return new VectorKernels(threads == 0 ? Parallel.common() : new Parallel(threads));
     }
 
     /**

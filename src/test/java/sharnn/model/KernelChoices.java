@@ -2,11 +2,13 @@ package sharnn.model;
 
 import java.util.stream.Stream;
 import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
 import sharnn.tensor.ScalarKernels;
+import sharnn.tensor.VectorKernels;
 
 /** The kernel implementations every model test runs on. */
 final class KernelChoices {
     static Stream<Kernels> all() {
-        return Stream.of(new ScalarKernels());
+        return Stream.of(new ScalarKernels(), new VectorKernels(new Parallel(2)));
     }
 }
