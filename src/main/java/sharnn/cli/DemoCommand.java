@@ -45,9 +45,9 @@ final class DemoCommand implements Callable<Integer> {
         clearPreviousDemo(out);
         Kernels kernels = Models.kernels(threads);
         TrainConfig cfg = TrainConfig.forPreset("tiny");
-        cfg.evalEvery = 100;
+        cfg.evalEvery = 200;
         cfg.evalBytes = 0;
-        cfg.logEvery = 25;
+        cfg.logEvery = 100;
         cfg.checkpointEvery = 0;
         Corpus corpus = Corpus.of(text);
         Splits splits = Splits.of(text.length);
