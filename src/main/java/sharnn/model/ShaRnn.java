@@ -118,9 +118,9 @@ public final class ShaRnn {
     }
 
     private static double gaussian(SplittableRandom rng) {
-        // Box-Muller from two uniforms: reproducible across JDK versions, unlike nextGaussian's algorithm choice
+        // Box-Muller with StrictMath: the same initial weights on every machine (archives depend on them)
         double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2);
+        return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2);
     }
 
     public void zeroGrad() {
@@ -152,7 +152,7 @@ public final class ShaRnn {
         }
         dropOutput.apply(x, 0, top, 0, n, seed, training);
         head.logits(k, top, encoder.w, decoderBias.w, rows, e);
-        return targets == null ? Double.NaN : head.loss(targets, rows);
+        return targets == null ? Double.NaN : head.loss(k, targets, rows);
     }
 
     /** Backward of the last forward with targets: parameter gradients accumulate. */

@@ -25,9 +25,15 @@ public final class CrossEntropy {
         k.addRowVector(bias, 0, logits, 0, rows, vocab);
     }
 
-    /** Mean cross-entropy in nats; keeps the softmax for the backward pass. */
-    public double loss(int[] targets, int rows) {
+    /**
+     * Mean cross-entropy in nats. The softmax the backward pass needs comes from the kernels (so a
+     * deterministic kernel set makes training steps reproducible everywhere); the reported loss is
+     * a log-sum-exp in double.
+     */
+    public double loss(Kernels k, int[] targets, int rows) {
         this.targets = targets;
+        System.arraycopy(logits, 0, probs, 0, rows * vocab);
+        k.softmaxRows(probs, 0, rows, vocab);
         double sum = 0;
         for (int r = 0; r < rows; r++) {
             int o = r * vocab;
@@ -35,11 +41,9 @@ public final class CrossEntropy {
             for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
             double z = 0;
             for (int j = 0; j < vocab; j++) z += Math.exp(logits[o + j] - max);
-            float logZ = (float) (max + Math.log(z));
-            for (int j = 0; j < vocab; j++) probs[o + j] = (float) Math.exp(logits[o + j] - logZ);
             int t = targets[r];
             if (t < 0 || t >= vocab) throw new IllegalArgumentException("target " + t + " is outside the vocabulary");
-            rowLoss[r] = logZ - logits[o + t];
+            rowLoss[r] = (float) (max + Math.log(z) - logits[o + t]);
             sum += rowLoss[r];
         }
         return sum / rows;

@@ -61,24 +61,8 @@ public final class Lstm {
             float[] cp = t == 0 ? c0 : cells;
             int gOff = t * b * g4;
             k.matmulTransB(hp, hpOff, weightHh.w, 0, gates, gOff, b, e, g4, true);
-            for (int bi = 0; bi < b; bi++) {
-                int go = gOff + bi * g4, so = (t * b + bi) * e, po = hpOff + bi * e;
-                for (int j = 0; j < e; j++) {
-                    float i = sigmoid(gates[go + j]);
-                    float f = sigmoid(gates[go + e + j]);
-                    float gg = (float) Math.tanh(gates[go + 2 * e + j]);
-                    float o = sigmoid(gates[go + 3 * e + j]);
-                    gates[go + j] = i;
-                    gates[go + e + j] = f;
-                    gates[go + 2 * e + j] = gg;
-                    gates[go + 3 * e + j] = o;
-                    float cn = f * cp[po + j] + i * gg;
-                    float tc = (float) Math.tanh(cn);
-                    cells[so + j] = cn;
-                    tanhCells[so + j] = tc;
-                    out[so + j] = o * tc;
-                }
-            }
+            int so = t * b * e;
+            k.lstmCell(gates, gOff, cp, hpOff, cells, so, tanhCells, so, out, so, b, e);
         }
         int last = (steps - 1) * b * e;
         System.arraycopy(out, last, h, 0, b * e);
@@ -118,9 +102,5 @@ public final class Lstm {
         k.sumRows(dGates, 0, rows, g4, biasIh.g, 0);
         k.sumRows(dGates, 0, rows, g4, biasHh.g, 0);
         k.matmul(dGates, 0, weightIh.w, 0, dx, 0, rows, g4, e, accumulate);
-    }
-
-    static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
     }
 }

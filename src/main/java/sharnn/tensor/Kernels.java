@@ -69,4 +69,12 @@ public interface Kernels {
 
     /** out[c] += sum over r of x[r, c] (a bias gradient), summed in row order. */
     void sumRows(float[] x, int xOff, int rows, int cols, float[] out, int outOff);
+
+    /**
+     * One LSTM step's pointwise part for rows rows of width dim: gates [rows, 4·dim] hold the
+     * pre-activations i, f, g, o and are replaced by sigmoid(i), sigmoid(f), tanh(g), sigmoid(o);
+     * then c = f·cPrev + i·g, tanhC = tanh(c), h = o·tanhC, each [rows, dim].
+     */
+    void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
+                  float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim);
 }

@@ -168,4 +168,27 @@ public final class ScalarKernels implements Kernels {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) out[outOff + c] += x[xOff + r * cols + c];
     }
+
+    @Override
+    public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
+                         float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
+        for (int r = 0; r < rows; r++) {
+            int go = gOff + r * 4 * dim, so = r * dim;
+            for (int j = 0; j < dim; j++) {
+                float i = sigmoid(gates[go + j]);
+                float f = sigmoid(gates[go + dim + j]);
+                float g = (float) Math.tanh(gates[go + 2 * dim + j]);
+                float o = sigmoid(gates[go + 3 * dim + j]);
+                gates[go + j] = i;
+                gates[go + dim + j] = f;
+                gates[go + 2 * dim + j] = g;
+                gates[go + 3 * dim + j] = o;
+                float cn = f * cPrev[cpOff + so + j] + i * g;
+                float tc = (float) Math.tanh(cn);
+                c[cOff + so + j] = cn;
+                tanhC[tOff + so + j] = tc;
+                h[hOff + so + j] = o * tc;
+            }
+        }
+    }
 }

@@ -765,4 +765,29 @@ public final class VectorKernels implements Kernels {
         c52.intoArray(c, co + 5 * ldc + 2 * L);
         c53.intoArray(c, co + 5 * ldc + 3 * L);
     }
+
+    @Override
+    public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
+                         float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
+        // rows are the batch (a handful): one thread, vectors along the width
+        for (int r = 0; r < rows; r++) {
+            int go = gOff + r * 4 * dim, so = r * dim;
+            for (int j = 0; j < dim; j += L) {
+                VectorMask<Float> mk = S.indexInRange(j, dim);
+                FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
+                FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
+                FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j, mk).lanewise(VectorOperators.TANH);
+                FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
+                i.intoArray(gates, go + j, mk);
+                f.intoArray(gates, go + dim + j, mk);
+                g.intoArray(gates, go + 2 * dim + j, mk);
+                o.intoArray(gates, go + 3 * dim + j, mk);
+                FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j, mk)).add(i.mul(g));
+                FloatVector tc = cn.lanewise(VectorOperators.TANH);
+                cn.intoArray(c, cOff + so + j, mk);
+                tc.intoArray(tanhC, tOff + so + j, mk);
+                o.mul(tc).intoArray(h, hOff + so + j, mk);
+            }
+        }
+    }
 }

@@ -288,4 +288,40 @@ class VectorKernelsTest {
             if (f >= 3 && f <= 5) assertThat(got1).as(names[f] + " exact").isEqualTo(ref);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 17, 64, 257})
+    void lstmCellMatchesScalar(int dim) {
+        SplittableRandom rnd = new SplittableRandom(dim);
+        int rows = 1 + dim % 5;
+        float[] gates = random(rnd, rows * 4 * dim, 4f), cPrev = random(rnd, rows * dim, 2f);
+        float[][] outs = new float[2][];
+        for (int v = 0; v < 2; v++) {
+            Kernels k = v == 0 ? REF : v2;
+            float[] g = gates.clone(), c = new float[rows * dim + 3], tc = new float[rows * dim + 3], h = new float[rows * dim + 3];
+            k.lstmCell(g, 0, cPrev, 0, c, 3, tc, 3, h, 3, rows, dim);
+            outs[v] = concat(g, c, tc, h);
+        }
+        for (int i = 0; i < outs[0].length; i++)
+            assertThat(outs[1][i]).as("element %d", i).isCloseTo(outs[0][i], org.assertj.core.data.Offset.offset(2e-6f));
+        // c = f * cPrev + i * g with the activated gates, independently of the kernel
+        assertThat(outs[0][4 * dim * rows + 3]).isCloseTo(
+                sig(gates[dim]) * cPrev[0] + sig(gates[0]) * (float) Math.tanh(gates[2 * dim]), org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
+    private static float sig(float x) {
+        return (float) (1 / (1 + Math.exp(-x)));
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
 }
