@@ -1,0 +1,57 @@
+package sharnn.bench;
+
+import java.util.SplittableRandom;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Kernels;
+import sharnn.train.Lamb;
+
+/**
+ * One training step of a preset on random bytes (forward, backward, clip, LAMB), with state and
+ * memory carried, so throughput can be measured without data; also the forward-only eval step.
+ */
+public final class TrainBench {
+    private final ShaRnn model;
+    private final ModelState state;
+    private final Lamb lamb;
+    private final int[] inputs, targets;
+    private final int steps;
+
+    public TrainBench(ModelConfig config, Kernels kernels) {
+        this.model = new ShaRnn(config, kernels);
+        model.initialize(1);
+        this.state = new ModelState(config);
+        this.lamb = Lamb.reference(model.trainableParams());
+        this.steps = config.segment();
+        int n = steps * config.batch();
+        SplittableRandom r = new SplittableRandom(7);
+        inputs = new int[n];
+        targets = new int[n];
+        for (int i = 0; i < n; i++) {
+            inputs[i] = 32 + r.nextInt(90);
+            targets[i] = 32 + r.nextInt(90);
+        }
+    }
+
+    public int tokensPerStep() {
+        return inputs.length;
+    }
+
+    public double trainStep(long seed) {
+        model.zeroGrad();
+        double loss = model.forward(inputs, targets, steps, state, true, seed);
+        model.backward();
+        Lamb.clipGradNorm(model.trainableParams(), 0.25);
+        lamb.step(1e-4);
+        return loss;
+    }
+
+    public double evalStep() {
+        return model.forward(inputs, targets, steps, state, false, 0);
+    }
+
+    public ModelConfig config() {
+        return model.config;
+    }
+}
