@@ -17,8 +17,9 @@ import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Measure training or evaluation throughput of a preset on random bytes: tokens/s after a",
-                "warm-up, the GFLOP/s that makes, and its share of this machine's FMA peak (measured first)."})
+        description = {"Measure training or evaluation speed of a preset.", "",
+                "Runs the preset on random bytes and prints tokens/s after a warm-up, the GFLOP/s that makes,",
+                "and its share of this machine's FMA peak (measured first)."})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "WHAT", description = "train or eval")

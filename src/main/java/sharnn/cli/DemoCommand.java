@@ -19,8 +19,9 @@ import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Train a tiny SHA-RNN on a small corpus shipped in the jar (this project's own README",
-                "and Java sources), print the learning curve, evaluate, generate a sample and plot the curve."})
+        description = {"Train a tiny model on a built-in corpus in about two minutes.", "",
+                "The corpus is shipped in the jar (this project's own README and Java sources). Prints the",
+                "learning curve, evaluates, generates a sample and plots the curve."})
 final class DemoCommand implements Callable<Integer> {
     static final String CORPUS = "/sharnn/demo/corpus.txt";
 

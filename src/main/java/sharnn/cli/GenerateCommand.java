@@ -14,7 +14,7 @@ import sharnn.tensor.Kernels;
 import sharnn.train.Sampler;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Generate bytes from a checkpoint; the prompt warms the state and memory. Output is raw bytes on stdout.")
+        description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is raw bytes on stdout, streamed."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "a sharnn checkpoint or reference state_dict")

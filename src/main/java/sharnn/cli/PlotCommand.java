@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import sharnn.train.Plot;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Write a PNG of train and valid bpc against step from RUN_DIR/metrics.jsonl.")
+        description = "Plot train and valid bpc against step (RUN_DIR/bpc.png).")
 final class PlotCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RUN_DIR", description = "a training run's directory")

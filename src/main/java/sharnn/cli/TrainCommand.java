@@ -17,9 +17,10 @@ import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Train a SHA-RNN with the reference recipe: B streams, random segment lengths, carried",
-                "state, min-trust LAMB with warmup, gradient clip 0.25. Checkpoints go to RUN_DIR/last.safetensors",
-                "and RUN_DIR/best.safetensors, metrics to RUN_DIR/metrics.jsonl and RUN_DIR/tb (TensorBoard)."})
+        description = {"Train a SHA-RNN with the reference recipe.", "",
+                "B streams, random segment lengths, carried state, min-trust LAMB with warmup, gradient clip",
+                "0.25. Checkpoints go to RUN_DIR/last.safetensors and RUN_DIR/best.safetensors, metrics to",
+                "RUN_DIR/metrics.jsonl and RUN_DIR/tb (TensorBoard)."})
 final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
@@ -92,8 +93,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
-        trainer.addListener(new Progress(trainer.step(), steps, minutes));
-        Trainer.Summary s = trainer.train(stop);
+        Trainer.Summary s;
+        try (Progress progress = new Progress(trainer.step(), steps, minutes)) {
+            trainer.addListener(progress);
+            s = trainer.train(stop);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
         result.put("steps", s.steps());
@@ -115,20 +119,39 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Log lines on stderr: step, bpc, lr, tokens/s and the time left where the end is known. */
-    static final class Progress implements Trainer.Listener {
+    /**
+     * On a terminal a progress bar with bpc, tokens/s and ETA; elsewhere log lines on stderr: step,
+     * bpc, lr, tokens/s and the time left where the end is known.
+     */
+    static final class Progress implements Trainer.Listener, AutoCloseable {
         private final long firstStep, steps;
         private final double minutes;
         private final long start = System.nanoTime();
+        private final me.tongfei.progressbar.ProgressBar bar;
 
         Progress(long firstStep, long steps, double minutes) {
             this.firstStep = firstStep;
             this.steps = steps;
             this.minutes = minutes;
+            this.bar = Terminal.interactive()
+                    ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("train")
+                            .setInitialMax(steps > 0 ? steps : Math.round(minutes * 60)).setUnit(steps > 0 ? " steps" : " s", 1)
+                            .startsFrom(steps > 0 ? firstStep : 0, java.time.Duration.ZERO).continuousUpdate().build()
+                    : null;
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) bar.close();
         }
 
         @Override
         public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+            if (bar != null) {
+                bar.stepTo(steps > 0 ? step : Math.round((System.nanoTime() - start) / 1e9));
+                bar.setExtraMessage(String.format(" %.3f bpc, %,d tok/s", bpc, Math.round(tps)));
+                return;
+            }
             double secs = (System.nanoTime() - start) / 1e9;
             String eta = "";
             double left = Double.MAX_VALUE;
@@ -141,6 +164,7 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onEval(long step, double bpc, boolean best) {
+            if (bar != null) System.err.println();
             System.err.printf("step %d | valid %.4f bpc%s%n", step, bpc, best ? " (best)" : "");
         }
     }
