@@ -1,0 +1,102 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train, eval, generate and plot commands end to end on a small file, and their error paths. */
+class TrainEvalGenerateCliTest {
+
+    static Path corpus(Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 30_000; i++) sb.append("line ").append(i % 97).append(": the quick brown fox.\n");
+        Path f = dir.resolve("text.txt");
+        Files.writeString(f, sb, StandardCharsets.US_ASCII);
+        return f;
+    }
+
+    static final String[] SMALL = {"--set", "embed=16", "--set", "boom=32", "--set", "blocks=2", "--set", "window=16",
+            "--set", "batch=4", "--set", "bptt=8", "--set", "evalBytes=2000", "--set", "evalEvery=5", "--threads", "1"};
+
+    static String[] args(String[] head, String... tail) {
+        String[] all = new String[head.length + SMALL.length + tail.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(SMALL, 0, all, head.length, SMALL.length);
+        System.arraycopy(tail, 0, all, head.length + SMALL.length, tail.length);
+        return all;
+    }
+
+    @Test
+    void trainThenResumeThenEvalGenerateAndPlot(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir), run = dir.resolve("run");
+        CliRun train = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "6"}, "--json"));
+        assertThat(train.code()).as(train.err()).isZero();
+        Map<String, Object> summary = JSON.std.mapFrom(train.out());
+        assertThat(((Number) summary.get("steps")).intValue()).isEqualTo(6);
+        assertThat(run.resolve("last.safetensors")).exists();
+        assertThat(run.resolve("best.safetensors")).exists();
+        assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).anyMatch(l -> l.contains("\"valid_bpc\""));
+
+        CliRun again = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "6"}));
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("already holds a run");
+
+        CliRun resumed = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "9", "--json");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(((Number) JSON.std.mapFrom(resumed.out()).get("steps")).intValue()).isEqualTo(9);
+
+        CliRun eval = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", data.toString(),
+                "--split", "test", "--json");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        Map<String, Object> e = JSON.std.mapFrom(eval.out());
+        assertThat(e.get("split")).isEqualTo("test");
+        // test split: 5% of 30,000+ bytes in 8 streams, each predicting all but its first byte
+        long testBytes = Files.size(data) - (long) Math.floor(Files.size(data) * 0.90) - (long) Math.floor(Files.size(data) * 0.05);
+        assertThat(((Number) e.get("bytes")).longValue()).isEqualTo((testBytes / 8 - 1) * 8);
+        assertThat(((Number) e.get("bpc")).doubleValue()).isBetween(0.5, 9.0);
+
+        CliRun gen = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
+                "--length", "40", "--seed", "5");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        assertThat(gen.out().getBytes(StandardCharsets.ISO_8859_1).length).isGreaterThan(0);
+        CliRun gen2 = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
+                "--length", "40", "--seed", "5");
+        assertThat(gen2.out()).isEqualTo(gen.out());   // the same seed gives the same bytes
+
+        CliRun plot = CliRun.of("plot", run.toString());
+        assertThat(plot.code()).isZero();
+        byte[] png = Files.readAllBytes(run.resolve("bpc.png"));
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void badInputsAreOneLineWithNonZeroCodes(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir);
+        assertOneLine(CliRun.of("train", "--data", dir.resolve("missing.txt").toString(), "--out", dir.resolve("r").toString(),
+                "--steps", "1"), 1, "missing.txt");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString()), 2,
+                "give --steps, --epochs or --minutes");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "lr=fast"), 2, "bad value for lr");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "nope=1"), 2, "unknown setting 'nope'");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "boom=8", "--set", "embed=16"), 2, "boom (8) must be at least embed (16)");
+        assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1, "");
+        assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
+        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
+        assertOneLine(CliRun.of("train", "--steps", "x"), 2, "");
+        assertOneLine(CliRun.of("plot", dir.toString()), 1, "no metrics file");
+    }
+
+    static void assertOneLine(CliRun run, int code, String contains) {
+        assertThat(run.code()).as(run.err()).isEqualTo(code);
+        assertThat(run.err().strip()).as("stderr").doesNotContain("\n").doesNotContain("Exception").contains(contains);
+    }
+}
