@@ -8,6 +8,7 @@ import sharnn.nn.Dropout;
 import sharnn.nn.LayerNorm;
 import sharnn.nn.Lstm;
 import sharnn.nn.Param;
+import sharnn.nn.Scratch;
 import sharnn.tensor.Kernels;
 
 /**
@@ -30,15 +31,14 @@ final class Block {
     private final float[] mid;       // LN_mid(lstmOut)
     private final float[] keys;      // [memory; memNormed], [L, B, E]
     private final float[] ffIn;      // input of the feed-forward part
-    private final float[] ffNormed;  // LN_ff(ffIn)
     private final float[] ffX;       // LN_xff(ffIn)
     /** Output, [N, E]. */
     final float[] out;
-    // gradients
-    private final float[] dA, dB, dC;
+    private final Scratch scratch;
+    private final int maxFloats;
     private int steps, memRows;
 
-    Block(ModelConfig cfg, int index, int maxSteps) {
+    Block(ModelConfig cfg, int index, int maxSteps, Scratch scratch) {
         this.index = index;
         String p = "blocks." + index + ".";
         int e = cfg.embed(), b = cfg.batch(), rows = b * maxSteps, n = rows * e;
@@ -48,16 +48,16 @@ final class Block {
         this.batch = b;
         this.window = cfg.window();
         attn = cfg.hasAttention(index)
-                ? new Attention(p + "attn", e, b, maxSteps, Math.max(cfg.window(), maxSteps), dh, salt + 10, eps)
+                ? new Attention(p + "attn", e, b, maxSteps, Math.max(cfg.window(), maxSteps), dh, salt + 10, eps, scratch)
                 : null;
-        ff = new Boom(p + "ff", e, cfg.boom(), rows, dh, salt + 20);
+        ff = new Boom(p + "ff", e, cfg.boom(), rows, dh, salt + 20, scratch);
         lnStart = new LayerNorm(p + "lnstart", e, rows, eps);
         lnMid = new LayerNorm(p + "lnmid", e, rows, eps);
         lnMem = new LayerNorm(p + "lnmem", e, rows, eps);
         lnOut = new LayerNorm(p + "lnout", e, rows, eps);
         lnFf = new LayerNorm(p + "lnff", e, rows, eps);
         lnXff = new LayerNorm(p + "lnxff", e, rows, eps);
-        rnn = new Lstm(p + "rnn", e, b, maxSteps);
+        rnn = new Lstm(p + "rnn", e, b, maxSteps, scratch);
         dropLstm = new Dropout(dh, salt + 1);
         dropAttn = new Dropout(dh, salt + 2);
         dropBoom = new Dropout(dh, salt + 3);
@@ -67,12 +67,10 @@ final class Block {
         mid = attn == null ? null : new float[n];
         keys = attn == null ? null : new float[(Math.max(cfg.window(), maxSteps)) * b * e];
         ffIn = attn == null ? lstmOut : new float[n];
-        ffNormed = new float[n];
         ffX = new float[n];
         out = new float[n];
-        dA = new float[n];
-        dB = new float[n];
-        dC = new float[n];
+        this.scratch = scratch;
+        this.maxFloats = n;
     }
 
     /** Parameters in the reference state_dict order. */
@@ -119,6 +117,7 @@ final class Block {
             System.arraycopy(keys, (total - kept) * b * e, state.memory[index], 0, kept * b * e);
             state.memoryRows[index] = kept;
         }
+        float[] ffNormed = scratch.get("block.ffNormed", maxFloats);   // LN_ff(ffIn): only added to the output
         lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);
         lnXff.forward(k, ffIn, 0, ffX, 0, rows);
         ff.forward(k, ffX, rows, seed, training);
@@ -129,6 +128,8 @@ final class Block {
     /** dOut is the gradient of out; writes the gradient of x into dx. */
     void backward(Kernels k, float[] dOut, float[] x, float[] dx, long seed, boolean training) {
         int e = dim, b = batch, rows = steps * b, n = rows * e;
+        float[] dA = scratch.get("block.dA", maxFloats), dB = scratch.get("block.dB", maxFloats);
+        float[] dC = scratch.get("block.dC", maxFloats);
         // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
         dropBoom.backward(dOut, 0, dA, 0, n, seed, training);
         ff.backward(k, dA, ffX, dB, rows, seed, training, false);

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import sharnn.nn.CrossEntropy;
 import sharnn.nn.Dropout;
 import sharnn.nn.Param;
+import sharnn.nn.Scratch;
 import sharnn.tensor.Kernels;
 
 /**
@@ -31,7 +32,7 @@ public final class ShaRnn {
     private final float[] embedded;  // [N, E]
     private final float[] top;       // [N, E] the last block's output after dropout
     private final CrossEntropy head;
-    private final float[] dTop, dBelow;
+    private final Scratch scratch = new Scratch();
     private int[] inputs;
     private int steps;
     private long seed;
@@ -49,7 +50,7 @@ public final class ShaRnn {
         encoder = new Param("encoder.weight", config.vocab(), e);
         decoderBias = new Param("decoder.bias", config.vocab());
         blocks = new Block[config.blocks()];
-        for (int b = 0; b < blocks.length; b++) blocks[b] = new Block(config, b, maxSteps);
+        for (int b = 0; b < blocks.length; b++) blocks[b] = new Block(config, b, maxSteps, scratch);
         List<Param> ps = new ArrayList<>(List.of(encoder, decoderBias));
         for (Block b : blocks) ps.addAll(b.params());
         params = Collections.unmodifiableList(ps);
@@ -62,8 +63,6 @@ public final class ShaRnn {
         embedded = new float[n];
         top = new float[n];
         head = new CrossEntropy(config.batch() * maxSteps, config.vocab());
-        dTop = new float[n];
-        dBelow = new float[n];
     }
 
     /** Parameters in the reference state_dict order; decoder.weight is encoder.weight. */
@@ -160,6 +159,8 @@ public final class ShaRnn {
         Kernels k = kernels;
         int e = config.embed(), rows = steps * config.batch(), n = rows * e;
         float[] dLogits = head.backward(rows);
+        int capacity = config.batch() * maxSteps * e;
+        float[] dTop = scratch.get("model.dTop", capacity), dBelow = scratch.get("model.dBelow", capacity);
         int v = config.vocab();
         k.matmul(dLogits, 0, encoder.w, 0, dTop, 0, rows, v, e, false);
         k.matmulTransA(dLogits, 0, top, 0, encoder.g, 0, v, rows, e, true);

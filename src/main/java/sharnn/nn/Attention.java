@@ -29,14 +29,12 @@ public final class Attention {
     private final float[] sq, sk, sv, vqOut, tanhC, sigF, gate;
     private final float[] dGateQ, dGateK, dGate, dVqOut, dSv;
     // time-major [N, E]
-    private final float[] qLin, qNorm, qGated, dQ, dQLin;
+    private final float[] qLin, qNorm, qGated;
     // time-major [L, B, E]
-    private final float[] vGated, dKeys, dValues;
-    // batch-major per stream
-    private final float[] qB, kB, vB, dOutB, dQB, dKB, dVB; // [T, E] or [L, E]
+    private final float[] vGated;
     private final float[] probs;   // [B, T, L] softmax weights, before dropout
-    private final float[] work;    // [T, L]
-    private final float[] dWork;   // [T, L]
+    private final Scratch scratch;
+    private final int maxSteps, maxKeys;
     /** The attention output, time-major [N, E]. */
     public final float[] out;
 
@@ -45,7 +43,7 @@ public final class Attention {
     private int memRows;
 
     public Attention(String name, int dim, int batch, int maxSteps, int maxKeys, float dropout, long salt,
-                     float eps) {
+                     float eps, Scratch scratch) {
         this.qs = new Param(name + ".qs", 1, 1, dim);
         this.ks = new Param(name + ".ks", 1, 1, dim);
         this.vs = new Param(name + ".vs", 1, 1, dim);
@@ -65,14 +63,12 @@ public final class Attention {
         tanhC = new float[dim]; sigF = new float[dim]; gate = new float[dim];
         dGateQ = new float[dim]; dGateK = new float[dim]; dGate = new float[dim];
         dVqOut = new float[2 * dim]; dSv = new float[dim];
-        qLin = new float[n]; qNorm = new float[n]; qGated = new float[n]; dQ = new float[n]; dQLin = new float[n];
-        vGated = new float[kn]; dKeys = new float[kn]; dValues = new float[kn];
-        qB = new float[maxSteps * dim]; dOutB = new float[maxSteps * dim]; dQB = new float[maxSteps * dim];
-        kB = new float[maxKeys * dim]; vB = new float[maxKeys * dim];
-        dKB = new float[maxKeys * dim]; dVB = new float[maxKeys * dim];
+        qLin = new float[n]; qNorm = new float[n]; qGated = new float[n];
+        vGated = new float[kn];
         probs = new float[batch * maxSteps * maxKeys];
-        work = new float[maxSteps * maxKeys];
-        dWork = new float[maxSteps * maxKeys];
+        this.scratch = scratch;
+        this.maxSteps = maxSteps;
+        this.maxKeys = maxKeys;
         out = new float[n];
     }
 
@@ -101,6 +97,8 @@ public final class Attention {
         dropV.apply(vGated, 0, vGated, 0, L * b * e, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
+        float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
+        float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", maxSteps * maxKeys);
         for (int bi = 0; bi < b; bi++) {
             gather(qGated, qB, bi, steps);
             for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
@@ -129,6 +127,13 @@ public final class Attention {
                             boolean training) {
         int e = dim, b = batch, T = steps, L = keys, n = T * b;
         float scale = (float) (1.0 / Math.sqrt(e));
+        int n1 = b * maxSteps * e, kn = b * maxKeys * e, tl = maxSteps * maxKeys;
+        float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
+        float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", tl);
+        float[] dOutB = scratch.get("attn.dOutB", maxSteps * e), dQB = scratch.get("attn.dQB", maxSteps * e);
+        float[] dKB = scratch.get("attn.dKB", maxKeys * e), dVB = scratch.get("attn.dVB", maxKeys * e);
+        float[] dWork = scratch.get("attn.dWork", tl), dQ = scratch.get("attn.dQ", n1), dQLin = scratch.get("attn.dQLin", n1);
+        float[] dKeys = scratch.get("attn.dKeys", kn), dValues = scratch.get("attn.dValues", kn);
         for (int bi = 0; bi < b; bi++) {
             gather(dOut, dOutB, bi, T);
             gather(qGated, qB, bi, T);

@@ -12,25 +12,24 @@ public final class Boom {
     private final int width;
     private final Dropout drop;
     private final float[] pre;   // [N, F] before GELU
-    private final float[] act;   // [N, F] after GELU and dropout
-    private final float[] dAct;  // [N, F]
+    private final Scratch scratch;
     /** Output, [N, E]. */
     public final float[] out;
 
-    public Boom(String name, int dim, int width, int maxRows, float dropout, long salt) {
+    public Boom(String name, int dim, int width, int maxRows, float dropout, long salt, Scratch scratch) {
         if (width < dim) throw new IllegalArgumentException("Boom width " + width + " is below the embedding " + dim);
         this.linear1 = new Linear(name + ".linear1", dim, width);
         this.dim = dim;
         this.width = width;
         this.drop = new Dropout(dropout, salt);
         this.pre = new float[maxRows * width];
-        this.act = new float[maxRows * width];
-        this.dAct = new float[maxRows * width];
+        this.scratch = scratch;
         this.out = new float[maxRows * dim];
     }
 
     public void forward(Kernels k, float[] x, int rows, long seed, boolean training) {
         linear1.forward(k, x, 0, pre, 0, rows);
+        float[] act = scratch.get("boom.wide", pre.length);   // after GELU and dropout; only summed here
         k.gelu(pre, 0, act, 0, rows * width);
         drop.apply(act, 0, act, 0, rows * width, seed, training);
         int chunks = width / dim;
@@ -45,6 +44,7 @@ public final class Boom {
     public void backward(Kernels k, float[] dOut, float[] x, float[] dx, int rows, long seed, boolean training,
                          boolean accumulate) {
         int chunks = width / dim;
+        float[] dAct = scratch.get("boom.wide", pre.length);
         for (int r = 0; r < rows; r++) {
             int o = r * dim, a = r * width;
             for (int c = 0; c < chunks; c++) System.arraycopy(dOut, o, dAct, a + c * dim, dim);

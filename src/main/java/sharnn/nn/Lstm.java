@@ -22,12 +22,10 @@ public final class Lstm {
     public final float[] out;
     private final float[] h0;
     private final float[] c0;
-    private final float[] dGates;  // [N, 4E], gradients of the pre-activations
-    private final float[] dhNext;
-    private final float[] dcNext;
-    private final float[] hPrev;   // [N, E]: h shifted by one step, for the recurrent weight gradient
+    private final Scratch scratch;
+    private final int maxRows;
 
-    public Lstm(String name, int dim, int batch, int maxSteps) {
+    public Lstm(String name, int dim, int batch, int maxSteps, Scratch scratch) {
         int g = 4 * dim, rows = batch * maxSteps;
         this.weightIh = new Param(name + ".weight_ih_l0", g, dim);
         this.weightHh = new Param(name + ".weight_hh_l0", g, dim);
@@ -41,10 +39,8 @@ public final class Lstm {
         this.out = new float[rows * dim];
         this.h0 = new float[batch * dim];
         this.c0 = new float[batch * dim];
-        this.dGates = new float[rows * g];
-        this.dhNext = new float[batch * dim];
-        this.dcNext = new float[batch * dim];
-        this.hPrev = new float[rows * dim];
+        this.scratch = scratch;
+        this.maxRows = rows;
     }
 
     /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
@@ -72,8 +68,11 @@ public final class Lstm {
     /** dOut [N, E] is the gradient of out; dx (+)= the input gradient; parameter gradients accumulate. */
     public void backward(Kernels k, float[] dOut, float[] x, float[] dx, int steps, boolean accumulate) {
         int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
-        java.util.Arrays.fill(dhNext, 0f);
-        java.util.Arrays.fill(dcNext, 0f);
+        float[] dGates = scratch.get("lstm.dGates", maxRows * g4);   // gradients of the pre-activations
+        float[] hPrev = scratch.get("lstm.hPrev", maxRows * e);      // h shifted by one step
+        float[] dhNext = scratch.get("lstm.dhNext", b * e), dcNext = scratch.get("lstm.dcNext", b * e);
+        java.util.Arrays.fill(dhNext, 0, b * e, 0f);
+        java.util.Arrays.fill(dcNext, 0, b * e, 0f);
         for (int t = steps - 1; t >= 0; t--) {
             float[] cp = t == 0 ? c0 : cells;
             int cpOff = t == 0 ? 0 : (t - 1) * b * e;
