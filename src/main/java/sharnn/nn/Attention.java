@@ -30,8 +30,6 @@ public final class Attention {
     private final float[] dGateQ, dGateK, dGate, dVqOut, dSv;
     // time-major [N, E]
     private final float[] qLin, qNorm, qGated;
-    // time-major [L, B, E]
-    private final float[] vGated;
     private final float[] probs;   // [B, T, L] softmax weights, before dropout
     private final Scratch scratch;
     private final int maxSteps, maxKeys;
@@ -58,13 +56,12 @@ public final class Attention {
         this.dropQ = new Dropout(dropout, salt);
         this.dropV = new Dropout(dropout, salt + 1);
         this.dropWeights = new Dropout(dropout, salt + 2);
-        int n = batch * maxSteps * dim, kn = batch * maxKeys * dim;
+        int n = batch * maxSteps * dim;
         sq = new float[dim]; sk = new float[dim]; sv = new float[dim]; vqOut = new float[2 * dim];
         tanhC = new float[dim]; sigF = new float[dim]; gate = new float[dim];
         dGateQ = new float[dim]; dGateK = new float[dim]; dGate = new float[dim];
         dVqOut = new float[2 * dim]; dSv = new float[dim];
         qLin = new float[n]; qNorm = new float[n]; qGated = new float[n];
-        vGated = new float[kn];
         probs = new float[batch * maxSteps * maxKeys];
         this.scratch = scratch;
         this.maxSteps = maxSteps;
@@ -93,8 +90,7 @@ public final class Attention {
         qln.forward(k, qLin, 0, qNorm, 0, n);
         for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
         dropQ.apply(qGated, 0, qGated, 0, n * e, seed, training);
-        for (int r = 0; r < L * b; r++) k.mul(big, r * e, gate, 0, vGated, r * e, e);
-        dropV.apply(vGated, 0, vGated, 0, L * b * e, seed, training);
+        float[] vGated = values(k, big, L, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
         float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
@@ -134,6 +130,7 @@ public final class Attention {
         float[] dKB = scratch.get("attn.dKB", maxKeys * e), dVB = scratch.get("attn.dVB", maxKeys * e);
         float[] dWork = scratch.get("attn.dWork", tl), dQ = scratch.get("attn.dQ", n1), dQLin = scratch.get("attn.dQLin", n1);
         float[] dKeys = scratch.get("attn.dKeys", kn), dValues = scratch.get("attn.dValues", kn);
+        float[] vGated = values(k, big, L, seed, training);
         for (int bi = 0; bi < b; bi++) {
             gather(dOut, dOutB, bi, T);
             gather(qGated, qB, bi, T);
@@ -192,6 +189,15 @@ public final class Attention {
         vq.backward(k, dVqOut, 0, sv, 0, dSv, 0, 1, false);
         for (int j = 0; j < e; j++) vs.g[j] += dSv[j] * sv[j] * (1f - sv[j]);
         return dKeys;
+    }
+
+    /** v = drop(gate * K), time-major [L, B, E]; recomputed in backward rather than kept. */
+    private float[] values(Kernels k, float[] big, int L, long seed, boolean training) {
+        int e = dim;
+        float[] v = scratch.get("attn.values", batch * maxKeys * e);
+        for (int r = 0; r < L * batch; r++) k.mul(big, r * e, gate, 0, v, r * e, e);
+        dropV.apply(v, 0, v, 0, L * batch * e, seed, training);
+        return v;
     }
 
     /** Rows of stream bi from time-major [rows, B, E] into a contiguous [rows, E]. */

@@ -17,7 +17,6 @@ public final class Lstm {
 
     private final float[] gates;   // [N, 4E]: pre-activations, then the activated i, f, g, o
     private final float[] cells;   // [N, E]
-    private final float[] tanhCells; // [N, E]
     /** The output h for every step, [N, E]. */
     public final float[] out;
     private final float[] h0;
@@ -35,7 +34,6 @@ public final class Lstm {
         this.batch = batch;
         this.gates = new float[rows * g];
         this.cells = new float[rows * dim];
-        this.tanhCells = new float[rows * dim];
         this.out = new float[rows * dim];
         this.h0 = new float[batch * dim];
         this.c0 = new float[batch * dim];
@@ -46,6 +44,7 @@ public final class Lstm {
     /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
     public void forward(Kernels k, float[] x, int steps, float[] h, float[] c) {
         int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
+        float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);   // recomputed in backward
         System.arraycopy(h, 0, h0, 0, b * e);
         System.arraycopy(c, 0, c0, 0, b * e);
         k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
@@ -71,6 +70,12 @@ public final class Lstm {
         float[] dGates = scratch.get("lstm.dGates", maxRows * g4);   // gradients of the pre-activations
         float[] hPrev = scratch.get("lstm.hPrev", maxRows * e);      // h shifted by one step
         float[] dhNext = scratch.get("lstm.dhNext", b * e), dcNext = scratch.get("lstm.dcNext", b * e);
+        float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);
+        k.tanh(cells, 0, tanhCells, 0, rows * e);
+        // W_hh transposed once, so each step's dh = dGates_t · W_hh is a small-m product over rows
+        float[] whhT = scratch.get("lstm.whhT", g4 * e);
+        for (int r = 0; r < g4; r++)
+            for (int c = 0; c < e; c++) whhT[c * g4 + r] = weightHh.w[r * e + c];
         java.util.Arrays.fill(dhNext, 0, b * e, 0f);
         java.util.Arrays.fill(dcNext, 0, b * e, 0f);
         for (int t = steps - 1; t >= 0; t--) {
@@ -92,7 +97,7 @@ public final class Lstm {
                     dcNext[no + j] = dc * f;
                 }
             }
-            k.matmul(dGates, gOff, weightHh.w, 0, dhNext, 0, b, g4, e, false);
+            k.matmulTransB(dGates, gOff, whhT, 0, dhNext, 0, b, g4, e, false);
         }
         System.arraycopy(h0, 0, hPrev, 0, b * e);
         System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);
