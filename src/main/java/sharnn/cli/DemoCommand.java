@@ -67,8 +67,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         });
         Trainer.Summary s = trainer.train(new Trainer.Stop(0, 0, minutes));
-        Evaluator.Result test = new Evaluator(trainer.model().config, kernels, 8)
-                .evaluate(trainer.model(), corpus, splits.test(), 0, null);
+        Evaluator.Result test = new Evaluator(trainer.model(), kernels, 8)
+                .evaluate(corpus, splits.test(), 0, null);
         System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
                 s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bpc());
         String prompt = "public final class ";

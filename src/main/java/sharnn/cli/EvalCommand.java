@@ -53,11 +53,11 @@ final class EvalCommand implements Callable<Integer> {
         };
         int streams = EvalBatcher.defaultStreams(split);
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
-        Evaluator evaluator = new Evaluator(model.config, kernels, streams);
+        Evaluator evaluator = new Evaluator(model, kernels, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
         long start = System.nanoTime();
         long[] lastReport = {start};
-        Evaluator.Result r = evaluator.evaluate(model, corpus, s, maxBytes, done -> {
+        Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, done -> {
             long now = System.nanoTime();
             if (now - lastReport[0] > 5e9) {
                 double secs = (now - start) / 1e9;

@@ -21,29 +21,37 @@ public final class Evaluator {
 
     public record Result(String split, long bytes, double bpc) {}
 
+    private final ShaRnn source;
     private final ShaRnn model;
     private final ModelState state;
     private final int streams;
 
-    /** A model of the weights' shape built for `streams` streams; weights are copied in by evaluate. */
-    public Evaluator(ModelConfig trained, Kernels kernels, int streams) {
+    /**
+     * Evaluates the weights of source with `streams` streams. Where source is built for that many
+     * streams (the paper and small presets: 16) it runs on source itself with a state of its own,
+     * so no second copy of the model is held; otherwise on a model of its own, weights copied in.
+     */
+    public Evaluator(ShaRnn source, Kernels kernels, int streams) {
+        ModelConfig trained = source.config;
         int segment = Math.min(SEGMENT, trained.segment());
         ModelConfig cfg = trained.withBatch(streams, segment);
-        this.model = new ShaRnn(cfg, kernels);
+        this.source = source;
+        this.model = trained.batch() == streams && source.maxSteps() >= segment ? source : new ShaRnn(cfg, kernels);
         this.state = new ModelState(cfg);
         this.streams = streams;
     }
 
     public int segment() {
-        return model.maxSteps();
+        return Math.min(SEGMENT, source.config.segment());
     }
 
     /**
      * @param maxBytes evaluate the first maxBytes bytes of the split only (0: all of it)
      * @param progress told the number of bytes scored so far, after each segment (may be null)
      */
-    public Result evaluate(ShaRnn weights, Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
-        for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
+    public Result evaluate(Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
+        if (model != source)
+            for (Param p : source.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
         Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
         EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());
         state.reset();

@@ -77,7 +77,7 @@ public final class Trainer {
         this.lamb = new Lamb(model.trainableParams(), cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay, cfg.minTrust);
         this.state = new ModelState(modelConfig);
         this.batcher = new TrainBatcher(corpus, splits.train(), modelConfig.batch(), modelConfig.segment(), cfg.seed);
-        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(modelConfig, kernels, 16) : null;
+        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(model, kernels, 16) : null;
         this.data = new LinkedHashMap<>();
         data.put("name", corpus.name());
         data.put("size", corpus.size());
@@ -185,7 +185,7 @@ public final class Trainer {
                     intervalStart = System.nanoTime();
                 }
                 if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)) {
-                    lastValid = evaluator.evaluate(model, corpus, splits.valid(), cfg.evalBytes, null).bpc();
+                    lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
                     boolean best = Double.isNaN(bestValid) || lastValid < bestValid;
                     if (best) bestValid = lastValid;
                     metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
