@@ -258,18 +258,22 @@ public final class DeterministicKernels implements Kernels {
         Scratch s = SCRATCH.get();
         if (s.bpack.length < need) s.bpack = new float[(int) need];
         float[] bp = s.bpack;
-        parallel.forRange(panels, Math.max(1, MIN_PAR_ELEMS / Math.max(1, NR * k)),
-                (f, t) -> packB(op, b, bOff, k, n, bp, f, t));
         int threads = parallel.threads();
         int rowTiles = (m + MR - 1) / MR;
         if (rowTiles >= 4 * threads || panels < 2 * threads) {
+            // split by rows: every thread needs every panel, so pack them all first
+            parallel.forRange(panels, Math.max(1, MIN_PAR_ELEMS / Math.max(1, NR * k)),
+                    (f, t) -> packB(op, b, bOff, k, n, bp, f, t));
             int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) MR * n * Math.max(1, k)));
             parallel.forRange(rowTiles, minChunk, (f, t) ->
                     gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, f * MR, Math.min(m, t * MR), 0, panels));
         } else {
             int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * Math.max(1, k)));
-            parallel.forRange(panels, minChunk, (f, t) ->
-                    gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, 0, m, f, t));
+            // split by columns: each thread packs and uses its own panels, in one hand-off
+            parallel.forRange(panels, minChunk, (f, t) -> {
+                packB(op, b, bOff, k, n, bp, f, t);
+                gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, 0, m, f, t);
+            });
         }
     }
 
