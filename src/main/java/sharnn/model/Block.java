@@ -140,7 +140,7 @@ final class Block {
             dropAttn.backward(dC, 0, dA, 0, n, seed, training);
             float[] dKeys = attn.backward(k, dA, mid, keys, dC, seed, training); // dC = d mid
             lnMid.backward(k, dC, 0, lstmOut, 0, dB, 0, rows, false);
-            lnMem.backward(k, dKeys, memRows * b * e, lstmOut, 0, dB, 0, rows, true); // dB = d lstmOut
+            lnMem.backward(k, dKeys, 0, lstmOut, 0, dB, 0, rows, true); // dB = d lstmOut
         } else {
             System.arraycopy(dC, 0, dB, 0, n);
         }

@@ -90,7 +90,6 @@ public final class Attention {
         qln.forward(k, qLin, 0, qNorm, 0, n);
         for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
         dropQ.apply(qGated, 0, qGated, 0, n * e, seed, training);
-        float[] vGated = values(k, big, L, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
         float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
@@ -98,7 +97,7 @@ public final class Attention {
         for (int bi = 0; bi < b; bi++) {
             gather(qGated, qB, bi, steps);
             for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
-            gather(vGated, vB, bi, L);
+            values(k, big, vB, bi, L, seed, training);
             int pOff = bi * steps * L;
             k.matmulTransB(qB, 0, kB, 0, probs, pOff, steps, e, L, false);
             for (int t = 0; t < steps; t++) {
@@ -117,25 +116,28 @@ public final class Attention {
     /**
      * @param dOut    gradient of out, time-major [N, E]
      * @param dQuery  the query input's gradient: dQuery += ...
-     * @return the gradient of K, time-major [L, B, E] (valid until the next call)
+     * @return the gradient of the current rows of K (LN_mem's output), time-major [T, B, E], valid until the next call
      */
     public float[] backward(Kernels k, float[] dOut, float[] query, float[] big, float[] dQuery, long seed,
                             boolean training) {
         int e = dim, b = batch, T = steps, L = keys, n = T * b;
         float scale = (float) (1.0 / Math.sqrt(e));
-        int n1 = b * maxSteps * e, kn = b * maxKeys * e, tl = maxSteps * maxKeys;
+        int n1 = b * maxSteps * e, tl = maxSteps * maxKeys;
         float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
         float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", tl);
         float[] dOutB = scratch.get("attn.dOutB", maxSteps * e), dQB = scratch.get("attn.dQB", maxSteps * e);
         float[] dKB = scratch.get("attn.dKB", maxKeys * e), dVB = scratch.get("attn.dVB", maxKeys * e);
         float[] dWork = scratch.get("attn.dWork", tl), dQ = scratch.get("attn.dQ", n1), dQLin = scratch.get("attn.dQLin", n1);
-        float[] dKeys = scratch.get("attn.dKeys", kn), dValues = scratch.get("attn.dValues", kn);
-        float[] vGated = values(k, big, L, seed, training);
+        float[] dCurrent = scratch.get("attn.dCurrent", n1);   // gradient of the current rows of K
+        int memRows = this.memRows;
+        java.util.Arrays.fill(dGate, 0f);
+        java.util.Arrays.fill(dGateK, 0f);
+        java.util.Arrays.fill(dGateQ, 0f);
         for (int bi = 0; bi < b; bi++) {
             gather(dOut, dOutB, bi, T);
             gather(qGated, qB, bi, T);
             for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
-            gather(vGated, vB, bi, L);
+            values(k, big, vB, bi, L, seed, training);
             int pOff = bi * T * L;
             dropWeights.apply(probs, pOff, work, 0, T * L, seed + bi, training);
             k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
@@ -150,21 +152,20 @@ public final class Attention {
             k.matmul(dWork, 0, kB, 0, dQB, 0, T, L, e, false);
             k.matmulTransA(dWork, 0, qB, 0, dKB, 0, L, T, e, false);
             scatter(dQB, dQ, bi, T);
-            scatter(dKB, dKeys, bi, L);
-            scatter(dVB, dValues, bi, L);
-        }
-        // values: v = drop(gate * K)
-        dropV.backward(dValues, 0, dValues, 0, L * b * e, seed, training);
-        java.util.Arrays.fill(dGate, 0f);
-        java.util.Arrays.fill(dGateK, 0f);
-        java.util.Arrays.fill(dGateQ, 0f);
-        for (int r = 0; r < L * b; r++) {
-            int o = r * e;
-            for (int j = 0; j < e; j++) {
-                float kv = big[o + j];
-                dGate[j] += dValues[o + j] * kv;
-                dGateK[j] += dKeys[o + j] * kv;
-                dKeys[o + j] = dKeys[o + j] * sk[j] + dValues[o + j] * gate[j];
+            // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
+            // gradient kept for the current rows only (the memory is detached)
+            for (int l = 0; l < L; l++) {
+                int o = l * e, src = (l * b + bi) * e;
+                dropV.backward(dVB, o, dVB, o, e, seed, training, (long) src);
+                for (int j = 0; j < e; j++) {
+                    float kv = big[src + j];
+                    dGate[j] += dVB[o + j] * kv;
+                    dGateK[j] += dKB[o + j] * kv;
+                }
+                if (l >= memRows) {
+                    int dst = ((l - memRows) * b + bi) * e;
+                    for (int j = 0; j < e; j++) dCurrent[dst + j] = dKB[o + j] * sk[j] + dVB[o + j] * gate[j];
+                }
             }
         }
         // queries: q = drop(sq * LN(Linear(query)))
@@ -188,16 +189,20 @@ public final class Attention {
         java.util.Arrays.fill(dSv, 0f);
         vq.backward(k, dVqOut, 0, sv, 0, dSv, 0, 1, false);
         for (int j = 0; j < e; j++) vs.g[j] += dSv[j] * sv[j] * (1f - sv[j]);
-        return dKeys;
+        return dCurrent;
     }
 
-    /** v = drop(gate * K), time-major [L, B, E]; recomputed in backward rather than kept. */
-    private float[] values(Kernels k, float[] big, int L, long seed, boolean training) {
+    /**
+     * Stream bi's values v = drop(gate * K) as [L, E]; the dropout mask is that of the time-major
+     * [L, B, E] tensor, so it does not depend on how the streams are visited.
+     */
+    private void values(Kernels k, float[] big, float[] vB, int bi, int L, long seed, boolean training) {
         int e = dim;
-        float[] v = scratch.get("attn.values", batch * maxKeys * e);
-        for (int r = 0; r < L * batch; r++) k.mul(big, r * e, gate, 0, v, r * e, e);
-        dropV.apply(v, 0, v, 0, L * batch * e, seed, training);
-        return v;
+        for (int l = 0; l < L; l++) {
+            int src = (l * batch + bi) * e;
+            k.mul(big, src, gate, 0, vB, l * e, e);
+            dropV.apply(vB, l * e, vB, l * e, e, seed, training, src);
+        }
     }
 
     /** Rows of stream bi from time-major [rows, B, E] into a contiguous [rows, E]. */

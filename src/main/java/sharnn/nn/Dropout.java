@@ -23,11 +23,16 @@ public final class Dropout {
 
     /** y = x * mask for n elements; with dropout inactive y is a copy of x (when y != x). */
     public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training) {
+        apply(x, xOff, y, yOff, n, seed, training, 0);
+    }
+
+    /** As {@link #apply}, for elements base .. base+n-1 of a larger tensor: the mask is that of those indices. */
+    public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training, long base) {
         if (!active(training)) {
             if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, n);
             return;
         }
-        long key = seed ^ salt;
+        long key = (seed ^ salt) + base;
         // keep when a 24-bit uniform draw is at or above p
         int threshold = (int) Math.ceil(p * (1 << 24));
         for (int i = 0; i < n; i++) {
@@ -39,6 +44,10 @@ public final class Dropout {
     /** The backward of {@link #apply} with the same seed: the same mask, applied to the gradient. */
     public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training) {
         apply(dy, dyOff, dx, dxOff, n, seed, training);
+    }
+
+    public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training, long base) {
+        apply(dy, dyOff, dx, dxOff, n, seed, training, base);
     }
 
     /** SplitMix64's finaliser: a good 64-bit hash of a counter. */
