@@ -494,12 +494,12 @@ public final class VectorKernels implements Kernels {
                 for (; i < cols; i++) max = Math.max(max, x[o + i]);
                 FloatVector sv = FloatVector.zero(S);
                 for (i = 0; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, o + i).sub(max).lanewise(VectorOperators.EXP);
+                    FloatVector e = DeterministicKernels.expV(FloatVector.fromArray(S, x, o + i).sub(max));
                     e.intoArray(x, o + i);
                     sv = sv.add(e);
                 }
                 if (i < cols) {
-                    FloatVector e = FloatVector.fromArray(S, x, o + i, tail).sub(max).lanewise(VectorOperators.EXP);
+                    FloatVector e = DeterministicKernels.expV(FloatVector.fromArray(S, x, o + i, tail).sub(max));
                     e.intoArray(x, o + i, tail);
                     sv = sv.add(e, tail);
                 }
@@ -515,15 +515,21 @@ public final class VectorKernels implements Kernels {
 
     private static final int F_GELU = 0, F_SIGMOID = 1, F_TANH = 2;
 
+    // exp and tanh from fma polynomials (the deterministic kernels' own): always compiled to vector
+    // instructions, where the Vector API's EXP and TANH may fall back to slow, allocating code.
     private static FloatVector sigmoidV(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return DeterministicKernels.sigmoidV(v);
+    }
+
+    private static FloatVector tanhV(FloatVector v) {
+        return DeterministicKernels.tanhV(v);
     }
 
     private static FloatVector unary(int f, FloatVector v) {
         return switch (f) {
             case F_GELU -> v.mul(sigmoidV(v.mul(1.702f)));
             case F_SIGMOID -> sigmoidV(v);
-            default -> v.lanewise(VectorOperators.TANH);
+            default -> tanhV(v);
         };
     }
 
@@ -776,14 +782,14 @@ public final class VectorKernels implements Kernels {
                 VectorMask<Float> mk = S.indexInRange(j, dim);
                 FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
                 FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
-                FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j, mk).lanewise(VectorOperators.TANH);
+                FloatVector g = tanhV(FloatVector.fromArray(S, gates, go + 2 * dim + j, mk));
                 FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
                 i.intoArray(gates, go + j, mk);
                 f.intoArray(gates, go + dim + j, mk);
                 g.intoArray(gates, go + 2 * dim + j, mk);
                 o.intoArray(gates, go + 3 * dim + j, mk);
                 FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j, mk)).add(i.mul(g));
-                FloatVector tc = cn.lanewise(VectorOperators.TANH);
+                FloatVector tc = tanhV(cn);
                 cn.intoArray(c, cOff + so + j, mk);
                 tc.intoArray(tanhC, tOff + so + j, mk);
                 o.mul(tc).intoArray(h, hOff + so + j, mk);
