@@ -1,0 +1,744 @@
+package sharnn.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Kernels} whose results are the same bits on any x86-64 or arm64 machine with JDK 25, for
+ * any thread count, any vector width (128, 256 or 512 bits), interpreted or JIT-compiled: the
+ * kernels of the lossless compressor.
+ *
+ * <p>Rules that make it so:
+ * <ul>
+ * <li>Every output element is computed by one thread, by a sequence of operations that depends
+ *     neither on the thread count, nor on chunk or tile boundaries, nor on the vector width.
+ * <li>Only exactly rounded IEEE operations: +, -, *, /, sqrt, fused multiply-add ({@link Math#fma}
+ *     and {@link FloatVector#fma}, equal lane for lane), comparisons, min/max and bit
+ *     manipulation. No lane reductions, no Vector API transcendental operations, no
+ *     {@code Math.exp}/{@code tanh}/{@code log}: {@link #exp}, {@link #sigmoid} and {@link #tanh}
+ *     are own approximations, whose scalar and vector versions run the same operation sequence.
+ * <li>Matrix products: every C element is {@code s = 0; for p = 0..k-1: s = fma(a[i,p], b[p,j], s)},
+ *     then {@code c = s} or {@code c = c + s}. Vectors run across output columns (a broadcast
+ *     of a[i,p] times a vector of packed B row p), never across k.
+ * <li>Row reductions (layer-norm mean and variance, softmax sum) are sequential in index order;
+ *     column sums ({@link #sumRows}, the layer-norm parameter gradients) are vectorised across
+ *     the independent columns and run over rows in order.
+ * </ul>
+ *
+ * <p>The species is {@link FloatVector#SPECIES_PREFERRED} unless the system property
+ * {@code sharnn.vector.bits} (128, 256 or 512) forces another. The system property
+ * {@code sharnn.deterministic.scalar=true} makes every kernel run plain scalar loops (no Vector
+ * API): the same bits, slowly; a cross-check of the vector code.
+ */
+public final class DeterministicKernels implements Kernels {
+
+    static final VectorSpecies<Float> S = pickSpecies();
+    static final int L = S.length();
+    /** Rows of the largest micro-kernel tile. */
+    static final int MR = 6;
+    /** Columns of a micro-kernel tile and of a packed B panel: two vectors. */
+    static final int NR = 2 * L;
+    /** Rows of A handled together against all column panels (kept in cache). */
+    static final int MC = 16 * MR;
+    /** Below about this many multiply-adds a product runs on one thread. */
+    private static final long MIN_PAR_FLOPS = 1L << 17;
+    /** Below about this many elements an elementwise kernel runs on one thread. */
+    private static final int MIN_PAR_ELEMS = 1 << 15;
+
+    private static final int OP_NN = 0, OP_NT = 1, OP_TN = 2;
+
+    /** Whether the default instances run the scalar path ({@code sharnn.deterministic.scalar}). */
+    static final boolean SCALAR_DEFAULT = Boolean.getBoolean("sharnn.deterministic.scalar");
+
+    private static VectorSpecies<Float> pickSpecies() {
+        String bits = System.getProperty("sharnn.vector.bits");
+        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
+        return switch (bits.trim()) {
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("sharnn.vector.bits must be 128, 256 or 512: " + bits);
+        };
+    }
+
+    /** Per-thread buffers, grown on demand and reused. */
+    private static final class Scratch {
+        float[] bpack = new float[0];
+        final float[] ctmp = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final Parallel parallel;
+    private final boolean scalar;
+
+    /** Kernels that split work over {@code parallel}. */
+    public DeterministicKernels(Parallel parallel) {
+        this(parallel, SCALAR_DEFAULT);
+    }
+
+    /** Kernels on {@link Parallel#common()}. */
+    public DeterministicKernels() {
+        this(Parallel.common());
+    }
+
+    /** Kernels that run the scalar path ({@code scalar}) or the vector path. */
+    DeterministicKernels(Parallel parallel, boolean scalar) {
+        this.parallel = parallel;
+        this.scalar = scalar;
+    }
+
+    /** The species in use (for reports). */
+    public static VectorSpecies<Float> species() {
+        return S;
+    }
+
+    // ================================================================ scalar functions
+
+    private static final float EXP_LO = -104f, EXP_HI = 89f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693147182464599609375f; // float(ln 2)
+    private static final float LN2_LO = -1.904654323148236e-09f;  // ln 2 - LN2_HI
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
+    private static final float MAGIC = 12582912f;
+    private static final int MAGIC_BITS = 0x4B400000;
+    private static final float E2 = 1f / 2, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
+    /** tanh(x) = x + x^3 P(x^2) for |x| below TANH_SMALL; P fitted on [0, 0.55^2]. */
+    private static final float TANH_SMALL = 0.55f;
+    private static final float T0 = -0.33333319425582886f, T1 = 0.13332615792751312f,
+            T2 = -0.053855009377002716f, T3 = 0.021081658080220222f, T4 = -0.006287150550633669f;
+
+    /**
+     * e^x as a float within about 1 ulp (relative error below 2.4e-7 where the result is normal),
+     * the same bits on every machine. x is reduced to k ln 2 + r, |r| &lt;= ln 2 / 2, by a
+     * fused-multiply-add Cody–Waite step; e^r is a degree-7 polynomial; 2^k is applied as two
+     * exact powers of two, so that results round once into the subnormal range. Returns +inf
+     * above about 88.72 and 0 below about -103.9. NaN gives NaN.
+     */
+    public static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = Math.fma(x, LOG2E, MAGIC);
+        float kf = t - MAGIC;
+        int k = Float.floatToRawIntBits(t) - MAGIC_BITS;
+        float r = Math.fma(kf, -LN2_HI, x);
+        r = Math.fma(kf, -LN2_LO, r);
+        float p = Math.fma(E7, r, E6);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        int k1 = k >> 1, k2 = k - k1;
+        return p * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
+    }
+
+    /** 1 / (1 + e^-x) with {@link #exp}. */
+    public static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
+    }
+
+    /**
+     * tanh(x): an odd polynomial for |x| &lt; 0.55, else sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|})
+     * with {@link #exp}; relative error below about 3e-7.
+     */
+    public static float tanh(float x) {
+        float ax = Math.abs(x);
+        if (ax < TANH_SMALL) {
+            float u = x * x;
+            float p = Math.fma(T4, u, T3);
+            p = Math.fma(p, u, T2);
+            p = Math.fma(p, u, T1);
+            p = Math.fma(p, u, T0);
+            return Math.fma(x * u, p, x);
+        }
+        float e = exp(ax * -2f);
+        float m = (1f - e) / (e + 1f);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(m) | (Float.floatToRawIntBits(x) & 0x80000000));
+    }
+
+    /** x * sigmoid(1.702 x), the fast GELU. */
+    static float gelu(float x) {
+        return x * sigmoid(x * 1.702f);
+    }
+
+    /** dy * d/dx[x sigmoid(1.702 x)] = dy * (s + 1.702 x s (1 - s)). */
+    static float geluGrad(float x, float dy) {
+        float s = sigmoid(x * 1.702f);
+        return dy * (s + x * 1.702f * s * (1f - s));
+    }
+
+    // ================================================================ vector functions (same sequences)
+
+    static FloatVector expV(FloatVector x) {
+        x = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = x.fma(LOG2E, MAGIC);
+        FloatVector kf = t.sub(MAGIC);
+        IntVector k = (IntVector) t.reinterpretAsInts();
+        k = k.sub(MAGIC_BITS);
+        FloatVector r = kf.fma(FloatVector.broadcast(S, -LN2_HI), x);
+        r = kf.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = r.fma(E7, E6);
+        p = p.fma(r, FloatVector.broadcast(S, E5));
+        p = p.fma(r, FloatVector.broadcast(S, E4));
+        p = p.fma(r, FloatVector.broadcast(S, E3));
+        p = p.fma(r, FloatVector.broadcast(S, E2));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = k.sub(k1);
+        FloatVector s1 = (FloatVector) k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = (FloatVector) k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
+    }
+
+    static FloatVector sigmoidV(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(expV(x.neg()).add(1f));
+    }
+
+    static FloatVector tanhV(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector u = x.mul(x);
+        FloatVector p = u.fma(T4, T3);
+        p = p.fma(u, FloatVector.broadcast(S, T2));
+        p = p.fma(u, FloatVector.broadcast(S, T1));
+        p = p.fma(u, FloatVector.broadcast(S, T0));
+        FloatVector small = x.mul(u).fma(p, x);
+        FloatVector e = expV(ax.mul(-2f));
+        FloatVector m = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
+        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(0x80000000);
+        FloatVector big = (FloatVector) ((IntVector) m.reinterpretAsInts()).or(sign).reinterpretAsFloats();
+        return big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
+    }
+
+    static FloatVector geluV(FloatVector x) {
+        return x.mul(sigmoidV(x.mul(1.702f)));
+    }
+
+    static FloatVector geluGradV(FloatVector x, FloatVector dy) {
+        FloatVector s = sigmoidV(x.mul(1.702f));
+        return dy.mul(s.add(x.mul(1.702f).mul(s).mul(FloatVector.broadcast(S, 1f).sub(s))));
+    }
+
+    // ================================================================ matrix products
+
+    @Override
+    public void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                       int m, int k, int n, boolean accumulate) {
+        gemm(OP_NN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    @Override
+    public void matmulTransB(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        gemm(OP_NT, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    @Override
+    public void matmulTransA(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        gemm(OP_TN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
+    private void gemm(int op, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                      int m, int k, int n, boolean acc) {
+        if (m <= 0 || n <= 0) return;
+        if (k < 0) throw new IllegalArgumentException("k < 0: " + k);
+        if (scalar) {
+            parallel.forRange(m, (int) Math.max(1, MIN_PAR_FLOPS / ((long) n * Math.max(1, k) * 4)),
+                    (i0, i1) -> gemmScalar(op, a, aOff, b, bOff, c, cOff, m, k, n, acc, i0, i1));
+            return;
+        }
+        int panels = (n + NR - 1) / NR;
+        long need = (long) panels * NR * k;
+        if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("B too large to pack");
+        Scratch s = SCRATCH.get();
+        if (s.bpack.length < need) s.bpack = new float[(int) need];
+        float[] bp = s.bpack;
+        parallel.forRange(panels, Math.max(1, MIN_PAR_ELEMS / Math.max(1, NR * k)),
+                (f, t) -> packB(op, b, bOff, k, n, bp, f, t));
+        int threads = parallel.threads();
+        int rowTiles = (m + MR - 1) / MR;
+        if (rowTiles >= 4 * threads || panels < 2 * threads) {
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) MR * n * Math.max(1, k)));
+            parallel.forRange(rowTiles, minChunk, (f, t) ->
+                    gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, f * MR, Math.min(m, t * MR), 0, panels));
+        } else {
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * Math.max(1, k)));
+            parallel.forRange(panels, minChunk, (f, t) ->
+                    gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, 0, m, f, t));
+        }
+    }
+
+    /** The reference sequence: s = 0; s = fma(a[i,p], b[p,j], s) for p in order; c (+)= s. */
+    private static void gemmScalar(int op, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                                   int m, int k, int n, boolean acc, int i0, int i1) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    float av = op == OP_TN ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    float bv = op == OP_NT ? b[bOff + j * k + p] : b[bOff + p * n + j];
+                    s = Math.fma(av, bv, s);
+                }
+                int ci = cOff + i * n + j;
+                c[ci] = acc ? c[ci] + s : s;
+            }
+        }
+    }
+
+    /**
+     * Packs column panels [f, t) of B (as [k, n]; for OP_NT given as [n, k]) into bp: panel q holds
+     * B[0:k, q*NR : q*NR+NR] as [k][NR], zero-padded past column n.
+     */
+    private static void packB(int op, float[] b, int bOff, int k, int n, float[] bp, int f, int t) {
+        for (int q = f; q < t; q++) {
+            int j0 = q * NR, nr = Math.min(NR, n - j0), base = q * k * NR;
+            if (op == OP_NT) {
+                for (int jj = 0; jj < NR; jj++) {
+                    if (jj < nr) {
+                        int src = bOff + (j0 + jj) * k;
+                        for (int p = 0; p < k; p++) bp[base + p * NR + jj] = b[src + p];
+                    } else {
+                        for (int p = 0; p < k; p++) bp[base + p * NR + jj] = 0f;
+                    }
+                }
+            } else if (nr == NR) {
+                for (int p = 0; p < k; p++) {
+                    int src = bOff + p * n + j0, dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+                }
+            } else {
+                for (int p = 0; p < k; p++) {
+                    int src = bOff + p * n + j0, dst = base + p * NR;
+                    System.arraycopy(b, src, bp, dst, nr);
+                    java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
+                }
+            }
+        }
+    }
+
+    /** Computes C[i0:i1, panels q0:q1] on the calling thread. */
+    private static void gemmBlock(int op, float[] a, int aOff, float[] bp, float[] c, int cOff,
+                                  int m, int k, int n, boolean acc, int i0, int i1, int q0, int q1) {
+        float[] ct = SCRATCH.get().ctmp;
+        // element (i, p) of A is a[i * ars + p * aps + aOff]
+        int ars = op == OP_TN ? 1 : k, aps = op == OP_TN ? m : 1;
+        for (int ic = i0; ic < i1; ic += MC) {
+            int ie = Math.min(i1, ic + MC);
+            for (int q = q0; q < q1; q++) {
+                int j0 = q * NR, nr = Math.min(NR, n - j0), bpo = q * k * NR;
+                int i = ic;
+                while (i < ie) {
+                    int left = ie - i;
+                    int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                    int ao = aOff + i * ars, co = cOff + i * n + j0;
+                    if (nr == NR) {
+                        micro(mr, a, ao, ars, aps, bp, bpo, c, co, n, k, acc);
+                    } else {
+                        if (acc) for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, ct, r * NR, nr);
+                        micro(mr, a, ao, ars, aps, bp, bpo, ct, 0, NR, k, acc);
+                        for (int r = 0; r < mr; r++) System.arraycopy(ct, r * NR, c, co + r * n, nr);
+                    }
+                    i += mr;
+                }
+            }
+        }
+    }
+
+    private static void micro(int mr, float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+                              float[] c, int co, int ldc, int k, boolean acc) {
+        switch (mr) {
+            case 6 -> kernel6(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
+            case 4 -> kernel4(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
+            case 2 -> kernel2(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
+            default -> kernel1(a, ao, aps, bp, bpo, c, co, k, acc);
+        }
+    }
+
+    private static void store(FloatVector s, float[] c, int ci, boolean acc) {
+        (acc ? FloatVector.fromArray(S, c, ci).add(s) : s).intoArray(c, ci);
+    }
+
+    /** C[6, NR] (+)= A[6, k] · Bpanel[k][NR]: one fused multiply-add per p, in p order, from 0. */
+    private static void kernel6(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+                                float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z,
+                c50 = z, c51 = z;
+        int a1 = ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(b0, c00); c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[pa + a1]);
+            c10 = v.fma(b0, c10); c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(S, a[pa + a2]);
+            c20 = v.fma(b0, c20); c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(S, a[pa + a3]);
+            c30 = v.fma(b0, c30); c31 = v.fma(b1, c31);
+            v = FloatVector.broadcast(S, a[pa + a4]);
+            c40 = v.fma(b0, c40); c41 = v.fma(b1, c41);
+            v = FloatVector.broadcast(S, a[pa + a5]);
+            c50 = v.fma(b0, c50); c51 = v.fma(b1, c51);
+        }
+        store(c00, c, co, acc); store(c01, c, co + L, acc);
+        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
+        store(c20, c, co + 2 * ldc, acc); store(c21, c, co + 2 * ldc + L, acc);
+        store(c30, c, co + 3 * ldc, acc); store(c31, c, co + 3 * ldc + L, acc);
+        store(c40, c, co + 4 * ldc, acc); store(c41, c, co + 4 * ldc + L, acc);
+        store(c50, c, co + 5 * ldc, acc); store(c51, c, co + 5 * ldc + L, acc);
+    }
+
+    private static void kernel4(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+                                float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        int a1 = ars, a2 = 2 * ars, a3 = 3 * ars;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(b0, c00); c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[pa + a1]);
+            c10 = v.fma(b0, c10); c11 = v.fma(b1, c11);
+            v = FloatVector.broadcast(S, a[pa + a2]);
+            c20 = v.fma(b0, c20); c21 = v.fma(b1, c21);
+            v = FloatVector.broadcast(S, a[pa + a3]);
+            c30 = v.fma(b0, c30); c31 = v.fma(b1, c31);
+        }
+        store(c00, c, co, acc); store(c01, c, co + L, acc);
+        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
+        store(c20, c, co + 2 * ldc, acc); store(c21, c, co + 2 * ldc + L, acc);
+        store(c30, c, co + 3 * ldc, acc); store(c31, c, co + 3 * ldc + L, acc);
+    }
+
+    private static void kernel2(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+                                float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(b0, c00); c01 = v.fma(b1, c01);
+            v = FloatVector.broadcast(S, a[pa + ars]);
+            c10 = v.fma(b0, c10); c11 = v.fma(b1, c11);
+        }
+        store(c00, c, co, acc); store(c01, c, co + L, acc);
+        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
+    }
+
+    private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo,
+                                float[] c, int co, int k, boolean acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(FloatVector.fromArray(S, bp, pb), c00);
+            c01 = v.fma(FloatVector.fromArray(S, bp, pb + L), c01);
+        }
+        store(c00, c, co, acc); store(c01, c, co + L, acc);
+    }
+
+    // ================================================================ parallel helpers
+
+    private void elems(int n, Parallel.RangeTask body) {
+        parallel.forRange(n, MIN_PAR_ELEMS, body);
+    }
+
+    private void rowsPar(int rows, int cols, Parallel.RangeTask body) {
+        parallel.forRange(rows, Math.max(1, MIN_PAR_ELEMS / Math.max(1, cols)), body);
+    }
+
+    private void colsPar(int rows, int cols, Parallel.RangeTask body) {
+        parallel.forRange(cols, Math.max(4 * L, MIN_PAR_ELEMS / Math.max(1, rows)), body);
+    }
+
+    // ================================================================ row-wise
+
+    @Override
+    public void layerNormForward(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
+                                 float[] mean, float[] rstd, int statOff, int rows, int dim, float eps) {
+        rowsPar(rows, dim, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xo = xOff + r * dim, yo = yOff + r * dim;
+                float mu = 0f;
+                for (int i = 0; i < dim; i++) mu += x[xo + i];
+                mu /= dim;
+                float var = 0f;
+                for (int i = 0; i < dim; i++) {
+                    float d = x[xo + i] - mu;
+                    var += d * d;
+                }
+                var /= dim;
+                float rs = (float) (1.0 / Math.sqrt(var + eps));
+                int i = 0;
+                if (!scalar) {
+                    for (; i + L <= dim; i += L) {
+                        FloatVector.fromArray(S, x, xo + i).sub(mu).mul(rs).mul(FloatVector.fromArray(S, gamma, i))
+                                .add(FloatVector.fromArray(S, beta, i)).intoArray(y, yo + i);
+                    }
+                }
+                for (; i < dim; i++) y[yo + i] = (x[xo + i] - mu) * rs * gamma[i] + beta[i];
+                mean[statOff + r] = mu;
+                rstd[statOff + r] = rs;
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(float[] dy, int dyOff, float[] x, int xOff, float[] gamma,
+                                  float[] mean, float[] rstd, int statOff,
+                                  float[] dx, int dxOff, float[] dgamma, float[] dbeta,
+                                  int rows, int dim, boolean accumulate) {
+        rowsPar(rows, dim, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * dim;
+                float mu = mean[statOff + r], rs = rstd[statOff + r];
+                float sumD = 0f, sumDX = 0f;
+                for (int i = 0; i < dim; i++) {
+                    float xhat = (x[xOff + o + i] - mu) * rs;
+                    float d = dy[dyOff + o + i] * gamma[i];
+                    sumD += d;
+                    sumDX += d * xhat;
+                }
+                float meanD = sumD / dim, meanDX = sumDX / dim;
+                int i = 0;
+                if (!scalar) {
+                    for (; i + L <= dim; i += L) {
+                        FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i).sub(mu).mul(rs);
+                        FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + i).mul(FloatVector.fromArray(S, gamma, i));
+                        FloatVector g = d.sub(meanD).sub(xh.mul(meanDX)).mul(rs);
+                        if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + o + i).add(g);
+                        g.intoArray(dx, dxOff + o + i);
+                    }
+                }
+                for (; i < dim; i++) {
+                    float xhat = (x[xOff + o + i] - mu) * rs;
+                    float d = dy[dyOff + o + i] * gamma[i];
+                    float g = rs * (d - meanD - xhat * meanDX);
+                    int di = dxOff + o + i;
+                    dx[di] = accumulate ? dx[di] + g : g;
+                }
+            }
+        });
+        // dgamma, dbeta: across columns, summed over rows in row order
+        colsPar(rows, dim, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = r * dim;
+                float mu = mean[statOff + r], rs = rstd[statOff + r];
+                int i = c0;
+                if (!scalar) {
+                    for (; i + L <= c1; i += L) {
+                        FloatVector dyv = FloatVector.fromArray(S, dy, dyOff + o + i);
+                        FloatVector xh = FloatVector.fromArray(S, x, xOff + o + i).sub(mu).mul(rs);
+                        FloatVector.fromArray(S, dgamma, i).add(dyv.mul(xh)).intoArray(dgamma, i);
+                        FloatVector.fromArray(S, dbeta, i).add(dyv).intoArray(dbeta, i);
+                    }
+                }
+                for (; i < c1; i++) {
+                    float dyv = dy[dyOff + o + i];
+                    float xh = (x[xOff + o + i] - mu) * rs;
+                    dgamma[i] += dyv * xh;
+                    dbeta[i] += dyv;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmaxRows(float[] x, int off, int rows, int cols) {
+        rowsPar(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = off + r * cols;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < cols; i++) max = Math.max(max, x[o + i]);
+                if (scalar) {
+                    for (int i = 0; i < cols; i++) x[o + i] = exp(x[o + i] - max);
+                } else {
+                    unaryRange(F_EXP_SHIFT, max, x, o, x, o, 0, cols);
+                }
+                float sum = 0f;
+                for (int i = 0; i < cols; i++) sum += x[o + i];
+                float inv = 1f / sum;
+                int i = 0;
+                if (!scalar) for (; i + L <= cols; i += L) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
+                for (; i < cols; i++) x[o + i] *= inv;
+            }
+        });
+    }
+
+    // ================================================================ elementwise
+
+    private static final int F_GELU = 0, F_SIGMOID = 1, F_TANH = 2, F_EXP_SHIFT = 3;
+
+    private static float unaryScalar(int f, float shift, float v) {
+        return switch (f) {
+            case F_GELU -> gelu(v);
+            case F_SIGMOID -> sigmoid(v);
+            case F_TANH -> tanh(v);
+            default -> exp(v - shift);
+        };
+    }
+
+    private static FloatVector unaryVector(int f, float shift, FloatVector v) {
+        return switch (f) {
+            case F_GELU -> geluV(v);
+            case F_SIGMOID -> sigmoidV(v);
+            case F_TANH -> tanhV(v);
+            default -> expV(v.sub(shift));
+        };
+    }
+
+    /** y[i] = f(x[i]) over [from, to): full vectors, then one masked vector (same arithmetic). */
+    private void unaryRange(int f, float shift, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        if (scalar) {
+            for (; i < to; i++) y[yOff + i] = unaryScalar(f, shift, x[xOff + i]);
+            return;
+        }
+        for (; i + L <= to; i += L) unaryVector(f, shift, FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        if (i < to) {
+            VectorMask<Float> mk = S.indexInRange(i, to);
+            unaryVector(f, shift, FloatVector.fromArray(S, x, xOff + i, mk)).intoArray(y, yOff + i, mk);
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_GELU, 0f, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_SIGMOID, 0f, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> unaryRange(F_TANH, 0f, x, xOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
+                             boolean accumulate) {
+        elems(n, (from, to) -> {
+            int i = from;
+            if (!scalar) {
+                for (; i + L <= to; i += L) {
+                    FloatVector g = geluGradV(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, dy, dyOff + i));
+                    if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i).add(g);
+                    g.intoArray(dx, dxOff + i);
+                }
+                if (i < to) {
+                    VectorMask<Float> mk = S.indexInRange(i, to);
+                    FloatVector g = geluGradV(FloatVector.fromArray(S, x, xOff + i, mk),
+                            FloatVector.fromArray(S, dy, dyOff + i, mk));
+                    if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i, mk).add(g);
+                    g.intoArray(dx, dxOff + i, mk);
+                }
+                return;
+            }
+            for (; i < to; i++) {
+                float g = geluGrad(x[xOff + i], dy[dyOff + i]);
+                dx[dxOff + i] = accumulate ? dx[dxOff + i] + g : g;
+            }
+        });
+    }
+
+    private static final int B_ADD = 0, B_MUL = 1, B_AXPY = 2;
+
+    /** y = a + b, y = a * b, or y = y + alpha * a over [from, to). */
+    private void binaryRange(int op, float alpha, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff,
+                             int from, int to) {
+        int i = from;
+        if (!scalar) {
+            for (; i + L <= to; i += L) {
+                FloatVector u = FloatVector.fromArray(S, a, aOff + i), v = FloatVector.fromArray(S, b, bOff + i);
+                (op == B_ADD ? u.add(v) : op == B_MUL ? u.mul(v) : v.add(u.mul(alpha))).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < to; i++) {
+            float u = a[aOff + i], v = b[bOff + i];
+            y[yOff + i] = op == B_ADD ? u + v : op == B_MUL ? u * v : v + u * alpha;
+        }
+    }
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> binaryRange(B_ADD, 0f, a, aOff, b, bOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> binaryRange(B_MUL, 0f, a, aOff, b, bOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        elems(n, (f, t) -> binaryRange(B_AXPY, alpha, x, xOff, y, yOff, y, yOff, f, t));
+    }
+
+    @Override
+    public void addRowVector(float[] bias, int biasOff, float[] y, int yOff, int rows, int cols) {
+        rowsPar(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) binaryRange(B_ADD, 0f, y, yOff + r * cols, bias, biasOff, y, yOff + r * cols, 0, cols);
+        });
+    }
+
+    @Override
+    public void sumRows(float[] x, int xOff, int rows, int cols, float[] out, int outOff) {
+        colsPar(rows, cols, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) binaryRange(B_ADD, 0f, out, outOff, x, xOff + r * cols, out, outOff, c0, c1);
+        });
+    }
+
+    @Override
+    public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
+                         float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
+        rowsPar(rows, 8 * dim, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int go = gOff + r * 4 * dim, so = r * dim;
+                if (scalar) {
+                    for (int j = 0; j < dim; j++) {
+                        float i = sigmoid(gates[go + j]);
+                        float f = sigmoid(gates[go + dim + j]);
+                        float g = tanh(gates[go + 2 * dim + j]);
+                        float o = sigmoid(gates[go + 3 * dim + j]);
+                        gates[go + j] = i;
+                        gates[go + dim + j] = f;
+                        gates[go + 2 * dim + j] = g;
+                        gates[go + 3 * dim + j] = o;
+                        float cn = f * cPrev[cpOff + so + j] + i * g;
+                        float tc = tanh(cn);
+                        c[cOff + so + j] = cn;
+                        tanhC[tOff + so + j] = tc;
+                        h[hOff + so + j] = o * tc;
+                    }
+                    continue;
+                }
+                for (int j = 0; j < dim; j += L) {
+                    VectorMask<Float> mk = S.indexInRange(j, dim);
+                    FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
+                    FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
+                    FloatVector g = tanhV(FloatVector.fromArray(S, gates, go + 2 * dim + j, mk));
+                    FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
+                    i.intoArray(gates, go + j, mk);
+                    f.intoArray(gates, go + dim + j, mk);
+                    g.intoArray(gates, go + 2 * dim + j, mk);
+                    o.intoArray(gates, go + 3 * dim + j, mk);
+                    FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j, mk)).add(i.mul(g));
+                    FloatVector tc = tanhV(cn);
+                    cn.intoArray(c, cOff + so + j, mk);
+                    tc.intoArray(tanhC, tOff + so + j, mk);
+                    o.mul(tc).intoArray(h, hOff + so + j, mk);
+                }
+            }
+        });
+    }
+}
