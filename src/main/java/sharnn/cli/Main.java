@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "SHA-RNN (Single Headed Attention RNN): train, evaluate, sample and compress.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
+        subcommands = {DemoCommand.class, CompressCommand.class, DecompressCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
                 DataCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

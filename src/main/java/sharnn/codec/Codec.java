@@ -75,10 +75,16 @@ public final class Codec {
     /** Compresses in to out with the given options; pretrained null means online mode. */
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
                                  Progress progress) throws IOException {
+        return compress(in, out, options, pretrained, progress, 1);
+    }
+
+    /** As above, the network's products on threads worker threads (the archive is the same for any count). */
+    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
+                                 Progress progress, int threads) throws IOException {
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         CountingOutput counted = new CountingOutput(out);
         writeHeader(counted, options, pretrained);
-        Engine engine = new Engine(options, pretrained);
+        Engine engine = new Engine(options, pretrained, threads);
         byte[] block = new byte[options.blockSize()];
         CRC32C all = new CRC32C();
         long total = 0;
@@ -181,6 +187,12 @@ public final class Codec {
      * The output is verified block by block (CRC32C) and as a whole (size and CRC32C).
      */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress) throws IOException {
+        return decompress(input, out, checkpoint, progress, 1);
+    }
+
+    /** As above, on threads worker threads. */
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, int threads)
+            throws IOException {
         CountingInput counted = new CountingInput(input);
         DataInputStream in = new DataInputStream(counted);
         Header header = readHeader(in);
@@ -218,7 +230,7 @@ public final class Codec {
             rec.update(tail, 0, 4);
             if ((int) rec.getValue() != ByteBuffer.wrap(tail, 4, 4).getInt())
                 throw new CorruptArchiveException("corrupt archive: block at original offset " + total + " fails its checksum");
-            if (engine == null) engine = new Engine(o, pretrained);
+            if (engine == null) engine = new Engine(o, pretrained, threads);
             if (block.length < n) block = new byte[Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
             RangeDecoder dec = new RangeDecoder(coded, 0, m);
             long base = total;
@@ -259,9 +271,9 @@ public final class Codec {
     private static final class Engine {
         final BlockCoder coder;
 
-        Engine(CodecOptions o, Pretrained pretrained) {
+        Engine(CodecOptions o, Pretrained pretrained, int threads) {
             ModelConfig config = o.modelConfig();
-            ShaRnn model = new ShaRnn(config, CodecKernels.create(), o.segment());
+            ShaRnn model = new ShaRnn(config, CodecKernels.create(threads), o.segment());
             if (pretrained == null) model.initialize(o.seed());
             else {
                 var src = pretrained.model().params();

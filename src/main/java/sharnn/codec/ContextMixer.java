@@ -31,7 +31,8 @@ final class ContextMixer {
     private final int nInputs;
     private final int[] weights;
     private final int rate;
-    private final Apm apm1 = new Apm(256), apm2 = new Apm(65536);
+    private final Apm apm1 = new Apm(256), apm2;
+    private final int apm2Mask;
 
     // per stream
     private final long[] history;
@@ -69,6 +70,8 @@ final class ContextMixer {
             weights[s * nInputs + models + 2] = 1 << 15; // the network starts with the larger say
         }
         this.rate = rate;
+        apm2Mask = (1 << Math.min(16, tableBits)) - 1;
+        apm2 = new Apm(apm2Mask + 1);
         history = new long[streams];
         wordHash = new int[streams];
         matchPtr = new int[streams];
@@ -157,7 +160,7 @@ final class ContextMixer {
         int s = (int) Math.max(-2047, Math.min(2047, dot >> 16));
         mixed = Logistic.squash(s);
         int a1 = apm1.p(mixed, c0);
-        int a2 = apm2.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & 0xFFFF);
+        int a2 = apm2.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apm2Mask);
         int p = (2 * mixed + a1 + a2 + 2) >> 2;
         final1 = Math.max(1, Math.min(4095, p));
         return final1;
