@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "SHA-RNN (Single Headed Attention RNN): train, evaluate, sample and compress.",
         subcommands = {DemoCommand.class, CompressCommand.class, DecompressCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
-                DataCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+                DataCommand.class, InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
