@@ -1,105 +1,221 @@
 package sharnn.cli;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.bench.Flops;
 import sharnn.bench.TrainBench;
+import sharnn.codec.Codec;
+import sharnn.codec.CodecOptions;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Measure training or evaluation speed of a preset.", "",
-                "Runs the preset on random bytes and prints tokens/s after a warm-up, the GFLOP/s that makes,",
-                "and its share of this machine's FMA peak (measured first)."})
-final class BenchCommand implements Callable<Integer> {
-
-    @Parameters(paramLabel = "WHAT", description = "train or eval")
-    String what;
-
-    @Option(names = "--preset", description = "tiny, small or paper", defaultValue = "small")
-    String preset;
-
-    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
-    int threads;
-
-    @Option(names = "--seconds", description = "measuring time after the warm-up", defaultValue = "20")
-    double seconds;
-
-    @Option(names = "--json", description = "print a JSON object")
-    boolean json;
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure training, evaluation or compression speed.",
+        subcommands = {BenchCommand.Train.class, BenchCommand.Eval.class, BenchCommand.Compress.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        if (!what.equals("train") && !what.equals("eval")) throw new UsageException("bench takes train or eval: " + what);
-        if (threads < 0) throw new UsageException("--threads must be >= 0");
-        if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]");
-        ModelConfig config;
-        try {
-            config = ModelConfig.preset(preset, 256);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        double peak = Flops.measurePeak(n, 600);
-        boolean train = what.equals("train");
-        double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
-        try (Parallel parallel = new Parallel(n)) {
-            TrainBench bench = new TrainBench(config, new VectorKernels(parallel));
-            long step = 0;
-            long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
-            while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);
-            long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
-            long steps = 0;
-            while (System.nanoTime() < end || steps < 1) {
-                run(bench, train, step++);
-                steps++;
-            }
-            double secs = (System.nanoTime() - start) / 1e9;
-            double tps = steps * bench.tokensPerStep() / secs;
-            double gflops = tps * flopsPerToken / 1e9;
-            long heapPeak = heapPeakBytes();
-            if (json) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("what", what);
-                out.put("preset", preset);
-                out.put("threads", n);
-                out.put("tokens_per_s", Math.round(tps));
-                out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
-                out.put("gflops", Math.round(gflops * 10) / 10.0);
-                out.put("peak_gflops", Math.round(peak * 10) / 10.0);
-                out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
-                out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
-                out.put("heap_peak_mb", heapPeak >> 20);
-                System.out.println(JSON.std.asString(out));
-            } else {
-                System.out.printf("%s %s, %d threads: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset, n, tps,
-                        secs / steps * 1e3, bench.tokensPerStep());
-                System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
-                        gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
-                System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
-            }
-        }
-        return 0;
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
 
-    private static void run(TrainBench bench, boolean train, long step) {
-        if (train) bench.trainStep(step);
-        else bench.evalStep();
+    @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Size, bpc and KB/s of compression and decompression for each preset, beside xz -9 and zstd -19 when installed.")
+    static final class Compress implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE") Path file;
+
+        @Option(names = "--bytes", description = "use the first N bytes (0: all)", defaultValue = "0")
+        long bytes;
+
+        @Option(names = "--presets", split = ",", description = "presets to run", defaultValue = "fast,default,max")
+        List<String> presets;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
+            if (bytes < 0) throw new UsageException("--bytes must be >= 0");
+            byte[] data = Files.readAllBytes(file);
+            if (bytes > 0 && bytes < data.length) data = Arrays.copyOf(data, (int) bytes);
+            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s");
+            for (String p : presets) {
+                CodecOptions o;
+                try {
+                    o = CodecOptions.preset(p.strip());
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                long t0 = System.nanoTime();
+                Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE);
+                double c = (System.nanoTime() - t0) / 1e9;
+                ByteArrayOutputStream back = new ByteArrayOutputStream();
+                t0 = System.nanoTime();
+                Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE);
+                double d = (System.nanoTime() - t0) / 1e9;
+                if (!Arrays.equals(back.toByteArray(), data)) throw new IOException("preset " + p + " did not round-trip");
+                row("sharnn " + p, out.size(), data.length, c, d);
+            }
+            external(data, "xz -9", List.of("xz", "-9", "-c"), List.of("xz", "-d", "-c"));
+            external(data, "zstd -19", List.of("zstd", "-19", "-c", "-q"), List.of("zstd", "-d", "-c", "-q"));
+            return 0;
+        }
+
+        private static void row(String name, long size, long n, double c, double d) {
+            System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f%n", name, size, n == 0 ? 0 : size * 8.0 / n,
+                    n / 1000.0 / c, n / 1000.0 / d);
+        }
+
+        private static void external(byte[] data, String name, List<String> comp, List<String> decomp) throws Exception {
+            byte[] packed;
+            long t0 = System.nanoTime();
+            try {
+                packed = pipe(comp, data);
+            } catch (IOException e) {
+                System.out.printf("%-14s %12s%n", name, "(not installed)");
+                return;
+            }
+            double c = (System.nanoTime() - t0) / 1e9;
+            t0 = System.nanoTime();
+            pipe(decomp, packed);
+            row(name, packed.length, data.length, c, (System.nanoTime() - t0) / 1e9);
+        }
+
+        private static byte[] pipe(List<String> cmd, byte[] in) throws Exception {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try (var os = p.getOutputStream()) {
+                    os.write(in);
+                } catch (IOException ignored) {
+                    // the process ended early; its exit code tells
+                }
+            });
+            byte[] out = p.getInputStream().readAllBytes();
+            writer.join();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IOException(cmd.get(0) + " failed");
+            return out;
+        }
     }
 
-    static long heapPeakBytes() {
-        long sum = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
-            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) sum += pool.getPeakUsage().getUsed();
-        return sum;
+    /** Training or evaluation throughput of a preset on random bytes. */
+    abstract static class Throughput implements Callable<Integer> {
+        abstract String what();
+
+        @Option(names = "--preset", description = "tiny, small or paper", defaultValue = "small")
+        String preset;
+
+        @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+        int threads;
+
+        @Option(names = "--seconds", description = "measuring time after the warm-up", defaultValue = "20")
+        double seconds;
+
+        @Option(names = "--json", description = "print a JSON object")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            String what = what();
+            if (threads < 0) throw new UsageException("--threads must be >= 0");
+            if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]");
+            ModelConfig config;
+            try {
+                config = ModelConfig.preset(preset, 256);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+            double peak = Flops.measurePeak(n, 600);
+            boolean train = what.equals("train");
+            double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
+            try (Parallel parallel = new Parallel(n)) {
+                TrainBench bench = new TrainBench(config, new VectorKernels(parallel));
+                long step = 0;
+                long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
+                while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);
+                long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
+                long steps = 0;
+                while (System.nanoTime() < end || steps < 1) {
+                    run(bench, train, step++);
+                    steps++;
+                }
+                double secs = (System.nanoTime() - start) / 1e9;
+                double tps = steps * bench.tokensPerStep() / secs;
+                double gflops = tps * flopsPerToken / 1e9;
+                long heapPeak = heapPeakBytes();
+                if (json) {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("what", what);
+                    out.put("preset", preset);
+                    out.put("threads", n);
+                    out.put("tokens_per_s", Math.round(tps));
+                    out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
+                    out.put("gflops", Math.round(gflops * 10) / 10.0);
+                    out.put("peak_gflops", Math.round(peak * 10) / 10.0);
+                    out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
+                    out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
+                    out.put("heap_peak_mb", heapPeak >> 20);
+                    System.out.println(JSON.std.asString(out));
+                } else {
+                    System.out.printf("%s %s, %d threads: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset, n, tps,
+                            secs / steps * 1e3, bench.tokensPerStep());
+                    System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
+                            gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
+                    System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
+                }
+            }
+            return 0;
+        }
+
+        static void run(TrainBench bench, boolean train, long step) {
+            if (train) bench.trainStep(step);
+            else bench.evalStep();
+        }
+
+        static long heapPeakBytes() {
+            long sum = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
+                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) sum += pool.getPeakUsage().getUsed();
+            return sum;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = {"Training speed of a preset: forward, backward and optimizer step.", "",
+                    "Runs the preset on random bytes and prints tokens/s after a warm-up, the GFLOP/s that makes,",
+                    "its share of this machine's FMA peak (measured first) and the peak heap."})
+    static final class Train extends Throughput {
+        @Override
+        String what() {
+            return "train";
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = {"Evaluation speed of a preset: the forward pass, dropout off.", "",
+                    "Tokens/s after a warm-up, GFLOP/s and its share of the measured FMA peak."})
+    static final class Eval extends Throughput {
+        @Override
+        String what() {
+            return "eval";
+        }
     }
 }

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "SHA-RNN (Single Headed Attention RNN): train, evaluate, sample and compress.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
-                BenchCommand.class,
-                DataCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+                CompressCommand.class, DecompressCommand.class, BenchCommand.class, DataCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

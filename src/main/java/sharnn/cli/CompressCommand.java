@@ -1,0 +1,80 @@
+package sharnn.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sharnn.codec.Codec;
+import sharnn.codec.CodecOptions;
+
+@Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Compress a file losslessly with a SHA-RNN that learns while it codes (or a trained checkpoint with --model).",
+                "IN - reads stdin; OUT defaults to IN.shr (stdout when IN is -). The input is kept unless --rm."})
+final class CompressCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "IN", description = "the file to compress, - for stdin")
+    String in;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the archive, - for stdout (default IN.shr)")
+    String out;
+
+    @Option(names = "--preset", description = "fast, default or max: speed against ratio", defaultValue = "default")
+    String preset;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting (embed, boom, blocks, attention, window, streams, segment, lr, clip, seed, mix, tableBits, mixerRate, blockSize)")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--model", paramLabel = "CKPT", description = "code with a trained checkpoint (pretrained mode); decompression needs the same file")
+    Path model;
+
+    @Option(names = "--adapt", description = "with --model: keep training while coding (at the preset's learning rate)")
+    boolean adapt;
+
+    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT")
+    boolean force;
+
+    @Option(names = "--rm", description = "remove IN after a successful compression")
+    boolean rm;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
+    boolean quiet;
+
+    @Option(names = "--threads", description = "worker threads for the network (the archive is the same for any count)", defaultValue = "1")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        CodecOptions options;
+        try {
+            options = CodecOptions.preset(preset);
+            for (String kv : settings) {
+                int eq = kv.indexOf('=');
+                if (eq < 1) throw new IllegalArgumentException("--set wants KEY=VALUE: " + kv);
+                options = options.with(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (adapt && model == null) throw new UsageException("--adapt goes with --model");
+        Codec.Pretrained pretrained = null;
+        if (model != null) {
+            pretrained = Codec.Pretrained.load(model);
+            if (!adapt) options = options.with("lr", "0");
+        }
+        String target = out != null ? out : in.equals("-") ? "-" : in + ".shr";
+        if (!in.equals("-") && in.equals(target)) throw new UsageException("IN and OUT are the same file");
+        final CodecOptions o = options;
+        final Codec.Pretrained p = pretrained;
+        Files2.Result r = Files2.transform(in, target, force, rm, quiet, "compress",
+                (is, os, progress) -> Codec.compress(is, os, o, p, progress, threads));
+        return r.code();
+    }
+}

@@ -1,0 +1,50 @@
+package sharnn.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sharnn.codec.Codec;
+
+@Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).",
+                "IN - reads stdin; OUT defaults to IN without .shr (stdout when IN is -). The input is kept unless --rm."})
+final class DecompressCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "IN", description = "the archive, - for stdin")
+    String in;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the decompressed file, - for stdout")
+    String out;
+
+    @Option(names = "--model", paramLabel = "CKPT", description = "the checkpoint a pretrained archive was made with")
+    Path model;
+
+    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT")
+    boolean force;
+
+    @Option(names = "--rm", description = "remove IN after a successful decompression")
+    boolean rm;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
+    boolean quiet;
+
+    @Option(names = "--threads", description = "worker threads for the network", defaultValue = "1")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        String target = out;
+        if (target == null) {
+            if (in.equals("-")) target = "-";
+            else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);
+            else throw new UsageException(in + " does not end in .shr: give OUT");
+        }
+        if (!in.equals("-") && in.equals(target)) throw new UsageException("IN and OUT are the same file");
+        Files2.Result r = Files2.transform(in, target, force, rm, quiet, "decompress",
+                (is, os, progress) -> Codec.decompress(is, os, model, progress, threads));
+        return r.code();
+    }
+}

@@ -1,0 +1,108 @@
+package sharnn.cli;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import sharnn.codec.Codec;
+
+/**
+ * The file handling compress and decompress share, as zstd does it: - for stdin and stdout, an
+ * existing OUT refused unless forced, OUT written under a temporary name and renamed only when
+ * complete, IN removed only on --rm after success, progress on a terminal and a summary line.
+ */
+final class Files2 {
+    private Files2() {}
+
+    interface Job {
+        Codec.Stats run(InputStream in, OutputStream out, Codec.Progress progress) throws IOException;
+    }
+
+    record Result(int code) {}
+
+    static Result transform(String in, String out, boolean force, boolean rm, boolean quiet, String verb, Job job)
+            throws IOException {
+        boolean stdin = in.equals("-"), stdout = out.equals("-");
+        Path inPath = stdin ? null : Path.of(in), outPath = stdout ? null : Path.of(out);
+        if (!stdin && !Files.isRegularFile(inPath)) throw new IOException("no such file: " + in);
+        if (!stdout && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
+        if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
+        long inSize = stdin ? -1 : Files.size(inPath);
+        boolean progress = !quiet && Terminal.interactive();
+        long t0 = System.nanoTime();
+        Codec.Progress p = progress ? new Meter(t0, verb.equals("compress")) : Codec.Progress.NONE;
+        Codec.Stats stats;
+        Path tmp = null;
+        try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
+            if (stdout) {
+                OutputStream os = new BufferedOutputStream(System.out, 1 << 16);
+                stats = job.run(is, os, p);
+                os.flush();
+            } else {
+                Path dir = outPath.toAbsolutePath().getParent();
+                tmp = Files.createTempFile(dir, "." + outPath.getFileName() + ".", ".part");
+                try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                    stats = job.run(is, os, p);
+                }
+                move(tmp, outPath, force);
+                tmp = null;
+            }
+        } finally {
+            if (tmp != null) Files.deleteIfExists(tmp);
+            if (progress) System.err.print("\r\033[K");
+        }
+        if (rm) Files.delete(inPath);
+        double sec = (System.nanoTime() - t0) / 1e9;
+        long original = stats.originalBytes(), archive = stats.archiveBytes();
+        long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
+        if (!quiet)
+            System.err.println(String.format(Locale.ROOT, "%d bytes -> %d bytes (%.3f bpc) in %.1f s", from, to, stats.bpc(), sec));
+        return new Result(0);
+    }
+
+    private static void move(Path tmp, Path out, boolean force) throws IOException {
+        try {
+            if (force) Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            else {
+                // no overwrite: a file that appeared meanwhile is not clobbered
+                Files.createLink(out, tmp);
+                Files.delete(tmp);
+            }
+        } catch (AtomicMoveNotSupportedException | UnsupportedOperationException e) {
+            Files.move(tmp, out, force ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException(out + " already exists (use -f to overwrite)");
+        } catch (IOException e) {
+            if (Files.exists(out) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
+            Files.move(tmp, out, force ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
+        }
+    }
+
+    /** Progress on stderr, redrawn in place: bytes done, KB/s, current bpc. */
+    private static final class Meter implements Codec.Progress {
+        private final long t0;
+        private long last;
+
+        Meter(long t0, boolean compress) {
+            this.t0 = t0;
+        }
+
+        @Override
+        public void update(long bytes, double bits) {
+            long now = System.nanoTime();
+            if (now - last < 250_000_000L) return;
+            last = now;
+            double sec = (now - t0) / 1e9;
+            System.err.print(String.format(Locale.ROOT, "\r\033[K%,d bytes  %.1f KB/s  %.3f bpc", bytes,
+                    bytes / 1000.0 / Math.max(sec, 1e-9), bytes == 0 ? 0 : bits / bytes));
+            System.err.flush();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package sharnn.codec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sharnn.model.ModelConfig;
+
+/**
+ * Everything both sides must agree on, stored in the archive header: the network's shape, the
+ * lockstep layout (B streams, segments of T bytes), the online training step, and the context
+ * mixing side models.
+ *
+ * @param embed, boom, blocks, attention, window  the SHA-RNN (vocabulary 256, no dropout)
+ * @param streams     B: streams coded in lockstep
+ * @param segment     T: bytes per stream between two training steps
+ * @param lr          LAMB learning rate (0: no online training)
+ * @param clip        gradient norm clip
+ * @param seed        the network's initialisation seed
+ * @param mix         mix the network with byte-context models (false: code bytes from the network alone)
+ * @param tableBits   log2 of each context model's table size
+ * @param mixerRate   the mixer's learning rate
+ * @param blockSize   bytes per block (each block is cut into B streams; memory is bounded by it)
+ */
+public record CodecOptions(int embed, int boom, int blocks, List<Integer> attention, int window,
+                           int streams, int segment, float lr, float clip, long seed,
+                           boolean mix, int tableBits, int mixerRate, int blockSize) {
+
+    public static final int MAX_BLOCK = 1 << 24;
+
+    public CodecOptions {
+        attention = List.copyOf(attention);
+        check(embed >= 1 && embed <= 1024, "embed must be in [1, 1024]");
+        check(boom >= embed && boom <= 8192, "boom must be in [embed, 8192]");
+        check(blocks >= 1 && blocks <= 16, "blocks must be in [1, 16]");
+        check(window >= 1 && window <= 8192, "window must be in [1, 8192]");
+        check(streams >= 1 && streams <= 256, "streams must be in [1, 256]");
+        check(segment >= 1 && segment <= 1024, "segment must be in [1, 1024]");
+        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]");
+        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]");
+        check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]");
+        check(mixerRate >= 0 && mixerRate <= 64, "mixerRate must be in [0, 64]");
+        check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
+        for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    public static final List<String> PRESETS = List.of("fast", "default", "max");
+
+    /** The presets: each trades speed for ratio. */
+    public static CodecOptions preset(String name) {
+        return switch (name) {
+            case "fast" -> new CodecOptions(16, 32, 1, List.of(), 16, 32, 16, 0.02f, 0.25f, 1, true, 22, 6, 1 << 20);
+            case "default" -> new CodecOptions(32, 64, 1, List.of(), 32, 16, 16, 0.02f, 0.25f, 1, true, 22, 6, 1 << 20);
+            case "max" -> new CodecOptions(64, 128, 2, List.of(1), 64, 16, 16, 0.02f, 0.25f, 1, true, 22, 6, 1 << 20);
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
+        };
+    }
+
+    public ModelConfig modelConfig() {
+        return new ModelConfig(256, embed, boom, blocks, attention, window, streams, segment, 0f, 0f, 0f, 1e-12f);
+    }
+
+    public CodecOptions withBlockSize(int size) {
+        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lr, clip, seed, mix, tableBits, mixerRate, size);
+    }
+
+    public CodecOptions withNetwork(ModelConfig c) {
+        return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lr, clip, seed,
+                mix, tableBits, mixerRate, blockSize);
+    }
+
+    public CodecOptions with(String key, String value) {
+        Map<String, Object> m = toMap();
+        if (!m.containsKey(key)) throw new IllegalArgumentException("unknown codec setting '" + key + "' (" + String.join(", ", m.keySet()) + ")");
+        Object v = switch (key) {
+            case "attention" -> value.isBlank() || value.equals("none") ? List.of()
+                    : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
+            case "mix" -> Boolean.parseBoolean(value);
+            case "lr", "clip" -> Double.parseDouble(value);
+            default -> Long.parseLong(value);
+        };
+        m.put(key, v);
+        return fromMap(m);
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("embed", embed);
+        m.put("boom", boom);
+        m.put("blocks", blocks);
+        m.put("attention", attention);
+        m.put("window", window);
+        m.put("streams", streams);
+        m.put("segment", segment);
+        m.put("lr", Double.parseDouble(Float.toString(lr)));
+        m.put("clip", Double.parseDouble(Float.toString(clip)));
+        m.put("seed", seed);
+        m.put("mix", mix);
+        m.put("tableBits", tableBits);
+        m.put("mixerRate", mixerRate);
+        m.put("blockSize", blockSize);
+        return m;
+    }
+
+    public static CodecOptions fromMap(Map<String, Object> m) {
+        try {
+            List<Integer> att = ((List<?>) m.get("attention")).stream().map(o -> ((Number) o).intValue()).toList();
+            return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
+                    i(m, "segment"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
+                    ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), i(m, "tableBits"), i(m, "mixerRate"),
+                    i(m, "blockSize"));
+        } catch (NullPointerException | ClassCastException e) {
+            throw new IllegalArgumentException("incomplete codec settings: " + m.keySet());
+        }
+    }
+
+    private static int i(Map<String, Object> m, String k) {
+        return ((Number) m.get(k)).intValue();
+    }
+}

@@ -1,0 +1,252 @@
+package sharnn.codec;
+
+import java.util.Arrays;
+
+/**
+ * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
+ * network's byte distribution gives one input (the probability of the next bit given the bits so
+ * far), order-0..6 and word byte-context models and a match model give the others, and a gated
+ * logistic mixer (weights chosen by the bits so far) followed by two adaptive probability maps
+ * gives the bit's probability. Integer arithmetic only: every machine computes the same bits.
+ * Each of the B streams has its own history; the tables are shared.
+ */
+final class ContextMixer {
+    private static final int[] ORDERS = {1, 2, 3, 4, 6};
+    private static final int LIMIT = 255;
+    private static final int[] REC = new int[LIMIT + 1];
+    private static final int MATCH_MIN = 6;
+
+    static {
+        for (int n = 0; n <= LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
+    }
+
+    private final int streams;
+    private final int tableBits;
+    private final int mask;
+    private final int[][] tables;      // per order: 22-bit probability << 10 | count
+    private final int[] order0 = new int[256 * 256];
+    private final int[] matchMap = new int[64 * 2];
+    private final int[] nnMap;          // an APM over the network's probability, by bit position
+    private final int[] matchTable;
+    private final int nInputs;
+    private final int[] weights;
+    private final int rate;
+    private final Apm apm1 = new Apm(256), apm2;
+    private final int apm2Mask;
+
+    // per stream
+    private final long[] history;
+    private final int[] wordHash;
+    private final int[] matchPtr;
+    private final int[] matchLen;
+
+    // the byte being coded
+    private final int[] base;
+    private final int[] idx;
+    private final int[] inputs;
+    private int stream, c0, bitPos, pos, expected, mlen;
+    private int streamLen, time, blockLen;
+    private byte[] buf;
+    private double[] tree;
+    private int treeOff;
+    private int mixed, mixerSet, final1, nnQ;
+
+    ContextMixer(int streams, int tableBits, int rate) {
+        this.streams = streams;
+        this.tableBits = tableBits;
+        this.mask = (1 << tableBits) - 1;
+        int models = ORDERS.length + 1; // + word
+        tables = new int[models][1 << tableBits];
+        for (int[] t : tables) Arrays.fill(t, 1 << 31);
+        Arrays.fill(order0, 1 << 31);
+        Arrays.fill(matchMap, 1 << 31);
+        nnMap = new int[8 * 33];
+        for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
+        matchTable = new int[1 << Math.min(tableBits, 22)];
+        nInputs = models + 1 + 1 + 2 + 1; // contexts, order 0, match, network (raw and mapped), bias
+        weights = new int[256 * nInputs];
+        for (int s = 0; s < 256; s++) {
+            for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
+            weights[s * nInputs + models + 2] = 1 << 15; // the network starts with the larger say
+        }
+        this.rate = rate;
+        apm2Mask = (1 << Math.min(16, tableBits)) - 1;
+        apm2 = new Apm(apm2Mask + 1);
+        history = new long[streams];
+        wordHash = new int[streams];
+        matchPtr = new int[streams];
+        matchLen = new int[streams];
+        base = new int[models];
+        idx = new int[models];
+        inputs = new int[nInputs];
+    }
+
+    /** A new block: positions in the match table refer to the old one. */
+    void startBlock(byte[] buf, int n, int streamLen) {
+        this.buf = buf;
+        this.blockLen = n;
+        this.streamLen = streamLen;
+        Arrays.fill(matchTable, 0);
+        Arrays.fill(matchLen, 0);
+    }
+
+    /** Starts the byte at pos of stream b at time t; tree holds the network's subtree sums (or null). */
+    void beginByte(int b, int t, int pos, double[] tree, int treeOff) {
+        this.stream = b;
+        this.time = t;
+        this.pos = pos;
+        this.tree = tree;
+        this.treeOff = treeOff;
+        c0 = 1;
+        bitPos = 0;
+        long h = history[b];
+        for (int i = 0; i < ORDERS.length; i++) {
+            int o = ORDERS[i];
+            long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
+            base[i] = hash(ctx, o);
+        }
+        base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9) ;
+        mlen = matchLen[b];
+        if (mlen > 0 && !known(matchPtr[b])) mlen = matchLen[b] = 0;
+        expected = mlen > 0 ? (buf[matchPtr[b]] & 0xFF) | 256 : 0;
+    }
+
+    private boolean known(int p) {
+        if (p < 0 || p >= blockLen) return false;
+        int s = p / streamLen, u = p % streamLen;
+        return u < time || (u == time && s < stream);
+    }
+
+    private static int hash(long x, int salt) {
+        long z = (x + salt * 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+        return (int) (z >>> 32);
+    }
+
+    /** The probability, 12 bits, that the next bit is 1. */
+    int p() {
+        int n = 0;
+        for (int i = 0; i < base.length; i++) {
+            int j = (base[i] + c0 * 0x2F0B4C25) & mask;
+            idx[i] = j;
+            inputs[n++] = Logistic.stretch(tables[i][j] >>> 20);
+        }
+        inputs[n++] = Logistic.stretch(order0[(int) (history[stream] & 0xFF) << 8 | c0] >>> 20);
+        // match model
+        int mctx = 0;
+        if (mlen > 0 && ((expected >> (8 - bitPos)) == c0)) {
+            int bit = (expected >> (7 - bitPos)) & 1;
+            mctx = (Math.min(mlen, 31) << 1 | bit);
+        } else mlen = 0;
+        int mp = matchMap[mctx] >>> 20;
+        inputs[n++] = mctx == 0 ? 0 : Logistic.stretch(mp);
+        // network
+        int q = 2048;
+        if (tree != null) {
+            double all = tree[treeOff + c0], one = tree[treeOff + 2 * c0 + 1];
+            double p1 = all > 0 ? one / all : 0.5;
+            q = (int) (p1 * 4096 + 0.5);
+            q = Math.max(1, Math.min(4095, q));
+        }
+        nnQ = q;
+        int snn = Logistic.stretch(q);
+        inputs[n++] = snn;
+        inputs[n++] = Logistic.stretch(nnApm(snn));
+        inputs[n++] = 256;
+        // mixer
+        mixerSet = c0 * nInputs;
+        long dot = 0;
+        for (int i = 0; i < nInputs; i++) dot += (long) inputs[i] * weights[mixerSet + i];
+        int s = (int) Math.max(-2047, Math.min(2047, dot >> 16));
+        mixed = Logistic.squash(s);
+        int a1 = apm1.p(mixed, c0);
+        int a2 = apm2.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apm2Mask);
+        int p = (2 * mixed + a1 + a2 + 2) >> 2;
+        final1 = Math.max(1, Math.min(4095, p));
+        return final1;
+    }
+
+    private int nnIndex;
+
+    private int nnApm(int s) {
+        int v = s + 2048, lo = v >> 7, w = v & 127, i = bitPos * 33 + lo;
+        nnIndex = i + (w >> 6);
+        return Math.max(1, Math.min(4095, ((nnMap[i] * (128 - w) + nnMap[i + 1] * w) >> 7) >> 4));
+    }
+
+    /** Learns from the coded bit. */
+    void update(int bit) {
+        for (int i = 0; i < base.length; i++) tables[i][idx[i]] = learn(tables[i][idx[i]], bit);
+        int o0 = (int) (history[stream] & 0xFF) << 8 | c0;
+        order0[o0] = learn(order0[o0], bit);
+        if (mlen > 0) {
+            int mctx = Math.min(mlen, 31) << 1 | ((expected >> (7 - bitPos)) & 1);
+            matchMap[mctx] = learn(matchMap[mctx], bit);
+        }
+        int g = (bit << 16) + (bit << 6) - bit - bit;
+        nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
+        int err = ((bit << 12) - mixed) * rate;
+        for (int i = 0; i < nInputs; i++) weights[mixerSet + i] += (inputs[i] * err) >> 14;
+        apm1.update(bit);
+        apm2.update(bit);
+        c0 = c0 << 1 | bit;
+        bitPos++;
+    }
+
+    private static int learn(int v, int bit) {
+        int n = v & 1023, p = v >>> 10;
+        p += (int) (((long) ((bit << 22) - p) * REC[n]) >> 16);
+        if (n < LIMIT) n++;
+        return p << 10 | n;
+    }
+
+    /** Ends the byte (its 8 bits went through update). */
+    void endByte(int value) {
+        int b = stream;
+        history[b] = history[b] << 8 | value;
+        int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
+        if (lower >= 'a' && lower <= 'z' || value >= 128) wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
+        else wordHash[b] = 0;
+        // match model: follow the match, or look the context up
+        if (matchLen[b] > 0 && mlen > 0) {
+            matchLen[b]++;
+            matchPtr[b]++;
+        } else matchLen[b] = 0;
+        int filled = (int) Math.min(time + 1, 8);
+        if (filled >= MATCH_MIN) {
+            int h = hash(history[b] & 0xFFFFFFFFFFFFL, 11) >>> (32 - Math.min(tableBits, 22));
+            if (matchLen[b] == 0) {
+                int cand = matchTable[h] - 1;
+                if (cand >= 0) {
+                    matchPtr[b] = cand;
+                    matchLen[b] = 1;
+                }
+            }
+            matchTable[h] = pos + 2; // the next byte's position, plus one (0 is empty)
+        }
+    }
+
+    /** Adaptive probability map: refines a probability in a context by interpolating 33 buckets. */
+    private static final class Apm {
+        private final int[] t;
+        private int index;
+
+        Apm(int contexts) {
+            t = new int[contexts * 33];
+            for (int i = 0; i < contexts; i++)
+                for (int j = 0; j < 33; j++) t[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
+        }
+
+        int p(int pr, int ctx) {
+            int s = Logistic.stretch(pr) + 2048, lo = s >> 7, w = s & 127;
+            int i = ctx * 33 + lo;
+            index = i + (w >> 6);
+            return Math.max(1, Math.min(4095, ((t[i] * (128 - w) + t[i + 1] * w) >> 7) >> 4));
+        }
+
+        void update(int bit) {
+            int g = (bit << 16) + (bit << 7) - bit - bit;
+            t[index] += (g - t[index]) >> 7;
+        }
+    }
+}

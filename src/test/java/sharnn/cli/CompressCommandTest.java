@@ -1,0 +1,151 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.ScalarKernels;
+import sharnn.train.Checkpoint;
+import sharnn.train.Lamb;
+
+class CompressCommandTest {
+    /** A tiny network, so the tests stay fast. */
+    static final String[] TINY = {"--preset", "fast", "--set", "embed=8", "--set", "boom=16", "--set", "window=8",
+            "--set", "streams=64", "--set", "tableBits=16"};
+
+    @TempDir Path dir;
+
+    static String[] args(String... a) {
+        String[] all = new String[a.length + TINY.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(TINY, 0, all, a.length, TINY.length);
+        return all;
+    }
+
+    @Test
+    void compressesToInShrAndBackKeepingTheInput() throws Exception {
+        Path in = dir.resolve("notes.txt");
+        byte[] data = "hello hello hello, sharnn compresses text; hello again.\n".repeat(20).getBytes(StandardCharsets.UTF_8);
+        Files.write(in, data);
+        CliRun c = CliRun.of(args("compress", in.toString()));
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.err()).matches("(?s).*" + data.length + " bytes -> \\d+ bytes \\(\\d+\\.\\d{3} bpc\\) in \\d+\\.\\d s\\s*");
+        assertThat(in).exists();
+        Path shr = dir.resolve("notes.txt.shr");
+        assertThat(Files.size(shr)).isLessThan(data.length);
+        Files.delete(in);
+        CliRun d = CliRun.of("decompress", shr.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllBytes(in)).isEqualTo(data);
+        assertThat(shr).exists();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("notes.txt", "notes.txt.shr");
+        }
+    }
+
+    @Test
+    void refusesAnExistingOutputUnlessForcedAndRemovesTheInputWithRm() throws Exception {
+        Path in = dir.resolve("a.bin"), out = dir.resolve("a.bin.shr");
+        Files.write(in, new byte[] {1, 2, 3});
+        Files.write(out, new byte[] {9});
+        CliRun c = CliRun.of(args("compress", in.toString()));
+        assertThat(c.code()).isEqualTo(1);
+        assertThat(c.err().strip()).isEqualTo("sharnn compress: " + out + " already exists (use -f to overwrite)");
+        assertThat(Files.readAllBytes(out)).containsExactly(9);
+        assertThat(CliRun.of(args("compress", "-f", "--rm", in.toString())).code()).isZero();
+        assertThat(in).doesNotExist();
+        CliRun d = CliRun.of("decompress", "-q", out.toString());
+        assertThat(d.code()).isZero();
+        assertThat(d.err()).isEmpty();
+        assertThat(Files.readAllBytes(in)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aCorruptArchiveIsOneLineAndLeavesNoOutput() throws Exception {
+        Path in = dir.resolve("x.txt");
+        Files.write(in, "some text to compress, some text to compress".getBytes(StandardCharsets.UTF_8));
+        assertThat(CliRun.of(args("compress", in.toString())).code()).isZero();
+        Path shr = dir.resolve("x.txt.shr");
+        byte[] a = Files.readAllBytes(shr);
+        a[a.length - 30] ^= 4;
+        Files.write(shr, a);
+        Files.delete(in);
+        CliRun d = CliRun.of("decompress", shr.toString());
+        assertThat(d.code()).isEqualTo(1);
+        assertThat(d.err().lines().count()).isEqualTo(1);
+        assertThat(d.err()).startsWith("sharnn decompress: ").contains("corrupt");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("x.txt.shr");
+        }
+        assertThat(CliRun.of("decompress", dir.resolve("nothing.txt").toString()).code()).isEqualTo(2);
+    }
+
+    @Test
+    void aLargeRunOfZerosFromStdinToStdoutRoundTrips() throws Exception {
+        byte[] zeros = new byte[150_000];
+        byte[] archive = pipe(zeros, args("compress", "-q", "-"));
+        assertThat(archive.length).isLessThan(3000);
+        assertThat(pipe(archive, "decompress", "-q", "-")).isEqualTo(zeros);
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) all[i] = (byte) i;
+        for (byte[] data : new byte[][] {new byte[0], {7}, all})
+            assertThat(pipe(pipe(data, args("compress", "-q", "-", "-")), "decompress", "-q", "-", "-")).isEqualTo(data);
+    }
+
+    @Test
+    void pretrainedArchivesNeedTheSameCheckpoint() throws Exception {
+        Path good = checkpoint(1), other = checkpoint(2);
+        Path in = dir.resolve("t.txt");
+        byte[] data = "pretrained mode codes with a checkpoint, pretrained mode.".getBytes(StandardCharsets.UTF_8);
+        Files.write(in, data);
+        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--model", good.toString(), in.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Files.delete(in);
+        Path shr = dir.resolve("t.txt.shr");
+        CliRun wrong = CliRun.of("decompress", "--model", other.toString(), shr.toString());
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).contains("wrong model").contains(other.toString());
+        assertThat(CliRun.of("decompress", shr.toString()).err()).contains("give it with --model");
+        assertThat(CliRun.of("decompress", "-q", "--model", good.toString(), shr.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(in)).isEqualTo(data);
+    }
+
+    private Path checkpoint(long seed) throws Exception {
+        ModelConfig config = new ModelConfig(256, 8, 16, 1, java.util.List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+        ShaRnn m = new ShaRnn(config, new ScalarKernels());
+        m.initialize(seed);
+        Path f = dir.resolve("model-" + seed + ".safetensors");
+        Checkpoint.save(f, m, Lamb.reference(m.trainableParams()), new ModelState(config), Map.of());
+        return f;
+    }
+
+    /** Runs the CLI with data on stdin and returns the raw bytes it wrote to stdout. */
+    static synchronized byte[] pipe(byte[] stdin, String... a) {
+        InputStream oldIn = System.in;
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setIn(new ByteArrayInputStream(stdin));
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            int code = Main.run(a);
+            if (code != 0) throw new AssertionError("exit " + code + ": " + err);
+            return out.toByteArray();
+        } finally {
+            System.setIn(oldIn);
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}

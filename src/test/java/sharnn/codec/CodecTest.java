@@ -1,0 +1,135 @@
+package sharnn.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class CodecTest {
+    /** A small network and small tables, blocks of 1 KiB so that archives hold several. */
+    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 0.01f, 0.25f, 7, true, 12, 6, 1024);
+
+    static byte[] compress(byte[] data, CodecOptions o) throws IOException {
+        return compress(data, o, 1);
+    }
+
+    static byte[] compress(byte[] data, CodecOptions o, int threads) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.Stats s = Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE, threads);
+        assertThat(s.originalBytes()).isEqualTo(data.length);
+        assertThat(s.archiveBytes()).isEqualTo(out.size());
+        return out.toByteArray();
+    }
+
+    static byte[] decompress(byte[] archive) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Progress.NONE);
+        return out.toByteArray();
+    }
+
+    static byte[] text(int n) {
+        byte[] b = new byte[n];
+        String s = "the quick brown fox jumps over the lazy dog; <page><title>Anarchism</title> [[link]] 1234 ";
+        for (int i = 0; i < n; i++) b[i] = (byte) s.charAt((i * 7 / 5 + i / 91) % s.length());
+        return b;
+    }
+
+    static LongStream seeds() {
+        return LongStream.range(1, 6);
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void randomInputsRoundTripExactly(long seed) throws IOException {
+        SplittableRandom rng = new SplittableRandom(seed);
+        byte[] data = new byte[rng.nextInt(2000)];
+        int alphabet = 1 + rng.nextInt(256);
+        for (int i = 0; i < data.length; i++) data[i] = (byte) rng.nextInt(alphabet);
+        CodecOptions o = seed % 2 == 0 ? SMALL : SMALL.with("mix", "false");
+        assertThat(decompress(compress(data, o))).isEqualTo(data);
+    }
+
+    @Test
+    void edgeInputsRoundTrip() throws IOException {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) all[i] = (byte) i;
+        for (byte[] data : List.of(new byte[0], new byte[] {42}, new byte[] {(byte) 255}, all, new byte[3000], text(1025)))
+            for (CodecOptions o : List.of(SMALL, SMALL.with("mix", "false"), SMALL.with("lr", "0")))
+                assertThat(decompress(compress(data, o))).as("%d bytes, %s", data.length, o).isEqualTo(data);
+    }
+
+    @Test
+    void textCompresses() throws IOException {
+        byte[] data = text(6000);
+        byte[] archive = compress(data, SMALL);
+        assertThat(archive.length).isLessThan(data.length / 4);
+    }
+
+    @Test
+    void archiveOfEmptyInputHasTheDocumentedLayout() throws IOException {
+        byte[] a = compress(new byte[0], SMALL);
+        assertThat(Arrays.copyOf(a, 6)).containsExactly('S', 'H', 'R', 'N', 1, 0);
+        // header, then the end record: 0, size 0, CRC32C of nothing (0), record CRC
+        assertThat(Arrays.copyOfRange(a, a.length - 20, a.length - 4)).containsExactly(new byte[16]);
+    }
+
+    @Test
+    void threadCountsGiveIdenticalArchives() throws IOException {
+        byte[] data = text(3000);
+        CodecOptions o = SMALL.with("boom", "96").with("embed", "48").with("streams", "8");
+        assertThat(compress(data, o, 2)).isEqualTo(compress(data, o, 1));
+    }
+
+    @Test
+    void everySingleByteChangeIsReportedAsCorrupt() throws IOException {
+        byte[] archive = compress(text(400), SMALL.withBlockSize(150));
+        for (int i = 0; i < archive.length; i++) {
+            for (int delta : i < 64 ? new int[] {1, 0x80} : new int[] {0x10}) {
+                byte[] bad = archive.clone();
+                bad[i] ^= (byte) delta;
+                int at = i;
+                assertThatThrownBy(() -> decompress(bad)).as("byte %d ^ %d", at, delta)
+                        .isInstanceOf(CorruptArchiveException.class).hasMessageNotContaining("\n");
+            }
+        }
+    }
+
+    @Test
+    void everyTruncationIsReportedAsCorrupt() throws IOException {
+        byte[] archive = compress(text(400), SMALL.withBlockSize(150));
+        for (int n = 0; n < archive.length; n++) {
+            byte[] cut = Arrays.copyOf(archive, n);
+            int at = n;
+            assertThatThrownBy(() -> decompress(cut)).as("first %d bytes", at).isInstanceOf(CorruptArchiveException.class);
+        }
+        byte[] longer = Arrays.copyOf(archive, archive.length + 1);
+        assertThatThrownBy(() -> decompress(longer)).hasMessageContaining("trailing data");
+    }
+
+    @Test
+    void foreignDataIsNotAnArchive() {
+        assertThatThrownBy(() -> decompress("hello, world".getBytes())).hasMessageContaining("not a sharnn archive");
+    }
+
+    @Test
+    void enwik8SampleRoundTrips() throws IOException {
+        Path data = Path.of(System.getProperty("sharnn.shared", "../shared"), "data", "enwik8-4M");
+        Assumptions.assumeTrue(Files.exists(data), "skipped: " + data + " is absent (the shared enwik8 sample)");
+        byte[] sample = Arrays.copyOf(Files.readAllBytes(data), 4000);
+        byte[] archive = compress(sample, SMALL);
+        assertThat(decompress(archive)).isEqualTo(sample);
+        assertThat(archive.length * 8.0 / sample.length).isLessThan(4.5);
+    }
+}
