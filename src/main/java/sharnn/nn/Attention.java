@@ -107,7 +107,7 @@ public final class Attention {
                 }
             }
             k.softmaxRows(probs, pOff, steps, L);
-            dropWeights.apply(probs, pOff, work, 0, steps * L, seed + bi, training);
+            dropWeights.apply(probs, pOff, work, 0, steps * L, seed, training, pOff);
             k.matmul(work, 0, vB, 0, qB, 0, steps, L, e, false);
             scatter(qB, out, bi, steps);
         }
@@ -139,10 +139,10 @@ public final class Attention {
             for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
             values(k, big, vB, bi, L, seed, training);
             int pOff = bi * T * L;
-            dropWeights.apply(probs, pOff, work, 0, T * L, seed + bi, training);
+            dropWeights.apply(probs, pOff, work, 0, T * L, seed, training, pOff);
             k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
             k.matmulTransB(dOutB, 0, vB, 0, dWork, 0, T, e, L, false);
-            dropWeights.backward(dWork, 0, dWork, 0, T * L, seed + bi, training);
+            dropWeights.backward(dWork, 0, dWork, 0, T * L, seed, training, pOff);
             for (int t = 0; t < T; t++) {
                 int pr = pOff + t * L, wr = t * L;
                 float dot = 0f;
