@@ -35,7 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class DeterministicKernels implements Kernels {
 
-    static final VectorSpecies<Float> S = pickSpecies();
+    /** The same species as VectorKernels (so vectors pass between them), from sharnn.vector.bits. */
+    static final VectorSpecies<Float> S = VectorKernels.S;
     static final int L = S.length();
     /** Rows of the largest micro-kernel tile. */
     static final int MR = 6;
@@ -52,17 +53,6 @@ public final class DeterministicKernels implements Kernels {
 
     /** Whether the default instances run the scalar path ({@code sharnn.deterministic.scalar}). */
     static final boolean SCALAR_DEFAULT = Boolean.getBoolean("sharnn.deterministic.scalar");
-
-    private static VectorSpecies<Float> pickSpecies() {
-        String bits = System.getProperty("sharnn.vector.bits");
-        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
-        return switch (bits.trim()) {
-            case "128" -> FloatVector.SPECIES_128;
-            case "256" -> FloatVector.SPECIES_256;
-            case "512" -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException("sharnn.vector.bits must be 128, 256 or 512: " + bits);
-        };
-    }
 
     /** Per-thread buffers, grown on demand and reused. */
     private static final class Scratch {
@@ -726,23 +716,29 @@ public final class DeterministicKernels implements Kernels {
                     }
                     continue;
                 }
-                for (int j = 0; j < dim; j += L) {
-                    VectorMask<Float> mk = S.indexInRange(j, dim);
-                    FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
-                    FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
-                    FloatVector g = tanhV(FloatVector.fromArray(S, gates, go + 2 * dim + j, mk));
-                    FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
-                    i.intoArray(gates, go + j, mk);
-                    f.intoArray(gates, go + dim + j, mk);
-                    g.intoArray(gates, go + 2 * dim + j, mk);
-                    o.intoArray(gates, go + 3 * dim + j, mk);
-                    FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j, mk)).add(i.mul(g));
-                    FloatVector tc = tanhV(cn);
-                    cn.intoArray(c, cOff + so + j, mk);
-                    tc.intoArray(tanhC, tOff + so + j, mk);
-                    o.mul(tc).intoArray(h, hOff + so + j, mk);
-                }
+                lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
             }
         });
+    }
+
+    /** One row of the LSTM cell on vectors; VectorKernels uses it too. */
+    static void lstmCellRow(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
+                            float[] tanhC, int to, float[] h, int ho, int dim) {
+        for (int j = 0; j < dim; j += L) {
+            VectorMask<Float> mk = S.indexInRange(j, dim);
+            FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
+            FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
+            FloatVector g = tanhV(FloatVector.fromArray(S, gates, go + 2 * dim + j, mk));
+            FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
+            i.intoArray(gates, go + j, mk);
+            f.intoArray(gates, go + dim + j, mk);
+            g.intoArray(gates, go + 2 * dim + j, mk);
+            o.intoArray(gates, go + 3 * dim + j, mk);
+            FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpo + j, mk)).add(i.mul(g));
+            FloatVector tc = tanhV(cn);
+            cn.intoArray(c, co + j, mk);
+            tc.intoArray(tanhC, to + j, mk);
+            o.mul(tc).intoArray(h, ho + j, mk);
+        }
     }
 }

@@ -778,22 +778,7 @@ public final class VectorKernels implements Kernels {
         // rows are the batch (a handful): one thread, vectors along the width
         for (int r = 0; r < rows; r++) {
             int go = gOff + r * 4 * dim, so = r * dim;
-            for (int j = 0; j < dim; j += L) {
-                VectorMask<Float> mk = S.indexInRange(j, dim);
-                FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
-                FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));
-                FloatVector g = tanhV(FloatVector.fromArray(S, gates, go + 2 * dim + j, mk));
-                FloatVector o = sigmoidV(FloatVector.fromArray(S, gates, go + 3 * dim + j, mk));
-                i.intoArray(gates, go + j, mk);
-                f.intoArray(gates, go + dim + j, mk);
-                g.intoArray(gates, go + 2 * dim + j, mk);
-                o.intoArray(gates, go + 3 * dim + j, mk);
-                FloatVector cn = f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j, mk)).add(i.mul(g));
-                FloatVector tc = tanhV(cn);
-                cn.intoArray(c, cOff + so + j, mk);
-                tc.intoArray(tanhC, tOff + so + j, mk);
-                o.mul(tc).intoArray(h, hOff + so + j, mk);
-            }
+            DeterministicKernels.lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
         }
     }
 }
