@@ -41,6 +41,15 @@ public final class Lstm {
         this.maxRows = rows;
     }
 
+    /** Segments at least this long transpose W_hh before the recurrence. */
+    private static final int TRANSPOSE_MIN_STEPS = 16;
+
+    private static float[] transposed(float[] w, int rows, int cols, float[] out) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
+        return out;
+    }
+
     /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
     public void forward(Kernels k, float[] x, int steps, float[] h, float[] c) {
         int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
@@ -50,12 +59,16 @@ public final class Lstm {
         k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
+        // Over a long segment W_hh is transposed once, so that each step's product reads it row by
+        // row in place; a step or two (generation) reads W_hh as it is.
+        float[] whhT = steps >= TRANSPOSE_MIN_STEPS ? transposed(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e)) : null;
         for (int t = 0; t < steps; t++) {
             float[] hp = t == 0 ? h0 : out;
             int hpOff = t == 0 ? 0 : (t - 1) * b * e;
             float[] cp = t == 0 ? c0 : cells;
             int gOff = t * b * g4;
-            k.matmulTransB(hp, hpOff, weightHh.w, 0, gates, gOff, b, e, g4, true);
+            if (whhT != null) k.matmul(hp, hpOff, whhT, 0, gates, gOff, b, e, g4, true);
+            else k.matmulTransB(hp, hpOff, weightHh.w, 0, gates, gOff, b, e, g4, true);
             int so = t * b * e;
             k.lstmCell(gates, gOff, cp, hpOff, cells, so, tanhCells, so, out, so, b, e);
         }
@@ -72,10 +85,6 @@ public final class Lstm {
         float[] dhNext = scratch.get("lstm.dhNext", b * e), dcNext = scratch.get("lstm.dcNext", b * e);
         float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);
         k.tanh(cells, 0, tanhCells, 0, rows * e);
-        // W_hh transposed once, so each step's dh = dGates_t · W_hh is a small-m product over rows
-        float[] whhT = scratch.get("lstm.whhT", g4 * e);
-        for (int r = 0; r < g4; r++)
-            for (int c = 0; c < e; c++) whhT[c * g4 + r] = weightHh.w[r * e + c];
         java.util.Arrays.fill(dhNext, 0, b * e, 0f);
         java.util.Arrays.fill(dcNext, 0, b * e, 0f);
         for (int t = steps - 1; t >= 0; t--) {
@@ -97,7 +106,7 @@ public final class Lstm {
                     dcNext[no + j] = dc * f;
                 }
             }
-            k.matmulTransB(dGates, gOff, whhT, 0, dhNext, 0, b, g4, e, false);
+            k.matmul(dGates, gOff, weightHh.w, 0, dhNext, 0, b, g4, e, false);
         }
         System.arraycopy(h0, 0, hPrev, 0, b * e);
         System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);
