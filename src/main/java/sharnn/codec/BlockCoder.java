@@ -11,7 +11,15 @@ final class BlockCoder {
         int bit(int bit, int p1) throws CorruptArchiveException;
 
         int symbol(int symbol, int[] freq, int bits) throws CorruptArchiveException;
+
+        /** True when encoding: the bytes are known before they are coded. */
+        default boolean knowsBytes() {
+            return false;
+        }
     }
+
+    /** Time steps of network output the encoder may compute ahead of the coder. */
+    private static final int AHEAD = 8;
 
     private final OnlineNet net;
     private final ContextMixer mixer;
@@ -29,47 +37,150 @@ final class BlockCoder {
         next = new int[streams];
     }
 
-    /** Codes buf[0..n): encoding reads it, decoding fills it. */
+    /**
+     * Codes buf[0..n): encoding reads it, decoding fills it. The network's outputs depend only on
+     * the bytes, so when encoding it runs ahead on a second thread (the same operations in the same
+     * order, so the same archive) while this thread codes; decoding must alternate the two.
+     */
     void code(byte[] buf, int n, Io io, Codec.Progress progress) throws CorruptArchiveException {
         int len = (n + streams - 1) / streams;
         if (mixer != null) mixer.startBlock(buf, n, Math.max(len, 1));
-        long done = 0;
-        for (int t = 0; t < len; t++) {
-            net.predict(prev);
-            for (int b = 0; b < streams; b++) {
-                int pos = b * len + t;
-                if (pos >= n || t >= len) {
-                    next[b] = 0;
-                    continue;
-                }
-                int value = buf[pos] & 0xFF;
-                if (mixer != null) {
-                    mixer.beginByte(b, t, pos, net.trees, b * 512);
-                    int c = 1;
-                    for (int i = 7; i >= 0; i--) {
-                        int p = mixer.p();
-                        int bit = io.bit((value >> i) & 1, p);
-                        bits += cost[bit == 1 ? p : 4096 - p];
-                        mixer.update(bit);
-                        c = c << 1 | bit;
-                    }
-                    value = c & 0xFF;
-                    mixer.endByte(value);
+        Lookahead ahead = io.knowsBytes() && len > 1 ? new Lookahead(buf, n, len) : null;
+        try {
+            long done = 0;
+            for (int t = 0; t < len; t++) {
+                double[] trees;
+                if (ahead != null) {
+                    trees = ahead.take();
                 } else {
-                    Frequencies.quantize(net.probsOf(b, probs), 0, 256, 16, freq);
-                    value = io.symbol(value, freq, 16);
-                    bits += 16 - Math.log(freq[value]) / LOG2;
+                    net.predict(prev);
+                    trees = net.trees;
                 }
-                buf[pos] = (byte) value;
-                next[b] = value;
-                done++;
+                for (int b = 0; b < streams; b++) {
+                    int pos = b * len + t;
+                    if (pos >= n) {
+                        next[b] = 0;
+                        continue;
+                    }
+                    int value = codeByte(buf[pos] & 0xFF, b, t, pos, trees, io);
+                    if (ahead == null) buf[pos] = (byte) value;
+                    next[b] = value;
+                    done++;
+                }
+                if ((t & 63) == 63) progress.update(done, bits);
+                if (ahead != null) {
+                    ahead.release(trees);
+                } else {
+                    net.observe(next);
+                    System.arraycopy(next, 0, prev, 0, streams);
+                }
             }
-            if ((t & 63) == 63) progress.update(done, bits);
-            net.observe(next);
-            System.arraycopy(next, 0, prev, 0, streams);
+            if (ahead != null) ahead.finish();
+            else net.flush();
+            progress.update(done, bits);
+        } finally {
+            if (ahead != null) ahead.stop();
         }
-        net.flush();
-        progress.update(done, bits);
+    }
+
+    private int codeByte(int value, int b, int t, int pos, double[] trees, Io io) throws CorruptArchiveException {
+        if (mixer != null) {
+            mixer.beginByte(b, t, pos, trees, b * 512);
+            int c = 1;
+            for (int i = 7; i >= 0; i--) {
+                int p = mixer.p();
+                int bit = io.bit((value >> i) & 1, p);
+                bits += cost[bit == 1 ? p : 4096 - p];
+                mixer.update(bit);
+                c = c << 1 | bit;
+            }
+            value = c & 0xFF;
+            mixer.endByte(value);
+            return value;
+        }
+        System.arraycopy(trees, b * 512 + 256, probs, 0, 256);
+        Frequencies.quantize(probs, 0, 256, 16, freq);
+        value = io.symbol(value, freq, 16);
+        bits += 16 - Math.log(freq[value]) / LOG2;
+        return value;
+    }
+
+    /** The encoder's network thread: predicts, copies the outputs into a free slot, then learns. */
+    private final class Lookahead implements Runnable {
+        private final java.util.concurrent.BlockingQueue<double[]> free = new java.util.concurrent.ArrayBlockingQueue<>(AHEAD);
+        private final java.util.concurrent.BlockingQueue<double[]> full = new java.util.concurrent.ArrayBlockingQueue<>(AHEAD + 1);
+        private final double[] failed = new double[0];
+        private final byte[] buf;
+        private final int n, len;
+        private final Thread thread;
+        private volatile Throwable error;
+
+        Lookahead(byte[] buf, int n, int len) {
+            this.buf = buf;
+            this.n = n;
+            this.len = len;
+            for (int i = 0; i < AHEAD; i++) free.add(new double[net.trees.length]);
+            thread = new Thread(this, "sharnn-encoder-network");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            int[] before = prev.clone(), after = new int[streams];
+            try {
+                for (int t = 0; t < len; t++) {
+                    double[] slot = free.take();
+                    net.predict(before);
+                    System.arraycopy(net.trees, 0, slot, 0, slot.length);
+                    full.put(slot);
+                    for (int b = 0; b < streams; b++) {
+                        int pos = b * len + t;
+                        after[b] = pos < n ? buf[pos] & 0xFF : 0;
+                    }
+                    net.observe(after);
+                    System.arraycopy(after, 0, before, 0, streams);
+                }
+                net.flush();
+                System.arraycopy(before, 0, prev, 0, streams);
+            } catch (InterruptedException e) {
+                // stopped by the coder
+            } catch (Throwable e) {
+                error = e;
+                full.offer(failed);
+            }
+        }
+
+        double[] take() {
+            double[] slot;
+            try {
+                slot = full.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+            if (slot == failed) throw new IllegalStateException("network thread failed", error);
+            return slot;
+        }
+
+        void release(double[] slot) {
+            free.add(slot);
+        }
+
+        /** Waits for the network to finish the block (its last training step and the carried bytes). */
+        void finish() {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+            if (error != null) throw new IllegalStateException("network thread failed", error);
+        }
+
+        void stop() {
+            if (thread.isAlive()) thread.interrupt();
+        }
     }
 
     private static final double[] cost = new double[4097];

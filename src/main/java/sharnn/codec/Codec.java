@@ -98,6 +98,10 @@ public final class Codec {
             RangeEncoder enc = new RangeEncoder(coded);
             long base = total;
             engine.code(block, n, new BlockCoder.Io() {
+                public boolean knowsBytes() {
+                    return true;
+                }
+
                 public int bit(int bit, int p1) {
                     enc.encodeBit(bit, p1);
                     return bit;
@@ -278,7 +282,10 @@ public final class Codec {
             else {
                 var src = pretrained.model().params();
                 var dst = model.params();
-                for (int i = 0; i < dst.size(); i++) System.arraycopy(src.get(i).w, 0, dst.get(i).w, 0, dst.get(i).w.length);
+                for (int i = 0; i < dst.size(); i++) {
+                    System.arraycopy(src.get(i).w, 0, dst.get(i).w, 0, dst.get(i).w.length);
+                    dst.get(i).changed();
+                }
             }
             coder = new BlockCoder(o, new OnlineNet(model, o.lr(), o.clip(), o.segment()));
         }

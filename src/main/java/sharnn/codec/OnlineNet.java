@@ -26,6 +26,8 @@ final class OnlineNet {
 
     OnlineNet(ShaRnn model, float lr, float clip, int segment) {
         this.model = model;
+        model.keepTransposedWeights();   // weights change only in train(), through Lamb
+        model.reportLoss(false);
         this.streams = model.config.batch();
         this.segment = segment;
         this.state = new ModelState(model.config);

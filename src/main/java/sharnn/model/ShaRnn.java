@@ -78,6 +78,15 @@ public final class ShaRnn {
         return trainable;
     }
 
+    /**
+     * Keeps every weight matrix transposed as well, so that single-step forwards read weights row by
+     * row instead of repacking them for each call. Writers of weights must then call
+     * {@link Param#changed()} (as {@link sharnn.train.Lamb} does).
+     */
+    public void keepTransposedWeights() {
+        for (Param p : params) if (p.shape.length == 2) p.keepTransposed();
+    }
+
     /** A parameter by its state_dict name ("decoder.weight" gives the tied encoder.weight). */
     public Param param(String name) {
         Param p = byName.get("decoder.weight".equals(name) ? "encoder.weight" : name);
@@ -113,6 +122,7 @@ public final class ShaRnn {
             } else {
                 java.util.Arrays.fill(p.w, 0f); // biases, the attention gates qs, ks, vs and qkvs
             }
+            p.changed();
         }
     }
 
@@ -150,8 +160,15 @@ public final class ShaRnn {
             x = b.out;
         }
         dropOutput.apply(x, 0, top, 0, n, seed, training);
-        head.logits(k, top, encoder.w, decoderBias.w, rows, e);
-        return targets == null ? Double.NaN : head.loss(k, targets, rows);
+        head.logits(k, top, encoder, decoderBias.w, rows, e);
+        return targets == null ? Double.NaN : head.loss(k, targets, rows, reportLoss);
+    }
+
+    private boolean reportLoss = true;
+
+    /** Whether forward computes the loss it returns (the compressor only needs the gradients). */
+    public void reportLoss(boolean on) {
+        reportLoss = on;
     }
 
     /** Backward of the last forward with targets: parameter gradients accumulate. */

@@ -31,6 +31,7 @@ public final class Weights {
                         + " in the file but " + Arrays.toString(p.shape) + " in the model");
             float[] w = file.floats(name);
             System.arraycopy(w, 0, p.w, 0, w.length);
+            p.changed();
         }
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "

@@ -20,8 +20,11 @@ public final class CrossEntropy {
         this.rowLoss = new float[maxRows];
     }
 
-    public void logits(Kernels k, float[] h, float[] weight, float[] bias, int rows, int dim) {
-        k.matmulTransB(h, 0, weight, 0, logits, 0, rows, dim, vocab, false);
+    /** logits = h · Wᵀ + bias, W [vocab, dim]. */
+    public void logits(Kernels k, float[] h, Param weight, float[] bias, int rows, int dim) {
+        float[] wT = weight.transposed();
+        if (wT != null) k.matmul(h, 0, wT, 0, logits, 0, rows, dim, vocab, false);
+        else k.matmulTransB(h, 0, weight.w, 0, logits, 0, rows, dim, vocab, false);
         k.addRowVector(bias, 0, logits, 0, rows, vocab);
     }
 
@@ -31,9 +34,18 @@ public final class CrossEntropy {
      * a log-sum-exp in double.
      */
     public double loss(Kernels k, int[] targets, int rows) {
+        return loss(k, targets, rows, true);
+    }
+
+    /** As {@link #loss(Kernels, int[], int)}; without report, only prepares the backward and gives NaN. */
+    public double loss(Kernels k, int[] targets, int rows, boolean report) {
         this.targets = targets;
         System.arraycopy(logits, 0, probs, 0, rows * vocab);
         k.softmaxRows(probs, 0, rows, vocab);
+        for (int r = 0; r < rows; r++)
+            if (targets[r] < 0 || targets[r] >= vocab)
+                throw new IllegalArgumentException("target " + targets[r] + " is outside the vocabulary");
+        if (!report) return Double.NaN;
         double sum = 0;
         for (int r = 0; r < rows; r++) {
             int o = r * vocab;

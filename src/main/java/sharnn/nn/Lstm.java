@@ -56,12 +56,16 @@ public final class Lstm {
         float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);   // recomputed in backward
         System.arraycopy(h, 0, h0, 0, b * e);
         System.arraycopy(c, 0, c0, 0, b * e);
-        k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
+        float[] wihT = weightIh.transposed();
+        if (wihT != null) k.matmul(x, 0, wihT, 0, gates, 0, rows, e, g4, false);
+        else k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
-        // Over a long segment W_hh is transposed once, so that each step's product reads it row by
-        // row in place; a step or two (generation) reads W_hh as it is.
-        float[] whhT = steps >= TRANSPOSE_MIN_STEPS ? transposed(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e)) : null;
+        // Over a long segment W_hh is transposed once (unless a transpose is kept), so that each
+        // step's product reads it row by row; a step or two (generation) reads W_hh as it is.
+        float[] whhT = weightHh.transposed();
+        if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
+            whhT = transposed(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
         for (int t = 0; t < steps; t++) {
             float[] hp = t == 0 ? h0 : out;
             int hpOff = t == 0 ? 0 : (t - 1) * b * e;

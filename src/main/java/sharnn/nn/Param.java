@@ -18,6 +18,39 @@ public final class Param {
         this.g = new float[n];
     }
 
+    private boolean keepTransposed;
+    private float[] transposed;
+    private boolean transposedCurrent;
+
+    /**
+     * Keeps Wᵀ of this [rows, cols] weight from now on, for callers that run many small products with
+     * weights that change only at known points (the compressor's single-byte steps). Whoever writes
+     * {@link #w} must then call {@link #changed()}.
+     */
+    public void keepTransposed() {
+        if (shape.length != 2) throw new IllegalStateException(name + " is not a matrix");
+        keepTransposed = true;
+        transposedCurrent = false;
+    }
+
+    /** Wᵀ ([cols, rows]) when {@link #keepTransposed()} was called, else null. */
+    public float[] transposed() {
+        if (!keepTransposed) return null;
+        if (!transposedCurrent) {
+            int rows = shape[0], cols = shape[1];
+            if (transposed == null) transposed = new float[w.length];
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++) transposed[c * rows + r] = w[r * cols + c];
+            transposedCurrent = true;
+        }
+        return transposed;
+    }
+
+    /** Says that {@link #w} was written (so a kept transpose is stale). */
+    public void changed() {
+        transposedCurrent = false;
+    }
+
     public int size() {
         return w.length;
     }

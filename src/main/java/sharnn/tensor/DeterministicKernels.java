@@ -46,6 +46,8 @@ public final class DeterministicKernels implements Kernels {
     static final int MC = 16 * MR;
     /** Below about this many multiply-adds a product runs on one thread. */
     private static final long MIN_PAR_FLOPS = 1L << 17;
+    /** matmul with fewer rows than this reads B in place instead of packing it. */
+    private static final int IN_PLACE_MAX_M = 16;
     /** Below about this many elements an elementwise kernel runs on one thread. */
     private static final int MIN_PAR_ELEMS = 1 << 15;
 
@@ -243,6 +245,13 @@ public final class DeterministicKernels implements Kernels {
             return;
         }
         int panels = (n + NR - 1) / NR;
+        if (op == OP_NN && m < IN_PLACE_MAX_M && n % NR == 0) {
+            // few rows: packing B would cost more than the product; its rows are read in place
+            int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * Math.max(1, k)));
+            parallel.forRange(panels, minChunk, (f, t) ->
+                    gemmBlock(op, a, aOff, b, bOff, c, cOff, m, k, n, acc, 0, m, f, t));
+            return;
+        }
         long need = (long) panels * NR * k;
         if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("B too large to pack");
         Scratch s = SCRATCH.get();
@@ -316,26 +325,48 @@ public final class DeterministicKernels implements Kernels {
         }
     }
 
-    /** Computes C[i0:i1, panels q0:q1] on the calling thread. */
+    /** Computes C[i0:i1, panels q0:q1] on the calling thread, B packed. */
     private static void gemmBlock(int op, float[] a, int aOff, float[] bp, float[] c, int cOff,
+                                  int m, int k, int n, boolean acc, int i0, int i1, int q0, int q1) {
+        gemmBlock(op, a, aOff, bp, -1, c, cOff, m, k, n, acc, i0, i1, q0, q1);
+    }
+
+    /**
+     * Computes C[i0:i1, panels q0:q1] on the calling thread. B is packed panels, or with
+     * bOff &gt;= 0 a row-major [k, n] matrix read in place (n a multiple of NR).
+     */
+    private static void gemmBlock(int op, float[] a, int aOff, float[] bp, int bOff, float[] c, int cOff,
                                   int m, int k, int n, boolean acc, int i0, int i1, int q0, int q1) {
         float[] ct = SCRATCH.get().ctmp;
         // element (i, p) of A is a[i * ars + p * aps + aOff]
         int ars = op == OP_TN ? 1 : k, aps = op == OP_TN ? m : 1;
         for (int ic = i0; ic < i1; ic += MC) {
             int ie = Math.min(i1, ic + MC);
-            for (int q = q0; q < q1; q++) {
-                int j0 = q * NR, nr = Math.min(NR, n - j0), bpo = q * k * NR;
+            int q = q0;
+            for (; q + 3 <= q1 && (q + 3) * NR <= n; q += 3) {
+                // three full panels at once, rows in pairs
+                int j0 = q * NR;
+                int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR, ps = bOff >= 0 ? NR : k * NR;
+                int i = ic;
+                for (; i + 2 <= ie; i += 2)
+                    kernel2x6(a, aOff + i * ars, ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, n, k, acc);
+                if (i < ie)
+                    for (int d = 0; d < 3; d++)
+                        kernel1(a, aOff + i * ars, aps, bp, bpo + d * ps, bps, c, cOff + i * n + j0 + d * NR, k, acc);
+            }
+            for (; q < q1; q++) {
+                int j0 = q * NR, nr = Math.min(NR, n - j0);
+                int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR;
                 int i = ic;
                 while (i < ie) {
                     int left = ie - i;
                     int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
                     int ao = aOff + i * ars, co = cOff + i * n + j0;
                     if (nr == NR) {
-                        micro(mr, a, ao, ars, aps, bp, bpo, c, co, n, k, acc);
+                        micro(mr, a, ao, ars, aps, bp, bpo, bps, c, co, n, k, acc);
                     } else {
                         if (acc) for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, ct, r * NR, nr);
-                        micro(mr, a, ao, ars, aps, bp, bpo, ct, 0, NR, k, acc);
+                        micro(mr, a, ao, ars, aps, bp, bpo, bps, ct, 0, NR, k, acc);
                         for (int r = 0; r < mr; r++) System.arraycopy(ct, r * NR, c, co + r * n, nr);
                     }
                     i += mr;
@@ -344,13 +375,13 @@ public final class DeterministicKernels implements Kernels {
         }
     }
 
-    private static void micro(int mr, float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+    private static void micro(int mr, float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
                               float[] c, int co, int ldc, int k, boolean acc) {
         switch (mr) {
-            case 6 -> kernel6(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
-            case 4 -> kernel4(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
-            case 2 -> kernel2(a, ao, ars, aps, bp, bpo, c, co, ldc, k, acc);
-            default -> kernel1(a, ao, aps, bp, bpo, c, co, k, acc);
+            case 6 -> kernel6(a, ao, ars, aps, bp, bpo, bps, c, co, ldc, k, acc);
+            case 4 -> kernel4(a, ao, ars, aps, bp, bpo, bps, c, co, ldc, k, acc);
+            case 2 -> kernel2(a, ao, ars, aps, bp, bpo, bps, c, co, ldc, k, acc);
+            default -> kernel1(a, ao, aps, bp, bpo, bps, c, co, k, acc);
         }
     }
 
@@ -359,13 +390,13 @@ public final class DeterministicKernels implements Kernels {
     }
 
     /** C[6, NR] (+)= A[6, k] · Bpanel[k][NR]: one fused multiply-add per p, in p order, from 0. */
-    private static void kernel6(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+    private static void kernel6(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
                                 float[] c, int co, int ldc, int k, boolean acc) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z,
                 c50 = z, c51 = z;
         int a1 = ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
-        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb);
             FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
             FloatVector v = FloatVector.broadcast(S, a[pa]);
@@ -389,12 +420,37 @@ public final class DeterministicKernels implements Kernels {
         store(c50, c, co + 5 * ldc, acc); store(c51, c, co + 5 * ldc + L, acc);
     }
 
-    private static void kernel4(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+    /**
+     * C[2, 3 NR] (+)= A[2, k] · three adjacent B panels, panel stride ps (k*NR packed, NR in place):
+     * twelve accumulators and two broadcasts per p, where {@link #kernel6} needs six broadcasts.
+     */
+    private static void kernel2x6(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps, int ps,
+                                  float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z, c10 = z, c11 = z, c12 = z, c13 = z, c14 = z, c15 = z;
+        int ps2 = 2 * ps;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, pb + 0);
+            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, pb + ps);
+            FloatVector b3 = FloatVector.fromArray(S, bp, pb + ps + L);
+            FloatVector b4 = FloatVector.fromArray(S, bp, pb + ps2);
+            FloatVector b5 = FloatVector.fromArray(S, bp, pb + ps2 + L);
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(b0, c00); c01 = v.fma(b1, c01); c02 = v.fma(b2, c02); c03 = v.fma(b3, c03); c04 = v.fma(b4, c04); c05 = v.fma(b5, c05);
+            v = FloatVector.broadcast(S, a[pa + ars]);
+            c10 = v.fma(b0, c10); c11 = v.fma(b1, c11); c12 = v.fma(b2, c12); c13 = v.fma(b3, c13); c14 = v.fma(b4, c14); c15 = v.fma(b5, c15);
+        }
+        store(c00, c, co + 0, acc); store(c01, c, co + L, acc); store(c02, c, co + NR, acc); store(c03, c, co + NR + L, acc); store(c04, c, co + 2 * NR, acc); store(c05, c, co + 2 * NR + L, acc);
+        store(c10, c, co + ldc + 0, acc); store(c11, c, co + ldc + L, acc); store(c12, c, co + ldc + NR, acc); store(c13, c, co + ldc + NR + L, acc); store(c14, c, co + ldc + 2 * NR, acc); store(c15, c, co + ldc + 2 * NR + L, acc);
+    }
+
+    private static void kernel4(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
                                 float[] c, int co, int ldc, int k, boolean acc) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         int a1 = ars, a2 = 2 * ars, a3 = 3 * ars;
-        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb);
             FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
             FloatVector v = FloatVector.broadcast(S, a[pa]);
@@ -412,11 +468,11 @@ public final class DeterministicKernels implements Kernels {
         store(c30, c, co + 3 * ldc, acc); store(c31, c, co + 3 * ldc + L, acc);
     }
 
-    private static void kernel2(float[] a, int ao, int ars, int aps, float[] bp, int bpo,
+    private static void kernel2(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
                                 float[] c, int co, int ldc, int k, boolean acc) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z;
-        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
             FloatVector b0 = FloatVector.fromArray(S, bp, pb);
             FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
             FloatVector v = FloatVector.broadcast(S, a[pa]);
@@ -428,10 +484,10 @@ public final class DeterministicKernels implements Kernels {
         store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
     }
 
-    private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo,
+    private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo, int bps,
                                 float[] c, int co, int k, boolean acc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
-        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += NR) {
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
             FloatVector v = FloatVector.broadcast(S, a[pa]);
             c00 = v.fma(FloatVector.fromArray(S, bp, pb), c00);
             c01 = v.fma(FloatVector.fromArray(S, bp, pb + L), c01);

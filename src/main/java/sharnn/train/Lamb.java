@@ -51,6 +51,7 @@ public final class Lamb {
             double trust = wNorm == 0 || uNorm == 0 ? 1.0 : wNorm / uNorm;
             float scale = (float) (lr * Math.max(trust, minTrust));
             for (int j = 0; j < w.length; j++) w[j] -= scale * update(mi[j], vi[j], w[j], e, wd);
+            p.changed();
         }
     }
 
