@@ -18,8 +18,8 @@ final class BlockCoder {
         }
     }
 
-    /** Time steps of network output the encoder may compute ahead of the coder. */
-    private static final int AHEAD = 8;
+    /** Time steps of network output the encoder may compute ahead of the coder (two segments). */
+    private final int ahead;
 
     private final OnlineNet net;
     private final ContextMixer mixer;
@@ -35,6 +35,7 @@ final class BlockCoder {
         this.mixer = o.mix() ? new ContextMixer(o.streams(), o.tableBits(), o.mixerRate()) : null;
         prev = new int[streams];
         next = new int[streams];
+        ahead = 2 * o.segment();
     }
 
     /**
@@ -107,8 +108,8 @@ final class BlockCoder {
 
     /** The encoder's network thread: predicts, copies the outputs into a free slot, then learns. */
     private final class Lookahead implements Runnable {
-        private final java.util.concurrent.BlockingQueue<double[]> free = new java.util.concurrent.ArrayBlockingQueue<>(AHEAD);
-        private final java.util.concurrent.BlockingQueue<double[]> full = new java.util.concurrent.ArrayBlockingQueue<>(AHEAD + 1);
+        private final java.util.concurrent.BlockingQueue<double[]> free = new java.util.concurrent.ArrayBlockingQueue<>(ahead);
+        private final java.util.concurrent.BlockingQueue<double[]> full = new java.util.concurrent.ArrayBlockingQueue<>(ahead + 1);
         private final double[] failed = new double[0];
         private final byte[] buf;
         private final int n, len;
@@ -119,7 +120,7 @@ final class BlockCoder {
             this.buf = buf;
             this.n = n;
             this.len = len;
-            for (int i = 0; i < AHEAD; i++) free.add(new double[net.trees.length]);
+            for (int i = 0; i < ahead; i++) free.add(new double[net.trees.length]);
             thread = new Thread(this, "sharnn-encoder-network");
             thread.setDaemon(true);
             thread.start();
@@ -127,28 +128,56 @@ final class BlockCoder {
 
         @Override
         public void run() {
-            int[] before = prev.clone(), after = new int[streams];
             try {
-                for (int t = 0; t < len; t++) {
-                    double[] slot = free.take();
-                    net.predict(before);
-                    System.arraycopy(net.trees, 0, slot, 0, slot.length);
-                    full.put(slot);
-                    for (int b = 0; b < streams; b++) {
-                        int pos = b * len + t;
-                        after[b] = pos < n ? buf[pos] & 0xFF : 0;
-                    }
-                    net.observe(after);
-                    System.arraycopy(after, 0, before, 0, streams);
-                }
-                net.flush();
-                System.arraycopy(before, 0, prev, 0, streams);
+                if (net.segmentsMatchSteps()) bySegments();
+                else bySteps();
             } catch (InterruptedException e) {
                 // stopped by the coder
             } catch (Throwable e) {
                 error = e;
                 full.offer(failed);
             }
+        }
+
+        private int byteAt(int b, int t) {
+            int pos = b * len + t;
+            return pos < n ? buf[pos] & 0xFF : 0;
+        }
+
+        private void publish(double[] trees) throws InterruptedException {
+            double[] slot = free.take();
+            System.arraycopy(trees, 0, slot, 0, slot.length);
+            full.put(slot);
+        }
+
+        /** A segment at a time, as {@link OnlineNet#codeSegment}. */
+        private void bySegments() throws InterruptedException {
+            int[] inputs = new int[net.segment * streams], targets = new int[net.segment * streams];
+            int[] last = prev.clone();
+            for (int t0 = 0; t0 < len; t0 += net.segment) {
+                int steps = Math.min(net.segment, len - t0);
+                for (int t = 0; t < steps; t++)
+                    for (int b = 0; b < streams; b++) {
+                        inputs[t * streams + b] = last[b];
+                        last[b] = targets[t * streams + b] = byteAt(b, t0 + t);
+                    }
+                net.codeSegment(inputs, targets, steps, this::publish);
+            }
+            System.arraycopy(last, 0, prev, 0, streams);
+        }
+
+        /** A step at a time, as the decoder does. */
+        private void bySteps() throws InterruptedException {
+            int[] before = prev.clone(), after = new int[streams];
+            for (int t = 0; t < len; t++) {
+                net.predict(before);
+                publish(net.trees);
+                for (int b = 0; b < streams; b++) after[b] = byteAt(b, t);
+                net.observe(after);
+                System.arraycopy(after, 0, before, 0, streams);
+            }
+            net.flush();
+            System.arraycopy(before, 0, prev, 0, streams);
         }
 
         double[] take() {

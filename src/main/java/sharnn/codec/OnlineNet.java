@@ -15,7 +15,7 @@ final class OnlineNet {
     final ShaRnn model;
     private final ModelState state, segmentStart;
     private final Lamb lamb;
-    private final int streams, segment;
+    final int streams, segment;
     private final float lr, clip;
     private final int[] step;
     private final int[] segInputs, segTargets;
@@ -48,12 +48,50 @@ final class OnlineNet {
         System.arraycopy(prev, 0, step, 0, streams);
         System.arraycopy(prev, 0, segInputs, filled * streams, streams);
         model.forward(step, null, 1, state, false, 0);
-        float[] logits = model.logits();
+        buildTrees(model.logits(), 0);
+    }
+
+    /** Softmax of the B logit rows from row first, into the per-stream trees. */
+    private void buildTrees(float[] logits, int first) {
         for (int b = 0; b < streams; b++) {
-            DetMath.softmax(logits, b * 256, 256, probs, 0);
+            DetMath.softmax(logits, (first + b) * 256, 256, probs, 0);
             int o = b * 512;
             System.arraycopy(probs, 0, trees, o + 256, 256);
             for (int node = 255; node >= 1; node--) trees[o + node] = trees[o + 2 * node] + trees[o + 2 * node + 1];
+        }
+    }
+
+    /**
+     * Whether {@link #codeSegment} gives the outputs of single steps bit for bit. Every kernel of the
+     * deterministic set computes a row the same way whatever the number of rows, so a segment's
+     * forward equals its single steps; attention is left out, its memory is handled per call.
+     */
+    boolean segmentsMatchSteps() {
+        return model.config.attentionBlocks().isEmpty();
+    }
+
+    /** Receives the trees of each step of a segment, in order. */
+    interface StepSink {
+        void accept(double[] trees) throws InterruptedException;
+    }
+
+    /**
+     * Encoder only: the same as {@code steps} calls of predict and observe, given the segment's
+     * inputs and targets ([steps][B]) at once: one forward over the segment, whose rows are the
+     * single steps' outputs, then the training step. Call only at a segment start.
+     */
+    void codeSegment(int[] inputs, int[] targets, int steps, StepSink out) throws InterruptedException {
+        if (filled != 0) throw new IllegalStateException("not at a segment start");
+        if (lamb != null) model.zeroGrad();
+        model.forward(inputs, lamb != null ? targets : null, steps, state, false, 0);
+        for (int t = 0; t < steps; t++) {
+            buildTrees(model.logits(), t * streams);
+            out.accept(trees);
+        }
+        if (lamb != null) {
+            model.backward();
+            Lamb.clipGradNorm(model.trainableParams(), clip);
+            lamb.step(lr);
         }
     }
 

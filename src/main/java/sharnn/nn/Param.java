@@ -39,8 +39,11 @@ public final class Param {
         if (!transposedCurrent) {
             int rows = shape[0], cols = shape[1];
             if (transposed == null) transposed = new float[w.length];
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < cols; c++) transposed[c * rows + r] = w[r * cols + c];
+            for (int r0 = 0; r0 < rows; r0 += 16)   // in 16 x 16 tiles, which stay in cache
+                for (int c0 = 0; c0 < cols; c0 += 16)
+                    for (int r = r0, re = Math.min(rows, r0 + 16); r < re; r++)
+                        for (int c = c0, ce = Math.min(cols, c0 + 16); c < ce; c++)
+                            transposed[c * rows + r] = w[r * cols + c];
             transposedCurrent = true;
         }
         return transposed;

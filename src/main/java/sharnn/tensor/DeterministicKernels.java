@@ -385,10 +385,6 @@ public final class DeterministicKernels implements Kernels {
         }
     }
 
-    private static void store(FloatVector s, float[] c, int ci, boolean acc) {
-        (acc ? FloatVector.fromArray(S, c, ci).add(s) : s).intoArray(c, ci);
-    }
-
     /** C[6, NR] (+)= A[6, k] · Bpanel[k][NR]: one fused multiply-add per p, in p order, from 0. */
     private static void kernel6(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
                                 float[] c, int co, int ldc, int k, boolean acc) {
@@ -412,12 +408,32 @@ public final class DeterministicKernels implements Kernels {
             v = FloatVector.broadcast(S, a[pa + a5]);
             c50 = v.fma(b0, c50); c51 = v.fma(b1, c51);
         }
-        store(c00, c, co, acc); store(c01, c, co + L, acc);
-        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
-        store(c20, c, co + 2 * ldc, acc); store(c21, c, co + 2 * ldc + L, acc);
-        store(c30, c, co + 3 * ldc, acc); store(c31, c, co + 3 * ldc + L, acc);
-        store(c40, c, co + 4 * ldc, acc); store(c41, c, co + 4 * ldc + L, acc);
-        store(c50, c, co + 5 * ldc, acc); store(c51, c, co + 5 * ldc + L, acc);
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
     }
 
     /**
@@ -441,8 +457,32 @@ public final class DeterministicKernels implements Kernels {
             v = FloatVector.broadcast(S, a[pa + ars]);
             c10 = v.fma(b0, c10); c11 = v.fma(b1, c11); c12 = v.fma(b2, c12); c13 = v.fma(b3, c13); c14 = v.fma(b4, c14); c15 = v.fma(b5, c15);
         }
-        store(c00, c, co + 0, acc); store(c01, c, co + L, acc); store(c02, c, co + NR, acc); store(c03, c, co + NR + L, acc); store(c04, c, co + 2 * NR, acc); store(c05, c, co + 2 * NR + L, acc);
-        store(c10, c, co + ldc + 0, acc); store(c11, c, co + ldc + L, acc); store(c12, c, co + ldc + NR, acc); store(c13, c, co + ldc + NR + L, acc); store(c14, c, co + ldc + 2 * NR, acc); store(c15, c, co + ldc + 2 * NR + L, acc);
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co + 0));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
+            c04 = c04.add(FloatVector.fromArray(S, c, co + 2 * NR));
+            c05 = c05.add(FloatVector.fromArray(S, c, co + 2 * NR + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc + 0));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + NR));
+            c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + NR + L));
+            c14 = c14.add(FloatVector.fromArray(S, c, co + ldc + 2 * NR));
+            c15 = c15.add(FloatVector.fromArray(S, c, co + ldc + 2 * NR + L));
+        }
+        c00.intoArray(c, co + 0);
+        c01.intoArray(c, co + L);
+        c02.intoArray(c, co + NR);
+        c03.intoArray(c, co + NR + L);
+        c04.intoArray(c, co + 2 * NR);
+        c05.intoArray(c, co + 2 * NR + L);
+        c10.intoArray(c, co + ldc + 0);
+        c11.intoArray(c, co + ldc + L);
+        c12.intoArray(c, co + ldc + NR);
+        c13.intoArray(c, co + ldc + NR + L);
+        c14.intoArray(c, co + ldc + 2 * NR);
+        c15.intoArray(c, co + ldc + 2 * NR + L);
     }
 
     private static void kernel4(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
@@ -462,10 +502,24 @@ public final class DeterministicKernels implements Kernels {
             v = FloatVector.broadcast(S, a[pa + a3]);
             c30 = v.fma(b0, c30); c31 = v.fma(b1, c31);
         }
-        store(c00, c, co, acc); store(c01, c, co + L, acc);
-        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
-        store(c20, c, co + 2 * ldc, acc); store(c21, c, co + 2 * ldc + L, acc);
-        store(c30, c, co + 3 * ldc, acc); store(c31, c, co + 3 * ldc + L, acc);
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
     }
 
     private static void kernel2(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
@@ -480,8 +534,16 @@ public final class DeterministicKernels implements Kernels {
             v = FloatVector.broadcast(S, a[pa + ars]);
             c10 = v.fma(b0, c10); c11 = v.fma(b1, c11);
         }
-        store(c00, c, co, acc); store(c01, c, co + L, acc);
-        store(c10, c, co + ldc, acc); store(c11, c, co + ldc + L, acc);
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
     }
 
     private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo, int bps,
@@ -492,7 +554,12 @@ public final class DeterministicKernels implements Kernels {
             c00 = v.fma(FloatVector.fromArray(S, bp, pb), c00);
             c01 = v.fma(FloatVector.fromArray(S, bp, pb + L), c01);
         }
-        store(c00, c, co, acc); store(c01, c, co + L, acc);
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
     }
 
     // ================================================================ parallel helpers

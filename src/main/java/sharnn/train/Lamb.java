@@ -12,6 +12,8 @@ public final class Lamb {
     private final float[][] m;
     private final float[][] v;
     private final double beta1, beta2, eps, weightDecay, minTrust;
+    /** The update of the tensor in hand, computed once for its norm and its application. */
+    private final float[] update;
 
     public Lamb(List<Param> params, double beta1, double beta2, double eps, double weightDecay, double minTrust) {
         this.params = List.copyOf(params);
@@ -21,6 +23,9 @@ public final class Lamb {
             m[i] = new float[params.get(i).size()];
             v[i] = new float[params.get(i).size()];
         }
+        int largest = 0;
+        for (Param p : params) largest = Math.max(largest, p.size());
+        this.update = new float[largest];
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -43,6 +48,7 @@ public final class Lamb {
                 mi[j] = b1 * mi[j] + (1 - b1) * g[j];
                 vi[j] = b2 * vi[j] + (1 - b2) * g[j] * g[j];
                 float u = update(mi[j], vi[j], w[j], e, wd);
+                update[j] = u;
                 wNorm += (double) w[j] * w[j];
                 uNorm += (double) u * u;
             }
@@ -50,7 +56,7 @@ public final class Lamb {
             uNorm = Math.sqrt(uNorm);
             double trust = wNorm == 0 || uNorm == 0 ? 1.0 : wNorm / uNorm;
             float scale = (float) (lr * Math.max(trust, minTrust));
-            for (int j = 0; j < w.length; j++) w[j] -= scale * update(mi[j], vi[j], w[j], e, wd);
+            for (int j = 0; j < w.length; j++) w[j] -= scale * update[j];
             p.changed();
         }
     }
