@@ -25,6 +25,7 @@ final class BlockCoder {
     private final ContextMixer mixer;
     private final int streams;
     private final int[] prev, next, freq = new int[256];
+    private final double[] aheadTrees;
     private final double[] probs = new double[256];
     private double bits;   // the ideal code length so far, for progress (not on the coding path)
     private static final double LOG2 = Math.log(2);
@@ -36,6 +37,7 @@ final class BlockCoder {
         prev = new int[streams];
         next = new int[streams];
         ahead = 2 * o.segment();
+        aheadTrees = new double[streams * 512];
     }
 
     /**
@@ -51,8 +53,11 @@ final class BlockCoder {
             long done = 0;
             for (int t = 0; t < len; t++) {
                 double[] trees;
+                float[] logits = null;
                 if (ahead != null) {
-                    trees = ahead.take();
+                    logits = ahead.take();
+                    OnlineNet.buildTrees(logits, 0, streams, probs, aheadTrees);   // off the network's thread
+                    trees = aheadTrees;
                 } else {
                     net.predict(prev);
                     trees = net.trees;
@@ -70,7 +75,7 @@ final class BlockCoder {
                 }
                 if ((t & 63) == 63) progress.update(done, bits);
                 if (ahead != null) {
-                    ahead.release(trees);
+                    ahead.release(logits);
                 } else {
                     net.observe(next);
                     System.arraycopy(next, 0, prev, 0, streams);
@@ -106,11 +111,11 @@ final class BlockCoder {
         return value;
     }
 
-    /** The encoder's network thread: predicts, copies the outputs into a free slot, then learns. */
+    /** The encoder's network thread: predicts, copies the logits into a free slot, then learns. */
     private final class Lookahead implements Runnable {
-        private final java.util.concurrent.BlockingQueue<double[]> free = new java.util.concurrent.ArrayBlockingQueue<>(ahead);
-        private final java.util.concurrent.BlockingQueue<double[]> full = new java.util.concurrent.ArrayBlockingQueue<>(ahead + 1);
-        private final double[] failed = new double[0];
+        private final java.util.concurrent.BlockingQueue<float[]> free = new java.util.concurrent.ArrayBlockingQueue<>(ahead);
+        private final java.util.concurrent.BlockingQueue<float[]> full = new java.util.concurrent.ArrayBlockingQueue<>(ahead + 1);
+        private final float[] failed = new float[0];
         private final byte[] buf;
         private final int n, len;
         private final Thread thread;
@@ -120,7 +125,7 @@ final class BlockCoder {
             this.buf = buf;
             this.n = n;
             this.len = len;
-            for (int i = 0; i < ahead; i++) free.add(new double[net.trees.length]);
+            for (int i = 0; i < ahead; i++) free.add(new float[streams * 256]);
             thread = new Thread(this, "sharnn-encoder-network");
             thread.setDaemon(true);
             thread.start();
@@ -144,9 +149,9 @@ final class BlockCoder {
             return pos < n ? buf[pos] & 0xFF : 0;
         }
 
-        private void publish(double[] trees) throws InterruptedException {
-            double[] slot = free.take();
-            System.arraycopy(trees, 0, slot, 0, slot.length);
+        private void publish(float[] logits, int off) throws InterruptedException {
+            float[] slot = free.take();
+            System.arraycopy(logits, off, slot, 0, slot.length);
             full.put(slot);
         }
 
@@ -171,7 +176,7 @@ final class BlockCoder {
             int[] before = prev.clone(), after = new int[streams];
             for (int t = 0; t < len; t++) {
                 net.predict(before);
-                publish(net.trees);
+                publish(net.model.logits(), 0);
                 for (int b = 0; b < streams; b++) after[b] = byteAt(b, t);
                 net.observe(after);
                 System.arraycopy(after, 0, before, 0, streams);
@@ -180,8 +185,8 @@ final class BlockCoder {
             System.arraycopy(before, 0, prev, 0, streams);
         }
 
-        double[] take() {
-            double[] slot;
+        float[] take() {
+            float[] slot;
             try {
                 slot = full.take();
             } catch (InterruptedException e) {
@@ -192,7 +197,7 @@ final class BlockCoder {
             return slot;
         }
 
-        void release(double[] slot) {
+        void release(float[] slot) {
             free.add(slot);
         }
 

@@ -53,8 +53,16 @@ final class OnlineNet {
 
     /** Softmax of the B logit rows from row first, into the per-stream trees. */
     private void buildTrees(float[] logits, int first) {
+        buildTrees(logits, first * 256, streams, probs, trees);
+    }
+
+    /**
+     * The per-stream trees ([b * 512 + 256 + x] = p(x), each inner node the sum of its children)
+     * of the softmaxes of streams logit rows from logits[off].
+     */
+    static void buildTrees(float[] logits, int off, int streams, double[] probs, double[] trees) {
         for (int b = 0; b < streams; b++) {
-            DetMath.softmax(logits, (first + b) * 256, 256, probs, 0);
+            DetMath.softmax(logits, off + b * 256, 256, probs, 0);
             int o = b * 512;
             System.arraycopy(probs, 0, trees, o + 256, 256);
             for (int node = 255; node >= 1; node--) trees[o + node] = trees[o + 2 * node] + trees[o + 2 * node + 1];
@@ -70,24 +78,22 @@ final class OnlineNet {
         return model.config.attentionBlocks().isEmpty();
     }
 
-    /** Receives the trees of each step of a segment, in order. */
+    /** Receives each step of a segment in order: B rows of 256 logits from logits[off]. */
     interface StepSink {
-        void accept(double[] trees) throws InterruptedException;
+        void accept(float[] logits, int off) throws InterruptedException;
     }
 
     /**
      * Encoder only: the same as {@code steps} calls of predict and observe, given the segment's
      * inputs and targets ([steps][B]) at once: one forward over the segment, whose rows are the
-     * single steps' outputs, then the training step. Call only at a segment start.
+     * single steps' logits (the caller builds the trees), then the training step. Call only at a
+     * segment start.
      */
     void codeSegment(int[] inputs, int[] targets, int steps, StepSink out) throws InterruptedException {
         if (filled != 0) throw new IllegalStateException("not at a segment start");
         if (lamb != null) model.zeroGrad();
         model.forward(inputs, lamb != null ? targets : null, steps, state, false, 0);
-        for (int t = 0; t < steps; t++) {
-            buildTrees(model.logits(), t * streams);
-            out.accept(trees);
-        }
+        for (int t = 0; t < steps; t++) out.accept(model.logits(), t * streams * 256);
         if (lamb != null) {
             model.backward();
             Lamb.clipGradNorm(model.trainableParams(), clip);
