@@ -96,10 +96,10 @@ public class MatmulBench {
         return dw[0];
     }
 
-    /** Gates[16x1024] = H[16x256] · W_hh[1024x256]ᵀ, one LSTM time step (matmulTransB, small m). */
+    /** Gates[16x1024] = H[16x256] · W_hhᵀ[256x1024], one LSTM time step (matmul, few rows). */
     @Benchmark
     public float lstmStep() {
-        kernels.matmulTransB(h, 0, w, 0, gates, 0, LSTM_B, K_IN, N_OUT, false);
+        kernels.matmul(h, 0, w, 0, gates, 0, LSTM_B, K_IN, N_OUT, false);
         return gates[0];
     }
 
