@@ -844,10 +844,16 @@ public final class DeterministicKernels implements Kernels {
         });
     }
 
-    /** One row of the LSTM cell on vectors; VectorKernels uses it too. */
+    /** One row of the LSTM cell on vectors. */
     static void lstmCellRow(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
                             float[] tanhC, int to, float[] h, int ho, int dim) {
-        for (int j = 0; j < dim; j += L) {
+        lstmCellRowTail(gates, go, cPrev, cpo, c, co, tanhC, to, h, ho, dim, 0);
+    }
+
+    /** {@link #lstmCellRow} from column from on (VectorKernels runs the whole vectors itself). */
+    static void lstmCellRowTail(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
+                                float[] tanhC, int to, float[] h, int ho, int dim, int from) {
+        for (int j = from; j < dim; j += L) {
             VectorMask<Float> mk = S.indexInRange(j, dim);
             FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));
             FloatVector f = sigmoidV(FloatVector.fromArray(S, gates, go + dim + j, mk));

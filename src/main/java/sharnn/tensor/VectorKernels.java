@@ -528,9 +528,42 @@ public final class VectorKernels implements Kernels {
         };
     }
 
-    private static void unaryRange(int f, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+    // Whole vectors go through loops that each hold one exp or tanh, in methods of their own that
+    // take arrays: where exp sat behind a wrapper, or several in one method (C2's node budget ran
+    // out), it was left out of line and every vector crossing the call was boxed (hundreds of MB
+    // per training step). The partial vector at the end goes through unary.
+
+    /** y = x * sigmoid(1.702 x) over whole vectors of [from, to); returns where it stopped. */
+    private static int geluLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
         int i = from;
-        for (; i + L <= to; i += L) unary(f, FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        for (; i + L <= to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.mul(one.div(DeterministicKernels.expV(v.mul(-1.702f)).add(1f))).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int sigmoidLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = from;
+        for (; i + L <= to; i += L)
+            one.div(DeterministicKernels.expV(FloatVector.fromArray(S, x, xOff + i).neg()).add(1f)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int tanhLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) DeterministicKernels.tanhV(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static void unaryRange(int f, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = switch (f) {
+            case F_GELU -> geluLoop(x, xOff, y, yOff, from, to);
+            case F_SIGMOID -> sigmoidLoop(x, xOff, y, yOff, from, to);
+            default -> tanhLoop(x, xOff, y, yOff, from, to);
+        };
         if (i < to) {
             VectorMask<Float> mk = S.indexInRange(i, to);
             unary(f, FloatVector.fromArray(S, x, xOff + i, mk)).intoArray(y, yOff + i, mk);
@@ -552,6 +585,20 @@ public final class VectorKernels implements Kernels {
         elems(n, (f, t) -> unaryRange(F_TANH, x, xOff, y, yOff, f, t));
     }
 
+    private static int geluBackwardLoop(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                        int from, int to, boolean accumulate) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector sg = one.div(DeterministicKernels.expV(v.mul(-1.702f)).add(1f));
+            FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(sg.add(v.mul(1.702f).mul(sg).mul(sg.neg().add(1f))));
+            if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i).add(g);
+            g.intoArray(dx, dxOff + i);
+        }
+        return i;
+    }
+
     private static FloatVector geluGrad(FloatVector v, FloatVector dyv) {
         FloatVector s = sigmoidV(v.mul(1.702f));
         return dyv.mul(s.add(v.mul(1.702f).mul(s).mul(s.neg().add(1f))));
@@ -561,12 +608,7 @@ public final class VectorKernels implements Kernels {
     public void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
                              boolean accumulate) {
         elems(n, (from, to) -> {
-            int i = from;
-            for (; i + L <= to; i += L) {
-                FloatVector g = geluGrad(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, dy, dyOff + i));
-                if (accumulate) g = FloatVector.fromArray(S, dx, dxOff + i).add(g);
-                g.intoArray(dx, dxOff + i);
-            }
+            int i = geluBackwardLoop(x, xOff, dy, dyOff, dx, dxOff, from, to, accumulate);
             if (i < to) {
                 VectorMask<Float> mk = S.indexInRange(i, to);
                 FloatVector g = geluGrad(FloatVector.fromArray(S, x, xOff + i, mk),
@@ -724,9 +766,28 @@ public final class VectorKernels implements Kernels {
     public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
                          float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
         // rows are the batch (a handful): one thread, vectors along the width
+        int whole = dim / L * L;
         for (int r = 0; r < rows; r++) {
             int go = gOff + r * 4 * dim, so = r * dim;
-            DeterministicKernels.lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
+            // one function per loop (see geluLoop): gates i, f and o through sigmoid, g through
+            // tanh, then the cell, its tanh and h
+            sigmoidLoop(gates, go, gates, go, 0, whole);
+            sigmoidLoop(gates, go + dim, gates, go + dim, 0, whole);
+            sigmoidLoop(gates, go + 3 * dim, gates, go + 3 * dim, 0, whole);
+            tanhLoop(gates, go + 2 * dim, gates, go + 2 * dim, 0, whole);
+            for (int j = 0; j < whole; j += L) {
+                FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
+                FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j);
+                f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j)).add(i.mul(g)).intoArray(c, cOff + so + j);
+            }
+            tanhLoop(c, cOff + so, tanhC, tOff + so, 0, whole);
+            for (int j = 0; j < whole; j += L)
+                FloatVector.fromArray(S, gates, go + 3 * dim + j).mul(FloatVector.fromArray(S, tanhC, tOff + so + j))
+                        .intoArray(h, hOff + so + j);
+            if (whole < dim) {   // the partial vector at the end, with the shared row code
+                DeterministicKernels.lstmCellRowTail(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so,
+                        h, hOff + so, dim, whole);
+            }
         }
     }
 }
