@@ -719,11 +719,51 @@ public final class DeterministicKernels implements Kernels {
             for (; i < to; i++) y[yOff + i] = unaryScalar(f, shift, x[xOff + i]);
             return;
         }
-        for (; i + L <= to; i += L) unaryVector(f, shift, FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        i = switch (f) {
+            case F_GELU -> geluLoop(x, xOff, y, yOff, from, to);
+            case F_SIGMOID -> sigmoidLoop(x, xOff, y, yOff, from, to);
+            case F_TANH -> tanhLoop(x, xOff, y, yOff, from, to);
+            default -> expLoop(shift, x, xOff, y, yOff, from, to);
+        };
         if (i < to) {
             VectorMask<Float> mk = S.indexInRange(i, to);
             unaryVector(f, shift, FloatVector.fromArray(S, x, xOff + i, mk)).intoArray(y, yOff + i, mk);
         }
+    }
+
+    // Whole vectors go through loops that each hold one exp, in methods of their own that take
+    // arrays: where exp sat behind a wrapper or beside others, C2 left it out of line and boxed
+    // every vector crossing the call. Each loop spells out its function's vector function, the
+    // same operations in the same order, so results are unchanged. They return where they stopped.
+
+    private static int geluLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = from;
+        for (; i + L <= to; i += L) {   // geluV
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.mul(one.div(expV(v.mul(1.702f).neg()).add(1f))).intoArray(y, yOff + i);
+        }
+        return i;
+    }
+
+    private static int sigmoidLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = from;
+        for (; i + L <= to; i += L)   // sigmoidV
+            one.div(expV(FloatVector.fromArray(S, x, xOff + i).neg()).add(1f)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int tanhLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) tanhV(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        return i;
+    }
+
+    private static int expLoop(float shift, float[] x, int xOff, float[] y, int yOff, int from, int to) {
+        int i = from;
+        for (; i + L <= to; i += L) expV(FloatVector.fromArray(S, x, xOff + i).sub(shift)).intoArray(y, yOff + i);
+        return i;
     }
 
     @Override
@@ -839,7 +879,23 @@ public final class DeterministicKernels implements Kernels {
                     }
                     continue;
                 }
-                lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
+                // lstmCellRow's arithmetic, one function per loop (see geluLoop)
+                int whole = dim / L * L;
+                sigmoidLoop(gates, go, gates, go, 0, whole);
+                sigmoidLoop(gates, go + dim, gates, go + dim, 0, whole);
+                tanhLoop(gates, go + 2 * dim, gates, go + 2 * dim, 0, whole);
+                sigmoidLoop(gates, go + 3 * dim, gates, go + 3 * dim, 0, whole);
+                for (int j = 0; j < whole; j += L) {
+                    FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
+                    FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j);
+                    f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j)).add(i.mul(g)).intoArray(c, cOff + so + j);
+                }
+                tanhLoop(c, cOff + so, tanhC, tOff + so, 0, whole);
+                for (int j = 0; j < whole; j += L)
+                    FloatVector.fromArray(S, gates, go + 3 * dim + j).mul(FloatVector.fromArray(S, tanhC, tOff + so + j))
+                            .intoArray(h, hOff + so + j);
+                if (whole < dim)
+                    lstmCellRowTail(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim, whole);
             }
         });
     }
