@@ -44,12 +44,6 @@ public final class Lstm {
     /** Segments at least this long transpose W_hh before the recurrence. */
     private static final int TRANSPOSE_MIN_STEPS = 16;
 
-    private static float[] transposed(float[] w, int rows, int cols, float[] out) {
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
-        return out;
-    }
-
     /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
     public void forward(Kernels k, float[] x, int steps, float[] h, float[] c) {
         int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
@@ -65,7 +59,7 @@ public final class Lstm {
         // step's product reads it row by row; a step or two (generation) reads W_hh as it is.
         float[] whhT = weightHh.transposed();
         if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
-            whhT = transposed(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
+            whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
         for (int t = 0; t < steps; t++) {
             float[] hp = t == 0 ? h0 : out;
             int hpOff = t == 0 ? 0 : (t - 1) * b * e;

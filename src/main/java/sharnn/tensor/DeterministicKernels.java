@@ -736,7 +736,7 @@ public final class DeterministicKernels implements Kernels {
     // every vector crossing the call. Each loop spells out its function's vector function, the
     // same operations in the same order, so results are unchanged. They return where they stopped.
 
-    private static int geluLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+    static int geluLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = from;
         for (; i + L <= to; i += L) {   // geluV
@@ -746,7 +746,7 @@ public final class DeterministicKernels implements Kernels {
         return i;
     }
 
-    private static int sigmoidLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+    static int sigmoidLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = from;
         for (; i + L <= to; i += L)   // sigmoidV
@@ -754,7 +754,7 @@ public final class DeterministicKernels implements Kernels {
         return i;
     }
 
-    private static int tanhLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
+    static int tanhLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
         int i = from;
         for (; i + L <= to; i += L) tanhV(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
         return i;
@@ -879,36 +879,35 @@ public final class DeterministicKernels implements Kernels {
                     }
                     continue;
                 }
-                // lstmCellRow's arithmetic, one function per loop (see geluLoop)
-                int whole = dim / L * L;
-                sigmoidLoop(gates, go, gates, go, 0, whole);
-                sigmoidLoop(gates, go + dim, gates, go + dim, 0, whole);
-                tanhLoop(gates, go + 2 * dim, gates, go + 2 * dim, 0, whole);
-                sigmoidLoop(gates, go + 3 * dim, gates, go + 3 * dim, 0, whole);
-                for (int j = 0; j < whole; j += L) {
-                    FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
-                    FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j);
-                    f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j)).add(i.mul(g)).intoArray(c, cOff + so + j);
-                }
-                tanhLoop(c, cOff + so, tanhC, tOff + so, 0, whole);
-                for (int j = 0; j < whole; j += L)
-                    FloatVector.fromArray(S, gates, go + 3 * dim + j).mul(FloatVector.fromArray(S, tanhC, tOff + so + j))
-                            .intoArray(h, hOff + so + j);
-                if (whole < dim)
-                    lstmCellRowTail(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim, whole);
+                lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
             }
         });
     }
 
-    /** One row of the LSTM cell on vectors. */
+    /** One row of the LSTM cell on vectors; VectorKernels uses it too. */
     static void lstmCellRow(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
                             float[] tanhC, int to, float[] h, int ho, int dim) {
-        lstmCellRowTail(gates, go, cPrev, cpo, c, co, tanhC, to, h, ho, dim, 0);
+        // one function per loop (see geluLoop) over the whole vectors: the gates i, f and o through
+        // sigmoid, g through tanh, then the cell, its tanh and h; the same arithmetic as the
+        // masked loop below, which finishes the row
+        int whole = dim / L * L;
+        sigmoidLoop(gates, go, gates, go, 0, whole);
+        sigmoidLoop(gates, go + dim, gates, go + dim, 0, whole);
+        tanhLoop(gates, go + 2 * dim, gates, go + 2 * dim, 0, whole);
+        sigmoidLoop(gates, go + 3 * dim, gates, go + 3 * dim, 0, whole);
+        for (int j = 0; j < whole; j += L) {
+            FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
+            FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j);
+            f.mul(FloatVector.fromArray(S, cPrev, cpo + j)).add(i.mul(g)).intoArray(c, co + j);
+        }
+        tanhLoop(c, co, tanhC, to, 0, whole);
+        for (int j = 0; j < whole; j += L)
+            FloatVector.fromArray(S, gates, go + 3 * dim + j).mul(FloatVector.fromArray(S, tanhC, to + j)).intoArray(h, ho + j);
+        if (whole < dim) lstmCellRowMasked(gates, go, cPrev, cpo, c, co, tanhC, to, h, ho, dim, whole);
     }
 
-    /** {@link #lstmCellRow} from column from on (VectorKernels runs the whole vectors itself). */
-    static void lstmCellRowTail(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
-                                float[] tanhC, int to, float[] h, int ho, int dim, int from) {
+    private static void lstmCellRowMasked(float[] gates, int go, float[] cPrev, int cpo, float[] c, int co,
+                                          float[] tanhC, int to, float[] h, int ho, int dim, int from) {
         for (int j = from; j < dim; j += L) {
             VectorMask<Float> mk = S.indexInRange(j, dim);
             FloatVector i = sigmoidV(FloatVector.fromArray(S, gates, go + j, mk));

@@ -528,41 +528,16 @@ public final class VectorKernels implements Kernels {
         };
     }
 
-    // Whole vectors go through loops that each hold one exp or tanh, in methods of their own that
-    // take arrays: where exp sat behind a wrapper, or several in one method (C2's node budget ran
-    // out), it was left out of line and every vector crossing the call was boxed (hundreds of MB
-    // per training step). The partial vector at the end goes through unary.
-
-    /** y = x * sigmoid(1.702 x) over whole vectors of [from, to); returns where it stopped. */
-    private static int geluLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.mul(one.div(DeterministicKernels.expV(v.mul(-1.702f)).add(1f))).intoArray(y, yOff + i);
-        }
-        return i;
-    }
-
-    private static int sigmoidLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        int i = from;
-        for (; i + L <= to; i += L)
-            one.div(DeterministicKernels.expV(FloatVector.fromArray(S, x, xOff + i).neg()).add(1f)).intoArray(y, yOff + i);
-        return i;
-    }
-
-    private static int tanhLoop(float[] x, int xOff, float[] y, int yOff, int from, int to) {
-        int i = from;
-        for (; i + L <= to; i += L) DeterministicKernels.tanhV(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
-        return i;
-    }
+    // Whole vectors go through the deterministic kernels' loops, one exp per method taking arrays:
+    // where exp sat behind a wrapper, or beside other exps, C2 left it out of line and boxed every
+    // vector crossing the call (hundreds of MB per training step). The partial vector at the end
+    // goes through unary.
 
     private static void unaryRange(int f, float[] x, int xOff, float[] y, int yOff, int from, int to) {
         int i = switch (f) {
-            case F_GELU -> geluLoop(x, xOff, y, yOff, from, to);
-            case F_SIGMOID -> sigmoidLoop(x, xOff, y, yOff, from, to);
-            default -> tanhLoop(x, xOff, y, yOff, from, to);
+            case F_GELU -> DeterministicKernels.geluLoop(x, xOff, y, yOff, from, to);
+            case F_SIGMOID -> DeterministicKernels.sigmoidLoop(x, xOff, y, yOff, from, to);
+            default -> DeterministicKernels.tanhLoop(x, xOff, y, yOff, from, to);
         };
         if (i < to) {
             VectorMask<Float> mk = S.indexInRange(i, to);
@@ -585,6 +560,7 @@ public final class VectorKernels implements Kernels {
         elems(n, (f, t) -> unaryRange(F_TANH, x, xOff, y, yOff, f, t));
     }
 
+    /** As the loops above, for the gradient of gelu. */
     private static int geluBackwardLoop(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff,
                                         int from, int to, boolean accumulate) {
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -766,28 +742,9 @@ public final class VectorKernels implements Kernels {
     public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
                          float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
         // rows are the batch (a handful): one thread, vectors along the width
-        int whole = dim / L * L;
         for (int r = 0; r < rows; r++) {
             int go = gOff + r * 4 * dim, so = r * dim;
-            // one function per loop (see geluLoop): gates i, f and o through sigmoid, g through
-            // tanh, then the cell, its tanh and h
-            sigmoidLoop(gates, go, gates, go, 0, whole);
-            sigmoidLoop(gates, go + dim, gates, go + dim, 0, whole);
-            sigmoidLoop(gates, go + 3 * dim, gates, go + 3 * dim, 0, whole);
-            tanhLoop(gates, go + 2 * dim, gates, go + 2 * dim, 0, whole);
-            for (int j = 0; j < whole; j += L) {
-                FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
-                FloatVector g = FloatVector.fromArray(S, gates, go + 2 * dim + j);
-                f.mul(FloatVector.fromArray(S, cPrev, cpOff + so + j)).add(i.mul(g)).intoArray(c, cOff + so + j);
-            }
-            tanhLoop(c, cOff + so, tanhC, tOff + so, 0, whole);
-            for (int j = 0; j < whole; j += L)
-                FloatVector.fromArray(S, gates, go + 3 * dim + j).mul(FloatVector.fromArray(S, tanhC, tOff + so + j))
-                        .intoArray(h, hOff + so + j);
-            if (whole < dim) {   // the partial vector at the end, with the shared row code
-                DeterministicKernels.lstmCellRowTail(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so,
-                        h, hOff + so, dim, whole);
-            }
+            DeterministicKernels.lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
         }
     }
 }
