@@ -29,7 +29,7 @@ import sharnn.train.Checkpoint;
  */
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
     static final int MAX_HEADER = 1 << 16;
 

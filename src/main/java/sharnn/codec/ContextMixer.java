@@ -5,16 +5,23 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives one input (the probability of the next bit given the bits so
- * far), order-0..6 and word byte-context models and a match model give the others, and a gated
- * logistic mixer (weights chosen by the bits so far) followed by two adaptive probability maps
- * gives the bit's probability. Integer arithmetic only: every machine computes the same bits.
- * Each of the B streams has its own history; the tables are shared.
+ * far), order-0..6 and word byte-context models and a match model give the others; three gated
+ * logistic mixers and a final one, then two adaptive probability maps, give the bit's probability.
+ * Integer arithmetic only: every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
  */
 final class ContextMixer {
     private static final int[] ORDERS = {1, 2, 3, 4, 6};
     private static final int LIMIT = 255;
     private static final int[] REC = new int[LIMIT + 1];
     private static final int MATCH_MIN = 6;
+    /**
+     * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far;
+     * the bit position and the network's confidence (so the network's say can grow where it is
+     * sure); the bit position and the previous byte. A final mixer, by bit position, weighs them.
+     */
+    private static final int SETS = 3;
+    private static final int[] SET_SIZES = {256, 8 * 16, 256 * 8};
+    private static final int FINAL_RATE = 2;
 
     static {
         for (int n = 0; n <= LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -29,7 +36,12 @@ final class ContextMixer {
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final int[] matchTable;
     private final int nInputs;
-    private final int[] weights;
+    private final int[] weights;        // SETS first-layer mixers, each with its own selector
+    private final int[] setBase;        // per mixer, the offset of its weight sets
+    private final int[] chosen = new int[SETS];
+    private final int[] setOut = new int[SETS];     // each mixer's stretched output
+    private final int[] setP = new int[SETS];
+    private final int[] finalWeights = new int[8 * SETS];
     private final int rate;
     private final Apm apm1 = new Apm(256), apm2;
     private final int apm2Mask;
@@ -49,7 +61,7 @@ final class ContextMixer {
     private byte[] buf;
     private double[] tree;
     private int treeOff;
-    private int mixed, mixerSet, final1, nnQ;
+    private int mixed, final1, nnQ;
 
     ContextMixer(int streams, int tableBits, int rate) {
         this.streams = streams;
@@ -64,11 +76,18 @@ final class ContextMixer {
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         matchTable = new int[1 << Math.min(tableBits, 22)];
         nInputs = models + 1 + 1 + 2 + 1; // contexts, order 0, match, network (raw and mapped), bias
-        weights = new int[256 * nInputs];
-        for (int s = 0; s < 256; s++) {
+        setBase = new int[SETS];
+        int total = 0;
+        for (int k = 0; k < SETS; k++) {
+            setBase[k] = total * nInputs;
+            total += SET_SIZES[k];
+        }
+        weights = new int[total * nInputs];
+        for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
             weights[s * nInputs + models + 2] = 1 << 15; // the network starts with the larger say
         }
+        Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
         apm2Mask = (1 << Math.min(16, tableBits)) - 1;
         apm2 = new Apm(apm2Mask + 1);
@@ -153,11 +172,22 @@ final class ContextMixer {
         inputs[n++] = snn;
         inputs[n++] = Logistic.stretch(nnApm(snn));
         inputs[n++] = 256;
-        // mixer
-        mixerSet = c0 * nInputs;
-        long dot = 0;
-        for (int i = 0; i < nInputs; i++) dot += (long) inputs[i] * weights[mixerSet + i];
-        int s = (int) Math.max(-2047, Math.min(2047, dot >> 16));
+        // mixers
+        int confidence = Math.min(15, Math.abs(snn) >> 7);
+        chosen[0] = setBase[0] + c0 * nInputs;
+        chosen[1] = setBase[1] + (bitPos * 16 + confidence) * nInputs;
+        chosen[2] = setBase[2] + ((int) (history[stream] & 0xFF) * 8 + bitPos) * nInputs;
+        long dot2 = 0;
+        for (int k = 0; k < SETS; k++) {
+            int set = chosen[k];
+            long dot = 0;
+            for (int i = 0; i < nInputs; i++) dot += (long) inputs[i] * weights[set + i];
+            int sk = (int) Math.max(-2047, Math.min(2047, dot >> 16));
+            setOut[k] = sk;
+            setP[k] = Logistic.squash(sk);
+            dot2 += (long) sk * finalWeights[bitPos * SETS + k];
+        }
+        int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
         mixed = Logistic.squash(s);
         int a1 = apm1.p(mixed, c0);
         int a2 = apm2.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apm2Mask);
@@ -185,8 +215,12 @@ final class ContextMixer {
         }
         int g = (bit << 16) + (bit << 6) - bit - bit;
         nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
-        int err = ((bit << 12) - mixed) * rate;
-        for (int i = 0; i < nInputs; i++) weights[mixerSet + i] += (inputs[i] * err) >> 14;
+        for (int k = 0; k < SETS; k++) {
+            int err = ((bit << 12) - setP[k]) * rate, set = chosen[k];
+            for (int i = 0; i < nInputs; i++) weights[set + i] += (inputs[i] * err) >> 14;
+        }
+        int err = ((bit << 12) - mixed) * FINAL_RATE;
+        for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
         apm1.update(bit);
         apm2.update(bit);
         c0 = c0 << 1 | bit;

@@ -8,13 +8,13 @@ import sharnn.train.Lamb;
 /**
  * The SHA-RNN side of the coder: B streams advance one byte at a time (single-step forwards with
  * carried state, so the decoder can run it before it knows the byte); after T bytes the segment is
- * re-run from its start state with targets and one LAMB step is taken. Encoder and decoder do the
+ * re-run from its start state with targets and one optimizer step is taken. Encoder and decoder do the
  * same operations in the same order.
  */
 final class OnlineNet {
     final ShaRnn model;
     private final ModelState state, segmentStart;
-    private final Lamb lamb;
+    private final OnlineAdam optimizer;
     final int streams, segment;
     private final float lr, clip;
     private final int[] step;
@@ -26,13 +26,13 @@ final class OnlineNet {
 
     OnlineNet(ShaRnn model, float lr, float clip, int segment) {
         this.model = model;
-        model.keepTransposedWeights();   // weights change only in train(), through Lamb
+        model.keepTransposedWeights();   // weights change only in train(), through the optimizer
         model.reportLoss(false);
         this.streams = model.config.batch();
         this.segment = segment;
         this.state = new ModelState(model.config);
         this.segmentStart = new ModelState(model.config);
-        this.lamb = lr > 0 ? Lamb.reference(model.trainableParams()) : null;
+        this.optimizer = lr > 0 ? new OnlineAdam(model.trainableParams()) : null;
         this.lr = lr;
         this.clip = clip;
         step = new int[streams];
@@ -91,13 +91,13 @@ final class OnlineNet {
      */
     void codeSegment(int[] inputs, int[] targets, int steps, StepSink out) throws InterruptedException {
         if (filled != 0) throw new IllegalStateException("not at a segment start");
-        if (lamb != null) model.zeroGrad();
-        model.forward(inputs, lamb != null ? targets : null, steps, state, false, 0);
+        if (optimizer != null) model.zeroGrad();
+        model.forward(inputs, optimizer != null ? targets : null, steps, state, false, 0);
         for (int t = 0; t < steps; t++) out.accept(model.logits(), t * streams * 256);
-        if (lamb != null) {
+        if (optimizer != null) {
             model.backward();
             Lamb.clipGradNorm(model.trainableParams(), clip);
-            lamb.step(lr);
+            optimizer.step(lr);
         }
     }
 
@@ -113,13 +113,13 @@ final class OnlineNet {
     }
 
     private void train() {
-        if (lamb != null) {
+        if (optimizer != null) {
             state.copyFrom(segmentStart);
             model.zeroGrad();
             model.forward(segInputs, segTargets, filled, state, false, 0);
             model.backward();
             Lamb.clipGradNorm(model.trainableParams(), clip);
-            lamb.step(lr);
+            optimizer.step(lr);
         }
         filled = 0;
     }

@@ -80,9 +80,17 @@ class CodecTest {
     }
 
     @Test
+    void archiveOfAnotherFormatVersionIsRefusedByName() throws IOException {
+        byte[] a = compress("abc".getBytes(), SMALL);
+        a[4] = 1;   // version 1: LAMB and one mixer, before this format
+        assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("unsupported archive format version 1 (this sharnn reads 2)");
+    }
+
+    @Test
     void archiveOfEmptyInputHasTheDocumentedLayout() throws IOException {
         byte[] a = compress(new byte[0], SMALL);
-        assertThat(Arrays.copyOf(a, 6)).containsExactly('S', 'H', 'R', 'N', 1, 0);
+        assertThat(Arrays.copyOf(a, 6)).containsExactly('S', 'H', 'R', 'N', 2, 0);
         // header, then the end record: 0, size 0, CRC32C of nothing (0), record CRC
         assertThat(Arrays.copyOfRange(a, a.length - 20, a.length - 4)).containsExactly(new byte[16]);
     }
