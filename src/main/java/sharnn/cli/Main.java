@@ -32,7 +32,14 @@ public final class Main implements Runnable {
             System.err.println("sharnn: " + ex.getMessage());
             return 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes only exceptions to the handler; an error would end in a stack trace
+            System.err.printf("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model%n",
+                    Runtime.getRuntime().maxMemory() >> 20);
+            return 1;
+        }
     }
 
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */

@@ -55,6 +55,22 @@ class CompressCommandTest {
     }
 
     @Test
+    void runningOutOfMemoryIsOneLineAndLeavesNoFile() throws Exception {
+        Path in = dir.resolve("x.txt");
+        Files.write(in, "abc".getBytes(StandardCharsets.UTF_8));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "compress", "--preset", "max", in.toString()).start();   // max needs about 450 MB of tables
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(1);
+        assertThat(err.lines().filter(l -> !l.startsWith("WARNING")).toList()).singleElement().asString()
+                .matches("sharnn: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("x.txt");
+        }
+    }
+
+    @Test
     void refusesAnExistingOutputUnlessForcedAndRemovesTheInputWithRm() throws Exception {
         Path in = dir.resolve("a.bin"), out = dir.resolve("a.bin.shr");
         Files.write(in, new byte[] {1, 2, 3});
