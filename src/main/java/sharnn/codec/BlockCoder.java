@@ -175,7 +175,7 @@ final class BlockCoder {
         private void bySteps() throws InterruptedException {
             int[] before = prev.clone(), after = new int[streams];
             for (int t = 0; t < len; t++) {
-                net.predict(before);
+                net.step(before);
                 publish(net.model.logits(), 0);
                 for (int b = 0; b < streams; b++) after[b] = byteAt(b, t);
                 net.observe(after);

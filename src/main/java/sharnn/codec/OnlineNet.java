@@ -42,13 +42,18 @@ final class OnlineNet {
         trees = new double[streams * 512];
     }
 
-    /** Predicts the next byte of every stream from the previous ones (prev[b] in 0..255). */
+    /** Predicts the next byte of every stream from the previous ones (prev[b] in 0..255) into the trees. */
     void predict(int[] prev) {
+        step(prev);
+        buildTrees(model.logits(), 0);
+    }
+
+    /** The forward of {@link #predict} alone: the logits are in the model (the encoder builds trees elsewhere). */
+    void step(int[] prev) {
         if (filled == 0) segmentStart.copyFrom(state);
         System.arraycopy(prev, 0, step, 0, streams);
         System.arraycopy(prev, 0, segInputs, filled * streams, streams);
         model.forward(step, null, 1, state, false, 0);
-        buildTrees(model.logits(), 0);
     }
 
     /** Softmax of the B logit rows from row first, into the per-stream trees. */
