@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives one input (the probability of the next bit given the bits so
- * far), order-0..6 and word byte-context models and a match model give the others; three gated
- * logistic mixers and a final one, then two adaptive probability maps, give the bit's probability.
+ * far), order-0..6 and word byte-context models and a match model give the others; four gated
+ * logistic mixers and a final one, then an adaptive probability map, give the bit's probability.
  * Integer arithmetic only: every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
  */
 final class ContextMixer {
@@ -17,10 +17,11 @@ final class ContextMixer {
     /**
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far;
      * the bit position and the network's confidence (so the network's say can grow where it is
-     * sure); the bit position and the previous byte. A final mixer, by bit position, weighs them.
+     * sure); the bit position and the previous byte; the bit position and the match model's state.
+     * A final mixer, by bit position, weighs them.
      */
-    private static final int SETS = 3;
-    private static final int[] SET_SIZES = {256, 8 * 16, 256 * 8};
+    private static final int SETS = 4;
+    private static final int[] SET_SIZES = {256, 8 * 16, 256 * 8, 64 * 8};
     private static final int FINAL_RATE = 2;
 
     static {
@@ -43,8 +44,8 @@ final class ContextMixer {
     private final int[] setP = new int[SETS];
     private final int[] finalWeights = new int[8 * SETS];
     private final int rate;
-    private final Apm apm1 = new Apm(256), apm2;
-    private final int apm2Mask;
+    private final Apm apm;
+    private final int apmMask;
 
     // per stream
     private final long[] history;
@@ -89,8 +90,8 @@ final class ContextMixer {
         }
         Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
-        apm2Mask = (1 << Math.min(16, tableBits)) - 1;
-        apm2 = new Apm(apm2Mask + 1);
+        apmMask = (1 << Math.min(16, tableBits)) - 1;
+        apm = new Apm(apmMask + 1);
         history = new long[streams];
         wordHash = new int[streams];
         matchPtr = new int[streams];
@@ -177,6 +178,7 @@ final class ContextMixer {
         chosen[0] = setBase[0] + c0 * nInputs;
         chosen[1] = setBase[1] + (bitPos * 16 + confidence) * nInputs;
         chosen[2] = setBase[2] + ((int) (history[stream] & 0xFF) * 8 + bitPos) * nInputs;
+        chosen[3] = setBase[3] + (mctx * 8 + bitPos) * nInputs;
         long dot2 = 0;
         for (int k = 0; k < SETS; k++) {
             int set = chosen[k];
@@ -189,9 +191,9 @@ final class ContextMixer {
         }
         int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
         mixed = Logistic.squash(s);
-        int a1 = apm1.p(mixed, c0);
-        int a2 = apm2.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apm2Mask);
-        int p = (2 * mixed + a1 + a2 + 2) >> 2;
+        // refined in the order-1 context (an APM by the bits so far alone did not help once the mixers were four)
+        int a = apm.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apmMask);
+        int p = (mixed + 3 * a + 2) >> 2;
         final1 = Math.max(1, Math.min(4095, p));
         return final1;
     }
@@ -221,8 +223,7 @@ final class ContextMixer {
         }
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
-        apm1.update(bit);
-        apm2.update(bit);
+        apm.update(bit);
         c0 = c0 << 1 | bit;
         bitPos++;
     }

@@ -82,7 +82,7 @@ class CodecTest {
     @Test
     void archiveOfAnotherFormatVersionIsRefusedByName() throws IOException {
         byte[] a = compress("abc".getBytes(), SMALL);
-        a[4] = 1;   // version 1: LAMB and one mixer, before this format
+        a[4] = 1;   // version 1: LAMB and one mixer
         assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("unsupported archive format version 1 (this sharnn reads 2)");
     }
