@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives one input (the probability of the next bit given the bits so
- * far), order-0..6 and word byte-context models and a match model give the others; four gated
- * logistic mixers and a final one, then an adaptive probability map, give the bit's probability.
- * Integer arithmetic only: every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
+ * far), order-0..6, word and word-pair byte-context models and a match model give the others; four
+ * gated logistic mixers and a final one, then an adaptive probability map, give the bit's
+ * probability. Integer arithmetic only: every machine computes the same bits. Each of the B streams
+ * has its own history; the tables are shared.
  */
 final class ContextMixer {
     private static final int[] ORDERS = {1, 2, 3, 4, 6};
@@ -49,7 +50,7 @@ final class ContextMixer {
 
     // per stream
     private final long[] history;
-    private final int[] wordHash;
+    private final int[] wordHash, prevWord;
     private final int[] matchPtr;
     private final int[] matchLen;
 
@@ -68,7 +69,7 @@ final class ContextMixer {
         this.streams = streams;
         this.tableBits = tableBits;
         this.mask = (1 << tableBits) - 1;
-        int models = ORDERS.length + 1; // + word
+        int models = ORDERS.length + 2; // + the word, + the word and the word before it
         tables = new int[models][1 << tableBits];
         for (int[] t : tables) Arrays.fill(t, 1 << 31);
         Arrays.fill(order0, 1 << 31);
@@ -94,6 +95,7 @@ final class ContextMixer {
         apm = new Apm(apmMask + 1);
         history = new long[streams];
         wordHash = new int[streams];
+        prevWord = new int[streams];
         matchPtr = new int[streams];
         matchLen = new int[streams];
         base = new int[models];
@@ -125,7 +127,8 @@ final class ContextMixer {
             long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
             base[i] = hash(ctx, o);
         }
-        base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9) ;
+        base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9);
+        base[ORDERS.length + 1] = hash((long) prevWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 10);
         mlen = matchLen[b];
         if (mlen > 0 && !known(matchPtr[b])) mlen = matchLen[b] = 0;
         expected = mlen > 0 ? (buf[matchPtr[b]] & 0xFF) | 256 : 0;
@@ -241,7 +244,10 @@ final class ContextMixer {
         history[b] = history[b] << 8 | value;
         int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
         if (lower >= 'a' && lower <= 'z' || value >= 128) wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
-        else wordHash[b] = 0;
+        else {
+            if (wordHash[b] != 0) prevWord[b] = wordHash[b];
+            wordHash[b] = 0;
+        }
         // match model: follow the match, or look the context up
         if (matchLen[b] > 0 && mlen > 0) {
             matchLen[b]++;

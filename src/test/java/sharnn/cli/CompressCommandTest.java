@@ -60,7 +60,7 @@ class CompressCommandTest {
         Files.write(in, "abc".getBytes(StandardCharsets.UTF_8));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "compress", "--preset", "max", in.toString()).start();   // max needs about 450 MB of tables
+                Main.class.getName(), "compress", "--preset", "max", in.toString()).start();   // max needs about 500 MB of tables
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isEqualTo(1);
         assertThat(err.lines().filter(l -> !l.startsWith("WARNING")).toList()).singleElement().asString()
