@@ -350,9 +350,7 @@ public final class DeterministicKernels implements Kernels {
                 int i = ic;
                 for (; i + 2 <= ie; i += 2)
                     kernel2x6(a, aOff + i * ars, ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, n, k, acc);
-                if (i < ie)
-                    for (int d = 0; d < 3; d++)
-                        kernel1(a, aOff + i * ars, aps, bp, bpo + d * ps, bps, c, cOff + i * n + j0 + d * NR, k, acc);
+                if (i < ie) kernel1x6(a, aOff + i * ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, k, acc);
             }
             for (; q < q1; q++) {
                 int j0 = q * NR, nr = Math.min(NR, n - j0);
@@ -544,6 +542,40 @@ public final class DeterministicKernels implements Kernels {
         c01.intoArray(c, co + L);
         c10.intoArray(c, co + ldc);
         c11.intoArray(c, co + ldc + L);
+    }
+
+    /**
+     * C[1, 3 NR] (+)= A[1, k] · three adjacent B panels: the last row of a block (the decoder's
+     * single steps), six independent FMA chains where three calls of {@link #kernel1} had two.
+     */
+    private static void kernel1x6(float[] a, int ao, int aps, float[] bp, int bpo, int bps, int ps,
+                                  float[] c, int co, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z;
+        int ps2 = 2 * ps;
+        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
+            FloatVector v = FloatVector.broadcast(S, a[pa]);
+            c00 = v.fma(FloatVector.fromArray(S, bp, pb), c00);
+            c01 = v.fma(FloatVector.fromArray(S, bp, pb + L), c01);
+            c02 = v.fma(FloatVector.fromArray(S, bp, pb + ps), c02);
+            c03 = v.fma(FloatVector.fromArray(S, bp, pb + ps + L), c03);
+            c04 = v.fma(FloatVector.fromArray(S, bp, pb + ps2), c04);
+            c05 = v.fma(FloatVector.fromArray(S, bp, pb + ps2 + L), c05);
+        }
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
+            c04 = c04.add(FloatVector.fromArray(S, c, co + 2 * NR));
+            c05 = c05.add(FloatVector.fromArray(S, c, co + 2 * NR + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c02.intoArray(c, co + NR);
+        c03.intoArray(c, co + NR + L);
+        c04.intoArray(c, co + 2 * NR);
+        c05.intoArray(c, co + 2 * NR + L);
     }
 
     private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo, int bps,

@@ -133,14 +133,17 @@ class DeterministicKernelsTest {
     @Test
     void productElementIsTheDocumentedChain() {
         SplittableRandom rnd = new SplittableRandom(7);
-        int m = 9, k = 131, n = 37;
-        float[] a = random(rnd, m * k, 1f), b = random(rnd, k * n, 1f), c = random(rnd, m * n, 1f), c0 = c.clone();
-        d2.matmul(a, 0, b, 0, c, 0, m, k, n, true);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float s = 0f;
-                for (int p = 0; p < k; p++) s = Math.fma(a[i * k + p], b[p * n + j], s);
-                assertThat(c[i * n + j]).isEqualTo(c0[i * n + j] + s);
+        // m odd: the last row takes the one-row kernels; n = 101 has three whole panels at 256 and 512 bits
+        for (int n : new int[] {37, 101}) {
+            int m = 9, k = 131;
+            float[] a = random(rnd, m * k, 1f), b = random(rnd, k * n, 1f), c = random(rnd, m * n, 1f), c0 = c.clone();
+            d2.matmul(a, 0, b, 0, c, 0, m, k, n, true);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = 0f;
+                    for (int p = 0; p < k; p++) s = Math.fma(a[i * k + p], b[p * n + j], s);
+                    assertThat(c[i * n + j]).isEqualTo(c0[i * n + j] + s);
+                }
             }
         }
     }
