@@ -63,7 +63,7 @@ final class ContextMixer {
     private byte[] buf;
     private double[] tree;
     private int treeOff;
-    private int mixed, final1, nnQ;
+    private int mixed;
 
     ContextMixer(int streams, int tableBits, int rate) {
         this.streams = streams;
@@ -171,7 +171,6 @@ final class ContextMixer {
             q = (int) (p1 * 4096 + 0.5);
             q = Math.max(1, Math.min(4095, q));
         }
-        nnQ = q;
         int snn = Logistic.stretch(q);
         inputs[n++] = snn;
         inputs[n++] = Logistic.stretch(nnApm(snn));
@@ -197,8 +196,7 @@ final class ContextMixer {
         // refined in the order-1 context (an APM by the bits so far alone did not help once the mixers were four)
         int a = apm.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apmMask);
         int p = (mixed + 3 * a + 2) >> 2;
-        final1 = Math.max(1, Math.min(4095, p));
-        return final1;
+        return Math.max(1, Math.min(4095, p));
     }
 
     private int nnIndex;
