@@ -23,6 +23,12 @@ import java.time.Duration;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -43,6 +49,8 @@ public final class Enwik8Download {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /** A body that sends nothing for this long is given up (the request timeout ends at the headers). */
+    static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
 
     /** What {@link #fetch} produced: the checked file, and whether it was downloaded this time. */
     public record Result(Path file, long size, String md5, boolean downloaded) {}
@@ -50,6 +58,7 @@ public final class Enwik8Download {
     private final URI url;
     private final long expectedSize;
     private final String expectedMd5;
+    private final Duration stallTimeout;
 
     public Enwik8Download(URI url) {
         this(url, SIZE, MD5);
@@ -57,9 +66,15 @@ public final class Enwik8Download {
 
     /** For tests: a different expected size and md5 of the unzipped file. */
     Enwik8Download(URI url, long expectedSize, String expectedMd5) {
+        this(url, expectedSize, expectedMd5, STALL_TIMEOUT);
+    }
+
+    /** For tests: also a shorter stall timeout. */
+    Enwik8Download(URI url, long expectedSize, String expectedMd5, Duration stallTimeout) {
         this.url = url;
         this.expectedSize = expectedSize;
         this.expectedMd5 = expectedMd5.toLowerCase(Locale.ROOT);
+        this.stallTimeout = stallTimeout;
     }
 
     /**
@@ -139,12 +154,19 @@ public final class Enwik8Download {
                 long total = response.headers().firstValueAsLong("content-length").orElse(-1);
                 long got = 0;
                 Progress progress = new Progress(log, terminal, total);
+                // shut down, not closed: closing would wait for a read that stalled
+                ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor();
                 try (OutputStream out = Files.newOutputStream(part)) {
                     byte[] buf = new byte[1 << 16];
                     while (true) {
                         int n;
                         try {
-                            n = body.read(buf);
+                            n = readWithin(reader, body, buf);
+                        } catch (TimeoutException e) {
+                            progress.end();
+                            client.shutdownNow();   // else closing the client would wait for the stalled body
+                            throw new IOException("download of " + url + " stalled: no data for " + (stallTimeout.toMillis() % 1000 == 0
+                                    ? stallTimeout.toSeconds() + " s" : stallTimeout.toMillis() + " ms") + " after " + got + " of " + (total >= 0 ? total + " bytes" : "an unknown number of bytes"));
                         } catch (IOException e) {
                             progress.end();
                             throw truncated(got, total, e);
@@ -154,10 +176,29 @@ public final class Enwik8Download {
                         got += n;
                         progress.update(got);
                     }
+                } finally {
+                    reader.shutdownNow();
                 }
                 progress.end();
                 if (total >= 0 && got != total) throw truncated(got, total, null);
             }
+        }
+    }
+
+    /** body.read(buf), given up after the stall timeout (a read that blocks can't be interrupted). */
+    private int readWithin(ExecutorService reader, InputStream body, byte[] buf) throws IOException, TimeoutException {
+        Future<Integer> read = reader.submit(() -> body.read(buf));
+        try {
+            return read.get(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("download of " + url + " interrupted");
+        } catch (TimeoutException e) {
+            read.cancel(true);
+            throw e;
         }
     }
 

@@ -2,6 +2,7 @@ package sharnn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -16,9 +17,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -32,6 +36,7 @@ class Enwik8DownloadTest {
     @TempDir Path dir;
 
     HttpServer server;
+    final CountDownLatch released = new CountDownLatch(1);
     final AtomicInteger requests = new AtomicInteger();
     byte[] content;
     byte[] zip;
@@ -65,6 +70,18 @@ class Enwik8DownloadTest {
             o.flush();
             ex.close();
         });
+        server.createContext("/stalled.zip", ex -> {
+            ex.sendResponseHeaders(200, zip.length); // sends half, then nothing, connection open
+            OutputStream o = ex.getResponseBody();
+            o.write(zip, 0, zip.length / 2);
+            o.flush();
+            try {
+                released.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
         server.createContext("/garbage.zip", ex -> {
             byte[] junk = "this is not a zip archive".getBytes();
             ex.sendResponseHeaders(200, junk.length);
@@ -79,6 +96,7 @@ class Enwik8DownloadTest {
 
     @AfterEach
     void stop() {
+        released.countDown();
         server.stop(0);
     }
 
@@ -136,6 +154,17 @@ class Enwik8DownloadTest {
         assertThatThrownBy(() -> new Enwik8Download(url("/enwik8.zip"), 100_000_000L, md5)
                 .fetch(dir, new PrintWriter(new StringWriter()), false))
                 .hasMessage("checksum mismatch: unzipped enwik8 has " + content.length + " bytes, expected 100000000");
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
+    @Test
+    void aStalledDownloadIsGivenUpAndLeavesNothingBehind() throws IOException {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(
+                () -> new Enwik8Download(url("/stalled.zip"), content.length, md5, Duration.ofMillis(500))
+                        .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .isInstanceOf(IOException.class)
+                .hasMessage("download of " + url("/stalled.zip") + " stalled: no data for 500 ms after " + zip.length / 2
+                        + " of " + zip.length + " bytes"));
         assertThat(filesIn(dir)).isEmpty();
     }
 
