@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.codec.Codec;
@@ -37,21 +38,12 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--adapt", description = "with --model: keep training while coding (at the preset's learning rate)")
     boolean adapt;
 
-    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT")
-    boolean force;
-
-    @Option(names = "--rm", description = "remove IN after a successful compression")
-    boolean rm;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
-    boolean quiet;
-
-    @Option(names = "--threads", description = "worker threads for the network (the archive is the same for any count)", defaultValue = "1")
-    int threads;
+    @Mixin
+    TransformOptions transform;
 
     @Override
     public Integer call() throws Exception {
-        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        transform.check();
         CodecOptions options;
         try {
             options = CodecOptions.preset(preset);
@@ -70,11 +62,8 @@ final class CompressCommand implements Callable<Integer> {
             if (!adapt) options = options.with("lr", "0");
         }
         String target = out != null ? out : in.equals("-") ? "-" : in + ".shr";
-        if (!in.equals("-") && in.equals(target)) throw new UsageException("IN and OUT are the same file");
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;
-        Files2.Result r = Files2.transform(in, target, force, rm, quiet, "compress",
-                (is, os, progress) -> Codec.compress(is, os, o, p, progress, threads));
-        return r.code();
+        return transform.run(in, target, "compress", (is, os, progress) -> Codec.compress(is, os, o, p, progress, transform.threads));
     }
 }

@@ -3,6 +3,7 @@ package sharnn.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.codec.Codec;
@@ -21,30 +22,18 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "CKPT", description = "the checkpoint a pretrained archive was made with")
     Path model;
 
-    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT")
-    boolean force;
-
-    @Option(names = "--rm", description = "remove IN after a successful decompression")
-    boolean rm;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
-    boolean quiet;
-
-    @Option(names = "--threads", description = "worker threads for the network", defaultValue = "1")
-    int threads;
+    @Mixin
+    TransformOptions transform;
 
     @Override
     public Integer call() throws Exception {
-        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        transform.check();
         String target = out;
         if (target == null) {
             if (in.equals("-")) target = "-";
             else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
-        if (!in.equals("-") && in.equals(target)) throw new UsageException("IN and OUT are the same file");
-        Files2.Result r = Files2.transform(in, target, force, rm, quiet, "decompress",
-                (is, os, progress) -> Codec.decompress(is, os, model, progress, threads));
-        return r.code();
+        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, progress, transform.threads));
     }
 }
