@@ -104,8 +104,7 @@ final class BlockCoder {
             mixer.endByte(value);
             return value;
         }
-        System.arraycopy(trees, b * 512 + 256, probs, 0, 256);
-        Frequencies.quantize(probs, 0, 256, 16, freq);
+        Frequencies.quantize(trees, b * 512 + 256, 256, 16, freq);   // the tree's leaves
         value = io.symbol(value, freq, 16);
         bits += 16 - Math.log(freq[value]) / LOG2;
         return value;

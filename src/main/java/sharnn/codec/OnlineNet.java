@@ -2,7 +2,6 @@ package sharnn.codec;
 
 import sharnn.model.ModelState;
 import sharnn.model.ShaRnn;
-import sharnn.nn.Param;
 import sharnn.train.Lamb;
 
 /**
@@ -45,7 +44,7 @@ final class OnlineNet {
     /** Predicts the next byte of every stream from the previous ones (prev[b] in 0..255) into the trees. */
     void predict(int[] prev) {
         step(prev);
-        buildTrees(model.logits(), 0);
+        buildTrees(model.logits(), 0, streams, probs, trees);
     }
 
     /** The forward of {@link #predict} alone: the logits are in the model (the encoder builds trees elsewhere). */
@@ -54,11 +53,6 @@ final class OnlineNet {
         System.arraycopy(prev, 0, step, 0, streams);
         System.arraycopy(prev, 0, segInputs, filled * streams, streams);
         model.forward(step, null, 1, state, false, 0);
-    }
-
-    /** Softmax of the B logit rows from row first, into the per-stream trees. */
-    private void buildTrees(float[] logits, int first) {
-        buildTrees(logits, first * 256, streams, probs, trees);
     }
 
     /**
@@ -99,11 +93,7 @@ final class OnlineNet {
         if (optimizer != null) model.zeroGrad();
         model.forward(inputs, optimizer != null ? targets : null, steps, state, false, 0);
         for (int t = 0; t < steps; t++) out.accept(model.logits(), t * streams * 256);
-        if (optimizer != null) {
-            model.backward();
-            Lamb.clipGradNorm(model.trainableParams(), clip);
-            optimizer.step(lr);
-        }
+        if (optimizer != null) learnFromForward();
     }
 
     /** The bytes that followed (0 for a stream that has ended); trains at the end of a segment. */
@@ -122,26 +112,15 @@ final class OnlineNet {
             state.copyFrom(segmentStart);
             model.zeroGrad();
             model.forward(segInputs, segTargets, filled, state, false, 0);
-            model.backward();
-            Lamb.clipGradNorm(model.trainableParams(), clip);
-            optimizer.step(lr);
+            learnFromForward();
         }
         filled = 0;
     }
 
-    /** p(x) for stream b, x in 0..255, at index b * 512 + 256 + x of {@link #trees}. */
-    static int leaf(int b, int x) {
-        return b * 512 + 256 + x;
-    }
-
-    double[] probsOf(int b, double[] out) {
-        System.arraycopy(trees, b * 512 + 256, out, 0, 256);
-        return out;
-    }
-
-    static long parameterCount(ShaRnn m) {
-        long n = 0;
-        for (Param p : m.trainableParams()) n += p.size();
-        return n;
+    /** The training step after a forward with targets: backward, clip, one optimizer step. */
+    private void learnFromForward() {
+        model.backward();
+        Lamb.clipGradNorm(model.trainableParams(), clip);
+        optimizer.step(lr);
     }
 }

@@ -160,7 +160,7 @@ public final class ShaRnn {
             x = b.out;
         }
         dropOutput.apply(x, 0, top, 0, n, seed, training);
-        head.logits(k, top, encoder, decoderBias.w, rows, e);
+        head.logits(k, top, encoder, decoderBias.w, rows);
         return targets == null ? Double.NaN : head.loss(k, targets, rows, reportLoss);
     }
 

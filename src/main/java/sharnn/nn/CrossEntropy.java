@@ -20,11 +20,9 @@ public final class CrossEntropy {
         this.rowLoss = new float[maxRows];
     }
 
-    /** logits = h · Wᵀ + bias, W [vocab, dim]. */
-    public void logits(Kernels k, float[] h, Param weight, float[] bias, int rows, int dim) {
-        float[] wT = weight.transposed();
-        if (wT != null) k.matmul(h, 0, wT, 0, logits, 0, rows, dim, vocab, false);
-        else k.matmulTransB(h, 0, weight.w, 0, logits, 0, rows, dim, vocab, false);
+    /** logits = h · Wᵀ + bias, W [vocab, dim], h [rows, dim]. */
+    public void logits(Kernels k, float[] h, Param weight, float[] bias, int rows) {
+        weight.timesTransposed(k, h, 0, logits, 0, rows, false);
         k.addRowVector(bias, 0, logits, 0, rows, vocab);
     }
 

@@ -17,9 +17,7 @@ public final class Linear {
     }
 
     public void forward(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows) {
-        float[] wT = weight.transposed();
-        if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, false);
-        else k.matmulTransB(x, xOff, weight.w, 0, y, yOff, rows, in, out, false);
+        weight.timesTransposed(k, x, xOff, y, yOff, rows, false);
         k.addRowVector(bias.w, 0, y, yOff, rows, out);
     }
 

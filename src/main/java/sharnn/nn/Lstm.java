@@ -50,9 +50,7 @@ public final class Lstm {
         float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);   // recomputed in backward
         System.arraycopy(h, 0, h0, 0, b * e);
         System.arraycopy(c, 0, c0, 0, b * e);
-        float[] wihT = weightIh.transposed();
-        if (wihT != null) k.matmul(x, 0, wihT, 0, gates, 0, rows, e, g4, false);
-        else k.matmulTransB(x, 0, weightIh.w, 0, gates, 0, rows, e, g4, false);
+        weightIh.timesTransposed(k, x, 0, gates, 0, rows, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
         // Over a long segment W_hh is transposed once (unless a transpose is kept), so that each
@@ -66,7 +64,7 @@ public final class Lstm {
             float[] cp = t == 0 ? c0 : cells;
             int gOff = t * b * g4;
             if (whhT != null) k.matmul(hp, hpOff, whhT, 0, gates, gOff, b, e, g4, true);
-            else k.matmulTransB(hp, hpOff, weightHh.w, 0, gates, gOff, b, e, g4, true);
+            else weightHh.timesTransposed(k, hp, hpOff, gates, gOff, b, true);
             int so = t * b * e;
             k.lstmCell(gates, gOff, cp, hpOff, cells, so, tanhCells, so, out, so, b, e);
         }

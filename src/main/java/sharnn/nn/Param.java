@@ -1,6 +1,7 @@
 package sharnn.nn;
 
 import java.util.Arrays;
+import sharnn.tensor.Kernels;
 
 /** A named parameter tensor with its gradient, under the reference `state_dict` name. */
 public final class Param {
@@ -57,6 +58,17 @@ public final class Param {
     /** Says that {@link #w} was written (so a kept transpose is stale). */
     public void changed() {
         transposedCurrent = false;
+    }
+
+    /**
+     * y (+)= x · Wᵀ for x [rows, cols] of this [out, cols] weight: a plain product over the kept Wᵀ
+     * when there is one, else a product with W transposed on the fly.
+     */
+    public void timesTransposed(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows, boolean acc) {
+        int out = shape[0], in = shape[1];
+        float[] wT = transposed();
+        if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, acc);
+        else k.matmulTransB(x, xOff, w, 0, y, yOff, rows, in, out, acc);
     }
 
     public int size() {
