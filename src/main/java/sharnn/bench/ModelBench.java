@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
+import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
@@ -45,7 +46,7 @@ public class ModelBench {
     @Setup(Level.Trial)
     public void setup() {
         parallel = new Parallel(threads);
-        bench = new TrainBench(ModelConfig.preset(preset, 256), new VectorKernels(parallel));
+        bench = new TrainBench(ModelConfig.preset(preset, 256), Backend.cpu(new VectorKernels(parallel)));
     }
 
     @TearDown(Level.Trial)

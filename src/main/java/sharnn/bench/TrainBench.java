@@ -1,28 +1,29 @@
 package sharnn.bench;
 
 import java.util.SplittableRandom;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
-import sharnn.model.ShaRnn;
-import sharnn.tensor.Kernels;
-import sharnn.train.Lamb;
+import sharnn.model.Optimizer;
+import sharnn.train.TrainConfig;
 
 /**
  * One training step of a preset on random bytes (forward, backward, clip, LAMB), with state and
  * memory carried, so throughput can be measured without data; also the forward-only eval step.
  */
 public final class TrainBench {
-    private final ShaRnn model;
+    private final LanguageModel model;
     private final ModelState state;
-    private final Lamb lamb;
+    private final Optimizer lamb;
     private final int[] inputs, targets;
     private final int steps;
 
-    public TrainBench(ModelConfig config, Kernels kernels) {
-        this.model = new ShaRnn(config, kernels);
+    public TrainBench(ModelConfig config, Backend backend) {
+        this.model = backend.create(config);
         model.initialize(1);
-        this.state = new ModelState(config);
-        this.lamb = Lamb.reference(model.trainableParams());
+        this.state = model.newState();
+        this.lamb = new TrainConfig().lamb(model);
         this.steps = config.segment();
         int n = steps * config.batch();
         SplittableRandom r = new SplittableRandom(7);
@@ -42,7 +43,7 @@ public final class TrainBench {
         model.zeroGrad();
         double loss = model.forward(inputs, targets, steps, state, true, seed);
         model.backward();
-        Lamb.clipGradNorm(model.trainableParams(), 0.25);
+        lamb.clipGradNorm(0.25);
         lamb.step(1e-4);
         return loss;
     }
@@ -52,6 +53,6 @@ public final class TrainBench {
     }
 
     public ModelConfig config() {
-        return model.config;
+        return model.config();
     }
 }

@@ -23,6 +23,7 @@ import sharnn.bench.Flops;
 import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
@@ -147,7 +148,7 @@ final class BenchCommand implements Runnable {
             boolean train = what.equals("train");
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
             try (Parallel parallel = new Parallel(n)) {
-                TrainBench bench = new TrainBench(config, new VectorKernels(parallel));
+                TrainBench bench = new TrainBench(config, Backend.cpu(new VectorKernels(parallel)));
                 long step = 0;
                 long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
                 while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
 import sharnn.train.Evaluator;
 import sharnn.train.Plot;
@@ -54,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         Splits splits = Splits.of(text.length);
         System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %.1f minutes%n",
                 describe(cfg), text.length, minutes);
-        Trainer trainer = new Trainer(cfg, corpus, splits, out, kernels);
+        Trainer trainer = new Trainer(cfg, corpus, splits, out, Backend.cpu(kernels));
         trainer.addListener(new Trainer.Listener() {
             @Override
             public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
@@ -67,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         });
         Trainer.Summary s = trainer.train(new Trainer.Stop(0, 0, minutes));
-        Evaluator.Result test = new Evaluator(trainer.model(), kernels, 8)
+        Evaluator.Result test = new Evaluator(trainer.model(), 8)
                 .evaluate(corpus, splits.test(), 0, null);
         System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
                 s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bpc());

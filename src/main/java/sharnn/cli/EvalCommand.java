@@ -53,7 +53,7 @@ final class EvalCommand implements Callable<Integer> {
         };
         int streams = EvalBatcher.defaultStreams(split);
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
-        Evaluator evaluator = new Evaluator(model, kernels, streams);
+        Evaluator evaluator = new Evaluator(model, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
         long start = System.nanoTime();
         long[] lastReport = {start};

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
@@ -68,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer trainer;
         if (resume != null) {
             if (config != null || !sets.isEmpty()) throw new UsageException("--resume continues with the run's own settings; drop --config and --set");
-            trainer = Trainer.resume(resume, corpus, kernels);
+            trainer = Trainer.resume(resume, corpus, Backend.cpu(kernels));
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
             if (Files.exists(out.resolve("last.safetensors")))
@@ -89,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
-            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, kernels);
+            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, Backend.cpu(kernels));
         }
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);

@@ -1,8 +1,8 @@
 package sharnn.codec;
 
-import sharnn.model.ModelState;
+import sharnn.model.HostState;
 import sharnn.model.ShaRnn;
-import sharnn.train.Lamb;
+import sharnn.model.Lamb;
 
 /**
  * The SHA-RNN side of the coder: B streams advance one byte at a time (single-step forwards with
@@ -12,7 +12,7 @@ import sharnn.train.Lamb;
  */
 final class OnlineNet {
     final ShaRnn model;
-    private final ModelState state, segmentStart;
+    private final HostState state, segmentStart;
     private final OnlineAdam optimizer;
     final int streams, segment;
     private final float lr, clip;
@@ -29,8 +29,8 @@ final class OnlineNet {
         model.reportLoss(false);
         this.streams = model.config.batch();
         this.segment = segment;
-        this.state = new ModelState(model.config);
-        this.segmentStart = new ModelState(model.config);
+        this.state = new HostState(model.config);
+        this.segmentStart = new HostState(model.config);
         this.optimizer = lr > 0 ? new OnlineAdam(model.trainableParams()) : null;
         this.lr = lr;
         this.clip = clip;

@@ -94,7 +94,7 @@ final class Block {
         return ps;
     }
 
-    void forward(Kernels k, float[] x, int steps, ModelState state, long seed, boolean training) {
+    void forward(Kernels k, float[] x, int steps, HostState state, long seed, boolean training) {
         int e = dim, b = batch, rows = steps * b, n = rows * e;
         this.steps = steps;
         lnStart.forward(k, x, 0, normed, 0, rows);

@@ -1,70 +1,16 @@
 package sharnn.model;
 
-import java.util.Arrays;
-
-/** What a SHA-RNN carries from one segment to the next: LSTM (h, c) per block, attention memory. */
-public final class ModelState {
-    final float[][] h;
-    final float[][] c;
-    final float[][] memory;   // time-major [rows, B, E], only for attention blocks
-    final int[] memoryRows;
-    private final int batch;
-    private final int embed;
-
-    public ModelState(ModelConfig config) {
-        int n = config.batch() * config.embed();
-        this.batch = config.batch();
-        this.embed = config.embed();
-        h = new float[config.blocks()][n];
-        c = new float[config.blocks()][n];
-        memory = new float[config.blocks()][];
-        memoryRows = new int[config.blocks()];
-        for (int b = 0; b < config.blocks(); b++)
-            if (config.hasAttention(b)) memory[b] = new float[config.window() * n];
-    }
-
+/**
+ * What a model carries from one segment to the next (LSTM state and attention memory), wherever it
+ * lives: {@link HostState} on the CPU, device buffers on a GPU. Checkpoints go through the host copy.
+ */
+public interface ModelState {
     /** Back to the cold start: zero state, empty memory. */
-    public void reset() {
-        for (float[] a : h) Arrays.fill(a, 0f);
-        for (float[] a : c) Arrays.fill(a, 0f);
-        Arrays.fill(memoryRows, 0);
-    }
+    void reset();
 
-    /** Makes this state equal to other, a state of the same configuration. */
-    public void copyFrom(ModelState other) {
-        for (int b = 0; b < h.length; b++) {
-            System.arraycopy(other.h[b], 0, h[b], 0, h[b].length);
-            System.arraycopy(other.c[b], 0, c[b], 0, c[b].length);
-            if (memory[b] != null) System.arraycopy(other.memory[b], 0, memory[b], 0, memory[b].length);
-        }
-        System.arraycopy(other.memoryRows, 0, memoryRows, 0, memoryRows.length);
-    }
+    /** The state as host arrays, current as of this call (a device state copies itself down first). */
+    HostState host();
 
-    public float[] hidden(int block) {
-        return h[block];
-    }
-
-    public float[] cell(int block) {
-        return c[block];
-    }
-
-    /** The memory rows of an attention block, time-major [rows, B, E] (a copy). */
-    public float[] memory(int block) {
-        return Arrays.copyOf(memory[block], memoryRows[block] * batch * embed);
-    }
-
-    /** The whole memory buffer of an attention block ([window, B, E]; null elsewhere), for checkpoints. */
-    public float[] memoryBuffer(int block) {
-        return memory[block];
-    }
-
-    public void setMemoryRows(int block, int rows) {
-        if (rows < 0 || memory[block] == null || (long) rows * batch * embed > memory[block].length)
-            throw new IllegalArgumentException("memory rows " + rows + " out of range for block " + block);
-        memoryRows[block] = rows;
-    }
-
-    public int memoryRows(int block) {
-        return memoryRows[block];
-    }
+    /** Says that the arrays of {@link #host()} were written (a device state copies them up). */
+    void hostChanged();
 }

@@ -17,7 +17,7 @@ import sharnn.tensor.Kernels;
  * state and memory, backward with truncated backpropagation, parameters under the reference names.
  * All buffers are allocated once, for segments up to {@code maxSteps}.
  */
-public final class ShaRnn {
+public final class ShaRnn implements LanguageModel {
     public final ModelConfig config;
     private final Kernels kernels;
     public final Param encoder;      // encoder.weight, tied to decoder.weight
@@ -65,15 +65,26 @@ public final class ShaRnn {
         head = new CrossEntropy(config.batch() * maxSteps, config.vocab());
     }
 
-    /** Parameters in the reference state_dict order; decoder.weight is encoder.weight. */
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.cpu(kernels);
+    }
+
+    @Override
     public List<Param> params() {
         return params;
     }
 
     /**
-     * The parameters the forward pass uses, which take gradients: the reference's LayerNorms of
-     * unused positions, qkvs and r_gate have no gradient there and the optimizer skips them.
+     * The reference's LayerNorms of unused positions, qkvs and r_gate have no gradient there and the
+     * optimizer skips them.
      */
+    @Override
     public List<Param> trainableParams() {
         return trainable;
     }
@@ -81,30 +92,25 @@ public final class ShaRnn {
     /**
      * Keeps every weight matrix transposed as well, so that single-step forwards read weights row by
      * row instead of repacking them for each call. Writers of weights must then call
-     * {@link Param#changed()} (as {@link sharnn.train.Lamb} does).
+     * {@link Param#changed()} (as {@link Lamb} does).
      */
     public void keepTransposedWeights() {
         for (Param p : params) if (p.shape.length == 2) p.keepTransposed();
     }
 
-    /** A parameter by its state_dict name ("decoder.weight" gives the tied encoder.weight). */
+    @Override
     public Param param(String name) {
         Param p = byName.get("decoder.weight".equals(name) ? "encoder.weight" : name);
         if (p == null) throw new IllegalArgumentException("no parameter '" + name + "' in this model");
         return p;
     }
 
-    public long parameterCount() {
-        long n = 0;
-        for (Param p : params) n += p.size();
-        return n;
-    }
-
+    @Override
     public int maxSteps() {
         return maxSteps;
     }
 
-    /** The reference initialisation, from a seed. */
+    @Override
     public void initialize(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         int e = config.embed();
@@ -132,18 +138,34 @@ public final class ShaRnn {
         return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2);
     }
 
+    @Override
+    public HostState newState() {
+        return new HostState(config);
+    }
+
+    @Override
+    public Lamb lamb(double beta1, double beta2, double eps, double weightDecay, double minTrust) {
+        return new Lamb(trainable, beta1, beta2, eps, weightDecay, minTrust);
+    }
+
+    /** The parameters' arrays are the model's own: nothing to copy. */
+    @Override
+    public void weightsToHost() {}
+
+    @Override
+    public void weightsFromHost() {
+        for (Param p : params) p.changed();
+    }
+
+    @Override
     public void zeroGrad() {
         for (Param p : params) p.zeroGrad();
     }
 
-    /**
-     * Runs a segment of {@code steps} time steps, inputs time-major [T, B], advancing the state.
-     *
-     * @param targets time-major [T, B] next bytes, or null to only compute logits
-     * @param seed    the dropout seed of this step (unused when not training)
-     * @return the mean cross-entropy in nats over the T x B targets (NaN without targets)
-     */
+    @Override
     public double forward(int[] inputs, int[] targets, int steps, ModelState state, boolean training, long seed) {
+        if (!(state instanceof HostState host))
+            throw new IllegalArgumentException("the CPU model runs on a host state, not " + state.getClass().getSimpleName());
         if (steps < 1 || steps > maxSteps)
             throw new IllegalArgumentException("segment of " + steps + " steps; this model takes 1 to " + maxSteps);
         Kernels k = kernels;
@@ -156,7 +178,7 @@ public final class ShaRnn {
         dropInput.apply(embedded, 0, embedded, 0, n, seed, training);
         float[] x = embedded;
         for (Block b : blocks) {
-            b.forward(k, x, steps, state, seed, training);
+            b.forward(k, x, steps, host, seed, training);
             x = b.out;
         }
         dropOutput.apply(x, 0, top, 0, n, seed, training);
@@ -171,7 +193,7 @@ public final class ShaRnn {
         reportLoss = on;
     }
 
-    /** Backward of the last forward with targets: parameter gradients accumulate. */
+    @Override
     public void backward() {
         Kernels k = kernels;
         int e = config.embed(), rows = steps * config.batch(), n = rows * e;
@@ -193,12 +215,12 @@ public final class ShaRnn {
         for (int r = 0; r < rows; r++) k.axpy(1f, d, r * e, encoder.g, inputs[r] * e, e);
     }
 
-    /** Logits of the last forward, [T * B, V] row-major (valid until the next forward). */
+    @Override
     public float[] logits() {
         return head.logits();
     }
 
-    /** Per-row cross-entropy in nats of the last forward with targets, [T * B]. */
+    @Override
     public float[] rowLosses() {
         return head.rowLosses();
     }

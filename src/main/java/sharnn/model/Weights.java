@@ -16,11 +16,11 @@ public final class Weights {
      * Loads every parameter of the model from tensors named prefix + state_dict name. A state_dict of
      * the original PyTorch code carries decoder.weight as a copy of encoder.weight; either is accepted.
      */
-    public static void load(ShaRnn model, SafeTensors file, String prefix) {
+    public static void load(LanguageModel model, SafeTensors file, String prefix) {
         List<String> missing = new ArrayList<>();
         for (Param p : model.params()) {
             String name = prefix + p.name;
-            if (!file.has(name) && p == model.encoder && file.has(prefix + "decoder.weight")) name = prefix + "decoder.weight";
+            if (!file.has(name) && p.name.equals("encoder.weight") && file.has(prefix + "decoder.weight")) name = prefix + "decoder.weight";
             if (!file.has(name)) {
                 missing.add(p.name);
                 continue;
@@ -31,19 +31,20 @@ public final class Weights {
                         + " in the file but " + Arrays.toString(p.shape) + " in the model");
             float[] w = file.floats(name);
             System.arraycopy(w, 0, p.w, 0, w.length);
-            p.changed();
         }
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
                     + missing.getFirst());
+        model.weightsFromHost();
     }
 
     /** Adds the parameters as F32 under prefix + name, decoder.weight included as the reference does. */
-    public static SafeTensorsWriter addTo(SafeTensorsWriter writer, ShaRnn model, String prefix) {
+    public static SafeTensorsWriter addTo(SafeTensorsWriter writer, LanguageModel model, String prefix) {
+        model.weightsToHost();
         for (Param p : model.params()) {
             long[] shape = Arrays.stream(p.shape).asLongStream().toArray();
             writer.add(prefix + p.name, DType.F32, shape, p.w);
-            if (p == model.encoder) writer.add(prefix + "decoder.weight", DType.F32, shape, p.w);
+            if (p.name.equals("encoder.weight")) writer.add(prefix + "decoder.weight", DType.F32, shape, p.w);
         }
         return writer;
     }

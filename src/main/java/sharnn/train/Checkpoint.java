@@ -10,8 +10,10 @@ import sharnn.io.DType;
 import sharnn.io.SafeTensors;
 import sharnn.io.SafeTensorsWriter;
 import sharnn.model.ModelConfig;
+import sharnn.model.HostState;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelState;
-import sharnn.model.ShaRnn;
+import sharnn.model.Optimizer;
 import sharnn.model.Weights;
 import sharnn.nn.Param;
 
@@ -27,23 +29,25 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    public static void save(Path file, ShaRnn model, Lamb lamb, ModelState state, Map<String, Object> meta)
+    public static void save(Path file, LanguageModel model, Optimizer optimizer, ModelState state, Map<String, Object> meta)
             throws IOException {
         SafeTensorsWriter w = Weights.addTo(new SafeTensorsWriter(), model, "");
-        List<Param> ps = lamb.params();
+        List<Param> ps = optimizer.params();
+        float[][] m = optimizer.firstMoments(), v = optimizer.secondMoments();
         for (int i = 0; i < ps.size(); i++) {
             long[] shape = {ps.get(i).size()};
-            w.add("optim.m." + ps.get(i).name, DType.F32, shape, lamb.firstMoments()[i]);
-            w.add("optim.v." + ps.get(i).name, DType.F32, shape, lamb.secondMoments()[i]);
+            w.add("optim.m." + ps.get(i).name, DType.F32, shape, m[i]);
+            w.add("optim.v." + ps.get(i).name, DType.F32, shape, v[i]);
         }
-        ModelConfig c = model.config;
+        ModelConfig c = model.config();
+        HostState s = state.host();
         for (int b = 0; b < c.blocks(); b++) {
             long[] shape = {c.batch(), c.embed()};
-            w.add("state.h." + b, DType.F32, shape, state.hidden(b));
-            w.add("state.c." + b, DType.F32, shape, state.cell(b));
+            w.add("state.h." + b, DType.F32, shape, s.hidden(b));
+            w.add("state.c." + b, DType.F32, shape, s.cell(b));
             if (c.hasAttention(b)) {
-                int rows = state.memoryRows(b);
-                w.add("state.memory." + b, DType.F32, new long[] {rows, c.batch(), c.embed()}, state.memory(b));
+                int rows = s.memoryRows(b);
+                w.add("state.memory." + b, DType.F32, new long[] {rows, c.batch(), c.embed()}, s.memory(b));
             }
         }
         Map<String, Object> all = new LinkedHashMap<>(meta);
@@ -66,26 +70,30 @@ public final class Checkpoint {
     }
 
     /** Loads the parameters, and where given the optimizer moments and the carried state. */
-    public static void restore(SafeTensors file, ShaRnn model, Lamb lamb, ModelState state) {
+    public static void restore(SafeTensors file, LanguageModel model, Optimizer optimizer, ModelState state) {
         Weights.load(model, file, "");
-        if (lamb != null) {
-            List<Param> ps = lamb.params();
+        if (optimizer != null) {
+            List<Param> ps = optimizer.params();
+            float[][] m = optimizer.firstMoments(), v = optimizer.secondMoments();
             for (int i = 0; i < ps.size(); i++) {
-                copy(file, "optim.m." + ps.get(i).name, lamb.firstMoments()[i]);
-                copy(file, "optim.v." + ps.get(i).name, lamb.secondMoments()[i]);
+                copy(file, "optim.m." + ps.get(i).name, m[i]);
+                copy(file, "optim.v." + ps.get(i).name, v[i]);
             }
+            optimizer.momentsChanged();
         }
         if (state != null) {
-            ModelConfig c = model.config;
+            ModelConfig c = model.config();
+            HostState s = state.host();
             for (int b = 0; b < c.blocks(); b++) {
-                copy(file, "state.h." + b, state.hidden(b));
-                copy(file, "state.c." + b, state.cell(b));
+                copy(file, "state.h." + b, s.hidden(b));
+                copy(file, "state.c." + b, s.cell(b));
                 if (c.hasAttention(b)) {
                     float[] mem = file.floats("state.memory." + b);
-                    System.arraycopy(mem, 0, state.memoryBuffer(b), 0, mem.length);
-                    state.setMemoryRows(b, mem.length / (c.batch() * c.embed()));
+                    System.arraycopy(mem, 0, s.memoryBuffer(b), 0, mem.length);
+                    s.setMemoryRows(b, mem.length / (c.batch() * c.embed()));
                 }
             }
+            state.hostChanged();
         }
     }
 

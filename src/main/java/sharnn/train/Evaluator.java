@@ -5,11 +5,10 @@ import sharnn.data.Batch;
 import sharnn.data.Corpus;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
-import sharnn.model.ShaRnn;
 import sharnn.nn.Param;
-import sharnn.tensor.Kernels;
 
 /**
  * The paper's evaluation: the split cut into N contiguous streams read in lockstep in fixed
@@ -21,28 +20,29 @@ public final class Evaluator {
 
     public record Result(String split, long bytes, double bpc) {}
 
-    private final ShaRnn source;
-    private final ShaRnn model;
+    private final LanguageModel source;
+    private final LanguageModel model;
     private final ModelState state;
     private final int streams;
 
     /**
      * Evaluates the weights of source with `streams` streams. Where source is built for that many
      * streams (the paper and small presets: 16) it runs on source itself with a state of its own,
-     * so no second copy of the model is held; otherwise on a model of its own, weights copied in.
+     * so no second copy of the model is held; otherwise on a model of its own on the same device,
+     * weights copied in.
      */
-    public Evaluator(ShaRnn source, Kernels kernels, int streams) {
-        ModelConfig trained = source.config;
+    public Evaluator(LanguageModel source, int streams) {
+        ModelConfig trained = source.config();
         int segment = Math.min(SEGMENT, trained.segment());
         ModelConfig cfg = trained.withBatch(streams, segment);
         this.source = source;
-        this.model = trained.batch() == streams && source.maxSteps() >= segment ? source : new ShaRnn(cfg, kernels);
-        this.state = new ModelState(cfg);
+        this.model = trained.batch() == streams && source.maxSteps() >= segment ? source : source.backend().create(cfg);
+        this.state = model.newState();
         this.streams = streams;
     }
 
     public int segment() {
-        return Math.min(SEGMENT, source.config.segment());
+        return Math.min(SEGMENT, source.config().segment());
     }
 
     /**
@@ -50,8 +50,11 @@ public final class Evaluator {
      * @param progress told the number of bytes scored so far, after each segment (may be null)
      */
     public Result evaluate(Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
-        if (model != source)
+        if (model != source) {
+            source.weightsToHost();
             for (Param p : source.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
+            model.weightsFromHost();
+        }
         Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
         EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());
         state.reset();

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import sharnn.model.HostState;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
-import sharnn.model.ModelState;
 import sharnn.model.ShaRnn;
 import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
@@ -18,16 +19,19 @@ import sharnn.tensor.Kernels;
 public final class Sampler {
     private static final int PROMPT_SEGMENT = 256;
     private final ShaRnn model;
-    private final ModelState state;
+    private final HostState state;
     private final float[] probs;
     private final Integer[] order;
     private final int[] one = new int[1];
 
-    public Sampler(ShaRnn weights, Kernels kernels) {
-        ModelConfig cfg = weights.config.withBatch(1, Math.min(PROMPT_SEGMENT, weights.config.segment()));
+    /** Samples on the CPU with these kernels from the weights of a model on any device. */
+    public Sampler(LanguageModel weights, Kernels kernels) {
+        ModelConfig cfg = weights.config().withBatch(1, Math.min(PROMPT_SEGMENT, weights.config().segment()));
         this.model = new ShaRnn(cfg, kernels);
+        weights.weightsToHost();
         for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
-        this.state = new ModelState(cfg);
+        model.weightsFromHost();
+        this.state = model.newState();
         this.probs = new float[cfg.vocab()];
         this.order = new Integer[cfg.vocab()];
     }

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
+import sharnn.model.Optimizer;
 
 /**
  * Every hyper-parameter of a run, with the reference recipe's values as defaults. Settable by name
@@ -87,6 +89,11 @@ public final class TrainConfig {
     }
 
     /** The learning rate of a 1-based step: linear warmup, then constant, halved or cosine-decayed. */
+    /** This recipe's min-trust LAMB for a model, on the model's device. */
+    public Optimizer lamb(LanguageModel model) {
+        return model.lamb(beta1, beta2, eps, weightDecay, minTrust);
+    }
+
     public double lrAt(long step, long totalSteps) {
         int w = warmupSteps();
         double rate = lr;

@@ -16,10 +16,11 @@ import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.data.TrainBatcher;
 import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
-import sharnn.model.ShaRnn;
-import sharnn.tensor.Kernels;
+import sharnn.model.Optimizer;
 
 /**
  * The reference recipe: B streams in lockstep, random segment lengths, carried state and memory,
@@ -52,8 +53,8 @@ public final class Trainer {
     private final Corpus corpus;
     private final Splits splits;
     private final Path runDir;
-    private final ShaRnn model;
-    private final Lamb lamb;
+    private final LanguageModel model;
+    private final Optimizer optimizer;
     private final ModelState state;
     private final TrainBatcher batcher;
     private final Evaluator evaluator;
@@ -65,19 +66,19 @@ public final class Trainer {
     private double lastValid = Double.NaN;
     private double elapsedBefore;
 
-    /** A new run in runDir (which must not hold a run already). */
-    public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Kernels kernels) throws IOException {
+    /** A new run in runDir (which must not hold a run already), with the model on the backend's device. */
+    public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
         cfg.validate();
         this.cfg = cfg;
         this.modelConfig = cfg.model();
         this.corpus = corpus;
         this.splits = splits;
         this.runDir = runDir;
-        this.model = new ShaRnn(modelConfig, kernels);
-        this.lamb = new Lamb(model.trainableParams(), cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay, cfg.minTrust);
-        this.state = new ModelState(modelConfig);
+        this.model = backend.create(modelConfig);
+        this.optimizer = cfg.lamb(model);
+        this.state = model.newState();
         this.batcher = new TrainBatcher(corpus, splits.train(), modelConfig.batch(), modelConfig.segment(), cfg.seed);
-        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(model, kernels, 16) : null;
+        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(model, 16) : null;
         this.data = new LinkedHashMap<>();
         data.put("name", corpus.name());
         data.put("size", corpus.size());
@@ -91,7 +92,7 @@ public final class Trainer {
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
     @SuppressWarnings("unchecked")
-    public static Trainer resume(Path runDir, Corpus corpus, Kernels kernels) throws IOException {
+    public static Trainer resume(Path runDir, Corpus corpus, Backend backend) throws IOException {
         Path last = runDir.resolve("last.safetensors");
         if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
         SafeTensors file = SafeTensors.read(last);
@@ -109,8 +110,8 @@ public final class Trainer {
         Splits splits = new Splits(new sharnn.data.Split("train", tr.get(0).longValue(), tr.get(1).longValue()),
                 new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),
                 new sharnn.data.Split("test", te.get(0).longValue(), te.get(1).longValue()));
-        Trainer t = new Trainer(cfg, corpus, splits, runDir, kernels);
-        Checkpoint.restore(file, t.model, t.lamb, t.state);
+        Trainer t = new Trainer(cfg, corpus, splits, runDir, backend);
+        Checkpoint.restore(file, t.model, t.optimizer, t.state);
         Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
         t.step = ((Number) progress.get("step")).longValue();
         t.epoch = ((Number) progress.get("epoch")).intValue();
@@ -130,7 +131,7 @@ public final class Trainer {
         listeners.add(l);
     }
 
-    public ShaRnn model() {
+    public LanguageModel model() {
         return model;
     }
 
@@ -164,8 +165,8 @@ public final class Trainer {
                 double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
                 if (!Double.isFinite(loss)) throw new IllegalStateException("loss is " + loss + " at step " + step + "; lower lr");
                 model.backward();
-                lastNorm = Lamb.clipGradNorm(model.trainableParams(), cfg.clip);
-                lamb.step(lr);
+                lastNorm = optimizer.clipGradNorm(cfg.clip);
+                optimizer.step(lr);
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
                 intervalTokens += n;
@@ -225,7 +226,7 @@ public final class Trainer {
         meta.put("progress", progress);
         meta.put("train", cfg.toMap());
         meta.put("data", data);
-        Checkpoint.save(runDir.resolve(name), model, lamb, state, meta);
+        Checkpoint.save(runDir.resolve(name), model, optimizer, state, meta);
     }
 
     /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */

@@ -12,12 +12,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sharnn.model.HostState;
+import sharnn.model.Lamb;
 import sharnn.model.ModelConfig;
-import sharnn.model.ModelState;
 import sharnn.model.ShaRnn;
 import sharnn.tensor.ScalarKernels;
 import sharnn.train.Checkpoint;
-import sharnn.train.Lamb;
 
 class CompressCommandTest {
     /** A tiny network, so the tests stay fast. */
@@ -142,7 +142,7 @@ class CompressCommandTest {
         ShaRnn m = new ShaRnn(config, new ScalarKernels());
         m.initialize(seed);
         Path f = dir.resolve("model-" + seed + ".safetensors");
-        Checkpoint.save(f, m, Lamb.reference(m.trainableParams()), new ModelState(config), Map.of());
+        Checkpoint.save(f, m, Lamb.reference(m.trainableParams()), new HostState(config), Map.of());
         return f;
     }
 

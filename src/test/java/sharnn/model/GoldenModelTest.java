@@ -68,7 +68,7 @@ class GoldenModelTest {
     @MethodSource("kernels")
     void forwardAndBackwardMatchTheReferenceOnEverySegment(Kernels k) {
         ShaRnn model = modelFromInit(k);
-        ModelState state = new ModelState(config);
+        HostState state = new HostState(config);
         int rows = config.segment() * config.batch();
         for (int s = 0; s < segments; s++) {
             String seg = "fb/seg" + s + "/";

@@ -49,9 +49,9 @@ class GradientCheckTest {
             for (int i = 0; i < p.w.length; i++) p.w[i] += (float) (0.3 * (r.nextDouble() - 0.5));
         int n = cfg.segment() * cfg.batch();
         int[] warm = tokens(r, n, cfg.vocab()), in = tokens(r, n, cfg.vocab()), out = tokens(r, n, cfg.vocab());
-        ModelState start = new ModelState(cfg);
+        HostState start = new HostState(cfg);
         model.forward(warm, null, cfg.segment(), start, true, 7);   // state and memory from a first segment
-        ModelState state = new ModelState(cfg);
+        HostState state = new HostState(cfg);
 
         long dropoutSeed = 12345;
         state.copyFrom(start);

@@ -32,8 +32,8 @@ class WeightsTest {
         for (Param p : a.params()) assertThat(b.param(p.name).w).as(p.name).containsExactly(p.w);
 
         int[] tokens = {1, 2, 3, 4, 5, 6, 7, 8};
-        a.forward(tokens, null, 4, new ModelState(CONFIG), false, 0);
-        b.forward(tokens, null, 4, new ModelState(CONFIG), false, 0);
+        a.forward(tokens, null, 4, new HostState(CONFIG), false, 0);
+        b.forward(tokens, null, 4, new HostState(CONFIG), false, 0);
         assertThat(b.logits()).containsExactly(a.logits());
     }
 

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import sharnn.io.SafeTensors;
+import sharnn.model.HostState;
+import sharnn.model.Lamb;
 import sharnn.model.ModelConfig;
-import sharnn.model.ModelState;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
 import sharnn.nn.Param;
@@ -27,7 +28,7 @@ class GoldenTrainTest {
         ShaRnn model = new ShaRnn(config, new ScalarKernels());
         Weights.load(model, golden, "init/");
         Lamb lamb = Lamb.reference(model.trainableParams());
-        ModelState state = new ModelState(config);
+        HostState state = new HostState(config);
         long[] tokens = golden.longs("tokens");
         int t = config.segment(), b = config.batch();
         for (int s = 0; s < segments; s++) {

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
 import sharnn.nn.Param;
-import sharnn.tensor.Kernels;
 import sharnn.tensor.ScalarKernels;
 
 class TrainerTest {
-    static final Kernels K = new ScalarKernels();
+    static final Backend K = Backend.cpu(new ScalarKernels());
 
     /** Sentences from a small grammar: structure a model can learn, unlike random bytes. */
     static byte[] sentences(int bytes, long seed) {
@@ -65,7 +65,7 @@ class TrainerTest {
         assertThat(s.epochs()).isGreaterThanOrEqualTo(2);
         assertSameParameters(straight, resumed);
         assertThat(SafeTensors.read(dir.resolve("b/last.safetensors")).floats("encoder.weight"))
-                .containsExactly(straight.model().encoder.w);
+                .containsExactly(straight.model().param("encoder.weight").w);
     }
 
     @Test

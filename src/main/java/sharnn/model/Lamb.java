@@ -1,4 +1,4 @@
-package sharnn.train;
+package sharnn.model;
 
 import java.util.List;
 import sharnn.nn.Param;
@@ -7,7 +7,7 @@ import sharnn.nn.Param;
  * The reference's "min-trust LAMB": Adam moments without bias correction, a per-tensor trust ratio
  * clamp(||w||, 0, 10) / ||update|| floored at minTrust, and decoupled weight decay in the update.
  */
-public final class Lamb {
+public final class Lamb implements Optimizer {
     private final List<Param> params;
     private final float[][] m;
     private final float[][] v;
@@ -38,6 +38,7 @@ public final class Lamb {
         return new Lamb(params, 0.9, 0.999, 1e-6, 1.2e-6, 0.25);
     }
 
+    @Override
     public void step(double lr) {
         float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps, wd = (float) weightDecay;
         for (int i = 0; i < params.size(); i++) {
@@ -65,17 +66,27 @@ public final class Lamb {
         return m / ((float) Math.sqrt(v) + eps) + wd * w;
     }
 
-    /** First and second moments, per parameter (for checkpoints). */
+    @Override
     public float[][] firstMoments() {
         return m;
     }
 
+    @Override
     public float[][] secondMoments() {
         return v;
     }
 
+    @Override
+    public void momentsChanged() {}
+
+    @Override
     public List<Param> params() {
         return params;
+    }
+
+    @Override
+    public double clipGradNorm(double maxNorm) {
+        return clipGradNorm(params, maxNorm);
     }
 
     /**

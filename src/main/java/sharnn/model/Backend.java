@@ -1,0 +1,20 @@
+package sharnn.model;
+
+import sharnn.tensor.Kernels;
+
+/** Where models run: it builds them for a configuration (the CPU with given kernels, or a GPU). */
+@FunctionalInterface
+public interface Backend {
+    /** A model for segments of up to maxSteps steps, parameters not yet initialised. */
+    LanguageModel create(ModelConfig config, int maxSteps);
+
+    /** A model for the configuration's own segment length. */
+    default LanguageModel create(ModelConfig config) {
+        return create(config, config.segment());
+    }
+
+    /** The CPU, with these kernels. */
+    static Backend cpu(Kernels kernels) {
+        return (config, maxSteps) -> new ShaRnn(config, kernels, maxSteps);
+    }
+}
