@@ -7,8 +7,8 @@ import sharnn.nn.Param;
  * A SHA-RNN on some device, as the training loop, the evaluation and the benchmarks use it: forward
  * over a time-major segment [T, B] with carried state, backward, logits and row losses, and the
  * parameters under the reference names. Parameters are reached through their host arrays
- * ({@link Param#w}, {@link Param#g}): a device model copies them down with {@link #weightsToHost()}
- * and up with {@link #weightsFromHost()}; on the CPU both are the model's own arrays.
+ * ({@link Param#w}, {@link Param#g}): a device model copies them down with {@link #paramsToHost()}
+ * and its weights up with {@link #paramsFromHost()}; on the CPU they are the model's own arrays.
  */
 public interface LanguageModel extends AutoCloseable {
     ModelConfig config();
@@ -63,11 +63,11 @@ public interface LanguageModel extends AutoCloseable {
     /** Per-row cross-entropy in nats of the last forward with targets, [T * B]. */
     float[] rowLosses();
 
-    /** Makes the parameters' host arrays current (before saving or copying weights). */
-    void weightsToHost();
+    /** Makes the parameters' host arrays, weights and gradients, current (before saving or copying them). */
+    void paramsToHost();
 
-    /** Says that the parameters' host arrays were written (after loading or copying weights). */
-    void weightsFromHost();
+    /** Says that the parameters' host weight arrays were written (after loading or copying weights). */
+    void paramsFromHost();
 
     /** Frees what the model holds on its device. */
     @Override

@@ -150,10 +150,10 @@ public final class ShaRnn implements LanguageModel {
 
     /** The parameters' arrays are the model's own: nothing to copy. */
     @Override
-    public void weightsToHost() {}
+    public void paramsToHost() {}
 
     @Override
-    public void weightsFromHost() {
+    public void paramsFromHost() {
         for (Param p : params) p.changed();
     }
 

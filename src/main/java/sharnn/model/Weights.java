@@ -35,12 +35,12 @@ public final class Weights {
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
                     + missing.getFirst());
-        model.weightsFromHost();
+        model.paramsFromHost();
     }
 
     /** Adds the parameters as F32 under prefix + name, decoder.weight included as the reference does. */
     public static SafeTensorsWriter addTo(SafeTensorsWriter writer, LanguageModel model, String prefix) {
-        model.weightsToHost();
+        model.paramsToHost();
         for (Param p : model.params()) {
             long[] shape = Arrays.stream(p.shape).asLongStream().toArray();
             writer.add(prefix + p.name, DType.F32, shape, p.w);

@@ -51,9 +51,9 @@ public final class Evaluator {
      */
     public Result evaluate(Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
         if (model != source) {
-            source.weightsToHost();
+            source.paramsToHost();
             for (Param p : source.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
-            model.weightsFromHost();
+            model.paramsFromHost();
         }
         Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
         EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());

@@ -28,9 +28,9 @@ public final class Sampler {
     public Sampler(LanguageModel weights, Kernels kernels) {
         ModelConfig cfg = weights.config().withBatch(1, Math.min(PROMPT_SEGMENT, weights.config().segment()));
         this.model = new ShaRnn(cfg, kernels);
-        weights.weightsToHost();
+        weights.paramsToHost();
         for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
-        model.weightsFromHost();
+        model.paramsFromHost();
         this.state = model.newState();
         this.probs = new float[cfg.vocab()];
         this.order = new Integer[cfg.vocab()];
