@@ -1,0 +1,645 @@
+package sharnn.cuda;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.Optimizer;
+import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
+import sharnn.tensor.ScalarKernels;
+
+/**
+ * The SHA-RNN on a {@link Device}: the same computation as {@link ShaRnn}, layer by layer and in the
+ * same order, over device buffers. A host ShaRnn of batch 1 holds the parameter list (names, order,
+ * initialisation, host copies), so checkpoints and weights stay device-independent; the device holds
+ * every weight and gradient in one buffer each (so clipping and LAMB run over all of them at once)
+ * and every activation the backward pass needs.
+ */
+public final class CudaModel implements LanguageModel {
+    private final Device device;
+    private final Backend backend;
+    private final ModelConfig config;
+    private final int maxSteps;
+    private final ShaRnn host;
+    private final DeviceKernels k;
+    private final List<Param> params;
+    private final List<Param> trainable;
+    private final Map<Param, Integer> offsets = new IdentityHashMap<>();
+    private final DeviceBuffer weights;
+    private final DeviceBuffer grads;
+    private final Sites sites;
+
+    private final DeviceBuffer tokens, targets;
+    private final DeviceBuffer embedded, top, logits, dLogits, rowLoss;
+    private final DeviceBuffer dTop, dBelow;
+    private final Layer[] blocks;
+    private final Scratch scratch;
+    private final float[] hostLogits, hostRowLoss;
+    private int[] hostInputs;
+    private int steps;
+    private long seed;
+    private boolean training;
+    private boolean hasTargets;
+
+    /**
+     * A model on device for segments of up to maxSteps steps, parameters zero until initialised or
+     * loaded (through the host arrays and {@link #paramsFromHost()}).
+     */
+    public CudaModel(Device device, Backend backend, ModelConfig config, int maxSteps) {
+        this.device = device;
+        this.backend = backend;
+        this.config = config;
+        this.maxSteps = maxSteps;
+        this.host = new ShaRnn(config.withBatch(1, 1), new ScalarKernels(), 1);
+        this.k = new DeviceKernels(device);
+        this.params = host.params();
+        this.trainable = host.trainableParams();
+        long total = 0;
+        for (Param p : params) {
+            offsets.put(p, Math.toIntExact(total));
+            total += p.size();
+        }
+        this.weights = device.floats(total);
+        this.grads = device.floats(total);
+        device.fill32(weights, 0);
+        device.fill32(grads, 0);
+        this.sites = new Sites(config);
+        int e = config.embed(), rows = config.batch() * maxSteps, n = rows * e, v = config.vocab();
+        tokens = device.ints(rows);
+        targets = device.ints(rows);
+        embedded = device.floats(n);
+        top = device.floats(n);
+        logits = device.floats((long) rows * v);
+        dLogits = device.floats((long) rows * v);
+        rowLoss = device.floats(rows);
+        dTop = device.floats(n);
+        dBelow = device.floats(n);
+        scratch = new Scratch(device, config, maxSteps);
+        blocks = new Layer[config.blocks()];
+        for (int b = 0; b < blocks.length; b++) blocks[b] = new Layer(b);
+        hostLogits = new float[rows * v];
+        hostRowLoss = new float[rows];
+    }
+
+    /** The buffer of a parameter's weights on the device. */
+    DeviceBuffer w(Param p) {
+        return weights.slice(offsets.get(p), p.size());
+    }
+
+    DeviceBuffer g(Param p) {
+        return grads.slice(offsets.get(p), p.size());
+    }
+
+    private DeviceBuffer w(String name) {
+        return w(host.param(name));
+    }
+
+    private DeviceBuffer g(String name) {
+        return g(host.param(name));
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public int maxSteps() {
+        return maxSteps;
+    }
+
+    @Override
+    public List<Param> params() {
+        return params;
+    }
+
+    @Override
+    public List<Param> trainableParams() {
+        return trainable;
+    }
+
+    @Override
+    public Param param(String name) {
+        return host.param(name);
+    }
+
+    @Override
+    public void initialize(long seed) {
+        host.initialize(seed);
+        paramsFromHost();
+    }
+
+    @Override
+    public ModelState newState() {
+        return new CudaState(device, config);
+    }
+
+    @Override
+    public Optimizer lamb(double beta1, double beta2, double eps, double weightDecay, double minTrust) {
+        return new CudaLamb(this, beta1, beta2, eps, weightDecay, minTrust);
+    }
+
+    @Override
+    public void zeroGrad() {
+        device.fill32(grads, 0);
+    }
+
+    @Override
+    public void paramsToHost() {
+        for (Param p : params) {
+            device.download(w(p), p.w, 0, p.size());
+            device.download(g(p), p.g, 0, p.size());
+        }
+    }
+
+    @Override
+    public void paramsFromHost() {
+        for (Param p : params) device.upload(p.w, 0, p.size(), w(p));
+    }
+
+    List<Param> trainable() {
+        return trainable;
+    }
+
+    Device device() {
+        return device;
+    }
+
+    DeviceKernels kernels() {
+        return k;
+    }
+
+    DeviceBuffer allGradients() {
+        return grads;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    @Override
+    public double forward(int[] inputs, int[] targets, int steps, ModelState state, boolean training, long seed) {
+        if (!(state instanceof CudaState s))
+            throw new IllegalArgumentException("the CUDA model runs on a device state, not " + state.getClass().getSimpleName());
+        if (steps < 1 || steps > maxSteps)
+            throw new IllegalArgumentException("segment of " + steps + " steps; this model takes 1 to " + maxSteps);
+        int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e, v = config.vocab();
+        for (int r = 0; r < rows; r++) checkToken(inputs[r]);
+        this.hostInputs = inputs;
+        this.steps = steps;
+        this.seed = seed;
+        this.training = training;
+        this.hasTargets = targets != null;
+        device.upload(inputs, 0, rows, this.tokens);
+        k.embeddingForward(this.tokens, w("encoder.weight"), embedded, rows, e);
+        sites.input.apply(k, embedded, embedded, n, seed, training);
+        DeviceBuffer x = embedded;
+        for (Layer layer : blocks) {
+            layer.forward(x, s);
+            x = layer.out;
+        }
+        sites.output.apply(k, x, top, n, seed, training);
+        linear(top, w("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
+        if (targets == null) return Double.NaN;
+        for (int r = 0; r < rows; r++) checkTarget(targets[r]);
+        device.upload(targets, 0, rows, this.targets);
+        k.crossEntropy(logits, this.targets, rowLoss, dLogits, rows, v);
+        device.download(rowLoss, hostRowLoss, 0, rows);
+        double sum = 0;
+        for (int r = 0; r < rows; r++) sum += hostRowLoss[r];
+        return sum / rows;
+    }
+
+    private void checkToken(int t) {
+        if (t < 0 || t >= config.vocab())
+            throw new IllegalArgumentException("token " + t + " is outside the vocabulary of " + config.vocab());
+    }
+
+    private void checkTarget(int t) {
+        if (t < 0 || t >= config.vocab())
+            throw new IllegalArgumentException("target " + t + " is outside the vocabulary");
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    @Override
+    public void backward() {
+        if (!hasTargets) throw new IllegalStateException("backward needs a forward with targets");
+        int e = config.embed(), rows = steps * config.batch(), n = rows * e, v = config.vocab();
+        // logits = top · Wᵀ + b
+        matmul(dLogits, w("encoder.weight"), dTop, rows, v, e, false);
+        matmulTransA(dLogits, top, g("encoder.weight"), v, rows, e, true);
+        k.sumRows(dLogits, rows, v, g("decoder.bias"), true);
+        sites.output.apply(k, dTop, dTop, n, seed, training);
+        DeviceBuffer d = dTop, spare = dBelow;
+        for (int b = blocks.length - 1; b >= 0; b--) {
+            DeviceBuffer x = b == 0 ? embedded : blocks[b - 1].out;
+            blocks[b].backward(d, x, spare);
+            DeviceBuffer t = d;
+            d = spare;
+            spare = t;
+        }
+        sites.input.apply(k, d, d, n, seed, training);
+        k.embeddingBackward(tokens, d, g("encoder.weight"), rows, v, e);
+    }
+
+    @Override
+    public float[] logits() {
+        int rows = steps * config.batch();
+        device.download(logits, hostLogits, 0, rows * config.vocab());
+        return hostLogits;
+    }
+
+    @Override
+    public float[] rowLosses() {
+        return hostRowLoss;
+    }
+
+    /** Frees the model's buffers and the device (each model owns its device). */
+    @Override
+    public void close() {
+        k.close();
+        device.close();
+    }
+
+    // ------------------------------------------------------------------ products, row-major
+
+    /** C[m, n] (+)= A[m, kk] · B[kk, n]. */
+    private void matmul(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int kk, int n, boolean accumulate) {
+        device.gemm(false, false, m, n, kk, 1f, a, kk, b, n, accumulate ? 1f : 0f, c, n);
+    }
+
+    /** C[m, n] (+)= A[m, kk] · B[n, kk]ᵀ. */
+    private void matmulTransB(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int kk, int n, boolean accumulate) {
+        device.gemm(false, true, m, n, kk, 1f, a, kk, b, kk, accumulate ? 1f : 0f, c, n);
+    }
+
+    /** C[m, n] (+)= A[kk, m]ᵀ · B[kk, n]. */
+    private void matmulTransA(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c, int m, int kk, int n, boolean accumulate) {
+        device.gemm(true, false, m, n, kk, 1f, a, m, b, n, accumulate ? 1f : 0f, c, n);
+    }
+
+    /** y [rows, out] = x [rows, in] · Wᵀ + bias, as torch.nn.Linear. */
+    private void linear(DeviceBuffer x, DeviceBuffer weight, DeviceBuffer bias, DeviceBuffer y, int rows, int in, int out) {
+        matmulTransB(x, weight, y, rows, in, out, false);
+        k.addRowVector(bias, y, rows, out);
+    }
+
+    // ------------------------------------------------------------------ one block
+
+    /** One block's parameters on the device and its activations, as {@code sharnn.model.Block}. */
+    private final class Layer {
+        final int index;
+        final boolean attention;
+        final Sites.BlockSites drop;
+        final DeviceBuffer normed, lstmOut, memNormed, mid, keys, ffIn, ffX, ffNormed, out;
+        final LayerNormStats lnStart, lnMid, lnMem, lnFf, lnXff;
+        final Lstm rnn;
+        final Attention attn;
+        final Boom ff;
+        int memRows;
+
+        Layer(int index) {
+            this.index = index;
+            this.attention = config.hasAttention(index);
+            this.drop = sites.blocks[index];
+            int e = config.embed(), b = config.batch(), rows = b * maxSteps, n = rows * e;
+            String p = "blocks." + index + ".";
+            normed = device.floats(n);
+            lstmOut = device.floats(n);
+            memNormed = attention ? device.floats(n) : null;
+            mid = attention ? device.floats(n) : null;
+            keys = attention ? device.floats((long) Math.max(config.window(), maxSteps) * b * e) : null;
+            ffIn = attention ? device.floats(n) : lstmOut;
+            ffX = device.floats(n);
+            ffNormed = device.floats(n);
+            out = device.floats(n);
+            lnStart = new LayerNormStats(p + "lnstart", rows);
+            lnMid = new LayerNormStats(p + "lnmid", rows);
+            lnMem = new LayerNormStats(p + "lnmem", rows);
+            lnFf = new LayerNormStats(p + "lnff", rows);
+            lnXff = new LayerNormStats(p + "lnxff", rows);
+            rnn = new Lstm(p + "rnn", rows);
+            attn = attention ? new Attention(p + "attn", rows, drop) : null;
+            ff = new Boom(p + "ff", rows, drop.gelu());
+        }
+
+        void forward(DeviceBuffer x, CudaState state) {
+            int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
+            lnStart.forward(x, normed, rows);
+            rnn.forward(normed, state.h(index), state.c(index));
+            drop.lstm().apply(k, rnn.out, lstmOut, n, seed, training);
+            if (attention) {
+                lnMem.forward(lstmOut, memNormed, rows);
+                lnMid.forward(lstmOut, mid, rows);
+                // every query sees at most `window` keys: keep the last (window - T) memory rows
+                int carried = state.memoryRows(index), window = config.window();
+                memRows = Math.min(carried, Math.max(0, window - steps));
+                long rowFloats = (long) b * e, memFloats = memRows * rowFloats;
+                DeviceBuffer memory = state.memory(index);
+                if (memRows > 0) device.copy(memory.slice((carried - memRows) * rowFloats, memFloats), keys, memFloats);
+                device.copy(memNormed, keys.slice(memFloats, n), n);
+                attn.forward(mid, keys, memRows);
+                drop.attention().apply(k, attn.out, ffIn, n, seed, training);
+                k.add(ffIn, mid, ffIn, n);
+                // the new memory: the last `window` rows of [memory; memNormed], detached
+                int total = memRows + steps, kept = Math.min(total, window);
+                device.copy(keys.slice((total - kept) * rowFloats, kept * rowFloats), memory, kept * rowFloats);
+                state.setMemoryRows(index, kept);
+            }
+            lnFf.forward(ffIn, ffNormed, rows);
+            lnXff.forward(ffIn, ffX, rows);
+            ff.forward(ffX, rows);
+            drop.boom().apply(k, ff.out, out, n, seed, training);
+            k.add(out, ffNormed, out, n);
+        }
+
+        /** dOut is the gradient of out; writes the gradient of x into dx. */
+        void backward(DeviceBuffer dOut, DeviceBuffer x, DeviceBuffer dx) {
+            int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
+            DeviceBuffer dA = scratch.dA, dB = scratch.dB, dC = scratch.dC;
+            // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
+            drop.boom().apply(k, dOut, dA, n, seed, training);
+            ff.backward(dA, ffX, dB, rows);
+            lnXff.backward(dB, ffIn, dC, rows, false);
+            lnFf.backward(dOut, ffIn, dC, rows, true);              // dC = d ffIn
+            if (attention) {
+                // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
+                drop.attention().apply(k, dC, dA, n, seed, training);
+                DeviceBuffer dKeys = attn.backward(dA, mid, keys, dC);  // dC += d mid through the query
+                lnMid.backward(dC, lstmOut, dB, rows, false);
+                lnMem.backward(dKeys, lstmOut, dB, rows, true);     // dB = d lstmOut
+            } else {
+                device.copy(dC, dB, n);
+            }
+            drop.lstm().apply(k, dB, dA, n, seed, training);
+            rnn.backward(dA, normed, dC);
+            lnStart.backward(dC, x, dx, rows, false);
+        }
+    }
+
+    /** A LayerNorm's parameters and the row statistics its backward reads. */
+    private final class LayerNormStats {
+        final Param gamma, beta;
+        final DeviceBuffer mean, rstd;
+
+        LayerNormStats(String name, int rows) {
+            gamma = host.param(name + ".weight");
+            beta = host.param(name + ".bias");
+            mean = device.floats(rows);
+            rstd = device.floats(rows);
+        }
+
+        void forward(DeviceBuffer x, DeviceBuffer y, int rows) {
+            k.layerNormForward(x, w(gamma), w(beta), y, mean, rstd, rows, config.embed(), config.layernormEps());
+        }
+
+        /** dx (+)= the input gradient; gain and bias gradients accumulate. */
+        void backward(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer dx, int rows, boolean accumulate) {
+            k.layerNormBackward(dy, x, w(gamma), mean, rstd, dx, g(gamma), g(beta), rows, config.embed(), accumulate);
+        }
+    }
+
+    /** The LSTM: the input projection over the whole segment, then per step a product and a fused cell. */
+    private final class Lstm {
+        final Param wIh, wHh, bIh, bHh;
+        final DeviceBuffer gates, cells, tanhCells, out, h0, c0;
+
+        Lstm(String name, int rows) {
+            wIh = host.param(name + ".weight_ih_l0");
+            wHh = host.param(name + ".weight_hh_l0");
+            bIh = host.param(name + ".bias_ih_l0");
+            bHh = host.param(name + ".bias_hh_l0");
+            int e = config.embed(), b = config.batch();
+            gates = device.floats(4L * rows * e);
+            cells = device.floats((long) rows * e);
+            tanhCells = device.floats((long) rows * e);
+            out = device.floats((long) rows * e);
+            h0 = device.floats((long) b * e);
+            c0 = device.floats((long) b * e);
+        }
+
+        void forward(DeviceBuffer x, DeviceBuffer h, DeviceBuffer c) {
+            int e = config.embed(), g4 = 4 * e, b = config.batch(), rows = steps * b, be = b * e;
+            device.copy(h, h0, be);
+            device.copy(c, c0, be);
+            matmulTransB(x, w(wIh), gates, rows, e, g4, false);
+            k.addRowVector(w(bIh), gates, rows, g4);
+            k.addRowVector(w(bHh), gates, rows, g4);
+            for (int t = 0; t < steps; t++) {
+                DeviceBuffer hp = t == 0 ? h0 : out.slice((long) (t - 1) * be, be);
+                DeviceBuffer cp = t == 0 ? c0 : cells.slice((long) (t - 1) * be, be);
+                DeviceBuffer gt = gates.slice((long) t * b * g4, (long) b * g4);
+                matmulTransB(hp, w(wHh), gt, b, e, g4, true);
+                long so = (long) t * be;
+                k.lstmCellForward(gt, cp, cells.slice(so, be), tanhCells.slice(so, be), out.slice(so, be), b, e);
+            }
+            long last = (long) (steps - 1) * be;
+            device.copy(out.slice(last, be), h, be);
+            device.copy(cells.slice(last, be), c, be);
+        }
+
+        /** dOut [N, E] is the gradient of out; dx = the input gradient; parameter gradients accumulate. */
+        void backward(DeviceBuffer dOut, DeviceBuffer x, DeviceBuffer dx) {
+            int e = config.embed(), g4 = 4 * e, b = config.batch(), rows = steps * b, be = b * e;
+            DeviceBuffer dGates = scratch.dGates, hPrev = scratch.hPrev;
+            DeviceBuffer dhNext = scratch.dhNext, dcNext = scratch.dcNext;
+            device.fill32(dhNext, 0);
+            device.fill32(dcNext, 0);
+            for (int t = steps - 1; t >= 0; t--) {
+                DeviceBuffer cp = t == 0 ? c0 : cells.slice((long) (t - 1) * be, be);
+                long so = (long) t * be;
+                DeviceBuffer dg = dGates.slice((long) t * b * g4, (long) b * g4);
+                k.lstmCellBackward(gates.slice((long) t * b * g4, (long) b * g4), tanhCells.slice(so, be), cp,
+                        dOut.slice(so, be), dhNext, dcNext, dg, b, e);
+                matmul(dg, w(wHh), dhNext, b, g4, e, false);
+            }
+            device.copy(h0, hPrev, be);
+            if (rows > b) device.copy(out, hPrev.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
+            matmulTransA(dGates, hPrev, g(wHh), g4, rows, e, true);
+            matmulTransA(dGates, x, g(wIh), g4, rows, e, true);
+            k.sumRows(dGates, rows, g4, g(bIh), true);
+            k.sumRows(dGates, rows, g4, g(bHh), true);
+            matmul(dGates, w(wIh), dx, rows, g4, e, false);
+        }
+    }
+
+    /** Boom: GELU(W1 u + b1) of width F, dropout, the sum of its F / E chunks (one fused kernel each way). */
+    private final class Boom {
+        final Param w1, b1;
+        final Sites.Site drop;
+        final DeviceBuffer pre, out;
+
+        Boom(String name, int rows, Sites.Site drop) {
+            w1 = host.param(name + ".linear1.weight");
+            b1 = host.param(name + ".linear1.bias");
+            this.drop = drop;
+            pre = device.floats((long) rows * config.boom());
+            out = device.floats((long) rows * config.embed());
+        }
+
+        void forward(DeviceBuffer x, int rows) {
+            int e = config.embed(), f = config.boom();
+            linear(x, w(w1), w(b1), pre, rows, e, f);
+            k.boomForward(pre, out, rows, e, f, drop.mask(seed, training));
+        }
+
+        /** dx = the input gradient; parameter gradients accumulate. */
+        void backward(DeviceBuffer dOut, DeviceBuffer x, DeviceBuffer dx, int rows) {
+            int e = config.embed(), f = config.boom();
+            DeviceBuffer dPre = scratch.dWide;
+            k.boomBackward(pre, dOut, dPre, rows, e, f, drop.mask(seed, training));
+            matmulTransA(dPre, x, g(w1), f, rows, e, true);
+            k.sumRows(dPre, rows, f, g(b1), true);
+            matmul(dPre, w(w1), dx, rows, f, e, false);
+        }
+    }
+
+    /**
+     * The single-head attention, every stream in one strided-batched product: stream bi's rows of a
+     * time-major [rows, B, E] tensor are a [rows, E] matrix at offset bi·E with row distance B·E.
+     */
+    private final class Attention {
+        final Param qs, ks, vs, qW, qB, vqW, vqB;
+        final LayerNormStats qln;
+        final Sites.BlockSites drop;
+        final DeviceBuffer sq, sk, sv, vqOut, tanhC, sigF, gate;
+        final DeviceBuffer qLin, qNorm, qGated, keysScaled, values, probs, work, out;
+        int keyRows, memRows;
+
+        Attention(String name, int rows, Sites.BlockSites drop) {
+            qs = host.param(name + ".qs");
+            ks = host.param(name + ".ks");
+            vs = host.param(name + ".vs");
+            qW = host.param(name + ".q.weight");
+            qB = host.param(name + ".q.bias");
+            vqW = host.param(name + ".vq.l1.weight");
+            vqB = host.param(name + ".vq.l1.bias");
+            qln = new LayerNormStats(name + ".qln", rows);
+            this.drop = drop;
+            int e = config.embed(), b = config.batch();
+            long maxKeys = Math.max(config.window(), maxSteps);
+            sq = device.floats(e);
+            sk = device.floats(e);
+            sv = device.floats(e);
+            vqOut = device.floats(2L * e);
+            tanhC = device.floats(e);
+            sigF = device.floats(e);
+            gate = device.floats(e);
+            qLin = device.floats((long) rows * e);
+            qNorm = device.floats((long) rows * e);
+            qGated = device.floats((long) rows * e);
+            keysScaled = device.floats(maxKeys * b * e);
+            values = device.floats(maxKeys * b * e);
+            probs = device.floats((long) b * maxSteps * maxKeys);
+            work = device.floats((long) b * maxSteps * maxKeys);
+            out = device.floats((long) rows * e);
+        }
+
+        void forward(DeviceBuffer query, DeviceBuffer big, int memRows) {
+            int e = config.embed(), b = config.batch(), T = steps, n = T * b, L = memRows + T, be = b * e;
+            this.keyRows = L;
+            this.memRows = memRows;
+            k.attentionGateVectors(w(qs), w(ks), w(vs), sq, sk, sv, e);
+            linear(sv, w(vqW), w(vqB), vqOut, 1, e, 2 * e);
+            k.attentionValueGate(vqOut, tanhC, sigF, gate, e);
+
+            linear(query, w(qW), w(qB), qLin, n, e, e);
+            qln.forward(qLin, qNorm, n);
+            k.mulRowVector(qNorm, sq, qGated, n, e);
+            drop.query().apply(k, qGated, qGated, (long) n * e, seed, training);
+
+            k.mulRowVector(big, sk, keysScaled, L * b, e);
+            k.mulRowVector(big, gate, values, L * b, e);
+            drop.value().apply(k, values, values, (long) L * be, seed, training);
+            long tl = (long) T * L;
+            // scores of stream bi, Q_bi [T, E] · K_biᵀ, into probs [bi, T, L]; softmax in place
+            device.gemmBatched(false, true, T, L, e, 1f, qGated, be, e, keysScaled, be, e, 0f, probs, L, tl, b);
+            k.attentionSoftmaxForward(probs, probs, work, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
+            device.gemmBatched(false, false, T, e, L, 1f, work, L, tl, values, be, e, 0f, out, be, e, b);
+        }
+
+        private float scale() {
+            return (float) (1.0 / Math.sqrt(config.embed()));
+        }
+
+        /**
+         * dQuery += the query's gradient; returns the gradient of the current rows of K (LN_mem's
+         * output), time-major [T, B, E].
+         */
+        DeviceBuffer backward(DeviceBuffer dOut, DeviceBuffer query, DeviceBuffer big, DeviceBuffer dQuery) {
+            int e = config.embed(), b = config.batch(), T = steps, L = keyRows, n = T * b, be = b * e;
+            long tl = (long) T * L;
+            DeviceBuffer dV = scratch.dValues, dK = scratch.dKeys, dWork = scratch.dWork;
+            DeviceBuffer dQ = scratch.dQ, dQLin = scratch.dQLin, dCurrent = scratch.dCurrent;
+            // out_bi = work_bi · V_bi
+            device.gemmBatched(true, false, L, e, T, 1f, work, L, tl, dOut, be, e, 0f, dV, be, e, b);
+            device.gemmBatched(false, true, T, L, e, 1f, dOut, be, e, values, be, e, 0f, dWork, L, tl, b);
+            k.attentionSoftmaxBackward(probs, dWork, b * T, L, scale(), drop.weights().mask(seed, training));
+            // scores_bi = Q_bi · K_biᵀ
+            device.gemmBatched(false, false, T, e, L, 1f, dWork, L, tl, keysScaled, be, e, 0f, dQ, be, e, b);
+            device.gemmBatched(true, false, L, e, T, 1f, dWork, L, tl, qGated, be, e, 0f, dK, be, e, b);
+            // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
+            // gradient kept for the current rows only (the memory is detached)
+            k.attentionKeysValuesBackward(dK, dV, sk, gate, dCurrent, L, b, e, memRows, drop.value().mask(seed, training));
+            k.columnDots(dV, big, L * b, e, scratch.dGate, false);
+            k.columnDots(dK, big, L * b, e, scratch.dGateK, false);
+            // queries: q = drop(sq * LN(Linear(query)))
+            drop.query().apply(k, dQ, dQ, (long) n * e, seed, training);
+            k.columnDots(dQ, qNorm, n, e, scratch.dGateQ, false);
+            k.mulRowVector(dQ, sq, dQ, n, e);
+            qln.backward(dQ, qLin, dQLin, n, false);
+            matmulTransA(dQLin, query, g(qW), e, n, e, true);
+            k.sumRows(dQLin, n, e, g(qB), true);
+            matmul(dQLin, w(qW), dQuery, n, e, e, true);
+            // the gates
+            k.sigmoidBackwardAccumulate(scratch.dGateQ, sq, g(qs), e);
+            k.sigmoidBackwardAccumulate(scratch.dGateK, sk, g(ks), e);
+            k.attentionValueGateBackward(scratch.dGate, tanhC, sigF, scratch.dVqOut, e);
+            matmulTransA(scratch.dVqOut, sv, g(vqW), 2 * e, 1, e, true);
+            k.sumRows(scratch.dVqOut, 1, 2 * e, g(vqB), true);
+            matmul(scratch.dVqOut, w(vqW), scratch.dSv, 1, 2 * e, e, false);
+            k.sigmoidBackwardAccumulate(scratch.dSv, sv, g(vs), e);
+            return dCurrent;
+        }
+    }
+
+    /** Backward buffers shared by the blocks (one block's backward runs at a time). */
+    private static final class Scratch {
+        final DeviceBuffer dA, dB, dC, dGates, dWide, hPrev, dhNext, dcNext;
+        final DeviceBuffer dValues, dKeys, dWork, dQ, dQLin, dCurrent;
+        final DeviceBuffer dGate, dGateK, dGateQ, dVqOut, dSv;
+
+        Scratch(Device device, ModelConfig config, int maxSteps) {
+            int e = config.embed(), b = config.batch();
+            long rows = (long) b * maxSteps, n = rows * e, maxKeys = Math.max(config.window(), maxSteps);
+            dA = device.floats(n);
+            dB = device.floats(n);
+            dC = device.floats(n);
+            dGates = device.floats(4 * n);
+            dWide = device.floats(rows * config.boom());
+            hPrev = device.floats(n);
+            dhNext = device.floats((long) b * e);
+            dcNext = device.floats((long) b * e);
+            boolean attention = !config.attentionBlocks().isEmpty();
+            dValues = attention ? device.floats(maxKeys * b * e) : null;
+            dKeys = attention ? device.floats(maxKeys * b * e) : null;
+            dWork = attention ? device.floats(rows * maxKeys) : null;
+            dQ = device.floats(n);
+            dQLin = device.floats(n);
+            dCurrent = device.floats(n);
+            dGate = device.floats(e);
+            dGateK = device.floats(e);
+            dGateQ = device.floats(e);
+            dVqOut = device.floats(2L * e);
+            dSv = device.floats(e);
+        }
+    }
+}
