@@ -41,6 +41,20 @@ public final class Dropout {
         }
     }
 
+    /** The mask's counter base for a seed: element i of a tensor is kept when mix(key + i) passes (the CUDA kernel's rule). */
+    public long key(long seed) {
+        return seed ^ salt;
+    }
+
+    /** Elements whose 24-bit draw is below this are dropped. */
+    public int threshold() {
+        return (int) Math.ceil(p * (1 << 24));
+    }
+
+    public float scale() {
+        return scale;
+    }
+
     /** The backward of {@link #apply} with the same seed: the same mask, applied to the gradient. */
     public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training) {
         apply(dy, dyOff, dx, dxOff, n, seed, training);

@@ -1,0 +1,474 @@
+// sharnn's CUDA kernels: the SHA-RNN's pointwise, row and optimizer work (cuBLAS does the products).
+//
+// Each kernel has a Java twin in sharnn.cuda.Twins that does the same arithmetic in the same order
+// (warp reductions as xor butterflies, block reductions as halving trees), and the stand-in device
+// runs the twins in CI. Conventions:
+// - every pointer is a float/int/double buffer; n and indices that can pass 2^31 are long long;
+// - "row" kernels give each row one warp (blockDim.x = 128: 4 rows a block);
+// - elementwise kernels loop grid-stride, so any grid size is correct;
+// - dropout: element i of a tensor is kept when mix64(key + i) >> 40 >= threshold, the rule of
+//   sharnn.nn.Dropout (key = seed ^ salt·golden, threshold = ceil(p·2^24)); threshold 0 and scale 1
+//   keep everything (dropout off);
+// - no float atomics: every sum has one fixed order, so results are the same bytes run after run.
+
+#define WARP 32
+#define FULL 0xffffffffu
+
+__device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+__device__ __forceinline__ bool kept(long long key, long long index, int threshold) {
+    return (int) (mix64((unsigned long long) (key + index)) >> 40) >= threshold;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL, v, o));
+    return v;
+}
+
+__device__ __forceinline__ float sigmoidf(float x) {
+    return 1.f / (1.f + expf(-x));
+}
+
+__device__ __forceinline__ float gelu(float v) {
+    return v * sigmoidf(1.702f * v);
+}
+
+#define GRID_STRIDE(i, n) \
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); i += (long long) gridDim.x * blockDim.x)
+
+#define ROW_OF_WARP() (blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP)
+#define LANE() (threadIdx.x % WARP)
+
+// ---------------------------------------------------------------- embedding, dropout, elementwise
+
+// out[r, :] = table[tokens[r], :]
+extern "C" __global__ void embedding_forward(const int* tokens, const float* table, float* out, int rows, int dim) {
+    GRID_STRIDE(i, (long long) rows * dim) {
+        long long r = i / dim;
+        out[i] = table[(long long) tokens[r] * dim + i % dim];
+    }
+}
+
+// dTable[v, j] += dRows[r, j] for each row r with tokens[r] == v, in row order (one thread per (v, j))
+extern "C" __global__ void embedding_backward(const int* tokens, const float* dRows, float* dTable, int rows, int vocab,
+                                              int dim) {
+    GRID_STRIDE(i, (long long) vocab * dim) {
+        int v = (int) (i / dim), j = (int) (i % dim);
+        float s = dTable[i];
+        for (int r = 0; r < rows; r++)
+            if (tokens[r] == v) s += dRows[(long long) r * dim + j];
+        dTable[i] = s;
+    }
+}
+
+// y = x * mask (in place allowed)
+extern "C" __global__ void dropout(const float* x, float* y, long long n, long long key, int threshold, float scale) {
+    GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
+}
+
+extern "C" __global__ void add(const float* a, const float* b, float* y, long long n) {
+    GRID_STRIDE(i, n) y[i] = a[i] + b[i];
+}
+
+// y[r, c] += bias[c]
+extern "C" __global__ void add_row_vector(const float* bias, float* y, int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) y[i] += bias[i % cols];
+}
+
+// y[r, c] = x[r, c] * v[c]
+extern "C" __global__ void mul_row_vector(const float* x, const float* v, float* y, int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) y[i] = x[i] * v[i % cols];
+}
+
+// partial[k, c] = sum over rows r of chunk k (chunkRows rows) of x[r, c]; grid (column blocks, chunks)
+extern "C" __global__ void column_sums_partial(const float* x, int rows, int cols, int chunkRows, float* partial) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x, k = blockIdx.y;
+    if (c >= cols) return;
+    int end = min(rows, (k + 1) * chunkRows);
+    float s = 0.f;
+    for (int r = k * chunkRows; r < end; r++) s += x[(long long) r * cols + c];
+    partial[(long long) k * cols + c] = s;
+}
+
+// partial[k, c] = sum over rows r of chunk k of a[r, c] * b[r, c]
+extern "C" __global__ void column_dots_partial(const float* a, const float* b, int rows, int cols, int chunkRows,
+                                               float* partial) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x, k = blockIdx.y;
+    if (c >= cols) return;
+    int end = min(rows, (k + 1) * chunkRows);
+    float s = 0.f;
+    for (int r = k * chunkRows; r < end; r++) s += a[(long long) r * cols + c] * b[(long long) r * cols + c];
+    partial[(long long) k * cols + c] = s;
+}
+
+// out[c] (+)= sum over chunks k, in order, of partial[k, c]
+extern "C" __global__ void column_sums_finish(const float* partial, int chunks, int cols, float* out, int accumulate) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= cols) return;
+    float s = 0.f;
+    for (int k = 0; k < chunks; k++) s += partial[(long long) k * cols + c];
+    out[c] = accumulate ? out[c] + s : s;
+}
+
+// g[i] += dy[i] * s[i] * (1 - s[i]): the gradient through s = sigmoid(param)
+extern "C" __global__ void sigmoid_backward_accumulate(const float* dy, const float* s, float* g, int n) {
+    GRID_STRIDE(i, n) g[i] += dy[i] * s[i] * (1.f - s[i]);
+}
+
+// ---------------------------------------------------------------- LayerNorm
+
+extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
+                                              float* mean, float* rstd, int rows, int dim, float eps) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    const float* xr = x + (long long) row * dim;
+    float* yr = y + (long long) row * dim;
+    float s = 0.f;
+    for (int i = lane; i < dim; i += WARP) s += xr[i];
+    float mu = warp_sum(s) / dim;
+    float v = 0.f;
+    for (int i = lane; i < dim; i += WARP) {
+        float d = xr[i] - mu;
+        v += d * d;
+    }
+    float var = warp_sum(v) / dim;
+    float rs = (float) (1.0 / sqrt((double) (var + eps)));
+    for (int i = lane; i < dim; i += WARP) yr[i] = (xr[i] - mu) * rs * gamma[i] + beta[i];
+    if (lane == 0) {
+        mean[row] = mu;
+        rstd[row] = rs;
+    }
+}
+
+// dx (+)= rs * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma
+extern "C" __global__ void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean,
+                                               const float* rstd, float* dx, int rows, int dim, int accumulate) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu = mean[row], rs = rstd[row];
+    float sumD = 0.f, sumDX = 0.f;
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        float d = dy[o + i] * gamma[i];
+        sumD += d;
+        sumDX += d * xhat;
+    }
+    float meanD = warp_sum(sumD) / dim, meanDX = warp_sum(sumDX) / dim;
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        float d = dy[o + i] * gamma[i];
+        float g = rs * (d - meanD - xhat * meanDX);
+        dx[o + i] = accumulate ? dx[o + i] + g : g;
+    }
+}
+
+// the first stage of dgamma += sum dy * xhat and dbeta += sum dy (column_sums_finish is the second)
+extern "C" __global__ void layer_norm_params_partial(const float* dy, const float* x, const float* mean,
+                                                     const float* rstd, int rows, int dim, int chunkRows,
+                                                     float* partialGamma, float* partialBeta) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x, k = blockIdx.y;
+    if (c >= dim) return;
+    int end = min(rows, (k + 1) * chunkRows);
+    float sg = 0.f, sb = 0.f;
+    for (int r = k * chunkRows; r < end; r++) {
+        long long o = (long long) r * dim + c;
+        float xhat = (x[o] - mean[r]) * rstd[r];
+        sg += dy[o] * xhat;
+        sb += dy[o];
+    }
+    partialGamma[(long long) k * dim + c] = sg;
+    partialBeta[(long long) k * dim + c] = sb;
+}
+
+// ---------------------------------------------------------------- LSTM cell
+
+// gates [rows, 4·dim] (i, f, g, o pre-activations: input projection + biases + recurrent product) are
+// replaced by their activations; c = f·cPrev + i·g, tanhC = tanh(c), h = o·tanhC
+extern "C" __global__ void lstm_cell_forward(float* gates, const float* cPrev, float* c, float* tanhC, float* h,
+                                             int rows, int dim) {
+    GRID_STRIDE(idx, (long long) rows * dim) {
+        long long r = idx / dim, j = idx % dim, go = r * 4 * dim;
+        float i = sigmoidf(gates[go + j]);
+        float f = sigmoidf(gates[go + dim + j]);
+        float g = tanhf(gates[go + 2 * dim + j]);
+        float o = sigmoidf(gates[go + 3 * dim + j]);
+        gates[go + j] = i;
+        gates[go + dim + j] = f;
+        gates[go + 2 * dim + j] = g;
+        gates[go + 3 * dim + j] = o;
+        float cn = f * cPrev[idx] + i * g;
+        float tc = tanhf(cn);
+        c[idx] = cn;
+        tanhC[idx] = tc;
+        h[idx] = o * tc;
+    }
+}
+
+// one step back: dh = dOut + dhNext (dhNext = the next step's dGates · W_hh); dcNext carries the cell
+// gradient in and out; dGates gets the gradients of the pre-activations
+extern "C" __global__ void lstm_cell_backward(const float* gates, const float* tanhC, const float* cPrev,
+                                              const float* dOut, const float* dhNext, float* dcNext, float* dGates,
+                                              int rows, int dim) {
+    GRID_STRIDE(idx, (long long) rows * dim) {
+        long long r = idx / dim, j = idx % dim, go = r * 4 * dim;
+        float i = gates[go + j], f = gates[go + dim + j], g = gates[go + 2 * dim + j], o = gates[go + 3 * dim + j];
+        float tc = tanhC[idx];
+        float dh = dOut[idx] + dhNext[idx];
+        float dc = dcNext[idx] + dh * o * (1.f - tc * tc);
+        dGates[go + j] = dc * g * i * (1.f - i);
+        dGates[go + dim + j] = dc * cPrev[idx] * f * (1.f - f);
+        dGates[go + 2 * dim + j] = dc * i * (1.f - g * g);
+        dGates[go + 3 * dim + j] = dh * tc * o * (1.f - o);
+        dcNext[idx] = dc * f;
+    }
+}
+
+// ---------------------------------------------------------------- Boom
+
+// out[r, j] = sum over chunks c of drop(gelu(pre[r, c·dim + j])), the mask that of the [rows, width] tensor
+extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width, long long key,
+                                        int threshold, float scale) {
+    int chunks = width / dim;
+    GRID_STRIDE(i, (long long) rows * dim) {
+        long long r = i / dim, j = i % dim;
+        float s = 0.f;
+        for (int c = 0; c < chunks; c++) {
+            long long idx = r * width + (long long) c * dim + j;
+            float a = gelu(pre[idx]);
+            a = kept(key, idx, threshold) ? a * scale : 0.f;
+            s = c == 0 ? a : s + a;
+        }
+        out[i] = s;
+    }
+}
+
+// dPre[r, k] = gelu'(pre) · drop(dOut[r, k mod dim]) (zero past the last whole chunk)
+extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
+                                         long long key, int threshold, float scale) {
+    int chunks = width / dim;
+    GRID_STRIDE(i, (long long) rows * width) {
+        long long r = i / width;
+        int col = (int) (i % width), c = col / dim;
+        float d = c < chunks ? dOut[r * dim + col - c * dim] : 0.f;
+        d = kept(key, i, threshold) ? d * scale : 0.f;
+        float v = pre[i];
+        float s = sigmoidf(1.702f * v);
+        dPre[i] = d * (s + 1.702f * v * s * (1.f - s));
+    }
+}
+
+// ---------------------------------------------------------------- attention
+
+// sq, sk, sv = sigmoid of the gate parameters qs, ks, vs
+extern "C" __global__ void attention_gate_vectors(const float* qs, const float* ks, const float* vs, float* sq,
+                                                  float* sk, float* sv, int dim) {
+    GRID_STRIDE(j, dim) {
+        sq[j] = sigmoidf(qs[j]);
+        sk[j] = sigmoidf(ks[j]);
+        sv[j] = sigmoidf(vs[j]);
+    }
+}
+
+// the value gate from vq.l1's output [c; f]: tanhC = tanh(c), sigF = sigmoid(f), gate = sigF·tanhC
+extern "C" __global__ void attention_value_gate(const float* vqOut, float* tanhC, float* sigF, float* gate, int dim) {
+    GRID_STRIDE(j, dim) {
+        float t = tanhf(vqOut[j]), s = sigmoidf(vqOut[dim + j]);
+        tanhC[j] = t;
+        sigF[j] = s;
+        gate[j] = s * t;
+    }
+}
+
+// dVqOut = [dGate·sigF·(1 - tanhC²); dGate·tanhC·sigF·(1 - sigF)]
+extern "C" __global__ void attention_value_gate_backward(const float* dGate, const float* tanhC, const float* sigF,
+                                                         float* dVqOut, int dim) {
+    GRID_STRIDE(j, dim) {
+        float t = tanhC[j], s = sigF[j];
+        dVqOut[j] = dGate[j] * s * (1.f - t * t);
+        dVqOut[dim + j] = dGate[j] * t * s * (1.f - s);
+    }
+}
+
+// rows = B·T rows of L raw scores q·k (row r = stream r / T, step t = r % T): probs = softmax over the
+// keys j <= memRows + t of scores·scale (the rest 0), dropped = drop(probs) with the mask of [B, T, L]
+extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
+                                                     int steps, int keys, int memRows, float scale, long long key,
+                                                     int threshold, float dropScale) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    int visible = memRows + row % steps;   // last key this query sees
+    long long o = (long long) row * keys;
+    float m = -INFINITY;
+    for (int j = lane; j < keys; j += WARP) m = fmaxf(m, j <= visible ? scores[o + j] * scale : -INFINITY);
+    m = warp_max(m);
+    float s = 0.f;
+    for (int j = lane; j < keys; j += WARP) {
+        float e = expf((j <= visible ? scores[o + j] * scale : -INFINITY) - m);
+        probs[o + j] = e;
+        s += e;
+    }
+    float inv = 1.f / warp_sum(s);
+    for (int j = lane; j < keys; j += WARP) {
+        float p = probs[o + j] * inv;
+        probs[o + j] = p;
+        dropped[o + j] = kept(key, o + j, threshold) ? p * dropScale : 0.f;
+    }
+}
+
+// dWork (the gradient of dropped) becomes the gradient of the raw scores: d = drop(dWork),
+// dScores = probs·(d - sum(d·probs))·scale
+extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
+                                                      long long key, int threshold, float dropScale) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * keys;
+    float dot = 0.f;
+    for (int j = lane; j < keys; j += WARP) {
+        float d = kept(key, o + j, threshold) ? dWork[o + j] * dropScale : 0.f;
+        dWork[o + j] = d;
+        dot += d * probs[o + j];
+    }
+    dot = warp_sum(dot);
+    for (int j = lane; j < keys; j += WARP) dWork[o + j] = probs[o + j] * (dWork[o + j] - dot) * scale;
+}
+
+// over K = [memory; current] time-major [L, B, E]: dV = drop(dV) (the values' dropout, mask of
+// [L, B, E]) in place; the current rows' gradient dCurrent = dK·sk + dV·gate (the memory is detached)
+extern "C" __global__ void attention_keys_values_backward(const float* dK, float* dV, const float* sk,
+                                                          const float* gate, float* dCurrent, int keys, int batch,
+                                                          int dim, int memRows, long long key, int threshold,
+                                                          float dropScale) {
+    long long memFloats = (long long) memRows * batch * dim;
+    GRID_STRIDE(i, (long long) keys * batch * dim) {
+        int j = (int) (i % dim);
+        float dv = kept(key, i, threshold) ? dV[i] * dropScale : 0.f;
+        dV[i] = dv;
+        if (i >= memFloats) dCurrent[i - memFloats] = dK[i] * sk[j] + dv * gate[j];
+    }
+}
+
+// ---------------------------------------------------------------- cross-entropy
+
+// per row: p = softmax(logits), rowLoss = max + log(sum exp(x - max)) - x[target],
+// dLogits = (p - onehot(target)) · invRows (the gradient of the mean loss)
+extern "C" __global__ void cross_entropy(const float* logits, const int* targets, float* rowLoss, float* dLogits,
+                                         int rows, int vocab, float invRows) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * vocab;
+    float m = -INFINITY;
+    for (int j = lane; j < vocab; j += WARP) m = fmaxf(m, logits[o + j]);
+    m = warp_max(m);
+    float s = 0.f;
+    for (int j = lane; j < vocab; j += WARP) {
+        float e = expf(logits[o + j] - m);
+        dLogits[o + j] = e;
+        s += e;
+    }
+    s = warp_sum(s);
+    float inv = 1.f / s;
+    int t = targets[row];
+    for (int j = lane; j < vocab; j += WARP) {
+        float g = dLogits[o + j] * inv * invRows;
+        dLogits[o + j] = j == t ? g - invRows : g;
+    }
+    if (lane == 0) rowLoss[row] = (float) ((double) m + log((double) s) - (double) logits[o + t]);
+}
+
+// ---------------------------------------------------------------- gradient norm, clipping, LAMB
+// Block reductions: blockDim.x = 256, a halving tree in shared memory, in double.
+
+#define REDUCE_THREADS 256
+
+__device__ __forceinline__ void block_sum(double* sh) {
+    for (int o = blockDim.x / 2; o > 0; o >>= 1) {
+        if (threadIdx.x < o) sh[threadIdx.x] += sh[threadIdx.x + o];
+        __syncthreads();
+    }
+}
+
+// partials[block] = sum over the block's grid-stride elements of x² (double)
+extern "C" __global__ void sum_squares_partial(const float* x, long long n, double* partials) {
+    __shared__ double sh[REDUCE_THREADS];
+    double s = 0.0;
+    GRID_STRIDE(i, n) s += (double) x[i] * x[i];
+    sh[threadIdx.x] = s;
+    __syncthreads();
+    block_sum(sh);
+    if (threadIdx.x == 0) partials[blockIdx.x] = sh[0];
+}
+
+// result = {norm, coef}: norm = sqrt(sum of partials), coef = min(1, maxNorm / (norm + 1e-6)) (torch's clip_grad_norm_)
+extern "C" __global__ void clip_coefficient(const double* partials, int count, double maxNorm, double* result) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    double s = 0.0;
+    for (int k = 0; k < count; k++) s += partials[k];
+    double norm = sqrt(s), coef = maxNorm / (norm + 1e-6);
+    result[0] = norm;
+    result[1] = coef < 1.0 ? coef : 1.0;
+}
+
+// x *= coef when coef < 1 (coef read from the device: no host round trip)
+extern "C" __global__ void clip_scale(float* x, long long n, const double* result) {
+    double coef = result[1];
+    if (coef >= 1.0) return;
+    float c = (float) coef;
+    GRID_STRIDE(i, n) x[i] *= c;
+}
+
+// Adam moments without bias correction and the update u = m / (sqrt(v) + eps) + wd·w, into u;
+// partials[2·block] = sum w², partials[2·block + 1] = sum u² (double)
+extern "C" __global__ void lamb_moments(const float* w, const float* g, float* m, float* v, float* u, long long n,
+                                        float beta1, float beta2, float eps, float weightDecay, double* partials) {
+    __shared__ double sw[REDUCE_THREADS];
+    __shared__ double su[REDUCE_THREADS];
+    double aw = 0.0, au = 0.0;
+    GRID_STRIDE(i, n) {
+        float gi = g[i];
+        float mi = beta1 * m[i] + (1.f - beta1) * gi;
+        float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float ui = mi / (sqrtf(vi) + eps) + weightDecay * w[i];
+        u[i] = ui;
+        aw += (double) w[i] * w[i];
+        au += (double) ui * ui;
+    }
+    sw[threadIdx.x] = aw;
+    su[threadIdx.x] = au;
+    __syncthreads();
+    block_sum(sw);
+    block_sum(su);
+    if (threadIdx.x == 0) {
+        partials[2 * blockIdx.x] = sw[0];
+        partials[2 * blockIdx.x + 1] = su[0];
+    }
+}
+
+// w -= lr·max(trust, minTrust)·u, trust = min(|w|, 10) / |u| (1 when either is 0), from lamb_moments' partials
+extern "C" __global__ void lamb_apply(float* w, const float* u, long long n, const double* partials, int count,
+                                      double lr, double minTrust) {
+    __shared__ float scale;
+    if (threadIdx.x == 0) {
+        double sw = 0.0, su = 0.0;
+        for (int k = 0; k < count; k++) {
+            sw += partials[2 * k];
+            su += partials[2 * k + 1];
+        }
+        double wn = fmin(sqrt(sw), 10.0), un = sqrt(su);
+        double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
+        scale = (float) (lr * fmax(trust, minTrust));
+    }
+    __syncthreads();
+    GRID_STRIDE(i, n) w[i] -= scale * u[i];
+}

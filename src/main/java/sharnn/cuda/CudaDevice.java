@@ -1,0 +1,241 @@
+package sharnn.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A GPU through the driver API and cuBLAS: the device's primary context, one stream, one cuBLAS
+ * handle on it in pedantic math (fp32 products without TF32), and the kernels of the fatbins that
+ * the jar carries (loaded with cuModuleLoadData). The context is made current on the thread that
+ * opens the device; use the device from that thread.
+ */
+public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
+    private final CudaDriver driver;
+    private final int ordinal;
+    private final int device;
+    private final String name;
+    private MemorySegment stream;
+    private Cublas cublas;
+    private final List<MemorySegment> modules = new ArrayList<>();
+    private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<Long, DeviceBuffer> buffers = new LinkedHashMap<>();
+    private final Arena launchArena = Arena.ofShared();
+    private final MemorySegment argBytes = launchArena.allocate(4096, 16);
+    private final MemorySegment argPointers = launchArena.allocate(ADDRESS, 256);
+    private long liveBytes;
+    private boolean contextRetained, closed;
+
+    /** What `sharnn info --device cuda` prints. */
+    public record Info(int ordinal, String name, long totalMemory, int driverVersion, int cublasVersion) {
+    }
+
+    /**
+     * Opens GPU ordinal (0 for the first).
+     *
+     * @throws CudaUnavailableException without the driver or cuBLAS, or without such a GPU
+     */
+    public static CudaDevice open(int ordinal) {
+        CudaDriver d = CudaDriver.load();
+        int count = d.deviceCount();
+        if (count == 0) throw new CudaUnavailableException("no CUDA device: the driver sees no GPU");
+        if (ordinal < 0 || ordinal >= count)
+            throw new CudaUnavailableException("no CUDA device " + ordinal + ": this machine has " + count);
+        return new CudaDevice(d, ordinal);
+    }
+
+    private CudaDevice(CudaDriver driver, int ordinal) {
+        this.driver = driver;
+        this.ordinal = ordinal;
+        this.device = driver.device(ordinal);
+        this.name = driver.deviceName(device);
+        try {
+            driver.setCurrent(driver.primaryContextRetain(device));
+            contextRetained = true;
+            stream = driver.streamCreate();
+            cublas = new Cublas();
+            cublas.setStream(stream);
+            cublas.setMathMode(Cublas.PEDANTIC_MATH);
+            KernelManifest manifest = KernelManifest.load();
+            for (KernelManifest.Entry e : manifest.entries()) {
+                byte[] image = KernelManifest.fatbin(e.fatbin());
+                MemorySegment native_ = launchArena.allocate(image.length + 1L, 16);
+                MemorySegment.copy(MemorySegment.ofArray(image), 0, native_, 0, image.length);
+                modules.add(driver.moduleLoadData(native_));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public Info info() {
+        return new Info(ordinal, name, driver.totalMemory(device), driver.driverVersion(), cublas.version());
+    }
+
+    @Override
+    public String name() {
+        return name + " (cuda:" + ordinal + ")";
+    }
+
+    public Cublas cublas() {
+        return cublas;
+    }
+
+    // ---- memory
+
+    @Override
+    public DeviceBuffer alloc(DeviceBuffer.Type type, long count) {
+        if (count < 0) throw new IllegalArgumentException("cannot hold " + count + " elements");
+        long bytes = Math.max(count * type.bytes, type.bytes);
+        long ptr = driver.alloc(bytes);
+        DeviceBuffer b = new DeviceBuffer(this, type, ptr, count);
+        buffers.put(ptr, b);
+        liveBytes += b.bytes();
+        return b;
+    }
+
+    @Override
+    public void release(DeviceBuffer buffer) {
+        if (buffers.remove(buffer.address) != null) {
+            liveBytes -= buffer.bytes();
+            driver.free(buffer.address);
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int off, int n, DeviceBuffer dst) {
+        check(dst, n, DeviceBuffer.Type.FLOAT);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
+            MemorySegment.copy(src, off, staging, JAVA_FLOAT, 0, n);
+            driver.copyHostToDevice(dst.address, staging, (long) n * 4);
+        }
+    }
+
+    @Override
+    public void upload(int[] src, int off, int n, DeviceBuffer dst) {
+        check(dst, n, DeviceBuffer.Type.INT);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
+            MemorySegment.copy(src, off, staging, JAVA_INT, 0, n);
+            driver.copyHostToDevice(dst.address, staging, (long) n * 4);
+        }
+    }
+
+    @Override
+    public void download(DeviceBuffer src, float[] dst, int off, int n) {
+        check(src, n, DeviceBuffer.Type.FLOAT);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
+            driver.copyDeviceToHost(staging, src.address, (long) n * 4);
+            MemorySegment.copy(staging, JAVA_FLOAT, 0, dst, off, n);
+        }
+    }
+
+    @Override
+    public void download(DeviceBuffer src, int[] dst, int off, int n) {
+        check(src, n, DeviceBuffer.Type.INT);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
+            driver.copyDeviceToHost(staging, src.address, (long) n * 4);
+            MemorySegment.copy(staging, JAVA_INT, 0, dst, off, n);
+        }
+    }
+
+    @Override
+    public void download(DeviceBuffer src, double[] dst, int off, int n) {
+        check(src, n, DeviceBuffer.Type.DOUBLE);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(JAVA_DOUBLE, Math.max(n, 1));
+            driver.copyDeviceToHost(staging, src.address, (long) n * 8);
+            MemorySegment.copy(staging, JAVA_DOUBLE, 0, dst, off, n);
+        }
+    }
+
+    @Override
+    public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
+        check(src, n, src.type);
+        check(dst, n, src.type);
+        if (n > 0) driver.copyDeviceToDevice(dst.address, src.address, n * src.type.bytes);
+    }
+
+    @Override
+    public void fill32(DeviceBuffer dst, int bits) {
+        if (dst.type.bytes != 4) throw new IllegalArgumentException("fill32 of a " + dst.type + " buffer");
+        dst.checkLive();
+        if (dst.count > 0) driver.memsetD32(dst.address, bits, dst.count);
+    }
+
+    private static void check(DeviceBuffer b, long n, DeviceBuffer.Type type) {
+        b.checkLive();
+        if (b.type != type) throw new IllegalArgumentException("a " + b.type + " buffer where " + type + " was expected");
+        if (n < 0 || n > b.count) throw new IndexOutOfBoundsException(n + " elements of a buffer of " + b.count);
+    }
+
+    // ---- kernels and products
+
+    @Override
+    public void launch(String kernel, Launch shape, KernelArgs args) {
+        MemorySegment f = functions.computeIfAbsent(kernel, this::function);
+        java.nio.ByteBuffer packed = args.packed();
+        MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, argBytes, 0, packed.limit());
+        for (int i = 0; i < args.count(); i++) argPointers.setAtIndex(ADDRESS, i, argBytes.asSlice(args.offset(i)));
+        driver.launch(kernel, f, shape.gridX(), shape.gridY(), 1, shape.block(), 1, 1, shape.sharedBytes(), stream,
+                argPointers);
+    }
+
+    private MemorySegment function(String kernel) {
+        for (MemorySegment m : modules) {
+            MemorySegment f = driver.moduleFunction(m, kernel);
+            if (f != null) return f;
+        }
+        throw new CudaException("cuModuleGetFunction: no kernel '" + kernel + "' in the jar's fatbins");
+    }
+
+    @Override
+    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                            float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        a.checkLive();
+        b.checkLive();
+        c.checkLive();
+        // row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: B first, m and n swapped
+        int opA = transA ? Cublas.OP_T : Cublas.OP_N, opB = transB ? Cublas.OP_T : Cublas.OP_N;
+        if (batch == 1) cublas.sgemm(opB, opA, n, m, k, alpha, b.address, ldb, a.address, lda, beta, c.address, ldc);
+        else cublas.sgemmStridedBatched(opB, opA, n, m, k, alpha, b.address, ldb, strideB, a.address, lda, strideA,
+                beta, c.address, ldc, strideC, batch);
+    }
+
+    @Override
+    public void synchronize() {
+        driver.streamSynchronize(stream);
+    }
+
+    @Override
+    public long liveBytes() {
+        return liveBytes;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (DeviceBuffer b : List.copyOf(buffers.values())) b.close();
+        if (cublas != null) cublas.close();
+        for (MemorySegment m : modules) driver.moduleUnload(m);
+        modules.clear();
+        if (stream != null) driver.streamDestroy(stream);
+        if (contextRetained) driver.primaryContextRelease(device);
+        launchArena.close();
+    }
+}

@@ -1,0 +1,70 @@
+package sharnn.cuda;
+
+/**
+ * Where the CUDA model's buffers live and its kernels run: {@link CudaDevice} on a GPU, or
+ * {@link HostDevice}, a stand-in in Java arrays that runs each kernel's Java twin (tests and CI).
+ *
+ * <p>Buffers are owned: {@link DeviceBuffer#close()} frees one, {@link #close()} frees what is left.
+ * Matrix products are row-major: C[m, n] = alpha op(A) op(B) + beta C, with op(A) [m, k] (A stored
+ * [m, k], or [k, m] when transA) and op(B) [k, n] (B stored [k, n], or [n, k] when transB); ld* is the
+ * distance between consecutive rows of the stored matrix. With beta 0, C is not read.
+ */
+public interface Device extends AutoCloseable {
+
+    String name();
+
+    DeviceBuffer alloc(DeviceBuffer.Type type, long count);
+
+    default DeviceBuffer floats(long count) {
+        return alloc(DeviceBuffer.Type.FLOAT, count);
+    }
+
+    default DeviceBuffer ints(long count) {
+        return alloc(DeviceBuffer.Type.INT, count);
+    }
+
+    default DeviceBuffer doubles(long count) {
+        return alloc(DeviceBuffer.Type.DOUBLE, count);
+    }
+
+    /** dst[0 .. n) = src[off .. off + n). */
+    void upload(float[] src, int off, int n, DeviceBuffer dst);
+
+    void upload(int[] src, int off, int n, DeviceBuffer dst);
+
+    /** dst[off .. off + n) = src[0 .. n). */
+    void download(DeviceBuffer src, float[] dst, int off, int n);
+
+    void download(DeviceBuffer src, int[] dst, int off, int n);
+
+    void download(DeviceBuffer src, double[] dst, int off, int n);
+
+    /** dst[0 .. n) = src[0 .. n), same element type. */
+    void copy(DeviceBuffer src, DeviceBuffer dst, long n);
+
+    /** Every 32-bit element of dst set to the bits given (0 zeroes floats and ints alike). */
+    void fill32(DeviceBuffer dst, int bits);
+
+    /** Runs the kernel of that name over the launch shape with its packed arguments. */
+    void launch(String kernel, Launch shape, KernelArgs args);
+
+    default void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      DeviceBuffer a, int lda, DeviceBuffer b, int ldb, float beta, DeviceBuffer c, int ldc) {
+        gemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+    }
+
+    /** batch products, the i-th over A + i·strideA, B + i·strideB, C + i·strideC (strides in elements). */
+    void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                     float beta, DeviceBuffer c, int ldc, long strideC, int batch);
+
+    /** Waits for everything launched so far. */
+    void synchronize();
+
+    /** Bytes held by buffers not yet freed. */
+    long liveBytes();
+
+    /** Frees every buffer still held and the device's own resources. */
+    @Override
+    void close();
+}

@@ -1,0 +1,282 @@
+package sharnn.cuda;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Typed launchers of the kernels in src/main/cuda/sharnn.cu on a {@link Device}: each packs the
+ * kernel's arguments in its parameter order and picks the launch shape. Two-stage reductions keep
+ * their partial sums in scratch buffers owned here (freed by {@link #close()}).
+ *
+ * <p>Buffers are row-major; "rows x dim" means rows rows of dim floats. Views ({@link DeviceBuffer#slice})
+ * give offsets.
+ */
+public final class DeviceKernels implements AutoCloseable {
+    /** Threads per block of the elementwise kernels. */
+    static final int BLOCK = 256;
+    /** Row kernels give each row a warp: 4 rows per block of 128 threads. */
+    static final int ROW_BLOCK = 128, ROWS_PER_BLOCK = ROW_BLOCK / 32;
+    /** Rows per chunk in the first stage of a column sum. */
+    static final int CHUNK_ROWS = 64;
+    /** Blocks of the double-precision reductions (norms, LAMB): their partials are summed in one thread. */
+    static final int REDUCE_BLOCKS = 64, REDUCE_THREADS = 256;
+
+    private final Device device;
+    private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+
+    public DeviceKernels(Device device) {
+        this.device = device;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    private DeviceBuffer scratch(String name, DeviceBuffer.Type type, long count) {
+        DeviceBuffer b = scratch.get(name);
+        if (b == null || b.count < count) {
+            if (b != null) {
+                device.synchronize();   // launches queued before may still read it
+                b.close();
+            }
+            b = device.alloc(type, count);
+            scratch.put(name, b);
+        }
+        return b.slice(0, count);
+    }
+
+    private static Launch elements(long n) {
+        return Launch.cover(n, BLOCK);
+    }
+
+    private static Launch rowsOfWarps(int rows) {
+        return Launch.of(Math.max(1, (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK), ROW_BLOCK);
+    }
+
+    private static Launch columns(int cols, int chunks) {
+        return new Launch((cols + BLOCK - 1) / BLOCK, chunks, BLOCK, 0);
+    }
+
+    private static int chunks(int rows) {
+        return Math.max(1, (rows + CHUNK_ROWS - 1) / CHUNK_ROWS);
+    }
+
+    private static int reduceBlocks(long n) {
+        return (int) Math.max(1, Math.min(REDUCE_BLOCKS, (n + REDUCE_THREADS - 1) / REDUCE_THREADS));
+    }
+
+    private void launch(String kernel, Launch shape, KernelArgs args) {
+        device.launch(kernel, shape, args);
+    }
+
+    // ---- embedding, dropout, elementwise
+
+    /** out[r, :] = table[tokens[r], :] (tokens checked on the host). */
+    public void embeddingForward(DeviceBuffer tokens, DeviceBuffer table, DeviceBuffer out, int rows, int dim) {
+        launch("embedding_forward", elements((long) rows * dim),
+                new KernelArgs().ptr(tokens).ptr(table).ptr(out).i32(rows).i32(dim));
+    }
+
+    /** dTable[v, :] += dRows[r, :] for each row r with token v, in row order. */
+    public void embeddingBackward(DeviceBuffer tokens, DeviceBuffer dRows, DeviceBuffer dTable, int rows, int vocab,
+                                  int dim) {
+        launch("embedding_backward", elements((long) vocab * dim),
+                new KernelArgs().ptr(tokens).ptr(dRows).ptr(dTable).i32(rows).i32(vocab).i32(dim));
+    }
+
+    /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies). */
+    public void dropout(DeviceBuffer x, DeviceBuffer y, long n, DropoutMask mask) {
+        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).i64(mask.key()).i32(mask.threshold())
+                .f32(mask.scale()));
+    }
+
+    public void add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) {
+        launch("add", elements(n), new KernelArgs().ptr(a).ptr(b).ptr(y).i64(n));
+    }
+
+    /** y[r, :] += bias. */
+    public void addRowVector(DeviceBuffer bias, DeviceBuffer y, int rows, int cols) {
+        launch("add_row_vector", elements((long) rows * cols), new KernelArgs().ptr(bias).ptr(y).i32(rows).i32(cols));
+    }
+
+    /** y[r, c] = x[r, c] * v[c] (in place allowed). */
+    public void mulRowVector(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols) {
+        launch("mul_row_vector", elements((long) rows * cols),
+                new KernelArgs().ptr(x).ptr(v).ptr(y).i32(rows).i32(cols));
+    }
+
+    /** out[c] (+)= sum over rows of x[r, c] (a bias gradient). */
+    public void sumRows(DeviceBuffer x, int rows, int cols, DeviceBuffer out, boolean accumulate) {
+        int chunks = chunks(rows);
+        DeviceBuffer partial = scratch("columns", DeviceBuffer.Type.FLOAT, (long) chunks * cols);
+        launch("column_sums_partial", columns(cols, chunks),
+                new KernelArgs().ptr(x).i32(rows).i32(cols).i32(CHUNK_ROWS).ptr(partial));
+        finishColumns(partial, chunks, cols, out, accumulate);
+    }
+
+    /** out[c] (+)= sum over rows of a[r, c] · b[r, c] (a gradient of a per-column gate). */
+    public void columnDots(DeviceBuffer a, DeviceBuffer b, int rows, int cols, DeviceBuffer out, boolean accumulate) {
+        int chunks = chunks(rows);
+        DeviceBuffer partial = scratch("columns", DeviceBuffer.Type.FLOAT, (long) chunks * cols);
+        launch("column_dots_partial", columns(cols, chunks),
+                new KernelArgs().ptr(a).ptr(b).i32(rows).i32(cols).i32(CHUNK_ROWS).ptr(partial));
+        finishColumns(partial, chunks, cols, out, accumulate);
+    }
+
+    private void finishColumns(DeviceBuffer partial, int chunks, int cols, DeviceBuffer out, boolean accumulate) {
+        launch("column_sums_finish", columns(cols, 1),
+                new KernelArgs().ptr(partial).i32(chunks).i32(cols).ptr(out).i32(accumulate ? 1 : 0));
+    }
+
+    /** g += dy · s · (1 - s), the gradient of a parameter behind s = sigmoid(parameter). */
+    public void sigmoidBackwardAccumulate(DeviceBuffer dy, DeviceBuffer s, DeviceBuffer g, int n) {
+        launch("sigmoid_backward_accumulate", elements(n), new KernelArgs().ptr(dy).ptr(s).ptr(g).i32(n));
+    }
+
+    // ---- LayerNorm
+
+    /** y = LN(x) per row; mean and rstd [rows] kept for the backward. */
+    public void layerNormForward(DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, DeviceBuffer y,
+                                 DeviceBuffer mean, DeviceBuffer rstd, int rows, int dim, float eps) {
+        launch("layer_norm_forward", rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gamma).ptr(beta).ptr(y).ptr(mean)
+                .ptr(rstd).i32(rows).i32(dim).f32(eps));
+    }
+
+    /** dx (+)= the input gradient; dgamma += ..., dbeta += ... (as sharnn.nn.LayerNorm.backward). */
+    public void layerNormBackward(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer mean,
+                                  DeviceBuffer rstd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta,
+                                  int rows, int dim, boolean accumulate) {
+        launch("layer_norm_backward", rowsOfWarps(rows), new KernelArgs().ptr(dy).ptr(x).ptr(gamma).ptr(mean)
+                .ptr(rstd).ptr(dx).i32(rows).i32(dim).i32(accumulate ? 1 : 0));
+        int chunks = chunks(rows);
+        DeviceBuffer pg = scratch("lnGamma", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
+        DeviceBuffer pb = scratch("lnBeta", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
+        launch("layer_norm_params_partial", columns(dim, chunks), new KernelArgs().ptr(dy).ptr(x).ptr(mean).ptr(rstd)
+                .i32(rows).i32(dim).i32(CHUNK_ROWS).ptr(pg).ptr(pb));
+        finishColumns(pg, chunks, dim, dgamma, true);
+        finishColumns(pb, chunks, dim, dbeta, true);
+    }
+
+    // ---- LSTM
+
+    /** One step's cell over rows x dim (gates rows x 4·dim, activated in place). */
+    public void lstmCellForward(DeviceBuffer gates, DeviceBuffer cPrev, DeviceBuffer c, DeviceBuffer tanhC,
+                                DeviceBuffer h, int rows, int dim) {
+        launch("lstm_cell_forward", elements((long) rows * dim),
+                new KernelArgs().ptr(gates).ptr(cPrev).ptr(c).ptr(tanhC).ptr(h).i32(rows).i32(dim));
+    }
+
+    /** One step back: dGates from dOut + dhNext; dcNext carried in place. */
+    public void lstmCellBackward(DeviceBuffer gates, DeviceBuffer tanhC, DeviceBuffer cPrev, DeviceBuffer dOut,
+                                 DeviceBuffer dhNext, DeviceBuffer dcNext, DeviceBuffer dGates, int rows, int dim) {
+        launch("lstm_cell_backward", elements((long) rows * dim), new KernelArgs().ptr(gates).ptr(tanhC).ptr(cPrev)
+                .ptr(dOut).ptr(dhNext).ptr(dcNext).ptr(dGates).i32(rows).i32(dim));
+    }
+
+    // ---- Boom
+
+    /** out [rows, dim] = the chunk sum of drop(gelu(pre)), pre [rows, width]. */
+    public void boomForward(DeviceBuffer pre, DeviceBuffer out, int rows, int dim, int width, DropoutMask mask) {
+        launch("boom_forward", elements((long) rows * dim), new KernelArgs().ptr(pre).ptr(out).i32(rows).i32(dim)
+                .i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    }
+
+    /** dPre [rows, width] from dOut [rows, dim]. */
+    public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
+                             DropoutMask mask) {
+        launch("boom_backward", elements((long) rows * width), new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre)
+                .i32(rows).i32(dim).i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    }
+
+    // ---- attention
+
+    public void attentionGateVectors(DeviceBuffer qs, DeviceBuffer ks, DeviceBuffer vs, DeviceBuffer sq,
+                                     DeviceBuffer sk, DeviceBuffer sv, int dim) {
+        launch("attention_gate_vectors", elements(dim),
+                new KernelArgs().ptr(qs).ptr(ks).ptr(vs).ptr(sq).ptr(sk).ptr(sv).i32(dim));
+    }
+
+    public void attentionValueGate(DeviceBuffer vqOut, DeviceBuffer tanhC, DeviceBuffer sigF, DeviceBuffer gate,
+                                   int dim) {
+        launch("attention_value_gate", elements(dim),
+                new KernelArgs().ptr(vqOut).ptr(tanhC).ptr(sigF).ptr(gate).i32(dim));
+    }
+
+    public void attentionValueGateBackward(DeviceBuffer dGate, DeviceBuffer tanhC, DeviceBuffer sigF,
+                                           DeviceBuffer dVqOut, int dim) {
+        launch("attention_value_gate_backward", elements(dim),
+                new KernelArgs().ptr(dGate).ptr(tanhC).ptr(sigF).ptr(dVqOut).i32(dim));
+    }
+
+    /** Masked scaled softmax of rows = B·T score rows of width keys, and its dropout (mask of [B, T, keys]). */
+    public void attentionSoftmaxForward(DeviceBuffer scores, DeviceBuffer probs, DeviceBuffer dropped, int rows,
+                                        int steps, int keys, int memRows, float scale, DropoutMask mask) {
+        launch("attention_softmax_forward", rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
+                .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).i64(mask.key()).i32(mask.threshold())
+                .f32(mask.scale()));
+    }
+
+    /** dWork: the gradient of the dropped weights in, of the raw scores out. */
+    public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, int rows, int keys, float scale,
+                                         DropoutMask mask) {
+        launch("attention_softmax_backward", rowsOfWarps(rows), new KernelArgs().ptr(probs).ptr(dWork).i32(rows)
+                .i32(keys).f32(scale).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    }
+
+    /** dV = drop(dV) in place; dCurrent = dK·sk + dV·gate for the rows past the memory. */
+    public void attentionKeysValuesBackward(DeviceBuffer dK, DeviceBuffer dV, DeviceBuffer sk, DeviceBuffer gate,
+                                            DeviceBuffer dCurrent, int keys, int batch, int dim, int memRows,
+                                            DropoutMask valueMask) {
+        launch("attention_keys_values_backward", elements((long) keys * batch * dim), new KernelArgs().ptr(dK).ptr(dV)
+                .ptr(sk).ptr(gate).ptr(dCurrent).i32(keys).i32(batch).i32(dim).i32(memRows).i64(valueMask.key())
+                .i32(valueMask.threshold()).f32(valueMask.scale()));
+    }
+
+    // ---- cross-entropy
+
+    /** rowLoss [rows] in nats and dLogits = the gradient of the mean loss, in one pass. */
+    public void crossEntropy(DeviceBuffer logits, DeviceBuffer targets, DeviceBuffer rowLoss, DeviceBuffer dLogits,
+                             int rows, int vocab) {
+        launch("cross_entropy", rowsOfWarps(rows), new KernelArgs().ptr(logits).ptr(targets).ptr(rowLoss)
+                .ptr(dLogits).i32(rows).i32(vocab).f32(1f / rows));
+    }
+
+    // ---- gradient norm, clipping, LAMB
+
+    /**
+     * Scales the gradients (contiguous runs, e.g. one per tensor) so that their global L2 norm is at
+     * most maxNorm, on the device; result [2] (doubles) receives {norm before clipping, coefficient}.
+     */
+    public void clipGradNorm(DeviceBuffer[] grads, double maxNorm, DeviceBuffer result) {
+        DeviceBuffer partials = scratch("norm", DeviceBuffer.Type.DOUBLE, (long) grads.length * REDUCE_BLOCKS);
+        int used = 0;
+        for (DeviceBuffer g : grads) {
+            int blocks = reduceBlocks(g.count);
+            launch("sum_squares_partial", Launch.of(blocks, REDUCE_THREADS),
+                    new KernelArgs().ptr(g).i64(g.count).ptr(partials.from(used)));
+            used += blocks;
+        }
+        launch("clip_coefficient", Launch.of(1, 1), new KernelArgs().ptr(partials).i32(used).f64(maxNorm).ptr(result));
+        for (DeviceBuffer g : grads)
+            launch("clip_scale", elements(g.count), new KernelArgs().ptr(g).i64(g.count).ptr(result));
+    }
+
+    /** One min-trust LAMB step of one tensor (as sharnn.train.Lamb.step); u is scratch of w's size. */
+    public void lambStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, double lr, double beta1,
+                         double beta2, double eps, double weightDecay, double minTrust) {
+        long n = w.count;
+        DeviceBuffer u = scratch("lambUpdate", DeviceBuffer.Type.FLOAT, n);
+        DeviceBuffer partials = scratch("lamb", DeviceBuffer.Type.DOUBLE, 2L * REDUCE_BLOCKS);
+        int blocks = reduceBlocks(n);
+        launch("lamb_moments", Launch.of(blocks, REDUCE_THREADS), new KernelArgs().ptr(w).ptr(g).ptr(m).ptr(v).ptr(u)
+                .i64(n).f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
+        launch("lamb_apply", elements(n), new KernelArgs().ptr(w).ptr(u).i64(n).ptr(partials).i32(blocks).f64(lr)
+                .f64(minTrust));
+    }
+
+    @Override
+    public void close() {
+        for (DeviceBuffer b : scratch.values()) b.close();
+        scratch.clear();
+    }
+}

@@ -1,0 +1,206 @@
+package sharnn.cuda;
+
+import java.util.HashMap;
+import java.util.Map;
+import sharnn.tensor.ScalarKernels;
+
+/**
+ * The device stand-in: "device memory" is Java arrays, products run through {@link ScalarKernels}
+ * (or the same loop with strides), and a launch runs the kernel's Java twin ({@link Twins}) on the
+ * packed argument bytes that cuLaunchKernel would receive. The CUDA model's orchestration, argument
+ * packing included, is so tested without a GPU.
+ *
+ * <p>An address is (allocation id << 40) + byte offset, so twins resolve pointer arguments, views
+ * included, back to an array and an index.
+ */
+public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
+    private static final int ID_SHIFT = 40;
+    private static final long OFFSET_MASK = (1L << ID_SHIFT) - 1;
+
+    private final Map<Long, Object> memory = new HashMap<>();
+    private final Map<Long, DeviceBuffer> buffers = new HashMap<>();
+    private final ScalarKernels scalar = new ScalarKernels();
+    private long nextId = 1;
+    private long liveBytes;
+
+    @Override
+    public String name() {
+        return "host stand-in";
+    }
+
+    @Override
+    public DeviceBuffer alloc(DeviceBuffer.Type type, long count) {
+        if (count < 0 || count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cannot hold " + count + " elements");
+        int n = (int) Math.max(count, 1);
+        Object storage = switch (type) {
+            case FLOAT -> new float[n];
+            case INT -> new int[n];
+            case DOUBLE -> new double[n];
+        };
+        long id = nextId++;
+        memory.put(id, storage);
+        DeviceBuffer b = new DeviceBuffer(this, type, id << ID_SHIFT, count);
+        buffers.put(id, b);
+        liveBytes += b.bytes();
+        return b;
+    }
+
+    @Override
+    public void release(DeviceBuffer buffer) {
+        long id = buffer.address >>> ID_SHIFT;
+        if (memory.remove(id) != null) {
+            buffers.remove(id);
+            liveBytes -= buffer.bytes();
+        }
+    }
+
+    // ---- resolving addresses (for twins)
+
+    private Object storage(long address) {
+        Object s = memory.get(address >>> ID_SHIFT);
+        if (s == null) throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not allocated");
+        return s;
+    }
+
+    /** The float array holding address. */
+    public float[] floatArray(long address) {
+        if (storage(address) instanceof float[] f) return f;
+        throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not a float buffer");
+    }
+
+    public int[] intArray(long address) {
+        if (storage(address) instanceof int[] i) return i;
+        throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not an int buffer");
+    }
+
+    public double[] doubleArray(long address) {
+        if (storage(address) instanceof double[] d) return d;
+        throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not a double buffer");
+    }
+
+    /** The element index of address in its array. */
+    public int index(long address) {
+        Object s = storage(address);
+        long offset = address & OFFSET_MASK;
+        int size = s instanceof double[] ? 8 : 4;
+        if (offset % size != 0) throw new IllegalArgumentException("misaligned address " + Long.toHexString(address));
+        return (int) (offset / size);
+    }
+
+    private static int at(DeviceBuffer b) {
+        b.checkLive();
+        return (int) (b.address & OFFSET_MASK) / b.type.bytes;
+    }
+
+    // ---- copies
+
+    @Override
+    public void upload(float[] src, int off, int n, DeviceBuffer dst) {
+        check(dst, n);
+        System.arraycopy(src, off, floatArray(dst.address), at(dst), n);
+    }
+
+    @Override
+    public void upload(int[] src, int off, int n, DeviceBuffer dst) {
+        check(dst, n);
+        System.arraycopy(src, off, intArray(dst.address), at(dst), n);
+    }
+
+    @Override
+    public void download(DeviceBuffer src, float[] dst, int off, int n) {
+        check(src, n);
+        System.arraycopy(floatArray(src.address), at(src), dst, off, n);
+    }
+
+    @Override
+    public void download(DeviceBuffer src, int[] dst, int off, int n) {
+        check(src, n);
+        System.arraycopy(intArray(src.address), at(src), dst, off, n);
+    }
+
+    @Override
+    public void download(DeviceBuffer src, double[] dst, int off, int n) {
+        check(src, n);
+        System.arraycopy(doubleArray(src.address), at(src), dst, off, n);
+    }
+
+    @Override
+    public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
+        check(src, n);
+        check(dst, n);
+        if (src.type != dst.type) throw new IllegalArgumentException("copy from " + src.type + " to " + dst.type);
+        System.arraycopy(storage(src.address), at(src), storage(dst.address), at(dst), (int) n);
+    }
+
+    @Override
+    public void fill32(DeviceBuffer dst, int bits) {
+        dst.checkLive();
+        int from = at(dst), to = from + (int) dst.count;
+        switch (storage(dst.address)) {
+            case float[] f -> java.util.Arrays.fill(f, from, to, Float.intBitsToFloat(bits));
+            case int[] i -> java.util.Arrays.fill(i, from, to, bits);
+            default -> throw new IllegalArgumentException("fill32 of a " + dst.type + " buffer");
+        }
+    }
+
+    private static void check(DeviceBuffer b, long n) {
+        b.checkLive();
+        if (n < 0 || n > b.count) throw new IndexOutOfBoundsException(n + " elements of a buffer of " + b.count);
+    }
+
+    // ---- kernels and products
+
+    @Override
+    public void launch(String kernel, Launch shape, KernelArgs args) {
+        Twins.Twin twin = Twins.get(kernel);
+        KernelArgs.Reader reader = new KernelArgs.Reader(args.packed());
+        twin.run(this, shape, reader);
+    }
+
+    @Override
+    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                            float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        float[] fa = floatArray(a.address), fb = floatArray(b.address), fc = floatArray(c.address);
+        int ao = at(a), bo = at(b), co = at(c);
+        boolean packed = lda == (transA ? m : k) && ldb == (transB ? k : n) && ldc == n;
+        boolean plain = alpha == 1f && (beta == 0f || beta == 1f);
+        for (int i = 0; i < batch; i++) {
+            int ai = ao + (int) (i * strideA), bi = bo + (int) (i * strideB), ci = co + (int) (i * strideC);
+            if (packed && plain && !(transA && transB)) {
+                boolean acc = beta == 1f;
+                if (transA) scalar.matmulTransA(fa, ai, fb, bi, fc, ci, m, k, n, acc);
+                else if (transB) scalar.matmulTransB(fa, ai, fb, bi, fc, ci, m, k, n, acc);
+                else scalar.matmul(fa, ai, fb, bi, fc, ci, m, k, n, acc);
+                continue;
+            }
+            // the scalar kernels' loop with strides: one float sum per element in k order
+            for (int r = 0; r < m; r++) {
+                for (int col = 0; col < n; col++) {
+                    float s = 0f;
+                    for (int p = 0; p < k; p++) {
+                        float x = transA ? fa[ai + p * lda + r] : fa[ai + r * lda + p];
+                        float y = transB ? fb[bi + col * ldb + p] : fb[bi + p * ldb + col];
+                        s += x * y;
+                    }
+                    int o = ci + r * ldc + col;
+                    fc[o] = beta == 0f ? alpha * s : alpha * s + beta * fc[o];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void synchronize() {
+    }
+
+    @Override
+    public long liveBytes() {
+        return liveBytes;
+    }
+
+    @Override
+    public void close() {
+        for (DeviceBuffer b : java.util.List.copyOf(buffers.values())) b.close();
+    }
+}

@@ -1,0 +1,111 @@
+package sharnn.cuda;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A kernel's arguments packed as the C ABI lays out its parameters: each at its natural alignment
+ * (pointers and 64-bit values at 8, 32-bit values at 4), little-endian. {@link CudaDevice} passes
+ * cuLaunchKernel a pointer to each argument inside these bytes; {@link HostDevice} hands the same
+ * bytes to the kernel's Java twin, which reads them back with {@link Reader} in the same order.
+ */
+public final class KernelArgs {
+    private final ByteBuffer bytes = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
+    private int[] offsets = new int[16];
+    private int count;
+
+    public KernelArgs ptr(DeviceBuffer b) {
+        b.checkLive();
+        return i64(b.address);
+    }
+
+    public KernelArgs i32(int v) {
+        bytes.putInt(start(4), v);
+        return this;
+    }
+
+    public KernelArgs f32(float v) {
+        bytes.putFloat(start(4), v);
+        return this;
+    }
+
+    public KernelArgs i64(long v) {
+        bytes.putLong(start(8), v);
+        return this;
+    }
+
+    public KernelArgs f64(double v) {
+        bytes.putDouble(start(8), v);
+        return this;
+    }
+
+    private int start(int size) {
+        int at = (bytes.position() + size - 1) / size * size;
+        bytes.position(at + size);
+        if (count == offsets.length) offsets = Arrays.copyOf(offsets, 2 * count);
+        offsets[count++] = at;
+        return at;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    /** Byte offset of argument i in {@link #packed()}. */
+    public int offset(int i) {
+        return offsets[i];
+    }
+
+    /** The packed bytes (a read-only view, limit = the packed size). */
+    public ByteBuffer packed() {
+        return bytes.duplicate().flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public int size() {
+        return bytes.position();
+    }
+
+    /** Reads packed arguments back in order, with the same alignment rule. */
+    public static final class Reader {
+        private final ByteBuffer bytes;
+        private int at;
+
+        public Reader(ByteBuffer packed) {
+            this.bytes = packed;
+        }
+
+        private int next(int size) {
+            int p = (at + size - 1) / size * size;
+            at = p + size;
+            if (at > bytes.limit()) throw new IllegalArgumentException("kernel arguments end at byte " + bytes.limit());
+            return p;
+        }
+
+        public long ptr() {
+            return i64();
+        }
+
+        public int i32() {
+            return bytes.getInt(next(4));
+        }
+
+        public float f32() {
+            return bytes.getFloat(next(4));
+        }
+
+        public long i64() {
+            return bytes.getLong(next(8));
+        }
+
+        public double f64() {
+            return bytes.getDouble(next(8));
+        }
+
+        /** Fails when the twin read fewer bytes than were packed (an argument list out of step). */
+        public void end() {
+            if (at != bytes.limit())
+                throw new IllegalArgumentException("kernel arguments: read " + at + " of " + bytes.limit() + " bytes");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static sharnn.cuda.Fixtures.download;
+import static sharnn.cuda.Fixtures.random;
+import static sharnn.cuda.Fixtures.upload;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sharnn.tensor.ScalarKernels;
+
+/** The stand-in device: owned memory, copies, views, and row-major products against the scalar kernels. */
+class HostDeviceTest {
+    private final SplittableRandom r = new SplittableRandom(1);
+
+    @Test
+    void buffersAreFreedAndNothingLeaksOverRepeatedRuns() {
+        try (HostDevice d = new HostDevice()) {
+            for (int run = 0; run < 200; run++) {
+                try (DeviceBuffer a = d.floats(1000); DeviceBuffer b = d.ints(10); DeviceBuffer c = d.doubles(3)) {
+                    assertThat(d.liveBytes()).isEqualTo(4000 + 40 + 24);
+                    assertThat(a.slice(10, 5).address).isEqualTo(a.address + 40);
+                }
+                assertThat(d.liveBytes()).isZero();
+            }
+            DeviceBuffer kept = d.floats(7);
+            d.close();
+            assertThat(d.liveBytes()).isZero();
+            assertThatThrownBy(() -> d.fill32(kept, 0)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void copiesRoundTripThroughViews() {
+        try (HostDevice d = new HostDevice()) {
+            float[] host = random(r, 20, 1);
+            DeviceBuffer b = d.floats(30);
+            d.fill32(b, 0);
+            d.upload(host, 5, 10, b.slice(3, 10));
+            float[] back = download(d, b);
+            for (int i = 0; i < 30; i++) assertThat(back[i]).isEqualTo(i >= 3 && i < 13 ? host[i + 2] : 0f);
+            DeviceBuffer c = d.floats(10);
+            d.copy(b.slice(3, 10), c, 10);
+            float[] out = download(d, c);
+            for (int i = 0; i < 10; i++) assertThat(out[i]).isEqualTo(host[5 + i]);
+            int[] tokens = {3, 1, 4, 1, 5};
+            DeviceBuffer t = upload(d, tokens);
+            int[] tb = new int[5];
+            d.download(t, tb, 0, 5);
+            assertThat(tb).containsExactly(tokens);
+        }
+    }
+
+    @Test
+    void productsEqualTheScalarKernelsInEveryTransposition() {
+        int m = 5, k = 7, n = 3;
+        ScalarKernels s = new ScalarKernels();
+        try (HostDevice d = new HostDevice()) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    float[] a = random(r, m * k, 1), b = random(r, k * n, 1), c0 = random(r, m * n, 1);
+                    // reference: materialise op(A), op(B) and multiply plainly
+                    float[] opA = ta ? transpose(a, k, m) : a, opB = tb ? transpose(b, n, k) : b;
+                    float[] expected = c0.clone();
+                    s.matmul(opA, 0, opB, 0, expected, 0, m, k, n, true);
+                    DeviceBuffer da = upload(d, a), db = upload(d, b), dc = upload(d, c0);
+                    d.gemm(ta, tb, m, n, k, 1f, da, ta ? m : k, db, tb ? k : n, 1f, dc, n);
+                    assertThat(download(d, dc)).as("transA %s transB %s", ta, tb).containsExactly(expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void stridedBatchedProductsReadTimeMajorStreamsInPlace() {
+        // K time-major [L, B, E]; stream b's keys are rows at stride B·E starting at b·E
+        int L = 6, B = 3, E = 4, T = 2;
+        float[] keys = random(r, L * B * E, 1), q = random(r, B * T * E, 1);
+        ScalarKernels s = new ScalarKernels();
+        try (HostDevice d = new HostDevice()) {
+            DeviceBuffer dk = upload(d, keys), dq = upload(d, q), scores = Fixtures.poisoned(d, B * T * L);
+            // scores[b] [T, L] = q[b] [T, E] · K[b]ᵀ, scaled by 0.5
+            d.gemmBatched(false, true, T, L, E, 0.5f, dq, E, (long) T * E, dk, B * E, E, 0f, scores, L, (long) T * L, B);
+            float[] got = download(d, scores);
+            for (int b = 0; b < B; b++) {
+                float[] kb = new float[L * E];
+                for (int l = 0; l < L; l++) System.arraycopy(keys, (l * B + b) * E, kb, l * E, E);
+                float[] expected = new float[T * L];
+                s.matmulTransB(q, b * T * E, kb, 0, expected, 0, T, E, L, false);
+                for (int i = 0; i < T * L; i++) assertThat(got[b * T * L + i]).isEqualTo(0.5f * expected[i]);
+            }
+        }
+    }
+
+    static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        return t;
+    }
+}
