@@ -12,7 +12,7 @@ import sharnn.train.TrainConfig;
  * One training step of a preset on random bytes (forward, backward, clip, LAMB), with state and
  * memory carried, so throughput can be measured without data; also the forward-only eval step.
  */
-public final class TrainBench {
+public final class TrainBench implements AutoCloseable {
     private final LanguageModel model;
     private final ModelState state;
     private final Optimizer lamb;
@@ -54,5 +54,10 @@ public final class TrainBench {
 
     public ModelConfig config() {
         return model.config();
+    }
+
+    @Override
+    public void close() {
+        model.close();
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.bench.Flops;
@@ -132,6 +133,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "print a JSON object")
         boolean json;
 
+        @Mixin DeviceOption device;
+
         @Override
         public Integer call() throws Exception {
             String what = what();
@@ -144,11 +147,12 @@ final class BenchCommand implements Runnable {
                 throw new UsageException(e.getMessage());
             }
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-            double peak = Flops.measurePeak(n, 600);
+            boolean gpu = device.cuda();
+            double peak = gpu ? Double.NaN : Flops.measurePeak(n, 600);
             boolean train = what.equals("train");
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
-            try (Parallel parallel = new Parallel(n)) {
-                TrainBench bench = new TrainBench(config, Backend.cpu(new VectorKernels(parallel)));
+            try (Parallel parallel = new Parallel(n);
+                 TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(new VectorKernels(parallel)))) {
                 long step = 0;
                 long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
                 while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);
@@ -166,6 +170,7 @@ final class BenchCommand implements Runnable {
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("what", what);
                     out.put("preset", preset);
+                    out.put("device", device.device);
                     out.put("threads", n);
                     out.put("tokens_per_s", Math.round(tps));
                     out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
@@ -176,9 +181,10 @@ final class BenchCommand implements Runnable {
                     out.put("heap_peak_mb", heapPeak >> 20);
                     System.out.println(JSON.std.asString(out));
                 } else {
-                    System.out.printf("%s %s, %d threads: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset, n, tps,
-                            secs / steps * 1e3, bench.tokensPerStep());
-                    System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
+                    System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
+                            gpu ? device.device : n + " threads", tps, secs / steps * 1e3, bench.tokensPerStep());
+                    if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token%n", gflops / 1e3, flopsPerToken / 1e6);
+                    else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
                             gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
                     System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
                 }

@@ -6,13 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
 import sharnn.data.Splits;
-import sharnn.model.ShaRnn;
-import sharnn.tensor.Kernels;
+import sharnn.model.LanguageModel;
 import sharnn.train.Evaluator;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -40,11 +40,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON object")
     boolean json;
 
+    @Mixin DeviceOption device;
+
     @Override
     public Integer call() throws Exception {
         if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
-        Kernels kernels = Models.kernels(threads);
-        ShaRnn model = Models.load(checkpoint, kernels);
+        LanguageModel model = Models.load(checkpoint, device.backend(threads));
         Corpus corpus = Corpus.open(data);
         Split s = switch (split) {
             case "valid", "test" -> Splits.of(corpus.size()).get(split);

@@ -2,6 +2,7 @@ package sharnn.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sharnn.cuda.CudaUnavailableException;
 
 /** The `sharnn` command: a thin picocli front over the library. */
 @Command(name = "sharnn",
@@ -47,7 +48,7 @@ public final class Main implements Runnable {
         String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
         System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message.lines().findFirst().orElse(""));
         if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
-        return ex instanceof UsageException ? 2 : 1;
+        return ex instanceof UsageException || ex instanceof CudaUnavailableException ? 2 : 1;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
@@ -25,12 +27,17 @@ final class Models {
      * window, batch and segment then come from the paper preset).
      */
     static ShaRnn load(Path file, Kernels kernels) throws IOException {
+        return (ShaRnn) load(file, Backend.cpu(kernels));
+    }
+
+    /** As {@link #load(Path, Kernels)}, the model on the backend's device. */
+    static LanguageModel load(Path file, Backend backend) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("no such checkpoint: " + file);
         SafeTensors st = SafeTensors.read(file);
         ModelConfig config = st.metadata().containsKey(sharnn.train.Checkpoint.META_KEY)
                 ? sharnn.train.Checkpoint.modelConfig(st)
                 : Weights.inferConfig(st, "", ModelConfig.paper(256));
-        ShaRnn model = new ShaRnn(config, kernels);
+        LanguageModel model = backend.create(config);
         Weights.load(model, st, "");
         return model;
     }

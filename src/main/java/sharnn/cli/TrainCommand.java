@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
-import sharnn.tensor.Kernels;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
@@ -59,17 +59,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the summary as a JSON object")
     boolean json;
 
+    @Mixin DeviceOption device;
+
     @Override
     public Integer call() throws Exception {
         if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
-        Kernels kernels = Models.kernels(threads);
+        Backend backend = device.backend(threads);
         Corpus corpus = Corpus.open(data);
         Trainer trainer;
         if (resume != null) {
             if (config != null || !sets.isEmpty()) throw new UsageException("--resume continues with the run's own settings; drop --config and --set");
-            trainer = Trainer.resume(resume, corpus, Backend.cpu(kernels));
+            trainer = Trainer.resume(resume, corpus, backend);
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
             if (Files.exists(out.resolve("last.safetensors")))
@@ -90,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
-            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, Backend.cpu(kernels));
+            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, backend);
         }
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
