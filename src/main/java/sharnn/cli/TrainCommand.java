@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         Trainer.Summary s;
-        try (Progress progress = new Progress(trainer.step(), steps, minutes)) {
+        try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             trainer.addListener(progress);
             s = trainer.train(stop);
         }

@@ -14,7 +14,7 @@ import sharnn.nn.Param;
  * The paper's evaluation: the split cut into N contiguous streams read in lockstep in fixed
  * segments, state and memory carried from a cold start, dropout off, every predicted byte scored.
  */
-public final class Evaluator {
+public final class Evaluator implements AutoCloseable {
     /** Eval segments are 1024 bytes, or the model's training segment where that is shorter. */
     public static final int SEGMENT = 1024;
 
@@ -69,6 +69,12 @@ public final class Evaluator {
             if (progress != null) progress.accept(bytes);
         }
         return new Result(split.name(), bytes, bytes == 0 ? Double.NaN : nats / bytes / Math.log(2));
+    }
+
+    /** Frees the model of its own, if it made one (the source stays the caller's). */
+    @Override
+    public void close() {
+        if (model != source) model.close();
     }
 
     public static long predictedBytes(Split split, int streams, long maxBytes) {

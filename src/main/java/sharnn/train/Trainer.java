@@ -28,7 +28,7 @@ import sharnn.model.Optimizer;
  * an exact resume: a run resumed from its checkpoint at step N reaches at step M the same
  * parameters, bit for bit, as an uninterrupted run.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
     /** When to stop: the first limit reached (0: no limit). Steps and epochs count from the run's start. */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
@@ -125,6 +125,13 @@ public final class Trainer {
         t.elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
         t.truncateMetricsAfter(t.step);
         return t;
+    }
+
+    /** Frees the model and the evaluation's (device memory on a GPU). */
+    @Override
+    public void close() {
+        if (evaluator != null) evaluator.close();
+        model.close();
     }
 
     public void addListener(Listener l) {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Fills gpu-bundle/ (git-ignored) with what scripts/gpu/check.sh needs on the GPU machine, which has
+# no Java: a trimmed Java runtime (jlink, no java.desktop: nothing on the device path plots), the jar,
+# the first 4 MB of enwik8 and the original code with its trainer (never committed).
+#
+#   scripts/gpu/bundle.sh        then, on the GPU machine, from the repository root:
+#   bash scripts/gpu/check.sh    (output teed to $OUT/check.log where OUT is set)
+#
+# The original code is read from $SHA_RNN_DIR and $LAMB_DIR (default ref/sha and ref/lamb), cloned
+# from github.com/Smerity/sha-rnn and Smerity/pytorch-lamb where absent.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+data=${DATA:-../shared/data/enwik8-4M}
+bench=${REF_BENCH:-../shared/tools/ref_bench.py}
+sha=${SHA_RNN_DIR:-ref/sha} lamb=${LAMB_DIR:-ref/lamb}
+for f in "$data" "$bench"; do [ -f "$f" ] || { echo "bundle: $f is missing" >&2; exit 1; }; done
+for pair in "$sha https://github.com/Smerity/sha-rnn" "$lamb https://github.com/Smerity/pytorch-lamb"; do
+  set -- $pair
+  [ -e "$1" ] || { echo "bundle: fetching $2 into $1" >&2; git clone -q --depth 1 "$2" "$1"; }
+done
+./mvnw -q -B -DskipTests package
+rm -rf gpu-bundle && mkdir -p gpu-bundle/ref
+"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.incubator.vector,jdk.unsupported \
+    --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output gpu-bundle/jre
+tar -czf gpu-bundle/jre.tgz -C gpu-bundle jre && rm -rf gpu-bundle/jre
+cp target/sharnn.jar "$data" "$bench" gpu-bundle/
+cp -r "$sha" gpu-bundle/ref/sha && cp -r "$lamb" gpu-bundle/ref/lamb
+rm -rf gpu-bundle/ref/*/.git gpu-bundle/ref/lamb/images
+du -sh gpu-bundle

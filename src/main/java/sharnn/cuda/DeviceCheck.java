@@ -1,0 +1,134 @@
+package sharnn.cuda;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import sharnn.io.SafeTensors;
+import sharnn.model.HostState;
+import sharnn.model.LanguageModel;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
+
+/**
+ * The CUDA model's checks on a real GPU, for scripts/gpu/check.sh (the tests run the same
+ * computations on the host stand-in):
+ * <pre>
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck golden FILE...   the golden files of the original code, fp32
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck segment [B]      one paper-shape step, CPU against GPU (B streams)
+ * </pre>
+ * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed.
+ */
+public final class DeviceCheck {
+    private DeviceCheck() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS]");
+            System.exit(2);
+        }
+        boolean ok = switch (args[0]) {
+            case "golden" -> {
+                boolean all = true;
+                for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
+                yield all;
+            }
+            case "segment" -> segment(args.length > 1 ? Integer.parseInt(args[1]) : 4);
+            default -> throw new IllegalArgumentException("unknown check: " + args[0]);
+        };
+        System.exit(ok ? 0 : 1);
+    }
+
+    static LanguageModel onGpu(ModelConfig config) {
+        return new CudaModel(CudaDevice.open(0), null, config, config.segment());
+    }
+
+    /** The golden file's forward/backward and training checks on the GPU. */
+    static boolean golden(Path file) throws Exception {
+        GoldenCheck check = new GoldenCheck(SafeTensors.read(file));
+        boolean a = report("golden " + file.getFileName() + " forward/backward", check.forwardBackward(DeviceCheck::onGpu));
+        boolean b = report("golden " + file.getFileName() + " 3 LAMB steps", check.training(DeviceCheck::onGpu));
+        return a && b;
+    }
+
+    /**
+     * Two training-mode segments (dropout on, memory carried) of the paper model with `streams`
+     * streams of 1024 random text bytes, on the CPU and the GPU from the same weights: the losses,
+     * the second segment's logits and every gradient, and the states after it.
+     */
+    static boolean segment(int streams) {
+        ModelConfig paper = ModelConfig.paper(256);
+        ModelConfig config = paper.withBatch(streams, paper.segment());
+        int t = config.segment(), n = t * streams;
+        SplittableRandom r = new SplittableRandom(11);
+        int[][] inputs = new int[2][n], targets = new int[2][n];
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < n; i++) {
+                inputs[s][i] = 32 + r.nextInt(95);
+                targets[s][i] = 32 + r.nextInt(95);
+            }
+        try (Parallel parallel = new Parallel(Runtime.getRuntime().availableProcessors());
+             LanguageModel gpu = onGpu(config)) {
+            ShaRnn cpu = new ShaRnn(config, new VectorKernels(parallel));
+            LanguageModel[] models = {cpu, gpu};
+            ModelState[] states = new ModelState[2];
+            double[][] losses = new double[2][2];
+            long[] nanos = new long[2];
+            for (int m = 0; m < 2; m++) {
+                models[m].initialize(3);
+                states[m] = models[m].newState();
+                long start = System.nanoTime();
+                for (int s = 0; s < 2; s++) {
+                    models[m].zeroGrad();
+                    losses[m][s] = models[m].forward(inputs[s], targets[s], t, states[m], true, 77 + s);
+                    models[m].backward();
+                }
+                models[m].paramsToHost();
+                nanos[m] = System.nanoTime() - start;
+            }
+            List<GoldenCheck.Row> rows = new ArrayList<>();
+            for (int s = 0; s < 2; s++) rows.add(relative("loss " + s, new float[] {(float) losses[1][s]}, new float[] {(float) losses[0][s]}));
+            rows.add(relative("logits", gpu.logits(), cpu.logits()));
+            for (Param p : cpu.params()) rows.add(relative("grad " + p.name, gpu.param(p.name).g, p.g));
+            HostState hc = states[0].host(), hg = states[1].host();
+            for (int b = 0; b < config.blocks(); b++) {
+                rows.add(relative("h " + b, hg.hidden(b), hc.hidden(b)));
+                rows.add(relative("c " + b, hg.cell(b), hc.cell(b)));
+                if (config.hasAttention(b)) rows.add(relative("memory " + b, hg.memory(b), hc.memory(b)));
+            }
+            System.out.printf(Locale.ROOT, "segment: paper model, %d streams x %d bytes x 2 segments: CPU %.1f s, GPU %.2f s%n",
+                    streams, t, nanos[0] / 1e9, nanos[1] / 1e9);
+            return report("segment CPU vs GPU (paper shape, dropout on)", rows);
+        }
+    }
+
+    private static GoldenCheck.Row relative(String name, float[] ours, float[] want) {
+        if (ours.length < want.length) return new GoldenCheck.Row(name + " (too short)", Double.NaN, 0);
+        double scale = 0, diff = 0;
+        for (int i = 0; i < want.length; i++) {
+            scale = Math.max(scale, Math.abs(want[i]));
+            double d = Math.abs((double) ours[i] - want[i]);
+            if (Double.isNaN(d)) return new GoldenCheck.Row(name, Double.NaN, scale);
+            diff = Math.max(diff, d);
+        }
+        return new GoldenCheck.Row(name, diff, scale);
+    }
+
+    /** One line: how many tensors, the worst, PASS or FAIL; then each failing tensor. */
+    static boolean report(String what, List<GoldenCheck.Row> rows) {
+        GoldenCheck.Row worst = rows.stream().max(Comparator.comparingDouble(r -> Double.isNaN(r.maxDiff())
+                ? Double.POSITIVE_INFINITY : r.ratio())).orElseThrow();
+        List<GoldenCheck.Row> failed = rows.stream().filter(r -> !r.ok()).toList();
+        System.out.printf(Locale.ROOT, "%-58s %4d tensors, worst %.2e of scale (%s): %s%n", what, rows.size(),
+                worst.ratio(), worst.name(), failed.isEmpty() ? "PASS" : "FAIL");
+        for (GoldenCheck.Row r : failed)
+            System.out.printf(Locale.ROOT, "    %s: max |Δ| %.3e against scale %.3e%n", r.name(), r.maxDiff(), r.scale());
+        return failed.isEmpty();
+    }
+}
