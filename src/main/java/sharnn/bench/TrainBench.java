@@ -52,6 +52,10 @@ public final class TrainBench implements AutoCloseable {
         return model.forward(inputs, targets, steps, state, false, 0);
     }
 
+    public LanguageModel model() {
+        return model;
+    }
+
     public ModelConfig config() {
         return model.config();
     }

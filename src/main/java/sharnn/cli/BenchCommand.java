@@ -24,6 +24,7 @@ import sharnn.bench.Flops;
 import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.cuda.CudaModel;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
@@ -163,6 +164,7 @@ final class BenchCommand implements Runnable {
                     steps++;
                 }
                 double secs = (System.nanoTime() - start) / 1e9;
+                Profile profile = bench.model() instanceof CudaModel gpuModel ? Profile.of(gpuModel, bench, train, step) : null;
                 double tps = steps * bench.tokensPerStep() / secs;
                 double gflops = tps * flopsPerToken / 1e9;
                 long heapPeak = heapPeakBytes();
@@ -179,6 +181,13 @@ final class BenchCommand implements Runnable {
                     out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
                     out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
                     out.put("heap_peak_mb", heapPeak >> 20);
+                    if (profile != null) {
+                        out.put("device_mb", profile.deviceBytes >> 20);
+                        out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
+                        Map<String, Object> phases = new LinkedHashMap<>();
+                        profile.millisPerStep().forEach((k, v) -> phases.put(k, Math.round(v * 100) / 100.0));
+                        out.put("phases_ms", phases);
+                    }
                     System.out.println(JSON.std.asString(out));
                 } else {
                     System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
@@ -187,9 +196,42 @@ final class BenchCommand implements Runnable {
                     else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
                             gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
                     System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
+                    if (profile != null) profile.print();
                 }
             }
             return 0;
+        }
+
+        /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
+        record Profile(Map<String, Long> nanos, int steps, long deviceBytes, ModelConfig config, boolean train) {
+            static final int STEPS = 3;
+
+            static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
+                model.phases().enable();
+                for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
+                model.phases().disable();
+                return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), bench.config(), train);
+            }
+
+            Map<String, Double> millisPerStep() {
+                Map<String, Double> ms = new LinkedHashMap<>();
+                nanos.forEach((k, v) -> ms.put(k, v / 1e6 / steps));
+                return ms;
+            }
+
+            /** The LSTM's time per sequential step (forward, and backward when training). */
+            double lstmMicrosPerStep() {
+                long lstm = nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L);
+                return lstm / 1e3 / steps / ((double) config.blocks() * config.segment() * (train ? 2 : 1));
+            }
+
+            void print() {
+                double total = nanos.values().stream().mapToLong(Long::longValue).sum() / 1e6 / steps;
+                System.out.printf("device memory %,d MB; where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n",
+                        deviceBytes >> 20, steps, total);
+                millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));
+                System.out.printf("LSTM: %.2f µs per sequential step%n", lstmMicrosPerStep());
+            }
         }
 
         static void run(TrainBench bench, boolean train, long step) {

@@ -52,21 +52,24 @@ final class CudaLamb implements Optimizer {
     /** Untrained parameters have zero gradients, so the norm over the whole gradient buffer is theirs. */
     @Override
     public double clipGradNorm(double maxNorm) {
+        model.phases().start();
         k.clipGradNorm(new DeviceBuffer[] {model.allGradients()}, maxNorm, clip);
         device.download(clip, normAndCoefficient, 0, 2);
+        model.phases().mark("gradient clip");
         return normAndCoefficient[0];
     }
 
     @Override
     public void step(double lr) {
+        model.phases().start();
         long at = 0;
-        for (int i = 0; i < params.size(); i++) {
-            Param p = params.get(i);
+        for (Param p : params) {
             int n = p.size();
             k.lambStep(model.w(p), model.g(p), m.slice(at, n), v.slice(at, n), lr, beta1, beta2, eps, weightDecay,
                     minTrust);
             at += n;
         }
+        model.phases().mark("lamb");
     }
 
     @Override

@@ -32,6 +32,7 @@ public final class CudaModel implements LanguageModel {
     private final DeviceBuffer weights;
     private final DeviceBuffer grads;
     private final Sites sites;
+    private final PhaseTimer phases;
 
     private final DeviceBuffer tokens, targets;
     private final DeviceBuffer embedded, top, logits, dLogits, rowLoss;
@@ -68,6 +69,7 @@ public final class CudaModel implements LanguageModel {
         device.fill32(weights, 0);
         device.fill32(grads, 0);
         this.sites = new Sites(config);
+        this.phases = new PhaseTimer(device);
         int e = config.embed(), rows = config.batch() * maxSteps, n = rows * e, v = config.vocab();
         tokens = device.ints(rows);
         targets = device.ints(rows);
@@ -178,6 +180,16 @@ public final class CudaModel implements LanguageModel {
         return k;
     }
 
+    /** Time per phase of forward, backward and optimizer, when enabled (it synchronises at each phase). */
+    public PhaseTimer phases() {
+        return phases;
+    }
+
+    /** Bytes this model holds on its device. */
+    public long deviceBytes() {
+        return device.liveBytes();
+    }
+
     DeviceBuffer allGradients() {
         return grads;
     }
@@ -197,9 +209,11 @@ public final class CudaModel implements LanguageModel {
         this.seed = seed;
         this.training = training;
         this.hasTargets = targets != null;
+        phases.start();
         device.upload(inputs, 0, rows, this.tokens);
         k.embeddingForward(this.tokens, w("encoder.weight"), embedded, rows, e);
         sites.input.apply(k, embedded, embedded, n, seed, training);
+        phases.mark("embedding");
         DeviceBuffer x = embedded;
         for (Layer layer : blocks) {
             layer.forward(x, s);
@@ -207,6 +221,7 @@ public final class CudaModel implements LanguageModel {
         }
         sites.output.apply(k, x, top, n, seed, training);
         linear(top, w("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
+        phases.mark("output layer");
         if (targets == null) return Double.NaN;
         for (int r = 0; r < rows; r++) checkTarget(targets[r]);
         device.upload(targets, 0, rows, this.targets);
@@ -214,6 +229,7 @@ public final class CudaModel implements LanguageModel {
         device.download(rowLoss, hostRowLoss, 0, rows);
         double sum = 0;
         for (int r = 0; r < rows; r++) sum += hostRowLoss[r];
+        phases.mark("cross-entropy");
         return sum / rows;
     }
 
@@ -233,11 +249,13 @@ public final class CudaModel implements LanguageModel {
     public void backward() {
         if (!hasTargets) throw new IllegalStateException("backward needs a forward with targets");
         int e = config.embed(), rows = steps * config.batch(), n = rows * e, v = config.vocab();
+        phases.start();
         // logits = top · Wᵀ + b
         matmul(dLogits, w("encoder.weight"), dTop, rows, v, e, false);
         matmulTransA(dLogits, top, g("encoder.weight"), v, rows, e, true);
         k.sumRows(dLogits, rows, v, g("decoder.bias"), true);
         sites.output.apply(k, dTop, dTop, n, seed, training);
+        phases.mark("output layer backward");
         DeviceBuffer d = dTop, spare = dBelow;
         for (int b = blocks.length - 1; b >= 0; b--) {
             DeviceBuffer x = b == 0 ? embedded : blocks[b - 1].out;
@@ -248,6 +266,7 @@ public final class CudaModel implements LanguageModel {
         }
         sites.input.apply(k, d, d, n, seed, training);
         k.embeddingBackward(tokens, d, g("encoder.weight"), rows, v, e);
+        phases.mark("embedding backward");
     }
 
     @Override
@@ -334,11 +353,14 @@ public final class CudaModel implements LanguageModel {
         void forward(DeviceBuffer x, CudaState state) {
             int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
             lnStart.forward(x, normed, rows);
+            phases.mark("layernorm");
             rnn.forward(normed, state.h(index), state.c(index));
             drop.lstm().apply(k, rnn.out, lstmOut, n, seed, training);
+            phases.mark("lstm");
             if (attention) {
                 lnMem.forward(lstmOut, memNormed, rows);
                 lnMid.forward(lstmOut, mid, rows);
+                phases.mark("layernorm");
                 // every query sees at most `window` keys: keep the last (window - T) memory rows
                 int carried = state.memoryRows(index), window = config.window();
                 memRows = Math.min(carried, Math.max(0, window - steps));
@@ -353,12 +375,15 @@ public final class CudaModel implements LanguageModel {
                 int total = memRows + steps, kept = Math.min(total, window);
                 device.copy(keys.slice((total - kept) * rowFloats, kept * rowFloats), memory, kept * rowFloats);
                 state.setMemoryRows(index, kept);
+                phases.mark("attention");
             }
             lnFf.forward(ffIn, ffNormed, rows);
             lnXff.forward(ffIn, ffX, rows);
+            phases.mark("layernorm");
             ff.forward(ffX, rows);
             drop.boom().apply(k, ff.out, out, n, seed, training);
             k.add(out, ffNormed, out, n);
+            phases.mark("boom");
         }
 
         /** dOut is the gradient of out; writes the gradient of x into dx. */
@@ -368,20 +393,26 @@ public final class CudaModel implements LanguageModel {
             // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
             drop.boom().apply(k, dOut, dA, n, seed, training);
             ff.backward(dA, ffX, dB, rows);
+            phases.mark("boom backward");
             lnXff.backward(dB, ffIn, dC, rows, false);
             lnFf.backward(dOut, ffIn, dC, rows, true);              // dC = d ffIn
+            phases.mark("layernorm backward");
             if (attention) {
                 // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
                 drop.attention().apply(k, dC, dA, n, seed, training);
                 DeviceBuffer dKeys = attn.backward(dA, mid, keys, dC);  // dC += d mid through the query
+                phases.mark("attention backward");
                 lnMid.backward(dC, lstmOut, dB, rows, false);
                 lnMem.backward(dKeys, lstmOut, dB, rows, true);     // dB = d lstmOut
+                phases.mark("layernorm backward");
             } else {
                 device.copy(dC, dB, n);
             }
             drop.lstm().apply(k, dB, dA, n, seed, training);
             rnn.backward(dA, normed, dC);
+            phases.mark("lstm backward");
             lnStart.backward(dC, x, dx, rows, false);
+            phases.mark("layernorm backward");
         }
     }
 

@@ -115,6 +115,22 @@ class CudaTrainingTest {
     }
 
     @Test
+    void thePhaseTimerBooksEveryPartOfATrainingStep() {
+        sharnn.bench.TrainBench bench = new sharnn.bench.TrainBench(config().model(), STAND_IN);
+        PhaseTimer phases = ((CudaModel) bench.model()).phases();
+        bench.trainStep(1);
+        assertThat(phases.nanos()).isEmpty();   // off unless enabled
+        phases.enable();
+        bench.trainStep(2);
+        phases.disable();
+        assertThat(phases.nanos().keySet()).containsExactlyInAnyOrder("embedding", "layernorm", "lstm", "attention",
+                "boom", "output layer", "cross-entropy", "output layer backward", "boom backward", "layernorm backward",
+                "attention backward", "lstm backward", "embedding backward", "gradient clip", "lamb");
+        assertThat(phases.nanos().values()).allSatisfy(ns -> assertThat(ns).isPositive());
+        bench.close();
+    }
+
+    @Test
     void aMissingGpuIsOneLineAndExitCodeTwo() {
         boolean hasGpu;
         try {
