@@ -1,0 +1,87 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static sharnn.cuda.Fixtures.assertClose;
+import static sharnn.cuda.Fixtures.download;
+import static sharnn.cuda.Fixtures.random;
+import static sharnn.cuda.Fixtures.upload;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import sharnn.nn.Param;
+import sharnn.train.Lamb;
+
+/** The global gradient norm and clipping, and min-trust LAMB, on the device against sharnn.train.Lamb. */
+class OptimizerTwinsTest {
+
+    private static List<Param> params(SplittableRandom r) {
+        // sizes across the reduction's shapes: one partial block, several, more than REDUCE_BLOCKS
+        int[] sizes = {3, 700, 20000};
+        List<Param> ps = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            Param p = new Param("p" + i, sizes[i]);
+            System.arraycopy(random(r, sizes[i], 1), 0, p.w, 0, sizes[i]);
+            System.arraycopy(random(r, sizes[i], 0.01 * (i + 1)), 0, p.g, 0, sizes[i]);
+            ps.add(p);
+        }
+        return ps;
+    }
+
+    @ParameterizedTest(name = "max norm {0}")
+    @ValueSource(doubles = {0.25, 1000})
+    void clippingEqualsTheCpu(double maxNorm) {
+        List<Param> ps = params(new SplittableRandom(8));
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer[] grads = ps.stream().map(p -> upload(d, p.g)).toArray(DeviceBuffer[]::new);
+            DeviceBuffer result = d.doubles(2);
+            k.clipGradNorm(grads, maxNorm, result);
+            double norm = Lamb.clipGradNorm(ps, maxNorm);
+            double[] got = new double[2];
+            d.download(result, got, 0, 2);
+            assertThat(got[0]).isCloseTo(norm, org.assertj.core.api.Assertions.within(1e-12 * norm));
+            assertThat(got[1] < 1).isEqualTo(maxNorm < norm);
+            for (int i = 0; i < ps.size(); i++) assertClose("g" + i, download(d, grads[i]), ps.get(i).g, 1e-7);
+        }
+    }
+
+    @ParameterizedTest(name = "min trust {0}")
+    @ValueSource(doubles = {0.25, 0.0})
+    void lambStepsEqualTheCpu(double minTrust) {
+        SplittableRandom r = new SplittableRandom(9);
+        List<Param> ps = params(r);
+        Param zero = new Param("zero", 50);   // |w| = 0: trust 1
+        System.arraycopy(random(r, 50, 0.1), 0, zero.g, 0, 50);
+        ps.add(zero);
+        Lamb lamb = new Lamb(ps, 0.9, 0.999, 1e-6, 1.2e-6, minTrust);
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            int n = ps.size();
+            DeviceBuffer[] w = new DeviceBuffer[n], g = new DeviceBuffer[n], m = new DeviceBuffer[n], v = new DeviceBuffer[n];
+            for (int i = 0; i < n; i++) {
+                Param p = ps.get(i);
+                w[i] = upload(d, p.w);
+                g[i] = d.floats(p.size());
+                m[i] = d.floats(p.size());
+                v[i] = d.floats(p.size());
+                d.fill32(m[i], 0);
+                d.fill32(v[i], 0);
+            }
+            for (int step = 0; step < 3; step++) {
+                double lr = 0.002 * (step + 1);
+                for (int i = 0; i < n; i++) {
+                    Param p = ps.get(i);
+                    for (int j = 0; j < p.size(); j++) p.g[j] = (float) ((r.nextDouble() - 0.5) * 0.02 * (i + 1));
+                    d.upload(p.g, 0, p.size(), g[i]);
+                    k.lambStep(w[i], g[i], m[i], v[i], lr, 0.9, 0.999, 1e-6, 1.2e-6, minTrust);
+                }
+                lamb.step(lr);
+            }
+            for (int i = 0; i < n; i++) {
+                assertClose("w" + i, download(d, w[i]), ps.get(i).w, 1e-6);
+                assertClose("m" + i, download(d, m[i]), lamb.firstMoments()[i], 1e-6);
+                assertClose("v" + i, download(d, v[i]), lamb.secondMoments()[i], 1e-6);
+            }
+        }
+    }
+}
