@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.cuda.CudaDevice;
 import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
@@ -34,6 +35,10 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON object")
     boolean json;
 
+    @Option(names = "--device", description = "cpu, or cuda / cuda:N to also print that GPU, its memory, "
+            + "driver and cuBLAS versions", defaultValue = "cpu")
+    String device;
+
     @Override
     public Integer call() throws Exception {
         ModelConfig config;
@@ -49,6 +54,7 @@ final class InfoCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage());
             }
         }
+        CudaDevice.Info gpu = gpuInfo();
         Map<String, Long> parts = countByPart(config);
         long total = parts.values().stream().mapToLong(Long::longValue).sum();
         if (json) {
@@ -56,8 +62,13 @@ final class InfoCommand implements Callable<Integer> {
             out.put("config", config.toMap());
             out.put("parameters", parts);
             out.put("total", total);
+            if (gpu != null) out.put("device", gpuMap(gpu));
             System.out.println(JSON.std.asString(out));
             return 0;
+        }
+        if (gpu != null) {
+            System.out.printf("device: cuda:%d %s, %.1f GiB%n", gpu.ordinal(), gpu.name(), gpu.totalMemory() / (double) (1L << 30));
+            System.out.printf("driver: CUDA %s, cuBLAS %s%n", cudaVersion(gpu.driverVersion()), cublasVersion(gpu.cublasVersion()));
         }
         System.out.printf("model: vocab %d, embed %d, boom %d, %d blocks, attention in %s, window %d, batch %d, segment %d%n",
                 config.vocab(), config.embed(), config.boom(), config.blocks(), config.attentionBlocks(),
@@ -65,6 +76,40 @@ final class InfoCommand implements Callable<Integer> {
         for (var e : parts.entrySet()) System.out.printf("  %-34s %,14d%n", e.getKey(), e.getValue());
         System.out.printf("  %-34s %,14d%n", "total", total);
         return 0;
+    }
+
+    /** The GPU that --device names, or null for the CPU; no CUDA here ends the command with exit code 2. */
+    private CudaDevice.Info gpuInfo() {
+        int ordinal;
+        try {
+            ordinal = CudaDevice.ordinalOf(device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (ordinal < 0) return null;
+        try (CudaDevice gpu = CudaDevice.open(ordinal)) {
+            return gpu.info();
+        }
+    }
+
+    private static Map<String, Object> gpuMap(CudaDevice.Info gpu) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("device", "cuda:" + gpu.ordinal());
+        m.put("name", gpu.name());
+        m.put("memoryBytes", gpu.totalMemory());
+        m.put("driver", cudaVersion(gpu.driverVersion()));
+        m.put("cublas", cublasVersion(gpu.cublasVersion()));
+        return m;
+    }
+
+    /** cuDriverGetVersion's 1000·major + 10·minor, e.g. 13000 -> "13.0". */
+    static String cudaVersion(int v) {
+        return v / 1000 + "." + v % 1000 / 10;
+    }
+
+    /** cublasGetVersion's 10000·major + 100·minor + patch, e.g. 130100 -> "13.1.0". */
+    static String cublasVersion(int v) {
+        return v / 10000 + "." + v % 10000 / 100 + "." + v % 100;
     }
 
     /** Counts from the shapes alone, without allocating the model's buffers. */

@@ -40,6 +40,25 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     /**
+     * The GPU ordinal of a --device value: -1 for "cpu", N for "cuda:N", 0 for "cuda".
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static int ordinalOf(String device) {
+        if (device.equals("cpu")) return -1;
+        if (device.equals("cuda")) return 0;
+        if (device.startsWith("cuda:")) {
+            try {
+                int n = Integer.parseInt(device.substring(5));
+                if (n >= 0) return n;
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw new IllegalArgumentException("--device must be cpu, cuda or cuda:N: '" + device + "'");
+    }
+
+    /**
      * Opens GPU ordinal (0 for the first).
      *
      * @throws CudaUnavailableException without the driver or cuBLAS, or without such a GPU

@@ -33,4 +33,29 @@ class InfoCommandTest {
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err().strip()).doesNotContain("\n").contains("unknown preset 'huge'");
     }
+
+    @Test
+    void cudaWithoutADriverIsOneLineAndExitCode2() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(sharnn.cuda.CudaDriver.libraryPresent(),
+                "libcuda.so.1 is present: the no-driver path is not reachable here");
+        CliRun run = CliRun.of("info", "--device", "cuda");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().strip()).doesNotContain("\n").contains("libcuda.so.1");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void anUnknownDeviceIsOneLineAndExitCode2() {
+        CliRun run = CliRun.of("info", "--device", "tpu");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().strip()).doesNotContain("\n").contains("cpu, cuda or cuda:N");
+    }
+
+    @Test
+    void versionsPrintAsCudaWritesThem() {
+        assertThat(InfoCommand.cudaVersion(13000)).isEqualTo("13.0");
+        assertThat(InfoCommand.cudaVersion(12080)).isEqualTo("12.8");
+        assertThat(InfoCommand.cublasVersion(130100)).isEqualTo("13.1.0");
+        assertThat(InfoCommand.cublasVersion(120804)).isEqualTo("12.8.4");
+    }
 }

@@ -1,0 +1,343 @@
+package sharnn.cuda;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Every kernel and product on one device against another, on random inputs with poisoned outputs
+ * (NaN-filled, so anything a kernel should write and does not shows): on a GPU, CUDA against the
+ * Java twins of the stand-in. The entry point of scripts/gpu/check-kernels.sh prints one row per
+ * case and exits 1 when one differs by more than the tolerance, 2 without CUDA.
+ */
+public final class KernelCheck {
+    /** Relative tolerance: max |Δ| <= TOLERANCE · max |reference| per output. */
+    public static final double TOLERANCE = 2e-5;
+
+    /** One case's outcome: the worst output. */
+    public record Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok) {
+    }
+
+    /** A case's inputs and outputs on one device, from one seed. */
+    static final class Case implements AutoCloseable {
+        final Device d;
+        final DeviceKernels k;
+        final SplittableRandom r;
+        final Map<String, float[]> outputs = new LinkedHashMap<>();
+        private final List<DeviceBuffer> held = new ArrayList<>();
+
+        Case(Device d, long seed) {
+            this.d = d;
+            this.k = new DeviceKernels(d);
+            this.r = new SplittableRandom(seed);
+        }
+
+        DeviceBuffer in(int n, double scale) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+            DeviceBuffer b = hold(d.floats(n));
+            d.upload(a, 0, n, b);
+            return b;
+        }
+
+        DeviceBuffer tokens(int n, int bound) {
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) t[i] = r.nextInt(bound);
+            DeviceBuffer b = hold(d.ints(n));
+            d.upload(t, 0, n, b);
+            return b;
+        }
+
+        DeviceBuffer poison(int n) {
+            DeviceBuffer b = hold(d.floats(n));
+            d.fill32(b, Float.floatToRawIntBits(Float.NaN));
+            return b;
+        }
+
+        DeviceBuffer hold(DeviceBuffer b) {
+            held.add(b);
+            return b;
+        }
+
+        void out(String name, DeviceBuffer b) {
+            float[] host = new float[(int) b.count];
+            d.download(b, host, 0, host.length);
+            outputs.put(name, host);
+        }
+
+        void outDoubles(String name, DeviceBuffer b) {
+            double[] host = new double[(int) b.count];
+            d.download(b, host, 0, host.length);
+            float[] f = new float[host.length];
+            for (int i = 0; i < f.length; i++) f[i] = (float) host[i];
+            outputs.put(name, f);
+        }
+
+        @Override
+        public void close() {
+            k.close();
+            for (DeviceBuffer b : held) b.close();
+        }
+    }
+
+    record Spec(String kernel, String shape, Consumer<Case> body) {
+    }
+
+    static final DropoutMask MASK = new DropoutMask(0x5EED_0000_1234L, (int) Math.ceil(0.25 * (1 << 24)), 1f / 0.75f);
+
+    /** The cases: every kernel of sharnn.cu at least once, and the product shapes the model uses. */
+    static List<Spec> specs() {
+        List<Spec> s = new ArrayList<>();
+        int rows = 300, dim = 100, b = 4, steps = 25, mem = 40, keys = mem + steps;
+        s.add(new Spec("sgemm NN", "77x65x130", c -> {
+            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(130 * 65, 1), y = c.in(77 * 65, 1);
+            c.d.gemm(false, false, 77, 65, 130, 1f, a, 130, x, 65, 1f, y, 65);
+            c.out("C", y);
+        }));
+        s.add(new Spec("sgemm NT", "77x65x130", c -> {
+            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(65 * 130, 1), y = c.poison(77 * 65);
+            c.d.gemm(false, true, 77, 65, 130, 1f, a, 130, x, 130, 0f, y, 65);
+            c.out("C", y);
+        }));
+        s.add(new Spec("sgemm TN", "77x65x130", c -> {
+            DeviceBuffer a = c.in(130 * 77, 1), x = c.in(130 * 65, 1), y = c.in(77 * 65, 1);
+            c.d.gemm(true, false, 77, 65, 130, 0.5f, a, 77, x, 65, 2f, y, 65);
+            c.out("C", y);
+        }));
+        s.add(new Spec("sgemm strided-batched", "time-major 4 x (25x65x100)", c -> {
+            DeviceBuffer q = c.in(steps * b * dim, 1), kk = c.in(keys * b * dim, 1), y = c.poison(b * steps * keys);
+            c.d.gemmBatched(false, true, steps, keys, dim, 1f, q, b * dim, dim, kk, b * dim, dim, 0f, y, keys,
+                    (long) steps * keys, b);
+            c.out("scores", y);
+        }));
+        s.add(new Spec("embedding_forward", rows + "x" + dim, c -> {
+            DeviceBuffer t = c.tokens(rows, 50), table = c.in(50 * dim, 1), y = c.poison(rows * dim);
+            c.k.embeddingForward(t, table, y, rows, dim);
+            c.out("rows", y);
+        }));
+        s.add(new Spec("embedding_backward", rows + "x" + dim + ", vocab 50", c -> {
+            DeviceBuffer t = c.tokens(rows, 50), d = c.in(rows * dim, 1), g = c.in(50 * dim, 1);
+            c.k.embeddingBackward(t, d, g, rows, 50, dim);
+            c.out("dTable", g);
+        }));
+        s.add(new Spec("dropout", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), y = c.poison(30000);
+            c.k.dropout(x, y, 30000, MASK.at(777));
+            c.out("y", y);
+        }));
+        s.add(new Spec("add", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), y = c.in(30000, 1), z = c.poison(30000);
+            c.k.add(x, y, z, 30000);
+            c.out("y", z);
+        }));
+        s.add(new Spec("add_row_vector", rows + "x" + dim, c -> {
+            DeviceBuffer bias = c.in(dim, 1), y = c.in(rows * dim, 1);
+            c.k.addRowVector(bias, y, rows, dim);
+            c.out("y", y);
+        }));
+        s.add(new Spec("mul_row_vector", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.poison(rows * dim);
+            c.k.mulRowVector(x, v, y, rows, dim);
+            c.out("y", y);
+        }));
+        s.add(new Spec("column_sums_partial + column_sums_finish", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), out = c.in(dim, 1);
+            c.k.sumRows(x, rows, dim, out, true);
+            c.out("sums", out);
+        }));
+        s.add(new Spec("column_dots_partial", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), y = c.in(rows * dim, 1), out = c.poison(dim);
+            c.k.columnDots(x, y, rows, dim, out, false);
+            c.out("dots", out);
+        }));
+        s.add(new Spec("sigmoid_backward_accumulate", "1000", c -> {
+            DeviceBuffer dy = c.in(1000, 1), sg = c.in(1000, 1), g = c.in(1000, 1);
+            c.k.sigmoidBackwardAccumulate(dy, sg, g, 1000);
+            c.out("g", g);
+        }));
+        s.add(new Spec("layer_norm_forward", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), gm = c.in(dim, 1), bt = c.in(dim, 1);
+            DeviceBuffer y = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormForward(x, gm, bt, y, mean, rstd, rows, dim, 1e-12f);
+            c.out("y", y);
+            c.out("mean", mean);
+            c.out("rstd", rstd);
+        }));
+        s.add(new Spec("layer_norm_backward + layer_norm_params_partial", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), gm = c.in(dim, 1), bt = c.in(dim, 1);
+            DeviceBuffer y = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormForward(x, gm, bt, y, mean, rstd, rows, dim, 1e-12f);
+            DeviceBuffer dy = c.in(rows * dim, 1), dx = c.in(rows * dim, 1), dg = c.in(dim, 1), db = c.in(dim, 1);
+            c.k.layerNormBackward(dy, x, gm, mean, rstd, dx, dg, db, rows, dim, true);
+            c.out("dx", dx);
+            c.out("dgamma", dg);
+            c.out("dbeta", db);
+        }));
+        s.add(new Spec("lstm_cell_forward", b + "x" + dim, c -> {
+            DeviceBuffer gates = c.in(b * 4 * dim, 3), cp = c.in(b * dim, 1);
+            DeviceBuffer cc = c.poison(b * dim), tc = c.poison(b * dim), h = c.poison(b * dim);
+            c.k.lstmCellForward(gates, cp, cc, tc, h, b, dim);
+            c.out("gates", gates);
+            c.out("c", cc);
+            c.out("tanhC", tc);
+            c.out("h", h);
+        }));
+        s.add(new Spec("lstm_cell_backward", b + "x" + dim, c -> {
+            DeviceBuffer gates = c.in(b * 4 * dim, 1), tc = c.in(b * dim, 1), cp = c.in(b * dim, 1);
+            DeviceBuffer dOut = c.in(b * dim, 1), dh = c.in(b * dim, 1), dc = c.in(b * dim, 1);
+            DeviceBuffer dg = c.poison(b * 4 * dim);
+            c.k.lstmCellBackward(gates, tc, cp, dOut, dh, dc, dg, b, dim);
+            c.out("dGates", dg);
+            c.out("dcNext", dc);
+        }));
+        s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
+            DeviceBuffer pre = c.in(rows * 450, 3), out = c.poison(rows * dim);
+            c.k.boomForward(pre, out, rows, dim, 450, MASK);
+            c.out("out", out);
+        }));
+        s.add(new Spec("boom_backward", rows + "x450", c -> {
+            DeviceBuffer pre = c.in(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
+            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK);
+            c.out("dPre", dPre);
+        }));
+        s.add(new Spec("attention_gate_vectors", "" + dim, c -> {
+            DeviceBuffer qs = c.in(dim, 3), ks = c.in(dim, 3), vs = c.in(dim, 3);
+            DeviceBuffer sq = c.poison(dim), sk = c.poison(dim), sv = c.poison(dim);
+            c.k.attentionGateVectors(qs, ks, vs, sq, sk, sv, dim);
+            c.out("sq", sq);
+            c.out("sk", sk);
+            c.out("sv", sv);
+        }));
+        s.add(new Spec("attention_value_gate", "" + dim, c -> {
+            DeviceBuffer vq = c.in(2 * dim, 3), t = c.poison(dim), sf = c.poison(dim), g = c.poison(dim);
+            c.k.attentionValueGate(vq, t, sf, g, dim);
+            c.out("tanhC", t);
+            c.out("sigF", sf);
+            c.out("gate", g);
+        }));
+        s.add(new Spec("attention_value_gate_backward", "" + dim, c -> {
+            DeviceBuffer dg = c.in(dim, 1), t = c.in(dim, 1), sf = c.in(dim, 1), out = c.poison(2 * dim);
+            c.k.attentionValueGateBackward(dg, t, sf, out, dim);
+            c.out("dVqOut", out);
+        }));
+        s.add(new Spec("attention_softmax_forward", b * steps + "x" + keys + ", memory " + mem, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            c.out("probs", p);
+            c.out("dropped", w);
+        }));
+        s.add(new Spec("attention_softmax_backward", b * steps + "x" + keys, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            DeviceBuffer dw = c.in(b * steps * keys, 1);
+            c.k.attentionSoftmaxBackward(p, dw, b * steps, keys, 0.1f, MASK);
+            c.out("dScores", dw);
+        }));
+        s.add(new Spec("attention_keys_values_backward", keys + "x" + b + "x" + dim, c -> {
+            int n = keys * b * dim;
+            DeviceBuffer dk = c.in(n, 1), dv = c.in(n, 1), sk = c.in(dim, 1), g = c.in(dim, 1);
+            DeviceBuffer cur = c.poison(steps * b * dim);
+            c.k.attentionKeysValuesBackward(dk, dv, sk, g, cur, keys, b, dim, mem, MASK);
+            c.out("dV", dv);
+            c.out("dCurrent", cur);
+        }));
+        s.add(new Spec("cross_entropy", rows + "x205", c -> {
+            DeviceBuffer logits = c.in(rows * 205, 8), t = c.tokens(rows, 205);
+            DeviceBuffer loss = c.poison(rows), dl = c.poison(rows * 205);
+            c.k.crossEntropy(logits, t, loss, dl, rows, 205);
+            c.out("rowLoss", loss);
+            c.out("dLogits", dl);
+        }));
+        s.add(new Spec("sum_squares_partial + clip_coefficient + clip_scale", "3 tensors, 70000", c -> {
+            DeviceBuffer[] g = {c.in(5, 1), c.in(4000, 0.1), c.in(66000, 0.01)};
+            DeviceBuffer result = c.hold(c.d.doubles(2));
+            c.k.clipGradNorm(g, 0.25, result);
+            c.outDoubles("norm, coef", result);
+            for (int i = 0; i < g.length; i++) c.out("g" + i, g[i]);
+        }));
+        s.add(new Spec("lamb_moments + lamb_apply", "70000", c -> {
+            int n = 70000;
+            DeviceBuffer w = c.in(n, 1), g = c.in(n, 0.01), m = c.in(n, 0.001), v = c.in(n, 0.0001);
+            // the second moment is non-negative
+            float[] vh = new float[n];
+            c.d.download(v, vh, 0, n);
+            for (int i = 0; i < n; i++) vh[i] = Math.abs(vh[i]);
+            c.d.upload(vh, 0, n, v);
+            c.k.lambStep(w, g, m, v, 0.002, 0.9, 0.999, 1e-6, 1.2e-6, 0.25);
+            c.out("w", w);
+            c.out("m", m);
+            c.out("v", v);
+        }));
+        return s;
+    }
+
+    /** Runs every case on both devices from the same seed and compares the outputs. */
+    public static List<Result> compare(Device reference, Device candidate, long seed) {
+        List<Result> results = new ArrayList<>();
+        for (Spec spec : specs()) {
+            Map<String, float[]> ref, got;
+            try (Case a = new Case(reference, seed)) {
+                spec.body.accept(a);
+                ref = a.outputs;
+            }
+            try (Case b = new Case(candidate, seed)) {
+                spec.body.accept(b);
+                candidate.synchronize();
+                got = b.outputs;
+            }
+            String worst = "";
+            double worstRatio = -1, worstDiff = 0, worstRef = 0;
+            boolean ok = true;
+            for (var e : ref.entrySet()) {
+                float[] x = e.getValue(), y = got.get(e.getKey());
+                double maxRef = 0, maxDiff = 0;
+                for (float v : x) maxRef = Math.max(maxRef, Math.abs(v));
+                for (int i = 0; i < x.length; i++) {
+                    double d = Math.abs((double) x[i] - y[i]);
+                    if (Double.isNaN(d)) d = Double.POSITIVE_INFINITY;   // poison left, or NaN computed
+                    maxDiff = Math.max(maxDiff, d);
+                }
+                double ratio = maxDiff / Math.max(maxRef, 1e-30);
+                if (maxDiff > TOLERANCE * Math.max(maxRef, 1e-3)) ok = false;
+                if (ratio > worstRatio) {
+                    worstRatio = ratio;
+                    worst = e.getKey();
+                    worstDiff = maxDiff;
+                    worstRef = maxRef;
+                }
+            }
+            results.add(new Result(spec.kernel, spec.shape, worst, worstDiff, worstRef, ok));
+        }
+        return results;
+    }
+
+    public static String table(List<Result> results) {
+        StringBuilder sb = new StringBuilder(String.format("%-52s %-28s %-10s %10s %10s  %s%n",
+                "kernel", "shape", "output", "max|Δ|", "max|ref|", "ok"));
+        for (Result r : results)
+            sb.append(String.format("%-52s %-28s %-10s %10.3g %10.3g  %s%n", r.kernel, r.shape, r.worst, r.maxDiff,
+                    r.maxRef, r.ok ? "ok" : "DIFFERS"));
+        return sb.toString();
+    }
+
+    /** On GPU N (argument cuda:N, default cuda:0): CUDA against the twins; exit 0 all equal, 1 not, 2 no CUDA. */
+    public static void main(String[] args) {
+        int ordinal = args.length == 0 ? 0 : CudaDevice.ordinalOf(args[0]);
+        try (CudaDevice gpu = CudaDevice.open(Math.max(ordinal, 0)); HostDevice host = new HostDevice()) {
+            System.out.println("kernels against their Java twins on " + gpu.name() + ", tolerance " + TOLERANCE
+                    + " of the largest reference value");
+            List<Result> results = compare(host, gpu, 20261201);
+            System.out.print(table(results));
+            long bad = results.stream().filter(r -> !r.ok).count();
+            System.out.println(bad == 0 ? "all " + results.size() + " cases equal" : bad + " of " + results.size() + " cases differ");
+            System.out.println("device memory still held: " + gpu.liveBytes() + " bytes");
+            System.exit(bad == 0 ? 0 : 1);
+        } catch (CudaUnavailableException e) {
+            System.err.println("check-kernels: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+}

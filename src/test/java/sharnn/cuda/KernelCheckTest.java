@@ -1,0 +1,80 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The device check's cases run on the stand-in (twins against twins: the same bytes, which also
+ * shows the twins deterministic), cover every kernel, and a differing device is reported.
+ */
+class KernelCheckTest {
+
+    @Test
+    void everyCaseRunsAndTheTwinsAgreeWithThemselves() {
+        try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
+            List<KernelCheck.Result> results = KernelCheck.compare(a, b, 1);
+            assertThat(results).allSatisfy(r -> {
+                assertThat(r.ok()).as(r.kernel()).isTrue();
+                assertThat(r.maxDiff()).as(r.kernel()).isZero();
+            });
+            assertThat(a.liveBytes()).isZero();
+            assertThat(b.liveBytes()).isZero();
+            String names = String.join(" ", results.stream().map(KernelCheck.Result::kernel).toList());
+            for (String kernel : Twins.names()) assertThat(names).as("a case for " + kernel).contains(kernel);
+        }
+    }
+
+    @Test
+    void aDeviceThatComputesDifferentlyIsReported() {
+        try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
+            // seeds differ: every output with random inputs differs
+            List<KernelCheck.Result> results = KernelCheck.compare(a, new SeedShift(b), 1);
+            assertThat(results.stream().filter(r -> !r.ok()).count()).isGreaterThan(20);
+            assertThat(KernelCheck.table(results)).contains("DIFFERS");
+        }
+    }
+
+    @Test
+    void deviceNamesParse() {
+        assertThat(CudaDevice.ordinalOf("cpu")).isEqualTo(-1);
+        assertThat(CudaDevice.ordinalOf("cuda")).isZero();
+        assertThat(CudaDevice.ordinalOf("cuda:3")).isEqualTo(3);
+        assertThatThrownBy(() -> CudaDevice.ordinalOf("gpu")).hasMessageContaining("cpu, cuda or cuda:N");
+        assertThatThrownBy(() -> CudaDevice.ordinalOf("cuda:-1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A stand-in whose uploads are perturbed: a wrong device. */
+    private static final class SeedShift implements Device {
+        private final HostDevice d;
+
+        SeedShift(HostDevice d) {
+            this.d = d;
+        }
+
+        @Override public String name() { return "perturbed"; }
+        @Override public DeviceBuffer alloc(DeviceBuffer.Type type, long count) { return d.alloc(type, count); }
+        @Override public void upload(float[] src, int off, int n, DeviceBuffer dst) {
+            float[] p = new float[n];
+            for (int i = 0; i < n; i++) p[i] = src[off + i] * 1.01f + 0.01f;
+            d.upload(p, 0, n, dst);
+        }
+        @Override public void upload(int[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
+        @Override public void download(DeviceBuffer src, float[] dst, int off, int n) { d.download(src, dst, off, n); }
+        @Override public void download(DeviceBuffer src, int[] dst, int off, int n) { d.download(src, dst, off, n); }
+        @Override public void download(DeviceBuffer src, double[] dst, int off, int n) { d.download(src, dst, off, n); }
+        @Override public void copy(DeviceBuffer src, DeviceBuffer dst, long n) { d.copy(src, dst, n); }
+        @Override public void fill32(DeviceBuffer dst, int bits) { d.fill32(dst, bits); }
+        @Override public void launch(String kernel, Launch shape, KernelArgs args) { d.launch(kernel, shape, args); }
+        @Override public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                          DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                                          float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+            d.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+        }
+        @Override public void synchronize() { }
+        @Override public long liveBytes() { return d.liveBytes(); }
+        @Override public void close() { }
+    }
+}
