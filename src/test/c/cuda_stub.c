@@ -1,0 +1,42 @@
+// A fake libcuda.so.1 on host memory for CudaBindingsStubTest: sharnn's FFM bindings, copies, argument
+// passing and products exercised without a GPU. Kernels: only add and dropout run.
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdint.h>
+typedef unsigned long long CUdeviceptr;
+static long long live = 0;
+int cuInit(unsigned f){return 0;}
+int cuDriverGetVersion(int*v){*v=13000;return 0;}
+int cuDeviceGetCount(int*n){*n=1;return 0;}
+int cuDeviceGet(int*d,int o){*d=o+100;return 0;}
+int cuDeviceGetName(char*s,int len,int d){snprintf(s,len,"Stub GPU %d",d);return 0;}
+int cuDeviceTotalMem_v2(size_t*b,int d){*b=1ull<<34;return 0;}
+int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
+int cuDevicePrimaryCtxRelease_v2(int d){return d==100?0:1;}
+int cuCtxSetCurrent(void*c){return c==(void*)0x1234?0:1;}
+int cuCtxSynchronize(void){return 0;}
+int cuMemGetInfo_v2(size_t*f,size_t*t){*t=1ull<<34;*f=*t-live;return 0;}
+int cuMemAlloc_v2(CUdeviceptr*p,size_t n){if(n>(1ull<<40))return 2;size_t*q=malloc(n+16);q[0]=n;live+=n;*p=(CUdeviceptr)(q+2);return 0;}
+int cuMemFree_v2(CUdeviceptr p){size_t*q=((size_t*)p)-2;live-=q[0];free(q);return 0;}
+int cuMemcpyHtoD_v2(CUdeviceptr d,const void*s,size_t n){memcpy((void*)d,s,n);return 0;}
+int cuMemcpyDtoH_v2(void*d,CUdeviceptr s,size_t n){memcpy(d,(void*)s,n);return 0;}
+int cuMemcpyDtoD_v2(CUdeviceptr d,CUdeviceptr s,size_t n){memmove((void*)d,(void*)s,n);return 0;}
+int cuMemsetD8_v2(CUdeviceptr d,unsigned char v,size_t n){memset((void*)d,v,n);return 0;}
+int cuMemsetD32_v2(CUdeviceptr d,unsigned v,size_t n){unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
+int cuModuleLoadData(void**m,const void*img){ if(*(const uint32_t*)img!=0xBA55ED50u){fprintf(stderr,"stub: not a fatbin: %x\n",*(const uint32_t*)img);return 200;} *m=(void*)0x5678;return 0;}
+int cuModuleUnload(void*m){return 0;}
+int cuModuleGetFunction(void**f,void*m,const char*name){*f=strdup(name);return 0;}
+static unsigned long long mix64(unsigned long long z){z=(z^(z>>30))*0xBF58476D1CE4E5B9ULL;z=(z^(z>>27))*0x94D049BB133111EBULL;return z^(z>>31);}
+int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**p,void**extra){
+  const char*name=f;
+  if(extra) return 1;
+  if(!strcmp(name,"add")){float*a=*(float**)p[0],*b=*(float**)p[1],*y=*(float**)p[2];long long n=*(long long*)p[3];for(long long i=0;i<n;i++)y[i]=a[i]+b[i];}
+  else if(!strcmp(name,"dropout")){float*x=*(float**)p[0],*y=*(float**)p[1];long long n=*(long long*)p[2],key=*(long long*)p[3];int th=*(int*)p[4];float sc=*(float*)p[5];
+    for(long long i=0;i<n;i++)y[i]=(int)(mix64((unsigned long long)(key+i))>>40)>=th?x[i]*sc:0.f;}
+  return 0;}
+int cuStreamCreate(void**s,unsigned fl){*s=(void*)0x9;return 0;}
+int cuStreamDestroy_v2(void*s){return 0;}
+int cuStreamSynchronize(void*s){return s==(void*)0x9?0:1;}
+int cuGetErrorName(int e,const char**s){*s=e==2?"CUDA_ERROR_OUT_OF_MEMORY":"CUDA_ERROR_UNKNOWN";return 0;}
+int cuGetErrorString(int e,const char**s){*s=e==2?"out of memory":"unknown error";return 0;}
