@@ -261,7 +261,7 @@ public final class DeviceKernels implements AutoCloseable {
             launch("clip_scale", elements(g.count), new KernelArgs().ptr(g).i64(g.count).ptr(result));
     }
 
-    /** One min-trust LAMB step of one tensor (as sharnn.train.Lamb.step); u is scratch of w's size. */
+    /** One min-trust LAMB step of one tensor (as sharnn.model.Lamb.step); u is scratch of w's size. */
     public void lambStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, double lr, double beta1,
                          double beta2, double eps, double weightDecay, double minTrust) {
         long n = w.count;

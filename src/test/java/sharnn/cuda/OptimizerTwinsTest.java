@@ -11,9 +11,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sharnn.nn.Param;
-import sharnn.train.Lamb;
+import sharnn.model.Lamb;
 
-/** The global gradient norm and clipping, and min-trust LAMB, on the device against sharnn.train.Lamb. */
+/** The global gradient norm and clipping, and min-trust LAMB, on the device against sharnn.model.Lamb. */
 class OptimizerTwinsTest {
 
     private static List<Param> params(SplittableRandom r) {
