@@ -16,8 +16,8 @@ import java.util.Map;
 /**
  * A GPU through the driver API and cuBLAS: the device's primary context, one stream, one cuBLAS
  * handle on it in pedantic math (fp32 products without TF32), and the kernels of the fatbins that
- * the jar carries (loaded with cuModuleLoadData). The context is made current on the thread that
- * opens the device; use the device from that thread.
+ * the jar carries (loaded with cuModuleLoadData). Not thread-safe: one thread at a time; the context
+ * (current per thread in the driver API) is made current again when the calling thread changes.
  */
 public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private final CudaDriver driver;
@@ -32,6 +32,8 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private final Arena launchArena = Arena.ofShared();
     private final MemorySegment argBytes = launchArena.allocate(4096, 16);
     private final MemorySegment argPointers = launchArena.allocate(ADDRESS, 256);
+    private MemorySegment context;
+    private Thread contextThread;
     private long liveBytes;
     private boolean contextRetained, closed;
 
@@ -78,8 +80,9 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         this.device = driver.device(ordinal);
         this.name = driver.deviceName(device);
         try {
-            driver.setCurrent(driver.primaryContextRetain(device));
+            context = driver.primaryContextRetain(device);
             contextRetained = true;
+            current();
             stream = driver.streamCreate();
             cublas = new Cublas();
             cublas.setStream(stream);
@@ -97,7 +100,17 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         }
     }
 
+    /** Makes the context current on the calling thread, where another thread used it last. */
+    private void current() {
+        Thread t = Thread.currentThread();
+        if (t != contextThread) {
+            driver.setCurrent(context);
+            contextThread = t;
+        }
+    }
+
     public Info info() {
+        current();
         return new Info(ordinal, name, driver.totalMemory(device), driver.driverVersion(), cublas.version());
     }
 
@@ -106,14 +119,11 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         return name + " (cuda:" + ordinal + ")";
     }
 
-    public Cublas cublas() {
-        return cublas;
-    }
-
     // ---- memory
 
     @Override
     public DeviceBuffer alloc(DeviceBuffer.Type type, long count) {
+        current();
         if (count < 0) throw new IllegalArgumentException("cannot hold " + count + " elements");
         long bytes = Math.max(count * type.bytes, type.bytes);
         long ptr = driver.alloc(bytes);
@@ -125,6 +135,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void release(DeviceBuffer buffer) {
+        current();
         if (buffers.remove(buffer.address) != null) {
             liveBytes -= buffer.bytes();
             driver.free(buffer.address);
@@ -133,6 +144,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void upload(float[] src, int off, int n, DeviceBuffer dst) {
+        current();
         check(dst, n, DeviceBuffer.Type.FLOAT);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
@@ -143,6 +155,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void upload(int[] src, int off, int n, DeviceBuffer dst) {
+        current();
         check(dst, n, DeviceBuffer.Type.INT);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
@@ -153,6 +166,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
+        current();
         check(src, n, DeviceBuffer.Type.FLOAT);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
@@ -163,6 +177,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void download(DeviceBuffer src, int[] dst, int off, int n) {
+        current();
         check(src, n, DeviceBuffer.Type.INT);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
@@ -173,6 +188,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void download(DeviceBuffer src, double[] dst, int off, int n) {
+        current();
         check(src, n, DeviceBuffer.Type.DOUBLE);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(JAVA_DOUBLE, Math.max(n, 1));
@@ -183,6 +199,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void copy(DeviceBuffer src, DeviceBuffer dst, long n) {
+        current();
         check(src, n, src.type);
         check(dst, n, src.type);
         if (n > 0) driver.copyDeviceToDevice(dst.address, src.address, n * src.type.bytes);
@@ -190,6 +207,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void fill32(DeviceBuffer dst, int bits) {
+        current();
         if (dst.type.bytes != 4) throw new IllegalArgumentException("fill32 of a " + dst.type + " buffer");
         dst.checkLive();
         if (dst.count > 0) driver.memsetD32(dst.address, bits, dst.count);
@@ -205,6 +223,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void launch(String kernel, Launch shape, KernelArgs args) {
+        current();
         MemorySegment f = functions.computeIfAbsent(kernel, this::function);
         java.nio.ByteBuffer packed = args.packed();
         MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, argBytes, 0, packed.limit());
@@ -225,6 +244,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                             float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        current();
         a.checkLive();
         b.checkLive();
         c.checkLive();
@@ -237,6 +257,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void synchronize() {
+        current();
         driver.streamSynchronize(stream);
     }
 
@@ -249,6 +270,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     public void close() {
         if (closed) return;
         closed = true;
+        if (context != null) current();
         for (DeviceBuffer b : List.copyOf(buffers.values())) b.close();
         if (cublas != null) cublas.close();
         for (MemorySegment m : modules) driver.moduleUnload(m);

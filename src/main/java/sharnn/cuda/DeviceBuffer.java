@@ -55,11 +55,6 @@ public final class DeviceBuffer implements AutoCloseable {
         return count * type.bytes;
     }
 
-    /** Offset of this view in its allocation, in elements. */
-    long offsetInRoot() {
-        return (address - root.address) / type.bytes;
-    }
-
     void checkLive() {
         if (root.freed) throw new IllegalStateException("buffer used after it was freed");
     }

@@ -16,8 +16,4 @@ public record Launch(int gridX, int gridY, int block, int sharedBytes) {
         long blocks = Math.max(1, (elements + block - 1) / block);
         return new Launch((int) Math.min(blocks, 65535L * 16), 1, block, 0);
     }
-
-    public int threads() {
-        return block;
-    }
 }
