@@ -124,6 +124,19 @@ extern "C" __global__ void sigmoid_backward_accumulate(const float* dy, const fl
     GRID_STRIDE(i, n) g[i] += dy[i] * s[i] * (1.f - s[i]);
 }
 
+// y = x rounded to bfloat16 (to nearest, ties to even; NaN stays NaN), as unsigned shorts
+extern "C" __global__ void to_bf16(const float* x, unsigned short* y, long long n) {
+    GRID_STRIDE(i, n) {
+        unsigned u = __float_as_uint(x[i]);
+        y[i] = (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
+                                                : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    }
+}
+
+extern "C" __global__ void from_bf16(const unsigned short* x, float* y, long long n) {
+    GRID_STRIDE(i, n) y[i] = __uint_as_float(((unsigned) x[i]) << 16);
+}
+
 // ---------------------------------------------------------------- LayerNorm
 
 extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,

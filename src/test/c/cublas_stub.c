@@ -1,5 +1,5 @@
-// A fake libcublas.so.13 for CudaBindingsStubTest: a plain column-major sgemm, so that CudaDevice's
-// row-major to column-major mapping is checked without a GPU.
+// A fake libcublas.so.13 for CudaBindingsStubTest: plain column-major sgemm and gemmEx, so that
+// CudaDevice's row-major to column-major mapping and the bindings' argument order are checked without a GPU.
 #include <stdio.h>
 int cublasCreate_v2(void**h){*h=(void*)0x77;return 0;}
 int cublasDestroy_v2(void*h){return h==(void*)0x77?0:1;}
@@ -14,7 +14,18 @@ int cublasSgemmStridedBatched(void*h,int ta,int tb,int m,int n,int k,const float
   return 0;}
 int cublasSgemm_v2(void*h,int ta,int tb,int m,int n,int k,const float*al,const float*A,int lda,const float*B,int ldb,const float*be,float*C,int ldc){
   return cublasSgemmStridedBatched(h,ta,tb,m,n,k,al,A,lda,0,B,ldb,0,be,C,ldc,0,1);}
-int cublasGemmEx(){return 15;}
-int cublasGemmStridedBatchedEx(){return 15;}
 const char*cublasGetStatusName(int s){return s==7?"CUBLAS_STATUS_INVALID_VALUE":"CUBLAS_STATUS_NOT_SUPPORTED";}
 const char*cublasGetStatusString(int s){return "stub";}
+// GemmEx: fp32 (type 0) or bf16 (type 14) operands and result, fp32 sums
+static float ld(const void*p,int t,long i){if(t==0)return((const float*)p)[i];unsigned u=((const unsigned short*)p)[i];u<<=16;float f;__builtin_memcpy(&f,&u,4);return f;}
+static void st(void*p,int t,long i,float v){if(t==0){((float*)p)[i]=v;return;}unsigned u;__builtin_memcpy(&u,&v,4);u=(u+0x7fffu+((u>>16)&1u))>>16;((unsigned short*)p)[i]=(unsigned short)u;}
+int cublasGemmStridedBatchedEx(void*h,int ta,int tb,int m,int n,int k,const float*al,const void*A,int at_,int lda,long long sA,
+    const void*B,int bt,int ldb,long long sB,const float*be,void*C,int ct,int ldc,long long sC,int batch,int compute,int algo){
+  if(compute!=68||algo!=-1||at_!=bt)return 15;
+  for(int q=0;q<batch;q++)for(int i=0;i<m;i++)for(int j=0;j<n;j++){float s=0;
+    for(int p=0;p<k;p++){long ia=ta?p+(long)i*lda:i+(long)p*lda, ib=tb?j+(long)p*ldb:p+(long)j*ldb;s+=ld(A,at_,q*sA+ia)*ld(B,bt,q*sB+ib);}
+    long ic=q*sC+i+(long)j*ldc;st(C,ct,ic,*be==0?*al*s:*al*s+*be*ld(C,ct,ic));}
+  return 0;}
+int cublasGemmEx(void*h,int ta,int tb,int m,int n,int k,const float*al,const void*A,int at_,int lda,const void*B,int bt,int ldb,
+    const float*be,void*C,int ct,int ldc,int compute,int algo){
+  return cublasGemmStridedBatchedEx(h,ta,tb,m,n,k,al,A,at_,lda,0,B,bt,ldb,0,be,C,ct,ldc,0,1,compute,algo);}

@@ -1,5 +1,5 @@
 // A fake libcuda.so.1 on host memory for CudaBindingsStubTest: sharnn's FFM bindings, copies, argument
-// passing and products exercised without a GPU. Kernels: only add and dropout run.
+// passing and products exercised without a GPU. Kernels: only add, dropout, to_bf16 and from_bf16 run.
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -34,6 +34,10 @@ int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsign
   if(!strcmp(name,"add")){float*a=*(float**)p[0],*b=*(float**)p[1],*y=*(float**)p[2];long long n=*(long long*)p[3];for(long long i=0;i<n;i++)y[i]=a[i]+b[i];}
   else if(!strcmp(name,"dropout")){float*x=*(float**)p[0],*y=*(float**)p[1];long long n=*(long long*)p[2],key=*(long long*)p[3];int th=*(int*)p[4];float sc=*(float*)p[5];
     for(long long i=0;i<n;i++)y[i]=(int)(mix64((unsigned long long)(key+i))>>40)>=th?x[i]*sc:0.f;}
+  else if(!strcmp(name,"to_bf16")){unsigned*x=*(unsigned**)p[0];unsigned short*y=*(unsigned short**)p[1];long long n=*(long long*)p[2];
+    for(long long i=0;i<n;i++){unsigned u=x[i];y[i]=(u&0x7fffffffu)>0x7f800000u?(unsigned short)((u>>16)|0x40u):(unsigned short)((u+0x7fffu+((u>>16)&1u))>>16);}}
+  else if(!strcmp(name,"from_bf16")){unsigned short*x=*(unsigned short**)p[0];unsigned*y=*(unsigned**)p[1];long long n=*(long long*)p[2];
+    for(long long i=0;i<n;i++)y[i]=((unsigned)x[i])<<16;}
   return 0;}
 int cuStreamCreate(void**s,unsigned fl){*s=(void*)0x9;return 0;}
 int cuStreamDestroy_v2(void*s){return 0;}

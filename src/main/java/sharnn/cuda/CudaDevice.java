@@ -250,9 +250,26 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         c.checkLive();
         // row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: B first, m and n swapped
         int opA = transA ? Cublas.OP_T : Cublas.OP_N, opB = transB ? Cublas.OP_T : Cublas.OP_N;
+        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        if (a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
+            int ab = dataType(a), ct = dataType(c);
+            if (batch == 1) cublas.gemmEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, a.address, ab, lda, beta,
+                    c.address, ct, ldc, Cublas.COMPUTE_32F);
+            else cublas.gemmStridedBatchedEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, strideB, a.address, ab, lda,
+                    strideA, beta, c.address, ct, ldc, strideC, batch, Cublas.COMPUTE_32F);
+            return;
+        }
         if (batch == 1) cublas.sgemm(opB, opA, n, m, k, alpha, b.address, ldb, a.address, lda, beta, c.address, ldc);
         else cublas.sgemmStridedBatched(opB, opA, n, m, k, alpha, b.address, ldb, strideB, a.address, lda, strideA,
                 beta, c.address, ldc, strideC, batch);
+    }
+
+    private static int dataType(DeviceBuffer b) {
+        return switch (b.type) {
+            case FLOAT -> Cublas.R_32F;
+            case BF16 -> Cublas.R_16BF;
+            default -> throw new IllegalArgumentException("a product over a " + b.type + " buffer");
+        };
     }
 
     @Override

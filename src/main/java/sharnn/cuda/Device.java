@@ -7,7 +7,8 @@ package sharnn.cuda;
  * <p>Buffers are owned: {@link DeviceBuffer#close()} frees one, {@link #close()} frees what is left.
  * Matrix products are row-major: C[m, n] = alpha op(A) op(B) + beta C, with op(A) [m, k] (A stored
  * [m, k], or [k, m] when transA) and op(B) [k, n] (B stored [k, n], or [n, k] when transB); ld* is the
- * distance between consecutive rows of the stored matrix. With beta 0, C is not read.
+ * distance between consecutive rows of the stored matrix. With beta 0, C is not read. A and B are
+ * both FLOAT (fp32 products, without TF32) or both BF16 (fp32 accumulation); C is FLOAT or BF16.
  */
 public interface Device extends AutoCloseable {
 
@@ -25,6 +26,10 @@ public interface Device extends AutoCloseable {
 
     default DeviceBuffer doubles(long count) {
         return alloc(DeviceBuffer.Type.DOUBLE, count);
+    }
+
+    default DeviceBuffer bf16(long count) {
+        return alloc(DeviceBuffer.Type.BF16, count);
     }
 
     /** dst[0 .. n) = src[off .. off + n). */

@@ -6,7 +6,9 @@ package sharnn.cuda;
  */
 public final class DeviceBuffer implements AutoCloseable {
     public enum Type {
-        FLOAT(4), INT(4), DOUBLE(8);
+        FLOAT(4), INT(4), DOUBLE(8),
+        /** bfloat16, the upper half of a float's bits: operands of mixed-precision products. */
+        BF16(2);
 
         public final int bytes;
 

@@ -133,6 +133,16 @@ public final class DeviceKernels implements AutoCloseable {
         launch("sigmoid_backward_accumulate", elements(n), new KernelArgs().ptr(dy).ptr(s).ptr(g).i32(n));
     }
 
+    /** y (BF16) = x rounded to bfloat16, to nearest, ties to even. */
+    public void toBf16(DeviceBuffer x, DeviceBuffer y, long n) {
+        launch("to_bf16", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n));
+    }
+
+    /** y (FLOAT) = x (BF16) widened, exactly. */
+    public void fromBf16(DeviceBuffer x, DeviceBuffer y, long n) {
+        launch("from_bf16", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n));
+    }
+
     // ---- LayerNorm
 
     /** y = LN(x) per row; mean and rstd [rows] kept for the backward. */

@@ -36,6 +36,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
             case FLOAT -> new float[n];
             case INT -> new int[n];
             case DOUBLE -> new double[n];
+            case BF16 -> new short[n];
         };
         long id = nextId++;
         memory.put(id, storage);
@@ -78,11 +79,16 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not a double buffer");
     }
 
+    public short[] shortArray(long address) {
+        if (storage(address) instanceof short[] s) return s;
+        throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not a bf16 buffer");
+    }
+
     /** The element index of address in its array. */
     public int index(long address) {
         Object s = storage(address);
         long offset = address & OFFSET_MASK;
-        int size = s instanceof double[] ? 8 : 4;
+        int size = s instanceof double[] ? 8 : s instanceof short[] ? 2 : 4;
         if (offset % size != 0) throw new IllegalArgumentException("misaligned address " + Long.toHexString(address));
         return (int) (offset / size);
     }
@@ -161,6 +167,10 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                             float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        if (a.type != b.type || a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
+            mixedGemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+            return;
+        }
         float[] fa = floatArray(a.address), fb = floatArray(b.address), fc = floatArray(c.address);
         int ao = at(a), bo = at(b), co = at(c);
         boolean packed = lda == (transA ? m : k) && ldb == (transB ? k : n) && ldc == n;
@@ -188,6 +198,36 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
                 }
             }
         }
+    }
+
+    /** Products with bf16 operands or result: elements widened to float, summed in float, C rounded back. */
+    private void mixedGemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                           float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        Object sa = storage(a.address), sb = storage(b.address), sc = storage(c.address);
+        int ao = at(a), bo = at(b), co = at(c);
+        for (int i = 0; i < batch; i++) {
+            int ai = ao + (int) (i * strideA), bi = bo + (int) (i * strideB), ci = co + (int) (i * strideC);
+            for (int r = 0; r < m; r++) {
+                for (int col = 0; col < n; col++) {
+                    float s = 0f;
+                    for (int p = 0; p < k; p++) {
+                        float x = element(sa, transA ? ai + p * lda + r : ai + r * lda + p);
+                        float y = element(sb, transB ? bi + col * ldb + p : bi + p * ldb + col);
+                        s += x * y;
+                    }
+                    int o = ci + r * ldc + col;
+                    float v = beta == 0f ? alpha * s : alpha * s + beta * element(sc, o);
+                    if (sc instanceof short[] h) h[o] = Bf16.round(v);
+                    else ((float[]) sc)[o] = v;
+                }
+            }
+        }
+    }
+
+    private static float element(Object storage, int i) {
+        return storage instanceof short[] h ? Bf16.widen(h[i]) : ((float[]) storage)[i];
     }
 
     @Override

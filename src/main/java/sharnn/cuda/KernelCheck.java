@@ -113,6 +113,31 @@ public final class KernelCheck {
                     (long) steps * keys, b);
             c.out("scores", y);
         }));
+        s.add(new Spec("to_bf16 + from_bf16", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 100), h = c.hold(c.d.bf16(30000)), y = c.poison(30000);
+            c.k.toBf16(x, h, 30000);
+            c.k.fromBf16(h, y, 30000);
+            c.out("rounded", y);
+        }));
+        s.add(new Spec("gemmEx bf16 strided-batched", "time-major 4 x (25x65x100)", c -> {
+            int nq = steps * b * dim, nk = keys * b * dim;
+            DeviceBuffer q = c.in(nq, 1), kk = c.in(nk, 1), y = c.poison(b * steps * keys);
+            DeviceBuffer qh = c.hold(c.d.bf16(nq)), kh = c.hold(c.d.bf16(nk));
+            c.k.toBf16(q, qh, nq);
+            c.k.toBf16(kk, kh, nk);
+            c.d.gemmBatched(false, true, steps, keys, dim, 1f, qh, b * dim, dim, kh, b * dim, dim, 0f, y, keys,
+                    (long) steps * keys, b);
+            c.out("scores", y);
+        }));
+        s.add(new Spec("gemmEx bf16 NT, bf16 result", "77x65x130", c -> {
+            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(65 * 130, 1), y = c.poison(77 * 65);
+            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(65 * 130)), yh = c.hold(c.d.bf16(77 * 65));
+            c.k.toBf16(a, ah, 77 * 130);
+            c.k.toBf16(x, xh, 65 * 130);
+            c.d.gemm(false, true, 77, 65, 130, 1f, ah, 130, xh, 130, 0f, yh, 65);
+            c.k.fromBf16(yh, y, 77 * 65);
+            c.out("C", y);
+        }));
         s.add(new Spec("embedding_forward", rows + "x" + dim, c -> {
             DeviceBuffer t = c.tokens(rows, 50), table = c.in(50 * dim, 1), y = c.poison(rows * dim);
             c.k.embeddingForward(t, table, y, rows, dim);

@@ -32,6 +32,8 @@ public final class Twins {
             Map.entry("column_dots_partial", Twins::columnDotsPartial),
             Map.entry("column_sums_finish", Twins::columnSumsFinish),
             Map.entry("sigmoid_backward_accumulate", Twins::sigmoidBackwardAccumulate),
+            Map.entry("to_bf16", Twins::toBf16),
+            Map.entry("from_bf16", Twins::fromBf16),
             Map.entry("layer_norm_forward", Twins::layerNormForward),
             Map.entry("layer_norm_backward", Twins::layerNormBackward),
             Map.entry("layer_norm_params_partial", Twins::layerNormParamsPartial),
@@ -127,6 +129,12 @@ public final class Twins {
     record I(int[] a, int o) {
         I(HostDevice d, long p) {
             this(d.intArray(p), d.index(p));
+        }
+    }
+
+    record S(short[] a, int o) {
+        S(HostDevice d, long p) {
+            this(d.shortArray(p), d.index(p));
         }
     }
 
@@ -243,6 +251,22 @@ public final class Twins {
             float v = sg.a[sg.o + i];
             g.a[g.o + i] += dy.a[dy.o + i] * v * (1f - v);
         }
+    }
+
+    static void toBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F x = new F(d, r.ptr());
+        S y = new S(d, r.ptr());
+        long n = r.i64();
+        r.end();
+        for (int i = 0; i < n; i++) y.a[y.o + i] = Bf16.round(x.a[x.o + i]);
+    }
+
+    static void fromBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
+        S x = new S(d, r.ptr());
+        F y = new F(d, r.ptr());
+        long n = r.i64();
+        r.end();
+        for (int i = 0; i < n; i++) y.a[y.o + i] = Bf16.widen(x.a[x.o + i]);
     }
 
     // ---- LayerNorm

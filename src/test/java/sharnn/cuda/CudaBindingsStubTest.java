@@ -32,7 +32,8 @@ class CudaBindingsStubTest {
         assertThat(out).contains("info Stub GPU 100 17179869184 13000 130100");
         assertThat(out).contains("alloc-error cuMemAlloc_v2: CUDA_ERROR_OUT_OF_MEMORY (out of memory)");
         // the stub runs the products and these kernels as the twins do, the others not at all
-        for (String ok : List.of("sgemm_NN", "sgemm_NT", "sgemm_TN", "sgemm_strided-batched", "dropout", "add"))
+        for (String ok : List.of("sgemm_NN", "sgemm_NT", "sgemm_TN", "sgemm_strided-batched", "dropout", "add",
+                "to_bf16_+_from_bf16", "gemmEx_bf16_strided-batched", "gemmEx_bf16_NT,_bf16_result"))
             assertThat(out).contains("case " + ok + " true");
         assertThat(out).contains("case layer_norm_forward false");
         assertThat(out).contains("live 0");
