@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The device check of the CUDA path, about 5 minutes on one H200 (see scripts/gpu/bundle.sh):
 #  1. the machine: GPU, driver, PyTorch;
-#  2. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
+#  2. every kernel against its Java twin on random inputs with poisoned outputs;
+#  2b. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
 #  3. one paper-shape training segment pair, CPU against GPU, dropout on;
 #  4. the paper preset's training speed: sharnn on the GPU (fp32), the original in fp32 and bf16.
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
@@ -13,6 +14,11 @@ b=gpu-bundle
 [ -f $b/sharnn.jar ] || { echo "check: no $b/sharnn.jar: run scripts/gpu/bundle.sh first (and carry gpu-bundle)"; exit 2; }
 tar -xzf $b/jre.tgz -C /tmp
 J="/tmp/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
+# cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
+if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
+  found=$(find /usr/local /usr/lib /opt /root /home -name 'libcublas.so.13' 2>/dev/null | head -1 || true)
+  [ -n "$found" ] && export LD_LIBRARY_PATH="$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "cuBLAS: $found"
+fi
 summary=()
 step() { echo; echo "== $*"; }
 
@@ -20,6 +26,10 @@ step "machine"
 nvidia-smi -L; nvidia-smi --query-gpu=driver_version,memory.total --format=csv,noheader
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))'
 $J sharnn.cli.Main info --device cuda 2>&1 | grep -v 'incubator modules' || true
+
+step "kernels against their Java twins"
+if timeout 90 $J sharnn.cuda.KernelCheck; then
+  summary+=("kernels vs twins: PASS"); else summary+=("kernels vs twins: FAIL"); fi
 
 step "golden files on the GPU, fp32"
 if timeout 120 $J sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors; then
