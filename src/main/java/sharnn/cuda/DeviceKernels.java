@@ -18,8 +18,11 @@ public final class DeviceKernels implements AutoCloseable {
     static final int ROW_BLOCK = 128, ROWS_PER_BLOCK = ROW_BLOCK / 32;
     /** Rows per chunk in the first stage of a column sum. */
     static final int CHUNK_ROWS = 64;
-    /** Blocks of the double-precision reductions (norms, LAMB): their partials are summed in one thread. */
-    static final int REDUCE_BLOCKS = 64, REDUCE_THREADS = 256;
+    /**
+     * Blocks of the double-precision reductions (norms, LAMB): about two per SM of an H200; their
+     * partials are summed in one thread (by each block of lamb_apply, whose grid is capped for that).
+     */
+    static final int REDUCE_BLOCKS = 256, REDUCE_THREADS = 256, APPLY_BLOCKS = 1024;
 
     private final Device device;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
@@ -280,7 +283,7 @@ public final class DeviceKernels implements AutoCloseable {
         int blocks = reduceBlocks(n);
         launch("lamb_moments", Launch.of(blocks, REDUCE_THREADS), new KernelArgs().ptr(w).ptr(g).ptr(m).ptr(v).ptr(u)
                 .i64(n).f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
-        launch("lamb_apply", elements(n), new KernelArgs().ptr(w).ptr(u).i64(n).ptr(partials).i32(blocks).f64(lr)
+        launch("lamb_apply", Launch.of((int) Math.min(APPLY_BLOCKS, (n + BLOCK - 1) / BLOCK), BLOCK), new KernelArgs().ptr(w).ptr(u).i64(n).ptr(partials).i32(blocks).f64(lr)
                 .f64(minTrust));
     }
 
