@@ -40,7 +40,6 @@ public final class CudaModel implements LanguageModel {
     private final Layer[] blocks;
     private final Scratch scratch;
     private final float[] hostLogits, hostRowLoss;
-    private int[] hostInputs;
     private int steps;
     private long seed;
     private boolean training;
@@ -204,7 +203,6 @@ public final class CudaModel implements LanguageModel {
             throw new IllegalArgumentException("segment of " + steps + " steps; this model takes 1 to " + maxSteps);
         int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e, v = config.vocab();
         for (int r = 0; r < rows; r++) checkToken(inputs[r]);
-        this.hostInputs = inputs;
         this.steps = steps;
         this.seed = seed;
         this.training = training;
