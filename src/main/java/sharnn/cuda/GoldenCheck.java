@@ -52,6 +52,11 @@ public final class GoldenCheck {
         return config;
     }
 
+    /** Consecutive segments in the file, state carried from one to the next. */
+    public int segments() {
+        return segments;
+    }
+
     /** Every segment's forward and backward (dropout off) on a model made for the file's config. */
     public List<Row> forwardBackward(Function<ModelConfig, LanguageModel> factory) {
         List<Row> rows = new ArrayList<>();
@@ -119,7 +124,8 @@ public final class GoldenCheck {
         return rows;
     }
 
-    private int[][] segment(int s) {
+    /** Segment s as {inputs, targets}, time-major [T, B]: the tokens the reference read. */
+    public int[][] segment(int s) {
         long[] tokens = golden.longs("tokens");
         int t = config.segment(), b = config.batch();
         int[] in = new int[t * b], out = new int[t * b];

@@ -2,11 +2,9 @@ package sharnn.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sharnn.io.SafeTensors;
@@ -28,27 +26,21 @@ class CudaModelGoldenTest {
     static final double TOLERANCE = GoldenCheck.TOLERANCE;
 
     static SafeTensors golden;
+    static GoldenCheck check;
     static ModelConfig config;
     static int segments;
 
     @BeforeAll
     static void load() throws Exception {
-        String file = System.getProperty("sharnn.golden", "src/test/resources/golden/sharnn-tiny-golden.safetensors");
-        golden = SafeTensors.read(Path.of(file));
-        Map<String, Object> cfg = JSON.std.mapFrom(golden.metadata().get("config"));
-        config = ModelConfig.fromMap(cfg);
-        segments = ((Number) cfg.get("segments")).intValue();
+        golden = SafeTensors.read(Path.of(System.getProperty("sharnn.golden",
+                "src/test/resources/golden/sharnn-tiny-golden.safetensors")));
+        check = new GoldenCheck(golden);
+        config = check.config();
+        segments = check.segments();
     }
 
     static int[][] segment(int s) {
-        long[] tokens = golden.longs("tokens");
-        int t = config.segment(), b = config.batch();
-        int[] in = new int[t * b], out = new int[t * b];
-        for (int i = 0; i < t * b; i++) {
-            in[i] = (int) tokens[s * t * b + i];
-            out[i] = (int) tokens[(s * t + 1) * b + i];
-        }
-        return new int[][] {in, out};
+        return check.segment(s);
     }
 
     static LanguageModel onStandIn(ModelConfig config) {
@@ -57,7 +49,7 @@ class CudaModelGoldenTest {
 
     @Test
     void forwardAndBackwardMatchTheReferenceOnEverySegment() throws Exception {
-        List<GoldenCheck.Row> rows = new GoldenCheck(golden).forwardBackward(CudaModelGoldenTest::onStandIn);
+        List<GoldenCheck.Row> rows = check.forwardBackward(CudaModelGoldenTest::onStandIn);
         assertThat(rows).hasSizeGreaterThan(3 * 60);
         assertThat(rows).allSatisfy(r -> assertThat(r.ok()).as("%s: max |ours - golden| %g against max |golden| %g",
                 r.name(), r.maxDiff(), r.scale()).isTrue());
@@ -65,7 +57,7 @@ class CudaModelGoldenTest {
 
     @Test
     void threeClippedLambStepsReachTheReferenceParameters() throws Exception {
-        List<GoldenCheck.Row> rows = new GoldenCheck(golden).training(CudaModelGoldenTest::onStandIn);
+        List<GoldenCheck.Row> rows = check.training(CudaModelGoldenTest::onStandIn);
         assertThat(rows).hasSizeGreaterThan(60);
         assertThat(rows).allSatisfy(r -> assertThat(r.ok()).as("%s: max |ours - golden| %g against max |golden| %g",
                 r.name(), r.maxDiff(), r.scale()).isTrue());

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sharnn.cli.Main;
@@ -18,6 +17,7 @@ import sharnn.nn.Param;
 import sharnn.tensor.ScalarKernels;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
+import sharnn.train.TrainerTest;
 
 /**
  * The one training loop over the CUDA model on the host stand-in: checkpoints are device-independent
@@ -35,34 +35,15 @@ class CudaTrainingTest {
         }
     };
 
-    static byte[] text(int bytes) {
-        String[] words = {"the cat ", "a dog ", "sees ", "the moon", ". ", "likes ", "bread", ".\n"};
-        SplittableRandom r = new SplittableRandom(5);
-        StringBuilder sb = new StringBuilder();
-        while (sb.length() < bytes) sb.append(words[r.nextInt(words.length)]);
-        return sb.substring(0, bytes).getBytes(StandardCharsets.US_ASCII);
-    }
-
     static TrainConfig config() {
-        TrainConfig c = TrainConfig.forPreset("tiny");
-        c.embed = 16;
-        c.boom = 32;
-        c.blocks = 2;
-        c.attention = "1";
-        c.window = 16;
-        c.batch = 2;
-        c.bptt = 8;
-        c.warmup = 2;
+        TrainConfig c = TrainerTest.small();
         c.evalEvery = 3;
-        c.evalBytes = 0;
-        c.checkpointEvery = 0;
-        c.logEvery = 1;
         return c;
     }
 
     @Test
     void aRunTrainedOnTheDeviceResumesOnTheCpuAndTheReverse(@TempDir Path dir) throws Exception {
-        Corpus corpus = Corpus.of(text(3000));
+        Corpus corpus = Corpus.of(TrainerTest.sentences(3000, 1));
         Splits splits = Splits.ofSizes(3000, 300, 300);
         Trainer straight = new Trainer(config(), corpus, splits, dir.resolve("cpu"), CPU);
         Trainer.Summary want = straight.train(new Trainer.Stop(6, 0, 0));

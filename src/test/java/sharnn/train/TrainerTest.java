@@ -16,11 +16,11 @@ import sharnn.model.Backend;
 import sharnn.nn.Param;
 import sharnn.tensor.ScalarKernels;
 
-class TrainerTest {
+public class TrainerTest {
     static final Backend K = Backend.cpu(new ScalarKernels());
 
     /** Sentences from a small grammar: structure a model can learn, unlike random bytes. */
-    static byte[] sentences(int bytes, long seed) {
+    public static byte[] sentences(int bytes, long seed) {
         String[] subjects = {"the cat", "a dog", "my friend", "the old man", "every bird"};
         String[] verbs = {"sees", "likes", "follows", "hears", "finds"};
         String[] objects = {"the river", "a small house", "the red ball", "some bread", "the moon"};
@@ -33,7 +33,7 @@ class TrainerTest {
         return sb.substring(0, bytes).getBytes(StandardCharsets.US_ASCII);
     }
 
-    static TrainConfig small() {
+    public static TrainConfig small() {
         TrainConfig c = TrainConfig.forPreset("tiny");
         c.embed = 16;
         c.boom = 32;
