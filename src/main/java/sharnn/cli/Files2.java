@@ -42,7 +42,7 @@ final class Files2 {
         Path tmp = null;
         try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
             if (stdout) {
-                OutputStream os = new BufferedOutputStream(System.out, 1 << 16);
+                OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
                 stats = job.run(is, os, p);
                 os.flush();
             } else {

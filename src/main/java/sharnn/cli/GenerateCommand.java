@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,13 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
         } else bytes = new byte[0];
         Kernels kernels = Models.kernels(threads);
         ShaRnn model = Models.load(checkpoint, kernels);
-        OutputStream out = new BufferedOutputStream(System.out, 1) {
-            @Override
-            public synchronized void write(int b) throws java.io.IOException {
-                super.write(b);
-                flush();   // streamed: each byte appears as it is drawn
-            }
-        };
+        OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
         new Sampler(model, kernels).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();
         return 0;
