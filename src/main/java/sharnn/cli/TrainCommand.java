@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
+import sharnn.train.RunLock;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
@@ -74,6 +75,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer = Trainer.resume(resume, corpus, backend);
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
+            RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
             if (Files.exists(out.resolve("last.safetensors")))
                 throw new UsageException(out + " already holds a run: resume it with --resume " + out + " or choose another --out");
             TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);

@@ -65,8 +65,12 @@ public final class Trainer implements AutoCloseable {
     private double bestValid = Double.NaN;
     private double lastValid = Double.NaN;
     private double elapsedBefore;
+    private RunLock lock;
 
-    /** A new run in runDir (which must not hold a run already), with the model on the backend's device. */
+    /**
+     * A new run in runDir (which must not hold a run already), with the model on the backend's
+     * device; runDir is locked until train returns or close.
+     */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
         cfg.validate();
         this.cfg = cfg;
@@ -88,6 +92,7 @@ public final class Trainer implements AutoCloseable {
         data.put("test", List.of(splits.test().start(), splits.test().length()));
         model.initialize(cfg.seed);
         Files.createDirectories(runDir);
+        this.lock = RunLock.acquire(runDir);
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
@@ -111,27 +116,47 @@ public final class Trainer implements AutoCloseable {
                 new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),
                 new sharnn.data.Split("test", te.get(0).longValue(), te.get(1).longValue()));
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend);
-        Checkpoint.restore(file, t.model, t.optimizer, t.state);
-        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
-        t.step = ((Number) progress.get("step")).longValue();
-        t.epoch = ((Number) progress.get("epoch")).intValue();
-        t.batcher.seek(((Number) progress.get("position")).longValue());
-        List<Object> rng = (List<Object>) progress.get("rng");
-        long[] saved = new long[rng.size()];
-        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
-        t.batcher.restore(saved);
-        Object best = progress.get("best_valid_bpc");
-        t.bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
-        t.elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
-        t.truncateMetricsAfter(t.step);
+        try {
+            t.restoreFrom(file, meta);
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return t;
     }
 
-    /** Frees the model and the evaluation's (device memory on a GPU). */
+    @SuppressWarnings("unchecked")
+    private void restoreFrom(SafeTensors file, Map<String, Object> meta) throws IOException {
+        Checkpoint.restore(file, model, optimizer, state);
+        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
+        step = ((Number) progress.get("step")).longValue();
+        epoch = ((Number) progress.get("epoch")).intValue();
+        batcher.seek(((Number) progress.get("position")).longValue());
+        List<Object> rng = (List<Object>) progress.get("rng");
+        long[] saved = new long[rng.size()];
+        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
+        batcher.restore(saved);
+        Object best = progress.get("best_valid_bpc");
+        bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
+        elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
+        truncateMetricsAfter(step);
+    }
+
+    /** Releases the run directory's lock and frees the model and the evaluation's (device memory on a GPU). */
     @Override
     public void close() {
-        if (evaluator != null) evaluator.close();
-        model.close();
+        try {
+            releaseLock();
+        } finally {
+            if (evaluator != null) evaluator.close();
+            model.close();
+        }
+    }
+
+    /** train releases the lock when it returns: the run directory is free for the next process. */
+    private void releaseLock() {
+        if (lock != null) lock.close();
+        lock = null;
     }
 
     public void addListener(Listener l) {
@@ -151,6 +176,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     public Summary train(Stop stop) throws IOException {
+        if (lock == null) lock = RunLock.acquire(runDir);
+        try {
+            return trainLocked(stop);
+        } finally {
+            releaseLock();
+        }
+    }
+
+    private Summary trainLocked(Stop stop) throws IOException {
         long startNanos = System.nanoTime();
         long deadline = stop.minutes() > 0 ? startNanos + (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
         long tokens = 0, intervalTokens = 0;
