@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
@@ -99,9 +101,18 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         Trainer.Summary s;
+        // The first Ctrl-C finishes the step, saves last.safetensors and exits 130; a second aborts at once.
+        Signal interrupt = new Signal("INT");
+        Trainer running = trainer;
+        SignalHandler before = Signal.handle(interrupt, sig -> {
+            if (running.requestStop()) System.err.println("\nstopping after this step to save the run (Ctrl-C again aborts at once)");
+            else Runtime.getRuntime().halt(130);
+        });
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             trainer.addListener(progress);
             s = trainer.train(stop);
+        } finally {
+            Signal.handle(interrupt, before);
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
@@ -121,7 +132,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("checkpoints: %s, %s; metrics: %s%n", runDir.resolve("last.safetensors"),
                     runDir.resolve("best.safetensors"), runDir.resolve("metrics.jsonl"));
         }
-        return 0;
+        return trainer.stopRequested() ? 130 : 0;
     }
 
     /**

@@ -66,6 +66,7 @@ public final class Trainer implements AutoCloseable {
     private double lastValid = Double.NaN;
     private double elapsedBefore;
     private RunLock lock;
+    private volatile boolean stopRequested;
 
     /**
      * A new run in runDir (which must not hold a run already), with the model on the backend's
@@ -159,6 +160,20 @@ public final class Trainer implements AutoCloseable {
         lock = null;
     }
 
+    /**
+     * Asks train to stop after the step in progress, saving last.safetensors as at any end (safe to
+     * call from another thread, a signal handler's). Returns false if a stop was asked already.
+     */
+    public boolean requestStop() {
+        boolean first = !stopRequested;
+        stopRequested = true;
+        return first;
+    }
+
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
     public void addListener(Listener l) {
         listeners.add(l);
     }
@@ -213,7 +228,8 @@ public final class Trainer implements AutoCloseable {
                 intervalTokens += n;
                 intervalLoss += loss;
                 intervalSteps++;
-                boolean last = done(stop, deadline);
+                boolean interrupted = stopRequested;
+                boolean last = interrupted || done(stop, deadline);
                 if (step % cfg.logEvery == 0 || last) {
                     double secs = (System.nanoTime() - intervalStart) / 1e9;
                     lastTrainBpc = intervalLoss / intervalSteps / Math.log(2);
@@ -226,7 +242,7 @@ public final class Trainer implements AutoCloseable {
                     intervalTokens = 0;
                     intervalStart = System.nanoTime();
                 }
-                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)) {
+                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
                     boolean best = Double.isNaN(bestValid) || lastValid < bestValid;
                     if (best) bestValid = lastValid;
@@ -243,7 +259,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private boolean done(Stop stop, long deadline) {
-        return (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
+        return stopRequested || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
                 || (stop.epochs() > 0 && epoch >= stop.epochs());
     }
 
