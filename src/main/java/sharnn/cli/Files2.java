@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import sharnn.codec.Codec;
+import sharnn.io.TempFiles;
 
 /**
  * The file handling compress and decompress share, as zstd does it: - for stdin and stdout, an
@@ -46,8 +47,7 @@ final class Files2 {
                 stats = job.run(is, os, p);
                 os.flush();
             } else {
-                Path dir = outPath.toAbsolutePath().getParent();
-                tmp = Files.createTempFile(dir, "." + outPath.getFileName() + ".", ".part");
+                tmp = TempFiles.create(outPath, ".part");
                 try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }
