@@ -21,6 +21,7 @@ import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
 import sharnn.model.Optimizer;
+import sharnn.nn.Param;
 
 /**
  * The reference recipe: B streams in lockstep, random segment lengths, carried state and memory,
@@ -67,6 +68,7 @@ public final class Trainer implements AutoCloseable {
     private double elapsedBefore;
     private RunLock lock;
     private volatile boolean stopRequested;
+    private long lastSaved = -1;   // the step last.safetensors holds
 
     /**
      * A new run in runDir (which must not hold a run already), with the model on the backend's
@@ -140,6 +142,7 @@ public final class Trainer implements AutoCloseable {
         Object best = progress.get("best_valid_bpc");
         bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
         elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
+        lastSaved = step;
         truncateMetricsAfter(step);
     }
 
@@ -219,9 +222,10 @@ public final class Trainer implements AutoCloseable {
                 double lr = cfg.lrAt(step, stop.steps());
                 model.zeroGrad();
                 double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
-                if (!Double.isFinite(loss)) throw new IllegalStateException("loss is " + loss + " at step " + step + "; lower lr");
+                if (!Double.isFinite(loss)) throw diverged("the loss is " + loss);
                 model.backward();
                 lastNorm = optimizer.clipGradNorm(cfg.clip);
+                if (!Double.isFinite(lastNorm)) throw diverged("the gradient norm is " + lastNorm);
                 optimizer.step(lr);
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
@@ -268,7 +272,18 @@ public final class Trainer implements AutoCloseable {
         return cfg.seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
     }
 
+    /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */
+    private IllegalStateException diverged(String what) {
+        return new IllegalStateException("training stopped at step " + step + ": " + what + "; "
+                + (lastSaved < 0 ? "no checkpoint was written" : runDir.resolve("last.safetensors") + " keeps step " + lastSaved)
+                + " (lower lr?)");
+    }
+
     private void save(String name, long startNanos) throws IOException {
+        model.paramsToHost();
+        for (Param p : model.params())
+            for (float w : p.w)
+                if (!Float.isFinite(w)) throw diverged("parameter " + p.name + " holds " + (Float.isNaN(w) ? "NaN" : "infinity"));
         Map<String, Object> progress = new LinkedHashMap<>();
         progress.put("step", step);
         progress.put("epoch", epoch);
@@ -284,6 +299,7 @@ public final class Trainer implements AutoCloseable {
         meta.put("train", cfg.toMap());
         meta.put("data", data);
         Checkpoint.save(runDir.resolve(name), model, optimizer, state, meta);
+        if (name.equals("last.safetensors")) lastSaved = step;
     }
 
     /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */
