@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.io.PathErrors;
 import sharnn.model.ShaRnn;
 import sharnn.tensor.Kernels;
 import sharnn.train.Sampler;
@@ -60,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
         else if ("-".equals(promptFile) || dash != null) bytes = System.in.readAllBytes();
         else if (promptFile != null) {
             Path f = Path.of(promptFile);
-            if (!Files.isRegularFile(f)) throw new java.io.IOException("no such prompt file: " + f);
+            PathErrors.checkReadable(f, "prompt file");
             bytes = Files.readAllBytes(f);
         } else bytes = new byte[0];
         Kernels kernels = Models.kernels(threads);

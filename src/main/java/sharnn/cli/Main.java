@@ -1,9 +1,12 @@
 package sharnn.cli;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import sharnn.cuda.CudaUnavailableException;
+import sharnn.io.PathErrors;
 
 /** The `sharnn` command: a thin picocli front over the library. */
 @Command(name = "sharnn",
@@ -57,7 +60,9 @@ public final class Main implements Runnable {
     private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         for (Throwable t = ex; t != null; t = t.getCause())
             if (t instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;   // quiet, as gzip and xz
-        String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        String message = ex instanceof FileSystemException fs && fs.getFile() != null
+                ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
+                : ex.getMessage() == null ? ex.toString() : ex.getMessage();
         System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message.lines().findFirst().orElse(""));
         if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
         return ex instanceof UsageException || ex instanceof CudaUnavailableException ? 2 : 1;

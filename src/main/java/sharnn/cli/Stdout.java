@@ -98,7 +98,7 @@ final class Stdout {
         }
 
         synchronized void watch() {
-            if (watching || POLL == null) return;
+            if (watching || Poll.HANDLE == null) return;
             watching = true;
             Thread.ofPlatform().daemon().name("stdout-reader-watch").start(() -> {
                 while (!readerGone()) {
@@ -134,12 +134,18 @@ final class Stdout {
         }
     }
 
-    // poll(2) on descriptor 1: a pipe whose reader closed its end reports POLLERR to the writer,
-    // which is how a writer learns of it without writing.
-    private static final int POLLOUT = 4, POLLERR = 8;
-    private static final MethodHandle POLL = pollHandle();
+    /**
+     * poll(2) on descriptor 1: a pipe whose reader closed its end reports POLLERR to the writer,
+     * which is how a writer learns of it without writing. Looked up only by a command that streams
+     * to stdout.
+     */
+    private static final class Poll {
+        static final MethodHandle HANDLE = handle();
+    }
 
-    private static MethodHandle pollHandle() {
+    private static final int POLLOUT = 4, POLLERR = 8;
+
+    private static MethodHandle handle() {
         try {
             Linker linker = Linker.nativeLinker();
             return linker.defaultLookup().find("poll")
@@ -156,7 +162,7 @@ final class Stdout {
             MemorySegment fds = arena.allocate(8);   // struct pollfd {int fd; short events; short revents;}
             fds.set(ValueLayout.JAVA_INT, 0, 1);
             fds.set(ValueLayout.JAVA_SHORT, 4, (short) POLLOUT);
-            int n = (int) POLL.invokeExact(fds, 1L, 0);
+            int n = (int) Poll.HANDLE.invokeExact(fds, 1L, 0);
             return n > 0 && (fds.get(ValueLayout.JAVA_SHORT, 6) & POLLERR) != 0;
         } catch (Throwable e) {
             return false;

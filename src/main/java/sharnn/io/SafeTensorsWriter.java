@@ -216,7 +216,12 @@ public final class SafeTensorsWriter {
      */
     public void write(Path file) throws IOException {
         Path abs = file.toAbsolutePath();
-        Path tmp = TempFiles.create(abs, ".tmp");
+        Path tmp;
+        try {
+            tmp = TempFiles.create(abs, ".tmp");
+        } catch (IOException e) {
+            throw PathErrors.on(file, e);
+        }
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -236,6 +241,7 @@ public final class SafeTensorsWriter {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (e instanceof IOException io) throw PathErrors.on(file, io);   // the target's name, not the temp file's
             throw e;
         }
     }

@@ -248,7 +248,7 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
-                    boolean best = Double.isNaN(bestValid) || lastValid < bestValid;
+                    boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
                     if (best) bestValid = lastValid;
                     metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
