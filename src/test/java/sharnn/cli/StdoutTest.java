@@ -29,8 +29,10 @@ class StdoutTest {
         Path in = dir.resolve("in.txt");
         Files.writeString(in, "text that will find no room on the device. ".repeat(500));
         Path ckpt = checkpoint(dir);
-        Process compress = Jvm.sharnn(CompressCommandTest.args("compress", "-", "-")).redirectInput(in.toFile())
-                .redirectOutput(DEV_FULL).start();
+        Process compress = Jvm.sharnn(CompressCommandTest.args("compress", "/dev/stdin", "-")).redirectOutput(DEV_FULL).start();
+        try (var pipe = compress.getOutputStream()) {   // /dev/stdin a pipe: read as a stream
+            pipe.write(Files.readAllBytes(in));
+        }
         Process generate = Jvm.sharnn("generate", "--checkpoint", ckpt.toString(), "--length", "100", "--threads", "1")
                 .redirectOutput(DEV_FULL).start();
         Process info = Jvm.sharnn("info", "--preset", "tiny").redirectOutput(DEV_FULL).start();   // plain System.out
