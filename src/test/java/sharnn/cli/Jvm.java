@@ -14,6 +14,7 @@ final class Jvm {
     static ProcessBuilder sharnn(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",   // starts sooner; these runs are short
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);

@@ -27,7 +27,7 @@ class StdoutTest {
     @Test
     void aFullDeviceOnStdoutIsOneLineAndExitOne() throws Exception {
         Path in = dir.resolve("in.txt");
-        Files.writeString(in, "text that will find no room on the device. ".repeat(500));
+        Files.writeString(in, "text that will find no room on the device. ".repeat(5));
         Path ckpt = checkpoint(dir);
         Process compress = Jvm.sharnn(CompressCommandTest.args("compress", "/dev/stdin", "-")).redirectOutput(DEV_FULL).start();
         try (var pipe = compress.getOutputStream()) {   // /dev/stdin a pipe: read as a stream
