@@ -1,7 +1,6 @@
 package sharnn.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;

@@ -101,18 +101,12 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         Trainer.Summary s;
-        // The first Ctrl-C finishes the step, saves last.safetensors and exits 130; a second aborts at once.
-        Signal interrupt = new Signal("INT");
-        Trainer running = trainer;
-        SignalHandler before = Signal.handle(interrupt, sig -> {
-            if (running.requestStop()) System.err.println("\nstopping after this step to save the run (Ctrl-C again aborts at once)");
-            else Runtime.getRuntime().halt(130);
-        });
+        SignalHandler before = stopOnInterrupt(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             trainer.addListener(progress);
             s = trainer.train(stop);
         } finally {
-            Signal.handle(interrupt, before);
+            if (before != null) Signal.handle(INTERRUPT, before);
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
@@ -133,6 +127,23 @@ final class TrainCommand implements Callable<Integer> {
                     runDir.resolve("best.safetensors"), runDir.resolve("metrics.jsonl"));
         }
         return trainer.stopRequested() ? 130 : 0;
+    }
+
+    private static final Signal INTERRUPT = new Signal("INT");
+
+    /**
+     * The first Ctrl-C asks the trainer to stop after the step in progress (it saves last.safetensors
+     * and the command exits 130); a second aborts at once. Returns the handler it replaced.
+     */
+    private static SignalHandler stopOnInterrupt(Trainer trainer) {
+        try {
+            return Signal.handle(INTERRUPT, sig -> {
+                if (trainer.requestStop()) System.err.println("\nstopping after this step to save the run (Ctrl-C again aborts at once)");
+                else Runtime.getRuntime().halt(130);
+            });
+        } catch (IllegalArgumentException e) {   // the JVM keeps SIGINT to itself (-Xrs): its own exit
+            return null;
+        }
     }
 
     /**

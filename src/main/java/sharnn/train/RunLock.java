@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -61,7 +62,7 @@ public final class RunLock implements AutoCloseable {
 
     /** Refuses with one line if a process holds runDir's lock now; a directory that does not exist is free. */
     public static void checkFree(Path runDir) throws IOException {
-        if (!runDir.resolve(FILE).toFile().exists()) return;
+        if (!Files.exists(runDir.resolve(FILE))) return;
         acquire(runDir).close();
     }
 
