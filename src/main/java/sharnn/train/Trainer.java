@@ -94,8 +94,13 @@ public final class Trainer implements AutoCloseable {
         data.put("valid", List.of(splits.valid().start(), splits.valid().length()));
         data.put("test", List.of(splits.test().start(), splits.test().length()));
         model.initialize(cfg.seed);
-        Files.createDirectories(runDir);
-        this.lock = RunLock.acquire(runDir);
+        try {
+            Files.createDirectories(runDir);
+            this.lock = RunLock.acquire(runDir);
+        } catch (IOException | RuntimeException e) {
+            close();   // the model's device memory
+            throw e;
+        }
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
