@@ -12,11 +12,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import sharnn.codec.Codec;
+import sharnn.io.PathErrors;
+import sharnn.io.TempFiles;
 
 /**
  * The file handling compress and decompress share, as zstd does it: - for stdin and stdout, an
  * existing OUT refused unless forced, OUT written under a temporary name and renamed only when
- * complete, IN removed only on --rm after success, progress on a terminal and a summary line.
+ * complete (a FIFO or device written in place), with IN's permission bits, IN removed only on --rm
+ * after success, progress on a terminal and a summary line.
  */
 final class Files2 {
     private Files2() {}
@@ -31,10 +34,13 @@ final class Files2 {
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");
         Path inPath = stdin ? null : Path.of(in), outPath = stdout ? null : Path.of(out);
-        if (!stdin && !Files.isRegularFile(inPath)) throw new IOException("no such file: " + in);
-        if (!stdout && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
+        if (!stdin) PathErrors.checkReadable(inPath, "file");   // a FIFO or /dev/stdin is read as a stream
+        if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
+        // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
+        boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
+        if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
-        long inSize = stdin ? -1 : Files.size(inPath);
+        if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
         boolean progress = !quiet && Terminal.interactive();
         long t0 = System.nanoTime();
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress")) : Codec.Progress.NONE;
@@ -42,15 +48,19 @@ final class Files2 {
         Path tmp = null;
         try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
             if (stdout) {
-                OutputStream os = new BufferedOutputStream(System.out, 1 << 16);
+                OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
                 stats = job.run(is, os, p);
                 os.flush();
-            } else {
-                Path dir = outPath.toAbsolutePath().getParent();
-                tmp = Files.createTempFile(dir, "." + outPath.getFileName() + ".", ".part");
-                try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            } else if (inPlace) {
+                try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(outPath)), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }
+            } else {
+                tmp = TempFiles.create(outPath, ".part");
+                try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
+                    stats = job.run(is, os, p);
+                }
+                if (!stdin && Files.isRegularFile(inPath)) copyPermissions(inPath, tmp);
                 move(tmp, outPath, force);
                 tmp = null;
             }
@@ -65,6 +75,47 @@ final class Files2 {
         if (!quiet)
             System.err.println(String.format(Locale.ROOT, "%d bytes -> %d bytes (%.3f bpc) in %.1f s", from, to, stats.bpc(), sec));
         return new Result(0);
+    }
+
+    /** The output takes the input's permission bits, as gzip and xz do it (with stdin, the umask's). */
+    private static void copyPermissions(Path from, Path to) throws IOException {
+        try {
+            Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its defaults
+        }
+    }
+
+    /** The stream of a file whose write errors name it: a full disk said only "No space left on device". */
+    private static OutputStream naming(Path path, OutputStream out) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                try {
+                    out.write(b);
+                } catch (IOException e) {
+                    throw PathErrors.on(path, e);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    throw PathErrors.on(path, e);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    throw PathErrors.on(path, e);
+                }
+            }
+        };
     }
 
     private static void move(Path tmp, Path out, boolean force) throws IOException {

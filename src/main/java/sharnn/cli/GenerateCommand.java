@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.io.PathErrors;
 import sharnn.model.ShaRnn;
 import sharnn.tensor.Kernels;
 import sharnn.train.Sampler;
@@ -61,18 +61,12 @@ final class GenerateCommand implements Callable<Integer> {
         else if ("-".equals(promptFile) || dash != null) bytes = System.in.readAllBytes();
         else if (promptFile != null) {
             Path f = Path.of(promptFile);
-            if (!Files.isRegularFile(f)) throw new java.io.IOException("no such prompt file: " + f);
+            PathErrors.checkReadable(f, "prompt file");
             bytes = Files.readAllBytes(f);
         } else bytes = new byte[0];
         Kernels kernels = Models.kernels(threads);
         ShaRnn model = Models.load(checkpoint, kernels);
-        OutputStream out = new BufferedOutputStream(System.out, 1) {
-            @Override
-            public synchronized void write(int b) throws java.io.IOException {
-                super.write(b);
-                flush();   // streamed: each byte appears as it is drawn
-            }
-        };
+        OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
         new Sampler(model, kernels).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();
         return 0;

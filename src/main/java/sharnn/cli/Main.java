@@ -1,8 +1,12 @@
 package sharnn.cli;
 
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import sharnn.cuda.CudaUnavailableException;
+import sharnn.io.PathErrors;
 
 /** The `sharnn` command: a thin picocli front over the library. */
 @Command(name = "sharnn",
@@ -22,10 +26,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        Stdout.install();
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage. */
+    /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage, 141 stdout's reader went away. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::oneLineError);
@@ -34,7 +39,15 @@ public final class Main implements Runnable {
             return 2;
         });
         try {
-            return cli.execute(args);
+            int code = cli.execute(args);
+            IOException stdout = Stdout.failure();
+            if (stdout == null || code != 0) return code;
+            // what a command printed with System.out, whose failures show only now
+            if (stdout instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;
+            CommandLine.ParseResult parsed = cli.getParseResult();
+            while (parsed.hasSubcommand()) parsed = parsed.subcommand();
+            System.err.println(parsed.commandSpec().qualifiedName() + ": " + stdout.getMessage());
+            return 1;
         } catch (OutOfMemoryError e) {
             // picocli passes only exceptions to the handler; an error would end in a stack trace
             System.err.printf("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model%n",
@@ -45,7 +58,11 @@ public final class Main implements Runnable {
 
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */
     private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-        String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        for (Throwable t = ex; t != null; t = t.getCause())
+            if (t instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;   // quiet, as gzip and xz
+        String message = ex instanceof FileSystemException fs && fs.getFile() != null
+                ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
+                : ex.getMessage() == null ? ex.toString() : ex.getMessage();
         System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message.lines().findFirst().orElse(""));
         if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
         return ex instanceof UsageException || ex instanceof CudaUnavailableException ? 2 : 1;

@@ -1,8 +1,8 @@
 package sharnn.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
@@ -32,7 +32,7 @@ final class Models {
 
     /** As {@link #load(Path, Kernels)}, the model on the backend's device. */
     static LanguageModel load(Path file, Backend backend) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IOException("no such checkpoint: " + file);
+        PathErrors.checkReadable(file, "checkpoint");
         SafeTensors st = SafeTensors.read(file);
         ModelConfig config = st.metadata().containsKey(sharnn.train.Checkpoint.META_KEY)
                 ? sharnn.train.Checkpoint.modelConfig(st)

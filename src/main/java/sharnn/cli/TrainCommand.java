@@ -11,9 +11,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
+import sharnn.train.RunLock;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
@@ -74,6 +77,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer = Trainer.resume(resume, corpus, backend);
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
+            RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
             if (Files.exists(out.resolve("last.safetensors")))
                 throw new UsageException(out + " already holds a run: resume it with --resume " + out + " or choose another --out");
             TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
@@ -97,9 +101,12 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         Trainer.Summary s;
+        SignalHandler before = stopOnInterrupt(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             trainer.addListener(progress);
             s = trainer.train(stop);
+        } finally {
+            if (before != null) Signal.handle(INTERRUPT, before);
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
@@ -119,7 +126,24 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("checkpoints: %s, %s; metrics: %s%n", runDir.resolve("last.safetensors"),
                     runDir.resolve("best.safetensors"), runDir.resolve("metrics.jsonl"));
         }
-        return 0;
+        return trainer.stopRequested() ? 130 : 0;
+    }
+
+    private static final Signal INTERRUPT = new Signal("INT");
+
+    /**
+     * The first Ctrl-C asks the trainer to stop after the step in progress (it saves last.safetensors
+     * and the command exits 130); a second aborts at once. Returns the handler it replaced.
+     */
+    private static SignalHandler stopOnInterrupt(Trainer trainer) {
+        try {
+            return Signal.handle(INTERRUPT, sig -> {
+                if (trainer.requestStop()) System.err.println("\nstopping after this step to save the run (Ctrl-C again aborts at once)");
+                else Runtime.getRuntime().halt(130);
+            });
+        } catch (IllegalArgumentException e) {   // the JVM keeps SIGINT to itself (-Xrs): its own exit
+            return null;
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
@@ -52,7 +53,7 @@ public final class Codec {
     /** A trained checkpoint to code with, and the hash that archives made with it record. */
     public record Pretrained(ShaRnn model, String sha256) {
         public static Pretrained load(Path checkpoint) throws IOException {
-            if (!Files.isRegularFile(checkpoint)) throw new IOException("no such checkpoint: " + checkpoint);
+            PathErrors.checkReadable(checkpoint, "checkpoint");
             byte[] bytes = Files.readAllBytes(checkpoint);
             SafeTensors st = SafeTensors.read(bytes);
             ModelConfig config = st.metadata().containsKey(Checkpoint.META_KEY)

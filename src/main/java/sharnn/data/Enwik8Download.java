@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import sharnn.io.TempFiles;
 
 /**
  * Downloads enwik8.zip, unzips {@code enwik8} and checks its size and md5.
@@ -102,14 +103,14 @@ public final class Enwik8Download {
                     : "has md5 " + md5 + ", not " + expectedMd5) + "; downloading it again");
         }
         Path zip = dir.resolve(ZIP_NAME);
-        Path part = Files.createTempFile(dir, "." + ZIP_NAME + ".", ".part");
+        Path part = TempFiles.create(zip, ".part");
         try {
             download(part, log, terminal);
             move(part, zip);
         } finally {
             Files.deleteIfExists(part);
         }
-        Path unzipped = Files.createTempFile(dir, "." + FILE_NAME + ".", ".part");
+        Path unzipped = TempFiles.create(target, ".part");
         try {
             String md5 = unzip(zip, unzipped);
             move(unzipped, target);

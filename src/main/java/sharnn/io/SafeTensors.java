@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 /**
  * An immutable read view of a safetensors file: an 8-byte little-endian header length N, N bytes
@@ -30,6 +31,9 @@ import java.util.Map;
  * the heap; each accessor copies one tensor into a fresh Java array.
  */
 public final class SafeTensors {
+
+    /** The metadata entry that holds the data section's CRC32C (hex), where a writer put one. */
+    public static final String CHECKSUM_KEY = "data_crc32c";
 
     /** The largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -141,6 +145,14 @@ public final class SafeTensors {
             }
             list.add(entry(src, name, v, dataLen));
         }
+        String expected = metadata.get(CHECKSUM_KEY);
+        if (expected != null) {
+            long crc = crc32c(data);
+            if (!expected.equals(String.format("%08x", crc))) {
+                throw new SafeTensorsException(src + ": corrupt file: the tensor data's CRC32C is "
+                        + String.format("%08x", crc) + ", its header says " + expected);
+            }
+        }
         // File order: by data offset; ties (empty tensors) keep header order.
         list.sort(Comparator.comparingLong(Entry::begin));
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -151,6 +163,14 @@ public final class SafeTensors {
         }
         return new SafeTensors(src, data, Collections.unmodifiableMap(entries),
                 Collections.unmodifiableList(names), Collections.unmodifiableMap(metadata));
+    }
+
+    private static long crc32c(MemorySegment data) {
+        CRC32C crc = new CRC32C();
+        for (long at = 0; at < data.byteSize(); at += 1 << 26) {
+            crc.update(data.asSlice(at, Math.min(1 << 26, data.byteSize() - at)).asByteBuffer());
+        }
+        return crc.getValue();
     }
 
     private static Entry entry(String src, String name, Object v, long dataLen)
@@ -229,6 +249,11 @@ public final class SafeTensors {
         }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    /** Where the tensors were read from: the file's path, or &lt;bytes&gt;. */
+    public String source() {
+        return source;
     }
 
     /** The header's __metadata__ (empty if none), in header order. */

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * Builds a safetensors file: tensors in insertion order, contiguous from offset 0, header JSON
@@ -45,6 +46,7 @@ public final class SafeTensorsWriter {
     }
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private boolean checksum;
     private final List<Tensor> tensors = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
 
@@ -53,6 +55,15 @@ public final class SafeTensorsWriter {
     /** Adds (or replaces) a __metadata__ entry. */
     public SafeTensorsWriter metadata(String key, String value) {
         metadata.put(requireNonNull(key, "metadata key"), requireNonNull(value, "metadata value"));
+        return this;
+    }
+
+    /**
+     * Adds the metadata entry {@value SafeTensors#CHECKSUM_KEY}: the CRC32C of the data section, which
+     * {@link SafeTensors#read} verifies, so that a flipped bit in the weights does not go unseen.
+     */
+    public SafeTensorsWriter checksum() {
+        checksum = true;
         return this;
     }
 
@@ -112,8 +123,13 @@ public final class SafeTensorsWriter {
     /** The header bytes: the JSON padded with spaces to a multiple of 8. */
     private byte[] header() {
         Map<String, Object> h = new LinkedHashMap<>();
-        if (!metadata.isEmpty()) {
-            h.put("__metadata__", metadata);
+        Map<String, String> meta = metadata;
+        if (checksum) {
+            meta = new LinkedHashMap<>(metadata);
+            meta.put(SafeTensors.CHECKSUM_KEY, String.format("%08x", dataCrc32c()));
+        }
+        if (!meta.isEmpty()) {
+            h.put("__metadata__", meta);
         }
         long offset = 0;
         for (Tensor t : tensors) {
@@ -146,6 +162,10 @@ public final class SafeTensorsWriter {
         len.putLong(header.length);
         out.write(len.array());
         out.write(header);
+        writeData(out);
+    }
+
+    private void writeData(OutputStream out) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor t : tensors) {
             int per = CHUNK / t.dtype().byteSize();
@@ -156,6 +176,27 @@ public final class SafeTensorsWriter {
                 out.write(buf.array(), 0, buf.position());
             }
         }
+    }
+
+    /** The data section's CRC32C (the header, which holds it, comes first: the data is encoded twice). */
+    private long dataCrc32c() {
+        CRC32C crc = new CRC32C();
+        try {
+            writeData(new OutputStream() {
+                @Override
+                public void write(int b) {
+                    crc.update(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    crc.update(b, off, len);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return crc.getValue();
     }
 
     /** The whole file in memory (must be under 2 GB). */
@@ -175,8 +216,12 @@ public final class SafeTensorsWriter {
      */
     public void write(Path file) throws IOException {
         Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        Path tmp;
+        try {
+            tmp = TempFiles.create(abs, ".tmp");
+        } catch (IOException e) {
+            throw PathErrors.on(file, e);
+        }
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -196,6 +241,7 @@ public final class SafeTensorsWriter {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (e instanceof IOException io) throw PathErrors.on(file, io);   // the target's name, not the temp file's
             throw e;
         }
     }

@@ -29,13 +29,23 @@ public final class Weights {
             if (!Arrays.equals(shape, Arrays.stream(p.shape).asLongStream().toArray()))
                 throw new IllegalArgumentException("parameter " + p.name + " has shape " + Arrays.toString(shape)
                         + " in the file but " + Arrays.toString(p.shape) + " in the model");
-            float[] w = file.floats(name);
+            float[] w = finite(file, name);
             System.arraycopy(w, 0, p.w, 0, w.length);
         }
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
                     + missing.getFirst());
         model.paramsFromHost();
+    }
+
+    /** A tensor's values, refused with one line naming it if one is NaN or infinite (a run that diverged). */
+    public static float[] finite(SafeTensors file, String name) {
+        float[] v = file.floats(name);
+        for (float x : v)
+            if (!Float.isFinite(x))
+                throw new IllegalArgumentException(file.source() + ": tensor " + name + " holds " + (Float.isNaN(x) ? "NaN" : "infinity")
+                        + " (saved from a run that diverged?)");
+        return v;
     }
 
     /** Adds the parameters as F32 under prefix + name, decoder.weight included as the reference does. */

@@ -22,7 +22,8 @@ import sharnn.nn.Param;
  * PyTorch loads them as a state_dict), the optimizer moments under optim.m. / optim.v., the carried
  * LSTM state and attention memory under state., and in the metadata `sharnn` a JSON object with the
  * progress (step, epoch, data position, generator state, best validation bpc), the model and train
- * configuration and the training data's size and hash. Written to a temporary name, then renamed.
+ * configuration and the training data's size and hash, and the data's CRC32C (verified on load).
+ * Written to a temporary name, then renamed.
  */
 public final class Checkpoint {
     public static final String META_KEY = "sharnn";
@@ -54,7 +55,7 @@ public final class Checkpoint {
         all.put("model", c.toMap());
         w.metadata(META_KEY, JSON.std.asString(all));
         w.metadata("format", "pt");
-        w.write(file);
+        w.checksum().write(file);
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */
@@ -88,7 +89,7 @@ public final class Checkpoint {
                 copy(file, "state.h." + b, s.hidden(b));
                 copy(file, "state.c." + b, s.cell(b));
                 if (c.hasAttention(b)) {
-                    float[] mem = file.floats("state.memory." + b);
+                    float[] mem = Weights.finite(file, "state.memory." + b);
                     System.arraycopy(mem, 0, s.memoryBuffer(b), 0, mem.length);
                     s.setMemoryRows(b, mem.length / (c.batch() * c.embed()));
                 }
@@ -98,7 +99,7 @@ public final class Checkpoint {
     }
 
     private static void copy(SafeTensors file, String name, float[] into) {
-        float[] src = file.floats(name);
+        float[] src = Weights.finite(file, name);
         if (src.length != into.length)
             throw new IllegalArgumentException("checkpoint tensor " + name + " has " + src.length + " values, expected " + into.length);
         System.arraycopy(src, 0, into, 0, src.length);

@@ -9,15 +9,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import sharnn.io.PathErrors;
 
 /** RUN_DIR/metrics.jsonl (one JSON object a line) and TensorBoard event files under RUN_DIR/tb. */
 public final class MetricsLog implements AutoCloseable {
     public static final String FILE = "metrics.jsonl";
+    private final Path file;
     private final Writer jsonl;
     private final TensorBoardWriter tb;
 
     public MetricsLog(Path runDir) throws IOException {
-        jsonl = Files.newBufferedWriter(runDir.resolve(FILE), StandardCharsets.UTF_8,
+        file = runDir.resolve(FILE);
+        jsonl = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         tb = new TensorBoardWriter(runDir.resolve("tb"));
     }
@@ -49,9 +52,13 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     private void line(Map<String, Object> m) throws IOException {
-        jsonl.write(JSON.std.asString(m));
-        jsonl.write('\n');
-        jsonl.flush();
+        try {
+            jsonl.write(JSON.std.asString(m));
+            jsonl.write('\n');
+            jsonl.flush();
+        } catch (IOException e) {
+            throw PathErrors.on(file, e);
+        }
         tb.flush();
     }
 

@@ -21,6 +21,7 @@ import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
 import sharnn.model.Optimizer;
+import sharnn.nn.Param;
 
 /**
  * The reference recipe: B streams in lockstep, random segment lengths, carried state and memory,
@@ -65,8 +66,14 @@ public final class Trainer implements AutoCloseable {
     private double bestValid = Double.NaN;
     private double lastValid = Double.NaN;
     private double elapsedBefore;
+    private RunLock lock;
+    private volatile boolean stopRequested;
+    private long lastSaved = -1;   // the step last.safetensors holds
 
-    /** A new run in runDir (which must not hold a run already), with the model on the backend's device. */
+    /**
+     * A new run in runDir (which must not hold a run already), with the model on the backend's
+     * device; runDir is locked until train returns or close.
+     */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
         cfg.validate();
         this.cfg = cfg;
@@ -87,7 +94,13 @@ public final class Trainer implements AutoCloseable {
         data.put("valid", List.of(splits.valid().start(), splits.valid().length()));
         data.put("test", List.of(splits.test().start(), splits.test().length()));
         model.initialize(cfg.seed);
-        Files.createDirectories(runDir);
+        try {
+            Files.createDirectories(runDir);
+            this.lock = RunLock.acquire(runDir);
+        } catch (IOException | RuntimeException e) {
+            close();   // the model's device memory
+            throw e;
+        }
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
@@ -111,27 +124,62 @@ public final class Trainer implements AutoCloseable {
                 new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),
                 new sharnn.data.Split("test", te.get(0).longValue(), te.get(1).longValue()));
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend);
-        Checkpoint.restore(file, t.model, t.optimizer, t.state);
-        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
-        t.step = ((Number) progress.get("step")).longValue();
-        t.epoch = ((Number) progress.get("epoch")).intValue();
-        t.batcher.seek(((Number) progress.get("position")).longValue());
-        List<Object> rng = (List<Object>) progress.get("rng");
-        long[] saved = new long[rng.size()];
-        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
-        t.batcher.restore(saved);
-        Object best = progress.get("best_valid_bpc");
-        t.bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
-        t.elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
-        t.truncateMetricsAfter(t.step);
+        try {
+            t.restoreFrom(file, meta);
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
         return t;
     }
 
-    /** Frees the model and the evaluation's (device memory on a GPU). */
+    @SuppressWarnings("unchecked")
+    private void restoreFrom(SafeTensors file, Map<String, Object> meta) throws IOException {
+        Checkpoint.restore(file, model, optimizer, state);
+        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
+        step = ((Number) progress.get("step")).longValue();
+        epoch = ((Number) progress.get("epoch")).intValue();
+        batcher.seek(((Number) progress.get("position")).longValue());
+        List<Object> rng = (List<Object>) progress.get("rng");
+        long[] saved = new long[rng.size()];
+        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
+        batcher.restore(saved);
+        Object best = progress.get("best_valid_bpc");
+        bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
+        elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
+        lastSaved = step;
+        truncateMetricsAfter(step);
+    }
+
+    /** Releases the run directory's lock and frees the model and the evaluation's (device memory on a GPU). */
     @Override
     public void close() {
-        if (evaluator != null) evaluator.close();
-        model.close();
+        try {
+            releaseLock();
+        } finally {
+            if (evaluator != null) evaluator.close();
+            model.close();
+        }
+    }
+
+    /** train releases the lock when it returns: the run directory is free for the next process. */
+    private void releaseLock() {
+        if (lock != null) lock.close();
+        lock = null;
+    }
+
+    /**
+     * Asks train to stop after the step in progress, saving last.safetensors as at any end (safe to
+     * call from another thread, a signal handler's). Returns false if a stop was asked already.
+     */
+    public boolean requestStop() {
+        boolean first = !stopRequested;
+        stopRequested = true;
+        return first;
+    }
+
+    public boolean stopRequested() {
+        return stopRequested;
     }
 
     public void addListener(Listener l) {
@@ -151,6 +199,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     public Summary train(Stop stop) throws IOException {
+        if (lock == null) lock = RunLock.acquire(runDir);
+        try {
+            return trainLocked(stop);
+        } finally {
+            releaseLock();
+        }
+    }
+
+    private Summary trainLocked(Stop stop) throws IOException {
         long startNanos = System.nanoTime();
         long deadline = stop.minutes() > 0 ? startNanos + (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
         long tokens = 0, intervalTokens = 0;
@@ -170,16 +227,18 @@ public final class Trainer implements AutoCloseable {
                 double lr = cfg.lrAt(step, stop.steps());
                 model.zeroGrad();
                 double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
-                if (!Double.isFinite(loss)) throw new IllegalStateException("loss is " + loss + " at step " + step + "; lower lr");
+                if (!Double.isFinite(loss)) throw diverged("the loss is " + loss);
                 model.backward();
                 lastNorm = optimizer.clipGradNorm(cfg.clip);
+                if (!Double.isFinite(lastNorm)) throw diverged("the gradient norm is " + lastNorm);
                 optimizer.step(lr);
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
                 intervalTokens += n;
                 intervalLoss += loss;
                 intervalSteps++;
-                boolean last = done(stop, deadline);
+                boolean interrupted = stopRequested;
+                boolean last = interrupted || done(stop, deadline);
                 if (step % cfg.logEvery == 0 || last) {
                     double secs = (System.nanoTime() - intervalStart) / 1e9;
                     lastTrainBpc = intervalLoss / intervalSteps / Math.log(2);
@@ -192,9 +251,9 @@ public final class Trainer implements AutoCloseable {
                     intervalTokens = 0;
                     intervalStart = System.nanoTime();
                 }
-                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)) {
+                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
-                    boolean best = Double.isNaN(bestValid) || lastValid < bestValid;
+                    boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
                     if (best) bestValid = lastValid;
                     metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
@@ -209,7 +268,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private boolean done(Stop stop, long deadline) {
-        return (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
+        return stopRequested || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
                 || (stop.epochs() > 0 && epoch >= stop.epochs());
     }
 
@@ -218,7 +277,18 @@ public final class Trainer implements AutoCloseable {
         return cfg.seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
     }
 
+    /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */
+    private IllegalStateException diverged(String what) {
+        return new IllegalStateException("training stopped at step " + step + ": " + what + "; "
+                + (lastSaved < 0 ? "no checkpoint was written" : runDir.resolve("last.safetensors") + " keeps step " + lastSaved)
+                + " (lower lr?)");
+    }
+
     private void save(String name, long startNanos) throws IOException {
+        model.paramsToHost();
+        for (Param p : model.params())
+            for (float w : p.w)
+                if (!Float.isFinite(w)) throw diverged("parameter " + p.name + " holds " + (Float.isNaN(w) ? "NaN" : "infinity"));
         Map<String, Object> progress = new LinkedHashMap<>();
         progress.put("step", step);
         progress.put("epoch", epoch);
@@ -234,6 +304,7 @@ public final class Trainer implements AutoCloseable {
         meta.put("train", cfg.toMap());
         meta.put("data", data);
         Checkpoint.save(runDir.resolve(name), model, optimizer, state, meta);
+        if (name.equals("last.safetensors")) lastSaved = step;
     }
 
     /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */

@@ -1,0 +1,39 @@
+package sharnn.io;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Messages that say what is wrong with a path: "PATH: is a directory", "PATH: permission denied",
+ * "PATH: No space left on device" (the system's words where it gave some). Java's own leave out
+ * either the path (a failed write) or the reason (AccessDeniedException is the bare path).
+ */
+public final class PathErrors {
+    private PathErrors() {}
+
+    /** The error as "PATH: REASON". */
+    public static IOException on(Path path, IOException e) {
+        return new IOException(path + ": " + reason(e), e);
+    }
+
+    /** What went wrong, without the path. */
+    public static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException x -> "no such file or directory";
+            case AccessDeniedException x -> "permission denied";
+            case FileSystemException x when x.getReason() != null -> x.getReason();
+            default -> e.getMessage() == null ? e.toString() : e.getMessage();
+        };
+    }
+
+    /** Refuses a path that cannot be read as an input: missing, a directory, or unreadable. A FIFO or device is read as a stream. */
+    public static void checkReadable(Path path, String what) throws IOException {
+        if (!Files.exists(path)) throw new IOException("no such " + what + ": " + path);
+        if (Files.isDirectory(path)) throw new IOException(path + ": is a directory");
+        if (!Files.isReadable(path)) throw new IOException(path + ": permission denied");
+    }
+}

@@ -1,0 +1,55 @@
+package sharnn.io;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The temporary file a target is written under before it is renamed over it: .NAME.PID.RANDOM
+ * followed by a suffix, beside the target, created with the umask's permissions (as the target
+ * would be). A writer killed before its rename leaves one behind; the next write of the same
+ * target removes those whose process is gone. Nothing else is touched: no other name, and no
+ * temp file of a live process (it may be writing now).
+ */
+public final class TempFiles {
+    private TempFiles() {}
+
+    /** A new empty temporary file for target, after removing the stale ones of target. */
+    public static Path create(Path target, String suffix) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        String prefix = "." + abs.getFileName() + ".";
+        removeStale(dir, prefix, suffix);
+        long pid = ProcessHandle.current().pid();
+        while (true) {
+            String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+            try {
+                return Files.createFile(dir.resolve(prefix + pid + "." + random + suffix));
+            } catch (FileAlreadyExistsException e) {
+                // drawn twice: draw again
+            }
+        }
+    }
+
+    private static void removeStale(Path dir, String prefix, String suffix) throws IOException {
+        Pattern ours = Pattern.compile(Pattern.quote(prefix) + "(\\d{1,18})\\.[0-9a-z]{1,13}" + Pattern.quote(suffix));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob(prefix) + "*")) {
+            for (Path p : entries) {
+                Matcher m = ours.matcher(p.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty() && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The name as a glob pattern matching itself only. */
+    private static String glob(String name) {
+        return name.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
+    }
+}

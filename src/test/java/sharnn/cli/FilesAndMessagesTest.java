@@ -1,0 +1,137 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static sharnn.cli.TrainEvalGenerateCliTest.assertOneLine;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.io.PathErrors;
+import sharnn.model.HostState;
+import sharnn.model.Lamb;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.ScalarKernels;
+import sharnn.train.Checkpoint;
+
+/** Paths the CLI reads and writes: what its messages say, what it reads as a stream, the permissions it gives. */
+class FilesAndMessagesTest {
+    @TempDir Path dir;
+
+    static String[] compress(String... a) {
+        return CompressCommandTest.args(a);
+    }
+
+    @Test
+    void messagesSayWhatIsWrongWithThePath() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "some text");
+        assertOneLine(CliRun.of(compress("compress", sub.toString())), 1, "sharnn compress: " + sub + ": is a directory");
+        assertOneLine(CliRun.of(compress("compress", in.toString(), sub.toString())), 1, sub + ": is a directory");
+        assertOneLine(CliRun.of("eval", "--checkpoint", sub.toString(), "--data", in.toString()), 1, sub + ": is a directory");
+        assertOneLine(CliRun.of("generate", "--checkpoint", sub.toString()), 1, sub + ": is a directory");
+        assertOneLine(CliRun.of(compress("compress", dir.resolve("none").toString())), 1, "no such file: " + dir.resolve("none"));
+        // a full disk names the file it could not write (a device is written in place, never replaced)
+        assertOneLine(CliRun.of(compress("compress", "-q", in.toString(), "/dev/full")), 1, "sharnn compress: /dev/full: No space left on device");
+        assertThat(Files.isRegularFile(Path.of("/dev/full"))).isFalse();
+        // as root every file is readable: what an AccessDeniedException becomes
+        assertThat(PathErrors.on(in, new AccessDeniedException(in.toString())).getMessage()).isEqualTo(in + ": permission denied");
+    }
+
+    @Test
+    void aFifoOrDevNullAsInputIsReadAsAStream() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        byte[] data = "through a named pipe, through a named pipe.\n".repeat(30).getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try (OutputStream os = Files.newOutputStream(fifo)) {
+                os.write(data);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Path shr = dir.resolve("fifo.shr");
+        CliRun c = CliRun.of(compress("compress", "-q", fifo.toString(), shr.toString()));
+        assertThat(c.code()).as(c.err()).isZero();
+        writer.join();
+        assertThat(CliRun.of("decompress", "-q", shr.toString(), dir.resolve("back").toString()).code()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("back"))).isEqualTo(data);
+
+        Path empty = dir.resolve("null.shr");
+        assertThat(CliRun.of(compress("compress", "-q", "/dev/null", empty.toString())).code()).isZero();
+        assertThat(CliRun.of("decompress", "-q", empty.toString(), dir.resolve("nothing").toString()).code()).isZero();
+        assertThat(dir.resolve("nothing")).isEmptyFile();
+        assertOneLine(CliRun.of(compress("compress", "--rm", "/dev/null", dir.resolve("x.shr").toString())), 2, "regular file");
+    }
+
+    @Test
+    void archivesTakeTheInputsPermissionsCheckpointsTheUmasksAndStaleTempFilesGo() throws Exception {
+        Path in = dir.resolve("secret.txt"), shr = dir.resolve("secret.txt.shr");
+        Files.writeString(in, "permission bits travel with the data ".repeat(10));
+        Files.setPosixFilePermissions(in, PosixFilePermissions.fromString("rw-r-----"));
+        long dead = deadPid();
+        Path stale = dir.resolve(".secret.txt.shr." + dead + ".k3j2.part"), live = dir.resolve(".secret.txt.shr." + ProcessHandle.current().pid() + ".k3j2.part");
+        Files.write(shr, new byte[] {1});
+        Files.write(stale, new byte[] {1});
+        Files.write(live, new byte[] {1});
+        assertThat(CliRun.of(compress("compress", "-q", "-f", in.toString())).code()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shr))).isEqualTo("rw-r-----");
+        assertThat(stale).doesNotExist();   // a killed compress -f of the same OUT left it
+        assertThat(live).exists();
+        Files.delete(live);
+        Files.setPosixFilePermissions(shr, PosixFilePermissions.fromString("r--r--r--"));
+        Path back = dir.resolve("back.txt");
+        assertThat(CliRun.of("decompress", "-q", shr.toString(), back.toString()).code()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(back))).isEqualTo("r--r--r--");
+
+        String umask = PosixFilePermissions.toString(Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain"))));
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run");
+        CliRun train = CliRun.of(TrainEvalGenerateCliTest.args(new String[] {"train", "--data", data.toString(), "--out", run.toString(),
+                "--steps", "1"}));
+        assertThat(train.code()).as(train.err()).isZero();
+        for (String f : List.of("last.safetensors", "best.safetensors", "metrics.jsonl"))
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(run.resolve(f)))).as(f).isEqualTo(umask);
+        try (Stream<Path> files = Files.list(run)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    @Test
+    void nonFiniteWeightsAreOneLineAndADivergingRunSavesNothingNonFinite() throws Exception {
+        ModelConfig config = new ModelConfig(256, 8, 16, 1, List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+        ShaRnn m = new ShaRnn(config, new ScalarKernels());
+        m.initialize(7);
+        Arrays.fill(m.params().get(1).w, Float.NaN);
+        Path nan = dir.resolve("nan.safetensors"), data = TrainEvalGenerateCliTest.corpus(dir);
+        Checkpoint.save(nan, m, Lamb.reference(m.trainableParams()), new HostState(config), Map.of());
+        String named = nan + ": tensor " + m.params().get(1).name + " holds NaN";
+        assertOneLine(CliRun.of("eval", "--checkpoint", nan.toString(), "--data", data.toString(), "--threads", "1"), 1, named);
+        assertOneLine(CliRun.of("generate", "--checkpoint", nan.toString(), "--threads", "1"), 1, named);
+
+        Path run = dir.resolve("run");
+        CliRun train = CliRun.of(TrainEvalGenerateCliTest.args(new String[] {"train", "--data", data.toString(), "--out", run.toString(),
+                "--steps", "1"}, "--set", "lr=1e300", "--set", "warmup=0"));
+        assertThat(train.code()).isEqualTo(1);
+        assertThat(train.err().strip().lines().toList().getLast())
+                .matches("sharnn train: training stopped at step 1: parameter \\S+ holds (NaN|infinity); no checkpoint was written \\(lower lr\\?\\)");
+        assertThat(run.resolve("last.safetensors")).doesNotExist();
+        assertThat(run.resolve("best.safetensors")).doesNotExist();
+    }
+}

@@ -1,0 +1,37 @@
+package sharnn.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The CLI in a JVM of its own, for what only a real process shows: its stdout, signals, kill -9, exit status. */
+final class Jvm {
+    private Jvm() {}
+
+    static ProcessBuilder sharnn(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",   // starts sooner; these runs are short
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    /** Waits for the process's exit, killing it (and failing) past the limit. */
+    static int exitOf(Process p, int seconds) throws InterruptedException {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("still running after " + seconds + " s");
+        }
+        return p.exitValue();
+    }
+
+    /** Stderr without the JVM's own warnings. */
+    static String stderr(Process p) throws IOException {
+        return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                .filter(l -> !l.startsWith("WARNING")).reduce("", (a, b) -> a + b + "\n").strip();
+    }
+}

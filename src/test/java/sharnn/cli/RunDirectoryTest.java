@@ -1,0 +1,73 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.io.SafeTensors;
+import sharnn.train.Checkpoint;
+
+/** A run directory against a second process, kill -9 and Ctrl-C (training in processes of their own). */
+class RunDirectoryTest {
+    @TempDir Path dir;
+
+    @Test
+    void aRunIsLockedByItsTrainerUntilItDiesAndCtrlCSavesTheStepInProgress() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), locked = dir.resolve("locked"), stopped = dir.resolve("stopped");
+        Process holder = train(locked, "--set", "checkpointEvery=2");
+        Process interrupted = train(stopped, "--set", "checkpointEvery=100000");
+
+        waitFor(() -> Files.exists(locked.resolve("last.safetensors")));
+        String pid = " (pid " + holder.pid() + ") holds it";
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("train", "--resume", locked.toString(), "--data", data.toString(),
+                "--steps", "1000000"), 1, locked + " is in use: another training process" + pid);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(TrainEvalGenerateCliTest.args(new String[] {"train", "--data",
+                data.toString(), "--out", locked.toString(), "--steps", "1"})), 1, pid);
+        holder.destroyForcibly();   // kill -9: the kernel drops the lock
+        assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        long at = step(locked.resolve("last.safetensors"));
+        CliRun resumed = CliRun.of("train", "--resume", locked.toString(), "--data", data.toString(), "--steps", Long.toString(at + 1), "--threads", "1");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(step(locked.resolve("last.safetensors"))).isEqualTo(at + 1);
+
+        Path log = stopped.resolveSibling("stopped.log");
+        waitFor(() -> Files.readString(log).contains("step 3 |"));
+        new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
+        assertThat(Jvm.exitOf(interrupted, 60)).isEqualTo(130);
+        String err = Files.readString(log);
+        long reached = err.lines().filter(l -> l.startsWith("step ")).mapToLong(l -> Long.parseLong(l.split("[ /]")[1])).max().orElseThrow();
+        assertThat(reached).isGreaterThanOrEqualTo(3);
+        assertThat(step(stopped.resolve("last.safetensors"))).isEqualTo(reached);   // the step in progress, saved
+        assertThat(err).doesNotContain("Exception");
+        Map<String, Object> summary = JSON.std.mapFrom(interrupted.getInputStream().readAllBytes());
+        assertThat(((Number) summary.get("steps")).longValue()).isEqualTo(reached);
+    }
+
+    private Process train(Path run, String... more) throws Exception {
+        String[] head = {"train", "--data", dir.resolve("text.txt").toString(), "--out", run.toString(), "--minutes", "5",
+                "--set", "logEvery=1", "--set", "evalEvery=0", "--json"};
+        String[] args = TrainEvalGenerateCliTest.args(head, more);
+        return Jvm.sharnn(args).redirectError(run.resolveSibling(run.getFileName() + ".log").toFile()).start();
+    }
+
+    private static long step(Path checkpoint) throws Exception {
+        return ((Number) ((Map<?, ?>) Checkpoint.meta(SafeTensors.read(checkpoint)).get("progress")).get("step")).longValue();
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitFor(Condition c) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!c.holds()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not reached in 60 s");
+            Thread.sleep(50);
+        }
+    }
+}

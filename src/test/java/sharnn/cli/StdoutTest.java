@@ -1,0 +1,73 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.model.HostState;
+import sharnn.model.Lamb;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.ScalarKernels;
+import sharnn.train.Checkpoint;
+
+/** Output to stdout that cannot be written is never reported as done (in processes of their own). */
+class StdoutTest {
+    @TempDir Path dir;
+
+    static final File DEV_FULL = new File("/dev/full");
+
+    @Test
+    void aFullDeviceOnStdoutIsOneLineAndExitOne() throws Exception {
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "text that will find no room on the device. ".repeat(5));
+        Path ckpt = checkpoint(dir);
+        Process compress = Jvm.sharnn(CompressCommandTest.args("compress", "/dev/stdin", "-")).redirectOutput(DEV_FULL).start();
+        try (var pipe = compress.getOutputStream()) {   // /dev/stdin a pipe: read as a stream
+            pipe.write(Files.readAllBytes(in));
+        }
+        Process generate = Jvm.sharnn("generate", "--checkpoint", ckpt.toString(), "--length", "100", "--threads", "1")
+                .redirectOutput(DEV_FULL).start();
+        Process info = Jvm.sharnn("info", "--preset", "tiny").redirectOutput(DEV_FULL).start();   // plain System.out
+        for (var p : Map.of(compress, "compress", generate, "generate", info, "info").entrySet()) {
+            String err = Jvm.stderr(p.getKey());
+            assertThat(Jvm.exitOf(p.getKey(), 60)).as(err).isEqualTo(1);
+            assertThat(err).isEqualTo("sharnn " + p.getValue() + ": stdout: No space left on device");
+        }
+    }
+
+    @Test
+    void aReaderThatGoesAwayStopsTheWorkQuietlyWith141() throws Exception {
+        Path in = dir.resolve("in.bin");
+        byte[] noise = new byte[4 << 20];
+        new Random(1).nextBytes(noise);
+        Files.write(in, noise);   // minutes of work at this speed
+        Path ckpt = checkpoint(dir);
+        Process compress = Jvm.sharnn(CompressCommandTest.args("compress", "-q", "-", "-")).redirectInput(in.toFile()).start();
+        Process generate = Jvm.sharnn("generate", "--checkpoint", ckpt.toString(), "--length", "100000000", "--threads", "1").start();
+        InputStream generated = generate.getInputStream();
+        assertThat(generated.readNBytes(100)).hasSize(100);   // as head -c 100
+        generated.close();
+        compress.getInputStream().close();   // before its first write: it learns without writing
+        for (Process p : List.of(compress, generate)) {
+            assertThat(Jvm.exitOf(p, 30)).isEqualTo(Stdout.BROKEN_PIPE);
+            assertThat(Jvm.stderr(p)).isEmpty();
+        }
+    }
+
+    static Path checkpoint(Path dir) throws Exception {
+        ModelConfig config = new ModelConfig(256, 8, 16, 1, List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+        ShaRnn m = new ShaRnn(config, new ScalarKernels());
+        m.initialize(3);
+        Path f = dir.resolve("model.safetensors");
+        Checkpoint.save(f, m, Lamb.reference(m.trainableParams()), new HostState(config), Map.of());
+        return f;
+    }
+}

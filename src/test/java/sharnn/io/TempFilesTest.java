@@ -1,0 +1,50 @@
+package sharnn.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TempFilesTest {
+    @TempDir Path dir;
+
+    /** The pid of a process that has ended. */
+    static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    @Test
+    void theNextWriteOfATargetRemovesItsStaleTempFilesAndNothingElse() throws Exception {
+        long dead = deadPid(), live = ProcessHandle.current().pid();
+        Path target = dir.resolve("last.safetensors");
+        String[] stale = {".last.safetensors." + dead + ".1x2y3z.tmp", ".last.safetensors." + dead + ".0.tmp"};
+        String[] kept = {".last.safetensors." + live + ".abc.tmp",   // a live writer's
+                ".best.safetensors." + dead + ".abc.tmp",                 // another target's
+                ".last.safetensors." + dead + ".abc.part",                // another suffix
+                ".last.safetensors." + dead + ".abc.tmp.bak", "last.safetensors.tmp", ".last.safetensors.x.abc.tmp", "notes.txt"};
+        for (String n : Stream.concat(Stream.of(stale), Stream.of(kept)).toList()) Files.write(dir.resolve(n), new byte[] {1});
+        new SafeTensorsWriter().add("w", DType.F32, new long[] {2}, new float[] {1, 2}).write(target);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    Stream.concat(Stream.of(kept), Stream.of("last.safetensors")).toArray(String[]::new));
+        }
+        assertThat(SafeTensors.read(target).floats("w")).containsExactly(1, 2);
+    }
+
+    @Test
+    void aTempFileIsNamedForItsTargetAndProcessAndTakesTheUmasksPermissions() throws Exception {
+        Path target = dir.resolve("out.bin");
+        Path tmp = TempFiles.create(target, ".part");
+        assertThat(tmp.getParent()).isEqualTo(dir.toAbsolutePath());
+        assertThat(tmp.getFileName().toString()).matches("\\.out\\.bin\\." + ProcessHandle.current().pid() + "\\.[0-9a-z]+\\.part");
+        Path plain = Files.createFile(dir.resolve("plain"));   // created as the umask says
+        assertThat(Files.getPosixFilePermissions(tmp)).isEqualTo(Files.getPosixFilePermissions(plain));
+        assertThat(TempFiles.create(target, ".part")).isNotEqualTo(tmp).exists();
+        assertThat(tmp).exists();   // this process's own: in use
+    }
+}

@@ -1,0 +1,108 @@
+package sharnn.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.data.Corpus;
+import sharnn.data.Splits;
+import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsException;
+import sharnn.io.SafeTensorsWriter;
+import sharnn.model.HostState;
+import sharnn.model.Lamb;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.model.Weights;
+import sharnn.tensor.ScalarKernels;
+
+/** Checkpoints carry a checksum of their data, and nothing non-finite is saved or loaded. */
+class CheckpointIntegrityTest {
+    @TempDir Path dir;
+
+    static final ModelConfig CONFIG = new ModelConfig(256, 8, 16, 1, List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+
+    static ShaRnn model(long seed) {
+        ShaRnn m = new ShaRnn(CONFIG, new ScalarKernels());
+        m.initialize(seed);
+        return m;
+    }
+
+    static Path save(Path file, ShaRnn m) throws Exception {
+        Checkpoint.save(file, m, Lamb.reference(m.trainableParams()), new HostState(CONFIG), Map.of());
+        return file;
+    }
+
+    @Test
+    void aFlippedBitAnywhereInTheTensorDataIsFoundOnLoad() throws Exception {
+        Path file = save(dir.resolve("c.safetensors"), model(1));
+        byte[] good = Files.readAllBytes(file);
+        SafeTensors st = SafeTensors.read(file);
+        assertThat(st.metadata().get(SafeTensors.CHECKSUM_KEY)).matches("[0-9a-f]{8}");
+        long dataStart = 8 + java.nio.ByteBuffer.wrap(good, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        for (long at : new long[] {dataStart, (dataStart + good.length) / 2, good.length - 1}) {
+            byte[] bad = good.clone();
+            bad[(int) at] ^= 0x10;
+            Files.write(file, bad);
+            assertThatThrownBy(() -> SafeTensors.read(file)).isInstanceOf(SafeTensorsException.class)
+                    .hasMessageStartingWith(file + ": corrupt file: the tensor data's CRC32C is ");
+        }
+    }
+
+    @Test
+    void aStateDictWithoutChecksumLoadsAsBefore() throws Exception {
+        ShaRnn m = model(2);
+        SafeTensors st = SafeTensors.read(Weights.addTo(new SafeTensorsWriter(), m, "").toBytes());
+        assertThat(st.metadata()).isEmpty();
+        ShaRnn loaded = new ShaRnn(CONFIG, new ScalarKernels());
+        Weights.load(loaded, st, "");
+        assertThat(loaded.params().getFirst().w).isEqualTo(m.params().getFirst().w);
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedNamingTheTensor() throws Exception {
+        ShaRnn m = model(3);
+        var p = m.params().get(2);
+        p.w[5] = Float.POSITIVE_INFINITY;
+        Path file = save(dir.resolve("inf.safetensors"), m);
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(CONFIG, new ScalarKernels()), SafeTensors.read(file), ""))
+                .hasMessage(file + ": tensor " + p.name + " holds infinity (saved from a run that diverged?)");
+        p.w[5] = 0;
+        m.params().get(0).w[0] = Float.NaN;
+        save(file, m);
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(CONFIG, new ScalarKernels()), SafeTensors.read(file), ""))
+                .hasMessageContaining("tensor " + m.params().get(0).name + " holds NaN");
+    }
+
+    @Test
+    void trainingThatGoesNonFiniteStopsNamingTheStepAndKeepsTheLastGoodCheckpoint() throws Exception {
+        Corpus corpus = Corpus.of(TrainerTest.sentences(2000, 4));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        for (int every : new int[] {1, 2}) {
+            TrainConfig cfg = TrainerTest.small();
+            cfg.checkpointEvery = every;
+            Path run = dir.resolve("run" + every);
+            Trainer t = new Trainer(cfg, corpus, splits, run, TrainerTest.K);
+            t.addListener(new Trainer.Listener() {
+                @Override
+                public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                    if (step == 3) for (var p : t.model().params()) Arrays.fill(p.w, Float.NaN);   // as a blow-up would
+                }
+            });
+            // every 1: step 3's checkpoint is refused; every 2: step 4's loss is NaN
+            String why = every == 1 ? "training stopped at step 3: parameter " + t.model().params().getFirst().name + " holds NaN"
+                    : "training stopped at step 4: the loss is NaN";
+            assertThatThrownBy(() -> t.train(new Trainer.Stop(10, 0, 0)))
+                    .hasMessage(why + "; " + run.resolve("last.safetensors") + " keeps step 2 (lower lr?)");
+            SafeTensors last = SafeTensors.read(run.resolve("last.safetensors"));
+            assertThat(((Number) ((Map<?, ?>) Checkpoint.meta(last).get("progress")).get("step")).longValue()).isEqualTo(2);
+            Trainer.resume(run, corpus, TrainerTest.K).close();   // finite, and the lock was released
+        }
+    }
+}
