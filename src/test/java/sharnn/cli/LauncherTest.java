@@ -1,0 +1,119 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs bin/sharnn itself. The launcher is copied into a root of its own whose target/sharnn.jar is a
+ * manifest-only jar over this build's classes and dependencies (the real jar is made only by
+ * `package`, after the tests); the launcher finds it up to date and runs it as it runs the real one.
+ */
+class LauncherTest {
+    @TempDir
+    Path root;
+
+    private record Run(int code, String out, String err) {}
+
+    private Path install(String mainClass) throws Exception {
+        Path bin = Files.createDirectories(root.resolve("bin")), target = Files.createDirectories(root.resolve("target"));
+        Files.copy(Path.of("bin/sharnn"), bin.resolve("sharnn"));
+        bin.resolve("sharnn").toFile().setExecutable(true);
+        List<String> classPath = new ArrayList<>();
+        int i = 0;
+        for (Class<?> c : new Class<?>[] {Main.class, LauncherTest.class, CommandLine.class, JSON.class}) {
+            Path source = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String name = "cp" + i++ + (Files.isDirectory(source) ? "/" : ".jar");
+            Files.createSymbolicLink(target.resolve(name.replace("/", "")), source);
+            classPath.add(name);
+        }
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, mainClass);
+        m.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
+        try (var jar = new JarOutputStream(Files.newOutputStream(target.resolve("sharnn.jar")), m)) {
+            // the manifest is all
+        }
+        return bin.resolve("sharnn");
+    }
+
+    private static ProcessBuilder launcher(Path sharnn, String... args) {
+        List<String> command = new ArrayList<>(List.of("setsid", sharnn.toString()));   // a process group of its own
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("JAVA_OPTS", "-Xmx256m");
+        return pb;
+    }
+
+    private static Run run(Path sharnn, String... args) throws Exception {
+        Process p = launcher(sharnn, args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aCommandThatWritesNothingToStderrExitsZeroAndTheIncubatorWarningIsFiltered() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        Run version = run(sharnn, "--version");
+        assertThat(version.err()).isEmpty();
+        assertThat(version.out()).startsWith("sharnn ");
+        assertThat(version.code()).isZero();
+        Run info = run(sharnn, "info", "--preset", "tiny");
+        assertThat(info.err()).isEmpty();
+        assertThat(info.out()).contains("232,448");
+        assertThat(info.code()).isZero();
+    }
+
+    @Test
+    void aBadFlagExitsTwoAndAnErrorOne() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        Run bad = run(sharnn, "info", "--bogus");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err().strip()).isEqualTo("sharnn: Unknown option: '--bogus'");
+        Run error = run(sharnn, "generate", "--checkpoint", root.resolve("missing.safetensors").toString());
+        assertThat(error.code()).isEqualTo(1);
+        assertThat(error.err().strip()).startsWith("sharnn generate: no such checkpoint");
+    }
+
+    @Test
+    void aJvmKilledBeforeItWritesAnythingGives137() throws Exception {
+        Run killed = run(install("sharnn.cli.LauncherProbe"), "kill");
+        assertThat(killed.err()).isEmpty();
+        assertThat(killed.code()).isEqualTo(137);
+    }
+
+    @Test
+    void ctrlCGives130AndWhatTheJvmPrintsWhileStoppingStillComesThrough() throws Exception {
+        Process p = launcher(install("sharnn.cli.LauncherProbe"), "wait").start();
+        String err;
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            // as a terminal's Ctrl-C: SIGINT to the whole process group (launcher, JVM and filter)
+            Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + p.pid()).inheritIO().start();
+            assertThat(kill.waitFor()).isZero();
+            err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(err).isEqualTo("probe: stopped\n");
+        assertThat(p.exitValue()).isEqualTo(130);
+    }
+}
