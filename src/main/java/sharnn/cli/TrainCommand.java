@@ -46,6 +46,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set one hyper-parameter (repeatable), e.g. lr=1e-3")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--seed", paramLabel = "S", description = "the run's seed: initialisation, data order, dropout (--set seed=S)")
+    Long seed;
+
     @Option(names = "--steps", description = "stop after this many steps in all (0: no limit)", defaultValue = "0")
     long steps;
 
@@ -73,7 +76,8 @@ final class TrainCommand implements Callable<Integer> {
         Corpus corpus = Corpus.open(data);
         Trainer trainer;
         if (resume != null) {
-            if (config != null || !sets.isEmpty()) throw new UsageException("--resume continues with the run's own settings; drop --config and --set");
+            if (config != null || !sets.isEmpty() || seed != null)
+                throw new UsageException("--resume continues with the run's own settings; drop --config, --set and --seed");
             trainer = Trainer.resume(resume, corpus, backend);
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
@@ -91,6 +95,7 @@ final class TrainCommand implements Callable<Integer> {
                     throw new UsageException(e.getMessage());
                 }
             }
+            if (seed != null) cfg.seed = seed;
             try {
                 cfg.validate();
             } catch (IllegalArgumentException e) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.Optimizer;
@@ -106,29 +107,76 @@ public final class TrainConfig {
         return rate;
     }
 
-    /** Sets a field from text: `--set lr=1e-3`. */
+    /** What a number given for a setting must be. */
+    private record Rule(DoublePredicate ok, String range) {}
+
+    /**
+     * Every numeric setting's range (seed takes any long). A default of 0 or -1 meaning "the preset's"
+     * lies outside it: that is no value to give, so `batch=0` is refused rather than taken as the preset's.
+     */
+    private static final Map<String, Rule> RULES = Map.ofEntries(
+            Map.entry("embed", new Rule(v -> v >= 1, ">= 1")), Map.entry("boom", new Rule(v -> v >= 1, ">= 1")),
+            Map.entry("blocks", new Rule(v -> v >= 1, ">= 1")), Map.entry("window", new Rule(v -> v >= 1, ">= 1")),
+            Map.entry("dropout", new Rule(v -> v >= 0 && v < 1, "in [0, 1)")),
+            Map.entry("batch", new Rule(v -> v >= 1, ">= 1")), Map.entry("bptt", new Rule(v -> v >= 1, ">= 1")),
+            Map.entry("lr", new Rule(v -> v > 0 && v < Double.POSITIVE_INFINITY, "> 0")),
+            Map.entry("warmup", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("clip", new Rule(v -> v > 0 && v < Double.POSITIVE_INFINITY, "> 0")),
+            Map.entry("weightDecay", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
+            Map.entry("beta1", new Rule(v -> v >= 0 && v < 1, "in [0, 1)")),
+            Map.entry("beta2", new Rule(v -> v >= 0 && v < 1, "in [0, 1)")),
+            Map.entry("eps", new Rule(v -> v > 0 && v < Double.POSITIVE_INFINITY, "> 0")),
+            Map.entry("minTrust", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
+            Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("lrMin", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
+            Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("evalBytes", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("checkpointEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("logEvery", new Rule(v -> v >= 1, ">= 1")));
+
+    private static final TrainConfig DEFAULTS = new TrainConfig();
+
+    /** Sets a field from text: `--set lr=1e-3`; a value out of the setting's range is refused. */
     public void set(String key, String value) {
+        set(key, value, true);
+    }
+
+    /** Sets every field from a JSON object (a --config file); each value is checked as by {@link #set}. */
+    public void setAll(Map<String, Object> values) {
+        for (var e : values.entrySet()) set(e.getKey(), String.valueOf(e.getValue()), true);
+    }
+
+    /** The settings a checkpoint saved ({@link #toMap}), where the preset's defaults stand as they were. */
+    static TrainConfig saved(Map<String, Object> values) {
+        TrainConfig c = new TrainConfig();
+        for (var e : values.entrySet()) c.set(e.getKey(), String.valueOf(e.getValue()), false);
+        return c;
+    }
+
+    private void set(String key, String value, boolean given) {
         Field f = field(key);
         try {
             Class<?> t = f.getType();
             String v = value.strip();
-            if (t == int.class) f.setInt(this, Integer.parseInt(v));
-            else if (t == long.class) f.setLong(this, Long.parseLong(v));
-            else if (t == float.class) f.setFloat(this, Float.parseFloat(v));
-            else if (t == double.class) f.setDouble(this, Double.parseDouble(v));
+            double number;
+            if (t == int.class) f.setInt(this, (int) (number = Integer.parseInt(v)));
+            else if (t == long.class) f.setLong(this, (long) (number = Long.parseLong(v)));
+            else if (t == float.class) f.setFloat(this, (float) (number = Float.parseFloat(v)));
+            else if (t == double.class) f.setDouble(this, number = Double.parseDouble(v));
             else if (t == boolean.class) {
                 if (!v.equals("true") && !v.equals("false")) throw new NumberFormatException();
                 f.setBoolean(this, Boolean.parseBoolean(v));
-            } else f.set(this, v);
+                return;
+            } else {
+                f.set(this, v);
+                return;
+            }
+            Rule rule = RULES.get(key);
+            if (given && rule != null && !rule.ok().test(number))
+                throw new IllegalArgumentException(key + " must be " + rule.range() + ": " + value.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad value for " + key + " (" + f.getType().getSimpleName() + "): " + value);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    public void setAll(Map<String, Object> values) {
-        for (var e : values.entrySet()) set(e.getKey(), String.valueOf(e.getValue()));
     }
 
     public static TrainConfig fromJson(Path file) throws IOException {
@@ -159,20 +207,22 @@ public final class TrainConfig {
     }
 
     public TrainConfig copy() {
-        TrainConfig c = new TrainConfig();
-        c.setAll(toMap());
-        return c;
+        return saved(toMap());
     }
 
     /** Checks the values together, with messages a user can act on. */
     public void validate() {
-        model();   // throws on bad sizes
-        if (lr <= 0) throw new IllegalArgumentException("lr must be positive: " + lr);
-        if (clip <= 0) throw new IllegalArgumentException("clip must be positive: " + clip);
-        if (evalEvery < 0 || checkpointEvery < 0 || logEvery < 1)
-            throw new IllegalArgumentException("evalEvery and checkpointEvery must be >= 0, logEvery >= 1");
-        if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1)
-            throw new IllegalArgumentException("betas must be in [0, 1)");
+        for (var rule : RULES.entrySet()) {
+            try {
+                Field f = TrainConfig.class.getField(rule.getKey());
+                double v = ((Number) f.get(this)).doubleValue();
+                if (!rule.getValue().ok().test(v) && v != ((Number) f.get(DEFAULTS)).doubleValue())
+                    throw new IllegalArgumentException(rule.getKey() + " must be " + rule.getValue().range() + ": " + f.get(this));
+            } catch (NoSuchFieldException | IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        model();   // the preset, attention list and sizes together
     }
 
     private static Field field(String key) {

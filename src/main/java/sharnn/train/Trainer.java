@@ -110,10 +110,7 @@ public final class Trainer implements AutoCloseable {
         if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
         SafeTensors file = SafeTensors.read(last);
         Map<String, Object> meta = Checkpoint.meta(file);
-        TrainConfig cfg = new TrainConfig();
-        Map<String, Object> train = (Map<String, Object>) meta.get("train");
-        cfg.preset = String.valueOf(train.get("preset"));
-        cfg.setAll(train);
+        TrainConfig cfg = TrainConfig.saved((Map<String, Object>) meta.get("train"));
         Map<String, Object> data = (Map<String, Object>) meta.get("data");
         long size = ((Number) data.get("size")).longValue();
         if (size != corpus.size() || !corpus.sha256().equals(data.get("sha256")))

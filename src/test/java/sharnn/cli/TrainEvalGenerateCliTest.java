@@ -88,11 +88,31 @@ class TrainEvalGenerateCliTest {
                 "--set", "nope=1"), 2, "unknown setting 'nope'");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--set", "boom=8", "--set", "embed=16"), 2, "boom (8) must be at least embed (16)");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "batch=0"), 2, "batch must be >= 1: 0");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--seed", "x"), 2, "--seed");
         assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1, "");
         assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
         assertOneLine(CliRun.of("train", "--steps", "x"), 2, "");
         assertOneLine(CliRun.of("plot", dir.toString()), 1, "no metrics file");
+    }
+
+    @Test
+    void seedIsTheSameAsSetSeed(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir);
+        CliRun a = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", dir.resolve("a").toString(), "--steps", "2"},
+                "--seed", "7", "--json"));
+        CliRun b = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", dir.resolve("b").toString(), "--steps", "2"},
+                "--set", "seed=7", "--json"));
+        CliRun c = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", dir.resolve("c").toString(), "--steps", "2"},
+                "--json"));
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(JSON.std.mapFrom(a.out()).get("train_bpc")).isEqualTo(JSON.std.mapFrom(b.out()).get("train_bpc"))
+                .isNotEqualTo(JSON.std.mapFrom(c.out()).get("train_bpc"));
+        var seed = sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(dir.resolve("a/last.safetensors"))).get("train");
+        assertThat(((Map<?, ?>) seed).get("seed")).isEqualTo(7);
     }
 
     static void assertOneLine(CliRun run, int code, String contains) {

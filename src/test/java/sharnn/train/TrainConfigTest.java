@@ -1,0 +1,64 @@
+package sharnn.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainConfigTest {
+    /** One value out of range for every numeric setting; the defaults that mean "the preset's" are among them. */
+    static final Map<String, String> OUT_OF_RANGE = Map.ofEntries(
+            Map.entry("embed", "0"), Map.entry("boom", "0"), Map.entry("blocks", "0"), Map.entry("window", "-3"),
+            Map.entry("dropout", "1"), Map.entry("batch", "0"), Map.entry("bptt", "0"), Map.entry("lr", "0"),
+            Map.entry("warmup", "-1"), Map.entry("clip", "0"), Map.entry("weightDecay", "-1e-6"),
+            Map.entry("beta1", "1"), Map.entry("beta2", "-0.5"), Map.entry("eps", "0"), Map.entry("minTrust", "-1"),
+            Map.entry("halveAt", "-1"), Map.entry("lrMin", "NaN"), Map.entry("evalEvery", "-1"),
+            Map.entry("evalBytes", "-1"), Map.entry("checkpointEvery", "-1"), Map.entry("logEvery", "0"));
+
+    @Test
+    void aValueOutOfRangeIsRefusedForEverySetting() {
+        for (var e : OUT_OF_RANGE.entrySet()) {
+            TrainConfig c = new TrainConfig();
+            assertThatThrownBy(() -> c.set(e.getKey(), e.getValue())).as(e.getKey())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(e.getKey() + " must be");
+        }
+        assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", 0))).hasMessage("batch must be >= 1: 0");
+        assertThatThrownBy(() -> new TrainConfig().set("lr", "Infinity")).hasMessage("lr must be > 0: Infinity");
+    }
+
+    @Test
+    void everyNumericSettingButTheSeedHasARange() throws Exception {
+        List<String> numeric = new ArrayList<>();
+        for (Field f : TrainConfig.class.getFields())
+            if (!Modifier.isStatic(f.getModifiers()) && f.getType().isPrimitive() && f.getType() != boolean.class) numeric.add(f.getName());
+        numeric.remove("seed");
+        assertThat(OUT_OF_RANGE.keySet()).containsExactlyInAnyOrderElementsOf(numeric);
+    }
+
+    @Test
+    void fieldsSetDirectlyAreCheckedByValidateWhereTheDefaultsPass() {
+        TrainConfig c = new TrainConfig();
+        c.validate();   // embed 0, warmup -1 ...: the preset's
+        c.batch = -2;
+        assertThatThrownBy(c::validate).hasMessage("batch must be >= 1: -2");
+        c.batch = 3;
+        c.beta2 = 1;
+        assertThatThrownBy(c::validate).hasMessage("beta2 must be in [0, 1): 1.0");
+    }
+
+    @Test
+    void aSavedConfigWithThePresetsDefaultsReadsBackAsItWas() {
+        TrainConfig c = TrainConfig.forPreset("small");
+        c.seed = -7;
+        c.lr = 1e-3;
+        TrainConfig back = TrainConfig.saved(c.toMap());
+        assertThat(back.toMap()).isEqualTo(c.toMap());
+        assertThat(back.model()).isEqualTo(c.model());
+        assertThat(c.copy().toMap()).isEqualTo(c.toMap());
+    }
+}
