@@ -35,7 +35,8 @@ class TrainEvalGenerateCliTest {
     @Test
     void trainThenResumeThenEvalGenerateAndPlot(@TempDir Path dir) throws Exception {
         Path data = corpus(dir), run = dir.resolve("run");
-        CliRun train = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "6"}, "--json"));
+        CliRun train = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "6"},
+                "--set", "warmup=0", "--set", "lr=0.01", "--json"));
         assertThat(train.code()).as(train.err()).isZero();
         Map<String, Object> summary = JSON.std.mapFrom(train.out());
         assertThat(((Number) summary.get("steps")).intValue()).isEqualTo(6);
@@ -59,15 +60,17 @@ class TrainEvalGenerateCliTest {
         // test split: 5% of 30,000+ bytes in 8 streams, each predicting all but its first byte
         long testBytes = Files.size(data) - (long) Math.floor(Files.size(data) * 0.90) - (long) Math.floor(Files.size(data) * 0.05);
         assertThat(((Number) e.get("bytes")).longValue()).isEqualTo((testBytes / 8 - 1) * 8);
-        assertThat(((Number) e.get("bpc")).doubleValue()).isBetween(0.5, 9.0);
+        // nine steps at a high rate learn at least which few byte values this text uses (4.6 bpc here):
+        // well below uniform guessing (8 bits), not yet below what a byte before the next one gives
+        assertThat(((Number) e.get("bpc")).doubleValue()).isBetween(2.0, 6.0);
 
         CliRun gen = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
         assertThat(gen.code()).as(gen.err()).isZero();
-        assertThat(gen.out().getBytes(StandardCharsets.ISO_8859_1).length).isGreaterThan(0);
+        assertThat(gen.outBytes()).hasSize(40);
         CliRun gen2 = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
-        assertThat(gen2.out()).isEqualTo(gen.out());   // the same seed gives the same bytes
+        assertThat(gen2.outBytes()).isEqualTo(gen.outBytes());   // the same seed gives the same bytes
 
         CliRun plot = CliRun.of("plot", run.toString());
         assertThat(plot.code()).isZero();
@@ -92,10 +95,11 @@ class TrainEvalGenerateCliTest {
                 "--set", "batch=0"), 2, "batch must be >= 1: 0");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--seed", "x"), 2, "--seed");
-        assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1, "");
+        assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1,
+                "sharnn eval: " + data + ": header length");
         assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
-        assertOneLine(CliRun.of("train", "--steps", "x"), 2, "");
+        assertOneLine(CliRun.of("train", "--steps", "x"), 2, "Invalid value for option '--steps': 'x' is not a long");
         assertOneLine(CliRun.of("plot", dir.toString()), 1, "no metrics file");
     }
 
