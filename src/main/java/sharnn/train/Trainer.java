@@ -72,7 +72,7 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * A new run in runDir (which must not hold a run already), with the model on the backend's
-     * device; runDir is locked until train returns or close.
+     * device; runDir is locked until train returns or close. runDir null: a run that writes no files.
      */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
         cfg.validate();
@@ -94,7 +94,7 @@ public final class Trainer implements AutoCloseable {
         data.put("valid", List.of(splits.valid().start(), splits.valid().length()));
         data.put("test", List.of(splits.test().start(), splits.test().length()));
         model.initialize(cfg.seed);
-        try {
+        if (runDir != null) try {
             Files.createDirectories(runDir);
             this.lock = RunLock.acquire(runDir);
         } catch (IOException | RuntimeException e) {
@@ -141,6 +141,7 @@ public final class Trainer implements AutoCloseable {
         long[] saved = new long[rng.size()];
         for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
         batcher.restore(saved);
+        endEpochIfRead();   // a checkpoint of an earlier version, saved at the end of the data
         Object best = progress.get("best_valid_bpc");
         bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
         elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
@@ -196,7 +197,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     public Summary train(Stop stop) throws IOException {
-        if (lock == null) lock = RunLock.acquire(runDir);
+        if (lock == null && runDir != null) lock = RunLock.acquire(runDir);
         try {
             return trainLocked(stop);
         } finally {
@@ -211,14 +212,12 @@ public final class Trainer implements AutoCloseable {
         long intervalStart = System.nanoTime();
         double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;
         int intervalSteps = 0;
-        try (MetricsLog metrics = new MetricsLog(runDir)) {
-            while (!done(stop, deadline)) {
-                if (!batcher.hasNext()) {   // a new epoch starts cold, as in the reference
-                    epoch++;
-                    batcher.seek(0);
-                    state.reset();
-                    if (stop.epochs() > 0 && epoch >= stop.epochs()) break;
-                }
+        try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir)) {
+            // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
+            // (the loop tested the limits again after logging and evaluating, and found an epoch's end
+            // only at the next step: a run stopped by time or epochs could end without its final evaluation).
+            boolean last = done(stop, deadline);
+            while (!last) {
                 Batch b = batcher.next();
                 step++;
                 double lr = cfg.lrAt(step, stop.steps());
@@ -234,14 +233,15 @@ public final class Trainer implements AutoCloseable {
                 intervalTokens += n;
                 intervalLoss += loss;
                 intervalSteps++;
+                endEpochIfRead();
                 boolean interrupted = stopRequested;
-                boolean last = interrupted || done(stop, deadline);
+                last = interrupted || done(stop, deadline);
                 if (step % cfg.logEvery == 0 || last) {
                     double secs = (System.nanoTime() - intervalStart) / 1e9;
                     lastTrainBpc = intervalLoss / intervalSteps / Math.log(2);
                     double tps = intervalTokens / Math.max(secs, 1e-9);
                     double wall = elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
-                    metrics.train(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
+                    if (metrics != null) metrics.train(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
                     for (Listener l : listeners) l.onLog(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
                     intervalLoss = 0;
                     intervalSteps = 0;
@@ -252,16 +252,24 @@ public final class Trainer implements AutoCloseable {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
                     boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
                     if (best) bestValid = lastValid;
-                    metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
+                    if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
                     if (best) save("best.safetensors", startNanos);
                 }
                 if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
             }
-            save("last.safetensors", startNanos);
+            if (lastSaved != step) save("last.safetensors", startNanos);   // no step ran (a stop asked before the first)
         }
         double secs = (System.nanoTime() - startNanos) / 1e9;
         return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(secs, 1e-9), secs);
+    }
+
+    /** At the end of the data the epoch is over; the next starts cold, as in the reference. */
+    private void endEpochIfRead() {
+        if (batcher.hasNext()) return;
+        epoch++;
+        batcher.seek(0);
+        state.reset();
     }
 
     private boolean done(Stop stop, long deadline) {
@@ -286,6 +294,7 @@ public final class Trainer implements AutoCloseable {
         for (Param p : model.params())
             for (float w : p.w)
                 if (!Float.isFinite(w)) throw diverged("parameter " + p.name + " holds " + (Float.isNaN(w) ? "NaN" : "infinity"));
+        if (runDir == null) return;
         Map<String, Object> progress = new LinkedHashMap<>();
         progress.put("step", step);
         progress.put("epoch", epoch);

@@ -95,6 +95,104 @@ public class TrainerTest {
         assertThat(trainLines).isEqualTo(20);
     }
 
+    /** What a run reported, step by step. */
+    static final class Record implements Trainer.Listener {
+        final java.util.List<Long> logs = new java.util.ArrayList<>(), evals = new java.util.ArrayList<>();
+
+        @Override
+        public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+            logs.add(step);
+        }
+
+        @Override
+        public void onEval(long step, double validBpc, boolean best) {
+            evals.add(step);
+        }
+    }
+
+    /** The run's last step logged, evaluated and saved as best and last, whichever limit stopped it. */
+    static void assertEndedCleanly(Trainer.Summary s, Record r, Path dir) throws Exception {
+        assertThat(r.logs).last().isEqualTo(s.steps());
+        assertThat(r.evals).last().isEqualTo(s.steps());
+        assertThat(s.validBpc()).isEqualTo(s.bestValidBpc()).isBetween(1.0, 8.5);
+        assertThat(dir.resolve("best.safetensors")).exists();
+        var progress = (java.util.Map<?, ?>) Checkpoint.meta(SafeTensors.read(dir.resolve("last.safetensors"))).get("progress");
+        assertThat(((Number) progress.get("step")).longValue()).isEqualTo(s.steps());
+    }
+
+    static TrainConfig rarelyLogged() {
+        TrainConfig c = small();
+        c.logEvery = 1000;
+        c.evalEvery = 0;
+        return c;
+    }
+
+    @Test
+    void aRunStoppedBySteps(@TempDir Path dir) throws Exception {
+        Trainer t = new Trainer(rarelyLogged(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
+        Record r = new Record();
+        t.addListener(r);
+        Trainer.Summary s = t.train(new Trainer.Stop(7, 0, 0));
+        assertThat(s.steps()).isEqualTo(7);
+        assertEndedCleanly(s, r, dir);
+    }
+
+    @Test
+    void aRunStoppedByEpochsEndsWithItsFinalLogAndEvaluation(@TempDir Path dir) throws Exception {
+        Trainer t = new Trainer(rarelyLogged(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
+        Record r = new Record();
+        t.addListener(r);
+        Trainer.Summary s = t.train(new Trainer.Stop(0, 2, 0));
+        assertThat(s.epochs()).isEqualTo(2);
+        // two streams of 100 bytes read in segments of about 8: some 14 steps an epoch
+        assertThat(s.steps()).isBetween(20L, 40L);
+        assertEndedCleanly(s, r, dir);
+        assertThat(r.logs).hasSize(1);
+    }
+
+    @Test
+    void aRunStoppedByTimeEndsWithItsFinalEvaluationWhenTheTimeRanOutWhileItLogged(@TempDir Path dir) throws Exception {
+        TrainConfig c = small();
+        c.evalEvery = 0;
+        Trainer t = new Trainer(c, Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
+        Record r = new Record();
+        t.addListener(r);
+        t.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                try {
+                    Thread.sleep(1500);   // the limit passes while the first step is logged
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        Trainer.Summary s = t.train(new Trainer.Stop(0, 0, 1.0 / 60));
+        assertThat(s.steps()).isBetween(1L, 2L);
+        assertEndedCleanly(s, r, dir);
+    }
+
+    @Test
+    void withoutARunDirectoryNothingIsWritten(@TempDir Path dir) throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        java.util.Set<Path> before;
+        try (var files = Files.list(cwd)) {
+            before = files.collect(java.util.stream.Collectors.toSet());
+        }
+        Trainer t = new Trainer(small(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), null, K);
+        Record r = new Record();
+        t.addListener(r);
+        Trainer.Summary s = t.train(new Trainer.Stop(6, 0, 0));
+        assertThat(r.evals).containsExactly(5L, 6L);
+        assertThat(s.bestValidBpc()).isLessThan(8.5);
+        try (var files = Files.list(cwd)) {
+            assertThat(files.collect(java.util.stream.Collectors.toSet())).isEqualTo(before);
+        }
+        Trainer same = new Trainer(small(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
+        same.train(new Trainer.Stop(6, 0, 0));
+        assertSameParameters(same, t);
+    }
+
     @Test
     void resumingOnOtherDataIsRefused(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 1));
