@@ -21,6 +21,7 @@ import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
+import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
 
 /**
@@ -82,10 +83,22 @@ public final class Codec {
     /** As above, the network's products on threads worker threads (the archive is the same for any count). */
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
                                  Progress progress, int threads) throws IOException {
+        try (Parallel pool = pool(threads)) {
+            return compress(in, out, options, pretrained, progress, pool);
+        }
+    }
+
+    /** A pool of threads threads for one call, closed when it ends (null for 0: the common pool). */
+    private static Parallel pool(int threads) {
+        return threads == 0 ? null : new Parallel(threads);
+    }
+
+    private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
+                                  Progress progress, Parallel pool) throws IOException {
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         CountingOutput counted = new CountingOutput(out);
         writeHeader(counted, options, pretrained);
-        Engine engine = new Engine(options, pretrained, threads);
+        Engine engine = new Engine(options, pretrained, pool);
         byte[] block = new byte[options.blockSize()];
         CRC32C all = new CRC32C();
         long total = 0;
@@ -198,6 +211,13 @@ public final class Codec {
     /** As above, on threads worker threads. */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, int threads)
             throws IOException {
+        try (Parallel pool = pool(threads)) {
+            return decompress(input, out, checkpoint, progress, pool);
+        }
+    }
+
+    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, Parallel pool)
+            throws IOException {
         CountingInput counted = new CountingInput(input);
         DataInputStream in = new DataInputStream(counted);
         Header header = readHeader(in);
@@ -235,7 +255,7 @@ public final class Codec {
             rec.update(tail, 0, 4);
             if ((int) rec.getValue() != ByteBuffer.wrap(tail, 4, 4).getInt())
                 throw new CorruptArchiveException("corrupt archive: block at original offset " + total + " fails its checksum");
-            if (engine == null) engine = new Engine(o, pretrained, threads);
+            if (engine == null) engine = new Engine(o, pretrained, pool);
             if (block.length < n) block = new byte[Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
             RangeDecoder dec = new RangeDecoder(coded, 0, m);
             long base = total;
@@ -276,9 +296,9 @@ public final class Codec {
     private static final class Engine {
         final BlockCoder coder;
 
-        Engine(CodecOptions o, Pretrained pretrained, int threads) {
+        Engine(CodecOptions o, Pretrained pretrained, Parallel pool) {
             ModelConfig config = o.modelConfig();
-            ShaRnn model = new ShaRnn(config, CodecKernels.create(threads), o.segment());
+            ShaRnn model = new ShaRnn(config, CodecKernels.create(pool), o.segment());
             if (pretrained == null) model.initialize(o.seed());
             else {
                 var src = pretrained.model().params();

@@ -13,11 +13,11 @@ public final class CodecKernels {
 
     /** On one thread: the coder's products are small, and handing them to workers costs more than it saves. */
     public static Kernels create() {
-        return create(1);
+        return new DeterministicKernels(new Parallel(1));   // a pool of one thread has no workers to close
     }
 
-    /** On threads worker threads (0: the common pool). */
-    public static Kernels create(int threads) {
-        return threads == 0 ? new DeterministicKernels() : new DeterministicKernels(new Parallel(threads));
+    /** On the given pool, which the caller closes (null: the common pool). */
+    public static Kernels create(Parallel pool) {
+        return pool == null ? new DeterministicKernels() : new DeterministicKernels(pool);
     }
 }
