@@ -1,6 +1,5 @@
 package sharnn.codec;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import sharnn.io.PathErrors;
@@ -31,9 +29,15 @@ import sharnn.train.Checkpoint;
  */
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
-    static final int VERSION = 2;
+    /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
+    static final int VERSION = 3;
     static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
-    static final int MAX_HEADER = 1 << 16;
+    static final int MAX_SETTINGS = 4096;
+
+    /** The earlier format versions, each named in the message that refuses its archives. */
+    static final Map<Integer, String> EARLIER = Map.of(
+            1, "sharnn 0.1 with LAMB and one mixer",
+            2, "sharnn 0.1 with Adam and three or four mixers, a JSON header");
 
     private Codec() {}
 
@@ -130,66 +134,99 @@ public final class Codec {
             }, (done, bits) -> progress.update(base + done, bits));
             enc.finish();
             byte[] c = coded.toByteArray();
-            ByteBuffer h = ByteBuffer.allocate(8).putInt(n).putInt(c.length);
-            CRC32C rec = new CRC32C();
-            rec.update(h.array());
-            rec.update(c);
-            int rawCrc = (int) raw.getValue();
-            rec.update(ByteBuffer.allocate(4).putInt(rawCrc).array());
-            counted.write(h.array());
-            counted.write(c);
-            counted.write(ByteBuffer.allocate(8).putInt(rawCrc).putInt((int) rec.getValue()).array());
+            ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 20);
+            writeVarint(record, n);
+            writeVarint(record, c.length);
+            record.write(c);
+            record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
+            writeWithCrc(counted, record);
             total += n;
         }
-        ByteBuffer end = ByteBuffer.allocate(16).putInt(0).putLong(total).putInt((int) all.getValue());
-        CRC32C rec = new CRC32C();
-        rec.update(end.array());
-        counted.write(end.array());
-        counted.write(ByteBuffer.allocate(4).putInt((int) rec.getValue()).array());
+        ByteArrayOutputStream end = new ByteArrayOutputStream(16);
+        end.write(0);
+        writeVarint(end, total);
+        end.write(ByteBuffer.allocate(4).putInt((int) all.getValue()).array());
+        writeWithCrc(counted, end);
         counted.flush();
         return new Stats(total, counted.count);
     }
 
     private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained) throws IOException {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("codec", o.toMap());
-        h.put("model", o.modelConfig().toMap());
-        if (pretrained != null) h.put("checkpoint_sha256", pretrained.sha256());
-        byte[] json = JSON.std.asBytes(h);
-        ByteBuffer b = ByteBuffer.allocate(4 + 2 + 4 + json.length);
-        b.put(MAGIC).put((byte) VERSION).put((byte) (pretrained == null ? MODE_ONLINE : MODE_PRETRAINED)).putInt(json.length).put(json);
+        ByteArrayOutputStream h = new ByteArrayOutputStream(64);
+        h.write(MAGIC);
+        h.write(VERSION);
+        h.write(pretrained == null ? MODE_ONLINE : MODE_PRETRAINED);
+        byte[] settings = o.toText().getBytes(StandardCharsets.US_ASCII);
+        writeVarint(h, settings.length);
+        h.write(settings);
+        if (pretrained != null) h.write(HexFormat.of().parseHex(pretrained.sha256()));
+        writeWithCrc(out, h);
+    }
+
+    /** The record's bytes, then their CRC32C. */
+    private static void writeWithCrc(OutputStream out, ByteArrayOutputStream record) throws IOException {
         CRC32C crc = new CRC32C();
-        crc.update(b.array());
-        out.write(b.array());
+        crc.update(record.toByteArray());
+        record.writeTo(out);
         out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** Unsigned LEB128: seven bits a byte, low bits first, the high bit set on every byte but the last. */
+    static void writeVarint(OutputStream out, long v) throws IOException {
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) (v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    /** A varint of at most maxBytes bytes, each byte also given to crc. */
+    private static long readVarint(InputStream in, CRC32C crc, int maxBytes, String what) throws IOException {
+        long v = 0;
+        for (int i = 0; i < maxBytes; i++) {
+            int b = in.read();
+            if (b < 0) throw new CorruptArchiveException("archive is truncated (in the " + what + ")");
+            crc.update(b);
+            v |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) return v;
+        }
+        throw new CorruptArchiveException("corrupt archive (" + what + ")");
+    }
+
+    private static void checkCrc(DataInputStream in, CRC32C crc, String message) throws IOException {
+        if (ByteBuffer.wrap(readFully(in, 4, "checksum")).getInt() != (int) crc.getValue()) throw new CorruptArchiveException(message);
     }
 
     /** What an archive's header says. */
     public record Header(int mode, CodecOptions options, String checkpointSha256) {}
 
     public static Header readHeader(DataInputStream in) throws IOException {
-        byte[] fixed = readFully(in, 10, "header");
+        byte[] fixed = readFully(in, 6, "header");
         for (int i = 0; i < 4; i++)
             if (fixed[i] != MAGIC[i]) throw new CorruptArchiveException("not a sharnn archive (bad magic)");
-        if (fixed[4] != VERSION) throw new CorruptArchiveException("unsupported archive format version " + (fixed[4] & 0xFF) + " (this sharnn reads " + VERSION + ")");
-        int mode = fixed[5];
-        int len = ByteBuffer.wrap(fixed, 6, 4).getInt();
-        if (len < 2 || len > MAX_HEADER) throw new CorruptArchiveException("corrupt archive header (length " + Integer.toUnsignedString(len) + ")");
-        byte[] json = readFully(in, len, "header");
-        int stored = ByteBuffer.wrap(readFully(in, 4, "header")).getInt();
+        int version = fixed[4] & 0xFF;
+        if (version != VERSION) {
+            String earlier = EARLIER.get(version);
+            throw new CorruptArchiveException(earlier != null
+                    ? "archive format version " + version + " (" + earlier + "): this sharnn reads version " + VERSION
+                      + " only; decompress it with the sharnn that made it"
+                    : "unknown archive format version " + version + " (this sharnn reads " + VERSION + "; a later sharnn made it?)");
+        }
         CRC32C crc = new CRC32C();
         crc.update(fixed);
-        crc.update(json);
-        if ((int) crc.getValue() != stored) throw new CorruptArchiveException("corrupt archive header (checksum mismatch)");
+        int mode = fixed[5];
+        long len = readVarint(in, crc, 2, "header");
+        if (len < 1 || len > MAX_SETTINGS) throw new CorruptArchiveException("corrupt archive header (settings length " + len + ")");
+        byte[] settings = readFully(in, (int) len, "header");
+        crc.update(settings);
+        byte[] sha = mode == MODE_PRETRAINED ? readFully(in, 32, "header") : new byte[0];
+        crc.update(sha);
+        checkCrc(in, crc, "corrupt archive header (checksum mismatch)");
         if (mode != MODE_ONLINE && mode != MODE_PRETRAINED) throw new CorruptArchiveException("unknown archive mode " + mode);
         try {
-            Map<String, Object> h = JSON.std.mapFrom(new String(json, StandardCharsets.UTF_8));
-            @SuppressWarnings("unchecked")
-            CodecOptions o = CodecOptions.fromMap((Map<String, Object>) h.get("codec"));
-            Object sha = h.get("checkpoint_sha256");
-            if (mode == MODE_PRETRAINED && !(sha instanceof String)) throw new CorruptArchiveException("pretrained archive without a checkpoint hash");
-            return new Header(mode, o, mode == MODE_PRETRAINED ? (String) sha : null);
-        } catch (IllegalArgumentException | ClassCastException | NullPointerException | IOException e) {
+            CodecOptions o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
+            return new Header(mode, o, mode == MODE_PRETRAINED ? HexFormat.of().formatHex(sha) : null);
+        } catch (IllegalArgumentException e) {
             throw new CorruptArchiveException("unreadable archive header: " + e.getMessage());
         }
     }
@@ -238,28 +275,25 @@ public final class Codec {
         CRC32C all = new CRC32C();
         long total = 0;
         byte[] block = new byte[0];
+        CRC32C rec;
         while (true) {
-            byte[] h = readFully(in, 4, "block header");
-            int n = ByteBuffer.wrap(h).getInt();
+            rec = new CRC32C();
+            long n = readVarint(in, rec, 4, "block header");
             if (n == 0) break;
-            byte[] h2 = readFully(in, 4, "block header");
-            int m = ByteBuffer.wrap(h2).getInt();
-            if (n < 0 || n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + Integer.toUnsignedString(n) + ")");
-            if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + Integer.toUnsignedString(m) + ")");
-            byte[] coded = readFully(in, m, "block data");
-            byte[] tail = readFully(in, 8, "block checksum");
-            CRC32C rec = new CRC32C();
-            rec.update(h);
-            rec.update(h2);
+            if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
+            long m = readVarint(in, rec, 5, "block header");
+            if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+            byte[] coded = readFully(in, (int) m, "block data");
+            byte[] rawCrc = readFully(in, 4, "block checksum");
             rec.update(coded);
-            rec.update(tail, 0, 4);
-            if ((int) rec.getValue() != ByteBuffer.wrap(tail, 4, 4).getInt())
-                throw new CorruptArchiveException("corrupt archive: block at original offset " + total + " fails its checksum");
+            rec.update(rawCrc);
+            checkCrc(in, rec, "corrupt archive: block at original offset " + total + " fails its checksum");
             if (engine == null) engine = new Engine(o, pretrained, pool);
-            if (block.length < n) block = new byte[Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
-            RangeDecoder dec = new RangeDecoder(coded, 0, m);
+            if (block.length < n) block = new byte[(int) Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
+            RangeDecoder dec = new RangeDecoder(coded, 0, (int) m);
             long base = total;
-            engine.code(block, n, new BlockCoder.Io() {
+            int length = (int) n;
+            engine.code(block, length, new BlockCoder.Io() {
                 public int bit(int bit, int p1) throws CorruptArchiveException {
                     return dec.decodeBit(p1);
                 }
@@ -269,22 +303,18 @@ public final class Codec {
                 }
             }, (done, bits) -> progress.update(base + done, bits));
             CRC32C raw = new CRC32C();
-            raw.update(block, 0, n);
-            if ((int) raw.getValue() != ByteBuffer.wrap(tail, 0, 4).getInt())
-                throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn version?)");
-            out.write(block, 0, n);
-            all.update(block, 0, n);
-            total += n;
+            raw.update(block, 0, length);
+            if ((int) raw.getValue() != ByteBuffer.wrap(rawCrc).getInt())
+                throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn build?)");
+            out.write(block, 0, length);
+            all.update(block, 0, length);
+            total += length;
         }
-        byte[] end = readFully(in, 16, "end record");
-        ByteBuffer e = ByteBuffer.wrap(end);
-        long size = e.getLong();
-        int crc = e.getInt();
-        int recCrc = e.getInt();
-        CRC32C rec = new CRC32C();
-        rec.update(new byte[4]);
-        rec.update(end, 0, 12);
-        if ((int) rec.getValue() != recCrc) throw new CorruptArchiveException("corrupt archive end record (checksum mismatch)");
+        long size = readVarint(in, rec, 9, "end record");
+        byte[] crcBytes = readFully(in, 4, "end record");
+        rec.update(crcBytes);
+        checkCrc(in, rec, "corrupt archive end record (checksum mismatch)");
+        int crc = ByteBuffer.wrap(crcBytes).getInt();
         if (size != total) throw new CorruptArchiveException("archive is truncated or corrupt: it holds " + total + " bytes, its end record says " + size);
         if (crc != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
         if (in.read() != -1) throw new CorruptArchiveException("trailing data after the end of the archive");

@@ -90,6 +90,46 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         return fromMap(m);
     }
 
+    /**
+     * The shortest text that gives these options, as archives store them: the name of the preset they
+     * differ least from, then each setting that differs, as key=value ("default", "fast lr=0.001
+     * seed=7"). The presets' values are thus part of the archive format: changing one is a change of
+     * the coded bits.
+     */
+    public String toText() {
+        String best = null;
+        for (String name : PRESETS) {
+            String text = textFrom(name);
+            if (best == null || text.length() < best.length()) best = text;
+        }
+        return best;
+    }
+
+    private String textFrom(String presetName) {
+        Map<String, Object> base = preset(presetName).toMap();
+        StringBuilder sb = new StringBuilder(presetName);
+        for (var e : toMap().entrySet()) {
+            if (e.getValue().equals(base.get(e.getKey()))) continue;
+            String value = e.getValue() instanceof List<?> list
+                    ? list.isEmpty() ? "none" : String.join(",", list.stream().map(String::valueOf).toList())
+                    : String.valueOf(e.getValue());
+            sb.append(' ').append(e.getKey()).append('=').append(value);
+        }
+        return sb.toString();
+    }
+
+    /** The options {@link #toText} wrote. */
+    public static CodecOptions fromText(String text) {
+        String[] parts = text.split(" ", -1);
+        CodecOptions o = preset(parts[0]);
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("not key=value: '" + parts[i] + "'");
+            o = o.with(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+        }
+        return o;
+    }
+
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("embed", embed);

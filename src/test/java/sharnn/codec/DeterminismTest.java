@@ -1,15 +1,19 @@
 package sharnn.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +39,56 @@ class DeterminismTest {
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         Codec.compress(new ByteArrayInputStream(expected), again, CodecOptions.preset(preset), null, Codec.Progress.NONE);
         assertThat(again.toByteArray()).isEqualTo(archive);
+    }
+
+    /**
+     * The golden archives' SHA-256, pinned with the format version they were made in: a change that
+     * changes them changes the coded bits, so it bumps {@link Codec#VERSION}, keeps an archive of the
+     * version before under codec/earlier and remakes the golden archives (GoldenTool).
+     */
+    static final int GOLDEN_VERSION = 3;
+    static final Map<String, String> GOLDEN_SHA256 = Map.of(
+            "fast", "98f89448bc443cd99f882338ec85876600fc616b7ebfa676322c7aee626a6c80",
+            "default", "feaec1a62995f62c1ade91575808fd4a35f8874a5556444468ed6e81ab984f64",
+            "max", "7b06c4754ee871531f7d3863668b663c7d9f22acae881feb02a44053f54a7a32");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fast", "default", "max"})
+    void goldenArchivesArePinnedToTheFormatVersion(String preset) throws IOException {
+        assertThat(Codec.VERSION).as("the format version the golden archives were made in").isEqualTo(GOLDEN_VERSION);
+        assertThat(Codec.sha256(Files.readAllBytes(DIR.resolve("golden-" + preset + ".shr")))).isEqualTo(GOLDEN_SHA256.get(preset));
+    }
+
+    /** Every earlier version has an archive that this sharnn refuses, naming the version. */
+    @Test
+    void archivesOfEveryEarlierVersionAreRefusedByName() throws IOException {
+        for (int v = 1; v < Codec.VERSION; v++) {
+            byte[] archive = Files.readAllBytes(DIR.resolve("earlier/format-v" + v + ".shr"));
+            assertThat(archive[4]).isEqualTo((byte) v);
+            assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream(), null,
+                    Codec.Progress.NONE)).isInstanceOf(CorruptArchiveException.class)
+                    .hasMessage("archive format version " + v + " (" + Codec.EARLIER.get(v) + "): this sharnn reads version "
+                            + Codec.VERSION + " only; decompress it with the sharnn that made it");
+        }
+        assertThat(Codec.EARLIER.keySet()).hasSize(Codec.VERSION - 1);
+    }
+
+    /**
+     * Version 3 changed the framing only (a short header, varint lengths): its golden default archive
+     * codes the same bits as the last version 2 made of the same text.
+     */
+    @Test
+    void version3CodesTheBitsOfTheLastVersion2() throws IOException {
+        ByteBuffer v2 = ByteBuffer.wrap(Files.readAllBytes(DIR.resolve("earlier/format-v2.shr")));
+        v2.position(6);
+        v2.position(10 + v2.getInt() + 4);   // past the JSON header and its CRC
+        byte[] coded2 = new byte[v2.getInt(v2.position() + 4)];
+        v2.position(v2.position() + 8).get(coded2);
+        byte[] v3 = Files.readAllBytes(DIR.resolve("golden-default.shr"));
+        int headerEnd = 6 + 1 + v3[6] + 4;   // one byte of settings length
+        int codedStart = headerEnd + 2 + 2;  // n = 1500 and m: two varint bytes each
+        assertThat(Arrays.copyOfRange(v3, codedStart, codedStart + coded2.length)).isEqualTo(coded2);
+        assertThat(v3.length - codedStart - coded2.length).as("block CRCs and end record").isEqualTo(8 + 1 + 2 + 4 + 4);
     }
 
     @Test
