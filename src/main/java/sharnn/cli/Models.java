@@ -6,7 +6,6 @@ import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
-import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
@@ -33,12 +32,6 @@ final class Models {
     /** As {@link #load(Path, Kernels)}, the model on the backend's device. */
     static LanguageModel load(Path file, Backend backend) throws IOException {
         PathErrors.checkReadable(file, "checkpoint");
-        SafeTensors st = SafeTensors.read(file);
-        ModelConfig config = st.metadata().containsKey(sharnn.train.Checkpoint.META_KEY)
-                ? sharnn.train.Checkpoint.modelConfig(st)
-                : Weights.inferConfig(st, "", ModelConfig.paper(256));
-        LanguageModel model = backend.create(config);
-        Weights.load(model, st, "");
-        return model;
+        return Weights.read(SafeTensors.read(file), backend);
     }
 }

@@ -16,11 +16,11 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
 import sharnn.tensor.Parallel;
-import sharnn.train.Checkpoint;
 
 /**
  * Lossless compression with a SHA-RNN that learns while it codes (online mode) or starts from a
@@ -61,12 +61,9 @@ public final class Codec {
             PathErrors.checkReadable(checkpoint, "checkpoint");
             byte[] bytes = Files.readAllBytes(checkpoint);
             SafeTensors st = SafeTensors.read(bytes);
-            ModelConfig config = st.metadata().containsKey(Checkpoint.META_KEY)
-                    ? Checkpoint.modelConfig(st) : Weights.inferConfig(st, "", ModelConfig.paper(256));
+            ModelConfig config = Weights.configOf(st);
             if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
-            ShaRnn model = new ShaRnn(config, CodecKernels.create());
-            Weights.load(model, st, "");
-            return new Pretrained(model, Codec.sha256(bytes));
+            return new Pretrained((ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create())), Codec.sha256(bytes));
         }
     }
 
@@ -260,13 +257,13 @@ public final class Codec {
         Header header = readHeader(in);
         Pretrained pretrained = null;
         if (header.mode() == MODE_PRETRAINED) {
-            if (checkpoint == null) throw new IOException("this archive was made with a pretrained model: give it with --model (sha256 " + header.checkpointSha256() + ")");
+            if (checkpoint == null) throw new IOException("this archive was made with a pretrained model: it needs that checkpoint (sha256 " + header.checkpointSha256() + ")");
             pretrained = Pretrained.load(checkpoint);
             if (!pretrained.sha256().equals(header.checkpointSha256()))
                 throw new IOException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
                         + ", " + checkpoint + " has " + pretrained.sha256());
         } else if (checkpoint != null) {
-            throw new IOException("this archive was made in online mode; it needs no --model");
+            throw new IOException("this archive was made in online mode; it needs no checkpoint");
         }
         CodecOptions o = header.options();
         if (pretrained != null && !o.modelConfig().toMap().equals(o.withNetwork(pretrained.model().config).modelConfig().toMap()))

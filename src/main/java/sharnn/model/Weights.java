@@ -1,8 +1,11 @@
 package sharnn.model;
 
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import sharnn.io.DType;
 import sharnn.io.SafeTensors;
 import sharnn.io.SafeTensorsWriter;
@@ -57,6 +60,29 @@ public final class Weights {
             if (p.name.equals("encoder.weight")) writer.add(prefix + "decoder.weight", DType.F32, shape, p.w);
         }
         return writer;
+    }
+
+    /** The safetensors metadata key of a sharnn checkpoint's JSON (model, train, progress, data). */
+    public static final String META_KEY = "sharnn";
+
+    /**
+     * A model from a sharnn checkpoint (its configuration in the metadata) or from a state_dict of the
+     * original PyTorch code (its shape read from the tensors; window, batch and segment of the paper).
+     */
+    public static LanguageModel read(SafeTensors file, Backend backend) throws IOException {
+        LanguageModel model = backend.create(configOf(file));
+        load(model, file, "");
+        return model;
+    }
+
+    /** The model configuration of a file as {@link #read} finds it. */
+    @SuppressWarnings("unchecked")
+    public static ModelConfig configOf(SafeTensors file) throws IOException {
+        String json = file.metadata().get(META_KEY);
+        if (json == null) return inferConfig(file, "", ModelConfig.paper(256));
+        Object model = JSON.std.mapFrom(json).get("model");
+        if (!(model instanceof Map)) throw new IOException("a sharnn checkpoint without its model configuration");
+        return ModelConfig.fromMap((Map<String, Object>) model);
     }
 
     /**

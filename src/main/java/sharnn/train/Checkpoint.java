@@ -26,7 +26,7 @@ import sharnn.nn.Param;
  * Written to a temporary name, then renamed.
  */
 public final class Checkpoint {
-    public static final String META_KEY = "sharnn";
+    public static final String META_KEY = Weights.META_KEY;
 
     private Checkpoint() {}
 
@@ -65,10 +65,6 @@ public final class Checkpoint {
         return JSON.std.mapFrom(json);
     }
 
-    @SuppressWarnings("unchecked")
-    public static ModelConfig modelConfig(SafeTensors file) throws IOException {
-        return ModelConfig.fromMap((Map<String, Object>) meta(file).get("model"));
-    }
 
     /** Loads the parameters, and where given the optimizer moments and the carried state. */
     public static void restore(SafeTensors file, LanguageModel model, Optimizer optimizer, ModelState state) {

@@ -34,7 +34,7 @@ public final class Trainer implements AutoCloseable {
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
             if (steps <= 0 && epochs <= 0 && minutes <= 0)
-                throw new IllegalArgumentException("give --steps, --epochs or --minutes");
+                throw new IllegalArgumentException("a run needs a limit: steps, epochs or minutes");
         }
     }
 
@@ -115,7 +115,7 @@ public final class Trainer implements AutoCloseable {
         long size = ((Number) data.get("size")).longValue();
         if (size != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
             throw new IOException("the run was trained on other data (" + data.get("name") + ", " + size
-                    + " bytes); give the same --data file to resume");
+                    + " bytes); it resumes only on the same data");
         List<Number> tr = (List<Number>) data.get("train"), va = (List<Number>) data.get("valid"), te = (List<Number>) data.get("test");
         Splits splits = new Splits(new sharnn.data.Split("train", tr.get(0).longValue(), tr.get(1).longValue()),
                 new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),

@@ -132,7 +132,7 @@ class CompressCommandTest {
         CliRun wrong = CliRun.of("decompress", "--model", other.toString(), shr.toString());
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err()).contains("wrong model").contains(other.toString());
-        assertThat(CliRun.of("decompress", shr.toString()).err()).contains("give it with --model");
+        assertThat(CliRun.of("decompress", shr.toString()).err()).contains("it needs that checkpoint (sha256 ");
         assertThat(CliRun.of("decompress", "-q", "--model", good.toString(), shr.toString()).code()).isZero();
         assertThat(Files.readAllBytes(in)).isEqualTo(data);
     }

@@ -1,0 +1,71 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import sharnn.codec.Codec;
+import sharnn.codec.CodecOptions;
+
+/**
+ * Lossless compression with a SHA-RNN that learns while it codes (the presets), or that starts from
+ * a trained checkpoint ({@link #checkpoint}). Streams in, streams out: memory is bounded by the
+ * block size, not the input's length. The archive decodes the same on any machine and thread count.
+ */
+public final class Compression {
+    private final CodecOptions options;
+    private final Path checkpoint;
+    private final boolean adapt;
+    private final int threads;
+
+    private Compression(CodecOptions options, Path checkpoint, boolean adapt, int threads) {
+        this.options = options;
+        this.checkpoint = checkpoint;
+        this.adapt = adapt;
+        this.threads = threads;
+    }
+
+    /** A preset: fast, default or max (speed against ratio). */
+    public static Compression preset(String name) {
+        return new Compression(CodecOptions.preset(name), null, false, 1);
+    }
+
+    /** One codec setting, as `sharnn compress --set key=value`; the archive records it. */
+    public Compression set(String key, String value) {
+        return new Compression(options.with(key, value), checkpoint, adapt, threads);
+    }
+
+    /** The network's products on this many threads (the archive is the same for any count). */
+    public Compression threads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1: " + n);
+        return new Compression(options, checkpoint, adapt, n);
+    }
+
+    /**
+     * Codes with a trained checkpoint (adapt: keep learning while coding); decompressing needs the same
+     * file, which the archive names by its SHA-256.
+     */
+    public Compression checkpoint(Path file, boolean adapt) {
+        return new Compression(options, file, adapt, threads);
+    }
+
+    /** The sizes of a finished compression or decompression. */
+    public record Result(long originalBytes, long archiveBytes) {
+        public double bitsPerByte() {
+            return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+        }
+    }
+
+    public Result compress(InputStream in, OutputStream out) throws IOException {
+        Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
+        CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
+        Codec.Stats s = Codec.compress(in, out, o, pretrained, Codec.Progress.NONE, threads);
+        return new Result(s.originalBytes(), s.archiveBytes());
+    }
+
+    /** Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint}. */
+    public Result decompress(InputStream in, OutputStream out) throws IOException {
+        Codec.Stats s = Codec.decompress(in, out, checkpoint, Codec.Progress.NONE, threads);
+        return new Result(s.originalBytes(), s.archiveBytes());
+    }
+}

@@ -1,0 +1,135 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.PrimitiveIterator;
+import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
+import sharnn.model.ModelConfig;
+import sharnn.model.ModelState;
+import sharnn.model.Weights;
+import sharnn.nn.Param;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
+import sharnn.train.Sampler;
+
+/**
+ * A trained SHA-RNN over bytes: it scores bytes and samples them. Not safe for use by several
+ * threads at once; load one per thread.
+ */
+public final class Model {
+    /** Bytes fed to the model at a time when scoring (the state carries from each to the next). */
+    private static final int SEGMENT = 256;
+
+    private final LanguageModel weights;
+    private final Kernels kernels;
+    private LanguageModel scorer;
+    private ModelState scorerState;
+
+    Model(LanguageModel weights, Kernels kernels) {
+        this.weights = weights;
+        this.kernels = kernels;
+    }
+
+    /**
+     * A model from a sharnn checkpoint (`best.safetensors` of a run) or from a state_dict of the
+     * original PyTorch code saved with `safetensors.torch.save_file`.
+     */
+    public static Model load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
+        Kernels kernels = new VectorKernels(Parallel.common());
+        try {
+            return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels)), kernels);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The number of parameters. */
+    public long parameters() {
+        long n = 0;
+        for (Param p : weights.params()) n += p.size();
+        return n;
+    }
+
+    /** Scores every byte of in, the first as if it followed a newline. */
+    public Score score(InputStream in) throws IOException {
+        return score(in, (offset, value, bits) -> {});
+    }
+
+    /** Told each byte's cost as scoring reaches it. */
+    @FunctionalInterface
+    public interface ByteCost {
+        void accept(long offset, int value, double bits);
+    }
+
+    /**
+     * Scores every byte of in, the first as if it followed a newline, and tells perByte each byte's
+     * cost in bits. Reads in as a stream: memory does not grow with its length.
+     */
+    public Score score(InputStream in, ByteCost perByte) throws IOException {
+        if (scorer == null) {
+            ModelConfig cfg = weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment()));
+            scorer = Backend.cpu(kernels).create(cfg);
+            scorerState = scorer.newState();
+        }
+        weights.paramsToHost();
+        for (Param p : weights.params()) System.arraycopy(p.w, 0, scorer.param(p.name).w, 0, p.w.length);
+        scorer.paramsFromHost();
+        scorerState.reset();
+        int seg = scorer.maxSteps(), vocab = scorer.config().vocab();
+        byte[] bytes = new byte[seg];
+        int[] inputs = new int[seg];
+        int previous = '\n';
+        long offset = 0;
+        double total = 0;
+        for (int n; (n = in.readNBytes(bytes, 0, seg)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+                inputs[i] = previous;
+                previous = bytes[i] & 0xFF;
+            }
+            scorer.forward(inputs, null, n, scorerState, false, 0);
+            float[] logits = scorer.logits();
+            for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
+                for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
+                double bits = (Math.log(sum) + max - logits[i * vocab + (bytes[i] & 0xFF)]) / Math.log(2);
+                perByte.accept(offset + i, bytes[i] & 0xFF, bits);
+                total += bits;
+            }
+            offset += n;
+        }
+        return new Score(offset, total);
+    }
+
+    /** Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. */
+    public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
+        if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
+        new Sampler(weights, kernels).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
+                sampling.seed(), out);
+    }
+
+    /** Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. */
+    public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
+        Sampler sampler = new Sampler(weights, kernels);
+        sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
+        return new PrimitiveIterator.OfInt() {
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public int nextInt() {
+                return sampler.next();
+            }
+        };
+    }
+
+}

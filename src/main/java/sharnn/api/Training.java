@@ -1,0 +1,121 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import sharnn.data.Corpus;
+import sharnn.data.Splits;
+import sharnn.model.Backend;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
+import sharnn.train.TrainConfig;
+import sharnn.train.Trainer;
+
+/**
+ * Trains a SHA-RNN on a text with the reference recipe (the text split 90/5/5 into train, valid and
+ * test). Without {@link #runDirectory} nothing is written; with it, the run's checkpoints
+ * (last.safetensors, best.safetensors) and metrics go there, as `sharnn train --out` writes them.
+ */
+public final class Training {
+    /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
+    public record Stop(long steps, long epochs, double minutes) {
+        public Stop {
+            if (steps < 0 || epochs < 0 || !(minutes >= 0)) throw new IllegalArgumentException("limits must be >= 0");
+            if (steps == 0 && epochs == 0 && minutes == 0) throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
+        }
+
+        public static Stop steps(long n) {
+            return new Stop(n, 0, 0);
+        }
+
+        public static Stop epochs(long n) {
+            return new Stop(0, n, 0);
+        }
+
+        public static Stop minutes(double m) {
+            return new Stop(0, 0, m);
+        }
+    }
+
+    /** Told what the run does; every method has a default that ignores it. */
+    public interface Listener {
+        /** Every logEvery steps (a setting) and at the last step: the training bits per byte since the last log. */
+        default void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {}
+
+        /** Every evalEvery steps (a setting) and at the last step: bits per byte on the validation text. */
+        default void onEval(long step, double validBpc, boolean best) {}
+    }
+
+    /** The trained model and how the run ended. */
+    public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
+
+    private final TrainConfig config;
+    private final List<Listener> listeners = new ArrayList<>();
+    private Path runDirectory;
+
+    /** A training of a preset model: tiny, small or paper. */
+    public Training(String preset) {
+        config = TrainConfig.forPreset(preset);
+        config.validate();
+    }
+
+    /** Sets a hyper-parameter by name, as `sharnn train --set key=value` (the README lists them). */
+    public Training set(String key, String value) {
+        config.set(key, value);
+        config.validate();
+        return this;
+    }
+
+    /** The seed of the initialisation, the data order and dropout. */
+    public Training seed(long seed) {
+        config.seed = seed;
+        return this;
+    }
+
+    /** Where to write checkpoints and metrics (a new directory; none: nothing is written). */
+    public Training runDirectory(Path dir) {
+        runDirectory = dir;
+        return this;
+    }
+
+    public Training listener(Listener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Trains on text. */
+    public Result train(byte[] text, Stop stop) throws IOException {
+        return train(Corpus.of(text), stop);
+    }
+
+    /** Trains on a file: plain, .zip, .gz or .xz; files over 2 GB are memory-mapped. */
+    public Result train(Path file, Stop stop) throws IOException {
+        return train(Corpus.open(file), stop);
+    }
+
+    private Result train(Corpus corpus, Stop stop) throws IOException {
+        if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
+            throw new IOException(runDirectory + " already holds a run");
+        Kernels kernels = new VectorKernels(Parallel.common());
+        Trainer trainer = new Trainer(config.copy(), corpus, Splits.of(corpus.size()), runDirectory, Backend.cpu(kernels));
+        for (Listener l : listeners) {
+            trainer.addListener(new Trainer.Listener() {
+                @Override
+                public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                    l.onLog(step, bpc, lr, tps);
+                }
+
+                @Override
+                public void onEval(long step, double bpc, boolean best) {
+                    l.onEval(step, bpc, best);
+                }
+            });
+        }
+        Trainer.Summary s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
+        return new Result(new Model(trainer.model(), kernels), s.steps(), s.epochs(), s.lastTrainBpc(), s.validBpc(),
+                s.bestValidBpc());
+    }
+}

@@ -1,0 +1,129 @@
+package sharnn.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sharnn.io.SafeTensorsWriter;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.model.Weights;
+import sharnn.tensor.ScalarKernels;
+
+class ModelTest {
+    /** One stream whose window holds the whole text, so one pass over it sees what the scorer's segments see. */
+    static final ModelConfig CONFIG = new ModelConfig(256, 16, 48, 2, List.of(1), 1024, 1, 700, 0f, 0f, 0f, 1e-12f);
+
+    static byte[] text() {
+        return "the quick brown fox jumps over the lazy dog. ".repeat(16).substring(0, 700).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A state_dict as the original code saves it: reference names, decoder.weight, no sharnn metadata. */
+    static ShaRnn stateDict(Path file) throws IOException {
+        ShaRnn net = new ShaRnn(CONFIG, new ScalarKernels());
+        net.initialize(5);
+        Weights.addTo(new SafeTensorsWriter(), net, "").write(file);
+        return net;
+    }
+
+    @Test
+    void aStateDictLoadsAndScoresEveryByteAsOnePassOverTheTextDoes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("sharnn.safetensors");
+        ShaRnn net = stateDict(file);
+        Model model = Model.load(file);
+        assertThat(model.parameters()).isEqualTo(net.params().stream().mapToLong(p -> p.size()).sum());
+
+        byte[] text = text();
+        List<Double> perByte = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
+        // a stream that hands out 7 bytes a read: the scorer's segments do not follow the reads
+        InputStream trickle = new FilterInputStream(new ByteArrayInputStream(text)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 7));
+            }
+        };
+        Score score = model.score(trickle, (offset, value, bits) -> {
+            assertThat(value).isEqualTo(text[(int) offset] & 0xFF);
+            offsets.add(offset);
+            perByte.add(bits);
+        });
+        assertThat(score.bytes()).isEqualTo(text.length);
+        assertThat(offsets).hasSize(text.length).isSorted().startsWith(0L).endsWith(699L);
+        assertThat(perByte.stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(score.bits(), within(1e-9));
+
+        // the same bytes as one pass of the reference-shaped model, the first after a newline
+        int[] inputs = new int[text.length], targets = new int[text.length];
+        for (int i = 0; i < text.length; i++) {
+            inputs[i] = i == 0 ? '\n' : text[i - 1] & 0xFF;
+            targets[i] = text[i] & 0xFF;
+        }
+        double meanNats = net.forward(inputs, targets, text.length, net.newState(), false, 0);
+        assertThat(score.bits()).isCloseTo(meanNats * text.length / Math.log(2), within(1e-4 * score.bits()));
+        assertThat(score.bitsPerByte()).isBetween(7.0, 9.0);   // an untrained model: about uniform
+    }
+
+    @Test
+    void samplesAsAStreamAndAsAnIteratorAreTheSameBytes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("sharnn.safetensors");
+        stateDict(file);
+        Model model = Model.load(file);
+        byte[] prompt = "the ".getBytes(StandardCharsets.US_ASCII);
+        for (Sampling s : List.of(new Sampling(0, 0, 1, 1), new Sampling(1.2, 5, 0.9, 3), Sampling.DEFAULT)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            model.sample(prompt, s, 50, out);
+            var it = model.samples(prompt, s);
+            byte[] drawn = new byte[50];
+            for (int i = 0; i < 50; i++) drawn[i] = (byte) it.nextInt();
+            assertThat(drawn).as("%s", s).isEqualTo(out.toByteArray());
+        }
+        ByteArrayOutputStream greedy = new ByteArrayOutputStream();
+        model.sample(prompt, new Sampling(0, 0, 1, 99), 50, greedy);
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        model.sample(prompt, new Sampling(0, 0, 1, 7), 50, again);
+        assertThat(again.toByteArray()).isEqualTo(greedy.toByteArray());   // temperature 0 ignores the seed
+    }
+
+    @Test
+    void errorsSpeakOfTheLibrary(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> Model.load(dir.resolve("none.safetensors"))).hasMessageContaining("no such model file");
+        Files.writeString(dir.resolve("x.safetensors"), "not safetensors at all");
+        assertThatThrownBy(() -> Model.load(dir.resolve("x.safetensors"))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> new Sampling(-1, 0, 1, 0)).hasMessage("temperature must be >= 0: -1.0");
+        assertThatThrownBy(() -> new Training("huge")).hasMessageContaining("unknown preset 'huge'");
+        assertThatThrownBy(() -> new Training("tiny").set("batch", "0")).hasMessage("batch must be >= 1: 0");
+        assertThatThrownBy(() -> Training.Stop.steps(0)).hasMessage("a training needs a limit: steps, epochs or minutes");
+        byte[] archive = new ByteArrayOutputStream().toByteArray();
+        assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
+    void trainingWithoutARunDirectoryWritesNothingAndGivesAModel() throws Exception {
+        byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
+        List<Long> evals = new ArrayList<>();
+        Training.Result r = new Training("tiny").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("evalEvery", "3").listener(new Training.Listener() {
+                    @Override
+                    public void onEval(long step, double validBpc, boolean best) {
+                        evals.add(step);
+                    }
+                }).train(text, Training.Stop.steps(4));
+        assertThat(evals).containsExactly(3L, 4L);
+        assertThat(r.steps()).isEqualTo(4);
+        assertThat(r.validBpc()).isEqualTo(r.bestValidBpc()).isFinite();
+        assertThat(r.model().score(new ByteArrayInputStream(text)).bytes()).isEqualTo(text.length);
+    }
+}
