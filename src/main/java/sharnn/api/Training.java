@@ -62,10 +62,12 @@ public final class Training {
         config.validate();
     }
 
-    /** Sets a hyper-parameter by name, as `sharnn train --set key=value` (the README lists them). */
+    /**
+     * Sets a hyper-parameter by name, as `sharnn train --set key=value` (the README lists them); a value
+     * out of its range is refused here, and the settings are checked together when training starts.
+     */
     public Training set(String key, String value) {
         config.set(key, value);
-        config.validate();
         return this;
     }
 

@@ -114,7 +114,7 @@ class ModelTest {
     void trainingWithoutARunDirectoryWritesNothingAndGivesAModel() throws Exception {
         byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
         List<Long> evals = new ArrayList<>();
-        Training.Result r = new Training("tiny").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+        Training.Result r = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
                 .set("evalEvery", "3").listener(new Training.Listener() {
                     @Override
                     public void onEval(long step, double validBpc, boolean best) {
