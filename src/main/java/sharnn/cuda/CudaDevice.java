@@ -28,6 +28,8 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private Cublas cublas;
     private final List<MemorySegment> modules = new ArrayList<>();
     private final Map<String, MemorySegment> functions = new HashMap<>();
+    /** Dynamic shared memory each kernel was allowed past the default 48 KiB (cuFuncSetAttribute). */
+    private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private final Map<Long, DeviceBuffer> buffers = new LinkedHashMap<>();
     private final Arena launchArena = Arena.ofShared();
     private final MemorySegment argBytes = launchArena.allocate(4096, 16);
@@ -225,11 +227,33 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     public void launch(String kernel, Launch shape, KernelArgs args) {
         current();
         MemorySegment f = functions.computeIfAbsent(kernel, this::function);
+        allowShared(kernel, f, shape.sharedBytes());
         java.nio.ByteBuffer packed = args.packed();
         MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, argBytes, 0, packed.limit());
         for (int i = 0; i < args.count(); i++) argPointers.setAtIndex(ADDRESS, i, argBytes.asSlice(args.offset(i)));
-        driver.launch(kernel, f, shape.gridX(), shape.gridY(), 1, shape.block(), 1, 1, shape.sharedBytes(), stream,
+        if (shape.cooperative())
+            driver.launchCooperative(kernel, f, shape.gridX(), shape.gridY(), 1, shape.block(), 1, 1, shape.sharedBytes(),
+                    stream, argPointers);
+        else driver.launch(kernel, f, shape.gridX(), shape.gridY(), 1, shape.block(), 1, 1, shape.sharedBytes(), stream,
                 argPointers);
+    }
+
+    /** Past 48 KiB, a kernel's dynamic shared memory must be allowed first (up to the device's opt-in limit). */
+    private void allowShared(String kernel, MemorySegment f, int bytes) {
+        if (bytes <= 48 * 1024 || bytes <= sharedAllowed.getOrDefault(kernel, 0)) return;
+        driver.functionAttribute(kernel, f, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        sharedAllowed.put(kernel, bytes);
+    }
+
+    @Override
+    public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+        current();
+        if (driver.attribute(device, CudaDriver.ATTRIBUTE_COOPERATIVE_LAUNCH) == 0) return 0;
+        if (sharedBytes > driver.attribute(device, CudaDriver.ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)) return 0;
+        MemorySegment f = functions.computeIfAbsent(kernel, this::function);
+        allowShared(kernel, f, sharedBytes);
+        return driver.maxActiveBlocksPerSm(kernel, f, block, sharedBytes)
+                * driver.attribute(device, CudaDriver.ATTRIBUTE_MULTIPROCESSOR_COUNT);
     }
 
     private MemorySegment function(String kernel) {

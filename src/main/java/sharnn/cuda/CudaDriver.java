@@ -26,13 +26,19 @@ public final class CudaDriver {
     private static final int CUDA_SUCCESS = 0;
     private static final int CUDA_ERROR_NOT_FOUND = 500;   // cuda.h, CUresult
     private static final int CUDA_ERROR_NO_DEVICE = 100;
+    /** CUdevice_attribute values (cuda.h). */
+    public static final int ATTRIBUTE_MULTIPROCESSOR_COUNT = 16, ATTRIBUTE_COOPERATIVE_LAUNCH = 95,
+            ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+    /** CUfunction_attribute: the dynamic shared memory a launch may ask for (48 KiB unless raised). */
+    public static final int FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
     private static CudaDriver loaded;
 
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
-            cuDeviceTotalMem, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent,
+            cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent,
             cuCtxSynchronize, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoD,
             cuMemsetD8, cuMemsetD32, cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel,
+            cuLaunchCooperativeKernel, cuFuncSetAttribute, cuOccupancyMaxActiveBlocksPerMultiprocessor,
             cuStreamCreate, cuStreamDestroy, cuStreamSynchronize, cuGetErrorName, cuGetErrorString;
 
     private CudaDriver(SymbolLookup lib) {
@@ -43,6 +49,7 @@ public final class CudaDriver {
         cuDeviceGet = b.bind("cuDeviceGet", ADDRESS, JAVA_INT);
         cuDeviceGetName = b.bind("cuDeviceGetName", ADDRESS, JAVA_INT, JAVA_INT);
         cuDeviceTotalMem = b.bind("cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
+        cuDeviceGetAttribute = b.bind("cuDeviceGetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
         cuDevicePrimaryCtxRetain = b.bind("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         cuDevicePrimaryCtxRelease = b.bind("cuDevicePrimaryCtxRelease_v2", JAVA_INT);
         cuCtxSetCurrent = b.bind("cuCtxSetCurrent", ADDRESS);
@@ -61,6 +68,13 @@ public final class CudaDriver {
         // CUfunction f, grid x y z, block x y z, unsigned sharedMemBytes, CUstream, void** kernelParams, void** extra
         cuLaunchKernel = b.bind("cuLaunchKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        // the same without extra; every block resident at once (or CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE)
+        cuLaunchCooperativeKernel = b.bind("cuLaunchCooperativeKernel", ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        cuFuncSetAttribute = b.bind("cuFuncSetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
+        // int* numBlocks, CUfunction, int blockSize, size_t dynamicSMemSize
+        cuOccupancyMaxActiveBlocksPerMultiprocessor = b.bind("cuOccupancyMaxActiveBlocksPerMultiprocessor", ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_LONG);
         cuStreamCreate = b.bind("cuStreamCreate", ADDRESS, JAVA_INT);
         cuStreamDestroy = b.bind("cuStreamDestroy_v2", ADDRESS);
         cuStreamSynchronize = b.bind("cuStreamSynchronize", ADDRESS);
@@ -131,6 +145,15 @@ public final class CudaDriver {
             MemorySegment bytes = a.allocate(JAVA_LONG);
             check("cuDeviceTotalMem_v2", cuDeviceTotalMem, bytes, device);
             return bytes.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** A CUdevice_attribute of the device (ATTRIBUTE_*). */
+    public int attribute(int device, int attribute) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            check("cuDeviceGetAttribute(" + attribute + ")", cuDeviceGetAttribute, v, attribute, device);
+            return v.get(JAVA_INT, 0);
         }
     }
 
@@ -236,6 +259,35 @@ public final class CudaDriver {
             throw new CudaException("cuLaunchKernel(" + name + "): " + t);
         }
         throwIfFailed("cuLaunchKernel(" + name + ")", status);
+    }
+
+    /** cuLaunchCooperativeKernel: as {@link #launch}, with every block resident at once (grid-wide barriers). */
+    public void launchCooperative(String name, MemorySegment function, int gridX, int gridY, int gridZ, int blockX,
+                                  int blockY, int blockZ, int sharedBytes, MemorySegment stream,
+                                  MemorySegment kernelParams) {
+        int status;
+        try {
+            status = (int) cuLaunchCooperativeKernel.invokeExact(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                    sharedBytes, stream, kernelParams);
+        } catch (Throwable t) {
+            throw new CudaException("cuLaunchCooperativeKernel(" + name + "): " + t);
+        }
+        throwIfFailed("cuLaunchCooperativeKernel(" + name + ")", status);
+    }
+
+    /** cuFuncSetAttribute: a CUfunction_attribute (FUNC_ATTRIBUTE_*) of a kernel set to value. */
+    public void functionAttribute(String name, MemorySegment function, int attribute, int value) {
+        check("cuFuncSetAttribute(" + name + ")", cuFuncSetAttribute, function, attribute, value);
+    }
+
+    /** How many blocks of the kernel one SM holds at once with that block size and dynamic shared memory. */
+    public int maxActiveBlocksPerSm(String name, MemorySegment function, int block, long sharedBytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(JAVA_INT);
+            check("cuOccupancyMaxActiveBlocksPerMultiprocessor(" + name + ")", cuOccupancyMaxActiveBlocksPerMultiprocessor,
+                    n, function, block, sharedBytes);
+            return n.get(JAVA_INT, 0);
+        }
     }
 
     public MemorySegment streamCreate() {

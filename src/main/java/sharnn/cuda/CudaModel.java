@@ -33,6 +33,9 @@ public final class CudaModel implements LanguageModel {
     private final DeviceBuffer grads;
     private final Sites sites;
     private final PhaseTimer phases;
+    /** How the persistent recurrence runs on this device (null: it cannot, the per-step path runs). */
+    private final PersistentLstm.Plan persistentPlan;
+    private boolean persistent;
 
     private final DeviceBuffer tokens, targets;
     private final DeviceBuffer embedded, top, logits, dLogits, rowLoss;
@@ -80,6 +83,8 @@ public final class CudaModel implements LanguageModel {
         dTop = device.floats(n);
         dBelow = device.floats(n);
         scratch = new Scratch(device, config, maxSteps);
+        persistentPlan = PersistentLstm.plan(device, config.batch(), e);
+        persistent = persistentPlan != null;
         blocks = new Layer[config.blocks()];
         for (int b = 0; b < blocks.length; b++) blocks[b] = new Layer(b);
         hostLogits = new float[rows * v];
@@ -182,6 +187,23 @@ public final class CudaModel implements LanguageModel {
     /** Time per phase of forward, backward and optimizer, when enabled (it synchronises at each phase). */
     public PhaseTimer phases() {
         return phases;
+    }
+
+    /**
+     * Runs the LSTM recurrence as one persistent kernel per segment and direction (the default
+     * where the device can) or step by step (a product and a cell kernel per step: the reference).
+     *
+     * @return whether the persistent path is now in use (false where the device cannot run it)
+     */
+    public boolean persistentRecurrence(boolean enabled) {
+        persistent = enabled && persistentPlan != null;
+        return persistent;
+    }
+
+    /** The recurrence path in use, for bench: "persistent (128 blocks of 8 units)" or "per step". */
+    public String recurrencePath() {
+        return persistent ? "persistent (" + persistentPlan.blocks() + " blocks of " + persistentPlan.units() + " units)"
+                : "per step";
     }
 
     /** Bytes this model holds on its device. */
@@ -462,7 +484,9 @@ public final class CudaModel implements LanguageModel {
             matmulTransB(x, w(wIh), gates, rows, e, g4, false);
             k.addRowVector(w(bIh), gates, rows, g4);
             k.addRowVector(w(bHh), gates, rows, g4);
-            for (int t = 0; t < steps; t++) {
+            if (persistent)
+                PersistentLstm.forward(device, persistentPlan, gates, w(wHh), h0, c0, cells, tanhCells, out, steps);
+            else for (int t = 0; t < steps; t++) {
                 DeviceBuffer hp = t == 0 ? h0 : out.slice((long) (t - 1) * be, be);
                 DeviceBuffer cp = t == 0 ? c0 : cells.slice((long) (t - 1) * be, be);
                 DeviceBuffer gt = gates.slice((long) t * b * g4, (long) b * g4);
@@ -482,7 +506,10 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dhNext = scratch.dhNext, dcNext = scratch.dcNext;
             device.fill32(dhNext, 0);
             device.fill32(dcNext, 0);
-            for (int t = steps - 1; t >= 0; t--) {
+            if (persistent)
+                PersistentLstm.backward(device, persistentPlan, gates, tanhCells, cells, c0, dOut, w(wHh), dcNext, dGates,
+                        steps);
+            else for (int t = steps - 1; t >= 0; t--) {
                 DeviceBuffer cp = t == 0 ? c0 : cells.slice((long) (t - 1) * be, be);
                 long so = (long) t * be;
                 DeviceBuffer dg = dGates.slice((long) t * b * g4, (long) b * g4);

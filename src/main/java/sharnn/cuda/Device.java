@@ -53,6 +53,12 @@ public interface Device extends AutoCloseable {
     /** Runs the kernel of that name over the launch shape with its packed arguments. */
     void launch(String kernel, Launch shape, KernelArgs args);
 
+    /**
+     * How many blocks of block threads and sharedBytes of dynamic shared memory a cooperative launch
+     * of the kernel may have (all resident at once): 0 where the device cannot launch it so.
+     */
+    int cooperativeBlocks(String kernel, int block, int sharedBytes);
+
     default void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       DeviceBuffer a, int lda, DeviceBuffer b, int ldb, float beta, DeviceBuffer c, int ldc) {
         gemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);

@@ -163,6 +163,13 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         twin.run(this, shape, reader);
     }
 
+    /** Any number: the twins run the blocks one after another, each to its barrier, step by step. */
+    @Override
+    public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+        Twins.get(kernel);
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,

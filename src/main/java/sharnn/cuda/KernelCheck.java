@@ -94,7 +94,7 @@ public final class KernelCheck {
 
     static final DropoutMask MASK = new DropoutMask(0x5EED_0000_1234L, (int) Math.ceil(0.25 * (1 << 24)), 1f / 0.75f);
 
-    /** The cases: every kernel of sharnn.cu at least once, and the product shapes the model uses. */
+    /** The cases: every kernel of sharnn.cu and recurrence.cu at least once, and the model's product shapes. */
     static List<Spec> specs() {
         List<Spec> s = new ArrayList<>();
         int rows = 300, dim = 100, b = 4, steps = 25, mem = 40, keys = mem + steps;
@@ -224,6 +224,29 @@ public final class KernelCheck {
             c.out("dGates", dg);
             c.out("dcNext", dc);
         }));
+        // E = 259: 87 blocks of 3 units, the last with one; B = 5 pads the tiles of 4; 259 and 1036 leave
+        // lanes with one term fewer; the backward stages 64 columns at a time (17 chunks, the last of 12)
+        int pe = 259, pb = 5, pt = 6, pn = pt * pb * pe;
+        s.add(new Spec("lstm_persistent_forward", pt + " steps of " + pb + "x" + pe, c -> {
+            PersistentLstm.Plan p = persistentPlan(c, pb, pe);
+            DeviceBuffer gates = c.in(4 * pn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(pb * pe, 1), c0 = c.in(pb * pe, 1);
+            DeviceBuffer cells = c.poison(pn), tc = c.poison(pn), h = c.poison(pn);
+            PersistentLstm.forward(c.d, p, gates, w, h0, c0, cells, tc, h, pt);
+            c.out("gates", gates);
+            c.out("c", cells);
+            c.out("tanhC", tc);
+            c.out("h", h);
+        }));
+        s.add(new Spec("lstm_persistent_backward", pt + " steps of " + pb + "x" + pe + ", chunks of 64", c -> {
+            PersistentLstm.Plan p = persistentPlan(c, pb, pe).withChunk(64);
+            DeviceBuffer gates = c.in(4 * pn, 1), tc = c.in(pn, 1), cells = c.in(pn, 1), c0 = c.in(pb * pe, 1);
+            DeviceBuffer dOut = c.in(pn, 1), w = c.in(4 * pe * pe, 0.1);
+            DeviceBuffer dc = c.hold(c.d.floats(pb * pe)), dg = c.poison(4 * pn);
+            c.d.fill32(dc, 0);
+            PersistentLstm.backward(c.d, p, gates, tc, cells, c0, dOut, w, dc, dg, pt);
+            c.out("dGates", dg);
+            c.out("dcNext", dc);
+        }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), out = c.poison(rows * dim);
             c.k.boomForward(pre, out, rows, dim, 450, MASK);
@@ -303,6 +326,12 @@ public final class KernelCheck {
             c.out("v", v);
         }));
         return s;
+    }
+
+    private static PersistentLstm.Plan persistentPlan(Case c, int batch, int dim) {
+        PersistentLstm.Plan p = PersistentLstm.plan(c.d, batch, dim);
+        if (p == null) throw new IllegalStateException(c.d.name() + " cannot run the persistent LSTM kernels");
+        return p;
     }
 
     /** Runs every case on both devices from the same seed and compares the outputs. */

@@ -3,9 +3,9 @@ package sharnn.cuda;
 import java.util.Map;
 
 /**
- * The Java twins of the kernels in src/main/cuda/sharnn.cu: each reads the packed arguments that
- * cuLaunchKernel receives, in the kernel's parameter order, and does the kernel's arithmetic in the
- * kernel's order: warp sums as the xor butterfly of __shfl_xor_sync over 32 lanes that stride the row,
+ * The Java twins of the kernels in src/main/cuda/sharnn.cu (and, in {@link RecurrenceTwins}, of
+ * recurrence.cu): each reads the packed arguments that cuLaunchKernel receives, in the kernel's
+ * parameter order, and does the kernel's arithmetic in the kernel's order: warp sums as the xor butterfly of __shfl_xor_sync over 32 lanes that stride the row,
  * block sums as the halving tree in shared memory, grid-stride loops by the launch shape where the
  * order of a sum depends on it. Transcendentals differ by an ulp or so (expf against Math.exp).
  */
@@ -39,6 +39,8 @@ public final class Twins {
             Map.entry("layer_norm_params_partial", Twins::layerNormParamsPartial),
             Map.entry("lstm_cell_forward", Twins::lstmCellForward),
             Map.entry("lstm_cell_backward", Twins::lstmCellBackward),
+            Map.entry("lstm_persistent_forward", RecurrenceTwins::forward),
+            Map.entry("lstm_persistent_backward", RecurrenceTwins::backward),
             Map.entry("boom_forward", Twins::boomForward),
             Map.entry("boom_backward", Twins::boomBackward),
             Map.entry("attention_gate_vectors", Twins::attentionGateVectors),
@@ -54,7 +56,7 @@ public final class Twins {
             Map.entry("lamb_moments", Twins::lambMoments),
             Map.entry("lamb_apply", Twins::lambApply));
 
-    /** Every kernel name with a twin (the kernels of sharnn.cu). */
+    /** Every kernel name with a twin (the kernels of sharnn.cu and recurrence.cu). */
     public static java.util.Set<String> names() {
         return TWINS.keySet();
     }

@@ -35,6 +35,8 @@ class CudaBindingsStubTest {
         for (String ok : List.of("sgemm_NN", "sgemm_NT", "sgemm_TN", "sgemm_strided-batched", "dropout", "add",
                 "to_bf16_+_from_bf16", "gemmEx_bf16_strided-batched", "gemmEx_bf16_NT,_bf16_result"))
             assertThat(out).contains("case " + ok + " true");
+        assertThat(out).contains("cooperative-blocks 132");
+        assertThat(out).contains("cooperative-add 4.0 6.0");
         assertThat(out).contains("case layer_norm_forward false");
         assertThat(out).contains("live 0");
         assertThat(out).contains("open-1 no CUDA device 1: this machine has 1");

@@ -43,13 +43,31 @@ class CudaModelGoldenTest {
         return check.segment(s);
     }
 
+    /** The stand-in runs the persistent recurrence by default (its twins). */
     static LanguageModel onStandIn(ModelConfig config) {
-        return new CudaModel(new HostDevice(), null, config, config.segment());
+        CudaModel m = new CudaModel(new HostDevice(), null, config, config.segment());
+        assertThat(m.recurrencePath()).startsWith("persistent");
+        return m;
+    }
+
+    static LanguageModel onStandInStepByStep(ModelConfig config) {
+        CudaModel m = new CudaModel(new HostDevice(), null, config, config.segment());
+        assertThat(m.persistentRecurrence(false)).isFalse();
+        assertThat(m.recurrencePath()).isEqualTo("per step");
+        return m;
     }
 
     @Test
     void forwardAndBackwardMatchTheReferenceOnEverySegment() throws Exception {
         List<GoldenCheck.Row> rows = check.forwardBackward(CudaModelGoldenTest::onStandIn);
+        assertThat(rows).hasSizeGreaterThan(3 * 60);
+        assertThat(rows).allSatisfy(r -> assertThat(r.ok()).as("%s: max |ours - golden| %g against max |golden| %g",
+                r.name(), r.maxDiff(), r.scale()).isTrue());
+    }
+
+    @Test
+    void thePerStepRecurrenceMatchesTheReferenceToo() throws Exception {
+        List<GoldenCheck.Row> rows = new GoldenCheck(golden).forwardBackward(CudaModelGoldenTest::onStandInStepByStep);
         assertThat(rows).hasSizeGreaterThan(3 * 60);
         assertThat(rows).allSatisfy(r -> assertThat(r.ok()).as("%s: max |ours - golden| %g against max |golden| %g",
                 r.name(), r.maxDiff(), r.scale()).isTrue());

@@ -68,6 +68,9 @@ class KernelCheckTest {
         @Override public void copy(DeviceBuffer src, DeviceBuffer dst, long n) { d.copy(src, dst, n); }
         @Override public void fill32(DeviceBuffer dst, int bits) { d.fill32(dst, bits); }
         @Override public void launch(String kernel, Launch shape, KernelArgs args) { d.launch(kernel, shape, args); }
+        @Override public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+            return d.cooperativeBlocks(kernel, block, sharedBytes);
+        }
         @Override public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                           DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                                           float beta, DeviceBuffer c, int ldc, long strideC, int batch) {

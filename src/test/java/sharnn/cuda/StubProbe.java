@@ -16,6 +16,16 @@ public final class StubProbe {
             } catch (CudaException e) {
                 System.out.println("alloc-error " + e.getMessage());
             }
+            System.out.println("cooperative-blocks " + d.cooperativeBlocks("add", 512, 200_000));
+            // a cooperative launch with more than 48 KiB of shared memory (the kernel's limit raised first)
+            DeviceBuffer x = d.floats(2), y = d.floats(2), sum = d.floats(2);
+            d.upload(new float[] {1, 2}, 0, 2, x);
+            d.upload(new float[] {3, 4}, 0, 2, y);
+            d.launch("add", Launch.cooperative(1, 32, 100_000), new KernelArgs().ptr(x).ptr(y).ptr(sum).i64(2));
+            float[] s = new float[2];
+            d.download(sum, s, 0, 2);
+            System.out.println("cooperative-add " + s[0] + " " + s[1]);
+            for (DeviceBuffer b : List.of(x, y, sum)) b.close();
             List<KernelCheck.Result> results = KernelCheck.compare(host, d, 3);
             for (KernelCheck.Result r : results) System.out.println("case " + r.kernel().replace(' ', '_') + " " + r.ok());
             System.out.println("live " + d.liveBytes());

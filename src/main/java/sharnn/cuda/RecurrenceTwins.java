@@ -1,0 +1,117 @@
+package sharnn.cuda;
+
+import sharnn.cuda.Twins.F;
+
+/**
+ * The Java twins of src/main/cuda/recurrence.cu (registered in {@link Twins}): step by step, each
+ * block's units in turn, which is what the grid barrier makes of the blocks. Each recurrent dot
+ * product is summed as the kernel sums it, whichever warp and tile compute it there: lane l takes the
+ * terms l, l + 32, ... in order with fused multiply-adds from 0, then the xor butterfly. The cell
+ * arithmetic is that of lstm_cell_forward / _backward.
+ */
+final class RecurrenceTwins {
+    private RecurrenceTwins() {
+    }
+
+    static void forward(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F gates = new F(d, r.ptr()), wHh = new F(d, r.ptr()), h0 = new F(d, r.ptr()), c0 = new F(d, r.ptr());
+        F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32();
+        r.end();
+        checkShape(s, PersistentLstm.forwardShared(batch, dim, units), units);
+        int g4 = 4 * dim, be = batch * dim;
+        float[] lanes = new float[Twins.WARP];
+        float[] w = wHh.a(), ga = gates.a();
+        for (int t = 0; t < steps; t++) {
+            F hPrev = t == 0 ? h0 : new F(out.a(), out.o() + (t - 1) * be);
+            F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
+            int gt = gates.o() + t * batch * g4, so = t * be;
+            for (int block = 0; block < s.gridX(); block++) {
+                for (int uu = 0; uu < units; uu++) {
+                    int j = block * units + uu;
+                    if (j >= dim) continue;
+                    for (int b = 0; b < batch; b++) {
+                        int go = gt + b * g4, hb = hPrev.o() + b * dim;
+                        float[] pre = new float[4];
+                        for (int gate = 0; gate < 4; gate++)
+                            pre[gate] = ga[go + gate * dim + j]
+                                    + dot(lanes, w, wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim);
+                        float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
+                        float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
+                        ga[go + j] = i;
+                        ga[go + dim + j] = f;
+                        ga[go + 2 * dim + j] = g;
+                        ga[go + 3 * dim + j] = o;
+                        int idx = b * dim + j;
+                        float cn = f * cPrev.a()[cPrev.o() + idx] + i * g;
+                        float tc = Twins.tanhf(cn);
+                        cells.a()[cells.o() + so + idx] = cn;
+                        tanhC.a()[tanhC.o() + so + idx] = tc;
+                        out.a()[out.o() + so + idx] = o * tc;
+                    }
+                }
+            }
+        }
+    }
+
+    static void backward(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F gates = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), cells = new F(d, r.ptr()), c0 = new F(d, r.ptr());
+        F dOut = new F(d, r.ptr()), wHh = new F(d, r.ptr()), dcNext = new F(d, r.ptr()), dGates = new F(d, r.ptr());
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), chunk = r.i32();
+        r.end();
+        if (chunk < 32 || chunk % 32 != 0)
+            throw new IllegalArgumentException("lstm_persistent_backward: chunk " + chunk + " is not a positive multiple of 32");
+        checkShape(s, PersistentLstm.backwardShared(batch, dim, units, chunk), units);
+        int g4 = 4 * dim, be = batch * dim;
+        float[] lanes = new float[Twins.WARP];
+        float[] ga = gates.a(), dg = dGates.a(), dc = dcNext.a();
+        for (int t = steps - 1; t >= 0; t--) {
+            F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
+            int gso = t * batch * g4, next = dGates.o() + (t + 1) * batch * g4, so = t * be;
+            for (int block = 0; block < s.gridX(); block++) {
+                for (int uu = 0; uu < units; uu++) {
+                    int j = block * units + uu;
+                    if (j >= dim) continue;
+                    for (int b = 0; b < batch; b++) {
+                        // dGates_{t+1} · W_hh[:, j]: W_hh's column j has stride dim
+                        float dhNext = t == steps - 1 ? 0f
+                                : dot(lanes, wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4);
+                        int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
+                        float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
+                        float tc = tanhC.a()[tanhC.o() + so + idx];
+                        float dh = dOut.a()[dOut.o() + so + idx] + dhNext;
+                        float dcv = dc[dcNext.o() + idx] + dh * o * (1f - tc * tc);
+                        dg[dgo + j] = dcv * g * i * (1f - i);
+                        dg[dgo + dim + j] = dcv * cPrev.a()[cPrev.o() + idx] * f * (1f - f);
+                        dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
+                        dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
+                        dc[dcNext.o() + idx] = dcv * f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Σ_k w[wo + k·wStride] · x[xo + k] over k < n as one warp sums it: lane l fuses the terms
+     * k = l, l + 32, ... into its sum from 0, then the xor butterfly of warp_sum.
+     */
+    static float dot(float[] lanes, float[] w, int wo, int wStride, float[] x, int xo, int n) {
+        for (int l = 0; l < Twins.WARP; l++) {
+            float acc = 0f;
+            for (int k = l; k < n; k += Twins.WARP) acc = Math.fma(w[wo + k * wStride], x[xo + k], acc);
+            lanes[l] = acc;
+        }
+        return Twins.warpSum(lanes);
+    }
+
+    /** What the kernel assumes of its launch: cooperative, enough shared memory, whole warps. */
+    private static void checkShape(Launch s, long sharedNeeded, int units) {
+        if (!s.cooperative()) throw new IllegalArgumentException("a persistent kernel needs a cooperative launch");
+        if (s.sharedBytes() < sharedNeeded)
+            throw new IllegalArgumentException("a persistent kernel needs " + sharedNeeded + " bytes of shared memory, got "
+                    + s.sharedBytes());
+        if (s.block() % Twins.WARP != 0 || units < 1)
+            throw new IllegalArgumentException("a persistent kernel over " + s.block() + " threads, " + units + " units");
+    }
+}

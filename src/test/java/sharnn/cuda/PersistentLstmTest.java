@@ -1,0 +1,152 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static sharnn.cuda.Fixtures.assertClose;
+import static sharnn.cuda.Fixtures.download;
+import static sharnn.cuda.Fixtures.poisoned;
+import static sharnn.cuda.Fixtures.random;
+import static sharnn.cuda.Fixtures.upload;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sharnn.nn.Lstm;
+import sharnn.nn.Param;
+import sharnn.nn.Scratch;
+import sharnn.tensor.ScalarKernels;
+
+/**
+ * The persistent recurrence (lstm_persistent_forward / _backward through their twins) against the
+ * per-step path (one product and one cell kernel a step, as CudaModel runs it without the persistent
+ * kernels) and against sharnn.nn.Lstm, on random weights and states.
+ */
+class PersistentLstmTest {
+    static final double TOLERANCE = 1e-5;
+
+    @Test
+    void thePlanFitsAnH200AtThePaperShapeAndFallsBackWhereNothingFits() {
+        try (HostDevice d = new HostDevice()) {
+            PersistentLstm.Plan paper = PersistentLstm.plan(d, 16, 1024);
+            assertThat(paper.units()).isEqualTo(8);
+            assertThat(paper.blocks()).isEqualTo(128).isLessThanOrEqualTo(132);
+            assertThat(paper.forwardShared()).isEqualTo(4 * (32 * 1024 + 16 * 1024 + 16 * 32));
+            assertThat(paper.chunk() % 32).isZero();
+            assertThat(paper.backwardShared()).isLessThanOrEqualTo(PersistentLstm.SHARED_LIMIT)
+                    .isEqualTo(4 * (8 * 4096 + 16 * paper.chunk() + 16 * 8));
+            assertThat(PersistentLstm.plan(d, 5, 131)).extracting(PersistentLstm.Plan::units, PersistentLstm.Plan::blocks)
+                    .containsExactly(2, 66);
+            assertThat(PersistentLstm.plan(d, 2, 16).blocks()).isEqualTo(16);
+            // h of 64 rows beside W_hh's slice is more than a block's shared memory
+            assertThat(PersistentLstm.plan(d, 64, 1024)).isNull();
+        }
+    }
+
+    @Test
+    void paperBatchSmallWidth() {
+        check(16, 64, 9, null);
+    }
+
+    @Test
+    void twoUnitsABlockTheLastWithOne() {
+        check(5, 131, 4, null);   // 66 blocks; B = 5 pads the tiles of 4; 131 leaves lanes a term short
+    }
+
+    @Test
+    void threeUnitsABlockAndManySmallChunks() {
+        check(3, 20, 7, PersistentLstm.of(3, 20, 3, 32));   // 7 blocks, the last with 2 units; 3 chunks
+    }
+
+    @Test
+    void aLaunchThatIsNotCooperativeOrShortOfSharedMemoryFails() {
+        try (HostDevice d = new HostDevice()) {
+            PersistentLstm.Plan p = PersistentLstm.plan(d, 2, 16);
+            DeviceBuffer x = d.floats(4 * 2 * 16 * 16);
+            KernelArgs args = new KernelArgs().ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).i32(1).i32(2).i32(16).i32(1);
+            assertThatThrownBy(() -> d.launch(PersistentLstm.FORWARD, new Launch(p.blocks(), 1, 512, p.forwardShared()), args))
+                    .hasMessageContaining("cooperative");
+            assertThatThrownBy(() -> d.launch(PersistentLstm.FORWARD, Launch.cooperative(p.blocks(), 512, p.forwardShared() - 4), args))
+                    .hasMessageContaining("shared memory");
+        }
+    }
+
+    /** One segment forward and back on the CPU LSTM, the per-step device path and the persistent kernels. */
+    static void check(int b, int e, int steps, PersistentLstm.Plan forced) {
+        SplittableRandom r = new SplittableRandom(31L * e + b);
+        int rows = b * steps, g4 = 4 * e, n = rows * e, be = b * e;
+        ScalarKernels s = new ScalarKernels();
+        Lstm lstm = new Lstm("rnn", e, b, steps, new Scratch());
+        double scale = 1.5 / Math.sqrt(e);   // gates well inside and outside saturation
+        for (Param p : new Param[] {lstm.weightIh, lstm.weightHh, lstm.biasIh, lstm.biasHh})
+            System.arraycopy(random(r, p.size(), scale * 2), 0, p.w, 0, p.size());
+        float[] x = random(r, n, 1), h0 = random(r, be, 1), c0 = random(r, be, 1), dOut = random(r, n, 1);
+        float[] h = h0.clone(), c = c0.clone(), dx = new float[n];
+        lstm.forward(s, x, steps, h, c);
+        lstm.backward(s, dOut, x, dx, steps, false);
+
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            PersistentLstm.Plan plan = forced != null ? forced : PersistentLstm.plan(d, b, e);
+            DeviceBuffer dX = upload(d, x), wih = upload(d, lstm.weightIh.w), whh = upload(d, lstm.weightHh.w);
+            DeviceBuffer dH0 = upload(d, h0), dC0 = upload(d, c0), dO = upload(d, dOut);
+            DeviceBuffer bih = upload(d, lstm.biasIh.w), bhh = upload(d, lstm.biasHh.w);
+            Run[] runs = new Run[2];
+            for (int path = 0; path < 2; path++) {
+                Run run = runs[path] = new Run(poisoned(d, rows * g4), poisoned(d, n), poisoned(d, n), poisoned(d, n),
+                        poisoned(d, rows * g4), d.floats(be));
+                d.gemm(false, true, rows, g4, e, 1f, dX, e, wih, e, 0f, run.gates, g4);
+                k.addRowVector(bih, run.gates, rows, g4);
+                k.addRowVector(bhh, run.gates, rows, g4);
+                d.fill32(run.dcNext, 0);
+                if (path == 1) {
+                    PersistentLstm.forward(d, plan, run.gates, whh, dH0, dC0, run.cells, run.tanhC, run.out, steps);
+                    PersistentLstm.backward(d, plan, run.gates, run.tanhC, run.cells, dC0, dO, whh, run.dcNext, run.dGates,
+                            steps);
+                    continue;
+                }
+                for (int t = 0; t < steps; t++) {
+                    DeviceBuffer hPrev = t == 0 ? dH0 : run.out.slice((long) (t - 1) * be, be);
+                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
+                    DeviceBuffer gt = run.gates.slice((long) t * b * g4, b * g4);
+                    d.gemm(false, true, b, g4, e, 1f, hPrev, e, whh, e, 1f, gt, g4);
+                    long so = (long) t * be;
+                    k.lstmCellForward(gt, cPrev, run.cells.slice(so, be), run.tanhC.slice(so, be), run.out.slice(so, be), b, e);
+                }
+                DeviceBuffer dhNext = d.floats(be);
+                d.fill32(dhNext, 0);
+                for (int t = steps - 1; t >= 0; t--) {
+                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
+                    long so = (long) t * be;
+                    DeviceBuffer dgt = run.dGates.slice((long) t * b * g4, b * g4);
+                    k.lstmCellBackward(run.gates.slice((long) t * b * g4, b * g4), run.tanhC.slice(so, be), cPrev,
+                            dO.slice(so, be), dhNext, run.dcNext, dgt, b, e);
+                    d.gemm(false, false, b, e, g4, 1f, dgt, g4, whh, e, 0f, dhNext, e);
+                }
+            }
+            Run step = runs[0], persistent = runs[1];
+            String shape = " (B " + b + ", E " + e + ", " + plan.units() + " units a block)";
+            assertClose("h" + shape, download(d, persistent.out), download(d, step.out), TOLERANCE);
+            assertClose("h against sharnn.nn.Lstm" + shape, download(d, persistent.out), lstm.out, n, TOLERANCE);
+            assertClose("c" + shape, download(d, persistent.cells), download(d, step.cells), TOLERANCE);
+            float[] lastC = new float[be];
+            d.download(persistent.cells.from((long) (steps - 1) * be), lastC, 0, be);
+            assertClose("final c against sharnn.nn.Lstm" + shape, lastC, c, TOLERANCE);
+            assertClose("tanh c" + shape, download(d, persistent.tanhC), download(d, step.tanhC), TOLERANCE);
+            assertClose("activated gates" + shape, download(d, persistent.gates), download(d, step.gates), TOLERANCE);
+            assertClose("dGates" + shape, download(d, persistent.dGates), download(d, step.dGates), TOLERANCE);
+            assertClose("dcNext" + shape, download(d, persistent.dcNext), download(d, step.dcNext), TOLERANCE);
+
+            // the weight gradients and dx from the persistent dGates, as CudaModel takes them, equal the CPU's
+            DeviceBuffer hPrev = d.floats(n), gWhh = d.floats(g4 * e), ddx = poisoned(d, n);
+            d.copy(dH0, hPrev, be);
+            d.copy(persistent.out, hPrev.from(be), (long) (rows - b) * e);
+            d.fill32(gWhh, 0);
+            d.gemm(true, false, g4, e, rows, 1f, persistent.dGates, g4, hPrev, e, 1f, gWhh, e);
+            d.gemm(false, false, rows, e, g4, 1f, persistent.dGates, g4, wih, e, 0f, ddx, e);
+            assertClose("dW_hh against sharnn.nn.Lstm" + shape, download(d, gWhh), lstm.weightHh.g, TOLERANCE);
+            assertClose("dx against sharnn.nn.Lstm" + shape, download(d, ddx), dx, TOLERANCE);
+        }
+    }
+
+    record Run(DeviceBuffer gates, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out, DeviceBuffer dGates,
+               DeviceBuffer dcNext) {
+    }
+}
