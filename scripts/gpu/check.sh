@@ -4,6 +4,7 @@
 #  2. every kernel against its Java twin on random inputs with poisoned outputs;
 #  2b. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
 #  3. one paper-shape training segment pair, CPU against GPU, dropout on;
+#  3b. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
 #  4. the paper preset's training speed: sharnn on the GPU (fp32), the original in fp32 and bf16.
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
 set -uo pipefail
@@ -38,6 +39,10 @@ if timeout 120 $J sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharn
 step "paper-shape segment, CPU against GPU"
 if timeout 180 $J sharnn.cuda.DeviceCheck segment 4; then
   summary+=("segment CPU vs GPU: PASS"); else summary+=("segment CPU vs GPU: FAIL"); fi
+
+step "persistent LSTM recurrence against the per-step path, paper shape"
+if timeout 120 $J sharnn.cuda.DeviceCheck recurrence 16; then
+  summary+=("persistent recurrence vs per step: PASS"); else summary+=("persistent recurrence vs per step: FAIL"); fi
 
 step "sharnn bench train --preset paper --device cuda (fp32)"
 timeout 150 $J sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \

@@ -161,9 +161,10 @@ extern "C" __global__ void lstm_persistent_backward(const float* gates, const fl
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP;
     const int warps = blockDim.x / WARP;
 
+    // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh (one segment a row)
     for (long long i = threadIdx.x; i < (long long) unitsP * g4; i += blockDim.x) {
-        int uu = (int) (i / g4), j = (int) (i % g4), u = u0 + uu;
-        w[i] = uu < units && u < dim ? wHh[(long long) j * dim + u] : 0.f;
+        int uu = (int) (i % unitsP), j = (int) (i / unitsP), u = u0 + uu;
+        w[(long long) uu * g4 + j] = uu < units && u < dim ? wHh[(long long) j * dim + u] : 0.f;
     }
     for (long long i = (long long) batch * chunk + threadIdx.x; i < (long long) batchP * chunk; i += blockDim.x) dg[i] = 0.f;
 

@@ -202,8 +202,9 @@ public final class CudaModel implements LanguageModel {
 
     /** The recurrence path in use, for bench: "persistent (128 blocks of 8 units)" or "per step". */
     public String recurrencePath() {
-        return persistent ? "persistent (" + persistentPlan.blocks() + " blocks of " + persistentPlan.units() + " units)"
-                : "per step";
+        if (!persistent) return "per step";
+        int units = persistentPlan.units();
+        return "persistent (" + persistentPlan.blocks() + " blocks of " + units + (units == 1 ? " unit)" : " units)");
     }
 
     /** Bytes this model holds on its device. */

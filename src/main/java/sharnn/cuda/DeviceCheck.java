@@ -22,6 +22,8 @@ import sharnn.tensor.VectorKernels;
  * <pre>
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck golden FILE...   the golden files of the original code, fp32
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck segment [B]      one paper-shape step, CPU against GPU (B streams)
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck recurrence [B]   the persistent LSTM recurrence against the per-step
+ *                                                                path at the paper shape, and each one's µs a step
  * </pre>
  * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed.
  */
@@ -30,7 +32,7 @@ public final class DeviceCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS]");
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS]");
             System.exit(2);
         }
         boolean ok = switch (args[0]) {
@@ -40,6 +42,11 @@ public final class DeviceCheck {
                 yield all;
             }
             case "segment" -> segment(args.length > 1 ? Integer.parseInt(args[1]) : 4);
+            case "recurrence" -> {
+                ModelConfig paper = ModelConfig.paper(256);
+                yield recurrence(() -> CudaDevice.open(0), paper.withBatch(args.length > 1 ? Integer.parseInt(args[1]) : 16,
+                        paper.segment()));
+            }
             default -> throw new IllegalArgumentException("unknown check: " + args[0]);
         };
         System.exit(ok ? 0 : 1);
@@ -105,6 +112,65 @@ public final class DeviceCheck {
             System.out.printf(Locale.ROOT, "segment: paper model, %d streams x %d bytes x 2 segments: CPU %.1f s, GPU %.2f s%n",
                     streams, t, nanos[0] / 1e9, nanos[1] / 1e9);
             return report("segment CPU vs GPU (paper shape, dropout on)", rows);
+        }
+    }
+
+    /**
+     * Two training-mode segments (dropout on, state carried) on two models from the same weights, one
+     * with the per-step recurrence (the reference) and one with the persistent kernels: losses, the
+     * second segment's logits, every gradient and the states after it; the LSTM's µs per sequential
+     * step of each path in the second segment (synchronised at each phase).
+     */
+    static boolean recurrence(java.util.function.Supplier<Device> devices, ModelConfig config) {
+        int t = config.segment(), n = t * config.batch();
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] inputs = new int[2][n], targets = new int[2][n];
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < n; i++) {
+                inputs[s][i] = 32 + r.nextInt(95);
+                targets[s][i] = 32 + r.nextInt(95);
+            }
+        try (CudaModel stepwise = new CudaModel(devices.get(), null, config, t);
+             CudaModel persistent = new CudaModel(devices.get(), null, config, t)) {
+            stepwise.persistentRecurrence(false);
+            if (!persistent.persistentRecurrence(true)) {
+                System.out.println("recurrence: this device cannot run the persistent kernels at B " + config.batch()
+                        + ", E " + config.embed() + ": FAIL");
+                return false;
+            }
+            CudaModel[] models = {stepwise, persistent};
+            ModelState[] states = new ModelState[2];
+            double[][] losses = new double[2][2];
+            double[] micros = new double[2];
+            for (int m = 0; m < 2; m++) {
+                models[m].initialize(3);
+                states[m] = models[m].newState();
+                for (int s = 0; s < 2; s++) {
+                    if (s == 1) models[m].phases().enable();
+                    models[m].zeroGrad();
+                    losses[m][s] = models[m].forward(inputs[s], targets[s], t, states[m], true, 91 + s);
+                    models[m].backward();
+                }
+                models[m].phases().disable();
+                models[m].paramsToHost();
+                var nanos = models[m].phases().nanos();
+                micros[m] = (nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L)) / 1e3
+                        / (2.0 * config.blocks() * t);
+            }
+            List<GoldenCheck.Row> rows = new ArrayList<>();
+            for (int s = 0; s < 2; s++)
+                rows.add(relative("loss " + s, new float[] {(float) losses[1][s]}, new float[] {(float) losses[0][s]}));
+            rows.add(relative("logits", persistent.logits(), stepwise.logits()));
+            for (Param p : stepwise.params()) rows.add(relative("grad " + p.name, persistent.param(p.name).g, p.g));
+            HostState hs = states[0].host(), hp = states[1].host();
+            for (int b = 0; b < config.blocks(); b++) {
+                rows.add(relative("h " + b, hp.hidden(b), hs.hidden(b)));
+                rows.add(relative("c " + b, hp.cell(b), hs.cell(b)));
+            }
+            System.out.printf(Locale.ROOT, "recurrence: B %d, E %d, %d steps, µs per sequential LSTM step: %.2f %s, %.2f %s%n",
+                    config.batch(), config.embed(), t, micros[0], stepwise.recurrencePath(), micros[1],
+                    persistent.recurrencePath());
+            return report("recurrence persistent vs per step (B " + config.batch() + ", dropout on)", rows);
         }
     }
 

@@ -10,6 +10,7 @@ import static sharnn.cuda.Fixtures.upload;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import sharnn.model.ModelConfig;
 import sharnn.nn.Lstm;
 import sharnn.nn.Param;
 import sharnn.nn.Scratch;
@@ -67,6 +68,12 @@ class PersistentLstmTest {
             assertThatThrownBy(() -> d.launch(PersistentLstm.FORWARD, Launch.cooperative(p.blocks(), 512, p.forwardShared() - 4), args))
                     .hasMessageContaining("shared memory");
         }
+    }
+
+    @Test
+    void theDeviceCheckFindsBothPathsEqualOnTheStandIn() {
+        ModelConfig small = new ModelConfig(256, 24, 96, 2, java.util.List.of(1), 8, 4, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        assertThat(DeviceCheck.recurrence(HostDevice::new, small)).isTrue();
     }
 
     /** One segment forward and back on the CPU LSTM, the per-step device path and the persistent kernels. */
