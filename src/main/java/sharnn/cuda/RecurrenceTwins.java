@@ -20,7 +20,7 @@ final class RecurrenceTwins {
         r.end();
         checkShape(s, PersistentLstm.forwardShared(batch, dim, units), units);
         int g4 = 4 * dim, be = batch * dim;
-        float[] lanes = new float[Twins.WARP];
+        float[] lanes = new float[2 * Twins.WARP];   // a butterfly stage and the next
         float[] w = wHh.a(), ga = gates.a();
         for (int t = 0; t < steps; t++) {
             F hPrev = t == 0 ? h0 : new F(out.a(), out.o() + (t - 1) * be);
@@ -63,7 +63,7 @@ final class RecurrenceTwins {
             throw new IllegalArgumentException("lstm_persistent_backward: chunk " + chunk + " is not a positive multiple of 32");
         checkShape(s, PersistentLstm.backwardShared(batch, dim, units, chunk), units);
         int g4 = 4 * dim, be = batch * dim;
-        float[] lanes = new float[Twins.WARP];
+        float[] lanes = new float[2 * Twins.WARP];   // a butterfly stage and the next
         float[] ga = gates.a(), dg = dGates.a(), dc = dcNext.a();
         for (int t = steps - 1; t >= 0; t--) {
             F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
@@ -102,7 +102,14 @@ final class RecurrenceTwins {
             for (int k = l; k < n; k += Twins.WARP) acc = Math.fma(w[wo + k * wStride], x[xo + k], acc);
             lanes[l] = acc;
         }
-        return Twins.warpSum(lanes);
+        // Twins.warpSum's butterfly without its arrays (this runs once per output element and step)
+        int from = 0, to = Twins.WARP;
+        for (int o = 16; o > 0; o >>= 1) {
+            for (int l = 0; l < Twins.WARP; l++) lanes[to + l] = lanes[from + l] + lanes[from + (l ^ o)];
+            from = to;
+            to = Twins.WARP - to;
+        }
+        return lanes[from];
     }
 
     /** What the kernel assumes of its launch: cooperative, enough shared memory, whole warps. */
