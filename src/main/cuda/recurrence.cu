@@ -13,18 +13,27 @@
 // block is resident at once (a spinning barrier deadlocks otherwise); the launcher sizes the grid to
 // one block per SM at most (E = 1024: 8 units a block, 128 blocks on the H200's 132 SMs).
 //
-// Summation order (the Java twins in sharnn.cuda.Twins do the same): every dot product is split
-// over the 32 lanes of one warp, lane l summing the terms k = l, l + 32, l + 64, ... in increasing
-// order with fused multiply-adds from 0, then the lanes combined by the xor butterfly of warp_sum.
-// Which warp or block computes an element does not change its value.
+// Summation order (the Java twins in sharnn.cuda.RecurrenceTwins do the same): a dot product over
+// n terms is cut into `slices` interleaved parts: with a chunk of slices x width columns (width a
+// multiple of 32), term k belongs to slice (k mod chunk) / width. Each slice is one warp's: its lane l
+// sums the slice's terms k = l (mod 32) in increasing k with fused multiply-adds from 0, the lanes
+// are combined by the xor butterfly of warp_sum, and the slices' sums are added in slice order
+// (slice 0 first). Which warp or block computes an element does not change its value. Slices keep all
+// 16 warps busy when a block has few outputs (the backward: 8 units x 16 rows = 2 tiles of 8 x 8).
 //
 // Values written by other blocks (h, dGates of the previous step) are read with __ldcg (L2, not
 // L1): each is read once per block and step, so L1 would not help, and reading past L1 needs no
 // argument about stale lines.
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 56 registers, backward 48, no stack, no spills, one
-// barrier; shared memory is all dynamic (sharnn.cuda.PersistentLstm at B = 16, E = 1024: 194 KiB
-// forward, 214.5 KiB backward with 3 chunks of 1376 columns; 512 threads), so one block per SM.
+// Cost per step at B = 16, E = 1024 (estimates for the first GPU run to measure): a block's 8 x 8
+// register tiles read 512 KiB of shared memory a step (4,096 cycles at 128 bytes a cycle) for
+// 524,288 fused multiply-adds (4,096 cycles on 128 fp32 lanes), about 2-3 µs each way, plus staging
+// (h: 64 KiB from L2 per block; dGates: 256 KiB) and the grid barrier.
+//
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): both 128 registers (the cap of __launch_bounds__(512, 1); 146
+// without it, too many for 512 threads), no stack, no spills, one barrier. Shared memory is all dynamic:
+// at B = 16, E = 1024 both use 196 KiB (forward: 2 slices; backward: 4 chunks of 1024 columns, 8
+// slices), so one block per SM.
 
 #include <cooperative_groups.h>
 
@@ -33,12 +42,12 @@ namespace cg = cooperative_groups;
 #define WARP 32
 #define FULL 0xffffffffu
 
-// register tiles: the forward's warps each compute FWD_ROWS gate rows x TILE_BATCH batch rows, the
-// backward's BWD_UNITS units x TILE_BATCH batch rows (fewer units: a block owns only `units` of them,
-// and 16 tiles keep 16 warps busy at E = 1024, B = 16)
-#define FWD_ROWS 4
-#define BWD_UNITS 2
-#define TILE_BATCH 4
+// register tiles: each warp computes TILE_ROWS gate rows (forward) or units (backward) x TILE_BATCH
+// batch rows of one slice: 64 accumulators, 16 shared loads for 64 fused multiply-adds per term
+#define TILE_ROWS 8
+#define TILE_BATCH 8
+// threads a block (sharnn.cuda.PersistentLstm.THREADS): 16 warps, so at most 128 registers a thread
+#define THREADS 512
 
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
@@ -53,61 +62,78 @@ __device__ __forceinline__ int round_up(int n, int m) {
     return (n + m - 1) / m * m;
 }
 
+// acc[r][b] += a[r][k] · x[b][k - xOffset] over this lane's terms k = from + lane, from + lane + 32, ...
+// < to, in increasing k (a rows aStride apart, x rows xStride apart, both in shared memory; from is a
+// multiple of 32)
+__device__ __forceinline__ void tile_terms(float (&acc)[TILE_ROWS][TILE_BATCH], const float* a, long long aStride,
+                                           const float* x, int xStride, int from, int to, int xOffset, int lane) {
+    for (int k = from + lane; k < to; k += WARP) {
+        float av[TILE_ROWS], xv[TILE_BATCH];
+#pragma unroll
+        for (int r = 0; r < TILE_ROWS; r++) av[r] = a[r * aStride + k];
+#pragma unroll
+        for (int b = 0; b < TILE_BATCH; b++) xv[b] = x[b * xStride + k - xOffset];
+#pragma unroll
+        for (int r = 0; r < TILE_ROWS; r++)
+#pragma unroll
+            for (int b = 0; b < TILE_BATCH; b++) acc[r][b] = fmaf(av[r], xv[b], acc[r][b]);
+    }
+}
+
+// each accumulator's butterfly; lane 0 stores it at part[b0 + b][r0 + r] (rows rowsP long)
+__device__ __forceinline__ void tile_store(float (&acc)[TILE_ROWS][TILE_BATCH], float* part, int rowsP, int r0, int b0,
+                                           int lane) {
+#pragma unroll
+    for (int r = 0; r < TILE_ROWS; r++)
+#pragma unroll
+        for (int b = 0; b < TILE_BATCH; b++) {
+            float v = warp_sum(acc[r][b]);
+            if (lane == 0) part[(b0 + b) * rowsP + r0 + r] = v;
+        }
+}
+
 // Forward over `steps` steps of a [batch, dim] state. gates [steps, batch, 4·dim] holds the input
 // projection plus both biases and is replaced by the activated gates i, f, g, o (as
 // lstm_cell_forward leaves them); cells, tanhC and out [steps, batch, dim] get c, tanh(c) and h.
+// The dot products over dim are cut into `slices` of width round_up(ceil(dim / slices), 32) (one chunk).
 //
-// Shared memory, in floats (dynamic, sized by the launcher):
-//   w    [4·units][dim]      row r = gate r / units of unit u0 + r % units: W_hh[(gate·dim + u)·dim + k]
-//                            (zero for units past dim), read along k so the lanes hit 32 banks
-//   h    [batch_p][dim]      h_{t-1}, staged once per step (batch_p = batch rounded up to TILE_BATCH,
-//                            the padding rows zero)
-//   pre  [batch_p][4·units]  the block's gate pre-activations of the step, for the cell threads
-extern "C" __global__ void lstm_persistent_forward(float* gates, const float* wHh, const float* h0, const float* c0,
+// Shared memory, in floats (dynamic, sized by sharnn.cuda.PersistentLstm):
+//   w    [rows_p][dim]               row r = gate r / units of unit u0 + r % units: W_hh[(gate·dim + u)·dim + k]
+//                                    (zero past 4·units and for units past dim), read along k: 32 banks
+//   h    [batch_p][dim]              h_{t-1}, staged once per step (padding rows zero)
+//   part [slices][batch_p][rows_p]   each slice's sums of the step, added in slice order by the cell threads
+// (rows_p = 4·units and batch_p = batch, rounded up to the tile's 8)
+extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward(float* gates, const float* wHh, const float* h0, const float* c0,
                                                    float* cells, float* tanhC, float* out, int steps, int batch,
-                                                   int dim, int units) {
+                                                   int dim, int units, int slices) {
     extern __shared__ float shared[];
-    const int rows = 4 * units, batchP = round_up(batch, TILE_BATCH), g4 = 4 * dim;
+    const int rows = 4 * units, rowsP = round_up(rows, TILE_ROWS), batchP = round_up(batch, TILE_BATCH), g4 = 4 * dim;
     float* w = shared;
-    float* h = w + (long long) rows * dim;
-    float* pre = h + (long long) batchP * dim;
+    float* h = w + (long long) rowsP * dim;
+    float* part = h + (long long) batchP * dim;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP;
-    const int warps = blockDim.x / WARP;
+    const int warps = blockDim.x / WARP, width = round_up((dim + slices - 1) / slices, WARP);
 
-    for (long long i = threadIdx.x; i < (long long) rows * dim; i += blockDim.x) {
+    for (long long i = threadIdx.x; i < (long long) rowsP * dim; i += blockDim.x) {
         int r = (int) (i / dim), k = (int) (i % dim), u = u0 + r % units;
-        w[i] = u < dim ? wHh[((long long) (r / units) * dim + u) * dim + k] : 0.f;
+        w[i] = r < rows && u < dim ? wHh[((long long) (r / units) * dim + u) * dim + k] : 0.f;
     }
     for (long long i = (long long) batch * dim + threadIdx.x; i < (long long) batchP * dim; i += blockDim.x) h[i] = 0.f;
 
-    const int rowTiles = rows / FWD_ROWS, tiles = rowTiles * (batchP / TILE_BATCH);
+    const int rowTiles = rowsP / TILE_ROWS, tiles = rowTiles * (batchP / TILE_BATCH);
     cg::grid_group grid = cg::this_grid();
     for (int t = 0; t < steps; t++) {
         const float* hPrev = t == 0 ? h0 : out + (long long) (t - 1) * batch * dim;
         for (long long i = threadIdx.x; i < (long long) batch * dim; i += blockDim.x) h[i] = __ldcg(hPrev + i);
         __syncthreads();
 
-        for (int tile = warp; tile < tiles; tile += warps) {
-            const int r0 = tile % rowTiles * FWD_ROWS, b0 = tile / rowTiles * TILE_BATCH;
-            float acc[FWD_ROWS][TILE_BATCH] = {};
-            for (int k = lane; k < dim; k += WARP) {
-                float wv[FWD_ROWS], hv[TILE_BATCH];
-#pragma unroll
-                for (int r = 0; r < FWD_ROWS; r++) wv[r] = w[(long long) (r0 + r) * dim + k];
-#pragma unroll
-                for (int b = 0; b < TILE_BATCH; b++) hv[b] = h[(long long) (b0 + b) * dim + k];
-#pragma unroll
-                for (int r = 0; r < FWD_ROWS; r++)
-#pragma unroll
-                    for (int b = 0; b < TILE_BATCH; b++) acc[r][b] = fmaf(wv[r], hv[b], acc[r][b]);
-            }
-#pragma unroll
-            for (int r = 0; r < FWD_ROWS; r++)
-#pragma unroll
-                for (int b = 0; b < TILE_BATCH; b++) {
-                    float s = warp_sum(acc[r][b]);
-                    if (lane == 0) pre[(b0 + b) * rows + r0 + r] = s;
-                }
+        for (int item = warp; item < tiles * slices; item += warps) {
+            const int tile = item % tiles, slice = item / tiles;
+            const int r0 = tile % rowTiles * TILE_ROWS, b0 = tile / rowTiles * TILE_BATCH;
+            float acc[TILE_ROWS][TILE_BATCH] = {};
+            tile_terms(acc, w + (long long) r0 * dim, dim, h + (long long) b0 * dim, dim, slice * width,
+                       min(dim, (slice + 1) * width), 0, lane);
+            tile_store(acc, part + (long long) slice * batchP * rowsP, rowsP, r0, b0, lane);
         }
         __syncthreads();
 
@@ -119,11 +145,18 @@ extern "C" __global__ void lstm_persistent_forward(float* gates, const float* wH
             int b = i / units, uu = i % units, j = u0 + uu;
             if (j >= dim) continue;
             long long go = (long long) b * g4, idx = (long long) b * dim + j;
-            const float* p = pre + b * rows;
-            float gi = sigmoidf(gt[go + j] + p[uu]);
-            float gf = sigmoidf(gt[go + dim + j] + p[units + uu]);
-            float gg = tanhf(gt[go + 2 * dim + j] + p[2 * units + uu]);
-            float go_ = sigmoidf(gt[go + 3 * dim + j] + p[3 * units + uu]);
+            float dot[4];
+#pragma unroll
+            for (int gate = 0; gate < 4; gate++) {
+                const float* p = part + b * rowsP + gate * units + uu;
+                float v = p[0];
+                for (int sl = 1; sl < slices; sl++) v += p[(long long) sl * batchP * rowsP];
+                dot[gate] = v;
+            }
+            float gi = sigmoidf(gt[go + j] + dot[0]);
+            float gf = sigmoidf(gt[go + dim + j] + dot[1]);
+            float gg = tanhf(gt[go + 2 * dim + j] + dot[2]);
+            float go_ = sigmoidf(gt[go + 3 * dim + j] + dot[3]);
             gt[go + j] = gi;
             gt[go + dim + j] = gf;
             gt[go + 2 * dim + j] = gg;
@@ -144,73 +177,55 @@ extern "C" __global__ void lstm_persistent_forward(float* gates, const float* wH
 // pre-activation gradients, which the weight gradients take afterwards in one product.
 //
 // A block owns units u0 .. u0 + units - 1 and the matching columns of W_hh:
-//   w    [units_p][4·dim]      row uu = column u0 + uu of W_hh (W_hh[j·dim + u] at [uu][j]; zero past dim)
-//   dg   [batch_p][chunk]      columns j0 .. j0 + chunk of dGates_{t+1}, staged one chunk at a time
-//                              (all 4·dim columns do not fit beside w: 256 KiB at B = 16, E = 1024)
-//   dh   [batch_p][units_p]    the block's dh products of the step, for the cell threads
-// chunk is a multiple of 32, so lane l still sums j = l, l + 32, ... in increasing order.
-extern "C" __global__ void lstm_persistent_backward(const float* gates, const float* tanhC, const float* cells,
+//   w    [units_p][4·dim]             row uu = column u0 + uu of W_hh (W_hh[j·dim + u] at [uu][j]; zero past)
+//   dg   [batch_p][chunk]             columns j0 .. j0 + chunk of dGates_{t+1}, staged a chunk at a time
+//                                     (all 4·dim columns do not fit beside w: 256 KiB at B = 16, E = 1024)
+//   part [slices][batch_p][units_p]   each slice's sums of the step, added in slice order by the cell threads
+// chunk is slices x a multiple of 32: each chunk gives every slice (every warp) its columns.
+extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backward(const float* gates, const float* tanhC, const float* cells,
                                                     const float* c0, const float* dOut, const float* wHh,
                                                     float* dcNext, float* dGates, int steps, int batch, int dim,
-                                                    int units, int chunk) {
+                                                    int units, int chunk, int slices) {
     extern __shared__ float shared[];
-    const int unitsP = round_up(units, BWD_UNITS), batchP = round_up(batch, TILE_BATCH), g4 = 4 * dim;
+    const int unitsP = round_up(units, TILE_ROWS), batchP = round_up(batch, TILE_BATCH), g4 = 4 * dim;
     float* w = shared;
     float* dg = w + (long long) unitsP * g4;
-    float* dh = dg + (long long) batchP * chunk;
+    float* part = dg + (long long) batchP * chunk;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP;
-    const int warps = blockDim.x / WARP;
+    const int warps = blockDim.x / WARP, width = chunk / slices;
 
-    // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh (one segment a row)
+    // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh
     for (long long i = threadIdx.x; i < (long long) unitsP * g4; i += blockDim.x) {
         int uu = (int) (i % unitsP), j = (int) (i / unitsP), u = u0 + uu;
         w[(long long) uu * g4 + j] = uu < units && u < dim ? wHh[(long long) j * dim + u] : 0.f;
     }
     for (long long i = (long long) batch * chunk + threadIdx.x; i < (long long) batchP * chunk; i += blockDim.x) dg[i] = 0.f;
 
-    const int unitTiles = unitsP / BWD_UNITS, tiles = unitTiles * (batchP / TILE_BATCH);
+    const int unitTiles = unitsP / TILE_ROWS, tiles = unitTiles * (batchP / TILE_BATCH), items = tiles * slices;
     cg::grid_group grid = cg::this_grid();
     for (int t = steps - 1; t >= 0; t--) {
         if (t == steps - 1) {
-            for (int i = threadIdx.x; i < batchP * unitsP; i += blockDim.x) dh[i] = 0.f;
+            for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
         } else {
             const float* next = dGates + (long long) (t + 1) * batch * g4;
-            // tiles in rounds of one per warp: a round's accumulators live across all the chunks
-            for (int round = 0; round < tiles; round += warps) {
-                const int tile = round + warp;
-                const int uu0 = tile % unitTiles * BWD_UNITS, b0 = tile / unitTiles * TILE_BATCH;
-                float acc[BWD_UNITS][TILE_BATCH] = {};
+            // work items in rounds of one per warp: a round's accumulators live across all the chunks
+            for (int round = 0; round < items; round += warps) {
+                const int item = round + warp, tile = item % tiles, slice = item / tiles;
+                const int uu0 = tile % unitTiles * TILE_ROWS, b0 = tile / unitTiles * TILE_BATCH;
+                float acc[TILE_ROWS][TILE_BATCH] = {};
                 for (int j0 = 0; j0 < g4; j0 += chunk) {
-                    const int width = min(chunk, g4 - j0);
+                    const int cols = min(chunk, g4 - j0);
                     __syncthreads();   // the previous chunk consumed
-                    for (int i = threadIdx.x; i < batch * width; i += blockDim.x) {
-                        int b = i / width, jj = i % width;
+                    for (int i = threadIdx.x; i < batch * cols; i += blockDim.x) {
+                        int b = i / cols, jj = i % cols;
                         dg[b * chunk + jj] = __ldcg(next + (long long) b * g4 + j0 + jj);
                     }
                     __syncthreads();
-                    if (tile < tiles) {
-                        for (int jj = lane; jj < width; jj += WARP) {
-                            float wv[BWD_UNITS], gv[TILE_BATCH];
-#pragma unroll
-                            for (int u = 0; u < BWD_UNITS; u++) wv[u] = w[(long long) (uu0 + u) * g4 + j0 + jj];
-#pragma unroll
-                            for (int b = 0; b < TILE_BATCH; b++) gv[b] = dg[(b0 + b) * chunk + jj];
-#pragma unroll
-                            for (int u = 0; u < BWD_UNITS; u++)
-#pragma unroll
-                                for (int b = 0; b < TILE_BATCH; b++) acc[u][b] = fmaf(wv[u], gv[b], acc[u][b]);
-                        }
-                    }
+                    if (item < items)
+                        tile_terms(acc, w + (long long) uu0 * g4, g4, dg + (long long) b0 * chunk, chunk,
+                                   j0 + slice * width, min(j0 + cols, j0 + (slice + 1) * width), j0, lane);
                 }
-                if (tile < tiles) {
-#pragma unroll
-                    for (int u = 0; u < BWD_UNITS; u++)
-#pragma unroll
-                        for (int b = 0; b < TILE_BATCH; b++) {
-                            float s = warp_sum(acc[u][b]);
-                            if (lane == 0) dh[(b0 + b) * unitsP + uu0 + u] = s;
-                        }
-                }
+                if (item < items) tile_store(acc, part + (long long) slice * batchP * unitsP, unitsP, uu0, b0, lane);
             }
         }
         __syncthreads();
@@ -222,9 +237,12 @@ extern "C" __global__ void lstm_persistent_backward(const float* gates, const fl
             int b = i / units, uu = i % units, j = u0 + uu;
             if (j >= dim) continue;
             long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
+            const float* p = part + b * unitsP + uu;
+            float dhNext = p[0];
+            for (int sl = 1; sl < slices; sl++) dhNext += p[(long long) sl * batchP * unitsP];
             float gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
             float tc = tanhC[so + idx];
-            float dhv = dOut[so + idx] + dh[b * unitsP + uu];
+            float dhv = dOut[so + idx] + dhNext;
             float dc = dcNext[idx] + dhv * go_ * (1.f - tc * tc);
             dGates[go + j] = dc * gg * gi * (1.f - gi);
             dGates[go + dim + j] = dc * cPrev[idx] * gf * (1.f - gf);

@@ -224,8 +224,9 @@ public final class KernelCheck {
             c.out("dGates", dg);
             c.out("dcNext", dc);
         }));
-        // E = 259: 87 blocks of 3 units, the last with one; B = 5 pads the tiles of 4; 259 and 1036 leave
-        // lanes with one term fewer; the backward stages 64 columns at a time (17 chunks, the last of 12)
+        // E = 259: 87 blocks of 3 units, the last with one; B = 5 pads the tiles of 8; the forward cuts
+        // its dots into 8 slices of 64 terms (the last three empty, the fifth of 3 terms); the backward
+        // stages 64 columns at a time (17 chunks, the last of 12), 2 slices of 32 each
         int pe = 259, pb = 5, pt = 6, pn = pt * pb * pe;
         s.add(new Spec("lstm_persistent_forward", pt + " steps of " + pb + "x" + pe, c -> {
             PersistentLstm.Plan p = persistentPlan(c, pb, pe);

@@ -3,15 +3,15 @@ package sharnn.cuda;
 /**
  * Launchers of the persistent LSTM recurrence (src/main/cuda/recurrence.cu): one cooperative launch
  * per segment and direction, each block owning {@link Plan#units()} hidden units and its slice of
- * W_hh in shared memory. The constants mirror the kernel's tiles; {@link #plan} says whether (and
+ * W_hh in shared memory. The constants mirror the kernels' tiles; {@link #plan} says whether (and
  * how) the device can run them, else the model keeps the per-step path.
  */
 public final class PersistentLstm {
     static final String FORWARD = "lstm_persistent_forward", BACKWARD = "lstm_persistent_backward";
-    /** 16 warps a block: the forward's 32 gate rows x 16 batch rows at E = 1024, B = 16 are 32 tiles of 4 x 4. */
-    static final int THREADS = 512;
-    /** The kernel's register tiles (FWD_ROWS, BWD_UNITS, TILE_BATCH): buffers are padded to them. */
-    static final int FWD_ROWS = 4, BWD_UNITS = 2, TILE_BATCH = 4;
+    /** 16 warps a block (the kernels' THREADS, which caps their registers at 128). */
+    static final int THREADS = 512, WARPS = THREADS / 32;
+    /** The kernels' register tile, TILE_ROWS gate rows or units x TILE_BATCH batch rows: buffers are padded to it. */
+    static final int TILE_ROWS = 8, TILE_BATCH = 8;
     /** Blocks aimed at: one per SM of an H200 (132) with a power of two of units each (8 at E = 1024). */
     static final int TARGET_BLOCKS = 128;
     /** sm_90's opt-in shared memory a block (227 KiB): the stand-in plans as a GPU would. */
@@ -21,32 +21,53 @@ public final class PersistentLstm {
     }
 
     /**
-     * How a segment runs: blocks of units hidden units each, the shared bytes of each kernel, and the
-     * backward's chunk of dGates columns staged at a time (a multiple of 32).
+     * How a segment runs: blocks of units hidden units each, the shared bytes of each kernel, the
+     * backward's chunk of dGates columns staged at a time, and how many slices (warps) each kernel
+     * cuts a dot product into.
      */
-    public record Plan(int batch, int dim, int units, int blocks, int forwardShared, int backwardShared, int chunk) {
+    public record Plan(int batch, int dim, int units, int blocks, int forwardShared, int backwardShared, int chunk,
+                       int forwardSlices, int backwardSlices) {
         /** The same with another chunk (a multiple of 32): KernelCheck stages many, partial ones included. */
         public Plan withChunk(int chunk) {
             return of(batch, dim, units, chunk);
         }
     }
 
-    /** units a block and chunk as given, the shared sizes that follow (whether a device holds them unchecked). */
+    /**
+     * units a block and the backward's chunk as given; the forward's slices fill the warps its tiles
+     * leave idle, the backward's too as far as the chunk divides into slices of whole warps' columns.
+     * Whether a device holds the blocks is not checked.
+     */
     static Plan of(int batch, int dim, int units, int chunk) {
-        return new Plan(batch, dim, units, ceilDiv(dim, units), (int) forwardShared(batch, dim, units),
-                (int) backwardShared(batch, dim, units, chunk), chunk);
+        int forwardSlices = forwardSlices(batch, dim, units), backwardSlices = slicesWanted(backwardTiles(batch, units), 4 * dim);
+        while (chunk % (32 * backwardSlices) != 0) backwardSlices--;
+        return new Plan(batch, dim, units, ceilDiv(dim, units), (int) forwardShared(batch, dim, units, forwardSlices),
+                (int) backwardShared(batch, dim, units, chunk, backwardSlices), chunk, forwardSlices, backwardSlices);
     }
 
-    /** The forward's shared bytes: w [4·units][dim], h [batch_p][dim], pre [batch_p][4·units]. */
-    static long forwardShared(int batch, int dim, int units) {
-        long batchP = roundUp(batch, TILE_BATCH);
-        return 4L * (4L * units * dim + batchP * dim + batchP * 4 * units);
+    private static int forwardSlices(int batch, int dim, int units) {
+        return slicesWanted(roundUp(4 * units, TILE_ROWS) / TILE_ROWS * (roundUp(batch, TILE_BATCH) / TILE_BATCH), dim);
     }
 
-    /** The backward's: w [units_p][4·dim], dg [batch_p][chunk], dh [batch_p][units_p]. */
-    static long backwardShared(int batch, int dim, int units, int chunk) {
-        long batchP = roundUp(batch, TILE_BATCH), unitsP = roundUp(units, BWD_UNITS);
-        return 4L * (unitsP * 4 * dim + batchP * chunk + batchP * unitsP);
+    private static int backwardTiles(int batch, int units) {
+        return roundUp(units, TILE_ROWS) / TILE_ROWS * (roundUp(batch, TILE_BATCH) / TILE_BATCH);
+    }
+
+    /** As many slices as leave no warp idle, each of 32 terms at least. */
+    private static int slicesWanted(int tiles, int terms) {
+        return Math.max(1, Math.min(WARPS / tiles, ceilDiv(terms, 32)));
+    }
+
+    /** The forward's shared bytes: w [rows_p][dim], h [batch_p][dim], part [slices][batch_p][rows_p]. */
+    static long forwardShared(int batch, int dim, int units, int slices) {
+        long batchP = roundUp(batch, TILE_BATCH), rowsP = roundUp(4 * units, TILE_ROWS);
+        return 4L * (rowsP * dim + batchP * dim + slices * batchP * rowsP);
+    }
+
+    /** The backward's: w [units_p][4·dim], dg [batch_p][chunk], part [slices][batch_p][units_p]. */
+    static long backwardShared(int batch, int dim, int units, int chunk, int slices) {
+        long batchP = roundUp(batch, TILE_BATCH), unitsP = roundUp(units, TILE_ROWS);
+        return 4L * (unitsP * 4 * dim + batchP * chunk + slices * batchP * unitsP);
     }
 
     /**
@@ -57,12 +78,19 @@ public final class PersistentLstm {
         int batchP = roundUp(batch, TILE_BATCH), columns = 4 * dim;
         for (int units = Math.max(1, ceilDiv(dim, TARGET_BLOCKS)); units <= dim; units++) {
             int blocks = ceilDiv(dim, units);
-            long forward = forwardShared(batch, dim, units);
-            long room = (SHARED_LIMIT - backwardShared(batch, dim, units, 0)) / (4L * batchP) / 32 * 32;
-            if (forward > SHARED_LIMIT || room < 32) continue;
-            // as few chunks as fit, of equal width
+            if (forwardShared(batch, dim, units, forwardSlices(batch, dim, units)) > SHARED_LIMIT) continue;
+            // the widest chunk that fits, in whole slices; then as few chunks as that needs, of equal width
+            int slices = slicesWanted(backwardTiles(batch, units), columns);
+            long room = 0;
+            for (; slices >= 1; slices--) {
+                long step = 32L * slices;
+                room = (SHARED_LIMIT - backwardShared(batch, dim, units, 0, slices)) / (4L * batchP) / step * step;
+                if (room >= step) break;
+            }
+            if (slices < 1) continue;
             int chunks = ceilDiv(columns, room);
-            Plan p = of(batch, dim, units, roundUp(ceilDiv(columns, chunks), 32));
+            Plan p = of(batch, dim, units, roundUp(ceilDiv(columns, chunks), 32 * slices));
+            if (p.backwardShared > SHARED_LIMIT) continue;
             if (device.cooperativeBlocks(FORWARD, THREADS, p.forwardShared) >= blocks
                     && device.cooperativeBlocks(BACKWARD, THREADS, p.backwardShared) >= blocks)
                 return p;
@@ -77,7 +105,8 @@ public final class PersistentLstm {
     public static void forward(Device device, Plan p, DeviceBuffer gates, DeviceBuffer wHh, DeviceBuffer h0,
                                DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out, int steps) {
         device.launch(FORWARD, Launch.cooperative(p.blocks, THREADS, p.forwardShared), new KernelArgs().ptr(gates)
-                .ptr(wHh).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).i32(steps).i32(p.batch).i32(p.dim).i32(p.units));
+                .ptr(wHh).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).i32(steps).i32(p.batch).i32(p.dim).i32(p.units)
+                .i32(p.forwardSlices));
     }
 
     /**
@@ -89,7 +118,7 @@ public final class PersistentLstm {
                                 DeviceBuffer dGates, int steps) {
         device.launch(BACKWARD, Launch.cooperative(p.blocks, THREADS, p.backwardShared), new KernelArgs().ptr(gates)
                 .ptr(tanhC).ptr(cells).ptr(c0).ptr(dOut).ptr(wHh).ptr(dcNext).ptr(dGates).i32(steps).i32(p.batch)
-                .i32(p.dim).i32(p.units).i32(p.chunk));
+                .i32(p.dim).i32(p.units).i32(p.chunk).i32(p.backwardSlices));
     }
 
     static int roundUp(int n, int m) {

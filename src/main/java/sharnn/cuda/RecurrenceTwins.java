@@ -5,9 +5,8 @@ import sharnn.cuda.Twins.F;
 /**
  * The Java twins of src/main/cuda/recurrence.cu (registered in {@link Twins}): step by step, each
  * block's units in turn, which is what the grid barrier makes of the blocks. Each recurrent dot
- * product is summed as the kernel sums it, whichever warp and tile compute it there: lane l takes the
- * terms l, l + 32, ... in order with fused multiply-adds from 0, then the xor butterfly. The cell
- * arithmetic is that of lstm_cell_forward / _backward.
+ * product is summed as the kernels sum it, whichever warp and tile compute it there ({@link #dot}).
+ * The cell arithmetic is that of lstm_cell_forward / _backward.
  */
 final class RecurrenceTwins {
     private RecurrenceTwins() {
@@ -16,9 +15,10 @@ final class RecurrenceTwins {
     static void forward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr()), wHh = new F(d, r.ptr()), h0 = new F(d, r.ptr()), c0 = new F(d, r.ptr());
         F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
-        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32();
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
         r.end();
-        checkShape(s, PersistentLstm.forwardShared(batch, dim, units), units);
+        checkShape(s, PersistentLstm.forwardShared(batch, dim, units, slices), units, slices);
+        int width = PersistentLstm.roundUp((dim + slices - 1) / slices, Twins.WARP), chunk = width * slices;
         int g4 = 4 * dim, be = batch * dim;
         float[] lanes = new float[2 * Twins.WARP];   // a butterfly stage and the next
         float[] w = wHh.a(), ga = gates.a();
@@ -35,7 +35,7 @@ final class RecurrenceTwins {
                         float[] pre = new float[4];
                         for (int gate = 0; gate < 4; gate++)
                             pre[gate] = ga[go + gate * dim + j]
-                                    + dot(lanes, w, wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim);
+                                    + dot(lanes, w, wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim, chunk, width, slices);
                         float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
                         float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
                         ga[go + j] = i;
@@ -57,11 +57,13 @@ final class RecurrenceTwins {
     static void backward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), cells = new F(d, r.ptr()), c0 = new F(d, r.ptr());
         F dOut = new F(d, r.ptr()), wHh = new F(d, r.ptr()), dcNext = new F(d, r.ptr()), dGates = new F(d, r.ptr());
-        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), chunk = r.i32();
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), chunk = r.i32(), slices = r.i32();
         r.end();
-        if (chunk < 32 || chunk % 32 != 0)
-            throw new IllegalArgumentException("lstm_persistent_backward: chunk " + chunk + " is not a positive multiple of 32");
-        checkShape(s, PersistentLstm.backwardShared(batch, dim, units, chunk), units);
+        if (slices < 1 || chunk < 32 * slices || chunk % (32 * slices) != 0)
+            throw new IllegalArgumentException("lstm_persistent_backward: chunk " + chunk + " is not a multiple of 32 x "
+                    + slices + " slices");
+        checkShape(s, PersistentLstm.backwardShared(batch, dim, units, chunk, slices), units, slices);
+        int width = chunk / slices;
         int g4 = 4 * dim, be = batch * dim;
         float[] lanes = new float[2 * Twins.WARP];   // a butterfly stage and the next
         float[] ga = gates.a(), dg = dGates.a(), dc = dcNext.a();
@@ -75,7 +77,7 @@ final class RecurrenceTwins {
                     for (int b = 0; b < batch; b++) {
                         // dGates_{t+1} · W_hh[:, j]: W_hh's column j has stride dim
                         float dhNext = t == steps - 1 ? 0f
-                                : dot(lanes, wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4);
+                                : dot(lanes, wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4, chunk, width, slices);
                         int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
                         float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
                         float tc = tanhC.a()[tanhC.o() + so + idx];
@@ -93,32 +95,42 @@ final class RecurrenceTwins {
     }
 
     /**
-     * Σ_k w[wo + k·wStride] · x[xo + k] over k < n as one warp sums it: lane l fuses the terms
-     * k = l, l + 32, ... into its sum from 0, then the xor butterfly of warp_sum.
+     * Σ_k w[wo + k·wStride] · x[xo + k] over k < n as the kernels sum it: term k belongs to slice
+     * (k mod chunk) / width; per slice, lane l fuses its terms k = l (mod 32) into a sum from 0 in
+     * increasing k and the xor butterfly of warp_sum combines the lanes; the slices' sums are added
+     * in slice order.
      */
-    static float dot(float[] lanes, float[] w, int wo, int wStride, float[] x, int xo, int n) {
-        for (int l = 0; l < Twins.WARP; l++) {
-            float acc = 0f;
-            for (int k = l; k < n; k += Twins.WARP) acc = Math.fma(w[wo + k * wStride], x[xo + k], acc);
-            lanes[l] = acc;
+    static float dot(float[] lanes, float[] w, int wo, int wStride, float[] x, int xo, int n, int chunk, int width,
+                     int slices) {
+        float total = 0f;
+        for (int s = 0; s < slices; s++) {
+            for (int l = 0; l < Twins.WARP; l++) {
+                float acc = 0f;
+                for (int c = 0; c < n; c += chunk)   // the slice's columns of each chunk, in increasing k
+                    for (int k = c + s * width + l, end = Math.min(n, c + (s + 1) * width); k < end; k += Twins.WARP)
+                        acc = Math.fma(w[wo + k * wStride], x[xo + k], acc);
+                lanes[l] = acc;
+            }
+            // Twins.warpSum's butterfly without its arrays (this runs once per output element and step)
+            int from = 0, to = Twins.WARP;
+            for (int o = 16; o > 0; o >>= 1) {
+                for (int l = 0; l < Twins.WARP; l++) lanes[to + l] = lanes[from + l] + lanes[from + (l ^ o)];
+                from = to;
+                to = Twins.WARP - to;
+            }
+            total = s == 0 ? lanes[from] : total + lanes[from];
         }
-        // Twins.warpSum's butterfly without its arrays (this runs once per output element and step)
-        int from = 0, to = Twins.WARP;
-        for (int o = 16; o > 0; o >>= 1) {
-            for (int l = 0; l < Twins.WARP; l++) lanes[to + l] = lanes[from + l] + lanes[from + (l ^ o)];
-            from = to;
-            to = Twins.WARP - to;
-        }
-        return lanes[from];
+        return total;
     }
 
     /** What the kernel assumes of its launch: cooperative, enough shared memory, whole warps. */
-    private static void checkShape(Launch s, long sharedNeeded, int units) {
+    private static void checkShape(Launch s, long sharedNeeded, int units, int slices) {
         if (!s.cooperative()) throw new IllegalArgumentException("a persistent kernel needs a cooperative launch");
         if (s.sharedBytes() < sharedNeeded)
             throw new IllegalArgumentException("a persistent kernel needs " + sharedNeeded + " bytes of shared memory, got "
                     + s.sharedBytes());
-        if (s.block() % Twins.WARP != 0 || units < 1)
-            throw new IllegalArgumentException("a persistent kernel over " + s.block() + " threads, " + units + " units");
+        if (s.block() != PersistentLstm.THREADS || units < 1 || slices < 1)
+            throw new IllegalArgumentException("a persistent kernel over " + s.block() + " threads, " + units + " units, "
+                    + slices + " slices");
     }
 }

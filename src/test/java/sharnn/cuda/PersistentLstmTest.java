@@ -30,10 +30,12 @@ class PersistentLstmTest {
             PersistentLstm.Plan paper = PersistentLstm.plan(d, 16, 1024);
             assertThat(paper.units()).isEqualTo(8);
             assertThat(paper.blocks()).isEqualTo(128).isLessThanOrEqualTo(132);
-            assertThat(paper.forwardShared()).isEqualTo(4 * (32 * 1024 + 16 * 1024 + 16 * 32));
-            assertThat(paper.chunk() % 32).isZero();
+            assertThat(paper.forwardSlices()).isEqualTo(2);   // 8 tiles of 8 x 8 on 16 warps
+            assertThat(paper.forwardShared()).isEqualTo(4 * (32 * 1024 + 16 * 1024 + 2 * 16 * 32));
+            assertThat(paper.backwardSlices()).isEqualTo(8);  // 2 tiles
+            assertThat(paper.chunk()).isEqualTo(1024);
             assertThat(paper.backwardShared()).isLessThanOrEqualTo(PersistentLstm.SHARED_LIMIT)
-                    .isEqualTo(4 * (8 * 4096 + 16 * paper.chunk() + 16 * 8));
+                    .isEqualTo(4 * (8 * 4096 + 16 * 1024 + 8 * 16 * 8));
             assertThat(PersistentLstm.plan(d, 5, 131)).extracting(PersistentLstm.Plan::units, PersistentLstm.Plan::blocks)
                     .containsExactly(2, 66);
             assertThat(PersistentLstm.plan(d, 2, 16).blocks()).isEqualTo(16);
@@ -44,12 +46,17 @@ class PersistentLstmTest {
 
     @Test
     void paperBatchSmallWidth() {
-        check(16, 64, 9, null);
+        check(16, 64, 9, null);   // 2 slices forward, 8 backward
     }
 
     @Test
     void twoUnitsABlockTheLastWithOne() {
-        check(5, 131, 4, null);   // 66 blocks; B = 5 pads the tiles of 4; 131 leaves lanes a term short
+        check(5, 131, 4, null);   // 66 blocks; B = 5 pads the tiles; 5 slices forward, the last of 3 terms
+    }
+
+    @Test
+    void chunksOfFourSlices() {
+        check(5, 131, 3, PersistentLstm.of(5, 131, 2, 128));   // 5 chunks, the last of 12 columns
     }
 
     @Test
@@ -62,7 +69,8 @@ class PersistentLstmTest {
         try (HostDevice d = new HostDevice()) {
             PersistentLstm.Plan p = PersistentLstm.plan(d, 2, 16);
             DeviceBuffer x = d.floats(4 * 2 * 16 * 16);
-            KernelArgs args = new KernelArgs().ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).i32(1).i32(2).i32(16).i32(1);
+            KernelArgs args = new KernelArgs().ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).ptr(x).i32(1).i32(2).i32(16).i32(1)
+                    .i32(p.forwardSlices());
             assertThatThrownBy(() -> d.launch(PersistentLstm.FORWARD, new Launch(p.blocks(), 1, 512, p.forwardShared()), args))
                     .hasMessageContaining("cooperative");
             assertThatThrownBy(() -> d.launch(PersistentLstm.FORWARD, Launch.cooperative(p.blocks(), 512, p.forwardShared() - 4), args))
