@@ -58,8 +58,8 @@ public final class ShaRnn {
         for (Block b : blocks) unused.addAll(b.unusedParams());
         trainable = ps.stream().filter(p -> !unused.contains(p)).toList();
         for (Param p : ps) byName.put(p.name, p);
-        dropInput = new Dropout(config.dropoutInput(), 1);
-        dropOutput = new Dropout(config.dropoutOutput(), 2);
+        dropInput = new Dropout(config.dropoutInput(), 1, "idrop/0");
+        dropOutput = new Dropout(config.dropoutOutput(), 2, "drop/0");
         embedded = new float[n];
         top = new float[n];
         head = new CrossEntropy(config.batch() * maxSteps, config.vocab());

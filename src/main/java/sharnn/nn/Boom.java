@@ -21,7 +21,7 @@ public final class Boom {
         this.linear1 = new Linear(name + ".linear1", dim, width);
         this.dim = dim;
         this.width = width;
-        this.drop = new Dropout(dropout, salt);
+        this.drop = new Dropout(dropout, salt, name + ".dropout/0");
         this.pre = new float[maxRows * width];
         this.scratch = scratch;
         this.out = new float[maxRows * dim];
