@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sharnn.data.Splits;
 import sharnn.model.ModelConfig;
 
 /**
@@ -28,6 +29,8 @@ public final class TrainConfig {
     // data
     public int batch = 0;          // 0: the preset's
     public int bptt = 0;
+    /** Train on all but the file's last heldOut bytes and validate on those (0: the 90/5/5 split). */
+    public long heldOut = 0;
     // optimizer
     public double lr = 2e-3;
     public int warmup = -1;        // -1: 800 for paper, 100 otherwise
@@ -84,6 +87,16 @@ public final class TrainConfig {
             }
         }
         return out;
+    }
+
+    /**
+     * The train / valid / test ranges of a file of n bytes: the standard split, or with heldOut > 0
+     * the original trainer's layout (ref_bench.py eval_bytes): train [0, n - heldOut), valid the rest.
+     */
+    public Splits splits(long n) {
+        if (heldOut <= 0) return Splits.of(n);
+        if (heldOut >= n) throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the file's " + n + " bytes");
+        return Splits.ofSizes(n, n - heldOut, heldOut);
     }
 
     /** The learning rate of a 1-based step: linear warmup, then constant, halved or cosine-decayed. */
@@ -160,6 +173,7 @@ public final class TrainConfig {
     /** Checks the values together, with messages a user can act on. */
     public void validate() {
         model();   // throws on bad sizes
+        if (heldOut < 0) throw new IllegalArgumentException("heldOut must be >= 0: " + heldOut);
         if (lr <= 0) throw new IllegalArgumentException("lr must be positive: " + lr);
         if (clip <= 0) throw new IllegalArgumentException("clip must be positive: " + clip);
         if (evalEvery < 0 || checkpointEvery < 0 || logEvery < 1)
