@@ -19,7 +19,8 @@
 #                        trainer copied to $out with that one line changed); seen = only the bytes seen
 #                        in training, as ref_bench.py has it (200 in enwik8-4M). The difference matters:
 #                        at 600 tiny steps the original with 256 classes ends about 0.1 bpc higher.
-#     out=runs/parity    logs, run directories and results.tsv; rows already there are not run again
+#     out=runs/parity-PRESET-STEPS   logs, run directories and results.tsv; rows already there are not
+#                        run again (the folder keeps the settings it was made with and refuses others)
 #
 # The original code is read from $SHA_RNN_DIR and $LAMB_DIR (default ref/sha and ref/lamb, git-ignored),
 # cloned from github.com/Smerity/sha-rnn and Smerity/pytorch-lamb where absent; never commit it.
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/.."
 
 declare -A o=([seeds]=5 [dropout]=0.1,0 [preset]=tiny [steps]=600 [eval_bytes]=154400
               [data]=../shared/data/enwik8-4M [threads]=2 [device]=cpu [amp]=none [sharnn_device]=
-              [sides]=original,sharnn [vocab]=bytes [out]=runs/parity)
+              [sides]=original,sharnn [vocab]=bytes [out]=)
 for kv in "$@"; do
   k=${kv%%=*}
   if [[ "$kv" != *=* || -z "${o[$k]+set}" ]]; then
@@ -47,13 +48,17 @@ case ${o[preset]} in
   *) echo "parity: preset must be tiny, small or paper: ${o[preset]}" >&2; exit 2 ;;
 esac
 [[ ${o[vocab]} == bytes || ${o[vocab]} == seen ]] || { echo "parity: vocab must be bytes or seen: ${o[vocab]}" >&2; exit 2; }
-data=${o[data]} out=${o[out]} bench=${REF_BENCH:-../shared/tools/ref_bench.py} sharnn=${SHARNN:-bin/sharnn}
+data=${o[data]} out=${o[out]:-runs/parity-${o[preset]}-${o[steps]}} bench=${REF_BENCH:-../shared/tools/ref_bench.py} sharnn=${SHARNN:-bin/sharnn}
 [[ -f "$data" ]] || { echo "parity: no data file $data" >&2; exit 2; }
 IFS=, read -r -a dropouts <<< "${o[dropout]}"
 IFS=, read -r -a sides <<< "${o[sides]}"
 mkdir -p "$out/logs"
 results=$out/results.tsv
 touch "$results"
+settings="preset=${o[preset]} steps=${o[steps]} eval_bytes=${o[eval_bytes]} data=$(basename "$data") device=${o[device]} amp=${o[amp]} sharnn_device=${o[sharnn_device]}"
+[[ -f "$out/settings" ]] || echo "$settings" > "$out/settings"
+[[ "$(cat "$out/settings")" == "$settings" ]] ||
+  { echo "parity: $out holds results of other settings ($(cat "$out/settings")); choose another out=" >&2; exit 2; }
 
 wants() { [[ ",${o[sides]}," == *",$1,"* ]]; }
 if wants original; then
