@@ -18,7 +18,7 @@
 #     vocab=bytes        the original's output classes: bytes = all 256 byte values, as sharnn's (its
 #                        trainer copied to $out with that one line changed); seen = only the bytes seen
 #                        in training, as ref_bench.py has it (200 in enwik8-4M). The difference matters:
-#                        at 600 tiny steps the original with 256 classes ends about 0.1 bpc higher.
+#                        at 600 tiny steps the original with 256 classes ends 0.07-0.08 bpc higher.
 #     out=runs/parity-PRESET-STEPS   logs, run directories and results.tsv; rows already there are not
 #                        run again (the folder keeps the settings it was made with and refuses others)
 #
