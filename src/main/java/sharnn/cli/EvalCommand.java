@@ -28,8 +28,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "the text (plain, .zip, .gz or .xz)")
     Path data;
 
-    @Option(names = "--split", description = "valid, test or all (the whole file)", defaultValue = "valid")
+    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes)",
+            defaultValue = "valid")
     String split;
+
+    @Option(names = "--streams", description = "streams read in lockstep (0: 8 for test, 16 otherwise)", defaultValue = "0")
+    int streams;
 
     @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all)", defaultValue = "0")
     long maxBytes;
@@ -45,14 +49,15 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
+        if (streams < 0) throw new UsageException("--streams must be >= 0");
         LanguageModel model = Models.load(checkpoint, device.backend(threads));
         Corpus corpus = Corpus.open(data);
         Split s = switch (split) {
             case "valid", "test" -> Splits.of(corpus.size()).get(split);
             case "all" -> new Split("all", 0, corpus.size());
-            default -> throw new UsageException("--split must be valid, test or all: " + split);
+            default -> lastBytes(split, corpus.size());
         };
-        int streams = EvalBatcher.defaultStreams(split);
+        int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
         Evaluator evaluator = new Evaluator(model, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
@@ -83,5 +88,18 @@ final class EvalCommand implements Callable<Integer> {
                     r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));
         }
         return 0;
+    }
+
+    /** "last:N": the file's last N bytes, the range the original trainer holds out with eval_bytes=N. */
+    private static Split lastBytes(String split, long size) {
+        long n;
+        try {
+            n = split.startsWith("last:") ? Long.parseLong(split.substring(5)) : -1;
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1) throw new UsageException("--split must be valid, test, all or last:N: " + split);
+        if (n > size) throw new UsageException("--split " + split + ": the file has only " + size + " bytes");
+        return new Split(split, size - n, n);
     }
 }

@@ -28,7 +28,7 @@ import sharnn.train.Trainer;
 final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "training text (plain, .zip, .gz or .xz); split 90/5/5 (enwik8: 90M/5M/5M)")
+            description = "training text (plain, .zip, .gz or .xz); split 90/5/5 (enwik8: 90M/5M/5M) unless heldOut is set")
     Path data;
 
     @Option(names = "--preset", description = "model and batch shape: tiny, small or paper", defaultValue = "tiny")
@@ -96,12 +96,14 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             if (seed != null) cfg.seed = seed;
+            Splits splits;
             try {
                 cfg.validate();
+                splits = cfg.splits(corpus.size());
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
-            trainer = new Trainer(cfg, corpus, Splits.of(corpus.size()), out, backend);
+            trainer = new Trainer(cfg, corpus, splits, out, backend);
         }
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);

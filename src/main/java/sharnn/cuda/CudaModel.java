@@ -70,7 +70,7 @@ public final class CudaModel implements LanguageModel {
         this.grads = device.floats(total);
         device.fill32(weights, 0);
         device.fill32(grads, 0);
-        this.sites = new Sites(config);
+        this.sites = new Sites(host);
         this.phases = new PhaseTimer(device);
         int e = config.embed(), rows = config.batch() * maxSteps, n = rows * e, v = config.vocab();
         tokens = device.ints(rows);

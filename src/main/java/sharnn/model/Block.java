@@ -58,9 +58,10 @@ final class Block {
         lnFf = new LayerNorm(p + "lnff", e, rows, eps);
         lnXff = new LayerNorm(p + "lnxff", e, rows, eps);
         rnn = new Lstm(p + "rnn", e, b, maxSteps, scratch);
-        dropLstm = new Dropout(dh, salt + 1);
-        dropAttn = new Dropout(dh, salt + 2);
-        dropBoom = new Dropout(dh, salt + 3);
+        // the original's block calls one module, drop, on the LSTM, attention and Boom outputs in turn
+        dropLstm = new Dropout(dh, salt + 1, p + "drop/0");
+        dropAttn = new Dropout(dh, salt + 2, p + "drop/1");
+        dropBoom = new Dropout(dh, salt + 3, p + "drop/" + (attn == null ? 1 : 2));
         normed = new float[n];
         lstmOut = new float[n];
         memNormed = attn == null ? null : new float[n];
@@ -84,6 +85,16 @@ final class Block {
         for (LayerNorm ln : List.of(lnStart, lnMid, lnMem, lnOut, lnFf, lnXff)) ps.addAll(List.of(ln.weight, ln.bias));
         ps.addAll(List.of(rnn.weightIh, rnn.weightHh, rnn.biasIh, rnn.biasHh));
         return ps;
+    }
+
+    /** The dropout sites the forward pass uses (a block without attention has no attention dropout). */
+    List<Dropout> dropouts() {
+        List<Dropout> ds = new ArrayList<>(List.of(dropLstm, dropBoom, ff.dropout()));
+        if (attn != null) {
+            ds.add(dropAttn);
+            ds.addAll(attn.dropouts());
+        }
+        return ds;
     }
 
     /** Parameters the forward pass never reads (kept for the reference state_dict). */

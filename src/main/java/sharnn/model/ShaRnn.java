@@ -26,6 +26,7 @@ public final class ShaRnn implements LanguageModel {
     private final List<Param> params;
     private final List<Param> trainable;
     private final Map<String, Param> byName = new LinkedHashMap<>();
+    private final Map<String, Dropout> dropouts = new LinkedHashMap<>();
     private final Dropout dropInput, dropOutput;
     private final int maxSteps;
 
@@ -58,8 +59,11 @@ public final class ShaRnn implements LanguageModel {
         for (Block b : blocks) unused.addAll(b.unusedParams());
         trainable = ps.stream().filter(p -> !unused.contains(p)).toList();
         for (Param p : ps) byName.put(p.name, p);
-        dropInput = new Dropout(config.dropoutInput(), 1);
-        dropOutput = new Dropout(config.dropoutOutput(), 2);
+        dropInput = new Dropout(config.dropoutInput(), 1, "idrop/0");
+        dropOutput = new Dropout(config.dropoutOutput(), 2, "drop/0");
+        List<Dropout> sites = new ArrayList<>(List.of(dropInput, dropOutput));
+        for (Block b : blocks) sites.addAll(b.dropouts());
+        for (Dropout d : sites) dropouts.put(d.site(), d);
         embedded = new float[n];
         top = new float[n];
         head = new CrossEntropy(config.batch() * maxSteps, config.vocab());
@@ -96,6 +100,16 @@ public final class ShaRnn implements LanguageModel {
      */
     public void keepTransposedWeights() {
         for (Param p : params) if (p.shape.length == 2) p.keepTransposed();
+    }
+
+    /**
+     * A dropout site by the original's module and call ("idrop/0", "blocks.2.attn.drop/1"): a device
+     * model applies the same rule, so it draws the same masks for the same seed.
+     */
+    public Dropout dropout(String site) {
+        Dropout d = dropouts.get(site);
+        if (d == null) throw new IllegalArgumentException("no dropout site '" + site + "' in this model");
+        return d;
     }
 
     @Override

@@ -53,9 +53,9 @@ public final class Attention {
         this.vq = new Linear(name + ".vq.l1", dim, 2 * dim);
         this.dim = dim;
         this.batch = batch;
-        this.dropQ = new Dropout(dropout, salt);
-        this.dropV = new Dropout(dropout, salt + 1);
-        this.dropWeights = new Dropout(dropout, salt + 2);
+        this.dropQ = new Dropout(dropout, salt, name + ".drop/0");
+        this.dropV = new Dropout(dropout, salt + 1, name + ".drop/1");
+        this.dropWeights = new Dropout(dropout, salt + 2, name + ".drop/2");
         int n = batch * maxSteps * dim;
         sq = new float[dim]; sk = new float[dim]; sv = new float[dim]; vqOut = new float[2 * dim];
         tanhC = new float[dim]; sigF = new float[dim]; gate = new float[dim];
@@ -212,6 +212,11 @@ public final class Attention {
 
     private void scatter(float[] src, float[] timeMajor, int bi, int rows) {
         for (int t = 0; t < rows; t++) System.arraycopy(src, t * dim, timeMajor, (t * batch + bi) * dim, dim);
+    }
+
+    /** Its dropout sites: on q, on v, on the attention weights. */
+    public java.util.List<Dropout> dropouts() {
+        return java.util.List.of(dropQ, dropV, dropWeights);
     }
 
     public int memRows() {

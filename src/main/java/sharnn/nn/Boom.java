@@ -21,10 +21,15 @@ public final class Boom {
         this.linear1 = new Linear(name + ".linear1", dim, width);
         this.dim = dim;
         this.width = width;
-        this.drop = new Dropout(dropout, salt);
+        this.drop = new Dropout(dropout, salt, name + ".dropout/0");
         this.pre = new float[maxRows * width];
         this.scratch = scratch;
         this.out = new float[maxRows * dim];
+    }
+
+    /** Its dropout site, on the GELU output before the chunk sum. */
+    public Dropout dropout() {
+        return drop;
     }
 
     public void forward(Kernels k, float[] x, int rows, long seed, boolean training) {

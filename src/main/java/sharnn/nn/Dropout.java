@@ -1,5 +1,7 @@
 package sharnn.nn;
 
+import java.util.function.Function;
+
 /**
  * Inverted dropout whose mask is a pure function of (seed, element index): the backward pass
  * regenerates it instead of storing it, and the result does not depend on the thread count.
@@ -8,13 +10,29 @@ public final class Dropout {
     private final float p;
     private final float scale;
     private final long salt;
+    private final String site;
 
-    /** @param salt distinguishes the dropout sites of one model, so their masks are independent */
-    public Dropout(float p, long salt) {
+    /**
+     * Test seam only (set from the test sources): the multipliers of the site named so, replacing the
+     * drawn mask, to feed the original code's recorded masks to the golden test. Null in use.
+     */
+    static Function<String, float[]> recordedMasks;
+
+    /**
+     * @param salt distinguishes the dropout sites of one model, so their masks are independent
+     * @param site the original code's module and call this site stands for, e.g. "blocks.2.attn.drop/1"
+     */
+    public Dropout(float p, long salt, String site) {
         if (p < 0f || p >= 1f) throw new IllegalArgumentException("dropout must be in [0, 1): " + p);
         this.p = p;
         this.scale = 1f / (1f - p);
         this.salt = salt * 0x9E3779B97F4A7C15L;
+        this.site = site;
+    }
+
+    /** The original code's module and call this site stands for, e.g. "blocks.2.attn.drop/1". */
+    public String site() {
+        return site;
     }
 
     public boolean active(boolean training) {
@@ -30,6 +48,12 @@ public final class Dropout {
     public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training, long base) {
         if (!active(training)) {
             if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, n);
+            return;
+        }
+        Function<String, float[]> recorded = recordedMasks;
+        if (recorded != null) {
+            float[] mask = recorded.apply(site);
+            for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + i] * mask[(int) base + i];
             return;
         }
         long key = (seed ^ salt) + base;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
+import sharnn.data.Splits;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.Optimizer;
@@ -31,6 +32,8 @@ public final class TrainConfig {
     // data
     public int batch = 0;          // 0: the preset's
     public int bptt = 0;
+    /** Train on all but the file's last heldOut bytes and validate on those (0: the 90/5/5 split). */
+    public long heldOut = 0;
     // optimizer
     public double lr = 2e-3;
     public int warmup = -1;        // -1: 800 for paper, 100 otherwise
@@ -89,12 +92,22 @@ public final class TrainConfig {
         return out;
     }
 
-    /** The learning rate of a 1-based step: linear warmup, then constant, halved or cosine-decayed. */
+    /**
+     * The train / valid / test ranges of a file of n bytes: the standard split, or with heldOut > 0
+     * the original trainer's layout (ref_bench.py eval_bytes): train [0, n - heldOut), valid the rest.
+     */
+    public Splits splits(long n) {
+        if (heldOut <= 0) return Splits.of(n);
+        if (heldOut >= n) throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the file's " + n + " bytes");
+        return Splits.ofSizes(n, n - heldOut, heldOut);
+    }
+
     /** This recipe's min-trust LAMB for a model, on the model's device. */
     public Optimizer lamb(LanguageModel model) {
         return model.lamb(beta1, beta2, eps, weightDecay, minTrust);
     }
 
+    /** The learning rate of a 1-based step: linear warmup, then constant, halved or cosine-decayed. */
     public double lrAt(long step, long totalSteps) {
         int w = warmupSteps();
         double rate = lr;
@@ -130,7 +143,8 @@ public final class TrainConfig {
             Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("lrMin", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
             Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("evalBytes", new Rule(v -> v >= 0, ">= 0")),
-            Map.entry("checkpointEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("logEvery", new Rule(v -> v >= 1, ">= 1")));
+            Map.entry("checkpointEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("logEvery", new Rule(v -> v >= 1, ">= 1")),
+            Map.entry("heldOut", new Rule(v -> v >= 0, ">= 0")));
 
     private static final TrainConfig DEFAULTS = new TrainConfig();
 

@@ -79,6 +79,36 @@ class TrainEvalGenerateCliTest {
     }
 
     @Test
+    void heldOutBytesAreTheValidationAndEvalScoresTheFilesLastBytes(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir), run = dir.resolve("run");
+        long size = Files.size(data);
+        CliRun train = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "3"},
+                "--set", "heldOut=3000", "--set", "evalBytes=0", "--json"));
+        assertThat(train.code()).as(train.err()).isZero();
+        Map<String, Object> meta = sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(run.resolve("last.safetensors")));
+        Map<?, ?> layout = (Map<?, ?>) meta.get("data");
+        assertThat(layout.get("train")).isEqualTo(java.util.List.of(0, (int) size - 3000));
+        assertThat(layout.get("valid")).isEqualTo(java.util.List.of((int) size - 3000, 3000));
+        double valid = ((Number) JSON.std.mapFrom(train.out()).get("valid_bpc")).doubleValue();
+
+        // the same 16 streams over the same last 3000 bytes: the run's own validation figure
+        String ckpt = run.resolve("last.safetensors").toString();
+        CliRun same = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--json");
+        assertThat(same.code()).as(same.err()).isZero();
+        assertThat(((Number) JSON.std.mapFrom(same.out()).get("bpc")).doubleValue()).isEqualTo(valid);
+        // one stream, as the original trainer evaluates: every byte but the first is predicted
+        CliRun one = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000",
+                "--streams", "1", "--json");
+        assertThat(one.code()).as(one.err()).isZero();
+        assertThat(((Number) JSON.std.mapFrom(one.out()).get("bytes")).longValue()).isEqualTo(2999);
+
+        assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:x"), 2,
+                "--split must be valid, test, all or last:N");
+        assertOneLine(CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", dir.resolve("r").toString(),
+                "--steps", "1"}, "--set", "heldOut=" + size)), 2, "heldOut");
+    }
+
+    @Test
     void badInputsAreOneLineWithNonZeroCodes(@TempDir Path dir) throws Exception {
         Path data = corpus(dir);
         assertOneLine(CliRun.of("train", "--data", dir.resolve("missing.txt").toString(), "--out", dir.resolve("r").toString(),

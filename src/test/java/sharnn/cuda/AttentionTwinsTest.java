@@ -39,9 +39,9 @@ class AttentionTwinsTest {
         attn.forward(s, query, big, steps, memRows, seed, training);
         float[] dCurrent = attn.backward(s, dOut, query, big, dQuery, seed, training);
 
-        DropoutMask maskQ = DropoutMask.of(new Dropout(p, salt), seed, training);
-        DropoutMask maskV = DropoutMask.of(new Dropout(p, salt + 1), seed, training);
-        DropoutMask maskW = DropoutMask.of(new Dropout(p, salt + 2), seed, training);
+        DropoutMask maskQ = DropoutMask.of(new Dropout(p, salt, "attn.drop/0"), seed, training);
+        DropoutMask maskV = DropoutMask.of(new Dropout(p, salt + 1, "attn.drop/1"), seed, training);
+        DropoutMask maskW = DropoutMask.of(new Dropout(p, salt + 2, "attn.drop/2"), seed, training);
         float scale = (float) (1.0 / Math.sqrt(e));
         int be = b * e;
 

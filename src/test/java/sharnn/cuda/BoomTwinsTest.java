@@ -31,7 +31,7 @@ class BoomTwinsTest {
         float[] x = random(r, rows * e, 2), dOut = random(r, rows * e, 1), dx = new float[rows * e];
         boom.forward(s, x, rows, seed, training);
         boom.backward(s, dOut, x, dx, rows, seed, training, false);
-        DropoutMask mask = DropoutMask.of(new Dropout(0.25f, salt), seed, training);
+        DropoutMask mask = DropoutMask.of(new Dropout(0.25f, salt, "ff.dropout/0"), seed, training);
 
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
             DeviceBuffer dX = upload(d, x), dW = upload(d, w), pre = poisoned(d, rows * width);

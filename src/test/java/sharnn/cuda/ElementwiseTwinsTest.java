@@ -22,7 +22,7 @@ class ElementwiseTwinsTest {
     void dropoutDrawsTheCpusMasks() {
         int n = 5000;
         float[] x = random(r, n, 1);
-        Dropout site = new Dropout(0.3f, 1013);
+        Dropout site = new Dropout(0.3f, 1013, "drop/0");
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
             DeviceBuffer dx = upload(d, x), dy = poisoned(d, n);
             for (long base : new long[] {0, 12345}) {
