@@ -13,7 +13,7 @@
 #     data=../shared/data/enwik8-4M   a plain file
 #     threads=2          for both sides
 #     device=cpu         the original's device (cuda on the GPU machine); amp=none|bf16|fp16 its precision
-#     sharnn_device=     passed to sharnn train and eval as --device (the CUDA backend's option, to come)
+#     sharnn_device=     passed to sharnn train and eval as --device (cuda on the GPU machine)
 #     sides=original,sharnn   run only one side with sides=original (e.g. where no JDK is installed)
 #     vocab=bytes        the original's output classes: bytes = all 256 byte values, as sharnn's (its
 #                        trainer copied to $out with that one line changed); seen = only the bytes seen
