@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import sharnn.io.SafeTensors;
+import sharnn.model.GoldenCheck;
 import sharnn.model.HostState;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;

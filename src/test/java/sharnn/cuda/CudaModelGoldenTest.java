@@ -8,6 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sharnn.io.SafeTensors;
+import sharnn.model.GoldenCheck;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;

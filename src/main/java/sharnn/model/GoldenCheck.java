@@ -1,4 +1,4 @@
-package sharnn.cuda;
+package sharnn.model;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
@@ -7,20 +7,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import sharnn.io.SafeTensors;
-import sharnn.model.HostState;
-import sharnn.model.LanguageModel;
-import sharnn.model.ModelConfig;
-import sharnn.model.ModelState;
-import sharnn.model.Optimizer;
-import sharnn.model.Weights;
 import sharnn.nn.Param;
 
 /**
  * A model of any device against a golden file of the original PyTorch code (the README of
  * ../shared/reference): every segment's logits, loss, gradients, LSTM states and memory, then three
- * clipped LAMB steps. Each compared tensor gives a {@link Row}; the tests run it on the host stand-in,
- * the device check on the GPU.
+ * clipped LAMB steps. Each compared tensor gives a {@link Row}. The config comes from the file's own
+ * metadata, so another file made the same way with another configuration is checked just as well; a
+ * file made with dropout (its key "dropout") runs in training mode. The tests run it on the CPU model
+ * and on the CUDA model over the host stand-in, the device check on the GPU.
  */
 public final class GoldenCheck {
     /** The README's tolerance for float32 code: max |ours - golden| <= 1e-4 x max |golden|. */
@@ -40,12 +37,25 @@ public final class GoldenCheck {
     private final SafeTensors golden;
     private final ModelConfig config;
     private final int segments;
+    private final boolean training;
 
     public GoldenCheck(SafeTensors golden) throws IOException {
         this.golden = golden;
         Map<String, Object> cfg = JSON.std.mapFrom(golden.metadata().get("config"));
-        this.config = ModelConfig.fromMap(cfg);
+        float dropout = cfg.get("dropout") instanceof Number d ? d.floatValue() : 0f;
+        this.config = ModelConfig.fromMap(cfg).withDropout(dropout, dropout, dropout);
         this.segments = ((Number) cfg.get("segments")).intValue();
+        this.training = dropout > 0f;
+    }
+
+    /** The golden tensors themselves. */
+    public SafeTensors tensors() {
+        return golden;
+    }
+
+    /** Whether the file was made in training mode, with dropout. */
+    public boolean training() {
+        return training;
     }
 
     public ModelConfig config() {
@@ -57,8 +67,13 @@ public final class GoldenCheck {
         return segments;
     }
 
-    /** Every segment's forward and backward (dropout off) on a model made for the file's config. */
+    /** Every segment's forward and backward on a model made for the file's config. */
     public List<Row> forwardBackward(Function<ModelConfig, LanguageModel> factory) {
+        return forwardBackward(factory, s -> {});
+    }
+
+    /** As {@link #forwardBackward(Function)}; beforeSegment runs before each segment's forward. */
+    public List<Row> forwardBackward(Function<ModelConfig, LanguageModel> factory, IntConsumer beforeSegment) {
         List<Row> rows = new ArrayList<>();
         try (LanguageModel model = factory.apply(config)) {
             Weights.load(model, golden, "init/");
@@ -67,8 +82,9 @@ public final class GoldenCheck {
             for (int s = 0; s < segments; s++) {
                 String seg = "fb/seg" + s + "/";
                 int[][] data = segment(s);
+                beforeSegment.accept(s);
                 model.zeroGrad();
-                double loss = model.forward(data[0], data[1], config.segment(), state, false, 0);
+                double loss = model.forward(data[0], data[1], config.segment(), state, training, s);
                 model.backward();
                 model.paramsToHost();
                 rows.add(compare(seg + "logits", Arrays.copyOf(model.logits(), n * config.vocab())));
