@@ -96,6 +96,7 @@ public final class Codec {
 
     private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
                                   Progress progress, Parallel pool) throws IOException {
+        if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         CountingOutput counted = new CountingOutput(out);
         writeHeader(counted, options, pretrained);
@@ -324,6 +325,10 @@ public final class Codec {
         final BlockCoder coder;
 
         Engine(CodecOptions o, Pretrained pretrained, Parallel pool) {
+            if (!o.network()) {
+                coder = new BlockCoder(o, null);
+                return;
+            }
             ModelConfig config = o.modelConfig();
             ShaRnn model = new ShaRnn(config, CodecKernels.create(pool), o.segment());
             if (pretrained == null) model.initialize(o.seed());

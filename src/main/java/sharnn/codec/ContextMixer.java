@@ -163,17 +163,16 @@ final class ContextMixer {
         } else mlen = 0;
         int mp = matchMap[mctx] >>> 20;
         inputs[n++] = mctx == 0 ? 0 : Logistic.stretch(mp);
-        // network
-        int q = 2048;
+        // network (without it, network=false, its two inputs stay 0: they move no weight)
+        int snn = 0;
         if (tree != null) {
             double all = tree[treeOff + c0], one = tree[treeOff + 2 * c0 + 1];
             double p1 = all > 0 ? one / all : 0.5;
-            q = (int) (p1 * 4096 + 0.5);
-            q = Math.max(1, Math.min(4095, q));
+            int q = (int) (p1 * 4096 + 0.5);
+            snn = Logistic.stretch(Math.max(1, Math.min(4095, q)));
         }
-        int snn = Logistic.stretch(q);
         inputs[n++] = snn;
-        inputs[n++] = Logistic.stretch(nnApm(snn));
+        inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n++] = 256;
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
@@ -216,8 +215,10 @@ final class ContextMixer {
             int mctx = Math.min(mlen, 31) << 1 | ((expected >> (7 - bitPos)) & 1);
             matchMap[mctx] = learn(matchMap[mctx], bit);
         }
-        int g = (bit << 16) + (bit << 6) - bit - bit;
-        nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
+        if (tree != null) {
+            int g = (bit << 16) + (bit << 6) - bit - bit;
+            nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
+        }
         for (int k = 0; k < SETS; k++) {
             int err = ((bit << 12) - setP[k]) * rate, set = chosen[k];
             for (int i = 0; i < nInputs; i++) weights[set + i] += (inputs[i] * err) >> 14;
