@@ -42,7 +42,13 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = "Size, bpc and KB/s of compression and decompression for each preset, beside xz -9 and zstd -19 when installed.")
+            description = {"Size, bpc, KB/s and peak heap of compression and decompression for each preset, beside xz -9",
+                    "and zstd -19 when installed. The peak heap is the sum of the heap pools' peaks over the preset's",
+                    "compression and decompression (reset after a GC before each preset), so it includes garbage",
+                    "not yet collected: an upper bound of what the preset needs. The first preset warms the JIT up on",
+                    "the first 64 KB before anything is timed.",
+                    "With --ablate, each preset's bpc also without the network (its input taken out of the mixers,",
+                    "--set network=false) and with the network alone (--set mix=false): what the SHA-RNN brings."})
     static final class Compress implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
 
@@ -52,20 +58,36 @@ final class BenchCommand implements Runnable {
         @Option(names = "--presets", split = ",", description = "presets to run", defaultValue = "fast,default,max")
         List<String> presets;
 
+        @Option(names = "--ablate", description = "also compress without the network and with the network alone (bpc)")
+        boolean ablate;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
             if (bytes < 0) throw new UsageException("--bytes must be >= 0");
-            byte[] data = Files.readAllBytes(file);
-            if (bytes > 0 && bytes < data.length) data = Arrays.copyOf(data, (int) bytes);
-            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s");
+            List<CodecOptions> options = new java.util.ArrayList<>();
             for (String p : presets) {
-                CodecOptions o;
                 try {
-                    o = CodecOptions.preset(p.strip());
+                    options.add(CodecOptions.preset(p.strip()));
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }
+            }
+            byte[] data = Files.readAllBytes(file);
+            if (bytes > 0 && bytes < data.length) data = Arrays.copyOf(data, (int) bytes);
+            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MB");
+            Map<String, Long> sizes = new LinkedHashMap<>();
+            // the JIT compiles the coding path first: the first preset's speeds would otherwise include it
+            byte[] warmUp = Arrays.copyOf(data, Math.min(data.length, 1 << 16));
+            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            Codec.compress(new ByteArrayInputStream(warmUp), packed, options.get(0), null, Codec.Progress.NONE);
+            Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), java.io.OutputStream.nullOutputStream(), null,
+                    Codec.Progress.NONE);
+            for (int i = 0; i < options.size(); i++) {
+                String p = presets.get(i).strip();
+                CodecOptions o = options.get(i);
+                System.gc();
+                resetHeapPeaks();
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 long t0 = System.nanoTime();
                 Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE);
@@ -74,17 +96,44 @@ final class BenchCommand implements Runnable {
                 t0 = System.nanoTime();
                 Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE);
                 double d = (System.nanoTime() - t0) / 1e9;
+                long heap = Throughput.heapPeakBytes();
                 if (!Arrays.equals(back.toByteArray(), data)) throw new IOException("preset " + p + " did not round-trip");
                 row("sharnn " + p, out.size(), data.length, c, d);
+                System.out.printf(Locale.ROOT, " %10d%n", heap >> 20);
+                sizes.put(p, (long) out.size());
             }
             external(data, "xz -9", List.of("xz", "-9", "-c"), List.of("xz", "-d", "-c"));
             external(data, "zstd -19", List.of("zstd", "-19", "-c", "-q"), List.of("zstd", "-d", "-c", "-q"));
+            if (ablate) {
+                System.out.printf(Locale.ROOT, "%n%-14s %10s %16s %14s%n", "bpc", "everything", "without network", "network alone");
+                for (int i = 0; i < options.size(); i++) {
+                    String p = presets.get(i).strip();
+                    CodecOptions o = options.get(i);
+                    System.out.printf(Locale.ROOT, "%-14s %10.3f %16.3f %14.3f%n", "sharnn " + p, bpc(sizes.get(p), data.length),
+                            bpc(compressedSize(data, o.with("network", "false")), data.length),
+                            bpc(compressedSize(data, o.with("mix", "false")), data.length));
+                }
+            }
             return 0;
         }
 
+        private static long compressedSize(byte[] data, CodecOptions o) throws IOException {
+            return Codec.compress(new ByteArrayInputStream(data), java.io.OutputStream.nullOutputStream(), o, null,
+                    Codec.Progress.NONE).archiveBytes();
+        }
+
+        private static double bpc(long size, long n) {
+            return n == 0 ? 0 : size * 8.0 / n;
+        }
+
+        private static void resetHeapPeaks() {
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
+                if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
+        }
+
+        /** A row without its line end (sharnn's add the peak heap). */
         private static void row(String name, long size, long n, double c, double d) {
-            System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f%n", name, size, n == 0 ? 0 : size * 8.0 / n,
-                    n / 1000.0 / c, n / 1000.0 / d);
+            System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f", name, size, bpc(size, n), n / 1000.0 / c, n / 1000.0 / d);
         }
 
         private static void external(byte[] data, String name, List<String> comp, List<String> decomp) throws Exception {
@@ -100,6 +149,7 @@ final class BenchCommand implements Runnable {
             t0 = System.nanoTime();
             pipe(decomp, packed);
             row(name, packed.length, data.length, c, (System.nanoTime() - t0) / 1e9);
+            System.out.println();
         }
 
         private static byte[] pipe(List<String> cmd, byte[] in) throws Exception {

@@ -30,6 +30,7 @@ final class BlockCoder {
     private double bits;   // the ideal code length so far, for progress (not on the coding path)
     private static final double LOG2 = Math.log(2);
 
+    /** net null: the context models alone (network=false). */
     BlockCoder(CodecOptions o, OnlineNet net) {
         this.net = net;
         this.streams = o.streams();
@@ -48,7 +49,7 @@ final class BlockCoder {
     void code(byte[] buf, int n, Io io, Codec.Progress progress) throws CorruptArchiveException {
         int len = (n + streams - 1) / streams;
         if (mixer != null) mixer.startBlock(buf, n, Math.max(len, 1));
-        Lookahead ahead = io.knowsBytes() && len > 1 ? new Lookahead(buf, n, len) : null;
+        Lookahead ahead = net != null && io.knowsBytes() && len > 1 ? new Lookahead(buf, n, len) : null;
         try {
             long done = 0;
             for (int t = 0; t < len; t++) {
@@ -58,10 +59,10 @@ final class BlockCoder {
                     logits = ahead.take();
                     OnlineNet.buildTrees(logits, 0, streams, probs, aheadTrees);   // off the network's thread
                     trees = aheadTrees;
-                } else {
+                } else if (net != null) {
                     net.predict(prev);
                     trees = net.trees;
-                }
+                } else trees = null;
                 for (int b = 0; b < streams; b++) {
                     int pos = b * len + t;
                     if (pos >= n) {
@@ -76,13 +77,13 @@ final class BlockCoder {
                 if ((t & 63) == 63) progress.update(done, bits);
                 if (ahead != null) {
                     ahead.release(logits);
-                } else {
+                } else if (net != null) {
                     net.observe(next);
                     System.arraycopy(next, 0, prev, 0, streams);
                 }
             }
             if (ahead != null) ahead.finish();
-            else net.flush();
+            else if (net != null) net.flush();
             progress.update(done, bits);
         } finally {
             if (ahead != null) ahead.stop();

@@ -30,14 +30,15 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
     static final int MAX_SETTINGS = 4096;
 
     /** The earlier format versions, each named in the message that refuses its archives. */
     static final Map<Integer, String> EARLIER = Map.of(
             1, "sharnn 0.1 with LAMB and one mixer",
-            2, "sharnn 0.1 with Adam and three or four mixers, a JSON header");
+            2, "sharnn 0.1 with Adam and three or four mixers, a JSON header",
+            3, "sharnn 0.1 with one APM and seven context models");
 
     private Codec() {}
 
@@ -96,6 +97,7 @@ public final class Codec {
 
     private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
                                   Progress progress, Parallel pool) throws IOException {
+        if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         CountingOutput counted = new CountingOutput(out);
         writeHeader(counted, options, pretrained);
@@ -324,6 +326,10 @@ public final class Codec {
         final BlockCoder coder;
 
         Engine(CodecOptions o, Pretrained pretrained, Parallel pool) {
+            if (!o.network()) {
+                coder = new BlockCoder(o, null);
+                return;
+            }
             ModelConfig config = o.modelConfig();
             ShaRnn model = new ShaRnn(config, CodecKernels.create(pool), o.segment());
             if (pretrained == null) model.initialize(o.seed());

@@ -17,13 +17,15 @@ import sharnn.model.ModelConfig;
  * @param clip        gradient norm clip
  * @param seed        the network's initialisation seed
  * @param mix         mix the network with byte-context models (false: code bytes from the network alone)
+ * @param network     run the network and give its prediction to the mixers (false: the context models
+ *                    alone, to measure what the network brings; needs mix)
  * @param tableBits   log2 of each context model's table size
  * @param mixerRate   the mixer's learning rate
  * @param blockSize   bytes per block (each block is cut into B streams; memory is bounded by it)
  */
 public record CodecOptions(int embed, int boom, int blocks, List<Integer> attention, int window,
                            int streams, int segment, float lr, float clip, long seed,
-                           boolean mix, int tableBits, int mixerRate, int blockSize) {
+                           boolean mix, boolean network, int tableBits, int mixerRate, int blockSize) {
 
     public static final int MAX_BLOCK = 1 << 24;
 
@@ -41,6 +43,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         check(mixerRate >= 0 && mixerRate <= 64, "mixerRate must be in [0, 64]");
         check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
         for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");
+        check(mix || network, "mix=false codes with the network alone: it needs network=true");
     }
 
     private static void check(boolean ok, String message) {
@@ -54,11 +57,11 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         return switch (name) {
             // one stream: the network learns fastest when every training step sees the bytes just coded
             // (300 KB of enwik8, default network, one mixer, segment 16: 2.035 with 4 streams, 2.022 with 2, 2.001 with 1)
-            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 0.003f, 0.25f, 1, true, 22, 12, 1 << 20);
-            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 0.002f, 0.25f, 1, true, 22, 12, 1 << 20);
+            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 0.003f, 0.25f, 1, true, true, 22, 12, 1 << 20);
+            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 0.002f, 0.25f, 1, true, true, 22, 12, 1 << 20);
             // wider and larger tables; attention, a second block and more width did not pay online on
             // enwik8 (300 KB, segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed)
-            case "max" -> new CodecOptions(128, 256, 1, List.of(), 64, 1, 32, 0.0015f, 0.25f, 1, true, 24, 12, 1 << 20);
+            case "max" -> new CodecOptions(128, 256, 1, List.of(), 64, 1, 32, 0.0015f, 0.25f, 1, true, true, 24, 12, 1 << 20);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };
     }
@@ -68,12 +71,12 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     public CodecOptions withBlockSize(int size) {
-        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lr, clip, seed, mix, tableBits, mixerRate, size);
+        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lr, clip, seed, mix, network, tableBits, mixerRate, size);
     }
 
     public CodecOptions withNetwork(ModelConfig c) {
         return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lr, clip, seed,
-                mix, tableBits, mixerRate, blockSize);
+                mix, network, tableBits, mixerRate, blockSize);
     }
 
     public CodecOptions with(String key, String value) {
@@ -82,12 +85,17 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         Object v = switch (key) {
             case "attention" -> value.isBlank() || value.equals("none") ? List.of()
                     : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
-            case "mix" -> Boolean.parseBoolean(value);
+            case "mix", "network" -> parseBoolean(key, value);
             case "lr", "clip" -> Double.parseDouble(value);
             default -> Long.parseLong(value);
         };
         m.put(key, v);
         return fromMap(m);
+    }
+
+    private static boolean parseBoolean(String key, String value) {
+        if (value.equals("true") || value.equals("false")) return value.equals("true");
+        throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
     }
 
     /**
@@ -143,6 +151,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         m.put("clip", Double.parseDouble(Float.toString(clip)));
         m.put("seed", seed);
         m.put("mix", mix);
+        m.put("network", network);
         m.put("tableBits", tableBits);
         m.put("mixerRate", mixerRate);
         m.put("blockSize", blockSize);
@@ -154,7 +163,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             List<Integer> att = ((List<?>) m.get("attention")).stream().map(o -> ((Number) o).intValue()).toList();
             return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
                     i(m, "segment"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
-                    ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), i(m, "tableBits"), i(m, "mixerRate"),
+                    ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), (Boolean) m.get("network"), i(m, "tableBits"), i(m, "mixerRate"),
                     i(m, "blockSize"));
         } catch (NullPointerException | ClassCastException e) {
             throw new IllegalArgumentException("incomplete codec settings: " + m.keySet());

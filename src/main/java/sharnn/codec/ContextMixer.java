@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives one input (the probability of the next bit given the bits so
- * far), order-0..6, word and word-pair byte-context models and a match model give the others; four
- * gated logistic mixers and a final one, then an adaptive probability map, give the bit's
+ * far), order-0..6, word, word-pair, column, sparse byte-context models and a match model give
+ * the others (the context models stretched and linear); four gated logistic mixers and a final one,
+ * then three adaptive probability maps (orders 1 and 2, the match state), give the bit's
  * probability. Integer arithmetic only: every machine computes the same bits. Each of the B streams
  * has its own history; the tables are shared.
  */
@@ -47,12 +48,15 @@ final class ContextMixer {
     private final int rate;
     private final Apm apm;
     private final int apmMask;
+    private final Apm apm2, apmMatch;  // in the order-2 context; by the match model's state
+    private final int apm2Mask;
 
     // per stream
     private final long[] history;
     private final int[] wordHash, prevWord;
     private final int[] matchPtr;
     private final int[] matchLen;
+    private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
     private final int[] base;
@@ -69,7 +73,8 @@ final class ContextMixer {
         this.streams = streams;
         this.tableBits = tableBits;
         this.mask = (1 << tableBits) - 1;
-        int models = ORDERS.length + 2; // + the word, + the word and the word before it
+        // + the word, the word and the word before it, the column and the byte above, the two bytes before the last
+        int models = ORDERS.length + 4;
         tables = new int[models][1 << tableBits];
         for (int[] t : tables) Arrays.fill(t, 1 << 31);
         Arrays.fill(order0, 1 << 31);
@@ -77,7 +82,8 @@ final class ContextMixer {
         nnMap = new int[8 * 33];
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         matchTable = new int[1 << Math.min(tableBits, 22)];
-        nInputs = models + 1 + 1 + 2 + 1; // contexts, order 0, match, network (raw and mapped), bias
+        // contexts and order 0 stretched, match, network (raw and mapped), bias, then contexts and order 0 linear
+        nInputs = models + 1 + 1 + 2 + 1 + models + 1;
         setBase = new int[SETS];
         int total = 0;
         for (int k = 0; k < SETS; k++) {
@@ -88,12 +94,18 @@ final class ContextMixer {
         for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
             weights[s * nInputs + models + 2] = 1 << 15; // the network starts with the larger say
+            for (int i = models + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear inputs start silent
         }
         Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
+        apm2Mask = (1 << Math.min(18, tableBits)) - 1;
+        apm2 = new Apm(apm2Mask + 1);
+        apmMatch = new Apm(64 * 256);
         history = new long[streams];
+        lastNl = new int[streams];
+        prevNl = new int[streams];
         wordHash = new int[streams];
         prevWord = new int[streams];
         matchPtr = new int[streams];
@@ -110,6 +122,10 @@ final class ContextMixer {
         this.streamLen = streamLen;
         Arrays.fill(matchTable, 0);
         Arrays.fill(matchLen, 0);
+        for (int b = 0; b < streams; b++) {
+            lastNl[b] = b * streamLen - 1;   // each stream's first line starts at its first byte
+            prevNl[b] = -1;
+        }
     }
 
     /** Starts the byte at pos of stream b at time t; tree holds the network's subtree sums (or null). */
@@ -129,6 +145,11 @@ final class ContextMixer {
         }
         base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9);
         base[ORDERS.length + 1] = hash((long) prevWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 10);
+        // text layout: the column, the byte above it in the line before, the last byte (tables, lists, markup)
+        int col = pos - lastNl[b] - 1, above = 0, a = prevNl[b] + 1 + col;
+        if (prevNl[b] >= 0 && a < lastNl[b] && known(a)) above = buf[a] & 0xFF;
+        base[ORDERS.length + 2] = hash((long) above << 16 | (h & 0xFF) << 8 | Math.min(col, 255), 13);
+        base[ORDERS.length + 3] = hash(h & 0xFFFF00L, 14);   // sparse: the two bytes before the last
         mlen = matchLen[b];
         if (mlen > 0 && !known(matchPtr[b])) mlen = matchLen[b] = 0;
         expected = mlen > 0 ? (buf[matchPtr[b]] & 0xFF) | 256 : 0;
@@ -163,18 +184,20 @@ final class ContextMixer {
         } else mlen = 0;
         int mp = matchMap[mctx] >>> 20;
         inputs[n++] = mctx == 0 ? 0 : Logistic.stretch(mp);
-        // network
-        int q = 2048;
+        // network (without it, network=false, its two inputs stay 0: they move no weight)
+        int snn = 0;
         if (tree != null) {
             double all = tree[treeOff + c0], one = tree[treeOff + 2 * c0 + 1];
             double p1 = all > 0 ? one / all : 0.5;
-            q = (int) (p1 * 4096 + 0.5);
-            q = Math.max(1, Math.min(4095, q));
+            int q = (int) (p1 * 4096 + 0.5);
+            snn = Logistic.stretch(Math.max(1, Math.min(4095, q)));
         }
-        int snn = Logistic.stretch(q);
         inputs[n++] = snn;
-        inputs[n++] = Logistic.stretch(nnApm(snn));
+        inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n++] = 256;
+        // the same probabilities unstretched: near 0 and 1 the stretch hides how sure a context is
+        for (int i = 0; i < base.length; i++) inputs[n++] = ((tables[i][idx[i]] >>> 20) - 2048) >> 2;
+        inputs[n++] = ((order0[(int) (history[stream] & 0xFF) << 8 | c0] >>> 20) - 2048) >> 2;
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + c0 * nInputs;
@@ -193,9 +216,13 @@ final class ContextMixer {
         }
         int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
         mixed = Logistic.squash(s);
-        // refined in the order-1 context (an APM by the bits so far alone did not help once the mixers were four)
+        // refined in the order-1 context, the (hashed) order-2 context and the match state, averaged with the
+        // mixer's output (an APM by the bits so far alone did not help once the mixers were four)
         int a = apm.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apmMask);
-        int p = (mixed + 3 * a + 2) >> 2;
+        int a2 = apm2.p(mixed, (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask);
+        int matchState = mctx == 0 ? 0 : 32 | Math.min(mlen, 15) << 1 | (mctx & 1);
+        int am = apmMatch.p(mixed, matchState << 8 | c0);
+        int p = (mixed + a + a2 + am + 2) >> 2;
         return Math.max(1, Math.min(4095, p));
     }
 
@@ -216,8 +243,10 @@ final class ContextMixer {
             int mctx = Math.min(mlen, 31) << 1 | ((expected >> (7 - bitPos)) & 1);
             matchMap[mctx] = learn(matchMap[mctx], bit);
         }
-        int g = (bit << 16) + (bit << 6) - bit - bit;
-        nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
+        if (tree != null) {
+            int g = (bit << 16) + (bit << 6) - bit - bit;
+            nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
+        }
         for (int k = 0; k < SETS; k++) {
             int err = ((bit << 12) - setP[k]) * rate, set = chosen[k];
             for (int i = 0; i < nInputs; i++) weights[set + i] += (inputs[i] * err) >> 14;
@@ -225,6 +254,8 @@ final class ContextMixer {
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
         apm.update(bit);
+        apm2.update(bit);
+        apmMatch.update(bit);
         c0 = c0 << 1 | bit;
         bitPos++;
     }
@@ -240,6 +271,10 @@ final class ContextMixer {
     void endByte(int value) {
         int b = stream;
         history[b] = history[b] << 8 | value;
+        if (value == '\n') {
+            prevNl[b] = lastNl[b];
+            lastNl[b] = pos;
+        }
         int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
         if (lower >= 'a' && lower <= 'z' || value >= 128) wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
         else {

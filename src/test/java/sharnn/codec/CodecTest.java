@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CodecTest {
     /** A small network and small tables, blocks of 1 KiB so that archives hold several. */
-    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 0.01f, 0.25f, 7, true, 12, 6, 1024);
+    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 0.01f, 0.25f, 7, true, true, 12, 6, 1024);
 
     static byte[] compress(byte[] data, CodecOptions o) throws IOException {
         return compress(data, o, 1);
@@ -68,7 +68,8 @@ class CodecTest {
         for (byte[] data : List.of(new byte[0], new byte[] {42}, new byte[] {(byte) 255}, all, new byte[3000], text(1025)))
             // without attention the encoder computes whole segments at once; the decoder steps bytes
             for (CodecOptions o : List.of(SMALL, SMALL.with("mix", "false"), SMALL.with("lr", "0"),
-                    SMALL.with("attention", "none"), SMALL.with("attention", "none").with("mix", "false")))
+                    SMALL.with("attention", "none"), SMALL.with("attention", "none").with("mix", "false"),
+                    SMALL.with("network", "false")))
                 assertThat(decompress(compress(data, o))).as("%d bytes, %s", data.length, o).isEqualTo(data);
     }
 
@@ -77,6 +78,23 @@ class CodecTest {
         byte[] data = text(6000);
         byte[] archive = compress(data, SMALL);
         assertThat(archive.length).isLessThan(data.length / 4);
+    }
+
+    @Test
+    void withoutTheNetworkTheContextModelsCodeAloneAndTheHeaderSaysSo() throws IOException {
+        byte[] data = text(6000);
+        CodecOptions without = CodecOptions.preset("fast").with("network", "false");
+        assertThat(without.toText()).isEqualTo("fast network=false");
+        assertThat(CodecOptions.fromText("fast network=false")).isEqualTo(without);
+        byte[] archive = compress(data, without);
+        assertThat(decompress(archive)).isEqualTo(data);
+        // the network's input counts: with it the archive differs, and the context models alone still compress
+        assertThat(archive).isNotEqualTo(compress(data, CodecOptions.preset("fast")));
+        assertThat(archive.length).isLessThan(data.length / 4);
+        assertThatThrownBy(() -> without.with("mix", "false")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs network=true");
+        assertThatThrownBy(() -> without.with("network", "no")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("network must be true or false, not 'no'");
     }
 
     @Test
