@@ -33,19 +33,21 @@ if timeout 90 $J sharnn.cuda.KernelCheck; then
   summary+=("kernels vs twins: PASS"); else summary+=("kernels vs twins: FAIL"); fi
 
 step "golden files on the GPU, fp32"
-if timeout 120 $J sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors; then
+# golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
+if timeout 120 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors; then
   summary+=("golden fp32: PASS"); else summary+=("golden fp32: FAIL"); fi
 
 step "paper-shape segment, CPU against GPU"
-if timeout 180 $J sharnn.cuda.DeviceCheck segment 4; then
+if timeout 180 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; then
   summary+=("segment CPU vs GPU: PASS"); else summary+=("segment CPU vs GPU: FAIL"); fi
 
 step "persistent LSTM recurrence against the per-step path, paper shape"
+recurrence=persistent
 if timeout 120 $J sharnn.cuda.DeviceCheck recurrence 16; then
-  summary+=("persistent recurrence vs per step: PASS"); else summary+=("persistent recurrence vs per step: FAIL"); fi
+  summary+=("persistent recurrence vs per step: PASS"); else summary+=("persistent recurrence vs per step: FAIL"); recurrence=per-step; fi
 
-step "sharnn bench train --preset paper --device cuda (fp32)"
-timeout 150 $J sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
+step "sharnn bench train --preset paper --device cuda (fp32, $recurrence recurrence)"
+timeout 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
   | grep -v 'incubator modules' | tee /tmp/sharnn-fp32.json
 sharnn_fp32=$(grep -o '"tokens_per_s":[0-9]*' /tmp/sharnn-fp32.json | cut -d: -f2)
 

@@ -84,7 +84,8 @@ public final class CudaModel implements LanguageModel {
         dBelow = device.floats(n);
         scratch = new Scratch(device, config, maxSteps);
         persistentPlan = PersistentLstm.plan(device, config.batch(), e);
-        persistent = persistentPlan != null;
+        // -Dsharnn.recurrence=per-step keeps the reference path (a way around a kernel that misbehaves)
+        persistent = persistentPlan != null && !"per-step".equals(System.getProperty("sharnn.recurrence"));
         blocks = new Layer[config.blocks()];
         for (int b = 0; b < blocks.length; b++) blocks[b] = new Layer(b);
         hostLogits = new float[rows * v];
