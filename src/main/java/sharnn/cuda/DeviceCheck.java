@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import sharnn.io.SafeTensors;
 import sharnn.model.GoldenCheck;
 import sharnn.model.HostState;
@@ -42,15 +43,17 @@ public final class DeviceCheck {
                 for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
                 yield all;
             }
-            case "segment" -> segment(args.length > 1 ? Integer.parseInt(args[1]) : 4);
-            case "recurrence" -> {
-                ModelConfig paper = ModelConfig.paper(256);
-                yield recurrence(() -> CudaDevice.open(0), paper.withBatch(args.length > 1 ? Integer.parseInt(args[1]) : 16,
-                        paper.segment()));
-            }
+            case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
+            case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
             default -> throw new IllegalArgumentException("unknown check: " + args[0]);
         };
         System.exit(ok ? 0 : 1);
+    }
+
+    /** The paper model with `streams` streams of its 1024-byte segments. */
+    static ModelConfig paper(int streams) {
+        ModelConfig paper = ModelConfig.paper(256);
+        return paper.withBatch(streams, paper.segment());
     }
 
     static LanguageModel onGpu(ModelConfig config) {
@@ -66,71 +69,28 @@ public final class DeviceCheck {
     }
 
     /**
-     * Two training-mode segments (dropout on, memory carried) of the paper model with `streams`
-     * streams of 1024 random text bytes, on the CPU and the GPU from the same weights: the losses,
-     * the second segment's logits and every gradient, and the states after it.
+     * Two training-mode segments (dropout on, memory carried) of the model `config` describes, on the
+     * CPU and on a device, from the same weights: the losses, the second segment's logits, every
+     * gradient and the states after it.
      */
-    static boolean segment(int streams) {
-        ModelConfig paper = ModelConfig.paper(256);
-        ModelConfig config = paper.withBatch(streams, paper.segment());
-        int t = config.segment(), n = t * streams;
-        SplittableRandom r = new SplittableRandom(11);
-        int[][] inputs = new int[2][n], targets = new int[2][n];
-        for (int s = 0; s < 2; s++)
-            for (int i = 0; i < n; i++) {
-                inputs[s][i] = 32 + r.nextInt(95);
-                targets[s][i] = 32 + r.nextInt(95);
-            }
+    static boolean segment(Supplier<Device> devices, ModelConfig config) {
         try (Parallel parallel = new Parallel(Runtime.getRuntime().availableProcessors());
-             LanguageModel gpu = onGpu(config)) {
+             CudaModel gpu = new CudaModel(devices.get(), null, config, config.segment())) {
             ShaRnn cpu = new ShaRnn(config, new VectorKernels(parallel));
-            LanguageModel[] models = {cpu, gpu};
-            ModelState[] states = new ModelState[2];
-            double[][] losses = new double[2][2];
-            long[] nanos = new long[2];
-            for (int m = 0; m < 2; m++) {
-                models[m].initialize(3);
-                states[m] = models[m].newState();
-                long start = System.nanoTime();
-                for (int s = 0; s < 2; s++) {
-                    models[m].zeroGrad();
-                    losses[m][s] = models[m].forward(inputs[s], targets[s], t, states[m], true, 77 + s);
-                    models[m].backward();
-                }
-                models[m].paramsToHost();
-                nanos[m] = System.nanoTime() - start;
-            }
-            List<GoldenCheck.Row> rows = new ArrayList<>();
-            for (int s = 0; s < 2; s++) rows.add(relative("loss " + s, new float[] {(float) losses[1][s]}, new float[] {(float) losses[0][s]}));
-            rows.add(relative("logits", gpu.logits(), cpu.logits()));
-            for (Param p : cpu.params()) rows.add(relative("grad " + p.name, gpu.param(p.name).g, p.g));
-            HostState hc = states[0].host(), hg = states[1].host();
-            for (int b = 0; b < config.blocks(); b++) {
-                rows.add(relative("h " + b, hg.hidden(b), hc.hidden(b)));
-                rows.add(relative("c " + b, hg.cell(b), hc.cell(b)));
-                if (config.hasAttention(b)) rows.add(relative("memory " + b, hg.memory(b), hc.memory(b)));
-            }
-            System.out.printf(Locale.ROOT, "segment: paper model, %d streams x %d bytes x 2 segments: CPU %.1f s, GPU %.2f s%n",
-                    streams, t, nanos[0] / 1e9, nanos[1] / 1e9);
-            return report("segment CPU vs GPU (paper shape, dropout on)", rows);
+            Comparison c = compare(cpu, gpu, config, 11);
+            System.out.printf(Locale.ROOT, "segment: %d streams x %d bytes x 2 segments: CPU %.1f s, GPU %.2f s%n",
+                    config.batch(), config.segment(), c.nanos[0] / 1e9, c.nanos[1] / 1e9);
+            return report("segment CPU vs GPU (E " + config.embed() + ", dropout on)", c.rows);
         }
     }
 
     /**
-     * Two training-mode segments (dropout on, state carried) on two models from the same weights, one
-     * with the per-step recurrence (the reference) and one with the persistent kernels: losses, the
-     * second segment's logits, every gradient and the states after it; the LSTM's µs per sequential
+     * The same two segments on two device models from the same weights, one with the per-step
+     * recurrence (the reference) and one with the persistent kernels; the LSTM's µs per sequential
      * step of each path in the second segment (synchronised at each phase).
      */
-    static boolean recurrence(java.util.function.Supplier<Device> devices, ModelConfig config) {
-        int t = config.segment(), n = t * config.batch();
-        SplittableRandom r = new SplittableRandom(13);
-        int[][] inputs = new int[2][n], targets = new int[2][n];
-        for (int s = 0; s < 2; s++)
-            for (int i = 0; i < n; i++) {
-                inputs[s][i] = 32 + r.nextInt(95);
-                targets[s][i] = 32 + r.nextInt(95);
-            }
+    static boolean recurrence(Supplier<Device> devices, ModelConfig config) {
+        int t = config.segment();
         try (CudaModel stepwise = new CudaModel(devices.get(), null, config, t);
              CudaModel persistent = new CudaModel(devices.get(), null, config, t)) {
             stepwise.persistentRecurrence(false);
@@ -139,40 +99,67 @@ public final class DeviceCheck {
                         + ", E " + config.embed() + ": FAIL");
                 return false;
             }
-            CudaModel[] models = {stepwise, persistent};
-            ModelState[] states = new ModelState[2];
-            double[][] losses = new double[2][2];
+            Comparison c = compare(stepwise, persistent, config, 13);
             double[] micros = new double[2];
             for (int m = 0; m < 2; m++) {
-                models[m].initialize(3);
-                states[m] = models[m].newState();
-                for (int s = 0; s < 2; s++) {
-                    if (s == 1) models[m].phases().enable();
-                    models[m].zeroGrad();
-                    losses[m][s] = models[m].forward(inputs[s], targets[s], t, states[m], true, 91 + s);
-                    models[m].backward();
-                }
-                models[m].phases().disable();
-                models[m].paramsToHost();
-                var nanos = models[m].phases().nanos();
+                var nanos = (m == 0 ? stepwise : persistent).phases().nanos();
                 micros[m] = (nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L)) / 1e3
                         / (2.0 * config.blocks() * t);
-            }
-            List<GoldenCheck.Row> rows = new ArrayList<>();
-            for (int s = 0; s < 2; s++)
-                rows.add(relative("loss " + s, new float[] {(float) losses[1][s]}, new float[] {(float) losses[0][s]}));
-            rows.add(relative("logits", persistent.logits(), stepwise.logits()));
-            for (Param p : stepwise.params()) rows.add(relative("grad " + p.name, persistent.param(p.name).g, p.g));
-            HostState hs = states[0].host(), hp = states[1].host();
-            for (int b = 0; b < config.blocks(); b++) {
-                rows.add(relative("h " + b, hp.hidden(b), hs.hidden(b)));
-                rows.add(relative("c " + b, hp.cell(b), hs.cell(b)));
             }
             System.out.printf(Locale.ROOT, "recurrence: B %d, E %d, %d steps, µs per sequential LSTM step: %.2f %s, %.2f %s%n",
                     config.batch(), config.embed(), t, micros[0], stepwise.recurrencePath(), micros[1],
                     persistent.recurrencePath());
-            return report("recurrence persistent vs per step (B " + config.batch() + ", dropout on)", rows);
+            return report("recurrence persistent vs per step (B " + config.batch() + ", dropout on)", c.rows);
         }
+    }
+
+    /** What {@link #compare} found: a row per tensor, and each model's time for its two segments. */
+    private record Comparison(List<GoldenCheck.Row> rows, long[] nanos) {}
+
+    /**
+     * Two training-mode segments of random text bytes on the reference model and on the other, both
+     * initialised alike; a device model's phases are timed in the second segment.
+     */
+    private static Comparison compare(LanguageModel reference, LanguageModel other, ModelConfig config, long seed) {
+        int t = config.segment(), n = t * config.batch();
+        SplittableRandom r = new SplittableRandom(seed);
+        int[][] inputs = new int[2][n], targets = new int[2][n];
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < n; i++) {
+                inputs[s][i] = 32 + r.nextInt(95);
+                targets[s][i] = 32 + r.nextInt(95);
+            }
+        LanguageModel[] models = {reference, other};
+        ModelState[] states = new ModelState[2];
+        double[][] losses = new double[2][2];
+        long[] nanos = new long[2];
+        for (int m = 0; m < 2; m++) {
+            models[m].initialize(3);
+            states[m] = models[m].newState();
+            PhaseTimer phases = models[m] instanceof CudaModel cm ? cm.phases() : null;
+            long start = System.nanoTime();
+            for (int s = 0; s < 2; s++) {
+                if (s == 1 && phases != null) phases.enable();
+                models[m].zeroGrad();
+                losses[m][s] = models[m].forward(inputs[s], targets[s], t, states[m], true, seed * 7 + s);
+                models[m].backward();
+            }
+            if (phases != null) phases.disable();
+            models[m].paramsToHost();
+            nanos[m] = System.nanoTime() - start;
+        }
+        List<GoldenCheck.Row> rows = new ArrayList<>();
+        for (int s = 0; s < 2; s++)
+            rows.add(relative("loss " + s, new float[] {(float) losses[1][s]}, new float[] {(float) losses[0][s]}));
+        rows.add(relative("logits", other.logits(), reference.logits()));
+        for (Param p : reference.params()) rows.add(relative("grad " + p.name, other.param(p.name).g, p.g));
+        HostState want = states[0].host(), got = states[1].host();
+        for (int b = 0; b < config.blocks(); b++) {
+            rows.add(relative("h " + b, got.hidden(b), want.hidden(b)));
+            rows.add(relative("c " + b, got.cell(b), want.cell(b)));
+            if (config.hasAttention(b)) rows.add(relative("memory " + b, got.memory(b), want.memory(b)));
+        }
+        return new Comparison(rows, nanos);
     }
 
     private static GoldenCheck.Row relative(String name, float[] ours, float[] want) {

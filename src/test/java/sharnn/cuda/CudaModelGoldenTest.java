@@ -124,6 +124,13 @@ class CudaModelGoldenTest {
         }
     }
 
+    /** The device check's CPU-against-device segment, on the stand-in with a small model (window 8 < 2 segments). */
+    @Test
+    void theDeviceChecksSegmentComparisonPassesOnTheStandIn() {
+        ModelConfig small = new ModelConfig(256, 24, 96, 2, List.of(1), 8, 3, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        assertThat(DeviceCheck.segment(HostDevice::new, small)).isTrue();
+    }
+
     static void assertRelative(String name, float[] ours, float[] want) {
         assertThat(ours).as(name).hasSize(want.length);
         double scale = 0, diff = 0;
