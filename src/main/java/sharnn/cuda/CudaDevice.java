@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -146,56 +147,47 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void upload(float[] src, int off, int n, DeviceBuffer dst) {
-        current();
-        check(dst, n, DeviceBuffer.Type.FLOAT);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
-            MemorySegment.copy(src, off, staging, JAVA_FLOAT, 0, n);
-            driver.copyHostToDevice(dst.address, staging, (long) n * 4);
-        }
+        upload(src, JAVA_FLOAT, off, n, dst, DeviceBuffer.Type.FLOAT);
     }
 
     @Override
     public void upload(int[] src, int off, int n, DeviceBuffer dst) {
-        current();
-        check(dst, n, DeviceBuffer.Type.INT);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
-            MemorySegment.copy(src, off, staging, JAVA_INT, 0, n);
-            driver.copyHostToDevice(dst.address, staging, (long) n * 4);
-        }
+        upload(src, JAVA_INT, off, n, dst, DeviceBuffer.Type.INT);
     }
 
     @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
-        current();
-        check(src, n, DeviceBuffer.Type.FLOAT);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment staging = a.allocate(JAVA_FLOAT, Math.max(n, 1));
-            driver.copyDeviceToHost(staging, src.address, (long) n * 4);
-            MemorySegment.copy(staging, JAVA_FLOAT, 0, dst, off, n);
-        }
+        download(src, JAVA_FLOAT, dst, off, n, DeviceBuffer.Type.FLOAT);
     }
 
     @Override
     public void download(DeviceBuffer src, int[] dst, int off, int n) {
-        current();
-        check(src, n, DeviceBuffer.Type.INT);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment staging = a.allocate(JAVA_INT, Math.max(n, 1));
-            driver.copyDeviceToHost(staging, src.address, (long) n * 4);
-            MemorySegment.copy(staging, JAVA_INT, 0, dst, off, n);
-        }
+        download(src, JAVA_INT, dst, off, n, DeviceBuffer.Type.INT);
     }
 
     @Override
     public void download(DeviceBuffer src, double[] dst, int off, int n) {
+        download(src, JAVA_DOUBLE, dst, off, n, DeviceBuffer.Type.DOUBLE);
+    }
+
+    /** Host array (float[], int[] ...) to device through a native staging buffer. */
+    private void upload(Object src, ValueLayout layout, int off, int n, DeviceBuffer dst, DeviceBuffer.Type type) {
         current();
-        check(src, n, DeviceBuffer.Type.DOUBLE);
+        check(dst, n, type);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment staging = a.allocate(JAVA_DOUBLE, Math.max(n, 1));
-            driver.copyDeviceToHost(staging, src.address, (long) n * 8);
-            MemorySegment.copy(staging, JAVA_DOUBLE, 0, dst, off, n);
+            MemorySegment staging = a.allocate(layout, Math.max(n, 1));
+            MemorySegment.copy(src, off, staging, layout, 0, n);
+            driver.copyHostToDevice(dst.address, staging, n * layout.byteSize());
+        }
+    }
+
+    private void download(DeviceBuffer src, ValueLayout layout, Object dst, int off, int n, DeviceBuffer.Type type) {
+        current();
+        check(src, n, type);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment staging = a.allocate(layout, Math.max(n, 1));
+            driver.copyDeviceToHost(staging, src.address, n * layout.byteSize());
+            MemorySegment.copy(staging, layout, 0, dst, off, n);
         }
     }
 
