@@ -13,34 +13,45 @@ import java.util.Arrays;
 public final class KernelArgs {
     private final ByteBuffer bytes = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
     private int[] offsets = new int[16];
+    private final StringBuilder kinds = new StringBuilder();
     private int count;
 
     public KernelArgs ptr(DeviceBuffer b) {
         b.checkLive();
-        return i64(b.address);
+        bytes.putLong(start(8, 'p'), b.address);
+        return this;
     }
 
     public KernelArgs i32(int v) {
-        bytes.putInt(start(4), v);
+        bytes.putInt(start(4, 'i'), v);
         return this;
     }
 
     public KernelArgs f32(float v) {
-        bytes.putFloat(start(4), v);
+        bytes.putFloat(start(4, 'f'), v);
         return this;
     }
 
     public KernelArgs i64(long v) {
-        bytes.putLong(start(8), v);
+        bytes.putLong(start(8, 'l'), v);
         return this;
     }
 
     public KernelArgs f64(double v) {
-        bytes.putDouble(start(8), v);
+        bytes.putDouble(start(8, 'd'), v);
         return this;
     }
 
-    private int start(int size) {
+    /**
+     * The arguments' C kinds in order, one letter each: p pointer, i int, f float, l long long, d
+     * double (what a test compares with the kernel's parameter list in the .cu source).
+     */
+    public String kinds() {
+        return kinds.toString();
+    }
+
+    private int start(int size, char kind) {
+        kinds.append(kind);
         int at = (bytes.position() + size - 1) / size * size;
         bytes.position(at + size);
         if (count == offsets.length) offsets = Arrays.copyOf(offsets, 2 * count);

@@ -6,8 +6,9 @@ package sharnn.cuda;
  * resident at once, which a grid-wide barrier needs (the stand-in runs blocks one after another anyway).
  */
 public record Launch(int gridX, int gridY, int block, int sharedBytes, boolean cooperative) {
+    /** CUDA's limits: gridDim.y at most 65535 (x up to 2^31 - 1), 1024 threads a block. */
     public Launch {
-        if (gridX < 1 || gridY < 1 || block < 1 || block > 1024 || sharedBytes < 0)
+        if (gridX < 1 || gridY < 1 || gridY > 65535 || block < 1 || block > 1024 || sharedBytes < 0)
             throw new IllegalArgumentException("bad launch shape " + gridX + " x " + gridY + " blocks of " + block);
     }
 
