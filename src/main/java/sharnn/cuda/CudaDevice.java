@@ -264,20 +264,22 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         a.checkLive();
         b.checkLive();
         c.checkLive();
-        // row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: B first, m and n swapped
-        int opA = transA ? Cublas.OP_T : Cublas.OP_N, opB = transB ? Cublas.OP_T : Cublas.OP_N;
         if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
-        if (a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
-            int ab = dataType(a), ct = dataType(c);
-            if (batch == 1) cublas.gemmEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, a.address, ab, lda, beta,
-                    c.address, ct, ldc, Cublas.COMPUTE_32F);
-            else cublas.gemmStridedBatchedEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, strideB, a.address, ab, lda,
-                    strideA, beta, c.address, ct, ldc, strideC, batch, Cublas.COMPUTE_32F);
+        CublasGemm g = CublasGemm.ofRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
+                ldc, strideC, batch);
+        if (g.mixed()) {
+            int ab = dataType(g.a()), ct = dataType(g.c());
+            if (batch == 1) cublas.gemmEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab, g.lda(),
+                    g.b().address, ab, g.ldb(), beta, g.c().address, ct, g.ldc(), Cublas.COMPUTE_32F);
+            else cublas.gemmStridedBatchedEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab,
+                    g.lda(), g.strideA(), g.b().address, ab, g.ldb(), g.strideB(), beta, g.c().address, ct, g.ldc(),
+                    g.strideC(), batch, Cublas.COMPUTE_32F);
             return;
         }
-        if (batch == 1) cublas.sgemm(opB, opA, n, m, k, alpha, b.address, ldb, a.address, lda, beta, c.address, ldc);
-        else cublas.sgemmStridedBatched(opB, opA, n, m, k, alpha, b.address, ldb, strideB, a.address, lda, strideA,
-                beta, c.address, ldc, strideC, batch);
+        if (batch == 1) cublas.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, g.lda(),
+                g.b().address, g.ldb(), beta, g.c().address, g.ldc());
+        else cublas.sgemmStridedBatched(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, g.lda(),
+                g.strideA(), g.b().address, g.ldb(), g.strideB(), beta, g.c().address, g.ldc(), g.strideC(), batch);
     }
 
     private static int dataType(DeviceBuffer b) {

@@ -170,62 +170,79 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * The product as cuBLAS computes it ({@link CublasGemm}: column-major, the row-major call mapped by
+     * the same rule as on a GPU), after cuBLAS's argument checks (a CudaException as cuBLAS's
+     * CUBLAS_STATUS_INVALID_VALUE would give) and a check that no matrix reaches past its buffer (a
+     * GPU would read or write a neighbour's memory there). Each element is one float sum in k order.
+     */
     @Override
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                             float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
-        if (a.type != b.type || a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
-            mixedGemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        CublasGemm g = CublasGemm.ofRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
+                ldc, strideC, batch);
+        String invalid = g.invalid();
+        if (invalid != null)
+            throw new CudaException(g.function() + ": CUBLAS_STATUS_INVALID_VALUE (" + invalid + ", on the stand-in)");
+        within(g.function(), "A", g.a(), CublasGemm.extent(g.rowsA(), g.transA() == Cublas.OP_N ? g.k() : g.m(), g.lda(),
+                g.strideA(), batch));
+        within(g.function(), "B", g.b(), CublasGemm.extent(g.rowsB(), g.transB() == Cublas.OP_N ? g.n() : g.k(), g.ldb(),
+                g.strideB(), batch));
+        within(g.function(), "C", g.c(), CublasGemm.extent(g.m(), g.n(), g.ldc(), g.strideC(), batch));
+        if (g.mixed()) {
+            columnMajor(g, storage(g.a().address), storage(g.b().address), storage(g.c().address));
             return;
         }
-        float[] fa = floatArray(a.address), fb = floatArray(b.address), fc = floatArray(c.address);
-        int ao = at(a), bo = at(b), co = at(c);
-        boolean packed = lda == (transA ? m : k) && ldb == (transB ? k : n) && ldc == n;
-        boolean plain = alpha == 1f && (beta == 0f || beta == 1f);
+        float[] fa = floatArray(g.a().address), fb = floatArray(g.b().address), fc = floatArray(g.c().address);
+        // packed operands, alpha 1, beta 0 or 1: the scalar kernels compute the same sums, faster. The
+        // column-major C [m, n] (ldc = m) is the row-major [n, m] = op(B)ᵀ op(A)ᵀ, where op(B)ᵀ is B's
+        // storage read row-major [n, k] (op N) or its transpose (op T), and op(A)ᵀ likewise [k, m].
+        boolean packed = g.ldb() == g.rowsB() && g.lda() == g.rowsA() && g.ldc() == g.m();
+        boolean tB = g.transB() == Cublas.OP_T, tA = g.transA() == Cublas.OP_T;
+        if (!packed || alpha != 1f || beta != 0f && beta != 1f || tA && tB || g.k() == 0) {
+            columnMajor(g, fa, fb, fc);
+            return;
+        }
+        int ao = at(g.a()), bo = at(g.b()), co = at(g.c());
         for (int i = 0; i < batch; i++) {
-            int ai = ao + (int) (i * strideA), bi = bo + (int) (i * strideB), ci = co + (int) (i * strideC);
-            if (packed && plain && !(transA && transB)) {
-                boolean acc = beta == 1f;
-                if (transA) scalar.matmulTransA(fa, ai, fb, bi, fc, ci, m, k, n, acc);
-                else if (transB) scalar.matmulTransB(fa, ai, fb, bi, fc, ci, m, k, n, acc);
-                else scalar.matmul(fa, ai, fb, bi, fc, ci, m, k, n, acc);
-                continue;
-            }
-            // the scalar kernels' loop with strides: one float sum per element in k order
-            for (int r = 0; r < m; r++) {
-                for (int col = 0; col < n; col++) {
-                    float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        float x = transA ? fa[ai + p * lda + r] : fa[ai + r * lda + p];
-                        float y = transB ? fb[bi + col * ldb + p] : fb[bi + p * ldb + col];
-                        s += x * y;
-                    }
-                    int o = ci + r * ldc + col;
-                    fc[o] = beta == 0f ? alpha * s : alpha * s + beta * fc[o];
-                }
-            }
+            int ai = ao + (int) (i * g.strideA()), bi = bo + (int) (i * g.strideB()), ci = co + (int) (i * g.strideC());
+            boolean acc = beta == 1f;
+            if (tB) scalar.matmulTransA(fb, bi, fa, ai, fc, ci, g.n(), g.k(), g.m(), acc);
+            else if (tA) scalar.matmulTransB(fb, bi, fa, ai, fc, ci, g.n(), g.k(), g.m(), acc);
+            else scalar.matmul(fb, bi, fa, ai, fc, ci, g.n(), g.k(), g.m(), acc);
         }
     }
 
-    /** Products with bf16 operands or result: elements widened to float, summed in float, C rounded back. */
-    private void mixedGemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                           DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
-                           float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
-        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
-        Object sa = storage(a.address), sb = storage(b.address), sc = storage(c.address);
-        int ao = at(a), bo = at(b), co = at(c);
-        for (int i = 0; i < batch; i++) {
-            int ai = ao + (int) (i * strideA), bi = bo + (int) (i * strideB), ci = co + (int) (i * strideC);
-            for (int r = 0; r < m; r++) {
-                for (int col = 0; col < n; col++) {
+    private void within(String function, String operand, DeviceBuffer x, long extent) {
+        x.checkLive();
+        if (extent > x.count)
+            throw new IndexOutOfBoundsException(function + ": " + operand + " reaches element " + extent + " of a buffer of "
+                    + x.count + " (on the stand-in)");
+    }
+
+    /**
+     * cuBLAS's definition, literally: C(i, j) = alpha sum_p op(A)(i, p) op(B)(p, j) + beta C(i, j), X(i, j)
+     * at X[i + j·ldx], op T reading X(j, i); C not read when beta is 0. Storages float[] or bf16 short[]
+     * (widened; a bf16 C rounded back to nearest even).
+     */
+    private void columnMajor(CublasGemm g, Object sa, Object sb, Object sc) {
+        int ao = at(g.a()), bo = at(g.b()), co = at(g.c());
+        boolean tA = g.transA() == Cublas.OP_T, tB = g.transB() == Cublas.OP_T;
+        for (int batchIndex = 0; batchIndex < g.batch(); batchIndex++) {
+            int ai = ao + (int) (batchIndex * g.strideA()), bi = bo + (int) (batchIndex * g.strideB());
+            int ci = co + (int) (batchIndex * g.strideC());
+            for (int j = 0; j < g.n(); j++) {
+                for (int i = 0; i < g.m(); i++) {
                     float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        float x = element(sa, transA ? ai + p * lda + r : ai + r * lda + p);
-                        float y = element(sb, transB ? bi + col * ldb + p : bi + p * ldb + col);
+                    for (int p = 0; p < g.k(); p++) {
+                        float x = element(sa, tA ? ai + p + i * g.lda() : ai + i + p * g.lda());
+                        float y = element(sb, tB ? bi + j + p * g.ldb() : bi + p + j * g.ldb());
                         s += x * y;
                     }
-                    int o = ci + r * ldc + col;
-                    float v = beta == 0f ? alpha * s : alpha * s + beta * element(sc, o);
+                    int o = ci + i + j * g.ldc();
+                    float v = g.beta() == 0f ? g.alpha() * s : g.alpha() * s + g.beta() * element(sc, o);
                     if (sc instanceof short[] h) h[o] = Bf16.round(v);
                     else ((float[]) sc)[o] = v;
                 }

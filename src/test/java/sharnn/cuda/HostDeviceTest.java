@@ -93,6 +93,61 @@ class HostDeviceTest {
         }
     }
 
+    @Test
+    void productsRejectWhatCublasRejectsAndNeverReachPastABuffer() {
+        int m = 4, k = 5, n = 3;
+        try (HostDevice d = new HostDevice()) {
+            DeviceBuffer a = upload(d, random(r, m * k, 1)), b = upload(d, random(r, k * n, 1)), c = d.floats(m * n);
+            // row-major B [k, n] with ldb 2 < n: cuBLAS's A is B, column-major [n, k], and lda 2 < max(1, n)
+            assertThatThrownBy(() -> d.gemm(false, false, m, n, k, 1f, a, k, b, 2, 0f, c, n))
+                    .isInstanceOf(CudaException.class)
+                    .hasMessage("cublasSgemm_v2: CUBLAS_STATUS_INVALID_VALUE (lda 2 < 3, on the stand-in)");
+            assertThatThrownBy(() -> d.gemm(true, false, m, n, k, 1f, a, m - 1, b, n, 0f, c, n))
+                    .hasMessageContaining("ldb 3 < 4");
+            assertThatThrownBy(() -> d.gemmBatched(false, false, m, n, k, 1f, a, k, 0, b, n, 0, 0f, c, n - 1, 0, 2))
+                    .hasMessageStartingWith("cublasSgemmStridedBatched: CUBLAS_STATUS_INVALID_VALUE (ldc 2 < 3");
+            // valid leading dimensions over a view one row too short: a GPU would read its neighbour's memory
+            assertThatThrownBy(() -> d.gemm(false, false, m, n, k, 1f, a.slice(0, (m - 1) * k), k, b, n, 0f, c, n))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("B reaches element 20 of a buffer of 15");
+            assertThatThrownBy(() -> d.gemmBatched(false, false, m, n, k, 1f, a, k, 0, b, n, 0, 0f, c, n, m * n, 2))
+                    .hasMessageContaining("C reaches element 24 of a buffer of 12");
+        }
+    }
+
+    @Test
+    void theScalarKernelsShortcutEqualsCublassDefinitionBitForBit() {
+        // packed operands take the scalar kernels; padded leading dimensions cuBLAS's literal column-major
+        // loop: the same sums in the same order, so the same bits
+        int m = 9, k = 13, n = 6, pad = 3;
+        try (HostDevice d = new HostDevice()) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+                    float[] a = random(r, aRows * aCols, 1), b = random(r, bRows * bCols, 1), c0 = random(r, m * n, 1);
+                    float[] aPad = pad(a, aRows, aCols, pad), bPad = pad(b, bRows, bCols, pad), cPad = pad(c0, m, n, pad);
+                    DeviceBuffer da = upload(d, a), db = upload(d, b), dc = upload(d, c0);
+                    DeviceBuffer pa = upload(d, aPad), pb = upload(d, bPad), pc = upload(d, cPad);
+                    d.gemm(ta, tb, m, n, k, 1f, da, aCols, db, bCols, 1f, dc, n);
+                    d.gemm(ta, tb, m, n, k, 1f, pa, aCols + pad, pb, bCols + pad, 1f, pc, n + pad);
+                    float[] packed = download(d, dc), padded = download(d, pc);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                            assertThat(padded[i * (n + pad) + j]).as("transA %s transB %s (%d, %d)", ta, tb, i, j)
+                                    .isEqualTo(packed[i * n + j]);
+                    for (int i = 0; i < m; i++)   // the padding is not written
+                        for (int j = n; j < n + pad; j++) assertThat(padded[i * (n + pad) + j]).isEqualTo(cPad[i * (n + pad) + j]);
+                }
+            }
+        }
+    }
+
+    /** rows x cols row-major with pad extra (random) elements after each row. */
+    private float[] pad(float[] x, int rows, int cols, int pad) {
+        float[] out = random(r, rows * (cols + pad), 1);
+        for (int i = 0; i < rows; i++) System.arraycopy(x, i * cols, out, i * (cols + pad), cols);
+        return out;
+    }
+
     static float[] transpose(float[] x, int rows, int cols) {
         float[] t = new float[x.length];
         for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
