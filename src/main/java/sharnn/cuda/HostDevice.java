@@ -16,6 +16,8 @@ import sharnn.tensor.ScalarKernels;
 public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private static final int ID_SHIFT = 40;
     private static final long OFFSET_MASK = (1L << ID_SHIFT) - 1;
+    /** What a new int buffer holds: far out of any token's or index's range. */
+    static final int POISON_INT = 0x7eadbeef;
 
     private final Map<Long, Object> memory = new HashMap<>();
     private final Map<Long, DeviceBuffer> buffers = new HashMap<>();
@@ -32,11 +34,13 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     public DeviceBuffer alloc(DeviceBuffer.Type type, long count) {
         if (count < 0 || count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("cannot hold " + count + " elements");
         int n = (int) Math.max(count, 1);
+        // cuMemAlloc's memory holds whatever was there: new buffers start poisoned (NaN, a large int), so
+        // orchestration that reads or accumulates into memory it never wrote fails here as on a GPU
         Object storage = switch (type) {
-            case FLOAT -> new float[n];
-            case INT -> new int[n];
-            case DOUBLE -> new double[n];
-            case BF16 -> new short[n];
+            case FLOAT -> filled(new float[n], Float.NaN);
+            case INT -> filled(new int[n], POISON_INT);
+            case DOUBLE -> filled(new double[n], Double.NaN);
+            case BF16 -> filled(new short[n], (short) 0x7fc1);
         };
         long id = nextId++;
         memory.put(id, storage);
@@ -53,6 +57,17 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
             buffers.remove(id);
             liveBytes -= buffer.bytes();
         }
+    }
+
+    private static Object filled(Object array, Object value) {
+        switch (array) {
+            case float[] f -> java.util.Arrays.fill(f, (float) value);
+            case int[] i -> java.util.Arrays.fill(i, (int) value);
+            case double[] d -> java.util.Arrays.fill(d, (double) value);
+            case short[] h -> java.util.Arrays.fill(h, (short) value);
+            default -> throw new IllegalArgumentException();
+        }
+        return array;
     }
 
     // ---- resolving addresses (for twins)

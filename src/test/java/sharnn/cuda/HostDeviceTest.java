@@ -94,6 +94,23 @@ class HostDeviceTest {
     }
 
     @Test
+    void newBuffersHoldGarbageAsCuMemAllocsDo() {
+        try (HostDevice d = new HostDevice()) {
+            DeviceBuffer f = d.floats(5), i = d.ints(3);
+            assertThat(download(d, f)).containsOnly(Float.NaN);
+            int[] ints = new int[3];
+            d.download(i, ints, 0, 3);
+            assertThat(ints).containsOnly(HostDevice.POISON_INT);
+            // a product accumulating into a result never written reads the garbage, as on a GPU
+            DeviceBuffer a = upload(d, new float[] {1, 2}), b = upload(d, new float[] {3, 4}), c = d.floats(1);
+            d.gemm(false, false, 1, 1, 2, 1f, a, 2, b, 1, 1f, c, 1);
+            assertThat(download(d, c)[0]).isNaN();
+            d.gemm(false, false, 1, 1, 2, 1f, a, 2, b, 1, 0f, c, 1);   // beta 0: C is not read
+            assertThat(download(d, c)[0]).isEqualTo(11f);
+        }
+    }
+
+    @Test
     void productsRejectWhatCublasRejectsAndNeverReachPastABuffer() {
         int m = 4, k = 5, n = 3;
         try (HostDevice d = new HostDevice()) {
