@@ -11,6 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 log=${OUT:-/tmp}/check.log
 exec > >(tee "$log") 2>&1
+tee_pid=$!
+trap 'exec >&- 2>&-; wait "$tee_pid"' EXIT   # the summary reaches the log and stdout before the script ends
 b=gpu-bundle
 [ -f $b/sharnn.jar ] || { echo "check: no $b/sharnn.jar: run scripts/gpu/bundle.sh first (and carry gpu-bundle)"; exit 2; }
 tar -xzf $b/jre.tgz -C /tmp
