@@ -205,7 +205,12 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
                 g.strideA(), batch));
         within(g.function(), "B", g.b(), CublasGemm.extent(g.rowsB(), g.transB() == Cublas.OP_N ? g.n() : g.k(), g.ldb(),
                 g.strideB(), batch));
-        within(g.function(), "C", g.c(), CublasGemm.extent(g.m(), g.n(), g.ldc(), g.strideC(), batch));
+        long cExtent = CublasGemm.extent(g.m(), g.n(), g.ldc(), g.strideC(), batch);
+        within(g.function(), "C", g.c(), cExtent);
+        apart(g.function(), g.c(), cExtent, g.a(), CublasGemm.extent(g.rowsA(), g.transA() == Cublas.OP_N ? g.k() : g.m(),
+                g.lda(), g.strideA(), batch));
+        apart(g.function(), g.c(), cExtent, g.b(), CublasGemm.extent(g.rowsB(), g.transB() == Cublas.OP_N ? g.n() : g.k(),
+                g.ldb(), g.strideB(), batch));
         if (g.mixed()) {
             columnMajor(g, storage(g.a().address), storage(g.b().address), storage(g.c().address));
             return;
@@ -235,6 +240,14 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         if (extent > x.count)
             throw new IndexOutOfBoundsException(function + ": " + operand + " reaches element " + extent + " of a buffer of "
                     + x.count + " (on the stand-in)");
+    }
+
+    /** cuBLAS does not compute in place: C's span may not meet an operand's (the stand-in's loop would not notice). */
+    private static void apart(String function, DeviceBuffer c, long cExtent, DeviceBuffer x, long xExtent) {
+        if (c.root != x.root || cExtent == 0 || xExtent == 0) return;
+        long cs = c.address, ce = cs + cExtent * c.type.bytes, xs = x.address, xe = xs + xExtent * x.type.bytes;
+        if (cs < xe && xs < ce)
+            throw new IllegalArgumentException(function + ": C overlaps an operand (cuBLAS does not compute in place; on the stand-in)");
     }
 
     /**

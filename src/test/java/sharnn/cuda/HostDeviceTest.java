@@ -128,6 +128,12 @@ class HostDeviceTest {
                     .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("B reaches element 20 of a buffer of 15");
             assertThatThrownBy(() -> d.gemmBatched(false, false, m, n, k, 1f, a, k, 0, b, n, 0, 0f, c, n, m * n, 2))
                     .hasMessageContaining("C reaches element 24 of a buffer of 12");
+            // in place: C over A's own memory
+            DeviceBuffer ac = upload(d, random(r, m * m, 1)), other = upload(d, random(r, m * m, 1));
+            assertThatThrownBy(() -> d.gemm(false, false, m, m, m, 1f, ac, m, other, m, 0f, ac, m))
+                    .hasMessageContaining("C overlaps an operand");
+            assertThatThrownBy(() -> d.gemm(false, false, 2, m, m, 1f, other, m, ac, m, 0f, ac.from(m), m))
+                    .hasMessageContaining("C overlaps an operand");
         }
     }
 
