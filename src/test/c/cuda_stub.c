@@ -6,6 +6,10 @@
 #include <stdint.h>
 typedef unsigned long long CUdeviceptr;
 static long long live = 0;
+// the driver API's current context is per thread: calls on a thread where none was made current fail
+// with CUDA_ERROR_INVALID_CONTEXT (201), as the real driver's do
+static __thread void* current = 0;
+#define NEEDS_CONTEXT if (!current) return 201;
 int cuInit(unsigned f){return 0;}
 int cuDriverGetVersion(int*v){*v=13000;return 0;}
 int cuDeviceGetCount(int*n){*n=1;return 0;}
@@ -14,21 +18,21 @@ int cuDeviceGetName(char*s,int len,int d){snprintf(s,len,"Stub GPU %d",d);return
 int cuDeviceTotalMem_v2(size_t*b,int d){*b=1ull<<34;return 0;}
 int cuDevicePrimaryCtxRetain(void**c,int d){*c=(void*)0x1234;return 0;}
 int cuDevicePrimaryCtxRelease_v2(int d){return d==100?0:1;}
-int cuCtxSetCurrent(void*c){return c==(void*)0x1234?0:1;}
-int cuCtxSynchronize(void){return 0;}
-int cuMemGetInfo_v2(size_t*f,size_t*t){*t=1ull<<34;*f=*t-live;return 0;}
-int cuMemAlloc_v2(CUdeviceptr*p,size_t n){if(n>(1ull<<40))return 2;size_t*q=malloc(n+16);q[0]=n;live+=n;*p=(CUdeviceptr)(q+2);return 0;}
-int cuMemFree_v2(CUdeviceptr p){size_t*q=((size_t*)p)-2;live-=q[0];free(q);return 0;}
-int cuMemcpyHtoD_v2(CUdeviceptr d,const void*s,size_t n){memcpy((void*)d,s,n);return 0;}
-int cuMemcpyDtoH_v2(void*d,CUdeviceptr s,size_t n){memcpy(d,(void*)s,n);return 0;}
-int cuMemcpyDtoD_v2(CUdeviceptr d,CUdeviceptr s,size_t n){memmove((void*)d,(void*)s,n);return 0;}
-int cuMemsetD8_v2(CUdeviceptr d,unsigned char v,size_t n){memset((void*)d,v,n);return 0;}
-int cuMemsetD32_v2(CUdeviceptr d,unsigned v,size_t n){unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
-int cuModuleLoadData(void**m,const void*img){ if(*(const uint32_t*)img!=0xBA55ED50u){fprintf(stderr,"stub: not a fatbin: %x\n",*(const uint32_t*)img);return 200;} *m=(void*)0x5678;return 0;}
-int cuModuleUnload(void*m){return 0;}
-int cuModuleGetFunction(void**f,void*m,const char*name){*f=strdup(name);return 0;}
+int cuCtxSetCurrent(void*c){if(c!=(void*)0x1234)return 1;current=c;return 0;}
+int cuCtxSynchronize(void){NEEDS_CONTEXT return 0;}
+int cuMemGetInfo_v2(size_t*f,size_t*t){NEEDS_CONTEXT *t=1ull<<34;*f=*t-live;return 0;}
+int cuMemAlloc_v2(CUdeviceptr*p,size_t n){NEEDS_CONTEXT if(n>(1ull<<40))return 2;size_t*q=malloc(n+16);q[0]=n;live+=n;*p=(CUdeviceptr)(q+2);return 0;}
+int cuMemFree_v2(CUdeviceptr p){NEEDS_CONTEXT size_t*q=((size_t*)p)-2;live-=q[0];free(q);return 0;}
+int cuMemcpyHtoD_v2(CUdeviceptr d,const void*s,size_t n){NEEDS_CONTEXT memcpy((void*)d,s,n);return 0;}
+int cuMemcpyDtoH_v2(void*d,CUdeviceptr s,size_t n){NEEDS_CONTEXT memcpy(d,(void*)s,n);return 0;}
+int cuMemcpyDtoD_v2(CUdeviceptr d,CUdeviceptr s,size_t n){NEEDS_CONTEXT memmove((void*)d,(void*)s,n);return 0;}
+int cuMemsetD8_v2(CUdeviceptr d,unsigned char v,size_t n){NEEDS_CONTEXT memset((void*)d,v,n);return 0;}
+int cuMemsetD32_v2(CUdeviceptr d,unsigned v,size_t n){NEEDS_CONTEXT unsigned*p=(unsigned*)d;for(size_t i=0;i<n;i++)p[i]=v;return 0;}
+int cuModuleLoadData(void**m,const void*img){NEEDS_CONTEXT  if(*(const uint32_t*)img!=0xBA55ED50u){fprintf(stderr,"stub: not a fatbin: %x\n",*(const uint32_t*)img);return 200;} *m=(void*)0x5678;return 0;}
+int cuModuleUnload(void*m){NEEDS_CONTEXT return 0;}
+int cuModuleGetFunction(void**f,void*m,const char*name){NEEDS_CONTEXT *f=strdup(name);return 0;}
 static unsigned long long mix64(unsigned long long z){z=(z^(z>>30))*0xBF58476D1CE4E5B9ULL;z=(z^(z>>27))*0x94D049BB133111EBULL;return z^(z>>31);}
-int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**p,void**extra){
+int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**p,void**extra){NEEDS_CONTEXT 
   const char*name=f;
   if(extra) return 1;
   if(!strcmp(name,"add")){float*a=*(float**)p[0],*b=*(float**)p[1],*y=*(float**)p[2];long long n=*(long long*)p[3];for(long long i=0;i<n;i++)y[i]=a[i]+b[i];}
@@ -41,13 +45,13 @@ int cuLaunchKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsign
   return 0;}
 // dynamic shared memory past 48 KiB only once raised (as the driver has it), up to an H200's 227 KiB
 static int sharedAllowed=48*1024;
-int cuFuncSetAttribute(void*f,int attr,int value){if(attr!=8||value>232448)return 1;sharedAllowed=value;return 0;}
+int cuFuncSetAttribute(void*f,int attr,int value){NEEDS_CONTEXT if(attr!=8||value>232448)return 1;sharedAllowed=value;return 0;}
 int cuDeviceGetAttribute(int*v,int attr,int dev){if(dev!=100)return 1;*v=attr==16?132:attr==95?1:attr==97?232448:0;return 0;}
-int cuOccupancyMaxActiveBlocksPerMultiprocessor(int*n,void*f,int block,size_t sh){*n=sh<=(size_t)sharedAllowed&&block<=1024?1:0;return 0;}
-int cuLaunchCooperativeKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**p){
+int cuOccupancyMaxActiveBlocksPerMultiprocessor(int*n,void*f,int block,size_t sh){NEEDS_CONTEXT *n=sh<=(size_t)sharedAllowed&&block<=1024?1:0;return 0;}
+int cuLaunchCooperativeKernel(void*f,unsigned gx,unsigned gy,unsigned gz,unsigned bx,unsigned by,unsigned bz,unsigned sh,void*st,void**p){NEEDS_CONTEXT 
   if(sh>(unsigned)sharedAllowed||gx*gy*gz>132)return 1;return cuLaunchKernel(f,gx,gy,gz,bx,by,bz,sh,st,p,0);}
-int cuStreamCreate(void**s,unsigned fl){*s=(void*)0x9;return 0;}
-int cuStreamDestroy_v2(void*s){return 0;}
-int cuStreamSynchronize(void*s){return s==(void*)0x9?0:1;}
-int cuGetErrorName(int e,const char**s){*s=e==2?"CUDA_ERROR_OUT_OF_MEMORY":"CUDA_ERROR_UNKNOWN";return 0;}
-int cuGetErrorString(int e,const char**s){*s=e==2?"out of memory":"unknown error";return 0;}
+int cuStreamCreate(void**s,unsigned fl){NEEDS_CONTEXT *s=(void*)0x9;return 0;}
+int cuStreamDestroy_v2(void*s){NEEDS_CONTEXT return 0;}
+int cuStreamSynchronize(void*s){NEEDS_CONTEXT return s==(void*)0x9?0:1;}
+int cuGetErrorName(int e,const char**s){*s=e==2?"CUDA_ERROR_OUT_OF_MEMORY":e==201?"CUDA_ERROR_INVALID_CONTEXT":"CUDA_ERROR_UNKNOWN";return 0;}
+int cuGetErrorString(int e,const char**s){*s=e==2?"out of memory":e==201?"invalid device context":"unknown error";return 0;}

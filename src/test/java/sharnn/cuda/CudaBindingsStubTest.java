@@ -37,6 +37,8 @@ class CudaBindingsStubTest {
             assertThat(out).contains("case " + ok + " true");
         assertThat(out).contains("cooperative-blocks 132");
         assertThat(out).contains("cooperative-add 4.0 6.0");
+        assertThat(out).contains("other-thread-add 13.0 24.0");
+        assertThat(out).contains("back-on-main 13.0 24.0");
         assertThat(out).contains("case layer_norm_forward false");
         assertThat(out).contains("live 0");
         assertThat(out).contains("open-1 no CUDA device 1: this machine has 1");

@@ -25,6 +25,22 @@ public final class StubProbe {
             float[] s = new float[2];
             d.download(sum, s, 0, 2);
             System.out.println("cooperative-add " + s[0] + " " + s[1]);
+            // another thread (the driver's current context is per thread): CudaDevice makes it current there
+            Thread other = new Thread(() -> {
+                d.upload(new float[] {10, 20}, 0, 2, x);
+                d.launch("add", Launch.of(1, 32), new KernelArgs().ptr(x).ptr(y).ptr(sum).i64(2));
+                float[] o = new float[2];
+                d.download(sum, o, 0, 2);
+                System.out.println("other-thread-add " + o[0] + " " + o[1]);
+            });
+            other.start();
+            try {
+                other.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            d.download(sum, s, 0, 2);
+            System.out.println("back-on-main " + s[0] + " " + s[1]);
             for (DeviceBuffer b : List.of(x, y, sum)) b.close();
             List<KernelCheck.Result> results = KernelCheck.compare(host, d, 3);
             for (KernelCheck.Result r : results) System.out.println("case " + r.kernel().replace(' ', '_') + " " + r.ok());
