@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# The device check of the CUDA path, about 5 minutes on one H200 (see scripts/gpu/bundle.sh):
+# The device check of the CUDA path on one H200 (see scripts/gpu/bundle.sh), within a budget of about
+# 6 minutes (CHECK_BUDGET_S, default 345 s after the start-up): each stage runs under its own limit or
+# what is left of the budget, whichever is less, and one that runs out of time or finds no time left
+# says so in one line. The stages, most needed first:
 #  1. the machine: GPU, driver, PyTorch;
 #  2. every kernel against its Java twin on random inputs with poisoned outputs;
-#  2b. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
-#  3. one paper-shape training segment pair, CPU against GPU, dropout on;
-#  3b. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
-#  4. the paper preset's training speed: sharnn on the GPU (fp32), the original in fp32 and bf16.
+#  3. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
+#  4. one paper-shape training segment pair, CPU against GPU, dropout on;
+#  5. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
+#  6. the paper preset's training speed: sharnn on the GPU in fp32 and bf16, the original in fp32
+#     (amp=none), bf16 and fp16, one table;
+#  7. quality: 300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
+#     steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output classes
+#     as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03 (and each one's
+#     held-out bpc, for information);
+#  8. resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors
+#     compared byte for byte.
+# 7 and 8 run at once (three processes on the GPU: nothing there is timed, and the kernels and products
+# are deterministic whatever else runs).
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,54 +25,148 @@ log=${OUT:-/tmp}/check.log
 exec > >(tee "$log") 2>&1
 b=gpu-bundle
 [ -f $b/sharnn.jar ] || { echo "check: no $b/sharnn.jar: run scripts/gpu/bundle.sh first (and carry gpu-bundle)"; exit 2; }
-tar -xzf $b/jre.tgz -C /tmp
-J="/tmp/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
+work=${CHECK_WORK:-/tmp/sharnn-check}
+rm -rf "$work" && mkdir -p "$work"
+tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
+J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
 if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   found=$(find /usr/local /usr/lib /opt /root /home -name 'libcublas.so.13' 2>/dev/null | head -1 || true)
   [ -n "$found" ] && export LD_LIBRARY_PATH="$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "cuBLAS: $found"
 fi
+budget=${CHECK_BUDGET_S:-350}
+export PYTHONUNBUFFERED=1
 summary=()
-step() { echo; echo "== $*"; }
+step() { echo; echo "== $* ($SECONDS s)"; }
+# limited LIMIT CMD...: CMD under the smaller of LIMIT seconds and the budget left; exit 124 (and one
+# line) when it ran out of time, 125 (and one line) when the budget was spent before it began
+limited() {
+  local want=$1 left=$(( budget - SECONDS )); shift
+  if (( left < 10 )); then echo "not run: the check's budget of $budget s is spent"; return 125; fi
+  local limit=$(( want < left ? want : left ))
+  local rc
+  # stderr without the JVM's incubator warning, filtered in the pipeline (done when this returns)
+  { timeout -k 10 "$limit" "$@" 2>&1 1>&3 3>&- | grep -v 'incubator modules' >&2; rc=${PIPESTATUS[0]}; } 3>&1
+  (( rc == 124 )) && echo "stopped after $limit s (stage limit $want s, $left s of the budget were left)"
+  return $rc
+}
+# verdict NAME RC: a summary row, PASS for 0, else why
+verdict() {
+  case $2 in
+    0) summary+=("$1: PASS") ;;
+    124) summary+=("$1: FAIL (out of time)") ;;
+    125) summary+=("$1: NOT RUN (budget spent)") ;;
+    *) summary+=("$1: FAIL") ;;
+  esac
+}
+# the value of a JSON number field in a file (the last one): json_num KEY FILE
+json_num() { grep -o "\"$1\": *[0-9.]*" "$2" 2>/dev/null | tail -n 1 | grep -o '[0-9.]*$'; }
 
 step "machine"
-nvidia-smi -L; nvidia-smi --query-gpu=driver_version,memory.total --format=csv,noheader
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))'
-$J sharnn.cli.Main info --device cuda 2>&1 | grep -v 'incubator modules' || true
+{ nvidia-smi -L && nvidia-smi --query-gpu=driver_version,memory.total --format=csv,noheader; } 2>&1 | tail -n 4
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))' 2>&1 | tail -n 1
+limited 30 $J sharnn.cli.Main info --device cuda
 
 step "kernels against their Java twins"
-if timeout 90 $J sharnn.cuda.KernelCheck; then
-  summary+=("kernels vs twins: PASS"); else summary+=("kernels vs twins: FAIL"); fi
+limited 60 $J sharnn.cuda.KernelCheck; verdict "kernels vs twins" $?
 
 step "golden files on the GPU, fp32"
 # golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
-if timeout 120 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors; then
-  summary+=("golden fp32: PASS"); else summary+=("golden fp32: FAIL"); fi
+limited 60 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors
+verdict "golden fp32" $?
 
 step "paper-shape segment, CPU against GPU"
-if timeout 180 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; then
-  summary+=("segment CPU vs GPU: PASS"); else summary+=("segment CPU vs GPU: FAIL"); fi
+limited 80 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; verdict "segment CPU vs GPU" $?
 
 step "persistent LSTM recurrence against the per-step path, paper shape"
 recurrence=persistent
-if timeout 120 $J sharnn.cuda.DeviceCheck recurrence 16; then
-  summary+=("persistent recurrence vs per step: PASS"); else summary+=("persistent recurrence vs per step: FAIL"); recurrence=per-step; fi
+limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
+verdict "persistent recurrence vs per step" $rc
+(( rc == 0 )) || recurrence=per-step
 
-step "sharnn bench train --preset paper --device cuda (fp32, $recurrence recurrence)"
-timeout 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
-  | grep -v 'incubator modules' | tee /tmp/sharnn-fp32.json
-sharnn_fp32=$(grep -o '"tokens_per_s":[0-9]*' /tmp/sharnn-fp32.json | cut -d: -f2)
-
-for amp in none bf16; do
-  step "original code, paper config, amp=$amp"
-  PYTHONUNBUFFERED=1 timeout 150 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$amp seconds=30 \
-    2>&1 | tail -n 3 | tee /tmp/ref-$amp.txt
-  eval "ref_$amp=\$(grep -o '\"tokens_per_s\": *[0-9.]*' /tmp/ref-$amp.txt | grep -o '[0-9.]*\$' | cut -d. -f1)"
+for p in fp32 bf16; do
+  step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"
+  limited 50 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
+    --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
+  eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
 done
+
+for amp in none bf16 fp16; do
+  step "original code, paper config, amp=$amp"
+  limited 40 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$amp seconds=10 \
+    > "$work/ref-$amp.txt" 2>&1 && tail -n 3 "$work/ref-$amp.txt" || tail -n 1 "$work/ref-$amp.txt"
+  eval "ref_$amp=\$(json_num tokens_per_s \"$work/ref-$amp.txt\" | cut -d. -f1)"
+done
+
+step "quality (300 steps of the paper preset in bf16, sharnn and the original) and resume, at once"
+# resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors byte for byte
+resume_check() {
+  local settings=(--set evalEvery=0 --set evalBytes=16384 --set checkpointEvery=0 --set logEvery=10 --json)
+  local small=(-Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --device cuda --precision bf16)
+  limited 60 $J "${small[@]}" --preset small --out "$work/straight" --steps 20 "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --preset small --out "$work/halves" --steps 10 "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --resume "$work/halves" --steps 20 --json &&
+    python3 - "$work/straight/last.safetensors" "$work/halves/last.safetensors" <<'EOF'
+import json, struct, sys
+def tensors(path):
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+    return {k: data[v['data_offsets'][0]:v['data_offsets'][1]] for k, v in header.items() if k != '__metadata__'}
+a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
+differ = sorted(k for k in a if a[k] != b.get(k))
+missing = sorted(set(a) ^ set(b))
+print(f"resume: {len(a)} tensors, {sum(map(len, a.values())):,} bytes; {len(differ)} differ, {len(missing)} in one file only"
+      + (": " + ", ".join((differ + missing)[:8]) if differ or missing else ""))
+sys.exit(1 if differ or missing or not a else 0)
+EOF
+}
+resume_check > "$work/resume.txt" 2>&1 &
+resume=$!
+held=20000
+# the original with sharnn's 256 output classes (as scripts/parity.sh vocab=bytes): like for like
+sed 's/^symbols = np.unique(train_raw)$/symbols = np.arange(256)/' $b/ref_bench.py > "$work/ref_bench_bytes.py"
+grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
+limited 150 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
+  steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
+original=$!
+limited 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
+  --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
+  --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
+rc=$?
+wait $original; rc_original=$?
+echo "-- sharnn"
+grep -v 'incubator modules' "$work/quality-sharnn.txt" | grep -v '^\s*$' | tail -n 8
+echo "-- the original"
+if (( rc_original == 0 )); then tail -n 7 "$work/quality-original.txt"; else tail -n 1 "$work/quality-original.txt"; fi
+q_sharnn=$(json_num train_bpc "$work/quality-sharnn.txt"); v_sharnn=$(json_num valid_bpc "$work/quality-sharnn.txt")
+q_original=$(grep -o 'step 300 train_bpc [0-9.]*' "$work/quality-original.txt" | grep -o '[0-9.]*$')
+v_original=$(json_num eval_bpc "$work/quality-original.txt")
+if (( rc != 0 )); then verdict "quality 300 steps bf16 (sharnn)" $rc
+elif (( rc_original != 0 )); then verdict "quality 300 steps bf16 (original)" $rc_original
+elif [ -z "$q_sharnn" ] || [ -z "$q_original" ]; then summary+=("quality 300 steps bf16: FAIL (no training bpc found)")
+else
+  diff=$(python3 -c "print(f'{$q_sharnn - $q_original:+.4f}')")
+  within=$(python3 -c "print(int(abs($q_sharnn - $q_original) <= 0.03))")
+  line="quality 300 steps bf16: train bpc sharnn $q_sharnn, original $q_original, difference $diff (held-out $v_sharnn, $v_original)"
+  if [ "$within" = 1 ]; then summary+=("$line: PASS"); else summary+=("$line: FAIL (more than 0.03)"); fi
+fi
+
+wait $resume; rc=$?
+echo; echo "-- resume"
+grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
+verdict "resume bit-identical (bf16, small preset)" $rc
 
 step "summary"
 printf '%s\n' "${summary[@]}"
-printf '%-34s %12s\n' "paper preset, training" "tokens/s"
-printf '%-34s %12s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}"
-printf '%-34s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"
-printf '%-34s %12s\n' "original, bf16" "${ref_bf16:-?}"
+echo
+printf '%-40s %12s\n' "paper preset, training" "tokens/s"
+printf '%-40s %12s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}"
+printf '%-40s %12s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}"
+printf '%-40s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"
+printf '%-40s %12s\n' "original, bf16" "${ref_bf16:-?}"
+printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"
+if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
+  python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
+fi
+echo "check took $SECONDS s (budget $budget s)"

@@ -37,17 +37,22 @@ public final class DeviceCheck {
             System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS]");
             System.exit(2);
         }
-        boolean ok = switch (args[0]) {
-            case "golden" -> {
-                boolean all = true;
-                for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
-                yield all;
-            }
-            case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
-            case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
-            default -> throw new IllegalArgumentException("unknown check: " + args[0]);
-        };
-        System.exit(ok ? 0 : 1);
+        try {
+            boolean ok = switch (args[0]) {
+                case "golden" -> {
+                    boolean all = true;
+                    for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
+                    yield all;
+                }
+                case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
+                case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                default -> throw new IllegalArgumentException("unknown check: " + args[0]);
+            };
+            System.exit(ok ? 0 : 1);
+        } catch (CudaUnavailableException e) {
+            System.err.println("DeviceCheck " + args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /** The paper model with `streams` streams of its 1024-byte segments. */
