@@ -8,6 +8,8 @@
 #  3. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
 #  4. one paper-shape training segment pair, CPU against GPU, dropout on;
 #  5. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
+#  5b. the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale, gradients
+#     within 5e-2 by relative norm;
 #  6. the paper preset's training speed: sharnn on the GPU in fp32 and bf16, the original in fp32
 #     (amp=none), bf16 and fp16, one table;
 #  7. quality: 300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
@@ -83,6 +85,9 @@ recurrence=persistent
 limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
 verdict "persistent recurrence vs per step" $rc
 (( rc == 0 )) || recurrence=per-step
+
+step "the model in bf16 against fp32 on the GPU, paper shape ($recurrence recurrence)"
+limited 45 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
 
 for p in fp32 bf16; do
   step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"

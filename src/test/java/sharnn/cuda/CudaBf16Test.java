@@ -116,6 +116,13 @@ class CudaBf16Test {
         }
     }
 
+    /** The device check's bf16-against-fp32 comparison, on the stand-in with a small model (window 8 < 2 segments). */
+    @Test
+    void theDeviceChecksBf16ComparisonPassesOnTheStandIn() {
+        ModelConfig small = new ModelConfig(256, 24, 96, 2, List.of(1), 8, 3, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        assertThat(DeviceCheck.bf16(HostDevice::new, small)).isTrue();
+    }
+
     /** The training bpc of every step of a run. */
     static List<Double> trainBpcs(Backend backend, Path dir) throws Exception {
         TrainConfig c = TrainerTest.small();
