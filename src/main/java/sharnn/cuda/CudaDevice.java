@@ -269,10 +269,17 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
         if (a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
             int ab = dataType(a), ct = dataType(c);
-            if (batch == 1) cublas.gemmEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, a.address, ab, lda, beta,
-                    c.address, ct, ldc, Cublas.COMPUTE_32F);
-            else cublas.gemmStridedBatchedEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, strideB, a.address, ab, lda,
-                    strideA, beta, c.address, ct, ldc, strideC, batch, Cublas.COMPUTE_32F);
+            // bf16 operands on the tensor cores, summed in fp32: the default math ("tensor cores whenever
+            // possible"); pedantic math, kept for the fp32 products, may hold them to slower kernels
+            cublas.setMathMode(Cublas.DEFAULT_MATH);
+            try {
+                if (batch == 1) cublas.gemmEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, a.address, ab, lda, beta,
+                        c.address, ct, ldc, Cublas.COMPUTE_32F);
+                else cublas.gemmStridedBatchedEx(opB, opA, n, m, k, alpha, b.address, ab, ldb, strideB, a.address, ab,
+                        lda, strideA, beta, c.address, ct, ldc, strideC, batch, Cublas.COMPUTE_32F);
+            } finally {
+                cublas.setMathMode(Cublas.PEDANTIC_MATH);
+            }
             return;
         }
         if (batch == 1) cublas.sgemm(opB, opA, n, m, k, alpha, b.address, ldb, a.address, lda, beta, c.address, ldc);
