@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # The device check of the CUDA path on one H200 (see scripts/gpu/bundle.sh), within a budget of about
-# 6 minutes (CHECK_BUDGET_S, default 345 s after the start-up): each stage runs under its own limit or
-# what is left of the budget, whichever is less, and one that runs out of time or finds no time left
-# says so in one line. The stages, most needed first:
-#  1. the machine: GPU, driver, PyTorch;
-#  2. every kernel against its Java twin on random inputs with poisoned outputs;
-#  3. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
-#  4. one paper-shape training segment pair, CPU against GPU, dropout on;
-#  5. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
-#  5b. the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale, gradients
-#     within 5e-2 by relative norm;
-#  6. the paper preset's training speed: sharnn on the GPU in fp32 and bf16, the original in fp32
-#     (amp=none), bf16 and fp16, one table;
-#  7. quality: 300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
-#     steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output classes
-#     as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03 (and each one's
-#     held-out bpc, for information);
-#  8. resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors
-#     compared byte for byte.
-# 7 and 8 run at once (three processes on the GPU: nothing there is timed, and the kernels and products
-# are deterministic whatever else runs).
+# 6 minutes (CHECK_BUDGET_S, default 350 s): each stage runs under its own limit or what is left of the
+# budget, whichever is less, and one that runs out of time or finds too little left says so in one
+# line. The stages (CHECK_ONLY="key ..." runs only those, e.g. for a rerun in the device time left):
+#  kernels     every kernel against its Java twin on random inputs with poisoned outputs;
+#  golden      the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
+#  segment     one paper-shape training segment pair, CPU against GPU, dropout on;
+#  recurrence  the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs
+#              per step of each (the later stages take the per-step path where it fails, or
+#              CHECK_RECURRENCE=per-step where this stage is not run);
+#  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
+#              gradients within 5e-2 by relative norm;
+#  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16, and the original
+#              in fp32 (amp=none) and bf16, then (last) in fp16: one table;
+#  quality     300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
+#              steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output
+#              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
+#              (and each one's held-out bpc, for information);
+#  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
+#              saved tensors compared byte for byte.
+# quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
+# and products are deterministic whatever else runs).
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,6 +38,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   [ -n "$found" ] && export LD_LIBRARY_PATH="$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" && echo "cuBLAS: $found"
 fi
 budget=${CHECK_BUDGET_S:-350}
+wants() { [[ -z "${CHECK_ONLY:-}" || " $CHECK_ONLY " == *" $1 "* ]]; }
 export PYTHONUNBUFFERED=1
 summary=()
 step() { echo; echo "== $* ($SECONDS s)"; }
@@ -69,41 +71,54 @@ step "machine"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))' 2>&1 | tail -n 1
 limited 30 $J sharnn.cli.Main info --device cuda
 
-step "kernels against their Java twins"
-limited 60 $J sharnn.cuda.KernelCheck; verdict "kernels vs twins" $?
+if wants kernels; then
+  step "kernels against their Java twins"
+  limited 60 $J sharnn.cuda.KernelCheck; verdict "kernels vs twins" $?
+fi
 
-step "golden files on the GPU, fp32"
-# golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
-limited 60 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors
-verdict "golden fp32" $?
+if wants golden; then
+  step "golden files on the GPU, fp32"
+  # golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
+  limited 60 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors
+  verdict "golden fp32" $?
+fi
 
-step "paper-shape segment, CPU against GPU"
-limited 80 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; verdict "segment CPU vs GPU" $?
+if wants segment; then
+  step "paper-shape segment, CPU against GPU"
+  limited 80 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; verdict "segment CPU vs GPU" $?
+fi
 
-step "persistent LSTM recurrence against the per-step path, paper shape"
-recurrence=persistent
-limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
-verdict "persistent recurrence vs per step" $rc
-(( rc == 0 )) || recurrence=per-step
+recurrence=${CHECK_RECURRENCE:-persistent}
+if wants recurrence; then
+  step "persistent LSTM recurrence against the per-step path, paper shape"
+  limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
+  verdict "persistent recurrence vs per step" $rc
+  (( rc == 0 )) || recurrence=per-step
+fi
 
-step "the model in bf16 against fp32 on the GPU, paper shape ($recurrence recurrence)"
-limited 45 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
+if wants bf16; then
+  step "the model in bf16 against fp32 on the GPU, paper shape ($recurrence recurrence)"
+  limited 45 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
+fi
 
-for p in fp32 bf16; do
-  step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"
-  limited 50 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
-    --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
-  eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
-done
+# the original's training speed, paper config: original_speed AMP
+original_speed() {
+  step "original code, paper config, amp=$1"
+  limited 40 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$1 seconds=10 \
+    > "$work/ref-$1.txt" 2>&1 && tail -n 3 "$work/ref-$1.txt" || tail -n 1 "$work/ref-$1.txt"
+  eval "ref_$1=\$(json_num tokens_per_s \"$work/ref-$1.txt\" | cut -d. -f1)"
+}
+if wants bench; then
+  for p in fp32 bf16; do
+    step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"
+    limited 50 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
+      --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
+    eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
+  done
+  original_speed none
+  original_speed bf16
+fi
 
-for amp in none bf16 fp16; do
-  step "original code, paper config, amp=$amp"
-  limited 40 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$amp seconds=10 \
-    > "$work/ref-$amp.txt" 2>&1 && tail -n 3 "$work/ref-$amp.txt" || tail -n 1 "$work/ref-$amp.txt"
-  eval "ref_$amp=\$(json_num tokens_per_s \"$work/ref-$amp.txt\" | cut -d. -f1)"
-done
-
-step "quality (300 steps of the paper preset in bf16, sharnn and the original) and resume, at once"
 # resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors byte for byte
 resume_check() {
   local settings=(--set evalEvery=0 --set evalBytes=16384 --set checkpointEvery=0 --set logEvery=10 --json)
@@ -126,41 +141,59 @@ print(f"resume: {len(a)} tensors, {sum(map(len, a.values())):,} bytes; {len(diff
 sys.exit(1 if differ or missing or not a else 0)
 EOF
 }
-resume_check > "$work/resume.txt" 2>&1 &
-resume=$!
-held=20000
-# the original with sharnn's 256 output classes (as scripts/parity.sh vocab=bytes): like for like
-sed 's/^symbols = np.unique(train_raw)$/symbols = np.arange(256)/' $b/ref_bench.py > "$work/ref_bench_bytes.py"
-grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
-limited 150 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
-  steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
-original=$!
-limited 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
-  --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
-  --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
-rc=$?
-wait $original; rc_original=$?
-echo "-- sharnn"
-grep -v 'incubator modules' "$work/quality-sharnn.txt" | grep -v '^\s*$' | tail -n 8
-echo "-- the original"
-if (( rc_original == 0 )); then tail -n 7 "$work/quality-original.txt"; else tail -n 1 "$work/quality-original.txt"; fi
-q_sharnn=$(json_num train_bpc "$work/quality-sharnn.txt"); v_sharnn=$(json_num valid_bpc "$work/quality-sharnn.txt")
-q_original=$(grep -o 'step 300 train_bpc [0-9.]*' "$work/quality-original.txt" | grep -o '[0-9.]*$')
-v_original=$(json_num eval_bpc "$work/quality-original.txt")
-if (( rc != 0 )); then verdict "quality 300 steps bf16 (sharnn)" $rc
-elif (( rc_original != 0 )); then verdict "quality 300 steps bf16 (original)" $rc_original
-elif [ -z "$q_sharnn" ] || [ -z "$q_original" ]; then summary+=("quality 300 steps bf16: FAIL (no training bpc found)")
-else
-  diff=$(python3 -c "print(f'{$q_sharnn - $q_original:+.4f}')")
-  within=$(python3 -c "print(int(abs($q_sharnn - $q_original) <= 0.03))")
-  line="quality 300 steps bf16: train bpc sharnn $q_sharnn, original $q_original, difference $diff (held-out $v_sharnn, $v_original)"
-  if [ "$within" = 1 ]; then summary+=("$line: PASS"); else summary+=("$line: FAIL (more than 0.03)"); fi
+
+# quality: 300 paper steps in bf16, sharnn and the original at once (the original with sharnn's 256
+# output classes, as scripts/parity.sh vocab=bytes: like for like)
+quality_check() {
+  held=20000
+  sed 's/^symbols = np.unique(train_raw)$/symbols = np.arange(256)/' $b/ref_bench.py > "$work/ref_bench_bytes.py"
+  grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
+  limited 150 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
+    steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
+  original=$!
+  limited 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
+    --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
+    --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
+  rc=$?
+  wait $original; rc_original=$?
+  echo "-- sharnn"
+  grep -v 'incubator modules' "$work/quality-sharnn.txt" | grep -v '^\s*$' | tail -n 8
+  echo "-- the original"
+  if (( rc_original == 0 )); then tail -n 7 "$work/quality-original.txt"; else tail -n 1 "$work/quality-original.txt"; fi
+  q_sharnn=$(json_num train_bpc "$work/quality-sharnn.txt"); v_sharnn=$(json_num valid_bpc "$work/quality-sharnn.txt")
+  q_original=$(grep -o 'step 300 train_bpc [0-9.]*' "$work/quality-original.txt" | grep -o '[0-9.]*$')
+  v_original=$(json_num eval_bpc "$work/quality-original.txt")
+  if (( rc != 0 )); then verdict "quality 300 steps bf16 (sharnn)" $rc
+  elif (( rc_original != 0 )); then verdict "quality 300 steps bf16 (original)" $rc_original
+  elif [ -z "$q_sharnn" ] || [ -z "$q_original" ]; then summary+=("quality 300 steps bf16: FAIL (no training bpc found)")
+  else
+    diff=$(python3 -c "print(f'{$q_sharnn - $q_original:+.4f}')")
+    within=$(python3 -c "print(int(abs($q_sharnn - $q_original) <= 0.03))")
+    line="quality 300 steps bf16: train bpc sharnn $q_sharnn, original $q_original, difference $diff (held-out $v_sharnn, $v_original)"
+    if [ "$within" = 1 ]; then summary+=("$line: PASS"); else summary+=("$line: FAIL (more than 0.03)"); fi
+  fi
+}
+
+if wants quality || wants resume; then
+  step "quality (300 steps of the paper preset in bf16, sharnn and the original) and resume, at once"
+  if wants resume; then resume_check > "$work/resume.txt" 2>&1 & resume=$!; fi
+  if wants quality; then
+    if (( budget - SECONDS < 100 )); then
+      echo "quality: not run: $(( budget - SECONDS )) s of the budget left, 300 paper steps need about 100"
+      summary+=("quality 300 steps bf16: NOT RUN (budget spent)")
+    else
+      quality_check
+    fi
+  fi
+  if wants resume; then
+    wait $resume; rc=$?
+    echo; echo "-- resume"
+    grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
+    verdict "resume bit-identical (bf16, small preset)" $rc
+  fi
 fi
 
-wait $resume; rc=$?
-echo; echo "-- resume"
-grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
-verdict "resume bit-identical (bf16, small preset)" $rc
+wants bench && original_speed fp16
 
 step "summary"
 printf '%s\n' "${summary[@]}"
