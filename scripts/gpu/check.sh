@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# The device check of the CUDA path, about 5 minutes on one H200 (see scripts/gpu/bundle.sh):
-#  1. the machine: GPU, driver, PyTorch;
-#  2. every kernel against its Java twin on random inputs with poisoned outputs;
-#  2b. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
-#  3. one paper-shape training segment pair, CPU against GPU, dropout on;
-#  3b. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
-#  4. the paper preset's training speed: sharnn on the GPU (fp32), the original in fp32 and bf16.
+# The device check of the CUDA path on one H200 (see scripts/gpu/bundle.sh), within a budget of about
+# 6 minutes (CHECK_BUDGET_S, default 350 s): each stage runs under its own limit or what is left of the
+# budget, whichever is less, and one that runs out of time or finds too little left says so in one
+# line. The stages (CHECK_ONLY="key ..." runs only those, e.g. for a rerun in the device time left):
+#  kernels     every kernel against its Java twin on random inputs with poisoned outputs;
+#  golden      the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
+#  segment     one paper-shape training segment pair, CPU against GPU, dropout on;
+#  recurrence  the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs
+#              per step of each (the later stages take the per-step path where it fails, or
+#              CHECK_RECURRENCE=per-step where this stage is not run);
+#  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
+#              gradients within 5e-2 by relative norm;
+#  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16, and the original
+#              in fp32 (amp=none) and bf16, then (last) in fp16: one table;
+#  quality     300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
+#              steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output
+#              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
+#              (and each one's held-out bpc, for information);
+#  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
+#              saved tensors compared byte for byte.
+# quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
+# and products are deterministic whatever else runs).
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,10 +30,11 @@ tee_pid=$!
 trap 'exec >&- 2>&-; wait "$tee_pid"' EXIT   # the summary reaches the log and stdout before the script ends
 b=gpu-bundle
 [ -f $b/sharnn.jar ] || { echo "check: no $b/sharnn.jar: run scripts/gpu/bundle.sh first (and carry gpu-bundle)"; exit 2; }
-tar -xzf $b/jre.tgz -C /tmp
-J="/tmp/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
-# cuBLAS may live outside the loader's path: PyTorch's nvidia wheels (site-packages/nvidia/cu13/lib, where
-# python3 says), CUDA's lib64, or anywhere under the usual roots
+work=${CHECK_WORK:-/tmp/sharnn-check}
+rm -rf "$work" && mkdir -p "$work"
+tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
+J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
+# cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
 if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   found=$(timeout 30 python3 -c '
 import glob, os, site, sys
@@ -29,67 +45,175 @@ for r in site.getsitepackages() + [site.getusersitepackages()] + sys.path:
   if [ -n "$found" ]; then export LD_LIBRARY_PATH="$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; echo "cuBLAS: $found"
   else echo "cuBLAS: no libcublas.so.13 found (the GPU stages will say 'no CUDA')"; fi
 fi
-# Every stage runs under `within SECONDS`: its own limit, cut to what is left of the whole check's
-# budget (CHECK_SECONDS, default 480: run it with a device timeout_s of 520 or more), then killed outright 10 s
-# after its TERM (a JVM blocked in the driver, e.g. a grid barrier whose blocks are not all resident,
-# may not stop on TERM). A stage with under 15 s left is skipped, and the summary still prints.
-deadline=$(( $(date +%s) + ${CHECK_SECONDS:-480} ))
-within() {
-  local want=$1 left; shift
-  left=$(( deadline - $(date +%s) - 15 ))
-  if [ "$left" -lt 15 ]; then echo "(skipped: the check's time is spent)"; return 124; fi
-  [ "$want" -lt "$left" ] || want=$left
-  timeout -k 10 "$want" "$@"
-}
+budget=${CHECK_BUDGET_S:-350}
+wants() { [[ -z "${CHECK_ONLY:-}" || " $CHECK_ONLY " == *" $1 "* ]]; }
+export PYTHONUNBUFFERED=1
 summary=()
-step() { echo; echo "== $*"; }
-# verdict NAME SECONDS COMMAND...: runs it within its time, a line of the summary says how it ended
-verdict() {
-  local name=$1 rc; shift
-  within "$@"; rc=$?
-  case $rc in
-    0) summary+=("$name: PASS") ;;
-    124|137) summary+=("$name: NO RESULT (timed out or skipped: exit $rc)") ;;
-    *) summary+=("$name: FAIL (exit $rc)") ;;
-  esac
+step() { echo; echo "== $* ($SECONDS s)"; }
+# limited LIMIT CMD...: CMD under the smaller of LIMIT seconds and the budget left; exit 124 (and one
+# line) when it ran out of time, 125 (and one line) when the budget was spent before it began
+limited() {
+  local want=$1 left=$(( budget - SECONDS )); shift
+  if (( left < 10 )); then echo "not run: the check's budget of $budget s is spent"; return 125; fi
+  local limit=$(( want < left ? want : left ))
+  local rc
+  # stderr without the JVM's incubator warning, filtered in the pipeline (done when this returns)
+  { timeout -k 10 "$limit" "$@" 2>&1 1>&3 3>&- | grep -v 'incubator modules' >&2; rc=${PIPESTATUS[0]}; } 3>&1
+  (( rc == 124 )) && echo "stopped after $limit s (stage limit $want s, $left s of the budget were left)"
   return $rc
 }
+# verdict NAME RC: a summary row, PASS for 0, else why
+verdict() {
+  case $2 in
+    0) summary+=("$1: PASS") ;;
+    124) summary+=("$1: FAIL (out of time)") ;;
+    125) summary+=("$1: NOT RUN (budget spent)") ;;
+    137) summary+=("$1: FAIL (killed after its time)") ;;
+    *) summary+=("$1: FAIL") ;;
+  esac
+}
+# the value of a JSON number field in a file (the last one): json_num KEY FILE
+json_num() { grep -o "\"$1\": *[0-9.]*" "$2" 2>/dev/null | tail -n 1 | grep -o '[0-9.]*$'; }
 
 step "machine"
-within 20 nvidia-smi -L; within 20 nvidia-smi --query-gpu=driver_version,memory.total --format=csv,noheader
-within 60 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))'
-within 30 $J sharnn.cli.Main info --device cuda 2>&1 | grep -v 'incubator modules' || true
+{ timeout -k 5 20 nvidia-smi -L && timeout -k 5 20 nvidia-smi --query-gpu=driver_version,memory.total --format=csv,noheader; } 2>&1 | tail -n 4
+timeout -k 5 60 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))' 2>&1 | tail -n 1
+limited 30 $J sharnn.cli.Main info --device cuda
 
-step "kernels against their Java twins"
-verdict "kernels vs twins" 90 $J sharnn.cuda.KernelCheck
+if wants kernels; then
+  step "kernels against their Java twins"
+  limited 60 $J sharnn.cuda.KernelCheck; verdict "kernels vs twins" $?
+fi
 
-step "golden files on the GPU, fp32"
-# golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
-verdict "golden fp32" 120 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden \
-  src/test/resources/golden/sharnn-tiny-golden.safetensors
+if wants golden; then
+  step "golden files on the GPU, fp32"
+  # golden and segment on the per-step recurrence (the reference); the persistent kernels are compared with it next
+  limited 60 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck golden src/test/resources/golden/sharnn-tiny-golden.safetensors
+  verdict "golden fp32" $?
+fi
 
-step "paper-shape segment, CPU against GPU"
-verdict "segment CPU vs GPU" 180 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4
+if wants segment; then
+  step "paper-shape segment, CPU against GPU"
+  limited 80 $J -Dsharnn.recurrence=per-step sharnn.cuda.DeviceCheck segment 4; verdict "segment CPU vs GPU" $?
+fi
 
-step "persistent LSTM recurrence against the per-step path, paper shape"
-recurrence=persistent
-verdict "persistent recurrence vs per step" 120 $J sharnn.cuda.DeviceCheck recurrence 16 || recurrence=per-step
+recurrence=${CHECK_RECURRENCE:-persistent}
+if wants recurrence; then
+  step "persistent LSTM recurrence against the per-step path, paper shape"
+  limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
+  verdict "persistent recurrence vs per step" $rc
+  (( rc == 0 )) || recurrence=per-step
+fi
 
-step "sharnn bench train --preset paper --device cuda (fp32, $recurrence recurrence)"
-within 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
-  | grep -v 'incubator modules' | tee /tmp/sharnn-fp32.json
-sharnn_fp32=$(grep -o '"tokens_per_s":[0-9]*' /tmp/sharnn-fp32.json | cut -d: -f2)
+if wants bf16; then
+  step "the model in bf16 against fp32 on the GPU, paper shape ($recurrence recurrence)"
+  limited 45 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
+fi
 
-for amp in none bf16; do
-  step "original code, paper config, amp=$amp"
-  PYTHONUNBUFFERED=1 within 150 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$amp seconds=30 \
-    2>&1 | tail -n 3 | tee /tmp/ref-$amp.txt
-  eval "ref_$amp=\$(grep -o '\"tokens_per_s\": *[0-9.]*' /tmp/ref-$amp.txt | grep -o '[0-9.]*\$' | cut -d. -f1)"
-done
+# the original's training speed, paper config: original_speed AMP
+original_speed() {
+  step "original code, paper config, amp=$1"
+  limited 40 python3 $b/ref_bench.py $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=$1 seconds=10 \
+    > "$work/ref-$1.txt" 2>&1 && tail -n 3 "$work/ref-$1.txt" || tail -n 1 "$work/ref-$1.txt"
+  eval "ref_$1=\$(json_num tokens_per_s \"$work/ref-$1.txt\" | cut -d. -f1)"
+}
+if wants bench; then
+  for p in fp32 bf16; do
+    step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"
+    limited 50 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
+      --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
+    eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
+  done
+  original_speed none
+  original_speed bf16
+fi
+
+# resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors byte for byte
+resume_check() {
+  local settings=(--set evalEvery=0 --set evalBytes=16384 --set checkpointEvery=0 --set logEvery=10 --json)
+  local small=(-Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --device cuda --precision bf16)
+  limited 60 $J "${small[@]}" --preset small --out "$work/straight" --steps 20 "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --preset small --out "$work/halves" --steps 10 "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --resume "$work/halves" --steps 20 --json &&
+    python3 - "$work/straight/last.safetensors" "$work/halves/last.safetensors" <<'EOF'
+import json, struct, sys
+def tensors(path):
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+    return {k: data[v['data_offsets'][0]:v['data_offsets'][1]] for k, v in header.items() if k != '__metadata__'}
+a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
+differ = sorted(k for k in a if a[k] != b.get(k))
+missing = sorted(set(a) ^ set(b))
+print(f"resume: {len(a)} tensors, {sum(map(len, a.values())):,} bytes; {len(differ)} differ, {len(missing)} in one file only"
+      + (": " + ", ".join((differ + missing)[:8]) if differ or missing else ""))
+sys.exit(1 if differ or missing or not a else 0)
+EOF
+}
+
+# quality: 300 paper steps in bf16, sharnn and the original at once (the original with sharnn's 256
+# output classes, as scripts/parity.sh vocab=bytes: like for like)
+quality_check() {
+  held=20000
+  sed 's/^symbols = np.unique(train_raw)$/symbols = np.arange(256)/' $b/ref_bench.py > "$work/ref_bench_bytes.py"
+  grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
+  limited 150 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
+    steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
+  original=$!
+  limited 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
+    --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
+    --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
+  rc=$?
+  wait $original; rc_original=$?
+  echo "-- sharnn"
+  grep -v 'incubator modules' "$work/quality-sharnn.txt" | grep -v '^\s*$' | tail -n 8
+  echo "-- the original"
+  if (( rc_original == 0 )); then tail -n 7 "$work/quality-original.txt"; else tail -n 1 "$work/quality-original.txt"; fi
+  q_sharnn=$(json_num train_bpc "$work/quality-sharnn.txt"); v_sharnn=$(json_num valid_bpc "$work/quality-sharnn.txt")
+  q_original=$(grep -o 'step 300 train_bpc [0-9.]*' "$work/quality-original.txt" | grep -o '[0-9.]*$')
+  v_original=$(json_num eval_bpc "$work/quality-original.txt")
+  if (( rc != 0 )); then verdict "quality 300 steps bf16 (sharnn)" $rc
+  elif (( rc_original != 0 )); then verdict "quality 300 steps bf16 (original)" $rc_original
+  elif [ -z "$q_sharnn" ] || [ -z "$q_original" ]; then summary+=("quality 300 steps bf16: FAIL (no training bpc found)")
+  else
+    diff=$(python3 -c "print(f'{$q_sharnn - $q_original:+.4f}')")
+    within=$(python3 -c "print(int(abs($q_sharnn - $q_original) <= 0.03))")
+    line="quality 300 steps bf16: train bpc sharnn $q_sharnn, original $q_original, difference $diff (held-out $v_sharnn, $v_original)"
+    if [ "$within" = 1 ]; then summary+=("$line: PASS"); else summary+=("$line: FAIL (more than 0.03)"); fi
+  fi
+}
+
+if wants quality || wants resume; then
+  step "quality (300 steps of the paper preset in bf16, sharnn and the original) and resume, at once"
+  if wants resume; then resume_check > "$work/resume.txt" 2>&1 & resume=$!; fi
+  if wants quality; then
+    if (( budget - SECONDS < 100 )); then
+      echo "quality: not run: $(( budget - SECONDS )) s of the budget left, 300 paper steps need about 100"
+      summary+=("quality 300 steps bf16: NOT RUN (budget spent)")
+    else
+      quality_check
+    fi
+  fi
+  if wants resume; then
+    wait $resume; rc=$?
+    echo; echo "-- resume"
+    grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
+    verdict "resume bit-identical (bf16, small preset)" $rc
+  fi
+fi
+
+wants bench && original_speed fp16
 
 step "summary"
 printf '%s\n' "${summary[@]}"
-printf '%-34s %12s\n' "paper preset, training" "tokens/s"
-printf '%-34s %12s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}"
-printf '%-34s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"
-printf '%-34s %12s\n' "original, bf16" "${ref_bf16:-?}"
+echo
+printf '%-40s %12s\n' "paper preset, training" "tokens/s"
+printf '%-40s %12s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}"
+printf '%-40s %12s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}"
+printf '%-40s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"
+printf '%-40s %12s\n' "original, bf16" "${ref_bf16:-?}"
+printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"
+if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
+  python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
+fi
+echo "check took $SECONDS s (budget $budget s)"

@@ -4,11 +4,13 @@
 int cublasCreate_v2(void**h){*h=(void*)0x77;return 0;}
 int cublasDestroy_v2(void*h){return h==(void*)0x77?0:1;}
 int cublasSetStream_v2(void*h,void*s){return s==(void*)0x9?0:7;}
-int cublasSetMathMode(void*h,int m){return m==2?0:7;}
+// the math mode: pedantic (2) for fp32 products, default (0) for bf16 ones; a product in the other is refused
+static int mode=-1;
+int cublasSetMathMode(void*h,int m){if(m!=0&&m!=2)return 7;mode=m;return 0;}
 int cublasGetVersion_v2(void*h,int*v){*v=130100;return 0;}
 static float at(const float*a,int lda,int trans,int r,int c){return trans?a[c+(long)r*lda]:a[r+(long)c*lda];}
 int cublasSgemmStridedBatched(void*h,int ta,int tb,int m,int n,int k,const float*al,const float*A,int lda,long long sA,const float*B,int ldb,long long sB,const float*be,float*C,int ldc,long long sC,int batch){
-  if(m<0||n<0||k<0)return 7;
+  if(m<0||n<0||k<0||mode!=2)return 7;
   for(int q=0;q<batch;q++)for(int i=0;i<m;i++)for(int j=0;j<n;j++){float s=0;for(int p=0;p<k;p++)s+=at(A+q*sA,lda,ta,i,p)*at(B+q*sB,ldb,tb,p,j);
     float*c=C+q*sC+i+(long)j*ldc;*c=*be==0?*al*s:*al*s+*be**c;}
   return 0;}
@@ -22,6 +24,7 @@ static void st(void*p,int t,long i,float v){if(t==0){((float*)p)[i]=v;return;}un
 int cublasGemmStridedBatchedEx(void*h,int ta,int tb,int m,int n,int k,const float*al,const void*A,int at_,int lda,long long sA,
     const void*B,int bt,int ldb,long long sB,const float*be,void*C,int ct,int ldc,long long sC,int batch,int compute,int algo){
   if(compute!=68||algo!=-1||at_!=bt)return 15;
+  if((at_==14||ct==14)&&mode!=0)return 7;
   for(int q=0;q<batch;q++)for(int i=0;i<m;i++)for(int j=0;j<n;j++){float s=0;
     for(int p=0;p<k;p++){long ia=ta?p+(long)i*lda:i+(long)p*lda, ib=tb?j+(long)p*ldb:p+(long)j*ldb;s+=ld(A,at_,q*sA+ia)*ld(B,bt,q*sB+ib);}
     long ic=q*sC+i+(long)j*ldc;st(C,ct,ic,*be==0?*al*s:*al*s+*be*ld(C,ct,ic));}

@@ -25,6 +25,7 @@ import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
 import sharnn.cuda.CudaModel;
+import sharnn.cuda.Precision;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
@@ -199,6 +200,7 @@ final class BenchCommand implements Runnable {
             }
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             boolean gpu = device.cuda();
+            Precision precision = device.precision();
             double peak = gpu ? Double.NaN : Flops.measurePeak(n, 600);
             boolean train = what.equals("train");
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
@@ -223,6 +225,7 @@ final class BenchCommand implements Runnable {
                     out.put("what", what);
                     out.put("preset", preset);
                     out.put("device", device.device);
+                    out.put("precision", precision.toString());
                     out.put("threads", n);
                     out.put("tokens_per_s", Math.round(tps));
                     out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
@@ -242,7 +245,7 @@ final class BenchCommand implements Runnable {
                     System.out.println(JSON.std.asString(out));
                 } else {
                     System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
-                            gpu ? device.device : n + " threads", tps, secs / steps * 1e3, bench.tokensPerStep());
+                            gpu ? device.device + ", " + precision : n + " threads", tps, secs / steps * 1e3, bench.tokensPerStep());
                     if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token%n", gflops / 1e3, flopsPerToken / 1e6);
                     else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
                             gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);

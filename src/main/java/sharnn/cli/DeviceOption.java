@@ -2,13 +2,19 @@ package sharnn.cli;
 
 import picocli.CommandLine.Option;
 import sharnn.cuda.CudaBackend;
+import sharnn.cuda.Precision;
 import sharnn.model.Backend;
 
-/** --device: where models run (a picocli mixin of train, eval and bench). */
+/** --device and --precision: where models run and in what arithmetic (a picocli mixin of train, eval and bench). */
 final class DeviceOption {
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
             description = "cpu, cuda (the first GPU) or cuda:N")
     String device;
+
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "fp32, or bf16 with --device cuda: bf16 operands of the large matrix products, "
+                    + "fp32 accumulation and everything else in fp32")
+    String precision;
 
     /** -1 for the CPU, else the GPU's ordinal. */
     int ordinal() {
@@ -22,9 +28,23 @@ final class DeviceOption {
         return ordinal() >= 0;
     }
 
+    /** --precision, checked against --device (the CPU computes in fp32 only). */
+    Precision precision() {
+        Precision p;
+        try {
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (p != Precision.FP32 && !cuda())
+            throw new UsageException("--precision " + p + " needs --device cuda; the CPU computes in fp32");
+        return p;
+    }
+
     /** The backend of --device; on the CPU with `threads` threads (0: every core). */
     Backend backend(int threads) {
         int ordinal = ordinal();
-        return ordinal < 0 ? Backend.cpu(Models.kernels(threads)) : CudaBackend.open(ordinal);
+        Precision p = precision();
+        return ordinal < 0 ? Backend.cpu(Models.kernels(threads)) : CudaBackend.open(ordinal, p);
     }
 }

@@ -269,11 +269,18 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
                 ldc, strideC, batch);
         if (g.mixed()) {
             int ab = dataType(g.a()), ct = dataType(g.c());
-            if (batch == 1) cublas.gemmEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab, g.lda(),
-                    g.b().address, ab, g.ldb(), beta, g.c().address, ct, g.ldc(), Cublas.COMPUTE_32F);
-            else cublas.gemmStridedBatchedEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab,
-                    g.lda(), g.strideA(), g.b().address, ab, g.ldb(), g.strideB(), beta, g.c().address, ct, g.ldc(),
-                    g.strideC(), batch, Cublas.COMPUTE_32F);
+            // bf16 operands on the tensor cores, summed in fp32: the default math ("tensor cores whenever
+            // possible"); pedantic math, kept for the fp32 products, may hold them to slower kernels
+            cublas.setMathMode(Cublas.DEFAULT_MATH);
+            try {
+                if (batch == 1) cublas.gemmEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab,
+                        g.lda(), g.b().address, ab, g.ldb(), beta, g.c().address, ct, g.ldc(), Cublas.COMPUTE_32F);
+                else cublas.gemmStridedBatchedEx(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, ab,
+                        g.lda(), g.strideA(), g.b().address, ab, g.ldb(), g.strideB(), beta, g.c().address, ct, g.ldc(),
+                        g.strideC(), batch, Cublas.COMPUTE_32F);
+            } finally {
+                cublas.setMathMode(Cublas.PEDANTIC_MATH);
+            }
             return;
         }
         if (batch == 1) cublas.sgemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), alpha, g.a().address, g.lda(),

@@ -69,6 +69,7 @@ final class CudaLamb implements Optimizer {
                     minTrust);
             at += n;
         }
+        model.refreshBf16Weights();
         model.phases().mark("lamb");
     }
 

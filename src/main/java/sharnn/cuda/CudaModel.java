@@ -18,6 +18,13 @@ import sharnn.tensor.ScalarKernels;
  * initialisation, host copies), so checkpoints and weights stay device-independent; the device holds
  * every weight and gradient in one buffer each (so clipping and LAMB run over all of them at once)
  * and every activation the backward pass needs.
+ *
+ * <p>In {@link Precision#BF16} the large products (the output layer, the LSTM's input projection and
+ * weight gradients, Boom, the attention's query and its batched products) read bf16 operands and
+ * accumulate in fp32: a bf16 copy of all weights, made again after each change of the fp32 master
+ * weights, and bf16 copies of the activations they multiply, rounded once in the forward pass and
+ * kept for the backward. Everything else (the recurrence with its fp32 W_hh, gates, cell state,
+ * LayerNorm, softmax, cross-entropy, gradients, LAMB) stays fp32, as in {@link Precision#FP32}.
  */
 public final class CudaModel implements LanguageModel {
     private final Device device;
@@ -31,6 +38,9 @@ public final class CudaModel implements LanguageModel {
     private final Map<Param, Integer> offsets = new IdentityHashMap<>();
     private final DeviceBuffer weights;
     private final DeviceBuffer grads;
+    private final Precision precision;
+    /** BF16: the weights rounded to bf16, at the same offsets (null in FP32). */
+    private final DeviceBuffer weightsBf16;
     private final Sites sites;
     private final PhaseTimer phases;
     /** How the persistent recurrence runs on this device (null: it cannot, the per-step path runs). */
@@ -40,6 +50,8 @@ public final class CudaModel implements LanguageModel {
     private final DeviceBuffer tokens, targets;
     private final DeviceBuffer embedded, top, logits, dLogits, rowLoss;
     private final DeviceBuffer dTop, dBelow;
+    /** BF16: the output layer's operands (null in FP32). */
+    private final DeviceBuffer topBf16, dLogitsBf16;
     private final Layer[] blocks;
     private final Scratch scratch;
     private final float[] hostLogits, hostRowLoss;
@@ -53,7 +65,13 @@ public final class CudaModel implements LanguageModel {
      * loaded (through the host arrays and {@link #paramsFromHost()}).
      */
     public CudaModel(Device device, Backend backend, ModelConfig config, int maxSteps) {
+        this(device, backend, config, maxSteps, Precision.FP32);
+    }
+
+    /** As {@link #CudaModel(Device, Backend, ModelConfig, int)}, in that precision. */
+    public CudaModel(Device device, Backend backend, ModelConfig config, int maxSteps, Precision precision) {
         this.device = device;
+        this.precision = precision;
         this.backend = backend;
         this.config = config;
         this.maxSteps = maxSteps;
@@ -70,6 +88,8 @@ public final class CudaModel implements LanguageModel {
         this.grads = device.floats(total);
         device.fill32(weights, 0);
         device.fill32(grads, 0);
+        weightsBf16 = bf16(total);
+        refreshBf16Weights();
         this.sites = new Sites(host);
         this.phases = new PhaseTimer(device);
         int e = config.embed(), rows = config.batch() * maxSteps, n = rows * e, v = config.vocab();
@@ -82,7 +102,9 @@ public final class CudaModel implements LanguageModel {
         rowLoss = device.floats(rows);
         dTop = device.floats(n);
         dBelow = device.floats(n);
-        scratch = new Scratch(device, config, maxSteps);
+        topBf16 = bf16(n);
+        dLogitsBf16 = bf16((long) rows * v);
+        scratch = new Scratch(this, config, maxSteps);
         persistentPlan = PersistentLstm.plan(device, config.batch(), e);
         // -Dsharnn.recurrence=per-step keeps the reference path (a way around a kernel that misbehaves)
         persistent = persistentPlan != null && !"per-step".equals(System.getProperty("sharnn.recurrence"));
@@ -107,6 +129,41 @@ public final class CudaModel implements LanguageModel {
 
     private DeviceBuffer g(String name) {
         return g(host.param(name));
+    }
+
+    /** A parameter as a product operand: its weights, or their bf16 copy in BF16. */
+    private DeviceBuffer op(Param p) {
+        return weightsBf16 == null ? w(p) : weightsBf16.slice(offsets.get(p), p.size());
+    }
+
+    private DeviceBuffer op(String name) {
+        return op(host.param(name));
+    }
+
+    /** A buffer for the bf16 copy of a product operand in BF16; null in FP32 (the fp32 buffer is the operand). */
+    private DeviceBuffer bf16(long count) {
+        return precision == Precision.BF16 ? device.bf16(count) : null;
+    }
+
+    /** The first n elements of x as a product operand: x itself, or in BF16 x rounded into copy now. */
+    private DeviceBuffer operand(DeviceBuffer x, long n, DeviceBuffer copy) {
+        if (copy == null) return x;
+        k.toBf16(x, copy, n);
+        return copy;
+    }
+
+    /** The operand that {@link #operand} made of x in the forward pass, for the backward. */
+    private static DeviceBuffer kept(DeviceBuffer x, DeviceBuffer copy) {
+        return copy == null ? x : copy;
+    }
+
+    /** BF16: rounds the fp32 master weights into their bf16 copy (after every change of them). */
+    void refreshBf16Weights() {
+        if (weightsBf16 != null) k.toBf16(weights, weightsBf16, weights.count);
+    }
+
+    public Precision precision() {
+        return precision;
     }
 
     @Override
@@ -171,6 +228,7 @@ public final class CudaModel implements LanguageModel {
     @Override
     public void paramsFromHost() {
         for (Param p : params) device.upload(p.w, 0, p.size(), w(p));
+        refreshBf16Weights();
     }
 
     List<Param> trainable() {
@@ -242,7 +300,7 @@ public final class CudaModel implements LanguageModel {
             x = layer.out;
         }
         sites.output.apply(k, x, top, n, seed, training);
-        linear(top, w("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
+        linear(operand(top, n, topBf16), op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
         phases.mark("output layer");
         if (targets == null) return Double.NaN;
         for (int r = 0; r < rows; r++) checkTarget(targets[r]);
@@ -273,8 +331,9 @@ public final class CudaModel implements LanguageModel {
         int e = config.embed(), rows = steps * config.batch(), n = rows * e, v = config.vocab();
         phases.start();
         // logits = top · Wᵀ + b
-        matmul(dLogits, w("encoder.weight"), dTop, rows, v, e, false);
-        matmulTransA(dLogits, top, g("encoder.weight"), v, rows, e, true);
+        DeviceBuffer dLogitsOp = operand(dLogits, (long) rows * v, dLogitsBf16);
+        matmul(dLogitsOp, op("encoder.weight"), dTop, rows, v, e, false);
+        matmulTransA(dLogitsOp, kept(top, topBf16), g("encoder.weight"), v, rows, e, true);
         k.sumRows(dLogits, rows, v, g("decoder.bias"), true);
         sites.output.apply(k, dTop, dTop, n, seed, training);
         phases.mark("output layer backward");
@@ -464,6 +523,7 @@ public final class CudaModel implements LanguageModel {
     private final class Lstm {
         final Param wIh, wHh, bIh, bHh;
         final DeviceBuffer gates, cells, tanhCells, out, h0, c0;
+        final DeviceBuffer inBf16;
 
         Lstm(String name, int rows) {
             wIh = host.param(name + ".weight_ih_l0");
@@ -477,13 +537,14 @@ public final class CudaModel implements LanguageModel {
             out = device.floats((long) rows * e);
             h0 = device.floats((long) b * e);
             c0 = device.floats((long) b * e);
+            inBf16 = bf16((long) rows * e);
         }
 
         void forward(DeviceBuffer x, DeviceBuffer h, DeviceBuffer c) {
             int e = config.embed(), g4 = 4 * e, b = config.batch(), rows = steps * b, be = b * e;
             device.copy(h, h0, be);
             device.copy(c, c0, be);
-            matmulTransB(x, w(wIh), gates, rows, e, g4, false);
+            matmulTransB(operand(x, (long) rows * e, inBf16), op(wIh), gates, rows, e, g4, false);
             k.addRowVector(w(bIh), gates, rows, g4);
             k.addRowVector(w(bHh), gates, rows, g4);
             if (persistent)
@@ -521,11 +582,12 @@ public final class CudaModel implements LanguageModel {
             }
             device.copy(h0, hPrev, be);
             if (rows > b) device.copy(out, hPrev.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
-            matmulTransA(dGates, hPrev, g(wHh), g4, rows, e, true);
-            matmulTransA(dGates, x, g(wIh), g4, rows, e, true);
+            DeviceBuffer dGatesOp = operand(dGates, (long) rows * g4, scratch.dGatesBf16);
+            matmulTransA(dGatesOp, operand(hPrev, (long) rows * e, scratch.hPrevBf16), g(wHh), g4, rows, e, true);
+            matmulTransA(dGatesOp, kept(x, inBf16), g(wIh), g4, rows, e, true);
             k.sumRows(dGates, rows, g4, g(bIh), true);
             k.sumRows(dGates, rows, g4, g(bHh), true);
-            matmul(dGates, w(wIh), dx, rows, g4, e, false);
+            matmul(dGatesOp, op(wIh), dx, rows, g4, e, false);
         }
     }
 
@@ -533,7 +595,7 @@ public final class CudaModel implements LanguageModel {
     private final class Boom {
         final Param w1, b1;
         final Sites.Site drop;
-        final DeviceBuffer pre, out;
+        final DeviceBuffer pre, out, inBf16;
 
         Boom(String name, int rows, Sites.Site drop) {
             w1 = host.param(name + ".linear1.weight");
@@ -541,11 +603,12 @@ public final class CudaModel implements LanguageModel {
             this.drop = drop;
             pre = device.floats((long) rows * config.boom());
             out = device.floats((long) rows * config.embed());
+            inBf16 = bf16((long) rows * config.embed());
         }
 
         void forward(DeviceBuffer x, int rows) {
             int e = config.embed(), f = config.boom();
-            linear(x, w(w1), w(b1), pre, rows, e, f);
+            linear(operand(x, (long) rows * e, inBf16), op(w1), w(b1), pre, rows, e, f);
             k.boomForward(pre, out, rows, e, f, drop.mask(seed, training));
         }
 
@@ -554,9 +617,10 @@ public final class CudaModel implements LanguageModel {
             int e = config.embed(), f = config.boom();
             DeviceBuffer dPre = scratch.dWide;
             k.boomBackward(pre, dOut, dPre, rows, e, f, drop.mask(seed, training));
-            matmulTransA(dPre, x, g(w1), f, rows, e, true);
+            DeviceBuffer dPreOp = operand(dPre, (long) rows * f, scratch.dWideBf16);
+            matmulTransA(dPreOp, kept(x, inBf16), g(w1), f, rows, e, true);
             k.sumRows(dPre, rows, f, g(b1), true);
-            matmul(dPre, w(w1), dx, rows, f, e, false);
+            matmul(dPreOp, op(w1), dx, rows, f, e, false);
         }
     }
 
@@ -570,6 +634,8 @@ public final class CudaModel implements LanguageModel {
         final Sites.BlockSites drop;
         final DeviceBuffer sq, sk, sv, vqOut, tanhC, sigF, gate;
         final DeviceBuffer qLin, qNorm, qGated, keysScaled, values, probs, work, out;
+        /** BF16: the operands of the query's product and of the batched products. */
+        final DeviceBuffer queryBf16, qGatedBf16, keysBf16, valuesBf16, workBf16;
         int keyRows, memRows;
 
         Attention(String name, int rows, Sites.BlockSites drop) {
@@ -599,6 +665,11 @@ public final class CudaModel implements LanguageModel {
             probs = device.floats((long) b * maxSteps * maxKeys);
             work = device.floats((long) b * maxSteps * maxKeys);
             out = device.floats((long) rows * e);
+            queryBf16 = bf16((long) rows * e);
+            qGatedBf16 = bf16((long) rows * e);
+            keysBf16 = bf16(maxKeys * b * e);
+            valuesBf16 = bf16(maxKeys * b * e);
+            workBf16 = bf16((long) b * maxSteps * maxKeys);
         }
 
         void forward(DeviceBuffer query, DeviceBuffer big, int memRows) {
@@ -609,7 +680,7 @@ public final class CudaModel implements LanguageModel {
             linear(sv, w(vqW), w(vqB), vqOut, 1, e, 2 * e);
             k.attentionValueGate(vqOut, tanhC, sigF, gate, e);
 
-            linear(query, w(qW), w(qB), qLin, n, e, e);
+            linear(operand(query, (long) n * e, queryBf16), op(qW), w(qB), qLin, n, e, e);
             qln.forward(qLin, qNorm, n);
             k.mulRowVector(qNorm, sq, qGated, n, e);
             drop.query().apply(k, qGated, qGated, (long) n * e, seed, training);
@@ -619,9 +690,11 @@ public final class CudaModel implements LanguageModel {
             drop.value().apply(k, values, values, (long) L * be, seed, training);
             long tl = (long) T * L;
             // scores of stream bi, Q_bi [T, E] · K_biᵀ, into probs [bi, T, L]; softmax in place
-            device.gemmBatched(false, true, T, L, e, 1f, qGated, be, e, keysScaled, be, e, 0f, probs, L, tl, b);
+            DeviceBuffer qOp = operand(qGated, (long) n * e, qGatedBf16), kOp = operand(keysScaled, (long) L * be, keysBf16);
+            device.gemmBatched(false, true, T, L, e, 1f, qOp, be, e, kOp, be, e, 0f, probs, L, tl, b);
             k.attentionSoftmaxForward(probs, probs, work, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
-            device.gemmBatched(false, false, T, e, L, 1f, work, L, tl, values, be, e, 0f, out, be, e, b);
+            DeviceBuffer workOp = operand(work, b * tl, workBf16), vOp = operand(values, (long) L * be, valuesBf16);
+            device.gemmBatched(false, false, T, e, L, 1f, workOp, L, tl, vOp, be, e, 0f, out, be, e, b);
         }
 
         private float scale() {
@@ -638,12 +711,14 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dV = scratch.dValues, dK = scratch.dKeys, dWork = scratch.dWork;
             DeviceBuffer dQ = scratch.dQ, dQLin = scratch.dQLin, dCurrent = scratch.dCurrent;
             // out_bi = work_bi · V_bi
-            device.gemmBatched(true, false, L, e, T, 1f, work, L, tl, dOut, be, e, 0f, dV, be, e, b);
-            device.gemmBatched(false, true, T, L, e, 1f, dOut, be, e, values, be, e, 0f, dWork, L, tl, b);
+            DeviceBuffer dOutOp = operand(dOut, (long) n * e, scratch.dOutBf16);
+            device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOutOp, be, e, 0f, dV, be, e, b);
+            device.gemmBatched(false, true, T, L, e, 1f, dOutOp, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
             k.attentionSoftmaxBackward(probs, dWork, b * T, L, scale(), drop.weights().mask(seed, training));
             // scores_bi = Q_bi · K_biᵀ
-            device.gemmBatched(false, false, T, e, L, 1f, dWork, L, tl, keysScaled, be, e, 0f, dQ, be, e, b);
-            device.gemmBatched(true, false, L, e, T, 1f, dWork, L, tl, qGated, be, e, 0f, dK, be, e, b);
+            DeviceBuffer dWorkOp = operand(dWork, b * tl, scratch.dWorkBf16);
+            device.gemmBatched(false, false, T, e, L, 1f, dWorkOp, L, tl, kept(keysScaled, keysBf16), be, e, 0f, dQ, be, e, b);
+            device.gemmBatched(true, false, L, e, T, 1f, dWorkOp, L, tl, kept(qGated, qGatedBf16), be, e, 0f, dK, be, e, b);
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
             // gradient kept for the current rows only (the memory is detached)
             k.attentionKeysValuesBackward(dK, dV, sk, gate, dCurrent, L, b, e, memRows, drop.value().mask(seed, training));
@@ -654,9 +729,10 @@ public final class CudaModel implements LanguageModel {
             k.columnDots(dQ, qNorm, n, e, scratch.dGateQ, false);
             k.mulRowVector(dQ, sq, dQ, n, e);
             qln.backward(dQ, qLin, dQLin, n, false);
-            matmulTransA(dQLin, query, g(qW), e, n, e, true);
+            DeviceBuffer dQLinOp = operand(dQLin, (long) n * e, scratch.dQLinBf16);
+            matmulTransA(dQLinOp, kept(query, queryBf16), g(qW), e, n, e, true);
             k.sumRows(dQLin, n, e, g(qB), true);
-            matmul(dQLin, w(qW), dQuery, n, e, e, true);
+            matmul(dQLinOp, op(qW), dQuery, n, e, e, true);
             // the gates
             k.sigmoidBackwardAccumulate(scratch.dGateQ, sq, g(qs), e);
             k.sigmoidBackwardAccumulate(scratch.dGateK, sk, g(ks), e);
@@ -674,8 +750,11 @@ public final class CudaModel implements LanguageModel {
         final DeviceBuffer dA, dB, dC, dGates, dWide, hPrev, dhNext, dcNext;
         final DeviceBuffer dValues, dKeys, dWork, dQ, dQLin, dCurrent;
         final DeviceBuffer dGate, dGateK, dGateQ, dVqOut, dSv;
+        /** BF16: the backward products' operands (null in FP32). */
+        final DeviceBuffer dGatesBf16, hPrevBf16, dWideBf16, dOutBf16, dWorkBf16, dQLinBf16;
 
-        Scratch(Device device, ModelConfig config, int maxSteps) {
+        Scratch(CudaModel model, ModelConfig config, int maxSteps) {
+            Device device = model.device;
             int e = config.embed(), b = config.batch();
             long rows = (long) b * maxSteps, n = rows * e, maxKeys = Math.max(config.window(), maxSteps);
             dA = device.floats(n);
@@ -698,6 +777,12 @@ public final class CudaModel implements LanguageModel {
             dGateQ = device.floats(e);
             dVqOut = device.floats(2L * e);
             dSv = device.floats(e);
+            dGatesBf16 = model.bf16(4 * n);
+            hPrevBf16 = model.bf16(n);
+            dWideBf16 = model.bf16(rows * config.boom());
+            dOutBf16 = attention ? model.bf16(n) : null;
+            dWorkBf16 = attention ? model.bf16(rows * maxKeys) : null;
+            dQLinBf16 = attention ? model.bf16(n) : null;
         }
     }
 }

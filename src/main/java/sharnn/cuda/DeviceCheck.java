@@ -26,6 +26,7 @@ import sharnn.tensor.VectorKernels;
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck segment [B]      one paper-shape step, CPU against GPU (B streams)
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck recurrence [B]   the persistent LSTM recurrence against the per-step
  *                                                                path at the paper shape, and each one's µs a step
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck bf16 [B]         the model in bf16 against fp32 at the paper shape
  * </pre>
  * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed.
  */
@@ -34,20 +35,26 @@ public final class DeviceCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS]");
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | bf16 [STREAMS]");
             System.exit(2);
         }
-        boolean ok = switch (args[0]) {
-            case "golden" -> {
-                boolean all = true;
-                for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
-                yield all;
-            }
-            case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
-            case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
-            default -> throw new IllegalArgumentException("unknown check: " + args[0]);
-        };
-        System.exit(ok ? 0 : 1);
+        try {
+            boolean ok = switch (args[0]) {
+                case "golden" -> {
+                    boolean all = true;
+                    for (int i = 1; i < args.length; i++) all &= golden(Path.of(args[i]));
+                    yield all;
+                }
+                case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
+                case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                case "bf16" -> bf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                default -> throw new IllegalArgumentException("unknown check: " + args[0]);
+            };
+            System.exit(ok ? 0 : 1);
+        } catch (CudaUnavailableException e) {
+            System.err.println("DeviceCheck " + args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /** The paper model with `streams` streams of its 1024-byte segments. */
@@ -110,6 +117,56 @@ public final class DeviceCheck {
                     config.batch(), config.embed(), t, micros[0], stepwise.recurrencePath(), micros[1],
                     persistent.recurrencePath());
             return report("recurrence persistent vs per step (B " + config.batch() + ", dropout on)", c.rows);
+        }
+    }
+
+    /** bf16 against fp32: losses, logits and states within this share of their largest value. */
+    static final double BF16_VALUES = 3e-2;
+    /** bf16 against fp32: each gradient within this relative norm ‖Δ‖ / ‖g‖. */
+    static final double BF16_GRADIENTS = 5e-2;
+
+    /**
+     * The same two segments on two device models from the same weights, in fp32 (the reference) and in
+     * bf16 mixed precision: losses, logits and states by their largest difference, gradients by their
+     * relative norm, against bf16-sized tolerances (an operand left out of the bf16 copies, or a stale
+     * weight copy, is off by far more); each model's time for its two segments.
+     */
+    static boolean bf16(Supplier<Device> devices, ModelConfig config) {
+        int t = config.segment();
+        try (CudaModel fp32 = new CudaModel(devices.get(), null, config, t, Precision.FP32);
+             CudaModel bf16 = new CudaModel(devices.get(), null, config, t, Precision.BF16)) {
+            Comparison c = compare(fp32, bf16, config, 17);
+            double values = 0, gradients = 0;
+            String worstValue = "", worstGradient = "";
+            for (GoldenCheck.Row r : c.rows) {
+                if (r.name().startsWith("grad ")) continue;
+                double ratio = Double.isNaN(r.maxDiff()) ? Double.POSITIVE_INFINITY : r.ratio();
+                if (ratio >= values) {
+                    values = ratio;
+                    worstValue = r.name();
+                }
+            }
+            for (Param p : fp32.params()) {
+                float[] want = p.g, got = bf16.param(p.name).g;
+                double diff = 0, norm = 0;
+                for (int i = 0; i < want.length; i++) {
+                    diff += ((double) got[i] - want[i]) * ((double) got[i] - want[i]);
+                    norm += (double) want[i] * want[i];
+                }
+                double relative = norm == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(diff / norm);
+                if (Double.isNaN(relative)) relative = Double.POSITIVE_INFINITY;
+                if (relative >= gradients) {
+                    gradients = relative;
+                    worstGradient = p.name;
+                }
+            }
+            boolean ok = values <= BF16_VALUES && gradients <= BF16_GRADIENTS;
+            System.out.printf(Locale.ROOT, "bf16: B %d, E %d, %d steps x 2 segments: fp32 %.2f s, bf16 %.2f s%n",
+                    config.batch(), config.embed(), t, c.nanos[0] / 1e9, c.nanos[1] / 1e9);
+            System.out.printf(Locale.ROOT, "%-58s worst value %.2e of scale (%s, <= %.0e), worst gradient %.2e by norm (%s, <= %.0e): %s%n",
+                    "bf16 vs fp32 on the device (dropout on)", values, worstValue, BF16_VALUES, gradients, worstGradient,
+                    BF16_GRADIENTS, ok ? "PASS" : "FAIL");
+            return ok;
         }
     }
 

@@ -144,6 +144,31 @@ public final class KernelCheck {
             c.k.fromBf16(yh, y, 77 * 65);
             c.out("C", y);
         }));
+        // the bf16 model's three product layouts, fp32 results: y = x·Wᵀ, dx = dy·W, dW += dyᵀ·x
+        s.add(new Spec("gemmEx bf16 NT, fp32 result", "77x65x130", BF16_SUM_TOLERANCE, c -> {
+            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(65 * 130, 1), y = c.poison(77 * 65);
+            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(65 * 130));
+            c.k.toBf16(a, ah, 77 * 130);
+            c.k.toBf16(x, xh, 65 * 130);
+            c.d.gemm(false, true, 77, 65, 130, 1f, ah, 130, xh, 130, 0f, y, 65);
+            c.out("C", y);
+        }));
+        s.add(new Spec("gemmEx bf16 NN, fp32 result", "77x65x130", BF16_SUM_TOLERANCE, c -> {
+            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(130 * 65, 1), y = c.poison(77 * 65);
+            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(130 * 65));
+            c.k.toBf16(a, ah, 77 * 130);
+            c.k.toBf16(x, xh, 130 * 65);
+            c.d.gemm(false, false, 77, 65, 130, 1f, ah, 130, xh, 65, 0f, y, 65);
+            c.out("C", y);
+        }));
+        s.add(new Spec("gemmEx bf16 TN, fp32 accumulated", "77x65x130", BF16_SUM_TOLERANCE, c -> {
+            DeviceBuffer a = c.in(130 * 77, 1), x = c.in(130 * 65, 1), y = c.in(77 * 65, 1);
+            DeviceBuffer ah = c.hold(c.d.bf16(130 * 77)), xh = c.hold(c.d.bf16(130 * 65));
+            c.k.toBf16(a, ah, 130 * 77);
+            c.k.toBf16(x, xh, 130 * 65);
+            c.d.gemm(true, false, 77, 65, 130, 1f, ah, 77, xh, 65, 1f, y, 65);
+            c.out("C", y);
+        }));
         s.add(new Spec("embedding_forward", rows + "x" + dim, c -> {
             DeviceBuffer t = c.tokens(rows, 50), table = c.in(50 * dim, 1), y = c.poison(rows * dim);
             c.k.embeddingForward(t, table, y, rows, dim);

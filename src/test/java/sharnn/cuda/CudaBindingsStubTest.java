@@ -33,7 +33,8 @@ class CudaBindingsStubTest {
         assertThat(out).contains("alloc-error cuMemAlloc_v2: CUDA_ERROR_OUT_OF_MEMORY (out of memory)");
         // the stub runs the products and these kernels as the twins do, the others not at all
         for (String ok : List.of("sgemm_NN", "sgemm_NT", "sgemm_TN", "sgemm_strided-batched", "dropout", "add",
-                "to_bf16_+_from_bf16", "gemmEx_bf16_strided-batched", "gemmEx_bf16_NT,_bf16_result"))
+                "to_bf16_+_from_bf16", "gemmEx_bf16_strided-batched", "gemmEx_bf16_NT,_bf16_result",
+                "gemmEx_bf16_NT,_fp32_result", "gemmEx_bf16_NN,_fp32_result", "gemmEx_bf16_TN,_fp32_accumulated"))
             assertThat(out).contains("case " + ok + " true");
         assertThat(out).contains("cooperative-blocks 132");
         assertThat(out).contains("cooperative-add 4.0 6.0");
