@@ -22,6 +22,23 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private final ScalarKernels scalar = new ScalarKernels();
     private long nextId = 1;
     private long liveBytes;
+    private long kernels, products, copies;
+
+    /** What a device was asked to run: kernel launches, cuBLAS calls, and device-side copies and fills. */
+    public record Counts(long kernels, long products, long copies) {
+        public long total() {
+            return kernels + products + copies;
+        }
+
+        public Counts minus(Counts before) {
+            return new Counts(kernels - before.kernels, products - before.products, copies - before.copies);
+        }
+    }
+
+    /** The stream operations run so far (what each would cost a launch on a GPU). */
+    public Counts counts() {
+        return new Counts(kernels, products, copies);
+    }
 
     @Override
     public String name() {
@@ -135,12 +152,14 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         check(src, n);
         check(dst, n);
         if (src.type != dst.type) throw new IllegalArgumentException("copy from " + src.type + " to " + dst.type);
+        copies++;
         System.arraycopy(storage(src.address), at(src), storage(dst.address), at(dst), (int) n);
     }
 
     @Override
     public void fill32(DeviceBuffer dst, int bits) {
         dst.checkLive();
+        copies++;
         int from = at(dst), to = from + (int) dst.count;
         switch (storage(dst.address)) {
             case float[] f -> java.util.Arrays.fill(f, from, to, Float.intBitsToFloat(bits));
@@ -159,6 +178,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     @Override
     public void launch(String kernel, Launch shape, KernelArgs args) {
         Twins.Twin twin = Twins.get(kernel);
+        kernels++;
         KernelArgs.Reader reader = new KernelArgs.Reader(args.packed());
         twin.run(this, shape, reader);
     }
@@ -174,6 +194,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                             float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        products++;
         if (a.type != b.type || a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16) {
             mixedGemm(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
             return;
