@@ -58,15 +58,45 @@ extern "C" __global__ void embedding_forward(const int* tokens, const float* tab
     }
 }
 
-// dTable[v, j] += dRows[r, j] for each row r with tokens[r] == v, in row order (one thread per (v, j))
+// dTable[v, j] += dRows[r, j] for each row r with tokens[r] == v, in row order.
+#define EMBEDDING_MAX_THREADS 1024
+// One block per vocabulary row v (gridDim.x = vocab; blockDim.x a multiple of 32, at most 1024), a
+// thread per column: the block walks the tokens a chunk of blockDim.x at a time, compacts the rows
+// holding v into shared memory in row order (warp ballots, then the warps' counts summed in order),
+// and each thread adds those rows' values of its column. O(V·N + N·E), rows summed in row order.
 extern "C" __global__ void embedding_backward(const int* tokens, const float* dRows, float* dTable, int rows, int vocab,
                                               int dim) {
-    GRID_STRIDE(i, (long long) vocab * dim) {
-        int v = (int) (i / dim), j = (int) (i % dim);
-        float s = dTable[i];
-        for (int r = 0; r < rows; r++)
-            if (tokens[r] == v) s += dRows[(long long) r * dim + j];
-        dTable[i] = s;
+    __shared__ int list[EMBEDDING_MAX_THREADS];
+    __shared__ int base[EMBEDDING_MAX_THREADS / WARP + 1];
+    int v = blockIdx.x, lane = LANE(), warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    if (v >= vocab) return;
+    for (int j0 = 0; j0 < dim; j0 += blockDim.x) {
+        int j = j0 + threadIdx.x;
+        float s = j < dim ? dTable[(long long) v * dim + j] : 0.f;
+        for (int r0 = 0; r0 < rows; r0 += blockDim.x) {
+            int r = r0 + threadIdx.x;
+            bool hit = r < rows && tokens[r] == v;
+            unsigned mask = __ballot_sync(FULL, hit);
+            if (lane == 0) base[warp] = __popc(mask);
+            __syncthreads();
+            if (threadIdx.x == 0) {
+                int total = 0;
+                for (int w = 0; w < warps; w++) {
+                    int c = base[w];
+                    base[w] = total;
+                    total += c;
+                }
+                base[warps] = total;
+            }
+            __syncthreads();
+            if (hit) list[base[warp] + __popc(mask & ((1u << lane) - 1u))] = r;
+            __syncthreads();
+            int count = base[warps];
+            if (j < dim)
+                for (int k = 0; k < count; k++) s += dRows[(long long) list[k] * dim + j];
+            __syncthreads();   // the next chunk rewrites list and base
+        }
+        if (j < dim) dTable[(long long) v * dim + j] = s;
     }
 }
 

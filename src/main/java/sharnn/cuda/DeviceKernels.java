@@ -80,10 +80,10 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(tokens).ptr(table).ptr(out).i32(rows).i32(dim));
     }
 
-    /** dTable[v, :] += dRows[r, :] for each row r with token v, in row order. */
+    /** dTable[v, :] += dRows[r, :] for each row r with token v, in row order (a block per vocabulary row). */
     public void embeddingBackward(DeviceBuffer tokens, DeviceBuffer dRows, DeviceBuffer dTable, int rows, int vocab,
                                   int dim) {
-        launch("embedding_backward", elements((long) vocab * dim),
+        launch("embedding_backward", Launch.of(vocab, Math.min(1024, (dim + 31) / 32 * 32)),
                 new KernelArgs().ptr(tokens).ptr(dRows).ptr(dTable).i32(rows).i32(vocab).i32(dim));
     }
 

@@ -154,6 +154,11 @@ public final class KernelCheck {
             c.k.embeddingBackward(t, d, g, rows, 50, dim);
             c.out("dTable", g);
         }));
+        s.add(new Spec("embedding_backward", "2100x1100, vocab 7: column passes, chunks", c -> {
+            DeviceBuffer t = c.tokens(2100, 7), d = c.in(2100 * 1100, 1), g = c.in(7 * 1100, 1);
+            c.k.embeddingBackward(t, d, g, 2100, 7, 1100);
+            c.out("dTable", g);
+        }));
         s.add(new Spec("dropout", "30000", c -> {
             DeviceBuffer x = c.in(30000, 1), y = c.poison(30000);
             c.k.dropout(x, y, 30000, MASK.at(777));

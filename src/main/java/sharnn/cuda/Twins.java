@@ -162,13 +162,12 @@ public final class Twins {
         F dRows = new F(d, r.ptr()), dTable = new F(d, r.ptr());
         int rows = r.i32(), vocab = r.i32(), dim = r.i32();
         r.end();
-        for (int v = 0; v < vocab; v++) {
-            for (int j = 0; j < dim; j++) {
-                float acc = dTable.a[dTable.o + v * dim + j];
-                for (int row = 0; row < rows; row++)
-                    if (tokens.a[tokens.o + row] == v) acc += dRows.a[dRows.o + row * dim + j];
-                dTable.a[dTable.o + v * dim + j] = acc;
-            }
+        // a block per vocabulary row, whole warps (the kernel's ballots): each element sums its rows in row order
+        if (s.gridX() != vocab || s.gridY() != 1 || s.block() % WARP != 0)
+            throw new IllegalArgumentException("embedding_backward: " + s + " for a vocabulary of " + vocab);
+        for (int row = 0; row < rows; row++) {
+            int v = tokens.a[tokens.o + row];
+            for (int j = 0; j < dim; j++) dTable.a[dTable.o + v * dim + j] += dRows.a[dRows.o + row * dim + j];
         }
     }
 
