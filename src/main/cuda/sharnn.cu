@@ -469,22 +469,38 @@ extern "C" __global__ void clip_scale(float* x, long long n, const double* resul
     GRID_STRIDE(i, n) x[i] *= c;
 }
 
-// Adam moments without bias correction and the update u = m / (sqrt(v) + eps) + wd·w, into u;
-// partials[2·block] = sum w², partials[2·block + 1] = sum u² (double)
-extern "C" __global__ void lamb_moments(const float* w, const float* g, float* m, float* v, float* u, long long n,
-                                        float beta1, float beta2, float eps, float weightDecay, double* partials) {
+// ---------------------------------------------------------------- LAMB over every tensor at once
+// Tensor t has mOffset[t + 1] - mOffset[t] elements, at wOffset[t] of the weights and gradients and at
+// mOffset[t] of the moments and the update u; it is cut into chunks of `chunk` elements, chunk c
+// (c - firstChunk[t]) of its tensor chunkTensor[c], one block each. Three launches a step for any
+// number of tensors; each tensor's norms are its chunks' partials summed in chunk order (no atomics).
+
+// Adam moments without bias correction and u = m / (sqrt(v) + eps) + wd·w for block c's chunk;
+// partials[2c] = sum w², partials[2c + 1] = sum u² over the chunk (double). blockDim.x = REDUCE_THREADS.
+extern "C" __global__ void lamb_multi_moments(const float* w, const float* g, float* m, float* v, float* u,
+                                              const int* wOffset, const int* mOffset, const int* firstChunk,
+                                              const int* chunkTensor, int chunk, float beta1, float beta2, float eps,
+                                              float weightDecay, double* partials) {
     __shared__ double sw[REDUCE_THREADS];
     __shared__ double su[REDUCE_THREADS];
+    int c = blockIdx.x, t = chunkTensor[c];
+    long long n = mOffset[t + 1] - mOffset[t], start = (long long) (c - firstChunk[t]) * chunk;
+    long long end = start + chunk < n ? start + chunk : n;
+    const float* wt = w + wOffset[t];
+    const float* gt = g + wOffset[t];
+    float* mt = m + mOffset[t];
+    float* vt = v + mOffset[t];
+    float* ut = u + mOffset[t];
     double aw = 0.0, au = 0.0;
-    GRID_STRIDE(i, n) {
-        float gi = g[i];
-        float mi = beta1 * m[i] + (1.f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        float ui = mi / (sqrtf(vi) + eps) + weightDecay * w[i];
-        u[i] = ui;
-        aw += (double) w[i] * w[i];
+    for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
+        float gi = gt[i];
+        float mi = beta1 * mt[i] + (1.f - beta1) * gi;
+        float vi = beta2 * vt[i] + (1.f - beta2) * gi * gi;
+        mt[i] = mi;
+        vt[i] = vi;
+        float ui = mi / (sqrtf(vi) + eps) + weightDecay * wt[i];
+        ut[i] = ui;
+        aw += (double) wt[i] * wt[i];
         au += (double) ui * ui;
     }
     sw[threadIdx.x] = aw;
@@ -493,25 +509,36 @@ extern "C" __global__ void lamb_moments(const float* w, const float* g, float* m
     block_sum(sw);
     block_sum(su);
     if (threadIdx.x == 0) {
-        partials[2 * blockIdx.x] = sw[0];
-        partials[2 * blockIdx.x + 1] = su[0];
+        partials[2 * c] = sw[0];
+        partials[2 * c + 1] = su[0];
     }
 }
 
-// w -= lr·max(trust, minTrust)·u, trust = min(|w|, 10) / |u| (1 when either is 0), from lamb_moments' partials
-extern "C" __global__ void lamb_apply(float* w, const float* u, long long n, const double* partials, int count,
-                                      double lr, double minTrust) {
-    __shared__ float scale;
-    if (threadIdx.x == 0) {
+// scale[t] = lr·max(trust, minTrust), trust = min(|w|, 10) / |u| (1 when either is 0), a thread per
+// tensor summing its chunks' partials in order; lr is read from the device (a graph replays it)
+extern "C" __global__ void lamb_multi_trust(const double* partials, const int* firstChunk, int tensors,
+                                            const double* lr, double minTrust, float* scale) {
+    for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < tensors; t += gridDim.x * blockDim.x) {
         double sw = 0.0, su = 0.0;
-        for (int k = 0; k < count; k++) {
+        for (int k = firstChunk[t]; k < firstChunk[t + 1]; k++) {
             sw += partials[2 * k];
             su += partials[2 * k + 1];
         }
         double wn = fmin(sqrt(sw), 10.0), un = sqrt(su);
         double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
-        scale = (float) (lr * fmax(trust, minTrust));
+        scale[t] = (float) (*lr * fmax(trust, minTrust));
     }
-    __syncthreads();
-    GRID_STRIDE(i, n) w[i] -= scale * u[i];
+}
+
+// w -= scale[t]·u over block c's chunk
+extern "C" __global__ void lamb_multi_apply(float* w, const float* u, const int* wOffset, const int* mOffset,
+                                            const int* firstChunk, const int* chunkTensor, int chunk,
+                                            const float* scale) {
+    int c = blockIdx.x, t = chunkTensor[c];
+    long long n = mOffset[t + 1] - mOffset[t], start = (long long) (c - firstChunk[t]) * chunk;
+    long long end = start + chunk < n ? start + chunk : n;
+    float* wt = w + wOffset[t];
+    const float* ut = u + mOffset[t];
+    float st = scale[t];
+    for (long long i = start + threadIdx.x; i < end; i += blockDim.x) wt[i] -= st * ut[i];
 }

@@ -156,6 +156,11 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     @Override
+    public void upload(double[] src, int off, int n, DeviceBuffer dst) {
+        upload(src, JAVA_DOUBLE, off, n, dst, DeviceBuffer.Type.DOUBLE);
+    }
+
+    @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
         download(src, JAVA_FLOAT, dst, off, n, DeviceBuffer.Type.FLOAT);
     }

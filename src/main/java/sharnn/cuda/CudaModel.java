@@ -217,6 +217,10 @@ public final class CudaModel implements LanguageModel {
         return grads;
     }
 
+    DeviceBuffer allWeights() {
+        return weights;
+    }
+
     // ------------------------------------------------------------------ forward
 
     @Override

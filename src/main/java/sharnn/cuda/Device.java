@@ -37,6 +37,8 @@ public interface Device extends AutoCloseable {
 
     void upload(int[] src, int off, int n, DeviceBuffer dst);
 
+    void upload(double[] src, int off, int n, DeviceBuffer dst);
+
     /** dst[off .. off + n) = src[0 .. n). */
     void download(DeviceBuffer src, float[] dst, int off, int n);
 

@@ -18,11 +18,8 @@ public final class DeviceKernels implements AutoCloseable {
     static final int ROW_BLOCK = 128, ROWS_PER_BLOCK = ROW_BLOCK / 32;
     /** Rows per chunk in the first stage of a column sum. */
     static final int CHUNK_ROWS = 64;
-    /**
-     * Blocks of the double-precision reductions (norms, LAMB): about two per SM of an H200; their
-     * partials are summed in one thread (by each block of lamb_apply, whose grid is capped for that).
-     */
-    static final int REDUCE_BLOCKS = 256, REDUCE_THREADS = 256, APPLY_BLOCKS = 1024;
+    /** Blocks of the gradient norm's double-precision reduction (about two per SM of an H200), and their threads. */
+    static final int REDUCE_BLOCKS = 256, REDUCE_THREADS = 256;
 
     private final Device device;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
@@ -274,17 +271,81 @@ public final class DeviceKernels implements AutoCloseable {
             launch("clip_scale", elements(g.count), new KernelArgs().ptr(g).i64(g.count).ptr(result));
     }
 
-    /** One min-trust LAMB step of one tensor (as sharnn.model.Lamb.step); u is scratch of w's size. */
-    public void lambStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, double lr, double beta1,
-                         double beta2, double eps, double weightDecay, double minTrust) {
-        long n = w.count;
-        DeviceBuffer u = scratch("lambUpdate", DeviceBuffer.Type.FLOAT, n);
-        DeviceBuffer partials = scratch("lamb", DeviceBuffer.Type.DOUBLE, 2L * REDUCE_BLOCKS);
-        int blocks = reduceBlocks(n);
-        launch("lamb_moments", Launch.of(blocks, REDUCE_THREADS), new KernelArgs().ptr(w).ptr(g).ptr(m).ptr(v).ptr(u)
-                .i64(n).f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
-        launch("lamb_apply", Launch.of((int) Math.min(APPLY_BLOCKS, (n + BLOCK - 1) / BLOCK), BLOCK), new KernelArgs().ptr(w).ptr(u).i64(n).ptr(partials).i32(blocks).f64(lr)
-                .f64(minTrust));
+    /**
+     * The tensors one multi-tensor LAMB step updates, as tables on the device: tensor t is sizes[t]
+     * elements at weightOffsets[t] of the weights and gradients, and packed in order in the moments;
+     * each is cut into chunks of {@link #LAMB_CHUNK} elements, a block each.
+     */
+    public final class LambTensors implements AutoCloseable {
+        final int tensors, chunks;
+        final long total;
+        private final DeviceBuffer table;
+        final DeviceBuffer wOffset, mOffset, firstChunk, chunkTensor;
+
+        LambTensors(int[] weightOffsets, int[] sizes) {
+            tensors = sizes.length;
+            int[] mOff = new int[tensors + 1], first = new int[tensors + 1];
+            long at = 0;
+            int c = 0;
+            for (int t = 0; t < tensors; t++) {
+                mOff[t] = Math.toIntExact(at);
+                first[t] = c;
+                at += sizes[t];
+                c += (sizes[t] + LAMB_CHUNK - 1) / LAMB_CHUNK;
+            }
+            mOff[tensors] = Math.toIntExact(at);
+            first[tensors] = c;
+            total = at;
+            chunks = c;
+            int[] host = new int[tensors + 2 * (tensors + 1) + chunks];
+            System.arraycopy(weightOffsets, 0, host, 0, tensors);
+            System.arraycopy(mOff, 0, host, tensors, tensors + 1);
+            System.arraycopy(first, 0, host, 2 * tensors + 1, tensors + 1);
+            for (int t = 0; t < tensors; t++)
+                for (int k = first[t]; k < first[t + 1]; k++) host[3 * tensors + 2 + k] = t;
+            table = device.ints(host.length);
+            device.upload(host, 0, host.length, table);
+            wOffset = table.slice(0, tensors);
+            mOffset = table.slice(tensors, tensors + 1);
+            firstChunk = table.slice(2L * tensors + 1, tensors + 1);
+            chunkTensor = table.slice(3L * tensors + 2, chunks);
+        }
+
+        /** Elements over all tensors: the moments' length. */
+        public long total() {
+            return total;
+        }
+
+        @Override
+        public void close() {
+            table.close();
+        }
+    }
+
+    /** Elements a block of the multi-tensor LAMB kernels owns. */
+    static final int LAMB_CHUNK = 4096;
+
+    public LambTensors lambTensors(int[] weightOffsets, int[] sizes) {
+        return new LambTensors(weightOffsets, sizes);
+    }
+
+    /**
+     * One min-trust LAMB step of every tensor (as sharnn.model.Lamb.step) in three launches whatever
+     * their number: moments, update and per-chunk norms; each tensor's trust ratio; the update applied.
+     * lr [1] (double) is read on the device, so a captured step replays with the current rate.
+     */
+    public void lambStep(LambTensors t, DeviceBuffer weights, DeviceBuffer grads, DeviceBuffer m, DeviceBuffer v,
+                         DeviceBuffer lr, double beta1, double beta2, double eps, double weightDecay, double minTrust) {
+        DeviceBuffer u = scratch("lambUpdate", DeviceBuffer.Type.FLOAT, t.total);
+        DeviceBuffer partials = scratch("lamb", DeviceBuffer.Type.DOUBLE, 2L * t.chunks);
+        DeviceBuffer scale = scratch("lambScale", DeviceBuffer.Type.FLOAT, t.tensors);
+        launch("lamb_multi_moments", Launch.of(t.chunks, REDUCE_THREADS), new KernelArgs().ptr(weights).ptr(grads).ptr(m)
+                .ptr(v).ptr(u).ptr(t.wOffset).ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK)
+                .f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
+        launch("lamb_multi_trust", Launch.of((t.tensors + 63) / 64, 64), new KernelArgs().ptr(partials)
+                .ptr(t.firstChunk).i32(t.tensors).ptr(lr).f64(minTrust).ptr(scale));
+        launch("lamb_multi_apply", Launch.of(t.chunks, BLOCK), new KernelArgs().ptr(weights).ptr(u).ptr(t.wOffset)
+                .ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK).ptr(scale));
     }
 
     @Override

@@ -130,6 +130,12 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     @Override
+    public void upload(double[] src, int off, int n, DeviceBuffer dst) {
+        check(dst, n);
+        System.arraycopy(src, off, doubleArray(dst.address), at(dst), n);
+    }
+
+    @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
         check(src, n);
         System.arraycopy(floatArray(src.address), at(src), dst, off, n);

@@ -53,8 +53,9 @@ public final class Twins {
             Map.entry("sum_squares_partial", Twins::sumSquaresPartial),
             Map.entry("clip_coefficient", Twins::clipCoefficient),
             Map.entry("clip_scale", Twins::clipScale),
-            Map.entry("lamb_moments", Twins::lambMoments),
-            Map.entry("lamb_apply", Twins::lambApply));
+            Map.entry("lamb_multi_moments", Twins::lambMultiMoments),
+            Map.entry("lamb_multi_trust", Twins::lambMultiTrust),
+            Map.entry("lamb_multi_apply", Twins::lambMultiApply));
 
     /** Every kernel name with a twin (the kernels of sharnn.cu and recurrence.cu). */
     public static java.util.Set<String> names() {
@@ -643,53 +644,92 @@ public final class Twins {
         for (int i = 0; i < n; i++) x.a[x.o + i] *= c;
     }
 
-    static void lambMoments(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F w = new F(d, r.ptr()), g = new F(d, r.ptr()), m = new F(d, r.ptr()), v = new F(d, r.ptr()), u = new F(d, r.ptr());
-        long n = r.i64();
-        float beta1 = r.f32(), beta2 = r.f32(), eps = r.f32(), weightDecay = r.f32();
-        D partials = new D(d, r.ptr());
-        r.end();
-        int threads = s.block(), stride = s.gridX() * threads;
-        for (int b = 0; b < s.gridX(); b++) {
-            double[] sw = new double[threads], su = new double[threads];
-            for (int t = 0; t < threads; t++) {
-                double aw = 0, au = 0;
-                for (long l = (long) b * threads + t; l < n; l += stride) {
-                    int i = (int) l;
-                    float gi = g.a[g.o + i];
-                    float mi = beta1 * m.a[m.o + i] + (1f - beta1) * gi;
-                    float vi = beta2 * v.a[v.o + i] + (1f - beta2) * gi * gi;
-                    m.a[m.o + i] = mi;
-                    v.a[v.o + i] = vi;
-                    float wi = w.a[w.o + i];
-                    float ui = mi / ((float) Math.sqrt(vi) + eps) + weightDecay * wi;
-                    u.a[u.o + i] = ui;
-                    aw += (double) wi * wi;
-                    au += (double) ui * ui;
-                }
-                sw[t] = aw;
-                su[t] = au;
-            }
-            partials.a[partials.o + 2 * b] = blockSum(sw);
-            partials.a[partials.o + 2 * b + 1] = blockSum(su);
+    /** The multi-tensor LAMB tables: chunk c of tensor chunkTensor[c], the tensors' offsets and sizes. */
+    private record LambChunks(I wOffset, I mOffset, I firstChunk, I chunkTensor, int chunk) {
+        int tensor(int c) {
+            return chunkTensor.a[chunkTensor.o + c];
+        }
+
+        int weightAt(int t) {
+            return wOffset.a[wOffset.o + t];
+        }
+
+        int momentAt(int t) {
+            return mOffset.a[mOffset.o + t];
+        }
+
+        int start(int c) {
+            return (c - firstChunk.a[firstChunk.o + tensor(c)]) * chunk;
+        }
+
+        int end(int c) {
+            int t = tensor(c);
+            return Math.min(start(c) + chunk, momentAt(t + 1) - momentAt(t));
         }
     }
 
-    static void lambApply(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F w = new F(d, r.ptr()), u = new F(d, r.ptr());
-        long n = r.i64();
+    static void lambMultiMoments(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F w = new F(d, r.ptr()), g = new F(d, r.ptr()), m = new F(d, r.ptr()), v = new F(d, r.ptr()), u = new F(d, r.ptr());
+        LambChunks ch = new LambChunks(new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), r.i32());
+        float beta1 = r.f32(), beta2 = r.f32(), eps = r.f32(), weightDecay = r.f32();
         D partials = new D(d, r.ptr());
-        int count = r.i32();
-        double lr = r.f64(), minTrust = r.f64();
         r.end();
-        double sw = 0, su = 0;
-        for (int k = 0; k < count; k++) {
-            sw += partials.a[partials.o + 2 * k];
-            su += partials.a[partials.o + 2 * k + 1];
+        int threads = s.block();
+        for (int c = 0; c < s.gridX(); c++) {
+            int t = ch.tensor(c), wo = w.o + ch.weightAt(t), go = g.o + ch.weightAt(t), mo = ch.momentAt(t);
+            int start = ch.start(c), end = ch.end(c);
+            double[] sw = new double[threads], su = new double[threads];
+            for (int th = 0; th < threads; th++) {
+                double aw = 0, au = 0;
+                for (int i = start + th; i < end; i += threads) {
+                    float gi = g.a[go + i];
+                    float mi = beta1 * m.a[m.o + mo + i] + (1f - beta1) * gi;
+                    float vi = beta2 * v.a[v.o + mo + i] + (1f - beta2) * gi * gi;
+                    m.a[m.o + mo + i] = mi;
+                    v.a[v.o + mo + i] = vi;
+                    float wi = w.a[wo + i];
+                    float ui = mi / ((float) Math.sqrt(vi) + eps) + weightDecay * wi;
+                    u.a[u.o + mo + i] = ui;
+                    aw += (double) wi * wi;
+                    au += (double) ui * ui;
+                }
+                sw[th] = aw;
+                su[th] = au;
+            }
+            partials.a[partials.o + 2 * c] = blockSum(sw);
+            partials.a[partials.o + 2 * c + 1] = blockSum(su);
         }
-        double wn = Math.min(Math.sqrt(sw), 10.0), un = Math.sqrt(su);
-        double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
-        float scale = (float) (lr * Math.max(trust, minTrust));
-        for (int i = 0; i < n; i++) w.a[w.o + i] -= scale * u.a[u.o + i];
+    }
+
+    static void lambMultiTrust(HostDevice d, Launch s, KernelArgs.Reader r) {
+        D partials = new D(d, r.ptr());
+        I firstChunk = new I(d, r.ptr());
+        int tensors = r.i32();
+        D lr = new D(d, r.ptr());
+        double minTrust = r.f64();
+        F scale = new F(d, r.ptr());
+        r.end();
+        for (int t = 0; t < tensors; t++) {
+            double sw = 0, su = 0;
+            for (int k = firstChunk.a[firstChunk.o + t]; k < firstChunk.a[firstChunk.o + t + 1]; k++) {
+                sw += partials.a[partials.o + 2 * k];
+                su += partials.a[partials.o + 2 * k + 1];
+            }
+            double wn = Math.min(Math.sqrt(sw), 10.0), un = Math.sqrt(su);
+            double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
+            scale.a[scale.o + t] = (float) (lr.a[lr.o] * Math.max(trust, minTrust));
+        }
+    }
+
+    static void lambMultiApply(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F w = new F(d, r.ptr()), u = new F(d, r.ptr());
+        LambChunks ch = new LambChunks(new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), r.i32());
+        F scale = new F(d, r.ptr());
+        r.end();
+        for (int c = 0; c < s.gridX(); c++) {
+            int t = ch.tensor(c), wo = w.o + ch.weightAt(t), uo = u.o + ch.momentAt(t);
+            float st = scale.a[scale.o + t];
+            for (int i = ch.start(c); i < ch.end(c); i++) w.a[wo + i] -= st * u.a[uo + i];
+        }
     }
 }
