@@ -8,7 +8,9 @@
 // - elementwise kernels loop grid-stride, so any grid size is correct;
 // - dropout: element i of a tensor is kept when mix64(key + i) >> 40 >= threshold, the rule of
 //   sharnn.nn.Dropout (key = seed ^ salt·golden, threshold = ceil(p·2^24)); threshold 0 and scale 1
-//   keep everything (dropout off);
+//   keep everything (dropout off). A kernel takes `key` and xors in *seed, the step's seed read from
+//   the device, so that a captured graph replays with the current step's masks (the model passes the
+//   sites' salts as key; a seed of 0 leaves key as given);
 // - no float atomics: every sum has one fixed order, so results are the same bytes run after run.
 
 #define WARP 32
@@ -101,7 +103,9 @@ extern "C" __global__ void embedding_backward(const int* tokens, const float* dR
 }
 
 // y = x * mask (in place allowed)
-extern "C" __global__ void dropout(const float* x, float* y, long long n, long long key, int threshold, float scale) {
+extern "C" __global__ void dropout(const float* x, float* y, long long n, const long long* seed, long long key,
+                                   int threshold, float scale) {
+    key ^= *seed;
     GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
 }
 
@@ -279,8 +283,9 @@ extern "C" __global__ void lstm_cell_backward(const float* gates, const float* t
 // ---------------------------------------------------------------- Boom
 
 // out[r, j] = sum over chunks c of drop(gelu(pre[r, c·dim + j])), the mask that of the [rows, width] tensor
-extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width, long long key,
-                                        int threshold, float scale) {
+extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width,
+                                        const long long* seed, long long key, int threshold, float scale) {
+    key ^= *seed;
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * dim) {
         long long r = i / dim, j = i % dim;
@@ -297,7 +302,8 @@ extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, 
 
 // dPre[r, k] = gelu'(pre) · drop(dOut[r, k mod dim]) (zero past the last whole chunk)
 extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
-                                         long long key, int threshold, float scale) {
+                                         const long long* seed, long long key, int threshold, float scale) {
+    key ^= *seed;
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
@@ -345,8 +351,10 @@ extern "C" __global__ void attention_value_gate_backward(const float* dGate, con
 // rows = B·T rows of L raw scores q·k (row r = stream r / T, step t = r % T): probs = softmax over the
 // keys j <= memRows + t of scores·scale (the rest 0), dropped = drop(probs) with the mask of [B, T, L]
 extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
-                                                     int steps, int keys, int memRows, float scale, long long key,
-                                                     int threshold, float dropScale) {
+                                                     int steps, int keys, int memRows, float scale,
+                                                     const long long* seed, long long key, int threshold,
+                                                     float dropScale) {
+    key ^= *seed;
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     int visible = memRows + row % steps;   // last key this query sees
@@ -371,7 +379,9 @@ extern "C" __global__ void attention_softmax_forward(const float* scores, float*
 // dWork (the gradient of dropped) becomes the gradient of the raw scores: d = drop(dWork),
 // dScores = probs·(d - sum(d·probs))·scale
 extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
-                                                      long long key, int threshold, float dropScale) {
+                                                      const long long* seed, long long key, int threshold,
+                                                      float dropScale) {
+    key ^= *seed;
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * keys;
@@ -389,8 +399,9 @@ extern "C" __global__ void attention_softmax_backward(const float* probs, float*
 // [L, B, E]) in place; the current rows' gradient dCurrent = dK·sk + dV·gate (the memory is detached)
 extern "C" __global__ void attention_keys_values_backward(const float* dK, float* dV, const float* sk,
                                                           const float* gate, float* dCurrent, int keys, int batch,
-                                                          int dim, int memRows, long long key, int threshold,
-                                                          float dropScale) {
+                                                          int dim, int memRows, const long long* seed, long long key,
+                                                          int threshold, float dropScale) {
+    key ^= *seed;
     long long memFloats = (long long) memRows * batch * dim;
     GRID_STRIDE(i, (long long) keys * batch * dim) {
         int j = (int) (i % dim);

@@ -5,6 +5,7 @@ int cublasCreate_v2(void**h){*h=(void*)0x77;return 0;}
 int cublasDestroy_v2(void*h){return h==(void*)0x77?0:1;}
 int cublasSetStream_v2(void*h,void*s){return s==(void*)0x9?0:7;}
 int cublasSetMathMode(void*h,int m){return m==2?0:7;}
+int cublasSetWorkspace_v2(void*h,unsigned long long w,unsigned long long n){return w&&n==32ull<<20?0:7;}
 int cublasGetVersion_v2(void*h,int*v){*v=130100;return 0;}
 static float at(const float*a,int lda,int trans,int r,int c){return trans?a[c+(long)r*lda]:a[r+(long)c*lda];}
 int cublasSgemmStridedBatched(void*h,int ta,int tb,int m,int n,int k,const float*al,const float*A,int lda,long long sA,const float*B,int ldb,long long sB,const float*be,float*C,int ldc,long long sC,int batch){

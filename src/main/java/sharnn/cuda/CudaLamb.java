@@ -12,7 +12,7 @@ import sharnn.nn.Param;
  */
 final class CudaLamb implements Optimizer {
     private final CudaModel model;
-    private final Device device;
+    private final GraphedDevice device;
     private final DeviceKernels k;
     private final List<Param> params;
     private final double beta1, beta2, eps, weightDecay, minTrust;
@@ -63,7 +63,7 @@ final class CudaLamb implements Optimizer {
     @Override
     public void clipGradNorm(double maxNorm) {
         model.phases().start();
-        k.clipGradNorm(new DeviceBuffer[] {model.allGradients()}, maxNorm, clip);
+        device.region("clip", () -> k.clipGradNorm(new DeviceBuffer[] {model.allGradients()}, maxNorm, clip));
         model.phases().mark("gradient clip");
     }
 
@@ -78,8 +78,8 @@ final class CudaLamb implements Optimizer {
         model.phases().start();
         rate[0] = lr;
         device.upload(rate, 0, 1, this.lr);
-        k.lambStep(tensors, model.allWeights(), model.allGradients(), m, v, this.lr, beta1, beta2, eps, weightDecay,
-                minTrust);
+        device.region("lamb", () -> k.lambStep(tensors, model.allWeights(), model.allGradients(), m, v, this.lr, beta1,
+                beta2, eps, weightDecay, minTrust));
         model.phases().mark("lamb");
     }
 

@@ -23,9 +23,25 @@ public final class DeviceKernels implements AutoCloseable {
 
     private final Device device;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    /** The step's dropout seed (a long, as two ints), which the dropout kernels xor into their masks' keys. */
+    private final DeviceBuffer seed;
+    private final int[] seedHalves = new int[2];
 
     public DeviceKernels(Device device) {
         this.device = device;
+        this.seed = device.ints(2);
+        device.fill32(seed, 0);
+    }
+
+    /**
+     * Sets the seed the dropout kernels xor into every mask's key from the next launch on (0 at
+     * first: keys as given). The kernels read it on the device, so a captured graph uses the seed of
+     * the step it replays in: pass masks of the sites' salts alone (their keys for seed 0).
+     */
+    public void dropoutSeed(long value) {
+        seedHalves[0] = (int) value;
+        seedHalves[1] = (int) (value >>> 32);
+        device.upload(seedHalves, 0, 2, seed);
     }
 
     public Device device() {
@@ -86,7 +102,7 @@ public final class DeviceKernels implements AutoCloseable {
 
     /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies). */
     public void dropout(DeviceBuffer x, DeviceBuffer y, long n, DropoutMask mask) {
-        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).i64(mask.key()).i32(mask.threshold())
+        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
@@ -188,14 +204,14 @@ public final class DeviceKernels implements AutoCloseable {
     /** out [rows, dim] = the chunk sum of drop(gelu(pre)), pre [rows, width]. */
     public void boomForward(DeviceBuffer pre, DeviceBuffer out, int rows, int dim, int width, DropoutMask mask) {
         launch("boom_forward", elements((long) rows * dim), new KernelArgs().ptr(pre).ptr(out).i32(rows).i32(dim)
-                .i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dPre [rows, width] from dOut [rows, dim]. */
     public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
                              DropoutMask mask) {
         launch("boom_backward", elements((long) rows * width), new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre)
-                .i32(rows).i32(dim).i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     // ---- attention
@@ -222,7 +238,7 @@ public final class DeviceKernels implements AutoCloseable {
     public void attentionSoftmaxForward(DeviceBuffer scores, DeviceBuffer probs, DeviceBuffer dropped, int rows,
                                         int steps, int keys, int memRows, float scale, DropoutMask mask) {
         launch("attention_softmax_forward", rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
-                .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).i64(mask.key()).i32(mask.threshold())
+                .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
@@ -230,7 +246,7 @@ public final class DeviceKernels implements AutoCloseable {
     public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, int rows, int keys, float scale,
                                          DropoutMask mask) {
         launch("attention_softmax_backward", rowsOfWarps(rows), new KernelArgs().ptr(probs).ptr(dWork).i32(rows)
-                .i32(keys).f32(scale).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(keys).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dV = drop(dV) in place; dCurrent = dK·sk + dV·gate for the rows past the memory. */
@@ -238,7 +254,7 @@ public final class DeviceKernels implements AutoCloseable {
                                             DeviceBuffer dCurrent, int keys, int batch, int dim, int memRows,
                                             DropoutMask valueMask) {
         launch("attention_keys_values_backward", elements((long) keys * batch * dim), new KernelArgs().ptr(dK).ptr(dV)
-                .ptr(sk).ptr(gate).ptr(dCurrent).i32(keys).i32(batch).i32(dim).i32(memRows).i64(valueMask.key())
+                .ptr(sk).ptr(gate).ptr(dCurrent).i32(keys).i32(batch).i32(dim).i32(memRows).ptr(seed).i64(valueMask.key())
                 .i32(valueMask.threshold()).f32(valueMask.scale()));
     }
 
@@ -352,5 +368,6 @@ public final class DeviceKernels implements AutoCloseable {
     public void close() {
         for (DeviceBuffer b : scratch.values()) b.close();
         scratch.clear();
+        seed.close();
     }
 }

@@ -76,6 +76,12 @@ public final class Twins {
         return z ^ (z >>> 31);
     }
 
+    /** The step's dropout seed the kernels xor into their keys: a long at ptr, held as two ints (low first). */
+    static long seed(HostDevice d, long ptr) {
+        I s = new I(d, ptr);
+        return (s.a[s.o] & 0xFFFFFFFFL) | (long) s.a[s.o + 1] << 32;
+    }
+
     static boolean kept(long key, long index, int threshold) {
         return (int) (mix64(key + index) >>> 40) >= threshold;
     }
@@ -174,7 +180,7 @@ public final class Twins {
 
     static void dropout(HostDevice d, Launch s, KernelArgs.Reader r) {
         F x = new F(d, r.ptr()), y = new F(d, r.ptr());
-        long n = r.i64(), key = r.i64();
+        long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -408,7 +414,7 @@ public final class Twins {
     static void boomForward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F pre = new F(d, r.ptr()), out = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -429,7 +435,7 @@ public final class Twins {
     static void boomBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F pre = new F(d, r.ptr()), dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -485,7 +491,7 @@ public final class Twins {
         F scores = new F(d, r.ptr()), probs = new F(d, r.ptr()), dropped = new F(d, r.ptr());
         int rows = r.i32(), steps = r.i32(), keys = r.i32(), memRows = r.i32();
         float scale = r.f32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();
@@ -521,7 +527,7 @@ public final class Twins {
         F probs = new F(d, r.ptr()), dWork = new F(d, r.ptr());
         int rows = r.i32(), keys = r.i32();
         float scale = r.f32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();
@@ -547,7 +553,7 @@ public final class Twins {
         F dK = new F(d, r.ptr()), dV = new F(d, r.ptr()), sk = new F(d, r.ptr()), gate = new F(d, r.ptr());
         F dCurrent = new F(d, r.ptr());
         int keys = r.i32(), batch = r.i32(), dim = r.i32(), memRows = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();

@@ -37,6 +37,9 @@ class CudaBindingsStubTest {
             assertThat(out).contains("case " + ok + " true");
         assertThat(out).contains("cooperative-blocks 132");
         assertThat(out).contains("cooperative-add 4.0 6.0");
+        // captured, not run (the copy's target still 0), then replayed on the inputs of launch time
+        assertThat(out).contains("graph 0.0 13.0 24.0 7.0");
+        assertThat(out).contains("capture-sync synchronize while capturing a graph");
         assertThat(out).contains("case layer_norm_forward false");
         assertThat(out).contains("live 0");
         assertThat(out).contains("open-1 no CUDA device 1: this machine has 1");

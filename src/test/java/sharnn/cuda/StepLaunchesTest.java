@@ -20,7 +20,7 @@ class StepLaunchesTest {
 
     /** One steady training step's stream operations: zeroGrad, forward, backward, clip and LAMB. */
     static HostDevice.Counts step(CudaModel model, Optimizer lamb, ModelState state, int[] in, int[] out, long seed) {
-        HostDevice d = (HostDevice) model.device();
+        HostDevice d = (HostDevice) model.device().inner();
         HostDevice.Counts before = d.counts();
         model.zeroGrad();
         model.forward(in, out, PAPER_STRUCTURE.segment(), state, true, seed);
@@ -30,10 +30,11 @@ class StepLaunchesTest {
         return d.counts().minus(before);
     }
 
-    static HostDevice.Counts steadyStep(boolean persistent) {
+    static HostDevice.Counts steadyStep(boolean persistent, boolean graphs) {
         ModelConfig c = PAPER_STRUCTURE;
         try (CudaModel model = new CudaModel(new HostDevice(), null, c, c.segment())) {
             model.persistentRecurrence(persistent);
+            model.device().enableGraphs(graphs);
             model.initialize(5);
             Optimizer lamb = model.lamb(0.9, 0.999, 1e-6, 1.2e-6, 0.25);
             ModelState state = model.newState();
@@ -41,14 +42,16 @@ class StepLaunchesTest {
             int n = c.segment() * c.batch();
             int[] in = Fixtures.tokens(r, n, c.vocab()), out = Fixtures.tokens(r, n, c.vocab());
             HostDevice.Counts last = null;
-            for (int s = 0; s < 5; s++) last = step(model, lamb, state, in, out, s);   // the memory full from the 4th
+            // the memory is full from the 4th step on; the 5th captures the graphs, the 6th replays them
+            for (int s = 0; s < 6; s++) last = step(model, lamb, state, in, out, s);
             return last;
         }
     }
 
     @Test
     void countsOfOneTrainingStep() {
-        HostDevice.Counts persistent = steadyStep(true), perStep = steadyStep(false);
+        HostDevice.Counts persistent = steadyStep(true, false), perStep = steadyStep(false, false);
+        HostDevice.Counts graphed = steadyStep(true, true), graphedPerStep = steadyStep(false, true);
         int tensors;
         try (CudaModel m = new CudaModel(new HostDevice(), null, PAPER_STRUCTURE, 1)) {
             tensors = m.trainableParams().size();
@@ -57,6 +60,8 @@ class StepLaunchesTest {
                         + "persistent recurrence %s = %d; per-step recurrence, T = %d: %s = %d%n",
                 tensors, persistent,
                 persistent.total(), PAPER_STRUCTURE.segment(), perStep, perStep.total());
+        System.out.printf("with CUDA graphs: persistent recurrence %s = %d; per-step recurrence %s = %d%n", graphed,
+                graphed.total(), graphedPerStep, graphedPerStep.total());
         assertThat(persistent.total()).isPositive();
     }
 }
