@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * <p>Anything that waits for the device inside a region (an upload, a download, a synchronize)
  * first issues what was recorded, then runs: the region runs directly that time. Outside regions
  * every call passes straight through. -Dsharnn.graphs=off turns graphs off (a way around a driver
- * that cannot capture something); a capture that fails turns them off too, with one line on stderr.
+ * that cannot capture something); a capture that fails turns them off for its region, with one line
+ * on stderr (the others keep theirs: a region with a cooperative launch may be the one that fails).
  */
 public final class GraphedDevice implements Device {
     private final Device device;
@@ -38,6 +39,7 @@ public final class GraphedDevice implements Device {
     private static final class Region {
         static final int GRAPHS = 4;
         List<Object> previous;
+        boolean failed;
         final LinkedHashMap<List<Object>, Graph> graphs = new LinkedHashMap<>(8, 0.75f, true);
     }
 
@@ -109,8 +111,9 @@ public final class GraphedDevice implements Device {
             launch(cached);
             return;
         }
-        if (keys.equals(r.previous)) {
-            Graph g = capture(ops);
+        if (keys.equals(r.previous) && !r.failed) {
+            Graph g = capture(name, ops);
+            r.failed = g == null;
             if (g != null) {
                 r.graphs.put(keys, g);
                 if (r.graphs.size() > Region.GRAPHS) {
@@ -131,11 +134,12 @@ public final class GraphedDevice implements Device {
         for (Op op : ops) op.issue.accept(device);
     }
 
-    private Graph capture(List<Op> ops) {
+    /** The region's operations captured into a graph; null where the device fails to (nothing of them ran). */
+    private Graph capture(String region, List<Op> ops) {
         try {
             device.beginCapture();
         } catch (RuntimeException e) {
-            return giveUp(e);
+            return giveUp(region, e);
         }
         try {
             issue(ops);
@@ -145,20 +149,19 @@ public final class GraphedDevice implements Device {
             } catch (RuntimeException ignored) {
                 // an invalidated capture: the stream is out of capture mode all the same
             }
-            return giveUp(e);
+            return giveUp(region, e);
         }
         try {
             Graph g = device.endCapture();
             captures++;
             return g;
         } catch (RuntimeException e) {
-            return giveUp(e);
+            return giveUp(region, e);
         }
     }
 
-    private Graph giveUp(RuntimeException e) {
-        enabled = false;
-        System.err.println("sharnn: CUDA graphs turned off, the steps run launch by launch: " + e.getMessage());
+    private static Graph giveUp(String region, RuntimeException e) {
+        System.err.println("sharnn: no CUDA graph for the " + region + ", it runs launch by launch: " + e.getMessage());
         return null;
     }
 

@@ -128,7 +128,7 @@ class GraphedDeviceTest {
     }
 
     @Test
-    void aCaptureTheDeviceRefusesTurnsGraphsOffAndTheRegionStillRuns() {
+    void aCaptureTheDeviceRefusesLeavesTheRegionWithoutGraphsAndItStillRuns() {
         HostDevice host = new HostDevice();
         Device refusing = (Device) Proxy.newProxyInstance(Device.class.getClassLoader(), new Class<?>[] {Device.class},
                 (proxy, method, args) -> {
@@ -146,16 +146,15 @@ class GraphedDeviceTest {
             DeviceBuffer x = g.floats(2), y = g.floats(2), z = g.floats(2);
             g.upload(new float[] {1, 2}, 0, 2, x);
             g.upload(new float[] {3, 4}, 0, 2, y);
-            for (int i = 0; i < 3; i++) add(g, x, y, z, 2);
-            assertThat(g.graphsEnabled()).isFalse();
+            for (int i = 0; i < 4; i++) add(g, x, y, z, 2);   // tried once, then left alone
             assertThat(g.captures()).isZero();
             assertThat(Fixtures.download(g, z)).containsExactly(4, 6);
-            assertThat(host.counts().kernels()).isEqualTo(3);
+            assertThat(host.counts().kernels()).isEqualTo(4);
         } finally {
             System.setErr(saved);
         }
         assertThat(err.toString(StandardCharsets.UTF_8).strip())
-                .isEqualTo("sharnn: CUDA graphs turned off, the steps run launch by launch: cuStreamBeginCapture_v2: refused");
+                .isEqualTo("sharnn: no CUDA graph for the add, it runs launch by launch: cuStreamBeginCapture_v2: refused");
     }
 
     @Test
