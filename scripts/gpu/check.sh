@@ -5,6 +5,7 @@
 #  2b. the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
 #  3. one paper-shape training segment pair, CPU against GPU, dropout on;
 #  3b. the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs per step of each;
+#  3c. 10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a step of each;
 #  4. the paper preset's training speed: sharnn on the GPU (fp32), the original in fp32 and bf16.
 # Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
 set -uo pipefail
@@ -46,8 +47,13 @@ recurrence=persistent
 if timeout 120 $J sharnn.cuda.DeviceCheck recurrence 16; then
   summary+=("persistent recurrence vs per step: PASS"); else summary+=("persistent recurrence vs per step: FAIL"); recurrence=per-step; fi
 
-step "sharnn bench train --preset paper --device cuda (fp32, $recurrence recurrence)"
-timeout 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
+step "training steps on CUDA graphs against launches one by one, paper shape ($recurrence recurrence)"
+graphs=on
+if timeout 120 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck graphs 16; then
+  summary+=("graphs vs direct launches: PASS"); else summary+=("graphs vs direct launches: FAIL"); graphs=off; fi
+
+step "sharnn bench train --preset paper --device cuda (fp32, $recurrence recurrence, graphs $graphs)"
+timeout 150 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset paper --device cuda --seconds 30 --json 2>&1 \
   | grep -v 'incubator modules' | tee /tmp/sharnn-fp32.json
 sharnn_fp32=$(grep -o '"tokens_per_s":[0-9]*' /tmp/sharnn-fp32.json | cut -d: -f2)
 

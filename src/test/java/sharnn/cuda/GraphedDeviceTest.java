@@ -167,4 +167,22 @@ class GraphedDeviceTest {
             d.endCapture().close();
         }
     }
+
+    @Test
+    void theDeviceChecksGraphsOnTheStandIn() {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        boolean ok;
+        try {
+            ok = DeviceCheck.graphs(HostDevice::new, CONFIG, 7);
+        } finally {
+            System.setOut(saved);
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        System.out.print(printed);
+        assertThat(ok).isTrue();
+        // forward, backward, clip and LAMB captured; the run replayed them 19 times (the backward from the 4th step)
+        assertThat(printed).contains("(4 captured, 19 graph launches); bit-identical: yes").contains(": PASS");
+    }
 }
