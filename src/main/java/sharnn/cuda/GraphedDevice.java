@@ -99,7 +99,7 @@ public final class GraphedDevice implements Device {
         ops = recording;
         recording = null;
         Region r = regions.computeIfAbsent(name, n -> new Region());
-        if (waited) {
+        if (waited || ops.isEmpty()) {
             issue(ops);
             r.previous = null;
             return;
