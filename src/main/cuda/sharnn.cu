@@ -525,16 +525,26 @@ extern "C" __global__ void lamb_multi_moments(const float* w, const float* g, fl
     }
 }
 
-// scale[t] = lr·max(trust, minTrust), trust = min(|w|, 10) / |u| (1 when either is 0), a thread per
-// tensor summing its chunks' partials in order; lr is read from the device (a graph replays it)
+// scale[t] = lr·max(trust, minTrust), trust = min(|w|, 10) / |u| (1 when either is 0), a warp per
+// tensor (blockDim.x = 128): lane l sums the partials of the tensor's chunks l, l + 32, ... in order,
+// then the lanes' sums meet in the xor butterfly; lr is read from the device (a graph replays it)
+__device__ __forceinline__ double warp_sum_double(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
+    return v;
+}
+
 extern "C" __global__ void lamb_multi_trust(const double* partials, const int* firstChunk, int tensors,
                                             const double* lr, double minTrust, float* scale) {
-    for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < tensors; t += gridDim.x * blockDim.x) {
-        double sw = 0.0, su = 0.0;
-        for (int k = firstChunk[t]; k < firstChunk[t + 1]; k++) {
-            sw += partials[2 * k];
-            su += partials[2 * k + 1];
-        }
+    int t = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = LANE();
+    if (t >= tensors) return;
+    double sw = 0.0, su = 0.0;
+    for (int k = firstChunk[t] + lane; k < firstChunk[t + 1]; k += WARP) {
+        sw += partials[2 * k];
+        su += partials[2 * k + 1];
+    }
+    sw = warp_sum_double(sw);
+    su = warp_sum_double(su);
+    if (lane == 0) {
         double wn = fmin(sqrt(sw), 10.0), un = sqrt(su);
         double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
         scale[t] = (float) (*lr * fmax(trust, minTrust));

@@ -347,7 +347,8 @@ public final class DeviceKernels implements AutoCloseable {
 
     /**
      * One min-trust LAMB step of every tensor (as sharnn.model.Lamb.step) in three launches whatever
-     * their number: moments, update and per-chunk norms; each tensor's trust ratio; the update applied.
+     * their number: moments, update and per-chunk norms; each tensor's trust ratio (a warp each); the
+     * update applied.
      * lr [1] (double) is read on the device, so a captured step replays with the current rate.
      */
     public void lambStep(LambTensors t, DeviceBuffer weights, DeviceBuffer grads, DeviceBuffer m, DeviceBuffer v,
@@ -358,7 +359,7 @@ public final class DeviceKernels implements AutoCloseable {
         launch("lamb_multi_moments", Launch.of(t.chunks, REDUCE_THREADS), new KernelArgs().ptr(weights).ptr(grads).ptr(m)
                 .ptr(v).ptr(u).ptr(t.wOffset).ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK)
                 .f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
-        launch("lamb_multi_trust", Launch.of((t.tensors + 63) / 64, 64), new KernelArgs().ptr(partials)
+        launch("lamb_multi_trust", rowsOfWarps(t.tensors), new KernelArgs().ptr(partials)
                 .ptr(t.firstChunk).i32(t.tensors).ptr(lr).f64(minTrust).ptr(scale));
         launch("lamb_multi_apply", Launch.of(t.chunks, BLOCK), new KernelArgs().ptr(weights).ptr(u).ptr(t.wOffset)
                 .ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK).ptr(scale));

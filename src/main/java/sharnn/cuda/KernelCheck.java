@@ -318,14 +318,14 @@ public final class KernelCheck {
             c.outDoubles("norm, coef", result);
             for (int i = 0; i < g.length; i++) c.out("g" + i, g[i]);
         }));
-        s.add(new Spec("lamb_multi_moments + lamb_multi_trust + lamb_multi_apply", "3 tensors of 5, 4000, 9000 in 13100",
-                c -> {
-            // tensors at offsets 0, 10 and 4100 of the weights (the gaps are untrained: left as they are)
-            int n = 13100;
-            int[] offsets = {0, 10, 4100}, sizes = {5, 4000, 9000};
-            DeviceBuffer w = c.in(n, 1), g = c.in(n, 0.01), m = c.in(13005, 0.001), v = c.in(13005, 0.0001);
+        s.add(new Spec("lamb_multi_moments + lamb_multi_trust + lamb_multi_apply",
+                "4 tensors, 5 to 140000 (35 chunks)", c -> {
+            // tensors at offsets 0, 10, 4100 and 13100 of the weights (the gaps are untrained: left as they are)
+            int n = 153100, moments = 153005;
+            int[] offsets = {0, 10, 4100, 13100}, sizes = {5, 4000, 9000, 140000};
+            DeviceBuffer w = c.in(n, 1), g = c.in(n, 0.01), m = c.in(moments, 0.001), v = c.in(moments, 0.0001);
             // the second moment is non-negative
-            float[] vh = new float[13005];
+            float[] vh = new float[moments];
             c.d.download(v, vh, 0, vh.length);
             for (int i = 0; i < vh.length; i++) vh[i] = Math.abs(vh[i]);
             c.d.upload(vh, 0, vh.length, v);

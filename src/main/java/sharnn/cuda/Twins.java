@@ -112,6 +112,16 @@ public final class Twins {
         return lanes[0];
     }
 
+    /** The same butterfly in double (__shfl_xor_sync of doubles). */
+    static double warpSum(double[] lanes) {
+        double[] next = new double[WARP];
+        for (int o = 16; o > 0; o >>= 1) {
+            for (int l = 0; l < WARP; l++) next[l] = lanes[l] + lanes[l ^ o];
+            System.arraycopy(next, 0, lanes, 0, WARP);
+        }
+        return lanes[0];
+    }
+
     static float warpMax(float[] lanes) {
         for (int o = 16; o > 0; o >>= 1) {
             float[] next = new float[WARP];
@@ -715,12 +725,21 @@ public final class Twins {
         double minTrust = r.f64();
         F scale = new F(d, r.ptr());
         r.end();
+        if (s.block() % WARP != 0 || (long) s.gridX() * (s.block() / WARP) < tensors)
+            throw new IllegalArgumentException("lamb_multi_trust: " + s + " for " + tensors + " tensors (a warp each)");
+        double[] lw = new double[WARP], lu = new double[WARP];
         for (int t = 0; t < tensors; t++) {
-            double sw = 0, su = 0;
-            for (int k = firstChunk.a[firstChunk.o + t]; k < firstChunk.a[firstChunk.o + t + 1]; k++) {
-                sw += partials.a[partials.o + 2 * k];
-                su += partials.a[partials.o + 2 * k + 1];
+            int first = firstChunk.a[firstChunk.o + t], end = firstChunk.a[firstChunk.o + t + 1];
+            for (int l = 0; l < WARP; l++) {
+                double aw = 0, au = 0;
+                for (int k = first + l; k < end; k += WARP) {
+                    aw += partials.a[partials.o + 2 * k];
+                    au += partials.a[partials.o + 2 * k + 1];
+                }
+                lw[l] = aw;
+                lu[l] = au;
             }
+            double sw = warpSum(lw), su = warpSum(lu);
             double wn = Math.min(Math.sqrt(sw), 10.0), un = Math.sqrt(su);
             double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
             scale.a[scale.o + t] = (float) (lr.a[lr.o] * Math.max(trust, minTrust));

@@ -18,7 +18,8 @@ class OptimizerTwinsTest {
 
     private static List<Param> params(SplittableRandom r) {
         // sizes across the reduction's shapes: one partial block, several, more than REDUCE_BLOCKS
-        int[] sizes = {3, 700, 20000};
+        // and LAMB's chunks of 4096: within one, several, more than a warp's 32 (the trust ratio's lanes wrap)
+        int[] sizes = {3, 700, 20000, 140000};
         List<Param> ps = new java.util.ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
             Param p = new Param("p" + i, sizes[i]);
