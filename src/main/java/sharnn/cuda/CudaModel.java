@@ -209,6 +209,12 @@ public final class CudaModel implements LanguageModel {
         return "persistent (" + persistentPlan.blocks() + " blocks of " + units + (units == 1 ? " unit)" : " units)");
     }
 
+    /** Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches)", or "off". */
+    public String graphs() {
+        return device.graphsEnabled()
+                ? "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches)" : "off";
+    }
+
     /** Bytes this model holds on its device. */
     public long deviceBytes() {
         return device.liveBytes();
