@@ -9,6 +9,8 @@
 #  recurrence  the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs
 #              per step of each (the later stages take the per-step path where it fails, or
 #              CHECK_RECURRENCE=per-step where this stage is not run);
+#  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
+#              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
 #              gradients within 5e-2 by relative norm;
 #  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16, and the original
@@ -105,10 +107,19 @@ if wants recurrence; then
   (( rc == 0 )) || recurrence=per-step
 fi
 
+graphs=${CHECK_GRAPHS:-on}
+if wants graphs; then
+  step "training steps on CUDA graphs against launches one by one, paper shape ($recurrence recurrence)"
+  limited 60 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck graphs 16; rc=$?
+  verdict "graphs vs direct launches" $rc
+  (( rc == 0 )) || graphs=off
+fi
+
 if wants bf16; then
   step "the model in bf16 against fp32 on the GPU, paper shape ($recurrence recurrence)"
-  limited 45 $J -Dsharnn.recurrence=$recurrence sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
+  limited 45 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cuda.DeviceCheck bf16 16; verdict "bf16 vs fp32" $?
 fi
+
 
 # the original's training speed, paper config: original_speed AMP
 original_speed() {
@@ -119,8 +130,8 @@ original_speed() {
 }
 if wants bench; then
   for p in fp32 bf16; do
-    step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence)"
-    limited 50 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
+    step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence, graphs $graphs)"
+    limited 50 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
       --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
     eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
   done
@@ -131,7 +142,7 @@ fi
 # resume: the small preset in bf16, 20 steps straight against 10 + resume + 10, the saved tensors byte for byte
 resume_check() {
   local settings=(--set evalEvery=0 --set evalBytes=16384 --set checkpointEvery=0 --set logEvery=10 --json)
-  local small=(-Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --device cuda --precision bf16)
+  local small=(-Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main train --data $b/enwik8-4M --device cuda --precision bf16)
   limited 60 $J "${small[@]}" --preset small --out "$work/straight" --steps 20 "${settings[@]}" &&
     limited 60 $J "${small[@]}" --preset small --out "$work/halves" --steps 10 "${settings[@]}" &&
     limited 60 $J "${small[@]}" --resume "$work/halves" --steps 20 --json &&
@@ -160,7 +171,7 @@ quality_check() {
   limited 150 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
     steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
   original=$!
-  limited 150 $J -Dsharnn.recurrence=$recurrence sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
+  limited 150 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
     --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
     --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
   rc=$?

@@ -8,7 +8,9 @@
 // - elementwise kernels loop grid-stride, so any grid size is correct;
 // - dropout: element i of a tensor is kept when mix64(key + i) >> 40 >= threshold, the rule of
 //   sharnn.nn.Dropout (key = seed ^ salt·golden, threshold = ceil(p·2^24)); threshold 0 and scale 1
-//   keep everything (dropout off);
+//   keep everything (dropout off). A kernel takes `key` and xors in *seed, the step's seed read from
+//   the device, so that a captured graph replays with the current step's masks (the model passes the
+//   sites' salts as key; a seed of 0 leaves key as given);
 // - no float atomics: every sum has one fixed order, so results are the same bytes run after run.
 
 #define WARP 32
@@ -58,20 +60,52 @@ extern "C" __global__ void embedding_forward(const int* tokens, const float* tab
     }
 }
 
-// dTable[v, j] += dRows[r, j] for each row r with tokens[r] == v, in row order (one thread per (v, j))
+// dTable[v, j] += dRows[r, j] for each row r with tokens[r] == v, in row order.
+#define EMBEDDING_MAX_THREADS 1024
+// One block per vocabulary row v (gridDim.x = vocab; blockDim.x a multiple of 32, at most 1024), a
+// thread per column: the block walks the tokens a chunk of blockDim.x at a time, compacts the rows
+// holding v into shared memory in row order (warp ballots, then the warps' counts summed in order),
+// and each thread adds those rows' values of its column. O(V·N + N·E), rows summed in row order.
 extern "C" __global__ void embedding_backward(const int* tokens, const float* dRows, float* dTable, int rows, int vocab,
                                               int dim) {
-    GRID_STRIDE(i, (long long) vocab * dim) {
-        int v = (int) (i / dim), j = (int) (i % dim);
-        float s = dTable[i];
-        for (int r = 0; r < rows; r++)
-            if (tokens[r] == v) s += dRows[(long long) r * dim + j];
-        dTable[i] = s;
+    __shared__ int list[EMBEDDING_MAX_THREADS];
+    __shared__ int base[EMBEDDING_MAX_THREADS / WARP + 1];
+    int v = blockIdx.x, lane = LANE(), warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    if (v >= vocab) return;
+    for (int j0 = 0; j0 < dim; j0 += blockDim.x) {
+        int j = j0 + threadIdx.x;
+        float s = j < dim ? dTable[(long long) v * dim + j] : 0.f;
+        for (int r0 = 0; r0 < rows; r0 += blockDim.x) {
+            int r = r0 + threadIdx.x;
+            bool hit = r < rows && tokens[r] == v;
+            unsigned mask = __ballot_sync(FULL, hit);
+            if (lane == 0) base[warp] = __popc(mask);
+            __syncthreads();
+            if (threadIdx.x == 0) {
+                int total = 0;
+                for (int w = 0; w < warps; w++) {
+                    int c = base[w];
+                    base[w] = total;
+                    total += c;
+                }
+                base[warps] = total;
+            }
+            __syncthreads();
+            if (hit) list[base[warp] + __popc(mask & ((1u << lane) - 1u))] = r;
+            __syncthreads();
+            int count = base[warps];
+            if (j < dim)
+                for (int k = 0; k < count; k++) s += dRows[(long long) list[k] * dim + j];
+            __syncthreads();   // the next chunk rewrites list and base
+        }
+        if (j < dim) dTable[(long long) v * dim + j] = s;
     }
 }
 
 // y = x * mask (in place allowed)
-extern "C" __global__ void dropout(const float* x, float* y, long long n, long long key, int threshold, float scale) {
+extern "C" __global__ void dropout(const float* x, float* y, long long n, const long long* seed, long long key,
+                                   int threshold, float scale) {
+    key ^= *seed;
     GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
 }
 
@@ -249,8 +283,9 @@ extern "C" __global__ void lstm_cell_backward(const float* gates, const float* t
 // ---------------------------------------------------------------- Boom
 
 // out[r, j] = sum over chunks c of drop(gelu(pre[r, c·dim + j])), the mask that of the [rows, width] tensor
-extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width, long long key,
-                                        int threshold, float scale) {
+extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width,
+                                        const long long* seed, long long key, int threshold, float scale) {
+    key ^= *seed;
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * dim) {
         long long r = i / dim, j = i % dim;
@@ -267,7 +302,8 @@ extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, 
 
 // dPre[r, k] = gelu'(pre) · drop(dOut[r, k mod dim]) (zero past the last whole chunk)
 extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
-                                         long long key, int threshold, float scale) {
+                                         const long long* seed, long long key, int threshold, float scale) {
+    key ^= *seed;
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
@@ -315,8 +351,10 @@ extern "C" __global__ void attention_value_gate_backward(const float* dGate, con
 // rows = B·T rows of L raw scores q·k (row r = stream r / T, step t = r % T): probs = softmax over the
 // keys j <= memRows + t of scores·scale (the rest 0), dropped = drop(probs) with the mask of [B, T, L]
 extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
-                                                     int steps, int keys, int memRows, float scale, long long key,
-                                                     int threshold, float dropScale) {
+                                                     int steps, int keys, int memRows, float scale,
+                                                     const long long* seed, long long key, int threshold,
+                                                     float dropScale) {
+    key ^= *seed;
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     int visible = memRows + row % steps;   // last key this query sees
@@ -341,7 +379,9 @@ extern "C" __global__ void attention_softmax_forward(const float* scores, float*
 // dWork (the gradient of dropped) becomes the gradient of the raw scores: d = drop(dWork),
 // dScores = probs·(d - sum(d·probs))·scale
 extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
-                                                      long long key, int threshold, float dropScale) {
+                                                      const long long* seed, long long key, int threshold,
+                                                      float dropScale) {
+    key ^= *seed;
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * keys;
@@ -359,8 +399,9 @@ extern "C" __global__ void attention_softmax_backward(const float* probs, float*
 // [L, B, E]) in place; the current rows' gradient dCurrent = dK·sk + dV·gate (the memory is detached)
 extern "C" __global__ void attention_keys_values_backward(const float* dK, float* dV, const float* sk,
                                                           const float* gate, float* dCurrent, int keys, int batch,
-                                                          int dim, int memRows, long long key, int threshold,
-                                                          float dropScale) {
+                                                          int dim, int memRows, const long long* seed, long long key,
+                                                          int threshold, float dropScale) {
+    key ^= *seed;
     long long memFloats = (long long) memRows * batch * dim;
     GRID_STRIDE(i, (long long) keys * batch * dim) {
         int j = (int) (i % dim);
@@ -439,22 +480,38 @@ extern "C" __global__ void clip_scale(float* x, long long n, const double* resul
     GRID_STRIDE(i, n) x[i] *= c;
 }
 
-// Adam moments without bias correction and the update u = m / (sqrt(v) + eps) + wd·w, into u;
-// partials[2·block] = sum w², partials[2·block + 1] = sum u² (double)
-extern "C" __global__ void lamb_moments(const float* w, const float* g, float* m, float* v, float* u, long long n,
-                                        float beta1, float beta2, float eps, float weightDecay, double* partials) {
+// ---------------------------------------------------------------- LAMB over every tensor at once
+// Tensor t has mOffset[t + 1] - mOffset[t] elements, at wOffset[t] of the weights and gradients and at
+// mOffset[t] of the moments and the update u; it is cut into chunks of `chunk` elements, chunk c
+// (c - firstChunk[t]) of its tensor chunkTensor[c], one block each. Three launches a step for any
+// number of tensors; each tensor's norms are its chunks' partials summed in chunk order (no atomics).
+
+// Adam moments without bias correction and u = m / (sqrt(v) + eps) + wd·w for block c's chunk;
+// partials[2c] = sum w², partials[2c + 1] = sum u² over the chunk (double). blockDim.x = REDUCE_THREADS.
+extern "C" __global__ void lamb_multi_moments(const float* w, const float* g, float* m, float* v, float* u,
+                                              const int* wOffset, const int* mOffset, const int* firstChunk,
+                                              const int* chunkTensor, int chunk, float beta1, float beta2, float eps,
+                                              float weightDecay, double* partials) {
     __shared__ double sw[REDUCE_THREADS];
     __shared__ double su[REDUCE_THREADS];
+    int c = blockIdx.x, t = chunkTensor[c];
+    long long n = mOffset[t + 1] - mOffset[t], start = (long long) (c - firstChunk[t]) * chunk;
+    long long end = start + chunk < n ? start + chunk : n;
+    const float* wt = w + wOffset[t];
+    const float* gt = g + wOffset[t];
+    float* mt = m + mOffset[t];
+    float* vt = v + mOffset[t];
+    float* ut = u + mOffset[t];
     double aw = 0.0, au = 0.0;
-    GRID_STRIDE(i, n) {
-        float gi = g[i];
-        float mi = beta1 * m[i] + (1.f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.f - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        float ui = mi / (sqrtf(vi) + eps) + weightDecay * w[i];
-        u[i] = ui;
-        aw += (double) w[i] * w[i];
+    for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
+        float gi = gt[i];
+        float mi = beta1 * mt[i] + (1.f - beta1) * gi;
+        float vi = beta2 * vt[i] + (1.f - beta2) * gi * gi;
+        mt[i] = mi;
+        vt[i] = vi;
+        float ui = mi / (sqrtf(vi) + eps) + weightDecay * wt[i];
+        ut[i] = ui;
+        aw += (double) wt[i] * wt[i];
         au += (double) ui * ui;
     }
     sw[threadIdx.x] = aw;
@@ -463,25 +520,46 @@ extern "C" __global__ void lamb_moments(const float* w, const float* g, float* m
     block_sum(sw);
     block_sum(su);
     if (threadIdx.x == 0) {
-        partials[2 * blockIdx.x] = sw[0];
-        partials[2 * blockIdx.x + 1] = su[0];
+        partials[2 * c] = sw[0];
+        partials[2 * c + 1] = su[0];
     }
 }
 
-// w -= lr·max(trust, minTrust)·u, trust = min(|w|, 10) / |u| (1 when either is 0), from lamb_moments' partials
-extern "C" __global__ void lamb_apply(float* w, const float* u, long long n, const double* partials, int count,
-                                      double lr, double minTrust) {
-    __shared__ float scale;
-    if (threadIdx.x == 0) {
-        double sw = 0.0, su = 0.0;
-        for (int k = 0; k < count; k++) {
-            sw += partials[2 * k];
-            su += partials[2 * k + 1];
-        }
+// scale[t] = lr·max(trust, minTrust), trust = min(|w|, 10) / |u| (1 when either is 0), a warp per
+// tensor (blockDim.x = 128): lane l sums the partials of the tensor's chunks l, l + 32, ... in order,
+// then the lanes' sums meet in the xor butterfly; lr is read from the device (a graph replays it)
+__device__ __forceinline__ double warp_sum_double(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
+    return v;
+}
+
+extern "C" __global__ void lamb_multi_trust(const double* partials, const int* firstChunk, int tensors,
+                                            const double* lr, double minTrust, float* scale) {
+    int t = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = LANE();
+    if (t >= tensors) return;
+    double sw = 0.0, su = 0.0;
+    for (int k = firstChunk[t] + lane; k < firstChunk[t + 1]; k += WARP) {
+        sw += partials[2 * k];
+        su += partials[2 * k + 1];
+    }
+    sw = warp_sum_double(sw);
+    su = warp_sum_double(su);
+    if (lane == 0) {
         double wn = fmin(sqrt(sw), 10.0), un = sqrt(su);
         double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
-        scale = (float) (lr * fmax(trust, minTrust));
+        scale[t] = (float) (*lr * fmax(trust, minTrust));
     }
-    __syncthreads();
-    GRID_STRIDE(i, n) w[i] -= scale * u[i];
+}
+
+// w -= scale[t]·u over block c's chunk
+extern "C" __global__ void lamb_multi_apply(float* w, const float* u, const int* wOffset, const int* mOffset,
+                                            const int* firstChunk, const int* chunkTensor, int chunk,
+                                            const float* scale) {
+    int c = blockIdx.x, t = chunkTensor[c];
+    long long n = mOffset[t + 1] - mOffset[t], start = (long long) (c - firstChunk[t]) * chunk;
+    long long end = start + chunk < n ? start + chunk : n;
+    float* wt = w + wOffset[t];
+    const float* ut = u + mOffset[t];
+    float st = scale[t];
+    for (long long i = start + threadIdx.x; i < end; i += blockDim.x) wt[i] -= st * ut[i];
 }

@@ -238,6 +238,7 @@ final class BenchCommand implements Runnable {
                         out.put("device_mb", profile.deviceBytes >> 20);
                         out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
                         out.put("lstm_recurrence", profile.recurrence());
+                        out.put("cuda_graphs", profile.graphs());
                         Map<String, Object> phases = new LinkedHashMap<>();
                         profile.millisPerStep().forEach((k, v) -> phases.put(k, Math.round(v * 100) / 100.0));
                         out.put("phases_ms", phases);
@@ -258,15 +259,16 @@ final class BenchCommand implements Runnable {
 
         /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
         record Profile(Map<String, Long> nanos, int steps, long deviceBytes, ModelConfig config, boolean train,
-                       String recurrence) {
+                       String recurrence, String graphs) {
             static final int STEPS = 3;
 
             static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
+                String graphs = model.graphs();   // the timed steps' (the profile's synchronise: no graphs)
                 model.phases().enable();
                 for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
                 model.phases().disable();
                 return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), bench.config(), train,
-                        model.recurrencePath());
+                        model.recurrencePath(), graphs);
             }
 
             Map<String, Double> millisPerStep() {
@@ -287,6 +289,7 @@ final class BenchCommand implements Runnable {
                         deviceBytes >> 20, steps, total);
                 millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));
                 System.out.printf("LSTM, recurrence %s: %.2f µs per sequential step%n", recurrence, lstmMicrosPerStep());
+                System.out.printf("CUDA graphs in the timed steps: %s%n", graphs);
             }
         }
 

@@ -69,6 +69,14 @@ public final class Cublas implements AutoCloseable {
         b.check("cublasSetStream_v2", b.setStream, handle, stream);
     }
 
+    /**
+     * A workspace of our own (setStream resets it, so set it after): a graph that captures the
+     * products then uses it, where cuBLAS would allocate one more workspace per capture.
+     */
+    public void setWorkspace(long workspace, long bytes) {
+        b.check("cublasSetWorkspace_v2", b.setWorkspace, handle, workspace, bytes);
+    }
+
     public void setMathMode(int mode) {
         b.check("cublasSetMathMode", b.setMathMode, handle, mode);
     }
@@ -128,7 +136,7 @@ public final class Cublas implements AutoCloseable {
     }
 
     private static final class Bindings {
-        final MethodHandle create, destroy, setStream, setMathMode, getVersion, sgemm, sgemmStridedBatched,
+        final MethodHandle create, destroy, setStream, setWorkspace, setMathMode, getVersion, sgemm, sgemmStridedBatched,
                 gemmEx, gemmStridedBatchedEx, statusName, statusString;
 
         Bindings() {
@@ -136,6 +144,7 @@ public final class Cublas implements AutoCloseable {
             create = b.bind("cublasCreate_v2", ADDRESS);
             destroy = b.bind("cublasDestroy_v2", ADDRESS);
             setStream = b.bind("cublasSetStream_v2", ADDRESS, ADDRESS);
+            setWorkspace = b.bind("cublasSetWorkspace_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
             setMathMode = b.bind("cublasSetMathMode", ADDRESS, JAVA_INT);
             getVersion = b.bind("cublasGetVersion_v2", ADDRESS, ADDRESS);
             // handle, transa, transb, m, n, k, const float* alpha, A, lda, B, ldb, const float* beta, C, ldc

@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * A GPU through the driver API and cuBLAS: the device's primary context, one stream, one cuBLAS
  * handle on it in pedantic math (fp32 products without TF32), and the kernels of the fatbins that
- * the jar carries (loaded with cuModuleLoadData). Not thread-safe: one thread at a time; the context
+ * the jar carries (loaded with cuModuleLoadData). Uploads, copies and fills are ordered on the
+ * stream (no implicit synchronisation; capturable into graphs); downloads wait for the stream. Not thread-safe: one thread at a time; the context
  * (current per thread in the driver API) is made current again when the calling thread changes.
  */
 public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
@@ -38,7 +39,12 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private MemorySegment context;
     private Thread contextThread;
     private long liveBytes;
-    private boolean contextRetained, closed;
+    private boolean contextRetained, closed, capturing;
+    /** cuBLAS's workspace, ours so that captured products use it (0 until allocated). */
+    private long cublasWorkspace;
+    private final java.util.Set<CudaGraph> graphs = new java.util.HashSet<>();
+    /** 32 MiB: what cuBLAS's documentation recommends on Hopper. */
+    private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
 
     /** What `sharnn info --device cuda` prints. */
     public record Info(int ordinal, String name, long totalMemory, int driverVersion, int cublasVersion) {
@@ -89,6 +95,8 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
             stream = driver.streamCreate();
             cublas = new Cublas();
             cublas.setStream(stream);
+            cublasWorkspace = driver.alloc(CUBLAS_WORKSPACE_BYTES);
+            cublas.setWorkspace(cublasWorkspace, CUBLAS_WORKSPACE_BYTES);
             cublas.setMathMode(Cublas.PEDANTIC_MATH);
             KernelManifest manifest = KernelManifest.load();
             for (KernelManifest.Entry e : manifest.entries()) {
@@ -156,6 +164,11 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     @Override
+    public void upload(double[] src, int off, int n, DeviceBuffer dst) {
+        upload(src, JAVA_DOUBLE, off, n, dst, DeviceBuffer.Type.DOUBLE);
+    }
+
+    @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
         download(src, JAVA_FLOAT, dst, off, n, DeviceBuffer.Type.FLOAT);
     }
@@ -171,18 +184,21 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     /** Host array (float[], int[] ...) to device through a native staging buffer. */
+    /** Ordered on the stream; the driver stages the pageable source before the call returns, so it may be freed. */
     private void upload(Object src, ValueLayout layout, int off, int n, DeviceBuffer dst, DeviceBuffer.Type type) {
         current();
+        notCapturing("upload");
         check(dst, n, type);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(layout, Math.max(n, 1));
             MemorySegment.copy(src, off, staging, layout, 0, n);
-            driver.copyHostToDevice(dst.address, staging, n * layout.byteSize());
+            driver.copyHostToDeviceAsync(dst.address, staging, n * layout.byteSize(), stream);
         }
     }
 
     private void download(DeviceBuffer src, ValueLayout layout, Object dst, int off, int n, DeviceBuffer.Type type) {
         current();
+        notCapturing("download");
         check(src, n, type);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(layout, Math.max(n, 1));
@@ -196,7 +212,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         current();
         check(src, n, src.type);
         check(dst, n, src.type);
-        if (n > 0) driver.copyDeviceToDevice(dst.address, src.address, n * src.type.bytes);
+        if (n > 0) driver.copyDeviceToDeviceAsync(dst.address, src.address, n * src.type.bytes, stream);
     }
 
     @Override
@@ -204,7 +220,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         current();
         if (dst.type.bytes != 4) throw new IllegalArgumentException("fill32 of a " + dst.type + " buffer");
         dst.checkLive();
-        if (dst.count > 0) driver.memsetD32(dst.address, bits, dst.count);
+        if (dst.count > 0) driver.memsetD32Async(dst.address, bits, dst.count, stream);
     }
 
     private static void check(DeviceBuffer b, long n, DeviceBuffer.Type type) {
@@ -300,7 +316,63 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     @Override
     public void synchronize() {
         current();
+        notCapturing("synchronize");
         driver.streamSynchronize(stream);
+    }
+
+    private void notCapturing(String what) {
+        if (capturing)
+            throw new IllegalStateException(what + " while capturing a graph: it would wait for work that has not run");
+    }
+
+    @Override
+    public void beginCapture() {
+        current();
+        notCapturing("beginCapture");
+        driver.streamBeginCapture(stream, CudaDriver.STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        capturing = true;
+    }
+
+    @Override
+    public Graph endCapture() {
+        current();
+        if (!capturing) throw new IllegalStateException("endCapture without beginCapture");
+        capturing = false;
+        MemorySegment graph = driver.streamEndCapture(stream);
+        try {
+            CudaGraph g = new CudaGraph(graph, driver.graphInstantiate(graph));
+            graphs.add(g);
+            return g;
+        } catch (RuntimeException e) {
+            driver.graphDestroy(graph);
+            throw e;
+        }
+    }
+
+    @Override
+    public void launch(Graph graph) {
+        current();
+        notCapturing("a graph launch");
+        if (!(graph instanceof CudaGraph g) || !graphs.contains(g)) throw new IllegalArgumentException("not a live graph of this device");
+        driver.graphLaunch(g.exec, stream);
+    }
+
+    /** A captured graph and its executable instance. */
+    private final class CudaGraph implements Graph {
+        final MemorySegment graph, exec;
+
+        CudaGraph(MemorySegment graph, MemorySegment exec) {
+            this.graph = graph;
+            this.exec = exec;
+        }
+
+        @Override
+        public void close() {
+            if (!graphs.remove(this)) return;
+            current();
+            driver.graphExecDestroy(exec);
+            driver.graphDestroy(graph);
+        }
     }
 
     @Override
@@ -313,8 +385,18 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         if (closed) return;
         closed = true;
         if (context != null) current();
+        if (capturing) {
+            capturing = false;
+            try {
+                driver.graphDestroy(driver.streamEndCapture(stream));
+            } catch (CudaException e) {
+                // an invalidated capture has no graph: the stream is out of capture mode all the same
+            }
+        }
+        for (CudaGraph g : List.copyOf(graphs)) g.close();
         for (DeviceBuffer b : List.copyOf(buffers.values())) b.close();
         if (cublas != null) cublas.close();
+        if (cublasWorkspace != 0) driver.free(cublasWorkspace);
         for (MemorySegment m : modules) driver.moduleUnload(m);
         modules.clear();
         if (stream != null) driver.streamDestroy(stream);

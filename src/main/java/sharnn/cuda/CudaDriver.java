@@ -39,7 +39,9 @@ public final class CudaDriver {
             cuCtxSynchronize, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoD,
             cuMemsetD8, cuMemsetD32, cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel,
             cuLaunchCooperativeKernel, cuFuncSetAttribute, cuOccupancyMaxActiveBlocksPerMultiprocessor,
-            cuStreamCreate, cuStreamDestroy, cuStreamSynchronize, cuGetErrorName, cuGetErrorString;
+            cuStreamCreate, cuStreamDestroy, cuStreamSynchronize, cuGetErrorName, cuGetErrorString,
+            cuMemcpyHtoDAsync, cuMemcpyDtoDAsync, cuMemsetD32Async, cuStreamBeginCapture, cuStreamEndCapture,
+            cuGraphInstantiate, cuGraphLaunch, cuGraphExecDestroy, cuGraphDestroy;
 
     private CudaDriver(SymbolLookup lib) {
         Binder b = new Binder(lib, LIBRARY);
@@ -78,6 +80,17 @@ public final class CudaDriver {
         cuStreamCreate = b.bind("cuStreamCreate", ADDRESS, JAVA_INT);
         cuStreamDestroy = b.bind("cuStreamDestroy_v2", ADDRESS);
         cuStreamSynchronize = b.bind("cuStreamSynchronize", ADDRESS);
+        // stream-ordered copies and fills: no implicit synchronisation, and capturable into a graph
+        cuMemcpyHtoDAsync = b.bind("cuMemcpyHtoDAsync_v2", JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
+        cuMemcpyDtoDAsync = b.bind("cuMemcpyDtoDAsync_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+        cuMemsetD32Async = b.bind("cuMemsetD32Async", JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
+        // CUstream, CUstreamCaptureMode; CUstream, CUgraph*; CUgraphExec*, CUgraph, unsigned long long flags
+        cuStreamBeginCapture = b.bind("cuStreamBeginCapture_v2", ADDRESS, JAVA_INT);
+        cuStreamEndCapture = b.bind("cuStreamEndCapture", ADDRESS, ADDRESS);
+        cuGraphInstantiate = b.bind("cuGraphInstantiateWithFlags", ADDRESS, ADDRESS, JAVA_LONG);
+        cuGraphLaunch = b.bind("cuGraphLaunch", ADDRESS, ADDRESS);
+        cuGraphExecDestroy = b.bind("cuGraphExecDestroy", ADDRESS);
+        cuGraphDestroy = b.bind("cuGraphDestroy", ADDRESS);
         cuGetErrorName = b.bind("cuGetErrorName", JAVA_INT, ADDRESS);
         cuGetErrorString = b.bind("cuGetErrorString", JAVA_INT, ADDRESS);
     }
@@ -214,6 +227,19 @@ public final class CudaDriver {
         check("cuMemcpyDtoD_v2", cuMemcpyDtoD, dst, src, bytes);
     }
 
+    /** Host to device, ordered on the stream; a pageable source is staged before the call returns. */
+    public void copyHostToDeviceAsync(long dst, MemorySegment src, long bytes, MemorySegment stream) {
+        check("cuMemcpyHtoDAsync_v2", cuMemcpyHtoDAsync, dst, src, bytes, stream);
+    }
+
+    public void copyDeviceToDeviceAsync(long dst, long src, long bytes, MemorySegment stream) {
+        check("cuMemcpyDtoDAsync_v2", cuMemcpyDtoDAsync, dst, src, bytes, stream);
+    }
+
+    public void memsetD32Async(long dst, int value, long count, MemorySegment stream) {
+        check("cuMemsetD32Async", cuMemsetD32Async, dst, value, count, stream);
+    }
+
     public void memsetD8(long dst, byte value, long count) {
         check("cuMemsetD8_v2", cuMemsetD8, dst, value, count);
     }
@@ -304,6 +330,46 @@ public final class CudaDriver {
 
     public void streamSynchronize(MemorySegment stream) {
         check("cuStreamSynchronize", cuStreamSynchronize, stream);
+    }
+
+    // ---- graphs
+
+    /** CUstreamCaptureMode: only this thread's unsafe calls (a sync, a legacy-stream copy) end the capture in error. */
+    public static final int STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+
+    /** The stream's work from now on is recorded into a graph, not run, until {@link #streamEndCapture}. */
+    public void streamBeginCapture(MemorySegment stream, int mode) {
+        check("cuStreamBeginCapture_v2", cuStreamBeginCapture, stream, mode);
+    }
+
+    /** The graph captured on the stream (destroy with {@link #graphDestroy}). */
+    public MemorySegment streamEndCapture(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment g = a.allocate(ADDRESS);
+            check("cuStreamEndCapture", cuStreamEndCapture, stream, g);
+            return g.get(ADDRESS, 0);
+        }
+    }
+
+    /** An executable graph of the graph (cuGraphInstantiate, no flags; destroy with {@link #graphExecDestroy}). */
+    public MemorySegment graphInstantiate(MemorySegment graph) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = a.allocate(ADDRESS);
+            check("cuGraphInstantiateWithFlags", cuGraphInstantiate, e, graph, 0L);
+            return e.get(ADDRESS, 0);
+        }
+    }
+
+    public void graphLaunch(MemorySegment exec, MemorySegment stream) {
+        check("cuGraphLaunch", cuGraphLaunch, exec, stream);
+    }
+
+    public void graphExecDestroy(MemorySegment exec) {
+        check("cuGraphExecDestroy", cuGraphExecDestroy, exec);
+    }
+
+    public void graphDestroy(MemorySegment graph) {
+        check("cuGraphDestroy", cuGraphDestroy, graph);
     }
 
     // ---- errors

@@ -5,32 +5,42 @@ import sharnn.model.Optimizer;
 import sharnn.nn.Param;
 
 /**
- * The reference's min-trust LAMB on the device, the arithmetic of {@link sharnn.model.Lamb}: per
- * tensor the moments, the update and the norms in one kernel, and the trust ratio read by the kernel
- * that applies it (no host round trip). Clipping over all gradients at once.
+ * The reference's min-trust LAMB on the device, the arithmetic of {@link sharnn.model.Lamb}: every
+ * tensor in three launches (moments, update and norms; trust ratios; the update applied), the
+ * learning rate and the clip coefficient read on the device. Clipping over all gradients at once; the
+ * norm is read back only when asked for ({@link #gradNorm()}): no host round trip in a step.
  */
 final class CudaLamb implements Optimizer {
     private final CudaModel model;
-    private final Device device;
+    private final GraphedDevice device;
     private final DeviceKernels k;
     private final List<Param> params;
     private final double beta1, beta2, eps, weightDecay, minTrust;
-    private final DeviceBuffer m, v, clip;
+    private final DeviceBuffer m, v, clip, lr;
+    private final DeviceKernels.LambTensors tensors;
     private final float[][] hostM, hostV;
-    private final double[] normAndCoefficient = new double[2];
+    private final double[] normAndCoefficient = new double[2], rate = new double[1];
 
     CudaLamb(CudaModel model, double beta1, double beta2, double eps, double weightDecay, double minTrust) {
         this.model = model;
         this.device = model.device();
         this.k = model.kernels();
         this.params = model.trainable();
-        long total = 0;
-        for (Param p : params) total += p.size();
+        int[] offsets = new int[params.size()], sizes = new int[params.size()];
+        DeviceBuffer grads = model.allGradients();
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = Math.toIntExact((model.g(params.get(i)).address - grads.address) / grads.type.bytes);
+            sizes[i] = params.get(i).size();
+        }
+        tensors = k.lambTensors(offsets, sizes);
+        long total = tensors.total();
         m = device.floats(total);
         v = device.floats(total);
         device.fill32(m, 0);
         device.fill32(v, 0);
         clip = device.doubles(2);
+        device.upload(new double[] {Double.NaN, 1}, 0, 2, clip);   // no norm before the first clip
+        lr = device.doubles(1);
         hostM = new float[params.size()][];
         hostV = new float[params.size()][];
         for (int i = 0; i < params.size(); i++) {
@@ -51,25 +61,28 @@ final class CudaLamb implements Optimizer {
 
     /** Untrained parameters have zero gradients, so the norm over the whole gradient buffer is theirs. */
     @Override
-    public double clipGradNorm(double maxNorm) {
+    public void clipGradNorm(double maxNorm) {
         model.phases().start();
-        k.clipGradNorm(new DeviceBuffer[] {model.allGradients()}, maxNorm, clip);
-        device.download(clip, normAndCoefficient, 0, 2);
+        device.region("clip", () -> k.clipGradNorm(new DeviceBuffer[] {model.allGradients()}, maxNorm, clip));
         model.phases().mark("gradient clip");
+    }
+
+    @Override
+    public double gradNorm() {
+        device.download(clip, normAndCoefficient, 0, 2);
         return normAndCoefficient[0];
     }
 
     @Override
     public void step(double lr) {
         model.phases().start();
-        long at = 0;
-        for (Param p : params) {
-            int n = p.size();
-            k.lambStep(model.w(p), model.g(p), m.slice(at, n), v.slice(at, n), lr, beta1, beta2, eps, weightDecay,
+        rate[0] = lr;
+        device.upload(rate, 0, 1, this.lr);
+        device.region("lamb", () -> {
+            k.lambStep(tensors, model.allWeights(), model.allGradients(), m, v, this.lr, beta1, beta2, eps, weightDecay,
                     minTrust);
-            at += n;
-        }
-        model.refreshBf16Weights();
+            model.refreshBf16Weights();
+        });
         model.phases().mark("lamb");
     }
 

@@ -27,7 +27,8 @@ import sharnn.tensor.ScalarKernels;
  * LayerNorm, softmax, cross-entropy, gradients, LAMB) stays fp32, as in {@link Precision#FP32}.
  */
 public final class CudaModel implements LanguageModel {
-    private final Device device;
+    /** The device, its forward, backward and optimizer steps run as CUDA graphs once they repeat. */
+    private final GraphedDevice device;
     private final Backend backend;
     private final ModelConfig config;
     private final int maxSteps;
@@ -64,13 +65,13 @@ public final class CudaModel implements LanguageModel {
      * A model on device for segments of up to maxSteps steps, parameters zero until initialised or
      * loaded (through the host arrays and {@link #paramsFromHost()}).
      */
-    public CudaModel(Device device, Backend backend, ModelConfig config, int maxSteps) {
-        this(device, backend, config, maxSteps, Precision.FP32);
+    public CudaModel(Device target, Backend backend, ModelConfig config, int maxSteps) {
+        this(target, backend, config, maxSteps, Precision.FP32);
     }
 
     /** As {@link #CudaModel(Device, Backend, ModelConfig, int)}, in that precision. */
-    public CudaModel(Device device, Backend backend, ModelConfig config, int maxSteps, Precision precision) {
-        this.device = device;
+    public CudaModel(Device target, Backend backend, ModelConfig config, int maxSteps, Precision precision) {
+        this.device = GraphedDevice.of(target);
         this.precision = precision;
         this.backend = backend;
         this.config = config;
@@ -235,7 +236,7 @@ public final class CudaModel implements LanguageModel {
         return trainable;
     }
 
-    Device device() {
+    GraphedDevice device() {
         return device;
     }
 
@@ -266,6 +267,12 @@ public final class CudaModel implements LanguageModel {
         return "persistent (" + persistentPlan.blocks() + " blocks of " + units + (units == 1 ? " unit)" : " units)");
     }
 
+    /** Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches)", or "off". */
+    public String graphs() {
+        return device.graphsEnabled()
+                ? "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches)" : "off";
+    }
+
     /** Bytes this model holds on its device. */
     public long deviceBytes() {
         return device.liveBytes();
@@ -273,6 +280,10 @@ public final class CudaModel implements LanguageModel {
 
     DeviceBuffer allGradients() {
         return grads;
+    }
+
+    DeviceBuffer allWeights() {
+        return weights;
     }
 
     // ------------------------------------------------------------------ forward
@@ -283,14 +294,29 @@ public final class CudaModel implements LanguageModel {
             throw new IllegalArgumentException("the CUDA model runs on a device state, not " + state.getClass().getSimpleName());
         if (steps < 1 || steps > maxSteps)
             throw new IllegalArgumentException("segment of " + steps + " steps; this model takes 1 to " + maxSteps);
-        int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e, v = config.vocab();
+        int rows = steps * config.batch();
         for (int r = 0; r < rows; r++) checkToken(inputs[r]);
         this.steps = steps;
-        this.seed = seed;
+        this.seed = 0;   // the masks carry the sites' salts alone: the kernels xor in the step's seed, set below
         this.training = training;
         this.hasTargets = targets != null;
+        if (targets != null) for (int r = 0; r < rows; r++) checkTarget(targets[r]);
         phases.start();
+        // the host's data goes up first: the segment itself then runs without the host (as a graph)
         device.upload(inputs, 0, rows, this.tokens);
+        if (targets != null) device.upload(targets, 0, rows, this.targets);
+        k.dropoutSeed(seed);
+        device.region("forward", () -> forwardOnDevice(s, rows));
+        if (targets == null) return Double.NaN;
+        device.download(rowLoss, hostRowLoss, 0, rows);
+        double sum = 0;
+        for (int r = 0; r < rows; r++) sum += hostRowLoss[r];
+        phases.mark("cross-entropy");
+        return sum / rows;
+    }
+
+    private void forwardOnDevice(CudaState s, int rows) {
+        int e = config.embed(), n = rows * e, v = config.vocab();
         k.embeddingForward(this.tokens, w("encoder.weight"), embedded, rows, e);
         sites.input.apply(k, embedded, embedded, n, seed, training);
         phases.mark("embedding");
@@ -302,15 +328,7 @@ public final class CudaModel implements LanguageModel {
         sites.output.apply(k, x, top, n, seed, training);
         linear(operand(top, n, topBf16), op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
         phases.mark("output layer");
-        if (targets == null) return Double.NaN;
-        for (int r = 0; r < rows; r++) checkTarget(targets[r]);
-        device.upload(targets, 0, rows, this.targets);
-        k.crossEntropy(logits, this.targets, rowLoss, dLogits, rows, v);
-        device.download(rowLoss, hostRowLoss, 0, rows);
-        double sum = 0;
-        for (int r = 0; r < rows; r++) sum += hostRowLoss[r];
-        phases.mark("cross-entropy");
-        return sum / rows;
+        if (hasTargets) k.crossEntropy(logits, this.targets, rowLoss, dLogits, rows, v);
     }
 
     private void checkToken(int t) {
@@ -328,8 +346,12 @@ public final class CudaModel implements LanguageModel {
     @Override
     public void backward() {
         if (!hasTargets) throw new IllegalStateException("backward needs a forward with targets");
-        int e = config.embed(), rows = steps * config.batch(), n = rows * e, v = config.vocab();
         phases.start();
+        device.region("backward", this::backwardOnDevice);
+    }
+
+    private void backwardOnDevice() {
+        int e = config.embed(), rows = steps * config.batch(), n = rows * e, v = config.vocab();
         // logits = top · Wᵀ + b
         DeviceBuffer dLogitsOp = operand(dLogits, (long) rows * v, dLogitsBf16);
         matmul(dLogitsOp, op("encoder.weight"), dTop, rows, v, e, false);

@@ -37,6 +37,8 @@ public interface Device extends AutoCloseable {
 
     void upload(int[] src, int off, int n, DeviceBuffer dst);
 
+    void upload(double[] src, int off, int n, DeviceBuffer dst);
+
     /** dst[off .. off + n) = src[0 .. n). */
     void download(DeviceBuffer src, float[] dst, int off, int n);
 
@@ -71,6 +73,31 @@ public interface Device extends AutoCloseable {
 
     /** Waits for everything launched so far. */
     void synchronize();
+
+    /** A captured run of stream operations that one launch replays (a CUDA graph on a GPU); close frees it. */
+    interface Graph extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Starts capturing: the stream operations that follow (launches, products, copies, fills) are
+     * recorded into a graph, not run, until {@link #endCapture()}. Nothing that waits for the device
+     * (upload, download, synchronize) may come in between: it would wait for work that has not run.
+     */
+    default void beginCapture() {
+        throw new UnsupportedOperationException(name() + " cannot capture graphs");
+    }
+
+    /** Ends the capture and returns its graph, ready to launch (the capture is ended even when this throws). */
+    default Graph endCapture() {
+        throw new UnsupportedOperationException(name() + " cannot capture graphs");
+    }
+
+    /** Runs a captured graph after what was launched before: its operations, on the memory they name now. */
+    default void launch(Graph graph) {
+        throw new UnsupportedOperationException(name() + " cannot capture graphs");
+    }
 
     /** Bytes held by buffers not yet freed. */
     long liveBytes();

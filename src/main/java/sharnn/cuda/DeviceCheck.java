@@ -27,6 +27,8 @@ import sharnn.tensor.VectorKernels;
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck recurrence [B]   the persistent LSTM recurrence against the per-step
  *                                                                path at the paper shape, and each one's µs a step
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck bf16 [B]         the model in bf16 against fp32 at the paper shape
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck graphs [B]       training steps on CUDA graphs against the same steps
+ *                                                                launched one by one, and each one's ms a step
  * </pre>
  * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed.
  */
@@ -35,7 +37,7 @@ public final class DeviceCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | bf16 [STREAMS]");
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
             System.exit(2);
         }
         try {
@@ -48,6 +50,7 @@ public final class DeviceCheck {
                 case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
                 case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "bf16" -> bf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                case "graphs" -> graphs(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16), 10);
                 default -> throw new IllegalArgumentException("unknown check: " + args[0]);
             };
             System.exit(ok ? 0 : 1);
@@ -167,6 +170,69 @@ public final class DeviceCheck {
                     "bf16 vs fp32 on the device (dropout on)", values, worstValue, BF16_VALUES, gradients, worstGradient,
                     BF16_GRADIENTS, ok ? "PASS" : "FAIL");
             return ok;
+        }
+    }
+
+    /**
+     * The same training steps (forward, backward, clip, LAMB; new bytes and seed each step) on two
+     * device models from the same weights, one launching operation by operation and one on CUDA
+     * graphs: the same kernels on the same bytes, so equal (bit for bit where the device repeats
+     * itself); and each one's ms a step over the last three, once the attention memory is full and
+     * the graphs captured.
+     */
+    static boolean graphs(Supplier<Device> devices, ModelConfig config, int steps) {
+        int t = config.segment(), n = t * config.batch(), timed = Math.min(3, steps);
+        try (CudaModel direct = new CudaModel(devices.get(), null, config, t);
+             CudaModel graphed = new CudaModel(devices.get(), null, config, t)) {
+            direct.device().enableGraphs(false);
+            graphed.device().enableGraphs(true);
+            CudaModel[] models = {direct, graphed};
+            float[][] losses = new float[2][steps];
+            long[] nanos = new long[2];
+            for (int m = 0; m < 2; m++) {
+                CudaModel model = models[m];
+                model.initialize(3);
+                var lamb = model.lamb(0.9, 0.999, 1e-6, 1.2e-6, 0.25);
+                ModelState state = model.newState();
+                SplittableRandom r = new SplittableRandom(17);
+                int[] in = new int[n], out = new int[n];
+                long start = 0;
+                for (int s = 0; s < steps; s++) {
+                    for (int i = 0; i < n; i++) {
+                        in[i] = 32 + r.nextInt(95);
+                        out[i] = 32 + r.nextInt(95);
+                    }
+                    if (s == steps - timed) {
+                        model.device().synchronize();
+                        start = System.nanoTime();
+                    }
+                    model.zeroGrad();
+                    losses[m][s] = (float) model.forward(in, out, t, state, true, 100 + s);
+                    model.backward();
+                    lamb.clipGradNorm(0.25);
+                    lamb.step(1e-4);
+                }
+                model.device().synchronize();
+                nanos[m] = System.nanoTime() - start;
+                model.paramsToHost();
+            }
+            List<GoldenCheck.Row> rows = new ArrayList<>();
+            rows.add(relative("losses", losses[1], losses[0]));
+            boolean identical = java.util.Arrays.equals(losses[0], losses[1]);
+            for (Param p : direct.params()) {
+                float[] want = p.w, got = graphed.param(p.name).w;
+                rows.add(relative("weights " + p.name, got, want));
+                identical &= java.util.Arrays.equals(want, got);
+            }
+            System.out.printf(Locale.ROOT, "graphs: B %d x %d bytes, %d steps: ms a step %.1f launched one by one, %.1f on "
+                            + "graphs (%d captured, %d graph launches); bit-identical: %s%n", config.batch(), t, steps,
+                    nanos[0] / 1e6 / timed, nanos[1] / 1e6 / timed, graphed.device().captures(),
+                    graphed.device().graphLaunches(), identical ? "yes" : "no");
+            if (graphed.device().captures() == 0) {
+                System.out.println("graphs: nothing was captured: FAIL");
+                return false;
+            }
+            return report("graphs vs direct launches (B " + config.batch() + ", " + steps + " LAMB steps)", rows);
         }
     }
 

@@ -18,17 +18,30 @@ public final class DeviceKernels implements AutoCloseable {
     static final int ROW_BLOCK = 128, ROWS_PER_BLOCK = ROW_BLOCK / 32;
     /** Rows per chunk in the first stage of a column sum. */
     static final int CHUNK_ROWS = 64;
-    /**
-     * Blocks of the double-precision reductions (norms, LAMB): about two per SM of an H200; their
-     * partials are summed in one thread (by each block of lamb_apply, whose grid is capped for that).
-     */
-    static final int REDUCE_BLOCKS = 256, REDUCE_THREADS = 256, APPLY_BLOCKS = 1024;
+    /** Blocks of the gradient norm's double-precision reduction (about two per SM of an H200), and their threads. */
+    static final int REDUCE_BLOCKS = 256, REDUCE_THREADS = 256;
 
     private final Device device;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    /** The step's dropout seed (a long, as two ints), which the dropout kernels xor into their masks' keys. */
+    private final DeviceBuffer seed;
+    private final int[] seedHalves = new int[2];
 
     public DeviceKernels(Device device) {
         this.device = device;
+        this.seed = device.ints(2);
+        device.fill32(seed, 0);
+    }
+
+    /**
+     * Sets the seed the dropout kernels xor into every mask's key from the next launch on (0 at
+     * first: keys as given). The kernels read it on the device, so a captured graph uses the seed of
+     * the step it replays in: pass masks of the sites' salts alone (their keys for seed 0).
+     */
+    public void dropoutSeed(long value) {
+        seedHalves[0] = (int) value;
+        seedHalves[1] = (int) (value >>> 32);
+        device.upload(seedHalves, 0, 2, seed);
     }
 
     public Device device() {
@@ -80,16 +93,16 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(tokens).ptr(table).ptr(out).i32(rows).i32(dim));
     }
 
-    /** dTable[v, :] += dRows[r, :] for each row r with token v, in row order. */
+    /** dTable[v, :] += dRows[r, :] for each row r with token v, in row order (a block per vocabulary row). */
     public void embeddingBackward(DeviceBuffer tokens, DeviceBuffer dRows, DeviceBuffer dTable, int rows, int vocab,
                                   int dim) {
-        launch("embedding_backward", elements((long) vocab * dim),
+        launch("embedding_backward", Launch.of(vocab, Math.min(1024, (dim + 31) / 32 * 32)),
                 new KernelArgs().ptr(tokens).ptr(dRows).ptr(dTable).i32(rows).i32(vocab).i32(dim));
     }
 
     /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies). */
     public void dropout(DeviceBuffer x, DeviceBuffer y, long n, DropoutMask mask) {
-        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).i64(mask.key()).i32(mask.threshold())
+        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
@@ -191,14 +204,14 @@ public final class DeviceKernels implements AutoCloseable {
     /** out [rows, dim] = the chunk sum of drop(gelu(pre)), pre [rows, width]. */
     public void boomForward(DeviceBuffer pre, DeviceBuffer out, int rows, int dim, int width, DropoutMask mask) {
         launch("boom_forward", elements((long) rows * dim), new KernelArgs().ptr(pre).ptr(out).i32(rows).i32(dim)
-                .i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dPre [rows, width] from dOut [rows, dim]. */
     public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
                              DropoutMask mask) {
         launch("boom_backward", elements((long) rows * width), new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre)
-                .i32(rows).i32(dim).i32(width).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     // ---- attention
@@ -225,7 +238,7 @@ public final class DeviceKernels implements AutoCloseable {
     public void attentionSoftmaxForward(DeviceBuffer scores, DeviceBuffer probs, DeviceBuffer dropped, int rows,
                                         int steps, int keys, int memRows, float scale, DropoutMask mask) {
         launch("attention_softmax_forward", rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
-                .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).i64(mask.key()).i32(mask.threshold())
+                .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
@@ -233,7 +246,7 @@ public final class DeviceKernels implements AutoCloseable {
     public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, int rows, int keys, float scale,
                                          DropoutMask mask) {
         launch("attention_softmax_backward", rowsOfWarps(rows), new KernelArgs().ptr(probs).ptr(dWork).i32(rows)
-                .i32(keys).f32(scale).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                .i32(keys).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dV = drop(dV) in place; dCurrent = dK·sk + dV·gate for the rows past the memory. */
@@ -241,7 +254,7 @@ public final class DeviceKernels implements AutoCloseable {
                                             DeviceBuffer dCurrent, int keys, int batch, int dim, int memRows,
                                             DropoutMask valueMask) {
         launch("attention_keys_values_backward", elements((long) keys * batch * dim), new KernelArgs().ptr(dK).ptr(dV)
-                .ptr(sk).ptr(gate).ptr(dCurrent).i32(keys).i32(batch).i32(dim).i32(memRows).i64(valueMask.key())
+                .ptr(sk).ptr(gate).ptr(dCurrent).i32(keys).i32(batch).i32(dim).i32(memRows).ptr(seed).i64(valueMask.key())
                 .i32(valueMask.threshold()).f32(valueMask.scale()));
     }
 
@@ -274,22 +287,88 @@ public final class DeviceKernels implements AutoCloseable {
             launch("clip_scale", elements(g.count), new KernelArgs().ptr(g).i64(g.count).ptr(result));
     }
 
-    /** One min-trust LAMB step of one tensor (as sharnn.model.Lamb.step); u is scratch of w's size. */
-    public void lambStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, double lr, double beta1,
-                         double beta2, double eps, double weightDecay, double minTrust) {
-        long n = w.count;
-        DeviceBuffer u = scratch("lambUpdate", DeviceBuffer.Type.FLOAT, n);
-        DeviceBuffer partials = scratch("lamb", DeviceBuffer.Type.DOUBLE, 2L * REDUCE_BLOCKS);
-        int blocks = reduceBlocks(n);
-        launch("lamb_moments", Launch.of(blocks, REDUCE_THREADS), new KernelArgs().ptr(w).ptr(g).ptr(m).ptr(v).ptr(u)
-                .i64(n).f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
-        launch("lamb_apply", Launch.of((int) Math.min(APPLY_BLOCKS, (n + BLOCK - 1) / BLOCK), BLOCK), new KernelArgs().ptr(w).ptr(u).i64(n).ptr(partials).i32(blocks).f64(lr)
-                .f64(minTrust));
+    /**
+     * The tensors one multi-tensor LAMB step updates, as tables on the device: tensor t is sizes[t]
+     * elements at weightOffsets[t] of the weights and gradients, and packed in order in the moments;
+     * each is cut into chunks of {@link #LAMB_CHUNK} elements, a block each.
+     */
+    public final class LambTensors implements AutoCloseable {
+        final int tensors, chunks;
+        final long total;
+        private final DeviceBuffer table;
+        final DeviceBuffer wOffset, mOffset, firstChunk, chunkTensor;
+
+        LambTensors(int[] weightOffsets, int[] sizes) {
+            tensors = sizes.length;
+            int[] mOff = new int[tensors + 1], first = new int[tensors + 1];
+            long at = 0;
+            int c = 0;
+            for (int t = 0; t < tensors; t++) {
+                mOff[t] = Math.toIntExact(at);
+                first[t] = c;
+                at += sizes[t];
+                c += (sizes[t] + LAMB_CHUNK - 1) / LAMB_CHUNK;
+            }
+            mOff[tensors] = Math.toIntExact(at);
+            first[tensors] = c;
+            total = at;
+            chunks = c;
+            int[] host = new int[tensors + 2 * (tensors + 1) + chunks];
+            System.arraycopy(weightOffsets, 0, host, 0, tensors);
+            System.arraycopy(mOff, 0, host, tensors, tensors + 1);
+            System.arraycopy(first, 0, host, 2 * tensors + 1, tensors + 1);
+            for (int t = 0; t < tensors; t++)
+                for (int k = first[t]; k < first[t + 1]; k++) host[3 * tensors + 2 + k] = t;
+            table = device.ints(host.length);
+            device.upload(host, 0, host.length, table);
+            wOffset = table.slice(0, tensors);
+            mOffset = table.slice(tensors, tensors + 1);
+            firstChunk = table.slice(2L * tensors + 1, tensors + 1);
+            chunkTensor = table.slice(3L * tensors + 2, chunks);
+        }
+
+        /** Elements over all tensors: the moments' length. */
+        public long total() {
+            return total;
+        }
+
+        @Override
+        public void close() {
+            table.close();
+        }
+    }
+
+    /** Elements a block of the multi-tensor LAMB kernels owns. */
+    static final int LAMB_CHUNK = 4096;
+
+    public LambTensors lambTensors(int[] weightOffsets, int[] sizes) {
+        return new LambTensors(weightOffsets, sizes);
+    }
+
+    /**
+     * One min-trust LAMB step of every tensor (as sharnn.model.Lamb.step) in three launches whatever
+     * their number: moments, update and per-chunk norms; each tensor's trust ratio (a warp each); the
+     * update applied.
+     * lr [1] (double) is read on the device, so a captured step replays with the current rate.
+     */
+    public void lambStep(LambTensors t, DeviceBuffer weights, DeviceBuffer grads, DeviceBuffer m, DeviceBuffer v,
+                         DeviceBuffer lr, double beta1, double beta2, double eps, double weightDecay, double minTrust) {
+        DeviceBuffer u = scratch("lambUpdate", DeviceBuffer.Type.FLOAT, t.total);
+        DeviceBuffer partials = scratch("lamb", DeviceBuffer.Type.DOUBLE, 2L * t.chunks);
+        DeviceBuffer scale = scratch("lambScale", DeviceBuffer.Type.FLOAT, t.tensors);
+        launch("lamb_multi_moments", Launch.of(t.chunks, REDUCE_THREADS), new KernelArgs().ptr(weights).ptr(grads).ptr(m)
+                .ptr(v).ptr(u).ptr(t.wOffset).ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK)
+                .f32((float) beta1).f32((float) beta2).f32((float) eps).f32((float) weightDecay).ptr(partials));
+        launch("lamb_multi_trust", rowsOfWarps(t.tensors), new KernelArgs().ptr(partials)
+                .ptr(t.firstChunk).i32(t.tensors).ptr(lr).f64(minTrust).ptr(scale));
+        launch("lamb_multi_apply", Launch.of(t.chunks, BLOCK), new KernelArgs().ptr(weights).ptr(u).ptr(t.wOffset)
+                .ptr(t.mOffset).ptr(t.firstChunk).ptr(t.chunkTensor).i32(LAMB_CHUNK).ptr(scale));
     }
 
     @Override
     public void close() {
         for (DeviceBuffer b : scratch.values()) b.close();
         scratch.clear();
+        seed.close();
     }
 }

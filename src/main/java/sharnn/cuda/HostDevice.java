@@ -1,6 +1,8 @@
 package sharnn.cuda;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import sharnn.tensor.ScalarKernels;
 
@@ -12,6 +14,10 @@ import sharnn.tensor.ScalarKernels;
  *
  * <p>An address is (allocation id << 40) + byte offset, so twins resolve pointer arguments, views
  * included, back to an array and an index.
+ *
+ * <p>Graphs as CUDA has them: while capturing, launches, products, copies and fills are recorded
+ * (their arguments copied), not run, and anything that waits for the device is refused; launching
+ * the graph runs them in order on the memory they name at that time.
  */
 public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private static final int ID_SHIFT = 40;
@@ -24,6 +30,30 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private final ScalarKernels scalar = new ScalarKernels();
     private long nextId = 1;
     private long liveBytes;
+    private long kernels, products, copies, graphs;
+    /** The operations of the graph being captured; null when not capturing. */
+    private List<Runnable> capturing;
+
+    /**
+     * What a device was asked to run: kernel launches, cuBLAS calls, device-side copies and fills
+     * (each issued directly or into a graph being captured), and graph launches.
+     */
+    public record Counts(long kernels, long products, long copies, long graphs) {
+        /** Launches the host issued: what a GPU pays launch overhead for. */
+        public long total() {
+            return kernels + products + copies + graphs;
+        }
+
+        public Counts minus(Counts before) {
+            return new Counts(kernels - before.kernels, products - before.products, copies - before.copies,
+                    graphs - before.graphs);
+        }
+    }
+
+    /** The stream operations issued so far. */
+    public Counts counts() {
+        return new Counts(kernels, products, copies, graphs);
+    }
 
     @Override
     public String name() {
@@ -117,30 +147,42 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void upload(float[] src, int off, int n, DeviceBuffer dst) {
+        notCapturing("upload");
         check(dst, n);
         System.arraycopy(src, off, floatArray(dst.address), at(dst), n);
     }
 
     @Override
     public void upload(int[] src, int off, int n, DeviceBuffer dst) {
+        notCapturing("upload");
         check(dst, n);
         System.arraycopy(src, off, intArray(dst.address), at(dst), n);
     }
 
     @Override
+    public void upload(double[] src, int off, int n, DeviceBuffer dst) {
+        notCapturing("upload");
+        check(dst, n);
+        System.arraycopy(src, off, doubleArray(dst.address), at(dst), n);
+    }
+
+    @Override
     public void download(DeviceBuffer src, float[] dst, int off, int n) {
+        notCapturing("download");
         check(src, n);
         System.arraycopy(floatArray(src.address), at(src), dst, off, n);
     }
 
     @Override
     public void download(DeviceBuffer src, int[] dst, int off, int n) {
+        notCapturing("download");
         check(src, n);
         System.arraycopy(intArray(src.address), at(src), dst, off, n);
     }
 
     @Override
     public void download(DeviceBuffer src, double[] dst, int off, int n) {
+        notCapturing("download");
         check(src, n);
         System.arraycopy(doubleArray(src.address), at(src), dst, off, n);
     }
@@ -150,17 +192,35 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         check(src, n);
         check(dst, n);
         if (src.type != dst.type) throw new IllegalArgumentException("copy from " + src.type + " to " + dst.type);
-        System.arraycopy(storage(src.address), at(src), storage(dst.address), at(dst), (int) n);
+        copies++;
+        if (capturing != null) {
+            capturing.add(() -> copy(src.address, dst.address, n));
+            return;
+        }
+        copy(src.address, dst.address, n);
+    }
+
+    private void copy(long src, long dst, long n) {
+        System.arraycopy(storage(src), index(src), storage(dst), index(dst), (int) n);
     }
 
     @Override
     public void fill32(DeviceBuffer dst, int bits) {
         dst.checkLive();
-        int from = at(dst), to = from + (int) dst.count;
-        switch (storage(dst.address)) {
+        copies++;
+        if (capturing != null) {
+            capturing.add(() -> fill32(dst.address, dst.count, bits));
+            return;
+        }
+        fill32(dst.address, dst.count, bits);
+    }
+
+    private void fill32(long address, long count, int bits) {
+        int from = index(address), to = from + (int) count;
+        switch (storage(address)) {
             case float[] f -> java.util.Arrays.fill(f, from, to, Float.intBitsToFloat(bits));
             case int[] i -> java.util.Arrays.fill(i, from, to, bits);
-            default -> throw new IllegalArgumentException("fill32 of a " + dst.type + " buffer");
+            default -> throw new IllegalArgumentException("fill32 of a buffer that is not 32-bit");
         }
     }
 
@@ -174,8 +234,16 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     @Override
     public void launch(String kernel, Launch shape, KernelArgs args) {
         Twins.Twin twin = Twins.get(kernel);
-        KernelArgs.Reader reader = new KernelArgs.Reader(args.packed());
-        twin.run(this, shape, reader);
+        kernels++;
+        java.nio.ByteBuffer packed = args.packed();
+        if (capturing != null) {
+            // the argument bytes as they are now, as cuLaunchKernel copies them into the graph's node
+            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(packed.remaining()).put(packed).flip()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            capturing.add(() -> twin.run(this, shape, new KernelArgs.Reader(copy.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN))));
+            return;
+        }
+        twin.run(this, shape, new KernelArgs.Reader(packed));
     }
 
     /** Any number: the twins run the blocks one after another, each to its barrier, step by step. */
@@ -195,6 +263,18 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                             float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
+        products++;
+        if (capturing != null) {
+            capturing.add(() -> product(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc,
+                    strideC, batch));
+            return;
+        }
+        product(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
+    }
+
+    private void product(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
+                         float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
         if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
         CublasGemm g = CublasGemm.ofRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
                 ldc, strideC, batch);
@@ -284,6 +364,48 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void synchronize() {
+        notCapturing("synchronize");
+    }
+
+    private void notCapturing(String what) {
+        if (capturing != null)
+            throw new IllegalStateException(what + " while capturing a graph: it would wait for work that has not run");
+    }
+
+    @Override
+    public void beginCapture() {
+        notCapturing("beginCapture");
+        capturing = new ArrayList<>();
+    }
+
+    @Override
+    public Graph endCapture() {
+        if (capturing == null) throw new IllegalStateException("endCapture without beginCapture");
+        List<Runnable> ops = List.copyOf(capturing);
+        capturing = null;
+        return new HostGraph(ops);
+    }
+
+    @Override
+    public void launch(Graph graph) {
+        notCapturing("a graph launch");
+        if (!(graph instanceof HostGraph g) || g.closed) throw new IllegalArgumentException("not a live graph of this device");
+        graphs++;
+        for (Runnable op : g.ops) op.run();
+    }
+
+    private static final class HostGraph implements Graph {
+        final List<Runnable> ops;
+        boolean closed;
+
+        HostGraph(List<Runnable> ops) {
+            this.ops = ops;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     @Override

@@ -179,6 +179,11 @@ public final class KernelCheck {
             c.k.embeddingBackward(t, d, g, rows, 50, dim);
             c.out("dTable", g);
         }));
+        s.add(new Spec("embedding_backward", "2100x1100, vocab 7: column passes, chunks", c -> {
+            DeviceBuffer t = c.tokens(2100, 7), d = c.in(2100 * 1100, 1), g = c.in(7 * 1100, 1);
+            c.k.embeddingBackward(t, d, g, 2100, 7, 1100);
+            c.out("dTable", g);
+        }));
         s.add(new Spec("dropout", "30000", c -> {
             DeviceBuffer x = c.in(30000, 1), y = c.poison(30000);
             c.k.dropout(x, y, 30000, MASK.at(777));
@@ -338,15 +343,22 @@ public final class KernelCheck {
             c.outDoubles("norm, coef", result);
             for (int i = 0; i < g.length; i++) c.out("g" + i, g[i]);
         }));
-        s.add(new Spec("lamb_moments + lamb_apply", "70000", c -> {
-            int n = 70000;
-            DeviceBuffer w = c.in(n, 1), g = c.in(n, 0.01), m = c.in(n, 0.001), v = c.in(n, 0.0001);
+        s.add(new Spec("lamb_multi_moments + lamb_multi_trust + lamb_multi_apply",
+                "4 tensors, 5 to 140000 (35 chunks)", c -> {
+            // tensors at offsets 0, 10, 4100 and 13100 of the weights (the gaps are untrained: left as they are)
+            int n = 153100, moments = 153005;
+            int[] offsets = {0, 10, 4100, 13100}, sizes = {5, 4000, 9000, 140000};
+            DeviceBuffer w = c.in(n, 1), g = c.in(n, 0.01), m = c.in(moments, 0.001), v = c.in(moments, 0.0001);
             // the second moment is non-negative
-            float[] vh = new float[n];
-            c.d.download(v, vh, 0, n);
-            for (int i = 0; i < n; i++) vh[i] = Math.abs(vh[i]);
-            c.d.upload(vh, 0, n, v);
-            c.k.lambStep(w, g, m, v, 0.002, 0.9, 0.999, 1e-6, 1.2e-6, 0.25);
+            float[] vh = new float[moments];
+            c.d.download(v, vh, 0, vh.length);
+            for (int i = 0; i < vh.length; i++) vh[i] = Math.abs(vh[i]);
+            c.d.upload(vh, 0, vh.length, v);
+            DeviceBuffer lr = c.hold(c.d.doubles(1));
+            c.d.upload(new double[] {0.002}, 0, 1, lr);
+            try (DeviceKernels.LambTensors t = c.k.lambTensors(offsets, sizes)) {
+                c.k.lambStep(t, w, g, m, v, lr, 0.9, 0.999, 1e-6, 1.2e-6, 0.25);
+            }
             c.out("w", w);
             c.out("m", m);
             c.out("v", v);

@@ -53,8 +53,9 @@ public final class Twins {
             Map.entry("sum_squares_partial", Twins::sumSquaresPartial),
             Map.entry("clip_coefficient", Twins::clipCoefficient),
             Map.entry("clip_scale", Twins::clipScale),
-            Map.entry("lamb_moments", Twins::lambMoments),
-            Map.entry("lamb_apply", Twins::lambApply));
+            Map.entry("lamb_multi_moments", Twins::lambMultiMoments),
+            Map.entry("lamb_multi_trust", Twins::lambMultiTrust),
+            Map.entry("lamb_multi_apply", Twins::lambMultiApply));
 
     /** Every kernel name with a twin (the kernels of sharnn.cu and recurrence.cu). */
     public static java.util.Set<String> names() {
@@ -73,6 +74,12 @@ public final class Twins {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /** The step's dropout seed the kernels xor into their keys: a long at ptr, held as two ints (low first). */
+    static long seed(HostDevice d, long ptr) {
+        I s = new I(d, ptr);
+        return (s.a[s.o] & 0xFFFFFFFFL) | (long) s.a[s.o + 1] << 32;
     }
 
     static boolean kept(long key, long index, int threshold) {
@@ -99,6 +106,16 @@ public final class Twins {
     static float warpSum(float[] lanes) {
         for (int o = 16; o > 0; o >>= 1) {
             float[] next = new float[WARP];
+            for (int l = 0; l < WARP; l++) next[l] = lanes[l] + lanes[l ^ o];
+            System.arraycopy(next, 0, lanes, 0, WARP);
+        }
+        return lanes[0];
+    }
+
+    /** The same butterfly in double (__shfl_xor_sync of doubles). */
+    static double warpSum(double[] lanes) {
+        double[] next = new double[WARP];
+        for (int o = 16; o > 0; o >>= 1) {
             for (int l = 0; l < WARP; l++) next[l] = lanes[l] + lanes[l ^ o];
             System.arraycopy(next, 0, lanes, 0, WARP);
         }
@@ -162,19 +179,18 @@ public final class Twins {
         F dRows = new F(d, r.ptr()), dTable = new F(d, r.ptr());
         int rows = r.i32(), vocab = r.i32(), dim = r.i32();
         r.end();
-        for (int v = 0; v < vocab; v++) {
-            for (int j = 0; j < dim; j++) {
-                float acc = dTable.a[dTable.o + v * dim + j];
-                for (int row = 0; row < rows; row++)
-                    if (tokens.a[tokens.o + row] == v) acc += dRows.a[dRows.o + row * dim + j];
-                dTable.a[dTable.o + v * dim + j] = acc;
-            }
+        // a block per vocabulary row, whole warps (the kernel's ballots): each element sums its rows in row order
+        if (s.gridX() != vocab || s.gridY() != 1 || s.block() % WARP != 0)
+            throw new IllegalArgumentException("embedding_backward: " + s + " for a vocabulary of " + vocab);
+        for (int row = 0; row < rows; row++) {
+            int v = tokens.a[tokens.o + row];
+            for (int j = 0; j < dim; j++) dTable.a[dTable.o + v * dim + j] += dRows.a[dRows.o + row * dim + j];
         }
     }
 
     static void dropout(HostDevice d, Launch s, KernelArgs.Reader r) {
         F x = new F(d, r.ptr()), y = new F(d, r.ptr());
-        long n = r.i64(), key = r.i64();
+        long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -408,7 +424,7 @@ public final class Twins {
     static void boomForward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F pre = new F(d, r.ptr()), out = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -429,7 +445,7 @@ public final class Twins {
     static void boomBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F pre = new F(d, r.ptr()), dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
@@ -485,7 +501,7 @@ public final class Twins {
         F scores = new F(d, r.ptr()), probs = new F(d, r.ptr()), dropped = new F(d, r.ptr());
         int rows = r.i32(), steps = r.i32(), keys = r.i32(), memRows = r.i32();
         float scale = r.f32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();
@@ -521,7 +537,7 @@ public final class Twins {
         F probs = new F(d, r.ptr()), dWork = new F(d, r.ptr());
         int rows = r.i32(), keys = r.i32();
         float scale = r.f32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();
@@ -547,7 +563,7 @@ public final class Twins {
         F dK = new F(d, r.ptr()), dV = new F(d, r.ptr()), sk = new F(d, r.ptr()), gate = new F(d, r.ptr());
         F dCurrent = new F(d, r.ptr());
         int keys = r.i32(), batch = r.i32(), dim = r.i32(), memRows = r.i32();
-        long key = r.i64();
+        long key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float dropScale = r.f32();
         r.end();
@@ -644,53 +660,101 @@ public final class Twins {
         for (int i = 0; i < n; i++) x.a[x.o + i] *= c;
     }
 
-    static void lambMoments(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F w = new F(d, r.ptr()), g = new F(d, r.ptr()), m = new F(d, r.ptr()), v = new F(d, r.ptr()), u = new F(d, r.ptr());
-        long n = r.i64();
-        float beta1 = r.f32(), beta2 = r.f32(), eps = r.f32(), weightDecay = r.f32();
-        D partials = new D(d, r.ptr());
-        r.end();
-        int threads = s.block(), stride = s.gridX() * threads;
-        for (int b = 0; b < s.gridX(); b++) {
-            double[] sw = new double[threads], su = new double[threads];
-            for (int t = 0; t < threads; t++) {
-                double aw = 0, au = 0;
-                for (long l = (long) b * threads + t; l < n; l += stride) {
-                    int i = (int) l;
-                    float gi = g.a[g.o + i];
-                    float mi = beta1 * m.a[m.o + i] + (1f - beta1) * gi;
-                    float vi = beta2 * v.a[v.o + i] + (1f - beta2) * gi * gi;
-                    m.a[m.o + i] = mi;
-                    v.a[v.o + i] = vi;
-                    float wi = w.a[w.o + i];
-                    float ui = mi / ((float) Math.sqrt(vi) + eps) + weightDecay * wi;
-                    u.a[u.o + i] = ui;
-                    aw += (double) wi * wi;
-                    au += (double) ui * ui;
-                }
-                sw[t] = aw;
-                su[t] = au;
-            }
-            partials.a[partials.o + 2 * b] = blockSum(sw);
-            partials.a[partials.o + 2 * b + 1] = blockSum(su);
+    /** The multi-tensor LAMB tables: chunk c of tensor chunkTensor[c], the tensors' offsets and sizes. */
+    private record LambChunks(I wOffset, I mOffset, I firstChunk, I chunkTensor, int chunk) {
+        int tensor(int c) {
+            return chunkTensor.a[chunkTensor.o + c];
+        }
+
+        int weightAt(int t) {
+            return wOffset.a[wOffset.o + t];
+        }
+
+        int momentAt(int t) {
+            return mOffset.a[mOffset.o + t];
+        }
+
+        int start(int c) {
+            return (c - firstChunk.a[firstChunk.o + tensor(c)]) * chunk;
+        }
+
+        int end(int c) {
+            int t = tensor(c);
+            return Math.min(start(c) + chunk, momentAt(t + 1) - momentAt(t));
         }
     }
 
-    static void lambApply(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F w = new F(d, r.ptr()), u = new F(d, r.ptr());
-        long n = r.i64();
+    static void lambMultiMoments(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F w = new F(d, r.ptr()), g = new F(d, r.ptr()), m = new F(d, r.ptr()), v = new F(d, r.ptr()), u = new F(d, r.ptr());
+        LambChunks ch = new LambChunks(new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), r.i32());
+        float beta1 = r.f32(), beta2 = r.f32(), eps = r.f32(), weightDecay = r.f32();
         D partials = new D(d, r.ptr());
-        int count = r.i32();
-        double lr = r.f64(), minTrust = r.f64();
         r.end();
-        double sw = 0, su = 0;
-        for (int k = 0; k < count; k++) {
-            sw += partials.a[partials.o + 2 * k];
-            su += partials.a[partials.o + 2 * k + 1];
+        int threads = s.block();
+        for (int c = 0; c < s.gridX(); c++) {
+            int t = ch.tensor(c), wo = w.o + ch.weightAt(t), go = g.o + ch.weightAt(t), mo = ch.momentAt(t);
+            int start = ch.start(c), end = ch.end(c);
+            double[] sw = new double[threads], su = new double[threads];
+            for (int th = 0; th < threads; th++) {
+                double aw = 0, au = 0;
+                for (int i = start + th; i < end; i += threads) {
+                    float gi = g.a[go + i];
+                    float mi = beta1 * m.a[m.o + mo + i] + (1f - beta1) * gi;
+                    float vi = beta2 * v.a[v.o + mo + i] + (1f - beta2) * gi * gi;
+                    m.a[m.o + mo + i] = mi;
+                    v.a[v.o + mo + i] = vi;
+                    float wi = w.a[wo + i];
+                    float ui = mi / ((float) Math.sqrt(vi) + eps) + weightDecay * wi;
+                    u.a[u.o + mo + i] = ui;
+                    aw += (double) wi * wi;
+                    au += (double) ui * ui;
+                }
+                sw[th] = aw;
+                su[th] = au;
+            }
+            partials.a[partials.o + 2 * c] = blockSum(sw);
+            partials.a[partials.o + 2 * c + 1] = blockSum(su);
         }
-        double wn = Math.min(Math.sqrt(sw), 10.0), un = Math.sqrt(su);
-        double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
-        float scale = (float) (lr * Math.max(trust, minTrust));
-        for (int i = 0; i < n; i++) w.a[w.o + i] -= scale * u.a[u.o + i];
+    }
+
+    static void lambMultiTrust(HostDevice d, Launch s, KernelArgs.Reader r) {
+        D partials = new D(d, r.ptr());
+        I firstChunk = new I(d, r.ptr());
+        int tensors = r.i32();
+        D lr = new D(d, r.ptr());
+        double minTrust = r.f64();
+        F scale = new F(d, r.ptr());
+        r.end();
+        if (s.block() % WARP != 0 || (long) s.gridX() * (s.block() / WARP) < tensors)
+            throw new IllegalArgumentException("lamb_multi_trust: " + s + " for " + tensors + " tensors (a warp each)");
+        double[] lw = new double[WARP], lu = new double[WARP];
+        for (int t = 0; t < tensors; t++) {
+            int first = firstChunk.a[firstChunk.o + t], end = firstChunk.a[firstChunk.o + t + 1];
+            for (int l = 0; l < WARP; l++) {
+                double aw = 0, au = 0;
+                for (int k = first + l; k < end; k += WARP) {
+                    aw += partials.a[partials.o + 2 * k];
+                    au += partials.a[partials.o + 2 * k + 1];
+                }
+                lw[l] = aw;
+                lu[l] = au;
+            }
+            double sw = warpSum(lw), su = warpSum(lu);
+            double wn = Math.min(Math.sqrt(sw), 10.0), un = Math.sqrt(su);
+            double trust = wn == 0.0 || un == 0.0 ? 1.0 : wn / un;
+            scale.a[scale.o + t] = (float) (lr.a[lr.o] * Math.max(trust, minTrust));
+        }
+    }
+
+    static void lambMultiApply(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F w = new F(d, r.ptr()), u = new F(d, r.ptr());
+        LambChunks ch = new LambChunks(new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), new I(d, r.ptr()), r.i32());
+        F scale = new F(d, r.ptr());
+        r.end();
+        for (int c = 0; c < s.gridX(); c++) {
+            int t = ch.tensor(c), wo = w.o + ch.weightAt(t), uo = u.o + ch.momentAt(t);
+            float st = scale.a[scale.o + t];
+            for (int i = ch.start(c); i < ch.end(c); i++) w.a[wo + i] -= st * u.a[uo + i];
+        }
     }
 }

@@ -129,7 +129,8 @@ public final class GoldenCheck {
                 model.zeroGrad();
                 double loss = model.forward(data[0], data[1], config.segment(), state, false, 0);
                 model.backward();
-                double norm = lamb.clipGradNorm(0.25);
+                lamb.clipGradNorm(0.25);
+                double norm = lamb.gradNorm();
                 lamb.step(2e-3);
                 rows.add(compare("train/seg" + s + "/loss", new float[] {(float) loss}));
                 rows.add(compare("train/seg" + s + "/grad_norm_before_clip", new float[] {(float) norm}));

@@ -14,6 +14,7 @@ public final class Lamb implements Optimizer {
     private final double beta1, beta2, eps, weightDecay, minTrust;
     /** The update of the tensor in hand, computed once for its norm and its application. */
     private final float[] update;
+    private double lastNorm = Double.NaN;
 
     public Lamb(List<Param> params, double beta1, double beta2, double eps, double weightDecay, double minTrust) {
         this.params = List.copyOf(params);
@@ -85,8 +86,13 @@ public final class Lamb implements Optimizer {
     }
 
     @Override
-    public double clipGradNorm(double maxNorm) {
-        return clipGradNorm(params, maxNorm);
+    public void clipGradNorm(double maxNorm) {
+        lastNorm = clipGradNorm(params, maxNorm);
+    }
+
+    @Override
+    public double gradNorm() {
+        return lastNorm;
     }
 
     /**

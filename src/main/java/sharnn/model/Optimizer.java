@@ -11,8 +11,14 @@ public interface Optimizer {
     /** The parameters it updates, in the model's order. */
     List<Param> params();
 
-    /** Scales every gradient so that their global L2 norm is at most maxNorm; returns the norm before. */
-    double clipGradNorm(double maxNorm);
+    /**
+     * Scales every gradient so that their global L2 norm is at most maxNorm. The norm stays where it
+     * was computed (a device optimizer reads nothing back): {@link #gradNorm()} gives it.
+     */
+    void clipGradNorm(double maxNorm);
+
+    /** The global gradient norm before the last clip (on a device, a read back: ask when logging). */
+    double gradNorm();
 
     void step(double lr);
 

@@ -40,6 +40,9 @@ class CudaBindingsStubTest {
         assertThat(out).contains("cooperative-add 4.0 6.0");
         assertThat(out).contains("other-thread-add 13.0 24.0");
         assertThat(out).contains("back-on-main 13.0 24.0");
+        // captured, not run (the copy's target still 0), then replayed on the inputs of launch time
+        assertThat(out).contains("graph 0.0 13.0 24.0 7.0");
+        assertThat(out).contains("capture-sync synchronize while capturing a graph");
         assertThat(out).contains("case layer_norm_forward false");
         assertThat(out).contains("live 0");
         assertThat(out).contains("open-1 no CUDA device 1: this machine has 1");

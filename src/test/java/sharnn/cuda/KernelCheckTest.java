@@ -62,6 +62,7 @@ class KernelCheckTest {
             d.upload(p, 0, n, dst);
         }
         @Override public void upload(int[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
+        @Override public void upload(double[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
         @Override public void download(DeviceBuffer src, float[] dst, int off, int n) { d.download(src, dst, off, n); }
         @Override public void download(DeviceBuffer src, int[] dst, int off, int n) { d.download(src, dst, off, n); }
         @Override public void download(DeviceBuffer src, double[] dst, int off, int n) { d.download(src, dst, off, n); }

@@ -109,7 +109,7 @@ class KernelSignatureTest {
         Kernel ln = kernels().get("layer_norm_forward");
         assertThat(ln.kinds()).isEqualTo("ppppppiif");
         assertThat(ln.warpRows()).isTrue();
-        assertThat(kernels().get("lamb_moments").exactThreads()).isEqualTo(256);
+        assertThat(kernels().get("lamb_multi_moments").exactThreads()).isEqualTo(256);
         assertThat(kernels().get("lstm_persistent_forward").maxThreads()).isEqualTo(PersistentLstm.THREADS);
         // CUDA's grid limit in y (a column sum over more than 65535 chunks of rows) fails on the stand-in too
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Launch(1, 65536, 256, 0))
@@ -134,6 +134,7 @@ class KernelSignatureTest {
         @Override public DeviceBuffer alloc(DeviceBuffer.Type type, long count) { return d.alloc(type, count); }
         @Override public void upload(float[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
         @Override public void upload(int[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
+        @Override public void upload(double[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
         @Override public void download(DeviceBuffer src, float[] dst, int off, int n) { d.download(src, dst, off, n); }
         @Override public void download(DeviceBuffer src, int[] dst, int off, int n) { d.download(src, dst, off, n); }
         @Override public void download(DeviceBuffer src, double[] dst, int off, int n) { d.download(src, dst, off, n); }
@@ -152,6 +153,9 @@ class KernelSignatureTest {
             d.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
         }
         @Override public void synchronize() { d.synchronize(); }
+        @Override public void beginCapture() { d.beginCapture(); }
+        @Override public Graph endCapture() { return d.endCapture(); }
+        @Override public void launch(Graph graph) { d.launch(graph); }
         @Override public long liveBytes() { return d.liveBytes(); }
         @Override public void close() { d.close(); }
     }

@@ -13,12 +13,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 import sharnn.nn.Param;
 import sharnn.model.Lamb;
 
-/** The global gradient norm and clipping, and min-trust LAMB, on the device against sharnn.model.Lamb. */
+/** The global gradient norm and clipping, and min-trust LAMB over every tensor at once, on the device against sharnn.model.Lamb. */
 class OptimizerTwinsTest {
 
     private static List<Param> params(SplittableRandom r) {
         // sizes across the reduction's shapes: one partial block, several, more than REDUCE_BLOCKS
-        int[] sizes = {3, 700, 20000};
+        // and LAMB's chunks of 4096: within one, several, more than a warp's 32 (the trust ratio's lanes wrap)
+        int[] sizes = {3, 700, 20000, 140000};
         List<Param> ps = new java.util.ArrayList<>();
         for (int i = 0; i < sizes.length; i++) {
             Param p = new Param("p" + i, sizes[i]);
@@ -56,31 +57,45 @@ class OptimizerTwinsTest {
         ps.add(zero);
         Lamb lamb = new Lamb(ps, 0.9, 0.999, 1e-6, 1.2e-6, minTrust);
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
-            int n = ps.size();
-            DeviceBuffer[] w = new DeviceBuffer[n], g = new DeviceBuffer[n], m = new DeviceBuffer[n], v = new DeviceBuffer[n];
+            // every tensor in one weights buffer, 7 untrained elements before each (left alone)
+            int n = ps.size(), gap = 7;
+            int[] offsets = new int[n], sizes = new int[n];
+            int total = 0;
             for (int i = 0; i < n; i++) {
-                Param p = ps.get(i);
-                w[i] = upload(d, p.w);
-                g[i] = d.floats(p.size());
-                m[i] = d.floats(p.size());
-                v[i] = d.floats(p.size());
-                d.fill32(m[i], 0);
-                d.fill32(v[i], 0);
+                offsets[i] = total + gap;
+                sizes[i] = ps.get(i).size();
+                total = offsets[i] + sizes[i];
             }
+            float[] w0 = random(r, total, 1);
+            for (int i = 0; i < n; i++) System.arraycopy(ps.get(i).w, 0, w0, offsets[i], sizes[i]);
+            DeviceBuffer w = upload(d, w0), g = d.floats(total), lr = d.doubles(1);
+            d.fill32(g, 0);
+            DeviceKernels.LambTensors tensors = k.lambTensors(offsets, sizes);
+            DeviceBuffer m = d.floats(tensors.total()), v = d.floats(tensors.total());
+            d.fill32(m, 0);
+            d.fill32(v, 0);
             for (int step = 0; step < 3; step++) {
-                double lr = 0.002 * (step + 1);
+                double rate = 0.002 * (step + 1);
                 for (int i = 0; i < n; i++) {
                     Param p = ps.get(i);
                     for (int j = 0; j < p.size(); j++) p.g[j] = (float) ((r.nextDouble() - 0.5) * 0.02 * (i + 1));
-                    d.upload(p.g, 0, p.size(), g[i]);
-                    k.lambStep(w[i], g[i], m[i], v[i], lr, 0.9, 0.999, 1e-6, 1.2e-6, minTrust);
+                    d.upload(p.g, 0, p.size(), g.slice(offsets[i], sizes[i]));
                 }
-                lamb.step(lr);
+                d.upload(new double[] {rate}, 0, 1, lr);
+                k.lambStep(tensors, w, g, m, v, lr, 0.9, 0.999, 1e-6, 1.2e-6, minTrust);
+                lamb.step(rate);
             }
+            float[] got = download(d, w), mGot = download(d, m), vGot = download(d, v);
+            long at = 0;
             for (int i = 0; i < n; i++) {
-                assertClose("w" + i, download(d, w[i]), ps.get(i).w, 1e-6);
-                assertClose("m" + i, download(d, m[i]), lamb.firstMoments()[i], 1e-6);
-                assertClose("v" + i, download(d, v[i]), lamb.secondMoments()[i], 1e-6);
+                int size = sizes[i];
+                assertClose("w" + i, java.util.Arrays.copyOfRange(got, offsets[i], offsets[i] + size), ps.get(i).w, 1e-6);
+                assertClose("m" + i, java.util.Arrays.copyOfRange(mGot, (int) at, (int) at + size), lamb.firstMoments()[i], 1e-6);
+                assertClose("v" + i, java.util.Arrays.copyOfRange(vGot, (int) at, (int) at + size), lamb.secondMoments()[i], 1e-6);
+                int before = offsets[i] - gap;
+                assertThat(java.util.Arrays.copyOfRange(got, before, before + gap)).as("untrained before " + i)
+                        .isEqualTo(java.util.Arrays.copyOfRange(w0, before, before + gap));
+                at += size;
             }
         }
     }

@@ -42,6 +42,31 @@ public final class StubProbe {
             d.download(sum, s, 0, 2);
             System.out.println("back-on-main " + s[0] + " " + s[1]);
             for (DeviceBuffer b : List.of(x, y, sum)) b.close();
+            // a graph: a launch, a copy and a fill captured, then replayed on inputs uploaded after the capture
+            DeviceBuffer gx = d.floats(2), gy = d.floats(2), gs = d.floats(2), gc = d.floats(2), gf = d.floats(2);
+            d.upload(new float[] {1, 2}, 0, 2, gx);
+            d.upload(new float[] {3, 4}, 0, 2, gy);
+            d.fill32(gc, 0);
+            d.beginCapture();
+            d.launch("add", Launch.of(1, 32), new KernelArgs().ptr(gx).ptr(gy).ptr(gs).i64(2));
+            d.copy(gs, gc, 2);
+            d.fill32(gf, Float.floatToRawIntBits(7f));
+            try {
+                d.synchronize();
+            } catch (IllegalStateException e) {
+                System.out.println("capture-sync " + e.getMessage());
+            }
+            Device.Graph graph = d.endCapture();
+            float[] before = new float[2];
+            d.download(gc, before, 0, 2);
+            d.upload(new float[] {10, 20}, 0, 2, gx);
+            d.launch(graph);
+            float[] copied = new float[2], filled = new float[2];
+            d.download(gc, copied, 0, 2);
+            d.download(gf, filled, 0, 2);
+            System.out.println("graph " + before[0] + " " + copied[0] + " " + copied[1] + " " + filled[1]);
+            graph.close();
+            for (DeviceBuffer b : List.of(gx, gy, gs, gc, gf)) b.close();
             List<KernelCheck.Result> results = KernelCheck.compare(host, d, 3);
             for (KernelCheck.Result r : results) System.out.println("case " + r.kernel().replace(' ', '_') + " " + r.ok());
             System.out.println("live " + d.liveBytes());
