@@ -9,6 +9,9 @@
 #  recurrence  the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs
 #              per step of each (the later stages take the per-step path where it fails, or
 #              CHECK_RECURRENCE=per-step where this stage is not run);
+#  recurrence-bf16  in bf16, the bf16 persistent recurrence (W_hh in bf16, tensor cores) against the
+#              per-step path at B 16 (values within 3e-2 of scale, gradients within 5e-2 by relative norm),
+#              µs per step of each (the later stages take the fp32 persistent kernels in bf16 where it fails);
 #  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
 #              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
@@ -105,6 +108,14 @@ if wants recurrence; then
   limited 60 $J sharnn.cuda.DeviceCheck recurrence 16; rc=$?
   verdict "persistent recurrence vs per step" $rc
   (( rc == 0 )) || recurrence=per-step
+fi
+
+if wants recurrence-bf16; then
+  step "bf16 persistent LSTM recurrence (tensor cores) against the per-step path in bf16, paper shape"
+  limited 45 $J sharnn.cuda.DeviceCheck recurrence-bf16 16; rc=$?
+  verdict "bf16 persistent recurrence vs per step" $rc
+  # fp32: the fp32 persistent kernels in a bf16 model, and what persistent means in an fp32 one
+  (( rc == 0 )) || [ "$recurrence" = per-step ] || recurrence=fp32
 fi
 
 graphs=${CHECK_GRAPHS:-on}

@@ -92,6 +92,71 @@ __device__ __forceinline__ void tile_store(float (&acc)[TILE_ROWS][TILE_BATCH], 
         }
 }
 
+// The cell of step t, one thread per (batch row, unit) of the block: lstm_cell_forward's arithmetic on
+// the gates' input part plus the recurrent sums, which part holds per slice ([slices][batch_p][rows_p],
+// row gate·units + uu), added in slice order
+__device__ __forceinline__ void cell_forward(float* gates, float* cells, float* tanhC, float* out, const float* c0,
+                                             const float* part, int t, int batch, int dim, int units, int u0, int slices,
+                                             int batchP, int rowsP) {
+    const int g4 = 4 * dim;
+    float* gt = gates + (long long) t * batch * g4;
+    const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
+    const long long so = (long long) t * batch * dim;
+    for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
+        int b = i / units, uu = i % units, j = u0 + uu;
+        if (j >= dim) continue;
+        long long go = (long long) b * g4, idx = (long long) b * dim + j;
+        float dot[4];
+#pragma unroll
+        for (int gate = 0; gate < 4; gate++) {
+            const float* p = part + b * rowsP + gate * units + uu;
+            float v = p[0];
+            for (int sl = 1; sl < slices; sl++) v += p[(long long) sl * batchP * rowsP];
+            dot[gate] = v;
+        }
+        float gi = sigmoidf(gt[go + j] + dot[0]);
+        float gf = sigmoidf(gt[go + dim + j] + dot[1]);
+        float gg = tanhf(gt[go + 2 * dim + j] + dot[2]);
+        float go_ = sigmoidf(gt[go + 3 * dim + j] + dot[3]);
+        gt[go + j] = gi;
+        gt[go + dim + j] = gf;
+        gt[go + 2 * dim + j] = gg;
+        gt[go + 3 * dim + j] = go_;
+        float cn = gf * cPrev[idx] + gi * gg;
+        float tc = tanhf(cn);
+        cells[so + idx] = cn;
+        tanhC[so + idx] = tc;
+        out[so + idx] = go_ * tc;
+    }
+}
+
+// The backward cell of step t: lstm_cell_backward's arithmetic, dh_{t} = dOut_t + the recurrent sums of part
+// ([slices][batch_p][units_p]) added in slice order
+__device__ __forceinline__ void cell_backward(const float* gates, const float* tanhC, const float* cells, const float* c0,
+                                              const float* dOut, float* dcNext, float* dGates, const float* part, int t,
+                                              int batch, int dim, int units, int u0, int slices, int batchP, int unitsP) {
+    const int g4 = 4 * dim;
+    const long long so = (long long) t * batch * dim, gso = (long long) t * batch * g4;
+    const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
+    for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
+        int b = i / units, uu = i % units, j = u0 + uu;
+        if (j >= dim) continue;
+        long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
+        const float* p = part + b * unitsP + uu;
+        float dhNext = p[0];
+        for (int sl = 1; sl < slices; sl++) dhNext += p[(long long) sl * batchP * unitsP];
+        float gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
+        float tc = tanhC[so + idx];
+        float dhv = dOut[so + idx] + dhNext;
+        float dc = dcNext[idx] + dhv * go_ * (1.f - tc * tc);
+        dGates[go + j] = dc * gg * gi * (1.f - gi);
+        dGates[go + dim + j] = dc * cPrev[idx] * gf * (1.f - gf);
+        dGates[go + 2 * dim + j] = dc * gi * (1.f - gg * gg);
+        dGates[go + 3 * dim + j] = dhv * tc * go_ * (1.f - go_);
+        dcNext[idx] = dc * gf;
+    }
+}
+
 // Forward over `steps` steps of a [batch, dim] state. gates [steps, batch, 4·dim] holds the input
 // projection plus both biases and is replaced by the activated gates i, f, g, o (as
 // lstm_cell_forward leaves them); cells, tanhC and out [steps, batch, dim] get c, tanh(c) and h.
@@ -107,7 +172,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
                                                    float* cells, float* tanhC, float* out, int steps, int batch,
                                                    int dim, int units, int slices) {
     extern __shared__ float shared[];
-    const int rows = 4 * units, rowsP = round_up(rows, TILE_ROWS), batchP = round_up(batch, TILE_BATCH), g4 = 4 * dim;
+    const int rows = 4 * units, rowsP = round_up(rows, TILE_ROWS), batchP = round_up(batch, TILE_BATCH);
     float* w = shared;
     float* h = w + (long long) rowsP * dim;
     float* part = h + (long long) batchP * dim;
@@ -137,36 +202,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         }
         __syncthreads();
 
-        // the cell, one thread per (batch row, unit): lstm_cell_forward's arithmetic
-        float* gt = gates + (long long) t * batch * g4;
-        const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
-        const long long so = (long long) t * batch * dim;
-        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
-            int b = i / units, uu = i % units, j = u0 + uu;
-            if (j >= dim) continue;
-            long long go = (long long) b * g4, idx = (long long) b * dim + j;
-            float dot[4];
-#pragma unroll
-            for (int gate = 0; gate < 4; gate++) {
-                const float* p = part + b * rowsP + gate * units + uu;
-                float v = p[0];
-                for (int sl = 1; sl < slices; sl++) v += p[(long long) sl * batchP * rowsP];
-                dot[gate] = v;
-            }
-            float gi = sigmoidf(gt[go + j] + dot[0]);
-            float gf = sigmoidf(gt[go + dim + j] + dot[1]);
-            float gg = tanhf(gt[go + 2 * dim + j] + dot[2]);
-            float go_ = sigmoidf(gt[go + 3 * dim + j] + dot[3]);
-            gt[go + j] = gi;
-            gt[go + dim + j] = gf;
-            gt[go + 2 * dim + j] = gg;
-            gt[go + 3 * dim + j] = go_;
-            float cn = gf * cPrev[idx] + gi * gg;
-            float tc = tanhf(cn);
-            cells[so + idx] = cn;
-            tanhC[so + idx] = tc;
-            out[so + idx] = go_ * tc;
-        }
+        cell_forward(gates, cells, tanhC, out, c0, part, t, batch, dim, units, u0, slices, batchP, rowsP);
         grid.sync();   // h_t complete everywhere before any block stages it
     }
 }
@@ -230,26 +266,164 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         }
         __syncthreads();
 
-        // the cell, one thread per (batch row, unit): lstm_cell_backward's arithmetic
-        const long long so = (long long) t * batch * dim, gso = (long long) t * batch * g4;
-        const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
-        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
-            int b = i / units, uu = i % units, j = u0 + uu;
-            if (j >= dim) continue;
-            long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
-            const float* p = part + b * unitsP + uu;
-            float dhNext = p[0];
-            for (int sl = 1; sl < slices; sl++) dhNext += p[(long long) sl * batchP * unitsP];
-            float gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
-            float tc = tanhC[so + idx];
-            float dhv = dOut[so + idx] + dhNext;
-            float dc = dcNext[idx] + dhv * go_ * (1.f - tc * tc);
-            dGates[go + j] = dc * gg * gi * (1.f - gi);
-            dGates[go + dim + j] = dc * cPrev[idx] * gf * (1.f - gf);
-            dGates[go + 2 * dim + j] = dc * gi * (1.f - gg * gg);
-            dGates[go + 3 * dim + j] = dhv * tc * go_ * (1.f - go_);
-            dcNext[idx] = dc * gf;
+        cell_backward(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP, unitsP);
+        grid.sync();   // dGates_t complete everywhere before any block stages it
+    }
+}
+
+// ---------------------------------------------------------------- bf16 on tensor cores
+//
+// The same recurrence with W_hh's slice in shared memory as bf16 (half the bytes of the fp32 kernels)
+// and the recurrent product on tensor cores: PTX's mma.sync m16n8k16 with bf16 operands and fp32
+// accumulators. Per step, the [batch, dim] state h_{t-1} (forward) or dGates_{t+1} (backward) is
+// rounded to bf16 as it is staged (to nearest, ties to even, as to_bf16); gates, cell state and the
+// cell's arithmetic stay fp32 (cell_forward, cell_backward). W_hh comes as the model's bf16 copy.
+//
+// The product of a block is [batch_p x K] x [K x n_p]: M the batch (16 rows an mma, the paper's B),
+// N the block's gate rows (forward, 4·units) or units (backward), 8 an mma; K = dim (forward) or 4·dim
+// (backward) in steps of 16, cut into `slices` runs of ceil(k_steps / slices) steps, one warp per
+// (tile, slice). Each warp's fp32 accumulators go to part[slice], and the cell threads add the slices
+// in slice order as the fp32 kernels do. Within a slice the tensor cores sum the exact bf16 products
+// in their own order; the twin (RecurrenceTwins.dotBf16) adds them one by one in k order, so a GPU
+// agrees with it to fp32 rounding, not bit for bit.
+//
+// Shared memory (dynamic, sized by sharnn.cuda.PersistentLstm.forwardSharedBf16 / backwardSharedBf16):
+//   part [slices][batch_p][n_p]   fp32
+//   w    [n_p][stride]            bf16, the forward's rows as lstm_persistent_forward's; the backward's
+//                                 row uu = column u0 + uu of W_hh
+//   x    [batch_p][stride]        bf16, h_{t-1} or dGates_{t+1} of the step (padding rows and columns zero)
+// with stride = k_p + 8: the 8 rows of a fragment load start 4 banks apart, so they hit 32 banks.
+// B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
+// steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
+//
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 63 registers, backward 40, no stack, no spills, one barrier.
+
+#define MMA_M 16
+#define MMA_N 8
+#define MMA_K 16
+#define ROW_PAD 8
+
+// to_bf16's rounding
+__device__ __forceinline__ unsigned short bf16_round(float x) {
+    unsigned u = __float_as_uint(x);
+    return (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
+                                            : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// c += A[16 rows from a][k] · B[k][8 columns]ᵀ over the k steps [kFrom, kTo) of 16: a [16][stride] row-major
+// and b [8][stride] (B's columns as rows), bf16 in shared memory. The fragments of mma.m16n8k16.row.col
+// (lane = 4·group + pair): A's registers hold (row group, k 2·pair, +1), (group + 8, same k), (group,
+// k + 8), (group + 8, k + 8); B's (k 2·pair, +1 ; column group), (k + 8, +9 ; group); the lower k in
+// the lower half. c: (row group, columns 2·pair, +1), (group + 8, same columns).
+__device__ __forceinline__ void mma_terms(float (&c)[4], const unsigned short* a, const unsigned short* b, int stride,
+                                          int kFrom, int kTo, int lane) {
+    const int group = lane >> 2, pair = (lane & 3) * 2;
+    const unsigned short* a0 = a + group * stride + pair;
+    const unsigned short* a8 = a0 + 8 * stride;
+    const unsigned short* b0 = b + group * stride + pair;
+    for (int k = kFrom * MMA_K; k < kTo * MMA_K; k += MMA_K) {
+        unsigned ra0 = *(const unsigned*) (a0 + k), ra1 = *(const unsigned*) (a8 + k);
+        unsigned ra2 = *(const unsigned*) (a0 + k + 8), ra3 = *(const unsigned*) (a8 + k + 8);
+        unsigned rb0 = *(const unsigned*) (b0 + k), rb1 = *(const unsigned*) (b0 + k + 8);
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                     "{%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(ra0), "r"(ra1), "r"(ra2), "r"(ra3), "r"(rb0), "r"(rb1));
+    }
+}
+
+// the accumulators of the tile at (m0, n0) into part [batch_p][nP]
+__device__ __forceinline__ void mma_store(const float (&c)[4], float* part, int nP, int m0, int n0, int lane) {
+    float* p = part + (m0 + (lane >> 2)) * nP + n0 + (lane & 3) * 2;
+    p[0] = c[0];
+    p[1] = c[1];
+    p[8 * nP] = c[2];
+    p[8 * nP + 1] = c[3];
+}
+
+// lstm_persistent_forward with wHh as bf16 (the model's copy) and the product on tensor cores
+extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward_bf16(float* gates, const unsigned short* wHh,
+                                                   const float* h0, const float* c0, float* cells, float* tanhC,
+                                                   float* out, int steps, int batch, int dim, int units, int slices) {
+    extern __shared__ float shared[];
+    const int rows = 4 * units, rowsP = round_up(rows, MMA_N), batchP = round_up(batch, MMA_M);
+    const int kSteps = (dim + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
+    float* part = shared;
+    unsigned short* w = (unsigned short*) (part + slices * batchP * rowsP);
+    unsigned short* h = w + rowsP * stride;
+    const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+
+    for (int i = threadIdx.x; i < rowsP * stride; i += blockDim.x) {
+        int r = i / stride, k = i % stride, u = u0 + r % units;
+        w[i] = r < rows && u < dim && k < dim ? wHh[((long long) (r / units) * dim + u) * dim + k] : (unsigned short) 0;
+    }
+    for (int i = threadIdx.x; i < batchP * stride; i += blockDim.x) h[i] = 0;
+    __syncthreads();   // the padding zeroed before any thread stages a step
+
+    const int nTiles = rowsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
+    cg::grid_group grid = cg::this_grid();
+    for (int t = 0; t < steps; t++) {
+        const float* hPrev = t == 0 ? h0 : out + (long long) (t - 1) * batch * dim;
+        for (int i = threadIdx.x; i < batch * dim; i += blockDim.x)
+            h[i / dim * stride + i % dim] = bf16_round(__ldcg(hPrev + i));
+        __syncthreads();
+
+        for (int item = warp; item < tiles * slices; item += warps) {
+            const int tile = item % tiles, slice = item / tiles;
+            const int n0 = tile % nTiles * MMA_N, m0 = tile / nTiles * MMA_M;
+            float c[4] = {0.f, 0.f, 0.f, 0.f};
+            mma_terms(c, h + m0 * stride, w + n0 * stride, stride, slice * per, min(kSteps, (slice + 1) * per), lane);
+            mma_store(c, part + slice * batchP * rowsP, rowsP, m0, n0, lane);
         }
+        __syncthreads();
+
+        cell_forward(gates, cells, tanhC, out, c0, part, t, batch, dim, units, u0, slices, batchP, rowsP);
+        grid.sync();   // h_t complete everywhere before any block stages it
+    }
+}
+
+// lstm_persistent_backward with wHh as bf16 and the product on tensor cores; dGates_{t+1} is staged whole
+extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backward_bf16(const float* gates, const float* tanhC,
+                                                    const float* cells, const float* c0, const float* dOut,
+                                                    const unsigned short* wHh, float* dcNext, float* dGates, int steps,
+                                                    int batch, int dim, int units, int slices) {
+    extern __shared__ float shared[];
+    const int unitsP = round_up(units, MMA_N), batchP = round_up(batch, MMA_M), g4 = 4 * dim;
+    const int kSteps = (g4 + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
+    float* part = shared;
+    unsigned short* w = (unsigned short*) (part + slices * batchP * unitsP);
+    unsigned short* dg = w + unitsP * stride;
+    const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+
+    // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh
+    for (int i = threadIdx.x; i < unitsP * stride; i += blockDim.x) {
+        int uu = i % unitsP, j = i / unitsP, u = u0 + uu;
+        w[uu * stride + j] = uu < units && u < dim && j < g4 ? wHh[(long long) j * dim + u] : (unsigned short) 0;
+    }
+    for (int i = threadIdx.x; i < batchP * stride; i += blockDim.x) dg[i] = 0;
+    __syncthreads();   // the padding zeroed before any thread stages a step
+
+    const int nTiles = unitsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
+    cg::grid_group grid = cg::this_grid();
+    for (int t = steps - 1; t >= 0; t--) {
+        if (t == steps - 1) {
+            for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
+        } else {
+            const float* next = dGates + (long long) (t + 1) * batch * g4;
+            for (int i = threadIdx.x; i < batch * g4; i += blockDim.x)
+                dg[i / g4 * stride + i % g4] = bf16_round(__ldcg(next + i));
+            __syncthreads();
+            for (int item = warp; item < tiles * slices; item += warps) {
+                const int tile = item % tiles, slice = item / tiles;
+                const int n0 = tile % nTiles * MMA_N, m0 = tile / nTiles * MMA_M;
+                float c[4] = {0.f, 0.f, 0.f, 0.f};
+                mma_terms(c, dg + m0 * stride, w + n0 * stride, stride, slice * per, min(kSteps, (slice + 1) * per), lane);
+                mma_store(c, part + slice * batchP * unitsP, unitsP, m0, n0, lane);
+            }
+        }
+        __syncthreads();
+
+        cell_backward(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP, unitsP);
         grid.sync();   // dGates_t complete everywhere before any block stages it
     }
 }

@@ -23,7 +23,9 @@ import sharnn.tensor.ScalarKernels;
  * weight gradients, Boom, the attention's query and its batched products) read bf16 operands and
  * accumulate in fp32: a bf16 copy of all weights, made again after each change of the fp32 master
  * weights, and bf16 copies of the activations they multiply, rounded once in the forward pass and
- * kept for the backward. Everything else (the recurrence with its fp32 W_hh, gates, cell state,
+ * kept for the backward. The persistent recurrence multiplies the bf16 copy of W_hh by the state
+ * rounded to bf16 each step on tensor cores (the fp32 kernels where the bf16 ones cannot run, or with
+ * -Dsharnn.recurrence=fp32; the per-step path keeps fp32 W_hh). Everything else (gates, cell state,
  * LayerNorm, softmax, cross-entropy, gradients, LAMB) stays fp32, as in {@link Precision#FP32}.
  */
 public final class CudaModel implements LanguageModel {
@@ -46,7 +48,10 @@ public final class CudaModel implements LanguageModel {
     private final PhaseTimer phases;
     /** How the persistent recurrence runs on this device (null: it cannot, the per-step path runs). */
     private final PersistentLstm.Plan persistentPlan;
-    private boolean persistent;
+    /** BF16: how the bf16 persistent recurrence (W_hh in bf16, tensor cores) runs (null in FP32 or where it cannot). */
+    private final PersistentLstm.Bf16Plan persistentBf16Plan;
+    /** Whether the persistent kernels are wanted, and in BF16 the bf16 ones (else the fp32 ones). */
+    private boolean persistent, tensorCores;
 
     private final DeviceBuffer tokens, targets;
     private final DeviceBuffer embedded, top, logits, dLogits, rowLoss;
@@ -107,8 +112,12 @@ public final class CudaModel implements LanguageModel {
         dLogitsBf16 = bf16((long) rows * v);
         scratch = new Scratch(this, config, maxSteps);
         persistentPlan = PersistentLstm.plan(device, config.batch(), e);
-        // -Dsharnn.recurrence=per-step keeps the reference path (a way around a kernel that misbehaves)
-        persistent = persistentPlan != null && !"per-step".equals(System.getProperty("sharnn.recurrence"));
+        persistentBf16Plan = precision == Precision.BF16 ? PersistentLstm.planBf16(device, config.batch(), e) : null;
+        // -Dsharnn.recurrence=per-step keeps the reference path, =fp32 the fp32 persistent kernels in BF16 (ways
+        // around a kernel that misbehaves)
+        String recurrence = System.getProperty("sharnn.recurrence", "");
+        persistent = !"per-step".equals(recurrence);
+        tensorCores = !"fp32".equals(recurrence);
         blocks = new Layer[config.blocks()];
         for (int b = 0; b < blocks.length; b++) blocks[b] = new Layer(b);
         hostLogits = new float[rows * v];
@@ -256,15 +265,41 @@ public final class CudaModel implements LanguageModel {
      * @return whether the persistent path is now in use (false where the device cannot run it)
      */
     public boolean persistentRecurrence(boolean enabled) {
-        persistent = enabled && persistentPlan != null;
-        return persistent;
+        persistent = enabled;
+        return bf16Kernels() || fp32Kernels();
     }
 
-    /** The recurrence path in use, for bench: "persistent (128 blocks of 8 units)" or "per step". */
+    /**
+     * In BF16, whether the persistent recurrence runs the bf16 kernels (W_hh in bf16, tensor cores: the
+     * default where the device can) or the fp32 ones.
+     *
+     * @return whether the bf16 kernels are now in use (false in FP32, step by step, or where they cannot run)
+     */
+    public boolean bf16Recurrence(boolean enabled) {
+        tensorCores = enabled;
+        return bf16Kernels();
+    }
+
+    private boolean bf16Kernels() {
+        return persistent && tensorCores && persistentBf16Plan != null;
+    }
+
+    private boolean fp32Kernels() {
+        return persistent && !bf16Kernels() && persistentPlan != null;
+    }
+
+    /**
+     * The recurrence path in use, for bench: "persistent (128 blocks of 8 units)", "persistent bf16
+     * tensor cores (128 blocks of 8 units)" or "per step".
+     */
     public String recurrencePath() {
-        if (!persistent) return "per step";
-        int units = persistentPlan.units();
-        return "persistent (" + persistentPlan.blocks() + " blocks of " + units + (units == 1 ? " unit)" : " units)");
+        if (bf16Kernels()) return "persistent bf16 tensor cores" + blocksOf(persistentBf16Plan.blocks(), persistentBf16Plan.units());
+        if (fp32Kernels()) return "persistent" + blocksOf(persistentPlan.blocks(), persistentPlan.units());
+        return "per step";
+    }
+
+    private static String blocksOf(int blocks, int units) {
+        return " (" + blocks + " blocks of " + units + (units == 1 ? " unit)" : " units)");
     }
 
     /** Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches)", or "off". */
@@ -569,7 +604,9 @@ public final class CudaModel implements LanguageModel {
             matmulTransB(operand(x, (long) rows * e, inBf16), op(wIh), gates, rows, e, g4, false);
             k.addRowVector(w(bIh), gates, rows, g4);
             k.addRowVector(w(bHh), gates, rows, g4);
-            if (persistent)
+            if (bf16Kernels())
+                PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, steps);
+            else if (fp32Kernels())
                 PersistentLstm.forward(device, persistentPlan, gates, w(wHh), h0, c0, cells, tanhCells, out, steps);
             else for (int t = 0; t < steps; t++) {
                 DeviceBuffer hp = t == 0 ? h0 : out.slice((long) (t - 1) * be, be);
@@ -591,7 +628,10 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dhNext = scratch.dhNext, dcNext = scratch.dcNext;
             device.fill32(dhNext, 0);
             device.fill32(dcNext, 0);
-            if (persistent)
+            if (bf16Kernels())
+                PersistentLstm.backwardBf16(device, persistentBf16Plan, gates, tanhCells, cells, c0, dOut, op(wHh), dcNext,
+                        dGates, steps);
+            else if (fp32Kernels())
                 PersistentLstm.backward(device, persistentPlan, gates, tanhCells, cells, c0, dOut, w(wHh), dcNext, dGates,
                         steps);
             else for (int t = steps - 1; t >= 0; t--) {

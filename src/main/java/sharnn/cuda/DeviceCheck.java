@@ -26,6 +26,8 @@ import sharnn.tensor.VectorKernels;
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck segment [B]      one paper-shape step, CPU against GPU (B streams)
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck recurrence [B]   the persistent LSTM recurrence against the per-step
  *                                                                path at the paper shape, and each one's µs a step
+ *   java -cp sharnn.jar sharnn.cuda.DeviceCheck recurrence-bf16 [B]  in bf16: the bf16 persistent recurrence (tensor
+ *                                                                cores) against the per-step path, µs a step of each
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck bf16 [B]         the model in bf16 against fp32 at the paper shape
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck graphs [B]       training steps on CUDA graphs against the same steps
  *                                                                launched one by one, and each one's ms a step
@@ -37,7 +39,7 @@ public final class DeviceCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | recurrence-bf16 [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
             System.exit(2);
         }
         try {
@@ -49,6 +51,7 @@ public final class DeviceCheck {
                 }
                 case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
                 case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                case "recurrence-bf16" -> recurrenceBf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "bf16" -> bf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "graphs" -> graphs(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16), 10);
                 default -> throw new IllegalArgumentException("unknown check: " + args[0]);
@@ -123,6 +126,36 @@ public final class DeviceCheck {
         }
     }
 
+    /**
+     * Both models in bf16 from the same weights, one with the per-step recurrence (fp32 W_hh: the
+     * reference) and one with the bf16 persistent kernels (bf16 W_hh and state, tensor cores): within
+     * the bf16 tolerances of {@link #bf16}; the LSTM's µs per sequential step of each path.
+     */
+    static boolean recurrenceBf16(Supplier<Device> devices, ModelConfig config) {
+        int t = config.segment();
+        try (CudaModel stepwise = new CudaModel(devices.get(), null, config, t, Precision.BF16);
+             CudaModel persistent = new CudaModel(devices.get(), null, config, t, Precision.BF16)) {
+            stepwise.persistentRecurrence(false);
+            if (!persistent.persistentRecurrence(true) || !persistent.bf16Recurrence(true)) {
+                System.out.println("recurrence-bf16: this device cannot run the bf16 persistent kernels at B " + config.batch()
+                        + ", E " + config.embed() + ": FAIL");
+                return false;
+            }
+            Comparison c = compare(stepwise, persistent, config, 19);
+            System.out.printf(Locale.ROOT, "recurrence-bf16: B %d, E %d, %d steps, µs per sequential LSTM step: %.2f %s, %.2f %s%n",
+                    config.batch(), config.embed(), t, microsPerStep(stepwise, config), stepwise.recurrencePath(),
+                    microsPerStep(persistent, config), persistent.recurrencePath());
+            return withinBf16("recurrence bf16 persistent vs per step (bf16, dropout on)", stepwise, persistent, c);
+        }
+    }
+
+    /** The LSTM's µs per sequential step, forward and backward together, in the model's last timed segment. */
+    private static double microsPerStep(CudaModel model, ModelConfig config) {
+        var nanos = model.phases().nanos();
+        return (nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L)) / 1e3
+                / (2.0 * config.blocks() * config.segment());
+    }
+
     /** bf16 against fp32: losses, logits and states within this share of their largest value. */
     static final double BF16_VALUES = 3e-2;
     /** bf16 against fp32: each gradient within this relative norm ‖Δ‖ / ‖g‖. */
@@ -139,38 +172,43 @@ public final class DeviceCheck {
         try (CudaModel fp32 = new CudaModel(devices.get(), null, config, t, Precision.FP32);
              CudaModel bf16 = new CudaModel(devices.get(), null, config, t, Precision.BF16)) {
             Comparison c = compare(fp32, bf16, config, 17);
-            double values = 0, gradients = 0;
-            String worstValue = "", worstGradient = "";
-            for (GoldenCheck.Row r : c.rows) {
-                if (r.name().startsWith("grad ")) continue;
-                double ratio = Double.isNaN(r.maxDiff()) ? Double.POSITIVE_INFINITY : r.ratio();
-                if (ratio >= values) {
-                    values = ratio;
-                    worstValue = r.name();
-                }
-            }
-            for (Param p : fp32.params()) {
-                float[] want = p.g, got = bf16.param(p.name).g;
-                double diff = 0, norm = 0;
-                for (int i = 0; i < want.length; i++) {
-                    diff += ((double) got[i] - want[i]) * ((double) got[i] - want[i]);
-                    norm += (double) want[i] * want[i];
-                }
-                double relative = norm == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(diff / norm);
-                if (Double.isNaN(relative)) relative = Double.POSITIVE_INFINITY;
-                if (relative >= gradients) {
-                    gradients = relative;
-                    worstGradient = p.name;
-                }
-            }
-            boolean ok = values <= BF16_VALUES && gradients <= BF16_GRADIENTS;
             System.out.printf(Locale.ROOT, "bf16: B %d, E %d, %d steps x 2 segments: fp32 %.2f s, bf16 %.2f s%n",
                     config.batch(), config.embed(), t, c.nanos[0] / 1e9, c.nanos[1] / 1e9);
-            System.out.printf(Locale.ROOT, "%-58s worst value %.2e of scale (%s, <= %.0e), worst gradient %.2e by norm (%s, <= %.0e): %s%n",
-                    "bf16 vs fp32 on the device (dropout on)", values, worstValue, BF16_VALUES, gradients, worstGradient,
-                    BF16_GRADIENTS, ok ? "PASS" : "FAIL");
-            return ok;
+            return withinBf16("bf16 vs fp32 on the device (dropout on)", fp32, bf16, c);
         }
+    }
+
+    /** Values by their largest difference, gradients by relative norm, against the bf16 tolerances; one line. */
+    private static boolean withinBf16(String what, CudaModel reference, CudaModel other, Comparison c) {
+        double values = 0, gradients = 0;
+        String worstValue = "", worstGradient = "";
+        for (GoldenCheck.Row r : c.rows) {
+            if (r.name().startsWith("grad ")) continue;
+            double ratio = Double.isNaN(r.maxDiff()) ? Double.POSITIVE_INFINITY : r.ratio();
+            if (ratio >= values) {
+                values = ratio;
+                worstValue = r.name();
+            }
+        }
+        for (Param p : reference.params()) {
+            float[] want = p.g, got = other.param(p.name).g;
+            double diff = 0, norm = 0;
+            for (int i = 0; i < want.length; i++) {
+                diff += ((double) got[i] - want[i]) * ((double) got[i] - want[i]);
+                norm += (double) want[i] * want[i];
+            }
+            double relative = norm == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(diff / norm);
+            if (Double.isNaN(relative)) relative = Double.POSITIVE_INFINITY;
+            if (relative >= gradients) {
+                gradients = relative;
+                worstGradient = p.name;
+            }
+        }
+        boolean ok = values <= BF16_VALUES && gradients <= BF16_GRADIENTS;
+        System.out.printf(Locale.ROOT, "%-58s worst value %.2e of scale (%s, <= %.0e), worst gradient %.2e by norm (%s, <= %.0e): %s%n",
+                what, values, worstValue, BF16_VALUES, gradients, worstGradient,
+                BF16_GRADIENTS, ok ? "PASS" : "FAIL");
+        return ok;
     }
 
     /**

@@ -278,6 +278,32 @@ public final class KernelCheck {
             c.out("dGates", dg);
             c.out("dcNext", dc);
         }));
+        // the bf16 kernels at B = 17 (two m tiles of 16, the second with one row) and E = 259 (k padded to 272,
+        // 1040 backward); a step's state rounded to bf16 may land one bf16 ulp apart on a GPU, whose tensor cores
+        // sum in their own order, and that carries into the next steps: bf16 results' tolerance
+        int qb = 17, qn = pt * qb * pe;
+        s.add(new Spec("lstm_persistent_forward_bf16", pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+            PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+            DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
+            DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
+            c.k.toBf16(w, wb, 4 * pe * pe);
+            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, pt);
+            c.out("gates", gates);
+            c.out("c", cells);
+            c.out("tanhC", tc);
+            c.out("h", h);
+        }));
+        s.add(new Spec("lstm_persistent_backward_bf16", pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+            PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+            DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
+            DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
+            DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
+            c.k.toBf16(w, wb, 4 * pe * pe);
+            c.d.fill32(dc, 0);
+            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, pt);
+            c.out("dGates", dg);
+            c.out("dcNext", dc);
+        }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), out = c.poison(rows * dim);
             c.k.boomForward(pre, out, rows, dim, 450, MASK);
@@ -369,6 +395,12 @@ public final class KernelCheck {
     private static PersistentLstm.Plan persistentPlan(Case c, int batch, int dim) {
         PersistentLstm.Plan p = PersistentLstm.plan(c.d, batch, dim);
         if (p == null) throw new IllegalStateException(c.d.name() + " cannot run the persistent LSTM kernels");
+        return p;
+    }
+
+    private static PersistentLstm.Bf16Plan persistentBf16Plan(Case c, int batch, int dim) {
+        PersistentLstm.Bf16Plan p = PersistentLstm.planBf16(c.d, batch, dim);
+        if (p == null) throw new IllegalStateException(c.d.name() + " cannot run the bf16 persistent LSTM kernels");
         return p;
     }
 

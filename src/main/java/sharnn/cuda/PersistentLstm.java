@@ -8,6 +8,9 @@ package sharnn.cuda;
  */
 public final class PersistentLstm {
     static final String FORWARD = "lstm_persistent_forward", BACKWARD = "lstm_persistent_backward";
+    static final String FORWARD_BF16 = "lstm_persistent_forward_bf16", BACKWARD_BF16 = "lstm_persistent_backward_bf16";
+    /** The bf16 kernels' mma.m16n8k16 tile (rows M = batch, N, K) and the padding of their bf16 rows in shared memory. */
+    static final int MMA_M = 16, MMA_N = 8, MMA_K = 16, ROW_PAD = 8;
     /** 16 warps a block (the kernels' THREADS, which caps their registers at 128). */
     static final int THREADS = 512, WARPS = THREADS / 32;
     /** The kernels' register tile, TILE_ROWS gate rows or units x TILE_BATCH batch rows: buffers are padded to it. */
@@ -96,6 +99,68 @@ public final class PersistentLstm {
                 return p;
         }
         return null;
+    }
+
+    /**
+     * How a segment runs in the bf16 kernels (W_hh in bf16, the product on tensor cores): blocks of
+     * units hidden units, the shared bytes of each kernel, and how many slices of k steps each cuts
+     * its product into. The backward stages all of dGates_{t+1} at once (no chunks).
+     */
+    public record Bf16Plan(int batch, int dim, int units, int blocks, int forwardShared, int backwardShared,
+                           int forwardSlices, int backwardSlices) {
+    }
+
+    /** The bf16 plan with units a block: slices fill the warps the tiles leave idle, each at least one k step. */
+    static Bf16Plan ofBf16(int batch, int dim, int units) {
+        int mTiles = roundUp(batch, MMA_M) / MMA_M;
+        int forwardSlices = Math.max(1, Math.min(WARPS / (roundUp(4 * units, MMA_N) / MMA_N * mTiles), ceilDiv(dim, MMA_K)));
+        int backwardSlices = Math.max(1, Math.min(WARPS / (roundUp(units, MMA_N) / MMA_N * mTiles), ceilDiv(4L * dim, MMA_K)));
+        return new Bf16Plan(batch, dim, units, ceilDiv(dim, units), (int) forwardSharedBf16(batch, dim, units, forwardSlices),
+                (int) backwardSharedBf16(batch, dim, units, backwardSlices), forwardSlices, backwardSlices);
+    }
+
+    /** The bf16 forward's shared bytes: part [slices][batch_p][rows_p] fp32, w [rows_p][stride] and h [batch_p][stride] bf16. */
+    static long forwardSharedBf16(int batch, int dim, int units, int slices) {
+        long batchP = roundUp(batch, MMA_M), rowsP = roundUp(4 * units, MMA_N), stride = roundUp(dim, MMA_K) + ROW_PAD;
+        return 4L * slices * batchP * rowsP + 2L * (rowsP + batchP) * stride;
+    }
+
+    /** The bf16 backward's: part [slices][batch_p][units_p] fp32, w [units_p][stride] and dg [batch_p][stride] bf16. */
+    static long backwardSharedBf16(int batch, int dim, int units, int slices) {
+        long batchP = roundUp(batch, MMA_M), unitsP = roundUp(units, MMA_N), stride = roundUp(4 * dim, MMA_K) + ROW_PAD;
+        return 4L * slices * batchP * unitsP + 2L * (unitsP + batchP) * stride;
+    }
+
+    /**
+     * The bf16 plan for [batch, dim] states on the device: the fewest units per block (from dim / 128
+     * up) whose blocks fit at once; null where none does (the fp32 kernels or the per-step path run).
+     */
+    public static Bf16Plan planBf16(Device device, int batch, int dim) {
+        for (int units = Math.max(1, ceilDiv(dim, TARGET_BLOCKS)); units <= dim; units++) {
+            Bf16Plan p = ofBf16(batch, dim, units);
+            if (p.forwardShared > SHARED_LIMIT || p.backwardShared > SHARED_LIMIT) continue;
+            if (device.cooperativeBlocks(FORWARD_BF16, THREADS, p.forwardShared) >= p.blocks
+                    && device.cooperativeBlocks(BACKWARD_BF16, THREADS, p.backwardShared) >= p.blocks)
+                return p;
+        }
+        return null;
+    }
+
+    /** {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, h rounded to bf16 each step. */
+    public static void forwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer wHhBf16, DeviceBuffer h0,
+                                   DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out, int steps) {
+        device.launch(FORWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.forwardShared), new KernelArgs().ptr(gates)
+                .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).i32(steps).i32(p.batch).i32(p.dim)
+                .i32(p.units).i32(p.forwardSlices));
+    }
+
+    /** {@link #backward} with wHh the bf16 copy of W_hh: dGates_{t+1} rounded to bf16 for the product each step. */
+    public static void backwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer tanhC, DeviceBuffer cells,
+                                    DeviceBuffer c0, DeviceBuffer dOut, DeviceBuffer wHhBf16, DeviceBuffer dcNext,
+                                    DeviceBuffer dGates, int steps) {
+        device.launch(BACKWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.backwardShared), new KernelArgs().ptr(gates)
+                .ptr(tanhC).ptr(cells).ptr(c0).ptr(dOut).ptr(wHhBf16).ptr(dcNext).ptr(dGates).i32(steps).i32(p.batch)
+                .i32(p.dim).i32(p.units).i32(p.backwardSlices));
     }
 
     /**

@@ -1,6 +1,7 @@
 package sharnn.cuda;
 
 import sharnn.cuda.Twins.F;
+import sharnn.cuda.Twins.S;
 
 /**
  * The Java twins of src/main/cuda/recurrence.cu (registered in {@link Twins}): step by step, each
@@ -92,6 +93,110 @@ final class RecurrenceTwins {
                 }
             }
         }
+    }
+
+    /** lstm_persistent_forward_bf16: the forward's cell on the bf16 sums of {@link #dotBf16}. */
+    static void forwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F gates = new F(d, r.ptr());
+        S wHh = new S(d, r.ptr());
+        F h0 = new F(d, r.ptr()), c0 = new F(d, r.ptr());
+        F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
+        r.end();
+        checkShape(s, PersistentLstm.forwardSharedBf16(batch, dim, units, slices), units, slices);
+        int per = ceilDiv(ceilDiv(dim, PersistentLstm.MMA_K), slices) * PersistentLstm.MMA_K;
+        int g4 = 4 * dim, be = batch * dim;
+        float[] ga = gates.a();
+        for (int t = 0; t < steps; t++) {
+            F hPrev = t == 0 ? h0 : new F(out.a(), out.o() + (t - 1) * be);
+            F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
+            int gt = gates.o() + t * batch * g4, so = t * be;
+            for (int block = 0; block < s.gridX(); block++) {
+                for (int uu = 0; uu < units; uu++) {
+                    int j = block * units + uu;
+                    if (j >= dim) continue;
+                    for (int b = 0; b < batch; b++) {
+                        int go = gt + b * g4, hb = hPrev.o() + b * dim;
+                        float[] pre = new float[4];
+                        for (int gate = 0; gate < 4; gate++)
+                            pre[gate] = ga[go + gate * dim + j]
+                                    + dotBf16(wHh.a(), wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim, per, slices);
+                        float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
+                        float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
+                        ga[go + j] = i;
+                        ga[go + dim + j] = f;
+                        ga[go + 2 * dim + j] = g;
+                        ga[go + 3 * dim + j] = o;
+                        int idx = b * dim + j;
+                        float cn = f * cPrev.a()[cPrev.o() + idx] + i * g;
+                        float tc = Twins.tanhf(cn);
+                        cells.a()[cells.o() + so + idx] = cn;
+                        tanhC.a()[tanhC.o() + so + idx] = tc;
+                        out.a()[out.o() + so + idx] = o * tc;
+                    }
+                }
+            }
+        }
+    }
+
+    /** lstm_persistent_backward_bf16: the backward's cell on the bf16 sums of {@link #dotBf16}. */
+    static void backwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F gates = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), cells = new F(d, r.ptr()), c0 = new F(d, r.ptr());
+        F dOut = new F(d, r.ptr());
+        S wHh = new S(d, r.ptr());
+        F dcNext = new F(d, r.ptr()), dGates = new F(d, r.ptr());
+        int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
+        r.end();
+        checkShape(s, PersistentLstm.backwardSharedBf16(batch, dim, units, slices), units, slices);
+        int g4 = 4 * dim, be = batch * dim;
+        int per = ceilDiv(ceilDiv(g4, PersistentLstm.MMA_K), slices) * PersistentLstm.MMA_K;
+        float[] ga = gates.a(), dg = dGates.a(), dc = dcNext.a();
+        for (int t = steps - 1; t >= 0; t--) {
+            F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
+            int gso = t * batch * g4, next = dGates.o() + (t + 1) * batch * g4, so = t * be;
+            for (int block = 0; block < s.gridX(); block++) {
+                for (int uu = 0; uu < units; uu++) {
+                    int j = block * units + uu;
+                    if (j >= dim) continue;
+                    for (int b = 0; b < batch; b++) {
+                        // dGates_{t+1} · W_hh[:, j]: W_hh's column j has stride dim
+                        float dhNext = t == steps - 1 ? 0f
+                                : dotBf16(wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4, per, slices);
+                        int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
+                        float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
+                        float tc = tanhC.a()[tanhC.o() + so + idx];
+                        float dh = dOut.a()[dOut.o() + so + idx] + dhNext;
+                        float dcv = dc[dcNext.o() + idx] + dh * o * (1f - tc * tc);
+                        dg[dgo + j] = dcv * g * i * (1f - i);
+                        dg[dgo + dim + j] = dcv * cPrev.a()[cPrev.o() + idx] * f * (1f - f);
+                        dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
+                        dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
+                        dc[dcNext.o() + idx] = dcv * f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Σ_k w[wo + k·wStride] · bf16(x[xo + k]) over k < n as the bf16 kernels cut it: slice s takes the
+     * terms [s·per, (s + 1)·per) (per a whole number of mma k steps), each slice's exact bf16 products
+     * are added from 0 in increasing k (the tensor cores add them in their own order, which a GPU may
+     * round differently), and the slices' sums in slice order.
+     */
+    static float dotBf16(short[] w, int wo, int wStride, float[] x, int xo, int n, int per, int slices) {
+        float total = 0f;
+        for (int s = 0; s < slices; s++) {
+            float acc = 0f;
+            for (int k = s * per, end = Math.min(n, (s + 1) * per); k < end; k++)
+                acc += Bf16.widen(w[wo + k * wStride]) * Bf16.widen(Bf16.round(x[xo + k]));
+            total = s == 0 ? acc : total + acc;
+        }
+        return total;
+    }
+
+    private static int ceilDiv(int n, int d) {
+        return (n + d - 1) / d;
     }
 
     /**

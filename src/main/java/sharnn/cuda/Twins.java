@@ -41,6 +41,8 @@ public final class Twins {
             Map.entry("lstm_cell_backward", Twins::lstmCellBackward),
             Map.entry("lstm_persistent_forward", RecurrenceTwins::forward),
             Map.entry("lstm_persistent_backward", RecurrenceTwins::backward),
+            Map.entry("lstm_persistent_forward_bf16", RecurrenceTwins::forwardBf16),
+            Map.entry("lstm_persistent_backward_bf16", RecurrenceTwins::backwardBf16),
             Map.entry("boom_forward", Twins::boomForward),
             Map.entry("boom_backward", Twins::boomBackward),
             Map.entry("attention_gate_vectors", Twins::attentionGateVectors),
