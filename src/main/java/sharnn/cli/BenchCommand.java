@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -24,6 +25,7 @@ import sharnn.bench.Flops;
 import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.cuda.Bf16Peaks;
 import sharnn.cuda.CudaModel;
 import sharnn.cuda.Precision;
 import sharnn.model.Backend;
@@ -230,8 +232,17 @@ final class BenchCommand implements Runnable {
                     out.put("tokens_per_s", Math.round(tps));
                     out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
                     out.put("gflops", Math.round(gflops * 10) / 10.0);
-                    out.put("peak_gflops", Math.round(peak * 10) / 10.0);
-                    out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
+                    if (gpu) {
+                        // the card's dense bf16 tensor-core peak, whatever the precision ran (null where unknown)
+                        OptionalDouble bf16Peak = Bf16Peaks.denseTflops(profile == null ? "" : profile.deviceName());
+                        out.put("device_name", profile == null ? null : profile.deviceName());
+                        out.put("bf16_peak_tflops", bf16Peak.isPresent() ? bf16Peak.getAsDouble() : null);
+                        out.put("share_of_bf16_peak", bf16Peak.isPresent()
+                                ? Math.round(gflops / 1e3 / bf16Peak.getAsDouble() * 1e4) / 1e4 : null);
+                    } else {
+                        out.put("peak_gflops", Math.round(peak * 10) / 10.0);
+                        out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
+                    }
                     out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
                     out.put("heap_peak_mb", heapPeak >> 20);
                     if (profile != null) {
@@ -247,7 +258,8 @@ final class BenchCommand implements Runnable {
                 } else {
                     System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
                             gpu ? device.device + ", " + precision : n + " threads", tps, secs / steps * 1e3, bench.tokensPerStep());
-                    if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token%n", gflops / 1e3, flopsPerToken / 1e6);
+                    if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token, %s%n", gflops / 1e3, flopsPerToken / 1e6,
+                            shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
                     else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
                             gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
                     System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
@@ -257,9 +269,17 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /** "41.2% of NVIDIA H200 (cuda:0)'s dense bf16 peak of 989 TFLOP/s", or that the peak is unknown. */
+        static String shareOfBf16Peak(double tflops, String deviceName) {
+            OptionalDouble peak = Bf16Peaks.denseTflops(deviceName);
+            if (peak.isEmpty()) return "bf16 peak unknown for " + deviceName;
+            return String.format(Locale.ROOT, "%.1f%% of %s's dense bf16 peak of %.0f TFLOP/s", 100 * tflops / peak.getAsDouble(),
+                    deviceName, peak.getAsDouble());
+        }
+
         /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
         record Profile(Map<String, Long> nanos, int steps, long deviceBytes, ModelConfig config, boolean train,
-                       String recurrence, String graphs) {
+                       String recurrence, String graphs, String deviceName) {
             static final int STEPS = 3;
 
             static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
@@ -268,7 +288,7 @@ final class BenchCommand implements Runnable {
                 for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
                 model.phases().disable();
                 return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), bench.config(), train,
-                        model.recurrencePath(), graphs);
+                        model.recurrencePath(), graphs, model.deviceName());
             }
 
             Map<String, Double> millisPerStep() {

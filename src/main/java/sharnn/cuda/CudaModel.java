@@ -309,6 +309,11 @@ public final class CudaModel implements LanguageModel {
     }
 
     /** Bytes this model holds on its device. */
+    /** The device's name, as its driver gives it ("NVIDIA H200 (cuda:0)"), for bench. */
+    public String deviceName() {
+        return device.name();
+    }
+
     public long deviceBytes() {
         return device.liveBytes();
     }
