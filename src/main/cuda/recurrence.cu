@@ -276,8 +276,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // The same recurrence with W_hh's slice in shared memory as bf16 (half the bytes of the fp32 kernels)
 // and the recurrent product on tensor cores: PTX's mma.sync m16n8k16 with bf16 operands and fp32
 // accumulators. Per step, the [batch, dim] state h_{t-1} (forward) or dGates_{t+1} (backward) is
-// rounded to bf16 as it is staged (to nearest, ties to even, as to_bf16); gates, cell state and the
+// rounded to bf16 (to nearest, ties to even, as to_bf16); gates, cell state and the
 // cell's arithmetic stay fp32 (cell_forward, cell_backward). W_hh comes as the model's bf16 copy.
+//
+// The cell threads that write h_t (dGates_t) also write it rounded to bf16 into one of two parity
+// buffers, hBf16 [2][batch][dim] (dGatesBf16 [2][batch][4·dim]), which the blocks stage at the next
+// step: half the bytes from L2 that staging the fp32 values would read, rounded once instead of by
+// every block. Two, by the parity of t: a block may write step t's while another still stages the
+// previous step's; the one it writes was last read a grid barrier ago.
 //
 // The product of a block is [batch_p x K] x [K x n_p]: M the batch (16 rows an mma, the paper's B),
 // N the block's gate rows (forward, 4·units) or units (backward), 8 an mma; K = dim (forward) or 4·dim
@@ -296,7 +302,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 63 registers, backward 40, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 63 registers, backward 48, no stack, no spills, one barrier.
 
 #define MMA_M 16
 #define MMA_N 8
@@ -344,7 +350,8 @@ __device__ __forceinline__ void mma_store(const float (&c)[4], float* part, int 
 // lstm_persistent_forward with wHh as bf16 (the model's copy) and the product on tensor cores
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward_bf16(float* gates, const unsigned short* wHh,
                                                    const float* h0, const float* c0, float* cells, float* tanhC,
-                                                   float* out, int steps, int batch, int dim, int units, int slices) {
+                                                   float* out, unsigned short* hBf16, int steps, int batch, int dim,
+                                                   int units, int slices) {
     extern __shared__ float shared[];
     const int rows = 4 * units, rowsP = round_up(rows, MMA_N), batchP = round_up(batch, MMA_M);
     const int kSteps = (dim + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -362,10 +369,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
 
     const int nTiles = rowsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
     cg::grid_group grid = cg::this_grid();
+    const int be = batch * dim;
     for (int t = 0; t < steps; t++) {
-        const float* hPrev = t == 0 ? h0 : out + (long long) (t - 1) * batch * dim;
-        for (int i = threadIdx.x; i < batch * dim; i += blockDim.x)
-            h[i / dim * stride + i % dim] = bf16_round(__ldcg(hPrev + i));
+        if (t == 0) {
+            for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = bf16_round(h0[i]);
+        } else {
+            const unsigned short* hPrev = hBf16 + (long long) ((t - 1) & 1) * be;
+            for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = __ldcg(hPrev + i);
+        }
         __syncthreads();
 
         for (int item = warp; item < tiles * slices; item += warps) {
@@ -378,6 +389,13 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         __syncthreads();
 
         cell_forward(gates, cells, tanhC, out, c0, part, t, batch, dim, units, u0, slices, batchP, rowsP);
+        // h_t rounded once for every block to stage (each thread its own cells' h, just written)
+        unsigned short* hNext = hBf16 + (long long) (t & 1) * be;
+        const float* ht = out + (long long) t * be;
+        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
+            int b = i / units, j = u0 + i % units;
+            if (j < dim) hNext[b * dim + j] = bf16_round(ht[b * dim + j]);
+        }
         grid.sync();   // h_t complete everywhere before any block stages it
     }
 }
@@ -385,8 +403,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
 // lstm_persistent_backward with wHh as bf16 and the product on tensor cores; dGates_{t+1} is staged whole
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backward_bf16(const float* gates, const float* tanhC,
                                                     const float* cells, const float* c0, const float* dOut,
-                                                    const unsigned short* wHh, float* dcNext, float* dGates, int steps,
-                                                    int batch, int dim, int units, int slices) {
+                                                    const unsigned short* wHh, float* dcNext, float* dGates,
+                                                    unsigned short* dGatesBf16, int steps, int batch, int dim, int units,
+                                                    int slices) {
     extern __shared__ float shared[];
     const int unitsP = round_up(units, MMA_N), batchP = round_up(batch, MMA_M), g4 = 4 * dim;
     const int kSteps = (g4 + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -409,9 +428,12 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         if (t == steps - 1) {
             for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
         } else {
-            const float* next = dGates + (long long) (t + 1) * batch * g4;
-            for (int i = threadIdx.x; i < batch * g4; i += blockDim.x)
-                dg[i / g4 * stride + i % g4] = bf16_round(__ldcg(next + i));
+            // pairs of bf16 (g4 and stride are even: a pair never straddles a row, and stays 4-byte aligned)
+            const unsigned* next = (const unsigned*) (dGatesBf16 + (long long) ((t + 1) & 1) * batch * g4);
+            for (int i = threadIdx.x; i < batch * g4 / 2; i += blockDim.x) {
+                int b = 2 * i / g4, j = 2 * i % g4;
+                *(unsigned*) (dg + b * stride + j) = __ldcg(next + i);
+            }
             __syncthreads();
             for (int item = warp; item < tiles * slices; item += warps) {
                 const int tile = item % tiles, slice = item / tiles;
@@ -424,6 +446,18 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         __syncthreads();
 
         cell_backward(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP, unitsP);
+        // dGates_t rounded once for every block to stage (each thread its own cells' gates, just written)
+        unsigned short* copy = dGatesBf16 + (long long) (t & 1) * batch * g4;
+        const float* dgt = dGates + (long long) t * batch * g4;
+        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
+            int b = i / units, j = u0 + i % units;
+            if (j >= dim) continue;
+#pragma unroll
+            for (int gate = 0; gate < 4; gate++) {
+                long long o = (long long) b * g4 + gate * dim + j;
+                copy[o] = bf16_round(dgt[o]);
+            }
+        }
         grid.sync();   // dGates_t complete everywhere before any block stages it
     }
 }

@@ -50,6 +50,8 @@ public final class CudaModel implements LanguageModel {
     private final PersistentLstm.Plan persistentPlan;
     /** BF16: how the bf16 persistent recurrence (W_hh in bf16, tensor cores) runs (null in FP32 or where it cannot). */
     private final PersistentLstm.Bf16Plan persistentBf16Plan;
+    /** The bf16 kernels' scratch: h_t and dGates_t rounded to bf16 (null without a bf16 plan). */
+    private final DeviceBuffer hBf16, dGatesBf16;
     /** Whether the persistent kernels are wanted, and in BF16 the bf16 ones (else the fp32 ones). */
     private boolean persistent, tensorCores;
 
@@ -113,6 +115,8 @@ public final class CudaModel implements LanguageModel {
         scratch = new Scratch(this, config, maxSteps);
         persistentPlan = PersistentLstm.plan(device, config.batch(), e);
         persistentBf16Plan = precision == Precision.BF16 ? PersistentLstm.planBf16(device, config.batch(), e) : null;
+        hBf16 = persistentBf16Plan == null ? null : device.bf16(PersistentLstm.forwardScratch(config.batch(), e));
+        dGatesBf16 = persistentBf16Plan == null ? null : device.bf16(PersistentLstm.backwardScratch(config.batch(), e));
         // -Dsharnn.recurrence=per-step keeps the reference path, =fp32 the fp32 persistent kernels in BF16 (ways
         // around a kernel that misbehaves)
         String recurrence = System.getProperty("sharnn.recurrence", "");
@@ -610,7 +614,8 @@ public final class CudaModel implements LanguageModel {
             k.addRowVector(w(bIh), gates, rows, g4);
             k.addRowVector(w(bHh), gates, rows, g4);
             if (bf16Kernels())
-                PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, steps);
+                PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hBf16,
+                        steps);
             else if (fp32Kernels())
                 PersistentLstm.forward(device, persistentPlan, gates, w(wHh), h0, c0, cells, tanhCells, out, steps);
             else for (int t = 0; t < steps; t++) {
@@ -635,7 +640,7 @@ public final class CudaModel implements LanguageModel {
             device.fill32(dcNext, 0);
             if (bf16Kernels())
                 PersistentLstm.backwardBf16(device, persistentBf16Plan, gates, tanhCells, cells, c0, dOut, op(wHh), dcNext,
-                        dGates, steps);
+                        dGates, dGatesBf16, steps);
             else if (fp32Kernels())
                 PersistentLstm.backward(device, persistentPlan, gates, tanhCells, cells, c0, dOut, w(wHh), dcNext, dGates,
                         steps);

@@ -286,8 +286,9 @@ public final class KernelCheck {
             PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
             DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
             DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
+            DeviceBuffer scratch = c.hold(c.d.bf16(PersistentLstm.forwardScratch(qb, pe)));
             c.k.toBf16(w, wb, 4 * pe * pe);
-            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, pt);
+            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, scratch, pt);
             c.out("gates", gates);
             c.out("c", cells);
             c.out("tanhC", tc);
@@ -298,9 +299,10 @@ public final class KernelCheck {
             DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
             DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
             DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
+            DeviceBuffer scratch = c.hold(c.d.bf16(PersistentLstm.backwardScratch(qb, pe)));
             c.k.toBf16(w, wb, 4 * pe * pe);
             c.d.fill32(dc, 0);
-            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, pt);
+            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, scratch, pt);
             c.out("dGates", dg);
             c.out("dcNext", dc);
         }));

@@ -146,21 +146,38 @@ public final class PersistentLstm {
         return null;
     }
 
-    /** {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, h rounded to bf16 each step. */
+    /**
+     * {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, h rounded to bf16
+     * each step into hBf16, bf16 [2, B, E] (the kernel's scratch, {@link #forwardScratch}).
+     */
     public static void forwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer wHhBf16, DeviceBuffer h0,
-                                   DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out, int steps) {
+                                   DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out,
+                                   DeviceBuffer hBf16, int steps) {
         device.launch(FORWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.forwardShared), new KernelArgs().ptr(gates)
-                .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).i32(steps).i32(p.batch).i32(p.dim)
-                .i32(p.units).i32(p.forwardSlices));
+                .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).ptr(hBf16).i32(steps).i32(p.batch)
+                .i32(p.dim).i32(p.units).i32(p.forwardSlices));
     }
 
-    /** {@link #backward} with wHh the bf16 copy of W_hh: dGates_{t+1} rounded to bf16 for the product each step. */
+    /** The bf16 elements of the forward's scratch: h_t rounded, by the parity of t. */
+    public static long forwardScratch(int batch, int dim) {
+        return 2L * batch * dim;
+    }
+
+    /** The bf16 elements of the backward's scratch: dGates_t rounded, by the parity of t. */
+    public static long backwardScratch(int batch, int dim) {
+        return 2L * batch * 4 * dim;
+    }
+
+    /**
+     * {@link #backward} with wHh the bf16 copy of W_hh: dGates_t rounded to bf16 each step into
+     * dGatesBf16, bf16 [2, B, 4E] ({@link #backwardScratch}), for the product of the step before.
+     */
     public static void backwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer tanhC, DeviceBuffer cells,
                                     DeviceBuffer c0, DeviceBuffer dOut, DeviceBuffer wHhBf16, DeviceBuffer dcNext,
-                                    DeviceBuffer dGates, int steps) {
+                                    DeviceBuffer dGates, DeviceBuffer dGatesBf16, int steps) {
         device.launch(BACKWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.backwardShared), new KernelArgs().ptr(gates)
-                .ptr(tanhC).ptr(cells).ptr(c0).ptr(dOut).ptr(wHhBf16).ptr(dcNext).ptr(dGates).i32(steps).i32(p.batch)
-                .i32(p.dim).i32(p.units).i32(p.backwardSlices));
+                .ptr(tanhC).ptr(cells).ptr(c0).ptr(dOut).ptr(wHhBf16).ptr(dcNext).ptr(dGates).ptr(dGatesBf16).i32(steps)
+                .i32(p.batch).i32(p.dim).i32(p.units).i32(p.backwardSlices));
     }
 
     /**

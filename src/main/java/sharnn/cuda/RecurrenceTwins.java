@@ -95,20 +95,27 @@ final class RecurrenceTwins {
         }
     }
 
-    /** lstm_persistent_forward_bf16: the forward's cell on the bf16 sums of {@link #dotBf16}. */
+    /**
+     * lstm_persistent_forward_bf16: the forward's cell on the bf16 sums of {@link #dotBf16}, h_{t-1}
+     * read from the parity buffer (h0 rounded at t = 0), h_t rounded into the other.
+     */
     static void forwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr());
         S wHh = new S(d, r.ptr());
         F h0 = new F(d, r.ptr()), c0 = new F(d, r.ptr());
         F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
+        S hBf16 = new S(d, r.ptr());
         int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
         r.end();
         checkShape(s, PersistentLstm.forwardSharedBf16(batch, dim, units, slices), units, slices);
         int per = ceilDiv(ceilDiv(dim, PersistentLstm.MMA_K), slices) * PersistentLstm.MMA_K;
         int g4 = 4 * dim, be = batch * dim;
         float[] ga = gates.a();
+        short[] h0Rounded = new short[be];
+        for (int i = 0; i < be; i++) h0Rounded[i] = Bf16.round(h0.a()[h0.o() + i]);
         for (int t = 0; t < steps; t++) {
-            F hPrev = t == 0 ? h0 : new F(out.a(), out.o() + (t - 1) * be);
+            S hPrev = t == 0 ? new S(h0Rounded, 0) : new S(hBf16.a(), hBf16.o() + ((t - 1) & 1) * be);
+            int hNext = hBf16.o() + (t & 1) * be;
             F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
             int gt = gates.o() + t * batch * g4, so = t * be;
             for (int block = 0; block < s.gridX(); block++) {
@@ -133,27 +140,34 @@ final class RecurrenceTwins {
                         cells.a()[cells.o() + so + idx] = cn;
                         tanhC.a()[tanhC.o() + so + idx] = tc;
                         out.a()[out.o() + so + idx] = o * tc;
+                        hBf16.a()[hNext + idx] = Bf16.round(o * tc);
                     }
                 }
             }
         }
     }
 
-    /** lstm_persistent_backward_bf16: the backward's cell on the bf16 sums of {@link #dotBf16}. */
+    /**
+     * lstm_persistent_backward_bf16: the backward's cell on the bf16 sums of {@link #dotBf16},
+     * dGates_{t+1} read from the parity buffer, dGates_t rounded into the other.
+     */
     static void backwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), cells = new F(d, r.ptr()), c0 = new F(d, r.ptr());
         F dOut = new F(d, r.ptr());
         S wHh = new S(d, r.ptr());
         F dcNext = new F(d, r.ptr()), dGates = new F(d, r.ptr());
+        S dGatesBf16 = new S(d, r.ptr());
         int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
         r.end();
         checkShape(s, PersistentLstm.backwardSharedBf16(batch, dim, units, slices), units, slices);
         int g4 = 4 * dim, be = batch * dim;
         int per = ceilDiv(ceilDiv(g4, PersistentLstm.MMA_K), slices) * PersistentLstm.MMA_K;
         float[] ga = gates.a(), dg = dGates.a(), dc = dcNext.a();
+        short[] copies = dGatesBf16.a();
         for (int t = steps - 1; t >= 0; t--) {
             F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
-            int gso = t * batch * g4, next = dGates.o() + (t + 1) * batch * g4, so = t * be;
+            int gso = t * batch * g4, so = t * be;
+            int next = dGatesBf16.o() + ((t + 1) & 1) * batch * g4, copy = dGatesBf16.o() + (t & 1) * batch * g4;
             for (int block = 0; block < s.gridX(); block++) {
                 for (int uu = 0; uu < units; uu++) {
                     int j = block * units + uu;
@@ -161,7 +175,7 @@ final class RecurrenceTwins {
                     for (int b = 0; b < batch; b++) {
                         // dGates_{t+1} · W_hh[:, j]: W_hh's column j has stride dim
                         float dhNext = t == steps - 1 ? 0f
-                                : dotBf16(wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4, per, slices);
+                                : dotBf16(wHh.a(), wHh.o() + j, dim, copies, next + b * g4, g4, per, slices);
                         int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
                         float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
                         float tc = tanhC.a()[tanhC.o() + so + idx];
@@ -172,6 +186,8 @@ final class RecurrenceTwins {
                         dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
                         dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
                         dc[dcNext.o() + idx] = dcv * f;
+                        for (int gate = 0; gate < 4; gate++)
+                            copies[copy + b * g4 + gate * dim + j] = Bf16.round(dg[dgo + gate * dim + j]);
                     }
                 }
             }
@@ -179,17 +195,17 @@ final class RecurrenceTwins {
     }
 
     /**
-     * Σ_k w[wo + k·wStride] · bf16(x[xo + k]) over k < n as the bf16 kernels cut it: slice s takes the
+     * Σ_k w[wo + k·wStride] · x[xo + k] (both bf16) over k < n as the bf16 kernels cut it: slice s takes the
      * terms [s·per, (s + 1)·per) (per a whole number of mma k steps), each slice's exact bf16 products
      * are added from 0 in increasing k (the tensor cores add them in their own order, which a GPU may
      * round differently), and the slices' sums in slice order.
      */
-    static float dotBf16(short[] w, int wo, int wStride, float[] x, int xo, int n, int per, int slices) {
+    static float dotBf16(short[] w, int wo, int wStride, short[] x, int xo, int n, int per, int slices) {
         float total = 0f;
         for (int s = 0; s < slices; s++) {
             float acc = 0f;
             for (int k = s * per, end = Math.min(n, (s + 1) * per); k < end; k++)
-                acc += Bf16.widen(w[wo + k * wStride]) * Bf16.widen(Bf16.round(x[xo + k]));
+                acc += Bf16.widen(w[wo + k * wStride]) * Bf16.widen(x[xo + k]);
             total = s == 0 ? acc : total + acc;
         }
         return total;

@@ -138,9 +138,10 @@ class PersistentLstmTest {
                         poisoned(d, rows * g4), d.floats(be));
                 d.fill32(run.dcNext, 0);
                 if (path == 2) {
-                    PersistentLstm.forwardBf16(d, plan, run.gates, whhBf16, dH0, dC0, run.cells, run.tanhC, run.out, steps);
+                    PersistentLstm.forwardBf16(d, plan, run.gates, whhBf16, dH0, dC0, run.cells, run.tanhC, run.out,
+                            d.bf16(PersistentLstm.forwardScratch(b, e)), steps);
                     PersistentLstm.backwardBf16(d, plan, run.gates, run.tanhC, run.cells, dC0, dO, whhBf16, run.dcNext,
-                            run.dGates, steps);
+                            run.dGates, d.bf16(PersistentLstm.backwardScratch(b, e)), steps);
                     continue;
                 }
                 boolean bf16 = path == 1;
