@@ -5,16 +5,22 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives one input (the probability of the next bit given the bits so
- * far), order-0..6, word, word-pair, column, sparse byte-context models and a match model give
- * the others (the context models stretched and linear); four gated logistic mixers and a final one,
- * then three adaptive probability maps (orders 1 and 2, the match state), give the bit's
+ * far), context models give the others. Each context model keeps a bit history per context
+ * ({@link BitHistory}; order 0 and 1 directly, the others in checksummed hash slots, one slot per
+ * nibble of context) and turns it into a probability with its own adaptive map (a StateMap), given
+ * to the mixers stretched and linear; a match model adds its own. Four gated logistic mixers and a
+ * final one, then adaptive probability maps (orders 1 and 2, the match state), give the bit's
  * probability. Integer arithmetic only: every machine computes the same bits. Each of the B streams
  * has its own history; the tables are shared.
  */
 final class ContextMixer {
-    private static final int[] ORDERS = {1, 2, 3, 4, 6};
-    private static final int LIMIT = 255;
-    private static final int[] REC = new int[LIMIT + 1];
+    /** Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context. */
+    private static final int[] ORDERS = {2, 3, 4, 6};
+    private static final int HASHED = ORDERS.length + 4;
+    /** All context models: order 0 and order 1 (direct), then the hashed ones. */
+    private static final int MODELS = HASHED + 2;
+    private static final int LIMIT = 255, MAP_LIMIT = 1023;
+    private static final int[] REC = new int[MAP_LIMIT + 1];
     private static final int MATCH_MIN = 6;
     /**
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far;
@@ -27,14 +33,14 @@ final class ContextMixer {
     private static final int FINAL_RATE = 2;
 
     static {
-        for (int n = 0; n <= LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
+        for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
     }
 
     private final int streams;
     private final int tableBits;
-    private final int mask;
-    private final int[][] tables;      // per order: 22-bit probability << 10 | count
-    private final int[] order0 = new int[256 * 256];
+    private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
+    private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
+    private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
     private final int[] matchMap = new int[64 * 2];
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final int[] matchTable;
@@ -59,10 +65,12 @@ final class ContextMixer {
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
-    private final int[] base;
-    private final int[] idx;
+    private final int[] base;           // per hashed model, the hash of its byte context
+    private final int[] slot;           // per hashed model, the current nibble's slot
+    private final int[] at;             // per model, the index of the current bit's state
+    private final int[] state;          // per model, the state read for the current bit
     private final int[] inputs;
-    private int stream, c0, bitPos, pos, expected, mlen;
+    private int stream, c0, bitPos, node, pos, expected, mlen;
     private int streamLen, time, blockLen;
     private byte[] buf;
     private double[] tree;
@@ -72,18 +80,21 @@ final class ContextMixer {
     ContextMixer(int streams, int tableBits, int rate) {
         this.streams = streams;
         this.tableBits = tableBits;
-        this.mask = (1 << tableBits) - 1;
-        // + the word, the word and the word before it, the column and the byte above, the two bytes before the last
-        int models = ORDERS.length + 4;
-        tables = new int[models][1 << tableBits];
-        for (int[] t : tables) Arrays.fill(t, 1 << 31);
-        Arrays.fill(order0, 1 << 31);
+        int tableBytes = 4 << tableBits;   // the memory of the earlier one-probability-per-slot tables
+        this.slotMask = tableBytes - 16;
+        states = new byte[MODELS][];
+        states[0] = new byte[256];
+        states[1] = new byte[256 * 256];
+        for (int i = 2; i < MODELS; i++) states[i] = new byte[tableBytes];
+        maps = new int[MODELS][BitHistory.STATES];
+        for (int[] m : maps)
+            for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
         Arrays.fill(matchMap, 1 << 31);
         nnMap = new int[8 * 33];
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         matchTable = new int[1 << Math.min(tableBits, 22)];
-        // contexts and order 0 stretched, match, network (raw and mapped), bias, then contexts and order 0 linear
-        nInputs = models + 1 + 1 + 2 + 1 + models + 1;
+        // contexts stretched, match, network (raw and mapped), bias, then contexts linear
+        nInputs = MODELS + 1 + 2 + 1 + MODELS;
         setBase = new int[SETS];
         int total = 0;
         for (int k = 0; k < SETS; k++) {
@@ -93,8 +104,8 @@ final class ContextMixer {
         weights = new int[total * nInputs];
         for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
-            weights[s * nInputs + models + 2] = 1 << 15; // the network starts with the larger say
-            for (int i = models + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear inputs start silent
+            weights[s * nInputs + MODELS + 1] = 1 << 15; // the network starts with the larger say
+            for (int i = MODELS + 4; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear inputs start silent
         }
         Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
@@ -110,8 +121,10 @@ final class ContextMixer {
         prevWord = new int[streams];
         matchPtr = new int[streams];
         matchLen = new int[streams];
-        base = new int[models];
-        idx = new int[models];
+        base = new int[HASHED];
+        slot = new int[HASHED];
+        at = new int[MODELS];
+        state = new int[MODELS];
         inputs = new int[nInputs];
     }
 
@@ -150,9 +163,40 @@ final class ContextMixer {
         if (prevNl[b] >= 0 && a < lastNl[b] && known(a)) above = buf[a] & 0xFF;
         base[ORDERS.length + 2] = hash((long) above << 16 | (h & 0xFF) << 8 | Math.min(col, 255), 13);
         base[ORDERS.length + 3] = hash(h & 0xFFFF00L, 14);   // sparse: the two bytes before the last
+        findSlots();
         mlen = matchLen[b];
         if (mlen > 0 && !known(matchPtr[b])) mlen = matchLen[b] = 0;
         expected = mlen > 0 ? (buf[matchPtr[b]] & 0xFF) | 256 : 0;
+    }
+
+    /** At a nibble's start: each hashed model's slot for its context and the bits of the byte so far. */
+    private void findSlots() {
+        node = 1;
+        for (int i = 0; i < HASHED; i++) slot[i] = find(states[i + 2], bitPos == 0 ? base[i] : hash(base[i] + c0, 15));
+    }
+
+    /**
+     * The 16-byte slot of a context hash: a checksum byte, then the 15 bit-history states of a nibble.
+     * The four slots of a 64-byte line are searched; a missing context replaces the one least used.
+     */
+    private int find(byte[] t, int h) {
+        byte check = (byte) (h >>> 24);
+        int i = (h << 4) & slotMask, line = i & ~63;
+        for (int k = 0; k < 4; k++) {
+            int s = line | ((i + 16 * k) & 63);
+            if (t[s] == check) return s;
+        }
+        int victim = i, least = Integer.MAX_VALUE;
+        for (int k = 0; k < 4; k++) {
+            int s = line | ((i + 16 * k) & 63), used = t[s + 1] & 0xFF;
+            if (used < least) {
+                least = used;
+                victim = s;
+            }
+        }
+        Arrays.fill(t, victim, victim + 16, (byte) 0);
+        t[victim] = check;
+        return victim;
     }
 
     private boolean known(int p) {
@@ -169,13 +213,19 @@ final class ContextMixer {
 
     /** The probability, 12 bits, that the next bit is 1. */
     int p() {
+        int c1 = (int) (history[stream] & 0xFF);
+        at[0] = c0;
+        at[1] = c1 << 8 | c0;
+        for (int i = 0; i < HASHED; i++) at[i + 2] = slot[i] + node;
         int n = 0;
-        for (int i = 0; i < base.length; i++) {
-            int j = (base[i] + c0 * 0x2F0B4C25) & mask;
-            idx[i] = j;
-            inputs[n++] = Logistic.stretch(tables[i][j] >>> 20);
+        for (int i = 0; i < MODELS; i++) {
+            int s = states[i][at[i]] & 0xFF;
+            state[i] = s;
+            int pr = maps[i][s] >>> 20;
+            inputs[n] = s == 0 ? 0 : Logistic.stretch(pr);
+            inputs[MODELS + 4 + n] = s == 0 ? 0 : (pr - 2048) >> 2;   // unstretched: near 0 and 1 the stretch hides how sure a context is
+            n++;
         }
-        inputs[n++] = Logistic.stretch(order0[(int) (history[stream] & 0xFF) << 8 | c0] >>> 20);
         // match model
         int mctx = 0;
         if (mlen > 0 && ((expected >> (8 - bitPos)) == c0)) {
@@ -194,15 +244,12 @@ final class ContextMixer {
         }
         inputs[n++] = snn;
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
-        inputs[n++] = 256;
-        // the same probabilities unstretched: near 0 and 1 the stretch hides how sure a context is
-        for (int i = 0; i < base.length; i++) inputs[n++] = ((tables[i][idx[i]] >>> 20) - 2048) >> 2;
-        inputs[n++] = ((order0[(int) (history[stream] & 0xFF) << 8 | c0] >>> 20) - 2048) >> 2;
+        inputs[n] = 256;
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + c0 * nInputs;
         chosen[1] = setBase[1] + (bitPos * 16 + confidence) * nInputs;
-        chosen[2] = setBase[2] + ((int) (history[stream] & 0xFF) * 8 + bitPos) * nInputs;
+        chosen[2] = setBase[2] + (c1 * 8 + bitPos) * nInputs;
         chosen[3] = setBase[3] + (mctx * 8 + bitPos) * nInputs;
         long dot2 = 0;
         for (int k = 0; k < SETS; k++) {
@@ -218,7 +265,7 @@ final class ContextMixer {
         mixed = Logistic.squash(s);
         // refined in the order-1 context, the (hashed) order-2 context and the match state, averaged with the
         // mixer's output (an APM by the bits so far alone did not help once the mixers were four)
-        int a = apm.p(mixed, (c0 | (int) (history[stream] & 0xFF) << 8) & apmMask);
+        int a = apm.p(mixed, (c0 | c1 << 8) & apmMask);
         int a2 = apm2.p(mixed, (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask);
         int matchState = mctx == 0 ? 0 : 32 | Math.min(mlen, 15) << 1 | (mctx & 1);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
@@ -236,12 +283,14 @@ final class ContextMixer {
 
     /** Learns from the coded bit. */
     void update(int bit) {
-        for (int i = 0; i < base.length; i++) tables[i][idx[i]] = learn(tables[i][idx[i]], bit);
-        int o0 = (int) (history[stream] & 0xFF) << 8 | c0;
-        order0[o0] = learn(order0[o0], bit);
+        for (int i = 0; i < MODELS; i++) {
+            int s = state[i];
+            maps[i][s] = learn(maps[i][s], bit, MAP_LIMIT);
+            states[i][at[i]] = (byte) BitHistory.next(s, bit);
+        }
         if (mlen > 0) {
             int mctx = Math.min(mlen, 31) << 1 | ((expected >> (7 - bitPos)) & 1);
-            matchMap[mctx] = learn(matchMap[mctx], bit);
+            matchMap[mctx] = learn(matchMap[mctx], bit, LIMIT);
         }
         if (tree != null) {
             int g = (bit << 16) + (bit << 6) - bit - bit;
@@ -258,12 +307,14 @@ final class ContextMixer {
         apmMatch.update(bit);
         c0 = c0 << 1 | bit;
         bitPos++;
+        node = node << 1 | bit;
+        if (bitPos == 4) findSlots();
     }
 
-    private static int learn(int v, int bit) {
+    private static int learn(int v, int bit, int limit) {
         int n = v & 1023, p = v >>> 10;
         p += (int) (((long) ((bit << 22) - p) * REC[n]) >> 16);
-        if (n < LIMIT) n++;
+        if (n < limit) n++;
         return p << 10 | n;
     }
 
