@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "17aa5716ac0beb8926bb432b1fa0c5ceb9a716de0375cbf69dfde6fce782cd87",
-            "default", "3cfe9f3b7bb95a1e994ce0a81375925402acfb9d2189a3a3a90cd9e2980b00cb",
-            "max", "1c280d9a1a4d1ba7432f2cfcef4be6d92f57b0fe20086da20493dcd078eb2c18");
+            "fast", "f19a4168eec0c9af697e2896f994901c47a2f142e448714062977bc900459bb2",
+            "default", "dae5555e6fbdbe0de5034151366019712641ec905e4731eae4b01924d8733415",
+            "max", "1c2df90ba0463c03faeee1e7e1d38a9431ceabf8d280353a3e90a03084b98bb1");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
