@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "f19a4168eec0c9af697e2896f994901c47a2f142e448714062977bc900459bb2",
-            "default", "dae5555e6fbdbe0de5034151366019712641ec905e4731eae4b01924d8733415",
-            "max", "1c2df90ba0463c03faeee1e7e1d38a9431ceabf8d280353a3e90a03084b98bb1");
+            "fast", "1664b1260673f0a10237ab157806bb2a96765bb928d460648fcc7525c4d54db4",
+            "default", "828e4d4db1532cb2bdebbd59d3347413f35c8b30549aece9c1e7a0e3735da953",
+            "max", "adc6d1d6d425bded5f124c601569aa2e8142020853cf50dbd27044731f84d264");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
