@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "1664b1260673f0a10237ab157806bb2a96765bb928d460648fcc7525c4d54db4",
-            "default", "828e4d4db1532cb2bdebbd59d3347413f35c8b30549aece9c1e7a0e3735da953",
-            "max", "adc6d1d6d425bded5f124c601569aa2e8142020853cf50dbd27044731f84d264");
+            "fast", "38656ec4116a078b3ec06eb8404f548565f7fc492be7efdbfcc29dd26612a40b",
+            "default", "dee0ab1993643c5793e531a007da636e28dedbb56bce0c9a02f7f77a91628948",
+            "max", "27d21f84f1cbdac4563b61d26fcc7750000839ef0c57e7b100c2da08069d94ad");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
