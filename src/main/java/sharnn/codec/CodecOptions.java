@@ -19,7 +19,7 @@ import sharnn.model.ModelConfig;
  * @param mix         mix the network with byte-context models (false: code bytes from the network alone)
  * @param network     run the network and give its prediction to the mixers (false: the context models
  *                    alone, to measure what the network brings; needs mix)
- * @param tableBits   log2 of each context model's table size
+ * @param tableBits   each hashed context model has a table of 4 * 2^tableBits bytes
  * @param mixerRate   the mixer's learning rate
  * @param blockSize   bytes per block (each block is cut into B streams; memory is bounded by it)
  */

@@ -338,7 +338,7 @@ final class ContextMixer {
         }
         for (int k = 0; k < SETS; k++) {
             int err = ((bit << 12) - setP[k]) * rateNow, set = chosen[k];
-            for (int i = 0; i < nInputs; i++) weights[set + i] += (inputs[i] * err) >> 18;
+            for (int i = 0; i < nInputs; i++) weights[set + i] += (int) (((long) inputs[i] * err) >> 18);   // long: err reaches 2^20 at the start
         }
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
