@@ -30,7 +30,7 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
     static final int MAX_SETTINGS = 4096;
 
@@ -38,7 +38,8 @@ public final class Codec {
     static final Map<Integer, String> EARLIER = Map.of(
             1, "sharnn 0.1 with LAMB and one mixer",
             2, "sharnn 0.1 with Adam and three or four mixers, a JSON header",
-            3, "sharnn 0.1 with one APM and seven context models");
+            3, "sharnn 0.1 with one APM and seven context models",
+            4, "sharnn 0.1 with one probability per context slot");
 
     private Codec() {}
 

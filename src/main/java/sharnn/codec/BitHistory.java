@@ -1,0 +1,70 @@
+package sharnn.codec;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Bit-history states (as in paq): one byte that stands for the counts of zeros and ones seen in a
+ * context, bounded so that every pair fits in 256 states. A new bit adds to its count and discounts
+ * the other one (halved past 2), so a context that changes its mind is trusted again quickly. State 0
+ * is "nothing seen"; states are numbered by the total count, so a larger number means more seen
+ * (hash tables use it to choose what to replace).
+ */
+final class BitHistory {
+    /** The most of one count given the other (the smaller) count, 0..5. */
+    private static final int[] BOUND = {40, 20, 12, 8, 6, 5};
+    private static final int[] N0, N1;
+    private static final byte[] NEXT;    // [state * 2 + bit]
+    static final int STATES;
+
+    static {
+        List<int[]> pairs = new ArrayList<>();
+        for (int a = 0; a <= BOUND[0]; a++)
+            for (int b = 0; b <= BOUND[0]; b++) if (allowed(a, b)) pairs.add(new int[] {a, b});
+        pairs.sort(Comparator.<int[]>comparingInt(p -> p[0] + p[1]).thenComparingInt(p -> p[1]));
+        STATES = pairs.size();
+        N0 = new int[STATES];
+        N1 = new int[STATES];
+        int[][] index = new int[BOUND[0] + 1][BOUND[0] + 1];
+        for (int s = 0; s < STATES; s++) {
+            N0[s] = pairs.get(s)[0];
+            N1[s] = pairs.get(s)[1];
+            index[N0[s]][N1[s]] = s;
+        }
+        NEXT = new byte[STATES * 2];
+        for (int s = 0; s < STATES; s++) {
+            for (int bit = 0; bit < 2; bit++) {
+                int same = (bit == 0 ? N0[s] : N1[s]) + 1, other = bit == 0 ? N1[s] : N0[s];
+                if (other > 2) other = other / 2 + 1;
+                while (!allowed(same, other)) {
+                    if (same > other) same--;
+                    else other--;
+                }
+                NEXT[s * 2 + bit] = (byte) (bit == 0 ? index[same][other] : index[other][same]);
+            }
+        }
+        if (STATES > 256) throw new AssertionError(STATES + " states");
+    }
+
+    private static boolean allowed(int a, int b) {
+        int lo = Math.min(a, b), hi = Math.max(a, b);
+        return lo < BOUND.length && hi <= BOUND[lo];
+    }
+
+    private BitHistory() {}
+
+    static int next(int state, int bit) {
+        return NEXT[state * 2 + bit] & 0xFF;
+    }
+
+    /** The probability of a 1 the counts suggest, 12 bits: where a StateMap starts. */
+    static int initialP(int state) {
+        return (N1[state] * 2 + 1) * 4096 / (2 * (N0[state] + N1[state]) + 2);
+    }
+
+    /** Only one kind of bit seen (or none). */
+    static boolean deterministic(int state) {
+        return N0[state] == 0 || N1[state] == 0;
+    }
+}
