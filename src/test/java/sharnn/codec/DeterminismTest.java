@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "ac6ce90d06d505cae8bd5f333afcd9c9090ec0cc22d7ed8ad18a29f61592b897",
-            "default", "c518411a124afae3aef1ec0f6ec2e14794f0de4df5d34126aa9aebe6ce0741ad",
-            "max", "6e4beb592f54a38df82e1196f4a271fd8a6e90b05d7a154658ee552f5ac13f9f");
+            "fast", "2b23d91cf9b30e03885654cf25a0745e167829286d2d88d72f55c82f9745a9dc",
+            "default", "1730e154aa08b8d6b10fb3395372320a6de04f8728ae19f5bf3bd9e3bb210a40",
+            "max", "88832bd744368b866d07448c59138dbdabe91ae110d9e1da1f282e4da1e367ff");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
