@@ -3,6 +3,7 @@ package sharnn.codec;
 import sharnn.model.HostState;
 import sharnn.model.Lamb;
 import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
 
 /**
  * The SHA-RNN side of the coder: B streams advance one byte at a time (single-step forwards with
@@ -47,7 +48,10 @@ final class OnlineNet implements AutoCloseable {
         model.keepTransposedWeights();   // weights change only at segment ends, copied from the learner
         model.reportLoss(false);
         this.learner = lr > 0 ? java.util.Objects.requireNonNull(learner) : null;
-        if (this.learner != null) this.learner.reportLoss(false);
+        if (this.learner != null) {
+            this.learner.reportLoss(false);
+            this.learner.keepTransposedWeights();   // transposed on its thread, after each step, for the predicting network
+        }
         this.streams = model.config.batch();
         this.segment = segment;
         this.lag = lag;
@@ -178,10 +182,7 @@ final class OnlineNet implements AutoCloseable {
         pending = false;
         var from = learner.params();
         var to = model.params();
-        for (int i = 0; i < to.size(); i++) {
-            System.arraycopy(from.get(i).w, 0, to.get(i).w, 0, to.get(i).w.length);
-            to.get(i).changed();
-        }
+        for (int i = 0; i < to.size(); i++) to.get(i).copyFrom(from.get(i));
     }
 
     private void awaitLearner() {
@@ -227,6 +228,7 @@ final class OnlineNet implements AutoCloseable {
         learner.backward();
         Lamb.clipGradNorm(learner.trainableParams(), clip);
         optimizer.step(lr);
+        for (Param p : learner.params()) p.transposed();
     }
 
     /** Stops the learner's thread and waits for it (a segment it is learning is dropped: nothing predicts with it). */
