@@ -12,7 +12,8 @@ import sharnn.nn.Param;
  * takes one optimizer step on a thread of its own while the next segment is coded. The predicting
  * network takes the learner's weights at each segment end, after the learner has finished the segment
  * before: segment k is predicted with the weights trained on segments 0..k-2. So the decoder, which
- * must alternate predicting and coding byte by byte, learns on its second core as the encoder does.
+ * must alternate predicting and coding byte by byte, learns on its second core (the encoder's network
+ * thread, which predicts whole segments ahead of the coder, learns in line).
  * Encoder and decoder do the same operations on the same values, whatever the threads' timing.
  */
 final class OnlineNet implements AutoCloseable {
@@ -128,35 +129,42 @@ final class OnlineNet implements AutoCloseable {
             for (int t = t0; t < t1; t++) out.accept(model.logits(), (t - t0) * streams * 256);
             t0 = t1;
         }
-        endSegment(inputs, targets, steps);
+        endSegment(inputs, targets, steps, true);
     }
 
     /** The bytes that followed (0 for a stream that has ended); a segment ends after T of them. */
     void observe(int[] next) {
         System.arraycopy(next, 0, segTargets, filled * streams, streams);
         if (++filled == segment) {
-            endSegment(segInputs, segTargets, filled);
+            endSegment(segInputs, segTargets, filled, false);
             filled = 0;
         }
     }
 
     /** Ends a partial segment (the end of a block). */
     void flush() {
-        if (filled > 0) endSegment(segInputs, segTargets, filled);
+        if (filled > 0) endSegment(segInputs, segTargets, filled, false);
         filled = 0;
     }
 
     /**
-     * The end of a segment: waits for the learner to finish the segment before, takes its weights
-     * for predicting the next one, and hands it this one.
+     * The end of a segment: takes the weights learned from the segment before if the lag has not
+     * already (waiting for the learner), and hands the learner this one. inline: learns it on this
+     * thread now, for the encoder's network thread, which predicts a whole segment at once and would
+     * only wait for the learner's thread: the same weights at the same steps, without the handovers.
      */
-    private void endSegment(int[] inputs, int[] targets, int steps) {
+    private void endSegment(int[] inputs, int[] targets, int steps, boolean inline) {
         if (learner == null) return;
         takeLearned();
         System.arraycopy(inputs, 0, learnInputs, 0, steps * streams);
         System.arraycopy(targets, 0, learnTargets, 0, steps * streams);
         learnerStart.copyFrom(segmentStart);
         learnSteps = steps;
+        if (inline) {
+            learn();
+            pending = true;
+            return;
+        }
         synchronized (lock) {
             learning = pending = true;
             if (thread == null) {
