@@ -39,7 +39,7 @@ public final class Codec {
             1, "sharnn 0.1 with LAMB and one mixer",
             2, "sharnn 0.1 with Adam and three or four mixers, a JSON header",
             3, "sharnn 0.1 with one APM and seven context models",
-            4, "sharnn 0.1 with one probability per context slot");
+            4, "sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs");
 
     private Codec() {}
 
@@ -102,45 +102,46 @@ public final class Codec {
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         CountingOutput counted = new CountingOutput(out);
         writeHeader(counted, options, pretrained);
-        Engine engine = new Engine(options, pretrained, pool);
-        byte[] block = new byte[options.blockSize()];
         CRC32C all = new CRC32C();
         long total = 0;
-        while (true) {
-            int n = in.readNBytes(block, 0, block.length);
-            if (n == 0) break;
-            all.update(block, 0, n);
-            CRC32C raw = new CRC32C();
-            raw.update(block, 0, n);
-            ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
-            RangeEncoder enc = new RangeEncoder(coded);
-            long base = total;
-            engine.code(block, n, new BlockCoder.Io() {
-                public boolean knowsBytes() {
-                    return true;
-                }
+        try (Engine engine = new Engine(options, pretrained, pool)) {
+            byte[] block = new byte[options.blockSize()];
+            while (true) {
+                int n = in.readNBytes(block, 0, block.length);
+                if (n == 0) break;
+                all.update(block, 0, n);
+                CRC32C raw = new CRC32C();
+                raw.update(block, 0, n);
+                ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
+                RangeEncoder enc = new RangeEncoder(coded);
+                long base = total;
+                engine.code(block, n, new BlockCoder.Io() {
+                    public boolean knowsBytes() {
+                        return true;
+                    }
 
-                public int bit(int bit, int p1) {
-                    enc.encodeBit(bit, p1);
-                    return bit;
-                }
+                    public int bit(int bit, int p1) {
+                        enc.encodeBit(bit, p1);
+                        return bit;
+                    }
 
-                public int symbol(int s, int[] freq, int bits) {
-                    int cum = 0;
-                    for (int i = 0; i < s; i++) cum += freq[i];
-                    enc.encode(cum, freq[s], bits);
-                    return s;
-                }
-            }, (done, bits) -> progress.update(base + done, bits));
-            enc.finish();
-            byte[] c = coded.toByteArray();
-            ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 20);
-            writeVarint(record, n);
-            writeVarint(record, c.length);
-            record.write(c);
-            record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
-            writeWithCrc(counted, record);
-            total += n;
+                    public int symbol(int s, int[] freq, int bits) {
+                        int cum = 0;
+                        for (int i = 0; i < s; i++) cum += freq[i];
+                        enc.encode(cum, freq[s], bits);
+                        return s;
+                    }
+                }, (done, bits) -> progress.update(base + done, bits));
+                enc.finish();
+                byte[] c = coded.toByteArray();
+                ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 20);
+                writeVarint(record, n);
+                writeVarint(record, c.length);
+                record.write(c);
+                record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
+                writeWithCrc(counted, record);
+                total += n;
+            }
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream(16);
         end.write(0);
@@ -276,39 +277,43 @@ public final class Codec {
         long total = 0;
         byte[] block = new byte[0];
         CRC32C rec;
-        while (true) {
-            rec = new CRC32C();
-            long n = readVarint(in, rec, 4, "block header");
-            if (n == 0) break;
-            if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
-            long m = readVarint(in, rec, 5, "block header");
-            if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
-            byte[] coded = readFully(in, (int) m, "block data");
-            byte[] rawCrc = readFully(in, 4, "block checksum");
-            rec.update(coded);
-            rec.update(rawCrc);
-            checkCrc(in, rec, "corrupt archive: block at original offset " + total + " fails its checksum");
-            if (engine == null) engine = new Engine(o, pretrained, pool);
-            if (block.length < n) block = new byte[(int) Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
-            RangeDecoder dec = new RangeDecoder(coded, 0, (int) m);
-            long base = total;
-            int length = (int) n;
-            engine.code(block, length, new BlockCoder.Io() {
-                public int bit(int bit, int p1) throws CorruptArchiveException {
-                    return dec.decodeBit(p1);
-                }
+        try {
+            while (true) {
+                rec = new CRC32C();
+                long n = readVarint(in, rec, 4, "block header");
+                if (n == 0) break;
+                if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
+                long m = readVarint(in, rec, 5, "block header");
+                if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+                byte[] coded = readFully(in, (int) m, "block data");
+                byte[] rawCrc = readFully(in, 4, "block checksum");
+                rec.update(coded);
+                rec.update(rawCrc);
+                checkCrc(in, rec, "corrupt archive: block at original offset " + total + " fails its checksum");
+                if (engine == null) engine = new Engine(o, pretrained, pool);
+                if (block.length < n) block = new byte[(int) Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
+                RangeDecoder dec = new RangeDecoder(coded, 0, (int) m);
+                long base = total;
+                int length = (int) n;
+                engine.code(block, length, new BlockCoder.Io() {
+                    public int bit(int bit, int p1) throws CorruptArchiveException {
+                        return dec.decodeBit(p1);
+                    }
 
-                public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
-                    return dec.decodeSymbol(freq, 256, bits);
-                }
-            }, (done, bits) -> progress.update(base + done, bits));
-            CRC32C raw = new CRC32C();
-            raw.update(block, 0, length);
-            if ((int) raw.getValue() != ByteBuffer.wrap(rawCrc).getInt())
-                throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn build?)");
-            out.write(block, 0, length);
-            all.update(block, 0, length);
-            total += length;
+                    public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
+                        return dec.decodeSymbol(freq, 256, bits);
+                    }
+                }, (done, bits) -> progress.update(base + done, bits));
+                CRC32C raw = new CRC32C();
+                raw.update(block, 0, length);
+                if ((int) raw.getValue() != ByteBuffer.wrap(rawCrc).getInt())
+                    throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn build?)");
+                out.write(block, 0, length);
+                all.update(block, 0, length);
+                total += length;
+            }
+        } finally {
+            if (engine != null) engine.close();
         }
         long size = readVarint(in, rec, 9, "end record");
         byte[] crcBytes = readFully(in, 4, "end record");
@@ -323,26 +328,42 @@ public final class Codec {
     }
 
     /** The network and the side models, carried from block to block. */
-    private static final class Engine {
+    private static final class Engine implements AutoCloseable {
         final BlockCoder coder;
+        private final OnlineNet net;
 
         Engine(CodecOptions o, Pretrained pretrained, Parallel pool) {
             if (!o.network()) {
+                net = null;
                 coder = new BlockCoder(o, null);
                 return;
             }
             ModelConfig config = o.modelConfig();
-            ShaRnn model = new ShaRnn(config, CodecKernels.create(pool), o.segment());
+            var kernels = CodecKernels.create(pool);
+            ShaRnn model = new ShaRnn(config, kernels, o.segment());
             if (pretrained == null) model.initialize(o.seed());
-            else {
-                var src = pretrained.model().params();
-                var dst = model.params();
-                for (int i = 0; i < dst.size(); i++) {
-                    System.arraycopy(src.get(i).w, 0, dst.get(i).w, 0, dst.get(i).w.length);
-                    dst.get(i).changed();
-                }
+            else copyWeights(pretrained.model(), model);
+            ShaRnn learner = null;
+            if (o.lr() > 0) {
+                learner = new ShaRnn(config, kernels, o.segment());
+                copyWeights(model, learner);
             }
-            coder = new BlockCoder(o, new OnlineNet(model, o.lr(), o.clip(), o.segment()));
+            net = new OnlineNet(model, learner, o.lr(), o.clip(), o.segment(), o.lag());
+            coder = new BlockCoder(o, net);
+        }
+
+        private static void copyWeights(ShaRnn from, ShaRnn to) {
+            var src = from.params();
+            var dst = to.params();
+            for (int i = 0; i < dst.size(); i++) {
+                System.arraycopy(src.get(i).w, 0, dst.get(i).w, 0, dst.get(i).w.length);
+                dst.get(i).changed();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (net != null) net.close();
         }
 
         void code(byte[] block, int n, BlockCoder.Io io, Progress progress) throws CorruptArchiveException {

@@ -13,6 +13,10 @@ import sharnn.model.ModelConfig;
  * @param embed, boom, blocks, attention, window  the SHA-RNN (vocabulary 256, no dropout)
  * @param streams     B: streams coded in lockstep
  * @param segment     T: bytes per stream between two training steps
+ * @param lag         steps into a segment at which the network predicts with the weights learned from
+ *                    the segment before, which a second thread learns meanwhile (0: it waits for them
+ *                    at the segment's start, so the decoder cannot learn and predict at once; segment
+ *                    or more: at the segment's end)
  * @param lr          the online optimizer's learning rate (0: no online training)
  * @param clip        gradient norm clip
  * @param seed        the network's initialisation seed
@@ -24,7 +28,7 @@ import sharnn.model.ModelConfig;
  * @param blockSize   bytes per block (each block is cut into B streams; memory is bounded by it)
  */
 public record CodecOptions(int embed, int boom, int blocks, List<Integer> attention, int window,
-                           int streams, int segment, float lr, float clip, long seed,
+                           int streams, int segment, int lag, float lr, float clip, long seed,
                            boolean mix, boolean network, int tableBits, int mixerRate, int blockSize) {
 
     public static final int MAX_BLOCK = 1 << 24;
@@ -37,6 +41,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         check(window >= 1 && window <= 8192, "window must be in [1, 8192]");
         check(streams >= 1 && streams <= 256, "streams must be in [1, 256]");
         check(segment >= 1 && segment <= 1024, "segment must be in [1, 1024]");
+        check(lag >= 0 && lag <= 1024, "lag must be in [0, 1024]");
         check(lr >= 0 && lr <= 1, "lr must be in [0, 1]");
         check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]");
         check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]");
@@ -57,13 +62,15 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         return switch (name) {
             // mixerRate 4 (the mixers start 4 times faster and slow down): 1 MB of enwik8, fast, network=false,
             // 1.8016 bpc at 12, 1.7632 at 4
+            // a gradient norm clip of 2 rather than 0.25 (network alone, 300 KB of enwik8: fast 2.958 -> 2.932,
+            // default 2.709 -> 2.699, max 2.525 -> 2.517; max with 1: 2.522, 0.1: 2.530)
             // one stream: the network learns fastest when every training step sees the bytes just coded
             // (300 KB of enwik8, default network, one mixer, segment 16: 2.035 with 4 streams, 2.022 with 2, 2.001 with 1)
-            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 0.003f, 0.25f, 1, true, true, 22, 4, 1 << 20);
-            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 0.002f, 0.25f, 1, true, true, 22, 4, 1 << 20);
+            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, true, 22, 4, 1 << 20);
+            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20);
             // wider and larger tables; attention, a second block and more width did not pay online on
             // enwik8 (300 KB, segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed)
-            case "max" -> new CodecOptions(128, 256, 1, List.of(), 64, 1, 32, 0.0015f, 0.25f, 1, true, true, 24, 4, 1 << 20);
+            case "max" -> new CodecOptions(128, 256, 1, List.of(), 64, 1, 32, 32, 0.0015f, 2f, 1, true, true, 24, 4, 1 << 20);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };
     }
@@ -73,11 +80,11 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     public CodecOptions withBlockSize(int size) {
-        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lr, clip, seed, mix, network, tableBits, mixerRate, size);
+        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, size);
     }
 
     public CodecOptions withNetwork(ModelConfig c) {
-        return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lr, clip, seed,
+        return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lag, lr, clip, seed,
                 mix, network, tableBits, mixerRate, blockSize);
     }
 
@@ -149,6 +156,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         m.put("window", window);
         m.put("streams", streams);
         m.put("segment", segment);
+        m.put("lag", lag);
         m.put("lr", Double.parseDouble(Float.toString(lr)));
         m.put("clip", Double.parseDouble(Float.toString(clip)));
         m.put("seed", seed);
@@ -164,7 +172,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         try {
             List<Integer> att = ((List<?>) m.get("attention")).stream().map(o -> ((Number) o).intValue()).toList();
             return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
-                    i(m, "segment"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
+                    i(m, "segment"), i(m, "lag"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
                     ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), (Boolean) m.get("network"), i(m, "tableBits"), i(m, "mixerRate"),
                     i(m, "blockSize"));
         } catch (NullPointerException | ClassCastException e) {

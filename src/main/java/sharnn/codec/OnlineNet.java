@@ -1,42 +1,72 @@
 package sharnn.codec;
 
 import sharnn.model.HostState;
-import sharnn.model.ShaRnn;
 import sharnn.model.Lamb;
+import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
 
 /**
  * The SHA-RNN side of the coder: B streams advance one byte at a time (single-step forwards with
- * carried state, so the decoder can run it before it knows the byte); after T bytes the segment is
- * re-run from its start state with targets and one optimizer step is taken. Encoder and decoder do the
- * same operations in the same order.
+ * carried state, so the decoder can run it before it knows the byte). After T bytes the segment goes
+ * to a learner, a second copy of the network that re-runs it from its start state with targets and
+ * takes one optimizer step on a thread of its own while the next segment is coded. The predicting
+ * network takes the learner's weights at each segment end, after the learner has finished the segment
+ * before: segment k is predicted with the weights trained on segments 0..k-2. So the decoder, which
+ * must alternate predicting and coding byte by byte, learns on its second core (the encoder's network
+ * thread, which predicts whole segments ahead of the coder, learns in line).
+ * Encoder and decoder do the same operations on the same values, whatever the threads' timing.
  */
-final class OnlineNet {
+final class OnlineNet implements AutoCloseable {
+    /** The predicting network: its weights change only at segment ends. */
     final ShaRnn model;
-    private final HostState state, segmentStart;
+    private final ShaRnn learner;   // null without online training
+    private final HostState state, segmentStart, learnerStart;
     private final OnlineAdam optimizer;
     final int streams, segment;
     private final float lr, clip;
     private final int[] step;
-    private final int[] segInputs, segTargets;
+    private final int[] segInputs, segTargets, learnInputs, learnTargets;
     private final double[] probs;
     /** Per stream, 512 entries: [256 + x] is p(x), [node] the sum of its two children. */
     final double[] trees;
-    private int filled;
+    private int filled, learnSteps;
+    private Thread thread;
+    private boolean learning;   // the learner's thread has a segment to learn
+    private boolean pending;    // the learner has learned (or is learning) a segment whose weights are not yet taken
+    private int[] rows;
+    /** Steps into a segment at which the predicting network takes the weights learned from the segment before. */
+    private final int lag;
+    private Throwable failure;
+    private final Object lock = new Object();
 
-    OnlineNet(ShaRnn model, float lr, float clip, int segment) {
+    /**
+     * learner: a network of the same shape and weights as model (null when lr is 0); lag: the steps
+     * into a segment at which the predicting network takes the weights learned from the segment
+     * before (0: at once, the learner then runs alone; segment: at the segment's end).
+     */
+    OnlineNet(ShaRnn model, ShaRnn learner, float lr, float clip, int segment, int lag) {
         this.model = model;
-        model.keepTransposedWeights();   // weights change only in train(), through the optimizer
+        model.keepTransposedWeights();   // weights change only at segment ends, copied from the learner
         model.reportLoss(false);
+        this.learner = lr > 0 ? java.util.Objects.requireNonNull(learner) : null;
+        if (this.learner != null) {
+            this.learner.reportLoss(false);
+            this.learner.keepTransposedWeights();   // transposed on its thread, after each step, for the predicting network
+        }
         this.streams = model.config.batch();
         this.segment = segment;
+        this.lag = lag;
         this.state = new HostState(model.config);
         this.segmentStart = new HostState(model.config);
-        this.optimizer = lr > 0 ? new OnlineAdam(model.trainableParams()) : null;
+        this.learnerStart = new HostState(model.config);
+        this.optimizer = this.learner != null ? new OnlineAdam(this.learner.trainableParams()) : null;
         this.lr = lr;
         this.clip = clip;
         step = new int[streams];
         segInputs = new int[segment * streams];
         segTargets = new int[segment * streams];
+        learnInputs = new int[segment * streams];
+        learnTargets = new int[segment * streams];
         probs = new double[256];
         trees = new double[streams * 512];
     }
@@ -50,6 +80,7 @@ final class OnlineNet {
     /** The forward of {@link #predict} alone: the logits are in the model (the encoder builds trees elsewhere). */
     void step(int[] prev) {
         if (filled == 0) segmentStart.copyFrom(state);
+        if (filled == lag) takeLearned();
         System.arraycopy(prev, 0, step, 0, streams);
         System.arraycopy(prev, 0, segInputs, filled * streams, streams);
         model.forward(step, null, 1, state, false, 0);
@@ -85,42 +116,147 @@ final class OnlineNet {
     /**
      * Encoder only: the same as {@code steps} calls of predict and observe, given the segment's
      * inputs and targets ([steps][B]) at once: one forward over the segment, whose rows are the
-     * single steps' logits (the caller builds the trees), then the training step. Call only at a
+     * single steps' logits (the caller builds the trees), then the segment's end. Call only at a
      * segment start.
      */
     void codeSegment(int[] inputs, int[] targets, int steps, StepSink out) throws InterruptedException {
         if (filled != 0) throw new IllegalStateException("not at a segment start");
-        if (optimizer != null) model.zeroGrad();
-        model.forward(inputs, optimizer != null ? targets : null, steps, state, false, 0);
-        for (int t = 0; t < steps; t++) out.accept(model.logits(), t * streams * 256);
-        if (optimizer != null) learnFromForward();
+        segmentStart.copyFrom(state);
+        for (int t0 = 0; t0 < steps; ) {
+            if (t0 == lag) takeLearned();
+            int t1 = t0 < lag ? Math.min(lag, steps) : steps;
+            forwardRows(inputs, t0, t1);
+            for (int t = t0; t < t1; t++) out.accept(model.logits(), (t - t0) * streams * 256);
+            t0 = t1;
+        }
+        endSegment(inputs, targets, steps, true);
     }
 
-    /** The bytes that followed (0 for a stream that has ended); trains at the end of a segment. */
+    /** The bytes that followed (0 for a stream that has ended); a segment ends after T of them. */
     void observe(int[] next) {
         System.arraycopy(next, 0, segTargets, filled * streams, streams);
-        if (++filled == segment) train();
-    }
-
-    /** Trains on a partial segment (the end of a block). */
-    void flush() {
-        if (filled > 0) train();
-    }
-
-    private void train() {
-        if (optimizer != null) {
-            state.copyFrom(segmentStart);
-            model.zeroGrad();
-            model.forward(segInputs, segTargets, filled, state, false, 0);
-            learnFromForward();
+        if (++filled == segment) {
+            endSegment(segInputs, segTargets, filled, false);
+            filled = 0;
         }
+    }
+
+    /** Ends a partial segment (the end of a block). */
+    void flush() {
+        if (filled > 0) endSegment(segInputs, segTargets, filled, false);
         filled = 0;
     }
 
-    /** The training step after a forward with targets: backward, clip, one optimizer step. */
-    private void learnFromForward() {
-        model.backward();
-        Lamb.clipGradNorm(model.trainableParams(), clip);
+    /**
+     * The end of a segment: takes the weights learned from the segment before if the lag has not
+     * already (waiting for the learner), and hands the learner this one. inline: learns it on this
+     * thread now, for the encoder's network thread, which predicts a whole segment at once and would
+     * only wait for the learner's thread: the same weights at the same steps, without the handovers.
+     */
+    private void endSegment(int[] inputs, int[] targets, int steps, boolean inline) {
+        if (learner == null) return;
+        takeLearned();
+        System.arraycopy(inputs, 0, learnInputs, 0, steps * streams);
+        System.arraycopy(targets, 0, learnTargets, 0, steps * streams);
+        learnerStart.copyFrom(segmentStart);
+        learnSteps = steps;
+        if (inline) {
+            learn();
+            pending = true;
+            return;
+        }
+        synchronized (lock) {
+            learning = pending = true;
+            if (thread == null) {
+                thread = Thread.ofPlatform().daemon(true).name("sharnn-online-learner").start(this::learnLoop);
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** Rows [t0, t1) of a segment's inputs ([steps][B]) through the predicting network. */
+    private void forwardRows(int[] inputs, int t0, int t1) {
+        if (t0 > 0) {
+            if (rows == null) rows = new int[segment * streams];
+            System.arraycopy(inputs, t0 * streams, rows, 0, (t1 - t0) * streams);
+        }
+        model.forward(t0 > 0 ? rows : inputs, null, t1 - t0, state, false, 0);
+    }
+
+    /** When the learner has a segment not yet taken: waits for it, then predicts with its weights. */
+    private void takeLearned() {
+        if (!pending) return;
+        awaitLearner();
+        pending = false;
+        var from = learner.params();
+        var to = model.params();
+        for (int i = 0; i < to.size(); i++) to.get(i).copyFrom(from.get(i));
+    }
+
+    private void awaitLearner() {
+        synchronized (lock) {
+            while (learning && failure == null) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the network learned");
+                }
+            }
+            if (failure != null) throw new IllegalStateException("the network's learner failed", failure);
+        }
+    }
+
+    private void learnLoop() {
+        try {
+            while (true) {
+                synchronized (lock) {
+                    while (!learning) lock.wait();
+                }
+                learn();
+                synchronized (lock) {
+                    learning = false;
+                    lock.notifyAll();
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        } catch (Throwable e) {
+            synchronized (lock) {
+                failure = e;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** One training step on the handed segment: forward from its start state with targets, backward, clip, Adam. */
+    private void learn() {
+        learner.zeroGrad();
+        learner.forward(learnInputs, learnTargets, learnSteps, learnerStart, false, 0);
+        learner.backward();
+        Lamb.clipGradNorm(learner.trainableParams(), clip);
         optimizer.step(lr);
+        for (Param p : learner.params()) p.transposed();
+    }
+
+    /** Stops the learner's thread and waits for it (a segment it is learning is dropped: nothing predicts with it). */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (lock) {
+            t = thread;
+            thread = null;
+        }
+        if (t == null) return;
+        t.interrupt();
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

@@ -55,6 +55,19 @@ public final class Param {
         return out;
     }
 
+    /**
+     * Makes {@link #w} equal to other's (a parameter of the same shape), with other's kept transpose
+     * where it is current instead of transposing again.
+     */
+    public void copyFrom(Param other) {
+        System.arraycopy(other.w, 0, w, 0, w.length);
+        transposedCurrent = keepTransposed && other.keepTransposed && other.transposedCurrent;
+        if (transposedCurrent) {
+            if (transposed == null) transposed = new float[w.length];
+            System.arraycopy(other.transposed, 0, transposed, 0, w.length);
+        }
+    }
+
     /** Says that {@link #w} was written (so a kept transpose is stale). */
     public void changed() {
         transposedCurrent = false;

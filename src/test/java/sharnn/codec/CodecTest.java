@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CodecTest {
     /** A small network and small tables, blocks of 1 KiB so that archives hold several. */
-    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 0.01f, 0.25f, 7, true, true, 12, 6, 1024);
+    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 8, 0.01f, 0.25f, 7, true, true, 12, 6, 1024);
 
     static byte[] compress(byte[] data, CodecOptions o) throws IOException {
         return compress(data, o, 1);
@@ -69,7 +69,8 @@ class CodecTest {
             // without attention the encoder computes whole segments at once; the decoder steps bytes
             for (CodecOptions o : List.of(SMALL, SMALL.with("mix", "false"), SMALL.with("lr", "0"),
                     SMALL.with("attention", "none"), SMALL.with("attention", "none").with("mix", "false"),
-                    SMALL.with("network", "false")))
+                    SMALL.with("network", "false"), SMALL.with("lag", "0"), SMALL.with("lag", "3"),
+                    SMALL.with("attention", "none").with("lag", "3"), SMALL.with("attention", "none").with("lag", "0").with("mix", "false")))
                 assertThat(decompress(compress(data, o))).as("%d bytes, %s", data.length, o).isEqualTo(data);
     }
 

@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "38656ec4116a078b3ec06eb8404f548565f7fc492be7efdbfcc29dd26612a40b",
-            "default", "dee0ab1993643c5793e531a007da636e28dedbb56bce0c9a02f7f77a91628948",
-            "max", "27d21f84f1cbdac4563b61d26fcc7750000839ef0c57e7b100c2da08069d94ad");
+            "fast", "e8ff26b3112635d171360900442835678bd3a8473b08038d30dbc390511eae4f",
+            "default", "b25486d67cb75ab6e4981f9f01c56627efa2944fa594e4040773d4802428895b",
+            "max", "134b2dbce08a6fe5d519d088dd9581d7b9ab5bb50c985bf35afb366fd721e228");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
