@@ -43,10 +43,11 @@ public final class Compression {
 
     /**
      * Codes with a trained checkpoint (adapt: keep learning while coding); decompressing needs the same
-     * file, which the archive names by its SHA-256.
+     * file, which the archive names by its SHA-256. The checkpoint is the network, so it runs whatever the
+     * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(options, file, adapt, threads);
+        return new Compression(options.with("network", "true"), file, adapt, threads);
     }
 
     /** The sizes of a finished compression or decompression. */

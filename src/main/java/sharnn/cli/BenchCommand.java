@@ -114,7 +114,7 @@ final class BenchCommand implements Runnable {
                     CodecOptions o = options.get(i);
                     System.out.printf(Locale.ROOT, "%-14s %10.3f %16.3f %14.3f%n", "sharnn " + p, bpc(sizes.get(p), data.length),
                             bpc(compressedSize(data, o.with("network", "false")), data.length),
-                            bpc(compressedSize(data, o.with("mix", "false")), data.length));
+                            bpc(compressedSize(data, o.with("network", "true").with("mix", "false")), data.length));
                 }
             }
             return 0;

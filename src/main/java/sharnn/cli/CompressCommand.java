@@ -47,6 +47,8 @@ final class CompressCommand implements Callable<Integer> {
         CodecOptions options;
         try {
             options = CodecOptions.preset(preset);
+            // a checkpoint is a network to code with: every preset runs it then (fast alone runs none by default)
+            if (model != null) options = options.with("network", "true");
             for (String kv : settings) {
                 int eq = kv.indexOf('=');
                 if (eq < 1) throw new IllegalArgumentException("--set wants KEY=VALUE: " + kv);

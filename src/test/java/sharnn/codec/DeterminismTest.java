@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 5;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "e8ff26b3112635d171360900442835678bd3a8473b08038d30dbc390511eae4f",
+            "fast", "2ef3a36d7327bb6db7a835dbdc24f5d50ab4a5cca89842a15c8fe68ebfaac5c8",
             "default", "b25486d67cb75ab6e4981f9f01c56627efa2944fa594e4040773d4802428895b",
-            "max", "134b2dbce08a6fe5d519d088dd9581d7b9ab5bb50c985bf35afb366fd721e228");
+            "max", "039f759fc3aa33ba736e488ae38d89fd7501d0d20a31001c8140ce8ebbbd5d32");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
