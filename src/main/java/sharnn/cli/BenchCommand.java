@@ -45,12 +45,11 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
-            // one element per paragraph: picocli wraps each to the terminal's width
             description = {"Size, bpc, KB/s and peak heap of compression and decompression for each preset, beside xz -9 "
                     + "and zstd -19 when installed. The peak heap is the sum of the heap pools' peaks over the preset's "
                     + "compression and decompression (reset after a GC before each preset), so it includes garbage "
                     + "not yet collected: an upper bound of what the preset needs. The first preset warms the JIT up on "
-                    + "the first 64 KB before anything is timed.",
+                    + "the first 64 KB before anything is timed.", "",
                     "With --ablate, each preset's bpc also without the network (its input taken out of the mixers, "
                     + "--set network=false) and with the network alone (--set network=true --set mix=false): what the "
                     + "SHA-RNN brings."})

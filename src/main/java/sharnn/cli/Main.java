@@ -33,6 +33,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage, 141 stdout's reader went away. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        joinDescriptionLines(cli);
         cli.setExecutionExceptionHandler(Main::oneLineError);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println("sharnn: " + ex.getMessage());
@@ -54,6 +55,30 @@ public final class Main implements Runnable {
                     Runtime.getRuntime().maxMemory() >> 20);
             return 1;
         }
+    }
+
+    /**
+     * The commands' descriptions are written as source lines with "" between paragraphs; picocli wraps
+     * each element on its own, so a long line would leave a short stub below it. Each paragraph becomes
+     * one element, which picocli wraps whole to the terminal's width.
+     */
+    static void joinDescriptionLines(CommandLine cli) {
+        CommandLine.Model.UsageMessageSpec usage = cli.getCommandSpec().usageMessage();
+        java.util.List<String> paragraphs = new java.util.ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : usage.description()) {
+            if (line.isBlank()) {
+                if (!current.isEmpty()) paragraphs.add(current.toString());
+                paragraphs.add("");
+                current.setLength(0);
+            } else {
+                if (!current.isEmpty()) current.append(' ');
+                current.append(line.strip());
+            }
+        }
+        if (!current.isEmpty()) paragraphs.add(current.toString());
+        usage.description(paragraphs.toArray(String[]::new));
+        for (CommandLine sub : cli.getSubcommands().values()) joinDescriptionLines(sub);
     }
 
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */
