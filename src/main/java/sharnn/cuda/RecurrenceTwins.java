@@ -37,18 +37,7 @@ final class RecurrenceTwins {
                         for (int gate = 0; gate < 4; gate++)
                             pre[gate] = ga[go + gate * dim + j]
                                     + dot(lanes, w, wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim, chunk, width, slices);
-                        float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
-                        float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
-                        ga[go + j] = i;
-                        ga[go + dim + j] = f;
-                        ga[go + 2 * dim + j] = g;
-                        ga[go + 3 * dim + j] = o;
-                        int idx = b * dim + j;
-                        float cn = f * cPrev.a()[cPrev.o() + idx] + i * g;
-                        float tc = Twins.tanhf(cn);
-                        cells.a()[cells.o() + so + idx] = cn;
-                        tanhC.a()[tanhC.o() + so + idx] = tc;
-                        out.a()[out.o() + so + idx] = o * tc;
+                        forwardCell(ga, go, dim, j, pre, cPrev, cells, tanhC, out, so, b * dim + j);
                     }
                 }
             }
@@ -80,15 +69,8 @@ final class RecurrenceTwins {
                         float dhNext = t == steps - 1 ? 0f
                                 : dot(lanes, wHh.a(), wHh.o() + j, dim, dg, next + b * g4, g4, chunk, width, slices);
                         int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
-                        float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
-                        float tc = tanhC.a()[tanhC.o() + so + idx];
-                        float dh = dOut.a()[dOut.o() + so + idx] + dhNext;
-                        float dcv = dc[dcNext.o() + idx] + dh * o * (1f - tc * tc);
-                        dg[dgo + j] = dcv * g * i * (1f - i);
-                        dg[dgo + dim + j] = dcv * cPrev.a()[cPrev.o() + idx] * f * (1f - f);
-                        dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
-                        dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
-                        dc[dcNext.o() + idx] = dcv * f;
+                        backwardCell(ga, go, dg, dgo, dim, j, tanhC.a()[tanhC.o() + so + idx],
+                                dOut.a()[dOut.o() + so + idx] + dhNext, cPrev, dc, dcNext.o() + idx, idx);
                     }
                 }
             }
@@ -128,19 +110,8 @@ final class RecurrenceTwins {
                         for (int gate = 0; gate < 4; gate++)
                             pre[gate] = ga[go + gate * dim + j]
                                     + dotBf16(wHh.a(), wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim, per, slices);
-                        float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
-                        float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
-                        ga[go + j] = i;
-                        ga[go + dim + j] = f;
-                        ga[go + 2 * dim + j] = g;
-                        ga[go + 3 * dim + j] = o;
-                        int idx = b * dim + j;
-                        float cn = f * cPrev.a()[cPrev.o() + idx] + i * g;
-                        float tc = Twins.tanhf(cn);
-                        cells.a()[cells.o() + so + idx] = cn;
-                        tanhC.a()[tanhC.o() + so + idx] = tc;
-                        out.a()[out.o() + so + idx] = o * tc;
-                        hBf16.a()[hNext + idx] = Bf16.round(o * tc);
+                        float h = forwardCell(ga, go, dim, j, pre, cPrev, cells, tanhC, out, so, b * dim + j);
+                        hBf16.a()[hNext + b * dim + j] = Bf16.round(h);
                     }
                 }
             }
@@ -177,15 +148,8 @@ final class RecurrenceTwins {
                         float dhNext = t == steps - 1 ? 0f
                                 : dotBf16(wHh.a(), wHh.o() + j, dim, copies, next + b * g4, g4, per, slices);
                         int go = gates.o() + gso + b * g4, dgo = dGates.o() + gso + b * g4, idx = b * dim + j;
-                        float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
-                        float tc = tanhC.a()[tanhC.o() + so + idx];
-                        float dh = dOut.a()[dOut.o() + so + idx] + dhNext;
-                        float dcv = dc[dcNext.o() + idx] + dh * o * (1f - tc * tc);
-                        dg[dgo + j] = dcv * g * i * (1f - i);
-                        dg[dgo + dim + j] = dcv * cPrev.a()[cPrev.o() + idx] * f * (1f - f);
-                        dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
-                        dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
-                        dc[dcNext.o() + idx] = dcv * f;
+                        backwardCell(ga, go, dg, dgo, dim, j, tanhC.a()[tanhC.o() + so + idx],
+                                dOut.a()[dOut.o() + so + idx] + dhNext, cPrev, dc, dcNext.o() + idx, idx);
                         for (int gate = 0; gate < 4; gate++)
                             copies[copy + b * g4 + gate * dim + j] = Bf16.round(dg[dgo + gate * dim + j]);
                     }
@@ -209,6 +173,38 @@ final class RecurrenceTwins {
             total = s == 0 ? acc : total + acc;
         }
         return total;
+    }
+
+    /**
+     * Unit j's cell, as the kernels' shared cell function: the gate activations from their
+     * pre-activations (stored over them in ga), c_t, tanh c_t and h_t stored at step offset so; h_t returned.
+     */
+    private static float forwardCell(float[] ga, int go, int dim, int j, float[] pre, F cPrev, F cells, F tanhC, F out,
+                                     int so, int idx) {
+        float i = Twins.sigmoidf(pre[0]), f = Twins.sigmoidf(pre[1]);
+        float g = Twins.tanhf(pre[2]), o = Twins.sigmoidf(pre[3]);
+        ga[go + j] = i;
+        ga[go + dim + j] = f;
+        ga[go + 2 * dim + j] = g;
+        ga[go + 3 * dim + j] = o;
+        float cn = f * cPrev.a()[cPrev.o() + idx] + i * g;
+        float tc = Twins.tanhf(cn);
+        cells.a()[cells.o() + so + idx] = cn;
+        tanhC.a()[tanhC.o() + so + idx] = tc;
+        out.a()[out.o() + so + idx] = o * tc;
+        return o * tc;
+    }
+
+    /** Unit j's cell backward from dh and tanh c_t: its four gate gradients into dg, dc carried to step t - 1 in dc[dco]. */
+    private static void backwardCell(float[] ga, int go, float[] dg, int dgo, int dim, int j, float tc, float dh, F cPrev,
+                                     float[] dc, int dco, int idx) {
+        float i = ga[go + j], f = ga[go + dim + j], g = ga[go + 2 * dim + j], o = ga[go + 3 * dim + j];
+        float dcv = dc[dco] + dh * o * (1f - tc * tc);
+        dg[dgo + j] = dcv * g * i * (1f - i);
+        dg[dgo + dim + j] = dcv * cPrev.a()[cPrev.o() + idx] * f * (1f - f);
+        dg[dgo + 2 * dim + j] = dcv * i * (1f - g * g);
+        dg[dgo + 3 * dim + j] = dh * tc * o * (1f - o);
+        dc[dco] = dcv * f;
     }
 
     private static int ceilDiv(int n, int d) {

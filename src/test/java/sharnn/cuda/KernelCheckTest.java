@@ -47,38 +47,17 @@ class KernelCheckTest {
     }
 
     /** A stand-in whose uploads are perturbed: a wrong device. */
-    private static final class SeedShift implements Device {
-        private final HostDevice d;
-
+    private static final class SeedShift extends ForwardingDevice {
         SeedShift(HostDevice d) {
-            this.d = d;
+            super(d);
         }
 
         @Override public String name() { return "perturbed"; }
-        @Override public DeviceBuffer alloc(DeviceBuffer.Type type, long count) { return d.alloc(type, count); }
         @Override public void upload(float[] src, int off, int n, DeviceBuffer dst) {
             float[] p = new float[n];
             for (int i = 0; i < n; i++) p[i] = src[off + i] * 1.01f + 0.01f;
             d.upload(p, 0, n, dst);
         }
-        @Override public void upload(int[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
-        @Override public void upload(double[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
-        @Override public void download(DeviceBuffer src, float[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void download(DeviceBuffer src, int[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void download(DeviceBuffer src, double[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void copy(DeviceBuffer src, DeviceBuffer dst, long n) { d.copy(src, dst, n); }
-        @Override public void fill32(DeviceBuffer dst, int bits) { d.fill32(dst, bits); }
-        @Override public void launch(String kernel, Launch shape, KernelArgs args) { d.launch(kernel, shape, args); }
-        @Override public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
-            return d.cooperativeBlocks(kernel, block, sharedBytes);
-        }
-        @Override public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                          DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
-                                          float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
-            d.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
-        }
-        @Override public void synchronize() { }
-        @Override public long liveBytes() { return d.liveBytes(); }
-        @Override public void close() { }
+        @Override public void close() { }   // the test closes the stand-in
     }
 }

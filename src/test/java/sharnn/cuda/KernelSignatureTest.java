@@ -117,46 +117,22 @@ class KernelSignatureTest {
     }
 
     /** A device that tells an observer of each launch before running it on another. */
-    static final class Recording implements Device {
+    static final class Recording extends ForwardingDevice {
         interface Observer {
             void launched(String kernel, Launch shape, KernelArgs args);
         }
 
-        private final Device d;
         private final Observer observer;
 
         Recording(Device d, Observer observer) {
-            this.d = d;
+            super(d);
             this.observer = observer;
         }
 
         @Override public String name() { return "recording " + d.name(); }
-        @Override public DeviceBuffer alloc(DeviceBuffer.Type type, long count) { return d.alloc(type, count); }
-        @Override public void upload(float[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
-        @Override public void upload(int[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
-        @Override public void upload(double[] src, int off, int n, DeviceBuffer dst) { d.upload(src, off, n, dst); }
-        @Override public void download(DeviceBuffer src, float[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void download(DeviceBuffer src, int[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void download(DeviceBuffer src, double[] dst, int off, int n) { d.download(src, dst, off, n); }
-        @Override public void copy(DeviceBuffer src, DeviceBuffer dst, long n) { d.copy(src, dst, n); }
-        @Override public void fill32(DeviceBuffer dst, int bits) { d.fill32(dst, bits); }
         @Override public void launch(String kernel, Launch shape, KernelArgs args) {
             observer.launched(kernel, shape, args);
             d.launch(kernel, shape, args);
         }
-        @Override public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
-            return d.cooperativeBlocks(kernel, block, sharedBytes);
-        }
-        @Override public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                          DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
-                                          float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
-            d.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
-        }
-        @Override public void synchronize() { d.synchronize(); }
-        @Override public void beginCapture() { d.beginCapture(); }
-        @Override public Graph endCapture() { return d.endCapture(); }
-        @Override public void launch(Graph graph) { d.launch(graph); }
-        @Override public long liveBytes() { return d.liveBytes(); }
-        @Override public void close() { d.close(); }
     }
 }

@@ -144,36 +144,8 @@ class PersistentLstmTest {
                             run.dGates, d.bf16(PersistentLstm.backwardScratch(b, e)), steps);
                     continue;
                 }
-                boolean bf16 = path == 1;
-                DeviceBuffer wp = bf16 ? whhRounded : whh;
-                for (int t = 0; t < steps; t++) {
-                    DeviceBuffer hPrev = t == 0 ? dH0 : run.out.slice((long) (t - 1) * be, be);
-                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
-                    DeviceBuffer gt = run.gates.slice((long) t * b * g4, b * g4);
-                    if (bf16) {
-                        k.toBf16(hPrev, stage, be);
-                        k.fromBf16(stage, rounded, be);
-                        hPrev = rounded.slice(0, be);
-                    }
-                    d.gemm(false, true, b, g4, e, 1f, hPrev, e, wp, e, 1f, gt, g4);
-                    long so = (long) t * be;
-                    k.lstmCellForward(gt, cPrev, run.cells.slice(so, be), run.tanhC.slice(so, be), run.out.slice(so, be), b, e);
-                }
-                DeviceBuffer dhNext = d.floats(be);
-                d.fill32(dhNext, 0);
-                for (int t = steps - 1; t >= 0; t--) {
-                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
-                    long so = (long) t * be;
-                    DeviceBuffer dgt = run.dGates.slice((long) t * b * g4, b * g4);
-                    k.lstmCellBackward(run.gates.slice((long) t * b * g4, b * g4), run.tanhC.slice(so, be), cPrev,
-                            dO.slice(so, be), dhNext, run.dcNext, dgt, b, e);
-                    if (bf16) {
-                        k.toBf16(dgt, stage, b * g4);
-                        k.fromBf16(stage, rounded, b * g4);
-                        dgt = rounded.slice(0, b * g4);
-                    }
-                    d.gemm(false, false, b, e, g4, 1f, dgt, g4, wp, e, 0f, dhNext, e);
-                }
+                if (path == 1) perStep(d, k, run, whhRounded, dH0, dC0, dO, b, e, steps, stage, rounded);
+                else perStep(d, k, run, whh, dH0, dC0, dO, b, e, steps, null, null);
             }
             String shape = " (B " + b + ", E " + e + ", " + plan.units() + " units a block)";
             double[] tolerances = {BF16_TOLERANCE, BF16_EMULATED_TOLERANCE};
@@ -254,24 +226,7 @@ class PersistentLstmTest {
                             steps);
                     continue;
                 }
-                for (int t = 0; t < steps; t++) {
-                    DeviceBuffer hPrev = t == 0 ? dH0 : run.out.slice((long) (t - 1) * be, be);
-                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
-                    DeviceBuffer gt = run.gates.slice((long) t * b * g4, b * g4);
-                    d.gemm(false, true, b, g4, e, 1f, hPrev, e, whh, e, 1f, gt, g4);
-                    long so = (long) t * be;
-                    k.lstmCellForward(gt, cPrev, run.cells.slice(so, be), run.tanhC.slice(so, be), run.out.slice(so, be), b, e);
-                }
-                DeviceBuffer dhNext = d.floats(be);
-                d.fill32(dhNext, 0);
-                for (int t = steps - 1; t >= 0; t--) {
-                    DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
-                    long so = (long) t * be;
-                    DeviceBuffer dgt = run.dGates.slice((long) t * b * g4, b * g4);
-                    k.lstmCellBackward(run.gates.slice((long) t * b * g4, b * g4), run.tanhC.slice(so, be), cPrev,
-                            dO.slice(so, be), dhNext, run.dcNext, dgt, b, e);
-                    d.gemm(false, false, b, e, g4, 1f, dgt, g4, whh, e, 0f, dhNext, e);
-                }
+                perStep(d, k, run, whh, dH0, dC0, dO, b, e, steps, null, null);
             }
             Run step = runs[0], persistent = runs[1];
             String shape = " (B " + b + ", E " + e + ", " + plan.units() + " units a block)";
@@ -300,5 +255,43 @@ class PersistentLstmTest {
 
     record Run(DeviceBuffer gates, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out, DeviceBuffer dGates,
                DeviceBuffer dcNext) {
+    }
+
+    /**
+     * The per-step path the persistent kernels are checked against: each step's recurrent product and
+     * cell kernel, forward then backward, into run. With a bf16 stage (and a float buffer to widen
+     * into), h_{t-1} and dGates_t are rounded to bf16 before their products, as the bf16 kernels round them.
+     */
+    static void perStep(HostDevice d, DeviceKernels k, Run run, DeviceBuffer wp, DeviceBuffer dH0, DeviceBuffer dC0,
+                        DeviceBuffer dO, int b, int e, int steps, DeviceBuffer stage, DeviceBuffer rounded) {
+        int g4 = 4 * e, be = b * e;
+        for (int t = 0; t < steps; t++) {
+            DeviceBuffer hPrev = t == 0 ? dH0 : run.out.slice((long) (t - 1) * be, be);
+            DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
+            DeviceBuffer gt = run.gates.slice((long) t * b * g4, b * g4);
+            if (stage != null) {
+                k.toBf16(hPrev, stage, be);
+                k.fromBf16(stage, rounded, be);
+                hPrev = rounded.slice(0, be);
+            }
+            d.gemm(false, true, b, g4, e, 1f, hPrev, e, wp, e, 1f, gt, g4);
+            long so = (long) t * be;
+            k.lstmCellForward(gt, cPrev, run.cells.slice(so, be), run.tanhC.slice(so, be), run.out.slice(so, be), b, e);
+        }
+        DeviceBuffer dhNext = d.floats(be);
+        d.fill32(dhNext, 0);
+        for (int t = steps - 1; t >= 0; t--) {
+            DeviceBuffer cPrev = t == 0 ? dC0 : run.cells.slice((long) (t - 1) * be, be);
+            long so = (long) t * be;
+            DeviceBuffer dgt = run.dGates.slice((long) t * b * g4, b * g4);
+            k.lstmCellBackward(run.gates.slice((long) t * b * g4, b * g4), run.tanhC.slice(so, be), cPrev,
+                    dO.slice(so, be), dhNext, run.dcNext, dgt, b, e);
+            if (stage != null) {
+                k.toBf16(dgt, stage, b * g4);
+                k.fromBf16(stage, rounded, b * g4);
+                dgt = rounded.slice(0, b * g4);
+            }
+            d.gemm(false, false, b, e, g4, 1f, dgt, g4, wp, e, 0f, dhNext, e);
+        }
     }
 }
