@@ -62,6 +62,13 @@ public final class KernelCheck {
             return b;
         }
 
+        /** A random input as {@link #in}, rounded to bf16 on the device. */
+        DeviceBuffer inBf16(int n, double scale) {
+            DeviceBuffer x = in(n, scale), h = hold(d.bf16(n));
+            k.toBf16(x, h, n);
+            return h;
+        }
+
         void out(String name, DeviceBuffer b) {
             float[] host = new float[(int) b.count];
             d.download(b, host, 0, host.length);
@@ -127,45 +134,31 @@ public final class KernelCheck {
         }));
         s.add(new Spec("gemmEx bf16 strided-batched", "time-major 4 x (25x65x100)", BF16_SUM_TOLERANCE, c -> {
             int nq = steps * b * dim, nk = keys * b * dim;
-            DeviceBuffer q = c.in(nq, 1), kk = c.in(nk, 1), y = c.poison(b * steps * keys);
-            DeviceBuffer qh = c.hold(c.d.bf16(nq)), kh = c.hold(c.d.bf16(nk));
-            c.k.toBf16(q, qh, nq);
-            c.k.toBf16(kk, kh, nk);
+            DeviceBuffer qh = c.inBf16(nq, 1), kh = c.inBf16(nk, 1), y = c.poison(b * steps * keys);
             c.d.gemmBatched(false, true, steps, keys, dim, 1f, qh, b * dim, dim, kh, b * dim, dim, 0f, y, keys,
                     (long) steps * keys, b);
             c.out("scores", y);
         }));
         s.add(new Spec("gemmEx bf16 NT, bf16 result", "77x65x130", BF16_RESULT_TOLERANCE, c -> {
-            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(65 * 130, 1), y = c.poison(77 * 65);
-            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(65 * 130)), yh = c.hold(c.d.bf16(77 * 65));
-            c.k.toBf16(a, ah, 77 * 130);
-            c.k.toBf16(x, xh, 65 * 130);
+            DeviceBuffer ah = c.inBf16(77 * 130, 1), xh = c.inBf16(65 * 130, 1), y = c.poison(77 * 65);
+            DeviceBuffer yh = c.hold(c.d.bf16(77 * 65));
             c.d.gemm(false, true, 77, 65, 130, 1f, ah, 130, xh, 130, 0f, yh, 65);
             c.k.fromBf16(yh, y, 77 * 65);
             c.out("C", y);
         }));
         // the bf16 model's three product layouts, fp32 results: y = x·Wᵀ, dx = dy·W, dW += dyᵀ·x
         s.add(new Spec("gemmEx bf16 NT, fp32 result", "77x65x130", BF16_SUM_TOLERANCE, c -> {
-            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(65 * 130, 1), y = c.poison(77 * 65);
-            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(65 * 130));
-            c.k.toBf16(a, ah, 77 * 130);
-            c.k.toBf16(x, xh, 65 * 130);
+            DeviceBuffer ah = c.inBf16(77 * 130, 1), xh = c.inBf16(65 * 130, 1), y = c.poison(77 * 65);
             c.d.gemm(false, true, 77, 65, 130, 1f, ah, 130, xh, 130, 0f, y, 65);
             c.out("C", y);
         }));
         s.add(new Spec("gemmEx bf16 NN, fp32 result", "77x65x130", BF16_SUM_TOLERANCE, c -> {
-            DeviceBuffer a = c.in(77 * 130, 1), x = c.in(130 * 65, 1), y = c.poison(77 * 65);
-            DeviceBuffer ah = c.hold(c.d.bf16(77 * 130)), xh = c.hold(c.d.bf16(130 * 65));
-            c.k.toBf16(a, ah, 77 * 130);
-            c.k.toBf16(x, xh, 130 * 65);
+            DeviceBuffer ah = c.inBf16(77 * 130, 1), xh = c.inBf16(130 * 65, 1), y = c.poison(77 * 65);
             c.d.gemm(false, false, 77, 65, 130, 1f, ah, 130, xh, 65, 0f, y, 65);
             c.out("C", y);
         }));
         s.add(new Spec("gemmEx bf16 TN, fp32 accumulated", "77x65x130", BF16_SUM_TOLERANCE, c -> {
-            DeviceBuffer a = c.in(130 * 77, 1), x = c.in(130 * 65, 1), y = c.in(77 * 65, 1);
-            DeviceBuffer ah = c.hold(c.d.bf16(130 * 77)), xh = c.hold(c.d.bf16(130 * 65));
-            c.k.toBf16(a, ah, 130 * 77);
-            c.k.toBf16(x, xh, 130 * 65);
+            DeviceBuffer ah = c.inBf16(130 * 77, 1), xh = c.inBf16(130 * 65, 1), y = c.in(77 * 65, 1);
             c.d.gemm(true, false, 77, 65, 130, 1f, ah, 77, xh, 65, 1f, y, 65);
             c.out("C", y);
         }));
