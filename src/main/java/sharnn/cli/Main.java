@@ -59,26 +59,42 @@ public final class Main implements Runnable {
 
     /**
      * The commands' descriptions are written as source lines with "" between paragraphs; picocli wraps
-     * each element on its own, so a long line would leave a short stub below it. Each paragraph becomes
-     * one element, which picocli wraps whole to the terminal's width.
+     * each element on its own, so a long line would leave a short stub below it, and it breaks lines
+     * after a dot too ("RUN_DIR/best." above "safetensors"). Each paragraph is joined and wrapped here,
+     * at spaces only, to the usage width, so picocli finds nothing left to wrap.
      */
     static void joinDescriptionLines(CommandLine cli) {
         CommandLine.Model.UsageMessageSpec usage = cli.getCommandSpec().usageMessage();
-        java.util.List<String> paragraphs = new java.util.ArrayList<>();
-        StringBuilder current = new StringBuilder();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        StringBuilder paragraph = new StringBuilder();
         for (String line : usage.description()) {
             if (line.isBlank()) {
-                if (!current.isEmpty()) paragraphs.add(current.toString());
-                paragraphs.add("");
-                current.setLength(0);
+                wrapAtSpaces(paragraph.toString(), usage.width(), lines);
+                lines.add("");
+                paragraph.setLength(0);
             } else {
-                if (!current.isEmpty()) current.append(' ');
-                current.append(line.strip());
+                if (!paragraph.isEmpty()) paragraph.append(' ');
+                paragraph.append(line.strip());
             }
         }
-        if (!current.isEmpty()) paragraphs.add(current.toString());
-        usage.description(paragraphs.toArray(String[]::new));
+        wrapAtSpaces(paragraph.toString(), usage.width(), lines);
+        usage.description(lines.toArray(String[]::new));
         for (CommandLine sub : cli.getSubcommands().values()) joinDescriptionLines(sub);
+    }
+
+    /** Adds text's lines, broken at spaces to at most width columns (a longer word gets a line of its own). */
+    private static void wrapAtSpaces(String text, int width, java.util.List<String> lines) {
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (word.isEmpty()) continue;
+            if (!line.isEmpty() && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            if (!line.isEmpty()) line.append(' ');
+            line.append(word);
+        }
+        if (!line.isEmpty()) lines.add(line.toString());
     }
 
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */

@@ -19,6 +19,23 @@ class HelpTextTest {
                 .containsExactly("Summary.", "", "A paragraph written as source lines.", "", "Another.");
     }
 
+    @CommandLine.Command(name = "w", usageHelpWidth = 55, description = {"Checkpoints go to RUN_DIR/last.safetensors and",
+            "RUN_DIR/best.safetensors, metrics to RUN_DIR/metrics.jsonl."})
+    static final class Paths {
+    }
+
+    @Test
+    void paragraphsBreakAtSpacesOnlyWithinTheWidth() {
+        CommandLine cli = new CommandLine(new Paths());
+        Main.joinDescriptionLines(cli);
+        // picocli would break "RUN_DIR/best." from "safetensors" at the dot
+        assertThat(cli.getCommandSpec().usageMessage().description()).containsExactly(
+                "Checkpoints go to RUN_DIR/last.safetensors and",
+                "RUN_DIR/best.safetensors, metrics to",
+                "RUN_DIR/metrics.jsonl.");
+        assertThat(cli.getUsageMessage()).contains("\nRUN_DIR/best.safetensors, metrics to\n");
+    }
+
     @Test
     void everyCommandsHelpWrapsItsParagraphsWhole() {
         CliRun help = CliRun.of("train", "--help");
@@ -30,9 +47,10 @@ class HelpTextTest {
         java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
         for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
         for (CommandLine c : all) {
-            String[] d = c.getCommandSpec().usageMessage().description();
-            for (int i = 0; i + 1 < d.length; i++)
-                assertThat(d[i].isBlank() || d[i + 1].isBlank()).as(c.getCommandName() + ": " + d[i]).isTrue();
+            CommandLine.Model.UsageMessageSpec usage = c.getCommandSpec().usageMessage();
+            for (String line : usage.description())
+                assertThat(line.length()).as(c.getCommandName() + ": " + line).isLessThanOrEqualTo(usage.width());
         }
+        assertThat(help.out()).contains("RUN_DIR/best.safetensors");
     }
 }
