@@ -3,7 +3,7 @@
 // Each kernel has a Java twin in sharnn.cuda.Twins that does the same arithmetic in the same order
 // (warp reductions as xor butterflies, block reductions as halving trees), and the stand-in device
 // runs the twins in CI. Conventions:
-// - every pointer is a float/int/double buffer; n and indices that can pass 2^31 are long long;
+// - every pointer is a float/int/double buffer (unsigned short: bf16); n and indices that can pass 2^31 are long long;
 // - "row" kernels give each row one warp (blockDim.x = 128: 4 rows a block);
 // - elementwise kernels loop grid-stride, so any grid size is correct;
 // - dropout: element i of a tensor is kept when mix64(key + i) >> 40 >= threshold, the rule of
@@ -42,6 +42,22 @@ __device__ __forceinline__ float sigmoidf(float x) {
 
 __device__ __forceinline__ float gelu(float v) {
     return v * sigmoidf(1.702f * v);
+}
+
+// x rounded to bfloat16 (to nearest, ties to even; a NaN stays a NaN), as its 16 bits
+__device__ __forceinline__ unsigned short to_bf16_bits(float x) {
+    unsigned u = __float_as_uint(x);
+    return (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
+                                           : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// a stored activation as a float: fp32 as it is, bf16 widened exactly
+__device__ __forceinline__ float widen(float x) {
+    return x;
+}
+
+__device__ __forceinline__ float widen(unsigned short x) {
+    return __uint_as_float(((unsigned) x) << 16);
 }
 
 #define GRID_STRIDE(i, n) \
@@ -109,6 +125,14 @@ extern "C" __global__ void dropout(const float* x, float* y, long long n, const 
     GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
 }
 
+// y = drop(x) + r: a dropout and its residual in one pass (__fmul_rn: the product rounded before the
+// sum, as the separate dropout and add kernels round it, so the fused result is the same bytes)
+extern "C" __global__ void dropout_add(const float* x, const float* r, float* y, long long n, const long long* seed,
+                                       long long key, int threshold, float scale) {
+    key ^= *seed;
+    GRID_STRIDE(i, n) y[i] = (kept(key, i, threshold) ? __fmul_rn(x[i], scale) : 0.f) + r[i];
+}
+
 extern "C" __global__ void add(const float* a, const float* b, float* y, long long n) {
     GRID_STRIDE(i, n) y[i] = a[i] + b[i];
 }
@@ -160,18 +184,29 @@ extern "C" __global__ void sigmoid_backward_accumulate(const float* dy, const fl
 
 // y = x rounded to bfloat16 (to nearest, ties to even; NaN stays NaN), as unsigned shorts
 extern "C" __global__ void to_bf16(const float* x, unsigned short* y, long long n) {
-    GRID_STRIDE(i, n) {
-        unsigned u = __float_as_uint(x[i]);
-        y[i] = (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
-                                                : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    }
+    GRID_STRIDE(i, n) y[i] = to_bf16_bits(x[i]);
 }
 
 extern "C" __global__ void from_bf16(const unsigned short* x, float* y, long long n) {
-    GRID_STRIDE(i, n) y[i] = __uint_as_float(((unsigned) x[i]) << 16);
+    GRID_STRIDE(i, n) y[i] = widen(x[i]);
 }
 
 // ---------------------------------------------------------------- LayerNorm
+
+// a row's mean and 1 / sqrt(var + eps), every lane of the row's warp ending with both
+__device__ __forceinline__ void row_stats(const float* xr, int dim, float eps, int lane, float* mu, float* rs) {
+    float s = 0.f;
+    for (int i = lane; i < dim; i += WARP) s += xr[i];
+    float m = warp_sum(s) / dim;
+    float v = 0.f;
+    for (int i = lane; i < dim; i += WARP) {
+        float d = xr[i] - m;
+        v += d * d;
+    }
+    float var = warp_sum(v) / dim;
+    *mu = m;
+    *rs = (float) (1.0 / sqrt((double) (var + eps)));
+}
 
 extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
                                               float* mean, float* rstd, int rows, int dim, float eps) {
@@ -179,21 +214,56 @@ extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma
     if (row >= rows) return;
     const float* xr = x + (long long) row * dim;
     float* yr = y + (long long) row * dim;
-    float s = 0.f;
-    for (int i = lane; i < dim; i += WARP) s += xr[i];
-    float mu = warp_sum(s) / dim;
-    float v = 0.f;
-    for (int i = lane; i < dim; i += WARP) {
-        float d = xr[i] - mu;
-        v += d * d;
-    }
-    float var = warp_sum(v) / dim;
-    float rs = (float) (1.0 / sqrt((double) (var + eps)));
+    float mu, rs;
+    row_stats(xr, dim, eps, lane, &mu, &rs);
     for (int i = lane; i < dim; i += WARP) yr[i] = (xr[i] - mu) * rs * gamma[i] + beta[i];
     if (lane == 0) {
         mean[row] = mu;
         rstd[row] = rs;
     }
+}
+
+// two LayerNorms of the same x (the block's LN_ff and LN_xff, LN_mem and LN_mid) in one pass: x read
+// once, one set of row statistics (the two separate kernels compute the same ones), yA and yB as
+// layer_norm_forward writes them
+extern "C" __global__ void layer_norm_pair_forward(const float* x, const float* gammaA, const float* betaA, float* yA,
+                                                   const float* gammaB, const float* betaB, float* yB, float* mean,
+                                                   float* rstd, int rows, int dim, float eps) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu, rs;
+    row_stats(x + o, dim, eps, lane, &mu, &rs);
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        yA[o + i] = xhat * gammaA[i] + betaA[i];
+        yB[o + i] = xhat * gammaB[i] + betaB[i];
+    }
+    if (lane == 0) {
+        mean[row] = mu;
+        rstd[row] = rs;
+    }
+}
+
+// the row sums a LayerNorm's input gradient needs: mean(dxhat) and mean(dxhat * xhat), dxhat = dy * gamma
+__device__ __forceinline__ void row_grad_means(const float* dy, const float* x, const float* gamma, long long o,
+                                               float mu, float rs, int dim, int lane, float* meanD, float* meanDX) {
+    float sumD = 0.f, sumDX = 0.f;
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        float d = dy[o + i] * gamma[i];
+        sumD += d;
+        sumDX += d * xhat;
+    }
+    *meanD = warp_sum(sumD) / dim;
+    *meanDX = warp_sum(sumDX) / dim;
+}
+
+__device__ __forceinline__ float row_grad(const float* dy, const float* x, const float* gamma, long long o, int i,
+                                          float mu, float rs, float meanD, float meanDX) {
+    float xhat = (x[o + i] - mu) * rs;
+    float d = dy[o + i] * gamma[i];
+    return rs * (d - meanD - xhat * meanDX);
 }
 
 // dx (+)= rs * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma
@@ -202,20 +272,29 @@ extern "C" __global__ void layer_norm_backward(const float* dy, const float* x, 
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * dim;
-    float mu = mean[row], rs = rstd[row];
-    float sumD = 0.f, sumDX = 0.f;
+    float mu = mean[row], rs = rstd[row], meanD, meanDX;
+    row_grad_means(dy, x, gamma, o, mu, rs, dim, lane, &meanD, &meanDX);
     for (int i = lane; i < dim; i += WARP) {
-        float xhat = (x[o + i] - mu) * rs;
-        float d = dy[o + i] * gamma[i];
-        sumD += d;
-        sumDX += d * xhat;
-    }
-    float meanD = warp_sum(sumD) / dim, meanDX = warp_sum(sumDX) / dim;
-    for (int i = lane; i < dim; i += WARP) {
-        float xhat = (x[o + i] - mu) * rs;
-        float d = dy[o + i] * gamma[i];
-        float g = rs * (d - meanD - xhat * meanDX);
+        float g = row_grad(dy, x, gamma, o, i, mu, rs, meanD, meanDX);
         dx[o + i] = accumulate ? dx[o + i] + g : g;
+    }
+}
+
+// the input gradient of a layer_norm_pair_forward: dx = (A's gradient) + (B's gradient), x read once
+// per pass; the same sums and the same float ops as layer_norm_backward for A, then for B accumulated
+extern "C" __global__ void layer_norm_pair_backward(const float* dyA, const float* gammaA, const float* dyB,
+                                                    const float* gammaB, const float* x, const float* mean,
+                                                    const float* rstd, float* dx, int rows, int dim) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu = mean[row], rs = rstd[row], meanDA, meanDXA, meanDB, meanDXB;
+    row_grad_means(dyA, x, gammaA, o, mu, rs, dim, lane, &meanDA, &meanDXA);
+    row_grad_means(dyB, x, gammaB, o, mu, rs, dim, lane, &meanDB, &meanDXB);
+    for (int i = lane; i < dim; i += WARP) {
+        float gA = row_grad(dyA, x, gammaA, o, i, mu, rs, meanDA, meanDXA);
+        float gB = row_grad(dyB, x, gammaB, o, i, mu, rs, meanDB, meanDXB);
+        dx[o + i] = gA + gB;
     }
 }
 
@@ -282,38 +361,81 @@ extern "C" __global__ void lstm_cell_backward(const float* gates, const float* t
 
 // ---------------------------------------------------------------- Boom
 
-// out[r, j] = sum over chunks c of drop(gelu(pre[r, c·dim + j])), the mask that of the [rows, width] tensor
-extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width,
-                                        const long long* seed, long long key, int threshold, float scale) {
-    key ^= *seed;
+// out[r, j] = residual[r, j] + drop2(sum over chunks c of drop(gelu(pre[r, c·dim + j]))): Boom, its
+// dropout, its chunk sum, the block's dropout after it (mask 2, of the [rows, dim] output) and the
+// residual in one pass (__fmul_rn: rounded before the sum, as the separate dropout and add round it);
+// KEEP: preBf16 = pre rounded to bf16, the copy the bf16 backward reads
+template <bool KEEP>
+__device__ __forceinline__ void boom_forward_body(const float* pre, const float* residual, float* out,
+                                                  unsigned short* preBf16, int rows, int dim, int width,
+                                                  long long key, int threshold, float scale, long long key2,
+                                                  int threshold2, float scale2) {
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * dim) {
         long long r = i / dim, j = i % dim;
         float s = 0.f;
         for (int c = 0; c < chunks; c++) {
             long long idx = r * width + (long long) c * dim + j;
-            float a = gelu(pre[idx]);
+            float p = pre[idx];
+            if (KEEP) preBf16[idx] = to_bf16_bits(p);
+            float a = gelu(p);
             a = kept(key, idx, threshold) ? a * scale : 0.f;
             s = c == 0 ? a : s + a;
         }
-        out[i] = s;
+        out[i] = (kept(key2, i, threshold2) ? __fmul_rn(s, scale2) : 0.f) + residual[i];
     }
 }
 
-// dPre[r, k] = gelu'(pre) · drop(dOut[r, k mod dim]) (zero past the last whole chunk)
-extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
-                                         const long long* seed, long long key, int threshold, float scale) {
-    key ^= *seed;
+extern "C" __global__ void boom_forward(const float* pre, const float* residual, float* out, int rows, int dim,
+                                        int width, const long long* seed, long long key, int threshold, float scale,
+                                        long long key2, int threshold2, float scale2) {
+    boom_forward_body<false>(pre, residual, out, nullptr, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
+                             threshold2, scale2);
+}
+
+extern "C" __global__ void boom_forward_bf16(const float* pre, const float* residual, float* out,
+                                             unsigned short* preBf16, int rows, int dim, int width,
+                                             const long long* seed, long long key, int threshold, float scale,
+                                             long long key2, int threshold2, float scale2) {
+    boom_forward_body<true>(pre, residual, out, preBf16, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
+                            threshold2, scale2);
+}
+
+// dPre[r, k] = gelu'(pre) · drop(drop2(dOut)[r, k mod dim]) (zero past the last whole chunk): the block's
+// dropout after Boom applied to dOut as it is read (__fmul_rn: rounded as the separate dropout rounds it)
+template <typename PRE>
+__device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* dOut, float* dPre, int rows, int dim,
+                                                   int width, long long key, int threshold, float scale,
+                                                   long long key2, int threshold2, float scale2) {
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
         int col = (int) (i % width), c = col / dim;
-        float d = c < chunks ? dOut[r * dim + col - c * dim] : 0.f;
+        float d = 0.f;
+        if (c < chunks) {
+            long long o = r * dim + col - c * dim;
+            d = kept(key2, o, threshold2) ? __fmul_rn(dOut[o], scale2) : 0.f;
+        }
         d = kept(key, i, threshold) ? d * scale : 0.f;
-        float v = pre[i];
+        float v = widen(pre[i]);
         float s = sigmoidf(1.702f * v);
         dPre[i] = d * (s + 1.702f * v * s * (1.f - s));
     }
+}
+
+extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
+                                         const long long* seed, long long key, int threshold, float scale,
+                                         long long key2, int threshold2, float scale2) {
+    boom_backward_body(pre, dOut, dPre, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed, threshold2,
+                       scale2);
+}
+
+// boom_backward with pre the bf16 copy that boom_forward_bf16 kept
+extern "C" __global__ void boom_backward_bf16(const unsigned short* pre, const float* dOut, float* dPre, int rows,
+                                              int dim, int width, const long long* seed, long long key, int threshold,
+                                              float scale, long long key2, int threshold2, float scale2) {
+    boom_backward_body(pre, dOut, dPre, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed, threshold2,
+                       scale2);
 }
 
 // ---------------------------------------------------------------- attention

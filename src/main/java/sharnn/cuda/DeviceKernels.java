@@ -106,6 +106,12 @@ public final class DeviceKernels implements AutoCloseable {
                 .f32(mask.scale()));
     }
 
+    /** y = x * mask + r for n elements, a dropout and its residual in one pass (the same bytes as both apart). */
+    public void dropoutAdd(DeviceBuffer x, DeviceBuffer r, DeviceBuffer y, long n, DropoutMask mask) {
+        launch("dropout_add", elements(n), new KernelArgs().ptr(x).ptr(r).ptr(y).i64(n).ptr(seed).i64(mask.key())
+                .i32(mask.threshold()).f32(mask.scale()));
+    }
+
     public void add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) {
         launch("add", elements(n), new KernelArgs().ptr(a).ptr(b).ptr(y).i64(n));
     }
@@ -168,12 +174,33 @@ public final class DeviceKernels implements AutoCloseable {
                 .ptr(rstd).i32(rows).i32(dim).f32(eps));
     }
 
-    /** dx (+)= the input gradient; dgamma += ..., dbeta += ... (as sharnn.nn.LayerNorm.backward). */
-    public void layerNormBackward(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer mean,
-                                  DeviceBuffer rstd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta,
-                                  int rows, int dim, boolean accumulate) {
-        launch("layer_norm_backward", rowsOfWarps(rows), new KernelArgs().ptr(dy).ptr(x).ptr(gamma).ptr(mean)
-                .ptr(rstd).ptr(dx).i32(rows).i32(dim).i32(accumulate ? 1 : 0));
+    /**
+     * Two LayerNorms of the same x in one pass, yA = LN_A(x) and yB = LN_B(x), with their one set of
+     * row statistics (what each alone computes).
+     */
+    public void layerNormPairForward(DeviceBuffer x, DeviceBuffer gammaA, DeviceBuffer betaA, DeviceBuffer yA,
+                                     DeviceBuffer gammaB, DeviceBuffer betaB, DeviceBuffer yB, DeviceBuffer mean,
+                                     DeviceBuffer rstd, int rows, int dim, float eps) {
+        launch("layer_norm_pair_forward", rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gammaA).ptr(betaA).ptr(yA)
+                .ptr(gammaB).ptr(betaB).ptr(yB).ptr(mean).ptr(rstd).i32(rows).i32(dim).f32(eps));
+    }
+
+    /**
+     * The backward of {@link #layerNormPairForward}: dx = the sum of both input gradients (in one
+     * pass), each LayerNorm's gain and bias gradients accumulated.
+     */
+    public void layerNormPairBackward(DeviceBuffer dyA, DeviceBuffer gammaA, DeviceBuffer dgammaA, DeviceBuffer dbetaA,
+                                      DeviceBuffer dyB, DeviceBuffer gammaB, DeviceBuffer dgammaB, DeviceBuffer dbetaB,
+                                      DeviceBuffer x, DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx, int rows,
+                                      int dim) {
+        launch("layer_norm_pair_backward", rowsOfWarps(rows), new KernelArgs().ptr(dyA).ptr(gammaA).ptr(dyB).ptr(gammaB)
+                .ptr(x).ptr(mean).ptr(rstd).ptr(dx).i32(rows).i32(dim));
+        layerNormParams(dyA, x, mean, rstd, dgammaA, dbetaA, rows, dim);
+        layerNormParams(dyB, x, mean, rstd, dgammaB, dbetaB, rows, dim);
+    }
+
+    private void layerNormParams(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer mean, DeviceBuffer rstd,
+                                 DeviceBuffer dgamma, DeviceBuffer dbeta, int rows, int dim) {
         int chunks = chunks(rows);
         DeviceBuffer pg = scratch("lnGamma", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
         DeviceBuffer pb = scratch("lnBeta", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
@@ -181,6 +208,15 @@ public final class DeviceKernels implements AutoCloseable {
                 .i32(rows).i32(dim).i32(CHUNK_ROWS).ptr(pg).ptr(pb));
         finishColumns(pg, chunks, dim, dgamma, true);
         finishColumns(pb, chunks, dim, dbeta, true);
+    }
+
+    /** dx (+)= the input gradient; dgamma += ..., dbeta += ... (as sharnn.nn.LayerNorm.backward). */
+    public void layerNormBackward(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer mean,
+                                  DeviceBuffer rstd, DeviceBuffer dx, DeviceBuffer dgamma, DeviceBuffer dbeta,
+                                  int rows, int dim, boolean accumulate) {
+        launch("layer_norm_backward", rowsOfWarps(rows), new KernelArgs().ptr(dy).ptr(x).ptr(gamma).ptr(mean)
+                .ptr(rstd).ptr(dx).i32(rows).i32(dim).i32(accumulate ? 1 : 0));
+        layerNormParams(dy, x, mean, rstd, dgamma, dbeta, rows, dim);
     }
 
     // ---- LSTM
@@ -201,17 +237,30 @@ public final class DeviceKernels implements AutoCloseable {
 
     // ---- Boom
 
-    /** out [rows, dim] = the chunk sum of drop(gelu(pre)), pre [rows, width]. */
-    public void boomForward(DeviceBuffer pre, DeviceBuffer out, int rows, int dim, int width, DropoutMask mask) {
-        launch("boom_forward", elements((long) rows * dim), new KernelArgs().ptr(pre).ptr(out).i32(rows).i32(dim)
-                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    /**
+     * out [rows, dim] = residual + after(the chunk sum of drop(gelu(pre))), pre [rows, width]: Boom,
+     * the block's dropout after it and the residual in one pass. With preBf16 (BF16, else null) pre is
+     * also kept rounded to bf16 there, for {@link #boomBackward} to read in its place.
+     */
+    public void boomForward(DeviceBuffer pre, DeviceBuffer residual, DeviceBuffer out, DeviceBuffer preBf16, int rows,
+                            int dim, int width, DropoutMask mask, DropoutMask after) {
+        KernelArgs args = new KernelArgs().ptr(pre).ptr(residual).ptr(out);
+        if (preBf16 != null) args.ptr(preBf16);
+        launch(preBf16 == null ? "boom_forward" : "boom_forward_bf16", elements((long) rows * dim), args.i32(rows)
+                .i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()).i64(after.key())
+                .i32(after.threshold()).f32(after.scale()));
     }
 
-    /** dPre [rows, width] from dOut [rows, dim]. */
+    /**
+     * dPre [rows, width] from dOut [rows, dim], the gradient of {@link #boomForward}'s out (the
+     * dropout after Boom applied as dOut is read); pre is the fp32 pre-activations or their bf16 copy.
+     */
     public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
-                             DropoutMask mask) {
-        launch("boom_backward", elements((long) rows * width), new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre)
-                .i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+                             DropoutMask mask, DropoutMask after) {
+        launch(pre.type == DeviceBuffer.Type.BF16 ? "boom_backward_bf16" : "boom_backward", elements((long) rows * width),
+                new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre).i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key())
+                        .i32(mask.threshold()).f32(mask.scale()).i64(after.key()).i32(after.threshold())
+                        .f32(after.scale()));
     }
 
     // ---- attention

@@ -99,6 +99,9 @@ public final class KernelCheck {
     /** bf16 products: tensor cores sum in their own order, and a bf16 result may round one ulp (2^-8) apart. */
     static final double BF16_SUM_TOLERANCE = 1e-4, BF16_RESULT_TOLERANCE = 1.0 / 128;
 
+    /** A second site's mask (the block's dropout after Boom, fused into it). */
+    static final DropoutMask MASK2 = new DropoutMask(0x5EED_0000_9876L, (int) Math.ceil(0.1 * (1 << 24)), 1f / 0.9f);
+
     static final DropoutMask MASK = new DropoutMask(0x5EED_0000_1234L, (int) Math.ceil(0.25 * (1 << 24)), 1f / 0.75f);
 
     /** The cases: every kernel of sharnn.cu and recurrence.cu at least once, and the model's product shapes. */
@@ -182,6 +185,11 @@ public final class KernelCheck {
             c.k.dropout(x, y, 30000, MASK.at(777));
             c.out("y", y);
         }));
+        s.add(new Spec("dropout_add", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), res = c.in(30000, 1), y = c.poison(30000);
+            c.k.dropoutAdd(x, res, y, 30000, MASK.at(777));
+            c.out("y", y);
+        }));
         s.add(new Spec("add", "30000", c -> {
             DeviceBuffer x = c.in(30000, 1), y = c.in(30000, 1), z = c.poison(30000);
             c.k.add(x, y, z, 30000);
@@ -229,6 +237,28 @@ public final class KernelCheck {
             c.out("dx", dx);
             c.out("dgamma", dg);
             c.out("dbeta", db);
+        }));
+        s.add(new Spec("layer_norm_pair_forward", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.poison(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            c.out("yA", ya);
+            c.out("yB", yb);
+            c.out("mean", mean);
+            c.out("rstd", rstd);
+        }));
+        s.add(new Spec("layer_norm_pair_backward", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.poison(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            DeviceBuffer dya = c.in(rows * dim, 1), dyb = c.in(rows * dim, 1), dx = c.poison(rows * dim);
+            DeviceBuffer dga = c.in(dim, 1), dba = c.in(dim, 1), dgb = c.in(dim, 1), dbb = c.in(dim, 1);
+            c.k.layerNormPairBackward(dya, ga, dga, dba, dyb, gb, dgb, dbb, x, mean, rstd, dx, rows, dim);
+            c.out("dx", dx);
+            c.out("dgammaA", dga);
+            c.out("dbetaA", dba);
+            c.out("dgammaB", dgb);
+            c.out("dbetaB", dbb);
         }));
         s.add(new Spec("lstm_cell_forward", b + "x" + dim, c -> {
             DeviceBuffer gates = c.in(b * 4 * dim, 3), cp = c.in(b * dim, 1);
@@ -300,13 +330,26 @@ public final class KernelCheck {
             c.out("dcNext", dc);
         }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
-            DeviceBuffer pre = c.in(rows * 450, 3), out = c.poison(rows * dim);
-            c.k.boomForward(pre, out, rows, dim, 450, MASK);
+            DeviceBuffer pre = c.in(rows * 450, 3), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            c.k.boomForward(pre, res, out, null, rows, dim, 450, MASK, MASK2);
             c.out("out", out);
+        }));
+        s.add(new Spec("boom_forward_bf16", rows + "x" + dim + " -> 450", c -> {
+            DeviceBuffer pre = c.in(rows * 450, 3), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            DeviceBuffer kept = c.hold(c.d.bf16(rows * 450)), widened = c.poison(rows * 450);
+            c.k.boomForward(pre, res, out, kept, rows, dim, 450, MASK, MASK2);
+            c.k.fromBf16(kept, widened, rows * 450);
+            c.out("out", out);
+            c.out("pre kept in bf16", widened);
         }));
         s.add(new Spec("boom_backward", rows + "x450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
-            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK);
+            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK, MASK2);
+            c.out("dPre", dPre);
+        }));
+        s.add(new Spec("boom_backward_bf16", rows + "x450", c -> {
+            DeviceBuffer pre = c.inBf16(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
+            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK, MASK2);
             c.out("dPre", dPre);
         }));
         s.add(new Spec("attention_gate_vectors", "" + dim, c -> {

@@ -25,6 +25,7 @@ public final class Twins {
             Map.entry("embedding_forward", Twins::embeddingForward),
             Map.entry("embedding_backward", Twins::embeddingBackward),
             Map.entry("dropout", Twins::dropout),
+            Map.entry("dropout_add", Twins::dropoutAdd),
             Map.entry("add", Twins::add),
             Map.entry("add_row_vector", Twins::addRowVector),
             Map.entry("mul_row_vector", Twins::mulRowVector),
@@ -35,7 +36,9 @@ public final class Twins {
             Map.entry("to_bf16", Twins::toBf16),
             Map.entry("from_bf16", Twins::fromBf16),
             Map.entry("layer_norm_forward", Twins::layerNormForward),
+            Map.entry("layer_norm_pair_forward", Twins::layerNormPairForward),
             Map.entry("layer_norm_backward", Twins::layerNormBackward),
+            Map.entry("layer_norm_pair_backward", Twins::layerNormPairBackward),
             Map.entry("layer_norm_params_partial", Twins::layerNormParamsPartial),
             Map.entry("lstm_cell_forward", Twins::lstmCellForward),
             Map.entry("lstm_cell_backward", Twins::lstmCellBackward),
@@ -43,8 +46,10 @@ public final class Twins {
             Map.entry("lstm_persistent_backward", RecurrenceTwins::backward),
             Map.entry("lstm_persistent_forward_bf16", RecurrenceTwins::forwardBf16),
             Map.entry("lstm_persistent_backward_bf16", RecurrenceTwins::backwardBf16),
-            Map.entry("boom_forward", Twins::boomForward),
-            Map.entry("boom_backward", Twins::boomBackward),
+            Map.entry("boom_forward", (d, s, r) -> boomForward(d, r, false)),
+            Map.entry("boom_forward_bf16", (d, s, r) -> boomForward(d, r, true)),
+            Map.entry("boom_backward", (d, s, r) -> boomBackward(d, r, false)),
+            Map.entry("boom_backward_bf16", (d, s, r) -> boomBackward(d, r, true)),
             Map.entry("attention_gate_vectors", Twins::attentionGateVectors),
             Map.entry("attention_value_gate", Twins::attentionValueGate),
             Map.entry("attention_value_gate_backward", Twins::attentionValueGateBackward),
@@ -199,6 +204,15 @@ public final class Twins {
         for (int i = 0; i < n; i++) y.a[y.o + i] = kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f;
     }
 
+    static void dropoutAdd(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F x = new F(d, r.ptr()), res = new F(d, r.ptr()), y = new F(d, r.ptr());
+        long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
+        int threshold = r.i32();
+        float scale = r.f32();
+        r.end();
+        for (int i = 0; i < n; i++) y.a[y.o + i] = (kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f) + res.a[res.o + i];
+    }
+
     static void add(HostDevice d, Launch s, KernelArgs.Reader r) {
         F a = new F(d, r.ptr()), b = new F(d, r.ptr()), y = new F(d, r.ptr());
         long n = r.i64();
@@ -291,6 +305,26 @@ public final class Twins {
 
     // ---- LayerNorm
 
+    /** A row's mean and 1 / sqrt(var + eps) as row_stats computes them (lane sums, butterfly). */
+    private static float[] rowStats(F x, int o, int dim, float eps, float[] lanes) {
+        for (int l = 0; l < WARP; l++) {
+            float acc = 0f;
+            for (int i = l; i < dim; i += WARP) acc += x.a[x.o + o + i];
+            lanes[l] = acc;
+        }
+        float mu = warpSum(lanes) / dim;
+        for (int l = 0; l < WARP; l++) {
+            float acc = 0f;
+            for (int i = l; i < dim; i += WARP) {
+                float dd = x.a[x.o + o + i] - mu;
+                acc += dd * dd;
+            }
+            lanes[l] = acc;
+        }
+        float var = warpSum(lanes) / dim;
+        return new float[] {mu, (float) (1.0 / Math.sqrt(var + eps))};
+    }
+
     static void layerNormForward(HostDevice d, Launch s, KernelArgs.Reader r) {
         F x = new F(d, r.ptr()), gamma = new F(d, r.ptr()), beta = new F(d, r.ptr()), y = new F(d, r.ptr());
         F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
@@ -300,27 +334,59 @@ public final class Twins {
         float[] lanes = new float[WARP];
         for (int row = 0; row < rows; row++) {
             int o = row * dim;
-            for (int l = 0; l < WARP; l++) {
-                float acc = 0f;
-                for (int i = l; i < dim; i += WARP) acc += x.a[x.o + o + i];
-                lanes[l] = acc;
-            }
-            float mu = warpSum(lanes) / dim;
-            for (int l = 0; l < WARP; l++) {
-                float acc = 0f;
-                for (int i = l; i < dim; i += WARP) {
-                    float dd = x.a[x.o + o + i] - mu;
-                    acc += dd * dd;
-                }
-                lanes[l] = acc;
-            }
-            float var = warpSum(lanes) / dim;
-            float rs = (float) (1.0 / Math.sqrt(var + eps));
+            float[] st = rowStats(x, o, dim, eps, lanes);
+            float mu = st[0], rs = st[1];
             for (int i = 0; i < dim; i++)
                 y.a[y.o + o + i] = (x.a[x.o + o + i] - mu) * rs * gamma.a[gamma.o + i] + beta.a[beta.o + i];
             mean.a[mean.o + row] = mu;
             rstd.a[rstd.o + row] = rs;
         }
+    }
+
+    static void layerNormPairForward(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F x = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), betaA = new F(d, r.ptr()), yA = new F(d, r.ptr());
+        F gammaB = new F(d, r.ptr()), betaB = new F(d, r.ptr()), yB = new F(d, r.ptr());
+        F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
+        int rows = r.i32(), dim = r.i32();
+        float eps = r.f32();
+        r.end();
+        float[] lanes = new float[WARP];
+        for (int row = 0; row < rows; row++) {
+            int o = row * dim;
+            float[] st = rowStats(x, o, dim, eps, lanes);
+            float mu = st[0], rs = st[1];
+            for (int i = 0; i < dim; i++) {
+                float xhat = (x.a[x.o + o + i] - mu) * rs;
+                yA.a[yA.o + o + i] = xhat * gammaA.a[gammaA.o + i] + betaA.a[betaA.o + i];
+                yB.a[yB.o + o + i] = xhat * gammaB.a[gammaB.o + i] + betaB.a[betaB.o + i];
+            }
+            mean.a[mean.o + row] = mu;
+            rstd.a[rstd.o + row] = rs;
+        }
+    }
+
+    /** row_grad_means: {mean(dxhat), mean(dxhat · xhat)} of one row, dxhat = dy · gamma. */
+    private static float[] rowGradMeans(F dy, F x, F gamma, int o, float mu, float rs, int dim, float[] lanesD,
+                                        float[] lanesDX) {
+        for (int l = 0; l < WARP; l++) {
+            float sumD = 0f, sumDX = 0f;
+            for (int i = l; i < dim; i += WARP) {
+                float xhat = (x.a[x.o + o + i] - mu) * rs;
+                float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
+                sumD += dd;
+                sumDX += dd * xhat;
+            }
+            lanesD[l] = sumD;
+            lanesDX[l] = sumDX;
+        }
+        return new float[] {warpSum(lanesD) / dim, warpSum(lanesDX) / dim};
+    }
+
+    /** row_grad: element i of one row's input gradient. */
+    private static float rowGrad(F dy, F x, F gamma, int o, int i, float mu, float rs, float[] means) {
+        float xhat = (x.a[x.o + o + i] - mu) * rs;
+        float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
+        return rs * (dd - means[0] - xhat * means[1]);
     }
 
     static void layerNormBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -333,25 +399,28 @@ public final class Twins {
         for (int row = 0; row < rows; row++) {
             int o = row * dim;
             float mu = mean.a[mean.o + row], rs = rstd.a[rstd.o + row];
-            for (int l = 0; l < WARP; l++) {
-                float sumD = 0f, sumDX = 0f;
-                for (int i = l; i < dim; i += WARP) {
-                    float xhat = (x.a[x.o + o + i] - mu) * rs;
-                    float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
-                    sumD += dd;
-                    sumDX += dd * xhat;
-                }
-                lanesD[l] = sumD;
-                lanesDX[l] = sumDX;
-            }
-            float meanD = warpSum(lanesD) / dim, meanDX = warpSum(lanesDX) / dim;
+            float[] means = rowGradMeans(dy, x, gamma, o, mu, rs, dim, lanesD, lanesDX);
             for (int i = 0; i < dim; i++) {
-                float xhat = (x.a[x.o + o + i] - mu) * rs;
-                float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
-                float g = rs * (dd - meanD - xhat * meanDX);
+                float g = rowGrad(dy, x, gamma, o, i, mu, rs, means);
                 int di = dx.o + o + i;
                 dx.a[di] = accumulate ? dx.a[di] + g : g;
             }
+        }
+    }
+
+    static void layerNormPairBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F dyA = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), dyB = new F(d, r.ptr()), gammaB = new F(d, r.ptr());
+        F x = new F(d, r.ptr()), mean = new F(d, r.ptr()), rstd = new F(d, r.ptr()), dx = new F(d, r.ptr());
+        int rows = r.i32(), dim = r.i32();
+        r.end();
+        float[] lanesD = new float[WARP], lanesDX = new float[WARP];
+        for (int row = 0; row < rows; row++) {
+            int o = row * dim;
+            float mu = mean.a[mean.o + row], rs = rstd.a[rstd.o + row];
+            float[] meansA = rowGradMeans(dyA, x, gammaA, o, mu, rs, dim, lanesD, lanesDX);
+            float[] meansB = rowGradMeans(dyB, x, gammaB, o, mu, rs, dim, lanesD, lanesDX);
+            for (int i = 0; i < dim; i++)
+                dx.a[dx.o + o + i] = rowGrad(dyA, x, gammaA, o, i, mu, rs, meansA) + rowGrad(dyB, x, gammaB, o, i, mu, rs, meansB);
         }
     }
 
@@ -423,12 +492,17 @@ public final class Twins {
 
     // ---- Boom
 
-    static void boomForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F pre = new F(d, r.ptr()), out = new F(d, r.ptr());
+    /** boom_forward and boom_forward_bf16 (which also keeps pre rounded to bf16). */
+    static void boomForward(HostDevice d, KernelArgs.Reader r, boolean keepBf16) {
+        F pre = new F(d, r.ptr()), res = new F(d, r.ptr()), out = new F(d, r.ptr());
+        S preBf16 = keepBf16 ? new S(d, r.ptr()) : null;
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = seed(d, r.ptr()) ^ r.i64();
+        long seed = seed(d, r.ptr()), key = seed ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
+        long key2 = seed ^ r.i64();
+        int threshold2 = r.i32();
+        float scale2 = r.f32();
         r.end();
         int chunks = width / dim;
         for (int i = 0; i < rows * dim; i++) {
@@ -436,27 +510,40 @@ public final class Twins {
             float acc = 0f;
             for (int c = 0; c < chunks; c++) {
                 int idx = row * width + c * dim + j;
-                float a = gelu(pre.a[pre.o + idx]);
+                float p = pre.a[pre.o + idx];
+                if (keepBf16) preBf16.a[preBf16.o + idx] = Bf16.round(p);
+                float a = gelu(p);
                 a = kept(key, idx, threshold) ? a * scale : 0f;
                 acc = c == 0 ? a : acc + a;
             }
-            out.a[out.o + i] = acc;
+            out.a[out.o + i] = (kept(key2, i, threshold2) ? acc * scale2 : 0f) + res.a[res.o + i];
         }
     }
 
-    static void boomBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F pre = new F(d, r.ptr()), dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
+    /** boom_backward and boom_backward_bf16 (pre the bf16 copy). */
+    static void boomBackward(HostDevice d, KernelArgs.Reader r, boolean preInBf16) {
+        long prePtr = r.ptr();
+        F pre = preInBf16 ? null : new F(d, prePtr);
+        S preBf16 = preInBf16 ? new S(d, prePtr) : null;
+        F dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = seed(d, r.ptr()) ^ r.i64();
+        long seed = seed(d, r.ptr()), key = seed ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
+        long key2 = seed ^ r.i64();
+        int threshold2 = r.i32();
+        float scale2 = r.f32();
         r.end();
         int chunks = width / dim;
         for (int i = 0; i < rows * width; i++) {
             int row = i / width, col = i % width, c = col / dim;
-            float dd = c < chunks ? dOut.a[dOut.o + row * dim + col - c * dim] : 0f;
+            float dd = 0f;
+            if (c < chunks) {
+                int o = row * dim + col - c * dim;
+                dd = kept(key2, o, threshold2) ? dOut.a[dOut.o + o] * scale2 : 0f;
+            }
             dd = kept(key, i, threshold) ? dd * scale : 0f;
-            float v = pre.a[pre.o + i];
+            float v = preInBf16 ? Bf16.widen(preBf16.a[preBf16.o + i]) : pre.a[pre.o + i];
             float sg = sigmoidf(1.702f * v);
             dPre.a[dPre.o + i] = dd * (sg + 1.702f * v * sg * (1f - sg));
         }

@@ -1,0 +1,116 @@
+package sharnn.cuda;
+
+import static sharnn.cuda.Fixtures.assertClose;
+import static sharnn.cuda.Fixtures.download;
+import static sharnn.cuda.Fixtures.poisoned;
+import static sharnn.cuda.Fixtures.random;
+import static sharnn.cuda.Fixtures.upload;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused kernels against the unfused launches they replace, on the stand-in: the same float
+ * operations in the same order, so the same values (tolerance 0; +0 and -0 alike). KernelCheck
+ * compares each kernel with its twin on a GPU.
+ */
+class FusedKernelsTest {
+    private final SplittableRandom r = new SplittableRandom(15);
+    private static final DropoutMask MASK = KernelCheck.MASK, AFTER = KernelCheck.MASK2;
+
+    @Test
+    void dropoutAddIsDropoutThenAdd() {
+        int n = 3000;
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer x = upload(d, random(r, n, 1)), res = upload(d, random(r, n, 1));
+            DeviceBuffer fused = poisoned(d, n), apart = poisoned(d, n);
+            k.dropoutAdd(x, res, fused, n, MASK);
+            k.dropout(x, apart, n, MASK);
+            k.add(apart, res, apart, n);
+            assertClose("y", download(d, fused), download(d, apart), 0);
+        }
+    }
+
+    @Test
+    void layerNormPairIsTwoLayerNorms() {
+        int rows = 70, dim = 45, n = rows * dim;
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer x = upload(d, random(r, n, 3));
+            DeviceBuffer ga = upload(d, random(r, dim, 1)), ba = upload(d, random(r, dim, 1));
+            DeviceBuffer gb = upload(d, random(r, dim, 1)), bb = upload(d, random(r, dim, 1));
+            DeviceBuffer ya = poisoned(d, n), yb = poisoned(d, n), mean = poisoned(d, rows), rstd = poisoned(d, rows);
+            k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            DeviceBuffer ya2 = poisoned(d, n), yb2 = poisoned(d, n), meanA = poisoned(d, rows), rstdA = poisoned(d, rows);
+            DeviceBuffer meanB = poisoned(d, rows), rstdB = poisoned(d, rows);
+            k.layerNormForward(x, ga, ba, ya2, meanA, rstdA, rows, dim, 1e-12f);
+            k.layerNormForward(x, gb, bb, yb2, meanB, rstdB, rows, dim, 1e-12f);
+            assertClose("yA", download(d, ya), download(d, ya2), 0);
+            assertClose("yB", download(d, yb), download(d, yb2), 0);
+            assertClose("mean", download(d, mean), download(d, meanB), 0);
+            assertClose("rstd", download(d, rstd), download(d, rstdB), 0);
+
+            float[] dgA = random(r, dim, 1), dbA = random(r, dim, 1), dgB = random(r, dim, 1), dbB = random(r, dim, 1);
+            DeviceBuffer dya = upload(d, random(r, n, 1)), dyb = upload(d, random(r, n, 1));
+            DeviceBuffer dx = poisoned(d, n), dga = upload(d, dgA), dba = upload(d, dbA), dgb = upload(d, dgB), dbb = upload(d, dbB);
+            k.layerNormPairBackward(dya, ga, dga, dba, dyb, gb, dgb, dbb, x, mean, rstd, dx, rows, dim);
+            // apart: A's gradient written, B's accumulated, as the model ran them
+            DeviceBuffer dx2 = poisoned(d, n), dga2 = upload(d, dgA), dba2 = upload(d, dbA), dgb2 = upload(d, dgB), dbb2 = upload(d, dbB);
+            k.layerNormBackward(dya, x, ga, meanA, rstdA, dx2, dga2, dba2, rows, dim, false);
+            k.layerNormBackward(dyb, x, gb, meanB, rstdB, dx2, dgb2, dbb2, rows, dim, true);
+            assertClose("dx", download(d, dx), download(d, dx2), 0);
+            assertClose("dgammaA", download(d, dga), download(d, dga2), 0);
+            assertClose("dbetaA", download(d, dba), download(d, dba2), 0);
+            assertClose("dgammaB", download(d, dgb), download(d, dgb2), 0);
+            assertClose("dbetaB", download(d, dbb), download(d, dbb2), 0);
+        }
+    }
+
+    @Test
+    void boomWithDropoutAndResidualIsBoomThenDropoutThenAdd() {
+        int rows = 30, dim = 20, width = 70, n = rows * dim;   // 70 = three chunks of 20 and 10 unused
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer pre = upload(d, random(r, rows * width, 3)), res = upload(d, random(r, n, 1));
+            DeviceBuffer zero = upload(d, new float[n]);
+            DeviceBuffer fused = poisoned(d, n), apart = poisoned(d, n);
+            k.boomForward(pre, res, fused, null, rows, dim, width, MASK, AFTER);
+            k.boomForward(pre, zero, apart, null, rows, dim, width, MASK, DropoutMask.OFF);
+            k.dropout(apart, apart, n, AFTER);
+            k.add(apart, res, apart, n);
+            assertClose("out", download(d, fused), download(d, apart), 0);
+
+            DeviceBuffer dOut = upload(d, random(r, n, 1)), dropped = poisoned(d, n);
+            DeviceBuffer dPre = poisoned(d, rows * width), dPreApart = poisoned(d, rows * width);
+            k.boomBackward(pre, dOut, dPre, rows, dim, width, MASK, AFTER);
+            k.dropout(dOut, dropped, n, AFTER);
+            k.boomBackward(pre, dropped, dPreApart, rows, dim, width, MASK, DropoutMask.OFF);
+            assertClose("dPre", download(d, dPre), download(d, dPreApart), 0);
+        }
+    }
+
+    @Test
+    void boomInBf16KeepsThePreActivationRoundedAndReadsItBack() {
+        int rows = 30, dim = 20, width = 60, n = rows * dim, m = rows * width;
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer pre = upload(d, random(r, m, 3)), res = upload(d, random(r, n, 1));
+            DeviceBuffer out = poisoned(d, n), outBf16 = poisoned(d, n), kept = d.bf16(m), rounded = d.bf16(m);
+            k.boomForward(pre, res, out, null, rows, dim, width, MASK, AFTER);
+            k.boomForward(pre, res, outBf16, kept, rows, dim, width, MASK, AFTER);
+            assertClose("out (the forward reads fp32 pre either way)", download(d, outBf16), download(d, out), 0);
+            k.toBf16(pre, rounded, m);
+            DeviceBuffer widened = poisoned(d, m), widenedRounded = poisoned(d, m);
+            k.fromBf16(kept, widened, m);
+            k.fromBf16(rounded, widenedRounded, m);
+            assertClose("pre kept", download(d, widened), download(d, widenedRounded), 0);
+
+            // the backward from the bf16 copy is the fp32 backward of the rounded values
+            DeviceBuffer dOut = upload(d, random(r, n, 1)), dPre = poisoned(d, m), dPreRounded = poisoned(d, m);
+            k.boomBackward(kept, dOut, dPre, rows, dim, width, MASK, AFTER);
+            k.boomBackward(widenedRounded, dOut, dPreRounded, rows, dim, width, MASK, AFTER);
+            assertClose("dPre", download(d, dPre), download(d, dPreRounded), 0);
+            // and within bf16's rounding of the fp32 backward
+            DeviceBuffer dPreFp32 = poisoned(d, m);
+            k.boomBackward(pre, dOut, dPreFp32, rows, dim, width, MASK, AFTER);
+            assertClose("dPre against fp32 pre", download(d, dPre), download(d, dPreFp32), 2e-2);
+        }
+    }
+}
