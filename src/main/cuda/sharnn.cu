@@ -60,6 +60,16 @@ __device__ __forceinline__ float widen(unsigned short x) {
     return __uint_as_float(((unsigned) x) << 16);
 }
 
+// an output element: fp32 as computed, or (a bf16 product operand written straight by its producer)
+// rounded to bf16 as to_bf16 rounds it
+__device__ __forceinline__ void store(float* y, long long i, float v) {
+    y[i] = v;
+}
+
+__device__ __forceinline__ void store(unsigned short* y, long long i, float v) {
+    y[i] = to_bf16_bits(v);
+}
+
 #define GRID_STRIDE(i, n) \
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); i += (long long) gridDim.x * blockDim.x)
 
@@ -119,10 +129,21 @@ extern "C" __global__ void embedding_backward(const int* tokens, const float* dR
 }
 
 // y = x * mask (in place allowed)
+template <typename Y>
+__device__ __forceinline__ void dropout_body(const float* x, Y* y, long long n, long long key, int threshold,
+                                             float scale) {
+    GRID_STRIDE(i, n) store(y, i, kept(key, i, threshold) ? x[i] * scale : 0.f);
+}
+
 extern "C" __global__ void dropout(const float* x, float* y, long long n, const long long* seed, long long key,
                                    int threshold, float scale) {
-    key ^= *seed;
-    GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
+    dropout_body(x, y, n, key ^ *seed, threshold, scale);
+}
+
+// dropout with y in bf16 (a product operand: the output layer's input)
+extern "C" __global__ void dropout_bf16(const float* x, unsigned short* y, long long n, const long long* seed,
+                                        long long key, int threshold, float scale) {
+    dropout_body(x, y, n, key ^ *seed, threshold, scale);
 }
 
 // y = drop(x) + r: a dropout and its residual in one pass (__fmul_rn: the product rounded before the
@@ -145,6 +166,28 @@ extern "C" __global__ void add_row_vector(const float* bias, float* y, int rows,
 // y[r, c] = x[r, c] * v[c]
 extern "C" __global__ void mul_row_vector(const float* x, const float* v, float* y, int rows, int cols) {
     GRID_STRIDE(i, (long long) rows * cols) y[i] = x[i] * v[i % cols];
+}
+
+// y = drop(x[r, c] * v[c]) over the [rows, cols] tensor: mul_row_vector and dropout in one pass (the
+// product rounded, then scaled, as the two kernels apart); the attention's gated queries, keys, values
+template <typename Y>
+__device__ __forceinline__ void mul_row_vector_dropout_body(const float* x, const float* v, Y* y, int rows, int cols,
+                                                            long long key, int threshold, float scale) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        float p = __fmul_rn(x[i], v[i % cols]);
+        store(y, i, kept(key, i, threshold) ? __fmul_rn(p, scale) : 0.f);
+    }
+}
+
+extern "C" __global__ void mul_row_vector_dropout(const float* x, const float* v, float* y, int rows, int cols,
+                                                  const long long* seed, long long key, int threshold, float scale) {
+    mul_row_vector_dropout_body(x, v, y, rows, cols, key ^ *seed, threshold, scale);
+}
+
+extern "C" __global__ void mul_row_vector_dropout_bf16(const float* x, const float* v, unsigned short* y, int rows,
+                                                       int cols, const long long* seed, long long key, int threshold,
+                                                       float scale) {
+    mul_row_vector_dropout_body(x, v, y, rows, cols, key ^ *seed, threshold, scale);
 }
 
 // partial[k, c] = sum over rows r of chunk k (chunkRows rows) of x[r, c]; grid (column blocks, chunks)
@@ -208,27 +251,40 @@ __device__ __forceinline__ void row_stats(const float* xr, int dim, float eps, i
     *rs = (float) (1.0 / sqrt((double) (var + eps)));
 }
 
-extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
-                                              float* mean, float* rstd, int rows, int dim, float eps) {
+template <typename Y>
+__device__ __forceinline__ void layer_norm_forward_body(const float* x, const float* gamma, const float* beta, Y* y,
+                                                        float* mean, float* rstd, int rows, int dim, float eps) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
-    const float* xr = x + (long long) row * dim;
-    float* yr = y + (long long) row * dim;
+    long long o = (long long) row * dim;
     float mu, rs;
-    row_stats(xr, dim, eps, lane, &mu, &rs);
-    for (int i = lane; i < dim; i += WARP) yr[i] = (xr[i] - mu) * rs * gamma[i] + beta[i];
+    row_stats(x + o, dim, eps, lane, &mu, &rs);
+    for (int i = lane; i < dim; i += WARP) store(y, o + i, (x[o + i] - mu) * rs * gamma[i] + beta[i]);
     if (lane == 0) {
         mean[row] = mu;
         rstd[row] = rs;
     }
 }
 
+extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
+                                              float* mean, float* rstd, int rows, int dim, float eps) {
+    layer_norm_forward_body(x, gamma, beta, y, mean, rstd, rows, dim, eps);
+}
+
+// y in bf16: LN_start's output, only ever the LSTM input projection's operand
+extern "C" __global__ void layer_norm_forward_bf16(const float* x, const float* gamma, const float* beta,
+                                                   unsigned short* y, float* mean, float* rstd, int rows, int dim,
+                                                   float eps) {
+    layer_norm_forward_body(x, gamma, beta, y, mean, rstd, rows, dim, eps);
+}
+
 // two LayerNorms of the same x (the block's LN_ff and LN_xff, LN_mem and LN_mid) in one pass: x read
 // once, one set of row statistics (the two separate kernels compute the same ones), yA and yB as
 // layer_norm_forward writes them
-extern "C" __global__ void layer_norm_pair_forward(const float* x, const float* gammaA, const float* betaA, float* yA,
-                                                   const float* gammaB, const float* betaB, float* yB, float* mean,
-                                                   float* rstd, int rows, int dim, float eps) {
+template <typename YA>
+__device__ __forceinline__ void layer_norm_pair_forward_body(const float* x, const float* gammaA, const float* betaA,
+                                                             YA* yA, const float* gammaB, const float* betaB, float* yB,
+                                                             float* mean, float* rstd, int rows, int dim, float eps) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * dim;
@@ -236,13 +292,27 @@ extern "C" __global__ void layer_norm_pair_forward(const float* x, const float* 
     row_stats(x + o, dim, eps, lane, &mu, &rs);
     for (int i = lane; i < dim; i += WARP) {
         float xhat = (x[o + i] - mu) * rs;
-        yA[o + i] = xhat * gammaA[i] + betaA[i];
+        store(yA, o + i, xhat * gammaA[i] + betaA[i]);
         yB[o + i] = xhat * gammaB[i] + betaB[i];
     }
     if (lane == 0) {
         mean[row] = mu;
         rstd[row] = rs;
     }
+}
+
+extern "C" __global__ void layer_norm_pair_forward(const float* x, const float* gammaA, const float* betaA, float* yA,
+                                                   const float* gammaB, const float* betaB, float* yB, float* mean,
+                                                   float* rstd, int rows, int dim, float eps) {
+    layer_norm_pair_forward_body(x, gammaA, betaA, yA, gammaB, betaB, yB, mean, rstd, rows, dim, eps);
+}
+
+// yA in bf16: LN_xff's output, only ever Boom's operand
+extern "C" __global__ void layer_norm_pair_forward_bf16(const float* x, const float* gammaA, const float* betaA,
+                                                        unsigned short* yA, const float* gammaB, const float* betaB,
+                                                        float* yB, float* mean, float* rstd, int rows, int dim,
+                                                        float eps) {
+    layer_norm_pair_forward_body(x, gammaA, betaA, yA, gammaB, betaB, yB, mean, rstd, rows, dim, eps);
 }
 
 // the row sums a LayerNorm's input gradient needs: mean(dxhat) and mean(dxhat * xhat), dxhat = dy * gamma
@@ -472,11 +542,10 @@ extern "C" __global__ void attention_value_gate_backward(const float* dGate, con
 
 // rows = B·T rows of L raw scores q·k (row r = stream r / T, step t = r % T): probs = softmax over the
 // keys j <= memRows + t of scores·scale (the rest 0), dropped = drop(probs) with the mask of [B, T, L]
-extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
-                                                     int steps, int keys, int memRows, float scale,
-                                                     const long long* seed, long long key, int threshold,
-                                                     float dropScale) {
-    key ^= *seed;
+template <typename D>
+__device__ __forceinline__ void attention_softmax_forward_body(const float* scores, float* probs, D* dropped, int rows,
+                                                               int steps, int keys, int memRows, float scale,
+                                                               long long key, int threshold, float dropScale) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     int visible = memRows + row % steps;   // last key this query sees
@@ -494,16 +563,34 @@ extern "C" __global__ void attention_softmax_forward(const float* scores, float*
     for (int j = lane; j < keys; j += WARP) {
         float p = probs[o + j] * inv;
         probs[o + j] = p;
-        dropped[o + j] = kept(key, o + j, threshold) ? p * dropScale : 0.f;
+        store(dropped, o + j, kept(key, o + j, threshold) ? p * dropScale : 0.f);
     }
 }
 
+extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
+                                                     int steps, int keys, int memRows, float scale,
+                                                     const long long* seed, long long key, int threshold,
+                                                     float dropScale) {
+    attention_softmax_forward_body(scores, probs, dropped, rows, steps, keys, memRows, scale, key ^ *seed, threshold,
+                                   dropScale);
+}
+
+// dropped in bf16: the attention weights after dropout, only ever an operand (P·V and dV)
+extern "C" __global__ void attention_softmax_forward_bf16(const float* scores, float* probs, unsigned short* dropped,
+                                                          int rows, int steps, int keys, int memRows, float scale,
+                                                          const long long* seed, long long key, int threshold,
+                                                          float dropScale) {
+    attention_softmax_forward_body(scores, probs, dropped, rows, steps, keys, memRows, scale, key ^ *seed, threshold,
+                                   dropScale);
+}
+
 // dWork (the gradient of dropped) becomes the gradient of the raw scores: d = drop(dWork),
-// dScores = probs·(d - sum(d·probs))·scale
-extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
-                                                      const long long* seed, long long key, int threshold,
-                                                      float dropScale) {
-    key ^= *seed;
+// dScores = probs·(d - sum(d·probs))·scale; written to dScores (dWork itself in place, or in bf16 the
+// operand of the two products that read it; dWork then holds d)
+template <typename D>
+__device__ __forceinline__ void attention_softmax_backward_body(const float* probs, float* dWork, D* dScores, int rows,
+                                                                int keys, float scale, long long key, int threshold,
+                                                                float dropScale) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * keys;
@@ -514,7 +601,19 @@ extern "C" __global__ void attention_softmax_backward(const float* probs, float*
         dot += d * probs[o + j];
     }
     dot = warp_sum(dot);
-    for (int j = lane; j < keys; j += WARP) dWork[o + j] = probs[o + j] * (dWork[o + j] - dot) * scale;
+    for (int j = lane; j < keys; j += WARP) store(dScores, o + j, probs[o + j] * (dWork[o + j] - dot) * scale);
+}
+
+extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
+                                                      const long long* seed, long long key, int threshold,
+                                                      float dropScale) {
+    attention_softmax_backward_body(probs, dWork, dWork, rows, keys, scale, key ^ *seed, threshold, dropScale);
+}
+
+extern "C" __global__ void attention_softmax_backward_bf16(const float* probs, float* dWork, unsigned short* dScores,
+                                                           int rows, int keys, float scale, const long long* seed,
+                                                           long long key, int threshold, float dropScale) {
+    attention_softmax_backward_body(probs, dWork, dScores, rows, keys, scale, key ^ *seed, threshold, dropScale);
 }
 
 // over K = [memory; current] time-major [L, B, E]: dV = drop(dV) (the values' dropout, mask of

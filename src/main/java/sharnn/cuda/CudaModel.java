@@ -23,9 +23,10 @@ import sharnn.tensor.ScalarKernels;
  * weight gradients, Boom, the attention's query and its batched products) read bf16 operands and
  * accumulate in fp32: a bf16 copy of all weights, made again after each change of the fp32 master
  * weights, and bf16 copies of the activations they multiply, rounded once in the forward pass and
- * kept for the backward in place of the fp32 values (which live in forward-only transients: the
- * backward's scratch, free during the forward), as is Boom's pre-activation, whose backward only
- * needs GELU's slope. The persistent recurrence multiplies the bf16 copy of W_hh by the state
+ * kept for the backward in place of the fp32 values: the kernel that computes such an operand writes
+ * it in bf16 (a LayerNorm, a dropout, the attention's gating and softmax), or where its fp32 value is
+ * read too, it goes to a forward-only transient (the backward's scratch, free during the forward);
+ * Boom's pre-activation is kept in bf16 alone as well (its backward only needs GELU's slope). The persistent recurrence multiplies the bf16 copy of W_hh by the state
  * rounded to bf16 each step on tensor cores (the fp32 kernels where the bf16 ones cannot run, or with
  * -Dsharnn.recurrence=fp32; the per-step path keeps fp32 W_hh). Everything else (gates, cell state,
  * LayerNorm, softmax, cross-entropy, gradients, LAMB) stays fp32, as in {@link Precision#FP32}.
@@ -163,16 +164,16 @@ public final class CudaModel implements LanguageModel {
 
     /**
      * A buffer for an activation the backward reads only as a product operand (or, Boom's pre, only
-     * through GELU's slope): in FP32 that buffer; null in BF16, where only its bf16 copy is kept and
-     * the fp32 values are written to a forward-only transient ({@link #or}).
+     * through GELU's slope): in FP32 that buffer; null in BF16, where only its bf16 copy is kept,
+     * written by the kernel that computes it, or rounded from a forward-only transient ({@link #or}).
      */
     private DeviceBuffer keptFp32(long count) {
         return precision == Precision.FP32 ? device.floats(count) : null;
     }
 
-    /** Where the forward writes an activation: its own buffer ({@link #keptFp32}), or in BF16 the transient. */
-    private static DeviceBuffer or(DeviceBuffer own, DeviceBuffer transientBuffer) {
-        return own != null ? own : transientBuffer;
+    /** Where the forward writes an activation: its own buffer ({@link #keptFp32}), or in BF16 the other one. */
+    private static DeviceBuffer or(DeviceBuffer own, DeviceBuffer inBf16) {
+        return own != null ? own : inBf16;
     }
 
     /** The first n elements of x as a product operand: x itself, or in BF16 x rounded into copy now. */
@@ -385,9 +386,9 @@ public final class CudaModel implements LanguageModel {
             layer.forward(x, s);
             x = layer.out;
         }
-        DeviceBuffer topNow = or(top, scratch.dA);
-        sites.output.apply(k, x, topNow, n, seed, training);
-        linear(operand(topNow, n, topBf16), op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
+        DeviceBuffer topOp = or(top, topBf16);   // in BF16 the dropout writes the bf16 operand itself
+        sites.output.apply(k, x, topOp, n, seed, training);
+        linear(topOp, op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
         phases.mark("output layer");
         if (hasTargets) k.crossEntropy(logits, this.targets, rowLoss, dLogits, rows, v);
     }
@@ -515,11 +516,12 @@ public final class CudaModel implements LanguageModel {
 
         void forward(DeviceBuffer x, CudaState state) {
             int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
-            // forward-only transients: the backward's scratch (the LSTM's own output lives in dB until lstmOut)
-            DeviceBuffer normedNow = or(normed, scratch.dA), ffNormed = scratch.dC;
-            lnStart.forward(x, normedNow, rows);
+            // the LayerNorms write the products' operands, in BF16 straight into their bf16 copies; forward-only
+            // transients live in the backward's scratch (the LSTM's own output in dB until lstmOut)
+            DeviceBuffer normedOp = or(normed, rnn.inBf16), ffNormed = scratch.dC;
+            lnStart.forward(x, normedOp, rows);
             phases.mark("layernorm");
-            rnn.forward(normedNow, state.h(index), state.c(index));
+            rnn.forward(normedOp, state.h(index), state.c(index));
             drop.lstm().apply(k, rnn.out(), lstmOut, n, seed, training);
             phases.mark("lstm");
             if (attention) {
@@ -541,10 +543,10 @@ public final class CudaModel implements LanguageModel {
                 state.setMemoryRows(index, kept);
                 phases.mark("attention");
             }
-            DeviceBuffer ffXNow = or(ffX, scratch.dA);
-            lnXffFf.forward(ffIn, ffXNow, ffNormed, rows);
+            DeviceBuffer ffXOp = or(ffX, ff.inBf16);
+            lnXffFf.forward(ffIn, ffXOp, ffNormed, rows);
             phases.mark("layernorm");
-            ff.forward(ffXNow, ffNormed, out, rows);   // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
+            ff.forward(ffXOp, ffNormed, out, rows);   // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
             phases.mark("boom");
         }
 
@@ -658,7 +660,7 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer out = out();
             device.copy(h, h0, be);
             device.copy(c, c0, be);
-            matmulTransB(operand(x, (long) rows * e, inBf16), op(wIh), gates, rows, e, g4, false);
+            matmulTransB(x, op(wIh), gates, rows, e, g4, false);
             k.addRowVector(w(bIh), gates, rows, g4);
             k.addRowVector(w(bHh), gates, rows, g4);
             if (bf16Kernels())
@@ -737,11 +739,11 @@ public final class CudaModel implements LanguageModel {
             inBf16 = bf16((long) rows * config.embed());
         }
 
-        /** out = residual + after(Boom(x)). */
+        /** out = residual + after(Boom(x)), x the product operand (inBf16 in BF16). */
         void forward(DeviceBuffer x, DeviceBuffer residual, DeviceBuffer out, int rows) {
             int e = config.embed(), f = config.boom();
-            DeviceBuffer preNow = or(pre, scratch.dWide);
-            linear(operand(x, (long) rows * e, inBf16), op(w1), w(b1), preNow, rows, e, f);
+            DeviceBuffer preNow = pre != null ? pre : scratch.dWide;   // BF16: a transient, kept as preBf16
+            linear(x, op(w1), w(b1), preNow, rows, e, f);
             k.boomForward(preNow, residual, out, preBf16, rows, e, f, drop.mask(seed, training), after.mask(seed, training));
         }
 
@@ -818,21 +820,16 @@ public final class CudaModel implements LanguageModel {
 
             linear(operand(query, (long) n * e, queryBf16), op(qW), w(qB), qLin, n, e, e);
             qln.forward(qLin, qNorm, n);
-            // in BF16 the operands' fp32 values go to the backward's scratch, only their bf16 copies are kept
-            DeviceBuffer qGated = or(this.qGated, scratch.dQ), keysScaled = or(this.keysScaled, scratch.dKeys);
-            DeviceBuffer values = or(this.values, scratch.dValues), work = or(this.work, scratch.dWork);
-            k.mulRowVector(qNorm, sq, qGated, n, e);
-            drop.query().apply(k, qGated, qGated, (long) n * e, seed, training);
-
-            k.mulRowVector(big, sk, keysScaled, L * b, e);
-            k.mulRowVector(big, gate, values, L * b, e);
-            drop.value().apply(k, values, values, (long) L * be, seed, training);
+            // the products' operands, in BF16 written straight into their bf16 copies (the only ones kept)
+            DeviceBuffer qOp = or(qGated, qGatedBf16), kOp = or(keysScaled, keysBf16);
+            DeviceBuffer vOp = or(values, valuesBf16), workOp = or(work, workBf16);
+            k.mulRowVectorDropout(qNorm, sq, qOp, n, e, drop.query().mask(seed, training));
+            k.mulRowVectorDropout(big, sk, kOp, L * b, e, DropoutMask.OFF);
+            k.mulRowVectorDropout(big, gate, vOp, L * b, e, drop.value().mask(seed, training));
             long tl = (long) T * L;
             // scores of stream bi, Q_bi [T, E] · K_biᵀ, into probs [bi, T, L]; softmax in place
-            DeviceBuffer qOp = operand(qGated, (long) n * e, qGatedBf16), kOp = operand(keysScaled, (long) L * be, keysBf16);
             device.gemmBatched(false, true, T, L, e, 1f, qOp, be, e, kOp, be, e, 0f, probs, L, tl, b);
-            k.attentionSoftmaxForward(probs, probs, work, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
-            DeviceBuffer workOp = operand(work, b * tl, workBf16), vOp = operand(values, (long) L * be, valuesBf16);
+            k.attentionSoftmaxForward(probs, probs, workOp, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
             device.gemmBatched(false, false, T, e, L, 1f, workOp, L, tl, vOp, be, e, 0f, out, be, e, b);
         }
 
@@ -853,9 +850,9 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dOutOp = operand(dOut, (long) n * e, scratch.dOutBf16);
             device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOutOp, be, e, 0f, dV, be, e, b);
             device.gemmBatched(false, true, T, L, e, 1f, dOutOp, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
-            k.attentionSoftmaxBackward(probs, dWork, b * T, L, scale(), drop.weights().mask(seed, training));
-            // scores_bi = Q_bi · K_biᵀ
-            DeviceBuffer dWorkOp = operand(dWork, b * tl, scratch.dWorkBf16);
+            // scores_bi = Q_bi · K_biᵀ: the scores' gradient, in BF16 written as the products' bf16 operand
+            DeviceBuffer dWorkOp = scratch.dWorkBf16 != null ? scratch.dWorkBf16 : dWork;
+            k.attentionSoftmaxBackward(probs, dWork, dWorkOp, b * T, L, scale(), drop.weights().mask(seed, training));
             device.gemmBatched(false, false, T, e, L, 1f, dWorkOp, L, tl, kept(keysScaled, keysBf16), be, e, 0f, dQ, be, e, b);
             device.gemmBatched(true, false, L, e, T, 1f, dWorkOp, L, tl, kept(qGated, qGatedBf16), be, e, 0f, dK, be, e, b);
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
@@ -885,9 +882,9 @@ public final class CudaModel implements LanguageModel {
     }
 
     /**
-     * Backward buffers shared by the blocks (one block's backward runs at a time); in the forward they
-     * hold its transients (dA, dB, dC, dCurrent; in BF16 also the attention's dQ, dKeys, dValues,
-     * dWork and Boom's dWide), values the backward does not read.
+     * Backward buffers shared by the blocks (one block's backward runs at a time); in the forward some
+     * hold values the backward does not read: dB the LSTM's h (BF16) and LN_mid's output (BF16), dC
+     * LN_ff's output, dCurrent the attention's output, dWide Boom's pre-activation (BF16).
      */
     private static final class Scratch {
         final DeviceBuffer dA, dB, dC, dGates, dWide, hPrev, dhNext, dcNext;

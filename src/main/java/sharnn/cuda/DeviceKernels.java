@@ -85,6 +85,11 @@ public final class DeviceKernels implements AutoCloseable {
         device.launch(kernel, shape, args);
     }
 
+    /** The kernel's variant for that output: its _bf16 one (the output rounded to bf16) for a BF16 buffer. */
+    private static String writing(String kernel, DeviceBuffer out) {
+        return out.type == DeviceBuffer.Type.BF16 ? kernel + "_bf16" : kernel;
+    }
+
     // ---- embedding, dropout, elementwise
 
     /** out[r, :] = table[tokens[r], :] (tokens checked on the host). */
@@ -100,9 +105,9 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(tokens).ptr(dRows).ptr(dTable).i32(rows).i32(vocab).i32(dim));
     }
 
-    /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies). */
+    /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies); y FLOAT or BF16. */
     public void dropout(DeviceBuffer x, DeviceBuffer y, long n, DropoutMask mask) {
-        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
+        launch(writing("dropout", y), elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
@@ -125,6 +130,12 @@ public final class DeviceKernels implements AutoCloseable {
     public void mulRowVector(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols) {
         launch("mul_row_vector", elements((long) rows * cols),
                 new KernelArgs().ptr(x).ptr(v).ptr(y).i32(rows).i32(cols));
+    }
+
+    /** y[r, c] = (x[r, c] * v[c]) * mask in one pass; y FLOAT or BF16. */
+    public void mulRowVectorDropout(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols, DropoutMask mask) {
+        launch(writing("mul_row_vector_dropout", y), elements((long) rows * cols), new KernelArgs().ptr(x).ptr(v).ptr(y)
+                .i32(rows).i32(cols).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** out[c] (+)= sum over rows of x[r, c] (a bias gradient). */
@@ -167,21 +178,21 @@ public final class DeviceKernels implements AutoCloseable {
 
     // ---- LayerNorm
 
-    /** y = LN(x) per row; mean and rstd [rows] kept for the backward. */
+    /** y = LN(x) per row (y FLOAT or BF16); mean and rstd [rows] kept for the backward. */
     public void layerNormForward(DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, DeviceBuffer y,
                                  DeviceBuffer mean, DeviceBuffer rstd, int rows, int dim, float eps) {
-        launch("layer_norm_forward", rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gamma).ptr(beta).ptr(y).ptr(mean)
+        launch(writing("layer_norm_forward", y), rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gamma).ptr(beta).ptr(y).ptr(mean)
                 .ptr(rstd).i32(rows).i32(dim).f32(eps));
     }
 
     /**
      * Two LayerNorms of the same x in one pass, yA = LN_A(x) and yB = LN_B(x), with their one set of
-     * row statistics (what each alone computes).
+     * row statistics (what each alone computes); yA FLOAT or BF16, yB FLOAT.
      */
     public void layerNormPairForward(DeviceBuffer x, DeviceBuffer gammaA, DeviceBuffer betaA, DeviceBuffer yA,
                                      DeviceBuffer gammaB, DeviceBuffer betaB, DeviceBuffer yB, DeviceBuffer mean,
                                      DeviceBuffer rstd, int rows, int dim, float eps) {
-        launch("layer_norm_pair_forward", rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gammaA).ptr(betaA).ptr(yA)
+        launch(writing("layer_norm_pair_forward", yA), rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gammaA).ptr(betaA).ptr(yA)
                 .ptr(gammaB).ptr(betaB).ptr(yB).ptr(mean).ptr(rstd).i32(rows).i32(dim).f32(eps));
     }
 
@@ -283,19 +294,30 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(dGate).ptr(tanhC).ptr(sigF).ptr(dVqOut).i32(dim));
     }
 
-    /** Masked scaled softmax of rows = B·T score rows of width keys, and its dropout (mask of [B, T, keys]). */
+    /**
+     * Masked scaled softmax of rows = B·T score rows of width keys, and its dropout (mask of [B, T, keys])
+     * into dropped, FLOAT or BF16.
+     */
     public void attentionSoftmaxForward(DeviceBuffer scores, DeviceBuffer probs, DeviceBuffer dropped, int rows,
                                         int steps, int keys, int memRows, float scale, DropoutMask mask) {
-        launch("attention_softmax_forward", rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
+        launch(writing("attention_softmax_forward", dropped), rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
                 .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
-    /** dWork: the gradient of the dropped weights in, of the raw scores out. */
-    public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, int rows, int keys, float scale,
-                                         DropoutMask mask) {
-        launch("attention_softmax_backward", rowsOfWarps(rows), new KernelArgs().ptr(probs).ptr(dWork).i32(rows)
-                .i32(keys).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    /**
+     * dWork, the gradient of the dropped weights, in; the gradient of the raw scores out, into dScores:
+     * dWork itself (in place), or a BF16 buffer (then dWork is left holding the dropped gradient).
+     */
+    public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, DeviceBuffer dScores, int rows, int keys,
+                                         float scale, DropoutMask mask) {
+        KernelArgs args = new KernelArgs().ptr(probs).ptr(dWork);
+        if (dScores != dWork) {
+            if (dScores.type != DeviceBuffer.Type.BF16) throw new IllegalArgumentException("dScores: dWork or a bf16 buffer");
+            args.ptr(dScores);
+        }
+        launch(writing("attention_softmax_backward", dScores), rowsOfWarps(rows), args.i32(rows).i32(keys).f32(scale)
+                .ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dV = drop(dV) in place; dCurrent = dK·sk + dV·gate for the rows past the memory. */

@@ -75,6 +75,17 @@ public final class KernelCheck {
             outputs.put(name, host);
         }
 
+        /** A bf16 output, widened on the device. */
+        void outBf16(String name, DeviceBuffer b) {
+            DeviceBuffer f = poison((int) b.count);
+            k.fromBf16(b, f, b.count);
+            out(name, f);
+        }
+
+        DeviceBuffer bf16(int n) {
+            return hold(d.bf16(n));
+        }
+
         void outDoubles(String name, DeviceBuffer b) {
             double[] host = new double[(int) b.count];
             d.download(b, host, 0, host.length);
@@ -185,6 +196,21 @@ public final class KernelCheck {
             c.k.dropout(x, y, 30000, MASK.at(777));
             c.out("y", y);
         }));
+        s.add(new Spec("dropout_bf16", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), y = c.bf16(30000);
+            c.k.dropout(x, y, 30000, MASK.at(777));
+            c.outBf16("y", y);
+        }));
+        s.add(new Spec("mul_row_vector_dropout", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.poison(rows * dim);
+            c.k.mulRowVectorDropout(x, v, y, rows, dim, MASK);
+            c.out("y", y);
+        }));
+        s.add(new Spec("mul_row_vector_dropout_bf16", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.bf16(rows * dim);
+            c.k.mulRowVectorDropout(x, v, y, rows, dim, MASK);
+            c.outBf16("y", y);
+        }));
         s.add(new Spec("dropout_add", "30000", c -> {
             DeviceBuffer x = c.in(30000, 1), res = c.in(30000, 1), y = c.poison(30000);
             c.k.dropoutAdd(x, res, y, 30000, MASK.at(777));
@@ -237,6 +263,22 @@ public final class KernelCheck {
             c.out("dx", dx);
             c.out("dgamma", dg);
             c.out("dbeta", db);
+        }));
+        // bf16 outputs: an fp32 value an ulp off (an FMA, expf) may round to the neighbouring bf16
+        s.add(new Spec("layer_norm_forward_bf16", rows + "x" + dim, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), gm = c.in(dim, 1), bt = c.in(dim, 1);
+            DeviceBuffer y = c.bf16(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormForward(x, gm, bt, y, mean, rstd, rows, dim, 1e-12f);
+            c.outBf16("y", y);
+            c.out("mean", mean);
+            c.out("rstd", rstd);
+        }));
+        s.add(new Spec("layer_norm_pair_forward_bf16", rows + "x" + dim, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.bf16(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            c.outBf16("yA", ya);
+            c.out("yB", yb);
         }));
         s.add(new Spec("layer_norm_pair_forward", rows + "x" + dim, c -> {
             DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
@@ -382,8 +424,22 @@ public final class KernelCheck {
             DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
             c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
             DeviceBuffer dw = c.in(b * steps * keys, 1);
-            c.k.attentionSoftmaxBackward(p, dw, b * steps, keys, 0.1f, MASK);
+            c.k.attentionSoftmaxBackward(p, dw, dw, b * steps, keys, 0.1f, MASK);
             c.out("dScores", dw);
+        }));
+        s.add(new Spec("attention_softmax_forward_bf16", b * steps + "x" + keys + ", memory " + mem, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.bf16(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            c.out("probs", p);
+            c.outBf16("dropped", w);
+        }));
+        s.add(new Spec("attention_softmax_backward_bf16", b * steps + "x" + keys, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            DeviceBuffer dw = c.in(b * steps * keys, 1), ds = c.bf16(b * steps * keys);
+            c.k.attentionSoftmaxBackward(p, dw, ds, b * steps, keys, 0.1f, MASK);
+            c.outBf16("dScores", ds);
+            c.out("dWork (dropped)", dw);
         }));
         s.add(new Spec("attention_keys_values_backward", keys + "x" + b + "x" + dim, c -> {
             int n = keys * b * dim;

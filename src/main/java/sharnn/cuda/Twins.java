@@ -24,19 +24,24 @@ public final class Twins {
     private static final Map<String, Twin> TWINS = Map.ofEntries(
             Map.entry("embedding_forward", Twins::embeddingForward),
             Map.entry("embedding_backward", Twins::embeddingBackward),
-            Map.entry("dropout", Twins::dropout),
+            Map.entry("dropout", (d, s, r) -> dropout(d, r, false)),
+            Map.entry("dropout_bf16", (d, s, r) -> dropout(d, r, true)),
             Map.entry("dropout_add", Twins::dropoutAdd),
             Map.entry("add", Twins::add),
             Map.entry("add_row_vector", Twins::addRowVector),
             Map.entry("mul_row_vector", Twins::mulRowVector),
+            Map.entry("mul_row_vector_dropout", (d, s, r) -> mulRowVectorDropout(d, r, false)),
+            Map.entry("mul_row_vector_dropout_bf16", (d, s, r) -> mulRowVectorDropout(d, r, true)),
             Map.entry("column_sums_partial", Twins::columnSumsPartial),
             Map.entry("column_dots_partial", Twins::columnDotsPartial),
             Map.entry("column_sums_finish", Twins::columnSumsFinish),
             Map.entry("sigmoid_backward_accumulate", Twins::sigmoidBackwardAccumulate),
             Map.entry("to_bf16", Twins::toBf16),
             Map.entry("from_bf16", Twins::fromBf16),
-            Map.entry("layer_norm_forward", Twins::layerNormForward),
-            Map.entry("layer_norm_pair_forward", Twins::layerNormPairForward),
+            Map.entry("layer_norm_forward", (d, s, r) -> layerNormForward(d, r, false)),
+            Map.entry("layer_norm_forward_bf16", (d, s, r) -> layerNormForward(d, r, true)),
+            Map.entry("layer_norm_pair_forward", (d, s, r) -> layerNormPairForward(d, r, false)),
+            Map.entry("layer_norm_pair_forward_bf16", (d, s, r) -> layerNormPairForward(d, r, true)),
             Map.entry("layer_norm_backward", Twins::layerNormBackward),
             Map.entry("layer_norm_pair_backward", Twins::layerNormPairBackward),
             Map.entry("layer_norm_params_partial", Twins::layerNormParamsPartial),
@@ -53,8 +58,10 @@ public final class Twins {
             Map.entry("attention_gate_vectors", Twins::attentionGateVectors),
             Map.entry("attention_value_gate", Twins::attentionValueGate),
             Map.entry("attention_value_gate_backward", Twins::attentionValueGateBackward),
-            Map.entry("attention_softmax_forward", Twins::attentionSoftmaxForward),
-            Map.entry("attention_softmax_backward", Twins::attentionSoftmaxBackward),
+            Map.entry("attention_softmax_forward", (d, s, r) -> attentionSoftmaxForward(d, r, false)),
+            Map.entry("attention_softmax_forward_bf16", (d, s, r) -> attentionSoftmaxForward(d, r, true)),
+            Map.entry("attention_softmax_backward", (d, s, r) -> attentionSoftmaxBackward(d, r, false)),
+            Map.entry("attention_softmax_backward_bf16", (d, s, r) -> attentionSoftmaxBackward(d, r, true)),
             Map.entry("attention_keys_values_backward", Twins::attentionKeysValuesBackward),
             Map.entry("cross_entropy", Twins::crossEntropy),
             Map.entry("sum_squares_partial", Twins::sumSquaresPartial),
@@ -164,6 +171,20 @@ public final class Twins {
         }
     }
 
+    /** An output pointer as the kernels' store() writes it: fp32 as computed, or rounded to bf16. */
+    interface Out {
+        void set(int i, float v);
+
+        static Out of(HostDevice d, long p, boolean bf16) {
+            if (bf16) {
+                S s = new S(d, p);
+                return (i, v) -> s.a[s.o + i] = Bf16.round(v);
+            }
+            F f = new F(d, p);
+            return (i, v) -> f.a[f.o + i] = v;
+        }
+    }
+
     record D(double[] a, int o) {
         D(HostDevice d, long p) {
             this(d.doubleArray(p), d.index(p));
@@ -195,13 +216,15 @@ public final class Twins {
         }
     }
 
-    static void dropout(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F x = new F(d, r.ptr()), y = new F(d, r.ptr());
+    /** dropout, and dropout_bf16 (y in bf16). */
+    static void dropout(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
         long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
-        for (int i = 0; i < n; i++) y.a[y.o + i] = kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f;
+        for (int i = 0; i < n; i++) y.set(i, kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f);
     }
 
     static void dropoutAdd(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -232,6 +255,21 @@ public final class Twins {
         int rows = r.i32(), cols = r.i32();
         r.end();
         for (int i = 0; i < rows * cols; i++) y.a[y.o + i] = x.a[x.o + i] * v.a[v.o + i % cols];
+    }
+
+    /** mul_row_vector_dropout, and its _bf16 (y in bf16). */
+    static void mulRowVectorDropout(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), v = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
+        int rows = r.i32(), cols = r.i32();
+        long key = seed(d, r.ptr()) ^ r.i64();
+        int threshold = r.i32();
+        float scale = r.f32();
+        r.end();
+        for (int i = 0; i < rows * cols; i++) {
+            float p = x.a[x.o + i] * v.a[v.o + i % cols];
+            y.set(i, kept(key, i, threshold) ? p * scale : 0f);
+        }
     }
 
     static void columnSumsPartial(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -325,8 +363,10 @@ public final class Twins {
         return new float[] {mu, (float) (1.0 / Math.sqrt(var + eps))};
     }
 
-    static void layerNormForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F x = new F(d, r.ptr()), gamma = new F(d, r.ptr()), beta = new F(d, r.ptr()), y = new F(d, r.ptr());
+    /** layer_norm_forward, and its _bf16 (y in bf16). */
+    static void layerNormForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), gamma = new F(d, r.ptr()), beta = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
         F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32();
         float eps = r.f32();
@@ -337,14 +377,16 @@ public final class Twins {
             float[] st = rowStats(x, o, dim, eps, lanes);
             float mu = st[0], rs = st[1];
             for (int i = 0; i < dim; i++)
-                y.a[y.o + o + i] = (x.a[x.o + o + i] - mu) * rs * gamma.a[gamma.o + i] + beta.a[beta.o + i];
+                y.set(o + i, (x.a[x.o + o + i] - mu) * rs * gamma.a[gamma.o + i] + beta.a[beta.o + i]);
             mean.a[mean.o + row] = mu;
             rstd.a[rstd.o + row] = rs;
         }
     }
 
-    static void layerNormPairForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F x = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), betaA = new F(d, r.ptr()), yA = new F(d, r.ptr());
+    /** layer_norm_pair_forward, and its _bf16 (yA in bf16). */
+    static void layerNormPairForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), betaA = new F(d, r.ptr());
+        Out yA = Out.of(d, r.ptr(), bf16);
         F gammaB = new F(d, r.ptr()), betaB = new F(d, r.ptr()), yB = new F(d, r.ptr());
         F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32();
@@ -357,7 +399,7 @@ public final class Twins {
             float mu = st[0], rs = st[1];
             for (int i = 0; i < dim; i++) {
                 float xhat = (x.a[x.o + o + i] - mu) * rs;
-                yA.a[yA.o + o + i] = xhat * gammaA.a[gammaA.o + i] + betaA.a[betaA.o + i];
+                yA.set(o + i, xhat * gammaA.a[gammaA.o + i] + betaA.a[betaA.o + i]);
                 yB.a[yB.o + o + i] = xhat * gammaB.a[gammaB.o + i] + betaB.a[betaB.o + i];
             }
             mean.a[mean.o + row] = mu;
@@ -586,8 +628,10 @@ public final class Twins {
         }
     }
 
-    static void attentionSoftmaxForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F scores = new F(d, r.ptr()), probs = new F(d, r.ptr()), dropped = new F(d, r.ptr());
+    /** attention_softmax_forward, and its _bf16 (dropped in bf16). */
+    static void attentionSoftmaxForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F scores = new F(d, r.ptr()), probs = new F(d, r.ptr());
+        Out dropped = Out.of(d, r.ptr(), bf16);
         int rows = r.i32(), steps = r.i32(), keys = r.i32(), memRows = r.i32();
         float scale = r.f32();
         long key = seed(d, r.ptr()) ^ r.i64();
@@ -617,13 +661,15 @@ public final class Twins {
             for (int j = 0; j < keys; j++) {
                 float p = probs.a[probs.o + o + j] * inv;
                 probs.a[probs.o + o + j] = p;
-                dropped.a[dropped.o + o + j] = kept(key, o + j, threshold) ? p * dropScale : 0f;
+                dropped.set(o + j, kept(key, o + j, threshold) ? p * dropScale : 0f);
             }
         }
     }
 
-    static void attentionSoftmaxBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
+    /** attention_softmax_backward (in place), and its _bf16 (the scores' gradient to a bf16 buffer). */
+    static void attentionSoftmaxBackward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
         F probs = new F(d, r.ptr()), dWork = new F(d, r.ptr());
+        Out dScores = bf16 ? Out.of(d, r.ptr(), true) : (i, v) -> dWork.a[dWork.o + i] = v;
         int rows = r.i32(), keys = r.i32();
         float scale = r.f32();
         long key = seed(d, r.ptr()) ^ r.i64();
@@ -643,8 +689,7 @@ public final class Twins {
                 lanes[l] = dot;
             }
             float dot = warpSum(lanes);
-            for (int j = 0; j < keys; j++)
-                w[dWork.o + o + j] = p[probs.o + o + j] * (w[dWork.o + o + j] - dot) * scale;
+            for (int j = 0; j < keys; j++) dScores.set(o + j, p[probs.o + o + j] * (w[dWork.o + o + j] - dot) * scale);
         }
     }
 

@@ -113,4 +113,71 @@ class FusedKernelsTest {
             assertClose("dPre against fp32 pre", download(d, dPre), download(d, dPreFp32), 2e-2);
         }
     }
+
+    /** The fp32 values of a bf16 buffer. */
+    private static float[] widened(HostDevice d, DeviceKernels k, DeviceBuffer bf16) {
+        DeviceBuffer f = poisoned(d, (int) bf16.count);
+        k.fromBf16(bf16, f, bf16.count);
+        return download(d, f);
+    }
+
+    /** x rounded to bf16 by to_bf16, as fp32 values. */
+    private static float[] rounded(HostDevice d, DeviceKernels k, DeviceBuffer x) {
+        DeviceBuffer h = d.bf16(x.count);
+        k.toBf16(x, h, x.count);
+        return widened(d, k, h);
+    }
+
+    @Test
+    void mulRowVectorDropoutIsMulRowVectorThenDropout() {
+        int rows = 40, cols = 33, n = rows * cols;
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer x = upload(d, random(r, n, 2)), v = upload(d, random(r, cols, 1));
+            DeviceBuffer fused = poisoned(d, n), apart = poisoned(d, n), fusedBf16 = d.bf16(n);
+            k.mulRowVectorDropout(x, v, fused, rows, cols, MASK);
+            k.mulRowVector(x, v, apart, rows, cols);
+            k.dropout(apart, apart, n, MASK);
+            assertClose("y", download(d, fused), download(d, apart), 0);
+            k.mulRowVectorDropout(x, v, fusedBf16, rows, cols, MASK);
+            assertClose("y in bf16", widened(d, k, fusedBf16), rounded(d, k, apart), 0);
+        }
+    }
+
+    /** Each kernel's _bf16 variant writes the fp32 variant's output rounded to bf16: the same bits as to_bf16 after it. */
+    @Test
+    void bf16OutputsAreTheFp32OutputsRounded() {
+        int rows = 24, dim = 45, n = rows * dim, steps = 6, b = 4, mem = 5, keys = mem + steps, nk = b * steps * keys;
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer x = upload(d, random(r, n, 3)), g = upload(d, random(r, dim, 1)), be = upload(d, random(r, dim, 1));
+            DeviceBuffer g2 = upload(d, random(r, dim, 1)), b2 = upload(d, random(r, dim, 1));
+            DeviceBuffer mean = poisoned(d, rows), rstd = poisoned(d, rows), y = poisoned(d, n), yh = d.bf16(n);
+
+            k.dropout(x, y, n, MASK);
+            k.dropout(x, yh, n, MASK);
+            assertClose("dropout", widened(d, k, yh), rounded(d, k, y), 0);
+
+            k.layerNormForward(x, g, be, y, mean, rstd, rows, dim, 1e-12f);
+            k.layerNormForward(x, g, be, yh, mean, rstd, rows, dim, 1e-12f);
+            assertClose("layer_norm_forward", widened(d, k, yh), rounded(d, k, y), 0);
+
+            DeviceBuffer yB = poisoned(d, n), yB2 = poisoned(d, n);
+            k.layerNormPairForward(x, g, be, y, g2, b2, yB, mean, rstd, rows, dim, 1e-12f);
+            k.layerNormPairForward(x, g, be, yh, g2, b2, yB2, mean, rstd, rows, dim, 1e-12f);
+            assertClose("layer_norm_pair_forward A", widened(d, k, yh), rounded(d, k, y), 0);
+            assertClose("layer_norm_pair_forward B", download(d, yB2), download(d, yB), 0);
+
+            DeviceBuffer scores = upload(d, random(r, nk, 20)), probs = poisoned(d, nk), probs2 = poisoned(d, nk);
+            DeviceBuffer dropped = poisoned(d, nk), droppedBf16 = d.bf16(nk);
+            k.attentionSoftmaxForward(scores, probs, dropped, b * steps, steps, keys, mem, 0.1f, MASK);
+            k.attentionSoftmaxForward(scores, probs2, droppedBf16, b * steps, steps, keys, mem, 0.1f, MASK);
+            assertClose("softmax probs", download(d, probs2), download(d, probs), 0);
+            assertClose("softmax dropped", widened(d, k, droppedBf16), rounded(d, k, dropped), 0);
+
+            float[] dw = random(r, nk, 1);
+            DeviceBuffer inPlace = upload(d, dw), dWork = upload(d, dw), dScores = d.bf16(nk);
+            k.attentionSoftmaxBackward(probs, inPlace, inPlace, b * steps, keys, 0.1f, MASK);
+            k.attentionSoftmaxBackward(probs, dWork, dScores, b * steps, keys, 0.1f, MASK);
+            assertClose("softmax backward", widened(d, k, dScores), rounded(d, k, inPlace), 0);
+        }
+    }
 }
