@@ -472,11 +472,13 @@ extern "C" __global__ void boom_forward_bf16(const float* pre, const float* resi
 }
 
 // dPre[r, k] = gelu'(pre) · drop(drop2(dOut)[r, k mod dim]) (zero past the last whole chunk): the block's
-// dropout after Boom applied to dOut as it is read (__fmul_rn: rounded as the separate dropout rounds it)
+// dropout after Boom applied to dOut as it is read (__fmul_rn: rounded as the separate dropout rounds it);
+// with a bf16 pre, dPre is also written rounded to bf16 into dPreBf16, the weight products' operand
 template <typename PRE>
-__device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* dOut, float* dPre, int rows, int dim,
-                                                   int width, long long key, int threshold, float scale,
-                                                   long long key2, int threshold2, float scale2) {
+__device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* dOut, float* dPre,
+                                                   unsigned short* dPreBf16, int rows, int dim, int width,
+                                                   long long key, int threshold, float scale, long long key2,
+                                                   int threshold2, float scale2) {
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
@@ -489,23 +491,26 @@ __device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* 
         d = kept(key, i, threshold) ? d * scale : 0.f;
         float v = widen(pre[i]);
         float s = sigmoidf(1.702f * v);
-        dPre[i] = d * (s + 1.702f * v * s * (1.f - s));
+        float g = d * (s + 1.702f * v * s * (1.f - s));
+        dPre[i] = g;
+        if (dPreBf16) dPreBf16[i] = to_bf16_bits(g);
     }
 }
 
 extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
                                          const long long* seed, long long key, int threshold, float scale,
                                          long long key2, int threshold2, float scale2) {
-    boom_backward_body(pre, dOut, dPre, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed, threshold2,
-                       scale2);
+    boom_backward_body(pre, dOut, dPre, (unsigned short*) nullptr, rows, dim, width, key ^ *seed, threshold, scale,
+                       key2 ^ *seed, threshold2, scale2);
 }
 
-// boom_backward with pre the bf16 copy that boom_forward_bf16 kept
-extern "C" __global__ void boom_backward_bf16(const unsigned short* pre, const float* dOut, float* dPre, int rows,
-                                              int dim, int width, const long long* seed, long long key, int threshold,
-                                              float scale, long long key2, int threshold2, float scale2) {
-    boom_backward_body(pre, dOut, dPre, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed, threshold2,
-                       scale2);
+// boom_backward with pre the bf16 copy that boom_forward_bf16 kept, dPre also written in bf16
+extern "C" __global__ void boom_backward_bf16(const unsigned short* pre, const float* dOut, float* dPre,
+                                              unsigned short* dPreBf16, int rows, int dim, int width,
+                                              const long long* seed, long long key, int threshold, float scale,
+                                              long long key2, int threshold2, float scale2) {
+    boom_backward_body(pre, dOut, dPre, dPreBf16, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
+                       threshold2, scale2);
 }
 
 // ---------------------------------------------------------------- attention

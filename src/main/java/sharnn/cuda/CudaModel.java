@@ -751,8 +751,10 @@ public final class CudaModel implements LanguageModel {
         void backward(DeviceBuffer dOut, DeviceBuffer x, DeviceBuffer dx, int rows) {
             int e = config.embed(), f = config.boom();
             DeviceBuffer dPre = scratch.dWide;
-            k.boomBackward(kept(pre, preBf16), dOut, dPre, rows, e, f, drop.mask(seed, training), after.mask(seed, training));
-            DeviceBuffer dPreOp = operand(dPre, (long) rows * f, scratch.dWideBf16);
+            // in BF16 the kernel writes dPre's bf16 copy too, the products' operand
+            k.boomBackward(kept(pre, preBf16), dOut, dPre, scratch.dWideBf16, rows, e, f, drop.mask(seed, training),
+                    after.mask(seed, training));
+            DeviceBuffer dPreOp = kept(dPre, scratch.dWideBf16);
             matmulTransA(dPreOp, kept(x, inBf16), g(w1), f, rows, e, true);
             k.sumRows(dPre, rows, f, g(b1), true);
             matmul(dPreOp, op(w1), dx, rows, f, e, false);

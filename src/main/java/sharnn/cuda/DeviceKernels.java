@@ -264,14 +264,18 @@ public final class DeviceKernels implements AutoCloseable {
 
     /**
      * dPre [rows, width] from dOut [rows, dim], the gradient of {@link #boomForward}'s out (the
-     * dropout after Boom applied as dOut is read); pre is the fp32 pre-activations or their bf16 copy.
+     * dropout after Boom applied as dOut is read); pre is the fp32 pre-activations (dPreBf16 null) or
+     * their bf16 copy (dPre then also written rounded into dPreBf16, the products' operand).
      */
-    public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
-                             DropoutMask mask, DropoutMask after) {
-        launch(pre.type == DeviceBuffer.Type.BF16 ? "boom_backward_bf16" : "boom_backward", elements((long) rows * width),
-                new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre).i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key())
-                        .i32(mask.threshold()).f32(mask.scale()).i64(after.key()).i32(after.threshold())
-                        .f32(after.scale()));
+    public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, DeviceBuffer dPreBf16, int rows,
+                             int dim, int width, DropoutMask mask, DropoutMask after) {
+        boolean bf16 = pre.type == DeviceBuffer.Type.BF16;
+        if (bf16 != (dPreBf16 != null)) throw new IllegalArgumentException("a bf16 pre goes with a bf16 dPre copy, and only it");
+        KernelArgs args = new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre);
+        if (bf16) args.ptr(dPreBf16);
+        launch(bf16 ? "boom_backward_bf16" : "boom_backward", elements((long) rows * width), args.i32(rows).i32(dim)
+                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()).i64(after.key())
+                .i32(after.threshold()).f32(after.scale()));
     }
 
     // ---- attention

@@ -386,13 +386,15 @@ public final class KernelCheck {
         }));
         s.add(new Spec("boom_backward", rows + "x450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
-            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK, MASK2);
+            c.k.boomBackward(pre, dOut, dPre, null, rows, dim, 450, MASK, MASK2);
             c.out("dPre", dPre);
         }));
-        s.add(new Spec("boom_backward_bf16", rows + "x450", c -> {
+        s.add(new Spec("boom_backward_bf16", rows + "x450", BF16_RESULT_TOLERANCE, c -> {
             DeviceBuffer pre = c.inBf16(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
-            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK, MASK2);
+            DeviceBuffer dPreBf16 = c.bf16(rows * 450);
+            c.k.boomBackward(pre, dOut, dPre, dPreBf16, rows, dim, 450, MASK, MASK2);
             c.out("dPre", dPre);
+            c.outBf16("dPre in bf16", dPreBf16);
         }));
         s.add(new Spec("attention_gate_vectors", "" + dim, c -> {
             DeviceBuffer qs = c.in(dim, 3), ks = c.in(dim, 3), vs = c.in(dim, 3);

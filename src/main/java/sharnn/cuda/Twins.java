@@ -562,12 +562,13 @@ public final class Twins {
         }
     }
 
-    /** boom_backward and boom_backward_bf16 (pre the bf16 copy). */
+    /** boom_backward and boom_backward_bf16 (pre the bf16 copy, dPre also written in bf16). */
     static void boomBackward(HostDevice d, KernelArgs.Reader r, boolean preInBf16) {
         long prePtr = r.ptr();
         F pre = preInBf16 ? null : new F(d, prePtr);
         S preBf16 = preInBf16 ? new S(d, prePtr) : null;
         F dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
+        S dPreBf16 = preInBf16 ? new S(d, r.ptr()) : null;
         int rows = r.i32(), dim = r.i32(), width = r.i32();
         long seed = seed(d, r.ptr()), key = seed ^ r.i64();
         int threshold = r.i32();
@@ -587,7 +588,9 @@ public final class Twins {
             dd = kept(key, i, threshold) ? dd * scale : 0f;
             float v = preInBf16 ? Bf16.widen(preBf16.a[preBf16.o + i]) : pre.a[pre.o + i];
             float sg = sigmoidf(1.702f * v);
-            dPre.a[dPre.o + i] = dd * (sg + 1.702f * v * sg * (1f - sg));
+            float g = dd * (sg + 1.702f * v * sg * (1f - sg));
+            dPre.a[dPre.o + i] = g;
+            if (preInBf16) dPreBf16.a[dPreBf16.o + i] = Bf16.round(g);
         }
     }
 

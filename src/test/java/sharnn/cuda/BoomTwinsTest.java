@@ -45,7 +45,7 @@ class BoomTwinsTest {
             DeviceBuffer dPre = poisoned(d, rows * width), gW = d.floats(width * e), gB = d.floats(width);
             d.fill32(gW, 0);
             d.fill32(gB, 0);
-            k.boomBackward(pre, upload(d, dOut), dPre, rows, e, width, mask, DropoutMask.OFF);
+            k.boomBackward(pre, upload(d, dOut), dPre, null, rows, e, width, mask, DropoutMask.OFF);
             d.gemm(true, false, width, e, rows, 1f, dPre, width, dX, e, 1f, gW, e);
             k.sumRows(dPre, rows, width, gB, true);
             DeviceBuffer ddx = poisoned(d, rows * e);

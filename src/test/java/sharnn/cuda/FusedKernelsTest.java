@@ -80,9 +80,9 @@ class FusedKernelsTest {
 
             DeviceBuffer dOut = upload(d, random(r, n, 1)), dropped = poisoned(d, n);
             DeviceBuffer dPre = poisoned(d, rows * width), dPreApart = poisoned(d, rows * width);
-            k.boomBackward(pre, dOut, dPre, rows, dim, width, MASK, AFTER);
+            k.boomBackward(pre, dOut, dPre, null, rows, dim, width, MASK, AFTER);
             k.dropout(dOut, dropped, n, AFTER);
-            k.boomBackward(pre, dropped, dPreApart, rows, dim, width, MASK, DropoutMask.OFF);
+            k.boomBackward(pre, dropped, dPreApart, null, rows, dim, width, MASK, DropoutMask.OFF);
             assertClose("dPre", download(d, dPre), download(d, dPreApart), 0);
         }
     }
@@ -104,12 +104,14 @@ class FusedKernelsTest {
 
             // the backward from the bf16 copy is the fp32 backward of the rounded values
             DeviceBuffer dOut = upload(d, random(r, n, 1)), dPre = poisoned(d, m), dPreRounded = poisoned(d, m);
-            k.boomBackward(kept, dOut, dPre, rows, dim, width, MASK, AFTER);
-            k.boomBackward(widenedRounded, dOut, dPreRounded, rows, dim, width, MASK, AFTER);
+            DeviceBuffer dPreBf16 = d.bf16(m);
+            k.boomBackward(kept, dOut, dPre, dPreBf16, rows, dim, width, MASK, AFTER);
+            k.boomBackward(widenedRounded, dOut, dPreRounded, null, rows, dim, width, MASK, AFTER);
             assertClose("dPre", download(d, dPre), download(d, dPreRounded), 0);
+            assertClose("dPre's bf16 copy", widened(d, k, dPreBf16), rounded(d, k, dPreRounded), 0);
             // and within bf16's rounding of the fp32 backward
             DeviceBuffer dPreFp32 = poisoned(d, m);
-            k.boomBackward(pre, dOut, dPreFp32, rows, dim, width, MASK, AFTER);
+            k.boomBackward(pre, dOut, dPreFp32, null, rows, dim, width, MASK, AFTER);
             assertClose("dPre against fp32 pre", download(d, dPre), download(d, dPreFp32), 2e-2);
         }
     }
