@@ -15,7 +15,7 @@
 #  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
 #              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
-#              gradients within 5e-2 by relative norm;
+#              gradients within 5e-2 by relative norm; the device memory each model holds (bf16 the less);
 #  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16 (and the device
 #              memory each holds: bf16 the less), and the original in fp32 (amp=none) and bf16, then
 #              (last) in fp16: one table;
