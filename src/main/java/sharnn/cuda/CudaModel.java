@@ -561,8 +561,10 @@ public final class CudaModel implements LanguageModel {
             phases.mark("layernorm backward");
             if (attention) {
                 // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
-                drop.attention().apply(k, dC, dA, n, seed, training);
-                DeviceBuffer dKeys = attn.backward(dA, mid, keys, dC);  // dC += d mid through the query
+                // the attention output's gradient is only a product operand: in BF16 the dropout writes it in bf16
+                DeviceBuffer dAttention = scratch.dOutBf16 != null ? scratch.dOutBf16 : dA;
+                drop.attention().apply(k, dC, dAttention, n, seed, training);
+                DeviceBuffer dKeys = attn.backward(dAttention, mid, keys, dC);  // dC += d mid through the query
                 phases.mark("attention backward");
                 lnMidMem.backward(dC, dKeys, lstmOut, dB, rows);      // dB = d lstmOut
                 phases.mark("layernorm backward");
@@ -840,8 +842,8 @@ public final class CudaModel implements LanguageModel {
         }
 
         /**
-         * dQuery += the query's gradient; returns the gradient of the current rows of K (LN_mem's
-         * output), time-major [T, B, E].
+         * dOut is the output's gradient as a product operand (bf16 in BF16); dQuery += the query's
+         * gradient; returns the gradient of the current rows of K (LN_mem's output), time-major [T, B, E].
          */
         DeviceBuffer backward(DeviceBuffer dOut, DeviceBuffer query, DeviceBuffer big, DeviceBuffer dQuery) {
             int e = config.embed(), b = config.batch(), T = steps, L = keyRows, n = T * b, be = b * e;
@@ -849,9 +851,8 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dV = scratch.dValues, dK = scratch.dKeys, dWork = scratch.dWork;
             DeviceBuffer dQ = scratch.dQ, dQLin = scratch.dQLin, dCurrent = scratch.dCurrent;
             // out_bi = work_bi · V_bi
-            DeviceBuffer dOutOp = operand(dOut, (long) n * e, scratch.dOutBf16);
-            device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOutOp, be, e, 0f, dV, be, e, b);
-            device.gemmBatched(false, true, T, L, e, 1f, dOutOp, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
+            device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOut, be, e, 0f, dV, be, e, b);
+            device.gemmBatched(false, true, T, L, e, 1f, dOut, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
             // scores_bi = Q_bi · K_biᵀ: the scores' gradient, in BF16 written as the products' bf16 operand
             DeviceBuffer dWorkOp = scratch.dWorkBf16 != null ? scratch.dWorkBf16 : dWork;
             k.attentionSoftmaxBackward(probs, dWork, dWorkOp, b * T, L, scale(), drop.weights().mask(seed, training));
