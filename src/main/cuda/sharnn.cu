@@ -163,6 +163,11 @@ extern "C" __global__ void add_row_vector(const float* bias, float* y, int rows,
     GRID_STRIDE(i, (long long) rows * cols) y[i] += bias[i % cols];
 }
 
+// y[r, c] += a[c], then += b[c]: add_row_vector twice in one pass (the LSTM's two biases)
+extern "C" __global__ void add_row_vectors(const float* a, const float* b, float* y, int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) y[i] = y[i] + a[i % cols] + b[i % cols];
+}
+
 // y[r, c] = x[r, c] * v[c]
 extern "C" __global__ void mul_row_vector(const float* x, const float* v, float* y, int rows, int cols) {
     GRID_STRIDE(i, (long long) rows * cols) y[i] = x[i] * v[i % cols];
@@ -431,12 +436,13 @@ extern "C" __global__ void lstm_cell_backward(const float* gates, const float* t
 
 // ---------------------------------------------------------------- Boom
 
-// out[r, j] = residual[r, j] + drop2(sum over chunks c of drop(gelu(pre[r, c·dim + j]))): Boom, its
-// dropout, its chunk sum, the block's dropout after it (mask 2, of the [rows, dim] output) and the
-// residual in one pass (__fmul_rn: rounded before the sum, as the separate dropout and add round it);
-// KEEP: preBf16 = pre rounded to bf16, the copy the bf16 backward reads
+// out[r, j] = residual[r, j] + drop2(sum over chunks c of drop(gelu(p))), p = pre[r, c·dim + j] + bias[c·dim + j]:
+// Linear's bias, GELU, Boom's dropout, its chunk sum, the block's dropout after it (mask 2, of the
+// [rows, dim] output) and the residual in one pass (__fmul_rn: rounded before the sum, as the separate
+// dropout and add round it). p is kept for the backward: in pre itself (the product's output, read
+// here anyway), or with KEEP rounded to bf16 into preBf16 (pre then a transient, not written)
 template <bool KEEP>
-__device__ __forceinline__ void boom_forward_body(const float* pre, const float* residual, float* out,
+__device__ __forceinline__ void boom_forward_body(float* pre, const float* bias, const float* residual, float* out,
                                                   unsigned short* preBf16, int rows, int dim, int width,
                                                   long long key, int threshold, float scale, long long key2,
                                                   int threshold2, float scale2) {
@@ -446,8 +452,9 @@ __device__ __forceinline__ void boom_forward_body(const float* pre, const float*
         float s = 0.f;
         for (int c = 0; c < chunks; c++) {
             long long idx = r * width + (long long) c * dim + j;
-            float p = pre[idx];
+            float p = pre[idx] + bias[c * dim + j];
             if (KEEP) preBf16[idx] = to_bf16_bits(p);
+            else pre[idx] = p;
             float a = gelu(p);
             a = kept(key, idx, threshold) ? a * scale : 0.f;
             s = c == 0 ? a : s + a;
@@ -456,24 +463,25 @@ __device__ __forceinline__ void boom_forward_body(const float* pre, const float*
     }
 }
 
-extern "C" __global__ void boom_forward(const float* pre, const float* residual, float* out, int rows, int dim,
-                                        int width, const long long* seed, long long key, int threshold, float scale,
-                                        long long key2, int threshold2, float scale2) {
-    boom_forward_body<false>(pre, residual, out, nullptr, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
-                             threshold2, scale2);
+extern "C" __global__ void boom_forward(float* pre, const float* bias, const float* residual, float* out, int rows,
+                                        int dim, int width, const long long* seed, long long key, int threshold,
+                                        float scale, long long key2, int threshold2, float scale2) {
+    boom_forward_body<false>(pre, bias, residual, out, nullptr, rows, dim, width, key ^ *seed, threshold, scale,
+                             key2 ^ *seed, threshold2, scale2);
 }
 
-extern "C" __global__ void boom_forward_bf16(const float* pre, const float* residual, float* out,
+extern "C" __global__ void boom_forward_bf16(float* pre, const float* bias, const float* residual, float* out,
                                              unsigned short* preBf16, int rows, int dim, int width,
                                              const long long* seed, long long key, int threshold, float scale,
                                              long long key2, int threshold2, float scale2) {
-    boom_forward_body<true>(pre, residual, out, preBf16, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
-                            threshold2, scale2);
+    boom_forward_body<true>(pre, bias, residual, out, preBf16, rows, dim, width, key ^ *seed, threshold, scale,
+                            key2 ^ *seed, threshold2, scale2);
 }
 
-// dPre[r, k] = gelu'(pre) · drop(drop2(dOut)[r, k mod dim]) (zero past the last whole chunk): the block's
-// dropout after Boom applied to dOut as it is read (__fmul_rn: rounded as the separate dropout rounds it);
-// with a bf16 pre, dPre is also written rounded to bf16 into dPreBf16, the weight products' operand
+// dPre[r, k] = gelu'(pre) · drop(drop2(dOut)[r, k mod dim]), pre as boom_forward kept it (bias included),
+// zero past the last whole chunk (pre is not kept there): the block's dropout after Boom applied to dOut
+// as it is read (__fmul_rn: rounded as the separate dropout rounds it); with a bf16 pre, dPre is also
+// written rounded to bf16 into dPreBf16, the weight products' operand
 template <typename PRE>
 __device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* dOut, float* dPre,
                                                    unsigned short* dPreBf16, int rows, int dim, int width,
@@ -483,15 +491,15 @@ __device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* 
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
         int col = (int) (i % width), c = col / dim;
-        float d = 0.f;
+        float g = 0.f;
         if (c < chunks) {
             long long o = r * dim + col - c * dim;
-            d = kept(key2, o, threshold2) ? __fmul_rn(dOut[o], scale2) : 0.f;
+            float d = kept(key2, o, threshold2) ? __fmul_rn(dOut[o], scale2) : 0.f;
+            d = kept(key, i, threshold) ? d * scale : 0.f;
+            float v = widen(pre[i]);
+            float s = sigmoidf(1.702f * v);
+            g = d * (s + 1.702f * v * s * (1.f - s));
         }
-        d = kept(key, i, threshold) ? d * scale : 0.f;
-        float v = widen(pre[i]);
-        float s = sigmoidf(1.702f * v);
-        float g = d * (s + 1.702f * v * s * (1.f - s));
         dPre[i] = g;
         if (dPreBf16) dPreBf16[i] = to_bf16_bits(g);
     }

@@ -663,8 +663,7 @@ public final class CudaModel implements LanguageModel {
             device.copy(h, h0, be);
             device.copy(c, c0, be);
             matmulTransB(x, op(wIh), gates, rows, e, g4, false);
-            k.addRowVector(w(bIh), gates, rows, g4);
-            k.addRowVector(w(bHh), gates, rows, g4);
+            k.addRowVectors(w(bIh), w(bHh), gates, rows, g4);
             if (bf16Kernels())
                 PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hBf16,
                         steps);
@@ -745,8 +744,9 @@ public final class CudaModel implements LanguageModel {
         void forward(DeviceBuffer x, DeviceBuffer residual, DeviceBuffer out, int rows) {
             int e = config.embed(), f = config.boom();
             DeviceBuffer preNow = pre != null ? pre : scratch.dWide;   // BF16: a transient, kept as preBf16
-            linear(x, op(w1), w(b1), preNow, rows, e, f);
-            k.boomForward(preNow, residual, out, preBf16, rows, e, f, drop.mask(seed, training), after.mask(seed, training));
+            matmulTransB(x, op(w1), preNow, rows, e, f, false);       // the bias is added as boom_forward reads it
+            k.boomForward(preNow, w(b1), residual, out, preBf16, rows, e, f, drop.mask(seed, training),
+                    after.mask(seed, training));
         }
 
         /** dOut is the gradient of out; dx = the input gradient; parameter gradients accumulate. */

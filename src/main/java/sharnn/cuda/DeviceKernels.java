@@ -126,6 +126,11 @@ public final class DeviceKernels implements AutoCloseable {
         launch("add_row_vector", elements((long) rows * cols), new KernelArgs().ptr(bias).ptr(y).i32(rows).i32(cols));
     }
 
+    /** y[r, :] += a, then += b, in one pass. */
+    public void addRowVectors(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int rows, int cols) {
+        launch("add_row_vectors", elements((long) rows * cols), new KernelArgs().ptr(a).ptr(b).ptr(y).i32(rows).i32(cols));
+    }
+
     /** y[r, c] = x[r, c] * v[c] (in place allowed). */
     public void mulRowVector(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols) {
         launch("mul_row_vector", elements((long) rows * cols),
@@ -249,13 +254,14 @@ public final class DeviceKernels implements AutoCloseable {
     // ---- Boom
 
     /**
-     * out [rows, dim] = residual + after(the chunk sum of drop(gelu(pre))), pre [rows, width]: Boom,
-     * the block's dropout after it and the residual in one pass. With preBf16 (BF16, else null) pre is
-     * also kept rounded to bf16 there, for {@link #boomBackward} to read in its place.
+     * out [rows, dim] = residual + after(the chunk sum of drop(gelu(pre + bias))), pre [rows, width]
+     * the product, bias [width]: Linear's bias, Boom, the block's dropout after it and the residual in
+     * one pass. pre + bias is kept for {@link #boomBackward}: in pre, or with preBf16 (BF16, else null)
+     * rounded to bf16 there (pre then left as it was).
      */
-    public void boomForward(DeviceBuffer pre, DeviceBuffer residual, DeviceBuffer out, DeviceBuffer preBf16, int rows,
-                            int dim, int width, DropoutMask mask, DropoutMask after) {
-        KernelArgs args = new KernelArgs().ptr(pre).ptr(residual).ptr(out);
+    public void boomForward(DeviceBuffer pre, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer out,
+                            DeviceBuffer preBf16, int rows, int dim, int width, DropoutMask mask, DropoutMask after) {
+        KernelArgs args = new KernelArgs().ptr(pre).ptr(bias).ptr(residual).ptr(out);
         if (preBf16 != null) args.ptr(preBf16);
         launch(preBf16 == null ? "boom_forward" : "boom_forward_bf16", elements((long) rows * dim), args.i32(rows)
                 .i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()).i64(after.key())

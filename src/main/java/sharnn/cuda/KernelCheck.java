@@ -226,6 +226,11 @@ public final class KernelCheck {
             c.k.addRowVector(bias, y, rows, dim);
             c.out("y", y);
         }));
+        s.add(new Spec("add_row_vectors", rows + "x" + dim, c -> {
+            DeviceBuffer a = c.in(dim, 1), bias = c.in(dim, 1), y = c.in(rows * dim, 1);
+            c.k.addRowVectors(a, bias, y, rows, dim);
+            c.out("y", y);
+        }));
         s.add(new Spec("mul_row_vector", rows + "x" + dim, c -> {
             DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.poison(rows * dim);
             c.k.mulRowVector(x, v, y, rows, dim);
@@ -372,17 +377,19 @@ public final class KernelCheck {
             c.out("dcNext", dc);
         }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
-            DeviceBuffer pre = c.in(rows * 450, 3), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
-            c.k.boomForward(pre, res, out, null, rows, dim, 450, MASK, MASK2);
+            DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            c.k.boomForward(pre, bias, res, out, null, rows, dim, 450, MASK, MASK2);
             c.out("out", out);
+            c.out("pre + bias", pre);
         }));
         s.add(new Spec("boom_forward_bf16", rows + "x" + dim + " -> 450", c -> {
-            DeviceBuffer pre = c.in(rows * 450, 3), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
-            DeviceBuffer kept = c.hold(c.d.bf16(rows * 450)), widened = c.poison(rows * 450);
-            c.k.boomForward(pre, res, out, kept, rows, dim, 450, MASK, MASK2);
+            // 450 = 4 whole chunks of 100 and 50 columns the forward neither reads nor keeps: 4 x 100 kept
+            DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            DeviceBuffer kept = c.inBf16(rows * 450, 0), widened = c.poison(rows * 450);   // zeros
+            c.k.boomForward(pre, bias, res, out, kept, rows, dim, 450, MASK, MASK2);
             c.k.fromBf16(kept, widened, rows * 450);
             c.out("out", out);
-            c.out("pre kept in bf16", widened);
+            c.out("pre + bias kept in bf16", widened);
         }));
         s.add(new Spec("boom_backward", rows + "x450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);

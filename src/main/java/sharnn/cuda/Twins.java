@@ -29,6 +29,7 @@ public final class Twins {
             Map.entry("dropout_add", Twins::dropoutAdd),
             Map.entry("add", Twins::add),
             Map.entry("add_row_vector", Twins::addRowVector),
+            Map.entry("add_row_vectors", Twins::addRowVectors),
             Map.entry("mul_row_vector", Twins::mulRowVector),
             Map.entry("mul_row_vector_dropout", (d, s, r) -> mulRowVectorDropout(d, r, false)),
             Map.entry("mul_row_vector_dropout_bf16", (d, s, r) -> mulRowVectorDropout(d, r, true)),
@@ -248,6 +249,13 @@ public final class Twins {
         int rows = r.i32(), cols = r.i32();
         r.end();
         for (int i = 0; i < rows * cols; i++) y.a[y.o + i] += bias.a[bias.o + i % cols];
+    }
+
+    static void addRowVectors(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F a = new F(d, r.ptr()), b = new F(d, r.ptr()), y = new F(d, r.ptr());
+        int rows = r.i32(), cols = r.i32();
+        r.end();
+        for (int i = 0; i < rows * cols; i++) y.a[y.o + i] = y.a[y.o + i] + a.a[a.o + i % cols] + b.a[b.o + i % cols];
     }
 
     static void mulRowVector(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -534,9 +542,9 @@ public final class Twins {
 
     // ---- Boom
 
-    /** boom_forward and boom_forward_bf16 (which also keeps pre rounded to bf16). */
+    /** boom_forward (pre + bias kept in pre) and boom_forward_bf16 (kept rounded to bf16 in preBf16). */
     static void boomForward(HostDevice d, KernelArgs.Reader r, boolean keepBf16) {
-        F pre = new F(d, r.ptr()), res = new F(d, r.ptr()), out = new F(d, r.ptr());
+        F pre = new F(d, r.ptr()), bias = new F(d, r.ptr()), res = new F(d, r.ptr()), out = new F(d, r.ptr());
         S preBf16 = keepBf16 ? new S(d, r.ptr()) : null;
         int rows = r.i32(), dim = r.i32(), width = r.i32();
         long seed = seed(d, r.ptr()), key = seed ^ r.i64();
@@ -552,8 +560,9 @@ public final class Twins {
             float acc = 0f;
             for (int c = 0; c < chunks; c++) {
                 int idx = row * width + c * dim + j;
-                float p = pre.a[pre.o + idx];
+                float p = pre.a[pre.o + idx] + bias.a[bias.o + c * dim + j];
                 if (keepBf16) preBf16.a[preBf16.o + idx] = Bf16.round(p);
+                else pre.a[pre.o + idx] = p;
                 float a = gelu(p);
                 a = kept(key, idx, threshold) ? a * scale : 0f;
                 acc = c == 0 ? a : acc + a;
@@ -580,15 +589,15 @@ public final class Twins {
         int chunks = width / dim;
         for (int i = 0; i < rows * width; i++) {
             int row = i / width, col = i % width, c = col / dim;
-            float dd = 0f;
+            float g = 0f;
             if (c < chunks) {
                 int o = row * dim + col - c * dim;
-                dd = kept(key2, o, threshold2) ? dOut.a[dOut.o + o] * scale2 : 0f;
+                float dd = kept(key2, o, threshold2) ? dOut.a[dOut.o + o] * scale2 : 0f;
+                dd = kept(key, i, threshold) ? dd * scale : 0f;
+                float v = preInBf16 ? Bf16.widen(preBf16.a[preBf16.o + i]) : pre.a[pre.o + i];
+                float sg = sigmoidf(1.702f * v);
+                g = dd * (sg + 1.702f * v * sg * (1f - sg));
             }
-            dd = kept(key, i, threshold) ? dd * scale : 0f;
-            float v = preInBf16 ? Bf16.widen(preBf16.a[preBf16.o + i]) : pre.a[pre.o + i];
-            float sg = sigmoidf(1.702f * v);
-            float g = dd * (sg + 1.702f * v * sg * (1f - sg));
             dPre.a[dPre.o + i] = g;
             if (preInBf16) dPreBf16.a[dPreBf16.o + i] = Bf16.round(g);
         }

@@ -32,6 +32,20 @@ class FusedKernelsTest {
     }
 
     @Test
+    void addRowVectorsIsAddRowVectorTwice() {
+        int rows = 50, cols = 37;
+        float[] y = random(r, rows * cols, 1);
+        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+            DeviceBuffer a = upload(d, random(r, cols, 1)), b = upload(d, random(r, cols, 1));
+            DeviceBuffer fused = upload(d, y), apart = upload(d, y);
+            k.addRowVectors(a, b, fused, rows, cols);
+            k.addRowVector(a, apart, rows, cols);
+            k.addRowVector(b, apart, rows, cols);
+            assertClose("y", download(d, fused), download(d, apart), 0);
+        }
+    }
+
+    @Test
     void layerNormPairIsTwoLayerNorms() {
         int rows = 70, dim = 45, n = rows * dim;
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
@@ -66,43 +80,51 @@ class FusedKernelsTest {
     }
 
     @Test
-    void boomWithDropoutAndResidualIsBoomThenDropoutThenAdd() {
+    void boomWithBiasDropoutAndResidualIsTheLaunchesApart() {
         int rows = 30, dim = 20, width = 70, n = rows * dim;   // 70 = three chunks of 20 and 10 unused
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
-            DeviceBuffer pre = upload(d, random(r, rows * width, 3)), res = upload(d, random(r, n, 1));
-            DeviceBuffer zero = upload(d, new float[n]);
+            float[] product = random(r, rows * width, 3);
+            DeviceBuffer pre = upload(d, product), preApart = upload(d, product), bias = upload(d, random(r, width, 1));
+            DeviceBuffer res = upload(d, random(r, n, 1)), zero = upload(d, new float[n]), noBias = upload(d, new float[width]);
             DeviceBuffer fused = poisoned(d, n), apart = poisoned(d, n);
-            k.boomForward(pre, res, fused, null, rows, dim, width, MASK, AFTER);
-            k.boomForward(pre, zero, apart, null, rows, dim, width, MASK, DropoutMask.OFF);
+            k.boomForward(pre, bias, res, fused, null, rows, dim, width, MASK, AFTER);
+            k.addRowVector(bias, preApart, rows, width);
+            k.boomForward(preApart, noBias, zero, apart, null, rows, dim, width, MASK, DropoutMask.OFF);
             k.dropout(apart, apart, n, AFTER);
             k.add(apart, res, apart, n);
             assertClose("out", download(d, fused), download(d, apart), 0);
+            assertClose("pre + bias kept", wholeChunks(download(d, pre), rows, dim, width),
+                    wholeChunks(download(d, preApart), rows, dim, width), 0);
 
             DeviceBuffer dOut = upload(d, random(r, n, 1)), dropped = poisoned(d, n);
             DeviceBuffer dPre = poisoned(d, rows * width), dPreApart = poisoned(d, rows * width);
             k.boomBackward(pre, dOut, dPre, null, rows, dim, width, MASK, AFTER);
             k.dropout(dOut, dropped, n, AFTER);
-            k.boomBackward(pre, dropped, dPreApart, null, rows, dim, width, MASK, DropoutMask.OFF);
+            k.boomBackward(preApart, dropped, dPreApart, null, rows, dim, width, MASK, DropoutMask.OFF);
             assertClose("dPre", download(d, dPre), download(d, dPreApart), 0);
         }
     }
 
     @Test
     void boomInBf16KeepsThePreActivationRoundedAndReadsItBack() {
-        int rows = 30, dim = 20, width = 60, n = rows * dim, m = rows * width;
+        int rows = 30, dim = 20, width = 70, n = rows * dim, m = rows * width;
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
-            DeviceBuffer pre = upload(d, random(r, m, 3)), res = upload(d, random(r, n, 1));
+            float[] product = random(r, m, 3);
+            DeviceBuffer pre = upload(d, product), transientPre = upload(d, product), bias = upload(d, random(r, width, 1));
+            DeviceBuffer res = upload(d, random(r, n, 1));
             DeviceBuffer out = poisoned(d, n), outBf16 = poisoned(d, n), kept = d.bf16(m), rounded = d.bf16(m);
-            k.boomForward(pre, res, out, null, rows, dim, width, MASK, AFTER);
-            k.boomForward(pre, res, outBf16, kept, rows, dim, width, MASK, AFTER);
+            k.boomForward(pre, bias, res, out, null, rows, dim, width, MASK, AFTER);
+            k.boomForward(transientPre, bias, res, outBf16, kept, rows, dim, width, MASK, AFTER);
             assertClose("out (the forward reads fp32 pre either way)", download(d, outBf16), download(d, out), 0);
+            assertClose("the transient pre, not written", download(d, transientPre), product, 0);
             k.toBf16(pre, rounded, m);
-            DeviceBuffer widened = poisoned(d, m), widenedRounded = poisoned(d, m);
-            k.fromBf16(kept, widened, m);
+            DeviceBuffer widenedRounded = poisoned(d, m);
             k.fromBf16(rounded, widenedRounded, m);
-            assertClose("pre kept", download(d, widened), download(d, widenedRounded), 0);
+            assertClose("pre + bias kept", wholeChunks(widened(d, k, kept), rows, dim, width),
+                    wholeChunks(download(d, widenedRounded), rows, dim, width), 0);
 
-            // the backward from the bf16 copy is the fp32 backward of the rounded values
+            // the backward from the bf16 copy (never reading past the whole chunks, which it does not hold)
+            // is the fp32 backward of the rounded values
             DeviceBuffer dOut = upload(d, random(r, n, 1)), dPre = poisoned(d, m), dPreRounded = poisoned(d, m);
             DeviceBuffer dPreBf16 = d.bf16(m);
             k.boomBackward(kept, dOut, dPre, dPreBf16, rows, dim, width, MASK, AFTER);
@@ -114,6 +136,14 @@ class FusedKernelsTest {
             k.boomBackward(pre, dOut, dPreFp32, null, rows, dim, width, MASK, AFTER);
             assertClose("dPre against fp32 pre", download(d, dPre), download(d, dPreFp32), 2e-2);
         }
+    }
+
+    /** [rows, width] values with the columns past the last whole chunk of dim zeroed (Boom keeps nothing there). */
+    private static float[] wholeChunks(float[] x, int rows, int dim, int width) {
+        float[] y = x.clone();
+        for (int row = 0; row < rows; row++)
+            for (int c = width / dim * dim; c < width; c++) y[row * width + c] = 0f;
+        return y;
     }
 
     /** The fp32 values of a bf16 buffer. */
