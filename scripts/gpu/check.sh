@@ -146,7 +146,7 @@ if wants bench; then
     limited 50 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
       --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
     eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
-    eval "sharnn_mb_$p=\$(json_num device_mb \"$work/sharnn-$p.json\")"
+    eval "sharnn_mb_$p=\$(json_num device_peak_mb \"$work/sharnn-$p.json\")"
   done
   original_speed none
   original_speed bf16
@@ -231,7 +231,7 @@ wants bench && original_speed fp16
 step "summary"
 printf '%s\n' "${summary[@]}"
 echo
-printf '%-40s %12s %14s\n' "paper preset, training" "tokens/s" "device MB"
+printf '%-40s %12s %14s\n' "paper preset, training" "tokens/s" "peak dev. MB"
 printf '%-40s %12s %14s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}" "${sharnn_mb_fp32:-?}"
 printf '%-40s %12s %14s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}" "${sharnn_mb_bf16:-?}"
 printf '%-40s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"

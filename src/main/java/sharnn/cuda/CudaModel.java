@@ -329,14 +329,19 @@ public final class CudaModel implements LanguageModel {
                 ? "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches)" : "off";
     }
 
-    /** Bytes this model holds on its device. */
     /** The device's name, as its driver gives it ("NVIDIA H200 (cuda:0)"), for bench. */
     public String deviceName() {
         return device.name();
     }
 
+    /** Bytes this model holds on its device (its buffers, state, optimizer and kernel scratch). */
     public long deviceBytes() {
         return device.liveBytes();
+    }
+
+    /** The most bytes it has held at once (kernel scratch that grew was freed and allocated again). */
+    public long devicePeakBytes() {
+        return device.peakBytes();
     }
 
     DeviceBuffer allGradients() {

@@ -6,7 +6,7 @@ package sharnn.cuda;
  * accounting of what it holds (liveBytes) at any shape, the paper's included, without a GPU.
  */
 final class SizingDevice implements Device, DeviceBuffer.BufferOwner {
-    private long nextAddress = 1L << 40, liveBytes;
+    private long nextAddress = 1L << 40, liveBytes, peakBytes;
 
     @Override public String name() { return "sizing"; }
 
@@ -15,6 +15,7 @@ final class SizingDevice implements Device, DeviceBuffer.BufferOwner {
         DeviceBuffer b = new DeviceBuffer(this, type, nextAddress, count);
         nextAddress += (b.bytes() + 255) / 256 * 256 + 256;
         liveBytes += b.bytes();
+        peakBytes = Math.max(peakBytes, liveBytes);
         return b;
     }
 
@@ -34,5 +35,6 @@ final class SizingDevice implements Device, DeviceBuffer.BufferOwner {
                                       float beta, DeviceBuffer c, int ldc, long strideC, int batch) { }
     @Override public void synchronize() { }
     @Override public long liveBytes() { return liveBytes; }
+    @Override public long peakBytes() { return peakBytes; }
     @Override public void close() { }
 }
