@@ -15,9 +15,10 @@
 #  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
 #              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
-#              gradients within 5e-2 by relative norm;
-#  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16, and the original
-#              in fp32 (amp=none) and bf16, then (last) in fp16: one table;
+#              gradients within 5e-2 by relative norm; the device memory each model holds (bf16 the less);
+#  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16 (and the device
+#              memory each holds: bf16 the less), and the original in fp32 (amp=none) and bf16, then
+#              (last) in fp16: one table;
 #  quality     300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
 #              steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output
 #              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
@@ -145,6 +146,7 @@ if wants bench; then
     limited 50 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
       --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
     eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
+    eval "sharnn_mb_$p=\$(json_num device_peak_mb \"$work/sharnn-$p.json\")"
   done
   original_speed none
   original_speed bf16
@@ -229,9 +231,9 @@ wants bench && original_speed fp16
 step "summary"
 printf '%s\n' "${summary[@]}"
 echo
-printf '%-40s %12s\n' "paper preset, training" "tokens/s"
-printf '%-40s %12s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}"
-printf '%-40s %12s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}"
+printf '%-40s %12s %14s\n' "paper preset, training" "tokens/s" "peak dev. MB"
+printf '%-40s %12s %14s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}" "${sharnn_mb_fp32:-?}"
+printf '%-40s %12s %14s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}" "${sharnn_mb_bf16:-?}"
 printf '%-40s %12s\n' "original, fp32 (amp=none)" "${ref_none:-?}"
 printf '%-40s %12s\n' "original, bf16" "${ref_bf16:-?}"
 printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"

@@ -3,7 +3,7 @@
 // Each kernel has a Java twin in sharnn.cuda.Twins that does the same arithmetic in the same order
 // (warp reductions as xor butterflies, block reductions as halving trees), and the stand-in device
 // runs the twins in CI. Conventions:
-// - every pointer is a float/int/double buffer; n and indices that can pass 2^31 are long long;
+// - every pointer is a float/int/double buffer (unsigned short: bf16); n and indices that can pass 2^31 are long long;
 // - "row" kernels give each row one warp (blockDim.x = 128: 4 rows a block);
 // - elementwise kernels loop grid-stride, so any grid size is correct;
 // - dropout: element i of a tensor is kept when mix64(key + i) >> 40 >= threshold, the rule of
@@ -42,6 +42,32 @@ __device__ __forceinline__ float sigmoidf(float x) {
 
 __device__ __forceinline__ float gelu(float v) {
     return v * sigmoidf(1.702f * v);
+}
+
+// x rounded to bfloat16 (to nearest, ties to even; a NaN stays a NaN), as its 16 bits
+__device__ __forceinline__ unsigned short to_bf16_bits(float x) {
+    unsigned u = __float_as_uint(x);
+    return (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
+                                           : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// a stored activation as a float: fp32 as it is, bf16 widened exactly
+__device__ __forceinline__ float widen(float x) {
+    return x;
+}
+
+__device__ __forceinline__ float widen(unsigned short x) {
+    return __uint_as_float(((unsigned) x) << 16);
+}
+
+// an output element: fp32 as computed, or (a bf16 product operand written straight by its producer)
+// rounded to bf16 as to_bf16 rounds it
+__device__ __forceinline__ void store(float* y, long long i, float v) {
+    y[i] = v;
+}
+
+__device__ __forceinline__ void store(unsigned short* y, long long i, float v) {
+    y[i] = to_bf16_bits(v);
 }
 
 #define GRID_STRIDE(i, n) \
@@ -103,10 +129,29 @@ extern "C" __global__ void embedding_backward(const int* tokens, const float* dR
 }
 
 // y = x * mask (in place allowed)
+template <typename Y>
+__device__ __forceinline__ void dropout_body(const float* x, Y* y, long long n, long long key, int threshold,
+                                             float scale) {
+    GRID_STRIDE(i, n) store(y, i, kept(key, i, threshold) ? x[i] * scale : 0.f);
+}
+
 extern "C" __global__ void dropout(const float* x, float* y, long long n, const long long* seed, long long key,
                                    int threshold, float scale) {
+    dropout_body(x, y, n, key ^ *seed, threshold, scale);
+}
+
+// dropout with y in bf16 (a product operand: the output layer's input)
+extern "C" __global__ void dropout_bf16(const float* x, unsigned short* y, long long n, const long long* seed,
+                                        long long key, int threshold, float scale) {
+    dropout_body(x, y, n, key ^ *seed, threshold, scale);
+}
+
+// y = drop(x) + r: a dropout and its residual in one pass (__fmul_rn: the product rounded before the
+// sum, as the separate dropout and add kernels round it, so the fused result is the same bytes)
+extern "C" __global__ void dropout_add(const float* x, const float* r, float* y, long long n, const long long* seed,
+                                       long long key, int threshold, float scale) {
     key ^= *seed;
-    GRID_STRIDE(i, n) y[i] = kept(key, i, threshold) ? x[i] * scale : 0.f;
+    GRID_STRIDE(i, n) y[i] = (kept(key, i, threshold) ? __fmul_rn(x[i], scale) : 0.f) + r[i];
 }
 
 extern "C" __global__ void add(const float* a, const float* b, float* y, long long n) {
@@ -118,9 +163,36 @@ extern "C" __global__ void add_row_vector(const float* bias, float* y, int rows,
     GRID_STRIDE(i, (long long) rows * cols) y[i] += bias[i % cols];
 }
 
+// y[r, c] += a[c], then += b[c]: add_row_vector twice in one pass (the LSTM's two biases)
+extern "C" __global__ void add_row_vectors(const float* a, const float* b, float* y, int rows, int cols) {
+    GRID_STRIDE(i, (long long) rows * cols) y[i] = y[i] + a[i % cols] + b[i % cols];
+}
+
 // y[r, c] = x[r, c] * v[c]
 extern "C" __global__ void mul_row_vector(const float* x, const float* v, float* y, int rows, int cols) {
     GRID_STRIDE(i, (long long) rows * cols) y[i] = x[i] * v[i % cols];
+}
+
+// y = drop(x[r, c] * v[c]) over the [rows, cols] tensor: mul_row_vector and dropout in one pass (the
+// product rounded, then scaled, as the two kernels apart); the attention's gated queries, keys, values
+template <typename Y>
+__device__ __forceinline__ void mul_row_vector_dropout_body(const float* x, const float* v, Y* y, int rows, int cols,
+                                                            long long key, int threshold, float scale) {
+    GRID_STRIDE(i, (long long) rows * cols) {
+        float p = __fmul_rn(x[i], v[i % cols]);
+        store(y, i, kept(key, i, threshold) ? __fmul_rn(p, scale) : 0.f);
+    }
+}
+
+extern "C" __global__ void mul_row_vector_dropout(const float* x, const float* v, float* y, int rows, int cols,
+                                                  const long long* seed, long long key, int threshold, float scale) {
+    mul_row_vector_dropout_body(x, v, y, rows, cols, key ^ *seed, threshold, scale);
+}
+
+extern "C" __global__ void mul_row_vector_dropout_bf16(const float* x, const float* v, unsigned short* y, int rows,
+                                                       int cols, const long long* seed, long long key, int threshold,
+                                                       float scale) {
+    mul_row_vector_dropout_body(x, v, y, rows, cols, key ^ *seed, threshold, scale);
 }
 
 // partial[k, c] = sum over rows r of chunk k (chunkRows rows) of x[r, c]; grid (column blocks, chunks)
@@ -160,40 +232,113 @@ extern "C" __global__ void sigmoid_backward_accumulate(const float* dy, const fl
 
 // y = x rounded to bfloat16 (to nearest, ties to even; NaN stays NaN), as unsigned shorts
 extern "C" __global__ void to_bf16(const float* x, unsigned short* y, long long n) {
-    GRID_STRIDE(i, n) {
-        unsigned u = __float_as_uint(x[i]);
-        y[i] = (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
-                                                : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    }
+    GRID_STRIDE(i, n) y[i] = to_bf16_bits(x[i]);
 }
 
 extern "C" __global__ void from_bf16(const unsigned short* x, float* y, long long n) {
-    GRID_STRIDE(i, n) y[i] = __uint_as_float(((unsigned) x[i]) << 16);
+    GRID_STRIDE(i, n) y[i] = widen(x[i]);
 }
 
 // ---------------------------------------------------------------- LayerNorm
 
-extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
-                                              float* mean, float* rstd, int rows, int dim, float eps) {
-    int row = ROW_OF_WARP(), lane = LANE();
-    if (row >= rows) return;
-    const float* xr = x + (long long) row * dim;
-    float* yr = y + (long long) row * dim;
+// a row's mean and 1 / sqrt(var + eps), every lane of the row's warp ending with both
+__device__ __forceinline__ void row_stats(const float* xr, int dim, float eps, int lane, float* mu, float* rs) {
     float s = 0.f;
     for (int i = lane; i < dim; i += WARP) s += xr[i];
-    float mu = warp_sum(s) / dim;
+    float m = warp_sum(s) / dim;
     float v = 0.f;
     for (int i = lane; i < dim; i += WARP) {
-        float d = xr[i] - mu;
+        float d = xr[i] - m;
         v += d * d;
     }
     float var = warp_sum(v) / dim;
-    float rs = (float) (1.0 / sqrt((double) (var + eps)));
-    for (int i = lane; i < dim; i += WARP) yr[i] = (xr[i] - mu) * rs * gamma[i] + beta[i];
+    *mu = m;
+    *rs = (float) (1.0 / sqrt((double) (var + eps)));
+}
+
+template <typename Y>
+__device__ __forceinline__ void layer_norm_forward_body(const float* x, const float* gamma, const float* beta, Y* y,
+                                                        float* mean, float* rstd, int rows, int dim, float eps) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu, rs;
+    row_stats(x + o, dim, eps, lane, &mu, &rs);
+    for (int i = lane; i < dim; i += WARP) store(y, o + i, (x[o + i] - mu) * rs * gamma[i] + beta[i]);
     if (lane == 0) {
         mean[row] = mu;
         rstd[row] = rs;
     }
+}
+
+extern "C" __global__ void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
+                                              float* mean, float* rstd, int rows, int dim, float eps) {
+    layer_norm_forward_body(x, gamma, beta, y, mean, rstd, rows, dim, eps);
+}
+
+// y in bf16: LN_start's output, only ever the LSTM input projection's operand
+extern "C" __global__ void layer_norm_forward_bf16(const float* x, const float* gamma, const float* beta,
+                                                   unsigned short* y, float* mean, float* rstd, int rows, int dim,
+                                                   float eps) {
+    layer_norm_forward_body(x, gamma, beta, y, mean, rstd, rows, dim, eps);
+}
+
+// two LayerNorms of the same x (the block's LN_ff and LN_xff, LN_mem and LN_mid) in one pass: x read
+// once, one set of row statistics (the two separate kernels compute the same ones), yA and yB as
+// layer_norm_forward writes them
+template <typename YA>
+__device__ __forceinline__ void layer_norm_pair_forward_body(const float* x, const float* gammaA, const float* betaA,
+                                                             YA* yA, const float* gammaB, const float* betaB, float* yB,
+                                                             float* mean, float* rstd, int rows, int dim, float eps) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu, rs;
+    row_stats(x + o, dim, eps, lane, &mu, &rs);
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        store(yA, o + i, xhat * gammaA[i] + betaA[i]);
+        yB[o + i] = xhat * gammaB[i] + betaB[i];
+    }
+    if (lane == 0) {
+        mean[row] = mu;
+        rstd[row] = rs;
+    }
+}
+
+extern "C" __global__ void layer_norm_pair_forward(const float* x, const float* gammaA, const float* betaA, float* yA,
+                                                   const float* gammaB, const float* betaB, float* yB, float* mean,
+                                                   float* rstd, int rows, int dim, float eps) {
+    layer_norm_pair_forward_body(x, gammaA, betaA, yA, gammaB, betaB, yB, mean, rstd, rows, dim, eps);
+}
+
+// yA in bf16: LN_xff's output, only ever Boom's operand
+extern "C" __global__ void layer_norm_pair_forward_bf16(const float* x, const float* gammaA, const float* betaA,
+                                                        unsigned short* yA, const float* gammaB, const float* betaB,
+                                                        float* yB, float* mean, float* rstd, int rows, int dim,
+                                                        float eps) {
+    layer_norm_pair_forward_body(x, gammaA, betaA, yA, gammaB, betaB, yB, mean, rstd, rows, dim, eps);
+}
+
+// the row sums a LayerNorm's input gradient needs: mean(dxhat) and mean(dxhat * xhat), dxhat = dy * gamma
+__device__ __forceinline__ void row_grad_means(const float* dy, const float* x, const float* gamma, long long o,
+                                               float mu, float rs, int dim, int lane, float* meanD, float* meanDX) {
+    float sumD = 0.f, sumDX = 0.f;
+    for (int i = lane; i < dim; i += WARP) {
+        float xhat = (x[o + i] - mu) * rs;
+        float d = dy[o + i] * gamma[i];
+        sumD += d;
+        sumDX += d * xhat;
+    }
+    *meanD = warp_sum(sumD) / dim;
+    *meanDX = warp_sum(sumDX) / dim;
+}
+
+__device__ __forceinline__ float row_grad(const float* dy, const float* x, const float* gamma, long long o, int i,
+                                          float mu, float rs, float meanD, float meanDX) {
+    float xhat = (x[o + i] - mu) * rs;
+    float d = dy[o + i] * gamma[i];
+    return rs * (d - meanD - xhat * meanDX);
 }
 
 // dx (+)= rs * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gamma
@@ -202,20 +347,29 @@ extern "C" __global__ void layer_norm_backward(const float* dy, const float* x, 
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * dim;
-    float mu = mean[row], rs = rstd[row];
-    float sumD = 0.f, sumDX = 0.f;
+    float mu = mean[row], rs = rstd[row], meanD, meanDX;
+    row_grad_means(dy, x, gamma, o, mu, rs, dim, lane, &meanD, &meanDX);
     for (int i = lane; i < dim; i += WARP) {
-        float xhat = (x[o + i] - mu) * rs;
-        float d = dy[o + i] * gamma[i];
-        sumD += d;
-        sumDX += d * xhat;
-    }
-    float meanD = warp_sum(sumD) / dim, meanDX = warp_sum(sumDX) / dim;
-    for (int i = lane; i < dim; i += WARP) {
-        float xhat = (x[o + i] - mu) * rs;
-        float d = dy[o + i] * gamma[i];
-        float g = rs * (d - meanD - xhat * meanDX);
+        float g = row_grad(dy, x, gamma, o, i, mu, rs, meanD, meanDX);
         dx[o + i] = accumulate ? dx[o + i] + g : g;
+    }
+}
+
+// the input gradient of a layer_norm_pair_forward: dx = (A's gradient) + (B's gradient), x read once
+// per pass; the same sums and the same float ops as layer_norm_backward for A, then for B accumulated
+extern "C" __global__ void layer_norm_pair_backward(const float* dyA, const float* gammaA, const float* dyB,
+                                                    const float* gammaB, const float* x, const float* mean,
+                                                    const float* rstd, float* dx, int rows, int dim) {
+    int row = ROW_OF_WARP(), lane = LANE();
+    if (row >= rows) return;
+    long long o = (long long) row * dim;
+    float mu = mean[row], rs = rstd[row], meanDA, meanDXA, meanDB, meanDXB;
+    row_grad_means(dyA, x, gammaA, o, mu, rs, dim, lane, &meanDA, &meanDXA);
+    row_grad_means(dyB, x, gammaB, o, mu, rs, dim, lane, &meanDB, &meanDXB);
+    for (int i = lane; i < dim; i += WARP) {
+        float gA = row_grad(dyA, x, gammaA, o, i, mu, rs, meanDA, meanDXA);
+        float gB = row_grad(dyB, x, gammaB, o, i, mu, rs, meanDB, meanDXB);
+        dx[o + i] = gA + gB;
     }
 }
 
@@ -282,38 +436,89 @@ extern "C" __global__ void lstm_cell_backward(const float* gates, const float* t
 
 // ---------------------------------------------------------------- Boom
 
-// out[r, j] = sum over chunks c of drop(gelu(pre[r, c·dim + j])), the mask that of the [rows, width] tensor
-extern "C" __global__ void boom_forward(const float* pre, float* out, int rows, int dim, int width,
-                                        const long long* seed, long long key, int threshold, float scale) {
-    key ^= *seed;
+// out[r, j] = residual[r, j] + drop2(sum over chunks c of drop(gelu(p))), p = pre[r, c·dim + j] + bias[c·dim + j]:
+// Linear's bias, GELU, Boom's dropout, its chunk sum, the block's dropout after it (mask 2, of the
+// [rows, dim] output) and the residual in one pass (__fmul_rn: rounded before the sum, as the separate
+// dropout and add round it). p is kept for the backward: in pre itself (the product's output, read
+// here anyway), or with KEEP rounded to bf16 into preBf16 (pre then a transient, not written)
+template <bool KEEP>
+__device__ __forceinline__ void boom_forward_body(float* pre, const float* bias, const float* residual, float* out,
+                                                  unsigned short* preBf16, int rows, int dim, int width,
+                                                  long long key, int threshold, float scale, long long key2,
+                                                  int threshold2, float scale2) {
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * dim) {
         long long r = i / dim, j = i % dim;
         float s = 0.f;
         for (int c = 0; c < chunks; c++) {
             long long idx = r * width + (long long) c * dim + j;
-            float a = gelu(pre[idx]);
+            float p = pre[idx] + bias[c * dim + j];
+            if (KEEP) preBf16[idx] = to_bf16_bits(p);
+            else pre[idx] = p;
+            float a = gelu(p);
             a = kept(key, idx, threshold) ? a * scale : 0.f;
             s = c == 0 ? a : s + a;
         }
-        out[i] = s;
+        out[i] = (kept(key2, i, threshold2) ? __fmul_rn(s, scale2) : 0.f) + residual[i];
     }
 }
 
-// dPre[r, k] = gelu'(pre) · drop(dOut[r, k mod dim]) (zero past the last whole chunk)
-extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
-                                         const long long* seed, long long key, int threshold, float scale) {
-    key ^= *seed;
+extern "C" __global__ void boom_forward(float* pre, const float* bias, const float* residual, float* out, int rows,
+                                        int dim, int width, const long long* seed, long long key, int threshold,
+                                        float scale, long long key2, int threshold2, float scale2) {
+    boom_forward_body<false>(pre, bias, residual, out, nullptr, rows, dim, width, key ^ *seed, threshold, scale,
+                             key2 ^ *seed, threshold2, scale2);
+}
+
+extern "C" __global__ void boom_forward_bf16(float* pre, const float* bias, const float* residual, float* out,
+                                             unsigned short* preBf16, int rows, int dim, int width,
+                                             const long long* seed, long long key, int threshold, float scale,
+                                             long long key2, int threshold2, float scale2) {
+    boom_forward_body<true>(pre, bias, residual, out, preBf16, rows, dim, width, key ^ *seed, threshold, scale,
+                            key2 ^ *seed, threshold2, scale2);
+}
+
+// dPre[r, k] = gelu'(pre) · drop(drop2(dOut)[r, k mod dim]), pre as boom_forward kept it (bias included),
+// zero past the last whole chunk (pre is not kept there): the block's dropout after Boom applied to dOut
+// as it is read (__fmul_rn: rounded as the separate dropout rounds it); with a bf16 pre, dPre is also
+// written rounded to bf16 into dPreBf16, the weight products' operand
+template <typename PRE>
+__device__ __forceinline__ void boom_backward_body(const PRE* pre, const float* dOut, float* dPre,
+                                                   unsigned short* dPreBf16, int rows, int dim, int width,
+                                                   long long key, int threshold, float scale, long long key2,
+                                                   int threshold2, float scale2) {
     int chunks = width / dim;
     GRID_STRIDE(i, (long long) rows * width) {
         long long r = i / width;
         int col = (int) (i % width), c = col / dim;
-        float d = c < chunks ? dOut[r * dim + col - c * dim] : 0.f;
-        d = kept(key, i, threshold) ? d * scale : 0.f;
-        float v = pre[i];
-        float s = sigmoidf(1.702f * v);
-        dPre[i] = d * (s + 1.702f * v * s * (1.f - s));
+        float g = 0.f;
+        if (c < chunks) {
+            long long o = r * dim + col - c * dim;
+            float d = kept(key2, o, threshold2) ? __fmul_rn(dOut[o], scale2) : 0.f;
+            d = kept(key, i, threshold) ? d * scale : 0.f;
+            float v = widen(pre[i]);
+            float s = sigmoidf(1.702f * v);
+            g = d * (s + 1.702f * v * s * (1.f - s));
+        }
+        dPre[i] = g;
+        if (dPreBf16) dPreBf16[i] = to_bf16_bits(g);
     }
+}
+
+extern "C" __global__ void boom_backward(const float* pre, const float* dOut, float* dPre, int rows, int dim, int width,
+                                         const long long* seed, long long key, int threshold, float scale,
+                                         long long key2, int threshold2, float scale2) {
+    boom_backward_body(pre, dOut, dPre, (unsigned short*) nullptr, rows, dim, width, key ^ *seed, threshold, scale,
+                       key2 ^ *seed, threshold2, scale2);
+}
+
+// boom_backward with pre the bf16 copy that boom_forward_bf16 kept, dPre also written in bf16
+extern "C" __global__ void boom_backward_bf16(const unsigned short* pre, const float* dOut, float* dPre,
+                                              unsigned short* dPreBf16, int rows, int dim, int width,
+                                              const long long* seed, long long key, int threshold, float scale,
+                                              long long key2, int threshold2, float scale2) {
+    boom_backward_body(pre, dOut, dPre, dPreBf16, rows, dim, width, key ^ *seed, threshold, scale, key2 ^ *seed,
+                       threshold2, scale2);
 }
 
 // ---------------------------------------------------------------- attention
@@ -350,11 +555,10 @@ extern "C" __global__ void attention_value_gate_backward(const float* dGate, con
 
 // rows = B·T rows of L raw scores q·k (row r = stream r / T, step t = r % T): probs = softmax over the
 // keys j <= memRows + t of scores·scale (the rest 0), dropped = drop(probs) with the mask of [B, T, L]
-extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
-                                                     int steps, int keys, int memRows, float scale,
-                                                     const long long* seed, long long key, int threshold,
-                                                     float dropScale) {
-    key ^= *seed;
+template <typename D>
+__device__ __forceinline__ void attention_softmax_forward_body(const float* scores, float* probs, D* dropped, int rows,
+                                                               int steps, int keys, int memRows, float scale,
+                                                               long long key, int threshold, float dropScale) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     int visible = memRows + row % steps;   // last key this query sees
@@ -372,16 +576,34 @@ extern "C" __global__ void attention_softmax_forward(const float* scores, float*
     for (int j = lane; j < keys; j += WARP) {
         float p = probs[o + j] * inv;
         probs[o + j] = p;
-        dropped[o + j] = kept(key, o + j, threshold) ? p * dropScale : 0.f;
+        store(dropped, o + j, kept(key, o + j, threshold) ? p * dropScale : 0.f);
     }
 }
 
+extern "C" __global__ void attention_softmax_forward(const float* scores, float* probs, float* dropped, int rows,
+                                                     int steps, int keys, int memRows, float scale,
+                                                     const long long* seed, long long key, int threshold,
+                                                     float dropScale) {
+    attention_softmax_forward_body(scores, probs, dropped, rows, steps, keys, memRows, scale, key ^ *seed, threshold,
+                                   dropScale);
+}
+
+// dropped in bf16: the attention weights after dropout, only ever an operand (P·V and dV)
+extern "C" __global__ void attention_softmax_forward_bf16(const float* scores, float* probs, unsigned short* dropped,
+                                                          int rows, int steps, int keys, int memRows, float scale,
+                                                          const long long* seed, long long key, int threshold,
+                                                          float dropScale) {
+    attention_softmax_forward_body(scores, probs, dropped, rows, steps, keys, memRows, scale, key ^ *seed, threshold,
+                                   dropScale);
+}
+
 // dWork (the gradient of dropped) becomes the gradient of the raw scores: d = drop(dWork),
-// dScores = probs·(d - sum(d·probs))·scale
-extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
-                                                      const long long* seed, long long key, int threshold,
-                                                      float dropScale) {
-    key ^= *seed;
+// dScores = probs·(d - sum(d·probs))·scale; written to dScores (dWork itself in place, or in bf16 the
+// operand of the two products that read it; dWork then holds d)
+template <typename D>
+__device__ __forceinline__ void attention_softmax_backward_body(const float* probs, float* dWork, D* dScores, int rows,
+                                                                int keys, float scale, long long key, int threshold,
+                                                                float dropScale) {
     int row = ROW_OF_WARP(), lane = LANE();
     if (row >= rows) return;
     long long o = (long long) row * keys;
@@ -392,7 +614,19 @@ extern "C" __global__ void attention_softmax_backward(const float* probs, float*
         dot += d * probs[o + j];
     }
     dot = warp_sum(dot);
-    for (int j = lane; j < keys; j += WARP) dWork[o + j] = probs[o + j] * (dWork[o + j] - dot) * scale;
+    for (int j = lane; j < keys; j += WARP) store(dScores, o + j, probs[o + j] * (dWork[o + j] - dot) * scale);
+}
+
+extern "C" __global__ void attention_softmax_backward(const float* probs, float* dWork, int rows, int keys, float scale,
+                                                      const long long* seed, long long key, int threshold,
+                                                      float dropScale) {
+    attention_softmax_backward_body(probs, dWork, dWork, rows, keys, scale, key ^ *seed, threshold, dropScale);
+}
+
+extern "C" __global__ void attention_softmax_backward_bf16(const float* probs, float* dWork, unsigned short* dScores,
+                                                           int rows, int keys, float scale, const long long* seed,
+                                                           long long key, int threshold, float dropScale) {
+    attention_softmax_backward_body(probs, dWork, dScores, rows, keys, scale, key ^ *seed, threshold, dropScale);
 }
 
 // over K = [memory; current] time-major [L, B, E]: dV = drop(dV) (the values' dropout, mask of

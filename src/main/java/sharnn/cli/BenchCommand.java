@@ -248,6 +248,7 @@ final class BenchCommand implements Runnable {
                     out.put("heap_peak_mb", heapPeak >> 20);
                     if (profile != null) {
                         out.put("device_mb", profile.deviceBytes >> 20);
+                        out.put("device_peak_mb", profile.devicePeakBytes >> 20);
                         out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
                         out.put("lstm_recurrence", profile.recurrence());
                         out.put("cuda_graphs", profile.graphs());
@@ -279,8 +280,8 @@ final class BenchCommand implements Runnable {
         }
 
         /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
-        record Profile(Map<String, Long> nanos, int steps, long deviceBytes, ModelConfig config, boolean train,
-                       String recurrence, String graphs, String deviceName) {
+        record Profile(Map<String, Long> nanos, int steps, long deviceBytes, long devicePeakBytes, ModelConfig config,
+                       boolean train, String recurrence, String graphs, String deviceName) {
             static final int STEPS = 3;
 
             static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
@@ -288,8 +289,8 @@ final class BenchCommand implements Runnable {
                 model.phases().enable();
                 for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
                 model.phases().disable();
-                return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), bench.config(), train,
-                        model.recurrencePath(), graphs, model.deviceName());
+                return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), model.devicePeakBytes(), bench.config(),
+                        train, model.recurrencePath(), graphs, model.deviceName());
             }
 
             Map<String, Double> millisPerStep() {
@@ -306,8 +307,9 @@ final class BenchCommand implements Runnable {
 
             void print() {
                 double total = nanos.values().stream().mapToLong(Long::longValue).sum() / 1e6 / steps;
-                System.out.printf("device memory %,d MB; where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n",
-                        deviceBytes >> 20, steps, total);
+                System.out.printf("device memory %,d MB (peak %,d MB; buffers, state, optimizer and kernel scratch)%n",
+                        deviceBytes >> 20, devicePeakBytes >> 20);
+                System.out.printf("where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n", steps, total);
                 millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));
                 System.out.printf("LSTM, recurrence %s: %.2f µs per sequential step%n", recurrence, lstmMicrosPerStep());
                 System.out.printf("CUDA graphs in the timed steps: %s%n", graphs);

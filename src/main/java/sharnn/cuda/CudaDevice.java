@@ -38,7 +38,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private final MemorySegment argPointers = launchArena.allocate(ADDRESS, 256);
     private MemorySegment context;
     private Thread contextThread;
-    private long liveBytes;
+    private long liveBytes, peakBytes;
     private boolean contextRetained, closed, capturing;
     /** cuBLAS's workspace, ours so that captured products use it (0 until allocated). */
     private long cublasWorkspace;
@@ -141,6 +141,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         DeviceBuffer b = new DeviceBuffer(this, type, ptr, count);
         buffers.put(ptr, b);
         liveBytes += b.bytes();
+        peakBytes = Math.max(peakBytes, liveBytes);
         return b;
     }
 
@@ -378,6 +379,11 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     @Override
     public long liveBytes() {
         return liveBytes;
+    }
+
+    @Override
+    public long peakBytes() {
+        return peakBytes;
     }
 
     @Override

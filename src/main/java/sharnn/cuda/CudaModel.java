@@ -23,7 +23,10 @@ import sharnn.tensor.ScalarKernels;
  * weight gradients, Boom, the attention's query and its batched products) read bf16 operands and
  * accumulate in fp32: a bf16 copy of all weights, made again after each change of the fp32 master
  * weights, and bf16 copies of the activations they multiply, rounded once in the forward pass and
- * kept for the backward. The persistent recurrence multiplies the bf16 copy of W_hh by the state
+ * kept for the backward in place of the fp32 values: the kernel that computes such an operand writes
+ * it in bf16 (a LayerNorm, a dropout, the attention's gating and softmax), or where its fp32 value is
+ * read too, it goes to a forward-only transient (the backward's scratch, free during the forward);
+ * Boom's pre-activation is kept in bf16 alone as well (its backward only needs GELU's slope). The persistent recurrence multiplies the bf16 copy of W_hh by the state
  * rounded to bf16 each step on tensor cores (the fp32 kernels where the bf16 ones cannot run, or with
  * -Dsharnn.recurrence=fp32; the per-step path keeps fp32 W_hh). Everything else (gates, cell state,
  * LayerNorm, softmax, cross-entropy, gradients, LAMB) stays fp32, as in {@link Precision#FP32}.
@@ -104,7 +107,7 @@ public final class CudaModel implements LanguageModel {
         tokens = device.ints(rows);
         targets = device.ints(rows);
         embedded = device.floats(n);
-        top = device.floats(n);
+        top = keptFp32(n);
         logits = device.floats((long) rows * v);
         dLogits = device.floats((long) rows * v);
         rowLoss = device.floats(rows);
@@ -157,6 +160,20 @@ public final class CudaModel implements LanguageModel {
     /** A buffer for the bf16 copy of a product operand in BF16; null in FP32 (the fp32 buffer is the operand). */
     private DeviceBuffer bf16(long count) {
         return precision == Precision.BF16 ? device.bf16(count) : null;
+    }
+
+    /**
+     * A buffer for an activation the backward reads only as a product operand (or, Boom's pre, only
+     * through GELU's slope): in FP32 that buffer; null in BF16, where only its bf16 copy is kept,
+     * written by the kernel that computes it, or rounded from a forward-only transient ({@link #or}).
+     */
+    private DeviceBuffer keptFp32(long count) {
+        return precision == Precision.FP32 ? device.floats(count) : null;
+    }
+
+    /** Where the forward writes an activation: its own buffer ({@link #keptFp32}), or in BF16 the other one. */
+    private static DeviceBuffer or(DeviceBuffer own, DeviceBuffer inBf16) {
+        return own != null ? own : inBf16;
     }
 
     /** The first n elements of x as a product operand: x itself, or in BF16 x rounded into copy now. */
@@ -312,14 +329,19 @@ public final class CudaModel implements LanguageModel {
                 ? "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches)" : "off";
     }
 
-    /** Bytes this model holds on its device. */
     /** The device's name, as its driver gives it ("NVIDIA H200 (cuda:0)"), for bench. */
     public String deviceName() {
         return device.name();
     }
 
+    /** Bytes this model holds on its device (its buffers, state, optimizer and kernel scratch). */
     public long deviceBytes() {
         return device.liveBytes();
+    }
+
+    /** The most bytes it has held at once (kernel scratch that grew was freed and allocated again). */
+    public long devicePeakBytes() {
+        return device.peakBytes();
     }
 
     DeviceBuffer allGradients() {
@@ -369,8 +391,9 @@ public final class CudaModel implements LanguageModel {
             layer.forward(x, s);
             x = layer.out;
         }
-        sites.output.apply(k, x, top, n, seed, training);
-        linear(operand(top, n, topBf16), op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
+        DeviceBuffer topOp = or(top, topBf16);   // in BF16 the dropout writes the bf16 operand itself
+        sites.output.apply(k, x, topOp, n, seed, training);
+        linear(topOp, op("encoder.weight"), w("decoder.bias"), logits, rows, e, v);
         phases.mark("output layer");
         if (hasTargets) k.crossEntropy(logits, this.targets, rowLoss, dLogits, rows, v);
     }
@@ -465,8 +488,11 @@ public final class CudaModel implements LanguageModel {
         final int index;
         final boolean attention;
         final Sites.BlockSites drop;
-        final DeviceBuffer normed, lstmOut, memNormed, mid, keys, ffIn, ffX, ffNormed, out;
-        final LayerNormStats lnStart, lnMid, lnMem, lnFf, lnXff;
+        /** normed (LN_start's output), mid (LN_mid's) and ffX (LN_xff's): product operands, kept only in FP32. */
+        final DeviceBuffer normed, lstmOut, mid, keys, ffIn, ffX, out;
+        final LayerNormStats lnStart;
+        /** LN_mid and LN_mem (of lstmOut), LN_xff and LN_ff (of ffIn): each pair in one pass each way. */
+        final LayerNormPair lnMidMem, lnXffFf;
         final Lstm rnn;
         final Attention attn;
         final Boom ff;
@@ -478,58 +504,54 @@ public final class CudaModel implements LanguageModel {
             this.drop = sites.blocks[index];
             int e = config.embed(), b = config.batch(), rows = b * maxSteps, n = rows * e;
             String p = "blocks." + index + ".";
-            normed = device.floats(n);
+            normed = keptFp32(n);
             lstmOut = device.floats(n);
-            memNormed = attention ? device.floats(n) : null;
-            mid = attention ? device.floats(n) : null;
+            mid = attention ? keptFp32(n) : null;
             keys = attention ? device.floats((long) Math.max(config.window(), maxSteps) * b * e) : null;
             ffIn = attention ? device.floats(n) : lstmOut;
-            ffX = device.floats(n);
-            ffNormed = device.floats(n);
+            ffX = keptFp32(n);
             out = device.floats(n);
             lnStart = new LayerNormStats(p + "lnstart", rows);
-            lnMid = new LayerNormStats(p + "lnmid", rows);
-            lnMem = new LayerNormStats(p + "lnmem", rows);
-            lnFf = new LayerNormStats(p + "lnff", rows);
-            lnXff = new LayerNormStats(p + "lnxff", rows);
+            lnMidMem = attention ? new LayerNormPair(p + "lnmid", p + "lnmem", rows) : null;
+            lnXffFf = new LayerNormPair(p + "lnxff", p + "lnff", rows);
             rnn = new Lstm(p + "rnn", rows);
             attn = attention ? new Attention(p + "attn", rows, drop) : null;
-            ff = new Boom(p + "ff", rows, drop.gelu());
+            ff = new Boom(p + "ff", rows, drop.gelu(), drop.boom());
         }
 
         void forward(DeviceBuffer x, CudaState state) {
             int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
-            lnStart.forward(x, normed, rows);
+            // the LayerNorms write the products' operands, in BF16 straight into their bf16 copies; forward-only
+            // transients live in the backward's scratch (the LSTM's own output in dB until lstmOut)
+            DeviceBuffer normedOp = or(normed, rnn.inBf16), ffNormed = scratch.dC;
+            lnStart.forward(x, normedOp, rows);
             phases.mark("layernorm");
-            rnn.forward(normed, state.h(index), state.c(index));
-            drop.lstm().apply(k, rnn.out, lstmOut, n, seed, training);
+            rnn.forward(normedOp, state.h(index), state.c(index));
+            drop.lstm().apply(k, rnn.out(), lstmOut, n, seed, training);
             phases.mark("lstm");
             if (attention) {
-                lnMem.forward(lstmOut, memNormed, rows);
-                lnMid.forward(lstmOut, mid, rows);
-                phases.mark("layernorm");
-                // every query sees at most `window` keys: keep the last (window - T) memory rows
+                // every query sees at most `window` keys: keep the last (window - T) memory rows, then
+                // LN_mem's output goes straight after them
                 int carried = state.memoryRows(index), window = config.window();
                 memRows = Math.min(carried, Math.max(0, window - steps));
                 long rowFloats = (long) b * e, memFloats = memRows * rowFloats;
                 DeviceBuffer memory = state.memory(index);
                 if (memRows > 0) device.copy(memory.slice((carried - memRows) * rowFloats, memFloats), keys, memFloats);
-                device.copy(memNormed, keys.slice(memFloats, n), n);
-                attn.forward(mid, keys, memRows);
-                drop.attention().apply(k, attn.out, ffIn, n, seed, training);
-                k.add(ffIn, mid, ffIn, n);
-                // the new memory: the last `window` rows of [memory; memNormed], detached
+                DeviceBuffer midNow = or(mid, scratch.dB);
+                lnMidMem.forward(lstmOut, midNow, keys.slice(memFloats, n), rows);
+                phases.mark("layernorm");
+                attn.forward(midNow, keys, memRows);
+                k.dropoutAdd(attn.out, midNow, ffIn, n, drop.attention().mask(seed, training));
+                // the new memory: the last `window` rows of [memory; LN_mem(lstmOut)], detached
                 int total = memRows + steps, kept = Math.min(total, window);
                 device.copy(keys.slice((total - kept) * rowFloats, kept * rowFloats), memory, kept * rowFloats);
                 state.setMemoryRows(index, kept);
                 phases.mark("attention");
             }
-            lnFf.forward(ffIn, ffNormed, rows);
-            lnXff.forward(ffIn, ffX, rows);
+            DeviceBuffer ffXOp = or(ffX, ff.inBf16);
+            lnXffFf.forward(ffIn, ffXOp, ffNormed, rows);
             phases.mark("layernorm");
-            ff.forward(ffX, rows);
-            drop.boom().apply(k, ff.out, out, n, seed, training);
-            k.add(out, ffNormed, out, n);
+            ff.forward(ffXOp, ffNormed, out, rows);   // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
             phases.mark("boom");
         }
 
@@ -538,19 +560,18 @@ public final class CudaModel implements LanguageModel {
             int e = config.embed(), b = config.batch(), rows = steps * b, n = rows * e;
             DeviceBuffer dA = scratch.dA, dB = scratch.dB, dC = scratch.dC;
             // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
-            drop.boom().apply(k, dOut, dA, n, seed, training);
-            ff.backward(dA, ffX, dB, rows);
+            ff.backward(dOut, ffX, dB, rows);
             phases.mark("boom backward");
-            lnXff.backward(dB, ffIn, dC, rows, false);
-            lnFf.backward(dOut, ffIn, dC, rows, true);              // dC = d ffIn
+            lnXffFf.backward(dB, dOut, ffIn, dC, rows);              // dC = d ffIn
             phases.mark("layernorm backward");
             if (attention) {
                 // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
-                drop.attention().apply(k, dC, dA, n, seed, training);
-                DeviceBuffer dKeys = attn.backward(dA, mid, keys, dC);  // dC += d mid through the query
+                // the attention output's gradient is only a product operand: in BF16 the dropout writes it in bf16
+                DeviceBuffer dAttention = scratch.dOutBf16 != null ? scratch.dOutBf16 : dA;
+                drop.attention().apply(k, dC, dAttention, n, seed, training);
+                DeviceBuffer dKeys = attn.backward(dAttention, mid, keys, dC);  // dC += d mid through the query
                 phases.mark("attention backward");
-                lnMid.backward(dC, lstmOut, dB, rows, false);
-                lnMem.backward(dKeys, lstmOut, dB, rows, true);     // dB = d lstmOut
+                lnMidMem.backward(dC, dKeys, lstmOut, dB, rows);      // dB = d lstmOut
                 phases.mark("layernorm backward");
             } else {
                 device.copy(dC, dB, n);
@@ -585,11 +606,40 @@ public final class CudaModel implements LanguageModel {
         }
     }
 
+    /** Two LayerNorms of the same input (A and B), with the one set of row statistics both have. */
+    private final class LayerNormPair {
+        final Param gammaA, betaA, gammaB, betaB;
+        final DeviceBuffer mean, rstd;
+
+        LayerNormPair(String nameA, String nameB, int rows) {
+            gammaA = host.param(nameA + ".weight");
+            betaA = host.param(nameA + ".bias");
+            gammaB = host.param(nameB + ".weight");
+            betaB = host.param(nameB + ".bias");
+            mean = device.floats(rows);
+            rstd = device.floats(rows);
+        }
+
+        void forward(DeviceBuffer x, DeviceBuffer yA, DeviceBuffer yB, int rows) {
+            k.layerNormPairForward(x, w(gammaA), w(betaA), yA, w(gammaB), w(betaB), yB, mean, rstd, rows, config.embed(),
+                    config.layernormEps());
+        }
+
+        /** dx = the sum of both input gradients; gain and bias gradients accumulate. */
+        void backward(DeviceBuffer dyA, DeviceBuffer dyB, DeviceBuffer x, DeviceBuffer dx, int rows) {
+            k.layerNormPairBackward(dyA, w(gammaA), g(gammaA), g(betaA), dyB, w(gammaB), g(gammaB), g(betaB), x, mean, rstd,
+                    dx, rows, config.embed());
+        }
+    }
+
     /** The LSTM: the input projection over the whole segment, then per step a product and a fused cell. */
     private final class Lstm {
         final Param wIh, wHh, bIh, bHh;
-        final DeviceBuffer gates, cells, tanhCells, out, h0, c0;
-        final DeviceBuffer inBf16;
+        final DeviceBuffer gates, cells, tanhCells, h0, c0;
+        /** h over the segment: FP32 keeps it for the backward's dW_hh; BF16 keeps hPrevBf16 instead. */
+        final DeviceBuffer out;
+        /** BF16: the input, and [h0; h_0 .. h_{T-2}] (the dW_hh product's operand), rounded to bf16. */
+        final DeviceBuffer inBf16, hPrevBf16;
 
         Lstm(String name, int rows) {
             wIh = host.param(name + ".weight_ih_l0");
@@ -600,19 +650,25 @@ public final class CudaModel implements LanguageModel {
             gates = device.floats(4L * rows * e);
             cells = device.floats((long) rows * e);
             tanhCells = device.floats((long) rows * e);
-            out = device.floats((long) rows * e);
+            out = keptFp32((long) rows * e);
             h0 = device.floats((long) b * e);
             c0 = device.floats((long) b * e);
             inBf16 = bf16((long) rows * e);
+            hPrevBf16 = bf16((long) rows * e);
+        }
+
+        /** The output of the last forward (a transient in BF16: valid until the block's next stage). */
+        DeviceBuffer out() {
+            return or(out, scratch.dB);
         }
 
         void forward(DeviceBuffer x, DeviceBuffer h, DeviceBuffer c) {
             int e = config.embed(), g4 = 4 * e, b = config.batch(), rows = steps * b, be = b * e;
+            DeviceBuffer out = out();
             device.copy(h, h0, be);
             device.copy(c, c0, be);
-            matmulTransB(operand(x, (long) rows * e, inBf16), op(wIh), gates, rows, e, g4, false);
-            k.addRowVector(w(bIh), gates, rows, g4);
-            k.addRowVector(w(bHh), gates, rows, g4);
+            matmulTransB(x, op(wIh), gates, rows, e, g4, false);
+            k.addRowVectors(w(bIh), w(bHh), gates, rows, g4);
             if (bf16Kernels())
                 PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hBf16,
                         steps);
@@ -629,6 +685,10 @@ public final class CudaModel implements LanguageModel {
             long last = (long) (steps - 1) * be;
             device.copy(out.slice(last, be), h, be);
             device.copy(cells.slice(last, be), c, be);
+            if (hPrevBf16 != null) {
+                k.toBf16(h0, hPrevBf16, be);
+                if (rows > b) k.toBf16(out, hPrevBf16.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
+            }
         }
 
         /** dOut [N, E] is the gradient of out; dx = the input gradient; parameter gradients accumulate. */
@@ -652,10 +712,12 @@ public final class CudaModel implements LanguageModel {
                         dOut.slice(so, be), dhNext, dcNext, dg, b, e);
                 matmul(dg, w(wHh), dhNext, b, g4, e, false);
             }
-            device.copy(h0, hPrev, be);
-            if (rows > b) device.copy(out, hPrev.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
+            if (hPrevBf16 == null) {
+                device.copy(h0, hPrev, be);
+                if (rows > b) device.copy(out, hPrev.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
+            }
             DeviceBuffer dGatesOp = operand(dGates, (long) rows * g4, scratch.dGatesBf16);
-            matmulTransA(dGatesOp, operand(hPrev, (long) rows * e, scratch.hPrevBf16), g(wHh), g4, rows, e, true);
+            matmulTransA(dGatesOp, kept(hPrev, hPrevBf16), g(wHh), g4, rows, e, true);
             matmulTransA(dGatesOp, kept(x, inBf16), g(wIh), g4, rows, e, true);
             k.sumRows(dGates, rows, g4, g(bIh), true);
             k.sumRows(dGates, rows, g4, g(bHh), true);
@@ -663,33 +725,43 @@ public final class CudaModel implements LanguageModel {
         }
     }
 
-    /** Boom: GELU(W1 u + b1) of width F, dropout, the sum of its F / E chunks (one fused kernel each way). */
+    /**
+     * Boom: GELU(W1 u + b1) of width F, dropout, the sum of its F / E chunks, the block's dropout after
+     * it and the residual (one fused kernel each way).
+     */
     private final class Boom {
         final Param w1, b1;
-        final Sites.Site drop;
-        final DeviceBuffer pre, out, inBf16;
+        final Sites.Site drop, after;
+        /** The pre-activations: fp32 in FP32; in BF16 kept as preBf16 (the forward's fp32 in scratch). */
+        final DeviceBuffer pre, preBf16, inBf16;
 
-        Boom(String name, int rows, Sites.Site drop) {
+        Boom(String name, int rows, Sites.Site drop, Sites.Site after) {
             w1 = host.param(name + ".linear1.weight");
             b1 = host.param(name + ".linear1.bias");
             this.drop = drop;
-            pre = device.floats((long) rows * config.boom());
-            out = device.floats((long) rows * config.embed());
+            this.after = after;
+            pre = keptFp32((long) rows * config.boom());
+            preBf16 = bf16((long) rows * config.boom());
             inBf16 = bf16((long) rows * config.embed());
         }
 
-        void forward(DeviceBuffer x, int rows) {
+        /** out = residual + after(Boom(x)), x the product operand (inBf16 in BF16). */
+        void forward(DeviceBuffer x, DeviceBuffer residual, DeviceBuffer out, int rows) {
             int e = config.embed(), f = config.boom();
-            linear(operand(x, (long) rows * e, inBf16), op(w1), w(b1), pre, rows, e, f);
-            k.boomForward(pre, out, rows, e, f, drop.mask(seed, training));
+            DeviceBuffer preNow = pre != null ? pre : scratch.dWide;   // BF16: a transient, kept as preBf16
+            matmulTransB(x, op(w1), preNow, rows, e, f, false);       // the bias is added as boom_forward reads it
+            k.boomForward(preNow, w(b1), residual, out, preBf16, rows, e, f, drop.mask(seed, training),
+                    after.mask(seed, training));
         }
 
-        /** dx = the input gradient; parameter gradients accumulate. */
+        /** dOut is the gradient of out; dx = the input gradient; parameter gradients accumulate. */
         void backward(DeviceBuffer dOut, DeviceBuffer x, DeviceBuffer dx, int rows) {
             int e = config.embed(), f = config.boom();
             DeviceBuffer dPre = scratch.dWide;
-            k.boomBackward(pre, dOut, dPre, rows, e, f, drop.mask(seed, training));
-            DeviceBuffer dPreOp = operand(dPre, (long) rows * f, scratch.dWideBf16);
+            // in BF16 the kernel writes dPre's bf16 copy too, the products' operand
+            k.boomBackward(kept(pre, preBf16), dOut, dPre, scratch.dWideBf16, rows, e, f, drop.mask(seed, training),
+                    after.mask(seed, training));
+            DeviceBuffer dPreOp = kept(dPre, scratch.dWideBf16);
             matmulTransA(dPreOp, kept(x, inBf16), g(w1), f, rows, e, true);
             k.sumRows(dPre, rows, f, g(b1), true);
             matmul(dPreOp, op(w1), dx, rows, f, e, false);
@@ -705,7 +777,10 @@ public final class CudaModel implements LanguageModel {
         final LayerNormStats qln;
         final Sites.BlockSites drop;
         final DeviceBuffer sq, sk, sv, vqOut, tanhC, sigF, gate;
-        final DeviceBuffer qLin, qNorm, qGated, keysScaled, values, probs, work, out;
+        /** qGated, keysScaled, values and work: product operands, kept only in FP32. */
+        final DeviceBuffer qLin, qNorm, qGated, keysScaled, values, probs, work;
+        /** The output, a forward-only transient (the block's dropout and residual read it at once). */
+        final DeviceBuffer out;
         /** BF16: the operands of the query's product and of the batched products. */
         final DeviceBuffer queryBf16, qGatedBf16, keysBf16, valuesBf16, workBf16;
         int keyRows, memRows;
@@ -731,12 +806,12 @@ public final class CudaModel implements LanguageModel {
             gate = device.floats(e);
             qLin = device.floats((long) rows * e);
             qNorm = device.floats((long) rows * e);
-            qGated = device.floats((long) rows * e);
-            keysScaled = device.floats(maxKeys * b * e);
-            values = device.floats(maxKeys * b * e);
+            qGated = keptFp32((long) rows * e);
+            keysScaled = keptFp32(maxKeys * b * e);
+            values = keptFp32(maxKeys * b * e);
             probs = device.floats((long) b * maxSteps * maxKeys);
-            work = device.floats((long) b * maxSteps * maxKeys);
-            out = device.floats((long) rows * e);
+            work = keptFp32((long) b * maxSteps * maxKeys);
+            out = scratch.dCurrent;
             queryBf16 = bf16((long) rows * e);
             qGatedBf16 = bf16((long) rows * e);
             keysBf16 = bf16(maxKeys * b * e);
@@ -754,18 +829,16 @@ public final class CudaModel implements LanguageModel {
 
             linear(operand(query, (long) n * e, queryBf16), op(qW), w(qB), qLin, n, e, e);
             qln.forward(qLin, qNorm, n);
-            k.mulRowVector(qNorm, sq, qGated, n, e);
-            drop.query().apply(k, qGated, qGated, (long) n * e, seed, training);
-
-            k.mulRowVector(big, sk, keysScaled, L * b, e);
-            k.mulRowVector(big, gate, values, L * b, e);
-            drop.value().apply(k, values, values, (long) L * be, seed, training);
+            // the products' operands, in BF16 written straight into their bf16 copies (the only ones kept)
+            DeviceBuffer qOp = or(qGated, qGatedBf16), kOp = or(keysScaled, keysBf16);
+            DeviceBuffer vOp = or(values, valuesBf16), workOp = or(work, workBf16);
+            k.mulRowVectorDropout(qNorm, sq, qOp, n, e, drop.query().mask(seed, training));
+            k.mulRowVectorDropout(big, sk, kOp, L * b, e, DropoutMask.OFF);
+            k.mulRowVectorDropout(big, gate, vOp, L * b, e, drop.value().mask(seed, training));
             long tl = (long) T * L;
             // scores of stream bi, Q_bi [T, E] · K_biᵀ, into probs [bi, T, L]; softmax in place
-            DeviceBuffer qOp = operand(qGated, (long) n * e, qGatedBf16), kOp = operand(keysScaled, (long) L * be, keysBf16);
             device.gemmBatched(false, true, T, L, e, 1f, qOp, be, e, kOp, be, e, 0f, probs, L, tl, b);
-            k.attentionSoftmaxForward(probs, probs, work, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
-            DeviceBuffer workOp = operand(work, b * tl, workBf16), vOp = operand(values, (long) L * be, valuesBf16);
+            k.attentionSoftmaxForward(probs, probs, workOp, b * T, T, L, memRows, scale(), drop.weights().mask(seed, training));
             device.gemmBatched(false, false, T, e, L, 1f, workOp, L, tl, vOp, be, e, 0f, out, be, e, b);
         }
 
@@ -774,8 +847,8 @@ public final class CudaModel implements LanguageModel {
         }
 
         /**
-         * dQuery += the query's gradient; returns the gradient of the current rows of K (LN_mem's
-         * output), time-major [T, B, E].
+         * dOut is the output's gradient as a product operand (bf16 in BF16); dQuery += the query's
+         * gradient; returns the gradient of the current rows of K (LN_mem's output), time-major [T, B, E].
          */
         DeviceBuffer backward(DeviceBuffer dOut, DeviceBuffer query, DeviceBuffer big, DeviceBuffer dQuery) {
             int e = config.embed(), b = config.batch(), T = steps, L = keyRows, n = T * b, be = b * e;
@@ -783,12 +856,11 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dV = scratch.dValues, dK = scratch.dKeys, dWork = scratch.dWork;
             DeviceBuffer dQ = scratch.dQ, dQLin = scratch.dQLin, dCurrent = scratch.dCurrent;
             // out_bi = work_bi · V_bi
-            DeviceBuffer dOutOp = operand(dOut, (long) n * e, scratch.dOutBf16);
-            device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOutOp, be, e, 0f, dV, be, e, b);
-            device.gemmBatched(false, true, T, L, e, 1f, dOutOp, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
-            k.attentionSoftmaxBackward(probs, dWork, b * T, L, scale(), drop.weights().mask(seed, training));
-            // scores_bi = Q_bi · K_biᵀ
-            DeviceBuffer dWorkOp = operand(dWork, b * tl, scratch.dWorkBf16);
+            device.gemmBatched(true, false, L, e, T, 1f, kept(work, workBf16), L, tl, dOut, be, e, 0f, dV, be, e, b);
+            device.gemmBatched(false, true, T, L, e, 1f, dOut, be, e, kept(values, valuesBf16), be, e, 0f, dWork, L, tl, b);
+            // scores_bi = Q_bi · K_biᵀ: the scores' gradient, in BF16 written as the products' bf16 operand
+            DeviceBuffer dWorkOp = scratch.dWorkBf16 != null ? scratch.dWorkBf16 : dWork;
+            k.attentionSoftmaxBackward(probs, dWork, dWorkOp, b * T, L, scale(), drop.weights().mask(seed, training));
             device.gemmBatched(false, false, T, e, L, 1f, dWorkOp, L, tl, kept(keysScaled, keysBf16), be, e, 0f, dQ, be, e, b);
             device.gemmBatched(true, false, L, e, T, 1f, dWorkOp, L, tl, kept(qGated, qGatedBf16), be, e, 0f, dK, be, e, b);
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
@@ -817,13 +889,17 @@ public final class CudaModel implements LanguageModel {
         }
     }
 
-    /** Backward buffers shared by the blocks (one block's backward runs at a time). */
+    /**
+     * Backward buffers shared by the blocks (one block's backward runs at a time); in the forward some
+     * hold values the backward does not read: dB the LSTM's h (BF16) and LN_mid's output (BF16), dC
+     * LN_ff's output, dCurrent the attention's output, dWide Boom's pre-activation (BF16).
+     */
     private static final class Scratch {
         final DeviceBuffer dA, dB, dC, dGates, dWide, hPrev, dhNext, dcNext;
         final DeviceBuffer dValues, dKeys, dWork, dQ, dQLin, dCurrent;
         final DeviceBuffer dGate, dGateK, dGateQ, dVqOut, dSv;
         /** BF16: the backward products' operands (null in FP32). */
-        final DeviceBuffer dGatesBf16, hPrevBf16, dWideBf16, dOutBf16, dWorkBf16, dQLinBf16;
+        final DeviceBuffer dGatesBf16, dWideBf16, dOutBf16, dWorkBf16, dQLinBf16;
 
         Scratch(CudaModel model, ModelConfig config, int maxSteps) {
             Device device = model.device;
@@ -834,7 +910,7 @@ public final class CudaModel implements LanguageModel {
             dC = device.floats(n);
             dGates = device.floats(4 * n);
             dWide = device.floats(rows * config.boom());
-            hPrev = device.floats(n);
+            hPrev = model.keptFp32(n);   // FP32: the dW_hh operand, made in the backward (BF16 keeps it per block)
             dhNext = device.floats((long) b * e);
             dcNext = device.floats((long) b * e);
             boolean attention = !config.attentionBlocks().isEmpty();
@@ -850,7 +926,6 @@ public final class CudaModel implements LanguageModel {
             dVqOut = device.floats(2L * e);
             dSv = device.floats(e);
             dGatesBf16 = model.bf16(4 * n);
-            hPrevBf16 = model.bf16(n);
             dWideBf16 = model.bf16(rows * config.boom());
             dOutBf16 = attention ? model.bf16(n) : null;
             dWorkBf16 = attention ? model.bf16(rows * maxKeys) : null;

@@ -102,6 +102,9 @@ public interface Device extends AutoCloseable {
     /** Bytes held by buffers not yet freed. */
     long liveBytes();
 
+    /** The most bytes buffers have held at once. */
+    long peakBytes();
+
     /** Frees every buffer still held and the device's own resources. */
     @Override
     void close();

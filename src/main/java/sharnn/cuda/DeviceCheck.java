@@ -165,15 +165,17 @@ public final class DeviceCheck {
      * The same two segments on two device models from the same weights, in fp32 (the reference) and in
      * bf16 mixed precision: losses, logits and states by their largest difference, gradients by their
      * relative norm, against bf16-sized tolerances (an operand left out of the bf16 copies, or a stale
-     * weight copy, is off by far more); each model's time for its two segments.
+     * weight copy, is off by far more); each model's time for its two segments and the device memory it holds.
      */
     static boolean bf16(Supplier<Device> devices, ModelConfig config) {
         int t = config.segment();
         try (CudaModel fp32 = new CudaModel(devices.get(), null, config, t, Precision.FP32);
              CudaModel bf16 = new CudaModel(devices.get(), null, config, t, Precision.BF16)) {
             Comparison c = compare(fp32, bf16, config, 17);
-            System.out.printf(Locale.ROOT, "bf16: B %d, E %d, %d steps x 2 segments: fp32 %.2f s, bf16 %.2f s%n",
-                    config.batch(), config.embed(), t, c.nanos[0] / 1e9, c.nanos[1] / 1e9);
+            System.out.printf(Locale.ROOT, "bf16: B %d, E %d, %d steps x 2 segments: fp32 %.2f s, bf16 %.2f s; device memory"
+                            + " (model and kernel scratch, no optimizer): fp32 %,d MiB, bf16 %,d MiB%n",
+                    config.batch(), config.embed(), t, c.nanos[0] / 1e9, c.nanos[1] / 1e9, fp32.deviceBytes() >> 20,
+                    bf16.deviceBytes() >> 20);
             return withinBf16("bf16 vs fp32 on the device (dropout on)", fp32, bf16, c);
         }
     }

@@ -85,6 +85,11 @@ public final class DeviceKernels implements AutoCloseable {
         device.launch(kernel, shape, args);
     }
 
+    /** The kernel's variant for that output: its _bf16 one (the output rounded to bf16) for a BF16 buffer. */
+    private static String writing(String kernel, DeviceBuffer out) {
+        return out.type == DeviceBuffer.Type.BF16 ? kernel + "_bf16" : kernel;
+    }
+
     // ---- embedding, dropout, elementwise
 
     /** out[r, :] = table[tokens[r], :] (tokens checked on the host). */
@@ -100,10 +105,16 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(tokens).ptr(dRows).ptr(dTable).i32(rows).i32(vocab).i32(dim));
     }
 
-    /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies). */
+    /** y = x * mask for n elements (in place allowed; {@link DropoutMask#OFF} copies); y FLOAT or BF16. */
     public void dropout(DeviceBuffer x, DeviceBuffer y, long n, DropoutMask mask) {
-        launch("dropout", elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
+        launch(writing("dropout", y), elements(n), new KernelArgs().ptr(x).ptr(y).i64(n).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
+    }
+
+    /** y = x * mask + r for n elements, a dropout and its residual in one pass (the same bytes as both apart). */
+    public void dropoutAdd(DeviceBuffer x, DeviceBuffer r, DeviceBuffer y, long n, DropoutMask mask) {
+        launch("dropout_add", elements(n), new KernelArgs().ptr(x).ptr(r).ptr(y).i64(n).ptr(seed).i64(mask.key())
+                .i32(mask.threshold()).f32(mask.scale()));
     }
 
     public void add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, long n) {
@@ -115,10 +126,21 @@ public final class DeviceKernels implements AutoCloseable {
         launch("add_row_vector", elements((long) rows * cols), new KernelArgs().ptr(bias).ptr(y).i32(rows).i32(cols));
     }
 
+    /** y[r, :] += a, then += b, in one pass. */
+    public void addRowVectors(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int rows, int cols) {
+        launch("add_row_vectors", elements((long) rows * cols), new KernelArgs().ptr(a).ptr(b).ptr(y).i32(rows).i32(cols));
+    }
+
     /** y[r, c] = x[r, c] * v[c] (in place allowed). */
     public void mulRowVector(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols) {
         launch("mul_row_vector", elements((long) rows * cols),
                 new KernelArgs().ptr(x).ptr(v).ptr(y).i32(rows).i32(cols));
+    }
+
+    /** y[r, c] = (x[r, c] * v[c]) * mask in one pass; y FLOAT or BF16. */
+    public void mulRowVectorDropout(DeviceBuffer x, DeviceBuffer v, DeviceBuffer y, int rows, int cols, DropoutMask mask) {
+        launch(writing("mul_row_vector_dropout", y), elements((long) rows * cols), new KernelArgs().ptr(x).ptr(v).ptr(y)
+                .i32(rows).i32(cols).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** out[c] (+)= sum over rows of x[r, c] (a bias gradient). */
@@ -161,11 +183,47 @@ public final class DeviceKernels implements AutoCloseable {
 
     // ---- LayerNorm
 
-    /** y = LN(x) per row; mean and rstd [rows] kept for the backward. */
+    /** y = LN(x) per row (y FLOAT or BF16); mean and rstd [rows] kept for the backward. */
     public void layerNormForward(DeviceBuffer x, DeviceBuffer gamma, DeviceBuffer beta, DeviceBuffer y,
                                  DeviceBuffer mean, DeviceBuffer rstd, int rows, int dim, float eps) {
-        launch("layer_norm_forward", rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gamma).ptr(beta).ptr(y).ptr(mean)
+        launch(writing("layer_norm_forward", y), rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gamma).ptr(beta).ptr(y).ptr(mean)
                 .ptr(rstd).i32(rows).i32(dim).f32(eps));
+    }
+
+    /**
+     * Two LayerNorms of the same x in one pass, yA = LN_A(x) and yB = LN_B(x), with their one set of
+     * row statistics (what each alone computes); yA FLOAT or BF16, yB FLOAT.
+     */
+    public void layerNormPairForward(DeviceBuffer x, DeviceBuffer gammaA, DeviceBuffer betaA, DeviceBuffer yA,
+                                     DeviceBuffer gammaB, DeviceBuffer betaB, DeviceBuffer yB, DeviceBuffer mean,
+                                     DeviceBuffer rstd, int rows, int dim, float eps) {
+        launch(writing("layer_norm_pair_forward", yA), rowsOfWarps(rows), new KernelArgs().ptr(x).ptr(gammaA).ptr(betaA).ptr(yA)
+                .ptr(gammaB).ptr(betaB).ptr(yB).ptr(mean).ptr(rstd).i32(rows).i32(dim).f32(eps));
+    }
+
+    /**
+     * The backward of {@link #layerNormPairForward}: dx = the sum of both input gradients (in one
+     * pass), each LayerNorm's gain and bias gradients accumulated.
+     */
+    public void layerNormPairBackward(DeviceBuffer dyA, DeviceBuffer gammaA, DeviceBuffer dgammaA, DeviceBuffer dbetaA,
+                                      DeviceBuffer dyB, DeviceBuffer gammaB, DeviceBuffer dgammaB, DeviceBuffer dbetaB,
+                                      DeviceBuffer x, DeviceBuffer mean, DeviceBuffer rstd, DeviceBuffer dx, int rows,
+                                      int dim) {
+        launch("layer_norm_pair_backward", rowsOfWarps(rows), new KernelArgs().ptr(dyA).ptr(gammaA).ptr(dyB).ptr(gammaB)
+                .ptr(x).ptr(mean).ptr(rstd).ptr(dx).i32(rows).i32(dim));
+        layerNormParams(dyA, x, mean, rstd, dgammaA, dbetaA, rows, dim);
+        layerNormParams(dyB, x, mean, rstd, dgammaB, dbetaB, rows, dim);
+    }
+
+    private void layerNormParams(DeviceBuffer dy, DeviceBuffer x, DeviceBuffer mean, DeviceBuffer rstd,
+                                 DeviceBuffer dgamma, DeviceBuffer dbeta, int rows, int dim) {
+        int chunks = chunks(rows);
+        DeviceBuffer pg = scratch("lnGamma", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
+        DeviceBuffer pb = scratch("lnBeta", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
+        launch("layer_norm_params_partial", columns(dim, chunks), new KernelArgs().ptr(dy).ptr(x).ptr(mean).ptr(rstd)
+                .i32(rows).i32(dim).i32(CHUNK_ROWS).ptr(pg).ptr(pb));
+        finishColumns(pg, chunks, dim, dgamma, true);
+        finishColumns(pb, chunks, dim, dbeta, true);
     }
 
     /** dx (+)= the input gradient; dgamma += ..., dbeta += ... (as sharnn.nn.LayerNorm.backward). */
@@ -174,13 +232,7 @@ public final class DeviceKernels implements AutoCloseable {
                                   int rows, int dim, boolean accumulate) {
         launch("layer_norm_backward", rowsOfWarps(rows), new KernelArgs().ptr(dy).ptr(x).ptr(gamma).ptr(mean)
                 .ptr(rstd).ptr(dx).i32(rows).i32(dim).i32(accumulate ? 1 : 0));
-        int chunks = chunks(rows);
-        DeviceBuffer pg = scratch("lnGamma", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
-        DeviceBuffer pb = scratch("lnBeta", DeviceBuffer.Type.FLOAT, (long) chunks * dim);
-        launch("layer_norm_params_partial", columns(dim, chunks), new KernelArgs().ptr(dy).ptr(x).ptr(mean).ptr(rstd)
-                .i32(rows).i32(dim).i32(CHUNK_ROWS).ptr(pg).ptr(pb));
-        finishColumns(pg, chunks, dim, dgamma, true);
-        finishColumns(pb, chunks, dim, dbeta, true);
+        layerNormParams(dy, x, mean, rstd, dgamma, dbeta, rows, dim);
     }
 
     // ---- LSTM
@@ -201,17 +253,35 @@ public final class DeviceKernels implements AutoCloseable {
 
     // ---- Boom
 
-    /** out [rows, dim] = the chunk sum of drop(gelu(pre)), pre [rows, width]. */
-    public void boomForward(DeviceBuffer pre, DeviceBuffer out, int rows, int dim, int width, DropoutMask mask) {
-        launch("boom_forward", elements((long) rows * dim), new KernelArgs().ptr(pre).ptr(out).i32(rows).i32(dim)
-                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    /**
+     * out [rows, dim] = residual + after(the chunk sum of drop(gelu(pre + bias))), pre [rows, width]
+     * the product, bias [width]: Linear's bias, Boom, the block's dropout after it and the residual in
+     * one pass. pre + bias is kept for {@link #boomBackward}: in pre, or with preBf16 (BF16, else null)
+     * rounded to bf16 there (pre then left as it was).
+     */
+    public void boomForward(DeviceBuffer pre, DeviceBuffer bias, DeviceBuffer residual, DeviceBuffer out,
+                            DeviceBuffer preBf16, int rows, int dim, int width, DropoutMask mask, DropoutMask after) {
+        KernelArgs args = new KernelArgs().ptr(pre).ptr(bias).ptr(residual).ptr(out);
+        if (preBf16 != null) args.ptr(preBf16);
+        launch(preBf16 == null ? "boom_forward" : "boom_forward_bf16", elements((long) rows * dim), args.i32(rows)
+                .i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()).i64(after.key())
+                .i32(after.threshold()).f32(after.scale()));
     }
 
-    /** dPre [rows, width] from dOut [rows, dim]. */
-    public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, int rows, int dim, int width,
-                             DropoutMask mask) {
-        launch("boom_backward", elements((long) rows * width), new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre)
-                .i32(rows).i32(dim).i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    /**
+     * dPre [rows, width] from dOut [rows, dim], the gradient of {@link #boomForward}'s out (the
+     * dropout after Boom applied as dOut is read); pre is the fp32 pre-activations (dPreBf16 null) or
+     * their bf16 copy (dPre then also written rounded into dPreBf16, the products' operand).
+     */
+    public void boomBackward(DeviceBuffer pre, DeviceBuffer dOut, DeviceBuffer dPre, DeviceBuffer dPreBf16, int rows,
+                             int dim, int width, DropoutMask mask, DropoutMask after) {
+        boolean bf16 = pre.type == DeviceBuffer.Type.BF16;
+        if (bf16 != (dPreBf16 != null)) throw new IllegalArgumentException("a bf16 pre goes with a bf16 dPre copy, and only it");
+        KernelArgs args = new KernelArgs().ptr(pre).ptr(dOut).ptr(dPre);
+        if (bf16) args.ptr(dPreBf16);
+        launch(bf16 ? "boom_backward_bf16" : "boom_backward", elements((long) rows * width), args.i32(rows).i32(dim)
+                .i32(width).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()).i64(after.key())
+                .i32(after.threshold()).f32(after.scale()));
     }
 
     // ---- attention
@@ -234,19 +304,30 @@ public final class DeviceKernels implements AutoCloseable {
                 new KernelArgs().ptr(dGate).ptr(tanhC).ptr(sigF).ptr(dVqOut).i32(dim));
     }
 
-    /** Masked scaled softmax of rows = B·T score rows of width keys, and its dropout (mask of [B, T, keys]). */
+    /**
+     * Masked scaled softmax of rows = B·T score rows of width keys, and its dropout (mask of [B, T, keys])
+     * into dropped, FLOAT or BF16.
+     */
     public void attentionSoftmaxForward(DeviceBuffer scores, DeviceBuffer probs, DeviceBuffer dropped, int rows,
                                         int steps, int keys, int memRows, float scale, DropoutMask mask) {
-        launch("attention_softmax_forward", rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
+        launch(writing("attention_softmax_forward", dropped), rowsOfWarps(rows), new KernelArgs().ptr(scores).ptr(probs).ptr(dropped)
                 .i32(rows).i32(steps).i32(keys).i32(memRows).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold())
                 .f32(mask.scale()));
     }
 
-    /** dWork: the gradient of the dropped weights in, of the raw scores out. */
-    public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, int rows, int keys, float scale,
-                                         DropoutMask mask) {
-        launch("attention_softmax_backward", rowsOfWarps(rows), new KernelArgs().ptr(probs).ptr(dWork).i32(rows)
-                .i32(keys).f32(scale).ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
+    /**
+     * dWork, the gradient of the dropped weights, in; the gradient of the raw scores out, into dScores:
+     * dWork itself (in place), or a BF16 buffer (then dWork is left holding the dropped gradient).
+     */
+    public void attentionSoftmaxBackward(DeviceBuffer probs, DeviceBuffer dWork, DeviceBuffer dScores, int rows, int keys,
+                                         float scale, DropoutMask mask) {
+        KernelArgs args = new KernelArgs().ptr(probs).ptr(dWork);
+        if (dScores != dWork) {
+            if (dScores.type != DeviceBuffer.Type.BF16) throw new IllegalArgumentException("dScores: dWork or a bf16 buffer");
+            args.ptr(dScores);
+        }
+        launch(writing("attention_softmax_backward", dScores), rowsOfWarps(rows), args.i32(rows).i32(keys).f32(scale)
+                .ptr(seed).i64(mask.key()).i32(mask.threshold()).f32(mask.scale()));
     }
 
     /** dV = drop(dV) in place; dCurrent = dK·sk + dV·gate for the rows past the memory. */

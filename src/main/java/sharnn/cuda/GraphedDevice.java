@@ -288,6 +288,11 @@ public final class GraphedDevice implements Device {
         return device.liveBytes();
     }
 
+    @Override
+    public long peakBytes() {
+        return device.peakBytes();
+    }
+
     /** Frees the graphs, then the device. */
     @Override
     public void close() {

@@ -29,7 +29,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private final Map<Long, DeviceBuffer> buffers = new HashMap<>();
     private final ScalarKernels scalar = new ScalarKernels();
     private long nextId = 1;
-    private long liveBytes;
+    private long liveBytes, peakBytes;
     private long kernels, products, copies, graphs;
     /** The operations of the graph being captured; null when not capturing. */
     private List<Runnable> capturing;
@@ -77,6 +77,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         DeviceBuffer b = new DeviceBuffer(this, type, id << ID_SHIFT, count);
         buffers.put(id, b);
         liveBytes += b.bytes();
+        peakBytes = Math.max(peakBytes, liveBytes);
         return b;
     }
 
@@ -411,6 +412,11 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     @Override
     public long liveBytes() {
         return liveBytes;
+    }
+
+    @Override
+    public long peakBytes() {
+        return peakBytes;
     }
 
     @Override

@@ -75,6 +75,17 @@ public final class KernelCheck {
             outputs.put(name, host);
         }
 
+        /** A bf16 output, widened on the device. */
+        void outBf16(String name, DeviceBuffer b) {
+            DeviceBuffer f = poison((int) b.count);
+            k.fromBf16(b, f, b.count);
+            out(name, f);
+        }
+
+        DeviceBuffer bf16(int n) {
+            return hold(d.bf16(n));
+        }
+
         void outDoubles(String name, DeviceBuffer b) {
             double[] host = new double[(int) b.count];
             d.download(b, host, 0, host.length);
@@ -98,6 +109,9 @@ public final class KernelCheck {
 
     /** bf16 products: tensor cores sum in their own order, and a bf16 result may round one ulp (2^-8) apart. */
     static final double BF16_SUM_TOLERANCE = 1e-4, BF16_RESULT_TOLERANCE = 1.0 / 128;
+
+    /** A second site's mask (the block's dropout after Boom, fused into it). */
+    static final DropoutMask MASK2 = new DropoutMask(0x5EED_0000_9876L, (int) Math.ceil(0.1 * (1 << 24)), 1f / 0.9f);
 
     static final DropoutMask MASK = new DropoutMask(0x5EED_0000_1234L, (int) Math.ceil(0.25 * (1 << 24)), 1f / 0.75f);
 
@@ -182,6 +196,26 @@ public final class KernelCheck {
             c.k.dropout(x, y, 30000, MASK.at(777));
             c.out("y", y);
         }));
+        s.add(new Spec("dropout_bf16", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), y = c.bf16(30000);
+            c.k.dropout(x, y, 30000, MASK.at(777));
+            c.outBf16("y", y);
+        }));
+        s.add(new Spec("mul_row_vector_dropout", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.poison(rows * dim);
+            c.k.mulRowVectorDropout(x, v, y, rows, dim, MASK);
+            c.out("y", y);
+        }));
+        s.add(new Spec("mul_row_vector_dropout_bf16", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 1), v = c.in(dim, 1), y = c.bf16(rows * dim);
+            c.k.mulRowVectorDropout(x, v, y, rows, dim, MASK);
+            c.outBf16("y", y);
+        }));
+        s.add(new Spec("dropout_add", "30000", c -> {
+            DeviceBuffer x = c.in(30000, 1), res = c.in(30000, 1), y = c.poison(30000);
+            c.k.dropoutAdd(x, res, y, 30000, MASK.at(777));
+            c.out("y", y);
+        }));
         s.add(new Spec("add", "30000", c -> {
             DeviceBuffer x = c.in(30000, 1), y = c.in(30000, 1), z = c.poison(30000);
             c.k.add(x, y, z, 30000);
@@ -190,6 +224,11 @@ public final class KernelCheck {
         s.add(new Spec("add_row_vector", rows + "x" + dim, c -> {
             DeviceBuffer bias = c.in(dim, 1), y = c.in(rows * dim, 1);
             c.k.addRowVector(bias, y, rows, dim);
+            c.out("y", y);
+        }));
+        s.add(new Spec("add_row_vectors", rows + "x" + dim, c -> {
+            DeviceBuffer a = c.in(dim, 1), bias = c.in(dim, 1), y = c.in(rows * dim, 1);
+            c.k.addRowVectors(a, bias, y, rows, dim);
             c.out("y", y);
         }));
         s.add(new Spec("mul_row_vector", rows + "x" + dim, c -> {
@@ -229,6 +268,44 @@ public final class KernelCheck {
             c.out("dx", dx);
             c.out("dgamma", dg);
             c.out("dbeta", db);
+        }));
+        // bf16 outputs: an fp32 value an ulp off (an FMA, expf) may round to the neighbouring bf16
+        s.add(new Spec("layer_norm_forward_bf16", rows + "x" + dim, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), gm = c.in(dim, 1), bt = c.in(dim, 1);
+            DeviceBuffer y = c.bf16(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormForward(x, gm, bt, y, mean, rstd, rows, dim, 1e-12f);
+            c.outBf16("y", y);
+            c.out("mean", mean);
+            c.out("rstd", rstd);
+        }));
+        s.add(new Spec("layer_norm_pair_forward_bf16", rows + "x" + dim, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.bf16(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            c.outBf16("yA", ya);
+            c.out("yB", yb);
+        }));
+        s.add(new Spec("layer_norm_pair_forward", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.poison(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            c.out("yA", ya);
+            c.out("yB", yb);
+            c.out("mean", mean);
+            c.out("rstd", rstd);
+        }));
+        s.add(new Spec("layer_norm_pair_backward", rows + "x" + dim, c -> {
+            DeviceBuffer x = c.in(rows * dim, 3), ga = c.in(dim, 1), ba = c.in(dim, 1), gb = c.in(dim, 1), bb = c.in(dim, 1);
+            DeviceBuffer ya = c.poison(rows * dim), yb = c.poison(rows * dim), mean = c.poison(rows), rstd = c.poison(rows);
+            c.k.layerNormPairForward(x, ga, ba, ya, gb, bb, yb, mean, rstd, rows, dim, 1e-12f);
+            DeviceBuffer dya = c.in(rows * dim, 1), dyb = c.in(rows * dim, 1), dx = c.poison(rows * dim);
+            DeviceBuffer dga = c.in(dim, 1), dba = c.in(dim, 1), dgb = c.in(dim, 1), dbb = c.in(dim, 1);
+            c.k.layerNormPairBackward(dya, ga, dga, dba, dyb, gb, dgb, dbb, x, mean, rstd, dx, rows, dim);
+            c.out("dx", dx);
+            c.out("dgammaA", dga);
+            c.out("dbetaA", dba);
+            c.out("dgammaB", dgb);
+            c.out("dbetaB", dbb);
         }));
         s.add(new Spec("lstm_cell_forward", b + "x" + dim, c -> {
             DeviceBuffer gates = c.in(b * 4 * dim, 3), cp = c.in(b * dim, 1);
@@ -300,14 +377,31 @@ public final class KernelCheck {
             c.out("dcNext", dc);
         }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
-            DeviceBuffer pre = c.in(rows * 450, 3), out = c.poison(rows * dim);
-            c.k.boomForward(pre, out, rows, dim, 450, MASK);
+            DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            c.k.boomForward(pre, bias, res, out, null, rows, dim, 450, MASK, MASK2);
             c.out("out", out);
+            c.out("pre + bias", pre);
+        }));
+        s.add(new Spec("boom_forward_bf16", rows + "x" + dim + " -> 450", c -> {
+            // 450 = 4 whole chunks of 100 and 50 columns the forward neither reads nor keeps: 4 x 100 kept
+            DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
+            DeviceBuffer kept = c.inBf16(rows * 450, 0), widened = c.poison(rows * 450);   // zeros
+            c.k.boomForward(pre, bias, res, out, kept, rows, dim, 450, MASK, MASK2);
+            c.k.fromBf16(kept, widened, rows * 450);
+            c.out("out", out);
+            c.out("pre + bias kept in bf16", widened);
         }));
         s.add(new Spec("boom_backward", rows + "x450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
-            c.k.boomBackward(pre, dOut, dPre, rows, dim, 450, MASK);
+            c.k.boomBackward(pre, dOut, dPre, null, rows, dim, 450, MASK, MASK2);
             c.out("dPre", dPre);
+        }));
+        s.add(new Spec("boom_backward_bf16", rows + "x450", BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer pre = c.inBf16(rows * 450, 3), dOut = c.in(rows * dim, 1), dPre = c.poison(rows * 450);
+            DeviceBuffer dPreBf16 = c.bf16(rows * 450);
+            c.k.boomBackward(pre, dOut, dPre, dPreBf16, rows, dim, 450, MASK, MASK2);
+            c.out("dPre", dPre);
+            c.outBf16("dPre in bf16", dPreBf16);
         }));
         s.add(new Spec("attention_gate_vectors", "" + dim, c -> {
             DeviceBuffer qs = c.in(dim, 3), ks = c.in(dim, 3), vs = c.in(dim, 3);
@@ -339,8 +433,22 @@ public final class KernelCheck {
             DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
             c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
             DeviceBuffer dw = c.in(b * steps * keys, 1);
-            c.k.attentionSoftmaxBackward(p, dw, b * steps, keys, 0.1f, MASK);
+            c.k.attentionSoftmaxBackward(p, dw, dw, b * steps, keys, 0.1f, MASK);
             c.out("dScores", dw);
+        }));
+        s.add(new Spec("attention_softmax_forward_bf16", b * steps + "x" + keys + ", memory " + mem, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.bf16(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            c.out("probs", p);
+            c.outBf16("dropped", w);
+        }));
+        s.add(new Spec("attention_softmax_backward_bf16", b * steps + "x" + keys, BF16_RESULT_TOLERANCE, c -> {
+            DeviceBuffer scores = c.in(b * steps * keys, 20), p = c.poison(b * steps * keys), w = c.poison(b * steps * keys);
+            c.k.attentionSoftmaxForward(scores, p, w, b * steps, steps, keys, mem, 0.1f, MASK);
+            DeviceBuffer dw = c.in(b * steps * keys, 1), ds = c.bf16(b * steps * keys);
+            c.k.attentionSoftmaxBackward(p, dw, ds, b * steps, keys, 0.1f, MASK);
+            c.outBf16("dScores", ds);
+            c.out("dWork (dropped)", dw);
         }));
         s.add(new Spec("attention_keys_values_backward", keys + "x" + b + "x" + dim, c -> {
             int n = keys * b * dim;

@@ -24,18 +24,27 @@ public final class Twins {
     private static final Map<String, Twin> TWINS = Map.ofEntries(
             Map.entry("embedding_forward", Twins::embeddingForward),
             Map.entry("embedding_backward", Twins::embeddingBackward),
-            Map.entry("dropout", Twins::dropout),
+            Map.entry("dropout", (d, s, r) -> dropout(d, r, false)),
+            Map.entry("dropout_bf16", (d, s, r) -> dropout(d, r, true)),
+            Map.entry("dropout_add", Twins::dropoutAdd),
             Map.entry("add", Twins::add),
             Map.entry("add_row_vector", Twins::addRowVector),
+            Map.entry("add_row_vectors", Twins::addRowVectors),
             Map.entry("mul_row_vector", Twins::mulRowVector),
+            Map.entry("mul_row_vector_dropout", (d, s, r) -> mulRowVectorDropout(d, r, false)),
+            Map.entry("mul_row_vector_dropout_bf16", (d, s, r) -> mulRowVectorDropout(d, r, true)),
             Map.entry("column_sums_partial", Twins::columnSumsPartial),
             Map.entry("column_dots_partial", Twins::columnDotsPartial),
             Map.entry("column_sums_finish", Twins::columnSumsFinish),
             Map.entry("sigmoid_backward_accumulate", Twins::sigmoidBackwardAccumulate),
             Map.entry("to_bf16", Twins::toBf16),
             Map.entry("from_bf16", Twins::fromBf16),
-            Map.entry("layer_norm_forward", Twins::layerNormForward),
+            Map.entry("layer_norm_forward", (d, s, r) -> layerNormForward(d, r, false)),
+            Map.entry("layer_norm_forward_bf16", (d, s, r) -> layerNormForward(d, r, true)),
+            Map.entry("layer_norm_pair_forward", (d, s, r) -> layerNormPairForward(d, r, false)),
+            Map.entry("layer_norm_pair_forward_bf16", (d, s, r) -> layerNormPairForward(d, r, true)),
             Map.entry("layer_norm_backward", Twins::layerNormBackward),
+            Map.entry("layer_norm_pair_backward", Twins::layerNormPairBackward),
             Map.entry("layer_norm_params_partial", Twins::layerNormParamsPartial),
             Map.entry("lstm_cell_forward", Twins::lstmCellForward),
             Map.entry("lstm_cell_backward", Twins::lstmCellBackward),
@@ -43,13 +52,17 @@ public final class Twins {
             Map.entry("lstm_persistent_backward", RecurrenceTwins::backward),
             Map.entry("lstm_persistent_forward_bf16", RecurrenceTwins::forwardBf16),
             Map.entry("lstm_persistent_backward_bf16", RecurrenceTwins::backwardBf16),
-            Map.entry("boom_forward", Twins::boomForward),
-            Map.entry("boom_backward", Twins::boomBackward),
+            Map.entry("boom_forward", (d, s, r) -> boomForward(d, r, false)),
+            Map.entry("boom_forward_bf16", (d, s, r) -> boomForward(d, r, true)),
+            Map.entry("boom_backward", (d, s, r) -> boomBackward(d, r, false)),
+            Map.entry("boom_backward_bf16", (d, s, r) -> boomBackward(d, r, true)),
             Map.entry("attention_gate_vectors", Twins::attentionGateVectors),
             Map.entry("attention_value_gate", Twins::attentionValueGate),
             Map.entry("attention_value_gate_backward", Twins::attentionValueGateBackward),
-            Map.entry("attention_softmax_forward", Twins::attentionSoftmaxForward),
-            Map.entry("attention_softmax_backward", Twins::attentionSoftmaxBackward),
+            Map.entry("attention_softmax_forward", (d, s, r) -> attentionSoftmaxForward(d, r, false)),
+            Map.entry("attention_softmax_forward_bf16", (d, s, r) -> attentionSoftmaxForward(d, r, true)),
+            Map.entry("attention_softmax_backward", (d, s, r) -> attentionSoftmaxBackward(d, r, false)),
+            Map.entry("attention_softmax_backward_bf16", (d, s, r) -> attentionSoftmaxBackward(d, r, true)),
             Map.entry("attention_keys_values_backward", Twins::attentionKeysValuesBackward),
             Map.entry("cross_entropy", Twins::crossEntropy),
             Map.entry("sum_squares_partial", Twins::sumSquaresPartial),
@@ -159,6 +172,20 @@ public final class Twins {
         }
     }
 
+    /** An output pointer as the kernels' store() writes it: fp32 as computed, or rounded to bf16. */
+    interface Out {
+        void set(int i, float v);
+
+        static Out of(HostDevice d, long p, boolean bf16) {
+            if (bf16) {
+                S s = new S(d, p);
+                return (i, v) -> s.a[s.o + i] = Bf16.round(v);
+            }
+            F f = new F(d, p);
+            return (i, v) -> f.a[f.o + i] = v;
+        }
+    }
+
     record D(double[] a, int o) {
         D(HostDevice d, long p) {
             this(d.doubleArray(p), d.index(p));
@@ -190,13 +217,24 @@ public final class Twins {
         }
     }
 
-    static void dropout(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F x = new F(d, r.ptr()), y = new F(d, r.ptr());
+    /** dropout, and dropout_bf16 (y in bf16). */
+    static void dropout(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
         long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
         r.end();
-        for (int i = 0; i < n; i++) y.a[y.o + i] = kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f;
+        for (int i = 0; i < n; i++) y.set(i, kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f);
+    }
+
+    static void dropoutAdd(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F x = new F(d, r.ptr()), res = new F(d, r.ptr()), y = new F(d, r.ptr());
+        long n = r.i64(), key = seed(d, r.ptr()) ^ r.i64();
+        int threshold = r.i32();
+        float scale = r.f32();
+        r.end();
+        for (int i = 0; i < n; i++) y.a[y.o + i] = (kept(key, i, threshold) ? x.a[x.o + i] * scale : 0f) + res.a[res.o + i];
     }
 
     static void add(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -213,11 +251,33 @@ public final class Twins {
         for (int i = 0; i < rows * cols; i++) y.a[y.o + i] += bias.a[bias.o + i % cols];
     }
 
+    static void addRowVectors(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F a = new F(d, r.ptr()), b = new F(d, r.ptr()), y = new F(d, r.ptr());
+        int rows = r.i32(), cols = r.i32();
+        r.end();
+        for (int i = 0; i < rows * cols; i++) y.a[y.o + i] = y.a[y.o + i] + a.a[a.o + i % cols] + b.a[b.o + i % cols];
+    }
+
     static void mulRowVector(HostDevice d, Launch s, KernelArgs.Reader r) {
         F x = new F(d, r.ptr()), v = new F(d, r.ptr()), y = new F(d, r.ptr());
         int rows = r.i32(), cols = r.i32();
         r.end();
         for (int i = 0; i < rows * cols; i++) y.a[y.o + i] = x.a[x.o + i] * v.a[v.o + i % cols];
+    }
+
+    /** mul_row_vector_dropout, and its _bf16 (y in bf16). */
+    static void mulRowVectorDropout(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), v = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
+        int rows = r.i32(), cols = r.i32();
+        long key = seed(d, r.ptr()) ^ r.i64();
+        int threshold = r.i32();
+        float scale = r.f32();
+        r.end();
+        for (int i = 0; i < rows * cols; i++) {
+            float p = x.a[x.o + i] * v.a[v.o + i % cols];
+            y.set(i, kept(key, i, threshold) ? p * scale : 0f);
+        }
     }
 
     static void columnSumsPartial(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -291,8 +351,30 @@ public final class Twins {
 
     // ---- LayerNorm
 
-    static void layerNormForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F x = new F(d, r.ptr()), gamma = new F(d, r.ptr()), beta = new F(d, r.ptr()), y = new F(d, r.ptr());
+    /** A row's mean and 1 / sqrt(var + eps) as row_stats computes them (lane sums, butterfly). */
+    private static float[] rowStats(F x, int o, int dim, float eps, float[] lanes) {
+        for (int l = 0; l < WARP; l++) {
+            float acc = 0f;
+            for (int i = l; i < dim; i += WARP) acc += x.a[x.o + o + i];
+            lanes[l] = acc;
+        }
+        float mu = warpSum(lanes) / dim;
+        for (int l = 0; l < WARP; l++) {
+            float acc = 0f;
+            for (int i = l; i < dim; i += WARP) {
+                float dd = x.a[x.o + o + i] - mu;
+                acc += dd * dd;
+            }
+            lanes[l] = acc;
+        }
+        float var = warpSum(lanes) / dim;
+        return new float[] {mu, (float) (1.0 / Math.sqrt(var + eps))};
+    }
+
+    /** layer_norm_forward, and its _bf16 (y in bf16). */
+    static void layerNormForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), gamma = new F(d, r.ptr()), beta = new F(d, r.ptr());
+        Out y = Out.of(d, r.ptr(), bf16);
         F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
         int rows = r.i32(), dim = r.i32();
         float eps = r.f32();
@@ -300,27 +382,61 @@ public final class Twins {
         float[] lanes = new float[WARP];
         for (int row = 0; row < rows; row++) {
             int o = row * dim;
-            for (int l = 0; l < WARP; l++) {
-                float acc = 0f;
-                for (int i = l; i < dim; i += WARP) acc += x.a[x.o + o + i];
-                lanes[l] = acc;
-            }
-            float mu = warpSum(lanes) / dim;
-            for (int l = 0; l < WARP; l++) {
-                float acc = 0f;
-                for (int i = l; i < dim; i += WARP) {
-                    float dd = x.a[x.o + o + i] - mu;
-                    acc += dd * dd;
-                }
-                lanes[l] = acc;
-            }
-            float var = warpSum(lanes) / dim;
-            float rs = (float) (1.0 / Math.sqrt(var + eps));
+            float[] st = rowStats(x, o, dim, eps, lanes);
+            float mu = st[0], rs = st[1];
             for (int i = 0; i < dim; i++)
-                y.a[y.o + o + i] = (x.a[x.o + o + i] - mu) * rs * gamma.a[gamma.o + i] + beta.a[beta.o + i];
+                y.set(o + i, (x.a[x.o + o + i] - mu) * rs * gamma.a[gamma.o + i] + beta.a[beta.o + i]);
             mean.a[mean.o + row] = mu;
             rstd.a[rstd.o + row] = rs;
         }
+    }
+
+    /** layer_norm_pair_forward, and its _bf16 (yA in bf16). */
+    static void layerNormPairForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F x = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), betaA = new F(d, r.ptr());
+        Out yA = Out.of(d, r.ptr(), bf16);
+        F gammaB = new F(d, r.ptr()), betaB = new F(d, r.ptr()), yB = new F(d, r.ptr());
+        F mean = new F(d, r.ptr()), rstd = new F(d, r.ptr());
+        int rows = r.i32(), dim = r.i32();
+        float eps = r.f32();
+        r.end();
+        float[] lanes = new float[WARP];
+        for (int row = 0; row < rows; row++) {
+            int o = row * dim;
+            float[] st = rowStats(x, o, dim, eps, lanes);
+            float mu = st[0], rs = st[1];
+            for (int i = 0; i < dim; i++) {
+                float xhat = (x.a[x.o + o + i] - mu) * rs;
+                yA.set(o + i, xhat * gammaA.a[gammaA.o + i] + betaA.a[betaA.o + i]);
+                yB.a[yB.o + o + i] = xhat * gammaB.a[gammaB.o + i] + betaB.a[betaB.o + i];
+            }
+            mean.a[mean.o + row] = mu;
+            rstd.a[rstd.o + row] = rs;
+        }
+    }
+
+    /** row_grad_means: {mean(dxhat), mean(dxhat · xhat)} of one row, dxhat = dy · gamma. */
+    private static float[] rowGradMeans(F dy, F x, F gamma, int o, float mu, float rs, int dim, float[] lanesD,
+                                        float[] lanesDX) {
+        for (int l = 0; l < WARP; l++) {
+            float sumD = 0f, sumDX = 0f;
+            for (int i = l; i < dim; i += WARP) {
+                float xhat = (x.a[x.o + o + i] - mu) * rs;
+                float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
+                sumD += dd;
+                sumDX += dd * xhat;
+            }
+            lanesD[l] = sumD;
+            lanesDX[l] = sumDX;
+        }
+        return new float[] {warpSum(lanesD) / dim, warpSum(lanesDX) / dim};
+    }
+
+    /** row_grad: element i of one row's input gradient. */
+    private static float rowGrad(F dy, F x, F gamma, int o, int i, float mu, float rs, float[] means) {
+        float xhat = (x.a[x.o + o + i] - mu) * rs;
+        float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
+        return rs * (dd - means[0] - xhat * means[1]);
     }
 
     static void layerNormBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
@@ -333,25 +449,28 @@ public final class Twins {
         for (int row = 0; row < rows; row++) {
             int o = row * dim;
             float mu = mean.a[mean.o + row], rs = rstd.a[rstd.o + row];
-            for (int l = 0; l < WARP; l++) {
-                float sumD = 0f, sumDX = 0f;
-                for (int i = l; i < dim; i += WARP) {
-                    float xhat = (x.a[x.o + o + i] - mu) * rs;
-                    float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
-                    sumD += dd;
-                    sumDX += dd * xhat;
-                }
-                lanesD[l] = sumD;
-                lanesDX[l] = sumDX;
-            }
-            float meanD = warpSum(lanesD) / dim, meanDX = warpSum(lanesDX) / dim;
+            float[] means = rowGradMeans(dy, x, gamma, o, mu, rs, dim, lanesD, lanesDX);
             for (int i = 0; i < dim; i++) {
-                float xhat = (x.a[x.o + o + i] - mu) * rs;
-                float dd = dy.a[dy.o + o + i] * gamma.a[gamma.o + i];
-                float g = rs * (dd - meanD - xhat * meanDX);
+                float g = rowGrad(dy, x, gamma, o, i, mu, rs, means);
                 int di = dx.o + o + i;
                 dx.a[di] = accumulate ? dx.a[di] + g : g;
             }
+        }
+    }
+
+    static void layerNormPairBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
+        F dyA = new F(d, r.ptr()), gammaA = new F(d, r.ptr()), dyB = new F(d, r.ptr()), gammaB = new F(d, r.ptr());
+        F x = new F(d, r.ptr()), mean = new F(d, r.ptr()), rstd = new F(d, r.ptr()), dx = new F(d, r.ptr());
+        int rows = r.i32(), dim = r.i32();
+        r.end();
+        float[] lanesD = new float[WARP], lanesDX = new float[WARP];
+        for (int row = 0; row < rows; row++) {
+            int o = row * dim;
+            float mu = mean.a[mean.o + row], rs = rstd.a[rstd.o + row];
+            float[] meansA = rowGradMeans(dyA, x, gammaA, o, mu, rs, dim, lanesD, lanesDX);
+            float[] meansB = rowGradMeans(dyB, x, gammaB, o, mu, rs, dim, lanesD, lanesDX);
+            for (int i = 0; i < dim; i++)
+                dx.a[dx.o + o + i] = rowGrad(dyA, x, gammaA, o, i, mu, rs, meansA) + rowGrad(dyB, x, gammaB, o, i, mu, rs, meansB);
         }
     }
 
@@ -423,12 +542,17 @@ public final class Twins {
 
     // ---- Boom
 
-    static void boomForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F pre = new F(d, r.ptr()), out = new F(d, r.ptr());
+    /** boom_forward (pre + bias kept in pre) and boom_forward_bf16 (kept rounded to bf16 in preBf16). */
+    static void boomForward(HostDevice d, KernelArgs.Reader r, boolean keepBf16) {
+        F pre = new F(d, r.ptr()), bias = new F(d, r.ptr()), res = new F(d, r.ptr()), out = new F(d, r.ptr());
+        S preBf16 = keepBf16 ? new S(d, r.ptr()) : null;
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = seed(d, r.ptr()) ^ r.i64();
+        long seed = seed(d, r.ptr()), key = seed ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
+        long key2 = seed ^ r.i64();
+        int threshold2 = r.i32();
+        float scale2 = r.f32();
         r.end();
         int chunks = width / dim;
         for (int i = 0; i < rows * dim; i++) {
@@ -436,29 +560,46 @@ public final class Twins {
             float acc = 0f;
             for (int c = 0; c < chunks; c++) {
                 int idx = row * width + c * dim + j;
-                float a = gelu(pre.a[pre.o + idx]);
+                float p = pre.a[pre.o + idx] + bias.a[bias.o + c * dim + j];
+                if (keepBf16) preBf16.a[preBf16.o + idx] = Bf16.round(p);
+                else pre.a[pre.o + idx] = p;
+                float a = gelu(p);
                 a = kept(key, idx, threshold) ? a * scale : 0f;
                 acc = c == 0 ? a : acc + a;
             }
-            out.a[out.o + i] = acc;
+            out.a[out.o + i] = (kept(key2, i, threshold2) ? acc * scale2 : 0f) + res.a[res.o + i];
         }
     }
 
-    static void boomBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F pre = new F(d, r.ptr()), dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
+    /** boom_backward and boom_backward_bf16 (pre the bf16 copy, dPre also written in bf16). */
+    static void boomBackward(HostDevice d, KernelArgs.Reader r, boolean preInBf16) {
+        long prePtr = r.ptr();
+        F pre = preInBf16 ? null : new F(d, prePtr);
+        S preBf16 = preInBf16 ? new S(d, prePtr) : null;
+        F dOut = new F(d, r.ptr()), dPre = new F(d, r.ptr());
+        S dPreBf16 = preInBf16 ? new S(d, r.ptr()) : null;
         int rows = r.i32(), dim = r.i32(), width = r.i32();
-        long key = seed(d, r.ptr()) ^ r.i64();
+        long seed = seed(d, r.ptr()), key = seed ^ r.i64();
         int threshold = r.i32();
         float scale = r.f32();
+        long key2 = seed ^ r.i64();
+        int threshold2 = r.i32();
+        float scale2 = r.f32();
         r.end();
         int chunks = width / dim;
         for (int i = 0; i < rows * width; i++) {
             int row = i / width, col = i % width, c = col / dim;
-            float dd = c < chunks ? dOut.a[dOut.o + row * dim + col - c * dim] : 0f;
-            dd = kept(key, i, threshold) ? dd * scale : 0f;
-            float v = pre.a[pre.o + i];
-            float sg = sigmoidf(1.702f * v);
-            dPre.a[dPre.o + i] = dd * (sg + 1.702f * v * sg * (1f - sg));
+            float g = 0f;
+            if (c < chunks) {
+                int o = row * dim + col - c * dim;
+                float dd = kept(key2, o, threshold2) ? dOut.a[dOut.o + o] * scale2 : 0f;
+                dd = kept(key, i, threshold) ? dd * scale : 0f;
+                float v = preInBf16 ? Bf16.widen(preBf16.a[preBf16.o + i]) : pre.a[pre.o + i];
+                float sg = sigmoidf(1.702f * v);
+                g = dd * (sg + 1.702f * v * sg * (1f - sg));
+            }
+            dPre.a[dPre.o + i] = g;
+            if (preInBf16) dPreBf16.a[dPreBf16.o + i] = Bf16.round(g);
         }
     }
 
@@ -499,8 +640,10 @@ public final class Twins {
         }
     }
 
-    static void attentionSoftmaxForward(HostDevice d, Launch s, KernelArgs.Reader r) {
-        F scores = new F(d, r.ptr()), probs = new F(d, r.ptr()), dropped = new F(d, r.ptr());
+    /** attention_softmax_forward, and its _bf16 (dropped in bf16). */
+    static void attentionSoftmaxForward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
+        F scores = new F(d, r.ptr()), probs = new F(d, r.ptr());
+        Out dropped = Out.of(d, r.ptr(), bf16);
         int rows = r.i32(), steps = r.i32(), keys = r.i32(), memRows = r.i32();
         float scale = r.f32();
         long key = seed(d, r.ptr()) ^ r.i64();
@@ -530,13 +673,15 @@ public final class Twins {
             for (int j = 0; j < keys; j++) {
                 float p = probs.a[probs.o + o + j] * inv;
                 probs.a[probs.o + o + j] = p;
-                dropped.a[dropped.o + o + j] = kept(key, o + j, threshold) ? p * dropScale : 0f;
+                dropped.set(o + j, kept(key, o + j, threshold) ? p * dropScale : 0f);
             }
         }
     }
 
-    static void attentionSoftmaxBackward(HostDevice d, Launch s, KernelArgs.Reader r) {
+    /** attention_softmax_backward (in place), and its _bf16 (the scores' gradient to a bf16 buffer). */
+    static void attentionSoftmaxBackward(HostDevice d, KernelArgs.Reader r, boolean bf16) {
         F probs = new F(d, r.ptr()), dWork = new F(d, r.ptr());
+        Out dScores = bf16 ? Out.of(d, r.ptr(), true) : (i, v) -> dWork.a[dWork.o + i] = v;
         int rows = r.i32(), keys = r.i32();
         float scale = r.f32();
         long key = seed(d, r.ptr()) ^ r.i64();
@@ -556,8 +701,7 @@ public final class Twins {
                 lanes[l] = dot;
             }
             float dot = warpSum(lanes);
-            for (int j = 0; j < keys; j++)
-                w[dWork.o + o + j] = p[probs.o + o + j] * (w[dWork.o + o + j] - dot) * scale;
+            for (int j = 0; j < keys; j++) dScores.set(o + j, p[probs.o + o + j] * (w[dWork.o + o + j] - dot) * scale);
         }
     }
 

@@ -86,7 +86,7 @@ class AttentionTwinsTest {
             DeviceBuffer dWork = poisoned(d, b * steps * L), dQ = poisoned(d, n * e), dCur = poisoned(d, n * e);
             d.gemmBatched(true, false, L, e, steps, 1f, dropped, L, (long) steps * L, dO, be, e, 0f, dV, be, e, b);
             d.gemmBatched(false, true, steps, L, e, 1f, dO, be, e, values, be, e, 0f, dWork, L, (long) steps * L, b);
-            k.attentionSoftmaxBackward(probs, dWork, b * steps, L, scale, maskW);
+            k.attentionSoftmaxBackward(probs, dWork, dWork, b * steps, L, scale, maskW);
             d.gemmBatched(false, false, steps, e, L, 1f, dWork, L, (long) steps * L, keys, be, e, 0f, dQ, be, e, b);
             d.gemmBatched(true, false, L, e, steps, 1f, dWork, L, (long) steps * L, qGated, be, e, 0f, dK, be, e, b);
             k.attentionKeysValuesBackward(dK, dV, sk, gate, dCur, L, b, e, memRows, maskV);

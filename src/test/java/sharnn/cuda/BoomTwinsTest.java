@@ -14,7 +14,7 @@ import sharnn.nn.Dropout;
 import sharnn.nn.Scratch;
 import sharnn.tensor.ScalarKernels;
 
-/** boom_forward / boom_backward (GELU, dropout, chunk sum) with the Linear on the device, against sharnn.nn.Boom. */
+/** boom_forward / boom_backward (bias, GELU, dropout, chunk sum) with the product on the device, against sharnn.nn.Boom. */
 class BoomTwinsTest {
 
     @ParameterizedTest(name = "training {0}")
@@ -36,15 +36,15 @@ class BoomTwinsTest {
         try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
             DeviceBuffer dX = upload(d, x), dW = upload(d, w), pre = poisoned(d, rows * width);
             d.gemm(false, true, rows, width, e, 1f, dX, e, dW, e, 0f, pre, width);
-            k.addRowVector(upload(d, bias), pre, rows, width);
-            DeviceBuffer out = poisoned(d, rows * e);
-            k.boomForward(pre, out, rows, e, width, mask);
+            // the block's dropout after Boom off and a zero residual: Boom's own output
+            DeviceBuffer out = poisoned(d, rows * e), zero = upload(d, new float[rows * e]);
+            k.boomForward(pre, upload(d, bias), zero, out, null, rows, e, width, mask, DropoutMask.OFF);
             assertClose("out", download(d, out), boom.out, rows * e, 1e-6);
 
             DeviceBuffer dPre = poisoned(d, rows * width), gW = d.floats(width * e), gB = d.floats(width);
             d.fill32(gW, 0);
             d.fill32(gB, 0);
-            k.boomBackward(pre, upload(d, dOut), dPre, rows, e, width, mask);
+            k.boomBackward(pre, upload(d, dOut), dPre, null, rows, e, width, mask, DropoutMask.OFF);
             d.gemm(true, false, width, e, rows, 1f, dPre, width, dX, e, 1f, gW, e);
             k.sumRows(dPre, rows, width, gB, true);
             DeviceBuffer ddx = poisoned(d, rows * e);

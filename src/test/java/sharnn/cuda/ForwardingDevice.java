@@ -32,5 +32,6 @@ class ForwardingDevice implements Device {
     @Override public Graph endCapture() { return d.endCapture(); }
     @Override public void launch(Graph graph) { d.launch(graph); }
     @Override public long liveBytes() { return d.liveBytes(); }
+    @Override public long peakBytes() { return d.peakBytes(); }
     @Override public void close() { d.close(); }
 }

@@ -24,6 +24,7 @@ class HostDeviceTest {
                 }
                 assertThat(d.liveBytes()).isZero();
             }
+            assertThat(d.peakBytes()).isEqualTo(4000 + 40 + 24);
             DeviceBuffer kept = d.floats(7);
             d.close();
             assertThat(d.liveBytes()).isZero();

@@ -45,7 +45,13 @@ class KernelSignatureTest {
             }
             for (int i = 0; i < found.size(); i++) {
                 String[] f = found.get(i);
-                String body = text.substring(spans.get(i)[1], i + 1 < spans.size() ? spans.get(i + 1)[0] : text.length());
+                String body = functionBody(text, spans.get(i)[1]);
+                // a kernel that calls a shared template (foo_body) assumes what that template does
+                Matcher call = Pattern.compile("\\b(\\w+_body)\\(").matcher(body);
+                while (call.find()) {
+                    int at = text.indexOf(" " + call.group(1) + "(");
+                    if (at >= 0) body += functionBody(text, at);
+                }
                 StringBuilder kinds = new StringBuilder();
                 for (String param : f[2].split(",")) kinds.append(kind(param.strip(), f[1]));
                 int bound = f[0] == null ? 1024 : f[0].matches("\\d+") ? Integer.parseInt(f[0]) : defines.get(f[0]);
@@ -54,6 +60,12 @@ class KernelSignatureTest {
             }
         }
         return out;
+    }
+
+    /** A function's text from at to the end of its body (the first closing brace at the line start). */
+    private static String functionBody(String text, int at) {
+        int end = text.indexOf("\n}\n", at);
+        return text.substring(at, end < 0 ? text.length() : end + 2);
     }
 
     private static char kind(String param, String kernel) {
@@ -109,6 +121,9 @@ class KernelSignatureTest {
         Kernel ln = kernels().get("layer_norm_forward");
         assertThat(ln.kinds()).isEqualTo("ppppppiif");
         assertThat(ln.warpRows()).isTrue();
+        // rows per warp in the template it calls (layer_norm_forward_body), not in the kernel's own lines
+        assertThat(kernels().get("layer_norm_forward_bf16").warpRows()).isTrue();
+        assertThat(kernels().get("from_bf16").warpRows()).isFalse();
         assertThat(kernels().get("lamb_multi_moments").exactThreads()).isEqualTo(256);
         assertThat(kernels().get("lstm_persistent_forward").maxThreads()).isEqualTo(PersistentLstm.THREADS);
         // CUDA's grid limit in y (a column sum over more than 65535 chunks of rows) fails on the stand-in too
