@@ -79,7 +79,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             // decay 1e-4 / 1e-3 (2.700 / 2.704). Max's lr on 1 MB of enwik8 (1.7145 at 0.0015): 0.0006 1.7156, 0.0008
             // 1.7134, 0.001 1.7134, 0.0011 1.7114, 0.0012 1.7131, 0.002 1.7183, but 0.0011 and 0.0012 lose on 100 KB of a
             // dictionary (1.6189 -> 1.6254 / 1.6241) and of sources; falling from 0.0015 as sqrt(S / (S + steps)) to 0.7
-            // of it: S 8000 1.7126 (dictionary 1.6196), S 16000 1.7131 (1.6212): not kept, a setting for -0.002
+            // of it: S 8000 1.7126 (dictionary 1.6196; default 1.7274 against 1.7278), S 16000 1.7131 (1.6212): not
+            // kept, a setting for -0.002 in max alone
             case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 16, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20);
             // wider and larger tables; attention and a second block did not pay online on enwik8 (300 KB,
             // segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed); 1 MB of enwik8, format 5:
