@@ -49,8 +49,8 @@ class DeterminismTest {
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
             "fast", "f3aae9139fd68b5ea699e962efa7d9a536161b185fd4cafb41e217162c1a874c",
-            "default", "fe2d203f8804c44912b9dc42c8787ab6d57023a8c3dfcf9c14535a604d216227",
-            "max", "2985f0aafc33b8d4f36a5205dd2b56a7a27074f6c05a6b984115f4338ae6635a");
+            "default", "13806c0f41be23d0daca65987e737acff331d82c5a8b88c858eea9043a489dce",
+            "max", "2e5c742e5e89f3340963968c5282f9f83b05e90326bb53f44f648fccf93bb725");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
