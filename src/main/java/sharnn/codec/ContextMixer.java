@@ -278,9 +278,7 @@ final class ContextMixer {
         long dot2 = 0;
         for (int k = 0; k < SETS; k++) {
             int set = chosen[k];
-            long dot = 0;
-            for (int i = 0; i < nInputs; i++) dot += (long) inputs[i] * weights[set + i];
-            int sk = (int) Math.max(-2047, Math.min(2047, dot >> 16));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, set, nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
             dot2 += (long) sk * finalWeights[bitPos * SETS + k];
@@ -337,8 +335,7 @@ final class ContextMixer {
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
         for (int k = 0; k < SETS; k++) {
-            int err = ((bit << 12) - setP[k]) * rateNow, set = chosen[k];
-            for (int i = 0; i < nInputs; i++) weights[set + i] += (int) (((long) inputs[i] * err) >> 18);   // long: err reaches 2^20 at the start
+            train(inputs, weights, chosen[k], nInputs, ((bit << 12) - setP[k]) * rateNow >> 6);
         }
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
@@ -349,6 +346,22 @@ final class ContextMixer {
         bitPos++;
         node = node << 1 | bit;
         if (bitPos == 4) findSlots();
+    }
+
+    /**
+     * A mixer's dot product, scaled by 2^-6 so that it fits an int (weights are 16.16 fixed point,
+     * inputs at most 2^11 and about 50 of them): int loops vectorize, long ones do not. Integer sums
+     * are exact in any order; a weight out of range would wrap (the same on every machine).
+     */
+    private static int dot(int[] x, int[] w, int off, int n) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) sum += x[i] * (w[off + i] >> 6);
+        return sum;
+    }
+
+    /** err: the error (12 bits) times the rate, scaled by 2^-6. */
+    private static void train(int[] x, int[] w, int off, int n, int err) {
+        for (int i = 0; i < n; i++) w[off + i] += x[i] * err >> 12;
     }
 
     private static int learn(int v, int bit, int limit) {
