@@ -53,6 +53,8 @@ final class ContextMixer {
     private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
     private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
+    private final char[][] runs;        // per hashed model and slot: the run of its context (see runInputs)
+    private final int[][] runMaps;      // per hashed model: run length, whether alone, bit position -> p(the run's bit)
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
     private final int[] after1 = new int[256], after2 = new int[65536];
@@ -84,6 +86,9 @@ final class ContextMixer {
     private final int[] at;             // per model, the index of the current bit's state
     private final int[] state;          // per model, the state read for the current bit
     private final int[] inputs;
+    private final int[] slot0 = new int[HASHED];   // per hashed model, the first nibble's slot (it keeps the run)
+    private final int[] run = new int[HASHED];     // per hashed model, its context's run
+    private final int[] runAt = new int[HASHED];   // per hashed model, the run map's index for this bit (-1: none)
     private int stream, c0, bitPos, node, pos;
     private int streamLen, time, blockLen;
     private byte[] buf;
@@ -103,12 +108,15 @@ final class ContextMixer {
         maps = new int[MODELS][BitHistory.STATES];
         for (int[] m : maps)
             for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
+        runs = new char[HASHED][tableBytes / 16];
+        runMaps = new int[HASHED][RUN_CONTEXTS];
+        for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
         nnMap = new int[8 * 33];
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
         // contexts stretched, match, network (raw and mapped), bias, then contexts linear
-        nInputs = MODELS + 2 + 2 + 1 + MODELS;
+        nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED;
         setBase = new int[SETS];
         int total = 0;
         for (int k = 0; k < SETS; k++) {
@@ -119,7 +127,7 @@ final class ContextMixer {
         for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
             weights[s * nInputs + MODELS + 2] = 1 << 15; // the network starts with the larger say
-            for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear inputs start silent
+            for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear and run inputs start silent
         }
         Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
@@ -194,14 +202,20 @@ final class ContextMixer {
     /** At a nibble's start: each hashed model's slot for its context and the bits of the byte so far. */
     private void findSlots() {
         node = 1;
-        for (int i = 0; i < HASHED; i++) slot[i] = find(states[i + 2], bitPos == 0 ? base[i] : hash(base[i] + c0, 15));
+        for (int i = 0; i < HASHED; i++) slot[i] = find(i, bitPos == 0 ? base[i] : hash(base[i] + c0, 15));
+        if (bitPos == 0)
+            for (int i = 0; i < HASHED; i++) {
+                slot0[i] = slot[i];
+                run[i] = runs[i][slot[i] >> 4];
+            }
     }
 
     /**
      * The 16-byte slot of a context hash: a checksum byte, then the 15 bit-history states of a nibble.
      * The four slots of a 64-byte line are searched; a missing context replaces the one least used.
      */
-    private int find(byte[] t, int h) {
+    private int find(int model, int h) {
+        byte[] t = states[model + 2];
         byte check = (byte) (h >>> 24);
         int i = (h << 4) & slotMask, line = i & ~63;
         for (int k = 0; k < 4; k++) {
@@ -217,6 +231,7 @@ final class ContextMixer {
             }
         }
         Arrays.fill(t, victim, victim + 16, (byte) 0);
+        runs[model][victim >> 4] = 0;
         t[victim] = check;
         return victim;
     }
@@ -263,6 +278,7 @@ final class ContextMixer {
         inputs[n++] = snn;
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
+        runInputs(MODELS + 5 + MODELS);
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + (byteClass(c1) * 256 + c0) * nInputs;
@@ -294,6 +310,48 @@ final class ContextMixer {
         int am = apmMatch.p(mixed, matchState << 8 | c0);
         int p = (mixed + a + a2 + am + 2) >> 2;
         return Math.max(1, Math.min(4095, p));
+    }
+
+    /**
+     * Run model (lpaq's and paq8's): each hashed context's first slot keeps the last byte seen in it and
+     * how many times in a row (and whether only that byte was ever seen); while the bits so far agree
+     * with that byte, its next bit is predicted by an adaptive map of the run's length and bit position.
+     */
+    private static final int RUN_CONTEXTS = 16 * 2 * 8;
+
+    private void runInputs(int first) {
+        for (int i = 0; i < HASHED; i++) {
+            int r = run[i], expected = (r & 0xFF) | 256;
+            if (r == 0 || expected >> (8 - bitPos) != c0) {
+                runAt[i] = -1;
+                inputs[first + i] = 0;
+                continue;
+            }
+            int bit = (expected >> (7 - bitPos)) & 1;
+            runAt[i] = ((Math.min(15, (r >> 8) & 127) * 2 + (r >>> 15)) * 8 + bitPos) << 1 | bit;
+            int st = Logistic.stretch(runMaps[i][runAt[i] >> 1] >>> 20);
+            inputs[first + i] = bit == 1 ? st : -st;
+        }
+    }
+
+    private void runUpdate(int bit) {
+        for (int i = 0; i < HASHED; i++) {
+            int r = runAt[i];
+            if (r >= 0) runMaps[i][r >> 1] = learn(runMaps[i][r >> 1], (r & 1) == bit ? 1 : 0, 255);
+        }
+    }
+
+    /** After a byte: each hashed context's run takes it (a slot replaced meanwhile is left alone). */
+    private void runEnd(int value) {
+        for (int i = 0; i < HASHED; i++) {
+            int s = slot0[i];
+            if (states[i + 2][s] != (byte) (base[i] >>> 24)) continue;
+            int r = run[i], count = (r >> 8) & 127;
+            if (r == 0) r = 1 << 15 | 1 << 8 | value;
+            else if ((r & 0xFF) == value) r = (r & 0x8000) | Math.min(127, count + 1) << 8 | value;
+            else r = 1 << 8 | value;
+            runs[i][s >> 4] = (char) r;
+        }
     }
 
     /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
@@ -328,6 +386,7 @@ final class ContextMixer {
             maps[i][s] = learn(maps[i][s], bit, MAP_LIMIT);
             states[i][at[i]] = (byte) BitHistory.next(s, bit);
         }
+        runUpdate(bit);
         match.update(bit);
         longMatch.update(bit);
         if (tree != null) {
@@ -374,6 +433,7 @@ final class ContextMixer {
     /** Ends the byte (its 8 bits went through update). */
     void endByte(int value) {
         int b = stream;
+        runEnd(value);
         coded++;
         if ((coded & 1023) == 0) rateNow = rate * 16 + (int) ((long) rate * 16 * BOOST * DECAY / (DECAY + coded));
         int c1 = (int) (history[b] & 0xFF), c2 = (int) (history[b] & 0xFFFF);
