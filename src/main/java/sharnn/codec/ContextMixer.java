@@ -18,12 +18,13 @@ final class ContextMixer {
      * Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context,
      * markup (tag, link and template nesting and the line's first byte, with the word), the last three
      * words, two indirect ones (what followed the last one and two bytes before), and markup with the
-     * last byte. Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB
+     * last byte, the number so far with the word before, and the word's shape (first letter, length)
+     * with the last byte. Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB
      * of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in the
      * order-3 context.
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
-    private static final int HASHED = ORDERS.length + 9;
+    private static final int HASHED = ORDERS.length + 11;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
@@ -80,6 +81,7 @@ final class ContextMixer {
     // per stream
     private final long[] history;
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
+    private final int[] digits, firstLetter, wordLen;
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
@@ -147,6 +149,9 @@ final class ContextMixer {
         prevWord2 = new int[streams];
         nest = new int[streams];
         lineFirst = new int[streams];
+        digits = new int[streams];
+        firstLetter = new int[streams];
+        wordLen = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -198,6 +203,10 @@ final class ContextMixer {
         base[ORDERS.length + 7] = hash((long) c2 << 16 | after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
         base[ORDERS.length + 8] = hash((long) (nest[b] | lineFirst[b] << 8) << 32 | (h & 0xFF), 20);
+        // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
+        base[ORDERS.length + 9] = hash((long) digits[b] << 32 | prevWord[b] & 0xFFFFFFFFL, 21);
+        // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
+        base[ORDERS.length + 10] = hash((long) firstLetter[b] << 40 | (long) Math.min(wordLen[b], 15) << 32 | (h & 0xFF), 22);
         findSlots();
         match.beginByte(buf, b, known(match.pointer(b)));
         longMatch.beginByte(buf, b, known(longMatch.pointer(b)));
@@ -453,14 +462,21 @@ final class ContextMixer {
             lineFirst[b] = 0;
         }
         int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
-        if (lower >= 'a' && lower <= 'z' || value >= 128) wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
-        else {
+        if (lower >= 'a' && lower <= 'z' || value >= 128) {
+            if (wordHash[b] == 0) {
+                firstLetter[b] = value;
+                wordLen[b] = 0;
+            }
+            wordLen[b]++;
+            wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
+        } else {
             if (wordHash[b] != 0) {
                 prevWord2[b] = prevWord[b];
                 prevWord[b] = wordHash[b];
             }
             wordHash[b] = 0;
         }
+        digits[b] = value >= '0' && value <= '9' ? (digits[b] + value + 1) * 0x2F0B4C25 : value == '.' || value == ',' ? digits[b] : 0;
         int nb = nest[b];
         switch (value) {
             case '<' -> nb |= 1;
