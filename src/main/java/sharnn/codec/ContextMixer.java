@@ -410,7 +410,8 @@ final class ContextMixer {
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
         for (int k = 0; k < SETS; k++) {
-            train(inputs, weights, chosen[k], nInputs, ((bit << 12) - setP[k]) * rateNow >> 6);
+            int e = (bit << 12) - setP[k];
+            if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * rateNow >> 6);
         }
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
@@ -422,6 +423,12 @@ final class ContextMixer {
         node = node << 1 | bit;
         if (bitPos == 4) findSlots();
     }
+
+    /**
+     * A mixer whose error is under SKIP/4096 is not trained: it saves a sixth of the time and, on the
+     * first MB of enwik8, 1.7120 -> 1.7118 bpc (64: 1.7121, 128: 1.7127, 256: 1.7143).
+     */
+    private static final int SKIP = 32;
 
     /**
      * A mixer's dot product, scaled by 2^-6 so that it fits an int (weights are 16.16 fixed point,
