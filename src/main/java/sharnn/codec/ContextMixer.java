@@ -8,10 +8,12 @@ import java.util.Arrays;
  * far), context models give the others. Each context model keeps a bit history per context
  * ({@link BitHistory}; order 0 and 1 directly, the others in checksummed hash slots, one slot per
  * nibble of context) and turns it into a probability with its own adaptive map (a StateMap), given
- * to the mixers stretched and linear; two match models (short and long matches) add theirs. Five
- * gated logistic mixers and a final one, then adaptive probability maps (orders 1 and 2, the match
- * state), give the bit's probability. Integer arithmetic only: every machine computes the same bits. Each of the B streams
- * has its own history; the tables are shared.
+ * to the mixers stretched, and again where the history is one-sided; each hashed context also keeps
+ * a run (the last byte seen in it and how often in a row), which predicts while the bits agree with
+ * it; two match models (short and long matches) add theirs. Seven gated logistic mixers and a final
+ * one, then adaptive probability maps (orders 1 and 2, the match state), give the bit's probability.
+ * Integer arithmetic only: every machine computes the same bits. Each of the B streams has its own
+ * history; the tables are shared.
  */
 final class ContextMixer {
     /**
@@ -425,7 +427,7 @@ final class ContextMixer {
     }
 
     /**
-     * A mixer whose error is under SKIP/4096 is not trained: it saves a sixth of the time and, on the
+     * A mixer whose error is at most SKIP/4096 is not trained: it saves a sixth of the time and, on the
      * first MB of enwik8, 1.7120 -> 1.7118 bpc (64: 1.7121, 128: 1.7127, 256: 1.7143).
      */
     private static final int SKIP = 32;
