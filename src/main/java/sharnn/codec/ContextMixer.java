@@ -319,14 +319,17 @@ final class ContextMixer {
         }
         int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
         mixed = Logistic.squash(s);
-        // refined in the order-1 context, the (hashed) order-2 context and the match state, averaged with the
-        // mixer's output (an APM by the bits so far alone did not help once the mixers were four)
+        // refined in the order-1 context, the (hashed) order-2 context and the match state, then averaged, the
+        // order-2 map twice (an APM by the bits so far alone did not help once the mixers were four; first MB
+        // of enwik8, fast: the mixer's output and the three maps alike 1.7118 bpc, these 1.7102, the maps alike
+        // 1.7107, the mixer's output and the maps 1:2:3:2 1.7108; a learned mix of the four, or an APM in the
+        // order-3 context beside them, gained under 0.001)
         int a = apm.p(mixed, (c0 | c1 << 8) & apmMask);
         int a2 = apm2.p(mixed, (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
-        int p = (mixed + a + a2 + am + 2) >> 2;
+        int p = (a + 2 * a2 + am + 2) >> 2;
         return Math.max(1, Math.min(4095, p));
     }
 
