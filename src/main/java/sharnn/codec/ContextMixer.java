@@ -23,7 +23,9 @@ final class ContextMixer {
      * last byte, the number so far with the word before, and the word's shape (first letter, length)
      * with the last byte. Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB
      * of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in the
-     * order-3 context.
+     * order-3 context. The word with the byte before it, the word before with the last two bytes, and the
+     * word with the one before the last each gained 0.001-0.002 on 1 MB at about a tenth more time: left
+     * out while the context side keeps within 1.4 times its earlier time.
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
     private static final int HASHED = ORDERS.length + 11;
