@@ -33,6 +33,7 @@ final class ContextMixer {
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
+    /** The StateMaps' count limit (first MB of enwik8, fast: 255 gave 1.7266 bpc against 1.7256; maps by state and bit position, 1.7295 against 1.7275). */
     private static final int MAP_LIMIT = 1023;
     private static final int[] REC = new int[MAP_LIMIT + 1];
     /**
