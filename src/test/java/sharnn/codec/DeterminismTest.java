@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "f3aae9139fd68b5ea699e962efa7d9a536161b185fd4cafb41e217162c1a874c",
-            "default", "fe2d203f8804c44912b9dc42c8787ab6d57023a8c3dfcf9c14535a604d216227",
-            "max", "2985f0aafc33b8d4f36a5205dd2b56a7a27074f6c05a6b984115f4338ae6635a");
+            "fast", "5a53586505dd76ebff953e7e5f76255812467a38ff5f4e4c0ce77bd2d8da5b65",
+            "default", "f29758ea421f29b6d7e13da756d7b2f2d6f02ae5b208fac88daa83de06f171d8",
+            "max", "4b882b0b2203bb733151db69dd67844b577ab14ab735b3a0e0d0c12eae57303d");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
