@@ -50,7 +50,11 @@ final class ContextMixer {
      */
     private static final int SETS = 7;
     private static final int[] SET_SIZES = {8 * 256, 8 * 16, 256 * 8, 64 * 8, 8 * 8 * 3, 256 * 4 * 8, 256 * 8};
-    private static final int FINAL_RATE = 2;
+    /**
+     * The final mixer's rate (first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2: 1.7097; with APM_RATE
+     * 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184).
+     */
+    private static final int FINAL_RATE = 1;
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -513,6 +517,8 @@ final class ContextMixer {
 
     /** Adaptive probability map: refines a probability in a context by interpolating 33 buckets. */
     private static final class Apm {
+        /** Each update moves a bucket by 2^-APM_RATE of its error. */
+        private static final int APM_RATE = 6;
         private final int[] t;
         private int index;
 
@@ -530,8 +536,8 @@ final class ContextMixer {
         }
 
         void update(int bit) {
-            int g = (bit << 16) + (bit << 7) - bit - bit;
-            t[index] += (g - t[index]) >> 7;
+            int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
+            t[index] += (g - t[index]) >> APM_RATE;
         }
     }
 }
