@@ -78,7 +78,10 @@ final class ContextMixer {
     private final int[] setP = new int[SETS];
     private final int[] finalWeights = new int[8 * SETS];
     private final int rate;
-    /** The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes. */
+    /**
+     * The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes
+     * (first MB of enwik8, fast: 1.7079 bpc; BOOST 5: 1.7083, DECAY 131072: 1.7099; mixerRate 3: 0.0002 better).
+     */
     private static final int BOOST = 3, DECAY = 32768;
     private long coded;
     private int rateNow;
@@ -362,6 +365,7 @@ final class ContextMixer {
         }
     }
 
+    /** Count limit 255 (1023: 0.0002 bpc better on the first MB of enwik8). */
     private void runUpdate(int bit) {
         for (int i = 0; i < HASHED; i++) {
             int r = runAt[i];
