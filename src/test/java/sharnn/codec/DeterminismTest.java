@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "5a53586505dd76ebff953e7e5f76255812467a38ff5f4e4c0ce77bd2d8da5b65",
-            "default", "f29758ea421f29b6d7e13da756d7b2f2d6f02ae5b208fac88daa83de06f171d8",
-            "max", "4b882b0b2203bb733151db69dd67844b577ab14ab735b3a0e0d0c12eae57303d");
+            "fast", "18160d7cfaeb5a2c8b91a9534fa4f30b7a137b30b35440c0d75ad05667ec243e",
+            "default", "6bfd5e359de9cf13fcf6700bc4a13126eb9c76a3bfbd67ecf1e10ac22c276310",
+            "max", "b935e5072e14118ac1b0dae3ec6dcf3fe6adce5cc19857fc92bc3a76e1278058");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
