@@ -5,27 +5,35 @@ import java.util.Arrays;
 /**
  * Bitwise context mixing around the network: each byte is coded as 8 binary decisions; the
  * network's byte distribution gives three inputs (the probability of the next bit given the bits so
- * far: stretched, through an adaptive map and linear), context models give the others. Each
- * context model keeps a bit history per context ({@link BitHistory}; order 0 and 1 directly, the others in checksummed hash slots, one slot per
- * nibble of context) and turns it into a probability with its own adaptive map (a StateMap), given
- * to the mixers stretched and linear; two match models (short and long matches) add theirs. Five
- * gated logistic mixers and a final one, then adaptive probability maps (orders 1 and 2, the match
- * state), give the bit's probability. Integer arithmetic only: every machine computes the same bits. Each of the B streams
- * has its own history; the tables are shared.
+ * far: stretched, through an adaptive map and linear), context models give the others. Each context
+ * model keeps a bit history per context ({@link BitHistory}; order 0 and 1 directly, the others in
+ * checksummed hash slots, one slot per nibble of context) and turns it into a probability with its
+ * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
+ * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
+ * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
+ * Seven gated logistic mixers and a final one, then adaptive probability maps (orders 1 and 2, the
+ * match state), give the bit's probability. Integer arithmetic only: every machine computes the same
+ * bits. Each of the B streams has its own history; the tables are shared.
  */
 final class ContextMixer {
     /**
      * Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context,
      * markup (tag, link and template nesting and the line's first byte, with the word), the last three
-     * words, and two indirect ones (what followed the last one and two bytes before). Order 5, order 8
-     * and the word with the last byte each gained under 0.001 bpc on 300 KB of enwik8: left out.
+     * words, two indirect ones (what followed the last one and two bytes before), and markup with the
+     * last byte, the number so far with the word before, and the word's shape (first letter, length)
+     * with the last byte. Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB
+     * of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in the
+     * order-3 context. The word with the byte before it, the word before with the last two bytes, and the
+     * word with the one before the last each gained 0.001-0.002 on 1 MB at about a tenth more time: left
+     * out while the context side keeps within 1.4 times its earlier time.
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
-    private static final int HASHED = ORDERS.length + 8;
+    private static final int HASHED = ORDERS.length + 11;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
+    /** The StateMaps' count limit (first MB of enwik8, fast: 255 gave 1.7266 bpc against 1.7256; maps by state and bit position, 1.7295 against 1.7275). */
     private static final int MAP_LIMIT = 1023;
     private static final int[] REC = new int[MAP_LIMIT + 1];
     /**
@@ -42,7 +50,11 @@ final class ContextMixer {
      */
     private static final int SETS = 7;
     private static final int[] SET_SIZES = {8 * 256, 8 * 16, 256 * 8, 64 * 8, 8 * 8 * 3, 256 * 4 * 8, 256 * 8};
-    private static final int FINAL_RATE = 2;
+    /**
+     * The final mixer's rate (first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2: 1.7097; with APM_RATE
+     * 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184).
+     */
+    private static final int FINAL_RATE = 1;
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -53,6 +65,8 @@ final class ContextMixer {
     private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
     private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
+    private final char[][] runs;        // per hashed model and slot: the run of its context (see runInputs)
+    private final int[][] runMaps;      // per hashed model: run length, whether alone, bit position -> p(the run's bit)
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
     private final int[] after1 = new int[256], after2 = new int[65536];
@@ -64,7 +78,10 @@ final class ContextMixer {
     private final int[] setP = new int[SETS];
     private final int[] finalWeights = new int[8 * SETS];
     private final int rate;
-    /** The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes. */
+    /**
+     * The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes
+     * (first MB of enwik8, fast: 1.7079 bpc; BOOST 5: 1.7083, DECAY 131072: 1.7099; mixerRate 3: 0.0002 better).
+     */
     private static final int BOOST = 3, DECAY = 32768;
     private long coded;
     private int rateNow;
@@ -76,6 +93,7 @@ final class ContextMixer {
     // per stream
     private final long[] history;
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
+    private final int[] digits, firstLetter, wordLen;
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
@@ -84,6 +102,9 @@ final class ContextMixer {
     private final int[] at;             // per model, the index of the current bit's state
     private final int[] state;          // per model, the state read for the current bit
     private final int[] inputs;
+    private final int[] slot0 = new int[HASHED];   // per hashed model, the first nibble's slot (it keeps the run)
+    private final int[] run = new int[HASHED];     // per hashed model, its context's run
+    private final int[] runAt = new int[HASHED];   // per hashed model, the run map's index for this bit (-1: none)
     private int stream, c0, bitPos, node, pos;
     private int streamLen, time, blockLen;
     private byte[] buf;
@@ -103,12 +124,16 @@ final class ContextMixer {
         maps = new int[MODELS][BitHistory.STATES];
         for (int[] m : maps)
             for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
+        runs = new char[HASHED][tableBytes / 16];
+        runMaps = new int[HASHED][RUN_CONTEXTS];
+        for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
         nnMap = new int[8 * 33];
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
-        // contexts stretched, match, network (raw and mapped), bias, then contexts linear, then the network linear
-        nInputs = MODELS + 2 + 2 + 1 + MODELS + 1;
+        // contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs,
+        // then the network linear
+        nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
         setBase = new int[SETS];
         int total = 0;
         for (int k = 0; k < SETS; k++) {
@@ -119,7 +144,7 @@ final class ContextMixer {
         for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
             weights[s * nInputs + MODELS + 2] = 1 << 15; // the network starts with the larger say
-            for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the linear inputs start silent
+            for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the one-sided histories and runs start silent
         }
         Arrays.fill(finalWeights, (1 << 16) / SETS);
         this.rate = rate;
@@ -137,6 +162,9 @@ final class ContextMixer {
         prevWord2 = new int[streams];
         nest = new int[streams];
         lineFirst = new int[streams];
+        digits = new int[streams];
+        firstLetter = new int[streams];
+        wordLen = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -186,6 +214,12 @@ final class ContextMixer {
         int c1 = (int) (h & 0xFF), c2 = (int) (h & 0xFFFF);
         base[ORDERS.length + 6] = hash((long) c1 << 16 | after1[c1], 18);
         base[ORDERS.length + 7] = hash((long) c2 << 16 | after2[c2], 19);
+        // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
+        base[ORDERS.length + 8] = hash((long) (nest[b] | lineFirst[b] << 8) << 32 | (h & 0xFF), 20);
+        // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
+        base[ORDERS.length + 9] = hash((long) digits[b] << 32 | prevWord[b] & 0xFFFFFFFFL, 21);
+        // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
+        base[ORDERS.length + 10] = hash((long) firstLetter[b] << 40 | (long) Math.min(wordLen[b], 15) << 32 | (h & 0xFF), 22);
         findSlots();
         match.beginByte(buf, b, known(match.pointer(b)));
         longMatch.beginByte(buf, b, known(longMatch.pointer(b)));
@@ -194,14 +228,20 @@ final class ContextMixer {
     /** At a nibble's start: each hashed model's slot for its context and the bits of the byte so far. */
     private void findSlots() {
         node = 1;
-        for (int i = 0; i < HASHED; i++) slot[i] = find(states[i + 2], bitPos == 0 ? base[i] : hash(base[i] + c0, 15));
+        for (int i = 0; i < HASHED; i++) slot[i] = find(i, bitPos == 0 ? base[i] : hash(base[i] + c0, 15));
+        if (bitPos == 0)
+            for (int i = 0; i < HASHED; i++) {
+                slot0[i] = slot[i];
+                run[i] = runs[i][slot[i] >> 4];
+            }
     }
 
     /**
      * The 16-byte slot of a context hash: a checksum byte, then the 15 bit-history states of a nibble.
      * The four slots of a 64-byte line are searched; a missing context replaces the one least used.
      */
-    private int find(byte[] t, int h) {
+    private int find(int model, int h) {
+        byte[] t = states[model + 2];
         byte check = (byte) (h >>> 24);
         int i = (h << 4) & slotMask, line = i & ~63;
         for (int k = 0; k < 4; k++) {
@@ -217,6 +257,7 @@ final class ContextMixer {
             }
         }
         Arrays.fill(t, victim, victim + 16, (byte) 0);
+        runs[model][victim >> 4] = 0;
         t[victim] = check;
         return victim;
     }
@@ -245,7 +286,10 @@ final class ContextMixer {
             state[i] = s;
             int pr = maps[i][s] >>> 20;
             inputs[n] = s == 0 ? 0 : Logistic.stretch(pr);
-            inputs[MODELS + 5 + n] = s == 0 ? 0 : (pr - 2048) >> 2;   // unstretched: near 0 and 1 the stretch hides how sure a context is
+            // again where only one kind of bit was seen: the mixer trusts such a history apart (paq8's mix2; it
+            // took 1 MB of enwik8 from 1.7315 to 1.7275 bpc, where the probability unstretched, which it
+            // replaces, brought 0.0005)
+            inputs[MODELS + 5 + n] = s != 0 && BitHistory.deterministic(s) ? inputs[n] : 0;
             n++;
         }
         // match model
@@ -269,7 +313,8 @@ final class ContextMixer {
         inputs[n++] = snn;
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
-        inputs[nInputs - 1] = linear;   // as the contexts' linear inputs: 1 MB of enwik8, -0.0007 bpc in default and max
+        runInputs(MODELS + 5 + MODELS);
+        inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were: 1 MB of enwik8, -0.0007 bpc in default and max
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + (byteClass(c1) * 256 + c0) * nInputs;
@@ -285,24 +330,68 @@ final class ContextMixer {
         long dot2 = 0;
         for (int k = 0; k < SETS; k++) {
             int set = chosen[k];
-            long dot = 0;
-            for (int i = 0; i < nInputs; i++) dot += (long) inputs[i] * weights[set + i];
-            int sk = (int) Math.max(-2047, Math.min(2047, dot >> 16));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, set, nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
             dot2 += (long) sk * finalWeights[bitPos * SETS + k];
         }
         int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
         mixed = Logistic.squash(s);
-        // refined in the order-1 context, the (hashed) order-2 context and the match state, averaged with the
-        // mixer's output (an APM by the bits so far alone did not help once the mixers were four)
+        // refined in the order-1 context, the (hashed) order-2 context and the match state, then averaged, the
+        // order-2 map twice (an APM by the bits so far alone did not help once the mixers were four; first MB
+        // of enwik8, fast: the mixer's output and the three maps alike 1.7118 bpc, these 1.7102, the maps alike
+        // 1.7107, the mixer's output and the maps 1:2:3:2 1.7108; a learned mix of the four, or an APM in the
+        // order-3 context beside them, gained under 0.001)
         int a = apm.p(mixed, (c0 | c1 << 8) & apmMask);
         int a2 = apm2.p(mixed, (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
-        int p = (mixed + a + a2 + am + 2) >> 2;
+        int p = (a + 2 * a2 + am + 2) >> 2;
         return Math.max(1, Math.min(4095, p));
+    }
+
+    /**
+     * Run model (lpaq's and paq8's): each hashed context's first slot keeps the last byte seen in it and
+     * how many times in a row (and whether only that byte was ever seen); while the bits so far agree
+     * with that byte, its next bit is predicted by an adaptive map of the run's length and bit position.
+     */
+    private static final int RUN_CONTEXTS = 16 * 2 * 8;
+
+    private void runInputs(int first) {
+        for (int i = 0; i < HASHED; i++) {
+            int r = run[i], expected = (r & 0xFF) | 256;
+            if (r == 0 || expected >> (8 - bitPos) != c0) {
+                runAt[i] = -1;
+                inputs[first + i] = 0;
+                continue;
+            }
+            int bit = (expected >> (7 - bitPos)) & 1;
+            runAt[i] = ((Math.min(15, (r >> 8) & 127) * 2 + (r >>> 15)) * 8 + bitPos) << 1 | bit;
+            int st = Logistic.stretch(runMaps[i][runAt[i] >> 1] >>> 20);
+            inputs[first + i] = bit == 1 ? st : -st;
+        }
+    }
+
+    /** Count limit 255 (1023: 0.0002 bpc better on the first MB of enwik8). */
+    private void runUpdate(int bit) {
+        for (int i = 0; i < HASHED; i++) {
+            int r = runAt[i];
+            if (r >= 0) runMaps[i][r >> 1] = learn(runMaps[i][r >> 1], (r & 1) == bit ? 1 : 0, 255);
+        }
+    }
+
+    /** After a byte: each hashed context's run takes it (a slot replaced meanwhile is left alone). */
+    private void runEnd(int value) {
+        for (int i = 0; i < HASHED; i++) {
+            int s = slot0[i];
+            if (states[i + 2][s] != (byte) (base[i] >>> 24)) continue;
+            int r = run[i], count = (r >> 8) & 127;
+            if (r == 0) r = 1 << 15 | 1 << 8 | value;
+            else if ((r & 0xFF) == value) r = (r & 0x8000) | Math.min(127, count + 1) << 8 | value;
+            else r = 1 << 8 | value;
+            runs[i][s >> 4] = (char) r;
+        }
     }
 
     /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
@@ -337,6 +426,7 @@ final class ContextMixer {
             maps[i][s] = learn(maps[i][s], bit, MAP_LIMIT);
             states[i][at[i]] = (byte) BitHistory.next(s, bit);
         }
+        runUpdate(bit);
         match.update(bit);
         longMatch.update(bit);
         if (tree != null) {
@@ -344,8 +434,8 @@ final class ContextMixer {
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
         for (int k = 0; k < SETS; k++) {
-            int err = ((bit << 12) - setP[k]) * rateNow, set = chosen[k];
-            for (int i = 0; i < nInputs; i++) weights[set + i] += (int) (((long) inputs[i] * err) >> 18);   // long: err reaches 2^20 at the start
+            int e = (bit << 12) - setP[k];
+            if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * rateNow >> 6);
         }
         int err = ((bit << 12) - mixed) * FINAL_RATE;
         for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
@@ -358,6 +448,28 @@ final class ContextMixer {
         if (bitPos == 4) findSlots();
     }
 
+    /**
+     * A mixer whose error is at most SKIP/4096 is not trained: it saves a sixth of the time and, on the
+     * first MB of enwik8, 1.7120 -> 1.7118 bpc (64: 1.7121, 128: 1.7127, 256: 1.7143).
+     */
+    private static final int SKIP = 32;
+
+    /**
+     * A mixer's dot product, scaled by 2^-6 so that it fits an int (weights are 16.16 fixed point,
+     * inputs at most 2^11 and about 50 of them): int loops vectorize, long ones do not. Integer sums
+     * are exact in any order; a weight out of range would wrap (the same on every machine).
+     */
+    private static int dot(int[] x, int[] w, int off, int n) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) sum += x[i] * (w[off + i] >> 6);
+        return sum;
+    }
+
+    /** err: the error (12 bits) times the rate, scaled by 2^-6. */
+    private static void train(int[] x, int[] w, int off, int n, int err) {
+        for (int i = 0; i < n; i++) w[off + i] += x[i] * err >> 12;
+    }
+
     private static int learn(int v, int bit, int limit) {
         int n = v & 1023, p = v >>> 10;
         p += (int) (((long) ((bit << 22) - p) * REC[n]) >> 16);
@@ -368,6 +480,7 @@ final class ContextMixer {
     /** Ends the byte (its 8 bits went through update). */
     void endByte(int value) {
         int b = stream;
+        runEnd(value);
         coded++;
         if ((coded & 1023) == 0) rateNow = rate * 16 + (int) ((long) rate * 16 * BOOST * DECAY / (DECAY + coded));
         int c1 = (int) (history[b] & 0xFF), c2 = (int) (history[b] & 0xFFFF);
@@ -380,14 +493,21 @@ final class ContextMixer {
             lineFirst[b] = 0;
         }
         int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
-        if (lower >= 'a' && lower <= 'z' || value >= 128) wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
-        else {
+        if (lower >= 'a' && lower <= 'z' || value >= 128) {
+            if (wordHash[b] == 0) {
+                firstLetter[b] = value;
+                wordLen[b] = 0;
+            }
+            wordLen[b]++;
+            wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
+        } else {
             if (wordHash[b] != 0) {
                 prevWord2[b] = prevWord[b];
                 prevWord[b] = wordHash[b];
             }
             wordHash[b] = 0;
         }
+        digits[b] = value >= '0' && value <= '9' ? (digits[b] + value + 1) * 0x2F0B4C25 : value == '.' || value == ',' ? digits[b] : 0;
         int nb = nest[b];
         switch (value) {
             case '<' -> nb |= 1;
@@ -409,6 +529,8 @@ final class ContextMixer {
 
     /** Adaptive probability map: refines a probability in a context by interpolating 33 buckets. */
     private static final class Apm {
+        /** Each update moves a bucket by 2^-APM_RATE of its error. */
+        private static final int APM_RATE = 6;
         private final int[] t;
         private int index;
 
@@ -426,8 +548,8 @@ final class ContextMixer {
         }
 
         void update(int bit) {
-            int g = (bit << 16) + (bit << 7) - bit - bit;
-            t[index] += (g - t[index]) >> 7;
+            int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
+            t[index] += (g - t[index]) >> APM_RATE;
         }
     }
 }

@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "f3aae9139fd68b5ea699e962efa7d9a536161b185fd4cafb41e217162c1a874c",
-            "default", "13806c0f41be23d0daca65987e737acff331d82c5a8b88c858eea9043a489dce",
-            "max", "2e5c742e5e89f3340963968c5282f9f83b05e90326bb53f44f648fccf93bb725");
+            "fast", "18160d7cfaeb5a2c8b91a9534fa4f30b7a137b30b35440c0d75ad05667ec243e",
+            "default", "0d16bb021be893d706ec44405f634219e4804d0e36bb364c1911b293e21d67c6",
+            "max", "24f95fc8a8ae852ade97c5b0e0b61705e4622542280f10b00a68afec81d18fe9");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
