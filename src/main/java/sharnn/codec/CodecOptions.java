@@ -69,9 +69,9 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             // fast codes with the context models alone: on 1 MB of enwik8 the 32-wide network brought 0.005 bpc
             // (1.738 with it, 1.743 without) at 2.4 times the time (17.7 s against 7.4 s compressing)
             case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, false, 22, 4, 1 << 20);
-            // lag 16: the network predicts with fresher weights from half a segment on (1 MB of enwik8, with the network's
-            // linear input: default 1.7294 -> 1.7278, max 1.7157 -> 1.7145; default, lag 8: 1.7282 alone against 16's
-            // 1.7285, left for the decoder's sake, which waits for the learner sooner). Measured with everything on 1 MB
+            // lag 32, a whole segment for the learner: lag 16 (fresher weights from half a segment on) gained 0.0009
+            // in default on 1 MB of enwik8 (lag 8 0.0012), but the decoder waited for the learner: default, version 6,
+            // compress / decompress 20.6 / 35.8 s at lag 16 (0.57x, under the 0.7x asked), 27.8 / 29.3 s at 32. Measured with everything on 1 MB
             // of enwik8 and not kept: a learning rate decaying as 1 / sqrt(steps) from twice the preset's (with lag
             // 16: network alone 2.495 -> 2.472, everything 1.7299 against lag 16's 1.7285), default lr 0.0013 (1.7308) and 0.003 (1.7338),
             // per-tensor rates (embedding x1.5 1.7274, x2.5 1.7289; decoder bias x3 1.7275; LSTM x1.5 1.7288; Boom x1.5
@@ -81,11 +81,11 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             // dictionary (1.6189 -> 1.6254 / 1.6241) and of sources; falling from 0.0015 as sqrt(S / (S + steps)) to 0.7
             // of it: S 8000 1.7126 (dictionary 1.6196; default 1.7274 against 1.7278), S 16000 1.7131 (1.6212): not
             // kept, a setting for -0.002 in max alone
-            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 16, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20);
+            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20);
             // wider and larger tables; attention and a second block did not pay online on enwik8 (300 KB,
             // segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed); 1 MB of enwik8, format 5:
             // 1.720 at 128/256 and tableBits 24, 1.721 at tableBits 23 (half the tables' 0.8 GB), 1.716 at 160/320
-            case "max" -> new CodecOptions(160, 320, 1, List.of(), 64, 1, 32, 16, 0.0015f, 2f, 1, true, true, 23, 4, 1 << 20);
+            case "max" -> new CodecOptions(160, 320, 1, List.of(), 64, 1, 32, 32, 0.0015f, 2f, 1, true, true, 23, 4, 1 << 20);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };
     }

@@ -10,7 +10,7 @@ import sharnn.nn.Param;
  * carried state, so the decoder can run it before it knows the byte). After T bytes the segment goes
  * to a learner, a second copy of the network that re-runs it from its start state with targets and
  * takes one optimizer step on a thread of its own while the next segment is coded. The predicting
- * network takes the learner's weights lag steps into the next segment (the presets' lag is half a
+ * network takes the learner's weights lag steps into the next segment (the presets' lag is a whole
  * segment): step j of segment k is predicted with the weights trained on segments 0..k-1 where
  * j >= lag, else 0..k-2. So the decoder, which
  * must alternate predicting and coding byte by byte, learns on its second core (the encoder's network

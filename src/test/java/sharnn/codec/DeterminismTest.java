@@ -49,8 +49,8 @@ class DeterminismTest {
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
             "fast", "18160d7cfaeb5a2c8b91a9534fa4f30b7a137b30b35440c0d75ad05667ec243e",
-            "default", "0d16bb021be893d706ec44405f634219e4804d0e36bb364c1911b293e21d67c6",
-            "max", "24f95fc8a8ae852ade97c5b0e0b61705e4622542280f10b00a68afec81d18fe9");
+            "default", "74c92fcaca31374a4f489f64643caf551b75e5c409aa1cdd559f19cb543ebb6e",
+            "max", "0ceb973e1dad77099b10faac4742e2ce31a360e72178df3acfe67e13e1d260ce");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
