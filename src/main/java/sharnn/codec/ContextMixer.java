@@ -20,15 +20,15 @@ final class ContextMixer {
      * Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context,
      * markup (tag, link and template nesting and the line's first byte, with the word), the last three
      * words, two indirect ones (what followed the last one and two bytes before), and markup with the
-     * last byte, the number so far with the word before, and the word's shape (first letter, length)
-     * with the last byte. Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB
-     * of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in the
-     * order-3 context. The word with the byte before it, the word before with the last two bytes, and the
-     * word with the one before the last each gained 0.001-0.002 on 1 MB at about a tenth more time: left
-     * out while the context side keeps within 1.4 times its earlier time.
+     * last byte, the number so far with the word before, the word's shape (first letter, length) with
+     * the last byte, the word with the byte before it, the word before with the last two bytes, and the
+     * word with the one two back (these last three: first MB of enwik8, fast, 1.708 -> 1.704 bpc at about
+     * a third more time). Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on
+     * 300 KB of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in
+     * the order-3 context.
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
-    private static final int HASHED = ORDERS.length + 11;
+    private static final int HASHED = ORDERS.length + 14;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
@@ -93,7 +93,7 @@ final class ContextMixer {
     // per stream
     private final long[] history;
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
-    private final int[] digits, firstLetter, wordLen;
+    private final int[] digits, firstLetter, wordLen, beforeWord;
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
@@ -165,6 +165,7 @@ final class ContextMixer {
         digits = new int[streams];
         firstLetter = new int[streams];
         wordLen = new int[streams];
+        beforeWord = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -220,6 +221,11 @@ final class ContextMixer {
         base[ORDERS.length + 9] = hash((long) digits[b] << 32 | prevWord[b] & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
         base[ORDERS.length + 10] = hash((long) firstLetter[b] << 40 | (long) Math.min(wordLen[b], 15) << 32 | (h & 0xFF), 22);
+        // the word with the byte before it ([[, ', space), the word before with the last two bytes, the word with the
+        // one two back
+        base[ORDERS.length + 11] = hash((long) beforeWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 23);
+        base[ORDERS.length + 12] = hash((long) prevWord[b] << 32 | (h & 0xFFFF), 24);
+        base[ORDERS.length + 13] = hash((long) prevWord2[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 25);
         findSlots();
         match.beginByte(buf, b, known(match.pointer(b)));
         longMatch.beginByte(buf, b, known(longMatch.pointer(b)));
@@ -497,6 +503,7 @@ final class ContextMixer {
             if (wordHash[b] == 0) {
                 firstLetter[b] = value;
                 wordLen[b] = 0;
+                beforeWord[b] = c1;
             }
             wordLen[b]++;
             wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;

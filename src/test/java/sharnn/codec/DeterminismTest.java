@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 6;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "18160d7cfaeb5a2c8b91a9534fa4f30b7a137b30b35440c0d75ad05667ec243e",
-            "default", "74c92fcaca31374a4f489f64643caf551b75e5c409aa1cdd559f19cb543ebb6e",
-            "max", "0ceb973e1dad77099b10faac4742e2ce31a360e72178df3acfe67e13e1d260ce");
+            "fast", "f5d7c9d4277681f157bb9adf5d7bb8e16d4eeb645279b04ac8a7e95681ed60bf",
+            "default", "21eced1098423b56c6da57c7a4566811820011fd8db8bcc3802c3b7816d94a47",
+            "max", "eb43a194405592b601afa8cce9cd05dc6d15e552fb89c0ad4b71ea1f47701fd8");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
