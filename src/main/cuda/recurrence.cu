@@ -331,10 +331,14 @@ __device__ __forceinline__ void mma_terms(float (&c)[4], const unsigned short* a
         unsigned ra0 = *(const unsigned*) (a0 + k), ra1 = *(const unsigned*) (a8 + k);
         unsigned ra2 = *(const unsigned*) (a0 + k + 8), ra3 = *(const unsigned*) (a8 + k + 8);
         unsigned rb0 = *(const unsigned*) (b0 + k), rb1 = *(const unsigned*) (b0 + k + 8);
+#ifdef SHARNN_EMULATOR   // the tests' CPU build (src/test/cuda/emulator.h)
+        emulated_mma_m16n8k16_bf16(c, ra0, ra1, ra2, ra3, rb0, rb1);
+#else
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
                      "{%0,%1,%2,%3};\n"
                      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                      : "r"(ra0), "r"(ra1), "r"(ra2), "r"(ra3), "r"(rb0), "r"(rb1));
+#endif
     }
 }
 

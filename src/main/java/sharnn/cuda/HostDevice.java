@@ -33,6 +33,47 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private long kernels, products, copies, graphs;
     /** The operations of the graph being captured; null when not capturing. */
     private List<Runnable> capturing;
+    private final Kernels runner;
+
+    /**
+     * What runs a launch on the stand-in, over the packed arguments (kinds as {@link KernelArgs#kinds()}):
+     * the kernel's Java twin, or in tests the kernel's own CUDA C compiled for the CPU.
+     */
+    public interface Kernels {
+        String name();
+
+        void run(HostDevice device, String kernel, Launch shape, String kinds, java.nio.ByteBuffer packed);
+
+        /** As {@link Device#cooperativeBlocks}. */
+        int cooperativeBlocks(String kernel, int block, int sharedBytes);
+    }
+
+    /** The Java twins: any number of cooperative blocks, run one after another, each to its barrier, step by step. */
+    public static final Kernels TWINS = new Kernels() {
+        @Override
+        public String name() {
+            return "host stand-in";
+        }
+
+        @Override
+        public void run(HostDevice device, String kernel, Launch shape, String kinds, java.nio.ByteBuffer packed) {
+            Twins.get(kernel).run(device, shape, new KernelArgs.Reader(packed));
+        }
+
+        @Override
+        public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+            return Integer.MAX_VALUE;
+        }
+    };
+
+    /** The stand-in that runs the Java twins. */
+    public HostDevice() {
+        this(TWINS);
+    }
+
+    public HostDevice(Kernels runner) {
+        this.runner = runner;
+    }
 
     /**
      * What a device was asked to run: kernel launches, cuBLAS calls, device-side copies and fills
@@ -57,7 +98,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public String name() {
-        return "host stand-in";
+        return runner.name();
     }
 
     @Override
@@ -103,7 +144,8 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     // ---- resolving addresses (for twins)
 
-    private Object storage(long address) {
+    /** The array holding address: float[], int[], double[] or short[] (bf16). */
+    Object storage(long address) {
         Object s = memory.get(address >>> ID_SHIFT);
         if (s == null) throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not allocated");
         return s;
@@ -128,6 +170,16 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     public short[] shortArray(long address) {
         if (storage(address) instanceof short[] s) return s;
         throw new IllegalArgumentException("address " + Long.toHexString(address) + " is not a bf16 buffer");
+    }
+
+    /** Which allocation holds address. */
+    static long allocation(long address) {
+        return address >>> ID_SHIFT;
+    }
+
+    /** The byte offset of address in its allocation. */
+    static long byteOffset(long address) {
+        return address & OFFSET_MASK;
     }
 
     /** The element index of address in its array. */
@@ -234,24 +286,24 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     @Override
     public void launch(String kernel, Launch shape, KernelArgs args) {
-        Twins.Twin twin = Twins.get(kernel);
+        Twins.get(kernel);   // an unknown kernel fails here, not when a graph replays
         kernels++;
         java.nio.ByteBuffer packed = args.packed();
+        String kinds = args.kinds();
         if (capturing != null) {
             // the argument bytes as they are now, as cuLaunchKernel copies them into the graph's node
             java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(packed.remaining()).put(packed).flip()
                     .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            capturing.add(() -> twin.run(this, shape, new KernelArgs.Reader(copy.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN))));
+            capturing.add(() -> runner.run(this, kernel, shape, kinds, copy.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN)));
             return;
         }
-        twin.run(this, shape, new KernelArgs.Reader(packed));
+        runner.run(this, kernel, shape, kinds, packed);
     }
 
-    /** Any number: the twins run the blocks one after another, each to its barrier, step by step. */
     @Override
     public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
         Twins.get(kernel);
-        return Integer.MAX_VALUE;
+        return runner.cooperativeBlocks(kernel, block, sharedBytes);
     }
 
     /**

@@ -1,0 +1,432 @@
+// The emulator's runtime (see emulator.h): fibers, barriers, warp collectives, launches.
+#include "emulator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <sys/mman.h>
+#include <thread>
+#include <vector>
+
+thread_local const dim3* emulator_thread_index;
+thread_local dim3 emulator_block_index;
+dim3 emulator_block_dim, emulator_grid_dim;
+
+// ---------------------------------------------------------------- context switches
+
+// A fiber's saved state is its stack pointer: the callee-saved registers, x87 and SSE control words
+// and the return address are on its stack (x86-64 System V). ~10 ns a switch, where swapcontext
+// makes a system call (the persistent LSTM kernels switch millions of times).
+extern "C" void emulator_switch(void** saveSp, void* loadSp);
+asm(R"(
+    .text
+    .p2align 4
+    .globl emulator_switch
+    .hidden emulator_switch
+    .type emulator_switch, @function
+emulator_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $16, %rsp
+    fnstcw (%rsp)
+    stmxcsr 8(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    fldcw (%rsp)
+    ldmxcsr 8(%rsp)
+    addq $16, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size emulator_switch, .-emulator_switch
+)");
+
+namespace {
+
+constexpr size_t STACK_BYTES = 64 * 1024;
+constexpr unsigned FULL_MASK = 0xffffffffu;
+
+struct Fiber {
+    void* sp;
+    dim3 index;
+    unsigned linear;
+    bool done;
+};
+
+struct Warp {
+    int size, live, arrived;
+    unsigned generation;
+    uint64_t slot[32];
+    unsigned a[32][4], b[32][2];
+};
+
+struct Launch {
+    void (*thunk)(void* kernel, void** params);
+    void* kernel;
+    void** params;
+    unsigned sharedBytes;
+    bool cooperative;
+    // the grid barrier of a cooperative launch
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned arrived = 0, generation = 0, blocks = 0, finished = 0;
+    std::atomic<bool> failed{false};
+    std::string error;
+
+    void fail(const std::string& message) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!failed.exchange(true)) error = message;
+        changed.notify_all();
+    }
+};
+
+Launch* launch;
+
+// A block's fibers and their barriers, on one worker thread.
+struct Block {
+    void* schedulerSp;
+    std::vector<Fiber> fibers;
+    std::vector<Warp> warps;
+    int live = 0, arrived = 0;
+    unsigned generation = 0;
+    long progress = 0;
+    bool failed = false;
+    Fiber* current = nullptr;
+    char* stacks = nullptr;
+    size_t stackCount = 0;
+    std::vector<unsigned char> shared;
+
+    ~Block() {
+        if (stacks) munmap(stacks, stackCount * STACK_BYTES);
+    }
+};
+
+thread_local Block* block;
+
+constexpr size_t SHARED_GUARD = 64;
+constexpr unsigned char SHARED_POISON = 0xff, GUARD_BYTE = 0xa5;
+
+void yield() {
+    Fiber* f = block->current;
+    emulator_switch(&f->sp, block->schedulerSp);
+}
+
+// Ends this fiber for good: the block stops, the launch reports message.
+[[noreturn]] void fail(const std::string& message) {
+    char where[96];
+    snprintf(where, sizeof where, " (block %u, thread %u)", emulator_block_index.x, emulator_thread_index->x);
+    launch->fail(message + where);
+    block->failed = true;
+    for (;;) yield();
+}
+
+Warp& warpOf(Fiber* f) {
+    return block->warps[f->linear / 32];
+}
+
+void warpBarrier(Warp& w) {
+    unsigned generation = w.generation;
+    block->progress++;
+    if (++w.arrived == w.live) {
+        w.arrived = 0;
+        w.generation++;
+        return;
+    }
+    while (w.generation == generation) yield();
+}
+
+// a collective over the whole warp: every lane must be there (a mask of fewer lanes is not emulated)
+Warp& collective(unsigned mask, const char* what) {
+    Warp& w = warpOf(block->current);
+    if (mask != FULL_MASK) fail(std::string(what) + " with a mask other than 0xffffffff is not emulated");
+    if (w.size != 32) fail(std::string(what) + " with the full mask in a warp of " + std::to_string(w.size) + " threads");
+    if (w.live != 32) fail(std::string(what) + " with the full mask after lanes of the warp returned");
+    return w;
+}
+
+void fiberMain() {
+    launch->thunk(launch->kernel, launch->params);
+    Fiber* f = block->current;
+    f->done = true;
+    block->live--;
+    block->progress++;
+    Warp& w = warpOf(f);
+    w.live--;
+    // threads that returned no longer hold up the others' barriers (as on sm_70 and later)
+    if (block->arrived > 0 && block->arrived == block->live) {
+        block->arrived = 0;
+        block->generation++;
+    }
+    if (w.arrived > 0 && w.arrived == w.live) {
+        w.arrived = 0;
+        w.generation++;
+    }
+    for (;;) yield();   // never resumed: the scheduler skips finished fibers
+}
+
+void* initialStack(char* stack) {
+    // what emulator_switch pops: control words, r15 .. rbp, then fiberMain as the return address,
+    // which it enters with the stack aligned as after a call
+    uint64_t* top = (uint64_t*) (stack + STACK_BYTES);
+    *--top = 0;                         // fiberMain's return address (it never returns)
+    *--top = (uint64_t) &fiberMain;
+    for (int i = 0; i < 6; i++) *--top = 0;   // rbp, rbx, r12 .. r15
+    *--top = 0x1f80;                    // mxcsr
+    *--top = 0x037f;                    // x87 control word
+    return top;
+}
+
+// Runs block (x, y) of the launch on this thread; false where it failed.
+bool runBlock(unsigned x, unsigned y) {
+    Block& b = *block;
+    emulator_block_index = dim3{x, y, 1};
+    unsigned n = emulator_block_dim.x;
+    if (b.stackCount < n) {
+        if (b.stacks) munmap(b.stacks, b.stackCount * STACK_BYTES);
+        b.stacks = (char*) mmap(nullptr, n * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                                -1, 0);
+        if (b.stacks == MAP_FAILED) {
+            b.stacks = nullptr;
+            b.stackCount = 0;
+            launch->fail("cannot map fiber stacks");
+            return false;
+        }
+        b.stackCount = n;
+    }
+    b.shared.assign(launch->sharedBytes + SHARED_GUARD, SHARED_POISON);
+    std::fill(b.shared.end() - SHARED_GUARD, b.shared.end(), GUARD_BYTE);
+    b.fibers.assign(n, Fiber{});
+    b.warps.assign((n + 31) / 32, Warp{});
+    for (unsigned i = 0; i < n; i++) {
+        b.fibers[i].index = dim3{i, 0, 0};
+        b.fibers[i].linear = i;
+        b.fibers[i].sp = initialStack(b.stacks + i * STACK_BYTES);
+    }
+    for (size_t w = 0; w < b.warps.size(); w++) {
+        b.warps[w].size = b.warps[w].live = (int) std::min<size_t>(32, n - 32 * w);
+    }
+    b.live = (int) n;
+    b.arrived = 0;
+    b.failed = false;
+    while (b.live > 0 && !b.failed) {
+        long before = b.progress;
+        for (Fiber& f : b.fibers) {
+            if (f.done) continue;
+            b.current = &f;
+            emulator_thread_index = &f.index;
+            emulator_switch(&b.schedulerSp, f.sp);
+            if (b.failed) break;
+        }
+        if (b.failed || launch->failed) return false;
+        if (b.live > 0 && b.progress == before) {
+            char m[160];
+            snprintf(m, sizeof m, "deadlock: %d threads of block %u wait at barriers that cannot complete", b.live, x);
+            launch->fail(m);
+            return false;
+        }
+    }
+    if (b.failed) return false;
+    for (size_t i = b.shared.size() - SHARED_GUARD; i < b.shared.size(); i++)
+        if (b.shared[i] != GUARD_BYTE) {
+            launch->fail("block " + std::to_string(x) + " wrote past its " + std::to_string(launch->sharedBytes) +
+                         " bytes of dynamic shared memory");
+            return false;
+        }
+    return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- what the kernels call
+
+void emulator_syncthreads() {
+    Block& b = *block;
+    unsigned generation = b.generation;
+    b.progress++;
+    if (++b.arrived == b.live) {
+        b.arrived = 0;
+        b.generation++;
+        return;
+    }
+    while (b.generation == generation) yield();
+}
+
+void emulator_grid_sync() {
+    Block& b = *block;
+    if (!launch->cooperative) fail("grid.sync in a launch that is not cooperative");
+    if (b.live != (int) emulator_block_dim.x) fail("grid.sync after threads of the block returned");
+    unsigned generation = b.generation;
+    b.progress++;
+    if (++b.arrived == b.live) {
+        // the block's last thread to arrive meets the other blocks
+        std::unique_lock<std::mutex> lock(launch->mutex);
+        unsigned grid = launch->generation;
+        if (++launch->arrived == launch->blocks) {
+            launch->arrived = 0;
+            launch->generation++;
+            launch->changed.notify_all();
+        } else {
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+            while (launch->generation == grid && !launch->failed && launch->finished == 0)
+                if (launch->changed.wait_until(lock, deadline) == std::cv_status::timeout) break;
+            if (launch->generation == grid) {
+                bool other = launch->failed;
+                lock.unlock();
+                if (other) {
+                    block->failed = true;
+                    for (;;) yield();
+                }
+                fail("grid.sync: other blocks never arrived (one returned, or the barrier waited 120 s)");
+            }
+        }
+        lock.unlock();
+        b.arrived = 0;
+        b.generation++;
+        return;
+    }
+    while (b.generation == generation) yield();
+}
+
+uint64_t emulator_shfl_xor(unsigned mask, uint64_t bits, int laneMask) {
+    Warp& w = collective(mask, "__shfl_xor_sync");
+    int lane = (int) (block->current->linear % 32), from = lane ^ laneMask;
+    if (from >= 32 || from < 0) fail("__shfl_xor_sync from lane " + std::to_string(from));
+    w.slot[lane] = bits;
+    warpBarrier(w);
+    uint64_t r = w.slot[from];
+    warpBarrier(w);   // every lane has read before any lane's next shuffle writes
+    return r;
+}
+
+unsigned emulator_ballot(unsigned mask, int predicate) {
+    Warp& w = collective(mask, "__ballot_sync");
+    int lane = (int) (block->current->linear % 32);
+    w.slot[lane] = predicate != 0;
+    warpBarrier(w);
+    unsigned r = 0;
+    for (int l = 0; l < 32; l++)
+        if (w.slot[l]) r |= 1u << l;
+    warpBarrier(w);
+    return r;
+}
+
+void* emulator_dynamic_shared() {
+    return block->shared.data();
+}
+
+static float bf16At(unsigned reg, int high) {
+    return __uint_as_float(high ? reg & 0xffff0000u : reg << 16);
+}
+
+// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 as the PTX ISA defines its fragments (lane =
+// 4·groupID + threadID_in_group): A's a_i at row groupID (+8 for i in 2, 3, 6, 7) and column
+// 2·threadID_in_group + (i & 1) (+8 for i >= 4), two to a register, the lower index in the lower
+// half; B's b_i at row 2·threadID_in_group + (i & 1) (+8 for i >= 2), column groupID; C's and D's
+// c_i at row groupID (+8 for i >= 2), column 2·threadID_in_group + (i & 1). Products are exact in
+// fp32 and summed in k order after c (a tensor core's order is its own).
+void emulated_mma_m16n8k16_bf16(float (&c)[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0,
+                                unsigned b1) {
+    Warp& w = collective(FULL_MASK, "mma.sync");
+    int lane = (int) (block->current->linear % 32);
+    unsigned ar[4] = {a0, a1, a2, a3};
+    memcpy(w.a[lane], ar, sizeof ar);
+    w.b[lane][0] = b0;
+    w.b[lane][1] = b1;
+    warpBarrier(w);
+    float A[16][16], B[16][8];
+    for (int l = 0; l < 32; l++) {
+        int group = l >> 2, tig = l & 3;
+        for (int i = 0; i < 8; i++) {
+            int row = group + ((i & 2) ? 8 : 0), col = 2 * tig + (i & 1) + (i >= 4 ? 8 : 0);
+            A[row][col] = bf16At(w.a[l][i / 2], i & 1);
+        }
+        for (int i = 0; i < 4; i++) {
+            int row = 2 * tig + (i & 1) + (i >= 2 ? 8 : 0);
+            B[row][group] = bf16At(w.b[l][i / 2], i & 1);
+        }
+    }
+    warpBarrier(w);
+    int group = lane >> 2, tig = lane & 3;
+    for (int i = 0; i < 4; i++) {
+        int row = group + (i >= 2 ? 8 : 0), col = 2 * tig + (i & 1);
+        float s = c[i];
+        for (int k = 0; k < 16; k++) s += A[row][k] * B[k][col];
+        c[i] = s;
+    }
+}
+
+// ---------------------------------------------------------------- launches
+
+
+extern "C" int emulator_kernel_count() {
+    int n = 0;
+    while (emulator_kernels[n].name) n++;
+    return n;
+}
+
+extern "C" const char* emulator_kernel_name(int i) {
+    return emulator_kernels[i].name;
+}
+
+// Runs the kernel over gridX x gridY blocks of block threads; params[i] points at argument i, as
+// cuLaunchKernel's kernelParams. 0 on success, else 1 with the reason in error.
+extern "C" int emulator_launch(const char* name, int gridX, int gridY, int blockThreads, int sharedBytes, int cooperative,
+                               void** params, char* error, int errorBytes) {
+    const EmulatorKernel* k = emulator_kernels;
+    while (k->name && strcmp(k->name, name) != 0) k++;
+    if (!k->name) {
+        snprintf(error, errorBytes, "no kernel named %s", name);
+        return 1;
+    }
+    Launch l;
+    l.thunk = k->thunk;
+    l.kernel = k->kernel;
+    l.params = params;
+    l.sharedBytes = (unsigned) sharedBytes;
+    l.cooperative = cooperative != 0;
+    l.blocks = (unsigned) gridX * gridY;
+    launch = &l;
+    emulator_block_dim = dim3{(unsigned) blockThreads, 1, 1};
+    emulator_grid_dim = dim3{(unsigned) gridX, (unsigned) gridY, 1};
+    std::vector<std::thread> workers;
+    if (cooperative) {
+        for (unsigned i = 0; i < l.blocks; i++)
+            workers.emplace_back([i, &l] {
+                Block b;
+                block = &b;
+                runBlock(i, 0);
+                std::lock_guard<std::mutex> lock(l.mutex);
+                l.finished++;
+                l.changed.notify_all();
+            });
+    } else {
+        std::atomic<unsigned> next{0};
+        unsigned threads = std::max(1u, std::min(l.blocks, std::min(4u, std::thread::hardware_concurrency())));
+        for (unsigned t = 0; t < threads; t++)
+            workers.emplace_back([&next, &l] {
+                Block b;
+                block = &b;
+                for (unsigned i; (i = next++) < l.blocks && !l.failed;)
+                    if (!runBlock(i % (unsigned) emulator_grid_dim.x, i / (unsigned) emulator_grid_dim.x)) break;
+            });
+    }
+    for (std::thread& t : workers) t.join();
+    launch = nullptr;
+    if (l.failed) {
+        snprintf(error, errorBytes, "%s: %s", name, l.error.c_str());
+        return 1;
+    }
+    return 0;
+}

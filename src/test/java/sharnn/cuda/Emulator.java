@@ -1,0 +1,252 @@
+package sharnn.cuda;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernels' own CUDA C (src/main/cuda) compiled for the CPU with g++ over the emulator of
+ * src/test/cuda (threads as fibers, barriers, warp shuffles, mma.sync, grid.sync: see emulator.h) and
+ * run by the stand-in in place of the Java twins: {@code new HostDevice(Emulator.kernels())}. So the
+ * CUDA source itself is tested without a GPU, against the twins and the golden files.
+ *
+ * <p>Built once per source state into target/emulator (keyed by the inputs' sha256). Where no C++
+ * compiler is found (g++, or the one SHARNN_CXX names) or the machine is not x86-64, {@link #unavailable()}
+ * says why, and the tests that need it skip.
+ */
+final class Emulator implements HostDevice.Kernels {
+    static final Path CUDA_SOURCES = Path.of("src/main/cuda"), EMULATOR_SOURCES = Path.of("src/test/cuda");
+    private static final List<String> FLAGS = List.of("-std=c++17", "-O2", "-g0", "-fPIC", "-shared", "-pthread",
+            "-ffp-contract=off", "-fno-strict-aliasing", "-w");
+    private static final Pattern KERNEL = Pattern.compile(
+            "extern \"C\" __global__ void(?: __launch_bounds__\\([^)]*\\))? (\\w+)\\(");
+    private static final String DYNAMIC_SHARED = "extern __shared__ float shared[];";
+
+    private static Emulator instance;
+    private static String unavailable;
+
+    private final MethodHandle launch;
+    /** Cooperative blocks a launch may have (each runs on its own thread). */
+    private final int cooperativeLimit;
+
+    private Emulator(Path library, int cooperativeLimit) {
+        SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+        launch = Linker.nativeLinker().downcallHandle(lib.find("emulator_launch").orElseThrow(), FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        this.cooperativeLimit = cooperativeLimit;
+    }
+
+    /** The emulated kernels, built on first use; null where {@link #unavailable()} says why not. */
+    static synchronized Emulator kernels() {
+        if (instance == null && unavailable == null) {
+            try {
+                instance = new Emulator(build(), Integer.MAX_VALUE);
+            } catch (IOException | RuntimeException e) {
+                unavailable = e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unavailable = "interrupted while compiling the emulator";
+            }
+        }
+        return instance;
+    }
+
+    /** Why the emulator cannot run here, or null where it can. */
+    static synchronized String unavailable() {
+        kernels();
+        return unavailable;
+    }
+
+    @Override
+    public String name() {
+        return "CUDA C emulator";
+    }
+
+    @Override
+    public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+        return cooperativeLimit;
+    }
+
+    /**
+     * Copies every allocation a pointer argument names into native memory, points the argument there
+     * (views keep their offset), runs the kernel, and copies the allocations back.
+     */
+    @Override
+    public void run(HostDevice device, String kernel, Launch shape, String kinds, ByteBuffer packed) {
+        synchronized (Emulator.class) {   // the emulator's launch state is global
+            try (Arena arena = Arena.ofConfined()) {
+                int size = packed.remaining();
+                MemorySegment args = arena.allocate(Math.max(size, 8), 8);
+                MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, args, 0, size);
+                MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, kinds.length()));
+                Map<Long, MemorySegment> mirrors = new LinkedHashMap<>();
+                Map<Long, Object> arrays = new LinkedHashMap<>();
+                int at = 0;
+                for (int i = 0; i < kinds.length(); i++) {
+                    char kind = kinds.charAt(i);
+                    int bytes = kind == 'i' || kind == 'f' ? 4 : 8;
+                    at = (at + bytes - 1) / bytes * bytes;
+                    if (kind == 'p') {
+                        long address = args.get(ValueLayout.JAVA_LONG, at);
+                        if (address != 0) {
+                            long id = HostDevice.allocation(address);
+                            MemorySegment mirror = mirrors.get(id);
+                            if (mirror == null) {
+                                Object array = device.storage(address);
+                                MemorySegment heap = heap(array);
+                                mirror = arena.allocate(heap.byteSize(), 16);
+                                mirror.copyFrom(heap);
+                                mirrors.put(id, mirror);
+                                arrays.put(id, array);
+                            }
+                            args.set(ValueLayout.JAVA_LONG, at, mirror.address() + HostDevice.byteOffset(address));
+                        }
+                    }
+                    params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at));
+                    at += bytes;
+                }
+                if (at != size) throw new IllegalArgumentException(kernel + ": kinds " + kinds + " cover " + at + " of " + size + " bytes");
+                MemorySegment error = arena.allocate(512);
+                int rc = (int) launch.invokeExact(arena.allocateFrom(kernel), shape.gridX(), shape.gridY(), shape.block(),
+                        shape.sharedBytes(), shape.cooperative() ? 1 : 0, params, error, (int) error.byteSize());
+                for (var e : mirrors.entrySet()) heap(arrays.get(e.getKey())).copyFrom(e.getValue());
+                if (rc != 0) throw new CudaException("emulator: " + error.getString(0));
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static MemorySegment heap(Object array) {
+        return switch (array) {
+            case float[] f -> MemorySegment.ofArray(f);
+            case int[] i -> MemorySegment.ofArray(i);
+            case double[] d -> MemorySegment.ofArray(d);
+            case short[] s -> MemorySegment.ofArray(s);
+            default -> throw new IllegalArgumentException("storage " + array);
+        };
+    }
+
+    // ---- building
+
+    /** The kernels' names in a .cu source, in order. */
+    static List<String> kernelNames(String source) {
+        List<String> names = new ArrayList<>();
+        Matcher m = KERNEL.matcher(source);
+        while (m.find()) names.add(m.group(1));
+        return names;
+    }
+
+    /**
+     * Compiles the library unless this source state's is already built: each .cu with its one rewritten
+     * line (dynamic shared memory) inside a namespace of its own, the kernel table, the runtime.
+     */
+    private static Path build() throws IOException, InterruptedException {
+        String arch = System.getProperty("os.arch");
+        if (!arch.equals("amd64") && !arch.equals("x86_64"))
+            throw new IllegalStateException("the emulator's fibers switch on x86-64 only, not " + arch);
+        String cxx = System.getenv().getOrDefault("SHARNN_CXX", "g++");
+        List<Path> cus;
+        try (var s = Files.list(CUDA_SOURCES)) {
+            cus = s.filter(p -> p.toString().endsWith(".cu")).sorted().toList();
+        }
+        StringBuilder unit = new StringBuilder("#include <type_traits>\n#include <utility>\n");
+        StringBuilder table = new StringBuilder();
+        Map<String, String> generated = new LinkedHashMap<>();
+        for (Path cu : cus) {
+            String name = cu.getFileName().toString(), space = name.replace(".cu", "").replaceAll("\\W", "_") + "_cu";
+            String source = Files.readString(cu);
+            String rewritten = source.replace(DYNAMIC_SHARED, "float* shared = (float*) emulator_dynamic_shared();");
+            if (rewritten.contains("extern __shared__"))
+                throw new IllegalStateException(name + ": dynamic shared memory other than `" + DYNAMIC_SHARED + "` is not emulated");
+            generated.put(name + ".cpp", rewritten);
+            unit.append("namespace ").append(space).append(" {\n#include \"").append(name).append(".cpp\"\n}\n");
+            for (String k : kernelNames(source))
+                table.append("    entry(\"").append(k).append("\", &").append(space).append("::").append(k).append("),\n");
+        }
+        unit.append("""
+                template <typename... A, std::size_t... I>
+                static void invoke(void (*kernel)(A...), void** p, std::index_sequence<I...>) {
+                    kernel(*static_cast<std::remove_cv_t<A>*>(p[I])...);
+                }
+                template <typename... A>
+                static void thunk(void* kernel, void** params) {
+                    invoke((void (*)(A...)) kernel, params, std::index_sequence_for<A...>{});
+                }
+                template <typename... A>
+                static EmulatorKernel entry(const char* name, void (*kernel)(A...)) {
+                    return EmulatorKernel{name, (void*) kernel, &thunk<A...>};
+                }
+                extern const EmulatorKernel emulator_kernels[] = {
+                """).append(table).append("    EmulatorKernel{nullptr, nullptr, nullptr}};\n");
+        generated.put("kernels.cpp", unit.toString());
+
+        MessageDigest sha = sha256();
+        sha.update((cxx + " " + String.join(" ", FLAGS)).getBytes(StandardCharsets.UTF_8));
+        for (var e : generated.entrySet()) sha.update((e.getKey() + "\0" + e.getValue()).getBytes(StandardCharsets.UTF_8));
+        List<Path> emulatorFiles;
+        try (var s = Files.list(EMULATOR_SOURCES)) {
+            emulatorFiles = s.sorted().toList();
+        }
+        for (Path p : emulatorFiles) {
+            sha.update(p.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+            sha.update(Files.readAllBytes(p));
+        }
+        String key = HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+        Path dir = Path.of("target", "emulator", key).toAbsolutePath(), library = dir.resolve("libsharnn-emulator.so");
+        if (Files.exists(library)) return library;
+
+        Files.createDirectories(dir);
+        for (var e : generated.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
+        Path temp = Files.createTempFile(dir, "lib", ".so.tmp");
+        List<String> command = new ArrayList<>(List.of(cxx));
+        command.addAll(FLAGS);
+        command.addAll(List.of("-include", EMULATOR_SOURCES.resolve("emulator.h").toAbsolutePath().toString(),
+                "-I", EMULATOR_SOURCES.toAbsolutePath().toString(), "-I", dir.toString(), "-o", temp.toString(),
+                dir.resolve("kernels.cpp").toString(), EMULATOR_SOURCES.resolve("runtime.cpp").toAbsolutePath().toString()));
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("no C++ compiler to build the CUDA C emulator (" + cxx + ": " + e.getMessage() + ")");
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            Files.deleteIfExists(temp);
+            // a compiler that runs but fails on our source is a test failure, not a missing tool
+            throw new AssertionError("the emulator did not compile: " + String.join(" ", command) + "\n" + output);
+        }
+        Files.move(temp, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return library;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

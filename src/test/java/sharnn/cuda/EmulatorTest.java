@@ -1,0 +1,80 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import sharnn.model.GoldenCheck;
+import sharnn.model.LanguageModel;
+import sharnn.model.ModelConfig;
+
+/**
+ * The kernels' CUDA C, compiled for the CPU ({@link Emulator}), as a GPU would run it: every case of
+ * the device check against the Java twins, then the CUDA model over it against the original code's
+ * golden tensors and the CPU model, fp32 and bf16, the persistent recurrence and the per-step one.
+ */
+class EmulatorTest {
+
+    @BeforeAll
+    static void emulator() throws Exception {
+        assumeTrue(Emulator.unavailable() == null, () -> "the CUDA C emulator cannot run here: " + Emulator.unavailable());
+        CudaModelGoldenTest.load();
+    }
+
+    static HostDevice device() {
+        return new HostDevice(Emulator.kernels());
+    }
+
+    @Test
+    void everyKernelMatchesItsTwin() {
+        try (HostDevice twins = new HostDevice(); HostDevice emulated = device()) {
+            List<KernelCheck.Result> results = KernelCheck.compare(twins, emulated, 20261202);
+            System.out.print(KernelCheck.table(results));
+            assertThat(results).allSatisfy(r -> assertThat(r.ok()).as(r.kernel() + " " + r.shape()).isTrue());
+            assertThat(emulated.liveBytes()).isZero();
+        }
+    }
+
+    static LanguageModel persistent(ModelConfig config) {
+        CudaModel m = new CudaModel(device(), null, config, config.segment());
+        assertThat(m.recurrencePath()).startsWith("persistent");
+        return m;
+    }
+
+    static LanguageModel perStep(ModelConfig config) {
+        CudaModel m = new CudaModel(device(), null, config, config.segment());
+        assertThat(m.persistentRecurrence(false)).isFalse();
+        return m;
+    }
+
+    static void allOk(List<GoldenCheck.Row> rows, int atLeast) {
+        assertThat(rows).hasSizeGreaterThan(atLeast);
+        assertThat(rows).allSatisfy(r -> assertThat(r.ok()).as("%s: max |ours - golden| %g against max |golden| %g",
+                r.name(), r.maxDiff(), r.scale()).isTrue());
+    }
+
+    @Test
+    void theModelMatchesTheGoldenFilesOnEverySegment() throws Exception {
+        allOk(new GoldenCheck(CudaModelGoldenTest.golden).forwardBackward(EmulatorTest::persistent), 3 * 60);
+    }
+
+    @Test
+    void thePerStepRecurrenceMatchesTheGoldenFiles() throws Exception {
+        allOk(new GoldenCheck(CudaModelGoldenTest.golden).forwardBackward(EmulatorTest::perStep), 3 * 60);
+    }
+
+    @Test
+    void threeClippedLambStepsReachTheReferenceParameters() throws Exception {
+        allOk(new GoldenCheck(CudaModelGoldenTest.golden).training(EmulatorTest::persistent), 60);
+    }
+
+    /** The device check's two model comparisons (CPU against device in fp32, bf16 against fp32), as on a GPU. */
+    @Test
+    void theDeviceChecksSegmentAndBf16ComparisonsPass() {
+        ModelConfig small = new ModelConfig(256, 24, 96, 2, List.of(1), 8, 3, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        assertThat(DeviceCheck.segment(EmulatorTest::device, small)).isTrue();
+        assertThat(DeviceCheck.bf16(EmulatorTest::device, small)).isTrue();
+    }
+}
