@@ -63,12 +63,18 @@ struct Fiber {
     dim3 index;
     unsigned linear;
     bool done;
+    // the barrier the fiber waits at (none, the block's, its warp's) and the generation that releases
+    // it: the scheduler passes over a fiber whose barrier has not moved on, without switching to it
+    enum { RUNNABLE, AT_BLOCK, AT_WARP } waiting;
+    unsigned waitGeneration;
 };
 
 struct Warp {
     int size, live, arrived;
     unsigned generation;
-    uint64_t slot[32];
+    // shuffles and ballots alternate between two sets of slots: a lane writes a set again only after
+    // the barrier that follows every lane's read of it, so one barrier a shuffle is enough
+    uint64_t slot[2][32];
     unsigned a[32][4], b[32][2];
 };
 
@@ -132,6 +138,14 @@ void yield() {
     for (;;) yield();
 }
 
+void waitAtBlockBarrier(unsigned generation) {
+    Fiber* f = block->current;
+    f->waiting = Fiber::AT_BLOCK;
+    f->waitGeneration = generation;
+    while (block->generation == generation) yield();
+    f->waiting = Fiber::RUNNABLE;
+}
+
 Warp& warpOf(Fiber* f) {
     return block->warps[f->linear / 32];
 }
@@ -144,7 +158,11 @@ void warpBarrier(Warp& w) {
         w.generation++;
         return;
     }
+    Fiber* f = block->current;
+    f->waiting = Fiber::AT_WARP;
+    f->waitGeneration = generation;
     while (w.generation == generation) yield();
+    f->waiting = Fiber::RUNNABLE;
 }
 
 // a collective over the whole warp: every lane must be there (a mask of fewer lanes is not emulated)
@@ -224,6 +242,8 @@ bool runBlock(unsigned x, unsigned y) {
         long before = b.progress;
         for (Fiber& f : b.fibers) {
             if (f.done) continue;
+            if (f.waiting == Fiber::AT_BLOCK && b.generation == f.waitGeneration) continue;
+            if (f.waiting == Fiber::AT_WARP && b.warps[f.linear / 32].generation == f.waitGeneration) continue;
             b.current = &f;
             emulator_thread_index = &f.index;
             emulator_switch(&b.schedulerSp, f.sp);
@@ -260,7 +280,7 @@ void emulator_syncthreads() {
         b.generation++;
         return;
     }
-    while (b.generation == generation) yield();
+    waitAtBlockBarrier(generation);
 }
 
 void emulator_grid_sync() {
@@ -296,29 +316,28 @@ void emulator_grid_sync() {
         b.generation++;
         return;
     }
-    while (b.generation == generation) yield();
+    waitAtBlockBarrier(generation);
 }
 
 uint64_t emulator_shfl_xor(unsigned mask, uint64_t bits, int laneMask) {
     Warp& w = collective(mask, "__shfl_xor_sync");
     int lane = (int) (block->current->linear % 32), from = lane ^ laneMask;
     if (from >= 32 || from < 0) fail("__shfl_xor_sync from lane " + std::to_string(from));
-    w.slot[lane] = bits;
+    uint64_t* slot = w.slot[w.generation & 1];
+    slot[lane] = bits;
     warpBarrier(w);
-    uint64_t r = w.slot[from];
-    warpBarrier(w);   // every lane has read before any lane's next shuffle writes
-    return r;
+    return slot[from];
 }
 
 unsigned emulator_ballot(unsigned mask, int predicate) {
     Warp& w = collective(mask, "__ballot_sync");
     int lane = (int) (block->current->linear % 32);
-    w.slot[lane] = predicate != 0;
+    uint64_t* slot = w.slot[w.generation & 1];
+    slot[lane] = predicate != 0;
     warpBarrier(w);
     unsigned r = 0;
     for (int l = 0; l < 32; l++)
-        if (w.slot[l]) r |= 1u << l;
-    warpBarrier(w);
+        if (slot[l]) r |= 1u << l;
     return r;
 }
 
