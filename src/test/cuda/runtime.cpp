@@ -386,6 +386,24 @@ void emulated_mma_m16n8k16_bf16(float (&c)[4], unsigned a0, unsigned a1, unsigne
     }
 }
 
+// ---------------------------------------------------------------- undefined behaviour
+
+// The library is built with UBSan's checks (misaligned loads such as a bf16 pair read as one 32-bit
+// word, signed overflow, shifts, array bounds) and its runtime linked in. Inside a JVM it must leave
+// signals alone (the JVM's own SEGV handling), and it reports to a file that the Java side reads after
+// each launch.
+extern "C" const char* __ubsan_default_options() {
+    return "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigill=0:handle_sigfpe=0:print_stacktrace=0";
+}
+
+extern "C" void __sanitizer_set_report_path(const char* path) __attribute__((weak));
+
+extern "C" int emulator_report_to(const char* path) {
+    if (!__sanitizer_set_report_path) return 0;
+    __sanitizer_set_report_path(path);
+    return 1;
+}
+
 // ---------------------------------------------------------------- launches
 
 

@@ -36,7 +36,10 @@ import java.util.regex.Pattern;
 final class Emulator implements HostDevice.Kernels {
     static final Path CUDA_SOURCES = Path.of("src/main/cuda"), EMULATOR_SOURCES = Path.of("src/test/cuda");
     private static final List<String> FLAGS = List.of("-std=c++17", "-O2", "-g0", "-fPIC", "-shared", "-pthread",
-            "-ffp-contract=off", "-fno-strict-aliasing", "-w");
+            "-ffp-contract=off", "-fno-strict-aliasing", "-w",
+            // UBSan (its runtime linked in): misaligned loads, signed overflow, shifts, bounds, null
+            "-fsanitize=alignment,bounds,shift,signed-integer-overflow,null,vla-bound", "-fsanitize-recover=all",
+            "-static-libubsan");
     private static final Pattern KERNEL = Pattern.compile(
             "extern \"C\" __global__ void(?: __launch_bounds__\\([^)]*\\))? (\\w+)\\(");
     private static final String DYNAMIC_SHARED = "extern __shared__ float shared[];";
@@ -45,6 +48,8 @@ final class Emulator implements HostDevice.Kernels {
     private static String unavailable;
 
     private final MethodHandle launch;
+    /** Where UBSan writes its reports (as report.PID), read after each launch. */
+    private final Path reports;
     /** Cooperative blocks a launch may have (each runs on its own thread). */
     private final int cooperativeLimit;
 
@@ -54,6 +59,39 @@ final class Emulator implements HostDevice.Kernels {
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
         this.cooperativeLimit = cooperativeLimit;
+        reports = library.resolveSibling("ubsan");
+        try {
+            MethodHandle reportTo = Linker.nativeLinker().downcallHandle(lib.find("emulator_report_to").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            try (Arena a = Arena.ofConfined()) {
+                if ((int) reportTo.invokeExact(a.allocateFrom(reports.resolve("report").toString())) != 1)
+                    throw new IllegalStateException("the emulator was built without UBSan's runtime");
+            }
+            Files.createDirectories(reports);
+            clearReports();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void clearReports() throws IOException {
+        try (var s = Files.list(reports)) {
+            for (Path p : s.toList()) Files.delete(p);
+        }
+    }
+
+    /** UBSan's reports of the last launch, deleted once read; empty where there were none. */
+    private String takeReports() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var s = Files.list(reports)) {
+            for (Path p : s.sorted().toList()) {
+                sb.append(Files.readString(p));
+                Files.delete(p);
+            }
+        }
+        return sb.toString().strip();
     }
 
     /** The emulated kernels, built on first use; null where {@link #unavailable()} says why not. */
@@ -114,12 +152,13 @@ final class Emulator implements HostDevice.Kernels {
                             if (mirror == null) {
                                 Object array = device.storage(address);
                                 MemorySegment heap = heap(array);
-                                mirror = arena.allocate(heap.byteSize(), 16);
-                                mirror.copyFrom(heap);
+                                mirror = arena.allocate(heap.byteSize() + 2 * GUARD, 16);
+                                mirror.fill(GUARD_BYTE);
+                                mirror.asSlice(GUARD, heap.byteSize()).copyFrom(heap);
                                 mirrors.put(id, mirror);
                                 arrays.put(id, array);
                             }
-                            args.set(ValueLayout.JAVA_LONG, at, mirror.address() + HostDevice.byteOffset(address));
+                            args.set(ValueLayout.JAVA_LONG, at, mirror.address() + GUARD + HostDevice.byteOffset(address));
                         }
                     }
                     params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at));
@@ -129,14 +168,36 @@ final class Emulator implements HostDevice.Kernels {
                 MemorySegment error = arena.allocate(512);
                 int rc = (int) launch.invokeExact(arena.allocateFrom(kernel), shape.gridX(), shape.gridY(), shape.block(),
                         shape.sharedBytes(), shape.cooperative() ? 1 : 0, params, error, (int) error.byteSize());
-                for (var e : mirrors.entrySet()) heap(arrays.get(e.getKey())).copyFrom(e.getValue());
                 if (rc != 0) throw new CudaException("emulator: " + error.getString(0));
+                for (var e : mirrors.entrySet()) {
+                    MemorySegment mirror = e.getValue(), inside = mirror.asSlice(GUARD, mirror.byteSize() - 2 * GUARD);
+                    if (!guardsIntact(mirror))
+                        throw new CudaException("emulator: " + kernel + " wrote outside a buffer of " + inside.byteSize()
+                                + " bytes (a GPU would corrupt a neighbour or stop with an illegal address)");
+                    heap(arrays.get(e.getKey())).copyFrom(inside);
+                }
+                String undefined = takeReports();
+                if (!undefined.isEmpty())
+                    throw new CudaException("emulator: undefined behaviour in " + kernel + ":\n" + undefined);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
         }
+    }
+
+    /** Bytes of a known pattern before and after each buffer's native copy, checked after the launch. */
+    private static final long GUARD = 256;
+    private static final byte GUARD_BYTE = (byte) 0xa5;
+
+    /** A buffer's native copy with its guards: GUARD bytes, the buffer, GUARD bytes. */
+    private static boolean guardsIntact(MemorySegment mirror) {
+        long end = mirror.byteSize() - GUARD;
+        for (long i = 0; i < GUARD; i++)
+            if (mirror.get(ValueLayout.JAVA_BYTE, i) != GUARD_BYTE || mirror.get(ValueLayout.JAVA_BYTE, end + i) != GUARD_BYTE)
+                return false;
+        return true;
     }
 
     private static MemorySegment heap(Object array) {
