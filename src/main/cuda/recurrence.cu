@@ -279,11 +279,20 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // rounded to bf16 (to nearest, ties to even, as to_bf16); gates, cell state and the
 // cell's arithmetic stay fp32 (cell_forward, cell_backward). W_hh comes as the model's bf16 copy.
 //
-// The cell threads that write h_t (dGates_t) also write it rounded to bf16 into one of two parity
-// buffers, hBf16 [2][batch][dim] (dGatesBf16 [2][batch][4·dim]), which the blocks stage at the next
-// step: half the bytes from L2 that staging the fp32 values would read, rounded once instead of by
-// every block. Two, by the parity of t: a block may write step t's while another still stages the
-// previous step's; the one it writes was last read a grid barrier ago.
+// The cell threads that write h_t (dGates_t) also write it rounded to bf16 into hPrevBf16 [steps][batch][dim]
+// (dGatesBf16 [steps][batch][4·dim]), which the blocks stage at the next step: half the bytes from L2
+// that staging the fp32 values would read, rounded once instead of by every block. The arrays are the
+// whole segment's, every slot written once, so they are also the operands of the weight gradients'
+// products afterwards (no separate rounding pass): slot t of hPrevBf16 holds h_{t-1} (slot 0 h0), slot
+// t of dGatesBf16 dGates_t. Staging reads 16 bytes a load where rows allow (a multiple of 8 elements, the
+// array 16-byte aligned), else 4 or 2.
+//
+// A step's critical path is staging, the product, the cell and the grid barrier; the cell's own inputs
+// from global memory (the gates' input part forward; the activated gates, tanh(c), c_{t-1} and dOut
+// backward) are the same every run, so each thread loads those of its first cell for the next step
+// into registers before the barrier, where the loads complete while it waits, and keeps its cell
+// state (c forward, the cell gradient backward) in a register. Further cells of a thread (only where
+// batch x units passes 512: not at the paper's shapes) load as they go.
 //
 // The product of a block is [batch_p x K] x [K x n_p]: M the batch (16 rows an mma, the paper's B),
 // N the block's gate rows (forward, 4·units) or units (backward), 8 an mma; K = dim (forward) or 4·dim
@@ -302,7 +311,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 63 registers, backward 48, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 88 registers, backward 87, no stack, no spills, one barrier.
 
 #define MMA_M 16
 #define MMA_N 8
@@ -351,10 +360,30 @@ __device__ __forceinline__ void mma_store(const float (&c)[4], float* part, int 
     p[8 * nP + 1] = c[3];
 }
 
-// lstm_persistent_forward with wHh as bf16 (the model's copy) and the product on tensor cores
+// dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
+// bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
+// multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
+__device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, const unsigned short* src, int rows, int cols) {
+    if (cols % 8 == 0 && ((unsigned long long) src & 15) == 0) {
+        const uint4* s4 = (const uint4*) src;
+        const int per = cols / 8;
+        for (int i = threadIdx.x; i < rows * per; i += blockDim.x)
+            *(uint4*) (dst + i / per * stride + i % per * 8) = __ldcg(s4 + i);
+    } else if (cols % 2 == 0 && ((unsigned long long) src & 3) == 0) {
+        const unsigned* s2 = (const unsigned*) src;
+        const int per = cols / 2;
+        for (int i = threadIdx.x; i < rows * per; i += blockDim.x)
+            *(unsigned*) (dst + i / per * stride + i % per * 2) = __ldcg(s2 + i);
+    } else {
+        for (int i = threadIdx.x; i < rows * cols; i += blockDim.x) dst[i / cols * stride + i % cols] = __ldcg(src + i);
+    }
+}
+
+// lstm_persistent_forward with wHh as bf16 (the model's copy) and the product on tensor cores; h_{t-1}
+// rounded into hPrevBf16 [steps][batch][dim] (slot t; slot 0 h0), which the next step stages
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward_bf16(float* gates, const unsigned short* wHh,
                                                    const float* h0, const float* c0, float* cells, float* tanhC,
-                                                   float* out, unsigned short* hBf16, int steps, int batch, int dim,
+                                                   float* out, unsigned short* hPrevBf16, int steps, int batch, int dim,
                                                    int units, int slices) {
     extern __shared__ float shared[];
     const int rows = 4 * units, rowsP = round_up(rows, MMA_N), batchP = round_up(batch, MMA_M);
@@ -363,23 +392,36 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
     unsigned short* w = (unsigned short*) (part + slices * batchP * rowsP);
     unsigned short* h = w + rowsP * stride;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    const int g4 = 4 * dim, be = batch * dim, items = batch * units;
 
     for (int i = threadIdx.x; i < rowsP * stride; i += blockDim.x) {
         int r = i / stride, k = i % stride, u = u0 + r % units;
         w[i] = r < rows && u < dim && k < dim ? wHh[((long long) (r / units) * dim + u) * dim + k] : (unsigned short) 0;
     }
     for (int i = threadIdx.x; i < batchP * stride; i += blockDim.x) h[i] = 0;
+    // slot 0 of hPrevBf16, each block its own units (every block rounds all of h0 for itself at t = 0)
+    for (int i = threadIdx.x; i < items; i += blockDim.x) {
+        int b = i / units, j = u0 + i % units;
+        if (j < dim) hPrevBf16[b * dim + j] = bf16_round(h0[b * dim + j]);
+    }
+    // the thread's first cell: the gates' input part a step ahead, c carried
+    const int b1 = threadIdx.x / units, j1 = u0 + threadIdx.x % units;
+    const bool first = (int) threadIdx.x < items && j1 < dim;
+    float pre[4] = {0.f, 0.f, 0.f, 0.f}, c1 = 0.f;
+    if (first) {
+#pragma unroll
+        for (int gate = 0; gate < 4; gate++) pre[gate] = gates[(long long) b1 * g4 + gate * dim + j1];
+        c1 = c0[b1 * dim + j1];
+    }
     __syncthreads();   // the padding zeroed before any thread stages a step
 
     const int nTiles = rowsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
     cg::grid_group grid = cg::this_grid();
-    const int be = batch * dim;
     for (int t = 0; t < steps; t++) {
         if (t == 0) {
             for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = bf16_round(h0[i]);
         } else {
-            const unsigned short* hPrev = hBf16 + (long long) ((t - 1) & 1) * be;
-            for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = __ldcg(hPrev + i);
+            stage_bf16(h, stride, hPrevBf16 + (long long) t * be, batch, dim);
         }
         __syncthreads();
 
@@ -392,19 +434,59 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         }
         __syncthreads();
 
-        cell_forward(gates, cells, tanhC, out, c0, part, t, batch, dim, units, u0, slices, batchP, rowsP);
-        // h_t rounded once for every block to stage (each thread its own cells' h, just written)
-        unsigned short* hNext = hBf16 + (long long) (t & 1) * be;
-        const float* ht = out + (long long) t * be;
-        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
-            int b = i / units, j = u0 + i % units;
-            if (j < dim) hNext[b * dim + j] = bf16_round(ht[b * dim + j]);
+        // cell_forward's arithmetic, h_t also rounded into slot t + 1
+        float* gt = gates + (long long) t * batch * g4;
+        const long long so = (long long) t * be;
+        for (int i = threadIdx.x; i < items; i += blockDim.x) {
+            int b = i / units, uu = i % units, j = u0 + uu;
+            if (j >= dim) continue;
+            long long go = (long long) b * g4, idx = (long long) b * dim + j;
+            float p[4], cPrev;
+            if (i == (int) threadIdx.x) {
+#pragma unroll
+                for (int gate = 0; gate < 4; gate++) p[gate] = pre[gate];
+                cPrev = c1;
+            } else {
+#pragma unroll
+                for (int gate = 0; gate < 4; gate++) p[gate] = gt[go + gate * dim + j];
+                cPrev = t == 0 ? c0[idx] : cells[so - be + idx];
+            }
+            float dot[4];
+#pragma unroll
+            for (int gate = 0; gate < 4; gate++) {
+                const float* q = part + b * rowsP + gate * units + uu;
+                float v = q[0];
+                for (int sl = 1; sl < slices; sl++) v += q[(long long) sl * batchP * rowsP];
+                dot[gate] = v;
+            }
+            float gi = sigmoidf(p[0] + dot[0]);
+            float gf = sigmoidf(p[1] + dot[1]);
+            float gg = tanhf(p[2] + dot[2]);
+            float go_ = sigmoidf(p[3] + dot[3]);
+            gt[go + j] = gi;
+            gt[go + dim + j] = gf;
+            gt[go + 2 * dim + j] = gg;
+            gt[go + 3 * dim + j] = go_;
+            float cn = gf * cPrev + gi * gg;
+            float tc = tanhf(cn);
+            float hv = go_ * tc;
+            cells[so + idx] = cn;
+            tanhC[so + idx] = tc;
+            out[so + idx] = hv;
+            if (t + 1 < steps) hPrevBf16[so + be + idx] = bf16_round(hv);
+            if (i == (int) threadIdx.x) c1 = cn;
+        }
+        if (first && t + 1 < steps) {
+            const float* next = gt + (long long) batch * g4 + (long long) b1 * g4 + j1;
+#pragma unroll
+            for (int gate = 0; gate < 4; gate++) pre[gate] = next[gate * dim];
         }
         grid.sync();   // h_t complete everywhere before any block stages it
     }
 }
 
-// lstm_persistent_backward with wHh as bf16 and the product on tensor cores; dGates_{t+1} is staged whole
+// lstm_persistent_backward with wHh as bf16 and the product on tensor cores; dGates_t rounded into
+// dGatesBf16 [steps][batch][4·dim] (slot t), whose slot t + 1 the step stages whole
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backward_bf16(const float* gates, const float* tanhC,
                                                     const float* cells, const float* c0, const float* dOut,
                                                     const unsigned short* wHh, float* dcNext, float* dGates,
@@ -417,6 +499,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
     unsigned short* w = (unsigned short*) (part + slices * batchP * unitsP);
     unsigned short* dg = w + unitsP * stride;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    const int be = batch * dim, items = batch * units;
 
     // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh
     for (int i = threadIdx.x; i < unitsP * stride; i += blockDim.x) {
@@ -424,6 +507,22 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         w[uu * stride + j] = uu < units && u < dim && j < g4 ? wHh[(long long) j * dim + u] : (unsigned short) 0;
     }
     for (int i = threadIdx.x; i < batchP * stride; i += blockDim.x) dg[i] = 0;
+
+    // the thread's first cell: its step's activated gates, tanh(c), c_{t-1} and dOut a step ahead, the
+    // cell gradient carried
+    const int b1 = threadIdx.x / units, j1 = u0 + threadIdx.x % units;
+    const bool first = (int) threadIdx.x < items && j1 < dim;
+    float ga[4] = {0.f, 0.f, 0.f, 0.f}, tc1 = 0.f, cp1 = 0.f, do1 = 0.f, dc1 = 0.f;
+    if (first) {
+        const long long go = (long long) (steps - 1) * batch * g4 + (long long) b1 * g4 + j1;
+        const long long idx = (long long) b1 * dim + j1, so = (long long) (steps - 1) * be;
+#pragma unroll
+        for (int gate = 0; gate < 4; gate++) ga[gate] = gates[go + gate * dim];
+        tc1 = tanhC[so + idx];
+        cp1 = steps == 1 ? c0[idx] : cells[so - be + idx];
+        do1 = dOut[so + idx];
+        dc1 = dcNext[idx];
+    }
     __syncthreads();   // the padding zeroed before any thread stages a step
 
     const int nTiles = unitsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
@@ -432,12 +531,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         if (t == steps - 1) {
             for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
         } else {
-            // pairs of bf16 (g4 and stride are even: a pair never straddles a row, and stays 4-byte aligned)
-            const unsigned* next = (const unsigned*) (dGatesBf16 + (long long) ((t + 1) & 1) * batch * g4);
-            for (int i = threadIdx.x; i < batch * g4 / 2; i += blockDim.x) {
-                int b = 2 * i / g4, j = 2 * i % g4;
-                *(unsigned*) (dg + b * stride + j) = __ldcg(next + i);
-            }
+            stage_bf16(dg, stride, dGatesBf16 + (long long) (t + 1) * batch * g4, batch, g4);
             __syncthreads();
             for (int item = warp; item < tiles * slices; item += warps) {
                 const int tile = item % tiles, slice = item / tiles;
@@ -449,18 +543,50 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         }
         __syncthreads();
 
-        cell_backward(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP, unitsP);
-        // dGates_t rounded once for every block to stage (each thread its own cells' gates, just written)
-        unsigned short* copy = dGatesBf16 + (long long) (t & 1) * batch * g4;
-        const float* dgt = dGates + (long long) t * batch * g4;
-        for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
-            int b = i / units, j = u0 + i % units;
+        // cell_backward's arithmetic, dGates_t also rounded into slot t
+        const long long so = (long long) t * be, gso = (long long) t * batch * g4;
+        unsigned short* copy = dGatesBf16 + gso;
+        for (int i = threadIdx.x; i < items; i += blockDim.x) {
+            int b = i / units, uu = i % units, j = u0 + uu;
             if (j >= dim) continue;
-#pragma unroll
-            for (int gate = 0; gate < 4; gate++) {
-                long long o = (long long) b * g4 + gate * dim + j;
-                copy[o] = bf16_round(dgt[o]);
+            long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
+            float gi, gf, gg, go_, tc, cPrev, dO, dcIn;
+            if (i == (int) threadIdx.x) {
+                gi = ga[0], gf = ga[1], gg = ga[2], go_ = ga[3], tc = tc1, cPrev = cp1, dO = do1, dcIn = dc1;
+            } else {
+                gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
+                tc = tanhC[so + idx];
+                cPrev = t == 0 ? c0[idx] : cells[so - be + idx];
+                dO = dOut[so + idx];
+                dcIn = dcNext[idx];
             }
+            const float* q = part + b * unitsP + uu;
+            float dhNext = q[0];
+            for (int sl = 1; sl < slices; sl++) dhNext += q[(long long) sl * batchP * unitsP];
+            float dhv = dO + dhNext;
+            float dc = dcIn + dhv * go_ * (1.f - tc * tc);
+            float d0 = dc * gg * gi * (1.f - gi), d1 = dc * cPrev * gf * (1.f - gf);
+            float d2 = dc * gi * (1.f - gg * gg), d3 = dhv * tc * go_ * (1.f - go_);
+            dGates[go + j] = d0;
+            dGates[go + dim + j] = d1;
+            dGates[go + 2 * dim + j] = d2;
+            dGates[go + 3 * dim + j] = d3;
+            const long long o = (long long) b * g4 + j;
+            copy[o] = bf16_round(d0);
+            copy[o + dim] = bf16_round(d1);
+            copy[o + 2 * dim] = bf16_round(d2);
+            copy[o + 3 * dim] = bf16_round(d3);
+            dcNext[idx] = dc * gf;
+            if (i == (int) threadIdx.x) dc1 = dc * gf;
+        }
+        if (first && t > 0) {
+            const long long go = gso - (long long) batch * g4 + (long long) b1 * g4 + j1;
+            const long long idx = (long long) b1 * dim + j1, sp = so - be;
+#pragma unroll
+            for (int gate = 0; gate < 4; gate++) ga[gate] = gates[go + gate * dim];
+            tc1 = tanhC[sp + idx];
+            cp1 = t == 1 ? c0[idx] : cells[sp - be + idx];
+            do1 = dOut[sp + idx];
         }
         grid.sync();   // dGates_t complete everywhere before any block stages it
     }

@@ -33,6 +33,11 @@ extern dim3 emulator_block_dim, emulator_grid_dim;
 #define blockDim emulator_block_dim
 #define gridDim emulator_grid_dim
 
+// CUDA's built-in vector type, as aligned
+struct alignas(16) uint4 {
+    unsigned x, y, z, w;
+};
+
 #define __global__
 #define __device__ static
 #define __forceinline__ inline

@@ -53,8 +53,6 @@ public final class CudaModel implements LanguageModel {
     private final PersistentLstm.Plan persistentPlan;
     /** BF16: how the bf16 persistent recurrence (W_hh in bf16, tensor cores) runs (null in FP32 or where it cannot). */
     private final PersistentLstm.Bf16Plan persistentBf16Plan;
-    /** The bf16 kernels' scratch: h_t and dGates_t rounded to bf16 (null without a bf16 plan). */
-    private final DeviceBuffer hBf16, dGatesBf16;
     /** Whether the persistent kernels are wanted, and in BF16 the bf16 ones (else the fp32 ones). */
     private boolean persistent, tensorCores;
 
@@ -118,8 +116,6 @@ public final class CudaModel implements LanguageModel {
         scratch = new Scratch(this, config, maxSteps);
         persistentPlan = PersistentLstm.plan(device, config.batch(), e);
         persistentBf16Plan = precision == Precision.BF16 ? PersistentLstm.planBf16(device, config.batch(), e) : null;
-        hBf16 = persistentBf16Plan == null ? null : device.bf16(PersistentLstm.forwardScratch(config.batch(), e));
-        dGatesBf16 = persistentBf16Plan == null ? null : device.bf16(PersistentLstm.backwardScratch(config.batch(), e));
         // -Dsharnn.recurrence=per-step keeps the reference path, =fp32 the fp32 persistent kernels in BF16 (ways
         // around a kernel that misbehaves)
         String recurrence = System.getProperty("sharnn.recurrence", "");
@@ -669,8 +665,9 @@ public final class CudaModel implements LanguageModel {
             device.copy(c, c0, be);
             matmulTransB(x, op(wIh), gates, rows, e, g4, false);
             k.addRowVectors(w(bIh), w(bHh), gates, rows, g4);
-            if (bf16Kernels())
-                PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hBf16,
+            boolean bf16Kernels = bf16Kernels();
+            if (bf16Kernels)   // which also writes hPrevBf16
+                PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hPrevBf16,
                         steps);
             else if (fp32Kernels())
                 PersistentLstm.forward(device, persistentPlan, gates, w(wHh), h0, c0, cells, tanhCells, out, steps);
@@ -685,7 +682,7 @@ public final class CudaModel implements LanguageModel {
             long last = (long) (steps - 1) * be;
             device.copy(out.slice(last, be), h, be);
             device.copy(cells.slice(last, be), c, be);
-            if (hPrevBf16 != null) {
+            if (hPrevBf16 != null && !bf16Kernels) {
                 k.toBf16(h0, hPrevBf16, be);
                 if (rows > b) k.toBf16(out, hPrevBf16.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
             }
@@ -698,9 +695,10 @@ public final class CudaModel implements LanguageModel {
             DeviceBuffer dhNext = scratch.dhNext, dcNext = scratch.dcNext;
             device.fill32(dhNext, 0);
             device.fill32(dcNext, 0);
-            if (bf16Kernels())
+            boolean bf16Kernels = bf16Kernels();
+            if (bf16Kernels)   // which also writes dGates' bf16 operand
                 PersistentLstm.backwardBf16(device, persistentBf16Plan, gates, tanhCells, cells, c0, dOut, op(wHh), dcNext,
-                        dGates, dGatesBf16, steps);
+                        dGates, scratch.dGatesBf16, steps);
             else if (fp32Kernels())
                 PersistentLstm.backward(device, persistentPlan, gates, tanhCells, cells, c0, dOut, w(wHh), dcNext, dGates,
                         steps);
@@ -716,7 +714,7 @@ public final class CudaModel implements LanguageModel {
                 device.copy(h0, hPrev, be);
                 if (rows > b) device.copy(out, hPrev.slice(be, (long) (rows - b) * e), (long) (rows - b) * e);
             }
-            DeviceBuffer dGatesOp = operand(dGates, (long) rows * g4, scratch.dGatesBf16);
+            DeviceBuffer dGatesOp = bf16Kernels ? scratch.dGatesBf16 : operand(dGates, (long) rows * g4, scratch.dGatesBf16);
             matmulTransA(dGatesOp, kept(hPrev, hPrevBf16), g(wHh), g4, rows, e, true);
             matmulTransA(dGatesOp, kept(x, inBf16), g(wIh), g4, rows, e, true);
             k.sumRows(dGates, rows, g4, g(bIh), true);

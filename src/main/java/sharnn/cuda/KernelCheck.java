@@ -356,25 +356,27 @@ public final class KernelCheck {
             PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
             DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
             DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
-            DeviceBuffer scratch = c.hold(c.d.bf16(PersistentLstm.forwardScratch(qb, pe)));
+            DeviceBuffer hPrev = c.bf16(qn);
             c.k.toBf16(w, wb, 4 * pe * pe);
-            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, scratch, pt);
+            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt);
             c.out("gates", gates);
             c.out("c", cells);
             c.out("tanhC", tc);
             c.out("h", h);
+            c.outBf16("hPrevBf16", hPrev);
         }));
         s.add(new Spec("lstm_persistent_backward_bf16", pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
             PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
             DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
             DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
             DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
-            DeviceBuffer scratch = c.hold(c.d.bf16(PersistentLstm.backwardScratch(qb, pe)));
+            DeviceBuffer dgBf16 = c.bf16(4 * qn);
             c.k.toBf16(w, wb, 4 * pe * pe);
             c.d.fill32(dc, 0);
-            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, scratch, pt);
+            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt);
             c.out("dGates", dg);
             c.out("dcNext", dc);
+            c.outBf16("dGatesBf16", dgBf16);
         }));
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);

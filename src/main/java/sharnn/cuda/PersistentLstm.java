@@ -147,30 +147,21 @@ public final class PersistentLstm {
     }
 
     /**
-     * {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, h rounded to bf16
-     * each step into hBf16, bf16 [2, B, E] (the kernel's scratch, {@link #forwardScratch}).
+     * {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, and hPrevBf16, bf16
+     * [steps, B, E], gets [h0; h_0 .. h_{steps-2}] rounded (what the next step stages, and the dW_hh
+     * product's operand afterwards).
      */
     public static void forwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer wHhBf16, DeviceBuffer h0,
                                    DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out,
-                                   DeviceBuffer hBf16, int steps) {
+                                   DeviceBuffer hPrevBf16, int steps) {
         device.launch(FORWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.forwardShared), new KernelArgs().ptr(gates)
-                .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).ptr(hBf16).i32(steps).i32(p.batch)
+                .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).ptr(hPrevBf16).i32(steps).i32(p.batch)
                 .i32(p.dim).i32(p.units).i32(p.forwardSlices));
     }
 
-    /** The bf16 elements of the forward's scratch: h_t rounded, by the parity of t. */
-    public static long forwardScratch(int batch, int dim) {
-        return 2L * batch * dim;
-    }
-
-    /** The bf16 elements of the backward's scratch: dGates_t rounded, by the parity of t. */
-    public static long backwardScratch(int batch, int dim) {
-        return 2L * batch * 4 * dim;
-    }
-
     /**
-     * {@link #backward} with wHh the bf16 copy of W_hh: dGates_t rounded to bf16 each step into
-     * dGatesBf16, bf16 [2, B, 4E] ({@link #backwardScratch}), for the product of the step before.
+     * {@link #backward} with wHh the bf16 copy of W_hh: dGatesBf16, bf16 [steps, B, 4E], gets dGates
+     * rounded (what the step before stages, and the weight gradients' operand afterwards).
      */
     public static void backwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer tanhC, DeviceBuffer cells,
                                     DeviceBuffer c0, DeviceBuffer dOut, DeviceBuffer wHhBf16, DeviceBuffer dcNext,

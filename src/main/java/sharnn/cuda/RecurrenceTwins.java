@@ -79,25 +79,28 @@ final class RecurrenceTwins {
 
     /**
      * lstm_persistent_forward_bf16: the forward's cell on the bf16 sums of {@link #dotBf16}, h_{t-1}
-     * read from the parity buffer (h0 rounded at t = 0), h_t rounded into the other.
+     * read from slot t of hPrevBf16 [steps, B, E] (h0 rounded, also written to slot 0, at t = 0), h_t
+     * rounded into slot t + 1.
      */
     static void forwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr());
         S wHh = new S(d, r.ptr());
         F h0 = new F(d, r.ptr()), c0 = new F(d, r.ptr());
         F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
-        S hBf16 = new S(d, r.ptr());
+        S hPrevBf16 = new S(d, r.ptr());
         int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
         r.end();
         checkShape(s, PersistentLstm.forwardSharedBf16(batch, dim, units, slices), units, slices);
         int per = ceilDiv(ceilDiv(dim, PersistentLstm.MMA_K), slices) * PersistentLstm.MMA_K;
         int g4 = 4 * dim, be = batch * dim;
         float[] ga = gates.a();
+        short[] slots = hPrevBf16.a();
         short[] h0Rounded = new short[be];
         for (int i = 0; i < be; i++) h0Rounded[i] = Bf16.round(h0.a()[h0.o() + i]);
+        System.arraycopy(h0Rounded, 0, slots, hPrevBf16.o(), be);
         for (int t = 0; t < steps; t++) {
-            S hPrev = t == 0 ? new S(h0Rounded, 0) : new S(hBf16.a(), hBf16.o() + ((t - 1) & 1) * be);
-            int hNext = hBf16.o() + (t & 1) * be;
+            S hPrev = t == 0 ? new S(h0Rounded, 0) : new S(slots, hPrevBf16.o() + t * be);
+            int hNext = hPrevBf16.o() + (t + 1) * be;
             F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
             int gt = gates.o() + t * batch * g4, so = t * be;
             for (int block = 0; block < s.gridX(); block++) {
@@ -111,7 +114,7 @@ final class RecurrenceTwins {
                             pre[gate] = ga[go + gate * dim + j]
                                     + dotBf16(wHh.a(), wHh.o() + (gate * dim + j) * dim, 1, hPrev.a(), hb, dim, per, slices);
                         float h = forwardCell(ga, go, dim, j, pre, cPrev, cells, tanhC, out, so, b * dim + j);
-                        hBf16.a()[hNext + b * dim + j] = Bf16.round(h);
+                        if (t + 1 < steps) slots[hNext + b * dim + j] = Bf16.round(h);
                     }
                 }
             }
@@ -120,7 +123,7 @@ final class RecurrenceTwins {
 
     /**
      * lstm_persistent_backward_bf16: the backward's cell on the bf16 sums of {@link #dotBf16},
-     * dGates_{t+1} read from the parity buffer, dGates_t rounded into the other.
+     * dGates_{t+1} read from slot t + 1 of dGatesBf16 [steps, B, 4E], dGates_t rounded into slot t.
      */
     static void backwardBf16(HostDevice d, Launch s, KernelArgs.Reader r) {
         F gates = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), cells = new F(d, r.ptr()), c0 = new F(d, r.ptr());
@@ -138,7 +141,7 @@ final class RecurrenceTwins {
         for (int t = steps - 1; t >= 0; t--) {
             F cPrev = t == 0 ? c0 : new F(cells.a(), cells.o() + (t - 1) * be);
             int gso = t * batch * g4, so = t * be;
-            int next = dGatesBf16.o() + ((t + 1) & 1) * batch * g4, copy = dGatesBf16.o() + (t & 1) * batch * g4;
+            int next = dGatesBf16.o() + (t + 1) * batch * g4, copy = dGatesBf16.o() + t * batch * g4;
             for (int block = 0; block < s.gridX(); block++) {
                 for (int uu = 0; uu < units; uu++) {
                     int j = block * units + uu;

@@ -42,7 +42,8 @@ class DeviceMemoryTest {
     /**
      * FP32's bytes less BF16's, from the shapes: the fp32 buffers only FP32 keeps (product operands
      * and Boom's pre-activation) against the bf16 ones only BF16 has (the weights' copy, the operands'
-     * copies, the backward's operand scratch, the bf16 recurrence's scratch).
+     * copies, the backward's operand scratch; the bf16 recurrence writes its h and dGates into the
+     * operands' copies and has no scratch of its own).
      */
     static long expectedSaving(ModelConfig c, long paramCount) {
         long e = c.embed(), b = c.batch(), t = c.segment(), n = b * t, ne = n * e, nf = n * c.boom();
@@ -57,8 +58,7 @@ class DeviceMemoryTest {
                 + blocks * (ne + ne + ne + nf)               // LSTM input and [h0; h], Boom input and pre
                 + attn * (ne + ne + kbe + kbe + work)        // query, gated query, keys, values, dropped weights
                 + 4 * ne + nf                                // the backward's dGates and Boom gradient
-                + (attn > 0 ? ne + work + ne : 0)            // the backward's dOut, dWork and dQLin
-                + 2 * b * e + 2 * b * 4 * e;                 // the bf16 recurrence's h and dGates by parity
+                + (attn > 0 ? ne + work + ne : 0);           // the backward's dOut, dWork and dQLin
         return 4 * fp32Only - 2 * bf16Only;
     }
 

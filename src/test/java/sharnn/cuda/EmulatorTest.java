@@ -37,6 +37,38 @@ class EmulatorTest {
         }
     }
 
+    /**
+     * The bf16 persistent kernels against the per-step path, as PersistentLstmTest on the twins: at E 64
+     * the 16-byte staging, at E 131 the 2- and 4-byte ones, and the bf16 arrays they write for the
+     * products. Against the per-step path with bf16 emulated within 2e-3, not the twins' 1e-4: C's expf
+     * and tanhf are not Java's, and a state that rounds a bf16 ulp apart shows as about 1e-3.
+     */
+    @Test
+    void theBf16PersistentKernelsMatchThePerStepPath() {
+        PersistentLstmTest.checkBf16(EmulatorTest::device, 16, 64, 9, 2e-3);
+        PersistentLstmTest.checkBf16(EmulatorTest::device, 19, 131, 4, 2e-3);
+        // four blocks of 33 units: 627 cells a block, so threads have a second cell (loaded as it goes)
+        PersistentLstmTest.checkBf16(() -> new HostDevice(new FewBlocks(4)), 19, 131, 3, 2e-3);
+    }
+
+    /** The emulator with at most `blocks` cooperative blocks: the plans give each more units. */
+    record FewBlocks(int blocks) implements HostDevice.Kernels {
+        @Override
+        public String name() {
+            return Emulator.kernels().name() + ", " + blocks + " cooperative blocks";
+        }
+
+        @Override
+        public void run(HostDevice device, String kernel, Launch shape, String kinds, java.nio.ByteBuffer packed) {
+            Emulator.kernels().run(device, kernel, shape, kinds, packed);
+        }
+
+        @Override
+        public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+            return blocks;
+        }
+    }
+
     static LanguageModel persistent(ModelConfig config) {
         CudaModel m = new CudaModel(device(), null, config, config.segment());
         assertThat(m.recurrencePath()).startsWith("persistent");

@@ -8,6 +8,7 @@ import static sharnn.cuda.Fixtures.poisoned;
 import static sharnn.cuda.Fixtures.random;
 import static sharnn.cuda.Fixtures.upload;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import sharnn.model.ModelConfig;
@@ -120,18 +121,29 @@ class PersistentLstmTest {
      * because of it), and in fp32 (within bf16's precision).
      */
     static void checkBf16(int b, int e, int steps) {
+        checkBf16(HostDevice::new, b, e, steps, BF16_EMULATED_TOLERANCE);
+    }
+
+    /**
+     * As {@link #checkBf16(int, int, int)} on the devices given (EmulatorTest: the kernels' CUDA C, whose
+     * expf and tanhf are not Java's: a state may round a bf16 ulp apart), within emulatedTolerance of the
+     * per-step path with bf16 emulated.
+     */
+    static void checkBf16(java.util.function.Supplier<HostDevice> devices, int b, int e, int steps,
+                          double emulatedTolerance) {
         SplittableRandom r = new SplittableRandom(37L * e + b);
         int rows = b * steps, g4 = 4 * e, n = rows * e, be = b * e;
         double scale = 1.5 / Math.sqrt(e);
         float[] gatesIn = random(r, rows * g4, 2), w = random(r, g4 * e, scale * 2);
         float[] h0 = random(r, be, 1), c0 = random(r, be, 1), dOut = random(r, n, 1);
-        try (HostDevice d = new HostDevice(); DeviceKernels k = new DeviceKernels(d)) {
+        try (HostDevice d = devices.get(); DeviceKernels k = new DeviceKernels(d)) {
             PersistentLstm.Bf16Plan plan = PersistentLstm.planBf16(d, b, e);
             DeviceBuffer whh = upload(d, w), whhBf16 = d.bf16(g4 * e), whhRounded = poisoned(d, g4 * e);
             k.toBf16(whh, whhBf16, g4 * e);
             k.fromBf16(whhBf16, whhRounded, g4 * e);
             DeviceBuffer dH0 = upload(d, h0), dC0 = upload(d, c0), dO = upload(d, dOut);
             DeviceBuffer stage = d.bf16(Math.max(be, b * g4)), rounded = poisoned(d, Math.max(be, b * g4));
+            DeviceBuffer hPrevBf16 = d.bf16(n), dGatesBf16 = d.bf16(rows * g4);
             Run[] runs = new Run[3];   // per step in fp32, per step with bf16 emulated, the bf16 kernels
             for (int path = 0; path < 3; path++) {
                 Run run = runs[path] = new Run(upload(d, gatesIn), poisoned(d, n), poisoned(d, n), poisoned(d, n),
@@ -139,16 +151,26 @@ class PersistentLstmTest {
                 d.fill32(run.dcNext, 0);
                 if (path == 2) {
                     PersistentLstm.forwardBf16(d, plan, run.gates, whhBf16, dH0, dC0, run.cells, run.tanhC, run.out,
-                            d.bf16(PersistentLstm.forwardScratch(b, e)), steps);
+                            hPrevBf16, steps);
                     PersistentLstm.backwardBf16(d, plan, run.gates, run.tanhC, run.cells, dC0, dO, whhBf16, run.dcNext,
-                            run.dGates, d.bf16(PersistentLstm.backwardScratch(b, e)), steps);
+                            run.dGates, dGatesBf16, steps);
                     continue;
                 }
                 if (path == 1) perStep(d, k, run, whhRounded, dH0, dC0, dO, b, e, steps, stage, rounded);
                 else perStep(d, k, run, whh, dH0, dC0, dO, b, e, steps, null, null);
             }
             String shape = " (B " + b + ", E " + e + ", " + plan.units() + " units a block)";
-            double[] tolerances = {BF16_TOLERANCE, BF16_EMULATED_TOLERANCE};
+            // the kernels' bf16 arrays: [h0; h_0 .. h_{T-2}] and dGates, rounded from what they wrote in fp32
+            float[] hs = download(d, runs[2].out), dgs = download(d, runs[2].dGates);
+            float[] hPrevWant = new float[n], dGatesWant = new float[rows * g4];
+            for (int i = 0; i < n; i++) hPrevWant[i] = Bf16.widen(Bf16.round(i < be ? h0[i] : hs[i - be]));
+            for (int i = 0; i < dgs.length; i++) dGatesWant[i] = Bf16.widen(Bf16.round(dgs[i]));
+            DeviceBuffer widened = poisoned(d, rows * g4);
+            k.fromBf16(hPrevBf16, widened, n);
+            assertThat(Arrays.copyOf(download(d, widened), n)).as("hPrevBf16" + shape).containsExactly(hPrevWant);
+            k.fromBf16(dGatesBf16, widened, rows * g4);
+            assertThat(download(d, widened)).as("dGatesBf16" + shape).containsExactly(dGatesWant);
+            double[] tolerances = {BF16_TOLERANCE, emulatedTolerance};
             for (int ref = 0; ref < 2; ref++) {
                 Run want = runs[ref], got = runs[2];
                 String what = (ref == 0 ? " against fp32" : " against bf16 emulated") + shape;
