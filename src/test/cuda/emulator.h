@@ -59,6 +59,7 @@ struct EmulatorKernel {
     const char* name;
     void* kernel;
     void (*thunk)(void* kernel, void** params);
+    unsigned long long writes;   // bit i: parameter i points to memory the kernel may write
 };
 extern const EmulatorKernel emulator_kernels[];
 

@@ -101,6 +101,38 @@ struct Launch {
 Launch* launch;
 
 // A block's fibers and their barriers, on one worker thread.
+// Fiber stacks, kept for the next launch once a block is done with them: mapping fresh ones each
+// launch costs a page fault per stack page touched (most of the emulator's time in system calls).
+struct Stacks {
+    char* base;
+    size_t count;
+};
+std::mutex stackPoolMutex;
+std::vector<Stacks> stackPool;
+
+Stacks takeStacks(size_t count) {
+    {
+        std::lock_guard<std::mutex> lock(stackPoolMutex);
+        size_t best = stackPool.size();   // the smallest that is large enough
+        for (size_t i = 0; i < stackPool.size(); i++)
+            if (stackPool[i].count >= count && (best == stackPool.size() || stackPool[i].count < stackPool[best].count))
+                best = i;
+        if (best < stackPool.size()) {
+            Stacks s = stackPool[best];
+            stackPool.erase(stackPool.begin() + best);
+            return s;
+        }
+    }
+    void* p = mmap(nullptr, count * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? Stacks{nullptr, 0} : Stacks{(char*) p, count};
+}
+
+void giveStacks(Stacks s) {
+    if (!s.base) return;
+    std::lock_guard<std::mutex> lock(stackPoolMutex);
+    stackPool.push_back(s);
+}
+
 struct Block {
     void* schedulerSp;
     std::vector<Fiber> fibers;
@@ -110,12 +142,11 @@ struct Block {
     long progress = 0;
     bool failed = false;
     Fiber* current = nullptr;
-    char* stacks = nullptr;
-    size_t stackCount = 0;
+    Stacks stacks{nullptr, 0};
     std::vector<unsigned char> shared;
 
     ~Block() {
-        if (stacks) munmap(stacks, stackCount * STACK_BYTES);
+        giveStacks(stacks);
     }
 };
 
@@ -211,17 +242,13 @@ bool runBlock(unsigned x, unsigned y) {
     Block& b = *block;
     emulator_block_index = dim3{x, y, 1};
     unsigned n = emulator_block_dim.x;
-    if (b.stackCount < n) {
-        if (b.stacks) munmap(b.stacks, b.stackCount * STACK_BYTES);
-        b.stacks = (char*) mmap(nullptr, n * STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                                -1, 0);
-        if (b.stacks == MAP_FAILED) {
-            b.stacks = nullptr;
-            b.stackCount = 0;
+    if (b.stacks.count < n) {
+        giveStacks(b.stacks);
+        b.stacks = takeStacks(n);
+        if (!b.stacks.base) {
             launch->fail("cannot map fiber stacks");
             return false;
         }
-        b.stackCount = n;
     }
     b.shared.assign(launch->sharedBytes + SHARED_GUARD, SHARED_POISON);
     std::fill(b.shared.end() - SHARED_GUARD, b.shared.end(), GUARD_BYTE);
@@ -230,7 +257,7 @@ bool runBlock(unsigned x, unsigned y) {
     for (unsigned i = 0; i < n; i++) {
         b.fibers[i].index = dim3{i, 0, 0};
         b.fibers[i].linear = i;
-        b.fibers[i].sp = initialStack(b.stacks + i * STACK_BYTES);
+        b.fibers[i].sp = initialStack(b.stacks.base + i * STACK_BYTES);
     }
     for (size_t w = 0; w < b.warps.size(); w++) {
         b.warps[w].size = b.warps[w].live = (int) std::min<size_t>(32, n - 32 * w);
@@ -415,6 +442,14 @@ extern "C" int emulator_kernel_count() {
 
 extern "C" const char* emulator_kernel_name(int i) {
     return emulator_kernels[i].name;
+}
+
+// Which of the kernel's parameters are pointers to non-const memory (bit i for parameter i): what a
+// launch may write. -1 for a kernel it does not have.
+extern "C" long long emulator_kernel_writes(const char* name) {
+    for (const EmulatorKernel* k = emulator_kernels; k->name; k++)
+        if (strcmp(k->name, name) == 0) return (long long) k->writes;
+    return -1;
 }
 
 // Runs the kernel over gridX x gridY blocks of block threads; params[i] points at argument i, as

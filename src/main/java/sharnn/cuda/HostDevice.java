@@ -57,7 +57,8 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
         @Override
         public void run(HostDevice device, String kernel, Launch shape, String kinds, java.nio.ByteBuffer packed) {
-            Twins.get(kernel).run(device, shape, new KernelArgs.Reader(packed));
+            Twins.get(kernel).run(device, shape, new KernelArgs.Reader(packed.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN)));
+            pointers(kinds, packed, device::wrote);
         }
 
         @Override
@@ -127,7 +128,41 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         long id = buffer.address >>> ID_SHIFT;
         if (memory.remove(id) != null) {
             buffers.remove(id);
+            writes.remove(id);
+            attachments.remove(id);
             liveBytes -= buffer.bytes();
+        }
+    }
+
+    // ---- what a kernel runner that keeps its own copies of the memory needs (the tests' emulator)
+
+    /** Per allocation, how many times its array was written (uploads, copies, fills, products, twins). */
+    private final Map<Long, Long> writes = new HashMap<>();
+    /** Per allocation, what the runner keeps with it (dropped with the allocation). */
+    final Map<Long, Object> attachments = new HashMap<>();
+
+    /** Counts a write into the allocation holding address. */
+    void wrote(long address) {
+        writes.merge(allocation(address), 1L, Long::sum);
+    }
+
+    /** The writes so far into the allocation holding address: unchanged means its array is as it was. */
+    long writes(long address) {
+        return writes.getOrDefault(allocation(address), 0L);
+    }
+
+    /** Each non-null pointer argument of packed arguments of those kinds ({@link KernelArgs#kinds()}). */
+    static void pointers(String kinds, java.nio.ByteBuffer packed, java.util.function.LongConsumer each) {
+        int at = 0;
+        for (int i = 0; i < kinds.length(); i++) {
+            char kind = kinds.charAt(i);
+            int bytes = kind == 'i' || kind == 'f' ? 4 : 8;
+            at = (at + bytes - 1) / bytes * bytes;
+            if (kind == 'p') {
+                long address = packed.getLong(packed.position() + at);
+                if (address != 0) each.accept(address);
+            }
+            at += bytes;
         }
     }
 
@@ -203,6 +238,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         notCapturing("upload");
         check(dst, n);
         System.arraycopy(src, off, floatArray(dst.address), at(dst), n);
+        wrote(dst.address);
     }
 
     @Override
@@ -210,6 +246,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         notCapturing("upload");
         check(dst, n);
         System.arraycopy(src, off, intArray(dst.address), at(dst), n);
+        wrote(dst.address);
     }
 
     @Override
@@ -217,6 +254,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
         notCapturing("upload");
         check(dst, n);
         System.arraycopy(src, off, doubleArray(dst.address), at(dst), n);
+        wrote(dst.address);
     }
 
     @Override
@@ -255,6 +293,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     private void copy(long src, long dst, long n) {
         System.arraycopy(storage(src), index(src), storage(dst), index(dst), (int) n);
+        wrote(dst);
     }
 
     @Override
@@ -269,6 +308,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     }
 
     private void fill32(long address, long count, int bits) {
+        wrote(address);
         int from = index(address), to = from + (int) count;
         switch (storage(address)) {
             case float[] f -> java.util.Arrays.fill(f, from, to, Float.intBitsToFloat(bits));
@@ -344,6 +384,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
                 g.lda(), g.strideA(), batch));
         apart(g.function(), g.c(), cExtent, g.b(), CublasGemm.extent(g.rowsB(), g.transB() == Cublas.OP_N ? g.n() : g.k(),
                 g.ldb(), g.strideB(), batch));
+        wrote(g.c().address);
         if (g.mixed()) {
             columnMajor(g, storage(g.a().address), storage(g.b().address), storage(g.c().address));
             return;

@@ -47,7 +47,7 @@ final class Emulator implements HostDevice.Kernels {
     private static Emulator instance;
     private static String unavailable;
 
-    private final MethodHandle launch;
+    private final MethodHandle launch, kernelWrites;
     /** Where UBSan writes its reports (as report.PID), read after each launch. */
     private final Path reports;
     /** Cooperative blocks a launch may have (each runs on its own thread). */
@@ -58,6 +58,8 @@ final class Emulator implements HostDevice.Kernels {
         launch = Linker.nativeLinker().downcallHandle(lib.find("emulator_launch").orElseThrow(), FunctionDescriptor.of(
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        kernelWrites = Linker.nativeLinker().downcallHandle(lib.find("emulator_kernel_writes").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
         this.cooperativeLimit = cooperativeLimit;
         reports = library.resolveSibling("ubsan");
         try {
@@ -126,19 +128,38 @@ final class Emulator implements HostDevice.Kernels {
     }
 
     /**
-     * Copies every allocation a pointer argument names into native memory, points the argument there
-     * (views keep their offset), runs the kernel, and copies the allocations back.
+     * A native copy of one allocation, between guard bytes, kept with it across launches (as
+     * {@link HostDevice#attachments}): copied in again only where Java wrote the array since (uploads,
+     * copies, products), copied out only after a launch that may write it (a non-const pointer).
+     */
+    private static final class Mirror {
+        final MemorySegment guarded, inside;
+        long writes = -1;
+
+        Mirror(long bytes) {
+            guarded = Arena.ofAuto().allocate(bytes + 2 * GUARD, 16);
+            guarded.fill(GUARD_BYTE);
+            inside = guarded.asSlice(GUARD, bytes);
+        }
+    }
+
+    /**
+     * Points every pointer argument into its allocation's native copy (views keep their offset), runs
+     * the kernel, checks the guards and copies back what it may have written.
      */
     @Override
     public void run(HostDevice device, String kernel, Launch shape, String kinds, ByteBuffer packed) {
         synchronized (Emulator.class) {   // the emulator's launch state is global
             try (Arena arena = Arena.ofConfined()) {
+                long writesMask = (long) kernelWrites.invokeExact(arena.allocateFrom(kernel));
+                if (writesMask < 0) throw new CudaException("emulator: no kernel named " + kernel);
                 int size = packed.remaining();
                 MemorySegment args = arena.allocate(Math.max(size, 8), 8);
                 MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, args, 0, size);
                 MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, kinds.length()));
-                Map<Long, MemorySegment> mirrors = new LinkedHashMap<>();
-                Map<Long, Object> arrays = new LinkedHashMap<>();
+                Map<Long, Mirror> used = new LinkedHashMap<>();
+                Map<Long, Long> addresses = new LinkedHashMap<>();
+                Map<Long, Boolean> written = new LinkedHashMap<>();
                 int at = 0;
                 for (int i = 0; i < kinds.length(); i++) {
                     char kind = kinds.charAt(i);
@@ -148,17 +169,10 @@ final class Emulator implements HostDevice.Kernels {
                         long address = args.get(ValueLayout.JAVA_LONG, at);
                         if (address != 0) {
                             long id = HostDevice.allocation(address);
-                            MemorySegment mirror = mirrors.get(id);
-                            if (mirror == null) {
-                                Object array = device.storage(address);
-                                MemorySegment heap = heap(array);
-                                mirror = arena.allocate(heap.byteSize() + 2 * GUARD, 16);
-                                mirror.fill(GUARD_BYTE);
-                                mirror.asSlice(GUARD, heap.byteSize()).copyFrom(heap);
-                                mirrors.put(id, mirror);
-                                arrays.put(id, array);
-                            }
-                            args.set(ValueLayout.JAVA_LONG, at, mirror.address() + GUARD + HostDevice.byteOffset(address));
+                            Mirror m = used.computeIfAbsent(id, k -> mirror(device, address));
+                            addresses.put(id, address);
+                            written.merge(id, (writesMask >>> i & 1) != 0, Boolean::logicalOr);
+                            args.set(ValueLayout.JAVA_LONG, at, m.inside.address() + HostDevice.byteOffset(address));
                         }
                     }
                     params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at));
@@ -169,12 +183,17 @@ final class Emulator implements HostDevice.Kernels {
                 int rc = (int) launch.invokeExact(arena.allocateFrom(kernel), shape.gridX(), shape.gridY(), shape.block(),
                         shape.sharedBytes(), shape.cooperative() ? 1 : 0, params, error, (int) error.byteSize());
                 if (rc != 0) throw new CudaException("emulator: " + error.getString(0));
-                for (var e : mirrors.entrySet()) {
-                    MemorySegment mirror = e.getValue(), inside = mirror.asSlice(GUARD, mirror.byteSize() - 2 * GUARD);
-                    if (!guardsIntact(mirror))
-                        throw new CudaException("emulator: " + kernel + " wrote outside a buffer of " + inside.byteSize()
+                for (var e : used.entrySet()) {
+                    Mirror m = e.getValue();
+                    if (!guardsIntact(m.guarded))
+                        throw new CudaException("emulator: " + kernel + " wrote outside a buffer of " + m.inside.byteSize()
                                 + " bytes (a GPU would corrupt a neighbour or stop with an illegal address)");
-                    heap(arrays.get(e.getKey())).copyFrom(inside);
+                    if (written.get(e.getKey())) {
+                        long address = addresses.get(e.getKey());
+                        heap(device.storage(address)).copyFrom(m.inside);
+                        device.wrote(address);
+                        m.writes = device.writes(address);
+                    }
                 }
                 String undefined = takeReports();
                 if (!undefined.isEmpty())
@@ -185,6 +204,18 @@ final class Emulator implements HostDevice.Kernels {
                 throw new IllegalStateException(t);
             }
         }
+    }
+
+    /** The allocation's native copy, as its array is now. */
+    private static Mirror mirror(HostDevice device, long address) {
+        long id = HostDevice.allocation(address);
+        MemorySegment heap = heap(device.storage(address));
+        Mirror m = (Mirror) device.attachments.computeIfAbsent(id, k -> new Mirror(heap.byteSize()));
+        if (m.writes != device.writes(address)) {
+            m.inside.copyFrom(heap);
+            m.writes = device.writes(address);
+        }
+        return m;
     }
 
     /** Bytes of a known pattern before and after each buffer's native copy, checked after the launch. */
@@ -256,12 +287,20 @@ final class Emulator implements HostDevice.Kernels {
                 static void thunk(void* kernel, void** params) {
                     invoke((void (*)(A...)) kernel, params, std::index_sequence_for<A...>{});
                 }
+                template <typename A>
+                static constexpr bool writable() {
+                    return std::is_pointer_v<A> && !std::is_const_v<std::remove_pointer_t<A>>;
+                }
+                template <typename... A, std::size_t... I>
+                static constexpr unsigned long long writes(std::index_sequence<I...>) {
+                    return (0ULL | ... | (writable<A>() ? 1ULL << I : 0ULL));
+                }
                 template <typename... A>
                 static EmulatorKernel entry(const char* name, void (*kernel)(A...)) {
-                    return EmulatorKernel{name, (void*) kernel, &thunk<A...>};
+                    return EmulatorKernel{name, (void*) kernel, &thunk<A...>, writes<A...>(std::index_sequence_for<A...>{})};
                 }
                 extern const EmulatorKernel emulator_kernels[] = {
-                """).append(table).append("    EmulatorKernel{nullptr, nullptr, nullptr}};\n");
+                """).append(table).append("    EmulatorKernel{nullptr, nullptr, nullptr, 0}};\n");
         generated.put("kernels.cpp", unit.toString());
 
         MessageDigest sha = sha256();

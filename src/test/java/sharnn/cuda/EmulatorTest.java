@@ -51,6 +51,21 @@ class EmulatorTest {
         PersistentLstmTest.checkBf16(() -> new HostDevice(new FewBlocks(4)), 19, 131, 3, 2e-3);
     }
 
+    /**
+     * The device check's model comparisons at the paper preset's widths (B 16, E 1024, Boom 4096: the
+     * persistent kernels' plans and shared memory as on an H200), over 3 steps with a memory of 4 (5000
+     * would not fit the test's heap): minutes, so only with -Dsharnn.emulator.paper=true.
+     */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "sharnn.emulator.paper", matches = "true")
+    void theDeviceChecksComparisonsPassAtThePaperWidths() {
+        ModelConfig paper = new ModelConfig(256, 1024, 4096, 4, List.of(2), 4, 16, 3, 0.1f, 0.1f, 0.1f, 1e-12f);
+        assertThat(DeviceCheck.recurrence(EmulatorTest::device, paper)).isTrue();
+        assertThat(DeviceCheck.recurrenceBf16(EmulatorTest::device, paper)).isTrue();
+        assertThat(DeviceCheck.segment(EmulatorTest::device, paper)).isTrue();
+        assertThat(DeviceCheck.bf16(EmulatorTest::device, paper)).isTrue();
+    }
+
     /** The emulator with at most `blocks` cooperative blocks: the plans give each more units. */
     record FewBlocks(int blocks) implements HostDevice.Kernels {
         @Override
