@@ -54,6 +54,9 @@ struct EmulatorKernel {
     const char* name;
     void* kernel;
     void (*thunk)(void* kernel, void** params);
+    // each parameter's size in bytes, in order (what a CUDA graph copies of kernelParams at capture)
+    int paramCount;
+    const int* paramSizes;
 };
 extern const EmulatorKernel emulator_kernels[];
 
