@@ -27,7 +27,8 @@
 #              saved tensors compared byte for byte.
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
 # and products are deterministic whatever else runs).
-# Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
+# Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last. Exit code 0 when
+# every stage run passed, 1 when one failed or was not run for lack of time, 2 without the bundle.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 log=${OUT:-/tmp}/check.log
@@ -41,7 +42,8 @@ rm -rf "$work" && mkdir -p "$work"
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
-if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
+on_library_path() { local d; for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
+if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   found=$(timeout 30 python3 -c '
 import glob, os, site, sys
 for r in site.getsitepackages() + [site.getusersitepackages()] + sys.path:
@@ -241,3 +243,5 @@ if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
   python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
 fi
 echo "check took $SECONDS s (budget $budget s)"
+for row in "${summary[@]}"; do [[ "$row" == *": PASS" ]] || exit 1; done
+exit 0
