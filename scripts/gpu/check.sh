@@ -40,7 +40,8 @@ b=gpu-bundle
 work=${CHECK_WORK:-/tmp/sharnn-check}
 rm -rf "$work" && mkdir -p "$work"
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
-J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
+# CHECK_JAVA_OPTS: more JVM options (scripts/gpu/rehearse.sh: -Dsharnn.check.model=tiny)
+J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g ${CHECK_JAVA_OPTS:-} -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
 on_library_path() { local d; for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
 if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
