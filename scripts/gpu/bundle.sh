@@ -7,7 +7,8 @@
 #   bash scripts/gpu/check.sh    (output teed to $OUT/check.log where OUT is set)
 #
 # The original code is read from $SHA_RNN_DIR and $LAMB_DIR (default ref/sha and ref/lamb), cloned
-# from github.com/Smerity/sha-rnn and Smerity/pytorch-lamb where absent.
+# from github.com/Smerity/sha-rnn and Smerity/pytorch-lamb where absent; BUNDLE_REFERENCE=none leaves
+# it out (a rehearsal, scripts/gpu/rehearse.sh: check.sh's bench and quality stages then cannot run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -15,7 +16,8 @@ data=${DATA:-../shared/data/enwik8-4M}
 bench=${REF_BENCH:-../shared/tools/ref_bench.py}
 sha=${SHA_RNN_DIR:-ref/sha} lamb=${LAMB_DIR:-ref/lamb}
 for f in "$data" "$bench"; do [ -f "$f" ] || { echo "bundle: $f is missing" >&2; exit 1; }; done
-for pair in "$sha https://github.com/Smerity/sha-rnn" "$lamb https://github.com/Smerity/pytorch-lamb"; do
+reference=${BUNDLE_REFERENCE:-yes}
+[ "$reference" = none ] || for pair in "$sha https://github.com/Smerity/sha-rnn" "$lamb https://github.com/Smerity/pytorch-lamb"; do
   set -- $pair
   [ -e "$1" ] || { echo "bundle: fetching $2 into $1" >&2; git clone -q --depth 1 "$2" "$1"; }
 done
@@ -25,6 +27,8 @@ rm -rf gpu-bundle && mkdir -p gpu-bundle/ref
     --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output gpu-bundle/jre
 tar -czf gpu-bundle/jre.tgz -C gpu-bundle jre && rm -rf gpu-bundle/jre
 cp target/sharnn.jar "$data" "$bench" gpu-bundle/
-cp -r "$sha" gpu-bundle/ref/sha && cp -r "$lamb" gpu-bundle/ref/lamb
-rm -rf gpu-bundle/ref/*/.git gpu-bundle/ref/lamb/images
+if [ "$reference" != none ]; then
+  cp -r "$sha" gpu-bundle/ref/sha && cp -r "$lamb" gpu-bundle/ref/lamb
+  rm -rf gpu-bundle/ref/*/.git gpu-bundle/ref/lamb/images
+fi
 du -sh gpu-bundle

@@ -27,7 +27,8 @@
 #              saved tensors compared byte for byte.
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
 # and products are deterministic whatever else runs).
-# Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last.
+# Everything is teed to $OUT/check.log (or /tmp/check.log); the summary comes last. Exit code 0 when
+# every stage run passed, 1 when one failed or was not run for lack of time, 2 without the bundle.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 log=${OUT:-/tmp}/check.log
@@ -39,9 +40,18 @@ b=gpu-bundle
 work=${CHECK_WORK:-/tmp/sharnn-check}
 rm -rf "$work" && mkdir -p "$work"
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
-J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g -cp $b/sharnn.jar"
+# CHECK_MODEL=tiny (scripts/gpu/rehearse.sh, whose kernels run emulated): the model stages on a tiny model
+# in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps
+if [ "${CHECK_MODEL:-}" = tiny ]; then
+  model_option=-Dsharnn.check.model=tiny resume_steps=4
+  resume_model=(--set embed=24 --set boom=96 --set blocks=2 --set window=8 --set batch=3 --set bptt=6 --set evalBytes=36)
+else
+  model_option= resume_steps=20 resume_model=()
+fi
+J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g $model_option -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
-if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
+on_library_path() { local d; for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
+if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   found=$(timeout 30 python3 -c '
 import glob, os, site, sys
 for r in site.getsitepackages() + [site.getusersitepackages()] + sys.path:
@@ -156,9 +166,10 @@ fi
 resume_check() {
   local settings=(--set evalEvery=0 --set evalBytes=16384 --set checkpointEvery=0 --set logEvery=10 --json)
   local small=(-Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main train --data $b/enwik8-4M --device cuda --precision bf16)
-  limited 60 $J "${small[@]}" --preset small --out "$work/straight" --steps 20 "${settings[@]}" &&
-    limited 60 $J "${small[@]}" --preset small --out "$work/halves" --steps 10 "${settings[@]}" &&
-    limited 60 $J "${small[@]}" --resume "$work/halves" --steps 20 --json &&
+  settings+=("${resume_model[@]}")
+  limited 60 $J "${small[@]}" --preset small --out "$work/straight" --steps $resume_steps "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --preset small --out "$work/halves" --steps $(( resume_steps / 2 )) "${settings[@]}" &&
+    limited 60 $J "${small[@]}" --resume "$work/halves" --steps $resume_steps --json &&
     python3 - "$work/straight/last.safetensors" "$work/halves/last.safetensors" <<'EOF'
 import json, struct, sys
 def tensors(path):
@@ -241,3 +252,5 @@ if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
   python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
 fi
 echo "check took $SECONDS s (budget $budget s)"
+for row in "${summary[@]}"; do [[ "$row" == *": PASS" ]] || exit 1; done
+exit 0

@@ -60,6 +60,9 @@ struct EmulatorKernel {
     void* kernel;
     void (*thunk)(void* kernel, void** params);
     unsigned long long writes;   // bit i: parameter i points to memory the kernel may write
+    // each parameter's size in bytes, in order (what a CUDA graph copies of kernelParams at capture)
+    int paramCount;
+    const int* paramSizes;
 };
 extern const EmulatorKernel emulator_kernels[];
 

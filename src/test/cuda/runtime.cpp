@@ -452,6 +452,13 @@ extern "C" long long emulator_kernel_writes(const char* name) {
     return -1;
 }
 
+// Kernel i's parameter count, and the size of each in sizes (at most max of them).
+extern "C" int emulator_kernel_params(int i, int* sizes, int max) {
+    const EmulatorKernel& k = emulator_kernels[i];
+    for (int p = 0; p < k.paramCount && p < max; p++) sizes[p] = k.paramSizes[p];
+    return k.paramCount;
+}
+
 // Runs the kernel over gridX x gridY blocks of block threads; params[i] points at argument i, as
 // cuLaunchKernel's kernelParams. 0 on success, else 1 with the reason in error.
 extern "C" int emulator_launch(const char* name, int gridX, int gridY, int blockThreads, int sharedBytes, int cooperative,

@@ -53,7 +53,8 @@ public final class DeviceCheck {
                 case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "recurrence-bf16" -> recurrenceBf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "bf16" -> bf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
-                case "graphs" -> graphs(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16), 10);
+                case "graphs" -> graphs(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16),
+                        tiny() ? 3 : 10);
                 default -> throw new IllegalArgumentException("unknown check: " + args[0]);
             };
             System.exit(ok ? 0 : 1);
@@ -63,10 +64,20 @@ public final class DeviceCheck {
         }
     }
 
-    /** The paper model with `streams` streams of its 1024-byte segments. */
+    /**
+     * The paper model with `streams` streams of its 1024-byte segments; with -Dsharnn.check.model=tiny a
+     * tiny model in its place (E 24, segments of 6 bytes) for scripts/gpu/rehearse.sh, whose kernels run emulated.
+     */
     static ModelConfig paper(int streams) {
+        if (tiny())
+            return new ModelConfig(256, 24, 96, 2, List.of(1), 8, streams, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
         ModelConfig paper = ModelConfig.paper(256);
         return paper.withBatch(streams, paper.segment());
+    }
+
+    /** -Dsharnn.check.model=tiny: the tiny model in the paper's place, and 3 graph steps, not 10. */
+    private static boolean tiny() {
+        return "tiny".equals(System.getProperty("sharnn.check.model"));
     }
 
     static LanguageModel onGpu(ModelConfig config) {

@@ -46,6 +46,7 @@ final class Emulator implements HostDevice.Kernels {
 
     private static Emulator instance;
     private static String unavailable;
+    private static Path library;
 
     private final MethodHandle launch, kernelWrites;
     /** Where UBSan writes its reports (as report.PID), read after each launch. */
@@ -100,7 +101,9 @@ final class Emulator implements HostDevice.Kernels {
     static synchronized Emulator kernels() {
         if (instance == null && unavailable == null) {
             try {
-                instance = new Emulator(build(), Integer.MAX_VALUE);
+                Path built = build();
+                instance = new Emulator(built, Integer.MAX_VALUE);
+                library = built;
             } catch (IOException | RuntimeException e) {
                 unavailable = e.getMessage();
             } catch (InterruptedException e) {
@@ -109,6 +112,12 @@ final class Emulator implements HostDevice.Kernels {
             }
         }
         return instance;
+    }
+
+    /** The emulator's shared library (the fake CUDA driver links it), built on first use; null where unavailable. */
+    static synchronized Path library() {
+        kernels();
+        return library;
     }
 
     /** Why the emulator cannot run here, or null where it can. */
@@ -297,7 +306,9 @@ final class Emulator implements HostDevice.Kernels {
                 }
                 template <typename... A>
                 static EmulatorKernel entry(const char* name, void (*kernel)(A...)) {
-                    return EmulatorKernel{name, (void*) kernel, &thunk<A...>, writes<A...>(std::index_sequence_for<A...>{})};
+                    static const int sizes[] = {(int) sizeof(A)..., 0};
+                    return EmulatorKernel{name, (void*) kernel, &thunk<A...>, writes<A...>(std::index_sequence_for<A...>{}),
+                                          (int) sizeof...(A), sizes};
                 }
                 extern const EmulatorKernel emulator_kernels[] = {
                 """).append(table).append("    EmulatorKernel{nullptr, nullptr, nullptr, 0}};\n");

@@ -1,0 +1,97 @@
+package sharnn.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real {@link CudaDevice} path (FFM bindings, CudaModel, the jar's fatbins loaded, cuBLAS) over
+ * the fake driver and cuBLAS of {@link FakeCuda}, whose kernels are the CUDA C itself run by the
+ * emulator, in a child JVM that loads them by soname: every KernelCheck case against its Java twin,
+ * the golden file's segments through CudaModel in fp32 on the persistent kernels (cooperative
+ * launches), the device check's bf16 and CUDA-graph comparisons on a small model, the bindings'
+ * errors, threads and graphs, and `sharnn info --device cuda`. Skipped where g++ cannot build them.
+ * (scripts/gpu/rehearse.sh runs scripts/gpu/check.sh itself over the same fakes.)
+ */
+class FakeCudaTest {
+    static final String GOLDEN = "src/test/resources/golden/sharnn-tiny-golden.safetensors";
+    static Path fakes;
+
+    @BeforeAll
+    static void build() {
+        assumeTrue(FakeCuda.unavailable() == null, () -> "the fake CUDA driver cannot be built here: " + FakeCuda.unavailable());
+        fakes = FakeCuda.folder();
+    }
+
+    @Test
+    void theCudaDevicePathRunsOverTheFakeDriver() throws Exception {
+        String out = java(FakeCudaProbe.class.getName(), GOLDEN);
+
+        assertThat(out).contains("info NVIDIA H200 (fake: sharnn's CUDA C emulator) 150754820096 13000 130100");
+        assertThat(out).contains("alloc-error cuMemAlloc_v2: CUDA_ERROR_OUT_OF_MEMORY (out of memory)");
+        // occupancy as an H200's: 228 KiB of shared memory and 2048 threads an SM, 227 KiB a block at most
+        assertThat(out).contains("cooperative-blocks 132 396 264 0");
+        assertThat(out).contains("cooperative-add 4.0 6.0");
+        assertThat(out).contains("cooperative-too-large cuLaunchCooperativeKernel(add): CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE");
+        assertThat(out).contains("other-thread-add 13.0 24.0");
+        assertThat(out).contains("back-on-main 13.0 24.0");
+        assertThat(out).contains("overrun cuLaunchKernel(add): CUDA_ERROR_LAUNCH_FAILED");
+        assertThat(out).contains("fake libcuda: kernel failed: add wrote outside the allocation of 8 bytes");
+        assertThat(out).contains("unknown-kernel cuModuleGetFunction: no kernel 'no_such_kernel' in the jar's fatbins");
+        // captured, not run (the copy's target still 0), then replayed on the inputs of launch time
+        assertThat(out).contains("graph 0.0 13.0 24.0 7.0");
+        assertThat(out).contains("capture-sync synchronize while capturing a graph");
+        assertThat(out).contains("capture-alloc cuMemAlloc_v2: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED");
+        assertThat(out).contains("capture-invalidated cuStreamEndCapture: CUDA_ERROR_STREAM_CAPTURE_INVALIDATED");
+        assertThat(out).contains("after-capture 13.0 24.0");
+        assertThat(out).contains("open-1 no CUDA device 1: this machine has 1");
+
+        Matcher kernels = Pattern.compile("kernels (\\d+) cases, (\\d+) differ").matcher(out);
+        assertThat(kernels.find()).as(out).isTrue();
+        assertThat(Integer.parseInt(kernels.group(1))).isGreaterThan(40);
+        assertThat(kernels.group(2)).as(out).isEqualTo("0");
+        for (String ok : List.of("sgemm_NN", "sgemm_strided-batched", "gemmEx_bf16_strided-batched", "dropout", "add",
+                "layer_norm_forward"))
+            assertThat(out).contains("case " + ok + " true");
+        assertThat(out.split("\n")).filteredOn(l -> l.startsWith("live ")).containsOnly("live 0");
+
+        assertThat(out).contains("golden-path persistent");
+        assertThat(out).contains("golden-forward-backward true");
+        assertThat(out).contains("bf16 true").contains("graphs true");
+        assertThat(out).doesNotContain(": FAIL");
+        // no graph fell back to launches, and the driver and cuBLAS had nothing to say past the bindings' checks
+        String models = out.substring(out.indexOf("golden-path"));
+        assertThat(models).doesNotContain("no CUDA graph for").doesNotContain("fake libcuda").doesNotContain("fake libcublas");
+    }
+
+    @Test
+    void infoNamesTheGpuDriverAndCublas() throws Exception {
+        String out = java("sharnn.cli.Main", "info", "--device", "cuda");
+        assertThat(out).contains("device: cuda:0 NVIDIA H200 (fake: sharnn's CUDA C emulator), 140.4 GiB");
+        assertThat(out).contains("driver: CUDA 13.0, cuBLAS 13.1.0");
+    }
+
+    /** A child JVM on this classpath with the fakes first on LD_LIBRARY_PATH; its output (exit code 0 asserted). */
+    private static String java(String main, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("LD_LIBRARY_PATH", fakes.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        System.out.print(out);
+        assertThat(p.waitFor()).as("%s:%n%s", cmd, out).isZero();
+        return out;
+    }
+}
