@@ -58,6 +58,13 @@ __device__ __forceinline__ float sigmoidf(float x) {
     return 1.f / (1.f + expf(-x));
 }
 
+// to_bf16's rounding
+__device__ __forceinline__ unsigned short bf16_round(float x) {
+    unsigned u = __float_as_uint(x);
+    return (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
+                                            : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
 __device__ __forceinline__ int round_up(int n, int m) {
     return (n + m - 1) / m * m;
 }
@@ -92,19 +99,61 @@ __device__ __forceinline__ void tile_store(float (&acc)[TILE_ROWS][TILE_BATCH], 
         }
 }
 
+// A thread's first cell (batch row b, unit j: item threadIdx.x of the block's batch x units): its inputs
+// from global memory are loaded a step ahead, before the grid barrier, where the loads complete while
+// the thread waits instead of on the next step's critical path, and its cell state stays in a register
+// (forward: `in` the gates' input part of the step, c the cell before it; backward: `in` the step's
+// activated gates, tanh(c), c_{t-1}, dOut, and c the cell gradient coming in). A thread's further cells
+// (batch x units past 512: not at the paper's shapes) load as they go.
+struct FirstCell {
+    bool valid;
+    int b, j;
+    float in[4], c, tc, cPrev, dOut;
+};
+
+__device__ __forceinline__ FirstCell first_cell(int batch, int dim, int units, int u0) {
+    FirstCell f{};
+    f.b = threadIdx.x / units;
+    f.j = u0 + threadIdx.x % units;
+    f.valid = (int) threadIdx.x < batch * units && f.j < dim;
+    return f;
+}
+
+// step t's gates' input part of the first cell
+__device__ __forceinline__ void prefetch_forward(FirstCell& f, const float* gates, int t, int batch, int dim) {
+    const float* g = gates + (long long) t * batch * 4 * dim + (long long) f.b * 4 * dim + f.j;
+#pragma unroll
+    for (int gate = 0; gate < 4; gate++) f.in[gate] = g[gate * dim];
+}
+
+// step t's activated gates, tanh(c), c_{t-1} and dOut of the first cell
+__device__ __forceinline__ void prefetch_backward(FirstCell& f, const float* gates, const float* tanhC, const float* cells,
+                                                  const float* c0, const float* dOut, int t, int batch, int dim) {
+    const long long so = (long long) t * batch * dim, idx = (long long) f.b * dim + f.j;
+    const float* g = gates + (long long) t * batch * 4 * dim + (long long) f.b * 4 * dim + f.j;
+#pragma unroll
+    for (int gate = 0; gate < 4; gate++) f.in[gate] = g[gate * dim];
+    f.tc = tanhC[so + idx];
+    f.cPrev = t == 0 ? c0[idx] : cells[so - (long long) batch * dim + idx];
+    f.dOut = dOut[so + idx];
+}
+
 // The cell of step t, one thread per (batch row, unit) of the block: lstm_cell_forward's arithmetic on
 // the gates' input part plus the recurrent sums, which part holds per slice ([slices][batch_p][rows_p],
-// row gate·units + uu), added in slice order
+// row gate·units + uu), added in slice order. hNext (bf16 kernels) gets h_t rounded where not null.
+// AHEAD: the first cell's inputs come from f, and those of step t + 1 are loaded into it after (the
+// fp32 kernels, at their 128 registers, would spill what f holds across the product).
+template <bool AHEAD>
 __device__ __forceinline__ void cell_forward(float* gates, float* cells, float* tanhC, float* out, const float* c0,
-                                             const float* part, int t, int batch, int dim, int units, int u0, int slices,
-                                             int batchP, int rowsP) {
+                                             const float* part, int t, int steps, int batch, int dim, int units, int u0,
+                                             int slices, int batchP, int rowsP, FirstCell& f, unsigned short* hNext) {
     const int g4 = 4 * dim;
     float* gt = gates + (long long) t * batch * g4;
-    const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
-    const long long so = (long long) t * batch * dim;
+    const long long be = (long long) batch * dim, so = (long long) t * be;
     for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
         int b = i / units, uu = i % units, j = u0 + uu;
         if (j >= dim) continue;
+        const bool first = AHEAD && i == (int) threadIdx.x;
         long long go = (long long) b * g4, idx = (long long) b * dim + j;
         float dot[4];
 #pragma unroll
@@ -112,48 +161,96 @@ __device__ __forceinline__ void cell_forward(float* gates, float* cells, float* 
             const float* p = part + b * rowsP + gate * units + uu;
             float v = p[0];
             for (int sl = 1; sl < slices; sl++) v += p[(long long) sl * batchP * rowsP];
-            dot[gate] = v;
+            dot[gate] = v + (first ? f.in[gate] : gt[go + gate * dim + j]);
         }
-        float gi = sigmoidf(gt[go + j] + dot[0]);
-        float gf = sigmoidf(gt[go + dim + j] + dot[1]);
-        float gg = tanhf(gt[go + 2 * dim + j] + dot[2]);
-        float go_ = sigmoidf(gt[go + 3 * dim + j] + dot[3]);
+        float gi = sigmoidf(dot[0]);
+        float gf = sigmoidf(dot[1]);
+        float gg = tanhf(dot[2]);
+        float go_ = sigmoidf(dot[3]);
         gt[go + j] = gi;
         gt[go + dim + j] = gf;
         gt[go + 2 * dim + j] = gg;
         gt[go + 3 * dim + j] = go_;
-        float cn = gf * cPrev[idx] + gi * gg;
+        float cPrev = first ? f.c : t == 0 ? c0[idx] : cells[so - be + idx];
+        float cn = gf * cPrev + gi * gg;
         float tc = tanhf(cn);
+        float h = go_ * tc;
         cells[so + idx] = cn;
         tanhC[so + idx] = tc;
-        out[so + idx] = go_ * tc;
+        out[so + idx] = h;
+        if (hNext) hNext[idx] = bf16_round(h);
+        if (first) f.c = cn;
     }
+    if (AHEAD && f.valid && t + 1 < steps) prefetch_forward(f, gates, t + 1, batch, dim);
 }
 
 // The backward cell of step t: lstm_cell_backward's arithmetic, dh_{t} = dOut_t + the recurrent sums of part
-// ([slices][batch_p][units_p]) added in slice order
+// ([slices][batch_p][units_p]) added in slice order. copy (bf16 kernels) gets dGates_t rounded where not
+// null. AHEAD as cell_forward's, with the first cell's inputs of step t - 1.
+template <bool AHEAD>
 __device__ __forceinline__ void cell_backward(const float* gates, const float* tanhC, const float* cells, const float* c0,
                                               const float* dOut, float* dcNext, float* dGates, const float* part, int t,
-                                              int batch, int dim, int units, int u0, int slices, int batchP, int unitsP) {
+                                              int batch, int dim, int units, int u0, int slices, int batchP, int unitsP,
+                                              FirstCell& f, unsigned short* copy) {
     const int g4 = 4 * dim;
-    const long long so = (long long) t * batch * dim, gso = (long long) t * batch * g4;
-    const float* cPrev = t == 0 ? c0 : cells + (long long) (t - 1) * batch * dim;
+    const long long be = (long long) batch * dim, so = (long long) t * be, gso = (long long) t * batch * g4;
     for (int i = threadIdx.x; i < batch * units; i += blockDim.x) {
         int b = i / units, uu = i % units, j = u0 + uu;
         if (j >= dim) continue;
+        const bool first = AHEAD && i == (int) threadIdx.x;
         long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
         const float* p = part + b * unitsP + uu;
         float dhNext = p[0];
         for (int sl = 1; sl < slices; sl++) dhNext += p[(long long) sl * batchP * unitsP];
-        float gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
-        float tc = tanhC[so + idx];
-        float dhv = dOut[so + idx] + dhNext;
-        float dc = dcNext[idx] + dhv * go_ * (1.f - tc * tc);
-        dGates[go + j] = dc * gg * gi * (1.f - gi);
-        dGates[go + dim + j] = dc * cPrev[idx] * gf * (1.f - gf);
-        dGates[go + 2 * dim + j] = dc * gi * (1.f - gg * gg);
-        dGates[go + 3 * dim + j] = dhv * tc * go_ * (1.f - go_);
+        float gi, gf, gg, go_, tc, cPrev, dO, dcIn;
+        if (first) {
+            gi = f.in[0], gf = f.in[1], gg = f.in[2], go_ = f.in[3], tc = f.tc, cPrev = f.cPrev, dO = f.dOut, dcIn = f.c;
+        } else {
+            gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
+            tc = tanhC[so + idx];
+            cPrev = t == 0 ? c0[idx] : cells[so - be + idx];
+            dO = dOut[so + idx];
+            dcIn = dcNext[idx];
+        }
+        float dhv = dO + dhNext;
+        float dc = dcIn + dhv * go_ * (1.f - tc * tc);
+        float d[4] = {dc * gg * gi * (1.f - gi), dc * cPrev * gf * (1.f - gf), dc * gi * (1.f - gg * gg),
+                      dhv * tc * go_ * (1.f - go_)};
+#pragma unroll
+        for (int gate = 0; gate < 4; gate++) {
+            dGates[go + gate * dim + j] = d[gate];
+            if (copy) copy[(long long) b * g4 + gate * dim + j] = bf16_round(d[gate]);
+        }
         dcNext[idx] = dc * gf;
+        if (first) f.c = dc * gf;
+    }
+    if (AHEAD && f.valid && t > 0) prefetch_backward(f, gates, tanhC, cells, c0, dOut, t - 1, batch, dim);
+}
+
+// dst[0 .. n) = src[0 .. n) from global memory (past L1): 16 bytes a load where n is a multiple of 4 and
+// both are 16-byte aligned, else 4
+__device__ __forceinline__ void stage_floats(float* dst, const float* src, int n) {
+    if (n % 4 == 0 && (((unsigned long long) src | (unsigned long long) dst) & 15) == 0) {
+        for (int i = threadIdx.x; i < n / 4; i += blockDim.x) ((float4*) dst)[i] = __ldcg((const float4*) src + i);
+    } else {
+        for (int i = threadIdx.x; i < n; i += blockDim.x) dst[i] = __ldcg(src + i);
+    }
+}
+
+// dst[r·dstStride + k] = src[r·srcStride + k] for r < rows, k < cols, as stage_floats
+__device__ __forceinline__ void stage_float_rows(float* dst, int dstStride, const float* src, int srcStride, int rows,
+                                                 int cols) {
+    if ((cols | dstStride | srcStride) % 4 == 0 && (((unsigned long long) src | (unsigned long long) dst) & 15) == 0) {
+        const int per = cols / 4;
+        for (int i = threadIdx.x; i < rows * per; i += blockDim.x) {
+            int r = i / per, k = i % per * 4;
+            *(float4*) (dst + (long long) r * dstStride + k) = __ldcg((const float4*) (src + (long long) r * srcStride + k));
+        }
+    } else {
+        for (int i = threadIdx.x; i < rows * cols; i += blockDim.x) {
+            int r = i / cols, k = i % cols;
+            dst[(long long) r * dstStride + k] = __ldcg(src + (long long) r * srcStride + k);
+        }
     }
 }
 
@@ -185,11 +282,12 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
     }
     for (long long i = (long long) batch * dim + threadIdx.x; i < (long long) batchP * dim; i += blockDim.x) h[i] = 0.f;
 
+    FirstCell none{};
+
     const int rowTiles = rowsP / TILE_ROWS, tiles = rowTiles * (batchP / TILE_BATCH);
     cg::grid_group grid = cg::this_grid();
     for (int t = 0; t < steps; t++) {
-        const float* hPrev = t == 0 ? h0 : out + (long long) (t - 1) * batch * dim;
-        for (long long i = threadIdx.x; i < (long long) batch * dim; i += blockDim.x) h[i] = __ldcg(hPrev + i);
+        stage_floats(h, t == 0 ? h0 : out + (long long) (t - 1) * batch * dim, batch * dim);
         __syncthreads();
 
         for (int item = warp; item < tiles * slices; item += warps) {
@@ -202,7 +300,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         }
         __syncthreads();
 
-        cell_forward(gates, cells, tanhC, out, c0, part, t, batch, dim, units, u0, slices, batchP, rowsP);
+        cell_forward<false>(gates, cells, tanhC, out, c0, part, t, steps, batch, dim, units, u0, slices, batchP, rowsP, none,
+                            nullptr);
         grid.sync();   // h_t complete everywhere before any block stages it
     }
 }
@@ -237,6 +336,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
     }
     for (long long i = (long long) batch * chunk + threadIdx.x; i < (long long) batchP * chunk; i += blockDim.x) dg[i] = 0.f;
 
+    FirstCell none{};
+
     const int unitTiles = unitsP / TILE_ROWS, tiles = unitTiles * (batchP / TILE_BATCH), items = tiles * slices;
     cg::grid_group grid = cg::this_grid();
     for (int t = steps - 1; t >= 0; t--) {
@@ -252,10 +353,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
                 for (int j0 = 0; j0 < g4; j0 += chunk) {
                     const int cols = min(chunk, g4 - j0);
                     __syncthreads();   // the previous chunk consumed
-                    for (int i = threadIdx.x; i < batch * cols; i += blockDim.x) {
-                        int b = i / cols, jj = i % cols;
-                        dg[b * chunk + jj] = __ldcg(next + (long long) b * g4 + j0 + jj);
-                    }
+                    stage_float_rows(dg, chunk, next + j0, g4, batch, cols);
                     __syncthreads();
                     if (item < items)
                         tile_terms(acc, w + (long long) uu0 * g4, g4, dg + (long long) b0 * chunk, chunk,
@@ -266,7 +364,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         }
         __syncthreads();
 
-        cell_backward(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP, unitsP);
+        cell_backward<false>(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP,
+                             unitsP, none, nullptr);
         grid.sync();   // dGates_t complete everywhere before any block stages it
     }
 }
@@ -287,12 +386,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // t of dGatesBf16 dGates_t. Staging reads 16 bytes a load where rows allow (a multiple of 8 elements, the
 // array 16-byte aligned), else 4 or 2.
 //
-// A step's critical path is staging, the product, the cell and the grid barrier; the cell's own inputs
-// from global memory (the gates' input part forward; the activated gates, tanh(c), c_{t-1} and dOut
-// backward) are the same every run, so each thread loads those of its first cell for the next step
-// into registers before the barrier, where the loads complete while it waits, and keeps its cell
-// state (c forward, the cell gradient backward) in a register. Further cells of a thread (only where
-// batch x units passes 512: not at the paper's shapes) load as they go.
+// A step's critical path is staging, the product, the cell and the grid barrier: each thread loads its
+// first cell's inputs for the next step before the barrier (FirstCell, cell_forward<true>).
 //
 // The product of a block is [batch_p x K] x [K x n_p]: M the batch (16 rows an mma, the paper's B),
 // N the block's gate rows (forward, 4·units) or units (backward), 8 an mma; K = dim (forward) or 4·dim
@@ -311,19 +406,12 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 88 registers, backward 87, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): 80 registers each, no stack, no spills, one barrier.
 
 #define MMA_M 16
 #define MMA_N 8
 #define MMA_K 16
 #define ROW_PAD 8
-
-// to_bf16's rounding
-__device__ __forceinline__ unsigned short bf16_round(float x) {
-    unsigned u = __float_as_uint(x);
-    return (u & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((u >> 16) | 0x40u)
-                                            : (unsigned short) ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
 
 // c += A[16 rows from a][k] · B[k][8 columns]ᵀ over the k steps [kFrom, kTo) of 16: a [16][stride] row-major
 // and b [8][stride] (B's columns as rows), bf16 in shared memory. The fragments of mma.m16n8k16.row.col
@@ -392,7 +480,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
     unsigned short* w = (unsigned short*) (part + slices * batchP * rowsP);
     unsigned short* h = w + rowsP * stride;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
-    const int g4 = 4 * dim, be = batch * dim, items = batch * units;
+    const int be = batch * dim, items = batch * units;
 
     for (int i = threadIdx.x; i < rowsP * stride; i += blockDim.x) {
         int r = i / stride, k = i % stride, u = u0 + r % units;
@@ -404,14 +492,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         int b = i / units, j = u0 + i % units;
         if (j < dim) hPrevBf16[b * dim + j] = bf16_round(h0[b * dim + j]);
     }
-    // the thread's first cell: the gates' input part a step ahead, c carried
-    const int b1 = threadIdx.x / units, j1 = u0 + threadIdx.x % units;
-    const bool first = (int) threadIdx.x < items && j1 < dim;
-    float pre[4] = {0.f, 0.f, 0.f, 0.f}, c1 = 0.f;
-    if (first) {
-#pragma unroll
-        for (int gate = 0; gate < 4; gate++) pre[gate] = gates[(long long) b1 * g4 + gate * dim + j1];
-        c1 = c0[b1 * dim + j1];
+    FirstCell first = first_cell(batch, dim, units, u0);
+    if (first.valid) {
+        prefetch_forward(first, gates, 0, batch, dim);
+        first.c = c0[first.b * dim + first.j];
     }
     __syncthreads();   // the padding zeroed before any thread stages a step
 
@@ -434,53 +518,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         }
         __syncthreads();
 
-        // cell_forward's arithmetic, h_t also rounded into slot t + 1
-        float* gt = gates + (long long) t * batch * g4;
-        const long long so = (long long) t * be;
-        for (int i = threadIdx.x; i < items; i += blockDim.x) {
-            int b = i / units, uu = i % units, j = u0 + uu;
-            if (j >= dim) continue;
-            long long go = (long long) b * g4, idx = (long long) b * dim + j;
-            float p[4], cPrev;
-            if (i == (int) threadIdx.x) {
-#pragma unroll
-                for (int gate = 0; gate < 4; gate++) p[gate] = pre[gate];
-                cPrev = c1;
-            } else {
-#pragma unroll
-                for (int gate = 0; gate < 4; gate++) p[gate] = gt[go + gate * dim + j];
-                cPrev = t == 0 ? c0[idx] : cells[so - be + idx];
-            }
-            float dot[4];
-#pragma unroll
-            for (int gate = 0; gate < 4; gate++) {
-                const float* q = part + b * rowsP + gate * units + uu;
-                float v = q[0];
-                for (int sl = 1; sl < slices; sl++) v += q[(long long) sl * batchP * rowsP];
-                dot[gate] = v;
-            }
-            float gi = sigmoidf(p[0] + dot[0]);
-            float gf = sigmoidf(p[1] + dot[1]);
-            float gg = tanhf(p[2] + dot[2]);
-            float go_ = sigmoidf(p[3] + dot[3]);
-            gt[go + j] = gi;
-            gt[go + dim + j] = gf;
-            gt[go + 2 * dim + j] = gg;
-            gt[go + 3 * dim + j] = go_;
-            float cn = gf * cPrev + gi * gg;
-            float tc = tanhf(cn);
-            float hv = go_ * tc;
-            cells[so + idx] = cn;
-            tanhC[so + idx] = tc;
-            out[so + idx] = hv;
-            if (t + 1 < steps) hPrevBf16[so + be + idx] = bf16_round(hv);
-            if (i == (int) threadIdx.x) c1 = cn;
-        }
-        if (first && t + 1 < steps) {
-            const float* next = gt + (long long) batch * g4 + (long long) b1 * g4 + j1;
-#pragma unroll
-            for (int gate = 0; gate < 4; gate++) pre[gate] = next[gate * dim];
-        }
+        // h_t also rounded into slot t + 1, what the next step stages
+        cell_forward<true>(gates, cells, tanhC, out, c0, part, t, steps, batch, dim, units, u0, slices, batchP, rowsP, first,
+                           t + 1 < steps ? hPrevBf16 + (long long) (t + 1) * be : nullptr);
         grid.sync();   // h_t complete everywhere before any block stages it
     }
 }
@@ -499,8 +539,6 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
     unsigned short* w = (unsigned short*) (part + slices * batchP * unitsP);
     unsigned short* dg = w + unitsP * stride;
     const int u0 = blockIdx.x * units, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
-    const int be = batch * dim, items = batch * units;
-
     // unit fastest: neighbouring threads read neighbouring columns of one row of W_hh
     for (int i = threadIdx.x; i < unitsP * stride; i += blockDim.x) {
         int uu = i % unitsP, j = i / unitsP, u = u0 + uu;
@@ -508,20 +546,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
     }
     for (int i = threadIdx.x; i < batchP * stride; i += blockDim.x) dg[i] = 0;
 
-    // the thread's first cell: its step's activated gates, tanh(c), c_{t-1} and dOut a step ahead, the
-    // cell gradient carried
-    const int b1 = threadIdx.x / units, j1 = u0 + threadIdx.x % units;
-    const bool first = (int) threadIdx.x < items && j1 < dim;
-    float ga[4] = {0.f, 0.f, 0.f, 0.f}, tc1 = 0.f, cp1 = 0.f, do1 = 0.f, dc1 = 0.f;
-    if (first) {
-        const long long go = (long long) (steps - 1) * batch * g4 + (long long) b1 * g4 + j1;
-        const long long idx = (long long) b1 * dim + j1, so = (long long) (steps - 1) * be;
-#pragma unroll
-        for (int gate = 0; gate < 4; gate++) ga[gate] = gates[go + gate * dim];
-        tc1 = tanhC[so + idx];
-        cp1 = steps == 1 ? c0[idx] : cells[so - be + idx];
-        do1 = dOut[so + idx];
-        dc1 = dcNext[idx];
+    FirstCell first = first_cell(batch, dim, units, u0);
+    if (first.valid) {
+        prefetch_backward(first, gates, tanhC, cells, c0, dOut, steps - 1, batch, dim);
+        first.c = dcNext[first.b * dim + first.j];
     }
     __syncthreads();   // the padding zeroed before any thread stages a step
 
@@ -543,51 +571,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         }
         __syncthreads();
 
-        // cell_backward's arithmetic, dGates_t also rounded into slot t
-        const long long so = (long long) t * be, gso = (long long) t * batch * g4;
-        unsigned short* copy = dGatesBf16 + gso;
-        for (int i = threadIdx.x; i < items; i += blockDim.x) {
-            int b = i / units, uu = i % units, j = u0 + uu;
-            if (j >= dim) continue;
-            long long go = gso + (long long) b * g4, idx = (long long) b * dim + j;
-            float gi, gf, gg, go_, tc, cPrev, dO, dcIn;
-            if (i == (int) threadIdx.x) {
-                gi = ga[0], gf = ga[1], gg = ga[2], go_ = ga[3], tc = tc1, cPrev = cp1, dO = do1, dcIn = dc1;
-            } else {
-                gi = gates[go + j], gf = gates[go + dim + j], gg = gates[go + 2 * dim + j], go_ = gates[go + 3 * dim + j];
-                tc = tanhC[so + idx];
-                cPrev = t == 0 ? c0[idx] : cells[so - be + idx];
-                dO = dOut[so + idx];
-                dcIn = dcNext[idx];
-            }
-            const float* q = part + b * unitsP + uu;
-            float dhNext = q[0];
-            for (int sl = 1; sl < slices; sl++) dhNext += q[(long long) sl * batchP * unitsP];
-            float dhv = dO + dhNext;
-            float dc = dcIn + dhv * go_ * (1.f - tc * tc);
-            float d0 = dc * gg * gi * (1.f - gi), d1 = dc * cPrev * gf * (1.f - gf);
-            float d2 = dc * gi * (1.f - gg * gg), d3 = dhv * tc * go_ * (1.f - go_);
-            dGates[go + j] = d0;
-            dGates[go + dim + j] = d1;
-            dGates[go + 2 * dim + j] = d2;
-            dGates[go + 3 * dim + j] = d3;
-            const long long o = (long long) b * g4 + j;
-            copy[o] = bf16_round(d0);
-            copy[o + dim] = bf16_round(d1);
-            copy[o + 2 * dim] = bf16_round(d2);
-            copy[o + 3 * dim] = bf16_round(d3);
-            dcNext[idx] = dc * gf;
-            if (i == (int) threadIdx.x) dc1 = dc * gf;
-        }
-        if (first && t > 0) {
-            const long long go = gso - (long long) batch * g4 + (long long) b1 * g4 + j1;
-            const long long idx = (long long) b1 * dim + j1, sp = so - be;
-#pragma unroll
-            for (int gate = 0; gate < 4; gate++) ga[gate] = gates[go + gate * dim];
-            tc1 = tanhC[sp + idx];
-            cp1 = t == 1 ? c0[idx] : cells[sp - be + idx];
-            do1 = dOut[sp + idx];
-        }
+        // dGates_t also rounded into slot t, what the step before stages
+        cell_backward<true>(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP,
+                            unitsP, first, dGatesBf16 + (long long) t * batch * g4);
         grid.sync();   // dGates_t complete everywhere before any block stages it
     }
 }

@@ -33,9 +33,13 @@ extern dim3 emulator_block_dim, emulator_grid_dim;
 #define blockDim emulator_block_dim
 #define gridDim emulator_grid_dim
 
-// CUDA's built-in vector type, as aligned
+// CUDA's built-in vector types, as aligned
 struct alignas(16) uint4 {
     unsigned x, y, z, w;
+};
+
+struct alignas(16) float4 {
+    float x, y, z, w;
 };
 
 #define __global__
