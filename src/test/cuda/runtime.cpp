@@ -144,6 +144,7 @@ struct Block {
     Fiber* current = nullptr;
     Stacks stacks{nullptr, 0};
     std::vector<unsigned char> shared;
+    std::vector<unsigned> order;   // the fibers in the order the scheduler visits them
 
     ~Block() {
         giveStacks(stacks);
@@ -151,6 +152,11 @@ struct Block {
 };
 
 thread_local Block* block;
+
+// The order the scheduler runs a block's threads in, each round between barriers, and plain launches'
+// blocks in (emulator_set_order): a kernel whose result depends on it has a race, which one order can hide.
+enum Order { ASCENDING, DESCENDING, SHUFFLED };
+int threadOrder = ASCENDING;
 
 constexpr size_t SHARED_GUARD = 64;
 constexpr unsigned char SHARED_POISON = 0xff, GUARD_BYTE = 0xa5;
@@ -265,9 +271,20 @@ bool runBlock(unsigned x, unsigned y) {
     b.live = (int) n;
     b.arrived = 0;
     b.failed = false;
+    b.order.resize(n);
+    for (unsigned i = 0; i < n; i++) b.order[i] = threadOrder == DESCENDING ? n - 1 - i : i;
+    uint64_t shuffleState = 0x9E3779B97F4A7C15ULL ^ ((uint64_t) x << 32 | y);
     while (b.live > 0 && !b.failed) {
         long before = b.progress;
-        for (Fiber& f : b.fibers) {
+        if (threadOrder == SHUFFLED)   // Fisher-Yates on a xorshift seeded by the block and the round
+            for (unsigned i = n - 1; i > 0; i--) {
+                shuffleState ^= shuffleState << 13;
+                shuffleState ^= shuffleState >> 7;
+                shuffleState ^= shuffleState << 17;
+                std::swap(b.order[i], b.order[shuffleState % (i + 1)]);
+            }
+        for (unsigned o = 0; o < n; o++) {
+            Fiber& f = b.fibers[b.order[o]];
             if (f.done) continue;
             if (f.waiting == Fiber::AT_BLOCK && b.generation == f.waitGeneration) continue;
             if (f.waiting == Fiber::AT_WARP && b.warps[f.linear / 32].generation == f.waitGeneration) continue;
@@ -433,6 +450,11 @@ extern "C" int emulator_report_to(const char* path) {
 
 // ---------------------------------------------------------------- launches
 
+// 0 ascending (the default), 1 descending, 2 shuffled anew each round
+extern "C" void emulator_set_order(int order) {
+    threadOrder = order;
+}
+
 
 extern "C" int emulator_kernel_count() {
     int n = 0;
@@ -497,8 +519,10 @@ extern "C" int emulator_launch(const char* name, int gridX, int gridY, int block
             workers.emplace_back([&next, &l] {
                 Block b;
                 block = &b;
-                for (unsigned i; (i = next++) < l.blocks && !l.failed;)
+                for (unsigned n; (n = next++) < l.blocks && !l.failed;) {
+                    unsigned i = threadOrder == ASCENDING ? n : l.blocks - 1 - n;
                     if (!runBlock(i % (unsigned) emulator_grid_dim.x, i / (unsigned) emulator_grid_dim.x)) break;
+                }
             });
     }
     for (std::thread& t : workers) t.join();

@@ -48,7 +48,7 @@ final class Emulator implements HostDevice.Kernels {
     private static String unavailable;
     private static Path library;
 
-    private final MethodHandle launch, kernelWrites;
+    private final MethodHandle launch, kernelWrites, setOrder;
     /** Where UBSan writes its reports (as report.PID), read after each launch. */
     private final Path reports;
     /** Cooperative blocks a launch may have (each runs on its own thread). */
@@ -61,6 +61,8 @@ final class Emulator implements HostDevice.Kernels {
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
         kernelWrites = Linker.nativeLinker().downcallHandle(lib.find("emulator_kernel_writes").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        setOrder = Linker.nativeLinker().downcallHandle(lib.find("emulator_set_order").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
         this.cooperativeLimit = cooperativeLimit;
         reports = library.resolveSibling("ubsan");
         try {
@@ -129,6 +131,48 @@ final class Emulator implements HostDevice.Kernels {
     @Override
     public String name() {
         return "CUDA C emulator";
+    }
+
+    /**
+     * The order the emulator runs a block's threads in between barriers (and a plain launch's blocks):
+     * a kernel whose results change with it has a race that one order can hide.
+     */
+    enum Order { ASCENDING, DESCENDING, SHUFFLED }
+
+    /** These kernels with threads and blocks run in that order. */
+    HostDevice.Kernels inOrder(Order order) {
+        Emulator emulator = this;
+        return new HostDevice.Kernels() {
+            @Override
+            public String name() {
+                return emulator.name() + ", threads " + order.name().toLowerCase(java.util.Locale.ROOT);
+            }
+
+            @Override
+            public void run(HostDevice device, String kernel, Launch shape, String kinds, ByteBuffer packed) {
+                synchronized (Emulator.class) {
+                    try {
+                        setOrder.invokeExact(order.ordinal());
+                        emulator.run(device, kernel, shape, kinds, packed);
+                    } catch (RuntimeException | Error e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException(t);
+                    } finally {
+                        try {
+                            setOrder.invokeExact(Order.ASCENDING.ordinal());
+                        } catch (Throwable t) {
+                            throw new IllegalStateException(t);
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+                return emulator.cooperativeBlocks(kernel, block, sharedBytes);
+            }
+        };
     }
 
     @Override
