@@ -11,7 +11,8 @@
 #              CHECK_RECURRENCE=per-step where this stage is not run);
 #  recurrence-bf16  in bf16, the bf16 persistent recurrence (W_hh in bf16, tensor cores) against the
 #              per-step path at B 16 (values within 3e-2 of scale, gradients within 5e-2 by relative norm),
-#              µs per step of each (the later stages take the fp32 persistent kernels in bf16 where it fails);
+#              µs per step of each (the later stages take the fp32 persistent kernels in bf16 where it fails),
+#              and a profile of the bf16 kernels' steps: staging, product, cell, grid barrier (in the summary);
 #  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
 #              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
@@ -251,6 +252,8 @@ printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"
 if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
   python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
 fi
+# where the bf16 recurrence's steps go (the recurrence-bf16 stage's profile), for the next speed work
+grep -A2 '^recurrence-bf16 profile' "$log" | tail -3
 echo "check took $SECONDS s (budget $budget s)"
 for row in "${summary[@]}"; do [[ "$row" == *": PASS" ]] || exit 1; done
 exit 0

@@ -406,7 +406,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): 80 registers each, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 88, no stack, no spills, one barrier.
 
 #define MMA_M 16
 #define MMA_N 8
@@ -448,6 +448,34 @@ __device__ __forceinline__ void mma_store(const float (&c)[4], float* part, int 
     p[8 * nP + 1] = c[3];
 }
 
+// Where a step's time goes, as thread 0 of block 0 sees it (phases not null: the device check's profile):
+// clock cycles summed over the steps for staging, the product, the cell and the grid barrier, each up to
+// the block barrier that ends it, written to phases[0..3] at the end
+struct PhaseClock {
+    bool on;
+    long long mark;
+    double sum[4];
+};
+
+__device__ __forceinline__ PhaseClock phase_clock(const double* phases) {
+    PhaseClock c{};
+    c.on = phases != nullptr && blockIdx.x == 0 && threadIdx.x == 0;
+    if (c.on) c.mark = clock64();
+    return c;
+}
+
+__device__ __forceinline__ void phase_end(PhaseClock& c, int phase) {
+    if (!c.on) return;
+    long long now = clock64();
+    c.sum[phase] += (double) (now - c.mark);
+    c.mark = now;
+}
+
+__device__ __forceinline__ void phase_write(const PhaseClock& c, double* phases) {
+    if (c.on)
+        for (int i = 0; i < 4; i++) phases[i] = c.sum[i];
+}
+
 // dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
 // bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
 // multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
@@ -472,7 +500,7 @@ __device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, cons
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward_bf16(float* gates, const unsigned short* wHh,
                                                    const float* h0, const float* c0, float* cells, float* tanhC,
                                                    float* out, unsigned short* hPrevBf16, int steps, int batch, int dim,
-                                                   int units, int slices) {
+                                                   int units, int slices, double* phases) {
     extern __shared__ float shared[];
     const int rows = 4 * units, rowsP = round_up(rows, MMA_N), batchP = round_up(batch, MMA_M);
     const int kSteps = (dim + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -501,6 +529,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
 
     const int nTiles = rowsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
     cg::grid_group grid = cg::this_grid();
+    PhaseClock clock = phase_clock(phases);
     for (int t = 0; t < steps; t++) {
         if (t == 0) {
             for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = bf16_round(h0[i]);
@@ -508,6 +537,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
             stage_bf16(h, stride, hPrevBf16 + (long long) t * be, batch, dim);
         }
         __syncthreads();
+        phase_end(clock, 0);
 
         for (int item = warp; item < tiles * slices; item += warps) {
             const int tile = item % tiles, slice = item / tiles;
@@ -517,12 +547,16 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
             mma_store(c, part + slice * batchP * rowsP, rowsP, m0, n0, lane);
         }
         __syncthreads();
+        phase_end(clock, 1);
 
         // h_t also rounded into slot t + 1, what the next step stages
         cell_forward<true>(gates, cells, tanhC, out, c0, part, t, steps, batch, dim, units, u0, slices, batchP, rowsP, first,
                            t + 1 < steps ? hPrevBf16 + (long long) (t + 1) * be : nullptr);
+        phase_end(clock, 2);
         grid.sync();   // h_t complete everywhere before any block stages it
+        phase_end(clock, 3);
     }
+    phase_write(clock, phases);
 }
 
 // lstm_persistent_backward with wHh as bf16 and the product on tensor cores; dGates_t rounded into
@@ -531,7 +565,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
                                                     const float* cells, const float* c0, const float* dOut,
                                                     const unsigned short* wHh, float* dcNext, float* dGates,
                                                     unsigned short* dGatesBf16, int steps, int batch, int dim, int units,
-                                                    int slices) {
+                                                    int slices, double* phases) {
     extern __shared__ float shared[];
     const int unitsP = round_up(units, MMA_N), batchP = round_up(batch, MMA_M), g4 = 4 * dim;
     const int kSteps = (g4 + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -555,12 +589,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 
     const int nTiles = unitsP / MMA_N, tiles = nTiles * (batchP / MMA_M);
     cg::grid_group grid = cg::this_grid();
+    PhaseClock clock = phase_clock(phases);
     for (int t = steps - 1; t >= 0; t--) {
         if (t == steps - 1) {
             for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
         } else {
             stage_bf16(dg, stride, dGatesBf16 + (long long) (t + 1) * batch * g4, batch, g4);
             __syncthreads();
+            phase_end(clock, 0);
             for (int item = warp; item < tiles * slices; item += warps) {
                 const int tile = item % tiles, slice = item / tiles;
                 const int n0 = tile % nTiles * MMA_N, m0 = tile / nTiles * MMA_M;
@@ -570,10 +606,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
             }
         }
         __syncthreads();
+        phase_end(clock, 1);
 
         // dGates_t also rounded into slot t, what the step before stages
         cell_backward<true>(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP,
                             unitsP, first, dGatesBf16 + (long long) t * batch * g4);
+        phase_end(clock, 2);
         grid.sync();   // dGates_t complete everywhere before any block stages it
+        phase_end(clock, 3);
     }
+    phase_write(clock, phases);
 }

@@ -83,6 +83,12 @@ static inline T __shfl_xor_sync(unsigned mask, T v, int laneMask) {
     return r;
 }
 
+// the SM's cycle counter: nanoseconds of a steady clock here
+long long emulator_clock();
+static inline long long clock64() {
+    return emulator_clock();
+}
+
 static inline unsigned __ballot_sync(unsigned mask, int predicate) {
     return emulator_ballot(mask, predicate);
 }

@@ -385,6 +385,10 @@ unsigned emulator_ballot(unsigned mask, int predicate) {
     return r;
 }
 
+long long emulator_clock() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 void* emulator_dynamic_shared() {
     return block->shared.data();
 }

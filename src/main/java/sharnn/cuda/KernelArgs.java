@@ -22,6 +22,13 @@ public final class KernelArgs {
         return this;
     }
 
+    /** A pointer that may be null (0): a kernel's optional output. */
+    public KernelArgs ptrOrNull(DeviceBuffer b) {
+        if (b != null) return ptr(b);
+        bytes.putLong(start(8, 'p'), 0L);
+        return this;
+    }
+
     public KernelArgs i32(int v) {
         bytes.putInt(start(4, 'i'), v);
         return this;

@@ -358,7 +358,7 @@ public final class KernelCheck {
             DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
             DeviceBuffer hPrev = c.bf16(qn);
             c.k.toBf16(w, wb, 4 * pe * pe);
-            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt);
+            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt, null);
             c.out("gates", gates);
             c.out("c", cells);
             c.out("tanhC", tc);
@@ -373,7 +373,7 @@ public final class KernelCheck {
             DeviceBuffer dgBf16 = c.bf16(4 * qn);
             c.k.toBf16(w, wb, 4 * pe * pe);
             c.d.fill32(dc, 0);
-            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt);
+            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt, null);
             c.out("dGates", dg);
             c.out("dcNext", dc);
             c.outBf16("dGatesBf16", dgBf16);

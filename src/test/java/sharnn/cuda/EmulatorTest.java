@@ -99,6 +99,25 @@ class EmulatorTest {
         }
     }
 
+    /** The device check's profile of the bf16 kernels' steps: each direction's four phases, from block 0's clock. */
+    @Test
+    void theBf16KernelsReportWhereTheirStepsGo() {
+        String profile;
+        try (HostDevice d = device()) {
+            profile = DeviceCheck.recurrenceProfile(d, 16, 64, 4);
+        }
+        System.out.println(profile);
+        List<String> lines = profile.lines().toList();
+        assertThat(lines).hasSize(3);
+        for (String line : lines.subList(1, 3)) {
+            assertThat(line).contains("staging", "product", "cell", "barrier");
+            double sum = 0;
+            var percent = java.util.regex.Pattern.compile("\\((\\d+)%\\)").matcher(line);
+            while (percent.find()) sum += Double.parseDouble(percent.group(1));
+            assertThat(sum).as(line).isBetween(97.0, 103.0);
+        }
+    }
+
     static LanguageModel persistent(ModelConfig config) {
         CudaModel m = new CudaModel(device(), null, config, config.segment());
         assertThat(m.recurrencePath()).startsWith("persistent");
