@@ -44,10 +44,10 @@ tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit
 # CHECK_MODEL=tiny (scripts/gpu/rehearse.sh, whose kernels run emulated): the model stages on a tiny model
 # in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps
 if [ "${CHECK_MODEL:-}" = tiny ]; then
-  model_option=-Dsharnn.check.model=tiny resume_steps=4
+  model_option=-Dsharnn.check.model=tiny resume_steps=4 resume_label="tiny model"
   resume_model=(--set embed=24 --set boom=96 --set blocks=2 --set window=8 --set batch=3 --set bptt=6 --set evalBytes=36)
 else
-  model_option= resume_steps=20 resume_model=()
+  model_option= resume_steps=20 resume_model=() resume_label="small preset"
 fi
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g $model_option -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
@@ -234,7 +234,7 @@ if wants quality || wants resume; then
     wait $resume; rc=$?
     echo; echo "-- resume"
     grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
-    verdict "resume bit-identical (bf16, small preset)" $rc
+    verdict "resume bit-identical (bf16, $resume_label)" $rc
   fi
 fi
 
