@@ -153,16 +153,10 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
 
     /** Each non-null pointer argument of packed arguments of those kinds ({@link KernelArgs#kinds()}). */
     static void pointers(String kinds, java.nio.ByteBuffer packed, java.util.function.LongConsumer each) {
-        int at = 0;
+        int[] at = KernelArgs.offsets(kinds);
         for (int i = 0; i < kinds.length(); i++) {
-            char kind = kinds.charAt(i);
-            int bytes = kind == 'i' || kind == 'f' ? 4 : 8;
-            at = (at + bytes - 1) / bytes * bytes;
-            if (kind == 'p') {
-                long address = packed.getLong(packed.position() + at);
-                if (address != 0) each.accept(address);
-            }
-            at += bytes;
+            long address = kinds.charAt(i) == 'p' ? packed.getLong(packed.position() + at[i]) : 0;
+            if (address != 0) each.accept(address);
         }
     }
 

@@ -57,6 +57,22 @@ public final class KernelArgs {
         return kinds.toString();
     }
 
+    /**
+     * Where each argument of those kinds starts in the packed bytes, by the same alignment rule; one
+     * more entry at the end, the packed size.
+     */
+    public static int[] offsets(String kinds) {
+        int[] at = new int[kinds.length() + 1];
+        int p = 0;
+        for (int i = 0; i < kinds.length(); i++) {
+            int size = kinds.charAt(i) == 'i' || kinds.charAt(i) == 'f' ? 4 : 8;
+            at[i] = p = (p + size - 1) / size * size;
+            p += size;
+        }
+        at[kinds.length()] = p;
+        return at;
+    }
+
     private int start(int size, char kind) {
         kinds.append(kind);
         int at = (bytes.position() + size - 1) / size * size;

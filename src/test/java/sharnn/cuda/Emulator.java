@@ -213,25 +213,20 @@ final class Emulator implements HostDevice.Kernels {
                 Map<Long, Mirror> used = new LinkedHashMap<>();
                 Map<Long, Long> addresses = new LinkedHashMap<>();
                 Map<Long, Boolean> written = new LinkedHashMap<>();
-                int at = 0;
+                int[] at = KernelArgs.offsets(kinds);
+                if (at[kinds.length()] != size)
+                    throw new IllegalArgumentException(kernel + ": kinds " + kinds + " cover " + at[kinds.length()] + " of " + size + " bytes");
                 for (int i = 0; i < kinds.length(); i++) {
-                    char kind = kinds.charAt(i);
-                    int bytes = kind == 'i' || kind == 'f' ? 4 : 8;
-                    at = (at + bytes - 1) / bytes * bytes;
-                    if (kind == 'p') {
-                        long address = args.get(ValueLayout.JAVA_LONG, at);
-                        if (address != 0) {
-                            long id = HostDevice.allocation(address);
-                            Mirror m = used.computeIfAbsent(id, k -> mirror(device, address));
-                            addresses.put(id, address);
-                            written.merge(id, (writesMask >>> i & 1) != 0, Boolean::logicalOr);
-                            args.set(ValueLayout.JAVA_LONG, at, m.inside.address() + HostDevice.byteOffset(address));
-                        }
+                    long address = kinds.charAt(i) == 'p' ? args.get(ValueLayout.JAVA_LONG, at[i]) : 0;
+                    if (address != 0) {
+                        long id = HostDevice.allocation(address);
+                        Mirror m = used.computeIfAbsent(id, k -> mirror(device, address));
+                        addresses.put(id, address);
+                        written.merge(id, (writesMask >>> i & 1) != 0, Boolean::logicalOr);
+                        args.set(ValueLayout.JAVA_LONG, at[i], m.inside.address() + HostDevice.byteOffset(address));
                     }
-                    params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at));
-                    at += bytes;
+                    params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at[i]));
                 }
-                if (at != size) throw new IllegalArgumentException(kernel + ": kinds " + kinds + " cover " + at + " of " + size + " bytes");
                 MemorySegment error = arena.allocate(512);
                 int rc = (int) launch.invokeExact(arena.allocateFrom(kernel), shape.gridX(), shape.gridY(), shape.block(),
                         shape.sharedBytes(), shape.cooperative() ? 1 : 0, params, error, (int) error.byteSize());

@@ -16,6 +16,9 @@ class KernelArgsTest {
         for (int i = 0; i < 7; i++) offsets[i] = a.offset(i);
         assertThat(offsets).containsExactly(0, 8, 12, 16, 24, 32, 40);
         assertThat(a.size()).isEqualTo(48);
+        // the same from the kinds alone (what the stand-in's runners walk), the size last
+        assertThat(a.kinds()).isEqualTo("lifilid");
+        assertThat(KernelArgs.offsets(a.kinds())).containsExactly(0, 8, 12, 16, 24, 32, 40, 48);
         assertThat(a.packed().get(0)).isEqualTo((byte) 0x88);   // little-endian
 
         KernelArgs.Reader r = new KernelArgs.Reader(a.packed());
