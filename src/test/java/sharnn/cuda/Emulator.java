@@ -112,6 +112,8 @@ final class Emulator implements HostDevice.Kernels {
                 Thread.currentThread().interrupt();
                 unavailable = "interrupted while compiling the emulator";
             }
+            if (unavailable != null)
+                System.err.println("CUDA C emulator: " + unavailable + "; the tests that run the kernels' CUDA C skip");
         }
         return instance;
     }
@@ -376,13 +378,20 @@ final class Emulator implements HostDevice.Kernels {
         command.addAll(List.of("-include", EMULATOR_SOURCES.resolve("emulator.h").toAbsolutePath().toString(),
                 "-I", EMULATOR_SOURCES.toAbsolutePath().toString(), "-I", dir.toString(), "-o", temp.toString(),
                 dir.resolve("kernels.cpp").toString(), EMULATOR_SOURCES.resolve("runtime.cpp").toAbsolutePath().toString()));
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IllegalStateException("no C++ compiler to build the CUDA C emulator (" + cxx + ": " + e.getMessage() + ")");
-        }
+        // first a one-line library with the same flags: a compiler that cannot link UBSan's runtime in
+        // (no libubsan.a) cannot build the emulator here, which is a reason to skip, not a failure
+        Path probe = dir.resolve("probe.cpp"), probeLibrary = dir.resolve("probe.so");
+        Files.writeString(probe, "int twice(int x) { return x << 1; }\n");
+        List<String> probeCommand = new ArrayList<>(List.of(cxx));
+        probeCommand.addAll(FLAGS);
+        probeCommand.addAll(List.of("-o", probeLibrary.toString(), probe.toString()));
+        Process p = start(probeCommand, cxx);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0)
+            throw new IllegalStateException(cxx + " cannot build a library with " + String.join(" ", FLAGS) + ": "
+                    + output.lines().findFirst().orElse("exit " + p.exitValue()));
+        p = start(command, cxx);
+        output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             Files.deleteIfExists(temp);
             // a compiler that runs but fails on our source is a test failure, not a missing tool
@@ -390,6 +399,14 @@ final class Emulator implements HostDevice.Kernels {
         }
         Files.move(temp, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return library;
+    }
+
+    private static Process start(List<String> command, String cxx) {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("no C++ compiler to build the CUDA C emulator (" + cxx + ": " + e.getMessage() + ")");
+        }
     }
 
     private static MessageDigest sha256() {
