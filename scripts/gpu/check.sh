@@ -124,7 +124,7 @@ fi
 
 if wants recurrence-bf16; then
   step "bf16 persistent LSTM recurrence (tensor cores) against the per-step path in bf16, paper shape"
-  limited 45 $J sharnn.cuda.DeviceCheck recurrence-bf16 16; rc=$?
+  limited 60 $J sharnn.cuda.DeviceCheck recurrence-bf16 16; rc=$?
   verdict "bf16 persistent recurrence vs per step" $rc
   # fp32: the fp32 persistent kernels in a bf16 model, and what persistent means in an fp32 one
   (( rc == 0 )) || [ "$recurrence" = per-step ] || recurrence=fp32
