@@ -406,7 +406,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 88, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 90, no stack, no spills, one barrier.
 
 #define MMA_M 16
 #define MMA_N 8
@@ -483,6 +483,7 @@ __device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, cons
     if (cols % 8 == 0 && ((unsigned long long) src & 15) == 0) {
         const uint4* s4 = (const uint4*) src;
         const int per = cols / 8;
+#pragma unroll 4   // several loads in flight a thread (the backward's 128 KiB: 16 a thread at the paper shape)
         for (int i = threadIdx.x; i < rows * per; i += blockDim.x)
             *(uint4*) (dst + i / per * stride + i % per * 8) = __ldcg(s4 + i);
     } else if (cols % 2 == 0 && ((unsigned long long) src & 3) == 0) {
