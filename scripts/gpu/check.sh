@@ -42,12 +42,14 @@ work=${CHECK_WORK:-/tmp/sharnn-check}
 rm -rf "$work" && mkdir -p "$work"
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
 # CHECK_MODEL=tiny (scripts/gpu/rehearse.sh, whose kernels run emulated): the model stages on a tiny model
-# in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps
+# in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps, bench
+# on it for a second
 if [ "${CHECK_MODEL:-}" = tiny ]; then
-  model_option=-Dsharnn.check.model=tiny resume_steps=4 resume_label="tiny model"
-  resume_model=(--set embed=24 --set boom=96 --set blocks=2 --set window=8 --set batch=3 --set bptt=6 --set evalBytes=36)
+  model_option=-Dsharnn.check.model=tiny resume_steps=4 resume_label="tiny model" bench_preset=tiny bench_seconds=1
+  tiny_model=(--set embed=24 --set boom=96 --set blocks=2 --set window=8 --set batch=3 --set bptt=6)
+  resume_model=("${tiny_model[@]}" --set evalBytes=36)
 else
-  model_option= resume_steps=20 resume_model=() resume_label="small preset"
+  model_option= resume_steps=20 resume_model=() resume_label="small preset" bench_preset=paper bench_seconds=10 tiny_model=()
 fi
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g $model_option -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
@@ -153,9 +155,9 @@ original_speed() {
 }
 if wants bench; then
   for p in fp32 bf16; do
-    step "sharnn bench train --preset paper --device cuda --precision $p ($recurrence recurrence, graphs $graphs)"
-    limited 50 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset paper --device cuda --precision $p \
-      --seconds 10 --json 2>&1 | tee "$work/sharnn-$p.json"
+    step "sharnn bench train --preset $bench_preset --device cuda --precision $p ($recurrence recurrence, graphs $graphs)"
+    limited 50 $J -Dsharnn.recurrence=$recurrence -Dsharnn.graphs=$graphs sharnn.cli.Main bench train --preset $bench_preset \
+      "${tiny_model[@]}" --device cuda --precision $p --seconds $bench_seconds --json 2>&1 | tee "$work/sharnn-$p.json"
     eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
     eval "sharnn_mb_$p=\$(json_num device_peak_mb \"$work/sharnn-$p.json\")"
   done

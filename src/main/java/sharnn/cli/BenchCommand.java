@@ -32,6 +32,7 @@ import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
+import sharnn.train.TrainConfig;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure training, evaluation or compression speed.",
@@ -188,6 +189,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "print a JSON object")
         boolean json;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "change one of the preset's model settings (repeatable), as train's --set: embed, boom, blocks, attention, window, batch, bptt")
+        List<String> sets = new java.util.ArrayList<>();
+
         @Mixin DeviceOption device;
 
         @Override
@@ -197,7 +202,13 @@ final class BenchCommand implements Runnable {
             if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]");
             ModelConfig config;
             try {
-                config = ModelConfig.preset(preset, 256);
+                TrainConfig cfg = TrainConfig.forPreset(preset);
+                for (String s : sets) {
+                    int eq = s.indexOf('=');
+                    if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
+                    cfg.set(s.substring(0, eq).strip(), s.substring(eq + 1));
+                }
+                config = cfg.model();
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
@@ -227,6 +238,7 @@ final class BenchCommand implements Runnable {
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("what", what);
                     out.put("preset", preset);
+                    if (!sets.isEmpty()) out.put("settings", sets);
                     out.put("device", device.device);
                     out.put("precision", precision.toString());
                     out.put("threads", n);

@@ -1,0 +1,66 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import sharnn.bench.Flops;
+import sharnn.model.ModelConfig;
+
+/** bench train's --set: the preset's model changed as train's --set changes it, echoed in the JSON. */
+class BenchSettingsTest {
+
+    static Map<String, Object> benchJson(String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("bench", "train", "--preset", "tiny", "--seconds", "0.2",
+                "--threads", "1", "--json"));
+        args.addAll(List.of(extra));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(args.toArray(String[]::new))).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        return JSON.std.mapFrom(out.substring(out.indexOf('{')));
+    }
+
+    @Test
+    void settingsChangeThePresetsModel() throws Exception {
+        Map<String, Object> bench = benchJson("--set", "embed=24", "--set", "boom=96", "--set", "bptt=6");
+        assertThat(bench.get("settings")).isEqualTo(List.of("embed=24", "boom=96", "bptt=6"));
+        // the FLOPs a token of the model so changed, computed here from the tiny preset's other settings
+        ModelConfig tiny = ModelConfig.tiny(256);
+        ModelConfig changed = new ModelConfig(256, 24, 96, tiny.blocks(), tiny.attentionBlocks(), tiny.window(), tiny.batch(),
+                6, tiny.dropoutInput(), tiny.dropoutHidden(), tiny.dropoutOutput(), tiny.layernormEps());
+        double mflop = Math.round(Flops.forwardPerToken(changed, Flops.averageKeys(changed, 6)) * 3 / 1e5) / 10.0;
+        assertThat(((Number) bench.get("mflop_per_token")).doubleValue()).isEqualTo(mflop);
+        assertThat(mflop).isLessThan(((Number) benchJson().get("mflop_per_token")).doubleValue());
+    }
+
+    @Test
+    void aBadSettingIsOneLineAndExitCodeTwo() {
+        assertThat(stderrOf("bench", "train", "--set", "nope=3"))
+                .startsWith("sharnn bench train: unknown setting 'nope'").hasLineCount(1);
+        assertThat(stderrOf("bench", "train", "--set", "embed")).isEqualTo("sharnn bench train: --set takes KEY=VALUE: embed\n");
+    }
+
+    /** What the command wrote to stderr, after it exited with code 2. */
+    static String stderrOf(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(args)).as(String.join(" ", args)).isEqualTo(2);
+        } finally {
+            System.setErr(saved);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
