@@ -100,7 +100,6 @@ struct Launch {
 
 Launch* launch;
 
-// A block's fibers and their barriers, on one worker thread.
 // Fiber stacks, kept for the next launch once a block is done with them: mapping fresh ones each
 // launch costs a page fault per stack page touched (most of the emulator's time in system calls).
 struct Stacks {
@@ -133,6 +132,7 @@ void giveStacks(Stacks s) {
     stackPool.push_back(s);
 }
 
+// A block's fibers and their barriers, on one worker thread.
 struct Block {
     void* schedulerSp;
     std::vector<Fiber> fibers;
