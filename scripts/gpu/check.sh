@@ -160,6 +160,7 @@ if wants bench; then
       "${tiny_model[@]}" --device cuda --precision $p --seconds $bench_seconds --json 2>&1 | tee "$work/sharnn-$p.json"
     eval "sharnn_$p=\$(json_num tokens_per_s \"$work/sharnn-$p.json\")"
     eval "sharnn_mb_$p=\$(json_num device_peak_mb \"$work/sharnn-$p.json\")"
+    eval "sharnn_rec_$p=\$(json_num recurrence_us_per_step \"$work/sharnn-$p.json\")"
   done
   original_speed none
   original_speed bf16
@@ -254,6 +255,7 @@ printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"
 if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
   python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
 fi
+[ -n "${sharnn_rec_bf16:-}" ] && echo "sharnn bf16 persistent recurrence kernels: $sharnn_rec_bf16 µs per sequential step (target <= 5)"
 # where the bf16 recurrence's steps go (the recurrence-bf16 stage's profile), for the next speed work
 grep -A2 '^recurrence-bf16 profile' "$log" | tail -3
 echo "check took $SECONDS s (budget $budget s)"

@@ -28,6 +28,7 @@ import sharnn.codec.CodecOptions;
 import sharnn.cuda.Bf16Peaks;
 import sharnn.cuda.CudaModel;
 import sharnn.cuda.Precision;
+import sharnn.cuda.RecurrenceProfile;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
@@ -262,6 +263,9 @@ final class BenchCommand implements Runnable {
                         out.put("device_mb", profile.deviceBytes >> 20);
                         out.put("device_peak_mb", profile.devicePeakBytes >> 20);
                         out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
+                        // the recurrence kernels alone (the bf16 persistent ones), without the LSTM's products
+                        RecurrenceProfile kernels = profile.kernels();
+                        out.put("recurrence_us_per_step", kernels == null ? null : Math.round(kernels.microsPerStep() * 100) / 100.0);
                         out.put("lstm_recurrence", profile.recurrence());
                         out.put("cuda_graphs", profile.graphs());
                         Map<String, Object> phases = new LinkedHashMap<>();
@@ -293,7 +297,7 @@ final class BenchCommand implements Runnable {
 
         /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
         record Profile(Map<String, Long> nanos, int steps, long deviceBytes, long devicePeakBytes, ModelConfig config,
-                       boolean train, String recurrence, String graphs, String deviceName) {
+                       boolean train, String recurrence, String graphs, String deviceName, RecurrenceProfile kernels) {
             static final int STEPS = 3;
 
             static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
@@ -301,8 +305,9 @@ final class BenchCommand implements Runnable {
                 model.phases().enable();
                 for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
                 model.phases().disable();
-                return new Profile(model.phases().nanos(), STEPS, model.deviceBytes(), model.devicePeakBytes(), bench.config(),
-                        train, model.recurrencePath(), graphs, model.deviceName());
+                long deviceBytes = model.deviceBytes(), peak = model.devicePeakBytes();   // before the kernels' own timing
+                return new Profile(model.phases().nanos(), STEPS, deviceBytes, peak, bench.config(), train,
+                        model.recurrencePath(), graphs, model.deviceName(), model.profileRecurrence());
             }
 
             Map<String, Double> millisPerStep() {
@@ -323,7 +328,9 @@ final class BenchCommand implements Runnable {
                         deviceBytes >> 20, devicePeakBytes >> 20);
                 System.out.printf("where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n", steps, total);
                 millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));
-                System.out.printf("LSTM, recurrence %s: %.2f µs per sequential step%n", recurrence, lstmMicrosPerStep());
+                System.out.printf("LSTM, recurrence %s: %.2f µs per sequential step (with its products)%n", recurrence,
+                        lstmMicrosPerStep());
+                if (kernels != null) System.out.println(kernels);
                 System.out.printf("CUDA graphs in the timed steps: %s%n", graphs);
             }
         }

@@ -319,6 +319,15 @@ public final class CudaModel implements LanguageModel {
         return " (" + blocks + " blocks of " + units + (units == 1 ? " unit)" : " units)");
     }
 
+    /**
+     * For bench: the bf16 persistent recurrence kernels timed alone at this model's batch and width over
+     * its segment (at most 256 steps), on random values; null where the model does not run them. The
+     * buffers it needs are held only while it runs (the model's peak device memory grows by them).
+     */
+    public RecurrenceProfile profileRecurrence() {
+        return bf16Kernels() ? RecurrenceProfile.measure(device, config.batch(), config.embed(), maxSteps) : null;
+    }
+
     /** Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches)", or "off". */
     public String graphs() {
         return device.graphsEnabled()

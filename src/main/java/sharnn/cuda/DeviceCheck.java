@@ -157,78 +157,12 @@ public final class DeviceCheck {
                     config.batch(), config.embed(), t, microsPerStep(stepwise, config), stepwise.recurrencePath(),
                     microsPerStep(persistent, config), persistent.recurrencePath());
             boolean ok = withinBf16("recurrence bf16 persistent vs per step (bf16, dropout on)", stepwise, persistent, c);
-            try (Device d = devices.get()) {   // the steady state: 256 steps say as much as 1024, in a quarter of the data
-                System.out.println(recurrenceProfile(d, config.batch(), config.embed(), Math.min(t, 256)));
+            try (Device d = devices.get()) {
+                RecurrenceProfile profile = RecurrenceProfile.measure(d, config.batch(), config.embed(), t);
+                System.out.println(profile == null ? "recurrence-bf16 profile: the device cannot run the bf16 persistent kernels"
+                        : profile);
             }
             return ok;
-        }
-    }
-
-    /**
-     * Where the bf16 persistent kernels' sequential steps spend their time, one forward and one backward
-     * over steps steps of [batch, dim] on random values: µs a step (wall clock) cut by block 0's clock
-     * cycles into staging, the tensor-core product, the cell and the grid barrier.
-     */
-    static String recurrenceProfile(Device d, int batch, int dim, int steps) {
-        PersistentLstm.Bf16Plan p = PersistentLstm.planBf16(d, batch, dim);
-        if (p == null) return "recurrence-bf16 profile: the device cannot run the bf16 persistent kernels";
-        SplittableRandom r = new SplittableRandom(5);
-        int be = batch * dim, n = steps * be;
-        List<DeviceBuffer> held = new ArrayList<>();
-        try (DeviceKernels k = new DeviceKernels(d)) {
-            // random inputs, zeroed outputs
-            java.util.function.BiFunction<Integer, Double, DeviceBuffer> random = (count, scale) -> {
-                DeviceBuffer b = d.floats(count);
-                held.add(b);
-                if (scale == 0) {
-                    d.fill32(b, 0);
-                    return b;
-                }
-                float[] a = new float[count];
-                for (int i = 0; i < count; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
-                d.upload(a, 0, count, b);
-                return b;
-            };
-            DeviceBuffer gates = random.apply(4 * n, 2.0), w = random.apply(4 * dim * dim, 1.5 / Math.sqrt(dim));
-            DeviceBuffer h0 = random.apply(be, 1.0), c0 = random.apply(be, 1.0), dOut = random.apply(n, 1.0);
-            DeviceBuffer cells = random.apply(n, 0.0), tanhC = random.apply(n, 0.0), out = random.apply(n, 0.0);
-            DeviceBuffer dcNext = random.apply(be, 0.0), dGates = random.apply(4 * n, 0.0);
-            DeviceBuffer wBf16 = d.bf16(4L * dim * dim), hPrev = d.bf16(n), dGatesBf16 = d.bf16(4L * n), phases = d.doubles(4);
-            held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases));
-            k.toBf16(w, wBf16, 4L * dim * dim);
-            double[][] cycles = new double[2][4];
-            double[] micros = new double[2];
-            for (int direction = 0; direction < 2; direction++) {
-                d.upload(new double[4], 0, 4, phases);
-                d.synchronize();
-                long start = System.nanoTime();
-                if (direction == 0) PersistentLstm.forwardBf16(d, p, gates, wBf16, h0, c0, cells, tanhC, out, hPrev, steps, phases);
-                else PersistentLstm.backwardBf16(d, p, gates, tanhC, cells, c0, dOut, wBf16, dcNext, dGates, dGatesBf16, steps,
-                        phases);
-                d.synchronize();
-                micros[direction] = (System.nanoTime() - start) / 1e3 / steps;
-                d.download(phases, cycles[direction], 0, 4);
-            }
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                    "recurrence-bf16 profile (B %d, E %d, %d steps, %d blocks of %d unit%s; block 0's clock):", batch, dim,
-                    steps, p.blocks(), p.units(), p.units() == 1 ? "" : "s"));
-            String[] names = {"staging", "product", "cell", "barrier"};
-            for (int direction = 0; direction < 2; direction++) {
-                double total = 0;
-                for (double c : cycles[direction]) total += c;
-                sb.append(String.format(Locale.ROOT, "%n  %-8s %.2f µs a step", direction == 0 ? "forward" : "backward",
-                        micros[direction]));
-                if (total == 0) {
-                    sb.append(" (no clock on ").append(d.name()).append(")");
-                    continue;
-                }
-                for (int i = 0; i < 4; i++)
-                    sb.append(String.format(Locale.ROOT, ", %s %.2f (%.0f%%)", names[i], micros[direction] * cycles[direction][i] / total,
-                            100 * cycles[direction][i] / total));
-            }
-            return sb.toString();
-        } finally {
-            for (DeviceBuffer b : held) b.close();
         }
     }
 

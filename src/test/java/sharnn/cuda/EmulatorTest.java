@@ -104,7 +104,7 @@ class EmulatorTest {
     void theBf16KernelsReportWhereTheirStepsGo() {
         String profile;
         try (HostDevice d = device()) {
-            profile = DeviceCheck.recurrenceProfile(d, 16, 64, 4);
+            profile = RecurrenceProfile.measure(d, 16, 64, 4).toString();
         }
         System.out.println(profile);
         List<String> lines = profile.lines().toList();

@@ -1,0 +1,100 @@
+package sharnn.cuda;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Where the bf16 persistent LSTM kernels' sequential steps spend their time: one forward and one
+ * backward launch over random values at [batch, dim], µs a step by the wall clock, cut by block 0's
+ * clock cycles into staging, the tensor-core product, the cell and the grid barrier (cycles all zero
+ * on a device without that clock: the stand-in's twins). The recurrence kernel alone, without the
+ * LSTM's products: what issue 15's µs per sequential step means.
+ */
+public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int units, double[] micros, double[][] cycles,
+                                String device) {
+    /** The steady state: 256 steps say as much as 1024, in a quarter of the memory. */
+    static final int MAX_STEPS = 256;
+    static final String[] PHASES = {"staging", "product", "cell", "barrier"};
+
+    /** The profile over min(steps, 256) steps; null where the device cannot run the bf16 persistent kernels. */
+    public static RecurrenceProfile measure(Device d, int batch, int dim, int steps) {
+        PersistentLstm.Bf16Plan p = PersistentLstm.planBf16(d, batch, dim);
+        if (p == null) return null;
+        steps = Math.min(steps, MAX_STEPS);
+        SplittableRandom r = new SplittableRandom(5);
+        int be = batch * dim, n = steps * be;
+        List<DeviceBuffer> held = new ArrayList<>();
+        try (DeviceKernels k = new DeviceKernels(d)) {
+            // random inputs, zeroed outputs
+            java.util.function.BiFunction<Integer, Double, DeviceBuffer> random = (count, scale) -> {
+                DeviceBuffer b = d.floats(count);
+                held.add(b);
+                if (scale == 0) {
+                    d.fill32(b, 0);
+                    return b;
+                }
+                float[] a = new float[count];
+                for (int i = 0; i < count; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+                d.upload(a, 0, count, b);
+                return b;
+            };
+            DeviceBuffer gates = random.apply(4 * n, 2.0), w = random.apply(4 * dim * dim, 1.5 / Math.sqrt(dim));
+            DeviceBuffer h0 = random.apply(be, 1.0), c0 = random.apply(be, 1.0), dOut = random.apply(n, 1.0);
+            DeviceBuffer cells = random.apply(n, 0.0), tanhC = random.apply(n, 0.0), out = random.apply(n, 0.0);
+            DeviceBuffer dcNext = random.apply(be, 0.0), dGates = random.apply(4 * n, 0.0);
+            DeviceBuffer wBf16 = d.bf16(4L * dim * dim), hPrev = d.bf16(n), dGatesBf16 = d.bf16(4L * n), phases = d.doubles(4);
+            held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases));
+            k.toBf16(w, wBf16, 4L * dim * dim);
+            double[][] cycles = new double[2][4];
+            double[] micros = new double[2];
+            for (int direction = 0; direction < 2; direction++) {
+                d.upload(new double[4], 0, 4, phases);
+                d.synchronize();
+                long start = System.nanoTime();
+                if (direction == 0) PersistentLstm.forwardBf16(d, p, gates, wBf16, h0, c0, cells, tanhC, out, hPrev, steps, phases);
+                else PersistentLstm.backwardBf16(d, p, gates, tanhC, cells, c0, dOut, wBf16, dcNext, dGates, dGatesBf16, steps,
+                        phases);
+                d.synchronize();
+                micros[direction] = (System.nanoTime() - start) / 1e3 / steps;
+                d.download(phases, cycles[direction], 0, 4);
+            }
+            return new RecurrenceProfile(batch, dim, steps, p.blocks(), p.units(), micros, cycles, d.name());
+        } finally {
+            for (DeviceBuffer b : held) b.close();
+        }
+    }
+
+    /** µs a sequential step, forward and backward together. */
+    public double microsPerStep() {
+        return (micros[0] + micros[1]) / 2;
+    }
+
+    /** µs a step of one direction (0 forward, 1 backward) in one phase (as {@link #PHASES}); NaN without a clock. */
+    public double micros(int direction, int phase) {
+        double total = 0;
+        for (double c : cycles[direction]) total += c;
+        return total == 0 ? Double.NaN : micros[direction] * cycles[direction][phase] / total;
+    }
+
+    /** Three lines: the shape, then each direction's µs a step and its phases. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "recurrence-bf16 profile (B %d, E %d, %d steps, %d blocks of %d unit%s; block 0's clock):", batch, dim,
+                steps, blocks, units, units == 1 ? "" : "s"));
+        for (int direction = 0; direction < 2; direction++) {
+            sb.append(String.format(Locale.ROOT, "%n  %-8s %.2f µs a step", direction == 0 ? "forward" : "backward",
+                    micros[direction]));
+            if (Double.isNaN(micros(direction, 0))) {
+                sb.append(" (no clock on ").append(device).append(")");
+                continue;
+            }
+            for (int i = 0; i < PHASES.length; i++)
+                sb.append(String.format(Locale.ROOT, ", %s %.2f (%.0f%%)", PHASES[i], micros(direction, i),
+                        100 * micros(direction, i) / micros[direction]));
+        }
+        return sb.toString();
+    }
+}
