@@ -27,23 +27,25 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
         int be = batch * dim, n = steps * be;
         List<DeviceBuffer> held = new ArrayList<>();
         try (DeviceKernels k = new DeviceKernels(d)) {
-            // random inputs, zeroed outputs
+            // random inputs uniform in ±scale, zeroed outputs
             java.util.function.BiFunction<Integer, Double, DeviceBuffer> random = (count, scale) -> {
-                DeviceBuffer b = d.floats(count);
-                held.add(b);
-                if (scale == 0) {
-                    d.fill32(b, 0);
-                    return b;
-                }
                 float[] a = new float[count];
                 for (int i = 0; i < count; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+                DeviceBuffer b = d.floats(count);
+                held.add(b);
                 d.upload(a, 0, count, b);
+                return b;
+            };
+            java.util.function.IntFunction<DeviceBuffer> zeros = count -> {
+                DeviceBuffer b = d.floats(count);
+                held.add(b);
+                d.fill32(b, 0);
                 return b;
             };
             DeviceBuffer gates = random.apply(4 * n, 2.0), w = random.apply(4 * dim * dim, 1.5 / Math.sqrt(dim));
             DeviceBuffer h0 = random.apply(be, 1.0), c0 = random.apply(be, 1.0), dOut = random.apply(n, 1.0);
-            DeviceBuffer cells = random.apply(n, 0.0), tanhC = random.apply(n, 0.0), out = random.apply(n, 0.0);
-            DeviceBuffer dcNext = random.apply(be, 0.0), dGates = random.apply(4 * n, 0.0);
+            DeviceBuffer cells = zeros.apply(n), tanhC = zeros.apply(n), out = zeros.apply(n);
+            DeviceBuffer dcNext = zeros.apply(be), dGates = zeros.apply(4 * n);
             DeviceBuffer wBf16 = d.bf16(4L * dim * dim), hPrev = d.bf16(n), dGatesBf16 = d.bf16(4L * n), phases = d.doubles(4);
             held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases));
             k.toBf16(w, wBf16, 4L * dim * dim);

@@ -212,9 +212,8 @@ final class Emulator implements HostDevice.Kernels {
                 MemorySegment args = arena.allocate(Math.max(size, 8), 8);
                 MemorySegment.copy(MemorySegment.ofBuffer(packed), 0, args, 0, size);
                 MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, kinds.length()));
-                Map<Long, Mirror> used = new LinkedHashMap<>();
-                Map<Long, Long> addresses = new LinkedHashMap<>();
-                Map<Long, Boolean> written = new LinkedHashMap<>();
+                Map<Long, Long> addresses = new LinkedHashMap<>();   // per allocation the kernel is given, an address in it
+                java.util.Set<Long> written = new java.util.HashSet<>();   // the allocations it may write
                 int[] at = KernelArgs.offsets(kinds);
                 if (at[kinds.length()] != size)
                     throw new IllegalArgumentException(kernel + ": kinds " + kinds + " cover " + at[kinds.length()] + " of " + size + " bytes");
@@ -222,10 +221,9 @@ final class Emulator implements HostDevice.Kernels {
                     long address = kinds.charAt(i) == 'p' ? args.get(ValueLayout.JAVA_LONG, at[i]) : 0;
                     if (address != 0) {
                         long id = HostDevice.allocation(address);
-                        Mirror m = used.computeIfAbsent(id, k -> mirror(device, address));
-                        addresses.put(id, address);
-                        written.merge(id, (writesMask >>> i & 1) != 0, Boolean::logicalOr);
-                        args.set(ValueLayout.JAVA_LONG, at[i], m.inside.address() + HostDevice.byteOffset(address));
+                        addresses.putIfAbsent(id, address);
+                        if ((writesMask >>> i & 1) != 0) written.add(id);
+                        args.set(ValueLayout.JAVA_LONG, at[i], mirror(device, address).inside.address() + HostDevice.byteOffset(address));
                     }
                     params.setAtIndex(ValueLayout.ADDRESS, i, args.asSlice(at[i]));
                 }
@@ -233,13 +231,13 @@ final class Emulator implements HostDevice.Kernels {
                 int rc = (int) launch.invokeExact(arena.allocateFrom(kernel), shape.gridX(), shape.gridY(), shape.block(),
                         shape.sharedBytes(), shape.cooperative() ? 1 : 0, params, error, (int) error.byteSize());
                 if (rc != 0) throw new CudaException("emulator: " + error.getString(0));
-                for (var e : used.entrySet()) {
-                    Mirror m = e.getValue();
+                for (var e : addresses.entrySet()) {
+                    Mirror m = (Mirror) device.attachments.get(e.getKey());
                     if (!guardsIntact(m.guarded))
                         throw new CudaException("emulator: " + kernel + " wrote outside a buffer of " + m.inside.byteSize()
                                 + " bytes (a GPU would corrupt a neighbour or stop with an illegal address)");
-                    if (written.get(e.getKey())) {
-                        long address = addresses.get(e.getKey());
+                    if (written.contains(e.getKey())) {
+                        long address = e.getValue();
                         heap(device.storage(address)).copyFrom(m.inside);
                         device.wrote(address);
                         m.writes = device.writes(address);
