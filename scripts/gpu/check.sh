@@ -255,6 +255,13 @@ printf '%-40s %12s\n' "original, fp16" "${ref_fp16:-?}"
 if [ -n "${sharnn_bf16:-}" ] && [ -n "${ref_bf16:-}" ]; then
   python3 -c "print(f'sharnn bf16 / original bf16: {$sharnn_bf16 / $ref_bf16:.2f}x (target 1.3x)')"
 fi
+# issue 15's projection: an enwik8 epoch is its 90,000,000 training bytes; the paper's schedule about 25 epochs
+if [ -n "${sharnn_bf16:-}" ]; then
+  python3 -c "
+tps = {'sharnn bf16': $sharnn_bf16, 'original bf16': float('${ref_bf16:-0}' or 0)}
+for name, v in tps.items():
+    if v > 0: print(f'projection, {name}: one enwik8 epoch {9e7 / v / 60:.1f} min, the paper schedule of 25 epochs {25 * 9e7 / v / 3600:.1f} h')"
+fi
 [ -n "${sharnn_rec_bf16:-}" ] && echo "sharnn bf16 persistent recurrence kernels: $sharnn_rec_bf16 µs per sequential step (target <= 5)"
 # where the bf16 recurrence's steps go (the recurrence-bf16 stage's profile), for the next speed work
 grep -A2 '^recurrence-bf16 profile' "$log" | tail -3

@@ -138,7 +138,8 @@ cublasStatus_t enqueue(const char* call, cublasHandle_t h, const Product& p, boo
 
 cublasStatus_t exTypes(const char* call, cudaDataType a, cudaDataType b, cudaDataType c, cublasComputeType_t compute,
                        cublasGemmAlgo_t algo) {
-    bool known = (a == CUDA_R_32F || a == CUDA_R_16BF) && (c == CUDA_R_32F || c == CUDA_R_16BF);
+    // cuBLAS's table for CUBLAS_COMPUTE_32F (cublasGemmEx): bf16 A and B give a bf16 or an fp32 C, fp32 ones an fp32 C only
+    bool known = a == CUDA_R_16BF ? c == CUDA_R_32F || c == CUDA_R_16BF : a == CUDA_R_32F && c == CUDA_R_32F;
     if (a != b || !known || compute != CUBLAS_COMPUTE_32F || algo != CUBLAS_GEMM_DEFAULT) {
         char m[160];
         snprintf(m, sizeof m, "types %d, %d -> %d, compute %d, algo %d are not faked", (int) a, (int) b, (int) c,

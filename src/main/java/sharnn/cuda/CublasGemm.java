@@ -22,6 +22,16 @@ record CublasGemm(int transA, int transB, int m, int n, int k, float alpha, Devi
                 b, ldb, strideB, a, lda, strideA, beta, c, ldc, strideC, batch);
     }
 
+    /**
+     * The operand and result types cuBLAS multiplies with fp32 accumulation (its cublasGemmEx table for
+     * CUBLAS_COMPUTE_32F): A and B of one type, and bf16 ones give a bf16 or fp32 C, fp32 ones an fp32 C.
+     */
+    static void checkTypes(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c) {
+        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        if (a.type == DeviceBuffer.Type.FLOAT && c.type != DeviceBuffer.Type.FLOAT)
+            throw new IllegalArgumentException("a " + c.type + " product of " + a.type + " operands: cuBLAS has none");
+    }
+
     /** Whether an operand or the result is bf16 (cublasGemmEx), not fp32 throughout (cublasSgemm). */
     boolean mixed() {
         return a.type == DeviceBuffer.Type.BF16 || c.type == DeviceBuffer.Type.BF16;

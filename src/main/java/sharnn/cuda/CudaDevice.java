@@ -281,7 +281,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         a.checkLive();
         b.checkLive();
         c.checkLive();
-        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        CublasGemm.checkTypes(a, b, c);
         CublasGemm g = CublasGemm.ofRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
                 ldc, strideC, batch);
         if (g.mixed()) {

@@ -362,7 +362,7 @@ public final class HostDevice implements Device, DeviceBuffer.BufferOwner {
     private void product(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          DeviceBuffer a, int lda, long strideA, DeviceBuffer b, int ldb, long strideB,
                          float beta, DeviceBuffer c, int ldc, long strideC, int batch) {
-        if (a.type != b.type) throw new IllegalArgumentException("a product of " + a.type + " and " + b.type);
+        CublasGemm.checkTypes(a, b, c);
         CublasGemm g = CublasGemm.ofRowMajor(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
                 ldc, strideC, batch);
         String invalid = g.invalid();
