@@ -107,6 +107,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
+        long firstStep = trainer.step();
         Trainer.Summary s;
         SignalHandler before = stopOnInterrupt(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
@@ -115,18 +116,21 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             if (before != null) Signal.handle(INTERRUPT, before);
         }
+        if (s.steps() == firstStep && !trainer.stopRequested())   // a resumed run already at its limit
+            System.err.printf("nothing to train: %s is at step %d (epoch %d), past the limit given%n", runDir, s.steps(),
+                    s.epochs());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
         result.put("steps", s.steps());
         result.put("epochs", s.epochs());
-        result.put("train_bpc", s.lastTrainBpc());
+        result.put("train_bpc", Double.isNaN(s.lastTrainBpc()) ? null : s.lastTrainBpc());
         result.put("valid_bpc", Double.isNaN(s.validBpc()) ? null : s.validBpc());
         result.put("best_valid_bpc", Double.isNaN(s.bestValidBpc()) ? null : s.bestValidBpc());
         result.put("tokens_per_s", Math.round(s.tokensPerSecond()));
         result.put("seconds", Math.round(s.seconds() * 10) / 10.0);
         if (json) {
             System.out.println(JSON.std.asString(result));
-        } else {
+        } else if (s.steps() > firstStep) {
             System.out.printf("trained to step %d (%d epochs) in %s: train %.4f bpc, valid %.4f bpc (best %.4f), %,d tokens/s%n",
                     s.steps(), s.epochs(), Terminal.duration(s.seconds()), s.lastTrainBpc(), s.validBpc(),
                     s.bestValidBpc(), Math.round(s.tokensPerSecond()));

@@ -51,6 +51,17 @@ class TrainEvalGenerateCliTest {
         CliRun resumed = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "9", "--json");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(resumed.out()).get("steps")).intValue()).isEqualTo(9);
+        // a run already at its limit: one line that says so, no summary of an empty interval (NaN bpc)
+        byte[] saved = Files.readAllBytes(run.resolve("last.safetensors"));
+        CliRun done = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "9");
+        assertThat(done.code()).as(done.err()).isZero();
+        assertThat(done.err()).contains("nothing to train: " + run + " is at step 9");
+        assertThat(done.out()).doesNotContain("NaN").isEmpty();
+        assertThat(Files.readAllBytes(run.resolve("last.safetensors"))).isEqualTo(saved);
+        CliRun doneJson = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "4", "--json");
+        Map<String, Object> same = JSON.std.mapFrom(doneJson.out());
+        assertThat(same.get("steps")).isEqualTo(9);
+        assertThat(same).doesNotContainKey("train_bpc");   // not NaN, which is no JSON number
 
         CliRun eval = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", data.toString(),
                 "--split", "test", "--json");
