@@ -1,11 +1,28 @@
 package sharnn.cli;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
 /** Whether progress may redraw in place (an interactive terminal) or should print plain lines. */
 final class Terminal {
     private Terminal() {}
 
     static boolean interactive() {
         return System.console() != null && System.console().isTerminal() && System.getenv("CI") == null;
+    }
+
+    /** Whether file descriptor fd (0 stdin, 1 stdout) is a terminal: libc's isatty; false where it cannot be asked. */
+    static boolean isTerminal(int fd) {
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle isatty = linker.downcallHandle(linker.defaultLookup().find("isatty").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            return (int) isatty.invokeExact(fd) == 1;
+        } catch (Throwable e) {   // no libc isatty, or native access refused
+            return false;
+        }
     }
 
     static String duration(double seconds) {

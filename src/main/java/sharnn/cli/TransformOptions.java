@@ -4,7 +4,7 @@ import picocli.CommandLine.Option;
 
 /** The options compress and decompress share, as xz and zstd have them, and the run of the job. */
 final class TransformOptions {
-    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT")
+    @Option(names = {"-f", "--force"}, description = "overwrite an existing OUT; an archive to or from a terminal")
     boolean force;
 
     @Option(names = "--rm", description = "remove IN once OUT is complete")
@@ -24,6 +24,12 @@ final class TransformOptions {
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */
     int run(String in, String out, String verb, Files2.Job job) throws Exception {
         if (!in.equals("-") && in.equals(out)) throw new UsageException("IN and OUT are the same file");
+        // as xz and zstd: archives are neither shown on a terminal nor typed into one (unless forced)
+        boolean compress = verb.equals("compress");
+        if (!force && compress && out.equals("-") && Terminal.isTerminal(1))
+            throw new UsageException("compressed data is not written to a terminal: redirect stdout or give OUT (-f writes it anyway)");
+        if (!force && !compress && in.equals("-") && Terminal.isTerminal(0))
+            throw new UsageException("an archive is not read from a terminal: redirect stdin or give IN (-f reads it anyway)");
         return Files2.transform(in, out, force, rm, quiet, verb, job).code();
     }
 }

@@ -1,0 +1,49 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Archives are neither written to a terminal nor read from one, as xz and zstd refuse: the CLI in a
+ * process of its own on a pseudo-terminal (util-linux's script), where there is one.
+ */
+class TerminalTest {
+    static final Path SCRIPT = Path.of("/usr/bin/script");
+
+    /** The command's output on a terminal (stdin and stdout), then its exit status in a last line "rc=N". */
+    static String onTerminal(Path dir, String... args) throws Exception {
+        String command = Jvm.sharnn(args).command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+        Process p = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", command + "; echo rc=$?", "/dev/null"))
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Jvm.exitOf(p, 60);
+        return out;
+    }
+
+    @Test
+    void archivesStayOffTerminalsUnlessForced(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
+        Files.writeString(dir.resolve("a.txt"), "some text to compress, some text to compress\n");
+
+        String refused = onTerminal(dir, "compress", "a.txt", "-");
+        assertThat(refused).contains("compressed data is not written to a terminal").contains("rc=2");
+        assertThat(refused).doesNotContain("SHRN");
+
+        String forced = onTerminal(dir, "compress", "-f", "-q", "a.txt", "-");
+        assertThat(forced).contains("SHRN").contains("rc=0");
+
+        String unread = onTerminal(dir, "decompress", "-", "b.txt");
+        assertThat(unread).contains("an archive is not read from a terminal").contains("rc=2");
+        assertThat(dir.resolve("b.txt")).doesNotExist();
+    }
+}
