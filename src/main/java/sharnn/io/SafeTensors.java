@@ -100,6 +100,9 @@ public final class SafeTensors {
                     + " bytes, shorter than the 8-byte header length");
         }
         long n = all.get(I64_LE, 0);
+        // every safetensors header is a JSON object: a file of another kind is named as such, not by its bytes
+        if ((n < 0 || n > size - 8) && size > 8 && all.get(ValueLayout.JAVA_BYTE, 8) != '{')
+            throw new SafeTensorsException(src + ": not a safetensors file (no header length and JSON header at its start)");
         if (n < 0 || n > MAX_HEADER_BYTES) {
             throw new SafeTensorsException(src + ": header length " + Long.toUnsignedString(n)
                     + " is beyond the limit of " + MAX_HEADER_BYTES + " bytes");

@@ -87,6 +87,12 @@ class SafeTensorsMalformedTest {
     }
 
     @Test
+    void aFileOfAnotherKindIsNamedSo() throws IOException {
+        byte[] text = "<mediawiki xmlns=\"http://www.mediawiki.org/xml/export-0.3/\">".getBytes(StandardCharsets.US_ASCII);
+        assertBad(text).hasMessageEndingWith(": not a safetensors file (no header length and JSON header at its start)");
+    }
+
+    @Test
     void headerLengthBeyondLimit() throws IOException {
         assertBad(file(100_000_001L, "{}", 0))
                 .hasMessageEndingWith(": header length 100000001 is beyond the limit of 100000000 bytes");
