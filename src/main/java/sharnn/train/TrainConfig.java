@@ -15,6 +15,7 @@ import sharnn.data.Splits;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.Optimizer;
+import sharnn.io.PathErrors;
 
 /**
  * Every hyper-parameter of a run, with the reference recipe's values as defaults. Settable by name
@@ -198,7 +199,8 @@ public final class TrainConfig {
         try {
             map = JSON.std.mapFrom(Files.readString(file));
         } catch (IOException e) {
-            throw new IOException("cannot read config " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IOException("cannot read config " + file + ": "
+                    + PathErrors.reason(e).lines().findFirst().orElse(""));
         }
         TrainConfig c = new TrainConfig();
         if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));

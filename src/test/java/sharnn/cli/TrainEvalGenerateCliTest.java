@@ -137,7 +137,9 @@ class TrainEvalGenerateCliTest {
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--seed", "x"), 2, "--seed");
         assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1,
-                "sharnn eval: " + data + ": header length");
+                "sharnn eval: " + data + ": not a safetensors file");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--config", dir.resolve("none.json").toString()), 1, "cannot read config " + dir.resolve("none.json") + ": no such file or directory");
         assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
         assertOneLine(CliRun.of("train", "--steps", "x"), 2, "Invalid value for option '--steps': 'x' is not a long");
