@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
 import sharnn.data.Splits;
+import sharnn.io.PathErrors;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.Optimizer;
-import sharnn.io.PathErrors;
 
 /**
  * Every hyper-parameter of a run, with the reference recipe's values as defaults. Settable by name
