@@ -7,7 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.cuda.CudaBackend;
+import sharnn.cuda.CudaDevice;
+import sharnn.cuda.Precision;
 import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
+import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
@@ -55,6 +60,8 @@ public final class Training {
     private final TrainConfig config;
     private final List<Listener> listeners = new ArrayList<>();
     private Path runDirectory;
+    private int gpu = -1;   // the GPU's ordinal; -1: the CPU
+    private Precision precision = Precision.FP32;
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
@@ -83,6 +90,28 @@ public final class Training {
         return this;
     }
 
+    /**
+     * Where the model trains, as `sharnn train --device --precision`: "cpu" (the default), "cuda" (the
+     * first GPU) or "cuda:N"; "fp32", or on a GPU "bf16" (bf16 operands of the large matrix products,
+     * fp32 accumulation and all else). The trained model comes back on the CPU either way, and the
+     * checkpoints are the same files. Without the CUDA driver or such a GPU, training throws
+     * {@link sharnn.cuda.CudaUnavailableException}.
+     */
+    public Training device(String device, String precision) {
+        int ordinal;
+        Precision p;
+        try {
+            ordinal = CudaDevice.ordinalOf(device);
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {   // the CLI's words, less its flag's dashes
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^--", ""), e);
+        }
+        if (p != Precision.FP32 && ordinal < 0) throw new IllegalArgumentException("precision " + p + " needs a GPU; the CPU computes in fp32");
+        gpu = ordinal;
+        this.precision = p;
+        return this;
+    }
+
     public Training listener(Listener listener) {
         listeners.add(listener);
         return this;
@@ -102,22 +131,34 @@ public final class Training {
         if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
             throw new IOException(runDirectory + " already holds a run");
         Kernels kernels = new VectorKernels(Parallel.common());
-        Trainer trainer = new Trainer(config.copy(), corpus, Splits.of(corpus.size()), runDirectory, Backend.cpu(kernels));
-        for (Listener l : listeners) {
-            trainer.addListener(new Trainer.Listener() {
-                @Override
-                public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
-                    l.onLog(step, bpc, lr, tps);
-                }
+        Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
+        try (Trainer trainer = new Trainer(config.copy(), corpus, Splits.of(corpus.size()), runDirectory, backend)) {
+            for (Listener l : listeners) {
+                trainer.addListener(new Trainer.Listener() {
+                    @Override
+                    public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                        l.onLog(step, bpc, lr, tps);
+                    }
 
-                @Override
-                public void onEval(long step, double bpc, boolean best) {
-                    l.onEval(step, bpc, best);
-                }
-            });
+                    @Override
+                    public void onEval(long step, double bpc, boolean best) {
+                        l.onEval(step, bpc, best);
+                    }
+                });
+            }
+            Trainer.Summary s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
+            return new Result(new Model(onCpu(trainer.model(), kernels), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),
+                    s.validBpc(), s.bestValidBpc());
         }
-        Trainer.Summary s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
-        return new Result(new Model(trainer.model(), kernels), s.steps(), s.epochs(), s.lastTrainBpc(), s.validBpc(),
-                s.bestValidBpc());
+    }
+
+    /** The model itself on the CPU; from a GPU, a CPU copy of its weights (closing the trainer frees the GPU's). */
+    private LanguageModel onCpu(LanguageModel model, Kernels kernels) {
+        if (gpu < 0) return model;
+        LanguageModel copy = Backend.cpu(kernels).create(model.config());
+        model.paramsToHost();
+        for (Param p : model.params()) System.arraycopy(p.w, 0, copy.param(p.name).w, 0, p.w.length);
+        copy.paramsFromHost();
+        return copy;
     }
 }

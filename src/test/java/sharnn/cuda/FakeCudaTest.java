@@ -1,6 +1,7 @@
 package sharnn.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -78,6 +79,21 @@ class FakeCudaTest {
         String out = java("sharnn.cli.Main", "info", "--device", "cuda");
         assertThat(out).contains("device: cuda:0 NVIDIA H200 (fake: sharnn's CUDA C emulator), 140.4 GiB");
         assertThat(out).contains("driver: CUDA 13.0, cuBLAS 13.1.0");
+    }
+
+    @Test
+    void theLibraryTrainsOnTheGpuAndGivesTheModelBackOnTheCpu() throws Exception {
+        String out = java("sharnn.api.TrainingOnGpuProbe");
+        Matcher cpu = Pattern.compile("cpu steps 3 train ([0-9.]+) score ([0-9.]+)").matcher(out);
+        Matcher gpu = Pattern.compile("cuda steps 3 train ([0-9.]+) score ([0-9.]+)").matcher(out);
+        assertThat(cpu.find() && gpu.find()).as(out).isTrue();
+        // the same three steps on either device: equal to fp32 rounding (the kernels sum in their own order)
+        assertThat(Double.parseDouble(gpu.group(1))).isCloseTo(Double.parseDouble(cpu.group(1)), within(1e-4));
+        assertThat(Double.parseDouble(gpu.group(2))).isCloseTo(Double.parseDouble(cpu.group(2)), within(1e-4));
+        assertThat(Double.parseDouble(cpu.group(2))).isBetween(1.0, 7.9);   // it learned something from uniform 8 bits
+        assertThat(out).contains("refused gpu fp32: device must be cpu, cuda or cuda:N: 'gpu'")
+                .contains("refused cpu bf16: precision bf16 needs a GPU; the CPU computes in fp32")
+                .contains("refused cuda fp8: precision must be fp32 or bf16: fp8");
     }
 
     /** A child JVM on this classpath with the fakes first on LD_LIBRARY_PATH; its output (exit code 0 asserted). */
