@@ -387,7 +387,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // array 16-byte aligned), else 4 or 2.
 //
 // A step's critical path is staging, the product, the cell and the grid barrier: each thread loads its
-// first cell's inputs for the next step before the barrier (FirstCell, cell_forward<true>).
+// first cell's inputs for the next step before the barrier (FirstCell, cell_forward<true>). The barrier is
+// grid.sync, or with a flags array step flags (publish_steps, wait_steps): the same results, bit for bit;
+// the device check times both.
 //
 // The product of a block is [batch_p x K] x [K x n_p]: M the batch (16 rows an mma, the paper's B),
 // N the block's gate rows (forward, 4·units) or units (backward), 8 an mma; K = dim (forward) or 4·dim
@@ -476,6 +478,39 @@ __device__ __forceinline__ void phase_write(const PhaseClock& c, double* phases)
         for (int i = 0; i < 4; i++) phases[i] = c.sum[i];
 }
 
+// Step flags, the bf16 kernels' other grid barrier (flags not null; null: cooperative groups' grid.sync).
+// Block b publishes flags[b] = n once its first n steps are written (each thread's writes, a block
+// barrier, then thread 0's release at GPU scope), and waits, before it stages step n's input, until
+// every block's flag reaches n (one thread polls each flag with acquire loads, then a block barrier
+// passes what they acquired to the whole block, as grid.sync's own thread 0 does). Each flag has one
+// writer: no atomic counter that every block adds to and polls. The slots of hPrevBf16 and dGatesBf16
+// are written once a segment, so nothing waits for readers before a block writes its next step. The
+// flags are [blocks] ints, zero at the launch (sharnn.cuda.PersistentLstm fills them).
+__device__ __forceinline__ void publish_steps(int* flags, int done) {
+    __syncthreads();   // every thread's writes of the step before thread 0's release
+    if (threadIdx.x == 0) {
+#ifdef SHARNN_EMULATOR
+        emulator_store_release(flags + blockIdx.x, done);
+#else
+        asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(flags + blockIdx.x), "r"(done) : "memory");
+#endif
+    }
+}
+
+__device__ __forceinline__ void wait_steps(const int* flags, int done) {
+    for (int b = threadIdx.x; b < (int) gridDim.x; b += blockDim.x) {
+#ifdef SHARNN_EMULATOR
+        emulator_wait_acquire(flags + b, done);
+#else
+        int v;
+        do {
+            asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(v) : "l"(flags + b) : "memory");
+        } while (v < done);
+#endif
+    }
+    __syncthreads();
+}
+
 // dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
 // bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
 // multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
@@ -501,7 +536,7 @@ __device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, cons
 extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward_bf16(float* gates, const unsigned short* wHh,
                                                    const float* h0, const float* c0, float* cells, float* tanhC,
                                                    float* out, unsigned short* hPrevBf16, int steps, int batch, int dim,
-                                                   int units, int slices, double* phases) {
+                                                   int units, int slices, int* flags, double* phases) {
     extern __shared__ float shared[];
     const int rows = 4 * units, rowsP = round_up(rows, MMA_N), batchP = round_up(batch, MMA_M);
     const int kSteps = (dim + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -535,6 +570,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         if (t == 0) {
             for (int i = threadIdx.x; i < be; i += blockDim.x) h[i / dim * stride + i % dim] = bf16_round(h0[i]);
         } else {
+            if (flags) {
+                wait_steps(flags, t);   // h_{t-1} written by every block
+                phase_end(clock, 3);
+            }
             stage_bf16(h, stride, hPrevBf16 + (long long) t * be, batch, dim);
         }
         __syncthreads();
@@ -553,9 +592,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         // h_t also rounded into slot t + 1, what the next step stages
         cell_forward<true>(gates, cells, tanhC, out, c0, part, t, steps, batch, dim, units, u0, slices, batchP, rowsP, first,
                            t + 1 < steps ? hPrevBf16 + (long long) (t + 1) * be : nullptr);
-        phase_end(clock, 2);
-        grid.sync();   // h_t complete everywhere before any block stages it
-        phase_end(clock, 3);
+        if (flags) {
+            publish_steps(flags, t + 1);
+            phase_end(clock, 2);
+        } else {
+            phase_end(clock, 2);
+            grid.sync();   // h_t complete everywhere before any block stages it
+            phase_end(clock, 3);
+        }
     }
     phase_write(clock, phases);
 }
@@ -566,7 +610,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
                                                     const float* cells, const float* c0, const float* dOut,
                                                     const unsigned short* wHh, float* dcNext, float* dGates,
                                                     unsigned short* dGatesBf16, int steps, int batch, int dim, int units,
-                                                    int slices, double* phases) {
+                                                    int slices, int* flags, double* phases) {
     extern __shared__ float shared[];
     const int unitsP = round_up(units, MMA_N), batchP = round_up(batch, MMA_M), g4 = 4 * dim;
     const int kSteps = (g4 + MMA_K - 1) / MMA_K, stride = kSteps * MMA_K + ROW_PAD, per = (kSteps + slices - 1) / slices;
@@ -595,6 +639,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         if (t == steps - 1) {
             for (int i = threadIdx.x; i < slices * batchP * unitsP; i += blockDim.x) part[i] = 0.f;
         } else {
+            if (flags) {
+                wait_steps(flags, steps - 1 - t);   // dGates_{t+1} written by every block
+                phase_end(clock, 3);
+            }
             stage_bf16(dg, stride, dGatesBf16 + (long long) (t + 1) * batch * g4, batch, g4);
             __syncthreads();
             phase_end(clock, 0);
@@ -612,9 +660,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         // dGates_t also rounded into slot t, what the step before stages
         cell_backward<true>(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP,
                             unitsP, first, dGatesBf16 + (long long) t * batch * g4);
-        phase_end(clock, 2);
-        grid.sync();   // dGates_t complete everywhere before any block stages it
-        phase_end(clock, 3);
+        if (flags) {
+            publish_steps(flags, steps - t);
+            phase_end(clock, 2);
+        } else {
+            phase_end(clock, 2);
+            grid.sync();   // dGates_t complete everywhere before any block stages it
+            phase_end(clock, 3);
+        }
     }
     phase_write(clock, phases);
 }

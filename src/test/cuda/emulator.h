@@ -51,6 +51,9 @@ struct alignas(16) float4 {
 // barriers and warp collectives (runtime.cpp); each may switch to another fiber
 void emulator_syncthreads();
 void emulator_grid_sync();
+// the step flags of recurrence.cu (st.release.gpu, and ld.acquire.gpu polled until the value is reached)
+void emulator_store_release(int* flag, int value);
+void emulator_wait_acquire(const int* flag, int atLeast);
 uint64_t emulator_shfl_xor(unsigned mask, uint64_t bits, int laneMask);
 unsigned emulator_ballot(unsigned mask, int predicate);
 void* emulator_dynamic_shared();

@@ -327,6 +327,29 @@ void emulator_syncthreads() {
     waitAtBlockBarrier(generation);
 }
 
+void emulator_store_release(int* flag, int value) {
+    block->progress++;
+    __atomic_store_n(flag, value, __ATOMIC_RELEASE);
+}
+
+// Polls as a GPU thread spins: the other fibers of the block run meanwhile (one of them may be what
+// publishes), and the OS thread yields to the other blocks' (the writers of the flag).
+void emulator_wait_acquire(const int* flag, int atLeast) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < atLeast) {
+        if (launch->failed) {
+            block->failed = true;
+            for (;;) yield();
+        }
+        if (std::chrono::steady_clock::now() > deadline)
+            fail("a step flag stayed below " + std::to_string(atLeast) + " for 120 s (a block that never publishes)");
+        if (!launch->cooperative) fail("a step flag polled in a launch that is not cooperative (its blocks run one after another)");
+        block->progress++;   // spinning is not a deadlock of the block's barriers
+        std::this_thread::yield();
+        yield();
+    }
+}
+
 void emulator_grid_sync() {
     Block& b = *block;
     if (!launch->cooperative) fail("grid.sync in a launch that is not cooperative");

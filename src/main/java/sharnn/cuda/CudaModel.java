@@ -677,7 +677,7 @@ public final class CudaModel implements LanguageModel {
             boolean bf16Kernels = bf16Kernels();
             if (bf16Kernels)   // which also writes hPrevBf16
                 PersistentLstm.forwardBf16(device, persistentBf16Plan, gates, op(wHh), h0, c0, cells, tanhCells, out, hPrevBf16,
-                        steps, null);
+                        steps, null, null);
             else if (fp32Kernels())
                 PersistentLstm.forward(device, persistentPlan, gates, w(wHh), h0, c0, cells, tanhCells, out, steps);
             else for (int t = 0; t < steps; t++) {
@@ -707,7 +707,7 @@ public final class CudaModel implements LanguageModel {
             boolean bf16Kernels = bf16Kernels();
             if (bf16Kernels)   // which also writes dGates' bf16 operand
                 PersistentLstm.backwardBf16(device, persistentBf16Plan, gates, tanhCells, cells, c0, dOut, op(wHh), dcNext,
-                        dGates, scratch.dGatesBf16, steps, null);
+                        dGates, scratch.dGatesBf16, steps, null, null);
             else if (fp32Kernels())
                 PersistentLstm.backward(device, persistentPlan, gates, tanhCells, cells, c0, dOut, w(wHh), dcNext, dGates,
                         steps);

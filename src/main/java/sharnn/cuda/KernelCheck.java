@@ -352,32 +352,36 @@ public final class KernelCheck {
         // 1040 backward); a step's state rounded to bf16 may land one bf16 ulp apart on a GPU, whose tensor cores
         // sum in their own order, and that carries into the next steps: bf16 results' tolerance
         int qb = 17, qn = pt * qb * pe;
-        s.add(new Spec("lstm_persistent_forward_bf16", pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
-            PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
-            DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
-            DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
-            DeviceBuffer hPrev = c.bf16(qn);
-            c.k.toBf16(w, wb, 4 * pe * pe);
-            PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt, null);
-            c.out("gates", gates);
-            c.out("c", cells);
-            c.out("tanhC", tc);
-            c.out("h", h);
-            c.outBf16("hPrevBf16", hPrev);
-        }));
-        s.add(new Spec("lstm_persistent_backward_bf16", pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
-            PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
-            DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
-            DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
-            DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
-            DeviceBuffer dgBf16 = c.bf16(4 * qn);
-            c.k.toBf16(w, wb, 4 * pe * pe);
-            c.d.fill32(dc, 0);
-            PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt, null);
-            c.out("dGates", dg);
-            c.out("dcNext", dc);
-            c.outBf16("dGatesBf16", dgBf16);
-        }));
+        // each also with step flags in place of grid.sync (recurrence.cu's publish_steps and wait_steps)
+        for (boolean flagged : new boolean[] {false, true}) {
+            String how = flagged ? " (step flags)" : "";
+            s.add(new Spec("lstm_persistent_forward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+                DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
+                DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
+                DeviceBuffer hPrev = c.bf16(qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
+                c.k.toBf16(w, wb, 4 * pe * pe);
+                PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt, flags, null);
+                c.out("gates", gates);
+                c.out("c", cells);
+                c.out("tanhC", tc);
+                c.out("h", h);
+                c.outBf16("hPrevBf16", hPrev);
+            }));
+            s.add(new Spec("lstm_persistent_backward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+                DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
+                DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
+                DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
+                DeviceBuffer dgBf16 = c.bf16(4 * qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
+                c.k.toBf16(w, wb, 4 * pe * pe);
+                c.d.fill32(dc, 0);
+                PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt, flags, null);
+                c.out("dGates", dg);
+                c.out("dcNext", dc);
+                c.outBf16("dGatesBf16", dgBf16);
+            }));
+        }
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
             c.k.boomForward(pre, bias, res, out, null, rows, dim, 450, MASK, MASK2);

@@ -149,28 +149,33 @@ public final class PersistentLstm {
     /**
      * {@link #forward} with wHh the bf16 copy of W_hh: the product on tensor cores, and hPrevBf16, bf16
      * [steps, B, E], gets [h0; h_0 .. h_{steps-2}] rounded (what the next step stages, and the dW_hh
-     * product's operand afterwards). phases (null, or doubles [4]): where block 0's steps spent their
-     * clock cycles, summed (staging, product, cell, grid barrier), for the device check's profile.
+     * product's operand afterwards). flags (null, or ints [blocks]): the blocks meet at each step by
+     * step flags (recurrence.cu's publish_steps and wait_steps, no atomics) in place of grid.sync; they
+     * are zeroed here. phases (null, or doubles [4]): where block 0's steps spent their clock cycles,
+     * summed (staging, product, cell, grid barrier), for the device check's profile.
      */
     public static void forwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer wHhBf16, DeviceBuffer h0,
                                    DeviceBuffer c0, DeviceBuffer cells, DeviceBuffer tanhC, DeviceBuffer out,
-                                   DeviceBuffer hPrevBf16, int steps, DeviceBuffer phases) {
+                                   DeviceBuffer hPrevBf16, int steps, DeviceBuffer flags, DeviceBuffer phases) {
+        if (flags != null) device.fill32(flags, 0);
         device.launch(FORWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.forwardShared), new KernelArgs().ptr(gates)
                 .ptr(wHhBf16).ptr(h0).ptr(c0).ptr(cells).ptr(tanhC).ptr(out).ptr(hPrevBf16).i32(steps).i32(p.batch)
-                .i32(p.dim).i32(p.units).i32(p.forwardSlices).ptrOrNull(phases));
+                .i32(p.dim).i32(p.units).i32(p.forwardSlices).ptrOrNull(flags).ptrOrNull(phases));
     }
 
     /**
      * {@link #backward} with wHh the bf16 copy of W_hh: dGatesBf16, bf16 [steps, B, 4E], gets dGates
-     * rounded (what the step before stages, and the weight gradients' operand afterwards); phases as
-     * {@link #forwardBf16}'s.
+     * rounded (what the step before stages, and the weight gradients' operand afterwards); flags and
+     * phases as {@link #forwardBf16}'s.
      */
     public static void backwardBf16(Device device, Bf16Plan p, DeviceBuffer gates, DeviceBuffer tanhC, DeviceBuffer cells,
                                     DeviceBuffer c0, DeviceBuffer dOut, DeviceBuffer wHhBf16, DeviceBuffer dcNext,
-                                    DeviceBuffer dGates, DeviceBuffer dGatesBf16, int steps, DeviceBuffer phases) {
+                                    DeviceBuffer dGates, DeviceBuffer dGatesBf16, int steps, DeviceBuffer flags,
+                                    DeviceBuffer phases) {
+        if (flags != null) device.fill32(flags, 0);
         device.launch(BACKWARD_BF16, Launch.cooperative(p.blocks, THREADS, p.backwardShared), new KernelArgs().ptr(gates)
                 .ptr(tanhC).ptr(cells).ptr(c0).ptr(dOut).ptr(wHhBf16).ptr(dcNext).ptr(dGates).ptr(dGatesBf16).i32(steps)
-                .i32(p.batch).i32(p.dim).i32(p.units).i32(p.backwardSlices).ptrOrNull(phases));
+                .i32(p.batch).i32(p.dim).i32(p.units).i32(p.backwardSlices).ptrOrNull(flags).ptrOrNull(phases));
     }
 
     /**

@@ -9,14 +9,18 @@ import java.util.SplittableRandom;
  * Where the bf16 persistent LSTM kernels' sequential steps spend their time: one forward and one
  * backward launch over random values at [batch, dim], µs a step by the wall clock, cut by block 0's
  * clock cycles into staging, the tensor-core product, the cell and the grid barrier (cycles all zero
- * on a device without that clock: the stand-in's twins). The recurrence kernel alone, without the
- * LSTM's products: what issue 15's µs per sequential step means.
+ * on a device without that clock: the stand-in's twins); each with either grid barrier the kernels
+ * have, cooperative groups' grid.sync (the model's) and step flags, whose results must be the same
+ * bits (the device check's check of their memory ordering on a GPU). The recurrence kernel alone,
+ * without the LSTM's products: what issue 15's µs per sequential step means.
  */
-public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int units, double[] micros, double[][] cycles,
-                                String device) {
+public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int units, double[][] micros,
+                                double[][][] cycles, boolean flagsSameBits, String device) {
     /** The steady state: 256 steps say as much as 1024, in a quarter of the memory. */
     static final int MAX_STEPS = 256;
     static final String[] PHASES = {"staging", "product", "cell", "barrier"};
+    /** The grid barriers, as micros' and cycles' first index: 0 the model's. */
+    static final String[] BARRIERS = {"grid.sync", "step flags"};
 
     /** The profile over min(steps, 256) steps; null where the device cannot run the bf16 persistent kernels. */
     public static RecurrenceProfile measure(Device d, int batch, int dim, int steps) {
@@ -42,61 +46,87 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
                 d.fill32(b, 0);
                 return b;
             };
-            DeviceBuffer gates = random.apply(4 * n, 2.0), w = random.apply(4 * dim * dim, 1.5 / Math.sqrt(dim));
+            // the forward activates the gates in place: each barrier's run starts from a copy
+            DeviceBuffer inputGates = random.apply(4 * n, 2.0), gates = zeros.apply(4 * n);
+            DeviceBuffer w = random.apply(4 * dim * dim, 1.5 / Math.sqrt(dim));
             DeviceBuffer h0 = random.apply(be, 1.0), c0 = random.apply(be, 1.0), dOut = random.apply(n, 1.0);
             DeviceBuffer cells = zeros.apply(n), tanhC = zeros.apply(n), out = zeros.apply(n);
             DeviceBuffer dcNext = zeros.apply(be), dGates = zeros.apply(4 * n);
             DeviceBuffer wBf16 = d.bf16(4L * dim * dim), hPrev = d.bf16(n), dGatesBf16 = d.bf16(4L * n), phases = d.doubles(4);
-            held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases));
+            DeviceBuffer flagBuffer = d.ints(p.blocks());
+            held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases, flagBuffer));
             k.toBf16(w, wBf16, 4L * dim * dim);
-            double[][] cycles = new double[2][4];
-            double[] micros = new double[2];
-            for (int direction = 0; direction < 2; direction++) {
-                d.upload(new double[4], 0, 4, phases);
-                d.synchronize();
-                long start = System.nanoTime();
-                if (direction == 0) PersistentLstm.forwardBf16(d, p, gates, wBf16, h0, c0, cells, tanhC, out, hPrev, steps, phases);
-                else PersistentLstm.backwardBf16(d, p, gates, tanhC, cells, c0, dOut, wBf16, dcNext, dGates, dGatesBf16, steps,
-                        phases);
-                d.synchronize();
-                micros[direction] = (System.nanoTime() - start) / 1e3 / steps;
-                d.download(phases, cycles[direction], 0, 4);
+            double[][][] cycles = new double[BARRIERS.length][2][4];
+            double[][] micros = new double[BARRIERS.length][2];
+            float[][] results = new float[BARRIERS.length][];
+            for (int barrier = 0; barrier < BARRIERS.length; barrier++) {
+                DeviceBuffer flags = barrier == 1 ? flagBuffer : null;
+                d.copy(inputGates, gates, 4L * n);
+                d.fill32(dcNext, 0);
+                for (int direction = 0; direction < 2; direction++) {
+                    d.upload(new double[4], 0, 4, phases);
+                    d.synchronize();
+                    long start = System.nanoTime();   // with the flags' fill: a memset over 256 steps
+                    if (direction == 0)
+                        PersistentLstm.forwardBf16(d, p, gates, wBf16, h0, c0, cells, tanhC, out, hPrev, steps, flags, phases);
+                    else PersistentLstm.backwardBf16(d, p, gates, tanhC, cells, c0, dOut, wBf16, dcNext, dGates, dGatesBf16,
+                            steps, flags, phases);
+                    d.synchronize();
+                    micros[barrier][direction] = (System.nanoTime() - start) / 1e3 / steps;
+                    d.download(phases, cycles[barrier][direction], 0, 4);
+                }
+                results[barrier] = new float[5 * n + be];   // h, dGates and the cell gradient out
+                d.download(out, results[barrier], 0, n);
+                d.download(dGates, results[barrier], n, 4 * n);
+                d.download(dcNext, results[barrier], 5 * n, be);
             }
-            return new RecurrenceProfile(batch, dim, steps, p.blocks(), p.units(), micros, cycles, d.name());
+            boolean same = true;
+            for (int i = 0; i < results[0].length && same; i++)
+                same = Float.floatToRawIntBits(results[0][i]) == Float.floatToRawIntBits(results[1][i]);
+            return new RecurrenceProfile(batch, dim, steps, p.blocks(), p.units(), micros, cycles, same, d.name());
         } finally {
             for (DeviceBuffer b : held) b.close();
         }
     }
 
-    /** µs a sequential step, forward and backward together. */
+    /** µs a sequential step, forward and backward together, with the model's grid barrier (grid.sync). */
     public double microsPerStep() {
-        return (micros[0] + micros[1]) / 2;
+        return microsPerStep(0);
+    }
+
+    /** µs a sequential step, forward and backward together, with a grid barrier of {@link #BARRIERS}. */
+    public double microsPerStep(int barrier) {
+        return (micros[barrier][0] + micros[barrier][1]) / 2;
     }
 
     /** µs a step of one direction (0 forward, 1 backward) in one phase (as {@link #PHASES}); NaN without a clock. */
-    public double micros(int direction, int phase) {
+    public double micros(int barrier, int direction, int phase) {
         double total = 0;
-        for (double c : cycles[direction]) total += c;
-        return total == 0 ? Double.NaN : micros[direction] * cycles[direction][phase] / total;
+        for (double c : cycles[barrier][direction]) total += c;
+        return total == 0 ? Double.NaN : micros[barrier][direction] * cycles[barrier][direction][phase] / total;
     }
 
-    /** Three lines: the shape, then each direction's µs a step and its phases. */
+    /** The shape, then a line for each barrier and direction: µs a step and its phases. */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "recurrence-bf16 profile (B %d, E %d, %d steps, %d blocks of %d unit%s; block 0's clock):", batch, dim,
                 steps, blocks, units, units == 1 ? "" : "s"));
-        for (int direction = 0; direction < 2; direction++) {
-            sb.append(String.format(Locale.ROOT, "%n  %-8s %.2f µs a step", direction == 0 ? "forward" : "backward",
-                    micros[direction]));
-            if (Double.isNaN(micros(direction, 0))) {
-                sb.append(" (no clock on ").append(device).append(")");
-                continue;
+        for (int barrier = 0; barrier < BARRIERS.length; barrier++)
+            for (int direction = 0; direction < 2; direction++) {
+                sb.append(String.format(Locale.ROOT, "%n  %-8s %-10s %.2f µs a step", direction == 0 ? "forward" : "backward",
+                        BARRIERS[barrier], micros[barrier][direction]));
+                if (Double.isNaN(micros(barrier, direction, 0))) {
+                    sb.append(" (no clock on ").append(device).append(")");
+                    continue;
+                }
+                for (int i = 0; i < PHASES.length; i++)
+                    sb.append(String.format(Locale.ROOT, ", %s %.2f (%.0f%%)", PHASES[i], micros(barrier, direction, i),
+                            100 * micros(barrier, direction, i) / micros[barrier][direction]));
             }
-            for (int i = 0; i < PHASES.length; i++)
-                sb.append(String.format(Locale.ROOT, ", %s %.2f (%.0f%%)", PHASES[i], micros(direction, i),
-                        100 * micros(direction, i) / micros[direction]));
-        }
+        // the same arithmetic either way: a difference is a block that read a step before it was written
+        sb.append(flagsSameBits ? String.format("%n  step flags: the bits of grid.sync (h, dGates, dcNext)")
+                : String.format("%n  step flags: NOT the bits of grid.sync: a block read a step early (do not use them)"));
         return sb.toString();
     }
 }

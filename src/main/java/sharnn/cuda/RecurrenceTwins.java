@@ -89,6 +89,7 @@ final class RecurrenceTwins {
         F cells = new F(d, r.ptr()), tanhC = new F(d, r.ptr()), out = new F(d, r.ptr());
         S hPrevBf16 = new S(d, r.ptr());
         int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
+        r.ptr();   // flags: the twin runs its blocks in turn, step by step
         r.ptr();   // phases: the twin keeps no clock
         r.end();
         checkShape(s, PersistentLstm.forwardSharedBf16(batch, dim, units, slices), units, slices);
@@ -133,6 +134,7 @@ final class RecurrenceTwins {
         F dcNext = new F(d, r.ptr()), dGates = new F(d, r.ptr());
         S dGatesBf16 = new S(d, r.ptr());
         int steps = r.i32(), batch = r.i32(), dim = r.i32(), units = r.i32(), slices = r.i32();
+        r.ptr();   // flags: the twin runs its blocks in turn, step by step
         r.ptr();   // phases: the twin keeps no clock
         r.end();
         checkShape(s, PersistentLstm.backwardSharedBf16(batch, dim, units, slices), units, slices);

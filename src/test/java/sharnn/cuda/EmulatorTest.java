@@ -52,6 +52,82 @@ class EmulatorTest {
     }
 
     /**
+     * The bf16 kernels with step flags in place of grid.sync give the same bits: the arithmetic is the
+     * same, so any difference is a block that staged a step before every block had written it. The
+     * emulator runs a cooperative launch's blocks on threads of their own, at their own pace, and
+     * the bf16 arrays start as NaNs, which such an early read would carry into every result.
+     */
+    @Test
+    void stepFlagsGiveTheBitsOfGridSync() {
+        sameBitsWithStepFlags(() -> new HostDevice(new FewBlocks(8)), 16, 64, 12);   // 8 blocks of 8 units, as the paper's
+        sameBitsWithStepFlags(EmulatorTest::device, 19, 131, 4);                     // 131 blocks of 1 unit, odd rows
+    }
+
+    private static void sameBitsWithStepFlags(java.util.function.Supplier<HostDevice> devices, int b, int e, int steps) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(b * 1000L + e);
+        int be = b * e, n = steps * be, g4 = 4 * e;
+        float[] gates = random(r, 4 * n, 2), w = random(r, g4 * e, 1.5 / Math.sqrt(e)), h0 = random(r, be, 1);
+        float[] c0 = random(r, be, 1), dOut = random(r, n, 1);
+        java.util.Map<String, float[]> grid = null;
+        for (boolean flagged : new boolean[] {false, true}) {
+            java.util.Map<String, float[]> got = new java.util.LinkedHashMap<>();
+            try (HostDevice d = devices.get(); DeviceKernels k = new DeviceKernels(d)) {
+                PersistentLstm.Bf16Plan p = PersistentLstm.planBf16(d, b, e);
+                DeviceBuffer dGates = upload(d, gates), wf = upload(d, w), wb = d.bf16(g4 * e), dH0 = upload(d, h0);
+                DeviceBuffer dC0 = upload(d, c0), dO = upload(d, dOut), cells = d.floats(n), tanhC = d.floats(n);
+                DeviceBuffer out = d.floats(n), hPrev = d.bf16(n), grads = d.floats(4 * n), dgBf16 = d.bf16(4 * n);
+                DeviceBuffer dc = d.floats(be), flags = flagged ? d.ints(p.blocks()) : null;
+                DeviceBuffer wide = d.floats(4 * n);
+                d.fill32(wide, 0x7fc00000);   // NaNs, as bf16 too
+                k.toBf16(wide, hPrev, n);
+                k.toBf16(wide, dgBf16, 4 * n);
+                d.fill32(dc, 0);
+                k.toBf16(wf, wb, g4 * e);
+                PersistentLstm.forwardBf16(d, p, dGates, wb, dH0, dC0, cells, tanhC, out, hPrev, steps, flags, null);
+                PersistentLstm.backwardBf16(d, p, dGates, tanhC, cells, dC0, dO, wb, dc, grads, dgBf16, steps, flags, null);
+                got.put("activated gates", download(d, dGates, 4 * n));
+                got.put("c", download(d, cells, n));
+                got.put("h", download(d, out, n));
+                got.put("dGates", download(d, grads, 4 * n));
+                got.put("dcNext", download(d, dc, be));
+                k.fromBf16(hPrev, wide, n);
+                got.put("hPrevBf16", download(d, wide, n));
+                k.fromBf16(dgBf16, wide, 4 * n);
+                got.put("dGatesBf16", download(d, wide, 4 * n));
+                for (DeviceBuffer x : new DeviceBuffer[] {dGates, wf, wb, dH0, dC0, dO, cells, tanhC, out, hPrev, grads, dgBf16,
+                        dc, flags, wide})
+                    if (x != null) x.close();
+            }
+            if (grid == null) grid = got;
+            else for (var entry : grid.entrySet()) {
+                float[] want = entry.getValue(), have = got.get(entry.getKey());
+                assertThat(have).as(entry.getKey()).doesNotContain(Float.NaN);
+                for (int i = 0; i < want.length; i++)
+                    assertThat(Float.floatToRawIntBits(have[i])).as("%s[%d] at B %d, E %d", entry.getKey(), i, b, e)
+                            .isEqualTo(Float.floatToRawIntBits(want[i]));
+            }
+        }
+    }
+
+    private static float[] random(java.util.SplittableRandom r, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        return a;
+    }
+
+    private static DeviceBuffer upload(Device d, float[] a) {
+        DeviceBuffer b = d.floats(a.length);
+        d.upload(a, 0, a.length, b);
+        return b;
+    }
+
+    private static float[] download(Device d, DeviceBuffer b, int n) {
+        float[] a = new float[n];
+        d.download(b, a, 0, n);
+        return a;
+    }
+
+    /**
      * The device check's model comparisons at the paper preset's widths (B 16, E 1024, Boom 4096: the
      * persistent kernels' plans and shared memory as on an H200), over 3 steps with a memory of 4 (5000
      * would not fit the test's heap): minutes, so only with -Dsharnn.emulator.paper=true.
@@ -99,7 +175,10 @@ class EmulatorTest {
         }
     }
 
-    /** The device check's profile of the bf16 kernels' steps: each direction's four phases, from block 0's clock. */
+    /**
+     * The device check's profile of the bf16 kernels' steps: each direction's four phases, from block 0's
+     * clock, with grid.sync and with step flags, and whether the two gave the same bits.
+     */
     @Test
     void theBf16KernelsReportWhereTheirStepsGo() {
         String profile;
@@ -108,8 +187,11 @@ class EmulatorTest {
         }
         System.out.println(profile);
         List<String> lines = profile.lines().toList();
-        assertThat(lines).hasSize(3);
-        for (String line : lines.subList(1, 3)) {
+        assertThat(lines).hasSize(6);
+        assertThat(lines.get(1)).contains("forward", "grid.sync");
+        assertThat(lines.get(4)).contains("backward", "step flags");
+        assertThat(lines.get(5)).isEqualTo("  step flags: the bits of grid.sync (h, dGates, dcNext)");
+        for (String line : lines.subList(1, 5)) {
             assertThat(line).contains("staging", "product", "cell", "barrier");
             double sum = 0;
             var percent = java.util.regex.Pattern.compile("\\((\\d+)%\\)").matcher(line);

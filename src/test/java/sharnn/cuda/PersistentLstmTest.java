@@ -151,9 +151,9 @@ class PersistentLstmTest {
                 d.fill32(run.dcNext, 0);
                 if (path == 2) {
                     PersistentLstm.forwardBf16(d, plan, run.gates, whhBf16, dH0, dC0, run.cells, run.tanhC, run.out,
-                            hPrevBf16, steps, null);
+                            hPrevBf16, steps, null, null);
                     PersistentLstm.backwardBf16(d, plan, run.gates, run.tanhC, run.cells, dC0, dO, whhBf16, run.dcNext,
-                            run.dGates, dGatesBf16, steps, null);
+                            run.dGates, dGatesBf16, steps, null, null);
                     continue;
                 }
                 if (path == 1) perStep(d, k, run, whhRounded, dH0, dC0, dO, b, e, steps, stage, rounded);
