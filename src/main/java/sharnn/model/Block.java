@@ -110,7 +110,7 @@ final class Block {
         this.steps = steps;
         lnStart.forward(k, x, 0, normed, 0, rows);
         rnn.forward(k, normed, steps, state.h[index], state.c[index]);
-        dropLstm.apply(rnn.out, 0, lstmOut, 0, n, seed, training);
+        dropLstm.apply(k, rnn.out, 0, lstmOut, 0, n, seed, training);
         if (attn != null) {
             lnMem.forward(k, lstmOut, 0, memNormed, 0, rows);
             lnMid.forward(k, lstmOut, 0, mid, 0, rows);
@@ -121,7 +121,7 @@ final class Block {
             System.arraycopy(state.memory[index], (carried - memRows) * b * e, keys, 0, memFloats);
             System.arraycopy(memNormed, 0, keys, memFloats, n);
             attn.forward(k, mid, keys, steps, memRows, seed, training);
-            dropAttn.apply(attn.out, 0, ffIn, 0, n, seed, training);
+            dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
             k.add(ffIn, 0, mid, 0, ffIn, 0, n);
             // the new memory: the last `window` rows of [memory; memNormed], detached
             int total = memRows + steps, kept = Math.min(total, window);
@@ -132,7 +132,7 @@ final class Block {
         lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);
         lnXff.forward(k, ffIn, 0, ffX, 0, rows);
         ff.forward(k, ffX, rows, seed, training);
-        dropBoom.apply(ff.out, 0, out, 0, n, seed, training);
+        dropBoom.apply(k, ff.out, 0, out, 0, n, seed, training);
         k.add(out, 0, ffNormed, 0, out, 0, n);
     }
 
@@ -142,20 +142,20 @@ final class Block {
         float[] dA = scratch.get("block.dA", maxFloats), dB = scratch.get("block.dB", maxFloats);
         float[] dC = scratch.get("block.dC", maxFloats);
         // out = LN_ff(ffIn) + drop(Boom(LN_xff(ffIn)))
-        dropBoom.backward(dOut, 0, dA, 0, n, seed, training);
+        dropBoom.backward(k, dOut, 0, dA, 0, n, seed, training);
         ff.backward(k, dA, ffX, dB, rows, seed, training, false);
         lnXff.backward(k, dB, 0, ffIn, 0, dC, 0, rows, false);
         lnFf.backward(k, dOut, 0, ffIn, 0, dC, 0, rows, true);          // dC = d ffIn
         if (attn != null) {
             // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
-            dropAttn.backward(dC, 0, dA, 0, n, seed, training);
+            dropAttn.backward(k, dC, 0, dA, 0, n, seed, training);
             float[] dKeys = attn.backward(k, dA, mid, keys, dC, seed, training); // dC = d mid
             lnMid.backward(k, dC, 0, lstmOut, 0, dB, 0, rows, false);
             lnMem.backward(k, dKeys, 0, lstmOut, 0, dB, 0, rows, true); // dB = d lstmOut
         } else {
             System.arraycopy(dC, 0, dB, 0, n);
         }
-        dropLstm.backward(dB, 0, dA, 0, n, seed, training);
+        dropLstm.backward(k, dB, 0, dA, 0, n, seed, training);
         rnn.backward(k, dA, normed, dC, steps, false);
         lnStart.backward(k, dC, 0, x, 0, dx, 0, rows, false);
     }

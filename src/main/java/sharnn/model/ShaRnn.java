@@ -189,13 +189,13 @@ public final class ShaRnn implements LanguageModel {
         this.seed = seed;
         this.training = training;
         for (int r = 0; r < rows; r++) System.arraycopy(encoder.w, checkToken(inputs[r]) * e, embedded, r * e, e);
-        dropInput.apply(embedded, 0, embedded, 0, n, seed, training);
+        dropInput.apply(k, embedded, 0, embedded, 0, n, seed, training);
         float[] x = embedded;
         for (Block b : blocks) {
             b.forward(k, x, steps, host, seed, training);
             x = b.out;
         }
-        dropOutput.apply(x, 0, top, 0, n, seed, training);
+        dropOutput.apply(k, x, 0, top, 0, n, seed, training);
         head.logits(k, top, encoder, decoderBias.w, rows);
         return targets == null ? Double.NaN : head.loss(k, targets, rows, reportLoss);
     }
@@ -218,14 +218,14 @@ public final class ShaRnn implements LanguageModel {
         k.matmul(dLogits, 0, encoder.w, 0, dTop, 0, rows, v, e, false);
         k.matmulTransA(dLogits, 0, top, 0, encoder.g, 0, v, rows, e, true);
         k.sumRows(dLogits, 0, rows, v, decoderBias.g, 0);
-        dropOutput.backward(dTop, 0, dTop, 0, n, seed, training);
+        dropOutput.backward(k, dTop, 0, dTop, 0, n, seed, training);
         float[] d = dTop, spare = dBelow;
         for (int b = blocks.length - 1; b >= 0; b--) {
             float[] x = b == 0 ? embedded : blocks[b - 1].out;
             blocks[b].backward(k, d, x, spare, seed, training);
             float[] t = d; d = spare; spare = t;
         }
-        dropInput.backward(d, 0, d, 0, n, seed, training);
+        dropInput.backward(k, d, 0, d, 0, n, seed, training);
         for (int r = 0; r < rows; r++) k.axpy(1f, d, r * e, encoder.g, inputs[r] * e, e);
     }
 

@@ -89,7 +89,7 @@ public final class Attention {
         q.forward(k, query, 0, qLin, 0, n);
         qln.forward(k, qLin, 0, qNorm, 0, n);
         for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
-        dropQ.apply(qGated, 0, qGated, 0, n * e, seed, training);
+        dropQ.apply(k, qGated, 0, qGated, 0, n * e, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
         float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
@@ -107,7 +107,7 @@ public final class Attention {
                 }
             }
             k.softmaxRows(probs, pOff, steps, L);
-            dropWeights.apply(probs, pOff, work, 0, steps * L, seed, training, pOff);
+            dropWeights.apply(k, probs, pOff, work, 0, steps * L, seed, training, pOff);
             k.matmul(work, 0, vB, 0, qB, 0, steps, L, e, false);
             scatter(qB, out, bi, steps);
         }
@@ -139,10 +139,10 @@ public final class Attention {
             for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
             values(k, big, vB, bi, L, seed, training);
             int pOff = bi * T * L;
-            dropWeights.apply(probs, pOff, work, 0, T * L, seed, training, pOff);
+            dropWeights.apply(k, probs, pOff, work, 0, T * L, seed, training, pOff);
             k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
             k.matmulTransB(dOutB, 0, vB, 0, dWork, 0, T, e, L, false);
-            dropWeights.backward(dWork, 0, dWork, 0, T * L, seed, training, pOff);
+            dropWeights.backward(k, dWork, 0, dWork, 0, T * L, seed, training, pOff);
             for (int t = 0; t < T; t++) {
                 int pr = pOff + t * L, wr = t * L;
                 float dot = 0f;
@@ -156,7 +156,7 @@ public final class Attention {
             // gradient kept for the current rows only (the memory is detached)
             for (int l = 0; l < L; l++) {
                 int o = l * e, src = (l * b + bi) * e;
-                dropV.backward(dVB, o, dVB, o, e, seed, training, (long) src);
+                dropV.backward(k, dVB, o, dVB, o, e, seed, training, (long) src);
                 for (int j = 0; j < e; j++) {
                     float kv = big[src + j];
                     dGate[j] += dVB[o + j] * kv;
@@ -169,7 +169,7 @@ public final class Attention {
             }
         }
         // queries: q = drop(sq * LN(Linear(query)))
-        dropQ.backward(dQ, 0, dQ, 0, n * e, seed, training);
+        dropQ.backward(k, dQ, 0, dQ, 0, n * e, seed, training);
         for (int r = 0; r < n; r++) {
             int o = r * e;
             for (int j = 0; j < e; j++) {
@@ -201,7 +201,7 @@ public final class Attention {
         for (int l = 0; l < L; l++) {
             int src = (l * batch + bi) * e;
             k.mul(big, src, gate, 0, vB, l * e, e);
-            dropV.apply(vB, l * e, vB, l * e, e, seed, training, src);
+            dropV.apply(k, vB, l * e, vB, l * e, e, seed, training, src);
         }
     }
 

@@ -36,7 +36,7 @@ public final class Boom {
         linear1.forward(k, x, 0, pre, 0, rows);
         float[] act = scratch.get("boom.wide", pre.length);   // after GELU and dropout; only summed here
         k.gelu(pre, 0, act, 0, rows * width);
-        drop.apply(act, 0, act, 0, rows * width, seed, training);
+        drop.apply(k, act, 0, act, 0, rows * width, seed, training);
         int chunks = width / dim;
         for (int r = 0; r < rows; r++) {
             int o = r * dim, a = r * width;
@@ -55,7 +55,7 @@ public final class Boom {
             for (int c = 0; c < chunks; c++) System.arraycopy(dOut, o, dAct, a + c * dim, dim);
             java.util.Arrays.fill(dAct, a + chunks * dim, a + width, 0f);
         }
-        drop.backward(dAct, 0, dAct, 0, rows * width, seed, training);
+        drop.backward(k, dAct, 0, dAct, 0, rows * width, seed, training);
         k.geluBackward(pre, 0, dAct, 0, dAct, 0, rows * width, false);
         linear1.backward(k, dAct, 0, x, 0, dx, 0, rows, accumulate);
     }

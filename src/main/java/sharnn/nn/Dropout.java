@@ -1,10 +1,12 @@
 package sharnn.nn;
 
 import java.util.function.Function;
+import sharnn.tensor.Kernels;
 
 /**
  * Inverted dropout whose mask is a pure function of (seed, element index): the backward pass
- * regenerates it instead of storing it, and the result does not depend on the thread count.
+ * regenerates it instead of storing it, and the result does not depend on the thread count
+ * ({@link Kernels#dropout}: element i is kept when the 24-bit draw of mix64(key + i) reaches the threshold).
  */
 public final class Dropout {
     private final float p;
@@ -40,12 +42,12 @@ public final class Dropout {
     }
 
     /** y = x * mask for n elements; with dropout inactive y is a copy of x (when y != x). */
-    public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training) {
-        apply(x, xOff, y, yOff, n, seed, training, 0);
+    public void apply(Kernels k, float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training) {
+        apply(k, x, xOff, y, yOff, n, seed, training, 0);
     }
 
     /** As {@link #apply}, for elements base .. base+n-1 of a larger tensor: the mask is that of those indices. */
-    public void apply(float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training, long base) {
+    public void apply(Kernels k, float[] x, int xOff, float[] y, int yOff, int n, long seed, boolean training, long base) {
         if (!active(training)) {
             if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, n);
             return;
@@ -56,13 +58,7 @@ public final class Dropout {
             for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + i] * mask[(int) base + i];
             return;
         }
-        long key = (seed ^ salt) + base;
-        // keep when a 24-bit uniform draw is at or above p
-        int threshold = (int) Math.ceil(p * (1 << 24));
-        for (int i = 0; i < n; i++) {
-            boolean keep = (int) (mix(key + i) >>> 40) >= threshold;
-            y[yOff + i] = keep ? x[xOff + i] * scale : 0f;
-        }
+        k.dropout(x, xOff, y, yOff, n, key(seed) + base, threshold(), scale);
     }
 
     /** The mask's counter base for a seed: element i of a tensor is kept when mix(key + i) passes (the CUDA kernel's rule). */
@@ -80,18 +76,12 @@ public final class Dropout {
     }
 
     /** The backward of {@link #apply} with the same seed: the same mask, applied to the gradient. */
-    public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training) {
-        apply(dy, dyOff, dx, dxOff, n, seed, training);
+    public void backward(Kernels k, float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training) {
+        apply(k, dy, dyOff, dx, dxOff, n, seed, training);
     }
 
-    public void backward(float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training, long base) {
-        apply(dy, dyOff, dx, dxOff, n, seed, training, base);
-    }
-
-    /** SplitMix64's finaliser: a good 64-bit hash of a counter. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+    public void backward(Kernels k, float[] dy, int dyOff, float[] dx, int dxOff, int n, long seed, boolean training,
+                         long base) {
+        apply(k, dy, dyOff, dx, dxOff, n, seed, training, base);
     }
 }

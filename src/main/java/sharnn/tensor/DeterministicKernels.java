@@ -859,6 +859,11 @@ public final class DeterministicKernels implements Kernels {
     }
 
     @Override
+    public void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale) {
+        elems(n, (f, t) -> ScalarKernels.dropoutRange(x, xOff, y, yOff, key, threshold, scale, f, t));
+    }
+
+    @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
         elems(n, (f, t) -> binaryRange(B_ADD, 0f, a, aOff, b, bOff, y, yOff, f, t));
     }

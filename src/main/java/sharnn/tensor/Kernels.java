@@ -39,6 +39,20 @@ public interface Kernels {
                            float[] dx, int dxOff, float[] dgamma, float[] dbeta,
                            int rows, int dim, boolean accumulate);
 
+    /**
+     * Inverted dropout by a counter-based mask: y[i] = x[i] · scale where the 24-bit draw
+     * {@code mix64(key + i) >>> 40} is at least threshold, else 0. The mask is a pure function of
+     * (key, i): any split over threads gives the same bytes, and the CUDA kernel draws the same.
+     */
+    void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale);
+
+    /** SplitMix64's finaliser: a good 64-bit hash of a counter (the dropout draw). */
+    static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** Row-wise softmax in place (max-subtracted). */
     void softmaxRows(float[] x, int off, int rows, int cols);
 

@@ -143,6 +143,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale) {
+        dropoutRange(x, xOff, y, yOff, key, threshold, scale, 0, n);
+    }
+
+    /** {@link #dropout} over elements [from, to): the part one thread does of the fast kernels'. */
+    static void dropoutRange(float[] x, int xOff, float[] y, int yOff, long key, int threshold, float scale, int from,
+                             int to) {
+        for (int i = from; i < to; i++) {
+            boolean keep = (int) (Kernels.mix64(key + i) >>> 40) >= threshold;
+            y[yOff + i] = keep ? x[xOff + i] * scale : 0f;
+        }
+    }
+
+    @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] = a[aOff + i] + b[bOff + i];
     }

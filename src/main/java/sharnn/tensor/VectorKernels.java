@@ -1,8 +1,10 @@
 package sharnn.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -610,6 +612,34 @@ public final class VectorKernels implements Kernels {
             FloatVector u = FloatVector.fromArray(S, a, aOff + i, mk), v = FloatVector.fromArray(S, b, bOff + i, mk);
             (op == B_ADD ? u.add(v) : u.mul(v)).intoArray(y, yOff + i, mk);
         }
+    }
+
+    @Override
+    public void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale) {
+        elems(n, (f, t) -> dropoutRange(x, xOff, y, yOff, key, threshold, scale, f, t));
+    }
+
+    /** The counters as 64-bit lanes, as many as a float vector of half the preferred width holds. */
+    private static final VectorSpecies<Long> DROP_LONGS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> DROP_FLOATS = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(DROP_LONGS.length() * 32));
+    private static final LongVector DROP_IOTA = (LongVector) DROP_LONGS.zero().addIndex(1);
+
+    /** ScalarKernels.dropoutRange with the hash in 64-bit lanes: the same integers, so the same mask. */
+    private static void dropoutRange(float[] x, int xOff, float[] y, int yOff, long key, int threshold, float scale,
+                                     int from, int to) {
+        int lanes = DROP_LONGS.length(), i = from;
+        FloatVector zero = FloatVector.zero(DROP_FLOATS);
+        for (; i <= to - lanes; i += lanes) {
+            var z = DROP_IOTA.add(key + i);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+            VectorMask<Float> keep = z.lanewise(VectorOperators.LSHR, 40).compare(VectorOperators.GE, threshold)
+                    .cast(DROP_FLOATS);
+            zero.blend(FloatVector.fromArray(DROP_FLOATS, x, xOff + i).mul(scale), keep).intoArray(y, yOff + i);
+        }
+        ScalarKernels.dropoutRange(x, xOff, y, yOff, key, threshold, scale, i, to);
     }
 
     @Override

@@ -27,7 +27,7 @@ class ElementwiseTwinsTest {
             DeviceBuffer dx = upload(d, x), dy = poisoned(d, n);
             for (long base : new long[] {0, 12345}) {
                 float[] expected = new float[n];
-                site.apply(x, 0, expected, 0, n, 77, true, base);
+                site.apply(new sharnn.tensor.ScalarKernels(), x, 0, expected, 0, n, 77, true, base);
                 k.dropout(dx, dy, n, DropoutMask.of(site, 77, true).at(base));
                 assertThat(download(d, dy)).as("base %d", base).containsExactly(expected);
             }
