@@ -34,7 +34,7 @@ echo "rehearse: the fake CUDA driver and cuBLAS: $fakes"
 
 export LD_LIBRARY_PATH="$fakes${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export OUT=${OUT:-target/rehearsal} CHECK_WORK=${CHECK_WORK:-/tmp/sharnn-rehearsal}
-export CHECK_ONLY=${REHEARSE_STAGES:-kernels golden segment recurrence recurrence-bf16 graphs bf16 bench resume}
+export CHECK_ONLY=${REHEARSE_STAGES:-kernels golden segment recurrence recurrence-bf16 profile graphs bf16 bench resume}
 export CHECK_MODEL=tiny
 mkdir -p "$OUT"
 rc=0

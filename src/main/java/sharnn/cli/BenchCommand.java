@@ -266,10 +266,6 @@ final class BenchCommand implements Runnable {
                         // the recurrence kernels alone (the bf16 persistent ones), without the LSTM's products
                         RecurrenceProfile kernels = profile.kernels();
                         out.put("recurrence_us_per_step", kernels == null ? null : Math.round(kernels.microsPerStep() * 100) / 100.0);
-                        // the same kernels with step flags in place of grid.sync (not yet the model's)
-                        out.put("recurrence_flags_us_per_step",
-                                kernels == null ? null : Math.round(kernels.microsPerStep(1) * 100) / 100.0);
-                        out.put("recurrence_flags_same_bits", kernels == null ? null : kernels.flagsSameBits());
                         out.put("lstm_recurrence", profile.recurrence());
                         out.put("cuda_graphs", profile.graphs());
                         Map<String, Object> phases = new LinkedHashMap<>();

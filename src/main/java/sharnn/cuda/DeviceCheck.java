@@ -39,7 +39,7 @@ public final class DeviceCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | recurrence-bf16 [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
+            System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | recurrence-bf16 [STREAMS] | profile [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
             System.exit(2);
         }
         try {
@@ -52,6 +52,7 @@ public final class DeviceCheck {
                 case "segment" -> segment(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 4));
                 case "recurrence" -> recurrence(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "recurrence-bf16" -> recurrenceBf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
+                case "profile" -> profile(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "bf16" -> bf16(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16));
                 case "graphs" -> graphs(() -> CudaDevice.open(0), paper(args.length > 1 ? Integer.parseInt(args[1]) : 16),
                         tiny() ? 3 : 10);
@@ -156,13 +157,24 @@ public final class DeviceCheck {
             System.out.printf(Locale.ROOT, "recurrence-bf16: B %d, E %d, %d steps, µs per sequential LSTM step: %.2f %s, %.2f %s%n",
                     config.batch(), config.embed(), t, microsPerStep(stepwise, config), stepwise.recurrencePath(),
                     microsPerStep(persistent, config), persistent.recurrencePath());
-            boolean ok = withinBf16("recurrence bf16 persistent vs per step (bf16, dropout on)", stepwise, persistent, c);
-            try (Device d = devices.get()) {
-                RecurrenceProfile profile = RecurrenceProfile.measure(d, config.batch(), config.embed(), t);
-                System.out.println(profile == null ? "recurrence-bf16 profile: the device cannot run the bf16 persistent kernels"
-                        : profile);
+            return withinBf16("recurrence bf16 persistent vs per step (bf16, dropout on)", stepwise, persistent, c);
+        }
+    }
+
+    /**
+     * Where the bf16 persistent kernels' steps go ({@link RecurrenceProfile}), with grid.sync and with
+     * step flags; passes when the two give the same bits. A stage of its own: the step flags are not
+     * the model's, and whatever they do must not take the model's path's verdict with them.
+     */
+    static boolean profile(Supplier<Device> devices, ModelConfig config) {
+        try (Device d = devices.get()) {
+            RecurrenceProfile profile = RecurrenceProfile.measure(d, config.batch(), config.embed(), config.segment(), true);
+            if (profile == null) {
+                System.out.println("recurrence-bf16 profile: the device cannot run the bf16 persistent kernels: FAIL");
+                return false;
             }
-            return ok;
+            System.out.println(profile);
+            return profile.flagsSameBits();
         }
     }
 

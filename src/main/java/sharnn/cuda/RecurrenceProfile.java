@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
  * Where the bf16 persistent LSTM kernels' sequential steps spend their time: one forward and one
  * backward launch over random values at [batch, dim], µs a step by the wall clock, cut by block 0's
  * clock cycles into staging, the tensor-core product, the cell and the grid barrier (cycles all zero
- * on a device without that clock: the stand-in's twins); each with either grid barrier the kernels
- * have, cooperative groups' grid.sync (the model's) and step flags, whose results must be the same
- * bits (the device check's check of their memory ordering on a GPU). The recurrence kernel alone,
+ * on a device without that clock: the stand-in's twins); with cooperative groups' grid.sync (the
+ * model's barrier) and, asked for, with step flags, whose results must be the same bits (the device
+ * check's check of their memory ordering on a GPU). The recurrence kernel alone,
  * without the LSTM's products: what issue 15's µs per sequential step means.
  */
 public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int units, double[][] micros,
@@ -22,8 +22,16 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
     /** The grid barriers, as micros' and cycles' first index: 0 the model's. */
     static final String[] BARRIERS = {"grid.sync", "step flags"};
 
-    /** The profile over min(steps, 256) steps; null where the device cannot run the bf16 persistent kernels. */
+    /** The profile over min(steps, 256) steps with grid.sync; null where the device cannot run the bf16 persistent kernels. */
     public static RecurrenceProfile measure(Device d, int batch, int dim, int steps) {
+        return measure(d, batch, dim, steps, false);
+    }
+
+    /**
+     * The profile with grid.sync and, where withFlags, with step flags too (then also whether they gave
+     * the same bits); null where the device cannot run the bf16 persistent kernels.
+     */
+    public static RecurrenceProfile measure(Device d, int batch, int dim, int steps, boolean withFlags) {
         PersistentLstm.Bf16Plan p = PersistentLstm.planBf16(d, batch, dim);
         if (p == null) return null;
         steps = Math.min(steps, MAX_STEPS);
@@ -56,10 +64,11 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
             DeviceBuffer flagBuffer = d.ints(p.blocks());
             held.addAll(List.of(wBf16, hPrev, dGatesBf16, phases, flagBuffer));
             k.toBf16(w, wBf16, 4L * dim * dim);
-            double[][][] cycles = new double[BARRIERS.length][2][4];
-            double[][] micros = new double[BARRIERS.length][2];
-            float[][] results = new float[BARRIERS.length][];
-            for (int barrier = 0; barrier < BARRIERS.length; barrier++) {
+            int barriers = withFlags ? 2 : 1;
+            double[][][] cycles = new double[barriers][2][4];
+            double[][] micros = new double[barriers][2];
+            float[][] results = new float[barriers][];
+            for (int barrier = 0; barrier < barriers; barrier++) {
                 DeviceBuffer flags = barrier == 1 ? flagBuffer : null;
                 d.copy(inputGates, gates, 4L * n);
                 d.fill32(dcNext, 0);
@@ -75,13 +84,14 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
                     micros[barrier][direction] = (System.nanoTime() - start) / 1e3 / steps;
                     d.download(phases, cycles[barrier][direction], 0, 4);
                 }
+                if (!withFlags) continue;
                 results[barrier] = new float[5 * n + be];   // h, dGates and the cell gradient out
                 d.download(out, results[barrier], 0, n);
                 d.download(dGates, results[barrier], n, 4 * n);
                 d.download(dcNext, results[barrier], 5 * n, be);
             }
-            boolean same = true;
-            for (int i = 0; i < results[0].length && same; i++)
+            boolean same = withFlags;
+            for (int i = 0; withFlags && i < results[0].length && same; i++)
                 same = Float.floatToRawIntBits(results[0][i]) == Float.floatToRawIntBits(results[1][i]);
             return new RecurrenceProfile(batch, dim, steps, p.blocks(), p.units(), micros, cycles, same, d.name());
         } finally {
@@ -92,6 +102,11 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
     /** µs a sequential step, forward and backward together, with the model's grid barrier (grid.sync). */
     public double microsPerStep() {
         return microsPerStep(0);
+    }
+
+    /** Whether it measured the step flags too. */
+    public boolean withFlags() {
+        return micros.length > 1;
     }
 
     /** µs a sequential step, forward and backward together, with a grid barrier of {@link #BARRIERS}. */
@@ -112,7 +127,7 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "recurrence-bf16 profile (B %d, E %d, %d steps, %d blocks of %d unit%s; block 0's clock):", batch, dim,
                 steps, blocks, units, units == 1 ? "" : "s"));
-        for (int barrier = 0; barrier < BARRIERS.length; barrier++)
+        for (int barrier = 0; barrier < micros.length; barrier++)
             for (int direction = 0; direction < 2; direction++) {
                 sb.append(String.format(Locale.ROOT, "%n  %-8s %-10s %.2f µs a step", direction == 0 ? "forward" : "backward",
                         BARRIERS[barrier], micros[barrier][direction]));
@@ -125,8 +140,9 @@ public record RecurrenceProfile(int batch, int dim, int steps, int blocks, int u
                             100 * micros(barrier, direction, i) / micros[barrier][direction]));
             }
         // the same arithmetic either way: a difference is a block that read a step before it was written
-        sb.append(flagsSameBits ? String.format("%n  step flags: the bits of grid.sync (h, dGates, dcNext)")
-                : String.format("%n  step flags: NOT the bits of grid.sync: a block read a step early (do not use them)"));
+        if (withFlags())
+            sb.append(flagsSameBits ? String.format("%n  step flags: the bits of grid.sync (h, dGates, dcNext)")
+                    : String.format("%n  step flags: NOT the bits of grid.sync: a block read a step early (do not use them)"));
         return sb.toString();
     }
 }

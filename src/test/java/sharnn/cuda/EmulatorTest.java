@@ -183,7 +183,8 @@ class EmulatorTest {
     void theBf16KernelsReportWhereTheirStepsGo() {
         String profile;
         try (HostDevice d = device()) {
-            profile = RecurrenceProfile.measure(d, 16, 64, 4).toString();
+            assertThat(RecurrenceProfile.measure(d, 16, 64, 4).toString().lines()).hasSize(3);   // grid.sync alone
+            profile = RecurrenceProfile.measure(d, 16, 64, 4, true).toString();
         }
         System.out.println(profile);
         List<String> lines = profile.lines().toList();
