@@ -142,6 +142,28 @@ class VectorKernelsTest {
         checkProduct(TRANS_A, "matmulTransA", m, k, n, seed);
     }
 
+    /**
+     * matmul's few-rows path (at most 16 rows: B read in place, with 512-bit vectors) gives the bytes of the packed path: the
+     * first rows of a product with more rows than that, which packs; across KC (256) and with column tails.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1,1,1", "3,7,5", "4,256,64", "5,300,100", "16,256,1024", "16,1024,256", "16,513,1030", "13,40,3"})
+    void fewRowsGiveThePackedBytes(String shape) {
+        int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+        int m = s[0], k = s[1], n = s[2], packed = VectorKernels.FEW_ROWS + 4;
+        assertThat(m).isLessThanOrEqualTo(VectorKernels.FEW_ROWS);
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] a = random(rnd, packed * k, 1f), b = random(rnd, k * n + 3, 1f), c0 = random(rnd, packed * n, 1f);
+        for (boolean acc : new boolean[] {false, true})
+            for (VectorKernels v : new VectorKernels[] {v1, v2}) {   // called directly: matmul takes it with AVX-512 only
+                float[] few = c0.clone(), all = c0.clone();
+                v.fewRows(a, 0, b, 3, few, 0, m, k, n, acc);
+                v.matmul(a, 0, b, 3, all, 0, packed, k, n, acc);
+                assertSameBytes(Arrays.copyOf(all, m * n), Arrays.copyOf(few, m * n), shape + (acc ? " acc" : ""));
+                for (int i = m * n; i < few.length; i++) assertThat(few[i]).isEqualTo(c0[i]);   // nothing past C
+            }
+    }
+
     /** Model-sized shapes (not checked against the slow reference): 1 and 2 threads give the same bytes. */
     @ParameterizedTest
     @ValueSource(strings = {"512,256,1024", "16,256,1024", "16,1024,256", "1024,512,256", "40,300,1000"})
