@@ -408,7 +408,9 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 90, no stack, no spills, one barrier.
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 120 registers, backward 128 (the cap of 512 threads), no
+// stack, no spills, one barrier. Staging holds STAGE_LOADS 16-byte loads a thread in registers at once
+// (a plain unrolled loop took 80 and 88 registers: room for a load or two at a time, not 4 or 8).
 
 #define MMA_M 16
 #define MMA_N 8
@@ -511,16 +513,30 @@ __device__ __forceinline__ void wait_steps(const int* flags, int done) {
     __syncthreads();
 }
 
+#define STAGE_LOADS 8
+
 // dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
 // bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
 // multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
 __device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, const unsigned short* src, int rows, int cols) {
     if (cols % 8 == 0 && ((unsigned long long) src & 15) == 0) {
         const uint4* s4 = (const uint4*) src;
-        const int per = cols / 8;
-#pragma unroll 4   // several loads in flight a thread (the backward's 128 KiB: 16 a thread at the paper shape)
-        for (int i = threadIdx.x; i < rows * per; i += blockDim.x)
-            *(uint4*) (dst + i / per * stride + i % per * 8) = __ldcg(s4 + i);
+        const int per = cols / 8, n = rows * per;
+        // STAGE_LOADS loads issued before the first store, so that they are in flight together: the
+        // backward's 128 KiB are 16 loads a thread at the paper shape, two rounds of L2 latency
+        for (int base = threadIdx.x; base < n; base += STAGE_LOADS * blockDim.x) {
+            uint4 v[STAGE_LOADS];
+#pragma unroll
+            for (int u = 0; u < STAGE_LOADS; u++) {
+                const int i = base + u * blockDim.x;
+                if (i < n) v[u] = __ldcg(s4 + i);
+            }
+#pragma unroll
+            for (int u = 0; u < STAGE_LOADS; u++) {
+                const int i = base + u * blockDim.x;
+                if (i < n) *(uint4*) (dst + i / per * stride + i % per * 8) = v[u];
+            }
+        }
     } else if (cols % 2 == 0 && ((unsigned long long) src & 3) == 0) {
         const unsigned* s2 = (const unsigned*) src;
         const int per = cols / 2;
