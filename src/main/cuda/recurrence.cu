@@ -49,6 +49,27 @@ namespace cg = cooperative_groups;
 // threads a block (sharnn.cuda.PersistentLstm.THREADS): 16 warps, so at most 128 registers a thread
 #define THREADS 512
 
+
+// Staging copies 16 bytes at a time from global to shared memory with cp.async (past L1, as __ldcg):
+// a thread issues all its copies of a step, then waits for them (copies_wait, before the block barrier
+// that follows every staging), so they are in flight together and hold no registers. With one block a
+// SM there are too few warps to hide L2's latency otherwise: a plain load-and-store loop kept a load or
+// two in flight a thread, and holding eight in registers spilled the fp32 kernels.
+__device__ __forceinline__ void copy16_async(void* dst, const void* src) {
+#ifdef SHARNN_EMULATOR
+    emulator_copy16(dst, src);
+#else
+    const unsigned s = (unsigned) __cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(s), "l"(src) : "memory");
+#endif
+}
+
+__device__ __forceinline__ void copies_wait() {
+#ifndef SHARNN_EMULATOR
+    asm volatile("cp.async.wait_all;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL, v, o);
     return v;
@@ -231,7 +252,8 @@ __device__ __forceinline__ void cell_backward(const float* gates, const float* t
 // both are 16-byte aligned, else 4
 __device__ __forceinline__ void stage_floats(float* dst, const float* src, int n) {
     if (n % 4 == 0 && (((unsigned long long) src | (unsigned long long) dst) & 15) == 0) {
-        for (int i = threadIdx.x; i < n / 4; i += blockDim.x) ((float4*) dst)[i] = __ldcg((const float4*) src + i);
+        for (int i = threadIdx.x; i < n / 4; i += blockDim.x) copy16_async((float4*) dst + i, (const float4*) src + i);
+        copies_wait();
     } else {
         for (int i = threadIdx.x; i < n; i += blockDim.x) dst[i] = __ldcg(src + i);
     }
@@ -244,8 +266,9 @@ __device__ __forceinline__ void stage_float_rows(float* dst, int dstStride, cons
         const int per = cols / 4;
         for (int i = threadIdx.x; i < rows * per; i += blockDim.x) {
             int r = i / per, k = i % per * 4;
-            *(float4*) (dst + (long long) r * dstStride + k) = __ldcg((const float4*) (src + (long long) r * srcStride + k));
+            copy16_async(dst + (long long) r * dstStride + k, src + (long long) r * srcStride + k);
         }
+        copies_wait();
     } else {
         for (int i = threadIdx.x; i < rows * cols; i += blockDim.x) {
             int r = i / cols, k = i % cols;
@@ -408,9 +431,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 120 registers, backward 128 (the cap of 512 threads), no
-// stack, no spills, one barrier. Staging holds STAGE_LOADS 16-byte loads a thread in registers at once
-// (a plain unrolled loop took 80 and 88 registers: room for a load or two at a time, not 4 or 8).
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 90, no stack, no spills, one barrier
+// (staging by cp.async holds no registers).
 
 #define MMA_M 16
 #define MMA_N 8
@@ -513,30 +535,16 @@ __device__ __forceinline__ void wait_steps(const int* flags, int done) {
     __syncthreads();
 }
 
-#define STAGE_LOADS 8
-
 // dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
 // bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
 // multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
 __device__ __forceinline__ void stage_bf16(unsigned short* dst, int stride, const unsigned short* src, int rows, int cols) {
     if (cols % 8 == 0 && ((unsigned long long) src & 15) == 0) {
         const uint4* s4 = (const uint4*) src;
-        const int per = cols / 8, n = rows * per;
-        // STAGE_LOADS loads issued before the first store, so that they are in flight together: the
-        // backward's 128 KiB are 16 loads a thread at the paper shape, two rounds of L2 latency
-        for (int base = threadIdx.x; base < n; base += STAGE_LOADS * blockDim.x) {
-            uint4 v[STAGE_LOADS];
-#pragma unroll
-            for (int u = 0; u < STAGE_LOADS; u++) {
-                const int i = base + u * blockDim.x;
-                if (i < n) v[u] = __ldcg(s4 + i);
-            }
-#pragma unroll
-            for (int u = 0; u < STAGE_LOADS; u++) {
-                const int i = base + u * blockDim.x;
-                if (i < n) *(uint4*) (dst + i / per * stride + i % per * 8) = v[u];
-            }
-        }
+        const int per = cols / 8;
+        // the backward's 128 KiB a step are 16 copies a thread at the paper shape, in flight together
+        for (int i = threadIdx.x; i < rows * per; i += blockDim.x) copy16_async(dst + i / per * stride + i % per * 8, s4 + i);
+        copies_wait();
     } else if (cols % 2 == 0 && ((unsigned long long) src & 3) == 0) {
         const unsigned* s2 = (const unsigned*) src;
         const int per = cols / 2;

@@ -51,6 +51,8 @@ struct alignas(16) float4 {
 // barriers and warp collectives (runtime.cpp); each may switch to another fiber
 void emulator_syncthreads();
 void emulator_grid_sync();
+// cp.async.cg of 16 bytes, done at once (both addresses 16-byte aligned, as the GPU requires)
+void emulator_copy16(void* dst, const void* src);
 // the step flags of recurrence.cu (st.release.gpu, and ld.acquire.gpu polled until the value is reached)
 void emulator_store_release(int* flag, int value);
 void emulator_wait_acquire(const int* flag, int atLeast);

@@ -327,6 +327,15 @@ void emulator_syncthreads() {
     waitAtBlockBarrier(generation);
 }
 
+void emulator_copy16(void* dst, const void* src) {
+    if ((((uintptr_t) dst) | ((uintptr_t) src)) & 15) {
+        char m[128];
+        snprintf(m, sizeof m, "cp.async of 16 bytes from %p to %p: both must be 16-byte aligned", src, dst);
+        fail(m);
+    }
+    memcpy(dst, src, 16);
+}
+
 void emulator_store_release(int* flag, int value) {
     block->progress++;
     __atomic_store_n(flag, value, __ATOMIC_RELEASE);
