@@ -419,8 +419,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // (backward) in steps of 16, cut into `slices` runs of ceil(k_steps / slices) steps, one warp per
 // (tile, slice). Each warp's fp32 accumulators go to part[slice], and the cell threads add the slices
 // in slice order as the fp32 kernels do. Within a slice the tensor cores sum the exact bf16 products
-// in their own order; the twin (RecurrenceTwins.dotBf16) adds them one by one in k order, so a GPU
-// agrees with it to fp32 rounding, not bit for bit.
+// in their own order, in two chains (mma_terms); the twin (RecurrenceTwins.dotBf16) adds them one by
+// one in k order, so a GPU agrees with it to fp32 rounding, not bit for bit.
 //
 // Shared memory (dynamic, sized by sharnn.cuda.PersistentLstm.forwardSharedBf16 / backwardSharedBf16):
 //   part [slices][batch_p][n_p]   fp32
@@ -431,7 +431,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
 // steps, 200 KiB (all 4096 columns of dGates at once, no chunks).
 //
-// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 80 registers, backward 90, no stack, no spills, one barrier
+// ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 94 registers, backward 89, no stack, no spills, one barrier
 // (staging by cp.async holds no registers).
 
 #define MMA_M 16
@@ -439,30 +439,44 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 #define MMA_K 16
 #define ROW_PAD 8
 
-// c += A[16 rows from a][k] · B[k][8 columns]ᵀ over the k steps [kFrom, kTo) of 16: a [16][stride] row-major
-// and b [8][stride] (B's columns as rows), bf16 in shared memory. The fragments of mma.m16n8k16.row.col
+// One mma: c += A[16 rows][k .. k + 16) · B[k .. k + 16)[8 columns]ᵀ, this lane's fragments read from a0 and a8
+// (its A rows, group and group + 8) and b0 (its B column), bf16 in shared memory. The fragments of mma.m16n8k16.row.col
 // (lane = 4·group + pair): A's registers hold (row group, k 2·pair, +1), (group + 8, same k), (group,
 // k + 8), (group + 8, k + 8); B's (k 2·pair, +1 ; column group), (k + 8, +9 ; group); the lower k in
 // the lower half. c: (row group, columns 2·pair, +1), (group + 8, same columns).
+__device__ __forceinline__ void mma_step(float (&c)[4], const unsigned short* a0, const unsigned short* a8,
+                                         const unsigned short* b0, int k) {
+    unsigned ra0 = *(const unsigned*) (a0 + k), ra1 = *(const unsigned*) (a8 + k);
+    unsigned ra2 = *(const unsigned*) (a0 + k + 8), ra3 = *(const unsigned*) (a8 + k + 8);
+    unsigned rb0 = *(const unsigned*) (b0 + k), rb1 = *(const unsigned*) (b0 + k + 8);
+#ifdef SHARNN_EMULATOR   // the tests' CPU build (src/test/cuda/emulator.h)
+    emulated_mma_m16n8k16_bf16(c, ra0, ra1, ra2, ra3, rb0, rb1);
+#else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+                 "{%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(ra0), "r"(ra1), "r"(ra2), "r"(ra3), "r"(rb0), "r"(rb1));
+#endif
+}
+
+// c += A[16 rows from a][k] · B[k][8 columns]ᵀ over the k steps [kFrom, kTo) of 16: a [16][stride] row-major
+// and b [8][stride] (B's columns as rows), in two chains of accumulators, the even k steps' and the odd
+// ones', added at the end: a warp's mma wait for the one before in their own chain only, so two are in
+// flight (a slice is 16 steps at the paper shape).
 __device__ __forceinline__ void mma_terms(float (&c)[4], const unsigned short* a, const unsigned short* b, int stride,
                                           int kFrom, int kTo, int lane) {
     const int group = lane >> 2, pair = (lane & 3) * 2;
     const unsigned short* a0 = a + group * stride + pair;
     const unsigned short* a8 = a0 + 8 * stride;
     const unsigned short* b0 = b + group * stride + pair;
-    for (int k = kFrom * MMA_K; k < kTo * MMA_K; k += MMA_K) {
-        unsigned ra0 = *(const unsigned*) (a0 + k), ra1 = *(const unsigned*) (a8 + k);
-        unsigned ra2 = *(const unsigned*) (a0 + k + 8), ra3 = *(const unsigned*) (a8 + k + 8);
-        unsigned rb0 = *(const unsigned*) (b0 + k), rb1 = *(const unsigned*) (b0 + k + 8);
-#ifdef SHARNN_EMULATOR   // the tests' CPU build (src/test/cuda/emulator.h)
-        emulated_mma_m16n8k16_bf16(c, ra0, ra1, ra2, ra3, rb0, rb1);
-#else
-        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-                     "{%0,%1,%2,%3};\n"
-                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                     : "r"(ra0), "r"(ra1), "r"(ra2), "r"(ra3), "r"(rb0), "r"(rb1));
-#endif
+    float d[4] = {0.f, 0.f, 0.f, 0.f};
+    int k = kFrom * MMA_K;
+    for (; k + MMA_K < kTo * MMA_K; k += 2 * MMA_K) {
+        mma_step(c, a0, a8, b0, k);
+        mma_step(d, a0, a8, b0, k + MMA_K);
     }
+    if (k < kTo * MMA_K) mma_step(c, a0, a8, b0, k);
+    for (int i = 0; i < 4; i++) c[i] += d[i];
 }
 
 // the accumulators of the tile at (m0, n0) into part [batch_p][nP]
