@@ -549,6 +549,20 @@ __device__ __forceinline__ void wait_steps(const int* flags, int done) {
     __syncthreads();
 }
 
+// The end of a step, its cell done: with flags, publish that `done` steps are written (a block waits for
+// them before it stages the next step's input); else meet every block at grid.sync. The clock's cell
+// phase ends here, and with grid.sync its barrier phase (with flags, the wait is timed where it happens).
+__device__ __forceinline__ void end_step(int* flags, int done, cg::grid_group& grid, PhaseClock& clock) {
+    if (flags) {
+        publish_steps(flags, done);
+        phase_end(clock, 2);
+    } else {
+        phase_end(clock, 2);
+        grid.sync();
+        phase_end(clock, 3);
+    }
+}
+
 // dst[r·stride + k] = src[r·cols + k] for rows x cols bf16, src in global memory (staged past L1): 16
 // bytes a load where cols is a multiple of 8 and src 16-byte aligned (dst's rows are: stride is 8 past a
 // multiple of 16 elements), 4 where cols is even and src 4-byte aligned, else 2
@@ -630,14 +644,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_forward
         // h_t also rounded into slot t + 1, what the next step stages
         cell_forward<true>(gates, cells, tanhC, out, c0, part, t, steps, batch, dim, units, u0, slices, batchP, rowsP, first,
                            t + 1 < steps ? hPrevBf16 + (long long) (t + 1) * be : nullptr);
-        if (flags) {
-            publish_steps(flags, t + 1);
-            phase_end(clock, 2);
-        } else {
-            phase_end(clock, 2);
-            grid.sync();   // h_t complete everywhere before any block stages it
-            phase_end(clock, 3);
-        }
+        end_step(flags, t + 1, grid, clock);   // h_t complete everywhere before any block stages it
     }
     phase_write(clock, phases);
 }
@@ -698,14 +705,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
         // dGates_t also rounded into slot t, what the step before stages
         cell_backward<true>(gates, tanhC, cells, c0, dOut, dcNext, dGates, part, t, batch, dim, units, u0, slices, batchP,
                             unitsP, first, dGatesBf16 + (long long) t * batch * g4);
-        if (flags) {
-            publish_steps(flags, steps - t);
-            phase_end(clock, 2);
-        } else {
-            phase_end(clock, 2);
-            grid.sync();   // dGates_t complete everywhere before any block stages it
-            phase_end(clock, 3);
-        }
+        end_step(flags, steps - t, grid, clock);   // dGates_t complete everywhere before any block stages it
     }
     phase_write(clock, phases);
 }

@@ -2,6 +2,9 @@ package sharnn.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static sharnn.cuda.Fixtures.download;
+import static sharnn.cuda.Fixtures.random;
+import static sharnn.cuda.Fixtures.upload;
 
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,15 +88,15 @@ class EmulatorTest {
                 k.toBf16(wf, wb, g4 * e);
                 PersistentLstm.forwardBf16(d, p, dGates, wb, dH0, dC0, cells, tanhC, out, hPrev, steps, flags, null);
                 PersistentLstm.backwardBf16(d, p, dGates, tanhC, cells, dC0, dO, wb, dc, grads, dgBf16, steps, flags, null);
-                got.put("activated gates", download(d, dGates, 4 * n));
-                got.put("c", download(d, cells, n));
-                got.put("h", download(d, out, n));
-                got.put("dGates", download(d, grads, 4 * n));
-                got.put("dcNext", download(d, dc, be));
+                got.put("activated gates", download(d, dGates));
+                got.put("c", download(d, cells));
+                got.put("h", download(d, out));
+                got.put("dGates", download(d, grads));
+                got.put("dcNext", download(d, dc));
                 k.fromBf16(hPrev, wide, n);
-                got.put("hPrevBf16", download(d, wide, n));
+                got.put("hPrevBf16", java.util.Arrays.copyOf(download(d, wide), n));
                 k.fromBf16(dgBf16, wide, 4 * n);
-                got.put("dGatesBf16", download(d, wide, 4 * n));
+                got.put("dGatesBf16", download(d, wide));
                 for (DeviceBuffer x : new DeviceBuffer[] {dGates, wf, wb, dH0, dC0, dO, cells, tanhC, out, hPrev, grads, dgBf16,
                         dc, flags, wide})
                     if (x != null) x.close();
@@ -107,24 +110,6 @@ class EmulatorTest {
                             .isEqualTo(Float.floatToRawIntBits(want[i]));
             }
         }
-    }
-
-    private static float[] random(java.util.SplittableRandom r, int n, double scale) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
-        return a;
-    }
-
-    private static DeviceBuffer upload(Device d, float[] a) {
-        DeviceBuffer b = d.floats(a.length);
-        d.upload(a, 0, a.length, b);
-        return b;
-    }
-
-    private static float[] download(Device d, DeviceBuffer b, int n) {
-        float[] a = new float[n];
-        d.download(b, a, 0, n);
-        return a;
     }
 
     /**
