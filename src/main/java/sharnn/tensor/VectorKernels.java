@@ -42,12 +42,13 @@ public final class VectorKernels implements Kernels {
     /** Columns of the micro-kernel tile. */
     static final int NR = NV * L;
     /**
-     * Depth of a packed block (k). With the 4x4 tile, 128 keeps a B micro-panel (128 x 64 floats, 32
-     * KB) in L1 across the row panels: on 2 AVX-512 threads, 4096x1024x256 (data gradient) went from
-     * about 220 to 290 GFLOP/s and the weight gradient from 165 to 215-270, the forward product about
-     * the same (64: all three slower). The 2x6 tile keeps 256, which an AVX2 machine chose.
+     * Depth of a packed block (k): 128 keeps a B micro-panel (128 x 64 floats, 32 KB, or 128 x 48 with
+     * the 2x6 tile) in L1 across the row panels. With the 4x4 tile on 2 AVX-512 threads, 4096x1024x256
+     * (data gradient) went from about 220 to 290 GFLOP/s and the weight gradient from 165 to 215-270,
+     * the forward product about the same (64: all three slower); with 256-bit vectors (the 2x6 tile) on
+     * the same machine the weight gradient went from about 110 to 140-155, the others the same or better.
      */
-    static final int KC = TILE_4X4 ? 128 : 256;
+    static final int KC = 128;
     /** Rows of a packed A block. */
     static final int MC = 32 * MR;
     /** Columns of a packed B block. */
