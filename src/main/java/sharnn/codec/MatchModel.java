@@ -39,6 +39,11 @@ final class MatchModel {
         expected = active > 0 ? (buf[ptr[b]] & 0xFF) | 256 : 0;
     }
 
+    /** The byte the match expects (with 256 added), 0 without a match. */
+    int expectedByte() {
+        return expected;
+    }
+
     int pointer(int b) {
         return ptr[b];
     }
