@@ -20,6 +20,18 @@ final class Jvm {
         return new ProcessBuilder(command);
     }
 
+    /**
+     * The command with SIGINT's default action, as at a terminal, where Ctrl-C is sent: a shell without job
+     * control starts a background job with SIGINT ignored (a test run as {@code mvn test &}), everything it
+     * starts inherits that, and a JVM started so never sees SIGINT. Unchanged where env cannot reset it.
+     */
+    static ProcessBuilder withDefaultSigint(ProcessBuilder pb) throws IOException, InterruptedException {
+        if (new ProcessBuilder("env", "--default-signal=INT", "true").start().waitFor() != 0) return pb;
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));
+        command.addAll(pb.command());
+        return pb.command(command);
+    }
+
     /** Waits for the process's exit, killing it (and failing) past the limit. */
     static int exitOf(Process p, int seconds) throws InterruptedException {
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

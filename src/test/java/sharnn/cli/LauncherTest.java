@@ -101,7 +101,7 @@ class LauncherTest {
 
     @Test
     void ctrlCGives130AndWhatTheJvmPrintsWhileStoppingStillComesThrough() throws Exception {
-        Process p = launcher(install("sharnn.cli.LauncherProbe"), "wait").start();
+        Process p = Jvm.withDefaultSigint(launcher(install("sharnn.cli.LauncherProbe"), "wait")).start();
         String err;
         try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(out.readLine()).isEqualTo("ready");

@@ -19,8 +19,8 @@ class RunDirectoryTest {
     @Test
     void aRunIsLockedByItsTrainerUntilItDiesAndCtrlCSavesTheStepInProgress() throws Exception {
         Path data = TrainEvalGenerateCliTest.corpus(dir), locked = dir.resolve("locked"), stopped = dir.resolve("stopped");
-        Process holder = train(locked, "--set", "checkpointEvery=2");
-        Process interrupted = train(stopped, "--set", "checkpointEvery=100000");
+        Process holder = train(locked, "--set", "checkpointEvery=2").start();
+        Process interrupted = Jvm.withDefaultSigint(train(stopped, "--set", "checkpointEvery=100000")).start();
 
         waitFor(() -> Files.exists(locked.resolve("last.safetensors")));
         String pid = " (pid " + holder.pid() + ") holds it";
@@ -48,11 +48,11 @@ class RunDirectoryTest {
         assertThat(((Number) summary.get("steps")).longValue()).isEqualTo(reached);
     }
 
-    private Process train(Path run, String... more) throws Exception {
+    private ProcessBuilder train(Path run, String... more) throws Exception {
         String[] head = {"train", "--data", dir.resolve("text.txt").toString(), "--out", run.toString(), "--minutes", "5",
                 "--set", "logEvery=1", "--set", "evalEvery=0", "--json"};
         String[] args = TrainEvalGenerateCliTest.args(head, more);
-        return Jvm.sharnn(args).redirectError(run.resolveSibling(run.getFileName() + ".log").toFile()).start();
+        return Jvm.sharnn(args).redirectError(run.resolveSibling(run.getFileName() + ".log").toFile());
     }
 
     private static long step(Path checkpoint) throws Exception {
