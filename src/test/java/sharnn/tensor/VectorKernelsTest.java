@@ -164,6 +164,50 @@ class VectorKernelsTest {
             }
     }
 
+    /**
+     * The packed products and the few-rows path give each element of C as one chain of fused multiply-adds over k
+     * in order, from 0 or from C: the bytes of Math.fma in a loop, whatever the tile, KC or vector width (the tile
+     * and KC may change without changing a trained model's bits). matmulTransB is checked from DOT_MAX_M rows
+     * up: below that it sums lanes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"64,300,200", "70,129,130", "16,257,64", "5,300,100", "130,40,1023"})
+    void productsAreOneFusedMultiplyAddChainPerElement(String shape) {
+        int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+        int m = s[0], k = s[1], n = s[2];
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] a = random(rnd, m * k, 1f), b = random(rnd, k * n, 1f), c0 = random(rnd, m * n, 1f);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] nn = new float[m * n], tn = new float[m * n], nt = new float[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    float x = acc ? c0[i * n + j] : 0f, xt = x, xtt = x;
+                    for (int p = 0; p < k; p++) {
+                        x = Math.fma(a[i * k + p], b[p * n + j], x);       // A [m, k] · B [k, n]
+                        xt = Math.fma(a[p * m + i], b[p * n + j], xt);     // A given as [k, m]
+                        xtt = Math.fma(a[i * k + p], b[j * k + p], xtt);   // B given as [n, k]
+                    }
+                    nn[i * n + j] = x;
+                    tn[i * n + j] = xt;
+                    nt[i * n + j] = xtt;
+                }
+            for (VectorKernels v : new VectorKernels[] {v1, v2}) {
+                String what = shape + (acc ? " acc" : "");
+                float[] got = c0.clone();
+                v.matmul(a, 0, b, 0, got, 0, m, k, n, acc);
+                assertSameBytes(nn, got, "matmul " + what);
+                got = c0.clone();
+                v.matmulTransA(a, 0, b, 0, got, 0, m, k, n, acc);
+                assertSameBytes(tn, got, "matmulTransA " + what);
+                if (m >= VectorKernels.DOT_MAX_M) {
+                    got = c0.clone();
+                    v.matmulTransB(a, 0, b, 0, got, 0, m, k, n, acc);
+                    assertSameBytes(nt, got, "matmulTransB " + what);
+                }
+            }
+        }
+    }
+
     /** Model-sized shapes (not checked against the slow reference): 1 and 2 threads give the same bytes. */
     @ParameterizedTest
     @ValueSource(strings = {"512,256,1024", "16,256,1024", "16,1024,256", "1024,512,256", "40,300,1000"})
