@@ -47,7 +47,7 @@ public class MatmulBench {
 
     private Parallel parallel;
     private VectorKernels kernels;
-    private float[] x, w, y, dy, dx, dw, h, gates;
+    private float[] x, w, y, dy, dx, dw, h, gates, packedForward, packedBackward;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -61,7 +61,11 @@ public class MatmulBench {
         dx = new float[ROWS * K_IN];
         dw = new float[N_OUT * K_IN];
         h = random(rnd, LSTM_B * K_IN);
-        gates = new float[LSTM_B * N_OUT];
+        gates = random(rnd, LSTM_B * N_OUT);
+        packedForward = new float[kernels.packedLength(K_IN, N_OUT)];
+        kernels.pack(w, 0, K_IN, N_OUT, packedForward);
+        packedBackward = new float[kernels.packedLength(N_OUT, K_IN)];
+        kernels.pack(w, 0, N_OUT, K_IN, packedBackward);
     }
 
     @TearDown(Level.Trial)
@@ -103,8 +107,29 @@ public class MatmulBench {
         return gates[0];
     }
 
+    /** lstmStep over W packed once ({@link VectorKernels#pack}), as the recurrence runs it. */
+    @Benchmark
+    public float lstmStepPacked() {
+        kernels.matmulPacked(h, 0, w, 0, packedForward, gates, 0, LSTM_B, K_IN, N_OUT, false);
+        return gates[0];
+    }
+
+    /** The recurrence's backward step: dH[16x256] = dGates[16x1024] · W[1024x256], W packed once. */
+    @Benchmark
+    public float lstmBackStepPacked() {
+        kernels.matmulPacked(gates, 0, w, 0, packedBackward, h, 0, LSTM_B, N_OUT, K_IN, false);
+        return h[0];
+    }
+
+    /** lstmBackStepPacked with W not packed. */
+    @Benchmark
+    public float lstmBackStep() {
+        kernels.matmul(gates, 0, w, 0, h, 0, LSTM_B, N_OUT, K_IN, false);
+        return h[0];
+    }
+
     static double flops(String benchmark) {
-        if (benchmark.endsWith("lstmStep")) return 2.0 * LSTM_B * K_IN * N_OUT;
+        if (benchmark.contains("Step")) return 2.0 * LSTM_B * K_IN * N_OUT;
         return 2.0 * ROWS * K_IN * N_OUT;
     }
 

@@ -53,17 +53,23 @@ public final class Lstm {
         weightIh.timesTransposed(k, x, 0, gates, 0, rows, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
-        // Over a long segment W_hh is transposed once (unless a transpose is kept), so that each
-        // step's product reads it row by row; a step or two (generation) reads W_hh as it is.
+        // Over a long segment W_hh is transposed once (unless a transpose is kept) and laid out for
+        // the kernels once, so that each step's product reads it row by row without copying it; a
+        // step or two (generation) reads W_hh as it is.
         float[] whhT = weightHh.transposed();
         if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
             whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
+        float[] packed = null;
+        if (whhT != null) {
+            packed = scratch.get("lstm.whhPacked", k.packedLength(e, g4));
+            k.pack(whhT, 0, e, g4, packed);
+        }
         for (int t = 0; t < steps; t++) {
             float[] hp = t == 0 ? h0 : out;
             int hpOff = t == 0 ? 0 : (t - 1) * b * e;
             float[] cp = t == 0 ? c0 : cells;
             int gOff = t * b * g4;
-            if (whhT != null) k.matmul(hp, hpOff, whhT, 0, gates, gOff, b, e, g4, true);
+            if (whhT != null) k.matmulPacked(hp, hpOff, whhT, 0, packed, gates, gOff, b, e, g4, true);
             else weightHh.timesTransposed(k, hp, hpOff, gates, gOff, b, true);
             int so = t * b * e;
             k.lstmCell(gates, gOff, cp, hpOff, cells, so, tanhCells, so, out, so, b, e);
@@ -83,6 +89,8 @@ public final class Lstm {
         k.tanh(cells, 0, tanhCells, 0, rows * e);
         java.util.Arrays.fill(dhNext, 0, b * e, 0f);
         java.util.Arrays.fill(dcNext, 0, b * e, 0f);
+        float[] packed = scratch.get("lstm.whhPacked", k.packedLength(g4, e));
+        k.pack(weightHh.w, 0, g4, e, packed);
         for (int t = steps - 1; t >= 0; t--) {
             float[] cp = t == 0 ? c0 : cells;
             int cpOff = t == 0 ? 0 : (t - 1) * b * e;
@@ -102,7 +110,7 @@ public final class Lstm {
                     dcNext[no + j] = dc * f;
                 }
             }
-            k.matmul(dGates, gOff, weightHh.w, 0, dhNext, 0, b, g4, e, false);
+            k.matmulPacked(dGates, gOff, weightHh.w, 0, packed, dhNext, 0, b, g4, e, false);
         }
         System.arraycopy(h0, 0, hPrev, 0, b * e);
         System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);

@@ -16,6 +16,29 @@ public interface Kernels {
     void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                 int m, int k, int n, boolean accumulate);
 
+    /**
+     * Floats that {@link #pack} needs for B [k, n]; 0 where {@link #matmulPacked} reads B as it is.
+     */
+    default int packedLength(int k, int n) {
+        return 0;
+    }
+
+    /**
+     * Lays B [k, n] out in packed for {@link #matmulPacked}: once for many products with few rows
+     * and the same B (the LSTM recurrence's weights over a segment). No-op where packedLength is 0.
+     */
+    default void pack(float[] b, int bOff, int k, int n, float[] packed) {
+    }
+
+    /**
+     * {@link #matmul} with B also given as {@link #pack} laid it out (after B last changed): the same
+     * bytes as matmul(a, b).
+     */
+    default void matmulPacked(float[] a, int aOff, float[] b, int bOff, float[] packed, float[] c, int cOff,
+                              int m, int k, int n, boolean accumulate) {
+        matmul(a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+    }
+
     /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ (a Linear forward: X · Wᵀ). */
     void matmulTransB(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                       int m, int k, int n, boolean accumulate);

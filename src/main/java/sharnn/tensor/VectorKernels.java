@@ -153,6 +153,53 @@ public final class VectorKernels implements Kernels {
         });
     }
 
+    /** Where few rows read B in place, nothing is packed; else B's NR-column panels over all of k. */
+    @Override
+    public int packedLength(int k, int n) {
+        return FEW_ROWS_IN_PLACE ? 0 : (n + NR - 1) / NR * NR * k;
+    }
+
+    /** packB's panels with kc = k: panel jp at jp·k·NR, [k][NR], the last one zero-padded. */
+    @Override
+    public void pack(float[] b, int bOff, int k, int n, float[] packed) {
+        if (!FEW_ROWS_IN_PLACE) packB(b, bOff, n, 0, k, 0, n, packed);
+    }
+
+    /**
+     * matmul over B packed once: gemm's loops without packing B (which copied up to a megabyte of the
+     * recurrence's weights for every step), so the same chain of fused multiply-adds per element.
+     */
+    @Override
+    public void matmulPacked(float[] a, int aOff, float[] b, int bOff, float[] packed, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        if (FEW_ROWS_IN_PLACE || m > MC || m <= 0 || n <= 0 || k <= 0) {
+            matmul(a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+            return;
+        }
+        int colPanels = (n + NR - 1) / NR;
+        int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * k));
+        parallel.forRange(colPanels, minChunk, (f, t) ->
+                packedBlock(a, aOff, packed, c, cOff, m, k, n, accumulate, f, t));
+    }
+
+    /** C[:, column panels jp0 .. jp1) on the calling thread, as gemmBlock computes it. */
+    private static void packedBlock(float[] a, int aOff, float[] bp, float[] c, int cOff, int m, int k, int n,
+                                    boolean acc, int jp0, int jp1) {
+        Scratch s = SCRATCH.get();
+        float[] ap = s.apack, ct = s.ctmp;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean load = acc || pc > 0;
+            packA(a, aOff, k, pc, kc, 0, m, ap);
+            for (int jp = jp0; jp < jp1; jp++) {
+                int jr = jp * NR, nr = Math.min(NR, n - jr), bpo = jp * k * NR + pc * NR;
+                for (int ir = 0; ir < m; ir += MR)
+                    tile(ap, (ir / MR) * kc * MR, bp, bpo, c, cOff + ir * n + jr, n, kc, load,
+                            Math.min(MR, m - ir), nr, ct);
+            }
+        }
+    }
+
     /** C[4 rows at co, ldc n][4 vectors] (+)= A[4 rows at ao, stride k] · B[k][j0 .. j0 + 4L). */
     private static void fourRows(float[] a, int ao, int k, float[] b, int bOff, int n, float[] c, int co, int j0,
                                  boolean acc) {

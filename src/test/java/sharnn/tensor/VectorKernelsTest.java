@@ -165,6 +165,30 @@ class VectorKernelsTest {
     }
 
     /**
+     * matmulPacked (B packed once, as the LSTM recurrence runs it) gives matmul's bytes, at offsets, across KC
+     * and column tails, on 1 and 2 threads, and writes nothing outside C; more rows than a packed A panel
+     * holds take matmul itself.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1,1,1", "3,7,5", "2,300,49", "16,256,1024", "16,1024,256", "16,513,1030", "13,40,3", "70,129,130"})
+    void packedProductGivesMatmulBytes(String shape) {
+        int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+        int m = s[0], k = s[1], n = s[2], aOff = 5, bOff = 3, cOff = 7;
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] a = random(rnd, aOff + m * k, 1f), b = random(rnd, bOff + k * n, 1f);
+        float[] c0 = random(rnd, cOff + m * n + 9, 1f);
+        for (boolean acc : new boolean[] {false, true})
+            for (VectorKernels v : new VectorKernels[] {v1, v2}) {
+                float[] packed = new float[v.packedLength(k, n)];
+                v.pack(b, bOff, k, n, packed);
+                float[] want = c0.clone(), got = c0.clone();
+                v.matmul(a, aOff, b, bOff, want, cOff, m, k, n, acc);
+                v.matmulPacked(a, aOff, b, bOff, packed, got, cOff, m, k, n, acc);
+                assertSameBytes(want, got, shape + (acc ? " acc" : "") + " on " + v);
+            }
+    }
+
+    /**
      * The packed products and the few-rows path give each element of C as one chain of fused multiply-adds over k
      * in order, from 0 or from C: the bytes of Math.fma in a loop, whatever the tile, KC or vector width (the tile
      * and KC may change without changing a trained model's bits). matmulTransB is checked from DOT_MAX_M rows
@@ -196,6 +220,11 @@ class VectorKernelsTest {
                 float[] got = c0.clone();
                 v.matmul(a, 0, b, 0, got, 0, m, k, n, acc);
                 assertSameBytes(nn, got, "matmul " + what);
+                float[] packed = new float[v.packedLength(k, n)];
+                v.pack(b, 0, k, n, packed);
+                got = c0.clone();
+                v.matmulPacked(a, 0, b, 0, packed, got, 0, m, k, n, acc);
+                assertSameBytes(nn, got, "matmulPacked " + what);
                 got = c0.clone();
                 v.matmulTransA(a, 0, b, 0, got, 0, m, k, n, acc);
                 assertSameBytes(tn, got, "matmulTransA " + what);
