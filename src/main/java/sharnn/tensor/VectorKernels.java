@@ -290,8 +290,10 @@ public final class VectorKernels implements Kernels {
         int threads = parallel.threads();
         int rowPanels = (m + MR - 1) / MR;
         int colPanels = (n + NR - 1) / NR;
-        // few rows (a recurrent step): split the columns, so that each thread packs only its part of B
-        if ((m >= DOT_MAX_M && rowPanels >= 4 * threads) || colPanels < 2 * threads) {
+        // Split the rows, where each thread packs all of B, only for many rows and no more columns than
+        // rows; else the columns, where each packs all of A and its part of B: the attention's products
+        // (256 rows by 1,280 keys) packed a B as large as A on every thread.
+        if ((m >= DOT_MAX_M && rowPanels >= 4 * threads && m >= n) || colPanels < 2 * threads) {
             int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) MR * n * k));
             parallel.forRange(rowPanels, minChunk, (f, t) ->
                     gemmBlock(op, a, aOff, b, bOff, c, cOff, m, k, n, acc,
