@@ -275,7 +275,7 @@ final class BenchCommand implements Runnable {
                     System.out.println(JSON.std.asString(out));
                 } else {
                     System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
-                            gpu ? device.device + ", " + precision : n + " threads", tps, secs / steps * 1e3, bench.tokensPerStep());
+                            gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3, bench.tokensPerStep());
                     if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token, %s%n", gflops / 1e3, flopsPerToken / 1e6,
                             shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
                     else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
