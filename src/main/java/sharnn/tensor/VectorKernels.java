@@ -195,12 +195,9 @@ public final class VectorKernels implements Kernels {
             int kc = Math.min(KC, k - pc);
             boolean load = acc || pc > 0;
             packA(a, aOff, k, pc, kc, 0, m, ap);
-            for (int jp = jp0; jp < jp1; jp++) {
-                int jr = jp * NR, nr = Math.min(NR, n - jr), bpo = jp * k * NR + pc * NR;
-                for (int ir = 0; ir < m; ir += MR)
-                    tile(ap, (ir / MR) * kc * MR, bp, bpo, c, cOff + ir * n + jr, n, kc, load,
-                            Math.min(MR, m - ir), nr, ct);
-            }
+            for (int jp = jp0; jp < jp1; jp++)
+                panelColumn(ap, bp, jp * k * NR + pc * NR, c, cOff + jp * NR, n, kc, load, m,
+                        Math.min(NR, n - jp * NR), ct);
         }
     }
 
@@ -325,18 +322,19 @@ public final class VectorKernels implements Kernels {
                     int mc = Math.min(MC, i1 - ic);
                     if (op == OP_TN) packAT(a, aOff, m, pc, kc, ic, mc, ap);
                     else packA(a, aOff, k, pc, kc, ic, mc, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bpo = (jr / NR) * kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int apo = (ir / MR) * kc * MR;
-                            tile(ap, apo, bp, bpo, c, cOff + (ic + ir) * n + jc + jr, n, kc, load, mr, nr, ct);
-                        }
-                    }
+                    for (int jr = 0; jr < nc; jr += NR)
+                        panelColumn(ap, bp, (jr / NR) * kc * NR, c, cOff + ic * n + jc + jr, n, kc, load, mc,
+                                Math.min(NR, nc - jr), ct);
                 }
             }
         }
+    }
+
+    /** C[0:mc, 0:nr] at co (+)= the packed A panels · the B panel at bpo, a tile per A panel. */
+    private static void panelColumn(float[] ap, float[] bp, int bpo, float[] c, int co, int n, int kc,
+                                    boolean load, int mc, int nr, float[] ct) {
+        for (int ir = 0; ir < mc; ir += MR)
+            tile(ap, (ir / MR) * kc * MR, bp, bpo, c, co + ir * n, n, kc, load, Math.min(MR, mc - ir), nr, ct);
     }
 
     private static void tile(float[] ap, int apo, float[] bp, int bpo, float[] c, int co, int n, int kc,
