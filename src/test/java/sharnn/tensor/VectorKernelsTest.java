@@ -195,7 +195,7 @@ class VectorKernelsTest {
      * up: below that it sums lanes.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"64,300,200", "70,129,130", "16,257,64", "5,300,100", "130,40,1023", "70,40,2200"})
+    @ValueSource(strings = {"64,300,200", "70,129,130", "16,257,64", "5,300,100", "130,40,1023", "70,40,2200", "66,1100,70"})
     void productsAreOneFusedMultiplyAddChainPerElement(String shape) {
         int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
         int m = s[0], k = s[1], n = s[2];
