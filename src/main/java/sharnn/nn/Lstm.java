@@ -91,26 +91,12 @@ public final class Lstm {
         java.util.Arrays.fill(dcNext, 0, b * e, 0f);
         float[] packed = scratch.get("lstm.whhPacked", k.packedLength(g4, e));
         k.pack(weightHh.w, 0, g4, e, packed);
+        // each step first takes dh from the step after it (none after the last), then its cell's gradients
         for (int t = steps - 1; t >= 0; t--) {
             float[] cp = t == 0 ? c0 : cells;
             int cpOff = t == 0 ? 0 : (t - 1) * b * e;
-            int gOff = t * b * g4;
-            for (int bi = 0; bi < b; bi++) {
-                int go = gOff + bi * g4, so = (t * b + bi) * e, po = cpOff + bi * e, no = bi * e;
-                for (int j = 0; j < e; j++) {
-                    float i = gates[go + j], f = gates[go + e + j];
-                    float gg = gates[go + 2 * e + j], o = gates[go + 3 * e + j];
-                    float tc = tanhCells[so + j];
-                    float dh = dOut[so + j] + dhNext[no + j];
-                    float dc = dcNext[no + j] + dh * o * (1f - tc * tc);
-                    dGates[go + j] = dc * gg * i * (1f - i);
-                    dGates[go + e + j] = dc * cp[po + j] * f * (1f - f);
-                    dGates[go + 2 * e + j] = dc * i * (1f - gg * gg);
-                    dGates[go + 3 * e + j] = dh * tc * o * (1f - o);
-                    dcNext[no + j] = dc * f;
-                }
-            }
-            k.matmulPacked(dGates, gOff, weightHh.w, 0, packed, dhNext, 0, b, g4, e, false);
+            k.lstmBackwardStep(weightHh.w, packed, gates, dGates, t * b * g4, t < steps - 1, tanhCells, dOut, t * b * e,
+                    cp, cpOff, dhNext, dcNext, b, e);
         }
         System.arraycopy(h0, 0, hPrev, 0, b * e);
         System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);

@@ -114,4 +114,40 @@ public interface Kernels {
      */
     void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
                   float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim);
+
+    /**
+     * One step of the recurrence backward, for rows rows. Where fromNext, first dhNext [rows, dim] =
+     * the next step's gradients (dGates [rows, 4·dim] at gOff + rows·4·dim) · W_hh [4·dim, dim], with
+     * {@link #pack}'s layout of W_hh in packed. Then, from the activated gates (at gOff), tanh(c) (at
+     * sOff), the cell before (cPrev at cpOff), the output's gradient (dOut at sOff) plus dhNext, and
+     * dcNext: this step's pre-activation gradients into dGates at gOff, and dcNext for the step before.
+     * The same bytes as {@link #matmulPacked} and {@link #lstmCellBackward}.
+     */
+    default void lstmBackwardStep(float[] w, float[] packed, float[] gates, float[] dGates, int gOff, boolean fromNext,
+                                  float[] tanhC, float[] dOut, int sOff, float[] cPrev, int cpOff,
+                                  float[] dhNext, float[] dcNext, int rows, int dim) {
+        if (fromNext) matmulPacked(dGates, gOff + rows * 4 * dim, w, 0, packed, dhNext, 0, rows, 4 * dim, dim, false);
+        lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, 0, dim);
+    }
+
+    /** {@link #lstmBackwardStep}'s pointwise part for the units [u0, u1) of every row. */
+    static void lstmCellBackward(float[] gates, float[] dGates, int gOff, float[] tanhC, float[] dOut, int sOff,
+                                 float[] cPrev, int cpOff, float[] dhNext, float[] dcNext, int rows, int dim,
+                                 int u0, int u1) {
+        for (int r = 0; r < rows; r++) {
+            int go = gOff + r * 4 * dim, so = sOff + r * dim, po = cpOff + r * dim, no = r * dim;
+            for (int j = u0; j < u1; j++) {
+                float i = gates[go + j], f = gates[go + dim + j];
+                float gg = gates[go + 2 * dim + j], o = gates[go + 3 * dim + j];
+                float tc = tanhC[so + j];
+                float dh = dOut[so + j] + dhNext[no + j];
+                float dc = dcNext[no + j] + dh * o * (1f - tc * tc);
+                dGates[go + j] = dc * gg * i * (1f - i);
+                dGates[go + dim + j] = dc * cPrev[po + j] * f * (1f - f);
+                dGates[go + 2 * dim + j] = dc * i * (1f - gg * gg);
+                dGates[go + 3 * dim + j] = dh * tc * o * (1f - o);
+                dcNext[no + j] = dc * f;
+            }
+        }
+    }
 }

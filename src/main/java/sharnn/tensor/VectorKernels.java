@@ -143,9 +143,7 @@ public final class VectorKernels implements Kernels {
             for (int jb = f; jb < t; jb++) {
                 int j0 = jb * FEW_COLS;
                 if (j0 + FEW_COLS <= n) {
-                    int i = 0;
-                    for (; i + 4 <= m; i += 4) fourRows(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n + j0, j0, acc);
-                    for (; i < m; i++) oneRow(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n + j0, j0, acc);
+                    fewRowsBlock(a, aOff, k, b, bOff, n, c, cOff, m, j0, acc);
                 } else {
                     for (int j = j0; j < n; j += L) {
                         VectorMask<Float> mk = S.indexInRange(j, n);
@@ -160,6 +158,14 @@ public final class VectorKernels implements Kernels {
                 }
             }
         });
+    }
+
+    /** C[0:m, j0:j0 + FEW_COLS] (+)= A · B[:, j0:j0 + FEW_COLS], B read in place. */
+    private static void fewRowsBlock(float[] a, int aOff, int k, float[] b, int bOff, int n, float[] c, int cOff,
+                                     int m, int j0, boolean acc) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) fourRows(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n + j0, j0, acc);
+        for (; i < m; i++) oneRow(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n + j0, j0, acc);
     }
 
     /** Where few rows read B in place, nothing is packed; else B's NR-column panels over all of k. */
@@ -1030,6 +1036,57 @@ public final class VectorKernels implements Kernels {
         c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
         c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
         c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+    }
+
+    /**
+     * The backward step with its pointwise part split over the threads by units and in vectors. Where B
+     * is read in place, in one pass: each thread takes a range of units, their dh, then their gradients.
+     */
+    @Override
+    public void lstmBackwardStep(float[] w, float[] packed, float[] gates, float[] dGates, int gOff, boolean fromNext,
+                                 float[] tanhC, float[] dOut, int sOff, float[] cPrev, int cpOff,
+                                 float[] dhNext, float[] dcNext, int rows, int dim) {
+        int g4 = 4 * dim;
+        boolean fused = FEW_ROWS_IN_PLACE && rows <= FEW_ROWS && dim % FEW_COLS == 0;
+        if (fromNext && !fused) matmulPacked(dGates, gOff + rows * g4, w, 0, packed, dhNext, 0, rows, g4, dim, false);
+        int blocks = (dim + FEW_COLS - 1) / FEW_COLS;
+        int minChunk = fused ? (int) Math.max(1, MIN_PAR_FLOPS / ((long) rows * g4 * FEW_COLS))
+                : (int) Math.max(1, MIN_PAR_ELEMS / ((long) rows * FEW_COLS));
+        parallel.forRange(blocks, minChunk, (f, t) -> {
+            int u0 = f * FEW_COLS, u1 = Math.min(dim, t * FEW_COLS);
+            if (fromNext && fused)
+                for (int u = u0; u < u1; u += FEW_COLS)
+                    fewRowsBlock(dGates, gOff + rows * g4, g4, w, 0, dim, dhNext, 0, rows, u, false);
+            lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, u0, u1);
+        });
+    }
+
+    /**
+     * {@link Kernels#lstmCellBackward} in vectors of units (the rest as it is): the same products and sums
+     * in the same order, lane by lane, so the same bytes.
+     */
+    private static void lstmCellBackward(float[] gates, float[] dGates, int gOff, float[] tanhC, float[] dOut, int sOff,
+                                         float[] cPrev, int cpOff, float[] dhNext, float[] dcNext, int rows, int dim,
+                                         int u0, int u1) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int whole = u0 + (u1 - u0) / L * L;
+        if (whole < u1) Kernels.lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, whole, u1);
+        for (int r = 0; r < rows; r++) {
+            int go = gOff + r * 4 * dim, so = sOff + r * dim, po = cpOff + r * dim, no = r * dim;
+            for (int j = u0; j < whole; j += L) {
+                FloatVector i = FloatVector.fromArray(S, gates, go + j), f = FloatVector.fromArray(S, gates, go + dim + j);
+                FloatVector gg = FloatVector.fromArray(S, gates, go + 2 * dim + j);
+                FloatVector o = FloatVector.fromArray(S, gates, go + 3 * dim + j);
+                FloatVector tc = FloatVector.fromArray(S, tanhC, so + j);
+                FloatVector dh = FloatVector.fromArray(S, dOut, so + j).add(FloatVector.fromArray(S, dhNext, no + j));
+                FloatVector dc = FloatVector.fromArray(S, dcNext, no + j).add(dh.mul(o).mul(one.sub(tc.mul(tc))));
+                dc.mul(gg).mul(i).mul(one.sub(i)).intoArray(dGates, go + j);
+                dc.mul(FloatVector.fromArray(S, cPrev, po + j)).mul(f).mul(one.sub(f)).intoArray(dGates, go + dim + j);
+                dc.mul(i).mul(one.sub(gg.mul(gg))).intoArray(dGates, go + 2 * dim + j);
+                dh.mul(tc).mul(o).mul(one.sub(o)).intoArray(dGates, go + 3 * dim + j);
+                dc.mul(f).intoArray(dcNext, no + j);
+            }
+        }
     }
 
     @Override

@@ -405,6 +405,43 @@ class VectorKernelsTest {
                 sig(gates[dim]) * cPrev[0] + sig(gates[0]) * (float) Math.tanh(gates[2 * dim]), org.assertj.core.data.Offset.offset(1e-6f));
     }
 
+    /**
+     * The recurrence's backward step (dh from the next step's gradients, then the cell's gradients, split by
+     * units and in vectors; fused with the product where B is read in place) gives the bytes of the product
+     * and the scalar pointwise loop, with offsets, widths that are not whole vectors, 1 and 2 threads.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"16,256", "16,64", "3,64", "16,40", "5,17", "16,1024"})
+    void lstmBackwardStepGivesTheComposedBytes(String shape) {
+        int rows = Integer.parseInt(shape.split(",")[0]), dim = Integer.parseInt(shape.split(",")[1]);
+        int g4 = 4 * dim, gOff = 3, sOff = 5, cpOff = 2;
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] w = random(rnd, g4 * dim, 0.1f), gates = random(rnd, gOff + 2 * rows * g4, 1f);
+        float[] dGates0 = random(rnd, gOff + 2 * rows * g4, 1f), tanhC = random(rnd, sOff + rows * dim, 1f);
+        float[] dOut = random(rnd, sOff + rows * dim, 1f), cPrev = random(rnd, cpOff + rows * dim, 1f);
+        float[] dh0 = random(rnd, rows * dim, 1f), dc0 = random(rnd, rows * dim, 1f);
+        for (boolean fromNext : new boolean[] {false, true})
+            for (VectorKernels v : new VectorKernels[] {v1, v2}) {
+                float[] packed = new float[v.packedLength(g4, dim)];
+                v.pack(w, 0, g4, dim, packed);
+                float[] dGates = dGates0.clone(), dh = dh0.clone(), dc = dc0.clone();
+                if (fromNext) v.matmulPacked(dGates, gOff + rows * g4, w, 0, packed, dh, 0, rows, g4, dim, false);
+                Kernels.lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dh, dc, rows, dim, 0, dim);
+                float[] gotGates = dGates0.clone(), gotDh = dh0.clone(), gotDc = dc0.clone();
+                v.lstmBackwardStep(w, packed, gates, gotGates, gOff, fromNext, tanhC, dOut, sOff, cPrev, cpOff, gotDh, gotDc,
+                        rows, dim);
+                String what = shape + (fromNext ? " from next" : "") + " on " + v;
+                assertSameBytes(concat(dGates, dh, dc), concat(gotGates, gotDh, gotDc), what);
+            }
+        // the output gate's gradient, independently: dh * tanh(c) * o * (1 - o), without a next step
+        float[] dGates = dGates0.clone(), dh = dh0.clone();
+        v1.lstmBackwardStep(w, new float[v1.packedLength(g4, dim)], gates, dGates, gOff, false, tanhC, dOut, sOff, cPrev,
+                cpOff, dh, dc0.clone(), rows, dim);
+        float o = gates[gOff + 3 * dim];
+        assertThat(dGates[gOff + 3 * dim]).isCloseTo((dOut[sOff] + dh0[0]) * tanhC[sOff] * o * (1 - o),
+                org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
     private static float sig(float x) {
         return (float) (1 / (1 + Math.exp(-x)));
     }
