@@ -68,6 +68,12 @@ public final class VectorKernels implements Kernels {
     private static final long MIN_PAR_FLOPS = 1L << 17;
     /** Below about this many elements an elementwise kernel runs on one thread. */
     private static final int MIN_PAR_ELEMS = 1 << 15;
+    /**
+     * Below about this many elements a chunk of the LSTM cell runs on one thread: at 16 x 256 per step
+     * (the small preset) splitting the rows over 2 threads made the layer's forward 5.6% faster (Zen 4,
+     * 256- and 512-bit vectors); its sigmoids and tanhs make an element dearer than an elementwise one.
+     */
+    private static final int CELL_MIN_ELEMS = 1024;
 
     private static final int OP_NN = 0, OP_NT = 1, OP_TN = 2;
 
@@ -1092,10 +1098,11 @@ public final class VectorKernels implements Kernels {
     @Override
     public void lstmCell(float[] gates, int gOff, float[] cPrev, int cpOff, float[] c, int cOff,
                          float[] tanhC, int tOff, float[] h, int hOff, int rows, int dim) {
-        // rows are the batch (a handful): one thread, vectors along the width
-        for (int r = 0; r < rows; r++) {
-            int go = gOff + r * 4 * dim, so = r * dim;
-            DeterministicKernels.lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
-        }
+        parallel.forRange(rows, Math.max(1, CELL_MIN_ELEMS / Math.max(1, dim)), (f, t) -> {
+            for (int r = f; r < t; r++) {
+                int go = gOff + r * 4 * dim, so = r * dim;
+                DeterministicKernels.lstmCellRow(gates, go, cPrev, cpOff + so, c, cOff + so, tanhC, tOff + so, h, hOff + so, dim);
+            }
+        });
     }
 }
