@@ -102,8 +102,11 @@ public final class Lstm {
         System.arraycopy(out, 0, hPrev, b * e, (rows - b) * e);
         k.matmulTransA(dGates, 0, hPrev, 0, weightHh.g, 0, g4, rows, e, true);
         k.matmulTransA(dGates, 0, x, 0, weightIh.g, 0, g4, rows, e, true);
+        // both biases get the same sum: computed once where their gradients are equal so far (as after zeroGrad)
+        boolean same = java.util.Arrays.equals(biasHh.g, biasIh.g);
         k.sumRows(dGates, 0, rows, g4, biasIh.g, 0);
-        k.sumRows(dGates, 0, rows, g4, biasHh.g, 0);
+        if (same) System.arraycopy(biasIh.g, 0, biasHh.g, 0, g4);
+        else k.sumRows(dGates, 0, rows, g4, biasHh.g, 0);
         k.matmul(dGates, 0, weightIh.w, 0, dx, 0, rows, g4, e, accumulate);
     }
 }
