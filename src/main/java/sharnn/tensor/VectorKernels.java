@@ -1063,7 +1063,7 @@ public final class VectorKernels implements Kernels {
             if (fromNext && fused)
                 for (int u = u0; u < u1; u += FEW_COLS)
                     fewRowsBlock(dGates, gOff + rows * g4, g4, w, 0, dim, dhNext, 0, rows, u, false);
-            lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, u0, u1);
+            cellBackwardInVectors(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, u0, u1);
         });
     }
 
@@ -1071,9 +1071,9 @@ public final class VectorKernels implements Kernels {
      * {@link Kernels#lstmCellBackward} in vectors of units (the rest as it is): the same products and sums
      * in the same order, lane by lane, so the same bytes.
      */
-    private static void lstmCellBackward(float[] gates, float[] dGates, int gOff, float[] tanhC, float[] dOut, int sOff,
-                                         float[] cPrev, int cpOff, float[] dhNext, float[] dcNext, int rows, int dim,
-                                         int u0, int u1) {
+    private static void cellBackwardInVectors(float[] gates, float[] dGates, int gOff, float[] tanhC, float[] dOut, int sOff,
+                                              float[] cPrev, int cpOff, float[] dhNext, float[] dcNext, int rows, int dim,
+                                              int u0, int u1) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int whole = u0 + (u1 - u0) / L * L;
         if (whole < u1) Kernels.lstmCellBackward(gates, dGates, gOff, tanhC, dOut, sOff, cPrev, cpOff, dhNext, dcNext, rows, dim, whole, u1);
