@@ -96,15 +96,14 @@ public final class Attention {
         float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", maxSteps * maxKeys);
         for (int bi = 0; bi < b; bi++) {
             gather(qGated, qB, bi, steps);
-            for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
+            keys(k, big, kB, bi, L);
             values(k, big, vB, bi, L, seed, training);
             int pOff = bi * steps * L;
             k.matmulTransB(qB, 0, kB, 0, probs, pOff, steps, e, L, false);
             for (int t = 0; t < steps; t++) {
-                int row = pOff + t * L;
-                for (int j = 0; j < L; j++) {
-                    probs[row + j] = j <= memRows + t ? probs[row + j] * scale : Float.NEGATIVE_INFINITY;
-                }
+                int row = pOff + t * L, seen = row + memRows + t + 1;
+                for (int j = row; j < seen; j++) probs[j] *= scale;
+                java.util.Arrays.fill(probs, seen, row + L, Float.NEGATIVE_INFINITY);
             }
             k.softmaxRows(probs, pOff, steps, L);
             dropWeights.apply(k, probs, pOff, work, 0, steps * L, seed, training, pOff);
@@ -136,37 +135,25 @@ public final class Attention {
         for (int bi = 0; bi < b; bi++) {
             gather(dOut, dOutB, bi, T);
             gather(qGated, qB, bi, T);
-            for (int l = 0; l < L; l++) k.mul(big, (l * b + bi) * e, sk, 0, kB, l * e, e);
+            keys(k, big, kB, bi, L);
             values(k, big, vB, bi, L, seed, training);
             int pOff = bi * T * L;
             dropWeights.apply(k, probs, pOff, work, 0, T * L, seed, training, pOff);
             k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
             k.matmulTransB(dOutB, 0, vB, 0, dWork, 0, T, e, L, false);
             dropWeights.backward(k, dWork, 0, dWork, 0, T * L, seed, training, pOff);
-            for (int t = 0; t < T; t++) {
-                int pr = pOff + t * L, wr = t * L;
-                float dot = 0f;
-                for (int j = 0; j < L; j++) dot += dWork[wr + j] * probs[pr + j];
-                for (int j = 0; j < L; j++) dWork[wr + j] = probs[pr + j] * (dWork[wr + j] - dot) * scale;
-            }
+            k.softmaxBackwardRows(dWork, 0, probs, pOff, T, L, scale);
             k.matmul(dWork, 0, kB, 0, dQB, 0, T, L, e, false);
             k.matmulTransA(dWork, 0, qB, 0, dKB, 0, L, T, e, false);
             scatter(dQB, dQ, bi, T);
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
             // gradient kept for the current rows only (the memory is detached)
-            for (int l = 0; l < L; l++) {
-                int o = l * e, src = (l * b + bi) * e;
-                dropV.backward(k, dVB, o, dVB, o, e, seed, training, (long) src);
-                for (int j = 0; j < e; j++) {
-                    float kv = big[src + j];
-                    dGate[j] += dVB[o + j] * kv;
-                    dGateK[j] += dKB[o + j] * kv;
-                }
-                if (l >= memRows) {
-                    int dst = ((l - memRows) * b + bi) * e;
-                    for (int j = 0; j < e; j++) dCurrent[dst + j] = dKB[o + j] * sk[j] + dVB[o + j] * gate[j];
-                }
-            }
+            dropV.applyRows(k, dVB, 0, dVB, 0, L, e, seed, training, (long) bi * e, (long) b * e);
+            int stride = b * e, current = memRows * e;
+            k.mulRows(dVB, 0, e, big, bi * e, stride, dGate, 0, 0, L, e, true);
+            k.mulRows(dKB, 0, e, big, bi * e, stride, dGateK, 0, 0, L, e, true);
+            k.mulRows(dKB, current, e, sk, 0, 0, dCurrent, bi * e, stride, T, e, false);
+            k.mulRows(dVB, current, e, gate, 0, 0, dCurrent, bi * e, stride, T, e, true);
         }
         // queries: q = drop(sq * LN(Linear(query)))
         dropQ.backward(k, dQ, 0, dQ, 0, n * e, seed, training);
@@ -197,12 +184,14 @@ public final class Attention {
      * [L, B, E] tensor, so it does not depend on how the streams are visited.
      */
     private void values(Kernels k, float[] big, float[] vB, int bi, int L, long seed, boolean training) {
-        int e = dim;
-        for (int l = 0; l < L; l++) {
-            int src = (l * batch + bi) * e;
-            k.mul(big, src, gate, 0, vB, l * e, e);
-            dropV.apply(k, vB, l * e, vB, l * e, e, seed, training, src);
-        }
+        int e = dim, stride = batch * e;
+        k.mulRows(big, bi * e, stride, gate, 0, 0, vB, 0, e, L, e, false);
+        dropV.applyRows(k, vB, 0, vB, 0, L, e, seed, training, (long) bi * e, stride);
+    }
+
+    /** Stream bi's keys sk * K as [L, E]. */
+    private void keys(Kernels k, float[] big, float[] kB, int bi, int L) {
+        k.mulRows(big, bi * dim, batch * dim, sk, 0, 0, kB, 0, dim, L, dim, false);
     }
 
     /** Rows of stream bi from time-major [rows, B, E] into a contiguous [rows, E]. */

@@ -61,6 +61,24 @@ public final class Dropout {
         k.dropout(x, xOff, y, yOff, n, key(seed) + base, threshold(), scale);
     }
 
+    /**
+     * As {@link #apply} for rows rows of width cols, one after another, where row r stands for the
+     * elements base + r·baseStride onward of a larger tensor (one stream's rows of a time-major one).
+     */
+    public void applyRows(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows, int cols, long seed,
+                          boolean training, long base, long baseStride) {
+        if (!active(training)) {
+            if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, rows * cols);
+            return;
+        }
+        if (recordedMasks != null) {
+            for (int r = 0; r < rows; r++)
+                apply(k, x, xOff + r * cols, y, yOff + r * cols, cols, seed, true, base + r * baseStride);
+            return;
+        }
+        k.dropoutRows(x, xOff, y, yOff, rows, cols, key(seed) + base, baseStride, threshold(), scale);
+    }
+
     /** The mask's counter base for a seed: element i of a tensor is kept when mix(key + i) passes (the CUDA kernel's rule). */
     public long key(long seed) {
         return seed ^ salt;

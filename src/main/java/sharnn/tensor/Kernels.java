@@ -69,6 +69,17 @@ public interface Kernels {
      */
     void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale);
 
+    /**
+     * {@link #dropout} of rows rows of width cols laid out one after another, where row r's mask is
+     * that of the elements key + r·keyStride onward: the rows of one stream taken from a time-major
+     * tensor keep that tensor's mask.
+     */
+    default void dropoutRows(float[] x, int xOff, float[] y, int yOff, int rows, int cols, long key, long keyStride,
+                             int threshold, float scale) {
+        for (int r = 0; r < rows; r++)
+            dropout(x, xOff + r * cols, y, yOff + r * cols, cols, key + r * keyStride, threshold, scale);
+    }
+
     /** SplitMix64's finaliser: a good 64-bit hash of a counter (the dropout draw). */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -86,6 +97,19 @@ public interface Kernels {
     void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
                       boolean accumulate);
 
+    /**
+     * The backward of {@link #softmaxRows} with a scale: for each row, dy = p · (dy − Σ_j dy_j p_j) · scale,
+     * the sum taken in column order (each product rounded, then added), as the original scalar loop.
+     */
+    default void softmaxBackwardRows(float[] dy, int dyOff, float[] p, int pOff, int rows, int cols, float scale) {
+        for (int r = 0; r < rows; r++) {
+            int d = dyOff + r * cols, o = pOff + r * cols;
+            float dot = 0f;
+            for (int j = 0; j < cols; j++) dot += dy[d + j] * p[o + j];
+            for (int j = 0; j < cols; j++) dy[d + j] = p[o + j] * (dy[d + j] - dot) * scale;
+        }
+    }
+
     /** y = 1 / (1 + exp(-x)). */
     void sigmoid(float[] x, int xOff, float[] y, int yOff, int n);
 
@@ -97,6 +121,22 @@ public interface Kernels {
 
     /** y = a * b. */
     void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n);
+
+    /**
+     * Row by row, y[r] (+)= a[r] · b[r] elementwise, for rows rows of width cols at the given strides (in
+     * floats). A stride of 0 repeats one row: b's for a row vector; y's, with accumulate, sums every
+     * row's products into one row, in row order (a gate's gradient).
+     */
+    default void mulRows(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] y, int yOff,
+                         int yStride, int rows, int cols, boolean accumulate) {
+        for (int r = 0; r < rows; r++) {
+            int ao = aOff + r * aStride, bo = bOff + r * bStride, yo = yOff + r * yStride;
+            for (int j = 0; j < cols; j++) {
+                float v = a[ao + j] * b[bo + j];
+                y[yo + j] = accumulate ? y[yo + j] + v : v;
+            }
+        }
+    }
 
     /** y += alpha * x. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);

@@ -846,6 +846,86 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void dropoutRows(float[] x, int xOff, float[] y, int yOff, int rows, int cols, long key, long keyStride,
+                            int threshold, float scale) {
+        rowsPar(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++)
+                dropoutRange(x, xOff + r * cols, y, yOff + r * cols, key + r * keyStride, threshold, scale, 0, cols);
+        });
+    }
+
+    /**
+     * Rows split over the threads (each streams through its own rows), or with a y stride of 0 the
+     * columns, each thread summing every row in order as the reference does.
+     */
+    @Override
+    public void mulRows(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] y, int yOff,
+                        int yStride, int rows, int cols, boolean accumulate) {
+        if (yStride == 0)
+            colsPar(rows, cols, (c0, c1) -> mulRowsRange(a, aOff, aStride, b, bOff, bStride, y, yOff, 0, accumulate, 0, rows, c0, c1));
+        else
+            rowsPar(rows, cols, (r0, r1) -> mulRowsRange(a, aOff, aStride, b, bOff, bStride, y, yOff, yStride, accumulate, r0, r1, 0, cols));
+    }
+
+    private static void mulRowsRange(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] y, int yOff,
+                                     int yStride, boolean accumulate, int r0, int r1, int c0, int c1) {
+        for (int r = r0; r < r1; r++) {
+            int ao = aOff + r * aStride, bo = bOff + r * bStride, yo = yOff + r * yStride, j = c0;
+            for (; j + L <= c1; j += L) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + j).mul(FloatVector.fromArray(S, b, bo + j));
+                (accumulate ? FloatVector.fromArray(S, y, yo + j).add(v) : v).intoArray(y, yo + j);
+            }
+            if (j < c1) {
+                VectorMask<Float> mk = S.indexInRange(j, c1);
+                FloatVector v = FloatVector.fromArray(S, a, ao + j, mk).mul(FloatVector.fromArray(S, b, bo + j, mk));
+                (accumulate ? FloatVector.fromArray(S, y, yo + j, mk).add(v) : v).intoArray(y, yo + j, mk);
+            }
+        }
+    }
+
+    /**
+     * Rows split over the threads; each row's sum is the reference's chain of scalar additions, eight
+     * rows' chains interleaved (one chain waits on each addition's latency), the rest in vectors.
+     */
+    @Override
+    public void softmaxBackwardRows(float[] dy, int dyOff, float[] p, int pOff, int rows, int cols, float scale) {
+        rowsPar(rows, cols, (r0, r1) -> softmaxBackwardRange(dy, dyOff, p, pOff, cols, scale, r0, r1));
+    }
+
+    private static void softmaxBackwardRange(float[] dy, int dyOff, float[] p, int pOff, int cols, float scale,
+                                             int r0, int r1) {
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            int d = dyOff + r * cols, o = pOff + r * cols, c = cols;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            for (int j = 0; j < cols; j++) {
+                s0 += dy[d + j] * p[o + j];
+                s1 += dy[d + c + j] * p[o + c + j];
+                s2 += dy[d + 2 * c + j] * p[o + 2 * c + j];
+                s3 += dy[d + 3 * c + j] * p[o + 3 * c + j];
+            }
+            softmaxBackwardRow(dy, d, p, o, cols, s0, scale);
+            softmaxBackwardRow(dy, d + c, p, o + c, cols, s1, scale);
+            softmaxBackwardRow(dy, d + 2 * c, p, o + 2 * c, cols, s2, scale);
+            softmaxBackwardRow(dy, d + 3 * c, p, o + 3 * c, cols, s3, scale);
+        }
+        for (; r < r1; r++) {
+            int d = dyOff + r * cols, o = pOff + r * cols;
+            float dot = 0f;
+            for (int j = 0; j < cols; j++) dot += dy[d + j] * p[o + j];
+            softmaxBackwardRow(dy, d, p, o, cols, dot, scale);
+        }
+    }
+
+    /** dy = p · (dy − dot) · scale over one row. */
+    private static void softmaxBackwardRow(float[] dy, int d, float[] p, int o, int cols, float dot, float scale) {
+        int j = 0;
+        for (; j + L <= cols; j += L)
+            FloatVector.fromArray(S, p, o + j).mul(FloatVector.fromArray(S, dy, d + j).sub(dot)).mul(scale).intoArray(dy, d + j);
+        for (; j < cols; j++) dy[d + j] = p[o + j] * (dy[d + j] - dot) * scale;
+    }
+
+    @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
         elems(n, (f, t) -> binaryRange(B_ADD, a, aOff, b, bOff, y, yOff, f, t));
     }

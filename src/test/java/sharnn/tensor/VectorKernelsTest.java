@@ -356,6 +356,63 @@ class VectorKernelsTest {
         assertThat(o2).isEqualTo(o0);
     }
 
+    /**
+     * The attention's row kernels give the reference's bytes on 1 and 2 threads: products of strided rows
+     * (a row vector at stride 0, one summed row at y stride 0), dropout of one stream's rows of a
+     * time-major tensor, and the softmax backward with its sum in column order.
+     */
+    @ParameterizedTest
+    @MethodSource("rowShapes")
+    void attentionRowKernelsMatchScalar(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 47L + cols);
+        int streams = 3, stride = streams * cols;
+        float[] big = random(rnd, 2 + rows * stride, 2f), v = random(rnd, 1 + cols, 1f), dy = random(rnd, 4 + rows * cols, 1f);
+        float[] y0 = random(rnd, 5 + rows * stride, 1f);
+        for (boolean acc : new boolean[] {false, true}) {
+            // y (+)= stream 1's rows times a row vector; y's own rows strided; then summed into one row
+            float[][] got = new float[3][];
+            for (int w = 0; w < 3; w++) {
+                Kernels k = w == 0 ? REF : w == 1 ? v1 : v2;
+                float[] y = y0.clone(), sum = java.util.Arrays.copyOf(y0, 5 + cols);
+                k.mulRows(big, 2 + cols, stride, v, 1, 0, y, 5 + cols, stride, rows, cols, acc);
+                k.mulRows(dy, 4, cols, big, 2 + cols, stride, sum, 5, 0, rows, cols, true);
+                got[w] = concat(y, sum);
+            }
+            assertSameBytes(got[0], got[1], "mulRows " + acc);
+            assertSameBytes(got[0], got[2], "mulRows " + acc + ", 2 threads");
+            float first = big[2 + cols] * v[1];
+            assertThat(got[0][5 + cols]).isEqualTo(acc ? y0[5 + cols] + first : first);
+        }
+        // stream 1's rows, gathered, keep the mask of the whole time-major tensor
+        long key = 0x5EED_0000_1234L;
+        float[] whole = new float[big.length], expected = new float[rows * cols];
+        REF.dropout(big, 0, whole, 0, big.length, key, 5_033_165, 1f / 0.7f);
+        float[] stream = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(whole, 2 + cols + r * stride, expected, r * cols, cols);
+            System.arraycopy(big, 2 + cols + r * stride, stream, r * cols, cols);
+        }
+        for (Kernels k : new Kernels[] {REF, v1, v2}) {
+            float[] got = new float[rows * cols];
+            k.dropoutRows(stream, 0, got, 0, rows, cols, key + 2 + cols, stride, 5_033_165, 1f / 0.7f);
+            assertSameBytes(expected, got, "dropoutRows on " + k);
+        }
+        // softmax backward: p a softmax of each row
+        float[] p = random(rnd, 3 + rows * cols, 4f);
+        REF.softmaxRows(p, 3, rows, cols);
+        float[] ref = dy.clone(), got1 = dy.clone(), got2 = dy.clone();
+        REF.softmaxBackwardRows(ref, 4, p, 3, rows, cols, 0.25f);
+        v1.softmaxBackwardRows(got1, 4, p, 3, rows, cols, 0.25f);
+        v2.softmaxBackwardRows(got2, 4, p, 3, rows, cols, 0.25f);
+        assertSameBytes(ref, got1, "softmaxBackwardRows");
+        assertSameBytes(ref, got2, "softmaxBackwardRows, 2 threads");
+        int r = rows - 1;
+        double dot = 0;
+        for (int j = 0; j < cols; j++) dot += (double) dy[4 + r * cols + j] * p[3 + r * cols + j];
+        assertThat((double) ref[4 + r * cols]).isCloseTo(p[3 + r * cols] * (dy[4 + r * cols] - dot) * 0.25,
+                org.assertj.core.data.Offset.offset(1e-5));
+    }
+
     private interface Unary {
         void run(Kernels k, float[] x, int xOff, float[] y, int yOff, int n);
     }
