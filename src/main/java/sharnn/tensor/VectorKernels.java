@@ -174,16 +174,31 @@ public final class VectorKernels implements Kernels {
         for (; i < m; i++) oneRow(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n + j0, j0, acc);
     }
 
+    /**
+     * The most floats of B that few rows read in place. Reading B in place goes down its rows a vector
+     * block at a time, a new page for every row, which no prefetcher follows once B no longer stays in
+     * the L2 caches; the packed panels stream. One step of the recurrence on 2 Zen 4 threads, in place
+     * against packed: width 256 (256 K floats) 59 / 59-70 µs forward, 61-72 / 117 µs backward; width 512
+     * 243 / 206 and 270 / 261 µs; width 1024 (the paper's, 4 M floats) 2,756-3,089 / 1,069-1,129 µs forward and
+     * 4,888-5,662 / 1,251-1,282 µs backward.
+     */
+    static final long IN_PLACE_MAX = 1L << 18;
+
+    /** Whether a recurrent step's B [k, n] is read in place (few rows, and B small enough to stay in cache). */
+    static boolean readInPlace(int k, int n) {
+        return FEW_ROWS_IN_PLACE && (long) k * n <= IN_PLACE_MAX;
+    }
+
     /** Where few rows read B in place, nothing is packed; else B's NR-column panels over all of k. */
     @Override
     public int packedLength(int k, int n) {
-        return FEW_ROWS_IN_PLACE ? 0 : (n + NR - 1) / NR * NR * k;
+        return readInPlace(k, n) ? 0 : (n + NR - 1) / NR * NR * k;
     }
 
     /** packB's panels with kc = k: panel jp at jp·k·NR, [k][NR], the last one zero-padded. */
     @Override
     public void pack(float[] b, int bOff, int k, int n, float[] packed) {
-        if (!FEW_ROWS_IN_PLACE) packB(b, bOff, n, 0, k, 0, n, packed, 0);
+        if (!readInPlace(k, n)) packB(b, bOff, n, 0, k, 0, n, packed, 0);
     }
 
     /**
@@ -193,7 +208,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void matmulPacked(float[] a, int aOff, float[] b, int bOff, float[] packed, float[] c, int cOff,
                              int m, int k, int n, boolean accumulate) {
-        if (FEW_ROWS_IN_PLACE || m > MC || m <= 0 || n <= 0 || k <= 0) {
+        if (readInPlace(k, n) || m > MC || m <= 0 || n <= 0 || k <= 0) {
             matmul(a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
             return;
         }
@@ -1133,7 +1148,7 @@ public final class VectorKernels implements Kernels {
                                  float[] tanhC, float[] dOut, int sOff, float[] cPrev, int cpOff,
                                  float[] dhNext, float[] dcNext, int rows, int dim) {
         int g4 = 4 * dim;
-        boolean fused = FEW_ROWS_IN_PLACE && rows <= FEW_ROWS && dim % FEW_COLS == 0;
+        boolean fused = readInPlace(g4, dim) && rows <= FEW_ROWS && dim % FEW_COLS == 0;
         if (fromNext && !fused) matmulPacked(dGates, gOff + rows * g4, w, 0, packed, dhNext, 0, rows, g4, dim, false);
         int blocks = (dim + FEW_COLS - 1) / FEW_COLS;
         int minChunk = fused ? (int) Math.max(1, MIN_PAR_FLOPS / ((long) rows * g4 * FEW_COLS))

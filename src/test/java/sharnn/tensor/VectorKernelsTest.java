@@ -170,7 +170,8 @@ class VectorKernelsTest {
      * holds take matmul itself.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"1,1,1", "3,7,5", "2,300,49", "16,256,1024", "16,1024,256", "16,513,1030", "13,40,3", "70,129,130"})
+    @ValueSource(strings = {"1,1,1", "3,7,5", "2,300,49", "16,256,1024", "16,1024,256", "16,513,1030", "13,40,3", "70,129,130",
+        "16,1024,4096", "16,4096,1024"})
     void packedProductGivesMatmulBytes(String shape) {
         int[] s = Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
         int m = s[0], k = s[1], n = s[2], aOff = 5, bOff = 3, cOff = 7;
