@@ -148,11 +148,11 @@ public final class Attention {
             scatter(dQB, dQ, bi, T);
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
             // gradient kept for the current rows only (the memory is detached)
-            dropV.applyRows(k, dVB, 0, dVB, 0, L, e, seed, training, (long) bi * e, (long) b * e);
+            dropV.applyRows(k, dVB, 0, dVB, 0, L, e, seed, training, (long) bi * e, (long) b * e);   // its backward: the same mask
             int stride = b * e, current = memRows * e;
-            k.mulRows(dVB, 0, e, big, bi * e, stride, dGate, 0, 0, L, e, true);
-            k.mulRows(dKB, 0, e, big, bi * e, stride, dGateK, 0, 0, L, e, true);
-            k.mulRows(dKB, current, e, sk, 0, 0, dCurrent, bi * e, stride, T, e, false);
+            k.mulRows(dVB, 0, e, big, bi * e, stride, dGate, 0, 0, L, e, true);     // dGate += sum over rows of dV * K
+            k.mulRows(dKB, 0, e, big, bi * e, stride, dGateK, 0, 0, L, e, true);    // dGateK += sum over rows of dK * K
+            k.mulRows(dKB, current, e, sk, 0, 0, dCurrent, bi * e, stride, T, e, false);   // dCurrent = dK * sk + dV * gate
             k.mulRows(dVB, current, e, gate, 0, 0, dCurrent, bi * e, stride, T, e, true);
         }
         // queries: q = drop(sq * LN(Linear(query)))
