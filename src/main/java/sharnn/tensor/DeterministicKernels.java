@@ -840,7 +840,7 @@ public final class DeterministicKernels implements Kernels {
         });
     }
 
-    private static final int B_ADD = 0, B_MUL = 1, B_AXPY = 2;
+    private static final int B_ADD = 0, B_MUL = 1, B_AXPY = 2, B_MUL_ADD = 3;
 
     /** y = a + b, y = a * b, or y = y + alpha * a over [from, to). */
     private void binaryRange(int op, float alpha, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff,
@@ -849,18 +849,35 @@ public final class DeterministicKernels implements Kernels {
         if (!scalar) {
             for (; i + L <= to; i += L) {
                 FloatVector u = FloatVector.fromArray(S, a, aOff + i), v = FloatVector.fromArray(S, b, bOff + i);
-                (op == B_ADD ? u.add(v) : op == B_MUL ? u.mul(v) : v.add(u.mul(alpha))).intoArray(y, yOff + i);
+                (op == B_ADD ? u.add(v) : op == B_MUL ? u.mul(v) : op == B_MUL_ADD ? FloatVector.fromArray(S, y, yOff + i).add(u.mul(v))
+                        : v.add(u.mul(alpha))).intoArray(y, yOff + i);
             }
         }
         for (; i < to; i++) {
             float u = a[aOff + i], v = b[bOff + i];
-            y[yOff + i] = op == B_ADD ? u + v : op == B_MUL ? u * v : v + u * alpha;
+            y[yOff + i] = op == B_ADD ? u + v : op == B_MUL ? u * v : op == B_MUL_ADD ? y[yOff + i] + u * v : v + u * alpha;
         }
     }
 
     @Override
     public void dropout(float[] x, int xOff, float[] y, int yOff, int n, long key, int threshold, float scale) {
         elems(n, (f, t) -> ScalarKernels.dropoutRange(x, xOff, y, yOff, key, threshold, scale, f, t));
+    }
+
+    /** Vectors across the columns, each thread's rows in order: one multiply (and one add) per element. */
+    @Override
+    public void mulRows(float[] a, int aOff, int aStride, float[] b, int bOff, int bStride, float[] y, int yOff,
+                        int yStride, int rows, int cols, boolean accumulate) {
+        int op = accumulate ? B_MUL_ADD : B_MUL;
+        if (yStride == 0)   // one row sums every row's products: the columns split, the rows in order
+            colsPar(rows, cols, (c0, c1) -> {
+                for (int r = 0; r < rows; r++) binaryRange(op, 0f, a, aOff + r * aStride, b, bOff + r * bStride, y, yOff, c0, c1);
+            });
+        else
+            rowsPar(rows, cols, (r0, r1) -> {
+                for (int r = r0; r < r1; r++)
+                    binaryRange(op, 0f, a, aOff + r * aStride, b, bOff + r * bStride, y, yOff + r * yStride, 0, cols);
+            });
     }
 
     @Override

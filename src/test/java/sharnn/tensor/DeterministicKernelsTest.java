@@ -328,6 +328,27 @@ class DeterministicKernelsTest {
         }
     }
 
+    /** mulRows (the attention's keys, values and gate gradients) gives the reference's bytes on every path. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1,1", "3,17", "40,256", "1024,256", "5,1000"})
+    void mulRowsGivesTheReferenceBytes(String shape) {
+        int rows = Integer.parseInt(shape.split(",")[0]), cols = Integer.parseInt(shape.split(",")[1]), stride = 3 * cols;
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] big = random(rnd, 2 + rows * stride, 2f), v = random(rnd, 1 + cols, 1f), d = random(rnd, rows * cols, 1f);
+        float[] y0 = random(rnd, 5 + rows * stride, 1f);
+        Kernels[] ks = {REF, d1, d2, ds};
+        float[][] outs = new float[ks.length][];
+        for (int w = 0; w < ks.length; w++) {
+            float[] y = y0.clone(), acc = y0.clone(), sum = java.util.Arrays.copyOf(y0, 5 + cols);
+            ks[w].mulRows(big, 2 + cols, stride, v, 1, 0, y, 5, stride, rows, cols, false);
+            ks[w].mulRows(big, 2, stride, v, 1, 0, acc, 5 + cols, stride, rows, cols, true);
+            ks[w].mulRows(d, 0, cols, big, 2 + cols, stride, sum, 5, 0, rows, cols, true);
+            outs[w] = concat(y, acc, sum);
+        }
+        for (int w = 1; w < ks.length; w++) assertSameBytes(outs[0], outs[w], "mulRows " + shape + " on kernels " + w);
+        assertThat(outs[0][5]).isEqualTo(big[2 + cols] * v[1]);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 17, 64, 257, 1024})
     void lstmCellMatchesScalar(int dim) {
