@@ -49,11 +49,9 @@ final class CompressCommand implements Callable<Integer> {
             options = CodecOptions.preset(preset);
             // a checkpoint is a network to code with: every preset runs it then (fast alone runs none by default)
             if (model != null) options = options.with("network", "true");
-            for (String kv : settings) {
-                int eq = kv.indexOf('=');
-                if (eq < 1) throw new IllegalArgumentException("--set wants KEY=VALUE: " + kv);
-                options = options.with(kv.substring(0, eq), kv.substring(eq + 1));
-            }
+            for (String kv : settings)
+                if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--set wants KEY=VALUE: " + kv);
+            options = options.with(settings);   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -105,6 +105,25 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public CodecOptions with(String key, String value) {
         Map<String, Object> m = toMap();
+        put(m, key, value);
+        return fromMap(m);
+    }
+
+    /**
+     * These options with each "key=value" applied, checked once all are in: a network's embed may pass
+     * the preset's boom before its own boom follows (embed=256 boom=1024 on default's 64 and 128).
+     */
+    public CodecOptions with(List<String> settings) {
+        Map<String, Object> m = toMap();
+        for (String kv : settings) {
+            int eq = kv.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("not key=value: '" + kv + "'");
+            put(m, kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return fromMap(m);
+    }
+
+    private static void put(Map<String, Object> m, String key, String value) {
         if (!m.containsKey(key)) throw new IllegalArgumentException("unknown codec setting '" + key + "' (" + String.join(", ", m.keySet()) + ")");
         Object v = switch (key) {
             case "attention" -> value.isBlank() || value.equals("none") ? List.of()
@@ -114,7 +133,6 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             default -> Long.parseLong(value);
         };
         m.put(key, v);
-        return fromMap(m);
     }
 
     private static boolean parseBoolean(String key, String value) {
@@ -152,14 +170,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     /** The options {@link #toText} wrote. */
     public static CodecOptions fromText(String text) {
-        String[] parts = text.split(" ", -1);
-        CodecOptions o = preset(parts[0]);
-        for (int i = 1; i < parts.length; i++) {
-            int eq = parts[i].indexOf('=');
-            if (eq < 1) throw new IllegalArgumentException("not key=value: '" + parts[i] + "'");
-            o = o.with(parts[i].substring(0, eq), parts[i].substring(eq + 1));
-        }
-        return o;
+        List<String> parts = List.of(text.split(" ", -1));
+        return preset(parts.get(0)).with(parts.subList(1, parts.size()));
     }
 
     public Map<String, Object> toMap() {

@@ -137,11 +137,38 @@ class CompressCommandTest {
         assertThat(Files.readAllBytes(in)).isEqualTo(data);
     }
 
+    /**
+     * A network wider than the preset's (embed 80 against fast's Boom of 64, as a small-preset checkpoint's 256
+     * against default's 128): its archive's settings read back whole. They were read one by one, and embed=80
+     * alone failed ("boom must be in [embed, 8192]"): such archives did not decompress.
+     */
+    @Test
+    void pretrainedArchivesOfAWideNetworkDecompress() throws Exception {
+        Path wide = checkpoint(3, 80, 160);
+        Path in = dir.resolve("w.txt");
+        byte[] data = "a network wider than the preset's Boom, a network wider than the preset's Boom.".getBytes(StandardCharsets.UTF_8);
+        Files.write(in, data);
+        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--model", wide.toString(), in.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Files.delete(in);
+        CliRun d = CliRun.of("decompress", "-q", "--model", wide.toString(), dir.resolve("w.txt.shr").toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllBytes(in)).isEqualTo(data);
+        // and --set takes a wider network's two settings in either order
+        CliRun set = CliRun.of("compress", "-q", "-f", "--preset", "fast", "--set", "embed=80", "--set", "boom=160", "--set", "tableBits=16",
+                dir.resolve("w.txt").toString(), dir.resolve("set.shr").toString());
+        assertThat(set.code()).as(set.err()).isZero();
+    }
+
     private Path checkpoint(long seed) throws Exception {
-        ModelConfig config = new ModelConfig(256, 8, 16, 1, java.util.List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+        return checkpoint(seed, 8, 16);
+    }
+
+    private Path checkpoint(long seed, int embed, int boom) throws Exception {
+        ModelConfig config = new ModelConfig(256, embed, boom, 1, java.util.List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
         ShaRnn m = new ShaRnn(config, new ScalarKernels());
         m.initialize(seed);
-        Path f = dir.resolve("model-" + seed + ".safetensors");
+        Path f = dir.resolve("model-" + seed + "-" + embed + ".safetensors");
         Checkpoint.save(f, m, Lamb.reference(m.trainableParams()), new HostState(config), Map.of());
         return f;
     }

@@ -134,6 +134,13 @@ class CodecTest {
         assertThat(CodecOptions.fromText(o.toText())).isEqualTo(o);
         assertThat(CodecOptions.preset("fast").toText()).isEqualTo("fast");
         assertThat(CodecOptions.fromText(SMALL.toText())).isEqualTo(SMALL);
+        // a network wider than the preset's Boom (a small-preset checkpoint's 256 and 1024): read back whole,
+        // not setting by setting (embed=256 alone is above default's boom of 128)
+        CodecOptions wide = CodecOptions.preset("default").with(List.of("embed=256", "boom=1024"));
+        assertThat(wide.toText()).isEqualTo("default embed=256 boom=1024");
+        assertThat(CodecOptions.fromText(wide.toText())).isEqualTo(wide);
+        assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=256", "boom=200")))
+                .hasMessage("boom must be in [embed, 8192]");
         byte[] a = compress(new byte[0], o);
         assertThat(new String(a, 7, a[6], java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(o.toText());
         assertThat(decompress(a)).isEmpty();
