@@ -899,8 +899,9 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * Rows split over the threads; each row's sum is the reference's chain of scalar additions, eight
-     * rows' chains interleaved (one chain waits on each addition's latency), the rest in vectors.
+     * Rows split over the threads; each row's sum is the reference's chain of scalar additions, four
+     * rows' chains interleaved (one chain waits on each addition's latency; eight were slower where rows
+     * are 4 KB apart and share an L1 set), the rest in vectors.
      */
     @Override
     public void softmaxBackwardRows(float[] dy, int dyOff, float[] p, int pOff, int rows, int cols, float scale) {
