@@ -124,11 +124,7 @@ class CompressCommandTest {
         Path good = checkpoint(1), other = checkpoint(2);
         Path in = dir.resolve("t.txt");
         byte[] data = "pretrained mode codes with a checkpoint, pretrained mode.".getBytes(StandardCharsets.UTF_8);
-        Files.write(in, data);
-        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--model", good.toString(), in.toString());
-        assertThat(c.code()).as(c.err()).isZero();
-        Files.delete(in);
-        Path shr = dir.resolve("t.txt.shr");
+        Path shr = compressWithModel(good, in, data);
         CliRun wrong = CliRun.of("decompress", "--model", other.toString(), shr.toString());
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err()).contains("wrong model").contains(other.toString());
@@ -138,26 +134,38 @@ class CompressCommandTest {
     }
 
     /**
-     * A network wider than the preset's (embed 80 against fast's Boom of 64, as a small-preset checkpoint's 256
-     * against default's 128): its archive's settings read back whole. They were read one by one, and embed=80
+     * A network wider than any preset's Boom (embed 400 against max's 320, as a small-preset checkpoint's 256
+     * against default's 128): its archive's settings read back whole. They were read one by one, and embed=400
      * alone failed ("boom must be in [embed, 8192]"): such archives did not decompress.
      */
     @Test
     void pretrainedArchivesOfAWideNetworkDecompress() throws Exception {
-        Path wide = checkpoint(3, 80, 160);
+        Path wide = checkpoint(3, 400, 800);
         Path in = dir.resolve("w.txt");
         byte[] data = "a network wider than the preset's Boom, a network wider than the preset's Boom.".getBytes(StandardCharsets.UTF_8);
-        Files.write(in, data);
-        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--model", wide.toString(), in.toString());
-        assertThat(c.code()).as(c.err()).isZero();
-        Files.delete(in);
-        CliRun d = CliRun.of("decompress", "-q", "--model", wide.toString(), dir.resolve("w.txt.shr").toString());
+        Path shr = compressWithModel(wide, in, data);
+        CliRun d = CliRun.of("decompress", "-q", "--model", wide.toString(), shr.toString());
         assertThat(d.code()).as(d.err()).isZero();
         assertThat(Files.readAllBytes(in)).isEqualTo(data);
-        // and --set takes a wider network's two settings in either order
-        CliRun set = CliRun.of("compress", "-q", "-f", "--preset", "fast", "--set", "embed=80", "--set", "boom=160", "--set", "tableBits=16",
-                dir.resolve("w.txt").toString(), dir.resolve("set.shr").toString());
-        assertThat(set.code()).as(set.err()).isZero();
+        // and --set takes a wider network's two settings in either order, into the same header
+        for (String[] order : new String[][] {{"embed=400", "boom=800"}, {"boom=800", "embed=400"}}) {
+            Path set = dir.resolve("set.shr");
+            CliRun c = CliRun.of("compress", "-q", "-f", "--preset", "fast", "--set", order[0], "--set", order[1], "--set", "tableBits=16",
+                    in.toString(), set.toString());
+            assertThat(c.code()).as(c.err()).isZero();
+            byte[] a = Files.readAllBytes(set);
+            assertThat(new String(a, 7, a[6], StandardCharsets.US_ASCII)).isEqualTo("fast embed=400 boom=800 tableBits=16");
+            assertThat(pipe(a, "decompress", "-q", "-", "-")).isEqualTo(data);
+        }
+    }
+
+    /** Writes data to in, compresses it with the checkpoint (fast, small tables) and deletes it: the archive's path. */
+    private Path compressWithModel(Path model, Path in, byte[] data) throws Exception {
+        Files.write(in, data);
+        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--model", model.toString(), in.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Files.delete(in);
+        return dir.resolve(in.getFileName() + ".shr");
     }
 
     private Path checkpoint(long seed) throws Exception {
