@@ -3,7 +3,6 @@ package sharnn.codec;
 import sharnn.model.HostState;
 import sharnn.model.Lamb;
 import sharnn.model.ShaRnn;
-import sharnn.nn.Param;
 
 /**
  * The SHA-RNN side of the coder: B streams advance one byte at a time (single-step forwards with
@@ -52,7 +51,7 @@ final class OnlineNet implements AutoCloseable {
         this.learner = lr > 0 ? java.util.Objects.requireNonNull(learner) : null;
         if (this.learner != null) {
             this.learner.reportLoss(false);
-            this.learner.keepTransposedWeights();   // transposed on its thread, after each step, for the predicting network
+            this.learner.keepTransposedWeights();   // transposed and packed on its thread, after each step, for the predicting network
         }
         this.streams = model.config.batch();
         this.segment = segment;
@@ -237,7 +236,7 @@ final class OnlineNet implements AutoCloseable {
         learner.backward();
         Lamb.clipGradNorm(learner.trainableParams(), clip);
         optimizer.step(lr);
-        for (Param p : learner.params()) p.transposed();
+        learner.prepareKeptWeights();
     }
 
     /** Stops the learner's thread and waits for it (a segment it is learning is dropped: nothing predicts with it). */

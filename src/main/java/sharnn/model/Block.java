@@ -105,6 +105,10 @@ final class Block {
         return ps;
     }
 
+    // the state whose memory this block wrote last, and that memory's version then
+    private HostState memoryOwner;
+    private long memoryVersion;
+
     void forward(Kernels k, float[] x, int steps, HostState state, long seed, boolean training) {
         int e = dim, b = batch, rows = steps * b, n = rows * e;
         this.steps = steps;
@@ -120,13 +124,16 @@ final class Block {
             int memFloats = memRows * b * e;
             System.arraycopy(state.memory[index], (carried - memRows) * b * e, keys, 0, memFloats);
             System.arraycopy(memNormed, 0, keys, memFloats, n);
-            attn.forward(k, mid, keys, steps, memRows, seed, training);
+            boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
+            attn.forward(k, mid, keys, steps, memRows, seed, training, continues);
             dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
             k.add(ffIn, 0, mid, 0, ffIn, 0, n);
             // the new memory: the last `window` rows of [memory; memNormed], detached
             int total = memRows + steps, kept = Math.min(total, window);
             System.arraycopy(keys, (total - kept) * b * e, state.memory[index], 0, kept * b * e);
             state.memoryRows[index] = kept;
+            memoryOwner = state;
+            memoryVersion = ++state.memoryVersion[index];
         }
         float[] ffNormed = scratch.get("block.ffNormed", maxFloats);   // LN_ff(ffIn): only added to the output
         lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);

@@ -11,6 +11,8 @@ public final class HostState implements ModelState {
     final float[][] c;
     final float[][] memory;   // time-major [rows, B, E], only for attention blocks
     final int[] memoryRows;
+    /** Per block, bumped by every change of its memory: a block that finds its own last value finds its own memory. */
+    final long[] memoryVersion;
     private final int batch;
     private final int embed;
 
@@ -22,6 +24,7 @@ public final class HostState implements ModelState {
         c = new float[config.blocks()][n];
         memory = new float[config.blocks()][];
         memoryRows = new int[config.blocks()];
+        memoryVersion = new long[config.blocks()];
         for (int b = 0; b < config.blocks(); b++)
             if (config.hasAttention(b)) memory[b] = new float[config.window() * n];
     }
@@ -31,6 +34,7 @@ public final class HostState implements ModelState {
         for (float[] a : h) Arrays.fill(a, 0f);
         for (float[] a : c) Arrays.fill(a, 0f);
         Arrays.fill(memoryRows, 0);
+        for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
     }
 
     /** Makes this state equal to other, a state of the same configuration. */
@@ -41,6 +45,7 @@ public final class HostState implements ModelState {
             if (memory[b] != null) System.arraycopy(other.memory[b], 0, memory[b], 0, memory[b].length);
         }
         System.arraycopy(other.memoryRows, 0, memoryRows, 0, memoryRows.length);
+        for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
     }
 
     /** This state itself: it lives on the host. */
@@ -65,7 +70,7 @@ public final class HostState implements ModelState {
         return Arrays.copyOf(memory[block], memoryRows[block] * batch * embed);
     }
 
-    /** The whole memory buffer of an attention block ([window, B, E]; null elsewhere), for checkpoints. */
+    /** The whole memory buffer of an attention block ([window, B, E]; null elsewhere), for checkpoints: a writer calls setMemoryRows after. */
     public float[] memoryBuffer(int block) {
         return memory[block];
     }
@@ -74,6 +79,7 @@ public final class HostState implements ModelState {
         if (rows < 0 || memory[block] == null || (long) rows * batch * embed > memory[block].length)
             throw new IllegalArgumentException("memory rows " + rows + " out of range for block " + block);
         memoryRows[block] = rows;
+        memoryVersion[block]++;
     }
 
     public int memoryRows(int block) {

@@ -102,6 +102,11 @@ public final class ShaRnn implements LanguageModel {
         for (Param p : params) if (p.shape.length == 2) p.keepTransposed();
     }
 
+    /** Brings the kept transposes (and their packed forms) up to date now, on the calling thread. */
+    public void prepareKeptWeights() {
+        for (Param p : params) if (p.shape.length == 2) p.packedTransposed(kernels);
+    }
+
     /**
      * A dropout site by the original's module and call ("idrop/0", "blocks.2.attn.drop/1"): a device
      * model applies the same rule, so it draws the same masks for the same seed.

@@ -74,6 +74,16 @@ public final class Attention {
      * @param big    K = [memory; current], time-major [L, B, E] with L = memRows + T
      */
     public void forward(Kernels k, float[] query, float[] big, int steps, int memRows, long seed, boolean training) {
+        forward(k, query, big, steps, memRows, seed, training, false);
+    }
+
+    /**
+     * As above; memoryContinues says that big's memory rows are the last memRows of the rows the
+     * previous call's big ended with (the same state, stepped on by this block alone), so that
+     * single evaluation steps may keep the memory's keys and values from step to step ({@link StepRings}).
+     */
+    public void forward(Kernels k, float[] query, float[] big, int steps, int memRows, long seed, boolean training,
+                        boolean memoryContinues) {
         int e = dim, b = batch, n = steps * b, L = memRows + steps;
         this.steps = steps;
         this.keys = L;
@@ -92,6 +102,12 @@ public final class Attention {
         dropQ.apply(k, qGated, 0, qGated, 0, n * e, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
+        if (!training && steps == 1 && k.productsAreChains()) {
+            if (rings == null) rings = new StepRings(k);
+            rings.forward(k, big, memRows, memoryContinues, scale, seed);
+            return;
+        }
+        if (rings != null) rings.valid = false;
         float[] qB = scratch.get("attn.rowsT", maxSteps * e), kB = scratch.get("attn.keysB", maxKeys * e);
         float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", maxSteps * maxKeys);
         for (int bi = 0; bi < b; bi++) {
@@ -109,6 +125,83 @@ public final class Attention {
             dropWeights.apply(k, probs, pOff, work, 0, steps * L, seed, training, pOff);
             k.matmul(work, 0, vB, 0, qB, 0, steps, L, e, false);
             scatter(qB, out, bi, steps);
+        }
+    }
+
+    private StepRings rings;
+
+    /**
+     * Single steps of evaluation (the compressor's: B streams a byte at a time) with kernels whose
+     * products are plain chains. Per step, the general path gates the whole window's keys and values
+     * again and lays the keys out for the product: about six passes over the window for one query.
+     * Here each stream keeps them in rings from step to step and a step adds its own row only:
+     * the keys gated and transposed (a column each, also in the kernels' packed form), the values
+     * gated, each row twice, cap rows apart, so that any window of them is contiguous. A query's
+     * scores come out in ring order and are put back in window order, which changes no bit: every
+     * score is its own chain. The rings start again where the memory does not continue them or
+     * the gates changed (new weights).
+     */
+    private final class StepRings {
+        final int cap;              // slots: the most keys a query sees, up to a multiple of 64 (of any panel width)
+        final float[] keysT;        // per stream [E, cap]: column s is slot s's gated key
+        final float[][] keysPacked; // per stream, keysT as the kernels pack it (empty where they read it as it is)
+        final float[] values;       // per stream [2 cap, E]: slot s's gated value at rows s and s + cap
+        final float[] skWas, gateWas;
+        final float[] column;
+        int head;                   // the slot of the memory's first row
+        int rows;                   // the rows held: the memory's, after a step
+        boolean valid;
+
+        StepRings(Kernels k) {
+            int e = dim;
+            cap = (maxKeys + 63) / 64 * 64;
+            keysT = new float[batch * e * cap];
+            keysPacked = new float[batch][k.packedLength(e, cap)];
+            values = new float[batch * 2 * cap * e];
+            skWas = new float[e];
+            gateWas = new float[e];
+            column = new float[e];
+        }
+
+        void forward(Kernels k, float[] big, int memRows, boolean memoryContinues, float scale, long seed) {
+            int e = dim, b = batch, L = memRows + 1;
+            if (valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
+                    && java.util.Arrays.equals(gateWas, gate)) {
+                head = (head + rows - memRows) % cap;   // the oldest rows left the window
+            } else {
+                System.arraycopy(sk, 0, skWas, 0, e);
+                System.arraycopy(gate, 0, gateWas, 0, e);
+                head = 0;
+                for (int r = 0; r < memRows; r++) add(k, big, r, r);
+            }
+            add(k, big, memRows, (head + memRows) % cap);
+            rows = L;
+            valid = true;
+            float[] qB = scratch.get("attn.rowsT", maxSteps * e), ring = scratch.get("attn.ring", cap);
+            float[] work = scratch.get("attn.work", maxSteps * maxKeys);
+            for (int bi = 0; bi < b; bi++) {
+                gather(qGated, qB, bi, 1);
+                k.matmulPacked(qB, 0, keysT, bi * e * cap, keysPacked[bi], ring, 0, 1, e, cap, false);
+                int pOff = bi * L;
+                for (int j = 0, s = head; j < L; j++, s = s + 1 == cap ? 0 : s + 1) probs[pOff + j] = ring[s] * scale;
+                k.softmaxRows(probs, pOff, 1, L);
+                dropWeights.apply(k, probs, pOff, work, 0, L, seed, false, pOff);
+                k.matmul(work, 0, values, (bi * 2 * cap + head) * e, qB, 0, 1, L, e, false);
+                scatter(qB, out, bi, 1);
+            }
+        }
+
+        /** Gates row r of big for every stream into slot s. */
+        private void add(Kernels k, float[] big, int r, int s) {
+            int e = dim;
+            for (int bi = 0; bi < batch; bi++) {
+                int src = (r * batch + bi) * e;
+                k.mul(big, src, sk, 0, column, 0, e);
+                k.setColumn(column, 0, keysT, bi * e * cap, keysPacked[bi], e, cap, s);
+                int v = (bi * 2 * cap + s) * e;
+                k.mul(big, src, gate, 0, values, v, e);
+                System.arraycopy(values, v, values, v + cap * e, e);
+            }
         }
     }
 

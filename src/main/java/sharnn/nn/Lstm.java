@@ -57,10 +57,10 @@ public final class Lstm {
         // the kernels once, so that each step's product reads it row by row without copying it; a
         // step or two (generation) reads W_hh as it is.
         float[] whhT = weightHh.transposed();
+        float[] packed = whhT != null ? weightHh.packedTransposed(k) : null;   // kept: packed once per change
         if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
             whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
-        float[] packed = null;
-        if (whhT != null) {
+        if (whhT != null && packed == null) {
             packed = scratch.get("lstm.whhPacked", k.packedLength(e, g4));
             k.pack(whhT, 0, e, g4, packed);
         }

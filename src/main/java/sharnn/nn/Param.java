@@ -22,6 +22,9 @@ public final class Param {
     private boolean keepTransposed;
     private float[] transposed;
     private boolean transposedCurrent;
+    private float[] packed;         // the transpose as packedBy.pack lays it out
+    private Kernels packedBy;
+    private boolean packedCurrent;
 
     /**
      * Keeps Wᵀ of this [rows, cols] weight from now on, for callers that run many small products with
@@ -31,7 +34,7 @@ public final class Param {
     public void keepTransposed() {
         if (shape.length != 2) throw new IllegalStateException(name + " is not a matrix");
         keepTransposed = true;
-        transposedCurrent = false;
+        transposedCurrent = packedCurrent = false;
     }
 
     /** Wᵀ ([cols, rows]) when {@link #keepTransposed()} was called, else null. */
@@ -43,6 +46,24 @@ public final class Param {
             transposedCurrent = true;
         }
         return transposed;
+    }
+
+    /**
+     * The kept Wᵀ as k.pack lays it out for k.matmulPacked, packed once per change of W: null where no
+     * transpose is kept or k reads B as it is.
+     */
+    public float[] packedTransposed(Kernels k) {
+        float[] wT = transposed();
+        if (wT == null) return null;
+        int in = shape[1], out = shape[0], length = k.packedLength(in, out);
+        if (length == 0) return null;
+        if (!packedCurrent || packedBy != k) {
+            if (packed == null || packed.length != length) packed = new float[length];
+            k.pack(wT, 0, in, out, packed);
+            packedBy = k;
+            packedCurrent = true;
+        }
+        return packed;
     }
 
     /** out [cols, rows] = w [rows, cols] transposed; returns out. */
@@ -66,21 +87,29 @@ public final class Param {
             if (transposed == null) transposed = new float[w.length];
             System.arraycopy(other.transposed, 0, transposed, 0, w.length);
         }
+        packedCurrent = transposedCurrent && other.packedCurrent;
+        if (packedCurrent) {
+            if (packed == null || packed.length != other.packed.length) packed = new float[other.packed.length];
+            System.arraycopy(other.packed, 0, packed, 0, packed.length);
+            packedBy = other.packedBy;
+        }
     }
 
     /** Says that {@link #w} was written (so a kept transpose is stale). */
     public void changed() {
-        transposedCurrent = false;
+        transposedCurrent = packedCurrent = false;
     }
 
     /**
      * y (+)= x · Wᵀ for x [rows, cols] of this [out, cols] weight: a plain product over the kept Wᵀ
-     * when there is one, else a product with W transposed on the fly.
+     * (packed, where the kernels pack) when there is one, else a product with W transposed on the fly.
      */
     public void timesTransposed(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows, boolean acc) {
         int out = shape[0], in = shape[1];
         float[] wT = transposed();
-        if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, acc);
+        float[] packedT = wT != null ? packedTransposed(k) : null;
+        if (packedT != null) k.matmulPacked(x, xOff, wT, 0, packedT, y, yOff, rows, in, out, acc);
+        else if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, acc);
         else k.matmulTransB(x, xOff, w, 0, y, yOff, rows, in, out, acc);
     }
 

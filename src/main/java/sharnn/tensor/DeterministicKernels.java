@@ -256,24 +256,77 @@ public final class DeterministicKernels implements Kernels {
         if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("B too large to pack");
         Scratch s = SCRATCH.get();
         if (s.bpack.length < need) s.bpack = new float[(int) need];
-        float[] bp = s.bpack;
+        gemmPacked(op, a, aOff, b, bOff, s.bpack, false, c, cOff, m, k, n, acc);
+    }
+
+    /**
+     * The products over B's panels in bp: packed there first from b unless isPacked. Split by rows
+     * where there are many, else by column panels (each thread packing its own, in one hand-off).
+     */
+    private void gemmPacked(int op, float[] a, int aOff, float[] b, int bOff, float[] bp, boolean isPacked,
+                            float[] c, int cOff, int m, int k, int n, boolean acc) {
+        int panels = (n + NR - 1) / NR;
         int threads = parallel.threads();
         int rowTiles = (m + MR - 1) / MR;
         if (rowTiles >= 4 * threads || panels < 2 * threads) {
             // split by rows: every thread needs every panel, so pack them all first
-            parallel.forRange(panels, Math.max(1, MIN_PAR_ELEMS / Math.max(1, NR * k)),
-                    (f, t) -> packB(op, b, bOff, k, n, bp, f, t));
+            if (!isPacked)
+                parallel.forRange(panels, Math.max(1, MIN_PAR_ELEMS / Math.max(1, NR * k)),
+                        (f, t) -> packB(op, b, bOff, k, n, bp, f, t));
             int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) MR * n * Math.max(1, k)));
             parallel.forRange(rowTiles, minChunk, (f, t) ->
                     gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, f * MR, Math.min(m, t * MR), 0, panels));
         } else {
             int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / ((long) NR * m * Math.max(1, k)));
-            // split by columns: each thread packs and uses its own panels, in one hand-off
             parallel.forRange(panels, minChunk, (f, t) -> {
-                packB(op, b, bOff, k, n, bp, f, t);
+                if (!isPacked) packB(op, b, bOff, k, n, bp, f, t);
                 gemmBlock(op, a, aOff, bp, c, cOff, m, k, n, acc, 0, m, f, t);
             });
         }
+    }
+
+    /** B's NR-column panels over all of k (none on the scalar path). */
+    @Override
+    public int packedLength(int k, int n) {
+        if (scalar || k <= 0 || n <= 0) return 0;
+        long need = (long) (n + NR - 1) / NR * NR * k;
+        return need > Integer.MAX_VALUE - 16 ? 0 : (int) need;
+    }
+
+    /** Lays B [k, n] out as the panels every product packs it into: panel q at q·k·NR, [k][NR], zero-padded. */
+    @Override
+    public void pack(float[] b, int bOff, int k, int n, float[] packed) {
+        if (packedLength(k, n) == 0) return;
+        parallel.forRange((n + NR - 1) / NR, Math.max(1, MIN_PAR_ELEMS / (NR * k)),
+                (f, t) -> packB(OP_NN, b, bOff, k, n, packed, f, t));
+    }
+
+    @Override
+    public void setColumn(float[] col, int colOff, float[] b, int bOff, float[] packed, int k, int n, int j) {
+        Kernels.super.setColumn(col, colOff, b, bOff, packed, k, n, j);
+        if (packedLength(k, n) == 0) return;
+        for (int p = 0, o = j / NR * k * NR + j % NR; p < k; p++, o += NR) packed[o] = col[colOff + p];
+    }
+
+    /** Every product element is the documented chain (see the class comment). */
+    @Override
+    public boolean productsAreChains() {
+        return true;
+    }
+
+    /**
+     * matmul with B's panels packed once (the compressor's single steps over weights that change at
+     * segment ends): the panels read in order, where a row or two of A read B in place a row at a time,
+     * one page apart. The same chain of fused multiply-adds per element, so the same bytes.
+     */
+    @Override
+    public void matmulPacked(float[] a, int aOff, float[] b, int bOff, float[] packed, float[] c, int cOff,
+                             int m, int k, int n, boolean accumulate) {
+        if (packedLength(k, n) == 0 || m <= 0) {
+            matmul(a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+            return;
+        }
+        gemmPacked(OP_NN, a, aOff, b, bOff, packed, true, c, cOff, m, k, n, accumulate);
     }
 
     /** The reference sequence: s = 0; s = fma(a[i,p], b[p,j], s) for p in order; c (+)= s. */

@@ -39,6 +39,25 @@ public interface Kernels {
         matmul(a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
     }
 
+    /**
+     * Sets column j of B [k, n] (row-major at bOff) to col, and, where {@link #packedLength} is not 0,
+     * the same column of its packed form: as {@link #pack} would lay out the changed B. For B that
+     * grows a column at a time (the attention's keys, one a step).
+     */
+    default void setColumn(float[] col, int colOff, float[] b, int bOff, float[] packed, int k, int n, int j) {
+        for (int p = 0; p < k; p++) b[bOff + p * n + j] = col[colOff + p];
+    }
+
+    /**
+     * Whether every element of every product is the one chain s = fma(a, b, s) over the shared index
+     * from 0, then c (+)= s, whatever the product's layout: then matmul, matmulTransB and
+     * matmulPacked of the same values give the same bits, and a caller may lay operands out as it
+     * likes (the deterministic kernels). Else each product's order is its own.
+     */
+    default boolean productsAreChains() {
+        return false;
+    }
+
     /** C[m,n] (+)= A[m,k] · B[n,k]ᵀ (a Linear forward: X · Wᵀ). */
     void matmulTransB(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                       int m, int k, int n, boolean accumulate);

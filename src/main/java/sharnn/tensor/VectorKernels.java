@@ -201,6 +201,13 @@ public final class VectorKernels implements Kernels {
         if (!readInPlace(k, n)) packB(b, bOff, n, 0, k, 0, n, packed, 0);
     }
 
+    @Override
+    public void setColumn(float[] col, int colOff, float[] b, int bOff, float[] packed, int k, int n, int j) {
+        Kernels.super.setColumn(col, colOff, b, bOff, packed, k, n, j);
+        if (packedLength(k, n) == 0) return;
+        for (int p = 0, o = j / NR * k * NR + j % NR; p < k; p++, o += NR) packed[o] = col[colOff + p];
+    }
+
     /**
      * matmul over B packed once: gemm's loops without packing B (which copied up to a megabyte of the
      * recurrence's weights for every step), so the same chain of fused multiply-adds per element.

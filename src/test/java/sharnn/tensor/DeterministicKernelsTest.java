@@ -328,6 +328,40 @@ class DeterministicKernelsTest {
         }
     }
 
+    /**
+     * matmulPacked over B packed once (the compressor's kept weights, the attention's key rings) gives
+     * matmul's bytes, and setColumn changes a column of B and of its packed form as packing the changed
+     * B would: on the deterministic kernels' paths and on the vector kernels.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1,256,1024", "1,7,33", "2,64,96", "16,256,1024", "20,33,50", "130,40,70", "1,300,1000"})
+    void packedProductsAndColumnsGiveMatmulBytes(String shape) {
+        String[] f = shape.split(",");
+        int m = Integer.parseInt(f[0]), k = Integer.parseInt(f[1]), n = Integer.parseInt(f[2]);
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] a = random(rnd, 3 + m * k, 1f), b = random(rnd, 5 + k * n, 1f), c0 = random(rnd, m * n, 1f);
+        float[] col = random(rnd, k, 1f);
+        int j = n / 2 + 1 < n ? n / 2 + 1 : 0;
+        for (Kernels kern : new Kernels[] {d1, d2, ds, new VectorKernels(p2)}) {
+            float[] packed = new float[kern.packedLength(k, n)];
+            kern.pack(b, 5, k, n, packed);
+            float[] bj = b.clone(), packedJ = packed.clone(), repacked = new float[packed.length];
+            kern.setColumn(col, 0, bj, 5, packedJ, k, n, j);
+            for (int p = 0; p < k; p++) assertThat(bj[5 + p * n + j]).isEqualTo(col[p]);
+            kern.pack(bj, 5, k, n, repacked);
+            assertSameBytes(repacked, packedJ, "setColumn " + shape + " on " + kern);
+            if (!kern.productsAreChains()) continue;
+            for (boolean acc : new boolean[] {false, true}) {
+                float[] want = c0.clone(), got = c0.clone();
+                kern.matmul(a, 3, bj, 5, want, 0, m, k, n, acc);
+                kern.matmulPacked(a, 3, bj, 5, packedJ, got, 0, m, k, n, acc);
+                assertSameBytes(want, got, "matmulPacked " + shape + (acc ? " acc" : ""));
+            }
+        }
+        assertThat(d1.packedLength(k, n)).as("the vector path packs").isPositive();
+        assertThat(ds.packedLength(k, n)).as("the scalar path does not").isZero();
+    }
+
     /** mulRows (the attention's keys, values and gate gradients) gives the reference's bytes on every path. */
     @ParameterizedTest
     @ValueSource(strings = {"1,1", "3,17", "40,256", "1024,256", "5,1000"})

@@ -1,0 +1,85 @@
+package sharnn.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import sharnn.nn.Param;
+import sharnn.tensor.DeterministicKernels;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
+
+/**
+ * Single evaluation steps with the deterministic kernels keep the attention's keys and values in
+ * rings (Attention.StepRings) and the weights packed (Param.packedTransposed): the same bits as
+ * the general path, which the same kernels take when they do not say their products are chains.
+ */
+class StepRingsTest {
+    static final int STREAMS = 2, WINDOW = 20;
+
+    @Test
+    void singleStepsGiveTheGeneralPathsBits() {
+        ModelConfig config = new ModelConfig(256, 32, 64, 2, List.of(1), WINDOW, STREAMS, 4, 0f, 0f, 0f, 1e-12f);
+        Kernels fast = new DeterministicKernels(new Parallel(2));
+        Kernels general = notChains(new DeterministicKernels(new Parallel(2)));
+        assertThat(fast.productsAreChains()).isTrue();
+        assertThat(general.productsAreChains()).isFalse();
+        ShaRnn ringed = network(config, fast), plain = network(config, general);
+        ringed.keepTransposedWeights();   // as the compressor's predicting network: packed weights too
+        HostState a = new HostState(config), b = new HostState(config), saved = new HostState(config);
+        Random random = new Random(5);
+        int[] step = new int[STREAMS];
+        for (int t = 0; t < 3 * WINDOW; t++) {   // the window fills and slides
+            if (t == 25) saved.copyFrom(a);
+            if (t == 35) {   // back to an earlier state: the rings must start again from its memory
+                a.copyFrom(saved);
+                b.copyFrom(saved);
+            }
+            if (t == 45) {   // new weights (as an online step brings): new gates, new packed weights
+                for (ShaRnn m : List.of(ringed, plain))
+                    for (Param p : m.params()) {
+                        for (int i = 0; i < p.w.length; i++) p.w[i] *= 1.01f;
+                        p.changed();
+                    }
+            }
+            for (int s = 0; s < STREAMS; s++) step[s] = random.nextInt(256);
+            ringed.forward(step, null, 1, a, false, 0);
+            plain.forward(step, null, 1, b, false, 0);
+            assertThat(ringed.logits()).as("step %d", t).isEqualTo(plain.logits());
+        }
+        // a segment of several steps takes the general path, and single steps pick up after it
+        int[] segment = new int[3 * STREAMS];
+        for (int i = 0; i < segment.length; i++) segment[i] = random.nextInt(256);
+        ringed.forward(segment, null, 3, a, false, 0);
+        plain.forward(segment, null, 3, b, false, 0);
+        for (int t = 0; t < 5; t++) {
+            for (int s = 0; s < STREAMS; s++) step[s] = random.nextInt(256);
+            ringed.forward(step, null, 1, a, false, 0);
+            plain.forward(step, null, 1, b, false, 0);
+            assertThat(ringed.logits()).as("after the segment, step %d", t).isEqualTo(plain.logits());
+        }
+    }
+
+    private static ShaRnn network(ModelConfig config, Kernels k) {
+        ShaRnn m = new ShaRnn(config, k, 4);
+        m.initialize(3);
+        m.reportLoss(false);
+        return m;
+    }
+
+    /** The kernels as they are, but saying their products are not chains: the general path. */
+    private static Kernels notChains(Kernels k) {
+        return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("productsAreChains")) return false;
+                    try {
+                        return method.invoke(k, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
