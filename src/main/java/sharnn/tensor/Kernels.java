@@ -48,6 +48,11 @@ public interface Kernels {
         for (int p = 0; p < k; p++) b[bOff + p * n + j] = col[colOff + p];
     }
 
+    /** Column j of B in panels of width nr over all of k ([k][nr] each, panel q at q·k·nr), as both CPU kernel sets pack it. */
+    static void setPanelColumn(float[] col, int colOff, float[] packed, int k, int nr, int j) {
+        for (int p = 0, o = j / nr * k * nr + j % nr; p < k; p++, o += nr) packed[o] = col[colOff + p];
+    }
+
     /**
      * Whether every element of every product is the one chain s = fma(a, b, s) over the shared index
      * from 0, then c (+)= s, whatever the product's layout: then matmul, matmulTransB and

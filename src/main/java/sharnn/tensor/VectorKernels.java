@@ -204,8 +204,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void setColumn(float[] col, int colOff, float[] b, int bOff, float[] packed, int k, int n, int j) {
         Kernels.super.setColumn(col, colOff, b, bOff, packed, k, n, j);
-        if (packedLength(k, n) == 0) return;
-        for (int p = 0, o = j / NR * k * NR + j % NR; p < k; p++, o += NR) packed[o] = col[colOff + p];
+        if (packedLength(k, n) > 0) Kernels.setPanelColumn(col, colOff, packed, k, NR, j);
     }
 
     /**
