@@ -104,7 +104,7 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(e));
         if (!training && steps == 1 && k.productsAreChains()) {
             if (rings == null) rings = new StepRings(k);
-            rings.forward(k, big, memRows, memoryContinues, scale, seed);
+            rings.forward(k, big, memRows, memoryContinues, scale);
             return;
         }
         if (rings != null) rings.valid = false;
@@ -163,7 +163,7 @@ public final class Attention {
             column = new float[e];
         }
 
-        void forward(Kernels k, float[] big, int memRows, boolean memoryContinues, float scale, long seed) {
+        void forward(Kernels k, float[] big, int memRows, boolean memoryContinues, float scale) {
             int e = dim, b = batch, L = memRows + 1;
             if (valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
                     && java.util.Arrays.equals(gateWas, gate)) {
@@ -178,15 +178,13 @@ public final class Attention {
             rows = L;
             valid = true;
             float[] qB = scratch.get("attn.rowsT", maxSteps * e), ring = scratch.get("attn.ring", cap);
-            float[] work = scratch.get("attn.work", maxSteps * maxKeys);
             for (int bi = 0; bi < b; bi++) {
                 gather(qGated, qB, bi, 1);
                 k.matmulPacked(qB, 0, keysT, bi * e * cap, keysPacked[bi], ring, 0, 1, e, cap, false);
                 int pOff = bi * L;
                 for (int j = 0, s = head; j < L; j++, s = s + 1 == cap ? 0 : s + 1) probs[pOff + j] = ring[s] * scale;
-                k.softmaxRows(probs, pOff, 1, L);
-                dropWeights.apply(k, probs, pOff, work, 0, L, seed, false, pOff);
-                k.matmul(work, 0, values, (bi * 2 * cap + head) * e, qB, 0, 1, L, e, false);
+                k.softmaxRows(probs, pOff, 1, L);   // no dropout: evaluation
+                k.matmul(probs, pOff, values, (bi * 2 * cap + head) * e, qB, 0, 1, L, e, false);
                 scatter(qB, out, bi, 1);
             }
         }

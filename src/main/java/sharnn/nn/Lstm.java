@@ -57,7 +57,7 @@ public final class Lstm {
         // the kernels once, so that each step's product reads it row by row without copying it; a
         // step or two (generation) reads W_hh as it is.
         float[] whhT = weightHh.transposed();
-        float[] packed = whhT != null ? weightHh.packedTransposed(k) : null;   // kept: packed once per change
+        float[] packed = weightHh.packedTransposed(k);   // kept: packed once per change (null unless whhT is kept)
         if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
             whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
         if (whhT != null && packed == null) {

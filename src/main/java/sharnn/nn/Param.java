@@ -107,7 +107,7 @@ public final class Param {
     public void timesTransposed(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows, boolean acc) {
         int out = shape[0], in = shape[1];
         float[] wT = transposed();
-        float[] packedT = wT != null ? packedTransposed(k) : null;
+        float[] packedT = packedTransposed(k);   // null where wT is
         if (packedT != null) k.matmulPacked(x, xOff, wT, 0, packedT, y, yOff, rows, in, out, acc);
         else if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, acc);
         else k.matmulTransB(x, xOff, w, 0, y, yOff, rows, in, out, acc);
