@@ -27,9 +27,9 @@ final class Block {
     // activations, time-major [N, E]
     private final float[] normed;    // LN_start(x)
     private final float[] lstmOut;   // dropout(LSTM(normed))
-    private final float[] memNormed; // LN_mem(lstmOut)
     private final float[] mid;       // LN_mid(lstmOut)
-    private final float[] keys;      // [memory; memNormed], [L, B, E]
+    private float[] keys;            // K = [memory; LN_mem(lstmOut)], [L, B, E] from row keysRow: the state's memory buffer
+    private int keysRow;
     private final float[] ffIn;      // input of the feed-forward part
     private final float[] ffX;       // LN_xff(ffIn)
     /** Output, [N, E]. */
@@ -64,9 +64,7 @@ final class Block {
         dropBoom = new Dropout(dh, salt + 3, p + "drop/" + (attn == null ? 1 : 2));
         normed = new float[n];
         lstmOut = new float[n];
-        memNormed = attn == null ? null : new float[n];
         mid = attn == null ? null : new float[n];
-        keys = attn == null ? null : new float[(Math.max(cfg.window(), maxSteps)) * b * e];
         ffIn = attn == null ? lstmOut : new float[n];
         ffX = new float[n];
         out = new float[n];
@@ -116,24 +114,23 @@ final class Block {
         rnn.forward(k, normed, steps, state.h[index], state.c[index]);
         dropLstm.apply(k, rnn.out, 0, lstmOut, 0, n, seed, training);
         if (attn != null) {
-            lnMem.forward(k, lstmOut, 0, memNormed, 0, rows);
             lnMid.forward(k, lstmOut, 0, mid, 0, rows);
-            // every query sees at most `window` keys: keep the last (window - T) memory rows
+            // every query sees at most `window` keys: the last (window - T) memory rows, then the new
+            // rows, LN_mem(lstmOut), written after them in the state's buffer
             int carried = state.memoryRows[index];
             memRows = Math.min(carried, Math.max(0, window - steps));
-            int memFloats = memRows * b * e;
-            System.arraycopy(state.memory[index], (carried - memRows) * b * e, keys, 0, memFloats);
-            System.arraycopy(memNormed, 0, keys, memFloats, n);
+            keysRow = state.appendRoom(index, steps) + carried - memRows;
+            keys = state.memory[index];
+            lnMem.forward(k, lstmOut, 0, keys, (keysRow + memRows) * b * e, rows);
             boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
-            attn.forward(k, mid, keys, steps, memRows, seed, training, continues);
+            attn.forward(k, mid, keys, keysRow, steps, memRows, seed, training, continues);
             dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
             k.add(ffIn, 0, mid, 0, ffIn, 0, n);
-            // the new memory: the last `window` rows of [memory; memNormed], detached
+            // the new memory: the last `window` rows of K, detached
             int total = memRows + steps, kept = Math.min(total, window);
-            System.arraycopy(keys, (total - kept) * b * e, state.memory[index], 0, kept * b * e);
-            state.memoryRows[index] = kept;
+            state.keepMemory(index, keysRow + total - kept, kept);
             memoryOwner = state;
-            memoryVersion = ++state.memoryVersion[index];
+            memoryVersion = state.memoryVersion[index];
         }
         float[] ffNormed = scratch.get("block.ffNormed", maxFloats);   // LN_ff(ffIn): only added to the output
         lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);
@@ -154,9 +151,11 @@ final class Block {
         lnXff.backward(k, dB, 0, ffIn, 0, dC, 0, rows, false);
         lnFf.backward(k, dOut, 0, ffIn, 0, dC, 0, rows, true);          // dC = d ffIn
         if (attn != null) {
-            // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)]))
+            // ffIn = mid + drop(attn(mid, [memory; LN_mem(lstmOut)])), K still in the state's buffer
+            if (memoryOwner.memoryVersion[index] != memoryVersion)
+                throw new IllegalStateException("block " + index + ": the state's memory changed between forward and backward");
             dropAttn.backward(k, dC, 0, dA, 0, n, seed, training);
-            float[] dKeys = attn.backward(k, dA, mid, keys, dC, seed, training); // dC = d mid
+            float[] dKeys = attn.backward(k, dA, mid, keys, keysRow, dC, seed, training); // dC = d mid
             lnMid.backward(k, dC, 0, lstmOut, 0, dB, 0, rows, false);
             lnMem.backward(k, dKeys, 0, lstmOut, 0, dB, 0, rows, true); // dB = d lstmOut
         } else {

@@ -9,30 +9,37 @@ import java.util.Arrays;
 public final class HostState implements ModelState {
     final float[][] h;
     final float[][] c;
-    final float[][] memory;   // time-major [rows, B, E], only for attention blocks
+    // only for attention blocks: time-major [rows, B, E] from row memoryStart, with room after it, so
+    // that a block appends its new rows in place and the window slides without copying it each step
+    final float[][] memory;
+    final int[] memoryStart;
     final int[] memoryRows;
     /** Per block, bumped by every change of its memory: a block that finds its own last value finds its own memory. */
     final long[] memoryVersion;
     private final int batch;
     private final int embed;
+    private final int window;
 
     public HostState(ModelConfig config) {
         int n = config.batch() * config.embed();
         this.batch = config.batch();
         this.embed = config.embed();
+        this.window = config.window();
         h = new float[config.blocks()][n];
         c = new float[config.blocks()][n];
         memory = new float[config.blocks()][];
+        memoryStart = new int[config.blocks()];
         memoryRows = new int[config.blocks()];
         memoryVersion = new long[config.blocks()];
         for (int b = 0; b < config.blocks(); b++)
-            if (config.hasAttention(b)) memory[b] = new float[config.window() * n];
+            if (config.hasAttention(b)) memory[b] = new float[2 * window * n];
     }
 
     @Override
     public void reset() {
         for (float[] a : h) Arrays.fill(a, 0f);
         for (float[] a : c) Arrays.fill(a, 0f);
+        Arrays.fill(memoryStart, 0);
         Arrays.fill(memoryRows, 0);
         for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
     }
@@ -42,8 +49,12 @@ public final class HostState implements ModelState {
         for (int b = 0; b < h.length; b++) {
             System.arraycopy(other.h[b], 0, h[b], 0, h[b].length);
             System.arraycopy(other.c[b], 0, c[b], 0, c[b].length);
-            if (memory[b] != null) System.arraycopy(other.memory[b], 0, memory[b], 0, memory[b].length);
+            if (memory[b] != null) {
+                int n = batch * embed;
+                System.arraycopy(other.memory[b], other.memoryStart[b] * n, memory[b], 0, other.memoryRows[b] * n);
+            }
         }
+        Arrays.fill(memoryStart, 0);
         System.arraycopy(other.memoryRows, 0, memoryRows, 0, memoryRows.length);
         for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
     }
@@ -67,17 +78,52 @@ public final class HostState implements ModelState {
 
     /** The memory rows of an attention block, time-major [rows, B, E] (a copy). */
     public float[] memory(int block) {
-        return Arrays.copyOf(memory[block], memoryRows[block] * batch * embed);
+        int n = batch * embed;
+        return Arrays.copyOfRange(memory[block], memoryStart[block] * n, (memoryStart[block] + memoryRows[block]) * n);
     }
 
-    /** The whole memory buffer of an attention block ([window, B, E]; null elsewhere), for checkpoints: a writer calls setMemoryRows after. */
+    /**
+     * The memory buffer of an attention block (null elsewhere), its rows moved to the front: time-major
+     * [rows, B, E] from index 0, room for at least `window` rows. For checkpoints and device copies: a
+     * writer fills rows from 0 and calls setMemoryRows after.
+     */
     public float[] memoryBuffer(int block) {
+        if (memory[block] != null && memoryStart[block] != 0) {
+            int n = batch * embed;
+            System.arraycopy(memory[block], memoryStart[block] * n, memory[block], 0, memoryRows[block] * n);
+            memoryStart[block] = 0;
+        }
         return memory[block];
     }
 
+    /** The memory of an attention block is the first `rows` rows of its buffer (see memoryBuffer). */
     public void setMemoryRows(int block, int rows) {
-        if (rows < 0 || memory[block] == null || (long) rows * batch * embed > memory[block].length)
+        if (rows < 0 || memory[block] == null || rows > window)
             throw new IllegalArgumentException("memory rows " + rows + " out of range for block " + block);
+        memoryStart[block] = 0;
+        memoryRows[block] = rows;
+        memoryVersion[block]++;
+    }
+
+    /**
+     * Makes room for a block to append `steps` rows after its memory, moving the memory to the front
+     * of its buffer where there is none (every `window` single steps or so; the buffer grows for
+     * segments longer than the window). Returns the row where the memory now starts.
+     */
+    int appendRoom(int block, int steps) {
+        int n = batch * embed, rows = memoryRows[block];
+        if ((long) (memoryStart[block] + rows + steps) * n > memory[block].length) {
+            float[] to = (long) (rows + steps) * n > memory[block].length ? new float[(window + steps) * n] : memory[block];
+            System.arraycopy(memory[block], memoryStart[block] * n, to, 0, rows * n);
+            memory[block] = to;
+            memoryStart[block] = 0;
+        }
+        return memoryStart[block];
+    }
+
+    /** After a block's step: its memory is `rows` rows from row `start` of its buffer. */
+    void keepMemory(int block, int start, int rows) {
+        memoryStart[block] = start;
         memoryRows[block] = rows;
         memoryVersion[block]++;
     }

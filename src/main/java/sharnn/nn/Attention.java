@@ -71,19 +71,13 @@ public final class Attention {
 
     /**
      * @param query  time-major [T, B, E]
-     * @param big    K = [memory; current], time-major [L, B, E] with L = memRows + T
+     * @param big    holds K = [memory; current], time-major [L, B, E] with L = memRows + T, from row bigRow
+     * @param memoryContinues says that K's memory rows are the last memRows of the rows the previous
+     *        call's K ended with (the same state, stepped on by this block alone), so that single
+     *        evaluation steps may keep the memory's keys and values from step to step ({@link StepRings})
      */
-    public void forward(Kernels k, float[] query, float[] big, int steps, int memRows, long seed, boolean training) {
-        forward(k, query, big, steps, memRows, seed, training, false);
-    }
-
-    /**
-     * As above; memoryContinues says that big's memory rows are the last memRows of the rows the
-     * previous call's big ended with (the same state, stepped on by this block alone), so that
-     * single evaluation steps may keep the memory's keys and values from step to step ({@link StepRings}).
-     */
-    public void forward(Kernels k, float[] query, float[] big, int steps, int memRows, long seed, boolean training,
-                        boolean memoryContinues) {
+    public void forward(Kernels k, float[] query, float[] big, int bigRow, int steps, int memRows, long seed,
+                        boolean training, boolean memoryContinues) {
         int e = dim, b = batch, n = steps * b, L = memRows + steps;
         this.steps = steps;
         this.keys = L;
@@ -104,7 +98,7 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(e));
         if (!training && steps == 1 && k.productsAreChains()) {
             if (rings == null) rings = new StepRings(k);
-            rings.forward(k, big, memRows, memoryContinues, scale);
+            rings.forward(k, big, bigRow * b * e, memRows, memoryContinues, scale);
             return;
         }
         if (rings != null) rings.valid = false;
@@ -112,8 +106,8 @@ public final class Attention {
         float[] vB = scratch.get("attn.valuesB", maxKeys * e), work = scratch.get("attn.work", maxSteps * maxKeys);
         for (int bi = 0; bi < b; bi++) {
             gather(qGated, qB, bi, steps);
-            keys(k, big, kB, bi, L);
-            values(k, big, vB, bi, L, seed, training);
+            keys(k, big, bigRow, kB, bi, L);
+            values(k, big, bigRow, vB, bi, L, seed, training);
             int pOff = bi * steps * L;
             k.matmulTransB(qB, 0, kB, 0, probs, pOff, steps, e, L, false);
             for (int t = 0; t < steps; t++) {
@@ -163,7 +157,7 @@ public final class Attention {
             column = new float[e];
         }
 
-        void forward(Kernels k, float[] big, int memRows, boolean memoryContinues, float scale) {
+        void forward(Kernels k, float[] big, int bigOff, int memRows, boolean memoryContinues, float scale) {
             int e = dim, b = batch, L = memRows + 1;
             if (valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
                     && java.util.Arrays.equals(gateWas, gate)) {
@@ -172,9 +166,9 @@ public final class Attention {
                 System.arraycopy(sk, 0, skWas, 0, e);
                 System.arraycopy(gate, 0, gateWas, 0, e);
                 head = 0;
-                for (int r = 0; r < memRows; r++) add(k, big, r, r);
+                for (int r = 0; r < memRows; r++) add(k, big, bigOff, r, r);
             }
-            add(k, big, memRows, (head + memRows) % cap);
+            add(k, big, bigOff, memRows, (head + memRows) % cap);
             rows = L;
             valid = true;
             float[] qB = scratch.get("attn.rowsT", maxSteps * e), ring = scratch.get("attn.ring", cap);
@@ -189,11 +183,11 @@ public final class Attention {
             }
         }
 
-        /** Gates row r of big for every stream into slot s. */
-        private void add(Kernels k, float[] big, int r, int s) {
+        /** Gates row r of K (from bigOff in big) for every stream into slot s. */
+        private void add(Kernels k, float[] big, int bigOff, int r, int s) {
             int e = dim;
             for (int bi = 0; bi < batch; bi++) {
-                int src = (r * batch + bi) * e;
+                int src = bigOff + (r * batch + bi) * e;
                 k.mul(big, src, sk, 0, column, 0, e);
                 k.setColumn(column, 0, keysT, bi * e * cap, keysPacked[bi], e, cap, s);
                 int v = (bi * 2 * cap + s) * e;
@@ -208,7 +202,7 @@ public final class Attention {
      * @param dQuery  the query input's gradient: dQuery += ...
      * @return the gradient of the current rows of K (LN_mem's output), time-major [T, B, E], valid until the next call
      */
-    public float[] backward(Kernels k, float[] dOut, float[] query, float[] big, float[] dQuery, long seed,
+    public float[] backward(Kernels k, float[] dOut, float[] query, float[] big, int bigRow, float[] dQuery, long seed,
                             boolean training) {
         int e = dim, b = batch, T = steps, L = keys, n = T * b;
         float scale = (float) (1.0 / Math.sqrt(e));
@@ -226,8 +220,8 @@ public final class Attention {
         for (int bi = 0; bi < b; bi++) {
             gather(dOut, dOutB, bi, T);
             gather(qGated, qB, bi, T);
-            keys(k, big, kB, bi, L);
-            values(k, big, vB, bi, L, seed, training);
+            keys(k, big, bigRow, kB, bi, L);
+            values(k, big, bigRow, vB, bi, L, seed, training);
             int pOff = bi * T * L;
             dropWeights.apply(k, probs, pOff, work, 0, T * L, seed, training, pOff);
             k.matmulTransA(work, 0, dOutB, 0, dVB, 0, L, T, e, false);
@@ -240,9 +234,9 @@ public final class Attention {
             // keys k = sk * K and values v = drop(gate * K): gate gradients from every row, K's
             // gradient kept for the current rows only (the memory is detached)
             dropV.applyRows(k, dVB, 0, dVB, 0, L, e, seed, training, (long) bi * e, (long) b * e);   // its backward: the same mask
-            int stride = b * e, current = memRows * e;
-            k.mulRows(dVB, 0, e, big, bi * e, stride, dGate, 0, 0, L, e, true);     // dGate += sum over rows of dV * K
-            k.mulRows(dKB, 0, e, big, bi * e, stride, dGateK, 0, 0, L, e, true);    // dGateK += sum over rows of dK * K
+            int stride = b * e, current = memRows * e, kOff = bigRow * stride + bi * e;
+            k.mulRows(dVB, 0, e, big, kOff, stride, dGate, 0, 0, L, e, true);     // dGate += sum over rows of dV * K
+            k.mulRows(dKB, 0, e, big, kOff, stride, dGateK, 0, 0, L, e, true);    // dGateK += sum over rows of dK * K
             k.mulRows(dKB, current, e, sk, 0, 0, dCurrent, bi * e, stride, T, e, false);   // dCurrent = dK * sk + dV * gate
             k.mulRows(dVB, current, e, gate, 0, 0, dCurrent, bi * e, stride, T, e, true);
         }
@@ -274,15 +268,16 @@ public final class Attention {
      * Stream bi's values v = drop(gate * K) as [L, E]; the dropout mask is that of the time-major
      * [L, B, E] tensor, so it does not depend on how the streams are visited.
      */
-    private void values(Kernels k, float[] big, float[] vB, int bi, int L, long seed, boolean training) {
+    private void values(Kernels k, float[] big, int bigRow, float[] vB, int bi, int L, long seed, boolean training) {
         int e = dim, stride = batch * e;
-        k.mulRows(big, bi * e, stride, gate, 0, 0, vB, 0, e, L, e, false);
+        k.mulRows(big, bigRow * stride + bi * e, stride, gate, 0, 0, vB, 0, e, L, e, false);
         dropV.applyRows(k, vB, 0, vB, 0, L, e, seed, training, (long) bi * e, stride);
     }
 
     /** Stream bi's keys sk * K as [L, E]. */
-    private void keys(Kernels k, float[] big, float[] kB, int bi, int L) {
-        k.mulRows(big, bi * dim, batch * dim, sk, 0, 0, kB, 0, dim, L, dim, false);
+    private void keys(Kernels k, float[] big, int bigRow, float[] kB, int bi, int L) {
+        int stride = batch * dim;
+        k.mulRows(big, bigRow * stride + bi * dim, stride, sk, 0, 0, kB, 0, dim, L, dim, false);
     }
 
     /** Rows of stream bi from time-major [rows, B, E] into a contiguous [rows, E]. */

@@ -36,8 +36,10 @@ class AttentionTwinsTest {
         for (Param q : params) System.arraycopy(random(r, q.size(), 0.7), 0, q.w, 0, q.size());
         float[] query = random(r, n * e, 1.5), big = random(r, L * b * e, 1.5), dOut = random(r, n * e, 1);
         float[] dQuery0 = random(r, n * e, 1), dQuery = dQuery0.clone();
-        attn.forward(s, query, big, steps, memRows, seed, training);
-        float[] dCurrent = attn.backward(s, dOut, query, big, dQuery, seed, training);
+        float[] held = new float[(L + 3) * b * e];   // K from row 2 of a larger buffer, as a state holds it
+        System.arraycopy(big, 0, held, 2 * b * e, big.length);
+        attn.forward(s, query, held, 2, steps, memRows, seed, training, false);
+        float[] dCurrent = attn.backward(s, dOut, query, held, 2, dQuery, seed, training);
 
         DropoutMask maskQ = DropoutMask.of(new Dropout(p, salt, "attn.drop/0"), seed, training);
         DropoutMask maskV = DropoutMask.of(new Dropout(p, salt + 1, "attn.drop/1"), seed, training);
