@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
 
@@ -13,13 +15,15 @@ import sharnn.codec.CodecOptions;
  * block size, not the input's length. The archive decodes the same on any machine and thread count.
  */
 public final class Compression {
-    private final CodecOptions options;
+    private final CodecOptions preset;
+    private final List<String> settings;   // key=value, applied on the preset when coding
     private final Path checkpoint;
     private final boolean adapt;
     private final int threads;
 
-    private Compression(CodecOptions options, Path checkpoint, boolean adapt, int threads) {
-        this.options = options;
+    private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads) {
+        this.preset = preset;
+        this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
         this.adapt = adapt;
         this.threads = threads;
@@ -27,18 +31,23 @@ public final class Compression {
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
-        return new Compression(CodecOptions.preset(name), null, false, 1);
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1);
     }
 
-    /** One codec setting, as `sharnn compress --set key=value`; the archive records it. */
+    /**
+     * One codec setting, as `sharnn compress --set key=value`; the archive records it. An unknown key
+     * or a value that does not parse is refused here; ranges are checked together when coding starts,
+     * so that embed may pass the preset's boom before boom follows.
+     */
     public Compression set(String key, String value) {
-        return new Compression(options.with(key, value), checkpoint, adapt, threads);
+        CodecOptions.checkSetting(key, value);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads);
     }
 
     /** The network's products on this many threads (the archive is the same for any count). */
     public Compression threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1: " + n);
-        return new Compression(options, checkpoint, adapt, n);
+        return new Compression(preset, settings, checkpoint, adapt, n);
     }
 
     /**
@@ -47,7 +56,13 @@ public final class Compression {
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(options.with("network", "true"), file, adapt, threads);
+        return new Compression(preset, with("network=true"), file, adapt, threads);
+    }
+
+    private List<String> with(String setting) {
+        List<String> all = new ArrayList<>(settings);
+        all.add(setting);
+        return all;
     }
 
     /** The sizes of a finished compression or decompression. */
@@ -58,6 +73,7 @@ public final class Compression {
     }
 
     public Result compress(InputStream in, OutputStream out) throws IOException {
+        CodecOptions options = preset.with(settings);
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         Codec.Stats s = Codec.compress(in, out, o, pretrained, Codec.Progress.NONE, threads);

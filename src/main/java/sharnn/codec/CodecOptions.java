@@ -125,14 +125,28 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     private static void put(Map<String, Object> m, String key, String value) {
         if (!m.containsKey(key)) throw new IllegalArgumentException("unknown codec setting '" + key + "' (" + String.join(", ", m.keySet()) + ")");
-        Object v = switch (key) {
-            case "attention" -> value.isBlank() || value.equals("none") ? List.of()
-                    : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
-            case "mix", "network" -> parseBoolean(key, value);
-            case "lr", "clip" -> Double.parseDouble(value);
-            default -> Long.parseLong(value);
-        };
+        Object v;
+        try {
+            v = switch (key) {
+                case "attention" -> value.isBlank() || value.equals("none") ? List.of()
+                        : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
+                case "mix", "network" -> parseBoolean(key, value);
+                case "lr", "clip" -> Double.parseDouble(value);
+                default -> Long.parseLong(value);
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be " + switch (key) {
+                case "attention" -> "block numbers separated by commas, or none";
+                case "lr", "clip" -> "a number";
+                default -> "a whole number";
+            } + ", not '" + value + "'");
+        }
         m.put(key, v);
+    }
+
+    /** Refuses an unknown key or a value that does not parse; ranges are checked with all settings in. */
+    public static void checkSetting(String key, String value) {
+        put(preset("default").toMap(), key, value);
     }
 
     private static boolean parseBoolean(String key, String value) {

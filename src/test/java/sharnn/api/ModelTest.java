@@ -111,6 +111,31 @@ class ModelTest {
     }
 
     @Test
+    void compressionSettingsAreCheckedTogetherWhenCodingStarts() throws Exception {
+        byte[] text = "settings in any order, the same archive. ".repeat(8).getBytes(StandardCharsets.US_ASCII);
+        // embed 160 passes default's boom of 128 before boom 192 follows, as with the CLI's --set
+        byte[] embedFirst = compress(Compression.preset("default").set("embed", "160").set("boom", "192").set("segment", "8"), text);
+        byte[] boomFirst = compress(Compression.preset("default").set("boom", "192").set("embed", "160").set("segment", "8"), text);
+        assertThat(embedFirst).isEqualTo(boomFirst);
+        byte[] presetOnly = compress(Compression.preset("default").set("segment", "8"), text);
+        assertThat(embedFirst).isNotEqualTo(presetOnly);   // the settings took effect
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Compression.preset("fast").decompress(new ByteArrayInputStream(embedFirst), back);
+        assertThat(back.toByteArray()).isEqualTo(text);
+        // what a setting alone shows is refused at once; ranges when coding starts
+        assertThatThrownBy(() -> Compression.preset("default").set("embd", "8")).hasMessageStartingWith("unknown codec setting 'embd'");
+        assertThatThrownBy(() -> Compression.preset("default").set("embed", "wide")).hasMessage("embed must be a whole number, not 'wide'");
+        Compression tooWide = Compression.preset("default").set("embed", "200");
+        assertThatThrownBy(() -> compress(tooWide, text)).hasMessage("boom must be in [embed, 8192]");
+    }
+
+    private static byte[] compress(Compression c, byte[] text) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.compress(new ByteArrayInputStream(text), out);
+        return out.toByteArray();
+    }
+
+    @Test
     void trainingWithoutARunDirectoryWritesNothingAndGivesAModel() throws Exception {
         byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
         List<Long> evals = new ArrayList<>();
