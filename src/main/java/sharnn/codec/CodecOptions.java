@@ -49,6 +49,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
         for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");
         check(mix || network, "mix=false codes with the network alone: it needs network=true");
+        // and the network's own checks (its buffers must fit), now rather than when coding starts
+        if (network) network(embed, boom, blocks, attention, window, streams, segment);
     }
 
     private static void check(boolean ok, String message) {
@@ -91,6 +93,10 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     public ModelConfig modelConfig() {
+        return network(embed, boom, blocks, attention, window, streams, segment);
+    }
+
+    private static ModelConfig network(int embed, int boom, int blocks, List<Integer> attention, int window, int streams, int segment) {
         return new ModelConfig(256, embed, boom, blocks, attention, window, streams, segment, 0f, 0f, 0f, 1e-12f);
     }
 

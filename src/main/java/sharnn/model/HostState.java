@@ -9,8 +9,8 @@ import java.util.Arrays;
 public final class HostState implements ModelState {
     final float[][] h;
     final float[][] c;
-    // only for attention blocks: time-major [rows, B, E] from row memoryStart, with room after it, so
-    // that a block appends its new rows in place and the window slides without copying it each step
+    // only for attention blocks: time-major [rows, B, E] from row memoryStart, with room after it once
+    // stepped on, so that a block appends its new rows in place and the window slides without copying it
     final float[][] memory;
     final int[] memoryStart;
     final int[] memoryRows;
@@ -32,7 +32,7 @@ public final class HostState implements ModelState {
         memoryRows = new int[config.blocks()];
         memoryVersion = new long[config.blocks()];
         for (int b = 0; b < config.blocks(); b++)
-            if (config.hasAttention(b)) memory[b] = new float[2 * window * n];
+            if (config.hasAttention(b)) memory[b] = new float[window * n];   // grown by appendRoom: a copy-only state stays this size
     }
 
     @Override
@@ -107,13 +107,15 @@ public final class HostState implements ModelState {
 
     /**
      * Makes room for a block to append `steps` rows after its memory, moving the memory to the front
-     * of its buffer where there is none (every `window` single steps or so; the buffer grows for
-     * segments longer than the window). Returns the row where the memory now starts.
+     * of its buffer where there is none: every `window` single steps or so, once the buffer holds
+     * window + max(window, steps) rows (it grows to that on a state's first steps). Returns the row
+     * where the memory now starts.
      */
     int appendRoom(int block, int steps) {
         int n = batch * embed, rows = memoryRows[block];
         if ((long) (memoryStart[block] + rows + steps) * n > memory[block].length) {
-            float[] to = (long) (rows + steps) * n > memory[block].length ? new float[(window + steps) * n] : memory[block];
+            int capacity = window + Math.max(window, steps);
+            float[] to = memory[block].length < (long) capacity * n ? new float[Math.multiplyExact(capacity, n)] : memory[block];
             System.arraycopy(memory[block], memoryStart[block] * n, to, 0, rows * n);
             memory[block] = to;
             memoryStart[block] = 0;

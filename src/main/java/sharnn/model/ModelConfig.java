@@ -34,9 +34,12 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
         for (float p : new float[] {dropoutInput, dropoutHidden, dropoutOutput})
             check(p >= 0f && p < 1f, "dropout must be in [0, 1): " + p);
         check(layernormEps > 0f, "layernorm eps must be positive");
-        long rows = (long) batch * segment;
-        check(rows * Math.max(boom, window) <= Integer.MAX_VALUE,
-                "batch x segment x max(boom, window) is too large for one buffer: " + rows * Math.max(boom, window));
+        long rows = (long) batch * segment, widest = Math.max(Math.max(boom, window), Math.max(4L * embed, vocab));
+        check(rows * widest <= Integer.MAX_VALUE,
+                "batch x segment x max(boom, window, 4 embed, vocab) is too large for one buffer: " + rows * widest);
+        long memory = (long) (window + Math.max(window, segment)) * batch * embed;   // HostState's, with room to append
+        check(attentionBlocks.isEmpty() || memory <= Integer.MAX_VALUE,
+                "(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: " + memory);
     }
 
     private static void check(boolean ok, String message) {

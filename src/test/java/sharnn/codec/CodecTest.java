@@ -141,6 +141,13 @@ class CodecTest {
         assertThat(CodecOptions.fromText(wide.toText())).isEqualTo(wide);
         assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=256", "boom=200")))
                 .hasMessage("boom must be in [embed, 8192]");
+        // settings in range whose network would not fit its buffers are refused with the settings, not with a
+        // NegativeArraySizeException when coding starts; without the network they need no buffers
+        assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=1024", "boom=1024", "streams=256", "window=8192", "attention=0")))
+                .hasMessage("(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: 4294967296");
+        assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=1024", "boom=8192", "streams=256", "segment=1024")))
+                .hasMessage("batch x segment x max(boom, window, 4 embed, vocab) is too large for one buffer: 2147483648");
+        assertThat(CodecOptions.preset("fast").with(List.of("embed=1024", "boom=8192", "streams=256", "segment=1024")).network()).isFalse();
         byte[] a = compress(new byte[0], o);
         assertThat(new String(a, 7, a[6], java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(o.toText());
         assertThat(decompress(a)).isEmpty();
