@@ -64,7 +64,7 @@ public final class Codec {
         public static Pretrained load(Path checkpoint) throws IOException {
             PathErrors.checkReadable(checkpoint, "checkpoint");
             byte[] bytes = Files.readAllBytes(checkpoint);
-            SafeTensors st = SafeTensors.read(bytes);
+            SafeTensors st = SafeTensors.read(bytes, checkpoint.toString());
             ModelConfig config = Weights.configOf(st);
             if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
             return new Pretrained((ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create())), Codec.sha256(bytes));

@@ -90,7 +90,12 @@ public final class SafeTensors {
 
     /** Reads a safetensors file held in memory; the array is copied. */
     public static SafeTensors read(byte[] bytes) throws SafeTensorsException {
-        return parse("<bytes>", MemorySegment.ofArray(bytes.clone()).asReadOnly());
+        return read(bytes, "<bytes>");
+    }
+
+    /** As above, its errors naming source (the file the bytes came from). */
+    public static SafeTensors read(byte[] bytes, String source) throws SafeTensorsException {
+        return parse(source, MemorySegment.ofArray(bytes.clone()).asReadOnly());
     }
 
     private static SafeTensors parse(String src, MemorySegment all) throws SafeTensorsException {

@@ -131,6 +131,10 @@ class CompressCommandTest {
         assertThat(CliRun.of("decompress", shr.toString()).err()).contains("it needs that checkpoint (sha256 ");
         assertThat(CliRun.of("decompress", "-q", "--model", good.toString(), shr.toString()).code()).isZero();
         assertThat(Files.readAllBytes(in)).isEqualTo(data);
+        // a file that is not a checkpoint is named in the one line (it said "<bytes>: not a safetensors file")
+        CliRun notModel = CliRun.of("compress", "-f", "--model", in.toString(), in.toString(), dir.resolve("x.shr").toString());
+        assertThat(notModel.code()).isEqualTo(1);
+        assertThat(notModel.err()).isEqualTo("sharnn compress: " + in + ": not a safetensors file (no header length and JSON header at its start)\n");
     }
 
     /**
