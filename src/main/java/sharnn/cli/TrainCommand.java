@@ -27,8 +27,9 @@ import sharnn.train.Trainer;
                 "RUN_DIR/metrics.jsonl and RUN_DIR/tb (TensorBoard)."})
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "training text (plain, .zip, .gz or .xz); split 90/5/5 (enwik8: 90M/5M/5M) unless heldOut is set")
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "training text (plain, .zip, .gz or .xz); split 90/5/5 (enwik8: 90M/5M/5M) unless heldOut is set; "
+                    + "--resume takes the run's own file where this is not given")
     Path data;
 
     @Option(names = "--preset", description = "model and batch shape: tiny, small or paper", defaultValue = "tiny")
@@ -72,8 +73,15 @@ final class TrainCommand implements Callable<Integer> {
         if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
+        Path dataFile = data;
+        if (dataFile == null && resume == null) throw new UsageException("give --data FILE, the text to train on");
+        if (dataFile == null) {
+            dataFile = Trainer.recordedDataFile(resume);
+            if (dataFile == null) throw new UsageException("give --data FILE: the run in " + resume + " does not record its data file");
+            if (!Files.exists(dataFile)) throw new UsageException("the run's data file " + dataFile + " is not there: give --data FILE");
+        }
         Backend backend = device.backend(threads);
-        Corpus corpus = Corpus.open(data);
+        Corpus corpus = Corpus.open(dataFile);
         Trainer trainer;
         if (resume != null) {
             if (config != null || !sets.isEmpty() || seed != null)
@@ -105,6 +113,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             trainer = new Trainer(cfg, corpus, splits, out, backend);
         }
+        trainer.recordDataFile(dataFile);
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         long firstStep = trainer.step();

@@ -103,6 +103,22 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /** Records the data file (as an absolute path) in this run's checkpoints, so that resuming it needs no --data. */
+    public void recordDataFile(Path file) {
+        data.put("file", file.toAbsolutePath().normalize().toString());
+    }
+
+    /**
+     * The data file that the last checkpoint of the run in runDir records, or null where it records
+     * none (a run trained from memory, or by an earlier sharnn).
+     */
+    public static Path recordedDataFile(Path runDir) throws IOException {
+        Path last = runDir.resolve("last.safetensors");
+        if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
+        Object file = ((Map<?, ?>) Checkpoint.meta(SafeTensors.read(last)).get("data")).get("file");
+        return file == null ? null : Path.of(file.toString());
+    }
+
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
     @SuppressWarnings("unchecked")
     public static Trainer resume(Path runDir, Corpus corpus, Backend backend) throws IOException {

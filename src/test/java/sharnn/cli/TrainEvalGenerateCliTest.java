@@ -48,7 +48,8 @@ class TrainEvalGenerateCliTest {
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("already holds a run");
 
-        CliRun resumed = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "9", "--json");
+        // the run records its data file: resuming needs no --data
+        CliRun resumed = CliRun.of("train", "--resume", run.toString(), "--steps", "9", "--json");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(resumed.out()).get("steps")).intValue()).isEqualTo(9);
         // a run already at its limit: one line that says so, no summary of an empty interval (NaN bpc)
@@ -87,6 +88,18 @@ class TrainEvalGenerateCliTest {
         assertThat(plot.code()).isZero();
         byte[] png = Files.readAllBytes(run.resolve("bpc.png"));
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+
+        // where the recorded file has gone, one line asks for --data; given, the run goes on (and records it)
+        Path moved = Files.move(data, dir.resolve("moved.txt"));
+        CliRun gone = CliRun.of("train", "--resume", run.toString(), "--steps", "10");
+        assertThat(gone.code()).isEqualTo(2);
+        assertThat(gone.err()).isEqualTo("sharnn train: the run's data file " + data.toAbsolutePath().normalize()
+                + " is not there: give --data FILE\n");
+        assertThat(CliRun.of("train", "--resume", run.toString(), "--data", moved.toString(), "--steps", "10").code()).isZero();
+        assertThat(CliRun.of("train", "--resume", run.toString(), "--steps", "11").code()).isZero();
+        CliRun noData = CliRun.of("train", "--out", dir.resolve("other").toString(), "--steps", "1");
+        assertThat(noData.code()).isEqualTo(2);
+        assertThat(noData.err()).isEqualTo("sharnn train: give --data FILE, the text to train on\n");
     }
 
     @Test
