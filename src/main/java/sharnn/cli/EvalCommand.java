@@ -1,6 +1,8 @@
 package sharnn.cli;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +15,9 @@ import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
 import sharnn.data.Splits;
 import sharnn.model.LanguageModel;
+import sharnn.io.PathErrors;
+import sharnn.io.SafeTensors;
+import sharnn.train.Checkpoint;
 import sharnn.train.Evaluator;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -25,7 +30,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "a sharnn checkpoint, or a reference state_dict as .safetensors")
     Path checkpoint;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "the text (plain, .zip, .gz or .xz)")
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "the text (plain, .zip, .gz or .xz); where not given, the data file the checkpoint's run records")
     Path data;
 
     @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes)",
@@ -50,8 +56,9 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
         if (streams < 0) throw new UsageException("--streams must be >= 0");
+        Path dataFile = data != null ? data : recordedDataFile(checkpoint);
         LanguageModel model = Models.load(checkpoint, device.backend(threads));
-        Corpus corpus = Corpus.open(data);
+        Corpus corpus = Corpus.open(dataFile);
         Split s = switch (split) {
             case "valid", "test" -> Splits.of(corpus.size()).get(split);
             case "all" -> new Split("all", 0, corpus.size());
@@ -88,6 +95,14 @@ final class EvalCommand implements Callable<Integer> {
                     r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));
         }
         return 0;
+    }
+
+    private static Path recordedDataFile(Path checkpoint) throws IOException {
+        PathErrors.checkReadable(checkpoint, "checkpoint");
+        Path file = Checkpoint.dataFile(SafeTensors.read(checkpoint));
+        if (file == null) throw new UsageException("give --data FILE: " + checkpoint + " does not record its data file");
+        if (!Files.exists(file)) throw new UsageException("the checkpoint's data file " + file + " is not there: give --data FILE");
+        return file;
     }
 
     /** "last:N": the file's last N bytes, the range the original trainer holds out with eval_bytes=N. */

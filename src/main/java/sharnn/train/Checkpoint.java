@@ -65,6 +65,16 @@ public final class Checkpoint {
         return JSON.std.mapFrom(json);
     }
 
+    /**
+     * The data file a checkpoint records (Trainer.recordDataFile), or null where it records none: a
+     * reference state_dict, a run trained from memory or by an earlier sharnn.
+     */
+    public static Path dataFile(SafeTensors file) throws IOException {
+        if (file.metadata().get(META_KEY) == null) return null;
+        Object data = meta(file).get("data");
+        Object path = data instanceof Map<?, ?> m ? m.get("file") : null;
+        return path == null ? null : Path.of(path.toString());
+    }
 
     /** Loads the parameters, and where given the optimizer moments and the carried state. */
     public static void restore(SafeTensors file, LanguageModel model, Optimizer optimizer, ModelState state) {

@@ -115,8 +115,7 @@ public final class Trainer implements AutoCloseable {
     public static Path recordedDataFile(Path runDir) throws IOException {
         Path last = runDir.resolve("last.safetensors");
         if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
-        Object file = ((Map<?, ?>) Checkpoint.meta(SafeTensors.read(last)).get("data")).get("file");
-        return file == null ? null : Path.of(file.toString());
+        return Checkpoint.dataFile(SafeTensors.read(last));
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */

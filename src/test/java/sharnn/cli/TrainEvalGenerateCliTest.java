@@ -75,6 +75,10 @@ class TrainEvalGenerateCliTest {
         // nine steps at a high rate learn at least which few byte values this text uses (4.6 bpc here):
         // well below uniform guessing (8 bits), not yet below what a byte before the next one gives
         assertThat(((Number) e.get("bpc")).doubleValue()).isBetween(2.0, 6.0);
+        // without --data, the data file the checkpoint's run records: the same score
+        CliRun evalRecorded = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--split", "test", "--json");
+        assertThat(evalRecorded.code()).as(evalRecorded.err()).isZero();
+        assertThat(JSON.std.mapFrom(evalRecorded.out()).get("bpc")).isEqualTo(e.get("bpc"));
 
         CliRun gen = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
@@ -90,6 +94,7 @@ class TrainEvalGenerateCliTest {
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
 
         // where the recorded file has gone, one line asks for --data; given, the run goes on (and records it)
+        Path early = Files.copy(run.resolve("last.safetensors"), dir.resolve("early.safetensors"));
         Path moved = Files.move(data, dir.resolve("moved.txt"));
         CliRun gone = CliRun.of("train", "--resume", run.toString(), "--steps", "10");
         assertThat(gone.code()).isEqualTo(2);
@@ -97,6 +102,10 @@ class TrainEvalGenerateCliTest {
                 + " is not there: give --data FILE\n");
         assertThat(CliRun.of("train", "--resume", run.toString(), "--data", moved.toString(), "--steps", "10").code()).isZero();
         assertThat(CliRun.of("train", "--resume", run.toString(), "--steps", "11").code()).isZero();
+        CliRun evalGone = CliRun.of("eval", "--checkpoint", early.toString());
+        assertThat(evalGone.code()).isEqualTo(2);
+        assertThat(evalGone.err()).isEqualTo("sharnn eval: the checkpoint's data file " + data.toAbsolutePath().normalize()
+                + " is not there: give --data FILE\n");
         CliRun noData = CliRun.of("train", "--out", dir.resolve("other").toString(), "--steps", "1");
         assertThat(noData.code()).isEqualTo(2);
         assertThat(noData.err()).isEqualTo("sharnn train: give --data FILE, the text to train on\n");
