@@ -119,20 +119,21 @@ public final class Training {
 
     /** Trains on text. */
     public Result train(byte[] text, Stop stop) throws IOException {
-        return train(Corpus.of(text), stop);
+        return train(Corpus.of(text), null, stop);
     }
 
     /** Trains on a file: plain, .zip, .gz or .xz; files over 2 GB are memory-mapped. */
     public Result train(Path file, Stop stop) throws IOException {
-        return train(Corpus.open(file), stop);
+        return train(Corpus.open(file), file, stop);
     }
 
-    private Result train(Corpus corpus, Stop stop) throws IOException {
+    private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
         if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
             throw new IOException(runDirectory + " already holds a run");
         Kernels kernels = new VectorKernels(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
         try (Trainer trainer = new Trainer(config.copy(), corpus, Splits.of(corpus.size()), runDirectory, backend)) {
+            if (file != null) trainer.recordDataFile(file);   // so that `sharnn train --resume` needs no --data
             for (Listener l : listeners) {
                 trainer.addListener(new Trainer.Listener() {
                     @Override

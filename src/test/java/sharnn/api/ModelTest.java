@@ -136,6 +136,17 @@ class ModelTest {
     }
 
     @Test
+    void aRunTrainedOnAFileRecordsItSoThatResumingNeedsNoData(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("text.txt"), "a file to learn from, line after line.\n".repeat(80));
+        Path run = dir.resolve("run");
+        new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .runDirectory(run).train(text, Training.Stop.steps(2));
+        assertThat(sharnn.train.Checkpoint.dataFile(sharnn.io.SafeTensors.read(run.resolve("last.safetensors"))))
+                .isEqualTo(text.toAbsolutePath().normalize());
+        assertThat(sharnn.train.Trainer.recordedDataFile(run)).isEqualTo(text.toAbsolutePath().normalize());
+    }
+
+    @Test
     void trainingWithoutARunDirectoryWritesNothingAndGivesAModel() throws Exception {
         byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
         List<Long> evals = new ArrayList<>();
