@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.train.Checkpoint;
 
 /**
  * Lossless compression with a SHA-RNN that learns while it codes (the presets), or that starts from
@@ -51,12 +52,12 @@ public final class Compression {
     }
 
     /**
-     * Codes with a trained checkpoint (adapt: keep learning while coding); decompressing needs the same
+     * Codes with a trained checkpoint (or its run's directory: best.safetensors; adapt: keep learning while coding); decompressing needs the same
      * file, which the archive names by its SHA-256. The checkpoint is the network, so it runs whatever the
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(preset, with("network=true"), file, adapt, threads);
+        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads);
     }
 
     private List<String> with(String setting) {

@@ -16,6 +16,7 @@ import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
+import sharnn.train.Checkpoint;
 import sharnn.train.Sampler;
 
 /**
@@ -37,10 +38,11 @@ public final class Model {
     }
 
     /**
-     * A model from a sharnn checkpoint (`best.safetensors` of a run) or from a state_dict of the
+     * A model from a sharnn checkpoint (`best.safetensors` of a run, or the run's directory) or from a state_dict of the
      * original PyTorch code saved with `safetensors.torch.save_file`.
      */
     public static Model load(Path file) throws IOException {
+        file = Checkpoint.file(file);   // a run directory: its best.safetensors
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
         Kernels kernels = new VectorKernels(Parallel.common());
         try {

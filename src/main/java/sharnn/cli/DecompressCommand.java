@@ -19,7 +19,7 @@ final class DecompressCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the decompressed file, - for stdout")
     String out;
 
-    @Option(names = "--model", paramLabel = "CKPT", description = "the checkpoint a pretrained archive was made with")
+    @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "the checkpoint a pretrained archive was made with")
     Path model;
 
     @Mixin

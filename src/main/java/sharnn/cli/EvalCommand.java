@@ -26,8 +26,8 @@ import sharnn.train.Evaluator;
                 "1024-byte segments, state carried, dropout off."})
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
-            description = "a sharnn checkpoint, or a reference state_dict as .safetensors")
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
+            description = "a sharnn checkpoint (or its run directory: best.safetensors), or a reference state_dict as .safetensors")
     Path checkpoint;
 
     @Option(names = "--data", paramLabel = "FILE",

@@ -17,7 +17,8 @@ import sharnn.train.Sampler;
         description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is raw bytes on stdout, streamed."})
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "a sharnn checkpoint or reference state_dict")
+    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
+            description = "a sharnn checkpoint (or its run directory: best.safetensors) or reference state_dict")
     Path checkpoint;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt text (UTF-8)")

@@ -21,8 +21,8 @@ import sharnn.tensor.ScalarKernels;
         description = "Print a model's configuration and its parameter count by part.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Parameters(arity = "0..1", paramLabel = "WEIGHTS",
-            description = "a checkpoint or a reference state_dict as .safetensors (instead of --preset)")
+    @Parameters(arity = "0..1", paramLabel = "WEIGHTS", converter = Models.CheckpointPath.class,
+            description = "a checkpoint (or its run directory: best.safetensors) or a reference state_dict as .safetensors (instead of --preset)")
     Path weights;
 
     @Option(names = "--preset", description = "paper, small or tiny", defaultValue = "paper")
@@ -45,7 +45,9 @@ final class InfoCommand implements Callable<Integer> {
         if (weights != null) {
             SafeTensors file = SafeTensors.read(weights);
             String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
-            config = Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
+            // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset
+            config = file.metadata().containsKey(Weights.META_KEY) ? Weights.configOf(file)
+                    : Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);
             try {

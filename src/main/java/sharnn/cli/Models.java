@@ -2,6 +2,7 @@ package sharnn.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
@@ -11,10 +12,19 @@ import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
+import sharnn.train.Checkpoint;
 
 /** Shared by the commands: the kernels to run on and how a model is loaded from a file. */
 final class Models {
     private Models() {}
+
+    /** Reads a CKPT option: a checkpoint file, or a run directory for its best.safetensors. */
+    static final class CheckpointPath implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return Checkpoint.file(Path.of(value));
+        }
+    }
 
     static Kernels kernels(int threads) {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);

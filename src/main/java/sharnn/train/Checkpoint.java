@@ -2,6 +2,7 @@ package sharnn.train;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,11 @@ public final class Checkpoint {
         w.metadata(META_KEY, JSON.std.asString(all));
         w.metadata("format", "pt");
         w.checksum().write(file);
+    }
+
+    /** A checkpoint named by its file, or by its run's directory: then the run's best.safetensors (as nanoGPT's out_dir). */
+    public static Path file(Path fileOrRun) {
+        return Files.isDirectory(fileOrRun) ? fileOrRun.resolve("best.safetensors") : fileOrRun;
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */

@@ -144,6 +144,10 @@ class ModelTest {
         assertThat(sharnn.train.Checkpoint.dataFile(sharnn.io.SafeTensors.read(run.resolve("last.safetensors"))))
                 .isEqualTo(text.toAbsolutePath().normalize());
         assertThat(sharnn.train.Trainer.recordedDataFile(run)).isEqualTo(text.toAbsolutePath().normalize());
+        // the run's directory loads as its best.safetensors
+        byte[] probe = "a file to".getBytes(StandardCharsets.US_ASCII);
+        assertThat(Model.load(run).score(new ByteArrayInputStream(probe)).bits())
+                .isEqualTo(Model.load(run.resolve("best.safetensors")).score(new ByteArrayInputStream(probe)).bits());
     }
 
     @Test

@@ -87,6 +87,15 @@ class TrainEvalGenerateCliTest {
         CliRun gen2 = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
         assertThat(gen2.outBytes()).isEqualTo(gen.outBytes());   // the same seed gives the same bytes
+        // a run directory stands for its best.safetensors
+        Files.copy(run.resolve("last.safetensors"), run.resolve("best.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CliRun genRun = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed", "5");
+        assertThat(genRun.outBytes()).isEqualTo(gen.outBytes());
+        // info reads the configuration the checkpoint records (window, batch and segment are not in the weights)
+        Map<String, Object> info = JSON.std.mapFrom(CliRun.of("info", run.toString(), "--json").out());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) info.get("config");
+        assertThat(config).containsEntry("window", 16).containsEntry("batch", 4).containsEntry("segment", 8);
 
         CliRun plot = CliRun.of("plot", run.toString());
         assertThat(plot.code()).isZero();
