@@ -36,7 +36,7 @@ public final class Main implements Runnable {
         joinDescriptionLines(cli);
         cli.setExecutionExceptionHandler(Main::oneLineError);
         cli.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("sharnn: " + ex.getMessage());
+            System.err.println(usageError(ex));
             return 2;
         });
         try {
@@ -55,6 +55,18 @@ public final class Main implements Runnable {
                     Runtime.getRuntime().maxMemory() >> 20);
             return 1;
         }
+    }
+
+    /** A bad command line in one line, named by the command it is for: "sharnn data: unknown command 'x' (enwik8, info)". */
+    static String usageError(CommandLine.ParameterException ex) {
+        CommandLine cmd = ex.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            return name + ": unknown command '" + u.getUnmatched().get(0) + "' ("
+                    + String.join(", ", cmd.getSubcommands().keySet()) + ")";
+        }
+        return name + ": " + ex.getMessage();
     }
 
     /**

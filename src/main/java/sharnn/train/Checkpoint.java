@@ -59,9 +59,13 @@ public final class Checkpoint {
         w.checksum().write(file);
     }
 
-    /** A checkpoint named by its file, or by its run's directory: then the run's best.safetensors (as nanoGPT's out_dir). */
+    /**
+     * A checkpoint named by its file, or by its run's directory: then the run's best.safetensors (as
+     * nanoGPT's out_dir). A directory without one stays itself, for the message that it is a directory.
+     */
     public static Path file(Path fileOrRun) {
-        return Files.isDirectory(fileOrRun) ? fileOrRun.resolve("best.safetensors") : fileOrRun;
+        Path best = fileOrRun.resolve("best.safetensors");
+        return Files.isDirectory(fileOrRun) && Files.exists(best) ? best : fileOrRun;
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */

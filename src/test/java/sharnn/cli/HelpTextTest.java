@@ -37,6 +37,18 @@ class HelpTextTest {
     }
 
     @Test
+    void aBadCommandLineIsOneLineNamedByItsCommand() {
+        CliRun unknown = CliRun.of("data", "download");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("sharnn data: unknown command 'download' (enwik8, info)\n");
+        assertThat(CliRun.of("frobnicate").err()).startsWith("sharnn: unknown command 'frobnicate' (demo, train, eval, ");
+        CliRun missing = CliRun.of("eval");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).isEqualTo("sharnn eval: Missing required option: '--checkpoint=CKPT'\n");
+        assertThat(CliRun.of("train", "--steps", "abc").err()).isEqualTo("sharnn train: Invalid value for option '--steps': 'abc' is not a long\n");
+    }
+
+    @Test
     void everyCommandsHelpWrapsItsParagraphsWhole() {
         CliRun help = CliRun.of("train", "--help");
         assertThat(help.code()).isZero();

@@ -86,7 +86,7 @@ class LauncherTest {
         Path sharnn = install("sharnn.cli.Main");
         Run bad = run(sharnn, "info", "--bogus");
         assertThat(bad.code()).isEqualTo(2);
-        assertThat(bad.err().strip()).isEqualTo("sharnn: Unknown option: '--bogus'");
+        assertThat(bad.err().strip()).isEqualTo("sharnn info: Unknown option: '--bogus'");
         Run error = run(sharnn, "generate", "--checkpoint", root.resolve("missing.safetensors").toString());
         assertThat(error.code()).isEqualTo(1);
         assertThat(error.err().strip()).startsWith("sharnn generate: no such checkpoint");
