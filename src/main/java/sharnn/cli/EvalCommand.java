@@ -60,7 +60,7 @@ final class EvalCommand implements Callable<Integer> {
         LanguageModel model = Models.load(checkpoint, device.backend(threads));
         Corpus corpus = Corpus.open(dataFile);
         Split s = switch (split) {
-            case "valid", "test" -> Splits.of(corpus.size()).get(split);
+            case "valid", "test" -> runSplits(checkpoint, corpus).get(split);
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
@@ -95,6 +95,13 @@ final class EvalCommand implements Callable<Integer> {
                     r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));
         }
         return 0;
+    }
+
+    /** The ranges the checkpoint's run used where it trained on this corpus (heldOut's valid too), else 90/5/5. */
+    private static Splits runSplits(Path checkpoint, Corpus corpus) throws IOException {
+        SafeTensors file = SafeTensors.read(checkpoint);
+        Splits run = file.metadata().containsKey(Checkpoint.META_KEY) ? Checkpoint.splits(Checkpoint.meta(file), corpus) : null;
+        return run != null ? run : Splits.of(corpus.size());
     }
 
     private static Path recordedDataFile(Path checkpoint) throws IOException {

@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sharnn.data.Corpus;
+import sharnn.data.Split;
+import sharnn.data.Splits;
 import sharnn.io.DType;
 import sharnn.io.SafeTensors;
 import sharnn.io.SafeTensorsWriter;
@@ -66,6 +69,22 @@ public final class Checkpoint {
     public static Path file(Path fileOrRun) {
         Path best = fileOrRun.resolve("best.safetensors");
         return Files.isDirectory(fileOrRun) && Files.exists(best) ? best : fileOrRun;
+    }
+
+    /**
+     * The train, valid and test ranges the checkpoint's run used, where it was trained on this corpus
+     * (the same size and SHA-256); null where it records no data or other data.
+     */
+    public static Splits splits(Map<String, Object> meta, Corpus corpus) {
+        if (!(meta.get("data") instanceof Map<?, ?> data) || !(data.get("size") instanceof Number size)
+                || size.longValue() != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
+            return null;
+        return new Splits(split("train", data), split("valid", data), split("test", data));
+    }
+
+    private static Split split(String name, Map<?, ?> data) {
+        List<?> range = (List<?>) data.get(name);
+        return new Split(name, ((Number) range.get(0)).longValue(), ((Number) range.get(1)).longValue());
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */

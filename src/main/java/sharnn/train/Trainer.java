@@ -126,15 +126,12 @@ public final class Trainer implements AutoCloseable {
         SafeTensors file = SafeTensors.read(last);
         Map<String, Object> meta = Checkpoint.meta(file);
         TrainConfig cfg = TrainConfig.saved((Map<String, Object>) meta.get("train"));
-        Map<String, Object> data = (Map<String, Object>) meta.get("data");
-        long size = ((Number) data.get("size")).longValue();
-        if (size != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
-            throw new IOException("the run was trained on other data (" + data.get("name") + ", " + size
+        Splits splits = Checkpoint.splits(meta, corpus);
+        if (splits == null) {
+            Map<String, Object> data = (Map<String, Object>) meta.get("data");
+            throw new IOException("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");
-        List<Number> tr = (List<Number>) data.get("train"), va = (List<Number>) data.get("valid"), te = (List<Number>) data.get("test");
-        Splits splits = new Splits(new sharnn.data.Split("train", tr.get(0).longValue(), tr.get(1).longValue()),
-                new sharnn.data.Split("valid", va.get(0).longValue(), va.get(1).longValue()),
-                new sharnn.data.Split("test", te.get(0).longValue(), te.get(1).longValue()));
+        }
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend);
         try {
             t.restoreFrom(file, meta);

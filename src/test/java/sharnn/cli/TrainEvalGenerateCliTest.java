@@ -6,6 +6,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +139,15 @@ class TrainEvalGenerateCliTest {
         CliRun same = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--json");
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(same.out()).get("bpc")).doubleValue()).isEqualTo(valid);
+        // --split valid on the run's own data is the run's valid range (here the held-out bytes), with or without --data
+        for (List<String> extra : List.of(List.of("--data", data.toString()), List.<String>of())) {
+            List<String> command = new java.util.ArrayList<>(List.of("eval", "--checkpoint", ckpt, "--split", "valid", "--json"));
+            command.addAll(extra);
+            CliRun runValid = CliRun.of(command.toArray(String[]::new));
+            assertThat(runValid.code()).as(runValid.err()).isZero();
+            Map<String, Object> v = JSON.std.mapFrom(runValid.out());
+            assertThat(((Number) v.get("bpc")).doubleValue()).isEqualTo(valid);
+        }
         // one stream, as the original trainer evaluates: every byte but the first is predicted
         CliRun one = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000",
                 "--streams", "1", "--json");
