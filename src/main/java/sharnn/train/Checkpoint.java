@@ -79,12 +79,14 @@ public final class Checkpoint {
         if (!(meta.get("data") instanceof Map<?, ?> data) || !(data.get("size") instanceof Number size)
                 || size.longValue() != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
             return null;
-        return new Splits(split("train", data), split("valid", data), split("test", data));
+        Split train = split("train", data), valid = split("valid", data), test = split("test", data);
+        return train == null || valid == null || test == null ? null : new Splits(train, valid, test);
     }
 
     private static Split split(String name, Map<?, ?> data) {
-        List<?> range = (List<?>) data.get(name);
-        return new Split(name, ((Number) range.get(0)).longValue(), ((Number) range.get(1)).longValue());
+        if (!(data.get(name) instanceof List<?> range) || range.size() != 2
+                || !(range.get(0) instanceof Number start) || !(range.get(1) instanceof Number length)) return null;
+        return new Split(name, start.longValue(), length.longValue());
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */
