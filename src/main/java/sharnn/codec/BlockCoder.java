@@ -22,7 +22,8 @@ final class BlockCoder {
     private final int ahead;
 
     private final OnlineNet net;
-    private final ContextMixer mixer;
+    private final CodecOptions options;
+    private ContextMixer mixer;   // made for the first block, whose length sizes its tables
     private final int streams;
     private final int[] prev, next, freq = new int[256];
     private final double[] aheadTrees;
@@ -33,8 +34,8 @@ final class BlockCoder {
     /** net null: the context models alone (network=false). */
     BlockCoder(CodecOptions o, OnlineNet net) {
         this.net = net;
+        this.options = o;
         this.streams = o.streams();
-        this.mixer = o.mix() ? new ContextMixer(o.streams(), o.tableBits(), o.mixerRate()) : null;
         prev = new int[streams];
         next = new int[streams];
         ahead = 2 * o.segment();
@@ -48,6 +49,8 @@ final class BlockCoder {
      */
     void code(byte[] buf, int n, Io io, Codec.Progress progress) throws CorruptArchiveException {
         int len = (n + streams - 1) / streams;
+        if (mixer == null && options.mix())
+            mixer = new ContextMixer(streams, options.tableBitsFor(n), options.mixerRate());
         if (mixer != null) mixer.startBlock(buf, n, Math.max(len, 1));
         Lookahead ahead = net != null && io.knowsBytes() && len > 1 ? new Lookahead(buf, n, len) : null;
         try {

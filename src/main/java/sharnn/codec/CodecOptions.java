@@ -92,6 +92,18 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         };
     }
 
+    /**
+     * The context models' tables for an input whose first block holds n bytes (format 8): a first block
+     * shorter than blockSize is the whole input, and its tables are sized to it, 2^(ceil(log2 n) + 4)
+     * (at least 2^10, at most 2^tableBits): as large ones code it the same within a few bytes, and a
+     * small file neither allocates nor clears the preset's gigabyte. The header keeps tableBits.
+     */
+    public int tableBitsFor(int n) {
+        if (n >= blockSize) return tableBits;
+        int sized = 64 - Long.numberOfLeadingZeros(Math.max(1, n) - 1L) + 4;
+        return Math.max(10, Math.min(tableBits, sized));
+    }
+
     public ModelConfig modelConfig() {
         return network(embed, boom, blocks, attention, window, streams, segment);
     }

@@ -62,6 +62,20 @@ class CodecTest {
     }
 
     @Test
+    void anInputShorterThanABlockGetsTablesSizedToIt() throws IOException {
+        CodecOptions d = CodecOptions.preset("default");   // tableBits 22, blocks of 2^20 bytes
+        assertThat(d.tableBitsFor(1)).isEqualTo(10);
+        assertThat(d.tableBitsFor(1500)).isEqualTo(15);   // ceil(log2 1500) + 4
+        assertThat(d.tableBitsFor(100_000)).isEqualTo(21);
+        assertThat(d.tableBitsFor(1 << 18)).isEqualTo(22);
+        assertThat(d.tableBitsFor(1_000_000)).isEqualTo(22);   // never above the setting
+        assertThat(d.with("blockSize", "1500").tableBitsFor(1500)).isEqualTo(22);   // a full block: more may follow
+        // the decoder sizes its tables from the first block as the encoder did, whether it is the whole input or not
+        byte[] data = text(5000);
+        for (CodecOptions o : List.of(d, d.with("blockSize", "2000"))) assertThat(decompress(compress(data, o))).isEqualTo(data);
+    }
+
+    @Test
     void edgeInputsRoundTrip() throws IOException {
         byte[] all = new byte[256];
         for (int i = 0; i < 256; i++) all[i] = (byte) i;
