@@ -113,13 +113,13 @@ public final class Model {
     /** Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
-        new Sampler(weights, kernels).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
+        new Sampler(weights, Parallel.common()).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
                 sampling.seed(), out);
     }
 
     /** Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. */
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
-        Sampler sampler = new Sampler(weights, kernels);
+        Sampler sampler = new Sampler(weights, Parallel.common());
         sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
         return new PrimitiveIterator.OfInt() {
             @Override

@@ -13,6 +13,8 @@ import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
 import sharnn.train.Evaluator;
 import sharnn.train.Plot;
 import sharnn.train.Sampler;
@@ -45,7 +47,8 @@ final class DemoCommand implements Callable<Integer> {
             text = in.readAllBytes();
         }
         clearPreviousDemo(out);
-        Kernels kernels = Models.kernels(threads);
+        Parallel pool = Models.pool(threads);
+        Kernels kernels = new VectorKernels(pool);
         TrainConfig cfg = TrainConfig.forPreset("tiny");
         cfg.evalEvery = 200;
         cfg.evalBytes = 0;
@@ -74,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
                 s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bpc());
         String prompt = "public final class ";
         ByteArrayOutputStream sample = new ByteArrayOutputStream();
-        new Sampler(trainer.model(), kernels).generate(prompt.getBytes(StandardCharsets.UTF_8), 300, 0.7, 0, 0.95, 1337, sample);
+        new Sampler(trainer.model(), pool).generate(prompt.getBytes(StandardCharsets.UTF_8), 300, 0.7, 0, 0.95, 1337, sample);
         System.out.println("sample (temperature 0.7) after \"" + prompt + "\":");
         System.out.println("----");
         System.out.println(prompt + sample.toString(StandardCharsets.UTF_8));

@@ -9,8 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.io.PathErrors;
-import sharnn.model.ShaRnn;
-import sharnn.tensor.Kernels;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
+import sharnn.tensor.Parallel;
+import sharnn.tensor.VectorKernels;
 import sharnn.train.Sampler;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -65,10 +67,10 @@ final class GenerateCommand implements Callable<Integer> {
             PathErrors.checkReadable(f, "prompt file");
             bytes = Files.readAllBytes(f);
         } else bytes = new byte[0];
-        Kernels kernels = Models.kernels(threads);
-        ShaRnn model = Models.load(checkpoint, kernels);
+        Parallel pool = Models.pool(threads);
+        LanguageModel model = Models.load(checkpoint, Backend.cpu(new VectorKernels(pool)));
         OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
-        new Sampler(model, kernels).generate(bytes, length, temperature, topK, topP, seed, out);
+        new Sampler(model, pool).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();
         return 0;
     }

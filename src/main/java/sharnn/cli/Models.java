@@ -27,8 +27,13 @@ final class Models {
     }
 
     static Kernels kernels(int threads) {
+        return new VectorKernels(pool(threads));
+    }
+
+    /** A --threads option's pool: 0 for every core. */
+    static Parallel pool(int threads) {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
-        return new VectorKernels(threads == 0 ? Parallel.common() : new Parallel(threads));
+        return threads == 0 ? Parallel.common() : new Parallel(threads);
     }
 
     /**

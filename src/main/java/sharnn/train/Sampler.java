@@ -9,12 +9,16 @@ import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.nn.Param;
-import sharnn.tensor.Kernels;
+import sharnn.tensor.DeterministicKernels;
+import sharnn.tensor.Parallel;
 
 /**
  * Generates bytes from a trained model: the prompt warms the LSTM state and the attention memory
  * (in segments), then each byte is drawn from the softmax of the last logits with temperature,
- * top-k and top-p (nucleus) filtering, and written as soon as it is drawn.
+ * top-k and top-p (nucleus) filtering, and written as soon as it is drawn. It runs on
+ * {@link DeterministicKernels} with StrictMath's exp, so a seed gives the same bytes on any
+ * machine, vector width and thread count (and, with the weights kept packed and the attention's
+ * keys kept from byte to byte, as fast as the other kernels here).
  */
 public final class Sampler {
     private static final int PROMPT_SEGMENT = 256;
@@ -24,10 +28,11 @@ public final class Sampler {
     private final Integer[] order;
     private final int[] one = new int[1];
 
-    /** Samples on the CPU with these kernels from the weights of a model on any device. */
-    public Sampler(LanguageModel weights, Kernels kernels) {
+    /** Samples on the CPU, on the pool's threads, from the weights of a model on any device. */
+    public Sampler(LanguageModel weights, Parallel pool) {
         ModelConfig cfg = weights.config().withBatch(1, Math.min(PROMPT_SEGMENT, weights.config().segment()));
-        this.model = new ShaRnn(cfg, kernels);
+        this.model = new ShaRnn(cfg, new DeterministicKernels(pool));
+        model.keepTransposedWeights();   // the weights never change: transposed and packed once
         weights.paramsToHost();
         for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
         model.paramsFromHost();
@@ -86,6 +91,11 @@ public final class Sampler {
         return drawn;
     }
 
+    /** The distribution the next byte is drawn from (before top-k and top-p; the logits where the temperature is 0), a copy. */
+    public float[] probabilities() {
+        return probs.clone();
+    }
+
     private void lastRowToProbs(int row, double temperature) {
         int v = probs.length;
         float[] logits = model.logits();
@@ -95,7 +105,7 @@ public final class Sampler {
         for (float x : probs) max = Math.max(max, x);
         double sum = 0;
         for (int j = 0; j < v; j++) {
-            double e = Math.exp((probs[j] - max) / temperature);
+            double e = StrictMath.exp((probs[j] - max) / temperature);
             probs[j] = (float) e;
             sum += e;
         }
