@@ -1,7 +1,6 @@
 package sharnn.cli;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,7 +13,9 @@ import sharnn.data.Corpus;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
 import sharnn.data.Splits;
+import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
+import sharnn.model.Weights;
 import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.train.Checkpoint;
@@ -56,11 +57,15 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
         if (streams < 0) throw new UsageException("--streams must be >= 0");
-        Path dataFile = data != null ? data : recordedDataFile(checkpoint);
-        LanguageModel model = Models.load(checkpoint, device.backend(threads));
+        Backend backend = device.backend(threads);   // a bad --device or --precision is a usage error before any file
+        PathErrors.checkReadable(checkpoint, "checkpoint");
+        SafeTensors file = SafeTensors.read(checkpoint);
+        Map<String, Object> meta = Checkpoint.metaIfAny(file);   // null for a reference state_dict
+        Path dataFile = data != null ? data : recordedDataFile(checkpoint, meta);
+        LanguageModel model = Weights.read(file, backend);
         Corpus corpus = Corpus.open(dataFile);
         Split s = switch (split) {
-            case "valid", "test" -> runSplits(checkpoint, corpus).get(split);
+            case "valid", "test" -> runSplits(meta, corpus).get(split);
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
@@ -98,15 +103,13 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The ranges the checkpoint's run used where it trained on this corpus (heldOut's valid too), else 90/5/5. */
-    private static Splits runSplits(Path checkpoint, Corpus corpus) throws IOException {
-        SafeTensors file = SafeTensors.read(checkpoint);
-        Splits run = file.metadata().containsKey(Checkpoint.META_KEY) ? Checkpoint.splits(Checkpoint.meta(file), corpus) : null;
+    private static Splits runSplits(Map<String, Object> meta, Corpus corpus) {
+        Splits run = Checkpoint.splits(meta, corpus);
         return run != null ? run : Splits.of(corpus.size());
     }
 
-    private static Path recordedDataFile(Path checkpoint) throws IOException {
-        PathErrors.checkReadable(checkpoint, "checkpoint");
-        Path file = Checkpoint.dataFile(SafeTensors.read(checkpoint));
+    private static Path recordedDataFile(Path checkpoint, Map<String, Object> meta) {
+        Path file = Checkpoint.dataFile(meta);
         if (file == null) throw new UsageException("give --data FILE: " + checkpoint + " does not record its data file");
         if (!Files.exists(file)) throw new UsageException("the checkpoint's data file " + file + " is not there: give --data FILE");
         return file;

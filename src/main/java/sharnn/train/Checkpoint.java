@@ -73,10 +73,10 @@ public final class Checkpoint {
 
     /**
      * The train, valid and test ranges the checkpoint's run used, where it was trained on this corpus
-     * (the same size and SHA-256); null where it records no data or other data.
+     * (the same size and SHA-256); null where it records no data (or no metadata) or other data.
      */
     public static Splits splits(Map<String, Object> meta, Corpus corpus) {
-        if (!(meta.get("data") instanceof Map<?, ?> data) || !(data.get("size") instanceof Number size)
+        if (meta == null || !(meta.get("data") instanceof Map<?, ?> data) || !(data.get("size") instanceof Number size)
                 || size.longValue() != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
             return null;
         Split train = split("train", data), valid = split("valid", data), test = split("test", data);
@@ -96,13 +96,17 @@ public final class Checkpoint {
         return JSON.std.mapFrom(json);
     }
 
+    /** The metadata object where the file is a sharnn checkpoint; null for a reference state_dict. */
+    public static Map<String, Object> metaIfAny(SafeTensors file) throws IOException {
+        return file.metadata().containsKey(META_KEY) ? meta(file) : null;
+    }
+
     /**
-     * The data file a checkpoint records (Trainer.recordDataFile), or null where it records none: a
-     * reference state_dict, a run trained from memory or by an earlier sharnn.
+     * The data file a checkpoint's metadata records (Trainer.recordDataFile), or null where there is
+     * none: no metadata (a reference state_dict), a run trained from memory or by an earlier sharnn.
      */
-    public static Path dataFile(SafeTensors file) throws IOException {
-        if (file.metadata().get(META_KEY) == null) return null;
-        Object data = meta(file).get("data");
+    public static Path dataFile(Map<String, Object> meta) {
+        Object data = meta == null ? null : meta.get("data");
         Object path = data instanceof Map<?, ?> m ? m.get("file") : null;
         return path == null ? null : Path.of(path.toString());
     }

@@ -115,7 +115,7 @@ public final class Trainer implements AutoCloseable {
     public static Path recordedDataFile(Path runDir) throws IOException {
         Path last = runDir.resolve("last.safetensors");
         if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
-        return Checkpoint.dataFile(SafeTensors.read(last));
+        return Checkpoint.dataFile(Checkpoint.meta(SafeTensors.read(last)));
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */

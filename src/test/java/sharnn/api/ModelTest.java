@@ -141,7 +141,7 @@ class ModelTest {
         Path run = dir.resolve("run");
         new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
                 .runDirectory(run).train(text, Training.Stop.steps(2));
-        assertThat(sharnn.train.Checkpoint.dataFile(sharnn.io.SafeTensors.read(run.resolve("last.safetensors"))))
+        assertThat(sharnn.train.Checkpoint.dataFile(sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(run.resolve("last.safetensors")))))
                 .isEqualTo(text.toAbsolutePath().normalize());
         assertThat(sharnn.train.Trainer.recordedDataFile(run)).isEqualTo(text.toAbsolutePath().normalize());
         // the run's directory loads as its best.safetensors
