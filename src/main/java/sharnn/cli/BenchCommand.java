@@ -47,7 +47,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = {"Size, bpc, KB/s and peak heap of compression and decompression for each preset, beside xz -9 "
+            description = {"Ratio, speed and memory of each compression preset.", "",
+                    "Size, bpc, KB/s and peak heap of compression and decompression for each preset, beside xz -9 "
                     + "and zstd -19 when installed. The peak heap is the sum of the heap pools' peaks over the preset's "
                     + "compression and decompression (reset after a GC before each preset), so it includes garbage "
                     + "not yet collected: an upper bound of what the preset needs. The first preset warms the JIT up on "

@@ -16,8 +16,8 @@ import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Compress a file losslessly with a SHA-RNN that learns while it codes (or a trained checkpoint with --model).",
-                "IN - reads stdin; OUT defaults to IN.shr (stdout when IN is -). The input is kept unless --rm."})
+        description = {"Compress a file losslessly with a SHA-RNN that learns while it codes.", "",
+                "With --model, a trained checkpoint codes instead. IN - reads stdin; OUT defaults to IN.shr (stdout when IN is -). The input is kept unless --rm."})
 final class CompressCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN", description = "the file to compress, - for stdin")

@@ -38,8 +38,9 @@ public final class DataCommand implements Runnable {
     }
 
     @Command(name = "enwik8",
-            description = "Download enwik8.zip into DIR, unzip and check enwik8 (100,000,000 bytes, md5 "
-                    + Enwik8Download.MD5 + "), then report its split. Skips the download when DIR/enwik8 checks out.")
+            description = {"Download enwik8 into DIR and check it.", "",
+                    "Downloads enwik8.zip, unzips it and checks enwik8 (100,000,000 bytes, md5 " + Enwik8Download.MD5
+                    + "), then reports its split. Skips the download when DIR/enwik8 checks out."})
     public static final class Enwik8 implements Callable<Integer> {
         @Spec CommandSpec spec;
 
@@ -76,8 +77,9 @@ public final class DataCommand implements Runnable {
     }
 
     @Command(name = "info",
-            description = "Print a corpus file's size, split boundaries, train vocabulary size and sha256 "
-                    + "(of the content, after decompressing .zip/.gz/.xz).")
+            description = {"Print a corpus file's size, splits, vocabulary and sha256.", "",
+                    "The size, the split boundaries, the train split's vocabulary size and the sha256 of the content "
+                    + "(after decompressing .zip/.gz/.xz)."})
     public static final class Info implements Callable<Integer> {
         @Spec CommandSpec spec;
 

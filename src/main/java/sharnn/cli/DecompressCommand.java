@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import sharnn.codec.Codec;
 
 @Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).",
+        description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).", "",
                 "IN - reads stdin; OUT defaults to IN without .shr (stdout when IN is -). The input is kept unless --rm."})
 final class DecompressCommand implements Callable<Integer> {
 

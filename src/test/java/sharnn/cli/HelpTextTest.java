@@ -65,4 +65,20 @@ class HelpTextTest {
         }
         assertThat(help.out()).contains("RUN_DIR/best.safetensors");
     }
+
+    @Test
+    void everyCommandListsAWholeSentenceAsItsSummary() {
+        // a command list shows each command's first description line: it must not stop mid-sentence
+        CommandLine cli = new CommandLine(new Main());
+        Main.joinDescriptionLines(cli);
+        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
+        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        for (CommandLine c : all.subList(1, all.size())) {
+            if (c.getCommandName().equals("help")) continue;   // picocli's own
+            String[] description = c.getCommandSpec().usageMessage().description();
+            assertThat(description).as(c.getCommandName()).isNotEmpty();
+            assertThat(description[0]).as(c.getCommandName()).endsWith(".");
+        }
+        assertThat(CliRun.of("--help").out()).containsPattern("compress +Compress a file losslessly with a SHA-RNN that learns while it\\s+codes\\.\n");
+    }
 }
