@@ -33,7 +33,7 @@ cmp $OUT/a.shr input.here.shr && echo SAME-AS-HERE
 echo "== decompress the archive made here"; $J sharnn.cli.Main decompress -f input.here.shr $OUT/back 2>&1 | grep -v WARN | tail -1
 cmp $OUT/back input && echo ROUNDTRIP-OK
 rm -f $OUT/back $OUT/a.shr
-for th in 2 $(nproc); do echo "== bench train small --threads $th"; $J -Xmn512m -XX:+UseParallelGC sharnn.cli.Main bench train --preset small --threads $th --seconds 20 2>&1 | grep -v WARN | tail -3; done
+for th in 2 $(nproc); do echo "== bench train small --threads $th"; $J -Xmn64m -XX:+UseParallelGC sharnn.cli.Main bench train --preset small --threads $th --seconds 20 2>&1 | grep -v WARN | tail -3; done
 CHECK
 chmod +x devrun/check.sh
 du -sh devrun
