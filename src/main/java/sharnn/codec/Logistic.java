@@ -7,13 +7,13 @@ package sharnn.codec;
 final class Logistic {
     private static final int[] KNOTS = {1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546,
             2047, 2549, 2994, 3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094};
-    private static final int[] STRETCH = new int[4096];
+    private static final short[] STRETCH = new short[4096];   // short: a quarter of L1 rather than half
 
     static {
         int pi = 0;
         for (int x = -2047; x <= 2047; x++) {
             int v = squash(x);
-            for (int i = pi; i <= v; i++) STRETCH[i] = x;
+            for (int i = pi; i <= v; i++) STRETCH[i] = (short) x;
             pi = v + 1;
         }
         for (int i = pi; i < 4096; i++) STRETCH[i] = 2047;
