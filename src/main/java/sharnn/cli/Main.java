@@ -91,7 +91,44 @@ public final class Main implements Runnable {
         }
         wrapAtSpaces(paragraph.toString(), usage.width(), lines);
         usage.description(lines.toArray(String[]::new));
+        wrapArgumentDescriptions(cli.getCommandSpec());
         for (CommandLine sub : cli.getSubcommands().values()) joinDescriptionLines(sub);
+    }
+
+    /**
+     * The options' and parameters' descriptions, likewise wrapped at spaces to their column, each
+     * line after the first indented by two as picocli indents its own ("best." no longer stands above
+     * "safetensors"). An argument whose description changes is replaced by a copy that has it.
+     */
+    private static void wrapArgumentDescriptions(CommandLine.Model.CommandSpec spec) {
+        CommandLine.Help.Column[] columns = new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF))
+                .createDefaultLayout().textTable().columns();
+        CommandLine.Help.Column text = columns[columns.length - 1];
+        int width = text.width - text.indent - 2;
+        for (CommandLine.Model.OptionSpec option : java.util.List.copyOf(spec.options())) {
+            String[] wrapped = wrappedWithIndent(option.description(), width);
+            if (java.util.Arrays.equals(wrapped, option.description())) continue;
+            spec.remove(option);
+            spec.addOption(option.toBuilder().description(wrapped).build());
+        }
+        // parameters keep their order: all are put back
+        java.util.List<CommandLine.Model.PositionalParamSpec> parameters = java.util.List.copyOf(spec.positionalParameters());
+        for (CommandLine.Model.PositionalParamSpec p : parameters) spec.remove(p);
+        for (CommandLine.Model.PositionalParamSpec p : parameters)
+            spec.addPositional(p.toBuilder().description(wrappedWithIndent(p.description(), width)).build());
+    }
+
+    private static String[] wrappedWithIndent(String[] description, int width) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        wrapAtSpaces(String.join(" ", description), width + 2, lines);   // the first line has the indent's two columns too
+        if (lines.size() > 1) {
+            String rest = String.join(" ", lines.subList(1, lines.size()));
+            lines.subList(1, lines.size()).clear();
+            java.util.List<String> more = new java.util.ArrayList<>();
+            wrapAtSpaces(rest, width, more);
+            for (String line : more) lines.add("  " + line);
+        }
+        return lines.toArray(String[]::new);
     }
 
     /** Adds text's lines, broken at spaces to at most width columns (a longer word gets a line of its own). */

@@ -67,6 +67,21 @@ class HelpTextTest {
     }
 
     @Test
+    void noHelpLineBreaksAWordAtADot() {
+        // picocli wraps option descriptions after a dot too: "best." above "safetensors"
+        CommandLine cli = new CommandLine(new Main());
+        Main.joinDescriptionLines(cli);
+        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
+        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        for (CommandLine c : all) {
+            String[] lines = c.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\n");
+            for (int i = 1; i < lines.length; i++)
+                assertThat(lines[i - 1].endsWith(".") && lines[i].matches("\\s{8,}[a-z].*"))
+                        .as(c.getCommandSpec().qualifiedName() + ": " + lines[i - 1] + " / " + lines[i]).isFalse();
+        }
+    }
+
+    @Test
     void everyCommandListsAWholeSentenceAsItsSummary() {
         // a command list shows each command's first description line: it must not stop mid-sentence
         CommandLine cli = new CommandLine(new Main());
