@@ -30,7 +30,7 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    static final int VERSION = 8;
+    static final int VERSION = 9;
     static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
     static final int MAX_SETTINGS = 4096;
 
@@ -42,7 +42,8 @@ public final class Codec {
             4, "sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs",
             5, "sharnn 0.1 with bit histories, two match models and seven mixers",
             6, "sharnn 0.1 with context runs and 18 hashed context models",
-            7, "sharnn 0.1 with tables of the preset's size for any input");
+            7, "sharnn 0.1 with tables of the preset's size for any input",
+            8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs");
 
     private Codec() {}
 
