@@ -54,10 +54,7 @@ class HelpTextTest {
         assertThat(help.code()).isZero();
         // "gradient clip" and "0.25." were on two source lines: one paragraph keeps them on one output line
         assertThat(help.out()).containsPattern("gradient clip 0\\.25\\.");
-        CommandLine cli = new CommandLine(new Main());
-        Main.joinDescriptionLines(cli);
-        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
-        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        java.util.List<CommandLine> all = allCommands();
         for (CommandLine c : all) {
             CommandLine.Model.UsageMessageSpec usage = c.getCommandSpec().usageMessage();
             for (String line : usage.description())
@@ -69,10 +66,7 @@ class HelpTextTest {
     @Test
     void noHelpLineBreaksAWordAtADot() {
         // picocli wraps option descriptions after a dot too: "best." above "safetensors"
-        CommandLine cli = new CommandLine(new Main());
-        Main.joinDescriptionLines(cli);
-        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
-        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        java.util.List<CommandLine> all = allCommands();
         for (CommandLine c : all) {
             String[] lines = c.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\n");
             for (int i = 1; i < lines.length; i++)
@@ -84,10 +78,7 @@ class HelpTextTest {
     @Test
     void everyCommandListsAWholeSentenceAsItsSummary() {
         // a command list shows each command's first description line: it must not stop mid-sentence
-        CommandLine cli = new CommandLine(new Main());
-        Main.joinDescriptionLines(cli);
-        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
-        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        java.util.List<CommandLine> all = allCommands();
         for (CommandLine c : all.subList(1, all.size())) {
             if (c.getCommandName().equals("help")) continue;   // picocli's own
             String[] description = c.getCommandSpec().usageMessage().description();
@@ -95,5 +86,14 @@ class HelpTextTest {
             assertThat(description[0]).as(c.getCommandName()).endsWith(".");
         }
         assertThat(CliRun.of("--help").out()).containsPattern("compress +Compress a file losslessly with a SHA-RNN that learns while it\\s+codes\\.\n");
+    }
+
+    /** sharnn and every subcommand, with the help text as Main prepares it. */
+    private static java.util.List<CommandLine> allCommands() {
+        CommandLine cli = new CommandLine(new Main());
+        Main.joinDescriptionLines(cli);
+        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(cli));
+        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        return all;
     }
 }
