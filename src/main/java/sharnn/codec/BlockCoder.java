@@ -179,7 +179,7 @@ final class BlockCoder {
             int[] before = prev.clone(), after = new int[streams];
             for (int t = 0; t < len; t++) {
                 net.step(before);
-                publish(net.model.logits(), 0);
+                publish(net.logits(), 0);
                 for (int b = 0; b < streams; b++) after[b] = byteAt(b, t);
                 net.observe(after);
                 System.arraycopy(after, 0, before, 0, streams);

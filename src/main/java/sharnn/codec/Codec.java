@@ -347,12 +347,13 @@ public final class Codec {
             ShaRnn model = new ShaRnn(config, kernels, o.segment());
             if (pretrained == null) model.initialize(o.seed());
             else copyWeights(pretrained.model(), model);
-            ShaRnn learner = null;
+            ShaRnn learner = null, spare = null;
             if (o.lr() > 0) {
                 learner = new ShaRnn(config, kernels, o.segment());
                 copyWeights(model, learner);
+                spare = new ShaRnn(config, kernels, o.segment());
             }
-            net = new OnlineNet(model, learner, o.lr(), o.clip(), o.segment(), o.lag());
+            net = new OnlineNet(model, learner, spare, o.lr(), o.clip(), o.segment(), o.lag());
             coder = new BlockCoder(o, net);
         }
 

@@ -17,8 +17,14 @@ import sharnn.model.ShaRnn;
  * Encoder and decoder do the same operations on the same values, whatever the threads' timing.
  */
 final class OnlineNet implements AutoCloseable {
-    /** The predicting network: its weights change only at step lag of a segment (or its end). */
-    final ShaRnn model;
+    /** The predicting network: its weights change only at step lag of a segment (or its end), when it and spare swap. */
+    private ShaRnn model;
+    /**
+     * The predicting network's twin, idle while it predicts: the learner copies its weights into it
+     * after each step, on the learner's thread, and the two swap where the predicting network takes
+     * them, so that the coder's thread copies no weights (with lag, about 7% of the decoder's time).
+     */
+    private ShaRnn spare;
     private final ShaRnn learner;   // null without online training
     private final HostState state, segmentStart, learnerStart;
     private final OnlineAdam optimizer;
@@ -40,18 +46,19 @@ final class OnlineNet implements AutoCloseable {
     private final Object lock = new Object();
 
     /**
-     * learner: a network of the same shape and weights as model (null when lr is 0); lag: the steps
-     * into a segment at which the predicting network takes the weights learned from the segment
-     * before (0: at once, the learner then runs alone; segment: at the segment's end).
+     * learner: a network of the same shape and weights as model, spare one of the same shape (both
+     * null when lr is 0); lag: the steps into a segment at which the predicting network takes the
+     * weights learned from the segment before (0: at once, the learner then runs alone; segment: at
+     * the segment's end).
      */
-    OnlineNet(ShaRnn model, ShaRnn learner, float lr, float clip, int segment, int lag) {
+    OnlineNet(ShaRnn model, ShaRnn learner, ShaRnn spare, float lr, float clip, int segment, int lag) {
         this.model = model;
-        model.keepTransposedWeights();   // weights change only at segment ends, copied from the learner
-        model.reportLoss(false);
         this.learner = lr > 0 ? java.util.Objects.requireNonNull(learner) : null;
-        if (this.learner != null) {
-            this.learner.reportLoss(false);
-            this.learner.keepTransposedWeights();   // transposed and packed on its thread, after each step, for the predicting network
+        this.spare = lr > 0 ? java.util.Objects.requireNonNull(spare) : null;
+        for (ShaRnn m : new ShaRnn[] {model, this.spare, this.learner}) {
+            if (m == null) continue;
+            m.keepTransposedWeights();   // the learner's transposed and packed on its thread, after each step, for the predicting network
+            m.reportLoss(false);
         }
         this.streams = model.config.batch();
         this.segment = segment;
@@ -69,6 +76,11 @@ final class OnlineNet implements AutoCloseable {
         learnTargets = new int[segment * streams];
         probs = new double[256];
         trees = new double[streams * 512];
+    }
+
+    /** The predicting network's logits of the last step or segment. */
+    float[] logits() {
+        return model.logits();
     }
 
     /** Predicts the next byte of every stream from the previous ones (prev[b] in 0..255) into the trees. */
@@ -188,9 +200,9 @@ final class OnlineNet implements AutoCloseable {
         if (!pending) return;
         awaitLearner();
         pending = false;
-        var from = learner.params();
-        var to = model.params();
-        for (int i = 0; i < to.size(); i++) to.get(i).copyFrom(from.get(i));
+        ShaRnn learned = spare;
+        spare = model;
+        model = learned;
     }
 
     private void awaitLearner() {
@@ -237,6 +249,9 @@ final class OnlineNet implements AutoCloseable {
         Lamb.clipGradNorm(learner.trainableParams(), clip);
         optimizer.step(lr);
         learner.prepareKeptWeights();
+        var from = learner.params();
+        var to = spare.params();
+        for (int i = 0; i < to.size(); i++) to.get(i).copyFrom(from.get(i));
     }
 
     /** Stops the learner's thread and waits for it (a segment it is learning is dropped: nothing predicts with it). */
