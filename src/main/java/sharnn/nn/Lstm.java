@@ -56,9 +56,9 @@ public final class Lstm {
         // Over a long segment W_hh is transposed once (unless a transpose is kept) and laid out for
         // the kernels once, so that each step's product reads it row by row without copying it; a
         // step or two (generation) reads W_hh as it is.
-        float[] whhT = weightHh.transposed();
-        float[] packed = weightHh.packedTransposed(k);   // kept: packed once per change (null unless whhT is kept)
-        if (whhT == null && steps >= TRANSPOSE_MIN_STEPS)
+        float[] packed = weightHh.packedTransposed(k);   // kept: packed once per change (null unless kept)
+        float[] whhT = packed != null && k.readsPackedOnly(b, e, g4) ? null : weightHh.transposed();
+        if (whhT == null && packed == null && steps >= TRANSPOSE_MIN_STEPS)
             whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
         if (whhT != null && packed == null) {
             packed = scratch.get("lstm.whhPacked", k.packedLength(e, g4));
@@ -69,7 +69,7 @@ public final class Lstm {
             int hpOff = t == 0 ? 0 : (t - 1) * b * e;
             float[] cp = t == 0 ? c0 : cells;
             int gOff = t * b * g4;
-            if (whhT != null) k.matmulPacked(hp, hpOff, whhT, 0, packed, gates, gOff, b, e, g4, true);
+            if (packed != null) k.matmulPacked(hp, hpOff, whhT, 0, packed, gates, gOff, b, e, g4, true);
             else weightHh.timesTransposed(k, hp, hpOff, gates, gOff, b, true);
             int so = t * b * e;
             k.lstmCell(gates, gOff, cp, hpOff, cells, so, tanhCells, so, out, so, b, e);

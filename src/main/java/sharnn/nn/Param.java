@@ -53,13 +53,12 @@ public final class Param {
      * transpose is kept or k reads B as it is.
      */
     public float[] packedTransposed(Kernels k) {
-        float[] wT = transposed();
-        if (wT == null) return null;
+        if (!keepTransposed) return null;
         int in = shape[1], out = shape[0], length = k.packedLength(in, out);
         if (length == 0) return null;
         if (!packedCurrent || packedBy != k) {
             if (packed == null || packed.length != length) packed = new float[length];
-            k.pack(wT, 0, in, out, packed);
+            k.packTransposed(w, out, in, packed);   // from W itself: Wᵀ is made only where something reads it
             packedBy = k;
             packedCurrent = true;
         }
@@ -87,7 +86,7 @@ public final class Param {
             if (transposed == null) transposed = new float[w.length];
             System.arraycopy(other.transposed, 0, transposed, 0, w.length);
         }
-        packedCurrent = transposedCurrent && other.packedCurrent;
+        packedCurrent = keepTransposed && other.keepTransposed && other.packedCurrent;
         if (packedCurrent) {
             if (packed == null || packed.length != other.packed.length) packed = new float[other.packed.length];
             System.arraycopy(other.packed, 0, packed, 0, packed.length);
@@ -106,8 +105,8 @@ public final class Param {
      */
     public void timesTransposed(Kernels k, float[] x, int xOff, float[] y, int yOff, int rows, boolean acc) {
         int out = shape[0], in = shape[1];
-        float[] wT = transposed();
-        float[] packedT = packedTransposed(k);   // null where wT is
+        float[] packedT = packedTransposed(k);
+        float[] wT = packedT != null && k.readsPackedOnly(rows, in, out) ? null : transposed();
         if (packedT != null) k.matmulPacked(x, xOff, wT, 0, packedT, y, yOff, rows, in, out, acc);
         else if (wT != null) k.matmul(x, xOff, wT, 0, y, yOff, rows, in, out, acc);
         else k.matmulTransB(x, xOff, w, 0, y, yOff, rows, in, out, acc);

@@ -301,6 +301,19 @@ public final class DeterministicKernels implements Kernels {
                 (f, t) -> packB(OP_NN, b, bOff, k, n, packed, f, t));
     }
 
+    /** The panels of Wᵀ read from w [rows, cols] row by row (as OP_NT packs B). */
+    @Override
+    public void packTransposed(float[] w, int rows, int cols, float[] packed) {
+        if (packedLength(cols, rows) == 0) return;
+        parallel.forRange((rows + NR - 1) / NR, Math.max(1, MIN_PAR_ELEMS / (NR * cols)),
+                (f, t) -> packB(OP_NT, w, 0, cols, rows, packed, f, t));
+    }
+
+    @Override
+    public boolean readsPackedOnly(int m, int k, int n) {
+        return m > 0 && packedLength(k, n) > 0;
+    }
+
     @Override
     public void setColumn(float[] col, int colOff, float[] b, int bOff, float[] packed, int k, int n, int j) {
         Kernels.super.setColumn(col, colOff, b, bOff, packed, k, n, j);

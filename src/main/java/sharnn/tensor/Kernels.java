@@ -31,6 +31,23 @@ public interface Kernels {
     }
 
     /**
+     * Lays out B = Wᵀ [cols, rows] of w [rows, cols] as {@link #pack} would: the same floats, without
+     * the transpose.
+     */
+    default void packTransposed(float[] w, int rows, int cols, float[] packed) {
+        if (packedLength(cols, rows) == 0) return;
+        float[] t = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+        pack(t, 0, cols, rows, packed);
+    }
+
+    /** Whether {@link #matmulPacked} of these sizes reads packed alone, so that b may be null. */
+    default boolean readsPackedOnly(int m, int k, int n) {
+        return false;
+    }
+
+    /**
      * {@link #matmul} with B also given as {@link #pack} laid it out (after B last changed): the same
      * bytes as matmul(a, b).
      */

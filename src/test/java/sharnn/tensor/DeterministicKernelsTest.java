@@ -346,6 +346,13 @@ class DeterministicKernelsTest {
             float[] packed = new float[kern.packedLength(k, n)];
             kern.pack(b, 5, k, n, packed);
             float[] bj = b.clone(), packedJ = packed.clone(), repacked = new float[packed.length];
+            // packTransposed: W = Bᵀ [n, k] packed as B, without the transpose
+            float[] w = new float[n * k], fromW = new float[packed.length];
+            for (int p = 0; p < k; p++)
+                for (int q = 0; q < n; q++) w[q * k + p] = b[5 + p * n + q];
+            kern.packTransposed(w, n, k, fromW);
+            assertSameBytes(packed, fromW, "packTransposed " + shape + " on " + kern);
+            assertThat(kern.readsPackedOnly(m, k, n)).as("reads packed only").isEqualTo(kern.productsAreChains() && packed.length > 0);
             kern.setColumn(col, 0, bj, 5, packedJ, k, n, j);
             for (int p = 0; p < k; p++) assertThat(bj[5 + p * n + j]).isEqualTo(col[p]);
             kern.pack(bj, 5, k, n, repacked);
@@ -356,6 +363,11 @@ class DeterministicKernelsTest {
                 kern.matmul(a, 3, bj, 5, want, 0, m, k, n, acc);
                 kern.matmulPacked(a, 3, bj, 5, packedJ, got, 0, m, k, n, acc);
                 assertSameBytes(want, got, "matmulPacked " + shape + (acc ? " acc" : ""));
+                if (kern.readsPackedOnly(m, k, n)) {
+                    float[] alone = c0.clone();
+                    kern.matmulPacked(a, 3, null, 0, packedJ, alone, 0, m, k, n, acc);
+                    assertSameBytes(want, alone, "matmulPacked without B " + shape + (acc ? " acc" : ""));
+                }
             }
         }
         assertThat(d1.packedLength(k, n)).as("the vector path packs").isPositive();
