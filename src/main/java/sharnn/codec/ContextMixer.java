@@ -313,8 +313,7 @@ final class ContextMixer {
         int c1 = (int) (history[stream] & 0xFF);
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
         int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
-        int ex = match.expectedByte(), expectedCtx = ex == 0 ? 0 : 1 + ((ex & 0xFF) << 2 | Math.min(3, match.length() >> 3));
-        touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apmExpected.row(expectedCtx << 8 | c0);
+        touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apmExpected.row(expectedContext() << 8 | c0);
         at[0] = c0;
         at[1] = c1 << 8 | c0;
         for (int i = 0; i < HASHED; i++) at[i + 2] = slot[i] + node;
@@ -385,13 +384,17 @@ final class ContextMixer {
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
-        ex = match.expectedByte();   // the match may have ended at this bit (match.context)
-        expectedCtx = ex == 0 ? 0 : 1 + ((ex & 0xFF) << 2 | Math.min(3, match.length() >> 3));
-        int ae = apmExpected.p(mixed, expectedCtx << 8 | c0);
+        int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // again: the match may have ended at this bit
         // and by the byte the short match model expects, its length and the bits so far (format 7: first MB of
         // enwik8, fast, 212,624 -> 212,495 bytes; in place of the match state's map, a binary's 0.4% worse)
         int p = (a + 2 * a2 + am + ae + 2) / 5;
         return Math.max(1, Math.min(4095, p));
+    }
+
+    /** The expected-byte map's context: the byte the short match model expects and its length / 8, or 0 without a match. */
+    private int expectedContext() {
+        int ex = match.expectedByte();
+        return ex == 0 ? 0 : 1 + ((ex & 0xFF) << 2 | Math.min(3, match.length() >> 3));
     }
 
     /**

@@ -57,7 +57,7 @@ final class OnlineNet implements AutoCloseable {
         this.spare = lr > 0 ? java.util.Objects.requireNonNull(spare) : null;
         for (ShaRnn m : new ShaRnn[] {model, this.spare, this.learner}) {
             if (m == null) continue;
-            m.keepTransposedWeights();   // the learner's transposed and packed on its thread, after each step, for the predicting network
+            m.keepTransposedWeights();   // the learner's packed on its thread, after each step, for the predicting network
             m.reportLoss(false);
         }
         this.streams = model.config.batch();

@@ -53,13 +53,13 @@ public final class Lstm {
         weightIh.timesTransposed(k, x, 0, gates, 0, rows, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
-        // Over a long segment W_hh is transposed once (unless a transpose is kept) and laid out for
+        // Over a long segment W_hh is transposed once (unless it is kept packed) and laid out for
         // the kernels once, so that each step's product reads it row by row without copying it; a
         // step or two (generation) reads W_hh as it is.
         float[] packed = weightHh.packedTransposed(k);   // kept: packed once per change (null unless kept)
         float[] whhT = packed != null && k.readsPackedOnly(b, e, g4) ? null : weightHh.transposed();
         if (whhT == null && packed == null && steps >= TRANSPOSE_MIN_STEPS)
-            whhT = Param.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
+            whhT = Kernels.transpose(weightHh.w, g4, e, scratch.get("lstm.whhT", g4 * e));
         if (whhT != null && packed == null) {
             packed = scratch.get("lstm.whhPacked", k.packedLength(e, g4));
             k.pack(whhT, 0, e, g4, packed);

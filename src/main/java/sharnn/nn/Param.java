@@ -42,7 +42,7 @@ public final class Param {
         if (!keepTransposed) return null;
         if (!transposedCurrent) {
             if (transposed == null) transposed = new float[w.length];
-            transpose(w, shape[0], shape[1], transposed);
+            Kernels.transpose(w, shape[0], shape[1], transposed);
             transposedCurrent = true;
         }
         return transposed;
@@ -63,16 +63,6 @@ public final class Param {
             packedCurrent = true;
         }
         return packed;
-    }
-
-    /** out [cols, rows] = w [rows, cols] transposed; returns out. */
-    public static float[] transpose(float[] w, int rows, int cols, float[] out) {
-        for (int r0 = 0; r0 < rows; r0 += 16)   // in 16 x 16 tiles, which stay in cache
-            for (int c0 = 0; c0 < cols; c0 += 16)
-                for (int r = r0, re = Math.min(rows, r0 + 16); r < re; r++)
-                    for (int c = c0, ce = Math.min(cols, c0 + 16); c < ce; c++)
-                        out[c * rows + r] = w[r * cols + c];
-        return out;
     }
 
     /**

@@ -35,11 +35,17 @@ public interface Kernels {
      * the transpose.
      */
     default void packTransposed(float[] w, int rows, int cols, float[] packed) {
-        if (packedLength(cols, rows) == 0) return;
-        float[] t = new float[rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
-        pack(t, 0, cols, rows, packed);
+        if (packedLength(cols, rows) > 0) pack(transpose(w, rows, cols, new float[rows * cols]), 0, cols, rows, packed);
+    }
+
+    /** out [cols, rows] = w [rows, cols] transposed; returns out. */
+    static float[] transpose(float[] w, int rows, int cols, float[] out) {
+        for (int r0 = 0; r0 < rows; r0 += 16)   // in 16 x 16 tiles, which stay in cache
+            for (int c0 = 0; c0 < cols; c0 += 16)
+                for (int r = r0, re = Math.min(rows, r0 + 16); r < re; r++)
+                    for (int c = c0, ce = Math.min(cols, c0 + 16); c < ce; c++)
+                        out[c * rows + r] = w[r * cols + c];
+        return out;
     }
 
     /** Whether {@link #matmulPacked} of these sizes reads packed alone, so that b may be null. */
