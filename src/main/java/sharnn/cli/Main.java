@@ -45,16 +45,40 @@ public final class Main implements Runnable {
             if (stdout == null || code != 0) return code;
             // what a command printed with System.out, whose failures show only now
             if (stdout instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;
-            CommandLine.ParseResult parsed = cli.getParseResult();
-            while (parsed.hasSubcommand()) parsed = parsed.subcommand();
-            System.err.println(parsed.commandSpec().qualifiedName() + ": " + stdout.getMessage());
+            System.err.println(commandName(cli) + ": " + stdout.getMessage());
             return 1;
+        } catch (NoClassDefFoundError e) {
+            String missing = missingVectorModule(e);
+            if (missing == null) throw e;
+            System.err.println(commandName(cli) + ": " + missing);
+            return 2;
         } catch (OutOfMemoryError e) {
             // picocli passes only exceptions to the handler; an error would end in a stack trace
             System.err.printf("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model%n",
                     Runtime.getRuntime().maxMemory() >> 20);
             return 1;
         }
+    }
+
+    /**
+     * The Vector API is an incubator module, which a JVM resolves only when told to: `java -jar` without
+     * --add-modules reaches the first network kernel and stops there (fast, which runs none, works).
+     * Returns that as one line, or null where t has another cause.
+     */
+    static String missingVectorModule(Throwable t) {
+        for (; t != null; t = t.getCause())
+            if (t instanceof NoClassDefFoundError e && e.getMessage() != null && e.getMessage().startsWith("jdk/incubator/vector/"))
+                return "this needs Java's Vector API, which the JVM loads only when told to: run java with --add-modules jdk.incubator.vector"
+                        + " (bin/sharnn does)";
+        return null;
+    }
+
+    /** The innermost command the line named, as "sharnn compress" (the top command where parsing failed). */
+    private static String commandName(CommandLine cli) {
+        CommandLine.ParseResult parsed = cli.getParseResult();
+        if (parsed == null) return cli.getCommandSpec().qualifiedName();
+        while (parsed.hasSubcommand()) parsed = parsed.subcommand();
+        return parsed.commandSpec().qualifiedName();
     }
 
     /** A bad command line in one line, named by the command it is for: "sharnn data: unknown command 'x' (enwik8, info)". */
@@ -150,6 +174,11 @@ public final class Main implements Runnable {
     private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         for (Throwable t = ex; t != null; t = t.getCause())
             if (t instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;   // quiet, as gzip and xz
+        String missing = missingVectorModule(ex);
+        if (missing != null) {
+            System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + missing);
+            return 2;
+        }
         String message = ex instanceof FileSystemException fs && fs.getFile() != null
                 ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
                 : ex.getMessage() == null ? ex.toString() : ex.getMessage();

@@ -49,6 +49,27 @@ class FilesAndMessagesTest {
         assertThat(PathErrors.on(in, new AccessDeniedException(in.toString())).getMessage()).isEqualTo(in + ": permission denied");
     }
 
+    /** `java -jar sharnn.jar` without --add-modules: the presets that run a network say what the JVM lacks, in one line. */
+    @Test
+    void withoutTheVectorModuleTheNetworkPresetsSaySoInOneLine() throws Exception {
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "a short text to code. ".repeat(20));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> jvm = List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        Process network = new ProcessBuilder(Stream.concat(jvm.stream(), Stream.of("compress", "-q", "--preset", "default", in.toString(),
+                dir.resolve("d.shr").toString())).toList()).start();
+        assertThat(Jvm.exitOf(network, 60)).isEqualTo(2);
+        assertThat(Jvm.stderr(network)).isEqualTo("sharnn compress: this needs Java's Vector API, which the JVM loads only when told to:"
+                + " run java with --add-modules jdk.incubator.vector (bin/sharnn does)");
+        assertThat(dir.resolve("d.shr")).doesNotExist();
+        // fast runs no network, and codes the same archive as with the module
+        Process fast = new ProcessBuilder(Stream.concat(jvm.stream(), Stream.of("compress", "-q", "--preset", "fast", in.toString(),
+                dir.resolve("f.shr").toString())).toList()).start();
+        assertThat(Jvm.exitOf(fast, 60)).as(Jvm.stderr(fast)).isZero();
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", in.toString(), dir.resolve("g.shr").toString()).code()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("f.shr"))).isEqualTo(Files.readAllBytes(dir.resolve("g.shr")));
+    }
+
     @Test
     void aFifoOrDevNullAsInputIsReadAsAStream() throws Exception {
         Path fifo = dir.resolve("fifo");
