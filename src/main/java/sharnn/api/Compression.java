@@ -21,18 +21,20 @@ public final class Compression {
     private final Path checkpoint;
     private final boolean adapt;
     private final int threads;
+    private final Path dictionary;
 
-    private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads) {
+    private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary) {
         this.preset = preset;
         this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
         this.adapt = adapt;
         this.threads = threads;
+        this.dictionary = dictionary;
     }
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
-        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1);
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null);
     }
 
     /**
@@ -42,13 +44,13 @@ public final class Compression {
      */
     public Compression set(String key, String value) {
         CodecOptions.checkSetting(key, value);
-        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary);
     }
 
     /** The network's products on this many threads (the archive is the same for any count). */
     public Compression threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1: " + n);
-        return new Compression(preset, settings, checkpoint, adapt, n);
+        return new Compression(preset, settings, checkpoint, adapt, n, dictionary);
     }
 
     /**
@@ -57,7 +59,17 @@ public final class Compression {
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads);
+        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary);
+    }
+
+    /**
+     * Primes the models with this file before coding, as zstd's dictionaries: typical content (a few
+     * sample files, concatenated; at most a block, 1 MiB in the presets) makes small inputs code far
+     * smaller. Decompressing needs the same file, which the archive names by its SHA-256; each
+     * compression and decompression takes about the time to compress it.
+     */
+    public Compression dictionary(Path file) {
+        return new Compression(preset, settings, checkpoint, adapt, threads, file);
     }
 
     private List<String> with(String setting) {
@@ -77,13 +89,14 @@ public final class Compression {
         CodecOptions options = preset.with(settings);
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
-        Codec.Stats s = Codec.compress(in, out, o, pretrained, Codec.Progress.NONE, threads);
+        Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
+        Codec.Stats s = Codec.compress(in, out, o, pretrained, dict, Codec.Progress.NONE, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 
-    /** Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint}. */
+    /** Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint}, one made with a dictionary {@link #dictionary}. */
     public Result decompress(InputStream in, OutputStream out) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint, Codec.Progress.NONE, threads);
+        Codec.Stats s = Codec.decompress(in, out, checkpoint, dictionary, Codec.Progress.NONE, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 }

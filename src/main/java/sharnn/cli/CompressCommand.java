@@ -38,6 +38,9 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--adapt", description = "with --model: keep training while coding (at the preset's learning rate)")
     boolean adapt;
 
+    @Option(names = "--dict", paramLabel = "FILE", description = "prime the models with this file before coding, as zstd's -D: typical content (sample files concatenated, at most a block) makes small files code far smaller; decompression needs the same file, and each run takes about the time to compress it")
+    Path dictionary;
+
     @Mixin
     TransformOptions transform;
 
@@ -62,9 +65,10 @@ final class CompressCommand implements Callable<Integer> {
             pretrained = Codec.Pretrained.load(model);
             if (!adapt) options = options.with("lr", "0");
         }
+        Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
         String target = out != null ? out : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;
-        return transform.run(in, target, "compress", (is, os, progress) -> Codec.compress(is, os, o, p, progress, transform.threads));
+        return transform.run(in, target, "compress", (is, os, progress) -> Codec.compress(is, os, o, p, dict, progress, transform.threads));
     }
 }

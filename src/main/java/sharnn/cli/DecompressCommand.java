@@ -22,6 +22,9 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "the checkpoint a pretrained archive was made with")
     Path model;
 
+    @Option(names = "--dict", paramLabel = "FILE", description = "the dictionary the archive was compressed with")
+    Path dictionary;
+
     @Mixin
     TransformOptions transform;
 
@@ -34,6 +37,6 @@ final class DecompressCommand implements Callable<Integer> {
             else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
-        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, progress, transform.threads));
+        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads));
     }
 }

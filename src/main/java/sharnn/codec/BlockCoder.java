@@ -42,6 +42,16 @@ final class BlockCoder {
         aheadTrees = new double[streams * 512];
     }
 
+    /** Forgets the ideal code length so far (a dictionary's, which is not in the archive). */
+    void clearBits() {
+        bits = 0;
+    }
+
+    /** Makes the context models' tables for an input of n bytes, where the first block alone would size them otherwise. */
+    void sizeTablesFor(int n) {
+        if (mixer == null && options.mix()) mixer = new ContextMixer(streams, options.tableBitsFor(n), options.mixerRate());
+    }
+
     /**
      * Codes buf[0..n): encoding reads it, decoding fills it. The network's outputs depend only on
      * the bytes, so when encoding it runs ahead on a second thread (the same operations in the same
@@ -49,8 +59,7 @@ final class BlockCoder {
      */
     void code(byte[] buf, int n, Io io, Codec.Progress progress) throws CorruptArchiveException {
         int len = (n + streams - 1) / streams;
-        if (mixer == null && options.mix())
-            mixer = new ContextMixer(streams, options.tableBitsFor(n), options.mixerRate());
+        sizeTablesFor(n);
         if (mixer != null) mixer.startBlock(buf, n, Math.max(len, 1));
         Lookahead ahead = net != null && io.knowsBytes() && len > 1 ? new Lookahead(buf, n, len) : null;
         try {
@@ -85,6 +94,7 @@ final class BlockCoder {
                     System.arraycopy(next, 0, prev, 0, streams);
                 }
             }
+            if (mixer != null) mixer.endBlock();
             if (ahead != null) ahead.finish();
             else if (net != null) net.flush();
             progress.update(done, bits);

@@ -30,8 +30,9 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    static final int VERSION = 9;
-    static final int MODE_ONLINE = 0, MODE_PRETRAINED = 1;
+    static final int VERSION = 10;
+    /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its SHA-256 follows). */
+    static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
 
     /** The earlier format versions, each named in the message that refuses its archives. */
@@ -43,7 +44,8 @@ public final class Codec {
             5, "sharnn 0.1 with bit histories, two match models and seven mixers",
             6, "sharnn 0.1 with context runs and 18 hashed context models",
             7, "sharnn 0.1 with tables of the preset's size for any input",
-            8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs");
+            8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs",
+            9, "sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs");
 
     private Codec() {}
 
@@ -73,6 +75,38 @@ public final class Codec {
         }
     }
 
+    /**
+     * Bytes of typical content that prime every model before the first block, as zstd's dictionaries do
+     * (a few sample files, concatenated): small files then code far smaller. Archives made with one
+     * record its id, the first 8 bytes of its SHA-256 (as zstd's 4-byte id: the small files it is for
+     * would pay 32 bytes each for the whole hash), and decompress only with it. At most blockSize bytes, as it stands for a block
+     * before the first; it costs about the time to compress it, at each compression and decompression.
+     */
+    public record Dictionary(String name, byte[] bytes, String sha256) {
+        static final int ID_BYTES = 8;
+
+        /** The id archives record: the SHA-256's first 8 bytes, 16 hex digits. */
+        public String id() {
+            return sha256.substring(0, 2 * ID_BYTES);
+        }
+
+        public static Dictionary load(Path file) throws IOException {
+            PathErrors.checkReadable(file, "dictionary");
+            long size = Files.size(file);
+            if (size == 0) throw new IOException("the dictionary " + file + " is empty");
+            if (size > CodecOptions.MAX_BLOCK)
+                throw new IOException("the dictionary " + file + " is " + size + " bytes; at most " + CodecOptions.MAX_BLOCK + " (and the block size)");
+            byte[] bytes = Files.readAllBytes(file);
+            return new Dictionary(file.toString(), bytes, Codec.sha256(bytes));
+        }
+
+        void checkFits(CodecOptions o) throws IOException {
+            if (bytes.length > o.blockSize())
+                throw new IOException("the dictionary " + name + " is " + bytes.length + " bytes, larger than a block (blockSize "
+                        + o.blockSize() + "): use a shorter one or --set blockSize=" + bytes.length);
+        }
+    }
+
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
@@ -90,8 +124,14 @@ public final class Codec {
     /** As above, the network's products on threads worker threads (the archive is the same for any count). */
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
                                  Progress progress, int threads) throws IOException {
+        return compress(in, out, options, pretrained, null, progress, threads);
+    }
+
+    /** As above, the models primed with a dictionary first (null: none). */
+    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
+                                 Progress progress, int threads) throws IOException {
         try (Parallel pool = pool(threads)) {
-            return compress(in, out, options, pretrained, progress, pool);
+            return compress(in, out, options, pretrained, dictionary, progress, pool);
         }
     }
 
@@ -100,12 +140,13 @@ public final class Codec {
         return threads == 0 ? null : new Parallel(threads);
     }
 
-    private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
+    private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
                                   Progress progress, Parallel pool) throws IOException {
         if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
+        if (dictionary != null) dictionary.checkFits(options);
         CountingOutput counted = new CountingOutput(out);
-        writeHeader(counted, options, pretrained);
+        writeHeader(counted, options, pretrained, dictionary);
         CRC32C all = new CRC32C();
         long total = 0;
         try (Engine engine = new Engine(options, pretrained, pool)) {
@@ -113,6 +154,7 @@ public final class Codec {
             while (true) {
                 int n = in.readNBytes(block, 0, block.length);
                 if (n == 0) break;
+                if (total == 0) engine.prime(dictionary, n);
                 all.update(block, 0, n);
                 CRC32C raw = new CRC32C();
                 raw.update(block, 0, n);
@@ -156,15 +198,16 @@ public final class Codec {
         return new Stats(total, counted.count);
     }
 
-    private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained) throws IOException {
+    private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained, Dictionary dictionary) throws IOException {
         ByteArrayOutputStream h = new ByteArrayOutputStream(64);
         h.write(MAGIC);
         h.write(VERSION);
-        h.write(pretrained == null ? MODE_ONLINE : MODE_PRETRAINED);
+        h.write((pretrained == null ? 0 : MODE_PRETRAINED) | (dictionary == null ? 0 : MODE_DICTIONARY));
         byte[] settings = o.toText().getBytes(StandardCharsets.US_ASCII);
         writeVarint(h, settings.length);
         h.write(settings);
         if (pretrained != null) h.write(HexFormat.of().parseHex(pretrained.sha256()));
+        if (dictionary != null) h.write(HexFormat.of().parseHex(dictionary.id()));
         writeWithCrc(out, h);
     }
 
@@ -202,8 +245,8 @@ public final class Codec {
         if (ByteBuffer.wrap(readFully(in, 4, "checksum")).getInt() != (int) crc.getValue()) throw new CorruptArchiveException(message);
     }
 
-    /** What an archive's header says. */
-    public record Header(int mode, CodecOptions options, String checkpointSha256) {}
+    /** What an archive's header says: the checkpoint's SHA-256 and the dictionary's id are null where it has none. */
+    public record Header(int mode, CodecOptions options, String checkpointSha256, String dictionaryId) {}
 
     public static Header readHeader(DataInputStream in) throws IOException {
         byte[] fixed = readFully(in, 6, "header");
@@ -220,17 +263,19 @@ public final class Codec {
         CRC32C crc = new CRC32C();
         crc.update(fixed);
         int mode = fixed[5];
+        if ((mode & ~(MODE_PRETRAINED | MODE_DICTIONARY)) != 0) throw new CorruptArchiveException("unknown archive mode " + mode);
         long len = readVarint(in, crc, 2, "header");
         if (len < 1 || len > MAX_SETTINGS) throw new CorruptArchiveException("corrupt archive header (settings length " + len + ")");
         byte[] settings = readFully(in, (int) len, "header");
         crc.update(settings);
-        byte[] sha = mode == MODE_PRETRAINED ? readFully(in, 32, "header") : new byte[0];
-        crc.update(sha);
+        byte[] sha = (mode & MODE_PRETRAINED) != 0 ? readFully(in, 32, "header") : null;
+        if (sha != null) crc.update(sha);
+        byte[] dictId = (mode & MODE_DICTIONARY) != 0 ? readFully(in, Dictionary.ID_BYTES, "header") : null;
+        if (dictId != null) crc.update(dictId);
         checkCrc(in, crc, "corrupt archive header (checksum mismatch)");
-        if (mode != MODE_ONLINE && mode != MODE_PRETRAINED) throw new CorruptArchiveException("unknown archive mode " + mode);
         try {
             CodecOptions o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
-            return new Header(mode, o, mode == MODE_PRETRAINED ? HexFormat.of().formatHex(sha) : null);
+            return new Header(mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
         } catch (IllegalArgumentException e) {
             throw new CorruptArchiveException("unreadable archive header: " + e.getMessage());
         }
@@ -253,18 +298,37 @@ public final class Codec {
     /** As above, on threads worker threads. */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, int threads)
             throws IOException {
+        return decompress(input, out, checkpoint, null, progress, threads);
+    }
+
+    /** As above; an archive made with a dictionary needs the same file (checked by hash). */
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionary, Progress progress, int threads)
+            throws IOException {
         try (Parallel pool = pool(threads)) {
-            return decompress(input, out, checkpoint, progress, pool);
+            return decompress(input, out, checkpoint, dictionary, progress, pool);
         }
     }
 
-    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, Parallel pool)
-            throws IOException {
+    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress,
+                                    Parallel pool) throws IOException {
         CountingInput counted = new CountingInput(input);
         DataInputStream in = new DataInputStream(counted);
         Header header = readHeader(in);
+        Dictionary dictionary = null;
+        if (header.dictionaryId() != null) {
+            if (dictionaryFile == null)
+                throw new IOException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
+                        + header.dictionaryId() + ")");
+            dictionary = Dictionary.load(dictionaryFile);
+            if (!dictionary.id().equals(header.dictionaryId()))
+                throw new IOException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
+                        + ", " + dictionaryFile + "'s begins " + dictionary.id());
+            dictionary.checkFits(header.options());
+        } else if (dictionaryFile != null) {
+            throw new IOException("this archive was made without a dictionary; it needs no --dict");
+        }
         Pretrained pretrained = null;
-        if (header.mode() == MODE_PRETRAINED) {
+        if (header.checkpointSha256() != null) {
             if (checkpoint == null) throw new IOException("this archive was made with a pretrained model: it needs that checkpoint (sha256 " + header.checkpointSha256() + ")");
             pretrained = Pretrained.load(checkpoint);
             if (!pretrained.sha256().equals(header.checkpointSha256()))
@@ -294,7 +358,10 @@ public final class Codec {
                 rec.update(coded);
                 rec.update(rawCrc);
                 checkCrc(in, rec, "corrupt archive: block at original offset " + total + " fails its checksum");
-                if (engine == null) engine = new Engine(o, pretrained, pool);
+                if (engine == null) {
+                    engine = new Engine(o, pretrained, pool);
+                    engine.prime(dictionary, (int) n);
+                }
                 if (block.length < n) block = new byte[(int) Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
                 RangeDecoder dec = new RangeDecoder(coded, 0, (int) m);
                 long base = total;
@@ -369,6 +436,30 @@ public final class Codec {
         @Override
         public void close() {
             if (net != null) net.close();
+        }
+
+        /**
+         * Runs the dictionary through every model as a block before the first (nothing is coded), the
+         * tables sized for it and the first block together; nothing without one.
+         */
+        void prime(Dictionary dictionary, int firstBlock) throws CorruptArchiveException {
+            if (dictionary == null) return;
+            byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
+            coder.sizeTablesFor(bytes.length + firstBlock);
+            coder.code(bytes, bytes.length, new BlockCoder.Io() {
+                public boolean knowsBytes() {
+                    return true;
+                }
+
+                public int bit(int bit, int p1) {
+                    return bit;
+                }
+
+                public int symbol(int s, int[] freq, int bits) {
+                    return s;
+                }
+            }, Progress.NONE);
+            coder.clearBits();
         }
 
         void code(byte[] block, int n, BlockCoder.Io io, Progress progress) throws CorruptArchiveException {

@@ -5,16 +5,19 @@ import java.util.Arrays;
 /**
  * Predicts the next bit from the last place where the latest minLen bytes (or more) were seen: a
  * hash of them finds it, a byte-by-byte comparison backwards measures the match, and an adaptive map
- * by match length and expected bit turns it into a probability. Positions are in the block's buffer;
- * each stream follows its own match.
+ * by match length and expected bit turns it into a probability. Positions are virtual: [0, H) is the
+ * history (the bytes before the block, the dictionary's too), [H, H + n) the block's buffer. Each
+ * stream follows its own match; stream 0 goes on from the history's end.
  */
 final class MatchModel {
     private static final int MAX_VERIFY = 64;
     private final int minLen;
-    private final int[] table;
+    private final int[] table;   // the virtual position after the hashed bytes, plus one (0: empty)
     private final int tableShift;
     private final int[] ptr, len;
     private final int[] map = new int[32 * 2];
+    private byte[] history = new byte[0], buf;
+    private int historyLen;
     // the byte being coded
     private int expected, active, ctx;
 
@@ -27,16 +30,40 @@ final class MatchModel {
         Arrays.fill(map, 1 << 31);
     }
 
-    void startBlock() {
-        Arrays.fill(table, 0);
-        Arrays.fill(len, 0);
+    /**
+     * A new block in buf, after the bytes history[0, h): the history before and the last block, with
+     * the first dropped bytes of the two left out. Positions move down by dropped, those that fall out
+     * are forgotten, and stream 0's match goes on.
+     */
+    void startBlock(byte[] buf, byte[] history, int h, int dropped) {
+        for (int i = 0; i < table.length; i++) table[i] = table[i] - 1 > dropped ? table[i] - dropped : 0;
+        if (len[0] > 0 && ptr[0] > dropped) ptr[0] -= dropped;
+        else len[0] = 0;
+        Arrays.fill(len, 1, len.length, 0);
+        this.buf = buf;
+        this.history = history;
+        this.historyLen = h;
+    }
+
+    private byte at(int v) {
+        return v < historyLen ? history[v] : buf[v - historyLen];
     }
 
     /** Starts stream b's byte; knownNext: whether the byte the match points at is already coded. */
-    void beginByte(byte[] buf, int b, boolean knownNext) {
+    void beginByte(int b, boolean knownNext) {
         if (len[b] > 0 && !knownNext) len[b] = 0;
         active = len[b];
-        expected = active > 0 ? (buf[ptr[b]] & 0xFF) | 256 : 0;
+        expected = active > 0 ? (at(ptr[b]) & 0xFF) | 256 : 0;
+    }
+
+    /** Whether virtual position v is in the history (coded before this block). */
+    boolean inHistory(int v) {
+        return v < historyLen;
+    }
+
+    /** The block position of virtual position v. */
+    int blockPosition(int v) {
+        return v - historyLen;
     }
 
     /** The byte the match expects (with 256 added), 0 without a match. */
@@ -79,30 +106,34 @@ final class MatchModel {
     }
 
     /**
-     * After stream b's byte at pos: follows the match or looks one up. Streams are streamLen bytes
-     * long; the comparison stays inside each stream's bytes coded so far.
+     * After stream b's byte at block position pos: follows the match or looks one up. Streams are
+     * streamLen bytes long; the comparison stays inside each stream's bytes coded so far, and the
+     * history, which stream 0 follows on from.
      */
-    void endByte(byte[] buf, int b, int pos, int streamLen) {
-        int start = pos / streamLen * streamLen;
+    void endByte(int b, int pos, int streamLen) {
+        int v = historyLen + pos;
+        int start = b == 0 ? 0 : historyLen + pos / streamLen * streamLen;
         if (len[b] > 0 && active > 0) {
             len[b]++;
             ptr[b]++;
         } else len[b] = 0;
-        if (pos + 1 - start < minLen) return;
+        if (v + 1 - start < minLen) return;
         long hsh = 0;
-        for (int i = pos + 1 - minLen; i <= pos; i++) hsh = (hsh + (buf[i] & 0xFF) + 1) * 0x9E3779B97F4A7C15L;
+        for (int i = v + 1 - minLen; i <= v; i++) hsh = (hsh + (at(i) & 0xFF) + 1) * 0x9E3779B97F4A7C15L;
         int h = (int) ((hsh ^ (hsh >>> 29)) >>> 32) >>> tableShift;
         if (len[b] == 0) {
             int cand = table[h] - 1;
             if (cand > 0) {
-                int n = 0, candStart = (cand - 1) / streamLen * streamLen;
-                while (n < MAX_VERIFY && cand - 1 - n >= candStart && pos - n >= start && buf[cand - 1 - n] == buf[pos - n]) n++;
+                int candStart = cand - 1 < historyLen ? 0 : historyLen + (cand - 1 - historyLen) / streamLen * streamLen;
+                if (candStart == historyLen) candStart = 0;   // stream 0 follows the history
+                int n = 0;
+                while (n < MAX_VERIFY && cand - 1 - n >= candStart && v - n >= start && at(cand - 1 - n) == at(v - n)) n++;
                 if (n >= minLen) {
                     ptr[b] = cand;
                     len[b] = n;
                 }
             }
         }
-        table[h] = pos + 2;   // the next byte's position, plus one (0 is empty)
+        table[h] = v + 2;   // the next byte's virtual position, plus one (0 is empty)
     }
 }

@@ -129,6 +129,21 @@ class ModelTest {
         assertThatThrownBy(() -> compress(tooWide, text)).hasMessage("boom must be in [embed, 8192]");
     }
 
+    @Test
+    void aDictionaryPrimesCompressionAndIsNeededToDecompress(@TempDir Path dir) throws Exception {
+        byte[] text = "<record id=\"7\"><name>sharnn</name><kind>compressor</kind></record>\n".getBytes(StandardCharsets.US_ASCII);
+        Path dict = Files.writeString(dir.resolve("records.dict"),
+                "<record id=\"1\"><name>xz</name><kind>compressor</kind></record>\n<record id=\"2\"><name>zstd</name><kind>compressor</kind></record>\n");
+        Compression primed = Compression.preset("fast").dictionary(dict);
+        byte[] archive = compress(primed, text);
+        assertThat(archive.length).isLessThan(compress(Compression.preset("fast"), text).length - 20);
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        primed.decompress(new ByteArrayInputStream(archive), back);
+        assertThat(back.toByteArray()).isEqualTo(text);
+        assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
+                .hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
+    }
+
     private static byte[] compress(Compression c, byte[] text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.compress(new ByteArrayInputStream(text), out);

@@ -55,6 +55,24 @@ class CompressCommandTest {
     }
 
     @Test
+    void aDictionaryIsGivenToBothAndAMissingOneIsOneLine() throws Exception {
+        Path dict = Files.writeString(dir.resolve("notes.dict"), "hello hello hello, sharnn compresses text; hello again.\n".repeat(5));
+        Path in = Files.writeString(dir.resolve("note.txt"), "hello again, sharnn compresses text.\n");
+        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--dict", dict.toString(), in.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Path shr = dir.resolve("note.txt.shr");
+        assertThat(Files.size(shr)).isLessThan(CliRun.of("compress", "-q", "--preset", "fast", in.toString(), "-").outBytes().length - 10);
+        Path back = dir.resolve("back.txt");
+        assertThat(CliRun.of("decompress", "-q", "--dict", dict.toString(), shr.toString(), back.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(in));
+        String id = sharnn.codec.Codec.Dictionary.load(dict).id();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
+                "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), in.toString(), "-")), 1,
+                "sharnn compress: no such dictionary: " + dir.resolve("none"));
+    }
+
+    @Test
     void runningOutOfMemoryIsOneLineAndLeavesNoFile() throws Exception {
         Path in = dir.resolve("x.txt");
         Files.write(in, "abc".getBytes(StandardCharsets.UTF_8));

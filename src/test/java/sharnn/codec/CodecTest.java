@@ -167,6 +167,79 @@ class CodecTest {
         assertThat(decompress(a)).isEmpty();
     }
 
+    /**
+     * Format 10: the match models look back over the blocks before (4 MiB), so a block that repeats one
+     * of them costs a fraction of what fresh bytes cost, and the streams after the first find it too.
+     * Bytes of four letters, each drawn at random: two bits each, which no context of six bytes or
+     * fewer predicts, while twelve bytes find the one place they were seen.
+     */
+    @Test
+    void aRepeatOfAnEarlierBlockIsFound() throws IOException {
+        SplittableRandom rng = new SplittableRandom(3);
+        byte[] data = new byte[3 * 4096];
+        for (int i = 0; i < 8192; i++) data[i] = (byte) ("acgt".charAt(rng.nextInt(4)));
+        System.arraycopy(data, 0, data, 8192, 4096);   // the first block again, two blocks back
+        for (String streams : List.of("1", "2")) {
+            CodecOptions o = CodecOptions.preset("fast").with("blockSize", "4096").with("streams", streams);
+            byte[] archive = compress(data, o);
+            assertThat(decompress(archive)).isEqualTo(data);
+            int twice = compress(Arrays.copyOf(data, 8192), o).length;
+            assertThat(twice).as("two bits a byte").isGreaterThan(2 * 1024);
+            assertThat(archive.length - twice).as("the repeat, %s streams", streams).isLessThan(300);
+        }
+    }
+
+    static Codec.Dictionary dictionary(byte[] bytes) {
+        return new Codec.Dictionary("dict", bytes, Codec.sha256(bytes));
+    }
+
+    static byte[] compress(byte[] data, CodecOptions o, Codec.Dictionary dictionary) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.compress(new ByteArrayInputStream(data), out, o, null, dictionary, Codec.Progress.NONE, 1);
+        return out.toByteArray();
+    }
+
+    static byte[] decompress(byte[] archive, Path dictionary) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, dictionary, Codec.Progress.NONE, 1);
+        return out.toByteArray();
+    }
+
+    /** A dictionary primes every model (the network and the match models too); decompression needs the same file. */
+    @Test
+    void aDictionaryPrimesTheModelsAndDecompressesOnlyWithItself(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] dict = new byte[3000];
+        new SplittableRandom(5).nextBytes(dict);
+        byte[] data = Arrays.copyOfRange(dict, 700, 1900);   // what the dictionary holds, as boilerplate is
+        Path file = Files.write(dir.resolve("dict"), dict);
+        for (CodecOptions o : List.of(CodecOptions.preset("fast"), SMALL.with("blockSize", "4096"), SMALL.with("blockSize", "4096").with("mix", "false"))) {
+            byte[] archive = compress(data, o, Codec.Dictionary.load(file));
+            assertThat(decompress(archive, file)).as("%s", o).isEqualTo(data);
+            if (o.mix()) assertThat(archive.length).as("%s", o).isLessThan(compress(data, o).length / 4);
+            assertThat(Codec.readHeader(new java.io.DataInputStream(new ByteArrayInputStream(archive))).dictionaryId())
+                    .isEqualTo(Codec.sha256(dict).substring(0, 16));
+        }
+        byte[] archive = compress(data, CodecOptions.preset("fast"), dictionary(dict));
+        assertThatThrownBy(() -> decompress(archive)).isInstanceOf(IOException.class)
+                .hasMessage("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
+                        + Codec.sha256(dict).substring(0, 16) + ")");
+        dict[0] ^= 1;
+        Path other = Files.write(dir.resolve("other"), dict);
+        assertThatThrownBy(() -> decompress(archive, other)).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("wrong dictionary: the archive was made with one whose SHA-256 begins ")
+                .hasMessageEndingWith(other + "'s begins " + Codec.sha256(dict).substring(0, 16));
+        assertThatThrownBy(() -> decompress(compress(data, CodecOptions.preset("fast")), file)).isInstanceOf(IOException.class)
+                .hasMessage("this archive was made without a dictionary; it needs no --dict");
+        assertThatThrownBy(() -> compress(data, SMALL, Codec.Dictionary.load(file))).isInstanceOf(IOException.class)
+                .hasMessage("the dictionary " + file + " is 3000 bytes, larger than a block (blockSize 1024): use a shorter one or --set blockSize=3000");
+        Path empty = Files.write(dir.resolve("empty"), new byte[0]);
+        assertThatThrownBy(() -> Codec.Dictionary.load(empty)).isInstanceOf(IOException.class).hasMessage("the dictionary " + empty + " is empty");
+        // an empty input needs no priming, and still names its dictionary
+        byte[] nothing = compress(new byte[0], CodecOptions.preset("fast"), dictionary(dict));
+        assertThat(decompress(nothing, other)).isEmpty();
+        assertThat(nothing).hasSize(compress(new byte[0], CodecOptions.preset("fast")).length + 8);
+    }
+
     @Test
     void threadCountsGiveIdenticalArchives() throws IOException {
         byte[] data = text(3000);
