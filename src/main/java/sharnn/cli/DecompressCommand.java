@@ -1,5 +1,8 @@
 package sharnn.cli;
 
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,12 +28,16 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = "--dict", paramLabel = "FILE", description = "the dictionary the archive was compressed with")
     Path dictionary;
 
+    @Option(names = {"-l", "--list"}, description = "print the archive's sizes, blocks, format and settings without decompressing it, as xz -l (its records' checksums are checked)")
+    boolean list;
+
     @Mixin
     TransformOptions transform;
 
     @Override
     public Integer call() throws Exception {
         transform.check();
+        if (list) return list();
         String target = out;
         if (target == null) {
             if (in.equals("-")) target = "-";
@@ -38,5 +45,25 @@ final class DecompressCommand implements Callable<Integer> {
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
         return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads));
+    }
+
+    /** One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast", and the files it needs. */
+    private int list() throws Exception {
+        if (out != null) throw new UsageException("--list takes no OUT");
+        if (model != null || dictionary != null) throw new UsageException("--list reads the archive alone: it takes no --model or --dict");
+        if (!transform.force && in.equals("-") && Terminal.isTerminal(0))
+            throw new UsageException("an archive is not read from a terminal: redirect stdin or give IN (-f reads it anyway)");
+        Codec.Listing l;
+        try (InputStream is = in.equals("-") ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+            l = Codec.list(is);
+        }
+        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s, format %d, %s",
+                in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
+                l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(),
+                l.blocks(), l.blocks() == 1 ? "" : "s", Codec.VERSION, l.header().options().toText()));
+        if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
+        if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
+        System.out.println(line);
+        return 0;
     }
 }

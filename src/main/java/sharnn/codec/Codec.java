@@ -30,8 +30,8 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    static final int VERSION = 10;
-    /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its SHA-256 follows). */
+    public static final int VERSION = 10;
+    /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
 
@@ -79,8 +79,9 @@ public final class Codec {
      * Bytes of typical content that prime every model before the first block, as zstd's dictionaries do
      * (a few sample files, concatenated): small files then code far smaller. Archives made with one
      * record its id, the first 8 bytes of its SHA-256 (as zstd's 4-byte id: the small files it is for
-     * would pay 32 bytes each for the whole hash), and decompress only with it. At most blockSize bytes, as it stands for a block
-     * before the first; it costs about the time to compress it, at each compression and decompression.
+     * would pay 32 bytes each for the whole hash), and decompress only with it. At most blockSize
+     * bytes, as it stands for a block before the first; it costs about the time to compress it, at
+     * each compression and decompression.
      */
     public record Dictionary(String name, byte[] bytes, String sha256) {
         static final int ID_BYTES = 8;
@@ -344,28 +345,17 @@ public final class Codec {
         CRC32C all = new CRC32C();
         long total = 0;
         byte[] block = new byte[0];
-        CRC32C rec;
+        CRC32C rec = new CRC32C();
         try {
-            while (true) {
-                rec = new CRC32C();
-                long n = readVarint(in, rec, 4, "block header");
-                if (n == 0) break;
-                if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
-                long m = readVarint(in, rec, 5, "block header");
-                if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
-                byte[] coded = readFully(in, (int) m, "block data");
-                byte[] rawCrc = readFully(in, 4, "block checksum");
-                rec.update(coded);
-                rec.update(rawCrc);
-                checkCrc(in, rec, "corrupt archive: block at original offset " + total + " fails its checksum");
+            for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
                 if (engine == null) {
                     engine = new Engine(o, pretrained, pool);
-                    engine.prime(dictionary, (int) n);
+                    engine.prime(dictionary, r.n());
                 }
-                if (block.length < n) block = new byte[(int) Math.max(n, Math.min(o.blockSize(), 2 * block.length))];
-                RangeDecoder dec = new RangeDecoder(coded, 0, (int) m);
+                if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
+                RangeDecoder dec = new RangeDecoder(r.coded(), 0, r.coded().length);
                 long base = total;
-                int length = (int) n;
+                int length = r.n();
                 engine.code(block, length, new BlockCoder.Io() {
                     public int bit(int bit, int p1) throws CorruptArchiveException {
                         return dec.decodeBit(p1);
@@ -377,7 +367,7 @@ public final class Codec {
                 }, (done, bits) -> progress.update(base + done, bits));
                 CRC32C raw = new CRC32C();
                 raw.update(block, 0, length);
-                if ((int) raw.getValue() != ByteBuffer.wrap(rawCrc).getInt())
+                if ((int) raw.getValue() != r.crc())
                     throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn build?)");
                 out.write(block, 0, length);
                 all.update(block, 0, length);
@@ -386,16 +376,62 @@ public final class Codec {
         } finally {
             if (engine != null) engine.close();
         }
+        if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
+        out.flush();
+        return new Stats(total, counted.count);
+    }
+
+    /** A block record: n original bytes, their coded bytes and the CRC32C of the n bytes. */
+    private record BlockRecord(int n, byte[] coded, int crc) {}
+
+    /**
+     * The next block record, checked against its record CRC32C; null at the end record, whose first
+     * byte (n = 0) rec has taken. offset: original bytes before it, for the messages.
+     */
+    private static BlockRecord readBlock(DataInputStream in, CodecOptions o, long offset, CRC32C rec) throws IOException {
+        long n = readVarint(in, rec, 4, "block header");
+        if (n == 0) return null;
+        if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
+        long m = readVarint(in, rec, 5, "block header");
+        if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+        byte[] coded = readFully(in, (int) m, "block data");
+        byte[] rawCrc = readFully(in, 4, "block checksum");
+        rec.update(coded);
+        rec.update(rawCrc);
+        checkCrc(in, rec, "corrupt archive: block at original offset " + offset + " fails its checksum");
+        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt());
+    }
+
+    /** Reads and checks the end record after total original bytes, and that nothing follows it; the original's CRC32C. */
+    private static int readEnd(DataInputStream in, CRC32C rec, long total) throws IOException {
         long size = readVarint(in, rec, 9, "end record");
         byte[] crcBytes = readFully(in, 4, "end record");
         rec.update(crcBytes);
         checkCrc(in, rec, "corrupt archive end record (checksum mismatch)");
-        int crc = ByteBuffer.wrap(crcBytes).getInt();
         if (size != total) throw new CorruptArchiveException("archive is truncated or corrupt: it holds " + total + " bytes, its end record says " + size);
-        if (crc != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
         if (in.read() != -1) throw new CorruptArchiveException("trailing data after the end of the archive");
-        out.flush();
-        return new Stats(total, counted.count);
+        return ByteBuffer.wrap(crcBytes).getInt();
+    }
+
+    /** What {@link #list} finds: the header, the blocks, and the original's and the archive's sizes. */
+    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes) {}
+
+    /**
+     * Reads an archive's header and records without decoding (as xz -l and zstd -l): every record
+     * CRC32C is checked, the original's CRC32C is not (that needs decoding).
+     */
+    public static Listing list(InputStream input) throws IOException {
+        CountingInput counted = new CountingInput(input);
+        DataInputStream in = new DataInputStream(counted);
+        Header header = readHeader(in);
+        long total = 0, blocks = 0;
+        CRC32C rec = new CRC32C();
+        for (BlockRecord r; (r = readBlock(in, header.options(), total, rec)) != null; rec = new CRC32C()) {
+            total += r.n();
+            blocks++;
+        }
+        readEnd(in, rec, total);
+        return new Listing(header, blocks, total, counted.count);
     }
 
     /** The network and the side models, carried from block to block. */

@@ -11,29 +11,29 @@ import java.util.Arrays;
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
- * Seven gated logistic mixers and a final one, then adaptive probability maps (orders 1 and 2, the
- * match state, the byte a match expects), give the bit's probability. Integer arithmetic only: every machine computes the same
- * bits. Each of the B streams has its own history; the tables are shared.
+ * Seven gated logistic mixers and a final one, then adaptive probability maps (orders 1, 2 and 3,
+ * the match state, the byte a match expects), give the bit's probability. Integer arithmetic only:
+ * every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
  */
 final class ContextMixer {
     /**
      * Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context,
-     * markup (tag, link, template and bracket nesting and the line's first byte, with the word), the last three
-     * words, two indirect ones (what followed the last one and two bytes before), and markup with the
-     * last byte, the number so far with the word before, the word's shape (first letter, length) with
-     * the last byte, the word with the byte before it, the word before with the last two bytes, and the
-     * word with the one two back (these last three: first MB of enwik8, fast, 1.708 -> 1.704 bpc at about
-     * a third more time). Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on
-     * 300 KB of enwik8: left out; so did, on 1 MB, order 5 again, the column with the word, and an APM in
-     * the order-3 context. Last, the byte a match model expects (the long one's where it has a match)
-     * with its length and the last byte (format 7: first MB of enwik8, fast, 213,020 -> 212,624 bytes,
-     * 1 MB of source code -0.3%, of a binary -5%; with the last two bytes instead about the same, both:
-     * under 0.001 bpc more). Format 9: the third and fourth bytes back (a sparse context for tables and
-     * binaries), and the line's indentation with the last two bytes (source code), with the bracket
-     * depth in the markup contexts and both APM buckets learning (fast, 1 MB each, against format 8:
-     * enwik8 212,492 -> 212,274 bytes, this project's Java 130,547 -> 128,492, C headers 118,575 ->
-     * 117,494, the first MB of libjvm.so 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2%
-     * more time). Letters, digits and '_' as one word gained on the binary, lost on enwik8: left out.
+     * markup (tag, link, template and bracket nesting and the line's first byte, with the word), the last
+     * three words, two indirect ones (what followed the last one and two bytes before), and markup with the
+     * last byte, the number so far with the word before, the word's shape (first letter, length) with the last
+     * byte, the word with the byte before it, the word before with the last two bytes, and the word with the
+     * one two back (these last three: first MB of enwik8, fast, 1.708 -> 1.704 bpc at about a third more
+     * time). Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB of enwik8:
+     * left out; so did, on 1 MB, order 5 again and the column with the word (and an APM in the order-3 context
+     * then; format 10 has one, for 0.14%). Last, the byte a match model expects (the long one's where it has a
+     * match) with its length and the last byte (format 7: first MB of enwik8, fast, 213,020 -> 212,624 bytes,
+     * 1 MB of source code -0.3%, of a binary -5%; with the last two bytes instead about the same, both: under
+     * 0.001 bpc more). Format 9: the third and fourth bytes back (a sparse context for tables and binaries),
+     * and the line's indentation with the last two bytes (source code), with the bracket depth in the markup
+     * contexts and both APM buckets learning (fast, 1 MB each, against format 8: enwik8 212,492 -> 212,274
+     * bytes, this project's Java 130,547 -> 128,492, C headers 118,575 -> 117,494, the first MB of libjvm.so
+     * 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2% more time). Letters, digits and '_' as
+     * one word gained on the binary, lost on enwik8: left out.
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
     private static final int HASHED = ORDERS.length + 17;

@@ -66,6 +66,12 @@ class CompressCommandTest {
         assertThat(CliRun.of("decompress", "-q", "--dict", dict.toString(), shr.toString(), back.toString()).code()).isZero();
         assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(in));
         String id = sharnn.codec.Codec.Dictionary.load(dict).id();
+        CliRun listed = CliRun.of("decompress", "-l", shr.toString());
+        assertThat(listed.code()).as(listed.err()).isZero();
+        assertThat(listed.out().strip()).isEqualTo(String.format("%s: %d -> %d bytes (%.3f bpc), 1 block, format %d, fast, dictionary sha256 %s...",
+                shr, Files.size(in), Files.size(shr), Files.size(shr) * 8.0 / Files.size(in), sharnn.codec.Codec.VERSION, id));
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1, "sharnn decompress: not a sharnn archive (bad magic)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", shr.toString(), "x"), 2, "sharnn decompress: --list takes no OUT");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
                 "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), in.toString(), "-")), 1,

@@ -189,6 +189,28 @@ class CodecTest {
         }
     }
 
+    /** list reads the records without decoding: the sizes and blocks that decompress finds, and every corruption of the framing. */
+    @Test
+    void listingGivesTheSizesAndBlocksWithoutDecoding() throws IOException {
+        byte[] data = text(2500);
+        byte[] archive = compress(data, SMALL);   // blocks of 1 KiB: three
+        Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
+        assertThat(l.blocks()).isEqualTo(3);
+        assertThat(l.originalBytes()).isEqualTo(2500);
+        assertThat(l.archiveBytes()).isEqualTo(archive.length);
+        assertThat(l.header().options()).isEqualTo(SMALL);
+        assertThat(l.header().dictionaryId()).isNull();
+        assertThat(Codec.list(new ByteArrayInputStream(compress(new byte[0], SMALL))).blocks()).isZero();
+        for (int cut = 1; cut < archive.length; cut += 7) {
+            byte[] truncated = Arrays.copyOf(archive, cut);
+            assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(truncated))).isInstanceOf(CorruptArchiveException.class);
+        }
+        byte[] flipped = archive.clone();
+        flipped[archive.length / 2] ^= 4;   // inside a block's coded bytes: its record CRC32C
+        assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(flipped))).isInstanceOf(CorruptArchiveException.class)
+                .hasMessageContaining("fails its checksum");
+    }
+
     static Codec.Dictionary dictionary(byte[] bytes) {
         return new Codec.Dictionary("dict", bytes, Codec.sha256(bytes));
     }
