@@ -59,10 +59,17 @@ final class ContextMixer {
     private static final int SETS = 7;
     private static final int[] SET_SIZES = {8 * 256, 8 * 16, 256 * 8, 64 * 8, 8 * 8 * 3, 256 * 4 * 8, 256 * 8};
     /**
-     * The final mixer's rate (first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2: 1.7097; with APM_RATE
-     * 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184).
+     * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
+     * so far; the last byte and the bit position; the match state and the bit position. Their outputs
+     * are averaged (stretched). They learn at the mixers' early boost, decaying to rate 1 (format 10,
+     * against one final mixer by bit position at rate 1: fast, 1 MB each, enwik8 211,984 -> 211,521
+     * bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
+     * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
+     * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
+     * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184).
      */
-    private static final int FINAL_RATE = 1;
+    private static final int FINALS = 3;
+    private static final int[] FINAL_SIZES = {256, 256 * 8, 64 * 8};
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -84,7 +91,9 @@ final class ContextMixer {
     private final int[] chosen = new int[SETS];
     private final int[] setOut = new int[SETS];     // each mixer's stretched output
     private final int[] setP = new int[SETS];
-    private final int[] finalWeights = new int[8 * SETS];
+    private final int[][] finalWeights = new int[FINALS][];   // per final mixer, its weight sets of SETS weights
+    private final int[] finalChosen = new int[FINALS];        // per final mixer, the chosen set's offset
+    private final int[] finalP = new int[FINALS];             // per final mixer, its probability
     private final int rate;
     /**
      * The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes
@@ -164,7 +173,10 @@ final class ContextMixer {
             weights[s * nInputs + MODELS + 2] = 1 << 15; // the network starts with the larger say
             for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the one-sided histories and runs start silent
         }
-        Arrays.fill(finalWeights, (1 << 16) / SETS);
+        for (int f = 0; f < FINALS; f++) {
+            finalWeights[f] = new int[FINAL_SIZES[f] * SETS];
+            Arrays.fill(finalWeights[f], (1 << 16) / SETS);
+        }
         this.rate = rate;
         rateNow = rate * 16 * (1 + BOOST);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
@@ -391,16 +403,25 @@ final class ContextMixer {
         chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) * 8 + bitPos) * nInputs;
         chosen[5] = setBase[5] + (((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos) * nInputs;
         chosen[6] = setBase[6] + ((int) (history[stream] >> 8 & 0xFF) * 8 + bitPos) * nInputs;
-        long dot2 = 0;
         for (int k = 0; k < SETS; k++) {
-            int set = chosen[k];
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, set, nInputs) >> 10));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k], nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
-            dot2 += (long) sk * finalWeights[bitPos * SETS + k];
         }
-        int s = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
-        mixed = Logistic.squash(s);
+        int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
+                : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
+        finalChosen[0] = c0 * SETS;
+        finalChosen[1] = (c1 * 8 + bitPos) * SETS;
+        finalChosen[2] = (matchState * 8 + bitPos) * SETS;
+        int sum = 0;
+        for (int f = 0; f < FINALS; f++) {
+            long dot2 = 0;
+            for (int k = 0; k < SETS; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] + k];
+            int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
+            finalP[f] = Logistic.squash(sf);
+            sum += sf;
+        }
+        mixed = Logistic.squash(sum / FINALS);
         // refined in the order-1 context, the (hashed) order-2 context and the match state, then averaged, the
         // order-2 map twice (an APM by the bits so far alone did not help once the mixers were four; first MB
         // of enwik8, fast: the mixer's output and the three maps alike 1.7118 bpc, these 1.7102, the maps alike
@@ -408,8 +429,6 @@ final class ContextMixer {
         // order-3 context beside them, gained under 0.001)
         int a = apm.p(mixed, apmCtx);
         int a2 = apm2.p(mixed, apm2Ctx);
-        int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
-                : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
         int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // again: the match may have ended at this bit
         // and by the byte the short match model expects, its length and the bits so far (format 7: first MB of
@@ -513,8 +532,12 @@ final class ContextMixer {
             int e = (bit << 12) - setP[k];
             if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * rateNow >> 6);
         }
-        int err = ((bit << 12) - mixed) * FINAL_RATE;
-        for (int k = 0; k < SETS; k++) finalWeights[bitPos * SETS + k] += (setOut[k] * err) >> 14;
+        int boost = rateNow / (16 * rate);   // 1 + BOOST at first, decaying to 1
+        for (int f = 0; f < FINALS; f++) {
+            int err = ((bit << 12) - finalP[f]) * boost;
+            int[] w = finalWeights[f];
+            for (int k = 0, o = finalChosen[f]; k < SETS; k++) w[o + k] += (setOut[k] * err) >> 14;
+        }
         apm.update(bit);
         apm2.update(bit);
         apm3.update(bit);

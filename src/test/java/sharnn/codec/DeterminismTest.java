@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 10;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "9f8e4d97eb0bf0a054c693b57efd97151431a39352fe24da54dcda98b6075711",
-            "default", "c2612338634b021cc2fc363783f7f75de12b8b41e4968f6342eda54872bef3e8",
-            "max", "42e0d9f8eab623ea0fef78b4583afdd23a793d38d94b9a4e7ccfd33e762eb0ca");
+            "fast", "ebdadb22d7585fbbda76f3bd8a41ab60bcfaf1bd631534974d1256fd49110a91",
+            "default", "0945be8ac780c5688c21cd9edbdeb1ce8c7a45dc66a8587911f768272015b42d",
+            "max", "a6f531c1c69a6175def4eabbc44986c2119b5ae17d5618badf3dace04e56307b");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
