@@ -11,7 +11,7 @@ import java.util.Arrays;
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
- * Seven gated logistic mixers and a final one, then adaptive probability maps (orders 1, 2 and 3,
+ * Seven gated logistic mixers and three final ones, then adaptive probability maps (orders 1, 2 and 3,
  * the match state, the byte a match expects), give the bit's probability. Integer arithmetic only:
  * every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
  */
