@@ -93,11 +93,13 @@ public final class Codec {
 
         public static Dictionary load(Path file) throws IOException {
             PathErrors.checkReadable(file, "dictionary");
-            long size = Files.size(file);
-            if (size == 0) throw new IOException("the dictionary " + file + " is empty");
-            if (size > CodecOptions.MAX_BLOCK)
-                throw new IOException("the dictionary " + file + " is " + size + " bytes; at most " + CodecOptions.MAX_BLOCK + " (and the block size)");
-            byte[] bytes = Files.readAllBytes(file);
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {   // read to a bound: a FIFO or /dev/stdin has no size
+                bytes = in.readNBytes(CodecOptions.MAX_BLOCK + 1);
+            }
+            if (bytes.length == 0) throw new IOException("the dictionary " + file + " is empty");
+            if (bytes.length > CodecOptions.MAX_BLOCK)
+                throw new IOException("the dictionary " + file + " is larger than " + CodecOptions.MAX_BLOCK + " bytes, the largest block");
             return new Dictionary(file.toString(), bytes, Codec.sha256(bytes));
         }
 

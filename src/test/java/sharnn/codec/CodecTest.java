@@ -254,6 +254,10 @@ class CodecTest {
                 .hasMessage("this archive was made without a dictionary; it needs no --dict");
         assertThatThrownBy(() -> compress(data, SMALL, Codec.Dictionary.load(file))).isInstanceOf(IOException.class)
                 .hasMessage("the dictionary " + file + " is 3000 bytes, larger than a block (blockSize 1024): use a shorter one or --set blockSize=3000");
+        Path huge = Files.write(dir.resolve("huge"), new byte[CodecOptions.MAX_BLOCK + 1]);
+        assertThatThrownBy(() -> Codec.Dictionary.load(huge)).isInstanceOf(IOException.class)
+                .hasMessage("the dictionary " + huge + " is larger than " + CodecOptions.MAX_BLOCK + " bytes, the largest block");
+        Files.delete(huge);
         Path empty = Files.write(dir.resolve("empty"), new byte[0]);
         assertThatThrownBy(() -> Codec.Dictionary.load(empty)).isInstanceOf(IOException.class).hasMessage("the dictionary " + empty + " is empty");
         // an empty input needs no priming, and still names its dictionary
