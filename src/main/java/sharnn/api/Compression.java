@@ -65,8 +65,8 @@ public final class Compression {
     /**
      * Primes the models with this file before coding, as zstd's dictionaries: typical content (a few
      * sample files, concatenated; at most a block, 1 MiB in the presets) makes small inputs code far
-     * smaller. Decompressing needs the same file, which the archive names by its SHA-256; each
-     * compression and decompression takes about the time to compress it.
+     * smaller. Decompressing needs the same file, which the archive names by the first 8 bytes of its
+     * SHA-256; each compression and decompression takes about the time to compress it.
      */
     public Compression dictionary(Path file) {
         return new Compression(preset, settings, checkpoint, adapt, threads, file);
@@ -94,7 +94,10 @@ public final class Compression {
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 
-    /** Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint}, one made with a dictionary {@link #dictionary}. */
+    /**
+     * Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint},
+     * one made with a dictionary {@link #dictionary}.
+     */
     public Result decompress(InputStream in, OutputStream out) throws IOException {
         Codec.Stats s = Codec.decompress(in, out, checkpoint, dictionary, Codec.Progress.NONE, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
