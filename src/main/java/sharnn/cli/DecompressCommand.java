@@ -51,8 +51,7 @@ final class DecompressCommand implements Callable<Integer> {
     private int list() throws Exception {
         if (out != null) throw new UsageException("--list takes no OUT");
         if (model != null || dictionary != null) throw new UsageException("--list reads the archive alone: it takes no --model or --dict");
-        if (!transform.force && in.equals("-") && Terminal.isTerminal(0))
-            throw new UsageException("an archive is not read from a terminal: redirect stdin or give IN (-f reads it anyway)");
+        transform.checkArchiveInput(in);
         Codec.Listing l;
         try (InputStream is = in.equals("-") ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);

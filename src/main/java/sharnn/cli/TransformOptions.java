@@ -28,8 +28,13 @@ final class TransformOptions {
         boolean compress = verb.equals("compress");
         if (!force && compress && out.equals("-") && Terminal.isTerminal(1))
             throw new UsageException("compressed data is not written to a terminal: redirect stdout or give OUT (-f writes it anyway)");
-        if (!force && !compress && in.equals("-") && Terminal.isTerminal(0))
-            throw new UsageException("an archive is not read from a terminal: redirect stdin or give IN (-f reads it anyway)");
+        if (!compress) checkArchiveInput(in);
         return Files2.transform(in, out, force, rm, quiet, verb, job).code();
+    }
+
+    /** An archive IN of - is not read from a terminal (unless forced). */
+    void checkArchiveInput(String in) {
+        if (!force && in.equals("-") && Terminal.isTerminal(0))
+            throw new UsageException("an archive is not read from a terminal: redirect stdin or give IN (-f reads it anyway)");
     }
 }
