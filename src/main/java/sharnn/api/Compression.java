@@ -47,7 +47,10 @@ public final class Compression {
         return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary);
     }
 
-    /** The network's products on this many threads (the archive is the same for any count). */
+    /**
+     * The network's products on this many threads, and as many chunks coded at once where the setting
+     * chunk cuts the input into independent chunks (the archive is the same for any count).
+     */
     public Compression threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1: " + n);
         return new Compression(preset, settings, checkpoint, adapt, n, dictionary);

@@ -29,7 +29,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "fast, default or max: speed against ratio", defaultValue = "default")
     String preset;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting (embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, blockSize)")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting (embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, blockSize, chunk; sizes take K, M or G)")
     List<String> settings = new ArrayList<>();
 
     @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "code with a trained checkpoint (pretrained mode); decompression needs the same file")

@@ -134,7 +134,7 @@ public final class Codec {
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
                                  Progress progress, int threads) throws IOException {
         try (Parallel pool = pool(threads)) {
-            return compress(in, out, options, pretrained, dictionary, progress, pool);
+            return compress(in, out, options, pretrained, dictionary, progress, pool, threads);
         }
     }
 
@@ -144,7 +144,7 @@ public final class Codec {
     }
 
     private static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
-                                  Progress progress, Parallel pool) throws IOException {
+                                  Progress progress, Parallel pool, int threads) throws IOException {
         if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         if (dictionary != null) dictionary.checkFits(options);
@@ -152,44 +152,20 @@ public final class Codec {
         writeHeader(counted, options, pretrained, dictionary);
         CRC32C all = new CRC32C();
         long total = 0;
-        try (Engine engine = new Engine(options, pretrained, pool)) {
-            byte[] block = new byte[options.blockSize()];
-            while (true) {
-                int n = in.readNBytes(block, 0, block.length);
-                if (n == 0) break;
-                if (total == 0) engine.prime(dictionary, n);
-                all.update(block, 0, n);
-                CRC32C raw = new CRC32C();
-                raw.update(block, 0, n);
-                ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
-                RangeEncoder enc = new RangeEncoder(coded);
-                long base = total;
-                engine.code(block, n, new BlockCoder.Io() {
-                    public boolean knowsBytes() {
-                        return true;
-                    }
-
-                    public int bit(int bit, int p1) {
-                        enc.encodeBit(bit, p1);
-                        return bit;
-                    }
-
-                    public int symbol(int s, int[] freq, int bits) {
-                        int cum = 0;
-                        for (int i = 0; i < s; i++) cum += freq[i];
-                        enc.encode(cum, freq[s], bits);
-                        return s;
-                    }
-                }, (done, bits) -> progress.update(base + done, bits));
-                enc.finish();
-                byte[] c = coded.toByteArray();
-                ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 20);
-                writeVarint(record, n);
-                writeVarint(record, c.length);
-                record.write(c);
-                record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
-                writeWithCrc(counted, record);
-                total += n;
+        if (options.chunk() > 0) {
+            total = Chunks.compress(in, counted, all, options, pretrained, dictionary, progress, threads);
+        } else {
+            try (Engine engine = new Engine(options, pretrained, pool)) {
+                byte[] block = new byte[options.blockSize()];
+                while (true) {
+                    int n = in.readNBytes(block, 0, block.length);
+                    if (n == 0) break;
+                    if (total == 0) engine.prime(dictionary, n);
+                    all.update(block, 0, n);
+                    long base = total;
+                    counted.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
+                    total += n;
+                }
             }
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream(16);
@@ -199,6 +175,40 @@ public final class Codec {
         writeWithCrc(counted, end);
         counted.flush();
         return new Stats(total, counted.count);
+    }
+
+    /** Codes block[0, n) with the engine: the block's record, its record CRC32C included. */
+    static byte[] encodeBlock(Engine engine, byte[] block, int n, Progress progress) throws IOException {
+        CRC32C raw = new CRC32C();
+        raw.update(block, 0, n);
+        ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
+        RangeEncoder enc = new RangeEncoder(coded);
+        engine.code(block, n, new BlockCoder.Io() {
+            public boolean knowsBytes() {
+                return true;
+            }
+
+            public int bit(int bit, int p1) {
+                enc.encodeBit(bit, p1);
+                return bit;
+            }
+
+            public int symbol(int s, int[] freq, int bits) {
+                int cum = 0;
+                for (int i = 0; i < s; i++) cum += freq[i];
+                enc.encode(cum, freq[s], bits);
+                return s;
+            }
+        }, progress);
+        enc.finish();
+        byte[] c = coded.toByteArray();
+        ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 24);
+        writeVarint(record, n);
+        writeVarint(record, c.length);
+        record.write(c);
+        record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
+        writeWithCrc(record, record);
+        return record.toByteArray();
     }
 
     private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained, Dictionary dictionary) throws IOException {
@@ -214,11 +224,11 @@ public final class Codec {
         writeWithCrc(out, h);
     }
 
-    /** The record's bytes, then their CRC32C. */
+    /** The record's bytes, then their CRC32C (out may be the record itself). */
     private static void writeWithCrc(OutputStream out, ByteArrayOutputStream record) throws IOException {
         CRC32C crc = new CRC32C();
         crc.update(record.toByteArray());
-        record.writeTo(out);
+        if (out != record) record.writeTo(out);
         out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
@@ -308,12 +318,12 @@ public final class Codec {
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionary, Progress progress, int threads)
             throws IOException {
         try (Parallel pool = pool(threads)) {
-            return decompress(input, out, checkpoint, dictionary, progress, pool);
+            return decompress(input, out, checkpoint, dictionary, progress, pool, threads);
         }
     }
 
     private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress,
-                                    Parallel pool) throws IOException {
+                                    Parallel pool, int threads) throws IOException {
         CountingInput counted = new CountingInput(input);
         DataInputStream in = new DataInputStream(counted);
         Header header = readHeader(in);
@@ -343,54 +353,64 @@ public final class Codec {
         CodecOptions o = header.options();
         if (pretrained != null && !o.modelConfig().toMap().equals(o.withNetwork(pretrained.model().config).modelConfig().toMap()))
             throw new CorruptArchiveException("the archive's model shape does not match the checkpoint's");
-        Engine engine = null;
         CRC32C all = new CRC32C();
         long total = 0;
-        byte[] block = new byte[0];
         CRC32C rec = new CRC32C();
-        try {
-            for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
-                if (engine == null) {
-                    engine = new Engine(o, pretrained, pool);
-                    engine.prime(dictionary, r.n());
+        if (o.chunk() > 0) {
+            Chunks.Decoded d = Chunks.decompress(in, out, all, o, pretrained, dictionary, progress, threads);
+            total = d.total();
+            rec = d.endRecord();
+        } else {
+            Engine engine = null;
+            byte[] block = new byte[0];
+            try {
+                for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+                    if (engine == null) {
+                        engine = new Engine(o, pretrained, pool);
+                        engine.prime(dictionary, r.n());
+                    }
+                    if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
+                    long base = total;
+                    decodeBlock(engine, r, block, total, (done, bits) -> progress.update(base + done, bits));
+                    out.write(block, 0, r.n());
+                    all.update(block, 0, r.n());
+                    total += r.n();
                 }
-                if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
-                RangeDecoder dec = new RangeDecoder(r.coded(), 0, r.coded().length);
-                long base = total;
-                int length = r.n();
-                engine.code(block, length, new BlockCoder.Io() {
-                    public int bit(int bit, int p1) throws CorruptArchiveException {
-                        return dec.decodeBit(p1);
-                    }
-
-                    public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
-                        return dec.decodeSymbol(freq, 256, bits);
-                    }
-                }, (done, bits) -> progress.update(base + done, bits));
-                CRC32C raw = new CRC32C();
-                raw.update(block, 0, length);
-                if ((int) raw.getValue() != r.crc())
-                    throw new CorruptArchiveException("decoded block at offset " + total + " fails its CRC32C (a different machine, model or sharnn build?)");
-                out.write(block, 0, length);
-                all.update(block, 0, length);
-                total += length;
+            } finally {
+                if (engine != null) engine.close();
             }
-        } finally {
-            if (engine != null) engine.close();
         }
         if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
         out.flush();
         return new Stats(total, counted.count);
     }
 
+    /** Decodes record r into block[0, r.n()) with the engine and checks its CRC32C; offset: original bytes before it. */
+    static void decodeBlock(Engine engine, BlockRecord r, byte[] block, long offset, Progress progress) throws IOException {
+        RangeDecoder dec = new RangeDecoder(r.coded(), 0, r.coded().length);
+        engine.code(block, r.n(), new BlockCoder.Io() {
+            public int bit(int bit, int p1) throws CorruptArchiveException {
+                return dec.decodeBit(p1);
+            }
+
+            public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
+                return dec.decodeSymbol(freq, 256, bits);
+            }
+        }, progress);
+        CRC32C raw = new CRC32C();
+        raw.update(block, 0, r.n());
+        if ((int) raw.getValue() != r.crc())
+            throw new CorruptArchiveException("decoded block at offset " + offset + " fails its CRC32C (a different machine, model or sharnn build?)");
+    }
+
     /** A block record: n original bytes, their coded bytes and the CRC32C of the n bytes. */
-    private record BlockRecord(int n, byte[] coded, int crc) {}
+    record BlockRecord(int n, byte[] coded, int crc) {}
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
      * byte (n = 0) rec has taken. offset: original bytes before it, for the messages.
      */
-    private static BlockRecord readBlock(DataInputStream in, CodecOptions o, long offset, CRC32C rec) throws IOException {
+    static BlockRecord readBlock(DataInputStream in, CodecOptions o, long offset, CRC32C rec) throws IOException {
         long n = readVarint(in, rec, 4, "block header");
         if (n == 0) return null;
         if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
@@ -437,7 +457,7 @@ public final class Codec {
     }
 
     /** The network and the side models, carried from block to block. */
-    private static final class Engine implements AutoCloseable {
+    static final class Engine implements AutoCloseable {
         final BlockCoder coder;
         private final OnlineNet net;
 

@@ -26,12 +26,15 @@ import sharnn.model.ModelConfig;
  * @param tableBits   each hashed context model has a table of 4 * 2^tableBits bytes
  * @param mixerRate   the mixer's learning rate
  * @param blockSize   bytes per block (each block is cut into B streams; memory is bounded by it)
+ * @param chunk       bytes coded independently of those before them, as xz's blocks, so that several
+ *                    threads code chunks at once (0: the whole input is one chunk); a chunk's last
+ *                    block ends with it. Each chunk starts from fresh models, which costs ratio.
  */
 public record CodecOptions(int embed, int boom, int blocks, List<Integer> attention, int window,
                            int streams, int segment, int lag, float lr, float clip, long seed,
-                           boolean mix, boolean network, int tableBits, int mixerRate, int blockSize) {
+                           boolean mix, boolean network, int tableBits, int mixerRate, int blockSize, int chunk) {
 
-    public static final int MAX_BLOCK = 1 << 24;
+    public static final int MAX_BLOCK = 1 << 24, MAX_CHUNK = 1 << 30;
 
     public CodecOptions {
         attention = List.copyOf(attention);
@@ -47,6 +50,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]");
         check(mixerRate >= 0 && mixerRate <= 64, "mixerRate must be in [0, 64]");
         check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
+        check(chunk >= 0 && chunk <= MAX_CHUNK, "chunk must be in [0, " + MAX_CHUNK + "] (0: none)");
         for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");
         check(mix || network, "mix=false codes with the network alone: it needs network=true");
         // and the network's own checks (its buffers must fit), now rather than when coding starts
@@ -70,7 +74,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             // (300 KB of enwik8, default network, one mixer, segment 16: 2.035 with 4 streams, 2.022 with 2, 2.001 with 1)
             // fast codes with the context models alone: on 1 MB of enwik8 the 32-wide network brought 0.005 bpc
             // (1.738 with it, 1.743 without) at 2.4 times the time (17.7 s against 7.4 s compressing)
-            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, false, 22, 4, 1 << 20);
+            case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, false, 22, 4, 1 << 20, 0);
             // lag 32, a whole segment for the learner: lag 16 (fresher weights from half a segment on) gained 0.0009
             // in default on 1 MB of enwik8 (lag 8 0.0012), but the decoder waited for the learner: default, version 6,
             // compress / decompress 20.6 / 35.8 s at lag 16 (0.57x, under the 0.7x asked), 27.8 / 29.3 s at 32. Measured with everything on 1 MB
@@ -83,11 +87,11 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             // dictionary (1.6189 -> 1.6254 / 1.6241) and of sources; falling from 0.0015 as sqrt(S / (S + steps)) to 0.7
             // of it: S 8000 1.7126 (dictionary 1.6196; default 1.7274 against 1.7278), S 16000 1.7131 (1.6212): not
             // kept, a setting for -0.002 in max alone
-            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20);
+            case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20, 0);
             // wider and larger tables; attention and a second block did not pay online on enwik8 (300 KB,
             // segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed); 1 MB of enwik8, format 5:
             // 1.720 at 128/256 and tableBits 24, 1.721 at tableBits 23 (half the tables' 0.8 GB), 1.716 at 160/320
-            case "max" -> new CodecOptions(160, 320, 1, List.of(), 64, 1, 32, 32, 0.0015f, 2f, 1, true, true, 23, 4, 1 << 20);
+            case "max" -> new CodecOptions(160, 320, 1, List.of(), 64, 1, 32, 32, 0.0015f, 2f, 1, true, true, 23, 4, 1 << 20, 0);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };
     }
@@ -113,12 +117,12 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     public CodecOptions withBlockSize(int size) {
-        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, size);
+        return new CodecOptions(embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, size, chunk);
     }
 
     public CodecOptions withNetwork(ModelConfig c) {
         return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lag, lr, clip, seed,
-                mix, network, tableBits, mixerRate, blockSize);
+                mix, network, tableBits, mixerRate, blockSize, chunk);
     }
 
     public CodecOptions with(String key, String value) {
@@ -150,16 +154,31 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
                         : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
                 case "mix", "network" -> parseBoolean(key, value);
                 case "lr", "clip" -> Double.parseDouble(value);
+                case "blockSize", "chunk" -> parseSize(value);
                 default -> Long.parseLong(value);
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be " + switch (key) {
                 case "attention" -> "block numbers separated by commas, or none";
                 case "lr", "clip" -> "a number";
+                case "blockSize", "chunk" -> "a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3)";
                 default -> "a whole number";
             } + ", not '" + value + "'");
         }
         m.put(key, v);
+    }
+
+    /** A byte count with an optional binary suffix, as xz's --block-size: 16M is 16 * 1024 * 1024. */
+    private static long parseSize(String value) {
+        int shift = value.isEmpty() ? 0 : switch (value.charAt(value.length() - 1)) {
+            case 'K', 'k' -> 10;
+            case 'M', 'm' -> 20;
+            case 'G', 'g' -> 30;
+            default -> 0;
+        };
+        long n = Long.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1));
+        if (Math.abs(n) > Long.MAX_VALUE >> shift) throw new NumberFormatException("too large");
+        return n << shift;
     }
 
     /** Refuses an unknown key or a value that does not parse; ranges are checked with all settings in. */
@@ -224,6 +243,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         m.put("tableBits", tableBits);
         m.put("mixerRate", mixerRate);
         m.put("blockSize", blockSize);
+        m.put("chunk", chunk);
         return m;
     }
 
@@ -233,13 +253,16 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
                     i(m, "segment"), i(m, "lag"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
                     ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), (Boolean) m.get("network"), i(m, "tableBits"), i(m, "mixerRate"),
-                    i(m, "blockSize"));
+                    i(m, "blockSize"), i(m, "chunk"));
         } catch (NullPointerException | ClassCastException e) {
             throw new IllegalArgumentException("incomplete codec settings: " + m.keySet());
         }
     }
 
+    /** An int setting; a value out of int's range is refused, not wrapped. */
     private static int i(Map<String, Object> m, String k) {
-        return ((Number) m.get(k)).intValue();
+        long v = ((Number) m.get(k)).longValue();
+        if (v != (int) v) throw new IllegalArgumentException(k + " is out of range: " + v);
+        return (int) v;
     }
 }

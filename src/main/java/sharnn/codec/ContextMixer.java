@@ -206,6 +206,22 @@ final class ContextMixer {
         inputs = new int[nInputs];
     }
 
+    /**
+     * About the heap the context models take with these options' largest tables (the tables, maps,
+     * mixers and match models as the constructor makes them), 0 where they are off: what a chunk's
+     * engine holds, for the number of chunks coded at once.
+     */
+    static long bytesFor(CodecOptions o) {
+        if (!o.mix()) return 0;
+        int tb = o.tableBits();
+        long tableBytes = 4L << tb;
+        long sets = 0;
+        for (int size : SET_SIZES) sets += size;
+        int nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
+        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256);
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * nInputs * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
+    }
+
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
     void startBlock(byte[] buf, int n, int streamLen) {
         this.buf = buf;

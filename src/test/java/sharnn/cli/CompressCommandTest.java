@@ -54,6 +54,29 @@ class CompressCommandTest {
         }
     }
 
+    /** --set chunk=SIZE cuts the input into independent chunks, which --threads codes at once: the same archive for any count. */
+    @Test
+    void chunksOnThreadsGiveTheSameArchiveAndRoundTrip() throws Exception {
+        byte[] data = "chunk by chunk, on two threads; ".repeat(300).getBytes(StandardCharsets.UTF_8);
+        Path in = Files.write(dir.resolve("in.txt"), data);
+        String[] chunked = {"-q", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K", "--set", "chunk=4K"};
+        Path one = dir.resolve("one.shr"), two = dir.resolve("two.shr");
+        for (String[] a : new String[][] {{"--threads", "1", in.toString(), one.toString()}, {"--threads", "2", in.toString(), two.toString()}}) {
+            String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("compress"),
+                    java.util.stream.Stream.concat(java.util.Arrays.stream(chunked), java.util.Arrays.stream(a))).toArray(String[]::new);
+            CliRun c = CliRun.of(all);
+            assertThat(c.code()).as(c.err()).isZero();
+        }
+        assertThat(Files.readAllBytes(two)).isEqualTo(Files.readAllBytes(one));
+        Path back = dir.resolve("back.txt");
+        CliRun d = CliRun.of("decompress", "-q", "--threads", "2", two.toString(), back.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllBytes(back)).isEqualTo(data);
+        assertThat(CliRun.of("decompress", "-l", two.toString()).out()).contains("5 blocks", "fast tableBits=16 blockSize=2048 chunk=4096");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--set", "chunk=2G", in.toString(), "-"), 2,
+                "sharnn compress: chunk is out of range: 2147483648");
+    }
+
     @Test
     void aDictionaryIsGivenToBothAndAMissingOneIsOneLine() throws Exception {
         Path dict = Files.writeString(dir.resolve("notes.dict"), "hello hello hello, sharnn compresses text; hello again.\n".repeat(5));

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CodecTest {
     /** A small network and small tables, blocks of 1 KiB so that archives hold several. */
-    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 8, 0.01f, 0.25f, 7, true, true, 12, 6, 1024);
+    static final CodecOptions SMALL = new CodecOptions(16, 32, 2, List.of(1), 16, 4, 8, 8, 0.01f, 0.25f, 7, true, true, 12, 6, 1024, 0);
 
     static byte[] compress(byte[] data, CodecOptions o) throws IOException {
         return compress(data, o, 1);
@@ -271,6 +271,101 @@ class CodecTest {
         byte[] data = text(3000);
         CodecOptions o = SMALL.with("boom", "96").with("embed", "48").with("streams", "8");
         assertThat(compress(data, o, 2)).isEqualTo(compress(data, o, 1));
+    }
+
+    static byte[] decompress(byte[] archive, int threads) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, null, Codec.Progress.NONE, threads);
+        return out.toByteArray();
+    }
+
+    /** An archive's block records: what follows the header, before the end record (0, the size, two CRC32Cs). */
+    static byte[] records(byte[] archive, int headerBytes, long originalBytes) {
+        int end = 1 + (64 - Long.numberOfLeadingZeros(originalBytes | 1) + 6) / 7 + 8;
+        return Arrays.copyOfRange(archive, headerBytes, archive.length - end);
+    }
+
+    /**
+     * With chunk set, each chunk codes from fresh models: its records are those of the chunk compressed
+     * alone, the archive is the same for any number of threads, and so are the decoded bytes.
+     */
+    @Test
+    void chunksCodeIndependentlyOnAnyNumberOfThreads() throws IOException {
+        SplittableRandom rng = new SplittableRandom(5);
+        byte[] data = text(5000);
+        for (int i = 0; i < 400; i++) data[rng.nextInt(data.length)] = (byte) rng.nextInt(256);
+        for (CodecOptions o : List.of(SMALL.with("chunk", "2048"), SMALL.with("chunk", "1500"),
+                CodecOptions.preset("fast").with(List.of("blockSize=1024", "chunk=3K")))) {
+            byte[] archive = compress(data, o, 1);
+            assertThat(compress(data, o, 3)).isEqualTo(archive);
+            assertThat(decompress(archive, 1)).isEqualTo(data);
+            assertThat(decompress(archive, 3)).isEqualTo(data);
+            int header = compress(new byte[0], o).length - 10;
+            java.io.ByteArrayOutputStream alone = new java.io.ByteArrayOutputStream();
+            for (int off = 0; off < data.length; off += o.chunk()) {
+                byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + o.chunk()));
+                alone.write(records(compress(part, o), header, part.length));
+            }
+            assertThat(records(archive, header, data.length)).as(o.toText()).isEqualTo(alone.toByteArray());
+            assertThat(archive).isNotEqualTo(compress(data, o.with("chunk", "0")));
+        }
+    }
+
+    @Test
+    void aChunkedArchiveReportsEveryCorruptionOnAnyNumberOfThreads() throws IOException {
+        byte[] archive = compress(text(700), SMALL.withBlockSize(150).with("chunk", "250"));
+        for (int i = 0; i < archive.length; i++) {
+            byte[] bad = archive.clone();
+            bad[i] ^= 0x10;
+            int at = i;
+            assertThatThrownBy(() -> decompress(bad, 2)).as("byte %d", at).isInstanceOf(CorruptArchiveException.class)
+                    .hasMessageNotContaining("\n");
+        }
+        for (int n = 0; n < archive.length; n += 5) {
+            byte[] cut = Arrays.copyOf(archive, n);
+            assertThatThrownBy(() -> decompress(cut, 2)).isInstanceOf(CorruptArchiveException.class);
+        }
+        // records of whole blocks (1024 bytes) under a header that cuts chunks of 1500: the second crosses the first chunk's end
+        byte[] data = text(3000), whole = compress(data, SMALL), header = compress(new byte[0], SMALL.with("chunk", "1500"));
+        java.io.ByteArrayOutputStream spliced = new java.io.ByteArrayOutputStream();
+        spliced.write(header, 0, header.length - 10);
+        spliced.write(whole, compress(new byte[0], SMALL).length - 10, whole.length - (compress(new byte[0], SMALL).length - 10));
+        assertThatThrownBy(() -> decompress(spliced.toByteArray(), 2)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt archive: the block at original offset 1024 crosses a chunk's end");
+    }
+
+    @Test
+    void chunksAndBlocksTakeSizesWithSuffixesAndAreChecked() {
+        assertThat(CodecOptions.preset("fast").with("chunk", "3M").chunk()).isEqualTo(3 << 20);
+        assertThat(CodecOptions.preset("fast").with(List.of("blockSize=64k", "chunk=1G")).chunk()).isEqualTo(1 << 30);
+        assertThat(CodecOptions.preset("max").with("chunk", "16M").toText()).isEqualTo("max chunk=16777216");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-1")).hasMessage("chunk must be in [0, 1073741824] (0: none)");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "2G")).hasMessage("chunk is out of range: 2147483648");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "16MB"))
+                .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '16MB'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]");
+        // an int setting out of int's range is refused, not wrapped into range (2^32 + 1 was a block of 1 byte)
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "4294967297")).hasMessage("blockSize is out of range: 4294967297");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("tableBits", "4294967318")).hasMessage("tableBits is out of range: 4294967318");
+    }
+
+    /**
+     * As many chunks at once as threads are asked (half as many where the network runs: a thread of its
+     * own each), and as the heap holds (three quarters of it), at least one.
+     */
+    @Test
+    void chunksAtOnceAreBoundedByTheHeap() {
+        CodecOptions fast = CodecOptions.preset("fast").with("chunk", "16M");
+        long each = ContextMixer.bytesFor(fast) + 48L * (1 << 20);
+        assertThat(ContextMixer.bytesFor(fast)).isBetween(400L << 20, 500L << 20);   // 21 tables of 16 MiB, their runs, maps, mixers
+        assertThat(Chunks.jobs(fast, 8, 64L << 30)).isEqualTo(8);
+        assertThat(Chunks.jobs(fast, 8, 4 * each)).isEqualTo(3);
+        assertThat(Chunks.jobs(fast, 8, 100L << 20)).isEqualTo(1);
+        CodecOptions max = CodecOptions.preset("max").with("chunk", "16M");
+        assertThat(Chunks.jobs(max, 8, 64L << 30)).isEqualTo(4);
+        assertThat(Chunks.jobs(max, 16, 4L << 30)).isEqualTo(3);   // about 0.93 GB each: 21 tables of 32 MiB and their runs
+        assertThat(Chunks.jobs(max, 3, 64L << 30)).isEqualTo(1);
+        assertThat(Chunks.jobs(fast, 0, 1L << 40)).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test

@@ -1,0 +1,208 @@
+package sharnn.codec;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+import sharnn.tensor.Parallel;
+
+/**
+ * Independent chunks (the setting chunk): every chunk bytes of the input start from fresh models, as
+ * xz's blocks do, so that threads code several chunks at once, each with an engine of its own. The
+ * archive is the same for any number of threads: its records are those of the blocks in order. At
+ * most `jobs` chunks are held at once, bounded by the heap. The threads go to the chunks: each engine
+ * runs its network's products on its own thread (the codec's networks are too small to gain from more).
+ */
+final class Chunks {
+    private Chunks() {}
+
+    /**
+     * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
+     * own thread beside the coder's), as many as the heap holds, at least 1.
+     */
+    static int jobs(CodecOptions o, int threads, long heapBytes) {
+        int asked = (threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) / (o.network() ? 2 : 1);
+        // the network's weights about 16 times over (three copies, moments, gradients, packed forms) in floats
+        long params = o.network() ? (long) o.blocks() * (12L * o.embed() * o.embed() + 2L * o.embed() * o.boom()) + 512L * o.embed() : 0;
+        long each = ContextMixer.bytesFor(o) + 3L * o.chunk() + 64 * params;
+        return (int) Math.max(1, Math.min(asked, heapBytes * 3 / 4 / each));
+    }
+
+    private static int jobs(CodecOptions o, int threads) {
+        return jobs(o, threads, Runtime.getRuntime().maxMemory());
+    }
+
+    /** Reads in chunk by chunk, codes the chunks on jobs threads and writes their records in order; the bytes read. */
+    static long compress(InputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
+                         Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
+        int jobs = jobs(o, threads);
+        Sum sum = new Sum(progress);
+        ExecutorService workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
+        ArrayDeque<Future<List<byte[]>>> pending = new ArrayDeque<>();
+        long total = 0;
+        Parallel engines = new Parallel(1);   // the threads go to the chunks
+        try {
+            while (true) {
+                if (pending.size() >= jobs) for (byte[] record : take(pending)) out.write(record);
+                byte[] data = in.readNBytes(o.chunk());
+                if (data.length == 0) break;
+                all.update(data);
+                Codec.Progress part = sum.part();
+                pending.add(workers.submit(() -> encode(data, o, pretrained, dictionary, engines, part)));
+                total += data.length;
+            }
+            while (!pending.isEmpty()) for (byte[] record : take(pending)) out.write(record);
+        } finally {
+            workers.shutdownNow();
+            engines.close();
+        }
+        return total;
+    }
+
+    /** One chunk's records, coded by an engine of its own. */
+    private static List<byte[]> encode(byte[] data, CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary,
+                                       Parallel pool, Codec.Progress progress) throws IOException {
+        List<byte[]> records = new ArrayList<>();
+        byte[] block = new byte[Math.min(o.blockSize(), data.length)];
+        try (Codec.Engine engine = new Codec.Engine(o, pretrained, pool)) {
+            engine.prime(dictionary, block.length);
+            for (int off = 0; off < data.length; off += block.length) {
+                int n = Math.min(block.length, data.length - off), base = off;
+                System.arraycopy(data, off, block, 0, n);
+                records.add(Codec.encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
+            }
+        }
+        return records;
+    }
+
+    /** What decompression read: the original bytes, and the end record's CRC32C so far (its first byte). */
+    record Decoded(long total, CRC32C endRecord) {}
+
+    /**
+     * Reads the records chunk by chunk (a chunk ends where its blocks add up to chunk bytes), decodes
+     * the chunks on jobs threads and writes them in order.
+     */
+    static Decoded decompress(DataInputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
+                              Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
+        int jobs = jobs(o, threads);
+        Sum sum = new Sum(progress);
+        ExecutorService workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
+        ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
+        long total = 0, chunkStart = 0;
+        List<Codec.BlockRecord> chunk = new ArrayList<>();
+        CRC32C rec = new CRC32C();
+        Parallel engines = new Parallel(1);   // the threads go to the chunks
+        try {
+            for (Codec.BlockRecord r; (r = Codec.readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+                if (total + r.n() - chunkStart > o.chunk())
+                    throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");
+                chunk.add(r);
+                total += r.n();
+                if (total - chunkStart == o.chunk()) {
+                    submit(workers, pending, jobs, chunk, chunkStart, o, pretrained, dictionary, engines, sum.part(), out, all);
+                    chunk = new ArrayList<>();
+                    chunkStart = total;
+                }
+            }
+            if (!chunk.isEmpty()) submit(workers, pending, jobs, chunk, chunkStart, o, pretrained, dictionary, engines, sum.part(), out, all);
+            while (!pending.isEmpty()) write(take(pending), out, all);
+        } finally {
+            workers.shutdownNow();
+            engines.close();
+        }
+        return new Decoded(total, rec);
+    }
+
+    private static void submit(ExecutorService workers, ArrayDeque<Future<byte[]>> pending, int jobs, List<Codec.BlockRecord> records,
+                               long offset, CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Parallel pool,
+                               Codec.Progress progress, OutputStream out, CRC32C all) throws IOException {
+        if (pending.size() >= jobs) write(take(pending), out, all);
+        pending.add(workers.submit(() -> decode(records, offset, o, pretrained, dictionary, pool, progress)));
+    }
+
+    private static void write(byte[] decoded, OutputStream out, CRC32C all) throws IOException {
+        out.write(decoded);
+        all.update(decoded);
+    }
+
+    /** One chunk's bytes, decoded by an engine of its own. */
+    private static byte[] decode(List<Codec.BlockRecord> records, long offset, CodecOptions o, Codec.Pretrained pretrained,
+                                 Codec.Dictionary dictionary, Parallel pool, Codec.Progress progress) throws IOException {
+        int size = 0, largest = 0;
+        for (Codec.BlockRecord r : records) {
+            size += r.n();
+            largest = Math.max(largest, r.n());
+        }
+        byte[] data = new byte[size], block = new byte[largest];
+        try (Codec.Engine engine = new Codec.Engine(o, pretrained, pool)) {
+            engine.prime(dictionary, records.getFirst().n());
+            int off = 0;
+            for (Codec.BlockRecord r : records) {
+                int base = off;
+                Codec.decodeBlock(engine, r, block, offset + off, (done, bits) -> progress.update(base + done, bits));
+                System.arraycopy(block, 0, data, off, r.n());
+                off += r.n();
+            }
+        }
+        return data;
+    }
+
+    /** The oldest chunk's result; a worker's failure is rethrown as it was. */
+    private static <T> T take(ArrayDeque<Future<T>> pending) throws IOException {
+        try {
+            return pending.removeFirst().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error err) throw err;
+            throw new IOException(cause);
+        }
+    }
+
+    private static Thread worker(Runnable r) {
+        Thread t = new Thread(r, "sharnn-chunk");
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** The progress of all chunks together: each part reports its own bytes and bits, the sum goes on. */
+    private static final class Sum {
+        private final Codec.Progress progress;
+        private long bytes;
+        private double bits;
+
+        Sum(Codec.Progress progress) {
+            this.progress = progress;
+        }
+
+        Codec.Progress part() {
+            return new Codec.Progress() {
+                long partBytes;
+                double partBits;
+
+                @Override
+                public void update(long originalBytes, double b) {
+                    synchronized (Sum.this) {
+                        bytes += originalBytes - partBytes;
+                        bits += b - partBits;
+                        partBytes = originalBytes;
+                        partBits = b;
+                        progress.update(bytes, bits);
+                    }
+                }
+            };
+        }
+    }
+}
