@@ -31,13 +31,24 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-l", "--list"}, description = "print the archive's sizes, blocks, format and settings without decompressing it, as xz -l (its records' checksums are checked)")
     boolean list;
 
+    @Option(names = {"-t", "--test"}, description = "decompress and check the archive (every CRC32C) without writing anything, as xz -t and zstd -t")
+    boolean test;
+
     @Mixin
     TransformOptions transform;
 
     @Override
     public Integer call() throws Exception {
         transform.check();
+        if (list && test) throw new UsageException("--list and --test exclude each other");
         if (list) return list();
+        if (test) {
+            if (out != null) throw new UsageException("--test writes nothing: it takes no OUT");
+            if (transform.rm) throw new UsageException("--test keeps the archive: it takes no --rm");
+            transform.checkArchiveInput(in);
+            return Files2.discard(in, transform.quiet, "checked",
+                    (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads)).code();
+        }
         String target = out;
         if (target == null) {
             if (in.equals("-")) target = "-";

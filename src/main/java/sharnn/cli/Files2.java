@@ -77,6 +77,27 @@ final class Files2 {
         return new Result(0);
     }
 
+    /**
+     * Runs job from in with its output discarded (decompress --test, as xz -t): nothing is written,
+     * progress on a terminal and a summary line as transform's.
+     */
+    static Result discard(String in, boolean quiet, String verb, Job job) throws IOException {
+        boolean stdin = in.equals("-");
+        if (!stdin) PathErrors.checkReadable(Path.of(in), "file");
+        boolean progress = !quiet && Terminal.interactive();
+        long t0 = System.nanoTime();
+        Codec.Stats stats;
+        try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+            stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false) : Codec.Progress.NONE);
+        } finally {
+            if (progress) System.err.print("\r\033[K");
+        }
+        if (!quiet)
+            System.err.println(String.format(Locale.ROOT, "%s: %d bytes -> %d bytes (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
+                    stats.archiveBytes(), stats.originalBytes(), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
+        return new Result(0);
+    }
+
     /** The output takes the input's permission bits, as gzip and xz do it (with stdin, the umask's). */
     private static void copyPermissions(Path from, Path to) throws IOException {
         try {

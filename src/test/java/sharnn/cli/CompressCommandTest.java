@@ -161,6 +161,32 @@ class CompressCommandTest {
         assertThat(CliRun.of("decompress", dir.resolve("nothing.txt").toString()).code()).isEqualTo(2);
     }
 
+    /** decompress -t decodes and checks an archive, as xz -t: one line, nothing written; a corrupt one fails as decompress does. */
+    @Test
+    void testingAnArchiveChecksItAndWritesNothing() throws Exception {
+        Path in = Files.writeString(dir.resolve("t.txt"), "an archive to test, an archive to test\n".repeat(40));
+        assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
+        Files.delete(in);
+        Path shr = dir.resolve("t.txt.shr");
+        CliRun t = CliRun.of("decompress", "-t", "-T", "2", shr.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.err().strip()).matches(java.util.regex.Pattern.quote(shr.toString()) + ": " + Files.size(shr)
+                + " bytes -> 1560 bytes \\(\\d\\.\\d{3} bpc\\), checked in \\d+\\.\\d s");
+        assertThat(CliRun.of("decompress", "--test", "-q", shr.toString()).err()).isEmpty();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("t.txt.shr");
+        }
+        byte[] a = Files.readAllBytes(shr);
+        a[a.length / 2] ^= 4;
+        Files.write(shr, a);
+        CliRun bad = CliRun.of("decompress", "-t", shr.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err().lines().count()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("sharnn decompress: ").contains("corrupt");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", shr.toString(), "x"), 2, "sharnn decompress: --test writes nothing: it takes no OUT");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-l", shr.toString()), 2, "sharnn decompress: --list and --test exclude each other");
+    }
+
     @Test
     void aLargeRunOfZerosFromStdinToStdoutRoundTrips() throws Exception {
         byte[] zeros = new byte[150_000];
