@@ -311,6 +311,26 @@ class CodecTest {
         }
     }
 
+    /** A dictionary primes every chunk: each chunk's records are those of the chunk compressed alone with it. */
+    @Test
+    void aDictionaryPrimesEachChunk(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] data = text(4000), dict = Arrays.copyOfRange(text(6000), 4500, 5500);
+        Path file = Files.write(dir.resolve("dict"), dict);
+        CodecOptions o = SMALL.with("chunk", "2K");
+        byte[] archive = compress(data, o, dictionary(dict));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, file, Codec.Progress.NONE, 2);
+        assertThat(out.toByteArray()).isEqualTo(data);
+        int header = compress(new byte[0], o, dictionary(dict)).length - 10;
+        ByteArrayOutputStream alone = new ByteArrayOutputStream();
+        for (int off = 0; off < data.length; off += 2048) {
+            byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 2048));
+            alone.write(records(compress(part, o, dictionary(dict)), header, part.length));
+        }
+        assertThat(records(archive, header, data.length)).isEqualTo(alone.toByteArray());
+        assertThat(archive.length).isLessThan(compress(data, o).length);
+    }
+
     @Test
     void aChunkedArchiveReportsEveryCorruptionOnAnyNumberOfThreads() throws IOException {
         byte[] archive = compress(text(700), SMALL.withBlockSize(150).with("chunk", "250"));
