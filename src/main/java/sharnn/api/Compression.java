@@ -48,8 +48,9 @@ public final class Compression {
     }
 
     /**
-     * The network's products on this many threads, and as many chunks coded at once where the setting
-     * chunk cuts the input into independent chunks (the archive is the same for any count).
+     * This many chunks coded at once where the setting chunk cuts the input into independent chunks,
+     * else the products of a network 256 wide or wider (a checkpoint's) on this many threads (the
+     * archive is the same for any count).
      */
     public Compression threads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1: " + n);

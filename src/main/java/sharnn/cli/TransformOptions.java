@@ -13,8 +13,8 @@ final class TransformOptions {
     @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
     boolean quiet;
 
-    @Option(names = {"-T", "--threads"}, description = "worker threads: the network's, and chunks coded at once in an archive cut into chunks (--set chunk=SIZE,"
-            + " as xz -T; the bytes are the same for any count; 0: every core)",
+    @Option(names = {"-T", "--threads"}, description = "worker threads: chunks coded at once in an archive cut into chunks (--set chunk=SIZE, as xz -T),"
+            + " else the products of a network 256 wide or more (a checkpoint's; the bytes are the same for any count; 0: every core)",
             defaultValue = "1")
     int threads;
 
