@@ -194,6 +194,8 @@ final class Chunks {
 
                 @Override
                 public void update(long originalBytes, double b) {
+                    // a chunk whose archive failed elsewhere stops here (shutdownNow interrupts it), not at its end
+                    if (Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("chunk no longer needed");
                     synchronized (Sum.this) {
                         bytes += originalBytes - partBytes;
                         bits += b - partBits;
