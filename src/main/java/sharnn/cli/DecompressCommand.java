@@ -71,6 +71,11 @@ final class DecompressCommand implements Callable<Integer> {
                 in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
                 l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(),
                 l.blocks(), l.blocks() == 1 ? "" : "s", Codec.VERSION, l.header().options().toText()));
+        int chunk = l.header().options().chunk();
+        if (chunk > 0 && l.originalBytes() > 0) {   // after the blocks: "4 blocks in 2 chunks, format 10, ..."
+            long chunks = (l.originalBytes() + chunk - 1) / chunk;
+            line.insert(line.indexOf(", format "), String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"));
+        }
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
         System.out.println(line);
