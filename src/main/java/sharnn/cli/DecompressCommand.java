@@ -4,6 +4,8 @@ import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,16 +24,20 @@ final class DecompressCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the decompressed file, - for stdout")
     String out;
 
+    /** With -l or -t, archives after IN and the one in OUT's place, as xz -l and -t take many. */
+    @Parameters(index = "2..*", paramLabel = "MORE", hidden = true)
+    List<String> more = new ArrayList<>();
+
     @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "the checkpoint a pretrained archive was made with")
     Path model;
 
     @Option(names = "--dict", paramLabel = "FILE", description = "the dictionary the archive was compressed with")
     Path dictionary;
 
-    @Option(names = {"-l", "--list"}, description = "print the archive's sizes, blocks, format and settings without decompressing it, as xz -l (its records' checksums are checked)")
+    @Option(names = {"-l", "--list"}, description = "print the archive's sizes, blocks, format and settings without decompressing it, as xz -l (its records' checksums are checked); takes several archives")
     boolean list;
 
-    @Option(names = {"-t", "--test"}, description = "decompress and check the archive (every CRC32C) without writing anything, as xz -t and zstd -t")
+    @Option(names = {"-t", "--test"}, description = "decompress and check the archive (every CRC32C) without writing anything, as xz -t and zstd -t; takes several archives")
     boolean test;
 
     @Mixin
@@ -41,14 +47,8 @@ final class DecompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
-        if (list) return list();
-        if (test) {
-            if (out != null) throw new UsageException("--test writes nothing: it takes no OUT");
-            if (transform.rm) throw new UsageException("--test keeps the archive: it takes no --rm");
-            transform.checkArchiveInput(in);
-            return Files2.discard(in, transform.quiet, "checked",
-                    (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads)).code();
-        }
+        if (list || test) return eachArchive();
+        if (!more.isEmpty()) throw new UsageException("decompress takes one IN and one OUT (several archives with -l or -t)");
         String target = out;
         if (target == null) {
             if (in.equals("-")) target = "-";
@@ -58,14 +58,57 @@ final class DecompressCommand implements Callable<Integer> {
         return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads));
     }
 
-    /** One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast", and the files it needs. */
-    private int list() throws Exception {
-        if (out != null) throw new UsageException("--list takes no OUT");
-        if (model != null || dictionary != null) throw new UsageException("--list reads the archive alone: it takes no --model or --dict");
+    /**
+     * -l or -t over each archive named: one failing is one line naming it (unless its message does), and
+     * the others go on, as with xz; exit code 1 if any failed. -l adds a total line for several.
+     */
+    private int eachArchive() throws Exception {
+        if (list && (model != null || dictionary != null)) throw new UsageException("--list reads the archive alone: it takes no --model or --dict");
+        if (test && transform.rm) throw new UsageException("--test keeps the archive: it takes no --rm");
+        List<String> archives = new ArrayList<>();
+        archives.add(in);
+        if (out != null) archives.add(out);
+        archives.addAll(more);
+        if (archives.size() == 1) return list ? list(in, null) : test(in);
+        long[] total = new long[3];   // archives listed, original bytes, archive bytes
+        boolean failed = false;
+        for (String archive : archives) {
+            try {
+                if (list) list(archive, total);
+                else test(archive);
+            } catch (UsageException e) {
+                throw e;
+            } catch (Exception e) {
+                for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof Stdout.ReaderGone) throw e;
+                String message = Main.message(e);
+                boolean named = message.endsWith(": " + archive) || message.startsWith(archive + ":");
+                System.err.println("sharnn decompress: " + (named ? "" : archive + ": ") + message);
+                failed = true;
+            }
+        }
+        if (list)
+            System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%.3f bpc)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
+                    total[1] == 0 ? 0.0 : total[2] * 8.0 / total[1]);
+        return failed ? 1 : 0;
+    }
+
+    private int test(String archive) throws Exception {
+        transform.checkArchiveInput(archive);
+        return Files2.discard(archive, transform.quiet, "checked",
+                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads)).code();
+    }
+
+    /** One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast", and the files it needs; adds to total. */
+    private int list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         Codec.Listing l;
         try (InputStream is = in.equals("-") ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);
+        }
+        if (total != null) {
+            total[0]++;
+            total[1] += l.originalBytes();
+            total[2] += l.archiveBytes();
         }
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s, format %d, %s",
                 in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),

@@ -170,6 +170,14 @@ public final class Main implements Runnable {
         if (!line.isEmpty()) lines.add(line.toString());
     }
 
+    /** A failure's message as one line (the first). */
+    static String message(Exception ex) {
+        String message = ex instanceof FileSystemException fs && fs.getFile() != null
+                ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
+                : ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        return message.lines().findFirst().orElse("");
+    }
+
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */
     private static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         for (Throwable t = ex; t != null; t = t.getCause())
@@ -179,10 +187,7 @@ public final class Main implements Runnable {
             System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + missing);
             return 2;
         }
-        String message = ex instanceof FileSystemException fs && fs.getFile() != null
-                ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
-                : ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message.lines().findFirst().orElse(""));
+        System.err.println(cmd.getCommandSpec().qualifiedName() + ": " + message(ex));
         if ("1".equals(System.getenv("SHARNN_DEBUG"))) ex.printStackTrace();
         return ex instanceof UsageException || ex instanceof CudaUnavailableException ? 2 : 1;
     }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +95,6 @@ class CompressCommandTest {
         assertThat(listed.out().strip()).isEqualTo(String.format("%s: %d -> %d bytes (%.3f bpc), 1 block, format %d, fast, dictionary sha256 %s...",
                 shr, Files.size(in), Files.size(shr), Files.size(shr) * 8.0 / Files.size(in), sharnn.codec.Codec.VERSION, id));
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1, "sharnn decompress: not a sharnn archive (bad magic)");
-        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", shr.toString(), "x"), 2, "sharnn decompress: --list takes no OUT");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
                 "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), in.toString(), "-")), 1,
@@ -183,8 +183,40 @@ class CompressCommandTest {
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err().lines().count()).isEqualTo(1);
         assertThat(bad.err()).startsWith("sharnn decompress: ").contains("corrupt");
-        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", shr.toString(), "x"), 2, "sharnn decompress: --test writes nothing: it takes no OUT");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-l", shr.toString()), 2, "sharnn decompress: --list and --test exclude each other");
+    }
+
+    /** -l and -t take several archives, as xz's: one line each, a failing one named, the rest go on, exit 1 if any failed. */
+    @Test
+    void listingAndTestingTakeSeveralArchives() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.txt"), "first file, first file\n".repeat(30));
+        Path b = Files.writeString(dir.resolve("b.txt"), "second one, second one\n".repeat(50));
+        assertThat(CliRun.of(args("compress", "-q", a.toString())).code()).isZero();
+        assertThat(CliRun.of(args("compress", "-q", b.toString())).code()).isZero();
+        String sa = a + ".shr", sb = b + ".shr", missing = dir.resolve("none.shr").toString();
+        CliRun l = CliRun.of("decompress", "-l", sa, sb);
+        assertThat(l.code()).as(l.err()).isZero();
+        List<String> lines = l.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith(sa + ": 690 -> " + Files.size(Path.of(sa)) + " bytes");
+        assertThat(lines.get(1)).startsWith(sb + ": 1,150 -> " + Files.size(Path.of(sb)) + " bytes");
+        assertThat(lines.get(2)).isEqualTo(String.format("total: 2 archives, 1,840 -> %,d bytes (%.3f bpc)",
+                Files.size(Path.of(sa)) + Files.size(Path.of(sb)), (Files.size(Path.of(sa)) + Files.size(Path.of(sb))) * 8.0 / 1840));
+        CliRun lm = CliRun.of("decompress", "-l", sa, missing, sb);
+        assertThat(lm.code()).isEqualTo(1);
+        assertThat(lm.out().lines()).hasSize(3);
+        assertThat(lm.err().strip()).isEqualTo("sharnn decompress: " + missing + ": no such file or directory");
+        byte[] bad = Files.readAllBytes(Path.of(sb));
+        bad[bad.length / 2] ^= 8;
+        Path corrupt = Files.write(dir.resolve("c.shr"), bad);
+        CliRun t = CliRun.of("decompress", "-t", sa, corrupt.toString());
+        assertThat(t.code()).isEqualTo(1);
+        List<String> errs = t.err().lines().toList();
+        assertThat(errs).hasSize(2);
+        assertThat(errs.get(0)).startsWith(sa + ": ").contains("checked in");
+        assertThat(errs.get(1)).startsWith("sharnn decompress: " + corrupt + ": corrupt archive");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", sa, "x", "y"), 2,
+                "sharnn decompress: decompress takes one IN and one OUT (several archives with -l or -t)");
     }
 
     @Test
