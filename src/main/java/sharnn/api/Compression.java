@@ -13,7 +13,8 @@ import sharnn.train.Checkpoint;
 /**
  * Lossless compression with a SHA-RNN that learns while it codes (the presets), or that starts from
  * a trained checkpoint ({@link #checkpoint}). Streams in, streams out: memory is bounded by the
- * block size, not the input's length. The archive decodes the same on any machine and thread count.
+ * block size (with the setting chunk, by the chunk times the chunks coded at once), not the input's
+ * length. The archive decodes the same on any machine and thread count.
  */
 public final class Compression {
     private final CodecOptions preset;
@@ -96,6 +97,26 @@ public final class Compression {
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
         Codec.Stats s = Codec.compress(in, out, o, pretrained, dict, Codec.Progress.NONE, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
+    }
+
+    /** What an archive's header and records say, read without decoding: see {@link #info}. */
+    public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
+                       String checkpointSha256, String dictionaryId) {
+        public double bitsPerByte() {
+            return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+        }
+    }
+
+    /**
+     * Reads an archive without decoding it, as `sharnn decompress -l`: its sizes, blocks, format and
+     * settings (a preset's name and the settings that differ), the SHA-256 of the checkpoint it needs
+     * and the id (first 16 hex digits of the SHA-256) of the dictionary it needs, each null where none.
+     * Every record's checksum is checked; a corrupt archive throws.
+     */
+    public static Info info(InputStream archive) throws IOException {
+        Codec.Listing l = Codec.list(archive);
+        return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), Codec.VERSION, l.header().options().toText(),
+                l.header().checkpointSha256(), l.header().dictionaryId());
     }
 
     /**

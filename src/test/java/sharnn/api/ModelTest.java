@@ -144,6 +144,26 @@ class ModelTest {
                 .hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
     }
 
+    /** Compression.info reads what an archive needs and holds without decoding it; chunks code at once with threads. */
+    @Test
+    void infoReadsAnArchiveWithoutDecodingIt(@TempDir Path dir) throws Exception {
+        byte[] text = "info without decoding, info without decoding; ".repeat(100).getBytes(StandardCharsets.US_ASCII);
+        Compression chunked = Compression.preset("fast").set("blockSize", "1K").set("chunk", "2K").threads(2);
+        byte[] archive = compress(chunked, text);
+        Compression.Info info = Compression.info(new ByteArrayInputStream(archive));
+        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 10, "fast blockSize=1024 chunk=2048", null, null));
+        assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Compression.preset("fast").threads(3).decompress(new ByteArrayInputStream(archive), back);
+        assertThat(back.toByteArray()).isEqualTo(text);
+        Path dict = Files.write(dir.resolve("d"), text);
+        Compression.Info primed = Compression.info(new ByteArrayInputStream(compress(Compression.preset("fast").dictionary(dict), text)));
+        assertThat(primed.dictionaryId()).hasSize(16).isEqualTo(sharnn.codec.Codec.Dictionary.load(dict).sha256().substring(0, 16));
+        assertThat(primed.checkpointSha256()).isNull();
+        archive[archive.length / 2] ^= 1;
+        assertThatThrownBy(() -> Compression.info(new ByteArrayInputStream(archive))).isInstanceOf(IOException.class).hasMessageContaining("checksum");
+    }
+
     private static byte[] compress(Compression c, byte[] text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.compress(new ByteArrayInputStream(text), out);
