@@ -364,20 +364,22 @@ public final class Codec {
             Engine engine = null;
             byte[] block = new byte[0];
             try (Parallel pool = productPool(o, threads)) {
-                for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
-                    if (engine == null) {
-                        engine = new Engine(o, pretrained, pool);
-                        engine.prime(dictionary, r.n());
+                try {
+                    for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+                        if (engine == null) {
+                            engine = new Engine(o, pretrained, pool);
+                            engine.prime(dictionary, r.n());
+                        }
+                        if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
+                        long base = total;
+                        decodeBlock(engine, r, block, total, (done, bits) -> progress.update(base + done, bits));
+                        out.write(block, 0, r.n());
+                        all.update(block, 0, r.n());
+                        total += r.n();
                     }
-                    if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
-                    long base = total;
-                    decodeBlock(engine, r, block, total, (done, bits) -> progress.update(base + done, bits));
-                    out.write(block, 0, r.n());
-                    all.update(block, 0, r.n());
-                    total += r.n();
+                } finally {
+                    if (engine != null) engine.close();   // the learner's last step, before its pool goes
                 }
-            } finally {
-                if (engine != null) engine.close();
             }
         }
         if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
