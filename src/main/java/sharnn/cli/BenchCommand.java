@@ -68,14 +68,21 @@ final class BenchCommand implements Runnable {
         @Option(names = "--ablate", description = "also compress without the network and with the network alone (bpc)")
         boolean ablate;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting for every preset, as compress's (chunk=1M with -T: chunks at once)")
+        List<String> settings = new java.util.ArrayList<>();
+
+        @Option(names = {"-T", "--threads"}, description = "threads, as compress's; xz and zstd get the same -T (0: every core)", defaultValue = "1")
+        int threads;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
             if (bytes < 0) throw new UsageException("--bytes must be >= 0");
+            if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
             List<CodecOptions> options = new java.util.ArrayList<>();
             for (String p : presets) {
                 try {
-                    options.add(CodecOptions.preset(p.strip()));
+                    options.add(CodecOptions.preset(p.strip()).with(settings));
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }
@@ -97,11 +104,11 @@ final class BenchCommand implements Runnable {
                 resetHeapPeaks();
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 long t0 = System.nanoTime();
-                Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE);
+                Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE, threads);
                 double c = (System.nanoTime() - t0) / 1e9;
                 ByteArrayOutputStream back = new ByteArrayOutputStream();
                 t0 = System.nanoTime();
-                Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE);
+                Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE, threads);
                 double d = (System.nanoTime() - t0) / 1e9;
                 long heap = Throughput.heapPeakBytes();
                 if (!Arrays.equals(back.toByteArray(), data)) throw new IOException("preset " + p + " did not round-trip");
@@ -109,8 +116,9 @@ final class BenchCommand implements Runnable {
                 System.out.printf(Locale.ROOT, " %10d%n", heap >> 20);
                 sizes.put(p, (long) out.size());
             }
-            external(data, "xz -9", List.of("xz", "-9", "-c"), List.of("xz", "-d", "-c"));
-            external(data, "zstd -19", List.of("zstd", "-19", "-c", "-q"), List.of("zstd", "-d", "-c", "-q"));
+            String t = threads == 1 ? "" : "-T" + threads;   // one thread: their own defaults, as before
+            external(data, ("xz -9 " + t).strip(), args("xz -9 -c", t), args("xz -d -c", t));
+            external(data, ("zstd -19 " + t).strip(), args("zstd -19 -c -q", t), args("zstd -d -c -q", t));
             if (ablate) {
                 System.out.printf(Locale.ROOT, "%n%-14s %10s %16s %14s%n", "bpc", "everything", "without network", "network alone");
                 for (int i = 0; i < options.size(); i++) {
@@ -124,9 +132,15 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
-        private static long compressedSize(byte[] data, CodecOptions o) throws IOException {
+        private long compressedSize(byte[] data, CodecOptions o) throws IOException {
             return Codec.compress(new ByteArrayInputStream(data), java.io.OutputStream.nullOutputStream(), o, null,
-                    Codec.Progress.NONE).archiveBytes();
+                    Codec.Progress.NONE, threads).archiveBytes();
+        }
+
+        private static List<String> args(String command, String threads) {
+            List<String> a = new java.util.ArrayList<>(List.of(command.split(" ")));
+            if (!threads.isEmpty()) a.add(threads);
+            return a;
         }
 
         private static double bpc(long size, long n) {

@@ -51,6 +51,29 @@ class BenchSettingsTest {
         assertThat(stderrOf("bench", "train", "--set", "embed")).isEqualTo("sharnn bench train: --set takes KEY=VALUE: embed\n");
     }
 
+    /** bench compress's --set and -T: each preset with the settings, on the threads; its size is compress's with them. */
+    @Test
+    void benchCompressTakesSettingsAndThreads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        byte[] text = "bench the chunks, bench the chunks; ".repeat(200).getBytes(StandardCharsets.US_ASCII);
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("t.txt"), text);
+        PrintStream saved = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run("bench", "compress", "--presets", "fast", "--set", "tableBits=14", "--set", "chunk=2K", "-T", "2",
+                    file.toString())).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        ByteArrayOutputStream archive = new ByteArrayOutputStream();
+        sharnn.codec.Codec.compress(new java.io.ByteArrayInputStream(text), archive,
+                sharnn.codec.CodecOptions.preset("fast").with(List.of("tableBits=14", "chunk=2K")), null, sharnn.codec.Codec.Progress.NONE, 1);
+        String row = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("sharnn fast")).findFirst().orElseThrow();
+        assertThat(row.split(" +")[2]).isEqualTo(String.valueOf(archive.size()));
+        assertThat(stderrOf("bench", "compress", "--set", "chunk=-1", file.toString()))
+                .isEqualTo("sharnn bench compress: chunk must be in [0, 1073741824] (0: none)\n");
+    }
+
     /** What the command wrote to stderr, after it exited with code 2. */
     static String stderrOf(String... args) {
         PrintStream saved = System.err;
