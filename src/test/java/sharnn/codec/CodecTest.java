@@ -303,11 +303,13 @@ class CodecTest {
             assertThat(compress(data, o, 3)).isEqualTo(archive);
             assertThat(decompress(archive, 1)).isEqualTo(data);
             assertThat(decompress(archive, 3)).isEqualTo(data);
-            int header = compress(new byte[0], o).length - 10;
+            // each chunk compressed alone, without the setting (the path that codes every archive before it)
+            CodecOptions whole = o.with("chunk", "0");
+            int header = compress(new byte[0], o).length - 10, wholeHeader = compress(new byte[0], whole).length - 10;
             java.io.ByteArrayOutputStream alone = new java.io.ByteArrayOutputStream();
             for (int off = 0; off < data.length; off += o.chunk()) {
                 byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + o.chunk()));
-                alone.write(records(compress(part, o), header, part.length));
+                alone.write(records(compress(part, whole), wholeHeader, part.length));
             }
             assertThat(records(archive, header, data.length)).as(o.toText()).isEqualTo(alone.toByteArray());
             assertThat(archive).isNotEqualTo(compress(data, o.with("chunk", "0")));
@@ -336,6 +338,40 @@ class CodecTest {
         assertThat(stoppedAfter).as("ns until the chunk threads ended, against %d ns to decode a chunk", oneChunk).isLessThan(oneChunk / 4);
     }
 
+    /** Pretrained chunks: every chunk's network starts from the checkpoint's weights, on any number of threads. */
+    @Test
+    void pretrainedChunksStartFromTheCheckpointOnAnyNumberOfThreads() throws IOException {
+        CodecOptions o = SMALL.with(List.of("chunk=1500", "lr=0"));
+        sharnn.model.ShaRnn model = new sharnn.model.ShaRnn(o.modelConfig(), CodecKernels.create());
+        model.initialize(11);
+        Codec.Pretrained pretrained = new Codec.Pretrained(model, "ab".repeat(32));
+        byte[] data = text(4000);
+        byte[][] archives = new byte[2][];
+        for (int threads : new int[] {1, 3}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, threads);
+            archives[threads / 2] = out.toByteArray();
+        }
+        assertThat(archives[1]).isEqualTo(archives[0]);
+        // each chunk alone, from the same checkpoint: the same records
+        CodecOptions whole = o.with("chunk", "0");
+        int header = pretrainedArchive(new byte[0], o, pretrained).length - 10, wholeHeader = pretrainedArchive(new byte[0], whole, pretrained).length - 10;
+        ByteArrayOutputStream alone = new ByteArrayOutputStream();
+        for (int off = 0; off < data.length; off += 1500) {
+            byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 1500));
+            alone.write(records(pretrainedArchive(part, whole, pretrained), wholeHeader, part.length));
+        }
+        assertThat(records(archives[0], header, data.length)).isEqualTo(alone.toByteArray());
+        // and not from the seeded initialisation of online mode
+        assertThat(records(archives[0], header, data.length)).isNotEqualTo(records(compress(data, o), compress(new byte[0], o).length - 10, data.length));
+    }
+
+    private static byte[] pretrainedArchive(byte[] data, CodecOptions o, Codec.Pretrained pretrained) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, 1);
+        return out.toByteArray();
+    }
+
     private static boolean chunkThreadsAlive() {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("sharnn-chunk") && t.isAlive());
     }
@@ -350,11 +386,12 @@ class CodecTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Codec.decompress(new ByteArrayInputStream(archive), out, null, file, Codec.Progress.NONE, 2);
         assertThat(out.toByteArray()).isEqualTo(data);
-        int header = compress(new byte[0], o, dictionary(dict)).length - 10;
+        CodecOptions whole = o.with("chunk", "0");
+        int header = compress(new byte[0], o, dictionary(dict)).length - 10, wholeHeader = compress(new byte[0], whole, dictionary(dict)).length - 10;
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += 2048) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 2048));
-            alone.write(records(compress(part, o, dictionary(dict)), header, part.length));
+            alone.write(records(compress(part, whole, dictionary(dict)), wholeHeader, part.length));
         }
         assertThat(records(archive, header, data.length)).isEqualTo(alone.toByteArray());
         assertThat(archive.length).isLessThan(compress(data, o).length);
