@@ -196,7 +196,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--preset", description = "tiny, small or paper", defaultValue = "small")
         String preset;
 
-        @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+        @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
         int threads;
 
         @Option(names = "--seconds", description = "measuring time after the warm-up", defaultValue = "20")

@@ -35,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--minutes", description = "training time", defaultValue = "1.5")
     double minutes;
 
-    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
     int threads;
 
     @Override

@@ -45,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all)", defaultValue = "0")
     long maxBytes;
 
-    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
     int threads;
 
     @Option(names = "--json", description = "print a JSON object")

@@ -47,7 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "sampling seed", defaultValue = "1337")
     long seed;
 
-    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
     int threads;
 
     @Override

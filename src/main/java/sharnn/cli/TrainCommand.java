@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "0")
     double minutes;
 
-    @Option(names = "--threads", description = "worker threads (0: every core)", defaultValue = "0")
+    @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
     int threads;
 
     @Option(names = "--json", description = "print the summary as a JSON object")
