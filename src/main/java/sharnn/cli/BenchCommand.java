@@ -41,9 +41,10 @@ import sharnn.train.TrainConfig;
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    /** A group without its command is a usage error, one line as an unknown command's (--help shows the commands). */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw new UsageException("give a command (" + String.join(", ", spec.subcommands().keySet()) + "; --help says more)");
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,

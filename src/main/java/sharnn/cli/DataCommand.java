@@ -32,9 +32,10 @@ public final class DataCommand implements Runnable {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
+    /** A group without its command is a usage error, one line as an unknown command's (--help shows the commands). */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new UsageException("give a command (" + String.join(", ", spec.subcommands().keySet()) + "; --help says more)");
     }
 
     @Command(name = "enwik8",

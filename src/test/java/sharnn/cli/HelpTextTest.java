@@ -42,6 +42,11 @@ class HelpTextTest {
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).isEqualTo("sharnn data: unknown command 'download' (enwik8, info)\n");
         assertThat(CliRun.of("frobnicate").err()).startsWith("sharnn: unknown command 'frobnicate' (demo, train, eval, ");
+        CliRun group = CliRun.of("data");
+        assertThat(group.code()).isEqualTo(2);
+        assertThat(group.err()).isEqualTo("sharnn data: give a command (enwik8, info; --help says more)\n");
+        assertThat(CliRun.of("bench").err()).isEqualTo("sharnn bench: give a command (train, eval, compress; --help says more)\n");
+        assertThat(CliRun.of("bench", "--help").code()).isZero();
         CliRun missing = CliRun.of("eval");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).isEqualTo("sharnn eval: Missing required option: '--checkpoint=CKPT'\n");
