@@ -139,7 +139,7 @@ public final class Codec {
      * nothing and lose to the threads' hand-offs beside the coder's and the learner's own (default and max,
      * 64 and 160 wide, took 1.9 and 1.4 times as long).
      */
-    static final int WIDE = 256;
+    public static final int WIDE = 256;
 
     /** The pool for a network's products, closed when the call ends (null: the common pool, for 0 threads). */
     private static Parallel productPool(CodecOptions o, int threads) {

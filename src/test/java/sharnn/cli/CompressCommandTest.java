@@ -74,6 +74,16 @@ class CompressCommandTest {
         assertThat(d.code()).as(d.err()).isZero();
         assertThat(Files.readAllBytes(back)).isEqualTo(data);
         assertThat(CliRun.of("decompress", "-l", two.toString()).out()).contains("5 blocks in 3 chunks, format ", "fast tableBits=16 blockSize=2048 chunk=4096");
+        // -T without chunks gives fast no speed: one note says how it would (not with chunks, -q, or an input of one block)
+        String note = "sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
+                + " (as xz -T's blocks; each chunk starts from fresh models)";
+        CliRun plain = CliRun.of("compress", "-f", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K", "-T", "2", in.toString(), one.toString());
+        assertThat(plain.code()).as(plain.err()).isZero();
+        assertThat(plain.err().lines().findFirst().orElse("")).isEqualTo(note);
+        assertThat(CliRun.of("compress", "-f", "--preset", "fast", "--set", "tableBits=16", "-T", "2", in.toString(), one.toString()).err())
+                .doesNotContain("note:");
+        assertThat(CliRun.of("compress", "-f", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K", "--set", "chunk=4K", "-T", "2",
+                in.toString(), one.toString()).err()).doesNotContain("note:");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--set", "chunk=2G", in.toString(), "-"), 2,
                 "sharnn compress: chunk is out of range: 2147483648");
     }
