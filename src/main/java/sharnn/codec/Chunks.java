@@ -18,11 +18,33 @@ import sharnn.tensor.Parallel;
  * Independent chunks (the setting chunk): every chunk bytes of the input start from fresh models, as
  * xz's blocks do, so that threads code several chunks at once, each with an engine of its own. The
  * archive is the same for any number of threads: its records are those of the blocks in order. At
- * most `jobs` chunks are held at once, bounded by the heap. The threads go to the chunks: each engine
- * runs its network's products on its own thread (the codec's networks are too small to gain from more).
+ * most `jobs` chunks are held at once, bounded by the heap. The threads go to the chunks, not to the
+ * products: each engine runs its network's on its own thread.
  */
-final class Chunks {
-    private Chunks() {}
+final class Chunks implements AutoCloseable {
+    private final CodecOptions o;
+    private final Codec.Pretrained pretrained;
+    private final Codec.Dictionary dictionary;
+    private final int jobs;
+    private final ExecutorService workers;
+    private final Parallel engines = new Parallel(1);
+    private final Sum sum;
+
+    private Chunks(CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Codec.Progress progress, int threads) {
+        this.o = o;
+        this.pretrained = pretrained;
+        this.dictionary = dictionary;
+        this.jobs = jobs(o, threads, Runtime.getRuntime().maxMemory());
+        this.workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
+        this.sum = new Sum(progress);
+    }
+
+    /** Stops the chunks still coding (they see the interrupt at their next progress step). */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+        engines.close();
+    }
 
     /**
      * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
@@ -36,43 +58,31 @@ final class Chunks {
         return (int) Math.max(1, Math.min(asked, heapBytes * 3 / 4 / each));
     }
 
-    private static int jobs(CodecOptions o, int threads) {
-        return jobs(o, threads, Runtime.getRuntime().maxMemory());
-    }
-
     /** Reads in chunk by chunk, codes the chunks on jobs threads and writes their records in order; the bytes read. */
     static long compress(InputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
                          Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
-        int jobs = jobs(o, threads);
-        Sum sum = new Sum(progress);
-        ExecutorService workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
-        ArrayDeque<Future<List<byte[]>>> pending = new ArrayDeque<>();
-        long total = 0;
-        Parallel engines = new Parallel(1);   // the threads go to the chunks
-        try {
+        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads)) {
+            ArrayDeque<Future<List<byte[]>>> pending = new ArrayDeque<>();
+            long total = 0;
             while (true) {
-                if (pending.size() >= jobs) for (byte[] record : take(pending)) out.write(record);
+                if (pending.size() >= c.jobs) for (byte[] record : take(pending)) out.write(record);
                 byte[] data = in.readNBytes(o.chunk());
                 if (data.length == 0) break;
                 all.update(data);
-                Codec.Progress part = sum.part();
-                pending.add(workers.submit(() -> encode(data, o, pretrained, dictionary, engines, part)));
+                Codec.Progress part = c.sum.part();
+                pending.add(c.workers.submit(() -> c.encode(data, part)));
                 total += data.length;
             }
             while (!pending.isEmpty()) for (byte[] record : take(pending)) out.write(record);
-        } finally {
-            workers.shutdownNow();
-            engines.close();
+            return total;
         }
-        return total;
     }
 
     /** One chunk's records, coded by an engine of its own. */
-    private static List<byte[]> encode(byte[] data, CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary,
-                                       Parallel pool, Codec.Progress progress) throws IOException {
+    private List<byte[]> encode(byte[] data, Codec.Progress progress) throws IOException {
         List<byte[]> records = new ArrayList<>();
         byte[] block = new byte[Math.min(o.blockSize(), data.length)];
-        try (Codec.Engine engine = new Codec.Engine(o, pretrained, pool)) {
+        try (Codec.Engine engine = new Codec.Engine(o, pretrained, engines)) {
             engine.prime(dictionary, block.length);
             for (int off = 0; off < data.length; off += block.length) {
                 int n = Math.min(block.length, data.length - off), base = off;
@@ -92,40 +102,34 @@ final class Chunks {
      */
     static Decoded decompress(DataInputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
                               Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
-        int jobs = jobs(o, threads);
-        Sum sum = new Sum(progress);
-        ExecutorService workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
-        ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
-        long total = 0, chunkStart = 0;
-        List<Codec.BlockRecord> chunk = new ArrayList<>();
-        CRC32C rec = new CRC32C();
-        Parallel engines = new Parallel(1);   // the threads go to the chunks
-        try {
+        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads)) {
+            ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
+            long total = 0, chunkStart = 0;
+            List<Codec.BlockRecord> chunk = new ArrayList<>();
+            CRC32C rec = new CRC32C();
             for (Codec.BlockRecord r; (r = Codec.readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
                 if (total + r.n() - chunkStart > o.chunk())
                     throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");
                 chunk.add(r);
                 total += r.n();
                 if (total - chunkStart == o.chunk()) {
-                    submit(workers, pending, jobs, chunk, chunkStart, o, pretrained, dictionary, engines, sum.part(), out, all);
+                    c.submit(chunk, chunkStart, pending, out, all);
                     chunk = new ArrayList<>();
                     chunkStart = total;
                 }
             }
-            if (!chunk.isEmpty()) submit(workers, pending, jobs, chunk, chunkStart, o, pretrained, dictionary, engines, sum.part(), out, all);
+            if (!chunk.isEmpty()) c.submit(chunk, chunkStart, pending, out, all);
             while (!pending.isEmpty()) write(take(pending), out, all);
-        } finally {
-            workers.shutdownNow();
-            engines.close();
+            return new Decoded(total, rec);
         }
-        return new Decoded(total, rec);
     }
 
-    private static void submit(ExecutorService workers, ArrayDeque<Future<byte[]>> pending, int jobs, List<Codec.BlockRecord> records,
-                               long offset, CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Parallel pool,
-                               Codec.Progress progress, OutputStream out, CRC32C all) throws IOException {
+    /** Hands a chunk's records to a worker, once the oldest chunk is written where jobs are pending. */
+    private void submit(List<Codec.BlockRecord> records, long offset, ArrayDeque<Future<byte[]>> pending, OutputStream out, CRC32C all)
+            throws IOException {
         if (pending.size() >= jobs) write(take(pending), out, all);
-        pending.add(workers.submit(() -> decode(records, offset, o, pretrained, dictionary, pool, progress)));
+        Codec.Progress part = sum.part();
+        pending.add(workers.submit(() -> decode(records, offset, part)));
     }
 
     private static void write(byte[] decoded, OutputStream out, CRC32C all) throws IOException {
@@ -133,16 +137,15 @@ final class Chunks {
         all.update(decoded);
     }
 
-    /** One chunk's bytes, decoded by an engine of its own. */
-    private static byte[] decode(List<Codec.BlockRecord> records, long offset, CodecOptions o, Codec.Pretrained pretrained,
-                                 Codec.Dictionary dictionary, Parallel pool, Codec.Progress progress) throws IOException {
+    /** One chunk's bytes, decoded by an engine of its own; offset: original bytes before it, for the messages. */
+    private byte[] decode(List<Codec.BlockRecord> records, long offset, Codec.Progress progress) throws IOException {
         int size = 0, largest = 0;
         for (Codec.BlockRecord r : records) {
             size += r.n();
             largest = Math.max(largest, r.n());
         }
         byte[] data = new byte[size], block = new byte[largest];
-        try (Codec.Engine engine = new Codec.Engine(o, pretrained, pool)) {
+        try (Codec.Engine engine = new Codec.Engine(o, pretrained, engines)) {
             engine.prime(dictionary, records.getFirst().n());
             int off = 0;
             for (Codec.BlockRecord r : records) {
