@@ -69,8 +69,12 @@ final class DecompressCommand implements Callable<Integer> {
         archives.add(in);
         if (out != null) archives.add(out);
         archives.addAll(more);
-        if (archives.size() == 1) return list ? list(in, null) : test(in);
         long[] total = new long[3];   // archives listed, original bytes, archive bytes
+        if (archives.size() == 1) {   // its failure is the command's, as any command's
+            if (list) list(in, total);
+            else test(in);
+            return 0;
+        }
         boolean failed = false;
         for (String archive : archives) {
             try {
@@ -92,36 +96,34 @@ final class DecompressCommand implements Callable<Integer> {
         return failed ? 1 : 0;
     }
 
-    private int test(String archive) throws Exception {
+    private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
-        return Files2.discard(archive, transform.quiet, "checked",
-                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads)).code();
+        Files2.discard(archive, transform.quiet, "checked",
+                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads));
     }
 
-    /** One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast", and the files it needs; adds to total. */
-    private int list(String in, long[] total) throws Exception {
+    /**
+     * One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast" ("4 blocks in
+     * 2 chunks" where chunked), and the files it needs; adds it to total.
+     */
+    private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         Codec.Listing l;
         try (InputStream is = in.equals("-") ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);
         }
-        if (total != null) {
-            total[0]++;
-            total[1] += l.originalBytes();
-            total[2] += l.archiveBytes();
-        }
-        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s, format %d, %s",
-                in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
-                l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(),
-                l.blocks(), l.blocks() == 1 ? "" : "s", Codec.VERSION, l.header().options().toText()));
+        total[0]++;
+        total[1] += l.originalBytes();
+        total[2] += l.archiveBytes();
         int chunk = l.header().options().chunk();
-        if (chunk > 0 && l.originalBytes() > 0) {   // after the blocks: "4 blocks in 2 chunks, format 10, ..."
-            long chunks = (l.originalBytes() + chunk - 1) / chunk;
-            line.insert(line.indexOf(", format "), String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"));
-        }
+        long chunks = chunk == 0 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
+        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s",
+                in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
+                l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(), l.blocks(), l.blocks() == 1 ? "" : "s",
+                chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), Codec.VERSION,
+                l.header().options().toText()));
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
         System.out.println(line);
-        return 0;
     }
 }

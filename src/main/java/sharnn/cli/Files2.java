@@ -81,7 +81,7 @@ final class Files2 {
      * Runs job from in with its output discarded (decompress --test, as xz -t): nothing is written,
      * progress on a terminal and a summary line as transform's.
      */
-    static Result discard(String in, boolean quiet, String verb, Job job) throws IOException {
+    static void discard(String in, boolean quiet, String verb, Job job) throws IOException {
         boolean stdin = in.equals("-");
         if (!stdin) PathErrors.checkReadable(Path.of(in), "file");
         boolean progress = !quiet && Terminal.interactive();
@@ -95,7 +95,6 @@ final class Files2 {
         if (!quiet)
             System.err.println(String.format(Locale.ROOT, "%s: %d bytes -> %d bytes (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
                     stats.archiveBytes(), stats.originalBytes(), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
-        return new Result(0);
     }
 
     /** The output takes the input's permission bits, as gzip and xz do it (with stdin, the umask's). */
