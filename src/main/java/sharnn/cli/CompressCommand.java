@@ -17,7 +17,7 @@ import sharnn.codec.CodecOptions;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Compress a file losslessly with a SHA-RNN that learns while it codes.", "",
-                "With --model, a trained checkpoint codes instead. IN - reads stdin; OUT defaults to IN.shr (stdout when IN is -). The input is kept unless --rm."})
+                "With --model, a trained checkpoint codes instead. IN - reads stdin; OUT defaults to IN.shr (stdout when IN is - or with -c). The input is kept unless --rm."})
 final class CompressCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN", description = "the file to compress, - for stdin")
@@ -72,7 +72,8 @@ final class CompressCommand implements Callable<Integer> {
             System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                     + " (as xz -T's blocks; each chunk starts from fresh models)");
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
-        String target = out != null ? out : in.equals("-") ? "-" : in + ".shr";
+        String given = transform.out(out);
+        String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;
         return transform.run(in, target, "compress", (is, os, progress) -> Codec.compress(is, os, o, p, dict, progress, transform.threads));

@@ -15,7 +15,7 @@ import sharnn.codec.Codec;
 
 @Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).", "",
-                "IN - reads stdin; OUT defaults to IN without .shr (stdout when IN is -). The input is kept unless --rm."})
+                "IN - reads stdin; OUT defaults to IN without .shr (stdout when IN is - or with -c). The input is kept unless --rm."})
 final class DecompressCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN", description = "the archive, - for stdin")
@@ -47,9 +47,10 @@ final class DecompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
+        if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");
         if (list || test) return eachArchive();
         if (!more.isEmpty()) throw new UsageException("decompress takes one IN and one OUT (several archives with -l or -t)");
-        String target = out;
+        String target = transform.out(out);
         if (target == null) {
             if (in.equals("-")) target = "-";
             else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);

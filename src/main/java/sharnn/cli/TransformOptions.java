@@ -10,6 +10,12 @@ final class TransformOptions {
     @Option(names = "--rm", description = "remove IN once OUT is complete")
     boolean rm;
 
+    @Option(names = {"-c", "--stdout"}, description = "write to stdout (as OUT -), as xz -c and zstd -c")
+    boolean stdout;
+
+    @Option(names = {"-k", "--keep"}, description = "keep IN: the default, as in zstd (xz -k's habit)")
+    boolean keep;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
     boolean quiet;
 
@@ -20,6 +26,14 @@ final class TransformOptions {
 
     void check() {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        if (rm && (keep || stdout)) throw new UsageException("--rm removes IN: it goes with neither --keep nor --stdout");
+    }
+
+    /** OUT as the command line gives it: "-" with --stdout (which takes no other OUT), else out (null: none). */
+    String out(String out) {
+        if (!stdout) return out;
+        if (out != null && !out.equals("-")) throw new UsageException("--stdout writes to stdout: give no OUT (" + out + ")");
+        return "-";
     }
 
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */

@@ -229,6 +229,35 @@ class CompressCommandTest {
                 "sharnn decompress: decompress takes one IN and one OUT (several archives with -l or -t)");
     }
 
+    /** -c writes to stdout, as xz -c and zstd -c, keeping IN; -k keeps IN (the default), as zstd's -k. */
+    @Test
+    void stdoutAndKeepAsInXzAndZstd() throws Exception {
+        Path in = Files.writeString(dir.resolve("s.txt"), "to stdout and back, to stdout and back\n".repeat(25));
+        byte[] data = Files.readAllBytes(in);
+        assertThat(CliRun.of(args("compress", "-q", "-k", in.toString())).code()).isZero();
+        Path shr = dir.resolve("s.txt.shr");
+        byte[] archive = Files.readAllBytes(shr);
+        assertThat(pipe(new byte[0], args("compress", "-q", "-c", in.toString()))).isEqualTo(archive);
+        assertThat(pipe(new byte[0], args("compress", "-q", "--stdout", in.toString(), "-"))).isEqualTo(archive);
+        assertThat(pipe(new byte[0], "decompress", "-q", "-c", shr.toString())).isEqualTo(data);
+        assertThat(pipe(archive, "decompress", "-q", "-k", "--stdout", "-")).isEqualTo(data);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("s.txt", "s.txt.shr");
+        }
+        String other = dir.resolve("o.shr").toString();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-c", in.toString(), other)), 2,
+                "sharnn compress: --stdout writes to stdout: give no OUT (" + other + ")");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-k", "--rm", in.toString())), 2,
+                "sharnn compress: --rm removes IN: it goes with neither --keep nor --stdout");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-c", "--rm", shr.toString()), 2,
+                "sharnn decompress: --rm removes IN: it goes with neither --keep nor --stdout");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-c", shr.toString()), 2,
+                "sharnn decompress: --test writes no output: it takes no --stdout");
+        assertThat(in).exists();
+        assertThat(Files.readAllBytes(shr)).isEqualTo(archive);
+        assertThat(Files.exists(Path.of(other))).isFalse();
+    }
+
     @Test
     void aLargeRunOfZerosFromStdinToStdoutRoundTrips() throws Exception {
         byte[] zeros = new byte[150_000];
