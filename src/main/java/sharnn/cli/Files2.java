@@ -18,7 +18,7 @@ import sharnn.io.TempFiles;
 /**
  * The file handling compress and decompress share, as zstd does it: - for stdin and stdout, an
  * existing OUT refused unless forced, OUT written under a temporary name and renamed only when
- * complete (a FIFO or device written in place), with IN's permission bits, IN removed only on --rm
+ * complete (a FIFO or device written in place), with IN's permission bits and modification time, IN removed only on --rm
  * after success, progress on a terminal and a summary line.
  */
 final class Files2 {
@@ -60,7 +60,7 @@ final class Files2 {
                 try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }
-                if (!stdin && Files.isRegularFile(inPath)) copyPermissions(inPath, tmp);
+                if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
                 move(tmp, outPath, force);
                 tmp = null;
             }
@@ -97,8 +97,12 @@ final class Files2 {
                     stats.archiveBytes(), stats.originalBytes(), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
     }
 
-    /** The output takes the input's permission bits, as gzip and xz do it (with stdin, the umask's). */
-    private static void copyPermissions(Path from, Path to) throws IOException {
+    /**
+     * The output takes the input's permission bits and modification time, as gzip, xz and zstd do it, so
+     * that a file compressed and decompressed keeps its time (with stdin: the umask's bits and now).
+     */
+    private static void copyAttributes(Path from, Path to) throws IOException {
+        Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
         try {
             Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
         } catch (UnsupportedOperationException e) {

@@ -229,6 +229,23 @@ class CompressCommandTest {
                 "sharnn decompress: decompress takes one IN and one OUT (several archives with -l or -t)");
     }
 
+    /** The archive takes the input's modification time and permission bits, and the decompressed file the archive's, as with xz and zstd. */
+    @Test
+    void aRoundTripKeepsTheFilesTimeAndPermissions() throws Exception {
+        Path in = Files.writeString(dir.resolve("m.txt"), "a file with a time of its own\n".repeat(10));
+        var then = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);   // 2001-09-09
+        Files.setLastModifiedTime(in, then);
+        var bits = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(in, bits);
+        assertThat(CliRun.of(args("compress", "-q", "--rm", in.toString())).code()).isZero();
+        Path shr = dir.resolve("m.txt.shr");
+        assertThat(Files.getLastModifiedTime(shr)).isEqualTo(then);
+        assertThat(Files.getPosixFilePermissions(shr)).isEqualTo(bits);
+        assertThat(CliRun.of("decompress", "-q", shr.toString()).code()).isZero();
+        assertThat(Files.getLastModifiedTime(in)).isEqualTo(then);
+        assertThat(Files.getPosixFilePermissions(in)).isEqualTo(bits);
+    }
+
     /** -c writes to stdout, as xz -c and zstd -c, keeping IN; -k keeps IN (the default), as zstd's -k. */
     @Test
     void stdoutAndKeepAsInXzAndZstd() throws Exception {
