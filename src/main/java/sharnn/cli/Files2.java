@@ -62,10 +62,14 @@ final class Files2 {
                 }
                 if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
                 move(tmp, outPath, force);
+                TempFiles.closed(tmp);
                 tmp = null;
             }
         } finally {
-            if (tmp != null) Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+                TempFiles.closed(tmp);
+            }
             if (progress) System.err.print("\r\033[K");
         }
         if (rm) Files.delete(inPath);

@@ -109,6 +109,7 @@ public final class Enwik8Download {
             move(part, zip);
         } finally {
             Files.deleteIfExists(part);
+            TempFiles.closed(part);
         }
         Path unzipped = TempFiles.create(target, ".part");
         try {
@@ -122,6 +123,7 @@ public final class Enwik8Download {
             throw e;
         } finally {
             Files.deleteIfExists(unzipped);
+            TempFiles.closed(unzipped);
         }
     }
 

@@ -243,6 +243,8 @@ public final class SafeTensorsWriter {
             }
             if (e instanceof IOException io) throw PathErrors.on(file, io);   // the target's name, not the temp file's
             throw e;
+        } finally {
+            TempFiles.closed(tmp);
         }
     }
 

@@ -6,6 +6,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,12 +15,28 @@ import java.util.regex.Pattern;
 /**
  * The temporary file a target is written under before it is renamed over it: .NAME.PID.RANDOM
  * followed by a suffix, beside the target, created with the umask's permissions (as the target
- * would be). A writer killed before its rename leaves one behind; the next write of the same
- * target removes those whose process is gone. Nothing else is touched: no other name, and no
- * temp file of a live process (it may be writing now).
+ * would be). A JVM stopped by a signal (Ctrl-C, SIGTERM, SIGHUP) removes its own on the way out, as
+ * xz and zstd remove an incomplete output; one killed outright (kill -9, a crash) leaves one behind,
+ * and the next write of the same target removes those whose process is gone. Nothing else is
+ * touched: no other name, and no temp file of a live process (it may be writing now).
  */
 public final class TempFiles {
     private TempFiles() {}
+
+    /** This process's temp files not yet renamed nor removed: the shutdown hook's to remove. */
+    private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : OPEN) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // the JVM is going: the next write of the target removes it
+                }
+            }
+        }, "sharnn-temp-files"));
+    }
 
     /** A new empty temporary file for target, after removing the stale ones of target. */
     public static Path create(Path target, String suffix) throws IOException {
@@ -30,11 +48,18 @@ public final class TempFiles {
         while (true) {
             String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
             try {
-                return Files.createFile(dir.resolve(prefix + pid + "." + random + suffix));
+                Path tmp = Files.createFile(dir.resolve(prefix + pid + "." + random + suffix));
+                OPEN.add(tmp);
+                return tmp;
             } catch (FileAlreadyExistsException e) {
                 // drawn twice: draw again
             }
         }
+    }
+
+    /** The temp file was renamed or removed: the shutdown no longer removes it (call it either way, in a finally). */
+    public static void closed(Path tmp) {
+        OPEN.remove(tmp);
     }
 
     private static void removeStale(Path dir, String prefix, String suffix) throws IOException {

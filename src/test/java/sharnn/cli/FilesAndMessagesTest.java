@@ -128,6 +128,38 @@ class FilesAndMessagesTest {
         }
     }
 
+    /**
+     * A compress stopped by SIGTERM, SIGHUP or Ctrl-C's SIGINT removes its incomplete output on the way out, as xz
+     * and zstd do: the directory holds the input alone, and the exit code is the signal's.
+     */
+    @Test
+    void aSignalRemovesTheIncompleteOutput() throws Exception {
+        Path in = dir.resolve("big.txt");
+        StringBuilder text = new StringBuilder();
+        java.util.Random random = new java.util.Random(5);
+        while (text.length() < 1_000_000) text.append(Integer.toString(random.nextInt(), 36)).append(random.nextInt(9) == 0 ? '\n' : ' ');
+        Files.writeString(in, text);
+        for (String signal : List.of("TERM", "HUP", "INT")) {
+            Process p = Jvm.withDefaultSigint(Jvm.sharnn(compress("compress", "-q", in.toString())).redirectErrorStream(true)).start();
+            // once the .part file is there (the JVM's signal handlers came up before main): a signal
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (p.isAlive() && !partCreated(dir) && System.nanoTime() < until) Thread.sleep(10);
+            assertThat(p.isAlive()).as("compress still running when its .part file came").isTrue();
+            assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+            int code = Jvm.exitOf(p, 60);
+            assertThat(code).as(signal).isEqualTo(128 + switch (signal) { case "HUP" -> 1; case "INT" -> 2; default -> 15; });
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as(signal).containsExactly("big.txt");
+            }
+        }
+    }
+
+    private static boolean partCreated(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".part"));
+        }
+    }
+
     static long deadPid() throws Exception {
         Process p = new ProcessBuilder("true").start();
         p.waitFor();
