@@ -43,7 +43,7 @@ final class Files2 {
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
         boolean progress = !quiet && Terminal.interactive();
         long t0 = System.nanoTime();
-        Codec.Progress p = progress ? new Meter(t0, verb.equals("compress")) : Codec.Progress.NONE;
+        Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
         Path tmp = null;
         try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
@@ -92,7 +92,7 @@ final class Files2 {
         long t0 = System.nanoTime();
         Codec.Stats stats;
         try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
-            stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false) : Codec.Progress.NONE);
+            stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : Codec.Progress.NONE);
         } finally {
             if (progress) System.err.print("\r\033[K");
         }
@@ -164,13 +164,25 @@ final class Files2 {
         }
     }
 
-    /** Progress on stderr, redrawn in place: bytes done, KB/s, current bpc. */
-    private static final class Meter implements Codec.Progress {
-        private final long t0;
+    /** A regular file's size, else -1 (stdin, a FIFO: not known). */
+    private static long sizeOf(Path in) throws IOException {
+        return in != null && Files.isRegularFile(in) ? Files.size(in) : -1;
+    }
+
+    /**
+     * Progress on stderr, redrawn in place: bytes done, the share of IN read and the time left where IN's size
+     * is known (as xz -v), KB/s, current bpc.
+     */
+    static final class Meter implements Codec.Progress {
+        private final long t0, inBytes;
+        private final boolean compress;
         private long last;
 
-        Meter(long t0, boolean compress) {
+        /** inBytes: IN's size (the original's when compressing, the archive's when decompressing), -1 where not known. */
+        Meter(long t0, boolean compress, long inBytes) {
             this.t0 = t0;
+            this.compress = compress;
+            this.inBytes = inBytes;
         }
 
         @Override
@@ -178,10 +190,24 @@ final class Files2 {
             long now = System.nanoTime();
             if (now - last < 250_000_000L) return;
             last = now;
-            double sec = (now - t0) / 1e9;
-            System.err.print(String.format(Locale.ROOT, "\r\033[K%,d bytes  %.1f KB/s  %.3f bpc", bytes,
-                    bytes / 1000.0 / Math.max(sec, 1e-9), bytes == 0 ? 0 : bits / bytes));
+            System.err.print("\r\033[K" + line(bytes, bits, (now - t0) / 1e9));
             System.err.flush();
+        }
+
+        /** The line after sec seconds, with bytes of the original done and bits of archive for them. */
+        String line(long bytes, double bits, double sec) {
+            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%,d bytes", bytes));
+            // IN read so far: the original's bytes, or the archive's (its bits so far)
+            double done = inBytes <= 0 ? -1 : Math.min(1, (compress ? bytes : bits / 8) / inBytes);
+            if (done >= 0) s.append(String.format(Locale.ROOT, "  %.1f%%", 100 * done));
+            s.append(String.format(Locale.ROOT, "  %.1f KB/s  %.3f bpc", bytes / 1000.0 / Math.max(sec, 1e-9), bytes == 0 ? 0 : bits / bytes));
+            // from 1% or 5 s on: before, the start (the JVM's, the tables') weighs too much
+            if (done > 0 && sec >= 1 && (done >= 0.01 || sec >= 5)) {
+                long left = Math.round(sec * (1 - done) / done);
+                s.append(left >= 3600 ? String.format(Locale.ROOT, "  %d:%02d:%02d left", left / 3600, left / 60 % 60, left % 60)
+                        : String.format(Locale.ROOT, "  %d:%02d left", left / 60, left % 60));
+            }
+            return s.toString();
         }
     }
 }
