@@ -246,6 +246,20 @@ class CompressCommandTest {
         assertThat(Files.getPosixFilePermissions(in)).isEqualTo(bits);
     }
 
+    /** -T defaults to 1 to compress and to every core to decompress (no ratio to lose there), as xz 5.6 decompresses threaded. */
+    @Test
+    void decompressionUsesEveryCoreUnlessTold() {
+        var compress = new CompressCommand();
+        new picocli.CommandLine(compress).parseArgs("in");
+        assertThat(compress.transform.threads(true)).isEqualTo(1);
+        var decompress = new DecompressCommand();
+        new picocli.CommandLine(decompress).parseArgs("in.shr");
+        assertThat(decompress.transform.threads(false)).isZero();
+        new picocli.CommandLine(decompress).parseArgs("-T", "3", "in.shr");
+        assertThat(decompress.transform.threads(false)).isEqualTo(3);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-T", "-1", "x.shr"), 2, "sharnn decompress: --threads must be >= 0 (0: every core)");
+    }
+
     /** On a terminal, progress says how much of IN is read and the time left where IN's size is known, as xz -v. */
     @Test
     void progressSaysTheShareDoneAndTheTimeLeftWhereTheSizeIsKnown() {
