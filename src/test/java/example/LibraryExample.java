@@ -2,6 +2,8 @@ package example;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,5 +51,15 @@ public class LibraryExample {
         codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back);
         System.out.printf("compressed %d bytes to %d (%.3f bpc), back: %b%n", packed.originalBytes(), packed.archiveBytes(),
                 packed.bitsPerByte(), Arrays.equals(back.toByteArray(), Arrays.copyOf(text, 2000)));
+
+        // Or as streams, as GZIPOutputStream and GZIPInputStream do it: the archive is complete at close.
+        Path file = run.resolve("README.shr");
+        try (OutputStream out = codec.outputStream(Files.newOutputStream(file))) {
+            out.write(text, 0, 2000);
+        }
+        try (InputStream in = codec.inputStream(Files.newInputStream(file))) {
+            System.out.printf("%s: %d bytes, begins %s%n", file.getFileName(), Files.size(file),
+                    new String(in.readNBytes(8), StandardCharsets.UTF_8));
+        }
     }
 }

@@ -91,11 +91,15 @@ public final class Compression {
     }
 
     public Result compress(InputStream in, OutputStream out) throws IOException {
+        return compress(in, out, Codec.Progress.NONE);
+    }
+
+    private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
         CodecOptions options = preset.with(settings);
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
-        Codec.Stats s = Codec.compress(in, out, o, pretrained, dict, Codec.Progress.NONE, threads);
+        Codec.Stats s = Codec.compress(in, out, o, pretrained, dict, progress, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 
@@ -124,7 +128,30 @@ public final class Compression {
      * one made with a dictionary {@link #dictionary}.
      */
     public Result decompress(InputStream in, OutputStream out) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint, dictionary, Codec.Progress.NONE, threads);
+        return decompress(in, out, Codec.Progress.NONE);
+    }
+
+    private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
+        Codec.Stats s = Codec.decompress(in, out, checkpoint, dictionary, progress, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
+    }
+
+    /**
+     * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
+     * is complete when the stream is closed, which closes archive too (flush cannot end a block early).
+     * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
+     * write archive is thrown by a later write or by close. The same archive as {@link #compress}.
+     */
+    public OutputStream outputStream(OutputStream archive) {
+        return new CodingStreams.Compressing(archive, this::compress);
+    }
+
+    /**
+     * The original bytes of archive as a stream, decoded as they are read, as GZIPInputStream does. Only
+     * blocks that passed their checksum are read; a corrupt or truncated archive throws from read, at the
+     * latest where the bytes end. Closing it stops the decoding and closes archive.
+     */
+    public InputStream inputStream(InputStream archive) {
+        return new CodingStreams.Decompressing(archive, this::decompress);
     }
 }

@@ -1,0 +1,312 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import sharnn.codec.Codec;
+import sharnn.codec.CorruptArchiveException;
+
+/**
+ * Compression and decompression as streams, as GZIPOutputStream and GZIPInputStream are: the codec
+ * reads an InputStream and writes an OutputStream, so it runs on a thread of its own, and the bytes go
+ * between it and the caller in chunks through a bounded queue (at most QUEUED chunks in flight).
+ */
+final class CodingStreams {
+    private CodingStreams() {}
+
+    /** A compression or decompression from in to out, reporting progress (which may throw to stop it). */
+    interface Job {
+        void run(InputStream in, OutputStream out, Codec.Progress progress) throws IOException;
+    }
+
+    private static final int CHUNK = 1 << 16, QUEUED = 16;
+    private static final byte[] END = new byte[0];
+
+    /**
+     * The coding thread's failure as the caller's exception: the first time its own (where it is one the
+     * caller may throw), after that a new one of its kind with it as the cause, since try-with-resources
+     * adds close's exception to the write's as suppressed, and no exception can suppress itself.
+     */
+    private static IOException failed(Throwable t, boolean again) {
+        if (t instanceof UncheckedIOException u) t = u.getCause();
+        if (t instanceof RuntimeException r) throw again ? new IllegalStateException(r.getMessage(), r) : r;
+        if (t instanceof Error e) throw e;
+        if (!(t instanceof IOException io)) return new IOException(t);
+        if (!again) return io;
+        IOException copy = io instanceof CorruptArchiveException ? new CorruptArchiveException(io.getMessage()) : new IOException(io.getMessage());
+        copy.initCause(io);
+        return copy;
+    }
+
+    private static Thread start(String name, Runnable body) {
+        return Thread.ofPlatform().name(name).daemon().start(body);
+    }
+
+    /** Compresses what is written into archive, complete at close (which closes archive). */
+    static final class Compressing extends OutputStream {
+        private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
+        private final OutputStream archive;
+        private final Thread coder;
+        private volatile Throwable failure;
+        private boolean reported;   // failure was thrown once
+        private byte[] buf = new byte[CHUNK];
+        private int n;
+        private boolean closed;
+
+        private IOException failed() {
+            boolean again = reported;
+            reported = true;
+            return CodingStreams.failed(failure, again);
+        }
+
+        Compressing(OutputStream archive, Job job) {
+            this.archive = Objects.requireNonNull(archive, "archive");
+            InputStream source = new Taking(queue);
+            coder = start("sharnn-compress", () -> {
+                try {
+                    job.run(source, archive, Codec.Progress.NONE);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            });
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            ensureOpen();
+            buf[n++] = (byte) b;
+            if (n == CHUNK) handOn();
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            ensureOpen();
+            while (len > 0) {
+                int k = Math.min(len, CHUNK - n);
+                System.arraycopy(b, off, buf, n, k);
+                n += k;
+                off += k;
+                len -= k;
+                if (n == CHUNK) handOn();
+            }
+        }
+
+        private void ensureOpen() throws IOException {
+            if (closed) throw new IOException("the compressing stream is closed");
+            if (failure != null) throw failed();
+        }
+
+        private void handOn() throws IOException {
+            give(buf);
+            buf = new byte[CHUNK];
+            n = 0;
+        }
+
+        /** Queues a chunk for the coder; a coder that stopped (it failed) throws its failure here. */
+        private void give(byte[] chunk) throws IOException {
+            boolean queued;
+            try {
+                while (!(queued = queue.offer(chunk, 50, TimeUnit.MILLISECONDS)))
+                    if (!coder.isAlive()) break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while compressing");
+            }
+            if (failure != null) throw failed();
+            if (!queued) throw new IOException("the compressor stopped before the end of its input");
+        }
+
+        /** Ends the input: the coder finishes the archive, then archive is closed. */
+        @Override
+        public void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            try {
+                if (failure == null) {
+                    if (n > 0) give(Arrays.copyOf(buf, n));
+                    give(END);
+                }
+                coder.join();
+                if (failure != null) throw failed();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while compressing");
+            } finally {
+                coder.interrupt();   // where it still waits for bytes (an interrupted close): it stops
+                archive.close();
+            }
+        }
+    }
+
+    /** The original bytes of archive as they are decoded; a corrupt archive throws from read. Closing closes archive. */
+    static final class Decompressing extends InputStream {
+        private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
+        private final InputStream archive;
+        private final Thread coder;
+        private volatile Throwable failure;
+        private boolean reported;   // failure was thrown once
+        private volatile boolean closed;
+        private byte[] chunk = new byte[0];
+        private int pos;
+        private boolean end;
+
+        Decompressing(InputStream archive, Job job) {
+            this.archive = Objects.requireNonNull(archive, "archive");
+            Giving sink = new Giving();
+            // the reader gone, the coder stops within its next 64 bytes rather than at the block's end
+            Codec.Progress stopWhenClosed = (bytes, bits) -> {
+                if (closed) throw new UncheckedIOException(new IOException("the decompressing stream is closed"));
+            };
+            coder = start("sharnn-decompress", () -> {
+                try {
+                    job.run(archive, sink, stopWhenClosed);
+                    sink.flush();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                sink.give(END);
+            });
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) throw new IOException("the decompressing stream is closed");
+            if (len == 0) return 0;
+            while (pos == chunk.length) {
+                if (end) {
+                    if (failure != null) {   // the bytes before were whole blocks, each checked
+                        boolean again = reported;
+                        reported = true;
+                        throw failed(failure, again);
+                    }
+                    return -1;
+                }
+                try {
+                    chunk = queue.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while decompressing");
+                }
+                pos = 0;
+                end = chunk == END;
+            }
+            int k = Math.min(len, chunk.length - pos);
+            System.arraycopy(chunk, pos, b, off, k);
+            pos += k;
+            return k;
+        }
+
+        @Override
+        public int available() {
+            return chunk.length - pos;
+        }
+
+        /** Stops the coder where it is (within 64 bytes) and closes archive. */
+        @Override
+        public void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            queue.clear();
+            coder.interrupt();
+            archive.close();
+        }
+
+        /** The coder's output, in chunks of CHUNK bytes to the queue; it fails once the reader has closed. */
+        private final class Giving extends OutputStream {
+            private byte[] buf = new byte[CHUNK];
+            private int n;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                while (len > 0) {
+                    int k = Math.min(len, CHUNK - n);
+                    System.arraycopy(b, off, buf, n, k);
+                    n += k;
+                    off += k;
+                    len -= k;
+                    if (n == CHUNK) {
+                        if (!give(buf)) throw new IOException("the decompressing stream is closed");
+                        buf = new byte[CHUNK];
+                        n = 0;
+                    }
+                }
+                flush();   // a write is a decoded block, checked: the reader has it now
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (n == 0) return;
+                if (!give(Arrays.copyOf(buf, n))) throw new IOException("the decompressing stream is closed");
+                n = 0;
+            }
+
+            /** Queues a chunk for the reader; false once the reader has closed. */
+            boolean give(byte[] c) {
+                while (!closed) {
+                    try {
+                        if (queue.offer(c, 50, TimeUnit.MILLISECONDS)) return true;
+                    } catch (InterruptedException e) {
+                        // close interrupts: the loop sees closed
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
+    /** The bytes queued by the caller, as the coder reads them: END ends them. */
+    private static final class Taking extends InputStream {
+        private final ArrayBlockingQueue<byte[]> queue;
+        private byte[] chunk = new byte[0];
+        private int pos;
+        private boolean end;
+
+        Taking(ArrayBlockingQueue<byte[]> queue) {
+            this.queue = queue;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            while (pos == chunk.length) {
+                if (end) return -1;
+                try {
+                    chunk = queue.take();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("the compressing stream was abandoned");
+                }
+                pos = 0;
+                if (chunk == END) end = true;
+            }
+            int k = Math.min(len, chunk.length - pos);
+            System.arraycopy(chunk, pos, b, off, k);
+            pos += k;
+            return k;
+        }
+    }
+}

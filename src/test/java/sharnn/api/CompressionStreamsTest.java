@@ -1,0 +1,142 @@
+package sharnn.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import sharnn.codec.CorruptArchiveException;
+
+/** Compression.outputStream and inputStream, as GZIPOutputStream and GZIPInputStream: the archives of compress and decompress. */
+class CompressionStreamsTest {
+    /** Small blocks, so that a few KB make several of them and the streams hand over many chunks. */
+    static final Compression FAST = Compression.preset("fast").set("blockSize", "16K").set("tableBits", "14");
+
+    static byte[] text(int n) {
+        Random r = new Random(3);
+        StringBuilder s = new StringBuilder();
+        String[] words = {"stream", "archive", "block", "byte", "the", "of", "sharnn", "codes", "\n"};
+        while (s.length() < n) s.append(words[r.nextInt(words.length)]).append(r.nextInt(5) == 0 ? ", " : " ");
+        return s.substring(0, n).getBytes();
+    }
+
+    static byte[] compress(Compression c, byte[] data) throws IOException {
+        var out = new ByteArrayOutputStream();
+        c.compress(new ByteArrayInputStream(data), out);
+        return out.toByteArray();
+    }
+
+    /** Closing tells: the archive's stream is closed by the compressing stream's close, as GZIPOutputStream's. */
+    static final class Closing extends ByteArrayOutputStream {
+        boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void writtenInAnyPiecesTheStreamMakesCompresssArchiveAndReadsBackInAnyPieces() throws Exception {
+        byte[] data = text(150_000);   // 10 blocks, two chunks and more
+        byte[] expected = compress(FAST, data);
+        Random r = new Random(7);
+        for (int way = 0; way < 3; way++) {
+            Closing archive = new Closing();
+            try (OutputStream out = FAST.outputStream(archive)) {
+                for (int i = 0; i < data.length; ) {
+                    if (way == 0) out.write(data[i++]);
+                    else {
+                        int k = Math.min(data.length - i, way == 1 ? 1 + r.nextInt(3000) : 70_000);
+                        out.write(data, i, k);
+                        i += k;
+                    }
+                }
+                assertThat(archive.closed).isFalse();
+            }
+            assertThat(archive.closed).isTrue();
+            assertThat(archive.toByteArray()).as("way " + way).isEqualTo(expected);
+        }
+        var back = new ByteArrayOutputStream();
+        try (InputStream in = Compression.preset("fast").inputStream(new ByteArrayInputStream(expected))) {
+            byte[] buf = new byte[1 + r.nextInt(5000)];
+            for (int k; (k = in.read(buf, 0, 1 + r.nextInt(buf.length))) >= 0; ) back.write(buf, 0, k);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        assertThat(back.toByteArray()).isEqualTo(data);
+        try (InputStream in = Compression.preset("fast").inputStream(new ByteArrayInputStream(expected))) {
+            for (int i = 0; i < 20_000; i++) assertThat(in.read()).isEqualTo(data[i] & 0xFF);
+        }
+        // empty: the 28 bytes of an empty archive, and back nothing
+        var empty = new ByteArrayOutputStream();
+        FAST.outputStream(empty).close();
+        assertThat(empty.toByteArray()).isEqualTo(compress(FAST, new byte[0]));
+        assertThat(FAST.inputStream(new ByteArrayInputStream(empty.toByteArray())).readAllBytes()).isEmpty();
+    }
+
+    @Test
+    void aCorruptArchiveThrowsFromReadAfterTheBlocksThatChecked() throws Exception {
+        byte[] data = text(60_000);
+        byte[] archive = compress(FAST, data);
+        byte[] bad = archive.clone();
+        bad[bad.length - 40] ^= 1;   // in the last block
+        var got = new ByteArrayOutputStream();
+        try (InputStream in = FAST.inputStream(new ByteArrayInputStream(bad))) {
+            assertThatThrownBy(() -> in.transferTo(got)).isInstanceOf(CorruptArchiveException.class).hasMessageContaining("checksum");
+            assertThatThrownBy(in::read).isInstanceOf(CorruptArchiveException.class);
+        }
+        assertThat(got.size()).isEqualTo(3 * 16384);   // the three whole blocks before it
+        assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOf(data, 3 * 16384));
+        byte[] truncated = java.util.Arrays.copyOf(archive, archive.length - 3);
+        assertThatThrownBy(() -> FAST.inputStream(new ByteArrayInputStream(truncated)).readAllBytes()).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aFailingArchiveWriteIsThrownByAWriteOrTheClose() {
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        byte[] data = text(300_000);
+        assertThatThrownBy(() -> {
+            try (OutputStream out = FAST.outputStream(full)) {
+                for (int i = 0; i < 50; i++) out.write(data);   // far more than the queue holds: a write meets the failure
+            }
+        }).isInstanceOf(IOException.class).hasMessage("No space left on device");
+    }
+
+    /** Closing a decompressing stream early stops its decoder thread within its block, and closes the archive. */
+    @Test
+    void closingEarlyStopsTheDecoder() throws Exception {
+        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
+        byte[] archive = compress(oneBlock, text(300_000));   // one block, which takes seconds to decode
+        boolean[] closed = {false};
+        InputStream source = new FilterInputStream(new ByteArrayInputStream(archive)) {
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        InputStream in = oneBlock.inputStream(source);
+        Thread.sleep(300);
+        assertThat(decoderAlive()).isTrue();
+        long t0 = System.nanoTime();
+        in.close();
+        assertThat(closed[0]).isTrue();
+        assertThatThrownBy(in::read).hasMessage("the decompressing stream is closed");
+        while (decoderAlive() && System.nanoTime() - t0 < 1_000_000_000L) Thread.sleep(5);
+        assertThat(decoderAlive()).as("the decoder thread still runs a second after close").isFalse();
+    }
+
+    private static boolean decoderAlive() {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("sharnn-decompress") && t.isAlive());
+    }
+}
