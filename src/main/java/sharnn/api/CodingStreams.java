@@ -128,20 +128,28 @@ final class CodingStreams {
         public void close() throws IOException {
             if (closed) return;
             closed = true;
+            IOException error = null;
             try {
                 if (failure == null) {
                     if (n > 0) give(Arrays.copyOf(buf, n));
                     give(END);
                 }
                 coder.join();
-                if (failure != null) throw failed();
+                if (failure != null) error = failed();
+            } catch (IOException e) {
+                error = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while compressing");
-            } finally {
-                coder.interrupt();   // where it still waits for bytes (an interrupted close): it stops
-                archive.close();
+                error = new InterruptedIOException("interrupted while compressing");
             }
+            coder.interrupt();   // where it still waits for bytes (an interrupted close): it stops
+            try {
+                archive.close();
+            } catch (IOException e) {
+                if (error == null) error = e;
+                else if (error != e) error.addSuppressed(e);
+            }
+            if (error != null) throw error;
         }
     }
 
