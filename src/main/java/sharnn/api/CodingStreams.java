@@ -168,7 +168,7 @@ final class CodingStreams {
         Decompressing(InputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
             Giving sink = new Giving();
-            // the reader gone, the coder stops within its next 64 bytes rather than at the block's end
+            // the reader gone, the coder stops at its next progress report (every 64 bytes of a stream) rather than at the block's end
             Codec.Progress stopWhenClosed = (bytes, bits) -> {
                 if (closed) throw new UncheckedIOException(new IOException("the decompressing stream is closed"));
             };
@@ -223,7 +223,7 @@ final class CodingStreams {
             return chunk.length - pos;
         }
 
-        /** Stops the coder where it is (within 64 bytes) and closes archive. */
+        /** Stops the coder where it is (within its next 64 bytes a stream) and closes archive. */
         @Override
         public void close() throws IOException {
             if (closed) return;

@@ -106,7 +106,11 @@ final class Files2 {
      * that a file compressed and decompressed keeps its time (with stdin: the umask's bits and now).
      */
     private static void copyAttributes(Path from, Path to) throws IOException {
-        Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
+        try {
+            Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
+        } catch (IOException e) {
+            // a file system that keeps no such time (or refuses to set it): the output is whole all the same
+        }
         try {
             Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
         } catch (UnsupportedOperationException e) {

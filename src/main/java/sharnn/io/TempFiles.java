@@ -27,15 +27,19 @@ public final class TempFiles {
     private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (Path p : OPEN) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // the JVM is going: the next write of the target removes it
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                for (Path p : OPEN) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        // the JVM is going: the next write of the target removes it
+                    }
                 }
-            }
-        }, "sharnn-temp-files"));
+            }, "sharnn-temp-files"));
+        } catch (IllegalStateException e) {
+            // first used while the JVM shuts down: nothing left to hook
+        }
     }
 
     /** A new empty temporary file for target, after removing the stale ones of target. */
