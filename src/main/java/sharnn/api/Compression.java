@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
 import sharnn.train.Checkpoint;
@@ -23,19 +24,23 @@ public final class Compression {
     private final boolean adapt;
     private final int threads;
     private final Path dictionary;
+    /** The dictionary as last loaded, with the context models it primed: the next call whose file hashes the same codes on from them. */
+    private final AtomicReference<Codec.Dictionary> loaded;
 
-    private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary) {
+    private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary,
+                        AtomicReference<Codec.Dictionary> loaded) {
         this.preset = preset;
         this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
         this.adapt = adapt;
         this.threads = threads;
         this.dictionary = dictionary;
+        this.loaded = loaded;
     }
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
-        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null);
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>());
     }
 
     /**
@@ -45,7 +50,7 @@ public final class Compression {
      */
     public Compression set(String key, String value) {
         CodecOptions.checkSetting(key, value);
-        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded);
     }
 
     /**
@@ -55,7 +60,7 @@ public final class Compression {
      */
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
-        return new Compression(preset, settings, checkpoint, adapt, n, dictionary);
+        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded);
     }
 
     /**
@@ -64,17 +69,19 @@ public final class Compression {
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary);
+        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary, loaded);
     }
 
     /**
      * Primes the models with this file before coding, as zstd's dictionaries: typical content (a few
      * sample files, concatenated; at most a block, 1 MiB in the presets) makes small inputs code far
      * smaller. Decompressing needs the same file, which the archive names by the first 8 bytes of its
-     * SHA-256; each compression and decompression takes about the time to compress it.
+     * SHA-256. Priming takes about the time to compress it; without a network (fast, or network=false) it is
+     * done once and its models kept for the next calls of this Compression (the file is read and hashed
+     * at each, so a changed file is seen), which then take about the time of their input alone.
      */
     public Compression dictionary(Path file) {
-        return new Compression(preset, settings, checkpoint, adapt, threads, file);
+        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>());
     }
 
     private List<String> with(String setting) {
@@ -98,8 +105,7 @@ public final class Compression {
         CodecOptions options = preset.with(settings);
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
-        Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
-        Codec.Stats s = Codec.compress(in, out, o, pretrained, dict, progress, threads);
+        Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 
@@ -132,8 +138,17 @@ public final class Compression {
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint, dictionary, progress, threads);
+        Codec.Stats s = Codec.decompress(in, out, checkpoint, loadDictionary(), progress, threads);
         return new Result(s.originalBytes(), s.archiveBytes());
+    }
+
+    /** The dictionary file, read and hashed; the one loaded before (and its primed models) where it hashes the same. */
+    private Codec.Dictionary loadDictionary() throws IOException {
+        if (dictionary == null) return null;
+        Codec.Dictionary fresh = Codec.Dictionary.load(dictionary), last = loaded.get();
+        if (last != null && last.sha256().equals(fresh.sha256())) return last;
+        loaded.set(fresh);
+        return fresh;
     }
 
     /**

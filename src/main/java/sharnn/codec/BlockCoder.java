@@ -47,6 +47,17 @@ final class BlockCoder {
         bits = 0;
     }
 
+    /** The context models (null before the first block, or without them). */
+    ContextMixer mixer() {
+        return mixer;
+    }
+
+    /** Codes on with these context models (a dictionary's, primed before), in place of new ones. */
+    void useMixer(ContextMixer m) {
+        if (mixer != null) throw new IllegalStateException("the context models are made already");
+        mixer = m;
+    }
+
     /** Makes the context models' tables for an input of n bytes, where the first block alone would size them otherwise. */
     void sizeTablesFor(int n) {
         if (mixer == null && options.mix()) mixer = new ContextMixer(streams, options.tableBitsFor(n), options.mixerRate());

@@ -34,7 +34,7 @@ final class Chunks implements AutoCloseable {
         this.o = o;
         this.pretrained = pretrained;
         this.dictionary = dictionary;
-        this.jobs = jobs(o, threads, Runtime.getRuntime().maxMemory());
+        this.jobs = jobs(o, threads, Runtime.getRuntime().maxMemory(), dictionary != null);
         this.workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
         this.sum = new Sum(progress);
     }
@@ -48,14 +48,16 @@ final class Chunks implements AutoCloseable {
 
     /**
      * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
-     * own thread beside the coder's), as many as the heap holds, at least 1.
+     * own thread beside the coder's), as many as the heap holds, at least 1. primed: a dictionary keeps
+     * its primed context models beside them (without a network), a chunk's worth of tables more.
      */
-    static int jobs(CodecOptions o, int threads, long heapBytes) {
+    static int jobs(CodecOptions o, int threads, long heapBytes, boolean primed) {
         int asked = (threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) / (o.network() ? 2 : 1);
         // the network's weights about 16 times over (three copies, moments, gradients, packed forms) in floats
         long params = o.network() ? (long) o.blocks() * (12L * o.embed() * o.embed() + 2L * o.embed() * o.boom()) + 512L * o.embed() : 0;
         long each = ContextMixer.bytesFor(o) + 3L * o.chunk() + 64 * params;
-        return (int) Math.max(1, Math.min(asked, heapBytes * 3 / 4 / each));
+        long kept = primed && !o.network() ? ContextMixer.bytesFor(o) : 0;
+        return (int) Math.max(1, Math.min(asked, (heapBytes * 3 / 4 - kept) / each));
     }
 
     /** Reads in chunk by chunk, codes the chunks on jobs threads and writes their records in order; the bytes read. */

@@ -81,14 +81,59 @@ public final class Codec {
      * record its id, the first 8 bytes of its SHA-256 (as zstd's 4-byte id: the small files it is for
      * would pay 32 bytes each for the whole hash), and decompress only with it. At most blockSize
      * bytes, as it stands for a block before the first; it costs about the time to compress it, at
-     * each compression and decompression.
+     * each compression and decompression: without a network once, as the dictionary keeps the context
+     * models it primed last and hands out copies (the chunks of a run, a library's calls).
      */
-    public record Dictionary(String name, byte[] bytes, String sha256) {
+    public static final class Dictionary {
         static final int ID_BYTES = 8;
+        private final String name;
+        private final byte[] bytes;
+        private final String sha256;
+        /** The context models it primed last, for models of these streams, table bits and mixer rate (see {@link Engine#prime}). */
+        private ContextMixer primed;
+        private int primedStreams, primedTableBits, primedRate;
+
+        public Dictionary(String name, byte[] bytes, String sha256) {
+            this.name = name;
+            this.bytes = bytes;
+            this.sha256 = sha256;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        public String sha256() {
+            return sha256;
+        }
 
         /** The id archives record: the SHA-256's first 8 bytes, 16 hex digits. */
         public String id() {
             return sha256.substring(0, 2 * ID_BYTES);
+        }
+
+        /** A copy of the context models this dictionary primed for such models, or null where it primed none. */
+        ContextMixer primed(int streams, int tableBits, int rate) {
+            ContextMixer m;
+            synchronized (this) {
+                m = primed != null && primedStreams == streams && primedTableBits == tableBits && primedRate == rate ? primed : null;
+            }
+            return m == null ? null : m.copy();   // the kept one is never coded with: copied outside the lock
+        }
+
+        /** Keeps (a copy of) these primed models, in place of any before. */
+        void keep(int streams, int tableBits, int rate, ContextMixer m) {
+            ContextMixer copy = m.copy();
+            synchronized (this) {
+                primed = copy;
+                primedStreams = streams;
+                primedTableBits = tableBits;
+                primedRate = rate;
+            }
         }
 
         public static Dictionary load(Path file) throws IOException {
@@ -318,26 +363,37 @@ public final class Codec {
     /** As above, on threads worker threads. */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, int threads)
             throws IOException {
-        return decompress(input, out, checkpoint, null, progress, threads);
+        return decompress(input, out, checkpoint, null, null, progress, threads);
     }
 
-    /** As above; an archive made with a dictionary needs the same file (checked by hash). */
+    /** As above; an archive made with a dictionary needs the same file (checked by hash, read only where needed). */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress, int threads)
             throws IOException {
+        return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads);
+    }
+
+    /** As above, with a dictionary loaded before (which keeps the models it primed from one call to the next). */
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads)
+            throws IOException {
+        return decompress(input, out, checkpoint, null, dictionary, progress, threads);
+    }
+
+    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
+                                    Progress progress, int threads) throws IOException {
         CountingInput counted = new CountingInput(input);
         DataInputStream in = new DataInputStream(counted);
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
-            if (dictionaryFile == null)
+            if (dictionaryFile == null && loaded == null)
                 throw new IOException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
                         + header.dictionaryId() + ")");
-            dictionary = Dictionary.load(dictionaryFile);
+            dictionary = loaded != null ? loaded : Dictionary.load(dictionaryFile);
             if (!dictionary.id().equals(header.dictionaryId()))
                 throw new IOException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
-                        + ", " + dictionaryFile + "'s begins " + dictionary.id());
+                        + ", " + dictionary.name() + "'s begins " + dictionary.id());
             dictionary.checkFits(header.options());
-        } else if (dictionaryFile != null) {
+        } else if (dictionaryFile != null || loaded != null) {
             throw new IOException("this archive was made without a dictionary; it needs no --dict");
         }
         Pretrained pretrained = null;
@@ -462,8 +518,10 @@ public final class Codec {
     static final class Engine implements AutoCloseable {
         final BlockCoder coder;
         private final OnlineNet net;
+        private final CodecOptions options;
 
         Engine(CodecOptions o, Pretrained pretrained, Parallel pool) {
+            options = o;
             if (!o.network()) {
                 net = null;
                 coder = new BlockCoder(o, null);
@@ -504,6 +562,17 @@ public final class Codec {
          */
         void prime(Dictionary dictionary, int firstBlock) throws CorruptArchiveException {
             if (dictionary == null) return;
+            // without a network the context models are all that priming changes: made once per dictionary and
+            // table size, then copied (a run's chunks, a library's calls), the same models as primed anew
+            int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);
+            boolean keep = net == null && options.mix();
+            if (keep) {
+                ContextMixer primed = dictionary.primed(options.streams(), tableBits, options.mixerRate());
+                if (primed != null) {
+                    coder.useMixer(primed);
+                    return;
+                }
+            }
             byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
             coder.sizeTablesFor(bytes.length + firstBlock);
             coder.code(bytes, bytes.length, new BlockCoder.Io() {
@@ -520,6 +589,7 @@ public final class Codec {
                 }
             }, Progress.NONE);
             coder.clearBits();
+            if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
         }
 
         void code(byte[] block, int n, BlockCoder.Io io, Progress progress) throws CorruptArchiveException {

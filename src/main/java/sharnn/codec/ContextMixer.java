@@ -207,6 +207,99 @@ final class ContextMixer {
     }
 
     /**
+     * A copy that codes on exactly as this one would: every table, map, mixer and history its own (the
+     * block buffer shared: a new block replaces it). A dictionary's models are primed once and copied.
+     */
+    ContextMixer copy() {
+        return new ContextMixer(this);
+    }
+
+    private ContextMixer(ContextMixer o) {
+        streams = o.streams;
+        tableBits = o.tableBits;
+        slotMask = o.slotMask;
+        states = deep(o.states);
+        maps = deep(o.maps);
+        runs = new char[o.runs.length][];
+        for (int i = 0; i < runs.length; i++) runs[i] = o.runs[i].clone();
+        runMaps = deep(o.runMaps);
+        nnMap = o.nnMap.clone();
+        match = o.match.copy();
+        longMatch = o.longMatch.copy();
+        System.arraycopy(o.after1, 0, after1, 0, after1.length);
+        System.arraycopy(o.after2, 0, after2, 0, after2.length);
+        nInputs = o.nInputs;
+        weights = o.weights.clone();
+        setBase = o.setBase.clone();
+        System.arraycopy(o.chosen, 0, chosen, 0, SETS);
+        System.arraycopy(o.setOut, 0, setOut, 0, SETS);
+        System.arraycopy(o.setP, 0, setP, 0, SETS);
+        for (int f = 0; f < FINALS; f++) finalWeights[f] = o.finalWeights[f].clone();
+        System.arraycopy(o.finalChosen, 0, finalChosen, 0, FINALS);
+        System.arraycopy(o.finalP, 0, finalP, 0, FINALS);
+        rate = o.rate;
+        coded = o.coded;
+        rateNow = o.rateNow;
+        apm = o.apm.copy();
+        apmMask = o.apmMask;
+        apm2 = o.apm2.copy();
+        apm3 = o.apm3.copy();
+        apmMatch = o.apmMatch.copy();
+        apmExpected = o.apmExpected.copy();
+        apm2Mask = o.apm2Mask;
+        history = o.history.clone();
+        wordHash = o.wordHash.clone();
+        prevWord = o.prevWord.clone();
+        prevWord2 = o.prevWord2.clone();
+        nest = o.nest.clone();
+        lineFirst = o.lineFirst.clone();
+        digits = o.digits.clone();
+        firstLetter = o.firstLetter.clone();
+        wordLen = o.wordLen.clone();
+        beforeWord = o.beforeWord.clone();
+        indent = o.indent.clone();
+        lastNl = o.lastNl.clone();
+        prevNl = o.prevNl.clone();
+        base = o.base.clone();
+        slot = o.slot.clone();
+        at = o.at.clone();
+        state = o.state.clone();
+        inputs = o.inputs.clone();
+        System.arraycopy(o.slot0, 0, slot0, 0, HASHED);
+        System.arraycopy(o.run, 0, run, 0, HASHED);
+        System.arraycopy(o.runAt, 0, runAt, 0, HASHED);
+        stream = o.stream;
+        c0 = o.c0;
+        bitPos = o.bitPos;
+        node = o.node;
+        pos = o.pos;
+        streamLen = o.streamLen;
+        time = o.time;
+        blockLen = o.blockLen;
+        buf = o.buf;
+        previous = o.previous.clone();
+        previousLen = o.previousLen;
+        dropped = o.dropped;
+        tree = o.tree;
+        treeOff = o.treeOff;
+        mixed = o.mixed;
+        touched = o.touched;
+        nnIndex = o.nnIndex;
+    }
+
+    private static byte[][] deep(byte[][] a) {
+        byte[][] c = new byte[a.length][];
+        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
+        return c;
+    }
+
+    private static int[][] deep(int[][] a) {
+        int[][] c = new int[a.length][];
+        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
+        return c;
+    }
+
+    /**
      * About the heap the context models take with these options' largest tables (the tables, maps,
      * mixers and match models as the constructor makes them), 0 where they are off: what a chunk's
      * engine holds, for the number of chunks coded at once.
@@ -657,6 +750,16 @@ final class ContextMixer {
         /** 16-bit buckets: half the cache lines of ints. */
         private final char[] t;
         private int index, w;
+
+        private Apm(Apm o) {
+            t = o.t.clone();
+            index = o.index;
+            w = o.w;
+        }
+
+        Apm copy() {
+            return new Apm(this);
+        }
 
         Apm(int contexts) {
             t = new char[contexts * 33];

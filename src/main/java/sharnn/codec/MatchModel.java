@@ -30,6 +30,26 @@ final class MatchModel {
         Arrays.fill(map, 1 << 31);
     }
 
+    /** A copy that goes on as this one would (its history and block buffer shared: a new block replaces them). */
+    MatchModel copy() {
+        return new MatchModel(this);
+    }
+
+    private MatchModel(MatchModel o) {
+        minLen = o.minLen;
+        table = o.table.clone();
+        tableShift = o.tableShift;
+        ptr = o.ptr.clone();
+        len = o.len.clone();
+        System.arraycopy(o.map, 0, map, 0, map.length);
+        history = o.history;
+        buf = o.buf;
+        historyLen = o.historyLen;
+        expected = o.expected;
+        active = o.active;
+        ctx = o.ctx;
+    }
+
     /**
      * A new block in buf, after the bytes history[0, h): the history before and the last block, with
      * the first dropped bytes of the two left out. Positions move down by dropped, those that fall out

@@ -144,6 +144,30 @@ class ModelTest {
                 .hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
     }
 
+    /**
+     * A Compression primes its dictionary once and codes each later call from a copy of those models: the same
+     * archives as a Compression made afresh for each; a dictionary file changed meanwhile is read anew.
+     */
+    @Test
+    void aDictionaryIsPrimedOnceForManyCalls(@TempDir Path dir) throws Exception {
+        byte[] first = "<record id=\"7\"><name>sharnn</name></record>\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] second = "<record id=\"8\"><name>zpaq</name></record>\n".getBytes(StandardCharsets.US_ASCII);
+        Path dict = Files.writeString(dir.resolve("records.dict"), "<record id=\"1\"><name>xz</name></record>\n".repeat(40));
+        Compression kept = Compression.preset("fast").dictionary(dict);
+        for (byte[] text : List.of(first, second, first)) {
+            byte[] archive = compress(kept, text);
+            assertThat(archive).isEqualTo(compress(Compression.preset("fast").dictionary(dict), text));
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            kept.decompress(new ByteArrayInputStream(archive), back);
+            assertThat(back.toByteArray()).isEqualTo(text);
+        }
+        Files.writeString(dict, "<record id=\"2\"><name>zstd</name></record>\n".repeat(40));
+        byte[] changed = compress(kept, first);
+        assertThat(changed).isEqualTo(compress(Compression.preset("fast").dictionary(dict), first));
+        assertThat(Compression.info(new ByteArrayInputStream(changed)).dictionaryId())
+                .isEqualTo(sharnn.codec.Codec.Dictionary.load(dict).id());
+    }
+
     /** Compression.info reads what an archive needs and holds without decoding it; chunks code at once with threads. */
     @Test
     void infoReadsAnArchiveWithoutDecodingIt(@TempDir Path dir) throws Exception {

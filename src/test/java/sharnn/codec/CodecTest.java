@@ -278,7 +278,7 @@ class CodecTest {
 
     static byte[] decompress(byte[] archive, int threads) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, null, Codec.Progress.NONE, threads);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, (Path) null, Codec.Progress.NONE, threads);
         return out.toByteArray();
     }
 
@@ -376,6 +376,29 @@ class CodecTest {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("sharnn-chunk") && t.isAlive());
     }
 
+    /**
+     * Without a network a dictionary primes the context models once per table size and hands out copies (a run's
+     * chunks, a library's calls): the same archives as a dictionary primed anew for each, whatever came before.
+     */
+    @Test
+    void aDictionarysPrimedModelsAreCopiedAsIfPrimedAnew() throws IOException {
+        CodecOptions o = SMALL.with("network", "false");   // 4 streams, blocks of 1 KB
+        byte[] dict = Arrays.copyOfRange(text(6000), 4500, 5500);
+        Codec.Dictionary shared = dictionary(dict);
+        for (byte[] data : new byte[][] {text(90), text(700), text(3000), text(700), text(90)})
+            for (CodecOptions with : List.of(o, o.with("chunk", "2K")))
+                assertThat(compress(data, with, shared)).as(data.length + " bytes, " + with.toText())
+                        .isEqualTo(compress(data, with, dictionary(dict)));
+        // it keeps the models of the streams, table size and mixer rate it primed last, for those alone
+        assertThat(shared.primed(4, o.tableBitsFor(dict.length + 90), o.mixerRate())).isNotNull();
+        assertThat(shared.primed(1, o.tableBitsFor(dict.length + 90), o.mixerRate())).isNull();
+        assertThat(shared.primed(4, o.tableBitsFor(dict.length + 90) - 1, o.mixerRate())).isNull();
+        // with a network, priming trains it too: nothing kept
+        Codec.Dictionary withNetwork = dictionary(dict);
+        compress(text(700), SMALL, withNetwork);
+        assertThat(withNetwork.primed(4, SMALL.tableBitsFor(dict.length + 700), SMALL.mixerRate())).isNull();
+    }
+
     /** A dictionary primes every chunk: each chunk's records are those of the chunk compressed alone with it. */
     @Test
     void aDictionaryPrimesEachChunk(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
@@ -444,14 +467,17 @@ class CodecTest {
         CodecOptions fast = CodecOptions.preset("fast").with("chunk", "16M");
         long each = ContextMixer.bytesFor(fast) + 48L * (1 << 20);
         assertThat(ContextMixer.bytesFor(fast)).isBetween(400L << 20, 500L << 20);   // 21 tables of 16 MiB, their runs, maps, mixers
-        assertThat(Chunks.jobs(fast, 8, 64L << 30)).isEqualTo(8);
-        assertThat(Chunks.jobs(fast, 8, 4 * each)).isEqualTo(3);
-        assertThat(Chunks.jobs(fast, 8, 100L << 20)).isEqualTo(1);
+        assertThat(Chunks.jobs(fast, 8, 64L << 30, false)).isEqualTo(8);
+        assertThat(Chunks.jobs(fast, 8, 4 * each, false)).isEqualTo(3);
+        assertThat(Chunks.jobs(fast, 8, 100L << 20, false)).isEqualTo(1);
         CodecOptions max = CodecOptions.preset("max").with("chunk", "16M");
-        assertThat(Chunks.jobs(max, 8, 64L << 30)).isEqualTo(4);
-        assertThat(Chunks.jobs(max, 16, 4L << 30)).isEqualTo(3);   // about 0.93 GB each: 21 tables of 32 MiB and their runs
-        assertThat(Chunks.jobs(max, 3, 64L << 30)).isEqualTo(1);
-        assertThat(Chunks.jobs(fast, 0, 1L << 40)).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(Chunks.jobs(max, 8, 64L << 30, false)).isEqualTo(4);
+        assertThat(Chunks.jobs(max, 16, 4L << 30, false)).isEqualTo(3);   // about 0.93 GB each: 21 tables of 32 MiB and their runs
+        assertThat(Chunks.jobs(max, 3, 64L << 30, false)).isEqualTo(1);
+        assertThat(Chunks.jobs(fast, 0, 1L << 40, false)).isEqualTo(Runtime.getRuntime().availableProcessors());
+        // a dictionary's primed models, kept beside the chunks without a network, take a chunk's tables
+        assertThat(Chunks.jobs(fast, 8, 4 * each, true)).isEqualTo(2);
+        assertThat(Chunks.jobs(max, 16, 4L << 30, true)).isEqualTo(3);   // with a network nothing is kept
     }
 
     @Test

@@ -1,0 +1,60 @@
+package sharnn.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Objects;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** ContextMixer.copy copies every field, so a field added later cannot be left shared or behind unnoticed. */
+class ContextMixerCopyTest {
+    /** Shared on purpose: the block's buffer and the network's trees, which the next block or byte replaces. */
+    static final Set<String> SHARED = Set.of("ContextMixer.buf", "ContextMixer.tree", "MatchModel.buf", "MatchModel.history");
+
+    @Test
+    void aCopyHoldsEqualStateInArraysOfItsOwn() throws Exception {
+        ContextMixer m = new ContextMixer(2, 12, 4);
+        byte[] block = CodecTest.text(3000);
+        m.startBlock(block, block.length, 1500);
+        for (int t = 0; t < 1500; t++)
+            for (int b = 0; b < 2; b++) {
+                int pos = b * 1500 + t, value = block[pos] & 0xFF;
+                m.beginByte(b, t, pos, null, 0);
+                for (int i = 7; i >= 0; i--) {
+                    m.p();
+                    m.update((value >> i) & 1);
+                }
+                m.endByte(value);
+            }
+        m.endBlock();
+        ContextMixer c = m.copy();
+        assertThat(sameState(m, c, "ContextMixer")).isGreaterThan(60);
+    }
+
+    /** Checks every instance field of a and b; the number of fields checked. */
+    private static int sameState(Object a, Object b, String owner) throws IllegalAccessException {
+        int n = 0;
+        for (Field f : a.getClass().getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers())) continue;
+            f.setAccessible(true);
+            Object x = f.get(a), y = f.get(b);
+            String name = owner + "." + f.getName();
+            n++;
+            if (x == null || f.getType().isPrimitive() || SHARED.contains(name)) {
+                assertThat(y).as(name).isEqualTo(x);
+            } else if (f.getType().isArray()) {
+                assertThat(y).as(name + ": an array of its own").isNotSameAs(x);
+                assertThat(Objects.deepEquals(x, y)).as(name).isTrue();
+                if (f.getType().getComponentType().isArray())
+                    for (int i = 0; i < Array.getLength(x); i++) assertThat(Array.get(y, i)).as(name + "[" + i + "]").isNotSameAs(Array.get(x, i));
+            } else {
+                assertThat(y).as(name + ": an object of its own").isNotSameAs(x);
+                n += sameState(x, y, x.getClass().getSimpleName());
+            }
+        }
+        return n;
+    }
+}
