@@ -78,7 +78,9 @@ public final class Compression {
      * smaller. Decompressing needs the same file, which the archive names by the first 8 bytes of its
      * SHA-256. Priming takes about the time to compress it; without a network (fast, or network=false) it is
      * done once and its models kept for the next calls of this Compression (the file is read and hashed
-     * at each, so a changed file is seen), which then take about the time of their input alone.
+     * at each, so a changed file is seen), which then take about the time of their input alone. The kept
+     * models stay in memory with this Compression: tables sized to the dictionary and the first block, at
+     * most about 0.45 GB in fast.
      */
     public Compression dictionary(Path file) {
         return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>());
