@@ -161,9 +161,7 @@ final class CodingStreams {
         private volatile Throwable failure;
         private boolean reported;   // failure was thrown once
         private volatile boolean closed;
-        private byte[] chunk = new byte[0];
-        private int pos;
-        private boolean end;
+        private final Taking decoded = new Taking(queue);
 
         Decompressing(InputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
@@ -193,34 +191,18 @@ final class CodingStreams {
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             if (closed) throw new IOException("the decompressing stream is closed");
-            if (len == 0) return 0;
-            while (pos == chunk.length) {
-                if (end) {
-                    if (failure != null) {   // the bytes before were whole blocks, each checked
-                        boolean again = reported;
-                        reported = true;
-                        throw failed(failure, again);
-                    }
-                    return -1;
-                }
-                try {
-                    chunk = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while decompressing");
-                }
-                pos = 0;
-                end = chunk == END;
+            int k = decoded.read(b, off, len);
+            if (k < 0 && failure != null) {   // the bytes before were whole blocks, each checked
+                boolean again = reported;
+                reported = true;
+                throw failed(failure, again);
             }
-            int k = Math.min(len, chunk.length - pos);
-            System.arraycopy(chunk, pos, b, off, k);
-            pos += k;
             return k;
         }
 
         @Override
         public int available() {
-            return chunk.length - pos;
+            return decoded.available();
         }
 
         /** Stops the coder where it is (within its next 64 bytes a stream) and closes archive. */
@@ -281,7 +263,7 @@ final class CodingStreams {
         }
     }
 
-    /** The bytes queued by the caller, as the coder reads them: END ends them. */
+    /** The bytes queued by the other thread, as this one reads them: END ends them. */
     private static final class Taking extends InputStream {
         private final ArrayBlockingQueue<byte[]> queue;
         private byte[] chunk = new byte[0];
@@ -306,15 +288,21 @@ final class CodingStreams {
                 try {
                     chunk = queue.take();
                 } catch (InterruptedException e) {
-                    throw new InterruptedIOException("the compressing stream was abandoned");
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for bytes");
                 }
                 pos = 0;
-                if (chunk == END) end = true;
+                end = chunk == END;
             }
             int k = Math.min(len, chunk.length - pos);
             System.arraycopy(chunk, pos, b, off, k);
             pos += k;
             return k;
+        }
+
+        @Override
+        public int available() {
+            return chunk.length - pos;
         }
     }
 }

@@ -218,11 +218,10 @@ final class ContextMixer {
         streams = o.streams;
         tableBits = o.tableBits;
         slotMask = o.slotMask;
-        states = deep(o.states);
-        maps = deep(o.maps);
-        runs = new char[o.runs.length][];
-        for (int i = 0; i < runs.length; i++) runs[i] = o.runs[i].clone();
-        runMaps = deep(o.runMaps);
+        states = Arrays.stream(o.states).map(byte[]::clone).toArray(byte[][]::new);
+        maps = Arrays.stream(o.maps).map(int[]::clone).toArray(int[][]::new);
+        runs = Arrays.stream(o.runs).map(char[]::clone).toArray(char[][]::new);
+        runMaps = Arrays.stream(o.runMaps).map(int[]::clone).toArray(int[][]::new);
         nnMap = o.nnMap.clone();
         match = o.match.copy();
         longMatch = o.longMatch.copy();
@@ -285,18 +284,6 @@ final class ContextMixer {
         mixed = o.mixed;
         touched = o.touched;
         nnIndex = o.nnIndex;
-    }
-
-    private static byte[][] deep(byte[][] a) {
-        byte[][] c = new byte[a.length][];
-        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
-        return c;
-    }
-
-    private static int[][] deep(int[][] a) {
-        int[][] c = new int[a.length][];
-        for (int i = 0; i < a.length; i++) c[i] = a[i].clone();
-        return c;
     }
 
     /**
