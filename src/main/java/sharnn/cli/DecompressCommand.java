@@ -56,7 +56,7 @@ final class DecompressCommand implements Callable<Integer> {
             else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
-        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads(false)));
+        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads()));
     }
 
     /**
@@ -100,7 +100,7 @@ final class DecompressCommand implements Callable<Integer> {
     private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
         Files2.discard(archive, transform.quiet, "checked",
-                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads(false)));
+                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads()));
     }
 
     /**

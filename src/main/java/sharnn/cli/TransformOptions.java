@@ -21,17 +21,17 @@ final class TransformOptions {
 
     @Option(names = {"-T", "--threads"}, paramLabel = "N", description = "worker threads: chunks coded at once in an archive cut into chunks (--set chunk=SIZE, as xz -T),"
             + " else the products of a network 256 wide or more (a checkpoint's; the bytes are the same for any count; 0: every core)."
-            + " Default: 1 to compress, 0 to decompress (which costs no ratio), as in xz 5.6")
-    Integer threads;
+            + " Default: 0, as in xz 5.6")
+    Integer threads;   // null: not given
 
     void check() {
         if (threads != null && threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
         if (rm && (keep || stdout)) throw new UsageException("--rm removes IN: it goes with neither --keep nor --stdout");
     }
 
-    /** The threads asked for, else the default: 1 to compress, every core to decompress. */
-    int threads(boolean compress) {
-        return threads != null ? threads : compress ? 1 : 0;
+    /** The threads asked for, else every core (0): the archive is the same for any count. */
+    int threads() {
+        return threads != null ? threads : 0;
     }
 
     /** OUT as the command line gives it: "-" with --stdout (which takes no other OUT), else out (null: none). */
