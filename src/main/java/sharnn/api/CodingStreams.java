@@ -181,9 +181,10 @@ final class CodingStreams {
             });
         }
 
+        private final byte[] one = new byte[1];   // read() one byte at a time allocates nothing
+
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
@@ -220,9 +221,12 @@ final class CodingStreams {
             private byte[] buf = new byte[CHUNK];
             private int n;
 
+            private final byte[] one = new byte[1];
+
             @Override
             public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
+                one[0] = (byte) b;
+                write(one, 0, 1);
             }
 
             @Override
@@ -274,9 +278,10 @@ final class CodingStreams {
             this.queue = queue;
         }
 
+        private final byte[] one = new byte[1];   // read() one byte at a time allocates nothing
+
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
