@@ -6,15 +6,18 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.VectorKernels;
+import sharnn.train.Checkpoint;
 import sharnn.train.Evaluator;
 import sharnn.train.Plot;
 import sharnn.train.Sampler;
@@ -46,7 +49,6 @@ final class DemoCommand implements Callable<Integer> {
             if (in == null) throw new IOException("the demo corpus is missing from the jar");
             text = in.readAllBytes();
         }
-        clearPreviousDemo(out);
         Parallel pool = Models.pool(threads);
         Kernels kernels = new VectorKernels(pool);
         TrainConfig cfg = TrainConfig.forPreset("tiny");
@@ -54,11 +56,18 @@ final class DemoCommand implements Callable<Integer> {
         cfg.evalBytes = 0;
         cfg.logEvery = 100;
         cfg.checkpointEvery = 0;
-        Corpus corpus = Corpus.of(text);
+        Corpus corpus = Corpus.of(text, DEMO_DATA);
         Splits splits = Splits.of(text.length);
         System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %.1f minutes%n",
                 describe(cfg), text.length, minutes);
+        // the trainer holds the directory's lock from here, so a run training there is refused before anything goes
         Trainer trainer = new Trainer(cfg, corpus, splits, out, Backend.cpu(kernels));
+        try {
+            clearPreviousDemo(out);
+        } catch (IOException | RuntimeException e) {
+            trainer.close();
+            throw e;
+        }
         trainer.addListener(new Trainer.Listener() {
             @Override
             public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
@@ -90,14 +99,37 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The name a demo's checkpoints give their data: the corpus in the jar. */
+    static final String DEMO_DATA = "demo";
+
+    /** Whether a checkpoint is a demo's: its data is the demo's (before it had a name, "memory" in the tiny preset). */
+    private static boolean isDemo(Path checkpoint) {
+        try {
+            Map<String, Object> meta = Checkpoint.meta(SafeTensors.read(checkpoint));
+            Object name = meta.get("data") instanceof Map<?, ?> data ? data.get("name") : null;
+            Object preset = meta.get("train") instanceof Map<?, ?> train ? train.get("preset") : null;
+            return DEMO_DATA.equals(name) || "memory".equals(name) && "tiny".equals(preset);
+        } catch (IOException | RuntimeException e) {
+            return false;   // not a checkpoint this can read: not the demo's to remove
+        }
+    }
+
     private static String describe(TrainConfig cfg) {
         var m = cfg.model();
         return "embed " + m.embed() + ", boom " + m.boom() + ", " + m.blocks() + " blocks, batch " + m.batch()
                 + ", segments of " + m.segment();
     }
 
-    /** Only the files a demo writes are removed, so a wrong --out loses nothing else. */
+    /**
+     * Removes a previous demo's files, and only a demo's: a directory whose checkpoints are another
+     * run's is refused, so that a wrong --out loses nothing.
+     */
     private static void clearPreviousDemo(Path dir) throws IOException {
+        for (String f : new String[] {"last.safetensors", "best.safetensors"}) {
+            Path p = dir.resolve(f);
+            if (Files.exists(p) && !isDemo(p))
+                throw new UsageException(dir + " holds a training run that is not a demo's (" + f + "); give the demo another --out");
+        }
         for (String f : new String[] {"last.safetensors", "best.safetensors", "metrics.jsonl", "bpc.png"})
             Files.deleteIfExists(dir.resolve(f));
         Path tb = dir.resolve("tb");

@@ -51,7 +51,12 @@ public sealed interface Corpus permits ArrayCorpus, MappedCorpus {
 
     /** Wraps an array (not copied: do not modify it afterwards). */
     static Corpus of(byte[] bytes) {
-        return new ArrayCorpus(bytes, bytes.length, "memory");
+        return of(bytes, "memory");
+    }
+
+    /** As above, with the name that messages and checkpoints give it. */
+    static Corpus of(byte[] bytes, String name) {
+        return new ArrayCorpus(bytes, bytes.length, name);
     }
 
     /**

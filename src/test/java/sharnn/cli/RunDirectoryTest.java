@@ -28,12 +28,21 @@ class RunDirectoryTest {
                 "--steps", "1000000"), 1, locked + " is in use: another training process" + pid);
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(TrainEvalGenerateCliTest.args(new String[] {"train", "--data",
                 data.toString(), "--out", locked.toString(), "--steps", "1"})), 1, pid);
+        // a demo pointed at the running run's directory is refused before it removes anything
+        var before = Files.list(locked).map(p -> p.getFileName().toString()).sorted().toList();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", locked.toString(), "--minutes", "0.01"), 1, pid);
+        assertThat(Files.list(locked).map(p -> p.getFileName().toString()).sorted().toList()).containsAll(before);
         holder.destroyForcibly();   // kill -9: the kernel drops the lock
         assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
         long at = step(locked.resolve("last.safetensors"));
         CliRun resumed = CliRun.of("train", "--resume", locked.toString(), "--data", data.toString(), "--steps", Long.toString(at + 1), "--threads", "1");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(step(locked.resolve("last.safetensors"))).isEqualTo(at + 1);
+        // free now, but a run of train's: the demo leaves it alone
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", locked.toString(), "--minutes", "0.01"), 2,
+                "holds a training run that is not a demo's (last.safetensors)");
+        assertThat(step(locked.resolve("last.safetensors"))).isEqualTo(at + 1);
+        assertThat(locked.resolve("metrics.jsonl")).exists();
 
         Path log = stopped.resolveSibling("stopped.log");
         waitFor(() -> Files.readString(log).contains("step 3 |"));
