@@ -193,6 +193,7 @@ final class CodingStreams {
             Objects.checkFromIndexSize(off, len, b.length);
             if (closed) throw new IOException("the decompressing stream is closed");
             int k = decoded.read(b, off, len);
+            if (closed) throw new IOException("the decompressing stream is closed");   // by another thread, while this one waited
             if (k < 0 && failure != null) {   // the bytes before were whole blocks, each checked
                 boolean again = reported;
                 reported = true;
@@ -206,12 +207,16 @@ final class CodingStreams {
             return decoded.available();
         }
 
-        /** Stops the coder where it is (within its next 64 bytes a stream) and closes archive. */
+        /**
+         * Stops the coder where it is (within its next 64 bytes a stream) and closes archive; a read
+         * waiting on another thread throws, as one on a closed socket's stream does.
+         */
         @Override
         public void close() throws IOException {
             if (closed) return;
             closed = true;
             queue.clear();
+            queue.offer(END);   // wakes a reader waiting on another thread (the coder queues nothing once it sees closed)
             coder.interrupt();
             archive.close();
         }

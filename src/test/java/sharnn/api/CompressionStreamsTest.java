@@ -136,6 +136,28 @@ class CompressionStreamsTest {
         assertThat(decoderAlive()).as("the decoder thread still runs a second after close").isFalse();
     }
 
+    /** A read waiting for bytes on one thread throws when another thread closes the stream, as on a closed socket. */
+    @Test
+    void closingOnAnotherThreadEndsAReadThatWaits() throws Exception {
+        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
+        byte[] archive = compress(oneBlock, text(300_000));   // one block, which takes seconds to decode: the read waits
+        InputStream in = oneBlock.inputStream(new ByteArrayInputStream(archive));
+        Throwable[] thrown = {null};
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                in.read(new byte[100]);
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        });
+        Thread.sleep(300);
+        assertThat(reader.getState()).as("the read waits for the block").isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
+        in.close();
+        reader.join(5_000);
+        assertThat(reader.isAlive()).as("the read still waits 5 s after close").isFalse();
+        assertThat(thrown[0]).isInstanceOf(IOException.class).hasMessage("the decompressing stream is closed");
+    }
+
     private static boolean decoderAlive() {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("sharnn-decompress") && t.isAlive());
     }
