@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import sharnn.tensor.Parallel;
 
@@ -39,10 +40,22 @@ final class Chunks implements AutoCloseable {
         this.sum = new Sum(progress);
     }
 
-    /** Stops the chunks still coding (they see the interrupt at their next progress step). */
+    /**
+     * Stops the chunks still coding (they see the interrupt at their next progress step) and waits for
+     * them, so that a failed call returns with no thread still coding or holding its tables.
+     */
     @Override
     public void close() {
         workers.shutdownNow();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (workers.awaitTermination(1, TimeUnit.MINUTES)) break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
         engines.close();
     }
 
