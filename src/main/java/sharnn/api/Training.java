@@ -130,9 +130,11 @@ public final class Training {
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
         if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
             throw new IOException(runDirectory + " already holds a run");
+        TrainConfig cfg = config.copy();
+        Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
         Kernels kernels = new VectorKernels(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
-        try (Trainer trainer = new Trainer(config.copy(), corpus, Splits.of(corpus.size()), runDirectory, backend)) {
+        try (Trainer trainer = new Trainer(cfg, corpus, splits, runDirectory, backend)) {
             if (file != null) trainer.recordDataFile(file);   // so that `sharnn train --resume` needs no --data
             for (Listener l : listeners) {
                 trainer.addListener(new Trainer.Listener() {

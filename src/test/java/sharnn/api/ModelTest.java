@@ -226,4 +226,18 @@ class ModelTest {
         assertThat(r.validBpc()).isEqualTo(r.bestValidBpc()).isFinite();
         assertThat(r.model().score(new ByteArrayInputStream(text)).bytes()).isEqualTo(text.length);
     }
+
+    /** heldOut gives the run the layout `sharnn train --set heldOut=N` gives it: train on all but the last N bytes, validate on those. */
+    @Test
+    void heldOutSetsTheValidationBytes(@TempDir Path dir) throws Exception {
+        byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
+        Training t = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("heldOut", "500");
+        t.runDirectory(dir.resolve("run")).train(text, Training.Stop.steps(1));
+        var data = (java.util.Map<?, ?>) sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(dir.resolve("run/last.safetensors"))).get("data");
+        assertThat(data.get("train")).isEqualTo(List.of(0, text.length - 500));
+        assertThat(data.get("valid")).isEqualTo(List.of(text.length - 500, 500));
+        assertThatThrownBy(() -> new Training("tiny").set("heldOut", Integer.toString(text.length)).train(text, Training.Stop.steps(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("heldOut (2700) must be below the file's 2700 bytes");
+    }
 }
