@@ -46,7 +46,8 @@ public final class Model {
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
         Kernels kernels = new VectorKernels(Parallel.common());
         try {
-            return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels)), kernels);
+            // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory
+            return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels), 1, SEGMENT), kernels);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -68,7 +68,7 @@ final class GenerateCommand implements Callable<Integer> {
             bytes = Files.readAllBytes(f);
         } else bytes = new byte[0];
         Parallel pool = Models.pool(threads);
-        LanguageModel model = Models.load(checkpoint, Backend.cpu(new VectorKernels(pool)));
+        LanguageModel model = Models.loadForSampling(checkpoint, Backend.cpu(new VectorKernels(pool)));
         OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
         new Sampler(model, pool).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();

@@ -75,6 +75,18 @@ public final class Weights {
         return model;
     }
 
+    /**
+     * As {@link #read}, the model built for batch streams of at most segment steps: sampling and
+     * scoring need far less memory than the training shape the file records (a paper checkpoint's
+     * 16 x 1024 takes gigabytes of activations).
+     */
+    public static LanguageModel read(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
+        ModelConfig c = configOf(file);
+        LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
+        load(model, file, "");
+        return model;
+    }
+
     /** The model configuration of a file as {@link #read} finds it. */
     @SuppressWarnings("unchecked")
     public static ModelConfig configOf(SafeTensors file) throws IOException {

@@ -21,7 +21,8 @@ import sharnn.tensor.Parallel;
  * kept from byte to byte, a byte also costs less than on the vector kernels.
  */
 public final class Sampler {
-    private static final int PROMPT_SEGMENT = 256;
+    /** Prompt bytes fed at a time. */
+    public static final int PROMPT_SEGMENT = 256;
     private final ShaRnn model;
     private final HostState state;
     private final float[] probs;
