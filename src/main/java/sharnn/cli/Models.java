@@ -7,7 +7,6 @@ import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
-import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
