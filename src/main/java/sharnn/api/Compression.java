@@ -113,7 +113,7 @@ public final class Compression {
 
     /** What an archive's header and records say, read without decoding: see {@link #info}. */
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
-                       String checkpointSha256, String dictionaryId) {
+                       String checkpointSha256, String dictionaryId, int archives) {
         public double bitsPerByte() {
             return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
         }
@@ -123,17 +123,20 @@ public final class Compression {
      * Reads an archive without decoding it, as `sharnn decompress -l`: its sizes, blocks, format and
      * settings (a preset's name and the settings that differ), the SHA-256 of the checkpoint it needs
      * and the id (first 16 hex digits of the SHA-256) of the dictionary it needs, each null where none.
-     * Every record's checksum is checked; a corrupt archive throws.
+     * Every record's checksum is checked; a corrupt archive throws. Of archives concatenated, the sums,
+     * the first's settings and needs, and their number (archives; 1 for one).
      */
     public static Info info(InputStream archive) throws IOException {
         Codec.Listing l = Codec.list(archive);
         return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), Codec.VERSION, l.header().options().toText(),
-                l.header().checkpointSha256(), l.header().dictionaryId());
+                l.header().checkpointSha256(), l.header().dictionaryId(), l.archives());
     }
 
     /**
      * Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint},
-     * one made with a dictionary {@link #dictionary}.
+     * one made with a dictionary {@link #dictionary}. Archives concatenated (cat a.shr b.shr) decode one
+     * after another, as GZIPInputStream's members do. A truncated, altered or foreign archive throws
+     * {@link sharnn.codec.CorruptArchiveException}, an IOException, as java.util.zip throws ZipException.
      */
     public Result decompress(InputStream in, OutputStream out) throws IOException {
         return decompress(in, out, Codec.Progress.NONE);

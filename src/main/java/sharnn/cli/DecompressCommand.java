@@ -117,11 +117,12 @@ final class DecompressCommand implements Callable<Integer> {
         total[1] += l.originalBytes();
         total[2] += l.archiveBytes();
         int chunk = l.header().options().chunk();
-        long chunks = chunk == 0 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
-        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s",
+        long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
+        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
                 in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
                 l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(), l.blocks(), l.blocks() == 1 ? "" : "s",
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), Codec.VERSION,
+                l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.header().options().toText()));
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");

@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import sharnn.tensor.Parallel;
 
@@ -30,13 +29,15 @@ final class Chunks implements AutoCloseable {
     private final ExecutorService workers;
     private final Parallel engines = new Parallel(1);
     private final Sum sum;
+    /** The workers' threads, which close waits for: the pool's own wait ends before they do. */
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Chunks(CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Codec.Progress progress, int threads) {
         this.o = o;
         this.pretrained = pretrained;
         this.dictionary = dictionary;
         this.jobs = jobs(o, threads, Runtime.getRuntime().maxMemory(), dictionary != null);
-        this.workers = Executors.newFixedThreadPool(jobs, Chunks::worker);
+        this.workers = Executors.newFixedThreadPool(jobs, this::worker);
         this.sum = new Sum(progress);
     }
 
@@ -48,11 +49,13 @@ final class Chunks implements AutoCloseable {
     public void close() {
         workers.shutdownNow();
         boolean interrupted = false;
-        while (true) {
-            try {
-                if (workers.awaitTermination(1, TimeUnit.MINUTES)) break;
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
@@ -189,9 +192,10 @@ final class Chunks implements AutoCloseable {
         }
     }
 
-    private static Thread worker(Runnable r) {
+    private Thread worker(Runnable r) {
         Thread t = new Thread(r, "sharnn-chunk");
         t.setDaemon(true);
+        threads.add(t);
         return t;
     }
 

@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -381,7 +382,39 @@ public final class Codec {
     private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
                                     Progress progress, int threads) throws IOException {
         CountingInput counted = new CountingInput(input);
-        DataInputStream in = new DataInputStream(counted);
+        PushbackInputStream next = new PushbackInputStream(counted, 1);
+        DataInputStream in = new DataInputStream(next);
+        // archives one after another (cat a.shr b.shr) decode one after another, as gzip, xz and zstd streams do
+        long total = 0;
+        double[] bits = {0, 0};   // the archives' before this one, this one's so far
+        for (boolean first = true; first || more(next); first = false) {
+            long before = total;
+            total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, first, (done, b) -> {
+                bits[1] = b;
+                progress.update(before + done, bits[0] + b);
+            }, threads);
+            bits[0] += bits[1];
+            bits[1] = 0;
+        }
+        out.flush();
+        return new Stats(total, counted.count);
+    }
+
+    /** Whether another archive follows (the end of input: none); anything but an archive's magic is refused. */
+    private static boolean more(PushbackInputStream in) throws IOException {
+        int b = in.read();
+        if (b == -1) return false;
+        in.unread(b);
+        if (b != MAGIC[0]) throw new CorruptArchiveException("trailing data after the end of the archive");
+        return true;
+    }
+
+    /**
+     * Decodes one archive from in to out; its original bytes. Only the first refuses a checkpoint or a
+     * dictionary it does not need: a later one of concatenated archives may need none while the first did.
+     */
+    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
+                                      boolean first, Progress progress, int threads) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
@@ -393,7 +426,7 @@ public final class Codec {
                 throw new IOException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
                         + ", " + dictionary.name() + "'s begins " + dictionary.id());
             dictionary.checkFits(header.options());
-        } else if (dictionaryFile != null || loaded != null) {
+        } else if (first && (dictionaryFile != null || loaded != null)) {
             throw new IOException("this archive was made without a dictionary; it needs no --dict");
         }
         Pretrained pretrained = null;
@@ -403,7 +436,7 @@ public final class Codec {
             if (!pretrained.sha256().equals(header.checkpointSha256()))
                 throw new IOException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
                         + ", " + checkpoint + " has " + pretrained.sha256());
-        } else if (checkpoint != null) {
+        } else if (first && checkpoint != null) {
             throw new IOException("this archive was made in online mode; it needs no checkpoint");
         }
         CodecOptions o = header.options();
@@ -439,8 +472,7 @@ public final class Codec {
             }
         }
         if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
-        out.flush();
-        return new Stats(total, counted.count);
+        return total;
     }
 
     /** Decodes record r into block[0, r.n()) with the engine and checks its CRC32C; offset: original bytes before it. */
@@ -482,19 +514,21 @@ public final class Codec {
         return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt());
     }
 
-    /** Reads and checks the end record after total original bytes, and that nothing follows it; the original's CRC32C. */
+    /** Reads and checks the end record after total original bytes; the original's CRC32C. */
     private static int readEnd(DataInputStream in, CRC32C rec, long total) throws IOException {
         long size = readVarint(in, rec, 9, "end record");
         byte[] crcBytes = readFully(in, 4, "end record");
         rec.update(crcBytes);
         checkCrc(in, rec, "corrupt archive end record (checksum mismatch)");
         if (size != total) throw new CorruptArchiveException("archive is truncated or corrupt: it holds " + total + " bytes, its end record says " + size);
-        if (in.read() != -1) throw new CorruptArchiveException("trailing data after the end of the archive");
         return ByteBuffer.wrap(crcBytes).getInt();
     }
 
-    /** What {@link #list} finds: the header, the blocks, and the original's and the archive's sizes. */
-    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes) {}
+    /**
+     * What {@link #list} finds: the (first archive's) header, the blocks, the original's and the archive's
+     * sizes, and the archives concatenated (1 for one).
+     */
+    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives) {}
 
     /**
      * Reads an archive's header and records without decoding (as xz -l and zstd -l): every record
@@ -502,16 +536,25 @@ public final class Codec {
      */
     public static Listing list(InputStream input) throws IOException {
         CountingInput counted = new CountingInput(input);
-        DataInputStream in = new DataInputStream(counted);
-        Header header = readHeader(in);
-        long total = 0, blocks = 0;
-        CRC32C rec = new CRC32C();
-        for (BlockRecord r; (r = readBlock(in, header.options(), total, rec)) != null; rec = new CRC32C()) {
-            total += r.n();
-            blocks++;
-        }
-        readEnd(in, rec, total);
-        return new Listing(header, blocks, total, counted.count);
+        PushbackInputStream next = new PushbackInputStream(counted, 1);
+        DataInputStream in = new DataInputStream(next);
+        Header first = null;
+        long all = 0, blocks = 0;
+        int archives = 0;
+        do {
+            Header header = readHeader(in);
+            if (first == null) first = header;
+            long total = 0;
+            CRC32C rec = new CRC32C();
+            for (BlockRecord r; (r = readBlock(in, header.options(), total, rec)) != null; rec = new CRC32C()) {
+                total += r.n();
+                blocks++;
+            }
+            readEnd(in, rec, total);
+            all += total;
+            archives++;
+        } while (more(next));
+        return new Listing(first, blocks, all, counted.count, archives);
     }
 
     /** The network and the side models, carried from block to block. */

@@ -229,6 +229,20 @@ class CompressCommandTest {
         assertThat(errs.get(1)).startsWith("sharnn decompress: " + corrupt + ": corrupt archive");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", sa, "x", "y"), 2,
                 "sharnn decompress: decompress takes one IN and one OUT (several archives with -l or -t)");
+
+        // cat a.shr b.shr > ab.shr: one file, decoded and listed as both, as with gzip, xz and zstd
+        Path ab = dir.resolve("ab.shr"), out = dir.resolve("ab.txt");
+        Files.write(ab, concat(Files.readAllBytes(Path.of(sa)), Files.readAllBytes(Path.of(sb))));
+        assertThat(CliRun.of("decompress", "-q", ab.toString(), out.toString()).code()).isZero();
+        assertThat(Files.readString(out)).isEqualTo(Files.readString(a) + Files.readString(b));
+        assertThat(CliRun.of("decompress", "-l", ab.toString()).out().lines().toList()).singleElement().asString()
+                .startsWith(ab + ": 1,840 -> " + Files.size(ab) + " bytes").contains("2 archives one after another, the first fast");
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] xy = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, xy, x.length, y.length);
+        return xy;
     }
 
     /** The archive takes the input's modification time and permission bits, and the decompressed file the archive's, as with xz and zstd. */

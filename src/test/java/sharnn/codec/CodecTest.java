@@ -508,6 +508,43 @@ class CodecTest {
         assertThatThrownBy(() -> decompress(longer)).hasMessageContaining("trailing data");
     }
 
+    /** Archives one after another (cat a.shr b.shr) decode one after another, as gzip, xz and zstd streams do; list sums them. */
+    @Test
+    void concatenatedArchivesDecodeOneAfterAnother(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] a = text(2500), b = Arrays.copyOfRange(text(3000), 700, 3000), empty = new byte[0];
+        CodecOptions chunked = CodecOptions.preset("fast").with(List.of("tableBits=12", "blockSize=512", "chunk=1024"));
+        byte[] archive = concat(compress(a, SMALL), compress(empty, SMALL), compress(b, chunked));
+        assertThat(decompress(archive)).isEqualTo(concat(a, b));
+        assertThat(decompress(archive, 3)).isEqualTo(concat(a, b));
+        Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
+        assertThat(l.archives()).isEqualTo(3);
+        assertThat(l.originalBytes()).isEqualTo(a.length + b.length);
+        assertThat(l.archiveBytes()).isEqualTo(archive.length);
+        assertThat(l.blocks()).isEqualTo(3 + 0 + 5);
+        assertThat(l.header().options()).isEqualTo(SMALL);
+        // a dictionary the first needs, the second not
+        Path dict = dir.resolve("d");
+        Files.write(dict, Arrays.copyOf(a, 800));
+        byte[] primed = concat(compress(a, SMALL, Codec.Dictionary.load(dict)), compress(b, SMALL));
+        assertThat(decompress(primed, dict)).isEqualTo(concat(a, b));
+        // each cut of the second is an error, and anything but an archive after the first
+        CodecOptions fast = CodecOptions.preset("fast").with("tableBits", "10");
+        byte[] second = compress(b, fast), two = concat(compress(empty, SMALL), second);
+        for (int n = two.length - second.length + 1; n < two.length; n += 7) {
+            byte[] cut = Arrays.copyOf(two, n);
+            assertThatThrownBy(() -> decompress(cut)).isInstanceOf(CorruptArchiveException.class);
+            assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(cut))).isInstanceOf(CorruptArchiveException.class);
+        }
+        assertThatThrownBy(() -> decompress(concat(compress(a, SMALL), "SHRX\n\n".getBytes()))).hasMessageContaining("bad magic");
+        assertThatThrownBy(() -> decompress(concat(compress(a, SMALL), "hello".getBytes()))).hasMessageContaining("trailing data");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
+
     @Test
     void foreignDataIsNotAnArchive() {
         assertThatThrownBy(() -> decompress("hello, world".getBytes())).hasMessageContaining("not a sharnn archive");
