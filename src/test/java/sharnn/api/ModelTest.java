@@ -99,6 +99,7 @@ class ModelTest {
     @Test
     void errorsSpeakOfTheLibrary(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> Model.load(dir.resolve("none.safetensors"))).hasMessageContaining("no such model file");
+        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + ": a directory without best.safetensors (not a run's directory)");
         Files.writeString(dir.resolve("x.safetensors"), "not safetensors at all");
         assertThatThrownBy(() -> Model.load(dir.resolve("x.safetensors"))).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> new Sampling(-1, 0, 1, 0)).hasMessage("temperature must be >= 0: -1.0");
