@@ -82,6 +82,22 @@ class LauncherTest {
     }
 
     @Test
+    void theCopyOfTheJarItRunsIsAsReadableAsTheJar() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        Path jar = root.resolve("target/sharnn.jar");
+        var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(jar, mode);
+        assertThat(run(sharnn, "--version").code()).isZero();
+        List<Path> copies;
+        try (var s = Files.list(root.resolve("target"))) {
+            copies = s.filter(p -> p.getFileName().toString().startsWith(".sharnn-")).toList();
+        }
+        assertThat(copies).hasSize(1);   // the run copy, no temp file left beside it
+        assertThat(copies.get(0).getFileName().toString()).startsWith(".sharnn-run-");
+        assertThat(Files.getPosixFilePermissions(copies.get(0))).isEqualTo(mode);
+    }
+
+    @Test
     void aBadFlagExitsTwoAndAnErrorOne() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
         Run bad = run(sharnn, "info", "--bogus");
