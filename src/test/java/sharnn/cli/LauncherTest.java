@@ -98,6 +98,24 @@ class LauncherTest {
     }
 
     @Test
+    void throughASymlinkItRunsTheCheckoutItLivesIn() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        Path elsewhere = Files.createDirectories(root.resolve("elsewhere/bin"));
+        // a link to the script, relative, and a link to its directory
+        Path linked = Files.createSymbolicLink(elsewhere.resolve("sharnn"), Path.of("../../bin/sharnn"));
+        Path linkedDir = Files.createSymbolicLink(root.resolve("elsewhere/bin2"), sharnn.getParent());
+        for (Path launcher : List.of(linked, linkedDir.resolve("sharnn"))) {
+            Run version = run(launcher, "--version");
+            assertThat(version.err()).isEmpty();
+            assertThat(version.out()).startsWith("sharnn ");
+            assertThat(version.code()).isZero();
+        }
+        try (var s = Files.list(root.resolve("elsewhere"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("bin", "bin2");   // no build tried there
+        }
+    }
+
+    @Test
     void aBadFlagExitsTwoAndAnErrorOne() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
         Run bad = run(sharnn, "info", "--bogus");
