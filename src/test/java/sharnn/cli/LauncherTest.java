@@ -116,6 +116,19 @@ class LauncherTest {
     }
 
     @Test
+    void aClosedStdoutIsReportedAsTheJvmReportsItWithoutTheShellsWords() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder pb = launcher(sharnn);
+        pb.command("bash", "-c", "exec \"$0\" --version >&-", sharnn.toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        p.getInputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(err).isEqualTo("sharnn: stdout: Bad file descriptor\n");
+        assertThat(p.exitValue()).isEqualTo(1);
+    }
+
+    @Test
     void aBadFlagExitsTwoAndAnErrorOne() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
         Run bad = run(sharnn, "info", "--bogus");
