@@ -35,7 +35,7 @@ class LauncherTest {
         bin.resolve("sharnn").toFile().setExecutable(true);
         List<String> classPath = new ArrayList<>();
         int i = 0;
-        for (Class<?> c : new Class<?>[] {Main.class, LauncherTest.class, CommandLine.class, JSON.class}) {
+        for (Class<?> c : new Class<?>[] {Main.class, LauncherTest.class, CommandLine.class, JSON.class, org.tukaani.xz.XZInputStream.class}) {
             Path source = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
             String name = "cp" + i++ + (Files.isDirectory(source) ? "/" : ".jar");
             Files.createSymbolicLink(target.resolve(name.replace("/", "")), source);
@@ -126,6 +126,27 @@ class LauncherTest {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(err).isEqualTo("sharnn: stdout: Bad file descriptor\n");
         assertThat(p.exitValue()).isEqualTo(1);
+    }
+
+    @Test
+    void underTheCLocaleNonAsciiArgumentsAndFileNamesStillArrive() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder pb = launcher(sharnn);
+        pb.environment().remove("LANG");
+        pb.environment().remove("LC_CTYPE");
+        pb.environment().put("LC_ALL", "C");
+        // the name made by the shell from its bytes, whatever this JVM's own encoding is
+        pb.command("bash", "-c", "cd \"$1\" && name=$(printf 'caf\\303\\251.txt') && echo hello >\"$name\" && exec \"$0\" data info \"$name\"",
+                sharnn.toString(), root.toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        org.junit.jupiter.api.Assumptions.assumeTrue(new String(new ProcessBuilder("locale", "-a").start().getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).lines().anyMatch(l -> l.matches("(?i)c\\.utf-?8")), "a C.UTF-8 locale to turn to");
+        assertThat(err).isEmpty();
+        assertThat(out).contains("file        caf\u00e9.txt").contains("size        6 bytes");
+        assertThat(p.exitValue()).isZero();
     }
 
     @Test
