@@ -34,6 +34,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         joinDescriptionLines(cli);
+        giveVersion(cli, new Version());
         cli.setExecutionExceptionHandler(Main::oneLineError);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println(usageError(ex));
@@ -58,6 +59,15 @@ public final class Main implements Runnable {
                     Runtime.getRuntime().maxMemory() >> 20);
             return 1;
         }
+    }
+
+    /**
+     * Every subcommand has --version (mixinStandardHelpOptions) but only Main names the provider, and
+     * picocli does not pass it down: `sharnn train --version` printed nothing. Each gets Main's.
+     */
+    private static void giveVersion(CommandLine cli, CommandLine.IVersionProvider version) {
+        cli.getCommandSpec().versionProvider(version);
+        for (CommandLine sub : cli.getSubcommands().values()) giveVersion(sub, version);
     }
 
     /**

@@ -93,6 +93,27 @@ class HelpTextTest {
         assertThat(CliRun.of("--help").out()).containsPattern("compress +Compress a file losslessly with a SHA-RNN that learns while it\\s+codes\\.\n");
     }
 
+    @Test
+    void everyCommandsVersionIsTheToolsVersion() {
+        CliRun top = CliRun.of("--version");
+        assertThat(top.out()).startsWith("sharnn ");
+        int checked = 0;
+        for (CommandLine c : allCommands()) {
+            if (c.getCommandSpec().findOption("--version") == null) continue;   // picocli's help has none
+            String[] path = c.getCommandSpec().qualifiedName(" ").split(" ");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(path).subList(1, path.length));
+            for (String flag : new String[] {"--version", "-V"}) {
+                args.add(flag);
+                CliRun run = CliRun.of(args.toArray(String[]::new));
+                assertThat(run.out()).as(String.join(" ", args)).isEqualTo(top.out());
+                assertThat(run.code()).as(String.join(" ", args)).isZero();
+                args.removeLast();
+            }
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(10);   // train, eval, ..., data info, bench compress
+    }
+
     /** sharnn and every subcommand, with the help text as Main prepares it. */
     private static java.util.List<CommandLine> allCommands() {
         CommandLine cli = new CommandLine(new Main());
