@@ -2,6 +2,7 @@ package sharnn.train;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import sharnn.io.PathErrors;
+import sharnn.io.TempFiles;
 
 /** bpc against step as a PNG, from metrics.jsonl (XChart is only loaded here). */
 public final class Plot {
@@ -16,6 +19,7 @@ public final class Plot {
 
     public static void write(Path metrics, Path png) throws IOException {
         if (!Files.isRegularFile(metrics)) throw new IOException("no metrics file: " + metrics);
+        if (Files.isDirectory(png)) throw new IOException(png + ": is a directory; the image needs a file name");
         List<Double> ts = new ArrayList<>(), tv = new ArrayList<>(), vs = new ArrayList<>(), vv = new ArrayList<>();
         for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
             if (line.isBlank()) continue;
@@ -36,8 +40,28 @@ public final class Plot {
         chart.getStyler().setMarkerSize(3);
         if (!ts.isEmpty()) chart.addSeries("train", ts, tv);
         if (!vs.isEmpty()) chart.addSeries("valid", vs, vv);
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-        org.knowm.xchart.BitmapEncoder.saveBitmap(chart, tmp.toString(), org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // a unique temp file beside the image, renamed over it, removed if anything fails
+        Path tmp;
+        try {
+            tmp = TempFiles.create(png, ".png");
+        } catch (IOException e) {
+            throw PathErrors.on(png, e);
+        }
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+            }
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof IOException io) throw PathErrors.on(png, io);   // the image's name, not the temp file's
+            throw e;
+        } finally {
+            TempFiles.closed(tmp);
+        }
     }
 }

@@ -1,0 +1,53 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlotTest {
+
+    private static Path run(Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":1,\"train_bpc\":3.0}\n{\"step\":2,\"train_bpc\":2.5,\"valid_bpc\":2.7}\n");
+        return run;
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void theImageReplacesAnOldOneAndNoTempFileStays(@TempDir Path dir) throws Exception {
+        Path run = run(dir);
+        for (int i = 0; i < 2; i++) {
+            CliRun plot = CliRun.of("plot", run.toString(), "--out", dir.resolve("bpc.png").toString());
+            assertThat(plot.code()).as(plot.err()).isZero();
+            assertThat(plot.out().strip()).isEqualTo(dir.resolve("bpc.png").toString());
+        }
+        assertThat(Files.readAllBytes(dir.resolve("bpc.png"))).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(names(dir)).containsExactly("bpc.png", "run");
+    }
+
+    @Test
+    void anOutThatIsADirectoryIsOneLineAndLeavesNothing(@TempDir Path dir) throws Exception {
+        Path run = run(dir);
+        Path out = Files.createDirectories(dir.resolve("images"));
+        CliRun plot = CliRun.of("plot", run.toString(), "--out", out.toString());
+        TrainEvalGenerateCliTest.assertOneLine(plot, 1, "sharnn plot: " + out + ": is a directory");
+        assertThat(names(dir)).containsExactly("images", "run");
+        assertThat(names(out)).isEmpty();
+    }
+
+    @Test
+    void anOutInNoDirectoryNamesTheImageNotATempFile(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("none/bpc.png");
+        CliRun plot = CliRun.of("plot", run(dir).toString(), "--out", out.toString());
+        TrainEvalGenerateCliTest.assertOneLine(plot, 1, "sharnn plot: " + out + ": no such file or directory");
+    }
+}
