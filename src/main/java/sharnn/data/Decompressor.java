@@ -37,6 +37,10 @@ final class Decompressor {
         if (!Files.exists(path)) throw new IOException("no such file: " + path);
         if (Files.isDirectory(path)) throw new IOException("is a directory, not a corpus file: " + path);
         String file = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        // A pipe or device maps as 0 bytes, read silently as an empty corpus, and a zip needs seeking;
+        // .gz and .xz are read as streams, so those still come through a pipe.
+        if (!Files.isRegularFile(path) && !file.endsWith(".gz") && !file.endsWith(".xz"))
+            throw new IOException(path + ": not a regular file (a pipe or device); give a file");
         if (file.endsWith(".zip")) return openZip(path, memoryLimit, chunkBits);
         if (file.endsWith(".gz")) {
             try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {

@@ -184,4 +184,28 @@ class CorpusTest {
         Path missing = dir.resolve("nope.txt");
         assertThatThrownBy(() -> Corpus.open(missing)).isInstanceOf(IOException.class).hasMessage("no such file: " + missing);
     }
+
+    @Test
+    void aPipeOrDeviceIsRefusedRatherThanReadAsEmptyButACompressedPipeIsRead() throws Exception {
+        assertThatThrownBy(() -> Corpus.open(Path.of("/dev/null"))).isInstanceOf(IOException.class)
+                .hasMessage("/dev/null: not a regular file (a pipe or device); give a file");
+        Path fifo = dir.resolve("corpus.txt");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // refused before it is opened: opening a FIFO with no writer would block
+        assertThatThrownBy(() -> Corpus.open(fifo)).isInstanceOf(IOException.class)
+                .hasMessage(fifo + ": not a regular file (a pipe or device); give a file");
+        Path gzFifo = dir.resolve("corpus.gz");
+        assertThat(new ProcessBuilder("mkfifo", gzFifo.toString()).start().waitFor()).isZero();
+        byte[] data = randomBytes(3, 5_000);
+        byte[] gz = Files.readAllBytes(write(dir.resolve("ok.gz"), data));
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try (OutputStream o = Files.newOutputStream(gzFifo)) {
+                o.write(gz);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertSameBytes(Corpus.open(gzFifo), data);
+        writer.join(10_000);
+    }
 }
