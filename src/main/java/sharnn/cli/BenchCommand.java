@@ -80,6 +80,7 @@ final class BenchCommand implements Runnable {
             if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
             if (bytes < 0) throw new UsageException("--bytes must be >= 0");
             if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+            Models.checkThreadLimit(threads);
             List<CodecOptions> options = new java.util.ArrayList<>();
             for (String p : presets) {
                 try {
@@ -216,6 +217,7 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             String what = what();
             if (threads < 0) throw new UsageException("--threads must be >= 0");
+            Models.checkThreadLimit(threads);
             if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]");
             ModelConfig config;
             try {

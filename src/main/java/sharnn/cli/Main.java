@@ -55,10 +55,21 @@ public final class Main implements Runnable {
             return 2;
         } catch (OutOfMemoryError e) {
             // picocli passes only exceptions to the handler; an error would end in a stack trace
-            System.err.printf("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model%n",
-                    Runtime.getRuntime().maxMemory() >> 20);
+            System.err.println(outOfMemory(e, commandName(cli)));
             return 1;
         }
+    }
+
+    /**
+     * An OutOfMemoryError as one line. Java reports a thread the system would not start (the process
+     * limit, ulimit -u) as one too, where more heap would not help.
+     */
+    static String outOfMemory(OutOfMemoryError e, String command) {
+        String message = e.getMessage();
+        if (message != null && message.startsWith("unable to create native thread"))
+            return command + ": cannot start more threads (" + message + "): use a smaller -T, or raise the limit (ulimit -u)";
+        return String.format("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model",
+                Runtime.getRuntime().maxMemory() >> 20);
     }
 
     /**

@@ -30,9 +30,23 @@ final class Models {
         return new VectorKernels(pool(threads));
     }
 
+    /**
+     * The most threads a -T/--threads takes. A count is refused above it, not capped (a capped count
+     * would silently change the run): far more than any machine has cores (the largest have under a
+     * thousand hardware threads), yet a typo like -T 100000 is caught before the JVM starts thousands
+     * of threads and hits the process limit, which Java reports as out of memory.
+     */
+    static final int MAX_THREADS = 4096;
+
+    /** Refuses a -T/--threads above {@link #MAX_THREADS}. */
+    static void checkThreadLimit(int threads) {
+        if (threads > MAX_THREADS) throw new UsageException("--threads must be at most " + MAX_THREADS + " (0: every core): " + threads);
+    }
+
     /** A --threads option's pool: 0 for every core. */
     static Parallel pool(int threads) {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
+        checkThreadLimit(threads);
         return threads == 0 ? Parallel.common() : new Parallel(threads);
     }
 

@@ -26,6 +26,7 @@ final class TransformOptions {
 
     void check() {
         if (threads != null && threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
+        if (threads != null) Models.checkThreadLimit(threads);
         if (rm && (keep || stdout)) throw new UsageException("--rm removes IN: it goes with neither --keep nor --stdout");
     }
 
