@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoublePredicate;
+import sharnn.data.EvalBatcher;
 import sharnn.data.Splits;
 import sharnn.io.PathErrors;
 import sharnn.model.LanguageModel;
@@ -98,10 +99,19 @@ public final class TrainConfig {
      * the original trainer's layout (ref_bench.py eval_bytes): train [0, n - heldOut), valid the rest.
      */
     public Splits splits(long n) {
-        if (heldOut <= 0) return Splits.of(n);
-        if (heldOut >= n) throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the file's " + n + " bytes");
-        return Splits.ofSizes(n, n - heldOut, heldOut);
+        if (heldOut > 0 && heldOut >= n)
+            throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the file's " + n + " bytes");
+        Splits s = heldOut <= 0 ? Splits.of(n) : Splits.ofSizes(n, n - heldOut, heldOut);
+        // every run ends with a validation: without one it would report no valid bpc and write no best.safetensors
+        if (s.valid().length() < MIN_VALID)
+            throw new IllegalArgumentException("a " + n + "-byte file leaves " + s.valid().length() + " bytes to validate on, too few for "
+                    + EvalBatcher.VALID_STREAMS + " streams of 2: give " + 20 * MIN_VALID + " bytes or more, or --set heldOut=N (N >= "
+                    + MIN_VALID + ")");
+        return s;
     }
+
+    /** The fewest bytes a validation reads: each of its streams needs 2. */
+    static final long MIN_VALID = 2L * EvalBatcher.VALID_STREAMS;
 
     /** This recipe's min-trust LAMB for a model, on the model's device. */
     public Optimizer lamb(LanguageModel model) {
@@ -143,9 +153,12 @@ public final class TrainConfig {
             Map.entry("minTrust", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
             Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("lrMin", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
-            Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("evalBytes", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("evalBytes", new Rule(v -> v == 0 || v >= MIN_VALID,
+                    "0 (all) or >= " + MIN_VALID + " (" + EvalBatcher.VALID_STREAMS + " streams of 2 bytes)")),
             Map.entry("checkpointEvery", new Rule(v -> v >= 0, ">= 0")), Map.entry("logEvery", new Rule(v -> v >= 1, ">= 1")),
-            Map.entry("heldOut", new Rule(v -> v >= 0, ">= 0")));
+            Map.entry("heldOut", new Rule(v -> v == 0 || v >= MIN_VALID,
+                    "0 (the 90/5/5 split) or >= " + MIN_VALID + " (" + EvalBatcher.VALID_STREAMS + " streams of 2 bytes)")));
 
     private static final TrainConfig DEFAULTS = new TrainConfig();
 

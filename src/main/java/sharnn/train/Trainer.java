@@ -85,7 +85,8 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = cfg.lamb(model);
         this.state = model.newState();
         this.batcher = new TrainBatcher(corpus, splits.train(), modelConfig.batch(), modelConfig.segment(), cfg.seed);
-        this.evaluator = splits.valid().length() >= 2L * 16 ? new Evaluator(model, 16) : null;
+        int streams = sharnn.data.EvalBatcher.VALID_STREAMS;   // train refuses a valid split too small for them (TrainConfig.splits)
+        this.evaluator = splits.valid().length() >= 2L * streams ? new Evaluator(model, streams) : null;
         this.data = new LinkedHashMap<>();
         data.put("name", corpus.name());
         data.put("size", corpus.size());

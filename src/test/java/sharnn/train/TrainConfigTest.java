@@ -62,4 +62,18 @@ class TrainConfigTest {
         assertThat(back.model()).isEqualTo(c.model());
         assertThat(c.copy().toMap()).isEqualTo(c.toMap());
     }
+
+    @Test
+    void theValidSplitHoldsTwoBytesForEachOfTheValidationsStreams() {
+        assertThatThrownBy(() -> new TrainConfig().set("evalBytes", "31")).hasMessage("evalBytes must be 0 (all) or >= 32 (16 streams of 2 bytes): 31");
+        assertThatThrownBy(() -> new TrainConfig().set("heldOut", "1")).hasMessageStartingWith("heldOut must be 0 (the 90/5/5 split) or >= 32");
+        TrainConfig c = new TrainConfig();
+        c.set("evalBytes", "32");
+        c.set("evalBytes", "0");
+        assertThatThrownBy(() -> c.splits(639)).hasMessageStartingWith("a 639-byte file leaves 31 bytes to validate on");
+        assertThat(c.splits(640).valid().length()).isEqualTo(32);
+        c.set("heldOut", "32");
+        assertThat(c.splits(100).valid().length()).isEqualTo(32);
+        assertThatThrownBy(() -> c.splits(32)).hasMessage("heldOut (32) must be below the file's 32 bytes");
+    }
 }

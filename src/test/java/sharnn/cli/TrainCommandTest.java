@@ -1,0 +1,38 @@
+package sharnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static sharnn.cli.TrainEvalGenerateCliTest.args;
+import static sharnn.cli.TrainEvalGenerateCliTest.assertOneLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train's options and run directory: what it refuses before any work, and what a run leaves. */
+class TrainCommandTest {
+    @TempDir Path dir;
+
+    private String[] train(Path data, Path run, String... more) {
+        return args(new String[] {"train", "--data", data.toString(), "--out", run.toString()}, more);
+    }
+
+    @Test
+    void aValidationTooSmallForItsStreamsIsRefusedBeforeTraining() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run");
+        // 20 bytes in 16 streams of 2: the run used to crash at its first evaluation, after training, with no checkpoint
+        assertOneLine(CliRun.of(train(data, run, "--steps", "3", "--set", "evalBytes=20")), 2,
+                "evalBytes must be 0 (all) or >= 32");
+        assertOneLine(CliRun.of(train(data, run, "--steps", "3", "--set", "heldOut=20")), 2,
+                "heldOut must be 0 (the 90/5/5 split) or >= 32");
+        // a 30-byte file leaves 1 byte to validate on: the run used to end with "valid NaN bpc" and no best.safetensors
+        Path small = Files.write(dir.resolve("small.txt"), java.util.Arrays.copyOf(Files.readAllBytes(data), 30));
+        assertOneLine(CliRun.of(train(small, run, "--steps", "5")), 2,
+                "a 30-byte file leaves 1 bytes to validate on, too few for 16 streams of 2: give 640 bytes or more");
+        assertThat(run).doesNotExist();
+
+        CliRun least = CliRun.of(train(data, run, "--steps", "1", "--set", "evalBytes=32", "--json"));
+        assertThat(least.code()).as(least.err()).isZero();
+        assertThat(run.resolve("best.safetensors")).exists();
+    }
+}
