@@ -33,6 +33,7 @@ public final class Trainer implements AutoCloseable {
     /** When to stop: the first limit reached (0: no limit). Steps and epochs count from the run's start. */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
+            if (Double.isNaN(minutes)) throw new IllegalArgumentException("minutes must be a number: NaN");
             if (steps <= 0 && epochs <= 0 && minutes <= 0)
                 throw new IllegalArgumentException("a run needs a limit: steps, epochs or minutes");
         }
@@ -220,7 +221,9 @@ public final class Trainer implements AutoCloseable {
 
     private Summary trainLocked(Stop stop) throws IOException {
         long startNanos = System.nanoTime();
-        long deadline = stop.minutes() > 0 ? startNanos + (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
+        // the cast saturates (1e9 minutes, infinity: Long.MAX_VALUE, no limit), and elapsed time is
+        // compared rather than a deadline, whose sum overflowed into the past: nothing trained
+        long budget = stop.minutes() > 0 ? (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
         long tokens = 0, intervalTokens = 0;
         long intervalStart = System.nanoTime();
         double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;
@@ -229,7 +232,7 @@ public final class Trainer implements AutoCloseable {
             // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
             // (the loop tested the limits again after logging and evaluating, and found an epoch's end
             // only at the next step: a run stopped by time or epochs could end without its final evaluation).
-            boolean last = done(stop, deadline);
+            boolean last = done(stop, startNanos, budget);
             while (!last) {
                 Batch b = batcher.next();
                 step++;
@@ -247,7 +250,7 @@ public final class Trainer implements AutoCloseable {
                 intervalSteps++;
                 endEpochIfRead();
                 boolean interrupted = stopRequested;
-                last = interrupted || done(stop, deadline);
+                last = interrupted || done(stop, startNanos, budget);
                 if (step % cfg.logEvery == 0 || last) {
                     lastNorm = optimizer.gradNorm();
                     if (!Double.isFinite(lastNorm)) throw diverged("the gradient norm is " + lastNorm);
@@ -286,8 +289,8 @@ public final class Trainer implements AutoCloseable {
         state.reset();
     }
 
-    private boolean done(Stop stop, long deadline) {
-        return stopRequested || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() >= deadline
+    private boolean done(Stop stop, long startNanos, long budget) {
+        return stopRequested || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() - startNanos >= budget
                 || (stop.epochs() > 0 && epoch >= stop.epochs());
     }
 

@@ -35,4 +35,20 @@ class TrainCommandTest {
         assertThat(least.code()).as(least.err()).isZero();
         assertThat(run.resolve("best.safetensors")).exists();
     }
+
+    @Test
+    void minutesMustBeANumberAndAHugeOneIsNoLimit() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir);
+        // the deadline's sum overflowed into the past: "nothing to train", exit 0, no step taken
+        for (String minutes : new String[] {"1e9", "Infinity"}) {
+            Path run = dir.resolve("m" + minutes);
+            CliRun r = CliRun.of(train(data, run, "--minutes", minutes, "--steps", "2", "--json"));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.err()).doesNotContain("nothing to train");
+            assertThat(r.out()).contains("\"steps\":2");
+        }
+        // NaN compared as no limit and the run trained until killed
+        assertOneLine(CliRun.of(train(data, dir.resolve("nan"), "--minutes", "NaN")), 2, "--minutes must be a number: NaN");
+        assertThat(dir.resolve("nan")).doesNotExist();
+    }
 }

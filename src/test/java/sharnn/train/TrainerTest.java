@@ -138,6 +138,16 @@ public class TrainerTest {
     }
 
     @Test
+    void aTimeLimitTooLargeToAddToTheClockIsNoLimitAndNaNIsNone() throws Exception {
+        assertThatThrownBy(() -> new Trainer.Stop(0, 0, Double.NaN)).hasMessage("minutes must be a number: NaN");
+        for (double minutes : new double[] {1e9, Double.POSITIVE_INFINITY}) {
+            // the deadline, the clock plus the limit, overflowed into the past: the run stopped before its first step
+            Trainer t = new Trainer(small(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), null, K);
+            assertThat(t.train(new Trainer.Stop(3, 0, minutes)).steps()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aRunStoppedByEpochsEndsWithItsFinalLogAndEvaluation(@TempDir Path dir) throws Exception {
         Trainer t = new Trainer(rarelyLogged(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
         Record r = new Record();
