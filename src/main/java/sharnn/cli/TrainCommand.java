@@ -141,11 +141,16 @@ final class TrainCommand implements Callable<Integer> {
         if (json) {
             System.out.println(JSON.std.asString(result));
         } else if (s.steps() > firstStep) {
-            System.out.printf("trained to step %d (%d epochs) in %s: train %.4f bpc, valid %.4f bpc (best %.4f), %,d tokens/s%n",
-                    s.steps(), s.epochs(), Terminal.duration(s.seconds()), s.lastTrainBpc(), s.validBpc(),
-                    s.bestValidBpc(), Math.round(s.tokensPerSecond()));
-            System.out.printf("checkpoints: %s, %s; metrics: %s%n", runDir.resolve("last.safetensors"),
-                    runDir.resolve("best.safetensors"), runDir.resolve("metrics.jsonl"));
+            // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
+            String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
+                    : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
+            System.out.printf("trained to step %d (%d epochs) in %s: train %.4f bpc, %s, %,d tokens/s%n",
+                    s.steps(), s.epochs(), Terminal.duration(s.seconds()), s.lastTrainBpc(), valid, Math.round(s.tokensPerSecond()));
+            List<String> saved = new ArrayList<>();
+            for (String name : List.of("last.safetensors", "best.safetensors"))
+                if (Files.exists(runDir.resolve(name))) saved.add(runDir.resolve(name).toString());
+            System.out.printf("checkpoint%s: %s; metrics: %s%n", saved.size() == 1 ? "" : "s", String.join(", ", saved),
+                    runDir.resolve("metrics.jsonl"));
         }
         return trainer.stopRequested() ? 130 : 0;
     }

@@ -51,4 +51,23 @@ class TrainCommandTest {
         assertOneLine(CliRun.of(train(data, dir.resolve("nan"), "--minutes", "NaN")), 2, "--minutes must be a number: NaN");
         assertThat(dir.resolve("nan")).doesNotExist();
     }
+
+    @Test
+    void aRunStoppedBeforeItsFirstEvaluationNamesOnlyTheCheckpointItWrote() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run"), log = dir.resolve("run.log");
+        Process p = Jvm.withDefaultSigint(Jvm.sharnn(train(data, run, "--minutes", "5", "--set", "evalEvery=0",
+                "--set", "logEvery=1"))).redirectError(log.toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.readString(log).contains("step 2 |")) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no step 2 in 60 s: " + Files.readString(log));
+            Thread.sleep(50);
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(Jvm.exitOf(p, 60)).isEqualTo(130);
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        // it printed "valid NaN bpc (best NaN)" and "checkpoints: RUN/last.safetensors, RUN/best.safetensors"
+        assertThat(out).doesNotContain("NaN").contains(", not validated yet, ")
+                .contains("checkpoint: " + run.resolve("last.safetensors") + "; metrics: ");
+        assertThat(run.resolve("best.safetensors")).doesNotExist();
+    }
 }
