@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.cuda.CudaDevice;
+import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
@@ -43,6 +44,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig config;
         if (weights != null) {
+            PathErrors.checkReadable(weights, "weights file");   // as eval and generate: mapping a directory said only "No such device"
             SafeTensors file = SafeTensors.read(weights);
             String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
             // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset

@@ -41,6 +41,8 @@ class FilesAndMessagesTest {
         assertOneLine(CliRun.of(compress("compress", in.toString(), sub.toString())), 1, sub + ": is a directory");
         assertOneLine(CliRun.of("eval", "--checkpoint", sub.toString(), "--data", in.toString()), 1, sub + ": is a directory");
         assertOneLine(CliRun.of("generate", "--checkpoint", sub.toString()), 1, sub + ": is a directory");
+        assertOneLine(CliRun.of("info", sub.toString()), 1, "sharnn info: " + sub + ": is a directory");   // was "No such device"
+        assertOneLine(CliRun.of("info", dir.resolve("none").toString()), 1, "no such weights file: " + dir.resolve("none"));
         assertOneLine(CliRun.of(compress("compress", dir.resolve("none").toString())), 1, "no such file: " + dir.resolve("none"));
         // a full disk names the file it could not write (a device is written in place, never replaced)
         assertOneLine(CliRun.of(compress("compress", "-q", in.toString(), "/dev/full")), 1, "sharnn compress: /dev/full: No space left on device");
