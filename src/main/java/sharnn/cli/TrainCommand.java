@@ -93,6 +93,10 @@ final class TrainCommand implements Callable<Integer> {
             RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
             if (Files.exists(out.resolve("last.safetensors")))
                 throw new UsageException(out + " already holds a run: resume it with --resume " + out + " or choose another --out");
+            // a run killed between its first evaluation and its first checkpoint: a model a new run would replace
+            if (Files.exists(out.resolve("best.safetensors")))
+                throw new UsageException(out + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors);"
+                        + " move it away or choose another --out");
             TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
             if (config == null || !"tiny".equals(preset)) cfg.preset = preset;
             for (String s : sets) {

@@ -76,6 +76,11 @@ public final class Trainer implements AutoCloseable {
      * device; runDir is locked until train returns or close. runDir null: a run that writes no files.
      */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
+        this(cfg, corpus, splits, runDir, backend, true);
+    }
+
+    /** fresh: a new run, whose metrics replace those an earlier run in runDir left; else one that resume restores. */
+    private Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend, boolean fresh) throws IOException {
         cfg.validate();
         this.cfg = cfg;
         this.modelConfig = cfg.model();
@@ -99,6 +104,7 @@ public final class Trainer implements AutoCloseable {
         if (runDir != null) try {
             Files.createDirectories(runDir);
             this.lock = RunLock.acquire(runDir);
+            if (fresh) clearMetrics(runDir);
         } catch (IOException | RuntimeException e) {
             close();   // the model's device memory
             throw e;
@@ -134,7 +140,7 @@ public final class Trainer implements AutoCloseable {
             throw new IOException("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");
         }
-        Trainer t = new Trainer(cfg, corpus, splits, runDir, backend);
+        Trainer t = new Trainer(cfg, corpus, splits, runDir, backend, false);
         try {
             t.restoreFrom(file, meta);
         } catch (IOException | RuntimeException e) {
@@ -328,6 +334,20 @@ public final class Trainer implements AutoCloseable {
         meta.put("data", data);
         Checkpoint.save(runDir.resolve(name), model, optimizer, state, meta);
         if (name.equals("last.safetensors")) lastSaved = step;
+    }
+
+    /**
+     * A new run starts its metrics.jsonl and TensorBoard events afresh, as in a new directory: those an
+     * earlier run left (one that failed or was stopped before its first checkpoint, so nothing to
+     * resume) were appended to, and plot and TensorBoard drew both runs as one.
+     */
+    private static void clearMetrics(Path runDir) throws IOException {
+        Files.deleteIfExists(runDir.resolve(MetricsLog.FILE));
+        Path tb = runDir.resolve("tb");
+        if (!Files.isDirectory(tb)) return;
+        try (var events = Files.newDirectoryStream(tb, "events.out.tfevents.*")) {
+            for (Path e : events) Files.delete(e);
+        }
     }
 
     /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */

@@ -70,4 +70,35 @@ class TrainCommandTest {
                 .contains("checkpoint: " + run.resolve("last.safetensors") + "; metrics: ");
         assertThat(run.resolve("best.safetensors")).doesNotExist();
     }
+
+    @Test
+    void aNewRunWhereAnEarlierOneLeftNoCheckpointStartsItsMetricsAfresh() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run");
+        // an earlier run that left its metrics and events but no checkpoint (one that failed before its first)
+        CliRun earlier = CliRun.of(train(data, run, "--steps", "3", "--set", "logEvery=1"));
+        assertThat(earlier.code()).as(earlier.err()).isZero();
+        Files.delete(run.resolve("last.safetensors"));
+        Files.delete(run.resolve("best.safetensors"));
+        Path tb = run.resolve("tb");
+        try (var events = Files.list(tb)) {
+            Files.move(events.findFirst().orElseThrow(), tb.resolve("events.out.tfevents.1.sharnn.1"));
+        }
+        Path notes = Files.writeString(tb.resolve("notes.txt"), "kept");
+
+        CliRun fresh = CliRun.of(train(data, run, "--steps", "2", "--set", "logEvery=1"));
+        assertThat(fresh.code()).as(fresh.err()).isZero();
+        // it appended: plot drew steps 1 to 3 and then 1 and 2 again, as one run
+        assertThat(Files.readAllLines(run.resolve("metrics.jsonl")))
+                .extracting(l -> l.replaceAll(",.*", "")).containsExactly("{\"step\":1", "{\"step\":2", "{\"step\":2");
+        try (var events = Files.list(tb)) {
+            assertThat(events.map(p -> p.getFileName().toString()))
+                    .hasSize(2).contains("notes.txt").noneMatch(n -> n.equals("events.out.tfevents.1.sharnn.1"));
+        }
+        assertThat(notes).hasContent("kept");
+
+        // a best.safetensors with no last.safetensors is a model of an earlier run that a new one would replace
+        Files.delete(run.resolve("last.safetensors"));
+        assertOneLine(CliRun.of(train(data, run, "--steps", "2")), 2,
+                run + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors)");
+    }
 }
