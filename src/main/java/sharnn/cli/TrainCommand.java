@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 import sharnn.data.Corpus;
@@ -32,7 +34,8 @@ final class TrainCommand implements Callable<Integer> {
                     + "--resume takes the run's own file where this is not given")
     Path data;
 
-    @Option(names = "--preset", description = "model and batch shape: tiny, small or paper", defaultValue = "tiny")
+    @Option(names = "--preset", description = "model and batch shape: tiny, small or paper (overrides a --config file's)",
+            defaultValue = "tiny")
     String preset;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "where the run goes (a new directory)")
@@ -68,12 +71,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
+    @Spec CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
         if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
+        // the default "tiny" cannot be told from a --preset tiny given, which must override a --config file's preset
+        boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
+        if (resume != null && (config != null || !sets.isEmpty() || seed != null || presetGiven))
+            throw new UsageException("--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
         Path dataFile = data;
         if (dataFile == null && resume == null) throw new UsageException("give --data FILE, the text to train on");
         if (dataFile == null) {
@@ -85,8 +94,6 @@ final class TrainCommand implements Callable<Integer> {
         Corpus corpus = Corpus.open(dataFile);
         Trainer trainer;
         if (resume != null) {
-            if (config != null || !sets.isEmpty() || seed != null)
-                throw new UsageException("--resume continues with the run's own settings; drop --config, --set and --seed");
             trainer = Trainer.resume(resume, corpus, backend);
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
@@ -98,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UsageException(out + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors);"
                         + " move it away or choose another --out");
             TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
-            if (config == null || !"tiny".equals(preset)) cfg.preset = preset;
+            if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
             for (String s : sets) {
                 int eq = s.indexOf('=');
                 if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);

@@ -6,8 +6,11 @@ import static sharnn.cli.TrainEvalGenerateCliTest.assertOneLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sharnn.io.SafeTensors;
+import sharnn.train.Checkpoint;
 
 /** train's options and run directory: what it refuses before any work, and what a run leaves. */
 class TrainCommandTest {
@@ -100,5 +103,23 @@ class TrainCommandTest {
         Files.delete(run.resolve("last.safetensors"));
         assertOneLine(CliRun.of(train(data, run, "--steps", "2")), 2,
                 run + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors)");
+    }
+
+    @Test
+    void presetOnTheCommandLineOverridesTheConfigFilesAndIsRefusedWithResume() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir);
+        Path config = Files.writeString(dir.resolve("c.json"), "{\"preset\": \"small\"}");
+        // --preset tiny, the default, could not be told from none: the file's small was trained
+        for (String[] given : new String[][] {{"--preset", "tiny"}, {}}) {
+            Path run = dir.resolve("run" + given.length);
+            String[] head = {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "1", "--config", config.toString()};
+            CliRun r = CliRun.of(args(head, given));
+            assertThat(r.code()).as(r.err()).isZero();
+            Map<?, ?> saved = (Map<?, ?>) Checkpoint.meta(SafeTensors.read(run.resolve("last.safetensors"))).get("train");
+            assertThat(saved.get("preset")).isEqualTo(given.length > 0 ? "tiny" : "small");
+        }
+        // --set, --config and --seed were refused with --resume, --preset went unheeded
+        assertOneLine(CliRun.of("train", "--resume", dir.resolve("run0").toString(), "--steps", "2", "--preset", "paper"), 2,
+                "--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
     }
 }
