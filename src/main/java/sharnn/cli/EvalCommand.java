@@ -57,6 +57,10 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (maxBytes < 0) throw new UsageException("--max-bytes must be >= 0");
         if (streams < 0) throw new UsageException("--streams must be >= 0");
+        int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
+        // fewer bytes than streams of 2 failed after the model and data were loaded, with exit code 1
+        if (maxBytes > 0 && maxBytes < 2L * streams)
+            throw new UsageException("--max-bytes must be 0 (all) or at least 2 for each of the " + streams + " streams: " + maxBytes);
         Backend backend = device.backend(threads);   // a bad --device or --precision is a usage error before any file
         PathErrors.checkReadable(checkpoint, "checkpoint");
         SafeTensors file = SafeTensors.read(checkpoint);
@@ -69,7 +73,6 @@ final class EvalCommand implements Callable<Integer> {
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
-        int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
         Evaluator evaluator = new Evaluator(model, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);

@@ -104,7 +104,12 @@ final class TrainCommand implements Callable<Integer> {
             if (Files.exists(out.resolve("best.safetensors")))
                 throw new UsageException(out + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors);"
                         + " move it away or choose another --out");
-            TrainConfig cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
+            TrainConfig cfg;
+            try {
+                cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
+            } catch (IllegalArgumentException e) {   // what the file says: a usage error, as the same given with --set
+                throw new UsageException(e.getMessage());
+            }
             if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
             for (String s : sets) {
                 int eq = s.indexOf('=');

@@ -1,5 +1,8 @@
 package sharnn.train;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -207,17 +210,37 @@ public final class TrainConfig {
         }
     }
 
+    /**
+     * The settings of a --config file. A file that cannot be read is an IOException; what it says, when
+     * it is no single JSON object or holds a bad value, an IllegalArgumentException naming the file.
+     */
     public static TrainConfig fromJson(Path file) throws IOException {
-        Map<String, Object> map;
+        String text;
         try {
-            map = JSON.std.mapFrom(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new IOException("cannot read config " + file + ": "
                     + PathErrors.reason(e).lines().findFirst().orElse(""));
         }
+        Map<String, Object> map;
+        JSON json = JSON.std.with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS);   // a key given twice: the last won, unsaid
+        try (JsonParser p = json.createParser(text)) {
+            map = json.mapFrom(p);
+            // mapFrom reads one value: {"lr": 1e-3}{"x": 1} left the second object unread and unsaid
+            if (p.nextToken() != null) throw new IllegalArgumentException("config " + file + ": more after its JSON object (one is read)");
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("config " + file + (at == null || at.getLineNr() < 1 ? "" : ", line " + at.getLineNr())
+                    + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (map == null) throw new IllegalArgumentException("config " + file + ": null, not a JSON object");
         TrainConfig c = new TrainConfig();
-        if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));
-        c.setAll(map);
+        try {
+            if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));
+            c.setAll(map);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
+        }
         return c;
     }
 

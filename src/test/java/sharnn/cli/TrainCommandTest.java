@@ -122,4 +122,19 @@ class TrainCommandTest {
         assertOneLine(CliRun.of("train", "--resume", dir.resolve("run0").toString(), "--steps", "2", "--preset", "paper"), 2,
                 "--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
     }
+
+    @Test
+    void whatAConfigFileSaysIsAUsageErrorAsWithSet() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), config = dir.resolve("c.json"), run = dir.resolve("run");
+        String[][] cases = {
+                {"{\"lr\": \"abc\"}", "config " + config + ": bad value for lr (double): abc"},   // exit code 1 where --set gives 2
+                {"{\"lr\": 1e-3}{\"x\": 1}", "config " + config + ": more after its JSON object"},   // the second was ignored
+                {"{\"lr\": 1e-3,\n \"lr\": 2}", "config " + config + ", line 2: Duplicate key (key 'lr')"},   // the last won
+                {"[1]", "config " + config + ", line 1: "}};
+        for (String[] c : cases) {
+            Files.writeString(config, c[0]);
+            assertOneLine(CliRun.of(train(data, run, "--steps", "1", "--config", config.toString())), 2, c[1]);
+        }
+        assertThat(run).doesNotExist();
+    }
 }

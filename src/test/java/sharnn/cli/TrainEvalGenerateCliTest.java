@@ -183,6 +183,11 @@ class TrainEvalGenerateCliTest {
                 "--config", dir.resolve("none.json").toString()), 1, "cannot read config " + dir.resolve("none.json") + ": no such file or directory");
         assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
+        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--temperature", "NaN"), 2, "--temperature must be >= 0: NaN");
+        // fewer bytes than its streams need failed after loading, with exit code 1
+        assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "1"), 2,
+                "--max-bytes must be 0 (all) or at least 2 for each of the 16 streams: 1");
+        assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--split", "test", "--max-bytes", "15"), 2, "of the 8 streams: 15");
         assertOneLine(CliRun.of("train", "--steps", "x"), 2, "Invalid value for option '--steps': 'x' is not a long");
         assertOneLine(CliRun.of("plot", dir.toString()), 1, "no metrics file");
     }
