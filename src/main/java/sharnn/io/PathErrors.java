@@ -2,9 +2,11 @@ package sharnn.io;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /**
@@ -25,6 +27,9 @@ public final class PathErrors {
         return switch (e) {
             case NoSuchFileException x -> "no such file or directory";
             case AccessDeniedException x -> "permission denied";
+            // these two carry no reason either: the message was the bare path
+            case FileAlreadyExistsException x -> "already exists";
+            case NotDirectoryException x -> "not a directory";
             case FileSystemException x when x.getReason() != null -> x.getReason();
             default -> e.getMessage() == null ? e.toString() : e.getMessage();
         };

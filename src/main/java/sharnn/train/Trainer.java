@@ -102,6 +102,8 @@ public final class Trainer implements AutoCloseable {
         data.put("test", List.of(splits.test().start(), splits.test().length()));
         model.initialize(cfg.seed);
         if (runDir != null) try {
+            // createDirectories says only "already exists" of a file
+            if (Files.exists(runDir) && !Files.isDirectory(runDir)) throw new IOException(runDir + ": exists and is not a directory");
             Files.createDirectories(runDir);
             this.lock = RunLock.acquire(runDir);
             if (fresh) clearMetrics(runDir);

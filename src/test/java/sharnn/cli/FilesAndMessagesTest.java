@@ -49,6 +49,9 @@ class FilesAndMessagesTest {
         assertThat(Files.isRegularFile(Path.of("/dev/full"))).isFalse();
         // as root every file is readable: what an AccessDeniedException becomes
         assertThat(PathErrors.on(in, new AccessDeniedException(in.toString())).getMessage()).isEqualTo(in + ": permission denied");
+        // these were the bare path too: "sharnn train: /tmp/afile: /tmp/afile"
+        assertThat(PathErrors.on(in, new java.nio.file.FileAlreadyExistsException(in.toString())).getMessage()).isEqualTo(in + ": already exists");
+        assertThat(PathErrors.on(in, new java.nio.file.NotDirectoryException(in.toString())).getMessage()).isEqualTo(in + ": not a directory");
     }
 
     /** `java -jar sharnn.jar` without --add-modules: the presets that run a network say what the JVM lacks, in one line. */

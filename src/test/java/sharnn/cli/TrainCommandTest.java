@@ -137,4 +137,12 @@ class TrainCommandTest {
         }
         assertThat(run).doesNotExist();
     }
+
+    @Test
+    void anOutThatIsAFileIsRefusedBeforeTheModelIsBuilt() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), file = Files.writeString(dir.resolve("afile"), "x");
+        // "sharnn train: AFILE: AFILE", exit code 1, once the model was built
+        assertOneLine(CliRun.of(train(data, file, "--steps", "1")), 2, "--out " + file + " exists and is not a directory");
+        assertOneLine(CliRun.of(train(data, file.resolve("run"), "--steps", "1")), 1, file.resolve("run") + ": Not a directory");
+    }
 }

@@ -148,6 +148,14 @@ public class TrainerTest {
     }
 
     @Test
+    void aRunDirectoryThatIsAFileSaysSo(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        // createDirectories' FileAlreadyExistsException is the bare path
+        assertThatThrownBy(() -> new Trainer(small(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), file, K))
+                .hasMessage(file + ": exists and is not a directory");
+    }
+
+    @Test
     void aRunStoppedByEpochsEndsWithItsFinalLogAndEvaluation(@TempDir Path dir) throws Exception {
         Trainer t = new Trainer(rarelyLogged(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
         Record r = new Record();
