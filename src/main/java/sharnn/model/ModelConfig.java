@@ -34,13 +34,21 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
         for (float p : new float[] {dropoutInput, dropoutHidden, dropoutOutput})
             check(p >= 0f && p < 1f, "dropout must be in [0, 1): " + p);
         check(layernormEps > 0f, "layernorm eps must be positive");
+        // each parameter is one Java array (the LSTM's 4E x E, the Boom's E x F, the embedding's V x E the largest):
+        // past one, the model failed with "integer overflow" (exit code 1)
+        double largest = Math.max(4.0 * embed * embed, Math.max((double) embed * boom, (double) vocab * embed));
+        check(largest <= MAX_ARRAY, "embed " + embed + " and boom " + boom + " are too large: 4 x embed x embed, embed x boom"
+                + " and vocab x embed, the parameter tensors, must each be at most " + MAX_ARRAY + " values (one Java array)");
         long rows = (long) batch * segment, widest = Math.max(Math.max(boom, window), Math.max(4L * embed, vocab));
         check(rows * widest <= Integer.MAX_VALUE,
                 "batch x segment x max(boom, window, 4 embed, vocab) is too large for one buffer: " + rows * widest);
-        long memory = (long) (window + Math.max(window, segment)) * batch * embed;   // HostState's, with room to append
+        long memory = ((long) window + Math.max(window, segment)) * batch * embed;   // HostState's, with room to append
         check(attentionBlocks.isEmpty() || memory <= Integer.MAX_VALUE,
                 "(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: " + memory);
     }
+
+    /** The most elements a Java array surely holds (the JDK's ArraysSupport.SOFT_MAX_ARRAY_LENGTH). */
+    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private static void check(boolean ok, String message) {
         if (!ok) throw new IllegalArgumentException(message);

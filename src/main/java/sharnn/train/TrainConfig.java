@@ -80,8 +80,9 @@ public final class TrainConfig {
             case "none" -> List.of();
             default -> parseList(attention);
         };
-        return new ModelConfig(256, e, boom > 0 ? boom : 4 * e, nb, att, window > 0 ? window : p.window(),
-                batch > 0 ? batch : p.batch(), bptt > 0 ? bptt : p.segment(), dropout, dropout, dropout,
+        // 4 * e overflowed to a negative boom for e past 2^29: "boom (-4) must be at least embed"
+        return new ModelConfig(256, e, boom > 0 ? boom : (int) Math.min(4L * e, Integer.MAX_VALUE), nb, att,
+                window > 0 ? window : p.window(), batch > 0 ? batch : p.batch(), bptt > 0 ? bptt : p.segment(), dropout, dropout, dropout,
                 p.layernormEps());
     }
 

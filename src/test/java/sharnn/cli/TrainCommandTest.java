@@ -145,4 +145,12 @@ class TrainCommandTest {
         assertOneLine(CliRun.of(train(data, file, "--steps", "1")), 2, "--out " + file + " exists and is not a directory");
         assertOneLine(CliRun.of(train(data, file.resolve("run"), "--steps", "1")), 1, file.resolve("run") + ": Not a directory");
     }
+
+    @Test
+    void aModelTooLargeForJavaArraysIsAUsageError() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir);
+        // "integer overflow", exit code 1
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "embed=100000"), 2, "embed 100000 and boom 400000 are too large");
+    }
 }

@@ -76,4 +76,12 @@ class TrainConfigTest {
         assertThat(c.splits(100).valid().length()).isEqualTo(32);
         assertThatThrownBy(() -> c.splits(32)).hasMessage("heldOut (32) must be below the file's 32 bytes");
     }
+
+    @Test
+    void theDefaultBoomOfAHugeEmbedDoesNotOverflow() {
+        TrainConfig c = new TrainConfig();
+        c.set("embed", "2147483647");
+        // 4 * embed was -4: "boom (-4) must be at least embed (2147483647)"
+        assertThatThrownBy(c::validate).hasMessageStartingWith("embed 2147483647 and boom 2147483647 are too large");
+    }
 }

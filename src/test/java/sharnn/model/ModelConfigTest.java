@@ -1,0 +1,24 @@
+package sharnn.model;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelConfigTest {
+    static ModelConfig of(int embed, int boom, int window) {
+        return new ModelConfig(256, embed, boom, 1, List.of(0), window, 1, 1, 0f, 0f, 0f, 1e-12f);
+    }
+
+    @Test
+    void shapesWhoseParametersOrBuffersPassAJavaArrayAreRefusedWithTheSettings() {
+        // the LSTM's 4E x E: "integer overflow" when the model was built
+        assertThatThrownBy(() -> of(23_171, 4 * 23_171, 1)).hasMessage("embed 23171 and boom 92684 are too large: 4 x embed x embed,"
+                + " embed x boom and vocab x embed, the parameter tensors, must each be at most 2147483639 values (one Java array)");
+        assertThatThrownBy(() -> of(64, Integer.MAX_VALUE, 1)).hasMessageStartingWith("embed 64 and boom 2147483647 are too large");
+        of(23_170, 4 * 23_170, 1);   // 2,147,395,600 values: the most that fits (not built here)
+        // window + window overflowed to a negative memory size, which passed
+        assertThatThrownBy(() -> of(1, 1, Integer.MAX_VALUE))
+                .hasMessage("(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: 4294967294");
+    }
+}
