@@ -131,7 +131,7 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
     public static ModelConfig fromMap(Map<String, Object> m) {
         List<Integer> attention = new ArrayList<>();
         Object list = m.get("attention_blocks");
-        if (list instanceof List<?> l) for (Object o : l) attention.add(((Number) o).intValue());
+        if (list instanceof List<?> l) for (Object o : l) attention.add(number("attention_blocks", o).intValue());
         else if (m.get("attention_block") instanceof Number n) attention.add(n.intValue());
         return new ModelConfig(num(m, "vocab", 256), num(m, "embed", 0), num(m, "boom", 0), num(m, "blocks", 0),
                 attention, num(m, "window", 0), num(m, "batch", 1), num(m, "segment", 1),
@@ -145,11 +145,17 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
             if (fallback == 0) throw new IllegalArgumentException("model config lacks '" + key + "'");
             return fallback;
         }
-        return ((Number) v).intValue();
+        return number(key, v).intValue();
     }
 
     private static double dbl(Map<String, Object> m, String key, double fallback) {
         Object v = m.get(key);
-        return v == null ? fallback : ((Number) v).doubleValue();
+        return v == null ? fallback : number(key, v).doubleValue();
+    }
+
+    /** A value of a file's model config: another kind was a ClassCastException in Java's words. */
+    private static Number number(String key, Object v) {
+        if (v instanceof Number n) return n;
+        throw new IllegalArgumentException("model config '" + key + "' holds " + (v instanceof String ? "\"" + v + "\"" : v) + ", not a number");
     }
 }

@@ -93,7 +93,32 @@ public final class Checkpoint {
     public static Map<String, Object> meta(SafeTensors file) throws IOException {
         String json = file.metadata().get(META_KEY);
         if (json == null) throw new IOException("not a sharnn checkpoint (no '" + META_KEY + "' metadata)");
-        return JSON.std.mapFrom(json);
+        Map<String, Object> meta;
+        try {
+            meta = JSON.std.mapFrom(json);
+        } catch (IOException e) {
+            throw corrupt(file, e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (meta == null) throw corrupt(file, "null, not an object");
+        return meta;
+    }
+
+    /** What a resume reads that a damaged or crafted file lacks, or holds as another kind of value. */
+    static IOException corrupt(SafeTensors file, String what) {
+        return new IOException(file.source() + ": corrupt checkpoint metadata: " + what);
+    }
+
+    /** The object under key (where Java's words were "Cannot invoke Map.entrySet() because values is null"). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(SafeTensors file, Map<String, Object> in, String key) throws IOException {
+        if (in.get(key) instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        throw corrupt(file, "'" + key + "' is " + (in.get(key) == null ? "missing" : JSON.std.asString(in.get(key)) + ", not an object"));
+    }
+
+    /** The number under key (where Java's words were "class java.lang.String cannot be cast to class java.lang.Number"). */
+    static Number number(SafeTensors file, Map<String, Object> in, String key) throws IOException {
+        if (in.get(key) instanceof Number n) return n;
+        throw corrupt(file, "'" + key + "' is " + (in.get(key) == null ? "missing" : JSON.std.asString(in.get(key)) + ", not a number"));
     }
 
     /** The metadata object where the file is a sharnn checkpoint; null for a reference state_dict. */

@@ -21,7 +21,9 @@ public final class Plot {
         if (!Files.isRegularFile(metrics)) throw new IOException("no metrics file: " + metrics);
         if (Files.isDirectory(png)) throw new IOException(png + ": is a directory; the image needs a file name");
         List<Double> ts = new ArrayList<>(), tv = new ArrayList<>(), vs = new ArrayList<>(), vv = new ArrayList<>();
+        int number = 0;
         for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+            number++;
             if (line.isBlank()) continue;
             Map<String, Object> m;
             try {
@@ -29,7 +31,10 @@ public final class Plot {
             } catch (IOException e) {
                 continue;   // a line cut short by a kill
             }
-            double step = ((Number) m.get("step")).doubleValue();
+            // a line that parses is not one cut short: without a step it is another file's, or damaged
+            if (m == null || !(m.get("step") instanceof Number at))
+                throw new IOException(metrics + ", line " + number + ": no numeric \"step\"");
+            double step = at.doubleValue();
             if (m.get("train_bpc") instanceof Number n) { ts.add(step); tv.add(n.doubleValue()); }
             if (m.get("valid_bpc") instanceof Number n) { vs.add(step); vv.add(n.doubleValue()); }
         }

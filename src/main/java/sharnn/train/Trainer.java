@@ -129,19 +129,22 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
-    @SuppressWarnings("unchecked")
     public static Trainer resume(Path runDir, Corpus corpus, Backend backend) throws IOException {
         Path last = runDir.resolve("last.safetensors");
         if (!Files.exists(last)) throw new IOException("nothing to resume: " + last + " does not exist");
         SafeTensors file = SafeTensors.read(last);
         Map<String, Object> meta = Checkpoint.meta(file);
-        TrainConfig cfg = TrainConfig.saved((Map<String, Object>) meta.get("train"));
+        TrainConfig cfg;
+        try {
+            cfg = TrainConfig.saved(Checkpoint.object(file, meta, "train"));
+        } catch (IllegalArgumentException e) {
+            throw Checkpoint.corrupt(file, e.getMessage());
+        }
+        Map<String, Object> data = Checkpoint.object(file, meta, "data");
         Splits splits = Checkpoint.splits(meta, corpus);
-        if (splits == null) {
-            Map<String, Object> data = (Map<String, Object>) meta.get("data");
+        if (splits == null)
             throw new IOException("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");
-        }
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend, false);
         try {
             t.restoreFrom(file, meta);
@@ -152,21 +155,31 @@ public final class Trainer implements AutoCloseable {
         return t;
     }
 
-    @SuppressWarnings("unchecked")
     private void restoreFrom(SafeTensors file, Map<String, Object> meta) throws IOException {
         Checkpoint.restore(file, model, optimizer, state);
-        Map<String, Object> progress = (Map<String, Object>) meta.get("progress");
-        step = ((Number) progress.get("step")).longValue();
-        epoch = ((Number) progress.get("epoch")).intValue();
-        batcher.seek(((Number) progress.get("position")).longValue());
-        List<Object> rng = (List<Object>) progress.get("rng");
+        Map<String, Object> progress = Checkpoint.object(file, meta, "progress");
+        step = Checkpoint.number(file, progress, "step").longValue();
+        epoch = Checkpoint.number(file, progress, "epoch").intValue();
+        long position = Checkpoint.number(file, progress, "position").longValue();
+        if (!(progress.get("rng") instanceof List<?> rng)) throw Checkpoint.corrupt(file, "'rng' is missing or not a list");
         long[] saved = new long[rng.size()];
-        for (int i = 0; i < saved.length; i++) saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
-        batcher.restore(saved);
+        for (int i = 0; i < saved.length; i++) {
+            try {
+                saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
+            } catch (NumberFormatException e) {
+                throw Checkpoint.corrupt(file, "'rng' holds " + rng.get(i) + ", not a number");
+            }
+        }
+        try {
+            batcher.seek(position);
+            batcher.restore(saved);
+        } catch (IllegalArgumentException e) {   // a position past the data, a generator state of another size
+            throw Checkpoint.corrupt(file, e.getMessage());
+        }
         endEpochIfRead();   // a checkpoint of an earlier version, saved at the end of the data
         Object best = progress.get("best_valid_bpc");
         bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
-        elapsedBefore = ((Number) progress.getOrDefault("seconds", 0)).doubleValue();
+        elapsedBefore = progress.containsKey("seconds") ? Checkpoint.number(file, progress, "seconds").doubleValue() : 0;
         lastSaved = step;
         truncateMetricsAfter(step);
     }

@@ -153,4 +153,17 @@ class TrainCommandTest {
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--set", "embed=100000"), 2, "embed 100000 and boom 400000 are too large");
     }
+
+    @Test
+    void resumingACheckpointWithCorruptMetadataIsOneLine() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run"), last = run.resolve("last.safetensors");
+        assertThat(CliRun.of(train(data, run, "--steps", "1")).code()).isZero();
+        SafeTensors st = SafeTensors.read(last);
+        Map<String, Object> meta = Checkpoint.meta(st);
+        meta.remove("train");
+        sharnn.train.TrainerTest.withMetadata(st, com.fasterxml.jackson.jr.ob.JSON.std.asString(meta)).write(last);
+        // "Cannot invoke "java.util.Map.entrySet()" because "values" is null"
+        assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "2"), 1,
+                "sharnn train: " + last + ": corrupt checkpoint metadata: 'train' is missing");
+    }
 }

@@ -190,6 +190,12 @@ class TrainEvalGenerateCliTest {
         assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--split", "test", "--max-bytes", "15"), 2, "of the 8 streams: 15");
         assertOneLine(CliRun.of("train", "--steps", "x"), 2, "Invalid value for option '--steps': 'x' is not a long");
         assertOneLine(CliRun.of("plot", dir.toString()), 1, "no metrics file");
+        // a line that parses but has no step: "class java.lang.String cannot be cast to class java.lang.Number"
+        Path metrics = Files.createDirectory(dir.resolve("plotted")).resolve("metrics.jsonl");
+        Files.writeString(metrics, "{\"step\":1,\"train_bpc\":5.0}\n{\"step\":\"2\",\"train_bpc\":4.0}\n");
+        assertOneLine(CliRun.of("plot", metrics.getParent().toString()), 1, metrics + ", line 2: no numeric \"step\"");
+        Files.writeString(metrics, "{\"train_bpc\":4.0}\n");
+        assertOneLine(CliRun.of("plot", metrics.getParent().toString()), 1, metrics + ", line 1: no numeric \"step\"");
     }
 
     @Test

@@ -21,4 +21,13 @@ class ModelConfigTest {
         assertThatThrownBy(() -> of(1, 1, Integer.MAX_VALUE))
                 .hasMessage("(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: 4294967294");
     }
+
+    @Test
+    void aFilesModelConfigHoldingAnotherKindOfValueSaysWhich() {
+        // "class java.lang.String cannot be cast to class java.lang.Number"
+        assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", "x")))
+                .hasMessage("model config 'embed' holds \"x\", not a number");
+        assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", 8, "boom", 8, "blocks", 1, "window", 4,
+                "attention_blocks", List.of("0")))).hasMessage("model config 'attention_blocks' holds \"0\", not a number");
+    }
 }

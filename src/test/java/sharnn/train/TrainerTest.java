@@ -3,15 +3,20 @@ package sharnn.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.io.DType;
 import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsWriter;
 import sharnn.model.Backend;
 import sharnn.nn.Param;
 import sharnn.tensor.ScalarKernels;
@@ -209,6 +214,44 @@ public class TrainerTest {
         Trainer same = new Trainer(small(), Corpus.of(sentences(2000, 1)), Splits.ofSizes(2000, 200, 400), dir, K);
         same.train(new Trainer.Stop(6, 0, 0));
         assertSameParameters(same, t);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aCheckpointWhoseMetadataLacksWhatAResumeReadsSaysSoInsteadOfJavasInternals(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), dir, K).train(new Trainer.Stop(2, 0, 0));
+        Path last = dir.resolve("last.safetensors");
+        byte[] good = Files.readAllBytes(last);
+        Map<String, java.util.function.Consumer<Map<String, Object>>> changes = new java.util.LinkedHashMap<>();
+        // Java's words were "Cannot invoke Map.entrySet() because values is null" and "class java.lang.String cannot be cast ..."
+        changes.put("'train' is missing", m -> m.remove("train"));
+        changes.put("bad value for lr (double): abc", m -> ((Map<String, Object>) m.get("train")).put("lr", "abc"));
+        changes.put("'progress' is \"x\", not an object", m -> m.put("progress", "x"));
+        changes.put("'step' is \"x\", not a number", m -> ((Map<String, Object>) m.get("progress")).put("step", "x"));
+        changes.put("'rng' holds y, not a number", m -> ((Map<String, Object>) m.get("progress")).put("rng", List.of("y")));
+        changes.put("'data' is missing", m -> m.remove("data"));
+        for (var c : changes.entrySet()) {
+            Files.write(last, good);
+            SafeTensors st = SafeTensors.read(last);
+            Map<String, Object> meta = Checkpoint.meta(st);
+            c.getValue().accept(meta);
+            withMetadata(st, JSON.std.asString(meta)).write(last);
+            assertThatThrownBy(() -> Trainer.resume(dir, corpus, K)).as(c.getKey()).isInstanceOf(java.io.IOException.class)
+                    .hasMessage(last + ": corrupt checkpoint metadata: " + c.getKey());
+        }
+        withMetadata(SafeTensors.read(last), "{\"progress\": ").write(last);
+        assertThatThrownBy(() -> Trainer.resume(dir, corpus, K)).hasMessageStartingWith(last + ": corrupt checkpoint metadata: ");
+        Files.write(last, good);
+        withMetadata(SafeTensors.read(last), JSON.std.asString(Checkpoint.meta(SafeTensors.read(last)))).write(last);
+        Trainer.resume(dir, corpus, K).close();   // the same metadata, rewritten so, resumes
+    }
+
+    /** The checkpoint's tensors (all float32) with other sharnn metadata. */
+    public static SafeTensorsWriter withMetadata(SafeTensors st, String json) {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (String name : st.names()) w.add(name, DType.F32, st.shape(name), st.floats(name));
+        return w.metadata(Checkpoint.META_KEY, json).metadata("format", "pt").checksum();
     }
 
     @Test
