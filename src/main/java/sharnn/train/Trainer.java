@@ -70,6 +70,7 @@ public final class Trainer implements AutoCloseable {
     private RunLock lock;
     private volatile boolean stopRequested;
     private long lastSaved = -1;   // the step last.safetensors holds
+    private boolean freshMetrics;   // a new run: the first train starts metrics.jsonl and the TensorBoard events afresh
 
     /**
      * A new run in runDir (which must not hold a run already), with the model on the backend's
@@ -81,6 +82,7 @@ public final class Trainer implements AutoCloseable {
 
     /** fresh: a new run, whose metrics replace those an earlier run in runDir left; else one that resume restores. */
     private Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend, boolean fresh) throws IOException {
+        this.freshMetrics = fresh;
         cfg.validate();
         this.cfg = cfg;
         this.modelConfig = cfg.model();
@@ -106,7 +108,6 @@ public final class Trainer implements AutoCloseable {
             if (Files.exists(runDir) && !Files.isDirectory(runDir)) throw new IOException(runDir + ": exists and is not a directory");
             Files.createDirectories(runDir);
             this.lock = RunLock.acquire(runDir);
-            if (fresh) clearMetrics(runDir);
         } catch (IOException | RuntimeException e) {
             close();   // the model's device memory
             throw e;
@@ -249,6 +250,8 @@ public final class Trainer implements AutoCloseable {
         long intervalStart = System.nanoTime();
         double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;
         int intervalSteps = 0;
+        if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
+        freshMetrics = false;
         try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir)) {
             // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
             // (the loop tested the limits again after logging and evaluating, and found an epoch's end
