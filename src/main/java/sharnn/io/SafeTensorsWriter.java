@@ -7,14 +7,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -215,37 +209,7 @@ public final class SafeTensorsWriter {
      * over {@code file} atomically (or, where the file system cannot, replacing it).
      */
     public void write(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp;
-        try {
-            tmp = TempFiles.create(abs, ".tmp");
-        } catch (IOException e) {
-            throw PathErrors.on(file, e);
-        }
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                OutputStream os = Channels.newOutputStream(ch);
-                writeTo(os);
-                os.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            if (e instanceof IOException io) throw PathErrors.on(file, io);   // the target's name, not the temp file's
-            throw e;
-        } finally {
-            TempFiles.closed(tmp);
-        }
+        TempFiles.write(file, ".tmp", this::writeTo);
     }
 
     private static String requireNonNull(String s, String what) {

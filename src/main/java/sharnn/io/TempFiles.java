@@ -1,11 +1,17 @@
 package sharnn.io;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -58,6 +64,49 @@ public final class TempFiles {
             } catch (FileAlreadyExistsException e) {
                 // drawn twice: draw again
             }
+        }
+    }
+
+    /** What {@link #write} writes into the temp file. */
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes target whole or not at all: body writes a temp file beside it, which is forced to disk and
+     * renamed over target atomically (or, where the file system cannot, replacing it); removed if
+     * anything fails, and an IOException names target, not the temp file.
+     */
+    public static void write(Path target, String suffix, Body body) throws IOException {
+        Path tmp;
+        try {
+            tmp = create(target, suffix);
+        } catch (IOException e) {
+            throw PathErrors.on(target, e);
+        }
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream os = Channels.newOutputStream(ch);
+                body.writeTo(os);
+                os.flush();
+                ch.force(true);
+            }
+            Path abs = target.toAbsolutePath();
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof IOException io) throw PathErrors.on(target, io);
+            throw e;
+        } finally {
+            closed(tmp);
         }
     }
 

@@ -2,15 +2,12 @@ package sharnn.train;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import sharnn.io.PathErrors;
 import sharnn.io.TempFiles;
 
 /** bpc against step as a PNG, from metrics.jsonl (XChart is only loaded here). */
@@ -46,27 +43,6 @@ public final class Plot {
         if (!ts.isEmpty()) chart.addSeries("train", ts, tv);
         if (!vs.isEmpty()) chart.addSeries("valid", vs, vv);
         // a unique temp file beside the image, renamed over it, removed if anything fails
-        Path tmp;
-        try {
-            tmp = TempFiles.create(png, ".png");
-        } catch (IOException e) {
-            throw PathErrors.on(png, e);
-        }
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
-            }
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            if (e instanceof IOException io) throw PathErrors.on(png, io);   // the image's name, not the temp file's
-            throw e;
-        } finally {
-            TempFiles.closed(tmp);
-        }
+        TempFiles.write(png, ".png", out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG));
     }
 }
