@@ -81,6 +81,20 @@ class LauncherTest {
         assertThat(info.code()).isZero();
     }
 
+    /** The JVM's warnings go to stderr: on stdout they would land inside decompress -c's or generate's bytes. */
+    @Test
+    void theJvmsWarningsGoToStderrNotIntoTheOutput() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder pb = launcher(sharnn, "--version").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("JAVA_OPTS", "-Xmx256m -XX:+UseLargePages -XX:-UseTransparentHugePages");   // where none are set up, the JVM warns
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as("stdout (stderr: %s)", err).startsWith("sharnn ").doesNotContain("[warning]");
+        assertThat(p.exitValue()).isZero();
+    }
+
     @Test
     void theCopyOfTheJarItRunsIsAsReadableAsTheJar() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
