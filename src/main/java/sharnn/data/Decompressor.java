@@ -103,7 +103,8 @@ final class Decompressor {
     }
 
     private static IOException corrupt(String kind, Path path, IOException e) {
-        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        // an EOFException carries no message: its name is Java's word for what users call truncated
+        String why = e.getMessage() != null ? e.getMessage() : e instanceof java.io.EOFException ? "it ends early" : e.getClass().getSimpleName();
         return new IOException("corrupt or truncated " + kind + " file " + path + ": " + why, e);
     }
 

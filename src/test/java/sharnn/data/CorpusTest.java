@@ -175,6 +175,9 @@ class CorpusTest {
         Files.write(badXz, Arrays.copyOf(xz, xz.length - 30));
         assertThatThrownBy(() -> Corpus.open(badXz)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("corrupt or truncated xz file " + badXz + ": ");
+        Path cutXz = dir.resolve("cut.xz");   // cut inside its data: xz's EOFException, which has no message
+        Files.write(cutXz, Arrays.copyOf(xz, xz.length / 2));
+        assertThatThrownBy(() -> Corpus.open(cutXz)).hasMessage("corrupt or truncated xz file " + cutXz + ": it ends early");
         Path empty = dir.resolve("empty.zip");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(empty))) {
             z.putNextEntry(new ZipEntry("only-a-dir/"));
