@@ -50,6 +50,7 @@ final class InfoCommand implements Callable<Integer> {
             // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset
             config = file.metadata().containsKey(Weights.META_KEY) ? Weights.configOf(file)
                     : Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
+            Weights.checkShapes(file, prefix, config);   // before a model of that configuration is built to count it
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);
             try {

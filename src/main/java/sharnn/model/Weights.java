@@ -70,9 +70,33 @@ public final class Weights {
      * original PyTorch code (its shape read from the tensors; window, batch and segment of the paper).
      */
     public static LanguageModel read(SafeTensors file, Backend backend) throws IOException {
-        LanguageModel model = backend.create(configOf(file));
+        ModelConfig c = configOf(file);
+        checkShapes(file, "", c);
+        LanguageModel model = backend.create(c);
         load(model, file, "");
         return model;
+    }
+
+    /**
+     * Refuses, before any model is built, a file whose tensors cannot be its configuration's model:
+     * the embedding and every block's LSTM in the configuration's shapes, and no block more. Building
+     * first let a 200-byte file that claimed a million blocks take gigabytes before load refused it.
+     */
+    public static void checkShapes(SafeTensors file, String prefix, ModelConfig c) {
+        String enc = file.has(prefix + "encoder.weight") || !file.has(prefix + "decoder.weight") ? "encoder.weight" : "decoder.weight";
+        expect(file, prefix, enc, c.vocab(), c.embed());
+        for (int b = 0; b < c.blocks(); b++) expect(file, prefix, "blocks." + b + ".rnn.weight_ih_l0", 4L * c.embed(), c.embed());
+        if (file.has(prefix + "blocks." + c.blocks() + ".rnn.weight_ih_l0"))
+            throw new IllegalArgumentException("the file holds more blocks than the " + c.blocks() + " of its model configuration");
+        expect(file, prefix, "blocks.0.ff.linear1.weight", c.boom(), c.embed());
+    }
+
+    private static void expect(SafeTensors file, String prefix, String name, long rows, long cols) {
+        if (!file.has(prefix + name)) throw new IllegalArgumentException("the file lacks parameter " + name + " of the model");
+        long[] shape = file.shape(prefix + name), want = {rows, cols};
+        if (!Arrays.equals(shape, want))
+            throw new IllegalArgumentException("parameter " + name + " has shape " + Arrays.toString(shape) + " in the file but "
+                    + Arrays.toString(want) + " in the model");
     }
 
     /**
@@ -82,6 +106,7 @@ public final class Weights {
      */
     public static LanguageModel read(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
         ModelConfig c = configOf(file);
+        checkShapes(file, "", c);
         LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
         load(model, file, "");
         return model;
@@ -92,7 +117,13 @@ public final class Weights {
     public static ModelConfig configOf(SafeTensors file) throws IOException {
         String json = file.metadata().get(META_KEY);
         if (json == null) return inferConfig(file, "", ModelConfig.paper(256));
-        Object model = JSON.std.mapFrom(json).get("model");
+        Map<String, Object> meta;
+        try {
+            meta = JSON.std.mapFrom(json);
+        } catch (IOException e) {
+            throw new IOException(file.source() + ": corrupt checkpoint metadata: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        Object model = meta == null ? null : meta.get("model");   // "null" parses to no map at all
         if (!(model instanceof Map)) throw new IOException("a sharnn checkpoint without its model configuration");
         return ModelConfig.fromMap((Map<String, Object>) model);
     }
@@ -105,12 +136,15 @@ public final class Weights {
         String enc = file.has(prefix + "encoder.weight") ? prefix + "encoder.weight" : prefix + "decoder.weight";
         if (!file.has(enc)) throw new IllegalArgumentException("no encoder.weight: not a SHA-RNN state_dict");
         long[] e = file.shape(enc);
+        if (e.length != 2) throw new IllegalArgumentException(enc + " has shape " + Arrays.toString(e) + ": not [vocabulary, embedding]");
         int blocks = 0;
         while (file.has(prefix + "blocks." + blocks + ".rnn.weight_ih_l0")) blocks++;
         if (blocks == 0) throw new IllegalArgumentException("no blocks.0.rnn.weight_ih_l0: not a SHA-RNN state_dict");
         List<Integer> attention = new ArrayList<>();
         for (int b = 0; b < blocks; b++) if (file.has(prefix + "blocks." + b + ".attn.q.weight")) attention.add(b);
-        int boom = (int) file.shape(prefix + "blocks.0.ff.linear1.weight")[0];
+        String ff = prefix + "blocks.0.ff.linear1.weight";
+        if (!file.has(ff) || file.shape(ff).length != 2) throw new IllegalArgumentException("no 2-d blocks.0.ff.linear1.weight: not a SHA-RNN state_dict");
+        int boom = (int) Math.min(file.shape(ff)[0], Integer.MAX_VALUE);
         return new ModelConfig((int) e[0], (int) e[1], boom, blocks, attention, defaults.window(), defaults.batch(),
                 defaults.segment(), defaults.dropoutInput(), defaults.dropoutHidden(), defaults.dropoutOutput(),
                 defaults.layernormEps());

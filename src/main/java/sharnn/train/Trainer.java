@@ -21,6 +21,7 @@ import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
 import sharnn.model.Optimizer;
+import sharnn.model.Weights;
 import sharnn.nn.Param;
 
 /**
@@ -146,6 +147,11 @@ public final class Trainer implements AutoCloseable {
         if (splits == null)
             throw new IOException("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");
+        try {
+            Weights.checkShapes(file, "", cfg.model());   // before the model is built: a crafted file could claim any size
+        } catch (IllegalArgumentException e) {
+            throw Checkpoint.corrupt(file, e.getMessage());
+        }
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend, false);
         try {
             t.restoreFrom(file, meta);

@@ -60,4 +60,31 @@ class WeightsTest {
         assertThat(model.param("blocks.2.attn.vq.l1.weight").w)
                 .containsExactly(golden.floats("init/blocks.2.attn.vq.l1.weight"));
     }
+
+    /** A small file whose metadata claims a huge model is refused before that model is built (it took gigabytes). */
+    @Test
+    void aFileIsCheckedAgainstItsConfigurationBeforeTheModelIsBuilt(@TempDir Path dir) throws Exception {
+        Backend cpu = Backend.cpu(new ScalarKernels());
+        Path blocks = dir.resolve("blocks.safetensors");
+        new SafeTensorsWriter().metadata(Weights.META_KEY, "{\"model\":{\"vocab\":256,\"embed\":1,\"boom\":1,\"blocks\":1000000,"
+                        + "\"attention_blocks\":[0],\"window\":1000000000,\"batch\":1,\"segment\":1}}")
+                .add("encoder.weight", sharnn.io.DType.F32, new long[] {256, 1}, new float[256]).write(blocks);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(blocks), cpu)).hasMessage("the file lacks parameter blocks.0.rnn.weight_ih_l0 of the model");
+        assertThat(System.nanoTime() - t0).as("ns to refuse it").isLessThan(5_000_000_000L);
+        // a file of the model with a block too many is not that model either
+        ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
+        Path file = dir.resolve("w.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), a, "").write(file);
+        ModelConfig fewer = new ModelConfig(11, 8, 24, 2, List.of(1), 10, 2, 4, 0f, 0f, 0f, 1e-12f);
+        assertThatThrownBy(() -> Weights.checkShapes(SafeTensors.read(file), "", fewer))
+                .hasMessage("the file holds more blocks than the 2 of its model configuration");
+        // metadata that is JSON null, and a state_dict whose embedding is not 2-d
+        Path none = dir.resolve("none.safetensors");
+        new SafeTensorsWriter().metadata(Weights.META_KEY, "null").write(none);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(none), cpu)).hasMessage("a sharnn checkpoint without its model configuration");
+        Path flat = dir.resolve("flat.safetensors");
+        new SafeTensorsWriter().add("encoder.weight", sharnn.io.DType.F32, new long[] {4}, new float[4]).write(flat);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(flat), cpu)).hasMessage("encoder.weight has shape [4]: not [vocabulary, embedding]");
+    }
 }
