@@ -68,11 +68,13 @@ public final class Codec {
     public record Pretrained(ShaRnn model, String sha256) {
         public static Pretrained load(Path checkpoint) throws IOException {
             PathErrors.checkReadable(checkpoint, "checkpoint");
-            byte[] bytes = Files.readAllBytes(checkpoint);
-            SafeTensors st = SafeTensors.read(bytes, checkpoint.toString());
+            // mapped and hashed as it is read, not read into the heap: a checkpoint over 2 GB could not be
+            SafeTensors st = SafeTensors.read(checkpoint);
             ModelConfig config = Weights.configOf(st);
             if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
-            return new Pretrained((ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create())), Codec.sha256(bytes));
+            // the weights alone (one stream, one step): each coder builds its own model of the archive's shape from them
+            ShaRnn model = (ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create()), 1, 1);
+            return new Pretrained(model, Codec.sha256(checkpoint));
         }
     }
 
@@ -154,6 +156,20 @@ public final class Codec {
                 throw new IOException("the dictionary " + name + " is " + bytes.length + " bytes, larger than a block (blockSize "
                         + o.blockSize() + "): use a shorter one or --set blockSize=" + bytes.length);
         }
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     static String sha256(byte[] bytes) {

@@ -11,6 +11,7 @@ import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -76,6 +77,9 @@ public final class SafeTensors {
     /** Opens (memory-maps) a safetensors file and validates its header. */
     public static SafeTensors read(Path file) throws IOException {
         String source = file.toString();
+        // a FIFO would block the open until a writer came, and a pipe maps as 0 bytes
+        if (Files.exists(file) && !Files.isRegularFile(file))
+            throw new SafeTensorsException(source + (Files.isDirectory(file) ? ": is a directory" : ": not a regular file (a pipe or device); give a file"));
         MemorySegment all;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();

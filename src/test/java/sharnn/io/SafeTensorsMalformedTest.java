@@ -80,6 +80,16 @@ class SafeTensorsMalformedTest {
                 .hasMessageEndingWith(": tensor 'b' data_offsets [24, 56] out of range: the data section has 55 bytes (truncated file?)");
     }
 
+    /** A FIFO would block the open until a writer came (eval, generate, info hung), a pipe maps as 0 bytes, a directory said "No such device". */
+    @Test
+    void aFifoOrDirectoryIsRefusedWithoutOpeningIt() throws Exception {
+        Path fifo = dir.resolve("fifo.safetensors");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertThatThrownBy(() -> SafeTensors.read(fifo)).isInstanceOf(SafeTensorsException.class)
+                .hasMessage(fifo + ": not a regular file (a pipe or device); give a file");
+        assertThatThrownBy(() -> SafeTensors.read(dir)).isInstanceOf(SafeTensorsException.class).hasMessage(dir + ": is a directory");
+    }
+
     @Test
     void headerLengthLargerThanFile() throws IOException {
         assertBad(file(1000, "{}", 10))
