@@ -35,7 +35,8 @@ class LauncherTest {
         bin.resolve("sharnn").toFile().setExecutable(true);
         List<String> classPath = new ArrayList<>();
         int i = 0;
-        for (Class<?> c : new Class<?>[] {Main.class, LauncherTest.class, CommandLine.class, JSON.class, org.tukaani.xz.XZInputStream.class}) {
+        for (Class<?> c : new Class<?>[] {Main.class, LauncherTest.class, CommandLine.class, JSON.class, com.fasterxml.jackson.core.JsonFactory.class,
+                org.tukaani.xz.XZInputStream.class}) {
             Path source = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
             String name = "cp" + i++ + (Files.isDirectory(source) ? "/" : ".jar");
             Files.createSymbolicLink(target.resolve(name.replace("/", "")), source);
@@ -93,6 +94,19 @@ class LauncherTest {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(out).as("stdout (stderr: %s)", err).startsWith("sharnn ").doesNotContain("[warning]");
         assertThat(p.exitValue()).isZero();
+    }
+
+    /** A message holding a NUL (a name read from a damaged file) comes through the stderr filter as it is. */
+    @Test
+    void aMessageWithANulIsPassedOn() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        byte[] header = "{\"a\\u0000b\":{\"dtype\":\"Q9\",\"shape\":[1],\"data_offsets\":[0,4]}}".getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header);
+        Path file = Files.write(root.resolve("nul.safetensors"), b.array());
+        Run info = run(sharnn, "info", file.toString());
+        assertThat(info.code()).isEqualTo(1);
+        assertThat(info.err()).startsWith("sharnn info: " + file + ": tensor 'a\u0000b' has unknown dtype").doesNotContain("binary file");
     }
 
     @Test
