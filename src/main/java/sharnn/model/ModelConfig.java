@@ -131,8 +131,9 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
     public static ModelConfig fromMap(Map<String, Object> m) {
         List<Integer> attention = new ArrayList<>();
         Object list = m.get("attention_blocks");
-        if (list instanceof List<?> l) for (Object o : l) attention.add(number("attention_blocks", o).intValue());
-        else if (m.get("attention_block") instanceof Number n) attention.add(n.intValue());
+        if (list instanceof List<?> l) for (Object o : l) attention.add(integer("attention_blocks", o));
+        else if (list != null) throw new IllegalArgumentException("model config 'attention_blocks' holds " + list + ", not a list");
+        else if (m.get("attention_block") != null) attention.add(integer("attention_block", m.get("attention_block")));
         return new ModelConfig(num(m, "vocab", 256), num(m, "embed", 0), num(m, "boom", 0), num(m, "blocks", 0),
                 attention, num(m, "window", 0), num(m, "batch", 1), num(m, "segment", 1),
                 (float) dbl(m, "dropout_input", 0), (float) dbl(m, "dropout_hidden", 0),
@@ -145,7 +146,15 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
             if (fallback == 0) throw new IllegalArgumentException("model config lacks '" + key + "'");
             return fallback;
         }
-        return number(key, v).intValue();
+        return integer(key, v);
+    }
+
+    /** An int of a file's model config: 4294967360 was taken as 64, and 64.9 as 64. */
+    private static int integer(String key, Object v) {
+        double d = number(key, v).doubleValue();
+        if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("model config '" + key + "' holds " + v + ", not an int");
+        return (int) d;
     }
 
     private static double dbl(Map<String, Object> m, String key, double fallback) {

@@ -115,6 +115,15 @@ public final class Checkpoint {
         throw corrupt(file, "'" + key + "' is " + (in.get(key) == null ? "missing" : JSON.std.asString(in.get(key)) + ", not an object"));
     }
 
+    /** A count under key: a whole number from 0 to max (a step of -5 resumed and trained at a negative learning rate). */
+    static long count(SafeTensors file, Map<String, Object> in, String key, long max) throws IOException {
+        Number n = number(file, in, key);
+        double d = n.doubleValue();
+        if (!(d >= 0 && d <= max && d == Math.rint(d)) || n instanceof java.math.BigInteger b && b.bitLength() > 63)
+            throw corrupt(file, "'" + key + "' is " + n + ", not a count from 0 to " + max);
+        return n.longValue();
+    }
+
     /** The number under key (where Java's words were "class java.lang.String cannot be cast to class java.lang.Number"). */
     static Number number(SafeTensors file, Map<String, Object> in, String key) throws IOException {
         if (in.get(key) instanceof Number n) return n;

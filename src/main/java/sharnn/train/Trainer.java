@@ -165,9 +165,9 @@ public final class Trainer implements AutoCloseable {
     private void restoreFrom(SafeTensors file, Map<String, Object> meta) throws IOException {
         Checkpoint.restore(file, model, optimizer, state);
         Map<String, Object> progress = Checkpoint.object(file, meta, "progress");
-        step = Checkpoint.number(file, progress, "step").longValue();
-        epoch = Checkpoint.number(file, progress, "epoch").intValue();
-        long position = Checkpoint.number(file, progress, "position").longValue();
+        step = Checkpoint.count(file, progress, "step", Long.MAX_VALUE);
+        epoch = (int) Checkpoint.count(file, progress, "epoch", Integer.MAX_VALUE);
+        long position = Checkpoint.count(file, progress, "position", Long.MAX_VALUE);
         if (!(progress.get("rng") instanceof List<?> rng)) throw Checkpoint.corrupt(file, "'rng' is missing or not a list");
         long[] saved = new long[rng.size()];
         for (int i = 0; i < saved.length; i++) {

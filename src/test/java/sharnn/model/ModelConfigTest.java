@@ -29,5 +29,12 @@ class ModelConfigTest {
                 .hasMessage("model config 'embed' holds \"x\", not a number");
         assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", 8, "boom", 8, "blocks", 1, "window", 4,
                 "attention_blocks", List.of("0")))).hasMessage("model config 'attention_blocks' holds \"0\", not a number");
+        // 4294967360 was read as 64 and 64.9 as 64; attention_blocks of another kind as no attention
+        assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", 4294967360L, "boom", 8, "blocks", 1, "window", 4)))
+                .hasMessage("model config 'embed' holds 4294967360, not an int");
+        assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", 64.9, "boom", 8, "blocks", 1, "window", 4)))
+                .hasMessage("model config 'embed' holds 64.9, not an int");
+        assertThatThrownBy(() -> ModelConfig.fromMap(java.util.Map.of("embed", 8, "boom", 8, "blocks", 1, "window", 4, "attention_blocks", "0")))
+                .hasMessage("model config 'attention_blocks' holds 0, not a list");
     }
 }

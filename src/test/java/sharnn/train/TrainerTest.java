@@ -231,6 +231,11 @@ public class TrainerTest {
         changes.put("'step' is \"x\", not a number", m -> ((Map<String, Object>) m.get("progress")).put("step", "x"));
         changes.put("'rng' holds y, not a number", m -> ((Map<String, Object>) m.get("progress")).put("rng", List.of("y")));
         changes.put("'data' is missing", m -> m.remove("data"));
+        // numbers out of their range: a step of -5 resumed and trained at a negative learning rate, an epoch past int wrapped
+        changes.put("'step' is -5, not a count from 0 to 9223372036854775807", m -> ((Map<String, Object>) m.get("progress")).put("step", -5));
+        changes.put("'epoch' is 2147483648, not a count from 0 to 2147483647",
+                m -> ((Map<String, Object>) m.get("progress")).put("epoch", 2147483648L));
+        changes.put("'position' is 1.5, not a count from 0 to 9223372036854775807", m -> ((Map<String, Object>) m.get("progress")).put("position", 1.5));
         for (var c : changes.entrySet()) {
             Files.write(last, good);
             SafeTensors st = SafeTensors.read(last);
