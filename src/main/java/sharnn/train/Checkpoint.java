@@ -164,9 +164,15 @@ public final class Checkpoint {
                 copy(file, "state.h." + b, s.hidden(b));
                 copy(file, "state.c." + b, s.cell(b));
                 if (c.hasAttention(b)) {
-                    float[] mem = Weights.finite(file, "state.memory." + b);
+                    String name = "state.memory." + b;
+                    long[] shape = file.shape(name);
+                    // [rows <= window, batch, embed]: more rows overran the buffer, another shape was misread
+                    if (shape.length != 3 || shape[0] > c.window() || shape[1] != c.batch() || shape[2] != c.embed())
+                        throw new IllegalArgumentException("checkpoint tensor " + name + " has shape " + java.util.Arrays.toString(shape)
+                                + ", expected [rows <= " + c.window() + ", " + c.batch() + ", " + c.embed() + "]");
+                    float[] mem = Weights.finite(file, name);
                     System.arraycopy(mem, 0, s.memoryBuffer(b), 0, mem.length);
-                    s.setMemoryRows(b, mem.length / (c.batch() * c.embed()));
+                    s.setMemoryRows(b, (int) shape[0]);
                 }
             }
             state.hostChanged();

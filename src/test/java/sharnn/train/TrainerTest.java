@@ -252,6 +252,26 @@ public class TrainerTest {
         Trainer.resume(dir, corpus, K).close();   // the same metadata, rewritten so, resumes
     }
 
+    /** The attention memory in a checkpoint must be [rows <= window, batch, embed]: more rows overran the buffer, another shape was misread. */
+    @Test
+    void aMemoryOfAnotherShapeIsRefusedOnResume(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), dir, K).train(new Trainer.Stop(2, 0, 0));
+        Path last = dir.resolve("last.safetensors");
+        byte[] good = Files.readAllBytes(last);
+        for (long[] shape : new long[][] {{17, 2, 16}, {100}, {4, 1, 32}}) {
+            SafeTensors st = SafeTensors.read(good);
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            for (String name : st.names()) {
+                if (name.equals("state.memory.1")) w.add(name, DType.F32, shape, new float[(int) java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y)]);
+                else w.add(name, DType.F32, st.shape(name), st.floats(name));
+            }
+            w.metadata(Checkpoint.META_KEY, st.metadata().get(Checkpoint.META_KEY)).metadata("format", "pt").checksum().write(last);
+            assertThatThrownBy(() -> Trainer.resume(dir, corpus, K)).hasMessage("checkpoint tensor state.memory.1 has shape "
+                    + java.util.Arrays.toString(shape) + ", expected [rows <= 16, 2, 16]");
+        }
+    }
+
     /** The checkpoint's tensors (all float32) with other sharnn metadata. */
     public static SafeTensorsWriter withMetadata(SafeTensors st, String json) {
         SafeTensorsWriter w = new SafeTensorsWriter();
