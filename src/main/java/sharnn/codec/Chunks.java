@@ -48,17 +48,7 @@ final class Chunks implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Threads.awaitEnd(threads);
         engines.close();
     }
 

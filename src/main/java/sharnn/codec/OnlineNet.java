@@ -264,14 +264,6 @@ final class OnlineNet implements AutoCloseable {
         }
         if (t == null) return;
         t.interrupt();
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        Threads.awaitEnd(java.util.List.of(t));
     }
 }
