@@ -154,7 +154,7 @@ final class CodingStreams {
     }
 
     /** The original bytes of archive as they are decoded; a corrupt archive throws from read. Closing closes archive. */
-    static final class Decompressing extends InputStream {
+    static final class Decompressing extends ByteReads {
         private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
         private final InputStream archive;
         private final Thread coder;
@@ -179,13 +179,6 @@ final class CodingStreams {
                 }
                 sink.give(END);
             });
-        }
-
-        private final byte[] one = new byte[1];   // read() one byte at a time allocates nothing
-
-        @Override
-        public int read() throws IOException {
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
@@ -272,8 +265,18 @@ final class CodingStreams {
         }
     }
 
+    /** An InputStream whose read() is its read(b, off, len) of one byte, through a buffer kept for it (no allocation a byte). */
+    private abstract static class ByteReads extends InputStream {
+        private final byte[] one = new byte[1];
+
+        @Override
+        public int read() throws IOException {
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+    }
+
     /** The bytes queued by the other thread, as this one reads them: END ends them. */
-    private static final class Taking extends InputStream {
+    private static final class Taking extends ByteReads {
         private final ArrayBlockingQueue<byte[]> queue;
         private byte[] chunk = new byte[0];
         private int pos;
@@ -281,13 +284,6 @@ final class CodingStreams {
 
         Taking(ArrayBlockingQueue<byte[]> queue) {
             this.queue = queue;
-        }
-
-        private final byte[] one = new byte[1];   // read() one byte at a time allocates nothing
-
-        @Override
-        public int read() throws IOException {
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override

@@ -69,9 +69,7 @@ class WeightsTest {
         new SafeTensorsWriter().metadata(Weights.META_KEY, "{\"model\":{\"vocab\":256,\"embed\":1,\"boom\":1,\"blocks\":1000000,"
                         + "\"attention_blocks\":[0],\"window\":1000000000,\"batch\":1,\"segment\":1}}")
                 .add("encoder.weight", sharnn.io.DType.F32, new long[] {256, 1}, new float[256]).write(blocks);
-        long t0 = System.nanoTime();
         assertThatThrownBy(() -> Weights.read(SafeTensors.read(blocks), cpu)).hasMessage("the file lacks parameter blocks.0.rnn.weight_ih_l0 of the model");
-        assertThat(System.nanoTime() - t0).as("ns to refuse it").isLessThan(5_000_000_000L);
         // a file of the model with a block too many is not that model either
         ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
         Path file = dir.resolve("w.safetensors");
