@@ -55,7 +55,8 @@ public final class SafeTensors {
                             .maxStringLength((int) MAX_HEADER_BYTES)
                             .build())
                     .build())
-            .build();
+            .build()
+            .with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS);   // a tensor named twice: safetensors refuses it too
 
     private record Entry(String name, DType dtype, long[] shape, long numel, long begin, long end) {}
 
@@ -167,6 +168,25 @@ public final class SafeTensors {
         }
         // File order: by data offset; ties (empty tensors) keep header order.
         list.sort(Comparator.comparingLong(Entry::begin));
+        // As the safetensors library: the tensors tile the data section, each beginning where the one
+        // before ends, so no two share bytes (writing one would change the other) and nothing is unaccounted.
+        long next = 0;
+        Entry before = null;
+        for (Entry en : list) {
+            if (en.begin() != next) {
+                throw new SafeTensorsException(src + ": tensor '" + en.name() + "' data_offsets ["
+                        + en.begin() + ", " + en.end() + "] " + (en.begin() < next
+                        ? "overlap tensor '" + before.name() + "' [" + before.begin() + ", " + before.end() + "]"
+                        : "leave " + (en.begin() - next) + " bytes unused after " + (before == null
+                                ? "the header" : "tensor '" + before.name() + "'")));
+            }
+            next = en.end();
+            if (en.end() > en.begin()) before = en;
+        }
+        if (next != dataLen) {
+            throw new SafeTensorsException(src + ": " + (dataLen - next)
+                    + " bytes after the last tensor's data (the tensors hold " + next + " of " + dataLen + ")");
+        }
         Map<String, Entry> entries = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(list.size());
         for (Entry en : list) {

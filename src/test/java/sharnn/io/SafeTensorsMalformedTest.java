@@ -152,6 +152,28 @@ class SafeTensorsMalformedTest {
                 .hasMessageEndingWith(": tensor 'x' has no data_offsets [begin, end]");
     }
 
+    /** As the safetensors library: tensors tile the data section; overlaps, gaps, trailing bytes and a name given twice are refused. */
+    @Test
+    void tensorsMustTileTheDataSection() throws IOException {
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12))
+                .hasMessageEndingWith(": tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8))
+                .hasMessageEndingWith(": tensor 'b' data_offsets [0, 8] overlap tensor 'a' [0, 8]");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8))
+                .hasMessageEndingWith(": tensor 'a' data_offsets [4, 8] leave 4 bytes unused after the header");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12))
+                .hasMessageEndingWith(": tensor 'b' data_offsets [8, 12] leave 4 bytes unused after tensor 'a'");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 7))
+                .hasMessageEndingWith(": 3 bytes after the last tensor's data (the tensors hold 4 of 7)");
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8))
+                .hasMessageContaining(": header is not valid JSON: ")
+                .hasMessageContaining("'a'");
+    }
+
     @Test
     void badShapes() throws IOException {
         assertBad(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4))
