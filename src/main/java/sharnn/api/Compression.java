@@ -26,9 +26,10 @@ public final class Compression {
     private final Path dictionary;
     /** The dictionary as last loaded, with the context models it primed: the next call whose file hashes the same codes on from them. */
     private final AtomicReference<Codec.Dictionary> loaded;
+    private final long memoryLimit;
 
     private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary,
-                        AtomicReference<Codec.Dictionary> loaded) {
+                        AtomicReference<Codec.Dictionary> loaded, long memoryLimit) {
         this.preset = preset;
         this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
@@ -36,11 +37,12 @@ public final class Compression {
         this.threads = threads;
         this.dictionary = dictionary;
         this.loaded = loaded;
+        this.memoryLimit = memoryLimit;
     }
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
-        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>());
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE);
     }
 
     /**
@@ -50,7 +52,7 @@ public final class Compression {
      */
     public Compression set(String key, String value) {
         CodecOptions.checkSetting(key, value);
-        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit);
     }
 
     /**
@@ -60,7 +62,7 @@ public final class Compression {
      */
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
-        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded);
+        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit);
     }
 
     /**
@@ -69,7 +71,7 @@ public final class Compression {
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
-        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary, loaded);
+        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary, loaded, memoryLimit);
     }
 
     /**
@@ -83,7 +85,20 @@ public final class Compression {
      * most about 0.45 GB in fast.
      */
     public Compression dictionary(Path file) {
-        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>());
+        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit);
+    }
+
+    /**
+     * Decompressing refuses an archive whose models would need more than about bytes of memory, with a
+     * {@link sharnn.codec.MemoryLimitException} (an IOException) before they are made, as xz-java's
+     * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
+     * GB, so a service that decodes archives it did not make should set one. Chunks decode at once only
+     * as many as fit in it. The presets need about 0.5 (fast, default) to 1 GB (max); by default there is
+     * no limit but the heap.
+     */
+    public Compression memoryLimit(long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("memoryLimit must be > 0 bytes: " + bytes);
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes);
     }
 
     private List<String> with(String setting) {
@@ -143,7 +158,7 @@ public final class Compression {
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint, loadDictionary(), progress, threads);
+        Codec.Stats s = Codec.decompress(in, out, checkpoint, loadDictionary(), progress, threads, memoryLimit);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 

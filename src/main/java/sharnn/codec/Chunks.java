@@ -32,11 +32,12 @@ final class Chunks implements AutoCloseable {
     /** The workers' threads, which close waits for: the pool's own wait ends before they do. */
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Chunks(CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Codec.Progress progress, int threads) {
+    private Chunks(CodecOptions o, Codec.Pretrained pretrained, Codec.Dictionary dictionary, Codec.Progress progress, int threads,
+                   long memoryLimit) {
         this.o = o;
         this.pretrained = pretrained;
         this.dictionary = dictionary;
-        this.jobs = jobs(o, threads, Runtime.getRuntime().maxMemory(), dictionary != null);
+        this.jobs = jobs(o, threads, Math.min(Runtime.getRuntime().maxMemory(), memoryLimit), dictionary != null);
         this.workers = Executors.newFixedThreadPool(jobs, this::worker);
         this.sum = new Sum(progress);
     }
@@ -54,14 +55,13 @@ final class Chunks implements AutoCloseable {
 
     /**
      * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
-     * own thread beside the coder's), as many as the heap holds, at least 1. primed: a dictionary keeps
+     * own thread beside the coder's), as many as heapBytes (the heap, or a lower limit) holds, at least 1. primed: a dictionary keeps
      * its primed context models beside them (without a network), a chunk's worth of tables more.
      */
     static int jobs(CodecOptions o, int threads, long heapBytes, boolean primed) {
         int asked = (threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) / (o.network() ? 2 : 1);
         // the network's weights about 16 times over (three copies, moments, gradients, packed forms) in floats
-        long params = o.network() ? (long) o.blocks() * (12L * o.embed() * o.embed() + 2L * o.embed() * o.boom()) + 512L * o.embed() : 0;
-        long each = ContextMixer.bytesFor(o) + 3L * o.chunk() + 64 * params;
+        long each = Codec.memoryFor(o, o.chunk());
         long kept = primed && !o.network() ? ContextMixer.bytesFor(o) : 0;
         return (int) Math.max(1, Math.min(asked, (heapBytes * 3 / 4 - kept) / each));
     }
@@ -69,7 +69,7 @@ final class Chunks implements AutoCloseable {
     /** Reads in chunk by chunk, codes the chunks on jobs threads and writes their records in order; the bytes read. */
     static long compress(InputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
                          Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
-        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads)) {
+        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads, Long.MAX_VALUE)) {
             ArrayDeque<Future<List<byte[]>>> pending = new ArrayDeque<>();
             long total = 0;
             while (true) {
@@ -109,13 +109,14 @@ final class Chunks implements AutoCloseable {
      * the chunks on jobs threads and writes them in order.
      */
     static Decoded decompress(DataInputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
-                              Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
-        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads)) {
+                              Codec.Dictionary dictionary, Codec.Progress progress, int threads, long memoryLimit) throws IOException {
+        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads, memoryLimit)) {
             ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
             long total = 0, chunkStart = 0;
             List<Codec.BlockRecord> chunk = new ArrayList<>();
             CRC32C rec = new CRC32C();
             for (Codec.BlockRecord r; (r = Codec.readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+                if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
                 if (total + r.n() - chunkStart > o.chunk())
                     throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");
                 chunk.add(r);

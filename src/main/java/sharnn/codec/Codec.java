@@ -392,11 +392,26 @@ public final class Codec {
     /** As above, with a dictionary loaded before (which keeps the models it primed from one call to the next). */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads)
             throws IOException {
-        return decompress(input, out, checkpoint, null, dictionary, progress, threads);
+        return decompress(input, out, checkpoint, null, dictionary, progress, threads, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above; an archive whose models would need more than about memoryLimit bytes ({@link #memoryFor})
+     * is refused with a {@link MemoryLimitException} before they are made, and chunks decode at once only
+     * as many as fit in it.
+     */
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads,
+                                   long memoryLimit) throws IOException {
+        return decompress(input, out, checkpoint, null, dictionary, progress, threads, memoryLimit);
     }
 
     private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
                                     Progress progress, int threads) throws IOException {
+        return decompress(input, out, checkpoint, dictionaryFile, loaded, progress, threads, Long.MAX_VALUE);
+    }
+
+    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
+                                    Progress progress, int threads, long memoryLimit) throws IOException {
         CountingInput counted = new CountingInput(input);
         PushbackInputStream next = new PushbackInputStream(counted, 1);
         DataInputStream in = new DataInputStream(next);
@@ -408,7 +423,7 @@ public final class Codec {
             total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, first, (done, b) -> {
                 bits[1] = b;
                 progress.update(before + done, bits[0] + b);
-            }, threads);
+            }, threads, memoryLimit);
             bits[0] += bits[1];
             bits[1] = 0;
         }
@@ -430,7 +445,7 @@ public final class Codec {
      * dictionary it does not need: a later one of concatenated archives may need none while the first did.
      */
     private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
-                                      boolean first, Progress progress, int threads) throws IOException {
+                                      boolean first, Progress progress, int threads, long memoryLimit) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
@@ -462,7 +477,7 @@ public final class Codec {
         long total = 0;
         CRC32C rec = new CRC32C();
         if (o.chunk() > 0) {
-            Chunks.Decoded d = Chunks.decompress(in, out, all, o, pretrained, dictionary, progress, threads);
+            Chunks.Decoded d = Chunks.decompress(in, out, all, o, pretrained, dictionary, progress, threads, memoryLimit);
             total = d.total();
             rec = d.endRecord();
         } else {
@@ -472,6 +487,7 @@ public final class Codec {
                 try {
                     for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
                         if (engine == null) {
+                            checkMemory(o, dictionary, r.n(), memoryLimit);
                             engine = new Engine(o, pretrained, pool);
                             engine.prime(dictionary, r.n());
                         }
@@ -489,6 +505,27 @@ public final class Codec {
         }
         if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
         return total;
+    }
+
+    /**
+     * About the memory one engine takes to code with o, its tables sized for n bytes (a first block or a
+     * chunk, a dictionary before it included): the context models' tables, maps and mixers; the network's
+     * weights about 16 times over (three copies, moments, gradients, packed forms) and the activations of
+     * its three copies, in floats; a block's buffers three times over.
+     */
+    static long memoryFor(CodecOptions o, long n) {
+        long tables = ContextMixer.bytesFor(o, o.tableBitsFor((int) Math.min(n, Integer.MAX_VALUE)));
+        if (!o.network()) return tables + 3 * n;
+        long e = o.embed(), params = o.blocks() * (12 * e * e + 2 * e * o.boom()) + 512 * e;
+        long perToken = o.blocks() * (24 * e + 4L * o.boom() + 2L * (o.segment() + o.window())) + 2 * 256;
+        long activations = 3 * 4 * o.streams() * (o.segment() * perToken + (long) o.window() * e * o.blocks());
+        return tables + 64 * params + activations + 3 * n;
+    }
+
+    /** Refuses, before the engine is made, models that need more than limit bytes; n: the first block's bytes. */
+    static void checkMemory(CodecOptions o, Dictionary dictionary, long n, long limit) throws MemoryLimitException {
+        long needed = memoryFor(o, n + (dictionary == null ? 0 : dictionary.bytes().length));
+        if (needed > limit) throw new MemoryLimitException(needed, limit);
     }
 
     /** Decodes record r into block[0, r.n()) with the engine and checks its CRC32C; offset: original bytes before it. */

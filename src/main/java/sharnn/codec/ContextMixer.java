@@ -292,8 +292,12 @@ final class ContextMixer {
      * engine holds, for the number of chunks coded at once.
      */
     static long bytesFor(CodecOptions o) {
+        return bytesFor(o, o.tableBits());
+    }
+
+    /** As above, with tables of 2^tb entries (a first block smaller than a block gets smaller ones). */
+    static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
-        int tb = o.tableBits();
         long tableBytes = 4L << tb;
         long sets = 0;
         for (int size : SET_SIZES) sets += size;

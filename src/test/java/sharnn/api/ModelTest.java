@@ -190,6 +190,24 @@ class ModelTest {
         assertThatThrownBy(() -> Compression.info(new ByteArrayInputStream(archive))).isInstanceOf(IOException.class).hasMessageContaining("checksum");
     }
 
+    /** A memory limit below an archive's needs refuses it, in decompress and in inputStream alike; above them it decodes. */
+    @Test
+    void aMemoryLimitRefusesAnArchiveThatNeedsMore() throws Exception {
+        byte[] text = "limits, limits; ".repeat(200).getBytes(StandardCharsets.US_ASCII);
+        byte[] archive = compress(Compression.preset("fast"), text);
+        Compression small = Compression.preset("fast").memoryLimit(16 << 20);
+        assertThatThrownBy(() -> small.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
+                .isInstanceOf(sharnn.codec.MemoryLimitException.class)
+                .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 16 MiB");
+        try (var in = small.inputStream(new ByteArrayInputStream(archive))) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(sharnn.codec.MemoryLimitException.class);
+        }
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Compression.preset("fast").memoryLimit(1L << 30).decompress(new ByteArrayInputStream(archive), back);
+        assertThat(back.toByteArray()).isEqualTo(text);
+        assertThatThrownBy(() -> Compression.preset("fast").memoryLimit(0)).hasMessage("memoryLimit must be > 0 bytes: 0");
+    }
+
     private static byte[] compress(Compression c, byte[] text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.compress(new ByteArrayInputStream(text), out);

@@ -460,6 +460,72 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("tableBits", "4294967318")).hasMessage("tableBits is out of range: 4294967318");
     }
 
+    /** The presets' models, for a block of 1 MiB: what the library's memoryLimit javadoc says of them. */
+    @Test
+    void thePresetsNeedHalfAGigabyteToAGigabyte() {
+        for (String preset : CodecOptions.PRESETS) {
+            long needed = Codec.memoryFor(CodecOptions.preset(preset), 1 << 20);
+            assertThat(needed).as(preset).isBetween(400L << 20, preset.equals("max") ? 1100L << 20 : 560L << 20);
+        }
+        // a small input's tables are sized to it: 20 KB in fast needs about 0.1 GB, not the preset's 0.5
+        assertThat(Codec.memoryFor(CodecOptions.preset("fast"), 20_000)).isBetween(80L << 20, 150L << 20);
+    }
+
+    /**
+     * A memory limit refuses, before anything is made, an archive whose header asks for more: here one
+     * crafted by hand (its checksums right) whose 5-byte first block claims 1 MiB, with tables of 2^26
+     * and a network 1024 wide, about 10 GB; and a real archive under a limit below its needs. Above the
+     * needs it decodes.
+     */
+    @Test
+    void aMemoryLimitRefusesAnArchiveThatNeedsMoreBeforeMakingItsModels() throws IOException {
+        CodecOptions huge = CodecOptions.preset("default").with("tableBits", "26").with("boom", "4096").with("embed", "1024")
+                .with("blocks", "4");
+        ByteArrayOutputStream crafted = new ByteArrayOutputStream();
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        header.write(new byte[] {'S', 'H', 'R', 'N', (byte) Codec.VERSION, 0});
+        byte[] settings = huge.toText().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Codec.writeVarint(header, settings.length);
+        header.write(settings);
+        withCrc(crafted, header.toByteArray());
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        Codec.writeVarint(block, 1 << 20);
+        Codec.writeVarint(block, 5);
+        block.write(new byte[5 + 4]);
+        withCrc(crafted, block.toByteArray());
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
+                null, Codec.Progress.NONE, 1, 1L << 30))
+                .isInstanceOf(MemoryLimitException.class)
+                .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 1,024 MiB")
+                .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isGreaterThan(8L << 30));
+
+        byte[] data = text(20_000);
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        Codec.compress(new ByteArrayInputStream(data), packed, CodecOptions.preset("fast"), null, Codec.Progress.NONE);
+        long needed = Codec.memoryFor(CodecOptions.preset("fast"), data.length);
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream(), null,
+                null, Codec.Progress.NONE, 1, needed - 1))
+                .isInstanceOf(MemoryLimitException.class)
+                .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isEqualTo(needed));
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, null, Codec.Progress.NONE, 1, needed);
+        assertThat(back.toByteArray()).isEqualTo(data);
+        // chunked: the same check, at the first chunk
+        CodecOptions chunked = CodecOptions.preset("fast").with("chunk", "8K").with("blockSize", "4K");
+        ByteArrayOutputStream packedChunks = new ByteArrayOutputStream();
+        Codec.compress(new ByteArrayInputStream(data), packedChunks, chunked, null, Codec.Progress.NONE);
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packedChunks.toByteArray()), new ByteArrayOutputStream(), null,
+                null, Codec.Progress.NONE, 2, 1 << 20))
+                .isInstanceOf(MemoryLimitException.class);
+    }
+
+    private static void withCrc(ByteArrayOutputStream out, byte[] record) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(record);
+        out.writeBytes(record);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
     /**
      * As many chunks at once as threads are asked (half as many where the network runs: a thread of its
      * own each), and as the heap holds (three quarters of it), at least one.

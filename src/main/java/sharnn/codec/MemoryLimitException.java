@@ -1,0 +1,32 @@
+package sharnn.codec;
+
+import java.io.IOException;
+
+/**
+ * An archive whose decoding would need more memory than the caller allowed (its header decides the
+ * size of the models, up to tens of GB), refused before anything is allocated, as xz-java's
+ * MemoryLimitException.
+ */
+public final class MemoryLimitException extends IOException {
+    private final long needed, limit;
+
+    public MemoryLimitException(long needed, long limit) {
+        super("this archive needs about " + mib(needed) + " of memory to decode, more than the limit of " + mib(limit));
+        this.needed = needed;
+        this.limit = limit;
+    }
+
+    /** About the bytes decoding would need. */
+    public long needed() {
+        return needed;
+    }
+
+    /** The limit it was refused by. */
+    public long limit() {
+        return limit;
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%,d MiB", (bytes + (1 << 20) - 1) >> 20);
+    }
+}
