@@ -126,6 +126,7 @@ final class TrainCommand implements Callable<Integer> {
             Splits splits;
             try {
                 cfg.validate();
+                cfg.fixDecay(steps);
                 splits = cfg.splits(corpus.size());
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
@@ -139,6 +140,11 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Summary s;
         SignalHandler before = stopOnInterrupt(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
+            try {
+                trainer.fixSchedule(stop);   // a resumed run of an earlier version, cosine without its length
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
             trainer.addListener(progress);
             s = trainer.train(stop);
         } finally {

@@ -50,8 +50,12 @@ public final class TrainConfig {
     public double minTrust = 0.25;
     /** From this step on the learning rate is halved (0: never), the paper's last epochs at 1e-3. */
     public long halveAt = 0;
-    /** Cosine decay to lrMin over the run's --steps after warmup. */
+    /**
+     * Cosine decay after warmup, reaching lrMin at step decaySteps (nanoGPT's lr_decay_iters; 0: the
+     * --steps of the run's first command, recorded then, so that a resumed run keeps its schedule).
+     */
     public boolean cosine = false;
+    public long decaySteps = 0;
     public double lrMin = 0;
     // run
     public long seed = 1;
@@ -122,17 +126,35 @@ public final class TrainConfig {
         return model.lamb(beta1, beta2, eps, weightDecay, minTrust);
     }
 
-    /** The learning rate of a 1-based step: linear warmup, then constant, halved or cosine-decayed. */
-    public double lrAt(long step, long totalSteps) {
+    /**
+     * The learning rate of a 1-based step: linear warmup, then constant or cosine-decayed, halved from
+     * halveAt on (inside the warmup too: it ramped up to the full rate and then fell by half).
+     */
+    public double lrAt(long step) {
         int w = warmupSteps();
         double rate = lr;
-        if (w > 0 && step <= w) return rate * step / w;
-        if (cosine && totalSteps > w) {
-            double progress = Math.min(1.0, (double) (step - w) / (totalSteps - w));
+        if (cosine && decaySteps > w && step > w) {
+            double progress = Math.min(1.0, (double) (step - w) / (decaySteps - w));
             rate = lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos(Math.PI * progress));
         }
         if (halveAt > 0 && step >= halveAt) rate /= 2;
-        return rate;
+        return w > 0 && step <= w ? rate * step / w : rate;
+    }
+
+    /**
+     * Fixes the cosine decay's length before a run trains: decaySteps where given, else the --steps of
+     * this command (steps; 0 where it stops by epochs or time, which give no length: refused).
+     */
+    public void fixDecay(long steps) {
+        if (!cosine) return;
+        if (decaySteps == 0) {
+            if (steps == 0)
+                throw new IllegalArgumentException("cosine decay needs its length: --steps N, or --set decaySteps=N (--epochs and --minutes give none)");
+            decaySteps = steps;
+        }
+        if (decaySteps <= warmupSteps())
+            throw new IllegalArgumentException("cosine decay ends at step " + decaySteps + ", within the warmup's " + warmupSteps()
+                    + " steps: give a later decaySteps (or --steps)");
     }
 
     /** What a number given for a setting must be. */
@@ -155,7 +177,7 @@ public final class TrainConfig {
             Map.entry("beta2", new Rule(v -> v >= 0 && v < 1, "in [0, 1)")),
             Map.entry("eps", new Rule(v -> v > 0 && v < Double.POSITIVE_INFINITY, "> 0")),
             Map.entry("minTrust", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
-            Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")), Map.entry("decaySteps", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("lrMin", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
             Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("evalBytes", new Rule(v -> v == 0 || v >= MIN_VALID,

@@ -238,7 +238,13 @@ public final class Trainer implements AutoCloseable {
         return cfg;
     }
 
+    /** Fixes the schedule's length from the stop where the run's settings leave it open (see {@link TrainConfig#fixDecay}). */
+    public void fixSchedule(Stop stop) {
+        cfg.fixDecay(stop.steps());
+    }
+
     public Summary train(Stop stop) throws IOException {
+        fixSchedule(stop);
         if (lock == null && runDir != null) lock = RunLock.acquire(runDir);
         try {
             return trainLocked(stop);
@@ -254,8 +260,7 @@ public final class Trainer implements AutoCloseable {
         long budget = stop.minutes() > 0 ? (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
         long tokens = 0, intervalTokens = 0;
         long intervalStart = System.nanoTime();
-        double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;
-        int intervalSteps = 0;
+        double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;   // intervalLoss: nats summed over the interval's bytes
         if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
         freshMetrics = false;
         try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir)) {
@@ -266,7 +271,7 @@ public final class Trainer implements AutoCloseable {
             while (!last) {
                 Batch b = batcher.next();
                 step++;
-                double lr = cfg.lrAt(step, stop.steps());
+                double lr = cfg.lrAt(step);
                 model.zeroGrad();
                 double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
                 if (!Double.isFinite(loss)) throw diverged("the loss is " + loss);
@@ -276,8 +281,8 @@ public final class Trainer implements AutoCloseable {
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
                 intervalTokens += n;
-                intervalLoss += loss;
-                intervalSteps++;
+                intervalLoss += loss * n;   // by bytes, as the spec's mean over every predicted byte: an epoch's short last segment weighs less
+                int stepEpoch = epoch;   // the epoch this step trained in, logged as such (its last step ends it)
                 endEpochIfRead();
                 boolean interrupted = stopRequested;
                 last = interrupted || done(stop, startNanos, budget);
@@ -285,16 +290,16 @@ public final class Trainer implements AutoCloseable {
                     lastNorm = optimizer.gradNorm();
                     if (!Double.isFinite(lastNorm)) throw diverged("the gradient norm is " + lastNorm);
                     double secs = (System.nanoTime() - intervalStart) / 1e9;
-                    lastTrainBpc = intervalLoss / intervalSteps / Math.log(2);
+                    lastTrainBpc = intervalLoss / intervalTokens / Math.log(2);
                     double tps = intervalTokens / Math.max(secs, 1e-9);
                     double wall = elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
-                    if (metrics != null) metrics.train(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
-                    for (Listener l : listeners) l.onLog(step, epoch, lastTrainBpc, lr, tps, lastNorm, wall);
+                    if (metrics != null) metrics.train(step, stepEpoch, lastTrainBpc, lr, tps, lastNorm, wall);
+                    for (Listener l : listeners) l.onLog(step, stepEpoch, lastTrainBpc, lr, tps, lastNorm, wall);
                     intervalLoss = 0;
-                    intervalSteps = 0;
                     intervalTokens = 0;
                     intervalStart = System.nanoTime();
                 }
+                long pause = System.nanoTime();   // validation and checkpoints are no training: tokens/s leaves them out
                 if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
                     boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
@@ -304,6 +309,7 @@ public final class Trainer implements AutoCloseable {
                     if (best) save("best.safetensors", startNanos);
                 }
                 if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
+                intervalStart += System.nanoTime() - pause;
             }
             if (lastSaved != step) save("last.safetensors", startNanos);   // no step ran (a stop asked before the first)
         }

@@ -55,6 +55,15 @@ class TrainCommandTest {
         assertThat(dir.resolve("nan")).doesNotExist();
     }
 
+    /** Cosine decay without a length (stopped by time or epochs) is refused before the run starts: it was silently constant. */
+    @Test
+    void cosineDecayWithoutALengthIsAUsageError() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir);
+        assertOneLine(CliRun.of(train(data, dir.resolve("c"), "--minutes", "1", "--set", "cosine=true")), 2,
+                "cosine decay needs its length: --steps N, or --set decaySteps=N (--epochs and --minutes give none)");
+        assertThat(dir.resolve("c")).doesNotExist();
+    }
+
     @Test
     void aRunStoppedBeforeItsFirstEvaluationNamesOnlyTheCheckpointItWrote() throws Exception {
         Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run"), log = dir.resolve("run.log");

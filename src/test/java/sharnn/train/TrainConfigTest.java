@@ -19,7 +19,7 @@ class TrainConfigTest {
             Map.entry("beta1", "1"), Map.entry("beta2", "-0.5"), Map.entry("eps", "0"), Map.entry("minTrust", "-1"),
             Map.entry("halveAt", "-1"), Map.entry("lrMin", "NaN"), Map.entry("evalEvery", "-1"),
             Map.entry("evalBytes", "-1"), Map.entry("checkpointEvery", "-1"), Map.entry("logEvery", "0"),
-            Map.entry("heldOut", "-1"));
+            Map.entry("heldOut", "-1"), Map.entry("decaySteps", "-1"));
 
     @Test
     void aValueOutOfRangeIsRefusedForEverySetting() {
@@ -83,5 +83,42 @@ class TrainConfigTest {
         c.set("embed", "2147483647");
         // 4 * embed was -4: "boom (-4) must be at least embed (2147483647)"
         assertThatThrownBy(c::validate).hasMessageStartingWith("embed 2147483647 and boom 2147483647 are too large");
+    }
+
+    /** Warmup, then cosine to lrMin at decaySteps and lrMin after it; halving applies inside the warmup too. */
+    @Test
+    void theScheduleDecaysOverItsRecordedLengthAndHalvesEvenInTheWarmup() {
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.warmup = 10;
+        c.cosine = true;
+        c.lrMin = 1e-4;
+        c.fixDecay(110);
+        assertThat(c.decaySteps).isEqualTo(110);
+        c.fixDecay(500);   // a later command's --steps leaves the recorded length alone
+        assertThat(c.decaySteps).isEqualTo(110);
+        assertThat(c.lrAt(5)).isEqualTo(c.lr * 5 / 10);
+        assertThat(c.lrAt(10)).isEqualTo(c.lr);
+        assertThat(c.lrAt(60)).isCloseTo(1e-4 + 0.5 * (c.lr - 1e-4), org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(c.lrAt(110)).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(c.lrAt(111)).isEqualTo(c.lrAt(110));
+        assertThat(c.lrAt(10_000)).isEqualTo(c.lrAt(110));
+
+        TrainConfig h = TrainConfig.forPreset("tiny");
+        h.warmup = 10;
+        h.halveAt = 5;
+        assertThat(h.lrAt(4)).isEqualTo(h.lr * 4 / 10);
+        assertThat(h.lrAt(6)).isEqualTo(h.lr / 2 * 6 / 10);
+        assertThat(h.lrAt(10)).isEqualTo(h.lr / 2);
+        assertThat(h.lrAt(11)).isEqualTo(h.lr / 2);   // no jump at the warmup's end
+
+        TrainConfig open = TrainConfig.forPreset("tiny");
+        open.cosine = true;
+        assertThatThrownBy(() -> open.fixDecay(0))
+                .hasMessage("cosine decay needs its length: --steps N, or --set decaySteps=N (--epochs and --minutes give none)");
+        assertThatThrownBy(() -> open.fixDecay(50))
+                .hasMessage("cosine decay ends at step 50, within the warmup's 100 steps: give a later decaySteps (or --steps)");
+        TrainConfig plain = TrainConfig.forPreset("tiny");
+        plain.fixDecay(0);   // no cosine: nothing to fix
+        assertThat(plain.decaySteps).isZero();
     }
 }

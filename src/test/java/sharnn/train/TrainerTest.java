@@ -320,4 +320,88 @@ public class TrainerTest {
     static void assertSameParameters(Trainer a, Trainer b) {
         for (Param p : a.model().params()) assertThat(b.model().param(p.name).w).as(p.name).containsExactly(p.w);
     }
+
+    /**
+     * A cosine schedule's length is the first command's --steps, recorded: resumed to a later step it
+     * stays at lrMin (it jumped back up, to the later --steps' curve) and ends as one run of that length does.
+     */
+    @Test
+    void aCosineRunResumedFurtherKeepsItsScheduleBitForBit(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 3));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        TrainConfig straightCfg = small();
+        straightCfg.cosine = true;
+        straightCfg.decaySteps = 11;
+        Trainer straight = new Trainer(straightCfg, corpus, splits, dir.resolve("a"), K);
+        straight.train(new Trainer.Stop(16, 0, 0));
+
+        TrainConfig cfg = small();
+        cfg.cosine = true;
+        Trainer first = new Trainer(cfg, corpus, splits, dir.resolve("b"), K);
+        first.train(new Trainer.Stop(11, 0, 0));
+        Trainer resumed = Trainer.resume(dir.resolve("b"), corpus, K);
+        assertThat(resumed.config().decaySteps).isEqualTo(11);
+        java.util.List<Double> rates = new java.util.ArrayList<>();
+        resumed.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                rates.add(lr);
+            }
+        });
+        resumed.train(new Trainer.Stop(16, 0, 0));
+        assertThat(rates).hasSize(5).containsOnly(0.0);   // lrMin
+        assertSameParameters(straight, resumed);
+    }
+
+    /** The logged train bpc is the mean over the interval's bytes: each step weighs by its segment's length. */
+    @Test
+    void theTrainBpcOfAnIntervalWeighsEachStepByItsBytes(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 4));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        java.util.Map<Long, Double> each = new java.util.HashMap<>(), grouped = new java.util.HashMap<>();
+        for (int logEvery : new int[] {1, 3}) {
+            TrainConfig cfg = small();
+            cfg.logEvery = logEvery;
+            Trainer t = new Trainer(cfg, corpus, splits, null, K);
+            var into = logEvery == 1 ? each : grouped;
+            t.addListener(new Trainer.Listener() {
+                @Override
+                public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                    into.put(step, bpc);
+                }
+            });
+            t.train(new Trainer.Stop(9, 0, 0));
+        }
+        // the steps' lengths, drawn as the trainer's batcher draws them
+        TrainConfig cfg = small();
+        sharnn.data.TrainBatcher batcher = new sharnn.data.TrainBatcher(corpus, splits.train(), cfg.model().batch(), cfg.model().segment(), cfg.seed);
+        long[] lengths = new long[10];
+        for (int step = 1; step <= 9; step++) lengths[step] = batcher.next().length();
+        assertThat(java.util.Arrays.stream(lengths, 1, 10).distinct().count()).isGreaterThan(1);   // else any mean would do
+        for (long end = 3; end <= 9; end += 3) {
+            double bits = 0, bytes = 0;
+            for (long s = end - 2; s <= end; s++) {
+                bits += each.get(s) * lengths[(int) s];
+                bytes += lengths[(int) s];
+            }
+            assertThat(grouped.get(end)).as("step " + end).isCloseTo(bits / bytes, org.assertj.core.data.Offset.offset(1e-9));
+        }
+    }
+
+    /** A step is logged with the epoch it trained in: the one that reads an epoch's last bytes belongs to it. */
+    @Test
+    void theStepThatEndsAnEpochIsLoggedInIt(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 5));
+        Trainer t = new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), null, K);
+        java.util.List<Integer> epochs = new java.util.ArrayList<>();
+        t.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                epochs.add(epoch);
+            }
+        });
+        Trainer.Summary s = t.train(new Trainer.Stop(0, 1, 0));
+        assertThat(s.epochs()).isEqualTo(1);
+        assertThat(epochs).hasSize((int) s.steps()).containsOnly(0);
+    }
 }
