@@ -92,6 +92,11 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
                 input, hidden, output, layernormEps);
     }
 
+    public ModelConfig withVocab(int vocab) {
+        return new ModelConfig(vocab, embed, boom, blocks, attentionBlocks, window, batch, segment,
+                dropoutInput, dropoutHidden, dropoutOutput, layernormEps);
+    }
+
     public ModelConfig withBatch(int batch, int segment) {
         return new ModelConfig(vocab, embed, boom, blocks, attentionBlocks, window, batch, segment,
                 dropoutInput, dropoutHidden, dropoutOutput, layernormEps);

@@ -20,6 +20,16 @@ public final class Weights {
      * the original PyTorch code carries decoder.weight as a copy of encoder.weight; either is accepted.
      */
     public static void load(LanguageModel model, SafeTensors file, String prefix) {
+        load(model, file, prefix, null);
+    }
+
+    /**
+     * As above; byteOfId (null: none) puts the file's vocabulary rows, id by id, at the rows of the bytes
+     * they stand for in a model of all 256 bytes. A byte outside the vocabulary gets a zero embedding and
+     * an output bias of {@link #ABSENT_BIAS}: the model gives it no probability, as the original code
+     * could not, and every other byte the original's.
+     */
+    static void load(LanguageModel model, SafeTensors file, String prefix, int[] byteOfId) {
         List<String> missing = new ArrayList<>();
         for (Param p : model.params()) {
             String name = prefix + p.name;
@@ -28,12 +38,20 @@ public final class Weights {
                 missing.add(p.name);
                 continue;
             }
-            long[] shape = file.shape(name);
-            if (!Arrays.equals(shape, Arrays.stream(p.shape).asLongStream().toArray()))
+            long[] shape = file.shape(name), want = Arrays.stream(p.shape).asLongStream().toArray();
+            boolean byVocab = byteOfId != null && (p.name.equals("encoder.weight") || p.name.equals("decoder.bias"));
+            if (byVocab) want[0] = byteOfId.length;
+            if (!Arrays.equals(shape, want))
                 throw new IllegalArgumentException("parameter " + p.name + " has shape " + Arrays.toString(shape)
-                        + " in the file but " + Arrays.toString(p.shape) + " in the model");
+                        + " in the file but " + Arrays.toString(want) + " in the model");
             float[] w = finite(file, name);
-            System.arraycopy(w, 0, p.w, 0, w.length);
+            if (!byVocab) {
+                System.arraycopy(w, 0, p.w, 0, w.length);
+                continue;
+            }
+            int row = p.w.length / p.shape[0];
+            Arrays.fill(p.w, p.name.equals("decoder.bias") ? ABSENT_BIAS : 0f);
+            for (int id = 0; id < byteOfId.length; id++) System.arraycopy(w, id * row, p.w, byteOfId[id] * row, row);
         }
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
@@ -71,10 +89,7 @@ public final class Weights {
      */
     public static LanguageModel read(SafeTensors file, Backend backend) throws IOException {
         ModelConfig c = configOf(file);
-        checkShapes(file, "", c);
-        LanguageModel model = backend.create(c);
-        load(model, file, "");
-        return model;
+        return read(file, backend, c.batch(), c.segment());
     }
 
     /**
@@ -106,17 +121,71 @@ public final class Weights {
      */
     public static LanguageModel read(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
         ModelConfig c = configOf(file);
-        checkShapes(file, "", c);
+        int[] byteOfId = byteOfId(file);
+        checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
         LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
-        load(model, file, "");
+        load(model, file, "", byteOfId);
         return model;
+    }
+
+    /** The output bias of a byte outside a state_dict's vocabulary: its probability underflows to 0 (about 14,400 bits to code it). */
+    public static final float ABSENT_BIAS = -1e4f;
+
+    /** The metadata key of the byte each id of a reference state_dict stands for. */
+    public static final String VOCAB_KEY = "vocab";
+
+    /**
+     * Which byte each id of a reference state_dict stands for, from its metadata's "vocab": a JSON list
+     * in id order of byte values, as numbers or as the original code's words ("101"; "&lt;eos&gt;" for the
+     * newline, as its data.py names it). Null for a sharnn checkpoint, and for a state_dict of 256 ids
+     * without one (the ids are the bytes). Other vocabularies need it: the original code numbers the
+     * bytes its training data holds, in an order of its own (data.py by frequency, np.unique by value).
+     */
+    static int[] byteOfId(SafeTensors file) {
+        if (file.metadata().containsKey(META_KEY)) return null;
+        String enc = file.has("encoder.weight") ? "encoder.weight" : "decoder.weight";
+        long ids = file.has(enc) && file.shape(enc).length == 2 ? file.shape(enc)[0] : 256;
+        String json = file.metadata().get(VOCAB_KEY);
+        if (json == null) {
+            if (ids == 256) return null;
+            throw new IllegalArgumentException("a state_dict of " + ids + " ids: which byte each stands for is not in the file;"
+                    + " save it with metadata {\"" + VOCAB_KEY + "\": json.dumps(corpus.dictionary.idx2word)} (see the README)");
+        }
+        Object parsed;
+        try {
+            parsed = JSON.std.anyFrom(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (!(parsed instanceof List<?> words) || words.size() != ids)
+            throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " must be a list of the " + ids + " ids' bytes");
+        int[] bytes = new int[words.size()];
+        boolean[] seen = new boolean[256];
+        for (int id = 0; id < bytes.length; id++) {
+            Object w = words.get(id);
+            int b = "<eos>".equals(w) ? '\n' : -1;
+            if (w instanceof Integer i) b = i;
+            else if (w instanceof String str && str.matches("[0-9]{1,3}")) b = Integer.parseInt(str);
+            if (b < 0 || b > 255) throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " gives id " + id + " as " + w + ", not a byte (0-255)");
+            if (seen[b]) throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " gives byte " + b + " twice");
+            seen[b] = true;
+            bytes[id] = b;
+        }
+        return bytes;
     }
 
     /** The model configuration of a file as {@link #read} finds it. */
     @SuppressWarnings("unchecked")
     public static ModelConfig configOf(SafeTensors file) throws IOException {
         String json = file.metadata().get(META_KEY);
-        if (json == null) return inferConfig(file, "", ModelConfig.paper(256));
+        if (json == null) {
+            ModelConfig reference = inferConfig(file, "", ModelConfig.paper(256));
+            try {
+                return byteOfId(file) == null ? reference : reference.withVocab(256);   // its ids put at their bytes' rows
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file.source() + ": " + e.getMessage());
+            }
+        }
         Map<String, Object> meta;
         try {
             meta = JSON.std.mapFrom(json);

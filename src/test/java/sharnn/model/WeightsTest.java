@@ -37,6 +37,65 @@ class WeightsTest {
         assertThat(b.logits()).containsExactly(a.logits());
     }
 
+    /**
+     * A state_dict of the original code numbers only the bytes its data held, in an order of its own,
+     * recorded as metadata vocab: each id's rows go to its byte's, so that every byte in the vocabulary
+     * gets the logit the original gives it, and every other byte a logit of ABSENT_BIAS (no probability).
+     * Without the metadata such a file is refused: its bytes were fed as ids, silently wrong.
+     */
+    @Test
+    void aStateDictOfFewerIdsIsMappedToItsBytesByItsVocabulary(@TempDir Path dir) throws Exception {
+        ModelConfig config = CONFIG.withVocab(256);
+        ShaRnn a = new ShaRnn(config, new ScalarKernels());
+        a.initialize(4);
+        int[] bytes = {' ', 'a', '\n', 'c', 200, 'b', 'x'};   // id -> byte, in no order of their values
+        String vocab = "[\"32\", \"97\", \"<eos>\", \"99\", 200, 98, \"120\"]";
+        Path file = dir.resolve("reference.safetensors");
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (Param p : a.params()) {
+            boolean byId = p.name.equals("encoder.weight") || p.name.equals("decoder.bias");
+            int row = p.w.length / p.shape[0];
+            float[] v = byId ? new float[bytes.length * row] : p.w;
+            if (byId) for (int id = 0; id < bytes.length; id++) System.arraycopy(p.w, bytes[id] * row, v, id * row, row);
+            long[] shape = p.shape.length == 1 ? new long[] {v.length} : new long[] {v.length / row, row};
+            if (!byId) shape = java.util.Arrays.stream(p.shape).asLongStream().toArray();
+            w.add(p.name, sharnn.io.DType.F32, shape, v);
+            if (p.name.equals("encoder.weight")) w.add("decoder.weight", sharnn.io.DType.F32, shape, v);
+        }
+        w.metadata(Weights.VOCAB_KEY, vocab).write(file);
+
+        SafeTensors read = SafeTensors.read(file);
+        assertThat(Weights.configOf(read).vocab()).isEqualTo(256);
+        LanguageModel b = Weights.read(read, Backend.cpu(new ScalarKernels()), 2, 4);
+        int[] tokens = {'a', 'b', '\n', 200, ' ', 'x', 'c', 'a'};
+        a.forward(tokens, null, 4, new HostState(config), false, 0);
+        b.forward(tokens, null, 4, b.newState(), false, 0);
+        float[] want = a.logits(), got = b.logits();
+        java.util.Set<Integer> known = new java.util.HashSet<>();
+        for (int x : bytes) known.add(x);
+        for (int r = 0; r < 8; r++)
+            for (int v = 0; v < 256; v++)
+                assertThat(got[r * 256 + v]).as("row %d byte %d", r, v).isEqualTo(known.contains(v) ? want[r * 256 + v] : Weights.ABSENT_BIAS);
+
+        Path bare = dir.resolve("bare.safetensors");
+        SafeTensorsWriter noVocab = new SafeTensorsWriter();
+        for (String name : read.names()) noVocab.add(name, sharnn.io.DType.F32, read.shape(name), read.floats(name));
+        noVocab.write(bare);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(bare), Backend.cpu(new ScalarKernels()), 1, 4))
+                .hasMessage(bare + ": a state_dict of 7 ids: which byte each stands for is not in the file; save it with metadata"
+                        + " {\"vocab\": json.dumps(corpus.dictionary.idx2word)} (see the README)");
+        for (String[] bad : new String[][] {{"[1, 2]", "must be a list of the 7 ids' bytes"}, {"[1,2,3,4,5,6,256]", "gives id 6 as 256, not a byte (0-255)"},
+                {"[1,2,3,4,5,6,\"<unk>\"]", "gives id 6 as <unk>, not a byte (0-255)"}, {"[1,2,3,4,5,6,1]", "gives byte 1 twice"},
+                {"{", "is not JSON"}}) {
+            Path f = dir.resolve("bad.safetensors");
+            SafeTensorsWriter bw = new SafeTensorsWriter();
+            for (String name : read.names()) bw.add(name, sharnn.io.DType.F32, read.shape(name), read.floats(name));
+            bw.metadata(Weights.VOCAB_KEY, bad[0]).write(f);
+            assertThatThrownBy(() -> Weights.configOf(SafeTensors.read(f))).hasMessageStartingWith(f + ": its metadata vocab ")
+                    .hasMessageContaining(bad[1]);
+        }
+    }
+
     @Test
     void aShapeMismatchIsAClearError(@TempDir Path dir) throws Exception {
         ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
