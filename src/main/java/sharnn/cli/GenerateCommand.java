@@ -60,6 +60,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (topK < 0 || topK > 256) throw new UsageException("--top-k must be in [0, 256]");
         if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1]");
         byte[] bytes;
+        // Java reads arguments as UTF-8 text: bytes that are not became U+FFFD, a prompt other than given
+        if (prompt != null && prompt.indexOf('\uFFFD') >= 0)
+            throw new UsageException("--prompt holds bytes that are not UTF-8 text (or U+FFFD): give such a prompt in a file"
+                    + " (--prompt-file) or on stdin (-)");
         if (prompt != null) bytes = prompt.getBytes(StandardCharsets.UTF_8);
         else if ("-".equals(promptFile) || dash != null) bytes = System.in.readAllBytes();
         else if (promptFile != null) {

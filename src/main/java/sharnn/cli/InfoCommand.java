@@ -36,6 +36,8 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON object")
     boolean json;
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--device", description = "cpu, or cuda / cuda:N to also print that GPU, its memory, "
             + "driver and cuBLAS versions", defaultValue = "cpu")
     String device;
@@ -44,12 +46,17 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig config;
         if (weights != null) {
-            PathErrors.checkReadable(weights, "weights file");   // as eval and generate: mapping a directory said only "No such device"
+            // a file's vocabulary is its own, and a checkpoint records its whole shape: the options were ignored, unsaid
+            if (spec.commandLine().getParseResult().hasMatchedOption("--vocab"))
+                throw new UsageException("--vocab is for a preset: a weights file's vocabulary is its own");   // as eval and generate: mapping a directory said only "No such device"
             SafeTensors file = SafeTensors.read(weights);
             String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
             // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset
-            config = file.metadata().containsKey(Weights.META_KEY) ? Weights.configOf(file)
-                    : Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
+            boolean checkpoint = file.metadata().containsKey(Weights.META_KEY);
+            if (checkpoint && spec.commandLine().getParseResult().hasMatchedOption("--preset"))
+                throw new UsageException("--preset gives a state_dict its window, batch and segment: " + weights + " is a sharnn checkpoint,"
+                        + " which records its own");
+            config = checkpoint ? Weights.configOf(file) : Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
             Weights.checkShapes(file, prefix, config);   // before a model of that configuration is built to count it
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);

@@ -1,6 +1,7 @@
 package sharnn.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import sharnn.io.PathErrors;
@@ -22,7 +23,12 @@ final class Models {
     static final class CheckpointPath implements CommandLine.ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            return Checkpoint.file(Path.of(value));
+            Path file = Checkpoint.file(Path.of(value));
+            // a run stopped before its first validation has no best.safetensors: "is a directory" said nothing of it
+            if (Files.isDirectory(file) && Files.exists(file.resolve("last.safetensors")))
+                throw new CommandLine.TypeConversionException(file + " holds no best.safetensors (the run stopped before its first"
+                        + " validation?): give " + file.resolve("last.safetensors"));
+            return file;
         }
     }
 

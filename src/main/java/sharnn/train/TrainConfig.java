@@ -115,6 +115,10 @@ public final class TrainConfig {
             throw new IllegalArgumentException("a " + n + "-byte file leaves " + s.valid().length() + " bytes to validate on, too few for "
                     + EvalBatcher.VALID_STREAMS + " streams of 2: give " + 20 * MIN_VALID + " bytes or more, or --set heldOut=N (N >= "
                     + MIN_VALID + ")");
+        int batch = model().batch();
+        if (s.train().length() / batch < 3)   // the batcher refused it later, as a failure rather than a usage error
+            throw new IllegalArgumentException("the train split of " + s.train().length() + " bytes is too small for a batch of " + batch
+                    + " streams of 3 bytes or more: give more data or a smaller --set batch=N");
         return s;
     }
 

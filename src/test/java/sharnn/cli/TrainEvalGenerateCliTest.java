@@ -196,6 +196,17 @@ class TrainEvalGenerateCliTest {
         assertOneLine(CliRun.of("plot", metrics.getParent().toString()), 1, metrics + ", line 2: no numeric \"step\"");
         Files.writeString(metrics, "{\"train_bpc\":4.0}\n");
         assertOneLine(CliRun.of("plot", metrics.getParent().toString()), 1, metrics + ", line 1: no numeric \"step\"");
+        // a batch the train split cannot fill was a failure (exit 1) found when the model was built
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "batch=20000"), 2, "bytes is too small for a batch of 20000 streams of 3 bytes or more");
+        // bytes of an argument that are not UTF-8 reach Java as U+FFFD: the prompt was silently another
+        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--prompt", "ab\uFFFD"), 2, "--prompt holds bytes that are not UTF-8 text");
+        // a run stopped before its first validation: "is a directory" said nothing of last.safetensors
+        Path run = Files.createDirectory(dir.resolve("nobest"));
+        Files.writeString(run.resolve("last.safetensors"), "x");
+        assertOneLine(CliRun.of("eval", "--checkpoint", run.toString()), 2, run + " holds no best.safetensors (the run stopped before"
+                + " its first validation?): give " + run.resolve("last.safetensors"));
+        assertOneLine(CliRun.of("info", run.resolve("last.safetensors").toString(), "--vocab", "7"), 2, "--vocab is for a preset");
     }
 
     @Test
