@@ -110,7 +110,7 @@ final class DecompressCommand implements Callable<Integer> {
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         Codec.Listing l;
-        try (InputStream is = in.equals("-") ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+        try (InputStream is = in.equals("-") ? Files2.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);
         }
         total[0]++;

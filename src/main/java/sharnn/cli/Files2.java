@@ -30,11 +30,25 @@ final class Files2 {
 
     record Result(int code) {}
 
+    /**
+     * Standard input, left open when a reader closes it: closing System.in closes fd 0, and the JVM's
+     * next file opened as fd 0 (its own modules' image, read lazily) then failed or was read as input.
+     */
+    static InputStream stdin() {
+        return new java.io.FilterInputStream(System.in) {
+            @Override
+            public void close() {}
+        };
+    }
+
     static Result transform(String in, String out, boolean force, boolean rm, boolean quiet, String verb, Job job)
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");
         Path inPath = stdin ? null : Path.of(in), outPath = stdout ? null : Path.of(out);
         if (!stdin) PathErrors.checkReadable(inPath, "file");   // a FIFO or /dev/stdin is read as a stream
+        // y and ./y, or a hard link: -f replaced IN with OUT, and --rm then removed both
+        if (!stdin && !stdout && Files.exists(outPath) && Files.isSameFile(inPath, outPath))
+            throw new UsageException("IN and OUT are the same file: " + in + ", " + out);
         if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
         boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
@@ -46,7 +60,7 @@ final class Files2 {
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
         Path tmp = null;
-        try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
+        try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
             if (stdout) {
                 OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
                 stats = job.run(is, os, p);
@@ -91,7 +105,7 @@ final class Files2 {
         boolean progress = !quiet && Terminal.interactive();
         long t0 = System.nanoTime();
         Codec.Stats stats;
-        try (InputStream is = stdin ? System.in : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+        try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : Codec.Progress.NONE);
         } finally {
             if (progress) System.err.print("\r\033[K");

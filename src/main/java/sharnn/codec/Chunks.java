@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -148,23 +149,27 @@ final class Chunks implements AutoCloseable {
 
     /** One chunk's bytes, decoded by an engine of its own; offset: original bytes before it, for the messages. */
     private byte[] decode(List<Codec.BlockRecord> records, long offset, Codec.Progress progress) throws IOException {
-        int size = 0, largest = 0;
+        int largest = 0;
+        long claimed = 0;
         for (Codec.BlockRecord r : records) {
-            size += r.n();
             largest = Math.max(largest, r.n());
+            claimed += r.n();
         }
-        byte[] data = new byte[size], block = new byte[largest];
+        // grown as blocks pass their checksums, up to the claimed size: the records' sizes are only claims until
+        // then (a 1 KB archive claimed a chunk of 1 GiB)
+        byte[] data = new byte[largest], block = new byte[largest];
         try (Codec.Engine engine = new Codec.Engine(o, pretrained, engines)) {
             engine.prime(dictionary, records.getFirst().n());
             int off = 0;
             for (Codec.BlockRecord r : records) {
                 int base = off;
                 Codec.decodeBlock(engine, r, block, offset + off, (done, bits) -> progress.update(base + done, bits));
+                if (off + r.n() > data.length) data = Arrays.copyOf(data, (int) Math.min(claimed, Math.max(2L * data.length, off + r.n())));
                 System.arraycopy(block, 0, data, off, r.n());
                 off += r.n();
             }
+            return off == data.length ? data : Arrays.copyOf(data, off);
         }
-        return data;
     }
 
     /** The oldest chunk's result; a worker's failure is rethrown as it was. */

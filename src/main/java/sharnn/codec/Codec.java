@@ -355,6 +355,9 @@ public final class Codec {
         byte[] dictId = (mode & MODE_DICTIONARY) != 0 ? readFully(in, Dictionary.ID_BYTES, "header") : null;
         if (dictId != null) crc.update(dictId);
         checkCrc(in, crc, "corrupt archive header (checksum mismatch)");
+        // printable ASCII only: the settings are quoted in messages, where a crafted one's escapes reached the terminal
+        for (byte b : settings)
+            if (b < 0x20 || b > 0x7E) throw new CorruptArchiveException(String.format("unreadable archive header: its settings hold byte 0x%02x", b & 0xFF));
         try {
             CodecOptions o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
             return new Header(mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
@@ -420,7 +423,7 @@ public final class Codec {
         double[] bits = {0, 0};   // the archives' before this one, this one's so far
         for (boolean first = true; first || more(next); first = false) {
             long before = total;
-            total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, first, (done, b) -> {
+            total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, (done, b) -> {
                 bits[1] = b;
                 progress.update(before + done, bits[0] + b);
             }, threads, memoryLimit);
@@ -441,11 +444,12 @@ public final class Codec {
     }
 
     /**
-     * Decodes one archive from in to out; its original bytes. Only the first refuses a checkpoint or a
-     * dictionary it does not need: a later one of concatenated archives may need none while the first did.
+     * Decodes one archive from in to out; its original bytes. A checkpoint or dictionary it does not need
+     * is left unused, as zstd leaves a dictionary a frame does not name: of archives concatenated, one may
+     * need it and the next not (the first refused it, and "plain, then primed" could not be decoded).
      */
     private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
-                                      boolean first, Progress progress, int threads, long memoryLimit) throws IOException {
+                                      Progress progress, int threads, long memoryLimit) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
@@ -457,8 +461,6 @@ public final class Codec {
                 throw new IOException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
                         + ", " + dictionary.name() + "'s begins " + dictionary.id());
             dictionary.checkFits(header.options());
-        } else if (first && (dictionaryFile != null || loaded != null)) {
-            throw new IOException("this archive was made without a dictionary; it needs no --dict");
         }
         Pretrained pretrained = null;
         if (header.checkpointSha256() != null) {
@@ -467,8 +469,6 @@ public final class Codec {
             if (!pretrained.sha256().equals(header.checkpointSha256()))
                 throw new IOException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
                         + ", " + checkpoint + " has " + pretrained.sha256());
-        } else if (first && checkpoint != null) {
-            throw new IOException("this archive was made in online mode; it needs no checkpoint");
         }
         CodecOptions o = header.options();
         if (pretrained != null && !o.modelConfig().toMap().equals(o.withNetwork(pretrained.model().config).modelConfig().toMap()))
@@ -540,6 +540,7 @@ public final class Codec {
                 return dec.decodeSymbol(freq, 256, bits);
             }
         }, progress);
+        dec.finish();   // bytes past what the block used: not what the encoder wrote
         CRC32C raw = new CRC32C();
         raw.update(block, 0, r.n());
         if ((int) raw.getValue() != r.crc())

@@ -48,7 +48,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         check(lr >= 0 && lr <= 1, "lr must be in [0, 1]");
         check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]");
         check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]");
-        check(mixerRate >= 0 && mixerRate <= 64, "mixerRate must be in [0, 64]");
+        check(mixerRate >= 1 && mixerRate <= 64, "mixerRate must be in [1, 64]");   // 0 divided by zero: no archive has it
         check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
         check(chunk >= 0 && chunk <= MAX_CHUNK, "chunk must be in [0, " + MAX_CHUNK + "] (0: none)");
         for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");

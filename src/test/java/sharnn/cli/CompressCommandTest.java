@@ -151,6 +151,15 @@ class CompressCommandTest {
         assertThat(d.code()).isZero();
         assertThat(d.err()).isEmpty();
         assertThat(Files.readAllBytes(in)).containsExactly(1, 2, 3);
+        // the same file by another name (or a hard link): -f replaced IN with OUT, and --rm then removed both
+        String dotted = dir.resolve(".").resolve("a.bin").toString();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-f", "--rm", in.toString(), dotted)), 2,
+                "sharnn compress: IN and OUT are the same file: " + in + ", " + dotted);
+        Path link = Files.createLink(dir.resolve("b.bin.shr"), out);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", "--rm", link.toString(), out.toString()), 2,
+                "IN and OUT are the same file");
+        assertThat(Files.readAllBytes(in)).containsExactly(1, 2, 3);
+        assertThat(out).exists();
     }
 
     @Test

@@ -156,6 +156,23 @@ class LauncherTest {
         assertThat(p.exitValue()).isEqualTo(1);
     }
 
+    /**
+     * A closed stdin reads as empty: the JVM opened its own modules' image as fd 0, which decompress -t -
+     * read (and crashed with SIGSEGV once Java closed it) and compress - would have packed.
+     */
+    @Test
+    void aClosedStdinReadsAsEmpty() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder pb = launcher(sharnn);
+        pb.command("bash", "-c", "exec \"$0\" decompress -t - <&-", sharnn.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(err).isEqualTo("sharnn decompress: archive is truncated (in the header)\n");
+        assertThat(p.exitValue()).isEqualTo(1);
+    }
+
     @Test
     void underTheCLocaleNonAsciiArgumentsAndFileNamesStillArrive() throws Exception {
         Path sharnn = install("sharnn.cli.Main");

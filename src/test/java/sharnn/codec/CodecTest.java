@@ -250,8 +250,15 @@ class CodecTest {
         assertThatThrownBy(() -> decompress(archive, other)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("wrong dictionary: the archive was made with one whose SHA-256 begins ")
                 .hasMessageEndingWith(other + "'s begins " + Codec.sha256(dict).substring(0, 16));
-        assertThatThrownBy(() -> decompress(compress(data, CodecOptions.preset("fast")), file)).isInstanceOf(IOException.class)
-                .hasMessage("this archive was made without a dictionary; it needs no --dict");
+        // a dictionary an archive does not need is left unused, as zstd does: one Compression decodes both kinds,
+        // and concatenated archives may differ (plain, then primed)
+        byte[] plain = compress(data, CodecOptions.preset("fast"));
+        assertThat(decompress(plain, file)).isEqualTo(data);
+        byte[] both = java.util.Arrays.copyOf(plain, plain.length + archive.length);
+        System.arraycopy(archive, 0, both, plain.length, archive.length);
+        byte[] twice = java.util.Arrays.copyOf(data, 2 * data.length);
+        System.arraycopy(data, 0, twice, data.length, data.length);
+        assertThat(decompress(both, file)).isEqualTo(twice);
         assertThatThrownBy(() -> compress(data, SMALL, Codec.Dictionary.load(file))).isInstanceOf(IOException.class)
                 .hasMessage("the dictionary " + file + " is 3000 bytes, larger than a block (blockSize 1024): use a shorter one or --set blockSize=3000");
         Path huge = Files.write(dir.resolve("huge"), new byte[CodecOptions.MAX_BLOCK + 1]);
@@ -517,6 +524,44 @@ class CodecTest {
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packedChunks.toByteArray()), new ByteArrayOutputStream(), null,
                 null, Codec.Progress.NONE, 2, 1 << 20))
                 .isInstanceOf(MemoryLimitException.class);
+    }
+
+    /**
+     * Crafted archives, their checksums right, refused by what they say: settings holding a terminal's
+     * escape (quoted in messages, they reached it), mixerRate 0 (divided by zero), and bytes after a
+     * block's coded data (accepted before: the decoder never checked that it had used them all).
+     */
+    @Test
+    void craftedHeadersAndRecordsWithRightChecksumsAreRefused() throws IOException {
+        for (String[] c : new String[][] {{"fast seed=\u001b]0;owned\u0007", "unreadable archive header: its settings hold byte 0x1b"},
+                {"fast mixerRate=0", "unreadable archive header: mixerRate must be in [1, 64]"}}) {
+            ByteArrayOutputStream crafted = new ByteArrayOutputStream(), header = new ByteArrayOutputStream();
+            header.write(new byte[] {'S', 'H', 'R', 'N', (byte) Codec.VERSION, 0});
+            byte[] settings = c[0].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Codec.writeVarint(header, settings.length);
+            header.write(settings);
+            withCrc(crafted, header.toByteArray());
+            assertThatThrownBy(() -> decompress(crafted.toByteArray())).isInstanceOf(CorruptArchiveException.class).hasMessage(c[1]);
+        }
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "0")).hasMessage("mixerRate must be in [1, 64]");
+
+        byte[] data = text(3000), archive = compress(data, CodecOptions.preset("fast"));
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(archive));
+        Codec.readHeader(in);
+        int headerLength = archive.length - in.available();
+        Codec.BlockRecord r = Codec.readBlock(in, CodecOptions.preset("fast"), 0, new java.util.zip.CRC32C());
+        ByteArrayOutputStream padded = new ByteArrayOutputStream(), record = new ByteArrayOutputStream();
+        padded.write(archive, 0, headerLength);
+        Codec.writeVarint(record, r.n());
+        Codec.writeVarint(record, r.coded().length + 3);
+        record.write(r.coded());
+        record.write(new byte[3]);
+        record.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
+        withCrc(padded, record.toByteArray());
+        padded.write(archive, archive.length - in.available(), in.available());
+        assertThat(decompress(archive)).isEqualTo(data);
+        assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt coded data (3 bytes left over)");
     }
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {
