@@ -48,7 +48,8 @@ final class InfoCommand implements Callable<Integer> {
         if (weights != null) {
             // a file's vocabulary is its own, and a checkpoint records its whole shape: the options were ignored, unsaid
             if (spec.commandLine().getParseResult().hasMatchedOption("--vocab"))
-                throw new UsageException("--vocab is for a preset: a weights file's vocabulary is its own");   // as eval and generate: mapping a directory said only "No such device"
+                throw new UsageException("--vocab is for a preset: a weights file's vocabulary is its own");
+            PathErrors.checkReadable(weights, "weights file");   // as eval and generate: mapping a directory said only "No such device"
             SafeTensors file = SafeTensors.read(weights);
             String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
             // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset
