@@ -53,7 +53,8 @@ final class DecompressCommand implements Callable<Integer> {
         String target = transform.out(out);
         if (target == null) {
             if (in.equals("-")) target = "-";
-            else if (in.endsWith(".shr") && in.length() > 4) target = in.substring(0, in.length() - 4);
+            else if (in.endsWith(".shr") && !Path.of(in).getFileName().toString().equals(".shr")) target = in.substring(0, in.length() - 4);
+            else if (in.endsWith(".shr")) throw new UsageException(in + " leaves no name without its .shr: give OUT");
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
         return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads()));
@@ -109,6 +110,7 @@ final class DecompressCommand implements Callable<Integer> {
      */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
+        if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
         Codec.Listing l;
         try (InputStream is = in.equals("-") ? Files2.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);

@@ -70,7 +70,11 @@ final class Files2 {
                     stats = job.run(is, os, p);
                 }
             } else {
-                tmp = TempFiles.create(outPath, ".part");
+                try {
+                    tmp = TempFiles.create(outPath, ".part");
+                } catch (IOException e) {   // it named the hidden temporary file, not OUT
+                    throw new IOException("cannot create " + out + ": " + PathErrors.reason(e).lines().findFirst().orElse(""), e);
+                }
                 try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }

@@ -162,6 +162,22 @@ class CompressCommandTest {
         assertThat(out).exists();
     }
 
+    /** Names that say nothing, or the wrong thing: each is one line naming what is wrong. */
+    @Test
+    void oddNamesAreOneLineSayingWhatIsWrong() throws Exception {
+        Path in = Files.write(dir.resolve("a"), new byte[] {1, 2, 3});
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-q", in.toString(), ""), 2, "sharnn compress: OUT is an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-q", ""), 2, "sharnn compress: IN is an empty name");
+        Path bare = Files.write(dir.resolve(".shr"), new byte[] {1});
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", bare.toString()), 2, bare + " leaves no name without its .shr: give OUT");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", dir.toString()), 1, dir + ": is a directory");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", dir.resolve("none.shr").toString()), 1,
+                "no such file: " + dir.resolve("none.shr"));
+        // a directory where no file can be made: OUT is named, not the hidden temporary file
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), "/proc/sharnn-test.shr")), 1,
+                "sharnn compress: cannot create /proc/sharnn-test.shr: ");
+    }
+
     @Test
     void aCorruptArchiveIsOneLineAndLeavesNoOutput() throws Exception {
         Path in = dir.resolve("x.txt");
@@ -226,7 +242,7 @@ class CompressCommandTest {
         CliRun lm = CliRun.of("decompress", "-l", sa, missing, sb);
         assertThat(lm.code()).isEqualTo(1);
         assertThat(lm.out().lines()).hasSize(3);
-        assertThat(lm.err().strip()).isEqualTo("sharnn decompress: " + missing + ": no such file or directory");
+        assertThat(lm.err().strip()).isEqualTo("sharnn decompress: no such file: " + missing);   // as -t and decompress say it
         byte[] bad = Files.readAllBytes(Path.of(sb));
         bad[bad.length / 2] ^= 8;
         Path corrupt = Files.write(dir.resolve("c.shr"), bad);
