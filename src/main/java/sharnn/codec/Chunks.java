@@ -56,12 +56,12 @@ final class Chunks implements AutoCloseable {
 
     /**
      * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
-     * own thread beside the coder's), as many as heapBytes (the heap, or a lower limit) holds, at least 1. primed: a dictionary keeps
-     * its primed context models beside them (without a network), a chunk's worth of tables more.
+     * own thread beside the coder's), as many as heapBytes (the heap, or a lower limit) holds, each taking
+     * {@link Codec#memoryFor}, at least 1. primed: a dictionary keeps its primed context models beside
+     * them (without a network), a chunk's worth of tables more.
      */
     static int jobs(CodecOptions o, int threads, long heapBytes, boolean primed) {
         int asked = (threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) / (o.network() ? 2 : 1);
-        // the network's weights about 16 times over (three copies, moments, gradients, packed forms) in floats
         long each = Codec.memoryFor(o, o.chunk());
         long kept = primed && !o.network() ? ContextMixer.bytesFor(o) : 0;
         return (int) Math.max(1, Math.min(asked, (heapBytes * 3 / 4 - kept) / each));
