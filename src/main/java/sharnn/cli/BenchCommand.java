@@ -77,8 +77,10 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(file)) throw new IOException("no such file: " + file);
+            sharnn.io.PathErrors.checkReadable(file, "file");
+            if (!Files.isRegularFile(file)) throw new UsageException(file + ": not a regular file (the benchmark reads it more than once)");
             if (bytes < 0) throw new UsageException("--bytes must be >= 0");
+            if (presets.stream().allMatch(String::isBlank)) throw new UsageException("--presets names none");
             if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
             Models.checkThreadLimit(threads);
             List<CodecOptions> options = new java.util.ArrayList<>();
@@ -89,8 +91,13 @@ final class BenchCommand implements Runnable {
                     throw new UsageException(e.getMessage());
                 }
             }
-            byte[] data = Files.readAllBytes(file);
-            if (bytes > 0 && bytes < data.length) data = Arrays.copyOf(data, (int) bytes);
+            // the first --bytes only are read (a 3 GB file ran out of memory for --bytes 1000); all of it must fit an array
+            long size = Files.size(file), take = bytes > 0 ? Math.min(bytes, size) : size;
+            if (take > Integer.MAX_VALUE - 8) throw new UsageException(file + " is over 2 GB: give --bytes N");
+            byte[] data;
+            try (var in = Files.newInputStream(file)) {
+                data = in.readNBytes((int) take);
+            }
             System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MB");
             Map<String, Long> sizes = new LinkedHashMap<>();
             // the JIT compiles the coding path first: the first preset's speeds would otherwise include it

@@ -44,6 +44,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageException("--minutes must be in (0, 1440]");
+        if (out.toString().isEmpty()) throw new UsageException("--out is an empty name");   // '' was the current directory
         byte[] text;
         try (InputStream in = DemoCommand.class.getResourceAsStream(CORPUS)) {
             if (in == null) throw new IOException("the demo corpus is missing from the jar");
@@ -125,11 +126,18 @@ final class DemoCommand implements Callable<Integer> {
      * run's is refused, so that a wrong --out loses nothing.
      */
     private static void clearPreviousDemo(Path dir) throws IOException {
+        boolean demo = false;
         for (String f : new String[] {"last.safetensors", "best.safetensors"}) {
             Path p = dir.resolve(f);
             if (Files.exists(p) && !isDemo(p))
                 throw new UsageException(dir + " holds a training run that is not a demo's (" + f + "); give the demo another --out");
+            demo |= Files.exists(p);
         }
+        // without a demo's checkpoint, metrics, a plot or TensorBoard events there are someone else's: they were deleted
+        if (!demo)
+            for (String f : new String[] {"metrics.jsonl", "bpc.png", "tb"})
+                if (Files.exists(dir.resolve(f)))
+                    throw new UsageException(dir + " holds " + f + " but no demo's checkpoint; give the demo another --out");
         for (String f : new String[] {"last.safetensors", "best.safetensors", "metrics.jsonl", "bpc.png"})
             Files.deleteIfExists(dir.resolve(f));
         Path tb = dir.resolve("tb");

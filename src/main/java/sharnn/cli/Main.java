@@ -57,7 +57,22 @@ public final class Main implements Runnable {
             // picocli passes only exceptions to the handler; an error would end in a stack trace
             System.err.println(outOfMemory(e, commandName(cli)));
             return 1;
+        } catch (Error e) {   // any other: one line too, the trace where asked for
+            System.err.println(commandName(cli) + ": " + errorLine(e));
+            if ("1".equals(System.getenv("SHARNN_DEBUG"))) e.printStackTrace();
+            return 1;
         }
+    }
+
+    /**
+     * An Error other than running out of memory as one line. The JVM raises a fault on a mapped page as an
+     * InternalError, and not always where it happened (so no reader can catch it as its own): a file
+     * mapped as a corpus or checkpoint that shrank while it was read.
+     */
+    static String errorLine(Error e) {
+        if (e instanceof InternalError && String.valueOf(e.getMessage()).contains("unsafe memory access"))
+            return "a file mapped for reading (a corpus or checkpoint) shrank or went away while it was read";
+        return "internal error: " + e + " (SHARNN_DEBUG=1 shows where)";
     }
 
     /**

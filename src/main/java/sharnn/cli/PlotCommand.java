@@ -1,5 +1,6 @@
 package sharnn.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,8 +20,11 @@ final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path png = out != null ? out : runDir.resolve("bpc.png");
-        Plot.write(runDir.resolve("metrics.jsonl"), png);
+        Path png = out != null ? out : runDir.resolve("bpc.png"), metrics = runDir.resolve("metrics.jsonl");
+        // --out run/metrics.jsonl replaced the figures with their picture
+        if (Files.exists(png) && Files.exists(metrics) && Files.isSameFile(png, metrics))
+            throw new UsageException("--out " + png + " is the run's metrics file: give the image another name");
+        Plot.write(metrics, png);
         System.out.println(png);
         return 0;
     }

@@ -88,7 +88,7 @@ public final class Enwik8Download {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("cannot create directory " + dir + ": " + e.getMessage(), e);
+            throw new IOException("cannot create directory " + dir + ": " + sharnn.io.PathErrors.reason(e).lines().findFirst().orElse(""), e);
         }
         Path target = dir.resolve(FILE_NAME);
         if (Files.isRegularFile(target)) {
@@ -103,6 +103,16 @@ public final class Enwik8Download {
                     : "has md5 " + md5 + ", not " + expectedMd5) + "; downloading it again");
         }
         Path zip = dir.resolve(ZIP_NAME);
+        // a zip already there (an earlier download, or one brought by hand to a machine offline) is used, once it checks out
+        if (Files.isRegularFile(zip)) {
+            log.println(zip + " is already here: unzipping it rather than downloading");
+            log.flush();
+            try {
+                return unzipChecked(zip, target, log, false);
+            } catch (IOException e) {
+                log.println(zip + " does not check out (" + e.getMessage() + "); downloading it again");
+            }
+        }
         Path part = TempFiles.create(zip, ".part");
         try {
             download(part, log, terminal);
@@ -111,13 +121,18 @@ public final class Enwik8Download {
             Files.deleteIfExists(part);
             TempFiles.closed(part);
         }
+        return unzipChecked(zip, target, log, true);
+    }
+
+    /** Unzips zip into target, checked; a zip that fails is deleted (it is of no use to the next run). */
+    private Result unzipChecked(Path zip, Path target, PrintWriter log, boolean downloaded) throws IOException {
         Path unzipped = TempFiles.create(target, ".part");
         try {
             String md5 = unzip(zip, unzipped);
             move(unzipped, target);
             log.println("saved " + target + " (" + expectedSize + " bytes, md5 " + md5 + ")");
             log.flush();
-            return new Result(target, expectedSize, md5, true);
+            return new Result(target, expectedSize, md5, downloaded);
         } catch (IOException e) {
             Files.deleteIfExists(zip); // a bad archive is of no use to the next run
             throw e;

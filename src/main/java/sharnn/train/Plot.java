@@ -19,7 +19,13 @@ public final class Plot {
         if (Files.isDirectory(png)) throw new IOException(png + ": is a directory; the image needs a file name");
         List<Double> ts = new ArrayList<>(), tv = new ArrayList<>(), vs = new ArrayList<>(), vv = new ArrayList<>();
         int number = 0;
-        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(metrics, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {   // said only "Input length = 1"
+            throw new IOException(metrics + ": not UTF-8 text (not a metrics file?)");
+        }
+        for (String line : lines) {
             number++;
             if (line.isBlank()) continue;
             Map<String, Object> m;
@@ -32,17 +38,38 @@ public final class Plot {
             if (m == null || !(m.get("step") instanceof Number at))
                 throw new IOException(metrics + ", line " + number + ": no numeric \"step\"");
             double step = at.doubleValue();
-            if (m.get("train_bpc") instanceof Number n) { ts.add(step); tv.add(n.doubleValue()); }
-            if (m.get("valid_bpc") instanceof Number n) { vs.add(step); vv.add(n.doubleValue()); }
+            if (!Double.isFinite(step)) continue;   // 1e400: the chart refused an infinite axis
+            if (m.get("train_bpc") instanceof Number n && Double.isFinite(n.doubleValue())) { ts.add(step); tv.add(n.doubleValue()); }
+            if (m.get("valid_bpc") instanceof Number n && Double.isFinite(n.doubleValue())) { vs.add(step); vv.add(n.doubleValue()); }
         }
         if (ts.isEmpty() && vs.isEmpty()) throw new IOException("no bpc figures in " + metrics);
         System.setProperty("java.awt.headless", "true");
         var chart = new org.knowm.xchart.XYChartBuilder().width(900).height(540)
                 .title("SHA-RNN: bits per byte").xAxisTitle("step").yAxisTitle("bpc").build();
         chart.getStyler().setMarkerSize(3);
-        if (!ts.isEmpty()) chart.addSeries("train", ts, tv);
-        if (!vs.isEmpty()) chart.addSeries("valid", vs, vv);
+        // at most about MAX_POINTS a series: the chart's time grew with the square of its points (1M lines: minutes)
+        if (!ts.isEmpty()) chart.addSeries("train", thin(ts), thin(tv));
+        if (!vs.isEmpty()) chart.addSeries("valid", thin(vs), thin(vv));
+        TempFiles.Body image = out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+        if (Files.exists(png) && !Files.isRegularFile(png)) {   // a device or FIFO is written in place, as compress writes it, not replaced
+            try (var out = Files.newOutputStream(png)) {
+                image.writeTo(out);
+            }
+            return;
+        }
         // a unique temp file beside the image, renamed over it, removed if anything fails
-        TempFiles.write(png, ".png", out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG));
+        TempFiles.write(png, ".png", image);
+    }
+
+    static final int MAX_POINTS = 5000;
+
+    /** Every k-th value, k chosen so that at most about MAX_POINTS remain, the last kept. */
+    static List<Double> thin(List<Double> v) {
+        int k = (v.size() + MAX_POINTS - 1) / MAX_POINTS;
+        if (k <= 1) return v;
+        List<Double> kept = new ArrayList<>();
+        for (int i = 0; i < v.size(); i += k) kept.add(v.get(i));
+        if ((v.size() - 1) % k != 0) kept.add(v.getLast());
+        return kept;
     }
 }

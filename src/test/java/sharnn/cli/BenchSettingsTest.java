@@ -75,6 +75,32 @@ class BenchSettingsTest {
     }
 
     /** What the command wrote to stderr, after it exited with code 2. */
+    /**
+     * bench compress reads only the first --bytes of its file (a 3 GB one ran out of memory for --bytes 1000), refuses
+     * what it cannot read twice, and an empty --presets is a usage error (it was "Index 0 out of bounds").
+     */
+    @Test
+    void benchCompressReadsOnlyItsBytesAndRefusesOddInputs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path sparse = dir.resolve("sparse");
+        try (var f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            f.setLength(3L << 30);   // sparse: no disk, but far past a Java array
+        }
+        PrintStream saved = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run("bench", "compress", "--presets", "fast", "--bytes", "2000", sparse.toString())).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("fast");
+        assertThat(stderrOf("bench", "compress", "--presets", "fast", sparse.toString()))
+                .isEqualTo("sharnn bench compress: " + sparse + " is over 2 GB: give --bytes N\n");
+        assertThat(stderrOf("bench", "compress", "--presets", ",", sparse.toString())).isEqualTo("sharnn bench compress: --presets names none\n");
+        assertThat(stderrOf("bench", "compress", "/dev/null"))
+                .isEqualTo("sharnn bench compress: /dev/null: not a regular file (the benchmark reads it more than once)\n");
+    }
+
     static String stderrOf(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -38,5 +38,12 @@ class DemoCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", other.toString(), "--minutes", "0.01"), 2,
                 other + " holds a training run that is not a demo's (best.safetensors)");
         assertThat(other.resolve("best.safetensors")).hasBinaryContent(new byte[] {1, 2, 3});
+        // metrics and a plot without any checkpoint are no demo's either: they were deleted
+        Path metricsOnly = Files.createDirectories(dir.resolve("metrics-only"));
+        Files.writeString(metricsOnly.resolve("metrics.jsonl"), "{\"step\":1,\"train_bpc\":3.0}\n");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", metricsOnly.toString(), "--minutes", "0.01"), 2,
+                metricsOnly + " holds metrics.jsonl but no demo's checkpoint");
+        assertThat(metricsOnly.resolve("metrics.jsonl")).hasContent("{\"step\":1,\"train_bpc\":3.0}");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", "", "--minutes", "0.01"), 2, "--out is an empty name");
     }
 }

@@ -192,4 +192,30 @@ class FilesAndMessagesTest {
         assertThat(run.resolve("last.safetensors")).doesNotExist();
         assertThat(run.resolve("best.safetensors")).doesNotExist();
     }
+
+    /**
+     * An Error is one line too: a fault on a mapped page (a corpus that shrank while read: a stack trace of
+     * 16 lines) says what happened; any other names itself.
+     */
+    @Test
+    void anErrorIsOneLine() throws Exception {
+        // a real fault: a mapped page past the end of a file cut short (the JVM raises it where it likes)
+        Path f = dir.resolve("shrinks");
+        Files.write(f, new byte[1 << 16]);
+        Error fault = null;
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            var map = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, 1 << 16);
+            ch.truncate(0);
+            try {
+                for (int i = 0; i < 100 && fault == null; i++) map.get(60_000);
+            } catch (InternalError e) {
+                fault = e;
+            }
+        } catch (InternalError e) {
+            fault = e;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(fault != null, "this JVM and system fault on a page past a mapped file's end");
+        assertThat(Main.errorLine(fault)).isEqualTo("a file mapped for reading (a corpus or checkpoint) shrank or went away while it was read");
+        assertThat(Main.errorLine(new StackOverflowError())).isEqualTo("internal error: java.lang.StackOverflowError (SHARNN_DEBUG=1 shows where)");
+    }
 }

@@ -50,4 +50,38 @@ class PlotTest {
         CliRun plot = CliRun.of("plot", run(dir).toString(), "--out", out.toString());
         TrainEvalGenerateCliTest.assertOneLine(plot, 1, "sharnn plot: " + out + ": no such file or directory");
     }
+
+    /** --out as the metrics file itself is refused (the figures were replaced by their picture); a device is written in place. */
+    @Test
+    void anOutThatIsTheMetricsIsRefusedAndADeviceIsWrittenInPlace(@TempDir Path dir) throws Exception {
+        Path run = run(dir), metrics = run.resolve("metrics.jsonl");
+        String before = Files.readString(metrics);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run.toString(), "--out", run.resolve(".").resolve("metrics.jsonl").toString()), 2,
+                "is the run's metrics file: give the image another name");
+        assertThat(metrics).hasContent(before.strip());
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readAllBytes(fifo);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CliRun plot = CliRun.of("plot", run.toString(), "--out", fifo.toString());
+        assertThat(plot.code()).as(plot.err()).isZero();
+        assertThat(reader.get(60, java.util.concurrent.TimeUnit.SECONDS)).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(Files.isRegularFile(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();   // still a FIFO, not replaced
+    }
+
+    /** Bytes that are not UTF-8 name the file; infinite figures are left out (the chart refused them). */
+    @Test
+    void oddMetricsArePlottedOrNamed(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run")), metrics = run.resolve("metrics.jsonl");
+        Files.write(metrics, new byte[] {'{', (byte) 0xff, '}', '\n'});
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run.toString()), 1, metrics + ": not UTF-8 text");
+        Files.writeString(metrics, "{\"step\":1,\"train_bpc\":3.0}\n{\"step\":2,\"train_bpc\":1e400}\n{\"step\":1e400,\"train_bpc\":2.0}\n");
+        CliRun plot = CliRun.of("plot", run.toString());
+        assertThat(plot.code()).as(plot.err()).isZero();
+    }
 }

@@ -133,6 +133,29 @@ class Enwik8DownloadTest {
         assertThat(again.toString()).contains("already present and checks out");
     }
 
+    /** An enwik8.zip already there is unzipped without a download (a machine offline); a damaged one is fetched again. */
+    @Test
+    void aZipAlreadyThereIsUsedAndADamagedOneFetchedAgain() throws IOException {
+        new Enwik8Download(url("/enwik8.zip"), content.length, md5).fetch(dir, new PrintWriter(new StringWriter()), false);
+        Files.delete(dir.resolve("enwik8"));
+        StringWriter log = new StringWriter();
+        Enwik8Download.Result offline = new Enwik8Download(URI.create("http://127.0.0.1:9/enwik8.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(log), false);
+        assertThat(offline.downloaded()).isFalse();
+        assertThat(Files.readAllBytes(offline.file())).isEqualTo(content);
+        assertThat(requests.get()).isEqualTo(1);
+        assertThat(log.toString()).contains("is already here: unzipping it rather than downloading");
+
+        Files.delete(dir.resolve("enwik8"));
+        Files.write(dir.resolve("enwik8.zip"), new byte[] {'P', 'K', 0});
+        StringWriter again = new StringWriter();
+        Enwik8Download.Result fetched = new Enwik8Download(url("/enwik8.zip"), content.length, md5).fetch(dir, new PrintWriter(again), false);
+        assertThat(fetched.downloaded()).isTrue();
+        assertThat(Files.readAllBytes(fetched.file())).isEqualTo(content);
+        assertThat(again.toString()).contains("does not check out").contains("downloading it again");
+        assertThat(filesIn(dir)).containsExactly("enwik8", "enwik8.zip");
+    }
+
     @Test
     void aDamagedExistingFileIsDownloadedAgain() throws IOException {
         Files.write(dir.resolve("enwik8"), new byte[content.length]);
