@@ -103,6 +103,10 @@ final class Decompressor {
     }
 
     private static IOException corrupt(String kind, Path path, IOException e) {
+        // xz's dictionary larger than the limit is no corruption: half the heap, which more heap raises
+        if (e instanceof org.tukaani.xz.MemoryLimitException m)
+            return new IOException(path + ": its xz dictionary needs " + m.getMemoryNeeded() / 1024 + " MiB to read, more than the "
+                    + m.getMemoryLimit() / 1024 + " MiB allowed (half the heap: give Java more with JAVA_OPTS=-Xmx...)", e);
         // an EOFException carries no message: its name is Java's word for what users call truncated
         String why = e.getMessage() != null ? e.getMessage() : e instanceof java.io.EOFException ? "it ends early" : e.getClass().getSimpleName();
         return new IOException("corrupt or truncated " + kind + " file " + path + ": " + why, e);

@@ -218,4 +218,22 @@ class FilesAndMessagesTest {
         assertThat(Main.errorLine(fault)).isEqualTo("a file mapped for reading (a corpus or checkpoint) shrank or went away while it was read");
         assertThat(Main.errorLine(new StackOverflowError())).isEqualTo("internal error: java.lang.StackOverflowError (SHARNN_DEBUG=1 shows where)");
     }
+
+    /** An xz corpus whose dictionary is larger than half the heap is named as that (it said "corrupt or truncated"). */
+    @Test
+    void anXzDictionaryPastTheLimitIsNotCalledCorrupt() throws Exception {
+        Path xz = dir.resolve("big.xz");
+        Process make;
+        try {
+            make = new ProcessBuilder("sh", "-c", "head -c 2000 /dev/zero | xz --lzma2=dict=1536MiB > \"$0\"", xz.toString()).start();
+        } catch (java.io.IOException e) {
+            make = null;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(make != null && make.waitFor() == 0 && Files.size(xz) > 0, "xz to make the file");
+        Process p = Jvm.sharnn("data", "info", xz.toString()).start();   // -Xmx512m
+        p.getOutputStream().close();
+        assertThat(Jvm.exitOf(p, 60)).isEqualTo(1);
+        assertThat(Jvm.stderr(p)).startsWith("sharnn data info: " + xz + ": its xz dictionary needs 1536 MiB to read, more than the ")
+                .endsWith(" MiB allowed (half the heap: give Java more with JAVA_OPTS=-Xmx...)");
+    }
 }
