@@ -11,7 +11,6 @@ import java.util.Enumeration;
 import java.util.Locale;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -46,7 +45,7 @@ final class Decompressor {
             try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
                 InputStream in;
                 try {
-                    in = new GZIPInputStream(raw, 1 << 16);
+                    in = new GzipMembers(raw);   // GZIPInputStream dropped a damaged member after the first unsaid
                 } catch (IOException e) {
                     throw corrupt("gzip", path, e);
                 }
