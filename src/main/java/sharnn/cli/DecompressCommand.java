@@ -105,7 +105,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 211,984 bytes (1.696 bpc), 1 block, format 10, fast" ("4 blocks in
+     * One line: "a.shr: 1,000,000 -> 210,904 bytes (1.687 bpc), 1 block, format 11, fast" ("4 blocks in
      * 2 chunks" where chunked), and the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {

@@ -31,22 +31,23 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 10;
+    public static final int VERSION = 11;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
 
     /** The earlier format versions, each named in the message that refuses its archives. */
-    static final Map<Integer, String> EARLIER = Map.of(
-            1, "sharnn 0.1 with LAMB and one mixer",
-            2, "sharnn 0.1 with Adam and three or four mixers, a JSON header",
-            3, "sharnn 0.1 with one APM and seven context models",
-            4, "sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs",
-            5, "sharnn 0.1 with bit histories, two match models and seven mixers",
-            6, "sharnn 0.1 with context runs and 18 hashed context models",
-            7, "sharnn 0.1 with tables of the preset's size for any input",
-            8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs",
-            9, "sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs");
+    static final Map<Integer, String> EARLIER = Map.ofEntries(
+            Map.entry(1, "sharnn 0.1 with LAMB and one mixer"),
+            Map.entry(2, "sharnn 0.1 with Adam and three or four mixers, a JSON header"),
+            Map.entry(3, "sharnn 0.1 with one APM and seven context models"),
+            Map.entry(4, "sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs"),
+            Map.entry(5, "sharnn 0.1 with bit histories, two match models and seven mixers"),
+            Map.entry(6, "sharnn 0.1 with context runs and 18 hashed context models"),
+            Map.entry(7, "sharnn 0.1 with tables of the preset's size for any input"),
+            Map.entry(8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs"),
+            Map.entry(9, "sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs"),
+            Map.entry(10, "sharnn 0.1 with 21 hashed context models and three final mixers"));
 
     private Codec() {}
 

@@ -33,10 +33,12 @@ final class ContextMixer {
      * contexts and both APM buckets learning (fast, 1 MB each, against format 8: enwik8 212,492 -> 212,274
      * bytes, this project's Java 130,547 -> 128,492, C headers 118,575 -> 117,494, the first MB of libjvm.so
      * 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2% more time). Letters, digits and '_' as
-     * one word gained on the binary, lost on enwik8: left out.
+     * one word gained on the binary, lost on enwik8: left out. Format 11: the last six letters across words
+     * (spaces, digits and punctuation skipped): fast, 1 MB each, enwik8 -0.06%, Java -0.04%, C headers -0.09%.
+     * Taking out any one of the others cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%).
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
-    private static final int HASHED = ORDERS.length + 17;
+    private static final int HASHED = ORDERS.length + 18;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
@@ -47,29 +49,36 @@ final class ContextMixer {
     /**
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far
      * and the kind of the last byte (letter, capital, digit, space, newline, >= 128, bracket, other);
-     * the bit position and the network's confidence (so the network's say can grow where it is
-     * sure); the bit position and the previous byte; the bit position and the match model's state;
-     * the bit position, how many of orders 2-6 have seen their context and whether order 6's
-     * history is deterministic; the bit position, the markup nesting and where in a word it is; the
-     * bit position and the byte before the last. A final mixer, by bit position, weighs them. (The
-     * last two took 300 KB of enwik8 from 1.8893 to 1.8750 bpc without the network, the last byte's kind
-     * in the first to 1.8693; by the byte above, the order-2 history or the word before, or by the order
-     * hits with the bits so far, a mixer gained under 0.001.)
+     * the bit position and the network's confidence (so the network's say can grow where it is sure),
+     * or without a network the bit position and the word so far (hashed to 1,024); the bit position and
+     * the previous byte; the bits so far and the match model's state; the bits so far, how many of
+     * orders 2-6 have seen their context and whether order 6's history is deterministic; the bit
+     * position, the markup nesting and where in a word it is; the bit position and the byte before the
+     * last. The final mixers weigh them. (The last two took 300 KB of enwik8 from 1.8893 to 1.8750 bpc
+     * without the network, the last byte's kind in the first to 1.8693; by the byte above, the order-2
+     * history or the word before, a mixer gained under 0.001. Format 11 gave the fourth and fifth the
+     * bits so far in place of the bit position, and the second the word without a network, where the
+     * confidence is always 0: fast, 1 MB each, with the first final mixer's selector and the bit
+     * histories' last bits, enwik8 211,521 -> 211,043 bytes, Java 130,435 -> 129,885, C headers 117,142 ->
+     * 116,730, 100 KB of enwik8 25,432 -> 25,345; the third with the bits so far gained 0.03% more for
+     * 20 MB more weights, which a tiny input's heap must hold; the sixth or seventh with them, or the word
+     * with them, under 0.05%.)
      */
     private static final int SETS = 7;
-    private static final int[] SET_SIZES = {8 * 256, 8 * 16, 256 * 8, 64 * 8, 8 * 8 * 3, 256 * 4 * 8, 256 * 8};
+    private static final int[] SET_SIZES = {8 * 256, 1024 * 8, 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 256 * 8};
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
-     * so far; the last byte and the bit position; the match state and the bit position. Their outputs
+     * so far and where in a word it is; the last byte and the bit position; the match state and the bit position. Their outputs
      * are averaged (stretched). They learn at the mixers' early boost, decaying to rate 1 (format 10,
      * against one final mixer by bit position at rate 1: fast, 1 MB each, enwik8 211,984 -> 211,521
      * bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
      * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
      * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
-     * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184).
+     * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184). Format 11 gave the first
+     * where in a word the byte is (0.02% of five inputs; the last byte's kind instead, 0.01%).
      */
     private static final int FINALS = 3;
-    private static final int[] FINAL_SIZES = {256, 256 * 8, 64 * 8};
+    private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8};
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -111,6 +120,7 @@ final class ContextMixer {
     private final long[] history;
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
     private final int[] digits, firstLetter, wordLen, beforeWord;
+    private final int[] letters;        // the last six letters (5 bits each), across words
     private final int[] indent;         // the line's leading spaces and tabs so far (-1: past them)
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
@@ -198,6 +208,7 @@ final class ContextMixer {
         firstLetter = new int[streams];
         wordLen = new int[streams];
         beforeWord = new int[streams];
+        letters = new int[streams];
         indent = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
@@ -256,6 +267,7 @@ final class ContextMixer {
         firstLetter = o.firstLetter.clone();
         wordLen = o.wordLen.clone();
         beforeWord = o.beforeWord.clone();
+        letters = o.letters.clone();
         indent = o.indent.clone();
         lastNl = o.lastNl.clone();
         prevNl = o.prevNl.clone();
@@ -380,6 +392,7 @@ final class ContextMixer {
         base[ORDERS.length + 15] = hash(h & 0xFFFF0000L, 27);   // sparse: the third and fourth bytes back
         // the line's indentation with the last two bytes
         base[ORDERS.length + 16] = hash((long) Math.min(indent[b] & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
+        base[ORDERS.length + 17] = hash(letters[b], 32);   // the last six letters: a word's stem across its endings
         findSlots();
     }
 
@@ -494,13 +507,13 @@ final class ContextMixer {
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + (byteClass(c1) * 256 + c0) * nInputs;
-        chosen[1] = setBase[1] + (bitPos * 16 + confidence) * nInputs;
+        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (hash(wordHash[stream] & 0xFFFFFFFFL, 9) >>> 22) * 8 + bitPos) * nInputs;
         chosen[2] = setBase[2] + (c1 * 8 + bitPos) * nInputs;
-        chosen[3] = setBase[3] + (mctx * 8 + bitPos) * nInputs;
+        chosen[3] = setBase[3] + (mctx << 8 | c0) * nInputs;
         int hits = 0;
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int det = BitHistory.deterministic(state[ORDERS.length + 1]) ? 1 : 0;
-        chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) * 8 + bitPos) * nInputs;
+        chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) << 8 | c0) * nInputs;
         chosen[5] = setBase[5] + (((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos) * nInputs;
         chosen[6] = setBase[6] + ((int) (history[stream] >> 8 & 0xFF) * 8 + bitPos) * nInputs;
         for (int k = 0; k < SETS; k++) {
@@ -510,7 +523,7 @@ final class ContextMixer {
         }
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        finalChosen[0] = c0 * SETS;
+        finalChosen[0] = (wordPlace(stream) << 8 | c0) * SETS;
         finalChosen[1] = (c1 * 8 + bitPos) * SETS;
         finalChosen[2] = (matchState * 8 + bitPos) * SETS;
         int sum = 0;
@@ -704,6 +717,7 @@ final class ContextMixer {
                 beforeWord[b] = c1;
             }
             wordLen[b]++;
+            letters[b] = (letters[b] << 5 | (lower & 31)) & 0x3FFFFFFF;
             wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
         } else {
             if (wordHash[b] != 0) {
