@@ -68,9 +68,9 @@ final class ContextMixer {
     private static final int[] SET_SIZES = {8 * 256, 1024 * 8, 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 256 * 8};
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
-     * so far and where in a word it is; the last byte and the bit position; the match state and the bit position. Their outputs
-     * are averaged (stretched). They learn at the mixers' early boost, decaying to rate 1 (format 10,
-     * against one final mixer by bit position at rate 1: fast, 1 MB each, enwik8 211,984 -> 211,521
+     * so far and where in a word it is; the last byte and the bit position; the match state and the
+     * bit position. Their outputs are averaged (stretched). They learn at the mixers' early boost,
+     * decaying to rate 1 (format 10, against one final mixer by bit position at rate 1: fast, 1 MB each, enwik8 211,984 -> 211,521
      * bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
      * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
      * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
