@@ -33,12 +33,12 @@ final class ContextMixer {
      * contexts and both APM buckets learning (fast, 1 MB each, against format 8: enwik8 212,492 -> 212,274
      * bytes, this project's Java 130,547 -> 128,492, C headers 118,575 -> 117,494, the first MB of libjvm.so
      * 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2% more time). Letters, digits and '_' as
-     * one word gained on the binary, lost on enwik8: left out. Format 11: the last six letters across words
-     * (spaces, digits and punctuation skipped): fast, 1 MB each, enwik8 -0.06%, Java -0.04%, C headers -0.09%.
-     * Taking out any one of the others cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%).
+     * one word gained on the binary, lost on enwik8: left out. So was, in format 11, the last six letters
+     * across words (fast, 1 MB each: enwik8 -0.07%, Java -0.04%, C headers -0.09%, at about 8% more time).
+     * Taking out any one of these cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%).
      */
     private static final int[] ORDERS = {2, 3, 4, 6};
-    private static final int HASHED = ORDERS.length + 18;
+    private static final int HASHED = ORDERS.length + 17;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
@@ -120,7 +120,6 @@ final class ContextMixer {
     private final long[] history;
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
     private final int[] digits, firstLetter, wordLen, beforeWord;
-    private final int[] letters;        // the last six letters (5 bits each), across words
     private final int[] indent;         // the line's leading spaces and tabs so far (-1: past them)
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
@@ -208,7 +207,6 @@ final class ContextMixer {
         firstLetter = new int[streams];
         wordLen = new int[streams];
         beforeWord = new int[streams];
-        letters = new int[streams];
         indent = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
@@ -267,7 +265,6 @@ final class ContextMixer {
         firstLetter = o.firstLetter.clone();
         wordLen = o.wordLen.clone();
         beforeWord = o.beforeWord.clone();
-        letters = o.letters.clone();
         indent = o.indent.clone();
         lastNl = o.lastNl.clone();
         prevNl = o.prevNl.clone();
@@ -392,7 +389,6 @@ final class ContextMixer {
         base[ORDERS.length + 15] = hash(h & 0xFFFF0000L, 27);   // sparse: the third and fourth bytes back
         // the line's indentation with the last two bytes
         base[ORDERS.length + 16] = hash((long) Math.min(indent[b] & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
-        base[ORDERS.length + 17] = hash(letters[b], 32);   // the last six letters: a word's stem across its endings
         findSlots();
     }
 
@@ -717,7 +713,6 @@ final class ContextMixer {
                 beforeWord[b] = c1;
             }
             wordLen[b]++;
-            letters[b] = (letters[b] << 5 | (lower & 31)) & 0x3FFFFFFF;
             wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
         } else {
             if (wordHash[b] != 0) {

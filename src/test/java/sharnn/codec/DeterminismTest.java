@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 11;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "9a46944abd2624f10d4174b1792b8208f2925a11a176ae42b3e7cd84b203e75b",
-            "default", "ea25912bf5a5ea2376b759db89dd273cad27e5eb453ad5648a5c7dbcac342550",
-            "max", "5fcec175f5911549bb59a895d6e248bb5b673ed6d1b8ed43c230d3e900b5bab1");
+            "fast", "98a71b442631ed12f25f9a0cafb6a629895102655d62f176f7c4b0306d057cac",
+            "default", "4e6399b9cd45bf81668115c1d71f464895e2efd4102f26855ba136e50f84e9bf",
+            "max", "128134d9c315679ef89e1d3f2a403d100e58f62b725ae925b5e2456db0c07fe6");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
