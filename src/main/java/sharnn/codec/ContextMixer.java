@@ -70,8 +70,8 @@ final class ContextMixer {
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
      * so far and where in a word it is; the last byte and the bit position; the match state and the
      * bit position. Their outputs are averaged (stretched). They learn at the mixers' early boost,
-     * decaying to rate 1 (format 10, against one final mixer by bit position at rate 1: fast, 1 MB each, enwik8 211,984 -> 211,521
-     * bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
+     * decaying to rate 1 (format 10, against one final mixer by bit position at rate 1: fast, 1 MB
+     * each, enwik8 211,984 -> 211,521 bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
      * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
      * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
      * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184). Format 11 gave the first
@@ -503,7 +503,7 @@ final class ContextMixer {
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + (byteClass(c1) * 256 + c0) * nInputs;
-        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (hash(wordHash[stream] & 0xFFFFFFFFL, 9) >>> 22) * 8 + bitPos) * nInputs;
+        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos) * nInputs;   // the word model's hash
         chosen[2] = setBase[2] + (c1 * 8 + bitPos) * nInputs;
         chosen[3] = setBase[3] + (mctx << 8 | c0) * nInputs;
         int hits = 0;
