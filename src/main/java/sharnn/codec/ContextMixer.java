@@ -69,8 +69,8 @@ final class ContextMixer {
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
      * so far and where in a word it is; the last byte and the bit position; the match state and the
-     * bit position. Their outputs are averaged (stretched). They learn at the mixers' early boost,
-     * decaying to rate 1 (format 10, against one final mixer by bit position at rate 1: fast, 1 MB
+     * bit position. Their outputs are averaged (stretched). They learn at rate 1 after a boost (below;
+     * format 10, against one final mixer by bit position at rate 1: fast, 1 MB
      * each, enwik8 211,984 -> 211,521 bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
      * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
      * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
@@ -79,9 +79,27 @@ final class ContextMixer {
      */
     private static final int FINALS = 3;
     private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8};
+    /**
+     * Each weight set learns fast at first and slows as it is used (format 12): after n uses a first-layer
+     * set's rate is 14 mixerRate (1 + 5 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
+     * final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16). Format 11 boosted every set alike
+     * over the bytes coded (16 mixerRate sixteenths, 4 times that at first, decaying over about 32 KB), so a
+     * set first chosen late (a rare context) learned at the slow rate from the start. Fast, 1 MB each, against format
+     * 11: enwik8 211,043 -> 210,306 bytes, Java 129,885 -> 129,275, C headers 116,730 -> 116,080, 100 KB of
+     * enwik8 25,345 -> 25,249, 10 KB 3,024 -> 2,999; default on 1 MB of enwik8 210,075 -> 209,367. The
+     * first layer alone with format 11's final mixers: 484,696 of the five (-0.27%) with the bytes' boost
+     * kept beside, 484,498 (-0.31%) without it at 16 mixerRate and 5 * 1024; 5 * 256 or 5 * 4096 and 15 or
+     * 2 times were worse. The same rule for the adaptive maps (1 / (n + 1.5) down to 2^-6) lost 0.2-1%; a
+     * new set starting from the weights of the set chosen before gained 0.02%.
+     */
+    private final int[] setRate;              // by uses / 64: a first-layer set's rate in sixteenths
+    private static final int[] FINAL_BOOST = new int[4096];   // by uses / 16: a final set's rate in sixteenths
+    private final int[] setUses;              // per first-layer weight set, up to 2^18 - 1
+    private final int[][] finalUses = new int[FINALS][];   // per final weight set, up to 2^16 - 1
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
+        for (int i = 0; i < FINAL_BOOST.length; i++) FINAL_BOOST[i] = 16 + 16 * 15 * 256 / (256 + 16 * i);
     }
 
     private final int streams;
@@ -103,14 +121,6 @@ final class ContextMixer {
     private final int[][] finalWeights = new int[FINALS][];   // per final mixer, its weight sets of SETS weights
     private final int[] finalChosen = new int[FINALS];        // per final mixer, the chosen set's offset
     private final int[] finalP = new int[FINALS];             // per final mixer, its probability
-    private final int rate;
-    /**
-     * The mixers learn faster at first: 1 + BOOST times the rate, decaying to it over about DECAY bytes
-     * (first MB of enwik8, fast: 1.7079 bpc; BOOST 5: 1.7083, DECAY 131072: 1.7099; mixerRate 3: 0.0002 better).
-     */
-    private static final int BOOST = 3, DECAY = 32768;
-    private long coded;
-    private int rateNow;
     private final Apm apm;
     private final int apmMask;
     private final Apm apm2, apm3, apmMatch, apmExpected;  // in the order-2 and order-3 contexts; by the match model's state; by its byte
@@ -177,6 +187,9 @@ final class ContextMixer {
             total += SET_SIZES[k];
         }
         weights = new int[total * nInputs];
+        setUses = new int[total];
+        setRate = new int[4096];
+        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 14 + (int) ((long) rate * 14 * 5 * 1024 / (1024 + 64 * i));
         for (int s = 0; s < total; s++) {
             for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
             weights[s * nInputs + MODELS + 2] = 1 << 15; // the network starts with the larger say
@@ -185,9 +198,8 @@ final class ContextMixer {
         for (int f = 0; f < FINALS; f++) {
             finalWeights[f] = new int[FINAL_SIZES[f] * SETS];
             Arrays.fill(finalWeights[f], (1 << 16) / SETS);
+            finalUses[f] = new int[FINAL_SIZES[f]];
         }
-        this.rate = rate;
-        rateNow = rate * 16 * (1 + BOOST);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
         apm2Mask = (1 << Math.min(18, tableBits)) - 1;
@@ -238,16 +250,18 @@ final class ContextMixer {
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
         nInputs = o.nInputs;
         weights = o.weights.clone();
+        setUses = o.setUses.clone();
+        setRate = o.setRate.clone();
         setBase = o.setBase.clone();
         System.arraycopy(o.chosen, 0, chosen, 0, SETS);
         System.arraycopy(o.setOut, 0, setOut, 0, SETS);
         System.arraycopy(o.setP, 0, setP, 0, SETS);
-        for (int f = 0; f < FINALS; f++) finalWeights[f] = o.finalWeights[f].clone();
+        for (int f = 0; f < FINALS; f++) {
+            finalWeights[f] = o.finalWeights[f].clone();
+            finalUses[f] = o.finalUses[f].clone();
+        }
         System.arraycopy(o.finalChosen, 0, finalChosen, 0, FINALS);
         System.arraycopy(o.finalP, 0, finalP, 0, FINALS);
-        rate = o.rate;
-        coded = o.coded;
-        rateNow = o.rateNow;
         apm = o.apm.copy();
         apmMask = o.apmMask;
         apm2 = o.apm2.copy();
@@ -312,7 +326,7 @@ final class ContextMixer {
         for (int size : SET_SIZES) sets += size;
         int nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * nInputs * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * (nInputs + 1) * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -638,12 +652,14 @@ final class ContextMixer {
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
         for (int k = 0; k < SETS; k++) {
-            int e = (bit << 12) - setP[k];
-            if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * rateNow >> 6);
+            int e = (bit << 12) - setP[k], set = chosen[k] / nInputs, n = setUses[set];
+            if (n < (1 << 18) - 1) setUses[set] = n + 1;
+            if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * setRate[n >> 6] >> 6);
         }
-        int boost = rateNow / (16 * rate);   // 1 + BOOST at first, decaying to 1
         for (int f = 0; f < FINALS; f++) {
-            int err = ((bit << 12) - finalP[f]) * boost;
+            int set = finalChosen[f] / SETS, n = finalUses[f][set];
+            if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
+            int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
             int[] w = finalWeights[f];
             for (int k = 0, o = finalChosen[f]; k < SETS; k++) w[o + k] += (setOut[k] * err) >> 14;
         }
@@ -691,8 +707,6 @@ final class ContextMixer {
     void endByte(int value) {
         int b = stream;
         runEnd(value);
-        coded++;
-        if ((coded & 1023) == 0) rateNow = rate * 16 + (int) ((long) rate * 16 * BOOST * DECAY / (DECAY + coded));
         int c1 = (int) (history[b] & 0xFF), c2 = (int) (history[b] & 0xFFFF);
         after1[c1] = (after1[c1] << 8 | value) & 0xFFFF;
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;

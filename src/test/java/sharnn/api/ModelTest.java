@@ -176,7 +176,7 @@ class ModelTest {
         Compression chunked = Compression.preset("fast").set("blockSize", "1K").set("chunk", "2K").threads(2);
         byte[] archive = compress(chunked, text);
         Compression.Info info = Compression.info(new ByteArrayInputStream(archive));
-        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 11, "fast blockSize=1024 chunk=2048", null, null, 1));
+        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 12, "fast blockSize=1024 chunk=2048", null, null, 1));
         assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         Compression.preset("fast").threads(0).decompress(new ByteArrayInputStream(archive), back);   // every core
