@@ -81,16 +81,20 @@ final class ContextMixer {
     private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8};
     /**
      * Each weight set learns fast at first and slows as it is used (format 12): after n uses a first-layer
-     * set's rate is 14 mixerRate (1 + 5 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
-     * final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16). Format 11 boosted every set alike
-     * over the bytes coded (16 mixerRate sixteenths, 4 times that at first, decaying over about 32 KB), so a
-     * set first chosen late (a rare context) learned at the slow rate from the start. Fast, 1 MB each, against format
-     * 11: enwik8 211,043 -> 210,306 bytes, Java 129,885 -> 129,275, C headers 116,730 -> 116,080, 100 KB of
-     * enwik8 25,345 -> 25,249, 10 KB 3,024 -> 2,999; default on 1 MB of enwik8 210,075 -> 209,367. The
-     * first layer alone with format 11's final mixers: 484,696 of the five (-0.27%) with the bytes' boost
-     * kept beside, 484,498 (-0.31%) without it at 16 mixerRate and 5 * 1024; 5 * 256 or 5 * 4096 and 15 or
-     * 2 times were worse. The same rule for the adaptive maps (1 / (n + 1.5) down to 2^-6) lost 0.2-1%; a
-     * new set starting from the weights of the set chosen before gained 0.02%.
+     * set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
+     * final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new set's weights are 1/16 (the
+     * one-sided, run and linear inputs' 0). Format 11 boosted every set alike over the bytes coded (16
+     * mixerRate sixteenths, 4 times that at first, decaying over about 32 KB), so a set first chosen late (a
+     * rare context) learned at the slow rate from the start, and its weights started at 1/4 (the network's
+     * 1/2). Fast, 1 MB each, against format 11: enwik8 211,043 -> 209,616 bytes, Java 129,885 -> 128,784, C
+     * headers 116,730 -> 115,733, 100 KB of enwik8 25,345 -> 25,075, 10 KB 3,024 -> 2,943 (sum 486,027 ->
+     * 482,151, -0.80%); 4 MB of enwik8 809,888 -> 806,297; default on 1 MB of enwik8 210,075 -> 208,512,
+     * 10 KB 3,038 -> 2,935. On the way (sums of the five): 14 mixerRate (1 + 5 * 1024 / ...) with format
+     * 11's starting weights 483,909, with weights of 1/8 482,746, 1/16 482,571, 0 482,753; then 8 and 7
+     * 482,151, 6 and 9 482,221, 8 and 7 * 2048 482,258; the network's weight starting at 1/4 or 1/2 in
+     * default (1 MB of enwik8) 208,542 and 208,659; per-set rates for the first layer alone 484,498, beside
+     * the bytes' boost 484,696. The same rule for the adaptive maps (1 / (n + 1.5) down to
+     * 2^-6) lost 0.2-1%; a new set starting from the weights of the set chosen before gained 0.02%.
      */
     private final int[] setRate;              // by uses / 64: a first-layer set's rate in sixteenths
     private static final int[] FINAL_BOOST = new int[4096];   // by uses / 16: a final set's rate in sixteenths
@@ -189,12 +193,9 @@ final class ContextMixer {
         weights = new int[total * nInputs];
         setUses = new int[total];
         setRate = new int[4096];
-        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 14 + (int) ((long) rate * 14 * 5 * 1024 / (1024 + 64 * i));
-        for (int s = 0; s < total; s++) {
-            for (int i = 0; i < nInputs; i++) weights[s * nInputs + i] = 1 << 14;
-            weights[s * nInputs + MODELS + 2] = 1 << 15; // the network starts with the larger say
-            for (int i = MODELS + 5; i < nInputs; i++) weights[s * nInputs + i] = 0;   // the one-sided histories and runs start silent
-        }
+        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
+        for (int s = 0; s < total; s++)   // the one-sided histories, runs and the network linear start silent
+            for (int i = 0; i < MODELS + 5; i++) weights[s * nInputs + i] = 1 << 12;
         for (int f = 0; f < FINALS; f++) {
             finalWeights[f] = new int[FINAL_SIZES[f] * SETS];
             Arrays.fill(finalWeights[f], (1 << 16) / SETS);

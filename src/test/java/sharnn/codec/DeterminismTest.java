@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 12;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "88b1553d34567d98bceeb05b50b748325ba3b6dfe7e90c9bd1fdde3c7df73007",
-            "default", "edbe48aabd90c895a2bcce4f96a611d36cf83e0ebfb33ac7639a018d2b988b0b",
-            "max", "cc429a8f14b2f82bc35ff1bbb616da6356ca04b7b993356a343e4c8355b89c0d");
+            "fast", "a0976cecf25cb9516695e18f7e87a647772eb6ca8795b81222d5a72020536644",
+            "default", "cc2aa3c4180e2bb19e086765752f612711378a1d2a02b03ba205569da6937a86",
+            "max", "a7824b3502c1a5cd1f3828b334f92f28d144350d9c5af70b6bd8e6bc5d12d0d7");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
