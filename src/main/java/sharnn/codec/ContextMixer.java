@@ -118,12 +118,12 @@ final class ContextMixer {
     private final int[] after1 = new int[256], after2 = new int[65536];
     private final int nInputs;
     private final int[] weights;        // SETS first-layer mixers, each with its own selector
-    private final int[] setBase;        // per mixer, the offset of its weight sets
-    private final int[] chosen = new int[SETS];
+    private final int[] setBase;        // per mixer, the number of its first weight set
+    private final int[] chosen = new int[SETS];     // per mixer, the chosen weight set (numbered across mixers)
     private final int[] setOut = new int[SETS];     // each mixer's stretched output
     private final int[] setP = new int[SETS];
     private final int[][] finalWeights = new int[FINALS][];   // per final mixer, its weight sets of SETS weights
-    private final int[] finalChosen = new int[FINALS];        // per final mixer, the chosen set's offset
+    private final int[] finalChosen = new int[FINALS];        // per final mixer, the chosen set
     private final int[] finalP = new int[FINALS];             // per final mixer, its probability
     private final Apm apm;
     private final int apmMask;
@@ -187,7 +187,7 @@ final class ContextMixer {
         setBase = new int[SETS];
         int total = 0;
         for (int k = 0; k < SETS; k++) {
-            setBase[k] = total * nInputs;
+            setBase[k] = total;
             total += SET_SIZES[k];
         }
         weights = new int[total * nInputs];
@@ -517,30 +517,30 @@ final class ContextMixer {
         inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were: 1 MB of enwik8, -0.0007 bpc in default and max
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
-        chosen[0] = setBase[0] + (byteClass(c1) * 256 + c0) * nInputs;
-        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos) * nInputs;   // the word model's hash
-        chosen[2] = setBase[2] + (c1 * 8 + bitPos) * nInputs;
-        chosen[3] = setBase[3] + (mctx << 8 | c0) * nInputs;
+        chosen[0] = setBase[0] + byteClass(c1) * 256 + c0;
+        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
+        chosen[2] = setBase[2] + c1 * 8 + bitPos;
+        chosen[3] = setBase[3] + (mctx << 8 | c0);
         int hits = 0;
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int det = BitHistory.deterministic(state[ORDERS.length + 1]) ? 1 : 0;
-        chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) << 8 | c0) * nInputs;
-        chosen[5] = setBase[5] + (((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos) * nInputs;
-        chosen[6] = setBase[6] + ((int) (history[stream] >> 8 & 0xFF) * 8 + bitPos) * nInputs;
+        chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) << 8 | c0);
+        chosen[5] = setBase[5] + ((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos;
+        chosen[6] = setBase[6] + (int) (history[stream] >> 8 & 0xFF) * 8 + bitPos;
         for (int k = 0; k < SETS; k++) {
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k], nInputs) >> 10));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
         }
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        finalChosen[0] = (wordPlace(stream) << 8 | c0) * SETS;
-        finalChosen[1] = (c1 * 8 + bitPos) * SETS;
-        finalChosen[2] = (matchState * 8 + bitPos) * SETS;
+        finalChosen[0] = wordPlace(stream) << 8 | c0;
+        finalChosen[1] = c1 * 8 + bitPos;
+        finalChosen[2] = matchState * 8 + bitPos;
         int sum = 0;
         for (int f = 0; f < FINALS; f++) {
             long dot2 = 0;
-            for (int k = 0; k < SETS; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] + k];
+            for (int k = 0; k < SETS; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] * SETS + k];
             int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
             finalP[f] = Logistic.squash(sf);
             sum += sf;
@@ -653,16 +653,16 @@ final class ContextMixer {
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
         for (int k = 0; k < SETS; k++) {
-            int e = (bit << 12) - setP[k], set = chosen[k] / nInputs, n = setUses[set];
+            int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
             if (n < (1 << 18) - 1) setUses[set] = n + 1;
-            if (e > SKIP || e < -SKIP) train(inputs, weights, chosen[k], nInputs, e * setRate[n >> 6] >> 6);
+            if (e > SKIP || e < -SKIP) train(inputs, weights, set * nInputs, nInputs, e * setRate[n >> 6] >> 6);
         }
         for (int f = 0; f < FINALS; f++) {
-            int set = finalChosen[f] / SETS, n = finalUses[f][set];
+            int set = finalChosen[f], n = finalUses[f][set];
             if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
             int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
             int[] w = finalWeights[f];
-            for (int k = 0, o = finalChosen[f]; k < SETS; k++) w[o + k] += (setOut[k] * err) >> 14;
+            for (int k = 0, o = set * SETS; k < SETS; k++) w[o + k] += (setOut[k] * err) >> 14;
         }
         apm.update(bit);
         apm2.update(bit);
