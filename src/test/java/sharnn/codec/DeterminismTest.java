@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 12;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "a0976cecf25cb9516695e18f7e87a647772eb6ca8795b81222d5a72020536644",
-            "default", "cc2aa3c4180e2bb19e086765752f612711378a1d2a02b03ba205569da6937a86",
-            "max", "a7824b3502c1a5cd1f3828b334f92f28d144350d9c5af70b6bd8e6bc5d12d0d7");
+            "fast", "5a97c6222a629fede83858a159fcfe374deafef18614e712de16b0866ac7624e",
+            "default", "3c99d2e70cc7f0045d0a54b5070882db6e4932d124d7337dfbf43ac824aa707c",
+            "max", "1cdea14101906d79195eb586e3cdc489df6481a4a67cd28fd4020fee7cfb2342");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
