@@ -522,8 +522,8 @@ final class ContextMixer {
         inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were: 1 MB of enwik8, -0.0007 bpc in default and max
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
-        int c2 = (int) (history[stream] >> 8 & 0xFF), c3 = (int) (history[stream] >> 16 & 0xFF);
-        chosen[0] = setBase[0] + (byteClass(c2) * 8 + byteClass(c1)) * 256 + c0;
+        int back2 = (int) (history[stream] >> 8 & 0xFF), back3 = (int) (history[stream] >> 16 & 0xFF);   // the bytes before c1
+        chosen[0] = setBase[0] + (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0;
         chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
         chosen[2] = setBase[2] + c1 * 8 + bitPos;
         chosen[3] = setBase[3] + (mctx << 8 | c0);
@@ -532,7 +532,7 @@ final class ContextMixer {
         int det = BitHistory.deterministic(state[ORDERS.length + 1]) ? 1 : 0;
         chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) << 8 | c0);
         chosen[5] = setBase[5] + ((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos;
-        chosen[6] = setBase[6] + (byteClass(c3) * 256 + c2) * 8 + bitPos;
+        chosen[6] = setBase[6] + (byteClass(back3) * 256 + back2) * 8 + bitPos;
         for (int k = 0; k < SETS; k++) {
             int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
             setOut[k] = sk;
