@@ -126,9 +126,13 @@ public final class Compression {
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 
-    /** What an archive's header and records say, read without decoding: see {@link #info}. */
+    /**
+     * What an archive's header and records say, read without decoding: see {@link #info}. memoryBytes:
+     * about the memory decoding needs, what {@link #memoryLimit} is weighed against (each chunk decoded
+     * at once needs as much again; a dictionary adds its own).
+     */
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
-                       String checkpointSha256, String dictionaryId, int archives) {
+                       String checkpointSha256, String dictionaryId, int archives, long memoryBytes) {
         public double bitsPerByte() {
             return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
         }
@@ -144,7 +148,7 @@ public final class Compression {
     public static Info info(InputStream archive) throws IOException {
         Codec.Listing l = Codec.list(archive);
         return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), Codec.VERSION, l.header().options().toText(),
-                l.header().checkpointSha256(), l.header().dictionaryId(), l.archives());
+                l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory());
     }
 
     /**

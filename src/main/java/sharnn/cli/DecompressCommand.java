@@ -105,8 +105,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 210,904 bytes (1.687 bpc), 1 block, format 11, fast" ("4 blocks in
-     * 2 chunks" where chunked), and the files it needs; adds it to total.
+     * One line: "a.shr: 1,000,000 -> 208,914 bytes (1.671 bpc), 1 block, format 12, fast, decoding needs
+     * about 245 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
@@ -128,6 +128,9 @@ final class DecompressCommand implements Callable<Integer> {
                 l.header().options().toText()));
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
+        // as xz -lvv's "Memory needed": what a heap (JAVA_OPTS=-Xmx) must hold
+        line.append(String.format(", decoding needs about %,d MiB%s%s", (l.memory() + (1 << 20) - 1) >> 20,
+                chunks > 1 ? " per chunk at once" : "", l.header().dictionaryId() != null ? " and the dictionary's" : ""));
         System.out.println(line);
     }
 }

@@ -584,7 +584,12 @@ public final class Codec {
      * What {@link #list} finds: the (first archive's) header, the blocks, the original's and the archive's
      * sizes, and the archives concatenated (1 for one).
      */
-    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives) {}
+    /**
+     * memory: about the bytes decoding needs ({@link #memoryFor}; of archives one after another the
+     * largest), one engine's: each chunk decoded at the same time needs as much again, and a dictionary
+     * adds its bytes' tables.
+     */
+    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {}
 
     /**
      * Reads an archive's header and records without decoding (as xz -l and zstd -l): every record
@@ -595,7 +600,7 @@ public final class Codec {
         PushbackInputStream next = new PushbackInputStream(counted, 1);
         DataInputStream in = new DataInputStream(next);
         Header first = null;
-        long all = 0, blocks = 0;
+        long all = 0, blocks = 0, memory = 0;
         int archives = 0;
         do {
             Header header = readHeader(in);
@@ -603,6 +608,7 @@ public final class Codec {
             long total = 0;
             CRC32C rec = new CRC32C();
             for (BlockRecord r; (r = readBlock(in, header.options(), total, rec)) != null; rec = new CRC32C()) {
+                if (total == 0) memory = Math.max(memory, memoryFor(header.options(), r.n()));   // as decompress's checkMemory
                 total += r.n();
                 blocks++;
             }
@@ -610,7 +616,7 @@ public final class Codec {
             all += total;
             archives++;
         } while (more(next));
-        return new Listing(first, blocks, all, counted.count, archives);
+        return new Listing(first, blocks, all, counted.count, archives, memory);
     }
 
     /** The network and the side models, carried from block to block. */

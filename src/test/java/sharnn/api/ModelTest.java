@@ -176,7 +176,9 @@ class ModelTest {
         Compression chunked = Compression.preset("fast").set("blockSize", "1K").set("chunk", "2K").threads(2);
         byte[] archive = compress(chunked, text);
         Compression.Info info = Compression.info(new ByteArrayInputStream(archive));
-        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 12, "fast blockSize=1024 chunk=2048", null, null, 1));
+        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 12, "fast blockSize=1024 chunk=2048", null, null, 1,
+                info.memoryBytes()));
+        assertThat(info.memoryBytes()).isBetween(1L << 20, 1L << 30);   // what a limit is weighed against: the test below
         assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         Compression.preset("fast").threads(0).decompress(new ByteArrayInputStream(archive), back);   // every core
@@ -190,7 +192,10 @@ class ModelTest {
         assertThatThrownBy(() -> Compression.info(new ByteArrayInputStream(archive))).isInstanceOf(IOException.class).hasMessageContaining("checksum");
     }
 
-    /** A memory limit below an archive's needs refuses it, in decompress and in inputStream alike; above them it decodes. */
+    /**
+     * A memory limit below an archive's needs refuses it, in decompress and in inputStream alike; above them
+     * it decodes. The needs are those info gives, to the byte.
+     */
     @Test
     void aMemoryLimitRefusesAnArchiveThatNeedsMore() throws Exception {
         byte[] text = "limits, limits; ".repeat(200).getBytes(StandardCharsets.US_ASCII);
@@ -199,6 +204,16 @@ class ModelTest {
         assertThatThrownBy(() -> small.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
                 .isInstanceOf(sharnn.codec.MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 16 MiB");
+        long needs = Compression.info(new ByteArrayInputStream(archive)).memoryBytes();
+        for (byte[] a : new byte[][] {archive, compress(Compression.preset("max").set("blockSize", "1K"), text)}) {
+            long need = Compression.info(new ByteArrayInputStream(a)).memoryBytes();
+            assertThatThrownBy(() -> Compression.preset("fast").memoryLimit(need - 1).decompress(new ByteArrayInputStream(a), new ByteArrayOutputStream()))
+                    .isInstanceOf(sharnn.codec.MemoryLimitException.class).extracting(e -> ((sharnn.codec.MemoryLimitException) e).needed()).isEqualTo(need);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Compression.preset("fast").memoryLimit(need).decompress(new ByteArrayInputStream(a), out);
+            assertThat(out.toByteArray()).isEqualTo(text);
+        }
+        assertThat(needs).isGreaterThan(16 << 20);
         try (var in = small.inputStream(new ByteArrayInputStream(archive))) {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(sharnn.codec.MemoryLimitException.class);
         }

@@ -73,7 +73,8 @@ class CompressCommandTest {
         CliRun d = CliRun.of("decompress", "-q", "--threads", "2", two.toString(), back.toString());
         assertThat(d.code()).as(d.err()).isZero();
         assertThat(Files.readAllBytes(back)).isEqualTo(data);
-        assertThat(CliRun.of("decompress", "-l", two.toString()).out()).contains("5 blocks in 3 chunks, format ", "fast tableBits=16 blockSize=2048 chunk=4096");
+        assertThat(CliRun.of("decompress", "-l", two.toString()).out()).contains("5 blocks in 3 chunks, format ", "fast tableBits=16 blockSize=2048 chunk=4096",
+                " MiB per chunk at once");
         // -T without chunks gives fast no speed: one note says how it would (not with chunks, -q, or an input of one block)
         String note = "sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                 + " (as xz -T's blocks; each chunk starts from fresh models)";
@@ -104,8 +105,13 @@ class CompressCommandTest {
         String id = sharnn.codec.Codec.Dictionary.load(dict).id();
         CliRun listed = CliRun.of("decompress", "-l", shr.toString());
         assertThat(listed.code()).as(listed.err()).isZero();
-        assertThat(listed.out().strip()).isEqualTo(String.format("%s: %d -> %d bytes (%.3f bpc), 1 block, format %d, fast, dictionary sha256 %s...",
-                shr, Files.size(in), Files.size(shr), Files.size(shr) * 8.0 / Files.size(in), sharnn.codec.Codec.VERSION, id));
+        long needs;
+        try (var is = Files.newInputStream(shr)) {
+            needs = sharnn.api.Compression.info(is).memoryBytes();
+        }
+        assertThat(listed.out().strip()).isEqualTo(String.format(
+                "%s: %d -> %d bytes (%.3f bpc), 1 block, format %d, fast, dictionary sha256 %s..., decoding needs about %,d MiB and the dictionary's",
+                shr, Files.size(in), Files.size(shr), Files.size(shr) * 8.0 / Files.size(in), sharnn.codec.Codec.VERSION, id, (needs + (1 << 20) - 1) >> 20));
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1, "sharnn decompress: not a sharnn archive (bad magic)");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
                 "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
