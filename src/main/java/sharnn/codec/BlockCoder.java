@@ -121,7 +121,7 @@ final class BlockCoder {
             for (int i = 7; i >= 0; i--) {
                 int p = mixer.p();
                 int bit = io.bit((value >> i) & 1, p);
-                bits += cost[bit == 1 ? p : 4096 - p];
+                bits += cost[bit == 1 ? p : 65536 - p];
                 mixer.update(bit);
                 c = c << 1 | bit;
             }
@@ -241,9 +241,10 @@ final class BlockCoder {
         }
     }
 
-    private static final double[] cost = new double[4097];
+    /** The bits a bit of probability p / 65536 costs. */
+    private static final float[] cost = new float[65537];
 
     static {
-        for (int p = 1; p <= 4096; p++) cost[p] = 12 - Math.log(p) / LOG2;
+        for (int p = 1; p <= 65536; p++) cost[p] = (float) (16 - Math.log(p) / LOG2);
     }
 }

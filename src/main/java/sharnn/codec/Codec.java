@@ -31,7 +31,7 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 12;
+    public static final int VERSION = 13;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -48,7 +48,8 @@ public final class Codec {
             Map.entry(8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs"),
             Map.entry(9, "sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs"),
             Map.entry(10, "sharnn 0.1 with 21 hashed context models and three final mixers"),
-            Map.entry(11, "sharnn 0.1 with mixers whose learning rate decayed with the bytes coded"));
+            Map.entry(11, "sharnn 0.1 with mixers whose learning rate decayed with the bytes coded"),
+            Map.entry(12, "sharnn 0.1 with 12-bit probabilities and three final mixers"));
 
     private Codec() {}
 
@@ -561,7 +562,7 @@ public final class Codec {
         if (n == 0) return null;
         if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         long m = readVarint(in, rec, 5, "block header");
-        if (m < 5 || m > 13L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+        if (m < 5 || m > 15L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
         byte[] coded = readFully(in, (int) m, "block data");
         byte[] rawCrc = readFully(in, 4, "block checksum");
         rec.update(coded);

@@ -11,13 +11,14 @@ import java.util.Arrays;
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
- * Seven gated logistic mixers and three final ones, then adaptive probability maps (orders 1, 2 and 3,
- * the match state, the byte a match expects), give the bit's probability. Integer arithmetic only:
+ * Seven gated logistic mixers and four final ones, then adaptive probability maps (orders 1, 2 and 3,
+ * the match state, the byte a match expects, the place in a word and the nesting), give the bit's
+ * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
  * every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2, 3, 4, 6, the word, the word pair, the column, the sparse context,
+     * Hashed context models: orders 2, 3, 4, 6, 8, the word, the word pair, the column, the sparse context,
      * markup (tag, link, template and bracket nesting and the line's first byte, with the word), the last
      * three words, two indirect ones (what followed the last one and two bytes before), and markup with the
      * last byte, the number so far with the word before, the word's shape (first letter, length) with the last
@@ -35,9 +36,15 @@ final class ContextMixer {
      * 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2% more time). Letters, digits and '_' as
      * one word gained on the binary, lost on enwik8: left out. So was, in format 11, the last six letters
      * across words (fast, 1 MB each: enwik8 -0.07%, Java -0.04%, C headers -0.09%, at about 8% more time).
-     * Taking out any one of these cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%).
+     * Taking out any one of these cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%). Format 13
+     * added order 8 (the sum of five inputs in fast, against format 13 without it, 478,202 -> 477,542 bytes
+     * (-0.14%; Java -0.27%); order 7 instead -0.07%, order 5 -0.01%); a model on the last and third
+     * bytes back gave 0.04% more, the word with the byte before the last and the last byte's kind 0.02%,
+     * orders 4 and 6 with capitals folded lost: left out (each hashed model costs about 4% more time).
      */
-    private static final int[] ORDERS = {2, 3, 4, 6};
+    private static final int[] ORDERS = {2, 3, 4, 6, 8};
+    /** Order 6's place in ORDERS: the fifth mixer asks whether its history is deterministic. */
+    private static final int ORDER6 = 3;
     private static final int HASHED = ORDERS.length + 17;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
@@ -50,9 +57,9 @@ final class ContextMixer {
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far
      * and the kinds of the last two bytes (letter, capital, digit, space, newline, >= 128, bracket, other);
      * the bit position and the network's confidence (so the network's say can grow where it is sure),
-     * or without a network the bit position and the word so far (hashed to 1,024); the bit position and
-     * the previous byte; the bits so far and the match model's state; the bits so far, how many of
-     * orders 2-6 have seen their context and whether order 6's history is deterministic; the bit
+     * or without a network the bit position and the word so far (hashed to 1,024); the bit position, the
+     * previous byte and the kind of the one before it; the bits so far and the match model's state; the
+     * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is deterministic; the bit
      * position, the markup nesting and where in a word it is; the bit position, the byte before the last
      * and the kind of the one before it. The final mixers weigh them. (The last two, by nesting and by the
      * byte before the last alone, took 300 KB of enwik8 from 1.8893 to 1.8750 bpc without the network,
@@ -67,10 +74,11 @@ final class ContextMixer {
      * before the last and the seventh the kind of the one before that, for 8 MB more weights: fast, 1 MB
      * each, enwik8 209,616 -> 208,914 bytes, Java 128,784 -> 127,603, C headers 115,733 -> 114,934; default
      * on 1 MB of enwik8 208,512 -> 207,816; the first alone gave 0.40% of the five inputs, the third with
-     * the kind of the byte before the last 0.06% more, the word's 12 bits in the second 0.02%.)
+     * the kind of the byte before the last 0.06% more, the word's 12 bits in the second 0.02%; format 13
+     * gave the third that kind, 0.06% of the five inputs for 4 MB more weights.)
      */
     private static final int SETS = 7;
-    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
+    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
      * so far and where in a word it is; the last byte and the bit position; the match state and the
@@ -80,10 +88,13 @@ final class ContextMixer {
      * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
      * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
      * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184). Format 11 gave the first
-     * where in a word the byte is (0.02% of five inputs; the last byte's kind instead, 0.01%).
+     * where in a word the byte is (0.02% of five inputs; the last byte's kind instead, 0.01%). Format 13
+     * added the fourth, by the kinds of the last two bytes and the bits so far: -0.08% of five inputs (by
+     * the kinds and the bit position -0.06%, by the last byte's kind and the bits so far -0.04%, by the
+     * order hits as the fifth mixer's -0.02%, by the network's confidence 0).
      */
-    private static final int FINALS = 3;
-    private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8};
+    private static final int FINALS = 4;
+    private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8, 8 * 8 * 256};
     /**
      * Each weight set learns fast at first and slows as it is used (format 12): after n uses a first-layer
      * set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
@@ -132,7 +143,7 @@ final class ContextMixer {
     private final int[] finalP = new int[FINALS];             // per final mixer, its probability
     private final Apm apm;
     private final int apmMask;
-    private final Apm apm2, apm3, apmMatch, apmExpected;  // in the order-2 and order-3 contexts; by the match model's state; by its byte
+    private final Apm apm2, apm3, apmMatch, apmExpected, apmNest;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting
     private final int apm2Mask;
 
     // per stream
@@ -164,7 +175,6 @@ final class ContextMixer {
     private int previousLen, dropped;        // dropped: bytes of the history before that it no longer holds
     private double[] tree;
     private int treeOff;
-    private int mixed;
     private int touched;   // the sum of what was read ahead into the cache (kept so that the reads stay)
 
     ContextMixer(int streams, int tableBits, int rate) {
@@ -213,6 +223,7 @@ final class ContextMixer {
         apm3 = new Apm(apm2Mask + 1);
         apmMatch = new Apm(64 * 256);
         apmExpected = new Apm((1 + 256 * 4) * 256);
+        apmNest = new Apm(3 * 64 * 256);
         history = new long[streams];
         lastNl = new int[streams];
         prevNl = new int[streams];
@@ -274,6 +285,7 @@ final class ContextMixer {
         apm3 = o.apm3.copy();
         apmMatch = o.apmMatch.copy();
         apmExpected = o.apmExpected.copy();
+        apmNest = o.apmNest.copy();
         apm2Mask = o.apm2Mask;
         history = o.history.clone();
         wordHash = o.wordHash.clone();
@@ -310,7 +322,6 @@ final class ContextMixer {
         dropped = o.dropped;
         tree = o.tree;
         treeOff = o.treeOff;
-        mixed = o.mixed;
         touched = o.touched;
         nnIndex = o.nnIndex;
     }
@@ -330,9 +341,11 @@ final class ContextMixer {
         long tableBytes = 4L << tb;
         long sets = 0;
         for (int size : SET_SIZES) sets += size;
+        long finals = 0;
+        for (int size : FINAL_SIZES) finals += size;
         int nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
-        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * (nInputs + 1) * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * (nInputs + 1) * 4 + finals * (SETS + 1) * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -475,13 +488,15 @@ final class ContextMixer {
         return (int) (z >>> 32);
     }
 
-    /** The probability, 12 bits, that the next bit is 1. */
+    /** The probability, 16 bits (in [4, 65532]), that the next bit is 1. */
     int p() {
         int c1 = (int) (history[stream] & 0xFF);
+        int back2 = (int) (history[stream] >> 8 & 0xFF), back3 = (int) (history[stream] >> 16 & 0xFF);   // the bytes before c1
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
         int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
         int apm3Ctx = (hash(history[stream] & 0xFFFFFF, 29) + c0 * 0x2F0B4C25) & apm2Mask;
-        touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0);
+        int nestCtx = (wordPlace(stream) * 64 + (nest[stream] & 63)) << 8 | c0;
+        touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0) + apmNest.row(nestCtx);
         at[0] = c0;
         at[1] = c1 << 8 | c0;
         for (int i = 0; i < HASHED; i++) at[i + 2] = slot[i] + node;
@@ -522,15 +537,14 @@ final class ContextMixer {
         inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were: 1 MB of enwik8, -0.0007 bpc in default and max
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
-        int back2 = (int) (history[stream] >> 8 & 0xFF), back3 = (int) (history[stream] >> 16 & 0xFF);   // the bytes before c1
         chosen[0] = setBase[0] + (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0;
         chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
-        chosen[2] = setBase[2] + c1 * 8 + bitPos;
+        chosen[2] = setBase[2] + (byteClass(back2) * 256 + c1) * 8 + bitPos;
         chosen[3] = setBase[3] + (mctx << 8 | c0);
         int hits = 0;
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
-        int det = BitHistory.deterministic(state[ORDERS.length + 1]) ? 1 : 0;
-        chosen[4] = setBase[4] + ((hits * 3 + (state[ORDERS.length + 1] == 0 ? 0 : 1 + det)) << 8 | c0);
+        int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
+        chosen[4] = setBase[4] + ((hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         chosen[5] = setBase[5] + ((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos;
         chosen[6] = setBase[6] + (byteClass(back3) * 256 + back2) * 8 + bitPos;
         for (int k = 0; k < SETS; k++) {
@@ -543,6 +557,7 @@ final class ContextMixer {
         finalChosen[0] = wordPlace(stream) << 8 | c0;
         finalChosen[1] = c1 * 8 + bitPos;
         finalChosen[2] = matchState * 8 + bitPos;
+        finalChosen[3] = (byteClass(back2) * 8 + byteClass(c1)) << 8 | c0;
         int sum = 0;
         for (int f = 0; f < FINALS; f++) {
             long dot2 = 0;
@@ -551,7 +566,7 @@ final class ContextMixer {
             finalP[f] = Logistic.squash(sf);
             sum += sf;
         }
-        mixed = Logistic.squash(sum / FINALS);
+        int mixed = sum / FINALS;   // stretched: the maps below take it as it is
         // refined in the order-1 context, the (hashed) order-2 context and the match state, then averaged, the
         // order-2 map twice (an APM by the bits so far alone did not help once the mixers were four; first MB
         // of enwik8, fast: the mixer's output and the three maps alike 1.7118 bpc, these 1.7102, the maps alike
@@ -566,8 +581,14 @@ final class ContextMixer {
         // and in the (hashed) order-3 context, counted twice (format 10: 212,274 -> 211,984 bytes; weight 1
         // 212,051, 3 211,961 but worse on small files; an order-4 map 212,058, both 211,992)
         int a3 = apm3.p(mixed, apm3Ctx);
-        int p = (a + 2 * a2 + am + ae + 2 * a3 + 3) / 7;
-        return Math.max(1, Math.min(4095, p));
+        // and by where in a word the byte is with the nesting. Format 13 averages the maps' 16-bit outputs
+        // (sum of five inputs in fast, against format 12: 479,423 -> 479,317 bytes for the exact split of the
+        // coder's range alone, then 479,123 with 16 bits down to 4 / 65536 (1 / 65536: 479,160), 479,065 with
+        // the order-3 map three times (all alike 479,345); with the fourth final mixer and the third mixer's
+        // kind, the nesting map 478,402 -> 478,203 (by the two bytes' kinds 478,372, in the order-4 context 478,294))
+        int an = apmNest.p(mixed, nestCtx);
+        int p = (a + 2 * a2 + am + ae + 3 * a3 + an + 4) / 9;
+        return Math.max(4, Math.min(65532, p));
     }
 
     /** The expected-byte map's context: the byte the short match model expects and its length / 8, or 0 without a match. */
@@ -675,6 +696,7 @@ final class ContextMixer {
         apm3.update(bit);
         apmMatch.update(bit);
         apmExpected.update(bit);
+        apmNest.update(bit);
         c0 = c0 << 1 | bit;
         bitPos++;
         node = node << 1 | bit;
@@ -793,12 +815,13 @@ final class ContextMixer {
             return t[ctx * 33 + 16];
         }
 
-        int p(int pr, int ctx) {
-            int s = Logistic.stretch(pr) + 2048, lo = s >> 7, w = s & 127;
+        /** st: a stretched probability in [-2047, 2047]; the refined one, 16 bits. */
+        int p(int st, int ctx) {
+            int s = st + 2048, lo = s >> 7, w = s & 127;
             int i = ctx * 33 + lo;
             index = i;
             this.w = w;
-            return Math.max(1, Math.min(4095, ((t[i] * (128 - w) + t[i + 1] * w) >> 7) >> 4));
+            return (t[i] * (128 - w) + t[i + 1] * w) >> 7;
         }
 
         /**

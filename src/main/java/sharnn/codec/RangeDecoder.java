@@ -44,15 +44,24 @@ public final class RangeDecoder {
         }
     }
 
+    /** Decodes a bit coded with {@link RangeEncoder#encodeBit}: p1 / 65536 the probability of a 1. */
     public int decodeBit(int p1) throws CorruptArchiveException {
-        int f0 = 4096 - p1;
-        int v = decodeFreq(12);
-        if (v < f0) {
-            consume(0, f0);
-            return 0;
+        if (code >= range) throw new CorruptArchiveException("corrupt coded data (value out of range)");
+        long bound = (range * (65536 - p1)) >>> 16;
+        int bit;
+        if (code < bound) {
+            range = bound;
+            bit = 0;
+        } else {
+            code -= bound;
+            range -= bound;
+            bit = 1;
         }
-        consume(f0, p1);
-        return 1;
+        while (range < TOP) {
+            range <<= 8;
+            code = ((code << 8) | next()) & 0xFFFFFFFFL;
+        }
+        return bit;
     }
 
     /** Decodes a symbol of the frequency table freq (total 2^bits). */

@@ -176,7 +176,7 @@ class ModelTest {
         Compression chunked = Compression.preset("fast").set("blockSize", "1K").set("chunk", "2K").threads(2);
         byte[] archive = compress(chunked, text);
         Compression.Info info = Compression.info(new ByteArrayInputStream(archive));
-        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 12, "fast blockSize=1024 chunk=2048", null, null, 1,
+        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 13, "fast blockSize=1024 chunk=2048", null, null, 1,
                 info.memoryBytes()));
         assertThat(info.memoryBytes()).isBetween(1L << 20, 1L << 30);   // what a limit is weighed against: the test below
         assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
