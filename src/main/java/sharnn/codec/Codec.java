@@ -583,12 +583,9 @@ public final class Codec {
 
     /**
      * What {@link #list} finds: the (first archive's) header, the blocks, the original's and the archive's
-     * sizes, and the archives concatenated (1 for one).
-     */
-    /**
-     * memory: about the bytes decoding needs ({@link #memoryFor}; of archives one after another the
-     * largest), one engine's: each chunk decoded at the same time needs as much again, and a dictionary
-     * adds its bytes' tables.
+     * sizes, and the archives concatenated (1 for one); memory: about the bytes decoding needs
+     * ({@link #memoryFor}; of archives one after another the largest), one engine's: each chunk decoded
+     * at the same time needs as much again, and a dictionary adds its bytes' tables.
      */
     public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {}
 
