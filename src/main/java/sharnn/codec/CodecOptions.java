@@ -66,31 +66,12 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     /** The presets: each trades speed for ratio. */
     public static CodecOptions preset(String name) {
         return switch (name) {
-            // mixerRate 4 (the mixers start 4 times faster and slow down): 1 MB of enwik8, fast, network=false,
-            // 1.8016 bpc at 12, 1.7632 at 4
-            // a gradient norm clip of 2 rather than 0.25 (network alone, 300 KB of enwik8: fast 2.958 -> 2.932,
-            // default 2.709 -> 2.699, max 2.525 -> 2.517; max with 1: 2.522, 0.1: 2.530)
-            // one stream: the network learns fastest when every training step sees the bytes just coded
-            // (300 KB of enwik8, default network, one mixer, segment 16: 2.035 with 4 streams, 2.022 with 2, 2.001 with 1)
-            // fast codes with the context models alone: on 1 MB of enwik8 the 32-wide network brought 0.005 bpc
-            // (1.738 with it, 1.743 without) at 2.4 times the time (17.7 s against 7.4 s compressing)
+            // fast codes with the context models alone: a 32-wide network brought 0.005 bpc at 2.4 times the
+            // time. One stream, so that every training step sees the bytes just coded; a lag of a whole segment,
+            // so that the decoder need not wait for the learner. What each setting brought: docs/TUNING.md.
             case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, false, 22, 4, 1 << 20, 0);
-            // lag 32, a whole segment for the learner: lag 16 (fresher weights from half a segment on) gained 0.0009
-            // in default on 1 MB of enwik8 (lag 8 0.0012), but the decoder waited for the learner: default, version 6,
-            // compress / decompress 20.6 / 35.8 s at lag 16 (0.57x, under the 0.7x asked), 27.8 / 29.3 s at 32. Measured with everything on 1 MB
-            // of enwik8 and not kept: a learning rate decaying as 1 / sqrt(steps) from twice the preset's (with lag
-            // 16: network alone 2.495 -> 2.472, everything 1.7299 against lag 16's 1.7285), default lr 0.0013 (1.7308) and 0.003 (1.7338),
-            // per-tensor rates (embedding x1.5 1.7274, x2.5 1.7289; decoder bias x3 1.7275; LSTM x1.5 1.7288; Boom x1.5
-            // 1.7282; against 1.7278); on 300 KB, network alone: Adam beta1 0.2 / 0.5 (2.699 -> 2.710 / 2.734), weight
-            // decay 1e-4 / 1e-3 (2.700 / 2.704). Max's lr on 1 MB of enwik8 (1.7145 at 0.0015): 0.0006 1.7156, 0.0008
-            // 1.7134, 0.001 1.7134, 0.0011 1.7114, 0.0012 1.7131, 0.002 1.7183, but 0.0011 and 0.0012 lose on 100 KB of a
-            // dictionary (1.6189 -> 1.6254 / 1.6241) and of sources; falling from 0.0015 as sqrt(S / (S + steps)) to 0.7
-            // of it: S 8000 1.7126 (dictionary 1.6196; default 1.7274 against 1.7278), S 16000 1.7131 (1.6212): not
-            // kept, a setting for -0.002 in max alone
             case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20, 0);
-            // wider and larger tables; attention and a second block did not pay online on enwik8 (300 KB,
-            // segment 16: 1.948 at 128/256, 1.946 at 192/512 at a third of the speed); 1 MB of enwik8, format 5:
-            // 1.720 at 128/256 and tableBits 24, 1.721 at tableBits 23 (half the tables' 0.8 GB), 1.716 at 160/320
+            // wider and larger tables; attention and a second block did not pay online on enwik8
             case "max" -> new CodecOptions(160, 320, 1, List.of(), 64, 1, 32, 32, 0.0015f, 2f, 1, true, true, 23, 4, 1 << 20, 0);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };

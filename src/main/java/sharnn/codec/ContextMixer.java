@@ -22,25 +22,10 @@ final class ContextMixer {
      * markup (tag, link, template and bracket nesting and the line's first byte, with the word), the last
      * three words, two indirect ones (what followed the last one and two bytes before), and markup with the
      * last byte, the number so far with the word before, the word's shape (first letter, length) with the last
-     * byte, the word with the byte before it, the word before with the last two bytes, and the word with the
-     * one two back (these last three: first MB of enwik8, fast, 1.708 -> 1.704 bpc at about a third more
-     * time). Order 5, order 8 and the word with the last byte each gained under 0.001 bpc on 300 KB of enwik8:
-     * left out; so did, on 1 MB, order 5 again and the column with the word (and an APM in the order-3 context
-     * then; format 10 has one, for 0.14%). Last, the byte a match model expects (the long one's where it has a
-     * match) with its length and the last byte (format 7: first MB of enwik8, fast, 213,020 -> 212,624 bytes,
-     * 1 MB of source code -0.3%, of a binary -5%; with the last two bytes instead about the same, both: under
-     * 0.001 bpc more). Format 9: the third and fourth bytes back (a sparse context for tables and binaries),
-     * and the line's indentation with the last two bytes (source code), with the bracket depth in the markup
-     * contexts and both APM buckets learning (fast, 1 MB each, against format 8: enwik8 212,492 -> 212,274
-     * bytes, this project's Java 130,547 -> 128,492, C headers 118,575 -> 117,494, the first MB of libjvm.so
-     * 49,249 -> 48,643, dpkg's lists 114,820 -> 114,094, at about 2% more time). Letters, digits and '_' as
-     * one word gained on the binary, lost on enwik8: left out. So was, in format 11, the last six letters
-     * across words (fast, 1 MB each: enwik8 -0.07%, Java -0.04%, C headers -0.09%, at about 8% more time).
-     * Taking out any one of these cost 0.05-0.7% of the sum of five inputs (three at once, 0.3%). Format 13
-     * added order 8 (the sum of five inputs in fast, against format 13 without it, 478,202 -> 477,542 bytes
-     * (-0.14%; Java -0.27%); order 7 instead -0.07%, order 5 -0.01%); a model on the last and third
-     * bytes back gave 0.04% more, the word with the byte before the last and the last byte's kind 0.02%,
-     * orders 4 and 6 with capitals folded lost: left out (each hashed model costs about 4% more time).
+     * byte, the word with the byte before it, the word before with the last two bytes, the word with the one
+     * two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
+     * back, and the line's indentation with the last two bytes. Each earns its time on enwik8, source code or
+     * binaries; what each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
     /** Order 6's place in ORDERS: the fifth mixer asks whether its history is deterministic. */
@@ -50,7 +35,7 @@ final class ContextMixer {
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
-    /** The StateMaps' count limit (first MB of enwik8, fast: 255 gave 1.7266 bpc against 1.7256; maps by state and bit position, 1.7295 against 1.7275). */
+    /** The StateMaps' count limit: how slowly a well-used state still adapts (docs/TUNING.md). */
     private static final int MAP_LIMIT = 1023;
     private static final int[] REC = new int[MAP_LIMIT + 1];
     /**
@@ -59,39 +44,20 @@ final class ContextMixer {
      * the bit position and the network's confidence (so the network's say can grow where it is sure),
      * or without a network the bit position and the word so far (hashed to 1,024); the bit position, the
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
-     * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is deterministic; the bit
-     * position, the markup nesting and where in a word it is; the bit position, the byte before the last
-     * and the kind of the one before it. The final mixers weigh them. (The last two, by nesting and by the
-     * byte before the last alone, took 300 KB of enwik8 from 1.8893 to 1.8750 bpc without the network,
-     * the last byte's kind in the first to 1.8693; by the byte above, the order-2 history or the word
-     * before, a mixer gained under 0.001. Format 11 gave the fourth and fifth the
-     * bits so far in place of the bit position, and the second the word without a network, where the
-     * confidence is always 0: fast, 1 MB each, with the first final mixer's selector and the bit
-     * histories' last bits, enwik8 211,521 -> 211,043 bytes, Java 130,435 -> 129,885, C headers 117,142 ->
-     * 116,730, 100 KB of enwik8 25,432 -> 25,345; the third with the bits so far gained 0.03% more for
-     * 20 MB more weights, which a tiny input's heap must hold; the sixth or seventh with them, or the word
-     * with them, under 0.05%. Format 12, with its per-set rates, gave the first the kind of the byte
-     * before the last and the seventh the kind of the one before that, for 8 MB more weights: fast, 1 MB
-     * each, enwik8 209,616 -> 208,914 bytes, Java 128,784 -> 127,603, C headers 115,733 -> 114,934; default
-     * on 1 MB of enwik8 208,512 -> 207,816; the first alone gave 0.40% of the five inputs, the third with
-     * the kind of the byte before the last 0.06% more, the word's 12 bits in the second 0.02%; format 13
-     * gave the third that kind, 0.06% of the five inputs for 4 MB more weights.)
+     * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
+     * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
+     * byte before the last and the kind of the one before it. The final mixers weigh them. Every selector
+     * was measured against its neighbours (docs/TUNING.md); the wider ones cost weights a tiny input's heap
+     * must hold.
      */
     private static final int SETS = 7;
     private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
     /**
-     * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte
-     * so far and where in a word it is; the last byte and the bit position; the match state and the
-     * bit position. Their outputs are averaged (stretched). They learn at rate 1 after a boost (below;
-     * format 10, against one final mixer by bit position at rate 1: fast, 1 MB
-     * each, enwik8 211,984 -> 211,521 bytes, Java 129,657 -> 129,277, C headers 117,437 -> 117,142; 100 KB of enwik8 25,475 -> 25,432,
-     * 10 KB 3,028 -> 3,031. Without the boost 10 KB lost 1%; the first two alone: 211,634 and 3,060.
-     * Earlier, one final mixer at rate 1: first MB of enwik8, fast: 1.7079 bpc with APM_RATE 6; 2:
-     * 1.7097; with APM_RATE 7, 2: 1.7102, 4: 1.7146, 0 (fixed weights): 1.7184). Format 11 gave the first
-     * where in a word the byte is (0.02% of five inputs; the last byte's kind instead, 0.01%). Format 13
-     * added the fourth, by the kinds of the last two bytes and the bits so far: -0.08% of five inputs (by
-     * the kinds and the bit position -0.06%, by the last byte's kind and the bits so far -0.04%, by the
-     * order hits as the fifth mixer's -0.02%, by the network's confidence 0).
+     * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
+     * far and where in a word it is; the last byte and the bit position; the match state and the bit
+     * position; the kinds of the last two bytes and the bits so far. Their outputs are averaged
+     * (stretched). They learn at rate 1 after a boost (below): a small input needs the boost, a large
+     * one the slow rate (docs/TUNING.md).
      */
     private static final int FINALS = 4;
     private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8, 8 * 8 * 256};
@@ -99,18 +65,8 @@ final class ContextMixer {
      * Each weight set learns fast at first and slows as it is used (format 12): after n uses a first-layer
      * set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
      * final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new set's weights are 1/16 (the
-     * one-sided, run and linear inputs' 0). Format 11 boosted every set alike over the bytes coded (16
-     * mixerRate sixteenths, 4 times that at first, decaying over about 32 KB), so a set first chosen late (a
-     * rare context) learned at the slow rate from the start, and its weights started at 1/4 (the network's
-     * 1/2). These rates and weights alone (the wider selectors above came after), fast, 1 MB each, against
-     * format 11: enwik8 211,043 -> 209,616 bytes, Java 129,885 -> 128,784, C headers 116,730 -> 115,733, 100 KB of enwik8 25,345 -> 25,075, 10 KB 3,024 -> 2,943 (sum 486,027 ->
-     * 482,151, -0.80%); 4 MB of enwik8 809,888 -> 806,297; default on 1 MB of enwik8 210,075 -> 208,512,
-     * 10 KB 3,038 -> 2,935. On the way (sums of the five): 14 mixerRate (1 + 5 * 1024 / ...) with format
-     * 11's starting weights 483,909, with weights of 1/8 482,746, 1/16 482,571, 0 482,753; then 8 and 7
-     * 482,151, 6 and 9 482,221, 8 and 7 * 2048 482,258; the network's weight starting at 1/4 or 1/2 in
-     * default (1 MB of enwik8) 208,542 and 208,659; per-set rates for the first layer alone 484,498, beside
-     * the bytes' boost 484,696. The same rule for the adaptive maps (1 / (n + 1.5) down to
-     * 2^-6) lost 0.2-1%; a new set starting from the weights of the set chosen before gained 0.02%.
+     * one-sided, run and linear inputs' 0). Counting uses per set, not bytes coded, lets a context first
+     * seen late (a rare one) still learn fast (docs/TUNING.md: -0.80% of the five inputs).
      */
     private final int[] setRate;              // by uses / 64: a first-layer set's rate in sixteenths
     private static final int[] FINAL_BOOST = new int[4096];   // by uses / 16: a final set's rate in sixteenths
@@ -506,9 +462,7 @@ final class ContextMixer {
             state[i] = s;
             int pr = maps[i][s] >>> 20;
             inputs[n] = s == 0 ? 0 : Logistic.stretch(pr);
-            // again where only one kind of bit was seen: the mixer trusts such a history apart (paq8's mix2; it
-            // took 1 MB of enwik8 from 1.7315 to 1.7275 bpc, where the probability unstretched, which it
-            // replaces, brought 0.0005)
+            // again where only one kind of bit was seen: the mixer trusts such a history apart (paq8's mix2)
             inputs[MODELS + 5 + n] = s != 0 && BitHistory.deterministic(s) ? inputs[n] : 0;
             n++;
         }
@@ -516,12 +470,8 @@ final class ContextMixer {
         int mctx = match.context(c0, bitPos), lctx = longMatch.context(c0, bitPos);
         inputs[n++] = match.stretched();
         inputs[n++] = longMatch.stretched();
-        // network (without it, network=false, its three inputs stay 0: they move no weight). On 300 KB / 1 MB of
-        // enwik8 these gained under 0.0005 bpc in default and max, left out: adaptive maps of the network's bit in
-        // the order-0, order-1 and hashed order-2 contexts; the probability of the network's likeliest byte among
-        // those the bits allow; its probability of the match models' byte (as an input or with the match mixer's
-        // selector); a context model on its likeliest byte with the last byte or its confidence; an adaptive map
-        // by the network's bit averaged with the final ones; the final mixer's weights by its confidence (0.002 worse)
+        // network (without it, network=false, its three inputs stay 0: they move no weight; docs/TUNING.md
+        // lists the network inputs tried and left out)
         int snn = 0, linear = 0;
         if (tree != null) {
             double all = tree[treeOff + c0], one = tree[treeOff + 2 * c0 + 1];
@@ -534,7 +484,7 @@ final class ContextMixer {
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
-        inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were: 1 MB of enwik8, -0.0007 bpc in default and max
+        inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
         chosen[0] = setBase[0] + (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0;
@@ -567,25 +517,15 @@ final class ContextMixer {
             sum += sf;
         }
         int mixed = sum / FINALS;   // stretched: the maps below take it as it is
-        // refined in the order-1 context, the (hashed) order-2 context and the match state, then averaged, the
-        // order-2 map twice (an APM by the bits so far alone did not help once the mixers were four; first MB
-        // of enwik8, fast: the mixer's output and the three maps alike 1.7118 bpc, these 1.7102, the maps alike
-        // 1.7107, the mixer's output and the maps 1:2:3:2 1.7108; a learned mix of the four, or an APM in the
-        // order-3 context beside them, gained under 0.001)
+        // refined by six adaptive maps, then averaged 1:2:1:1:3:1 (weights and contexts as measured in
+        // docs/TUNING.md): by the order-1 context, the (hashed) order-2 context, the match state, the byte the
+        // short match model expects with its length, the (hashed) order-3 context, and where in a word the
+        // byte is with the nesting; each with the bits so far
         int a = apm.p(mixed, apmCtx);
         int a2 = apm2.p(mixed, apm2Ctx);
         int am = apmMatch.p(mixed, matchState << 8 | c0);
-        int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // again: the match may have ended at this bit
-        // and by the byte the short match model expects, its length and the bits so far (format 7: first MB of
-        // enwik8, fast, 212,624 -> 212,495 bytes; in place of the match state's map, a binary's 0.4% worse)
-        // and in the (hashed) order-3 context, counted twice (format 10: 212,274 -> 211,984 bytes; weight 1
-        // 212,051, 3 211,961 but worse on small files; an order-4 map 212,058, both 211,992)
+        int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // asked again: the match may have ended at this bit
         int a3 = apm3.p(mixed, apm3Ctx);
-        // and by where in a word the byte is with the nesting. Format 13 averages the maps' 16-bit outputs
-        // (sum of five inputs in fast, against format 12: 479,423 -> 479,317 bytes for the exact split of the
-        // coder's range alone, then 479,123 with 16 bits down to 4 / 65536 (1 / 65536: 479,160), 479,065 with
-        // the order-3 map three times (all alike 479,345); with the fourth final mixer and the third mixer's
-        // kind, the nesting map 478,402 -> 478,203 (by the two bytes' kinds 478,372, in the order-4 context 478,294))
         int an = apmNest.p(mixed, nestCtx);
         int p = (a + 2 * a2 + am + ae + 3 * a3 + an + 4) / 9;
         return Math.max(4, Math.min(65532, p));
@@ -619,7 +559,7 @@ final class ContextMixer {
         }
     }
 
-    /** Count limit 255 (1023: 0.0002 bpc better on the first MB of enwik8). */
+    /** Count limit 255. */
     private void runUpdate(int bit) {
         for (int i = 0; i < HASHED; i++) {
             int r = runAt[i];
@@ -703,10 +643,7 @@ final class ContextMixer {
         if (bitPos == 4) findSlots();
     }
 
-    /**
-     * A mixer whose error is at most SKIP/4096 is not trained: it saves a sixth of the time and, on the
-     * first MB of enwik8, 1.7120 -> 1.7118 bpc (64: 1.7121, 128: 1.7127, 256: 1.7143).
-     */
+    /** A mixer whose error is at most SKIP/4096 is not trained: a sixth of the time, and no loss (docs/TUNING.md). */
     private static final int SKIP = 32;
 
     /**
