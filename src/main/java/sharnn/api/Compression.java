@@ -82,7 +82,7 @@ public final class Compression {
      * done once and its models kept for the next calls of this Compression (the file is read and hashed
      * at each, so a changed file is seen), which then take about the time of their input alone. The kept
      * models stay in memory with this Compression: tables sized to the dictionary and the first block, at
-     * most about 0.45 GB in fast.
+     * most about 0.6 GB in fast.
      */
     public Compression dictionary(Path file) {
         return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit);
@@ -93,7 +93,7 @@ public final class Compression {
      * {@link sharnn.codec.MemoryLimitException} (an IOException) before they are made, as xz-java's
      * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
      * GB, so a service that decodes archives it did not make should set one. Chunks decode at once only
-     * as many as fit in it. The presets need about 0.5 (fast, default) to 1 GB (max); by default there is
+     * as many as fit in it. The presets need about 0.6 (fast, default) to 1.1 GB (max); by default there is
      * no limit but the heap.
      */
     public Compression memoryLimit(long bytes) {

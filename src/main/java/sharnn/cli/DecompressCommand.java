@@ -105,8 +105,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 208,286 bytes (1.666 bpc), 1 block, format 13, fast, decoding needs
-     * about 516 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
+     * One line: "a.shr: 1,000,000 -> 207,937 bytes (1.663 bpc), 1 block, format 14, fast, decoding needs
+     * about 554 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);

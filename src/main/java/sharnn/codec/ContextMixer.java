@@ -24,13 +24,14 @@ final class ContextMixer {
      * last byte, the number so far with the word before, the word's shape (first letter, length) with the last
      * byte, the word with the byte before it, the word before with the last two bytes, the word with the one
      * two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
-     * back, and the line's indentation with the last two bytes. Each earns its time on enwik8, source code or
+     * back, the line's indentation with the last two bytes, and the line's first word with the last two bytes
+     * and with the word so far and the last byte. Each earns its time on enwik8, source code or
      * binaries; what each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
     /** Order 6's place in ORDERS: the fifth mixer asks whether its history is deterministic. */
     private static final int ORDER6 = 3;
-    private static final int HASHED = ORDERS.length + 17;
+    private static final int HASHED = ORDERS.length + 19;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
@@ -107,6 +108,7 @@ final class ContextMixer {
     private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
     private final int[] digits, firstLetter, wordLen, beforeWord;
     private final int[] indent;         // the line's leading spaces and tabs so far (-1: past them)
+    private final int[] lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
     private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
 
     // the byte being coded
@@ -193,6 +195,7 @@ final class ContextMixer {
         wordLen = new int[streams];
         beforeWord = new int[streams];
         indent = new int[streams];
+        lineWord = new int[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -254,6 +257,7 @@ final class ContextMixer {
         wordLen = o.wordLen.clone();
         beforeWord = o.beforeWord.clone();
         indent = o.indent.clone();
+        lineWord = o.lineWord.clone();
         lastNl = o.lastNl.clone();
         prevNl = o.prevNl.clone();
         base = o.base.clone();
@@ -378,6 +382,10 @@ final class ContextMixer {
         base[ORDERS.length + 15] = hash(h & 0xFFFF0000L, 27);   // sparse: the third and fourth bytes back
         // the line's indentation with the last two bytes
         base[ORDERS.length + 16] = hash((long) Math.min(indent[b] & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
+        // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with
+        // the word so far and the last byte: what a line says depends on how it starts
+        base[ORDERS.length + 17] = hash((long) lineWord[b] << 32 | (h & 0xFFFF), 29);
+        base[ORDERS.length + 18] = hash((long) lineWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
         findSlots();
     }
 
@@ -718,6 +726,10 @@ final class ContextMixer {
         }
         nest[b] = nb;
         if (pos - 1 == lastNl[b]) lineFirst[b] = value;
+        // the line's first word grows with the word until it ends, then stays (bit 0 set) until the newline
+        if (value == '\n') lineWord[b] = 0;
+        else if ((lineWord[b] & 1) == 0 && wordHash[b] != 0) lineWord[b] = wordHash[b] & ~1;
+        else if (wordHash[b] == 0 && lineWord[b] != 0) lineWord[b] |= 1;
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);
         longMatch.endByte(b, pos, streamLen);
