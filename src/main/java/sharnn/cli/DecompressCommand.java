@@ -105,7 +105,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 207,937 bytes (1.663 bpc), 1 block, format 14, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 207,585 bytes (1.661 bpc), 1 block, format 14, fast, decoding needs
      * about 554 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {

@@ -18,15 +18,15 @@ import java.util.Arrays;
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2, 3, 4, 6, 8, the word, the word pair, the column, the sparse context,
-     * markup (tag, link, template and bracket nesting and the line's first byte, with the word), the last
-     * three words, two indirect ones (what followed the last one and two bytes before), and markup with the
-     * last byte, the number so far with the word before, the word's shape (first letter, length) with the last
-     * byte, the word with the byte before it, the word before with the last two bytes, the word with the one
-     * two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
+     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the column, the
+     * sparse context, markup (tag, link, template and bracket nesting and the line's first byte, with the word),
+     * the last three words, two indirect ones (what followed the last one and two bytes before), and markup with
+     * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
+     * last byte, the word with the byte before it, the word before with the last two bytes, the word with the
+     * one two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
      * back, the line's indentation with the last two bytes, and the line's first word with the last two bytes
-     * and with the word so far and the last byte. Each earns its time on enwik8, source code or
-     * binaries; what each brought, and the models left out, are in docs/TUNING.md.
+     * and with the word so far and the last byte. Each earns its time on enwik8, source code or binaries; what
+     * each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
     /** Order 6's place in ORDERS: the fifth mixer asks whether its history is deterministic. */
@@ -347,6 +347,9 @@ final class ContextMixer {
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
             long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
+            // order 2 with the nesting (in a tag, link, template, entity or parentheses; format 14): what follows
+            // two bytes depends on it, and the other orders see enough of it in their bytes
+            if (o == 2) ctx |= (long) (nest[b] & 0xFF) << 40;
             base[i] = hash(ctx, o);
         }
         base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9);

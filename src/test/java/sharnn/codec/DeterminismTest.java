@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 14;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "4772a3f6ff8f7acb2d67d55e0361a5faa94e8ff610853c493e74eea1883f949f",
-            "default", "6db29ef37aa59bef13b3515dcf1d53f62a25538dfb304dc5b7857429c7963e00",
-            "max", "d8cd318438971ef50b9fd80cd8d2518d45573c351bc9f93e560ba01d245d7edc");
+            "fast", "77c41426988c4f9b4c9166040962d3fbeba72165b4f0db123096a895587e9df3",
+            "default", "a54ee0cace3abee32714fe1e55c0ed84ace734e50bbf78d601d9a0a94b797a70",
+            "max", "69bb996a6abf0b4a1a7f986aa256a1fddbcb0a14d8c0886ad7a6af89ed576638");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
