@@ -347,8 +347,8 @@ final class ContextMixer {
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
             long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
-            // order 2 with the nesting (in a tag, link, template, entity or parentheses; format 14): what follows
-            // two bytes depends on it, and the other orders see enough of it in their bytes
+            // order 2 with the nesting (in a tag, link, template, entity or parentheses; format 14): what
+            // follows two bytes depends on it (enwik8 -0.17%, no cost in time)
             if (o == 2) ctx |= (long) (nest[b] & 0xFF) << 40;
             base[i] = hash(ctx, o);
         }
