@@ -50,9 +50,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"Ratio, speed and memory of each compression preset.", "",
                     "Size, bpc, KB/s and peak heap of compression and decompression for each preset, beside xz -9 "
-                    + "and zstd -19 when installed. The peak heap is the sum of the heap pools' peaks over the preset's "
-                    + "compression and decompression (reset after a GC before each preset), so it includes garbage "
-                    + "not yet collected: an upper bound of what the preset needs. The first preset warms the JIT up on "
+                    + "and zstd -19 when installed. The peak heap is the larger of compression's and decompression's, each "
+                    + "the sum of the heap pools' peaks (reset after a GC before each), so it includes garbage not yet "
+                    + "collected: an upper bound of what the preset needs. The first preset warms the JIT up on "
                     + "the first 64 KB before anything is timed.", "",
                     "With --ablate, each preset's bpc also without the network (its input taken out of the mixers, "
                     + "--set network=false) and with the network alone (--set network=true --set mix=false): what the "
@@ -115,11 +115,16 @@ final class BenchCommand implements Runnable {
                 long t0 = System.nanoTime();
                 Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE, threads);
                 double c = (System.nanoTime() - t0) / 1e9;
+                long heap = Throughput.heapPeakBytes();
+                // each phase on its own, as a compress or a decompress command runs it: the compressor's tables,
+                // garbage once it returns, are not the decompressor's to count
+                System.gc();
+                resetHeapPeaks();
                 ByteArrayOutputStream back = new ByteArrayOutputStream();
                 t0 = System.nanoTime();
                 Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE, threads);
                 double d = (System.nanoTime() - t0) / 1e9;
-                long heap = Throughput.heapPeakBytes();
+                heap = Math.max(heap, Throughput.heapPeakBytes());
                 if (!Arrays.equals(back.toByteArray(), data)) throw new IOException("preset " + p + " did not round-trip");
                 row("sharnn " + p, out.size(), data.length, c, d);
                 System.out.printf(Locale.ROOT, " %10d%n", heap >> 20);
