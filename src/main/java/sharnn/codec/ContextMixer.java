@@ -103,13 +103,7 @@ final class ContextMixer {
     private final Apm apm2, apm3, apmMatch, apmExpected, apmNest;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting
     private final int apm2Mask;
 
-    // per stream
-    private final long[] history;
-    private final int[] wordHash, prevWord, prevWord2, nest, lineFirst;
-    private final int[] digits, firstLetter, wordLen, beforeWord;
-    private final int[] indent;         // the line's leading spaces and tabs so far (-1: past them)
-    private final int[] lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
-    private final int[] lastNl, prevNl;  // the last two newlines' positions (prevNl -1: no line above)
+    private final TextState[] text;     // per stream
 
     // the byte being coded
     private final int[] base;           // per hashed model, the hash of its byte context
@@ -182,20 +176,8 @@ final class ContextMixer {
         apmMatch = new Apm(64 * 256);
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
-        history = new long[streams];
-        lastNl = new int[streams];
-        prevNl = new int[streams];
-        wordHash = new int[streams];
-        prevWord = new int[streams];
-        prevWord2 = new int[streams];
-        nest = new int[streams];
-        lineFirst = new int[streams];
-        digits = new int[streams];
-        firstLetter = new int[streams];
-        wordLen = new int[streams];
-        beforeWord = new int[streams];
-        indent = new int[streams];
-        lineWord = new int[streams];
+        text = new TextState[streams];
+        for (int b = 0; b < streams; b++) text[b] = new TextState();
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -246,20 +228,7 @@ final class ContextMixer {
         apmExpected = o.apmExpected.copy();
         apmNest = o.apmNest.copy();
         apm2Mask = o.apm2Mask;
-        history = o.history.clone();
-        wordHash = o.wordHash.clone();
-        prevWord = o.prevWord.clone();
-        prevWord2 = o.prevWord2.clone();
-        nest = o.nest.clone();
-        lineFirst = o.lineFirst.clone();
-        digits = o.digits.clone();
-        firstLetter = o.firstLetter.clone();
-        wordLen = o.wordLen.clone();
-        beforeWord = o.beforeWord.clone();
-        indent = o.indent.clone();
-        lineWord = o.lineWord.clone();
-        lastNl = o.lastNl.clone();
-        prevNl = o.prevNl.clone();
+        text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
         base = o.base.clone();
         slot = o.slot.clone();
         at = o.at.clone();
@@ -315,10 +284,7 @@ final class ContextMixer {
         this.streamLen = streamLen;
         match.startBlock(buf, previous, previousLen, dropped);
         longMatch.startBlock(buf, previous, previousLen, dropped);
-        for (int b = 0; b < streams; b++) {
-            lastNl[b] = b * streamLen - 1;   // each stream's first line starts at its first byte
-            prevNl[b] = -1;
-        }
+        for (int b = 0; b < streams; b++) text[b].startLines(b * streamLen - 1);   // each stream's first line starts at its first byte
     }
 
     /**
@@ -343,40 +309,41 @@ final class ContextMixer {
         this.treeOff = treeOff;
         c0 = 1;
         bitPos = 0;
-        long h = history[b];
+        TextState ts = text[b];
+        long h = ts.history;
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
             long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
             // order 2 with the nesting (in a tag, link, template, entity or parentheses; format 14): what
             // follows two bytes depends on it (enwik8 -0.17%, no cost in time)
-            if (o == 2) ctx |= (long) (nest[b] & 0xFF) << 40;
+            if (o == 2) ctx |= (long) (ts.nest & 0xFF) << 40;
             base[i] = hash(ctx, o);
         }
-        base[ORDERS.length] = hash(wordHash[b] & 0xFFFFFFFFL, 9);
-        base[ORDERS.length + 1] = hash((long) prevWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 10);
+        base[ORDERS.length] = hash(ts.wordHash & 0xFFFFFFFFL, 9);
+        base[ORDERS.length + 1] = hash((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
         // text layout: the column, the byte above it in the line before, the last byte (tables, lists, markup)
-        int col = pos - lastNl[b] - 1, above = 0, a = prevNl[b] + 1 + col;
-        if (prevNl[b] >= 0 && a < lastNl[b] && known(a)) above = buf[a] & 0xFF;
+        int col = pos - ts.lastNl - 1, above = 0, a = ts.prevNl + 1 + col;
+        if (ts.prevNl >= 0 && a < ts.lastNl && known(a)) above = buf[a] & 0xFF;
         base[ORDERS.length + 2] = hash((long) above << 16 | (h & 0xFF) << 8 | Math.min(col, 255), 13);
         base[ORDERS.length + 3] = hash(h & 0xFFFF00L, 14);   // sparse: the two bytes before the last
         // markup: inside a tag, link or template, and how the line starts, with the word so far
-        base[ORDERS.length + 4] = hash((long) (nest[b] | lineFirst[b] << 8) << 32 | (wordHash[b] & 0xFFFFFFFFL), 16);
-        base[ORDERS.length + 5] = hash(((long) prevWord2[b] * 0x2545F491 + prevWord[b]) << 32 ^ (wordHash[b] & 0xFFFFFFFFL), 17);
+        base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
+        base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
         // indirect: what followed the last byte, and the last two bytes, the times before
         int c1 = (int) (h & 0xFF), c2 = (int) (h & 0xFFFF);
         base[ORDERS.length + 6] = hash((long) c1 << 16 | after1[c1], 18);
         base[ORDERS.length + 7] = hash((long) c2 << 16 | after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
-        base[ORDERS.length + 8] = hash((long) (nest[b] | lineFirst[b] << 8) << 32 | (h & 0xFF), 20);
+        base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (h & 0xFF), 20);
         // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
-        base[ORDERS.length + 9] = hash((long) digits[b] << 32 | prevWord[b] & 0xFFFFFFFFL, 21);
+        base[ORDERS.length + 9] = hash((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
-        base[ORDERS.length + 10] = hash((long) firstLetter[b] << 40 | (long) Math.min(wordLen[b], 15) << 32 | (h & 0xFF), 22);
+        base[ORDERS.length + 10] = hash((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
         // the word with the byte before it ([[, ', space), the word before with the last two bytes, the word with the
         // one two back
-        base[ORDERS.length + 11] = hash((long) beforeWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 23);
-        base[ORDERS.length + 12] = hash((long) prevWord[b] << 32 | (h & 0xFFFF), 24);
-        base[ORDERS.length + 13] = hash((long) prevWord2[b] << 32 | (wordHash[b] & 0xFFFFFFFFL), 25);
+        base[ORDERS.length + 11] = hash((long) ts.beforeWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 23);
+        base[ORDERS.length + 12] = hash((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
+        base[ORDERS.length + 13] = hash((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL), 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
@@ -384,11 +351,11 @@ final class ContextMixer {
         base[ORDERS.length + 14] = hash((long) e << 16 | (long) ml << 8 | (h & 0xFF), 26);
         base[ORDERS.length + 15] = hash(h & 0xFFFF0000L, 27);   // sparse: the third and fourth bytes back
         // the line's indentation with the last two bytes
-        base[ORDERS.length + 16] = hash((long) Math.min(indent[b] & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
+        base[ORDERS.length + 16] = hash((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
         // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with
         // the word so far and the last byte: what a line says depends on how it starts
-        base[ORDERS.length + 17] = hash((long) lineWord[b] << 32 | (h & 0xFFFF), 29);
-        base[ORDERS.length + 18] = hash((long) lineWord[b] << 32 | (wordHash[b] & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
+        base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (h & 0xFFFF), 29);
+        base[ORDERS.length + 18] = hash((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
         findSlots();
     }
 
@@ -457,12 +424,13 @@ final class ContextMixer {
 
     /** The probability, 16 bits (in [4, 65532]), that the next bit is 1. */
     int p() {
-        int c1 = (int) (history[stream] & 0xFF);
-        int back2 = (int) (history[stream] >> 8 & 0xFF), back3 = (int) (history[stream] >> 16 & 0xFF);   // the bytes before c1
+        TextState ts = text[stream];
+        int c1 = (int) (ts.history & 0xFF);
+        int back2 = (int) (ts.history >> 8 & 0xFF), back3 = (int) (ts.history >> 16 & 0xFF);   // the bytes before c1
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
-        int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(history[stream] & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
-        int apm3Ctx = (hash(history[stream] & 0xFFFFFF, 29) + c0 * 0x2F0B4C25) & apm2Mask;
-        int nestCtx = (wordPlace(stream) * 64 + (nest[stream] & 63)) << 8 | c0;
+        int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(ts.history & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
+        int apm3Ctx = (hash(ts.history & 0xFFFFFF, 29) + c0 * 0x2F0B4C25) & apm2Mask;
+        int nestCtx = (ts.wordPlace() * 64 + (ts.nest & 63)) << 8 | c0;
         touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0) + apmNest.row(nestCtx);
         at[0] = c0;
         at[1] = c1 << 8 | c0;
@@ -506,7 +474,7 @@ final class ContextMixer {
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
         chosen[4] = setBase[4] + ((hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
-        chosen[5] = setBase[5] + ((nest[stream] & 63) * 4 + wordPlace(stream)) * 8 + bitPos;
+        chosen[5] = setBase[5] + ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos;
         chosen[6] = setBase[6] + (byteClass(back3) * 256 + back2) * 8 + bitPos;
         for (int k = 0; k < SETS; k++) {
             int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
@@ -515,7 +483,7 @@ final class ContextMixer {
         }
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        finalChosen[0] = wordPlace(stream) << 8 | c0;
+        finalChosen[0] = ts.wordPlace() << 8 | c0;
         finalChosen[1] = c1 * 8 + bitPos;
         finalChosen[2] = matchState * 8 + bitPos;
         finalChosen[3] = (byteClass(back2) * 8 + byteClass(c1)) << 8 | c0;
@@ -589,11 +557,6 @@ final class ContextMixer {
             else r = 1 << 8 | value;
             runs[i][s >> 4] = (char) r;
         }
-    }
-
-    /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
-    private int wordPlace(int b) {
-        return wordHash[b] == 0 ? 0 : (int) (history[b] & 0xFF) >= 'a' ? 2 : 1;
     }
 
     /** The kind of a byte, for a mixer's selector (as in the first mixer's comment). */
@@ -684,110 +647,13 @@ final class ContextMixer {
     void endByte(int value) {
         int b = stream;
         runEnd(value);
-        int c1 = (int) (history[b] & 0xFF), c2 = (int) (history[b] & 0xFFFF);
+        TextState ts = text[b];
+        int c1 = (int) (ts.history & 0xFF), c2 = (int) (ts.history & 0xFFFF);
         after1[c1] = (after1[c1] << 8 | value) & 0xFFFF;
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;
-        history[b] = history[b] << 8 | value;
-        if (value == '\n') indent[b] = 0;
-        else if (indent[b] >= 0 && (value == ' ' || value == '\t')) indent[b]++;
-        else if (indent[b] >= 0) indent[b] |= Integer.MIN_VALUE;   // past the indentation: keep its width
-        if (value == '\n') {
-            prevNl[b] = lastNl[b];
-            lastNl[b] = pos;
-            lineFirst[b] = 0;
-        }
-        int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
-        if (lower >= 'a' && lower <= 'z' || value >= 128) {
-            if (wordHash[b] == 0) {
-                firstLetter[b] = value;
-                wordLen[b] = 0;
-                beforeWord[b] = c1;
-            }
-            wordLen[b]++;
-            wordHash[b] = (wordHash[b] + lower + 1) * 0x3D4D51CB;
-        } else {
-            if (wordHash[b] != 0) {
-                prevWord2[b] = prevWord[b];
-                prevWord[b] = wordHash[b];
-            }
-            wordHash[b] = 0;
-        }
-        digits[b] = value >= '0' && value <= '9' ? (digits[b] + value + 1) * 0x2F0B4C25 : value == '.' || value == ',' ? digits[b] : 0;
-        int nb = nest[b];
-        switch (value) {
-            case '<' -> nb |= 1;
-            case '>' -> nb &= ~1;
-            case '[' -> nb = (nb & ~6) | Math.min(3, ((nb >> 1) & 3) + 1) << 1;
-            case ']' -> nb = (nb & ~6) | Math.max(0, ((nb >> 1) & 3) - 1) << 1;
-            case '{' -> nb = (nb & ~24) | Math.min(3, ((nb >> 3) & 3) + 1) << 3;
-            case '}' -> nb = (nb & ~24) | Math.max(0, ((nb >> 3) & 3) - 1) << 3;
-            case '&' -> nb |= 32;
-            case ';', ' ' -> nb &= ~32;
-            case '(' -> nb = (nb & ~192) | Math.min(3, ((nb >> 6) & 3) + 1) << 6;
-            case ')' -> nb = (nb & ~192) | Math.max(0, ((nb >> 6) & 3) - 1) << 6;
-            default -> { }
-        }
-        nest[b] = nb;
-        if (pos - 1 == lastNl[b]) lineFirst[b] = value;
-        // the line's first word grows with the word until it ends, then stays (bit 0 set) until the newline
-        if (value == '\n') lineWord[b] = 0;
-        else if ((lineWord[b] & 1) == 0 && wordHash[b] != 0) lineWord[b] = wordHash[b] & ~1;
-        else if (wordHash[b] == 0 && lineWord[b] != 0) lineWord[b] |= 1;
+        ts.update(value, pos);
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);
         longMatch.endByte(b, pos, streamLen);
-    }
-
-    /** Adaptive probability map: refines a probability in a context by interpolating 33 buckets. */
-    private static final class Apm {
-        /** Each update moves a bucket by 2^-APM_RATE of its error. */
-        private static final int APM_RATE = 6;
-        /** 16-bit buckets: half the cache lines of ints. */
-        private final char[] t;
-        private int index, w;
-
-        private Apm(Apm o) {
-            t = o.t.clone();
-            index = o.index;
-            w = o.w;
-        }
-
-        Apm copy() {
-            return new Apm(this);
-        }
-
-        Apm(int contexts) {
-            t = new char[contexts * 33];
-            for (int i = 0; i < contexts; i++)
-                for (int j = 0; j < 33; j++) t[i * 33 + j] = (char) (Logistic.squash((j - 16) * 128) * 16);
-        }
-
-        /** A bucket of the context's row, read only to have the row in the cache. */
-        int row(int ctx) {
-            return t[ctx * 33 + 16];
-        }
-
-        /** st: a stretched probability in [-2047, 2047]; the refined one, 16 bits. */
-        int p(int st, int ctx) {
-            int s = st + 2048, lo = s >> 7, w = s & 127;
-            int i = ctx * 33 + lo;
-            index = i;
-            this.w = w;
-            return (t[i] * (128 - w) + t[i + 1] * w) >> 7;
-        }
-
-        /**
-         * Both buckets learn, each by twice its share of the interpolation (format 9; format 8 moved
-         * the nearer one alone). The rounding can pass either end by a step, hence the clamp.
-         */
-        void update(int bit) {
-            int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
-            t[index] = bucket(t[index] + (((g - t[index]) >> APM_RATE) * (128 - w) >> 6));
-            t[index + 1] = bucket(t[index + 1] + (((g - t[index + 1]) >> APM_RATE) * w >> 6));
-        }
-
-        private static char bucket(int v) {
-            return (char) Math.max(0, Math.min(65535, v));
-        }
     }
 }

@@ -45,6 +45,15 @@ class ContextMixerCopyTest {
             n++;
             if (x == null || f.getType().isPrimitive() || SHARED.contains(name)) {
                 assertThat(y).as(name).isEqualTo(x);
+            } else if (f.getType().isArray() && !f.getType().getComponentType().isPrimitive() && !f.getType().getComponentType().isArray()) {
+                // objects per stream (TextState): each element an object of its own, field by field
+                assertThat(y).as(name + ": an array of its own").isNotSameAs(x);
+                assertThat(Array.getLength(y)).as(name).isEqualTo(Array.getLength(x));
+                for (int i = 0; i < Array.getLength(x); i++) {
+                    Object xi = Array.get(x, i), yi = Array.get(y, i);
+                    assertThat(yi).as(name + "[" + i + "]: an object of its own").isNotSameAs(xi);
+                    n += sameState(xi, yi, xi.getClass().getSimpleName());
+                }
             } else if (f.getType().isArray()) {
                 assertThat(y).as(name + ": an array of its own").isNotSameAs(x);
                 assertThat(Objects.deepEquals(x, y)).as(name).isTrue();

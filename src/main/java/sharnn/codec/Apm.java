@@ -1,0 +1,54 @@
+package sharnn.codec;
+
+/** Adaptive probability map: refines a probability in a context by interpolating 33 buckets. */
+final class Apm {
+    /** Each update moves a bucket by 2^-APM_RATE of its error. */
+    private static final int APM_RATE = 6;
+    /** 16-bit buckets: half the cache lines of ints. */
+    private final char[] t;
+    private int index, w;
+
+    private Apm(Apm o) {
+        t = o.t.clone();
+        index = o.index;
+        w = o.w;
+    }
+
+    Apm copy() {
+        return new Apm(this);
+    }
+
+    Apm(int contexts) {
+        t = new char[contexts * 33];
+        for (int i = 0; i < contexts; i++)
+            for (int j = 0; j < 33; j++) t[i * 33 + j] = (char) (Logistic.squash((j - 16) * 128) * 16);
+    }
+
+    /** A bucket of the context's row, read only to have the row in the cache. */
+    int row(int ctx) {
+        return t[ctx * 33 + 16];
+    }
+
+    /** st: a stretched probability in [-2047, 2047]; the refined one, 16 bits. */
+    int p(int st, int ctx) {
+        int s = st + 2048, lo = s >> 7, w = s & 127;
+        int i = ctx * 33 + lo;
+        index = i;
+        this.w = w;
+        return (t[i] * (128 - w) + t[i + 1] * w) >> 7;
+    }
+
+    /**
+     * Both buckets learn, each by twice its share of the interpolation (format 9; format 8 moved
+     * the nearer one alone). The rounding can pass either end by a step, hence the clamp.
+     */
+    void update(int bit) {
+        int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
+        t[index] = bucket(t[index] + (((g - t[index]) >> APM_RATE) * (128 - w) >> 6));
+        t[index + 1] = bucket(t[index + 1] + (((g - t[index + 1]) >> APM_RATE) * w >> 6));
+    }
+
+    private static char bucket(int v) {
+        return (char) Math.max(0, Math.min(65535, v));
+    }
+}

@@ -1,0 +1,106 @@
+package sharnn.codec;
+
+/**
+ * What the context models know of one stream's text so far, beyond its last bytes: the words, the
+ * markup nesting, the line (where it began, its indentation, how it starts) and the number being
+ * written. {@link ContextMixer} hashes these into its contexts at each byte's start and updates them
+ * at its end; each stream has its own.
+ */
+final class TextState {
+    /** The last eight bytes, the latest in the low byte. */
+    long history;
+    /** The word so far (letters, case folded, and bytes >= 128; 0 outside a word) and the two before it. */
+    int wordHash, prevWord, prevWord2;
+    /**
+     * Markup nesting, 8 bits: bit 0 inside a tag, bits 1-2 the [ ] depth, bits 3-4 the { } depth, bit 5
+     * inside an entity, bits 6-7 the ( ) depth (each depth up to 3).
+     */
+    int nest;
+    int lineFirst;      // the line's first byte
+    int digits;         // the number so far (its digits, through . and ,), hashed; 0 outside one
+    int firstLetter, wordLen, beforeWord;   // the word's (or the last one's) first letter as written, length, and the byte before it
+    int indent;         // the line's leading spaces and tabs so far (sign bit set once past them: the width kept)
+    int lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
+    int lastNl, prevNl; // the last two newlines' positions (prevNl -1: no line above)
+
+    TextState copy() {
+        TextState t = new TextState();
+        t.history = history;
+        t.wordHash = wordHash;
+        t.prevWord = prevWord;
+        t.prevWord2 = prevWord2;
+        t.nest = nest;
+        t.lineFirst = lineFirst;
+        t.digits = digits;
+        t.firstLetter = firstLetter;
+        t.wordLen = wordLen;
+        t.beforeWord = beforeWord;
+        t.indent = indent;
+        t.lineWord = lineWord;
+        t.lastNl = lastNl;
+        t.prevNl = prevNl;
+        return t;
+    }
+
+    /** A new block: the stream's first line starts at beforeFirst + 1, with no line above. */
+    void startLines(int beforeFirst) {
+        lastNl = beforeFirst;
+        prevNl = -1;
+    }
+
+    /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
+    int wordPlace() {
+        return wordHash == 0 ? 0 : (int) (history & 0xFF) >= 'a' ? 2 : 1;
+    }
+
+    /** The stream's byte at pos was value. */
+    void update(int value, int pos) {
+        int c1 = (int) (history & 0xFF);
+        history = history << 8 | value;
+        if (value == '\n') indent = 0;
+        else if (indent >= 0 && (value == ' ' || value == '\t')) indent++;
+        else if (indent >= 0) indent |= Integer.MIN_VALUE;   // past the indentation: keep its width
+        if (value == '\n') {
+            prevNl = lastNl;
+            lastNl = pos;
+            lineFirst = 0;
+        }
+        int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
+        if (lower >= 'a' && lower <= 'z' || value >= 128) {
+            if (wordHash == 0) {
+                firstLetter = value;
+                wordLen = 0;
+                beforeWord = c1;
+            }
+            wordLen++;
+            wordHash = (wordHash + lower + 1) * 0x3D4D51CB;
+        } else {
+            if (wordHash != 0) {
+                prevWord2 = prevWord;
+                prevWord = wordHash;
+            }
+            wordHash = 0;
+        }
+        digits = value >= '0' && value <= '9' ? (digits + value + 1) * 0x2F0B4C25 : value == '.' || value == ',' ? digits : 0;
+        int nb = nest;
+        switch (value) {
+            case '<' -> nb |= 1;
+            case '>' -> nb &= ~1;
+            case '[' -> nb = (nb & ~6) | Math.min(3, ((nb >> 1) & 3) + 1) << 1;
+            case ']' -> nb = (nb & ~6) | Math.max(0, ((nb >> 1) & 3) - 1) << 1;
+            case '{' -> nb = (nb & ~24) | Math.min(3, ((nb >> 3) & 3) + 1) << 3;
+            case '}' -> nb = (nb & ~24) | Math.max(0, ((nb >> 3) & 3) - 1) << 3;
+            case '&' -> nb |= 32;
+            case ';', ' ' -> nb &= ~32;
+            case '(' -> nb = (nb & ~192) | Math.min(3, ((nb >> 6) & 3) + 1) << 6;
+            case ')' -> nb = (nb & ~192) | Math.max(0, ((nb >> 6) & 3) - 1) << 6;
+            default -> { }
+        }
+        nest = nb;
+        if (pos - 1 == lastNl) lineFirst = value;
+        // the line's first word grows with the word until it ends, then stays (bit 0 set) until the newline
+        if (value == '\n') lineWord = 0;
+        else if ((lineWord & 1) == 0 && wordHash != 0) lineWord = wordHash & ~1;
+        else if (wordHash == 0 && lineWord != 0) lineWord |= 1;
+    }
+}
