@@ -1,10 +1,10 @@
 package sharnn.codec;
 
 /**
- * What the context models know of one stream's text so far, beyond its last bytes: the words, the
- * markup nesting, the line (where it began, its indentation, how it starts) and the number being
- * written. {@link ContextMixer} hashes these into its contexts at each byte's start and updates them
- * at its end; each stream has its own.
+ * One stream's text as the context models see it: its last eight bytes, the words, the markup
+ * nesting, the line (where it began, its indentation, how it starts) and the number being written.
+ * {@link ContextMixer} hashes these into its contexts at each byte's start and updates them at its
+ * end; each stream has its own.
  */
 final class TextState {
     /** The last eight bytes, the latest in the low byte. */
