@@ -34,6 +34,8 @@ final class ContextMixer {
     private static final int HASHED = ORDERS.length + 19;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
+    /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
+    private static final int INPUTS = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
     /** The StateMaps' count limit: how slowly a well-used state still adapts (docs/TUNING.md). */
@@ -49,34 +51,19 @@ final class ContextMixer {
      * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
      * byte before the last and the kind of the one before it. The final mixers weigh them. Every selector
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost weights a tiny input's heap
-     * must hold.
+     * must hold. {@link Mixers} holds the weights and how they learn.
      */
-    private static final int SETS = 7;
     private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
      * far and where in a word it is; the last byte and the bit position; the match state and the bit
      * position; the kinds of the last two bytes and the bits so far. Their outputs are averaged
-     * (stretched). They learn at rate 1 after a boost (below): a small input needs the boost, a large
-     * one the slow rate (docs/TUNING.md).
+     * (stretched).
      */
-    private static final int FINALS = 4;
     private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8, 8 * 8 * 256};
-    /**
-     * Each weight set learns fast at first and slows as it is used (format 12): after n uses a first-layer
-     * set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to 2^18), a
-     * final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new set's weights are 1/16 (the
-     * one-sided, run and linear inputs' 0). Counting uses per set, not bytes coded, lets a context first
-     * seen late (a rare one) still learn fast (docs/TUNING.md: -0.80% of the five inputs).
-     */
-    private final int[] setRate;              // by uses / 64: a first-layer set's rate in sixteenths
-    private static final int[] FINAL_BOOST = new int[4096];   // by uses / 16: a final set's rate in sixteenths
-    private final int[] setUses;              // per first-layer weight set, up to 2^18 - 1
-    private final int[][] finalUses = new int[FINALS][];   // per final weight set, up to 2^16 - 1
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
-        for (int i = 0; i < FINAL_BOOST.length; i++) FINAL_BOOST[i] = 16 + 16 * 15 * 256 / (256 + 16 * i);
     }
 
     private final int streams;
@@ -89,15 +76,7 @@ final class ContextMixer {
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
     private final int[] after1 = new int[256], after2 = new int[65536];
-    private final int nInputs;
-    private final int[] weights;        // SETS first-layer mixers, each with its own selector
-    private final int[] setBase;        // per mixer, the number of its first weight set
-    private final int[] chosen = new int[SETS];     // per mixer, the chosen weight set (numbered across mixers)
-    private final int[] setOut = new int[SETS];     // each mixer's stretched output
-    private final int[] setP = new int[SETS];
-    private final int[][] finalWeights = new int[FINALS][];   // per final mixer, its weight sets of SETS weights
-    private final int[] finalChosen = new int[FINALS];        // per final mixer, the chosen set
-    private final int[] finalP = new int[FINALS];             // per final mixer, its probability
+    private final Mixers mixers;
     private final Apm apm;
     private final int apmMask;
     private final Apm apm2, apm3, apmMatch, apmExpected, apmNest;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting
@@ -148,26 +127,8 @@ final class ContextMixer {
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
-        // contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs,
-        // then the network linear
-        nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
-        setBase = new int[SETS];
-        int total = 0;
-        for (int k = 0; k < SETS; k++) {
-            setBase[k] = total;
-            total += SET_SIZES[k];
-        }
-        weights = new int[total * nInputs];
-        setUses = new int[total];
-        setRate = new int[4096];
-        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
-        for (int s = 0; s < total; s++)   // the one-sided histories, runs and the network linear start silent
-            for (int i = 0; i < MODELS + 5; i++) weights[s * nInputs + i] = 1 << 12;
-        for (int f = 0; f < FINALS; f++) {
-            finalWeights[f] = new int[FINAL_SIZES[f] * SETS];
-            Arrays.fill(finalWeights[f], (1 << 16) / SETS);
-            finalUses[f] = new int[FINAL_SIZES[f]];
-        }
+        // the one-sided histories, runs and the network linear start silent
+        mixers = new Mixers(SET_SIZES, FINAL_SIZES, INPUTS, MODELS + 5, rate);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
         apm2Mask = (1 << Math.min(18, tableBits)) - 1;
@@ -182,7 +143,7 @@ final class ContextMixer {
         slot = new int[HASHED];
         at = new int[MODELS];
         state = new int[MODELS];
-        inputs = new int[nInputs];
+        inputs = new int[INPUTS];
     }
 
     /**
@@ -206,20 +167,7 @@ final class ContextMixer {
         longMatch = o.longMatch.copy();
         System.arraycopy(o.after1, 0, after1, 0, after1.length);
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
-        nInputs = o.nInputs;
-        weights = o.weights.clone();
-        setUses = o.setUses.clone();
-        setRate = o.setRate.clone();
-        setBase = o.setBase.clone();
-        System.arraycopy(o.chosen, 0, chosen, 0, SETS);
-        System.arraycopy(o.setOut, 0, setOut, 0, SETS);
-        System.arraycopy(o.setP, 0, setP, 0, SETS);
-        for (int f = 0; f < FINALS; f++) {
-            finalWeights[f] = o.finalWeights[f].clone();
-            finalUses[f] = o.finalUses[f].clone();
-        }
-        System.arraycopy(o.finalChosen, 0, finalChosen, 0, FINALS);
-        System.arraycopy(o.finalP, 0, finalP, 0, FINALS);
+        mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
         apm2 = o.apm2.copy();
@@ -268,13 +216,8 @@ final class ContextMixer {
     static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
-        long sets = 0;
-        for (int size : SET_SIZES) sets += size;
-        long finals = 0;
-        for (int size : FINAL_SIZES) finals += size;
-        int nInputs = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + sets * (nInputs + 1) * 4 + finals * (SETS + 1) * 4 + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + Mixers.bytesFor(SET_SIZES, FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -463,39 +406,26 @@ final class ContextMixer {
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
-        inputs[nInputs - 1] = linear;   // as the contexts' linear inputs once were
+        inputs[INPUTS - 1] = linear;   // as the contexts' linear inputs once were
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
-        chosen[0] = setBase[0] + (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0;
-        chosen[1] = setBase[1] + (tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
-        chosen[2] = setBase[2] + (byteClass(back2) * 256 + c1) * 8 + bitPos;
-        chosen[3] = setBase[3] + (mctx << 8 | c0);
+        mixers.choose(0, (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0);
+        mixers.choose(1, tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
+        mixers.choose(2, (byteClass(back2) * 256 + c1) * 8 + bitPos);
+        mixers.choose(3, mctx << 8 | c0);
         int hits = 0;
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
-        chosen[4] = setBase[4] + ((hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
-        chosen[5] = setBase[5] + ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos;
-        chosen[6] = setBase[6] + (byteClass(back3) * 256 + back2) * 8 + bitPos;
-        for (int k = 0; k < SETS; k++) {
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
-            setOut[k] = sk;
-            setP[k] = Logistic.squash(sk);
-        }
+        mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
+        mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos);
+        mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        finalChosen[0] = ts.wordPlace() << 8 | c0;
-        finalChosen[1] = c1 * 8 + bitPos;
-        finalChosen[2] = matchState * 8 + bitPos;
-        finalChosen[3] = (byteClass(back2) * 8 + byteClass(c1)) << 8 | c0;
-        int sum = 0;
-        for (int f = 0; f < FINALS; f++) {
-            long dot2 = 0;
-            for (int k = 0; k < SETS; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] * SETS + k];
-            int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
-            finalP[f] = Logistic.squash(sf);
-            sum += sf;
-        }
-        int mixed = sum / FINALS;   // stretched: the maps below take it as it is
+        mixers.chooseFinal(0, ts.wordPlace() << 8 | c0);
+        mixers.chooseFinal(1, c1 * 8 + bitPos);
+        mixers.chooseFinal(2, matchState * 8 + bitPos);
+        mixers.chooseFinal(3, (byteClass(back2) * 8 + byteClass(c1)) << 8 | c0);
+        int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
         // refined by six adaptive maps, then averaged 1:2:1:1:3:1 (weights and contexts as measured in
         // docs/TUNING.md): by the order-1 context, the (hashed) order-2 context, the match state, the byte the
         // short match model expects with its length, the (hashed) order-3 context, and where in a word the
@@ -593,18 +523,7 @@ final class ContextMixer {
             int g = (bit << 16) + (bit << 6) - bit - bit;
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
-        for (int k = 0; k < SETS; k++) {
-            int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
-            if (n < (1 << 18) - 1) setUses[set] = n + 1;
-            if (e > SKIP || e < -SKIP) train(inputs, weights, set * nInputs, nInputs, e * setRate[n >> 6] >> 6);
-        }
-        for (int f = 0; f < FINALS; f++) {
-            int set = finalChosen[f], n = finalUses[f][set];
-            if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
-            int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
-            int[] w = finalWeights[f];
-            for (int k = 0, o = set * SETS; k < SETS; k++) w[o + k] += (setOut[k] * err) >> 14;
-        }
+        mixers.update(inputs, bit);
         apm.update(bit);
         apm2.update(bit);
         apm3.update(bit);
@@ -615,25 +534,6 @@ final class ContextMixer {
         bitPos++;
         node = node << 1 | bit;
         if (bitPos == 4) findSlots();
-    }
-
-    /** A mixer whose error is at most SKIP/4096 is not trained: a sixth of the time, and no loss (docs/TUNING.md). */
-    private static final int SKIP = 32;
-
-    /**
-     * A mixer's dot product, scaled by 2^-6 so that it fits an int (weights are 16.16 fixed point,
-     * inputs at most 2^11 and about 50 of them): int loops vectorize, long ones do not. Integer sums
-     * are exact in any order; a weight out of range would wrap (the same on every machine).
-     */
-    private static int dot(int[] x, int[] w, int off, int n) {
-        int sum = 0;
-        for (int i = 0; i < n; i++) sum += x[i] * (w[off + i] >> 6);
-        return sum;
-    }
-
-    /** err: the error (12 bits) times the rate, scaled by 2^-6. */
-    private static void train(int[] x, int[] w, int off, int n, int err) {
-        for (int i = 0; i < n; i++) w[off + i] += x[i] * err >> 12;
     }
 
     private static int learn(int v, int bit, int limit) {

@@ -1,0 +1,162 @@
+package sharnn.codec;
+
+import java.util.Arrays;
+
+/**
+ * Two layers of gated logistic mixers (paq8's): each first-layer mixer weighs the inputs (stretched
+ * probabilities, 12 bits) with the weight set its own context chose, each final mixer weighs the
+ * first layer's outputs likewise, and the final outputs are averaged, stretched. Integer arithmetic
+ * only. {@link ContextMixer} defines the inputs and the selectors; this class the weights and how
+ * they learn.
+ *
+ * <p>Each weight set learns fast at first and slows as it is used (format 12): after n uses a
+ * first-layer set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to
+ * 2^18), a final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new first-layer set's
+ * weights are 1/16 for the inputs before silentFrom and 0 after, a final set's 1 / (first-layer
+ * mixers). Counting uses per set, not bytes coded, lets a context first seen late (a rare one) still
+ * learn fast (docs/TUNING.md: -0.80% of the five inputs). The final mixers learn at rate 1 after that
+ * boost: a small input needs the boost, a large one the slow rate.
+ */
+final class Mixers {
+    /** A mixer whose error is at most SKIP/4096 is not trained: a sixth of the time, and no loss (docs/TUNING.md). */
+    private static final int SKIP = 32;
+    private static final int[] FINAL_BOOST = new int[4096];   // by uses / 16: a final set's rate in sixteenths
+
+    static {
+        for (int i = 0; i < FINAL_BOOST.length; i++) FINAL_BOOST[i] = 16 + 16 * 15 * 256 / (256 + 16 * i);
+    }
+
+    private final int sets, finals, nInputs;
+    private final int[] weights;        // the first-layer mixers' weight sets, nInputs weights each, one mixer's after another
+    private final int[] setBase;        // per mixer, the number of its first weight set
+    private final int[] setRate;        // by uses / 64: a first-layer set's rate in sixteenths
+    private final int[] setUses;        // per first-layer weight set, up to 2^18 - 1
+    private final int[] chosen;         // per mixer, the chosen weight set (numbered across mixers)
+    private final int[] setOut;         // each mixer's stretched output
+    private final int[] setP;
+    private final int[][] finalWeights; // per final mixer, its weight sets of `sets` weights
+    private final int[][] finalUses;    // per final weight set, up to 2^16 - 1
+    private final int[] finalChosen;    // per final mixer, the chosen set
+    private final int[] finalP;         // per final mixer, its probability
+
+    /** setSizes, finalSizes: each mixer's number of weight sets (its selector's range); rate: mixerRate. */
+    Mixers(int[] setSizes, int[] finalSizes, int nInputs, int silentFrom, int rate) {
+        sets = setSizes.length;
+        finals = finalSizes.length;
+        this.nInputs = nInputs;
+        setBase = new int[sets];
+        int total = 0;
+        for (int k = 0; k < sets; k++) {
+            setBase[k] = total;
+            total += setSizes[k];
+        }
+        weights = new int[total * nInputs];
+        setUses = new int[total];
+        setRate = new int[4096];
+        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
+        for (int s = 0; s < total; s++)
+            for (int i = 0; i < silentFrom; i++) weights[s * nInputs + i] = 1 << 12;
+        finalWeights = new int[finals][];
+        finalUses = new int[finals][];
+        for (int f = 0; f < finals; f++) {
+            finalWeights[f] = new int[finalSizes[f] * sets];
+            Arrays.fill(finalWeights[f], (1 << 16) / sets);
+            finalUses[f] = new int[finalSizes[f]];
+        }
+        chosen = new int[sets];
+        setOut = new int[sets];
+        setP = new int[sets];
+        finalChosen = new int[finals];
+        finalP = new int[finals];
+    }
+
+    private Mixers(Mixers o) {
+        sets = o.sets;
+        finals = o.finals;
+        nInputs = o.nInputs;
+        weights = o.weights.clone();
+        setBase = o.setBase.clone();
+        setRate = o.setRate.clone();
+        setUses = o.setUses.clone();
+        chosen = o.chosen.clone();
+        setOut = o.setOut.clone();
+        setP = o.setP.clone();
+        finalWeights = Arrays.stream(o.finalWeights).map(int[]::clone).toArray(int[][]::new);
+        finalUses = Arrays.stream(o.finalUses).map(int[]::clone).toArray(int[][]::new);
+        finalChosen = o.finalChosen.clone();
+        finalP = o.finalP.clone();
+    }
+
+    Mixers copy() {
+        return new Mixers(this);
+    }
+
+    /** About the heap of mixers of these sizes. */
+    static long bytesFor(int[] setSizes, int[] finalSizes, int nInputs) {
+        long sets = 0;
+        for (int size : setSizes) sets += size;
+        long finals = 0;
+        for (int size : finalSizes) finals += size;
+        return sets * (nInputs + 1) * 4 + finals * (setSizes.length + 1) * 4;
+    }
+
+    /** First-layer mixer k takes weight set `set` (in [0, its size)) for this bit. */
+    void choose(int k, int set) {
+        chosen[k] = setBase[k] + set;
+    }
+
+    /** Final mixer f takes weight set `set` for this bit. */
+    void chooseFinal(int f, int set) {
+        finalChosen[f] = set;
+    }
+
+    /** The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]). */
+    int mix(int[] inputs) {
+        for (int k = 0; k < sets; k++) {
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
+            setOut[k] = sk;
+            setP[k] = Logistic.squash(sk);
+        }
+        int sum = 0;
+        for (int f = 0; f < finals; f++) {
+            long dot2 = 0;
+            for (int k = 0; k < sets; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] * sets + k];
+            int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
+            finalP[f] = Logistic.squash(sf);
+            sum += sf;
+        }
+        return sum / finals;
+    }
+
+    /** Every chosen set learns from the coded bit (inputs: those {@link #mix} was given). */
+    void update(int[] inputs, int bit) {
+        for (int k = 0; k < sets; k++) {
+            int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
+            if (n < (1 << 18) - 1) setUses[set] = n + 1;
+            if (e > SKIP || e < -SKIP) train(inputs, weights, set * nInputs, nInputs, e * setRate[n >> 6] >> 6);
+        }
+        for (int f = 0; f < finals; f++) {
+            int set = finalChosen[f], n = finalUses[f][set];
+            if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
+            int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
+            int[] w = finalWeights[f];
+            for (int k = 0, o = set * sets; k < sets; k++) w[o + k] += (setOut[k] * err) >> 14;
+        }
+    }
+
+    /**
+     * A mixer's dot product, scaled by 2^-6 so that it fits an int (weights are 16.16 fixed point,
+     * inputs at most 2^11 and about 50 of them): int loops vectorize, long ones do not. Integer sums
+     * are exact in any order; a weight out of range would wrap (the same on every machine).
+     */
+    private static int dot(int[] x, int[] w, int off, int n) {
+        int sum = 0;
+        for (int i = 0; i < n; i++) sum += x[i] * (w[off + i] >> 6);
+        return sum;
+    }
+
+    /** err: the error (12 bits) times the rate, scaled by 2^-6. */
+    private static void train(int[] x, int[] w, int off, int n, int err) {
+        for (int i = 0; i < n; i++) w[off + i] += x[i] * err >> 12;
+    }
+}
