@@ -11,10 +11,10 @@ import java.util.Arrays;
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
- * Seven gated logistic mixers and four final ones, then adaptive probability maps (orders 1, 2 and 3,
+ * Seven gated logistic mixers and four final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
  * the match state, the byte a match expects, the place in a word and the nesting), give the bit's
  * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
- * every machine computes the same bits. Each of the B streams has its own history; the tables are shared.
+ * every machine computes the same bits. Each of the B streams has its own history ({@link TextState}); the tables are shared.
  */
 final class ContextMixer {
     /**
@@ -67,7 +67,6 @@ final class ContextMixer {
     }
 
     private final int streams;
-    private final int tableBits;
     private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
     private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
@@ -110,7 +109,6 @@ final class ContextMixer {
 
     ContextMixer(int streams, int tableBits, int rate) {
         this.streams = streams;
-        this.tableBits = tableBits;
         int tableBytes = 4 << tableBits;   // the memory of the earlier one-probability-per-slot tables
         this.slotMask = tableBytes - 16;
         states = new byte[MODELS][];
@@ -156,7 +154,6 @@ final class ContextMixer {
 
     private ContextMixer(ContextMixer o) {
         streams = o.streams;
-        tableBits = o.tableBits;
         slotMask = o.slotMask;
         states = Arrays.stream(o.states).map(byte[]::clone).toArray(byte[][]::new);
         maps = Arrays.stream(o.maps).map(int[]::clone).toArray(int[][]::new);
