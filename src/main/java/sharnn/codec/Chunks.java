@@ -91,7 +91,7 @@ final class Chunks implements AutoCloseable {
     private List<byte[]> encode(byte[] data, Codec.Progress progress) throws IOException {
         List<byte[]> records = new ArrayList<>();
         byte[] block = new byte[Math.min(o.blockSize(), data.length)];
-        try (Codec.Engine engine = new Codec.Engine(o, pretrained, engines)) {
+        try (Engine engine = new Engine(o, pretrained, engines)) {
             engine.prime(dictionary, block.length);
             for (int off = 0; off < data.length; off += block.length) {
                 int n = Math.min(block.length, data.length - off), base = off;
@@ -158,7 +158,7 @@ final class Chunks implements AutoCloseable {
         // grown as blocks pass their checksums, up to the claimed size: the records' sizes are only claims until
         // then (a 1 KB archive claimed a chunk of 1 GiB)
         byte[] data = new byte[largest], block = new byte[largest];
-        try (Codec.Engine engine = new Codec.Engine(o, pretrained, engines)) {
+        try (Engine engine = new Engine(o, pretrained, engines)) {
             engine.prime(dictionary, records.getFirst().n());
             int off = 0;
             for (Codec.BlockRecord r : records) {

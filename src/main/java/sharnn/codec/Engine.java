@@ -1,0 +1,88 @@
+package sharnn.codec;
+
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Parallel;
+
+/** The network and the side models, carried from block to block. */
+final class Engine implements AutoCloseable {
+    final BlockCoder coder;
+    private final OnlineNet net;
+    private final CodecOptions options;
+
+    Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool) {
+        options = o;
+        if (!o.network()) {
+            net = null;
+            coder = new BlockCoder(o, null);
+            return;
+        }
+        ModelConfig config = o.modelConfig();
+        var kernels = CodecKernels.create(pool);
+        ShaRnn model = new ShaRnn(config, kernels, o.segment());
+        if (pretrained == null) model.initialize(o.seed());
+        else copyWeights(pretrained.model(), model);
+        ShaRnn learner = null, spare = null;
+        if (o.lr() > 0) {
+            learner = new ShaRnn(config, kernels, o.segment());
+            copyWeights(model, learner);
+            spare = new ShaRnn(config, kernels, o.segment());
+        }
+        net = new OnlineNet(model, learner, spare, o.lr(), o.clip(), o.segment(), o.lag());
+        coder = new BlockCoder(o, net);
+    }
+
+    private static void copyWeights(ShaRnn from, ShaRnn to) {
+        var src = from.params();
+        var dst = to.params();
+        for (int i = 0; i < dst.size(); i++) {
+            System.arraycopy(src.get(i).w, 0, dst.get(i).w, 0, dst.get(i).w.length);
+            dst.get(i).changed();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (net != null) net.close();
+    }
+
+    /**
+     * Runs the dictionary through every model as a block before the first (nothing is coded), the
+     * tables sized for it and the first block together; nothing without one.
+     */
+    void prime(Codec.Dictionary dictionary, int firstBlock) throws CorruptArchiveException {
+        if (dictionary == null) return;
+        // without a network the context models are all that priming changes: made once per dictionary and
+        // table size, then copied (a run's chunks, a library's calls), the same models as primed anew
+        int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);
+        boolean keep = net == null && options.mix();
+        if (keep) {
+            ContextMixer primed = dictionary.primed(options.streams(), tableBits, options.mixerRate());
+            if (primed != null) {
+                coder.useMixer(primed);
+                return;
+            }
+        }
+        byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
+        coder.sizeTablesFor(bytes.length + firstBlock);
+        coder.code(bytes, bytes.length, new BlockCoder.Io() {
+            public boolean knowsBytes() {
+                return true;
+            }
+
+            public int bit(int bit, int p1) {
+                return bit;
+            }
+
+            public int symbol(int s, int[] freq, int bits) {
+                return s;
+            }
+        }, Codec.Progress.NONE);
+        coder.clearBits();
+        if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
+    }
+
+    void code(byte[] block, int n, BlockCoder.Io io, Codec.Progress progress) throws CorruptArchiveException {
+        coder.code(block, n, io, progress);
+    }
+}
