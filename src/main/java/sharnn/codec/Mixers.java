@@ -26,8 +26,13 @@ final class Mixers {
         for (int i = 0; i < FINAL_BOOST.length; i++) FINAL_BOOST[i] = 16 + 16 * 15 * 256 / (256 + 16 * i);
     }
 
-    private final int sets, finals, nInputs;
-    private final int[] weights;        // the first-layer mixers' weight sets, nInputs weights each, one mixer's after another
+    /**
+     * The first-layer weight sets are made BLOCK at a time, when a set of the block is first chosen: a
+     * small input uses few of them (a 3-byte file's heap would otherwise hold all 29 MB of them).
+     */
+    private static final int BLOCK_BITS = 6;
+    private final int sets, finals, nInputs, silentFrom;
+    private final int[][] weights;      // the first-layer mixers' weight sets by block of 2^BLOCK_BITS sets, nInputs weights each (null: none chosen yet)
     private final int[] setBase;        // per mixer, the number of its first weight set
     private final int[] setRate;        // by uses / 64: a first-layer set's rate in sixteenths
     private final int[] setUses;        // per first-layer weight set, up to 2^18 - 1
@@ -44,18 +49,17 @@ final class Mixers {
         sets = setSizes.length;
         finals = finalSizes.length;
         this.nInputs = nInputs;
+        this.silentFrom = silentFrom;
         setBase = new int[sets];
         int total = 0;
         for (int k = 0; k < sets; k++) {
             setBase[k] = total;
             total += setSizes[k];
         }
-        weights = new int[total * nInputs];
+        weights = new int[(total >> BLOCK_BITS) + 1][];
         setUses = new int[total];
         setRate = new int[4096];
         for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
-        for (int s = 0; s < total; s++)
-            for (int i = 0; i < silentFrom; i++) weights[s * nInputs + i] = 1 << 12;
         finalWeights = new int[finals][];
         finalUses = new int[finals][];
         for (int f = 0; f < finals; f++) {
@@ -74,7 +78,8 @@ final class Mixers {
         sets = o.sets;
         finals = o.finals;
         nInputs = o.nInputs;
-        weights = o.weights.clone();
+        silentFrom = o.silentFrom;
+        weights = Arrays.stream(o.weights).map(w -> w == null ? null : w.clone()).toArray(int[][]::new);
         setBase = o.setBase.clone();
         setRate = o.setRate.clone();
         setUses = o.setUses.clone();
@@ -102,7 +107,17 @@ final class Mixers {
 
     /** First-layer mixer k takes weight set `set` (in [0, its size)) for this bit. */
     void choose(int k, int set) {
-        chosen[k] = setBase[k] + set;
+        int c = setBase[k] + set;
+        chosen[k] = c;
+        if (weights[c >> BLOCK_BITS] == null) weights[c >> BLOCK_BITS] = newBlock();
+    }
+
+    /** A block of new weight sets: 1/16 for the inputs before silentFrom, 0 after. */
+    private int[] newBlock() {
+        int[] w = new int[nInputs << BLOCK_BITS];
+        for (int s = 0; s < 1 << BLOCK_BITS; s++)
+            for (int i = 0; i < silentFrom; i++) w[s * nInputs + i] = 1 << 12;
+        return w;
     }
 
     /** Final mixer f takes weight set `set` for this bit. */
@@ -113,7 +128,8 @@ final class Mixers {
     /** The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]). */
     int mix(int[] inputs) {
         for (int k = 0; k < sets; k++) {
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights, chosen[k] * nInputs, nInputs) >> 10));
+            int c = chosen[k];
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights[c >> BLOCK_BITS], (c & (1 << BLOCK_BITS) - 1) * nInputs, nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
         }
@@ -133,7 +149,8 @@ final class Mixers {
         for (int k = 0; k < sets; k++) {
             int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
             if (n < (1 << 18) - 1) setUses[set] = n + 1;
-            if (e > SKIP || e < -SKIP) train(inputs, weights, set * nInputs, nInputs, e * setRate[n >> 6] >> 6);
+            if (e > SKIP || e < -SKIP)
+                train(inputs, weights[set >> BLOCK_BITS], (set & (1 << BLOCK_BITS) - 1) * nInputs, nInputs, e * setRate[n >> 6] >> 6);
         }
         for (int f = 0; f < finals; f++) {
             int set = finalChosen[f], n = finalUses[f][set];

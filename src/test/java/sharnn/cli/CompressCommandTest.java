@@ -124,8 +124,9 @@ class CompressCommandTest {
         Path in = dir.resolve("x.txt");
         Files.write(in, "abc".getBytes(StandardCharsets.UTF_8));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // a 3-byte file's tables are sized to it (format 8): max compresses it in 96 MB (format 14 needs 76 MB
-        // here, mostly the mixers' weights and the maps, which are not sized to the input; format 13 72 MB)
+        // a 3-byte file's tables are sized to it (format 8): max compresses it in 96 MB (it needs 48 MB here,
+        // mostly the network and the maps, which are not sized to the input; 76 MB while the mixers made all
+        // their weight sets at once rather than as they are first chosen)
         Process small = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx96m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "compress", "-q", "--preset", "max", in.toString(), "-").start();
         small.getErrorStream().readAllBytes();

@@ -58,7 +58,8 @@ class ContextMixerCopyTest {
                 assertThat(y).as(name + ": an array of its own").isNotSameAs(x);
                 assertThat(Objects.deepEquals(x, y)).as(name).isTrue();
                 if (f.getType().getComponentType().isArray())
-                    for (int i = 0; i < Array.getLength(x); i++) assertThat(Array.get(y, i)).as(name + "[" + i + "]").isNotSameAs(Array.get(x, i));
+                    for (int i = 0; i < Array.getLength(x); i++)   // a row not made yet (null) stays null: deepEquals saw to it
+                        if (Array.get(x, i) != null) assertThat(Array.get(y, i)).as(name + "[" + i + "]").isNotSameAs(Array.get(x, i));
             } else {
                 assertThat(y).as(name + ": an object of its own").isNotSameAs(x);
                 n += sameState(x, y, x.getClass().getSimpleName());
