@@ -27,8 +27,9 @@ final class Mixers {
     }
 
     /**
-     * The first-layer weight sets are made BLOCK at a time, when a set of the block is first chosen: a
-     * small input uses few of them (a 3-byte file's heap would otherwise hold all 29 MB of them).
+     * The first-layer weight sets are made 2^BLOCK_BITS at a time, when a set of the block is first
+     * chosen: a small input uses few of them (a 3-byte file in max: a 48 MB heap, 76 MB with all 29 MB of
+     * sets made at once).
      */
     private static final int BLOCK_BITS = 6;
     private final int sets, finals, nInputs, silentFrom;
