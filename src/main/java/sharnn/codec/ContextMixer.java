@@ -50,8 +50,8 @@ final class ContextMixer {
      * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
      * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
      * byte before the last and the kind of the one before it. The final mixers weigh them. Every selector
-     * was measured against its neighbours (docs/TUNING.md); the wider ones cost weights a tiny input's heap
-     * must hold. {@link Mixers} holds the weights and how they learn.
+     * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
+     * {@link Mixers} makes as they are first chosen and teaches.
      */
     private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
     /**
