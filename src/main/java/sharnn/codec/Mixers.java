@@ -31,7 +31,7 @@ final class Mixers {
      * chosen: a small input uses few of them (a 3-byte file in max: a 48 MB heap, 76 MB with all 29 MB of
      * sets made at once).
      */
-    private static final int BLOCK_BITS = 6;
+    private static final int BLOCK_BITS = 6, BLOCK_MASK = (1 << BLOCK_BITS) - 1;
     private final int sets, finals, nInputs, silentFrom;
     private final int[][] weights;      // the first-layer mixers' weight sets by block of 2^BLOCK_BITS sets, nInputs weights each (null: none chosen yet)
     private final int[] setBase;        // per mixer, the number of its first weight set
@@ -57,7 +57,7 @@ final class Mixers {
             setBase[k] = total;
             total += setSizes[k];
         }
-        weights = new int[(total >> BLOCK_BITS) + 1][];
+        weights = new int[(total + BLOCK_MASK) >> BLOCK_BITS][];
         setUses = new int[total];
         setRate = new int[4096];
         for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
@@ -116,7 +116,7 @@ final class Mixers {
     /** A block of new weight sets: 1/16 for the inputs before silentFrom, 0 after. */
     private int[] newBlock() {
         int[] w = new int[nInputs << BLOCK_BITS];
-        for (int s = 0; s < 1 << BLOCK_BITS; s++)
+        for (int s = 0; s <= BLOCK_MASK; s++)
             for (int i = 0; i < silentFrom; i++) w[s * nInputs + i] = 1 << 12;
         return w;
     }
@@ -130,7 +130,7 @@ final class Mixers {
     int mix(int[] inputs) {
         for (int k = 0; k < sets; k++) {
             int c = chosen[k];
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights[c >> BLOCK_BITS], (c & (1 << BLOCK_BITS) - 1) * nInputs, nInputs) >> 10));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights[c >> BLOCK_BITS], (c & BLOCK_MASK) * nInputs, nInputs) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
         }
@@ -151,7 +151,7 @@ final class Mixers {
             int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
             if (n < (1 << 18) - 1) setUses[set] = n + 1;
             if (e > SKIP || e < -SKIP)
-                train(inputs, weights[set >> BLOCK_BITS], (set & (1 << BLOCK_BITS) - 1) * nInputs, nInputs, e * setRate[n >> 6] >> 6);
+                train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * setRate[n >> 6] >> 6);
         }
         for (int f = 0; f < finals; f++) {
             int set = finalChosen[f], n = finalUses[f][set];
