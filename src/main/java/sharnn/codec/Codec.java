@@ -31,7 +31,7 @@ import sharnn.tensor.Parallel;
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 14;
+    public static final int VERSION = 15;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -50,7 +50,8 @@ public final class Codec {
             Map.entry(10, "sharnn 0.1 with 21 hashed context models and three final mixers"),
             Map.entry(11, "sharnn 0.1 with mixers whose learning rate decayed with the bytes coded"),
             Map.entry(12, "sharnn 0.1 with 12-bit probabilities and three final mixers"),
-            Map.entry(13, "sharnn 0.1 with 22 hashed context models"));
+            Map.entry(13, "sharnn 0.1 with 22 hashed context models"),
+            Map.entry(14, "sharnn 0.1 with seven first-layer mixers"));
 
     private Codec() {}
 

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
- * Seven gated logistic mixers and four final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
+ * Eight gated logistic mixers and four final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
  * the match state, the byte a match expects, the place in a word and the nesting), give the bit's
  * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
  * every machine computes the same bits. Each of the B streams has its own history ({@link TextState}); the tables are shared.
@@ -29,8 +29,8 @@ final class ContextMixer {
      * each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
-    /** Order 6's place in ORDERS: the fifth mixer asks whether its history is deterministic. */
-    private static final int ORDER6 = 3;
+    /** Order 4's and order 6's places in ORDERS: the eighth mixer's weights go by order 4's context, the fifth asks whether order 6's history is deterministic. */
+    private static final int ORDER4 = 2, ORDER6 = 3;
     private static final int HASHED = ORDERS.length + 19;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
@@ -49,11 +49,12 @@ final class ContextMixer {
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
      * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
      * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
-     * byte before the last and the kind of the one before it. The final mixers weigh them. Every selector
+     * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
+     * to 16,384: format 15, the five inputs -0.18%). The final mixers weigh them. Every selector
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
-    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};
+    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8, 16384 * 8};
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
      * far and where in a word it is; the last byte and the bit position; the match state and the bit
@@ -265,7 +266,8 @@ final class ContextMixer {
         int col = pos - ts.lastNl - 1, above = 0, a = ts.prevNl + 1 + col;
         if (ts.prevNl >= 0 && a < ts.lastNl && known(a)) above = buf[a] & 0xFF;
         base[ORDERS.length + 2] = hash((long) above << 16 | (h & 0xFF) << 8 | Math.min(col, 255), 13);
-        base[ORDERS.length + 3] = hash(h & 0xFFFF00L, 14);   // sparse: the two bytes before the last
+        // sparse: the two bytes before the last, with the nesting as order 2 has it (format 15: -0.04%)
+        base[ORDERS.length + 3] = hash(h & 0xFFFF00L | (long) (ts.nest & 0xFF) << 40, 14);
         // markup: inside a tag, link or template, and how the line starts, with the word so far
         base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
         base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
@@ -416,6 +418,7 @@ final class ContextMixer {
         mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos);
         mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
+        mixers.choose(7, (base[ORDER4] >>> 18) * 8 + bitPos);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         mixers.chooseFinal(0, ts.wordPlace() << 8 | c0);
