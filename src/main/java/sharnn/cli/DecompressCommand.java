@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.codec.Codec;
+import sharnn.codec.MemoryLimitException;
 
 @Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).", "",
@@ -105,8 +106,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 207,585 bytes (1.661 bpc), 1 block, format 14, fast, decoding needs
-     * about 554 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
+     * One line: "a.shr: 1,000,000 -> 207,243 bytes (1.658 bpc), 1 block, format 15, fast, decoding needs
+     * about 595 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
@@ -129,7 +130,7 @@ final class DecompressCommand implements Callable<Integer> {
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
         // as xz -lvv's "Memory needed": what a heap (JAVA_OPTS=-Xmx) must hold
-        line.append(String.format(", decoding needs about %,d MiB%s%s", (l.memory() + (1 << 20) - 1) >> 20,
+        line.append(String.format(", decoding needs about %s%s%s", MemoryLimitException.mib(l.memory()),
                 chunks > 1 ? " per chunk at once" : "", l.header().dictionaryId() != null ? " and the dictionary's" : ""));
         System.out.println(line);
     }

@@ -26,7 +26,8 @@ public final class MemoryLimitException extends IOException {
         return limit;
     }
 
-    private static String mib(long bytes) {
+    /** Bytes in MiB, rounded up, with thousands separated: "1,018 MiB" (as the message and decompress -l say it). */
+    public static String mib(long bytes) {
         return String.format("%,d MiB", (bytes + (1 << 20) - 1) >> 20);
     }
 }
