@@ -19,7 +19,7 @@ import java.util.Arrays;
 final class ContextMixer {
     /**
      * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the column, the
-     * sparse context, markup (tag, link, template and bracket nesting and the line's first byte, with the word),
+     * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
      * the last three words, two indirect ones (what followed the last one and two bytes before), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
      * last byte, the word with the byte before it, the word before with the last two bytes, the word with the
