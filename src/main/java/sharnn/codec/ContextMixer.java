@@ -50,11 +50,28 @@ final class ContextMixer {
      * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
      * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
      * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
-     * to 16,384: format 15, the five inputs -0.18%). The final mixers weigh them. Every selector
+     * to 16,384, fewer where a small input's tables are smaller: format 15, the five inputs -0.18%). The final
+     * mixers weigh them. Every selector
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
     private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8, 16384 * 8};
+
+    /**
+     * The bits of order 4's context that choose the eighth mixer's weights: 14, or fewer with tables of
+     * 2^tableBits sized to a small input (10 KB: 10), as a hashed choice touches most weight blocks
+     * (10 KB in max: 0.27 GB resident rather than 0.31; the five inputs 402,119 -> 402,121 bytes).
+     */
+    private static int order4MixerBits(int tableBits) {
+        return Math.min(14, tableBits - 8);
+    }
+
+    /** SET_SIZES with the eighth mixer's for these tables. */
+    private static int[] setSizes(int tableBits) {
+        int[] sizes = SET_SIZES.clone();
+        sizes[7] = 8 << order4MixerBits(tableBits);
+        return sizes;
+    }
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
      * far and where in a word it is; the last byte and the bit position; the match state and the bit
@@ -69,6 +86,7 @@ final class ContextMixer {
 
     private final int streams;
     private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
+    private final int order4Shift;      // order 4's hash shifted right by this chooses the eighth mixer's weights
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
     private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
     private final char[][] runs;        // per hashed model and slot: the run of its context (see runInputs)
@@ -112,6 +130,7 @@ final class ContextMixer {
         this.streams = streams;
         int tableBytes = 4 << tableBits;   // the memory of the earlier one-probability-per-slot tables
         this.slotMask = tableBytes - 16;
+        order4Shift = 32 - order4MixerBits(tableBits);
         states = new byte[MODELS][];
         states[0] = new byte[256];
         states[1] = new byte[256 * 256];
@@ -127,7 +146,7 @@ final class ContextMixer {
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
         // the one-sided histories, runs and the network linear start silent
-        mixers = new Mixers(SET_SIZES, FINAL_SIZES, INPUTS, MODELS + 5, rate);
+        mixers = new Mixers(setSizes(tableBits), FINAL_SIZES, INPUTS, MODELS + 5, rate);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
         apm2Mask = (1 << Math.min(18, tableBits)) - 1;
@@ -156,6 +175,7 @@ final class ContextMixer {
     private ContextMixer(ContextMixer o) {
         streams = o.streams;
         slotMask = o.slotMask;
+        order4Shift = o.order4Shift;
         states = Arrays.stream(o.states).map(byte[]::clone).toArray(byte[][]::new);
         maps = Arrays.stream(o.maps).map(int[]::clone).toArray(int[][]::new);
         runs = Arrays.stream(o.runs).map(char[]::clone).toArray(char[][]::new);
@@ -215,7 +235,7 @@ final class ContextMixer {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + Mixers.bytesFor(SET_SIZES, FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -418,7 +438,7 @@ final class ContextMixer {
         mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos);
         mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
-        mixers.choose(7, (base[ORDER4] >>> 18) * 8 + bitPos);
+        mixers.choose(7, (base[ORDER4] >>> order4Shift) * 8 + bitPos);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         mixers.chooseFinal(0, ts.wordPlace() << 8 | c0);

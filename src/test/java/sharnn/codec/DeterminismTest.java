@@ -48,9 +48,9 @@ class DeterminismTest {
      */
     static final int GOLDEN_VERSION = 15;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "db4a7945c83d2f92c3c4e635113f64bf4a2ba9d15f95f69c6c57ec6ed5688b6c",
-            "default", "bfa5ad4a96c51fea27396f8a92b8ddbf7196502e71db19e78003dfdc4daf0bed",
-            "max", "f6b6fe0a36a3a1c917b0b7c4d85536469ffc4f61f63eba84a8423a937f85a146");
+            "fast", "9a02da943619779290720b4597ecdb88df7d4200b3434628692072dc3fa8b56e",
+            "default", "eead1d3c23f27a7e1c5d6f7f9a046a99829274be142635ba6a0fbe67a5359657",
+            "max", "c186846f8369e72e5190d96e5a8653240526cd7e0376dc76a529892bb7d746f1");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
