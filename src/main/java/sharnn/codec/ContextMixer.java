@@ -55,12 +55,13 @@ final class ContextMixer {
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
-    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8, 16384 * 8};
+    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8, 16384 * 8};   // the eighth's at most: setSizes
 
     /**
      * The bits of order 4's context that choose the eighth mixer's weights: 14, or fewer with tables of
-     * 2^tableBits sized to a small input (10 KB: 10), as a hashed choice touches most weight blocks
-     * (10 KB in max: 0.27 GB resident rather than 0.31; the five inputs 402,119 -> 402,121 bytes).
+     * 2^tableBits sized to a small input (10 KB: 10; tableBits >= 10, so at least 2), as a hashed choice
+     * touches most weight blocks (10 KB in max: 0.28 GB resident rather than 0.31; the five inputs
+     * 402,119 -> 402,121 bytes).
      */
     private static int order4MixerBits(int tableBits) {
         return Math.min(14, tableBits - 8);
