@@ -55,7 +55,7 @@ final class ContextMixer {
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
-    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8, 16384 * 8};   // the eighth's at most: setSizes
+    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};   // the eighth's: setSizes
 
     /**
      * The bits of order 4's context that choose the eighth mixer's weights: 14, or fewer with tables of
@@ -67,10 +67,10 @@ final class ContextMixer {
         return Math.min(14, tableBits - 8);
     }
 
-    /** SET_SIZES with the eighth mixer's for these tables. */
+    /** SET_SIZES and the eighth mixer's for these tables. */
     private static int[] setSizes(int tableBits) {
-        int[] sizes = SET_SIZES.clone();
-        sizes[7] = 8 << order4MixerBits(tableBits);
+        int[] sizes = Arrays.copyOf(SET_SIZES, SET_SIZES.length + 1);
+        sizes[SET_SIZES.length] = 8 << order4MixerBits(tableBits);
         return sizes;
     }
     /**
