@@ -45,6 +45,10 @@ final class Files2 {
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");
         Path inPath = stdin ? null : Path.of(in), outPath = stdout ? null : Path.of(out);
+        // Path drops a trailing slash: `compress a dir/` wrote a file dir, and `compress a/` read the file a
+        if (!stdin && in.endsWith("/") && Files.exists(inPath) && !Files.isDirectory(inPath)) throw new IOException(in + ": not a directory");
+        if (!stdout && out.endsWith("/") && !Files.isDirectory(outPath))
+            throw new IOException(out + ": " + (Files.exists(outPath) ? "not a directory" : "no such directory"));
         if (!stdin) PathErrors.checkReadable(inPath, "file");   // a FIFO or /dev/stdin is read as a stream
         // y and ./y, or a hard link: -f replaced IN with OUT, and --rm then removed both
         if (!stdin && !stdout && Files.exists(outPath) && Files.isSameFile(inPath, outPath))
@@ -53,6 +57,7 @@ final class Files2 {
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
         boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
         if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
+        if (!stdout && !inPlace && force) refuseOtherKind(verb, in, out, outPath);
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
         boolean progress = !quiet && Terminal.interactive();
@@ -97,6 +102,23 @@ final class Files2 {
         if (!quiet)
             System.err.println(String.format(Locale.ROOT, "%d bytes -> %d bytes (%.3f bpc) in %.1f s", from, to, stats.bpc(), sec));
         return new Result(0);
+    }
+
+    /**
+     * -f replaces OUT, but not with the other kind of file: a second file name is taken as OUT, so
+     * `compress -f a b` (b meant as a second input, as xz and zstd take it) replaced b with a's archive,
+     * and `decompress -f a.shr b.shr` archive b with a's contents. Compression replaces an archive, a
+     * name ending in .shr or an empty file; decompression anything but an archive.
+     */
+    private static void refuseOtherKind(String verb, String in, String out, Path outPath) throws IOException {
+        if (!Files.isRegularFile(outPath) || Files.size(outPath) == 0) return;
+        boolean archive = Codec.looksLikeArchive(outPath);
+        if (verb.equals("compress") && !archive && !out.endsWith(".shr"))
+            throw new UsageException(out + " exists and is not an archive: -f would replace it with " + in
+                    + "'s archive (compress takes one file, a command each; to replace " + out + ", remove it first)");
+        if (!verb.equals("compress") && archive)
+            throw new UsageException(out + " is an archive: -f would replace it with " + in
+                    + "'s contents (decompress takes one archive, a command each; to replace " + out + ", remove it first)");
     }
 
     /**

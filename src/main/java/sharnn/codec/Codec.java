@@ -30,6 +30,15 @@ import sharnn.tensor.Parallel;
  */
 public final class Codec {
     static final byte[] MAGIC = {'S', 'H', 'R', 'N'};
+
+    /** Whether a file begins as an archive does (its magic; of any format version): false where it cannot be read. */
+    public static boolean looksLikeArchive(java.nio.file.Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
     public static final int VERSION = 15;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */

@@ -52,7 +52,7 @@ public final class TempFiles {
     public static Path create(Path target, String suffix) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
-        String prefix = "." + abs.getFileName() + ".";
+        String prefix = "." + shortened(abs.getFileName().toString()) + ".";
         removeStale(dir, prefix, suffix);
         long pid = ProcessHandle.current().pid();
         while (true) {
@@ -124,6 +124,22 @@ public final class TempFiles {
                     Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * The target's name, cut so that the temp file's stays within the 255 bytes a file system allows a
+     * name (the pid, the random part and the suffix take up to 40): a legal OUT of 230 bytes or more
+     * failed with "File name too long". A cut name may be another target's too; removeStale then also
+     * removes that one's stale temp files, which are as stale.
+     */
+    static String shortened(String name) {
+        int max = 215;
+        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length <= max) return name;
+        int end = name.length();
+        while (name.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > max) end--;
+        if (end > 0 && Character.isHighSurrogate(name.charAt(end - 1))) end--;   // not half a character
+        return name.substring(0, end);
     }
 
     /** The name as a glob pattern matching itself only. */

@@ -170,6 +170,59 @@ class CompressCommandTest {
         assertThat(out).exists();
     }
 
+    /**
+     * A second file name is OUT, so -f replaced it: `compress -f a b` lost b (xz and zstd compress both),
+     * `decompress -f a.shr b.shr` lost archive b. -f still replaces the same kind of file.
+     */
+    @Test
+    void forceReplacesNoFileOfTheOtherKind() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.txt"), "the first file\n".repeat(20));
+        Path b = Files.writeString(dir.resolve("b.txt"), "the second file, not an archive\n");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-f", a.toString(), b.toString())), 2,
+                "sharnn compress: " + b + " exists and is not an archive: -f would replace it with " + a + "'s archive"
+                        + " (compress takes one file, a command each; to replace " + b + ", remove it first)");
+        assertThat(Files.readString(b)).isEqualTo("the second file, not an archive\n");
+        // an archive, or an empty file, is replaced whatever its name
+        Path bin = dir.resolve("a.bin");
+        assertThat(CliRun.of(args("compress", "-q", b.toString(), bin.toString())).code()).isZero();
+        assertThat(CliRun.of(args("compress", "-q", "-f", a.toString(), bin.toString())).code()).isZero();
+        Path empty = Files.createFile(dir.resolve("empty"));
+        assertThat(CliRun.of(args("compress", "-q", "-f", a.toString(), empty.toString())).code()).isZero();
+        assertThat(Files.readAllBytes(empty)).isEqualTo(Files.readAllBytes(bin));
+        // decompress -f a.shr b.shr: b.shr is kept
+        Path sa = dir.resolve("a.shr"), sb = dir.resolve("b.shr");
+        assertThat(CliRun.of(args("compress", "-q", a.toString(), sa.toString())).code()).isZero();
+        assertThat(CliRun.of(args("compress", "-q", b.toString(), sb.toString())).code()).isZero();
+        byte[] archiveB = Files.readAllBytes(sb);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", sa.toString(), sb.toString()), 2,
+                "sharnn decompress: " + sb + " is an archive: -f would replace it with " + sa + "'s contents"
+                        + " (decompress takes one archive, a command each; to replace " + sb + ", remove it first)");
+        assertThat(Files.readAllBytes(sb)).isEqualTo(archiveB);
+        assertThat(CliRun.of("decompress", "-q", "-f", sb.toString(), b.toString()).code()).isZero();
+        assertThat(Files.readString(b)).isEqualTo("the second file, not an archive\n");
+    }
+
+    /** A trailing slash names a directory (Path drops it: `compress a dir/` wrote a file dir); a long name's temp file fits. */
+    @Test
+    void aSlashNamesADirectoryAndALongNameStillWorks() throws Exception {
+        Path in = Files.writeString(dir.resolve("a"), "slash and length\n".repeat(10));
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), dir.resolve("nodir") + "/")), 1,
+                "sharnn compress: " + dir.resolve("nodir") + "/: no such directory");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-f", in.toString(), in + "/")), 1,
+                "sharnn compress: " + in + "/: not a directory");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in + "/")), 1, "sharnn compress: " + in + "/: not a directory");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("a");
+        }
+        // 250 bytes and .shr: 254, a legal name; the temp file's name is cut to fit
+        Path longIn = Files.copy(in, dir.resolve("\u00e9" + "x".repeat(248)));
+        CliRun c = CliRun.of(args("compress", "-q", "--rm", longIn.toString()));
+        assertThat(c.code()).as(c.err()).isZero();
+        CliRun d = CliRun.of("decompress", "-q", longIn + ".shr");
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllBytes(longIn)).isEqualTo(Files.readAllBytes(in));
+    }
+
     /** Names that say nothing, or the wrong thing: each is one line naming what is wrong. */
     @Test
     void oddNamesAreOneLineSayingWhatIsWrong() throws Exception {
