@@ -138,7 +138,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
         long firstStep = trainer.step();
         Trainer.Summary s;
-        SignalHandler before = stopOnInterrupt(trainer);
+        Map<Signal, SignalHandler> before = stopOnSignals(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             try {
                 trainer.fixSchedule(stop);   // a resumed run of an earlier version, cosine without its length
@@ -148,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
             trainer.addListener(progress);
             s = trainer.train(stop);
         } finally {
-            if (before != null) Signal.handle(INTERRUPT, before);
+            before.forEach(Signal::handle);
         }
         if (s.steps() == firstStep && !trainer.stopRequested())   // a resumed run already at its limit
             System.err.printf("nothing to train: %s is at step %d (epoch %d), past the limit given%n", runDir, s.steps(),
@@ -176,24 +176,38 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("checkpoint%s: %s; metrics: %s%n", saved.size() == 1 ? "" : "s", String.join(", ", saved),
                     runDir.resolve("metrics.jsonl"));
         }
-        return trainer.stopRequested() ? 130 : 0;
+        return trainer.stopRequested() ? stoppedBy : 0;
     }
 
-    private static final Signal INTERRUPT = new Signal("INT");
+    /** The exit code of the signal that stopped the run (128 + its number), as a shell reports a process it stopped. */
+    private volatile int stoppedBy = 130;
+    private volatile long stopAsked;
 
     /**
-     * The first Ctrl-C asks the trainer to stop after the step in progress (it saves last.safetensors
-     * and the command exits 130); a second aborts at once. Returns the handler it replaced.
+     * The first Ctrl-C (SIGINT), SIGTERM or SIGHUP asks the trainer to stop after the step in progress (it
+     * saves last.safetensors and the command exits 128 + the signal's number: 130, 143, 129), as a batch
+     * scheduler stopping a job with SIGTERM expects; a second aborts at once, but for the same SIGTERM or SIGHUP
+     * again within 2 s (sent to the process group, by timeout or a scheduler, and passed on by bin/sharnn).
+     * Returns the handlers it replaced.
      */
-    private static SignalHandler stopOnInterrupt(Trainer trainer) {
-        try {
-            return Signal.handle(INTERRUPT, sig -> {
-                if (trainer.requestStop()) System.err.println("\nstopping after this step to save the run (Ctrl-C again aborts at once)");
-                else Runtime.getRuntime().halt(130);
-            });
-        } catch (IllegalArgumentException e) {   // the JVM keeps SIGINT to itself (-Xrs): its own exit
-            return null;
+    private Map<Signal, SignalHandler> stopOnSignals(Trainer trainer) {
+        Map<Signal, SignalHandler> before = new LinkedHashMap<>();
+        for (String name : List.of("INT", "TERM", "HUP")) {
+            Signal signal = new Signal(name);
+            try {
+                before.put(signal, Signal.handle(signal, sig -> {
+                    if (!name.equals("INT") && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < 2_000_000_000L) return;
+                    if (trainer.requestStop()) {
+                        stoppedBy = 128 + sig.getNumber();
+                        stopAsked = System.nanoTime();
+                        System.err.println("\nstopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
+                                + " again aborts at once)");
+                    } else Runtime.getRuntime().halt(128 + sig.getNumber());
+                }));
+            } catch (IllegalArgumentException e) {   // the JVM keeps the signal to itself (-Xrs): its own exit
+            }
         }
+        return before;
     }
 
     /**

@@ -205,11 +205,53 @@ class LauncherTest {
         assertThat(error.err().strip()).startsWith("sharnn generate: no such checkpoint");
     }
 
+    /** A collector chosen in JAVA_OPTS replaces the launcher's (two: the JVM refused to start, its words on stdout). */
+    @Test
+    void javaOptsMayChooseTheCollector() throws Exception {
+        ProcessBuilder pb = launcher(install("sharnn.cli.Main"), "info", "--bogus");
+        pb.environment().put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC");
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEmpty();
+        assertThat(err.strip()).isEqualTo("sharnn info: Unknown option: '--bogus'");
+        assertThat(p.exitValue()).isEqualTo(2);
+    }
+
     @Test
     void aJvmKilledBeforeItWritesAnythingGives137() throws Exception {
         Run killed = run(install("sharnn.cli.LauncherProbe"), "kill");
         assertThat(killed.err()).isEmpty();
         assertThat(killed.code()).isEqualTo(137);
+    }
+
+    /**
+     * SIGTERM or SIGHUP to the launcher alone (kill PID, a scheduler's stop) reaches the JVM, and the launcher
+     * ends after it: before, the launcher died at once and the JVM ran on, writing its output or training.
+     */
+    @Test
+    void termAndHupToTheLauncherStopTheJvmBeforeItEnds() throws Exception {
+        Path sharnn = install("sharnn.cli.LauncherProbe");
+        for (String signal : List.of("TERM", "HUP")) {
+            Process p = launcher(sharnn, "wait").start();
+            String err;
+            List<ProcessHandle> jvm;
+            try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).isEqualTo("ready");
+                jvm = p.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
+                assertThat(jvm).hasSize(1);
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+                assertThat(kill.waitFor()).isZero();
+                err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                p.destroyForcibly();
+            }
+            assertThat(err).as(signal).isEqualTo("probe: stopped\n");
+            assertThat(p.exitValue()).as(signal).isEqualTo(signal.equals("TERM") ? 143 : 129);
+            assertThat(jvm.getFirst().isAlive()).as(signal).isFalse();
+        }
     }
 
     @Test

@@ -21,6 +21,8 @@ class RunDirectoryTest {
         Path data = TrainEvalGenerateCliTest.corpus(dir), locked = dir.resolve("locked"), stopped = dir.resolve("stopped");
         Process holder = train(locked, "--set", "checkpointEvery=2").start();
         Process interrupted = Jvm.withDefaultSigint(train(stopped, "--set", "checkpointEvery=100000")).start();
+        Path termed = dir.resolve("termed");   // as a batch scheduler stops a job
+        Process terminated = train(termed, "--set", "checkpointEvery=100000").start();
 
         waitFor(() -> Files.exists(locked.resolve("last.safetensors")));
         String pid = " (pid " + holder.pid() + ") holds it";
@@ -55,6 +57,16 @@ class RunDirectoryTest {
         assertThat(err).doesNotContain("Exception");
         Map<String, Object> summary = JSON.std.mapFrom(interrupted.getInputStream().readAllBytes());
         assertThat(((Number) summary.get("steps")).longValue()).isEqualTo(reached);
+
+        // SIGTERM as Ctrl-C: the step in progress saved, and 143 (it was 143 with nothing saved)
+        Path termLog = termed.resolveSibling("termed.log");
+        waitFor(() -> Files.readString(termLog).contains("step 3 |"));
+        new ProcessBuilder("kill", "-TERM", Long.toString(terminated.pid())).start().waitFor();
+        assertThat(Jvm.exitOf(terminated, 60)).isEqualTo(143);
+        String termErr = Files.readString(termLog);
+        assertThat(termErr).contains("stopping after this step to save the run (SIGTERM again aborts at once)").doesNotContain("Exception");
+        long termReached = termErr.lines().filter(l -> l.startsWith("step ")).mapToLong(l -> Long.parseLong(l.split("[ /]")[1])).max().orElseThrow();
+        assertThat(step(termed.resolve("last.safetensors"))).isEqualTo(termReached);
     }
 
     /** The run's files, less a checkpoint being written (the holder renames its temp file at any moment). */
