@@ -94,7 +94,8 @@ public final class Compression {
      * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
      * GB, so a service that decodes archives it did not make should set one. Chunks decode at once only
      * as many as fit in it. The presets need about 0.6 (fast, default) to 1.1 GB (max); by default there is
-     * no limit but the heap.
+     * no limit but the heap: an archive that would need more than an eighth over Java's maximum heap is
+     * refused so too, at its header, rather than by an OutOfMemoryError after gigabytes are allocated.
      */
     public Compression memoryLimit(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("memoryLimit must be > 0 bytes: " + bytes);

@@ -1,6 +1,7 @@
 package sharnn.cli;
 
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,17 @@ final class DecompressCommand implements Callable<Integer> {
             else if (in.endsWith(".shr")) throw new UsageException(in + " leaves no name without its .shr: give OUT");
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
-        return transform.run(in, target, "decompress", (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads()));
+        return transform.run(in, target, "decompress", (is, os, progress) -> decode(is, os, progress));
+    }
+
+    /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
+    private Codec.Stats decode(InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
+        try {
+            return Codec.decompress(is, os, model, dictionary, progress, transform.threads());
+        } catch (MemoryLimitException e) {
+            long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
+            throw new IOException(e.getMessage() + ": give Java more with JAVA_OPTS=-Xmx" + gib + "g", e);
+        }
     }
 
     /**
@@ -102,7 +113,7 @@ final class DecompressCommand implements Callable<Integer> {
     private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
         Files2.discard(archive, transform.quiet, "checked",
-                (is, os, progress) -> Codec.decompress(is, os, model, dictionary, progress, transform.threads()));
+                (is, os, progress) -> decode(is, os, progress));
     }
 
     /**

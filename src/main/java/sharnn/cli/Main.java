@@ -83,8 +83,8 @@ public final class Main implements Runnable {
         String message = e.getMessage();
         if (message != null && message.startsWith("unable to create native thread"))
             return command + ": cannot start more threads (" + message + "): use a smaller -T, or raise the limit (ulimit -u)";
-        return String.format("sharnn: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model",
-                Runtime.getRuntime().maxMemory() >> 20);
+        return String.format("%s: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model",
+                command, Runtime.getRuntime().maxMemory() >> 20);
     }
 
     /**

@@ -11,7 +11,12 @@ public final class MemoryLimitException extends IOException {
     private final long needed, limit;
 
     public MemoryLimitException(long needed, long limit) {
-        super("this archive needs about " + mib(needed) + " of memory to decode, more than the limit of " + mib(limit));
+        this(needed, limit, "the limit");
+    }
+
+    /** limitName: what the limit is ("the limit", "Java's heap"). */
+    MemoryLimitException(long needed, long limit, String limitName) {
+        super("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + mib(limit));
         this.needed = needed;
         this.limit = limit;
     }

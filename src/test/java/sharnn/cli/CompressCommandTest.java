@@ -138,10 +138,22 @@ class CompressCommandTest {
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isEqualTo(1);
         assertThat(err.lines().filter(l -> !l.startsWith("WARNING")).toList()).singleElement().asString()
-                .matches("sharnn: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
+                .matches("sharnn compress: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
         try (var files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString())).containsExactly("x.txt");
         }
+        // decompression knows from the header what it needs: one line saying so, before allocating it
+        Path shr = dir.resolve("x.shr");
+        CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "blockSize=2", "--set", "tableBits=20", in.toString(), shr.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Process d = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "decompress", "-c", shr.toString()).start();
+        String derr = new String(d.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(d.getInputStream().readAllBytes()).isEmpty();
+        assertThat(d.waitFor()).isEqualTo(1);
+        assertThat(derr.lines().filter(l -> !l.startsWith("WARNING")).toList()).singleElement().asString()
+                .matches("sharnn decompress: this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of \\d+ MiB:"
+                        + " give Java more with JAVA_OPTS=-Xmx1g");
     }
 
     @Test

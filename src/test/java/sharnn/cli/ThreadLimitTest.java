@@ -40,6 +40,6 @@ class ThreadLimitTest {
         assertThat(Main.outOfMemory(threads, "sharnn eval")).isEqualTo("sharnn eval: cannot start more threads (unable to create native thread:"
                 + " possibly out of memory or process/resource limits reached): use a smaller -T, or raise the limit (ulimit -u)");
         assertThat(Main.outOfMemory(new OutOfMemoryError("Java heap space"), "sharnn eval"))
-                .matches("sharnn: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
+                .matches("sharnn eval: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
     }
 }

@@ -505,6 +505,12 @@ class CodecTest {
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 1,024 MiB")
                 .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isGreaterThan(8L << 30));
+        // without a limit, Java's heap (4 GB in the tests) is one: decoding would end in an OutOfMemoryError
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 8L << 30, "a heap of 8 GB or more holds it");
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
+                null, Codec.Progress.NONE, 1, Long.MAX_VALUE))
+                .isInstanceOf(MemoryLimitException.class)
+                .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of [0-9,]+ MiB");
 
         byte[] data = text(20_000);
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
