@@ -85,6 +85,7 @@ public final class Enwik8Download {
      * @param terminal whether log is a terminal (progress redrawn in place) or not (a few plain lines)
      */
     public Result fetch(Path dir, PrintWriter log, boolean terminal) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IOException(dir + ": not a directory");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -124,7 +125,10 @@ public final class Enwik8Download {
         return unzipChecked(zip, target, log, true);
     }
 
-    /** Unzips zip into target, checked; a zip that fails is deleted (it is of no use to the next run). */
+    /**
+     * Unzips zip into target, checked; a downloaded zip that fails is deleted (it is of no use to the next
+     * run), one found there is left as it is (the user's: the download replaces it only once complete).
+     */
     private Result unzipChecked(Path zip, Path target, PrintWriter log, boolean downloaded) throws IOException {
         Path unzipped = TempFiles.create(target, ".part");
         try {
@@ -134,7 +138,7 @@ public final class Enwik8Download {
             log.flush();
             return new Result(target, expectedSize, md5, downloaded);
         } catch (IOException e) {
-            Files.deleteIfExists(zip); // a bad archive is of no use to the next run
+            if (downloaded) Files.deleteIfExists(zip);
             throw e;
         } finally {
             Files.deleteIfExists(unzipped);

@@ -148,6 +148,12 @@ class Enwik8DownloadTest {
 
         Files.delete(dir.resolve("enwik8"));
         Files.write(dir.resolve("enwik8.zip"), new byte[] {'P', 'K', 0});
+        // where the download fails too, the zip found there is left as it was (it was deleted before the download)
+        assertThatThrownBy(() -> new Enwik8Download(URI.create("http://127.0.0.1:9/enwik8.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(new StringWriter()), false)).isInstanceOf(IOException.class);
+        assertThat(Files.readAllBytes(dir.resolve("enwik8.zip"))).containsExactly('P', 'K', 0);
+        assertThatThrownBy(() -> new Enwik8Download(url("/enwik8.zip"), content.length, md5).fetch(dir.resolve("enwik8.zip"),
+                new PrintWriter(new StringWriter()), false)).hasMessage(dir.resolve("enwik8.zip") + ": not a directory");
         StringWriter again = new StringWriter();
         Enwik8Download.Result fetched = new Enwik8Download(url("/enwik8.zip"), content.length, md5).fetch(dir, new PrintWriter(again), false);
         assertThat(fetched.downloaded()).isTrue();
