@@ -447,6 +447,12 @@ class CompressCommandTest {
         CliRun notModel = CliRun.of("compress", "-f", "--model", in.toString(), in.toString(), dir.resolve("x.shr").toString());
         assertThat(notModel.code()).isEqualTo(1);
         assertThat(notModel.err()).isEqualTo("sharnn compress: " + in + ": not a safetensors file (no header length and JSON header at its start)\n");
+        // settings the checkpoint's network would drop without a word
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-f", "--model", good.toString(), "--set", "embed=32", in.toString()), 2,
+                "sharnn compress: --set embed: the checkpoint decides it (--model)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-f", "--model", good.toString(), "--set", "lr=0.5", in.toString()), 2,
+                "sharnn compress: --set lr goes with --adapt (--model learns only with it)");
+        assertThat(Files.readAllBytes(shr)).isNotEmpty();
     }
 
     /**
