@@ -122,6 +122,8 @@ final class TrainCommand implements Callable<Integer> {
                     throw new UsageException(e.getMessage());
                 }
             }
+            if (seed != null && sets.stream().anyMatch(s -> s.strip().startsWith("seed=")) && cfg.seed != seed)
+                throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
             if (seed != null) cfg.seed = seed;
             Splits splits;
             try {

@@ -99,6 +99,7 @@ public final class TrainConfig {
                 throw new IllegalArgumentException("attention must be all, none or block indices like 1,3: " + s);
             }
         }
+        if (out.stream().distinct().count() < out.size()) throw new IllegalArgumentException("attention names a block twice: " + s);
         return out;
     }
 
@@ -229,7 +230,7 @@ public final class TrainConfig {
             }
             Rule rule = RULES.get(key);
             if (given && rule != null && !rule.ok().test(number))
-                throw new IllegalArgumentException(key + " must be " + rule.range() + ": " + value.strip());
+                throw new IllegalArgumentException(key + " must be " + (Double.isFinite(number) ? "" : "finite and ") + rule.range() + ": " + value.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad value for " + key + " (" + f.getType().getSimpleName() + "): " + value);
         } catch (IllegalAccessException e) {
@@ -302,6 +303,7 @@ public final class TrainConfig {
             }
         }
         model();   // the preset, attention list and sizes together
+        if (cosine && lrMin > lr) throw new IllegalArgumentException("lrMin (" + lrMin + ") is above lr (" + lr + "): the cosine decay would raise the rate");
     }
 
     private static Field field(String key) {

@@ -177,6 +177,10 @@ class TrainEvalGenerateCliTest {
                 "--set", "batch=0"), 2, "batch must be >= 1: 0");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--seed", "x"), 2, "--seed");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--seed", "5", "--set", "seed=6"), 2, "sharnn train: --seed 5 and --set seed=6 differ: give one");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--set", "attention=1,1"), 2, "sharnn train: attention names a block twice: 1,1");
         assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1,
                 "sharnn eval: " + data + ": not a safetensors file");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",

@@ -29,7 +29,21 @@ class TrainConfigTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(e.getKey() + " must be");
         }
         assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", 0))).hasMessage("batch must be >= 1: 0");
-        assertThatThrownBy(() -> new TrainConfig().set("lr", "Infinity")).hasMessage("lr must be > 0: Infinity");
+        assertThatThrownBy(() -> new TrainConfig().set("lr", "Infinity")).hasMessage("lr must be finite and > 0: Infinity");
+        assertThatThrownBy(() -> new TrainConfig().set("clip", "-1")).hasMessage("clip must be > 0: -1");
+    }
+
+    @Test
+    void settingsThatContradictEachOtherAreRefused() {
+        TrainConfig twice = new TrainConfig();
+        twice.set("attention", "1,1");
+        assertThatThrownBy(twice::validate).hasMessage("attention names a block twice: 1,1");
+        TrainConfig rising = new TrainConfig();
+        rising.set("cosine", "true");
+        rising.set("lrMin", "0.5");
+        assertThatThrownBy(rising::validate).hasMessage("lrMin (0.5) is above lr (0.002): the cosine decay would raise the rate");
+        rising.set("cosine", "false");
+        rising.validate();   // lrMin is not used without cosine
     }
 
     @Test
