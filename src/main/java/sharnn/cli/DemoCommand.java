@@ -59,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
         cfg.checkpointEvery = 0;
         Corpus corpus = Corpus.of(text, DEMO_DATA);
         Splits splits = Splits.of(text.length);
-        System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %.1f minutes%n",
-                describe(cfg), text.length, minutes);
+        System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %s minutes%n",
+                describe(cfg), text.length, java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString());
         // the trainer holds the directory's lock from here, so a run training there is refused before anything goes
         Trainer trainer = new Trainer(cfg, corpus, splits, out, Backend.cpu(kernels));
         try {

@@ -73,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
-        if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate");
+        if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)");
         Evaluator evaluator = new Evaluator(model, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
         long start = System.nanoTime();

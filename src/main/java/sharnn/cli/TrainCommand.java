@@ -85,6 +85,8 @@ final class TrainCommand implements Callable<Integer> {
         boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
         if (resume != null && (config != null || !sets.isEmpty() || seed != null || presetGiven))
             throw new UsageException("--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
+        // a run still before its first checkpoint has nothing to resume, but its holder is the news
+        if (resume != null && Files.isDirectory(resume)) RunLock.checkFree(resume);
         Path dataFile = data;
         if (dataFile == null && resume == null) throw new UsageException("give --data FILE, the text to train on");
         if (dataFile == null) {

@@ -48,6 +48,9 @@ class RunDirectoryTest {
 
         Path log = stopped.resolveSibling("stopped.log");
         waitFor(() -> Files.readString(log).contains("step 3 |"));
+        // before its first checkpoint: the holder is named, not "nothing to resume"
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("train", "--resume", stopped.toString(), "--steps", "1000000"), 1,
+                stopped + " is in use: another training process (pid " + interrupted.pid() + ") holds it");
         new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
         assertThat(Jvm.exitOf(interrupted, 60)).isEqualTo(130);
         String err = Files.readString(log);

@@ -139,6 +139,8 @@ class TrainEvalGenerateCliTest {
         CliRun same = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--json");
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(same.out()).get("bpc")).doubleValue()).isEqualTo(valid);
+        assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--streams", "2000"), 2,
+                "sharnn eval: the last:3000 split has 3000 bytes: too few to evaluate in 2000 streams (2 bytes each at least)");
         // --split valid on the run's own data is the run's valid range (here the held-out bytes), with or without --data
         for (List<String> extra : List.of(List.of("--data", data.toString()), List.<String>of())) {
             List<String> command = new java.util.ArrayList<>(List.of("eval", "--checkpoint", ckpt, "--split", "valid", "--json"));
