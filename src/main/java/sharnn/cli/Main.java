@@ -16,13 +16,15 @@ import sharnn.io.PathErrors;
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
                 CompressCommand.class, DecompressCommand.class, BenchCommand.class, DataCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /** No command: the usage on stderr and 2, as `sharnn data` and `sharnn bench` without theirs (--help: stdout and 0). */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 
     public static void main(String[] args) {
@@ -125,6 +127,12 @@ public final class Main implements Runnable {
                 && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
             return name + ": unknown command '" + u.getUnmatched().get(0) + "' ("
                     + String.join(", ", cmd.getSubcommands().keySet()) + ")";
+        }
+        // `compress --bogus`: picocli checks the missing IN first, and said only that
+        if (ex instanceof CommandLine.MissingParameterException && cmd.getParseResult() != null) {
+            java.util.List<String> unknown = cmd.getParseResult().unmatched().stream().filter(a -> a.startsWith("-") && a.length() > 1).toList();
+            if (!unknown.isEmpty())
+                return name + ": Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'";
         }
         return name + ": " + ex.getMessage();
     }

@@ -46,6 +46,11 @@ class HelpTextTest {
         assertThat(group.code()).isEqualTo(2);
         assertThat(group.err()).isEqualTo("sharnn data: give a command (enwik8, info; --help says more)\n");
         assertThat(CliRun.of("bench").err()).isEqualTo("sharnn bench: give a command (train, eval, compress; --help says more)\n");
+        CliRun none = CliRun.of();
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.out()).isEmpty();
+        assertThat(none.err()).startsWith("Usage: sharnn ").contains("compress ");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--bogus"), 2, "sharnn compress: Unknown option: '--bogus'");
         assertThat(CliRun.of("bench", "--help").code()).isZero();
         CliRun missing = CliRun.of("eval");
         assertThat(missing.code()).isEqualTo(2);
