@@ -28,6 +28,8 @@ final class Models {
             if (Files.isDirectory(file) && Files.exists(file.resolve("last.safetensors")))
                 throw new CommandLine.TypeConversionException(file + " holds no best.safetensors (the run stopped before its first"
                         + " validation?): give " + file.resolve("last.safetensors"));
+            if (Files.isDirectory(file))   // any other directory: no run's
+                throw new CommandLine.TypeConversionException(file + " is a directory without a checkpoint (best.safetensors or last.safetensors)");
             return file;
         }
     }
