@@ -129,6 +129,7 @@ final class Decompressor {
                 if (n < 0) break;
                 if (out == null && (long) count + n > memoryLimit) {
                     spill = Files.createTempFile("sharnn-corpus-", ".bin");
+                    sharnn.io.TempFiles.removedAtExit(spill);   // a command stopped while it fills the file left it in /tmp
                     out = Files.newOutputStream(spill);
                     out.write(buf, 0, count);
                     buf = null;
@@ -157,7 +158,10 @@ final class Decompressor {
             if (out != null) {
                 try { out.close(); } catch (IOException ignored) { /* failing anyway */ }
             }
-            if (spill != null) deleteMapped(spill);
+            if (spill != null) {
+                deleteMapped(spill);
+                sharnn.io.TempFiles.closed(spill);
+            }
         }
     }
 

@@ -110,6 +110,11 @@ public final class TempFiles {
         }
     }
 
+    /** A temp file made elsewhere (Files.createTempFile) that a stop by a signal removes too, until {@link #closed}. */
+    public static void removedAtExit(Path tmp) {
+        OPEN.add(tmp);
+    }
+
     /** The temp file was renamed or removed: the shutdown no longer removes it (call it either way, in a finally). */
     public static void closed(Path tmp) {
         OPEN.remove(tmp);
