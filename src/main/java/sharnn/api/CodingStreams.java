@@ -29,6 +29,19 @@ final class CodingStreams {
     private static final byte[] END = new byte[0];
 
     /**
+     * A stream dropped without close stops its coder once it is unreachable, as a GZIPOutputStream's
+     * Deflater is freed: the coder thread held the models (about 0.7 GB) and waited for ever. So the
+     * coder refers to its stream's State, never to the stream, and the cleaner interrupts it.
+     */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
+    /** What a stream and its coder thread share. */
+    private static final class State {
+        volatile Throwable failure;
+        volatile boolean closed;   // the reader closed (decompressing), or the stream was dropped
+    }
+
+    /**
      * The coding thread's failure as the caller's exception: the first time its own (where it is one the
      * caller may throw), after that a new one of its kind with it as the cause, since try-with-resources
      * adds close's exception to the write's as suppressed, and no exception can suppress itself.
@@ -53,7 +66,7 @@ final class CodingStreams {
         private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
         private final OutputStream archive;
         private final Thread coder;
-        private volatile Throwable failure;
+        private final State state = new State();
         private boolean reported;   // failure was thrown once
         private byte[] buf = new byte[CHUNK];
         private int n;
@@ -62,19 +75,22 @@ final class CodingStreams {
         private IOException failed() {
             boolean again = reported;
             reported = true;
-            return CodingStreams.failed(failure, again);
+            return CodingStreams.failed(state.failure, again);
         }
 
         Compressing(OutputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
             InputStream source = new Taking(queue);
+            State shared = state;
             coder = start("sharnn-compress", () -> {
                 try {
                     job.run(source, archive, Codec.Progress.NONE);
                 } catch (Throwable t) {
-                    failure = t;
+                    shared.failure = t;
                 }
             });
+            Thread thread = coder;
+            CLEANER.register(this, thread::interrupt);   // dropped unclosed: the coder waiting for bytes stops
         }
 
         @Override
@@ -100,7 +116,7 @@ final class CodingStreams {
 
         private void ensureOpen() throws IOException {
             if (closed) throw new IOException("the compressing stream is closed");
-            if (failure != null) throw failed();
+            if (state.failure != null) throw failed();
         }
 
         private void handOn() throws IOException {
@@ -119,7 +135,7 @@ final class CodingStreams {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while compressing");
             }
-            if (failure != null) throw failed();
+            if (state.failure != null) throw failed();
             if (!queued) throw new IOException("the compressor stopped before the end of its input");
         }
 
@@ -130,12 +146,12 @@ final class CodingStreams {
             closed = true;
             IOException error = null;
             try {
-                if (failure == null) {
+                if (state.failure == null) {
                     if (n > 0) give(Arrays.copyOf(buf, n));
                     give(END);
                 }
                 coder.join();
-                if (failure != null) error = failed();
+                if (state.failure != null) error = failed();
             } catch (IOException e) {
                 error = e;
             } catch (InterruptedException e) {
@@ -158,39 +174,44 @@ final class CodingStreams {
         private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
         private final InputStream archive;
         private final Thread coder;
-        private volatile Throwable failure;
+        private final State state = new State();
         private boolean reported;   // failure was thrown once
-        private volatile boolean closed;
         private final Taking decoded = new Taking(queue);
 
         Decompressing(InputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
-            Giving sink = new Giving();
+            State shared = state;
+            Giving sink = new Giving(queue, shared);
             // the reader gone, the coder stops at its next progress report (every 64 bytes of a stream) rather than at the block's end
             Codec.Progress stopWhenClosed = (bytes, bits) -> {
-                if (closed) throw new UncheckedIOException(new IOException("the decompressing stream is closed"));
+                if (shared.closed) throw new UncheckedIOException(new IOException("the decompressing stream is closed"));
             };
             coder = start("sharnn-decompress", () -> {
                 try {
                     job.run(archive, sink, stopWhenClosed);
                     sink.flush();
                 } catch (Throwable t) {
-                    failure = t;
+                    shared.failure = t;
                 }
                 sink.give(END);
+            });
+            Thread thread = coder;
+            CLEANER.register(this, () -> {   // dropped unclosed: the coder stops as at close (archive is the caller's)
+                shared.closed = true;
+                thread.interrupt();
             });
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            if (closed) throw new IOException("the decompressing stream is closed");
+            if (state.closed) throw new IOException("the decompressing stream is closed");
             int k = decoded.read(b, off, len);
-            if (closed) throw new IOException("the decompressing stream is closed");   // by another thread, while this one waited
-            if (k < 0 && failure != null) {   // the bytes before were whole blocks, each checked
+            if (state.closed) throw new IOException("the decompressing stream is closed");   // by another thread, while this one waited
+            if (k < 0 && state.failure != null) {   // the bytes before were whole blocks, each checked
                 boolean again = reported;
                 reported = true;
-                throw failed(failure, again);
+                throw failed(state.failure, again);
             }
             return k;
         }
@@ -206,8 +227,8 @@ final class CodingStreams {
          */
         @Override
         public void close() throws IOException {
-            if (closed) return;
-            closed = true;
+            if (state.closed) return;
+            state.closed = true;
             queue.clear();
             queue.offer(END);   // wakes a reader waiting on another thread (the coder queues nothing once it sees closed)
             coder.interrupt();
@@ -215,9 +236,16 @@ final class CodingStreams {
         }
 
         /** The coder's output, in chunks of CHUNK bytes to the queue; it fails once the reader has closed. */
-        private final class Giving extends OutputStream {
+        private static final class Giving extends OutputStream {
+            private final ArrayBlockingQueue<byte[]> queue;
+            private final State state;
             private byte[] buf = new byte[CHUNK];
             private int n;
+
+            Giving(ArrayBlockingQueue<byte[]> queue, State state) {
+                this.queue = queue;
+                this.state = state;
+            }
 
             private final byte[] one = new byte[1];
 
@@ -253,7 +281,7 @@ final class CodingStreams {
 
             /** Queues a chunk for the reader; false once the reader has closed. */
             boolean give(byte[] c) {
-                while (!closed) {
+                while (!state.closed) {
                     try {
                         if (queue.offer(c, 50, TimeUnit.MILLISECONDS)) return true;
                     } catch (InterruptedException e) {

@@ -180,7 +180,8 @@ public final class Compression {
      * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
      * is complete when the stream is closed, which closes archive too (flush cannot end a block early).
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
-     * write archive is thrown by a later write or by close. The same archive as {@link #compress}.
+     * write archive is thrown by a later write or by close. The same archive as {@link #compress}. A stream
+     * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {
         return new CodingStreams.Compressing(archive, this::compress);
@@ -189,7 +190,8 @@ public final class Compression {
     /**
      * The original bytes of archive as a stream, decoded as they are read, as GZIPInputStream does. Only
      * blocks that passed their checksum are read; a corrupt or truncated archive throws from read, at the
-     * latest where the bytes end. Closing it stops the decoding and closes archive.
+     * latest where the bytes end. Closing it stops the decoding and closes archive; one dropped unclosed
+     * stops decoding once it is collected (archive is left open).
      */
     public InputStream inputStream(InputStream archive) {
         return new CodingStreams.Decompressing(archive, this::decompress);

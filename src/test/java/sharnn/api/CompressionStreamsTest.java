@@ -158,6 +158,38 @@ class CompressionStreamsTest {
         assertThat(thrown[0]).isInstanceOf(IOException.class).hasMessage("the decompressing stream is closed");
     }
 
+    /**
+     * A stream dropped without close stops its coder once it is collected, as a GZIPOutputStream's Deflater
+     * is freed: the coder thread held the models (0.7 GB) and waited for ever.
+     */
+    @Test
+    void aStreamDroppedUnclosedStopsItsCoder() throws Exception {
+        byte[] data = text(40_000);
+        java.util.Set<Thread> before = coders();
+        OutputStream out = FAST.outputStream(OutputStream.nullOutputStream());
+        out.write(data);
+        InputStream in = FAST.inputStream(new ByteArrayInputStream(compress(FAST, data)));
+        assertThat(in.read(new byte[10])).isEqualTo(10);
+        java.util.Set<Thread> started = coders();
+        started.removeAll(before);
+        assertThat(started).extracting(Thread::getName).containsExactlyInAnyOrder("sharnn-compress", "sharnn-decompress");
+        out = null;
+        in = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (started.stream().anyMatch(Thread::isAlive) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        assertThat(started).as("coders of dropped streams, 30 s on").noneMatch(Thread::isAlive);
+    }
+
+    private static java.util.Set<Thread> coders() {
+        java.util.Set<Thread> all = new java.util.HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet())
+            if (t.isAlive() && t.getName().startsWith("sharnn-") && t.getName().endsWith("compress")) all.add(t);
+        return all;
+    }
+
     private static boolean decoderAlive() {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("sharnn-decompress") && t.isAlive());
     }
