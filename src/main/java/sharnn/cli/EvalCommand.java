@@ -68,6 +68,10 @@ final class EvalCommand implements Callable<Integer> {
         Path dataFile = data != null ? data : recordedDataFile(checkpoint, meta);
         LanguageModel model = Weights.read(file, backend);
         Corpus corpus = Corpus.open(dataFile);
+        // the run's own file, changed since: its ranges no longer apply, and 90/5/5 of it was scored without a word
+        if (data == null && (split.equals("valid") || split.equals("test")) && Checkpoint.splits(meta, corpus) == null)
+            throw new UsageException("the run's data file " + dataFile + " has changed since it trained (its size or SHA-256):"
+                    + " give --data " + dataFile + " to score it as it is now (90/5/5)");
         Split s = switch (split) {
             case "valid", "test" -> runSplits(meta, corpus).get(split);
             case "all" -> new Split("all", 0, corpus.size());
@@ -97,6 +101,7 @@ final class EvalCommand implements Callable<Integer> {
             out.put("segment", evaluator.segment());
             out.put("seconds", Math.round(secs * 10) / 10.0);
             out.put("checkpoint", checkpoint.toString());
+            out.put("data", dataFile.toString());
             System.out.println(JSON.std.asString(out));
         } else {
             System.out.printf("%s: %.4f bpc over %,d bytes (%d streams, %d-byte segments) in %s%n", r.split(), r.bpc(),

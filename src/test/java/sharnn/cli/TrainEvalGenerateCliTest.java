@@ -80,6 +80,13 @@ class TrainEvalGenerateCliTest {
         CliRun evalRecorded = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--split", "test", "--json");
         assertThat(evalRecorded.code()).as(evalRecorded.err()).isZero();
         assertThat(JSON.std.mapFrom(evalRecorded.out()).get("bpc")).isEqualTo(e.get("bpc"));
+        assertThat(JSON.std.mapFrom(evalRecorded.out()).get("data")).isEqualTo(data.toString());
+        // the run's file changed since: its ranges are gone (90/5/5 of it was scored without a word)
+        byte[] original = Files.readAllBytes(data);
+        Files.write(data, "X".getBytes(), java.nio.file.StandardOpenOption.APPEND);
+        assertOneLine(CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--split", "test"), 2,
+                "sharnn eval: the run's data file " + data + " has changed since it trained (its size or SHA-256): give --data " + data);
+        Files.write(data, original);
 
         CliRun gen = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
