@@ -43,7 +43,10 @@ public final class Model {
      */
     public static Model load(Path file) throws IOException {
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
-        if (Files.isDirectory(file)) throw new IOException(file + ": a directory without best.safetensors (not a run's directory)");
+        if (Files.isDirectory(file))
+            throw new IOException(Files.exists(file.resolve("last.safetensors"))
+                    ? file + " holds no best.safetensors (the run stopped before its first validation?): load " + file.resolve("last.safetensors")
+                    : file + ": a directory without best.safetensors (not a run's directory)");
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
         Kernels kernels = new VectorKernels(Parallel.common());
         try {

@@ -85,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
         boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
         if (resume != null && (config != null || !sets.isEmpty() || seed != null || presetGiven))
             throw new UsageException("--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
+        if (resume != null && Files.isRegularFile(resume))   // a checkpoint given: nothing to resume: X/last.safetensors/last.safetensors
+            throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
+                    && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
         // a run still before its first checkpoint has nothing to resume, but its holder is the news
         if (resume != null && Files.isDirectory(resume)) RunLock.checkFree(resume);
         Path dataFile = data;
@@ -126,6 +129,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (seed != null && sets.stream().anyMatch(s -> s.strip().startsWith("seed=")) && cfg.seed != seed)
                 throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
+            if (presetGiven && !cfg.preset.equals(preset))
+                throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");
             if (seed != null) cfg.seed = seed;
             Splits splits;
             try {

@@ -100,6 +100,10 @@ class ModelTest {
     void errorsSpeakOfTheLibrary(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> Model.load(dir.resolve("none.safetensors"))).hasMessageContaining("no such model file");
         assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + ": a directory without best.safetensors (not a run's directory)");
+        Files.writeString(dir.resolve("last.safetensors"), "a run stopped before its first validation");
+        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + " holds no best.safetensors (the run stopped before its first validation?): load "
+                + dir.resolve("last.safetensors"));
+        Files.delete(dir.resolve("last.safetensors"));
         Files.writeString(dir.resolve("x.safetensors"), "not safetensors at all");
         assertThatThrownBy(() -> Model.load(dir.resolve("x.safetensors"))).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> new Sampling(-1, 0, 1, 0)).hasMessage("temperature must be >= 0: -1.0");

@@ -190,6 +190,10 @@ class TrainEvalGenerateCliTest {
                 "--seed", "5", "--set", "seed=6"), 2, "sharnn train: --seed 5 and --set seed=6 differ: give one");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--set", "attention=1,1"), 2, "sharnn train: attention names a block twice: 1,1");
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--preset", "tiny", "--set", "preset=small"), 2, "sharnn train: --preset tiny and --set preset=small differ: give one");
+        assertOneLine(CliRun.of("train", "--resume", data.toString(), "--steps", "1"), 2,
+                "sharnn train: --resume takes a run's directory, not a file: " + data);
         assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString()), 1,
                 "sharnn eval: " + data + ": not a safetensors file");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
