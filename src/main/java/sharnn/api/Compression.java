@@ -42,6 +42,7 @@ public final class Compression {
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
+        java.util.Objects.requireNonNull(name, "name");
         return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE);
     }
 
@@ -71,6 +72,7 @@ public final class Compression {
      * preset (fast alone runs none by default).
      */
     public Compression checkpoint(Path file, boolean adapt) {
+        java.util.Objects.requireNonNull(file, "file");
         return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary, loaded, memoryLimit);
     }
 

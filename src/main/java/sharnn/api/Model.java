@@ -42,6 +42,7 @@ public final class Model {
      * original PyTorch code saved with `safetensors.torch.save_file`.
      */
     public static Model load(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
         if (Files.isDirectory(file))
             throw new IOException(Files.exists(file.resolve("last.safetensors"))
@@ -117,6 +118,9 @@ public final class Model {
 
     /** Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
+        java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
+        java.util.Objects.requireNonNull(sampling, "sampling");
+        java.util.Objects.requireNonNull(out, "out");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
         new Sampler(weights, Parallel.common()).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
                 sampling.seed(), out);
@@ -124,6 +128,8 @@ public final class Model {
 
     /** Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. */
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
+        java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
+        java.util.Objects.requireNonNull(sampling, "sampling");
         Sampler sampler = new Sampler(weights, Parallel.common());
         sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
         return new PrimitiveIterator.OfInt() {

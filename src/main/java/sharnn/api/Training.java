@@ -65,6 +65,7 @@ public final class Training {
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
+        java.util.Objects.requireNonNull(preset, "preset");
         config = TrainConfig.forPreset(preset);
         config.validate();
     }
@@ -119,11 +120,15 @@ public final class Training {
 
     /** Trains on text. */
     public Result train(byte[] text, Stop stop) throws IOException {
+        java.util.Objects.requireNonNull(text, "text");
+        java.util.Objects.requireNonNull(stop, "stop");
         return train(Corpus.of(text), null, stop);
     }
 
     /** Trains on a file: plain, .zip, .gz or .xz; files over 2 GB are memory-mapped. */
     public Result train(Path file, Stop stop) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        java.util.Objects.requireNonNull(stop, "stop");
         return train(Corpus.open(file), file, stop);
     }
 

@@ -91,6 +91,8 @@ class ModelTest {
         }
         ByteArrayOutputStream greedy = new ByteArrayOutputStream();
         model.sample(prompt, new Sampling(0, 0, 1, 99), 50, greedy);
+        assertThatThrownBy(() -> model.sample(null, new Sampling(0, 0, 1, 99), 5, new ByteArrayOutputStream()))
+                .isInstanceOf(NullPointerException.class).hasMessage("prompt (empty: a newline)");
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         model.sample(prompt, new Sampling(0, 0, 1, 7), 50, again);
         assertThat(again.toByteArray()).isEqualTo(greedy.toByteArray());   // temperature 0 ignores the seed
@@ -104,6 +106,10 @@ class ModelTest {
         assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + " holds no best.safetensors (the run stopped before its first validation?): load "
                 + dir.resolve("last.safetensors"));
         Files.delete(dir.resolve("last.safetensors"));
+        // null arguments are named (they were NullPointerExceptions naming internal variables)
+        assertThatThrownBy(() -> Model.load(null)).isInstanceOf(NullPointerException.class).hasMessage("file");
+        assertThatThrownBy(() -> new Training(null)).isInstanceOf(NullPointerException.class).hasMessage("preset");
+        assertThatThrownBy(() -> Compression.preset("fast").checkpoint(null, false)).isInstanceOf(NullPointerException.class).hasMessage("file");
         Files.writeString(dir.resolve("x.safetensors"), "not safetensors at all");
         assertThatThrownBy(() -> Model.load(dir.resolve("x.safetensors"))).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> new Sampling(-1, 0, 1, 0)).hasMessage("temperature must be >= 0: -1.0");
