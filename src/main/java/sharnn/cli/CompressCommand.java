@@ -61,12 +61,13 @@ final class CompressCommand implements Callable<Integer> {
         if (adapt && model == null) throw new UsageException("--adapt goes with --model");
         if (model != null && !options.network()) throw new UsageException("--model goes with network=true");
         // settings a checkpoint's network would drop without a word: its shape and seed are the checkpoint's, and it learns only with --adapt
-        for (String kv : model == null ? List.<String>of() : settings) {
-            String key = kv.substring(0, kv.indexOf('='));
-            if (List.of("embed", "boom", "blocks", "attention", "window", "seed").contains(key))
-                throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
-            if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
-        }
+        if (model != null)
+            for (String kv : settings) {
+                String key = kv.substring(0, kv.indexOf('='));
+                if (List.of("embed", "boom", "blocks", "attention", "window", "seed").contains(key))
+                    throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
+                if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
+            }
         Codec.Pretrained pretrained = null;
         if (model != null) {
             pretrained = Codec.Pretrained.load(model);

@@ -69,7 +69,8 @@ final class EvalCommand implements Callable<Integer> {
         LanguageModel model = Weights.read(file, backend);
         Corpus corpus = Corpus.open(dataFile);
         // the run's own file, changed since: its ranges no longer apply, and 90/5/5 of it was scored without a word
-        if (data == null && (split.equals("valid") || split.equals("test")) && changedSince(meta, corpus))
+        // (as train --resume, which refuses it: Checkpoint.splits finds no ranges for this corpus)
+        if (data == null && (split.equals("valid") || split.equals("test")) && Checkpoint.splits(meta, corpus) == null)
             throw new UsageException("the run's data file " + dataFile + " has changed since it trained (its size or SHA-256):"
                     + " give --data " + dataFile + " to score it as it is now (90/5/5)");
         Split s = switch (split) {
@@ -114,13 +115,6 @@ final class EvalCommand implements Callable<Integer> {
     private static Splits runSplits(Map<String, Object> meta, Corpus corpus) {
         Splits run = Checkpoint.splits(meta, corpus);
         return run != null ? run : Splits.of(corpus.size());
-    }
-
-    /** Whether the run's data file, as the checkpoint records it (size, SHA-256), is not corpus. */
-    private static boolean changedSince(Map<String, Object> meta, Corpus corpus) throws java.io.IOException {
-        if (!(meta.get("data") instanceof Map<?, ?> recorded)) return false;
-        if (recorded.get("size") instanceof Number size && size.longValue() != corpus.size()) return true;
-        return recorded.get("sha256") instanceof String sha && !sha.equals(corpus.sha256());
     }
 
     private static Path recordedDataFile(Path checkpoint, Map<String, Object> meta) {

@@ -138,12 +138,13 @@ public final class TempFiles {
      * removes that one's stale temp files, which are as stale.
      */
     static String shortened(String name) {
-        int max = 215;
-        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (utf8.length <= max) return name;
-        int end = name.length();
-        while (name.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > max) end--;
-        if (end > 0 && Character.isHighSurrogate(name.charAt(end - 1))) end--;   // not half a character
+        int bytes = 0, end = 0;
+        while (end < name.length()) {   // whole characters only, counted in UTF-8 bytes
+            int c = name.codePointAt(end);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            if (bytes > 215) break;
+            end += Character.charCount(c);
+        }
         return name.substring(0, end);
     }
 
