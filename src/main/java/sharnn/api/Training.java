@@ -62,6 +62,7 @@ public final class Training {
     private Path runDirectory;
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
     private Precision precision = Precision.FP32;
+    private Trainer running;   // the train in progress, which stop asks to end; guarded by this
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
@@ -113,6 +114,18 @@ public final class Training {
         return this;
     }
 
+    /**
+     * Asks the train in progress to stop after its step, as Ctrl-C stops `sharnn train`: train returns
+     * its result then, with last.safetensors saved in a run directory, and without a further
+     * validation. For early stopping from a listener, or from another thread. Returns false where no
+     * train is in progress.
+     */
+    public synchronized boolean stop() {
+        if (running == null) return false;
+        running.requestStop();
+        return true;
+    }
+
     public Training listener(Listener listener) {
         listeners.add(listener);
         return this;
@@ -154,7 +167,17 @@ public final class Training {
                     }
                 });
             }
-            Trainer.Summary s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
+            Trainer.Summary s;
+            synchronized (this) {
+                running = trainer;
+            }
+            try {
+                s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
+            } finally {
+                synchronized (this) {
+                    running = null;
+                }
+            }
             return new Result(new Model(onCpu(trainer.model(), kernels), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),
                     s.validBpc(), s.bestValidBpc());
         }

@@ -299,6 +299,7 @@ public final class Trainer implements AutoCloseable {
                     intervalTokens = 0;
                     intervalStart = System.nanoTime();
                 }
+                if (stopRequested && !last) last = interrupted = true;   // asked by a listener: this step is the last
                 long pause = System.nanoTime();   // validation and checkpoints are no training: tokens/s leaves them out
                 if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
@@ -307,6 +308,7 @@ public final class Trainer implements AutoCloseable {
                     if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
                     if (best) save("best.safetensors", startNanos);
+                    last |= stopRequested;   // early stopping: asked by a listener of this evaluation
                 }
                 if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
                 intervalStart += System.nanoTime() - pause;

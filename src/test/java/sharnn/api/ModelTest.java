@@ -277,6 +277,47 @@ class ModelTest {
         assertThat(r.model().score(new ByteArrayInputStream(text)).bytes()).isEqualTo(text.length);
     }
 
+    /** A listener stops the run early, as Ctrl-C stops `sharnn train`: the result and last.safetensors are of that step. */
+    @Test
+    void stopEndsTheTrainingAfterItsStep(@TempDir Path dir) throws Exception {
+        byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
+        Training t = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("logEvery", "1").set("evalEvery", "2");
+        List<Boolean> asked = new ArrayList<>();
+        t.listener(new Training.Listener() {
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                if (step == 4) asked.add(t.stop());
+            }
+        });
+        assertThat(t.stop()).as("no train in progress").isFalse();
+        Training.Result r = t.runDirectory(dir.resolve("run")).train(text, Training.Stop.steps(50));
+        assertThat(asked).containsExactly(true);
+        assertThat(r.steps()).isEqualTo(4);
+        var progress = (java.util.Map<?, ?>) sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(dir.resolve("run/last.safetensors")))
+                .get("progress");
+        assertThat(((Number) progress.get("step")).longValue()).isEqualTo(4);
+        assertThat(t.stop()).as("the train has returned").isFalse();
+
+        // asked between validations: no validation at the stop, as after Ctrl-C
+        List<Long> evals = new ArrayList<>();
+        Training u = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("logEvery", "1").set("evalEvery", "2");
+        u.listener(new Training.Listener() {
+            @Override
+            public void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {
+                if (step == 3) u.stop();
+            }
+
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                evals.add(step);
+            }
+        });
+        assertThat(u.train(text, Training.Stop.steps(50)).steps()).isEqualTo(3);
+        assertThat(evals).containsExactly(2L);
+    }
+
     /** heldOut gives the run the layout `sharnn train --set heldOut=N` gives it: train on all but the last N bytes, validate on those. */
     @Test
     void heldOutSetsTheValidationBytes(@TempDir Path dir) throws Exception {
