@@ -374,11 +374,27 @@ public final class Trainer implements AutoCloseable {
      * resume) were appended to, and plot and TensorBoard drew both runs as one.
      */
     private static void clearMetrics(Path runDir) throws IOException {
-        Files.deleteIfExists(runDir.resolve(MetricsLog.FILE));
+        Path file = runDir.resolve(MetricsLog.FILE);
+        if (Files.exists(file) && !isRunMetrics(file))   // a file of the user's, which a run must not delete
+            throw new IOException(runDir + " holds a " + MetricsLog.FILE + " that is not a sharnn run's: move it away or choose another directory");
+        Files.deleteIfExists(file);
         Path tb = runDir.resolve("tb");
         if (!Files.isDirectory(tb)) return;
         try (var events = Files.newDirectoryStream(tb, "events.out.tfevents.*")) {
             for (Path e : events) Files.delete(e);
+        }
+    }
+
+    /** Empty, or its first line a sharnn metrics object (a "step" and a train or valid bpc). */
+    private static boolean isRunMetrics(Path file) throws IOException {
+        try (var lines = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String first = lines.readLine();
+            if (first == null) return true;
+            Map<String, Object> m = JSON.std.mapFrom(first);
+            return m.get("step") instanceof Number && (m.containsKey("train_bpc") || m.containsKey("valid_bpc"));
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof java.nio.file.AccessDeniedException) throw e;
+            return false;   // not JSON, or not UTF-8: not ours
         }
     }
 

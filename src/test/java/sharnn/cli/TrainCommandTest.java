@@ -108,6 +108,14 @@ class TrainCommandTest {
         }
         assertThat(notes).hasContent("kept");
 
+        // a metrics.jsonl that no run wrote is the user's: refused, not deleted
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Path theirs = Files.writeString(other.resolve("metrics.jsonl"), "epoch,loss\n1,2.5\n");
+        CliRun refused = CliRun.of(train(data, other, "--steps", "1"));
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err().strip()).isEqualTo("sharnn train: " + other + " holds a metrics.jsonl that is not a sharnn run's: move it away or choose another directory");
+        assertThat(theirs).hasContent("epoch,loss\n1,2.5\n");
+
         // a best.safetensors with no last.safetensors is a model of an earlier run that a new one would replace
         Files.delete(run.resolve("last.safetensors"));
         assertOneLine(CliRun.of(train(data, run, "--steps", "2")), 2,
