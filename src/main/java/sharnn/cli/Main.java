@@ -15,7 +15,7 @@ import sharnn.io.PathErrors;
         description = "SHA-RNN (Single Headed Attention RNN): train, evaluate, sample and compress.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, PlotCommand.class,
                 CompressCommand.class, DecompressCommand.class, BenchCommand.class, DataCommand.class, InfoCommand.class,
-                CommandLine.HelpCommand.class})
+                HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

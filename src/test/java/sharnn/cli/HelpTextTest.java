@@ -90,12 +90,24 @@ class HelpTextTest {
         // a command list shows each command's first description line: it must not stop mid-sentence
         java.util.List<CommandLine> all = allCommands();
         for (CommandLine c : all.subList(1, all.size())) {
-            if (c.getCommandName().equals("help")) continue;   // picocli's own
             String[] description = c.getCommandSpec().usageMessage().description();
             assertThat(description).as(c.getCommandName()).isNotEmpty();
             assertThat(description[0]).as(c.getCommandName()).endsWith(".");
         }
         assertThat(CliRun.of("--help").out()).containsPattern("compress +Compress a file losslessly with a SHA-RNN that learns while it\\s+codes\\.\n");
+    }
+
+    @Test
+    void helpShowsANestedCommandsHelp() {
+        CliRun nested = CliRun.of("help", "data", "info");
+        assertThat(nested.code()).isZero();
+        // it showed data's: the first name's help, the rest ignored
+        assertThat(nested.out()).isEqualTo(CliRun.of("data", "info", "--help").out()).startsWith("Usage: sharnn data info ");
+        assertThat(CliRun.of("help", "bench", "train").out()).isEqualTo(CliRun.of("bench", "train", "--help").out());
+        assertThat(CliRun.of("help").out()).isEqualTo(CliRun.of("--help").out());
+        CliRun unknown = CliRun.of("help", "data", "nope");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err().strip()).isEqualTo("sharnn help: unknown command 'nope' in sharnn data (enwik8, info)");
     }
 
     @Test
