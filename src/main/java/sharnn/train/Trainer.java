@@ -48,6 +48,7 @@ public final class Trainer implements AutoCloseable {
         default void onEval(long step, double validBpc, boolean best) {}
     }
 
+    /** tokensPerSecond: of the training alone, as the log lines' (validations and checkpoints left out); seconds: all. */
     public record Summary(long steps, int epochs, double lastTrainBpc, double validBpc, double bestValidBpc,
                           double tokensPerSecond, double seconds) {}
 
@@ -258,7 +259,7 @@ public final class Trainer implements AutoCloseable {
         // the cast saturates (1e9 minutes, infinity: Long.MAX_VALUE, no limit), and elapsed time is
         // compared rather than a deadline, whose sum overflowed into the past: nothing trained
         long budget = stop.minutes() > 0 ? (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
-        long tokens = 0, intervalTokens = 0;
+        long tokens = 0, intervalTokens = 0, pausedNanos = 0;   // pausedNanos: validations and checkpoints, no training
         long intervalStart = System.nanoTime();
         double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;   // intervalLoss: nats summed over the interval's bytes
         if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
@@ -311,12 +312,14 @@ public final class Trainer implements AutoCloseable {
                     last |= stopRequested;   // early stopping: asked by a listener of this evaluation
                 }
                 if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
-                intervalStart += System.nanoTime() - pause;
+                long paused = System.nanoTime() - pause;
+                intervalStart += paused;
+                pausedNanos += paused;
             }
             if (lastSaved != step) save("last.safetensors", startNanos);   // no step ran (a stop asked before the first)
         }
-        double secs = (System.nanoTime() - startNanos) / 1e9;
-        return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(secs, 1e-9), secs);
+        double secs = (System.nanoTime() - startNanos) / 1e9, training = secs - pausedNanos / 1e9;
+        return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(training, 1e-9), secs);
     }
 
     /** At the end of the data the epoch is over; the next starts cold, as in the reference. */
