@@ -31,7 +31,7 @@ public final class MetricsLog implements AutoCloseable {
         m.put("step", step);
         m.put("epoch", epoch);
         m.put("train_bpc", round(bpc));
-        m.put("lr", lr);
+        m.put("lr", significant(lr));
         m.put("tokens_per_s", Math.round(tokensPerSecond));
         m.put("grad_norm", round(gradNorm));
         m.put("wall_s", Math.round(wall * 100) / 100.0);
@@ -60,6 +60,11 @@ public final class MetricsLog implements AutoCloseable {
             throw PathErrors.on(file, e);
         }
         tb.flush();
+    }
+
+    /** To 9 significant digits: the schedule's products (1.4000000000000001E-4) print as the rates they are. */
+    static double significant(double v) {
+        return Double.isFinite(v) && v != 0 ? new java.math.BigDecimal(v).round(new java.math.MathContext(9)).doubleValue() : v;
     }
 
     private static double round(double v) {
