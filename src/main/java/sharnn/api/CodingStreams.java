@@ -139,20 +139,20 @@ final class CodingStreams {
             if (!queued) throw new IOException("the compressor stopped before the end of its input");
         }
 
-        /** Ends the input: the coder finishes the archive, then archive is closed. */
+        /** Ends the input: the coder finishes the archive, then archive is closed (whatever failed). */
         @Override
         public void close() throws IOException {
             if (closed) return;
             closed = true;
-            IOException error = null;
+            Throwable error = null;
             try {
                 if (state.failure == null) {
                     if (n > 0) give(Arrays.copyOf(buf, n));
                     give(END);
                 }
                 coder.join();
-                if (state.failure != null) error = failed();
-            } catch (IOException e) {
+                if (state.failure != null) error = failed();   // or throws the coder's RuntimeException
+            } catch (IOException | RuntimeException | Error e) {
                 error = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -160,12 +160,14 @@ final class CodingStreams {
             }
             coder.interrupt();   // where it still waits for bytes (an interrupted close): it stops
             try {
-                archive.close();
+                archive.close();   // a coder that failed on a bad setting left it open: a FileOutputStream's descriptor leaked
             } catch (IOException e) {
                 if (error == null) error = e;
                 else if (error != e) error.addSuppressed(e);
             }
-            if (error != null) throw error;
+            if (error instanceof IOException io) throw io;
+            if (error instanceof RuntimeException r) throw r;
+            if (error instanceof Error err) throw err;
         }
     }
 

@@ -182,10 +182,12 @@ public final class Compression {
      * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
      * is complete when the stream is closed, which closes archive too (flush cannot end a block early).
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
-     * write archive is thrown by a later write or by close. The same archive as {@link #compress}. A stream
+     * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
+     * out of its range is refused here. The same archive as {@link #compress}. A stream
      * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {
+        preset.with(settings);   // a setting out of its range is refused here, not by a write
         return new CodingStreams.Compressing(archive, this::compress);
     }
 

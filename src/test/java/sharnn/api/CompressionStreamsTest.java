@@ -113,6 +113,32 @@ class CompressionStreamsTest {
         }).isInstanceOf(IOException.class).hasMessage("No space left on device");
     }
 
+    /** A coder that fails with an unchecked exception: close throws it and still closes the archive (a file's descriptor leaked). */
+    @Test
+    void closeClosesTheArchiveWhateverFailed() {
+        boolean[] closed = {false};
+        OutputStream broken = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new IllegalStateException("the sink is broken");
+            }
+
+            @Override
+            public void close() {
+                closed[0] = true;
+            }
+        };
+        assertThatThrownBy(() -> {
+            try (OutputStream out = FAST.outputStream(broken)) {
+                out.write(text(1000));
+            }
+        }).isInstanceOf(IllegalStateException.class).hasMessage("the sink is broken");
+        assertThat(closed[0]).isTrue();
+        // a setting out of its range: refused at once, not by the first write
+        assertThatThrownBy(() -> FAST.set("tableBits", "99").outputStream(new ByteArrayOutputStream()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tableBits must be in [10, 26]");
+    }
+
     /** Closing a decompressing stream early stops its decoder thread within its block, and closes the archive. */
     @Test
     void closingEarlyStopsTheDecoder() throws Exception {
