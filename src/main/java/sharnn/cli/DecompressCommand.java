@@ -42,6 +42,11 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-t", "--test"}, description = "decompress and check the archive (every CRC32C) without writing anything, as xz -t and zstd -t; takes several archives")
     boolean test;
 
+    @Option(names = {"-M", "--memlimit"}, paramLabel = "SIZE", converter = MemorySize.class,
+            description = "refuse an archive whose decoding needs more memory than SIZE (K, M, G: KiB, MiB, GiB), as xz -M;"
+                    + " its header says how much, before anything is allocated (default: Java's heap)")
+    Long memoryLimit;
+
     @Mixin
     TransformOptions transform;
 
@@ -65,10 +70,29 @@ final class DecompressCommand implements Callable<Integer> {
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
     private Codec.Stats decode(InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
         try {
-            return Codec.decompress(is, os, model, dictionary, progress, transform.threads());
+            return Codec.decompress(is, os, model, dictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
         } catch (MemoryLimitException e) {
+            if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
             long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
             throw new IOException(e.getMessage() + ": give Java more with JAVA_OPTS=-Xmx" + gib + "g", e);
+        }
+    }
+
+    /** A memory size: bytes, or with K, M or G (KiB, MiB, GiB; "KiB" and "MB" read alike, as xz reads them). */
+    static final class MemorySize implements picocli.CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})(?:([KMG])(?:i?B)?)?", java.util.regex.Pattern.CASE_INSENSITIVE)
+                    .matcher(value.strip());
+            if (!m.matches()) throw new picocli.CommandLine.TypeConversionException("not a size (as 512M or 2G): '" + value + "'");
+            int shift = m.group(2) == null ? 0 : switch (Character.toUpperCase(m.group(2).charAt(0))) {
+                case 'K' -> 10;
+                case 'M' -> 20;
+                default -> 30;
+            };
+            long bytes = Long.parseLong(m.group(1)) << shift;
+            if (bytes == 0) throw new picocli.CommandLine.TypeConversionException("a memory limit must be more than 0");
+            return bytes;
         }
     }
 

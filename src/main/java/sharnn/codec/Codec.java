@@ -406,6 +406,12 @@ public final class Codec {
         return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads);
     }
 
+    /** As above; an archive whose models would need more than about memoryLimit bytes is refused, as below. */
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress, int threads,
+                                   long memoryLimit) throws IOException {
+        return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads, memoryLimit);
+    }
+
     /** As above, with a dictionary loaded before (which keeps the models it primed from one call to the next). */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads)
             throws IOException {

@@ -158,7 +158,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             default -> 0;
         };
         long n = Long.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1));
-        if (Math.abs(n) > Long.MAX_VALUE >> shift) throw new NumberFormatException("too large");
+        if (n > Long.MAX_VALUE >> shift || n < Long.MIN_VALUE >> shift) throw new NumberFormatException("too large");   // not abs: abs(MIN_VALUE) < 0
         return n << shift;
     }
 

@@ -286,6 +286,14 @@ class CompressCommandTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("t.txt.shr");
         }
+        // -M: a memory limit, as xz's, before anything is allocated (the header says what decoding needs)
+        long needs = sharnn.api.Compression.info(new java.io.ByteArrayInputStream(Files.readAllBytes(shr))).memoryBytes();
+        assertThat(CliRun.of("decompress", "-t", "-q", "-M", Long.toString(needs), shr.toString()).code()).isZero();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "--memlimit=" + (needs >> 20) + "MiB", shr.toString()), 1,
+                "sharnn decompress: this archive needs about " + sharnn.codec.MemoryLimitException.mib(needs)
+                        + " of memory to decode, more than the limit of " + String.format("%,d MiB", needs >> 20));
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "2T", shr.toString()), 2,
+                "sharnn decompress: Invalid value for option '--memlimit': not a size (as 512M or 2G): '2T'");
         byte[] a = Files.readAllBytes(shr);
         a[a.length / 2] ^= 4;
         Files.write(shr, a);

@@ -501,14 +501,14 @@ class CodecTest {
         block.write(new byte[5 + 4]);
         withCrc(crafted, block.toByteArray());
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
-                null, Codec.Progress.NONE, 1, 1L << 30))
+                (Codec.Dictionary) null, Codec.Progress.NONE, 1, 1L << 30))
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 1,024 MiB")
                 .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isGreaterThan(8L << 30));
         // without a limit, Java's heap (4 GB in the tests) is one: decoding would end in an OutOfMemoryError
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 8L << 30, "a heap of 8 GB or more holds it");
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
-                null, Codec.Progress.NONE, 1, Long.MAX_VALUE))
+                (Codec.Dictionary) null, Codec.Progress.NONE, 1, Long.MAX_VALUE))
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of [0-9,]+ MiB");
 
@@ -517,18 +517,18 @@ class CodecTest {
         Codec.compress(new ByteArrayInputStream(data), packed, CodecOptions.preset("fast"), null, Codec.Progress.NONE);
         long needed = Codec.memoryFor(CodecOptions.preset("fast"), data.length);
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream(), null,
-                null, Codec.Progress.NONE, 1, needed - 1))
+                (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed - 1))
                 .isInstanceOf(MemoryLimitException.class)
                 .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isEqualTo(needed));
         ByteArrayOutputStream back = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, null, Codec.Progress.NONE, 1, needed);
+        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed);
         assertThat(back.toByteArray()).isEqualTo(data);
         // chunked: the same check, at the first chunk
         CodecOptions chunked = CodecOptions.preset("fast").with("chunk", "8K").with("blockSize", "4K");
         ByteArrayOutputStream packedChunks = new ByteArrayOutputStream();
         Codec.compress(new ByteArrayInputStream(data), packedChunks, chunked, null, Codec.Progress.NONE);
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packedChunks.toByteArray()), new ByteArrayOutputStream(), null,
-                null, Codec.Progress.NONE, 2, 1 << 20))
+                (Codec.Dictionary) null, Codec.Progress.NONE, 2, 1 << 20))
                 .isInstanceOf(MemoryLimitException.class);
     }
 
