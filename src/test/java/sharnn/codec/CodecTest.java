@@ -462,6 +462,9 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "16MB"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '16MB'");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]");
+        // Long.MIN_VALUE K: its abs is negative, and shifted it was 0, a chunk of none
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-9223372036854775808K"))
+                .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '-9223372036854775808K'");
         // an int setting out of int's range is refused, not wrapped into range (2^32 + 1 was a block of 1 byte)
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "4294967297")).hasMessage("blockSize is out of range: 4294967297");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("tableBits", "4294967318")).hasMessage("tableBits is out of range: 4294967318");
