@@ -68,7 +68,17 @@ final class Files2 {
         try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
             if (stdout) {
                 OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
-                stats = job.run(is, os, p);
+                try {
+                    stats = job.run(is, os, p);
+                } catch (IOException | RuntimeException e) {
+                    // what was decoded before the failure passed its checks: written, as gzip -c and xz -c write it
+                    try {
+                        os.flush();
+                    } catch (IOException f) {
+                        e.addSuppressed(f);
+                    }
+                    throw e;
+                }
                 os.flush();
             } else if (inPlace) {
                 try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(outPath)), 1 << 16)) {

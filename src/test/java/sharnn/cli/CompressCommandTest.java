@@ -302,6 +302,16 @@ class CompressCommandTest {
         assertThat(bad.err().lines().count()).isEqualTo(1);
         assertThat(bad.err()).startsWith("sharnn decompress: ").contains("corrupt");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-l", shr.toString()), 2, "sharnn decompress: --list and --test exclude each other");
+
+        // -c writes what decoded and checked before the failure, as gzip -c and xz -c do (it was left in a buffer)
+        Path good = Files.writeString(dir.resolve("g.txt"), "a good archive first, then a bad one\n".repeat(40));
+        assertThat(CliRun.of("compress", "-q", good.toString()).code()).isZero();
+        Path both = dir.resolve("both.shr");
+        Files.write(both, Files.readAllBytes(dir.resolve("g.txt.shr")));
+        Files.write(both, a, java.nio.file.StandardOpenOption.APPEND);
+        CliRun partial = CliRun.of("decompress", "-c", both.toString());
+        assertThat(partial.code()).isEqualTo(1);
+        assertThat(partial.outBytes()).isEqualTo(Files.readAllBytes(good));
     }
 
     /** -l and -t take several archives, as xz's: one line each, a failing one named, the rest go on, exit 1 if any failed. */
