@@ -436,17 +436,24 @@ public final class Codec {
     private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
                                     Progress progress, int threads, long memoryLimit) throws IOException {
         CountingInput counted = new CountingInput(input);
-        PushbackInputStream next = new PushbackInputStream(counted, 1);
+        PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
         // archives one after another (cat a.shr b.shr) decode one after another, as gzip, xz and zstd streams do
         long total = 0;
         double[] bits = {0, 0};   // the archives' before this one, this one's so far
-        for (boolean first = true; first || more(next); first = false) {
+        for (int archives = 0; archives == 0 || more(next); archives++) {
             long before = total;
-            total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, (done, b) -> {
-                bits[1] = b;
-                progress.update(before + done, bits[0] + b);
-            }, threads, memoryLimit);
+            try {
+                total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, (done, b) -> {
+                    bits[1] = b;
+                    progress.update(before + done, bits[0] + b);
+                }, threads, memoryLimit);
+            } catch (CorruptArchiveException e) {
+                if (archives == 0) throw e;
+                // its offsets are its own: say which archive, and where its output began
+                throw (CorruptArchiveException) new CorruptArchiveException("archive " + (archives + 1) + " of those one after another (its output"
+                        + " from byte " + before + "): " + e.getMessage()).initCause(e);
+            }
             bits[0] += bits[1];
             bits[1] = 0;
         }
@@ -454,12 +461,21 @@ public final class Codec {
         return new Stats(total, counted.count);
     }
 
-    /** Whether another archive follows (the end of input: none); anything but an archive's magic is refused. */
+    /**
+     * Whether another archive follows (the end of input: none); anything but an archive's magic is
+     * trailing data (read a byte at a time up to the first that differs: "Something" after an archive
+     * was said to be an archive with a bad magic).
+     */
     private static boolean more(PushbackInputStream in) throws IOException {
-        int b = in.read();
-        if (b == -1) return false;
-        in.unread(b);
-        if (b != MAGIC[0]) throw new CorruptArchiveException("trailing data after the end of the archive");
+        byte[] read = new byte[MAGIC.length];
+        int n = 0;
+        for (int b; n < MAGIC.length && (b = in.read()) != -1; ) {
+            read[n++] = (byte) b;
+            if (b != MAGIC[n - 1]) break;
+        }
+        if (n == 0) return false;
+        if (n < MAGIC.length || !java.util.Arrays.equals(read, MAGIC)) throw new CorruptArchiveException("trailing data after the end of the archive");
+        in.unread(read, 0, n);
         return true;
     }
 
@@ -618,7 +634,7 @@ public final class Codec {
      */
     public static Listing list(InputStream input) throws IOException {
         CountingInput counted = new CountingInput(input);
-        PushbackInputStream next = new PushbackInputStream(counted, 1);
+        PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
         Header first = null;
         long all = 0, blocks = 0, memory = 0;
