@@ -110,7 +110,7 @@ final class Files2 {
         long original = stats.originalBytes(), archive = stats.archiveBytes();
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
         if (!quiet)
-            System.err.println(String.format(Locale.ROOT, "%d bytes -> %d bytes (%.3f bpc) in %.1f s", from, to, stats.bpc(), sec));
+            System.err.println(String.format(Locale.ROOT, "%s -> %s (%.3f bpc) in %.1f s", bytes(from), bytes(to), stats.bpc(), sec));
         return new Result(0);
     }
 
@@ -147,8 +147,13 @@ final class Files2 {
             if (progress) System.err.print("\r\033[K");
         }
         if (!quiet)
-            System.err.println(String.format(Locale.ROOT, "%s: %d bytes -> %d bytes (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
-                    stats.archiveBytes(), stats.originalBytes(), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
+            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
+                    bytes(stats.archiveBytes()), bytes(stats.originalBytes()), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** "1 byte", "2 bytes". */
+    static String bytes(long n) {
+        return n + (n == 1 ? " byte" : " bytes");
     }
 
     /**

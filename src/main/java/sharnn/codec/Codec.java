@@ -358,7 +358,7 @@ public final class Codec {
         }
         CRC32C crc = new CRC32C();
         crc.update(fixed);
-        int mode = fixed[5];
+        int mode = fixed[5] & 0xFF;
         if ((mode & ~(MODE_PRETRAINED | MODE_DICTIONARY)) != 0) throw new CorruptArchiveException("unknown archive mode " + mode);
         long len = readVarint(in, crc, 2, "header");
         if (len < 1 || len > MAX_SETTINGS) throw new CorruptArchiveException("corrupt archive header (settings length " + len + ")");

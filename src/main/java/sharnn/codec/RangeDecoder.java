@@ -79,6 +79,6 @@ public final class RangeDecoder {
 
     /** Checks that the coded data was used up exactly. */
     public void finish() throws CorruptArchiveException {
-        if (pos != end) throw new CorruptArchiveException("corrupt coded data (" + (end - pos) + " bytes left over)");
+        if (pos != end) throw new CorruptArchiveException("corrupt coded data (" + (end - pos) + (end - pos == 1 ? " byte" : " bytes") + " left over)");
     }
 }

@@ -312,6 +312,10 @@ class CompressCommandTest {
         CliRun partial = CliRun.of("decompress", "-c", both.toString());
         assertThat(partial.code()).isEqualTo(1);
         assertThat(partial.outBytes()).isEqualTo(Files.readAllBytes(good));
+
+        Path one = Files.writeString(dir.resolve("one.txt"), "x");
+        assertThat(CliRun.of("compress", one.toString()).err()).startsWith("1 byte -> ");
+        assertThat(CliRun.of("decompress", "-t", one + ".shr").err()).contains(" bytes -> 1 byte (");
     }
 
     /** -l and -t take several archives, as xz's: one line each, a failing one named, the rest go on, exit 1 if any failed. */

@@ -674,8 +674,11 @@ class CodecTest {
     }
 
     @Test
-    void foreignDataIsNotAnArchive() {
+    void foreignDataIsNotAnArchive() throws IOException {
         assertThatThrownBy(() -> decompress("hello, world".getBytes())).hasMessageContaining("not a sharnn archive");
+        byte[] archive = compress(new byte[0], SMALL);
+        archive[5] = (byte) 0x80;   // the mode byte: unsigned, as written (it said -128)
+        assertThatThrownBy(() -> decompress(archive)).hasMessage("unknown archive mode 128");
     }
 
     @Test
