@@ -194,7 +194,9 @@ public final class Compression {
     /**
      * The original bytes of archive as a stream, decoded as they are read, as GZIPInputStream does. Only
      * blocks that passed their checksum are read; a corrupt or truncated archive throws from read, at the
-     * latest where the bytes end. Closing it stops the decoding and closes archive; one dropped unclosed
+     * latest where the bytes end. archive holds archives alone, to its end, as a .shr file does: bytes after
+     * them throw, as xz's trailing garbage (unlike GZIPInputStream, which ignores them), so an archive
+     * inside a larger stream needs its length framed by the caller. Closing it stops the decoding and closes archive; one dropped unclosed
      * stops decoding once it is collected (archive is left open).
      */
     public InputStream inputStream(InputStream archive) {
