@@ -24,8 +24,19 @@ final class PlotCommand implements Callable<Integer> {
         // --out run/metrics.jsonl replaced the figures with their picture
         if (Files.exists(png) && Files.exists(metrics) && Files.isSameFile(png, metrics))
             throw new UsageException("--out " + png + " is the run's metrics file: give the image another name");
+        // an earlier plot is replaced, as matplotlib's savefig replaces it; any other file is not (a checkpoint was)
+        if (Files.isRegularFile(png) && !isPng(png))
+            throw new UsageException("--out " + png + " exists and is not a PNG image: give the image another name");
         Plot.write(metrics, png);
         System.out.println(png);
         return 0;
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    private static boolean isPng(Path file) throws java.io.IOException {
+        try (var in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(PNG_SIGNATURE.length), PNG_SIGNATURE);
+        }
     }
 }

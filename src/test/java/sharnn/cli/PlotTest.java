@@ -59,6 +59,14 @@ class PlotTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run.toString(), "--out", run.resolve(".").resolve("metrics.jsonl").toString()), 2,
                 "is the run's metrics file: give the image another name");
         assertThat(metrics).hasContent(before.strip());
+        // any other file but an earlier image is kept (a checkpoint became a PNG); an earlier image is replaced
+        Path checkpoint = Files.write(run.resolve("last.safetensors"), new byte[] {1, 2, 3});
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run.toString(), "--out", checkpoint.toString()), 2,
+                "sharnn plot: --out " + checkpoint + " exists and is not a PNG image: give the image another name");
+        assertThat(checkpoint).hasBinaryContent(new byte[] {1, 2, 3});
+        Path png = run.resolve("bpc.png");
+        for (int i = 0; i < 2; i++) assertThat(CliRun.of("plot", run.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
         Path fifo = dir.resolve("fifo");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
         var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
