@@ -148,6 +148,9 @@ public final class Training {
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
         if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
             throw new IOException(runDirectory + " already holds a run");
+        // a run killed between its first evaluation and its first checkpoint: a model the new run would replace, as `sharnn train` refuses it
+        if (runDirectory != null && Files.exists(runDirectory.resolve("best.safetensors")))
+            throw new IOException(runDirectory + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors): move it away");
         TrainConfig cfg = config.copy();
         Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
         Kernels kernels = new VectorKernels(Parallel.common());

@@ -254,6 +254,12 @@ class ModelTest {
         assertThat(sharnn.train.Checkpoint.dataFile(sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(run.resolve("last.safetensors")))))
                 .isEqualTo(text.toAbsolutePath().normalize());
         assertThat(sharnn.train.Trainer.recordedDataFile(run)).isEqualTo(text.toAbsolutePath().normalize());
+        // an earlier run's best model is not replaced, as `sharnn train --out` refuses it
+        Files.delete(run.resolve("last.safetensors"));
+        byte[] best = Files.readAllBytes(run.resolve("best.safetensors"));
+        assertThatThrownBy(() -> new Training("tiny").runDirectory(run).train(text, Training.Stop.steps(1)))
+                .isInstanceOf(IOException.class).hasMessageContaining("holds an earlier run's best.safetensors");
+        assertThat(run.resolve("best.safetensors")).hasBinaryContent(best);
         // the run's directory loads as its best.safetensors
         byte[] probe = "a file to".getBytes(StandardCharsets.US_ASCII);
         assertThat(Model.load(run).score(new ByteArrayInputStream(probe)).bits())
