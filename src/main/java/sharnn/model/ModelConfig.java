@@ -42,6 +42,9 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
         long rows = (long) batch * segment, widest = Math.max(Math.max(boom, window), Math.max(4L * embed, vocab));
         check(rows * widest <= Integer.MAX_VALUE,
                 "batch x segment x max(boom, window, 4 embed, vocab) is too large for one buffer: " + rows * widest);
+        long scores = rows * Math.max(window, segment);   // the attention's, a row of keys for each query (bptt=12000: a negative size)
+        check(attentionBlocks.isEmpty() || scores <= Integer.MAX_VALUE,
+                "batch x segment x max(window, segment), the attention's scores, is too large for one buffer: " + scores);
         long memory = ((long) window + Math.max(window, segment)) * batch * embed;   // HostState's, with room to append
         check(attentionBlocks.isEmpty() || memory <= Integer.MAX_VALUE,
                 "(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: " + memory);

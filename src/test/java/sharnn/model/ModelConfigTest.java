@@ -20,6 +20,10 @@ class ModelConfigTest {
         // window + window overflowed to a negative memory size, which passed
         assertThatThrownBy(() -> of(1, 1, Integer.MAX_VALUE))
                 .hasMessage("(window + max(window, segment)) x batch x embed, the attention memory, is too large for one buffer: 4294967294");
+        // bptt=12000 at batch 16: the scores' size went negative, and the message was "-1990967296"
+        assertThatThrownBy(() -> new ModelConfig(256, 64, 256, 1, List.of(0), 5000, 16, 12_000, 0f, 0f, 0f, 1e-12f))
+                .hasMessage("batch x segment x max(window, segment), the attention's scores, is too large for one buffer: 2304000000");
+        new ModelConfig(256, 64, 256, 1, List.of(), 5000, 16, 12_000, 0f, 0f, 0f, 1e-12f);   // no attention: no scores
     }
 
     @Test
