@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -302,7 +301,7 @@ final class BenchCommand implements Runnable {
                         profile.millisPerStep().forEach((k, v) -> phases.put(k, Math.round(v * 100) / 100.0));
                         out.put("phases_ms", phases);
                     }
-                    System.out.println(JSON.std.asString(out));
+                    System.out.println(Json.of(out));
                 } else {
                     System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
                             gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3, bench.tokensPerStep());

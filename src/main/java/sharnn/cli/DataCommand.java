@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -170,7 +169,7 @@ public final class DataCommand implements Runnable {
     static void print(CommandSpec spec, Map<String, Object> report, boolean json) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JSON.std.asString(report));
+            out.println(Json.of(report));
         } else {
             for (Map.Entry<String, Object> e : report.entrySet()) {
                 if (e.getKey().equals("splits")) {

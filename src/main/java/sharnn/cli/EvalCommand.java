@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -103,7 +102,7 @@ final class EvalCommand implements Callable<Integer> {
             out.put("seconds", Math.round(secs * 10) / 10.0);
             out.put("checkpoint", checkpoint.toString());
             out.put("data", dataFile.toString());
-            System.out.println(JSON.std.asString(out));
+            System.out.println(Json.of(out));
         } else {
             System.out.printf("%s: %.4f bpc over %,d bytes (%d streams, %d-byte segments) in %s%n", r.split(), r.bpc(),
                     r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));

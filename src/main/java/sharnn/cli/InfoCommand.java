@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,7 +75,7 @@ final class InfoCommand implements Callable<Integer> {
             out.put("parameters", parts);
             out.put("total", total);
             if (gpu != null) out.put("device", gpuMap(gpu));
-            System.out.println(JSON.std.asString(out));
+            System.out.println(Json.of(out));
             return 0;
         }
         if (gpu != null) {

@@ -1,6 +1,5 @@
 package sharnn.cli;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -174,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
         result.put("tokens_per_s", Math.round(s.tokensPerSecond()));
         result.put("seconds", Math.round(s.seconds() * 10) / 10.0);
         if (json) {
-            System.out.println(JSON.std.asString(result));
+            System.out.println(Json.of(result));
         } else if (s.steps() > firstStep) {
             // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
             String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())

@@ -63,7 +63,9 @@ class TrainEvalGenerateCliTest {
         CliRun doneJson = CliRun.of("train", "--resume", run.toString(), "--data", data.toString(), "--steps", "4", "--json");
         Map<String, Object> same = JSON.std.mapFrom(doneJson.out());
         assertThat(same.get("steps")).isEqualTo(9);
-        assertThat(same).doesNotContainKey("train_bpc");   // not NaN, which is no JSON number
+        // null, not NaN (no JSON number); the key kept, as a run that trained has it (it was left out)
+        assertThat(same).containsEntry("train_bpc", null).containsEntry("valid_bpc", null)
+                .containsOnlyKeys(JSON.std.mapFrom(resumed.out()).keySet());
 
         CliRun eval = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", data.toString(),
                 "--split", "test", "--json");
