@@ -72,6 +72,10 @@ public final class Trainer implements AutoCloseable {
     private RunLock lock;
     private volatile boolean stopRequested;
     private long lastSaved = -1;   // the step last.safetensors holds
+    // the training loss since the last logEvery step, nats summed over its bytes: carried by checkpoints, so that a
+    // resumed run logs the same train_bpc as an uninterrupted one (it restarted the mean at the resume)
+    private double intervalNats;
+    private long intervalBytes;
     private boolean freshMetrics;   // a new run: the first train starts metrics.jsonl and the TensorBoard events afresh
 
     /**
@@ -188,6 +192,10 @@ public final class Trainer implements AutoCloseable {
         Object best = progress.get("best_valid_bpc");
         bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
         elapsedBefore = progress.containsKey("seconds") ? Checkpoint.number(file, progress, "seconds").doubleValue() : 0;
+        if (progress.containsKey("interval_bytes")) {   // none in a checkpoint of an earlier version: the mean starts here
+            intervalBytes = Checkpoint.count(file, progress, "interval_bytes", Long.MAX_VALUE);
+            intervalNats = Checkpoint.number(file, progress, "interval_nats").doubleValue();
+        }
         lastSaved = step;
         truncateMetricsAfter(step);
     }
@@ -259,9 +267,9 @@ public final class Trainer implements AutoCloseable {
         // the cast saturates (1e9 minutes, infinity: Long.MAX_VALUE, no limit), and elapsed time is
         // compared rather than a deadline, whose sum overflowed into the past: nothing trained
         long budget = stop.minutes() > 0 ? (long) (stop.minutes() * 60e9) : Long.MAX_VALUE;
-        long tokens = 0, intervalTokens = 0, pausedNanos = 0;   // pausedNanos: validations and checkpoints, no training
+        long tokens = 0, timedTokens = 0, pausedNanos = 0;   // timedTokens: since the last log line; pausedNanos: validations and checkpoints
         long intervalStart = System.nanoTime();
-        double intervalLoss = 0, lastTrainBpc = Double.NaN, lastNorm = 0;   // intervalLoss: nats summed over the interval's bytes
+        double lastTrainBpc = Double.NaN, lastNorm = 0;
         if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
         freshMetrics = false;
         try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir)) {
@@ -281,8 +289,9 @@ public final class Trainer implements AutoCloseable {
                 optimizer.step(lr);
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
-                intervalTokens += n;
-                intervalLoss += loss * n;   // by bytes, as the spec's mean over every predicted byte: an epoch's short last segment weighs less
+                timedTokens += n;
+                intervalBytes += n;
+                intervalNats += loss * n;   // by bytes, as the spec's mean over every predicted byte: an epoch's short last segment weighs less
                 int stepEpoch = epoch;   // the epoch this step trained in, logged as such (its last step ends it)
                 endEpochIfRead();
                 boolean interrupted = stopRequested;
@@ -291,13 +300,16 @@ public final class Trainer implements AutoCloseable {
                     lastNorm = optimizer.gradNorm();
                     if (!Double.isFinite(lastNorm)) throw diverged("the gradient norm is " + lastNorm);
                     double secs = (System.nanoTime() - intervalStart) / 1e9;
-                    lastTrainBpc = intervalLoss / intervalTokens / Math.log(2);
-                    double tps = intervalTokens / Math.max(secs, 1e-9);
+                    lastTrainBpc = intervalNats / intervalBytes / Math.log(2);
+                    double tps = timedTokens / Math.max(secs, 1e-9);
                     double wall = elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
                     if (metrics != null) metrics.train(step, stepEpoch, lastTrainBpc, lr, tps, lastNorm, wall);
                     for (Listener l : listeners) l.onLog(step, stepEpoch, lastTrainBpc, lr, tps, lastNorm, wall);
-                    intervalLoss = 0;
-                    intervalTokens = 0;
+                    if (step % cfg.logEvery == 0) {   // a last step between them logs its part, which a resumed run goes on from
+                        intervalNats = 0;
+                        intervalBytes = 0;
+                    }
+                    timedTokens = 0;
                     intervalStart = System.nanoTime();
                 }
                 if (stopRequested && !last) last = interrupted = true;   // asked by a listener: this step is the last
@@ -362,6 +374,8 @@ public final class Trainer implements AutoCloseable {
         progress.put("rng", rng);
         progress.put("best_valid_bpc", Double.isNaN(bestValid) ? null : bestValid);
         progress.put("seconds", elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
+        progress.put("interval_nats", intervalNats);
+        progress.put("interval_bytes", intervalBytes);
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("version", sharnn.Version.get());
         meta.put("progress", progress);

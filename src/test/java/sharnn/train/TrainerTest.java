@@ -73,6 +73,30 @@ public class TrainerTest {
                 .containsExactly(straight.model().param("encoder.weight").w);
     }
 
+    /** The log interval a stop cut goes on after the resume: the same train_bpc as without the stop (the mean restarted). */
+    @Test
+    void aResumedRunLogsTheSameTrainingLossAsAnUninterruptedOne(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 3));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        TrainConfig cfg = small();
+        cfg.logEvery = 4;
+        new Trainer(cfg, corpus, splits, dir.resolve("a"), K).train(new Trainer.Stop(16, 0, 0));
+        new Trainer(cfg, corpus, splits, dir.resolve("b"), K).train(new Trainer.Stop(10, 0, 0));
+        Trainer.resume(dir.resolve("b"), corpus, K).train(new Trainer.Stop(16, 0, 0));
+        Map<Long, Object> straight = trainBpc(dir.resolve("a")), resumed = trainBpc(dir.resolve("b"));
+        assertThat(resumed.keySet()).containsExactly(4L, 8L, 10L, 12L, 16L);   // 10: the stop's own
+        for (long step : new long[] {4, 8, 12, 16}) assertThat(resumed.get(step)).as("step " + step).isEqualTo(straight.get(step));
+    }
+
+    private static Map<Long, Object> trainBpc(Path run) throws java.io.IOException {
+        Map<Long, Object> bpc = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            var m = JSON.std.mapFrom(line);
+            if (m.containsKey("train_bpc")) bpc.put(((Number) m.get("step")).longValue(), m.get("train_bpc"));
+        }
+        return bpc;
+    }
+
     @Test
     void aRunKilledBetweenCheckpointsResumesFromTheLastOneExactly(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 2));
