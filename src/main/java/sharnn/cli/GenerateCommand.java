@@ -65,11 +65,13 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--prompt holds bytes that are not UTF-8 text (or U+FFFD): give such a prompt in a file"
                     + " (--prompt-file) or on stdin (-)");
         if (prompt != null) bytes = prompt.getBytes(StandardCharsets.UTF_8);
-        else if ("-".equals(promptFile) || dash != null) bytes = System.in.readAllBytes();
+        else if ("-".equals(promptFile) || dash != null) bytes = readPrompt(System.in, "the prompt on stdin");
         else if (promptFile != null) {
             Path f = Path.of(promptFile);
             PathErrors.checkReadable(f, "prompt file");
-            bytes = Files.readAllBytes(f);
+            try (var in = Files.newInputStream(f)) {
+                bytes = readPrompt(in, "--prompt-file " + f);
+            }
         } else bytes = new byte[0];
         Parallel pool = Models.pool(threads);
         LanguageModel model = Models.loadForSampling(checkpoint, Backend.cpu(new VectorKernels(pool)));
@@ -77,5 +79,15 @@ final class GenerateCommand implements Callable<Integer> {
         new Sampler(model, pool).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();
         return 0;
+    }
+
+    /** The most prompt bytes read: /dev/zero filled the heap (12 GB) and was called a model too large. */
+    static final int MAX_PROMPT = 16 << 20;
+
+    private static byte[] readPrompt(java.io.InputStream in, String what) throws java.io.IOException {
+        byte[] bytes = in.readNBytes(MAX_PROMPT + 1);
+        if (bytes.length > MAX_PROMPT)
+            throw new UsageException(what + " is over 16 MiB: give a shorter one (tail -c 1M FILE: its end weighs most)");
+        return bytes;
     }
 }

@@ -39,5 +39,13 @@ class SamplingMemoryTest {
         var sample = new java.io.ByteArrayOutputStream();
         Model.load(f).sample("ab".getBytes(StandardCharsets.US_ASCII), sharnn.api.Sampling.DEFAULT, 50, sample);
         assertThat(out).isEqualTo(sample.toByteArray());
+
+        // a prompt is read up to 16 MiB: /dev/zero filled the heap and was called a model too large
+        Path huge = dir.resolve("huge");
+        try (var file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            file.setLength(GenerateCommand.MAX_PROMPT + 1L);
+        }
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("generate", "--checkpoint", f.toString(), "--prompt-file", huge.toString()), 2,
+                "sharnn generate: --prompt-file " + huge + " is over 16 MiB: give a shorter one (tail -c 1M FILE: its end weighs most)");
     }
 }
