@@ -81,6 +81,8 @@ public final class Model {
      * cost in bits. Reads in as a stream: memory does not grow with its length.
      */
     public Score score(InputStream in, ByteCost perByte) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(perByte, "perByte");
         if (scorer == null) {
             ModelConfig cfg = weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment()));
             scorer = Backend.cpu(kernels).create(cfg);

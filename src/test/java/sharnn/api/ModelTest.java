@@ -114,11 +114,18 @@ class ModelTest {
         assertThatThrownBy(() -> Model.load(dir.resolve("x.safetensors"))).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> new Sampling(-1, 0, 1, 0)).hasMessage("temperature must be >= 0: -1.0");
         assertThatThrownBy(() -> new Training("huge")).hasMessageContaining("unknown preset 'huge'");
+        assertThatThrownBy(() -> new Training("tiny").set("preset", "huge")).hasMessageContaining("unknown preset 'huge'");
+        assertThatThrownBy(() -> new Training("tiny").set(null, "1")).isInstanceOf(NullPointerException.class).hasMessage("key");
+        assertThatThrownBy(() -> new Training("tiny").set("lr", null)).isInstanceOf(NullPointerException.class).hasMessage("value");
         assertThatThrownBy(() -> new Training("tiny").set("batch", "0")).hasMessage("batch must be >= 1: 0");
         assertThatThrownBy(() -> Training.Stop.steps(0)).hasMessage("a training needs a limit: steps, epochs or minutes");
         byte[] archive = new ByteArrayOutputStream().toByteArray();
         assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
                 .hasMessageContaining("truncated");
+        stateDict(dir.resolve("m.safetensors"));
+        Model model = Model.load(dir.resolve("m.safetensors"));
+        assertThatThrownBy(() -> model.score(null)).isInstanceOf(NullPointerException.class).hasMessage("in");
+        assertThatThrownBy(() -> model.score(new ByteArrayInputStream(new byte[1]), null)).isInstanceOf(NullPointerException.class).hasMessage("perByte");
     }
 
     @Test
