@@ -109,7 +109,7 @@ public final class Model {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
                 for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
-                double bits = (Math.log(sum) + max - logits[i * vocab + (bytes[i] & 0xFF)]) / Math.log(2);
+                double bits = (Math.log(sum) - (logits[i * vocab + (bytes[i] & 0xFF)] - max)) / Math.log(2);   // as CrossEntropy's
                 perByte.accept(offset + i, bytes[i] & 0xFF, bits);
                 total += bits;
             }

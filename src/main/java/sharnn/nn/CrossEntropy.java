@@ -52,7 +52,8 @@ public final class CrossEntropy {
             double z = 0;
             for (int j = 0; j < vocab; j++) z += Math.exp(logits[o + j] - max);
             int t = targets[r];
-            rowLoss[r] = (float) (max + Math.log(z) - logits[o + t]);
+            // the target's distance below the max first: max + log z lost log z where the logits were near 3e38 (0 bpc)
+            rowLoss[r] = (float) (Math.log(z) - ((double) logits[o + t] - max));
             sum += rowLoss[r];
         }
         return sum / rows;
