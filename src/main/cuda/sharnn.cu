@@ -670,7 +670,8 @@ extern "C" __global__ void cross_entropy(const float* logits, const int* targets
         float g = dLogits[o + j] * inv * invRows;
         dLogits[o + j] = j == t ? g - invRows : g;
     }
-    if (lane == 0) rowLoss[row] = (float) ((double) m + log((double) s) - (double) logits[o + t]);
+    // the target's distance below the max first, as the CPU's CrossEntropy (m + log s lost log s near 3e38)
+    if (lane == 0) rowLoss[row] = (float) (log((double) s) - ((double) logits[o + t] - (double) m));
 }
 
 // ---------------------------------------------------------------- gradient norm, clipping, LAMB

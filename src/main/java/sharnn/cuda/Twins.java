@@ -756,7 +756,7 @@ public final class Twins {
                 float v = g[dLogits.o + o + j] * inv * invRows;
                 g[dLogits.o + o + j] = j == t ? v - invRows : v;
             }
-            rowLoss.a[rowLoss.o + row] = (float) ((double) m + Math.log(sum) - (double) x[logits.o + o + t]);
+            rowLoss.a[rowLoss.o + row] = (float) (Math.log(sum) - ((double) x[logits.o + o + t] - (double) m));
         }
     }
 
