@@ -9,8 +9,15 @@ import java.lang.invoke.MethodHandle;
 final class Terminal {
     private Terminal() {}
 
+    /**
+     * The console a terminal (stdin and stdout) and stderr one too, where the progress goes: `2> log` had the
+     * redraws written into the file. bin/sharnn passes its stderr through a filter, so it says whether its own is
+     * one (sharnn.stderrTerminal); elsewhere fd 2 is asked.
+     */
     static boolean interactive() {
-        return System.console() != null && System.console().isTerminal() && System.getenv("CI") == null;
+        if (System.console() == null || !System.console().isTerminal() || System.getenv("CI") != null) return false;
+        String stderr = System.getProperty("sharnn.stderrTerminal");
+        return stderr != null ? Boolean.parseBoolean(stderr) : isTerminal(2);
     }
 
     /** Whether file descriptor fd (0 stdin, 1 stdout) is a terminal: libc's isatty; false where it cannot be asked. */

@@ -237,7 +237,10 @@ final class TrainCommand implements Callable<Integer> {
             this.bar = Terminal.interactive()
                     ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("train")
                             .setInitialMax(steps > 0 ? steps : Math.round(minutes * 60)).setUnit(steps > 0 ? " steps" : " s", 1)
-                            .startsFrom(steps > 0 ? firstStep : 0, java.time.Duration.ZERO).continuousUpdate().build()
+                            .startsFrom(steps > 0 ? firstStep : 0, java.time.Duration.ZERO).continuousUpdate()
+                            // redrawn in place on its line (\r); the interactive consumer moved the cursor up a line
+                            // to redraw, over a validation's line printed below it
+                            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()
                     : null;
         }
 
@@ -265,8 +268,8 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onEval(long step, double bpc, boolean best) {
-            if (bar != null) System.err.println();
-            System.err.printf("step %d | valid %.4f bpc%s%n", step, bpc, best ? " (best)" : "");
+            // on a terminal it takes the bar's line, and the bar goes on below it
+            System.err.printf("%sstep %d | valid %.4f bpc%s%n", bar != null ? "\r\033[K" : "", step, bpc, best ? " (best)" : "");
         }
     }
 }

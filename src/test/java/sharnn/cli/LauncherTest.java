@@ -109,6 +109,26 @@ class LauncherTest {
         assertThat(info.err()).startsWith("sharnn info: " + file + ": tensor 'a\u0000b' has unknown dtype").doesNotContain("binary file");
     }
 
+    /**
+     * The stderr filter drops the incubator warning and passes the JVM's lines before it, then passes what
+     * comes at once: a progress line redrawn with \r and no newline reached the terminal only with the next line.
+     */
+    @Test
+    void theStderrFilterPassesAPartialLineAtOnce() throws Exception {
+        String script = Files.readString(Path.of("bin/sharnn"));
+        String filter = script.substring(script.indexOf("filter() {"), script.indexOf("\n}\n", script.indexOf("filter() {")) + 2);
+        Process p = new ProcessBuilder("bash", "-c", filter + "\n{ printf '[0.003s][warning][pagesize] no large pages\\n"
+                + "WARNING: Using incubator modules: jdk.incubator.vector\\nprogress 1%%\\r'; sleep 60; } | filter").start();
+        try {
+            byte[] first = p.getInputStream().readNBytes("[0.003s][warning][pagesize] no large pages\nprogress 1%\r".length());
+            assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo("[0.003s][warning][pagesize] no large pages\nprogress 1%\r");
+            assertThat(p.isAlive()).as("read before the writer ended").isTrue();
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+    }
+
     @Test
     void theCopyOfTheJarItRunsIsAsReadableAsTheJar() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
