@@ -77,6 +77,10 @@ final class EvalCommand implements Callable<Integer> {
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
+        if (split.equals("test") && meta != null && meta.get("train") instanceof Map<?, ?> train
+                && train.get("heldOut") instanceof Number heldOut && heldOut.longValue() > 0
+                && Checkpoint.splits(meta, corpus) != null)   // on the run's data, whose test split was "0 bytes"
+            throw new UsageException("this run has no test split (it held out only validation bytes): use --split valid, all or last:N");
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)");
         Evaluator evaluator = new Evaluator(model, streams);
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
@@ -104,8 +108,8 @@ final class EvalCommand implements Callable<Integer> {
             out.put("data", dataFile.toString());
             System.out.println(Json.of(out));
         } else {
-            System.out.printf("%s: %.4f bpc over %,d bytes (%d streams, %d-byte segments) in %s%n", r.split(), r.bpc(),
-                    r.bytes(), streams, evaluator.segment(), Terminal.duration(secs));
+            System.out.printf("%s: %.4f bpc over %,d bytes (%d stream%s, %d-byte segments) in %s%n", r.split(), r.bpc(),
+                    r.bytes(), streams, streams == 1 ? "" : "s", evaluator.segment(), Terminal.duration(secs));
         }
         return 0;
     }

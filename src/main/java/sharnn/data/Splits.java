@@ -36,7 +36,9 @@ public record Splits(Split train, Split valid, Split test) {
     /** Explicit train and valid sizes in bytes; test = the rest. */
     public static Splits ofSizes(long n, long trainBytes, long validBytes) {
         if (n < 0) throw new IllegalArgumentException("corpus size must be >= 0: " + n);
-        if (trainBytes < 0 || validBytes < 0 || trainBytes > n - validBytes)
+        if (trainBytes < 0 || validBytes < 0)
+            throw new IllegalArgumentException("split sizes must be >= 0: " + trainBytes + " and " + validBytes);
+        if (trainBytes > n - validBytes)
             throw new IllegalArgumentException("split sizes " + trainBytes + " + " + validBytes
                     + " do not fit in " + n + " bytes");
         return new Splits(new Split("train", 0, trainBytes),

@@ -164,6 +164,11 @@ class TrainEvalGenerateCliTest {
                 "--streams", "1", "--json");
         assertThat(one.code()).as(one.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(one.out()).get("bytes")).longValue()).isEqualTo(2999);
+        assertThat(one.err()).isEmpty();
+        assertThat(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--streams", "1").out())
+                .contains(" (1 stream, ");
+        assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--split", "test"), 2,
+                "sharnn eval: this run has no test split (it held out only validation bytes): use --split valid, all or last:N");
 
         assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:x"), 2,
                 "--split must be valid, test, all or last:N");

@@ -66,6 +66,8 @@ class SplitsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train + valid <= 1");
         assertThatThrownBy(() -> Splits.ofSizes(100, 90, 11))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("split sizes 90 + 11 do not fit in 100 bytes");
+        // a negative size is said to be one ("-5 + 50 do not fit in 100 bytes")
+        assertThatThrownBy(() -> Splits.ofSizes(100, -5, 50)).hasMessage("split sizes must be >= 0: -5 and 50");
         assertThatThrownBy(() -> b.get("dev")).hasMessageContaining("no split named 'dev'");
     }
 }
