@@ -47,9 +47,14 @@ class TrainCommandTest {
             Path run = dir.resolve("m" + minutes);
             CliRun r = CliRun.of(train(data, run, "--minutes", minutes, "--steps", "2", "--json"));
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.err()).doesNotContain("nothing to train");
+            assertThat(r.err()).doesNotContain("nothing to train").doesNotContain("nothing trained");
             assertThat(r.out()).contains("\"steps\":2");
         }
+        // a time limit that ends before the first step of a new run: said so, not as a resumed run past its limit
+        Path brief = dir.resolve("brief");
+        CliRun none = CliRun.of(train(data, brief, "--minutes", "0.000000001"));
+        assertThat(none.code()).as(none.err()).isZero();
+        assertThat(none.err()).contains("nothing trained: --minutes 0.000000001 ended before the first step; " + brief + " holds the run at step 0");
         // NaN compared as no limit and the run trained until killed
         assertOneLine(CliRun.of(train(data, dir.resolve("nan"), "--minutes", "NaN")), 2, "--minutes must be a number: NaN");
         assertThat(dir.resolve("nan")).doesNotExist();
