@@ -219,10 +219,13 @@ final class BenchCommand implements Runnable {
         boolean json;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE",
-                description = "change one of the preset's model settings (repeatable), as train's --set: embed, boom, blocks, attention, window, batch, bptt")
+                description = "change one of the preset's model settings (repeatable), as train's --set: embed, boom, blocks, attention, window, batch, bptt, dropout")
         List<String> sets = new java.util.ArrayList<>();
 
         @Mixin DeviceOption device;
+
+        /** The settings of the model bench builds (TrainConfig.model's): the others are the training's. */
+        static final List<String> MODEL_KEYS = List.of("embed", "boom", "blocks", "attention", "window", "batch", "bptt", "dropout");
 
         @Override
         public Integer call() throws Exception {
@@ -236,7 +239,14 @@ final class BenchCommand implements Runnable {
                 for (String s : sets) {
                     int eq = s.indexOf('=');
                     if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
-                    cfg.set(s.substring(0, eq).strip(), s.substring(eq + 1));
+                    String key = s.substring(0, eq).strip();
+                    // lr=1 was taken and changed nothing measured; an unknown key is named as train names it (by cfg.set)
+                    if (!MODEL_KEYS.contains(key)) {
+                        cfg.set(key, s.substring(eq + 1));
+                        throw new UsageException("--set " + key + " changes nothing bench measures: it takes the model's settings ("
+                                + String.join(", ", MODEL_KEYS) + ")");
+                    }
+                    cfg.set(key, s.substring(eq + 1));
                 }
                 config = cfg.model();
             } catch (IllegalArgumentException e) {

@@ -49,6 +49,9 @@ class BenchSettingsTest {
         assertThat(stderrOf("bench", "train", "--set", "nope=3"))
                 .startsWith("sharnn bench train: unknown setting 'nope'").hasLineCount(1);
         assertThat(stderrOf("bench", "train", "--set", "embed")).isEqualTo("sharnn bench train: --set takes KEY=VALUE: embed\n");
+        // a training setting changes nothing bench measures: refused, not taken and ignored
+        assertThat(stderrOf("bench", "train", "--set", "lr=1")).isEqualTo("sharnn bench train: --set lr changes nothing bench measures:"
+                + " it takes the model's settings (embed, boom, blocks, attention, window, batch, bptt, dropout)\n");
     }
 
     /** bench compress's --set and -T: each preset with the settings, on the threads; its size is compress's with them. */
