@@ -198,9 +198,35 @@ public final class TrainConfig {
         set(key, value, true);
     }
 
-    /** Sets every field from a JSON object (a --config file); each value is checked as by {@link #set}. */
+    /**
+     * Sets every field from a JSON object (a --config file); each value is checked as by {@link #set}, but
+     * for the values that stand for the preset's (embed 0, warmup -1: a run's recorded settings read back).
+     * A whole number in JSON's other spellings (8.0, 1e4) sets a count; a list sets the attention's blocks.
+     */
     public void setAll(Map<String, Object> values) {
-        for (var e : values.entrySet()) set(e.getKey(), String.valueOf(e.getValue()), true);
+        for (var e : values.entrySet()) {
+            Field f = field(e.getKey());
+            Object v = e.getValue();
+            String text;
+            if (v instanceof List<?> list) {
+                List<String> items = new ArrayList<>();
+                for (Object item : list) items.add(String.valueOf(item));
+                text = String.join(",", items);
+            } else if (v instanceof Double d && (f.getType() == int.class || f.getType() == long.class) && d == Math.rint(d) && Math.abs(d) < 0x1p62) {
+                text = Long.toString(d.longValue());
+            } else text = String.valueOf(v);
+            set(e.getKey(), text, !standsForThePresets(f, text));
+        }
+    }
+
+    private static boolean standsForThePresets(Field f, String text) {
+        if (f.getType() == String.class || f.getType() == boolean.class || !(RULES.containsKey(f.getName()))) return false;
+        try {
+            return Double.parseDouble(text.strip()) == ((Number) f.get(DEFAULTS)).doubleValue() && !RULES.get(f.getName()).ok()
+                    .test(Double.parseDouble(text.strip()));
+        } catch (NumberFormatException | IllegalAccessException e) {
+            return false;
+        }
     }
 
     /** The settings a checkpoint saved ({@link #toMap}), where the preset's defaults stand as they were. */
@@ -266,6 +292,8 @@ public final class TrainConfig {
         try {
             if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));
             c.setAll(map);
+            ModelConfig.preset(c.preset, 256);   // here, naming the file, as the other settings' errors do
+            if (!List.of("", "all", "none").contains(c.attention.strip())) parseList(c.attention);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
         }

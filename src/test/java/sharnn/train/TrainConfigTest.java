@@ -28,7 +28,8 @@ class TrainConfigTest {
             assertThatThrownBy(() -> c.set(e.getKey(), e.getValue())).as(e.getKey())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(e.getKey() + " must be");
         }
-        assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", 0))).hasMessage("batch must be >= 1: 0");
+        assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", -3))).hasMessage("batch must be >= 1: -3");
+        assertThatThrownBy(() -> new TrainConfig().set("batch", "0")).hasMessage("batch must be >= 1: 0");   // in a file: the preset's (below)
         assertThatThrownBy(() -> new TrainConfig().set("lr", "Infinity")).hasMessage("lr must be finite and > 0: Infinity");
         assertThatThrownBy(() -> new TrainConfig().set("clip", "-1")).hasMessage("clip must be > 0: -1");
     }
@@ -134,5 +135,31 @@ class TrainConfigTest {
         TrainConfig plain = TrainConfig.forPreset("tiny");
         plain.fixDecay(0);   // no cosine: nothing to fix
         assertThat(plain.decaySteps).isZero();
+    }
+
+    /** A run's recorded settings read back as a --config file (embed 0 and warmup -1 stand for the preset's); JSON's spellings of numbers and lists. */
+    @Test
+    void aRunsRecordedSettingsAndJsonsSpellingsReadBackAsAConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TrainConfig run = TrainConfig.forPreset("small");
+        run.lr = 1e-3;
+        java.nio.file.Path recorded = java.nio.file.Files.writeString(dir.resolve("run.json"),
+                com.fasterxml.jackson.jr.ob.JSON.std.asString(run.toMap()));
+        assertThat(TrainConfig.fromJson(recorded).toMap()).isEqualTo(run.toMap());   // "embed must be >= 1: 0"
+
+        java.nio.file.Path spelled = java.nio.file.Files.writeString(dir.resolve("s.json"),
+                "{\"batch\": 8.0, \"heldOut\": 1e4, \"blocks\": 4, \"attention\": [1, 3]}");
+        TrainConfig c = TrainConfig.fromJson(spelled);
+        assertThat(c.batch).isEqualTo(8);
+        assertThat(c.heldOut).isEqualTo(10_000);
+        assertThat(c.model().attentionBlocks()).containsExactly(1, 3);
+        assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Files.writeString(dir.resolve("b.json"), "{\"batch\": 8.5}")))
+                .hasMessage("config " + dir.resolve("b.json") + ": bad value for batch (int): 8.5");
+        assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Files.writeString(dir.resolve("p.json"), "{\"preset\": \"huge\"}")))
+                .hasMessage("config " + dir.resolve("p.json") + ": unknown preset 'huge' (paper, small, tiny)");
+        assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Files.writeString(dir.resolve("a.json"), "{\"attention\": \"1;3\"}")))
+                .hasMessage("config " + dir.resolve("a.json") + ": attention must be all, none or block indices like 1,3: 1;3");
+        // a value that does not stand for the preset's is checked as --set checks it
+        assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Files.writeString(dir.resolve("e.json"), "{\"embed\": -2}")))
+                .hasMessage("config " + dir.resolve("e.json") + ": embed must be >= 1: -2");
     }
 }
