@@ -15,6 +15,9 @@ import picocli.CommandLine.Parameters;
 final class HelpCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The command, then the one within it.")
     List<String> names = List.of();
 

@@ -105,6 +105,7 @@ class HelpTextTest {
         assertThat(nested.out()).isEqualTo(CliRun.of("data", "info", "--help").out()).startsWith("Usage: sharnn data info ");
         assertThat(CliRun.of("help", "bench", "train").out()).isEqualTo(CliRun.of("bench", "train", "--help").out());
         assertThat(CliRun.of("help").out()).isEqualTo(CliRun.of("--help").out());
+        assertThat(CliRun.of("help", "--help").out()).startsWith("Usage: sharnn help [-h] [COMMAND...]");
         CliRun unknown = CliRun.of("help", "data", "nope");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err().strip()).isEqualTo("sharnn help: unknown command 'nope' in sharnn data (enwik8, info)");
