@@ -86,15 +86,17 @@ final class EvalCommand implements Callable<Integer> {
         long total = Evaluator.predictedBytes(s, streams, maxBytes);
         long start = System.nanoTime();
         long[] lastReport = {start};
+        boolean redraw = Terminal.interactive();   // on a terminal one line redrawn each second, cleared at the end
         Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, done -> {
             long now = System.nanoTime();
-            if (now - lastReport[0] > 5e9) {
+            if (now - lastReport[0] > (redraw ? 1e9 : 5e9)) {
                 double secs = (now - start) / 1e9;
-                System.err.printf("%,d / %,d bytes | %,.0f B/s | eta %s%n", done, total, done / secs,
-                        Terminal.duration(secs / done * (total - done)));
+                System.err.printf("%s%,d / %,d bytes | %,.0f B/s | eta %s%s", redraw ? "\r\033[K" : "", done, total, done / secs,
+                        Terminal.duration(secs / done * (total - done)), redraw ? "" : "\n");
                 lastReport[0] = now;
             }
         });
+        if (redraw && lastReport[0] != start) System.err.print("\r\033[K");
         double secs = (System.nanoTime() - start) / 1e9;
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
