@@ -81,6 +81,7 @@ final class Chunks implements AutoCloseable {
                 Codec.Progress part = c.sum.part();
                 pending.add(c.workers.submit(() -> c.encode(data, part)));
                 total += data.length;
+                if (data.length < o.chunk()) break;   // the end met: not read again (a terminal's second Ctrl-D)
             }
             while (!pending.isEmpty()) for (byte[] record : take(pending)) out.write(record);
             return total;

@@ -248,6 +248,7 @@ public final class Codec {
                     long base = total;
                     counted.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
                     total += n;
+                    if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
                 }
             }
         }

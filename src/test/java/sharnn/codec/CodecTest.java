@@ -673,6 +673,28 @@ class CodecTest {
         return out.toByteArray();
     }
 
+    /** The input is not read again after its end (a terminal gives a second Ctrl-D only when typed again). */
+    @Test
+    void theInputIsNotReadPastItsEnd() throws IOException {
+        byte[] data = "typed on a terminal\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (CodecOptions o : List.of(SMALL, SMALL.with("chunk", "4K"))) {
+            java.io.InputStream once = new java.io.ByteArrayInputStream(data) {
+                boolean ended;
+
+                @Override
+                public synchronized int read(byte[] b, int off, int len) {
+                    if (ended) throw new AssertionError("read again after the end");
+                    int n = super.read(b, off, len);
+                    ended = n < 0;
+                    return n;
+                }
+            };
+            ByteArrayOutputStream archive = new ByteArrayOutputStream();
+            Codec.compress(once, archive, o, null, Codec.Progress.NONE);
+            assertThat(decompress(archive.toByteArray())).isEqualTo(data);
+        }
+    }
+
     @Test
     void foreignDataIsNotAnArchive() throws IOException {
         assertThatThrownBy(() -> decompress("hello, world".getBytes())).hasMessageContaining("not a sharnn archive");
