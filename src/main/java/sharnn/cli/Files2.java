@@ -60,7 +60,8 @@ final class Files2 {
         if (!stdout && !inPlace && force) refuseOtherKind(verb, in, out, outPath);
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
-        boolean progress = !quiet && Terminal.interactive();
+        // not over the output where it goes to the terminal too (decompress a.shr -: the meter stayed glued to the data)
+        boolean progress = !quiet && Terminal.interactive() && !(stdout && Terminal.isTerminal(1));
         long t0 = System.nanoTime();
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;

@@ -28,6 +28,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Terminal.restoreStderr();
         Stdout.install();
         System.exit(run(args));
     }

@@ -10,14 +10,15 @@ final class Terminal {
     private Terminal() {}
 
     /**
-     * The console a terminal (stdin and stdout) and stderr one too, where the progress goes: `2> log` had the
-     * redraws written into the file. bin/sharnn passes its stderr through a filter, so it says whether its own is
-     * one (sharnn.stderrTerminal); elsewhere fd 2 is asked.
+     * Whether stderr, where the progress goes, is a terminal that redraws: as xz -v asks it, whatever stdin
+     * and stdout are (`compress - x.shr < f`, `compress -c f | ...` showed none); not with `2> log` (the
+     * redraws went into the file), TERM=dumb, or CI. bin/sharnn says whether its stderr is one
+     * (sharnn.stderrTerminal); elsewhere (java -jar) the console is asked, a terminal where stdin and stdout are.
      */
     static boolean interactive() {
-        if (System.console() == null || !System.console().isTerminal() || System.getenv("CI") != null) return false;
+        if (System.getenv("CI") != null || "dumb".equals(System.getenv("TERM"))) return false;
         String stderr = System.getProperty("sharnn.stderrTerminal");
-        return stderr != null ? Boolean.parseBoolean(stderr) : isTerminal(2);
+        return stderr != null ? Boolean.parseBoolean(stderr) : System.console() != null && System.console().isTerminal();
     }
 
     /** Whether file descriptor fd (0 stdin, 1 stdout) is a terminal: libc's isatty; false where it cannot be asked. */
@@ -29,6 +30,30 @@ final class Terminal {
             return (int) isatty.invokeExact(fd) == 1;
         } catch (Throwable e) {   // no libc isatty, or native access refused
             return false;
+        }
+    }
+
+    /**
+     * bin/sharnn starts the JVM with its stderr through a filter (which drops the JVM's start-up warning
+     * about incubator modules) and its own stderr as fd sharnn.stderrFd: once started, stderr is that
+     * again. Through the filter, a line written to stderr before one to stdout reached the terminal after
+     * it ("total: sharnn decompress: bad.shr: ...": decompress -l's lines cut by its errors).
+     */
+    static void restoreStderr() {
+        String fd = System.getProperty("sharnn.stderrFd");
+        if (fd == null || !fd.matches("[3-9]")) return;
+        try {
+            Linker linker = Linker.nativeLinker();
+            var ints = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+            MethodHandle dup2 = linker.downcallHandle(linker.defaultLookup().find("dup2").orElseThrow(), ints);
+            MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            int from = Integer.parseInt(fd);
+            System.err.flush();
+            if ((int) dup2.invokeExact(from, 2) == 2) {
+                int closed = (int) close.invokeExact(from);
+            }
+        } catch (Throwable e) {   // no libc, or native access refused: stderr stays through the filter
         }
     }
 

@@ -129,6 +129,37 @@ class LauncherTest {
         }
     }
 
+    /**
+     * Once started, Java writes to the launcher's own stderr, not through the filter: through it, an error
+     * line written before a stdout line reached a terminal after it (decompress -l's "total:" cut in two).
+     */
+    @Test
+    void theJvmTakesTheLaunchersStderrBackOnceStarted() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        Process p = launcher(sharnn, "compress", "-q", "--preset", "fast", "-", root.resolve("typed.shr").toString()).start();
+        try {
+            Path launcherErr = Path.of("/proc", Long.toString(p.pid()), "fd", "2");
+            String target = Files.readSymbolicLink(launcherErr).toString();
+            boolean same = false;
+            for (int i = 0; i < 600 && !same; i++) {   // until main has run (a JVM's start: a second or so)
+                for (ProcessHandle h : p.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList()) {
+                    try {
+                        same |= Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "fd", "2")).toString().equals(target);
+                    } catch (java.io.IOException gone) {
+                        // not started yet, or ended
+                    }
+                }
+                if (!same) Thread.sleep(50);
+            }
+            assertThat(same).as("the JVM's fd 2 is the launcher's " + target).isTrue();
+            p.getOutputStream().close();   // the end of the typed input: compress finishes
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     @Test
     void theCopyOfTheJarItRunsIsAsReadableAsTheJar() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
