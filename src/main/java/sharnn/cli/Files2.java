@@ -243,6 +243,8 @@ final class Files2 {
             this.t0 = t0;
             this.compress = compress;
             this.inBytes = inBytes;
+            // Ctrl-C ends the process without the caller's clearing: the shell's next line began after the meter's
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print("\r\033[K")));
         }
 
         @Override
