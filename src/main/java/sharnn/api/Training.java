@@ -12,7 +12,6 @@ import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
-import sharnn.model.ModelConfig;
 import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
@@ -79,7 +78,6 @@ public final class Training {
     public Training set(String key, String value) {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
-        if (key.strip().equals("preset")) ModelConfig.preset(value.strip(), 256);   // an unknown one refused here, not when training starts
         config.set(key, value);
         return this;
     }

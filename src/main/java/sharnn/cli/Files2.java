@@ -243,8 +243,19 @@ final class Files2 {
             this.t0 = t0;
             this.compress = compress;
             this.inBytes = inBytes;
-            // Ctrl-C ends the process without the caller's clearing: the shell's next line began after the meter's
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print("\r\033[K")));
+            ClearOnExit.register();
+        }
+
+        /**
+         * Ctrl-C ends the process without the caller's clearing, and the shell's next line began after the
+         * meter's: a shutdown hook clears it, one a JVM however many meters (-t over many archives).
+         */
+        private static final class ClearOnExit {
+            static {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print("\r\033[K")));
+            }
+
+            static void register() {}   // the class's first use runs its static block
         }
 
         @Override

@@ -51,7 +51,7 @@ final class Terminal {
             int from = Integer.parseInt(fd);
             System.err.flush();
             if ((int) dup2.invokeExact(from, 2) == 2) {
-                int closed = (int) close.invokeExact(from);
+                int ignored = (int) close.invokeExact(from);   // invokeExact needs the int it returns taken
             }
         } catch (Throwable e) {   // no libc, or native access refused: stderr stays through the filter
         }

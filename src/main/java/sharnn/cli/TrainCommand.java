@@ -160,12 +160,13 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             before.forEach(Signal::handle);
         }
-        if (s.steps() == firstStep && !trainer.stopRequested() && resume == null)   // a time limit shorter than the first step's start
-            System.err.printf("nothing trained: --minutes %s ended before the first step; %s holds the run at step 0%n",
-                    java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString(), runDir);
-        else if (s.steps() == firstStep && !trainer.stopRequested())   // a resumed run already at its limit
-            System.err.printf("nothing to train: %s is at step %d (epoch %d), past the limit given%n", runDir, s.steps(),
-                    s.epochs());
+        if (s.steps() == firstStep && !trainer.stopRequested()) {
+            if (resume == null)   // a time limit shorter than the first step's start
+                System.err.printf("nothing trained: --minutes %s ended before the first step; %s holds the run at step 0%n",
+                        java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString(), runDir);
+            else   // a resumed run already at its limit
+                System.err.printf("nothing to train: %s is at step %d (epoch %d), past the limit given%n", runDir, s.steps(), s.epochs());
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
         result.put("steps", s.steps());

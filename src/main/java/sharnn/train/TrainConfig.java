@@ -251,6 +251,8 @@ public final class TrainConfig {
                 f.setBoolean(this, Boolean.parseBoolean(v));
                 return;
             } else {
+                // an unknown preset refused where it is set (a library's set, a --config file's), not when training starts
+                if (given && key.equals("preset")) ModelConfig.preset(v, 256);
                 f.set(this, v);
                 return;
             }
@@ -292,8 +294,7 @@ public final class TrainConfig {
         try {
             if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));
             c.setAll(map);
-            ModelConfig.preset(c.preset, 256);   // here, naming the file, as the other settings' errors do
-            if (!List.of("", "all", "none").contains(c.attention.strip())) parseList(c.attention);
+            if (!List.of("", "all", "none").contains(c.attention.strip())) parseList(c.attention);   // here, naming the file
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
         }
