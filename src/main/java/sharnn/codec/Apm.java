@@ -18,10 +18,23 @@ final class Apm {
         return new Apm(this);
     }
 
+    /** A row as it starts: each bucket the probability of its stretched value. */
+    private static final char[] NEW_ROW = new char[33];
+
+    static {
+        for (int j = 0; j < 33; j++) NEW_ROW[j] = (char) (Logistic.squash((j - 16) * 128) * 16);
+    }
+
     Apm(int contexts) {
         t = new char[contexts * 33];
-        for (int i = 0; i < contexts; i++)
-            for (int j = 0; j < 33; j++) t[i * 33 + j] = (char) (Logistic.squash((j - 16) * 128) * 16);
+        clear();
+    }
+
+    /** Back to the map the constructor makes, in place (a chunk's models, reused for the next chunk). */
+    void clear() {
+        for (int i = 0; i < t.length; i += 33) System.arraycopy(NEW_ROW, 0, t, i, 33);
+        index = 0;
+        w = 0;
     }
 
     /** A bucket of the context's row, read only to have the row in the cache. */

@@ -24,6 +24,7 @@ final class BlockCoder {
     private final OnlineNet net;
     private final CodecOptions options;
     private ContextMixer mixer;   // made for the first block, whose length sizes its tables
+    private ContextMixer spare;   // an earlier engine's models, cleared and taken where they are of the size needed
     private final int streams;
     private final int[] prev, next, freq = new int[256];
     private final double[] aheadTrees;
@@ -31,9 +32,10 @@ final class BlockCoder {
     private double bits;   // the ideal code length so far, for progress (not on the coding path)
     private static final double LOG2 = Math.log(2);
 
-    /** net null: the context models alone (network=false). */
-    BlockCoder(CodecOptions o, OnlineNet net) {
+    /** net null: the context models alone (network=false); spare: models to reuse (see {@link #sizeTablesFor}), or null. */
+    BlockCoder(CodecOptions o, OnlineNet net, ContextMixer spare) {
         this.net = net;
+        this.spare = spare;
         this.options = o;
         this.streams = o.streams();
         prev = new int[streams];
@@ -56,11 +58,18 @@ final class BlockCoder {
     void useMixer(ContextMixer m) {
         if (mixer != null) throw new IllegalStateException("the context models are made already");
         mixer = m;
+        spare = null;
     }
 
     /** Makes the context models' tables for an input of n bytes, where the first block alone would size them otherwise. */
     void sizeTablesFor(int n) {
-        if (mixer == null && options.mix()) mixer = new ContextMixer(streams, options.tableBitsFor(n), options.mixerRate());
+        if (mixer != null || !options.mix()) return;
+        int tableBits = options.tableBitsFor(n);
+        if (spare != null && spare.madeFor(streams, tableBits, options.mixerRate())) {
+            spare.clear();
+            mixer = spare;
+        } else mixer = new ContextMixer(streams, tableBits, options.mixerRate());
+        spare = null;
     }
 
     /**

@@ -30,6 +30,8 @@ final class Chunks implements AutoCloseable {
     private final ExecutorService workers;
     private final Parallel engines = new Parallel(1);
     private final Sum sum;
+    /** Per worker, the context models of its last chunk: its next chunk clears them rather than making new ones. */
+    private final ThreadLocal<ContextMixer> spareModels = new ThreadLocal<>();
     /** The workers' threads, which close waits for: the pool's own wait ends before they do. */
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -92,15 +94,23 @@ final class Chunks implements AutoCloseable {
     private List<byte[]> encode(byte[] data, Codec.Progress progress) throws IOException {
         List<byte[]> records = new ArrayList<>();
         byte[] block = new byte[Math.min(o.blockSize(), data.length)];
-        try (Engine engine = new Engine(o, pretrained, engines)) {
+        try (Engine engine = engine()) {
             engine.prime(dictionary, block.length);
             for (int off = 0; off < data.length; off += block.length) {
                 int n = Math.min(block.length, data.length - off), base = off;
                 System.arraycopy(data, off, block, 0, n);
                 records.add(Codec.encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
             }
+            spareModels.set(engine.models());
         }
         return records;
+    }
+
+    /** A chunk's engine, with this worker's models of its chunk before (taken from it: a failed chunk's are not reused). */
+    private Engine engine() {
+        ContextMixer spare = spareModels.get();
+        spareModels.remove();
+        return new Engine(o, pretrained, engines, spare);
     }
 
     /** What decompression read: the original bytes, and the end record's CRC32C so far (its first byte). */
@@ -159,7 +169,7 @@ final class Chunks implements AutoCloseable {
         // grown as blocks pass their checksums, up to the claimed size: the records' sizes are only claims until
         // then (a 1 KB archive claimed a chunk of 1 GiB)
         byte[] data = new byte[largest], block = new byte[largest];
-        try (Engine engine = new Engine(o, pretrained, engines)) {
+        try (Engine engine = engine()) {
             engine.prime(dictionary, records.getFirst().n());
             int off = 0;
             for (Codec.BlockRecord r : records) {
@@ -169,6 +179,7 @@ final class Chunks implements AutoCloseable {
                 System.arraycopy(block, 0, data, off, r.n());
                 off += r.n();
             }
+            spareModels.set(engine.models());
             return off == data.length ? data : Arrays.copyOf(data, off);
         }
     }

@@ -85,7 +85,7 @@ final class ContextMixer {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
     }
 
-    private final int streams;
+    private final int streams, tableBits, rate;
     private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
     private final int order4Shift;      // order 4's hash shifted right by this chooses the eighth mixer's weights
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
@@ -129,6 +129,8 @@ final class ContextMixer {
 
     ContextMixer(int streams, int tableBits, int rate) {
         this.streams = streams;
+        this.tableBits = tableBits;
+        this.rate = rate;
         int tableBytes = 4 << tableBits;   // the memory of the earlier one-probability-per-slot tables
         this.slotMask = tableBytes - 16;
         order4Shift = 32 - order4MixerBits(tableBits);
@@ -137,13 +139,9 @@ final class ContextMixer {
         states[1] = new byte[256 * 256];
         for (int i = 2; i < MODELS; i++) states[i] = new byte[tableBytes];
         maps = new int[MODELS][BitHistory.STATES];
-        for (int[] m : maps)
-            for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
         runs = new char[HASHED][tableBytes / 16];
         runMaps = new int[HASHED][RUN_CONTEXTS];
-        for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
         nnMap = new int[8 * 33];
-        for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
         // the one-sided histories, runs and the network linear start silent
@@ -157,12 +155,46 @@ final class ContextMixer {
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
         text = new TextState[streams];
-        for (int b = 0; b < streams; b++) text[b] = new TextState();
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
         state = new int[MODELS];
         inputs = new int[INPUTS];
+        clear();
+    }
+
+    /**
+     * Back to the models the constructor makes, in place: a chunk's models, reused by its thread for the
+     * next chunk, which codes from fresh ones (chunks of 4 KB allocated 30 MB each, most of it maps
+     * that the collector kept for gigabytes).
+     */
+    void clear() {
+        for (byte[] t : states) Arrays.fill(t, (byte) 0);
+        for (int[] m : maps)
+            for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
+        for (char[] r : runs) Arrays.fill(r, (char) 0);
+        for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
+        for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
+        match.clear();
+        longMatch.clear();
+        Arrays.fill(after1, 0);
+        Arrays.fill(after2, 0);
+        mixers.clear();
+        for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest}) a.clear();
+        for (int b = 0; b < streams; b++) text[b] = new TextState();
+        for (int[] a : new int[][] {base, slot, at, state, inputs, slot0, run, runAt}) Arrays.fill(a, 0);
+        stream = c0 = bitPos = node = pos = 0;
+        streamLen = time = blockLen = 0;
+        buf = null;
+        previous = new byte[0];
+        previousLen = dropped = 0;
+        tree = null;
+        treeOff = touched = nnIndex = 0;
+    }
+
+    /** Whether these models are made for the options, as {@link #ContextMixer(int, int, int)} would make them for the same arguments. */
+    boolean madeFor(int streams, int tableBits, int rate) {
+        return this.streams == streams && this.tableBits == tableBits && this.rate == rate;
     }
 
     /**
@@ -175,6 +207,8 @@ final class ContextMixer {
 
     private ContextMixer(ContextMixer o) {
         streams = o.streams;
+        tableBits = o.tableBits;
+        rate = o.rate;
         slotMask = o.slotMask;
         order4Shift = o.order4Shift;
         states = Arrays.stream(o.states).map(byte[]::clone).toArray(byte[][]::new);

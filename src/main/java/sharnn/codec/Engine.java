@@ -11,10 +11,18 @@ final class Engine implements AutoCloseable {
     private final CodecOptions options;
 
     Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool) {
+        this(o, pretrained, pool, null);
+    }
+
+    /**
+     * spareModels: an earlier engine's context models ({@link #models}), which this one clears and codes with
+     * where its first block needs tables of their size, rather than making new ones; or null.
+     */
+    Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool, ContextMixer spareModels) {
         options = o;
         if (!o.network()) {
             net = null;
-            coder = new BlockCoder(o, null);
+            coder = new BlockCoder(o, null, spareModels);
             return;
         }
         ModelConfig config = o.modelConfig();
@@ -29,7 +37,12 @@ final class Engine implements AutoCloseable {
             spare = new ShaRnn(config, kernels, o.segment());
         }
         net = new OnlineNet(model, learner, spare, o.lr(), o.clip(), o.segment(), o.lag());
-        coder = new BlockCoder(o, net);
+        coder = new BlockCoder(o, net, spareModels);
+    }
+
+    /** The context models (null before the first block, or without them), for an engine after this one. */
+    ContextMixer models() {
+        return coder.mixer();
     }
 
     private static void copyWeights(ShaRnn from, ShaRnn to) {

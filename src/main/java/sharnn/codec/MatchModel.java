@@ -27,7 +27,21 @@ final class MatchModel {
         tableShift = 32 - tableBits;
         ptr = new int[streams];
         len = new int[streams];
+        clear();
+    }
+
+    /** Back to the model the constructor makes, in place (a chunk's models, reused for the next chunk). */
+    void clear() {
+        Arrays.fill(table, 0);
+        Arrays.fill(ptr, 0);
+        Arrays.fill(len, 0);
         Arrays.fill(map, 1 << 31);
+        history = new byte[0];
+        buf = null;
+        historyLen = 0;
+        expected = 0;
+        active = 0;
+        ctx = 0;
     }
 
     /** A copy that goes on as this one would (its history and block buffer shared: a new block replaces them). */

@@ -44,6 +44,8 @@ final class Mixers {
     private final int[][] finalUses;    // per final weight set, up to 2^16 - 1
     private final int[] finalChosen;    // per final mixer, the chosen set
     private final int[] finalP;         // per final mixer, its probability
+    /** Blocks of weight sets that {@link #clear} took back, made again from these before new ones. */
+    private final java.util.ArrayDeque<int[]> spareBlocks = new java.util.ArrayDeque<>();
 
     /** setSizes, finalSizes: each mixer's number of weight sets (its selector's range); rate: mixerRate. */
     Mixers(int[] setSizes, int[] finalSizes, int nInputs, int silentFrom, int rate) {
@@ -65,7 +67,6 @@ final class Mixers {
         finalUses = new int[finals][];
         for (int f = 0; f < finals; f++) {
             finalWeights[f] = new int[finalSizes[f] * sets];
-            Arrays.fill(finalWeights[f], (1 << 16) / sets);
             finalUses[f] = new int[finalSizes[f]];
         }
         chosen = new int[sets];
@@ -73,6 +74,25 @@ final class Mixers {
         setP = new int[sets];
         finalChosen = new int[finals];
         finalP = new int[finals];
+        clear();
+    }
+
+    /** Back to the mixers the constructor makes, in place (a chunk's models, reused for the next chunk). */
+    void clear() {
+        for (int i = 0; i < weights.length; i++) {
+            if (weights[i] != null) spareBlocks.push(weights[i]);
+            weights[i] = null;
+        }
+        Arrays.fill(setUses, 0);
+        for (int f = 0; f < finals; f++) {
+            Arrays.fill(finalWeights[f], (1 << 16) / sets);
+            Arrays.fill(finalUses[f], 0);
+        }
+        Arrays.fill(chosen, 0);
+        Arrays.fill(setOut, 0);
+        Arrays.fill(setP, 0);
+        Arrays.fill(finalChosen, 0);
+        Arrays.fill(finalP, 0);
     }
 
     private Mixers(Mixers o) {
@@ -115,9 +135,9 @@ final class Mixers {
 
     /** A block of new weight sets: 1/16 for the inputs before silentFrom, 0 after. */
     private int[] newBlock() {
-        int[] w = new int[nInputs << BLOCK_BITS];
+        int[] w = spareBlocks.isEmpty() ? new int[nInputs << BLOCK_BITS] : spareBlocks.pop();
         for (int s = 0; s <= BLOCK_MASK; s++)
-            for (int i = 0; i < silentFrom; i++) w[s * nInputs + i] = 1 << 12;
+            for (int i = 0; i < nInputs; i++) w[s * nInputs + i] = i < silentFrom ? 1 << 12 : 0;
         return w;
     }
 
