@@ -150,7 +150,7 @@ public final class Compression {
      */
     public static Info info(InputStream archive) throws IOException {
         Codec.Listing l = Codec.list(archive);
-        return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), Codec.VERSION, l.header().options().toText(),
+        return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), l.header().version(), l.header().options().toText(),
                 l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory());
     }
 

@@ -159,7 +159,7 @@ final class DecompressCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
                 in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
                 l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(), l.blocks(), l.blocks() == 1 ? "" : "s",
-                chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), Codec.VERSION,
+                chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.header().options().toText()));
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());

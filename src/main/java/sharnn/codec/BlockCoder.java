@@ -16,6 +16,21 @@ final class BlockCoder {
         default boolean knowsBytes() {
             return false;
         }
+
+        /** Codes nothing: the models run over known bytes (a dictionary's, a stored block's) as the encoder's do. */
+        Io KNOWN = new Io() {
+            public boolean knowsBytes() {
+                return true;
+            }
+
+            public int bit(int bit, int p1) {
+                return bit;
+            }
+
+            public int symbol(int s, int[] freq, int bits) {
+                return s;
+            }
+        };
     }
 
     /** Time steps of network output the encoder may compute ahead of the coder (two segments). */

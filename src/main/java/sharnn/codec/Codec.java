@@ -40,7 +40,12 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 15;
+    public static final int VERSION = 16;
+    /**
+     * The oldest version this sharnn reads: 16 added stored blocks alone (a block the models would have
+     * coded larger), so a version-15 archive decodes as it did.
+     */
+    static final int OLDEST_READ = 15;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -61,6 +66,12 @@ public final class Codec {
             Map.entry(12, "sharnn 0.1 with 12-bit probabilities and three final mixers"),
             Map.entry(13, "sharnn 0.1 with 22 hashed context models"),
             Map.entry(14, "sharnn 0.1 with seven first-layer mixers"));
+
+    /** The versions this sharnn reads, for the messages: "versions 15 and 16". */
+    static String versionsRead() {
+        return OLDEST_READ == VERSION ? "version " + VERSION
+                : "versions " + OLDEST_READ + (OLDEST_READ + 1 == VERSION ? " and " : " to ") + VERSION;
+    }
 
     private Codec() {}
 
@@ -261,7 +272,12 @@ public final class Codec {
         return new Stats(total, counted.count);
     }
 
-    /** Codes block[0, n) with the engine: the block's record, its record CRC32C included. */
+    /**
+     * Codes block[0, n) with the engine: the block's record, its record CRC32C included. A block that the
+     * models would code larger than it is (random or compressed data) is stored instead (format 16: coded
+     * length 0, the bytes as they are), as xz's and zstd's are: the models have seen it all the same, and
+     * the decoder runs them over the stored bytes.
+     */
     static byte[] encodeBlock(Engine engine, byte[] block, int n, Progress progress) throws IOException {
         CRC32C raw = new CRC32C();
         raw.update(block, 0, n);
@@ -286,13 +302,21 @@ public final class Codec {
         }, progress);
         enc.finish();
         byte[] c = coded.toByteArray();
-        ByteArrayOutputStream record = new ByteArrayOutputStream(c.length + 24);
+        boolean stored = 1 + n < varintLength(c.length) + c.length;
+        ByteArrayOutputStream record = new ByteArrayOutputStream((stored ? n : c.length) + 24);
         writeVarint(record, n);
-        writeVarint(record, c.length);
-        record.write(c);
+        writeVarint(record, stored ? 0 : c.length);
+        if (stored) record.write(block, 0, n);
+        else record.write(c);
         record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
         writeWithCrc(record, record);
         return record.toByteArray();
+    }
+
+    private static int varintLength(long v) {
+        int n = 1;
+        while ((v >>>= 7) != 0) n++;
+        return n;
     }
 
     private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained, Dictionary dictionary) throws IOException {
@@ -342,20 +366,20 @@ public final class Codec {
         if (ByteBuffer.wrap(readFully(in, 4, "checksum")).getInt() != (int) crc.getValue()) throw new CorruptArchiveException(message);
     }
 
-    /** What an archive's header says: the checkpoint's SHA-256 and the dictionary's id are null where it has none. */
-    public record Header(int mode, CodecOptions options, String checkpointSha256, String dictionaryId) {}
+    /** What an archive's header says: its format version; the checkpoint's SHA-256 and the dictionary's id are null where it has none. */
+    public record Header(int version, int mode, CodecOptions options, String checkpointSha256, String dictionaryId) {}
 
     public static Header readHeader(DataInputStream in) throws IOException {
         byte[] fixed = readFully(in, 6, "header");
         for (int i = 0; i < 4; i++)
             if (fixed[i] != MAGIC[i]) throw new CorruptArchiveException("not a sharnn archive (bad magic)");
         int version = fixed[4] & 0xFF;
-        if (version != VERSION) {
+        if (version < OLDEST_READ || version > VERSION) {
             String earlier = EARLIER.get(version);
             throw new CorruptArchiveException(earlier != null
-                    ? "archive format version " + version + " (" + earlier + "): this sharnn reads version " + VERSION
+                    ? "archive format version " + version + " (" + earlier + "): this sharnn reads " + versionsRead()
                       + " only; decompress it with the sharnn that made it"
-                    : "unknown archive format version " + version + " (this sharnn reads " + VERSION + "; a later sharnn made it?)");
+                    : "unknown archive format version " + version + " (this sharnn reads " + versionsRead() + "; a later sharnn made it?)");
         }
         CRC32C crc = new CRC32C();
         crc.update(fixed);
@@ -375,7 +399,7 @@ public final class Codec {
             if (b < 0x20 || b > 0x7E) throw new CorruptArchiveException(String.format("unreadable archive header: its settings hold byte 0x%02x", b & 0xFF));
         try {
             CodecOptions o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
-            return new Header(mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
+            return new Header(version, mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
         } catch (IllegalArgumentException e) {
             throw new CorruptArchiveException("unreadable archive header: " + e.getMessage());
         }
@@ -571,27 +595,35 @@ public final class Codec {
         if (needed > heap + heap / 8) throw new MemoryLimitException(needed, heap, "Java's heap");
     }
 
-    /** Decodes record r into block[0, r.n()) with the engine and checks its CRC32C; offset: original bytes before it. */
+    /**
+     * Decodes record r into block[0, r.n()) with the engine and checks its CRC32C; offset: original bytes
+     * before it. A stored block's bytes are copied, and the models run over them as the encoder's did.
+     */
     static void decodeBlock(Engine engine, BlockRecord r, byte[] block, long offset, Progress progress) throws IOException {
-        RangeDecoder dec = new RangeDecoder(r.coded(), 0, r.coded().length);
-        engine.code(block, r.n(), new BlockCoder.Io() {
-            public int bit(int bit, int p1) throws CorruptArchiveException {
-                return dec.decodeBit(p1);
-            }
+        if (r.stored()) {
+            System.arraycopy(r.coded(), 0, block, 0, r.n());
+            engine.code(block, r.n(), BlockCoder.Io.KNOWN, progress);
+        } else {
+            RangeDecoder dec = new RangeDecoder(r.coded(), 0, r.coded().length);
+            engine.code(block, r.n(), new BlockCoder.Io() {
+                public int bit(int bit, int p1) throws CorruptArchiveException {
+                    return dec.decodeBit(p1);
+                }
 
-            public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
-                return dec.decodeSymbol(freq, 256, bits);
-            }
-        }, progress);
-        dec.finish();   // bytes past what the block used: not what the encoder wrote
+                public int symbol(int s, int[] freq, int bits) throws CorruptArchiveException {
+                    return dec.decodeSymbol(freq, 256, bits);
+                }
+            }, progress);
+            dec.finish();   // bytes past what the block used: not what the encoder wrote
+        }
         CRC32C raw = new CRC32C();
         raw.update(block, 0, r.n());
         if ((int) raw.getValue() != r.crc())
             throw new CorruptArchiveException("decoded block at offset " + offset + " fails its CRC32C (a different machine, model or sharnn build?)");
     }
 
-    /** A block record: n original bytes, their coded bytes and the CRC32C of the n bytes. */
-    record BlockRecord(int n, byte[] coded, int crc) {}
+    /** A block record: n original bytes, their coded bytes (stored: the n bytes as they are) and the CRC32C of the n bytes. */
+    record BlockRecord(int n, byte[] coded, int crc, boolean stored) {}
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
@@ -602,13 +634,14 @@ public final class Codec {
         if (n == 0) return null;
         if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         long m = readVarint(in, rec, 5, "block header");
-        if (m < 5 || m > 15L * n + 64) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
-        byte[] coded = readFully(in, (int) m, "block data");
+        if (m != 0 && (m < 5 || m > 15L * n + 64)) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+        boolean stored = m == 0;
+        byte[] coded = readFully(in, stored ? (int) n : (int) m, "block data");
         byte[] rawCrc = readFully(in, 4, "block checksum");
         rec.update(coded);
         rec.update(rawCrc);
         checkCrc(in, rec, "corrupt archive: block at original offset " + offset + " fails its checksum");
-        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt());
+        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored);
     }
 
     /** Reads and checks the end record after total original bytes; the original's CRC32C. */

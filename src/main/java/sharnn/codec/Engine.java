@@ -78,19 +78,7 @@ final class Engine implements AutoCloseable {
         }
         byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
         coder.sizeTablesFor(bytes.length + firstBlock);
-        coder.code(bytes, bytes.length, new BlockCoder.Io() {
-            public boolean knowsBytes() {
-                return true;
-            }
-
-            public int bit(int bit, int p1) {
-                return bit;
-            }
-
-            public int symbol(int s, int[] freq, int bits) {
-                return s;
-            }
-        }, Codec.Progress.NONE);
+        coder.code(bytes, bytes.length, BlockCoder.Io.KNOWN, Codec.Progress.NONE);
         coder.clearBits();
         if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
     }

@@ -117,8 +117,34 @@ class CodecTest {
         byte[] a = compress("abc".getBytes(), SMALL);
         a[4] = (byte) (Codec.VERSION + 1);
         assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
-                .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads " + Codec.VERSION
+                .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads versions 15 and " + Codec.VERSION
                         + "; a later sharnn made it?)");
+    }
+
+    /**
+     * A block the models would code larger than it is (random bytes) is stored (format 16): an archive of
+     * random bytes is their blocks' framing longer alone; and the models run over it on both sides, so the
+     * text around it decodes, the network learning on.
+     */
+    @Test
+    void incompressibleBlocksAreStored() throws IOException {
+        byte[] random = new byte[5000];
+        new SplittableRandom(3).nextBytes(random);
+        for (CodecOptions o : List.of(SMALL, CodecOptions.preset("fast").with(List.of("blockSize=1024", "tableBits=12")))) {
+            byte[] archive = compress(random, o);
+            int header = compress(new byte[0], o).length - 10;
+            // five records of n (2 bytes), 0, the bytes, two CRC32Cs; the end record: 0, 5000 (2 bytes), two CRC32Cs
+            assertThat(archive.length).as(o.toText()).isEqualTo(header + 5000 + 5 * (2 + 1 + 4 + 4) + 1 + 2 + 4 + 4);
+            assertThat(Arrays.copyOfRange(archive, header + 3, header + 3 + 1024)).isEqualTo(Arrays.copyOf(random, 1024));
+            assertThat(decompress(archive)).isEqualTo(random);
+            byte[] text = text(6000), mixed = new byte[11000];
+            System.arraycopy(text, 0, mixed, 0, 3000);
+            System.arraycopy(random, 0, mixed, 3000, 5000);
+            System.arraycopy(text, 3000, mixed, 8000, 3000);
+            byte[] both = compress(mixed, o);
+            assertThat(decompress(both)).isEqualTo(mixed);
+            assertThat(both.length).as("the random bytes stored, the text coded").isLessThan(5000 + 2 * compress(text, o).length);
+        }
     }
 
     @Test
