@@ -120,7 +120,8 @@ public final class Training {
      * Asks the train in progress to stop after its step, as Ctrl-C stops `sharnn train`: train returns
      * its result then, with last.safetensors saved in a run directory, and without a further
      * validation. For early stopping from a listener, or from another thread. Returns false where no
-     * train is in progress.
+     * train is in progress. Interrupting the thread that trains stops it alike; train returns with the
+     * thread's interrupt flag set again.
      */
     public synchronized boolean stop() {
         if (running == null) return false;

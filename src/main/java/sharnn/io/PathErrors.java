@@ -31,6 +31,11 @@ public final class PathErrors {
             case FileAlreadyExistsException x -> "already exists";
             case NotDirectoryException x -> "not a directory";
             case FileSystemException x when x.getReason() != null -> x.getReason();
+            // a FileOutputStream's: "PATH (Permission denied)"
+            case java.io.FileNotFoundException x when x.getMessage() != null && x.getMessage().matches("(?s).* \\(.+\\)") -> {
+                String r = x.getMessage().substring(x.getMessage().lastIndexOf(" (") + 2, x.getMessage().length() - 1);
+                yield r.equals("Permission denied") || r.equals("No such file or directory") ? r.toLowerCase(java.util.Locale.ROOT) : r;
+            }
             default -> e.getMessage() == null ? e.toString() : e.getMessage();
         };
     }

@@ -2,8 +2,6 @@ package sharnn.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -85,11 +82,13 @@ public final class TempFiles {
             throw PathErrors.on(target, e);
         }
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                OutputStream os = Channels.newOutputStream(ch);
+            // a FileOutputStream rather than a channel: an interrupt (a library caller's) does not close it
+            // mid-write, failing a checkpoint that the interrupted training is saving as it stops
+            try (java.io.FileOutputStream fos = new java.io.FileOutputStream(tmp.toFile())) {
+                OutputStream os = new java.io.BufferedOutputStream(fos, 1 << 16);
                 body.writeTo(os);
                 os.flush();
-                ch.force(true);
+                fos.getFD().sync();
             }
             Path abs = target.toAbsolutePath();
             try {

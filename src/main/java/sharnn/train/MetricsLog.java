@@ -4,9 +4,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import sharnn.io.PathErrors;
@@ -20,8 +18,9 @@ public final class MetricsLog implements AutoCloseable {
 
     public MetricsLog(Path runDir) throws IOException {
         file = runDir.resolve(FILE);
-        jsonl = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // streams rather than channels, here and in TensorBoardWriter: an interrupt (a library caller's) does
+        // not close them, which failed the training's last log lines and checkpoint as it stopped
+        jsonl = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
         tb = new TensorBoardWriter(runDir.resolve("tb"));
     }
 

@@ -22,7 +22,7 @@ public final class TensorBoardWriter implements AutoCloseable {
         String host = "sharnn";
         long now = System.currentTimeMillis();
         Path file = dir.resolve("events.out.tfevents." + now / 1000 + "." + host + "." + ProcessHandle.current().pid());
-        out = Files.newOutputStream(file);
+        out = new java.io.FileOutputStream(file.toFile());
         ByteArrayOutputStream event = new ByteArrayOutputStream();
         writeDouble(event, 1, now / 1000.0);
         writeBytes(event, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));

@@ -71,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     private double elapsedBefore;
     private RunLock lock;
     private volatile boolean stopRequested;
+    private boolean threadInterrupted;   // the training thread was interrupted: set again once train returns
     private long lastSaved = -1;   // the step last.safetensors holds
     // the training loss since the last logEvery step, nats summed over its bytes: carried by checkpoints, so that a
     // resumed run logs the same train_bpc as an uninterrupted one (it restarted the mean at the resume)
@@ -259,6 +260,7 @@ public final class Trainer implements AutoCloseable {
             return trainLocked(stop);
         } finally {
             releaseLock();
+            if (threadInterrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -294,7 +296,7 @@ public final class Trainer implements AutoCloseable {
                 intervalNats += loss * n;   // by bytes, as the spec's mean over every predicted byte: an epoch's short last segment weighs less
                 int stepEpoch = epoch;   // the epoch this step trained in, logged as such (its last step ends it)
                 endEpochIfRead();
-                boolean interrupted = stopRequested;
+                boolean interrupted = stopAsked();
                 last = interrupted || done(stop, startNanos, budget);
                 if (step % cfg.logEvery == 0 || last) {
                     lastNorm = optimizer.gradNorm();
@@ -312,7 +314,7 @@ public final class Trainer implements AutoCloseable {
                     timedTokens = 0;
                     intervalStart = System.nanoTime();
                 }
-                if (stopRequested && !last) last = interrupted = true;   // asked by a listener: this step is the last
+                if (stopAsked() && !last) last = interrupted = true;   // asked by a listener: this step is the last
                 long pause = System.nanoTime();   // validation and checkpoints are no training: tokens/s leaves them out
                 if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
                     lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
@@ -321,7 +323,7 @@ public final class Trainer implements AutoCloseable {
                     if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
                     if (best) save("best.safetensors", startNanos);
-                    last |= stopRequested;   // early stopping: asked by a listener of this evaluation
+                    last |= stopAsked();   // early stopping: asked by a listener of this evaluation
                 }
                 if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
                 long paused = System.nanoTime() - pause;
@@ -342,8 +344,21 @@ public final class Trainer implements AutoCloseable {
         state.reset();
     }
 
+    /**
+     * Whether a stop was asked: by {@link #requestStop}, or by interrupting the training thread (a library
+     * caller's), which stops it alike; the interrupt flag is cleared until train returns, or the writes of
+     * the last checkpoint would fail, and the run with it.
+     */
+    private boolean stopAsked() {
+        if (Thread.interrupted()) {
+            threadInterrupted = true;
+            stopRequested = true;
+        }
+        return stopRequested;
+    }
+
     private boolean done(Stop stop, long startNanos, long budget) {
-        return stopRequested || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() - startNanos >= budget
+        return stopAsked() || (stop.steps() > 0 && step >= stop.steps()) || System.nanoTime() - startNanos >= budget
                 || (stop.epochs() > 0 && epoch >= stop.epochs());
     }
 

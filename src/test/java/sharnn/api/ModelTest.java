@@ -331,6 +331,35 @@ class ModelTest {
         assertThat(evals).containsExactly(2L);
     }
 
+    /**
+     * Interrupting the training thread stops it as stop() does: the step saved in last.safetensors, train
+     * returning, the thread's interrupt flag set again. The checkpoint's write failed on the interrupt, and
+     * the run had no checkpoint at all.
+     */
+    @Test
+    void anInterruptStopsTheTrainingAsStopDoes(@TempDir Path dir) throws Exception {
+        byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
+        Training t = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("logEvery", "1").set("evalEvery", "2");
+        t.listener(new Training.Listener() {
+            @Override
+            public void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {
+                if (step == 3) Thread.currentThread().interrupt();
+            }
+        });
+        Training.Result r;
+        try {
+            r = t.runDirectory(dir.resolve("run")).train(text, Training.Stop.steps(50));
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt flag, set again").isTrue();
+        }
+        assertThat(r.steps()).isEqualTo(3);
+        var progress = (java.util.Map<?, ?>) sharnn.train.Checkpoint.meta(sharnn.io.SafeTensors.read(dir.resolve("run/last.safetensors")))
+                .get("progress");
+        assertThat(((Number) progress.get("step")).longValue()).isEqualTo(3);
+        assertThat(Files.readAllLines(dir.resolve("run/metrics.jsonl"))).last().asString().startsWith("{\"step\":3,");
+    }
+
     /** heldOut gives the run the layout `sharnn train --set heldOut=N` gives it: train on all but the last N bytes, validate on those. */
     @Test
     void heldOutSetsTheValidationBytes(@TempDir Path dir) throws Exception {
