@@ -20,8 +20,8 @@ import sharnn.train.Checkpoint;
 import sharnn.train.Sampler;
 
 /**
- * A trained SHA-RNN over bytes: it scores bytes and samples them. Not safe for use by several
- * threads at once; load one per thread.
+ * A trained SHA-RNN over bytes: it scores bytes and samples them. Several threads may use one: scoring
+ * calls take turns (a lock held for each), and sampling runs at once, each call with a state of its own.
  */
 public final class Model {
     /** Bytes fed to the model at a time when scoring (the state carries from each to the next). */
@@ -78,9 +78,10 @@ public final class Model {
 
     /**
      * Scores every byte of in, the first as if it followed a newline, and tells perByte each byte's
-     * cost in bits. Reads in as a stream: memory does not grow with its length.
+     * cost in bits. Reads in as a stream: memory does not grow with its length. Calls from several
+     * threads take turns (they share one scoring network, whose buffers two at once overwrote).
      */
-    public Score score(InputStream in, ByteCost perByte) throws IOException {
+    public synchronized Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
         if (scorer == null) {

@@ -75,6 +75,27 @@ class ModelTest {
         assertThat(score.bitsPerByte()).isBetween(7.0, 9.0);   // an untrained model: about uniform
     }
 
+    /** Threads scoring with one model take turns: each gets the bits of a call alone (two at once shared its buffers: wrong bits). */
+    @Test
+    void threadsScoringWithOneModelGetTheBitsOfACallAlone(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("sharnn.safetensors");
+        stateDict(file);
+        Model model = Model.load(file);
+        byte[] a = text(), b = "another text, scored at the same time as the first. ".repeat(14).getBytes(StandardCharsets.US_ASCII);
+        double aloneA = model.score(new ByteArrayInputStream(a)).bits(), aloneB = model.score(new ByteArrayInputStream(b)).bits();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 3; round++) {
+                var fa = pool.submit(() -> model.score(new ByteArrayInputStream(a)).bits());
+                var fb = pool.submit(() -> model.score(new ByteArrayInputStream(b)).bits());
+                assertThat(fa.get()).isEqualTo(aloneA);
+                assertThat(fb.get()).isEqualTo(aloneB);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void samplesAsAStreamAndAsAnIteratorAreTheSameBytes(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("sharnn.safetensors");
