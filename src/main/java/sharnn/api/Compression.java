@@ -52,6 +52,8 @@ public final class Compression {
      * so that embed may pass the preset's boom before boom follows.
      */
     public Compression set(String key, String value) {
+        java.util.Objects.requireNonNull(key, "key");
+        java.util.Objects.requireNonNull(value, "value");
         CodecOptions.checkSetting(key, value);
         return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit);
     }
@@ -84,7 +86,7 @@ public final class Compression {
      * done once and its models kept for the next calls of this Compression (the file is read and hashed
      * at each, so a changed file is seen), which then take about the time of their input alone. The kept
      * models stay in memory with this Compression: tables sized to the dictionary and the first block, at
-     * most about 0.6 GB in fast.
+     * most about 0.6 GB in fast. null: none.
      */
     public Compression dictionary(Path file) {
         return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit);
@@ -104,6 +106,22 @@ public final class Compression {
         return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes);
     }
 
+    /**
+     * The preset with the settings, checked together; with a checkpoint, settings it would drop without a word
+     * are refused, as `sharnn compress --model` refuses them: its network's shape and seed are the
+     * checkpoint's, and it learns (lr, clip) only with adapt.
+     */
+    private CodecOptions options() {
+        if (checkpoint != null)
+            for (String kv : settings) {
+                String key = kv.substring(0, kv.indexOf('='));
+                if (CodecOptions.CHECKPOINT_DECIDES.contains(key)) throw new IllegalArgumentException(key + ": the checkpoint decides it");
+                if (!adapt && (key.equals("lr") || key.equals("clip")))
+                    throw new IllegalArgumentException(key + " goes with adapt (checkpoint(file, true)): the checkpoint learns only with it");
+            }
+        return preset.with(settings);
+    }
+
     private List<String> with(String setting) {
         List<String> all = new ArrayList<>(settings);
         all.add(setting);
@@ -118,11 +136,13 @@ public final class Compression {
     }
 
     public Result compress(InputStream in, OutputStream out) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(out, "out");
         return compress(in, out, Codec.Progress.NONE);
     }
 
     private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
-        CodecOptions options = preset.with(settings);
+        CodecOptions options = options();
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads);
@@ -149,6 +169,7 @@ public final class Compression {
      * the first's settings and needs, and their number (archives; 1 for one).
      */
     public static Info info(InputStream archive) throws IOException {
+        java.util.Objects.requireNonNull(archive, "archive");
         Codec.Listing l = Codec.list(archive);
         return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), l.header().version(), l.header().options().toText(),
                 l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory());
@@ -161,6 +182,8 @@ public final class Compression {
      * {@link sharnn.codec.CorruptArchiveException}, an IOException, as java.util.zip throws ZipException.
      */
     public Result decompress(InputStream in, OutputStream out) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(out, "out");
         return decompress(in, out, Codec.Progress.NONE);
     }
 
@@ -187,7 +210,8 @@ public final class Compression {
      * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {
-        preset.with(settings);   // a setting out of its range is refused here, not by a write
+        java.util.Objects.requireNonNull(archive, "archive");
+        options();   // a setting out of its range is refused here, not by a write
         return new CodingStreams.Compressing(archive, this::compress);
     }
 
@@ -200,6 +224,7 @@ public final class Compression {
      * stops decoding once it is collected (archive is left open).
      */
     public InputStream inputStream(InputStream archive) {
+        java.util.Objects.requireNonNull(archive, "archive");
         return new CodingStreams.Decompressing(archive, this::decompress);
     }
 }

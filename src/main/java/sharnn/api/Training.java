@@ -102,6 +102,8 @@ public final class Training {
      * {@link sharnn.cuda.CudaUnavailableException}.
      */
     public Training device(String device, String precision) {
+        java.util.Objects.requireNonNull(device, "device");
+        java.util.Objects.requireNonNull(precision, "precision");
         int ordinal;
         Precision p;
         try {
@@ -130,7 +132,7 @@ public final class Training {
     }
 
     public Training listener(Listener listener) {
-        listeners.add(listener);
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
         return this;
     }
 

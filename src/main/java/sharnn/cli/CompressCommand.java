@@ -64,7 +64,7 @@ final class CompressCommand implements Callable<Integer> {
         if (model != null)
             for (String kv : settings) {
                 String key = kv.substring(0, kv.indexOf('='));
-                if (List.of("embed", "boom", "blocks", "attention", "window", "seed").contains(key))
+                if (CodecOptions.CHECKPOINT_DECIDES.contains(key))
                     throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
             }

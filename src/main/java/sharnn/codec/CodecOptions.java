@@ -63,6 +63,9 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public static final List<String> PRESETS = List.of("fast", "default", "max");
 
+    /** The settings that a checkpoint's network decides in pretrained mode (its shape and seed): refused beside one. */
+    public static final List<String> CHECKPOINT_DECIDES = List.of("embed", "boom", "blocks", "attention", "window", "seed");
+
     /** The presets: each trades speed for ratio. */
     public static CodecOptions preset(String name) {
         return switch (name) {

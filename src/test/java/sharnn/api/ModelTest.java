@@ -147,6 +147,22 @@ class ModelTest {
         Model model = Model.load(dir.resolve("m.safetensors"));
         assertThatThrownBy(() -> model.score(null)).isInstanceOf(NullPointerException.class).hasMessage("in");
         assertThatThrownBy(() -> model.score(new ByteArrayInputStream(new byte[1]), null)).isInstanceOf(NullPointerException.class).hasMessage("perByte");
+        assertThatThrownBy(() -> new Training("tiny").listener(null)).isInstanceOf(NullPointerException.class).hasMessage("listener");
+        assertThatThrownBy(() -> new Training("tiny").device(null, "fp32")).isInstanceOf(NullPointerException.class).hasMessage("device");
+        assertThatThrownBy(() -> Compression.preset("fast").set(null, "1")).isInstanceOf(NullPointerException.class).hasMessage("key");
+        assertThatThrownBy(() -> Compression.preset("fast").compress(null, new ByteArrayOutputStream()))
+                .isInstanceOf(NullPointerException.class).hasMessage("in");
+        // with a checkpoint, settings it would drop without a word are refused, as compress --model refuses them
+        // (they gave the same archive as without them)
+        Compression pretrained = Compression.preset("fast").checkpoint(dir.resolve("m.safetensors"), false);
+        assertThatThrownBy(() -> pretrained.set("embed", "128").compress(new ByteArrayInputStream(new byte[9]), new ByteArrayOutputStream()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("embed: the checkpoint decides it");
+        assertThatThrownBy(() -> Compression.preset("fast").set("window", "8").checkpoint(dir.resolve("m.safetensors"), true)
+                .outputStream(new ByteArrayOutputStream())).hasMessage("window: the checkpoint decides it");
+        assertThatThrownBy(() -> pretrained.set("lr", "0.01").compress(new ByteArrayInputStream(new byte[9]), new ByteArrayOutputStream()))
+                .hasMessage("lr goes with adapt (checkpoint(file, true)): the checkpoint learns only with it");
+        assertThat(Compression.preset("fast").checkpoint(dir.resolve("m.safetensors"), true).set("lr", "0.01")
+                .compress(new ByteArrayInputStream(new byte[9]), new ByteArrayOutputStream()).originalBytes()).isEqualTo(9);
     }
 
     @Test
