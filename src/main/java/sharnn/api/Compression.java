@@ -135,6 +135,11 @@ public final class Compression {
         }
     }
 
+    /**
+     * Compresses in to out (neither is closed). Settings whose models would not fit Java's heap (those
+     * decompression would refuse) are refused with a {@link sharnn.codec.MemoryLimitException} before
+     * they are made, once the first block is read.
+     */
     public Result compress(InputStream in, OutputStream out) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(out, "out");

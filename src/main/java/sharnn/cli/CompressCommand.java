@@ -84,6 +84,13 @@ final class CompressCommand implements Callable<Integer> {
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;
-        return transform.run(in, target, "compress", (is, os, progress) -> Codec.compress(is, os, o, p, dict, progress, transform.threads()));
+        return transform.run(in, target, "compress", (is, os, progress) -> {
+            try {
+                return Codec.compress(is, os, o, p, dict, progress, transform.threads());
+            } catch (sharnn.codec.MemoryLimitException e) {   // refused before the models were made: say how to give it more
+                long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
+                throw new IOException(e.getMessage() + ": give Java more with JAVA_OPTS=-Xmx" + gib + "g, or use a smaller preset", e);
+            }
+        });
     }
 }

@@ -79,6 +79,7 @@ final class Chunks implements AutoCloseable {
                 if (pending.size() >= c.jobs) for (byte[] record : take(pending)) out.write(record);
                 byte[] data = in.readNBytes(o.chunk());
                 if (data.length == 0) break;
+                if (total == 0) Codec.checkCompressMemory(o, dictionary, Math.min(o.blockSize(), data.length));
                 all.update(data);
                 Codec.Progress part = c.sum.part();
                 pending.add(c.workers.submit(() -> c.encode(data, part)));

@@ -249,17 +249,18 @@ public final class Codec {
         if (options.chunk() > 0) {
             total = Chunks.compress(in, counted, all, options, pretrained, dictionary, progress, threads);
         } else {
-            try (Parallel pool = productPool(options, threads); Engine engine = new Engine(options, pretrained, pool)) {
-                byte[] block = new byte[options.blockSize()];
-                while (true) {
-                    int n = in.readNBytes(block, 0, block.length);
-                    if (n == 0) break;
-                    if (total == 0) engine.prime(dictionary, n);
+            byte[] block = new byte[options.blockSize()];
+            int n = in.readNBytes(block, 0, block.length);
+            if (n > 0) checkCompressMemory(options, dictionary, n);   // the first block sizes the tables: before the models are made
+            if (n > 0) try (Parallel pool = productPool(options, threads); Engine engine = new Engine(options, pretrained, pool)) {
+                engine.prime(dictionary, n);
+                while (n > 0) {
                     all.update(block, 0, n);
                     long base = total;
                     counted.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
                     total += n;
                     if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
+                    n = in.readNBytes(block, 0, block.length);
                 }
             }
         }
@@ -593,6 +594,17 @@ public final class Codec {
         if (needed > limit) throw new MemoryLimitException(needed, limit);
         long heap = Runtime.getRuntime().maxMemory();
         if (needed > heap + heap / 8) throw new MemoryLimitException(needed, heap, "Java's heap");
+    }
+
+    /**
+     * As {@link #checkMemory} against Java's heap, for compression, whose models are the decoder's: an
+     * input whose models would not fit is refused before they are made (it ended in an OutOfMemoryError
+     * after allocating them), as its archive would be refused by decompression; n: the first block's bytes.
+     */
+    static void checkCompressMemory(CodecOptions o, Dictionary dictionary, long n) throws MemoryLimitException {
+        long needed = memoryFor(o, n + (dictionary == null ? 0 : dictionary.bytes().length));
+        long heap = Runtime.getRuntime().maxMemory();
+        if (needed > heap + heap / 8) throw MemoryLimitException.compressing(needed, heap);
     }
 
     /**

@@ -16,9 +16,19 @@ public final class MemoryLimitException extends IOException {
 
     /** limitName: what the limit is ("the limit", "Java's heap"). */
     MemoryLimitException(long needed, long limit, String limitName) {
-        super("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + mib(limit));
+        this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + mib(limit), needed, limit);
+    }
+
+    MemoryLimitException(String message, long needed, long limit) {
+        super(message);
         this.needed = needed;
         this.limit = limit;
+    }
+
+    /** Compression whose models would not fit Java's heap (as decoding's would not): refused before they are made. */
+    static MemoryLimitException compressing(long needed, long heap) {
+        return new MemoryLimitException("these settings need about " + mib(needed) + " of memory to compress this input, more than Java's heap of "
+                + mib(heap), needed, heap);
     }
 
     /** About the bytes decoding would need. */

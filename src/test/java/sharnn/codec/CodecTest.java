@@ -541,6 +541,14 @@ class CodecTest {
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of [0-9,]+ MiB");
 
+        // and compression, whose models are the decoder's, refuses what decoding would refuse, before making them
+        // (an OutOfMemoryError after allocating them, the header already written)
+        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), new ByteArrayOutputStream(), huge, null, Codec.Progress.NONE))
+                .isInstanceOf(MemoryLimitException.class)
+                .hasMessageMatching("these settings need about [0-9,]+ MiB of memory to compress this input, more than Java's heap of [0-9,]+ MiB");
+        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), new ByteArrayOutputStream(), huge.with("chunk", "1M"), null,
+                Codec.Progress.NONE)).isInstanceOf(MemoryLimitException.class);
+
         byte[] data = text(20_000);
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
         Codec.compress(new ByteArrayInputStream(data), packed, CodecOptions.preset("fast"), null, Codec.Progress.NONE);
