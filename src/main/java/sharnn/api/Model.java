@@ -100,6 +100,7 @@ public final class Model {
         long offset = 0;
         double total = 0;
         for (int n; (n = in.readNBytes(bytes, 0, seg)) > 0; ) {
+            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while scoring");
             for (int i = 0; i < n; i++) {
                 inputs[i] = previous;
                 previous = bytes[i] & 0xFF;
@@ -125,8 +126,22 @@ public final class Model {
         java.util.Objects.requireNonNull(sampling, "sampling");
         java.util.Objects.requireNonNull(out, "out");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
+        // a byte at a time: an interrupted thread stops at the next (the flag left set), as scoring and coding do
+        OutputStream interruptible = new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(int b) throws IOException {
+                if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while sampling");
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while sampling");
+                out.write(b, off, len);
+            }
+        };
         new Sampler(weights, Parallel.common()).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
-                sampling.seed(), out);
+                sampling.seed(), interruptible);
     }
 
     /** Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. */

@@ -1,5 +1,8 @@
 package sharnn.codec;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
+
 /**
  * Codes blocks: a block of n bytes is cut into B streams of L = ceil(n / B) bytes (the last ones
  * shorter or empty), coded in lockstep, time step by time step, stream by stream. The same code
@@ -92,7 +95,11 @@ final class BlockCoder {
      * the bytes, so when encoding it runs ahead on a second thread (the same operations in the same
      * order, so the same archive) while this thread codes; decoding must alternate the two.
      */
-    void code(byte[] buf, int n, Io io, Codec.Progress progress) throws CorruptArchiveException {
+    /**
+     * An interrupted thread stops coding with an InterruptedIOException (its interrupt flag left set), as
+     * java.io's interruptible streams do: a library caller's compress or decompress ends within 64 steps.
+     */
+    void code(byte[] buf, int n, Io io, Codec.Progress progress) throws IOException {
         int len = (n + streams - 1) / streams;
         sizeTablesFor(n);
         if (mixer != null) mixer.startBlock(buf, n, Math.max(len, 1));
@@ -121,7 +128,10 @@ final class BlockCoder {
                     next[b] = value;
                     done++;
                 }
-                if ((t & 63) == 63) progress.update(done, bits);
+                if ((t & 63) == 63) {
+                    if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted while coding");
+                    progress.update(done, bits);
+                }
                 if (ahead != null) {
                     ahead.release(logits);
                 } else if (net != null) {
@@ -133,6 +143,9 @@ final class BlockCoder {
             if (ahead != null) ahead.finish();
             else if (net != null) net.flush();
             progress.update(done, bits);
+        } catch (IllegalStateException e) {   // the network's learner, waited for by an interrupted thread
+            if (Thread.currentThread().isInterrupted()) throw (InterruptedIOException) new InterruptedIOException("interrupted while coding").initCause(e);
+            throw e;
         } finally {
             if (ahead != null) ahead.stop();
         }
@@ -233,13 +246,13 @@ final class BlockCoder {
             System.arraycopy(before, 0, prev, 0, streams);
         }
 
-        float[] take() {
+        float[] take() throws InterruptedIOException {
             float[] slot;
             try {
                 slot = full.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted");
+                throw new InterruptedIOException("interrupted while coding");
             }
             if (slot == failed) throw new IllegalStateException("network thread failed", error);
             return slot;
@@ -250,12 +263,12 @@ final class BlockCoder {
         }
 
         /** Waits for the network to finish the block (its last training step and the carried bytes). */
-        void finish() {
+        void finish() throws InterruptedIOException {
             try {
                 thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted");
+                throw new InterruptedIOException("interrupted while coding");
             }
             if (error != null) throw new IllegalStateException("network thread failed", error);
         }

@@ -191,7 +191,7 @@ final class Chunks implements AutoCloseable {
             return pending.removeFirst().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
+            throw new java.io.InterruptedIOException("interrupted while coding");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) throw io;

@@ -63,7 +63,7 @@ final class Engine implements AutoCloseable {
      * Runs the dictionary through every model as a block before the first (nothing is coded), the
      * tables sized for it and the first block together; nothing without one.
      */
-    void prime(Codec.Dictionary dictionary, int firstBlock) throws CorruptArchiveException {
+    void prime(Codec.Dictionary dictionary, int firstBlock) throws java.io.IOException {
         if (dictionary == null) return;
         // without a network the context models are all that priming changes: made once per dictionary and
         // table size, then copied (a run's chunks, a library's calls), the same models as primed anew
@@ -83,7 +83,7 @@ final class Engine implements AutoCloseable {
         if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
     }
 
-    void code(byte[] block, int n, BlockCoder.Io io, Codec.Progress progress) throws CorruptArchiveException {
+    void code(byte[] block, int n, BlockCoder.Io io, Codec.Progress progress) throws java.io.IOException {
         coder.code(block, n, io, progress);
     }
 }

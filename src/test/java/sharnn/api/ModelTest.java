@@ -397,6 +397,44 @@ class ModelTest {
         assertThat(Files.readAllLines(dir.resolve("run/metrics.jsonl"))).last().asString().startsWith("{\"step\":3,");
     }
 
+    /**
+     * A long call on an interrupted thread stops with an InterruptedIOException, the flag left set, as
+     * java.io's interruptible streams do (score, sample and fast's coding ran on for tens of seconds; default's
+     * threw an IllegalStateException); a training stops as stop() asks, here before its first step.
+     */
+    @Test
+    void anInterruptedThreadStopsEachLongCall(@TempDir Path dir) throws Exception {
+        stateDict(dir.resolve("m.safetensors"));
+        Model model = Model.load(dir.resolve("m.safetensors"));
+        byte[] text = "a text long enough that coding it checks for an interrupt on its way. ".repeat(300).getBytes(StandardCharsets.US_ASCII);
+        byte[] archive;
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        Compression.preset("fast").compress(new ByteArrayInputStream(text), packed);
+        archive = packed.toByteArray();
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
+                () -> model.score(new ByteArrayInputStream(text)),
+                () -> model.sample(new byte[0], Sampling.DEFAULT, 100, new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
+                () -> Compression.preset("default").compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").set("chunk", "4K").threads(2).compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()));
+        for (int i = 0; i < calls.size(); i++) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(calls.get(i)).as("call %d", i).isInstanceOf(java.io.InterruptedIOException.class);
+            } finally {
+                assertThat(Thread.interrupted()).as("call %d: the flag left set", i).isTrue();
+            }
+        }
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                    .train(text, Training.Stop.steps(50)).steps()).isZero();
+        } finally {
+            assertThat(Thread.interrupted()).isTrue();
+        }
+    }
+
     /** heldOut gives the run the layout `sharnn train --set heldOut=N` gives it: train on all but the last N bytes, validate on those. */
     @Test
     void heldOutSetsTheValidationBytes(@TempDir Path dir) throws Exception {
