@@ -128,7 +128,7 @@ public final class Compression {
         return all;
     }
 
-    /** The sizes of a finished compression or decompression. */
+    /** The sizes of a finished compression or decompression (bitsPerByte 0 for no original bytes: an archive of nothing). */
     public record Result(long originalBytes, long archiveBytes) {
         public double bitsPerByte() {
             return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;

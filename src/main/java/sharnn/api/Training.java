@@ -54,7 +54,11 @@ public final class Training {
         default void onEval(long step, double validBpc, boolean best) {}
     }
 
-    /** The trained model and how the run ended. */
+    /**
+     * The trained model and how the run ended: the steps from the run's start, the epochs completed, the
+     * training bits per byte of the last log interval, the last and the best validation's (NaN where none
+     * ran: a stop before the first; trainBpc NaN where no step ran).
+     */
     public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
 
     private final TrainConfig config;
