@@ -91,8 +91,9 @@ final class EvalCommand implements Callable<Integer> {
             long now = System.nanoTime();
             if (now - lastReport[0] > (redraw ? 1e9 : 5e9)) {
                 double secs = (now - start) / 1e9;
-                System.err.printf("%s%,d / %,d bytes | %,.0f B/s | eta %s%s", redraw ? "\r\033[K" : "", done, total, done / secs,
-                        Terminal.duration(secs / done * (total - done)), redraw ? "" : "\n");
+                String line = String.format("%,d / %,d bytes | %,.0f B/s | eta %s", done, total, done / secs,
+                        Terminal.duration(secs / done * (total - done)));
+                System.err.print(redraw ? "\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()) : line + "\n");
                 lastReport[0] = now;
             }
         });

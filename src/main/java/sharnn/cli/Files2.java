@@ -263,7 +263,8 @@ final class Files2 {
             long now = System.nanoTime();
             if (now - last < 250_000_000L) return;
             last = now;
-            System.err.print("\r\033[K" + line(bytes, bits, (now - t0) / 1e9));
+            // cut to the terminal's width: a line that wraps is redrawn below its first part, leaving it behind
+            System.err.print("\r\033[K" + Terminal.fit(line(bytes, bits, (now - t0) / 1e9), Terminal.stderrColumns()));
             System.err.flush();
         }
 

@@ -57,6 +57,41 @@ final class Terminal {
         }
     }
 
+    /** ioctl(fd, TIOCGWINSZ, struct winsize *), its request number by system; null where unknown or refused. */
+    private static final MethodHandle IOCTL = ioctl();
+    private static final long TIOCGWINSZ = System.getProperty("os.name", "").startsWith("Mac") ? 0x40087468L : 0x5413L;
+
+    private static MethodHandle ioctl() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                    Linker.Option.firstVariadicArg(2));
+        } catch (Throwable e) {
+            return null;
+        }
+    }
+
+    /**
+     * The width in columns of the terminal on stderr (asked each time: it may be resized), 0 where it cannot
+     * be told: a line redrawn in place must fit it, or it wraps and the redraw leaves the pieces above.
+     */
+    static int stderrColumns() {
+        if (IOCTL == null) return 0;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var winsize = arena.allocate(8);   // rows, columns, x and y pixels: four unsigned shorts
+            if ((int) IOCTL.invokeExact(2, TIOCGWINSZ, winsize) != 0) return 0;
+            return Short.toUnsignedInt(winsize.get(ValueLayout.JAVA_SHORT, 2));
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
+    /** line cut to fit `columns` columns less one (the cursor's), as it is where columns is 0 (not known). */
+    static String fit(String line, int columns) {
+        return columns <= 1 || line.length() < columns ? line : line.substring(0, columns - 1);
+    }
+
     static String duration(double seconds) {
         long s = Math.round(seconds);
         if (s < 60) return s + "s";

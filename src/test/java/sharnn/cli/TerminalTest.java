@@ -46,4 +46,24 @@ class TerminalTest {
         assertThat(unread).contains("an archive is not read from a terminal").contains("rc=2");
         assertThat(dir.resolve("b.txt")).doesNotExist();
     }
+
+    /** The progress line redrawn in place fits the terminal's width: one that wrapped left its first part on each line above. */
+    @Test
+    void theProgressLineFitsANarrowTerminal(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 60_000; i++) text.append("line ").append(i).append(" of a text to compress, ").append(i * 7919 % 1000).append('\n');
+        Files.writeString(dir.resolve("a.txt"), text);
+        String command = Jvm.sharnn("compress", "--preset", "fast", "a.txt").command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+        Process p = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "stty cols 30; " + command + "; echo rc=$?", "/dev/null"))
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Jvm.exitOf(p, 120);
+        assertThat(out).contains("rc=0").contains("\r\033[K");
+        List<String> redrawn = java.util.Arrays.stream(out.split("\r\033\\[K")).skip(1).map(l -> l.split("[\r\n]")[0])
+                .filter(l -> l.matches("[0-9,]+ bytes  .*")).toList();   // the meter's, not the summary after it
+        assertThat(redrawn).as(out).isNotEmpty().allSatisfy(l -> assertThat(l.length()).isLessThan(30));
+    }
 }
