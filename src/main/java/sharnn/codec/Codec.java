@@ -99,7 +99,9 @@ public final class Codec {
             if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
             // the weights alone (one stream, one step): each coder builds its own model of the archive's shape from them
             ShaRnn model = (ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create()), 1, 1);
-            return new Pretrained(model, Codec.sha256(checkpoint));
+            // the bytes read, hashed: a path hashed again could be a file saved over it since (a training's
+            // best.safetensors), and the archive would name a checkpoint it was not coded with
+            return new Pretrained(model, st.sha256());
         }
     }
 

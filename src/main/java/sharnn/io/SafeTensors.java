@@ -61,14 +61,16 @@ public final class SafeTensors {
     private record Entry(String name, DType dtype, long[] shape, long numel, long begin, long end) {}
 
     private final String source;
+    private final MemorySegment all;   // the whole file as read (mapped): what sha256 hashes
     private final MemorySegment data;
     private final Map<String, Entry> entries;
     private final List<String> names;
     private final Map<String, String> metadata;
 
-    private SafeTensors(String source, MemorySegment data, Map<String, Entry> entries,
+    private SafeTensors(String source, MemorySegment all, MemorySegment data, Map<String, Entry> entries,
                         List<String> names, Map<String, String> metadata) {
         this.source = source;
+        this.all = all;
         this.data = data;
         this.entries = entries;
         this.names = names;
@@ -193,7 +195,7 @@ public final class SafeTensors {
             entries.put(en.name(), en);
             names.add(en.name());
         }
-        return new SafeTensors(src, data, Collections.unmodifiableMap(entries),
+        return new SafeTensors(src, all, data, Collections.unmodifiableMap(entries),
                 Collections.unmodifiableList(names), Collections.unmodifiableMap(metadata));
     }
 
@@ -284,6 +286,22 @@ public final class SafeTensors {
     }
 
     /** Where the tensors were read from: the file's path, or &lt;bytes&gt;. */
+    /**
+     * The SHA-256 (hex) of the file's bytes as this read them: a file replaced since (a training saving a
+     * checkpoint by rename) is not what it hashes, unlike hashing its path again.
+     */
+    public String sha256() {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (long off = 0; off < all.byteSize(); off += 1 << 30)
+            md.update(all.asSlice(off, Math.min(1L << 30, all.byteSize() - off)).asByteBuffer());
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
     public String source() {
         return source;
     }

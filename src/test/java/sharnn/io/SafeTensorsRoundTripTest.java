@@ -145,6 +145,24 @@ class SafeTensorsRoundTripTest {
         return Arrays.stream(v).mapToLong(Double::doubleToRawLongBits).toArray();
     }
 
+    /**
+     * sha256 hashes the bytes as read, not the path again: a checkpoint saved over the file since (by rename,
+     * as training saves) is not what it hashes (compress --model named in the archive a checkpoint it was not
+     * coded with, which no file then decoded).
+     */
+    @Test
+    void sha256IsOfTheBytesRead() throws Exception {
+        Path file = dir.resolve("a.safetensors"), other = dir.resolve("b.safetensors");
+        new SafeTensorsWriter().add("x", DType.F32, new long[] {2}, new float[] {1, 2}).write(file);
+        new SafeTensorsWriter().add("x", DType.F32, new long[] {2}, new float[] {3, 4}).write(other);
+        String a = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        SafeTensors st = SafeTensors.read(file);
+        Files.move(other, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        assertThat(st.floats("x")).containsExactly(1, 2);
+        assertThat(st.sha256()).isEqualTo(a).isNotEqualTo(sharnn.data.Checksums.sha256(file));
+        assertThat(SafeTensors.read(Files.readAllBytes(file)).sha256()).isEqualTo(sharnn.data.Checksums.sha256(file));
+    }
+
     @Test
     void f32AsF64StoresExactWidening() throws IOException {
         float[] v = {0.1f, -3.5f, Float.MIN_VALUE, Float.MAX_VALUE};
