@@ -87,7 +87,7 @@ final class Files2 {
                 }
             } else {
                 try {
-                    tmp = TempFiles.create(outPath, ".part");
+                    tmp = TempFiles.createPrivate(outPath, ".part");
                 } catch (IOException e) {   // it named the hidden temporary file, not OUT
                     throw new IOException("cannot create " + out + ": " + PathErrors.reason(e).lines().findFirst().orElse(""), e);
                 }
@@ -95,6 +95,7 @@ final class Files2 {
                     stats = job.run(is, os, p);
                 }
                 if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
+                else newFileMode(tmp);
                 move(tmp, outPath, force);
                 TempFiles.closed(tmp);
                 tmp = null;
@@ -169,6 +170,26 @@ final class Files2 {
         }
         try {
             Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its defaults
+        }
+    }
+
+    /** The mode a new file gets (rw for all, less the umask), for an output made private while written. */
+    private static void newFileMode(Path file) throws IOException {
+        int umask = 022;   // where the system does not say
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+                if (line.startsWith("Umask:")) umask = Integer.parseInt(line.substring(6).strip(), 8);
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no such line: the common default
+        }
+        var perms = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values();   // OWNER_READ first, 0400
+        for (int i = 0; i < bits.length; i++)
+            if ((0666 & ~umask & (0400 >> i)) != 0) perms.add(bits[i]);
+        try {
+            Files.setPosixFilePermissions(file, perms);
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: its defaults
         }

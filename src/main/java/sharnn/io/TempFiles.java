@@ -47,6 +47,20 @@ public final class TempFiles {
 
     /** A new empty temporary file for target, after removing the stale ones of target. */
     public static Path create(Path target, String suffix) throws IOException {
+        return create(target, suffix, false);
+    }
+
+    /**
+     * As above, made readable and writable by its owner alone (where the file system has POSIX modes),
+     * for a file whose mode is set once it is written: open with the umask's mode, any user could read the
+     * archive of a private file, or its decoded bytes, while they were written (xz and gzip make theirs
+     * 0600 too; zstd's CVE-2021-24032).
+     */
+    public static Path createPrivate(Path target, String suffix) throws IOException {
+        return create(target, suffix, true);
+    }
+
+    private static Path create(Path target, String suffix, boolean owner) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         String prefix = "." + shortened(abs.getFileName().toString()) + ".";
@@ -55,7 +69,11 @@ public final class TempFiles {
         while (true) {
             String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
             try {
-                Path tmp = Files.createFile(dir.resolve(prefix + pid + "." + random + suffix));
+                Path name = dir.resolve(prefix + pid + "." + random + suffix);
+                Path tmp = owner && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                        ? Files.createFile(name, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
+                        : Files.createFile(name);
                 OPEN.add(tmp);
                 return tmp;
             } catch (FileAlreadyExistsException e) {

@@ -119,6 +119,45 @@ class CompressCommandTest {
                 "sharnn compress: no such dictionary: " + dir.resolve("none"));
     }
 
+    /**
+     * The output is its owner's alone while it is written (any user could read a private file's archive, or
+     * its decoded bytes, from the .part file: it was made with the umask's mode), then takes the input's mode,
+     * or from stdin the mode a new file gets.
+     */
+    @Test
+    void theOutputIsPrivateWhileItIsWritten() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX modes here");
+        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", "-", dir.resolve("o.shr").toString()).start();
+        p.getOutputStream().write("the first bytes, and the rest to come".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        Path part = null;
+        for (long end = System.nanoTime() + 60_000_000_000L; part == null && System.nanoTime() < end; Thread.sleep(50))
+            try (var files = Files.list(dir)) {
+                part = files.filter(f -> f.getFileName().toString().endsWith(".part")).findFirst().orElse(null);
+            }
+        assertThat(part).as("the .part file, while stdin is open").isNotNull();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(part))).isEqualTo("rw-------");
+        p.getOutputStream().close();
+        assertThat(Jvm.exitOf(p, 60)).isZero();
+        int umask = 022;
+        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+            if (line.startsWith("Umask:")) umask = Integer.parseInt(line.substring(6).strip(), 8);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("o.shr"))))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.toString(modeOf(0666 & ~umask)));
+        // from a file: the file's mode, as before
+        Path in = Files.writeString(dir.resolve("private.txt"), "private words");
+        Files.setPosixFilePermissions(in, modeOf(0600));
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", in.toString()).code()).isZero();
+        assertThat(Files.getPosixFilePermissions(dir.resolve("private.txt.shr"))).isEqualTo(modeOf(0600));
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> modeOf(int mode) {
+        var perms = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        var bits = java.nio.file.attribute.PosixFilePermission.values();
+        for (int i = 0; i < bits.length; i++) if ((mode & (0400 >> i)) != 0) perms.add(bits[i]);
+        return perms;
+    }
+
     @Test
     void runningOutOfMemoryIsOneLineAndLeavesNoFile() throws Exception {
         Path in = dir.resolve("x.txt");
