@@ -43,6 +43,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             System.err.println(usageError(ex));
             return 2;
         });
+        // Java reads arguments as UTF-8: bytes that are not become U+FFFD, so a file name that is not UTF-8 named
+        // another file (one whose name holds U+FFFD): compress --rm removed that one, rc 0 (--prompt says so itself)
+        for (int i = 0; i < args.length; i++)
+            if (args[i].indexOf('\uFFFD') >= 0 && !(i > 0 && args[i - 1].equals("--prompt")) && !args[i].startsWith("--prompt=")) {
+                System.err.println("sharnn: the argument '" + args[i] + "' is not valid UTF-8 (or holds U+FFFD), and Java would read it as another"
+                        + " name, perhaps another file's: rename the file, or give it on stdin (-)");
+                return 2;
+            }
         try {
             int code = cli.execute(args);
             IOException stdout = Stdout.failure();

@@ -225,6 +225,11 @@ class TrainEvalGenerateCliTest {
                 "--set", "batch=20000"), 2, "bytes is too small for a batch of 20000 streams of 3 bytes or more");
         // bytes of an argument that are not UTF-8 reach Java as U+FFFD: the prompt was silently another
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--prompt", "ab\uFFFD"), 2, "--prompt holds bytes that are not UTF-8 text");
+        // and a file name: it named another file, whose name holds U+FFFD (compress --rm removed that one)
+        Files.writeString(dir.resolve("\uFFFD.txt"), "another file of the user");
+        assertOneLine(CliRun.of("compress", "--rm", dir.resolve("\uFFFD.txt").toString()), 2,
+                "sharnn: the argument '" + dir.resolve("\uFFFD.txt") + "' is not valid UTF-8 (or holds U+FFFD)");
+        assertThat(dir.resolve("\uFFFD.txt")).exists();
         // a run stopped before its first validation: "is a directory" said nothing of last.safetensors
         Path run = Files.createDirectory(dir.resolve("nobest"));
         Files.writeString(run.resolve("last.safetensors"), "x");
