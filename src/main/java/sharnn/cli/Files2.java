@@ -63,6 +63,8 @@ final class Files2 {
         // not over the output where it goes to the terminal too (decompress a.shr -: the meter stayed glued to the data)
         boolean progress = !quiet && Terminal.interactive() && !(stdout && Terminal.isTerminal(1));
         long t0 = System.nanoTime();
+        // IN as it was before reading: one that changed meanwhile (a log written to) is not removed by --rm
+        java.nio.file.attribute.FileTime inTime = !stdin && Files.isRegularFile(inPath) ? Files.getLastModifiedTime(inPath) : null;
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
         Path tmp = null;
@@ -107,7 +109,13 @@ final class Files2 {
             }
             if (progress) System.err.print("\r\033[K");
         }
-        if (rm) Files.delete(inPath);
+        long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes();
+        if (inTime != null && (Files.size(inPath) != read || !Files.getLastModifiedTime(inPath).equals(inTime))) {
+            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest
+            System.err.println("sharnn " + verb + ": " + in + " changed while it was read (" + read + " bytes read, " + Files.size(inPath)
+                    + " now): " + out + " holds the bytes read" + (rm ? "; " + in + " is kept" : ""));
+            if (rm) return new Result(1);
+        } else if (rm) Files.delete(inPath);
         double sec = (System.nanoTime() - t0) / 1e9;
         long original = stats.originalBytes(), archive = stats.archiveBytes();
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;

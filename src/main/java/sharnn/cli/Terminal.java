@@ -57,9 +57,14 @@ final class Terminal {
         }
     }
 
-    /** ioctl(fd, TIOCGWINSZ, struct winsize *), its request number by system; null where unknown or refused. */
-    private static final MethodHandle IOCTL = ioctl();
-    private static final long TIOCGWINSZ = System.getProperty("os.name", "").startsWith("Mac") ? 0x40087468L : 0x5413L;
+    /**
+     * ioctl(fd, TIOCGWINSZ, struct winsize *), its request number by system; null where unknown or refused.
+     * Made at first use, on a terminal alone: a JVM without native access warns on stderr when it is made.
+     */
+    private static final class Ioctl {
+        static final MethodHandle IOCTL = ioctl();
+        static final long TIOCGWINSZ = System.getProperty("os.name", "").startsWith("Mac") ? 0x40087468L : 0x5413L;
+    }
 
     private static MethodHandle ioctl() {
         try {
@@ -77,10 +82,10 @@ final class Terminal {
      * be told: a line redrawn in place must fit it, or it wraps and the redraw leaves the pieces above.
      */
     static int stderrColumns() {
-        if (IOCTL == null) return 0;
+        if (Ioctl.IOCTL == null) return 0;
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             var winsize = arena.allocate(8);   // rows, columns, x and y pixels: four unsigned shorts
-            if ((int) IOCTL.invokeExact(2, TIOCGWINSZ, winsize) != 0) return 0;
+            if ((int) Ioctl.IOCTL.invokeExact(2, Ioctl.TIOCGWINSZ, winsize) != 0) return 0;
             return Short.toUnsignedInt(winsize.get(ValueLayout.JAVA_SHORT, 2));
         } catch (Throwable e) {
             return 0;

@@ -151,6 +151,28 @@ class CompressCommandTest {
         assertThat(Files.getPosixFilePermissions(dir.resolve("private.txt.shr"))).isEqualTo(modeOf(0600));
     }
 
+    /** An input that grew while it was compressed (a log written to) is not removed by --rm: the lines after the read were lost. */
+    @Test
+    void rmKeepsAnInputThatChangedWhileItWasRead() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 60_000; i++) text.append("log line ").append(i).append('\n');
+        Path in = Files.writeString(dir.resolve("grows.log"), text);
+        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", "--rm", in.toString()).redirectErrorStream(true).start();
+        Path part = null;
+        for (long end = System.nanoTime() + 60_000_000_000L; part == null && System.nanoTime() < end; Thread.sleep(20))
+            try (var files = Files.list(dir)) {
+                part = files.filter(f -> f.getFileName().toString().endsWith(".part")).findFirst().orElse(null);
+            }
+        assertThat(part).as("the .part file").isNotNull();
+        Files.writeString(in, "a line written meanwhile\n", java.nio.file.StandardOpenOption.APPEND);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(Jvm.exitOf(p, 60)).as(out).isEqualTo(1);
+        assertThat(out).contains("sharnn compress: " + in + " changed while it was read (" + text.length() + " bytes read, " + (text.length() + 25)
+                + " now): " + in + ".shr holds the bytes read; " + in + " is kept");
+        assertThat(in).exists();
+        assertThat(dir.resolve("grows.log.shr")).exists();
+    }
+
     private static java.util.Set<java.nio.file.attribute.PosixFilePermission> modeOf(int mode) {
         var perms = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
         var bits = java.nio.file.attribute.PosixFilePermission.values();
