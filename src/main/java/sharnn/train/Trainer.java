@@ -322,10 +322,15 @@ public final class Trainer implements AutoCloseable {
                     if (best) bestValid = lastValid;
                     if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
                     for (Listener l : listeners) l.onEval(step, lastValid, best);
-                    if (best) save("best.safetensors", startNanos);
+                    if (best) {
+                        // a run's first best.safetensors comes after its last.safetensors: a best alone (the disk full
+                        // at last's save) is a run that can be neither resumed nor trained anew in its directory
+                        if (lastSaved < 0) save("last.safetensors", startNanos);
+                        save("best.safetensors", startNanos);
+                    }
                     last |= stopAsked();   // early stopping: asked by a listener of this evaluation
                 }
-                if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) save("last.safetensors", startNanos);
+                if (((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) && lastSaved != step) save("last.safetensors", startNanos);
                 long paused = System.nanoTime() - pause;
                 intervalStart += paused;
                 pausedNanos += paused;

@@ -88,6 +88,27 @@ public class TrainerTest {
         for (long step : new long[] {4, 8, 12, 16}) assertThat(resumed.get(step)).as("step " + step).isEqualTo(straight.get(step));
     }
 
+    /**
+     * A run's first best.safetensors comes after its last.safetensors: where last cannot be written (here a
+     * directory in its place; a full disk in the helper's run) no best is left alone, a run that could be
+     * neither resumed ("nothing to resume") nor trained anew in its directory ("holds an earlier run's best").
+     */
+    @Test
+    void theFirstBestIsSavedAfterTheFirstLast(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        Files.createDirectories(dir.resolve("a/last.safetensors/x"));   // a directory that no file can replace
+        Trainer t = new Trainer(small(), corpus, splits, dir.resolve("a"), K);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.train(new Trainer.Stop(30, 0, 0)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("last.safetensors");
+        assertThat(dir.resolve("a/best.safetensors")).doesNotExist();
+        // and where both can be, both are
+        new Trainer(small(), corpus, splits, dir.resolve("b"), K).train(new Trainer.Stop(7, 0, 0));
+        assertThat(((Number) ((Map<?, ?>) sharnn.train.Checkpoint.meta(SafeTensors.read(dir.resolve("b/last.safetensors"))).get("progress"))
+                .get("step")).longValue()).isEqualTo(7);
+        assertThat(SafeTensors.read(dir.resolve("b/best.safetensors")).names()).isNotEmpty();
+    }
+
     private static Map<Long, Object> trainBpc(Path run) throws java.io.IOException {
         Map<Long, Object> bpc = new java.util.LinkedHashMap<>();
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
