@@ -90,7 +90,8 @@ final class DecompressCommand implements Callable<Integer> {
                 case 'M' -> 20;
                 default -> 30;
             };
-            long bytes = Long.parseLong(m.group(1)) << shift;
+            long n = Long.parseLong(m.group(1));
+            long bytes = n > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : n << shift;   // past 8 EiB: no limit (999999999999G wrapped)
             if (bytes == 0) throw new picocli.CommandLine.TypeConversionException("a memory limit must be more than 0");
             return bytes;
         }

@@ -16,7 +16,8 @@ public final class MemoryLimitException extends IOException {
 
     /** limitName: what the limit is ("the limit", "Java's heap"). */
     MemoryLimitException(long needed, long limit, String limitName) {
-        this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + mib(limit), needed, limit);
+        this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of "
+                + (limit < 1 << 20 ? String.format("%,d KiB", (limit + 1023) >> 10) : mib(limit)), needed, limit);   // -M 10K was "1 MiB"
     }
 
     MemoryLimitException(String message, long needed, long limit) {

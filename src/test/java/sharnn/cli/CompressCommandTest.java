@@ -355,6 +355,9 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "--memlimit=" + (needs >> 20) + "MiB", shr.toString()), 1,
                 "sharnn decompress: this archive needs about " + sharnn.codec.MemoryLimitException.mib(needs)
                         + " of memory to decode, more than the limit of " + String.format("%,d MiB", needs >> 20));
+        // under 1 MiB in KiB (10K said "the limit of 1 MiB"); past 8 EiB no limit (999999999999G wrapped to a number below 0)
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "10K", shr.toString()), 1, "more than the limit of 10 KiB");
+        assertThat(CliRun.of("decompress", "-t", "-q", "-M", "999999999999G", shr.toString()).code()).isZero();
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "2T", shr.toString()), 2,
                 "sharnn decompress: Invalid value for option '--memlimit': not a size (as 512M or 2G): '2T'");
         byte[] a = Files.readAllBytes(shr);
