@@ -83,6 +83,31 @@ class LauncherTest {
     }
 
     /** The JVM's warnings go to stderr: on stdout they would land inside decompress -c's or generate's bytes. */
+    /**
+     * HOME unset (env -i, some services) and a working directory that cannot be named: "JDK 25 or newer is
+     * needed", with a valid JAVA_HOME (and "HOME: unbound variable" under set -u).
+     */
+    @Test
+    void noHomeAndNoWorkingDirectoryAreNotAMissingJdk() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder noHome = launcher(sharnn, "--version").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        noHome.environment().remove("HOME");
+        Process p = noHome.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8), err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).as(err).startsWith("sharnn ");
+        assertThat(err).isEmpty();
+        Path gone = Files.createDirectory(root.resolve("gone"));
+        Process q = new ProcessBuilder("bash", "-c", "cd '" + gone + "' && rmdir '" + gone + "' && exec '" + sharnn + "' --version")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        q.getInputStream().readAllBytes();
+        String qerr = new String(q.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(q.exitValue()).isEqualTo(1);
+        assertThat(qerr).contains("sharnn: the working directory cannot be named (deleted, or its path too long): cd to another")
+                .doesNotContain("JDK 25");
+    }
+
     @Test
     void theJvmsWarningsGoToStderrNotIntoTheOutput() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
