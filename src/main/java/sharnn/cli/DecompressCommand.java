@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sharnn.codec.Codec;
+import sharnn.codec.CorruptArchiveException;
 import sharnn.codec.MemoryLimitException;
 
 @Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -64,13 +65,15 @@ final class DecompressCommand implements Callable<Integer> {
             else if (in.endsWith(".shr")) throw new UsageException(in + " leaves no name without its .shr: give OUT");
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
-        return transform.run(in, target, "decompress", (is, os, progress) -> decode(is, os, progress));
+        return transform.run(in, target, "decompress", (is, os, progress) -> decode(in, is, os, progress));
     }
 
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
-    private Codec.Stats decode(InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
+    private Codec.Stats decode(String archive, InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
         try {
             return Codec.decompress(is, os, model, dictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
+        } catch (CorruptArchiveException e) {
+            throw named(archive, e);
         } catch (MemoryLimitException e) {
             if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
             long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
@@ -138,19 +141,28 @@ final class DecompressCommand implements Callable<Integer> {
     private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
         Files2.discard(archive, transform.quiet, "checked",
-                (is, os, progress) -> decode(is, os, progress));
+                (is, os, progress) -> decode(archive, is, os, progress));
     }
 
     /**
      * One line: "a.shr: 1,000,000 -> 207,243 bytes (1.658 bpc), 1 block, format 15, fast, decoding needs
      * about 595 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
+    /** The archive's own fault, named as xz names it ("a.shr: archive is truncated ..."; stdin as "(stdin)"). */
+    private static CorruptArchiveException named(String archive, CorruptArchiveException e) {
+        CorruptArchiveException n = new CorruptArchiveException((archive.equals("-") ? "(stdin)" : archive) + ": " + e.getMessage());
+        n.initCause(e);
+        return n;
+    }
+
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
         Codec.Listing l;
         try (InputStream is = in.equals("-") ? Files2.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);
+        } catch (CorruptArchiveException e) {
+            throw named(in, e);
         }
         total[0]++;
         total[1] += l.originalBytes();

@@ -112,7 +112,8 @@ class CompressCommandTest {
         assertThat(listed.out().strip()).isEqualTo(String.format(
                 "%s: %d -> %d bytes (%.3f bpc), 1 block, format %d, fast, dictionary sha256 %s..., decoding needs about %,d MiB and the dictionary's",
                 shr, Files.size(in), Files.size(shr), Files.size(shr) * 8.0 / Files.size(in), sharnn.codec.Codec.VERSION, id, (needs + (1 << 20) - 1) >> 20));
-        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1, "sharnn decompress: not a sharnn archive (bad magic)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1,
+                "sharnn decompress: " + in + ": not a sharnn archive (bad magic)");   // the archive named, as xz names it
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
                 "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), in.toString(), "-")), 1,

@@ -245,7 +245,7 @@ class LauncherTest {
         p.getOutputStream().close();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(err).isEqualTo("sharnn decompress: archive is truncated (in the header)\n");
+        assertThat(err).isEqualTo("sharnn decompress: (stdin): archive is truncated (in the header)\n");
         assertThat(p.exitValue()).isEqualTo(1);
     }
 
