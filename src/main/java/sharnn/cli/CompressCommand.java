@@ -80,7 +80,7 @@ final class CompressCommand implements Callable<Integer> {
             System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                     + " (as xz -T's blocks; each chunk starts from fresh models)");
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
-        String given = transform.out(out);
+        String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;

@@ -58,7 +58,8 @@ final class DecompressCommand implements Callable<Integer> {
         if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");
         if (list || test) return eachArchive();
         if (!more.isEmpty()) throw new UsageException("decompress takes one IN and one OUT (several archives with -l or -t)");
-        String target = transform.out(out);
+        String bare = in.endsWith(".shr") && !Path.of(in).getFileName().toString().equals(".shr") ? in.substring(0, in.length() - 4) : null;
+        String target = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : bare);
         if (target == null) {
             if (in.equals("-")) target = "-";
             else if (in.endsWith(".shr") && !Path.of(in).getFileName().toString().equals(".shr")) target = in.substring(0, in.length() - 4);

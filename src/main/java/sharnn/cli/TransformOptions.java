@@ -42,6 +42,16 @@ final class TransformOptions {
         return "-";
     }
 
+    /**
+     * OUT ending in / names a directory, as for cp: the file goes in it under the name it would get beside
+     * IN (name: that name, from IN; null where IN gives none, stdin). Otherwise out as given.
+     */
+    static String inDirectory(String out, String in, String name) {
+        if (out == null || !out.endsWith("/") || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(out))) return out;
+        if (name == null) throw new UsageException(out + " is a directory, and " + (in.equals("-") ? "stdin" : in) + " gives no name to the file in it: give OUT a file name");
+        return out + java.nio.file.Path.of(name).getFileName();
+    }
+
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */
     int run(String in, String out, String verb, Files2.Job job) throws Exception {
         if (in.isEmpty() || out.isEmpty()) throw new UsageException((in.isEmpty() ? "IN" : "OUT") + " is an empty name");   // '' was the current directory

@@ -290,6 +290,15 @@ class CompressCommandTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("a");
         }
+        // an existing directory: the file goes in it, as cp puts it (the README said so; it was "is a directory")
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        assertThat(CliRun.of(args("compress", "-q", in.toString(), sub + "/")).code()).isZero();
+        assertThat(sub.resolve("a.shr")).exists();
+        Path back = Files.createDirectory(dir.resolve("back"));
+        assertThat(CliRun.of("decompress", "-q", sub.resolve("a.shr").toString(), back + "/").code()).isZero();
+        assertThat(back.resolve("a")).hasSameBinaryContentAs(in);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-", sub + "/")), 2,
+                "sharnn compress: " + sub + "/ is a directory, and stdin gives no name to the file in it: give OUT a file name");
         // 250 bytes and .shr: 254, a legal name; the temp file's name is cut to fit
         Path longIn = Files.copy(in, dir.resolve("\u00e9" + "x".repeat(248)));
         CliRun c = CliRun.of(args("compress", "-q", "--rm", longIn.toString()));
