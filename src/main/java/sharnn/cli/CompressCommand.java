@@ -17,10 +17,11 @@ import sharnn.codec.CodecOptions;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Compress a file losslessly with a SHA-RNN that learns while it codes.", "",
-                "With --model, a trained checkpoint codes instead. IN - reads stdin; OUT defaults to IN.shr (stdout when IN is - or with -c). The input is kept unless --rm."})
+                "With --model, a trained checkpoint codes instead. IN - (or none) reads stdin; OUT defaults to IN.shr (stdout when IN is - or with -c). The input is kept unless --rm."})
 final class CompressCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "the file to compress, - for stdin")
+    @Parameters(index = "0", arity = "0..1", defaultValue = "-", paramLabel = "IN",
+            description = "the file to compress, - for stdin (the default, as xz and zstd read it)")
     String in;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the archive, - for stdout (default IN.shr)")

@@ -18,10 +18,11 @@ import sharnn.codec.MemoryLimitException;
 
 @Command(name = "decompress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Decompress a sharnn archive, checking it block by block and as a whole (CRC32C).", "",
-                "IN - reads stdin; OUT defaults to IN without .shr (stdout when IN is - or with -c). The input is kept unless --rm."})
+                "IN - (or none) reads stdin; OUT defaults to IN without .shr (stdout when IN is - or with -c). The input is kept unless --rm."})
 final class DecompressCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "the archive, - for stdin")
+    @Parameters(index = "0", arity = "0..1", defaultValue = "-", paramLabel = "IN",
+            description = "the archive, - for stdin (the default, as xz and zstd read it)")
     String in;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUT", description = "the decompressed file, - for stdout")

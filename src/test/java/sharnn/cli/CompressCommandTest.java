@@ -601,6 +601,16 @@ class CompressCommandTest {
         return f;
     }
 
+    /** Without IN, stdin to stdout, as xz, zstd and gzip do it (`cat a | sharnn compress > a.shr` was a usage error). */
+    @Test
+    void withoutInStdinGoesToStdout() throws Exception {
+        byte[] text = "a line through a pipe, and another line through a pipe\n".repeat(20).getBytes(StandardCharsets.UTF_8);
+        byte[] archive = pipe(text, "compress", "-q", "--preset", "fast");
+        assertThat(archive).startsWith('S', 'H', 'R', 'N');
+        assertThat(pipe(archive, "decompress", "-q")).isEqualTo(text);
+        assertThat(pipe(archive, "decompress", "-l")).asString(StandardCharsets.UTF_8).startsWith(String.format("(stdin): %,d -> ", text.length));
+    }
+
     /** Runs the CLI with data on stdin and returns the raw bytes it wrote to stdout. */
     static synchronized byte[] pipe(byte[] stdin, String... a) {
         InputStream oldIn = System.in;
