@@ -81,6 +81,9 @@ final class CompressCommand implements Callable<Integer> {
             System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                     + " (as xz -T's blocks; each chunk starts from fresh models)");
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
+        // as xz skips a .xz file: compressed twice by a slip (a.shr.shr), the pair of names then confused -f too
+        if (in.endsWith(".shr") && !transform.force)
+            throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
         String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;

@@ -56,8 +56,9 @@ final class Files2 {
         if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
         boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
+        // the other kind first: "use -f" led to a -f that was refused too
+        if (!stdout && !inPlace) refuseOtherKind(verb, in, out, outPath);
         if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
-        if (!stdout && !inPlace && force) refuseOtherKind(verb, in, out, outPath);
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
         // not over the output where it goes to the terminal too (decompress a.shr -: the meter stayed glued to the data)

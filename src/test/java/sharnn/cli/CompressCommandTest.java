@@ -601,6 +601,23 @@ class CompressCommandTest {
         return f;
     }
 
+    /**
+     * A file ending in .shr is not compressed again unless forced, as xz skips a .xz file; an OUT that -f would
+     * not replace is refused as such at once (the first line said "use -f", and -f was refused in turn).
+     */
+    @Test
+    void anArchiveIsNotCompressedAgainAndMinusFIsNotOfferedWhereItWouldBeRefused() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.txt"), "SHRN begins this text, which is no archive\n");
+        assertThat(CliRun.of(args("compress", "-q", a.toString())).code()).isZero();
+        Path shr = dir.resolve("a.txt.shr");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", shr.toString())), 2,
+                "sharnn compress: " + shr + " already ends in .shr (an archive?): -f compresses it all the same");
+        assertThat(dir.resolve("a.txt.shr.shr")).doesNotExist();
+        assertThat(CliRun.of(args("compress", "-q", "-f", shr.toString())).code()).isZero();
+        // a.txt begins as an archive does: decompress without -f says what -f would do, and refuses
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", shr.toString()), 2, "sharnn decompress: " + a + " is an archive: -f would replace it");
+    }
+
     /** Without IN, stdin to stdout, as xz, zstd and gzip do it (`cat a | sharnn compress > a.shr` was a usage error). */
     @Test
     void withoutInStdinGoesToStdout() throws Exception {
