@@ -168,10 +168,26 @@ final class Files2 {
     }
 
     /**
-     * The output takes the input's permission bits and modification time, as gzip, xz and zstd do it, so
+     * The output takes the input's owner and group (where it may), permission bits and modification time, as gzip, xz and zstd do it, so
      * that a file compressed and decompressed keeps its time (with stdin: the umask's bits and now).
      */
     private static void copyAttributes(Path from, Path to) throws IOException {
+        // owner and group first (a change of owner clears the mode's set-id bits), as xz and gzip try them: as
+        // root (rotating /var/log) the output was root's; a user may give the file only a group of theirs
+        var view = Files.getFileAttributeView(to, java.nio.file.attribute.PosixFileAttributeView.class);
+        if (view != null) {
+            var attrs = Files.readAttributes(from, java.nio.file.attribute.PosixFileAttributes.class);
+            try {
+                view.setGroup(attrs.group());
+            } catch (IOException e) {
+                // not a group of this user's
+            }
+            try {
+                view.setOwner(attrs.owner());
+            } catch (IOException e) {
+                // not root: the file stays this user's
+            }
+        }
         try {
             Files.setLastModifiedTime(to, Files.getLastModifiedTime(from));
         } catch (IOException e) {

@@ -618,6 +618,18 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", shr.toString()), 2, "sharnn decompress: " + a + " is an archive: -f would replace it");
     }
 
+    /** As root (rotating /var/log), the output keeps the input's owner and group, as xz's and gzip's do (it was root's). */
+    @Test
+    void theOutputKeepsTheOwnerAndGroupWhereItMay() throws Exception {
+        Path in = Files.writeString(dir.resolve("owned.txt"), "a file of another user\n");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(Files.getAttribute(in, "unix:uid")), "not root: nothing to give away");
+        Files.setAttribute(in, "unix:uid", 1234);
+        Files.setAttribute(in, "unix:gid", 5678);
+        assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
+        assertThat(Files.getAttribute(dir.resolve("owned.txt.shr"), "unix:uid")).isEqualTo(1234);
+        assertThat(Files.getAttribute(dir.resolve("owned.txt.shr"), "unix:gid")).isEqualTo(5678);
+    }
+
     /** Without IN, stdin to stdout, as xz, zstd and gzip do it (`cat a | sharnn compress > a.shr` was a usage error). */
     @Test
     void withoutInStdinGoesToStdout() throws Exception {
