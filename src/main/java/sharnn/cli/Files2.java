@@ -61,6 +61,10 @@ final class Files2 {
         if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
+        // as gzip refuses a file of several links: --rm would remove one name alone, the bytes staying under the others
+        int links = rm ? links(inPath) : 1;
+        if (rm && !force && links > 1)
+            throw new UsageException(in + " has " + (links - 1) + " other link" + (links == 2 ? "" : "s") + ": --rm would remove this name alone (-f does it all the same)");
         // not over the output where it goes to the terminal too (decompress a.shr -: the meter stayed glued to the data)
         boolean progress = !quiet && Terminal.interactive() && !(stdout && Terminal.isTerminal(1));
         long t0 = System.nanoTime();
@@ -197,6 +201,15 @@ final class Files2 {
             Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: its defaults
+        }
+    }
+
+    /** A file's number of hard links; 1 where the file system does not say. */
+    private static int links(Path file) throws IOException {
+        try {
+            return Files.getAttribute(file, "unix:nlink") instanceof Integer n ? n : 1;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return 1;
         }
     }
 

@@ -630,6 +630,24 @@ class CompressCommandTest {
         assertThat(Files.getAttribute(dir.resolve("owned.txt.shr"), "unix:gid")).isEqualTo(5678);
     }
 
+    /**
+     * A device or FIFO gets no archive beside it unless OUT is given (compress /dev/null wrote /dev/null.shr); --rm
+     * refuses a file of several links unless forced, as gzip does (it removed one name, the bytes staying).
+     */
+    @Test
+    void noArchiveBesideADeviceAndNoRmOfOneLinkOfSeveral() throws Exception {
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "/dev/null")), 2,
+                "sharnn compress: /dev/null is not a regular file: give OUT, or -c for stdout");
+        assertThat(CliRun.of(args("compress", "-q", "/dev/null", dir.resolve("null.shr").toString())).code()).isZero();
+        Path one = Files.writeString(dir.resolve("one"), "linked twice\n"), two = Files.createLink(dir.resolve("two"), one);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--rm", one.toString())), 2,
+                "sharnn compress: " + one + " has 1 other link: --rm would remove this name alone (-f does it all the same)");
+        assertThat(one).exists();
+        assertThat(CliRun.of(args("compress", "-q", "--rm", "-f", one.toString())).code()).isZero();
+        assertThat(one).doesNotExist();
+        assertThat(two).exists();
+    }
+
     /** Without IN, stdin to stdout, as xz, zstd and gzip do it (`cat a | sharnn compress > a.shr` was a usage error). */
     @Test
     void withoutInStdinGoesToStdout() throws Exception {
