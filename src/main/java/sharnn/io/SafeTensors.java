@@ -35,6 +35,40 @@ public final class SafeTensors {
 
     /** The metadata entry that holds the data section's CRC32C (hex), where a writer put one. */
     public static final String CHECKSUM_KEY = "data_crc32c";
+    /**
+     * The header's CRC32C, over the header's bytes with this value written as eight zeros: a byte of the
+     * settings flipped (layernorm_eps 1.0E-12 read as 1.0E+12) changed every result without a word.
+     * Files without it (the original code's, earlier sharnn's) are read unchecked.
+     */
+    public static final String HEADER_CHECKSUM_KEY = "header_crc32c";
+    private static final byte[] HEADER_CHECKSUM_FIELD = ("\"" + HEADER_CHECKSUM_KEY + "\":\"").getBytes(StandardCharsets.US_ASCII);
+
+    /** Where the header checksum's eight hex digits begin in header (its JSON as written), or -1 where it has none. */
+    private static int headerChecksumAt(byte[] header) {
+        int found = -1;
+        outer:
+        for (int i = 0; i + HEADER_CHECKSUM_FIELD.length + 9 <= header.length; i++) {
+            for (int j = 0; j < HEADER_CHECKSUM_FIELD.length; j++) if (header[i + j] != HEADER_CHECKSUM_FIELD[j]) continue outer;
+            if (found >= 0) return -1;   // twice: no checksum of ours (JSON refuses the key twice anyway)
+            found = i + HEADER_CHECKSUM_FIELD.length;
+        }
+        return found >= 0 && header[found + 8] == '"' ? found : -1;
+    }
+
+    private static String headerCrc(byte[] header, int at) {
+        byte[] zeroed = header.clone();
+        java.util.Arrays.fill(zeroed, at, at + 8, (byte) '0');
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(zeroed);
+        return String.format("%08x", crc.getValue());
+    }
+
+    /** Writes the header checksum into header (its placeholder of eight zeros, as the writer puts it). */
+    static void sealHeader(byte[] header) {
+        int at = headerChecksumAt(header);
+        if (at < 0) throw new IllegalStateException("no header checksum field to fill");
+        System.arraycopy(headerCrc(header, at).getBytes(StandardCharsets.US_ASCII), 0, header, at, 8);
+    }
 
     /** The largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -124,6 +158,12 @@ public final class SafeTensors {
                     + " exceeds the " + (size - 8) + " bytes after the 8-byte prefix");
         }
         byte[] headerBytes = all.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
+        int sealed = headerChecksumAt(headerBytes);
+        if (sealed >= 0) {
+            String said = new String(headerBytes, sealed, 8, StandardCharsets.US_ASCII), crc = headerCrc(headerBytes, sealed);
+            if (!said.equals(crc))
+                throw new SafeTensorsException(src + ": corrupt file: the header's CRC32C is " + crc + ", it says " + said);
+        }
         Object root;
         try {
             root = JSON_READER.anyFrom(new String(headerBytes, StandardCharsets.UTF_8));

@@ -53,8 +53,9 @@ public final class SafeTensorsWriter {
     }
 
     /**
-     * Adds the metadata entry {@value SafeTensors#CHECKSUM_KEY}: the CRC32C of the data section, which
-     * {@link SafeTensors#read} verifies, so that a flipped bit in the weights does not go unseen.
+     * Adds the metadata entries {@value SafeTensors#CHECKSUM_KEY}, the CRC32C of the data section, and
+     * {@value SafeTensors#HEADER_CHECKSUM_KEY}, of the header, which {@link SafeTensors#read} verifies, so
+     * that a flipped bit in the weights or in the settings (layernorm_eps, lr, the step) does not go unseen.
      */
     public SafeTensorsWriter checksum() {
         checksum = true;
@@ -121,6 +122,7 @@ public final class SafeTensorsWriter {
         if (checksum) {
             meta = new LinkedHashMap<>(metadata);
             meta.put(SafeTensors.CHECKSUM_KEY, String.format("%08x", dataCrc32c()));
+            meta.put(SafeTensors.HEADER_CHECKSUM_KEY, "00000000");   // filled in below, over the header as it stands
         }
         if (!meta.isEmpty()) {
             h.put("__metadata__", meta);
@@ -147,6 +149,7 @@ public final class SafeTensorsWriter {
         int padded = (json.length + 7) & ~7;
         byte[] out = Arrays.copyOf(json, padded);
         Arrays.fill(out, json.length, padded, (byte) ' ');
+        if (checksum) SafeTensors.sealHeader(out);
         return out;
     }
 

@@ -55,6 +55,33 @@ class CheckpointIntegrityTest {
         }
     }
 
+    /**
+     * A byte of the header flipped is found too: its settings (layernorm_eps 1.0E-12 read as 1.0E+12, lr, the step)
+     * changed every result without a word. A header without the checksum (the original code's, earlier
+     * sharnn's) is read unchecked.
+     */
+    @Test
+    void aFlippedByteInTheHeaderIsFoundOnLoad() throws Exception {
+        Path file = save(dir.resolve("c.safetensors"), model(1));
+        byte[] good = Files.readAllBytes(file);
+        assertThat(SafeTensors.read(file).metadata().get(SafeTensors.HEADER_CHECKSUM_KEY)).matches("[0-9a-f]{8}");
+        String header = new String(good, 8, (int) java.nio.ByteBuffer.wrap(good, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        int eps = header.indexOf("E-12");
+        assertThat(eps).isPositive();
+        byte[] bad = good.clone();
+        bad[8 + eps + 1] = '+';
+        Files.write(file, bad);
+        assertThatThrownBy(() -> SafeTensors.read(file)).isInstanceOf(SafeTensorsException.class)
+                .hasMessageStartingWith(file + ": corrupt file: the header's CRC32C is ");
+        // without the checksum: as before
+        String unsealed = header.replace("\"header_crc32c\"", "\"other_crc32c_\"");   // the same length: another key
+        byte[] old = good.clone();
+        System.arraycopy(unsealed.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, old, 8, unsealed.length());
+        Files.write(file, old);
+        assertThat(SafeTensors.read(file).floats("encoder.weight")).containsExactly(model(1).param("encoder.weight").w);
+    }
+
     @Test
     void aStateDictWithoutChecksumLoadsAsBefore() throws Exception {
         ShaRnn m = model(2);
