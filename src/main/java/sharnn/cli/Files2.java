@@ -125,7 +125,9 @@ final class Files2 {
         long original = stats.originalBytes(), archive = stats.archiveBytes();
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
         if (!quiet)
-            System.err.println(String.format(Locale.ROOT, "%s -> %s (%.3f bpc) in %.1f s", bytes(from), bytes(to), stats.bpc(), sec));
+            // named, as -t names its line and xz -v its file: in a loop over files the lines said which was which
+            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%.3f bpc) in %.1f s", stdin ? "" : in + ": ", bytes(from), bytes(to),
+                    stats.bpc(), sec));
         return new Result(0);
     }
 
