@@ -649,6 +649,16 @@ class CompressCommandTest {
         assertThat(two).exists();
     }
 
+    /** An OUT name past 255 bytes is refused before coding, named (it failed at the rename, naming the temp file). */
+    @Test
+    void aNameTooLongIsRefusedFirst() throws Exception {
+        Path in = Files.writeString(dir.resolve("m".repeat(253)), "a name of 253 bytes, 257 with .shr\n");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString())), 1, "sharnn compress: " + in + ".shr: File name too long");
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(in);
+        }
+    }
+
     /** Without IN, stdin to stdout, as xz, zstd and gzip do it (`cat a | sharnn compress > a.shr` was a usage error). */
     @Test
     void withoutInStdinGoesToStdout() throws Exception {
