@@ -76,7 +76,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         // as xz -T would, -T N asks for speed: where it can give none (no chunks, a narrow network), say how it would
         int width = pretrained != null ? pretrained.model().config.embed() : options.network() ? options.embed() : 0;
-        if (transform.threads != null && transform.threads != 1 && options.chunk() == 0 && width < Codec.WIDE && !transform.quiet && !in.equals("-")
+        if (transform.threads != null && transform.threads != 1 && options.chunk() == 0 && width < Codec.WIDE && !transform.quiet() && !in.equals("-")
                 && Files.isRegularFile(Path.of(in)) && Files.size(Path.of(in)) > options.blockSize())
             System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                     + " (as xz -T's blocks; each chunk starts from fresh models)");

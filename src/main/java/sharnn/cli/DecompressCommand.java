@@ -142,7 +142,7 @@ final class DecompressCommand implements Callable<Integer> {
 
     private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
-        Files2.discard(archive, transform.quiet, "checked",
+        Files2.discard(archive, transform.quiet(), "checked",
                 (is, os, progress) -> decode(archive, is, os, progress));
     }
 

@@ -16,8 +16,12 @@ final class TransformOptions {
     @Option(names = {"-k", "--keep"}, description = "keep IN: the default, as in zstd (xz -k's habit)")
     boolean keep;
 
-    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line")
-    boolean quiet;
+    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line (-qq too, as xz takes it)")
+    boolean[] quietFlags = {};   // given any number of times: -qq was "should be specified only once"
+
+    boolean quiet() {
+        return quietFlags.length > 0;
+    }
 
     @Option(names = {"-T", "--threads"}, paramLabel = "N", description = "worker threads: chunks coded at once in an archive cut into chunks (--set chunk=SIZE, as xz -T),"
             + " else the products of a network 256 wide or more (a checkpoint's; the bytes are the same for any count; 0: every core)."
@@ -61,7 +65,7 @@ final class TransformOptions {
         if (!force && compress && out.equals("-") && Terminal.isTerminal(1))
             throw new UsageException("compressed data is not written to a terminal: redirect stdout or give OUT (-f writes it anyway)");
         if (!compress) checkArchiveInput(in);
-        return Files2.transform(in, out, force, rm, quiet, verb, job).code();
+        return Files2.transform(in, out, force, rm, quiet(), verb, job).code();
     }
 
     /** An archive IN of - is not read from a terminal (unless forced). */
