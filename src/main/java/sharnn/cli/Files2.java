@@ -117,11 +117,19 @@ final class Files2 {
             }
             if (progress) System.err.print("\r\033[K");
         }
-        long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes();
-        if (inTime != null && (Files.size(inPath) != read || !Files.getLastModifiedTime(inPath).equals(inTime))) {
+        long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes(), now = -1;   // -1: IN gone
+        boolean changed = false;
+        if (inTime != null)
+            try {
+                now = Files.size(inPath);
+                changed = now != read || !Files.getLastModifiedTime(inPath).equals(inTime);
+            } catch (IOException e) {
+                changed = true;
+            }
+        if (changed) {
             // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest
-            System.err.println("sharnn " + verb + ": " + in + " changed while it was read (" + read + " bytes read, " + Files.size(inPath)
-                    + " now): " + out + " holds the bytes read" + (rm ? "; " + in + " is kept" : ""));
+            System.err.println("sharnn " + verb + ": " + in + " changed while it was read (" + read + " bytes read, " + (now < 0 ? "gone" : now)
+                    + " now): " + (stdout ? "stdout" : out) + " holds the bytes read" + (rm ? "; " + in + " is kept" : ""));
             if (rm) return new Result(1);
         } else if (rm) Files.delete(inPath);
         double sec = (System.nanoTime() - t0) / 1e9;

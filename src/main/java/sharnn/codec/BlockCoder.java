@@ -93,11 +93,9 @@ final class BlockCoder {
     /**
      * Codes buf[0..n): encoding reads it, decoding fills it. The network's outputs depend only on
      * the bytes, so when encoding it runs ahead on a second thread (the same operations in the same
-     * order, so the same archive) while this thread codes; decoding must alternate the two.
-     */
-    /**
-     * An interrupted thread stops coding with an InterruptedIOException (its interrupt flag left set), as
-     * java.io's interruptible streams do: a library caller's compress or decompress ends within 64 steps.
+     * order, so the same archive) while this thread codes; decoding must alternate the two. An
+     * interrupted thread stops with an InterruptedIOException (its interrupt flag left set), as java.io's
+     * interruptible streams do: a library caller's compress or decompress ends within 64 steps.
      */
     void code(byte[] buf, int n, Io io, Codec.Progress progress) throws IOException {
         int len = (n + streams - 1) / streams;

@@ -185,20 +185,6 @@ public final class Codec {
         }
     }
 
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
@@ -253,17 +239,9 @@ public final class Codec {
         } else {
             byte[] block = new byte[options.blockSize()];
             int n = in.readNBytes(block, 0, block.length);
-            if (n > 0) checkCompressMemory(options, dictionary, n);   // the first block sizes the tables: before the models are made
-            if (n > 0) try (Parallel pool = productPool(options, threads); Engine engine = new Engine(options, pretrained, pool)) {
-                engine.prime(dictionary, n);
-                while (n > 0) {
-                    all.update(block, 0, n);
-                    long base = total;
-                    counted.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
-                    total += n;
-                    if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
-                    n = in.readNBytes(block, 0, block.length);
-                }
+            if (n > 0) {
+                checkCompressMemory(options, dictionary, n);   // the first block sizes the tables: before the models are made
+                total = compressBlocks(in, counted, block, n, all, options, pretrained, dictionary, progress, threads);
             }
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream(16);
@@ -273,6 +251,24 @@ public final class Codec {
         writeWithCrc(counted, end);
         counted.flush();
         return new Stats(total, counted.count);
+    }
+
+    /** Codes the input block by block with one engine, its first block (n bytes) read already; the bytes coded. */
+    private static long compressBlocks(InputStream in, OutputStream out, byte[] block, int n, CRC32C all, CodecOptions options,
+                                       Pretrained pretrained, Dictionary dictionary, Progress progress, int threads) throws IOException {
+        long total = 0;
+        try (Parallel pool = productPool(options, threads); Engine engine = new Engine(options, pretrained, pool)) {
+            engine.prime(dictionary, n);
+            while (n > 0) {
+                all.update(block, 0, n);
+                long base = total;
+                out.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
+                total += n;
+                if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
+                n = in.readNBytes(block, 0, block.length);
+            }
+        }
+        return total;
     }
 
     /**
