@@ -16,13 +16,20 @@ import java.util.zip.CRC32C;
  */
 public final class TensorBoardWriter implements AutoCloseable {
     private final OutputStream out;
+    private final Path file;   // named in its write errors ("No space left on device" said nothing of it)
 
     public TensorBoardWriter(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir))
+            throw new IOException(dir + ": exists and is not a directory (the run's TensorBoard events go there)");   // was "tb: already exists"
         Files.createDirectories(dir);
         String host = "sharnn";
         long now = System.currentTimeMillis();
-        Path file = dir.resolve("events.out.tfevents." + now / 1000 + "." + host + "." + ProcessHandle.current().pid());
-        out = new java.io.FileOutputStream(file.toFile());
+        file = dir.resolve("events.out.tfevents." + now / 1000 + "." + host + "." + ProcessHandle.current().pid());
+        try {
+            out = new java.io.FileOutputStream(file.toFile());
+        } catch (IOException e) {
+            throw sharnn.io.PathErrors.on(file, e);
+        }
         ByteArrayOutputStream event = new ByteArrayOutputStream();
         writeDouble(event, 1, now / 1000.0);
         writeBytes(event, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
@@ -53,12 +60,19 @@ public final class TensorBoardWriter implements AutoCloseable {
         out.close();
     }
 
+    /** One record, in one write: a full disk leaves a record whole or out, rarely torn (four writes tore it). */
     private void record(byte[] data) throws IOException {
         byte[] len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(data.length).array();
-        out.write(len);
-        out.write(intLe(maskedCrc(len)));
-        out.write(data);
-        out.write(intLe(maskedCrc(data)));
+        ByteArrayOutputStream r = new ByteArrayOutputStream(data.length + 16);
+        r.write(len);
+        r.write(intLe(maskedCrc(len)));
+        r.write(data);
+        r.write(intLe(maskedCrc(data)));
+        try {
+            out.write(r.toByteArray());
+        } catch (IOException e) {
+            throw sharnn.io.PathErrors.on(file, e);
+        }
     }
 
     static int maskedCrc(byte[] data) {
