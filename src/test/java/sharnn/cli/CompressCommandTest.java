@@ -624,8 +624,12 @@ class CompressCommandTest {
     void theOutputKeepsTheOwnerAndGroupWhereItMay() throws Exception {
         Path in = Files.writeString(dir.resolve("owned.txt"), "a file of another user\n");
         org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(Files.getAttribute(in, "unix:uid")), "not root: nothing to give away");
-        Files.setAttribute(in, "unix:uid", 1234);
-        Files.setAttribute(in, "unix:gid", 5678);
+        try {
+            Files.setAttribute(in, "unix:uid", 1234);
+            Files.setAttribute(in, "unix:gid", 5678);
+        } catch (java.io.IOException e) {   // a container's root that may not give files away
+            org.junit.jupiter.api.Assumptions.abort("this root cannot give a file away: " + e.getMessage());
+        }
         assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
         assertThat(Files.getAttribute(dir.resolve("owned.txt.shr"), "unix:uid")).isEqualTo(1234);
         assertThat(Files.getAttribute(dir.resolve("owned.txt.shr"), "unix:gid")).isEqualTo(5678);
