@@ -95,8 +95,7 @@ final class CompressCommand implements Callable<Integer> {
             try {
                 return Codec.compress(is, os, o, p, dict, progress, transform.threads());
             } catch (sharnn.codec.MemoryLimitException e) {   // refused before the models were made: say how to give it more
-                long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
-                throw new IOException(e.getMessage() + ": give Java more with JAVA_OPTS=-Xmx" + gib + "g, or use a smaller preset", e);
+                throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts() + ", or use a smaller preset", e);
             }
         });
     }

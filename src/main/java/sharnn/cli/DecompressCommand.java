@@ -63,7 +63,7 @@ final class DecompressCommand implements Callable<Integer> {
         String target = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : bare);
         if (target == null) {
             if (in.equals("-")) target = "-";
-            else if (in.endsWith(".shr") && !Path.of(in).getFileName().toString().equals(".shr")) target = in.substring(0, in.length() - 4);
+            else if (bare != null) target = bare;
             else if (in.endsWith(".shr")) throw new UsageException(in + " leaves no name without its .shr: give OUT");
             else throw new UsageException(in + " does not end in .shr: give OUT");
         }
@@ -78,8 +78,7 @@ final class DecompressCommand implements Callable<Integer> {
             throw named(archive, e);
         } catch (MemoryLimitException e) {
             if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
-            long gib = (e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30;
-            throw new IOException(e.getMessage() + ": give Java more with JAVA_OPTS=-Xmx" + gib + "g", e);
+            throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts(), e);
         }
     }
 
