@@ -56,8 +56,12 @@ class TerminalTest {
         Files.writeString(dir.resolve("a.txt"), text);
         String command = Jvm.sharnn("compress", "--preset", "fast", "a.txt").command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
                 .collect(Collectors.joining(" "));
-        Process p = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "stty cols 30; " + command + "; echo rc=$?", "/dev/null"))
-                .directory(dir.toFile()).redirectErrorStream(true).start();
+        var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "stty cols 30; " + command + "; echo rc=$?", "/dev/null"))
+                .directory(dir.toFile()).redirectErrorStream(true);
+        // a user's terminal: CI (set where CI runs this) and TERM=dumb turn the meter off
+        builder.environment().remove("CI");
+        builder.environment().put("TERM", "xterm");
+        Process p = builder.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         Jvm.exitOf(p, 120);
