@@ -64,6 +64,9 @@ final class Files2 {
         if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
+        // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
+        if (rm && !force && Files.isSymbolicLink(inPath))
+            throw new UsageException(in + " is a symbolic link: --rm would remove the link alone (-f does it all the same)");
         // as gzip refuses a file of several links: --rm would remove one name alone, the bytes staying under the others
         int links = rm ? links(inPath) : 1;
         if (rm && !force && links > 1)

@@ -651,6 +651,17 @@ class CompressCommandTest {
         assertThat(CliRun.of(args("compress", "-q", "--rm", "-f", one.toString())).code()).isZero();
         assertThat(one).doesNotExist();
         assertThat(two).exists();
+
+        // a symbolic link, as xz skips one it would remove (--rm removed the link, the bytes staying under the target)
+        Path link = Files.createSymbolicLink(dir.resolve("link"), two.getFileName());
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--rm", link.toString())), 2,
+                "sharnn compress: " + link + " is a symbolic link: --rm would remove the link alone (-f does it all the same)");
+        assertThat(link).isSymbolicLink();
+        assertThat(dir.resolve("link.shr")).doesNotExist();
+        assertThat(CliRun.of(args("compress", "-q", link.toString())).code()).isZero();   // kept: it is read through, as xz -k does
+        assertThat(CliRun.of(args("compress", "-q", "--rm", "-f", link.toString())).code()).isZero();
+        assertThat(link).doesNotExist();
+        assertThat(two).exists();
     }
 
     /** An OUT name past 255 bytes is refused before coding, named (it failed at the rename, naming the temp file). */
