@@ -22,7 +22,8 @@ import sharnn.train.Trainer;
 /**
  * Trains a SHA-RNN on a text with the reference recipe (the text split 90/5/5 into train, valid and
  * test). Without {@link #runDirectory} nothing is written; with it, the run's checkpoints
- * (last.safetensors, best.safetensors) and metrics go there, as `sharnn train --out` writes them.
+ * (last.safetensors, best.safetensors) and metrics go there, as `sharnn train --out` writes them, and
+ * {@link #resume} continues it later.
  */
 public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
@@ -61,7 +62,7 @@ public final class Training {
      */
     public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
 
-    private final TrainConfig config;
+    private final TrainConfig config;   // null where resuming: the run's own
     private final List<Listener> listeners = new ArrayList<>();
     private Path runDirectory;
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
@@ -75,6 +76,28 @@ public final class Training {
         config.validate();
     }
 
+    private Training(Path runDirectory) {
+        config = null;
+        this.runDirectory = runDirectory;
+    }
+
+    /**
+     * Continues the run saved in runDirectory (its last.safetensors) exactly, as `sharnn train --resume`:
+     * with the run's own settings, seed, data order and optimizer state, so that a run stopped and resumed
+     * saves the same checkpoints as one that went on. {@link #train(Stop)} reads the data file the run
+     * records; {@link #train(Path, Stop)} and {@link #train(byte[], Stop)} give it where it moved or where
+     * the run trained on bytes, and are refused where they are not the same bytes. Stop's steps and
+     * epochs count from the run's start. Listeners, {@link #device} and {@link #stop} apply; the settings
+     * are the run's ({@link #set}, {@link #seed} and {@link #runDirectory} throw IllegalStateException).
+     */
+    public static Training resume(Path runDirectory) {
+        return new Training(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));
+    }
+
+    private void checkNotResuming(String what) {
+        if (config == null) throw new IllegalStateException("a resumed run keeps its own " + what);
+    }
+
     /**
      * Sets a hyper-parameter by name, as `sharnn train --set key=value` (the README lists them); a value
      * out of its range is refused here, and the settings are checked together when training starts.
@@ -82,18 +105,21 @@ public final class Training {
     public Training set(String key, String value) {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
+        checkNotResuming("settings");
         config.set(key, value);
         return this;
     }
 
     /** The seed of the initialisation, the data order and dropout. */
     public Training seed(long seed) {
+        checkNotResuming("seed");
         config.seed = seed;
         return this;
     }
 
     /** Where to write checkpoints and metrics (a new directory; none: nothing is written). */
     public Training runDirectory(Path dir) {
+        checkNotResuming("run directory");
         runDirectory = dir;
         return this;
     }
@@ -140,6 +166,19 @@ public final class Training {
         return this;
     }
 
+    /**
+     * Continues a run ({@link #resume}) on the data file it records. Throws IOException where it records
+     * none (a run trained on bytes) or the file is not there, or has changed.
+     */
+    public Result train(Stop stop) throws IOException {
+        java.util.Objects.requireNonNull(stop, "stop");
+        if (config != null) throw new IllegalStateException("train(stop) continues a run (Training.resume): give the text to train on");
+        Path file = Trainer.recordedDataFile(runDirectory);
+        if (file == null) throw new IOException("the run in " + runDirectory + " does not record its data file (it trained on bytes): give them");
+        if (!Files.exists(file)) throw new IOException("the run's data file " + file + " is not there: give it where it moved");
+        return train(Corpus.open(file), file, stop);
+    }
+
     /** Trains on text. */
     public Result train(byte[] text, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(text, "text");
@@ -155,16 +194,22 @@ public final class Training {
     }
 
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
-        if (runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
-            throw new IOException(runDirectory + " already holds a run");
+        if (config != null && runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
+            throw new IOException(runDirectory + " already holds a run (Training.resume continues it)");
         // a run killed between its first evaluation and its first checkpoint: a model the new run would replace, as `sharnn train` refuses it
-        if (runDirectory != null && Files.exists(runDirectory.resolve("best.safetensors")))
+        if (config != null && runDirectory != null && Files.exists(runDirectory.resolve("best.safetensors")))
             throw new IOException(runDirectory + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors): move it away");
-        TrainConfig cfg = config.copy();
-        Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
         Kernels kernels = new VectorKernels(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
-        try (Trainer trainer = new Trainer(cfg, corpus, splits, runDirectory, backend)) {
+        Trainer made;
+        if (config == null) {
+            made = Trainer.resume(runDirectory, corpus, backend);
+        } else {
+            TrainConfig cfg = config.copy();
+            Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
+            made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+        }
+        try (Trainer trainer = made) {
             if (file != null) trainer.recordDataFile(file);   // so that `sharnn train --resume` needs no --data
             for (Listener l : listeners) {
                 trainer.addListener(new Trainer.Listener() {

@@ -310,6 +310,65 @@ class ModelTest {
                 .isEqualTo(Model.load(run.resolve("best.safetensors")).score(new ByteArrayInputStream(probe)).bits());
     }
 
+    /**
+     * Training.resume continues a run as `sharnn train --resume` does: stopped at step 3 and resumed to 6, it
+     * saves the tensors (weights, optimizer moments, carried state) of a run that went on; on bytes given again
+     * where the run trained on bytes, refused on other bytes, and with the run's own settings alone.
+     */
+    @Test
+    void aResumedRunSavesWhatAnUninterruptedOneDoes(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("text.txt"), "a file to learn from, line after line, resumed.\n".repeat(80));
+        Path straight = dir.resolve("straight"), stopped = dir.resolve("stopped");
+        java.util.function.Supplier<Training> tiny = () -> new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1")
+                .set("batch", "2").set("bptt", "16").set("evalEvery", "2").seed(11);
+        Training.Result whole = tiny.get().runDirectory(straight).train(text, Training.Stop.steps(6));
+        tiny.get().runDirectory(stopped).train(text, Training.Stop.steps(3));
+        List<Long> logged = new ArrayList<>();
+        Training.Result resumed = Training.resume(stopped).listener(new Training.Listener() {
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                logged.add(step);
+            }
+        }).train(Training.Stop.steps(6));
+        assertThat(logged).containsExactly(4L, 6L);
+        assertThat(resumed.steps()).isEqualTo(6);
+        assertThat(resumed.validBpc()).isEqualTo(whole.validBpc());
+        assertSameTensors(stopped.resolve("last.safetensors"), straight.resolve("last.safetensors"));
+
+        // a run trained on bytes records no file: they are given again, and other bytes are refused
+        byte[] bytes = Files.readAllBytes(text);
+        Path fromBytes = dir.resolve("bytes");
+        tiny.get().runDirectory(fromBytes).train(bytes, Training.Stop.steps(3));
+        assertThatThrownBy(() -> Training.resume(fromBytes).train(Training.Stop.steps(6)))
+                .isInstanceOf(IOException.class).hasMessageContaining("does not record its data file");
+        assertThatThrownBy(() -> Training.resume(fromBytes).train(java.util.Arrays.copyOf(bytes, bytes.length - 1), Training.Stop.steps(6)))
+                .isInstanceOf(IOException.class).hasMessageContaining("resumes only on the same data");
+        assertThat(Training.resume(fromBytes).train(bytes, Training.Stop.steps(6)).steps()).isEqualTo(6);
+        assertSameTensors(fromBytes.resolve("last.safetensors"), straight.resolve("last.safetensors"));
+
+        assertThatThrownBy(() -> Training.resume(dir.resolve("none")).train(Training.Stop.steps(1)))
+                .isInstanceOf(IOException.class).hasMessageContaining("nothing to resume");
+        assertThatThrownBy(() -> Training.resume(stopped).set("lr", "0.1")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("a resumed run keeps its own settings");
+        assertThatThrownBy(() -> tiny.get().runDirectory(stopped).train(text, Training.Stop.steps(1)))
+                .isInstanceOf(IOException.class).hasMessageContaining("already holds a run (Training.resume continues it)");
+    }
+
+    /** Every tensor of two safetensors files has the same dtype, shape and bytes. */
+    private static void assertSameTensors(Path a, Path b) throws IOException {
+        sharnn.io.SafeTensors x = sharnn.io.SafeTensors.read(a), y = sharnn.io.SafeTensors.read(b);
+        assertThat(x.names()).containsExactlyInAnyOrderElementsOf(y.names());
+        for (String name : x.names()) {
+            assertThat(x.dtype(name)).as(name).isEqualTo(y.dtype(name));
+            assertThat(x.shape(name)).as(name).isEqualTo(y.shape(name));
+            switch (x.dtype(name)) {
+                case F64 -> assertThat(x.doubles(name)).as(name).isEqualTo(y.doubles(name));
+                case I64 -> assertThat(x.longs(name)).as(name).isEqualTo(y.longs(name));
+                default -> assertThat(x.floats(name)).as(name).isEqualTo(y.floats(name));
+            }
+        }
+    }
+
     @Test
     void trainingWithoutARunDirectoryWritesNothingAndGivesAModel() throws Exception {
         byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
