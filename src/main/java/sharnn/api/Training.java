@@ -67,7 +67,7 @@ public final class Training {
     private Path runDirectory;
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
     private Precision precision = Precision.FP32;
-    private Trainer running;   // the train in progress, which stop asks to end; guarded by this
+    private final java.util.Set<Trainer> running = new java.util.HashSet<>();   // the trains in progress, which stop asks to end; guarded by this
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
@@ -152,13 +152,12 @@ public final class Training {
      * Asks the train in progress to stop after its step, as Ctrl-C stops `sharnn train`: train returns
      * its result then, with last.safetensors saved in a run directory, and without a further
      * validation. For early stopping from a listener, or from another thread. Returns false where no
-     * train is in progress. Interrupting the thread that trains stops it alike; train returns with the
-     * thread's interrupt flag set again.
+     * train is in progress; where several threads train with this Training, each stops. Interrupting the
+     * thread that trains stops it alike; train returns with the thread's interrupt flag set again.
      */
     public synchronized boolean stop() {
-        if (running == null) return false;
-        running.requestStop();
-        return true;
+        running.forEach(Trainer::requestStop);
+        return !running.isEmpty();
     }
 
     public Training listener(Listener listener) {
@@ -226,13 +225,13 @@ public final class Training {
             }
             Trainer.Summary s;
             synchronized (this) {
-                running = trainer;
+                running.add(trainer);
             }
             try {
                 s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
             } finally {
                 synchronized (this) {
-                    running = null;
+                    running.remove(trainer);
                 }
             }
             return new Result(new Model(onCpu(trainer.model(), kernels), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),

@@ -386,6 +386,36 @@ class ModelTest {
         assertThat(r.model().score(new ByteArrayInputStream(text)).bytes()).isEqualTo(text.length);
     }
 
+    /** Where two threads train with one Training, stop ends both (it ended the last started alone, the other ran on to its limit). */
+    @Test
+    void stopEndsEveryTrainOfOneTraining() throws Exception {
+        byte[] text = "a small text to learn from, again and again. ".repeat(60).getBytes(StandardCharsets.US_ASCII);
+        Training t = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                .set("logEvery", "1").set("evalEvery", "1000");
+        java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+        t.listener(new Training.Listener() {
+            @Override
+            public void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {
+                if (step != 2) return;
+                both.countDown();
+                try {
+                    both.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var a = pool.submit(() -> t.train(text, Training.Stop.steps(2000)));
+            var b = pool.submit(() -> t.train(text, Training.Stop.steps(2000)));
+            both.await();   // both are training
+            assertThat(t.stop()).isTrue();
+            assertThat(a.get().steps()).isLessThan(2000);
+            assertThat(b.get().steps()).isLessThan(2000);
+        }
+        assertThat(t.stop()).isFalse();
+    }
+
     /** A listener stops the run early, as Ctrl-C stops `sharnn train`: the result and last.safetensors are of that step. */
     @Test
     void stopEndsTheTrainingAfterItsStep(@TempDir Path dir) throws Exception {
