@@ -9,7 +9,7 @@ import java.util.HexFormat;
  * A read-only sequence of bytes of any length, indexed by {@code long}.
  *
  * <p>{@link #open(Path)} memory-maps plain files (in chunks of at most 1 GiB, so files over 2 GB
- * work) and decompresses {@code .zip} (first entry), {@code .gz} and {@code .xz} files once:
+ * work) and decompresses {@code .zip} (of one file), {@code .gz} and {@code .xz} files once:
  * into the heap when the content is small enough, otherwise into a temporary file that is mapped
  * and deleted at once (it lives on while mapped). {@link #of(byte[])} wraps bytes already in memory,
  * for tests and corpora shipped as resources.
@@ -60,7 +60,7 @@ public sealed interface Corpus permits ArrayCorpus, MappedCorpus {
     }
 
     /**
-     * Opens a corpus file. By extension (case-insensitive): {@code .zip} reads the first file entry,
+     * Opens a corpus file. By extension (case-insensitive): {@code .zip} reads its one file (one of several is refused),
      * {@code .gz} and {@code .xz} are decompressed; anything else is mapped as is.
      *
      * @throws IOException with a one-line message if the file is missing or the archive is corrupt

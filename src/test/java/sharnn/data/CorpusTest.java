@@ -47,9 +47,6 @@ class CorpusTest {
                     z.putNextEntry(new ZipEntry("dir/first.txt"));
                     z.write(data);
                     z.closeEntry();
-                    z.putNextEntry(new ZipEntry("second.txt"));
-                    z.write("not this one".getBytes(StandardCharsets.US_ASCII));
-                    z.closeEntry();
                 }
             } else {
                 raw.write(data);
@@ -216,6 +213,16 @@ class CorpusTest {
             z.closeEntry();
         }
         assertThatThrownBy(() -> Corpus.open(empty)).hasMessage("zip archive has no file entry: " + empty);
+        // one of several files read alone was half a corpus, unsaid
+        Path two = dir.resolve("two.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(two))) {
+            for (String name : new String[] {"a.txt", "b.txt"}) {
+                z.putNextEntry(new ZipEntry(name));
+                z.write(("the text of " + name).getBytes(StandardCharsets.US_ASCII));
+                z.closeEntry();
+            }
+        }
+        assertThatThrownBy(() -> Corpus.open(two)).hasMessage(two + " holds 2 files (a.txt, ...): a corpus is one file; unzip the one to use");
         Path missing = dir.resolve("nope.txt");
         assertThatThrownBy(() -> Corpus.open(missing)).isInstanceOf(IOException.class).hasMessage("no such file: " + missing);
     }
