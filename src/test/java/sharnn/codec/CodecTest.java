@@ -671,6 +671,10 @@ class CodecTest {
         byte[] archive = concat(compress(a, SMALL), compress(empty, SMALL), compress(b, chunked));
         assertThat(decompress(archive)).isEqualTo(concat(a, b));
         assertThat(decompress(archive, 3)).isEqualTo(concat(a, b));
+        // each archive's context models are the last one's cleared where of its size, else new: both as new ones decode
+        byte[] repeated = concat(compress(a, SMALL), compress(b, SMALL), compress(a, CodecOptions.preset("fast").with("tableBits", "10")),
+                compress(b, SMALL));
+        assertThat(decompress(repeated)).isEqualTo(concat(a, b, a, b));
         Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
         assertThat(l.archives()).isEqualTo(3);
         assertThat(l.originalBytes()).isEqualTo(a.length + b.length);
