@@ -121,14 +121,15 @@ final class Chunks implements AutoCloseable {
      * Reads the records chunk by chunk (a chunk ends where its blocks add up to chunk bytes), decodes
      * the chunks on jobs threads and writes them in order.
      */
-    static Decoded decompress(DataInputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
+    static Decoded decompress(DataInputStream in, OutputStream out, CRC32C all, Codec.Header header, Codec.Pretrained pretrained,
                               Codec.Dictionary dictionary, Codec.Progress progress, int threads, long memoryLimit) throws IOException {
+        CodecOptions o = header.options();
         try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads, memoryLimit)) {
             ArrayDeque<Future<byte[]>> pending = new ArrayDeque<>();
             long total = 0, chunkStart = 0;
             List<Codec.BlockRecord> chunk = new ArrayList<>();
             CRC32C rec = new CRC32C();
-            for (Codec.BlockRecord r; (r = Codec.readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+            for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
                 if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
                 if (total + r.n() - chunkStart > o.chunk())
                     throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");

@@ -541,7 +541,7 @@ public final class Codec {
         long total = 0;
         CRC32C rec = new CRC32C();
         if (o.chunk() > 0) {
-            Chunks.Decoded d = Chunks.decompress(in, out, all, o, pretrained, dictionary, progress, threads, memoryLimit);
+            Chunks.Decoded d = Chunks.decompress(in, out, all, header, pretrained, dictionary, progress, threads, memoryLimit);
             total = d.total();
             rec = d.endRecord();
         } else {
@@ -549,7 +549,7 @@ public final class Codec {
             byte[] block = new byte[0];
             try (Parallel pool = productPool(o, threads)) {
                 try {
-                    for (BlockRecord r; (r = readBlock(in, o, total, rec)) != null; rec = new CRC32C()) {
+                    for (BlockRecord r; (r = readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
                         if (engine == null) {
                             checkMemory(o, dictionary, r.n(), memoryLimit);
                             engine = new Engine(o, pretrained, pool, spare[0]);
@@ -645,12 +645,14 @@ public final class Codec {
      * The next block record, checked against its record CRC32C; null at the end record, whose first
      * byte (n = 0) rec has taken. offset: original bytes before it, for the messages.
      */
-    static BlockRecord readBlock(DataInputStream in, CodecOptions o, long offset, CRC32C rec) throws IOException {
+    static BlockRecord readBlock(DataInputStream in, Header header, long offset, CRC32C rec) throws IOException {
         long n = readVarint(in, rec, 4, "block header");
         if (n == 0) return null;
-        if (n > o.blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
+        if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         long m = readVarint(in, rec, 5, "block header");
-        if (m != 0 && (m < 5 || m > 15L * n + 64)) throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
+        // stored blocks (m = 0) came with version 16: no sharnn wrote one in a version-15 archive
+        if ((m != 0 || header.version() < 16) && (m < 5 || m > 15L * n + 64))
+            throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
         boolean stored = m == 0;
         byte[] coded = readFully(in, stored ? (int) n : (int) m, "block data");
         byte[] rawCrc = readFully(in, 4, "block checksum");
@@ -694,7 +696,7 @@ public final class Codec {
             if (first == null) first = header;
             long total = 0;
             CRC32C rec = new CRC32C();
-            for (BlockRecord r; (r = readBlock(in, header.options(), total, rec)) != null; rec = new CRC32C()) {
+            for (BlockRecord r; (r = readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
                 if (total == 0) memory = Math.max(memory, memoryFor(header.options(), r.n()));   // as decompress's checkMemory
                 total += r.n();
                 blocks++;

@@ -592,7 +592,8 @@ class CodecTest {
         java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(archive));
         Codec.readHeader(in);
         int headerLength = archive.length - in.available();
-        Codec.BlockRecord r = Codec.readBlock(in, CodecOptions.preset("fast"), 0, new java.util.zip.CRC32C());
+        Codec.BlockRecord r = Codec.readBlock(in, Codec.readHeader(new java.io.DataInputStream(new ByteArrayInputStream(archive))), 0,
+                new java.util.zip.CRC32C());
         ByteArrayOutputStream padded = new ByteArrayOutputStream(), record = new ByteArrayOutputStream();
         padded.write(archive, 0, headerLength);
         Codec.writeVarint(record, r.n());
@@ -605,6 +606,22 @@ class CodecTest {
         assertThat(decompress(archive)).isEqualTo(data);
         assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("corrupt coded data (3 bytes left over)");
+
+        // a stored block (m = 0) in a version-15 archive, which none was written with (format 16 added them)
+        byte[] random = new byte[3000];
+        new java.util.SplittableRandom(5).nextBytes(random);
+        byte[] stored = compress(random, CodecOptions.preset("fast"));
+        java.io.DataInputStream storedIn = new java.io.DataInputStream(new ByteArrayInputStream(stored));
+        Codec.readHeader(storedIn);
+        int storedHeader = stored.length - storedIn.available();
+        byte[] v15Header = Arrays.copyOf(stored, storedHeader - 4);   // less its CRC32C
+        v15Header[4] = 15;
+        ByteArrayOutputStream v15 = new ByteArrayOutputStream();
+        withCrc(v15, v15Header);
+        v15.write(stored, storedHeader, stored.length - storedHeader);
+        assertThat(decompress(stored)).isEqualTo(random);
+        assertThatThrownBy(() -> decompress(v15.toByteArray())).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt block header (coded length 0)");
     }
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {
