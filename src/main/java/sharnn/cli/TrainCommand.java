@@ -196,12 +196,14 @@ final class TrainCommand implements Callable<Integer> {
     /** The exit code of the signal that stopped the run (128 + its number), as a shell reports a process it stopped. */
     private volatile int stoppedBy = 130;
     private volatile long stopAsked;
+    private volatile boolean stopping;
 
     /**
      * The first Ctrl-C (SIGINT), SIGTERM or SIGHUP asks the trainer to stop after the step in progress (it
      * saves last.safetensors and the command exits 128 + the signal's number: 130, 143, 129), as a batch
-     * scheduler stopping a job with SIGTERM expects; a second aborts at once, but for the same SIGTERM or SIGHUP
-     * again within 2 s (sent to the process group, by timeout or a scheduler, and passed on by bin/sharnn).
+     * scheduler stopping a job with SIGTERM expects; a second aborts at once, but for the same signal again
+     * within 2 s (SIGTERM, SIGHUP) or 0.5 s (SIGINT, which a person may press twice): sent to the process group
+     * (Ctrl-C, timeout, a scheduler), it comes from there and passed on by bin/sharnn.
      * Returns the handlers it replaced.
      */
     private Map<Signal, SignalHandler> stopOnSignals(Trainer trainer) {
@@ -210,10 +212,12 @@ final class TrainCommand implements Callable<Integer> {
             Signal signal = new Signal(name);
             try {
                 before.put(signal, Signal.handle(signal, sig -> {
-                    if (!name.equals("INT") && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < 2_000_000_000L) return;
+                    long twice = name.equals("INT") ? 500_000_000L : 2_000_000_000L;
+                    if (stopping && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < twice) return;
                     if (trainer.requestStop()) {
                         stoppedBy = 128 + sig.getNumber();
                         stopAsked = System.nanoTime();
+                        stopping = true;
                         System.err.println("\nstopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
                                 + " again aborts at once)");
                     } else Runtime.getRuntime().halt(128 + sig.getNumber());

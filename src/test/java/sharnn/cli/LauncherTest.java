@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -303,14 +304,15 @@ class LauncherTest {
     }
 
     /**
-     * SIGTERM or SIGHUP to the launcher alone (kill PID, a scheduler's stop) reaches the JVM, and the launcher
-     * ends after it: before, the launcher died at once and the JVM ran on, writing its output or training.
+     * SIGTERM, SIGHUP or SIGINT to the launcher alone (kill PID, a scheduler's stop, Python's send_signal) reaches
+     * the JVM, and the launcher ends after it: before, the launcher died at once and the JVM ran on, writing its
+     * output or training; SIGINT it kept, and a training ran on to its end, rc 0.
      */
     @Test
-    void termAndHupToTheLauncherStopTheJvmBeforeItEnds() throws Exception {
+    void termHupAndIntToTheLauncherStopTheJvmBeforeItEnds() throws Exception {
         Path sharnn = install("sharnn.cli.LauncherProbe");
-        for (String signal : List.of("TERM", "HUP")) {
-            Process p = launcher(sharnn, "wait").start();
+        for (String signal : List.of("TERM", "HUP", "INT")) {
+            Process p = Jvm.withDefaultSigint(launcher(sharnn, "wait")).start();
             String err;
             List<ProcessHandle> jvm;
             try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -325,7 +327,7 @@ class LauncherTest {
                 p.destroyForcibly();
             }
             assertThat(err).as(signal).isEqualTo("probe: stopped\n");
-            assertThat(p.exitValue()).as(signal).isEqualTo(signal.equals("TERM") ? 143 : 129);
+            assertThat(p.exitValue()).as(signal).isEqualTo(Map.of("TERM", 143, "HUP", 129, "INT", 130).get(signal));
             assertThat(jvm.getFirst().isAlive()).as(signal).isFalse();
         }
     }
