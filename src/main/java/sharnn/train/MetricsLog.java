@@ -16,12 +16,13 @@ public final class MetricsLog implements AutoCloseable {
     private final Writer jsonl;
     private final TensorBoardWriter tb;
 
-    public MetricsLog(Path runDir) throws IOException {
+    /** purgeStep: where a resumed run's TensorBoard events go on ({@link TensorBoardWriter}), -1 for a new run. */
+    public MetricsLog(Path runDir, long purgeStep) throws IOException {
         file = runDir.resolve(FILE);
         // streams rather than channels, here and in TensorBoardWriter: an interrupt (a library caller's) does
         // not close them, which failed the training's last log lines and checkpoint as it stopped
         jsonl = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
-        tb = new TensorBoardWriter(runDir.resolve("tb"));
+        tb = new TensorBoardWriter(runDir.resolve("tb"), purgeStep);
     }
 
     public void train(long step, int epoch, double bpc, double lr, double tokensPerSecond, double gradNorm, double wall)

@@ -19,6 +19,15 @@ public final class TensorBoardWriter implements AutoCloseable {
     private final Path file;   // named in its write errors ("No space left on device" said nothing of it)
 
     public TensorBoardWriter(Path dir) throws IOException {
+        this(dir, -1);
+    }
+
+    /**
+     * purgeStep >= 0: a resumed run's events, whose steps from purgeStep on TensorBoard drops from the files
+     * before this one (a session-log START at that step, as PyTorch's SummaryWriter(purge_step=) writes it):
+     * after a kill -9, the steps logged past the checkpoint were drawn twice, once by the run killed.
+     */
+    public TensorBoardWriter(Path dir, long purgeStep) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir))
             throw new IOException(dir + ": exists and is not a directory (the run's TensorBoard events go there)");   // was "tb: already exists"
         Files.createDirectories(dir);
@@ -34,6 +43,13 @@ public final class TensorBoardWriter implements AutoCloseable {
         writeDouble(event, 1, now / 1000.0);
         writeBytes(event, 3, "brain.Event:2".getBytes(StandardCharsets.UTF_8));
         record(event.toByteArray());
+        if (purgeStep < 0) return;
+        ByteArrayOutputStream start = new ByteArrayOutputStream();
+        writeDouble(start, 1, now / 1000.0);
+        tag(start, 2, 0);
+        varint(start, purgeStep);
+        writeBytes(start, 7, new byte[] {0x08, 0x01});   // session_log { status: START }
+        record(start.toByteArray());
     }
 
     public void scalar(String tag, long step, double value) throws IOException {

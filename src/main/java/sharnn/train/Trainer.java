@@ -273,8 +273,9 @@ public final class Trainer implements AutoCloseable {
         long intervalStart = System.nanoTime();
         double lastTrainBpc = Double.NaN, lastNorm = 0;
         if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
+        long purgeStep = freshMetrics ? -1 : step + 1;   // TensorBoard drops what a killed run logged past the checkpoint
         freshMetrics = false;
-        try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir)) {
+        try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir, purgeStep)) {
             // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
             // (the loop tested the limits again after logging and evaluating, and found an epoch's end
             // only at the next step: a run stopped by time or epochs could end without its final evaluation).

@@ -12,12 +12,53 @@ class MetricsLogTest {
     void theLearningRateIsLoggedAsTheRateItIs(@TempDir Path dir) throws Exception {
         double lr = 2e-3 * 7 / 100;   // a warmup's step: 1.4000000000000001E-4
         assertThat(Double.toString(lr)).isEqualTo("1.4000000000000001E-4");
-        try (MetricsLog log = new MetricsLog(dir)) {
+        try (MetricsLog log = new MetricsLog(dir, -1)) {
             log.train(7, 0, 7.5, lr, 1000, 1.5, 2.0);
         }
         assertThat(Files.readString(dir.resolve(MetricsLog.FILE))).contains("\"lr\":1.4E-4,");
         assertThat(MetricsLog.significant(1.23456789123e-4)).isEqualTo(1.23456789e-4);
         assertThat(MetricsLog.significant(0.0)).isZero();
+    }
+
+    /**
+     * A resumed run's events begin with a session-log START at the step it goes on from, as PyTorch's
+     * SummaryWriter(purge_step=) writes it: TensorBoard drops the steps from there on that earlier files hold
+     * (after a kill -9, those logged past the checkpoint were drawn twice). A new run's have none.
+     */
+    @Test
+    void aResumedRunsEventsPurgeTheStepsPastItsCheckpoint(@TempDir Path dir) throws Exception {
+        try (TensorBoardWriter fresh = new TensorBoardWriter(dir.resolve("a"))) {
+            fresh.scalar("train/bpc", 1, 7.5);
+        }
+        try (TensorBoardWriter resumed = new TensorBoardWriter(dir.resolve("b"), 241)) {
+            resumed.scalar("train/bpc", 241, 7.5);
+        }
+        java.util.List<byte[]> a = records(dir.resolve("a")), b = records(dir.resolve("b"));
+        assertThat(a).hasSize(2);
+        assertThat(b).hasSize(3);
+        // wall_time (field 1, 8 bytes), step 241 (field 2: 0xf1 0x01), session_log (field 7) { status (field 1): START (1) }
+        assertThat(java.util.Arrays.copyOfRange(b.get(1), 9, b.get(1).length)).containsExactly(0x10, 0xf1, 0x01, 0x3a, 0x02, 0x08, 0x01);
+        // past its wall time, the file version as a new run's
+        assertThat(java.util.Arrays.copyOfRange(b.get(0), 9, b.get(0).length)).isEqualTo(java.util.Arrays.copyOfRange(a.get(0), 9, a.get(0).length));
+    }
+
+    /** The records of the one events file in dir, each checked against its masked CRC32Cs. */
+    private static java.util.List<byte[]> records(Path dir) throws Exception {
+        java.nio.ByteBuffer in;
+        try (var files = Files.list(dir)) {
+            in = java.nio.ByteBuffer.wrap(Files.readAllBytes(files.findFirst().orElseThrow())).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        java.util.List<byte[]> records = new java.util.ArrayList<>();
+        while (in.hasRemaining()) {
+            byte[] len = new byte[8], data;
+            in.get(len);
+            assertThat(in.getInt()).isEqualTo(TensorBoardWriter.maskedCrc(len));
+            data = new byte[(int) java.nio.ByteBuffer.wrap(len).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()];
+            in.get(data);
+            assertThat(in.getInt()).isEqualTo(TensorBoardWriter.maskedCrc(data));
+            records.add(data);
+        }
+        return records;
     }
 
     /**
