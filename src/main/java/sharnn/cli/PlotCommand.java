@@ -15,11 +15,17 @@ final class PlotCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", description = "a training run's directory")
     Path runDir;
 
-    @Option(names = "--out", paramLabel = "PNG", description = "the image (default RUN_DIR/bpc.png)")
+    @Option(names = "--out", paramLabel = "PNG", description = "the image (default RUN_DIR/bpc.png; -: stdout)")
     Path out;
 
     @Override
     public Integer call() throws Exception {
+        // - is stdout, as everywhere else in sharnn (it wrote a file named "-")
+        if (out != null && out.toString().equals("-")) {
+            if (Terminal.isTerminal(1)) throw new UsageException("a PNG image is not written to a terminal: redirect stdout, or give --out FILE");
+            Plot.write(runDir.resolve("metrics.jsonl"), Stdout.stream());
+            return 0;
+        }
         Path png = out != null ? out : runDir.resolve("bpc.png"), metrics = runDir.resolve("metrics.jsonl");
         // --out run/metrics.jsonl replaced the figures with their picture
         if (Files.exists(png) && Files.exists(metrics) && Files.isSameFile(png, metrics))

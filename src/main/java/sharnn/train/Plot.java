@@ -17,6 +17,25 @@ public final class Plot {
     public static void write(Path metrics, Path png) throws IOException {
         if (!Files.isRegularFile(metrics)) throw new IOException("no metrics file: " + metrics);
         if (Files.isDirectory(png)) throw new IOException(png + ": is a directory; the image needs a file name");
+        TempFiles.Body image = image(metrics);
+        if (Files.exists(png) && !Files.isRegularFile(png)) {   // a device or FIFO is written in place, as compress writes it, not replaced
+            try (var out = Files.newOutputStream(png)) {
+                image.writeTo(out);
+            }
+            return;
+        }
+        // a unique temp file beside the image, renamed over it, removed if anything fails
+        TempFiles.write(png, ".png", image);
+    }
+
+    /** The plot of metrics as a PNG image written to out (stdout: `plot --out -`). */
+    public static void write(Path metrics, java.io.OutputStream out) throws IOException {
+        if (!Files.isRegularFile(metrics)) throw new IOException("no metrics file: " + metrics);
+        image(metrics).writeTo(out);
+        out.flush();
+    }
+
+    private static TempFiles.Body image(Path metrics) throws IOException {
         List<Double> ts = new ArrayList<>(), tv = new ArrayList<>(), vs = new ArrayList<>(), vv = new ArrayList<>();
         int number = 0;
         List<String> lines;
@@ -50,15 +69,7 @@ public final class Plot {
         // at most about MAX_POINTS a series: the chart's time grew with the square of its points (1M lines: minutes)
         if (!ts.isEmpty()) chart.addSeries("train", thin(ts), thin(tv));
         if (!vs.isEmpty()) chart.addSeries("valid", thin(vs), thin(vv));
-        TempFiles.Body image = out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
-        if (Files.exists(png) && !Files.isRegularFile(png)) {   // a device or FIFO is written in place, as compress writes it, not replaced
-            try (var out = Files.newOutputStream(png)) {
-                image.writeTo(out);
-            }
-            return;
-        }
-        // a unique temp file beside the image, renamed over it, removed if anything fails
-        TempFiles.write(png, ".png", image);
+        return out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
     }
 
     static final int MAX_POINTS = 5000;

@@ -34,6 +34,16 @@ class PlotTest {
         assertThat(names(dir)).containsExactly("bpc.png", "run");
     }
 
+    /** --out - is stdout, as - is everywhere else in sharnn (it wrote a file named "-"): the image of --out FILE. */
+    @Test
+    void outDashWritesTheImageToStdout(@TempDir Path dir) throws Exception {
+        Path run = run(dir);
+        assertThat(CliRun.of("plot", run.toString(), "--out", dir.resolve("bpc.png").toString()).code()).isZero();
+        byte[] png = CompressCommandTest.pipe(new byte[0], "plot", run.toString(), "--out", "-");
+        assertThat(png).isEqualTo(Files.readAllBytes(dir.resolve("bpc.png")));
+        assertThat(names(dir)).containsExactly("bpc.png", "run");
+    }
+
     @Test
     void anOutThatIsADirectoryIsOneLineAndLeavesNothing(@TempDir Path dir) throws Exception {
         Path run = run(dir);
