@@ -317,8 +317,9 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (stopAsked() && !last) last = interrupted = true;   // asked by a listener: this step is the last
                 long pause = System.nanoTime();   // validation and checkpoints are no training: tokens/s leaves them out
-                if (evaluator != null && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || (last && !interrupted))) {
-                    lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, null).bpc();
+                // a stop asked skips the validation, and ends one in progress: Ctrl-C waited for it, minutes of the paper model on a CPU
+                if (evaluator != null && !interrupted && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)
+                        && validate()) {
                     boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
                     if (best) bestValid = lastValid;
                     if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
@@ -330,7 +331,7 @@ public final class Trainer implements AutoCloseable {
                         save("best.safetensors", startNanos);
                     }
                     last |= stopAsked();   // early stopping: asked by a listener of this evaluation
-                }
+                } else if (stopAsked()) last = true;
                 if (((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) && lastSaved != step) save("last.safetensors", startNanos);
                 long paused = System.nanoTime() - pause;
                 intervalStart += paused;
@@ -340,6 +341,24 @@ public final class Trainer implements AutoCloseable {
         }
         double secs = (System.nanoTime() - startNanos) / 1e9, training = secs - pausedNanos / 1e9;
         return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(training, 1e-9), secs);
+    }
+
+    /** Validates into lastValid; false where a stop asked meanwhile ended it, lastValid as it was. */
+    private boolean validate() {
+        try {
+            lastValid = evaluator.evaluate(corpus, splits.valid(), cfg.evalBytes, bytes -> {
+                if (stopAsked()) throw new ValidationStopped();
+            }).bpc();
+            return true;
+        } catch (ValidationStopped e) {
+            return false;
+        }
+    }
+
+    private static final class ValidationStopped extends RuntimeException {
+        ValidationStopped() {
+            super(null, null, false, false);
+        }
     }
 
     /** At the end of the data the epoch is over; the next starts cold, as in the reference. */

@@ -55,6 +55,46 @@ public class TrainerTest {
         return c;
     }
 
+    /**
+     * A stop asked before or during a validation skips or ends it (Ctrl-C waited for the whole validation,
+     * minutes of the paper model on a CPU): the step is saved, without a figure. Here from another thread at
+     * step 5's log line, the validation (of 300 KB, many seconds) due right after it.
+     */
+    @Test
+    void aStopBeforeOrDuringAValidationEndsItAndSavesTheStep(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(302_000, 3));
+        Trainer t = new Trainer(small(), corpus, Splits.ofSizes(302_000, 2000, 300_000), dir.resolve("run"), K);
+        java.util.List<Long> validated = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch logged = new java.util.concurrent.CountDownLatch(1);
+        t.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double trainBpc, double lr, double tokensPerSecond, double gradNorm, double wall) {
+                if (step == 5) logged.countDown();
+            }
+
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                validated.add(step);
+            }
+        });
+        Thread stopper = new Thread(() -> {
+            try {
+                logged.await();
+                t.requestStop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopper.start();
+        Trainer.Summary s = t.train(new Trainer.Stop(1000, 0, 0));
+        stopper.join();
+        assertThat(validated).isEmpty();
+        assertThat(s.steps()).isBetween(5L, 6L);   // the stop may come before step 6 starts
+        assertThat(s.validBpc()).isNaN();
+        assertThat(((Number) ((Map<?, ?>) Checkpoint.meta(SafeTensors.read(dir.resolve("run/last.safetensors"))).get("progress")).get("step"))
+                .longValue()).isEqualTo(s.steps());
+    }
+
     @Test
     void aResumedRunReachesTheSameParametersBitForBit(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 1));
