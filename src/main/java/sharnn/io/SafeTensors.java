@@ -168,8 +168,7 @@ public final class SafeTensors {
         try {
             root = JSON_READER.anyFrom(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
-            throw new SafeTensorsException(src + ": header is not valid JSON: "
-                    + firstLine(e.getMessage()), e);
+            throw new SafeTensorsException(src + ": header is not valid JSON: " + JsonErrors.reason(e), e);
         }
         if (!(root instanceof Map<?, ?> header)) {
             throw new SafeTensorsException(src + ": header is not a JSON object");
@@ -317,13 +316,6 @@ public final class SafeTensors {
         return v;
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "(no detail)";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
-    }
 
     /** Where the tensors were read from: the file's path, or &lt;bytes&gt;. */
     /**

@@ -155,7 +155,7 @@ public final class Weights {
         try {
             parsed = JSON.std.anyFrom(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " is not JSON: " + sharnn.io.JsonErrors.reason(e));
         }
         if (!(parsed instanceof List<?> words) || words.size() != ids)
             throw new IllegalArgumentException("its metadata " + VOCAB_KEY + " must be a list of the " + ids + " ids' bytes");
@@ -190,10 +190,10 @@ public final class Weights {
         try {
             meta = JSON.std.mapFrom(json);
         } catch (IOException e) {
-            throw new IOException(file.source() + ": corrupt checkpoint metadata: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IOException(file.source() + ": corrupt checkpoint metadata: " + sharnn.io.JsonErrors.reason(e));
         }
         Object model = meta == null ? null : meta.get("model");   // "null" parses to no map at all
-        if (!(model instanceof Map)) throw new IOException("a sharnn checkpoint without its model configuration");
+        if (!(model instanceof Map)) throw new IOException(file.source() + ": a sharnn checkpoint without its model configuration");
         return ModelConfig.fromMap((Map<String, Object>) model);
     }
 

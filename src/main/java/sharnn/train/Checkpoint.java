@@ -97,7 +97,7 @@ public final class Checkpoint {
         try {
             meta = JSON.std.mapFrom(json);
         } catch (IOException e) {
-            throw corrupt(file, e.getMessage().lines().findFirst().orElse(""));
+            throw corrupt(file, sharnn.io.JsonErrors.reason(e));
         }
         if (meta == null) throw corrupt(file, "null, not an object");
         return meta;

@@ -1,6 +1,5 @@
 package sharnn.train;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -274,6 +273,8 @@ public final class TrainConfig {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {   // said "Input length = 1", rc 1
+            throw new IllegalArgumentException("config " + file + ": not UTF-8 text (a JSON object is)");
         } catch (IOException e) {
             throw new IOException("cannot read config " + file + ": "
                     + PathErrors.reason(e).lines().findFirst().orElse(""));
@@ -285,9 +286,7 @@ public final class TrainConfig {
             // mapFrom reads one value: {"lr": 1e-3}{"x": 1} left the second object unread and unsaid
             if (p.nextToken() != null) throw new IllegalArgumentException("config " + file + ": more after its JSON object (one is read)");
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            throw new IllegalArgumentException("config " + file + (at == null || at.getLineNr() < 1 ? "" : ", line " + at.getLineNr())
-                    + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException("config " + file + ", " + sharnn.io.JsonErrors.reason(e));
         }
         if (map == null) throw new IllegalArgumentException("config " + file + ": null, not a JSON object");
         TrainConfig c = new TrainConfig();

@@ -151,12 +151,21 @@ class TrainCommandTest {
         String[][] cases = {
                 {"{\"lr\": \"abc\"}", "config " + config + ": bad value for lr (double): abc"},   // exit code 1 where --set gives 2
                 {"{\"lr\": 1e-3}{\"x\": 1}", "config " + config + ": more after its JSON object"},   // the second was ignored
-                {"{\"lr\": 1e-3,\n \"lr\": 2}", "config " + config + ", line 2: Duplicate key (key 'lr')"},   // the last won
-                {"[1]", "config " + config + ", line 1: "}};
+                {"{\"lr\": 1e-3,\n \"lr\": 2}", "config " + config + ", line 2, column 8: Duplicate key (key 'lr')"},   // the last won
+                {"[1]", "config " + config + ", line 1, column 1: "},
+                // the parser's internals left out: "[Source: REDACTED (`StreamReadFeature...` disabled)...]", "enable `JsonReadFeature...`"
+                {"{\"lr\": 0.01", "config " + config + ", line 1, column 12: Unexpected end-of-input: expected close marker for Object"},
+                {"{\"lr\": NaN}", "config " + config + ", line 1, column 11: Non-standard token 'NaN'"}};
         for (String[] c : cases) {
             Files.writeString(config, c[0]);
-            assertOneLine(CliRun.of(train(data, run, "--steps", "1", "--config", config.toString())), 2, c[1]);
+            CliRun refused = CliRun.of(train(data, run, "--steps", "1", "--config", config.toString()));
+            assertOneLine(refused, 2, c[1]);
+            assertThat(refused.err()).doesNotContain("`").doesNotContain("Source");
         }
+        // not UTF-8: "Input length = 1", exit code 1
+        Files.write(config, new byte[] {'{', '"', (byte) 0xff, '"', ':', '1', '}'});
+        assertOneLine(CliRun.of(train(data, run, "--steps", "1", "--config", config.toString())), 2,
+                "config " + config + ": not UTF-8 text (a JSON object is)");
         assertThat(run).doesNotExist();
     }
 

@@ -139,7 +139,7 @@ class WeightsTest {
         // metadata that is JSON null, and a state_dict whose embedding is not 2-d
         Path none = dir.resolve("none.safetensors");
         new SafeTensorsWriter().metadata(Weights.META_KEY, "null").write(none);
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(none), cpu)).hasMessage("a sharnn checkpoint without its model configuration");
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(none), cpu)).hasMessage(none + ": a sharnn checkpoint without its model configuration");
         Path flat = dir.resolve("flat.safetensors");
         new SafeTensorsWriter().add("encoder.weight", sharnn.io.DType.F32, new long[] {4}, new float[4]).write(flat);
         assertThatThrownBy(() -> Weights.read(SafeTensors.read(flat), cpu)).hasMessage("encoder.weight has shape [4]: not [vocabulary, embedding]");
