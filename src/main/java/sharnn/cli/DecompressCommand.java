@@ -57,6 +57,10 @@ final class DecompressCommand implements Callable<Integer> {
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
         if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");
+        if (in.isEmpty()) throw new UsageException("IN is an empty name");   // '' was the current directory: ": is a directory"
+        // checked where no archive needs them, as zstd -D checks its dictionary: a script's typo went unseen until one did
+        if (model != null && !list) sharnn.io.PathErrors.checkReadable(model, "checkpoint");
+        if (dictionary != null && !list) sharnn.io.PathErrors.checkReadable(dictionary, "dictionary");
         if (list || test) return eachArchive();
         if (!more.isEmpty()) throw new UsageException("decompress takes one IN and one OUT (several archives with -l or -t)");
         String bare = in.endsWith(".shr") && !Path.of(in).getFileName().toString().equals(".shr") ? in.substring(0, in.length() - 4) : null;
@@ -79,6 +83,11 @@ final class DecompressCommand implements Callable<Integer> {
         } catch (MemoryLimitException e) {
             if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
             throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts(), e);
+        } catch (IOException e) {
+            // what the archive needs ("this archive was made with a dictionary", "wrong model: ...") is its own, named as its faults are
+            String message = String.valueOf(e.getMessage());
+            if (!message.startsWith("this archive ") && !message.startsWith("wrong ")) throw e;
+            throw new IOException((archive.equals("-") ? "(stdin)" : archive) + ": " + message, e);
         }
     }
 
@@ -112,6 +121,7 @@ final class DecompressCommand implements Callable<Integer> {
         archives.add(in);
         if (out != null) archives.add(out);
         archives.addAll(more);
+        if (archives.contains("")) throw new UsageException("an archive's name is empty");
         long[] total = new long[3];   // archives listed, original bytes, archive bytes
         if (archives.size() == 1) {   // its failure is the command's, as any command's
             if (list) list(in, total);

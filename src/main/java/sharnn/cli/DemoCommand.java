@@ -44,7 +44,6 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageException("--minutes must be in (0, 1440]");
-        if (out.toString().isEmpty()) throw new UsageException("--out is an empty name");   // '' was the current directory
         byte[] text;
         try (InputStream in = DemoCommand.class.getResourceAsStream(CORPUS)) {
             if (in == null) throw new IOException("the demo corpus is missing from the jar");

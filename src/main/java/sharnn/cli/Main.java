@@ -39,6 +39,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         joinDescriptionLines(cli);
         giveVersion(cli, new Version());
         cli.setExecutionExceptionHandler(Main::oneLineError);
+        // '' is the current directory to Path: --dict '' said ": is a directory", --data '' "is a directory, not a corpus file: "
+        cli.registerConverter(java.nio.file.Path.class, Main::path);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println(usageError(ex));
             return 2;
@@ -129,6 +131,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     /** A bad command line in one line, named by the command it is for: "sharnn data: unknown command 'x' (enwik8, info)". */
+    /** A path given on the command line; an empty one is refused (Path reads it as the current directory). */
+    static java.nio.file.Path path(String value) {
+        if (value.isEmpty()) throw new CommandLine.TypeConversionException("an empty name");
+        return java.nio.file.Path.of(value);
+    }
+
     static String usageError(CommandLine.ParameterException ex) {
         CommandLine cmd = ex.getCommandLine();
         String name = cmd.getCommandSpec().qualifiedName();

@@ -23,7 +23,7 @@ final class Models {
     static final class CheckpointPath implements CommandLine.ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path file = Checkpoint.file(Path.of(value));
+            Path file = Checkpoint.file(Main.path(value));
             // a run stopped before its first validation has no best.safetensors: "is a directory" said nothing of it
             if (Files.isDirectory(file) && Files.exists(file.resolve("last.safetensors")))
                 throw new CommandLine.TypeConversionException(file + " holds no best.safetensors (the run stopped before its first"

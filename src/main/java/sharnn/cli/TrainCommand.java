@@ -78,8 +78,6 @@ final class TrainCommand implements Callable<Integer> {
         if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
-        if ((out != null && out.toString().isEmpty()) || (resume != null && resume.toString().isEmpty()))   // an unset "$RUN": the working directory
-            throw new UsageException("give --out or --resume a directory's name, not an empty one");
         if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built
             throw new UsageException("--out " + out + " exists and is not a directory");
         // the default "tiny" cannot be told from a --preset tiny given, which must override a --config file's preset

@@ -116,9 +116,16 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", in.toString()), 1,
                 "sharnn decompress: " + in + ": not a sharnn archive (bad magic)");   // the archive named, as xz names it
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-f", shr.toString(), back.toString()), 1,
-                "sharnn decompress: this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
+                "sharnn decompress: " + shr + ": this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins " + id + ")");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), in.toString(), "-")), 1,
                 "sharnn compress: no such dictionary: " + dir.resolve("none"));
+        // checked where the archive needs none, as zstd -D checks it: a script's typo went unseen until an archive needed it
+        Path plain = dir.resolve("plain.shr");
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", in.toString(), plain.toString()).code()).isZero();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "--dict", dir.resolve("none").toString(), plain.toString()), 1,
+                "sharnn decompress: no such dictionary: " + dir.resolve("none"));
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "--model", dir.resolve("none.safetensors").toString(), plain.toString()), 1,
+                "sharnn decompress: no such checkpoint: " + dir.resolve("none.safetensors"));
     }
 
     /**
@@ -662,6 +669,18 @@ class CompressCommandTest {
         assertThat(CliRun.of(args("compress", "-q", "--rm", "-f", link.toString())).code()).isZero();
         assertThat(link).doesNotExist();
         assertThat(two).exists();
+    }
+
+    /** An empty name is refused as one: Path reads '' as the current directory ("--dict '': : is a directory", exit 1). */
+    @Test
+    void anEmptyNameIsRefusedAsOne() {
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", ""), 2, "sharnn decompress: IN is an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "a.shr", ""), 2, "sharnn decompress: an archive's name is empty");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--dict", "", "-c", "a.txt"), 2,
+                "sharnn compress: Invalid value for option '--dict': an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("data", "info", ""), 2, "sharnn data info: Invalid value for positional parameter at index 0 (FILE): an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("eval", "--checkpoint", "", "--data", "a.txt"), 2,
+                "sharnn eval: Invalid value for option '--checkpoint': an empty name");
     }
 
     /** An OUT name past 255 bytes is refused before coding, named (it failed at the rename, naming the temp file). */

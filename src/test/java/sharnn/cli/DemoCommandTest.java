@@ -44,6 +44,6 @@ class DemoCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", metricsOnly.toString(), "--minutes", "0.01"), 2,
                 metricsOnly + " holds metrics.jsonl but no demo's checkpoint");
         assertThat(metricsOnly.resolve("metrics.jsonl")).hasContent("{\"step\":1,\"train_bpc\":3.0}");
-        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", "", "--minutes", "0.01"), 2, "--out is an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("demo", "--out", "", "--minutes", "0.01"), 2, "Invalid value for option '--out': an empty name");
     }
 }

@@ -175,7 +175,7 @@ class TrainCommandTest {
         // "sharnn train: AFILE: AFILE", exit code 1, once the model was built
         assertOneLine(CliRun.of(train(data, file, "--steps", "1")), 2, "--out " + file + " exists and is not a directory");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", "", "--steps", "1"), 2,
-                "give --out or --resume a directory's name, not an empty one");
+                "Invalid value for option '--out': an empty name");   // an unset "$RUN": the working directory
         assertOneLine(CliRun.of(train(data, file.resolve("run"), "--steps", "1")), 1, file.resolve("run") + ": Not a directory");
     }
 
