@@ -45,6 +45,10 @@ public final class Weights {
                 throw new IllegalArgumentException("parameter " + p.name + " has shape " + Arrays.toString(shape)
                         + " in the file but " + Arrays.toString(want) + " in the model");
             float[] w = finite(file, name);
+            // the model ties them (one matrix): a file whose decoder differs was scored with the encoder's, unsaid
+            if (name.equals(prefix + "encoder.weight") && file.has(prefix + "decoder.weight")
+                    && !(Arrays.equals(file.shape(prefix + "decoder.weight"), shape) && Arrays.equals(file.floats(prefix + "decoder.weight"), w)))
+                throw new IllegalArgumentException("decoder.weight differs from encoder.weight: this model ties them, one matrix for both");
             if (!byVocab) {
                 System.arraycopy(w, 0, p.w, 0, w.length);
                 continue;

@@ -35,6 +35,22 @@ class WeightsTest {
         a.forward(tokens, null, 4, new HostState(CONFIG), false, 0);
         b.forward(tokens, null, 4, new HostState(CONFIG), false, 0);
         assertThat(b.logits()).containsExactly(a.logits());
+
+        // a decoder.weight other than the encoder's: the model ties them, and it was scored with the encoder's, unsaid
+        Path untied = dir.resolve("untied.safetensors");
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (Param p : a.params()) {
+            long[] shape = java.util.Arrays.stream(p.shape).asLongStream().toArray();
+            w.add(p.name, sharnn.io.DType.F32, shape, p.w);
+            if (p.name.equals("encoder.weight")) {
+                float[] other = p.w.clone();
+                other[5] += 1;
+                w.add("decoder.weight", sharnn.io.DType.F32, shape, other);
+            }
+        }
+        w.write(untied);
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(CONFIG, new ScalarKernels()), SafeTensors.read(untied), ""))
+                .hasMessage("decoder.weight differs from encoder.weight: this model ties them, one matrix for both");
     }
 
     /**
