@@ -145,6 +145,7 @@ public final class Trainer implements AutoCloseable {
         TrainConfig cfg;
         try {
             cfg = TrainConfig.saved(Checkpoint.object(file, meta, "train"));
+            cfg.validate();   // here, as the file's: "lr must be > 0: -1.0" read as if the user had typed it
         } catch (IllegalArgumentException e) {
             throw Checkpoint.corrupt(file, e.getMessage());
         }

@@ -321,6 +321,8 @@ public class TrainerTest {
         changes.put("'epoch' is 2147483648, not a count from 0 to 2147483647",
                 m -> ((Map<String, Object>) m.get("progress")).put("epoch", 2147483648L));
         changes.put("'position' is 1.5, not a count from 0 to 9223372036854775807", m -> ((Map<String, Object>) m.get("progress")).put("position", 1.5));
+        // a setting out of range is the file's fault, not one the user typed
+        changes.put("lr must be > 0: -1.0", m -> ((Map<String, Object>) m.get("train")).put("lr", -1.0));
         for (var c : changes.entrySet()) {
             Files.write(last, good);
             SafeTensors st = SafeTensors.read(last);
