@@ -42,8 +42,15 @@ public final class PathErrors {
 
     /** Refuses a path that cannot be read as an input: missing, a directory, or unreadable. A FIFO or device is read as a stream. */
     public static void checkReadable(Path path, String what) throws IOException {
-        if (!Files.exists(path)) throw new IOException("no such " + what + ": " + path);
+        if (!Files.exists(path)) throw new IOException(tooLong(path) ? path + ": File name too long" : "no such " + what + ": " + path);
         if (Files.isDirectory(path)) throw new IOException(path + ": is a directory");
         if (!Files.isReadable(path)) throw new IOException(path + ": permission denied");
+    }
+
+    /** Whether a name in path is past the file systems' 255 bytes, or the whole past 4095: exists() says false of it, not why. */
+    static boolean tooLong(Path path) {
+        for (Path name : path)
+            if (name.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) return true;
+        return path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 4095;
     }
 }

@@ -683,6 +683,13 @@ class CompressCommandTest {
                 "sharnn eval: Invalid value for option '--checkpoint': an empty name");
     }
 
+    /** An IN name past 255 bytes is said to be too long (it was "no such file", which a user checks and finds wrong). */
+    @Test
+    void anInNameTooLongIsSaidSo() {
+        String name = dir.resolve("n".repeat(300)).toString();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", name)), 1, "sharnn compress: " + name + ": File name too long");
+    }
+
     /** An OUT name past 255 bytes is refused before coding, named (it failed at the rename, naming the temp file). */
     @Test
     void aNameTooLongIsRefusedFirst() throws Exception {
