@@ -15,7 +15,6 @@ import sharnn.model.Weights;
 import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
 import sharnn.train.Checkpoint;
 import sharnn.train.Sampler;
 
@@ -49,7 +48,7 @@ public final class Model {
                     ? file + " holds no best.safetensors (the run stopped before its first validation?): load " + file.resolve("last.safetensors")
                     : file + ": a directory without best.safetensors (not a run's directory)");
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
-        Kernels kernels = new VectorKernels(Parallel.common());
+        Kernels kernels = Kernels.fastest(Parallel.common());
         try {
             // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory
             return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels), 1, SEGMENT), kernels);

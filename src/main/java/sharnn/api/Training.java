@@ -15,7 +15,6 @@ import sharnn.model.LanguageModel;
 import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
@@ -198,7 +197,7 @@ public final class Training {
         // a run killed between its first evaluation and its first checkpoint: a model the new run would replace, as `sharnn train` refuses it
         if (config != null && runDirectory != null && Files.exists(runDirectory.resolve("best.safetensors")))
             throw new IOException(runDirectory + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors): move it away");
-        Kernels kernels = new VectorKernels(Parallel.common());
+        Kernels kernels = Kernels.fastest(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
         Trainer made;
         if (config == null) {

@@ -31,7 +31,7 @@ import sharnn.cuda.RecurrenceProfile;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
+import sharnn.tensor.Kernels;
 import sharnn.train.TrainConfig;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -259,7 +259,7 @@ final class BenchCommand implements Runnable {
             boolean train = what.equals("train");
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
             try (Parallel parallel = new Parallel(n);
-                 TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(new VectorKernels(parallel)))) {
+                 TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(Kernels.fastest(parallel)))) {
                 long step = 0;
                 long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
                 while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);

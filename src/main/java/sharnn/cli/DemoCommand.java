@@ -16,7 +16,6 @@ import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
 import sharnn.train.Checkpoint;
 import sharnn.train.Evaluator;
 import sharnn.train.Plot;
@@ -50,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
             text = in.readAllBytes();
         }
         Parallel pool = Models.pool(threads);
-        Kernels kernels = new VectorKernels(pool);
+        Kernels kernels = Kernels.fastest(pool);
         TrainConfig cfg = TrainConfig.forPreset("tiny");
         cfg.evalEvery = 200;
         cfg.evalBytes = 0;

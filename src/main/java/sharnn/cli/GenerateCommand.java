@@ -12,7 +12,7 @@ import sharnn.io.PathErrors;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
+import sharnn.tensor.Kernels;
 import sharnn.train.Sampler;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -74,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
         } else bytes = new byte[0];
         Parallel pool = Models.pool(threads);
-        LanguageModel model = Models.loadForSampling(checkpoint, Backend.cpu(new VectorKernels(pool)));
+        LanguageModel model = Models.loadForSampling(checkpoint, Backend.cpu(Kernels.fastest(pool)));
         OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
         new Sampler(model, pool).generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();

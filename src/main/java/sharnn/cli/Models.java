@@ -11,7 +11,6 @@ import sharnn.model.LanguageModel;
 import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
-import sharnn.tensor.VectorKernels;
 import sharnn.train.Checkpoint;
 import sharnn.train.Sampler;
 
@@ -35,7 +34,7 @@ final class Models {
     }
 
     static Kernels kernels(int threads) {
-        return new VectorKernels(pool(threads));
+        return Kernels.fastest(pool(threads));
     }
 
     /**

@@ -53,8 +53,11 @@ public final class DeterministicKernels implements Kernels {
 
     private static final int OP_NN = 0, OP_NT = 1, OP_TN = 2;
 
-    /** Whether the default instances run the scalar path ({@code sharnn.deterministic.scalar}). */
-    static final boolean SCALAR_DEFAULT = Boolean.getBoolean("sharnn.deterministic.scalar");
+    /**
+     * Whether the default instances run the scalar path: asked ({@code sharnn.deterministic.scalar}), or
+     * where the CPU has no FMA instruction, whose vector fma Java computes lane by lane with BigDecimal.
+     */
+    static final boolean SCALAR_DEFAULT = Boolean.getBoolean("sharnn.deterministic.scalar") || !Fma.HARDWARE;
 
     /** Per-thread buffers, grown on demand and reused. */
     private static final class Scratch {
@@ -112,18 +115,18 @@ public final class DeterministicKernels implements Kernels {
      */
     public static float exp(float x) {
         x = Math.min(Math.max(x, EXP_LO), EXP_HI);
-        float t = Math.fma(x, LOG2E, MAGIC);
+        float t = Fma.fma(x, LOG2E, MAGIC);
         float kf = t - MAGIC;
         int k = Float.floatToRawIntBits(t) - MAGIC_BITS;
-        float r = Math.fma(kf, -LN2_HI, x);
-        r = Math.fma(kf, -LN2_LO, r);
-        float p = Math.fma(E7, r, E6);
-        p = Math.fma(p, r, E5);
-        p = Math.fma(p, r, E4);
-        p = Math.fma(p, r, E3);
-        p = Math.fma(p, r, E2);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
+        float r = Fma.fma(kf, -LN2_HI, x);
+        r = Fma.fma(kf, -LN2_LO, r);
+        float p = Fma.fma(E7, r, E6);
+        p = Fma.fma(p, r, E5);
+        p = Fma.fma(p, r, E4);
+        p = Fma.fma(p, r, E3);
+        p = Fma.fma(p, r, E2);
+        p = Fma.fma(p, r, 1f);
+        p = Fma.fma(p, r, 1f);
         int k1 = k >> 1, k2 = k - k1;
         return p * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
     }
@@ -141,11 +144,11 @@ public final class DeterministicKernels implements Kernels {
         float ax = Math.abs(x);
         if (ax < TANH_SMALL) {
             float u = x * x;
-            float p = Math.fma(T4, u, T3);
-            p = Math.fma(p, u, T2);
-            p = Math.fma(p, u, T1);
-            p = Math.fma(p, u, T0);
-            return Math.fma(x * u, p, x);
+            float p = Fma.fma(T4, u, T3);
+            p = Fma.fma(p, u, T2);
+            p = Fma.fma(p, u, T1);
+            p = Fma.fma(p, u, T0);
+            return Fma.fma(x * u, p, x);
         }
         float e = exp(ax * -2f);
         float m = (1f - e) / (e + 1f);
@@ -350,7 +353,7 @@ public final class DeterministicKernels implements Kernels {
                 for (int p = 0; p < k; p++) {
                     float av = op == OP_TN ? a[aOff + p * m + i] : a[aOff + i * k + p];
                     float bv = op == OP_NT ? b[bOff + j * k + p] : b[bOff + p * n + j];
-                    s = Math.fma(av, bv, s);
+                    s = Fma.fma(av, bv, s);
                 }
                 int ci = cOff + i * n + j;
                 c[ci] = acc ? c[ci] + s : s;

@@ -12,6 +12,15 @@ package sharnn.tensor;
  */
 public interface Kernels {
 
+    /**
+     * The fastest kernels of this CPU: the Vector API's, or where the CPU has no FMA instruction (whose
+     * vector fma Java computes with BigDecimal, 10 to 130 times slower) the deterministic kernels' scalar
+     * path, whose fma rounds in double ({@link Fma}).
+     */
+    static Kernels fastest(Parallel parallel) {
+        return Fma.HARDWARE ? new VectorKernels(parallel) : new DeterministicKernels(parallel);
+    }
+
     /** C[m,n] (+)= A[m,k] · B[k,n]. */
     void matmul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                 int m, int k, int n, boolean accumulate);
