@@ -31,11 +31,14 @@ public final class Fma {
         return (float) s;
     }
 
+    /** By reflection: a runtime jlinked without java.management (the GPU bundle's) loads this class all the same. */
     private static boolean hardware() {
         try {
-            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            return !"false".equals(vm.getVMOption("UseFMA").getValue());
-        } catch (Throwable e) {   // no jdk.management (a jlinked runtime), another JVM, or no such option: as with FMA
+            Class<?> bean = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            Object vm = Class.forName("java.lang.management.ManagementFactory").getMethod("getPlatformMXBean", Class.class).invoke(null, bean);
+            Object option = bean.getMethod("getVMOption", String.class).invoke(vm, "UseFMA");
+            return !"false".equals(option.getClass().getMethod("getValue").invoke(option));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {   // no such module or option (another JVM): as with FMA
             return true;
         }
     }
