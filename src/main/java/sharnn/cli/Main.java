@@ -35,6 +35,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage, 141 stdout's reader went away. */
     public static int run(String... args) {
+        // numbers as scripts and other tools read them, whatever the locale: under de_DE eval printed "4,8662 bpc"
+        // and train "lr 6,00e-04", compress "2.266" (the log lines that users' scripts parse)
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
         CommandLine cli = new CommandLine(new Main());
         joinDescriptionLines(cli);
         giveVersion(cli, new Version());

@@ -700,6 +700,20 @@ class CompressCommandTest {
         assertThat(without).isEqualTo(here);
     }
 
+    /** Numbers are written as scripts read them whatever the locale ("1,658 bpc" under de_DE in eval, train and -l). */
+    @Test
+    void numbersIgnoreTheLocale() throws Exception {
+        Path in = Files.writeString(dir.resolve("notes.txt"), "some text for a listing, some text for a listing\n".repeat(4));
+        assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
+        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+        try {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.GERMANY);
+            assertThat(CliRun.of("decompress", "-l", in + ".shr").out()).containsPattern("\\(\\d+\\.\\d{3} bpc\\)");
+        } finally {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+        }
+    }
+
     /** An IN name past 255 bytes is said to be too long (it was "no such file", which a user checks and finds wrong). */
     @Test
     void anInNameTooLongIsSaidSo() {
