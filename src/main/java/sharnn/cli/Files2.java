@@ -55,8 +55,7 @@ final class Files2 {
             throw new UsageException("IN and OUT are the same file: " + in + ", " + out);
         if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
         // a name past the file systems' 255 bytes failed at the rename, once all was coded, naming the temp file
-        if (!stdout && outPath.getFileName() != null && outPath.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255)
-            throw new IOException(out + ": File name too long");
+        if (!stdout && sharnn.io.PathErrors.tooLong(outPath)) throw new IOException(out + ": File name too long");
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
         boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
         // the other kind first: "use -f" led to a -f that was refused too

@@ -46,6 +46,8 @@ public final class Codec {
      * coded larger), so a version-15 archive decodes as it did.
      */
     static final int OLDEST_READ = 15;
+    /** The version that added stored blocks. */
+    static final int STORED_BLOCKS_SINCE = 16;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -650,8 +652,8 @@ public final class Codec {
         if (n == 0) return null;
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         long m = readVarint(in, rec, 5, "block header");
-        // stored blocks (m = 0) came with version 16: no sharnn wrote one in a version-15 archive
-        if ((m != 0 || header.version() < 16) && (m < 5 || m > 15L * n + 64))
+        // no sharnn wrote a stored block (m = 0) in an archive of a version before them
+        if ((m != 0 || header.version() < STORED_BLOCKS_SINCE) && (m < 5 || m > 15L * n + 64))
             throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
         boolean stored = m == 0;
         byte[] coded = readFully(in, stored ? (int) n : (int) m, "block data");

@@ -48,7 +48,7 @@ public final class PathErrors {
     }
 
     /** Whether a name in path is past the file systems' 255 bytes, or the whole past 4095: exists() says false of it, not why. */
-    static boolean tooLong(Path path) {
+    public static boolean tooLong(Path path) {
         for (Path name : path)
             if (name.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) return true;
         return path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 4095;

@@ -331,8 +331,8 @@ public final class Trainer implements AutoCloseable {
                         if (lastSaved < 0) save("last.safetensors", startNanos);
                         save("best.safetensors", startNanos);
                     }
-                    last |= stopAsked();   // early stopping: asked by a listener of this evaluation
-                } else if (stopAsked()) last = true;
+                }
+                last |= stopAsked();   // asked by a listener of this evaluation (early stopping), or a stop that ended it
                 if (((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) && lastSaved != step) save("last.safetensors", startNanos);
                 long paused = System.nanoTime() - pause;
                 intervalStart += paused;
