@@ -87,7 +87,7 @@ final class DecompressCommand implements Callable<Integer> {
             // what the archive needs ("this archive was made with a dictionary", "wrong model: ...") is its own, named as its faults are
             String message = String.valueOf(e.getMessage());
             if (!message.startsWith("this archive ") && !message.startsWith("wrong ")) throw e;
-            throw new IOException((archive.equals("-") ? "(stdin)" : archive) + ": " + message, e);
+            throw new IOException(nameOf(archive) + ": " + message, e);
         }
     }
 
@@ -164,9 +164,13 @@ final class DecompressCommand implements Callable<Integer> {
      * One line: "a.shr: 1,000,000 -> 207,243 bytes (1.658 bpc), 1 block, format 15, fast, decoding needs
      * about 595 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
+    private static String nameOf(String archive) {
+        return archive.equals("-") ? "(stdin)" : archive;
+    }
+
     /** The archive's own fault, named as xz names it ("a.shr: archive is truncated ..."; stdin as "(stdin)"). */
     private static CorruptArchiveException named(String archive, CorruptArchiveException e) {
-        CorruptArchiveException n = new CorruptArchiveException((archive.equals("-") ? "(stdin)" : archive) + ": " + e.getMessage());
+        CorruptArchiveException n = new CorruptArchiveException(nameOf(archive) + ": " + e.getMessage());
         n.initCause(e);
         return n;
     }

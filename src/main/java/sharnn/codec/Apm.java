@@ -19,7 +19,7 @@ final class Apm {
     }
 
     /** A row as it starts: each bucket the probability of its stretched value. */
-    private static final char[] NEW_ROW = new char[33];
+    static final char[] NEW_ROW = new char[33];
 
     static {
         for (int j = 0; j < 33; j++) NEW_ROW[j] = (char) (Logistic.squash((j - 16) * 128) * 16);

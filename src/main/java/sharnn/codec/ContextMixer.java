@@ -174,7 +174,7 @@ final class ContextMixer {
             for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
         for (char[] r : runs) Arrays.fill(r, (char) 0);
         for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
-        for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Logistic.squash((j - 16) * 128) * 16;
+        for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Apm.NEW_ROW[j];   // rows as an APM's start
         match.clear();
         longMatch.clear();
         Arrays.fill(after1, 0);

@@ -23,7 +23,6 @@ import org.tukaani.xz.XZInputStream;
  * file, which is then mapped and deleted.
  */
 final class Decompressor {
-    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private Decompressor() {}
 
