@@ -153,6 +153,9 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
+            TrainConfig c = trainer.config();
+            if (c.cosine && c.lrMin == 0 && firstStep >= c.decaySteps && (steps == 0 || steps > firstStep))
+                System.err.printf("note: the cosine decay reached lrMin 0 at step %d: steps past it change no weight%n", c.decaySteps);
             trainer.addListener(progress);
             s = trainer.train(stop);
         } finally {

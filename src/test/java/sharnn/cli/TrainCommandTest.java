@@ -69,6 +69,19 @@ class TrainCommandTest {
         assertThat(dir.resolve("c")).doesNotExist();
     }
 
+    /** Resumed past the end of its cosine decay to lrMin 0, a run trains steps that change nothing: said once, as a note. */
+    @Test
+    void resumingPastTheEndOfACosineDecayToZeroSaysTheStepsChangeNoWeight() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("c");
+        CliRun first = CliRun.of(train(data, run, "--steps", "3", "--set", "cosine=true", "--set", "warmup=1"));
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).doesNotContain("note:");
+        CliRun more = CliRun.of("train", "--resume", run.toString(), "--steps", "4");
+        assertThat(more.code()).as(more.err()).isZero();
+        assertThat(more.err()).contains("note: the cosine decay reached lrMin 0 at step 3: steps past it change no weight");
+        assertThat(more.out()).contains("trained to step 4");
+    }
+
     @Test
     void aRunStoppedBeforeItsFirstEvaluationNamesOnlyTheCheckpointItWrote() throws Exception {
         Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("run"), log = dir.resolve("run.log");
