@@ -182,7 +182,8 @@ public final class Compression {
 
     /**
      * Decompresses any archive (its settings are in it); a pretrained one needs {@link #checkpoint},
-     * one made with a dictionary {@link #dictionary}. Archives concatenated (cat a.shr b.shr) decode one
+     * one made with a dictionary {@link #dictionary} (without it, or with another, {@link sharnn.codec.ArchiveNeedsException}
+     * names what it needs). Archives concatenated (cat a.shr b.shr) decode one
      * after another, as GZIPInputStream's members do. A truncated, altered or foreign archive throws
      * {@link sharnn.codec.CorruptArchiveException}, an IOException, as java.util.zip throws ZipException.
      */

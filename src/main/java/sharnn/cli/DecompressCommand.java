@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.codec.ArchiveNeedsException;
 import sharnn.codec.Codec;
 import sharnn.codec.CorruptArchiveException;
 import sharnn.codec.MemoryLimitException;
@@ -83,11 +84,8 @@ final class DecompressCommand implements Callable<Integer> {
         } catch (MemoryLimitException e) {
             if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
             throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts(), e);
-        } catch (IOException e) {
-            // what the archive needs ("this archive was made with a dictionary", "wrong model: ...") is its own, named as its faults are
-            String message = String.valueOf(e.getMessage());
-            if (!message.startsWith("this archive ") && !message.startsWith("wrong ")) throw e;
-            throw new IOException(nameOf(archive) + ": " + message, e);
+        } catch (ArchiveNeedsException e) {   // a dictionary or checkpoint: named as the archive's faults are
+            throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);
         }
     }
 

@@ -520,20 +520,20 @@ public final class Codec {
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
             if (dictionaryFile == null && loaded == null)
-                throw new IOException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
+                throw new ArchiveNeedsException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
                         + header.dictionaryId() + ")");
             dictionary = loaded != null ? loaded : Dictionary.load(dictionaryFile);
             if (!dictionary.id().equals(header.dictionaryId()))
-                throw new IOException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
+                throw new ArchiveNeedsException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
                         + ", " + dictionary.name() + "'s begins " + dictionary.id());
             dictionary.checkFits(header.options());
         }
         Pretrained pretrained = null;
         if (header.checkpointSha256() != null) {
-            if (checkpoint == null) throw new IOException("this archive was made with a pretrained model: it needs that checkpoint (sha256 " + header.checkpointSha256() + ")");
+            if (checkpoint == null) throw new ArchiveNeedsException("this archive was made with a pretrained model: it needs that checkpoint (sha256 " + header.checkpointSha256() + ")");
             pretrained = Pretrained.load(checkpoint);
             if (!pretrained.sha256().equals(header.checkpointSha256()))
-                throw new IOException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
+                throw new ArchiveNeedsException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
                         + ", " + checkpoint + " has " + pretrained.sha256());
         }
         CodecOptions o = header.options();

@@ -196,7 +196,7 @@ class ModelTest {
         primed.decompress(new ByteArrayInputStream(archive), back);
         assertThat(back.toByteArray()).isEqualTo(text);
         assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
-                .hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
+                .isInstanceOf(sharnn.codec.ArchiveNeedsException.class).hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
     }
 
     /**
