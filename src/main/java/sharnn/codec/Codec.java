@@ -173,6 +173,8 @@ public final class Codec {
             byte[] bytes;
             try (InputStream in = Files.newInputStream(file)) {   // read to a bound: a FIFO or /dev/stdin has no size
                 bytes = in.readNBytes(CodecOptions.MAX_BLOCK + 1);
+            } catch (java.nio.channels.ClosedByInterruptException e) {   // a FIFO could not be read again
+                throw new java.io.InterruptedIOException("interrupted while reading the dictionary " + file);
             }
             if (bytes.length == 0) throw new IOException("the dictionary " + file + " is empty");
             if (bytes.length > CodecOptions.MAX_BLOCK)

@@ -23,12 +23,14 @@ public final class Checksums {
     }
 
     static String digest(Path file, String algorithm) throws IOException {
-        MessageDigest md = messageDigest(algorithm);
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return sharnn.io.Uninterruptibly.run(() -> {
+            MessageDigest md = messageDigest(algorithm);
+            byte[] buf = new byte[1 << 16];
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        });
     }
 
     static MessageDigest messageDigest(String algorithm) {

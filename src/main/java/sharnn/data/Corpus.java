@@ -66,6 +66,7 @@ public sealed interface Corpus permits ArrayCorpus, MappedCorpus {
      * @throws IOException with a one-line message if the file is missing or the archive is corrupt
      */
     static Corpus open(Path path) throws IOException {
-        return Decompressor.open(path, Decompressor.defaultMemoryLimit(), MappedCorpus.DEFAULT_CHUNK_BITS);
+        // a regular file (a pipe is refused), so an interrupt's retry reads it again
+        return sharnn.io.Uninterruptibly.run(() -> Decompressor.open(path, Decompressor.defaultMemoryLimit(), MappedCorpus.DEFAULT_CHUNK_BITS));
     }
 }

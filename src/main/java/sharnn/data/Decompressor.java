@@ -108,6 +108,7 @@ final class Decompressor {
     }
 
     private static IOException corrupt(String kind, Path path, IOException e) {
+        if (e instanceof java.nio.channels.ClosedByInterruptException) return e;   // no fault of the file: see Corpus.open
         // xz's dictionary larger than the limit is no corruption: half the heap, which more heap raises
         if (e instanceof org.tukaani.xz.MemoryLimitException m)
             return new IOException(path + ": its xz dictionary needs " + m.getMemoryNeeded() / 1024 + " MiB to read, more than the "

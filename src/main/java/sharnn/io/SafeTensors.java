@@ -117,15 +117,16 @@ public final class SafeTensors {
         // a FIFO would block the open until a writer came, and a pipe maps as 0 bytes
         if (Files.exists(file) && !Files.isRegularFile(file))
             throw new SafeTensorsException(source + (Files.isDirectory(file) ? ": is a directory" : ": not a regular file (a pipe or device); give a file"));
-        MemorySegment all;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new SafeTensorsException(source + ": truncated file: " + size
-                        + " bytes, shorter than the 8-byte header length");
+        MemorySegment all = Uninterruptibly.run(() -> {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = ch.size();
+                if (size < 8) {
+                    throw new SafeTensorsException(source + ": truncated file: " + size
+                            + " bytes, shorter than the 8-byte header length");
+                }
+                return ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
             }
-            all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, Arena.ofAuto());
-        }
+        });
         return parse(source, all);
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import sharnn.io.Uninterruptibly;
 
 /**
  * The lock of a run directory, held by the process that trains in it, so that a second train or
@@ -34,8 +35,12 @@ public final class RunLock implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Locks runDir (which must exist), or says which process holds it. */
+    /** Locks runDir (which must exist), or says which process holds it; an interrupt of the caller is left for it to answer. */
     public static RunLock acquire(Path runDir) throws IOException {
+        return Uninterruptibly.run(() -> lock(runDir));
+    }
+
+    private static RunLock lock(Path runDir) throws IOException {
         Path key = runDir.toRealPath();
         if (!HELD.add(key)) throw inUse(runDir, Long.toString(ProcessHandle.current().pid()));
         FileChannel channel = null;

@@ -524,6 +524,54 @@ class ModelTest {
         }
     }
 
+    /**
+     * A call that opens files on an interrupted thread answers as it promises: the files' channels closed
+     * themselves on the interrupt, and a training with a run directory, a resume, a load and a compression
+     * with a checkpoint threw a bare ClosedByInterruptException with no message.
+     */
+    @Test
+    void anInterruptedThreadOpeningFilesIsAnsweredAsPromised(@TempDir Path dir) throws Exception {
+        Path checkpoint = dir.resolve("m.safetensors");
+        stateDict(checkpoint);
+        byte[] text = "a text long enough that coding it checks for an interrupt on its way. ".repeat(300).getBytes(StandardCharsets.US_ASCII);
+        Path file = Files.write(dir.resolve("text.txt"), text);
+        Compression pretrained = Compression.preset("fast").checkpoint(checkpoint, false);
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        pretrained.compress(new ByteArrayInputStream(text), packed);
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
+                () -> pretrained.compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").checkpoint(checkpoint, false).decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream()));
+        for (int i = 0; i < calls.size(); i++) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(calls.get(i)).as("call %d", i).isInstanceOf(java.io.InterruptedIOException.class);
+            } finally {
+                assertThat(Thread.interrupted()).as("call %d: the flag left set", i).isTrue();
+            }
+        }
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(Model.load(checkpoint)).isNotNull();
+        } finally {
+            assertThat(Thread.interrupted()).as("load: the flag left set").isTrue();
+        }
+        Training small = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16");
+        small.runDirectory(dir.resolve("run")).train(file, Training.Stop.steps(1));
+        for (var call : List.<java.util.concurrent.Callable<Training.Result>>of(
+                () -> new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                        .runDirectory(dir.resolve("fresh")).train(file, Training.Stop.steps(5)),
+                () -> Training.resume(dir.resolve("run")).train(Training.Stop.steps(5)))) {
+            Thread.currentThread().interrupt();
+            Training.Result r;
+            try {
+                r = call.call();
+            } finally {
+                assertThat(Thread.interrupted()).as("training: the flag left set").isTrue();
+            }
+            assertThat(r.steps()).isLessThanOrEqualTo(1);   // stopped before a step of its own
+        }
+    }
+
     /** heldOut gives the run the layout `sharnn train --set heldOut=N` gives it: train on all but the last N bytes, validate on those. */
     @Test
     void heldOutSetsTheValidationBytes(@TempDir Path dir) throws Exception {
