@@ -157,7 +157,8 @@ public final class Compression {
     /**
      * What an archive's header and records say, read without decoding: see {@link #info}. memoryBytes:
      * about the memory decoding needs, what {@link #memoryLimit} is weighed against (each chunk decoded
-     * at once needs as much again; a dictionary adds its own).
+     * at once needs as much again; with a dictionary, what the longest, a block, would need: its length
+     * is not in the archive).
      */
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
                        String checkpointSha256, String dictionaryId, int archives, long memoryBytes) {

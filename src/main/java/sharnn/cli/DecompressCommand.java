@@ -196,8 +196,8 @@ final class DecompressCommand implements Callable<Integer> {
         if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
         if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
         // as xz -lvv's "Memory needed": what a heap (JAVA_OPTS=-Xmx) must hold
-        line.append(String.format(", decoding needs about %s%s%s", MemoryLimitException.mib(l.memory()),
-                chunks > 1 ? " per chunk at once" : "", l.header().dictionaryId() != null ? " and the dictionary's" : ""));
+        line.append(String.format(", decoding needs %sabout %s%s", l.header().dictionaryId() != null ? "at most " : "",
+                MemoryLimitException.mib(l.memory()), chunks > 1 ? " per chunk at once" : ""));
         System.out.println(line);
     }
 }

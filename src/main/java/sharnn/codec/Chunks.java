@@ -131,20 +131,29 @@ final class Chunks implements AutoCloseable {
             CRC32C rec = new CRC32C();
             for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
                 if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
-                if (total + r.n() - chunkStart > o.chunk())
-                    throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");
+                long nextStart = checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                 chunk.add(r);
                 total += r.n();
-                if (total - chunkStart == o.chunk()) {
+                if (nextStart != chunkStart) {
                     c.submit(chunk, chunkStart, pending, out, all);
                     chunk = new ArrayList<>();
-                    chunkStart = total;
+                    chunkStart = nextStart;
                 }
             }
             if (!chunk.isEmpty()) c.submit(chunk, chunkStart, pending, out, all);
             while (!pending.isEmpty()) write(take(pending), out, all);
             return new Decoded(total, rec);
         }
+    }
+
+    /**
+     * Refuses a block of n bytes at offset total that crosses the end of its chunk (begun at chunkStart);
+     * where the block ends the chunk, the next chunk's start, else chunkStart.
+     */
+    static long checkWithinChunk(long total, long n, long chunkStart, long chunk) throws CorruptArchiveException {
+        if (total + n - chunkStart > chunk)
+            throw new CorruptArchiveException("corrupt archive: the block at original offset " + total + " crosses a chunk's end");
+        return total + n - chunkStart == chunk ? total + n : chunkStart;
     }
 
     /** Hands a chunk's records to a worker, once the oldest chunk is written where jobs are pending. */

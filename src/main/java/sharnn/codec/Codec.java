@@ -680,7 +680,7 @@ public final class Codec {
      * What {@link #list} finds: the (first archive's) header, the blocks, the original's and the archive's
      * sizes, and the archives concatenated (1 for one); memory: about the bytes decoding needs
      * ({@link #memoryFor}; of archives one after another the largest), one engine's: each chunk decoded
-     * at the same time needs as much again, and a dictionary adds its bytes' tables.
+     * at the same time needs as much again; with a dictionary, what the longest (a block) would need.
      */
     public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {}
 
@@ -698,10 +698,14 @@ public final class Codec {
         do {
             Header header = readHeader(in);
             if (first == null) first = header;
-            long total = 0;
+            CodecOptions o = header.options();
+            // as decompress's checkMemory; a dictionary's length is not in the archive: the longest, a block
+            long dictionary = header.dictionaryId() == null ? 0 : o.blockSize();
+            long total = 0, chunkStart = 0;
             CRC32C rec = new CRC32C();
             for (BlockRecord r; (r = readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
-                if (total == 0) memory = Math.max(memory, memoryFor(header.options(), r.n()));   // as decompress's checkMemory
+                if (total == 0) memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+                if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                 total += r.n();
                 blocks++;
             }

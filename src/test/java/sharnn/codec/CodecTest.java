@@ -262,6 +262,9 @@ class CodecTest {
         Path file = Files.write(dir.resolve("dict"), dict);
         for (CodecOptions o : List.of(CodecOptions.preset("fast"), SMALL.with("blockSize", "4096"), SMALL.with("blockSize", "4096").with("mix", "false"))) {
             byte[] archive = compress(data, o, Codec.Dictionary.load(file));
+            // what -l says decoding needs covers what decoding weighs (it left the dictionary's tables out: 150 MiB for 593)
+            assertThat(Codec.list(new ByteArrayInputStream(archive)).memory()).as("%s", o)
+                    .isGreaterThanOrEqualTo(Codec.memoryFor(o, data.length + dict.length));
             assertThat(decompress(archive, file)).as("%s", o).isEqualTo(data);
             if (o.mix()) assertThat(archive.length).as("%s", o).isLessThan(compress(data, o).length / 4);
             assertThat(Codec.readHeader(new java.io.DataInputStream(new ByteArrayInputStream(archive))).dictionaryId())
@@ -476,6 +479,10 @@ class CodecTest {
         spliced.write(whole, compress(new byte[0], SMALL).length - 10, whole.length - (compress(new byte[0], SMALL).length - 10));
         assertThatThrownBy(() -> decompress(spliced.toByteArray(), 2)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("corrupt archive: the block at original offset 1024 crosses a chunk's end");
+        // and listed: -l passed it, exit 0
+        assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(spliced.toByteArray()))).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt archive: the block at original offset 1024 crosses a chunk's end");
+        assertThat(Codec.list(new ByteArrayInputStream(archive)).blocks()).isEqualTo(6);
     }
 
     @Test
