@@ -129,9 +129,18 @@ final class Chunks implements AutoCloseable {
             long total = 0, chunkStart = 0;
             List<Codec.BlockRecord> chunk = new ArrayList<>();
             CRC32C rec = new CRC32C();
-            for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
-                if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
-                long nextStart = checkWithinChunk(total, r.n(), chunkStart, o.chunk());
+            for (Codec.BlockRecord r; ; rec = new CRC32C()) {
+                long nextStart;
+                try {
+                    if ((r = Codec.readBlock(in, header, total, rec)) == null) break;
+                    if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
+                    nextStart = checkWithinChunk(total, r.n(), chunkStart, o.chunk());
+                } catch (IOException | RuntimeException e) {
+                    // the chunks before the fault: decoded and written, as gzip -c and xz -c write what precedes it
+                    if (!chunk.isEmpty()) c.submit(chunk, chunkStart, pending, out, all);
+                    while (!pending.isEmpty()) write(take(pending), out, all);
+                    throw e;
+                }
                 chunk.add(r);
                 total += r.n();
                 if (nextStart != chunkStart) {
