@@ -30,7 +30,25 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static void main(String[] args) {
         Terminal.restoreStderr();
         Stdout.install();
+        stopWithLauncher();
         System.exit(run(args));
+    }
+
+    /**
+     * Started by bin/sharnn (its pid in sharnn.launcher): a launcher killed outright (SIGKILL, which it cannot
+     * pass on: Python's subprocess timeout, Popen.kill) stops the JVM as a SIGTERM does, a training saving its
+     * step, an OUT's temporary file removed; the JVM ran on as an orphan, writing OUT or training, holding the run.
+     */
+    static void stopWithLauncher() {
+        String launcher = System.getProperty("sharnn.launcher");
+        if (launcher == null) return;
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        if (parent == null || !Long.toString(parent.pid()).equals(launcher)) terminate();   // gone already
+        else parent.onExit().thenRun(Main::terminate);
+    }
+
+    private static void terminate() {
+        sun.misc.Signal.raise(new sun.misc.Signal("TERM"));
     }
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 failure, 2 bad usage, 141 stdout's reader went away. */

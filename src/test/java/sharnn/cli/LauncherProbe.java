@@ -11,6 +11,7 @@ final class LauncherProbe {
         switch (args[0]) {
             case "kill" -> new ProcessBuilder("kill", "-KILL", pid).start().waitFor();
             case "wait" -> {
+                Main.stopWithLauncher();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("probe: stopped")));
                 System.out.println("ready");
                 System.out.flush();

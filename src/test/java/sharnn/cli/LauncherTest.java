@@ -337,6 +337,31 @@ class LauncherTest {
         }
     }
 
+    /**
+     * SIGKILL to the launcher alone (Python's subprocess timeout, Popen.kill, destroyForcibly): it cannot pass that
+     * on, and the JVM ran on as an orphan, writing OUT or training and holding the run's lock; it now stops as on a
+     * SIGTERM, its shutdown hooks run.
+     */
+    @Test
+    void aLauncherKilledOutrightStopsTheJvmAsASigtermDoes() throws Exception {
+        Path log = root.resolve("err.log");   // a pipe's reader would lose what comes after the launcher is reaped
+        Process p = Jvm.withDefaultSigint(launcher(install("sharnn.cli.LauncherProbe"), "wait")).redirectError(log.toFile()).start();
+        List<ProcessHandle> left;   // the JVM and the stderr filter
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            left = p.descendants().toList();
+            assertThat(left).anyMatch(h -> h.info().command().orElse("").endsWith("java"));
+            // SIGKILL to the launcher's pid alone
+            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(p.pid())).inheritIO().start().waitFor()).isZero();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            for (ProcessHandle h : left) assertThat(h.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+        } finally {
+            p.destroyForcibly();
+            for (ProcessHandle h : p.descendants().toList()) h.destroyForcibly();
+        }
+        assertThat(log).hasContent("probe: stopped");
+    }
+
     @Test
     void ctrlCGives130AndWhatTheJvmPrintsWhileStoppingStillComesThrough() throws Exception {
         Process p = Jvm.withDefaultSigint(launcher(install("sharnn.cli.LauncherProbe"), "wait")).start();
