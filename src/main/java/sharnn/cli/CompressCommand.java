@@ -86,8 +86,10 @@ final class CompressCommand implements Callable<Integer> {
             throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
         String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
         // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them
-        if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isRegularFile(Path.of(in)) && !Files.isDirectory(Path.of(in)))
-            throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
+        if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isDirectory(Path.of(in))) {
+            if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
+            if (Files2.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
+        }
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;

@@ -41,6 +41,22 @@ final class Files2 {
         };
     }
 
+    /**
+     * Whether a name is one of this process's descriptors (/dev/stdin, /dev/stdout, /dev/fd/N, /proc/self/fd/N),
+     * by the name, not following its links: with the descriptor redirected from or to a file, the link led to a
+     * regular file, and compress put /dev/stdin.shr in /dev, -f renamed an archive over /dev/stdout, --rm -f removed
+     * /dev/stdin.
+     */
+    static boolean descriptorName(String name) {
+        return !name.equals("-") && Path.of(name).toAbsolutePath().normalize().toString()
+                .matches("/dev/std(in|out|err)|/dev/fd/\\d+|/proc/(self|thread-self)/fd/\\d+");
+    }
+
+    /** Whether a name is this process's standard output (as descriptorName), which is written as - is. */
+    static boolean stdoutName(String name) {
+        return descriptorName(name) && Path.of(name).toAbsolutePath().normalize().toString().matches("/dev/stdout|/dev/fd/1|/proc/(self|thread-self)/fd/1");
+    }
+
     static Result transform(String in, String out, boolean force, boolean rm, boolean quiet, String verb, Job job)
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");
@@ -56,13 +72,15 @@ final class Files2 {
         if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
         // a name past the file systems' 255 bytes failed at the rename, once all was coded, naming the temp file
         if (!stdout && sharnn.io.PathErrors.tooLong(outPath)) throw new IOException(out + ": File name too long");
-        // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename
-        boolean inPlace = !stdout && Files.exists(outPath) && !Files.isRegularFile(outPath);
+        // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename; a descriptor
+        // (/dev/stderr, /dev/fd/3) too, appending as its file may be opened (2>>log)
+        boolean descriptor = !stdout && descriptorName(out);
+        boolean inPlace = !stdout && (descriptor || Files.exists(outPath) && !Files.isRegularFile(outPath));
         // the other kind first: "use -f" led to a -f that was refused too
         if (!stdout && !inPlace) refuseOtherKind(verb, in, out, outPath);
         if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
-        if (rm && !Files.isRegularFile(inPath)) throw new UsageException("--rm removes a regular file only: " + in);
+        if (rm && (!Files.isRegularFile(inPath) || descriptorName(in))) throw new UsageException("--rm removes a regular file only: " + in);
         // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
         if (rm && !force && Files.isSymbolicLink(inPath))
             throw new UsageException(in + " is a symbolic link: --rm would remove the link alone (-f does it all the same)");
@@ -94,7 +112,8 @@ final class Files2 {
                 }
                 os.flush();
             } else if (inPlace) {
-                try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(outPath)), 1 << 16)) {
+                OutputStream opened = descriptor ? Files.newOutputStream(outPath, java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(outPath);
+                try (OutputStream os = new BufferedOutputStream(naming(outPath, opened), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }
             } else {

@@ -59,6 +59,7 @@ final class TransformOptions {
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */
     int run(String in, String out, String verb, Files2.Job job) throws Exception {
         if (in.isEmpty() || out.isEmpty()) throw new UsageException((in.isEmpty() ? "IN" : "OUT") + " is an empty name");   // '' was the current directory
+        if (Files2.stdoutName(out)) out = "-";   // stdout at its offset (>> appends), not a file opened anew through the link
         if (!in.equals("-") && in.equals(out)) throw new UsageException("IN and OUT are the same file");
         // as xz and zstd: archives are neither shown on a terminal nor typed into one (unless forced)
         boolean compress = verb.equals("compress");

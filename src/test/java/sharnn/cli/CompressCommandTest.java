@@ -92,6 +92,33 @@ class CompressCommandTest {
                 "sharnn compress: chunk is out of range: 2147483648");
     }
 
+    /**
+     * /dev/stdout and /dev/stdin name descriptors, whatever file they are redirected to or from: OUT /dev/stdout is
+     * stdout (it was refused as existing, and -f renamed the archive over the /dev/stdout link), >> appends; IN
+     * /dev/stdin gets no archive beside it (compress put /dev/stdin.shr in /dev) and --rm does not remove it.
+     */
+    @Test
+    void descriptorNamesAreTheDescriptorsNotFilesBesideThem() throws Exception {
+        Path in = Files.writeString(dir.resolve("a.txt"), "descriptors, not files. ".repeat(40));
+        Path out = Files.writeString(dir.resolve("out.bin"), "kept");
+        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", in.toString(), "/dev/stdout")
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).redirectErrorStream(false).start();
+        assertThat(Jvm.exitOf(p, 60)).as(Jvm.stderr(p)).isZero();
+        byte[] written = Files.readAllBytes(out);
+        assertThat(new String(written, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("kept");
+        assertThat(pipe(java.util.Arrays.copyOfRange(written, 4, written.length), "decompress")).isEqualTo(Files.readAllBytes(in));
+        for (List<String> args : List.of(List.of("/dev/stdin"), List.of("--rm", "-f", "/dev/stdin", dir.resolve("x.shr").toString()))) {
+            List<String> command = new java.util.ArrayList<>(List.of("compress", "-q", "--preset", "fast"));
+            command.addAll(args);
+            Process q = Jvm.sharnn(command.toArray(String[]::new)).redirectInput(in.toFile()).start();
+            assertThat(Jvm.exitOf(q, 60)).isEqualTo(2);
+            assertThat(Jvm.stderr(q)).isIn("sharnn compress: /dev/stdin names a descriptor, not a file: give OUT, or -c for stdout",
+                    "sharnn compress: --rm removes a regular file only: /dev/stdin");
+        }
+        assertThat(Path.of("/dev/stdin.shr")).doesNotExist();
+        assertThat(Files.isSymbolicLink(Path.of("/dev/stdin"))).isTrue();
+    }
+
     @Test
     void aDictionaryIsGivenToBothAndAMissingOneIsOneLine() throws Exception {
         Path dict = Files.writeString(dir.resolve("notes.dict"), "hello hello hello, sharnn compresses text; hello again.\n".repeat(5));
