@@ -234,8 +234,10 @@ public final class Codec {
         if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         if (dictionary != null) dictionary.checkFits(options);
-        CountingOutput counted = new CountingOutput(out);
-        writeHeader(counted, options, pretrained, dictionary);
+        ByteArrayOutputStream header = new ByteArrayOutputStream();
+        writeHeader(header, options, pretrained, dictionary);
+        // written with the first block: an input refused for its memory wrote a partial archive to a pipe (compress -c)
+        CountingOutput counted = new CountingOutput(out, header.toByteArray());
         CRC32C all = new CRC32C();
         long total = 0;
         if (options.chunk() > 0) {
@@ -716,23 +718,41 @@ public final class Codec {
         return new Listing(first, blocks, all, counted.count, archives, memory);
     }
 
+    /** Counts what it writes, which begins with first (written before the first byte or flush). */
     private static final class CountingOutput extends java.io.FilterOutputStream {
         long count;
+        private byte[] first;
 
-        CountingOutput(OutputStream out) {
+        CountingOutput(OutputStream out, byte[] first) {
             super(out);
+            this.first = first;
+        }
+
+        private void writeFirst() throws IOException {
+            if (first == null) return;
+            byte[] b = first;
+            first = null;
+            write(b, 0, b.length);
         }
 
         @Override
         public void write(int b) throws IOException {
+            writeFirst();
             out.write(b);
             count++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
+            writeFirst();
             out.write(b, off, len);
             count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writeFirst();
+            out.flush();
         }
     }
 
