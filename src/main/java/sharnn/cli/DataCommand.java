@@ -86,7 +86,7 @@ public final class DataCommand implements Runnable {
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
         boolean help;
 
-        @Parameters(index = "0", paramLabel = "FILE", description = "Corpus file: plain, .zip (first entry), .gz or .xz.")
+        @Parameters(index = "0", paramLabel = "FILE", description = "Corpus file: plain, .zip (of one file), .gz or .xz.")
         Path file;
 
         @Option(names = "--json", description = "Print the report as one JSON object.")

@@ -47,7 +47,7 @@ final class DecompressCommand implements Callable<Integer> {
 
     @Option(names = {"-M", "--memlimit"}, paramLabel = "SIZE", converter = MemorySize.class,
             description = "refuse an archive whose decoding needs more memory than SIZE (K, M, G: KiB, MiB, GiB), as xz -M;"
-                    + " its header says how much, before anything is allocated (default: Java's heap)")
+                    + " its header says how much, before anything is allocated (default, and 0: Java's heap)")
     Long memoryLimit;
 
     @Mixin
@@ -103,8 +103,7 @@ final class DecompressCommand implements Callable<Integer> {
             };
             long n = Long.parseLong(m.group(1));
             long bytes = n > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : n << shift;   // past 8 EiB: no limit (999999999999G wrapped)
-            if (bytes == 0) throw new picocli.CommandLine.TypeConversionException("a memory limit must be more than 0");
-            return bytes;
+            return bytes == 0 ? Long.MAX_VALUE : bytes;   // as xz -M 0: the default, no limit but the heap's
         }
     }
 

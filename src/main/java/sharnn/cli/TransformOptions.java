@@ -16,14 +16,14 @@ final class TransformOptions {
     @Option(names = {"-k", "--keep"}, description = "keep IN: the default, as in zstd (xz -k's habit)")
     boolean keep;
 
-    @Option(names = {"-q", "--quiet"}, description = "no progress and no summary line (-qq too, as xz takes it)")
+    @Option(names = {"-q", "--quiet"}, showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER, description = "no progress and no summary line (-qq too, as xz takes it)")
     boolean[] quietFlags = {};   // given any number of times: -qq was "should be specified only once"
 
     boolean quiet() {
         return quietFlags.length > 0;
     }
 
-    @Option(names = {"-T", "--threads"}, paramLabel = "N", description = "worker threads: chunks coded at once in an archive cut into chunks (--set chunk=SIZE, as xz -T),"
+    @Option(names = {"-T", "--threads"}, paramLabel = "N", description = "worker threads: chunks coded at once in an archive cut into chunks (compress --set chunk=SIZE, as xz -T),"
             + " else the products of a network 256 wide or more (a checkpoint's; the bytes are the same for any count; 0: every core)."
             + " Default: 0, as in xz 5.6")
     Integer threads;   // null: not given

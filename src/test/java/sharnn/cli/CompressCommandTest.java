@@ -403,6 +403,7 @@ class CompressCommandTest {
         // under 1 MiB in KiB (10K said "the limit of 1 MiB"); past 8 EiB no limit (999999999999G wrapped to a number below 0)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "10K", shr.toString()), 1, "more than the limit of 10 KiB");
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", "999999999999G", shr.toString()).code()).isZero();
+        assertThat(CliRun.of("decompress", "-t", "-q", "-M", "0", shr.toString()).code()).isZero();   // as xz -M 0: no limit (it was refused)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "2T", shr.toString()), 2,
                 "sharnn decompress: Invalid value for option '--memlimit': not a size (as 512M or 2G): '2T'");
         byte[] a = Files.readAllBytes(shr);
