@@ -42,7 +42,8 @@ public final class RunLock implements AutoCloseable {
 
     private static RunLock lock(Path runDir) throws IOException {
         Path key = runDir.toRealPath();
-        if (!HELD.add(key)) throw inUse(runDir, Long.toString(ProcessHandle.current().pid()));
+        // another thread's training (a library's): "another training process (pid <this one>)" named the caller's own
+        if (!HELD.add(key)) throw new IOException(runDir + " is in use: another training in this process holds it");
         FileChannel channel = null;
         try {
             channel = FileChannel.open(key.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
