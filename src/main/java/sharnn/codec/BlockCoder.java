@@ -271,8 +271,23 @@ final class BlockCoder {
             if (error != null) throw new IllegalStateException("network thread failed", error);
         }
 
+        /**
+         * Stops the network where it is and waits for it: an interrupted compression returned while the thread
+         * computed on for seconds, holding its model.
+         */
         void stop() {
-            if (thread.isAlive()) thread.interrupt();
+            if (!thread.isAlive()) return;
+            thread.interrupt();
+            boolean interrupted = Thread.interrupted();   // the caller's own flag, kept for it
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

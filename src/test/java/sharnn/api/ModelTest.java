@@ -514,6 +514,8 @@ class ModelTest {
             } finally {
                 assertThat(Thread.interrupted()).as("call %d: the flag left set", i).isTrue();
             }
+            // default's network thread computed on for seconds after the call returned
+            assertThat(Thread.getAllStackTraces().keySet()).as("call %d", i).noneMatch(t -> t.getName().equals("sharnn-encoder-network"));
         }
         Thread.currentThread().interrupt();
         try {
