@@ -30,6 +30,7 @@ public final class Model {
     private final Kernels kernels;
     private LanguageModel scorer;
     private ModelState scorerState;
+    private boolean scoring;   // the shared scorer is in use (by this thread: others wait for the lock)
 
     Model(LanguageModel weights, Kernels kernels) {
         this.weights = weights;
@@ -78,21 +79,38 @@ public final class Model {
     /**
      * Scores every byte of in, the first as if it followed a newline, and tells perByte each byte's
      * cost in bits. Reads in as a stream: memory does not grow with its length. Calls from several
-     * threads take turns (they share one scoring network, whose buffers two at once overwrote).
+     * threads take turns (they share one scoring network, whose buffers two at once overwrote); a call from
+     * perByte itself scores on a network of its own (it reset the shared one, and the outer score changed).
      */
     public synchronized Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
+        if (scoring) {
+            LanguageModel own = newScorer();
+            return score(in, perByte, own, own.newState());
+        }
         if (scorer == null) {
-            ModelConfig cfg = weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment()));
-            scorer = Backend.cpu(kernels).create(cfg);
+            scorer = newScorer();
             scorerState = scorer.newState();
         }
+        scoring = true;
+        try {
+            return score(in, perByte, scorer, scorerState);
+        } finally {
+            scoring = false;
+        }
+    }
+
+    private LanguageModel newScorer() {
+        return Backend.cpu(kernels).create(weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment())));
+    }
+
+    private Score score(InputStream in, ByteCost perByte, LanguageModel net, ModelState state) throws IOException {
         weights.paramsToHost();
-        for (Param p : weights.params()) System.arraycopy(p.w, 0, scorer.param(p.name).w, 0, p.w.length);
-        scorer.paramsFromHost();
-        scorerState.reset();
-        int seg = scorer.maxSteps(), vocab = scorer.config().vocab();
+        for (Param p : weights.params()) System.arraycopy(p.w, 0, net.param(p.name).w, 0, p.w.length);
+        net.paramsFromHost();
+        state.reset();
+        int seg = net.maxSteps(), vocab = net.config().vocab();
         byte[] bytes = new byte[seg];
         int[] inputs = new int[seg];
         int previous = '\n';
@@ -104,8 +122,8 @@ public final class Model {
                 inputs[i] = previous;
                 previous = bytes[i] & 0xFF;
             }
-            scorer.forward(inputs, null, n, scorerState, false, 0);
-            float[] logits = scorer.logits();
+            net.forward(inputs, null, n, state, false, 0);
+            float[] logits = net.logits();
             for (int i = 0; i < n; i++) {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
                 for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);

@@ -457,6 +457,27 @@ class ModelTest {
         assertThat(evals).containsExactly(2L);
     }
 
+    /** A score called from its own perByte callback scores on a network of its own: it reset the shared one, and the outer total changed. */
+    @Test
+    void aScoreWithinAScoreLeavesTheOuterOneAsItWas(@TempDir Path dir) throws Exception {
+        stateDict(dir.resolve("m.safetensors"));
+        Model model = Model.load(dir.resolve("m.safetensors"));
+        byte[] text = "nested scoring, as a callback may do it. ".repeat(20).getBytes(StandardCharsets.US_ASCII);
+        Score alone = model.score(new ByteArrayInputStream(text));
+        List<Score> inner = new java.util.ArrayList<>();
+        Score outer = model.score(new ByteArrayInputStream(text), (offset, value, bits) -> {
+            if (offset % 300 == 0) {
+                try {
+                    inner.add(model.score(new ByteArrayInputStream(text)));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        assertThat(outer).isEqualTo(alone);
+        assertThat(inner).hasSize(3).allMatch(alone::equals);
+    }
+
     /**
      * Interrupting the training thread stops it as stop() does: the step saved in last.safetensors, train
      * returning, the thread's interrupt flag set again. The checkpoint's write failed on the interrupt, and
