@@ -96,10 +96,12 @@ public final class Compression {
      * Decompressing refuses an archive whose models would need more than about bytes of memory, with a
      * {@link sharnn.codec.MemoryLimitException} (an IOException) before they are made, as xz-java's
      * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
-     * GB, so a service that decodes archives it did not make should set one. Chunks decode at once only
-     * as many as fit in it. The presets need about 0.6 (fast, default) to 1.1 GB (max); by default there is
-     * no limit but the heap: an archive that would need more than an eighth over Java's maximum heap is
-     * refused so too, at its header, rather than by an OutOfMemoryError after gigabytes are allocated.
+     * GB, so a service that decodes archives it did not make should set one. Compressing refuses settings
+     * that would need more for its input alike, once its first block is read. Chunks code at once only as
+     * many as fit in it. The presets need about 0.6 (fast, default) to 1.1 GB (max); by default there is
+     * no limit but the heap: models that would need more than an eighth over Java's maximum heap are
+     * refused so too, rather than by an OutOfMemoryError after gigabytes are allocated. The limit is each
+     * call's: calls at once need the sum, which the caller bounds (by the calls it lets run together).
      */
     public Compression memoryLimit(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("memoryLimit must be > 0 bytes: " + bytes);
@@ -136,9 +138,9 @@ public final class Compression {
     }
 
     /**
-     * Compresses in to out (neither is closed). Settings whose models would not fit Java's heap (those
-     * decompression would refuse) are refused with a {@link sharnn.codec.MemoryLimitException} before
-     * they are made, once the first block is read.
+     * Compresses in to out (neither is closed). Settings whose models would not fit {@link #memoryLimit} or
+     * Java's heap (those decompression would refuse) are refused with a {@link sharnn.codec.MemoryLimitException}
+     * before they are made, once the first block is read.
      */
     public Result compress(InputStream in, OutputStream out) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
@@ -150,7 +152,7 @@ public final class Compression {
         CodecOptions options = options();
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
-        Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads);
+        Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 

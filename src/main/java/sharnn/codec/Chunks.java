@@ -71,15 +71,15 @@ final class Chunks implements AutoCloseable {
 
     /** Reads in chunk by chunk, codes the chunks on jobs threads and writes their records in order; the bytes read. */
     static long compress(InputStream in, OutputStream out, CRC32C all, CodecOptions o, Codec.Pretrained pretrained,
-                         Codec.Dictionary dictionary, Codec.Progress progress, int threads) throws IOException {
-        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads, Long.MAX_VALUE)) {
+                         Codec.Dictionary dictionary, Codec.Progress progress, int threads, long memoryLimit) throws IOException {
+        try (Chunks c = new Chunks(o, pretrained, dictionary, progress, threads, memoryLimit)) {
             ArrayDeque<Future<List<byte[]>>> pending = new ArrayDeque<>();
             long total = 0;
             while (true) {
                 if (pending.size() >= c.jobs) for (byte[] record : take(pending)) out.write(record);
                 byte[] data = in.readNBytes(o.chunk());
                 if (data.length == 0) break;
-                if (total == 0) Codec.checkCompressMemory(o, dictionary, Math.min(o.blockSize(), data.length));
+                if (total == 0) Codec.checkCompressMemory(o, dictionary, Math.min(o.blockSize(), data.length), memoryLimit);
                 all.update(data);
                 Codec.Progress part = c.sum.part();
                 pending.add(c.workers.submit(() -> c.encode(data, part)));

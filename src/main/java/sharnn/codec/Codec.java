@@ -231,6 +231,15 @@ public final class Codec {
      */
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
                                  Progress progress, int threads) throws IOException {
+        return compress(in, out, options, pretrained, dictionary, progress, threads, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, refusing settings whose models would need more than memoryLimit bytes for this input (a
+     * {@link MemoryLimitException}, before they are made), as decoding refuses its archive.
+     */
+    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
+                                 Progress progress, int threads, long memoryLimit) throws IOException {
         if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         if (dictionary != null) dictionary.checkFits(options);
@@ -241,12 +250,12 @@ public final class Codec {
         CRC32C all = new CRC32C();
         long total = 0;
         if (options.chunk() > 0) {
-            total = Chunks.compress(in, counted, all, options, pretrained, dictionary, progress, threads);
+            total = Chunks.compress(in, counted, all, options, pretrained, dictionary, progress, threads, memoryLimit);
         } else {
             byte[] block = new byte[options.blockSize()];
             int n = in.readNBytes(block, 0, block.length);
             if (n > 0) {
-                checkCompressMemory(options, dictionary, n);   // the first block sizes the tables: before the models are made
+                checkCompressMemory(options, dictionary, n, memoryLimit);   // the first block sizes the tables: before the models are made
                 total = compressBlocks(in, counted, block, n, all, options, pretrained, dictionary, progress, threads);
             }
         }
@@ -611,10 +620,11 @@ public final class Codec {
      * input whose models would not fit is refused before they are made (it ended in an OutOfMemoryError
      * after allocating them), as its archive would be refused by decompression; n: the first block's bytes.
      */
-    static void checkCompressMemory(CodecOptions o, Dictionary dictionary, long n) throws MemoryLimitException {
+    static void checkCompressMemory(CodecOptions o, Dictionary dictionary, long n, long limit) throws MemoryLimitException {
         long needed = memoryFor(o, n + (dictionary == null ? 0 : dictionary.bytes().length));
+        if (needed > limit) throw MemoryLimitException.compressing(needed, limit, "the limit");
         long heap = Runtime.getRuntime().maxMemory();
-        if (needed > heap + heap / 8) throw MemoryLimitException.compressing(needed, heap);
+        if (needed > heap + heap / 8) throw MemoryLimitException.compressing(needed, heap, "Java's heap");
     }
 
     /**

@@ -16,8 +16,7 @@ public final class MemoryLimitException extends IOException {
 
     /** limitName: what the limit is ("the limit", "Java's heap"). */
     MemoryLimitException(long needed, long limit, String limitName) {
-        this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of "
-                + (limit < 1 << 20 ? String.format("%,d KiB", (limit + 1023) >> 10) : mib(limit)), needed, limit);   // -M 10K was "1 MiB"
+        this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + limit(limit), needed, limit);
     }
 
     MemoryLimitException(String message, long needed, long limit) {
@@ -26,10 +25,14 @@ public final class MemoryLimitException extends IOException {
         this.limit = limit;
     }
 
-    /** Compression whose models would not fit Java's heap (as decoding's would not): refused before they are made. */
-    static MemoryLimitException compressing(long needed, long heap) {
-        return new MemoryLimitException("these settings need about " + mib(needed) + " of memory to compress this input, more than Java's heap of "
-                + mib(heap), needed, heap);
+    /** Compression whose models would not fit the limit or Java's heap (as decoding's would not): refused before they are made. */
+    static MemoryLimitException compressing(long needed, long limit, String limitName) {
+        return new MemoryLimitException("these settings need about " + mib(needed) + " of memory to compress this input, more than " + limitName
+                + " of " + limit(limit), needed, limit);
+    }
+
+    private static String limit(long bytes) {
+        return bytes < 1 << 20 ? String.format("%,d KiB", (bytes + 1023) >> 10) : mib(bytes);   // -M 10K was "1 MiB"
     }
 
     /** About the bytes decoding would need. */

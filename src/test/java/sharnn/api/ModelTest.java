@@ -281,6 +281,13 @@ class ModelTest {
         Compression.preset("fast").memoryLimit(1L << 30).decompress(new ByteArrayInputStream(archive), back);
         assertThat(back.toByteArray()).isEqualTo(text);
         assertThatThrownBy(() -> Compression.preset("fast").memoryLimit(0)).hasMessage("memoryLimit must be > 0 bytes: 0");
+        // compressing weighs the same needs (a limit of 10 MiB compressed with 340, then refused its own archive)
+        assertThatThrownBy(() -> small.compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()))
+                .isInstanceOf(sharnn.codec.MemoryLimitException.class)
+                .hasMessage("these settings need about %,d MiB of memory to compress this input, more than the limit of 16 MiB", (needs + (1 << 20) - 1) >> 20);
+        assertThatThrownBy(() -> Compression.preset("fast").memoryLimit(1).set("chunk", "1K").compress(new ByteArrayInputStream(text),
+                new ByteArrayOutputStream())).isInstanceOf(sharnn.codec.MemoryLimitException.class).hasMessageEndingWith("more than the limit of 1 KiB");
+        assertThat(compress(Compression.preset("fast").memoryLimit(needs), text)).isEqualTo(archive);
     }
 
     private static byte[] compress(Compression c, byte[] text) throws IOException {
