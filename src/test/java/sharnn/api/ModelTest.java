@@ -535,6 +535,18 @@ class ModelTest {
                 () -> Compression.preset("default").compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
                 () -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()),
                 () -> Compression.preset("fast").set("chunk", "4K").threads(2).compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()));
+        eachStopsOnAnInterrupt(calls);
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
+                    .train(text, Training.Stop.steps(50)).steps()).isZero();
+        } finally {
+            assertThat(Thread.interrupted()).isTrue();
+        }
+    }
+
+    /** Each call on an interrupted thread throws an InterruptedIOException, the flag left set, and leaves no network thread computing. */
+    private static void eachStopsOnAnInterrupt(List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls) {
         for (int i = 0; i < calls.size(); i++) {
             Thread.currentThread().interrupt();
             try {
@@ -544,13 +556,6 @@ class ModelTest {
             }
             // default's network thread computed on for seconds after the call returned
             assertThat(Thread.getAllStackTraces().keySet()).as("call %d", i).noneMatch(t -> t.getName().equals("sharnn-encoder-network"));
-        }
-        Thread.currentThread().interrupt();
-        try {
-            assertThat(new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2").set("bptt", "16")
-                    .train(text, Training.Stop.steps(50)).steps()).isZero();
-        } finally {
-            assertThat(Thread.interrupted()).isTrue();
         }
     }
 
@@ -571,14 +576,7 @@ class ModelTest {
         List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
                 () -> pretrained.compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
                 () -> Compression.preset("fast").checkpoint(checkpoint, false).decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream()));
-        for (int i = 0; i < calls.size(); i++) {
-            Thread.currentThread().interrupt();
-            try {
-                assertThatThrownBy(calls.get(i)).as("call %d", i).isInstanceOf(java.io.InterruptedIOException.class);
-            } finally {
-                assertThat(Thread.interrupted()).as("call %d: the flag left set", i).isTrue();
-            }
-        }
+        eachStopsOnAnInterrupt(calls);
         Thread.currentThread().interrupt();
         try {
             assertThat(Model.load(checkpoint)).isNotNull();
