@@ -71,7 +71,8 @@ public final class Trainer implements AutoCloseable {
     private double elapsedBefore;
     private RunLock lock;
     private volatile boolean stopRequested;
-    private boolean threadInterrupted;   // the training thread was interrupted: set again once train returns
+    private boolean threadInterrupted;
+    private boolean validationDue;   // the schedule's validation of this step, skipped or ended by a stop   // the training thread was interrupted: set again once train returns
     private long lastSaved = -1;   // the step last.safetensors holds
     // the training loss since the last logEvery step, nats summed over its bytes: carried by checkpoints, so that a
     // resumed run logs the same train_bpc as an uninterrupted one (it restarted the mean at the resume)
@@ -198,6 +199,7 @@ public final class Trainer implements AutoCloseable {
             intervalBytes = Checkpoint.count(file, progress, "interval_bytes", Long.MAX_VALUE);
             intervalNats = Checkpoint.number(file, progress, "interval_nats").doubleValue();
         }
+        validationDue = Boolean.TRUE.equals(progress.get("validation_due"));
         lastSaved = step;
         truncateMetricsAfter(step);
     }
@@ -280,6 +282,13 @@ public final class Trainer implements AutoCloseable {
             // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
             // (the loop tested the limits again after logging and evaluating, and found an epoch's end
             // only at the next step: a run stopped by time or epochs could end without its final evaluation).
+            // a validation that a stop skipped or ended at the checkpoint's step: the straight run's point and best
+            if (validationDue && evaluator != null) {
+                long pause = System.nanoTime();
+                validateAndRecord(metrics, startNanos);
+                intervalStart += System.nanoTime() - pause;
+                pausedNanos += System.nanoTime() - pause;
+            }
             boolean last = done(stop, startNanos, budget);
             while (!last) {
                 Batch b = batcher.next();
@@ -318,20 +327,10 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (stopAsked() && !last) last = interrupted = true;   // asked by a listener: this step is the last
                 long pause = System.nanoTime();   // validation and checkpoints are no training: tokens/s leaves them out
-                // a stop asked skips the validation, and ends one in progress: Ctrl-C waited for it, minutes of the paper model on a CPU
-                if (evaluator != null && !interrupted && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last)
-                        && validate()) {
-                    boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
-                    if (best) bestValid = lastValid;
-                    if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
-                    for (Listener l : listeners) l.onEval(step, lastValid, best);
-                    if (best) {
-                        // a run's first best.safetensors comes after its last.safetensors: a best alone (the disk full
-                        // at last's save) is a run that can be neither resumed nor trained anew in its directory
-                        if (lastSaved < 0) save("last.safetensors", startNanos);
-                        save("best.safetensors", startNanos);
-                    }
-                }
+                // a stop asked skips the validation, and ends one in progress: Ctrl-C waited for it, minutes of the paper model on
+                // a CPU; one the schedule asked is then due, and the resumed run does it first (it was lost for good)
+                validationDue = evaluator != null && cfg.evalEvery > 0 && step % cfg.evalEvery == 0;
+                if (evaluator != null && !interrupted && (validationDue || last)) validateAndRecord(metrics, startNanos);
                 last |= stopAsked();   // asked by a listener of this evaluation (early stopping), or a stop that ended it
                 if (((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) && lastSaved != step) save("last.safetensors", startNanos);
                 long paused = System.nanoTime() - pause;
@@ -342,6 +341,22 @@ public final class Trainer implements AutoCloseable {
         }
         double secs = (System.nanoTime() - startNanos) / 1e9, training = secs - pausedNanos / 1e9;
         return new Summary(step, epoch, lastTrainBpc, lastValid, bestValid, tokens / Math.max(training, 1e-9), secs);
+    }
+
+    /** Validates this step, logs it and saves best.safetensors where it is the best; nothing where a stop ended it. */
+    private void validateAndRecord(MetricsLog metrics, long startNanos) throws IOException {
+        if (!validate()) return;
+        validationDue = false;
+        boolean best = Double.isFinite(lastValid) && (Double.isNaN(bestValid) || lastValid < bestValid);
+        if (best) bestValid = lastValid;
+        if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
+        for (Listener l : listeners) l.onEval(step, lastValid, best);
+        if (best) {
+            // a run's first best.safetensors comes after its last.safetensors: a best alone (the disk full
+            // at last's save) is a run that can be neither resumed nor trained anew in its directory
+            if (lastSaved < 0) save("last.safetensors", startNanos);
+            save("best.safetensors", startNanos);
+        }
     }
 
     /** Validates into lastValid; false where a stop asked meanwhile ended it, lastValid as it was. */
@@ -417,6 +432,7 @@ public final class Trainer implements AutoCloseable {
         progress.put("seconds", elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
         progress.put("interval_nats", intervalNats);
         progress.put("interval_bytes", intervalBytes);
+        if (validationDue) progress.put("validation_due", true);
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("version", sharnn.Version.get());
         meta.put("progress", progress);

@@ -95,6 +95,39 @@ public class TrainerTest {
                 .longValue()).isEqualTo(s.steps());
     }
 
+    /**
+     * A stop at a validation step skips that validation, and the resumed run does it first: the metrics and
+     * best.safetensors are the straight run's (the point was lost for good, and best never saw that step's model).
+     */
+    @Test
+    void aValidationAStopSkippedIsTheResumedRunsFirstWork(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(4000, 7));
+        Splits splits = Splits.ofSizes(4000, 3000, 1000);
+        Trainer straight = new Trainer(small(), corpus, splits, dir.resolve("a"), K);
+        straight.train(new Trainer.Stop(10, 0, 0));
+
+        Trainer first = new Trainer(small(), corpus, splits, dir.resolve("b"), K);
+        first.addListener(new Trainer.Listener() {
+            @Override
+            public void onLog(long step, int epoch, double trainBpc, double lr, double tokensPerSecond, double gradNorm, double wall) {
+                if (step == 5) first.requestStop();   // at the step whose validation is due
+            }
+        });
+        assertThat(first.train(new Trainer.Stop(10, 0, 0)).steps()).isEqualTo(5);
+        assertThat(validLines(dir.resolve("b"))).isEmpty();
+        Trainer resumed = Trainer.resume(dir.resolve("b"), corpus, K);
+        resumed.train(new Trainer.Stop(10, 0, 0));
+        assertThat(validLines(dir.resolve("b"))).hasSize(2).isEqualTo(validLines(dir.resolve("a")));
+        assertThat(SafeTensors.read(dir.resolve("b/best.safetensors")).floats("encoder.weight"))
+                .containsExactly(SafeTensors.read(dir.resolve("a/best.safetensors")).floats("encoder.weight"));
+    }
+
+    /** metrics.jsonl's validation lines, their wall time left out. */
+    private static List<String> validLines(Path run) throws java.io.IOException {
+        return Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("valid_bpc"))
+                .map(l -> l.replaceAll(",\"wall_s\":[^,}]*", "")).toList();
+    }
+
     @Test
     void aResumedRunReachesTheSameParametersBitForBit(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 1));
