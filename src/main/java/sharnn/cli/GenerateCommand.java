@@ -38,10 +38,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--temperature", description = "softmax temperature (0: greedy)", defaultValue = "1.0")
     double temperature;
 
-    @Option(names = "--top-k", description = "keep the k likeliest bytes (0: all)", defaultValue = "0")
+    @Option(names = "--top-k", description = "keep the k likeliest bytes, and those tied with the k-th (0: all)", defaultValue = "0")
     int topK;
 
-    @Option(names = "--top-p", description = "keep the likeliest bytes whose mass reaches p", defaultValue = "1.0")
+    @Option(names = "--top-p", description = "then the likeliest of those whose share of their mass reaches p (1: all), as Hugging Face's top_p", defaultValue = "1.0")
     double topP;
 
     @Option(names = "--seed", description = "sampling seed", defaultValue = "1337")
@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
         if (length < 0) throw new UsageException("--length must be >= 0");
         if (!(temperature >= 0)) throw new UsageException("--temperature must be >= 0: " + temperature);   // NaN too
-        if (topK < 0 || topK > 256) throw new UsageException("--top-k must be in [0, 256]");
+        if (topK < 0) throw new UsageException("--top-k must be >= 0");
         if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1]");
         byte[] bytes;
         // Java reads arguments as UTF-8 text: bytes that are not became U+FFFD, a prompt other than given

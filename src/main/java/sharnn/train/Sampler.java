@@ -27,6 +27,7 @@ public final class Sampler {
     private final HostState state;
     private final float[] probs;
     private final Integer[] order;
+    private final boolean[] absent;   // bytes outside a reference state_dict's vocabulary: never drawn, at any temperature
     private final int[] one = new int[1];
 
     /** Samples on the CPU, on the pool's threads, from the weights of a model on any device. */
@@ -40,6 +41,9 @@ public final class Sampler {
         this.state = model.newState();
         this.probs = new float[cfg.vocab()];
         this.order = new Integer[cfg.vocab()];
+        this.absent = new boolean[cfg.vocab()];
+        float[] bias = model.param("decoder.bias").w;
+        for (int j = 0; j < absent.length; j++) absent[j] = bias[j] == sharnn.model.Weights.ABSENT_BIAS;
     }
 
     private SplittableRandom rng;
@@ -106,7 +110,8 @@ public final class Sampler {
         for (float x : probs) max = Math.max(max, x);
         double sum = 0;
         for (int j = 0; j < v; j++) {
-            double e = StrictMath.exp((probs[j] - max) / temperature);
+            // its bias of -1e4, divided by a temperature of 1e4 or more, no longer kept it out
+            double e = absent[j] ? 0 : StrictMath.exp((probs[j] - max) / temperature);
             probs[j] = (float) e;
             sum += e;
         }
@@ -122,17 +127,24 @@ public final class Sampler {
         }
         for (int j = 0; j < v; j++) order[j] = j;
         Arrays.sort(order, (a, b) -> Float.compare(probs[b], probs[a]));
-        int keep = topK > 0 ? Math.min(topK, v) : v;
-        double mass = 0;
-        for (int i = 0; i < keep; i++) {
-            mass += probs[order[i]];
-            if (mass >= topP) {
-                keep = i + 1;
-                break;
-            }
+        int keep = v;
+        if (topK > 0 && topK < v) {   // with every byte tied with the k-th, as nanoGPT's and HF's masks keep them
+            keep = topK;
+            while (keep < v && probs[order[keep]] == probs[order[topK - 1]]) keep++;
         }
         double total = 0;
         for (int i = 0; i < keep; i++) total += probs[order[i]];
+        if (topP < 1) {   // of what top-k kept, as HF's top-p after top-k (1: all, where float sums reached 1 before the tail)
+            double mass = 0;
+            for (int i = 0; i < keep; i++) {
+                mass += probs[order[i]];
+                if (mass >= topP * total) {
+                    keep = i + 1;
+                    total = mass;
+                    break;
+                }
+            }
+        }
         double u = rng.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
             u -= probs[order[i]];

@@ -43,4 +43,56 @@ class SamplerTest {
             assertThat(out.lines().reduce((a, b) -> b).orElse("")).as(out).isEqualTo(here);
         }
     }
+
+    /** A model whose every logit is its decoder bias (every other weight 0): a distribution set by hand. */
+    private static ShaRnn biasOnly(float[] bias) {
+        ShaRnn m = new ShaRnn(ModelConfig.tiny(256), new ScalarKernels());
+        m.initialize(5);
+        for (sharnn.nn.Param p : m.params()) java.util.Arrays.fill(p.w, 0f);
+        System.arraycopy(bias, 0, m.param("decoder.bias").w, 0, bias.length);
+        return m;
+    }
+
+    private static java.util.Map<Character, Integer> draws(ShaRnn m, double temperature, int topK, double topP) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (sharnn.tensor.Parallel pool = new sharnn.tensor.Parallel(1)) {
+            new Sampler(m, pool).generate(new byte[] {'\n'}, 2000, temperature, topK, topP, 7, out);
+        }
+        java.util.Map<Character, Integer> counts = new java.util.TreeMap<>();
+        for (byte b : out.toByteArray()) counts.merge((char) (b & 0xFF), 1, Integer::sum);
+        return counts;
+    }
+
+    /**
+     * top-k keeps the bytes tied with the k-th, as nanoGPT's and Hugging Face's masks do (it kept exactly k,
+     * cut by byte value); top-p then takes its share of what top-k kept, as Hugging Face's top_p after top_k
+     * (it measured the whole distribution's mass, and kept more); past the vocabulary top-k is all of it.
+     */
+    @Test
+    void topKKeepsTiesAndTopPWeighsWhatTopKKept() throws Exception {
+        float[] bias = new float[256];
+        java.util.Arrays.fill(bias, -30f);
+        bias['a'] = bias['b'] = bias['c'] = 2f;
+        bias['d'] = 1f;
+        assertThat(draws(biasOnly(bias), 1, 1, 1).keySet()).containsExactly('a', 'b', 'c');
+        assertThat(draws(biasOnly(bias), 1, 2, 1).keySet()).containsExactly('a', 'b', 'c');
+
+        java.util.Arrays.fill(bias, -30f);
+        bias['x'] = (float) Math.log(0.40);
+        bias['y'] = (float) Math.log(0.25);
+        for (char c = 'e'; c < 'e' + 7; c++) bias[c] = (float) Math.log(0.05);
+        // x's share of the two likeliest is 0.615, past 0.6: x alone (the whole mass, 0.40 then 0.65, kept y too)
+        assertThat(draws(biasOnly(bias), 1, 2, 0.6).keySet()).containsExactly('x');
+        assertThat(draws(biasOnly(bias), 1, 1000, 1)).isEqualTo(draws(biasOnly(bias), 1, 0, 1));
+    }
+
+    /** A byte outside a reference state_dict's vocabulary is never drawn, however high the temperature (-1e4 divided by 1e4 was -1). */
+    @Test
+    void aByteOutsideTheVocabularyIsNeverDrawn() throws Exception {
+        float[] bias = new float[256];
+        java.util.Arrays.fill(bias, Weights.ABSENT_BIAS);
+        for (char c = 'a'; c <= 'z'; c++) bias[c] = 0.1f * (c - 'a');
+        for (double t : new double[] {1, 1e4, 1e9, Double.POSITIVE_INFINITY})
+            assertThat(draws(biasOnly(bias), t, 0, 1).keySet()).as("temperature %s", t).allMatch(c -> c >= 'a' && c <= 'z');
+    }
 }
