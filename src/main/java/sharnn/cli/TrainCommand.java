@@ -100,7 +100,12 @@ final class TrainCommand implements Callable<Integer> {
         Corpus corpus = Corpus.open(dataFile);
         Trainer trainer;
         if (resume != null) {
-            trainer = Trainer.resume(resume, corpus, backend);
+            try {
+                trainer = Trainer.resume(resume, corpus, backend);
+            } catch (Trainer.OtherData e) {   // a bad value (exit 2), as a data file not there is; the recorded one named as eval names it
+                throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
+                        + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
+            }
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
             RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume

@@ -137,6 +137,13 @@ public final class Trainer implements AutoCloseable {
         return Checkpoint.dataFile(Checkpoint.meta(SafeTensors.read(last)));
     }
 
+    /** Data other than a run trained on, given to resume it: the caller's to change. */
+    public static final class OtherData extends IOException {
+        OtherData(String message) {
+            super(message);
+        }
+    }
+
     /** Continues the run saved in runDir/last.safetensors, on the same data. */
     public static Trainer resume(Path runDir, Corpus corpus, Backend backend) throws IOException {
         Path last = runDir.resolve("last.safetensors");
@@ -153,7 +160,7 @@ public final class Trainer implements AutoCloseable {
         Map<String, Object> data = Checkpoint.object(file, meta, "data");
         Splits splits = Checkpoint.splits(meta, corpus);
         if (splits == null)
-            throw new IOException("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
+            throw new OtherData("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");
         try {
             Weights.checkShapes(file, "", cfg.model());   // before the model is built: a crafted file could claim any size

@@ -69,6 +69,21 @@ class TrainCommandTest {
         assertThat(dir.resolve("c")).doesNotExist();
     }
 
+    /** Other data given to a resume, or the run's own file changed since, is a bad value (exit 2), said as such: it was exit 1. */
+    @Test
+    void resumingOnOtherDataIsAUsageErrorThatSaysWhich() throws Exception {
+        Path data = Files.write(dir.resolve("data.txt"), Files.readAllBytes(TrainEvalGenerateCliTest.corpus(dir))), run = dir.resolve("r");
+        assertThat(CliRun.of(train(data, run, "--steps", "2")).code()).isZero();
+        Path other = Files.write(dir.resolve("other.txt"), "other bytes entirely. ".repeat(200).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "3", "--data", other.toString()), 2,
+                "the run was trained on other data (");
+        byte[] changed = Files.readAllBytes(data);
+        changed[100] ^= 1;
+        Files.write(data, changed);
+        assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "3"), 2,
+                "the run's data file " + data.toAbsolutePath() + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
+    }
+
     /** Resumed past the end of its cosine decay to lrMin 0, a run trains steps that change nothing: said once, as a note. */
     @Test
     void resumingPastTheEndOfACosineDecayToZeroSaysTheStepsChangeNoWeight() throws Exception {
