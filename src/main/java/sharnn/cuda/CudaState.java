@@ -55,11 +55,13 @@ final class CudaState implements ModelState {
     }
 
     @Override
-    public void reset() {
+    public void reset(boolean recurrent, boolean memory) {
         for (int b = 0; b < h.length; b++) {
-            device.fill32(h[b], 0);
-            device.fill32(c[b], 0);
-            memoryRows[b] = 0;
+            if (recurrent) {
+                device.fill32(h[b], 0);
+                device.fill32(c[b], 0);
+            }
+            if (memory) memoryRows[b] = 0;
         }
     }
 

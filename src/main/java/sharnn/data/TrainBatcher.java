@@ -76,6 +76,11 @@ public final class TrainBatcher {
         return batch;
     }
 
+    /** A uniform draw in [0, 1) from the generator of the segment lengths (the reference's one numpy stream). */
+    public double nextUniform() {
+        return rng.nextDouble();
+    }
+
     /** Offset i within each stream of the next batch. */
     public long position() {
         return position;

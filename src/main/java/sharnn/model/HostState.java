@@ -36,12 +36,16 @@ public final class HostState implements ModelState {
     }
 
     @Override
-    public void reset() {
-        for (float[] a : h) Arrays.fill(a, 0f);
-        for (float[] a : c) Arrays.fill(a, 0f);
-        Arrays.fill(memoryStart, 0);
-        Arrays.fill(memoryRows, 0);
-        for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
+    public void reset(boolean recurrent, boolean memory) {
+        if (recurrent) {
+            for (float[] a : h) Arrays.fill(a, 0f);
+            for (float[] a : c) Arrays.fill(a, 0f);
+        }
+        if (memory) {
+            Arrays.fill(memoryStart, 0);
+            Arrays.fill(memoryRows, 0);
+            for (int b = 0; b < memoryVersion.length; b++) memoryVersion[b]++;
+        }
     }
 
     /** Makes this state equal to other, a state of the same configuration. */

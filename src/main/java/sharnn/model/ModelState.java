@@ -6,7 +6,12 @@ package sharnn.model;
  */
 public interface ModelState {
     /** Back to the cold start: zero state, empty memory. */
-    void reset();
+    default void reset() {
+        reset(true, true);
+    }
+
+    /** The LSTM state zeroed (recurrent), the attention memory emptied (memory). */
+    void reset(boolean recurrent, boolean memory);
 
     /** The state as host arrays, current as of this call (a device state copies itself down first). */
     HostState host();

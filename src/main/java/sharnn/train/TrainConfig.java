@@ -54,6 +54,12 @@ public final class TrainConfig {
      * --steps of the run's first command, recorded then, so that a resumed run keeps its schedule).
      */
     public boolean cosine = false;
+    /**
+     * After each step the LSTM state, and independently the attention memory, start cold with this
+     * probability: Smerity/sha-rnn's main.py drops each with 0.025 (np.random.random() > 0.975), which the
+     * spec leaves out (0: reset only at an epoch start). Drawn from the data order's generator, as there.
+     */
+    public double stateResets = 0;
     public long decaySteps = 0;
     public double lrMin = 0;
     // run
@@ -181,7 +187,7 @@ public final class TrainConfig {
             Map.entry("beta2", new Rule(v -> v >= 0 && v < 1, "in [0, 1)")),
             Map.entry("eps", new Rule(v -> v > 0 && v < Double.POSITIVE_INFINITY, "> 0")),
             Map.entry("minTrust", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
-            Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")), Map.entry("decaySteps", new Rule(v -> v >= 0, ">= 0")),
+            Map.entry("halveAt", new Rule(v -> v >= 0, ">= 0")), Map.entry("stateResets", new Rule(v -> v >= 0 && v <= 1, "in [0, 1]")), Map.entry("decaySteps", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("lrMin", new Rule(v -> v >= 0 && v < Double.POSITIVE_INFINITY, ">= 0")),
             Map.entry("evalEvery", new Rule(v -> v >= 0, ">= 0")),
             Map.entry("evalBytes", new Rule(v -> v == 0 || v >= MIN_VALID,

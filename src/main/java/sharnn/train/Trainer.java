@@ -307,6 +307,10 @@ public final class Trainer implements AutoCloseable {
                 model.backward();
                 optimizer.clipGradNorm(cfg.clip);   // the norm is read back when logged: no sync here
                 optimizer.step(lr);
+                if (cfg.stateResets > 0) {   // two draws a step, as main.py's, after the step
+                    boolean recurrent = batcher.nextUniform() > 1 - cfg.stateResets, memory = batcher.nextUniform() > 1 - cfg.stateResets;
+                    state.reset(recurrent, memory);
+                }
                 long n = (long) b.length() * b.batchSize();
                 tokens += n;
                 timedTokens += n;

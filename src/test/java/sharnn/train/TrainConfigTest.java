@@ -19,7 +19,7 @@ class TrainConfigTest {
             Map.entry("beta1", "1"), Map.entry("beta2", "-0.5"), Map.entry("eps", "0"), Map.entry("minTrust", "-1"),
             Map.entry("halveAt", "-1"), Map.entry("lrMin", "NaN"), Map.entry("evalEvery", "-1"),
             Map.entry("evalBytes", "-1"), Map.entry("checkpointEvery", "-1"), Map.entry("logEvery", "0"),
-            Map.entry("heldOut", "-1"), Map.entry("decaySteps", "-1"));
+            Map.entry("heldOut", "-1"), Map.entry("decaySteps", "-1"), Map.entry("stateResets", "1.5"));
 
     @Test
     void aValueOutOfRangeIsRefusedForEverySetting() {

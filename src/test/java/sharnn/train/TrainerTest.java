@@ -128,6 +128,38 @@ public class TrainerTest {
                 .map(l -> l.replaceAll(",\"wall_s\":[^,}]*", "")).toList();
     }
 
+    /**
+     * stateResets drops the LSTM state and the memory after a step, each with that probability, as Smerity/sha-rnn's
+     * main.py does with 0.025: at 1 every step leaves them cold, at 0.3 some; a resumed run draws on as a straight one.
+     */
+    @Test
+    void stateResetsLeaveTheStateColdAfterAStepAndResumeExactly(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 1600, 400);
+        TrainConfig always = small();
+        always.stateResets = 1;
+        new Trainer(always, corpus, splits, dir.resolve("always"), K).train(new Trainer.Stop(4, 0, 0));
+        new Trainer(small(), corpus, splits, dir.resolve("never"), K).train(new Trainer.Stop(4, 0, 0));
+        SafeTensors cold = SafeTensors.read(dir.resolve("always/last.safetensors")), warm = SafeTensors.read(dir.resolve("never/last.safetensors"));
+        assertThat(cold.floats("state.h.0")).containsOnly(0f);
+        assertThat(cold.floats("state.c.1")).containsOnly(0f);
+        assertThat(cold.shape("state.memory.1")[0]).isZero();
+        assertThat(warm.floats("state.h.0")).isNotEqualTo(new float[warm.floats("state.h.0").length]);
+        assertThat(warm.shape("state.memory.1")[0]).isPositive();
+
+        TrainConfig some = small();
+        some.stateResets = 0.3;
+        Trainer straight = new Trainer(some, corpus, splits, dir.resolve("a"), K);
+        straight.train(new Trainer.Stop(20, 0, 0));
+        new Trainer(some, corpus, splits, dir.resolve("b"), K).train(new Trainer.Stop(9, 0, 0));
+        Trainer resumed = Trainer.resume(dir.resolve("b"), corpus, K);
+        resumed.train(new Trainer.Stop(20, 0, 0));
+        assertSameParameters(straight, resumed);
+        Trainer without = new Trainer(small(), corpus, splits, dir.resolve("c"), K);
+        without.train(new Trainer.Stop(20, 0, 0));
+        assertThat(without.model().param("encoder.weight").w).isNotEqualTo(straight.model().param("encoder.weight").w);
+    }
+
     @Test
     void aResumedRunReachesTheSameParametersBitForBit(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 1));
