@@ -145,6 +145,7 @@ public final class Sampler {
                 }
             }
         }
+        while (keep > 1 && probs[order[keep - 1]] == 0) keep--;   // the rounding's fallback below is never a byte of no chance
         double u = rng.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
             u -= probs[order[i]];

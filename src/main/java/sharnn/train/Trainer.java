@@ -71,8 +71,8 @@ public final class Trainer implements AutoCloseable {
     private double elapsedBefore;
     private RunLock lock;
     private volatile boolean stopRequested;
-    private boolean threadInterrupted;
-    private boolean validationDue;   // the schedule's validation of this step, skipped or ended by a stop   // the training thread was interrupted: set again once train returns
+    private boolean threadInterrupted;   // the training thread was interrupted: set again once train returns
+    private boolean validationDue;   // the schedule's validation of this step, skipped or ended by a stop
     private long lastSaved = -1;   // the step last.safetensors holds
     // the training loss since the last logEvery step, nats summed over its bytes: carried by checkpoints, so that a
     // resumed run logs the same train_bpc as an uninterrupted one (it restarted the mean at the resume)
@@ -286,16 +286,17 @@ public final class Trainer implements AutoCloseable {
         long purgeStep = freshMetrics ? -1 : step + 1;   // TensorBoard drops what a killed run logged past the checkpoint
         freshMetrics = false;
         try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir, purgeStep)) {
-            // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
-            // (the loop tested the limits again after logging and evaluating, and found an epoch's end
-            // only at the next step: a run stopped by time or epochs could end without its final evaluation).
             // a validation that a stop skipped or ended at the checkpoint's step: the straight run's point and best
             if (validationDue && evaluator != null) {
                 long pause = System.nanoTime();
                 validateAndRecord(metrics, startNanos);
-                intervalStart += System.nanoTime() - pause;
-                pausedNanos += System.nanoTime() - pause;
+                long paused = System.nanoTime() - pause;
+                intervalStart += paused;
+                pausedNanos += paused;
             }
+            // The step that meets a limit is the last: it logs, evaluates and saves, whichever limit it is
+            // (the loop tested the limits again after logging and evaluating, and found an epoch's end
+            // only at the next step: a run stopped by time or epochs could end without its final evaluation).
             boolean last = done(stop, startNanos, budget);
             while (!last) {
                 Batch b = batcher.next();
