@@ -114,11 +114,13 @@ public final class TrainConfig {
      */
     public Splits splits(long n) {
         if (heldOut > 0 && heldOut >= n)
-            throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the file's " + n + " bytes");
+            throw new IllegalArgumentException("heldOut (" + heldOut + ") must be below the corpus's " + n + " bytes");
         Splits s = heldOut <= 0 ? Splits.of(n) : Splits.ofSizes(n, n - heldOut, heldOut);
         // every run ends with a validation: without one it would report no valid bpc and write no best.safetensors
         if (s.valid().length() < MIN_VALID)
-            throw new IllegalArgumentException("a " + n + "-byte file leaves " + s.valid().length() + " bytes to validate on, too few for "
+            // "corpus", not "file": a library's training takes bytes too
+            throw new IllegalArgumentException("a " + n + "-byte corpus leaves " + s.valid().length() + (s.valid().length() == 1 ? " byte" : " bytes")
+                    + " to validate on, too few for "
                     + EvalBatcher.VALID_STREAMS + " streams of 2: give " + 20 * MIN_VALID + " bytes or more, or --set heldOut=N (N >= "
                     + MIN_VALID + ")");
         int batch = model().batch();

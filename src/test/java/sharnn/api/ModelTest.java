@@ -611,6 +611,6 @@ class ModelTest {
         assertThat(data.get("train")).isEqualTo(List.of(0, text.length - 500));
         assertThat(data.get("valid")).isEqualTo(List.of(text.length - 500, 500));
         assertThatThrownBy(() -> new Training("tiny").set("heldOut", Integer.toString(text.length)).train(text, Training.Stop.steps(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("heldOut (2700) must be below the file's 2700 bytes");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("heldOut (2700) must be below the corpus's 2700 bytes");
     }
 }

@@ -31,7 +31,7 @@ class TrainCommandTest {
         // a 30-byte file leaves 1 byte to validate on: the run used to end with "valid NaN bpc" and no best.safetensors
         Path small = Files.write(dir.resolve("small.txt"), java.util.Arrays.copyOf(Files.readAllBytes(data), 30));
         assertOneLine(CliRun.of(train(small, run, "--steps", "5")), 2,
-                "a 30-byte file leaves 1 bytes to validate on, too few for 16 streams of 2: give 640 bytes or more");
+                "a 30-byte corpus leaves 1 byte to validate on, too few for 16 streams of 2: give 640 bytes or more");
         assertThat(run).doesNotExist();
 
         CliRun least = CliRun.of(train(data, run, "--steps", "1", "--set", "evalBytes=32", "--json"));

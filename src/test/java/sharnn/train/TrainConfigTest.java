@@ -85,11 +85,11 @@ class TrainConfigTest {
         TrainConfig c = new TrainConfig();
         c.set("evalBytes", "32");
         c.set("evalBytes", "0");
-        assertThatThrownBy(() -> c.splits(639)).hasMessageStartingWith("a 639-byte file leaves 31 bytes to validate on");
+        assertThatThrownBy(() -> c.splits(639)).hasMessageStartingWith("a 639-byte corpus leaves 31 bytes to validate on");
         assertThat(c.splits(640).valid().length()).isEqualTo(32);
         c.set("heldOut", "32");
         assertThat(c.splits(100).valid().length()).isEqualTo(32);
-        assertThatThrownBy(() -> c.splits(32)).hasMessage("heldOut (32) must be below the file's 32 bytes");
+        assertThatThrownBy(() -> c.splits(32)).hasMessage("heldOut (32) must be below the corpus's 32 bytes");
     }
 
     @Test
