@@ -33,9 +33,32 @@ final class Files2 {
     /**
      * Standard input, left open when a reader closes it: closing System.in closes fd 0, and the JVM's
      * next file opened as fd 0 (its own modules' image, read lazily) then failed or was read as input.
+     * Its read errors are named as stdout's are ("stdin: Bad file descriptor": stdin closed, as xz says).
      */
     static InputStream stdin() {
         return new java.io.FilterInputStream(System.in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (IOException e) {
+                    throw named(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    throw named(e);
+                }
+            }
+
+            private IOException named(IOException e) {
+                return e instanceof java.io.InterruptedIOException ? e : new IOException("stdin: " + e.getMessage(), e);
+            }
+
             @Override
             public void close() {}
         };
