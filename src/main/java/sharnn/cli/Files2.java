@@ -71,13 +71,16 @@ final class Files2 {
      * /dev/stdin.
      */
     static boolean descriptorName(String name) {
-        return !name.equals("-") && Path.of(name).toAbsolutePath().normalize().toString()
-                .matches("/dev/std(in|out|err)|/dev/fd/\\d+|/proc/(self|thread-self)/fd/\\d+");
+        return named(name, "/dev/std(in|out|err)|/dev/fd/\\d+|/proc/(self|thread-self)/fd/\\d+");
     }
 
     /** Whether a name is this process's standard output (as descriptorName), which is written as - is. */
     static boolean stdoutName(String name) {
-        return descriptorName(name) && Path.of(name).toAbsolutePath().normalize().toString().matches("/dev/stdout|/dev/fd/1|/proc/(self|thread-self)/fd/1");
+        return named(name, "/dev/stdout|/dev/fd/1|/proc/(self|thread-self)/fd/1");
+    }
+
+    private static boolean named(String name, String pattern) {
+        return !name.equals("-") && Path.of(name).toAbsolutePath().normalize().toString().matches(pattern);
     }
 
     static Result transform(String in, String out, boolean force, boolean rm, boolean quiet, String verb, Job job)

@@ -122,6 +122,14 @@ public class TrainerTest {
                 .containsExactly(SafeTensors.read(dir.resolve("a/best.safetensors")).floats("encoder.weight"));
     }
 
+    /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
+    private static Trainer resumedAt(TrainConfig cfg, Corpus corpus, Splits splits, Path run, long stopAt, long until) throws Exception {
+        new Trainer(cfg, corpus, splits, run, K).train(new Trainer.Stop(stopAt, 0, 0));
+        Trainer resumed = Trainer.resume(run, corpus, K);
+        resumed.train(new Trainer.Stop(until, 0, 0));
+        return resumed;
+    }
+
     /** metrics.jsonl's validation lines, their wall time left out. */
     private static List<String> validLines(Path run) throws java.io.IOException {
         return Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("valid_bpc"))
@@ -151,10 +159,7 @@ public class TrainerTest {
         some.stateResets = 0.3;
         Trainer straight = new Trainer(some, corpus, splits, dir.resolve("a"), K);
         straight.train(new Trainer.Stop(20, 0, 0));
-        new Trainer(some, corpus, splits, dir.resolve("b"), K).train(new Trainer.Stop(9, 0, 0));
-        Trainer resumed = Trainer.resume(dir.resolve("b"), corpus, K);
-        resumed.train(new Trainer.Stop(20, 0, 0));
-        assertSameParameters(straight, resumed);
+        assertSameParameters(straight, resumedAt(some, corpus, splits, dir.resolve("b"), 9, 20));
         Trainer without = new Trainer(small(), corpus, splits, dir.resolve("c"), K);
         without.train(new Trainer.Stop(20, 0, 0));
         assertThat(without.model().param("encoder.weight").w).isNotEqualTo(straight.model().param("encoder.weight").w);
@@ -186,8 +191,7 @@ public class TrainerTest {
         TrainConfig cfg = small();
         cfg.logEvery = 4;
         new Trainer(cfg, corpus, splits, dir.resolve("a"), K).train(new Trainer.Stop(16, 0, 0));
-        new Trainer(cfg, corpus, splits, dir.resolve("b"), K).train(new Trainer.Stop(10, 0, 0));
-        Trainer.resume(dir.resolve("b"), corpus, K).train(new Trainer.Stop(16, 0, 0));
+        resumedAt(cfg, corpus, splits, dir.resolve("b"), 10, 16);
         Map<Long, Object> straight = trainBpc(dir.resolve("a")), resumed = trainBpc(dir.resolve("b"));
         assertThat(resumed.keySet()).containsExactly(4L, 8L, 10L, 12L, 16L);   // 10: the stop's own
         for (long step : new long[] {4, 8, 12, 16}) assertThat(resumed.get(step)).as("step " + step).isEqualTo(straight.get(step));
