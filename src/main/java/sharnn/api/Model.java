@@ -12,7 +12,6 @@ import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
 import sharnn.model.Weights;
-import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
@@ -60,9 +59,7 @@ public final class Model {
 
     /** The number of parameters. */
     public long parameters() {
-        long n = 0;
-        for (Param p : weights.params()) n += p.size();
-        return n;
+        return weights.parameterCount();
     }
 
     /** Scores every byte of in, the first as if it followed a newline. */
@@ -106,9 +103,7 @@ public final class Model {
     }
 
     private Score score(InputStream in, ByteCost perByte, LanguageModel net, ModelState state) throws IOException {
-        weights.paramsToHost();
-        for (Param p : weights.params()) System.arraycopy(p.w, 0, net.param(p.name).w, 0, p.w.length);
-        net.paramsFromHost();
+        net.copyWeightsFrom(weights);
         state.reset();
         int seg = net.maxSteps(), vocab = net.config().vocab();
         byte[] bytes = new byte[seg];

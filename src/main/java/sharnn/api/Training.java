@@ -12,7 +12,6 @@ import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
-import sharnn.nn.Param;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.TrainConfig;
@@ -242,9 +241,7 @@ public final class Training {
     private LanguageModel onCpu(LanguageModel model, Kernels kernels) {
         if (gpu < 0) return model;
         LanguageModel copy = Backend.cpu(kernels).create(model.config());
-        model.paramsToHost();
-        for (Param p : model.params()) System.arraycopy(p.w, 0, copy.param(p.name).w, 0, p.w.length);
-        copy.paramsFromHost();
+        copy.copyWeightsFrom(model);
         return copy;
     }
 }

@@ -51,7 +51,7 @@ public final class DataCommand implements Runnable {
         Path dir;
 
         @Option(names = "--url", paramLabel = "URL", description = "Where to get enwik8.zip (default: ${DEFAULT-VALUE}).",
-                defaultValue = "http://mattmahoney.net/dc/enwik8.zip")
+                defaultValue = Enwik8Download.DEFAULT_URL)
         String url;
 
         @Option(names = "--json", description = "Print the report as one JSON object.")

@@ -277,8 +277,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"sharnn " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+            return new String[] {"sharnn " + sharnn.Version.get() + " (Java " + Runtime.version() + ")"};
         }
     }
 }

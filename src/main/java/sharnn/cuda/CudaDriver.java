@@ -36,8 +36,8 @@ public final class CudaDriver {
 
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
             cuDeviceTotalMem, cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent,
-            cuCtxSynchronize, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoD,
-            cuMemsetD8, cuMemsetD32, cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel,
+            cuCtxSynchronize, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemcpyDtoH,
+            cuModuleLoadData, cuModuleUnload, cuModuleGetFunction, cuLaunchKernel,
             cuLaunchCooperativeKernel, cuFuncSetAttribute, cuOccupancyMaxActiveBlocksPerMultiprocessor,
             cuStreamCreate, cuStreamDestroy, cuStreamSynchronize, cuGetErrorName, cuGetErrorString,
             cuMemcpyHtoDAsync, cuMemcpyDtoDAsync, cuMemsetD32Async, cuStreamBeginCapture, cuStreamEndCapture,
@@ -59,11 +59,7 @@ public final class CudaDriver {
         cuMemGetInfo = b.bind("cuMemGetInfo_v2", ADDRESS, ADDRESS);
         cuMemAlloc = b.bind("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
         cuMemFree = b.bind("cuMemFree_v2", JAVA_LONG);
-        cuMemcpyHtoD = b.bind("cuMemcpyHtoD_v2", JAVA_LONG, ADDRESS, JAVA_LONG);
         cuMemcpyDtoH = b.bind("cuMemcpyDtoH_v2", ADDRESS, JAVA_LONG, JAVA_LONG);
-        cuMemcpyDtoD = b.bind("cuMemcpyDtoD_v2", JAVA_LONG, JAVA_LONG, JAVA_LONG);
-        cuMemsetD8 = b.bind("cuMemsetD8_v2", JAVA_LONG, JAVA_BYTE, JAVA_LONG);
-        cuMemsetD32 = b.bind("cuMemsetD32_v2", JAVA_LONG, JAVA_INT, JAVA_LONG);
         cuModuleLoadData = b.bind("cuModuleLoadData", ADDRESS, ADDRESS);
         cuModuleUnload = b.bind("cuModuleUnload", ADDRESS);
         cuModuleGetFunction = b.bind("cuModuleGetFunction", ADDRESS, ADDRESS, ADDRESS);
@@ -215,16 +211,8 @@ public final class CudaDriver {
         check("cuMemFree_v2", cuMemFree, devicePtr);
     }
 
-    public void copyHostToDevice(long dst, MemorySegment src, long bytes) {
-        check("cuMemcpyHtoD_v2", cuMemcpyHtoD, dst, src, bytes);
-    }
-
     public void copyDeviceToHost(MemorySegment dst, long src, long bytes) {
         check("cuMemcpyDtoH_v2", cuMemcpyDtoH, dst, src, bytes);
-    }
-
-    public void copyDeviceToDevice(long dst, long src, long bytes) {
-        check("cuMemcpyDtoD_v2", cuMemcpyDtoD, dst, src, bytes);
     }
 
     /** Host to device, ordered on the stream; a pageable source is staged before the call returns. */
@@ -238,14 +226,6 @@ public final class CudaDriver {
 
     public void memsetD32Async(long dst, int value, long count, MemorySegment stream) {
         check("cuMemsetD32Async", cuMemsetD32Async, dst, value, count, stream);
-    }
-
-    public void memsetD8(long dst, byte value, long count) {
-        check("cuMemsetD8_v2", cuMemsetD8, dst, value, count);
-    }
-
-    public void memsetD32(long dst, int value, long count) {
-        check("cuMemsetD32_v2", cuMemsetD32, dst, value, count);
     }
 
     // ---- modules and launches

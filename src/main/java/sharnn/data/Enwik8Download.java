@@ -42,7 +42,7 @@ import sharnn.io.TempFiles;
  * {@code enwik8}. Failures are {@link IOException}s with a one-line message.
  */
 public final class Enwik8Download {
-    public static final URI DEFAULT_URL = URI.create("http://mattmahoney.net/dc/enwik8.zip");
+    public static final String DEFAULT_URL = "http://mattmahoney.net/dc/enwik8.zip";
     public static final String FILE_NAME = "enwik8";
     public static final String ZIP_NAME = "enwik8.zip";
     public static final long SIZE = 100_000_000L;

@@ -103,8 +103,6 @@ public final class TrainBatcher {
 
     public int batchSize() { return batchSize; }
 
-    public int bptt() { return bptt; }
-
     /** nbatch: bytes per stream. */
     public long streamLength() { return streamLength; }
 

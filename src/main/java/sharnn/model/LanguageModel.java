@@ -34,6 +34,13 @@ public interface LanguageModel extends AutoCloseable {
         return n;
     }
 
+    /** This model's weights become source's (a model of the same shapes, on any device). */
+    default void copyWeightsFrom(LanguageModel source) {
+        source.paramsToHost();
+        for (Param p : source.params()) System.arraycopy(p.w, 0, param(p.name).w, 0, p.w.length);
+        paramsFromHost();
+    }
+
     /** The reference initialisation, from a seed (the same weights on every device). */
     void initialize(long seed);
 

@@ -85,11 +85,6 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
         return attentionBlocks.contains(block);
     }
 
-    public ModelConfig withAttention(List<Integer> blocksWithAttention) {
-        return new ModelConfig(vocab, embed, boom, blocks, blocksWithAttention, window, batch, segment,
-                dropoutInput, dropoutHidden, dropoutOutput, layernormEps);
-    }
-
     public ModelConfig withDropout(float input, float hidden, float output) {
         return new ModelConfig(vocab, embed, boom, blocks, attentionBlocks, window, batch, segment,
                 input, hidden, output, layernormEps);

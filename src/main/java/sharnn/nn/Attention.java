@@ -293,8 +293,4 @@ public final class Attention {
     public java.util.List<Dropout> dropouts() {
         return java.util.List.of(dropQ, dropV, dropWeights);
     }
-
-    public int memRows() {
-        return memRows;
-    }
 }

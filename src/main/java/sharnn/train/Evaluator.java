@@ -8,7 +8,6 @@ import sharnn.data.Split;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ModelState;
-import sharnn.nn.Param;
 
 /**
  * The paper's evaluation: the split cut into N contiguous streams read in lockstep in fixed
@@ -51,9 +50,7 @@ public final class Evaluator implements AutoCloseable {
      */
     public Result evaluate(Corpus corpus, Split split, long maxBytes, LongConsumer progress) {
         if (model != source) {
-            source.paramsToHost();
-            for (Param p : source.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
-            model.paramsFromHost();
+            model.copyWeightsFrom(source);
         }
         Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
         EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());

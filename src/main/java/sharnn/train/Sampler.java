@@ -8,7 +8,6 @@ import sharnn.model.HostState;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
-import sharnn.nn.Param;
 import sharnn.tensor.DeterministicKernels;
 import sharnn.tensor.Parallel;
 
@@ -35,9 +34,7 @@ public final class Sampler {
         ModelConfig cfg = weights.config().withBatch(1, Math.min(PROMPT_SEGMENT, weights.config().segment()));
         this.model = new ShaRnn(cfg, new DeterministicKernels(pool));
         model.keepTransposedWeights();   // the weights never change: transposed and packed once
-        weights.paramsToHost();
-        for (Param p : weights.params()) System.arraycopy(p.w, 0, model.param(p.name).w, 0, p.w.length);
-        model.paramsFromHost();
+        model.copyWeightsFrom(weights);
         this.state = model.newState();
         this.probs = new float[cfg.vocab()];
         this.order = new Integer[cfg.vocab()];
