@@ -13,8 +13,6 @@ import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
-import sharnn.nn.Param;
-import sharnn.tensor.ScalarKernels;
 
 /** Parameter counts by part, for a preset or a weights file. */
 @Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -50,14 +48,13 @@ final class InfoCommand implements Callable<Integer> {
                 throw new UsageException("--vocab is for a preset: a weights file's vocabulary is its own");
             PathErrors.checkReadable(weights, "weights file");   // as eval and generate: mapping a directory said only "No such device"
             SafeTensors file = SafeTensors.read(weights);
-            String prefix = file.has("encoder.weight") || file.has("decoder.weight") ? "" : "model/";
             // a sharnn checkpoint records its whole configuration; a state_dict's window, batch and segment come from --preset
             boolean checkpoint = file.metadata().containsKey(Weights.META_KEY);
             if (checkpoint && spec.commandLine().getParseResult().hasMatchedOption("--preset"))
                 throw new UsageException("--preset gives a state_dict its window, batch and segment: " + weights + " is a sharnn checkpoint,"
                         + " which records its own");
-            config = checkpoint ? Weights.configOf(file) : Weights.inferConfig(file, prefix, ModelConfig.preset(preset, vocab));
-            Weights.checkShapes(file, prefix, config);   // before a model of that configuration is built to count it
+            config = checkpoint ? Weights.configOf(file) : Weights.inferConfig(file, "", ModelConfig.preset(preset, vocab));
+            Weights.checkShapes(file, "", config);
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);
             try {
@@ -124,12 +121,14 @@ final class InfoCommand implements Callable<Integer> {
         return v / 10000 + "." + v % 10000 / 100 + "." + v % 100;
     }
 
-    /** Counts from the shapes alone, without allocating the model's buffers. */
+    /** Counts from the shapes alone: the paper's model would take 430 MB of weights and gradients to count. */
     static Map<String, Long> countByPart(ModelConfig config) {
-        // a batch of 1 and segments of 1 keep the throw-away model small; parameters do not depend on them
-        ShaRnn model = new ShaRnn(config.withBatch(1, 1), new ScalarKernels(), 1);
         Map<String, Long> parts = new LinkedHashMap<>();
-        for (Param p : model.params()) parts.merge(part(p.name), (long) p.size(), Long::sum);
+        for (var p : ShaRnn.parameterShapes(config).entrySet()) {
+            long n = 1;
+            for (int d : p.getValue()) n *= d;
+            parts.merge(part(p.getKey()), n, Long::sum);
+        }
         return parts;
     }
 
