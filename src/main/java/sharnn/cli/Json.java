@@ -10,6 +10,19 @@ final class Json {
     private Json() {}
 
     static String of(Object value) throws IOException {
-        return WRITER.asString(value);
+        return WRITER.asString(finite(value));
+    }
+
+    /** NaN and the infinities as null, which JSON has for them (jackson-jr wrote the string "NaN"; train --json null). */
+    private static Object finite(Object value) {
+        if (value instanceof Double d && !Double.isFinite(d)) return null;
+        if (value instanceof Float f && !Float.isFinite(f)) return null;
+        if (value instanceof java.util.Map<?, ?> m) {
+            java.util.Map<Object, Object> copy = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> copy.put(k, finite(v)));
+            return copy;
+        }
+        if (value instanceof java.util.List<?> l) return l.stream().map(Json::finite).toList();
+        return value;
     }
 }

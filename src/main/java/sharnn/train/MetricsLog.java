@@ -12,6 +12,7 @@ import sharnn.io.PathErrors;
 /** RUN_DIR/metrics.jsonl (one JSON object a line) and TensorBoard event files under RUN_DIR/tb. */
 public final class MetricsLog implements AutoCloseable {
     public static final String FILE = "metrics.jsonl";
+    private static final JSON WRITER = JSON.std.with(JSON.Feature.WRITE_NULL_PROPERTIES);   // a null value keeps its key
     private final Path file;
     private final Writer jsonl;
     private final TensorBoardWriter tb;
@@ -53,7 +54,7 @@ public final class MetricsLog implements AutoCloseable {
 
     private void line(Map<String, Object> m) throws IOException {
         try {
-            jsonl.write(JSON.std.asString(m));
+            jsonl.write(WRITER.asString(m));
             jsonl.write('\n');
             jsonl.flush();
         } catch (IOException e) {
@@ -67,8 +68,13 @@ public final class MetricsLog implements AutoCloseable {
         return Double.isFinite(v) && v != 0 ? new java.math.BigDecimal(v).round(new java.math.MathContext(9)).doubleValue() : v;
     }
 
-    private static double round(double v) {
-        return Math.round(v * 1e5) / 1e5;
+    /**
+     * To 5 decimals; past 1e9 as it is (rounded, it saturated at 9.2e13: a diverging run's rise logged as
+     * one value) and not finite as null (JSON has no NaN, and 0.0 drew a perfect model).
+     */
+    static Double round(double v) {
+        if (!Double.isFinite(v)) return null;
+        return Math.abs(v) < 1e9 ? Math.round(v * 1e5) / 1e5 : v;
     }
 
     @Override

@@ -102,6 +102,8 @@ public final class Sampler {
         int v = probs.length;
         float[] logits = model.logits();
         System.arraycopy(logits, row * v, probs, 0, v);
+        // torch.multinomial refuses them; drawn, every byte was the same one (255, or 0 greedy)
+        for (float x : probs) if (!Float.isFinite(x)) throw new IllegalStateException("the model's output holds " + x + ": its weights diverged?");
         if (temperature == 0) return;   // greedy: draw() takes the arg max of the logits
         double max = Double.NEGATIVE_INFINITY;
         for (float x : probs) max = Math.max(max, x);

@@ -363,6 +363,8 @@ public final class Trainer implements AutoCloseable {
         if (best) bestValid = lastValid;
         if (metrics != null) metrics.valid(step, lastValid, elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
         for (Listener l : listeners) l.onEval(step, lastValid, best);
+        // finite weights that give NaN (lr 1e30 for a step): saved, they were a checkpoint nothing could use
+        if (!Double.isFinite(lastValid)) throw diverged("the validation loss is " + lastValid);
         if (best) {
             // a run's first best.safetensors comes after its last.safetensors: a best alone (the disk full
             // at last's save) is a run that can be neither resumed nor trained anew in its directory

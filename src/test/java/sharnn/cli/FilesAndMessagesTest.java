@@ -189,9 +189,40 @@ class FilesAndMessagesTest {
                 "--steps", "1"}, "--set", "lr=1e300", "--set", "warmup=0"));
         assertThat(train.code()).isEqualTo(1);
         assertThat(train.err().strip().lines().toList().getLast())
-                .matches("sharnn train: training stopped at step 1: parameter \\S+ holds (NaN|infinity); no checkpoint was written \\(lower lr\\?\\)");
+                .matches("sharnn train: training stopped at step 1: (parameter \\S+ holds (NaN|infinity)|the validation loss is NaN);"
+                        + " no checkpoint was written \\(lower lr\\?\\)");   // the validation before the save finds it first
         assertThat(run.resolve("last.safetensors")).doesNotExist();
         assertThat(run.resolve("best.safetensors")).doesNotExist();
+    }
+
+    /**
+     * Finite weights whose outputs are not (a step at lr 1e30): the validation after the step is NaN, and
+     * the run stops there as on a NaN loss, saving nothing (it logged valid 0.0 and saved a checkpoint that
+     * nothing could use); generate refuses such outputs as torch.multinomial does (it wrote byte 255 over and over).
+     */
+    @Test
+    void finiteWeightsWithNonFiniteOutputsStopTheRunAtItsValidationAndGenerateRefusesThem() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), run = dir.resolve("huge");
+        CliRun train = CliRun.of(TrainEvalGenerateCliTest.args(new String[] {"train", "--data", data.toString(), "--out", run.toString(),
+                "--steps", "1"}, "--set", "lr=1e30", "--set", "warmup=0"));
+        assertThat(train.code()).isEqualTo(1);
+        assertThat(train.err().strip().lines().toList().getLast())
+                .isEqualTo("sharnn train: training stopped at step 1: the validation loss is NaN; no checkpoint was written (lower lr?)");
+        assertThat(run.resolve("last.safetensors")).doesNotExist();
+        assertThat(Files.readAllLines(run.resolve("metrics.jsonl")).getLast()).startsWith("{\"step\":1,\"valid_bpc\":null,");
+
+        ModelConfig config = new ModelConfig(256, 8, 16, 1, List.of(0), 8, 2, 4, 0f, 0f, 0f, 1e-12f);
+        ShaRnn m = new ShaRnn(config, new ScalarKernels());
+        m.initialize(7);
+        for (var p : m.params()) for (int i = 0; i < p.w.length; i++) p.w[i] *= 1e30f;
+        Path huge = dir.resolve("huge.safetensors");
+        Checkpoint.save(huge, m, Lamb.reference(m.trainableParams()), new HostState(config), Map.of());
+        for (String temperature : List.of("1", "0"))
+            assertOneLine(CliRun.of("generate", "--checkpoint", huge.toString(), "--threads", "1", "--length", "5", "--temperature", temperature),
+                    1, "sharnn generate: the model's output holds NaN: its weights diverged?");
+        CliRun eval = CliRun.of("eval", "--checkpoint", huge.toString(), "--data", data.toString(), "--threads", "1", "--json");
+        assertThat(eval.code()).isZero();   // as PyTorch prints nan; JSON's word for it is null (it wrote the string "NaN")
+        assertThat(eval.out()).contains("\"bpc\":null");
     }
 
     /**

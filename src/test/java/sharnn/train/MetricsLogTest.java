@@ -20,6 +20,21 @@ class MetricsLogTest {
         assertThat(MetricsLog.significant(0.0)).isZero();
     }
 
+    /** JSON has no NaN: null, not the 0.0 that drew a perfect model; values past 9.2e13 as they are, not saturated there. */
+    @Test
+    void figuresThatAreNotFiniteAreNullAndLargeOnesAreKept(@TempDir Path dir) throws Exception {
+        try (MetricsLog log = new MetricsLog(dir, -1)) {
+            log.valid(5, Double.NaN, 1.0);
+            log.train(6, 0, 1.5051194502627876E16, 1e-3, 10, Double.POSITIVE_INFINITY, 2.0);
+            log.valid(6, 6.298646733835662E16, 3.0);
+        }
+        assertThat(Files.readAllLines(dir.resolve(MetricsLog.FILE))).containsExactly(
+                "{\"step\":5,\"valid_bpc\":null,\"wall_s\":1.0}",
+                "{\"step\":6,\"epoch\":0,\"train_bpc\":1.5051194502627876E16,\"lr\":0.001,\"tokens_per_s\":10,\"grad_norm\":null,\"wall_s\":2.0}",
+                "{\"step\":6,\"valid_bpc\":6.298646733835662E16,\"wall_s\":3.0}");
+        assertThat(MetricsLog.round(5.0319372)).isEqualTo(5.03194);
+    }
+
     /**
      * A resumed run's events begin with a session-log START at the step it goes on from, as PyTorch's
      * SummaryWriter(purge_step=) writes it: TensorBoard drops the steps from there on that earlier files hold
