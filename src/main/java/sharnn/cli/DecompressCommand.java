@@ -157,10 +157,7 @@ final class DecompressCommand implements Callable<Integer> {
                 (is, os, progress) -> decode(archive, is, os, progress));
     }
 
-    /**
-     * One line: "a.shr: 1,000,000 -> 207,243 bytes (1.658 bpc), 1 block, format 15, fast, decoding needs
-     * about 595 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
-     */
+    /** An archive's name in messages: stdin as "(stdin)", as xz names it. */
     private static String nameOf(String archive) {
         return archive.equals("-") ? "(stdin)" : archive;
     }
@@ -172,6 +169,10 @@ final class DecompressCommand implements Callable<Integer> {
         return n;
     }
 
+    /**
+     * One line: "a.shr: 1,000,000 -> 207,243 bytes (1.658 bpc), 1 block, format 15, fast, decoding needs
+     * about 595 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
+     */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
@@ -187,7 +188,7 @@ final class DecompressCommand implements Callable<Integer> {
         int chunk = l.header().options().chunk();
         long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
-                in.equals("-") ? "(stdin)" : in, l.originalBytes(), l.archiveBytes(),
+                nameOf(in), l.originalBytes(), l.archiveBytes(),
                 l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(), l.blocks(), l.blocks() == 1 ? "" : "s",
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import sharnn.cuda.CudaUnavailableException;
 import sharnn.io.PathErrors;
 
-/** The `sharnn` command: a thin picocli front over the library. */
+/** The `sharnn` command: picocli subcommands over the packages that do the work (train, codec, model). */
 @Command(name = "sharnn",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
@@ -151,13 +151,13 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         return parsed.commandSpec().qualifiedName();
     }
 
-    /** A bad command line in one line, named by the command it is for: "sharnn data: unknown command 'x' (enwik8, info)". */
     /** A path given on the command line; an empty one is refused (Path reads it as the current directory). */
     static java.nio.file.Path path(String value) {
         if (value.isEmpty()) throw new CommandLine.TypeConversionException("an empty name");
         return java.nio.file.Path.of(value);
     }
 
+    /** A bad command line in one line, named by the command it is for: "sharnn data: unknown command 'x' (enwik8, info)". */
     static String usageError(CommandLine.ParameterException ex) {
         CommandLine cmd = ex.getCommandLine();
         String name = cmd.getCommandSpec().qualifiedName();

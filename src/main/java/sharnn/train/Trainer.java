@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.data.TrainBatcher;
 import sharnn.io.SafeTensors;
+import sharnn.io.TempFiles;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -81,7 +81,7 @@ public final class Trainer implements AutoCloseable {
     private boolean freshMetrics;   // a new run: the first train starts metrics.jsonl and the TensorBoard events afresh
 
     /**
-     * A new run in runDir (which must not hold a run already), with the model on the backend's
+     * A new run in runDir (its callers refuse one that holds a run already), with the model on the backend's
      * device; runDir is locked until train returns or close. runDir null: a run that writes no files.
      */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {
@@ -499,8 +499,8 @@ public final class Trainer implements AutoCloseable {
                 // a line cut by the kill: drop it
             }
         }
-        Path tmp = file.resolveSibling(MetricsLog.FILE + ".tmp");
-        Files.write(tmp, kept, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        TempFiles.write(file, ".tmp", out -> {
+            for (String line : kept) out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        });
     }
 }
