@@ -69,7 +69,17 @@ public final class Plot {
         // at most about MAX_POINTS a series: the chart's time grew with the square of its points (1M lines: minutes)
         if (!ts.isEmpty()) chart.addSeries("train", thin(ts), thin(tv));
         if (!vs.isEmpty()) chart.addSeries("valid", thin(vs), thin(vv));
-        return out -> org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+        return out -> {
+            // no scratch file in java.io.tmpdir: with ImageIO's cache a full or read-only /tmp failed the plot
+            // "writing PNG file", and a full disk left a stack trace at exit
+            javax.imageio.ImageIO.setUseCache(false);
+            try {
+                org.knowm.xchart.BitmapEncoder.saveBitmap(chart, out, org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+            } catch (javax.imageio.IIOException e) {   // "I/O error writing PNG file!": the cause is the news (No space left on device)
+                if (e.getCause() instanceof IOException cause) throw cause;
+                throw e;
+            }
+        };
     }
 
     static final int MAX_POINTS = 5000;

@@ -18,4 +18,19 @@ class PlotPointsTest {
         List<Double> few = List.of(1.0, 2.0, 3.0);
         assertThat(Plot.thin(few)).isSameAs(few);
     }
+
+    /** An output that fails is named by its own error (it was ImageIO's "I/O error writing PNG file!", and a stack trace at exit). */
+    @Test
+    void aFailingOutputsErrorIsTheOneThrown(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path metrics = dir.resolve("metrics.jsonl");
+        java.nio.file.Files.writeString(metrics, "{\"step\":1,\"train_bpc\":8.0}\n{\"step\":2,\"train_bpc\":7.0}\n");
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Plot.write(metrics, full))
+                .isExactlyInstanceOf(java.io.IOException.class).hasMessage("No space left on device");
+    }
 }
