@@ -110,6 +110,8 @@ public final class Enwik8Download {
             log.flush();
             try {
                 return unzipChecked(zip, target, log, false);
+            } catch (OutputFailed e) {
+                throw e;   // the zip is fine where the disk is full: it was "does not check out", then a download into that disk
             } catch (IOException e) {
                 log.println(zip + " does not check out (" + e.getMessage() + "); downloading it again");
             }
@@ -130,15 +132,24 @@ public final class Enwik8Download {
      * run), one found there is left as it is (the user's: the download replaces it only once complete).
      */
     private Result unzipChecked(Path zip, Path target, PrintWriter log, boolean downloaded) throws IOException {
-        Path unzipped = TempFiles.create(target, ".part");
+        Path unzipped;
         try {
-            String md5 = unzip(zip, unzipped);
-            move(unzipped, target);
+            unzipped = TempFiles.create(target, ".part");
+        } catch (IOException e) {
+            throw new OutputFailed(target, e);
+        }
+        try {
+            String md5 = unzip(zip, unzipped, target);
+            try {
+                move(unzipped, target);
+            } catch (IOException e) {
+                throw new OutputFailed(target, e);
+            }
             log.println("saved " + target + " (" + expectedSize + " bytes, md5 " + md5 + ")");
             log.flush();
             return new Result(target, expectedSize, md5, downloaded);
         } catch (IOException e) {
-            if (downloaded) Files.deleteIfExists(zip);
+            if (downloaded && !(e instanceof OutputFailed)) Files.deleteIfExists(zip);   // a full disk kept a good zip for the next try
             throw e;
         } finally {
             Files.deleteIfExists(unzipped);
@@ -243,8 +254,15 @@ public final class Enwik8Download {
         return new IOException("download from " + host + " failed: " + (innermost == null ? e.toString() : innermost), e);
     }
 
-    /** Unzips entry "enwik8" (or the first file entry) into out; returns its md5 once checked. */
-    private String unzip(Path zip, Path out) throws IOException {
+    /** Writing target failed (a full disk), not the zip: the zip is kept, and the error names target. */
+    private static final class OutputFailed extends IOException {
+        OutputFailed(Path target, IOException cause) {
+            super(sharnn.io.PathErrors.on(target, cause).getMessage(), cause);
+        }
+    }
+
+    /** Unzips entry "enwik8" (or the first file entry) into out (target's temp file); returns its md5 once checked. */
+    private String unzip(Path zip, Path out, Path target) throws IOException {
         MessageDigest md = Checksums.messageDigest("MD5");
         long size = 0;
         try (ZipFile zf = new ZipFile(zip.toFile())) {
@@ -254,7 +272,13 @@ public final class Enwik8Download {
                 if (!e.isDirectory()) entry = e;
             }
             if (entry == null) throw new IOException("downloaded " + ZIP_NAME + " holds no file");
-            try (InputStream in = zf.getInputStream(entry); OutputStream o = Files.newOutputStream(out)) {
+            OutputStream o;
+            try {
+                o = Files.newOutputStream(out);
+            } catch (IOException e) {
+                throw new OutputFailed(target, e);
+            }
+            try (InputStream in = zf.getInputStream(entry); o) {
                 byte[] buf = new byte[1 << 16];
                 for (int n; (n = in.read(buf)) > 0; ) {
                     size += n;
@@ -262,7 +286,11 @@ public final class Enwik8Download {
                         throw new IOException("checksum mismatch: unzipped " + entry.getName()
                                 + " is larger than the expected " + expectedSize + " bytes");
                     md.update(buf, 0, n);
-                    o.write(buf, 0, n);
+                    try {
+                        o.write(buf, 0, n);
+                    } catch (IOException e) {
+                        throw new OutputFailed(target, e);
+                    }
                 }
             }
         } catch (ZipException e) {

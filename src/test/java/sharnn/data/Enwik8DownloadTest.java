@@ -162,6 +162,26 @@ class Enwik8DownloadTest {
         assertThat(filesIn(dir)).containsExactly("enwik8", "enwik8.zip");
     }
 
+    /**
+     * Writing enwik8 failing (a full disk; here a directory in its place) is the output's fault: the zip is
+     * kept, downloaded or found there, and the error names enwik8 (a downloaded zip was deleted, and one found
+     * there said "does not check out" and was downloaded again, the last line blaming the network).
+     */
+    @Test
+    void aFailureToWriteTheFileKeepsTheZipAndNamesTheFile() throws IOException {
+        Path target = dir.resolve("enwik8");
+        Files.createDirectories(target.resolve("in the way"));
+        assertThatThrownBy(() -> new Enwik8Download(url("/enwik8.zip"), content.length, md5).fetch(dir, new PrintWriter(new StringWriter()), false))
+                .isInstanceOf(IOException.class).hasMessageStartingWith(target + ": ");
+        assertThat(Files.readAllBytes(dir.resolve("enwik8.zip"))).isEqualTo(zip);
+        StringWriter log = new StringWriter();
+        assertThatThrownBy(() -> new Enwik8Download(URI.create("http://127.0.0.1:9/enwik8.zip"), content.length, md5)
+                .fetch(dir, new PrintWriter(log), false)).hasMessageStartingWith(target + ": ");
+        assertThat(log.toString()).contains("is already here").doesNotContain("does not check out").doesNotContain("downloading " );
+        assertThat(requests.get()).isEqualTo(1);
+        assertThat(filesIn(dir)).containsExactly("enwik8", "enwik8.zip");
+    }
+
     @Test
     void aDamagedExistingFileIsDownloadedAgain() throws IOException {
         Files.write(dir.resolve("enwik8"), new byte[content.length]);
