@@ -28,6 +28,17 @@ final class TransformOptions {
             + " Default: 0, as in xz 5.6")
     Integer threads;   // null: not given
 
+    /**
+     * xz's, gzip's and zstd's levels (-9, -1) are no options here: picocli takes a negative number for a
+     * positional, so -9 became IN ("no such file: -9", exit 1) and IN became OUT.
+     */
+    static void checkNoLevels(String what, java.util.List<String> names) {
+        for (String name : names)
+            if (name != null && name.matches("-[0-9]+"))
+                throw new UsageException("Unknown option: '" + name + "'" + (what.equals("compress") ? " (the level is --preset fast, default or max)" : "")
+                        + "; a file named " + name + " is ./" + name);
+    }
+
     void check() {
         if (threads != null && threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
         if (threads != null) Models.checkThreadLimit(threads);

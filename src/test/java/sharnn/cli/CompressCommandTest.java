@@ -357,6 +357,10 @@ class CompressCommandTest {
         // a directory where no file can be made: OUT is named, not the hidden temporary file
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), "/proc/sharnn-test.shr")), 1,
                 "sharnn compress: cannot create /proc/sharnn-test.shr: ");
+        // xz's and zstd's levels: picocli took -9 for IN ("no such file: -9", exit 1)
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-9", in.toString()), 2,
+                "sharnn compress: Unknown option: '-9' (the level is --preset fast, default or max); a file named -9 is ./-9");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", in + ".shr", "-3"), 2, "sharnn decompress: Unknown option: '-3'");
     }
 
     @Test
