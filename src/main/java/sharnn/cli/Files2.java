@@ -151,9 +151,16 @@ final class Files2 {
                 try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
                     stats = job.run(is, os, p);
                 }
-                if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
-                else newFileMode(tmp);
-                move(tmp, outPath, force);
+                try {
+                    // on disk before IN goes, as xz 5.8 and gzip --synchronous: after a crash the archive could be empty, IN gone
+                    if (rm) force(tmp);
+                    if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
+                    else newFileMode(tmp);
+                    move(tmp, outPath, force);
+                    if (rm) forceDirectory(outPath.toAbsolutePath().getParent());
+                } catch (IOException e) {   // the hidden temporary file was named (OUT's directory removed meanwhile)
+                    throw e.getMessage() != null && e.getMessage().contains(out) ? e : PathErrors.on(outPath, e);
+                }
                 TempFiles.closed(tmp);
                 tmp = null;
             }
@@ -178,7 +185,13 @@ final class Files2 {
             System.err.println("sharnn " + verb + ": " + in + " changed while it was read (" + read + " bytes read, " + (now < 0 ? "gone" : now)
                     + " now): " + (stdout ? "stdout" : out) + " holds the bytes read" + (rm ? "; " + in + " is kept" : ""));
             if (rm) return new Result(1);
-        } else if (rm) Files.delete(inPath);
+        } else if (rm) {
+            try {
+                Files.delete(inPath);
+            } catch (IOException e) {   // as xz: "Cannot remove"; the line read as if nothing was written
+                throw new IOException("cannot remove " + in + ": " + PathErrors.reason(e) + " (" + (stdout ? "stdout" : out) + " is written)", e);
+            }
+        }
         double sec = (System.nanoTime() - t0) / 1e9;
         long original = stats.originalBytes(), archive = stats.archiveBytes();
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
@@ -340,6 +353,22 @@ final class Files2 {
         } catch (IOException e) {
             if (Files.exists(out) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
             Files.move(tmp, out, force ? new StandardCopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new StandardCopyOption[0]);
+        }
+    }
+
+    /** Forces a file's bytes to disk. */
+    private static void force(Path file) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** The rename's entry too, where the directory may be opened (one of mode 0300 may not: the archive is whole all the same). */
+    private static void forceDirectory(Path dir) {
+        try {
+            force(dir);
+        } catch (IOException e) {
+            // as xz, which warns and goes on
         }
     }
 

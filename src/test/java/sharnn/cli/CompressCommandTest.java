@@ -282,6 +282,26 @@ class CompressCommandTest {
     }
 
     /**
+     * An IN that --rm cannot remove (its directory read-only) fails the command saying so, and that OUT is
+     * written (the line was the bare "IN: permission denied", as if nothing was). Root removes it all the same.
+     */
+    @Test
+    void anInputThatCannotBeRemovedIsSaidSoWithTheOutputWritten() throws Exception {
+        Path ro = Files.createDirectories(dir.resolve("ro")), in = Files.write(ro.resolve("a.bin"), new byte[] {1, 2, 3});
+        Path out = dir.resolve("a.bin.shr");
+        Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "root writes to a read-only directory");
+            TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--rm", in.toString(), out.toString())), 1,
+                    "sharnn compress: cannot remove " + in + ": permission denied (" + out + " is written)");
+            assertThat(in).exists();
+            assertThat(CliRun.of("decompress", "-c", out.toString()).out()).isEqualTo("\u0001\u0002\u0003");
+        } finally {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /**
      * A second file name is OUT, so -f replaced it: `compress -f a b` lost b (xz and zstd compress both),
      * `decompress -f a.shr b.shr` lost archive b. -f still replaces the same kind of file.
      */
