@@ -134,16 +134,20 @@ final class Decompressor {
                     throw corrupt(kind, path, e);
                 }
                 if (n < 0) break;
-                if (out == null && (long) count + n > memoryLimit) {
-                    spill = Files.createTempFile("sharnn-corpus-", ".bin");
-                    sharnn.io.TempFiles.removedAtExit(spill);   // a command stopped while it fills the file left it in /tmp
-                    out = Files.newOutputStream(spill);
-                    out.write(buf, 0, count);
-                    buf = null;
+                try {
+                    if (out == null && (long) count + n > memoryLimit) {
+                        spill = Files.createTempFile("sharnn-corpus-", ".bin");
+                        sharnn.io.TempFiles.removedAtExit(spill);   // a command stopped while it fills the file left it in /tmp
+                        out = Files.newOutputStream(spill);
+                        out.write(buf, 0, count);
+                        buf = null;
+                    }
+                    if (out != null) out.write(chunk, 0, n);
+                } catch (IOException e) {   // a full /tmp said "No space left on device", no file named
+                    throw new IOException("the decompressed copy of " + path + " in " + System.getProperty("java.io.tmpdir") + " (TMPDIR): "
+                            + sharnn.io.PathErrors.reason(e), e);
                 }
-                if (out != null) {
-                    out.write(chunk, 0, n);
-                } else {
+                if (out == null) {
                     if (count + n > buf.length) {
                         long cap = Math.max((long) buf.length * 2, (long) count + n);
                         buf = Arrays.copyOf(buf, (int) Math.min(cap, memoryLimit));

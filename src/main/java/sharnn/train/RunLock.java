@@ -55,9 +55,13 @@ public final class RunLock implements AutoCloseable {
                 lock = null;
             }
             if (lock == null) throw inUse(runDir, holder(channel));
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-            channel.force(false);
+            try {
+                channel.truncate(0);
+                channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+                channel.force(false);
+            } catch (IOException e) {   // a full disk: "No space left on device" named no file
+                throw sharnn.io.PathErrors.on(runDir.resolve(FILE), e);
+            }
             return new RunLock(key, channel);
         } catch (IOException | RuntimeException e) {
             if (channel != null) channel.close();

@@ -2,7 +2,7 @@ package sharnn.cli;
 
 import java.util.concurrent.TimeUnit;
 
-/** A stand-in for the CLI that LauncherTest runs through bin/sharnn: it dies by SIGKILL, or waits for SIGINT. */
+/** A stand-in for the CLI that LauncherTest runs through bin/sharnn: it dies by SIGKILL, waits for SIGINT, or prints a property. */
 final class LauncherProbe {
     private LauncherProbe() {}
 
@@ -15,6 +15,10 @@ final class LauncherProbe {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("probe: stopped")));
                 System.out.println("ready");
                 System.out.flush();
+            }
+            case "property" -> {   // a system property as the launcher set it
+                System.out.println(System.getProperty(args[1]));
+                return;
             }
             default -> throw new IllegalArgumentException(args[0]);
         }

@@ -288,6 +288,40 @@ class LauncherTest {
         assertThat(error.err().strip()).startsWith("sharnn generate: no such checkpoint");
     }
 
+    /**
+     * Under an address-space limit (ulimit -v) the JVM starts with a heap and reservations that fit it: with
+     * its defaults (a 1 GiB class space) it did not start at 3 GB, which was said as "JDK 25 or newer is needed".
+     */
+    @Test
+    void underAnAddressSpaceLimitTheJvmStartsAndWorks() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        ProcessBuilder pb = launcher(sharnn);
+        pb.environment().remove("JAVA_OPTS");   // the launcher's own heap
+        pb.command("bash", "-c", "ulimit -v 3000000 && exec \"$0\" info --preset tiny", sharnn.toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(err).isEmpty();
+        assertThat(out).contains("total");
+        assertThat(p.exitValue()).isZero();
+    }
+
+    /** TMPDIR is where Java's temporary files go, as other programs' (Java reads only java.io.tmpdir); JAVA_OPTS' choice stands. */
+    @Test
+    void tmpdirIsJavasTemporaryDirectory() throws Exception {
+        Path sharnn = install("sharnn.cli.LauncherProbe"), tmp = Files.createDirectories(root.resolve("my tmp"));
+        ProcessBuilder pb = launcher(sharnn, "property", "java.io.tmpdir");
+        pb.environment().put("TMPDIR", tmp.toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(tmp + "\n");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        pb.environment().put("JAVA_OPTS", "-Xmx256m -Djava.io.tmpdir=/var/tmp");
+        p = pb.start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("/var/tmp\n");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
     /** A collector chosen in JAVA_OPTS replaces the launcher's (two: the JVM refused to start, its words on stdout). */
     @Test
     void javaOptsMayChooseTheCollector() throws Exception {
