@@ -86,7 +86,10 @@ final class BlockCoder {
         if (spare != null && spare.madeFor(streams, tableBits, options.mixerRate())) {
             spare.clear();
             mixer = spare;
-        } else mixer = new ContextMixer(streams, tableBits, options.mixerRate());
+        } else {
+            spare = null;   // let go first: a chunked archive's short last chunk held both, past the heap -l had named
+            mixer = new ContextMixer(streams, tableBits, options.mixerRate());
+        }
         spare = null;
     }
 
