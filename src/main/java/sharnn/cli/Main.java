@@ -117,8 +117,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         String message = e.getMessage();
         if (message != null && message.startsWith("unable to create native thread"))
             return command + ": cannot start more threads (" + message + "): use a smaller -T, or raise the limit (ulimit -u)";
-        return String.format("%s: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx..., or use a smaller preset or model",
-                command, Runtime.getRuntime().maxMemory() >> 20);
+        // an archive's needs are its own: decompress -l says them (a smaller preset or model is no choice there)
+        return String.format("%s: out of memory (heap of %d MB): give Java more with JAVA_OPTS=-Xmx...%s",
+                command, Runtime.getRuntime().maxMemory() >> 20,
+                command.endsWith(" decompress") ? " (decompress -l says what the archive needs)" : ", or use a smaller preset or model");
     }
 
     /**
