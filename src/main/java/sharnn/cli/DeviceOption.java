@@ -18,10 +18,11 @@ final class DeviceOption {
 
     /** -1 for the CPU, else the GPU's ordinal. */
     int ordinal() {
-        if (device.equals("cpu")) return -1;
-        if (device.equals("cuda")) return 0;
-        if (device.matches("cuda:\\d{1,4}")) return Integer.parseInt(device.substring(5));
-        throw new UsageException("--device must be cpu, cuda or cuda:N: " + device);
+        try {
+            return sharnn.cuda.CudaDevice.ordinalOf(device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     boolean cuda() {

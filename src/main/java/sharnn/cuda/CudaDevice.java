@@ -58,15 +58,8 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     public static int ordinalOf(String device) {
         if (device.equals("cpu")) return -1;
         if (device.equals("cuda")) return 0;
-        if (device.startsWith("cuda:")) {
-            try {
-                int n = Integer.parseInt(device.substring(5));
-                if (n >= 0) return n;
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-        }
-        throw new IllegalArgumentException("--device must be cpu, cuda or cuda:N: '" + device + "'");
+        if (device.matches("cuda:\\d{1,4}")) return Integer.parseInt(device.substring(5));   // not "cuda:+1" nor past an int
+        throw new IllegalArgumentException("--device must be cpu, cuda or cuda:N: " + device);
     }
 
     /**

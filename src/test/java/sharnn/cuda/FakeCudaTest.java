@@ -91,7 +91,7 @@ class FakeCudaTest {
         assertThat(Double.parseDouble(gpu.group(1))).isCloseTo(Double.parseDouble(cpu.group(1)), within(1e-4));
         assertThat(Double.parseDouble(gpu.group(2))).isCloseTo(Double.parseDouble(cpu.group(2)), within(1e-4));
         assertThat(Double.parseDouble(cpu.group(2))).isBetween(1.0, 7.9);   // it learned something from uniform 8 bits
-        assertThat(out).contains("refused gpu fp32: device must be cpu, cuda or cuda:N: 'gpu'")
+        assertThat(out).contains("refused gpu fp32: device must be cpu, cuda or cuda:N: gpu")
                 .contains("refused cpu bf16: precision bf16 needs a GPU; the CPU computes in fp32")
                 .contains("refused cuda fp8: precision must be fp32 or bf16: fp8");
     }

@@ -44,6 +44,9 @@ class KernelCheckTest {
         assertThat(CudaDevice.ordinalOf("cuda:3")).isEqualTo(3);
         assertThatThrownBy(() -> CudaDevice.ordinalOf("gpu")).hasMessageContaining("cpu, cuda or cuda:N");
         assertThatThrownBy(() -> CudaDevice.ordinalOf("cuda:-1")).isInstanceOf(IllegalArgumentException.class);
+        // as --device of train, eval and bench reads it: Integer.parseInt's "+1" and ordinals past an int were taken here
+        assertThatThrownBy(() -> CudaDevice.ordinalOf("cuda:+1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CudaDevice.ordinalOf("cuda:99999999999")).hasMessage("--device must be cpu, cuda or cuda:N: cuda:99999999999");
     }
 
     /** A stand-in whose uploads are perturbed: a wrong device. */
