@@ -133,7 +133,7 @@ public final class Compression {
     /** The sizes of a finished compression or decompression (bitsPerByte 0 for no original bytes: an archive of nothing). */
     public record Result(long originalBytes, long archiveBytes) {
         public double bitsPerByte() {
-            return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+            return Codec.bpc(archiveBytes, originalBytes);
         }
     }
 
@@ -165,7 +165,7 @@ public final class Compression {
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
                        String checkpointSha256, String dictionaryId, int archives, long memoryBytes) {
         public double bitsPerByte() {
-            return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+            return Codec.bpc(archiveBytes, originalBytes);
         }
     }
 

@@ -157,7 +157,7 @@ final class BenchCommand implements Runnable {
         }
 
         private static double bpc(long size, long n) {
-            return n == 0 ? 0 : size * 8.0 / n;
+            return Codec.bpc(size, n);
         }
 
         private static void resetHeapPeaks() {

@@ -150,7 +150,7 @@ final class DecompressCommand implements Callable<Integer> {
         }
         if (list)
             System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%.3f bpc)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
-                    total[1] == 0 ? 0.0 : total[2] * 8.0 / total[1]);
+                    Codec.bpc(total[2], total[1]));
         return failed ? 1 : 0;
     }
 
@@ -192,7 +192,7 @@ final class DecompressCommand implements Callable<Integer> {
         long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
                 nameOf(in), l.originalBytes(), l.archiveBytes(),
-                l.originalBytes() == 0 ? 0.0 : l.archiveBytes() * 8.0 / l.originalBytes(), l.blocks(), l.blocks() == 1 ? "" : "s",
+                l.bpc(), l.blocks(), l.blocks() == 1 ? "" : "s",
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.header().options().toText()));

@@ -87,7 +87,7 @@ public final class Codec {
     /** The sizes of a finished compression or decompression. */
     public record Stats(long originalBytes, long archiveBytes) {
         public double bpc() {
-            return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+            return Codec.bpc(archiveBytes, originalBytes);
         }
     }
 
@@ -694,7 +694,16 @@ public final class Codec {
      * ({@link #memoryFor}; of archives one after another the largest), one engine's: each chunk decoded
      * at the same time needs as much again; with a dictionary, what the longest (a block) would need.
      */
-    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {}
+    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {
+        public double bpc() {
+            return Codec.bpc(archiveBytes, originalBytes);
+        }
+    }
+
+    /** Bits of archive per original byte (0 for nothing). */
+    public static double bpc(long archiveBytes, long originalBytes) {
+        return originalBytes == 0 ? 0 : archiveBytes * 8.0 / originalBytes;
+    }
 
     /**
      * Reads an archive's header and records without decoding (as xz -l and zstd -l): every record
