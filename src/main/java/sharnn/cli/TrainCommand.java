@@ -218,15 +218,19 @@ final class TrainCommand implements Callable<Integer> {
             Signal signal = new Signal(name);
             try {
                 before.put(signal, Signal.handle(signal, sig -> {
-                    long twice = name.equals("INT") ? 500_000_000L : 2_000_000_000L;
-                    if (stopping && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < twice) return;
-                    if (trainer.requestStop()) {
-                        stoppedBy = 128 + sig.getNumber();
-                        stopAsked = System.nanoTime();
-                        stopping = true;
-                        System.err.println("\nstopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
-                                + " again aborts at once)");
-                    } else Runtime.getRuntime().halt(128 + sig.getNumber());
+                    // one at a time: Ctrl-C's two SIGINTs run their handlers on threads of their own, and the second,
+                    // reading stopping before the first set it, found the stop asked already and halted without saving
+                    synchronized (before) {
+                        long twice = name.equals("INT") ? 500_000_000L : 2_000_000_000L;
+                        if (stopping && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < twice) return;
+                        if (trainer.requestStop()) {
+                            stoppedBy = 128 + sig.getNumber();
+                            stopAsked = System.nanoTime();
+                            stopping = true;
+                            System.err.println("\nstopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
+                                    + " again aborts at once)");
+                        } else Runtime.getRuntime().halt(128 + sig.getNumber());
+                    }
                 }));
             } catch (IllegalArgumentException e) {   // the JVM keeps the signal to itself (-Xrs): its own exit
             }

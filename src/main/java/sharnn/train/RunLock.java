@@ -59,6 +59,8 @@ public final class RunLock implements AutoCloseable {
                 channel.truncate(0);
                 channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
                 channel.force(false);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                throw e;   // an interrupt's, which Uninterruptibly retries: wrapped, a library's stop failed the call
             } catch (IOException e) {   // a full disk: "No space left on device" named no file
                 throw sharnn.io.PathErrors.on(runDir.resolve(FILE), e);
             }
