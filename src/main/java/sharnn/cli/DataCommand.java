@@ -21,15 +21,12 @@ import sharnn.data.Splits;
 import sharnn.data.Vocabulary;
 
 /** {@code sharnn data}: download enwik8 and describe corpus files. Results on stdout, notes on stderr. */
-@Command(name = "data",
+@Command(name = "data", mixinStandardHelpOptions = true,
         description = "Download enwik8 and describe corpus files (size, splits, vocabulary, sha256).",
         subcommands = {DataCommand.Enwik8.class, DataCommand.Info.class})
 public final class DataCommand implements Runnable {
 
     @Spec CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
 
     /** A group without its command is a usage error, one line as an unknown command's (--help shows the commands). */
     @Override
@@ -37,15 +34,12 @@ public final class DataCommand implements Runnable {
         throw new UsageException("give a command (" + String.join(", ", spec.subcommands().keySet()) + "; --help says more)");
     }
 
-    @Command(name = "enwik8",
+    @Command(name = "enwik8", mixinStandardHelpOptions = true,
             description = {"Download enwik8 into DIR and check it.", "",
                     "Downloads enwik8.zip, unzips it and checks enwik8 (100,000,000 bytes, md5 " + Enwik8Download.MD5
                     + "), then reports its split. Skips the download when DIR/enwik8 checks out."})
     public static final class Enwik8 implements Callable<Integer> {
         @Spec CommandSpec spec;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
 
         @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Directory for enwik8.zip and enwik8.")
         Path dir;
@@ -76,15 +70,12 @@ public final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "info",
+    @Command(name = "info", mixinStandardHelpOptions = true,
             description = {"Print a corpus file's size, splits, vocabulary and sha256.", "",
                     "The size, the split boundaries, the train split's vocabulary size and the sha256 of the content "
                     + "(after decompressing .zip/.gz/.xz)."})
     public static final class Info implements Callable<Integer> {
         @Spec CommandSpec spec;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
 
         @Parameters(index = "0", paramLabel = "FILE", description = "Corpus file: plain, .zip (of one file), .gz or .xz.")
         Path file;

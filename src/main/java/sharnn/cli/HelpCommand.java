@@ -28,8 +28,10 @@ final class HelpCommand implements Callable<Integer> {
             CommandLine sub = command.getSubcommands().get(name);
             if (sub == null) {
                 String where = command.getCommandSpec().qualifiedName();
-                throw new UsageException("unknown command '" + name + "' in " + where + " ("
-                        + String.join(", ", command.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + ")");
+                List<String> known = command.getSubcommands().keySet().stream().filter(n -> !n.equals("help")).toList();
+                // a command of no commands said "()"
+                throw new UsageException(known.isEmpty() ? where + " has no commands: '" + name + "'"
+                        : "unknown command '" + name + "' in " + where + " (" + String.join(", ", known) + ")");
             }
             command = sub;
         }
