@@ -143,8 +143,10 @@ final class DecompressCommand implements Callable<Integer> {
             } catch (Exception e) {
                 for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof Stdout.ReaderGone) throw e;
                 String message = Main.message(e);
-                boolean named = message.endsWith(": " + archive) || message.startsWith(archive + ":");
-                System.err.println("sharnn decompress: " + (named ? "" : archive + ": ") + message);
+                String name = nameOf(archive);   // "-: (stdin): ...", "adir/: adir: is a directory": named twice
+                boolean named = message.endsWith(": " + archive) || message.startsWith(archive + ":") || message.startsWith(name + ":")
+                        || message.startsWith(archive.replaceAll("/+$", "") + ":");
+                System.err.println("sharnn decompress: " + (named ? "" : name + ": ") + message);
                 failed = true;
             }
         }

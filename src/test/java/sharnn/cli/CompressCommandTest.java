@@ -483,6 +483,9 @@ class CompressCommandTest {
         assertThat(errs).hasSize(2);
         assertThat(errs.get(0)).startsWith(sa + ": ").contains("checked in");
         assertThat(errs.get(1)).startsWith("sharnn decompress: " + corrupt + ": corrupt archive");
+        // each named once: "-: (stdin): ...", "d/: d: is a directory"
+        CliRun named = CliRun.of("decompress", "-t", "-q", sa, dir + "/");
+        assertThat(named.err().strip()).isEqualTo("sharnn decompress: " + dir + ": is a directory");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", sa, "x", "y"), 2,
                 "sharnn decompress: decompress takes one IN and one OUT (several archives with -l or -t)");
 
