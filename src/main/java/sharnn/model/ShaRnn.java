@@ -105,6 +105,17 @@ public final class ShaRnn implements LanguageModel {
         return shapes;
     }
 
+    /** The number of parameters of a model of config, from {@link #parameterShapes} (nothing allocated). */
+    public static long parameterCount(ModelConfig config) {
+        long n = 0;
+        for (int[] shape : parameterShapes(config).values()) {
+            long size = 1;
+            for (int d : shape) size *= d;
+            n += size;
+        }
+        return n;
+    }
+
     @Override
     public ModelConfig config() {
         return config;

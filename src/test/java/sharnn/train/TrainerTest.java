@@ -123,6 +123,23 @@ public class TrainerTest {
     }
 
     /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
+    /** A model whose weights and gradients pass the heap is refused before it is built (blocks=100000: a minute, 12 GB, then out of memory). */
+    @Test
+    void aModelPastTheHeapIsRefusedBeforeItIsBuilt(@TempDir Path dir) {
+        TrainConfig cfg = small();
+        cfg.embed = 1024;
+        cfg.boom = 1024;
+        cfg.blocks = 100_000;
+        long parameters = sharnn.model.ShaRnn.parameterCount(cfg.model());
+        assertThat(8 * parameters).isGreaterThan(Runtime.getRuntime().maxMemory());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400),
+                        dir.resolve("run"), K))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith(String.format("the model's %,d parameters need %,d MB for their weights and gradients alone, past Java's heap of",
+                        parameters, 8 * parameters >> 20));
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     private static Trainer resumedAt(TrainConfig cfg, Corpus corpus, Splits splits, Path run, long stopAt, long until) throws Exception {
         new Trainer(cfg, corpus, splits, run, K).train(new Trainer.Stop(stopAt, 0, 0));
         Trainer resumed = Trainer.resume(run, corpus, K);
