@@ -287,7 +287,9 @@ public final class Trainer implements AutoCloseable {
         if (freshMetrics && runDir != null) clearMetrics(runDir);   // when it trains, not when made: nothing goes before the caller's checks
         long purgeStep = freshMetrics ? -1 : step + 1;   // TensorBoard drops what a killed run logged past the checkpoint
         freshMetrics = false;
-        try (MetricsLog metrics = runDir == null ? null : new MetricsLog(runDir, purgeStep)) {
+        // a run at its limit already (a resume past it) logs nothing: each left a TensorBoard file of a header alone
+        boolean idle = !(validationDue && evaluator != null) && done(stop, startNanos, budget);
+        try (MetricsLog metrics = runDir == null || idle ? null : new MetricsLog(runDir, purgeStep)) {
             // a validation that a stop skipped or ended at the checkpoint's step: the straight run's point and best
             if (validationDue && evaluator != null) {
                 long pause = System.nanoTime();

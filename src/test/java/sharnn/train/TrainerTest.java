@@ -123,6 +123,35 @@ public class TrainerTest {
     }
 
     /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
+    /** A resume already at its limit trains and writes nothing: each left a TensorBoard events file of a header alone. */
+    @Test
+    void aResumeAtItsLimitWritesNothing(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(4000, 1));
+        Splits splits = Splits.ofSizes(4000, 400, 400);
+        Path run = dir.resolve("run");
+        resumedAt(small(), corpus, splits, run, 2, 2).close();
+        Thread.sleep(20);   // a file written again shows in its time
+        List<String> files;
+        try (var s = Files.walk(run)) {
+            files = s.filter(p -> !p.endsWith(".lock")).map(TrainerTest::sizeAndTime).sorted().toList();
+        }
+        try (Trainer again = Trainer.resume(run, corpus, K)) {
+            assertThat(again.train(new Trainer.Stop(2, 0, 0)).steps()).isEqualTo(2);
+        }
+        try (var s = Files.walk(run)) {
+            assertThat(s.filter(p -> !p.endsWith(".lock")).map(TrainerTest::sizeAndTime).sorted().toList()).isEqualTo(files);
+        }
+    }
+
+    private static String sizeAndTime(Path p) {
+        try {
+            // the resume's own trim of metrics.jsonl rewrites it (and the directory): the TensorBoard files' times tell
+            return p + " " + (Files.isDirectory(p) ? "" : Files.size(p)) + " " + (p.toString().contains("tfevents") ? Files.getLastModifiedTime(p).toInstant() : "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A model whose weights and gradients pass the heap is refused before it is built (blocks=100000: a minute, 12 GB, then out of memory). */
     @Test
     void aModelPastTheHeapIsRefusedBeforeItIsBuilt(@TempDir Path dir) {
