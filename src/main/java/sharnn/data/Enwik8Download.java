@@ -86,11 +86,30 @@ public final class Enwik8Download {
      */
     public Result fetch(Path dir, PrintWriter log, boolean terminal) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IOException(dir + ": not a directory");
+        Path made = dir.toAbsolutePath().normalize();   // the first directory this call makes, removed again where it fails
+        while (made.getParent() != null && !Files.exists(made.getParent())) made = made.getParent();
+        if (Files.exists(made)) made = null;
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new IOException("cannot create directory " + dir + ": " + sharnn.io.PathErrors.reason(e).lines().findFirst().orElse(""), e);
         }
+        try {
+            return fetchInto(dir, log, terminal);
+        } catch (IOException | RuntimeException e) {
+            // a download that failed left the directories made for it (--dir - a directory named '-'), as wget -P does not
+            for (Path d = dir.toAbsolutePath().normalize(); made != null && d != null && d.startsWith(made); d = d.getParent()) {
+                try {
+                    Files.delete(d);   // empty ones only: whatever was brought there stays
+                } catch (IOException notEmpty) {
+                    break;
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Result fetchInto(Path dir, PrintWriter log, boolean terminal) throws IOException {
         Path target = dir.resolve(FILE_NAME);
         if (Files.isRegularFile(target)) {
             long size = Files.size(target);

@@ -240,6 +240,12 @@ class Enwik8DownloadTest {
                 .hasMessageStartingWith("cannot connect to 127.0.0.1:" + port + ": ")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("null"));
         assertThat(filesIn(dir)).isEmpty();
+        // the directories it made for the download go with it (--dir - left a directory named '-'); one there stays
+        Path deeper = dir.resolve("made").resolve("for it");
+        assertThatThrownBy(() -> new Enwik8Download(nobody, content.length, md5).fetch(deeper, new PrintWriter(new StringWriter()), false))
+                .hasMessageStartingWith("cannot connect to 127.0.0.1:" + port + ": ");
+        assertThat(filesIn(dir)).isEmpty();
+        assertThat(dir).isDirectory();
     }
 
     @Test
