@@ -14,10 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Enumeration;
@@ -138,7 +136,7 @@ public final class Enwik8Download {
         Path part = TempFiles.create(zip, ".part");
         try {
             download(part, log, terminal);
-            move(part, zip);
+            TempFiles.rename(part, zip);
         } finally {
             Files.deleteIfExists(part);
             TempFiles.closed(part);
@@ -160,7 +158,7 @@ public final class Enwik8Download {
         try {
             String md5 = unzip(zip, unzipped, target);
             try {
-                move(unzipped, target);
+                TempFiles.rename(unzipped, target);
             } catch (IOException e) {
                 throw new OutputFailed(target, e);
             }
@@ -322,14 +320,6 @@ public final class Enwik8Download {
         if (!md5.equals(expectedMd5))
             throw new IOException("checksum mismatch: unzipped " + FILE_NAME + " has md5 " + md5 + ", expected " + expectedMd5);
         return md5;
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 
     /** Redraws one line about 5 times a second on a terminal; otherwise a line per quarter (or per 10 MB). */

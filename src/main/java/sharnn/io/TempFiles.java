@@ -108,12 +108,7 @@ public final class TempFiles {
                 os.flush();
                 fos.getFD().sync();
             }
-            Path abs = target.toAbsolutePath();
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
+            rename(tmp, target);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -124,6 +119,16 @@ public final class TempFiles {
             throw e;
         } finally {
             closed(tmp);
+        }
+    }
+
+    /** Renames a finished temp file over target: atomically, or where the file system cannot, replacing it. */
+    public static void rename(Path tmp, Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        try {
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
