@@ -47,7 +47,7 @@ final class CompressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TransformOptions.checkNoLevels("compress", java.util.Arrays.asList(in, out));
+        transform.checkNoLevels(java.util.Arrays.asList(in, out));
         transform.check();
         CodecOptions options;
         try {

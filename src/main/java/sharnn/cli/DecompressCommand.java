@@ -57,7 +57,7 @@ final class DecompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> names = new ArrayList<>(java.util.Arrays.asList(in, out));
         names.addAll(more);
-        TransformOptions.checkNoLevels("decompress", names);
+        transform.checkNoLevels(names);
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
         if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");

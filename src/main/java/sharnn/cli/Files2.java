@@ -159,7 +159,8 @@ final class Files2 {
                     move(tmp, outPath, force);
                     if (rm) forceDirectory(outPath.toAbsolutePath().getParent());
                 } catch (IOException e) {   // the hidden temporary file was named (OUT's directory removed meanwhile)
-                    throw e.getMessage() != null && e.getMessage().contains(out) ? e : PathErrors.on(outPath, e);
+                    // OUT is a part of its temporary file's name: only a message that begins with it names it
+                    throw e.getMessage() != null && (e.getMessage().startsWith(out + ":") || e.getMessage().startsWith(out + " ")) ? e : PathErrors.on(outPath, e);
                 }
                 TempFiles.closed(tmp);
                 tmp = null;

@@ -28,14 +28,19 @@ final class TransformOptions {
             + " Default: 0, as in xz 5.6")
     Integer threads;   // null: not given
 
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
     /**
      * xz's, gzip's and zstd's levels (-9, -1) are no options here: picocli takes a negative number for a
-     * positional, so -9 became IN ("no such file: -9", exit 1) and IN became OUT.
+     * positional, so -9 became IN ("no such file: -9", exit 1) and IN became OUT. After "--" it is a file's name.
      */
-    static void checkNoLevels(String what, java.util.List<String> names) {
+    void checkNoLevels(java.util.List<String> names) {
+        java.util.List<String> args = mixee.commandLine().getParseResult().originalArgs();
+        java.util.List<String> options = args.indexOf("--") < 0 ? args : args.subList(0, args.indexOf("--"));
         for (String name : names)
-            if (name != null && name.matches("-[0-9]+"))
-                throw new UsageException("Unknown option: '" + name + "'" + (what.equals("compress") ? " (the level is --preset fast, default or max)" : "")
+            if (name != null && name.matches("-[0-9]+") && options.contains(name))
+                throw new UsageException("Unknown option: '" + name + "'" + (mixee.name().equals("compress") ? " (the level is --preset fast, default or max)" : "")
                         + "; a file named " + name + " is ./" + name);
     }
 

@@ -426,7 +426,6 @@ public final class Trainer implements AutoCloseable {
         return cfg.seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
     }
 
-    /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */
     /**
      * Refuses a model whose weights and gradients alone (host arrays on any device) pass Java's heap:
      * blocks=100000 ran a minute, 12 GB resident, to an out-of-memory line.
@@ -438,6 +437,7 @@ public final class Trainer implements AutoCloseable {
                     + " past Java's heap of %,d MB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, needs >> 20, heap >> 20));
     }
 
+    /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */
     private IllegalStateException diverged(String what) {
         return new IllegalStateException("training stopped at step " + step + ": " + what + "; "
                 + (lastSaved < 0 ? "no checkpoint was written" : runDir.resolve("last.safetensors") + " keeps step " + lastSaved)

@@ -381,6 +381,11 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-9", in.toString()), 2,
                 "sharnn compress: Unknown option: '-9' (the level is --preset fast, default or max); a file named -9 is ./-9");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", in + ".shr", "-3"), 2, "sharnn decompress: Unknown option: '-3'");
+        // after "--" a name, as xz and gzip take it
+        Files.write(dir.resolve("-9"), new byte[] {4, 5});
+        Process named = Jvm.sharnn("compress", "-q", "--preset", "fast", "--", "-9").directory(dir.toFile()).start();
+        assertThat(Jvm.exitOf(named, 60)).as(Jvm.stderr(named)).isZero();
+        assertThat(pipe(Files.readAllBytes(dir.resolve("-9.shr")), "decompress", "-c", "-")).containsExactly(4, 5);
     }
 
     @Test

@@ -21,6 +21,9 @@ class ParameterShapesTest {
             Map<String, List<Integer>> derived = new LinkedHashMap<>();
             ShaRnn.parameterShapes(config).forEach((name, shape) -> derived.put(name, boxed(shape)));
             assertThat(derived).as(config.toString()).containsExactlyEntriesOf(built);
+            long sum = 0;
+            for (Param p : new ShaRnn(config, new ScalarKernels()).params()) sum += p.size();
+            assertThat(ShaRnn.parameterCount(config)).as(config.toString()).isEqualTo(sum);
         }
     }
 

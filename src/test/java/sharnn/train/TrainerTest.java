@@ -122,7 +122,6 @@ public class TrainerTest {
                 .containsExactly(SafeTensors.read(dir.resolve("a/best.safetensors")).floats("encoder.weight"));
     }
 
-    /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
     /** A resume already at its limit trains and writes nothing: each left a TensorBoard events file of a header alone. */
     @Test
     void aResumeAtItsLimitWritesNothing(@TempDir Path dir) throws Exception {
@@ -169,6 +168,7 @@ public class TrainerTest {
         assertThat(dir.resolve("run")).doesNotExist();
     }
 
+    /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
     private static Trainer resumedAt(TrainConfig cfg, Corpus corpus, Splits splits, Path run, long stopAt, long until) throws Exception {
         new Trainer(cfg, corpus, splits, run, K).train(new Trainer.Stop(stopAt, 0, 0));
         Trainer resumed = Trainer.resume(run, corpus, K);
