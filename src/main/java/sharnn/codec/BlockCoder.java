@@ -86,11 +86,11 @@ final class BlockCoder {
         if (spare != null && spare.madeFor(streams, tableBits, options.mixerRate())) {
             spare.clear();
             mixer = spare;
+            spare = null;
         } else {
             spare = null;   // let go first: a chunked archive's short last chunk held both, past the heap -l had named
             mixer = new ContextMixer(streams, tableBits, options.mixerRate());
         }
-        spare = null;
     }
 
     /**
