@@ -52,6 +52,32 @@ public final class TrainBench implements AutoCloseable {
         return model.forward(inputs, targets, steps, state, false, 0);
     }
 
+    /** A training step (its dropout seeded by step) or an eval step. */
+    public void step(boolean train, long step) {
+        if (train) trainStep(step);
+        else evalStep();
+    }
+
+    /** Steps measured: how many, in how many seconds, and the step the next one is. */
+    public record Timing(long steps, double seconds, long nextStep) {}
+
+    /**
+     * Steps for a warm-up (half of seconds, at most 10 s, at least two steps: the JIT, the GPU's first
+     * launches and graphs), then for seconds (at least one step), timed.
+     */
+    public Timing measure(boolean train, double seconds) {
+        long step = 0;
+        long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
+        while (System.nanoTime() < warmEnd || step < 2) step(train, step++);
+        long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
+        long steps = 0;
+        while (System.nanoTime() < end || steps < 1) {
+            step(train, step++);
+            steps++;
+        }
+        return new Timing(steps, (System.nanoTime() - start) / 1e9, step);
+    }
+
     public LanguageModel model() {
         return model;
     }

@@ -1,33 +1,26 @@
 package sharnn.cli;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.bench.CompressBench;
 import sharnn.bench.Flops;
+import sharnn.bench.GpuProfile;
 import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
 import sharnn.cuda.Bf16Peaks;
 import sharnn.cuda.CudaModel;
 import sharnn.cuda.Precision;
-import sharnn.cuda.RecurrenceProfile;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.Parallel;
@@ -98,36 +91,13 @@ final class BenchCommand implements Runnable {
                 data = in.readNBytes((int) take);
             }
             System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MB");
+            CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
             Map<String, Long> sizes = new LinkedHashMap<>();
-            // the JIT compiles the coding path first: the first preset's speeds would otherwise include it
-            byte[] warmUp = Arrays.copyOf(data, Math.min(data.length, 1 << 16));
-            ByteArrayOutputStream packed = new ByteArrayOutputStream();
-            Codec.compress(new ByteArrayInputStream(warmUp), packed, options.get(0), null, Codec.Progress.NONE);
-            Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), java.io.OutputStream.nullOutputStream(), null,
-                    Codec.Progress.NONE);
             for (int i = 0; i < options.size(); i++) {
                 String p = presets.get(i).strip();
-                CodecOptions o = options.get(i);
-                System.gc();
-                resetHeapPeaks();
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                long t0 = System.nanoTime();
-                Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE, threads);
-                double c = (System.nanoTime() - t0) / 1e9;
-                long heap = Throughput.heapPeakBytes();
-                // each phase on its own, as a compress or a decompress command runs it: the compressor's tables,
-                // garbage once it returns, are not the decompressor's to count
-                System.gc();
-                resetHeapPeaks();
-                ByteArrayOutputStream back = new ByteArrayOutputStream();
-                t0 = System.nanoTime();
-                Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE, threads);
-                double d = (System.nanoTime() - t0) / 1e9;
-                heap = Math.max(heap, Throughput.heapPeakBytes());
-                if (!Arrays.equals(back.toByteArray(), data)) throw new IOException("preset " + p + " did not round-trip");
-                row("sharnn " + p, out.size(), data.length, c, d);
-                System.out.printf(Locale.ROOT, " %10d%n", heap >> 20);
-                sizes.put(p, (long) out.size());
+                CompressBench.Row row = CompressBench.sharnn("sharnn " + p, data, options.get(i), threads);
+                print(row);
+                sizes.put(p, row.size());
             }
             String t = threads == 1 ? "" : "-T" + threads;   // one thread: their own defaults, as before
             external(data, ("xz -9 " + t).strip(), args("xz -9 -c", t), args("xz -d -c", t));
@@ -137,17 +107,12 @@ final class BenchCommand implements Runnable {
                 for (int i = 0; i < options.size(); i++) {
                     String p = presets.get(i).strip();
                     CodecOptions o = options.get(i);
-                    System.out.printf(Locale.ROOT, "%-14s %10.3f %16.3f %14.3f%n", "sharnn " + p, bpc(sizes.get(p), data.length),
-                            bpc(compressedSize(data, o.with("network", "false")), data.length),
-                            bpc(compressedSize(data, o.with("network", "true").with("mix", "false")), data.length));
+                    System.out.printf(Locale.ROOT, "%-14s %10.3f %16.3f %14.3f%n", "sharnn " + p, Codec.bpc(sizes.get(p), data.length),
+                            Codec.bpc(CompressBench.compressedSize(data, o.with("network", "false"), threads), data.length),
+                            Codec.bpc(CompressBench.compressedSize(data, o.with("network", "true").with("mix", "false"), threads), data.length));
                 }
             }
             return 0;
-        }
-
-        private long compressedSize(byte[] data, CodecOptions o) throws IOException {
-            return Codec.compress(new ByteArrayInputStream(data), java.io.OutputStream.nullOutputStream(), o, null,
-                    Codec.Progress.NONE, threads).archiveBytes();
         }
 
         private static List<String> args(String command, String threads) {
@@ -156,49 +121,16 @@ final class BenchCommand implements Runnable {
             return a;
         }
 
-        private static double bpc(long size, long n) {
-            return Codec.bpc(size, n);
+        private static void print(CompressBench.Row r) {
+            System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f", r.coder(), r.size(), r.bpc(),
+                    r.compressBytesPerSecond() / 1000, r.decompressBytesPerSecond() / 1000);
+            System.out.println(r.heapPeakBytes() < 0 ? "" : String.format(Locale.ROOT, " %10d", r.heapPeakBytes() >> 20));
         }
 
-        private static void resetHeapPeaks() {
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
-                if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
-        }
-
-        /** A row without its line end (sharnn's add the peak heap). */
-        private static void row(String name, long size, long n, double c, double d) {
-            System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f", name, size, bpc(size, n), n / 1000.0 / c, n / 1000.0 / d);
-        }
-
-        private static void external(byte[] data, String name, List<String> comp, List<String> decomp) throws Exception {
-            byte[] packed;
-            long t0 = System.nanoTime();
-            try {
-                packed = pipe(comp, data);
-            } catch (IOException e) {
-                System.out.printf("%-14s %12s%n", name, "(not installed)");
-                return;
-            }
-            double c = (System.nanoTime() - t0) / 1e9;
-            t0 = System.nanoTime();
-            pipe(decomp, packed);
-            row(name, packed.length, data.length, c, (System.nanoTime() - t0) / 1e9);
-            System.out.println();
-        }
-
-        private static byte[] pipe(List<String> cmd, byte[] in) throws Exception {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try (var os = p.getOutputStream()) {
-                    os.write(in);
-                } catch (IOException ignored) {
-                    // the process ended early; its exit code tells
-                }
-            });
-            byte[] out = p.getInputStream().readAllBytes();
-            writer.join();
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IOException(cmd.get(0) + " failed");
-            return out;
+        private static void external(byte[] data, String name, List<String> compress, List<String> decompress) throws Exception {
+            CompressBench.Row row = CompressBench.external(name, data, compress, decompress);
+            if (row != null) print(row);
+            else System.out.printf("%-14s %12s%n", name, "(not installed)");
         }
     }
 
@@ -260,20 +192,13 @@ final class BenchCommand implements Runnable {
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
             try (Parallel parallel = new Parallel(n);
                  TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(Kernels.fastest(parallel)))) {
-                long step = 0;
-                long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
-                while (System.nanoTime() < warmEnd || step < 2) run(bench, train, step++);
-                long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
-                long steps = 0;
-                while (System.nanoTime() < end || steps < 1) {
-                    run(bench, train, step++);
-                    steps++;
-                }
-                double secs = (System.nanoTime() - start) / 1e9;
-                Profile profile = bench.model() instanceof CudaModel gpuModel ? Profile.of(gpuModel, bench, train, step) : null;
+                TrainBench.Timing timing = bench.measure(train, seconds);
+                long steps = timing.steps();
+                double secs = timing.seconds();
+                GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
                 double tps = steps * bench.tokensPerStep() / secs;
                 double gflops = tps * flopsPerToken / 1e9;
-                long heapPeak = heapPeakBytes();
+                long heapPeak = CompressBench.heapPeakBytes();
                 if (json) {
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("what", what);
@@ -299,11 +224,11 @@ final class BenchCommand implements Runnable {
                     out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
                     out.put("heap_peak_mb", heapPeak >> 20);
                     if (profile != null) {
-                        out.put("device_mb", profile.deviceBytes >> 20);
-                        out.put("device_peak_mb", profile.devicePeakBytes >> 20);
+                        out.put("device_mb", profile.deviceBytes() >> 20);
+                        out.put("device_peak_mb", profile.devicePeakBytes() >> 20);
                         out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
                         // the recurrence kernels alone (the bf16 persistent ones), without the LSTM's products
-                        RecurrenceProfile kernels = profile.kernels();
+                        var kernels = profile.kernels();
                         out.put("recurrence_us_per_step", kernels == null ? null : Math.round(kernels.microsPerStep() * 100) / 100.0);
                         out.put("lstm_recurrence", profile.recurrence());
                         out.put("cuda_graphs", profile.graphs());
@@ -332,58 +257,6 @@ final class BenchCommand implements Runnable {
             if (peak.isEmpty()) return "bf16 peak unknown for " + deviceName;
             return String.format(Locale.ROOT, "%.1f%% of %s's dense bf16 peak of %.0f TFLOP/s", 100 * tflops / peak.getAsDouble(),
                     deviceName, peak.getAsDouble());
-        }
-
-        /** Where a GPU step's time goes: a few steps with the device synchronised at each phase. */
-        record Profile(Map<String, Long> nanos, int steps, long deviceBytes, long devicePeakBytes, ModelConfig config,
-                       boolean train, String recurrence, String graphs, String deviceName, RecurrenceProfile kernels) {
-            static final int STEPS = 3;
-
-            static Profile of(CudaModel model, TrainBench bench, boolean train, long step) {
-                String graphs = model.graphs();   // the timed steps' (the profile's synchronise: no graphs)
-                model.phases().enable();
-                for (int i = 0; i < STEPS; i++) run(bench, train, step + i);
-                model.phases().disable();
-                long deviceBytes = model.deviceBytes(), peak = model.devicePeakBytes();   // before the kernels' own timing
-                return new Profile(model.phases().nanos(), STEPS, deviceBytes, peak, bench.config(), train,
-                        model.recurrencePath(), graphs, model.deviceName(), model.profileRecurrence());
-            }
-
-            Map<String, Double> millisPerStep() {
-                Map<String, Double> ms = new LinkedHashMap<>();
-                nanos.forEach((k, v) -> ms.put(k, v / 1e6 / steps));
-                return ms;
-            }
-
-            /** The LSTM's time per sequential step (forward, and backward when training). */
-            double lstmMicrosPerStep() {
-                long lstm = nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L);
-                return lstm / 1e3 / steps / ((double) config.blocks() * config.segment() * (train ? 2 : 1));
-            }
-
-            void print() {
-                double total = nanos.values().stream().mapToLong(Long::longValue).sum() / 1e6 / steps;
-                System.out.printf("device memory %,d MB (peak %,d MB; buffers, state, optimizer and kernel scratch)%n",
-                        deviceBytes >> 20, devicePeakBytes >> 20);
-                System.out.printf("where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n", steps, total);
-                millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));
-                System.out.printf("LSTM, recurrence %s: %.2f µs per sequential step (with its products)%n", recurrence,
-                        lstmMicrosPerStep());
-                if (kernels != null) System.out.println(kernels);
-                System.out.printf("CUDA graphs in the timed steps: %s%n", graphs);
-            }
-        }
-
-        static void run(TrainBench bench, boolean train, long step) {
-            if (train) bench.trainStep(step);
-            else bench.evalStep();
-        }
-
-        static long heapPeakBytes() {
-            long sum = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
-                if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) sum += pool.getPeakUsage().getUsed();
-            return sum;
         }
     }
 
