@@ -191,11 +191,11 @@ public final class Training {
     }
 
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
-        if (config != null && runDirectory != null && Files.exists(runDirectory.resolve("last.safetensors")))
-            throw new IOException(runDirectory + " already holds a run (Training.resume continues it)");
-        // a run killed between its first evaluation and its first checkpoint: a model the new run would replace, as `sharnn train` refuses it
-        if (config != null && runDirectory != null && Files.exists(runDirectory.resolve("best.safetensors")))
-            throw new IOException(runDirectory + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors): move it away");
+        if (config != null && runDirectory != null) try {
+            Trainer.checkNewRunDirectory(runDirectory);
+        } catch (Trainer.RunDirectoryTaken e) {
+            throw new IOException(e.getMessage() + (e.resumable ? " (Training.resume continues it)" : ": move it away"), e);
+        }
         Kernels kernels = Kernels.fastest(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
         Trainer made;

@@ -109,12 +109,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
             RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
-            if (Files.exists(out.resolve("last.safetensors")))
-                throw new UsageException(out + " already holds a run: resume it with --resume " + out + " or choose another --out");
-            // a run killed between its first evaluation and its first checkpoint: a model a new run would replace
-            if (Files.exists(out.resolve("best.safetensors")))
-                throw new UsageException(out + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors);"
-                        + " move it away or choose another --out");
+            try {
+                Trainer.checkNewRunDirectory(out);
+            } catch (Trainer.RunDirectoryTaken e) {
+                throw new UsageException(e.getMessage() + (e.resumable ? ": resume it with --resume " + out + " or choose another --out"
+                        : "; move it away or choose another --out"));
+            }
             TrainConfig cfg;
             try {
                 cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);

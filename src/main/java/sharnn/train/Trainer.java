@@ -81,8 +81,28 @@ public final class Trainer implements AutoCloseable {
     private long intervalBytes;
     private boolean freshMetrics;   // a new run: the first train starts metrics.jsonl and the TensorBoard events afresh
 
+    /** A run directory that holds a run already (resumable: its last.safetensors), or an earlier run's best.safetensors alone. */
+    public static final class RunDirectoryTaken extends IOException {
+        public final boolean resumable;
+
+        RunDirectoryTaken(String message, boolean resumable) {
+            super(message);
+            this.resumable = resumable;
+        }
+    }
+
     /**
-     * A new run in runDir (its callers refuse one that holds a run already), with the model on the backend's
+     * Refuses a directory for a new run where it holds a run, or the best.safetensors of a run killed between its
+     * first evaluation and its first checkpoint: a model the new run would replace.
+     */
+    public static void checkNewRunDirectory(Path runDir) throws RunDirectoryTaken {
+        if (Files.exists(runDir.resolve("last.safetensors"))) throw new RunDirectoryTaken(runDir + " already holds a run", true);
+        if (Files.exists(runDir.resolve("best.safetensors")))
+            throw new RunDirectoryTaken(runDir + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors)", false);
+    }
+
+    /**
+     * A new run in runDir (its callers refuse one that holds a run already: checkNewRunDirectory), with the model on the backend's
      * device; runDir is locked until train returns or close. runDir null: a run that writes no files.
      */
     public Trainer(TrainConfig cfg, Corpus corpus, Splits splits, Path runDir, Backend backend) throws IOException {

@@ -243,6 +243,19 @@ public class TrainerTest {
         for (long step : new long[] {4, 8, 12, 16}) assertThat(resumed.get(step)).as("step " + step).isEqualTo(straight.get(step));
     }
 
+    @Test
+    void aNewRunsDirectoryHoldsNoRunAndNoEarlierBest(@TempDir Path dir) throws Exception {
+        Trainer.checkNewRunDirectory(dir.resolve("absent"));
+        Files.writeString(dir.resolve("notes.txt"), "a directory with other files is free");
+        Trainer.checkNewRunDirectory(dir);
+        Files.writeString(dir.resolve("best.safetensors"), "");
+        assertThatThrownBy(() -> Trainer.checkNewRunDirectory(dir)).isInstanceOfSatisfying(Trainer.RunDirectoryTaken.class,
+                e -> assertThat(e.resumable).isFalse()).hasMessage(dir + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors)");
+        Files.writeString(dir.resolve("last.safetensors"), "");
+        assertThatThrownBy(() -> Trainer.checkNewRunDirectory(dir)).isInstanceOfSatisfying(Trainer.RunDirectoryTaken.class,
+                e -> assertThat(e.resumable).isTrue()).hasMessage(dir + " already holds a run");
+    }
+
     /**
      * A run's first best.safetensors comes after its last.safetensors: where last cannot be written (here a
      * directory in its place; a full disk in the helper's run) no best is left alone, a run that could be
