@@ -75,7 +75,7 @@ public final class Compression {
      */
     public Compression checkpoint(Path file, boolean adapt) {
         java.util.Objects.requireNonNull(file, "file");
-        return new Compression(preset, with("network=true"), Checkpoint.file(file), adapt, threads, dictionary, loaded, memoryLimit);
+        return new Compression(preset, with("network=true"), file, adapt, threads, dictionary, loaded, memoryLimit);
     }
 
     /**
@@ -150,7 +150,7 @@ public final class Compression {
 
     private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
         CodecOptions options = options();
-        Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(checkpoint);
+        Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(Checkpoint.file(checkpoint));
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
         return new Result(s.originalBytes(), s.archiveBytes());
@@ -197,7 +197,8 @@ public final class Compression {
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint, loadDictionary(), progress, threads, memoryLimit);
+        Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), loadDictionary(), progress, threads,
+                memoryLimit);
         return new Result(s.originalBytes(), s.archiveBytes());
     }
 

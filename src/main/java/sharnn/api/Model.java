@@ -43,10 +43,6 @@ public final class Model {
     public static Model load(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
-        if (Files.isDirectory(file))
-            throw new IOException(Files.exists(file.resolve("last.safetensors"))
-                    ? file + " holds no best.safetensors (the run stopped before its first validation?): load " + file.resolve("last.safetensors")
-                    : file + ": a directory without best.safetensors (not a run's directory)");
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
         Kernels kernels = Kernels.fastest(Parallel.common());
         try {

@@ -1,7 +1,6 @@
 package sharnn.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import sharnn.io.PathErrors;
@@ -22,14 +21,11 @@ final class Models {
     static final class CheckpointPath implements CommandLine.ITypeConverter<Path> {
         @Override
         public Path convert(String value) {
-            Path file = Checkpoint.file(Main.path(value));
-            // a run stopped before its first validation has no best.safetensors: "is a directory" said nothing of it
-            if (Files.isDirectory(file) && Files.exists(file.resolve("last.safetensors")))
-                throw new CommandLine.TypeConversionException(file + " holds no best.safetensors (the run stopped before its first"
-                        + " validation?): give " + file.resolve("last.safetensors"));
-            if (Files.isDirectory(file))   // any other directory: no run's
-                throw new CommandLine.TypeConversionException(file + " is a directory without a checkpoint (best.safetensors or last.safetensors)");
-            return file;
+            try {
+                return Checkpoint.file(Main.path(value));
+            } catch (IOException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

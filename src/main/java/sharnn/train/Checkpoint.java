@@ -64,11 +64,16 @@ public final class Checkpoint {
 
     /**
      * A checkpoint named by its file, or by its run's directory: then the run's best.safetensors (as
-     * nanoGPT's out_dir). A directory without one stays itself, for the message that it is a directory.
+     * nanoGPT's out_dir). Throws where a directory holds none: a run stopped before its first validation
+     * (its last.safetensors named), or no run's directory ("is a directory" said nothing of either).
      */
-    public static Path file(Path fileOrRun) {
-        Path best = fileOrRun.resolve("best.safetensors");
-        return Files.isDirectory(fileOrRun) && Files.exists(best) ? best : fileOrRun;
+    public static Path file(Path fileOrRun) throws IOException {
+        if (!Files.isDirectory(fileOrRun)) return fileOrRun;
+        Path best = fileOrRun.resolve("best.safetensors"), last = fileOrRun.resolve("last.safetensors");
+        if (Files.exists(best)) return best;
+        if (Files.exists(last))
+            throw new IOException(fileOrRun + " holds no best.safetensors (the run stopped before its first validation?): use " + last);
+        throw new IOException(fileOrRun + " is a directory without a checkpoint (best.safetensors or last.safetensors)");
     }
 
     /**

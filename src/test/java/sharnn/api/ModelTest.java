@@ -122,9 +122,13 @@ class ModelTest {
     @Test
     void errorsSpeakOfTheLibrary(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> Model.load(dir.resolve("none.safetensors"))).hasMessageContaining("no such model file");
-        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + ": a directory without best.safetensors (not a run's directory)");
+        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + " is a directory without a checkpoint (best.safetensors or last.safetensors)");
         Files.writeString(dir.resolve("last.safetensors"), "a run stopped before its first validation");
-        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + " holds no best.safetensors (the run stopped before its first validation?): load "
+        assertThatThrownBy(() -> Model.load(dir)).hasMessage(dir + " holds no best.safetensors (the run stopped before its first validation?): use "
+                + dir.resolve("last.safetensors"));
+        // as a checkpoint to compress with: the same words when it is used
+        assertThatThrownBy(() -> Compression.preset("fast").checkpoint(dir, false).compress(new java.io.ByteArrayInputStream(new byte[1]),
+                new java.io.ByteArrayOutputStream())).hasMessage(dir + " holds no best.safetensors (the run stopped before its first validation?): use "
                 + dir.resolve("last.safetensors"));
         Files.delete(dir.resolve("last.safetensors"));
         // null arguments are named (they were NullPointerExceptions naming internal variables)

@@ -234,7 +234,7 @@ class TrainEvalGenerateCliTest {
         Path run = Files.createDirectory(dir.resolve("nobest"));
         Files.writeString(run.resolve("last.safetensors"), "x");
         assertOneLine(CliRun.of("eval", "--checkpoint", run.toString()), 2, run + " holds no best.safetensors (the run stopped before"
-                + " its first validation?): give " + run.resolve("last.safetensors"));
+                + " its first validation?): use " + run.resolve("last.safetensors"));
         assertOneLine(CliRun.of("info", run.resolve("last.safetensors").toString(), "--vocab", "7"), 2, "--vocab is for a preset");
     }
 
