@@ -429,7 +429,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 1) lstm_persistent_backwar
 //   x    [batch_p][stride]        bf16, h_{t-1} or dGates_{t+1} of the step (padding rows and columns zero)
 // with stride = k_p + 8: the 8 rows of a fragment load start 4 banks apart, so they hit 32 banks.
 // B = 16, E = 1024: forward 4 tiles x 4 slices of 16 steps, 105 KiB; backward 1 tile x 16 slices of 16
-// steps, 224 KiB (229,760 bytes, 2,688 under the 227 KiB a block may opt in to; all 4096 columns of
+// steps, 200 KiB (205,184 bytes, 27,264 under the 227 KiB a block may opt in to; all 4096 columns of
 // dGates at once, no chunks).
 //
 // ptxas (nvcc 13.0, sm_90, -Xptxas -v): forward 94 registers, backward 89, no stack, no spills, one barrier

@@ -23,7 +23,8 @@ __device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
 }
 
 __device__ __forceinline__ bool kept(long long key, long long index, int threshold) {
-    return (int) (mix64((unsigned long long) (key + index)) >> 40) >= threshold;
+    // added unsigned: wrapping, as Java's long addition in the twins (a signed overflow is undefined in C++)
+    return (int) (mix64((unsigned long long) key + (unsigned long long) index) >> 40) >= threshold;
 }
 
 __device__ __forceinline__ float warp_sum(float v) {

@@ -324,64 +324,6 @@ public final class KernelCheck {
             c.out("dGates", dg);
             c.out("dcNext", dc);
         }));
-        // E = 259: 87 blocks of 3 units, the last with one; B = 5 pads the tiles of 8; the forward cuts
-        // its dots into 8 slices of 64 terms (the last three empty, the fifth of 3 terms); the backward
-        // stages 64 columns at a time (17 chunks, the last of 12), 2 slices of 32 each
-        int pe = 259, pb = 5, pt = 6, pn = pt * pb * pe;
-        s.add(new Spec("lstm_persistent_forward", pt + " steps of " + pb + "x" + pe, c -> {
-            PersistentLstm.Plan p = persistentPlan(c, pb, pe);
-            DeviceBuffer gates = c.in(4 * pn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(pb * pe, 1), c0 = c.in(pb * pe, 1);
-            DeviceBuffer cells = c.poison(pn), tc = c.poison(pn), h = c.poison(pn);
-            PersistentLstm.forward(c.d, p, gates, w, h0, c0, cells, tc, h, pt);
-            c.out("gates", gates);
-            c.out("c", cells);
-            c.out("tanhC", tc);
-            c.out("h", h);
-        }));
-        s.add(new Spec("lstm_persistent_backward", pt + " steps of " + pb + "x" + pe + ", chunks of 64", c -> {
-            PersistentLstm.Plan p = persistentPlan(c, pb, pe).withChunk(64);
-            DeviceBuffer gates = c.in(4 * pn, 1), tc = c.in(pn, 1), cells = c.in(pn, 1), c0 = c.in(pb * pe, 1);
-            DeviceBuffer dOut = c.in(pn, 1), w = c.in(4 * pe * pe, 0.1);
-            DeviceBuffer dc = c.hold(c.d.floats(pb * pe)), dg = c.poison(4 * pn);
-            c.d.fill32(dc, 0);
-            PersistentLstm.backward(c.d, p, gates, tc, cells, c0, dOut, w, dc, dg, pt);
-            c.out("dGates", dg);
-            c.out("dcNext", dc);
-        }));
-        // the bf16 kernels at B = 17 (two m tiles of 16, the second with one row) and E = 259 (k padded to 272,
-        // 1040 backward); a step's state rounded to bf16 may land one bf16 ulp apart on a GPU, whose tensor cores
-        // sum in their own order, and that carries into the next steps: bf16 results' tolerance
-        int qb = 17, qn = pt * qb * pe;
-        // each also with step flags in place of grid.sync (recurrence.cu's publish_steps and wait_steps)
-        for (boolean flagged : new boolean[] {false, true}) {
-            String how = flagged ? " (step flags)" : "";
-            s.add(new Spec("lstm_persistent_forward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
-                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
-                DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
-                DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
-                DeviceBuffer hPrev = c.bf16(qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
-                c.k.toBf16(w, wb, 4 * pe * pe);
-                PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt, flags, null);
-                c.out("gates", gates);
-                c.out("c", cells);
-                c.out("tanhC", tc);
-                c.out("h", h);
-                c.outBf16("hPrevBf16", hPrev);
-            }));
-            s.add(new Spec("lstm_persistent_backward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
-                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
-                DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
-                DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
-                DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
-                DeviceBuffer dgBf16 = c.bf16(4 * qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
-                c.k.toBf16(w, wb, 4 * pe * pe);
-                c.d.fill32(dc, 0);
-                PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt, flags, null);
-                c.out("dGates", dg);
-                c.out("dcNext", dc);
-                c.outBf16("dGatesBf16", dgBf16);
-            }));
-        }
         s.add(new Spec("boom_forward", rows + "x" + dim + " -> 450", c -> {
             DeviceBuffer pre = c.in(rows * 450, 3), bias = c.in(450, 1), res = c.in(rows * dim, 1), out = c.poison(rows * dim);
             c.k.boomForward(pre, bias, res, out, null, rows, dim, 450, MASK, MASK2);
@@ -498,7 +440,74 @@ public final class KernelCheck {
             c.out("m", m);
             c.out("v", v);
         }));
+        // E = 259: 87 blocks of 3 units, the last with one; B = 5 pads the tiles of 8; the forward cuts
+        // its dots into 8 slices of 64 terms (the last three empty, the fifth of 3 terms); the backward
+        // stages 64 columns at a time (17 chunks, the last of 12), 2 slices of 32 each; the bf16 kernels at
+        // B = 17 (two m tiles of 16, the second with one row) and E = 259 (k padded to 272, 1040 backward).
+        // E = 64 with B = 16, as the paper's shapes divide: the 16-byte (cp.async) staging of both forwards
+        // and both backwards, which E = 259 leaves to the 2-, 4- and 1-float copies. Last: a grid barrier
+        // that hangs on a GPU then leaves every other kernel's result told
+        persistentSpecs(s, 5, 17, 259);
+        persistentSpecs(s, 16, 16, 64);
         return s;
+    }
+
+    /** The persistent LSTM kernels, fp32 at B pb and bf16 at B qb, at width pe, 6 steps. */
+    private static void persistentSpecs(List<Spec> s, int pb, int qb, int pe) {
+        int pt = 6, pn = pt * pb * pe;
+        s.add(new Spec("lstm_persistent_forward", pt + " steps of " + pb + "x" + pe, c -> {
+            PersistentLstm.Plan p = persistentPlan(c, pb, pe);
+            DeviceBuffer gates = c.in(4 * pn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(pb * pe, 1), c0 = c.in(pb * pe, 1);
+            DeviceBuffer cells = c.poison(pn), tc = c.poison(pn), h = c.poison(pn);
+            PersistentLstm.forward(c.d, p, gates, w, h0, c0, cells, tc, h, pt);
+            c.out("gates", gates);
+            c.out("c", cells);
+            c.out("tanhC", tc);
+            c.out("h", h);
+        }));
+        s.add(new Spec("lstm_persistent_backward", pt + " steps of " + pb + "x" + pe + ", chunks of 64", c -> {
+            PersistentLstm.Plan p = persistentPlan(c, pb, pe).withChunk(64);
+            DeviceBuffer gates = c.in(4 * pn, 1), tc = c.in(pn, 1), cells = c.in(pn, 1), c0 = c.in(pb * pe, 1);
+            DeviceBuffer dOut = c.in(pn, 1), w = c.in(4 * pe * pe, 0.1);
+            DeviceBuffer dc = c.hold(c.d.floats(pb * pe)), dg = c.poison(4 * pn);
+            c.d.fill32(dc, 0);
+            PersistentLstm.backward(c.d, p, gates, tc, cells, c0, dOut, w, dc, dg, pt);
+            c.out("dGates", dg);
+            c.out("dcNext", dc);
+        }));
+        // a step's state rounded to bf16 may land one bf16 ulp apart on a GPU, whose tensor cores sum in their
+        // own order, and that carries into the next steps: bf16 results' tolerance
+        int qn = pt * qb * pe;
+        // each also with step flags in place of grid.sync (recurrence.cu's publish_steps and wait_steps)
+        for (boolean flagged : new boolean[] {false, true}) {
+            String how = flagged ? " (step flags)" : "";
+            s.add(new Spec("lstm_persistent_forward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+                DeviceBuffer gates = c.in(4 * qn, 2), w = c.in(4 * pe * pe, 0.1), h0 = c.in(qb * pe, 1), c0 = c.in(qb * pe, 1);
+                DeviceBuffer wb = c.hold(c.d.bf16(4 * pe * pe)), cells = c.poison(qn), tc = c.poison(qn), h = c.poison(qn);
+                DeviceBuffer hPrev = c.bf16(qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
+                c.k.toBf16(w, wb, 4 * pe * pe);
+                PersistentLstm.forwardBf16(c.d, p, gates, wb, h0, c0, cells, tc, h, hPrev, pt, flags, null);
+                c.out("gates", gates);
+                c.out("c", cells);
+                c.out("tanhC", tc);
+                c.out("h", h);
+                c.outBf16("hPrevBf16", hPrev);
+            }));
+            s.add(new Spec("lstm_persistent_backward_bf16" + how, pt + " steps of " + qb + "x" + pe, BF16_RESULT_TOLERANCE, c -> {
+                PersistentLstm.Bf16Plan p = persistentBf16Plan(c, qb, pe);
+                DeviceBuffer gates = c.in(4 * qn, 1), tc = c.in(qn, 1), cells = c.in(qn, 1), c0 = c.in(qb * pe, 1);
+                DeviceBuffer dOut = c.in(qn, 1), w = c.in(4 * pe * pe, 0.1), wb = c.hold(c.d.bf16(4 * pe * pe));
+                DeviceBuffer dc = c.hold(c.d.floats(qb * pe)), dg = c.poison(4 * qn);
+                DeviceBuffer dgBf16 = c.bf16(4 * qn), flags = flagged ? c.hold(c.d.ints(p.blocks())) : null;
+                c.k.toBf16(w, wb, 4 * pe * pe);
+                c.d.fill32(dc, 0);
+                PersistentLstm.backwardBf16(c.d, p, gates, tc, cells, c0, dOut, wb, dc, dg, dgBf16, pt, flags, null);
+                c.out("dGates", dg);
+                c.out("dcNext", dc);
+                c.outBf16("dGatesBf16", dgBf16);
+            }));
+        }
     }
 
     private static PersistentLstm.Plan persistentPlan(Case c, int batch, int dim) {
@@ -515,6 +524,11 @@ public final class KernelCheck {
 
     /** Runs every case on both devices from the same seed and compares the outputs. */
     public static List<Result> compare(Device reference, Device candidate, long seed) {
+        return compare(reference, candidate, seed, r -> {});
+    }
+
+    /** The same, telling each result as it comes (a case that hangs on a GPU leaves those before it told). */
+    public static List<Result> compare(Device reference, Device candidate, long seed, java.util.function.Consumer<Result> each) {
         List<Result> results = new ArrayList<>();
         for (Spec spec : specs()) {
             Map<String, float[]> ref, got;
@@ -548,17 +562,23 @@ public final class KernelCheck {
                     worstRef = maxRef;
                 }
             }
-            results.add(new Result(spec.kernel, spec.shape, worst, worstDiff, worstRef, ok));
+            Result r = new Result(spec.kernel, spec.shape, worst, worstDiff, worstRef, ok);
+            results.add(r);
+            each.accept(r);
         }
         return results;
     }
 
+    static final String HEADER = String.format("%-52s %-28s %-10s %10s %10s  %s%n", "kernel", "shape", "output", "max|Δ|", "max|ref|", "ok");
+
+    static String row(Result r) {
+        return String.format("%-52s %-28s %-10s %10.3g %10.3g  %s%n", r.kernel, r.shape, r.worst, r.maxDiff, r.maxRef,
+                r.ok ? "ok" : "DIFFERS");
+    }
+
     public static String table(List<Result> results) {
-        StringBuilder sb = new StringBuilder(String.format("%-52s %-28s %-10s %10s %10s  %s%n",
-                "kernel", "shape", "output", "max|Δ|", "max|ref|", "ok"));
-        for (Result r : results)
-            sb.append(String.format("%-52s %-28s %-10s %10.3g %10.3g  %s%n", r.kernel, r.shape, r.worst, r.maxDiff,
-                    r.maxRef, r.ok ? "ok" : "DIFFERS"));
+        StringBuilder sb = new StringBuilder(HEADER);
+        for (Result r : results) sb.append(row(r));
         return sb.toString();
     }
 
@@ -569,8 +589,8 @@ public final class KernelCheck {
             System.out.println("kernels against their Java twins on " + gpu.name() + ", tolerance " + TOLERANCE
                     + " of the largest reference value (bf16 products " + BF16_SUM_TOLERANCE + ", bf16 results "
                     + BF16_RESULT_TOLERANCE + ")");
-            List<Result> results = compare(host, gpu, 20261201);
-            System.out.print(table(results));
+            System.out.print(HEADER);
+            List<Result> results = compare(host, gpu, 20261201, r -> System.out.print(row(r)));   // each as it comes
             long bad = results.stream().filter(r -> !r.ok).count();
             System.out.println(bad == 0 ? "all " + results.size() + " cases equal" : bad + " of " + results.size() + " cases differ");
             System.out.println("device memory still held: " + gpu.liveBytes() + " bytes");
