@@ -1,5 +1,6 @@
 package sharnn.cuda;
 
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -328,10 +329,18 @@ public final class CudaModel implements LanguageModel {
         return bf16Kernels() ? RecurrenceProfile.measure(device, config.batch(), config.embed(), maxSteps) : null;
     }
 
-    /** Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches)", or "off". */
+    /**
+     * Whether steps run as CUDA graphs, for bench: "on (4 captured, 120 launches; launch by launch: forward)"
+     * naming the regions that hold no graph (a capture the driver refused, or a host read inside), or "off".
+     */
     public String graphs() {
-        return device.graphsEnabled()
-                ? "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches)" : "off";
+        if (!device.graphsEnabled()) return "off";
+        List<String> direct = new ArrayList<>();
+        device.regionsCaptured().forEach((region, captured) -> {
+            if (!captured) direct.add(region);
+        });
+        return "on (" + device.captures() + " captured, " + device.graphLaunches() + " launches"
+                + (direct.isEmpty() ? "" : "; launch by launch: " + String.join(", ", direct)) + ")";
     }
 
     /** The device's name, as its driver gives it ("NVIDIA H200 (cuda:0)"), for bench. */

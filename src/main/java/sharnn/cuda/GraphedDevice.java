@@ -28,7 +28,7 @@ public final class GraphedDevice implements Device {
     /** The operations of the region being recorded; null outside regions. */
     private List<Op> recording;
     private boolean waited;
-    private final Map<String, Region> regions = new HashMap<>();
+    private final Map<String, Region> regions = new java.util.LinkedHashMap<>();   // in the order first run
     private long captures, graphLaunches;
 
     /** One recorded stream operation: what identifies it, and how to issue it. */
@@ -74,6 +74,13 @@ public final class GraphedDevice implements Device {
 
     public long graphLaunches() {
         return graphLaunches;
+    }
+
+    /** The regions run so far, each with whether it holds a graph now (false: it ran launch by launch). */
+    public Map<String, Boolean> regionsCaptured() {
+        Map<String, Boolean> captured = new java.util.LinkedHashMap<>();
+        regions.forEach((name, r) -> captured.put(name, !r.graphs.isEmpty()));
+        return captured;
     }
 
     /**

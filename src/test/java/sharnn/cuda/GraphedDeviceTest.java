@@ -95,8 +95,10 @@ class GraphedDeviceTest {
             add(g, x, y, z, 3);
             add(g, x, y, z, 4);   // other arguments: direct again
             assertThat(g.captures()).isZero();
+            assertThat(g.regionsCaptured()).isEqualTo(java.util.Map.of("add", false));
             add(g, x, y, z, 4);   // the same twice: captured and launched
             assertThat(g.captures()).isEqualTo(1);
+            assertThat(g.regionsCaptured()).isEqualTo(java.util.Map.of("add", true));
             assertThat(g.graphLaunches()).isEqualTo(1);
             g.upload(new float[] {5, 6, 7, 8}, 0, 4, x);
             add(g, x, y, z, 4);   // replayed, on x as it is now
@@ -148,6 +150,7 @@ class GraphedDeviceTest {
             g.upload(new float[] {3, 4}, 0, 2, y);
             for (int i = 0; i < 4; i++) add(g, x, y, z, 2);   // tried once, then left alone
             assertThat(g.captures()).isZero();
+            assertThat(g.regionsCaptured()).isEqualTo(java.util.Map.of("add", false));   // named by bench and the device check
             assertThat(Fixtures.download(g, z)).containsExactly(4, 6);
             assertThat(host.counts().kernels()).isEqualTo(4);
         } finally {
