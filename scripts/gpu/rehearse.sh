@@ -14,16 +14,19 @@
 # "?" without PyTorch and a GPU), about 1 to 3 minutes in all; e.g. only the first two:
 #   REHEARSE_STAGES="kernels golden" scripts/gpu/rehearse.sh
 # The bundle is made (scripts/gpu/bundle.sh) where it is missing or older than the sources; the original
-# code goes in only where ref/sha and ref/lamb (or $SHA_RNN_DIR and $LAMB_DIR) exist: nothing is fetched.
+# code goes in only where ref/sha and ref/lamb (or $SHA_RNN_DIR and $LAMB_DIR) or the fetched mirrors that
+# bundle.sh reads exist: nothing is downloaded.
 # The log: $OUT/check.log (default target/rehearsal). Exit code: check.sh's (0 when every stage passed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 
-stale=$( [ -f gpu-bundle/sharnn.jar ] && find pom.xml src/main -newer gpu-bundle/sharnn.jar -print -quit || echo missing)
+stale=$( [ -f gpu-bundle/sharnn.jar ] && [ -f gpu-bundle/BUILD ] && find pom.xml src/main -newer gpu-bundle/sharnn.jar -print -quit || echo missing)
+mirror=${REF_MIRROR:-/work/.mirror}
 if [ -n "$stale" ]; then
   echo "rehearse: making the bundle ($stale is newer)"
-  if [ -e "${SHA_RNN_DIR:-ref/sha}" ] && [ -e "${LAMB_DIR:-ref/lamb}" ]; then scripts/gpu/bundle.sh
+  if { [ -e "${SHA_RNN_DIR:-ref/sha}" ] || [ -d "$mirror/Smerity+sha-rnn/repo" ]; } &&
+     { [ -e "${LAMB_DIR:-ref/lamb}" ] || [ -d "$mirror/Smerity+pytorch-lamb/repo" ]; }; then scripts/gpu/bundle.sh
   else echo "rehearse: no ref/sha and ref/lamb: the bundle goes without the original code"; BUNDLE_REFERENCE=none scripts/gpu/bundle.sh
   fi
 fi
