@@ -28,7 +28,10 @@
 #              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
 #              (and each one's held-out bpc, for information);
 #  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
-#              saved tensors compared byte for byte.
+#              saved tensors compared byte for byte;
+#  sanitizer   last, where compute-sanitizer is installed and time is left: the kernel check under its
+#              memcheck (reads and writes out of bounds) and racecheck (shared-memory hazards within a
+#              block), which no twin comparison sees; a row only where it ran.
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
 # and products are deterministic whatever else runs).
 # The summary comes last: a row per stage, then the targets of issues 14 and 15 judged (fp32 at least
@@ -289,6 +292,23 @@ if wants quality || wants resume; then
 fi
 
 wants bench && original_speed fp16
+
+# what the twins cannot see, in the time left (informational where it cannot run: no row)
+if wants sanitizer; then
+  step "the kernel check under compute-sanitizer"
+  if ! command -v compute-sanitizer > /dev/null; then echo "not run: no compute-sanitizer here"
+  elif (( budget - SECONDS < 40 )); then echo "not run: $(( budget - SECONDS )) s of the budget left"
+  else
+    for tool in memcheck racecheck; do
+      limited 60 compute-sanitizer --tool $tool --error-exitcode 3 --print-limit 20 $J sharnn.cuda.KernelCheck > "$work/sanitizer-$tool.txt" 2>&1
+      rc=$?
+      grep -E '^=========|cases|DIFFERS' "$work/sanitizer-$tool.txt" | tail -n 20
+      # slowed down many times over, it may not finish: said, not a failure of the kernels
+      if (( rc == 124 || rc == 137 || rc == 125 )); then echo "compute-sanitizer $tool: not finished in its time"
+      else verdict "compute-sanitizer $tool of the kernel check" $rc; fi
+    done
+  fi
+fi
 
 step "summary"
 # the targets of issues 14 and 15, judged where bench ran on the paper preset: target ROW MET FIGURE
