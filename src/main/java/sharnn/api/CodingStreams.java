@@ -10,7 +10,9 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import sharnn.codec.Codec;
+import sharnn.codec.ArchiveNeedsException;
 import sharnn.codec.CorruptArchiveException;
+import sharnn.codec.MemoryLimitException;
 
 /**
  * Compression and decompression as streams, as GZIPOutputStream and GZIPInputStream are: the codec
@@ -52,7 +54,12 @@ final class CodingStreams {
         if (t instanceof Error e) throw e;
         if (!(t instanceof IOException io)) return new IOException(t);
         if (!again) return io;
-        IOException copy = io instanceof CorruptArchiveException ? new CorruptArchiveException(io.getMessage()) : new IOException(io.getMessage());
+        IOException copy = switch (io) {
+            case CorruptArchiveException c -> new CorruptArchiveException(c.getMessage());
+            case ArchiveNeedsException n -> new ArchiveNeedsException(n.getMessage());
+            case MemoryLimitException m -> new MemoryLimitException(m.getMessage(), m.needed(), m.limit());
+            default -> new IOException(io.getMessage());
+        };
         copy.initCause(io);
         return copy;
     }
@@ -219,7 +226,8 @@ final class CodingStreams {
         }
 
         @Override
-        public int available() {
+        public int available() throws IOException {
+            if (state.closed) throw new IOException("the decompressing stream is closed");   // as read, and GZIPInputStream
             return decoded.available();
         }
 

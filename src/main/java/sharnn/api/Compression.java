@@ -174,7 +174,8 @@ public final class Compression {
      * settings (a preset's name and the settings that differ), the SHA-256 of the checkpoint it needs
      * and the id (first 16 hex digits of the SHA-256) of the dictionary it needs, each null where none.
      * Every record's checksum is checked; a corrupt archive throws. Of archives concatenated, the sums,
-     * the first's settings and needs, and their number (archives; 1 for one).
+     * the first's settings, checkpoint and dictionary (a later one may need others: decoding says which),
+     * the most memory any one needs, and their number (archives; 1 for one).
      */
     public static Info info(InputStream archive) throws IOException {
         java.util.Objects.requireNonNull(archive, "archive");

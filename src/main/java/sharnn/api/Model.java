@@ -30,6 +30,8 @@ public final class Model {
     private LanguageModel scorer;
     private ModelState scorerState;
     private boolean scoring;   // the shared scorer is in use (by this thread: others wait for the lock)
+    // scoring's turns: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
+    private final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
     Model(LanguageModel weights, Kernels kernels) {
         this.weights = weights;
@@ -72,25 +74,36 @@ public final class Model {
     /**
      * Scores every byte of in, the first as if it followed a newline, and tells perByte each byte's
      * cost in bits. Reads in as a stream: memory does not grow with its length. Calls from several
-     * threads take turns (they share one scoring network, whose buffers two at once overwrote); a call from
+     * threads take turns (they share one scoring network, whose buffers two at once overwrote), and one
+     * waiting for its turn throws InterruptedIOException when its thread is interrupted; a call from
      * perByte itself scores on a network of its own (it reset the shared one, and the outer score changed).
      */
-    public synchronized Score score(InputStream in, ByteCost perByte) throws IOException {
+    public Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
-        if (scoring) {
-            LanguageModel own = newScorer();
-            return score(in, perByte, own, own.newState());
-        }
-        if (scorer == null) {
-            scorer = newScorer();
-            scorerState = scorer.newState();
-        }
-        scoring = true;
         try {
-            return score(in, perByte, scorer, scorerState);
+            scoringLock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // the flag left set, as the other calls leave it
+            throw new java.io.InterruptedIOException("interrupted while waiting to score");
+        }
+        try {
+            if (scoring) {
+                LanguageModel own = newScorer();
+                return score(in, perByte, own, own.newState());
+            }
+            if (scorer == null) {
+                scorer = newScorer();
+                scorerState = scorer.newState();
+            }
+            scoring = true;
+            try {
+                return score(in, perByte, scorer, scorerState);
+            } finally {
+                scoring = false;
+            }
         } finally {
-            scoring = false;
+            scoringLock.unlock();
         }
     }
 
@@ -152,7 +165,10 @@ public final class Model {
                 sampling.seed(), interruptible);
     }
 
-    /** Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. */
+    /**
+     * Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. The
+     * iterator does not look at interrupts: a loop over it checks its thread's flag itself.
+     */
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
         java.util.Objects.requireNonNull(sampling, "sampling");

@@ -7,7 +7,7 @@ import java.io.IOException;
  * another: the archive is sound, the caller must give what it names (zstd's "Dictionary mismatch").
  */
 public final class ArchiveNeedsException extends IOException {
-    ArchiveNeedsException(String message) {
+    public ArchiveNeedsException(String message) {
         super(message);
     }
 }

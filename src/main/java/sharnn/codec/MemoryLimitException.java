@@ -19,7 +19,7 @@ public final class MemoryLimitException extends IOException {
         this("this archive needs about " + mib(needed) + " of memory to decode, more than " + limitName + " of " + limit(limit), needed, limit);
     }
 
-    MemoryLimitException(String message, long needed, long limit) {
+    public MemoryLimitException(String message, long needed, long limit) {
         super(message);
         this.needed = needed;
         this.limit = limit;

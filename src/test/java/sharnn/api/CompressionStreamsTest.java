@@ -97,6 +97,21 @@ class CompressionStreamsTest {
         assertThatThrownBy(() -> FAST.inputStream(new ByteArrayInputStream(truncated)).readAllBytes()).isInstanceOf(IOException.class);
     }
 
+    /** A refusal keeps its kind when read again (a caller catching by type retried into a plain IOException); closed is closed. */
+    @Test
+    void aSecondReadThrowsTheSameKindAndAClosedStreamHasNothingAvailable() throws Exception {
+        byte[] archive = compress(FAST, text(3000));
+        try (InputStream in = FAST.memoryLimit(1).inputStream(new ByteArrayInputStream(archive))) {
+            assertThatThrownBy(in::read).isInstanceOf(sharnn.codec.MemoryLimitException.class);
+            assertThatThrownBy(in::read).isInstanceOfSatisfying(sharnn.codec.MemoryLimitException.class,
+                    e -> assertThat(e.limit()).isEqualTo(1));
+        }
+        InputStream in = FAST.inputStream(new ByteArrayInputStream(archive));
+        assertThat(in.read()).isNotNegative();
+        in.close();
+        assertThatThrownBy(in::available).isInstanceOf(IOException.class).hasMessage("the decompressing stream is closed");
+    }
+
     @Test
     void aFailingArchiveWriteIsThrownByAWriteOrTheClose() {
         OutputStream full = new OutputStream() {

@@ -549,6 +549,63 @@ class ModelTest {
         }
     }
 
+    /** A score waiting for its turn behind another's slow stream gives up when its thread is interrupted (a monitor held it). */
+    @Test
+    void aScoreWaitingForItsTurnStopsOnAnInterrupt(@TempDir Path dir) throws Exception {
+        stateDict(dir.resolve("m.safetensors"));
+        Model model = Model.load(dir.resolve("m.safetensors"));
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1), release = new java.util.concurrent.CountDownLatch(1);
+        InputStream slow = new InputStream() {   // a client that sends one byte, then waits
+            private boolean sent;
+
+            @Override
+            public int read() throws IOException {
+                if (sent) {
+                    reading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                    return -1;
+                }
+                sent = true;
+                return 'a';
+            }
+        };
+        java.util.concurrent.atomic.AtomicReference<Object> first = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread a = Thread.ofPlatform().start(() -> {
+            try {
+                first.set(model.score(slow));
+            } catch (IOException e) {
+                first.set(e);
+            }
+        });
+        reading.await();
+        java.util.concurrent.atomic.AtomicReference<Object> second = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread b = Thread.ofPlatform().start(() -> {
+            try {
+                second.set(model.score(new ByteArrayInputStream("b".getBytes(StandardCharsets.US_ASCII))));
+            } catch (IOException e) {
+                second.set(List.of(e, Thread.currentThread().isInterrupted()));
+            }
+        });
+        try {
+            while (b.getState() != Thread.State.WAITING && b.getState() != Thread.State.BLOCKED) Thread.onSpinWait();   // queued
+            b.interrupt();
+            b.join(10_000);
+            assertThat(b.isAlive()).as("b gave up while a still scores").isFalse();
+        } finally {
+            release.countDown();
+        }
+        assertThat(second.get()).isInstanceOfSatisfying(List.class, l -> {
+            assertThat(l.get(0)).isInstanceOf(java.io.InterruptedIOException.class);
+            assertThat(l.get(1)).as("the flag left set").isEqualTo(true);
+        });
+        a.join();
+        assertThat(first.get()).isInstanceOfSatisfying(Score.class, sc -> assertThat(sc.bytes()).isEqualTo(1));
+    }
+
     /** Each call on an interrupted thread throws an InterruptedIOException, the flag left set, and leaves no network thread computing. */
     private static void eachStopsOnAnInterrupt(List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls) {
         for (int i = 0; i < calls.size(); i++) {
