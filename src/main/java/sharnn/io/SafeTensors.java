@@ -70,6 +70,10 @@ public final class SafeTensors {
         System.arraycopy(headerCrc(header, at).getBytes(StandardCharsets.US_ASCII), 0, header, at, 8);
     }
 
+    /** What a checksum's refusal adds: a file rewritten by another tool keeps checksums that no longer hold. */
+    private static final String REWRITTEN = " (or rewritten by a tool that kept sharnn's checksums: without " + HEADER_CHECKSUM_KEY + " and "
+            + CHECKSUM_KEY + " in its metadata a file loads unchecked)";
+
     /** The largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
@@ -163,7 +167,7 @@ public final class SafeTensors {
         if (sealed >= 0) {
             String said = new String(headerBytes, sealed, 8, StandardCharsets.US_ASCII), crc = headerCrc(headerBytes, sealed);
             if (!said.equals(crc))
-                throw new SafeTensorsException(src + ": corrupt file: the header's CRC32C is " + crc + ", it says " + said);
+                throw new SafeTensorsException(src + ": corrupt file: the header's CRC32C is " + crc + ", it says " + said + REWRITTEN);
         }
         Object root;
         try {
@@ -196,6 +200,11 @@ public final class SafeTensors {
                     }
                     metadata.put(String.valueOf(me.getKey()), s);
                 }
+                // found by its text as the writer puts it: written otherwise (a space after the colon) the header
+                // went unchecked, a changed setting with it
+                if (sealed < 0 && metadata.containsKey(HEADER_CHECKSUM_KEY))
+                    throw new SafeTensorsException(src + ": corrupt file: its " + HEADER_CHECKSUM_KEY + " is not written as sharnn writes it"
+                            + " (\"" + HEADER_CHECKSUM_KEY + "\":\"8 hex digits\")" + REWRITTEN);
                 continue;
             }
             list.add(entry(src, name, v, dataLen));
@@ -205,7 +214,7 @@ public final class SafeTensors {
             long crc = crc32c(data);
             if (!expected.equals(String.format("%08x", crc))) {
                 throw new SafeTensorsException(src + ": corrupt file: the tensor data's CRC32C is "
-                        + String.format("%08x", crc) + ", its header says " + expected);
+                        + String.format("%08x", crc) + ", its header says " + expected + REWRITTEN);
             }
         }
         // File order: by data offset; ties (empty tensors) keep header order.

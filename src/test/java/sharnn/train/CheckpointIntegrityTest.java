@@ -74,6 +74,15 @@ class CheckpointIntegrityTest {
         Files.write(file, bad);
         assertThatThrownBy(() -> SafeTensors.read(file)).isInstanceOf(SafeTensorsException.class)
                 .hasMessageStartingWith(file + ": corrupt file: the header's CRC32C is ");
+        // the checksum written with a space after its colon (Python's json.dumps does): not an unchecked header
+        String spaced = header.replace("\"header_crc32c\":\"", "\"header_crc32c\": \"").replace("E-12", "E+12");
+        java.io.ByteArrayOutputStream respaced = new java.io.ByteArrayOutputStream();
+        respaced.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(spaced.length()).array());
+        respaced.write(spaced.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        respaced.write(good, 8 + header.length(), good.length - 8 - header.length());
+        Files.write(file, respaced.toByteArray());
+        assertThatThrownBy(() -> SafeTensors.read(file)).isInstanceOf(SafeTensorsException.class)
+                .hasMessageStartingWith(file + ": corrupt file: its header_crc32c is not written as sharnn writes it");
         // without the checksum: as before
         String unsealed = header.replace("\"header_crc32c\"", "\"other_crc32c_\"");   // the same length: another key
         byte[] old = good.clone();
