@@ -84,9 +84,9 @@ final class DecompressCommand implements Callable<Integer> {
             return Codec.decompress(is, os, model, dictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
         } catch (CorruptArchiveException e) {
             throw named(archive, e);
-        } catch (MemoryLimitException e) {
-            if (memoryLimit != null && e.limit() == memoryLimit) throw e;   // the user's limit: nothing to give
-            throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts(), e);
+        } catch (MemoryLimitException e) {   // named, as -t over several archives needs it
+            if (memoryLimit != null && e.limit() == memoryLimit) throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);   // the user's limit: nothing to give
+            throw new IOException(nameOf(archive) + ": " + e.getMessage() + ": give Java more with " + e.javaOpts(), e);
         } catch (ArchiveNeedsException e) {   // a dictionary or checkpoint: named as the archive's faults are
             throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);
         }

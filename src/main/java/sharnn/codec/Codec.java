@@ -390,6 +390,10 @@ public final class Codec {
         int version = fixed[4] & 0xFF;
         if (version < OLDEST_READ || version > VERSION) {
             String earlier = EARLIER.get(version);
+            byte[] rest = in.readNBytes(MAX_FRAME);   // nothing reads on after a refusal
+            for (int v = OLDEST_READ; v <= VERSION; v++)
+                if (frameChecks(fixed, rest, v, fixed[5] & 0xFF))
+                    throw new CorruptArchiveException("corrupt archive header (checksum mismatch: its version byte reads " + version + ")");
             throw new CorruptArchiveException(earlier != null
                     ? "archive format version " + version + " (" + earlier + "): this sharnn reads " + versionsRead()
                       + " only; decompress it with the sharnn that made it"
@@ -398,7 +402,13 @@ public final class Codec {
         CRC32C crc = new CRC32C();
         crc.update(fixed);
         int mode = fixed[5] & 0xFF;
-        if ((mode & ~(MODE_PRETRAINED | MODE_DICTIONARY)) != 0) throw new CorruptArchiveException("unknown archive mode " + mode);
+        if ((mode & ~(MODE_PRETRAINED | MODE_DICTIONARY)) != 0) {
+            byte[] rest = in.readNBytes(MAX_FRAME);
+            for (int m = 0; m <= (MODE_PRETRAINED | MODE_DICTIONARY); m++)
+                if (frameChecks(fixed, rest, version, m))
+                    throw new CorruptArchiveException("corrupt archive header (checksum mismatch: its mode byte reads " + mode + ")");
+            throw new CorruptArchiveException("unknown archive mode " + mode);
+        }
         long len = readVarint(in, crc, 2, "header");
         if (len < 1 || len > MAX_SETTINGS) throw new CorruptArchiveException("corrupt archive header (settings length " + len + ")");
         byte[] settings = readFully(in, (int) len, "header");
@@ -417,6 +427,34 @@ public final class Codec {
         } catch (IllegalArgumentException e) {
             throw new CorruptArchiveException("unreadable archive header: " + e.getMessage());
         }
+    }
+
+    /** The most bytes of a header after its first six: the settings' length and text, a checkpoint's SHA-256, a dictionary's id, the CRC. */
+    private static final int MAX_FRAME = 2 + MAX_SETTINGS + 32 + Dictionary.ID_BYTES + 4;
+
+    /**
+     * Whether the header's checksum holds with its version and mode bytes read as version and mode: a byte that
+     * reads as another version or an unknown mode, where the rest checks out with one this sharnn reads, was
+     * flipped (xz checks its header's CRC before its flags), not an archive of another kind.
+     */
+    private static boolean frameChecks(byte[] fixed, byte[] rest, int version, int mode) {
+        CRC32C crc = new CRC32C();
+        byte[] head = fixed.clone();
+        head[4] = (byte) version;
+        head[5] = (byte) mode;
+        crc.update(head);
+        int at = 0;
+        long len = 0;
+        for (int i = 0; ; i++) {   // the settings' length: a varint of at most 2 bytes
+            if (i == 2 || at >= rest.length) return false;
+            int b = rest[at++] & 0xFF;
+            len |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) break;
+        }
+        int end = at + (int) len + ((mode & MODE_PRETRAINED) != 0 ? 32 : 0) + ((mode & MODE_DICTIONARY) != 0 ? Dictionary.ID_BYTES : 0);
+        if (len < 1 || len > MAX_SETTINGS || end + 4 > rest.length) return false;
+        crc.update(rest, 0, end);
+        return ByteBuffer.wrap(rest, end, 4).getInt() == (int) crc.getValue();
     }
 
     private static byte[] readFully(InputStream in, int n, String what) throws IOException {

@@ -255,7 +255,7 @@ class CompressCommandTest {
         assertThat(d.getInputStream().readAllBytes()).isEmpty();
         assertThat(d.waitFor()).isEqualTo(1);
         assertThat(derr.lines().filter(l -> !l.startsWith("WARNING")).toList()).singleElement().asString()
-                .matches("sharnn decompress: this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of \\d+ MiB:"
+                .matches("sharnn decompress: \\Q" + shr + "\\E: this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of \\d+ MiB:"
                         + " give Java more with JAVA_OPTS=-Xmx1g");
     }
 
@@ -431,7 +431,7 @@ class CompressCommandTest {
         long needs = sharnn.api.Compression.info(new java.io.ByteArrayInputStream(Files.readAllBytes(shr))).memoryBytes();
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", Long.toString(needs), shr.toString()).code()).isZero();
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "--memlimit=" + (needs >> 20) + "MiB", shr.toString()), 1,
-                "sharnn decompress: this archive needs about " + sharnn.codec.MemoryLimitException.mib(needs)
+                "sharnn decompress: " + shr + ": this archive needs about " + sharnn.codec.MemoryLimitException.mib(needs)
                         + " of memory to decode, more than the limit of " + String.format("%,d MiB", needs >> 20));
         // under 1 MiB in KiB (10K said "the limit of 1 MiB"); past 8 EiB no limit (999999999999G wrapped to a number below 0)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "10K", shr.toString()), 1, "more than the limit of 10 KiB");

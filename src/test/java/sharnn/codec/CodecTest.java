@@ -116,9 +116,41 @@ class CodecTest {
     void archiveOfALaterFormatVersionIsRefused() throws IOException {
         byte[] a = compress("abc".getBytes(), SMALL);
         a[4] = (byte) (Codec.VERSION + 1);
+        sealHeader(a);
         assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads versions 15 and " + Codec.VERSION
                         + "; a later sharnn made it?)");
+    }
+
+    /** A flipped version or mode byte is a corrupt header (its checksum holds with the byte as written), as xz checks its CRC first. */
+    @Test
+    void aFlippedVersionOrModeByteIsACorruptHeaderNotAnotherFormat() throws IOException {
+        byte[] a = compress("abc".getBytes(), SMALL);
+        for (int version : new int[] {Codec.VERSION + 1, 14, 0, 255}) {
+            byte[] flipped = a.clone();
+            flipped[4] = (byte) version;
+            assertThatThrownBy(() -> decompress(flipped)).isInstanceOf(CorruptArchiveException.class)
+                    .hasMessage("corrupt archive header (checksum mismatch: its version byte reads " + version + ")");
+        }
+        byte[] mode = a.clone();
+        mode[5] = 4;
+        assertThatThrownBy(() -> decompress(mode)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt archive header (checksum mismatch: its mode byte reads 4)");
+        mode[5] = 2;   // a dictionary's: the frame is read so, and its checksum fails there
+        assertThatThrownBy(() -> decompress(mode)).isInstanceOf(CorruptArchiveException.class);
+    }
+
+    /** Recomputes the header checksum of an archive without checkpoint or dictionary. */
+    private static void sealHeader(byte[] a) {
+        int at = 6, len = 0;
+        for (int shift = 0; ; shift += 7) {
+            int b = a[at++] & 0xFF;
+            len |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) break;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(a, 0, at + len);
+        java.nio.ByteBuffer.wrap(a, at + len, 4).putInt((int) crc.getValue());
     }
 
     /**
@@ -792,6 +824,7 @@ class CodecTest {
         assertThatThrownBy(() -> decompress("hello, world".getBytes())).hasMessageContaining("not a sharnn archive");
         byte[] archive = compress(new byte[0], SMALL);
         archive[5] = (byte) 0x80;   // the mode byte: unsigned, as written (it said -128)
+        sealHeader(archive);
         assertThatThrownBy(() -> decompress(archive)).hasMessage("unknown archive mode 128");
     }
 
