@@ -203,6 +203,7 @@ final class DecompressCommand implements Callable<Integer> {
         // as xz -lvv's "Memory needed": what a heap (JAVA_OPTS=-Xmx) must hold
         line.append(String.format(", decoding needs %sabout %s%s", l.header().dictionaryId() != null ? "at most " : "",
                 MemoryLimitException.mib(l.memory()), chunks > 1 ? " per chunk at once" : ""));
+        if (!l.laterNeeds().isEmpty()) line.append("; ").append(String.join(", ", l.laterNeeds()));
         System.out.println(line);
     }
 }

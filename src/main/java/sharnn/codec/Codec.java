@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import sharnn.io.PathErrors;
@@ -533,6 +534,10 @@ public final class Codec {
                 // its offsets are its own: say which archive, and where its output began
                 throw (CorruptArchiveException) new CorruptArchiveException("archive " + (archives + 1) + " of those one after another (its output"
                         + " from byte " + before + "): " + e.getMessage()).initCause(e);
+            } catch (ArchiveNeedsException e) {   // the first needed none: which one does
+                if (archives == 0) throw e;
+                throw (ArchiveNeedsException) new ArchiveNeedsException("archive " + (archives + 1) + " of those one after another: "
+                        + e.getMessage()).initCause(e);
             }
             bits[0] += bits[1];
             bits[1] = 0;
@@ -731,8 +736,11 @@ public final class Codec {
      * sizes, and the archives concatenated (1 for one); memory: about the bytes decoding needs
      * ({@link #memoryFor}; of archives one after another the largest), one engine's: each chunk decoded
      * at the same time needs as much again; with a dictionary, what the longest (a block) would need.
+     * laterNeeds: the files that archives after the first need beyond its own ("archive 2 needs the
+     * dictionary sha256 589dbc2efdd500c6...").
      */
-    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory) {
+    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory,
+                          List<String> laterNeeds) {
         public double bpc() {
             return Codec.bpc(archiveBytes, originalBytes);
         }
@@ -754,9 +762,14 @@ public final class Codec {
         Header first = null;
         long all = 0, blocks = 0, memory = 0;
         int archives = 0;
+        List<String> laterNeeds = new java.util.ArrayList<>();
         do {
             Header header = readHeader(in);
             if (first == null) first = header;
+            if (header.checkpointSha256() != null && !header.checkpointSha256().equals(first.checkpointSha256()))
+                laterNeeds.add("archive " + (archives + 1) + " needs the checkpoint sha256 " + header.checkpointSha256());
+            if (header.dictionaryId() != null && !header.dictionaryId().equals(first.dictionaryId()))
+                laterNeeds.add("archive " + (archives + 1) + " needs the dictionary sha256 " + header.dictionaryId() + "...");
             CodecOptions o = header.options();
             // as decompress's checkMemory; a dictionary's length is not in the archive: the longest, a block
             long dictionary = header.dictionaryId() == null ? 0 : o.blockSize();
@@ -772,7 +785,7 @@ public final class Codec {
             all += total;
             archives++;
         } while (more(next));
-        return new Listing(first, blocks, all, counted.count, archives, memory);
+        return new Listing(first, blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));
     }
 
     /** Counts what it writes, which begins with first (written before the first byte or flush). */

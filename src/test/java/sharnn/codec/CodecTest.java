@@ -770,8 +770,16 @@ class CodecTest {
         // a dictionary the first needs, the second not
         Path dict = dir.resolve("d");
         Files.write(dict, Arrays.copyOf(a, 800));
-        byte[] primed = concat(compress(a, SMALL, Codec.Dictionary.load(dict)), compress(b, SMALL));
+        Codec.Dictionary d = Codec.Dictionary.load(dict);
+        byte[] primed = concat(compress(a, SMALL, d), compress(b, SMALL));
         assertThat(decompress(primed, dict)).isEqualTo(concat(a, b));
+        assertThat(Codec.list(new ByteArrayInputStream(primed)).laterNeeds()).isEmpty();
+        // and the other way round: the later one's need is listed, and named when it is missing
+        byte[] primedLater = concat(compress(b, SMALL), compress(a, SMALL, d));
+        assertThat(Codec.list(new ByteArrayInputStream(primedLater)).laterNeeds())
+                .containsExactly("archive 2 needs the dictionary sha256 " + d.id() + "...");
+        assertThatThrownBy(() -> decompress(primedLater)).isInstanceOf(ArchiveNeedsException.class)
+                .hasMessageStartingWith("archive 2 of those one after another: this archive was made with a dictionary");
         // each cut of the second is an error, and anything but an archive after the first
         CodecOptions fast = CodecOptions.preset("fast").with("tableBits", "10");
         byte[] second = compress(b, fast), two = concat(compress(empty, SMALL), second);
