@@ -15,6 +15,10 @@ import java.util.zip.CRC32C;
  * format is four fields of two small messages, not worth a protobuf dependency.
  */
 public final class TensorBoardWriter implements AutoCloseable {
+    static final String FILE_PREFIX = "events.out.tfevents.";
+    /** In place of the machine's name in the file's: what tells sharnn's event files from other writers'. */
+    static final String HOST = "sharnn";
+
     private final OutputStream out;
     private final Path file;   // named in its write errors ("No space left on device" said nothing of it)
 
@@ -31,11 +35,15 @@ public final class TensorBoardWriter implements AutoCloseable {
         if (Files.exists(dir) && !Files.isDirectory(dir))
             throw new IOException(dir + ": exists and is not a directory (the run's TensorBoard events go there)");   // was "tb: already exists"
         Files.createDirectories(dir);
-        String host = "sharnn";
         long now = System.currentTimeMillis();
-        file = dir.resolve("events.out.tfevents." + now / 1000 + "." + host + "." + ProcessHandle.current().pid());
+        // a new file each time, as PyTorch's SummaryWriter numbers its own: a second train of the same process
+        // within the second (a library's resume) truncated the first's, and TensorBoard lost its steps
+        String name = FILE_PREFIX + now / 1000 + "." + HOST + "." + ProcessHandle.current().pid();
+        Path named = dir.resolve(name);
+        for (int n = 1; Files.isRegularFile(named, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) named = dir.resolve(name + "." + n);
+        file = named;
         try {
-            out = new java.io.FileOutputStream(file.toFile());
+            out = Files.newOutputStream(file);
         } catch (IOException e) {
             throw sharnn.io.PathErrors.on(file, e);
         }

@@ -503,7 +503,8 @@ public final class Trainer implements AutoCloseable {
         Files.deleteIfExists(file);
         Path tb = runDir.resolve("tb");
         if (!Files.isDirectory(tb)) return;
-        try (var events = Files.newDirectoryStream(tb, "events.out.tfevents.*")) {
+        // sharnn's own events only: another writer's (a SummaryWriter's) are the user's
+        try (var events = Files.newDirectoryStream(tb, TensorBoardWriter.FILE_PREFIX + "*." + TensorBoardWriter.HOST + ".*")) {
             for (Path e : events) Files.delete(e);
         }
     }

@@ -129,6 +129,7 @@ class TrainCommandTest {
             Files.move(events.findFirst().orElseThrow(), tb.resolve("events.out.tfevents.1.sharnn.1"));
         }
         Path notes = Files.writeString(tb.resolve("notes.txt"), "kept");
+        Path theirEvents = Files.writeString(tb.resolve("events.out.tfevents.1700000000.myhost.123.v2"), "another writer's");
 
         CliRun fresh = CliRun.of(train(data, run, "--steps", "2", "--set", "logEvery=1"));
         assertThat(fresh.code()).as(fresh.err()).isZero();
@@ -137,9 +138,10 @@ class TrainCommandTest {
                 .extracting(l -> l.replaceAll(",.*", "")).containsExactly("{\"step\":1", "{\"step\":2", "{\"step\":2");
         try (var events = Files.list(tb)) {
             assertThat(events.map(p -> p.getFileName().toString()))
-                    .hasSize(2).contains("notes.txt").noneMatch(n -> n.equals("events.out.tfevents.1.sharnn.1"));
+                    .hasSize(3).contains("notes.txt").noneMatch(n -> n.equals("events.out.tfevents.1.sharnn.1"));
         }
         assertThat(notes).hasContent("kept");
+        assertThat(theirEvents).hasContent("another writer's");   // a SummaryWriter's events are the user's
 
         // a metrics.jsonl that no run wrote is the user's: refused, not deleted
         Path other = Files.createDirectories(dir.resolve("other"));

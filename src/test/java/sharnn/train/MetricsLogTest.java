@@ -57,6 +57,33 @@ class MetricsLogTest {
         assertThat(java.util.Arrays.copyOfRange(b.get(0), 9, b.get(0).length)).isEqualTo(java.util.Arrays.copyOfRange(a.get(0), 9, a.get(0).length));
     }
 
+    /** Two writers of one process in one directory within the second (a library's train, then its resume) write two files. */
+    @Test
+    void eachWriterHasAFileOfItsOwn(@TempDir Path dir) throws Exception {
+        Path tb = dir.resolve("tb");
+        try (TensorBoardWriter first = new TensorBoardWriter(tb)) {
+            first.scalar("train/bpc", 1, 7.5);
+        }
+        Path firstFile;
+        try (var files = Files.list(tb)) {
+            firstFile = files.findFirst().orElseThrow();
+        }
+        long firstSize = Files.size(firstFile), now = System.currentTimeMillis() / 1000;
+        for (long t = now; t <= now + 1; t++) {   // the next writer's name taken, in this second and the next
+            Path taken = tb.resolve("events.out.tfevents." + t + ".sharnn." + ProcessHandle.current().pid());
+            if (!Files.exists(taken)) Files.copy(firstFile, taken);
+        }
+        try (TensorBoardWriter resumed = new TensorBoardWriter(tb, 2)) {
+            resumed.scalar("train/bpc", 2, 7.0);
+        }
+        try (var files = Files.list(tb)) {
+            java.util.List<Path> all = files.toList();
+            assertThat(all).extracting(p -> p.getFileName().toString()).anyMatch(n -> n.endsWith(".1"));
+            for (Path f : all)   // none truncated: the first's records, and the resumed one's whole
+                assertThat(Files.size(f)).as(f.toString()).isGreaterThanOrEqualTo(firstSize);
+        }
+    }
+
     /** The records of the one events file in dir, each checked against its masked CRC32Cs. */
     private static java.util.List<byte[]> records(Path dir) throws Exception {
         java.nio.ByteBuffer in;
