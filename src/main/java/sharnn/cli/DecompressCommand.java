@@ -116,7 +116,7 @@ final class DecompressCommand implements Callable<Integer> {
      */
     private int eachArchive() throws Exception {
         if (list && (model != null || dictionary != null)) throw new UsageException("--list reads the archive alone: it takes no --model or --dict");
-        if (test && transform.rm) throw new UsageException("--test keeps the archive: it takes no --rm");
+        if (transform.rm) throw new UsageException((test ? "--test" : "--list") + " keeps the archive: it takes no --rm");
         List<String> archives = new ArrayList<>();
         archives.add(in);
         if (out != null) archives.add(out);

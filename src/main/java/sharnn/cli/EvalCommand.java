@@ -23,7 +23,7 @@ import sharnn.train.Evaluator;
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Bits per byte of a checkpoint on a split.", "",
                 "The paper's protocol: the split cut into contiguous streams (valid 16, test 8) read in",
-                "1024-byte segments, state carried, dropout off."})
+                "1024-byte segments (the training segment where that is shorter), state carried, dropout off."})
 final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,

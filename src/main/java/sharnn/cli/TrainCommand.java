@@ -49,10 +49,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set one hyper-parameter (repeatable), e.g. lr=1e-3")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--seed", paramLabel = "S", description = "the run's seed: initialisation, data order, dropout (--set seed=S)")
+    @Option(names = "--seed", paramLabel = "S", description = "the run's seed: initialisation, data order, dropout (--set seed=S; "
+            + "default 1, or the --config file's)")
     Long seed;
 
-    @Option(names = "--steps", description = "stop after this many steps in all (0: no limit)", defaultValue = "0")
+    @Option(names = "--steps", description = "stop after this many steps in all (0: no limit; give at least one of --steps, --epochs and --minutes)",
+            defaultValue = "0")
     long steps;
 
     @Option(names = "--epochs", description = "stop after this many epochs in all (0: no limit)", defaultValue = "0")

@@ -584,6 +584,13 @@ class CompressCommandTest {
                 "sharnn decompress: --rm removes IN: it goes with neither --keep nor --stdout");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-c", shr.toString()), 2,
                 "sharnn decompress: --test writes no output: it takes no --stdout");
+        // OUT - is --stdout: IN stays (it was removed once the archive went to a pipe whose reader may drop it)
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--rm", in.toString(), "-")), 2,
+                "sharnn compress: --rm removes IN: it does not go with OUT - (stdout), as with --stdout");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--rm", shr.toString(), "-"), 2,
+                "sharnn decompress: --rm removes IN: it does not go with OUT - (stdout), as with --stdout");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", "--rm", shr.toString()), 2,
+                "sharnn decompress: --list keeps the archive: it takes no --rm");
         assertThat(in).exists();
         assertThat(Files.readAllBytes(shr)).isEqualTo(archive);
         assertThat(Files.exists(Path.of(other))).isFalse();
