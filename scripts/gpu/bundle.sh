@@ -40,7 +40,7 @@ if [ "$reference" != none ]; then
     [ -f "gpu-bundle/$f" ] || { echo "bundle: gpu-bundle/$f is missing: the original code is incomplete" >&2; exit 1; }
   done
 fi
-{ echo "bundle: commit $(git rev-parse --short HEAD) ($(git status --porcelain --untracked-files=no | wc -l) files changed since)," \
+{ echo "bundle: commit $(git rev-parse --short HEAD) ($(git status --porcelain | wc -l) files changed or new since)," \
     "made $(date -u '+%Y-%m-%d %H:%M UTC'), original code: $([ "$reference" = none ] && echo none || echo in)"; } > gpu-bundle/BUILD
 cat gpu-bundle/BUILD
 du -sh gpu-bundle
