@@ -538,6 +538,10 @@ public final class Codec {
                 if (archives == 0) throw e;
                 throw (ArchiveNeedsException) new ArchiveNeedsException("archive " + (archives + 1) + " of those one after another: "
                         + e.getMessage()).initCause(e);
+            } catch (MemoryLimitException e) {
+                if (archives == 0) throw e;
+                throw (MemoryLimitException) new MemoryLimitException("archive " + (archives + 1) + " of those one after another: "
+                        + e.getMessage(), e.needed(), e.limit()).initCause(e);
             }
             bits[0] += bits[1];
             bits[1] = 0;

@@ -19,6 +19,11 @@ public final class TensorBoardWriter implements AutoCloseable {
     /** In place of the machine's name in the file's: what tells sharnn's event files from other writers'. */
     static final String HOST = "sharnn";
 
+    /** Whether a file's name is one this writer gives: the prefix, the second, the host, the pid and a number where taken. */
+    static boolean isOwn(String name) {
+        return name.matches(java.util.regex.Pattern.quote(FILE_PREFIX) + "\\d+\\." + HOST + "\\.\\d+(\\.\\d+)?");
+    }
+
     private final OutputStream out;
     private final Path file;   // named in its write errors ("No space left on device" said nothing of it)
 

@@ -503,8 +503,8 @@ public final class Trainer implements AutoCloseable {
         Files.deleteIfExists(file);
         Path tb = runDir.resolve("tb");
         if (!Files.isDirectory(tb)) return;
-        // sharnn's own events only: another writer's (a SummaryWriter's) are the user's
-        try (var events = Files.newDirectoryStream(tb, TensorBoardWriter.FILE_PREFIX + "*." + TensorBoardWriter.HOST + ".*")) {
+        // sharnn's own events only: another writer's (a SummaryWriter's, whose host may hold ".sharnn.") are the user's
+        try (var events = Files.newDirectoryStream(tb, f -> TensorBoardWriter.isOwn(f.getFileName().toString()))) {
             for (Path e : events) Files.delete(e);
         }
     }

@@ -629,6 +629,12 @@ class CodecTest {
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed);
         assertThat(back.toByteArray()).isEqualTo(data);
+        // after a smaller archive, the one refused is named
+        byte[] smallFirst = concat(compress(new byte[0], CodecOptions.preset("fast").with("tableBits", "10")), packed.toByteArray());
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(smallFirst), new ByteArrayOutputStream(), null,
+                (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed - 1))
+                .isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.needed()).isEqualTo(needed))
+                .hasMessageStartingWith("archive 2 of those one after another: this archive needs about");
         // chunked: the same check, at the first chunk
         CodecOptions chunked = CodecOptions.preset("fast").with("chunk", "8K").with("blockSize", "4K");
         ByteArrayOutputStream packedChunks = new ByteArrayOutputStream();

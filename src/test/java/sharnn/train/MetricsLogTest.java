@@ -84,6 +84,14 @@ class MetricsLogTest {
         }
     }
 
+    @Test
+    void sharnnsEventFilesAreToldFromOtherWriters() {
+        assertThat(TensorBoardWriter.isOwn("events.out.tfevents.1700000000.sharnn.123")).isTrue();
+        assertThat(TensorBoardWriter.isOwn("events.out.tfevents.1700000000.sharnn.123.2")).isTrue();
+        assertThat(TensorBoardWriter.isOwn("events.out.tfevents.1700000000.gpu1.sharnn.example.123.0")).isFalse();   // a SummaryWriter's
+        assertThat(TensorBoardWriter.isOwn("events.out.tfevents.1700000000.myhost.123.v2")).isFalse();
+    }
+
     /** The records of the one events file in dir, each checked against its masked CRC32Cs. */
     private static java.util.List<byte[]> records(Path dir) throws Exception {
         java.nio.ByteBuffer in;
