@@ -179,6 +179,8 @@ final class BenchCommand implements Runnable {
                                 + String.join(", ", MODEL_KEYS) + ")");
                     }
                     cfg.set(key, s.substring(eq + 1));
+                    if (key.equals("dropout") && !what.equals("train"))   // as lr for both: a value nothing measured reads
+                        throw new UsageException("--set dropout changes nothing bench eval measures: it runs with dropout off");
                 }
                 config = cfg.model();
             } catch (IllegalArgumentException e) {

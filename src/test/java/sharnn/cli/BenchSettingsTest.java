@@ -52,6 +52,8 @@ class BenchSettingsTest {
         // a training setting changes nothing bench measures: refused, not taken and ignored
         assertThat(stderrOf("bench", "train", "--set", "lr=1")).isEqualTo("sharnn bench train: --set lr changes nothing bench measures:"
                 + " it takes the model's settings (embed, boom, blocks, attention, window, batch, bptt, dropout)\n");
+        assertThat(stderrOf("bench", "eval", "--set", "dropout=0.5"))
+                .isEqualTo("sharnn bench eval: --set dropout changes nothing bench eval measures: it runs with dropout off\n");
     }
 
     /** bench compress's --set and -T: each preset with the settings, on the threads; its size is compress's with them. */
