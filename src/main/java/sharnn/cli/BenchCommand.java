@@ -52,7 +52,8 @@ final class BenchCommand implements Runnable {
     static final class Compress implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
 
-        @Option(names = "--bytes", description = "use the first N bytes (0: all)", defaultValue = "0")
+        @Option(names = "--bytes", description = "use the first N bytes (0: all; K, M and G: KiB, MiB, GiB)", defaultValue = "0",
+                converter = Models.ByteCount.class)
         long bytes;
 
         @Option(names = "--presets", split = ",", description = "presets to run", defaultValue = "fast,default,max")

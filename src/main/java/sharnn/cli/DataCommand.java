@@ -89,10 +89,12 @@ public final class DataCommand implements Runnable {
         @Option(names = "--valid-fraction", paramLabel = "F", description = "Valid fraction (default 0.05).")
         Double validFraction;
 
-        @Option(names = "--train-bytes", paramLabel = "N", description = "Train size in bytes (instead of fractions).")
+        @Option(names = "--train-bytes", paramLabel = "N", description = "Train size in bytes (instead of fractions; K, M, G: KiB, MiB, GiB).",
+                converter = Models.ByteCount.class)
         Long trainBytes;
 
-        @Option(names = "--valid-bytes", paramLabel = "N", description = "Valid size in bytes (instead of fractions).")
+        @Option(names = "--valid-bytes", paramLabel = "N", description = "Valid size in bytes (instead of fractions; K, M, G: KiB, MiB, GiB).",
+                converter = Models.ByteCount.class)
         Long validBytes;
 
         @Override

@@ -34,14 +34,15 @@ final class EvalCommand implements Callable<Integer> {
             description = "the text (plain, .zip, .gz or .xz); where not given, the data file the checkpoint's run records")
     Path data;
 
-    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes)",
+    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes; 20K, 5M as --max-bytes)",
             defaultValue = "valid")
     String split;
 
     @Option(names = "--streams", description = "streams read in lockstep (0: 8 for test, 16 otherwise)", defaultValue = "0")
     int streams;
 
-    @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all)", defaultValue = "0")
+    @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all; K, M and G: KiB, MiB, GiB)", defaultValue = "0",
+            converter = Models.ByteCount.class)
     long maxBytes;
 
     @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
@@ -134,8 +135,8 @@ final class EvalCommand implements Callable<Integer> {
     private static Split lastBytes(String split, long size) {
         long n;
         try {
-            n = split.startsWith("last:") ? Long.parseLong(split.substring(5)) : -1;
-        } catch (NumberFormatException e) {
+            n = split.startsWith("last:") ? Models.ByteCount.parse(split.substring(5)) : -1;
+        } catch (picocli.CommandLine.TypeConversionException e) {
             n = -1;
         }
         if (n < 1) throw new UsageException("--split must be valid, test, all or last:N: " + split);
