@@ -65,7 +65,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting for every preset, as compress's (chunk=1M with -T: chunks at once)")
         List<String> settings = new java.util.ArrayList<>();
 
-        @Option(names = {"-T", "--threads"}, description = "threads, as compress's; xz and zstd get the same -T (0: every core)", defaultValue = "1")
+        @Option(names = {"-T", "--threads"}, description = "threads, as compress's -T but 1 by default (one core each, as xz's and zstd's own defaults); "
+                + "xz and zstd get the same -T (0: every core)", defaultValue = "1")
         int threads;
 
         @Override
