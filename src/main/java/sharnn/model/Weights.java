@@ -92,8 +92,19 @@ public final class Weights {
      * original PyTorch code (its shape read from the tensors; window, batch and segment of the paper).
      */
     public static LanguageModel read(SafeTensors file, Backend backend) throws IOException {
-        ModelConfig c = configOf(file);
+        ModelConfig c;
+        try {
+            c = configOf(file);
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
         return read(file, backend, c.batch(), c.segment());
+    }
+
+    /** The file's fault, named as its own faults are (eval, generate and compress --model said only what). */
+    private static IllegalArgumentException named(SafeTensors file, IllegalArgumentException e) {
+        String where = file.source() + ": ";
+        return e.getMessage() != null && e.getMessage().startsWith(where) ? e : new IllegalArgumentException(where + e.getMessage(), e);
     }
 
     /**
@@ -124,12 +135,33 @@ public final class Weights {
      * 16 x 1024 takes gigabytes of activations).
      */
     public static LanguageModel read(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
-        ModelConfig c = configOf(file);
-        int[] byteOfId = byteOfId(file);
-        checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
-        LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
-        load(model, file, "", byteOfId);
-        return model;
+        try {
+            ModelConfig c = configOf(file);
+            int[] byteOfId = byteOfId(file);
+            checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
+            LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
+            load(model, file, "", byteOfId);
+            checkAllUsed(file, model);
+            return model;
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
+    }
+
+    /**
+     * Refuses a file holding tensors its model does not use, as PyTorch's strict load_state_dict does: a
+     * block's attention that the configuration leaves out (the model ran without it, and scored otherwise
+     * without a word), a name misspelled. A sharnn checkpoint's optimizer moments and state are its run's.
+     */
+    public static void checkAllUsed(SafeTensors file, LanguageModel model) {
+        java.util.Set<String> used = new java.util.HashSet<>(List.of("decoder.weight"));
+        for (Param p : model.params()) used.add(p.name);
+        boolean checkpoint = file.metadata().containsKey(META_KEY);
+        List<String> unused = file.names().stream()
+                .filter(n -> !used.contains(n) && !(checkpoint && (n.startsWith("optim.") || n.startsWith("state.")))).toList();
+        if (!unused.isEmpty())
+            throw new IllegalArgumentException("the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
+                    + " its model does not use, first " + unused.getFirst() + " (left out by its configuration, or a name misspelled?)");
     }
 
     /** The output bias of a byte outside a state_dict's vocabulary: its probability underflows to 0 (about 14,400 bits to code it). */

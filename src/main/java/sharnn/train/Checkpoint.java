@@ -153,6 +153,7 @@ public final class Checkpoint {
     /** Loads the parameters, and where given the optimizer moments and the carried state. */
     public static void restore(SafeTensors file, LanguageModel model, Optimizer optimizer, ModelState state) {
         Weights.load(model, file, "");
+        Weights.checkAllUsed(file, model);
         if (optimizer != null) {
             List<Param> ps = optimizer.params();
             float[][] m = optimizer.firstMoments(), v = optimizer.secondMoments();

@@ -112,6 +112,34 @@ class WeightsTest {
         }
     }
 
+    /**
+     * A file holding tensors its model does not use is refused, as PyTorch's strict load_state_dict: a block's
+     * attention that the metadata leaves out (it ran without it, and scored otherwise), a name misspelled.
+     */
+    @Test
+    void tensorsTheModelDoesNotUseAreRefused(@TempDir Path dir) throws Exception {
+        ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
+        Backend cpu = Backend.cpu(new ScalarKernels());
+        ModelConfig noAttention = new ModelConfig(CONFIG.vocab(), CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), List.of(), CONFIG.window(),
+                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f);
+        Path dropped = dir.resolve("dropped.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), a, "")
+                .metadata(Weights.META_KEY, com.fasterxml.jackson.jr.ob.JSON.std.asString(java.util.Map.of("model", noAttention.toMap())))
+                .write(dropped);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(dropped), cpu)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(dropped + ": the file holds ").hasMessageContaining(" tensors its model does not use, first blocks.1.attn.");
+        String meta = com.fasterxml.jackson.jr.ob.JSON.std.asString(java.util.Map.of("model", CONFIG.toMap()));
+        Path misspelled = dir.resolve("misspelled.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), a, "").add("encoder.weigth", sharnn.io.DType.F32, new long[] {1}, new float[1])
+                .metadata(Weights.META_KEY, meta).write(misspelled);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(misspelled), cpu)).hasMessage(misspelled
+                + ": the file holds 1 tensor its model does not use, first encoder.weigth (left out by its configuration, or a name misspelled?)");
+        Path plain = dir.resolve("plain.safetensors");   // and the file as written, optimizer moments and state beside, loads
+        Weights.addTo(new SafeTensorsWriter(), a, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
+                .metadata(Weights.META_KEY, meta).write(plain);
+        assertThat(Weights.read(SafeTensors.read(plain), cpu, 1, 4).param("encoder.weight").w).isEqualTo(a.param("encoder.weight").w);
+    }
+
     @Test
     void aShapeMismatchIsAClearError(@TempDir Path dir) throws Exception {
         ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
@@ -144,7 +172,7 @@ class WeightsTest {
         new SafeTensorsWriter().metadata(Weights.META_KEY, "{\"model\":{\"vocab\":256,\"embed\":1,\"boom\":1,\"blocks\":1000000,"
                         + "\"attention_blocks\":[0],\"window\":1000000000,\"batch\":1,\"segment\":1}}")
                 .add("encoder.weight", sharnn.io.DType.F32, new long[] {256, 1}, new float[256]).write(blocks);
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(blocks), cpu)).hasMessage("the file lacks parameter blocks.0.rnn.weight_ih_l0 of the model");
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(blocks), cpu)).hasMessage(blocks + ": the file lacks parameter blocks.0.rnn.weight_ih_l0 of the model");
         // a file of the model with a block too many is not that model either
         ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
         Path file = dir.resolve("w.safetensors");
@@ -158,6 +186,6 @@ class WeightsTest {
         assertThatThrownBy(() -> Weights.read(SafeTensors.read(none), cpu)).hasMessage(none + ": a sharnn checkpoint without its model configuration");
         Path flat = dir.resolve("flat.safetensors");
         new SafeTensorsWriter().add("encoder.weight", sharnn.io.DType.F32, new long[] {4}, new float[4]).write(flat);
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(flat), cpu)).hasMessage("encoder.weight has shape [4]: not [vocabulary, embedding]");
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(flat), cpu)).hasMessage(flat + ": encoder.weight has shape [4]: not [vocabulary, embedding]");
     }
 }
