@@ -140,8 +140,13 @@ public final class Weights {
             int[] byteOfId = byteOfId(file);
             checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
             LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
-            load(model, file, "", byteOfId);
-            checkAllUsed(file, model);
+            try {
+                load(model, file, "", byteOfId);
+                checkAllUsed(file, model);
+            } catch (RuntimeException e) {
+                model.close();   // a GPU's memory, held to the process's end
+                throw e;
+            }
             return model;
         } catch (IllegalArgumentException e) {
             throw named(file, e);
