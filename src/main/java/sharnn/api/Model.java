@@ -29,8 +29,8 @@ public final class Model {
     private final Kernels kernels;
     private LanguageModel scorer;
     private ModelState scorerState;
-    private boolean scoring;   // the shared scorer is in use (by this thread: others wait for the lock)
-    // scoring's turns: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
+    // scoring's turns: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot);
+    // held twice, by a call from perByte, the shared scorer is in use by this thread
     private final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
     Model(LanguageModel weights, Kernels kernels) {
@@ -88,7 +88,7 @@ public final class Model {
             throw new java.io.InterruptedIOException("interrupted while waiting to score");
         }
         try {
-            if (scoring) {
+            if (scoringLock.getHoldCount() > 1) {
                 LanguageModel own = newScorer();
                 return score(in, perByte, own, own.newState());
             }
@@ -96,12 +96,7 @@ public final class Model {
                 scorer = newScorer();
                 scorerState = scorer.newState();
             }
-            scoring = true;
-            try {
-                return score(in, perByte, scorer, scorerState);
-            } finally {
-                scoring = false;
-            }
+            return score(in, perByte, scorer, scorerState);
         } finally {
             scoringLock.unlock();
         }

@@ -29,7 +29,7 @@ final class Models {
         }
     }
 
-    /** A byte count: digits, or with K, M or G (binary: 64K is 65,536), as --set chunk= and -M take them. */
+    /** A byte count: digits, or with K, M or G (binary: 64K is 65,536), read as --set chunk= reads it. */
     static final class ByteCount implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
@@ -37,17 +37,12 @@ final class Models {
         }
 
         static long parse(String value) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(-?\\d{1,18})([KMG]?)", java.util.regex.Pattern.CASE_INSENSITIVE)
-                    .matcher(value.strip());
-            if (!m.matches()) throw new CommandLine.TypeConversionException("not a byte count (as 20000, 64K or 1M): '" + value + "'");
-            int shift = m.group(2).isEmpty() ? 0 : switch (Character.toUpperCase(m.group(2).charAt(0))) {
-                case 'K' -> 10;
-                case 'M' -> 20;
-                default -> 30;
-            };
-            long n = Long.parseLong(m.group(1));
-            if (Math.abs(n) > Long.MAX_VALUE >> shift) throw new CommandLine.TypeConversionException("too large a byte count: '" + value + "'");
-            return n << shift;
+            try {
+                return sharnn.codec.CodecOptions.parseSize(value.strip());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException(("too large".equals(e.getMessage()) ? "too large a byte count"
+                        : "not a byte count (as 20000, 64K or 1M)") + ": '" + value + "'");
+            }
         }
     }
 

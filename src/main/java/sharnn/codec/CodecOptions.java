@@ -153,7 +153,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     /** A byte count with an optional binary suffix, as xz's --block-size: 16M is 16 * 1024 * 1024. */
-    private static long parseSize(String value) {
+    public static long parseSize(String value) {
         int shift = value.isEmpty() ? 0 : switch (value.charAt(value.length() - 1)) {
             case 'K', 'k' -> 10;
             case 'M', 'm' -> 20;
