@@ -41,14 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 16;
-    /**
-     * The oldest version this sharnn reads: 16 added stored blocks alone (a block the models would have
-     * coded larger), so a version-15 archive decodes as it did.
-     */
-    static final int OLDEST_READ = 15;
-    /** The version that added stored blocks. */
-    static final int STORED_BLOCKS_SINCE = 16;
+    public static final int VERSION = 17;
+    /** The oldest version this sharnn reads. */
+    static final int OLDEST_READ = 17;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -68,9 +63,11 @@ public final class Codec {
             Map.entry(11, "sharnn 0.1 with mixers whose learning rate decayed with the bytes coded"),
             Map.entry(12, "sharnn 0.1 with 12-bit probabilities and three final mixers"),
             Map.entry(13, "sharnn 0.1 with 22 hashed context models"),
-            Map.entry(14, "sharnn 0.1 with seven first-layer mixers"));
+            Map.entry(14, "sharnn 0.1 with seven first-layer mixers"),
+            Map.entry(15, "sharnn 0.1 with 24 hashed context models and no stored blocks"),
+            Map.entry(16, "sharnn 0.1 with 24 hashed context models"));
 
-    /** The versions this sharnn reads, for the messages: "versions 15 and 16". */
+    /** The versions this sharnn reads, for the messages: "version 17", or "versions 17 and 18". */
     static String versionsRead() {
         return OLDEST_READ == VERSION ? "version " + VERSION
                 : "versions " + OLDEST_READ + (OLDEST_READ + 1 == VERSION ? " and " : " to ") + VERSION;
@@ -713,8 +710,8 @@ public final class Codec {
         if (n == 0) return null;
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         long m = readVarint(in, rec, 5, "block header");
-        // no sharnn wrote a stored block (m = 0) in an archive of a version before them
-        if ((m != 0 || header.version() < STORED_BLOCKS_SINCE) && (m < 5 || m > 15L * n + 64))
+        // m = 0: a stored block, its n bytes as they are
+        if (m != 0 && (m < 5 || m > 15L * n + 64))
             throw new CorruptArchiveException("corrupt block header (coded length " + m + ")");
         boolean stored = m == 0;
         byte[] coded = readFully(in, stored ? (int) n : (int) m, "block data");

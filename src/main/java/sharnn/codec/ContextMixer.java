@@ -20,18 +20,22 @@ final class ContextMixer {
     /**
      * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the column, the
      * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
-     * the last three words, two indirect ones (what followed the last one and two bytes before), and markup with
+     * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
+     * the last two bytes the last two times, without them), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
      * last byte, the word with the byte before it, the word before with the last two bytes, the word with the
      * one two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
      * back, the line's indentation with the last two bytes, and the line's first word with the last two bytes
-     * and with the word so far and the last byte. Each earns its time on enwik8, source code or binaries; what
+     * and with the word so far and the last byte, and two models of the word expected next (format 17): the word that
+     * followed the last word the last time, with the word so far and the last byte; and that with the word that
+     * followed it the time before and the word that came two after the word before it, with the word so far and the
+     * last two bytes. Each earns its time on enwik8, source code or binaries; what
      * each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
     /** Order 4's and order 6's places in ORDERS: the eighth mixer's weights go by order 4's context, the fifth asks whether order 6's history is deterministic. */
     private static final int ORDER4 = 2, ORDER6 = 3;
-    private static final int HASHED = ORDERS.length + 19;
+    private static final int HASHED = ORDERS.length + 21;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
@@ -95,6 +99,9 @@ final class ContextMixer {
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
     private final int[] after1 = new int[256], after2 = new int[65536];
+    /** By a word's hash (its top WORD_BITS bits): the word that followed it the last time and the time before, and the one two words after it. */
+    private final int[] wordAfter = new int[1 << WORD_BITS], wordAfterEarlier = new int[1 << WORD_BITS], wordAfterNext = new int[1 << WORD_BITS];
+    private static final int WORD_BITS = 16;
     private final Mixers mixers;
     private final Apm apm;
     private final int apmMask;
@@ -179,6 +186,9 @@ final class ContextMixer {
         longMatch.clear();
         Arrays.fill(after1, 0);
         Arrays.fill(after2, 0);
+        Arrays.fill(wordAfter, 0);
+        Arrays.fill(wordAfterEarlier, 0);
+        Arrays.fill(wordAfterNext, 0);
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
@@ -220,6 +230,9 @@ final class ContextMixer {
         longMatch = o.longMatch.copy();
         System.arraycopy(o.after1, 0, after1, 0, after1.length);
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
+        System.arraycopy(o.wordAfter, 0, wordAfter, 0, wordAfter.length);
+        System.arraycopy(o.wordAfterEarlier, 0, wordAfterEarlier, 0, wordAfterEarlier.length);
+        System.arraycopy(o.wordAfterNext, 0, wordAfterNext, 0, wordAfterNext.length);
         mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
@@ -270,7 +283,7 @@ final class ContextMixer {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 3 * 4 * (1 << WORD_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -326,10 +339,11 @@ final class ContextMixer {
         // markup: inside a tag, link or template, and how the line starts, with the word so far
         base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
         base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
-        // indirect: what followed the last byte, and the last two bytes, the times before
+        // indirect: what followed the last byte the last two times, with it; what followed the last two bytes, without
+        // them (format 17: with them it was redundant beside it, the five inputs -0.13%)
         int c1 = (int) (h & 0xFF), c2 = (int) (h & 0xFFFF);
         base[ORDERS.length + 6] = hash((long) c1 << 16 | after1[c1], 18);
-        base[ORDERS.length + 7] = hash((long) c2 << 16 | after2[c2], 19);
+        base[ORDERS.length + 7] = hash(after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
         base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (h & 0xFF), 20);
         // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
@@ -353,6 +367,14 @@ final class ContextMixer {
         // the word so far and the last byte: what a line says depends on how it starts
         base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (h & 0xFFFF), 29);
         base[ORDERS.length + 18] = hash((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
+        // the word expected next (format 17, the five inputs -0.47%): the word that followed the last word the last
+        // time, with the word so far and the last byte; and that with the word that followed it the time before and the
+        // word two after the word before it, with the word so far and the last two bytes. An indirect model of words:
+        // what follows a word once follows the words it followed
+        int last = ts.prevWord >>> (32 - WORD_BITS), expected = wordAfter[last];
+        long expectations = (long) expected * 0x2545F491 + wordAfterNext[ts.prevWord2 >>> (32 - WORD_BITS)] * 0x3D4D51CBL + wordAfterEarlier[last];
+        base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
+        base[ORDERS.length + 20] = hash(expectations << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFFFF) << 16, 32);
         findSlots();
     }
 
@@ -606,7 +628,13 @@ final class ContextMixer {
         int c1 = (int) (ts.history & 0xFF), c2 = (int) (ts.history & 0xFFFF);
         after1[c1] = (after1[c1] << 8 | value) & 0xFFFF;
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;
+        int word = ts.prevWord, wordBefore = ts.prevWord2;
         ts.update(value, pos);
+        if (ts.prevWord != word) {   // a word ended (one like the last: nothing new to learn): it followed word, two after wordBefore
+            wordAfterEarlier[word >>> (32 - WORD_BITS)] = wordAfter[word >>> (32 - WORD_BITS)];
+            wordAfter[word >>> (32 - WORD_BITS)] = ts.prevWord;
+            wordAfterNext[wordBefore >>> (32 - WORD_BITS)] = ts.prevWord;
+        }
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);
         longMatch.endByte(b, pos, streamLen);

@@ -118,7 +118,7 @@ class CodecTest {
         a[4] = (byte) (Codec.VERSION + 1);
         sealHeader(a);
         assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
-                .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads versions 15 and " + Codec.VERSION
+                .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads " + Codec.versionsRead()
                         + "; a later sharnn made it?)");
     }
 
@@ -568,7 +568,7 @@ class CodecTest {
     void thePresetsNeedHalfAGigabyteToAGigabyte() {
         for (String preset : CodecOptions.PRESETS) {
             long needed = Codec.memoryFor(CodecOptions.preset(preset), 1 << 20);
-            assertThat(needed).as(preset).isBetween(400L << 20, preset.equals("max") ? 1100L << 20 : 650L << 20);
+            assertThat(needed).as(preset).isBetween(400L << 20, preset.equals("max") ? 1200L << 20 : 700L << 20);
         }
         // a small input's tables are sized to it: 20 KB in fast needs about 0.15 GB, not the preset's 0.6
         assertThat(Codec.memoryFor(CodecOptions.preset("fast"), 20_000)).isBetween(100L << 20, 200L << 20);
@@ -681,22 +681,6 @@ class CodecTest {
         assertThat(decompress(archive)).isEqualTo(data);
         assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("corrupt coded data (3 bytes left over)");
-
-        // a stored block (m = 0) in a version-15 archive, which none was written with (format 16 added them)
-        byte[] random = new byte[3000];
-        new java.util.SplittableRandom(5).nextBytes(random);
-        byte[] stored = compress(random, CodecOptions.preset("fast"));
-        java.io.DataInputStream storedIn = new java.io.DataInputStream(new ByteArrayInputStream(stored));
-        Codec.readHeader(storedIn);
-        int storedHeader = stored.length - storedIn.available();
-        byte[] v15Header = Arrays.copyOf(stored, storedHeader - 4);   // less its CRC32C
-        v15Header[4] = 15;
-        ByteArrayOutputStream v15 = new ByteArrayOutputStream();
-        withCrc(v15, v15Header);
-        v15.write(stored, storedHeader, stored.length - storedHeader);
-        assertThat(decompress(stored)).isEqualTo(random);
-        assertThatThrownBy(() -> decompress(v15.toByteArray())).isInstanceOf(CorruptArchiveException.class)
-                .hasMessage("corrupt block header (coded length 0)");
     }
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {
@@ -714,13 +698,13 @@ class CodecTest {
     void chunksAtOnceAreBoundedByTheHeap() {
         CodecOptions fast = CodecOptions.preset("fast").with("chunk", "16M");
         long each = ContextMixer.bytesFor(fast) + 48L * (1 << 20);
-        assertThat(ContextMixer.bytesFor(fast)).isBetween(500L << 20, 600L << 20);   // 24 tables of 16 MiB, their runs, maps, mixers
+        assertThat(ContextMixer.bytesFor(fast)).isBetween(550L << 20, 650L << 20);   // 26 tables of 16 MiB, their runs, maps, mixers
         assertThat(Chunks.jobs(fast, 8, 64L << 30, false)).isEqualTo(8);
         assertThat(Chunks.jobs(fast, 8, 4 * each, false)).isEqualTo(3);
         assertThat(Chunks.jobs(fast, 8, 100L << 20, false)).isEqualTo(1);
         CodecOptions max = CodecOptions.preset("max").with("chunk", "16M");
         assertThat(Chunks.jobs(max, 8, 64L << 30, false)).isEqualTo(4);
-        assertThat(Chunks.jobs(max, 16, 4L << 30, false)).isEqualTo(2);   // about 1.1 GB each: 24 tables of 32 MiB and their runs
+        assertThat(Chunks.jobs(max, 16, 4L << 30, false)).isEqualTo(2);   // about 1.2 GB each: 26 tables of 32 MiB and their runs
         assertThat(Chunks.jobs(max, 3, 64L << 30, false)).isEqualTo(1);
         assertThat(Chunks.jobs(fast, 0, 1L << 40, false)).isEqualTo(Runtime.getRuntime().availableProcessors());
         // a dictionary's primed models, kept beside the chunks without a network, take a chunk's tables
