@@ -59,7 +59,7 @@ class DeterminismTest {
         assertThat(Codec.sha256(Files.readAllBytes(DIR.resolve("golden-" + preset + ".shr")))).isEqualTo(GOLDEN_SHA256.get(preset));
     }
 
-    /** Every earlier version has an archive that this sharnn refuses, naming the version, or reads. */
+    /** Every earlier version has an archive that this sharnn refuses, naming the version. */
     @Test
     void archivesOfEveryEarlierVersionAreRefusedByName() throws IOException {
         for (int v = 1; v < Codec.OLDEST_READ; v++) {
