@@ -102,6 +102,11 @@ final class ContextMixer {
     /** By a word's hash (its top WORD_BITS bits): the word that followed it the last time and the time before, and the one two words after it. */
     private final int[] wordAfter = new int[1 << WORD_BITS], wordAfterEarlier = new int[1 << WORD_BITS], wordAfterNext = new int[1 << WORD_BITS];
     private static final int WORD_BITS = 16;
+
+    /** A word's row in the word tables. */
+    private static int wordRow(int wordHash) {
+        return wordHash >>> (32 - WORD_BITS);
+    }
     private final Mixers mixers;
     private final Apm apm;
     private final int apmMask;
@@ -372,8 +377,8 @@ final class ContextMixer {
         // time, with the word so far and the last byte; and that with the word that followed it the time before and the
         // word two after the word before it, with the word so far and the last two bytes. An indirect model of words:
         // what follows a word once follows the words it followed
-        int last = ts.prevWord >>> (32 - WORD_BITS), expected = wordAfter[last];
-        long expectations = (long) expected * 0x2545F491 + wordAfterNext[ts.prevWord2 >>> (32 - WORD_BITS)] * 0x3D4D51CBL + wordAfterEarlier[last];
+        int last = wordRow(ts.prevWord), expected = wordAfter[last];
+        long expectations = (long) expected * 0x2545F491 + wordAfterNext[wordRow(ts.prevWord2)] * 0x3D4D51CBL + wordAfterEarlier[last];
         base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
         base[ORDERS.length + 20] = hash(expectations << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFFFF) << 16, 32);
         findSlots();
@@ -632,9 +637,10 @@ final class ContextMixer {
         int word = ts.prevWord, wordBefore = ts.prevWord2;
         ts.update(value, pos);
         if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word, two after wordBefore
-            wordAfterEarlier[word >>> (32 - WORD_BITS)] = wordAfter[word >>> (32 - WORD_BITS)];
-            wordAfter[word >>> (32 - WORD_BITS)] = ts.prevWord;
-            wordAfterNext[wordBefore >>> (32 - WORD_BITS)] = ts.prevWord;
+            int row = wordRow(word);
+            wordAfterEarlier[row] = wordAfter[row];
+            wordAfter[row] = ts.prevWord;
+            wordAfterNext[wordRow(wordBefore)] = ts.prevWord;
         }
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);
