@@ -29,13 +29,14 @@ final class ContextMixer {
      * and with the word so far and the last byte, and two models of the word expected next (format 17): the word that
      * followed the last word the last time, with the word so far and the last byte; and that with the word that
      * followed it the time before and the word that came two after the word before it, with the word so far and the
-     * last two bytes. Each earns its time on enwik8, source code or binaries; what
+     * last two bytes; and the record model (format 18): the bytes one, two and three records back, with the record
+     * length ({@link RecordState}). Each earns its time on enwik8, source code or binaries; what
      * each brought, and the models left out, are in docs/TUNING.md.
      */
     private static final int[] ORDERS = {2, 3, 4, 6, 8};
     /** Order 4's and order 6's places in ORDERS: the eighth mixer's weights go by order 4's context, the fifth asks whether order 6's history is deterministic. */
     private static final int ORDER4 = 2, ORDER6 = 3;
-    private static final int HASHED = ORDERS.length + 21;
+    private static final int HASHED = ORDERS.length + 22;
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
@@ -114,6 +115,7 @@ final class ContextMixer {
     private final int apm2Mask;
 
     private final TextState[] text;     // per stream
+    private final RecordState[] records;   // per stream
 
     // the byte being coded
     private final int[] base;           // per hashed model, the hash of its byte context
@@ -167,6 +169,7 @@ final class ContextMixer {
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
         text = new TextState[streams];
+        records = new RecordState[streams];
         base = new int[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
@@ -197,6 +200,7 @@ final class ContextMixer {
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
+        for (int b = 0; b < streams; b++) records[b] = new RecordState();
         for (int[] a : new int[][] {base, slot, at, state, inputs, slot0, run, runAt}) Arrays.fill(a, 0);
         stream = c0 = bitPos = node = pos = 0;
         streamLen = time = blockLen = 0;
@@ -248,6 +252,7 @@ final class ContextMixer {
         apmNest = o.apmNest.copy();
         apm2Mask = o.apm2Mask;
         text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
+        records = Arrays.stream(o.records).map(RecordState::copy).toArray(RecordState[]::new);
         base = o.base.clone();
         slot = o.slot.clone();
         at = o.at.clone();
@@ -381,7 +386,18 @@ final class ContextMixer {
         long expectations = (long) expected * 0x2545F491 + wordAfterNext[wordRow(ts.prevWord2)] * 0x3D4D51CBL + wordAfterEarlier[last];
         base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
         base[ORDERS.length + 20] = hash(expectations << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFFFF) << 16, 32);
+        // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
+        // binaries: the five inputs of docs/TUNING.md -0.02%, an RGB image -28%, 16-bit audio -10%)
+        int r = records[b].length;
+        base[ORDERS.length + 21] = hash(r == 0 ? 0 : (long) r << 32 | byteBack(b, pos, r) << 16 | byteBack(b, pos, 2L * r) << 8
+                | byteBack(b, pos, 3L * r), 33);
         findSlots();
+    }
+
+    /** The byte d back from pos in stream b's part of the block, 0 where it is not known yet or not in it. */
+    private int byteBack(int b, int pos, long d) {
+        long a = pos - d;
+        return a >= (long) b * streamLen && known((int) a) ? buf[(int) a] & 0xFF : 0;
     }
 
     /** At a nibble's start: each hashed model's slot for its context and the bits of the byte so far. */
@@ -636,6 +652,7 @@ final class ContextMixer {
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;
         int word = ts.prevWord, wordBefore = ts.prevWord2;
         ts.update(value, pos);
+        records[b].update(value);
         if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word, two after wordBefore
             int row = wordRow(word);
             wordAfterEarlier[row] = wordAfter[row];
