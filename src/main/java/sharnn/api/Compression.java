@@ -86,7 +86,7 @@ public final class Compression {
      * done once and its models kept for the next calls of this Compression (the file is read and hashed
      * at each, so a changed file is seen), which then take about the time of their input alone. The kept
      * models stay in memory with this Compression: tables sized to the dictionary and the first block, at
-     * most about 0.65 GB in fast. null: none.
+     * most about 0.7 GB in fast. null: none.
      */
     public Compression dictionary(Path file) {
         return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit);
@@ -98,7 +98,7 @@ public final class Compression {
      * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
      * GB, so a service that decodes archives it did not make should set one. Compressing refuses settings
      * that would need more for its input alike, once its first block is read. Chunks code at once only as
-     * many as fit in it. The presets need about 0.65 (fast, default) to 1.2 GB (max); by default there is
+     * many as fit in it. The presets need about 0.7 (fast, default) to 1.2 GB (max); by default there is
      * no limit but the heap: models that would need more than an eighth over Java's maximum heap are
      * refused so too, rather than by an OutOfMemoryError after gigabytes are allocated. The limit is each
      * call's: calls at once need the sum, which the caller bounds (by the calls it lets run together).

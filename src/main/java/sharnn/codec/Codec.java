@@ -68,7 +68,7 @@ public final class Codec {
             Map.entry(16, "sharnn 0.1 with 24 hashed context models"),
             Map.entry(17, "sharnn 0.1 with 26 hashed context models"));
 
-    /** The versions this sharnn reads, for the messages: "version 17", or "versions 17 and 18". */
+    /** The versions this sharnn reads, for the messages: "version 18", or "versions 18 and 19". */
     static String versionsRead() {
         return OLDEST_READ == VERSION ? "version " + VERSION
                 : "versions " + OLDEST_READ + (OLDEST_READ + 1 == VERSION ? " and " : " to ") + VERSION;
