@@ -1,6 +1,7 @@
 package sharnn.bench;
 
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -61,14 +62,21 @@ public final class TrainBench implements AutoCloseable {
     /** Steps measured: how many, in how many seconds, and the step the next one is. */
     public record Timing(long steps, double seconds, long nextStep) {}
 
+    /** The warm-up's length for a measurement of seconds: half of it, at most 10 s. */
+    public static double warmUpSeconds(double seconds) {
+        return Math.min(10, seconds / 2);
+    }
+
     /**
-     * Steps for a warm-up (half of seconds, at most 10 s, at least two steps: the JIT, the GPU's first
-     * launches and graphs), then for seconds (at least one step), timed.
+     * Steps for a warm-up ({@link #warmUpSeconds}, at least two steps: the JIT, the GPU's first launches
+     * and graphs), then for seconds (at least one step), timed. phase hears "warm-up" and "measuring" as each begins.
      */
-    public Timing measure(boolean train, double seconds) {
+    public Timing measure(boolean train, double seconds, Consumer<String> phase) {
         long step = 0;
-        long warmEnd = System.nanoTime() + (long) (Math.min(10, seconds / 2) * 1e9);
+        phase.accept("warm-up");
+        long warmEnd = System.nanoTime() + (long) (warmUpSeconds(seconds) * 1e9);
         while (System.nanoTime() < warmEnd || step < 2) step(train, step++);
+        phase.accept("measuring");
         long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
         long steps = 0;
         while (System.nanoTime() < end || steps < 1) {

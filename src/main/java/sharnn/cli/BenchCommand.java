@@ -191,15 +191,30 @@ final class BenchCommand implements Runnable {
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             boolean gpu = device.cuda();
             Precision precision = device.precision();
+            // on a terminal a line says what runs (the peak, the warm-up, the measurement: half a minute by default)
+            boolean status = Terminal.interactive();
+            java.util.function.Consumer<String> phase = s -> {
+                if (!status) return;
+                String line = "bench " + what + " " + preset + ": " + switch (s) {
+                    case "warm-up" -> "warming up for " + Terminal.duration(TrainBench.warmUpSeconds(seconds));
+                    case "measuring" -> "measuring for " + Terminal.duration(seconds);
+                    default -> s;
+                };
+                System.err.print("\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()));
+                System.err.flush();
+            };
+            if (!gpu) phase.accept("measuring this machine's FMA peak");
             double peak = gpu ? Double.NaN : Flops.measurePeak(n, 600);
             boolean train = what.equals("train");
             double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
             try (Parallel parallel = new Parallel(n);
                  TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(Kernels.fastest(parallel)))) {
-                TrainBench.Timing timing = bench.measure(train, seconds);
+                TrainBench.Timing timing = bench.measure(train, seconds, phase);
                 long steps = timing.steps();
                 double secs = timing.seconds();
+                if (bench.model() instanceof CudaModel) phase.accept("profiling the device's phases");
                 GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
+                if (status) System.err.print("\r\033[K");
                 double tps = steps * bench.tokensPerStep() / secs;
                 double gflops = tps * flopsPerToken / 1e9;
                 long heapPeak = CompressBench.heapPeakBytes();
