@@ -203,71 +203,78 @@ final class BenchCommand implements Runnable {
                 System.err.print("\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()));
                 System.err.flush();
             };
-            if (!gpu) phase.accept("measuring this machine's FMA peak");
-            double peak = gpu ? Double.NaN : Flops.measurePeak(n, 600);
-            boolean train = what.equals("train");
-            double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
-            try (Parallel parallel = new Parallel(n);
-                 TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(Kernels.fastest(parallel)))) {
-                TrainBench.Timing timing = bench.measure(train, seconds, phase);
-                long steps = timing.steps();
-                double secs = timing.seconds();
-                if (bench.model() instanceof CudaModel) phase.accept("profiling the device's phases");
-                GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
-                if (status) System.err.print("\r\033[K");
-                double tps = steps * bench.tokensPerStep() / secs;
-                double gflops = tps * flopsPerToken / 1e9;
-                long heapPeak = CompressBench.heapPeakBytes();
-                if (json) {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    out.put("what", what);
-                    out.put("preset", preset);
-                    if (!sets.isEmpty()) out.put("settings", sets);
-                    out.put("device", device.device);
-                    out.put("precision", precision.toString());
-                    out.put("threads", n);
-                    out.put("tokens_per_s", Math.round(tps));
-                    out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
-                    out.put("gflops", Math.round(gflops * 10) / 10.0);
-                    if (gpu) {
-                        // the card's dense bf16 tensor-core peak, whatever the precision ran (null where unknown)
-                        OptionalDouble bf16Peak = Bf16Peaks.denseTflops(profile == null ? "" : profile.deviceName());
-                        out.put("device_name", profile == null ? null : profile.deviceName());
-                        out.put("bf16_peak_tflops", bf16Peak.isPresent() ? bf16Peak.getAsDouble() : null);
-                        out.put("share_of_bf16_peak", bf16Peak.isPresent()
-                                ? Math.round(gflops / 1e3 / bf16Peak.getAsDouble() * 1e4) / 1e4 : null);
+            try {
+                if (!gpu) phase.accept("measuring this machine's FMA peak");
+                double peak = gpu ? Double.NaN : Flops.measurePeak(n, 600);
+                boolean train = what.equals("train");
+                double flopsPerToken = Flops.forwardPerToken(config, Flops.averageKeys(config, config.segment())) * (train ? 3 : 1);
+                try (Parallel parallel = new Parallel(n);
+                     TrainBench bench = new TrainBench(config, gpu ? device.backend(0) : Backend.cpu(Kernels.fastest(parallel)))) {
+                    TrainBench.Timing timing = bench.measure(train, seconds, phase);
+                    long steps = timing.steps();
+                    double secs = timing.seconds();
+                    if (bench.model() instanceof CudaModel) phase.accept("profiling the device's phases");
+                    GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
+                    if (status) System.err.print("\r\033[K");
+                    double tps = steps * bench.tokensPerStep() / secs;
+                    double gflops = tps * flopsPerToken / 1e9;
+                    long heapPeak = CompressBench.heapPeakBytes();
+                    if (json) {
+                        Map<String, Object> out = new LinkedHashMap<>();
+                        out.put("what", what);
+                        out.put("preset", preset);
+                        if (!sets.isEmpty()) out.put("settings", sets);
+                        out.put("device", device.device);
+                        out.put("precision", precision.toString());
+                        out.put("threads", n);
+                        out.put("tokens_per_s", Math.round(tps));
+                        out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
+                        out.put("gflops", Math.round(gflops * 10) / 10.0);
+                        if (gpu) {
+                            // the card's dense bf16 tensor-core peak, whatever the precision ran (null where unknown)
+                            OptionalDouble bf16Peak = Bf16Peaks.denseTflops(profile == null ? "" : profile.deviceName());
+                            out.put("device_name", profile == null ? null : profile.deviceName());
+                            out.put("bf16_peak_tflops", bf16Peak.isPresent() ? bf16Peak.getAsDouble() : null);
+                            out.put("share_of_bf16_peak", bf16Peak.isPresent()
+                                    ? Math.round(gflops / 1e3 / bf16Peak.getAsDouble() * 1e4) / 1e4 : null);
+                        } else {
+                            out.put("peak_gflops", Math.round(peak * 10) / 10.0);
+                            out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
+                        }
+                        out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
+                        out.put("heap_peak_mb", heapPeak >> 20);
+                        if (profile != null) {
+                            out.put("device_mb", profile.deviceBytes() >> 20);
+                            out.put("device_peak_mb", profile.devicePeakBytes() >> 20);
+                            out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
+                            // the recurrence kernels alone (the bf16 persistent ones), without the LSTM's products
+                            var kernels = profile.kernels();
+                            out.put("recurrence_us_per_step", kernels == null ? null : Math.round(kernels.microsPerStep() * 100) / 100.0);
+                            out.put("lstm_recurrence", profile.recurrence());
+                            out.put("cuda_graphs", profile.graphs());
+                            Map<String, Object> phases = new LinkedHashMap<>();
+                            profile.millisPerStep().forEach((k, v) -> phases.put(k, Math.round(v * 100) / 100.0));
+                            out.put("phases_ms", phases);
+                        }
+                        System.out.println(Json.of(out));
                     } else {
-                        out.put("peak_gflops", Math.round(peak * 10) / 10.0);
-                        out.put("share_of_peak", Math.round(gflops / peak * 1000) / 1000.0);
+                        System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
+                                gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3, bench.tokensPerStep());
+                        if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token, %s%n", gflops / 1e3, flopsPerToken / 1e6,
+                                shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
+                        else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
+                                gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
+                        System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
+                        if (profile != null) profile.print();
                     }
-                    out.put("mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
-                    out.put("heap_peak_mb", heapPeak >> 20);
-                    if (profile != null) {
-                        out.put("device_mb", profile.deviceBytes() >> 20);
-                        out.put("device_peak_mb", profile.devicePeakBytes() >> 20);
-                        out.put("lstm_us_per_step", Math.round(profile.lstmMicrosPerStep() * 100) / 100.0);
-                        // the recurrence kernels alone (the bf16 persistent ones), without the LSTM's products
-                        var kernels = profile.kernels();
-                        out.put("recurrence_us_per_step", kernels == null ? null : Math.round(kernels.microsPerStep() * 100) / 100.0);
-                        out.put("lstm_recurrence", profile.recurrence());
-                        out.put("cuda_graphs", profile.graphs());
-                        Map<String, Object> phases = new LinkedHashMap<>();
-                        profile.millisPerStep().forEach((k, v) -> phases.put(k, Math.round(v * 100) / 100.0));
-                        out.put("phases_ms", phases);
-                    }
-                    System.out.println(Json.of(out));
-                } else {
-                    System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
-                            gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3, bench.tokensPerStep());
-                    if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token, %s%n", gflops / 1e3, flopsPerToken / 1e6,
-                            shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
-                    else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
-                            gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
-                    System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
-                    if (profile != null) profile.print();
+                }
+                return 0;
+            } finally {   // a failure (out of memory, a device error) leaves no status line before its message
+                if (status) {
+                    System.err.print("\r\033[K");
+                    System.err.flush();
                 }
             }
-            return 0;
         }
 
         /** "41.2% of NVIDIA H200 (cuda:0)'s dense bf16 peak of 989 TFLOP/s", or that the peak is unknown. */

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * Eight gated logistic mixers and four final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
  * the match state, the byte a match expects, the place in a word and the nesting), give the bit's
  * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
- * every machine computes the same bits. Each of the B streams has its own history ({@link TextState}); the tables are shared.
+ * every machine computes the same bits. Each of the B streams has its own history ({@link TextState}) and record length ({@link RecordState}); the tables are shared.
  */
 final class ContextMixer {
     /**
@@ -387,7 +387,7 @@ final class ContextMixer {
         base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
         base[ORDERS.length + 20] = hash(expectations << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFFFF) << 16, 32);
         // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
-        // binaries: the five inputs of docs/TUNING.md -0.02%, an RGB image -28%, 16-bit audio -10%)
+        // binaries: the five inputs of docs/TUNING.md -0.03%, an RGB image -28%, 16-bit audio -10%)
         int r = records[b].length;
         base[ORDERS.length + 21] = hash(r == 0 ? 0 : (long) r << 32 | byteBack(b, pos, r) << 16 | byteBack(b, pos, 2L * r) << 8
                 | byteBack(b, pos, 3L * r), 33);

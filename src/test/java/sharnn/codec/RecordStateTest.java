@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The record length as FORMAT.md defines it: a distance seen four times running, 16 times more. */
+/** The record length as FORMAT.md defines it: a distance seen four times running, so 16 times. */
 class RecordStateTest {
     @Test
     void recordsOfFixedLengthAreFoundAndAChangeOfLengthIsFollowed() {
