@@ -76,9 +76,36 @@ final class GenerateCommand implements Callable<Integer> {
         Parallel pool = Models.pool(threads);
         LanguageModel model = Models.loadForSampling(checkpoint, Backend.cpu(Kernels.fastest(pool)));
         OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
-        new Sampler(model, pool).generate(bytes, length, temperature, topK, topP, seed, out);
+        Sampler sampler = new Sampler(model, pool);
+        if (Terminal.interactive()) sampler.onPromptFed(promptMeter(bytes.length));
+        sampler.generate(bytes, length, temperature, topK, topP, seed, out);
         System.out.flush();
         return 0;
+    }
+
+    /**
+     * On a terminal, a long prompt's warming shown in one line (from its second second on, redrawn each
+     * second), cleared before the first byte drawn: a 1 MB prompt was a silent minute.
+     */
+    private static java.util.function.LongConsumer promptMeter(long total) {
+        long start = System.nanoTime();
+        long[] last = {start};
+        boolean[] drawn = {false};
+        return fed -> {
+            long now = System.nanoTime();
+            if (fed < total && now - last[0] >= 1_000_000_000L) {
+                double secs = (now - start) / 1e9;
+                String line = String.format("warming on the prompt: %,d / %,d bytes | eta %s", fed, total,
+                        Terminal.duration(secs / fed * (total - fed)));
+                System.err.print("\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()));
+                System.err.flush();
+                last[0] = now;
+                drawn[0] = true;
+            } else if (fed >= total && drawn[0]) {
+                System.err.print("\r\033[K");
+                System.err.flush();
+            }
+        };
     }
 
     /** The most prompt bytes read: /dev/zero filled the heap (12 GB) and was called a model too large. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 import sharnn.model.HostState;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -28,6 +29,7 @@ public final class Sampler {
     private final Integer[] order;
     private final boolean[] absent;   // bytes outside a reference state_dict's vocabulary: never drawn, at any temperature
     private final int[] one = new int[1];
+    private LongConsumer promptFed = fed -> { };
 
     /** Samples on the CPU, on the pool's threads, from the weights of a model on any device. */
     public Sampler(LanguageModel weights, Parallel pool) {
@@ -59,6 +61,12 @@ public final class Sampler {
         out.flush();
     }
 
+    /** Hears, after each segment of the prompt fed, how many of its bytes are fed (a long prompt takes a while: 1 MB about a minute on `tiny`). */
+    public Sampler onPromptFed(LongConsumer fed) {
+        this.promptFed = fed;
+        return this;
+    }
+
     /** Feeds the prompt (empty: a newline) and sets how the bytes that follow are drawn. */
     public void start(byte[] prompt, double temperature, int topK, double topP, long seed) {
         if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0: " + temperature);
@@ -76,6 +84,7 @@ public final class Sampler {
             for (int i = 0; i < n; i++) tokens[i] = context[start + i] & 0xFF;
             model.forward(tokens, null, n, state, false, 0);
             if (start + n == context.length) lastRowToProbs((n - 1), temperature);
+            promptFed.accept(start + n);
         }
         rng = new SplittableRandom(seed);
         drawn = -1;

@@ -95,4 +95,25 @@ class SamplerTest {
         for (double t : new double[] {1, 1e4, 1e9, Double.POSITIVE_INFINITY})
             assertThat(draws(biasOnly(bias), t, 0, 1).keySet()).as("temperature %s", t).allMatch(c -> c >= 'a' && c <= 'z');
     }
+
+    /** A prompt is fed in segments, each heard as it is done (generate's meter); hearing it changes no byte drawn. */
+    @Test
+    void thePromptsProgressIsHeardSegmentBySegment() throws Exception {
+        ShaRnn m = new ShaRnn(ModelConfig.tiny(256), new ScalarKernels());
+        m.initialize(5);
+        byte[] prompt = new byte[1000];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = (byte) ('a' + i % 26);
+        List<Long> fed = new ArrayList<>();
+        java.io.ByteArrayOutputStream heard = new java.io.ByteArrayOutputStream(), plain = new java.io.ByteArrayOutputStream();
+        try (sharnn.tensor.Parallel pool = new sharnn.tensor.Parallel(1)) {
+            new Sampler(m, pool).onPromptFed(fed::add).generate(prompt, 50, 0.8, 0, 1.0, 3, heard);
+            new Sampler(m, pool).generate(prompt, 50, 0.8, 0, 1.0, 3, plain);
+        }
+        int segment = Math.min(Sampler.PROMPT_SEGMENT, ModelConfig.tiny(256).segment());
+        List<Long> expected = new ArrayList<>();
+        for (long n = segment; n < prompt.length; n += segment) expected.add(n);
+        expected.add((long) prompt.length);
+        assertThat(fed).isEqualTo(expected);
+        assertThat(heard.toByteArray()).isEqualTo(plain.toByteArray()).hasSize(50);
+    }
 }
