@@ -3,13 +3,14 @@ package sharnn.codec;
 /**
  * A stream's record length, after paq8's record model (without its further test of distances up to 15):
  * where a byte value recurs at one distance four times running, that distance is a candidate, and a
- * candidate so seen 16 times becomes the record length (0 until one has; docs/FORMAT.md has the rule). Tables, images, audio and arrays of fixed-size records
- * show theirs; in text some small distance usually wins, and what it brings there is small.
+ * candidate so seen 16 times becomes the record length (0 until one has; docs/FORMAT.md has the rule).
+ * Tables, images, audio and arrays of fixed-size records show theirs; in text some small distance
+ * usually wins, and what it brings there is small.
  */
 final class RecordState {
     private static final int TIMES = 16, MAX_COUNT = 65535;
     private final long[][] last = new long[4][256];   // each byte value's last four positions in the stream (0: not seen)
-    private long n;                             // bytes the stream has seen
+    private long n;                                   // bytes the stream has seen
     private int candidate1, candidate2, count1, count2;
     /** The record length, 0 where none is known. */
     int length;
