@@ -200,8 +200,7 @@ final class BenchCommand implements Runnable {
                     case "measuring" -> "measuring for " + Terminal.duration(seconds);
                     default -> s;
                 };
-                System.err.print("\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()));
-                System.err.flush();
+                Terminal.drawStatus(line);
             };
             try {
                 if (!gpu) phase.accept("measuring this machine's FMA peak");
@@ -215,7 +214,7 @@ final class BenchCommand implements Runnable {
                     double secs = timing.seconds();
                     if (bench.model() instanceof CudaModel) phase.accept("profiling the device's phases");
                     GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
-                    if (status) System.err.print("\r\033[K");
+                    if (status) Terminal.clearStatus();
                     double tps = steps * bench.tokensPerStep() / secs;
                     double gflops = tps * flopsPerToken / 1e9;
                     long heapPeak = CompressBench.heapPeakBytes();
@@ -270,10 +269,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {   // a failure (out of memory, a device error) leaves no status line before its message
-                if (status) {
-                    System.err.print("\r\033[K");
-                    System.err.flush();
-                }
+                if (status) Terminal.clearStatus();
             }
         }
 

@@ -94,11 +94,12 @@ final class EvalCommand implements Callable<Integer> {
                 double secs = (now - start) / 1e9;
                 String line = String.format("%,d / %,d bytes | %,.0f B/s | eta %s", done, total, done / secs,
                         Terminal.duration(secs / done * (total - done)));
-                System.err.print(redraw ? "\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()) : line + "\n");
+                if (redraw) Terminal.drawStatus(line);
+                else System.err.println(line);
                 lastReport[0] = now;
             }
         });
-        if (redraw && lastReport[0] != start) System.err.print("\r\033[K");
+        if (redraw && lastReport[0] != start) Terminal.clearStatus();
         double secs = (System.nanoTime() - start) / 1e9;
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();

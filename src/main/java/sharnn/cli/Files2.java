@@ -170,7 +170,7 @@ final class Files2 {
                 Files.deleteIfExists(tmp);
                 TempFiles.closed(tmp);
             }
-            if (progress) System.err.print("\r\033[K");
+            if (progress) Terminal.clearStatus();
         }
         long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes(), now = -1;   // -1: IN gone
         boolean changed = false;
@@ -233,7 +233,7 @@ final class Files2 {
         try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : Codec.Progress.NONE);
         } finally {
-            if (progress) System.err.print("\r\033[K");
+            if (progress) Terminal.clearStatus();
         }
         if (!quiet)
             System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
@@ -401,7 +401,7 @@ final class Files2 {
          */
         private static final class ClearOnExit {
             static {
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.print("\r\033[K")));
+                Runtime.getRuntime().addShutdownHook(new Thread(Terminal::clearStatus));
             }
 
             static void register() {}   // the class's first use runs its static block
@@ -413,8 +413,7 @@ final class Files2 {
             if (now - last < 250_000_000L) return;
             last = now;
             // cut to the terminal's width: a line that wraps is redrawn below its first part, leaving it behind
-            System.err.print("\r\033[K" + Terminal.fit(line(bytes, bits, (now - t0) / 1e9), Terminal.stderrColumns()));
-            System.err.flush();
+            Terminal.drawStatus(line(bytes, bits, (now - t0) / 1e9));
         }
 
         /** The line after sec seconds, with bytes of the original done and bits of archive for them. */

@@ -97,14 +97,10 @@ final class GenerateCommand implements Callable<Integer> {
                 double secs = (now - start) / 1e9;
                 String line = String.format("warming on the prompt: %,d / %,d bytes | eta %s", fed, total,
                         Terminal.duration(secs / fed * (total - fed)));
-                System.err.print("\r\033[K" + Terminal.fit(line, Terminal.stderrColumns()));
-                System.err.flush();
+                Terminal.drawStatus(line);
                 last[0] = now;
                 drawn[0] = true;
-            } else if (fed >= total && drawn[0]) {
-                System.err.print("\r\033[K");
-                System.err.flush();
-            }
+            } else if (fed >= total && drawn[0]) Terminal.clearStatus();
         };
     }
 

@@ -97,6 +97,18 @@ final class Terminal {
         return columns <= 1 || line.length() < columns ? line : line.substring(0, columns - 1);
     }
 
+    /** Draws line on stderr (a terminal) as the one status line, fitted to its width, in place of the last. */
+    static void drawStatus(String line) {
+        System.err.print("\r\033[K" + fit(line, stderrColumns()));
+        System.err.flush();
+    }
+
+    /** Clears the status line. */
+    static void clearStatus() {
+        System.err.print("\r\033[K");
+        System.err.flush();
+    }
+
     static String duration(double seconds) {
         long s = Math.round(seconds);
         if (s < 60) return s + "s";
