@@ -160,6 +160,7 @@ public final class Checkpoint {
             for (int i = 0; i < ps.size(); i++) {
                 copy(file, "optim.m." + ps.get(i).name, m[i]);
                 copy(file, "optim.v." + ps.get(i).name, v[i]);
+                requireNonNegative("optim.v." + ps.get(i).name, v[i]);
             }
             optimizer.momentsChanged();
         }
@@ -183,6 +184,14 @@ public final class Checkpoint {
             }
             state.hostChanged();
         }
+    }
+
+    /** Second moments are means of squares: a negative one would turn the next step's sqrt into NaN. */
+    private static void requireNonNegative(String name, float[] values) {
+        for (int j = 0; j < values.length; j++)
+            if (values[j] < 0)
+                throw new IllegalArgumentException("checkpoint tensor " + name + " has a negative value (" + values[j]
+                        + " at index " + j + "): second moments are never negative");
     }
 
     private static void copy(SafeTensors file, String name, float[] into) {

@@ -116,6 +116,27 @@ class CheckpointIntegrityTest {
                 .hasMessageContaining("tensor " + m.params().get(0).name + " holds NaN");
     }
 
+    /** A negative second moment (a hand-edited or foreign checkpoint) made the next LAMB step NaN: it is refused on load. */
+    @Test
+    void negativeSecondMomentsAreRefusedNamingTheTensor() throws Exception {
+        ShaRnn m = model(4);
+        Lamb lamb = Lamb.reference(m.trainableParams());
+        String name = lamb.params().get(1).name;
+        lamb.secondMoments()[1][3] = -0.5f;
+        lamb.firstMoments()[1][3] = -0.5f;   // a first moment may be negative
+        Path file = dir.resolve("neg.safetensors");
+        Checkpoint.save(file, m, lamb, new HostState(CONFIG), Map.of());
+        ShaRnn loaded = new ShaRnn(CONFIG, new ScalarKernels());
+        assertThatThrownBy(() -> Checkpoint.restore(SafeTensors.read(file), loaded, Lamb.reference(loaded.trainableParams()), null))
+                .hasMessage("checkpoint tensor optim.v." + name + " has a negative value (-0.5 at index 3): second moments are never negative");
+        lamb.secondMoments()[1][3] = 0.25f;
+        Checkpoint.save(file, m, lamb, new HostState(CONFIG), Map.of());
+        Lamb restored = Lamb.reference(loaded.trainableParams());
+        Checkpoint.restore(SafeTensors.read(file), loaded, restored, null);
+        assertThat(restored.secondMoments()[1][3]).isEqualTo(0.25f);
+        assertThat(restored.firstMoments()[1][3]).isEqualTo(-0.5f);
+    }
+
     @Test
     void trainingThatGoesNonFiniteStopsNamingTheStepAndKeepsTheLastGoodCheckpoint() throws Exception {
         Corpus corpus = Corpus.of(TrainerTest.sentences(2000, 4));
