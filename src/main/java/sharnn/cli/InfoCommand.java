@@ -101,11 +101,11 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    private static Map<String, Object> gpuMap(CudaDevice.Info gpu) {
+    static Map<String, Object> gpuMap(CudaDevice.Info gpu) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("device", "cuda:" + gpu.ordinal());
         m.put("name", gpu.name());
-        m.put("memoryBytes", gpu.totalMemory());
+        m.put("memory_bytes", gpu.totalMemory());
         m.put("driver", cudaVersion(gpu.driverVersion()));
         m.put("cublas", cublasVersion(gpu.cublasVersion()));
         return m;
