@@ -392,19 +392,6 @@ final class Files2 {
             this.t0 = t0;
             this.compress = compress;
             this.inBytes = inBytes;
-            ClearOnExit.register();
-        }
-
-        /**
-         * Ctrl-C ends the process without the caller's clearing, and the shell's next line began after the
-         * meter's: a shutdown hook clears it, one a JVM however many meters (-t over many archives).
-         */
-        private static final class ClearOnExit {
-            static {
-                Runtime.getRuntime().addShutdownHook(new Thread(Terminal::clearStatus));
-            }
-
-            static void register() {}   // the class's first use runs its static block
         }
 
         @Override

@@ -97,16 +97,39 @@ final class Terminal {
         return columns <= 1 || line.length() < columns ? line : line.substring(0, columns - 1);
     }
 
+    private static volatile boolean statusShown;
+
+    /**
+     * Ctrl-C (or SIGTERM) ends the process without the command's clearing, and the shell's prompt came
+     * after the status line: a shutdown hook clears a line still shown, and nothing else (the last line
+     * on the terminal may be the command's output).
+     */
+    private static final class ClearOnExit {
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(Terminal::clearStatusIfShown));
+        }
+
+        static void register() {}   // the class's first use runs its static block
+    }
+
     /** Draws line on stderr (a terminal) as the one status line, fitted to its width, in place of the last. */
     static void drawStatus(String line) {
+        ClearOnExit.register();
         System.err.print("\r\033[K" + fit(line, stderrColumns()));
         System.err.flush();
+        statusShown = true;
     }
 
     /** Clears the status line. */
     static void clearStatus() {
         System.err.print("\r\033[K");
         System.err.flush();
+        statusShown = false;
+    }
+
+    /** Clears the status line where one is drawn and not yet cleared. */
+    static void clearStatusIfShown() {
+        if (statusShown) clearStatus();
     }
 
     static String duration(double seconds) {

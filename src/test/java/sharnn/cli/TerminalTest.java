@@ -70,4 +70,26 @@ class TerminalTest {
                 .filter(l -> l.matches("[0-9,]+ bytes  .*")).toList();   // the meter's, not the summary after it
         assertThat(redrawn).as(out).isNotEmpty().allSatisfy(l -> assertThat(l.length()).isLessThan(30));
     }
+
+    /**
+     * A command stopped by a signal (Ctrl-C, SIGTERM) while its status line shows clears it on the way out:
+     * the shell's prompt came after bench's "warming up" line.
+     */
+    @Test
+    void aStatusLineIsClearedWhenASignalStopsTheCommand(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
+        String command = Jvm.sharnn("bench", "train", "--preset", "tiny", "--seconds", "60").command().stream()
+                .map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+        var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "timeout --preserve-status 6 " + command + "; echo rc=$?", "/dev/null"))
+                .directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().remove("CI");
+        builder.environment().put("TERM", "xterm");
+        Process p = builder.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Jvm.exitOf(p, 60);
+        assertThat(out).contains("rc=143").contains("bench train tiny: ");
+        String beforeRc = out.substring(0, out.indexOf("rc=143")).stripTrailing();
+        assertThat(beforeRc).as(out).endsWith("\r\033[K");
+    }
 }
