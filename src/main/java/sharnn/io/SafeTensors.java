@@ -169,9 +169,15 @@ public final class SafeTensors {
             if (!said.equals(crc))
                 throw new SafeTensorsException(src + ": corrupt file: the header's CRC32C is " + crc + ", it says " + said + REWRITTEN);
         }
+        String headerText;
+        try {   // strictly: a malformed byte became U+FFFD in a tensor's name, which then was "missing"
+            headerText = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(headerBytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SafeTensorsException(src + ": header is not UTF-8 text (as safetensors requires)");
+        }
         Object root;
         try {
-            root = JSON_READER.anyFrom(new String(headerBytes, StandardCharsets.UTF_8));
+            root = JSON_READER.anyFrom(headerText);
         } catch (IOException | RuntimeException e) {
             throw new SafeTensorsException(src + ": header is not valid JSON: " + JsonErrors.reason(e), e);
         }

@@ -122,6 +122,18 @@ class SafeTensorsMalformedTest {
                 .hasMessageContaining("shape value 99999999999999999999 is too large");
     }
 
+    /** The header is UTF-8 (Python's safetensors refuses other bytes); a malformed byte was read as U+FFFD. */
+    @Test
+    void aHeaderThatIsNotUtf8IsRefused() throws IOException {
+        byte[] good = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        assertThat(SafeTensors.read(good).floats("a")).containsExactly(0f);
+        byte[] bad = good.clone();
+        bad[10] = (byte) 0xC3;   // the name "a" as the first half of a two-byte sequence
+        assertBad(bad).hasMessageEndingWith(": header is not UTF-8 text (as safetensors requires)");
+        byte[] accented = file("{\"\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        assertThat(SafeTensors.read(accented).floats("\u00e9")).containsExactly(0f);   // real UTF-8 reads as before
+    }
+
     @Test
     void badJson() throws IOException {
         assertBad(file("{\"a\":{\"dtype\":", 0)).hasMessageContaining(": header is not valid JSON: ");
