@@ -129,11 +129,15 @@ final class Chunks implements AutoCloseable {
             long total = 0, chunkStart = 0;
             List<Codec.BlockRecord> chunk = new ArrayList<>();
             CRC32C rec = new CRC32C();
+            int first = 0;   // each chunk's tables are sized by its first block: none is longer than the archive's first
             for (Codec.BlockRecord r; ; rec = new CRC32C()) {
                 long nextStart;
                 try {
-                    if ((r = Codec.readBlock(in, header, total, rec)) == null) break;
-                    if (total == 0) Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
+                    if ((r = Codec.readBlock(in, header, total, first, rec)) == null) break;
+                    if (total == 0) {
+                        Codec.checkMemory(o, dictionary, r.n(), memoryLimit);
+                        first = r.n();
+                    }
                     nextStart = checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                 } catch (IOException | RuntimeException e) {
                     // the chunks before the fault: decoded and written, as gzip -c and xz -c write what precedes it

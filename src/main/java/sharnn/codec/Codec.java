@@ -609,8 +609,10 @@ public final class Codec {
             byte[] block = new byte[0];
             try (Parallel pool = productPool(o, threads)) {
                 try {
-                    for (BlockRecord r; (r = readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
+                    int first = 0;
+                    for (BlockRecord r; (r = readBlock(in, header, total, first, rec)) != null; rec = new CRC32C()) {
                         if (engine == null) {
+                            first = r.n();
                             checkMemory(o, dictionary, r.n(), memoryLimit);
                             engine = new Engine(o, pretrained, pool, spare[0]);
                             spare[0] = null;
@@ -704,9 +706,12 @@ public final class Codec {
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
-     * byte (n = 0) rec has taken. offset: original bytes before it, for the messages.
+     * byte (n = 0) rec has taken. offset: original bytes before it, for the messages; first: the first
+     * block's length (0 for the first itself). No block is longer than the first (blocks are cut at
+     * blockSize, a chunk's too, and the first sizes the models: a longer one later, in a chunk of its own,
+     * took 8 GB where the header's check and -l said 54 MiB).
      */
-    static BlockRecord readBlock(DataInputStream in, Header header, long offset, CRC32C rec) throws IOException {
+    static BlockRecord readBlock(DataInputStream in, Header header, long offset, int first, CRC32C rec) throws IOException {
         long n = readVarint(in, rec, 4, "block header");
         if (n == 0) return null;
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
@@ -720,6 +725,9 @@ public final class Codec {
         rec.update(coded);
         rec.update(rawCrc);
         checkCrc(in, rec, "corrupt archive: block at original offset " + offset + " fails its checksum");
+        if (first > 0 && n > first)
+            throw new CorruptArchiveException("corrupt archive: the block at original offset " + offset + " holds " + n
+                    + " bytes, more than the first block's " + first);
         return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored);
     }
 
@@ -777,8 +785,12 @@ public final class Codec {
             long dictionary = header.dictionaryId() == null ? 0 : o.blockSize();
             long total = 0, chunkStart = 0;
             CRC32C rec = new CRC32C();
-            for (BlockRecord r; (r = readBlock(in, header, total, rec)) != null; rec = new CRC32C()) {
-                if (total == 0) memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+            int firstBlock = 0;
+            for (BlockRecord r; (r = readBlock(in, header, total, firstBlock, rec)) != null; rec = new CRC32C()) {
+                if (total == 0) {
+                    firstBlock = r.n();
+                    memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+                }
                 if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                 total += r.n();
                 blocks++;

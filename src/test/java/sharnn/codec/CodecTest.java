@@ -528,6 +528,53 @@ class CodecTest {
         assertThat(Codec.list(new ByteArrayInputStream(archive)).blocks()).isEqualTo(6);
     }
 
+    /** An archive under o's header of stored blocks of these sizes (each record and the end record with valid CRC32Cs). */
+    static byte[] storedBlocks(CodecOptions o, byte[] data, int... sizes) throws IOException {
+        byte[] empty = compress(new byte[0], o);
+        ByteArrayOutputStream archive = new ByteArrayOutputStream();
+        archive.write(empty, 0, empty.length - 10);
+        int off = 0;
+        for (int n : sizes) {
+            ByteArrayOutputStream record = new ByteArrayOutputStream();
+            Codec.writeVarint(record, n);
+            Codec.writeVarint(record, 0);   // stored
+            record.write(data, off, n);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(data, off, n);
+            record.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+            withCrc(archive, record.toByteArray());
+            off += n;
+        }
+        ByteArrayOutputStream end = new ByteArrayOutputStream();
+        end.write(0);
+        Codec.writeVarint(end, off);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data, 0, off);
+        end.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        withCrc(archive, end.toByteArray());
+        return archive.toByteArray();
+    }
+
+    /**
+     * The first block sizes the models (its chunk's, and the memory checked against -M and the heap): a later chunk that
+     * began with a longer block sized its own tables by it, 8 GB where the check and -l said 54 MiB. No block may be
+     * longer than the first; blocks the encoder cuts never are.
+     */
+    @Test
+    void noBlockIsLongerThanTheFirst() throws IOException {
+        byte[] data = text(300);
+        CodecOptions chunked = CodecOptions.preset("fast").withBlockSize(64).with("chunk", "128");
+        assertThat(decompress(storedBlocks(chunked, data, 64, 64, 64, 64, 44), 2)).isEqualTo(data);
+        byte[] longerLater = storedBlocks(chunked, data, 1, 64, 63, 64, 64);   // the second chunk begins with 64 bytes
+        String why = "corrupt archive: the block at original offset 1 holds 64 bytes, more than the first block's 1";
+        assertThatThrownBy(() -> decompress(longerLater, 2)).isInstanceOf(CorruptArchiveException.class).hasMessage(why);
+        assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(longerLater))).isInstanceOf(CorruptArchiveException.class).hasMessage(why);
+        CodecOptions whole = CodecOptions.preset("fast").withBlockSize(64);
+        assertThat(decompress(storedBlocks(whole, data, 64, 64, 10))).isEqualTo(Arrays.copyOf(data, 138));
+        assertThatThrownBy(() -> decompress(storedBlocks(whole, data, 10, 64))).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt archive: the block at original offset 10 holds 64 bytes, more than the first block's 10");
+    }
+
     /**
      * The blocks before a fault are written, as xz -c writes them: of chunks of 150 + 100 bytes, the last one's second
      * block altered, 650 bytes (the chunks waiting to be written were dropped: 500, 250 or 0 bytes by the threads).
@@ -667,7 +714,7 @@ class CodecTest {
         java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(archive));
         Codec.readHeader(in);
         int headerLength = archive.length - in.available();
-        Codec.BlockRecord r = Codec.readBlock(in, Codec.readHeader(new java.io.DataInputStream(new ByteArrayInputStream(archive))), 0,
+        Codec.BlockRecord r = Codec.readBlock(in, Codec.readHeader(new java.io.DataInputStream(new ByteArrayInputStream(archive))), 0, 0,
                 new java.util.zip.CRC32C());
         ByteArrayOutputStream padded = new ByteArrayOutputStream(), record = new ByteArrayOutputStream();
         padded.write(archive, 0, headerLength);
