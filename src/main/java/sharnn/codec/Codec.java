@@ -396,7 +396,8 @@ public final class Codec {
             throw new CorruptArchiveException(earlier != null
                     ? "archive format version " + version + " (" + earlier + "): this sharnn reads " + versionsRead()
                       + " only; decompress it with the sharnn that made it"
-                    : "unknown archive format version " + version + " (this sharnn reads " + versionsRead() + "; a later sharnn made it?)");
+                    : "unknown archive format version " + version + " (this sharnn reads " + versionsRead()
+                      + (version > VERSION ? "; a later sharnn made it?)" : ")"));
         }
         CRC32C crc = new CRC32C();
         crc.update(fixed);
@@ -698,7 +699,9 @@ public final class Codec {
         CRC32C raw = new CRC32C();
         raw.update(block, 0, r.n());
         if ((int) raw.getValue() != r.crc())
-            throw new CorruptArchiveException("decoded block at offset " + offset + " fails its CRC32C (a different machine, model or sharnn build?)");
+            // a stored block's bytes are as written: only a coded one's depend on the models that decode it
+            throw new CorruptArchiveException(r.stored() ? "stored block at offset " + offset + " fails its CRC32C"
+                    : "decoded block at offset " + offset + " fails its CRC32C (a different machine, model or sharnn build?)");
     }
 
     /** A block record: n original bytes, their coded bytes (stored: the n bytes as they are) and the CRC32C of the n bytes. */

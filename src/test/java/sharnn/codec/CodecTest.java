@@ -120,6 +120,35 @@ class CodecTest {
         assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("unknown archive format version " + (Codec.VERSION + 1) + " (this sharnn reads " + Codec.versionsRead()
                         + "; a later sharnn made it?)");
+        a[4] = 0;   // no sharnn wrote version 0: not "a later sharnn"
+        sealHeader(a);
+        assertThatThrownBy(() -> decompress(a)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("unknown archive format version 0 (this sharnn reads " + Codec.versionsRead() + ")");
+    }
+
+    /** A stored block's bytes do not depend on the models: its failed CRC32C is not put down to another machine or build. */
+    @Test
+    void aStoredBlockFailingItsChecksumIsNotBlamedOnTheMachine() throws IOException {
+        byte[] data = text(100);
+        byte[] good = storedBlocks(CodecOptions.preset("fast"), data, 100);
+        assertThat(decompress(good)).isEqualTo(data);
+        byte[] changed = data.clone();
+        changed[7] ^= 1;
+        // the block's bytes changed under their CRC32C, the record's CRC32C made anew: only the block's check can tell
+        byte[] bad = storedBlocks(CodecOptions.preset("fast"), changed, 100);
+        int at = indexOf(bad, changed);
+        System.arraycopy(good, at + 100, bad, at + 100, 4);
+        java.util.zip.CRC32C rec = new java.util.zip.CRC32C();
+        rec.update(bad, at - 2, 2 + 100 + 4);   // n and m (one byte each), the bytes, their CRC32C
+        java.nio.ByteBuffer.wrap(bad, at + 104, 4).putInt((int) rec.getValue());
+        assertThatThrownBy(() -> decompress(bad)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("stored block at offset 0 fails its CRC32C");
+    }
+
+    private static int indexOf(byte[] in, byte[] part) {
+        for (int i = 0; i + part.length <= in.length; i++)
+            if (Arrays.equals(in, i, i + part.length, part, 0, part.length)) return i;
+        throw new AssertionError("not found");
     }
 
     /** A flipped version or mode byte is a corrupt header (its checksum holds with the byte as written), as xz checks its CRC first. */
