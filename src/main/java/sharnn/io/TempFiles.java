@@ -28,20 +28,32 @@ public final class TempFiles {
 
     /** This process's temp files not yet renamed nor removed: the shutdown hook's to remove. */
     private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
+    /**
+     * Whether the JVM is stopping: the other threads run on while the hooks do, and a temp file created
+     * after the hook's sweep (or between a creation and its entry in OPEN) stayed behind (3 stops by a
+     * signal in 60 at the moment compress made its file). Creation and the sweep hold this lock.
+     */
+    private static boolean stopping;
+    private static final Object LOCK = new Object();
 
     static {
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                for (Path p : OPEN) {
-                    try {
-                        Files.deleteIfExists(p);
-                    } catch (IOException e) {
-                        // the JVM is going: the next write of the target removes it
-                    }
-                }
-            }, "sharnn-temp-files"));
+            Runtime.getRuntime().addShutdownHook(new Thread(TempFiles::removeAll, "sharnn-temp-files"));
         } catch (IllegalStateException e) {
-            // first used while the JVM shuts down: nothing left to hook
+            stopping = true;   // first used while the JVM shuts down: nothing is created
+        }
+    }
+
+    private static void removeAll() {
+        synchronized (LOCK) {
+            stopping = true;
+            for (Path p : OPEN) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // the JVM is going: the next write of the target removes it
+                }
+            }
         }
     }
 
@@ -70,12 +82,15 @@ public final class TempFiles {
             String random = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
             try {
                 Path name = dir.resolve(prefix + pid + "." + random + suffix);
-                Path tmp = owner && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-                        ? Files.createFile(name, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
-                        : Files.createFile(name);
-                OPEN.add(tmp);
-                return tmp;
+                synchronized (LOCK) {
+                    if (stopping) throw new java.io.InterruptedIOException("stopping: no temporary file is made");
+                    Path tmp = owner && dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                            ? Files.createFile(name, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))
+                            : Files.createFile(name);
+                    OPEN.add(tmp);
+                    return tmp;
+                }
             } catch (FileAlreadyExistsException e) {
                 // drawn twice: draw again
             }
@@ -134,7 +149,17 @@ public final class TempFiles {
 
     /** A temp file made elsewhere (Files.createTempFile) that a stop by a signal removes too, until {@link #closed}. */
     public static void removedAtExit(Path tmp) {
-        OPEN.add(tmp);
+        synchronized (LOCK) {
+            if (!stopping) {
+                OPEN.add(tmp);
+                return;
+            }
+        }
+        try {
+            Files.deleteIfExists(tmp);   // made as the JVM stops: the sweep is over
+        } catch (IOException e) {
+            // the JVM is going
+        }
     }
 
     /** The temp file was renamed or removed: the shutdown no longer removes it (call it either way, in a finally). */

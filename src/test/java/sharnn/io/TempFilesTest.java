@@ -47,4 +47,47 @@ class TempFilesTest {
         assertThat(TempFiles.create(target, ".part")).isNotEqualTo(tmp).exists();
         assertThat(tmp).exists();   // this process's own: in use
     }
+
+    /** Makes and removes temp files in DIR on four threads, without end, until the JVM exits (after ARGS[1] ms). */
+    public static final class Churn {
+        public static void main(String[] args) throws Exception {
+            Path target = Path.of(args[0]).resolve("out.shr");
+            for (int t = 0; t < 4; t++) {
+                Thread worker = new Thread(() -> {
+                    while (true) {
+                        try {
+                            Path tmp = TempFiles.create(target, ".part");
+                            Files.deleteIfExists(tmp);
+                            TempFiles.closed(tmp);
+                        } catch (java.io.IOException e) {
+                            return;   // stopping
+                        }
+                    }
+                });
+                worker.setDaemon(true);
+                worker.start();
+            }
+            Thread.sleep(Long.parseLong(args[1]));
+            System.exit(143);   // as a SIGTERM stops it: the hooks run while the workers go on
+        }
+    }
+
+    /**
+     * A process stopped while it makes temp files leaves none: the other threads run on while the shutdown hook
+     * sweeps, and one created after the sweep (or before its entry was made) stayed behind (3 stops by a signal in 60).
+     */
+    @Test
+    void aStopWhileTempFilesAreMadeLeavesNone() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int run = 0; run < 5; run++) {
+            Path d = Files.createDirectory(dir.resolve("run" + run));
+            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Churn.class.getName(), d.toString(), "300")
+                    .redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor()).isEqualTo(143);
+            try (Stream<Path> left = Files.list(d)) {
+                assertThat(left.map(f -> f.getFileName().toString())).as("run %d", run).isEmpty();
+            }
+        }
+    }
 }
