@@ -188,6 +188,7 @@ final class BenchCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
+            sharnn.train.Trainer.checkHeap(config);   // as train refuses it: a model past the heap filled it for a minute first
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             boolean gpu = device.cuda();
             Precision precision = device.precision();

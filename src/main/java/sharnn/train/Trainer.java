@@ -448,9 +448,9 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Refuses a model whose weights and gradients alone (host arrays on any device) pass Java's heap:
-     * blocks=100000 ran a minute, 12 GB resident, to an out-of-memory line.
+     * blocks=100000 ran a minute, 12 GB resident, to an out-of-memory line (bench's too).
      */
-    private static void checkHeap(ModelConfig config) {
+    public static void checkHeap(ModelConfig config) {
         long parameters = ShaRnn.parameterCount(config), needs = 8 * parameters, heap = Runtime.getRuntime().maxMemory();
         if (needs > heap)
             throw new IllegalStateException(String.format("the model's %,d parameters need %,d MB for their weights and gradients alone,"

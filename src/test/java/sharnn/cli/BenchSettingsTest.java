@@ -106,6 +106,23 @@ class BenchSettingsTest {
                 .isEqualTo("sharnn bench compress: /dev/null: not a regular file (the benchmark reads it more than once)\n");
     }
 
+    /** A model past the heap is refused at once, as train refuses it: bench filled the heap for a minute first (12 GB resident). */
+    @Test
+    void aModelPastTheHeapIsRefusedBeforeItIsBuilt() {
+        for (String what : new String[] {"train", "eval"}) {
+            PrintStream saved = System.err;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            try {
+                assertThat(Main.run("bench", what, "--preset", "tiny", "--set", "blocks=100000", "--set", "embed=512")).isEqualTo(1);   // 2.4 TB
+            } finally {
+                System.setErr(saved);
+            }
+            assertThat(bytes.toString(StandardCharsets.UTF_8)).startsWith("sharnn bench " + what + ": the model's ")
+                    .contains("parameters need").contains("past Java's heap").hasLineCount(1);
+        }
+    }
+
     static String stderrOf(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
