@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 18;
+    public static final int VERSION = 19;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 18;
+    static final int OLDEST_READ = 19;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -66,7 +66,8 @@ public final class Codec {
             Map.entry(14, "sharnn 0.1 with seven first-layer mixers"),
             Map.entry(15, "sharnn 0.1 with 24 hashed context models and no stored blocks"),
             Map.entry(16, "sharnn 0.1 with 24 hashed context models"),
-            Map.entry(17, "sharnn 0.1 with 26 hashed context models"));
+            Map.entry(17, "sharnn 0.1 with 26 hashed context models"),
+            Map.entry(18, "sharnn 0.1 with 27 hashed context models"));
 
     /** The versions this sharnn reads, for the messages: "version 18", or "versions 18 and 19". */
     static String versionsRead() {
