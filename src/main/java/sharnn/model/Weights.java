@@ -63,8 +63,14 @@ public final class Weights {
         model.paramsFromHost();
     }
 
-    /** A tensor's values, refused with one line naming it if one is NaN or infinite (a run that diverged). */
+    /**
+     * A tensor's values, refused with one line naming it if one is NaN or infinite (a run that diverged), or if
+     * it is not of a float type (integers read as numbers made weights of 1e9 and an eval of 4e10 bpc, exit 0).
+     */
     public static float[] finite(SafeTensors file, String name) {
+        if (!file.dtype(name).isFloating())
+            throw new IllegalArgumentException(file.source() + ": tensor " + name + " has dtype " + file.dtype(name)
+                    + ", not a float type (F32, F64, BF16, F16)");
         float[] v = file.floats(name);
         for (float x : v)
             if (!Float.isFinite(x))

@@ -116,6 +116,25 @@ class CheckpointIntegrityTest {
                 .hasMessageContaining("tensor " + m.params().get(0).name + " holds NaN");
     }
 
+    /** Integer tensors are not weights: read as numbers they made weights of 1e9 and an eval of 4e10 bpc, exit 0. */
+    @Test
+    void integerWeightsAreRefusedNamingTheTensor() throws Exception {
+        ShaRnn m = model(5);
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (var p : m.params()) {
+            long[] shape = Arrays.stream(p.shape).asLongStream().toArray();
+            if (p.name.equals("encoder.weight")) {
+                long[] ints = new long[p.w.length];
+                for (int i = 0; i < ints.length; i++) ints[i] = Float.floatToRawIntBits(p.w[i]);
+                w.addLongs(p.name, shape, ints);
+            } else w.add(p.name, sharnn.io.DType.F32, shape, p.w);
+        }
+        Path file = dir.resolve("ints.safetensors");
+        w.write(file);
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(CONFIG, new ScalarKernels()), SafeTensors.read(file), ""))
+                .hasMessage(file + ": tensor encoder.weight has dtype I64, not a float type (F32, F64, BF16, F16)");
+    }
+
     /** A negative second moment (a hand-edited or foreign checkpoint) made the next LAMB step NaN: it is refused on load. */
     @Test
     void negativeSecondMomentsAreRefusedNamingTheTensor() throws Exception {
