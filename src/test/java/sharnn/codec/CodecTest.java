@@ -557,6 +557,15 @@ class CodecTest {
         assertThat(Codec.list(new ByteArrayInputStream(archive)).blocks()).isEqualTo(6);
     }
 
+    /** A checkpoint whose model an archive cannot record is named as the cause, not taken for a setting given (window=9000). */
+    @Test
+    void aCheckpointBeyondWhatAnArchiveRecordsIsNamed() {
+        sharnn.model.ModelConfig wide = new sharnn.model.ModelConfig(256, 16, 32, 1, List.of(0), 9000, 2, 4, 0f, 0f, 0f, 1e-12f);
+        assertThatThrownBy(() -> CodecOptions.preset("default").withNetwork(wide)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the checkpoint's model is beyond what an archive can record: window must be in [1, 8192]");
+        assertThat(CodecOptions.preset("default").withNetwork(sharnn.model.ModelConfig.tiny(256)).window()).isEqualTo(128);
+    }
+
     /** An archive under o's header of stored blocks of these sizes (each record and the end record with valid CRC32Cs). */
     static byte[] storedBlocks(CodecOptions o, byte[] data, int... sizes) throws IOException {
         byte[] empty = compress(new byte[0], o);
