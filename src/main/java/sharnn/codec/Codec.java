@@ -778,29 +778,36 @@ public final class Codec {
         int archives = 0;
         List<String> laterNeeds = new java.util.ArrayList<>();
         do {
-            Header header = readHeader(in);
-            if (first == null) first = header;
-            if (header.checkpointSha256() != null && !header.checkpointSha256().equals(first.checkpointSha256()))
-                laterNeeds.add("archive " + (archives + 1) + " needs the checkpoint sha256 " + header.checkpointSha256());
-            if (header.dictionaryId() != null && !header.dictionaryId().equals(first.dictionaryId()))
-                laterNeeds.add("archive " + (archives + 1) + " needs the dictionary sha256 " + header.dictionaryId() + "...");
-            CodecOptions o = header.options();
-            // as decompress's checkMemory; a dictionary's length is not in the archive: the longest, a block
-            long dictionary = header.dictionaryId() == null ? 0 : o.blockSize();
-            long total = 0, chunkStart = 0;
-            CRC32C rec = new CRC32C();
-            int firstBlock = 0;
-            for (BlockRecord r; (r = readBlock(in, header, total, firstBlock, rec)) != null; rec = new CRC32C()) {
-                if (total == 0) {
-                    firstBlock = r.n();
-                    memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+            try {
+                Header header = readHeader(in);
+                if (first == null) first = header;
+                if (header.checkpointSha256() != null && !header.checkpointSha256().equals(first.checkpointSha256()))
+                    laterNeeds.add("archive " + (archives + 1) + " needs the checkpoint sha256 " + header.checkpointSha256());
+                if (header.dictionaryId() != null && !header.dictionaryId().equals(first.dictionaryId()))
+                    laterNeeds.add("archive " + (archives + 1) + " needs the dictionary sha256 " + header.dictionaryId() + "...");
+                CodecOptions o = header.options();
+                // as decompress's checkMemory; a dictionary's length is not in the archive: the longest, a block
+                long dictionary = header.dictionaryId() == null ? 0 : o.blockSize();
+                long total = 0, chunkStart = 0;
+                CRC32C rec = new CRC32C();
+                int firstBlock = 0;
+                for (BlockRecord r; (r = readBlock(in, header, total, firstBlock, rec)) != null; rec = new CRC32C()) {
+                    if (total == 0) {
+                        firstBlock = r.n();
+                        memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+                    }
+                    if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
+                    total += r.n();
+                    blocks++;
                 }
-                if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
-                total += r.n();
-                blocks++;
+                readEnd(in, rec, total);
+                all += total;
+            } catch (CorruptArchiveException e) {
+                if (archives == 0) throw e;
+                // its offsets are its own: say which archive, as decompress does
+                throw (CorruptArchiveException) new CorruptArchiveException("archive " + (archives + 1) + " of those one after another: "
+                        + e.getMessage()).initCause(e);
             }
-            readEnd(in, rec, total);
-            all += total;
             archives++;
         } while (more(next));
         return new Listing(first, blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));

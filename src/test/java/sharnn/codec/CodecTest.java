@@ -872,6 +872,9 @@ class CodecTest {
         bad[bad.length / 2] ^= 4;
         assertThatThrownBy(() -> decompress(concat(compress(a, SMALL), bad))).isInstanceOf(CorruptArchiveException.class)
                 .hasMessageStartingWith("archive 2 of those one after another (its output from byte " + a.length + "): corrupt");
+        // and listed, named as decompress names it (-l said only "corrupt archive: ...")
+        assertThatThrownBy(() -> Codec.list(new ByteArrayInputStream(concat(compress(a, SMALL), bad)))).isInstanceOf(CorruptArchiveException.class)
+                .hasMessageStartingWith("archive 2 of those one after another: corrupt");
     }
 
     private static byte[] concat(byte[]... parts) {
