@@ -30,6 +30,23 @@ class TerminalTest {
         return out;
     }
 
+    /**
+     * The command's output on a user's terminal (CI, set where CI runs this, and TERM=dumb turn the status lines off),
+     * after setup, run through prefix (timeout), then its exit status in a last line "rc=N".
+     */
+    static String onUsersTerminal(Path dir, String setup, String prefix, String... args) throws Exception {
+        String command = Jvm.sharnn(args).command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+        var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", setup + prefix + command + "; echo rc=$?", "/dev/null"))
+                .directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().remove("CI");
+        builder.environment().put("TERM", "xterm");
+        Process p = builder.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Jvm.exitOf(p, 120);
+        return out;
+    }
+
     @Test
     void archivesStayOffTerminalsUnlessForced(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
@@ -54,17 +71,7 @@ class TerminalTest {
         StringBuilder text = new StringBuilder();
         for (int i = 0; text.length() < 60_000; i++) text.append("line ").append(i).append(" of a text to compress, ").append(i * 7919 % 1000).append('\n');
         Files.writeString(dir.resolve("a.txt"), text);
-        String command = Jvm.sharnn("compress", "--preset", "fast", "a.txt").command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
-                .collect(Collectors.joining(" "));
-        var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "stty cols 30; " + command + "; echo rc=$?", "/dev/null"))
-                .directory(dir.toFile()).redirectErrorStream(true);
-        // a user's terminal: CI (set where CI runs this) and TERM=dumb turn the meter off
-        builder.environment().remove("CI");
-        builder.environment().put("TERM", "xterm");
-        Process p = builder.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        Jvm.exitOf(p, 120);
+        String out = onUsersTerminal(dir, "stty cols 30; ", "", "compress", "--preset", "fast", "a.txt");
         assertThat(out).contains("rc=0").contains("\r\033[K");
         List<String> redrawn = java.util.Arrays.stream(out.split("\r\033\\[K")).skip(1).map(l -> l.split("[\r\n]")[0])
                 .filter(l -> l.matches("[0-9,]+ bytes  .*")).toList();   // the meter's, not the summary after it
@@ -78,16 +85,7 @@ class TerminalTest {
     @Test
     void aStatusLineIsClearedWhenASignalStopsTheCommand(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
-        String command = Jvm.sharnn("bench", "train", "--preset", "tiny", "--seconds", "60").command().stream()
-                .map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
-        var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", "timeout --preserve-status 6 " + command + "; echo rc=$?", "/dev/null"))
-                .directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().remove("CI");
-        builder.environment().put("TERM", "xterm");
-        Process p = builder.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        Jvm.exitOf(p, 60);
+        String out = onUsersTerminal(dir, "", "timeout --preserve-status 6 ", "bench", "train", "--preset", "tiny", "--seconds", "60");
         assertThat(out).contains("rc=143").contains("bench train tiny: ");
         String beforeRc = out.substring(0, out.indexOf("rc=143")).stripTrailing();
         assertThat(beforeRc).as(out).endsWith("\r\033[K");
