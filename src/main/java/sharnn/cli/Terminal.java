@@ -106,7 +106,11 @@ final class Terminal {
      */
     private static final class ClearOnExit {
         static {
-            Runtime.getRuntime().addShutdownHook(new Thread(Terminal::clearStatusIfShown));
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(Terminal::clearStatusIfShown));
+            } catch (IllegalStateException e) {
+                // first drawn while the JVM shuts down: nothing left to hook (the line stays, as before)
+            }
         }
 
         static void register() {}   // the class's first use runs its static block

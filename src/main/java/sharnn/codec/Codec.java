@@ -69,7 +69,7 @@ public final class Codec {
             Map.entry(17, "sharnn 0.1 with 26 hashed context models"),
             Map.entry(18, "sharnn 0.1 with 27 hashed context models"));
 
-    /** The versions this sharnn reads, for the messages: "version 18", or "versions 18 and 19". */
+    /** The versions this sharnn reads, for the messages: "version 19", or "versions 19 and 20". */
     static String versionsRead() {
         return OLDEST_READ == VERSION ? "version " + VERSION
                 : "versions " + OLDEST_READ + (OLDEST_READ + 1 == VERSION ? " and " : " to ") + VERSION;

@@ -109,7 +109,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lag, lr, clip, seed,
                     mix, network, tableBits, mixerRate, blockSize, chunk);
         } catch (IllegalArgumentException e) {   // "window must be in [1, 8192]" read as a setting the user never gave
-            throw new IllegalArgumentException("the checkpoint's model is beyond what an archive can record: " + e.getMessage());
+            throw new IllegalArgumentException("the checkpoint's model, with these settings, is beyond what an archive can record: "
+                    + e.getMessage());
         }
     }
 

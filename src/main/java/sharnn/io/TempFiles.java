@@ -148,18 +148,15 @@ public final class TempFiles {
     }
 
     /** A temp file made elsewhere (Files.createTempFile) that a stop by a signal removes too, until {@link #closed}. */
-    public static void removedAtExit(Path tmp) {
+    public static void removedAtExit(Path tmp) throws IOException {
         synchronized (LOCK) {
             if (!stopping) {
                 OPEN.add(tmp);
                 return;
             }
         }
-        try {
-            Files.deleteIfExists(tmp);   // made as the JVM stops: the sweep is over
-        } catch (IOException e) {
-            // the JVM is going
-        }
+        Files.deleteIfExists(tmp);   // made as the JVM stops: the sweep is over, and the caller must not write it again
+        throw new java.io.InterruptedIOException("stopping: no temporary file is made");
     }
 
     /** The temp file was renamed or removed: the shutdown no longer removes it (call it either way, in a finally). */

@@ -562,7 +562,7 @@ class CodecTest {
     void aCheckpointBeyondWhatAnArchiveRecordsIsNamed() {
         sharnn.model.ModelConfig wide = new sharnn.model.ModelConfig(256, 16, 32, 1, List.of(0), 9000, 2, 4, 0f, 0f, 0f, 1e-12f);
         assertThatThrownBy(() -> CodecOptions.preset("default").withNetwork(wide)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("the checkpoint's model is beyond what an archive can record: window must be in [1, 8192]");
+                .hasMessage("the checkpoint's model, with these settings, is beyond what an archive can record: window must be in [1, 8192]");
         assertThat(CodecOptions.preset("default").withNetwork(sharnn.model.ModelConfig.tiny(256)).window()).isEqualTo(128);
     }
 
