@@ -270,7 +270,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {   // a failure (out of memory, a device error) leaves no status line before its message
-                if (status) Terminal.clearStatus();
+                Terminal.clearStatusIfShown();
             }
         }
 
