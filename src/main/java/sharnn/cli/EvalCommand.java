@@ -1,5 +1,6 @@
 package sharnn.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -70,17 +71,17 @@ final class EvalCommand implements Callable<Integer> {
         Corpus corpus = Corpus.open(dataFile);
         // the run's own file, changed since: its ranges no longer apply, and 90/5/5 of it was scored without a word
         // (as train --resume, which refuses it: Checkpoint.splits finds no ranges for this corpus)
-        if (data == null && (split.equals("valid") || split.equals("test")) && Checkpoint.splits(meta, corpus) == null)
+        if (data == null && (split.equals("valid") || split.equals("test")) && Checkpoint.splits(file, meta, corpus) == null)
             throw new UsageException("the run's data file " + dataFile + " has changed since it trained (its size or SHA-256):"
                     + " give --data " + dataFile + " to score it as it is now (90/5/5)");
         Split s = switch (split) {
-            case "valid", "test" -> runSplits(meta, corpus).get(split);
+            case "valid", "test" -> runSplits(file, meta, corpus).get(split);
             case "all" -> new Split("all", 0, corpus.size());
             default -> lastBytes(split, corpus.size());
         };
         if (split.equals("test") && meta != null && meta.get("train") instanceof Map<?, ?> train
                 && train.get("heldOut") instanceof Number heldOut && heldOut.longValue() > 0
-                && Checkpoint.splits(meta, corpus) != null)   // on the run's data, whose test split was "0 bytes"
+                && Checkpoint.splits(file, meta, corpus) != null)   // on the run's data, whose test split was "0 bytes"
             throw new UsageException("this run has no test split (it held out only validation bytes): use --split valid, all or last:N");
         if (s.length() < 2L * streams) throw new UsageException("the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)");
         Evaluator evaluator = new Evaluator(model, streams);
@@ -120,8 +121,8 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The ranges the checkpoint's run used where it trained on this corpus (heldOut's valid too), else 90/5/5. */
-    private static Splits runSplits(Map<String, Object> meta, Corpus corpus) {
-        Splits run = Checkpoint.splits(meta, corpus);
+    private static Splits runSplits(SafeTensors file, Map<String, Object> meta, Corpus corpus) throws IOException {
+        Splits run = Checkpoint.splits(file, meta, corpus);
         return run != null ? run : Splits.of(corpus.size());
     }
 

@@ -78,20 +78,24 @@ public final class Checkpoint {
 
     /**
      * The train, valid and test ranges the checkpoint's run used, where it was trained on this corpus
-     * (the same size and SHA-256); null where it records no data (or no metadata) or other data.
+     * (the same size and SHA-256); null where it records no data (or no metadata) or other data. Ranges
+     * that are negative or lie outside the corpus are the file's fault, named as such.
      */
-    public static Splits splits(Map<String, Object> meta, Corpus corpus) {
+    public static Splits splits(SafeTensors file, Map<String, Object> meta, Corpus corpus) throws IOException {
         if (meta == null || !(meta.get("data") instanceof Map<?, ?> data) || !(data.get("size") instanceof Number size)
                 || size.longValue() != corpus.size() || !corpus.sha256().equals(data.get("sha256")))
             return null;
-        Split train = split("train", data), valid = split("valid", data), test = split("test", data);
+        Split train = split(file, "train", data, corpus), valid = split(file, "valid", data, corpus), test = split(file, "test", data, corpus);
         return train == null || valid == null || test == null ? null : new Splits(train, valid, test);
     }
 
-    private static Split split(String name, Map<?, ?> data) {
+    private static Split split(SafeTensors file, String name, Map<?, ?> data, Corpus corpus) throws IOException {
         if (!(data.get(name) instanceof List<?> range) || range.size() != 2
                 || !(range.get(0) instanceof Number start) || !(range.get(1) instanceof Number length)) return null;
-        return new Split(name, start.longValue(), length.longValue());
+        long s = start.longValue(), n = length.longValue();
+        if (s < 0 || n < 0 || s > corpus.size() - n || s != start.doubleValue() || n != length.doubleValue())
+            throw corrupt(file, "'data." + name + "' is " + range + ", not a range of the corpus's " + corpus.size() + " bytes");
+        return new Split(name, s, n);
     }
 
     /** The metadata object of a checkpoint (model, train, progress, data). */

@@ -180,7 +180,7 @@ public final class Trainer implements AutoCloseable {
             throw Checkpoint.corrupt(file, e.getMessage());
         }
         Map<String, Object> data = Checkpoint.object(file, meta, "data");
-        Splits splits = Checkpoint.splits(meta, corpus);
+        Splits splits = Checkpoint.splits(file, meta, corpus);
         if (splits == null)
             throw new OtherData("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
                     + " bytes); it resumes only on the same data");

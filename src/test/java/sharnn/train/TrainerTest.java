@@ -449,6 +449,11 @@ public class TrainerTest {
         changes.put("'epoch' is 2147483648, not a count from 0 to 2147483647",
                 m -> ((Map<String, Object>) m.get("progress")).put("epoch", 2147483648L));
         changes.put("'position' is 1.5, not a count from 0 to 9223372036854775807", m -> ((Map<String, Object>) m.get("progress")).put("position", 1.5));
+        // ranges of the data that are not the corpus's: "split valid: negative start or length" named no file, and one past the end was read
+        changes.put("'data.valid' is [-1, 400], not a range of the corpus's 2000 bytes",
+                m -> ((Map<String, Object>) m.get("data")).put("valid", List.of(-1, 400)));
+        changes.put("'data.test' is [1800, 201], not a range of the corpus's 2000 bytes",
+                m -> ((Map<String, Object>) m.get("data")).put("test", List.of(1800, 201)));
         // a setting out of range is the file's fault, not one the user typed
         changes.put("lr must be > 0: -1.0", m -> ((Map<String, Object>) m.get("train")).put("lr", -1.0));
         for (var c : changes.entrySet()) {
