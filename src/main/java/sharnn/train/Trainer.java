@@ -221,8 +221,10 @@ public final class Trainer implements AutoCloseable {
             throw Checkpoint.corrupt(file, e.getMessage());
         }
         endEpochIfRead();   // a checkpoint of an earlier version, saved at the end of the data
-        Object best = progress.get("best_valid_bpc");
-        bestValid = best instanceof Number n ? n.doubleValue() : Double.NaN;
+        Object best = progress.get("best_valid_bpc");   // null before the first validation
+        if (best != null && !(best instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < Double.POSITIVE_INFINITY))
+            throw Checkpoint.corrupt(file, "'best_valid_bpc' is " + JSON.std.asString(best) + ", not a bpc or null");
+        bestValid = best == null ? Double.NaN : ((Number) best).doubleValue();
         elapsedBefore = progress.containsKey("seconds") ? Checkpoint.number(file, progress, "seconds").doubleValue() : 0;
         if (progress.containsKey("interval_bytes")) {   // none in a checkpoint of an earlier version: the mean starts here
             intervalBytes = Checkpoint.count(file, progress, "interval_bytes", Long.MAX_VALUE);
