@@ -143,9 +143,10 @@ final class DecompressCommand implements Callable<Integer> {
             } catch (Exception e) {
                 for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof Stdout.ReaderGone) throw e;
                 String message = Main.message(e);
-                String name = nameOf(archive);   // "-: (stdin): ...", "adir/: adir: is a directory": named twice
-                boolean named = message.endsWith(": " + archive) || message.startsWith(archive + ":") || message.startsWith(name + ":")
-                        || message.startsWith(archive.replaceAll("/+$", "") + ":");
+                String shown = Main.printable(archive), name = Main.printable(nameOf(archive));   // as message writes them
+                // "-: (stdin): ...", "adir/: adir: is a directory": named twice
+                boolean named = message.endsWith(": " + shown) || message.startsWith(shown + ":") || message.startsWith(name + ":")
+                        || message.startsWith(shown.replaceAll("/+$", "") + ":");
                 System.err.println("sharnn decompress: " + (named ? "" : name + ": ") + message);
                 failed = true;
             }

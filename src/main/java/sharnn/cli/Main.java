@@ -174,7 +174,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             if (!unknown.isEmpty())
                 return name + ": Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'";
         }
-        return name + ": " + ex.getMessage();
+        return name + ": " + printable(String.valueOf(ex.getMessage()).stripTrailing());
     }
 
     /**
@@ -254,12 +254,35 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (!line.isEmpty()) lines.add(line.toString());
     }
 
-    /** A failure's message as one line (the first). */
+    /**
+     * A failure's message as one line: control characters written as escapes (a file named "a\nb" made two
+     * lines, or cut the message at the first; an escape sequence in a name or a checkpoint's metadata reached
+     * the terminal), trailing white space dropped.
+     */
     static String message(Exception ex) {
         String message = ex instanceof FileSystemException fs && fs.getFile() != null
                 ? PathErrors.on(Path.of(fs.getFile()), fs).getMessage()   // Java's own leave out the path or the reason
                 : ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        return message.lines().findFirst().orElse("");
+        return printable(message.stripTrailing());
+    }
+
+    /** text with its control characters (C0, DEL, C1) as escapes: \n, \r, \t, else \xNN, as one line on a terminal. */
+    static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c >= 0x7F && c < 0xA0;
+            if (control && out == null) out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            if (out == null) continue;
+            if (!control) out.append(c);
+            else out.append(switch (c) {
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\t' -> "\\t";
+                default -> String.format("\\x%02x", (int) c);
+            });
+        }
+        return out == null ? text : out.toString();
     }
 
     /** Every failure becomes one line on stderr; SHARNN_DEBUG=1 shows the stack trace. */

@@ -55,6 +55,26 @@ class FilesAndMessagesTest {
         assertThat(PathErrors.on(in, new java.nio.file.NotDirectoryException(in.toString())).getMessage()).isEqualTo(in + ": not a directory");
     }
 
+    /**
+     * Control characters in a name reach stderr as escapes, in one line: a name with a newline made two lines
+     * (or lost what followed it), an escape sequence in a name reached the terminal.
+     */
+    @Test
+    void controlCharactersInNamesAreWrittenAsEscapes() throws Exception {
+        Path none = dir.resolve("a\nb\u001b[31mc");
+        String shown = dir + "/a\\nb\\x1b[31mc";
+        assertOneLine(CliRun.of(compress("compress", none.toString())), 1, "sharnn compress: no such file: " + shown);
+        CliRun d = CliRun.of("decompress", "-t", none.toString());
+        assertOneLine(d, 1, "sharnn decompress: ");
+        assertThat(d.err()).doesNotContain("\u001b").contains(shown);
+        assertThat(d.err().indexOf(shown)).isEqualTo(d.err().lastIndexOf(shown));   // named once
+        CliRun usage = CliRun.of("compress", "--set", "l\tr\r=1", "-c", none.toString());
+        assertOneLine(usage, 2, "sharnn compress: ");
+        assertThat(usage.err()).contains("'l\\tr\\r'").doesNotContain("\t").doesNotContain("\r");
+        assertThat(Main.printable("plain é \u2028")).isEqualTo("plain é \u2028");
+        assertThat(Main.printable("\u0085\u007f\u0000")).isEqualTo("\\x85\\x7f\\x00");
+    }
+
     /** `java -jar sharnn.jar` without --add-modules: the presets that run a network say what the JVM lacks, in one line. */
     @Test
     void withoutTheVectorModuleTheNetworkPresetsSaySoInOneLine() throws Exception {
