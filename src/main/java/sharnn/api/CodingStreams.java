@@ -29,6 +29,8 @@ final class CodingStreams {
 
     private static final int CHUNK = 1 << 16, QUEUED = 16;
     private static final byte[] END = new byte[0];
+    /** Queued by a compressing stream's flush: the coder flushes the archive when it reads this far. */
+    private static final byte[] FLUSH = new byte[0];
 
     /**
      * A stream dropped without close stops its coder once it is unreachable, as a GZIPOutputStream's
@@ -41,6 +43,7 @@ final class CodingStreams {
     private static final class State {
         volatile Throwable failure;
         volatile boolean closed;   // the reader closed (decompressing), or the stream was dropped
+        final java.util.concurrent.Semaphore flushed = new java.util.concurrent.Semaphore(0);   // one permit a flush done
     }
 
     /**
@@ -87,8 +90,12 @@ final class CodingStreams {
 
         Compressing(OutputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
-            InputStream source = new Taking(queue);
             State shared = state;
+            // on the coder's thread, which alone writes archive: the blocks coded by then reach it
+            InputStream source = new Taking(queue, () -> {
+                archive.flush();
+                shared.flushed.release();
+            });
             coder = start("sharnn-compress", () -> {
                 try {
                     job.run(source, archive, Codec.Progress.NONE);
@@ -146,6 +153,28 @@ final class CodingStreams {
             if (!queued) throw new IOException("the compressor stopped before the end of its input");
         }
 
+        /**
+         * Hands what was written to the coder and waits until it has read it all and flushed archive: the
+         * blocks complete in it are then coded and in archive (with the setting chunk, those of the chunks
+         * coded by then: chunks coded at once may still be at work). The bytes of a block not yet complete stay until the block is or the stream
+         * closes: a flush does not end a block early, so the archive is the same whatever the flushes.
+         */
+        @Override
+        public void flush() throws IOException {
+            ensureOpen();
+            if (n > 0) give(Arrays.copyOf(buf, n));
+            n = 0;
+            give(FLUSH);
+            try {
+                while (!state.flushed.tryAcquire(50, TimeUnit.MILLISECONDS))
+                    if (!coder.isAlive()) break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while flushing");
+            }
+            if (state.failure != null) throw failed();
+        }
+
         /** Ends the input: the coder finishes the archive, then archive is closed (whatever failed). */
         @Override
         public void close() throws IOException {
@@ -185,7 +214,7 @@ final class CodingStreams {
         private final Thread coder;
         private final State state = new State();
         private boolean reported;   // failure was thrown once
-        private final Taking decoded = new Taking(queue);
+        private final Taking decoded = new Taking(queue, null);
 
         Decompressing(InputStream archive, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
@@ -313,15 +342,22 @@ final class CodingStreams {
         }
     }
 
-    /** The bytes queued by the other thread, as this one reads them: END ends them. */
+    /** What a reader of queued bytes does where FLUSH was queued. */
+    interface Flush {
+        void run() throws IOException;
+    }
+
+    /** The bytes queued by the other thread, as this one reads them: END ends them, FLUSH runs flush. */
     private static final class Taking extends ByteReads {
         private final ArrayBlockingQueue<byte[]> queue;
+        private final Flush flush;
         private byte[] chunk = new byte[0];
         private int pos;
         private boolean end;
 
-        Taking(ArrayBlockingQueue<byte[]> queue) {
+        Taking(ArrayBlockingQueue<byte[]> queue, Flush flush) {
             this.queue = queue;
+            this.flush = flush;
         }
 
         @Override
@@ -337,6 +373,7 @@ final class CodingStreams {
                 }
                 pos = 0;
                 end = chunk == END;
+                if (chunk == FLUSH) flush.run();
             }
             int k = Math.min(len, chunk.length - pos);
             System.arraycopy(chunk, pos, b, off, k);

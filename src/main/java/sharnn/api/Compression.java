@@ -13,9 +13,10 @@ import sharnn.train.Checkpoint;
 
 /**
  * Lossless compression with a SHA-RNN that learns while it codes (the presets), or that starts from
- * a trained checkpoint ({@link #checkpoint}). Streams in, streams out: memory is bounded by the
- * block size (with the setting chunk, by the chunk times the chunks coded at once), not the input's
- * length. The archive decodes the same on any machine and thread count.
+ * a trained checkpoint ({@link #checkpoint}). Streams in, streams out: memory does not grow with the
+ * input's length; it is the models' (their tables, sized by tableBits, or smaller where the whole input
+ * is shorter than a block: a smaller blockSize does not lower it, and may raise it) and a block's (with the setting chunk, each
+ * chunk's models times the chunks coded at once). The archive decodes the same on any machine and thread count.
  */
 public final class Compression {
     private final CodecOptions preset;
@@ -214,7 +215,10 @@ public final class Compression {
 
     /**
      * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
-     * is complete when the stream is closed, which closes archive too (flush cannot end a block early).
+     * is complete when the stream is closed, which closes archive too (to leave it open, as GZIPOutputStream's
+     * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush waits until
+     * the blocks complete in what was written are coded and flushes archive; it cannot end a block early, so
+     * the bytes of one not yet complete wait for the rest of it or close.
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
      * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
      * out of its range is refused here. The same archive as {@link #compress}. A stream

@@ -80,6 +80,34 @@ class CompressionStreamsTest {
         assertThat(FAST.inputStream(new ByteArrayInputStream(empty.toByteArray())).readAllBytes()).isEmpty();
     }
 
+    /**
+     * flush puts the blocks complete so far through archive's own buffer, as GZIPOutputStream's flush does
+     * (it did nothing: finished blocks stayed in a BufferedOutputStream until close); it ends no block, so
+     * the archive is compress's whatever the flushes.
+     */
+    @Test
+    void flushPassesTheCodedBlocksOnAndLeavesTheArchiveAsItIs() throws Exception {
+        byte[] data = text(100_000);
+        byte[] expected = compress(FAST, data);
+        Closing sink = new Closing();
+        Random r = new Random(11);
+        try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
+            out.write(data, 0, 40_000);   // two blocks of 16K and part of a third
+            out.flush();
+            byte[] flushed = sink.toByteArray();
+            assertThat(flushed.length).isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 16_384)).length);
+            assertThat(flushed).isEqualTo(java.util.Arrays.copyOf(expected, flushed.length));
+            for (int i = 40_000; i < data.length; ) {
+                int k = Math.min(data.length - i, 1 + r.nextInt(20_000));
+                out.write(data, i, k);
+                i += k;
+                out.flush();
+                assertThat(sink.size()).isLessThan(expected.length);   // the last block waits for close
+            }
+        }
+        assertThat(sink.toByteArray()).isEqualTo(expected);
+    }
+
     @Test
     void aCorruptArchiveThrowsFromReadAfterTheBlocksThatChecked() throws Exception {
         byte[] data = text(60_000);
