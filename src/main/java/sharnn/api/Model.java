@@ -50,8 +50,9 @@ public final class Model {
         try {
             // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory
             return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels), 1, SEGMENT), kernels);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {   // the file's fault, named once (most are named already)
+            String where = file + ": ", message = String.valueOf(e.getMessage());
+            throw new IOException(message.startsWith(where) ? message : where + message, e);
         }
     }
 

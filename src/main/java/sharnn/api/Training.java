@@ -27,7 +27,9 @@ public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
-            if (steps < 0 || epochs < 0 || !(minutes >= 0)) throw new IllegalArgumentException("limits must be >= 0");
+            // minutes of +infinity never stopped, as no limit, which is refused below
+            if (steps < 0 || epochs < 0 || !(minutes >= 0 && minutes < Double.POSITIVE_INFINITY))
+                throw new IllegalArgumentException("limits must be >= 0, minutes finite");
             if (steps == 0 && epochs == 0 && minutes == 0) throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
         }
 

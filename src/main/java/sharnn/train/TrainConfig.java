@@ -260,6 +260,8 @@ public final class TrainConfig {
             } else {
                 // an unknown preset refused where it is set (a library's set, a --config file's), not when training starts
                 if (given && key.equals("preset")) ModelConfig.preset(v, 256);
+                // a list that does not parse refused where it is set, as a number that does not ("x" waited for train)
+                if (key.equals("attention") && !List.of("", "all", "none").contains(v)) parseList(v);
                 f.set(this, v);
                 return;
             }
@@ -301,7 +303,6 @@ public final class TrainConfig {
         try {
             if (map.get("preset") != null) c.preset = String.valueOf(map.get("preset"));
             c.setAll(map);
-            if (!List.of("", "all", "none").contains(c.attention.strip())) parseList(c.attention);   // here, naming the file
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
         }

@@ -144,6 +144,13 @@ class ModelTest {
         assertThatThrownBy(() -> new Training("tiny").set("lr", null)).isInstanceOf(NullPointerException.class).hasMessage("value");
         assertThatThrownBy(() -> new Training("tiny").set("batch", "0")).hasMessage("batch must be >= 1: 0");
         assertThatThrownBy(() -> Training.Stop.steps(0)).hasMessage("a training needs a limit: steps, epochs or minutes");
+        // refused where they are given: an attention list that does not parse waited for train, and minutes of infinity never stopped
+        assertThatThrownBy(() -> new Training("tiny").set("attention", "x")).hasMessage("attention must be all, none or block indices like 1,3: x");
+        assertThatThrownBy(() -> Training.Stop.minutes(Double.POSITIVE_INFINITY)).hasMessage("limits must be >= 0, minutes finite");
+        // a file's fault names it once ("F: F: no encoder.weight")
+        Path noEncoder = dir.resolve("e.safetensors");
+        new SafeTensorsWriter().add("decoder.bias", sharnn.io.DType.F32, new long[] {256}, new float[256]).write(noEncoder);
+        assertThatThrownBy(() -> Model.load(noEncoder)).hasMessage(noEncoder + ": no encoder.weight: not a SHA-RNN state_dict");
         byte[] archive = new ByteArrayOutputStream().toByteArray();
         assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
                 .hasMessageContaining("truncated");

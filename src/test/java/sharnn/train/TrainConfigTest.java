@@ -36,9 +36,10 @@ class TrainConfigTest {
 
     @Test
     void settingsThatContradictEachOtherAreRefused() {
-        TrainConfig twice = new TrainConfig();
-        twice.set("attention", "1,1");
-        assertThatThrownBy(twice::validate).hasMessage("attention names a block twice: 1,1");
+        assertThatThrownBy(() -> new TrainConfig().set("attention", "1,1")).hasMessage("attention names a block twice: 1,1");   // where it is set
+        TrainConfig beyond = new TrainConfig();
+        beyond.set("attention", "7");
+        assertThatThrownBy(beyond::validate).hasMessageContaining("attention").hasMessageContaining("7");   // beside the blocks, checked together
         TrainConfig rising = new TrainConfig();
         rising.set("cosine", "true");
         rising.set("lrMin", "0.5");
