@@ -46,7 +46,11 @@ public final class Training {
         }
     }
 
-    /** Told what the run does; every method has a default that ignores it. */
+    /**
+     * Told what the run does; every method has a default that ignores it. A listener's exception ends the
+     * training where it is, thrown by train, with no checkpoint saved for the steps since the last: to end a
+     * run with its checkpoints (early stopping), call {@link #stop()} from the listener.
+     */
     public interface Listener {
         /** Every logEvery steps (a setting) and at the last step: the training bits per byte since the last log. */
         default void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {}
