@@ -181,15 +181,18 @@ public final class Trainer implements AutoCloseable {
         }
         Map<String, Object> data = Checkpoint.object(file, meta, "data");
         Splits splits = Checkpoint.splits(file, meta, corpus);
-        if (splits == null)
-            throw new OtherData("the run was trained on other data (" + data.get("name") + ", " + data.get("size")
-                    + " bytes); it resumes only on the same data");
+        if (splits == null)   // the size alike, the SHA-256 is what differs: said so rather than the size alone
+            throw new OtherData("the run was trained on other data (" + data.get("name") + ", " + data.get("size") + " bytes"
+                    + (data.get("size") instanceof Number n && n.longValue() == corpus.size() ? ", the same size but another SHA-256" : "")
+                    + "); it resumes only on the same data");
         try {
             Weights.checkShapes(file, "", cfg.model());   // before the model is built: a crafted file could claim any size
         } catch (IllegalArgumentException e) {
             throw Checkpoint.corrupt(file, e.getMessage());
         }
         Trainer t = new Trainer(cfg, corpus, splits, runDir, backend, false);
+        // the run's name for its data, as the straight run records it (the file reopened by its recorded path was named by that)
+        if (data.get("name") instanceof String name) t.data.put("name", name);
         try {
             t.restoreFrom(file, meta);
         } catch (IOException | RuntimeException e) {

@@ -507,7 +507,20 @@ public class TrainerTest {
         Corpus corpus = Corpus.of(sentences(2000, 1));
         new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), dir, K).train(new Trainer.Stop(2, 0, 0));
         assertThatThrownBy(() -> Trainer.resume(dir, Corpus.of(sentences(2000, 9)), K))
-                .hasMessageContaining("trained on other data");
+                .hasMessage("the run was trained on other data (memory, 2000 bytes, the same size but another SHA-256); it resumes only on the same data");
+    }
+
+    /** A resumed run records its data under the run's name for it, as the straight run does, whatever name opened it again. */
+    @Test
+    void aResumedRunKeepsItsDataName(@TempDir Path dir) throws Exception {
+        byte[] text = sentences(2000, 1);
+        new Trainer(small(), Corpus.of(text, "d200k"), Splits.ofSizes(2000, 200, 400), dir, K).train(new Trainer.Stop(2, 0, 0));
+        try (Trainer t = Trainer.resume(dir, Corpus.of(text, "/somewhere/d200k"), K)) {
+            t.train(new Trainer.Stop(3, 0, 0));
+        }
+        Map<String, Object> data = Checkpoint.object(SafeTensors.read(dir.resolve("last.safetensors")),
+                Checkpoint.meta(SafeTensors.read(dir.resolve("last.safetensors"))), "data");
+        assertThat(data.get("name")).isEqualTo("d200k");
     }
 
     @Test
