@@ -67,6 +67,7 @@ public final class Training {
     public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
 
     private final TrainConfig config;   // null where resuming: the run's own
+    private final List<String[]> changes = new ArrayList<>();   // where resuming: settings changed, as key and value
     private final List<Listener> listeners = new ArrayList<>();
     private Path runDirectory;
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
@@ -92,7 +93,9 @@ public final class Training {
      * records; {@link #train(Path, Stop)} and {@link #train(byte[], Stop)} give it where it moved or where
      * the run trained on bytes, and are refused where they are not the same bytes. Stop's steps and
      * epochs count from the run's start. Listeners, {@link #device} and {@link #stop} apply; the settings
-     * are the run's ({@link #set}, {@link #seed} and {@link #runDirectory} throw IllegalStateException).
+     * are the run's ({@link #seed} and {@link #runDirectory} throw IllegalStateException), but for where its
+     * schedule ends and what it logs, which {@link #set} may change (decaySteps, lrMin, halveAt, evalEvery,
+     * evalBytes, logEvery, checkpointEvery; any other throws IllegalStateException), as `train --resume --set`.
      */
     public static Training resume(Path runDirectory) {
         return new Training(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));
@@ -109,7 +112,16 @@ public final class Training {
     public Training set(String key, String value) {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
-        checkNotResuming("settings");
+        if (config == null) {
+            try {
+                TrainConfig.checkChangedOnResume(key);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage());
+            }
+            new TrainConfig().set(key, value);   // a value that does not parse or is out of range: here, as for a new run
+            changes.add(new String[] {key, value});
+            return this;
+        }
         config.set(key, value);
         return this;
     }
@@ -207,6 +219,12 @@ public final class Training {
         Trainer made;
         if (config == null) {
             made = Trainer.resume(runDirectory, corpus, backend);
+            try {
+                for (String[] kv : changes) made.config().changeOnResume(kv[0], kv[1]);
+            } catch (RuntimeException e) {
+                made.close();
+                throw e;
+            }
         } else {
             TrainConfig cfg = config.copy();
             Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s

@@ -40,7 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "where the run goes (a new directory)")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR exactly")
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR exactly, with its own settings (--set may change decaySteps, lrMin, "
+            + "halveAt, evalEvery, evalBytes, logEvery, checkpointEvery)")
     Path resume;
 
     @Option(names = "--config", paramLabel = "JSON", description = "hyper-parameters from a JSON file")
@@ -84,8 +85,15 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageException("--out " + out + " exists and is not a directory");
         // the default "tiny" cannot be told from a --preset tiny given, which must override a --config file's preset
         boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
-        if (resume != null && (config != null || !sets.isEmpty() || seed != null || presetGiven))
-            throw new UsageException("--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
+        if (resume != null && (config != null || seed != null || presetGiven))
+            throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
+        if (resume != null)   // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
+            for (String s : sets)
+                try {
+                    TrainConfig.checkChangedOnResume(s.substring(0, Math.max(0, s.indexOf('='))).strip());
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
+                }
         if (resume != null && Files.isRegularFile(resume))   // a checkpoint given: nothing to resume: X/last.safetensors/last.safetensors
             throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
                     && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
@@ -108,6 +116,13 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
                         + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
             }
+            for (String kv : sets)
+                try {
+                    trainer.config().changeOnResume(kv.substring(0, kv.indexOf('=')).strip(), kv.substring(kv.indexOf('=') + 1));
+                } catch (IllegalArgumentException e) {
+                    trainer.close();
+                    throw new UsageException(e.getMessage());
+                }
             System.err.printf("resuming %s at step %d%n", resume, trainer.step());
         } else {
             RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
@@ -161,8 +176,10 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage());
             }
             TrainConfig c = trainer.config();
-            if (c.cosine && c.lrMin == 0 && firstStep >= c.decaySteps && (steps == 0 || steps > firstStep))
-                System.err.printf("note: the cosine decay reached lrMin 0 at step %d: steps past it change no weight%n", c.decaySteps);
+            // steps at a rate of 0 (a run resumed past its first --steps): said, with the way on
+            if (c.cosine && c.lrMin == 0 && (steps > 0 ? steps > Math.max(c.decaySteps, firstStep) : firstStep >= c.decaySteps))
+                System.err.printf("note: the cosine decay reaches lrMin 0 at step %d: steps past it change no weight"
+                        + " (--resume with --set decaySteps=N or lrMin=X changes that)%n", c.decaySteps);
             trainer.addListener(progress);
             s = trainer.train(stop);
         } finally {

@@ -327,6 +327,28 @@ public final class TrainConfig {
         return saved(toMap());
     }
 
+    /**
+     * The settings a resumed run may change: where its schedule ends (a cosine decay's end and floor, the
+     * halving) and how often it logs, validates and saves. All others are the run's, so that it continues as
+     * it went; with none changed a resumed run saves what a straight one would.
+     */
+    public static final List<String> CHANGED_ON_RESUME = List.of("decaySteps", "lrMin", "halveAt", "evalEvery", "evalBytes", "logEvery",
+            "checkpointEvery");
+
+    /** Refuses a setting a resumed run keeps (see {@link #CHANGED_ON_RESUME}). */
+    public static void checkChangedOnResume(String key) {
+        if (!CHANGED_ON_RESUME.contains(key))
+            throw new IllegalArgumentException("a resumed run keeps its own " + key + "; of its settings it changes only "
+                    + String.join(", ", CHANGED_ON_RESUME));
+    }
+
+    /** A resumed run's setting changed (one of {@link #CHANGED_ON_RESUME}), checked with the others. */
+    public void changeOnResume(String key, String value) {
+        checkChangedOnResume(key);
+        set(key, value);
+        validate();
+    }
+
     /** Checks the values together, with messages a user can act on. */
     public void validate() {
         for (var rule : RULES.entrySet()) {

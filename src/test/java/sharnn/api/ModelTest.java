@@ -367,7 +367,8 @@ class ModelTest {
         assertThatThrownBy(() -> Training.resume(dir.resolve("none")).train(Training.Stop.steps(1)))
                 .isInstanceOf(IOException.class).hasMessageContaining("nothing to resume");
         assertThatThrownBy(() -> Training.resume(stopped).set("lr", "0.1")).isInstanceOf(IllegalStateException.class)
-                .hasMessage("a resumed run keeps its own settings");
+                .hasMessageStartingWith("a resumed run keeps its own lr; of its settings it changes only decaySteps, lrMin,");
+        assertThatThrownBy(() -> Training.resume(stopped).set("evalEvery", "-1")).hasMessage("evalEvery must be >= 0: -1");
         assertThatThrownBy(() -> tiny.get().runDirectory(stopped).train(text, Training.Stop.steps(1)))
                 .isInstanceOf(IOException.class).hasMessageContaining("already holds a run (Training.resume continues it)");
     }

@@ -6,6 +6,7 @@ import static sharnn.cli.TrainEvalGenerateCliTest.assertOneLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,8 +94,22 @@ class TrainCommandTest {
         assertThat(first.err()).doesNotContain("note:");
         CliRun more = CliRun.of("train", "--resume", run.toString(), "--steps", "4");
         assertThat(more.code()).as(more.err()).isZero();
-        assertThat(more.err()).contains("note: the cosine decay reached lrMin 0 at step 3: steps past it change no weight");
+        assertThat(more.err()).contains("note: the cosine decay reaches lrMin 0 at step 3: steps past it change no weight"
+                + " (--resume with --set decaySteps=N or lrMin=X changes that)");
         assertThat(more.out()).contains("trained to step 4");
+        // the way on: the decay lengthened, the steps train again (nanoGPT's lr_decay_iters raised for a longer run)
+        CliRun longer = CliRun.of("train", "--resume", run.toString(), "--steps", "6", "--set", "decaySteps=8", "--json");
+        assertThat(longer.code()).as(longer.err()).isZero();
+        assertThat(longer.err()).doesNotContain("note:");
+        Map<?, ?> saved = (Map<?, ?>) Checkpoint.meta(SafeTensors.read(run.resolve("last.safetensors"))).get("train");
+        assertThat(((Number) saved.get("decaySteps")).longValue()).isEqualTo(8);
+        List<String> lrs = Files.readAllLines(run.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"lr\"")).toList();
+        assertThat(lrs.getLast()).doesNotContain("\"lr\": 0.0,").doesNotContain("\"lr\":0.0,");
+        // the run's other settings stay its own, and a bad value is refused before any step
+        assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "7", "--set", "lr=0.1"), 2,
+                "--resume continues with the run's own settings: a resumed run keeps its own lr; of its settings it changes only decaySteps,");
+        assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "7", "--set", "lrMin=1"), 2,
+                "lrMin (1.0) is above lr");
     }
 
     @Test
@@ -170,9 +185,9 @@ class TrainCommandTest {
             Map<?, ?> saved = (Map<?, ?>) Checkpoint.meta(SafeTensors.read(run.resolve("last.safetensors"))).get("train");
             assertThat(saved.get("preset")).isEqualTo(given.length > 0 ? "tiny" : "small");
         }
-        // --set, --config and --seed were refused with --resume, --preset went unheeded
+        // --config and --seed were refused with --resume, --preset went unheeded
         assertOneLine(CliRun.of("train", "--resume", dir.resolve("run0").toString(), "--steps", "2", "--preset", "paper"), 2,
-                "--resume continues with the run's own settings; drop --config, --set, --seed and --preset");
+                "--resume continues with the run's own settings; drop --config, --seed and --preset");
     }
 
     @Test
