@@ -190,7 +190,7 @@ final class TrainCommand implements Callable<Integer> {
                 System.err.printf("nothing trained: --minutes %s ended before the first step; %s holds the run at step 0%n",
                         java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString(), runDir);
             else   // a resumed run already at its limit
-                System.err.printf("nothing to train: %s is at step %d (epoch %d), past the limit given%n", runDir, s.steps(), s.epochs());
+                System.err.printf("nothing to train: %s is at step %d (epoch %d), at or past the limit given%n", runDir, s.steps(), s.epochs());
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
@@ -207,8 +207,9 @@ final class TrainCommand implements Callable<Integer> {
             // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
             String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
                     : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
-            System.out.printf("trained to step %d (%d epochs) in %s: train %.4f bpc, %s, %,d tokens/s%n",
-                    s.steps(), s.epochs(), Terminal.duration(s.seconds()), s.lastTrainBpc(), valid, Math.round(s.tokensPerSecond()));
+            System.out.printf("trained to step %d (%d epoch%s) in %s: train %.4f bpc, %s, %,d tokens/s%n",
+                    s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.lastTrainBpc(), valid,
+                    Math.round(s.tokensPerSecond()));
             List<String> saved = new ArrayList<>();
             for (String name : List.of("last.safetensors", "best.safetensors"))
                 if (Files.exists(runDir.resolve(name))) saved.add(runDir.resolve(name).toString());
@@ -266,6 +267,7 @@ final class TrainCommand implements Callable<Integer> {
         private final double minutes;
         private final long start = System.nanoTime();
         private final me.tongfei.progressbar.ProgressBar bar;
+        private long firstLogStep = -1, firstLogNanos;   // the pace is measured from the first log line, after the start and warm-up
 
         Progress(long firstStep, long steps, double minutes) {
             this.firstStep = firstStep;
@@ -293,10 +295,18 @@ final class TrainCommand implements Callable<Integer> {
                 bar.setExtraMessage(String.format(" %.3f bpc, %,d tok/s", bpc, Math.round(tps)));
                 return;
             }
-            double secs = (System.nanoTime() - start) / 1e9;
+            long now = System.nanoTime();
+            double secs = (now - start) / 1e9;
             String eta = "";
             double left = Double.MAX_VALUE;
-            if (steps > 0 && step > firstStep) left = secs / (step - firstStep) * (steps - step);
+            // the JVM's start, the data's hashing and the compiler's warm-up counted in made a 43 s run say "eta 10m38s"
+            // at its first line: its pace is taken from the first line on, once there is a second
+            if (firstLogStep < 0) {
+                firstLogStep = step;
+                firstLogNanos = now;
+            }
+            if (steps > 0 && step > firstLogStep) left = (now - firstLogNanos) / 1e9 / (step - firstLogStep) * (steps - step);
+            else if (steps > 0 && step > firstStep) left = secs / (step - firstStep) * (steps - step);
             if (minutes > 0) left = Math.min(left, minutes * 60 - secs);
             if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
             System.err.printf("step %d%s | epoch %d | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
