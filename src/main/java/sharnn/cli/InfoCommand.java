@@ -1,7 +1,9 @@
 package sharnn.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,6 +15,7 @@ import sharnn.io.SafeTensors;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.model.Weights;
+import sharnn.train.Checkpoint;
 
 /** Parameter counts by part, for a preset or a weights file. */
 @Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -42,6 +45,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelConfig config;
+        Map<String, Object> run = null;
         if (weights != null) {
             // a file's vocabulary is its own, and a checkpoint records its whole shape: the options were ignored, unsaid
             if (spec.commandLine().getParseResult().hasMatchedOption("--vocab"))
@@ -55,6 +59,7 @@ final class InfoCommand implements Callable<Integer> {
                         + " which records its own");
             config = checkpoint ? Weights.configOf(file) : Weights.inferConfig(file, "", ModelConfig.preset(preset, vocab));
             Weights.checkShapes(file, "", config);
+            if (checkpoint) run = runOf(file);
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);
             try {
@@ -71,6 +76,7 @@ final class InfoCommand implements Callable<Integer> {
             out.put("config", config.toMap());
             out.put("parameters", parts);
             out.put("total", total);
+            if (run != null) out.put("run", run);
             if (gpu != null) out.put("device", gpuMap(gpu));
             System.out.println(Json.of(out));
             return 0;
@@ -84,7 +90,35 @@ final class InfoCommand implements Callable<Integer> {
                 config.window(), config.batch(), config.segment());
         for (var e : parts.entrySet()) System.out.printf("  %-34s %,14d%n", e.getKey(), e.getValue());
         System.out.printf("  %-34s %,14d%n", "total", total);
+        if (run != null) {
+            List<String> said = new ArrayList<>();
+            if (run.get("step") != null) said.add(String.format("step %,d", ((Number) run.get("step")).longValue()));
+            if (run.get("epoch") != null) said.add("epoch " + run.get("epoch"));
+            if (run.get("best_valid_bpc") != null) said.add(String.format("best valid %.4f bpc", ((Number) run.get("best_valid_bpc")).doubleValue()));
+            if (run.get("data") != null) said.add(String.format("data %s (%,d bytes)", Main.printable(String.valueOf(run.get("data"))),
+                    ((Number) run.get("data_bytes")).longValue()));
+            if (!said.isEmpty()) System.out.println("run: " + String.join(", ", said));
+        }
         return 0;
+    }
+
+    /**
+     * Where a checkpoint's run stands, as nanoGPT's checkpoints keep iter_num and best_val_loss: its step,
+     * epoch, best validation bpc and data, each where the metadata holds it as such (a quick look: eval and
+     * --resume check the rest).
+     */
+    private static Map<String, Object> runOf(SafeTensors file) throws java.io.IOException {
+        Map<String, Object> meta = Checkpoint.meta(file), run = new LinkedHashMap<>();
+        if (meta.get("progress") instanceof Map<?, ?> progress) {
+            if (progress.get("step") instanceof Number step && step.longValue() >= 0) run.put("step", step.longValue());
+            if (progress.get("epoch") instanceof Number epoch && epoch.longValue() >= 0) run.put("epoch", epoch.longValue());
+            if (progress.get("best_valid_bpc") instanceof Number best && best.doubleValue() >= 0) run.put("best_valid_bpc", best.doubleValue());
+        }
+        if (meta.get("data") instanceof Map<?, ?> data && data.get("name") instanceof String name && data.get("size") instanceof Number size) {
+            run.put("data", name);
+            run.put("data_bytes", size.longValue());
+        }
+        return run;
     }
 
     /** The GPU that --device names, or null for the CPU; no CUDA here ends the command with exit code 2. */

@@ -67,6 +67,16 @@ class TrainEvalGenerateCliTest {
         assertThat(same).containsEntry("train_bpc", null).containsEntry("valid_bpc", null)
                 .containsOnlyKeys(JSON.std.mapFrom(resumed.out()).keySet());
 
+        // info says where the run stands, as nanoGPT's checkpoint keeps iter_num and best_val_loss
+        CliRun look = CliRun.of("info", run.resolve("last.safetensors").toString(), "--json");
+        assertThat(look.code()).as(look.err()).isZero();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> where = (Map<String, Object>) JSON.std.mapFrom(look.out()).get("run");
+        assertThat(where).containsEntry("step", 9).containsEntry("epoch", 0).containsEntry("data", data.toString())
+                .containsEntry("data_bytes", (int) Files.size(data)).containsEntry("best_valid_bpc", same.get("best_valid_bpc"));
+        assertThat(CliRun.of("info", run.resolve("last.safetensors").toString()).out())
+                .contains(String.format("run: step 9, epoch 0, best valid %.4f bpc, data %s (%,d bytes)", same.get("best_valid_bpc"), data, Files.size(data)));
+
         CliRun eval = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", data.toString(),
                 "--split", "test", "--json");
         assertThat(eval.code()).as(eval.err()).isZero();
