@@ -16,7 +16,7 @@ import sharnn.tensor.Kernels;
 import sharnn.train.Sampler;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is raw bytes on stdout, streamed."})
+        description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is the continuation alone (the prompt is not echoed, unlike nanoGPT's sample.py), raw bytes on stdout, streamed."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
