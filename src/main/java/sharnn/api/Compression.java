@@ -151,6 +151,7 @@ public final class Compression {
 
     private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
         CodecOptions options = options();
+        if (options.network()) VectorModule.require();
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(Checkpoint.file(checkpoint));
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
@@ -199,9 +200,13 @@ public final class Compression {
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
-        Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), loadDictionary(), progress, threads,
-                memoryLimit);
-        return new Result(s.originalBytes(), s.archiveBytes());
+        try {   // an archive says whether it runs a network only once read
+            Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), loadDictionary(), progress,
+                    threads, memoryLimit);
+            return new Result(s.originalBytes(), s.archiveBytes());
+        } catch (NoClassDefFoundError e) {
+            throw VectorModule.missing(e);
+        }
     }
 
     /** The dictionary file, read and hashed; the one loaded before (and its primed models) where it hashes the same. */
@@ -226,7 +231,7 @@ public final class Compression {
      */
     public OutputStream outputStream(OutputStream archive) {
         java.util.Objects.requireNonNull(archive, "archive");
-        options();   // a setting out of its range is refused here, not by a write
+        if (options().network()) VectorModule.require();   // a setting out of its range is refused here, not by a write
         return new CodingStreams.Compressing(archive, this::compress);
     }
 

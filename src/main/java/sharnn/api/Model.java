@@ -46,6 +46,7 @@ public final class Model {
         java.util.Objects.requireNonNull(file, "file");
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
         if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
+        VectorModule.require();
         Kernels kernels = Kernels.fastest(Parallel.common());
         try {
             // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory

@@ -214,6 +214,7 @@ public final class Training {
         } catch (Trainer.RunDirectoryTaken e) {
             throw new IOException(e.getMessage() + (e.resumable ? " (Training.resume continues it)" : ": move it away"), e);
         }
+        VectorModule.require();
         Kernels kernels = Kernels.fastest(Parallel.common());
         Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
         Trainer made;

@@ -4,6 +4,8 @@
  * library"); the other packages are public for the command line and may change, but for the exceptions
  * this package's calls are documented to throw ({@link sharnn.codec.CorruptArchiveException},
  * {@link sharnn.codec.MemoryLimitException}, {@link sharnn.codec.ArchiveNeedsException}, each an
- * IOException, and {@link sharnn.cuda.CudaUnavailableException}), which stay.
+ * IOException, and {@link sharnn.cuda.CudaUnavailableException}), which stay. The network's kernels need
+ * Java's Vector API (the JVM option --add-modules jdk.incubator.vector): without it the calls that run a
+ * network (training, a loaded model, compression with a network) throw IllegalStateException saying so.
  */
 package sharnn.api;

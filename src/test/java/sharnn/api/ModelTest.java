@@ -373,6 +373,28 @@ class ModelTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("already holds a run (Training.resume continues it)");
     }
 
+    /**
+     * Without the JVM's Vector API module the calls that run a network say so (they threw NoClassDefFoundError, a
+     * compressing stream's from its close); the context models alone need none.
+     */
+    @Test
+    void withoutTheVectorModuleTheCallsThatRunANetworkSaySo(@TempDir Path dir) throws Exception {
+        Path archive = dir.resolve("d.shr");
+        try (var out = Files.newOutputStream(archive)) {
+            Compression.preset("default").compress(new ByteArrayInputStream("a short text to code. ".repeat(20).getBytes()), out);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                VectorModuleProbe.class.getName(), archive.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        String missing = "IllegalStateException: sharnn's network needs Java's Vector API, which the JVM loads only when told to:"
+                + " run java with --add-modules jdk.incubator.vector";
+        assertThat(out.lines().toList()).containsExactly("compress: " + missing, "outputStream: " + missing, "decompress: " + missing,
+                "inputStream: " + missing, "train: " + missing, "load: " + missing,
+                "fast: " + CompressionStreamsTest.compress(Compression.preset("fast"), "a short text to code. ".repeat(20).getBytes()).length);
+    }
+
     /** Every tensor of two safetensors files has the same dtype, shape and bytes. */
     private static void assertSameTensors(Path a, Path b) throws IOException {
         sharnn.io.SafeTensors x = sharnn.io.SafeTensors.read(a), y = sharnn.io.SafeTensors.read(b);

@@ -1,0 +1,24 @@
+package sharnn.api;
+
+/**
+ * Java's Vector API module, which the network's kernels need and a JVM loads only when told to: its
+ * absence is said in words, where it was a NoClassDefFoundError from deep inside (from a stream's close,
+ * for a compressing stream).
+ */
+final class VectorModule {
+    private VectorModule() {}
+
+    static final String MISSING = "sharnn's network needs Java's Vector API, which the JVM loads only when told to:"
+            + " run java with --add-modules jdk.incubator.vector";
+
+    /** Throws IllegalStateException where the JVM runs without the module. */
+    static void require() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) throw new IllegalStateException(MISSING);
+    }
+
+    /** The error as thrown, or where it is the module's absence, an IllegalStateException saying so. */
+    static RuntimeException missing(NoClassDefFoundError e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("jdk/incubator/vector/")) return new IllegalStateException(MISSING, e);
+        throw e;
+    }
+}
