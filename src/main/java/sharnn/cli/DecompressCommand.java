@@ -176,8 +176,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 205,936 bytes (1.647 bpc), 1 block, format 19, fast, decoding needs
-     * about 678 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
+     * One line: "a.shr: 1,000,000 -> 205,568 bytes (1.645 bpc), 1 block, format 20, fast, decoding needs
+     * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);

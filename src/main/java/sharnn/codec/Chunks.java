@@ -82,7 +82,8 @@ final class Chunks implements AutoCloseable {
                 if (total == 0) Codec.checkCompressMemory(o, dictionary, Math.min(o.blockSize(), data.length), memoryLimit);
                 all.update(data);
                 Codec.Progress part = c.sum.part();
-                pending.add(c.workers.submit(() -> c.encode(data, part)));
+                long start = total;
+                pending.add(c.workers.submit(() -> c.encode(data, start, part)));
                 total += data.length;
                 if (data.length < o.chunk()) break;   // the end met: not read again (a terminal's second Ctrl-D)
             }
@@ -91,8 +92,8 @@ final class Chunks implements AutoCloseable {
         }
     }
 
-    /** One chunk's records, coded by an engine of its own. */
-    private List<byte[]> encode(byte[] data, Codec.Progress progress) throws IOException {
+    /** One chunk's records, coded by an engine of its own; start: the original bytes before it. */
+    private List<byte[]> encode(byte[] data, long start, Codec.Progress progress) throws IOException {
         List<byte[]> records = new ArrayList<>();
         byte[] block = new byte[Math.min(o.blockSize(), data.length)];
         try (Engine engine = engine()) {
@@ -100,7 +101,7 @@ final class Chunks implements AutoCloseable {
             for (int off = 0; off < data.length; off += block.length) {
                 int n = Math.min(block.length, data.length - off), base = off;
                 System.arraycopy(data, off, block, 0, n);
-                records.add(Codec.encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
+                records.add(Codec.encodeBlock(engine, block, n, start + off, (done, bits) -> progress.update(base + done, bits)));
             }
             spareModels.set(engine.models());
         }

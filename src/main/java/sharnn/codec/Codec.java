@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 19;
+    public static final int VERSION = 20;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 19;
+    static final int OLDEST_READ = 20;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -67,9 +67,10 @@ public final class Codec {
             Map.entry(15, "sharnn 0.1 with 24 hashed context models and no stored blocks"),
             Map.entry(16, "sharnn 0.1 with 24 hashed context models"),
             Map.entry(17, "sharnn 0.1 with 26 hashed context models"),
-            Map.entry(18, "sharnn 0.1 with 27 hashed context models"));
+            Map.entry(18, "sharnn 0.1 with 27 hashed context models"),
+            Map.entry(19, "sharnn 0.1 with block records checked without their offsets"));
 
-    /** The versions this sharnn reads, for the messages: "version 19", or "versions 19 and 20". */
+    /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {
         return OLDEST_READ == VERSION ? "version " + VERSION
                 : "versions " + OLDEST_READ + (OLDEST_READ + 1 == VERSION ? " and " : " to ") + VERSION;
@@ -263,7 +264,7 @@ public final class Codec {
         end.write(0);
         writeVarint(end, total);
         end.write(ByteBuffer.allocate(4).putInt((int) all.getValue()).array());
-        writeWithCrc(counted, end);
+        writeWithCrc(counted, end, offsetBytes(total));
         counted.flush();
         return new Stats(total, counted.count);
     }
@@ -277,7 +278,7 @@ public final class Codec {
             while (n > 0) {
                 all.update(block, 0, n);
                 long base = total;
-                out.write(encodeBlock(engine, block, n, (done, bits) -> progress.update(base + done, bits)));
+                out.write(encodeBlock(engine, block, n, base, (done, bits) -> progress.update(base + done, bits)));
                 total += n;
                 if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
                 n = in.readNBytes(block, 0, block.length);
@@ -292,7 +293,7 @@ public final class Codec {
      * length 0, the bytes as they are), as xz's and zstd's are: the models have seen it all the same, and
      * the decoder runs them over the stored bytes.
      */
-    static byte[] encodeBlock(Engine engine, byte[] block, int n, Progress progress) throws IOException {
+    static byte[] encodeBlock(Engine engine, byte[] block, int n, long offset, Progress progress) throws IOException {
         CRC32C raw = new CRC32C();
         raw.update(block, 0, n);
         ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
@@ -323,7 +324,7 @@ public final class Codec {
         if (stored) record.write(block, 0, n);
         else record.write(c);
         record.write(ByteBuffer.allocate(4).putInt((int) raw.getValue()).array());
-        writeWithCrc(record, record);
+        writeWithCrc(record, record, offsetBytes(offset));
         return record.toByteArray();
     }
 
@@ -343,15 +344,27 @@ public final class Codec {
         h.write(settings);
         if (pretrained != null) h.write(HexFormat.of().parseHex(pretrained.sha256()));
         if (dictionary != null) h.write(HexFormat.of().parseHex(dictionary.id()));
-        writeWithCrc(out, h);
+        writeWithCrc(out, h, new byte[0]);
     }
 
-    /** The record's bytes, then their CRC32C (out may be the record itself). */
-    private static void writeWithCrc(OutputStream out, ByteArrayOutputStream record) throws IOException {
+    /**
+     * The record's bytes, then the CRC32C of before and them (out may be the record itself). A block's and the
+     * end's record are checked with their original offset before them (the bytes before it, 8 bytes
+     * little-endian; format 20): a record checks where it stands, so records put in another order fail their
+     * checksums before any is decoded (a crafted archive's stored blocks, each with its checksums right, were
+     * written out of order by -c before the archive's CRC failed).
+     */
+    private static void writeWithCrc(OutputStream out, ByteArrayOutputStream record, byte[] before) throws IOException {
         CRC32C crc = new CRC32C();
+        crc.update(before);
         crc.update(record.toByteArray());
         if (out != record) record.writeTo(out);
         out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** An original offset as a record's checksum takes it before the record. */
+    private static byte[] offsetBytes(long offset) {
+        return ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(offset).array();
     }
 
     /** Unsigned LEB128: seven bits a byte, low bits first, the high bit set on every byte but the last. */
@@ -716,6 +729,7 @@ public final class Codec {
      * took 8 GB where the header's check and -l said 54 MiB).
      */
     static BlockRecord readBlock(DataInputStream in, Header header, long offset, int first, CRC32C rec) throws IOException {
+        rec.update(offsetBytes(offset));   // where the record stands is in its checksum (format 20)
         long n = readVarint(in, rec, 4, "block header");
         if (n == 0) return null;
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");

@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the column, the
+     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the bytes above (in the line before), the
      * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
      * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
      * the last two bytes the last two times, without them), and markup with
@@ -49,19 +49,20 @@ final class ContextMixer {
     private static final int[] REC = new int[MAP_LIMIT + 1];
     /**
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far
-     * and the kinds of the last two bytes (letter, capital, digit, space, newline, >= 128, bracket, other);
+     * and the kinds of the last two bytes (the sixteen of {@link TextState#kind}; format 20, eight before);
      * the bit position and the network's confidence (so the network's say can grow where it is sure),
      * or without a network the bit position and the word so far (hashed to 1,024); the bit position, the
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
      * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
-     * deterministic; the bit position, the markup nesting and where in a word it is; the bit position, the
+     * deterministic; the markup nesting, where in a word it is and the bits so far in the byte's first five
+     * (then the bit position); the bit position, the
      * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
      * to 16,384, fewer where a small input's tables are smaller: format 15, the five inputs -0.18%). The final
      * mixers weigh them. Every selector
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
-    private static final int[] SET_SIZES = {8 * 8 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 256 * 4 * 8, 8 * 256 * 8};   // the eighth's: setSizes
+    private static final int[] SET_SIZES = {16 * 16 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 64 * 4 * 35, 8 * 256 * 8};   // the eighth's: setSizes
 
     /**
      * The bits of order 4's context that choose the eighth mixer's weights: 14, or fewer with tables of
@@ -82,10 +83,10 @@ final class ContextMixer {
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
      * far and where in a word it is; the last byte and the bit position; the match state and the bit
-     * position; the kinds of the last two bytes and the bits so far. Their outputs are averaged
+     * position; the kinds of the last two bytes (sixteen) and the bits so far. Their outputs are averaged
      * (stretched).
      */
-    private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8, 8 * 8 * 256};
+    private static final int[] FINAL_SIZES = {4 * 256, 256 * 8, 64 * 8, 16 * 16 * 256};
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -341,10 +342,10 @@ final class ContextMixer {
         }
         base[ORDERS.length] = hash(ts.wordHash & 0xFFFFFFFFL, 9);
         base[ORDERS.length + 1] = hash((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
-        // text layout: the column, the byte above it in the line before, the last byte (tables, lists, markup)
-        int col = pos - ts.lastNl - 1, above = 0, a = ts.prevNl + 1 + col;
-        if (ts.prevNl >= 0 && a < ts.lastNl && known(a)) above = buf[a] & 0xFF;
-        base[ORDERS.length + 2] = hash((long) above << 16 | (h & 0xFF) << 8 | Math.min(col, 255), 13);
+        // text layout: the bytes above in the line before (the one in this column and its neighbours) with the last
+        // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
+        int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
+        base[ORDERS.length + 2] = hash((long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8, 13);
         // sparse: the two bytes before the last, with the nesting as order 2 has it (format 15: -0.04%)
         base[ORDERS.length + 3] = hash(h & 0xFFFF00L | (long) (ts.nest & 0xFF) << 40, 14);
         // markup: inside a tag, link or template, and how the line starts, with the word so far
@@ -396,6 +397,11 @@ final class ContextMixer {
         // inputs -0.6%; eight kinds of the last eight bytes -0.4%, sixteen of the last eight -0.57%, of the last twelve -0.64%)
         base[ORDERS.length + 22] = hash(ts.kinds & 0xFF_FFFF_FFFFL, 34);
         findSlots();
+    }
+
+    /** The byte at a in the line before the current one, 0 where a is not in it or not known. */
+    private int above(TextState ts, int a) {
+        return ts.prevNl >= 0 && a > ts.prevNl && a < ts.lastNl && known(a) ? buf[a] & 0xFF : 0;
     }
 
     /** The byte d back from pos in stream b's part of the block, 0 where it is not known yet or not in it. */
@@ -511,7 +517,8 @@ final class ContextMixer {
         inputs[INPUTS - 1] = linear;   // as the contexts' linear inputs once were
         // mixers
         int confidence = Math.min(15, Math.abs(snn) >> 7);
-        mixers.choose(0, (byteClass(back2) * 8 + byteClass(c1)) * 256 + c0);
+        int kinds2 = TextState.kind(back2) * 16 + TextState.kind(c1);   // of the last two bytes, the sixteen of TextState (format 20)
+        mixers.choose(0, kinds2 * 256 + c0);
         mixers.choose(1, tree != null ? bitPos * 16 + confidence : (base[ORDERS.length] >>> 22) * 8 + bitPos);   // the word model's hash
         mixers.choose(2, (byteClass(back2) * 256 + c1) * 8 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
@@ -519,7 +526,8 @@ final class ContextMixer {
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
         mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
-        mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 8 + bitPos);
+        // the bits so far in a byte's first five (1-31), then its position (32-34): format 20, the five inputs -0.07%
+        mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 35 + (bitPos < 5 ? c0 : 27 + bitPos));
         mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
         mixers.choose(7, (base[ORDER4] >>> order4Shift) * 8 + bitPos);
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
@@ -527,7 +535,7 @@ final class ContextMixer {
         mixers.chooseFinal(0, ts.wordPlace() << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
-        mixers.chooseFinal(3, (byteClass(back2) * 8 + byteClass(c1)) << 8 | c0);
+        mixers.chooseFinal(3, kinds2 << 8 | c0);
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
         // refined by six adaptive maps, then averaged 1:2:1:1:3:1 (weights and contexts as measured in
         // docs/TUNING.md): by the order-1 context, the (hashed) order-2 context, the match state, the byte the
@@ -592,7 +600,7 @@ final class ContextMixer {
         }
     }
 
-    /** The kind of a byte, for a mixer's selector (as in the first mixer's comment). */
+    /** The eight-way kind of a byte, for the third and seventh mixers' selectors: a-z, A-Z, digit, space, newline, >= 128, bracket, other. */
     private static int byteClass(int c) {
         if (c >= 'a' && c <= 'z') return 0;
         if (c >= 'A' && c <= 'Z') return 1;

@@ -139,10 +139,32 @@ class CodecTest {
         int at = indexOf(bad, changed);
         System.arraycopy(good, at + 100, bad, at + 100, 4);
         java.util.zip.CRC32C rec = new java.util.zip.CRC32C();
+        rec.update(new byte[8]);   // its offset, 0
         rec.update(bad, at - 2, 2 + 100 + 4);   // n and m (one byte each), the bytes, their CRC32C
         java.nio.ByteBuffer.wrap(bad, at + 104, 4).putInt((int) rec.getValue());
         assertThatThrownBy(() -> decompress(bad)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("stored block at offset 0 fails its CRC32C");
+    }
+
+    /**
+     * A record's checksum takes where it stands (format 20): records put in another order fail before any
+     * block is decoded. Two stored blocks swapped, each with its checksums right, were written out swapped
+     * (decompress -c) before the archive's CRC failed at its end.
+     */
+    @Test
+    void blocksInAnotherOrderFailBeforeAnyIsWritten() throws IOException {
+        byte[] data = text(200);
+        CodecOptions o = CodecOptions.preset("fast").with("blockSize", "100");
+        byte[] good = storedBlocks(o, data, 100, 100);
+        assertThat(decompress(good)).isEqualTo(data);
+        int first = indexOf(good, Arrays.copyOf(data, 100)) - 2, length = 2 + 100 + 4 + 4;   // n, m, the bytes, two CRC32Cs
+        byte[] swapped = good.clone();
+        System.arraycopy(good, first + length, swapped, first, length);
+        System.arraycopy(good, first, swapped, first + length, length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(swapped), out, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1,
+                Long.MAX_VALUE)).isInstanceOf(CorruptArchiveException.class).hasMessage("corrupt archive: block at original offset 0 fails its checksum");
+        assertThat(out.size()).isZero();
     }
 
     private static int indexOf(byte[] in, byte[] part) {
@@ -386,6 +408,33 @@ class CodecTest {
     }
 
     /**
+     * As above, each record without its record CRC32C, which takes the record's original offset (format 20):
+     * what the blocks code, wherever they stand.
+     */
+    static byte[] coded(byte[] archive, int headerBytes, long originalBytes) {
+        byte[] all = records(archive, headerBytes, originalBytes);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int at = 0; at < all.length; ) {
+            int start = at;
+            long[] n = varint(all, at), m = varint(all, (int) n[1]);
+            at = (int) m[1] + (int) (m[0] == 0 ? n[0] : m[0]) + 4;   // the coded (or stored) bytes and the block's CRC32C
+            out.write(all, start, at - start);
+            at += 4;   // the record's CRC32C
+        }
+        return out.toByteArray();
+    }
+
+    /** The varint at a: its value and the index after it. */
+    private static long[] varint(byte[] b, int a) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            int x = b[a++] & 0xFF;
+            v |= (long) (x & 0x7F) << shift;
+            if ((x & 0x80) == 0) return new long[] {v, a};
+        }
+    }
+
+    /**
      * With chunk set, each chunk codes from fresh models: its records are those of the chunk compressed
      * alone, the archive is the same for any number of threads, and so are the decoded bytes.
      */
@@ -406,9 +455,9 @@ class CodecTest {
             java.io.ByteArrayOutputStream alone = new java.io.ByteArrayOutputStream();
             for (int off = 0; off < data.length; off += o.chunk()) {
                 byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + o.chunk()));
-                alone.write(records(compress(part, whole), wholeHeader, part.length));
+                alone.write(coded(compress(part, whole), wholeHeader, part.length));
             }
-            assertThat(records(archive, header, data.length)).as(o.toText()).isEqualTo(alone.toByteArray());
+            assertThat(coded(archive, header, data.length)).as(o.toText()).isEqualTo(alone.toByteArray());
             assertThat(archive).isNotEqualTo(compress(data, o.with("chunk", "0")));
         }
     }
@@ -469,9 +518,9 @@ class CodecTest {
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += 1500) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 1500));
-            alone.write(records(pretrainedArchive(part, whole, pretrained), wholeHeader, part.length));
+            alone.write(coded(pretrainedArchive(part, whole, pretrained), wholeHeader, part.length));
         }
-        assertThat(records(archives[0], header, data.length)).isEqualTo(alone.toByteArray());
+        assertThat(coded(archives[0], header, data.length)).isEqualTo(alone.toByteArray());
         // and not from the seeded initialisation of online mode
         assertThat(records(archives[0], header, data.length)).isNotEqualTo(records(compress(data, o), compress(new byte[0], o).length - 10, data.length));
     }
@@ -524,9 +573,9 @@ class CodecTest {
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += 2048) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 2048));
-            alone.write(records(compress(part, whole, dictionary(dict)), wholeHeader, part.length));
+            alone.write(coded(compress(part, whole, dictionary(dict)), wholeHeader, part.length));
         }
-        assertThat(records(archive, header, data.length)).isEqualTo(alone.toByteArray());
+        assertThat(coded(archive, header, data.length)).isEqualTo(alone.toByteArray());
         assertThat(archive.length).isLessThan(compress(data, o).length);
     }
 
@@ -580,7 +629,7 @@ class CodecTest {
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(data, off, n);
             record.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-            withCrc(archive, record.toByteArray());
+            withCrc(archive, record.toByteArray(), off);
             off += n;
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream();
@@ -589,7 +638,7 @@ class CodecTest {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(data, 0, off);
         end.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-        withCrc(archive, end.toByteArray());
+        withCrc(archive, end.toByteArray(), off);
         return archive.toByteArray();
     }
 
@@ -680,7 +729,7 @@ class CodecTest {
         Codec.writeVarint(block, 1 << 20);
         Codec.writeVarint(block, 5);
         block.write(new byte[5 + 4]);
-        withCrc(crafted, block.toByteArray());
+        withCrc(crafted, block.toByteArray(), 0);
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
                 (Codec.Dictionary) null, Codec.Progress.NONE, 1, 1L << 30))
                 .isInstanceOf(MemoryLimitException.class)
@@ -761,7 +810,7 @@ class CodecTest {
         record.write(r.coded());
         record.write(new byte[3]);
         record.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
-        withCrc(padded, record.toByteArray());
+        withCrc(padded, record.toByteArray(), 0);
         padded.write(archive, archive.length - in.available(), in.available());
         assertThat(decompress(archive)).isEqualTo(data);
         assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
@@ -770,6 +819,15 @@ class CodecTest {
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(record);
+        out.writeBytes(record);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /** A block's or the end's record with its CRC32C, which takes the record's original offset first (format 20). */
+    private static void withCrc(ByteArrayOutputStream out, byte[] record, long offset) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(offset).array());
         crc.update(record);
         out.writeBytes(record);
         out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
