@@ -43,7 +43,7 @@ final class CodingStreams {
     private static final class State {
         volatile Throwable failure;
         volatile boolean closed;   // the reader closed (decompressing), or the stream was dropped
-        final java.util.concurrent.Semaphore flushed = new java.util.concurrent.Semaphore(0);   // one permit a flush done
+        long flushesDone;   // FLUSH markers the coder has read (guarded by the State): a flush waits for its own
     }
 
     /**
@@ -81,6 +81,7 @@ final class CodingStreams {
         private byte[] buf = new byte[CHUNK];
         private int n;
         private boolean closed;
+        private long flushesAsked;   // FLUSH markers queued
 
         private IOException failed() {
             boolean again = reported;
@@ -94,7 +95,10 @@ final class CodingStreams {
             // on the coder's thread, which alone writes archive: the blocks coded by then reach it
             InputStream source = new Taking(queue, () -> {
                 archive.flush();
-                shared.flushed.release();
+                synchronized (shared) {
+                    shared.flushesDone++;
+                    shared.notifyAll();
+                }
             });
             coder = start("sharnn-compress", () -> {
                 try {
@@ -155,19 +159,22 @@ final class CodingStreams {
 
         /**
          * Hands what was written to the coder and waits until it has read it all and flushed archive: the
-         * blocks complete in it are then coded and in archive (with the setting chunk, those of the chunks
-         * coded by then: chunks coded at once may still be at work). The bytes of a block not yet complete stay until the block is or the stream
+         * blocks complete in it are then coded and in archive (with the setting chunk, the chunks written by
+         * then: a chunk is coded whole, several at once, and written in order once coded). The bytes of a block not yet complete stay until the block is or the stream
          * closes: a flush does not end a block early, so the archive is the same whatever the flushes.
          */
         @Override
         public void flush() throws IOException {
+            if (closed) return;   // as a closed FileOutputStream's: a wrapper closed after it flushes it once more
             ensureOpen();
             if (n > 0) give(Arrays.copyOf(buf, n));
             n = 0;
             give(FLUSH);
+            long mine = ++flushesAsked;   // an interrupted flush's marker is read later: this one waits for its own
             try {
-                while (!state.flushed.tryAcquire(50, TimeUnit.MILLISECONDS))
-                    if (!coder.isAlive()) break;
+                synchronized (state) {
+                    while (state.flushesDone < mine && coder.isAlive()) state.wait(50);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while flushing");

@@ -223,7 +223,8 @@ public final class Compression {
      * is complete when the stream is closed, which closes archive too (to leave it open, as GZIPOutputStream's
      * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush waits until
      * the blocks complete in what was written are coded and flushes archive; it cannot end a block early, so
-     * the bytes of one not yet complete wait for the rest of it or close.
+     * the bytes of one not yet complete wait for the rest of it or close (with the setting chunk, a chunk is
+     * coded whole and flush passes on the chunks written by then).
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
      * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
      * out of its range is refused here. The same archive as {@link #compress}. A stream

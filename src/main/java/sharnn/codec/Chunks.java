@@ -77,6 +77,8 @@ final class Chunks implements AutoCloseable {
             long total = 0;
             while (true) {
                 if (pending.size() >= c.jobs) for (byte[] record : take(pending)) out.write(record);
+                // and those coded already, in order, so that they reach out (a stream's flush) before the next chunk is read
+                while (!pending.isEmpty() && pending.peek().isDone()) for (byte[] record : take(pending)) out.write(record);
                 byte[] data = in.readNBytes(o.chunk());
                 if (data.length == 0) break;
                 if (total == 0) Codec.checkCompressMemory(o, dictionary, Math.min(o.blockSize(), data.length), memoryLimit);

@@ -108,6 +108,29 @@ class CompressionStreamsTest {
         assertThat(sink.toByteArray()).isEqualTo(expected);
     }
 
+    /** A flush interrupted before the coder read its marker: the next flush waits for its own, not for that one's. */
+    @Test
+    void aFlushAfterAnInterruptedOneWaitsForItsOwn() throws Exception {
+        byte[] data = text(100_000);
+        byte[] expected = compress(FAST, data);
+        Closing sink = new Closing();
+        try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
+            out.write(data, 0, 20_000);
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(out::flush).isInstanceOf(java.io.InterruptedIOException.class);
+            assertThat(Thread.interrupted()).isTrue();
+            out.write(data, 20_000, 50_000);   // four blocks of 16K complete in all
+            out.flush();
+            assertThat(sink.size()).as("four blocks flushed").isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 3 * 16_384)).length);
+            out.write(data, 70_000, 30_000);
+        }
+        assertThat(sink.toByteArray()).isEqualTo(expected);
+        // a flush after close does nothing, as a closed FileOutputStream's
+        OutputStream closed = FAST.outputStream(new ByteArrayOutputStream());
+        closed.close();
+        closed.flush();
+    }
+
     @Test
     void aCorruptArchiveThrowsFromReadAfterTheBlocksThatChecked() throws Exception {
         byte[] data = text(60_000);
