@@ -350,9 +350,9 @@ public final class Codec {
     /**
      * The record's bytes, then the CRC32C of before and them (out may be the record itself). A block's and the
      * end's record are checked with their original offset before them (the bytes before it, 8 bytes
-     * little-endian; format 20): a record checks where it stands, so records put in another order fail their
-     * checksums before any is decoded (a crafted archive's stored blocks, each with its checksums right, were
-     * written out of order by -c before the archive's CRC failed).
+     * little-endian; format 20): a record checks where it stands, so one out of its place fails its checksum
+     * before it is decoded (a crafted archive's stored blocks, each with its checksums right, were written
+     * out of order by -c before the archive's CRC failed).
      */
     private static void writeWithCrc(OutputStream out, ByteArrayOutputStream record, byte[] before) throws IOException {
         CRC32C crc = new CRC32C();
@@ -754,8 +754,10 @@ public final class Codec {
         long size = readVarint(in, rec, 9, "end record");
         byte[] crcBytes = readFully(in, 4, "end record");
         rec.update(crcBytes);
-        checkCrc(in, rec, "corrupt archive end record (checksum mismatch)");
-        if (size != total) throw new CorruptArchiveException("archive is truncated or corrupt: it holds " + total + " bytes, its end record says " + size);
+        // the checksum takes the bytes the blocks held (format 20): with a block missing it fails, which is said as such
+        String truncated = "archive is truncated or corrupt: it holds " + total + " bytes, its end record says " + size;
+        checkCrc(in, rec, size != total ? truncated : "corrupt archive end record (checksum mismatch)");
+        if (size != total) throw new CorruptArchiveException(truncated);
         return ByteBuffer.wrap(crcBytes).getInt();
     }
 
