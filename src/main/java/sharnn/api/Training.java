@@ -27,10 +27,10 @@ public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
-            // minutes of +infinity never stopped, as no limit, which is refused below
-            if (steps < 0 || epochs < 0 || !(minutes >= 0 && minutes < Double.POSITIVE_INFINITY))
-                throw new IllegalArgumentException("limits must be >= 0, minutes finite");
-            if (steps == 0 && epochs == 0 && minutes == 0) throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
+            if (steps < 0 || epochs < 0 || !(minutes >= 0)) throw new IllegalArgumentException("limits must be >= 0");
+            // minutes of +infinity alone never stopped: no limit, as 0 is
+            if (steps == 0 && epochs == 0 && (minutes == 0 || Double.isInfinite(minutes)))
+                throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
         }
 
         public static Stop steps(long n) {
@@ -95,7 +95,7 @@ public final class Training {
      * epochs count from the run's start. Listeners, {@link #device} and {@link #stop} apply; the settings
      * are the run's ({@link #seed} and {@link #runDirectory} throw IllegalStateException), but for where its
      * schedule ends and what it logs, which {@link #set} may change (decaySteps, lrMin, halveAt, evalEvery,
-     * evalBytes, logEvery, checkpointEvery; any other throws IllegalStateException), as `train --resume --set`.
+     * logEvery, checkpointEvery; any other throws IllegalStateException), as `train --resume --set`.
      */
     public static Training resume(Path runDirectory) {
         return new Training(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));

@@ -63,14 +63,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // '' is the current directory to Path: --dict '' said ": is a directory", --data '' "is a directory, not a corpus file: "
         cli.registerConverter(java.nio.file.Path.class, Main::path);
         cli.setParameterExceptionHandler((ex, a) -> {
-            System.err.println(usageError(ex));
+            System.err.println(printable(usageError(ex)));
             return 2;
         });
         // Java reads arguments as UTF-8: bytes that are not become U+FFFD, so a file name that is not UTF-8 named
         // another file (one whose name holds U+FFFD): compress --rm removed that one, rc 0 (--prompt says so itself)
         for (int i = 0; i < args.length; i++)
             if (args[i].indexOf('\uFFFD') >= 0 && !(i > 0 && args[i - 1].equals("--prompt")) && !args[i].startsWith("--prompt=")) {
-                System.err.println("sharnn: the argument '" + args[i] + "' is not valid UTF-8 (or holds U+FFFD), and Java would read it as another"
+                System.err.println("sharnn: the argument '" + printable(args[i]) + "' is not valid UTF-8 (or holds U+FFFD), and Java would read it as another"
                         + " name, perhaps another file's: rename the file, or give it on stdin (-)");
                 return 2;
             }
@@ -80,7 +80,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             if (stdout == null || code != 0) return code;
             // what a command printed with System.out, whose failures show only now
             if (stdout instanceof Stdout.ReaderGone) return Stdout.BROKEN_PIPE;
-            System.err.println(commandName(cli) + ": " + stdout.getMessage());
+            System.err.println(commandName(cli) + ": " + printable(String.valueOf(stdout.getMessage())));
             return 1;
         } catch (NoClassDefFoundError e) {
             String missing = missingVectorModule(e);
@@ -92,7 +92,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             System.err.println(outOfMemory(e, commandName(cli)));
             return 1;
         } catch (Error e) {   // any other: one line too, the trace where asked for
-            System.err.println(commandName(cli) + ": " + errorLine(e));
+            System.err.println(commandName(cli) + ": " + printable(errorLine(e)));
             if ("1".equals(System.getenv("SHARNN_DEBUG"))) e.printStackTrace();
             return 1;
         }
@@ -174,7 +174,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             if (!unknown.isEmpty())
                 return name + ": Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'";
         }
-        return name + ": " + printable(String.valueOf(ex.getMessage()).stripTrailing());
+        return name + ": " + String.valueOf(ex.getMessage()).stripTrailing();
     }
 
     /**

@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR exactly, with its own settings (--set may change decaySteps, lrMin, "
-            + "halveAt, evalEvery, evalBytes, logEvery, checkpointEvery)")
+            + "halveAt, evalEvery, logEvery, checkpointEvery)")
     Path resume;
 
     @Option(names = "--config", paramLabel = "JSON", description = "hyper-parameters from a JSON file")
@@ -79,6 +79,8 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
         if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
+        // infinity alone never stopped (beside another limit it is none, as a huge number is)
+        if (Double.isInfinite(minutes) && steps == 0 && epochs == 0) throw new UsageException("--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
         if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built
@@ -88,12 +90,20 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && (config != null || seed != null || presetGiven))
             throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
         if (resume != null)   // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
-            for (String s : sets)
+            for (String s : sets) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
                 try {
-                    TrainConfig.checkChangedOnResume(s.substring(0, Math.max(0, s.indexOf('='))).strip());
+                    TrainConfig.checkChangedOnResume(s.substring(0, eq).strip());
                 } catch (IllegalArgumentException e) {
                     throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
                 }
+                try {
+                    new TrainConfig().set(s.substring(0, eq).strip(), s.substring(eq + 1));   // the value, before the run is loaded
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
         if (resume != null && Files.isRegularFile(resume))   // a checkpoint given: nothing to resume: X/last.safetensors/last.safetensors
             throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
                     && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
@@ -300,13 +310,12 @@ final class TrainCommand implements Callable<Integer> {
             String eta = "";
             double left = Double.MAX_VALUE;
             // the JVM's start, the data's hashing and the compiler's warm-up counted in made a 43 s run say "eta 10m38s"
-            // at its first line: its pace is taken from the first line on, once there is a second
+            // at its first line: its pace is taken from the first line on, and said from the second
             if (firstLogStep < 0) {
                 firstLogStep = step;
                 firstLogNanos = now;
             }
             if (steps > 0 && step > firstLogStep) left = (now - firstLogNanos) / 1e9 / (step - firstLogStep) * (steps - step);
-            else if (steps > 0 && step > firstStep) left = secs / (step - firstStep) * (steps - step);
             if (minutes > 0) left = Math.min(left, minutes * 60 - secs);
             if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
             System.err.printf("step %d%s | epoch %d | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",

@@ -90,8 +90,11 @@ public final class Checkpoint {
     }
 
     private static Split split(SafeTensors file, String name, Map<?, ?> data, Corpus corpus) throws IOException {
+        if (data.get(name) == null) return null;   // a run that recorded none
+        // a range of another shape is the file's fault too ("valid": "x" was put down to other data)
         if (!(data.get(name) instanceof List<?> range) || range.size() != 2
-                || !(range.get(0) instanceof Number start) || !(range.get(1) instanceof Number length)) return null;
+                || !(range.get(0) instanceof Number start) || !(range.get(1) instanceof Number length))
+            throw corrupt(file, "'data." + name + "' is " + JSON.std.asString(data.get(name)) + ", not a range [start, length]");
         long s = start.longValue(), n = length.longValue();
         if (s < 0 || n < 0 || s > corpus.size() - n || s != start.doubleValue() || n != length.doubleValue())
             throw corrupt(file, "'data." + name + "' is " + range + ", not a range of the corpus's " + corpus.size() + " bytes");

@@ -330,10 +330,10 @@ public final class TrainConfig {
     /**
      * The settings a resumed run may change: where its schedule ends (a cosine decay's end and floor, the
      * halving) and how often it logs, validates and saves. All others are the run's, so that it continues as
-     * it went; with none changed a resumed run saves what a straight one would.
+     * it went (evalBytes too: its best was measured on those bytes); with none changed a resumed run saves
+     * what a straight one would.
      */
-    public static final List<String> CHANGED_ON_RESUME = List.of("decaySteps", "lrMin", "halveAt", "evalEvery", "evalBytes", "logEvery",
-            "checkpointEvery");
+    public static final List<String> CHANGED_ON_RESUME = List.of("decaySteps", "lrMin", "halveAt", "evalEvery", "logEvery", "checkpointEvery");
 
     /** Refuses a setting a resumed run keeps (see {@link #CHANGED_ON_RESUME}). */
     public static void checkChangedOnResume(String key) {

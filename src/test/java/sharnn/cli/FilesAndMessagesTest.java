@@ -71,6 +71,7 @@ class FilesAndMessagesTest {
         CliRun usage = CliRun.of("compress", "--set", "l\tr\r=1", "-c", none.toString());
         assertOneLine(usage, 2, "sharnn compress: ");
         assertThat(usage.err()).contains("'l\\tr\\r'").doesNotContain("\t").doesNotContain("\r");
+        assertOneLine(CliRun.of("com\u001bpress\n"), 2, "sharnn: unknown command 'com\\x1bpress\\n'");
         assertThat(Main.printable("plain é \u2028")).isEqualTo("plain é \u2028");
         assertThat(Main.printable("\u0085\u007f\u0000")).isEqualTo("\\x85\\x7f\\x00");
     }

@@ -56,6 +56,9 @@ class TrainCommandTest {
         CliRun none = CliRun.of(train(data, brief, "--minutes", "0.000000001"));
         assertThat(none.code()).as(none.err()).isZero();
         assertThat(none.err()).contains("nothing trained: --minutes 0.000000001 ended before the first step; " + brief + " holds the run at step 0");
+        // infinity alone trained until killed, as NaN did
+        assertOneLine(CliRun.of(train(data, dir.resolve("inf"), "--minutes", "Infinity")), 2,
+                "--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
         // NaN compared as no limit and the run trained until killed
         assertOneLine(CliRun.of(train(data, dir.resolve("nan"), "--minutes", "NaN")), 2, "--minutes must be a number: NaN");
         assertThat(dir.resolve("nan")).doesNotExist();

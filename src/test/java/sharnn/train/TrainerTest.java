@@ -454,6 +454,7 @@ public class TrainerTest {
                 m -> ((Map<String, Object>) m.get("data")).put("valid", List.of(-1, 400)));
         changes.put("'data.test' is [1800, 201], not a range of the corpus's 2000 bytes",
                 m -> ((Map<String, Object>) m.get("data")).put("test", List.of(1800, 201)));
+        changes.put("'data.valid' is \"x\", not a range [start, length]", m -> ((Map<String, Object>) m.get("data")).put("valid", "x"));
         // a best bpc of another kind was taken as none, and the next validation saved best.safetensors over the best
         changes.put("'best_valid_bpc' is \"1.5\", not a bpc or null", m -> ((Map<String, Object>) m.get("progress")).put("best_valid_bpc", "1.5"));
         changes.put("'best_valid_bpc' is -2, not a bpc or null", m -> ((Map<String, Object>) m.get("progress")).put("best_valid_bpc", -2));
