@@ -165,6 +165,12 @@ class CodecTest {
         assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(swapped), out, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1,
                 Long.MAX_VALUE)).isInstanceOf(CorruptArchiveException.class).hasMessage("corrupt archive: block at original offset 0 fails its checksum");
         assertThat(out.size()).isZero();
+        // the last block left out: said as such, though the end's checksum (which takes the blocks' count) fails first
+        byte[] short1 = new byte[good.length - length];
+        System.arraycopy(good, 0, short1, 0, first + length);
+        System.arraycopy(good, first + 2 * length, short1, first + length, good.length - first - 2 * length);
+        assertThatThrownBy(() -> decompress(short1)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("archive is truncated or corrupt: it holds 100 bytes, its end record says 200");
     }
 
     private static int indexOf(byte[] in, byte[] part) {
