@@ -160,8 +160,9 @@ final class CodingStreams {
         /**
          * Hands what was written to the coder and waits until it has read it all and flushed archive: the
          * blocks complete in it are then coded and in archive (with the setting chunk, the chunks written by
-         * then: a chunk is coded whole, several at once, and written in order once coded). The bytes of a block not yet complete stay until the block is or the stream
-         * closes: a flush does not end a block early, so the archive is the same whatever the flushes.
+         * then: a chunk is coded whole, several at once, and written in order once coded). The bytes of a
+         * block not yet complete stay until the block is or the stream closes: a flush does not end a block
+         * early, so the archive is the same whatever the flushes.
          */
         @Override
         public void flush() throws IOException {
