@@ -126,9 +126,11 @@ class CompressionStreamsTest {
         }
         assertThat(sink.toByteArray()).isEqualTo(expected);
         // a flush after close does nothing, as a closed FileOutputStream's
-        OutputStream closed = FAST.outputStream(new ByteArrayOutputStream());
+        ByteArrayOutputStream empty = new ByteArrayOutputStream();
+        OutputStream closed = FAST.outputStream(empty);
         closed.close();
         closed.flush();
+        assertThat(empty.toByteArray()).isEqualTo(compress(FAST, new byte[0]));
     }
 
     @Test

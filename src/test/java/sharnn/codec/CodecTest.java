@@ -407,37 +407,23 @@ class CodecTest {
         return out.toByteArray();
     }
 
-    /** An archive's block records: what follows the header, before the end record (0, the size, two CRC32Cs). */
-    static byte[] records(byte[] archive, int headerBytes, long originalBytes) {
-        int end = 1 + (64 - Long.numberOfLeadingZeros(originalBytes | 1) + 6) / 7 + 8;
-        return Arrays.copyOfRange(archive, headerBytes, archive.length - end);
-    }
-
     /**
-     * As above, each record without its record CRC32C, which takes the record's original offset (format 20):
-     * what the blocks code, wherever they stand.
+     * An archive's blocks as they code (n, stored or not, the coded or stored bytes, the block's CRC32C), read
+     * by Codec.readBlock at their offsets: what the blocks code, wherever they stand (a record's CRC32C takes
+     * its offset, format 20, and readBlock checks it).
      */
-    static byte[] coded(byte[] archive, int headerBytes, long originalBytes) {
-        byte[] all = records(archive, headerBytes, originalBytes);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int at = 0; at < all.length; ) {
-            int start = at;
-            long[] n = varint(all, at), m = varint(all, (int) n[1]);
-            at = (int) m[1] + (int) (m[0] == 0 ? n[0] : m[0]) + 4;   // the coded (or stored) bytes and the block's CRC32C
-            out.write(all, start, at - start);
-            at += 4;   // the record's CRC32C
+    static byte[] coded(byte[] archive) throws IOException {
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(archive));
+        Codec.Header header = Codec.readHeader(in);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long offset = 0;
+        for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n()) {
+            Codec.writeVarint(out, r.n());
+            out.write(r.stored() ? 0 : 1);
+            out.write(r.coded());
+            out.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
         }
         return out.toByteArray();
-    }
-
-    /** The varint at a: its value and the index after it. */
-    private static long[] varint(byte[] b, int a) {
-        long v = 0;
-        for (int shift = 0; ; shift += 7) {
-            int x = b[a++] & 0xFF;
-            v |= (long) (x & 0x7F) << shift;
-            if ((x & 0x80) == 0) return new long[] {v, a};
-        }
     }
 
     /**
@@ -457,13 +443,12 @@ class CodecTest {
             assertThat(decompress(archive, 3)).isEqualTo(data);
             // each chunk compressed alone, without the setting (the path that codes every archive before it)
             CodecOptions whole = o.with("chunk", "0");
-            int header = compress(new byte[0], o).length - 10, wholeHeader = compress(new byte[0], whole).length - 10;
             java.io.ByteArrayOutputStream alone = new java.io.ByteArrayOutputStream();
             for (int off = 0; off < data.length; off += o.chunk()) {
                 byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + o.chunk()));
-                alone.write(coded(compress(part, whole), wholeHeader, part.length));
+                alone.write(coded(compress(part, whole)));
             }
-            assertThat(coded(archive, header, data.length)).as(o.toText()).isEqualTo(alone.toByteArray());
+            assertThat(coded(archive)).as(o.toText()).isEqualTo(alone.toByteArray());
             assertThat(archive).isNotEqualTo(compress(data, o.with("chunk", "0")));
         }
     }
@@ -520,15 +505,14 @@ class CodecTest {
         assertThat(archives[1]).isEqualTo(archives[0]);
         // each chunk alone, from the same checkpoint: the same records
         CodecOptions whole = o.with("chunk", "0");
-        int header = pretrainedArchive(new byte[0], o, pretrained).length - 10, wholeHeader = pretrainedArchive(new byte[0], whole, pretrained).length - 10;
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += 1500) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 1500));
-            alone.write(coded(pretrainedArchive(part, whole, pretrained), wholeHeader, part.length));
+            alone.write(coded(pretrainedArchive(part, whole, pretrained)));
         }
-        assertThat(coded(archives[0], header, data.length)).isEqualTo(alone.toByteArray());
+        assertThat(coded(archives[0])).isEqualTo(alone.toByteArray());
         // and not from the seeded initialisation of online mode
-        assertThat(records(archives[0], header, data.length)).isNotEqualTo(records(compress(data, o), compress(new byte[0], o).length - 10, data.length));
+        assertThat(coded(archives[0])).isNotEqualTo(coded(compress(data, o)));
     }
 
     private static byte[] pretrainedArchive(byte[] data, CodecOptions o, Codec.Pretrained pretrained) throws IOException {
@@ -575,13 +559,12 @@ class CodecTest {
         Codec.decompress(new ByteArrayInputStream(archive), out, null, file, Codec.Progress.NONE, 2);
         assertThat(out.toByteArray()).isEqualTo(data);
         CodecOptions whole = o.with("chunk", "0");
-        int header = compress(new byte[0], o, dictionary(dict)).length - 10, wholeHeader = compress(new byte[0], whole, dictionary(dict)).length - 10;
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += 2048) {
             byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + 2048));
-            alone.write(coded(compress(part, whole, dictionary(dict)), wholeHeader, part.length));
+            alone.write(coded(compress(part, whole, dictionary(dict))));
         }
-        assertThat(coded(archive, header, data.length)).isEqualTo(alone.toByteArray());
+        assertThat(coded(archive)).isEqualTo(alone.toByteArray());
         assertThat(archive.length).isLessThan(compress(data, o).length);
     }
 
