@@ -37,7 +37,7 @@
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
 # and products are deterministic whatever else runs).
 # The summary comes last: a row per stage, then the targets of issues 14 and 15 judged (fp32 at least
-# 64,000 tokens/s, bf16 at least 1.3x the original's bf16, the bf16 recurrence at most 5 µs a step, bf16's
+# 64,000 tokens/s on an H200, the original's fp32 of the run on another GPU; bf16 at least 1.3x the original's bf16, the bf16 recurrence at most 5 µs a step, bf16's
 # peak device memory below fp32's; not on CHECK_MODEL=tiny), the table, and the line that reruns stages
 # with the fallbacks this run chose. Everything is teed to $OUT/check.log (or /tmp/check.log), and the
 # stages' own files (the original's whole output, the runs' logs) go to $OUT/check-files.tgz. Exit code 0
@@ -115,6 +115,7 @@ json_num() { grep -o "\"$1\": *[0-9.]*" "$2" 2>/dev/null | tail -n 1 | grep -o '
 step "machine"
 cat $b/BUILD 2>/dev/null || echo "bundle: no BUILD record (made by an older bundle.sh)"
 { timeout -k 5 20 nvidia-smi -L && timeout -k 5 20 nvidia-smi --query-gpu=driver_version,memory.total,compute_mode --format=csv,noheader; } 2>&1 | tail -n 4
+gpu_name=$(timeout -k 5 20 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
 # the original code goes in by bundle.sh; without it its rows would only read "?" after their time was spent
 if [ -f $b/ref/sha/model.py ] && [ -d $b/ref/lamb/pytorch_lamb ]; then has_original=yes
 else has_original=; echo "original code: MISSING from $b/ref (bundle.sh puts it there): its speed and quality runs are skipped"
@@ -326,7 +327,14 @@ target() {
   elif [ "$2" = 1 ]; then summary+=("$1 ($3): PASS"); else summary+=("$1 ($3): FAIL"); fi
 }
 if wants bench && [ "$bench_preset" = paper ]; then
-  target "sharnn fp32 >= 64,000 tokens/s" "$(python3 -c "print(int(${sharnn_fp32:-0} >= 64000))")" "${sharnn_fp32:-}"
+  # issue 14: at least the original's fp32, which is 64,000 tokens/s on the H200; on another GPU (the lent H100,
+  # with less memory bandwidth) the original's fp32 of this run, where it ran
+  fp32_goal=64000 fp32_goal_text="64,000 tokens/s"
+  case "$gpu_name" in
+    *H200*) ;;
+    *) [ -n "${ref_none:-}" ] && fp32_goal=$ref_none fp32_goal_text="the original's fp32 here, $ref_none tokens/s" ;;
+  esac
+  target "sharnn fp32 >= $fp32_goal_text" "$(python3 -c "print(int(${sharnn_fp32:-0} >= $fp32_goal))")" "${sharnn_fp32:-}"
   if [ -n "${ref_bf16:-}" ]; then
     target "sharnn bf16 >= 1.3x the original's bf16" "$(python3 -c "print(int(${sharnn_bf16:-0} >= 1.3 * $ref_bf16))")" \
       "$(python3 -c "print(f'{${sharnn_bf16:-0} / $ref_bf16:.2f}x')")"
