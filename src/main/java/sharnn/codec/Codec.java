@@ -503,12 +503,6 @@ public final class Codec {
         return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads, memoryLimit);
     }
 
-    /** As above, with a dictionary loaded before (which keeps the models it primed from one call to the next). */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads)
-            throws IOException {
-        return decompress(input, out, checkpoint, null, dictionary, progress, threads, Long.MAX_VALUE);
-    }
-
     /**
      * As above; an archive whose models would need more than about memoryLimit bytes ({@link #memoryFor})
      * is refused with a {@link MemoryLimitException} before they are made, and chunks decode at once only

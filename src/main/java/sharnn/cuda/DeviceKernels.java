@@ -44,10 +44,6 @@ public final class DeviceKernels implements AutoCloseable {
         device.upload(seedHalves, 0, 2, seed);
     }
 
-    public Device device() {
-        return device;
-    }
-
     private DeviceBuffer scratch(String name, DeviceBuffer.Type type, long count) {
         DeviceBuffer b = scratch.get(name);
         if (b == null || b.count < count) {

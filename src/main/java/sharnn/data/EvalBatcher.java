@@ -94,6 +94,4 @@ public final class EvalBatcher {
 
     /** n: bytes per stream. */
     public long streamLength() { return streamLength; }
-
-    public Split split() { return split; }
 }

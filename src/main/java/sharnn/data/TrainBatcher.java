@@ -105,6 +105,4 @@ public final class TrainBatcher {
 
     /** nbatch: bytes per stream. */
     public long streamLength() { return streamLength; }
-
-    public Split split() { return split; }
 }

@@ -109,11 +109,6 @@ public final class VectorKernels implements Kernels {
         this(Parallel.common());
     }
 
-    /** The species in use (for reports). */
-    public static VectorSpecies<Float> species() {
-        return S;
-    }
-
     // ---------------------------------------------------------------- matrix products
 
     @Override
