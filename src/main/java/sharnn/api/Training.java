@@ -27,10 +27,7 @@ public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
-            if (steps < 0 || epochs < 0 || !(minutes >= 0)) throw new IllegalArgumentException("limits must be >= 0");
-            // minutes of +infinity alone never stopped: no limit, as 0 is
-            if (steps == 0 && epochs == 0 && (minutes == 0 || Double.isInfinite(minutes)))
-                throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
+            new Trainer.Stop(steps, epochs, minutes);   // its rule: limits >= 0, and one of them finite and not 0
         }
 
         public static Stop steps(long n) {
@@ -209,6 +206,9 @@ public final class Training {
     }
 
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
+        TrainConfig cfg = config == null ? null : config.copy();
+        // a cosine decay without its length, refused before the model is made and the run directory taken
+        if (cfg != null) cfg.fixDecay(stop.steps());
         if (config != null && runDirectory != null) try {
             Trainer.checkNewRunDirectory(runDirectory);
         } catch (Trainer.RunDirectoryTaken e) {
@@ -227,7 +227,6 @@ public final class Training {
                 throw e;
             }
         } else {
-            TrainConfig cfg = config.copy();
             Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
             made = new Trainer(cfg, corpus, splits, runDirectory, backend);
         }

@@ -158,7 +158,8 @@ final class TrainCommand implements Callable<Integer> {
                     throw new UsageException(e.getMessage());
                 }
             }
-            if (seed != null && sets.stream().anyMatch(s -> s.strip().startsWith("seed=")) && cfg.seed != seed)
+            // by the key as set (stripped): "seed =5" set the seed and passed a match on "seed="
+            if (seed != null && sets.stream().anyMatch(s -> s.substring(0, s.indexOf('=')).strip().equals("seed")) && cfg.seed != seed)
                 throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
             if (presetGiven && !cfg.preset.equals(preset))
                 throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");

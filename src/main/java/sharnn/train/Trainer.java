@@ -32,12 +32,17 @@ import sharnn.nn.Param;
  * parameters, bit for bit, as an uninterrupted run.
  */
 public final class Trainer implements AutoCloseable {
-    /** When to stop: the first limit reached (0: no limit). Steps and epochs count from the run's start. */
+    /**
+     * When to stop: the first limit reached (0: no limit). Steps and epochs count from the run's start. The
+     * one rule for every caller (the command line words its own messages by its options).
+     */
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
             if (Double.isNaN(minutes)) throw new IllegalArgumentException("minutes must be a number: NaN");
-            if (steps <= 0 && epochs <= 0 && minutes <= 0)
-                throw new IllegalArgumentException("a run needs a limit: steps, epochs or minutes");
+            if (steps < 0 || epochs < 0 || minutes < 0) throw new IllegalArgumentException("limits must be >= 0");
+            // minutes of +infinity alone never stopped: no limit, as 0 is
+            if (steps == 0 && epochs == 0 && (minutes == 0 || Double.isInfinite(minutes)))
+                throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");
         }
     }
 

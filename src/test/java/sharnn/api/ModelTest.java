@@ -147,6 +147,10 @@ class ModelTest {
         // refused where they are given: an attention list that does not parse waited for train, and minutes of infinity never stopped
         assertThatThrownBy(() -> new Training("tiny").set("attention", "x")).hasMessage("attention must be all, none or block indices like 1,3: x");
         assertThatThrownBy(() -> Training.Stop.minutes(Double.POSITIVE_INFINITY)).hasMessage("a training needs a limit: steps, epochs or minutes");
+        // a cosine decay with no length is refused before the model is made and the run directory taken (it was left, locked)
+        assertThatThrownBy(() -> new Training("tiny").set("cosine", "true").runDirectory(dir.resolve("cosine"))
+                .train(new byte[5000], Training.Stop.minutes(1))).hasMessageStartingWith("cosine decay needs its length");
+        assertThat(dir.resolve("cosine")).doesNotExist();
         // a file's fault names it once ("F: F: no encoder.weight")
         Path noEncoder = dir.resolve("e.safetensors");
         new SafeTensorsWriter().add("decoder.bias", sharnn.io.DType.F32, new long[] {256}, new float[256]).write(noEncoder);

@@ -206,6 +206,8 @@ class TrainEvalGenerateCliTest {
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--seed", "5", "--set", "seed=6"), 2, "sharnn train: --seed 5 and --set seed=6 differ: give one");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
+                "--seed", "5", "--set", "seed =6"), 2, "sharnn train: --seed 5 and --set seed=6 differ: give one");   // the key as set, stripped
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--set", "attention=1,1"), 2, "sharnn train: attention names a block twice: 1,1");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--preset", "tiny", "--set", "preset=small"), 2, "sharnn train: --preset tiny and --set preset=small differ: give one");

@@ -356,6 +356,16 @@ public class TrainerTest {
     }
 
     @Test
+    void limitsThatNeverStopAreRefusedForEveryCaller() {
+        // the command line and the library checked these, the trainer not: the demo and bench build its Stop directly
+        assertThatThrownBy(() -> new Trainer.Stop(0, 0, Double.POSITIVE_INFINITY)).hasMessage("a training needs a limit: steps, epochs or minutes");
+        assertThatThrownBy(() -> new Trainer.Stop(-1, 0, 5)).hasMessage("limits must be >= 0");
+        assertThatThrownBy(() -> new Trainer.Stop(5, -2, 0)).hasMessage("limits must be >= 0");
+        assertThatThrownBy(() -> new Trainer.Stop(0, 0, -1)).hasMessage("limits must be >= 0");
+        assertThat(new Trainer.Stop(3, 0, Double.POSITIVE_INFINITY).steps()).isEqualTo(3);   // beside another limit, none
+    }
+
+    @Test
     void aTimeLimitTooLargeToAddToTheClockIsNoLimitAndNaNIsNone() throws Exception {
         assertThatThrownBy(() -> new Trainer.Stop(0, 0, Double.NaN)).hasMessage("minutes must be a number: NaN");
         for (double minutes : new double[] {1e9, Double.POSITIVE_INFINITY}) {
