@@ -70,6 +70,16 @@ final class CompressCommand implements Callable<Integer> {
                     throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
             }
+        // the names first, before a checkpoint or a dictionary is read and hashed whole. As xz skips a .xz file:
+        // compressed twice by a slip (a.shr.shr), the pair of names then confused -f too
+        if (in.endsWith(".shr") && !transform.force)
+            throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
+        String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
+        // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them
+        if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isDirectory(Path.of(in))) {
+            if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
+            if (Files2.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
+        }
         Codec.Pretrained pretrained = null;
         if (model != null) {
             pretrained = Codec.Pretrained.load(model);
@@ -82,15 +92,6 @@ final class CompressCommand implements Callable<Integer> {
             System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                     + " (as xz -T's blocks; each chunk starts from fresh models)");
         Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
-        // as xz skips a .xz file: compressed twice by a slip (a.shr.shr), the pair of names then confused -f too
-        if (in.endsWith(".shr") && !transform.force)
-            throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
-        String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
-        // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them
-        if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isDirectory(Path.of(in))) {
-            if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
-            if (Files2.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
-        }
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final CodecOptions o = options;
         final Codec.Pretrained p = pretrained;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,6 +64,8 @@ final class EvalCommand implements Callable<Integer> {
         if (maxBytes > 0 && maxBytes < 2L * streams)
             throw new UsageException("--max-bytes must be 0 (all) or at least 2 for each of the " + streams + " streams: " + maxBytes);
         Backend backend = device.backend(threads);   // a bad --device or --precision is a usage error before any file
+        // a --split that does not parse, before the model and the data are loaded (its length is checked against the data's)
+        if (!List.of("valid", "test", "all").contains(split)) lastBytes(split, Long.MAX_VALUE);
         PathErrors.checkReadable(checkpoint, "checkpoint");
         SafeTensors file = SafeTensors.read(checkpoint);
         Map<String, Object> meta = Checkpoint.metaIfAny(file);   // null for a reference state_dict

@@ -692,6 +692,9 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", shr.toString())), 2,
                 "sharnn compress: " + shr + " already ends in .shr (an archive?): -f compresses it all the same");
         assertThat(dir.resolve("a.txt.shr.shr")).doesNotExist();
+        // said before a dictionary is read (hashed whole): this one is not there, and the name is what is wrong
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--dict", dir.resolve("none").toString(), shr.toString())), 2,
+                "sharnn compress: " + shr + " already ends in .shr (an archive?): -f compresses it all the same");
         assertThat(CliRun.of(args("compress", "-q", "-f", shr.toString())).code()).isZero();
         // a.txt begins as an archive does: decompress without -f says what -f would do, and refuses
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", shr.toString()), 2, "sharnn decompress: " + a + " is an archive: -f would replace it");

@@ -182,6 +182,9 @@ class TrainEvalGenerateCliTest {
 
         assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:x"), 2,
                 "--split must be valid, test, all or last:N");
+        // a mistyped --split before the checkpoint is read (this one is not a checkpoint at all)
+        assertOneLine(CliRun.of("eval", "--checkpoint", data.toString(), "--data", data.toString(), "--split", "lst:5"), 2,
+                "--split must be valid, test, all or last:N: lst:5");
         assertOneLine(CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", dir.resolve("r").toString(),
                 "--steps", "1"}, "--set", "heldOut=" + size)), 2, "heldOut");
     }
