@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
 
 /**
@@ -66,6 +67,7 @@ public final class Compression {
      */
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
+        if (n > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + n);
         return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit);
     }
 

@@ -50,17 +50,10 @@ final class Models {
         return Kernels.fastest(pool(threads));
     }
 
-    /**
-     * The most threads a -T/--threads takes. A count is refused above it, not capped (a capped count
-     * would silently change the run): far more than any machine has cores (the largest have under a
-     * thousand hardware threads), yet a typo like -T 100000 is caught before the JVM starts thousands
-     * of threads and hits the process limit, which Java reports as out of memory.
-     */
-    static final int MAX_THREADS = 4096;
-
-    /** Refuses a -T/--threads above {@link #MAX_THREADS}. */
+    /** Refuses a -T/--threads above {@link Parallel#MAX_THREADS}, as a usage error before any work. */
     static void checkThreadLimit(int threads) {
-        if (threads > MAX_THREADS) throw new UsageException("--threads must be at most " + MAX_THREADS + " (0: every core): " + threads);
+        if (threads > Parallel.MAX_THREADS)
+            throw new UsageException("--threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
     }
 
     /** A --threads option's pool: 0 for every core. */

@@ -35,8 +35,17 @@ public final class Parallel implements AutoCloseable {
     private long seq;
 
     /** A pool that runs loops on {@code threads} threads in all: the caller and threads-1 workers. */
+    /**
+     * The most threads a pool takes. A count is refused above it, not capped (a capped count would silently
+     * change the run): far more than any machine has cores (the largest have under a thousand hardware
+     * threads), yet a typo like 100000 is caught before the JVM starts thousands of threads and hits the
+     * process limit, which Java reports as out of memory.
+     */
+    public static final int MAX_THREADS = 4096;
+
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        if (threads > MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + MAX_THREADS + ": " + threads);
         this.threads = threads;
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {

@@ -259,6 +259,9 @@ class ModelTest {
         Compression.preset("fast").threads(0).decompress(new ByteArrayInputStream(archive), back);   // every core
         assertThat(back.toByteArray()).isEqualTo(text);
         assertThatThrownBy(() -> Compression.preset("fast").threads(-1)).hasMessage("threads must be >= 0 (0: every core): -1");
+        // as -T's: 100000 threads failed as out of memory when the system refused to start them
+        assertThatThrownBy(() -> Compression.preset("fast").threads(100_000)).hasMessage("threads must be at most 4096 (0: every core): 100000");
+        assertThatThrownBy(() -> new sharnn.tensor.Parallel(4097)).hasMessage("threads must be at most 4096: 4097");
         Path dict = Files.write(dir.resolve("d"), text);
         Compression.Info primed = Compression.info(new ByteArrayInputStream(compress(Compression.preset("fast").dictionary(dict), text)));
         assertThat(primed.dictionaryId()).hasSize(16).isEqualTo(sharnn.codec.Codec.Dictionary.load(dict).sha256().substring(0, 16));

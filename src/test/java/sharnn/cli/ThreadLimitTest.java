@@ -17,8 +17,8 @@ class ThreadLimitTest {
     void everyThreadsOptionRefusesACountAboveTheLimitBeforeStartingAny() throws Exception {
         Path in = Files.writeString(dir.resolve("in.txt"), "some text to work on");
         Path none = dir.resolve("none");
-        String over = Integer.toString(Models.MAX_THREADS + 1);
-        String message = ": --threads must be at most " + Models.MAX_THREADS + " (0: every core): " + over;
+        String over = Integer.toString(sharnn.tensor.Parallel.MAX_THREADS + 1);
+        String message = ": --threads must be at most " + sharnn.tensor.Parallel.MAX_THREADS + " (0: every core): " + over;
         // the commands whose input is missing come first: before the bound they would fail on that, starting nothing
         assertOneLine(CliRun.of("compress", "-T", over, none.toString()), 2, "sharnn compress" + message);
         assertOneLine(CliRun.of("decompress", "-T", over, none.toString()), 2, "sharnn decompress" + message);
@@ -30,7 +30,7 @@ class ThreadLimitTest {
         assertOneLine(CliRun.of("train", "--data", in.toString(), "--out", dir.resolve("run").toString(), "--steps", "1", "-T", over),
                 2, "sharnn train" + message);
         assertThat(dir.resolve("run")).doesNotExist();
-        assertThatCode(() -> Models.checkThreadLimit(Models.MAX_THREADS)).doesNotThrowAnyException();
+        assertThatCode(() -> Models.checkThreadLimit(sharnn.tensor.Parallel.MAX_THREADS)).doesNotThrowAnyException();
     }
 
     @Test
