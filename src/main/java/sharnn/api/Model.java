@@ -15,7 +15,7 @@ import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
-import sharnn.train.Sampler;
+import sharnn.model.Sampler;
 
 /**
  * A trained SHA-RNN over bytes: it scores bytes and samples them. Several threads may use one: scoring

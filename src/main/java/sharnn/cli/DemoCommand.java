@@ -19,7 +19,7 @@ import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
 import sharnn.train.Evaluator;
 import sharnn.train.Plot;
-import sharnn.train.Sampler;
+import sharnn.model.Sampler;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 

@@ -13,7 +13,7 @@ import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.Kernels;
-import sharnn.train.Sampler;
+import sharnn.model.Sampler;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is the continuation alone (the prompt is not echoed, unlike nanoGPT's sample.py), raw bytes on stdout, streamed."})

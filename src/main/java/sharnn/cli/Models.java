@@ -11,7 +11,7 @@ import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
-import sharnn.train.Sampler;
+import sharnn.model.Sampler;
 
 /** Shared by the commands: the kernels to run on and how a model is loaded from a file. */
 final class Models {

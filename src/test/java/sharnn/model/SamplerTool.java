@@ -1,13 +1,10 @@
-package sharnn.train;
+package sharnn.model;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import sharnn.io.SafeTensors;
-import sharnn.model.ModelConfig;
-import sharnn.model.ShaRnn;
-import sharnn.model.Weights;
 import sharnn.tensor.Parallel;
 import sharnn.tensor.ScalarKernels;
 

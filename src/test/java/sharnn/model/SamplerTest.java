@@ -1,4 +1,4 @@
-package sharnn.train;
+package sharnn.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,9 +10,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sharnn.io.SafeTensorsWriter;
-import sharnn.model.ModelConfig;
-import sharnn.model.ShaRnn;
-import sharnn.model.Weights;
 import sharnn.tensor.ScalarKernels;
 
 /**

@@ -1,14 +1,10 @@
-package sharnn.train;
+package sharnn.model;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
-import sharnn.model.HostState;
-import sharnn.model.LanguageModel;
-import sharnn.model.ModelConfig;
-import sharnn.model.ShaRnn;
 import sharnn.tensor.DeterministicKernels;
 import sharnn.tensor.Parallel;
 
