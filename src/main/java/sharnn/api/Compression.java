@@ -63,7 +63,8 @@ public final class Compression {
     /**
      * This many chunks coded at once where the setting chunk cuts the input into independent chunks,
      * else the products of a network 256 wide or wider (a checkpoint's) on this many threads (the
-     * archive is the same for any count; 0: every core, as the command line's -T 0).
+     * archive is the same for any count; 0: every core, as the command line's -T 0). By default 1 (the
+     * command line's default is every core): a service coding many inputs at once runs each on one.
      */
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);

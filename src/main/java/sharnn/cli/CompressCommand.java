@@ -78,7 +78,7 @@ final class CompressCommand implements Callable<Integer> {
         // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them
         if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isDirectory(Path.of(in))) {
             if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
-            if (Files2.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
+            if (FileTransform.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
         }
         Codec.Pretrained pretrained = null;
         if (model != null) {

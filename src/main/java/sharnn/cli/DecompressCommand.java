@@ -159,7 +159,7 @@ final class DecompressCommand implements Callable<Integer> {
 
     private void test(String archive) throws Exception {
         transform.checkArchiveInput(archive);
-        Files2.discard(archive, transform.quiet(), "checked",
+        FileTransform.discard(archive, transform.quiet(), "checked",
                 (is, os, progress) -> decode(archive, is, os, progress));
     }
 
@@ -183,7 +183,7 @@ final class DecompressCommand implements Callable<Integer> {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
         Codec.Listing l;
-        try (InputStream is = in.equals("-") ? Files2.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+        try (InputStream is = in.equals("-") ? FileTransform.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
             l = Codec.list(is);
         } catch (CorruptArchiveException e) {
             throw named(in, e);

@@ -65,7 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--prompt holds bytes that are not UTF-8 text (or U+FFFD): give such a prompt in a file"
                     + " (--prompt-file) or on stdin (-)");
         if (prompt != null) bytes = prompt.getBytes(StandardCharsets.UTF_8);
-        else if ("-".equals(promptFile) || dash != null) bytes = readPrompt(Files2.stdin(), "the prompt on stdin");
+        else if ("-".equals(promptFile) || dash != null) bytes = readPrompt(FileTransform.stdin(), "the prompt on stdin");
         else if (promptFile != null) {
             Path f = Path.of(promptFile);
             PathErrors.checkReadable(f, "prompt file");

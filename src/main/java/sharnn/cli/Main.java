@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import sharnn.cuda.CudaUnavailableException;
 import sharnn.io.PathErrors;
 
-/** The `sharnn` command: picocli subcommands over the packages that do the work (train, codec, model). */
+/** The `sharnn` command: picocli subcommands over the packages that do the work (train, codec, model, data, cuda, bench). */
 @Command(name = "sharnn",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,

@@ -182,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<Signal, SignalHandler> before = stopOnSignals(trainer);
         try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
             try {
-                trainer.fixSchedule(stop);   // a resumed run of an earlier version, cosine without its length
+                trainer.fixSchedule(stop);   // train does it too; here its refusal (a resumed cosine run without its length) is a usage error, and the note below sees decaySteps
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }

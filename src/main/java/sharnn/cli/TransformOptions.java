@@ -75,16 +75,16 @@ final class TransformOptions {
     }
 
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */
-    int run(String in, String out, String verb, Files2.Job job) throws Exception {
+    int run(String in, String out, String verb, FileTransform.Job job) throws Exception {
         if (in.isEmpty() || out.isEmpty()) throw new UsageException((in.isEmpty() ? "IN" : "OUT") + " is an empty name");   // '' was the current directory
-        if (Files2.stdoutName(out)) out = "-";   // stdout at its offset (>> appends), not a file opened anew through the link
+        if (FileTransform.stdoutName(out)) out = "-";   // stdout at its offset (>> appends), not a file opened anew through the link
         if (!in.equals("-") && in.equals(out)) throw new UsageException("IN and OUT are the same file");
         // as xz and zstd: archives are neither shown on a terminal nor typed into one (unless forced)
         boolean compress = verb.equals("compress");
         if (!force && compress && out.equals("-") && Terminal.isTerminal(1))
             throw new UsageException("compressed data is not written to a terminal: redirect stdout or give OUT (-f writes it anyway)");
         if (!compress) checkArchiveInput(in);
-        return Files2.transform(in, out, force, rm, quiet(), verb, job).code();
+        return FileTransform.transform(in, out, force, rm, quiet(), verb, job).code();
     }
 
     /** An archive IN of - is not read from a terminal (unless forced). */

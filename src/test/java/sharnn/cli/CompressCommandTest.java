@@ -547,16 +547,16 @@ class CompressCommandTest {
     /** On a terminal, progress says how much of IN is read and the time left where IN's size is known, as xz -v. */
     @Test
     void progressSaysTheShareDoneAndTheTimeLeftWhereTheSizeIsKnown() {
-        var compress = new Files2.Meter(0, true, 1_000_000);
+        var compress = new FileTransform.Meter(0, true, 1_000_000);
         assertThat(compress.line(250_000, 500_000, 10)).isEqualTo("250,000 bytes  25.0%  25.0 KB/s  2.000 bpc  0:30 left");
         assertThat(compress.line(0, 0, 0.2)).isEqualTo("0 bytes  0.0%  0.0 KB/s  0.000 bpc");
         assertThat(compress.line(5_000, 10_000, 2)).isEqualTo("5,000 bytes  0.5%  2.5 KB/s  2.000 bpc");   // too early to tell
         assertThat(compress.line(5_000, 10_000, 5)).endsWith("  16:35 left");
         assertThat(compress.line(100_000, 180_000, 400)).isEqualTo("100,000 bytes  10.0%  0.3 KB/s  1.800 bpc  1:00:00 left");
         // decompressing, the share is of the archive: the bits decoded so far
-        var decompress = new Files2.Meter(0, false, 100_000);
+        var decompress = new FileTransform.Meter(0, false, 100_000);
         assertThat(decompress.line(200_000, 400_000, 20)).isEqualTo("200,000 bytes  50.0%  10.0 KB/s  2.000 bpc  0:20 left");
-        var stdin = new Files2.Meter(0, true, -1);
+        var stdin = new FileTransform.Meter(0, true, -1);
         assertThat(stdin.line(1000, 2000, 2)).isEqualTo("1,000 bytes  0.5 KB/s  2.000 bpc");
     }
 

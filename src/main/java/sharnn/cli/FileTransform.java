@@ -21,8 +21,8 @@ import sharnn.io.TempFiles;
  * complete (a FIFO or device written in place), with IN's permission bits and modification time, IN removed only on --rm
  * after success, progress on a terminal and a summary line.
  */
-final class Files2 {
-    private Files2() {}
+final class FileTransform {
+    private FileTransform() {}
 
     interface Job {
         Codec.Stats run(InputStream in, OutputStream out, Codec.Progress progress) throws IOException;
