@@ -171,16 +171,15 @@ final class BenchCommand implements Runnable {
             try {
                 TrainConfig cfg = TrainConfig.forPreset(preset);
                 for (String s : sets) {
-                    int eq = s.indexOf('=');
-                    if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
-                    String key = s.substring(0, eq).strip();
+                    KeyValue kv = KeyValue.parse(s);
+                    String key = kv.key();
                     // lr=1 was taken and changed nothing measured; an unknown key is named as train names it (by cfg.set)
                     if (!MODEL_KEYS.contains(key)) {
-                        cfg.set(key, s.substring(eq + 1));
+                        cfg.set(key, kv.value());
                         throw new UsageException("--set " + key + " changes nothing bench measures: it takes the model's settings ("
                                 + String.join(", ", MODEL_KEYS) + ")");
                     }
-                    cfg.set(key, s.substring(eq + 1));
+                    cfg.set(key, kv.value());
                     if (key.equals("dropout") && !what.equals("train"))   // as lr for both: a value nothing measured reads
                         throw new UsageException("--set dropout changes nothing bench eval measures: it runs with dropout off");
                 }

@@ -54,9 +54,7 @@ final class CompressCommand implements Callable<Integer> {
             options = CodecOptions.preset(preset);
             // a checkpoint is a network to code with: every preset runs it then (fast alone runs none by default)
             if (model != null) options = options.with("network", "true");
-            for (String kv : settings)
-                if (kv.indexOf('=') < 1) throw new IllegalArgumentException("--set wants KEY=VALUE: " + kv);
-            options = options.with(settings);   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
+            options = options.with(settings.stream().map(s -> KeyValue.parse(s).text()).toList());   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -65,7 +63,7 @@ final class CompressCommand implements Callable<Integer> {
         // settings a checkpoint's network would drop without a word: its shape and seed are the checkpoint's, and it learns only with --adapt
         if (model != null)
             for (String kv : settings) {
-                String key = kv.substring(0, kv.indexOf('='));
+                String key = KeyValue.parse(kv).key();
                 if (CodecOptions.CHECKPOINT_DECIDES.contains(key))
                     throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");

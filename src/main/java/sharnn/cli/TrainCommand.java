@@ -91,15 +91,14 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
         if (resume != null)   // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
             for (String s : sets) {
-                int eq = s.indexOf('=');
-                if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
+                KeyValue kv = KeyValue.parse(s);
                 try {
-                    TrainConfig.checkChangedOnResume(s.substring(0, eq).strip());
+                    TrainConfig.checkChangedOnResume(kv.key());
                 } catch (IllegalArgumentException e) {
                     throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
                 }
                 try {
-                    new TrainConfig().set(s.substring(0, eq).strip(), s.substring(eq + 1));   // the value, before the run is loaded
+                    new TrainConfig().set(kv.key(), kv.value());   // the value, before the run is loaded
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }
@@ -126,9 +125,10 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
                         + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
             }
-            for (String kv : sets)
+            for (String s : sets)
                 try {
-                    trainer.config().changeOnResume(kv.substring(0, kv.indexOf('=')).strip(), kv.substring(kv.indexOf('=') + 1));
+                    KeyValue kv = KeyValue.parse(s);
+                    trainer.config().changeOnResume(kv.key(), kv.value());
                 } catch (IllegalArgumentException e) {
                     trainer.close();
                     throw new UsageException(e.getMessage());
@@ -150,16 +150,15 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
             for (String s : sets) {
-                int eq = s.indexOf('=');
-                if (eq <= 0) throw new UsageException("--set takes KEY=VALUE: " + s);
+                KeyValue kv = KeyValue.parse(s);
                 try {
-                    cfg.set(s.substring(0, eq).strip(), s.substring(eq + 1));
+                    cfg.set(kv.key(), kv.value());
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }
             }
             // by the key as set (stripped): "seed =5" set the seed and passed a match on "seed="
-            if (seed != null && sets.stream().anyMatch(s -> s.substring(0, s.indexOf('=')).strip().equals("seed")) && cfg.seed != seed)
+            if (seed != null && sets.stream().anyMatch(s -> KeyValue.parse(s).key().equals("seed")) && cfg.seed != seed)
                 throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
             if (presetGiven && !cfg.preset.equals(preset))
                 throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");

@@ -680,6 +680,17 @@ class CompressCommandTest {
         return f;
     }
 
+    /** --set is split as train splits it: the key stripped of spaces (compress took "tableBits " for an unknown key), one message. */
+    @Test
+    void setTakesKeyValueAsTrainDoes() throws Exception {
+        Path in = Files.writeString(dir.resolve("in.txt"), "a few words to code, and a few more words to code\n");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--set", "embed", "-c", in.toString()), 2,
+                "sharnn compress: --set takes KEY=VALUE: embed");
+        CliRun spaced = CliRun.of("compress", "--preset", "fast", "--set", "tableBits =16", "-c", in.toString());
+        assertThat(spaced.code()).isZero();
+        assertThat(spaced.outBytes()).isEqualTo(CliRun.of("compress", "--preset", "fast", "--set", "tableBits=16", "-c", in.toString()).outBytes());
+    }
+
     /**
      * A file ending in .shr is not compressed again unless forced, as xz skips a .xz file; an OUT that -f would
      * not replace is refused as such at once (the first line said "use -f", and -f was refused in turn).
