@@ -95,16 +95,22 @@ final class FileTransform {
         // y and ./y, or a hard link: -f replaced IN with OUT, and --rm then removed both
         if (!stdin && !stdout && Files.exists(outPath) && Files.isSameFile(inPath, outPath))
             throw new UsageException("IN and OUT are the same file: " + in + ", " + out);
-        if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory");
+        if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory (OUT " + out + "/ writes the file in it)");
         // a name past the file systems' 255 bytes failed at the rename, once all was coded, naming the temp file
         if (!stdout && sharnn.io.PathErrors.tooLong(outPath)) throw new IOException(out + ": File name too long");
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename; a descriptor
         // (/dev/stderr, /dev/fd/3) too, appending as its file may be opened (2>>log)
         boolean descriptor = !stdout && descriptorName(out);
         boolean inPlace = !stdout && (descriptor || Files.exists(outPath) && !Files.isRegularFile(outPath));
+        // --rm removes IN once OUT is on disk: written in place (a device, FIFO or descriptor: /dev/null, /dev/stdout),
+        // it keeps nothing (compress --rm a /dev/null removed a, the only copy)
+        if (rm && (stdout || inPlace))
+            throw new UsageException("--rm removes IN once OUT is on disk: " + (stdout ? "stdout" : out) + " keeps nothing (written in place)");
         // the other kind first: "use -f" led to a -f that was refused too
         if (!stdout && !inPlace) refuseOtherKind(verb, in, out, outPath);
-        if (!stdout && !inPlace && Files.exists(outPath) && !force) throw new IOException(out + " already exists (use -f to overwrite)");
+        // the name itself: a link to nowhere was found only at the rename, once everything was coded
+        if (!stdout && !inPlace && Files.exists(outPath, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force)
+            throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
         if (rm && (!Files.isRegularFile(inPath) || descriptorName(in))) throw new UsageException("--rm removes a regular file only: " + in);
         // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
@@ -119,6 +125,7 @@ final class FileTransform {
         long t0 = System.nanoTime();
         // IN as it was before reading: one that changed meanwhile (a log written to) is not removed by --rm
         java.nio.file.attribute.FileTime inTime = !stdin && Files.isRegularFile(inPath) ? Files.getLastModifiedTime(inPath) : null;
+        long inSize = inTime != null ? Files.size(inPath) : -1;
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
         Path tmp = null;
@@ -177,14 +184,18 @@ final class FileTransform {
         if (inTime != null)
             try {
                 now = Files.size(inPath);
-                changed = now != read || !Files.getLastModifiedTime(inPath).equals(inTime);
+                // a file that says 0 bytes and reads more (/proc/cpuinfo) has not changed while it still says 0
+                changed = (now != read && !(inSize == 0 && now == 0)) || !Files.getLastModifiedTime(inPath).equals(inTime);
             } catch (IOException e) {
                 changed = true;
             }
         if (changed) {
-            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest
-            System.err.println("sharnn " + verb + ": " + in + " changed while it was read (" + read + " bytes read, " + (now < 0 ? "gone" : now)
-                    + " now): " + (stdout ? "stdout" : out) + " holds the bytes read" + (rm ? "; " + in + " is kept" : ""));
+            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest. A
+            // warning, which -q silences as xz's and gzip's; with --rm, an error (IN kept)
+            if (rm || !quiet)
+                System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
+                        + (now < 0 ? "gone" : now) + " now): " + (stdout ? "stdout" : Main.printable(out)) + " holds the bytes read"
+                        + (rm ? "; " + Main.printable(in) + " is kept" : ""));
             if (rm) return new Result(1);
         } else if (rm) {
             try {
@@ -198,7 +209,7 @@ final class FileTransform {
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
         if (!quiet)
             // named, as -t names its line and xz -v its file: in a loop over files the lines said which was which
-            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%.3f bpc) in %.1f s", stdin ? "" : in + ": ", bytes(from), bytes(to),
+            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%.3f bpc) in %.1f s", stdin ? "" : Main.printable(in) + ": ", bytes(from), bytes(to),
                     stats.bpc(), sec));
         return new Result(0);
     }
@@ -236,7 +247,7 @@ final class FileTransform {
             if (progress) Terminal.clearStatus();
         }
         if (!quiet)
-            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : in,
+            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : Main.printable(in),
                     bytes(stats.archiveBytes()), bytes(stats.originalBytes()), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
     }
 

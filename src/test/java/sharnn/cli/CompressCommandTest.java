@@ -680,6 +680,64 @@ class CompressCommandTest {
         return f;
     }
 
+    /** --rm removes IN once OUT is on disk: where OUT keeps nothing (a device, a descriptor) IN stays (it was removed, the only copy). */
+    @Test
+    void rmKeepsTheInputWhereTheOutputKeepsNothing() throws Exception {
+        Path in = Files.writeString(dir.resolve("only.txt"), "the only copy of these words\n");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", "--rm", in.toString(), "/dev/null")), 2,
+                "sharnn compress: --rm removes IN once OUT is on disk: /dev/null keeps nothing (written in place)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", "--rm", in.toString(), "/dev/stdout")), 2,
+                "sharnn compress: --rm removes IN once OUT is on disk: stdout keeps nothing (written in place)");
+        assertThat(in).hasContent("the only copy of these words");
+        assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
+        Path shr = dir.resolve("only.txt.shr");
+        byte[] archive = Files.readAllBytes(shr);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-q", "--rm", shr.toString(), "/dev/null"), 2,
+                "sharnn decompress: --rm removes IN once OUT is on disk: /dev/null keeps nothing (written in place)");
+        assertThat(Files.readAllBytes(shr)).isEqualTo(archive);
+    }
+
+    /** OUT a link to nowhere is an OUT that exists, refused before anything is coded (it was found at the rename, after all the work). */
+    @Test
+    void anOutputLinkToNowhereIsRefusedAtOnce() throws Exception {
+        Path in = Files.writeString(dir.resolve("a.txt"), "words ".repeat(2000));
+        Path link = Files.createSymbolicLink(dir.resolve("a.txt.shr"), dir.resolve("nowhere"));
+        // refused before IN is read: a FIFO no one writes would block the read (in a process of its own, bounded)
+        Path fifo = dir.resolve("fifo");
+        new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+        Files.createSymbolicLink(dir.resolve("fifo.shr"), dir.resolve("nowhere"));
+        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", fifo.toString(), dir.resolve("fifo.shr").toString()).start();
+        assertThat(Jvm.exitOf(p, 30)).isEqualTo(1);
+        assertThat(Jvm.stderr(p)).isEqualTo("sharnn compress: " + dir.resolve("fifo.shr") + " already exists (use -f to overwrite)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", in.toString())), 1,
+                "sharnn compress: " + link + " already exists (use -f to overwrite)");
+        assertThat(CliRun.of(args("compress", "-q", "-f", in.toString())).code()).isZero();   // -f replaces the link, as xz -f
+        assertThat(Files.isSymbolicLink(link)).isFalse();
+        assertThat(CliRun.of("decompress", "-c", link.toString()).outBytes()).isEqualTo(Files.readAllBytes(in));
+    }
+
+    /** A file that says it has 0 bytes and reads more (/proc's) has not changed while it was read; -q silences the warning as xz's. */
+    @Test
+    void aFileThatSaysNoBytesAndHasSomeIsNotTakenForChanged() throws Exception {
+        Path out = dir.resolve("version.shr");
+        CliRun run = CliRun.of(args("compress", "/proc/version", out.toString()));
+        assertThat(run.code()).isZero();
+        assertThat(run.err()).doesNotContain("changed while it was read").contains("/proc/version: ");
+        assertThat(CliRun.of("decompress", "-c", out.toString()).outBytes()).isEqualTo(Files.readAllBytes(Path.of("/proc/version")));
+    }
+
+    /** With OUT or -c given, a name ending in .shr is compressed as xz -c compresses x.xz: no a.shr.shr comes of it. */
+    @Test
+    void anArchiveNameIsCompressedWhereOutIsGiven() throws Exception {
+        Path shr = Files.writeString(dir.resolve("notes.shr"), "not an archive, whatever its name says\n");
+        CliRun toStdout = CliRun.of(args("compress", "-c", shr.toString()));
+        assertThat(toStdout.code()).as(toStdout.err()).isZero();
+        Path out = dir.resolve("notes.bin");
+        assertThat(CliRun.of(args("compress", "-q", shr.toString(), out.toString())).code()).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(toStdout.outBytes());
+        assertThat(dir.resolve("notes.shr.shr")).doesNotExist();
+    }
+
     /** --set is split as train splits it: the key stripped of spaces (compress took "tableBits " for an unknown key), one message. */
     @Test
     void setTakesKeyValueAsTrainDoes() throws Exception {
