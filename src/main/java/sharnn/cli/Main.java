@@ -60,6 +60,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         joinDescriptionLines(cli);
         giveVersion(cli, new Version());
         cli.setExecutionExceptionHandler(Main::oneLineError);
+        // an option given twice takes the last value, as xz, zstd and gzip take it (an alias with -T0, then -T2): it was
+        // "should be specified only once"
+        cli.setOverwrittenOptionsAllowed(true);
         // '' is the current directory to Path: --dict '' said ": is a directory", --data '' "is a directory, not a corpus file: "
         cli.registerConverter(java.nio.file.Path.class, Main::path);
         cli.setParameterExceptionHandler((ex, a) -> {

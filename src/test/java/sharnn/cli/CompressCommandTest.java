@@ -738,6 +738,19 @@ class CompressCommandTest {
         assertThat(dir.resolve("notes.shr.shr")).doesNotExist();
     }
 
+    /** An option given again takes the last value, as xz's -T and levels do (an alias with -T 0 and a -T 1 after it was refused). */
+    @Test
+    void anOptionGivenTwiceTakesItsLastValue() throws Exception {
+        Path in = Files.writeString(dir.resolve("twice.txt"), "twice and twice again\n");
+        CliRun last = CliRun.of(args("compress", "-T", "0", "-T", "1", "-f", "-f", "-c", in.toString()));
+        assertThat(last.code()).as(last.err()).isZero();
+        assertThat(last.outBytes()).isEqualTo(CliRun.of(args("compress", "-c", in.toString())).outBytes());
+        // the preset as given last: max's archive, not fast's (TINY's settings come after and apply to either)
+        byte[] max = CliRun.of("compress", "--preset", "fast", "--preset", "max", "--set", "tableBits=16", "-c", in.toString()).outBytes();
+        assertThat(max).isEqualTo(CliRun.of("compress", "--preset", "max", "--set", "tableBits=16", "-c", in.toString()).outBytes())
+                .isNotEqualTo(CliRun.of("compress", "--preset", "fast", "--set", "tableBits=16", "-c", in.toString()).outBytes());
+    }
+
     /** --set is split as train splits it: the key stripped of spaces (compress took "tableBits " for an unknown key), one message. */
     @Test
     void setTakesKeyValueAsTrainDoes() throws Exception {
