@@ -751,6 +751,13 @@ class CompressCommandTest {
                 .isNotEqualTo(CliRun.of("compress", "--preset", "fast", "--set", "tableBits=16", "-c", in.toString()).outBytes());
     }
 
+    /** Three names say that compress takes one file (picocli said "Unmatched argument at index 5", counting the options). */
+    @Test
+    void threeNamesAreAnsweredWithWhatCompressTakes() {
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--preset", "fast", "a", "b", "c"), 2,
+                "sharnn compress: compress takes one IN and one OUT: run it once for each file (more names given: c)");
+    }
+
     /** --set is split as train splits it: the key stripped of spaces (compress took "tableBits " for an unknown key), one message. */
     @Test
     void setTakesKeyValueAsTrainDoes() throws Exception {
