@@ -41,7 +41,8 @@ class PackageArrowsTest {
             "model", List.of("nn", "tensor", "io"),
             "cuda", List.of("model", "nn", "tensor", "io"),
             "codec", List.of("model", "nn", "tensor", "io"),
-            "train", List.of("model", "nn", "tensor", "io", "data"));
+            "train", List.of("model", "nn", "tensor", "io", "data"),
+            "api", List.of("train", "codec", "model", "cuda", "nn", "tensor", "io", "data"));
 
     @Test
     void eachPackageUsesOnlyThoseBelowIt() throws Exception {

@@ -78,9 +78,10 @@ final class BenchCommand implements Runnable {
             if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
             Models.checkThreadLimit(threads);
             List<CodecOptions> options = new java.util.ArrayList<>();
+            List<String> given = settings.stream().map(s -> KeyValue.parse(s).text()).toList();   // as compress takes them
             for (String p : presets) {
                 try {
-                    options.add(CodecOptions.preset(p.strip()).with(settings));
+                    options.add(CodecOptions.preset(p.strip()).with(given));
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage());
                 }

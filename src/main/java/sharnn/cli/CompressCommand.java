@@ -70,7 +70,8 @@ final class CompressCommand implements Callable<Integer> {
             }
         // the names first, before a checkpoint or a dictionary is read and hashed whole. As xz skips a .xz file:
         // compressed twice by a slip (a.shr.shr), the pair of names then confused -f too
-        if (in.endsWith(".shr") && !transform.force && out == null && !transform.stdout)   // OUT or -c given: no a.shr.shr
+        // a file OUT or -c given: no a.shr.shr (OUT dir/ would make dir/a.shr.shr)
+        if (in.endsWith(".shr") && !transform.force && (out == null || out.endsWith("/")) && !transform.stdout)
             throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
         String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
         // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them

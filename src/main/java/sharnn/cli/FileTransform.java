@@ -102,16 +102,16 @@ final class FileTransform {
         // (/dev/stderr, /dev/fd/3) too, appending as its file may be opened (2>>log)
         boolean descriptor = !stdout && descriptorName(out);
         boolean inPlace = !stdout && (descriptor || Files.exists(outPath) && !Files.isRegularFile(outPath));
-        // --rm removes IN once OUT is on disk: written in place (a device, FIFO or descriptor: /dev/null, /dev/stdout),
-        // it keeps nothing (compress --rm a /dev/null removed a, the only copy)
-        if (rm && (stdout || inPlace))
-            throw new UsageException("--rm removes IN once OUT is on disk: " + (stdout ? "stdout" : out) + " keeps nothing (written in place)");
         // the other kind first: "use -f" led to a -f that was refused too
         if (!stdout && !inPlace) refuseOtherKind(verb, in, out, outPath);
         // the name itself: a link to nowhere was found only at the rename, once everything was coded
         if (!stdout && !inPlace && Files.exists(outPath, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force)
             throw new IOException(out + " already exists (use -f to overwrite)");
         if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
+        // --rm removes IN once OUT is on disk: stdout, a device, FIFO or descriptor written in place (/dev/null) keeps
+        // nothing (compress --rm a /dev/null removed a, the only copy)
+        if (rm && (stdout || inPlace))
+            throw new UsageException("--rm removes IN once OUT is on disk: " + (stdout ? "stdout keeps nothing" : out + " keeps nothing (written in place)"));
         if (rm && (!Files.isRegularFile(inPath) || descriptorName(in))) throw new UsageException("--rm removes a regular file only: " + in);
         // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
         if (rm && !force && Files.isSymbolicLink(inPath))
@@ -184,18 +184,17 @@ final class FileTransform {
         if (inTime != null)
             try {
                 now = Files.size(inPath);
-                // a file that says 0 bytes and reads more (/proc/cpuinfo) has not changed while it still says 0
-                changed = (now != read && !(inSize == 0 && now == 0)) || !Files.getLastModifiedTime(inPath).equals(inTime);
+                // a file whose size says other than it reads (/proc's 0, /sys's 4096) has not changed while it still says so
+                changed = (now != read && now != inSize) || !Files.getLastModifiedTime(inPath).equals(inTime);
             } catch (IOException e) {
                 changed = true;
             }
         if (changed) {
-            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest. A
-            // warning, which -q silences as xz's and gzip's; with --rm, an error (IN kept)
-            if (rm || !quiet)
-                System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
-                        + (now < 0 ? "gone" : now) + " now): " + (stdout ? "stdout" : Main.printable(out)) + " holds the bytes read"
-                        + (rm ? "; " + Main.printable(in) + " is kept" : ""));
+            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest (an
+            // error then, IN kept). Said under -q too: with exit code 0 nothing else would tell
+            System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
+                    + (now < 0 ? "gone" : now) + " now): " + (stdout ? "stdout" : Main.printable(out)) + " holds the bytes read"
+                    + (rm ? "; " + Main.printable(in) + " is kept" : ""));
             if (rm) return new Result(1);
         } else if (rm) {
             try {

@@ -172,9 +172,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                     + String.join(", ", cmd.getSubcommands().keySet()) + ")";
         }
         // `compress a b c` (xz's habit, every name an input): picocli said "Unmatched argument at index 5", counting options
-        if (ex instanceof CommandLine.UnmatchedArgumentException u && name.endsWith(" compress")
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && cmd.getCommand() instanceof CompressCommand
                 && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-"))
-            return name + ": compress takes one IN and one OUT: run it once for each file (more names given: " + String.join(", ", u.getUnmatched()) + ")";
+            return name + ": compress takes one IN and one OUT: run it once for each file (more names given: "
+                    + String.join(", ", u.getUnmatched().stream().filter(a -> !a.startsWith("-")).toList()) + ")";
         // `compress --bogus`: picocli checks the missing IN first, and said only that
         if (ex instanceof CommandLine.MissingParameterException && cmd.getParseResult() != null) {
             java.util.List<String> unknown = cmd.getParseResult().unmatched().stream().filter(a -> a.startsWith("-") && a.length() > 1).toList();

@@ -34,7 +34,6 @@ public final class Parallel implements AutoCloseable {
     private volatile boolean closed;
     private long seq;
 
-    /** A pool that runs loops on {@code threads} threads in all: the caller and threads-1 workers. */
     /**
      * The most threads a pool takes. A count is refused above it, not capped (a capped count would silently
      * change the run): far more than any machine has cores (the largest have under a thousand hardware
@@ -43,6 +42,7 @@ public final class Parallel implements AutoCloseable {
      */
     public static final int MAX_THREADS = 4096;
 
+    /** A pool that runs loops on {@code threads} threads in all: the caller and threads-1 workers. */
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
         if (threads > MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + MAX_THREADS + ": " + threads);

@@ -77,6 +77,10 @@ class BenchSettingsTest {
         assertThat(row.split(" +")[2]).isEqualTo(String.valueOf(archive.size()));
         assertThat(stderrOf("bench", "compress", "--set", "chunk=-1", file.toString()))
                 .isEqualTo("sharnn bench compress: chunk must be in [0, 1073741824] (0: none)\n");
+        // --set as compress takes it (KeyValue); two names are no "compress takes one IN and one OUT"
+        assertThat(stderrOf("bench", "compress", "--set", "embed", file.toString())).isEqualTo("sharnn bench compress: --set takes KEY=VALUE: embed\n");
+        assertThat(stderrOf("bench", "compress", "--set", "tableBits =9", file.toString())).isEqualTo("sharnn bench compress: tableBits must be in [10, 26]\n");
+        assertThat(stderrOf("bench", "compress", file.toString(), file.toString())).startsWith("sharnn bench compress: Unmatched argument");
     }
 
     /** What the command wrote to stderr, after it exited with code 2. */

@@ -687,7 +687,7 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", "--rm", in.toString(), "/dev/null")), 2,
                 "sharnn compress: --rm removes IN once OUT is on disk: /dev/null keeps nothing (written in place)");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", "--rm", in.toString(), "/dev/stdout")), 2,
-                "sharnn compress: --rm removes IN once OUT is on disk: stdout keeps nothing (written in place)");
+                "sharnn compress: --rm removes IN once OUT is on disk: stdout keeps nothing");
         assertThat(in).hasContent("the only copy of these words");
         assertThat(CliRun.of(args("compress", "-q", in.toString())).code()).isZero();
         Path shr = dir.resolve("only.txt.shr");
@@ -736,6 +736,9 @@ class CompressCommandTest {
         assertThat(CliRun.of(args("compress", "-q", shr.toString(), out.toString())).code()).isZero();
         assertThat(Files.readAllBytes(out)).isEqualTo(toStdout.outBytes());
         assertThat(dir.resolve("notes.shr.shr")).doesNotExist();
+        Path sub = Files.createDirectory(dir.resolve("sub"));   // OUT a directory: the name beside IN would be notes.shr.shr
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-q", shr.toString(), sub + "/")), 2,
+                "sharnn compress: " + shr + " already ends in .shr (an archive?): -f compresses it all the same");
     }
 
     /** An option given again takes the last value, as xz's -T and levels do (an alias with -T 0 and a -T 1 after it was refused). */
@@ -756,6 +759,8 @@ class CompressCommandTest {
     void threeNamesAreAnsweredWithWhatCompressTakes() {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--preset", "fast", "a", "b", "c"), 2,
                 "sharnn compress: compress takes one IN and one OUT: run it once for each file (more names given: c)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "a", "b", "c", "d", "--bogus"), 2,
+                "sharnn compress: compress takes one IN and one OUT: run it once for each file (more names given: c, d)");
     }
 
     /** --set is split as train splits it: the key stripped of spaces (compress took "tableBits " for an unknown key), one message. */
