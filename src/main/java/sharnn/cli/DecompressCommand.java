@@ -176,7 +176,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 205,568 bytes (1.645 bpc), 1 block, format 20, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 205,459 bytes (1.644 bpc), 1 block, format 21, fast, decoding needs
      * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private void list(String in, long[] total) throws Exception {

@@ -18,14 +18,13 @@ import java.util.Arrays;
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the bytes above (in the line before), the
+     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, 16, the word, the word pair, the bytes above (in the line before), the
      * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
      * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
      * the last two bytes the last two times, without them), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
-     * last byte, the word with the byte before it, the word before with the last two bytes, the word with the
-     * one two back, the byte a match model expects with its length and the last byte, the third and fourth bytes
-     * back, the line's indentation with the last two bytes, and the line's first word with the last two bytes
+     * last byte, the word before with the last two bytes, the word with the one two back, the byte a match model expects with its
+     * length and the last byte, the last punctuation or markup byte with the word so far, the line's indentation with the last two bytes, and the line's first word with the last two bytes
      * and with the word so far and the last byte, and two models of the word expected next (format 17): the word that
      * followed the last word the last time, with the word so far and the last byte; and that with the word that
      * followed it the time before and the word that came two after the word before it, with the word so far and the
@@ -363,9 +362,10 @@ final class ContextMixer {
         base[ORDERS.length + 9] = hash((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
         base[ORDERS.length + 10] = hash((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
-        // the word with the byte before it ([[, ', space), the word before with the last two bytes, the word with the
-        // one two back
-        base[ORDERS.length + 11] = hash((long) ts.beforeWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 23);
+        // order 16 (format 21, in place of the word with the byte before it): long repeats, which the match models find
+        // only where they are exact
+        base[ORDERS.length + 11] = hash(h * 0x9E3779B97F4A7C15L ^ ts.older * 0xBF58476D1CE4E5B9L, 23);
+        // the word before with the last two bytes, the word with the one two back
         base[ORDERS.length + 12] = hash((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
         base[ORDERS.length + 13] = hash((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL), 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
@@ -373,7 +373,9 @@ final class ContextMixer {
         boolean lng = longMatch.length() > 0;
         int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 : Math.min(15, match.length());
         base[ORDERS.length + 14] = hash((long) e << 16 | (long) ml << 8 | (h & 0xFF), 26);
-        base[ORDERS.length + 15] = hash(h & 0xFFFF0000L, 27);   // sparse: the third and fourth bytes back
+        // the last punctuation or markup byte with the word so far (format 21, in place of the third and fourth bytes back):
+        // a word after [[, |, = or ( is another kind of word than one after a full stop
+        base[ORDERS.length + 15] = hash((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL), 27);
         // the line's indentation with the last two bytes
         base[ORDERS.length + 16] = hash((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
         // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with

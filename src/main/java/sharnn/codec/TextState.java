@@ -1,14 +1,14 @@
 package sharnn.codec;
 
 /**
- * One stream's text as the context models see it: its last eight bytes and the kinds of the last sixteen, the words, the markup
- * nesting, the line (where it began, its indentation, how it starts) and the number being written.
+ * One stream's text as the context models see it: its last sixteen bytes and their kinds, the last punctuation, the words, the
+ * markup nesting, the line (where it and the one before began, its indentation, how it starts) and the number being written.
  * {@link ContextMixer} hashes these into its contexts at each byte's start and updates them at its
  * end; each stream has its own.
  */
 final class TextState {
-    /** The last eight bytes, the latest in the low byte. */
-    long history;
+    /** The last eight bytes, the latest in the low byte, and the eight before them. */
+    long history, older;
     /** The kinds ({@link #kind}) of the last sixteen bytes, four bits each, the latest lowest. */
     long kinds;
     /** The word so far (letters, case folded, and bytes >= 128; 0 outside a word) and the two before it. */
@@ -20,7 +20,8 @@ final class TextState {
     int nest;
     int lineFirst;      // the line's first byte
     int digits;         // the number so far (its digits, through . and ,), hashed; 0 outside one
-    int firstLetter, wordLen, beforeWord;   // the word's (or the last one's) first letter as written, length, and the byte before it
+    int firstLetter, wordLen;   // the word's (or the last one's) first letter as written, and its length
+    int punct;          // the last byte of punctuation or markup (not a letter, digit, space or byte >= 128); 0 before one
     int indent;         // the line's leading spaces and tabs so far (sign bit set once past them: the width kept)
     int lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
     int lastNl, prevNl; // the last two newlines' positions (prevNl -1: no line above)
@@ -28,6 +29,7 @@ final class TextState {
     TextState copy() {
         TextState t = new TextState();
         t.history = history;
+        t.older = older;
         t.kinds = kinds;
         t.wordHash = wordHash;
         t.prevWord = prevWord;
@@ -37,7 +39,7 @@ final class TextState {
         t.digits = digits;
         t.firstLetter = firstLetter;
         t.wordLen = wordLen;
-        t.beforeWord = beforeWord;
+        t.punct = punct;
         t.indent = indent;
         t.lineWord = lineWord;
         t.lastNl = lastNl;
@@ -82,8 +84,10 @@ final class TextState {
 
     /** The stream's byte at pos was value. */
     void update(int value, int pos) {
-        int c1 = (int) (history & 0xFF);
+        older = older << 8 | history >>> 56;
         history = history << 8 | value;
+        if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
+            punct = value;
         kinds = kinds << 4 | KINDS[value];
         if (value == '\n') indent = 0;
         else if (indent >= 0 && (value == ' ' || value == '\t')) indent++;
@@ -98,7 +102,6 @@ final class TextState {
             if (wordHash == 0) {
                 firstLetter = value;
                 wordLen = 0;
-                beforeWord = c1;
             }
             wordLen++;
             wordHash = (wordHash + lower + 1) * 0x3D4D51CB;
