@@ -69,8 +69,8 @@ final class CompressCommand implements Callable<Integer> {
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
             }
         // the names first, before a checkpoint or a dictionary is read and hashed whole. As xz skips a .xz file:
-        // compressed twice by a slip (a.shr.shr), the pair of names then confused -f too
-        // a file OUT or -c given: no a.shr.shr (OUT dir/ would make dir/a.shr.shr)
+        // compressed twice by a slip (a.shr.shr), the pair of names then confused -f too; a file OUT or -c makes
+        // no a.shr.shr (OUT dir/ would make dir/a.shr.shr)
         if (in.endsWith(".shr") && !transform.force && (out == null || out.endsWith("/")) && !transform.stdout)
             throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
         String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
