@@ -194,7 +194,7 @@ final class DecompressCommand implements Callable<Integer> {
         int chunk = l.header().options().chunk();
         long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
-                nameOf(in), l.originalBytes(), l.archiveBytes(),
+                Main.printable(nameOf(in)), l.originalBytes(), l.archiveBytes(),   // one line an archive, whatever its name
                 l.bpc(), l.blocks(), l.blocks() == 1 ? "" : "s",
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",

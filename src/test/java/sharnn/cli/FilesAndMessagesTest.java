@@ -68,6 +68,13 @@ class FilesAndMessagesTest {
         assertOneLine(d, 1, "sharnn decompress: ");
         assertThat(d.err()).doesNotContain("\u001b").contains(shown);
         assertThat(d.err().indexOf(shown)).isEqualTo(d.err().lastIndexOf(shown));   // named once
+        // so too a name in the summary line and in -l's (one line an archive, as a script reads them)
+        Path real = Files.writeString(dir.resolve("x\ny.txt"), "text with an awkward name\n");
+        CliRun c = CliRun.of(compress("compress", real.toString()));
+        assertThat(c.code()).isZero();
+        assertThat(c.err()).startsWith(dir + "/x\\ny.txt: ").hasLineCount(1);
+        CliRun listed = CliRun.of("decompress", "-l", real + ".shr");
+        assertThat(listed.out()).startsWith(dir + "/x\\ny.txt.shr: ").hasLineCount(1);
         CliRun usage = CliRun.of("compress", "--set", "l\tr\rx=1", "-c", none.toString());   // inside the key: spaces around it are stripped
         assertOneLine(usage, 2, "sharnn compress: ");
         assertThat(usage.err()).contains("'l\\tr\\rx'").doesNotContain("\t").doesNotContain("\r");
