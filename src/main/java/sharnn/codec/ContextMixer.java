@@ -18,13 +18,14 @@ import java.util.Arrays;
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, 16, the word, the word pair, the bytes above (in the line before), the
+     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the bytes above (in the line before), the
      * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
      * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
      * the last two bytes the last two times, without them), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
-     * last byte, the word before with the last two bytes, the word with the one two back, the byte a match model expects with its
-     * length and the last byte, the last punctuation or markup byte with the word so far, the line's indentation with the last two bytes, and the line's first word with the last two bytes
+     * last byte, order 16, the word before with the last two bytes, the word with the one two back, the byte a
+     * match model expects with its length and the last byte, the last punctuation or markup byte with the word so
+     * far, the line's indentation with the last two bytes, and the line's first word with the last two bytes
      * and with the word so far and the last byte, and two models of the word expected next (format 17): the word that
      * followed the last word the last time, with the word so far and the last byte; and that with the word that
      * followed it the time before and the word that came two after the word before it, with the word so far and the
