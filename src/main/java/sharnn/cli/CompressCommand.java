@@ -49,12 +49,13 @@ final class CompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         transform.checkNoLevels(java.util.Arrays.asList(in, out));
         transform.check();
+        List<KeyValue> sets = settings.stream().map(KeyValue::parse).toList();
         CodecOptions options;
         try {
             options = CodecOptions.preset(preset);
             // a checkpoint is a network to code with: every preset runs it then (fast alone runs none by default)
             if (model != null) options = options.with("network", "true");
-            options = options.with(settings.stream().map(s -> KeyValue.parse(s).text()).toList());   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
+            options = options.with(sets.stream().map(KeyValue::text).toList());   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -62,8 +63,8 @@ final class CompressCommand implements Callable<Integer> {
         if (model != null && !options.network()) throw new UsageException("--model goes with network=true");
         // settings a checkpoint's network would drop without a word: its shape and seed are the checkpoint's, and it learns only with --adapt
         if (model != null)
-            for (String kv : settings) {
-                String key = KeyValue.parse(kv).key();
+            for (KeyValue kv : sets) {
+                String key = kv.key();
                 if (CodecOptions.CHECKPOINT_DECIDES.contains(key))
                     throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");

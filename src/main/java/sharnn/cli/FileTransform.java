@@ -10,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import sharnn.codec.Codec;
 import sharnn.io.PathErrors;
@@ -124,8 +125,7 @@ final class FileTransform {
         boolean progress = !quiet && Terminal.interactive() && !(stdout && Terminal.isTerminal(1));
         long t0 = System.nanoTime();
         // IN as it was before reading: one that changed meanwhile (a log written to) is not removed by --rm
-        java.nio.file.attribute.FileTime inTime = !stdin && Files.isRegularFile(inPath) ? Files.getLastModifiedTime(inPath) : null;
-        long inSize = inTime != null ? Files.size(inPath) : -1;
+        BasicFileAttributes before = !stdin && Files.isRegularFile(inPath) ? Files.readAttributes(inPath, BasicFileAttributes.class) : null;
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
         Path tmp = null;
@@ -181,11 +181,12 @@ final class FileTransform {
         }
         long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes(), now = -1;   // -1: IN gone
         boolean changed = false;
-        if (inTime != null)
+        if (before != null)
             try {
-                now = Files.size(inPath);
+                BasicFileAttributes after = Files.readAttributes(inPath, BasicFileAttributes.class);
+                now = after.size();
                 // a file whose size says other than it reads (/proc's 0, /sys's 4096) has not changed while it still says so
-                changed = (now != read && now != inSize) || !Files.getLastModifiedTime(inPath).equals(inTime);
+                changed = (now != read && now != before.size()) || !after.lastModifiedTime().equals(before.lastModifiedTime());
             } catch (IOException e) {
                 changed = true;
             }
