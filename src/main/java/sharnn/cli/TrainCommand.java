@@ -77,102 +77,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
-        if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
-        // infinity alone never stopped (beside another limit it is none, as a huge number is)
-        if (Double.isInfinite(minutes) && steps == 0 && epochs == 0) throw new UsageException("--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
-        if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
-        if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
-        if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built
-            throw new UsageException("--out " + out + " exists and is not a directory");
+        checkLimits();
         // the default "tiny" cannot be told from a --preset tiny given, which must override a --config file's preset
         boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
-        if (resume != null && (config != null || seed != null || presetGiven))
-            throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
-        if (resume != null)   // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
-            for (String s : sets) {
-                KeyValue kv = KeyValue.parse(s);
-                try {
-                    TrainConfig.checkChangedOnResume(kv.key());
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
-                }
-                try {
-                    new TrainConfig().set(kv.key(), kv.value());   // the value, before the run is loaded
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(e.getMessage());
-                }
-            }
-        if (resume != null && Files.isRegularFile(resume))   // a checkpoint given: nothing to resume: X/last.safetensors/last.safetensors
-            throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
-                    && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
-        // a run still before its first checkpoint has nothing to resume, but its holder is the news
-        if (resume != null && Files.isDirectory(resume)) RunLock.checkFree(resume);
-        Path dataFile = data;
-        if (dataFile == null && resume == null) throw new UsageException("give --data FILE, the text to train on");
-        if (dataFile == null) {
-            dataFile = Trainer.recordedDataFile(resume);
-            if (dataFile == null) throw new UsageException("give --data FILE: the run in " + resume + " does not record its data file");
-            if (!Files.exists(dataFile)) throw new UsageException("the run's data file " + dataFile + " is not there: give --data FILE");
-        }
+        checkRunFlags(presetGiven);
+        Path dataFile = dataFile();
         Backend backend = device.backend(threads);
         Corpus corpus = Corpus.open(dataFile);
-        Trainer trainer;
-        if (resume != null) {
-            try {
-                trainer = Trainer.resume(resume, corpus, backend);
-            } catch (Trainer.OtherData e) {   // a bad value (exit 2), as a data file not there is; the recorded one named as eval names it
-                throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
-                        + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
-            }
-            for (String s : sets)
-                try {
-                    KeyValue kv = KeyValue.parse(s);
-                    trainer.config().changeOnResume(kv.key(), kv.value());
-                } catch (IllegalArgumentException e) {
-                    trainer.close();
-                    throw new UsageException(e.getMessage());
-                }
-            System.err.printf("resuming %s at step %d%n", resume, trainer.step());
-        } else {
-            RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
-            try {
-                Trainer.checkNewRunDirectory(out);
-            } catch (Trainer.RunDirectoryTaken e) {
-                throw new UsageException(e.getMessage() + (e.resumable ? ": resume it with --resume " + out + " or choose another --out"
-                        : "; move it away or choose another --out"));
-            }
-            TrainConfig cfg;
-            try {
-                cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
-            } catch (IllegalArgumentException e) {   // what the file says: a usage error, as the same given with --set
-                throw new UsageException(e.getMessage());
-            }
-            if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
-            for (String s : sets) {
-                KeyValue kv = KeyValue.parse(s);
-                try {
-                    cfg.set(kv.key(), kv.value());
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(e.getMessage());
-                }
-            }
-            // by the key as set (stripped): "seed =5" set the seed and passed a match on "seed="
-            if (seed != null && sets.stream().anyMatch(s -> KeyValue.parse(s).key().equals("seed")) && cfg.seed != seed)
-                throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
-            if (presetGiven && !cfg.preset.equals(preset))
-                throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");
-            if (seed != null) cfg.seed = seed;
-            Splits splits;
-            try {
-                cfg.validate();
-                cfg.fixDecay(steps);
-                splits = cfg.splits(corpus.size());
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            trainer = new Trainer(cfg, corpus, splits, out, backend);
-        }
+        Trainer trainer = resume != null ? resumed(corpus, dataFile, backend) : started(corpus, backend, presetGiven);
         trainer.recordDataFile(dataFile);
         Path runDir = resume != null ? resume : out;
         Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
@@ -202,6 +114,119 @@ final class TrainCommand implements Callable<Integer> {
             else   // a resumed run already at its limit
                 System.err.printf("nothing to train: %s is at step %d (epoch %d), at or past the limit given%n", runDir, s.steps(), s.epochs());
         }
+        report(s, firstStep, runDir);
+        return trainer.stopRequested() ? stoppedBy : 0;
+    }
+
+    private void checkLimits() {
+        if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
+        if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
+        // infinity alone never stopped (beside another limit it is none, as a huge number is)
+        if (Double.isInfinite(minutes) && steps == 0 && epochs == 0) throw new UsageException("--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
+        if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
+    }
+
+    /** The refusals that need no file read: --out against --resume, and what a resumed run may change. */
+    private void checkRunFlags(boolean presetGiven) throws java.io.IOException {
+        if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
+        if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built
+            throw new UsageException("--out " + out + " exists and is not a directory");
+        if (resume == null) return;
+        if (config != null || seed != null || presetGiven)
+            throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
+        // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
+        for (String s : sets) {
+            KeyValue kv = KeyValue.parse(s);
+            try {
+                TrainConfig.checkChangedOnResume(kv.key());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
+            }
+            try {
+                new TrainConfig().set(kv.key(), kv.value());   // the value, before the run is loaded
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+        if (Files.isRegularFile(resume))   // a checkpoint given: nothing to resume: X/last.safetensors/last.safetensors
+            throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
+                    && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
+        // a run still before its first checkpoint has nothing to resume, but its holder is the news
+        if (Files.isDirectory(resume)) RunLock.checkFree(resume);
+    }
+
+    /** --data, or the file a resumed run records. */
+    private Path dataFile() throws java.io.IOException {
+        if (data != null) return data;
+        if (resume == null) throw new UsageException("give --data FILE, the text to train on");
+        Path recorded = Trainer.recordedDataFile(resume);
+        if (recorded == null) throw new UsageException("give --data FILE: the run in " + resume + " does not record its data file");
+        if (!Files.exists(recorded)) throw new UsageException("the run's data file " + recorded + " is not there: give --data FILE");
+        return recorded;
+    }
+
+    private Trainer resumed(Corpus corpus, Path dataFile, Backend backend) throws Exception {
+        Trainer trainer;
+        try {
+            trainer = Trainer.resume(resume, corpus, backend);
+        } catch (Trainer.OtherData e) {   // a bad value (exit 2), as a data file not there is; the recorded one named as eval names it
+            throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
+                    + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
+        }
+        for (String s : sets)
+            try {
+                KeyValue kv = KeyValue.parse(s);
+                trainer.config().changeOnResume(kv.key(), kv.value());
+            } catch (IllegalArgumentException e) {
+                trainer.close();
+                throw new UsageException(e.getMessage());
+            }
+        System.err.printf("resuming %s at step %d%n", resume, trainer.step());
+        return trainer;
+    }
+
+    private Trainer started(Corpus corpus, Backend backend, boolean presetGiven) throws Exception {
+        RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
+        try {
+            Trainer.checkNewRunDirectory(out);
+        } catch (Trainer.RunDirectoryTaken e) {
+            throw new UsageException(e.getMessage() + (e.resumable ? ": resume it with --resume " + out + " or choose another --out"
+                    : "; move it away or choose another --out"));
+        }
+        TrainConfig cfg;
+        try {
+            cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
+        } catch (IllegalArgumentException e) {   // what the file says: a usage error, as the same given with --set
+            throw new UsageException(e.getMessage());
+        }
+        if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
+        for (String s : sets) {
+            KeyValue kv = KeyValue.parse(s);
+            try {
+                cfg.set(kv.key(), kv.value());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+        // by the key as set (stripped): "seed =5" set the seed and passed a match on "seed="
+        if (seed != null && sets.stream().anyMatch(s -> KeyValue.parse(s).key().equals("seed")) && cfg.seed != seed)
+            throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
+        if (presetGiven && !cfg.preset.equals(preset))
+            throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");
+        if (seed != null) cfg.seed = seed;
+        Splits splits;
+        try {
+            cfg.validate();
+            cfg.fixDecay(steps);
+            splits = cfg.splits(corpus.size());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return new Trainer(cfg, corpus, splits, out, backend);
+    }
+
+    /** The summary: one JSON object with --json, else two lines (the figures; where the checkpoints are). */
+    private void report(Trainer.Summary s, long firstStep, Path runDir) throws java.io.IOException {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
         result.put("steps", s.steps());
@@ -213,20 +238,20 @@ final class TrainCommand implements Callable<Integer> {
         result.put("seconds", Math.round(s.seconds() * 10) / 10.0);
         if (json) {
             System.out.println(Json.of(result));
-        } else if (s.steps() > firstStep) {
-            // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
-            String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
-                    : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
-            System.out.printf("trained to step %d (%d epoch%s) in %s: train %.4f bpc, %s, %,d tokens/s%n",
-                    s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.lastTrainBpc(), valid,
-                    Math.round(s.tokensPerSecond()));
-            List<String> saved = new ArrayList<>();
-            for (String name : List.of("last.safetensors", "best.safetensors"))
-                if (Files.exists(runDir.resolve(name))) saved.add(runDir.resolve(name).toString());
-            System.out.printf("checkpoint%s: %s; metrics: %s%n", saved.size() == 1 ? "" : "s", String.join(", ", saved),
-                    runDir.resolve("metrics.jsonl"));
+            return;
         }
-        return trainer.stopRequested() ? stoppedBy : 0;
+        if (s.steps() == firstStep) return;
+        // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
+        String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
+                : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
+        System.out.printf("trained to step %d (%d epoch%s) in %s: train %.4f bpc, %s, %,d tokens/s%n",
+                s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.lastTrainBpc(), valid,
+                Math.round(s.tokensPerSecond()));
+        List<String> saved = new ArrayList<>();
+        for (String name : List.of("last.safetensors", "best.safetensors"))
+            if (Files.exists(runDir.resolve(name))) saved.add(runDir.resolve(name).toString());
+        System.out.printf("checkpoint%s: %s; metrics: %s%n", saved.size() == 1 ? "" : "s", String.join(", ", saved),
+                runDir.resolve("metrics.jsonl"));
     }
 
     /** The exit code of the signal that stopped the run (128 + its number), as a shell reports a process it stopped. */
