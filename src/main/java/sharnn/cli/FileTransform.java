@@ -88,17 +88,7 @@ final class FileTransform {
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");
         Path inPath = stdin ? null : Path.of(in), outPath = stdout ? null : Path.of(out);
-        // Path drops a trailing slash: `compress a dir/` wrote a file dir, and `compress a/` read the file a
-        if (!stdin && in.endsWith("/") && Files.exists(inPath) && !Files.isDirectory(inPath)) throw new IOException(in + ": not a directory");
-        if (!stdout && out.endsWith("/") && !Files.isDirectory(outPath))
-            throw new IOException(out + ": " + (Files.exists(outPath) ? "not a directory" : "no such directory"));
-        if (!stdin) PathErrors.checkReadable(inPath, "file");   // a FIFO or /dev/stdin is read as a stream
-        // y and ./y, or a hard link: -f replaced IN with OUT, and --rm then removed both
-        if (!stdin && !stdout && Files.exists(outPath) && Files.isSameFile(inPath, outPath))
-            throw new UsageException("IN and OUT are the same file: " + in + ", " + out);
-        if (!stdout && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory (OUT " + out + "/ writes the file in it)");
-        // a name past the file systems' 255 bytes failed at the rename, once all was coded, naming the temp file
-        if (!stdout && sharnn.io.PathErrors.tooLong(outPath)) throw new IOException(out + ": File name too long");
+        checkNames(in, out, inPath, outPath);
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename; a descriptor
         // (/dev/stderr, /dev/fd/3) too, appending as its file may be opened (2>>log)
         boolean descriptor = !stdout && descriptorName(out);
@@ -108,19 +98,7 @@ final class FileTransform {
         // the name itself: a link to nowhere was found only at the rename, once everything was coded
         if (!stdout && !inPlace && Files.exists(outPath, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force)
             throw new IOException(out + " already exists (use -f to overwrite)");
-        if (rm && stdin) throw new UsageException("--rm needs a file IN, not stdin");
-        // --rm removes IN once OUT is on disk: stdout, a device, FIFO or descriptor written in place (/dev/null) keeps
-        // nothing (compress --rm a /dev/null removed a, the only copy)
-        if (rm && (stdout || inPlace))
-            throw new UsageException("--rm removes IN once OUT is on disk: " + (stdout ? "stdout keeps nothing" : out + " keeps nothing (written in place)"));
-        if (rm && (!Files.isRegularFile(inPath) || descriptorName(in))) throw new UsageException("--rm removes a regular file only: " + in);
-        // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
-        if (rm && !force && Files.isSymbolicLink(inPath))
-            throw new UsageException(in + " is a symbolic link: --rm would remove the link alone (-f does it all the same)");
-        // as gzip refuses a file of several links: --rm would remove one name alone, the bytes staying under the others
-        int links = rm ? links(inPath) : 1;
-        if (rm && !force && links > 1)
-            throw new UsageException(in + " has " + (links - 1) + " other link" + (links == 2 ? "" : "s") + ": --rm would remove this name alone (-f does it all the same)");
+        if (rm) checkRemovable(in, out, inPath, stdout || inPlace, force);
         // not over the output where it goes to the terminal too (decompress a.shr -: the meter stayed glued to the data)
         boolean progress = !quiet && Terminal.interactive() && !(stdout && Terminal.isTerminal(1));
         long t0 = System.nanoTime();
@@ -128,74 +106,15 @@ final class FileTransform {
         BasicFileAttributes before = !stdin && Files.isRegularFile(inPath) ? Files.readAttributes(inPath, BasicFileAttributes.class) : null;
         Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
         Codec.Stats stats;
-        Path tmp = null;
         try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
-            if (stdout) {
-                OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
-                try {
-                    stats = job.run(is, os, p);
-                } catch (IOException | RuntimeException e) {
-                    // what was decoded before the failure passed its checks: written, as gzip -c and xz -c write it
-                    try {
-                        os.flush();
-                    } catch (IOException f) {
-                        e.addSuppressed(f);
-                    }
-                    throw e;
-                }
-                os.flush();
-            } else if (inPlace) {
-                OutputStream opened = descriptor ? Files.newOutputStream(outPath, java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(outPath);
-                try (OutputStream os = new BufferedOutputStream(naming(outPath, opened), 1 << 16)) {
-                    stats = job.run(is, os, p);
-                }
-            } else {
-                try {
-                    tmp = TempFiles.createPrivate(outPath, ".part");
-                } catch (IOException e) {   // it named the hidden temporary file, not OUT
-                    throw new IOException("cannot create " + out + ": " + PathErrors.reason(e).lines().findFirst().orElse(""), e);
-                }
-                try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
-                    stats = job.run(is, os, p);
-                }
-                try {
-                    // on disk before IN goes, as xz 5.8 and gzip --synchronous: after a crash the archive could be empty, IN gone
-                    if (rm) force(tmp);
-                    if (!stdin && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
-                    else newFileMode(tmp);
-                    move(tmp, outPath, force);
-                    if (rm) forceDirectory(outPath.toAbsolutePath().getParent());
-                } catch (IOException e) {   // the hidden temporary file was named (OUT's directory removed meanwhile)
-                    // OUT is a part of its temporary file's name: only a message that begins with it names it
-                    throw e.getMessage() != null && (e.getMessage().startsWith(out + ":") || e.getMessage().startsWith(out + " ")) ? e : PathErrors.on(outPath, e);
-                }
-                TempFiles.closed(tmp);
-                tmp = null;
-            }
+            if (stdout) stats = toStdout(is, job, p);
+            else if (inPlace) stats = inPlace(is, outPath, descriptor, job, p);
+            else stats = viaTemporaryFile(is, stdin ? null : inPath, out, outPath, force, rm, job, p);
         } finally {
-            if (tmp != null) {
-                Files.deleteIfExists(tmp);
-                TempFiles.closed(tmp);
-            }
             if (progress) Terminal.clearStatus();
         }
-        long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes(), now = -1;   // -1: IN gone
-        boolean changed = false;
-        if (before != null)
-            try {
-                BasicFileAttributes after = Files.readAttributes(inPath, BasicFileAttributes.class);
-                now = after.size();
-                // a file whose size says other than it reads (/proc's 0, /sys's 4096) has not changed while it still says so
-                changed = (now != read && now != before.size()) || !after.lastModifiedTime().equals(before.lastModifiedTime());
-            } catch (IOException e) {
-                changed = true;
-            }
-        if (changed) {
-            // as gzip warns "file size changed while zipping": OUT holds the bytes read; --rm would lose the rest (an
-            // error then, IN kept). Said under -q too: with exit code 0 nothing else would tell
-            System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
-                    + (now < 0 ? "gone" : now) + " now): " + (stdout ? "stdout" : Main.printable(out)) + " holds the bytes read"
-                    + (rm ? "; " + Main.printable(in) + " is kept" : ""));
+        long read = verb.equals("compress") ? stats.originalBytes() : stats.archiveBytes();
+        if (before != null && changedWarning(before, read, in, inPath, out, rm, verb)) {
             if (rm) return new Result(1);
         } else if (rm) {
             try {
@@ -212,6 +131,122 @@ final class FileTransform {
             System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%.3f bpc) in %.1f s", stdin ? "" : Main.printable(in) + ": ", bytes(from), bytes(to),
                     stats.bpc(), sec));
         return new Result(0);
+    }
+
+    /** The names alone (null for - ): a slash that says directory, IN readable, IN and OUT not one file, OUT no directory and not too long. */
+    private static void checkNames(String in, String out, Path inPath, Path outPath) throws IOException {
+        // Path drops a trailing slash: `compress a dir/` wrote a file dir, and `compress a/` read the file a
+        if (inPath != null && in.endsWith("/") && Files.exists(inPath) && !Files.isDirectory(inPath)) throw new IOException(in + ": not a directory");
+        if (outPath != null && out.endsWith("/") && !Files.isDirectory(outPath))
+            throw new IOException(out + ": " + (Files.exists(outPath) ? "not a directory" : "no such directory"));
+        if (inPath != null) PathErrors.checkReadable(inPath, "file");   // a FIFO or /dev/stdin is read as a stream
+        // y and ./y, or a hard link: -f replaced IN with OUT, and --rm then removed both
+        if (inPath != null && outPath != null && Files.exists(outPath) && Files.isSameFile(inPath, outPath))
+            throw new UsageException("IN and OUT are the same file: " + in + ", " + out);
+        if (outPath != null && Files.isDirectory(outPath)) throw new IOException(out + ": is a directory (OUT " + out + "/ writes the file in it)");
+        // a name past the file systems' 255 bytes failed at the rename, once all was coded, naming the temp file
+        if (outPath != null && PathErrors.tooLong(outPath)) throw new IOException(out + ": File name too long");
+    }
+
+    /** --rm's refusals: IN must be a regular file of one name, OUT a file that stays (not stdout, not written in place). */
+    private static void checkRemovable(String in, String out, Path inPath, boolean writtenInPlace, boolean force) throws IOException {
+        if (inPath == null) throw new UsageException("--rm needs a file IN, not stdin");
+        // --rm removes IN once OUT is on disk: stdout, a device, FIFO or descriptor written in place (/dev/null) keeps
+        // nothing (compress --rm a /dev/null removed a, the only copy)
+        if (writtenInPlace)
+            throw new UsageException("--rm removes IN once OUT is on disk: " + (out.equals("-") ? "stdout keeps nothing" : out + " keeps nothing (written in place)"));
+        if (!Files.isRegularFile(inPath) || descriptorName(in)) throw new UsageException("--rm removes a regular file only: " + in);
+        // as xz skips a symbolic link it would remove: --rm removed the link, the bytes staying under the target's name
+        if (!force && Files.isSymbolicLink(inPath))
+            throw new UsageException(in + " is a symbolic link: --rm would remove the link alone (-f does it all the same)");
+        // as gzip refuses a file of several links: --rm would remove one name alone, the bytes staying under the others
+        int links = links(inPath);
+        if (!force && links > 1)
+            throw new UsageException(in + " has " + (links - 1) + " other link" + (links == 2 ? "" : "s") + ": --rm would remove this name alone (-f does it all the same)");
+    }
+
+    private static Codec.Stats toStdout(InputStream is, Job job, Codec.Progress p) throws IOException {
+        OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
+        Codec.Stats stats;
+        try {
+            stats = job.run(is, os, p);
+        } catch (IOException | RuntimeException e) {
+            // what was decoded before the failure passed its checks: written, as gzip -c and xz -c write it
+            try {
+                os.flush();
+            } catch (IOException f) {
+                e.addSuppressed(f);
+            }
+            throw e;
+        }
+        os.flush();
+        return stats;
+    }
+
+    private static Codec.Stats inPlace(InputStream is, Path outPath, boolean descriptor, Job job, Codec.Progress p) throws IOException {
+        OutputStream opened = descriptor ? Files.newOutputStream(outPath, java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(outPath);
+        try (OutputStream os = new BufferedOutputStream(naming(outPath, opened), 1 << 16)) {
+            return job.run(is, os, p);
+        }
+    }
+
+    /** OUT written under a hidden temporary name, given IN's mode and time (inPath null: stdin) and renamed when complete. */
+    private static Codec.Stats viaTemporaryFile(InputStream is, Path inPath, String out, Path outPath, boolean force, boolean rm, Job job,
+            Codec.Progress p) throws IOException {
+        Path tmp;
+        try {
+            tmp = TempFiles.createPrivate(outPath, ".part");
+        } catch (IOException e) {   // it named the hidden temporary file, not OUT
+            throw new IOException("cannot create " + out + ": " + PathErrors.reason(e).lines().findFirst().orElse(""), e);
+        }
+        try {
+            Codec.Stats stats;
+            try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
+                stats = job.run(is, os, p);
+            }
+            try {
+                // on disk before IN goes, as xz 5.8 and gzip --synchronous: after a crash the archive could be empty, IN gone
+                if (rm) force(tmp);
+                if (inPath != null && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
+                else newFileMode(tmp);
+                move(tmp, outPath, force);
+                if (rm) forceDirectory(outPath.toAbsolutePath().getParent());
+            } catch (IOException e) {   // the hidden temporary file was named (OUT's directory removed meanwhile)
+                // OUT is a part of its temporary file's name: only a message that begins with it names it
+                throw e.getMessage() != null && (e.getMessage().startsWith(out + ":") || e.getMessage().startsWith(out + " ")) ? e : PathErrors.on(outPath, e);
+            }
+            TempFiles.closed(tmp);
+            tmp = null;
+            return stats;
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+                TempFiles.closed(tmp);
+            }
+        }
+    }
+
+    /**
+     * Whether IN changed while it was read (its size or time since before), said as gzip warns "file size changed while
+     * zipping": OUT holds the bytes read; --rm would lose the rest (an error then, IN kept). Said under -q too: with
+     * exit code 0 nothing else would tell.
+     */
+    private static boolean changedWarning(BasicFileAttributes before, long read, String in, Path inPath, String out, boolean rm, String verb) {
+        long now = -1;   // -1: IN gone
+        boolean changed;
+        try {
+            BasicFileAttributes after = Files.readAttributes(inPath, BasicFileAttributes.class);
+            now = after.size();
+            // a file whose size says other than it reads (/proc's 0, /sys's 4096) has not changed while it still says so
+            changed = (now != read && now != before.size()) || !after.lastModifiedTime().equals(before.lastModifiedTime());
+        } catch (IOException e) {
+            changed = true;
+        }
+        if (changed)
+            System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
+                    + (now < 0 ? "gone" : now) + " now): " + (out.equals("-") ? "stdout" : Main.printable(out)) + " holds the bytes read"
+                    + (rm ? "; " + Main.printable(in) + " is kept" : ""));
+        return changed;
     }
 
     /**
