@@ -32,8 +32,8 @@ public final class CompressBench {
     public static void warmUp(byte[] data, CodecOptions options) throws IOException {
         byte[] start = Arrays.copyOf(data, Math.min(data.length, 1 << 16));
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(start), packed, options, null, Codec.Progress.NONE);
-        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), OutputStream.nullOutputStream(), null, Codec.Progress.NONE);
+        Codec.compress(new ByteArrayInputStream(start), packed, options);
+        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), OutputStream.nullOutputStream());
     }
 
     /**
@@ -46,14 +46,14 @@ public final class CompressBench {
         resetHeapPeaks();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
-        Codec.compress(new ByteArrayInputStream(data), out, options, null, Codec.Progress.NONE, threads);
+        Codec.compress(new ByteArrayInputStream(data), out, options, null, null, Codec.Progress.NONE, threads, Long.MAX_VALUE);
         double c = (System.nanoTime() - t0) / 1e9;
         long heap = heapPeakBytes();
         System.gc();
         resetHeapPeaks();
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         t0 = System.nanoTime();
-        Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, Codec.Progress.NONE, threads);
+        Codec.decompress(new ByteArrayInputStream(out.toByteArray()), back, null, null, Codec.Progress.NONE, threads, Long.MAX_VALUE);
         double d = (System.nanoTime() - t0) / 1e9;
         heap = Math.max(heap, heapPeakBytes());
         if (!Arrays.equals(back.toByteArray(), data)) throw new IOException(name + " did not round-trip");
@@ -62,8 +62,8 @@ public final class CompressBench {
 
     /** The archive's size alone. */
     public static long compressedSize(byte[] data, CodecOptions options, int threads) throws IOException {
-        return Codec.compress(new ByteArrayInputStream(data), OutputStream.nullOutputStream(), options, null,
-                Codec.Progress.NONE, threads).archiveBytes();
+        return Codec.compress(new ByteArrayInputStream(data), OutputStream.nullOutputStream(), options, null, null,
+                Codec.Progress.NONE, threads, Long.MAX_VALUE).archiveBytes();
     }
 
     /** An external coder's row (data piped through compress and back through decompress), or null where it cannot run. */

@@ -81,7 +81,7 @@ final class DecompressCommand implements Callable<Integer> {
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
     private Codec.Stats decode(String archive, InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
         try {
-            return Codec.decompress(is, os, model, dictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
+            return Codec.decompress(is, os, model, loadedDictionary(), progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
         } catch (CorruptArchiveException e) {
             throw named(archive, e);
         } catch (MemoryLimitException e) {   // named, as -t over several archives needs it
@@ -90,6 +90,17 @@ final class DecompressCommand implements Callable<Integer> {
         } catch (ArchiveNeedsException e) {   // a dictionary or checkpoint: named as the archive's faults are
             throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);
         }
+    }
+
+    private Codec.Dictionary loaded;
+
+    /**
+     * --dict's file, read once for all the archives of -t (a FIFO could be read only once; the models it primes
+     * are kept for the next archive); null where none is given.
+     */
+    private Codec.Dictionary loadedDictionary() throws IOException {
+        if (loaded == null && dictionary != null) loaded = Codec.Dictionary.load(dictionary);
+        return loaded;
     }
 
     /** A memory size: bytes, or with K, M or G (KiB, MiB, GiB; "KiB" and "MB" read alike, as xz reads them). */

@@ -199,19 +199,9 @@ public final class Codec {
         }
     }
 
-    /** Compresses in to out with the given options; pretrained null means online mode. */
-    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
-                                 Progress progress) throws IOException {
-        return compress(in, out, options, pretrained, progress, 1);
-    }
-
-    /**
-     * As above, the network's products on threads worker threads where it is {@link #WIDE} or wider (the
-     * archive is the same for any count; 0: every core).
-     */
-    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained,
-                                 Progress progress, int threads) throws IOException {
-        return compress(in, out, options, pretrained, null, progress, threads);
+    /** Compresses in to out with the given options alone: online, on one thread, without progress. */
+    public static Stats compress(InputStream in, OutputStream out, CodecOptions options) throws IOException {
+        return compress(in, out, options, null, null, Progress.NONE, 1, Long.MAX_VALUE);
     }
 
     /**
@@ -228,16 +218,10 @@ public final class Codec {
     }
 
     /**
-     * As above, the models primed with a dictionary first (null: none); with the setting chunk, the
-     * threads code that many chunks at once.
-     */
-    public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
-                                 Progress progress, int threads) throws IOException {
-        return compress(in, out, options, pretrained, dictionary, progress, threads, Long.MAX_VALUE);
-    }
-
-    /**
-     * As above, refusing settings whose models would need more than memoryLimit bytes for this input (a
+     * Compresses in to out: pretrained null means online mode; the models primed with a dictionary first
+     * (null: none); the network's products on threads worker threads where it is {@link #WIDE} or wider, and
+     * with the setting chunk, that many chunks coded at once (the archive is the same for any count; 0: every
+     * core); settings whose models would need more than memoryLimit bytes for this input refused (a
      * {@link MemoryLimitException}, before they are made), as decoding refuses its archive.
      */
     public static Stats compress(InputStream in, OutputStream out, CodecOptions options, Pretrained pretrained, Dictionary dictionary,
@@ -478,49 +462,20 @@ public final class Codec {
         return b;
     }
 
-    /**
-     * Decompresses in to out. A pretrained archive needs the same checkpoint (checked by hash).
-     * The output is verified block by block (CRC32C) and as a whole (size and CRC32C).
-     */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress) throws IOException {
-        return decompress(input, out, checkpoint, progress, 1);
-    }
-
-    /** As above, on threads worker threads. */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Progress progress, int threads)
-            throws IOException {
-        return decompress(input, out, checkpoint, null, null, progress, threads);
-    }
-
-    /** As above; an archive made with a dictionary needs the same file (checked by hash, read only where needed). */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress, int threads)
-            throws IOException {
-        return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads);
-    }
-
-    /** As above; an archive whose models would need more than about memoryLimit bytes is refused, as below. */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Progress progress, int threads,
-                                   long memoryLimit) throws IOException {
-        return decompress(input, out, checkpoint, dictionaryFile, null, progress, threads, memoryLimit);
+    /** Decompresses in to out on one thread, for an archive that needs no checkpoint or dictionary. */
+    public static Stats decompress(InputStream input, OutputStream out) throws IOException {
+        return decompress(input, out, null, null, Progress.NONE, 1, Long.MAX_VALUE);
     }
 
     /**
-     * As above; an archive whose models would need more than about memoryLimit bytes ({@link #memoryFor})
-     * is refused with a {@link MemoryLimitException} before they are made, and chunks decode at once only
-     * as many as fit in it.
+     * Decompresses in to out on threads worker threads. A pretrained archive needs the same checkpoint, one made
+     * with a dictionary the same dictionary (both checked by hash; null where there is none, refused only by an
+     * archive that needs it). The output is verified block by block (CRC32C) and as a whole (size and CRC32C).
+     * An archive whose models would need more than about memoryLimit bytes ({@link #memoryFor}) is refused with
+     * a {@link MemoryLimitException} before they are made, and chunks decode at once only as many as fit in it.
      */
     public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads,
                                    long memoryLimit) throws IOException {
-        return decompress(input, out, checkpoint, null, dictionary, progress, threads, memoryLimit);
-    }
-
-    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
-                                    Progress progress, int threads) throws IOException {
-        return decompress(input, out, checkpoint, dictionaryFile, loaded, progress, threads, Long.MAX_VALUE);
-    }
-
-    private static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
-                                    Progress progress, int threads, long memoryLimit) throws IOException {
         CountingInput counted = new CountingInput(input);
         PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
@@ -533,7 +488,7 @@ public final class Codec {
         for (int archives = 0; archives == 0 || more(next); archives++) {
             long before = total;
             try {
-                total += decompressOne(in, out, checkpoint, dictionaryFile, loaded, (done, b) -> {
+                total += decompressOne(in, out, checkpoint, dictionary, (done, b) -> {
                     bits[1] = b;
                     progress.update(before + done, bits[0] + b);
                 }, threads, memoryLimit, spare);
@@ -582,15 +537,15 @@ public final class Codec {
      * is left unused, as zstd leaves a dictionary a frame does not name: of archives concatenated, one may
      * need it and the next not (the first refused it, and "plain, then primed" could not be decoded).
      */
-    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Path dictionaryFile, Dictionary loaded,
+    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Dictionary loaded,
                                       Progress progress, int threads, long memoryLimit, ContextMixer[] spare) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
-            if (dictionaryFile == null && loaded == null)
+            if (loaded == null)
                 throw new ArchiveNeedsException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
                         + header.dictionaryId() + ")");
-            dictionary = loaded != null ? loaded : Dictionary.load(dictionaryFile);
+            dictionary = loaded;
             if (!dictionary.id().equals(header.dictionaryId()))
                 throw new ArchiveNeedsException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
                         + ", " + dictionary.name() + "'s begins " + dictionary.id());

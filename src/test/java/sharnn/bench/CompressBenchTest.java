@@ -17,7 +17,7 @@ class CompressBenchTest {
     void sharnnsRowIsTheArchivesSizeAndItsBitsPerByte() throws Exception {
         CodecOptions fast = CodecOptions.preset("fast");
         ByteArrayOutputStream archive = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(TEXT), archive, fast, null, Codec.Progress.NONE, 1);
+        Codec.compress(new ByteArrayInputStream(TEXT), archive, fast, null, null, Codec.Progress.NONE, 1, Long.MAX_VALUE);
         CompressBench.Row row = CompressBench.sharnn("sharnn fast", TEXT, fast, 1);
         assertThat(row.size()).isEqualTo(archive.size()).isEqualTo(CompressBench.compressedSize(TEXT, fast, 1));
         assertThat(row.bpc()).isEqualTo(archive.size() * 8.0 / TEXT.length);

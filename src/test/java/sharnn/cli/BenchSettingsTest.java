@@ -72,7 +72,7 @@ class BenchSettingsTest {
         }
         ByteArrayOutputStream archive = new ByteArrayOutputStream();
         sharnn.codec.Codec.compress(new java.io.ByteArrayInputStream(text), archive,
-                sharnn.codec.CodecOptions.preset("fast").with(List.of("tableBits=14", "chunk=2K")), null, sharnn.codec.Codec.Progress.NONE, 1);
+                sharnn.codec.CodecOptions.preset("fast").with(List.of("tableBits=14", "chunk=2K")), null, null, sharnn.codec.Codec.Progress.NONE, 1, Long.MAX_VALUE);
         String row = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("sharnn fast")).findFirst().orElseThrow();
         assertThat(row.split(" +")[2]).isEqualTo(String.valueOf(archive.size()));
         assertThat(stderrOf("bench", "compress", "--set", "chunk=-1", file.toString()))

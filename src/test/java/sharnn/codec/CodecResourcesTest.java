@@ -23,8 +23,8 @@ class CodecResourcesTest {
 
     private static void roundTrip(byte[] data, CodecOptions o) throws Exception {
         ByteArrayOutputStream archive = new ByteArrayOutputStream(), back = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(data), archive, o, null, Codec.Progress.NONE, 2);
-        Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back, null, Codec.Progress.NONE, 2);
+        Codec.compress(new ByteArrayInputStream(data), archive, o, null, null, Codec.Progress.NONE, 2, Long.MAX_VALUE);
+        Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back, null, null, Codec.Progress.NONE, 2, Long.MAX_VALUE);
         assertThat(back.toByteArray()).isEqualTo(data);
     }
 }

@@ -27,7 +27,7 @@ class CodecTest {
 
     static byte[] compress(byte[] data, CodecOptions o, int threads) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.Stats s = Codec.compress(new ByteArrayInputStream(data), out, o, null, Codec.Progress.NONE, threads);
+        Codec.Stats s = Codec.compress(new ByteArrayInputStream(data), out, o, null, null, Codec.Progress.NONE, threads, Long.MAX_VALUE);
         assertThat(s.originalBytes()).isEqualTo(data.length);
         assertThat(s.archiveBytes()).isEqualTo(out.size());
         return out.toByteArray();
@@ -35,7 +35,7 @@ class CodecTest {
 
     static byte[] decompress(byte[] archive) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Progress.NONE);
+        Codec.decompress(new ByteArrayInputStream(archive), out);
         return out.toByteArray();
     }
 
@@ -162,7 +162,7 @@ class CodecTest {
         System.arraycopy(good, first + length, swapped, first, length);
         System.arraycopy(good, first, swapped, first + length, length);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(swapped), out, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1,
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(swapped), out, null, null, Codec.Progress.NONE, 1,
                 Long.MAX_VALUE)).isInstanceOf(CorruptArchiveException.class).hasMessage("corrupt archive: block at original offset 0 fails its checksum");
         assertThat(out.size()).isZero();
         // the last block left out: said as such, though the end's checksum (which takes the blocks' count) fails first
@@ -332,13 +332,13 @@ class CodecTest {
 
     static byte[] compress(byte[] data, CodecOptions o, Codec.Dictionary dictionary) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(data), out, o, null, dictionary, Codec.Progress.NONE, 1);
+        Codec.compress(new ByteArrayInputStream(data), out, o, null, dictionary, Codec.Progress.NONE, 1, Long.MAX_VALUE);
         return out.toByteArray();
     }
 
     static byte[] decompress(byte[] archive, Path dictionary) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, dictionary, Codec.Progress.NONE, 1);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Dictionary.load(dictionary), Codec.Progress.NONE, 1, Long.MAX_VALUE);
         return out.toByteArray();
     }
 
@@ -403,7 +403,7 @@ class CodecTest {
 
     static byte[] decompress(byte[] archive, int threads) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, (Path) null, Codec.Progress.NONE, threads);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, null, Codec.Progress.NONE, threads, Long.MAX_VALUE);
         return out.toByteArray();
     }
 
@@ -465,7 +465,7 @@ class CodecTest {
         byte[] archive = compress(data, CodecOptions.preset("fast").with(List.of("tableBits=14", "blockSize=64K", "chunk=64K")));
         archive[archive.length - 40] ^= 1;   // the last record fails its checksum as it is read, the first two chunks still coding
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), out, null, (Path) null, Codec.Progress.NONE, 3))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), out, null, null, Codec.Progress.NONE, 3, Long.MAX_VALUE))
                 .isInstanceOf(CorruptArchiveException.class).hasMessageContaining("fails its checksum");
         assertThat(chunkThreadsAlive()).as("chunk threads alive after the call threw").isFalse();
         assertThat(out.toByteArray()).isEqualTo(Arrays.copyOf(data, 2 * 65536));
@@ -483,7 +483,7 @@ class CodecTest {
                 throw new IOException("Broken pipe");
             }
         };
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(intact), gone, null, (Path) null, Codec.Progress.NONE, 3))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(intact), gone, null, null, Codec.Progress.NONE, 3, Long.MAX_VALUE))
                 .hasMessage("Broken pipe");
         assertThat(chunkThreadsAlive()).as("chunk threads alive after the write failed").isFalse();
     }
@@ -499,7 +499,7 @@ class CodecTest {
         byte[][] archives = new byte[2][];
         for (int threads : new int[] {1, 3}) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, threads);
+            Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, threads, Long.MAX_VALUE);
             archives[threads / 2] = out.toByteArray();
         }
         assertThat(archives[1]).isEqualTo(archives[0]);
@@ -517,7 +517,7 @@ class CodecTest {
 
     private static byte[] pretrainedArchive(byte[] data, CodecOptions o, Codec.Pretrained pretrained) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, 1);
+        Codec.compress(new ByteArrayInputStream(data), out, o, pretrained, null, Codec.Progress.NONE, 1, Long.MAX_VALUE);
         return out.toByteArray();
     }
 
@@ -556,7 +556,7 @@ class CodecTest {
         CodecOptions o = SMALL.with("chunk", "2K");
         byte[] archive = compress(data, o, dictionary(dict));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, file, Codec.Progress.NONE, 2);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Dictionary.load(file), Codec.Progress.NONE, 2, Long.MAX_VALUE);
         assertThat(out.toByteArray()).isEqualTo(data);
         CodecOptions whole = o.with("chunk", "0");
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
@@ -662,7 +662,7 @@ class CodecTest {
         bad[bad.length - 40] ^= 0x10;   // in the last chunk's records
         for (int threads : new int[] {1, 2, 3}) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(bad), out, null, (Path) null, Codec.Progress.NONE, threads))
+            assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(bad), out, null, null, Codec.Progress.NONE, threads, Long.MAX_VALUE))
                     .isInstanceOf(CorruptArchiveException.class);
             assertThat(out.toByteArray()).as("%d threads", threads).isEqualTo(Arrays.copyOf(data, 650));
         }
@@ -719,51 +719,45 @@ class CodecTest {
         Codec.writeVarint(block, 5);
         block.write(new byte[5 + 4]);
         withCrc(crafted, block.toByteArray(), 0);
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
-                (Codec.Dictionary) null, Codec.Progress.NONE, 1, 1L << 30))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null, null, Codec.Progress.NONE, 1, 1L << 30))
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than the limit of 1,024 MiB")
                 .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isGreaterThan(8L << 30));
         // without a limit, Java's heap (4 GB in the tests) is one: decoding would end in an OutOfMemoryError
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().maxMemory() < 8L << 30, "a heap of 8 GB or more holds it");
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null,
-                (Codec.Dictionary) null, Codec.Progress.NONE, 1, Long.MAX_VALUE))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(crafted.toByteArray()), new ByteArrayOutputStream(), null, null, Codec.Progress.NONE, 1, Long.MAX_VALUE))
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("this archive needs about [0-9,]+ MiB of memory to decode, more than Java's heap of [0-9,]+ MiB");
 
         // and compression, whose models are the decoder's, refuses what decoding would refuse, before making them
         // (an OutOfMemoryError after allocating them, the header already written)
         ByteArrayOutputStream none = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), none, huge, null, Codec.Progress.NONE))
+        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), none, huge))
                 .isInstanceOf(MemoryLimitException.class)
                 .hasMessageMatching("these settings need about [0-9,]+ MiB of memory to compress this input, more than Java's heap of [0-9,]+ MiB");
-        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), none, huge.with("chunk", "1M"), null,
-                Codec.Progress.NONE)).isInstanceOf(MemoryLimitException.class);
+        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(new byte[3]), none, huge.with("chunk", "1M"))).isInstanceOf(MemoryLimitException.class);
         assertThat(none.size()).as("bytes written before the refusal (compress -c wrote a partial header)").isZero();
 
         byte[] data = text(20_000);
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(data), packed, CodecOptions.preset("fast"), null, Codec.Progress.NONE);
+        Codec.compress(new ByteArrayInputStream(data), packed, CodecOptions.preset("fast"));
         long needed = Codec.memoryFor(CodecOptions.preset("fast"), data.length);
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream(), null,
-                (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed - 1))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), new ByteArrayOutputStream(), null, null, Codec.Progress.NONE, 1, needed - 1))
                 .isInstanceOf(MemoryLimitException.class)
                 .satisfies(e -> assertThat(((MemoryLimitException) e).needed()).isEqualTo(needed));
         ByteArrayOutputStream back = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed);
+        Codec.decompress(new ByteArrayInputStream(packed.toByteArray()), back, null, null, Codec.Progress.NONE, 1, needed);
         assertThat(back.toByteArray()).isEqualTo(data);
         // after a smaller archive, the one refused is named
         byte[] smallFirst = concat(compress(new byte[0], CodecOptions.preset("fast").with("tableBits", "10")), packed.toByteArray());
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(smallFirst), new ByteArrayOutputStream(), null,
-                (Codec.Dictionary) null, Codec.Progress.NONE, 1, needed - 1))
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(smallFirst), new ByteArrayOutputStream(), null, null, Codec.Progress.NONE, 1, needed - 1))
                 .isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.needed()).isEqualTo(needed))
                 .hasMessageStartingWith("archive 2 of those one after another: this archive needs about");
         // chunked: the same check, at the first chunk
         CodecOptions chunked = CodecOptions.preset("fast").with("chunk", "8K").with("blockSize", "4K");
         ByteArrayOutputStream packedChunks = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(data), packedChunks, chunked, null, Codec.Progress.NONE);
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packedChunks.toByteArray()), new ByteArrayOutputStream(), null,
-                (Codec.Dictionary) null, Codec.Progress.NONE, 2, 1 << 20))
+        Codec.compress(new ByteArrayInputStream(data), packedChunks, chunked);
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(packedChunks.toByteArray()), new ByteArrayOutputStream(), null, null, Codec.Progress.NONE, 2, 1 << 20))
                 .isInstanceOf(MemoryLimitException.class);
     }
 
@@ -947,7 +941,7 @@ class CodecTest {
                 }
             };
             ByteArrayOutputStream archive = new ByteArrayOutputStream();
-            Codec.compress(once, archive, o, null, Codec.Progress.NONE);
+            Codec.compress(once, archive, o);
             assertThat(decompress(archive.toByteArray())).isEqualTo(data);
         }
     }

@@ -33,11 +33,11 @@ class DeterminismTest {
         byte[] expected = Files.readAllBytes(DIR.resolve("golden.txt"));
         byte[] archive = Files.readAllBytes(DIR.resolve("golden-" + preset + ".shr"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Progress.NONE);
+        Codec.decompress(new ByteArrayInputStream(archive), out);
         assertThat(out.toByteArray()).isEqualTo(expected);
         // and this JVM makes the same archive again
         ByteArrayOutputStream again = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(expected), again, CodecOptions.preset(preset), null, Codec.Progress.NONE);
+        Codec.compress(new ByteArrayInputStream(expected), again, CodecOptions.preset(preset));
         assertThat(again.toByteArray()).isEqualTo(archive);
     }
 
@@ -81,9 +81,9 @@ class DeterminismTest {
         assertThat(found.length).isEqualTo(12);
         CodecOptions options = CodecOptions.preset("fast").with("streams", "2").with("blockSize", "1K");
         ByteArrayOutputStream archive = new ByteArrayOutputStream();
-        Codec.compress(new ByteArrayInputStream(records), archive, options, null, Codec.Progress.NONE);
+        Codec.compress(new ByteArrayInputStream(records), archive, options);
         ByteArrayOutputStream back = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back, null, Codec.Progress.NONE);
+        Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back);
         assertThat(back.toByteArray()).isEqualTo(records);
         assertThat(Codec.sha256(archive.toByteArray())).as("format %d's archive of the records", GOLDEN_VERSION).isEqualTo(RECORDS_SHA256);
     }
@@ -94,8 +94,7 @@ class DeterminismTest {
         for (int v = 1; v < Codec.OLDEST_READ; v++) {
             byte[] archive = Files.readAllBytes(DIR.resolve("earlier/format-v" + v + ".shr"));
             assertThat(archive[4]).isEqualTo((byte) v);
-            assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream(), null,
-                    Codec.Progress.NONE)).isInstanceOf(CorruptArchiveException.class)
+            assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream())).isInstanceOf(CorruptArchiveException.class)
                     .hasMessage("archive format version " + v + " (" + Codec.EARLIER.get(v) + "): this sharnn reads " + Codec.versionsRead()
                             + " only; decompress it with the sharnn that made it");
         }
