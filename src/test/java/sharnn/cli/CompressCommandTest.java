@@ -697,6 +697,31 @@ class CompressCommandTest {
         assertThat(Files.readAllBytes(shr)).isEqualTo(archive);
     }
 
+    /** --dict is read once for all the archives of -t: a FIFO (a shell's <(...)) gave the second archive nothing, or blocked it. */
+    @Test
+    void aDictionaryIsReadOnceForAllTheArchivesTested() throws Exception {
+        byte[] dict = "hello hello hello, sharnn compresses text; hello again.\n".repeat(5).getBytes(StandardCharsets.UTF_8);
+        Path file = Files.write(dir.resolve("notes.dict"), dict);
+        Path a = Files.writeString(dir.resolve("a.txt"), "hello again, sharnn compresses text.\n");
+        Path b = Files.writeString(dir.resolve("b.txt"), "sharnn compresses text, hello.\n");
+        for (Path in : List.of(a, b))
+            assertThat(CliRun.of("compress", "-q", "--preset", "fast", "--dict", file.toString(), in.toString()).code()).isZero();
+        Path fifo = dir.resolve("dict.fifo");
+        new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+        Process p = Jvm.sharnn("decompress", "-t", "--dict", fifo.toString(), a + ".shr", b + ".shr").start();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try (var os = Files.newOutputStream(fifo)) {
+                os.write(dict);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        int code = Jvm.exitOf(p, 60);
+        if (writer.isAlive()) Files.newInputStream(fifo).close();   // a writer no one read: let it go
+        writer.join(10_000);
+        assertThat(code).as(Jvm.stderr(p)).isZero();
+    }
+
     /** OUT a link to nowhere is an OUT that exists, refused before anything is coded (it was found at the rename, after all the work). */
     @Test
     void anOutputLinkToNowhereIsRefusedAtOnce() throws Exception {
