@@ -9,8 +9,6 @@ public record Sampling(double temperature, int topK, double topP, long seed) {
     public static final Sampling DEFAULT = new Sampling(1.0, 0, 1.0, 1337);
 
     public Sampling {
-        if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0: " + temperature);
-        if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0: " + topK);
-        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1]: " + topP);
+        sharnn.model.Sampler.checkDrawing(temperature, topK, topP);
     }
 }

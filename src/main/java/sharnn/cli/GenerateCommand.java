@@ -56,9 +56,11 @@ final class GenerateCommand implements Callable<Integer> {
         int given = (prompt != null ? 1 : 0) + (promptFile != null ? 1 : 0) + (dash != null ? 1 : 0);
         if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
         if (length < 0) throw new UsageException("--length must be >= 0");
-        if (!(temperature >= 0)) throw new UsageException("--temperature must be >= 0: " + temperature);   // NaN too
-        if (topK < 0) throw new UsageException("--top-k must be >= 0");
-        if (!(topP > 0 && topP <= 1)) throw new UsageException("--top-p must be in (0, 1]");
+        try {
+            Sampler.checkDrawing(temperature, topK, topP);
+        } catch (IllegalArgumentException e) {   // named as the flag
+            throw new UsageException("--" + e.getMessage());
+        }
         byte[] bytes;
         // Java reads arguments as UTF-8 text: bytes that are not became U+FFFD, a prompt other than given
         if (prompt != null && prompt.indexOf('\uFFFD') >= 0)

@@ -63,11 +63,16 @@ public final class Sampler {
         return this;
     }
 
+    /** The one rule for how bytes may be drawn (NaN refused): each value named as the CLI's flags name it, without its dashes. */
+    public static void checkDrawing(double temperature, int topK, double topP) {
+        if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0: " + temperature);
+        if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0: " + topK);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1]: " + topP);
+    }
+
     /** Feeds the prompt (empty: a newline) and sets how the bytes that follow are drawn. */
     public void start(byte[] prompt, double temperature, int topK, double topP, long seed) {
-        if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0: " + temperature);
-        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1]: " + topP);
-        if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0: " + topK);
+        checkDrawing(temperature, topK, topP);
         this.temperature = temperature;
         this.topK = topK;
         this.topP = topP;

@@ -221,7 +221,8 @@ class TrainEvalGenerateCliTest {
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--config", dir.resolve("none.json").toString()), 1, "cannot read config " + dir.resolve("none.json") + ": no such file or directory");
         assertOneLine(CliRun.of("generate", "--checkpoint", dir.resolve("none.safetensors").toString()), 1, "no such checkpoint");
-        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p");
+        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-p", "2"), 2, "--top-p must be in (0, 1]: 2.0");
+        assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--top-k", "-1"), 2, "--top-k must be >= 0: -1");
         assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--temperature", "NaN"), 2, "--temperature must be >= 0: NaN");
         // fewer bytes than its streams need failed after loading, with exit code 1
         assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "1"), 2,
