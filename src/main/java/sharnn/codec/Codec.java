@@ -601,6 +601,17 @@ public final class Codec {
     }
 
     /**
+     * As {@link #memoryFor}, coded after a dictionary of dictionaryBytes (0: none): without a network the dictionary
+     * keeps a copy of the context models it primed beside those coding ({@code Engine.prime}), a second set of
+     * tables (a 1 MB file after a 1 MB dictionary said 701 MiB and ran out of a heap of 1.3 GB).
+     */
+    static long memoryFor(CodecOptions o, long n, long dictionaryBytes) {
+        long all = n + dictionaryBytes;
+        long kept = dictionaryBytes > 0 && !o.network() ? ContextMixer.bytesFor(o, o.tableBitsFor((int) Math.min(all, Integer.MAX_VALUE))) : 0;
+        return memoryFor(o, all) + kept;
+    }
+
+    /**
      * About the memory one engine takes to code with o, its tables sized for n bytes (a first block or a
      * chunk, a dictionary before it included): the context models' tables, maps and mixers; the network's
      * weights about 16 times over (three copies, moments, gradients, packed forms) and the activations of
@@ -621,7 +632,7 @@ public final class Codec {
      * allocating gigabytes, where the header can say so at once); n: the first block's bytes.
      */
     static void checkMemory(CodecOptions o, Dictionary dictionary, long n, long limit) throws MemoryLimitException {
-        long needed = memoryFor(o, n + (dictionary == null ? 0 : dictionary.bytes().length));
+        long needed = memoryFor(o, n, dictionary == null ? 0 : dictionary.bytes().length);
         if (needed > limit) throw new MemoryLimitException(needed, limit);
         long heap = Runtime.getRuntime().maxMemory();
         if (needed > heap + heap / 8) throw new MemoryLimitException(needed, heap, "Java's heap");
@@ -633,7 +644,7 @@ public final class Codec {
      * after allocating them), as its archive would be refused by decompression; n: the first block's bytes.
      */
     static void checkCompressMemory(CodecOptions o, Dictionary dictionary, long n, long limit) throws MemoryLimitException {
-        long needed = memoryFor(o, n + (dictionary == null ? 0 : dictionary.bytes().length));
+        long needed = memoryFor(o, n, dictionary == null ? 0 : dictionary.bytes().length);
         if (needed > limit) throw MemoryLimitException.compressing(needed, limit, "the limit");
         long heap = Runtime.getRuntime().maxMemory();
         if (needed > heap + heap / 8) throw MemoryLimitException.compressing(needed, heap, "Java's heap");
@@ -760,7 +771,7 @@ public final class Codec {
                 for (BlockRecord r; (r = readBlock(in, header, total, firstBlock, rec)) != null; rec = new CRC32C()) {
                     if (total == 0) {
                         firstBlock = r.n();
-                        memory = Math.max(memory, memoryFor(o, r.n() + dictionary));
+                        memory = Math.max(memory, memoryFor(o, r.n(), dictionary));
                     }
                     if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                     total += r.n();

@@ -762,6 +762,36 @@ class CodecTest {
     }
 
     /**
+     * Without a network a dictionary keeps a copy of the context models it primed beside those decoding: the memory
+     * an archive made with one needs counts both sets (a 1 MB file after a 1 MB dictionary: -l said 701 MiB, and
+     * decoding ran out of a heap of 1.3 GB after 20 s).
+     */
+    @Test
+    void aDictionarysKeptModelsCountInTheMemoryNeeded() throws IOException {
+        CodecOptions o = CodecOptions.preset("fast");
+        byte[] dict = text(20_000), data = text(30_000);
+        Codec.Dictionary d = dictionary(dict);
+        byte[] archive = compress(data, o, d);
+        int tableBits = o.tableBitsFor(dict.length + data.length);
+        long models = Codec.memoryFor(o, dict.length + data.length), kept = ContextMixer.bytesFor(o, tableBits);
+        assertThat(kept).isPositive();
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream(), null, d, Codec.Progress.NONE, 1,
+                models + kept - 1)).isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.needed()).isEqualTo(models + kept));
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive), back, null, d, Codec.Progress.NONE, 1, models + kept);
+        assertThat(back.toByteArray()).isEqualTo(data);
+        // compression makes the same two sets; -l, not knowing the dictionary's length, takes a block's
+        assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(data), new ByteArrayOutputStream(), o, null, d, Codec.Progress.NONE, 1,
+                models + kept - 1)).isInstanceOf(MemoryLimitException.class);
+        long listed = Codec.list(new ByteArrayInputStream(archive)).memory();
+        int listedBits = o.tableBitsFor(data.length + o.blockSize());
+        assertThat(listed).isEqualTo(Codec.memoryFor(o, data.length + o.blockSize()) + ContextMixer.bytesFor(o, listedBits));
+        // with a network the dictionary keeps nothing: priming trains the network too
+        CodecOptions net = o.with("network", "true");
+        assertThat(Codec.memoryFor(net, data.length, dict.length)).isEqualTo(Codec.memoryFor(net, data.length + dict.length));
+    }
+
+    /**
      * Crafted archives, their checksums right, refused by what they say: settings holding a terminal's
      * escape (quoted in messages, they reached it), mixerRate 0 (divided by zero), and bytes after a
      * block's coded data (accepted before: the decoder never checked that it had used them all).
