@@ -36,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "the text (plain, .zip, .gz or .xz); where not given, the data file the checkpoint's run records")
     Path data;
 
-    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes; 20K, 5M as --max-bytes)",
+    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes; 20K, 5M binary as --max-bytes: 5M is 5,242,880)",
             defaultValue = "valid")
     String split;
 
