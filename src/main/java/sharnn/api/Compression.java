@@ -18,6 +18,9 @@ import sharnn.train.Checkpoint;
  * input's length; it is the models' (their tables, sized by tableBits, or smaller where the whole input
  * is shorter than a block: a smaller blockSize does not lower it, and may raise it) and a block's (with the setting chunk, each
  * chunk's models times the chunks coded at once). The archive decodes the same on any machine and thread count.
+ * <p>Immutable, as {@code String} is: {@link #set}, {@link #threads}, {@link #checkpoint}, {@link #dictionary} and
+ * {@link #memoryLimit} return a new Compression and leave this one as it was, so keep what they return
+ * ({@code c = c.set("chunk", "1M")}; a bare {@code c.set(...)} changes nothing).
  */
 public final class Compression {
     private final CodecOptions preset;

@@ -22,6 +22,8 @@ import sharnn.train.Trainer;
  * test). Without {@link #runDirectory} nothing is written; with it, the run's checkpoints
  * (last.safetensors, best.safetensors) and metrics go there, as `sharnn train --out` writes them, and
  * {@link #resume} continues it later.
+ * <p>A builder, unlike {@link Compression}: {@link #set}, {@link #seed}, {@link #runDirectory}, {@link #listener} and
+ * {@link #device} change this Training and return it, to be chained.
  */
 public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
