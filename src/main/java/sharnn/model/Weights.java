@@ -170,9 +170,14 @@ public final class Weights {
         boolean checkpoint = file.metadata().containsKey(META_KEY);
         List<String> unused = file.names().stream()
                 .filter(n -> !used.contains(n) && !(checkpoint && (n.startsWith("optim.") || n.startsWith("state.")))).toList();
-        if (!unused.isEmpty())
-            throw new IllegalArgumentException("the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
-                    + " its model does not use, first " + unused.getFirst() + " (left out by its configuration, or a name misspelled?)");
+        if (unused.isEmpty()) return;
+        // a sharnn checkpoint rewritten without its metadata (safetensors' save_file(t, f) drops it) reads as a state_dict
+        if (!checkpoint && unused.stream().allMatch(n -> n.startsWith("optim.") || n.startsWith("state.")))
+            throw new IllegalArgumentException("the file holds a sharnn checkpoint's optimizer and state tensors (" + unused.getFirst()
+                    + ", ...) without its metadata: rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...),"
+                    + " without data_crc32c and header_crc32c), or keep only the model's tensors");
+        throw new IllegalArgumentException("the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
+                + " its model does not use, first " + unused.getFirst() + " (left out by its configuration, or a name misspelled?)");
     }
 
     /** The output bias of a byte outside a state_dict's vocabulary: its probability underflows to 0 (about 14,400 bits to code it). */

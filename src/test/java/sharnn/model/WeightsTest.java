@@ -138,6 +138,16 @@ class WeightsTest {
         Weights.addTo(new SafeTensorsWriter(), a, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
                 .metadata(Weights.META_KEY, meta).write(plain);
         assertThat(Weights.read(SafeTensors.read(plain), cpu, 1, 4).param("encoder.weight").w).isEqualTo(a.param("encoder.weight").w);
+        // the same without its metadata (safetensors' save_file(t, f) drops it) reads as a state_dict: said as that
+        Path stripped = dir.resolve("stripped.safetensors");   // of 256 ids, as sharnn's models are
+        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
+                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        Weights.addTo(new SafeTensorsWriter(), bytes, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
+                .add("state.h.0", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), cpu)).hasMessage(stripped
+                + ": the file holds a sharnn checkpoint's optimizer and state tensors (optim.m.encoder.weight, ...) without its metadata:"
+                + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
+                + " header_crc32c), or keep only the model's tensors");
     }
 
     @Test
