@@ -38,7 +38,7 @@ final class Models {
 
         static long parse(String value) {
             try {
-                return sharnn.codec.CodecOptions.parseSize(value.strip());
+                return sharnn.io.ByteCount.parse(value.strip());
             } catch (NumberFormatException e) {
                 throw new CommandLine.TypeConversionException(("too large".equals(e.getMessage()) ? "too large a byte count"
                         : "not a byte count (as 20000, 64K or 1M)") + ": '" + value + "'");

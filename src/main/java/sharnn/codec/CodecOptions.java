@@ -143,7 +143,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
                         : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
                 case "mix", "network" -> parseBoolean(key, value);
                 case "lr", "clip" -> Double.parseDouble(value);
-                case "blockSize", "chunk" -> parseSize(value);
+                case "blockSize", "chunk" -> sharnn.io.ByteCount.parse(value);
                 default -> Long.parseLong(value);
             };
         } catch (NumberFormatException e) {
@@ -155,19 +155,6 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             } + ", not '" + value + "'");
         }
         m.put(key, v);
-    }
-
-    /** A byte count with an optional binary suffix, as xz's --block-size: 16M is 16 * 1024 * 1024. */
-    public static long parseSize(String value) {
-        int shift = value.isEmpty() ? 0 : switch (value.charAt(value.length() - 1)) {
-            case 'K', 'k' -> 10;
-            case 'M', 'm' -> 20;
-            case 'G', 'g' -> 30;
-            default -> 0;
-        };
-        long n = Long.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1));
-        if (n > Long.MAX_VALUE >> shift || n < Long.MIN_VALUE >> shift) throw new NumberFormatException("too large");   // not abs: abs(MIN_VALUE) < 0
-        return n << shift;
     }
 
     /** Refuses an unknown key or a value that does not parse; ranges are checked with all settings in. */

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.DoublePredicate;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Splits;
+import sharnn.io.ByteCount;
 import sharnn.io.PathErrors;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -243,6 +244,9 @@ public final class TrainConfig {
         return c;
     }
 
+    /** The settings that count bytes, K, M and G taken (binary). */
+    private static final java.util.Set<String> BYTE_KEYS = java.util.Set.of("heldOut", "evalBytes");
+
     private void set(String key, String value, boolean given) {
         Field f = field(key);
         try {
@@ -250,7 +254,8 @@ public final class TrainConfig {
             String v = value.strip();
             double number;
             if (t == int.class) f.setInt(this, (int) (number = Integer.parseInt(v)));
-            else if (t == long.class) f.setLong(this, (long) (number = Long.parseLong(v)));
+            // byte counts as --max-bytes and --set chunk= take them (heldOut=5M)
+            else if (t == long.class) f.setLong(this, (long) (number = BYTE_KEYS.contains(key) ? ByteCount.parse(v) : Long.parseLong(v)));
             else if (t == float.class) f.setFloat(this, (float) (number = Float.parseFloat(v)));
             else if (t == double.class) f.setDouble(this, number = Double.parseDouble(v));
             else if (t == boolean.class) {

@@ -21,6 +21,18 @@ class TrainConfigTest {
             Map.entry("evalBytes", "-1"), Map.entry("checkpointEvery", "-1"), Map.entry("logEvery", "0"),
             Map.entry("heldOut", "-1"), Map.entry("decaySteps", "-1"), Map.entry("stateResets", "1.5"));
 
+    /** The byte counts take K, M and G as --max-bytes and --set chunk= do ("bad value for heldOut (long): 10K"); other numbers do not. */
+    @Test
+    void byteCountsTakeBinarySuffixes() {
+        TrainConfig c = new TrainConfig();
+        c.set("heldOut", "10K");
+        c.set("evalBytes", "1M");
+        assertThat(c.heldOut).isEqualTo(10_240);
+        assertThat(c.evalBytes).isEqualTo(1 << 20);
+        assertThatThrownBy(() -> c.set("halveAt", "10K")).hasMessage("bad value for halveAt (long): 10K");
+        assertThatThrownBy(() -> c.set("heldOut", "99999999999G")).hasMessage("bad value for heldOut (long): 99999999999G");
+    }
+
     @Test
     void aValueOutOfRangeIsRefusedForEverySetting() {
         for (var e : OUT_OF_RANGE.entrySet()) {
