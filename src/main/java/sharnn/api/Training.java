@@ -61,7 +61,9 @@ public final class Training {
     /**
      * The trained model and how the run ended: the steps from the run's start, the epochs completed, the
      * training bits per byte of the last log interval, the last and the best validation's (NaN where none
-     * ran: a stop before the first; trainBpc NaN where no step ran).
+     * ran: a stop before the first; trainBpc NaN where no step ran). The model is the last step's, not the
+     * best validation's: that one is the run directory's best.safetensors ({@code Model.load(dir)}), kept only
+     * with a {@link #runDirectory}.
      */
     public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
 
