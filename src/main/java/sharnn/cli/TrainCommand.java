@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         long firstStep = trainer.step();
         Trainer.Summary s;
         Map<Signal, SignalHandler> before = stopOnSignals(trainer);
-        try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes)) {
+        try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes, banner)) {
             try {
                 trainer.fixSchedule(stop);   // train does it too; here its refusal (a resumed cosine run without its length) is a usage error, and the note below sees decaySteps
             } catch (IllegalArgumentException e) {
@@ -222,7 +222,14 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new Trainer(cfg, corpus, splits, out, backend);
+        Trainer trainer = new Trainer(cfg, corpus, splits, out, backend);
+        // as nanoGPT's "number of parameters": what is trained, said once the run directory is taken (not before a refusal)
+        sharnn.model.ModelConfig m = trainer.model().config();
+        long parameters = trainer.model().params().stream().mapToLong(p -> p.w.length).sum();
+        banner = String.format("training %s: %s, %,d parameters (embed %d, boom %d, %d blocks, window %d), batch %d x %d bytes,"
+                        + " %,d bytes to train on, %,d to validate", out, cfg.preset, parameters, m.embed(), m.boom(), m.blocks(), m.window(),
+                m.batch(), m.segment(), splits.train().length(), splits.valid().length());
+        return trainer;
     }
 
     /** The summary: one JSON object with --json, else two lines (the figures; where the checkpoints are). */
@@ -253,6 +260,9 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf("checkpoint%s: %s; metrics: %s%n", saved.size() == 1 ? "" : "s", String.join(", ", saved),
                 runDir.resolve("metrics.jsonl"));
     }
+
+    /** A new run's first line, said when it starts (Progress.onStart); null for a resumed one, which says "resuming". */
+    private String banner;
 
     /** The exit code of the signal that stopped the run (128 + its number), as a shell reports a process it stopped. */
     private volatile int stoppedBy = 130;
@@ -302,9 +312,11 @@ final class TrainCommand implements Callable<Integer> {
         private final double minutes;
         private final long start = System.nanoTime();
         private final me.tongfei.progressbar.ProgressBar bar;
+        private final String banner;
         private long firstLogStep = -1, firstLogNanos;   // the pace is measured from the first log line, after the start and warm-up
 
-        Progress(long firstStep, long steps, double minutes) {
+        Progress(long firstStep, long steps, double minutes, String banner) {
+            this.banner = banner;
             this.firstStep = firstStep;
             this.steps = steps;
             this.minutes = minutes;
@@ -345,6 +357,11 @@ final class TrainCommand implements Callable<Integer> {
             if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
             System.err.printf("step %d%s | epoch %d | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
                     step, steps > 0 ? "/" + steps : "", epoch, bpc, lr, Math.round(tps), norm, Terminal.duration(wall), eta);
+        }
+
+        @Override
+        public void onStart(long step) {
+            if (banner != null) System.err.println((bar != null ? "\r\033[K" : "") + banner);
         }
 
         @Override

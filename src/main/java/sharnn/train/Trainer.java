@@ -48,6 +48,9 @@ public final class Trainer implements AutoCloseable {
 
     /** What one logging interval or evaluation reports. */
     public interface Listener {
+        /** Training starts at this step: the run directory is checked and locked, nothing trained yet. */
+        default void onStart(long step) {}
+
         default void onLog(long step, int epoch, double trainBpc, double lr, double tokensPerSecond, double gradNorm,
                            double wallSeconds) {}
 
@@ -320,6 +323,7 @@ public final class Trainer implements AutoCloseable {
         // a run at its limit already (a resume past it) logs nothing: each left a TensorBoard file of a header alone
         boolean idle = !(validationDue && evaluator != null) && done(stop, startNanos, budget);
         try (MetricsLog metrics = runDir == null || idle ? null : new MetricsLog(runDir, purgeStep)) {
+            for (Listener l : listeners) l.onStart(step);
             // a validation that a stop skipped or ended at the checkpoint's step: the straight run's point and best
             if (validationDue && evaluator != null) {
                 long pause = System.nanoTime();

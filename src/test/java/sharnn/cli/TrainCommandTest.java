@@ -38,6 +38,14 @@ class TrainCommandTest {
         CliRun least = CliRun.of(train(data, run, "--steps", "1", "--set", "evalBytes=32", "--json"));
         assertThat(least.code()).as(least.err()).isZero();
         assertThat(run.resolve("best.safetensors")).exists();
+        // its first line says what trains, as nanoGPT's "number of parameters": as many as the checkpoint holds
+        sharnn.io.SafeTensors saved = sharnn.io.SafeTensors.read(run.resolve("best.safetensors"));
+        long parameters = saved.names().stream().filter(n -> !n.startsWith("optim.") && !n.startsWith("state.") && !n.equals("decoder.weight"))
+                .mapToLong(n -> java.util.Arrays.stream(saved.shape(n)).reduce(1, (a, b) -> a * b)).sum();
+        long size = Files.size(data);
+        assertThat(least.err().lines().findFirst().orElse("")).isEqualTo(String.format("training %s: tiny, %,d parameters (embed 16, boom 32,"
+                + " 2 blocks, window 16), batch 4 x 8 bytes, %,d bytes to train on, %,d to validate", run, parameters,
+                sharnn.data.Splits.of(size).train().length(), sharnn.data.Splits.of(size).valid().length()));
     }
 
     @Test
