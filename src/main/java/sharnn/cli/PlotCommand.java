@@ -26,6 +26,10 @@ final class PlotCommand implements Callable<Integer> {
             Plot.write(runDir.resolve("metrics.jsonl"), Stdout.stream());
             return 0;
         }
+        // matplotlib's savefig writes the format the name says: a PNG named x.jpg was a file no viewer read as its name said
+        if (out != null && out.getFileName() != null
+                && out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(jpe?g|gif|bmp|svg|pdf|eps|ps|webp|tiff?)"))
+            throw new UsageException("plot writes PNG images: name the image .png, not " + out.getFileName());
         Path png = out != null ? out : runDir.resolve("bpc.png"), metrics = runDir.resolve("metrics.jsonl");
         // --out run/metrics.jsonl replaced the figures with their picture
         if (Files.exists(png) && Files.exists(metrics) && Files.isSameFile(png, metrics))

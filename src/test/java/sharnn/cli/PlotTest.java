@@ -54,6 +54,17 @@ class PlotTest {
         assertThat(names(out)).isEmpty();
     }
 
+    /** A name of another image format is refused (it got a PNG under the name x.jpg); a name of no such kind is a PNG's. */
+    @Test
+    void anOutNamedForAnotherImageFormatIsRefused(@TempDir Path dir) throws Exception {
+        Path run = run(dir);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run.toString(), "--out", dir.resolve("curve.JPG").toString()), 2,
+                "sharnn plot: plot writes PNG images: name the image .png, not curve.JPG");
+        assertThat(dir.resolve("curve.JPG")).doesNotExist();
+        assertThat(CliRun.of("plot", run.toString(), "--out", dir.resolve("curve.v2").toString()).code()).isZero();
+        assertThat(Files.readAllBytes(dir.resolve("curve.v2"))).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    }
+
     @Test
     void anOutInNoDirectoryNamesTheImageNotATempFile(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("none/bpc.png");
