@@ -144,6 +144,13 @@ public final class SafeTensors {
         return parse(source, MemorySegment.ofArray(bytes.clone()).asReadOnly());
     }
 
+    /** Whether the bytes begin as torch.save writes them: a zip (since PyTorch 1.6) or a pickle (protocol 2 and above, before). */
+    private static boolean torchSave(MemorySegment all) {
+        byte b0 = all.get(ValueLayout.JAVA_BYTE, 0), b1 = all.get(ValueLayout.JAVA_BYTE, 1);
+        return b0 == 'P' && b1 == 'K' && all.get(ValueLayout.JAVA_BYTE, 2) == 3 && all.get(ValueLayout.JAVA_BYTE, 3) == 4
+                || (b0 & 0xFF) == 0x80 && b1 >= 2 && b1 <= 5;
+    }
+
     private static SafeTensors parse(String src, MemorySegment all) throws SafeTensorsException {
         long size = all.byteSize();
         if (size < 8) {
@@ -153,7 +160,8 @@ public final class SafeTensors {
         long n = all.get(I64_LE, 0);
         // every safetensors header is a JSON object: a file of another kind is named as such, not by its bytes
         if ((n < 0 || n > size - 8) && size > 8 && all.get(ValueLayout.JAVA_BYTE, 8) != '{')
-            throw new SafeTensorsException(src + ": not a safetensors file (no header length and JSON header at its start)");
+            throw new SafeTensorsException(src + ": not a safetensors file (no header length and JSON header at its start)" + (torchSave(all)
+                    ? ": it looks like PyTorch's torch.save (a zip or a pickle): save the state_dict with safetensors.torch.save_file (see the README)" : ""));
         if (n < 0 || n > MAX_HEADER_BYTES) {
             throw new SafeTensorsException(src + ": header length " + Long.toUnsignedString(n)
                     + " is beyond the limit of " + MAX_HEADER_BYTES + " bytes");

@@ -100,6 +100,12 @@ class SafeTensorsMalformedTest {
     void aFileOfAnotherKindIsNamedSo() throws IOException {
         byte[] text = "<mediawiki xmlns=\"http://www.mediawiki.org/xml/export-0.3/\">".getBytes(StandardCharsets.US_ASCII);
         assertBad(text).hasMessageEndingWith(": not a safetensors file (no header length and JSON header at its start)");
+        // torch.save's two formats, the zip (its first entry "archive/data.pkl") and the pickle before it: the way on said
+        String torch = ": not a safetensors file (no header length and JSON header at its start): it looks like PyTorch's torch.save (a zip"
+                + " or a pickle): save the state_dict with safetensors.torch.save_file (see the README)";
+        assertBad("PK\u0003\u0004\u0000\u0000\u0008\u0000\u0000\u0000archive/data.pkl".getBytes(StandardCharsets.ISO_8859_1)).hasMessageEndingWith(torch);
+        assertBad(new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10, 'l', (byte) 0xfc, (byte) 0x9c, 'F', (byte) 0xf9, ' ', 'j', (byte) 0xa8, 'P'})
+                .hasMessageEndingWith(torch);
     }
 
     @Test
