@@ -115,7 +115,8 @@ final class InfoCommand implements Callable<Integer> {
             if (progress.get("best_valid_bpc") instanceof Number best && best.doubleValue() >= 0) run.put("best_valid_bpc", best.doubleValue());
         }
         if (meta.get("data") instanceof Map<?, ?> data && data.get("name") instanceof String name && data.get("size") instanceof Number size) {
-            run.put("data", name);
+            // the file as --resume and eval find it (absolute), where recorded; else the name it was given as
+            run.put("data", data.get("file") instanceof String recorded ? recorded : name);
             run.put("data_bytes", size.longValue());
         }
         return run;
