@@ -202,7 +202,11 @@ public final class Enwik8Download {
                 if (response.statusCode() != 200)
                     throw new IOException("HTTP " + response.statusCode() + " from " + url);
                 long total = response.headers().firstValueAsLong("content-length").orElse(-1);
-                long got = 0;
+                // a zip is at most its file and a little: a server (or a proxy) sending more, or without end, filled the disk
+                long most = maxZipBytes();
+                if (total > most)
+                    throw new IOException(url + " offers " + total + " bytes, more than a zip of " + expectedSize + " bytes can be (" + most + ")");
+                long got = 0, spanStart = System.nanoTime(), spanBytes = 0;
                 Progress progress = new Progress(log, terminal, total);
                 // shut down, not closed: closing would wait for a read that stalled
                 ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor();
@@ -222,9 +226,26 @@ public final class Enwik8Download {
                             throw truncated(got, total, e);
                         }
                         if (n < 0) break;
+                        if (got + n > most) {
+                            progress.end();
+                            throw new IOException("download of " + url + " passed " + most + " bytes, more than a zip of " + expectedSize
+                                    + " bytes can be: not enwik8.zip");
+                        }
                         out.write(buf, 0, n);
                         got += n;
+                        spanBytes += n;
                         progress.update(got);
+                        // a byte every few seconds never met the stall timeout: the download never ended
+                        if (System.nanoTime() - spanStart >= stallTimeout.toNanos()) {
+                            if (spanBytes < MIN_BYTES_PER_SPAN) {
+                                progress.end();
+                                throw new IOException("download of " + url + " slowed to " + spanBytes + " bytes in " + (stallTimeout.toMillis() % 1000 == 0
+                                        ? stallTimeout.toSeconds() + " s" : stallTimeout.toMillis() + " ms") + " (under " + MIN_BYTES_PER_SPAN
+                                        + ") after " + got + " of " + (total >= 0 ? total + " bytes" : "an unknown number of bytes") + ": try again later");
+                            }
+                            spanStart = System.nanoTime();
+                            spanBytes = 0;
+                        }
                     }
                 } finally {
                     reader.shutdownNow();
@@ -233,6 +254,14 @@ public final class Enwik8Download {
                 if (total >= 0 && got != total) throw truncated(got, total, null);
             }
         }
+    }
+
+    /** The fewest bytes a download must bring in each stall timeout's span (60 s: about 270 bytes a second). */
+    static final int MIN_BYTES_PER_SPAN = 16 << 10;
+
+    /** The largest a zip of the file can be: stored whole, with its headers (enwik8.zip is 36 MB; its file 100 MB). */
+    long maxZipBytes() {
+        return expectedSize + (expectedSize >> 4) + (1 << 20);
     }
 
     /** body.read(buf), given up after the stall timeout (a read that blocks can't be interrupted). */

@@ -82,6 +82,36 @@ class Enwik8DownloadTest {
             }
             ex.close();
         });
+        server.createContext("/endless.zip", ex -> {   // no length, zeros without end (it filled 25 GB of disk)
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream o = ex.getResponseBody()) {
+                byte[] zeros = new byte[1 << 16];
+                while (released.getCount() > 0) o.write(zeros);
+            } catch (IOException e) {   // the client hung up
+            }
+        });
+        server.createContext("/huge.zip", ex -> {   // says it has a terabyte, sends a little, waits
+            ex.sendResponseHeaders(200, 1L << 40);
+            OutputStream o = ex.getResponseBody();
+            o.write(zip, 0, 100);
+            o.flush();
+            try {
+                released.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        server.createContext("/trickle.zip", ex -> {   // a byte every 50 ms: never a stall of 500 ms, never an end
+            ex.sendResponseHeaders(200, zip.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                for (int i = 0; i < zip.length && !released.await(50, TimeUnit.MILLISECONDS); i++) {
+                    o.write(zip[i]);
+                    o.flush();
+                }
+            } catch (IOException | InterruptedException e) {   // the client hung up
+            }
+        });
         server.createContext("/garbage.zip", ex -> {
             byte[] junk = "this is not a zip archive".getBytes();
             ex.sendResponseHeaders(200, junk.length);
@@ -91,6 +121,7 @@ class Enwik8DownloadTest {
             ex.sendResponseHeaders(404, -1);
             ex.close();
         });
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());   // a handler that waits holds no other
         server.start();
     }
 
@@ -214,6 +245,27 @@ class Enwik8DownloadTest {
                 .isInstanceOf(IOException.class)
                 .hasMessage("download of " + url("/stalled.zip") + " stalled: no data for 500 ms after " + zip.length / 2
                         + " of " + zip.length + " bytes"));
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
+    /** A server that sends more than a zip of the file can be, or too slowly to ever end, is given up, and nothing stays. */
+    @Test
+    void aDownloadWithoutBoundIsGivenUpAndLeavesNothingBehind() throws IOException {
+        Enwik8Download small = new Enwik8Download(url("/endless.zip"), content.length, md5, Duration.ofMillis(500));
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> small.fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessage("download of " + url("/endless.zip") + " passed " + small.maxZipBytes() + " bytes, more than a zip of "
+                        + content.length + " bytes can be: not enwik8.zip"));
+        assertThat(filesIn(dir)).isEmpty();
+        assertThatThrownBy(() -> new Enwik8Download(url("/huge.zip"), content.length, md5).fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessage(url("/huge.zip") + " offers " + (1L << 40) + " bytes, more than a zip of " + content.length + " bytes can be ("
+                        + small.maxZipBytes() + ")");
+        assertThat(filesIn(dir)).isEmpty();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(
+                () -> new Enwik8Download(url("/trickle.zip"), content.length, md5, Duration.ofMillis(500))
+                        .fetch(dir, new PrintWriter(new StringWriter()), false))
+                .hasMessageStartingWith("download of " + url("/trickle.zip") + " slowed to ")
+                .hasMessageContaining(" bytes in 500 ms (under " + Enwik8Download.MIN_BYTES_PER_SPAN + ") after ")
+                .hasMessageEndingWith(" of " + zip.length + " bytes: try again later"));
         assertThat(filesIn(dir)).isEmpty();
     }
 
