@@ -284,10 +284,17 @@ public final class TrainConfig {
      * The settings of a --config file. A file that cannot be read is an IOException; what it says, when
      * it is no single JSON object or holds a bad value, an IllegalArgumentException naming the file.
      */
+    /** A config is a few hundred bytes; a file past this is not one. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+
     public static TrainConfig fromJson(Path file) throws IOException {
         String text;
-        try {
-            text = Files.readString(file);
+        try (var in = Files.newInputStream(file)) {
+            // read to a bound: /dev/zero filled a 12 GB heap for 49 s, then "out of memory"
+            byte[] bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+            if (bytes.length > MAX_CONFIG_BYTES)
+                throw new IllegalArgumentException("config " + file + ": larger than " + (MAX_CONFIG_BYTES >> 20) + " MiB, not a config");
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (java.nio.charset.CharacterCodingException e) {   // said "Input length = 1", rc 1
             throw new IllegalArgumentException("config " + file + ": not UTF-8 text (a JSON object is)");
         } catch (IOException e) {

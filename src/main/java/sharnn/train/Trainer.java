@@ -540,17 +540,40 @@ public final class Trainer implements AutoCloseable {
     private void truncateMetricsAfter(long lastStep) throws IOException {
         Path file = runDir.resolve(MetricsLog.FILE);
         if (!Files.exists(file)) return;
-        List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            try {
-                Map<String, Object> m = JSON.std.mapFrom(line);
-                if (((Number) m.get("step")).longValue() <= lastStep) kept.add(line);
-            } catch (IOException | RuntimeException e) {
-                // a line cut by the kill: drop it
-            }
-        }
+        // read as it is, not whole: a link to /dev/zero filled the heap; a directory said "Is a directory" and no name
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": not a regular file, as a run's metrics are");
         TempFiles.write(file, ".tmp", out -> {
-            for (String line : kept) out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            try (var in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+                for (int b; (b = in.read()) >= 0; ) {
+                    if (b != '\n') {
+                        if (line.size() <= MAX_METRICS_LINE) line.write(b);
+                        continue;
+                    }
+                    keepIfAtOrBefore(line.toByteArray(), lastStep, out);
+                    line.reset();
+                }
+                keepIfAtOrBefore(line.toByteArray(), lastStep, out);
+            }
         });
+    }
+
+    /** A metrics line is a few hundred bytes: one longer is not one. */
+    private static final int MAX_METRICS_LINE = 1 << 16;
+
+    /**
+     * Writes a metrics line (and its newline) whose step is at or before lastStep; drops a line cut by the kill or
+     * not JSON. Bytes as they are (ISO-8859-1 both ways): a byte not UTF-8 in a line said "Input length = 1".
+     */
+    private static void keepIfAtOrBefore(byte[] line, long lastStep, java.io.OutputStream out) throws IOException {
+        if (line.length == 0 || line.length > MAX_METRICS_LINE) return;
+        try {
+            Map<String, Object> m = JSON.std.mapFrom(new String(line, StandardCharsets.ISO_8859_1));
+            if (((Number) m.get("step")).longValue() > lastStep) return;
+        } catch (IOException | RuntimeException e) {
+            return;   // a line cut by the kill: dropped
+        }
+        out.write(line);
+        out.write('\n');
     }
 }

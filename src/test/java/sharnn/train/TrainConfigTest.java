@@ -21,6 +21,13 @@ class TrainConfigTest {
             Map.entry("evalBytes", "-1"), Map.entry("checkpointEvery", "-1"), Map.entry("logEvery", "0"),
             Map.entry("heldOut", "-1"), Map.entry("decaySteps", "-1"), Map.entry("stateResets", "1.5"));
 
+    /** A config is read to a bound: /dev/zero filled a 12 GB heap for 49 s, then said "out of memory". */
+    @Test
+    void aConfigIsReadToABound() {
+        assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Path.of("/dev/zero")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("config /dev/zero: larger than 1 MiB, not a config");
+    }
+
     /** The byte counts take K, M and G as --max-bytes and --set chunk= do ("bad value for heldOut (long): 10K"); other numbers do not. */
     @Test
     void byteCountsTakeBinarySuffixes() {

@@ -277,6 +277,33 @@ public class TrainerTest {
         assertThat(SafeTensors.read(dir.resolve("b/best.safetensors")).names()).isNotEmpty();
     }
 
+    /**
+     * Resuming trims metrics.jsonl to the checkpoint's step, its bytes as they are: a byte not UTF-8 in a line said only
+     * "Input length = 1" and the run could not be resumed; a link to /dev/zero filled the heap.
+     */
+    @Test
+    void resumingTrimsTheMetricsAsBytesAndRefusesAFileThatIsNone(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        Path run = dir.resolve("c"), metrics = run.resolve("metrics.jsonl");
+        new Trainer(small(), corpus, splits, run, K).train(new Trainer.Stop(7, 0, 0)).steps();
+        byte[] before = "{\"step\":3,\"note\":\"\u00ff\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] after = "{\"step\":99,\"note\":\"\u00ff\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] kept = Files.readAllBytes(metrics);
+        Files.write(metrics, before, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(metrics, after, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(metrics, "{\"step\":8,\"train_b".getBytes(), java.nio.file.StandardOpenOption.APPEND);   // cut by a kill
+        Trainer.resume(run, corpus, K).close();
+        byte[] expected = java.util.Arrays.copyOf(kept, kept.length + before.length);
+        System.arraycopy(before, 0, expected, kept.length, before.length);
+        assertThat(Files.readAllBytes(metrics)).isEqualTo(expected);
+
+        Files.delete(metrics);
+        Files.createSymbolicLink(metrics, Path.of("/dev/zero"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Trainer.resume(run, corpus, K))
+                .hasMessage(metrics + ": not a regular file, as a run's metrics are");
+    }
+
     private static Map<Long, Object> trainBpc(Path run) throws java.io.IOException {
         Map<Long, Object> bpc = new java.util.LinkedHashMap<>();
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
