@@ -28,10 +28,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Terminal.restoreStderr();
-        Stdout.install();
-        stopWithLauncher();
-        System.exit(run(args));
+        int code;
+        try {
+            Terminal.restoreStderr();
+            Stdout.install();
+            stopWithLauncher();
+            code = run(args);
+        } catch (VirtualMachineError | LinkageError e) {
+            // before a command ran (its own are caught in run): under too small an address-space limit the JVM could not
+            // start a thread or link a class ("unable to create native thread", "Could not link verifier"): a stack trace
+            System.err.println("sharnn: Java cannot run: " + printable(String.valueOf(e)) + " (too little memory: an address-space limit, ulimit -v, too small?)");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /**

@@ -307,6 +307,30 @@ class LauncherTest {
         assertThat(p.exitValue()).isZero();
     }
 
+    /**
+     * Under a limit too small for any JVM it says so in one line, not "JDK 25 or newer is needed" (which sent the user
+     * looking for a JDK they had), and the JVM's crash report goes to the temporary directory, not the working one.
+     */
+    @Test
+    void underALimitTooSmallForJavaItSaysSo() throws Exception {
+        Path sharnn = install("sharnn.cli.Main"), work = Files.createDirectories(root.resolve("work")), tmp = Files.createDirectories(root.resolve("tmp"));
+        ProcessBuilder pb = launcher(sharnn).directory(work.toFile());
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.command("bash", "-c", "ulimit -v 100000 && exec \"$0\" info --preset tiny", sharnn.toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(out).isEmpty();
+        assertThat(err.strip()).doesNotContain("\n").startsWith("sharnn: Java did not start (")
+                .endsWith("): the address-space limit, ulimit -v 100000, is too small for it");
+        try (var left = Files.list(work)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
     /** TMPDIR is where Java's temporary files go, as other programs' (Java reads only java.io.tmpdir); JAVA_OPTS' choice stands. */
     @Test
     void tmpdirIsJavasTemporaryDirectory() throws Exception {
