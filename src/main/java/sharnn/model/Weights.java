@@ -254,17 +254,19 @@ public final class Weights {
      * window, batch and segment are not in the weights and come from the given defaults.
      */
     public static ModelConfig inferConfig(SafeTensors file, String prefix, ModelConfig defaults) {
+        // named, as read names its errors: info and compress --model said "no encoder.weight" of no file
+        String where = file.source() + ": ";
         String enc = file.has(prefix + "encoder.weight") ? prefix + "encoder.weight" : prefix + "decoder.weight";
-        if (!file.has(enc)) throw new IllegalArgumentException("no encoder.weight: not a SHA-RNN state_dict");
+        if (!file.has(enc)) throw new IllegalArgumentException(where + "no encoder.weight: not a SHA-RNN state_dict");
         long[] e = file.shape(enc);
-        if (e.length != 2) throw new IllegalArgumentException(enc + " has shape " + Arrays.toString(e) + ": not [vocabulary, embedding]");
+        if (e.length != 2) throw new IllegalArgumentException(where + enc + " has shape " + Arrays.toString(e) + ": not [vocabulary, embedding]");
         int blocks = 0;
         while (file.has(prefix + "blocks." + blocks + ".rnn.weight_ih_l0")) blocks++;
-        if (blocks == 0) throw new IllegalArgumentException("no blocks.0.rnn.weight_ih_l0: not a SHA-RNN state_dict");
+        if (blocks == 0) throw new IllegalArgumentException(where + "no blocks.0.rnn.weight_ih_l0: not a SHA-RNN state_dict");
         List<Integer> attention = new ArrayList<>();
         for (int b = 0; b < blocks; b++) if (file.has(prefix + "blocks." + b + ".attn.q.weight")) attention.add(b);
         String ff = prefix + "blocks.0.ff.linear1.weight";
-        if (!file.has(ff) || file.shape(ff).length != 2) throw new IllegalArgumentException("no 2-d blocks.0.ff.linear1.weight: not a SHA-RNN state_dict");
+        if (!file.has(ff) || file.shape(ff).length != 2) throw new IllegalArgumentException(where + "no 2-d blocks.0.ff.linear1.weight: not a SHA-RNN state_dict");
         int boom = (int) Math.min(file.shape(ff)[0], Integer.MAX_VALUE);
         return new ModelConfig((int) e[0], (int) e[1], boom, blocks, attention, defaults.window(), defaults.batch(),
                 defaults.segment(), defaults.dropoutInput(), defaults.dropoutHidden(), defaults.dropoutOutput(),

@@ -27,6 +27,17 @@ class InfoCommandTest {
         assertThat(((Number) parts.get("blocks.2 attention value gate aid")).longValue()).isEqualTo(2048L * 1024 + 2048);
     }
 
+    /** A safetensors file that is no SHA-RNN's is named, as eval and generate name it (info and compress --model said only what it lacked). */
+    @Test
+    void aFileThatIsNoShaRnnIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path empty = dir.resolve("h.safetensors");
+        java.nio.file.Files.write(empty, new byte[] {2, 0, 0, 0, 0, 0, 0, 0, '{', '}'});
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("info", empty.toString()), 1,
+                "sharnn info: " + empty + ": no encoder.weight: not a SHA-RNN state_dict");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-c", "--model", empty.toString(), empty.toString()), 1,
+                "sharnn compress: " + empty + ": no encoder.weight: not a SHA-RNN state_dict");
+    }
+
     @Test
     void unknownPresetIsOneLineAndExitCode2() {
         CliRun run = CliRun.of("info", "--preset", "huge");
