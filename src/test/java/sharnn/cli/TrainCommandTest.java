@@ -64,6 +64,11 @@ class TrainCommandTest {
         CliRun none = CliRun.of(train(data, brief, "--minutes", "0.000000001"));
         assertThat(none.code()).as(none.err()).isZero();
         assertThat(none.err()).contains("nothing trained: --minutes 0.000000001 ended before the first step; " + brief + " holds the run at step 0");
+        // and of a resumed one (it said "at or past the limit given", of a step limit not met)
+        CliRun again = CliRun.of("train", "--resume", brief.toString(), "--minutes", "0.000000001", "--steps", "5");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("nothing trained: --minutes 0.000000001 ended before the first step; " + brief + " holds the run at step 0")
+                .doesNotContain("nothing to train");
         // infinity alone trained until killed, as NaN did
         assertOneLine(CliRun.of(train(data, dir.resolve("inf"), "--minutes", "Infinity")), 2,
                 "--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
