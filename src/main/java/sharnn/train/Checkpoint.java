@@ -175,6 +175,11 @@ public final class Checkpoint {
             ModelConfig c = model.config();
             HostState s = state.host();
             for (int b = 0; b < c.blocks(); b++) {
+                long[] stateShape = {c.batch(), c.embed()};   // as saved: a [4, 128] read as [8, 64] put each stream's state in another
+                for (String name : List.of("state.h." + b, "state.c." + b))
+                    if (!java.util.Arrays.equals(file.shape(name), stateShape))
+                        throw new IllegalArgumentException("checkpoint tensor " + name + " has shape " + java.util.Arrays.toString(file.shape(name))
+                                + ", expected " + java.util.Arrays.toString(stateShape));
                 copy(file, "state.h." + b, s.hidden(b));
                 copy(file, "state.c." + b, s.cell(b));
                 if (c.hasAttention(b)) {

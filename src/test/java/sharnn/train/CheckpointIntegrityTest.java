@@ -135,6 +135,25 @@ class CheckpointIntegrityTest {
                 .hasMessage(file + ": tensor encoder.weight has dtype I64, not a float type (F32, F64, BF16, F16)");
     }
 
+    /** A carried state of another shape with as many values ([4, 4] for [2, 8]) is refused: it put each stream's state in another. */
+    @Test
+    void aCarriedStateOfAnotherShapeIsRefused() throws Exception {
+        ShaRnn m = model(6);
+        SafeTensors saved = SafeTensors.read(save(dir.resolve("a.safetensors"), m));
+        sharnn.io.SafeTensorsWriter w = new sharnn.io.SafeTensorsWriter();
+        for (String name : saved.names())   // resaved as another tool would, without the checksums: it loads unchecked
+            w.add(name, sharnn.io.DType.F32, name.equals("state.h.0") ? new long[] {4, 4} : saved.shape(name), saved.floats(name));
+        saved.metadata().forEach((k, v) -> {
+            if (!k.equals(SafeTensors.CHECKSUM_KEY) && !k.equals(SafeTensors.HEADER_CHECKSUM_KEY)) w.metadata(k, v);
+        });
+        Path file = dir.resolve("b.safetensors");
+        w.write(file);
+        ShaRnn loaded = new ShaRnn(CONFIG, new ScalarKernels());
+        assertThatThrownBy(() -> Checkpoint.restore(SafeTensors.read(file), loaded, null, new HostState(CONFIG)))
+                .hasMessage("checkpoint tensor state.h.0 has shape [4, 4], expected [2, 8]");
+        Checkpoint.restore(saved, loaded, null, new HostState(CONFIG));   // as saved, it loads
+    }
+
     /** A negative second moment (a hand-edited or foreign checkpoint) made the next LAMB step NaN: it is refused on load. */
     @Test
     void negativeSecondMomentsAreRefusedNamingTheTensor() throws Exception {
