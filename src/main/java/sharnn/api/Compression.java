@@ -207,7 +207,7 @@ public final class Compression {
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
         try {   // an archive says whether it runs a network only once read
-            Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), loadDictionary(), progress,
+            Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), this::loadDictionary, progress,
                     threads, memoryLimit);
             return new Result(s.originalBytes(), s.archiveBytes());
         } catch (NoClassDefFoundError e) {

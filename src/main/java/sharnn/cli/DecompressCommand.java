@@ -81,7 +81,7 @@ final class DecompressCommand implements Callable<Integer> {
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
     private Codec.Stats decode(String archive, InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
         try {
-            return Codec.decompress(is, os, model, loadedDictionary(), progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
+            return Codec.decompress(is, os, model, this::loadedDictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
         } catch (CorruptArchiveException e) {
             throw named(archive, e);
         } catch (MemoryLimitException e) {   // named, as -t over several archives needs it
@@ -96,7 +96,8 @@ final class DecompressCommand implements Callable<Integer> {
 
     /**
      * --dict's file, read once for all the archives of -t (a FIFO could be read only once; the models it primes
-     * are kept for the next archive); null where none is given.
+     * are kept for the next archive), where an archive first needs it: not before (a FIFO no one writes waited, an
+     * empty file refused an archive made without one).
      */
     private Codec.Dictionary loadedDictionary() throws IOException {
         if (loaded == null && dictionary != null) loaded = Codec.Dictionary.load(dictionary);
@@ -145,8 +146,9 @@ final class DecompressCommand implements Callable<Integer> {
                 if (list) list(archive, total);
                 else {
                     test(archive);
-                    // its models (tens of MiB, made straight into the old generation) are garbage now, which the
-                    // parallel collector let pile up to the heap's limit: 40 archives of 753 bytes took 2.2 GB
+                    // its models (tens of MiB, made straight into the old generation; a dictionary keeps a copy of those it
+                    // primed, for the next archive) are garbage now, which the parallel collector let pile up to the
+                    // heap's limit: 40 archives of 753 bytes took 2.2 GB
                     System.gc();
                 }
             } catch (UsageException e) {

@@ -159,6 +159,16 @@ public final class Codec {
             return m == null ? null : m.copy();   // the kept one is never coded with: copied outside the lock
         }
 
+        /**
+         * Lets the primed models go, before models of another size are primed: kept until keep replaced them, they were a
+         * third set of tables at once, past what {@link Codec#memoryFor} counts (archives of other sizes with one dictionary).
+         */
+        void forget() {
+            synchronized (this) {
+                primed = null;
+            }
+        }
+
         /** Keeps (a copy of) these primed models, in place of any before. */
         void keep(int streams, int tableBits, int rate, ContextMixer m) {
             ContextMixer copy = m.copy();
@@ -464,18 +474,30 @@ public final class Codec {
 
     /** Decompresses in to out on one thread, for an archive that needs no checkpoint or dictionary. */
     public static Stats decompress(InputStream input, OutputStream out) throws IOException {
-        return decompress(input, out, null, null, Progress.NONE, 1, Long.MAX_VALUE);
+        return decompress(input, out, null, (DictionarySource) null, Progress.NONE, 1, Long.MAX_VALUE);
+    }
+
+    /**
+     * Where a dictionary comes from, asked only by an archive that needs one (a file not read, a FIFO not waited on,
+     * otherwise); null from it, as a null source, where there is none.
+     */
+    @FunctionalInterface
+    public interface DictionarySource {
+        Dictionary get() throws IOException;
     }
 
     /**
      * Decompresses in to out on threads worker threads. A pretrained archive needs the same checkpoint, one made
      * with a dictionary the same dictionary (both checked by hash; null where there is none, refused only by an
-     * archive that needs it). The output is verified block by block (CRC32C) and as a whole (size and CRC32C).
-     * An archive whose models would need more than about memoryLimit bytes ({@link #memoryFor}) is refused with
-     * a {@link MemoryLimitException} before they are made, and chunks decode at once only as many as fit in it.
+     * archive that needs it; the dictionary asked of its source once, where the first archive needs it). The output
+     * is verified block by block (CRC32C) and as a whole (size and CRC32C). An archive whose models would need more
+     * than about memoryLimit bytes ({@link #memoryFor}) is refused with a {@link MemoryLimitException} before they
+     * are made, and chunks decode at once only as many as fit in it.
      */
-    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, Dictionary dictionary, Progress progress, int threads,
-                                   long memoryLimit) throws IOException {
+    public static Stats decompress(InputStream input, OutputStream out, Path checkpoint, DictionarySource dictionarySource, Progress progress,
+                                   int threads, long memoryLimit) throws IOException {
+        Dictionary[] got = {null};
+        DictionarySource dictionary = dictionarySource == null ? null : () -> got[0] != null ? got[0] : (got[0] = dictionarySource.get());
         CountingInput counted = new CountingInput(input);
         PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
@@ -537,15 +559,15 @@ public final class Codec {
      * is left unused, as zstd leaves a dictionary a frame does not name: of archives concatenated, one may
      * need it and the next not (the first refused it, and "plain, then primed" could not be decoded).
      */
-    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, Dictionary loaded,
+    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, DictionarySource source,
                                       Progress progress, int threads, long memoryLimit, ContextMixer[] spare) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
         if (header.dictionaryId() != null) {
-            if (loaded == null)
+            dictionary = source == null ? null : source.get();   // a source may have none to give
+            if (dictionary == null)
                 throw new ArchiveNeedsException("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins "
                         + header.dictionaryId() + ")");
-            dictionary = loaded;
             if (!dictionary.id().equals(header.dictionaryId()))
                 throw new ArchiveNeedsException("wrong dictionary: the archive was made with one whose SHA-256 begins " + header.dictionaryId()
                         + ", " + dictionary.name() + "'s begins " + dictionary.id());

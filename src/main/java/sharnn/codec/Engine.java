@@ -75,6 +75,7 @@ final class Engine implements AutoCloseable {
                 coder.useMixer(primed);
                 return;
             }
+            dictionary.forget();
         }
         byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
         coder.sizeTablesFor(bytes.length + firstBlock);

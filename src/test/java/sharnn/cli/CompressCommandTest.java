@@ -720,6 +720,15 @@ class CompressCommandTest {
         if (writer.isAlive()) Files.newInputStream(fifo).close();   // a writer no one read: let it go
         writer.join(10_000);
         assertThat(code).as(Jvm.stderr(p)).isZero();
+        // and read only where an archive needs it: a FIFO no one writes waited, an empty file refused a plain archive
+        Path plain = dir.resolve("plain.shr");
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", a.toString(), plain.toString()).code()).isZero();
+        Process unread = Jvm.sharnn("decompress", "-t", "-q", "--dict", fifo.toString(), plain.toString()).start();
+        assertThat(Jvm.exitOf(unread, 60)).as(Jvm.stderr(unread)).isZero();
+        Path empty = Files.write(dir.resolve("empty.dict"), new byte[0]);
+        CliRun back = CliRun.of("decompress", "-c", "--dict", empty.toString(), plain.toString());
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(back.outBytes()).isEqualTo(Files.readAllBytes(a));
     }
 
     /** OUT a link to nowhere is an OUT that exists, refused before anything is coded (it was found at the rename, after all the work). */

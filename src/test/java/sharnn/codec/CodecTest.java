@@ -338,7 +338,7 @@ class CodecTest {
 
     static byte[] decompress(byte[] archive, Path dictionary) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Dictionary.load(dictionary), Codec.Progress.NONE, 1, Long.MAX_VALUE);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, () -> Codec.Dictionary.load(dictionary), Codec.Progress.NONE, 1, Long.MAX_VALUE);
         return out.toByteArray();
     }
 
@@ -556,7 +556,7 @@ class CodecTest {
         CodecOptions o = SMALL.with("chunk", "2K");
         byte[] archive = compress(data, o, dictionary(dict));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), out, null, Codec.Dictionary.load(file), Codec.Progress.NONE, 2, Long.MAX_VALUE);
+        Codec.decompress(new ByteArrayInputStream(archive), out, null, () -> Codec.Dictionary.load(file), Codec.Progress.NONE, 2, Long.MAX_VALUE);
         assertThat(out.toByteArray()).isEqualTo(data);
         CodecOptions whole = o.with("chunk", "0");
         ByteArrayOutputStream alone = new ByteArrayOutputStream();
@@ -775,10 +775,10 @@ class CodecTest {
         int tableBits = o.tableBitsFor(dict.length + data.length);
         long models = Codec.memoryFor(o, dict.length + data.length), kept = ContextMixer.bytesFor(o, tableBits);
         assertThat(kept).isPositive();
-        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream(), null, d, Codec.Progress.NONE, 1,
+        assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream(), null, () -> d, Codec.Progress.NONE, 1,
                 models + kept - 1)).isInstanceOfSatisfying(MemoryLimitException.class, e -> assertThat(e.needed()).isEqualTo(models + kept));
         ByteArrayOutputStream back = new ByteArrayOutputStream();
-        Codec.decompress(new ByteArrayInputStream(archive), back, null, d, Codec.Progress.NONE, 1, models + kept);
+        Codec.decompress(new ByteArrayInputStream(archive), back, null, () -> d, Codec.Progress.NONE, 1, models + kept);
         assertThat(back.toByteArray()).isEqualTo(data);
         // compression makes the same two sets; -l, not knowing the dictionary's length, takes a block's
         assertThatThrownBy(() -> Codec.compress(new ByteArrayInputStream(data), new ByteArrayOutputStream(), o, null, d, Codec.Progress.NONE, 1,
