@@ -36,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "the text (plain, .zip, .gz or .xz); where not given, the data file the checkpoint's run records")
     Path data;
 
-    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes; 20K, 5M binary as --max-bytes: 5M is 5,242,880)",
+    @Option(names = "--split", description = "valid, test, all (the whole file) or last:N (the file's last N bytes, read in 16 streams as valid; K, M and G binary as in --max-bytes: 5M is 5,242,880)",
             defaultValue = "valid")
     String split;
 
@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
     int streams;
 
     @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all; K, M and G: KiB, MiB, GiB)", defaultValue = "0",
-            converter = Models.ByteCount.class)
+            converter = Models.ByteCountConverter.class)
     long maxBytes;
 
     @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
@@ -140,7 +140,7 @@ final class EvalCommand implements Callable<Integer> {
     private static Split lastBytes(String split, long size) {
         long n;
         try {
-            n = split.startsWith("last:") ? Models.ByteCount.parse(split.substring(5)) : -1;
+            n = split.startsWith("last:") ? Models.ByteCountConverter.parse(split.substring(5)) : -1;
         } catch (picocli.CommandLine.TypeConversionException e) {
             n = -1;
         }

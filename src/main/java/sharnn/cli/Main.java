@@ -37,7 +37,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         } catch (VirtualMachineError | LinkageError e) {
             // before a command ran (its own are caught in run): under too small an address-space limit the JVM could not
             // start a thread or link a class ("unable to create native thread", "Could not link verifier"): a stack trace
-            System.err.println("sharnn: Java cannot run: " + printable(String.valueOf(e)) + " (too little memory: an address-space limit, ulimit -v, too small?)");
+            boolean memory = e instanceof VirtualMachineError || String.valueOf(e.getMessage()).contains("Could not link verifier");
+            System.err.println("sharnn: " + (memory ? "Java cannot run: " + printable(String.valueOf(e))
+                    + " (too little memory: an address-space limit, ulimit -v, too small?)" : printable(errorLine(e))));
             code = 1;
         }
         System.exit(code);

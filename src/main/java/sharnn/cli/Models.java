@@ -30,7 +30,7 @@ final class Models {
     }
 
     /** A byte count: digits, or with K, M or G (binary: 64K is 65,536), read as --set chunk= reads it. */
-    static final class ByteCount implements CommandLine.ITypeConverter<Long> {
+    static final class ByteCountConverter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
             return parse(value);

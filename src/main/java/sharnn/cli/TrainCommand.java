@@ -127,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
     }
 
-    /** The refusals that need no file read: --out against --resume, and what a resumed run may change. */
+    /** The refusals before any data or checkpoint is read: --out against --resume, and what a resumed run may change. */
     private void checkRunFlags(boolean presetGiven) throws java.io.IOException {
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
         if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built

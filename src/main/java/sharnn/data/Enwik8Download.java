@@ -236,12 +236,13 @@ public final class Enwik8Download {
                         spanBytes += n;
                         progress.update(got);
                         // a byte every few seconds never met the stall timeout: the download never ended
-                        if (System.nanoTime() - spanStart >= stallTimeout.toNanos()) {
+                        long span = System.nanoTime() - spanStart;
+                        if (span >= stallTimeout.toNanos()) {
                             if (spanBytes < MIN_BYTES_PER_SPAN) {
                                 progress.end();
-                                throw new IOException("download of " + url + " slowed to " + spanBytes + " bytes in " + (stallTimeout.toMillis() % 1000 == 0
-                                        ? stallTimeout.toSeconds() + " s" : stallTimeout.toMillis() + " ms") + " (under " + MIN_BYTES_PER_SPAN
-                                        + ") after " + got + " of " + (total >= 0 ? total + " bytes" : "an unknown number of bytes") + ": try again later");
+                                throw new IOException(String.format(Locale.ROOT, "download of %s slowed to %d bytes in %.1f s (under %d in %s) after %d of %s: try again later",
+                                        url, spanBytes, span / 1e9, MIN_BYTES_PER_SPAN, stallTimeout.toMillis() % 1000 == 0 ? stallTimeout.toSeconds() + " s"
+                                                : stallTimeout.toMillis() + " ms", got, total >= 0 ? total + " bytes" : "an unknown number of bytes"));
                             }
                             spanStart = System.nanoTime();
                             spanBytes = 0;

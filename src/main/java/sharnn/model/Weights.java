@@ -173,8 +173,8 @@ public final class Weights {
         if (unused.isEmpty()) return;
         // a sharnn checkpoint rewritten without its metadata (safetensors' save_file(t, f) drops it) reads as a state_dict
         if (!checkpoint && unused.stream().allMatch(n -> n.startsWith("optim.") || n.startsWith("state.")))
-            throw new IllegalArgumentException("the file holds a sharnn checkpoint's optimizer and state tensors (" + unused.getFirst()
-                    + ", ...) without its metadata: rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...),"
+            throw new IllegalArgumentException("the file holds a sharnn checkpoint's optimizer and state tensors (" + unused.size()
+                    + ", first " + unused.getFirst() + ") without its metadata: rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...),"
                     + " without data_crc32c and header_crc32c), or keep only the model's tensors");
         throw new IllegalArgumentException("the file holds " + unused.size() + " tensor" + (unused.size() == 1 ? "" : "s")
                 + " its model does not use, first " + unused.getFirst() + " (left out by its configuration, or a name misspelled?)");

@@ -274,19 +274,22 @@ public final class TrainConfig {
             if (given && rule != null && !rule.ok().test(number))
                 throw new IllegalArgumentException(key + " must be " + (Double.isFinite(number) ? "" : "finite and ") + rule.range() + ": " + value.strip());
         } catch (NumberFormatException e) {
+            if (BYTE_KEYS.contains(key))   // as the CLI's byte counts say it
+                throw new IllegalArgumentException(key + " must be " + ("too large".equals(e.getMessage()) ? "a smaller byte count"
+                        : "a byte count (as 20000, 64K or 1M)") + ": " + value);
             throw new IllegalArgumentException("bad value for " + key + " (" + f.getType().getSimpleName() + "): " + value);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    /** A config is a few hundred bytes; a file past this is not one. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+
     /**
      * The settings of a --config file. A file that cannot be read is an IOException; what it says, when
      * it is no single JSON object or holds a bad value, an IllegalArgumentException naming the file.
      */
-    /** A config is a few hundred bytes; a file past this is not one. */
-    static final int MAX_CONFIG_BYTES = 1 << 20;
-
     public static TrainConfig fromJson(Path file) throws IOException {
         String text;
         try (var in = Files.newInputStream(file)) {

@@ -145,7 +145,7 @@ class WeightsTest {
         Weights.addTo(new SafeTensorsWriter(), bytes, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
                 .add("state.h.0", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
         assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), cpu)).hasMessage(stripped
-                + ": the file holds a sharnn checkpoint's optimizer and state tensors (optim.m.encoder.weight, ...) without its metadata:"
+                + ": the file holds a sharnn checkpoint's optimizer and state tensors (2, first optim.m.encoder.weight) without its metadata:"
                 + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
                 + " header_crc32c), or keep only the model's tensors");
     }

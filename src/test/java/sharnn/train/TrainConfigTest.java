@@ -37,7 +37,8 @@ class TrainConfigTest {
         assertThat(c.heldOut).isEqualTo(10_240);
         assertThat(c.evalBytes).isEqualTo(1 << 20);
         assertThatThrownBy(() -> c.set("halveAt", "10K")).hasMessage("bad value for halveAt (long): 10K");
-        assertThatThrownBy(() -> c.set("heldOut", "99999999999G")).hasMessage("bad value for heldOut (long): 99999999999G");
+        assertThatThrownBy(() -> c.set("heldOut", "99999999999G")).hasMessage("heldOut must be a smaller byte count: 99999999999G");
+        assertThatThrownBy(() -> c.set("evalBytes", "1T")).hasMessage("evalBytes must be a byte count (as 20000, 64K or 1M): 1T");
     }
 
     @Test
