@@ -89,7 +89,8 @@ public final class Compression {
      * Primes the models with this file before coding, as zstd's dictionaries: typical content (a few
      * sample files, concatenated; at most a block, 1 MiB in the presets) makes small inputs code far
      * smaller. Decompressing needs the same file, which the archive names by the first 8 bytes of its
-     * SHA-256. Priming takes about the time to compress it; without a network (fast, or network=false) it is
+     * SHA-256; it is read there only for an archive that needs it (decompressing one made without, it may be
+     * missing). Priming takes about the time to compress it; without a network (fast, or network=false) it is
      * done once and its models kept for the next calls of this Compression (the file is read and hashed
      * at each, so a changed file is seen), which then take about the time of their input alone. The kept
      * models stay in memory with this Compression: tables sized to the dictionary and the first block, at
