@@ -70,18 +70,8 @@ class Enwik8DownloadTest {
             o.flush();
             ex.close();
         });
-        server.createContext("/stalled.zip", ex -> {
-            ex.sendResponseHeaders(200, zip.length); // sends half, then nothing, connection open
-            OutputStream o = ex.getResponseBody();
-            o.write(zip, 0, zip.length / 2);
-            o.flush();
-            try {
-                released.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ex.close();
-        });
+        // sends half, then nothing, connection open
+        server.createContext("/stalled.zip", ex -> sendThenWait(ex, zip.length, zip.length / 2));
         server.createContext("/endless.zip", ex -> {   // no length, zeros without end (it filled 25 GB of disk)
             ex.sendResponseHeaders(200, 0);
             try (OutputStream o = ex.getResponseBody()) {
@@ -90,18 +80,7 @@ class Enwik8DownloadTest {
             } catch (IOException e) {   // the client hung up
             }
         });
-        server.createContext("/huge.zip", ex -> {   // says it has a terabyte, sends a little, waits
-            ex.sendResponseHeaders(200, 1L << 40);
-            OutputStream o = ex.getResponseBody();
-            o.write(zip, 0, 100);
-            o.flush();
-            try {
-                released.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ex.close();
-        });
+        server.createContext("/huge.zip", ex -> sendThenWait(ex, 1L << 40, 100));   // says it has a terabyte, sends a little
         server.createContext("/trickle.zip", ex -> {   // a byte every 50 ms: never a stall of 500 ms, never an end
             ex.sendResponseHeaders(200, zip.length);
             try (OutputStream o = ex.getResponseBody()) {
@@ -123,6 +102,20 @@ class Enwik8DownloadTest {
         });
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());   // a handler that waits holds no other
         server.start();
+    }
+
+    /** Says the response has length bytes, sends the zip's first sent bytes, then waits (up to 30 s) with the connection open. */
+    private void sendThenWait(com.sun.net.httpserver.HttpExchange ex, long length, int sent) throws IOException {
+        ex.sendResponseHeaders(200, length);
+        OutputStream o = ex.getResponseBody();
+        o.write(zip, 0, sent);
+        o.flush();
+        try {
+            released.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ex.close();
     }
 
     @AfterEach
