@@ -329,6 +329,14 @@ class LauncherTest {
         try (var left = Files.list(work)) {
             assertThat(left).isEmpty();
         }
+        // under a limit that fits, an option the JVM does not know is the option's fault, not the limit's
+        pb.environment().put("JAVA_OPTS", "-XX:+NoSuchOptionAtAll");
+        pb.command("bash", "-c", "ulimit -v 3000000 && exec \"$0\" info --preset tiny", sharnn.toString());
+        p = pb.start();
+        err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(err.strip()).isEqualTo("sharnn: Java did not start (" + System.getProperty("java.home") + "/bin/java: Unrecognized VM option"
+                + " 'NoSuchOptionAtAll')");
     }
 
     /** TMPDIR is where Java's temporary files go, as other programs' (Java reads only java.io.tmpdir); JAVA_OPTS' choice stands. */
