@@ -116,7 +116,8 @@ final class InfoCommand implements Callable<Integer> {
         }
         if (meta.get("data") instanceof Map<?, ?> data && data.get("name") instanceof String name && data.get("size") instanceof Number size) {
             // the file as --resume and eval find it (absolute), where recorded; else the name it was given as
-            run.put("data", data.get("file") instanceof String recorded ? recorded : name);
+            Path recorded = Checkpoint.dataFile(meta);
+            run.put("data", recorded != null ? recorded.toString() : name);
             run.put("data_bytes", size.longValue());
         }
         return run;

@@ -219,8 +219,8 @@ public final class Enwik8Download {
                         } catch (TimeoutException e) {
                             progress.end();
                             client.shutdownNow();   // else closing the client would wait for the stalled body
-                            throw new IOException("download of " + url + " stalled: no data for " + (stallTimeout.toMillis() % 1000 == 0
-                                    ? stallTimeout.toSeconds() + " s" : stallTimeout.toMillis() + " ms") + " after " + got + " of " + (total >= 0 ? total + " bytes" : "an unknown number of bytes"));
+                            throw new IOException("download of " + url + " stalled: no data for " + stallTimeoutText() + " after " + got + " of "
+                                    + totalText(total));
                         } catch (IOException e) {
                             progress.end();
                             throw truncated(got, total, e);
@@ -241,8 +241,7 @@ public final class Enwik8Download {
                             if (spanBytes < MIN_BYTES_PER_SPAN) {
                                 progress.end();
                                 throw new IOException(String.format(Locale.ROOT, "download of %s slowed to %d bytes in %.1f s (under %d in %s) after %d of %s: try again later",
-                                        url, spanBytes, span / 1e9, MIN_BYTES_PER_SPAN, stallTimeout.toMillis() % 1000 == 0 ? stallTimeout.toSeconds() + " s"
-                                                : stallTimeout.toMillis() + " ms", got, total >= 0 ? total + " bytes" : "an unknown number of bytes"));
+                                        url, spanBytes, span / 1e9, MIN_BYTES_PER_SPAN, stallTimeoutText(), got, totalText(total)));
                             }
                             spanStart = System.nanoTime();
                             spanBytes = 0;
@@ -282,9 +281,17 @@ public final class Enwik8Download {
         }
     }
 
+    private String stallTimeoutText() {
+        return stallTimeout.toMillis() % 1000 == 0 ? stallTimeout.toSeconds() + " s" : stallTimeout.toMillis() + " ms";
+    }
+
+    /** A Content-Length as messages say it (-1: none given). */
+    private static String totalText(long total) {
+        return total >= 0 ? total + " bytes" : "an unknown number of bytes";
+    }
+
     private IOException truncated(long got, long total, IOException cause) {
-        return new IOException("download of " + url + " truncated: received " + got + " of "
-                + (total >= 0 ? total + " bytes" : "an unknown number of bytes")
+        return new IOException("download of " + url + " truncated: received " + got + " of " + totalText(total)
                 + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), cause);
     }
 
