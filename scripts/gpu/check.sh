@@ -46,6 +46,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LC_ALL=C.UTF-8   # "µs" and "Δ" as UTF-8 (a POSIX locale printed "?s", and the summary's awk missed it)
 log=${OUT:-/tmp}/check.log
+mkdir -p "${OUT:-/tmp}"   # the log's folder (the device makes $OUT; a run by hand may name a new one)
 exec > >(tee "$log") 2>&1
 tee_pid=$!
 work=${CHECK_WORK:-/tmp/sharnn-check}
@@ -70,7 +71,7 @@ fi
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g \
   -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 $model_option -cp $b/sharnn.jar"
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
-on_library_path() { local d; for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
+on_library_path() { local d path=${LD_LIBRARY_PATH:-}; for d in ${path//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
 if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
   found=$(timeout 30 python3 -c '
 import glob, os, site, sys
