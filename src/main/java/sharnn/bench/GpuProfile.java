@@ -7,7 +7,7 @@ import sharnn.cuda.RecurrenceProfile;
 import sharnn.model.ModelConfig;
 
 /** Where a GPU step's time goes: a few steps with the device synchronised at each phase, and the device memory. */
-public record GpuProfile(Map<String, Long> nanos, int steps, long deviceBytes, long devicePeakBytes, ModelConfig config,
+public record GpuProfile(Map<String, Long> nanos, int steps, long tokens, long deviceBytes, long devicePeakBytes, ModelConfig config,
                          boolean train, String recurrence, String graphs, String deviceName, RecurrenceProfile kernels) {
     static final int STEPS = 3;
 
@@ -15,10 +15,11 @@ public record GpuProfile(Map<String, Long> nanos, int steps, long deviceBytes, l
     public static GpuProfile of(CudaModel model, TrainBench bench, boolean train, long step) {
         String graphs = model.graphs();   // the timed steps' (the profile's synchronise: no graphs)
         model.phases().enable();
-        for (int i = 0; i < STEPS; i++) bench.step(train, step + i);
+        long tokens = 0;
+        for (int i = 0; i < STEPS; i++) tokens += bench.step(train, step + i);
         model.phases().disable();
         long deviceBytes = model.deviceBytes(), peak = model.devicePeakBytes();   // before the kernels' own timing
-        return new GpuProfile(model.phases().nanos(), STEPS, deviceBytes, peak, bench.config(), train,
+        return new GpuProfile(model.phases().nanos(), STEPS, tokens, deviceBytes, peak, bench.config(), train,
                 model.recurrencePath(), graphs, model.deviceName(), model.profileRecurrence());
     }
 
@@ -31,7 +32,7 @@ public record GpuProfile(Map<String, Long> nanos, int steps, long deviceBytes, l
     /** The LSTM's time per sequential step (forward, and backward when training). */
     public double lstmMicrosPerStep() {
         long lstm = nanos.getOrDefault("lstm", 0L) + nanos.getOrDefault("lstm backward", 0L);
-        return lstm / 1e3 / steps / ((double) config.blocks() * config.segment() * (train ? 2 : 1));
+        return lstm / 1e3 / ((double) config.blocks() * (tokens / config.batch()) * (train ? 2 : 1));
     }
 
     public void print() {

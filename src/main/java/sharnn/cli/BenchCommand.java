@@ -216,7 +216,7 @@ final class BenchCommand implements Runnable {
                     if (bench.model() instanceof CudaModel) phase.accept("profiling the device's phases");
                     GpuProfile profile = bench.model() instanceof CudaModel gpuModel ? GpuProfile.of(gpuModel, bench, train, timing.nextStep()) : null;
                     if (status) Terminal.clearStatus();
-                    double tps = steps * bench.tokensPerStep() / secs;
+                    double tps = timing.tokens() / secs;   // a training step's segment drawn as training draws it
                     double gflops = tps * flopsPerToken / 1e9;
                     long heapPeak = CompressBench.heapPeakBytes();
                     if (json) {
@@ -258,8 +258,10 @@ final class BenchCommand implements Runnable {
                         }
                         System.out.println(Json.of(out));
                     } else {
-                        System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %d tokens)%n", what, preset,
-                                gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3, bench.tokensPerStep());
+                        System.out.printf("%s %s on %s: %,.0f tokens/s (%.1f ms per step of %s)%n", what, preset,
+                                gpu ? device.device + ", " + precision : n + (n == 1 ? " thread" : " threads"), tps, secs / steps * 1e3,
+                                train ? String.format("%,.0f", (double) timing.tokens() / steps) + " tokens on average, segments drawn as training's"
+                                        : String.format("%,d tokens", bench.tokensPerStep()));
                         if (gpu) System.out.printf("%.1f TFLOP/s at %.1f MFLOP per token, %s%n", gflops / 1e3, flopsPerToken / 1e6,
                                 shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
                         else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
@@ -285,8 +287,9 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"Training speed of a preset: forward, backward and optimizer step.", "",
-                    "Runs the preset on random bytes and prints tokens/s after a warm-up, the GFLOP/s that makes,",
-                    "its share of this machine's FMA peak (measured first) and the peak heap."})
+                    "Runs the preset on random bytes, each segment as long as training draws it (about bptt, a",
+                    "twentieth about half), and prints tokens/s after a warm-up, the GFLOP/s that makes, its",
+                    "share of this machine's FMA peak (measured first) and the peak heap."})
     static final class Train extends Throughput {
         @Override
         String what() {

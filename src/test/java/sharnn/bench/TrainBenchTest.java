@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import sharnn.data.SplitMix64;
+import sharnn.data.TrainBatcher;
 import sharnn.model.Backend;
 import sharnn.model.ModelConfig;
 import sharnn.tensor.ScalarKernels;
@@ -23,5 +25,27 @@ class TrainBenchTest {
         }
         assertThat(TrainBench.warmUpSeconds(20)).isEqualTo(10);
         assertThat(TrainBench.warmUpSeconds(4)).isEqualTo(2);
+    }
+
+    /**
+     * A measured training step's segment is drawn as training draws it (the original's ref_bench.py too), so
+     * tokens/s is training's: a fixed full segment let the GPU replay one graph every step, which training can't.
+     */
+    @Test
+    void aTrainingStepDrawsItsLengthAsTrainingDoesAndAnEvalStepTakesTheWholeSegment() {
+        ModelConfig tiny = ModelConfig.tiny(256);
+        try (TrainBench bench = new TrainBench(tiny, Backend.cpu(new ScalarKernels()))) {
+            SplitMix64 training = new SplitMix64(7);
+            List<Integer> drawn = new ArrayList<>(), taken = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                drawn.add(TrainBatcher.drawLength(training, tiny.segment()) * tiny.batch());
+                taken.add(bench.step(true, i));
+            }
+            assertThat(taken).isEqualTo(drawn);
+            assertThat(taken).as("not all full segments").anyMatch(t -> t < bench.tokensPerStep());
+            assertThat(bench.step(false, 6)).isEqualTo(tiny.segment() * tiny.batch()).isEqualTo(bench.tokensPerStep());
+            TrainBench.Timing timing = bench.measure(true, 0.1, s -> {});
+            assertThat(timing.tokens()).isBetween(timing.steps() * 5L * tiny.batch(), timing.steps() * (long) bench.tokensPerStep());
+        }
     }
 }
