@@ -236,14 +236,17 @@ public final class Trainer implements AutoCloseable {
         if (best != null && !(best instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() < Double.POSITIVE_INFINITY))
             throw Checkpoint.corrupt(file, "'best_valid_bpc' is " + JSON.std.asString(best) + ", not a bpc or null");
         bestValid = best == null ? Double.NaN : ((Number) best).doubleValue();
-        elapsedBefore = progress.containsKey("seconds") ? Checkpoint.number(file, progress, "seconds").doubleValue() : 0;
+        // a checkpoint holds no wall time (the same run makes the same bytes): the clock goes on from the metrics
+        // kept (below); an earlier version's "seconds" is taken where it has one
+        double seconds = progress.containsKey("seconds") ? Checkpoint.number(file, progress, "seconds").doubleValue() : Double.NaN;
         if (progress.containsKey("interval_bytes")) {   // none in a checkpoint of an earlier version: the mean starts here
             intervalBytes = Checkpoint.count(file, progress, "interval_bytes", Long.MAX_VALUE);
             intervalNats = Checkpoint.number(file, progress, "interval_nats").doubleValue();
         }
         validationDue = Boolean.TRUE.equals(progress.get("validation_due"));
         lastSaved = step;
-        truncateMetricsAfter(step);
+        double logged = truncateMetricsAfter(step);
+        elapsedBefore = Double.isNaN(seconds) ? logged : seconds;
     }
 
     /** Releases the run directory's lock and frees the model and the evaluation's (device memory on a GPU). */
@@ -492,7 +495,6 @@ public final class Trainer implements AutoCloseable {
         for (long s : batcher.state()) rng.add(Long.toString(s));
         progress.put("rng", rng);
         progress.put("best_valid_bpc", Double.isNaN(bestValid) ? null : bestValid);
-        progress.put("seconds", elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
         progress.put("interval_nats", intervalNats);
         progress.put("interval_bytes", intervalBytes);
         if (validationDue) progress.put("validation_due", true);
@@ -537,9 +539,11 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */
-    private void truncateMetricsAfter(long lastStep) throws IOException {
+    /** Drops the metrics lines past lastStep (a killed run's); the latest wall time kept, 0 where none. */
+    private double truncateMetricsAfter(long lastStep) throws IOException {
         Path file = runDir.resolve(MetricsLog.FILE);
-        if (!Files.exists(file)) return;
+        if (!Files.exists(file)) return 0;
+        double[] wall = {0};
         // read as it is, not whole: a link to /dev/zero filled the heap; a directory said "Is a directory" and no name
         if (!Files.isRegularFile(file)) throw new IOException(file + ": not a regular file, as a run's metrics are");
         TempFiles.write(file, ".tmp", out -> {
@@ -550,12 +554,13 @@ public final class Trainer implements AutoCloseable {
                         if (line.size() <= MAX_METRICS_LINE) line.write(b);
                         continue;
                     }
-                    keepIfAtOrBefore(line.toByteArray(), lastStep, out);
+                    wall[0] = Math.max(wall[0], keepIfAtOrBefore(line.toByteArray(), lastStep, out));
                     line.reset();
                 }
-                keepIfAtOrBefore(line.toByteArray(), lastStep, out);
+                wall[0] = Math.max(wall[0], keepIfAtOrBefore(line.toByteArray(), lastStep, out));
             }
         });
+        return wall[0];
     }
 
     /** A metrics line is a few hundred bytes: one longer is not one. */
@@ -564,16 +569,20 @@ public final class Trainer implements AutoCloseable {
     /**
      * Writes a metrics line (and its newline) whose step is at or before lastStep; drops a line cut by the kill or
      * not JSON. Bytes as they are (ISO-8859-1 both ways): a byte not UTF-8 in a line said "Input length = 1".
+     * Its wall time where it is kept and has one, else 0.
      */
-    private static void keepIfAtOrBefore(byte[] line, long lastStep, java.io.OutputStream out) throws IOException {
-        if (line.length == 0 || line.length > MAX_METRICS_LINE) return;
+    private static double keepIfAtOrBefore(byte[] line, long lastStep, java.io.OutputStream out) throws IOException {
+        if (line.length == 0 || line.length > MAX_METRICS_LINE) return 0;
+        double wall;
         try {
             Map<String, Object> m = JSON.std.mapFrom(new String(line, StandardCharsets.ISO_8859_1));
-            if (((Number) m.get("step")).longValue() > lastStep) return;
+            if (((Number) m.get("step")).longValue() > lastStep) return 0;
+            wall = m.get("wall_s") instanceof Number w && Double.isFinite(w.doubleValue()) && w.doubleValue() > 0 ? w.doubleValue() : 0;
         } catch (IOException | RuntimeException e) {
-            return;   // a line cut by the kill: dropped
+            return 0;   // a line cut by the kill: dropped
         }
         out.write(line);
         out.write('\n');
+        return wall;
     }
 }

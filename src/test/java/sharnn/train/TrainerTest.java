@@ -227,6 +227,9 @@ public class TrainerTest {
         assertSameParameters(straight, resumed);
         assertThat(SafeTensors.read(dir.resolve("b/last.safetensors")).floats("encoder.weight"))
                 .containsExactly(straight.model().param("encoder.weight").w);
+        // the whole file, metadata included: a checkpoint holds no wall time (sha256sum of two runs differed)
+        assertThat(dir.resolve("b/last.safetensors")).hasSameBinaryContentAs(dir.resolve("a/last.safetensors"));
+        assertThat(dir.resolve("b/best.safetensors")).hasSameBinaryContentAs(dir.resolve("a/best.safetensors"));
     }
 
     /** The log interval a stop cut goes on after the resume: the same train_bpc as without the stop (the mean restarted). */
@@ -241,6 +244,27 @@ public class TrainerTest {
         Map<Long, Object> straight = trainBpc(dir.resolve("a")), resumed = trainBpc(dir.resolve("b"));
         assertThat(resumed.keySet()).containsExactly(4L, 8L, 10L, 12L, 16L);   // 10: the stop's own
         for (long step : new long[] {4, 8, 12, 16}) assertThat(resumed.get(step)).as("step " + step).isEqualTo(straight.get(step));
+    }
+
+    /** A checkpoint holds no wall time (two runs made two files): a resumed run's clock goes on from the metrics kept. */
+    @Test
+    void aResumedRunsWallClockGoesOnFromItsMetrics(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 3));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        Path run = dir.resolve("w");
+        new Trainer(small(), corpus, splits, run, K).train(new Trainer.Stop(6, 0, 0));
+        assertThat(((Map<?, ?>) Checkpoint.meta(SafeTensors.read(run.resolve("last.safetensors"))).get("progress")).containsKey("seconds")).isFalse();
+        // as if the first part had trained for an hour
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"step\":6,\"wall_s\":3600.0}\n", java.nio.file.StandardOpenOption.APPEND);
+        Trainer.resume(run, corpus, K).train(new Trainer.Stop(9, 0, 0));
+        List<Double> after = Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(l -> {
+            try {
+                return JSON.std.mapFrom(l);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).filter(m -> ((Number) m.get("step")).longValue() > 6).map(m -> ((Number) m.get("wall_s")).doubleValue()).toList();
+        assertThat(after).hasSizeGreaterThanOrEqualTo(3).allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(3600.0));
     }
 
     @Test
