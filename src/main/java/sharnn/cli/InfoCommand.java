@@ -59,6 +59,7 @@ final class InfoCommand implements Callable<Integer> {
                         + " which records its own");
             config = checkpoint ? Weights.configOf(file) : Weights.inferConfig(file, "", ModelConfig.preset(preset, vocab));
             Weights.checkShapes(file, "", config);
+            Weights.checkAllUsed(file, config);   // as eval and generate: a checkpoint without its metadata read as a state_dict, its window guessed
             if (checkpoint) run = runOf(file);
         } else {
             if (vocab < 1 || vocab > 65536) throw new UsageException("--vocab must be in [1, 65536]: " + vocab);

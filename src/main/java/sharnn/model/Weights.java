@@ -165,8 +165,23 @@ public final class Weights {
      * without a word), a name misspelled. A sharnn checkpoint's optimizer moments and state are its run's.
      */
     public static void checkAllUsed(SafeTensors file, LanguageModel model) {
-        java.util.Set<String> used = new java.util.HashSet<>(List.of("decoder.weight"));
+        java.util.Set<String> used = new java.util.HashSet<>();
         for (Param p : model.params()) used.add(p.name);
+        checkAllUsed(file, used);
+    }
+
+    /** As {@link #checkAllUsed(SafeTensors, LanguageModel)} before a model is built (info): its configuration's tensors. */
+    public static void checkAllUsed(SafeTensors file, ModelConfig config) {
+        try {
+            checkAllUsed(file, ShaRnn.parameterShapes(config).keySet());
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
+    }
+
+    private static void checkAllUsed(SafeTensors file, java.util.Set<String> params) {
+        java.util.Set<String> used = new java.util.HashSet<>(params);
+        used.add("decoder.weight");
         boolean checkpoint = file.metadata().containsKey(META_KEY);
         List<String> unused = file.names().stream()
                 .filter(n -> !used.contains(n) && !(checkpoint && (n.startsWith("optim.") || n.startsWith("state.")))).toList();

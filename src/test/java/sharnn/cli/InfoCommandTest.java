@@ -38,6 +38,22 @@ class InfoCommandTest {
                 "sharnn compress: " + empty + ": no encoder.weight: not a SHA-RNN state_dict");
     }
 
+    /**
+     * A checkpoint rewritten without its metadata is refused as eval and generate refuse it: info read it as a
+     * state_dict and printed the reference's window of 5000 for a run of 128.
+     */
+    @Test
+    void aCheckpointWithoutItsMetadataIsRefusedAsEvalRefusesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path stripped = dir.resolve("stripped.safetensors");
+        sharnn.model.ShaRnn model = new sharnn.model.ShaRnn(sharnn.model.ModelConfig.tiny(256), new sharnn.tensor.ScalarKernels());
+        sharnn.model.Weights.addTo(new sharnn.io.SafeTensorsWriter(), model, "")
+                .add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("info", stripped.toString()), 1, "sharnn info: " + stripped
+                + ": the file holds a sharnn checkpoint's optimizer and state tensors (1, first optim.m.encoder.weight) without its metadata:"
+                + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
+                + " header_crc32c), or keep only the model's tensors");
+    }
+
     @Test
     void unknownPresetIsOneLineAndExitCode2() {
         CliRun run = CliRun.of("info", "--preset", "huge");
