@@ -346,11 +346,11 @@ if wants bench && [ "$bench_preset" = paper ]; then
   else summary+=("sharnn bf16 >= 1.3x the original's bf16: FAIL (no figure of the original)"); fi
   target "bf16 recurrence kernels <= 5 µs a sequential step" "$(python3 -c "print(int(0 < ${sharnn_rec_bf16:-0} <= 5))")" "${sharnn_rec_bf16:-}"
   target "bf16 peak device memory below fp32's" "$(python3 -c "print(int(0 < ${sharnn_mb_bf16:-0} < ${sharnn_mb_fp32:-0}))")" \
-    "${sharnn_mb_bf16:-?} MB against ${sharnn_mb_fp32:-?} MB"
+    "${sharnn_mb_bf16:-?} MiB against ${sharnn_mb_fp32:-?} MiB"
 fi
 printf '%s\n' "${summary[@]}"
 echo
-printf '%-40s %12s %14s %14s\n' "paper preset, training" "tokens/s" "peak dev. MB" "LSTM µs/step"
+printf '%-40s %12s %14s %14s\n' "paper preset, training" "tokens/s" "peak dev. MiB" "LSTM µs/step"
 printf '%-40s %12s %14s %14s\n' "sharnn, GPU fp32" "${sharnn_fp32:-?}" "${sharnn_mb_fp32:-?}" "${sharnn_lstm_fp32:-?}"
 printf '%-40s %12s %14s %14s\n' "sharnn, GPU bf16" "${sharnn_bf16:-?}" "${sharnn_mb_bf16:-?}" "${sharnn_lstm_bf16:-?}"
 # after its first 10 steps, as sharnn's after a warm-up; in brackets from its first step

@@ -8,7 +8,7 @@
 #   scripts/gpu/rehearse.sh
 #
 # REHEARSE_STAGES: check.sh's stages to run, by default all but quality (300 paper steps beside the
-# original code: hours emulated, and PyTorch). The model stages (segment, recurrence, recurrence-bf16,
+# original code: hours emulated, and PyTorch) and sanitizer (no compute-sanitizer without a GPU). The model stages (segment, recurrence, recurrence-bf16,
 # graphs, bf16), bench and resume run on a tiny model (check.sh's CHECK_MODEL=tiny: E 24, segments of
 # 6 bytes, 3 graph steps, bench for a second, 4 resume steps; bench's rows of the original code stay
 # "?" without PyTorch and a GPU), about 1 to 3 minutes in all; e.g. only the first two:

@@ -103,8 +103,8 @@ public final class Compression {
     /**
      * Decompressing refuses an archive whose models would need more than about bytes of memory, with a
      * {@link sharnn.codec.MemoryLimitException} (an IOException) before they are made, as xz-java's
-     * XZInputStream(in, memoryLimit): an archive's header decides their size, from a few MB to tens of
-     * GB, so a service that decodes archives it did not make should set one. Compressing refuses settings
+     * XZInputStream(in, memoryLimit): an archive's header decides their size, from tens of MB to over 2
+     * TB, so a service that decodes archives it did not make should set one. Compressing refuses settings
      * that would need more for its input alike, once its first block is read. Chunks code at once only as
      * many as fit in it. The presets need about 0.7 (fast, default) to 1.2 GB (max); by default there is
      * no limit but the heap: models that would need more than an eighth over Java's maximum heap are

@@ -202,7 +202,7 @@ public final class Training {
         return train(Corpus.of(text), null, stop);
     }
 
-    /** Trains on a file: plain, .zip, .gz or .xz; files over 2 GB are memory-mapped. */
+    /** Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). */
     public Result train(Path file, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         java.util.Objects.requireNonNull(stop, "stop");

@@ -37,7 +37,7 @@ public record GpuProfile(Map<String, Long> nanos, int steps, long tokens, long d
 
     public void print() {
         double total = nanos.values().stream().mapToLong(Long::longValue).sum() / 1e6 / steps;
-        System.out.printf("device memory %,d MB (peak %,d MB; buffers, state, optimizer and kernel scratch)%n",
+        System.out.printf("device memory %,d MiB (peak %,d MiB; buffers, state, optimizer and kernel scratch)%n",
                 deviceBytes >> 20, devicePeakBytes >> 20);
         System.out.printf("where a step goes (%d steps, synchronised at each phase: %.1f ms a step):%n", steps, total);
         millisPerStep().forEach((k, v) -> System.out.printf("  %-24s %9.2f ms %5.1f%%%n", k, v, 100 * v / total));

@@ -65,7 +65,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting for every preset, as compress's (chunk=1M with -T: chunks at once)")
         List<String> settings = new java.util.ArrayList<>();
 
-        @Option(names = {"-T", "--threads"}, description = "threads, as compress's -T but 1 by default (one core each, as xz's and zstd's own defaults); "
+        @Option(names = {"-T", "--threads"}, description = "threads, as compress's -T but 1 by default (one core each, as zstd's default and xz's before 5.6); "
                 + "xz and zstd get the same -T (0: every core)", defaultValue = "1")
         int threads;
 
@@ -93,7 +93,7 @@ final class BenchCommand implements Runnable {
             try (var in = Files.newInputStream(file)) {
                 data = in.readNBytes((int) take);
             }
-            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MB");
+            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MiB");
             CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
             Map<String, Long> sizes = new LinkedHashMap<>();
             for (int i = 0; i < options.size(); i++) {
@@ -266,7 +266,7 @@ final class BenchCommand implements Runnable {
                                 shareOfBf16Peak(gflops / 1e3, profile == null ? device.device : profile.deviceName()));
                         else System.out.printf("%.1f GFLOP/s at %.1f MFLOP per token = %.0f%% of the measured peak of %.1f GFLOP/s%n",
                                 gflops, flopsPerToken / 1e6, 100 * gflops / peak, peak);
-                        System.out.printf("peak heap %,d MB%n", heapPeak >> 20);
+                        System.out.printf("peak heap %,d MiB%n", heapPeak >> 20);
                         if (profile != null) profile.print();
                     }
                 }
