@@ -229,6 +229,7 @@ final class BenchCommand implements Runnable {
                         out.put("threads", n);
                         out.put("tokens_per_s", Math.round(tps));
                         out.put("ms_per_step", Math.round(secs / steps * 1e4) / 10.0);
+                        out.put("tokens_per_step", Math.round((double) timing.tokens() / steps));
                         out.put("gflops", Math.round(gflops * 10) / 10.0);
                         if (gpu) {
                             // the card's dense bf16 tensor-core peak, whatever the precision ran (null where unknown)

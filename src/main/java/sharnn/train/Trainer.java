@@ -470,8 +470,8 @@ public final class Trainer implements AutoCloseable {
     public static void checkHeap(ModelConfig config) {
         long parameters = ShaRnn.parameterCount(config), needs = 8 * parameters, heap = Runtime.getRuntime().maxMemory();
         if (needs > heap)
-            throw new IllegalStateException(String.format("the model's %,d parameters need %,d MB for their weights and gradients alone,"
-                    + " past Java's heap of %,d MB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, needs >> 20, heap >> 20));
+            throw new IllegalStateException(String.format("the model's %,d parameters need %,d MiB for their weights and gradients alone,"
+                    + " past Java's heap of %,d MiB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, needs >> 20, heap >> 20));
     }
 
     /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */
@@ -538,8 +538,10 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** After a kill -9, the metrics past the checkpoint are dropped: the resumed run writes them again. */
-    /** Drops the metrics lines past lastStep (a killed run's); the latest wall time kept, 0 where none. */
+    /**
+     * Drops the metrics lines past lastStep (after a kill -9: the resumed run writes them again); the latest
+     * wall time kept, 0 where none.
+     */
     private double truncateMetricsAfter(long lastStep) throws IOException {
         Path file = runDir.resolve(MetricsLog.FILE);
         if (!Files.exists(file)) return 0;

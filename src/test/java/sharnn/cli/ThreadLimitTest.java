@@ -40,10 +40,10 @@ class ThreadLimitTest {
         assertThat(Main.outOfMemory(threads, "sharnn eval")).isEqualTo("sharnn eval: cannot start more threads (unable to create native thread:"
                 + " possibly out of memory or process/resource limits reached): use a smaller -T, or raise the limit (ulimit -u)");
         assertThat(Main.outOfMemory(new OutOfMemoryError("Java heap space"), "sharnn eval"))
-                .matches("sharnn eval: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
+                .matches("sharnn eval: out of memory \\(heap of [0-9,]+ MiB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\., or use a smaller preset or model");
         // a decompression has no preset or model to choose
         assertThat(Main.outOfMemory(new OutOfMemoryError("Java heap space"), "sharnn decompress"))
-                .matches("sharnn decompress: out of memory \\(heap of \\d+ MB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\."
+                .matches("sharnn decompress: out of memory \\(heap of [0-9,]+ MiB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\."
                         + " \\(decompress -l says what the archive needs\\)");
     }
 }

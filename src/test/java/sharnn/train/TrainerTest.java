@@ -163,7 +163,7 @@ public class TrainerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400),
                         dir.resolve("run"), K))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith(String.format("the model's %,d parameters need %,d MB for their weights and gradients alone, past Java's heap of",
+                .hasMessageStartingWith(String.format("the model's %,d parameters need %,d MiB for their weights and gradients alone, past Java's heap of",
                         parameters, 8 * parameters >> 20));
         assertThat(dir.resolve("run")).doesNotExist();
     }
@@ -248,6 +248,7 @@ public class TrainerTest {
 
     /** A checkpoint holds no wall time (two runs made two files): a resumed run's clock goes on from the metrics kept. */
     @Test
+    @SuppressWarnings("unchecked")
     void aResumedRunsWallClockGoesOnFromItsMetrics(@TempDir Path dir) throws Exception {
         Corpus corpus = Corpus.of(sentences(2000, 3));
         Splits splits = Splits.ofSizes(2000, 200, 400);
@@ -265,6 +266,16 @@ public class TrainerTest {
             }
         }).filter(m -> ((Number) m.get("step")).longValue() > 6).map(m -> ((Number) m.get("wall_s")).doubleValue()).toList();
         assertThat(after).hasSizeGreaterThanOrEqualTo(3).allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(3600.0));
+
+        // a checkpoint of an earlier version holds its wall time: taken, over the metrics'
+        Path last = run.resolve("last.safetensors");
+        SafeTensors st = SafeTensors.read(last);
+        Map<String, Object> meta = Checkpoint.meta(st);
+        ((Map<String, Object>) meta.get("progress")).put("seconds", 7200.0);
+        withMetadata(st, JSON.std.asString(meta)).write(last);
+        Trainer.resume(run, corpus, K).train(new Trainer.Stop(10, 0, 0));
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertThat(((Number) JSON.std.mapFrom(lines.getLast()).get("wall_s")).doubleValue()).isBetween(7200.0, 3600.0 * 3);
     }
 
     @Test
