@@ -545,9 +545,9 @@ public final class Trainer implements AutoCloseable {
     private double truncateMetricsAfter(long lastStep) throws IOException {
         Path file = runDir.resolve(MetricsLog.FILE);
         if (!Files.exists(file)) return 0;
-        double[] wall = {0};
         // read as it is, not whole: a link to /dev/zero filled the heap; a directory said "Is a directory" and no name
         if (!Files.isRegularFile(file)) throw new IOException(file + ": not a regular file, as a run's metrics are");
+        double[] wall = {0};   // the latest kept (the body is a lambda)
         TempFiles.write(file, ".tmp", out -> {
             try (var in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
                 java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
