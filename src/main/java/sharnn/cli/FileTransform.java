@@ -210,7 +210,7 @@ final class FileTransform {
                 if (inPath != null && Files.isRegularFile(inPath)) copyAttributes(inPath, tmp);
                 else newFileMode(tmp);
                 move(tmp, outPath, force);
-                if (rm) forceDirectory(outPath.toAbsolutePath().getParent());
+                if (rm) TempFiles.forceDirectory(outPath.toAbsolutePath().getParent());
             } catch (IOException e) {   // the hidden temporary file was named (OUT's directory removed meanwhile)
                 // OUT is a part of its temporary file's name: only a message that begins with it names it
                 throw e.getMessage() != null && (e.getMessage().startsWith(out + ":") || e.getMessage().startsWith(out + " ")) ? e : PathErrors.on(outPath, e);
@@ -407,15 +407,6 @@ final class FileTransform {
     private static void force(Path file) throws IOException {
         try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
             channel.force(true);
-        }
-    }
-
-    /** The rename's entry too, where the directory may be opened (one of mode 0300 may not: the archive is whole all the same). */
-    private static void forceDirectory(Path dir) {
-        try {
-            force(dir);
-        } catch (IOException e) {
-            // as xz, which warns and goes on
         }
     }
 

@@ -104,8 +104,8 @@ public final class TempFiles {
 
     /**
      * Writes target whole or not at all: body writes a temp file beside it, which is forced to disk and
-     * renamed over target atomically (or, where the file system cannot, replacing it); removed if
-     * anything fails, and an IOException names target, not the temp file.
+     * renamed over target atomically (or, where the file system cannot, replacing it), the directory's
+     * entry forced too; removed if anything fails, and an IOException names target, not the temp file.
      */
     public static void write(Path target, String suffix, Body body) throws IOException {
         Path tmp;
@@ -124,6 +124,7 @@ public final class TempFiles {
                 fos.getFD().sync();
             }
             rename(tmp, target);
+            forceDirectory(target.toAbsolutePath().getParent());
         } catch (IOException | RuntimeException | Error e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -144,6 +145,20 @@ public final class TempFiles {
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Forces a directory's entries to disk, so that a rename into it survives a power loss (without it
+     * the file system may come back with the old entry). Best effort, as xz: a directory that cannot be
+     * opened (mode 0300) is left as it is, and the file is whole either way.
+     */
+    public static void forceDirectory(Path dir) {
+        if (dir == null) return;
+        try (var channel = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every file system or platform opens a directory
         }
     }
 
