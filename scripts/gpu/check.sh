@@ -70,6 +70,9 @@ else
 fi
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g \
   -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 $model_option -cp $b/sharnn.jar"
+# the python3 that holds PyTorch (KINDS.md: the plain one; /opt/torch/.venv's where it is not)
+if ! timeout 20 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torch") is None)' 2>/dev/null \
+   && [ -x /opt/torch/.venv/bin/python3 ]; then export PATH="/opt/torch/.venv/bin:$PATH"; echo "python3: /opt/torch/.venv's"; fi
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
 on_library_path() { local d path=${LD_LIBRARY_PATH:-}; for d in ${path//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
 if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
@@ -100,13 +103,14 @@ limited() {
   (( rc == 124 )) && echo "stopped after $limit s (stage limit $want s, $left s of the budget were left)"
   return $rc
 }
-# verdict NAME RC: a summary row, PASS for 0, else why
+# verdict NAME RC: a summary row, PASS for 0, else why (3: DeviceCheck's too few blocks, not a wrong result)
 verdict() {
   case $2 in
     0) summary+=("$1: PASS") ;;
     124) summary+=("$1: FAIL (out of time)") ;;
     125) summary+=("$1: NOT RUN (budget spent)") ;;
     137) summary+=("$1: FAIL (killed after its time)") ;;
+    3) summary+=("$1: FAIL (the GPU cannot hold the persistent blocks at once: 128 for the paper, one an SM)") ;;
     *) summary+=("$1: FAIL") ;;
   esac
 }
@@ -117,11 +121,14 @@ step "machine"
 cat $b/BUILD 2>/dev/null || echo "bundle: no BUILD record (made by an older bundle.sh)"
 { timeout -k 5 20 nvidia-smi -L && timeout -k 5 20 nvidia-smi --query-gpu=driver_version,memory.total,compute_mode --format=csv,noheader; } 2>&1 | tail -n 4
 gpu_name=$(timeout -k 5 20 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
+compute_mode=$(timeout -k 5 20 nvidia-smi --query-gpu=compute_mode --format=csv,noheader 2>/dev/null | head -n 1)
+[ -z "$compute_mode" ] || [ "$compute_mode" = Default ] ||   # read, never changed (the machine's settings are not ours)
+  echo "warning: compute mode $compute_mode: quality and resume put three processes on the GPU at once, which it may refuse"
 # the original code goes in by bundle.sh; without it its rows would only read "?" after their time was spent
 if [ -f $b/ref/sha/model.py ] && [ -d $b/ref/lamb/pytorch_lamb ]; then has_original=yes
 else has_original=; echo "original code: MISSING from $b/ref (bundle.sh puts it there): its speed and quality runs are skipped"
   [ "${CHECK_MODEL:-}" = tiny ] || summary+=("original code in the bundle: FAIL (missing: its speed and quality not run)"); fi
-timeout -k 5 60 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))' 2>&1 | tail -n 1
+timeout -k 5 60 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), torch.cuda.get_device_name(0), torch.cuda.get_device_properties(0).multi_processor_count, "SMs")' 2>&1 | tail -n 1
 limited 30 $J sharnn.cli.Main info --device cuda
 
 if wants kernels; then
@@ -163,16 +170,6 @@ if wants recurrence-bf16; then
   verdict "bf16 persistent recurrence vs per step" $rc
   (( rc == 124 || rc == 137 )) && bf16_hung=yes
   if (( rc != 0 )); then [ "$rec_fp32" = per-step ] && rec_bf16=per-step || rec_bf16=fp32; fi
-fi
-
-if wants profile; then
-  step "where the bf16 recurrence's steps go, with grid.sync and with step flags in its place, paper shape"
-  if [ -n "$bf16_hung" ]; then   # the same kernels: another minute lost to the same hang
-    echo "not run: the bf16 recurrence ran out of time"
-    summary+=("recurrence profile (step flags give grid.sync's bits): NOT RUN (the bf16 recurrence ran out of time)")
-  else
-    limited $recurrence_limit $J sharnn.cuda.DeviceCheck profile 16; verdict "recurrence profile (step flags give grid.sync's bits)" $?
-  fi
 fi
 
 graphs=${CHECK_GRAPHS:-on}
@@ -301,29 +298,46 @@ if wants quality || wants resume; then
   fi
 fi
 
-wants bench && original_speed fp16
+if wants profile; then
+  step "where the bf16 recurrence's steps go, with grid.sync and with step flags in its place, paper shape"
+  if [ -n "$bf16_hung" ]; then   # the same kernels: another minute lost to the same hang
+    echo "not run: the bf16 recurrence ran out of time"
+    summary+=("recurrence profile (step flags give grid.sync's bits): NOT RUN (the bf16 recurrence ran out of time)")
+  else
+    limited $recurrence_limit $J sharnn.cuda.DeviceCheck profile 16; verdict "recurrence profile (step flags give grid.sync's bits)" $?
+  fi
+fi
+
 
 # what the twins cannot see, in the time left (informational where it cannot run: no row); API calls that
 # fail on purpose (a capture or an attribute probed) are not the kernels' errors
 if wants sanitizer; then
   step "the kernel check under compute-sanitizer"
+  command -v compute-sanitizer > /dev/null || for d in /usr/local/cuda/bin /usr/local/cuda-13*/bin; do [ -x "$d/compute-sanitizer" ] && PATH="$PATH:$d" && break; done
   if ! command -v compute-sanitizer > /dev/null; then echo "not run: no compute-sanitizer here"
   elif (( budget - SECONDS < 40 )); then echo "not run: $(( budget - SECONDS )) s of the budget left"
   else
     for tool in memcheck racecheck; do
-      limited 60 compute-sanitizer --tool $tool --report-api-errors no --error-exitcode 3 --print-limit 20 $J sharnn.cuda.KernelCheck > "$work/sanitizer-$tool.txt" 2>&1
+      limited 60 compute-sanitizer --tool $tool --report-api-errors no --error-exitcode 4 --print-limit 20 $J sharnn.cuda.KernelCheck > "$work/sanitizer-$tool.txt" 2>&1
       rc=$?
       grep -E '^=========|cases|DIFFERS' "$work/sanitizer-$tool.txt" | tail -n 20
       # slowed down many times over, it may not finish: said, not a failure of the kernels
       if (( rc == 124 || rc == 137 || rc == 125 )); then echo "compute-sanitizer $tool: not finished in its time"
-      # where it ran (its ERROR SUMMARY), any other code fails: 3 its errors, else the check's own (a kernel
+      # where it ran (its ERROR SUMMARY), any other code fails: 4 its errors, else the check's own (a kernel
       # differing under it, a crash); without one the tool did not run it (gVisor's "Device not supported"):
       # said, no row (the kernels stage judged the kernels)
-      elif grep -q 'ERROR SUMMARY' "$work/sanitizer-$tool.txt"; then verdict "compute-sanitizer $tool of the kernel check" $rc
+      elif grep -q 'ERROR SUMMARY' "$work/sanitizer-$tool.txt"; then
+        case $rc in
+          0) verdict "compute-sanitizer $tool of the kernel check" 0 ;;
+          4) summary+=("compute-sanitizer $tool of the kernel check: FAIL (errors found: see sanitizer-$tool.txt)") ;;
+          *) summary+=("compute-sanitizer $tool of the kernel check: FAIL (the check itself failed under the tool, exit $rc: see sanitizer-$tool.txt)") ;;
+        esac
       else echo "compute-sanitizer $tool: did not run the check (exit code $rc; $work/sanitizer-$tool.txt)"; fi
     done
   fi
 fi
+
+wants bench && original_speed fp16   # informational: after what judges something
 
 step "summary"
 # the targets of issues 14 and 15, judged where bench ran on the paper preset: target ROW MET FIGURE
@@ -374,6 +388,6 @@ grep -A5 '^recurrence-bf16 profile' "$log" | tail -6
 awk '$2 == "step" && $3 == "flags" && $5 == "µs" { last[n++ % 2] = $4 } END { if (n >= 2)   # forward and backward, the last
   printf "  the same kernels with step flags in place of grid.sync: %.2f µs per sequential step\n", (last[0] + last[1]) / 2 }' "$log"
 echo "check took $SECONDS s (budget $budget s)"
-echo "a rerun with this run's fallbacks: CHECK_RECURRENCE=$rec_fp32 CHECK_RECURRENCE_BF16=$rec_bf16 CHECK_GRAPHS=$graphs CHECK_ONLY=\"...\" bash scripts/gpu/check.sh"
+echo "a rerun with this run's fallbacks (CHECK_BUDGET_S at most the call's timeout_s - 40): CHECK_RECURRENCE=$rec_fp32 CHECK_RECURRENCE_BF16=$rec_bf16 CHECK_GRAPHS=$graphs CHECK_ONLY=\"...\" bash scripts/gpu/check.sh"
 for row in "${summary[@]}"; do [[ "$row" == *": PASS" ]] || exit 1; done
 exit 0

@@ -13,6 +13,9 @@
 # 6 bytes, 3 graph steps, bench for a second, 4 resume steps; bench's rows of the original code stay
 # "?" without PyTorch and a GPU), about 1 to 3 minutes in all; e.g. only the first two:
 #   REHEARSE_STAGES="kernels golden" scripts/gpu/rehearse.sh
+# FAKE_CUDA_SMS: the fake GPU's multiprocessors (132); 0 leaves no room for the persistent kernels, whose
+# rows then say so (check.sh's reading of DeviceCheck's exit code 3):
+#   FAKE_CUDA_SMS=0 REHEARSE_STAGES="recurrence recurrence-bf16 profile" scripts/gpu/rehearse.sh
 # The bundle is made (scripts/gpu/bundle.sh) where it is missing or older than the sources; the original
 # code goes in only where ref/sha and ref/lamb (or $SHA_RNN_DIR and $LAMB_DIR) or the fetched mirrors that
 # bundle.sh reads exist: nothing is downloaded.

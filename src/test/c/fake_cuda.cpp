@@ -36,8 +36,9 @@ int emulator_kernel_params(int i, int* sizes, int max);
 int emulator_report_to(const char* path);
 }
 
-// an H200 (sm_90): 132 SMs, 227 KiB of shared memory a block when opted in, 228 KiB an SM
-static const int SMS = 132, THREADS_PER_SM = 2048, BLOCKS_PER_SM = 32, MAX_BLOCK = 1024;
+// an H200 (sm_90): 132 SMs, 227 KiB of shared memory a block when opted in, 228 KiB an SM; FAKE_CUDA_SMS
+// gives another count (an H100 PCIe's 114, or too few for the persistent kernels, for rehearse.sh)
+static const int SMS = getenv("FAKE_CUDA_SMS") ? atoi(getenv("FAKE_CUDA_SMS")) : 132, THREADS_PER_SM = 2048, BLOCKS_PER_SM = 32, MAX_BLOCK = 1024;
 static const int SHARED_DEFAULT = 48 * 1024, SHARED_OPTIN = 227 * 1024, SHARED_PER_SM = 228 * 1024,
                  SHARED_RESERVED = 1024;
 static const size_t TOTAL_MEMORY = 143771ull << 20;   // nvidia-smi's 143771 MiB

@@ -59,9 +59,22 @@ public final class DeviceCheck {
                 default -> throw new IllegalArgumentException("unknown check: " + args[0]);
             };
             System.exit(ok ? 0 : 1);
+        } catch (TooFewBlocks e) {   // not a wrong result: check.sh says which it was
+            System.out.println(e.getMessage() + ": FAIL");
+            System.exit(3);
         } catch (CudaUnavailableException e) {
             System.err.println("DeviceCheck " + args[0] + ": " + e.getMessage());
             System.exit(2);
+        }
+    }
+
+    /**
+     * The device cannot hold the persistent kernels' blocks at once (E 1024 wants 128 of them, one an SM):
+     * exit code 3, apart from a wrong result's 1.
+     */
+    static final class TooFewBlocks extends RuntimeException {
+        TooFewBlocks(String message) {
+            super(message);
         }
     }
 
@@ -120,9 +133,8 @@ public final class DeviceCheck {
              CudaModel persistent = new CudaModel(devices.get(), null, config, t)) {
             stepwise.persistentRecurrence(false);
             if (!persistent.persistentRecurrence(true)) {
-                System.out.println("recurrence: this device cannot run the persistent kernels at B " + config.batch()
-                        + ", E " + config.embed() + ": FAIL");
-                return false;
+                throw new TooFewBlocks("recurrence: this device cannot run the persistent kernels at B " + config.batch()
+                        + ", E " + config.embed());
             }
             Comparison c = compare(stepwise, persistent, config, 13);
             double[] micros = new double[2];
@@ -149,9 +161,8 @@ public final class DeviceCheck {
              CudaModel persistent = new CudaModel(devices.get(), null, config, t, Precision.BF16)) {
             stepwise.persistentRecurrence(false);
             if (!persistent.persistentRecurrence(true) || !persistent.bf16Recurrence(true)) {
-                System.out.println("recurrence-bf16: this device cannot run the bf16 persistent kernels at B " + config.batch()
-                        + ", E " + config.embed() + ": FAIL");
-                return false;
+                throw new TooFewBlocks("recurrence-bf16: this device cannot run the bf16 persistent kernels at B " + config.batch()
+                        + ", E " + config.embed());
             }
             Comparison c = compare(stepwise, persistent, config, 19);
             System.out.printf(Locale.ROOT, "recurrence-bf16: B %d, E %d, %d steps, µs per sequential LSTM step: %.2f %s, %.2f %s%n",
@@ -170,8 +181,7 @@ public final class DeviceCheck {
         try (Device d = devices.get()) {
             RecurrenceProfile profile = RecurrenceProfile.measure(d, config.batch(), config.embed(), config.segment(), true);
             if (profile == null) {
-                System.out.println("recurrence-bf16 profile: the device cannot run the bf16 persistent kernels: FAIL");
-                return false;
+                throw new TooFewBlocks("recurrence-bf16 profile: the device cannot run the bf16 persistent kernels");
             }
             System.out.println(profile);
             return profile.flagsSameBits();

@@ -86,6 +86,22 @@ class PersistentLstmTest {
     }
 
     @Test
+    void aDeviceHoldingTooFewBlocksIsSaidSoNotAWrongResult() {
+        // as an H100 PCIe (114 SMs) at the paper's E 1024, which wants 128 blocks at once: check.sh reads exit code 3
+        ModelConfig small = new ModelConfig(256, 24, 96, 2, java.util.List.of(1), 8, 4, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        java.util.function.Supplier<Device> tooFew = () -> new ForwardingDevice(new HostDevice()) {
+            @Override
+            public int cooperativeBlocks(String kernel, int block, int sharedBytes) {
+                return 0;
+            }
+        };
+        assertThatThrownBy(() -> DeviceCheck.recurrence(tooFew, small)).isInstanceOf(DeviceCheck.TooFewBlocks.class)
+                .hasMessageContaining("cannot run the persistent kernels at B 4, E 24");
+        assertThatThrownBy(() -> DeviceCheck.recurrenceBf16(tooFew, small)).isInstanceOf(DeviceCheck.TooFewBlocks.class);
+        assertThatThrownBy(() -> DeviceCheck.profile(tooFew, small)).isInstanceOf(DeviceCheck.TooFewBlocks.class);
+    }
+
+    @Test
     void theBf16PlanHalvesWHhAndStagesAllOfDGatesAtThePaperShape() {
         try (HostDevice d = new HostDevice()) {
             PersistentLstm.Bf16Plan paper = PersistentLstm.planBf16(d, 16, 1024);
