@@ -48,6 +48,24 @@ class TempFilesTest {
         assertThat(tmp).exists();   // this process's own: in use
     }
 
+    @Test
+    void aWriteThatFailsLeavesTheTargetAsItWasAndNoTempFile() throws Exception {
+        Path target = dir.resolve("last.safetensors");
+        Files.write(target, new byte[] {7, 7, 7});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TempFiles.write(target, ".tmp", out -> {
+            out.write(new byte[100_000]);
+            throw new java.io.IOException("No space left on device");
+        })).isInstanceOf(java.io.IOException.class).hasMessageContaining(target.toString()).hasMessageContaining("No space left");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TempFiles.write(target, ".tmp", out -> {
+            out.write(new byte[100_000]);
+            throw new IllegalStateException("the loss is NaN");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(Files.readAllBytes(target)).containsExactly(7, 7, 7);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("last.safetensors");
+        }
+    }
+
     /** Makes and removes temp files in DIR on four threads, without end, until the JVM exits (after ARGS[1] ms). */
     public static final class Churn {
         public static void main(String[] args) throws Exception {

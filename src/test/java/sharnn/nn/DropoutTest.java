@@ -1,0 +1,84 @@
+package sharnn.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import sharnn.model.ModelConfig;
+import sharnn.model.ShaRnn;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.ScalarKernels;
+import sharnn.tensor.VectorKernels;
+
+/**
+ * The drawn masks themselves, which the golden test (it feeds the reference's recorded masks) and the
+ * twin tests (both sides share the rule) cannot see: the rate asked for, and sites independent of
+ * one another.
+ */
+class DropoutTest {
+    private static final int N = 1 << 20;
+
+    @ParameterizedTest
+    @ValueSource(floats = {0.1f, 0.25f, 0.5f})
+    void dropsTheFractionAskedForAndScalesTheRestUp(float p) {
+        float[] ones = new float[N];
+        java.util.Arrays.fill(ones, 1f);
+        for (Kernels k : List.of(new ScalarKernels(), new VectorKernels())) {
+            float[] y = new float[N];
+            new Dropout(p, 5, "test/0").apply(k, ones, 0, y, 0, N, 20261206L, true);
+            long dropped = 0;
+            double sum = 0;
+            for (float v : y) {
+                if (v == 0f) dropped++;
+                else assertThat(v).as("a kept value").isEqualTo(1f / (1f - p));
+                sum += v;
+            }
+            // binomial: sd at most 0.0005 of N
+            assertThat((double) dropped / N).as("%s: fraction dropped", k.getClass().getSimpleName()).isCloseTo(p, org.assertj.core.data.Offset.offset(0.002));
+            assertThat(sum / N).as("mean").isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.003));
+        }
+    }
+
+    @Test
+    void everySiteOfTheModelDrawsAMaskOfItsOwn() {
+        float p = 0.25f;
+        ModelConfig config = new ModelConfig(256, 16, 64, 2, List.of(1), 8, 2, 4, p, p, p, 1e-5f);
+        List<String> names = new ArrayList<>(List.of("idrop/0", "drop/0"));
+        for (int b = 0; b < 2; b++) {   // the original code's modules and calls
+            String s = "blocks." + b + ".";
+            names.addAll(List.of(s + "drop/0", s + "drop/1", s + "ff.dropout/0"));
+            if (b == 1) names.addAll(List.of(s + "drop/2", s + "attn.drop/0", s + "attn.drop/1", s + "attn.drop/2"));
+        }
+        int n = 1 << 16;
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        List<boolean[]> masks = new ArrayList<>();
+        HashSet<Long> keys = new HashSet<>();
+        try (ShaRnn model = new ShaRnn(config, new ScalarKernels())) {
+            for (String name : names) {
+                Dropout d = model.dropout(name);
+                assertThat(d.site()).isEqualTo(name);
+                keys.add(d.key(99));
+                float[] y = new float[n];
+                d.apply(new ScalarKernels(), ones, 0, y, 0, n, 99, true);
+                boolean[] kept = new boolean[n];
+                for (int i = 0; i < n; i++) kept[i] = y[i] != 0f;
+                masks.add(kept);
+            }
+        }
+        assertThat(keys).as("the sites' counter bases").hasSize(names.size());
+        double independent = (1 - p) * (1 - p) + p * p;   // two independent masks agree this often; sd 0.002 at 2^16
+        for (int a = 0; a < masks.size(); a++) {
+            for (int b = a + 1; b < masks.size(); b++) {
+                int agree = 0;
+                for (int i = 0; i < n; i++) if (masks.get(a)[i] == masks.get(b)[i]) agree++;
+                assertThat((double) agree / n).as("%s and %s agree", names.get(a), names.get(b))
+                        .isCloseTo(independent, org.assertj.core.data.Offset.offset(0.015));
+            }
+        }
+    }
+}
