@@ -76,6 +76,41 @@ class TrainBatcherTest {
         assertThatThrownBy(tb::next).isInstanceOf(NoSuchElementException.class);
     }
 
+    /**
+     * An epoch has as many batches as the reference loop takes steps ({@code while i < nbatch - 2:
+     * i += min(seq_len, nbatch - 1 - i)}), replayed here from the same generator, for every stream length
+     * from 3 to 400: random splits rarely leave i exactly at nbatch - 3, the one place where a loop that
+     * stopped a step early differs (one last batch of 2), so the lengths are swept to land there.
+     */
+    @Test
+    void anEpochHasExactlyTheReferenceLoopsNumberOfBatches() {
+        int batchSize = 3, bptt = 12, landedOnTheLastStep = 0;
+        byte[] data = randomData(new SplittableRandom(41), 400 * batchSize + 2);
+        for (int nbatch = 3; nbatch <= 400; nbatch++) {
+            long seed = 1000 + nbatch;
+            SplitMix64 rng = new SplitMix64(seed);
+            int i = 0, steps = 0;
+            while (i < nbatch - 2) {
+                if (i == nbatch - 3) landedOnTheLastStep++;
+                double base = rng.nextDouble() < 0.95 ? bptt : bptt / 2.0;
+                int drawn = Math.min(bptt, Math.max(5, (int) (base + 5 * rng.nextGaussian())));
+                i += Math.min(drawn, nbatch - 1 - i);
+                steps++;
+            }
+            // two spare bytes past the split: the streams take nbatch x batchSize of them and drop the rest
+            TrainBatcher tb = new TrainBatcher(Corpus.of(data), new Split("train", 0, (long) nbatch * batchSize + 2), batchSize, bptt, seed);
+            int batches = 0;
+            while (tb.hasNext()) {
+                tb.next();
+                batches++;
+            }
+            assertThat(batches).as("batches in an epoch of nbatch %d", nbatch).isEqualTo(steps);
+            assertThat(tb.position()).as("where the epoch of nbatch %d ends", nbatch).isEqualTo(i);
+            assertThatThrownBy(tb::next).isInstanceOf(NoSuchElementException.class);
+        }
+        assertThat(landedOnTheLastStep).as("epochs whose loop reached i = nbatch - 3").isGreaterThan(10);
+    }
+
     @Test
     void segmentLengthsFollowTheReferenceRule() {
         SplitMix64 rng = new SplitMix64(99);

@@ -93,6 +93,35 @@ class SamplerTest {
             assertThat(draws(biasOnly(bias), t, 0, 1).keySet()).as("temperature %s", t).allMatch(c -> c >= 'a' && c <= 'z');
     }
 
+    /**
+     * Bytes are drawn from softmax(logits / T): logits 0, ln 2, ln 4 over the only three bytes in the
+     * vocabulary give probabilities in the ratio 1 : √2 : 2 at T = 2, and 1 : 4 : 16 at T = 0.5 (the
+     * logits times T would swap the two). Only the infinite temperature above noticed that before.
+     */
+    @Test
+    void theTemperatureDividesTheLogits() {
+        float[] bias = new float[256];
+        java.util.Arrays.fill(bias, Weights.ABSENT_BIAS);
+        bias['a'] = 0f;
+        bias['b'] = (float) Math.log(2);
+        bias['c'] = (float) Math.log(4);
+        ShaRnn m = biasOnly(bias);
+        double r2 = Math.sqrt(2);
+        double[][] cases = {{2, 1, r2, 2}, {0.5, 1, 4, 16}, {1, 1, 2, 4}};
+        try (sharnn.tensor.Parallel pool = new sharnn.tensor.Parallel(1)) {
+            for (double[] c : cases) {
+                Sampler sampler = new Sampler(m, pool);
+                sampler.start(new byte[] {'\n'}, c[0], 0, 1, 7);
+                float[] p = sampler.probabilities();
+                double sum = c[1] + c[2] + c[3];
+                for (int k = 0; k < 3; k++)
+                    assertThat((double) p['a' + k]).as("p(%c) at temperature %s", (char) ('a' + k), c[0])
+                            .isCloseTo(c[1 + k] / sum, org.assertj.core.api.Assertions.within(1e-6));
+                for (int j = 0; j < p.length; j++) if (j < 'a' || j > 'c') assertThat(p[j]).as("p(%d)", j).isZero();
+            }
+        }
+    }
+
     /** A prompt is fed in segments, each heard as it is done (generate's meter); hearing it changes no byte drawn. */
     @Test
     void thePromptsProgressIsHeardSegmentBySegment() throws Exception {
