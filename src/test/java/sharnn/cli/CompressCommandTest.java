@@ -287,21 +287,41 @@ class CompressCommandTest {
 
     /**
      * An IN that --rm cannot remove (its directory read-only) fails the command saying so, and that OUT is
-     * written (the line was the bare "IN: permission denied", as if nothing was). Root removes it all the same.
+     * written (the line was the bare "IN: permission denied", as if nothing was). Root removes it all the same
+     * unless the directory is immutable (chattr +i).
      */
     @Test
     void anInputThatCannotBeRemovedIsSaidSoWithTheOutputWritten() throws Exception {
         Path ro = Files.createDirectories(dir.resolve("ro")), in = Files.write(ro.resolve("a.bin"), new byte[] {1, 2, 3});
         Path out = dir.resolve("a.bin.shr");
         Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        // root writes to a read-only directory, but not to an immutable one (where chattr can make it: ext4, as root)
+        boolean immutable = Files.isWritable(ro) && chattr("+i", ro);
         try {
-            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "root writes to a read-only directory");
+            org.junit.jupiter.api.Assumptions.assumeTrue(!Files.isWritable(ro) || immutable,
+                    "root writes to a read-only directory, and chattr +i could not make it immutable");
             TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "--rm", in.toString(), out.toString())), 1,
-                    "sharnn compress: cannot remove " + in + ": permission denied (" + out + " is written)");
+                    "sharnn compress: cannot remove " + in + ": " + (immutable ? "Operation not permitted" : "permission denied")
+                            + " (" + out + " is written)");
             assertThat(in).exists();
             assertThat(CliRun.of("decompress", "-c", out.toString()).out()).isEqualTo("\u0001\u0002\u0003");
         } finally {
+            if (immutable) chattr("-i", ro);
             Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    /** Sets or clears a file attribute with chattr; false where it cannot (not root, another file system, no chattr). */
+    private static boolean chattr(String flag, Path file) {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
