@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The device check of the CUDA path on one H200 (see scripts/gpu/bundle.sh), within a budget of about
-# 8 minutes (CHECK_BUDGET_S, default 480 s: the stages before quality were estimated at 270-310 s on the GPU,
-# so 350 s left quality unrun; run it with timeout_s 540 or more, which leaves a few minutes of the 15 for a
+# 8 minutes (CHECK_BUDGET_S, default 480 s: the stages before quality were estimated at 205-330 s on the GPU,
+# and quality wants 150 s left; run it with timeout_s 540 or more, which leaves a few minutes of the 15 for a
 # CHECK_ONLY rerun of what failed): each stage runs under its own limit or what is left of the
 # budget, whichever is less, and one that runs out of time or finds too little left says so in one
 # line. The stages (CHECK_ONLY="key ..." runs only those, e.g. for a rerun in the device time left):
@@ -14,24 +14,25 @@
 #  recurrence-bf16  in bf16, the bf16 persistent recurrence (W_hh in bf16, tensor cores) against the
 #              per-step path at B 16 (values within 3e-2 of scale, gradients within 5e-2 by relative norm),
 #              µs per step of each (the later bf16 runs take the fp32 persistent kernels where it fails, or
-#              the per-step path where those failed too; CHECK_RECURRENCE_BF16=fp32|per-step where not run),
-#              and a profile of the bf16 kernels' steps: staging, product, cell, grid barrier (in the summary);
-#  profile     that profile with grid.sync (the model's) and with step flags in its place, PASS when the two give
-#              the same bits (a stage of its own: the flags are not the model's and must not fail its stages);
+#              the per-step path where those failed too; CHECK_RECURRENCE_BF16=fp32|per-step where not run);
 #  graphs      10 paper-shape training steps on CUDA graphs against the same launched one by one, ms a
 #              step of each (the later stages launch one by one where it fails, or CHECK_GRAPHS=off);
 #  bf16        the model in bf16 against fp32 at the paper shape (B 16): values within 3e-2 of scale,
 #              gradients within 5e-2 by relative norm; the device memory each model holds (bf16 the less);
 #  bench       the paper preset's training speed: sharnn on the GPU in fp32 and bf16 (and the device
-#              memory each holds: bf16 the less), and the original in fp32 (amp=none) and bf16, then
-#              (last) in fp16: one table;
+#              memory each holds: bf16 the less), and the original in fp32 (amp=none) and bf16, and
+#              (after the sanitizer: it judges nothing) in fp16: one table;
 #  quality     300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
 #              steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output
 #              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
 #              (and each one's held-out bpc, for information);
 #  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
 #              saved tensors compared byte for byte;
-#  sanitizer   last, where compute-sanitizer is installed and time is left: the kernel check under its
+#  profile     after quality and resume (it judges no target): where the bf16 kernels' steps go (staging,
+#              product, cell, grid barrier; in the summary) with grid.sync (the model's) and with step flags
+#              in its place, PASS when the two give the same bits
+#              (a stage of its own: the flags are not the model's and must not fail its stages);
+#  sanitizer   where compute-sanitizer is installed and time is left: the kernel check under its
 #              memcheck (reads and writes out of bounds) and racecheck (shared-memory hazards within a
 #              block), which no twin comparison sees; a row only where it ran.
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
@@ -41,7 +42,8 @@
 # peak device memory below fp32's; not on CHECK_MODEL=tiny), the table, and the line that reruns stages
 # with the fallbacks this run chose. Everything is teed to $OUT/check.log (or /tmp/check.log), and the
 # stages' own files (the original's whole output, the runs' logs) go to $OUT/check-files.tgz. Exit code 0
-# when every stage run passed and every target judged was met, 1 otherwise, 2 without the bundle.
+# when every stage run passed and every target judged was met, 1 otherwise, 2 without the bundle. A GPU too
+# small for the persistent kernels (fewer than 128 multiprocessors at the paper's E 1024) has their rows say so.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export LC_ALL=C.UTF-8   # "µs" and "Δ" as UTF-8 (a POSIX locale printed "?s", and the summary's awk missed it)
@@ -72,7 +74,7 @@ J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=
   -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 $model_option -cp $b/sharnn.jar"
 # the python3 that holds PyTorch (KINDS.md: the plain one; /opt/torch/.venv's where it is not)
 if ! timeout 20 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torch") is None)' 2>/dev/null \
-   && [ -x /opt/torch/.venv/bin/python3 ]; then export PATH="/opt/torch/.venv/bin:$PATH"; echo "python3: /opt/torch/.venv's"; fi
+   && [ -x /opt/torch/.venv/bin/python3 ]; then export PATH="/opt/torch/.venv/bin:$PATH"; fi
 # cuBLAS may live outside the loader's path (CUDA's lib64, or a Python wheel's nvidia/cublas/lib)
 on_library_path() { local d path=${LD_LIBRARY_PATH:-}; for d in ${path//:/ }; do [ -e "$d/libcublas.so.13" ] && return 0; done; return 1; }
 if ! on_library_path && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
@@ -110,7 +112,7 @@ verdict() {
     124) summary+=("$1: FAIL (out of time)") ;;
     125) summary+=("$1: NOT RUN (budget spent)") ;;
     137) summary+=("$1: FAIL (killed after its time)") ;;
-    3) summary+=("$1: FAIL (the GPU cannot hold the persistent blocks at once: 128 for the paper, one an SM)") ;;
+    3) summary+=("$1: FAIL (the GPU cannot hold the persistent kernels' blocks at once: 128 at the paper's E 1024, one a multiprocessor)") ;;
     *) summary+=("$1: FAIL") ;;
   esac
 }
@@ -119,11 +121,12 @@ json_num() { grep -o "\"$1\": *[0-9.]*" "$2" 2>/dev/null | tail -n 1 | grep -o '
 
 step "machine"
 cat $b/BUILD 2>/dev/null || echo "bundle: no BUILD record (made by an older bundle.sh)"
+echo "python3: $(command -v python3)"
 { timeout -k 5 20 nvidia-smi -L && timeout -k 5 20 nvidia-smi --query-gpu=driver_version,memory.total,compute_mode --format=csv,noheader; } 2>&1 | tail -n 4
 gpu_name=$(timeout -k 5 20 nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
 compute_mode=$(timeout -k 5 20 nvidia-smi --query-gpu=compute_mode --format=csv,noheader 2>/dev/null | head -n 1)
 [ -z "$compute_mode" ] || [ "$compute_mode" = Default ] ||   # read, never changed (the machine's settings are not ours)
-  echo "warning: compute mode $compute_mode: quality and resume put three processes on the GPU at once, which it may refuse"
+  echo "warning: compute mode $compute_mode (read, not changed): Exclusive_Process refuses quality and resume's three processes at once, Prohibited every stage"
 # the original code goes in by bundle.sh; without it its rows would only read "?" after their time was spent
 if [ -f $b/ref/sha/model.py ] && [ -d $b/ref/lamb/pytorch_lamb ]; then has_original=yes
 else has_original=; echo "original code: MISSING from $b/ref (bundle.sh puts it there): its speed and quality runs are skipped"
@@ -303,6 +306,9 @@ if wants profile; then
   if [ -n "$bf16_hung" ]; then   # the same kernels: another minute lost to the same hang
     echo "not run: the bf16 recurrence ran out of time"
     summary+=("recurrence profile (step flags give grid.sync's bits): NOT RUN (the bf16 recurrence ran out of time)")
+  elif (( budget - SECONDS < 30 )); then   # quality took it: not a hang
+    echo "not run: $(( budget - SECONDS )) s of the budget left"
+    summary+=("recurrence profile (step flags give grid.sync's bits): NOT RUN (budget spent)")
   else
     limited $recurrence_limit $J sharnn.cuda.DeviceCheck profile 16; verdict "recurrence profile (step flags give grid.sync's bits)" $?
   fi
@@ -313,8 +319,11 @@ fi
 # fail on purpose (a capture or an attribute probed) are not the kernels' errors
 if wants sanitizer; then
   step "the kernel check under compute-sanitizer"
-  command -v compute-sanitizer > /dev/null || for d in /usr/local/cuda/bin /usr/local/cuda-13*/bin; do [ -x "$d/compute-sanitizer" ] && PATH="$PATH:$d" && break; done
-  if ! command -v compute-sanitizer > /dev/null; then echo "not run: no compute-sanitizer here"
+  sanitizer_dirs=(${CUDA_HOME:+$CUDA_HOME/bin} /usr/local/cuda/bin /usr/local/cuda-13*/bin /usr/local/cuda/compute-sanitizer /opt/nvidia/*/bin)
+  command -v nvcc > /dev/null && sanitizer_dirs+=("$(dirname "$(command -v nvcc)")")
+  command -v compute-sanitizer > /dev/null ||
+    for d in "${sanitizer_dirs[@]}"; do [ -x "$d/compute-sanitizer" ] && PATH="$PATH:$d" && break; done
+  if ! command -v compute-sanitizer > /dev/null; then echo "not run: no compute-sanitizer on PATH nor in ${sanitizer_dirs[*]}"
   elif (( budget - SECONDS < 40 )); then echo "not run: $(( budget - SECONDS )) s of the budget left"
   else
     for tool in memcheck racecheck; do
@@ -328,7 +337,7 @@ if wants sanitizer; then
       # said, no row (the kernels stage judged the kernels)
       elif grep -q 'ERROR SUMMARY' "$work/sanitizer-$tool.txt"; then
         case $rc in
-          0) verdict "compute-sanitizer $tool of the kernel check" 0 ;;
+          0|3) verdict "compute-sanitizer $tool of the kernel check" $rc ;;   # 3: too few blocks, as the kernels stage
           4) summary+=("compute-sanitizer $tool of the kernel check: FAIL (errors found: see sanitizer-$tool.txt)") ;;
           *) summary+=("compute-sanitizer $tool of the kernel check: FAIL (the check itself failed under the tool, exit $rc: see sanitizer-$tool.txt)") ;;
         esac
@@ -384,7 +393,7 @@ for name, v in tps.items():
 fi
 [ -n "${sharnn_rec_bf16:-}" ] && echo "sharnn bf16 persistent recurrence kernels: $sharnn_rec_bf16 µs per sequential step (target <= 5)"
 # where the bf16 recurrence's steps go (the profile stage), for the next speed work: grid.sync against step flags
-grep -A5 '^recurrence-bf16 profile' "$log" | tail -6
+awk '/^recurrence-bf16 profile \(/ { p = 1; print; next } p && /^  / { print; next } { p = 0 }' "$log" | tail -n 6
 awk '$2 == "step" && $3 == "flags" && $5 == "µs" { last[n++ % 2] = $4 } END { if (n >= 2)   # forward and backward, the last
   printf "  the same kernels with step flags in place of grid.sync: %.2f µs per sequential step\n", (last[0] + last[1]) / 2 }' "$log"
 echo "check took $SECONDS s (budget $budget s)"

@@ -32,7 +32,8 @@ import sharnn.tensor.VectorKernels;
  *   java -cp sharnn.jar sharnn.cuda.DeviceCheck graphs [B]       training steps on CUDA graphs against the same steps
  *                                                                launched one by one, and each one's ms a step
  * </pre>
- * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed.
+ * Each prints one line per check ending in PASS or FAIL; the exit code is 1 when one failed, 2 without CUDA
+ * (or for bad arguments), 3 where the GPU cannot hold the persistent kernels' blocks at once.
  */
 public final class DeviceCheck {
     private DeviceCheck() {}

@@ -38,6 +38,27 @@ class KernelCheckTest {
     }
 
     @Test
+    void aDeviceTooSmallForThePersistentKernelsHasThoseCasesNotRunAndTheOthersChecked() {
+        try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
+            Device tooFew = new ForwardingDevice(b) {   // a GPU with too few multiprocessors
+                @Override public int cooperativeBlocks(String kernel, int block, int sharedBytes) { return 0; }
+                @Override public void close() { }
+            };
+            List<KernelCheck.Result> results = KernelCheck.compare(a, tooFew, 1);
+            List<KernelCheck.Result> notRun = results.stream().filter(r -> r.notRun() != null).toList();
+            assertThat(notRun).isNotEmpty().allSatisfy(r -> {
+                assertThat(r.kernel()).startsWith("lstm_persistent");
+                assertThat(r.ok()).isFalse();
+                assertThat(KernelCheck.table(List.of(r))).contains("not run: ").contains("cannot hold the");
+            });
+            assertThat(results.stream().filter(r -> r.notRun() == null))
+                    .hasSize(results.size() - notRun.size()).allSatisfy(r -> assertThat(r.ok()).as(r.kernel()).isTrue());
+            assertThat(results.stream().filter(r -> r.kernel().startsWith("lstm_persistent"))).hasSameSizeAs(notRun);
+            assertThat(b.liveBytes()).isZero();   // a case given up frees what it held
+        }
+    }
+
+    @Test
     void deviceNamesParse() {
         assertThat(CudaDevice.ordinalOf("cpu")).isEqualTo(-1);
         assertThat(CudaDevice.ordinalOf("cuda")).isZero();
