@@ -87,6 +87,7 @@ class TrainEvalGenerateCliTest {
         // test split: 5% of 30,000+ bytes in 8 streams, each predicting all but its first byte
         long testBytes = Files.size(data) - (long) Math.floor(Files.size(data) * 0.90) - (long) Math.floor(Files.size(data) * 0.05);
         assertThat(((Number) e.get("bytes")).longValue()).isEqualTo((testBytes / 8 - 1) * 8);
+        assertThat(e.get("streams")).as("--json streams without --streams: the test split's default").isEqualTo(8);
         // nine steps at a high rate learn at least which few byte values this text uses (4.6 bpc here):
         // well below uniform guessing (8 bits), not yet below what a byte before the next one gives
         assertThat(((Number) e.get("bpc")).doubleValue()).isBetween(2.0, 6.0);

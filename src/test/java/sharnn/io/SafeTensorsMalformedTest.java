@@ -192,6 +192,16 @@ class SafeTensorsMalformedTest {
                 .hasMessageContaining("'a'");
     }
 
+    /** data_offsets must span exactly what dtype and shape need: a wider span is refused, not read short. */
+    @Test
+    void aSpanWiderThanTheShapeNeedsIsRefused() throws IOException {
+        assertBad(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8))
+                .hasMessageEndingWith(": tensor 'a' shape [1] of F32 needs 4 bytes but data_offsets [0, 8] hold 8");
+        assertBad(file("{\"a\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[8,16]}}", 16))
+                .hasMessageEndingWith(": tensor 'a' shape [2] of BF16 needs 4 bytes but data_offsets [0, 8] hold 8");
+    }
+
     @Test
     void badShapes() throws IOException {
         assertBad(file("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4))

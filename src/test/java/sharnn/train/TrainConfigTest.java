@@ -158,6 +158,21 @@ class TrainConfigTest {
         assertThat(plain.decaySteps).isZero();
     }
 
+    /** "From this step on the learning rate is halved": step halveAt itself runs at half the rate, the step before at the full one. */
+    @Test
+    void theRateIsHalvedFromTheHalveAtStepItself() {
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.warmup = 0;
+        c.halveAt = 7;
+        assertThat(c.lrAt(6)).isEqualTo(c.lr);
+        assertThat(c.lrAt(7)).as("lr at step halveAt").isEqualTo(c.lr / 2);
+        assertThat(c.lrAt(8)).isEqualTo(c.lr / 2);
+        TrainConfig w = TrainConfig.forPreset("tiny");
+        w.warmup = 10;
+        w.halveAt = 5;
+        assertThat(w.lrAt(5)).as("lr at step halveAt inside the warmup").isEqualTo(w.lr / 2 * 5 / 10);
+    }
+
     /** A run's recorded settings read back as a --config file (embed 0 and warmup -1 stand for the preset's); JSON's spellings of numbers and lists. */
     @Test
     void aRunsRecordedSettingsAndJsonsSpellingsReadBackAsAConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
