@@ -17,8 +17,10 @@ public final class KernelCheck {
     /** Relative tolerance: max |Δ| <= TOLERANCE · max |reference| per output (fp32 cases). */
     public static final double TOLERANCE = 2e-5;
 
-    /** One case's outcome: the worst output. */
-    /** notRun: why the case did not run on the candidate (not ok, but no wrong result either); null where it ran. */
+    /**
+     * One case's outcome: the worst output; notRun, why the case did not run on the candidate (not ok, but
+     * no wrong result either), null where it ran.
+     */
     public record Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok, String notRun) {
         Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok) {
             this(kernel, shape, worst, maxDiff, maxRef, ok, null);
