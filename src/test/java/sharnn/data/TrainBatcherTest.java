@@ -78,7 +78,7 @@ class TrainBatcherTest {
 
     /**
      * An epoch has as many batches as the reference loop takes steps ({@code while i < nbatch - 2:
-     * i += min(seq_len, nbatch - 1 - i)}), replayed here from the same generator, for every stream length
+     * i += min(seq_len, nbatch - 1 - i)}), replayed here with the same generator's draws, for every stream length
      * from 3 to 400: random splits rarely leave i exactly at nbatch - 3, the one place where a loop that
      * stopped a step early differs (one last batch of 2), so the lengths are swept to land there.
      */
@@ -92,9 +92,7 @@ class TrainBatcherTest {
             int i = 0, steps = 0;
             while (i < nbatch - 2) {
                 if (i == nbatch - 3) landedOnTheLastStep++;
-                double base = rng.nextDouble() < 0.95 ? bptt : bptt / 2.0;
-                int drawn = Math.min(bptt, Math.max(5, (int) (base + 5 * rng.nextGaussian())));
-                i += Math.min(drawn, nbatch - 1 - i);
+                i += Math.min(TrainBatcher.drawLength(rng, bptt), nbatch - 1 - i);   // the draw: segmentLengthsFollowTheReferenceRule
                 steps++;
             }
             // two spare bytes past the split: the streams take nbatch x batchSize of them and drop the rest
