@@ -114,6 +114,11 @@ class TrainEvalGenerateCliTest {
         Files.copy(run.resolve("last.safetensors"), run.resolve("best.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         CliRun genRun = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed", "5");
         assertThat(genRun.outBytes()).isEqualTo(gen.outBytes());
+        // without --seed, --temperature, --top-k and --top-p it draws as the library's Sampling.DEFAULT (seed 1337)
+        CliRun genDefaults = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40");
+        java.io.ByteArrayOutputStream library = new java.io.ByteArrayOutputStream();
+        sharnn.api.Model.load(run).sample("line ".getBytes(java.nio.charset.StandardCharsets.UTF_8), sharnn.api.Sampling.DEFAULT, 40, library);
+        assertThat(genDefaults.outBytes()).isEqualTo(library.toByteArray()).isNotEqualTo(gen.outBytes());
         // info reads the configuration the checkpoint records (window, batch and segment are not in the weights)
         Map<String, Object> info = JSON.std.mapFrom(CliRun.of("info", run.toString(), "--json").out());
         @SuppressWarnings("unchecked")
