@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +44,9 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-l", "--list"}, description = "print the archive's sizes, blocks, format and settings without decompressing it, as xz -l (its records' checksums are checked); takes several archives")
     boolean list;
 
+    @Option(names = "--json", description = "with -l: print one JSON object, the archives' listings and their total")
+    boolean json;
+
     @Option(names = {"-t", "--test"}, description = "decompress and check the archive (every CRC32C) without writing anything, as xz -t and zstd -t; takes several archives")
     boolean test;
 
@@ -60,6 +65,7 @@ final class DecompressCommand implements Callable<Integer> {
         transform.checkNoLevels(names);
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
+        if (json && !list) throw new UsageException("--json goes with --list");
         if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");
         if (in.isEmpty()) throw new UsageException("IN is an empty name");   // '' was the current directory: ": is a directory"
         // checked where no archive needs them, as zstd -D checks its dictionary: a script's typo went unseen until one did
@@ -135,15 +141,17 @@ final class DecompressCommand implements Callable<Integer> {
         archives.addAll(more);
         if (archives.contains("")) throw new UsageException("an archive's name is empty");
         long[] total = new long[3];   // archives listed, original bytes, archive bytes
+        List<Map<String, Object>> listed = new ArrayList<>();
         if (archives.size() == 1) {   // its failure is the command's, as any command's
-            if (list) list(in, total);
+            if (list) listed.add(list(in, total));
             else test(in);
+            if (json) printJson(listed, total);
             return 0;
         }
         boolean failed = false;
         for (String archive : archives) {
             try {
-                if (list) list(archive, total);
+                if (list) listed.add(list(archive, total));
                 else {
                     test(archive);
                     // its models (tens of MiB, made straight into the old generation; a dictionary keeps a copy of those it
@@ -164,7 +172,8 @@ final class DecompressCommand implements Callable<Integer> {
                 failed = true;
             }
         }
-        if (list)
+        if (json) printJson(listed, total);
+        else if (list)
             System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%.3f bpc)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
                     Codec.bpc(total[2], total[1]));
         return failed ? 1 : 0;
@@ -192,7 +201,7 @@ final class DecompressCommand implements Callable<Integer> {
      * One line: "a.shr: 1,000,000 -> 205,459 bytes (1.644 bpc), 1 block, format 21, fast, decoding needs
      * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
-    private void list(String in, long[] total) throws Exception {
+    private Map<String, Object> list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
         Codec.Listing l;
@@ -218,6 +227,34 @@ final class DecompressCommand implements Callable<Integer> {
         line.append(String.format(", decoding needs %sabout %s%s", l.header().dictionaryId() != null ? "at most " : "",
                 MemoryLimitException.mib(l.memory()), chunks > 1 ? " per chunk at once" : ""));
         if (!l.laterNeeds().isEmpty()) line.append("; ").append(String.join(", ", l.laterNeeds()));
-        System.out.println(line);
+        if (!json) System.out.println(line);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", in.equals("-") ? null : in);
+        m.put("original_bytes", l.originalBytes());
+        m.put("archive_bytes", l.archiveBytes());
+        m.put("bpc", l.bpc());
+        m.put("blocks", l.blocks());
+        m.put("chunks", chunks);
+        m.put("format", l.header().version());
+        m.put("settings", l.header().options().toText());
+        m.put("concatenated", l.archives());   // archives one after another in the file
+        m.put("checkpoint_sha256", l.header().checkpointSha256());
+        m.put("dictionary_id", l.header().dictionaryId());
+        m.put("memory_bytes", l.memory());
+        m.put("later_needs", l.laterNeeds());
+        return m;
+    }
+
+    /** -l --json: one object, each archive listed (those that failed left out, named on stderr) and the total. */
+    private static void printJson(List<Map<String, Object>> listed, long[] total) throws IOException {
+        Map<String, Object> sum = new LinkedHashMap<>();
+        sum.put("archives", total[0]);
+        sum.put("original_bytes", total[1]);
+        sum.put("archive_bytes", total[2]);
+        sum.put("bpc", Codec.bpc(total[2], total[1]));
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("archives", listed);
+        all.put("total", sum);
+        System.out.println(Json.of(all));
     }
 }

@@ -76,6 +76,37 @@ class CompressCommandTest {
         assertThat(Files.readAllBytes(back)).isEqualTo(data);
         assertThat(CliRun.of("decompress", "-l", two.toString()).out()).contains("5 blocks in 3 chunks, format ", "fast tableBits=16 blockSize=2048 chunk=4096",
                 " MiB per chunk at once");
+        // -l --json: the same listing as one object, each archive's and the total, as the library's Compression.info reads them
+        Path other = dir.resolve("other.shr");
+        Files.write(other, CliRun.of("compress", "-q", "--preset", "fast", "-c", in.toString()).outBytes());
+        CliRun listed = CliRun.of("decompress", "-l", "--json", two.toString(), dir.resolve("none.shr").toString(), other.toString());
+        assertThat(listed.code()).isEqualTo(1);   // one of three failed, named on stderr and left out, as -l goes on past it
+        assertThat(listed.err().strip()).isEqualTo("sharnn decompress: no such file: " + dir.resolve("none.shr"));
+        Map<String, Object> json = com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(listed.out());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> archives = (List<Map<String, Object>>) json.get("archives");
+        assertThat(archives).hasSize(2);
+        long sum = 0;
+        for (int i = 0; i < 2; i++) {
+            Path shr = i == 0 ? two : other;
+            sharnn.api.Compression.Info info;
+            try (var is = Files.newInputStream(shr)) {
+                info = sharnn.api.Compression.info(is);
+            }
+            Map<String, Object> a = archives.get(i);
+            assertThat(a).containsEntry("file", shr.toString()).containsEntry("original_bytes", data.length)
+                    .containsEntry("archive_bytes", (int) Files.size(shr)).containsEntry("blocks", (int) info.blocks())
+                    .containsEntry("chunks", i == 0 ? 3 : 0).containsEntry("format", (int) sharnn.codec.Codec.VERSION)
+                    .containsEntry("settings", info.settings()).containsEntry("concatenated", 1).containsEntry("checkpoint_sha256", null)
+                    .containsEntry("dictionary_id", null).containsEntry("later_needs", List.of());
+            assertThat(((Number) a.get("memory_bytes")).longValue()).isEqualTo(info.memoryBytes());
+            assertThat((Double) a.get("bpc")).isCloseTo(Files.size(shr) * 8.0 / data.length, org.assertj.core.data.Offset.offset(1e-12));
+            sum += Files.size(shr);
+        }
+        assertThat(archives.get(0).get("settings")).isEqualTo("fast tableBits=16 blockSize=2048 chunk=4096");
+        assertThat(json.get("total")).isEqualTo(Map.of("archives", 2, "original_bytes", 2 * data.length, "archive_bytes", (int) sum,
+                "bpc", sum * 8.0 / (2 * data.length)));
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--json", two.toString()), 2, "sharnn decompress: --json goes with --list");
         // -T without chunks gives fast no speed: one note says how it would (not with chunks, -q, or an input of one block)
         String note = "sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                 + " (as xz -T's blocks; each chunk starts from fresh models)";
