@@ -11,7 +11,6 @@ import sharnn.cuda.Precision;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
 import sharnn.model.Backend;
-import sharnn.model.LanguageModel;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.TrainConfig;
@@ -260,16 +259,9 @@ public final class Training {
                     running.remove(trainer);
                 }
             }
-            return new Result(new Model(onCpu(trainer.model(), kernels), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),
+            // a copy on the CPU, shaped for scoring and sampling (closing the trainer frees a GPU's weights)
+            return new Result(Model.copyOf(trainer.model(), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),
                     s.validBpc(), s.bestValidBpc());
         }
-    }
-
-    /** The model itself on the CPU; from a GPU, a CPU copy of its weights (closing the trainer frees the GPU's). */
-    private LanguageModel onCpu(LanguageModel model, Kernels kernels) {
-        if (gpu < 0) return model;
-        LanguageModel copy = Backend.cpu(kernels).create(model.config());
-        copy.copyWeightsFrom(model);
-        return copy;
     }
 }
