@@ -248,8 +248,12 @@ final class CodingStreams {
             });
         }
 
+        /**
+         * Reads from several threads take turns, each whole and each seeing the end (one took the end's mark and the
+         * others waited for ever); close, from any thread, does not wait its turn.
+         */
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             if (state.closed) throw new IOException("the decompressing stream is closed");
             int k = decoded.read(b, off, len);
@@ -345,7 +349,7 @@ final class CodingStreams {
         private final byte[] one = new byte[1];
 
         @Override
-        public int read() throws IOException {
+        public synchronized int read() throws IOException {   // one's byte is this call's alone
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
     }

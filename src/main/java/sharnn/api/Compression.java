@@ -249,7 +249,7 @@ public final class Compression {
      * latest where the bytes end. archive holds archives alone, to its end, as a .shr file does: bytes after
      * them throw, as xz's trailing garbage (unlike GZIPInputStream, which ignores them), so an archive
      * inside a larger stream needs its length framed by the caller. Closing it stops the decoding and closes archive; one dropped unclosed
-     * stops decoding once it is collected (archive is left open).
+     * stops decoding once it is collected (archive is left open). Threads reading it take turns, each read's bytes the next in order.
      */
     public InputStream inputStream(InputStream archive) {
         java.util.Objects.requireNonNull(archive, "archive");

@@ -252,6 +252,34 @@ class CompressionStreamsTest {
         assertThat(thrown[0]).isInstanceOf(IOException.class).hasMessage("the decompressing stream is closed");
     }
 
+    /** Threads reading one stream take turns, and each sees its end: one took the end and the others waited for ever. */
+    @Test
+    void threadsReadingOneStreamEachSeeItsEnd() throws Exception {
+        byte[] data = text(64_000);
+        InputStream in = FAST.set("blockSize", "4K").inputStream(new ByteArrayInputStream(compress(FAST.set("blockSize", "4K"), data)));
+        long[] read = new long[3];
+        Throwable[] thrown = new Throwable[3];
+        Thread[] readers = new Thread[3];
+        for (int t = 0; t < 3; t++) {
+            int k = t;
+            readers[t] = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    byte[] b = new byte[100];
+                    for (int r; (r = k == 2 ? (in.read() < 0 ? -1 : 1) : in.read(b)) >= 0; ) read[k] += r;
+                } catch (Throwable e) {
+                    thrown[k] = e;
+                }
+            });
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        for (Thread r : readers) r.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        boolean waiting = java.util.Arrays.stream(readers).anyMatch(Thread::isAlive);
+        in.close();
+        assertThat(waiting).as("a reader still waits 60 s on").isFalse();
+        assertThat(thrown).containsOnlyNulls();
+        assertThat(read[0] + read[1] + read[2]).isEqualTo(data.length);
+    }
+
     /**
      * A stream dropped without close stops its coder once it is collected, as a GZIPOutputStream's Deflater
      * is freed: the coder thread held the models (0.7 GB) and waited for ever.
