@@ -157,6 +157,7 @@ public final class Compression {
     }
 
     private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
+        Model.checkInterrupt("compressing");   // an empty input too, as a long one stops
         CodecOptions options = options();
         if (options.network()) VectorModule.require();
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(Checkpoint.file(checkpoint));
@@ -207,6 +208,7 @@ public final class Compression {
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
+        Model.checkInterrupt("decompressing");
         try {   // an archive says whether it runs a network only once read
             Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), this::loadDictionary, progress,
                     threads, memoryLimit);

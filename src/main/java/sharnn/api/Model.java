@@ -72,6 +72,11 @@ public final class Model {
         }
     }
 
+    /** A call on an interrupted thread throws at once, the flag left set, as its work would at its first check. */
+    static void checkInterrupt(String doing) throws java.io.InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while " + doing);
+    }
+
     /** The number of parameters. */
     public long parameters() {
         return weights.parameterCount();
@@ -159,6 +164,7 @@ public final class Model {
         java.util.Objects.requireNonNull(sampling, "sampling");
         java.util.Objects.requireNonNull(out, "out");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
+        checkInterrupt("sampling");   // nothing to draw too, as a long draw stops
         // a byte at a time: an interrupted thread stops at the next (the flag left set), as scoring and coding do
         OutputStream interruptible = new java.io.FilterOutputStream(out) {
             @Override

@@ -581,13 +581,21 @@ class ModelTest {
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
         Compression.preset("fast").compress(new ByteArrayInputStream(text), packed);
         archive = packed.toByteArray();
+        ByteArrayOutputStream nothing = new ByteArrayOutputStream();
+        Compression.preset("fast").compress(InputStream.nullInputStream(), nothing);
+        byte[] emptyArchive = nothing.toByteArray();
         List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
                 () -> model.score(new ByteArrayInputStream(text)),
                 () -> model.sample(new byte[0], Sampling.DEFAULT, 100, new ByteArrayOutputStream()),
                 () -> Compression.preset("fast").compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
                 () -> Compression.preset("default").compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
                 () -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()),
-                () -> Compression.preset("fast").set("chunk", "4K").threads(2).compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()));
+                () -> Compression.preset("fast").set("chunk", "4K").threads(2).compress(new ByteArrayInputStream(text), new ByteArrayOutputStream()),
+                // and with nothing to do, as the README says of every call (these returned normally)
+                () -> model.score(InputStream.nullInputStream()),
+                () -> model.sample(new byte[0], Sampling.DEFAULT, 0, new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").compress(InputStream.nullInputStream(), new ByteArrayOutputStream()),
+                () -> Compression.preset("fast").decompress(new ByteArrayInputStream(emptyArchive), new ByteArrayOutputStream()));
         eachStopsOnAnInterrupt(calls);
         Thread.currentThread().interrupt();
         try {
