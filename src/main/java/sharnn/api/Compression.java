@@ -138,11 +138,16 @@ public final class Compression {
         return all;
     }
 
-    /** The sizes of a finished compression or decompression (bitsPerByte 0 for no original bytes: an archive of nothing). */
+    /** The sizes of a finished compression or decompression. */
     public record Result(long originalBytes, long archiveBytes) {
+        /** Archive bits per original byte; NaN for no original bytes, as {@link Score#bitsPerByte()}. */
         public double bitsPerByte() {
-            return Codec.bpc(archiveBytes, originalBytes);
+            return Compression.bitsPerByte(archiveBytes, originalBytes);
         }
+    }
+
+    private static double bitsPerByte(long archiveBytes, long originalBytes) {
+        return originalBytes == 0 ? Double.NaN : Codec.bpc(archiveBytes, originalBytes);
     }
 
     /**
@@ -174,8 +179,9 @@ public final class Compression {
      */
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
                        String checkpointSha256, String dictionaryId, int archives, long memoryBytes) {
+        /** Archive bits per original byte; NaN for no original bytes. */
         public double bitsPerByte() {
-            return Codec.bpc(archiveBytes, originalBytes);
+            return Compression.bitsPerByte(archiveBytes, originalBytes);
         }
     }
 

@@ -260,6 +260,12 @@ class ModelTest {
         assertThat(needed).isBetween(1L << 20, 1L << 30);
         assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, sharnn.codec.Codec.VERSION, "fast blockSize=1024 chunk=2048", null, null, 1, needed));
         assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
+        // of nothing, NaN as a Score of no bytes (and Training's bpc where none ran): 0 read as a perfect code
+        ByteArrayOutputStream ofNothing = new ByteArrayOutputStream();
+        Compression.Result none = Compression.preset("fast").compress(InputStream.nullInputStream(), ofNothing);
+        assertThat(none.bitsPerByte()).isNaN();
+        assertThat(Compression.info(new ByteArrayInputStream(ofNothing.toByteArray())).bitsPerByte()).isNaN();
+        assertThat(new Score(0, 0).bitsPerByte()).isNaN();
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         Compression.preset("fast").threads(0).decompress(new ByteArrayInputStream(archive), back);   // every core
         assertThat(back.toByteArray()).isEqualTo(text);
