@@ -167,8 +167,12 @@ public final class Compression {
         if (options.network()) VectorModule.require();
         Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(Checkpoint.file(checkpoint));
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
-        Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
-        return new Result(s.originalBytes(), s.archiveBytes());
+        try {
+            Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
+            return new Result(s.originalBytes(), s.archiveBytes());
+        } catch (IOException e) {
+            throw LibraryWords.of(e);
+        }
     }
 
     /**
@@ -221,6 +225,8 @@ public final class Compression {
             return new Result(s.originalBytes(), s.archiveBytes());
         } catch (NoClassDefFoundError e) {
             throw VectorModule.missing(e);
+        } catch (IOException e) {
+            throw LibraryWords.of(e);
         }
     }
 

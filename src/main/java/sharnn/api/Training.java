@@ -191,21 +191,36 @@ public final class Training {
         Path file = Trainer.recordedDataFile(runDirectory);
         if (file == null) throw new IOException("the run in " + runDirectory + " does not record its data file (it trained on bytes): give them");
         if (!Files.exists(file)) throw new IOException("the run's data file " + file + " is not there: give it where it moved");
-        return train(Corpus.open(file), file, stop);
+        return worded(() -> train(Corpus.open(file), file, stop));
     }
 
     /** Trains on text. */
     public Result train(byte[] text, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(text, "text");
         java.util.Objects.requireNonNull(stop, "stop");
-        return train(Corpus.of(text), null, stop);
+        return worded(() -> train(Corpus.of(text), null, stop));
     }
 
     /** Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). */
     public Result train(Path file, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         java.util.Objects.requireNonNull(stop, "stop");
-        return train(Corpus.open(file), file, stop);
+        return worded(() -> train(Corpus.open(file), file, stop));
+    }
+
+    private interface Call {
+        Result run() throws IOException;
+    }
+
+    /** The call's result; its failure in the library's words where the layers below spoke the command line's. */
+    private static Result worded(Call call) throws IOException {
+        try {
+            return call.run();
+        } catch (RuntimeException e) {
+            throw LibraryWords.of(e);
+        } catch (IOException e) {
+            throw LibraryWords.of(e);
+        }
     }
 
     private Result train(Corpus corpus, Path file, Stop stop) throws IOException {

@@ -151,6 +151,16 @@ class ModelTest {
         assertThatThrownBy(() -> new Training("tiny").set("cosine", "true").runDirectory(dir.resolve("cosine"))
                 .train(new byte[5000], Training.Stop.minutes(1))).hasMessageStartingWith("cosine decay needs its length");
         assertThat(dir.resolve("cosine")).doesNotExist();
+        // the layers below say what to do in the command line's words (--set heldOut=N, --steps): said in the library's
+        assertThatThrownBy(() -> new Training("tiny").set("cosine", "true").train(new byte[5000], Training.Stop.epochs(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cosine decay needs its length: Stop.steps(n), or set(\"decaySteps\", \"N\") (Stop.epochs and Stop.minutes give none)");
+        assertThatThrownBy(() -> new Training("tiny").train(new byte[100], Training.Stop.steps(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(" or set(\"heldOut\", \"N\") (N >= ").hasMessageNotContaining("--");
+        Path longDictionary = Files.write(dir.resolve("long.dict"), new byte[1500]);
+        assertThatThrownBy(() -> Compression.preset("fast").set("blockSize", "1K").dictionary(longDictionary)
+                .compress(new ByteArrayInputStream(new byte[10]), new ByteArrayOutputStream()))
+                .isExactlyInstanceOf(IOException.class).hasMessageEndingWith("use a shorter one or set(\"blockSize\", \"1500\")");
         // a file's fault names it once ("F: F: no encoder.weight")
         Path noEncoder = dir.resolve("e.safetensors");
         new SafeTensorsWriter().add("decoder.bias", sharnn.io.DType.F32, new long[] {256}, new float[256]).write(noEncoder);
@@ -211,7 +221,7 @@ class ModelTest {
         primed.decompress(new ByteArrayInputStream(archive), back);
         assertThat(back.toByteArray()).isEqualTo(text);
         assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
-                .isInstanceOf(sharnn.codec.ArchiveNeedsException.class).hasMessageStartingWith("this archive was made with a dictionary: it needs that file (--dict; its SHA-256 begins ");
+                .isInstanceOf(sharnn.codec.ArchiveNeedsException.class).hasMessageStartingWith("this archive was made with a dictionary: it needs that file (Compression.dictionary; its SHA-256 begins ");
         // read only for an archive that needs it: one made without decodes with a dictionary not there
         byte[] plain = compress(Compression.preset("fast"), text);
         ByteArrayOutputStream again = new ByteArrayOutputStream();

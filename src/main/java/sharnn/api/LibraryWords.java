@@ -1,0 +1,41 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import sharnn.codec.ArchiveNeedsException;
+
+/**
+ * The few messages of the layers below that speak the command line's words (`--set heldOut=N`, `--steps`,
+ * `--dict`, `JAVA_OPTS=-Xmx`), said in the library's as they pass through it: the calls that do what the flags do.
+ */
+final class LibraryWords {
+    private LibraryWords() {}
+
+    private static final Pattern SET = Pattern.compile("--set (\\w+)=([^\\s,;)]+)");
+    private static final Pattern STOP = Pattern.compile("--(steps|epochs|minutes)\\b( N)?");
+
+    static String of(String message) {
+        if (message == null) return null;
+        String s = SET.matcher(message).replaceAll(m -> Matcher.quoteReplacement("set(\"" + m.group(1) + "\", \"" + m.group(2) + "\")"));
+        s = STOP.matcher(s).replaceAll(m -> "Stop." + m.group(1) + (m.group(2) != null ? "(n)" : ""));
+        return s.replace("(--dict; ", "(Compression.dictionary; ").replace("JAVA_OPTS=-Xmx", "-Xmx");
+    }
+
+    /** e, or one of its kind in the library's words (e its cause) where its message spoke the command line's. */
+    static RuntimeException of(RuntimeException e) {
+        String words = of(e.getMessage());
+        if (words == null || words.equals(e.getMessage())) return e;
+        if (e.getClass() == IllegalArgumentException.class) return new IllegalArgumentException(words, e);
+        if (e.getClass() == IllegalStateException.class) return new IllegalStateException(words, e);
+        return e;
+    }
+
+    static IOException of(IOException e) {
+        String words = of(e.getMessage());
+        if (words == null || words.equals(e.getMessage())) return e;
+        if (e.getClass() == IOException.class) return new IOException(words, e);
+        if (e instanceof ArchiveNeedsException) return (IOException) new ArchiveNeedsException(words).initCause(e);
+        return e;
+    }
+}
