@@ -179,8 +179,21 @@ public final class Model {
                 out.write(b, off, len);
             }
         };
-        new Sampler(weights, Parallel.common()).generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(),
-                sampling.seed(), interruptible);
+        Sampler sampler = sampler();
+        sampler.generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed(), interruptible);
+        idleSampler.compareAndSet(null, sampler);
+    }
+
+    /**
+     * The last finished call's sampler, for the next: each packs a copy of the weights (75 MiB allocated and 0.3 s for
+     * `small`, to draw one byte), and its start() resets all it keeps. One alone is kept (`paper`'s is hundreds of MiB);
+     * calls at once make their own.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Sampler> idleSampler = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private Sampler sampler() {
+        Sampler idle = idleSampler.getAndSet(null);
+        return idle != null ? idle : new Sampler(weights, Parallel.common());
     }
 
     /**
@@ -190,7 +203,7 @@ public final class Model {
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
         java.util.Objects.requireNonNull(sampling, "sampling");
-        Sampler sampler = new Sampler(weights, Parallel.common());
+        Sampler sampler = sampler();   // the iterator keeps it: it has no end at which to give it back
         sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
         return new PrimitiveIterator.OfInt() {
             @Override

@@ -117,6 +117,28 @@ class ModelTest {
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         model.sample(prompt, new Sampling(0, 0, 1, 7), 50, again);
         assertThat(again.toByteArray()).isEqualTo(greedy.toByteArray());   // temperature 0 ignores the seed
+        // a call after others (whose sampler it may take up: a copy of the weights a call was 75 MiB for `small`), after
+        // one that failed midway, and beside an iterator, draws what a call on a model fresh from its file draws
+        byte[] other = "a longer prompt, to leave its state and memory behind. ".repeat(12).getBytes(StandardCharsets.US_ASCII);
+        model.sample(other, new Sampling(1, 0, 1, 5), 300, new ByteArrayOutputStream());
+        assertThatThrownBy(() -> model.sample(other, Sampling.DEFAULT, 100, new java.io.OutputStream() {
+            private int n;
+
+            @Override
+            public void write(int b) throws IOException {
+                if (++n == 40) throw new IOException("disk full");
+            }
+        })).hasMessage("disk full");
+        var iterator = model.samples(other, Sampling.DEFAULT);
+        iterator.nextInt();
+        ByteArrayOutputStream after = new ByteArrayOutputStream(), fresh = new ByteArrayOutputStream();
+        model.sample(prompt, Sampling.DEFAULT, 80, after);
+        Model.load(file).sample(prompt, Sampling.DEFAULT, 80, fresh);
+        assertThat(after.toByteArray()).isEqualTo(fresh.toByteArray());
+        model.sample(new byte[0], Sampling.DEFAULT, 80, after);
+        fresh.reset();
+        Model.load(file).sample(new byte[0], Sampling.DEFAULT, 80, fresh);
+        assertThat(java.util.Arrays.copyOfRange(after.toByteArray(), 80, 160)).isEqualTo(fresh.toByteArray());
     }
 
     @Test
