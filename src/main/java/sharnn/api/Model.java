@@ -19,7 +19,8 @@ import sharnn.model.Sampler;
 
 /**
  * A trained SHA-RNN over bytes: it scores bytes and samples them. Several threads may use one: scoring
- * calls take turns (a lock held for each), and sampling runs at once, each call with a state of its own.
+ * calls take turns segment by segment on one network, each with a state of its own, and sampling runs at
+ * once, each call on a copy of the network.
  */
 public final class Model {
     /** Bytes fed to the model at a time when scoring (the state carries from each to the next). */
@@ -27,11 +28,9 @@ public final class Model {
 
     private final LanguageModel weights;
     private final Kernels kernels;
-    private LanguageModel scorer;
-    private ModelState scorerState;
-    // scoring's turns: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot);
-    // held twice, by a call from perByte, the shared scorer is in use by this thread
-    private final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
+    private LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
+    // scoring's turns, a segment each: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
+    final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
     Model(LanguageModel weights, Kernels kernels) {
         this.weights = weights;
@@ -96,13 +95,62 @@ public final class Model {
     /**
      * Scores every byte of in, the first as if it followed a newline, and tells perByte each byte's
      * cost in bits. Reads in as a stream: memory does not grow with its length. Calls from several
-     * threads take turns (they share one scoring network, whose buffers two at once overwrote), and one
-     * waiting for its turn throws InterruptedIOException when its thread is interrupted; a call from
-     * perByte itself scores on a network of its own (it reset the shared one, and the outer score changed).
+     * threads share one scoring network and take turns with it a segment (256 bytes) at a time, each
+     * with its own state, so a call whose stream is slow holds up no other while it waits for its bytes;
+     * one waiting for its turn throws InterruptedIOException when its thread is interrupted. perByte
+     * hears a segment's bytes after its turn, so it may itself score.
      */
     public Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
+        checkInterrupt("scoring");   // an empty stream too, as a long one stops
+        LanguageModel net = turn(Model::scorer);
+        ModelState state = net.newState();
+        int seg = net.maxSteps(), vocab = net.config().vocab();
+        byte[] bytes = new byte[seg];
+        int[] inputs = new int[seg];
+        double[] bits = new double[seg];
+        int previous = '\n';
+        long offset = 0;
+        double total = 0;
+        for (int n; (n = in.readNBytes(bytes, 0, seg)) > 0; ) {
+            checkInterrupt("scoring");
+            for (int i = 0; i < n; i++) {
+                inputs[i] = previous;
+                previous = bytes[i] & 0xFF;
+            }
+            int count = n;
+            turn(model -> {
+                net.forward(inputs, null, count, state, false, 0);
+                float[] logits = net.logits();
+                for (int i = 0; i < count; i++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
+                    for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
+                    bits[i] = (Math.log(sum) - (logits[i * vocab + (bytes[i] & 0xFF)] - max)) / Math.log(2);   // as CrossEntropy's
+                }
+                return null;
+            });
+            for (int i = 0; i < n; i++) {
+                perByte.accept(offset + i, bytes[i] & 0xFF, bits[i]);
+                total += bits[i];
+            }
+            offset += n;
+        }
+        return new Score(offset, total);
+    }
+
+    /** The shared scoring network, made with the weights at the first call. */
+    private LanguageModel scorer() {
+        if (scorer == null) {
+            scorer = Backend.cpu(kernels).create(weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment())));
+            scorer.copyWeightsFrom(weights);
+        }
+        return scorer;
+    }
+
+    /** Runs work in scoring's turn; a thread interrupted while it waits for its turn gives up. */
+    private <T> T turn(java.util.function.Function<Model, T> work) throws java.io.InterruptedIOException {
         try {
             scoringLock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -110,52 +158,10 @@ public final class Model {
             throw new java.io.InterruptedIOException("interrupted while waiting to score");
         }
         try {
-            if (scoringLock.getHoldCount() > 1) {
-                LanguageModel own = newScorer();
-                return score(in, perByte, own, own.newState());
-            }
-            if (scorer == null) {
-                scorer = newScorer();
-                scorerState = scorer.newState();
-            }
-            return score(in, perByte, scorer, scorerState);
+            return work.apply(this);
         } finally {
             scoringLock.unlock();
         }
-    }
-
-    private LanguageModel newScorer() {
-        return Backend.cpu(kernels).create(weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment())));
-    }
-
-    private Score score(InputStream in, ByteCost perByte, LanguageModel net, ModelState state) throws IOException {
-        net.copyWeightsFrom(weights);
-        state.reset();
-        int seg = net.maxSteps(), vocab = net.config().vocab();
-        byte[] bytes = new byte[seg];
-        int[] inputs = new int[seg];
-        int previous = '\n';
-        long offset = 0;
-        double total = 0;
-        for (int n; (n = in.readNBytes(bytes, 0, seg)) > 0; ) {
-            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while scoring");
-            for (int i = 0; i < n; i++) {
-                inputs[i] = previous;
-                previous = bytes[i] & 0xFF;
-            }
-            net.forward(inputs, null, n, state, false, 0);
-            float[] logits = net.logits();
-            for (int i = 0; i < n; i++) {
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
-                for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
-                double bits = (Math.log(sum) - (logits[i * vocab + (bytes[i] & 0xFF)] - max)) / Math.log(2);   // as CrossEntropy's
-                perByte.accept(offset + i, bytes[i] & 0xFF, bits);
-                total += bits;
-            }
-            offset += n;
-        }
-        return new Score(offset, total);
     }
 
     /** Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. */

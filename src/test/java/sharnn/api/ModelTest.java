@@ -555,7 +555,7 @@ class ModelTest {
         assertThat(evals).containsExactly(2L);
     }
 
-    /** A score called from its own perByte callback scores on a network of its own: it reset the shared one, and the outer total changed. */
+    /** A score called from its own perByte callback leaves the outer one as it was (a shared state was once reset under it). */
     @Test
     void aScoreWithinAScoreLeavesTheOuterOneAsItWas(@TempDir Path dir) throws Exception {
         stateDict(dir.resolve("m.safetensors"));
@@ -644,28 +644,31 @@ class ModelTest {
         }
     }
 
-    /** A score waiting for its turn behind another's slow stream gives up when its thread is interrupted (a monitor held it). */
+    /**
+     * A score whose stream is slow holds up no other: calls take turns a segment at a time (the whole call held the
+     * turn, so a client that sent one byte and waited stopped every other score with the model).
+     */
     @Test
-    void aScoreWaitingForItsTurnStopsOnAnInterrupt(@TempDir Path dir) throws Exception {
+    void aSlowStreamHoldsUpNoOtherScore(@TempDir Path dir) throws Exception {
         stateDict(dir.resolve("m.safetensors"));
         Model model = Model.load(dir.resolve("m.safetensors"));
-        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1), release = new java.util.concurrent.CountDownLatch(1);
-        InputStream slow = new InputStream() {   // a client that sends one byte, then waits
-            private boolean sent;
+        byte[] text = text();
+        Score alone = model.score(new ByteArrayInputStream(text)), aloneB = model.score(new ByteArrayInputStream("b".getBytes(StandardCharsets.US_ASCII)));
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1), release = new java.util.concurrent.CountDownLatch(1);
+        InputStream slow = new InputStream() {   // a client that sends 300 bytes (a segment and more), then waits
+            private int sent;
 
             @Override
             public int read() throws IOException {
-                if (sent) {
-                    reading.countDown();
+                if (sent == 300) {
+                    waiting.countDown();
                     try {
                         release.await();
                     } catch (InterruptedException e) {
                         throw new java.io.InterruptedIOException();
                     }
-                    return -1;
                 }
-                sent = true;
-                return 'a';
+                return sent < text.length ? text[sent++] & 0xFF : -1;
             }
         };
         java.util.concurrent.atomic.AtomicReference<Object> first = new java.util.concurrent.atomic.AtomicReference<>();
@@ -676,29 +679,49 @@ class ModelTest {
                 first.set(e);
             }
         });
-        reading.await();
-        java.util.concurrent.atomic.AtomicReference<Object> second = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread b = Thread.ofPlatform().start(() -> {
-            try {
-                second.set(model.score(new ByteArrayInputStream("b".getBytes(StandardCharsets.US_ASCII))));
-            } catch (IOException e) {
-                second.set(List.of(e, Thread.currentThread().isInterrupted()));
-            }
-        });
         try {
-            while (b.getState() != Thread.State.WAITING && b.getState() != Thread.State.BLOCKED) Thread.onSpinWait();   // queued
-            b.interrupt();
-            b.join(10_000);
-            assertThat(b.isAlive()).as("b gave up while a still scores").isFalse();
+            waiting.await();
+            var other = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var b = other.submit(() -> model.score(new ByteArrayInputStream("b".getBytes(StandardCharsets.US_ASCII))));
+                assertThat(b.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("a score beside a stream that waits").isEqualTo(aloneB);
+            } finally {
+                other.shutdownNow();
+            }
         } finally {
             release.countDown();
         }
-        assertThat(second.get()).isInstanceOfSatisfying(List.class, l -> {
+        a.join();
+        assertThat(first.get()).isEqualTo(alone);
+    }
+
+    /** A score waiting for its turn gives up when its thread is interrupted (a monitor's wait could not). */
+    @Test
+    void aScoreWaitingForItsTurnStopsOnAnInterrupt(@TempDir Path dir) throws Exception {
+        stateDict(dir.resolve("m.safetensors"));
+        Model model = Model.load(dir.resolve("m.safetensors"));
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        model.scoringLock.lock();   // another call's turn, held
+        Thread b;
+        try {
+            b = Thread.ofPlatform().start(() -> {
+                try {
+                    result.set(model.score(new ByteArrayInputStream("b".getBytes(StandardCharsets.US_ASCII))));
+                } catch (IOException e) {
+                    result.set(List.of(e, Thread.currentThread().isInterrupted()));
+                }
+            });
+            while (!model.scoringLock.hasQueuedThread(b)) Thread.onSpinWait();   // waiting for its turn
+            b.interrupt();
+            b.join(10_000);
+            assertThat(b.isAlive()).as("b gave up while the turn is held").isFalse();
+        } finally {
+            model.scoringLock.unlock();
+        }
+        assertThat(result.get()).isInstanceOfSatisfying(List.class, l -> {
             assertThat(l.get(0)).isInstanceOf(java.io.InterruptedIOException.class);
             assertThat(l.get(1)).as("the flag left set").isEqualTo(true);
         });
-        a.join();
-        assertThat(first.get()).isInstanceOfSatisfying(Score.class, sc -> assertThat(sc.bytes()).isEqualTo(1));
     }
 
     /** Each call on an interrupted thread throws an InterruptedIOException, the flag left set, and leaves no network thread computing. */
