@@ -58,7 +58,7 @@ public class LibraryExample {
             out.write(text, 0, 2000);
         }
         try (InputStream in = codec.inputStream(Files.newInputStream(file))) {
-            System.out.printf("%s: %d bytes, begins %s%n", file.getFileName(), Files.size(file),
+            System.out.printf("%s: %d bytes, begins %s%n", file, Files.size(file),   // in the run directory, kept
                     new String(in.readNBytes(8), StandardCharsets.UTF_8));
         }
     }

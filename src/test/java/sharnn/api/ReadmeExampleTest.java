@@ -56,7 +56,7 @@ class ReadmeExampleTest {
         assertThat(lines.get(2)).startsWith("sample: ");
         assertThat(lines.get(3)).matches("compressed 2000 bytes to \\d+ \\(\\d\\.\\d{3} bpc\\), back: true");
         String packed = lines.get(3).replaceAll("compressed 2000 bytes to (\\d+) .*", "$1");   // the stream's archive is compress's
-        assertThat(lines.get(4)).isEqualTo("README.shr: " + packed + " bytes, begins "
+        assertThat(lines.get(4)).isEqualTo(run.resolve("README.shr") + ": " + packed + " bytes, begins "
                 + new String(Files.readAllBytes(Path.of("README.md")), 0, 8, StandardCharsets.UTF_8));
     }
 }
