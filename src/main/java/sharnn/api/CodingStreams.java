@@ -250,26 +250,59 @@ final class CodingStreams {
 
         /**
          * Reads from several threads take turns, each whole and each seeing the end (one took the end's mark and the
-         * others waited for ever); close, from any thread, does not wait its turn.
+         * others waited for ever); one waiting for its turn gives up when its thread is interrupted (a monitor's wait
+         * could not), and close, from any thread, does not wait for one.
          */
+        private final java.util.concurrent.locks.ReentrantLock reading = new java.util.concurrent.locks.ReentrantLock();
+
         @Override
-        public synchronized int read(byte[] b, int off, int len) throws IOException {
+        public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            if (state.closed) throw new IOException("the decompressing stream is closed");
-            int k = decoded.read(b, off, len);
-            if (state.closed) throw new IOException("the decompressing stream is closed");   // by another thread, while this one waited
-            if (k < 0 && state.failure != null) {   // the bytes before were whole blocks, each checked
-                boolean again = reported;
-                reported = true;
-                throw failed(state.failure, again);
+            takeTurn();
+            try {
+                if (state.closed) throw new IOException("the decompressing stream is closed");
+                int k = decoded.read(b, off, len);
+                if (state.closed) throw new IOException("the decompressing stream is closed");   // by another thread, while this one waited
+                if (k < 0 && state.failure != null) {   // the bytes before were whole blocks, each checked
+                    boolean again = reported;
+                    reported = true;
+                    throw failed(state.failure, again);
+                }
+                return k;
+            } finally {
+                reading.unlock();
             }
-            return k;
         }
 
         @Override
+        public int read() throws IOException {
+            takeTurn();   // the byte's buffer is this call's alone
+            try {
+                return super.read();
+            } finally {
+                reading.unlock();
+            }
+        }
+
+        private void takeTurn() throws InterruptedIOException {
+            try {
+                reading.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();   // the flag left set, as the other calls leave it
+                throw new InterruptedIOException("interrupted while waiting to read");
+            }
+        }
+
+        /** The bytes read can take now without waiting; 0 while another thread reads (its chunk is changing). */
+        @Override
         public int available() throws IOException {
             if (state.closed) throw new IOException("the decompressing stream is closed");   // as read, and GZIPInputStream
-            return decoded.available();
+            if (!reading.tryLock()) return 0;
+            try {
+                return decoded.available();
+            } finally {
+                reading.unlock();
+            }
         }
 
         /**
@@ -349,7 +382,7 @@ final class CodingStreams {
         private final byte[] one = new byte[1];
 
         @Override
-        public synchronized int read() throws IOException {   // one's byte is this call's alone
+        public int read() throws IOException {
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
         }
     }

@@ -280,6 +280,41 @@ class CompressionStreamsTest {
         assertThat(read[0] + read[1] + read[2]).isEqualTo(data.length);
     }
 
+    /** A read waiting for another's turn gives up when its thread is interrupted, the flag left set (a monitor's wait could not). */
+    @Test
+    void aReadWaitingForItsTurnStopsOnAnInterrupt() throws Exception {
+        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
+        InputStream in = oneBlock.inputStream(new ByteArrayInputStream(compress(oneBlock, text(300_000))));   // seconds to decode
+        Thread first = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                in.read(new byte[100]);
+            } catch (IOException e) {
+                // closed at the end
+            }
+        });
+        Thread.sleep(300);   // first waits for the block, in its turn
+        Object[] second = new Object[2];
+        Thread waiting = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                second[0] = in.read();
+            } catch (IOException e) {
+                second[0] = e;
+                second[1] = Thread.currentThread().isInterrupted();
+            }
+        });
+        try {
+            while (waiting.getState() != Thread.State.WAITING && waiting.getState() != Thread.State.BLOCKED) Thread.onSpinWait();
+            waiting.interrupt();
+            waiting.join(5_000);
+            assertThat(waiting.isAlive()).as("the read still waits 5 s after its interrupt").isFalse();
+            assertThat(first.isAlive()).as("the first read, still waiting for the block").isTrue();
+        } finally {
+            in.close();
+        }
+        assertThat(second[0]).isInstanceOf(java.io.InterruptedIOException.class);
+        assertThat(second[1]).as("the flag left set").isEqualTo(true);
+    }
+
     /**
      * A stream dropped without close stops its coder once it is collected, as a GZIPOutputStream's Deflater
      * is freed: the coder thread held the models (0.7 GB) and waited for ever.
