@@ -12,18 +12,29 @@ import sharnn.codec.ArchiveNeedsException;
 final class LibraryWords {
     private LibraryWords() {}
 
-    private static final Pattern SET = Pattern.compile("--set (\\w+)=([^\\s,;)]+)");
-    private static final Pattern STOP = Pattern.compile("--(steps|epochs|minutes)\\b( N)?");
+    // each a word of its own, after a space or '(' and before a space or punctuation: a path holding "--epochs" is left as it is
+    private static final String BEFORE = "(?<=^|[\\s(])", AFTER = "(?=$|[\\s,;)])";
+    private static final Pattern SET = Pattern.compile(BEFORE + "--set (\\w+)=([\\w.+-]+)" + AFTER);
+    private static final Pattern STOP = Pattern.compile(BEFORE + "--(steps|epochs|minutes)( N)?" + AFTER);
+    private static final Pattern DICT = Pattern.compile(BEFORE + "--dict" + AFTER), HEAP = Pattern.compile(BEFORE + "JAVA_OPTS=-Xmx");
 
     static String of(String message) {
         if (message == null) return null;
         String s = SET.matcher(message).replaceAll(m -> Matcher.quoteReplacement("set(\"" + m.group(1) + "\", \"" + m.group(2) + "\")"));
         s = STOP.matcher(s).replaceAll(m -> "Stop." + m.group(1) + (m.group(2) != null ? "(n)" : ""));
-        return s.replace("(--dict; ", "(Compression.dictionary; ").replace("JAVA_OPTS=-Xmx", "-Xmx");
+        s = DICT.matcher(s).replaceAll("Compression.dictionary");
+        return HEAP.matcher(s).replaceAll("-Xmx");
+    }
+
+    /** Whether sharnn threw e (not a listener, a stream or another library handed to it, whose words are their own). */
+    private static boolean ours(Throwable e) {
+        StackTraceElement[] at = e.getStackTrace();
+        return at.length > 0 && at[0].getClassName().startsWith("sharnn.");
     }
 
     /** e, or one of its kind in the library's words (e its cause) where its message spoke the command line's. */
     static RuntimeException of(RuntimeException e) {
+        if (!ours(e)) return e;
         String words = of(e.getMessage());
         if (words == null || words.equals(e.getMessage())) return e;
         if (e.getClass() == IllegalArgumentException.class) return new IllegalArgumentException(words, e);
@@ -32,6 +43,7 @@ final class LibraryWords {
     }
 
     static IOException of(IOException e) {
+        if (!ours(e)) return e;
         String words = of(e.getMessage());
         if (words == null || words.equals(e.getMessage())) return e;
         if (e.getClass() == IOException.class) return new IOException(words, e);

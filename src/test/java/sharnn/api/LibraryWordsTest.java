@@ -20,6 +20,26 @@ class LibraryWordsTest {
         assertThat(LibraryWords.of("batch must be >= 1: 0")).isEqualTo("batch must be >= 1: 0");
     }
 
+    /** Only the flags themselves: a path the message names is left as it is, whatever it holds (the diff review's cases). */
+    @Test
+    void aPathHoldingAFlagsNameIsLeftAsItIs() {
+        String[] untouched = {"corrupt or truncated gzip file /tmp/runs/--epochs/text.gz: it ends early",
+                "the dictionary /tmp/runs/--set lr=1/d.dict is empty", "no such file: /data/--dict", "/opt/JAVA_OPTS=-Xmx/x: not there",
+                "a file named --stepsize"};
+        for (String message : untouched) assertThat(LibraryWords.of(message)).isEqualTo(message);
+    }
+
+    /** A listener's exception, or a stream's, is its own: passed on as it is, the same object. */
+    @Test
+    void anExceptionSharnnDidNotThrowIsPassedOnAsItIs() {
+        IllegalStateException listeners = new IllegalStateException("stop: my budget is --minutes 5");
+        listeners.setStackTrace(new StackTraceElement[] {new StackTraceElement("com.example.Budget", "onEval", "Budget.java", 12)});
+        assertThat(LibraryWords.of(listeners)).isSameAs(listeners);
+        IOException streams = new IOException("read failed: --dict");
+        streams.setStackTrace(new StackTraceElement[] {new StackTraceElement("java.io.FileInputStream", "readBytes", null, -2)});
+        assertThat(LibraryWords.of(streams)).isSameAs(streams);
+    }
+
     @Test
     void anExceptionKeepsItsKindAndHasTheOriginalAsItsCause() {
         IllegalArgumentException bad = new IllegalArgumentException("or --set heldOut=N");
