@@ -164,7 +164,10 @@ public final class Model {
         }
     }
 
-    /** Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. */
+    /**
+     * Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. The first call packs a
+     * copy of the weights to draw with, which this Model keeps for the next (for `small` about 70 MiB).
+     */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
         java.util.Objects.requireNonNull(sampling, "sampling");
@@ -192,8 +195,8 @@ public final class Model {
 
     /**
      * The last finished call's sampler, for the next: each packs a copy of the weights (75 MiB allocated and 0.3 s for
-     * `small`, to draw one byte), and its start() resets all it keeps. One alone is kept (`paper`'s is hundreds of MiB);
-     * calls at once make their own.
+     * `small`, to draw one byte), and its start() resets all it keeps. One alone is kept, for as long as this Model
+     * (`paper`'s is hundreds of MiB); calls at once make their own.
      */
     private final java.util.concurrent.atomic.AtomicReference<Sampler> idleSampler = new java.util.concurrent.atomic.AtomicReference<>();
 

@@ -232,7 +232,7 @@ final class DecompressCommand implements Callable<Integer> {
         m.put("file", in.equals("-") ? null : in);
         m.put("original_bytes", l.originalBytes());
         m.put("archive_bytes", l.archiveBytes());
-        m.put("bpc", l.bpc());
+        m.put("bpc", l.originalBytes() == 0 ? Double.NaN : l.bpc());   // null: no bits per byte of nothing, as the library's NaN
         m.put("blocks", l.blocks());
         m.put("chunks", chunks);
         m.put("format", l.header().version());
@@ -251,7 +251,7 @@ final class DecompressCommand implements Callable<Integer> {
         sum.put("archives", total[0]);
         sum.put("original_bytes", total[1]);
         sum.put("archive_bytes", total[2]);
-        sum.put("bpc", Codec.bpc(total[2], total[1]));
+        sum.put("bpc", total[1] == 0 ? Double.NaN : Codec.bpc(total[2], total[1]));
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("archives", listed);
         all.put("total", sum);

@@ -107,6 +107,16 @@ class CompressCommandTest {
         assertThat(json.get("total")).isEqualTo(Map.of("archives", 2, "original_bytes", 2 * data.length, "archive_bytes", (int) sum,
                 "bpc", sum * 8.0 / (2 * data.length)));
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--json", two.toString()), 2, "sharnn decompress: --json goes with --list");
+        // an archive of nothing has no bits per byte: null, as the library's NaN (0 reads as a perfect code)
+        Path empty = Files.write(dir.resolve("empty.shr"), CliRun.of("compress", "-q", "--preset", "fast", "-c", Files.write(dir.resolve("empty"),
+                new byte[0]).toString()).outBytes());
+        Map<String, Object> nothing = com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(CliRun.of("decompress", "-l", "--json", empty.toString()).out());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> only = ((List<Map<String, Object>>) nothing.get("archives")).getFirst();
+        assertThat(only).containsEntry("original_bytes", 0).containsEntry("bpc", null);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> totalOfNothing = (Map<String, Object>) nothing.get("total");
+        assertThat(totalOfNothing).containsEntry("original_bytes", 0).containsEntry("bpc", null);
         // -T without chunks gives fast no speed: one note says how it would (not with chunks, -q, or an input of one block)
         String note = "sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                 + " (as xz -T's blocks; each chunk starts from fresh models)";
