@@ -104,12 +104,12 @@ public final class Model {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
         checkInterrupt("scoring");   // an empty stream too, as a long one stops
-        LanguageModel net = turn(Model::scorer);
+        LanguageModel net = turn(this::scorer);
         ModelState state = net.newState();
         int seg = net.maxSteps(), vocab = net.config().vocab();
         byte[] bytes = new byte[seg];
         int[] inputs = new int[seg];
-        double[] bits = new double[seg];
+        float[] logits = new float[seg * vocab];   // this call's, copied in its turn: the softmax needs no turn
         int previous = '\n';
         long offset = 0;
         double total = 0;
@@ -120,20 +120,18 @@ public final class Model {
                 previous = bytes[i] & 0xFF;
             }
             int count = n;
-            turn(model -> {
+            turn(() -> {
                 net.forward(inputs, null, count, state, false, 0);
-                float[] logits = net.logits();
-                for (int i = 0; i < count; i++) {
-                    double max = Double.NEGATIVE_INFINITY, sum = 0;
-                    for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
-                    for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
-                    bits[i] = (Math.log(sum) - (logits[i * vocab + (bytes[i] & 0xFF)] - max)) / Math.log(2);   // as CrossEntropy's
-                }
+                System.arraycopy(net.logits(), 0, logits, 0, count * vocab);
                 return null;
             });
             for (int i = 0; i < n; i++) {
-                perByte.accept(offset + i, bytes[i] & 0xFF, bits[i]);
-                total += bits[i];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[i * vocab + v]);
+                for (int v = 0; v < vocab; v++) sum += Math.exp(logits[i * vocab + v] - max);
+                double bits = (Math.log(sum) - (logits[i * vocab + (bytes[i] & 0xFF)] - max)) / Math.log(2);   // as CrossEntropy's
+                perByte.accept(offset + i, bytes[i] & 0xFF, bits);
+                total += bits;
             }
             offset += n;
         }
@@ -150,7 +148,7 @@ public final class Model {
     }
 
     /** Runs work in scoring's turn; a thread interrupted while it waits for its turn gives up. */
-    private <T> T turn(java.util.function.Function<Model, T> work) throws java.io.InterruptedIOException {
+    private <T> T turn(java.util.function.Supplier<T> work) throws java.io.InterruptedIOException {
         try {
             scoringLock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -158,7 +156,7 @@ public final class Model {
             throw new java.io.InterruptedIOException("interrupted while waiting to score");
         }
         try {
-            return work.apply(this);
+            return work.get();
         } finally {
             scoringLock.unlock();
         }
