@@ -198,7 +198,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 205,459 bytes (1.644 bpc), 1 block, format 21, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 204,807 bytes (1.638 bpc), 1 block, format 22, fast, decoding needs
      * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs; adds it to total.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {

@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 21;
+    public static final int VERSION = 22;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 21;
+    static final int OLDEST_READ = 22;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -69,7 +69,8 @@ public final class Codec {
             Map.entry(17, "sharnn 0.1 with 26 hashed context models"),
             Map.entry(18, "sharnn 0.1 with 27 hashed context models"),
             Map.entry(19, "sharnn 0.1 with block records checked without their offsets"),
-            Map.entry(20, "sharnn 0.1 without order 16"));
+            Map.entry(20, "sharnn 0.1 without order 16"),
+            Map.entry(21, "sharnn 0.1 without direct counters"));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {

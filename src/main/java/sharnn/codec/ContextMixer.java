@@ -18,8 +18,10 @@ import java.util.Arrays;
  */
 final class ContextMixer {
     /**
-     * Hashed context models: orders 2 (with the nesting), 3, 4, 6, 8, the word, the word pair, the bytes above (in the line before), the
-     * sparse context (with the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
+     * Hashed context models: in order 2's place the kinds of the four bytes before the last with the last byte and the
+     * nesting (format 22), orders 3, 4, 6, in order 8's place the kinds of the six bytes before the last two with the
+     * last two bytes and the nesting (format 22), the word, the word pair, the bytes above (in the line before), the
+     * sparse context (the byte before the last, the kinds of the last byte and of the third and fourth back, the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
      * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
      * the last two bytes the last two times, without them), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
@@ -334,10 +336,16 @@ final class ContextMixer {
         long h = ts.history;
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
-            long ctx = o >= 8 ? h : h & ((1L << (8 * o)) - 1);
-            // order 2 with the nesting (in a tag, link, template, entity or parentheses; format 14): what
-            // follows two bytes depends on it (enwik8 -0.17%, no cost in time)
-            if (o == 2) ctx |= (long) (ts.nest & 0xFF) << 40;
+            long ctx = switch (o) {
+                // in order 2's place (format 22; order 2 had the nesting since format 14): the kinds of the four bytes
+                // before the last ({@link TextState#kind}), the last byte and the nesting (in a tag, link, template,
+                // entity or parentheses): what follows a byte depends on the shape of the word or markup before it
+                case 2 -> (ts.kinds >>> 4 & 0xFFFF) << 8 | (h & 0xFF) | (long) (ts.nest & 0xFF) << 40;
+                // in order 8's place (format 22): the kinds of the six bytes before the last two, the last two bytes
+                // and the nesting; a longer shape, with its letters for the last two bytes
+                case 8 -> (ts.kinds >>> 8 & 0xFFFFFF) << 16 | (h & 0xFFFF) | (long) (ts.nest & 0xFF) << 56;
+                default -> h & ((1L << (8 * o)) - 1);
+            };
             base[i] = hash(ctx, o);
         }
         base[ORDERS.length] = hash(ts.wordHash & 0xFFFFFFFFL, 9);
@@ -346,8 +354,9 @@ final class ContextMixer {
         // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
         int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
         base[ORDERS.length + 2] = hash((long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8, 13);
-        // sparse: the two bytes before the last, with the nesting as order 2 has it (format 15: -0.04%)
-        base[ORDERS.length + 3] = hash(h & 0xFFFF00L | (long) (ts.nest & 0xFF) << 40, 14);
+        // sparse: the byte before the last with the kinds of the last byte and of the third and fourth back, and the
+        // nesting (format 22; the two bytes before the last with the nesting since format 15)
+        base[ORDERS.length + 3] = hash((h & 0xFF00L) | (ts.kinds & 0xF) | (ts.kinds >>> 8 & 0xFF) << 16 | (long) (ts.nest & 0xFF) << 40, 14);
         // markup: inside a tag, link or template, and how the line starts, with the word so far
         base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
         base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
