@@ -192,7 +192,7 @@ public final class Model {
     }
 
     /**
-     * The last finished call's sampler, for the next: each packs a copy of the weights (75 MiB allocated and 0.3 s for
+     * The last finished call's sampler, for the next: each packs a copy of the weights (about 70 MiB allocated and 0.3 s for
      * `small`, to draw one byte), and its start() resets all it keeps. One alone is kept, for as long as this Model
      * (`paper`'s is hundreds of MiB); calls at once make their own.
      */

@@ -55,7 +55,7 @@ final class ContextMixer {
      * the bit position and the network's confidence (so the network's say can grow where it is sure),
      * or without a network the bit position and the word so far (hashed to 1,024); the bit position, the
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
-     * bits so far, how many of orders 2-8 have seen their context and whether order 6's history is
+     * bits so far, how many of the models in orders 2-8's places have seen their context and whether order 6's history is
      * deterministic; the markup nesting, where in a word it is and the bits so far in the byte's first five
      * (then the bit position); the bit position, the
      * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
