@@ -42,9 +42,14 @@ public final class Model {
      * one: kept as it was, a training network held its batch's activations and gradients (705 MiB for `small`, 48 loaded).
      */
     static Model copyOf(LanguageModel trained, Kernels kernels) {
-        LanguageModel copy = Backend.cpu(kernels).create(trained.config().withBatch(1, Math.min(SEGMENT, trained.config().segment())));
-        copy.copyWeightsFrom(trained);
-        return new Model(copy, kernels);
+        return new Model(scoringCopy(trained, kernels), kernels);
+    }
+
+    /** source's weights in a CPU network of one stream and segments of at most {@link #SEGMENT} bytes. */
+    private static LanguageModel scoringCopy(LanguageModel source, Kernels kernels) {
+        LanguageModel copy = Backend.cpu(kernels).create(source.config().withBatch(1, Math.min(SEGMENT, source.config().segment())));
+        copy.copyWeightsFrom(source);
+        return copy;
     }
 
     /** The network whose weights this model holds (tests weigh its shape). */
@@ -140,10 +145,7 @@ public final class Model {
 
     /** The shared scoring network, made with the weights at the first call. */
     private LanguageModel scorer() {
-        if (scorer == null) {
-            scorer = Backend.cpu(kernels).create(weights.config().withBatch(1, Math.min(SEGMENT, weights.config().segment())));
-            scorer.copyWeightsFrom(weights);
-        }
+        if (scorer == null) scorer = scoringCopy(weights, kernels);
         return scorer;
     }
 
