@@ -66,7 +66,8 @@ final class DecompressCommand implements Callable<Integer> {
         transform.check();
         if (list && test) throw new UsageException("--list and --test exclude each other");
         if (json && !list) throw new UsageException("--json goes with --list");
-        if ((list || test) && transform.stdout) throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no --stdout");
+        if ((list || test) && (transform.stdout || transform.output != null))
+            throw new UsageException((list ? "--list" : "--test") + " writes no output: it takes no " + (transform.stdout ? "--stdout" : "-o"));
         if (in.isEmpty()) throw new UsageException("IN is an empty name");   // '' was the current directory: ": is a directory"
         // checked where no archive needs them, as zstd -D checks its dictionary: a script's typo went unseen until one did
         if (model != null && !list) sharnn.io.PathErrors.checkReadable(model, "checkpoint");

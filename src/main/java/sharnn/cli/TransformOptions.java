@@ -13,6 +13,9 @@ final class TransformOptions {
     @Option(names = {"-c", "--stdout"}, description = "write to stdout (as OUT -), as xz -c and zstd -c")
     boolean stdout;
 
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "write to FILE, as zstd -o (the same as giving OUT; --out as train and plot take it)")
+    String output;   // null: not given
+
     @Option(names = {"-k", "--keep"}, description = "keep IN: the default, as in zstd (xz -k's habit)")
     boolean keep;
 
@@ -55,8 +58,10 @@ final class TransformOptions {
         return threads != null ? threads : 0;
     }
 
-    /** OUT as the command line gives it: "-" with --stdout (which takes no other OUT), else out (null: none). */
+    /** OUT as the command line gives it (OUT or -o FILE, not both): "-" with --stdout (which takes no other OUT), else out (null: none). */
     String out(String out) {
+        if (output != null && out != null) throw new UsageException("-o gives OUT (" + output + "): give no other OUT (" + out + ")");
+        if (output != null) out = output;
         // OUT - is --stdout, which --rm refuses: the output a pipe's reader may drop, IN is kept (as zstd keeps it)
         if (rm && "-".equals(out)) throw new UsageException("--rm removes IN: it does not go with OUT - (stdout), as with --stdout");
         if (!stdout) return out;

@@ -657,6 +657,25 @@ class CompressCommandTest {
         assertThat(Files.exists(Path.of(other))).isFalse();
     }
 
+    /** -o FILE is OUT, as zstd -o takes it: the same archive and file back; OUT and -o both, or -o with -l, are refused. */
+    @Test
+    void minusOGivesOutAsInZstd() throws Exception {
+        Path in = Files.writeString(dir.resolve("o.txt"), "out by -o, out by -o\n".repeat(20));
+        Path named = dir.resolve("named.shr"), flagged = dir.resolve("flagged.shr"), back = dir.resolve("back.txt");
+        assertThat(CliRun.of(args("compress", "-q", in.toString(), named.toString())).code()).isZero();
+        assertThat(CliRun.of(args("compress", "-q", in.toString(), "-o", flagged.toString())).code()).isZero();
+        assertThat(Files.readAllBytes(flagged)).isEqualTo(Files.readAllBytes(named));
+        assertThat(CliRun.of("decompress", "-q", "--out", back.toString(), flagged.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(in));
+        assertThat(pipe(Files.readAllBytes(named), "decompress", "-q", "-o", "-")).isEqualTo(Files.readAllBytes(in));
+        String other = dir.resolve("other.shr").toString();
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), other, "-o", flagged.toString())), 2,
+                "sharnn compress: -o gives OUT (" + flagged + "): give no other OUT (" + other + ")");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", "-o", back.toString(), named.toString()), 2,
+                "sharnn decompress: --list writes no output: it takes no -o");
+        assertThat(Files.exists(Path.of(other))).isFalse();
+    }
+
     @Test
     void aLargeRunOfZerosFromStdinToStdoutRoundTrips() throws Exception {
         byte[] zeros = new byte[150_000];
