@@ -175,8 +175,8 @@ final class DecompressCommand implements Callable<Integer> {
         }
         if (json) printJson(listed, total);
         else if (list)
-            System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%.3f bpc)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
-                    Codec.bpc(total[2], total[1]));
+            System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%s)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
+                    FileTransform.bpc(total[2], total[1]));
         return failed ? 1 : 0;
     }
 
@@ -217,9 +217,9 @@ final class DecompressCommand implements Callable<Integer> {
         total[2] += l.archiveBytes();
         int chunk = l.header().options().chunk();
         long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
-        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%.3f bpc), %,d block%s%s, format %d, %s%s",
+        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%s), %,d block%s%s, format %d, %s%s",
                 Main.printable(nameOf(in)), l.originalBytes(), l.archiveBytes(),   // one line an archive, whatever its name
-                l.bpc(), l.blocks(), l.blocks() == 1 ? "" : "s",
+                FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s",
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.header().options().toText()));

@@ -128,8 +128,8 @@ final class FileTransform {
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
         if (!quiet)
             // named, as -t names its line and xz -v its file: in a loop over files the lines said which was which
-            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%.3f bpc) in %.1f s", stdin ? "" : Main.printable(in) + ": ", bytes(from), bytes(to),
-                    stats.bpc(), sec));
+            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%s) in %.1f s", stdin ? "" : Main.printable(in) + ": ", bytes(from), bytes(to),
+                    bpc(archive, original), sec));
         return new Result(0);
     }
 
@@ -282,8 +282,13 @@ final class FileTransform {
             if (progress) Terminal.clearStatus();
         }
         if (!quiet)
-            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%.3f bpc), %s in %.1f s", stdin ? "(stdin)" : Main.printable(in),
-                    bytes(stats.archiveBytes()), bytes(stats.originalBytes()), stats.bpc(), verb, (System.nanoTime() - t0) / 1e9));
+            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%s), %s in %.1f s", stdin ? "(stdin)" : Main.printable(in),
+                    bytes(stats.archiveBytes()), bytes(stats.originalBytes()), bpc(stats.archiveBytes(), stats.originalBytes()), verb, (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** "1.638 bpc"; "--- bpc" for nothing, as xz -l gives an empty file's ratio (JSON's null, the library's NaN). */
+    static String bpc(long archiveBytes, long originalBytes) {
+        return originalBytes == 0 ? "--- bpc" : String.format(Locale.ROOT, "%.3f bpc", archiveBytes * 8.0 / originalBytes);
     }
 
     /** "1 byte", "2 bytes". */

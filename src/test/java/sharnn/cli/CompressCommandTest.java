@@ -117,6 +117,11 @@ class CompressCommandTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> totalOfNothing = (Map<String, Object>) nothing.get("total");
         assertThat(totalOfNothing).containsEntry("original_bytes", 0).containsEntry("bpc", null);
+        // and the lines say so as xz -l does an empty file's ratio, not 0.000 (a perfect code)
+        assertThat(CliRun.of("decompress", "-l", empty.toString()).out().lines().toList()).allMatch(l -> l.contains("(--- bpc)"), "every line says --- bpc");
+        assertThat(CliRun.of("decompress", empty.toString(), "-o", dir.resolve("back").toString()).err())
+                .startsWith(empty + ": " + Files.size(empty) + " bytes -> 0 bytes (--- bpc) in ");
+        assertThat(CliRun.of("decompress", "-t", empty.toString()).err()).startsWith(empty + ": " + Files.size(empty) + " bytes -> 0 bytes (--- bpc), checked in ");
         // -T without chunks gives fast no speed: one note says how it would (not with chunks, -q, or an input of one block)
         String note = "sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
                 + " (as xz -T's blocks; each chunk starts from fresh models)";
