@@ -99,7 +99,7 @@ final class CompressCommand implements Callable<Integer> {
             try {
                 return Codec.compress(is, os, o, p, dict, progress, transform.threads(), Long.MAX_VALUE);
             } catch (sharnn.codec.MemoryLimitException e) {   // refused before the models were made: say how to give it more
-                throw new IOException(e.getMessage() + ": give Java more with " + e.javaOpts() + ", or use a smaller preset", e);
+                throw new IOException(e.getMessage() + ": give Java more with " + TransformOptions.javaOpts(e) + ", or use a smaller preset", e);
             }
         });
     }

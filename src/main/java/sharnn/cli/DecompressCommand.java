@@ -93,7 +93,7 @@ final class DecompressCommand implements Callable<Integer> {
             throw named(archive, e);
         } catch (MemoryLimitException e) {   // named, as -t over several archives needs it
             if (memoryLimit != null && e.limit() == memoryLimit) throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);   // the user's limit: nothing to give
-            throw new IOException(nameOf(archive) + ": " + e.getMessage() + ": give Java more with " + e.javaOpts(), e);
+            throw new IOException(nameOf(archive) + ": " + e.getMessage() + ": give Java more with " + TransformOptions.javaOpts(e), e);
         } catch (ArchiveNeedsException e) {   // a dictionary or checkpoint: named as the archive's faults are
             throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);
         }

@@ -79,6 +79,11 @@ final class TransformOptions {
         return out + java.nio.file.Path.of(name).getFileName();
     }
 
+    /** What the launcher's user gives Java for e's need: the need and an eighth, in whole GiB ("JAVA_OPTS=-Xmx2g"). */
+    static String javaOpts(sharnn.codec.MemoryLimitException e) {
+        return "JAVA_OPTS=-Xmx" + ((e.needed() + e.needed() / 8 + (1L << 30) - 1) >> 30) + "g";
+    }
+
     /** Runs job from in to out (written under a temporary name, then renamed); the exit code. */
     int run(String in, String out, String verb, FileTransform.Job job) throws Exception {
         if (in.isEmpty() || out.isEmpty()) throw new UsageException((in.isEmpty() ? "IN" : "OUT") + " is an empty name");   // '' was the current directory

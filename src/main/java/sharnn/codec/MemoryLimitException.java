@@ -40,11 +40,6 @@ public final class MemoryLimitException extends IOException {
         return needed;
     }
 
-    /** The heap to ask for: the need and an eighth, in whole GiB ("JAVA_OPTS=-Xmx2g"). */
-    public String javaOpts() {
-        return "JAVA_OPTS=-Xmx" + ((needed + needed / 8 + (1L << 30) - 1) >> 30) + "g";
-    }
-
     /** The limit it was refused by. */
     public long limit() {
         return limit;
