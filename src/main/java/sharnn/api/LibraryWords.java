@@ -33,21 +33,16 @@ final class LibraryWords {
     }
 
     /** e, or one of its kind in the library's words (e its cause) where its message spoke the command line's. */
-    static RuntimeException of(RuntimeException e) {
+    @SuppressWarnings("unchecked")   // each is made of e's own class
+    static <E extends Exception> E of(E e) {
         if (!ours(e)) return e;
         String words = of(e.getMessage());
         if (words == null || words.equals(e.getMessage())) return e;
-        if (e.getClass() == IllegalArgumentException.class) return new IllegalArgumentException(words, e);
-        if (e.getClass() == IllegalStateException.class) return new IllegalStateException(words, e);
-        return e;
-    }
-
-    static IOException of(IOException e) {
-        if (!ours(e)) return e;
-        String words = of(e.getMessage());
-        if (words == null || words.equals(e.getMessage())) return e;
-        if (e.getClass() == IOException.class) return new IOException(words, e);
-        if (e instanceof ArchiveNeedsException) return (IOException) new ArchiveNeedsException(words).initCause(e);
-        return e;
+        Class<?> kind = e.getClass();
+        Exception same = kind == IllegalArgumentException.class ? new IllegalArgumentException(words)
+                : kind == IllegalStateException.class ? new IllegalStateException(words)
+                : kind == IOException.class ? new IOException(words)
+                : kind == ArchiveNeedsException.class ? new ArchiveNeedsException(words) : null;
+        return same == null ? e : (E) same.initCause(e);
     }
 }
