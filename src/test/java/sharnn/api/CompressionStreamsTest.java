@@ -258,6 +258,7 @@ class CompressionStreamsTest {
         byte[] data = text(64_000);
         InputStream in = FAST.set("blockSize", "4K").inputStream(new ByteArrayInputStream(compress(FAST.set("blockSize", "4K"), data)));
         long[] read = new long[3];
+        long[][] counts = new long[3][256];   // of each byte value: no byte handed out twice or lost between turns
         Throwable[] thrown = new Throwable[3];
         Thread[] readers = new Thread[3];
         for (int t = 0; t < 3; t++) {
@@ -265,7 +266,15 @@ class CompressionStreamsTest {
             readers[t] = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     byte[] b = new byte[100];
-                    for (int r; (r = k == 2 ? (in.read() < 0 ? -1 : 1) : in.read(b)) >= 0; ) read[k] += r;
+                    for (int r; ; read[k] += r) {
+                        if (k == 2) {   // one byte at a time
+                            int c = in.read();
+                            if (c < 0) break;
+                            b[0] = (byte) c;
+                            r = 1;
+                        } else if ((r = in.read(b)) < 0) break;
+                        for (int i = 0; i < r; i++) counts[k][b[i] & 0xFF]++;
+                    }
                 } catch (Throwable e) {
                     thrown[k] = e;
                 }
@@ -278,6 +287,10 @@ class CompressionStreamsTest {
         assertThat(waiting).as("a reader still waits 60 s on").isFalse();
         assertThat(thrown).containsOnlyNulls();
         assertThat(read[0] + read[1] + read[2]).isEqualTo(data.length);
+        long[] expected = new long[256], got = new long[256];
+        for (byte b : data) expected[b & 0xFF]++;
+        for (int v = 0; v < 256; v++) got[v] = counts[0][v] + counts[1][v] + counts[2][v];
+        assertThat(got).isEqualTo(expected);
     }
 
     /** A read waiting for another's turn gives up when its thread is interrupted, the flag left set (a monitor's wait could not). */
