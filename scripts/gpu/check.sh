@@ -25,7 +25,8 @@
 #  quality     300 steps of the paper preset on enwik8-4M in bf16, sharnn against the original (its 300
 #              steps in bf16 on the same bytes, the same 16-stream layout and held-out tail, 256 output
 #              classes as sharnn's): the training bpc of steps 251-300 of each, PASS when within 0.03
-#              (and each one's held-out bpc, for information);
+#              (and each one's held-out bpc, for information; one seed each, so a miss within 0.1 says to run
+#              another pair: CHECK_QUALITY_SEED=S gives both seed S);
 #  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
 #              saved tensors compared byte for byte;
 #  profile     after quality and resume (it judges no target): where the bf16 kernels' steps go (staging,
@@ -60,6 +61,9 @@ rm -rf "$work" && mkdir -p "$work"
 trap 'tar -czf "${OUT:-/tmp}/check-files.tgz" -C "$work" --exclude=./jre --exclude="*.safetensors" --exclude="tb" . 2>/dev/null
       exec >&- 2>&-; wait "$tee_pid"' EXIT
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
+# a runtime that cannot start (a noexec /tmp, a truncated tgz) would fail every stage as if CUDA had
+"$work/jre/bin/java" -version > /dev/null 2>&1 ||
+  { echo "check: the bundled Java does not start in $work (noexec? CHECK_WORK=\$PWD/.check-work puts it elsewhere)"; exit 2; }
 # CHECK_MODEL=tiny (scripts/gpu/rehearse.sh, whose kernels run emulated): the model stages on a tiny model
 # in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps, bench
 # on it for a second
@@ -136,8 +140,13 @@ limited 30 $J sharnn.cli.Main info --device cuda
 
 if wants kernels; then
   step "kernels against their Java twins"
-  limited 60 $J sharnn.cuda.KernelCheck; rc=$?
+  limited 60 $J sharnn.cuda.KernelCheck | tee "$work/kernels.txt"; rc=${PIPESTATUS[0]}
   verdict "kernels vs twins" $rc
+  # a fault is reported by the call after it: launched synchronously, the row names the kernel that faulted
+  if grep -q ' ERROR: ' "$work/kernels.txt"; then
+    echo "-- again with CUDA_LAUNCH_BLOCKING=1, to name the launch that faulted"
+    CUDA_LAUNCH_BLOCKING=1 limited 60 $J sharnn.cuda.KernelCheck 2>&1 | grep -E ' ERROR: |cases' | tail -n 3
+  fi
   # out of time there: the persistent kernels (its last cases) hung at a grid barrier, so the next stages get less
   (( rc == 124 || rc == 137 )) && recurrence_limit=30
 fi
@@ -253,11 +262,14 @@ quality_check() {
   held=20000
   sed 's/^symbols = np.unique(train_raw)$/symbols = np.arange(256)/' $b/ref_bench.py > "$work/ref_bench_bytes.py"
   grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
+  # CHECK_QUALITY_SEED=S: both runs from seed S (else each its own default), for a second pair where the first differs
+  local seed_original=() seed_sharnn=()
+  [ -z "${CHECK_QUALITY_SEED:-}" ] || { seed_original=(seed=$CHECK_QUALITY_SEED); seed_sharnn=(--seed "$CHECK_QUALITY_SEED"); }
   limited 210 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
-    steps=300 seconds=100000 eval_bytes=$held log=50 > "$work/quality-original.txt" 2>&1 &
+    steps=300 seconds=100000 eval_bytes=$held log=50 "${seed_original[@]}" > "$work/quality-original.txt" 2>&1 &
   original=$!
   limited 210 $J -Dsharnn.recurrence=$rec_bf16 -Dsharnn.graphs=$graphs sharnn.cli.Main train --data $b/enwik8-4M --preset paper --out "$work/quality" \
-    --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
+    "${seed_sharnn[@]}" --steps 300 --device cuda --precision bf16 --set heldOut=$held --set evalBytes=0 --set evalEvery=0 \
     --set checkpointEvery=0 --set logEvery=50 --json > "$work/quality-sharnn.txt" 2>&1
   rc=$?
   wait $original; rc_original=$?
@@ -275,7 +287,12 @@ quality_check() {
     diff=$(python3 -c "print(f'{$q_sharnn - $q_original:+.4f}')")
     within=$(python3 -c "print(int(abs($q_sharnn - $q_original) <= 0.03))")
     line="quality 300 steps bf16: train bpc sharnn $q_sharnn, original $q_original, difference $diff (held-out $v_sharnn, $v_original)"
-    if [ "$within" = 1 ]; then summary+=("$line: PASS"); else summary+=("$line: FAIL (more than 0.03)"); fi
+    # one seed each: at the tiny preset two seeds' bpc differ by about 0.04 (README's parity: sd 0.024-0.037 a side),
+    # so a miss by a little asks for a second pair before a search for a bug; a fault costs far more than 0.1
+    gross=$(python3 -c "print(int(abs($q_sharnn - $q_original) > 0.1))")
+    if [ "$within" = 1 ]; then summary+=("$line: PASS")
+    elif [ "$gross" = 1 ]; then summary+=("$line: FAIL (more than 0.1: beyond what seeds alone give)")
+    else summary+=("$line: FAIL (more than 0.03, within 0.1: one seed each, whose spread alone is about 0.03; CHECK_ONLY=quality CHECK_QUALITY_SEED=2 runs another pair)"); fi
   fi
 }
 
@@ -336,8 +353,14 @@ if wants sanitizer; then
       # differing under it, a crash); without one the tool did not run it (gVisor's "Device not supported"):
       # said, no row (the kernels stage judged the kernels)
       elif grep -q 'ERROR SUMMARY' "$work/sanitizer-$tool.txt"; then
+        # 3 (too few blocks) or a launch refused for its resources: the tool's instrumentation can cost the
+        # persistent kernels (the fp32 ones use the whole register file) the residency the kernels stage had
+        if (( rc == 3 )) || { (( rc != 0 && rc != 4 )) && grep -qE 'LAUNCH_OUT_OF_RESOURCES|COOPERATIVE_LAUNCH_TOO_LARGE|too many resources' "$work/sanitizer-$tool.txt"; }; then
+          echo "compute-sanitizer $tool: the persistent kernels could not be launched under the tool (its instrumentation's resources; exit $rc), not a kernel's error: no row"
+          continue
+        fi
         case $rc in
-          0|3) verdict "compute-sanitizer $tool of the kernel check" $rc ;;   # 3: too few blocks, as the kernels stage
+          0) verdict "compute-sanitizer $tool of the kernel check" $rc ;;
           4) summary+=("compute-sanitizer $tool of the kernel check: FAIL (errors found: see sanitizer-$tool.txt)") ;;
           *) summary+=("compute-sanitizer $tool of the kernel check: FAIL (the check itself failed under the tool, exit $rc: see sanitizer-$tool.txt)") ;;
         esac
@@ -357,10 +380,10 @@ target() {
 if wants bench && [ "$bench_preset" = paper ]; then
   # issue 14: at least the original's fp32, which is 64,000 tokens/s on the H200; on another GPU (the lent H100,
   # with less memory bandwidth) the original's fp32 of this run, where it ran
-  fp32_goal=64000 fp32_goal_text="64,000 tokens/s"
+  fp32_goal=64000 fp32_goal_text="64,000 tokens/s (the original's fp32, its LSTM in cuDNN's TF32)"
   case "$gpu_name" in
     *H200*) ;;
-    *) if [ -n "${ref_none:-}" ]; then fp32_goal=$ref_none fp32_goal_text="the original's fp32 here, $ref_none tokens/s"
+    *) if [ -n "${ref_none:-}" ]; then fp32_goal=$ref_none fp32_goal_text="the original's fp32 here (its LSTM in cuDNN's TF32), $ref_none tokens/s"
        else fp32_goal_text="64,000 tokens/s (the H200's figure: the original's fp32 did not run on this ${gpu_name:-GPU})"; fi ;;
   esac
   target "sharnn fp32 >= $fp32_goal_text" "$(python3 -c "print(int(${sharnn_fp32:-0} >= $fp32_goal))")" "${sharnn_fp32:-}"

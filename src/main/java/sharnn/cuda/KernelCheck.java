@@ -21,9 +21,10 @@ public final class KernelCheck {
      * One case's outcome: the worst output; notRun, why the case did not run on the candidate (not ok, but
      * no wrong result either), null where it ran.
      */
-    public record Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok, String notRun) {
+    /** notRun: why a case did not run (too few blocks); error: the CUDA error that stopped the check at this case. */
+    public record Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok, String notRun, String error) {
         Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok) {
-            this(kernel, shape, worst, maxDiff, maxRef, ok, null);
+            this(kernel, shape, worst, maxDiff, maxRef, ok, null, null);
         }
     }
 
@@ -547,10 +548,17 @@ public final class KernelCheck {
                 candidate.synchronize();
                 got = b.outputs;
             } catch (DeviceCheck.TooFewBlocks e) {   // a smaller GPU: said, and the other cases still run
-                Result r = new Result(spec.kernel, spec.shape, "", 0, 0, false, e.getMessage());
+                Result r = new Result(spec.kernel, spec.shape, "", 0, 0, false, e.getMessage(), null);
                 results.add(r);
                 each.accept(r);
                 continue;
+            } catch (CudaException e) {
+                // a kernel's fault on a GPU is reported by the next call that waits (this case's download or
+                // synchronize, named after that call), and the context is lost: no case after it can run
+                Result r = new Result(spec.kernel, spec.shape, "", 0, 0, false, null, e.getMessage());
+                results.add(r);
+                each.accept(r);
+                break;
             }
             String worst = "";
             double worstRatio = -1, worstDiff = 0, worstRef = 0;
@@ -584,6 +592,8 @@ public final class KernelCheck {
 
     static String row(Result r) {
         if (r.notRun != null) return String.format("%-52s %-28s not run: %s%n", r.kernel, r.shape, r.notRun);
+        if (r.error != null) return String.format("%-52s %-28s ERROR: %s (this case or the one before it faulted; the cases after"
+                + " it cannot run: CUDA_LAUNCH_BLOCKING=1 names the launch)%n", r.kernel, r.shape, r.error);
         return String.format("%-52s %-28s %-10s %10.3g %10.3g  %s%n", r.kernel, r.shape, r.worst, r.maxDiff, r.maxRef,
                 r.ok ? "ok" : "DIFFERS");
     }
@@ -601,22 +611,33 @@ public final class KernelCheck {
     public static void main(String[] args) {
         int ordinal = args.length == 0 ? 0 : CudaDevice.ordinalOf(args[0]);
         try (CudaDevice gpu = CudaDevice.open(Math.max(ordinal, 0)); HostDevice host = new HostDevice()) {
-            System.out.println("kernels against their Java twins on " + gpu.name() + ", tolerance " + TOLERANCE
-                    + " of the largest reference value (bf16 products " + BF16_SUM_TOLERANCE + ", bf16 results "
-                    + BF16_RESULT_TOLERANCE + ")");
-            System.out.print(HEADER);
-            List<Result> results = compare(host, gpu, 20261201, r -> System.out.print(row(r)));   // each as it comes
-            long bad = results.stream().filter(r -> !r.ok && r.notRun == null).count();
-            long notRun = results.stream().filter(r -> r.notRun != null).count();
-            long ran = results.size() - notRun;
-            System.out.println((bad == 0 ? "all " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " equal"
-                    : bad + " of " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " differ")
-                    + (notRun > 0 ? "; " + notRun + " not run (too few blocks at once for the persistent kernels)" : ""));
-            System.out.println("device memory still held: " + gpu.liveBytes() + " bytes");
-            System.exit(bad > 0 ? 1 : notRun > 0 ? 3 : 0);
+            check(gpu, host);
         } catch (CudaUnavailableException e) {
             System.err.println("check-kernels: " + e.getMessage());
             System.exit(2);
+        } catch (CudaException e) {   // closing a context a fault has lost: the row said it
+            System.err.println("check-kernels: " + e.getMessage());
+            System.exit(1);
         }
+    }
+
+    private static void check(CudaDevice gpu, HostDevice host) {
+        System.out.println("kernels against their Java twins on " + gpu.name() + ", tolerance " + TOLERANCE
+                + " of the largest reference value (bf16 products " + BF16_SUM_TOLERANCE + ", bf16 results "
+                + BF16_RESULT_TOLERANCE + ")");
+        System.out.print(HEADER);
+        List<Result> results = compare(host, gpu, 20261201, r -> System.out.print(row(r)));   // each as it comes
+        long bad = results.stream().filter(r -> !r.ok && r.notRun == null && r.error == null).count();
+        long notRun = results.stream().filter(r -> r.notRun != null).count();
+        long ran = results.size() - notRun;
+        System.out.println((bad == 0 ? "all " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " equal"
+                : bad + " of " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " differ")
+                + (notRun > 0 ? "; " + notRun + " not run (too few blocks at once for the persistent kernels)" : ""));
+        if (results.stream().anyMatch(r -> r.error != null)) {
+            System.out.println("a CUDA error stopped the check: " + (specs().size() - results.size()) + " cases not run");
+            System.exit(1);
+        }
+        System.out.println("device memory still held: " + gpu.liveBytes() + " bytes");
+        System.exit(bad > 0 ? 1 : notRun > 0 ? 3 : 0);
     }
 }

@@ -37,6 +37,29 @@ class KernelCheckTest {
         }
     }
 
+    /** A fault on a GPU shows at the next call that waits and loses the context: one row says so, and no case runs after it. */
+    @Test
+    void aCudaErrorIsARowThatEndsTheCheck() {
+        try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
+            int[] waits = {0};
+            Device faulting = new ForwardingDevice(b) {
+                @Override public void synchronize() {
+                    if (++waits[0] == 3) throw new CudaException("cuStreamSynchronize: CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access was encountered)");
+                    super.synchronize();
+                }
+                @Override public void close() { }
+            };
+            List<KernelCheck.Result> results = KernelCheck.compare(a, faulting, 1);
+            assertThat(results).hasSizeLessThan(KernelCheck.specs().size());
+            KernelCheck.Result last = results.getLast();
+            assertThat(last.ok()).isFalse();
+            assertThat(last.error()).contains("CUDA_ERROR_ILLEGAL_ADDRESS");
+            assertThat(KernelCheck.table(List.of(last))).contains(last.kernel() + " ").contains("ERROR: cuStreamSynchronize: ")
+                    .contains("CUDA_LAUNCH_BLOCKING=1");
+            assertThat(results.subList(0, results.size() - 1)).allSatisfy(r -> assertThat(r.error()).isNull());
+        }
+    }
+
     @Test
     void aDeviceTooSmallForThePersistentKernelsHasThoseCasesNotRunAndTheOthersChecked() {
         try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
