@@ -72,9 +72,10 @@ final class CompressCommand implements Callable<Integer> {
         // the names first, before a checkpoint or a dictionary is read and hashed whole. As xz skips a .xz file:
         // compressed twice by a slip (a.shr.shr), the pair of names then confused -f too; a file OUT or -c makes
         // no a.shr.shr (OUT dir/ would make dir/a.shr.shr)
-        if (in.endsWith(".shr") && !transform.force && (out == null || out.endsWith("/")) && !transform.stdout)
+        String named = transform.out(out);   // OUT, -o's or "-" for -c
+        if (in.endsWith(".shr") && !transform.force && (named == null || named.endsWith("/")))
             throw new UsageException(in + " already ends in .shr (an archive?): -f compresses it all the same");
-        String given = TransformOptions.inDirectory(transform.out(out), in, in.equals("-") ? null : in + ".shr");
+        String given = TransformOptions.inDirectory(named, in, in.equals("-") ? null : in + ".shr");
         // a device or FIFO has no place beside it for its archive (compress /dev/null wrote /dev/null.shr); xz skips them
         if (given == null && !in.equals("-") && Files.exists(Path.of(in)) && !Files.isDirectory(Path.of(in))) {
             if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");

@@ -673,6 +673,10 @@ class CompressCommandTest {
         assertThat(CliRun.of("decompress", "-q", "--out", back.toString(), flagged.toString()).code()).isZero();
         assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(in));
         assertThat(pipe(Files.readAllBytes(named), "decompress", "-q", "-o", "-")).isEqualTo(Files.readAllBytes(in));
+        // as OUT does, -o lets an archive be compressed again without -f (no a.shr.shr by a slip)
+        Path again = dir.resolve("again.shr.shr");
+        assertThat(CliRun.of(args("compress", "-q", named.toString(), "-o", again.toString())).code()).isZero();
+        assertThat(again).exists();
         String other = dir.resolve("other.shr").toString();
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), other, "-o", flagged.toString())), 2,
                 "sharnn compress: -o gives OUT (" + flagged + "): give no other OUT (" + other + ")");
