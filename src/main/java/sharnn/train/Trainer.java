@@ -344,7 +344,7 @@ public final class Trainer implements AutoCloseable {
                 step++;
                 double lr = cfg.lrAt(step);
                 model.zeroGrad();
-                double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(step));
+                double loss = model.forward(b.inputs(), b.targets(), b.length(), state, true, dropoutSeed(cfg.seed, step));
                 if (!Double.isFinite(loss)) throw diverged("the loss is " + loss);
                 model.backward();
                 optimizer.clipGradNorm(cfg.clip);   // the norm is read back when logged: no sync here
@@ -459,8 +459,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Each step's dropout masks come from (seed, step) alone, so a resumed run draws the same ones. */
-    private long dropoutSeed(long step) {
-        return cfg.seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
+    static long dropoutSeed(long seed, long step) {
+        return seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
     }
 
     /**

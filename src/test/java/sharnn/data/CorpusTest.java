@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -249,5 +250,63 @@ class CorpusTest {
         });
         assertSameBytes(Corpus.open(gzFifo), data);
         writer.join(10_000);
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        try (OutputStream o = new GZIPOutputStream(out)) { o.write(data); }
+        return out.toByteArray();
+    }
+
+    /** A member whose trailer's ISIZE is not its length is refused, as gzip -d does ("length error"). */
+    @Test
+    void aGzipTrailerOfAnotherSizeIsRefused() throws IOException {
+        byte[] gz = gzip("some text to compress, some text to compress\n".repeat(100).getBytes(StandardCharsets.US_ASCII));
+        gz[gz.length - 4] ^= 1;   // ISIZE's low byte; the CRC-32 before it left as it was
+        Path f = Files.write(dir.resolve("size.gz"), gz);
+        assertThatThrownBy(() -> Corpus.open(f)).isInstanceOf(IOException.class)
+                .hasMessage("corrupt or truncated gzip file " + f + ": Corrupt GZIP trailer (size)");
+    }
+
+    /** Any of the three reserved FLG bits (0x20, 0x40, 0x80) is refused (RFC 1952: gzip -d refuses them). */
+    @Test
+    void everyReservedGzipFlagIsRefused() throws IOException {
+        byte[] gz = gzip("hello\n".getBytes(StandardCharsets.US_ASCII));
+        for (int bit : new int[] {0x20, 0x40, 0x80}) {
+            byte[] bad = gz.clone();
+            bad[3] |= (byte) bit;
+            Path f = Files.write(dir.resolve("flag" + bit + ".gz"), bad);
+            assertThatThrownBy(() -> Corpus.open(f)).as("flag 0x%x", bit).isInstanceOf(IOException.class)
+                    .hasMessage("corrupt or truncated gzip file " + f + ": reserved gzip header flags set");
+        }
+    }
+
+    /**
+     * A stored (uncompressed) entry with a damaged byte inflates to no error of its
+     * own: only the CRC-32 the archive records finds it, and the JDK's ZipFile does not check it.
+     */
+    @Test
+    void aDamagedStoredZipEntryIsFoundByItsCrc() throws IOException {
+        byte[] data = "stored corpus text, read as it is ".repeat(200).getBytes(StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        Path zip = dir.resolve("stored.zip");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+            ZipEntry e = new ZipEntry("c.txt");
+            e.setMethod(ZipEntry.STORED);
+            e.setSize(data.length);
+            e.setCompressedSize(data.length);
+            e.setCrc(crc.getValue());
+            z.putNextEntry(e);
+            z.write(data);
+            z.closeEntry();
+        }
+        CorpusTest.assertSameBytes(Corpus.open(zip), data);   // intact, it reads
+        byte[] bytes = Files.readAllBytes(zip);
+        int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("stored corpus text") + 100;
+        bytes[at] ^= 0x01;
+        Files.write(zip, bytes);
+        assertThatThrownBy(() -> Corpus.open(zip)).isInstanceOf(IOException.class)
+                .hasMessage("corrupt zip file " + zip + ": CRC mismatch in entry c.txt");
     }
 }

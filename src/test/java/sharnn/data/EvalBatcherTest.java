@@ -90,4 +90,21 @@ class EvalBatcherTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("test split of 15 bytes is too small for 8 streams (each stream needs 2 bytes)");
     }
+
+    /** batchCount is the number of batches a full pass reads, (n-1) a multiple of the segment included. */
+    @Test
+    void batchCountIsTheNumberOfBatchesAPassReads() {
+        Corpus corpus = Corpus.of(new byte[40_000]);
+        for (long perStream : new long[] {2, 3, 9, 10, 11, 17, 1025, 2049}) {
+            for (int segment : new int[] {1, 4, 8, 1024}) {
+                EvalBatcher b = new EvalBatcher(corpus, new Split("valid", 0, perStream * 16 + 5), 16, segment);
+                long batches = 0;
+                while (b.hasNext()) {
+                    b.next();
+                    batches++;
+                }
+                assertThat(b.batchCount()).as("n=%d, segment=%d", perStream, segment).isEqualTo(batches);
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import sharnn.data.Corpus;
+import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
@@ -59,6 +60,46 @@ class EvaluatorTest {
             try (Evaluator evaluator = new Evaluator(model, 8)) {
                 assertThat(evaluator.evaluate(Corpus.of(text), new Split("test", 0, 4000), 0, null).bpc())
                         .isCloseTo(8.0, org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
+    /**
+     * The bytes `sharnn eval` announces are the bytes
+     * the evaluation scores, N·(n-1), as EvalBatcher's count; maxBytes cuts the split first.
+     */
+    @Test
+    void predictedBytesAreTheBytesAnEvaluationScores() {
+        Corpus corpus = Corpus.of(new byte[10_000]);
+        Split valid = new Split("valid", 1000, 3203);   // 16 streams of 200 bytes, 3 left over
+        assertThat(Evaluator.predictedBytes(valid, 16, 0)).isEqualTo(16 * 199)
+                .isEqualTo(new EvalBatcher(corpus, valid, 16, 1024).predictedBytes());
+        assertThat(Evaluator.predictedBytes(valid, 8, 1600)).isEqualTo(8 * 199);
+        assertThat(Evaluator.predictedBytes(valid, 16, 31)).isZero();   // a stream of one byte scores nothing
+    }
+
+    /**
+     * A periodic validation (evalBytes, 200,000 by default) reads the split's first
+     * maxBytes bytes only, as one of the split cut there does; the paper's 5 MB valid split read whole at every
+     * validation was minutes of a CPU each time, and another figure.
+     */
+    @Test
+    void maxBytesEvaluatesTheFirstBytesOfTheSplitOnly() {
+        ModelConfig tiny = new ModelConfig(256, 24, 96, 2, List.of(1), 8, 4, 6, 0.1f, 0.1f, 0.1f, 1e-12f);
+        byte[] text = new byte[5000];
+        SplittableRandom random = new SplittableRandom(43);
+        for (int i = 0; i < text.length; i++) text[i] = (byte) ('a' + random.nextInt(8));
+        Corpus corpus = Corpus.of(text);
+        Split valid = new Split("valid", 1000, 3203);
+        try (ShaRnn model = new ShaRnn(tiny, new ScalarKernels())) {
+            model.initialize(7);
+            try (Evaluator evaluator = new Evaluator(model, 16)) {
+                Evaluator.Result part = evaluator.evaluate(corpus, valid, 1600, null);
+                assertThat(part.bytes()).isEqualTo(16 * 99).isEqualTo(Evaluator.predictedBytes(valid, 16, 1600));
+                assertThat(part.split()).isEqualTo("valid");
+                assertThat(part.bpc()).isEqualTo(evaluator.evaluate(corpus, new Split("valid", 1000, 1600), 0, null).bpc());
+                assertThat(evaluator.evaluate(corpus, valid, 0, null).bytes()).isEqualTo(16 * 199);
+                assertThat(evaluator.evaluate(corpus, valid, 1_000_000, null).bytes()).isEqualTo(16 * 199);   // past the split: all of it
             }
         }
     }

@@ -2,6 +2,7 @@ package sharnn.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -128,5 +129,23 @@ class MetricsLogTest {
             Files.createSymbolicLink(events.resolve("events.out.tfevents." + t + ".sharnn." + ProcessHandle.current().pid()), Path.of("/dev/full"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TensorBoardWriter(events).close())
                 .hasMessageMatching(java.util.regex.Pattern.quote(events.toString()) + "/events\\.out\\.tfevents\\.\\d+\\.sharnn\\.\\d+: No space left on device");
+    }
+
+    /** Each line's wall time to the hundredth, each figure a TensorBoard scalar too. */
+    @Test
+    void wallTimesAreKeptToTheHundredthAndValidationsReachTensorBoard(@TempDir Path dir) throws Exception {
+        try (MetricsLog log = new MetricsLog(dir, -1)) {
+            log.train(7, 0, 7.5, 1e-3, 1000, 1.5, 12.3456);
+            log.valid(7, 6.25, 13.789);
+        }
+        assertThat(Files.readAllLines(dir.resolve(MetricsLog.FILE))).containsExactly(
+                "{\"step\":7,\"epoch\":0,\"train_bpc\":7.5,\"lr\":0.001,\"tokens_per_s\":1000,\"grad_norm\":1.5,\"wall_s\":12.35}",
+                "{\"step\":7,\"valid_bpc\":6.25,\"wall_s\":13.79}");
+        String events;
+        try (var files = Files.list(dir.resolve("tb"))) {
+            events = new String(Files.readAllBytes(files.findFirst().orElseThrow()), StandardCharsets.ISO_8859_1);
+        }
+        for (String tag : new String[] {"train/bpc", "train/lr", "train/tokens_per_s", "train/grad_norm", "valid/bpc"})
+            assertThat(events).as(tag).contains(tag);
     }
 }

@@ -198,4 +198,60 @@ class TrainConfigTest {
         assertThatThrownBy(() -> TrainConfig.fromJson(java.nio.file.Files.writeString(dir.resolve("e.json"), "{\"embed\": -2}")))
                 .hasMessage("config " + dir.resolve("e.json") + ": embed must be >= 1: -2");
     }
+
+    /**
+     * A cosine decay that ends at the warmup's last step is refused too: lrAt only
+     * decays where decaySteps > warmup, so it would run at the full rate to the end, a cosine run without its decay.
+     */
+    @Test
+    void aCosineDecayEndingAtTheWarmupsEndIsRefused() {
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.cosine = true;
+        c.warmup = 10;
+        assertThatThrownBy(() -> c.fixDecay(10))
+                .hasMessage("cosine decay ends at step 10, within the warmup's 10 steps: give a later decaySteps (or --steps)");
+    }
+
+    /** The spec's recipe warms up over its first 800 steps; other presets over 100. */
+    @Test
+    void thePaperPresetWarmsUpOver800Steps() {
+        TrainConfig paper = TrainConfig.forPreset("paper");
+        assertThat(paper.warmupSteps()).isEqualTo(800);
+        assertThat(paper.lrAt(400)).isEqualTo(paper.lr * 400 / 800);
+        assertThat(paper.lrAt(800)).isEqualTo(paper.lr);
+        assertThat(TrainConfig.forPreset("tiny").warmupSteps()).isEqualTo(100);
+        TrainConfig given = TrainConfig.forPreset("paper");
+        given.warmup = 0;
+        assertThat(given.warmupSteps()).isZero();
+        assertThat(given.lrAt(1)).isEqualTo(given.lr);
+    }
+
+    /** The defaults are the spec's recipe (section 3): lr 2e-3, clip 0.25, LAMB's betas, eps, wd and min trust. */
+    @Test
+    void theDefaultsAreTheSpecsRecipe() {
+        TrainConfig c = TrainConfig.forPreset("paper");
+        assertThat(c.lr).isEqualTo(2e-3);
+        assertThat(c.clip).isEqualTo(0.25);
+        assertThat(c.beta1).isEqualTo(0.9);
+        assertThat(c.beta2).isEqualTo(0.999);
+        assertThat(c.eps).isEqualTo(1e-6);
+        assertThat(c.weightDecay).isEqualTo(1.2e-6);
+        assertThat(c.minTrust).isEqualTo(0.25);
+        assertThat(c.model().batch()).isEqualTo(16);
+        assertThat(c.model().segment()).isEqualTo(1024);
+    }
+
+    /**
+     * A train split whose streams are under 3 bytes is a usage
+     * error here, the batcher's own refusal coming later as a failure; 3 bytes a stream is the least accepted.
+     */
+    @Test
+    void trainStreamsOfUnderThreeBytesAreRefusedAsAUsageError() {
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.batch = 2;
+        c.heldOut = 32;
+        assertThatThrownBy(() -> c.splits(36)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the train split of 4 bytes is too small for a batch of 2 streams of 3 bytes or more");
+        assertThat(c.splits(38).train().length()).isEqualTo(6);
+    }
 }

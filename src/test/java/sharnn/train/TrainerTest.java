@@ -7,6 +7,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.data.TrainBatcher;
 import sharnn.io.DType;
 import sharnn.io.SafeTensors;
 import sharnn.io.SafeTensorsWriter;
@@ -712,5 +714,151 @@ public class TrainerTest {
         Trainer.Summary s = t.train(new Trainer.Stop(0, 1, 0));
         assertThat(s.epochs()).isEqualTo(1);
         assertThat(epochs).hasSize((int) s.steps()).containsOnly(0);
+    }
+
+    private static Map<?, ?> progress(Path checkpoint) throws Exception {
+        return (Map<?, ?>) Checkpoint.meta(SafeTensors.read(checkpoint)).get("progress");
+    }
+
+    /** Each validation is "best" iff it is below every earlier one. */
+    @Test
+    void aValidationIsTheBestWhereItIsBelowEveryEarlierOne(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        TrainConfig cfg = small();
+        cfg.evalEvery = 2;
+        List<Double> bpcs = new ArrayList<>();
+        List<Boolean> flags = new ArrayList<>();
+        Trainer t = new Trainer(cfg, corpus, splits, dir, K);
+        t.addListener(new Trainer.Listener() {
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                bpcs.add(validBpc);
+                flags.add(best);
+            }
+        });
+        Trainer.Summary s = t.train(new Trainer.Stop(20, 0, 0));
+        assertThat(bpcs).hasSize(10);
+        assertThat(bpcs.get(bpcs.size() - 1)).isLessThan(bpcs.get(0));   // it learns: some later validation is a new best
+        double min = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < bpcs.size(); i++) {
+            assertThat(flags.get(i)).as("validation %d (%s bpc, best so far %s)", i, bpcs.get(i), min).isEqualTo(bpcs.get(i) < min);
+            min = Math.min(min, bpcs.get(i));
+        }
+        assertThat(s.bestValidBpc()).isEqualTo(min);
+        assertThat(((Number) progress(dir.resolve("last.safetensors")).get("best_valid_bpc")).doubleValue()).isEqualTo(min);
+    }
+
+    /**
+     * A resumed run knows the best its checkpoint saved; with it
+     * lost, the resumed run's first validation, however bad, would replace best.safetensors.
+     */
+    @Test
+    void aResumedRunKnowsTheBestValidationItsCheckpointSaved(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        Trainer.Summary first = new Trainer(small(), corpus, splits, dir, K).train(new Trainer.Stop(11, 0, 0));
+        assertThat(first.bestValidBpc()).isBetween(1.0, 8.5);
+        Trainer resumed = Trainer.resume(dir, corpus, K);
+        Trainer.Summary again = resumed.train(new Trainer.Stop(11, 0, 0));   // at its limit: nothing trained, nothing validated
+        assertThat(again.steps()).isEqualTo(11);
+        assertThat(again.bestValidBpc()).isEqualTo(first.bestValidBpc());
+    }
+
+    /**
+     * A new epoch starts cold, as the reference's: the checkpoint
+     * of the step that ends an epoch holds a zero LSTM state and an empty memory.
+     */
+    @Test
+    void anEpochsEndLeavesTheStateCold(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 5));
+        Trainer.Summary s = new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), dir, K).train(new Trainer.Stop(0, 1, 0));
+        assertThat(s.epochs()).isEqualTo(1);
+        assertThat(((Number) progress(dir.resolve("last.safetensors")).get("position")).longValue()).isZero();
+        SafeTensors last = SafeTensors.read(dir.resolve("last.safetensors"));
+        for (int b = 0; b < 2; b++) {
+            assertThat(last.floats("state.h." + b)).as("state.h." + b).containsOnly(0f);
+            assertThat(last.floats("state.c." + b)).as("state.c." + b).containsOnly(0f);
+        }
+        assertThat(last.shape("state.memory.1")[0]).isZero();
+        // while a run stopped within the epoch carries a warm state
+        new Trainer(small(), corpus, Splits.ofSizes(2000, 200, 400), dir.resolve("warm"), K).train(new Trainer.Stop((s.steps() - 1), 0, 0));
+        SafeTensors warm = SafeTensors.read(dir.resolve("warm/last.safetensors"));
+        assertThat(warm.floats("state.h.0")).isNotEqualTo(new float[warm.floats("state.h.0").length]);
+    }
+
+    /**
+     * Of the two draws after a step (main.py's), the first resets the
+     * LSTM state and the second the memory. A seed is picked where the two disagree.
+     */
+    @Test
+    void theFirstResetDrawIsTheRecurrentStatesAndTheSecondTheMemorys(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 1600, 400);
+        boolean recurrent = false, memory = false;
+        long seed = 0;
+        for (long s = 1; s < 1000; s++) {
+            TrainConfig c = small();
+            TrainBatcher b = new TrainBatcher(corpus, splits.train(), c.model().batch(), c.model().segment(), s);
+            b.next();
+            recurrent = b.nextUniform() > 0.5;
+            memory = b.nextUniform() > 0.5;
+            if (recurrent && !memory) {
+                seed = s;
+                break;
+            }
+        }
+        assertThat(seed).isPositive();
+        TrainConfig cfg = small();
+        cfg.stateResets = 0.5;
+        cfg.seed = seed;
+        new Trainer(cfg, corpus, splits, dir, K).train(new Trainer.Stop(1, 0, 0));
+        SafeTensors last = SafeTensors.read(dir.resolve("last.safetensors"));
+        assertThat(last.floats("state.h.0")).as("the LSTM state, reset by the first draw").containsOnly(0f);
+        assertThat(last.shape("state.memory.1")[0]).as("the memory, kept by the second draw").isPositive();
+    }
+
+    /**
+     * A resumed run's TensorBoard events purge from the step after its checkpoint's:
+     * the checkpoint's own step was logged by the first part and is not logged again.
+     */
+    @Test
+    void aResumedRunPurgesTheTensorBoardStepsAfterItsCheckpoint(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(sentences(2000, 1));
+        Splits splits = Splits.ofSizes(2000, 200, 400);
+        new Trainer(small(), corpus, splits, dir, K).train(new Trainer.Stop(11, 0, 0));
+        List<Path> before;
+        try (var files = Files.list(dir.resolve("tb"))) {
+            before = files.toList();
+        }
+        Trainer.resume(dir, corpus, K).train(new Trainer.Stop(13, 0, 0));
+        List<Path> added;
+        try (var files = Files.list(dir.resolve("tb"))) {
+            added = files.filter(f -> !before.contains(f)).toList();
+        }
+        assertThat(added).hasSize(1);
+        byte[] events = Files.readAllBytes(added.get(0));
+        // step 12 (field 2: 0x10 0x0c), session_log (field 7) { status START }
+        byte[] purgeAt12 = {0x10, 0x0c, 0x3a, 0x02, 0x08, 0x01}, purgeAt11 = {0x10, 0x0b, 0x3a, 0x02, 0x08, 0x01};
+        assertThat(indexOf(events, purgeAt12)).as("a purge from step 12").isNotNegative();
+        assertThat(indexOf(events, purgeAt11)).as("a purge from step 11").isNegative();
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+
+    /** Each step draws dropout masks of its own, from (seed, step) alone (a resumed run draws the same): no two steps or seeds share them. */
+    @Test
+    void eachStepDrawsDropoutMasksOfItsOwn() {
+        java.util.Set<Long> seeds = new java.util.HashSet<>();
+        for (long seed = 1; seed <= 3; seed++)
+            for (long step = 1; step <= 1000; step++) seeds.add(Trainer.dropoutSeed(seed, step));
+        assertThat(seeds).hasSize(3000);
     }
 }
