@@ -199,7 +199,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 204,807 bytes (1.638 bpc), 1 block, format 22, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 204,327 bytes (1.635 bpc), 1 block, format 23, fast, decoding needs
      * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
