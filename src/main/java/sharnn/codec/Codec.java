@@ -71,7 +71,7 @@ public final class Codec {
             Map.entry(19, "sharnn 0.1 with block records checked without their offsets"),
             Map.entry(20, "sharnn 0.1 without order 16"),
             Map.entry(21, "sharnn 0.1 with orders 2 and 8 and the two bytes before the last as contexts"),
-            Map.entry(22, "sharnn 0.1 with a mixer chosen by the word's hash (with a network, by its confidence alone)"));
+            Map.entry(22, "sharnn 0.1 with a mixer chosen by the word's hash (with a network, by its confidence)"));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {

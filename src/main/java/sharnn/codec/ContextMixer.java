@@ -53,7 +53,7 @@ final class ContextMixer {
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far
      * and the kinds of the last two bytes (the sixteen of {@link TextState#kind}; format 20, eight before);
      * the shape of the word so far (its length up to 7, whether it began with a capital, whether the last
-     * byte is a space: 32 shapes) with the bits so far in the byte's first four and then its first three
+     * byte is a space: 18 shapes occur, as a space ends a word) with the bits so far in the byte's first four and then its first three
      * and the bit position (format 23; before, the bit position with the network's confidence, or without
      * a network with the word so far hashed to 1,024); the bit position, the
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
@@ -537,7 +537,7 @@ final class ContextMixer {
         // -0.11%; default: the shape with the network's confidence and the bit position -0.07%)
         int shape = (ts.wordHash == 0 ? 0 : Math.min(ts.wordLen, 7)) * 4 + (c1 == ' ' ? 1 : 0)
                 + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0);
-        mixers.choose(1, shape * 256 + (bitPos < 4 ? c0 : 16 + (c0 >> (bitPos - 3)) * 8 + bitPos));
+        mixers.choose(1, shape * 256 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
         mixers.choose(2, (byteClass(back2) * 256 + c1) * 8 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
         int hits = 0;
