@@ -5,7 +5,9 @@
 # CHECK_ONLY rerun of what failed): each stage runs under its own limit or what is left of the
 # budget, whichever is less, and one that runs out of time or finds too little left says so in one
 # line. The stages (CHECK_ONLY="key ..." runs only those, e.g. for a rerun in the device time left):
-#  kernels     every kernel against its Java twin on random inputs with poisoned outputs;
+#  kernels     every kernel against its Java twin on random inputs with poisoned outputs (a CUDA error, which
+#              a GPU reports at the next call that waits, ends it in a row; it is then run again under
+#              CUDA_LAUNCH_BLOCKING=1 to name the launch that faulted);
 #  golden      the golden file of the original code on the GPU in fp32 (TF32 off): forward/backward, 3 LAMB steps;
 #  segment     one paper-shape training segment pair, CPU against GPU, dropout on;
 #  recurrence  the persistent LSTM recurrence against the per-step path at the paper shape (B 16), µs
@@ -35,7 +37,8 @@
 #              (a stage of its own: the flags are not the model's and must not fail its stages);
 #  sanitizer   where compute-sanitizer is installed and time is left: the kernel check under its
 #              memcheck (reads and writes out of bounds) and racecheck (shared-memory hazards within a
-#              block), which no twin comparison sees; a row only where it ran.
+#              block), which no twin comparison sees; a row only where it ran (not where the persistent
+#              kernels could not be launched under the tool: its instrumentation's resources, said in a line).
 # quality and resume run at once (three processes on the GPU: nothing there is timed, and the kernels
 # and products are deterministic whatever else runs).
 # The summary comes last: a row per stage, then the targets of issues 14 and 15 judged (fp32 at least
@@ -43,7 +46,8 @@
 # peak device memory below fp32's; not on CHECK_MODEL=tiny), the table, and the line that reruns stages
 # with the fallbacks this run chose. Everything is teed to $OUT/check.log (or /tmp/check.log), and the
 # stages' own files (the original's whole output, the runs' logs) go to $OUT/check-files.tgz. Exit code 0
-# when every stage run passed and every target judged was met, 1 otherwise, 2 without the bundle. A GPU too
+# when every stage run passed and every target judged was met, 1 otherwise, 2 without the bundle or where its
+# Java does not start. A GPU too
 # small for the persistent kernels (fewer than 128 multiprocessors at the paper's E 1024) has their rows say so.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -61,7 +65,7 @@ rm -rf "$work" && mkdir -p "$work"
 trap 'tar -czf "${OUT:-/tmp}/check-files.tgz" -C "$work" --exclude=./jre --exclude="*.safetensors" --exclude="tb" . 2>/dev/null
       exec >&- 2>&-; wait "$tee_pid"' EXIT
 tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit 2; }
-# a runtime that cannot start (a noexec /tmp, a truncated tgz) would fail every stage as if CUDA had
+# a runtime that cannot start (a noexec /tmp, a truncated tgz) would fail every stage as if CUDA had failed
 "$work/jre/bin/java" -version > /dev/null 2>&1 ||
   { echo "check: the bundled Java does not start in $work (noexec? CHECK_WORK=\$PWD/.check-work puts it elsewhere)"; exit 2; }
 # CHECK_MODEL=tiny (scripts/gpu/rehearse.sh, whose kernels run emulated): the model stages on a tiny model
@@ -264,7 +268,10 @@ quality_check() {
   grep -q '^symbols = np.arange(256)$' "$work/ref_bench_bytes.py" || echo "quality: ref_bench.py no longer reads 'symbols = np.unique(train_raw)': the original keeps its seen-byte classes"
   # CHECK_QUALITY_SEED=S: both runs from seed S (else each its own default), for a second pair where the first differs
   local seed_original=() seed_sharnn=()
-  [ -z "${CHECK_QUALITY_SEED:-}" ] || { seed_original=(seed=$CHECK_QUALITY_SEED); seed_sharnn=(--seed "$CHECK_QUALITY_SEED"); }
+  if [ -n "${CHECK_QUALITY_SEED:-}" ]; then
+    [[ "$CHECK_QUALITY_SEED" =~ ^[0-9]+$ ]] || { echo "quality: CHECK_QUALITY_SEED must be a whole number, not $CHECK_QUALITY_SEED"; summary+=("quality 300 steps bf16: NOT RUN (CHECK_QUALITY_SEED not a number)"); return; }
+    seed_original=(seed=$CHECK_QUALITY_SEED); seed_sharnn=(--seed "$CHECK_QUALITY_SEED")
+  fi
   limited 210 python3 "$work/ref_bench_bytes.py" $b/ref/sha $b/ref/lamb $b/enwik8-4M device=cuda amp=bf16 \
     steps=300 seconds=100000 eval_bytes=$held log=50 "${seed_original[@]}" > "$work/quality-original.txt" 2>&1 &
   original=$!
@@ -292,7 +299,7 @@ quality_check() {
     gross=$(python3 -c "print(int(abs($q_sharnn - $q_original) > 0.1))")
     if [ "$within" = 1 ]; then summary+=("$line: PASS")
     elif [ "$gross" = 1 ]; then summary+=("$line: FAIL (more than 0.1: beyond what seeds alone give)")
-    else summary+=("$line: FAIL (more than 0.03, within 0.1: one seed each, whose spread alone is about 0.03; CHECK_ONLY=quality CHECK_QUALITY_SEED=2 runs another pair)"); fi
+    else summary+=("$line: FAIL (more than 0.03, within 0.1: one seed each, whose spread alone is about 0.03: CHECK_ONLY=quality CHECK_QUALITY_SEED=2 with the rerun line's fallbacks below runs another pair)"); fi
   fi
 }
 

@@ -65,7 +65,7 @@ final class TransformOptions {
         // OUT - is --stdout, which --rm refuses: the output a pipe's reader may drop, IN is kept (as zstd keeps it)
         if (rm && "-".equals(out)) throw new UsageException("--rm removes IN: it does not go with OUT - (stdout), as with --stdout");
         if (!stdout) return out;
-        if (out != null && !out.equals("-")) throw new UsageException("--stdout writes to stdout: give no OUT (" + out + ")");
+        if (out != null && !out.equals("-")) throw new UsageException("--stdout writes to stdout: give no " + (output != null ? "-o" : "OUT") + " (" + out + ")");
         return "-";
     }
 

@@ -19,9 +19,8 @@ public final class KernelCheck {
 
     /**
      * One case's outcome: the worst output; notRun, why the case did not run on the candidate (not ok, but
-     * no wrong result either), null where it ran.
+     * no wrong result either), null where it ran; error, the CUDA error that stopped the check at this case.
      */
-    /** notRun: why a case did not run (too few blocks); error: the CUDA error that stopped the check at this case. */
     public record Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok, String notRun, String error) {
         Result(String kernel, String shape, String worst, double maxDiff, double maxRef, boolean ok) {
             this(kernel, shape, worst, maxDiff, maxRef, ok, null, null);
@@ -553,6 +552,12 @@ public final class KernelCheck {
                 each.accept(r);
                 continue;
             } catch (CudaException e) {
+                if (refusedLaunch(e)) {   // a launch refused for its resources (under compute-sanitizer, say): the context lives on
+                    Result r = new Result(spec.kernel, spec.shape, "", 0, 0, false, e.getMessage(), null);
+                    results.add(r);
+                    each.accept(r);
+                    continue;
+                }
                 // a kernel's fault on a GPU is reported by the next call that waits (this case's download or
                 // synchronize, named after that call), and the context is lost: no case after it can run
                 Result r = new Result(spec.kernel, spec.shape, "", 0, 0, false, null, e.getMessage());
@@ -588,6 +593,12 @@ public final class KernelCheck {
         return results;
     }
 
+    /** A launch refused at once for what it asks (no fault: the context and the cases after it still run). */
+    static boolean refusedLaunch(CudaException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES") || m.contains("CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE");
+    }
+
     static final String HEADER = String.format("%-52s %-28s %-10s %10s %10s  %s%n", "kernel", "shape", "output", "max|Δ|", "max|ref|", "ok");
 
     static String row(Result r) {
@@ -605,8 +616,9 @@ public final class KernelCheck {
     }
 
     /**
-     * On GPU N (argument cuda:N, default cuda:0): CUDA against the twins; exit 0 all equal, 1 not, 2 no CUDA,
-     * 3 all that ran equal but the GPU could not hold the persistent kernels' blocks (as DeviceCheck).
+     * On GPU N (argument cuda:N, default cuda:0): CUDA against the twins; exit 0 all equal, 1 not or a CUDA error
+     * stopped the check, 2 no CUDA, 3 all that ran equal but some could not run (too few blocks for the persistent
+     * kernels at once, as DeviceCheck's, or a launch refused for its resources).
      */
     public static void main(String[] args) {
         int ordinal = args.length == 0 ? 0 : CudaDevice.ordinalOf(args[0]);
@@ -615,7 +627,7 @@ public final class KernelCheck {
         } catch (CudaUnavailableException e) {
             System.err.println("check-kernels: " + e.getMessage());
             System.exit(2);
-        } catch (CudaException e) {   // closing a context a fault has lost: the row said it
+        } catch (CudaException e) {   // before any case (the device's set-up)
             System.err.println("check-kernels: " + e.getMessage());
             System.exit(1);
         }
@@ -630,13 +642,14 @@ public final class KernelCheck {
         long bad = results.stream().filter(r -> !r.ok && r.notRun == null && r.error == null).count();
         long notRun = results.stream().filter(r -> r.notRun != null).count();
         long ran = results.size() - notRun;
-        System.out.println((bad == 0 ? "all " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " equal"
-                : bad + " of " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " differ")
-                + (notRun > 0 ? "; " + notRun + " not run (too few blocks at once for the persistent kernels)" : ""));
         if (results.stream().anyMatch(r -> r.error != null)) {
-            System.out.println("a CUDA error stopped the check: " + (specs().size() - results.size()) + " cases not run");
+            System.out.println("a CUDA error stopped the check at case " + results.size() + " of " + specs().size()
+                    + (bad > 0 ? "; " + bad + " of the cases before it differ" : "; the cases before it equal"));
             System.exit(1);
         }
+        System.out.println((bad == 0 ? "all " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " equal"
+                : bad + " of " + ran + " cases" + (notRun > 0 ? " that ran" : "") + " differ")
+                + (notRun > 0 ? "; " + notRun + " not run (too few blocks at once for the persistent kernels, or a launch refused for its resources)" : ""));
         System.out.println("device memory still held: " + gpu.liveBytes() + " bytes");
         System.exit(bad > 0 ? 1 : notRun > 0 ? 3 : 0);
     }

@@ -680,6 +680,8 @@ class CompressCommandTest {
         String other = dir.resolve("other.shr").toString();
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", in.toString(), other, "-o", flagged.toString())), 2,
                 "sharnn compress: -o gives OUT (" + flagged + "): give no other OUT (" + other + ")");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of(args("compress", "-c", "-o", other, in.toString())), 2,
+                "sharnn compress: --stdout writes to stdout: give no -o (" + other + ")");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-l", "-o", back.toString(), named.toString()), 2,
                 "sharnn decompress: --list writes no output: it takes no -o");
         assertThat(Files.exists(Path.of(other))).isFalse();

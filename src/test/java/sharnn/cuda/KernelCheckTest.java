@@ -60,6 +60,26 @@ class KernelCheckTest {
         }
     }
 
+    /** A launch refused for its resources (under compute-sanitizer, say) loses no context: that case is not run, the others are. */
+    @Test
+    void aLaunchRefusedForItsResourcesIsNotRunAndTheOthersAre() {
+        try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
+            int[] waits = {0};
+            Device refusing = new ForwardingDevice(b) {
+                @Override public void synchronize() {
+                    if (++waits[0] == 3) throw new CudaException("cuLaunchCooperativeKernel: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE (too many blocks in cooperative launch)");
+                    super.synchronize();
+                }
+                @Override public void close() { }
+            };
+            List<KernelCheck.Result> results = KernelCheck.compare(a, refusing, 1);
+            assertThat(results).hasSize(KernelCheck.specs().size());
+            assertThat(results.stream().filter(r -> r.notRun() != null)).singleElement()
+                    .satisfies(r -> assertThat(r.notRun()).contains("COOPERATIVE_LAUNCH_TOO_LARGE"));
+            assertThat(results.stream().filter(r -> r.notRun() == null)).allSatisfy(r -> assertThat(r.ok()).as(r.kernel()).isTrue());
+        }
+    }
+
     @Test
     void aDeviceTooSmallForThePersistentKernelsHasThoseCasesNotRunAndTheOthersChecked() {
         try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
