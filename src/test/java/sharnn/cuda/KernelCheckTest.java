@@ -37,18 +37,23 @@ class KernelCheckTest {
         }
     }
 
+    /** b, whose third wait (synchronize) throws a CUDA error with this message, as a GPU reports an error at the call after it. */
+    private static Device failingAtThirdWait(HostDevice b, String message) {
+        int[] waits = {0};
+        return new ForwardingDevice(b) {
+            @Override public void synchronize() {
+                if (++waits[0] == 3) throw new CudaException(message);
+                super.synchronize();
+            }
+            @Override public void close() { }
+        };
+    }
+
     /** A fault on a GPU shows at the next call that waits and loses the context: one row says so, and no case runs after it. */
     @Test
     void aCudaErrorIsARowThatEndsTheCheck() {
         try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
-            int[] waits = {0};
-            Device faulting = new ForwardingDevice(b) {
-                @Override public void synchronize() {
-                    if (++waits[0] == 3) throw new CudaException("cuStreamSynchronize: CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access was encountered)");
-                    super.synchronize();
-                }
-                @Override public void close() { }
-            };
+            Device faulting = failingAtThirdWait(b, "cuStreamSynchronize: CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access was encountered)");
             List<KernelCheck.Result> results = KernelCheck.compare(a, faulting, 1);
             assertThat(results).hasSizeLessThan(KernelCheck.specs().size());
             KernelCheck.Result last = results.getLast();
@@ -64,14 +69,7 @@ class KernelCheckTest {
     @Test
     void aLaunchRefusedForItsResourcesIsNotRunAndTheOthersAre() {
         try (HostDevice a = new HostDevice(); HostDevice b = new HostDevice()) {
-            int[] waits = {0};
-            Device refusing = new ForwardingDevice(b) {
-                @Override public void synchronize() {
-                    if (++waits[0] == 3) throw new CudaException("cuLaunchCooperativeKernel: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE (too many blocks in cooperative launch)");
-                    super.synchronize();
-                }
-                @Override public void close() { }
-            };
+            Device refusing = failingAtThirdWait(b, "cuLaunchCooperativeKernel: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE (too many blocks in cooperative launch)");
             List<KernelCheck.Result> results = KernelCheck.compare(a, refusing, 1);
             assertThat(results).hasSize(KernelCheck.specs().size());
             assertThat(results.stream().filter(r -> r.notRun() != null)).singleElement()
