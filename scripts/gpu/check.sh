@@ -120,7 +120,7 @@ verdict() {
     124) summary+=("$1: FAIL (out of time)") ;;
     125) summary+=("$1: NOT RUN (budget spent)") ;;
     137) summary+=("$1: FAIL (killed after its time)") ;;
-    3) summary+=("$1: FAIL (the GPU cannot hold the persistent kernels' blocks at once: 128 at the paper's E 1024, one a multiprocessor)") ;;
+    3) summary+=("$1: FAIL (the GPU cannot hold the persistent kernels' blocks at once: 128 at the paper's E 1024, one a multiprocessor; or a launch was refused for its resources: see its rows)") ;;
     *) summary+=("$1: FAIL") ;;
   esac
 }
