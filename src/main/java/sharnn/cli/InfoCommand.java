@@ -94,7 +94,8 @@ final class InfoCommand implements Callable<Integer> {
         if (run != null) {
             List<String> said = new ArrayList<>();
             if (run.get("step") != null) said.add(String.format("step %,d", ((Number) run.get("step")).longValue()));
-            if (run.get("epoch") != null) said.add("epoch " + run.get("epoch"));
+            // the checkpoint counts the epochs done; the run goes on in the next, as its log lines count them (from 1)
+            if (run.get("epochs") != null) said.add("in epoch " + (((Number) run.get("epochs")).longValue() + 1));
             if (run.get("best_valid_bpc") != null) said.add(String.format("best valid %.4f bpc", ((Number) run.get("best_valid_bpc")).doubleValue()));
             if (run.get("data") != null) said.add(String.format("data %s (%,d bytes)", Main.printable(String.valueOf(run.get("data"))),
                     ((Number) run.get("data_bytes")).longValue()));
@@ -112,7 +113,7 @@ final class InfoCommand implements Callable<Integer> {
         Map<String, Object> meta = Checkpoint.meta(file), run = new LinkedHashMap<>();
         if (meta.get("progress") instanceof Map<?, ?> progress) {
             if (progress.get("step") instanceof Number step && step.longValue() >= 0) run.put("step", step.longValue());
-            if (progress.get("epoch") instanceof Number epoch && epoch.longValue() >= 0) run.put("epoch", epoch.longValue());
+            if (progress.get("epoch") instanceof Number epoch && epoch.longValue() >= 0) run.put("epochs", epoch.longValue());   // those done, as train's summary
             if (progress.get("best_valid_bpc") instanceof Number best && best.doubleValue() >= 0) run.put("best_valid_bpc", best.doubleValue());
         }
         if (meta.get("data") instanceof Map<?, ?> data && data.get("name") instanceof String name && data.get("size") instanceof Number size) {

@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         long firstStep = trainer.step();
         Trainer.Summary s;
         Map<Signal, SignalHandler> before = stopOnSignals(trainer);
-        try (trainer; Progress progress = new Progress(trainer.step(), steps, minutes, banner)) {
+        try (trainer; Progress progress = new Progress(trainer.step(), steps, epochs, minutes, banner)) {
             try {
                 trainer.fixSchedule(stop);   // train does it too; here its refusal (a resumed cosine run without its length) is a usage error, and the note below sees decaySteps
             } catch (IllegalArgumentException e) {
@@ -309,15 +309,16 @@ final class TrainCommand implements Callable<Integer> {
      * bpc, lr, tokens/s and the time left where the end is known.
      */
     static final class Progress implements Trainer.Listener, AutoCloseable {
-        private final long firstStep, steps;
+        private final long firstStep, steps, epochs;
         private final double minutes;
         private final long start = System.nanoTime();
         private final me.tongfei.progressbar.ProgressBar bar;
         private final String banner;
         private long firstLogStep = -1, firstLogNanos;   // the pace is measured from the first log line, after the start and warm-up
 
-        Progress(long firstStep, long steps, double minutes, String banner) {
+        Progress(long firstStep, long steps, long epochs, double minutes, String banner) {
             this.banner = banner;
+            this.epochs = epochs;
             this.firstStep = firstStep;
             this.steps = steps;
             this.minutes = minutes;
@@ -356,8 +357,10 @@ final class TrainCommand implements Callable<Integer> {
             if (steps > 0 && step > firstLogStep) left = (now - firstLogNanos) / 1e9 / (step - firstLogStep) * (steps - step);
             if (minutes > 0) left = Math.min(left, minutes * 60 - secs);
             if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
-            System.err.printf("step %d%s | epoch %d | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
-                    step, steps > 0 ? "/" + steps : "", epoch, bpc, lr, Math.round(tps), norm, Terminal.duration(wall), eta);
+            // the epoch counted from 1, as main.py's "| epoch   1 |" and Keras's "Epoch 1/25" (the trainer's count is of epochs done)
+            System.err.printf("step %d%s | epoch %d%s | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
+                    step, steps > 0 ? "/" + steps : "", epoch + 1, epochs > 0 ? "/" + epochs : "", bpc, lr, Math.round(tps), norm,
+                    Terminal.duration(wall), eta);
         }
 
         @Override

@@ -260,4 +260,22 @@ class TrainCommandTest {
         assertOneLine(CliRun.of("train", "--resume", run.toString(), "--steps", "2"), 1,
                 "sharnn train: " + last + ": corrupt checkpoint metadata: 'train' is missing");
     }
+    @Test
+    void logLinesCountEpochsFromOneOfTheLimitGiven() throws Exception {
+        // 2,000 bytes: 1,800 to train on in 4 streams of 450
+        byte[] text = java.util.Arrays.copyOf(Files.readAllBytes(TrainEvalGenerateCliTest.corpus(dir)), 2000);
+        Path data = Files.write(dir.resolve("short.txt"), text), run = dir.resolve("run");
+        CliRun r = CliRun.of(train(data, run, "--epochs", "2", "--set", "logEvery=1", "--set", "evalBytes=0", "--set", "evalEvery=0"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> steps = r.err().lines().filter(l -> l.startsWith("step ") && l.contains("| train ")).toList();
+        // the epoch's last step trained in it ("epoch 0" was the first's, under a limit of 2 that stopped after the second);
+        // segments vary in length (the spec's), so where the second begins is found, each epoch about 1,800 / 32 steps
+        int second = (int) steps.stream().takeWhile(l -> l.contains(" | epoch 1/2 | ")).count();
+        assertThat(second).isBetween(40, 90);
+        assertThat(steps.subList(second, steps.size())).hasSizeBetween(40, 90).allMatch(l -> l.contains(" | epoch 2/2 | "));
+        assertThat(steps.get(0)).startsWith("step 1 | epoch 1/2 | train ");
+        assertThat(steps.getLast()).startsWith("step " + steps.size() + " | epoch 2/2 | ");
+        // and info on its checkpoint: two done, a resumed run trains in the third
+        assertThat(CliRun.of("info", run.resolve("last.safetensors").toString()).out()).contains("run: step " + steps.size() + ", in epoch 3,");
+    }
 }

@@ -74,10 +74,10 @@ class TrainEvalGenerateCliTest {
         assertThat(look.code()).as(look.err()).isZero();
         @SuppressWarnings("unchecked")
         Map<String, Object> where = (Map<String, Object>) JSON.std.mapFrom(look.out()).get("run");
-        assertThat(where).containsEntry("step", 9).containsEntry("epoch", 0).containsEntry("data", data.toString())
+        assertThat(where).containsEntry("step", 9).containsEntry("epochs", 0).containsEntry("data", data.toString())
                 .containsEntry("data_bytes", (int) Files.size(data)).containsEntry("best_valid_bpc", same.get("best_valid_bpc"));
         assertThat(CliRun.of("info", run.resolve("last.safetensors").toString()).out())
-                .contains(String.format("run: step 9, epoch 0, best valid %.4f bpc, data %s (%,d bytes)", same.get("best_valid_bpc"), data, Files.size(data)));
+                .contains(String.format("run: step 9, in epoch 1, best valid %.4f bpc, data %s (%,d bytes)", same.get("best_valid_bpc"), data, Files.size(data)));
 
         CliRun eval = CliRun.of("eval", "--checkpoint", run.resolve("last.safetensors").toString(), "--data", data.toString(),
                 "--split", "test", "--json");
