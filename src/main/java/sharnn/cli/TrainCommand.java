@@ -252,7 +252,7 @@ final class TrainCommand implements Callable<Integer> {
         // a run stopped by Ctrl-C before its first evaluation has no valid figure and no best.safetensors
         String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
                 : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
-        System.out.printf("trained to step %d (%d epoch%s) in %s: train %.4f bpc, %s, %,d tokens/s%n",
+        System.out.printf("trained to step %d (%d epoch%s done) in %s: train %.4f bpc, %s, %,d tokens/s%n",
                 s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.lastTrainBpc(), valid,
                 Math.round(s.tokensPerSecond()));
         List<String> saved = new ArrayList<>();
@@ -293,7 +293,8 @@ final class TrainCommand implements Callable<Integer> {
                             stoppedBy = 128 + sig.getNumber();
                             stopAsked = System.nanoTime();
                             stopping = true;
-                            System.err.println("\nstopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
+                            // a new line after the terminal's "^C"; in a log it was an empty line
+                            System.err.println((Terminal.isTerminal(2) ? "\n" : "") + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
                                     + " again aborts at once)");
                         } else Runtime.getRuntime().halt(128 + sig.getNumber());
                     }

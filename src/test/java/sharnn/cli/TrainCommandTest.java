@@ -275,6 +275,7 @@ class TrainCommandTest {
         assertThat(steps.subList(second, steps.size())).hasSizeBetween(40, 90).allMatch(l -> l.contains(" | epoch 2/2 | "));
         assertThat(steps.get(0)).startsWith("step 1 | epoch 1/2 | train ");
         assertThat(steps.getLast()).startsWith("step " + steps.size() + " | epoch 2/2 | ");
+        assertThat(r.out()).startsWith("trained to step " + steps.size() + " (2 epochs done) in ");
         // and info on its checkpoint: two done, a resumed run trains in the third
         assertThat(CliRun.of("info", run.resolve("last.safetensors").toString()).out()).contains("run: step " + steps.size() + ", in epoch 3,");
     }
