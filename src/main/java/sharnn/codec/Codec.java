@@ -98,16 +98,31 @@ public final class Codec {
     /** A trained checkpoint to code with, and the hash that archives made with it record. */
     public record Pretrained(ShaRnn model, String sha256) {
         public static Pretrained load(Path checkpoint) throws IOException {
+            return load(checkpoint, null);
+        }
+
+        /**
+         * The checkpoint, refused where its hash is not the one an archive names (null: any) before its weights are
+         * read as a model: another model's safetensors was an IllegalArgumentException, not the archive's "wrong model".
+         */
+        static Pretrained load(Path checkpoint, String expectedSha256) throws IOException {
             PathErrors.checkReadable(checkpoint, "checkpoint");
             // mapped and hashed as it is read, not read into the heap: a checkpoint over 2 GB could not be
             SafeTensors st = SafeTensors.read(checkpoint);
-            ModelConfig config = Weights.configOf(st);
-            if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
-            // the weights alone (one stream, one step): each coder builds its own model of the archive's shape from them
-            ShaRnn model = (ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create()), 1, 1);
             // the bytes read, hashed: a path hashed again could be a file saved over it since (a training's
             // best.safetensors), and the archive would name a checkpoint it was not coded with
-            return new Pretrained(model, st.sha256());
+            if (expectedSha256 != null && !expectedSha256.equals(st.sha256()))
+                throw new ArchiveNeedsException("wrong model: the archive was made with the checkpoint of sha256 " + expectedSha256
+                        + ", " + checkpoint + " has " + st.sha256());
+            try {
+                ModelConfig config = Weights.configOf(st);
+                if (config.vocab() != 256) throw new IOException("the checkpoint's vocabulary is " + config.vocab() + ", compression needs 256 (bytes)");
+                // the weights alone (one stream, one step): each coder builds its own model of the archive's shape from them
+                return new Pretrained((ShaRnn) Weights.read(st, Backend.cpu(CodecKernels.create()), 1, 1), st.sha256());
+            } catch (IllegalArgumentException e) {   // not a SHA-RNN's weights (another model's, NaN ones): the file's fault, named
+                String where = checkpoint + ": ", message = String.valueOf(e.getMessage());
+                throw new IOException(message.startsWith(where) ? message : where + message, e);
+            }
         }
     }
 
@@ -578,10 +593,7 @@ public final class Codec {
         Pretrained pretrained = null;
         if (header.checkpointSha256() != null) {
             if (checkpoint == null) throw new ArchiveNeedsException("this archive was made with a pretrained model: it needs that checkpoint (sha256 " + header.checkpointSha256() + ")");
-            pretrained = Pretrained.load(checkpoint);
-            if (!pretrained.sha256().equals(header.checkpointSha256()))
-                throw new ArchiveNeedsException("wrong model: the archive was made with the checkpoint of sha256 " + header.checkpointSha256()
-                        + ", " + checkpoint + " has " + pretrained.sha256());
+            pretrained = Pretrained.load(checkpoint, header.checkpointSha256());
         }
         CodecOptions o = header.options();
         if (pretrained != null && !o.modelConfig().toMap().equals(o.withNetwork(pretrained.model().config).modelConfig().toMap()))

@@ -187,6 +187,10 @@ class ModelTest {
         Path noEncoder = dir.resolve("e.safetensors");
         new SafeTensorsWriter().add("decoder.bias", sharnn.io.DType.F32, new long[] {256}, new float[256]).write(noEncoder);
         assertThatThrownBy(() -> Model.load(noEncoder)).hasMessage(noEncoder + ": no encoder.weight: not a SHA-RNN state_dict");
+        // as a compression's checkpoint, the same IOException (it was an IllegalArgumentException)
+        assertThatThrownBy(() -> Compression.preset("fast").checkpoint(noEncoder, false)
+                .compress(new ByteArrayInputStream(new byte[10]), new ByteArrayOutputStream()))
+                .isExactlyInstanceOf(IOException.class).hasMessage(noEncoder + ": no encoder.weight: not a SHA-RNN state_dict");
         byte[] archive = new ByteArrayOutputStream().toByteArray();
         assertThatThrownBy(() -> Compression.preset("fast").decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream()))
                 .hasMessageContaining("truncated");

@@ -708,6 +708,12 @@ class CompressCommandTest {
         CliRun wrong = CliRun.of("decompress", "--model", other.toString(), shr.toString());
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err()).contains("wrong model").contains(other.toString());
+        // another model's safetensors is the wrong model too, not read as a SHA-RNN first ("no encoder.weight")
+        Path foreign = dir.resolve("foreign.safetensors");
+        new sharnn.io.SafeTensorsWriter().add("fc.weight", sharnn.io.DType.F32, new long[] {4}, new float[4]).write(foreign);
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--model", foreign.toString(), shr.toString()), 1,
+                "sharnn decompress: " + shr + ": wrong model: the archive was made with the checkpoint of sha256 "
+                        + sharnn.io.SafeTensors.read(good).sha256() + ", " + foreign + " has " + sharnn.io.SafeTensors.read(foreign).sha256());
         assertThat(CliRun.of("decompress", shr.toString()).err()).contains("it needs that checkpoint (sha256 ");
         assertThat(CliRun.of("decompress", "-q", "--model", good.toString(), shr.toString()).code()).isZero();
         assertThat(Files.readAllBytes(in)).isEqualTo(data);
