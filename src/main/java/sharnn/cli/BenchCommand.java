@@ -188,7 +188,8 @@ final class BenchCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
-            sharnn.train.Trainer.checkHeap(config);   // as train refuses it: a model past the heap filled it for a minute first
+            // as train refuses it: a model past the heap filled it for a minute first (eval keeps no gradients or moments)
+            sharnn.train.Trainer.checkHeap(config, !device.cuda() && what.equals("train"));
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             boolean gpu = device.cuda();
             Precision precision = device.precision();

@@ -15,6 +15,14 @@ public interface Backend {
 
     /** The CPU, with these kernels. */
     static Backend cpu(Kernels kernels) {
-        return (config, maxSteps) -> new ShaRnn(config, kernels, maxSteps);
+        return new Cpu(kernels);
+    }
+
+    /** The CPU: its models hold their activations and optimizer state in Java's heap, beside the weights. */
+    record Cpu(Kernels kernels) implements Backend {
+        @Override
+        public LanguageModel create(ModelConfig config, int maxSteps) {
+            return new ShaRnn(config, kernels, maxSteps);
+        }
     }
 }

@@ -117,6 +117,20 @@ public final class ShaRnn implements LanguageModel {
         return config.vocab() * e + config.vocab() + config.blocks() * block + withAttention * attention;
     }
 
+    /**
+     * Heap bytes that training config on the CPU needs at least: weights, gradients and LAMB's two moments, and the
+     * batch's activations that the layers keep for backward (scratch, packed weights and the attention's keys left out).
+     */
+    public static long trainingBytesAtLeast(ModelConfig config) {
+        long e = config.embed(), rows = (long) config.batch() * config.segment(), perRow = 0;
+        for (int b = 0; b < config.blocks(); b++) {
+            perRow += 5 * e + 6 * e + config.boom() + e;   // the block's, the LSTM's gates, cells and output, Boom's
+            if (config.hasAttention(b)) perRow += 4 * e + config.window() + config.segment();   // its rows and probabilities
+        }
+        perRow += 2 * e + 2L * config.vocab();   // the embedding and top rows, the logits and probabilities
+        return 16 * parameterCount(config) + 4 * rows * perRow;
+    }
+
     @Override
     public ModelConfig config() {
         return config;

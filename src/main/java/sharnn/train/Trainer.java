@@ -126,7 +126,7 @@ public final class Trainer implements AutoCloseable {
         this.corpus = corpus;
         this.splits = splits;
         this.runDir = runDir;
-        checkHeap(modelConfig);
+        checkHeap(modelConfig, backend instanceof Backend.Cpu);
         this.model = backend.create(modelConfig);
         this.optimizer = cfg.lamb(model);
         this.state = model.newState();
@@ -464,14 +464,20 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Refuses a model whose weights and gradients alone (host arrays on any device) pass Java's heap:
-     * blocks=100000 ran a minute, 12 GB resident, to an out-of-memory line (bench's too).
+     * Refuses a model past Java's heap before it is built: its weights and gradients alone on any device (host arrays),
+     * and on the CPU what training holds at least besides (blocks=100000 ran a minute, 12 GB resident, to an
+     * out-of-memory line; `small` in 300 MiB was an OutOfMemoryError from the library).
      */
-    public static void checkHeap(ModelConfig config) {
-        long parameters = ShaRnn.parameterCount(config), needs = 8 * parameters, heap = Runtime.getRuntime().maxMemory();
-        if (needs > heap)
+    public static void checkHeap(ModelConfig config, boolean cpu) {
+        long parameters = ShaRnn.parameterCount(config), heap = Runtime.getRuntime().maxMemory();
+        if (8 * parameters > heap)
             throw new IllegalStateException(String.format("the model's %,d parameters need %,d MiB for their weights and gradients alone,"
-                    + " past Java's heap of %,d MiB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, needs >> 20, heap >> 20));
+                    + " past Java's heap of %,d MiB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, 8 * parameters >> 20, heap >> 20));
+        long needs = ShaRnn.trainingBytesAtLeast(config);
+        if (cpu && needs > heap)
+            throw new IllegalStateException(String.format("training the model (%,d parameters, batch %d x %d bytes) needs at least %,d MiB"
+                    + " (weights, gradients, LAMB's moments, activations), past Java's heap of %,d MiB: a smaller model or batch,"
+                    + " or more heap (JAVA_OPTS=-Xmx...)", parameters, config.batch(), config.segment(), needs >> 20, heap >> 20));
     }
 
     /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */

@@ -169,6 +169,40 @@ public class TrainerTest {
         assertThat(dir.resolve("run")).doesNotExist();
     }
 
+    /**
+     * On the CPU what training holds besides the weights counts too: `small` in a heap of 300 MiB was an
+     * OutOfMemoryError from the library. The bound is a floor: a model built and trained a step holds more.
+     */
+    @Test
+    void trainingsActivationsAndMomentsCountAgainstTheHeap(@TempDir Path dir) throws Exception {
+        TrainConfig cfg = small();
+        cfg.batch = 1 << 18;   // a floor past any test JVM's heap from its activations, with few parameters
+        long needs = sharnn.model.ShaRnn.trainingBytesAtLeast(cfg.model());
+        assertThat(needs).isGreaterThan(Runtime.getRuntime().maxMemory());
+        assertThat(8 * sharnn.model.ShaRnn.parameterCount(cfg.model())).isLessThan(Runtime.getRuntime().maxMemory());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400),
+                        dir.resolve("run"), K))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith(String.format("training the model (%,d parameters, batch %d x %d bytes) needs at least %,d MiB",
+                        sharnn.model.ShaRnn.parameterCount(cfg.model()), 1 << 18, cfg.bptt, needs >> 20));
+        assertThat(dir.resolve("run")).doesNotExist();
+        // a GPU holds them on the device: only the host's weights and gradients are weighed there
+        sharnn.model.Backend device = (config, maxSteps) -> { throw new IllegalStateException("built"); };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400),
+                        dir.resolve("gpu"), device)).hasMessage("built");
+
+        // a floor: below what the tiny preset's trainer allocates to build and train a step (on this thread, as the
+        // scalar kernels run), and not far below it
+        TrainConfig tiny = TrainConfig.forPreset("tiny");
+        tiny.evalBytes = 0;
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        Trainer t = new Trainer(tiny, Corpus.of(sentences(20_000, 1)), Splits.ofSizes(20_000, 2000, 2000), null, K);
+        t.train(new Trainer.Stop(1, 0, 0));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before, floor = sharnn.model.ShaRnn.trainingBytesAtLeast(tiny.model());
+        assertThat(floor).isLessThan(allocated).isGreaterThan(allocated / 5);   // 14.3 MB of 49 allocated; the weights' 16 bytes alone 3.2
+    }
+
     /** A run trained to step stopAt, then resumed to step until: the trainer that went on. */
     private static Trainer resumedAt(TrainConfig cfg, Corpus corpus, Splits splits, Path run, long stopAt, long until) throws Exception {
         new Trainer(cfg, corpus, splits, run, K).train(new Trainer.Stop(stopAt, 0, 0));
