@@ -67,12 +67,28 @@ public final class Parallel implements AutoCloseable {
             synchronized (Parallel.class) {
                 p = common;
                 if (p == null) {
-                    int n = Integer.getInteger("sharnn.threads", Runtime.getRuntime().availableProcessors());
-                    common = p = new Parallel(Math.max(1, n));
+                    common = p = new Parallel(commonThreads(System.getProperty("sharnn.threads"), Runtime.getRuntime().availableProcessors()));
                 }
             }
         }
         return p;
+    }
+
+    /**
+     * The shared pool's size: the property's value, else the processors. A value that is no count is refused by
+     * name: "abc" ran on every core and "0" on one, without a word, and 99999 was refused as "threads".
+     */
+    static int commonThreads(String property, int processors) {
+        if (property == null) return processors;
+        int n;
+        try {
+            n = Integer.parseInt(property.strip());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1 || n > MAX_THREADS)
+            throw new IllegalArgumentException("-Dsharnn.threads=" + property + ": give a whole number of threads from 1 to " + MAX_THREADS);
+        return n;
     }
 
     /** The number of threads (caller included) a loop may run on. */
