@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.PrimitiveIterator;
 import sharnn.io.SafeTensors;
+import sharnn.io.SafeTensorsWriter;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -27,13 +28,15 @@ public final class Model {
     private static final int SEGMENT = 256;
 
     private final LanguageModel weights;
+    private final ModelConfig shape;   // the checkpoint's or training's own (its window, batch, segment), which save records
     private final Kernels kernels;
     private LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
     // scoring's turns, a segment each: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
     final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
-    Model(LanguageModel weights, Kernels kernels) {
+    Model(LanguageModel weights, ModelConfig shape, Kernels kernels) {
         this.weights = weights;
+        this.shape = shape;
         this.kernels = kernels;
     }
 
@@ -42,7 +45,7 @@ public final class Model {
      * one: kept as it was, a training network held its batch's activations and gradients (705 MiB for `small`, 48 loaded).
      */
     static Model copyOf(LanguageModel trained, Kernels kernels) {
-        return new Model(scoringCopy(trained, kernels), kernels);
+        return new Model(scoringCopy(trained, kernels), trained.config(), kernels);
     }
 
     /** source's weights in a CPU network of one stream and segments of at most {@link #SEGMENT} bytes. */
@@ -69,11 +72,26 @@ public final class Model {
         Kernels kernels = Kernels.fastest(Parallel.common());
         try {
             // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory
-            return new Model(Weights.read(SafeTensors.read(file), Backend.cpu(kernels), 1, SEGMENT), kernels);
+            SafeTensors st = SafeTensors.read(file);
+            ModelConfig shape = Weights.configOf(st);
+            return new Model(Weights.read(st, Backend.cpu(kernels), 1, SEGMENT), shape, kernels);
         } catch (IllegalArgumentException e) {   // the file's fault, named once (most are named already)
             String where = file + ": ", message = String.valueOf(e.getMessage());
             throw new IOException(message.startsWith(where) ? message : where + message, e);
         }
+    }
+
+    /**
+     * Writes the weights as a sharnn checkpoint that {@link #load}, {@code sharnn eval}, {@code generate},
+     * {@code info} and {@code compress --model} read (as torch.save of a state_dict: no optimizer state, so a
+     * run goes on only from its run directory's checkpoints). Written to a temporary name, then renamed.
+     */
+    public void save(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        SafeTensorsWriter writer = Weights.addTo(new SafeTensorsWriter(), weights, "");
+        writer.metadata(Weights.META_KEY, com.fasterxml.jackson.jr.ob.JSON.std.asString(java.util.Map.of("model", shape.toMap())));
+        writer.metadata("format", "pt");
+        writer.checksum().write(file);
     }
 
     /** A call on an interrupted thread throws at once, the flag left set, as its work would at its first check. */

@@ -390,6 +390,33 @@ class ModelTest {
     }
 
     /**
+     * A model trained without a run directory is kept by save, as torch.save keeps a state_dict: loaded back it scores
+     * bit for bit as it did, and it is the same tensors a run directory's checkpoint holds, less the optimizer's.
+     */
+    @Test
+    void aSavedModelLoadsBackTheSame(@TempDir Path dir) throws Exception {
+        byte[] text = "a model kept without a run directory, line after line.\n".repeat(80).getBytes(StandardCharsets.US_ASCII);
+        Path run = dir.resolve("run"), saved = dir.resolve("kept.safetensors");
+        Training.Result trained = new Training("tiny").set("boom", "32").set("embed", "16").set("blocks", "1").set("batch", "2")
+                .set("bptt", "16").runDirectory(run).train(text, Training.Stop.steps(2));
+        trained.model().save(saved);
+        assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
+        byte[] probe = "kept without a run".getBytes(StandardCharsets.US_ASCII);
+        Model back = Model.load(saved);
+        assertThat(back.score(new ByteArrayInputStream(probe)).bits()).isEqualTo(trained.model().score(new ByteArrayInputStream(probe)).bits());
+        assertThat(back.parameters()).isEqualTo(trained.model().parameters());
+        // the run's last checkpoint: the same weights and shape (window 128, batch 2, segments of 16), no optimizer or state
+        sharnn.io.SafeTensors kept = sharnn.io.SafeTensors.read(saved), last = sharnn.io.SafeTensors.read(run.resolve("last.safetensors"));
+        assertThat(kept.names()).containsExactlyInAnyOrderElementsOf(last.names().stream().filter(n -> !n.startsWith("optim.") && !n.startsWith("state.")).toList());
+        for (String name : kept.names()) assertThat(kept.floats(name)).as(name).isEqualTo(last.floats(name));
+        assertThat(Weights.configOf(kept)).isEqualTo(Weights.configOf(last));
+        // saved again from the loaded model: the same bytes
+        back.save(dir.resolve("again.safetensors"));
+        assertThat(dir.resolve("again.safetensors")).hasSameBinaryContentAs(saved);
+        assertThatThrownBy(() -> back.save(null)).isInstanceOf(NullPointerException.class).hasMessage("file");
+    }
+
+    /**
      * Training.resume continues a run as `sharnn train --resume` does: stopped at step 3 and resumed to 6, it
      * saves the tensors (weights, optimizer moments, carried state) of a run that went on; on bytes given again
      * where the run trained on bytes, refused on other bytes, and with the run's own settings alone.
