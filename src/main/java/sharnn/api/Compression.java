@@ -45,6 +45,18 @@ public final class Compression {
         this.memoryLimit = memoryLimit;
     }
 
+    /** What it codes with, for logs: "Compression[default chunk=16M, 8 threads, dictionary wiki.dict]". */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Compression[").append(preset.toText());
+        for (String kv : settings) sb.append(' ').append(kv);
+        sb.append(", ").append(threads).append(threads == 1 ? " thread" : " threads");
+        if (checkpoint != null) sb.append(", checkpoint ").append(checkpoint).append(adapt ? ", adapt" : "");
+        if (dictionary != null) sb.append(", dictionary ").append(dictionary);
+        if (memoryLimit != Long.MAX_VALUE) sb.append(", memory limit ").append(memoryLimit).append(" bytes");
+        return sb.append(']').toString();
+    }
+
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
         java.util.Objects.requireNonNull(name, "name");
@@ -52,7 +64,7 @@ public final class Compression {
     }
 
     /**
-     * One codec setting, as `sharnn compress --set key=value`; the archive records it. An unknown key
+     * One codec setting, as {@code sharnn compress --set key=value}; the archive records it. An unknown key
      * or a value that does not parse is refused here; ranges are checked together when coding starts,
      * so that embed may pass the preset's boom before boom follows.
      */
@@ -118,7 +130,7 @@ public final class Compression {
 
     /**
      * The preset with the settings, checked together; with a checkpoint, settings it would drop without a word
-     * are refused, as `sharnn compress --model` refuses them: its network's shape and seed are the
+     * are refused, as {@code sharnn compress --model} refuses them: its network's shape and seed are the
      * checkpoint's, and it learns (lr, clip) only with adapt.
      */
     private CodecOptions options() {
@@ -190,7 +202,7 @@ public final class Compression {
     }
 
     /**
-     * Reads an archive without decoding it, as `sharnn decompress -l`: its sizes, blocks, format and
+     * Reads an archive without decoding it, as {@code sharnn decompress -l}: its sizes, blocks, format and
      * settings (a preset's name and the settings that differ), the SHA-256 of the checkpoint it needs
      * and the id (first 16 hex digits of the SHA-256) of the dictionary it needs, each null where none.
      * Every record's checksum is checked; a corrupt archive throws. Of archives concatenated, the sums,

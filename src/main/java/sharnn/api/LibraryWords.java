@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import sharnn.codec.ArchiveNeedsException;
 
 /**
- * The few messages of the layers below that speak the command line's words (`--set heldOut=N`, `--steps`,
- * `--dict`, `JAVA_OPTS=-Xmx`), said in the library's as they pass through it: the calls that do what the flags do.
+ * The few messages of the layers below that speak the command line's words ({@code --set heldOut=N}, {@code --steps},
+ * {@code --dict}, {@code JAVA_OPTS=-Xmx}), said in the library's as they pass through it: the calls that do what the flags do.
  */
 final class LibraryWords {
     private LibraryWords() {}

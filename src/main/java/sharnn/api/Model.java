@@ -42,7 +42,7 @@ public final class Model {
 
     /**
      * A model of a trained network's weights (on the CPU or a GPU), copied into a network shaped as {@link #load} shapes
-     * one: kept as it was, a training network held its batch's activations and gradients (705 MiB for `small`, 48 loaded).
+     * one: kept as it was, a training network held its batch's activations and gradients (705 MiB for {@code small}, 48 loaded).
      */
     static Model copyOf(LanguageModel trained, Kernels kernels) {
         return new Model(scoringCopy(trained, kernels), trained.config(), kernels);
@@ -61,8 +61,8 @@ public final class Model {
     }
 
     /**
-     * A model from a sharnn checkpoint (`best.safetensors` of a run, or the run's directory) or from a state_dict of the
-     * original PyTorch code saved with `safetensors.torch.save_file`.
+     * A model from a sharnn checkpoint ({@code best.safetensors} of a run, or the run's directory) or from a state_dict of the
+     * original PyTorch code saved with {@code safetensors.torch.save_file}.
      */
     public static Model load(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
@@ -79,6 +79,13 @@ public final class Model {
             String where = file + ": ", message = String.valueOf(e.getMessage());
             throw new IOException(message.startsWith(where) ? message : where + message, e);
         }
+    }
+
+    /** Its shape and size, for logs: "Model[embed 64, boom 256, 4 blocks, attention in [2], window 128, 232,448 parameters]". */
+    @Override
+    public String toString() {
+        return String.format("Model[embed %d, boom %d, %d block%s, attention in %s, window %d, %,d parameters]", shape.embed(), shape.boom(),
+                shape.blocks(), shape.blocks() == 1 ? "" : "s", shape.attentionBlocks(), shape.window(), parameters());
     }
 
     /**
@@ -112,6 +119,7 @@ public final class Model {
     /** Told each byte's cost as scoring reaches it. */
     @FunctionalInterface
     public interface ByteCost {
+        /** The byte at offset (from 0) of the stream, its value (0-255), and its cost in bits. */
         void accept(long offset, int value, double bits);
     }
 
@@ -121,7 +129,10 @@ public final class Model {
      * threads share one scoring network and take turns with it a segment (256 bytes) at a time, each
      * with its own state, so a call whose stream is slow holds up no other while it waits for its bytes;
      * one waiting for its turn throws InterruptedIOException when its thread is interrupted. perByte
-     * hears a segment's bytes after its turn, so it may itself score.
+     * hears a segment's bytes after its turn, so it may itself score. A stream scores the same bits each
+     * time, on any thread count; a byte's cost depends on the bytes before it alone but for rounding: a
+     * prefix of the stream may give it about 1e-6 bits more or less, as its segment's products run over
+     * the bytes it holds.
      */
     public Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
@@ -184,7 +195,7 @@ public final class Model {
 
     /**
      * Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. The first call packs a
-     * copy of the weights to draw with, which this Model keeps for the next (for `small` about 70 MiB).
+     * copy of the weights to draw with, which this Model keeps for the next (for {@code small} about 70 MiB).
      */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
@@ -213,8 +224,8 @@ public final class Model {
 
     /**
      * The last finished call's sampler, for the next: each packs a copy of the weights (about 70 MiB allocated and 0.3 s for
-     * `small`, to draw one byte), and its start() resets all it keeps. One alone is kept, for as long as this Model
-     * (`paper`'s is hundreds of MiB); calls at once make their own.
+     * {@code small}, to draw one byte), and its start() resets all it keeps. One alone is kept, for as long as this Model
+     * ({@code paper}'s is hundreds of MiB); calls at once make their own.
      */
     private final java.util.concurrent.atomic.AtomicReference<Sampler> idleSampler = new java.util.concurrent.atomic.AtomicReference<>();
 

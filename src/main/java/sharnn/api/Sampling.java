@@ -8,6 +8,7 @@ package sharnn.api;
 public record Sampling(double temperature, int topK, double topP, long seed) {
     public static final Sampling DEFAULT = new Sampling(1.0, 0, 1.0, 1337);
 
+    /** Refuses a temperature below 0 or NaN, topK below 0, or topP outside (0, 1]. */
     public Sampling {
         sharnn.model.Sampler.checkDrawing(temperature, topK, topP);
     }

@@ -19,7 +19,7 @@ import sharnn.train.Trainer;
 /**
  * Trains a SHA-RNN on a text with the reference recipe (the text split 90/5/5 into train, valid and
  * test). Without {@link #runDirectory} nothing is written; with it, the run's checkpoints
- * (last.safetensors, best.safetensors) and metrics go there, as `sharnn train --out` writes them, and
+ * (last.safetensors, best.safetensors) and metrics go there, as {@code sharnn train --out} writes them, and
  * {@link #resume} continues it later.
  * <p>A builder, unlike {@link Compression}: {@link #set}, {@link #seed}, {@link #runDirectory}, {@link #listener} and
  * {@link #device} change this Training and return it, to be chained.
@@ -27,18 +27,22 @@ import sharnn.train.Trainer;
 public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
     public record Stop(long steps, long epochs, double minutes) {
+        /** Limits of 0 are none; each is at least 0, and one of them finite and not 0. Steps and epochs count from the run's start. */
         public Stop {
             new Trainer.Stop(steps, epochs, minutes);   // its rule: limits >= 0, and one of them finite and not 0
         }
 
+        /** Stops at step n of the run (a resumed run counts the steps before it). */
         public static Stop steps(long n) {
             return new Stop(n, 0, 0);
         }
 
+        /** Stops at the end of the run's n-th pass over the training bytes. */
         public static Stop epochs(long n) {
             return new Stop(0, n, 0);
         }
 
+        /** Stops after the step that ends m minutes of this call's training. */
         public static Stop minutes(double m) {
             return new Stop(0, 0, m);
         }
@@ -87,7 +91,7 @@ public final class Training {
     }
 
     /**
-     * Continues the run saved in runDirectory (its last.safetensors) exactly, as `sharnn train --resume`:
+     * Continues the run saved in runDirectory (its last.safetensors) exactly, as {@code sharnn train --resume}:
      * with the run's own settings, seed, data order and optimizer state, so that a run stopped and resumed
      * saves the same checkpoints as one that went on. {@link #train(Stop)} reads the data file the run
      * records; {@link #train(Path, Stop)} and {@link #train(byte[], Stop)} give it where it moved or where
@@ -95,7 +99,7 @@ public final class Training {
      * epochs count from the run's start. Listeners, {@link #device} and {@link #stop} apply; the settings
      * are the run's ({@link #seed} and {@link #runDirectory} throw IllegalStateException), but for where its
      * schedule ends and what it logs, which {@link #set} may change (decaySteps, lrMin, halveAt, evalEvery,
-     * logEvery, checkpointEvery; any other throws IllegalStateException), as `train --resume --set`.
+     * logEvery, checkpointEvery; any other throws IllegalStateException), as {@code train --resume --set}.
      */
     public static Training resume(Path runDirectory) {
         return new Training(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));
@@ -106,7 +110,7 @@ public final class Training {
     }
 
     /**
-     * Sets a hyper-parameter by name, as `sharnn train --set key=value` (the README lists them); a value
+     * Sets a hyper-parameter by name, as {@code sharnn train --set key=value} (the README lists them); a value
      * out of its range is refused here, and the settings are checked together when training starts.
      */
     public Training set(String key, String value) {
@@ -141,7 +145,7 @@ public final class Training {
     }
 
     /**
-     * Where the model trains, as `sharnn train --device --precision`: "cpu" (the default), "cuda" (the
+     * Where the model trains, as {@code sharnn train --device --precision}: "cpu" (the default), "cuda" (the
      * first GPU) or "cuda:N"; "fp32", or on a GPU "bf16" (bf16 operands of the large matrix products,
      * fp32 accumulation and all else). The trained model comes back on the CPU either way, and the
      * checkpoints are the same files. Without the CUDA driver or such a GPU, training throws
@@ -165,7 +169,7 @@ public final class Training {
     }
 
     /**
-     * Asks the train in progress to stop after its step, as Ctrl-C stops `sharnn train`: train returns
+     * Asks the train in progress to stop after its step, as Ctrl-C stops {@code sharnn train}: train returns
      * its result then, with last.safetensors saved in a run directory, and without a further
      * validation. For early stopping from a listener, or from another thread. Returns false where no
      * train is in progress; where several threads train with this Training, each stops. Interrupting the
@@ -176,6 +180,7 @@ public final class Training {
         return !running.isEmpty();
     }
 
+    /** Adds a listener (each added is told, in the order added); returns this Training. */
     public Training listener(Listener listener) {
         listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
         return this;

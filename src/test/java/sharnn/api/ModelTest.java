@@ -414,6 +414,12 @@ class ModelTest {
         back.save(dir.resolve("again.safetensors"));
         assertThat(dir.resolve("again.safetensors")).hasSameBinaryContentAs(saved);
         assertThatThrownBy(() -> back.save(null)).isInstanceOf(NullPointerException.class).hasMessage("file");
+        // what a log says of them (it was "sharnn.api.Model@4abdb505")
+        assertThat(back).hasToString(String.format("Model[embed 16, boom 32, 1 block, attention in [0], window 128, %,d parameters]", back.parameters()))
+                .hasToString(trained.model().toString());
+        assertThat(Compression.preset("default").set("chunk", "16M").threads(8).checkpoint(saved, true))
+                .hasToString("Compression[default chunk=16M network=true, 8 threads, checkpoint " + saved + ", adapt]");   // the settings as coding applies them
+        assertThat(Compression.preset("fast")).hasToString("Compression[fast, 1 thread]");
     }
 
     /**
