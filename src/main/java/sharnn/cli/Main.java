@@ -30,6 +30,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static void main(String[] args) {
         int code;
         try {
+            plainLogLines();
             Terminal.restoreStderr();
             Stdout.install();
             stopWithLauncher();
@@ -43,6 +44,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             code = 1;
         }
         System.exit(code);
+    }
+
+    /** The library's warnings (the JDK's logging) as one line each, "sharnn: ...", as the command's own errors (not two lines with a date). */
+    static void plainLogLines() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "sharnn: %5$s%6$s%n");
     }
 
     /**

@@ -39,6 +39,9 @@ public final class DeviceCheck {
     private DeviceCheck() {}
 
     public static void main(String[] args) throws Exception {
+        // a region the driver refuses to capture is a warning of the JDK's logging: one line, as the command line prints it
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "sharnn: %5$s%6$s%n");
         if (args.length == 0) {
             System.err.println("usage: DeviceCheck golden FILE... | segment [STREAMS] | recurrence [STREAMS] | recurrence-bf16 [STREAMS] | profile [STREAMS] | bf16 [STREAMS] | graphs [STREAMS]");
             System.exit(2);

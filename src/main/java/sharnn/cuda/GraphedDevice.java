@@ -19,10 +19,11 @@ import java.util.function.Consumer;
  * <p>Anything that waits for the device inside a region (an upload, a download, a synchronize)
  * first issues what was recorded, then runs: the region runs directly that time. Outside regions
  * every call passes straight through. -Dsharnn.graphs=off turns graphs off (a way around a driver
- * that cannot capture something); a capture that fails turns them off for its region, with one line
- * on stderr (the others keep theirs: a region with a cooperative launch may be the one that fails).
+ * that cannot capture something); a capture that fails turns them off for its region, with a warning
+ * logged (the others keep theirs: a region with a cooperative launch may be the one that fails).
  */
 public final class GraphedDevice implements Device {
+    private static final System.Logger LOG = System.getLogger(GraphedDevice.class.getName());
     private final Device device;
     private boolean enabled;
     /** The operations of the region being recorded; null outside regions. */
@@ -168,7 +169,8 @@ public final class GraphedDevice implements Device {
     }
 
     private static Graph giveUp(String region, RuntimeException e) {
-        System.err.println("sharnn: no CUDA graph for the " + region + ", it runs launch by launch: " + e.getMessage());
+        // a warning through the JDK's logging, as a library's: the command line prints it as one line ("sharnn: ...")
+        LOG.log(System.Logger.Level.WARNING, "no CUDA graph for the " + region + ", it runs launch by launch: " + e.getMessage());
         return null;
     }
 
