@@ -110,7 +110,8 @@ final class TrainCommand implements Callable<Integer> {
         if (s.steps() == firstStep && !trainer.stopRequested()) {
             boolean atLimit = steps > 0 && s.steps() >= steps || epochs > 0 && s.epochs() >= epochs;
             if (atLimit)   // a resumed run already at its limit
-                System.err.printf("nothing to train: %s is at step %d (epoch %d), at or past the limit given%n", runDir, s.steps(), s.epochs());
+                System.err.printf("nothing to train: %s is at step %d (%d epoch%s done), at or past the limit given%n", runDir, s.steps(),
+                        s.epochs(), s.epochs() == 1 ? "" : "s");
             else   // a time limit shorter than the first step's start (a resumed run's too: it read as at its limit)
                 System.err.printf("nothing trained: --minutes %s ended before the first step; %s holds the run at step %d%n",
                         java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString(), runDir, s.steps());

@@ -278,5 +278,8 @@ class TrainCommandTest {
         assertThat(r.out()).startsWith("trained to step " + steps.size() + " (2 epochs done) in ");
         // and info on its checkpoint: two done, a resumed run trains in the third
         assertThat(CliRun.of("info", run.resolve("last.safetensors").toString()).out()).contains("run: step " + steps.size() + ", in epoch 3,");
+        CliRun again = CliRun.of("train", "--resume", run.toString(), "--epochs", "2");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("nothing to train: " + run + " is at step " + steps.size() + " (2 epochs done), at or past the limit given");
     }
 }
