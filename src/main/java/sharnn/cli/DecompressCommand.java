@@ -199,8 +199,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 204,327 bytes (1.635 bpc), 1 block, format 23, fast, decoding needs
-     * about 698 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
+     * One line: "a.shr: 1,000,000 -> 204,008 bytes (1.632 bpc), 1 block, format 24, fast, decoding needs
+     * about 699 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {

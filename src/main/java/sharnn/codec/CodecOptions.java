@@ -69,8 +69,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     /** The presets: each trades speed for ratio. */
     public static CodecOptions preset(String name) {
         return switch (name) {
-            // fast codes with the context models alone: a 32-wide network brings 0.003 bpc at 1.6-1.7 times the
-            // time (format 23). One stream, so that every training step sees the bytes just coded; a lag of a whole segment,
+            // fast codes with the context models alone: a 32-wide network brings 0.003 bpc at 1.8 times the
+            // time (format 24). One stream, so that every training step sees the bytes just coded; a lag of a whole segment,
             // so that the decoder need not wait for the learner. What each setting brought: docs/TUNING.md.
             case "fast" -> new CodecOptions(32, 64, 1, List.of(), 32, 1, 32, 32, 0.003f, 2f, 1, true, false, 22, 4, 1 << 20, 0);
             case "default" -> new CodecOptions(64, 128, 1, List.of(), 64, 1, 32, 32, 0.002f, 2f, 1, true, true, 22, 4, 1 << 20, 0);
