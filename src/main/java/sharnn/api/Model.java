@@ -91,7 +91,9 @@ public final class Model {
     /**
      * Writes the weights as a sharnn checkpoint that {@link #load}, {@code sharnn eval}, {@code generate},
      * {@code info} and {@code compress --model} read (as torch.save of a state_dict: no optimizer state, so a
-     * run goes on only from its run directory's checkpoints). Written to a temporary name, then renamed.
+     * run goes on only from its run directory's checkpoints). Written to a temporary name, then renamed. A
+     * model loaded from a reference state_dict is saved with the paper's window, batch and segment, which
+     * load assumed for it.
      */
     public void save(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");

@@ -86,9 +86,9 @@ final class ContextMixer {
     }
     /**
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
-     * far and the word's shape (the 18 that occur of the second first-layer mixer's; where in a word it is
-     * before); the last byte and the bit position; the match state and the bit position; the kinds of the
-     * last two bytes (sixteen) alone (with the bits so far before); the markup nesting and the bits so far;
+     * far and the word's shape (the 18 that occur of the second first-layer mixer's; format 23: where in a
+     * word it is); the last byte and the bit position; the match state and the bit position; the kinds of the
+     * last two bytes (sixteen) alone (format 23: with the bits so far); the markup nesting and the bits so far;
      * the kinds of the last four bytes alone (format 24: 1 MB of enwik8 in fast -0.16%; kinds with the bit position did
      * worse: fewer sets learn faster). Their outputs are averaged (stretched).
      */
@@ -553,9 +553,9 @@ final class ContextMixer {
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
-        int shape18 = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
+        int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
                 : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
-        mixers.chooseFinal(0, shape18 << 8 | c0);
+        mixers.chooseFinal(0, wordShape << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
         mixers.chooseFinal(3, kinds2);

