@@ -281,6 +281,8 @@ final class TrainCommand implements Callable<Integer> {
      */
     private Map<Signal, SignalHandler> stopOnSignals(Trainer trainer) {
         Map<Signal, SignalHandler> before = new LinkedHashMap<>();
+        // asked now: the first native call in a handler took long enough for a tiny run to save and exit before its line
+        String newLine = Terminal.isTerminal(2) ? "\n" : "";   // after the terminal's "^C"; in a log it was an empty line
         for (String name : List.of("INT", "TERM", "HUP")) {
             Signal signal = new Signal(name);
             try {
@@ -294,8 +296,7 @@ final class TrainCommand implements Callable<Integer> {
                             stoppedBy = 128 + sig.getNumber();
                             stopAsked = System.nanoTime();
                             stopping = true;
-                            // a new line after the terminal's "^C"; in a log it was an empty line
-                            System.err.println((Terminal.isTerminal(2) ? "\n" : "") + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
+                            System.err.println(newLine + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
                                     + " again aborts at once)");
                         } else Runtime.getRuntime().halt(128 + sig.getNumber());
                     }
