@@ -7,10 +7,18 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@link #forRange(int, int, RangeTask)} splits {@code [0, n)} into at most {@code threads}
  * contiguous chunks; the calling thread runs the first chunk itself and the workers (daemon
- * platform threads) run the others. Workers spin briefly after each job before parking, so that
- * frequent small calls (a matrix-vector product per LSTM time step) are handed off in a few
- * microseconds. Callers that need results independent of the thread count must make each index's
+ * platform threads) run the others (or the caller, see below). Workers spin briefly after each job
+ * before parking, so that frequent small calls (a matrix-vector product per LSTM time step) are
+ * handed off in a few microseconds. Callers that need results independent of the thread count must make each index's
  * work independent of where the chunk boundaries fall.
+ *
+ * <p>A chunk runs on whichever thread claims it first: the caller, once its own chunk is done, runs
+ * any that its worker has not taken yet rather than wait for that worker to be scheduled. On a loaded
+ * machine (the 2-core Zen 4 with other processes, load 6 to 8) a hand-off to a worker took about
+ * 200 µs, an LSTM step's cell (16 x 256) 17 times its time on one thread, and the small preset trained
+ * slower on 2 threads than on 1; with this, 1.5 times as fast as before. Chunks and their bounds do not
+ * change, only the thread that runs one, so results are the same bytes. A task must not depend on the
+ * thread it runs on.
  *
  * <p>A call made while the pool is already busy (from another thread, or re-entrantly from inside a
  * task) runs the whole range inline in the calling thread.
@@ -27,6 +35,16 @@ public final class Parallel implements AutoCloseable {
     private static final long SPIN_NS = 100_000;
 
     private static volatile Parallel common;
+
+    private static final java.lang.invoke.VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "claimed", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final int threads;
     private final Worker[] workers;
@@ -121,7 +139,7 @@ public final class Parallel implements AutoCloseable {
                 w.from = (int) ((long) n * c / chunks);
                 w.to = (int) ((long) n * (c + 1) / chunks);
                 w.error = null;
-                w.posted = s; // volatile write publishes the fields above
+                w.posted = s; // volatile write publishes the fields above (claimed is below s)
                 if (w.parked) LockSupport.unpark(w.thread);
             }
             Throwable err = null;
@@ -130,23 +148,24 @@ public final class Parallel implements AutoCloseable {
             } catch (Throwable t) {
                 err = t;
             }
+            // the chunks no worker has taken yet run here (a worker that left, the pool closed, takes none)
+            for (int c = 1; c < chunks; c++) {
+                Worker w = workers[c - 1];
+                if (w.claim(s)) {
+                    try {
+                        task.run(w.from, w.to);
+                    } catch (Throwable t) {
+                        if (err == null) err = t;
+                    }
+                    w.done = s;
+                }
+            }
             for (int c = 1; c < chunks; c++) {
                 Worker w = workers[c - 1];
                 int spins = 0;
                 while (w.done != s) {
-                    if (++spins < 20_000) {
-                        Thread.onSpinWait();
-                    } else if (!w.thread.isAlive()) {
-                        // closed concurrently: the worker left before taking this job, so run it here
-                        try {
-                            task.run(w.from, w.to);
-                        } catch (Throwable t) {
-                            if (err == null) err = t;
-                        }
-                        break;
-                    } else {
-                        Thread.yield();
-                    }
+                    if (++spins < 20_000) Thread.onSpinWait();
+                    else Thread.yield();
                 }
                 w.task = null;
                 if (err == null && w.error != null) err = w.error;
@@ -189,7 +208,15 @@ public final class Parallel implements AutoCloseable {
         volatile long posted;
         volatile long done;
         volatile boolean parked;
+        /** The last job taken, by this worker or by the caller in its place (through CLAIMED). */
+        volatile long claimed;
         long q0, q1, q2, q3, q4, q5, q6;
+
+        /** Takes job s unless it is taken (jobs are numbered upwards); true for the one thread that took it. */
+        boolean claim(long s) {
+            long c = claimed;
+            return c < s && CLAIMED.compareAndSet(this, c, s);
+        }
 
         @Override
         public void run() {
@@ -211,6 +238,7 @@ public final class Parallel implements AutoCloseable {
                     if (s == seen) return; // closed
                 }
                 seen = s;
+                if (!claim(s)) continue;   // the caller ran it (and may have posted the next job since)
                 try {
                     task.run(from, to);
                 } catch (Throwable t) {

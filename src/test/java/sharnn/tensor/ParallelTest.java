@@ -48,9 +48,36 @@ class ParallelTest {
         p3.forRange(owner.length, (from, to) -> {
             names.add(Thread.currentThread().getName());
             for (int i = from; i < to; i++) owner[i] = from;
+            // the caller's chunk lasts until the workers have taken theirs (else it would run them itself)
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (from == 0 && names.size() < 3 && System.nanoTime() < end) Thread.onSpinWait();
         });
         assertThat(names).hasSize(3).contains(Thread.currentThread().getName());
         for (int i = 1; i < owner.length; i++) assertThat(owner[i]).isGreaterThanOrEqualTo(owner[i - 1]);
+    }
+
+    /**
+     * A chunk that its worker has not taken when the caller's own is done runs on the caller (here the worker is
+     * parked, idle between calls longer than it spins, and the caller's chunk takes no time): the worker, woken
+     * late, leaves it. Every index runs once, whichever thread took it, over calls of both kinds.
+     */
+    @Test
+    void theCallerRunsChunksNoWorkerHasTaken() throws InterruptedException {
+        String me = Thread.currentThread().getName();
+        int stolen = 0;
+        for (int rep = 0; rep < 200; rep++) {
+            if (rep % 2 == 0) Thread.sleep(1);   // past the workers' spin: they park
+            AtomicIntegerArray hits = new AtomicIntegerArray(64);
+            String[] ran = new String[2];
+            p2.forRange(64, (from, to) -> {
+                ran[from == 0 ? 0 : 1] = Thread.currentThread().getName();
+                for (int i = from; i < to; i++) hits.incrementAndGet(i);
+            });
+            for (int i = 0; i < 64; i++) assertThat(hits.get(i)).as("index %d, call %d", i, rep).isEqualTo(1);
+            assertThat(ran[0]).isEqualTo(me);
+            if (me.equals(ran[1])) stolen++;
+        }
+        assertThat(stolen).as("chunks the caller ran in the worker's place").isPositive();
     }
 
     @Test
