@@ -282,4 +282,24 @@ class TrainEvalGenerateCliTest {
         assertThat(run.code()).as(run.err()).isEqualTo(code);
         assertThat(run.err().strip()).as("stderr").doesNotContain("\n").doesNotContain("Exception").contains(contains);
     }
+
+    /** --split last:N where N is the file's whole size scores the whole file, as --split all does (16 streams of it). */
+    @Test
+    void theLastBytesOfTheWholeSizeAreTheWholeFile(@TempDir Path dir) throws Exception {
+        Path data = corpus(dir), run = dir.resolve("run");
+        long size = Files.size(data);
+        CliRun train = CliRun.of(args(new String[] {"train", "--data", data.toString(), "--out", run.toString(), "--steps", "1"}));
+        assertThat(train.code()).as(train.err()).isZero();
+        String ckpt = run.resolve("last.safetensors").toString();
+        CliRun all = CliRun.of("eval", "--checkpoint", ckpt, "--split", "all", "--max-bytes", "4000", "--json");
+        assertThat(all.code()).as(all.err()).isZero();
+        CliRun last = CliRun.of("eval", "--checkpoint", ckpt, "--split", "last:" + size, "--max-bytes", "4000", "--json");
+        assertThat(last.code()).as(last.err()).isZero();
+        Map<String, Object> a = JSON.std.mapFrom(all.out()), l = JSON.std.mapFrom(last.out());
+        assertThat(l.get("bpc")).isEqualTo(a.get("bpc"));
+        assertThat(l.get("bytes")).isEqualTo(a.get("bytes")).isEqualTo(16 * (4000 / 16 - 1));
+        assertThat(l.get("split")).isEqualTo("last:" + size);
+        assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--split", "last:" + (size + 1)), 2,
+                "sharnn eval: --split last:" + (size + 1) + ": the file has only " + size + " bytes");
+    }
 }

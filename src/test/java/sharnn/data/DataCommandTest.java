@@ -100,4 +100,30 @@ class DataCommandTest {
         assertThat(out.toString()).isEmpty();
         assertThat(Files.exists(data.resolve("enwik8"))).isFalse();
     }
+
+    /** One of a pair given: the other keeps its default (90% train, 5% valid), and test is the rest. */
+    @Test
+    void oneSplitSizeOrFractionGivenLeavesTheOtherAtItsDefault() throws IOException {
+        Path plain = corpus("c.txt");
+        assertThat(run("info", plain.toString(), "--valid-bytes", "25")).isZero();
+        assertThat(out.toString()).contains("train       [0, 900)  900 bytes")
+                .contains("valid       [900, 925)  25 bytes")
+                .contains("test        [925, 1000)  75 bytes");
+        out.getBuffer().setLength(0);
+        assertThat(run("info", plain.toString(), "--train-bytes", "800")).isZero();
+        assertThat(out.toString()).contains("train       [0, 800)  800 bytes")
+                .contains("valid       [800, 850)  50 bytes")
+                .contains("test        [850, 1000)  150 bytes");
+        out.getBuffer().setLength(0);
+        assertThat(run("info", plain.toString(), "--train-fraction", "0.8")).isZero();
+        assertThat(out.toString()).contains("train       [0, 800)  800 bytes")
+                .contains("valid       [800, 850)  50 bytes")
+                .contains("test        [850, 1000)  150 bytes");
+        out.getBuffer().setLength(0);
+        assertThat(run("info", plain.toString(), "--valid-fraction", "0.1")).isZero();
+        assertThat(out.toString()).contains("train       [0, 900)  900 bytes")
+                .contains("valid       [900, 1000)  100 bytes")
+                .contains("test        [1000, 1000)  0 bytes");
+        assertThat(err.toString()).isEmpty();
+    }
 }

@@ -189,4 +189,24 @@ class TrainBatcherTest {
         assertThat(tb.hasNext()).isFalse();
         assertThatThrownBy(() -> tb.restore(new long[2])).hasMessageContaining("one long");
     }
+
+    /**
+     * A seed's segment lengths exactly, as an independent computation of the rule gives them (SplitMix64, then
+     * Box-Muller on 1 - u1 and u2): the data order a run's seed stands for, which a resumed or repeated run relies on.
+     */
+    @Test
+    void aSeedsSegmentLengthsAreExactlyThoseOfTheRule() {
+        int[] seed1 = {64, 64, 62, 59, 58, 64, 64, 64, 62, 64, 58, 60, 64, 61, 64, 64, 60, 64, 62, 64,
+                64, 62, 63, 64, 24, 64, 62, 64, 64, 63, 64, 37, 64, 57, 58, 39, 55, 58, 64, 58};
+        SplitMix64 one = new SplitMix64(1);
+        for (int k = 0; k < seed1.length; k++) assertThat(TrainBatcher.drawLength(one, 64)).as("draw %d", k).isEqualTo(seed1[k]);
+        int[] seed42 = {64, 65, 60, 61, 61, 62, 65, 60, 64, 60, 59, 59, 65, 65, 60, 65, 56, 63, 61, 65,
+                55, 61, 35, 60, 65, 65, 65, 62, 65, 62, 65, 65, 64, 65, 63, 62, 65, 65, 64, 65};   // odd bptt: a half base of 32.5
+        SplitMix64 other = new SplitMix64(42);
+        for (int k = 0; k < seed42.length; k++) assertThat(TrainBatcher.drawLength(other, 65)).as("draw %d", k).isEqualTo(seed42[k]);
+        SplitMix64 g = new SplitMix64(1);
+        assertThat(g.nextGaussian()).isCloseTo(-0.034267321791851144, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(g.nextGaussian()).isCloseTo(-2.5000674933698677, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(g.nextGaussian()).isCloseTo(0.08772246831488635, org.assertj.core.data.Offset.offset(1e-12));
+    }
 }

@@ -87,4 +87,29 @@ class DropoutTest {
             }
         }
     }
+
+    /**
+     * An element is dropped exactly where its 24-bit draw u (mix64(key + i) >>> 40) is below the threshold ceil(p·2^24)
+     * (sharnn.cu's rule): at p = 0.1f, p·2^24 = 1,677,721.63, so a draw of 1,677,721 (u / 2^24 = 0.09999996, below p) is
+     * dropped and one of 1,677,722 kept; a threshold rounded down kept both.
+     */
+    @Test
+    void aDrawJustBelowTheProbabilityIsDroppedAndOneJustAboveItKept() {
+        float p = 0.1f;
+        Dropout d = new Dropout(p, 5, "test/0");
+        assertThat(d.threshold()).isEqualTo(1_677_722);
+        long key = d.key(7), below = -1, above = -1;
+        for (long base = 0; below < 0 || above < 0; base++) {
+            long u = Kernels.mix64(key + base) >>> 40;
+            if (u == 1_677_721 && below < 0) below = base;
+            if (u == 1_677_722 && above < 0) above = base;
+        }
+        for (Kernels k : List.of(new ScalarKernels(), new VectorKernels())) {
+            float[] x = {1f}, y = {-1f};
+            d.apply(k, x, 0, y, 0, 1, 7, true, below);
+            assertThat(y[0]).as("%s: the draw 1,677,721", k.getClass().getSimpleName()).isZero();
+            d.apply(k, x, 0, y, 0, 1, 7, true, above);
+            assertThat(y[0]).as("%s: the draw 1,677,722", k.getClass().getSimpleName()).isEqualTo(1f / (1f - p));
+        }
+    }
 }

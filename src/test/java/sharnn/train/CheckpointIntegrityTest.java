@@ -200,4 +200,23 @@ class CheckpointIntegrityTest {
             Trainer.resume(run, corpus, TrainerTest.K).close();   // finite, and the lock was released
         }
     }
+
+    /**
+     * A run directory given for a checkpoint (eval, generate, info) is read as its best.safetensors, though its
+     * last.safetensors, saved after it, is there too; a file is itself; a directory with last alone names it.
+     */
+    @Test
+    void aRunDirectoryStandsForItsBestCheckpointEvenBesideALaterLast() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Path last = save(run.resolve("last.safetensors"), model(1));
+        assertThatThrownBy(() -> Checkpoint.file(run)).hasMessage(run + " holds no best.safetensors"
+                + " (the run stopped before its first validation?): use " + last);
+        Path best = save(run.resolve("best.safetensors"), model(2));
+        save(last, model(3));   // the later step's, as a run that went on past its best
+        assertThat(Checkpoint.file(run)).isEqualTo(best);
+        assertThat(Checkpoint.file(last)).isEqualTo(last);
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertThatThrownBy(() -> Checkpoint.file(empty)).hasMessage(empty
+                + " is a directory without a checkpoint (best.safetensors or last.safetensors)");
+    }
 }

@@ -33,4 +33,18 @@ class PlotPointsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Plot.write(metrics, full))
                 .isExactlyInstanceOf(java.io.IOException.class).hasMessage("No space left on device");
     }
+
+    /**
+     * A series whose last point falls between the k-th ones still ends with it (the run's latest figure), added once
+     * after the k-th points: 12,000 points thin to every third (0 ... 11,997) and 11,999.
+     */
+    @Test
+    void aLastPointBetweenTheKeptOnesIsAddedOnce() {
+        List<Double> many = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) many.add((double) i);
+        List<Double> thin = Plot.thin(many);
+        assertThat(thin).hasSize(4_001).startsWith(0.0, 3.0, 6.0).endsWith(11_994.0, 11_997.0, 11_999.0);
+        List<Double> even = new ArrayList<>(many.subList(0, 9_999));   // k = 2, and 9,998 is a k-th point: not added twice
+        assertThat(Plot.thin(even)).hasSize(5_000).endsWith(9_994.0, 9_996.0, 9_998.0);
+    }
 }

@@ -254,4 +254,44 @@ class TrainConfigTest {
                 .hasMessageStartingWith("the train split of 4 bytes is too small for a batch of 2 streams of 3 bytes or more");
         assertThat(c.splits(38).train().length()).isEqualTo(6);
     }
+
+    /**
+     * Blocks given without an attention list put the attention on the second last block, where the presets' 4 blocks
+     * have it (block 2): 6 blocks on block 4, one block on block 0.
+     */
+    @Test
+    void blocksGivenWithoutAnAttentionListPutItOnTheSecondLastBlock() {
+        assertThat(new TrainConfig().model().attentionBlocks()).containsExactly(2);
+        TrainConfig six = new TrainConfig();
+        six.set("blocks", "6");
+        assertThat(six.model().attentionBlocks()).containsExactly(4);
+        TrainConfig one = new TrainConfig();
+        one.set("blocks", "1");
+        assertThat(one.model().attentionBlocks()).containsExactly(0);
+    }
+
+    /** stateResets is a probability in [0, 1]: 1 (every step starts cold) is accepted, set and validated. */
+    @Test
+    void aStateResetProbabilityOfOneIsAccepted() {
+        TrainConfig c = new TrainConfig();
+        c.set("stateResets", "1");
+        assertThat(c.stateResets).isEqualTo(1.0);
+        c.validate();
+        c.stateResets = 1.0000001;
+        assertThatThrownBy(c::validate).hasMessage("stateResets must be in [0, 1]: 1.0000001");
+    }
+
+    /** A cosine decay to lrMin equal to lr is a flat rate after the warmup, not a rising one: accepted. */
+    @Test
+    void aCosineDecayToTheRateItselfIsAccepted() {
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.cosine = true;
+        c.warmup = 10;
+        c.lrMin = c.lr;
+        c.validate();
+        c.fixDecay(100);
+        assertThat(c.lrAt(10)).isEqualTo(c.lr);
+        assertThat(c.lrAt(55)).isEqualTo(c.lr);
+        assertThat(c.lrAt(100)).isEqualTo(c.lr);
+    }
 }

@@ -892,4 +892,24 @@ public class TrainerTest {
             for (long step = 1; step <= 1000; step++) seeds.add(Trainer.dropoutSeed(seed, step));
         assertThat(seeds).hasSize(3000);
     }
+
+    /**
+     * A valid split of exactly two bytes for each of the 16 validation streams (heldOut=32, the least train accepts) is
+     * validated as any other: the run's last step has its figure and its best.safetensors.
+     */
+    @Test
+    void aValidSplitOfTwoBytesForEachStreamIsValidated(@TempDir Path dir) throws Exception {
+        TrainConfig cfg = small();
+        cfg.heldOut = 32;
+        Splits splits = cfg.splits(2000);
+        assertThat(splits.valid().length()).isEqualTo(32);
+        Trainer t = new Trainer(cfg, Corpus.of(sentences(2000, 1)), splits, dir, K);
+        Record r = new Record();
+        t.addListener(r);
+        Trainer.Summary s = t.train(new Trainer.Stop(2, 0, 0));
+        assertThat(r.evals).containsExactly(2L);
+        assertThat(s.validBpc()).isFinite().isPositive();
+        assertThat(s.bestValidBpc()).isEqualTo(s.validBpc());
+        assertThat(dir.resolve("best.safetensors")).exists();
+    }
 }
