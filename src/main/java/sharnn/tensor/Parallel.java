@@ -122,7 +122,7 @@ public final class Parallel implements AutoCloseable {
     /**
      * Runs {@code task} over {@code [0, n)} split into contiguous chunks of at least
      * {@code minChunk} indices (so {@code n < 2 * minChunk} runs inline), at most one per thread.
-     * Returns when every chunk is done; the first exception thrown by a chunk is rethrown.
+     * Returns when every chunk is done; the exception of the lowest chunk that threw is rethrown (whichever thread ran it).
      */
     public void forRange(int n, int minChunk, RangeTask task) {
         if (n <= 0) return;
@@ -155,7 +155,7 @@ public final class Parallel implements AutoCloseable {
                     try {
                         task.run(w.from, w.to);
                     } catch (Throwable t) {
-                        if (err == null) err = t;
+                        w.error = t;   // read below in chunk order, as a worker's: the same exception however claimed
                     }
                     w.done = s;
                 }

@@ -65,6 +65,7 @@ class ParallelTest {
     void theCallerRunsChunksNoWorkerHasTaken() throws InterruptedException {
         String me = Thread.currentThread().getName();
         int stolen = 0;
+        java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
         for (int rep = 0; rep < 200; rep++) {
             if (rep % 2 == 0) Thread.sleep(1);   // past the workers' spin: they park
             AtomicIntegerArray hits = new AtomicIntegerArray(64);
@@ -72,12 +73,27 @@ class ParallelTest {
             p2.forRange(64, (from, to) -> {
                 ran[from == 0 ? 0 : 1] = Thread.currentThread().getName();
                 for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                total.addAndGet(to - from);
             });
             for (int i = 0; i < 64; i++) assertThat(hits.get(i)).as("index %d, call %d", i, rep).isEqualTo(1);
             assertThat(ran[0]).isEqualTo(me);
             if (me.equals(ran[1])) stolen++;
         }
         assertThat(stolen).as("chunks the caller ran in the worker's place").isPositive();
+        Thread.sleep(5);   // a chunk run again after its call returned (a worker that also took a stolen one) would show here
+        assertThat(total.get()).as("indices run over all calls").isEqualTo(200 * 64);
+    }
+
+    /** Where several chunks throw, the lowest one's exception is rethrown, whichever thread ran each. */
+    @Test
+    void theLowestThrowingChunkWinsWhicheverThreadRanIt() throws InterruptedException {
+        for (int rep = 0; rep < 2000; rep++) {
+            if (rep % 100 == 0) Thread.sleep(1);
+            assertThatThrownBy(() -> p3.forRange(3, (from, to) -> {
+                if (from == 0) { long e = System.nanoTime() + 2_000; while (System.nanoTime() < e) Thread.onSpinWait(); }
+                else throw new IllegalStateException("chunk " + from);
+            })).hasMessage("chunk 1");
+        }
     }
 
     @Test
