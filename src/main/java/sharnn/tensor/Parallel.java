@@ -9,16 +9,16 @@ import java.util.concurrent.locks.LockSupport;
  * contiguous chunks; the calling thread runs the first chunk itself and the workers (daemon
  * platform threads) run the others (or the caller, see below). Workers spin briefly after each job
  * before parking, so that frequent small calls (a matrix-vector product per LSTM time step) are
- * handed off in a few microseconds. Callers that need results independent of the thread count must make each index's
- * work independent of where the chunk boundaries fall.
+ * handed off in a few microseconds. Callers that need results independent of the thread count must
+ * make each index's work independent of where the chunk boundaries fall.
  *
  * <p>A chunk runs on whichever thread claims it first: the caller, once its own chunk is done, runs
  * any that its worker has not taken yet rather than wait for that worker to be scheduled. On a loaded
  * machine (the 2-core Zen 4 with other processes, load 6 to 8) a hand-off to a worker took about
  * 200 µs, an LSTM step's cell (16 x 256) 17 times its time on one thread, and the small preset trained
- * slower on 2 threads than on 1; with this, 1.5 times as fast as before. Chunks and their bounds do not
- * change, only the thread that runs one, so results are the same bytes. A task must not depend on the
- * thread it runs on.
+ * slower on 2 threads than on 1; with this, 1.5 times as fast under that load (on an idle machine
+ * about the same). Chunks and their bounds do not change, only the thread that runs one, so results
+ * are the same bytes. A task must not depend on the thread it runs on.
  *
  * <p>A call made while the pool is already busy (from another thread, or re-entrantly from inside a
  * task) runs the whole range inline in the calling thread.
@@ -139,7 +139,7 @@ public final class Parallel implements AutoCloseable {
                 w.from = (int) ((long) n * c / chunks);
                 w.to = (int) ((long) n * (c + 1) / chunks);
                 w.error = null;
-                w.posted = s; // volatile write publishes the fields above (claimed is below s)
+                w.posted = s; // volatile write publishes the fields above; the job is untaken until a claim
                 if (w.parked) LockSupport.unpark(w.thread);
             }
             Throwable err = null;
