@@ -894,6 +894,30 @@ public class TrainerTest {
     }
 
     /**
+     * A validation that only equals the best so far is not a new best (as the original's `val_loss < best_val_loss`
+     * and Keras's save_best_only): best.safetensors stays the first of equal models. A rate of 1e-30 moves no weight.
+     */
+    @Test
+    void aValidationEqualToTheBestIsNotANewBest(@TempDir Path dir) throws Exception {
+        TrainConfig cfg = small();
+        cfg.lr = 1e-30;
+        cfg.evalEvery = 1;
+        Trainer t = new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400), dir, K);
+        List<Double> bpcs = new ArrayList<>();
+        List<Boolean> bests = new ArrayList<>();
+        t.addListener(new Trainer.Listener() {
+            @Override
+            public void onEval(long step, double validBpc, boolean best) {
+                bpcs.add(validBpc);
+                bests.add(best);
+            }
+        });
+        t.train(new Trainer.Stop(3, 0, 0));
+        assertThat(bpcs).hasSize(3).allSatisfy(b -> assertThat(b).isEqualTo(bpcs.get(0)));
+        assertThat(bests).containsExactly(true, false, false);
+    }
+
+    /**
      * A valid split of exactly two bytes for each of the 16 validation streams (heldOut=32, the least train accepts) is
      * validated as any other: the run's last step has its figure and its best.safetensors.
      */
