@@ -105,25 +105,18 @@ class DataCommandTest {
     @Test
     void oneSplitSizeOrFractionGivenLeavesTheOtherAtItsDefault() throws IOException {
         Path plain = corpus("c.txt");
-        assertThat(run("info", plain.toString(), "--valid-bytes", "25")).isZero();
-        assertThat(out.toString()).contains("train       [0, 900)  900 bytes")
-                .contains("valid       [900, 925)  25 bytes")
-                .contains("test        [925, 1000)  75 bytes");
-        out.getBuffer().setLength(0);
-        assertThat(run("info", plain.toString(), "--train-bytes", "800")).isZero();
-        assertThat(out.toString()).contains("train       [0, 800)  800 bytes")
-                .contains("valid       [800, 850)  50 bytes")
-                .contains("test        [850, 1000)  150 bytes");
-        out.getBuffer().setLength(0);
-        assertThat(run("info", plain.toString(), "--train-fraction", "0.8")).isZero();
-        assertThat(out.toString()).contains("train       [0, 800)  800 bytes")
-                .contains("valid       [800, 850)  50 bytes")
-                .contains("test        [850, 1000)  150 bytes");
-        out.getBuffer().setLength(0);
-        assertThat(run("info", plain.toString(), "--valid-fraction", "0.1")).isZero();
-        assertThat(out.toString()).contains("train       [0, 900)  900 bytes")
-                .contains("valid       [900, 1000)  100 bytes")
-                .contains("test        [1000, 1000)  0 bytes");
+        // each flag given alone, and where the train and valid splits it leaves end (test is the rest of the 1,000 bytes)
+        String[][] given = {{"--valid-bytes", "25"}, {"--train-bytes", "800"}, {"--train-fraction", "0.8"}, {"--valid-fraction", "0.1"}};
+        int[][] ends = {{900, 925}, {800, 850}, {800, 850}, {900, 1000}};
+        for (int i = 0; i < given.length; i++) {
+            out.getBuffer().setLength(0);
+            assertThat(run("info", plain.toString(), given[i][0], given[i][1])).isZero();
+            int trainEnd = ends[i][0], validEnd = ends[i][1], size = 1000;
+            assertThat(out.toString()).as(String.join(" ", given[i]))
+                    .contains("train       [0, " + trainEnd + ")  " + trainEnd + " bytes")
+                    .contains("valid       [" + trainEnd + ", " + validEnd + ")  " + (validEnd - trainEnd) + " bytes")
+                    .contains("test        [" + validEnd + ", " + size + ")  " + (size - validEnd) + " bytes");
+        }
         assertThat(err.toString()).isEmpty();
     }
 }
