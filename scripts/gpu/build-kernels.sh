@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NVCC=${NVCC:-nvcc}
-FLAGS="-fatbin -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
+# machine code for Ampere and Ada (sm_80 runs on 8.0-8.9) and Hopper, PTX that newer GPUs compile
+FLAGS="-fatbin -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
 OUT=src/main/resources/sharnn/cuda
 mkdir -p "$OUT"
 manifest=$OUT/kernels.manifest

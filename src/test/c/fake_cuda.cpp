@@ -37,8 +37,10 @@ int emulator_report_to(const char* path);
 }
 
 // an H200 (sm_90): 132 SMs, 227 KiB of shared memory a block when opted in, 228 KiB an SM; FAKE_CUDA_SMS
-// gives another count (an H100 PCIe's 114, or too few for the persistent kernels, for rehearse.sh)
+// gives another count (an H100 PCIe's 114, or too few for the persistent kernels, for rehearse.sh),
+// FAKE_CUDA_CC another compute capability ("8.6": an RTX 30; "7.5": a T4, which no image of ours fits)
 static const int SMS = getenv("FAKE_CUDA_SMS") ? atoi(getenv("FAKE_CUDA_SMS")) : 132, THREADS_PER_SM = 2048, BLOCKS_PER_SM = 32, MAX_BLOCK = 1024;
+static const int CC = getenv("FAKE_CUDA_CC") ? (int) (atof(getenv("FAKE_CUDA_CC")) * 10 + 0.5) : 90;
 static const int SHARED_DEFAULT = 48 * 1024, SHARED_OPTIN = 227 * 1024, SHARED_PER_SM = 228 * 1024,
                  SHARED_RESERVED = 1024;
 static const size_t TOTAL_MEMORY = 143771ull << 20;   // nvidia-smi's 143771 MiB
@@ -283,7 +285,8 @@ const int CODES[] = {FAKE_CU_RESULTS(FAKE_CODE)};
 // cuGetErrorString's text of each, in FAKE_CU_RESULTS's order
 const char* const TEXTS[] = {
     "no error", "invalid argument", "out of memory", "initialization error", "no CUDA-capable device is detected",
-    "invalid device ordinal", "device kernel image is invalid", "invalid device context", "invalid resource handle",
+    "invalid device ordinal", "device kernel image is invalid", "invalid device context",
+    "no kernel image is available for execution on the device", "invalid resource handle",
     "the operation cannot be performed in the present state", "named symbol not found", "unspecified launch failure",
     "too many blocks in cooperative launch", "operation not supported", "operation not permitted when stream is capturing",
     "operation failed due to a previous error during capture",
@@ -364,8 +367,8 @@ CUresult cuDeviceGetAttribute(int* v, CUdevice_attribute attribute, CUdevice dev
         case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK: *v = SHARED_DEFAULT; break;
         case CU_DEVICE_ATTRIBUTE_WARP_SIZE: *v = 32; break;
         case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: *v = SMS; break;
-        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = 9; break;
-        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = 0; break;
+        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: *v = CC / 10; break;
+        case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: *v = CC % 10; break;
         case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR: *v = SHARED_PER_SM; break;
         case CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH: *v = 1; break;
         case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: *v = SHARED_OPTIN; break;
@@ -543,6 +546,25 @@ CUresult cuModuleLoadData(CUmodule* m, const void* image) {
         snprintf(why, sizeof why, "not a fatbin (magic %#x)", magic);
         return say(CUDA_ERROR_INVALID_IMAGE, "cuModuleLoadData", why);
     }
+    // as the driver: an image of SASS for this major version at or below its minor, or of PTX at or below it
+    const unsigned char* b = (const unsigned char*) image;
+    uint16_t header;
+    uint64_t size;
+    memcpy(&header, b + 6, 2);
+    memcpy(&size, b + 8, 8);
+    bool fits = false;
+    for (uint64_t at = header; at < header + size;) {
+        uint16_t kind;
+        uint32_t imageHeader, arch;
+        uint64_t imageSize;
+        memcpy(&kind, b + at, 2);
+        memcpy(&imageHeader, b + at + 4, 4);
+        memcpy(&imageSize, b + at + 8, 8);
+        memcpy(&arch, b + at + 28, 4);
+        if ((kind == 1 && (int) arch <= CC) || (kind == 2 && (int) arch / 10 == CC / 10 && (int) arch <= CC)) fits = true;
+        at += imageHeader + imageSize;
+    }
+    if (!fits) return CUDA_ERROR_NO_BINARY_FOR_GPU;
     CUmod_st* module = new CUmod_st();
     modules.insert(module);
     *m = module;

@@ -83,7 +83,8 @@ final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         if (gpu != null) {
-            System.out.printf("device: cuda:%d %s, %.1f GiB%n", gpu.ordinal(), gpu.name(), gpu.totalMemory() / (double) (1L << 30));
+            System.out.printf("device: cuda:%d %s, %.1f GiB, compute capability %s%n", gpu.ordinal(), gpu.name(),
+                    gpu.totalMemory() / (double) (1L << 30), gpu.computeCapability());
             System.out.printf("driver: CUDA %s, cuBLAS %s%n", cudaVersion(gpu.driverVersion()), cublasVersion(gpu.cublasVersion()));
         }
         System.out.printf("model: vocab %d, embed %d, boom %d, %d blocks, attention in %s, window %d, batch %d, segment %d%n",
@@ -143,6 +144,7 @@ final class InfoCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("device", "cuda:" + gpu.ordinal());
         m.put("name", gpu.name());
+        m.put("compute_capability", gpu.computeCapability());
         m.put("memory_bytes", gpu.totalMemory());
         m.put("driver", cudaVersion(gpu.driverVersion()));
         m.put("cublas", cublasVersion(gpu.cublasVersion()));

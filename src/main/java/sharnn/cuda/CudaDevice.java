@@ -26,6 +26,8 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private final int ordinal;
     private final int device;
     private final String name;
+    /** Its compute capability, major.minor (9.0 for Hopper). */
+    private final int major, minor;
     private MemorySegment stream;
     private Cublas cublas;
     private final List<MemorySegment> modules = new ArrayList<>();
@@ -47,7 +49,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
     private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
 
     /** What `sharnn info --device cuda` prints. */
-    public record Info(int ordinal, String name, long totalMemory, int driverVersion, int cublasVersion) {
+    public record Info(int ordinal, String name, String computeCapability, long totalMemory, int driverVersion, int cublasVersion) {
     }
 
     /**
@@ -81,6 +83,11 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
         this.ordinal = ordinal;
         this.device = driver.device(ordinal);
         this.name = driver.deviceName(device);
+        this.major = driver.attribute(device, CudaDriver.ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        this.minor = driver.attribute(device, CudaDriver.ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        KernelManifest manifest = KernelManifest.load();
+        List<byte[]> images = new ArrayList<>();
+        for (KernelManifest.Entry e : manifest.entries()) images.add(runnable(KernelManifest.fatbin(e.fatbin())));
         try {
             context = driver.primaryContextRetain(device);
             contextRetained = true;
@@ -91,9 +98,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
             cublasWorkspace = driver.alloc(CUBLAS_WORKSPACE_BYTES);
             cublas.setWorkspace(cublasWorkspace, CUBLAS_WORKSPACE_BYTES);
             cublas.setMathMode(Cublas.PEDANTIC_MATH);
-            KernelManifest manifest = KernelManifest.load();
-            for (KernelManifest.Entry e : manifest.entries()) {
-                byte[] image = KernelManifest.fatbin(e.fatbin());
+            for (byte[] image : images) {
                 MemorySegment native_ = launchArena.allocate(image.length + 1L, 16);
                 MemorySegment.copy(MemorySegment.ofArray(image), 0, native_, 0, image.length);
                 modules.add(driver.moduleLoadData(native_));
@@ -102,6 +107,19 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The fatbin, where this GPU can run one of its images: else one line naming the GPU's compute capability
+     * and what the kernels are built for (a Turing or Volta card; the driver would say only "no kernel image").
+     */
+    private byte[] runnable(byte[] fatbin) {
+        List<Fatbin.Image> built = Fatbin.images(fatbin);
+        if (built.stream().noneMatch(i -> i.runsOn(major, minor)))
+            throw new CudaUnavailableException(name + " has compute capability " + major + "." + minor + ", and sharnn's kernels ("
+                    + built.stream().map(Fatbin.Image::toString).collect(java.util.stream.Collectors.joining(", "))
+                    + ") need 8.0 or newer (Ampere or a later GPU)");
+        return fatbin;
     }
 
     /** Makes the context current on the calling thread, where another thread used it last. */
@@ -115,7 +133,7 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
 
     public Info info() {
         current();
-        return new Info(ordinal, name, driver.totalMemory(device), driver.driverVersion(), cublas.version());
+        return new Info(ordinal, name, major + "." + minor, driver.totalMemory(device), driver.driverVersion(), cublas.version());
     }
 
     @Override

@@ -27,7 +27,8 @@ public final class CudaDriver {
     private static final int CUDA_ERROR_NOT_FOUND = 500;   // cuda.h, CUresult
     private static final int CUDA_ERROR_NO_DEVICE = 100;
     /** CUdevice_attribute values (cuda.h). */
-    public static final int ATTRIBUTE_MULTIPROCESSOR_COUNT = 16, ATTRIBUTE_COOPERATIVE_LAUNCH = 95,
+    public static final int ATTRIBUTE_MULTIPROCESSOR_COUNT = 16, ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
+            ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76, ATTRIBUTE_COOPERATIVE_LAUNCH = 95,
             ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
     /** CUfunction_attribute: the dynamic shared memory a launch may ask for (48 KiB unless raised). */
     public static final int FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +82,22 @@ class FakeCudaTest {
         assertThat(out).contains("driver: CUDA 13.0, cuBLAS 13.1.0");
     }
 
+    /** The fatbins hold sm_80 machine code, which the driver runs on compute capability 8.0 to 8.9 (fails without it). */
+    @Test
+    void anAmpereOrAdaGpuLoadsTheKernels() throws Exception {
+        String out = java(Map.of("FAKE_CUDA_CC", "8.6"), 0, "sharnn.cli.Main", "info", "--device", "cuda");
+        assertThat(out).contains("device: cuda:0 NVIDIA H200 (fake: sharnn's CUDA C emulator), 140.4 GiB, compute capability 8.6");
+    }
+
+    /** A GPU no image fits (a T4's 7.5) is named in one line, exit 2, before the driver's "no kernel image is available". */
+    @Test
+    void anOlderGpuIsRefusedInOneLineNamingItsComputeCapability() throws Exception {
+        String out = java(Map.of("FAKE_CUDA_CC", "7.5"), 2, "sharnn.cli.Main", "info", "--device", "cuda");
+        assertThat(out.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules"))).containsExactly(
+                "sharnn info: NVIDIA H200 (fake: sharnn's CUDA C emulator) has compute capability 7.5, and sharnn's kernels"
+                        + " (sm_80, compute_90, sm_90) need 8.0 or newer (Ampere or a later GPU)");
+    }
+
     @Test
     void theLibraryTrainsOnTheGpuAndGivesTheModelBackOnTheCpu() throws Exception {
         String out = java("sharnn.api.TrainingOnGpuProbe");
@@ -98,16 +115,22 @@ class FakeCudaTest {
 
     /** A child JVM on this classpath with the fakes first on LD_LIBRARY_PATH; its output (exit code 0 asserted). */
     private static String java(String main, String... args) throws IOException, InterruptedException {
+        return java(Map.of(), 0, main, args);
+    }
+
+    /** As above, with env added to its environment and the exit code asserted. */
+    private static String java(Map<String, String> env, int exitCode, String main, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), main));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("LD_LIBRARY_PATH", fakes.toString());
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         System.out.print(out);
-        assertThat(p.waitFor()).as("%s:%n%s", cmd, out).isZero();
+        assertThat(p.waitFor()).as("%s:%n%s", cmd, out).isEqualTo(exitCode);
         return out;
     }
 }
