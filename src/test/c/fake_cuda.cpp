@@ -323,7 +323,7 @@ CUresult cuInit(unsigned int flags) {
 
 CUresult cuDriverGetVersion(int* v) {
     if (!v) return CUDA_ERROR_INVALID_VALUE;
-    *v = 13000;
+    *v = getenv("FAKE_CUDA_DRIVER_VERSION") ? atoi(getenv("FAKE_CUDA_DRIVER_VERSION")) : 13000;   // 12080: CUDA 12.8's
     return CUDA_SUCCESS;
 }
 

@@ -71,6 +71,10 @@ public final class CudaDevice implements Device, DeviceBuffer.BufferOwner {
      */
     public static CudaDevice open(int ordinal) {
         CudaDriver d = CudaDriver.load();
+        int version = d.driverVersion();
+        if (version < 13000)   // cuBLAS 13 would not start, nor would nvcc 13's code load
+            throw new CudaUnavailableException("the NVIDIA driver supports CUDA " + version / 1000 + "." + version % 1000 / 10
+                    + ", and sharnn needs CUDA 13.0 or newer (cuBLAS 13, kernels built by nvcc 13): a driver of 580 or newer");
         int count = d.deviceCount();
         if (count == 0) throw new CudaUnavailableException("no CUDA device: the driver sees no GPU");
         if (ordinal < 0 || ordinal >= count)

@@ -98,6 +98,15 @@ class FakeCudaTest {
                         + " (sm_80, compute_90, sm_90) need 8.0 or newer (Ampere or a later GPU)");
     }
 
+    /** A CUDA 12 driver (cuBLAS 13 would fail to start on it) is said in one line, exit 2, as no GPU is. */
+    @Test
+    void aDriverOlderThanCuda13IsRefusedInOneLine() throws Exception {
+        String out = java(Map.of("FAKE_CUDA_DRIVER_VERSION", "12080"), 2, "sharnn.cli.Main", "info", "--device", "cuda");
+        assertThat(out.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules"))).containsExactly(
+                "sharnn info: the NVIDIA driver supports CUDA 12.8, and sharnn needs CUDA 13.0 or newer (cuBLAS 13, kernels built"
+                        + " by nvcc 13): a driver of 580 or newer");
+    }
+
     @Test
     void theLibraryTrainsOnTheGpuAndGivesTheModelBackOnTheCpu() throws Exception {
         String out = java("sharnn.api.TrainingOnGpuProbe");
