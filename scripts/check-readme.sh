@@ -26,7 +26,7 @@ set -uo pipefail
 ADAPT=(
   # the stop hook runs the demo in a fresh clone; here it would add 2-3 minutes and check nothing more
   'bin/sharnn demo*|skip|the demo: checked by the stop hook in a fresh clone'
-  # the whole suite is .ci/run's (about an hour on 2 cores)
+  # the whole suite is .ci/run's (about 6 minutes on 2 cores)
   './mvnw test*|skip|the tests: checked by .ci/run'
   # without network: DATA is copied to data/enwik8 so the later lines have it (run as written where
   # the download site answers, or where data/enwik8 is already the full 100,000,000 bytes)
