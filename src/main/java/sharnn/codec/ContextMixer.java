@@ -108,9 +108,17 @@ final class ContextMixer {
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
     private final int[] after1 = new int[256], after2 = new int[65536];
+    /** By the last three bytes hashed: the last two bytes that followed them. */
+    private final char[] after3 = new char[1 << AFTER3_BITS];
+    private static final int AFTER3_BITS = 18;
     /** By a word's hash (its top WORD_BITS bits): the word that followed it the last time and the time before, and the one two words after it. */
-    private final int[] wordAfter = new int[1 << WORD_BITS], wordAfterEarlier = new int[1 << WORD_BITS], wordAfterNext = new int[1 << WORD_BITS];
+    private final int[] wordAfter = new int[1 << WORD_BITS];
     private static final int WORD_BITS = 16;
+
+    /** The last three bytes' row in after3. */
+    private static int after3Row(long history) {
+        return (int) (((history & 0xFFFFFF) * 0x9E3779B97F4A7C15L) >>> (64 - AFTER3_BITS));
+    }
 
     /** A word's row in the word tables. */
     private static int wordRow(int wordHash) {
@@ -203,8 +211,7 @@ final class ContextMixer {
         Arrays.fill(after1, 0);
         Arrays.fill(after2, 0);
         Arrays.fill(wordAfter, 0);
-        Arrays.fill(wordAfterEarlier, 0);
-        Arrays.fill(wordAfterNext, 0);
+        Arrays.fill(after3, (char) 0);
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
@@ -248,8 +255,7 @@ final class ContextMixer {
         System.arraycopy(o.after1, 0, after1, 0, after1.length);
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
         System.arraycopy(o.wordAfter, 0, wordAfter, 0, wordAfter.length);
-        System.arraycopy(o.wordAfterEarlier, 0, wordAfterEarlier, 0, wordAfterEarlier.length);
-        System.arraycopy(o.wordAfterNext, 0, wordAfterNext, 0, wordAfterNext.length);
+        System.arraycopy(o.after3, 0, after3, 0, after3.length);
         mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
@@ -301,7 +307,7 @@ final class ContextMixer {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 3 * 4 * (1 << WORD_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -368,7 +374,7 @@ final class ContextMixer {
         // two times, without them, so that pairs followed alike share a context (format 17; with the pair, beside the word
         // models below, it brought 5 bytes of the five inputs' 400,000)
         int c1 = (int) (h & 0xFF), c2 = (int) (h & 0xFFFF);
-        base[ORDERS.length + 6] = hash((long) c1 << 16 | after1[c1], 18);
+        base[ORDERS.length + 6] = hash((ts.kinds >>> 4 & 0xF) << 24 | (long) c1 << 16 | after1[c1], 18);
         base[ORDERS.length + 7] = hash(after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
         base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (h & 0xFF), 20);
@@ -381,7 +387,7 @@ final class ContextMixer {
         base[ORDERS.length + 11] = hash(h * 0x9E3779B97F4A7C15L ^ ts.older * 0xBF58476D1CE4E5B9L, 23);
         // the word before with the last two bytes, the word with the one two back
         base[ORDERS.length + 12] = hash((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
-        base[ORDERS.length + 13] = hash((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL), 25);
+        base[ORDERS.length + 13] = hash(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
@@ -389,7 +395,7 @@ final class ContextMixer {
         base[ORDERS.length + 14] = hash((long) e << 16 | (long) ml << 8 | (h & 0xFF), 26);
         // the last punctuation or markup byte with the word so far (format 21, in place of the third and fourth bytes back):
         // a word after [[, |, = or ( is another kind of word than one after a full stop
-        base[ORDERS.length + 15] = hash((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL), 27);
+        base[ORDERS.length + 15] = hash(((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 27);
         // the line's indentation with the last two bytes
         base[ORDERS.length + 16] = hash((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
         // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with
@@ -397,13 +403,14 @@ final class ContextMixer {
         base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (h & 0xFFFF), 29);
         base[ORDERS.length + 18] = hash((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
         // the word expected next (format 17, with the indirect change above: the five inputs -0.57%): the word that followed the last word the last
-        // time, with the word so far and the last byte; and that with the word that followed it the time before and the
-        // word two after the word before it, with the word so far and the last two bytes. An indirect model of words:
-        // what follows a word once follows the words it followed
-        int last = wordRow(ts.prevWord), expected = wordAfter[last];
-        long expectations = (long) expected * 0x2545F491 + wordAfterNext[wordRow(ts.prevWord2)] * 0x3D4D51CBL + wordAfterEarlier[last];
+        // time, with the word so far and the last byte. An indirect model of words: what follows a word once follows the
+        // words it followed. In the place of format 17's second expected-word model (format 25): a third indirect model,
+        // the last two bytes that followed the last three bytes (hashed), with the kinds of the last two bytes
+
+        int expected = wordAfter[wordRow(ts.prevWord)];
         base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
-        base[ORDERS.length + 20] = hash(expectations << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFFFF) << 16, 32);
+        base[ORDERS.length + 20] = hash((long) after3[after3Row(h)] << 16 | (ts.kinds & 0xFF), 32);
+
         // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
         // binaries: the five inputs of docs/TUNING.md -0.03%, an RGB image -28%, 16-bit audio -10%)
         int r = records[b].length;
@@ -604,11 +611,11 @@ final class ContextMixer {
         }
     }
 
-    /** Count limit 255. */
+    /** Count limit MAP_LIMIT, as the StateMaps' (255 before format 25). */
     private void runUpdate(int bit) {
         for (int i = 0; i < HASHED; i++) {
             int r = runAt[i];
-            if (r >= 0) runMaps[i][r >> 1] = learn(runMaps[i][r >> 1], (r & 1) == bit ? 1 : 0, 255);
+            if (r >= 0) runMaps[i][r >> 1] = learn(runMaps[i][r >> 1], (r & 1) == bit ? 1 : 0, MAP_LIMIT);
         }
     }
 
@@ -687,14 +694,13 @@ final class ContextMixer {
         int c1 = (int) (ts.history & 0xFF), c2 = (int) (ts.history & 0xFFFF);
         after1[c1] = (after1[c1] << 8 | value) & 0xFFFF;
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;
-        int word = ts.prevWord, wordBefore = ts.prevWord2;
+        int r3 = after3Row(ts.history);
+        after3[r3] = (char) (after3[r3] << 8 | value);
+        int word = ts.prevWord;
         ts.update(value, pos);
         records[b].update(value);
         if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word, two after wordBefore
-            int row = wordRow(word);
-            wordAfterEarlier[row] = wordAfter[row];
-            wordAfter[row] = ts.prevWord;
-            wordAfterNext[wordRow(wordBefore)] = ts.prevWord;
+            wordAfter[wordRow(word)] = ts.prevWord;
         }
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);

@@ -22,6 +22,7 @@ final class MatchModel {
     private int pending;
     private final int tableShift;
     private final int[] ptr, len;
+    private final boolean[] recovering;   // per stream: the match mispredicted and goes on below minLen
     private final int[] map = new int[32 * 2];
     private byte[] history = new byte[0], buf;
     private int historyLen;
@@ -34,6 +35,7 @@ final class MatchModel {
         tableShift = 32 - tableBits;
         ptr = new int[streams];
         len = new int[streams];
+        recovering = new boolean[streams];
         clear();
     }
 
@@ -42,6 +44,7 @@ final class MatchModel {
         Arrays.fill(table, 0);
         Arrays.fill(ptr, 0);
         Arrays.fill(len, 0);
+        Arrays.fill(recovering, false);
         Arrays.fill(map, 1 << 31);
         pending = 0;
         history = new byte[0];
@@ -64,6 +67,7 @@ final class MatchModel {
         pending = o.pending;
         ptr = o.ptr.clone();
         len = o.len.clone();
+        recovering = o.recovering.clone();
         System.arraycopy(o.map, 0, map, 0, map.length);
         history = o.history;
         buf = o.buf;
@@ -147,7 +151,7 @@ final class MatchModel {
         if (ctx != 0) {
             int v = map[ctx], n = v & 1023, p = v >>> 10;
             p += (int) (((long) ((bit << 22) - p) * (131072 / (2 * n + 3))) >> 16);
-            if (n < 255) n++;
+            if (n < 1023) n++;
             map[ctx] = p << 10 | n;
         }
     }
@@ -163,24 +167,40 @@ final class MatchModel {
         if (len[b] > 0 && active > 0) {
             len[b]++;
             ptr[b]++;
-        } else len[b] = 0;
+            if (len[b] >= minLen) recovering[b] = false;
+        } else if (len[b] > 0 && !(recovering[b] && len[b] < minLen)) {   // a miss: goes on as a match of length 1
+            len[b] = 1;
+            ptr[b]++;
+            recovering[b] = true;
+        } else {
+            len[b] = 0;
+            recovering[b] = false;
+        }
         if (v + 1 - start < minLen) return;
         long hsh = 0;
         for (int i = v + 1 - minLen; i <= v; i++) hsh = (hsh + (at(i) & 0xFF) + 1) * 0x9E3779B97F4A7C15L;
-        int h = (int) ((hsh ^ (hsh >>> 29)) >>> 32) >>> tableShift;
-        if (len[b] == 0) {
-            int cand = table[h] - 1 - pending;
-            if (cand > 0) {
+        int h = ((int) ((hsh ^ (hsh >>> 29)) >>> 32) >>> tableShift) & ~1;   // a bucket of two, the latest first
+        if (len[b] < minLen) {
+            int best = 0, bestLen = 0;
+            for (int k = 0; k < 2; k++) {
+                int cand = table[h + k] - 1 - pending;
+                if (cand <= 0) continue;
                 int candStart = cand - 1 < historyLen ? 0 : historyLen + (cand - 1 - historyLen) / streamLen * streamLen;
                 if (candStart == historyLen) candStart = 0;   // stream 0 follows the history
                 int n = 0;
                 while (n < MAX_VERIFY && cand - 1 - n >= candStart && v - n >= start && at(cand - 1 - n) == at(v - n)) n++;
-                if (n >= minLen) {
-                    ptr[b] = cand;
-                    len[b] = n;
+                if (n > bestLen) {
+                    bestLen = n;
+                    best = cand;
                 }
             }
+            if (bestLen >= minLen) {
+                ptr[b] = best;
+                len[b] = bestLen;
+                recovering[b] = false;
+            }
         }
+        table[h + 1] = table[h];
         table[h] = v + 2 + pending;   // the next byte's virtual position, plus one (0 is empty)
     }
 }

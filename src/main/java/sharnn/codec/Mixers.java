@@ -93,6 +93,7 @@ final class Mixers {
         Arrays.fill(setP, 0);
         Arrays.fill(finalChosen, 0);
         Arrays.fill(finalP, 0);
+        meanP = 0;
     }
 
     private Mixers(Mixers o) {
@@ -111,6 +112,7 @@ final class Mixers {
         finalUses = Arrays.stream(o.finalUses).map(int[]::clone).toArray(int[][]::new);
         finalChosen = o.finalChosen.clone();
         finalP = o.finalP.clone();
+        meanP = o.meanP;
     }
 
     Mixers copy() {
@@ -146,6 +148,9 @@ final class Mixers {
         finalChosen[f] = set;
     }
 
+    /** The probability of the final mixers' mean (12 bits): every mixer learns partly from its error (format 25). */
+    private int meanP;
+
     /** The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]). */
     int mix(int[] inputs) {
         for (int k = 0; k < sets; k++) {
@@ -162,13 +167,20 @@ final class Mixers {
             finalP[f] = Logistic.squash(sf);
             sum += sf;
         }
-        return sum / finals;
+        int mean = sum / finals;
+        meanP = Logistic.squash(mean);
+        // a final mixer learns from the error of its own output a quarter and of the mean three quarters: they are
+        // trained together, as one sum of the sets their contexts chose (format 25; alone, 200 KB of enwik8 in fast -0.13%)
+        for (int f = 0; f < finals; f++) finalP[f] = (finalP[f] + 3 * meanP) >> 2;
+        return mean;
     }
 
     /** Every chosen set learns from the coded bit (inputs: those {@link #mix} was given). */
     void update(int[] inputs, int bit) {
         for (int k = 0; k < sets; k++) {
-            int e = (bit << 12) - setP[k], set = chosen[k], n = setUses[set];
+            // the error of the mixer's output three eighths and of the final mean's five eighths (format 25): each
+            // first-layer mixer learns what the whole misses too
+            int e = (bit << 12) - ((3 * setP[k] + 5 * meanP) >> 3), set = chosen[k], n = setUses[set];
             if (n < (1 << 18) - 1) setUses[set] = n + 1;
             if (e > SKIP || e < -SKIP)
                 train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * setRate[n >> 6] >> 6);
@@ -177,6 +189,7 @@ final class Mixers {
             int set = finalChosen[f], n = finalUses[f][set];
             if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
             int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
+            err = err * 3 >> 2;   // three quarters of the rate where they learn together
             int[] w = finalWeights[f];
             for (int k = 0, o = set * sets; k < sets; k++) w[o + k] += (setOut[k] * err) >> 14;
         }
