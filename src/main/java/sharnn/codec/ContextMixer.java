@@ -22,16 +22,16 @@ final class ContextMixer {
      * nesting (format 22), orders 3, 4, 6, in order 8's place the kinds of the six bytes before the last two with the
      * last two bytes and the nesting (format 22), the word, the word pair, the bytes above (in the line before), the
      * sparse context (the byte before the last, the kinds of the last byte and of the third and fourth back, the nesting), markup (tag, link, template and bracket nesting and the line's first byte, with the word),
-     * the last three words, two indirect ones (what followed the last byte the last two times, with it; what followed
-     * the last two bytes the last two times, without them), and markup with
+     * the last three words, two indirect ones (what followed the last byte the last two times, with it and the kind of
+     * the byte before; what followed the last two bytes the last two times, without them), and markup with
      * the last byte, the number so far with the word before, the word's shape (first letter, length) with the
-     * last byte, order 16, the word before with the last two bytes, the word with the one two back, the byte a
-     * match model expects with its length and the last byte, the last punctuation or markup byte with the word so
-     * far, the line's indentation with the last two bytes, and the line's first word with the last two bytes
-     * and with the word so far and the last byte, and two models of the word expected next (format 17): the word that
-     * followed the last word the last time, with the word so far and the last byte; and that with the word that
-     * followed it the time before and the word that came two after the word before it, with the word so far and the
-     * last two bytes; and the record model (format 18): the bytes one, two and three records back, with the record
+     * last byte, order 16, the word before with the last two bytes, the word with the one two back (and the kinds of
+     * the last two bytes), the byte a match model expects with its length and the last byte, the last punctuation or
+     * markup byte with the word so far (and the kinds of the last two bytes), the line's indentation with the last two
+     * bytes, and the line's first word with the last two bytes and with the word so far and the last byte, the word
+     * expected next (format 17): the word that followed the last word the last time, with the word so far and the last
+     * byte; a third indirect model (format 25): what followed the last three bytes the last two times, with the kinds of
+     * the last two bytes; and the record model (format 18): the bytes one, two and three records back, with the record
      * length ({@link RecordState}); and the kinds of the last ten bytes (format 19, {@link TextState#kind}). Each earns
      * its time on enwik8, source code or binaries; what
      * each brought, and the models left out, are in docs/TUNING.md.
@@ -406,11 +406,9 @@ final class ContextMixer {
         // time, with the word so far and the last byte. An indirect model of words: what follows a word once follows the
         // words it followed. In the place of format 17's second expected-word model (format 25): a third indirect model,
         // the last two bytes that followed the last three bytes (hashed), with the kinds of the last two bytes
-
         int expected = wordAfter[wordRow(ts.prevWord)];
         base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
         base[ORDERS.length + 20] = hash((long) after3[after3Row(h)] << 16 | (ts.kinds & 0xFF), 32);
-
         // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
         // binaries: the five inputs of docs/TUNING.md -0.03%, an RGB image -28%, 16-bit audio -10%)
         int r = records[b].length;
@@ -699,7 +697,7 @@ final class ContextMixer {
         int word = ts.prevWord;
         ts.update(value, pos);
         records[b].update(value);
-        if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word, two after wordBefore
+        if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word
             wordAfter[wordRow(word)] = ts.prevWord;
         }
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it

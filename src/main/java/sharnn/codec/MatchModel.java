@@ -4,8 +4,10 @@ import java.util.Arrays;
 
 /**
  * Predicts the next bit from the last place where the latest minLen bytes (or more) were seen: a
- * hash of them finds it, a byte-by-byte comparison backwards measures the match, and an adaptive map
- * by match length and expected bit turns it into a probability. Positions are virtual: [0, H) is the
+ * hash of them finds the last two places (a bucket of two, the latest first), a byte-by-byte comparison
+ * backwards measures each match and the longer is followed, and an adaptive map by match length and
+ * expected bit turns it into a probability. A match that predicted a byte wrongly goes on at the next as
+ * a match of length 1, unless a new one is found there; a second miss before minLen drops it (format 25). Positions are virtual: [0, H) is the
  * history (the bytes before the block, the dictionary's too), [H, H + n) the block's buffer. Each
  * stream follows its own match; stream 0 goes on from the history's end.
  */
