@@ -43,7 +43,7 @@ final class Mixers {
     private final int[][] finalWeights; // per final mixer, its weight sets of `sets` weights
     private final int[][] finalUses;    // per final weight set, up to 2^16 - 1
     private final int[] finalChosen;    // per final mixer, the chosen set
-    private final int[] finalP;         // per final mixer, its probability
+    private final int[] finalP;         // per final mixer, the probability it learns from: a quarter its own, three quarters the mean's
     /** Blocks of weight sets that {@link #clear} took back, made again from these before new ones. */
     private final java.util.ArrayDeque<int[]> spareBlocks = new java.util.ArrayDeque<>();
 
