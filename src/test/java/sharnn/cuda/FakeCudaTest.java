@@ -92,8 +92,7 @@ class FakeCudaTest {
     /** A GPU no image fits (a T4's 7.5) is named in one line, exit 2, before the driver's "no kernel image is available". */
     @Test
     void anOlderGpuIsRefusedInOneLineNamingItsComputeCapability() throws Exception {
-        String out = java(Map.of("FAKE_CUDA_CC", "7.5"), 2, "sharnn.cli.Main", "info", "--device", "cuda");
-        assertThat(out.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules"))).containsExactly(
+        assertThat(infoRefused("FAKE_CUDA_CC", "7.5")).containsExactly(
                 "sharnn info: NVIDIA H200 (fake: sharnn's CUDA C emulator) has compute capability 7.5, and sharnn's kernels"
                         + " (sm_80, compute_90, sm_90) need 8.0 or newer (Ampere or a later GPU)");
     }
@@ -101,10 +100,15 @@ class FakeCudaTest {
     /** A CUDA 12 driver (cuBLAS 13 would fail to start on it) is said in one line, exit 2, as no GPU is. */
     @Test
     void aDriverOlderThanCuda13IsRefusedInOneLine() throws Exception {
-        String out = java(Map.of("FAKE_CUDA_DRIVER_VERSION", "12080"), 2, "sharnn.cli.Main", "info", "--device", "cuda");
-        assertThat(out.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules"))).containsExactly(
+        assertThat(infoRefused("FAKE_CUDA_DRIVER_VERSION", "12080")).containsExactly(
                 "sharnn info: the NVIDIA driver supports CUDA 12.8, and sharnn needs CUDA 13.0 or newer (cuBLAS 13, kernels built"
                         + " by nvcc 13): a driver of 580 or newer");
+    }
+
+    /** What `sharnn info --device cuda` prints where the fake driver has variable set and the command exits 2 (the JVM's incubator line left out). */
+    private static List<String> infoRefused(String variable, String value) throws IOException, InterruptedException {
+        String out = java(Map.of(variable, value), 2, "sharnn.cli.Main", "info", "--device", "cuda");
+        return out.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules")).toList();
     }
 
     @Test
