@@ -60,6 +60,15 @@ final class OnlineNet implements AutoCloseable {
             m.keepTransposedWeights();   // the learner's packed on its thread, after each step, for the predicting network
             m.reportLoss(false);
         }
+        // the predicting networks' segments (the encoder's) attend row by row, as the decoder's single steps do,
+        // and the networks keep what depends on their weights alone (every writer of them calls Param.changed()):
+        // the attention's gates, and without a learner, whose weights never change, the first block's input gates
+        for (ShaRnn m : new ShaRnn[] {model, this.spare}) {
+            if (m == null) continue;
+            m.segmentsAsSteps(true);
+            m.reuseGates(true);
+            m.tableFirstInputs(this.learner == null);
+        }
         this.streams = model.config.batch();
         this.segment = segment;
         this.lag = lag;
@@ -114,10 +123,11 @@ final class OnlineNet implements AutoCloseable {
     /**
      * Whether {@link #codeSegment} gives the outputs of single steps bit for bit. Every kernel of the
      * deterministic set computes a row the same way whatever the number of rows, so a segment's
-     * forward equals its single steps; attention is left out, its memory is handled per call.
+     * forward equals its single steps; attention blocks attend a segment row by row as single steps
+     * do ({@link ShaRnn#segmentsAsSteps}).
      */
     boolean segmentsMatchSteps() {
-        return model.config.attentionBlocks().isEmpty();
+        return model.config.attentionBlocks().isEmpty() || model.segmentsAreSteps() && (spare == null || spare.segmentsAreSteps());
     }
 
     /** Receives each step of a segment in order: B rows of 256 logits from logits[off]. */

@@ -108,12 +108,29 @@ final class Block {
     private long memoryVersion;
 
     void forward(Kernels k, float[] x, int steps, HostState state, long seed, boolean training) {
+        forward(k, x, null, null, steps, state, seed, training);
+    }
+
+    /**
+     * inputGates: null, or (evaluation) a table whose row tokens[r] is row r's LSTM input gates,
+     * LSTM(LN_start(x)) before the recurrence, as {@link Lstm#forward(Kernels, float[], int[], int, float[], float[])} takes it.
+     */
+    void forward(Kernels k, float[] x, float[] inputGates, int[] tokens, int steps, HostState state, long seed, boolean training) {
         int e = dim, b = batch, rows = steps * b, n = rows * e;
         this.steps = steps;
-        lnStart.forward(k, x, 0, normed, 0, rows);
-        rnn.forward(k, normed, steps, state.h[index], state.c[index]);
+        if (inputGates != null) {
+            rnn.forward(k, inputGates, tokens, steps, state.h[index], state.c[index]);
+        } else {
+            lnStart.forward(k, x, 0, normed, 0, rows);
+            rnn.forward(k, normed, steps, state.h[index], state.c[index]);
+        }
         dropLstm.apply(k, rnn.out, 0, lstmOut, 0, n, seed, training);
-        if (attn != null) {
+        if (attn != null && steps > 1 && segmentsAsSteps && !training && k.productsAreChains()) {
+            lnMid.forward(k, lstmOut, 0, mid, 0, rows);
+            attendStepwise(k, steps, state);
+            dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
+            k.add(ffIn, 0, mid, 0, ffIn, 0, n);
+        } else if (attn != null) {
             lnMid.forward(k, lstmOut, 0, mid, 0, rows);
             // every query sees at most `window` keys: the last (window - T) memory rows, then the new
             // rows, LN_mem(lstmOut), written after them in the state's buffer
@@ -138,6 +155,35 @@ final class Block {
         ff.forward(k, ffX, rows, seed, training);
         dropBoom.apply(k, ff.out, 0, out, 0, n, seed, training);
         k.add(out, 0, ffNormed, 0, out, 0, n);
+    }
+
+    /** Whether evaluation segments attend as their single steps would (see {@link #attendStepwise}). */
+    boolean segmentsAsSteps;
+
+    /**
+     * The attention of an evaluation segment (mid and lstmOut hold its rows) as that many single steps
+     * of this block would attend, one after another: each row sees the last window - 1 memory rows
+     * and itself, and becomes memory before the next, so that the segment's outputs are the single
+     * steps' bits (a segment's own attention lets its first row see only window - T rows of memory).
+     * The rows' other work, which reads each row alone, runs once over the segment.
+     */
+    private void attendStepwise(Kernels k, int steps, HostState state) {
+        int e = dim, b = batch;
+        attn.stepQueries(k, mid, steps);
+        for (int t = 0; t < steps; t++) {
+            // as forward's single step
+            int carried = state.memoryRows[index];
+            memRows = Math.min(carried, Math.max(0, window - 1));
+            keysRow = state.appendRoom(index, 1) + carried - memRows;
+            keys = state.memory[index];
+            lnMem.forward(k, lstmOut, t * b * e, keys, (keysRow + memRows) * b * e, b);
+            boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
+            attn.step(k, t, keys, keysRow, memRows, continues);
+            int total = memRows + 1, kept = Math.min(total, window);
+            state.keepMemory(index, keysRow + total - kept, kept);
+            memoryOwner = state;
+            memoryVersion = state.memoryVersion[index];
+        }
     }
 
     /** dOut is the gradient of out; writes the gradient of x into dx. */

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import sharnn.nn.CrossEntropy;
 import sharnn.nn.Dropout;
+import sharnn.nn.Lstm;
 import sharnn.nn.Param;
 import sharnn.nn.Scratch;
 import sharnn.tensor.Kernels;
@@ -164,6 +165,68 @@ public final class ShaRnn implements LanguageModel {
         for (Param p : params) if (p.shape.length == 2) p.keepTransposed();
     }
 
+    /**
+     * Makes evaluation segments (forward without training over several steps) give the bits of as many
+     * single steps, where the kernels' products are chains ({@link #segmentsAreSteps}): an attention
+     * block then attends row by row as single steps do, its window sliding by one row each. For the
+     * compressor's predicting network, whose encoder knows a segment's bytes before it codes them.
+     */
+    public void segmentsAsSteps(boolean on) {
+        for (Block b : blocks) b.segmentsAsSteps = on;
+    }
+
+    /**
+     * Whether an evaluation segment's forward gives the bits of its single steps: every kernel of a
+     * chain set computes a row the same way whatever the number of rows; attention needs
+     * {@link #segmentsAsSteps}.
+     */
+    public boolean segmentsAreSteps() {
+        if (!kernels.productsAreChains()) return false;
+        for (Block b : blocks) if (b.attn != null && !b.segmentsAsSteps) return false;
+        return true;
+    }
+
+    private boolean inputTable;
+    private float[] table;
+    private long[] tableVersions;
+
+    /**
+     * Evaluation with kernels whose products are chains: the first block's LSTM input gates come from a
+     * table of every token's (its LN_start, W_ih and biases, as forward computes them), made again where
+     * any of those weights' versions moved ({@link Param#version()}: every writer must call changed()).
+     * For a network whose weights stay (the compressor's pretrained one): a step then reads a row of it
+     * instead of W_ih.
+     */
+    public void tableFirstInputs(boolean on) {
+        inputTable = on;
+        if (!on) table = null;
+    }
+
+    private float[] inputTable(Kernels k) {
+        Block b0 = blocks[0];
+        Lstm rnn = b0.rnn;
+        long[] now = {encoder.version(), b0.lnStart.weight.version(), b0.lnStart.bias.version(),
+                rnn.weightIh.version(), rnn.biasIh.version(), rnn.biasHh.version()};
+        if (table == null || !java.util.Arrays.equals(now, tableVersions)) {
+            int v = config.vocab(), e = config.embed(), g4 = 4 * e;
+            if (table == null) table = new float[v * g4];
+            // the rows as forward makes them: the embedding row (input dropout is off), LN_start, then the LSTM's input product and biases
+            float[] normed = new float[v * e], mean = new float[v], rstd = new float[v];
+            k.layerNormForward(encoder.w, 0, b0.lnStart.weight.w, b0.lnStart.bias.w, normed, 0, mean, rstd, 0, v, e,
+                    config.layernormEps());
+            rnn.weightIh.timesTransposed(k, normed, 0, table, 0, v, false);
+            k.addRowVector(rnn.biasIh.w, 0, table, 0, v, g4);
+            k.addRowVector(rnn.biasHh.w, 0, table, 0, v, g4);
+            tableVersions = now;
+        }
+        return table;
+    }
+
+    /** Keeps each attention's gates from step to step while its weights' versions stay (see {@link sharnn.nn.Attention#reuseGates}). */
+    public void reuseGates(boolean on) {
+        for (Block b : blocks) if (b.attn != null) b.attn.reuseGates(on);
+    }
+
     /** Brings the kept transposes (and their packed forms) up to date now, on the calling thread. */
     public void prepareKeptWeights() {
         for (Param p : params) if (p.shape.length == 2) p.packedTransposed(kernels);
@@ -258,8 +321,10 @@ public final class ShaRnn implements LanguageModel {
         for (int r = 0; r < rows; r++) System.arraycopy(encoder.w, checkToken(inputs[r]) * e, embedded, r * e, e);
         dropInput.apply(k, embedded, 0, embedded, 0, n, seed, training);
         float[] x = embedded;
+        float[] table = !training && inputTable && k.productsAreChains() ? inputTable(k) : null;
         for (Block b : blocks) {
-            b.forward(k, x, steps, host, seed, training);
+            if (table != null && b == blocks[0]) b.forward(k, x, table, inputs, steps, host, seed, training);
+            else b.forward(k, x, steps, host, seed, training);
             x = b.out;
         }
         dropOutput.apply(k, x, 0, top, 0, n, seed, training);

@@ -78,27 +78,16 @@ public final class Attention {
      */
     public void forward(Kernels k, float[] query, float[] big, int bigRow, int steps, int memRows, long seed,
                         boolean training, boolean memoryContinues) {
-        int e = dim, b = batch, n = steps * b, L = memRows + steps;
+        int e = dim, b = batch, L = memRows + steps;
         this.steps = steps;
         this.keys = L;
         this.memRows = memRows;
-        k.sigmoid(qs.w, 0, sq, 0, e);
-        k.sigmoid(ks.w, 0, sk, 0, e);
-        k.sigmoid(vs.w, 0, sv, 0, e);
-        vq.forward(k, sv, 0, vqOut, 0, 1);
-        k.tanh(vqOut, 0, tanhC, 0, e);
-        k.sigmoid(vqOut, e, sigF, 0, e);
-        k.mul(sigF, 0, tanhC, 0, gate, 0, e);
-
-        q.forward(k, query, 0, qLin, 0, n);
-        qln.forward(k, qLin, 0, qNorm, 0, n);
-        for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
-        dropQ.apply(k, qGated, 0, qGated, 0, n * e, seed, training);
+        queries(k, query, steps, seed, training);
 
         float scale = (float) (1.0 / Math.sqrt(e));
         if (!training && steps == 1 && k.productsAreChains()) {
             if (rings == null) rings = new StepRings(k);
-            rings.forward(k, big, bigRow * b * e, memRows, memoryContinues, scale);
+            rings.forward(k, big, bigRow * b * e, memRows, memoryContinues, scale, 0);
             return;
         }
         if (rings != null) rings.valid = false;
@@ -120,6 +109,73 @@ public final class Attention {
             k.matmul(work, 0, vB, 0, qB, 0, steps, L, e, false);
             scatter(qB, out, bi, steps);
         }
+    }
+
+    /**
+     * The gates and the gated queries of steps rows of query (time-major [T, B, E]): the part of
+     * {@link #forward} that does not read K.
+     */
+    private void queries(Kernels k, float[] query, int steps, long seed, boolean training) {
+        int e = dim, n = steps * batch;
+        if (!(reuseGates && gatesBy == k && gateVersions[0] == qs.version() && gateVersions[1] == ks.version()
+                && gateVersions[2] == vs.version() && gateVersions[3] == vq.weight.version()
+                && gateVersions[4] == vq.bias.version())) {
+            k.sigmoid(qs.w, 0, sq, 0, e);
+            k.sigmoid(ks.w, 0, sk, 0, e);
+            k.sigmoid(vs.w, 0, sv, 0, e);
+            vq.forward(k, sv, 0, vqOut, 0, 1);
+            k.tanh(vqOut, 0, tanhC, 0, e);
+            k.sigmoid(vqOut, e, sigF, 0, e);
+            k.mul(sigF, 0, tanhC, 0, gate, 0, e);
+            gateVersions[0] = qs.version();
+            gateVersions[1] = ks.version();
+            gateVersions[2] = vs.version();
+            gateVersions[3] = vq.weight.version();
+            gateVersions[4] = vq.bias.version();
+            gatesBy = k;
+        }
+
+        q.forward(k, query, 0, qLin, 0, n);
+        qln.forward(k, qLin, 0, qNorm, 0, n);
+        for (int r = 0; r < n; r++) k.mul(qNorm, r * e, sq, 0, qGated, r * e, e);
+        dropQ.apply(k, qGated, 0, qGated, 0, n * e, seed, training);
+    }
+
+    private boolean reuseGates;
+    private final long[] gateVersions = new long[5];
+    private Kernels gatesBy;
+
+    /**
+     * Keeps the gates (functions of the weights alone) from call to call while the weights' versions
+     * ({@link Param#version()}) stay: for a model whose weight writers all call {@link Param#changed()}
+     * (the compressor's, whose single steps would recompute them each byte).
+     */
+    public void reuseGates(boolean on) {
+        reuseGates = on;
+        gatesBy = null;
+    }
+
+    /**
+     * Evaluation only, with kernels whose products are chains: the queries of a segment of steps rows
+     * (time-major [T, B, E]) for {@link #step}, which then runs each row as a single step's
+     * {@link #forward} would (the gates and the queries' rows are the same, computed once).
+     */
+    public void stepQueries(Kernels k, float[] query, int steps) {
+        queries(k, query, steps, 0, false);
+        this.steps = steps;
+    }
+
+    /**
+     * Row t of the segment given to {@link #stepQueries}, as a single evaluation step over K (big from bigRow,
+     * memRows rows of memory then the row itself): its output into row t of {@link #out}, the same bits as
+     * {@link #forward} of that row alone.
+     */
+    public void step(Kernels k, int t, float[] big, int bigRow, int memRows, boolean memoryContinues) {
+        int e = dim;
+        this.keys = memRows + 1;
+        this.memRows = memRows;
+        if (rings == null) rings = new StepRings(k);
+        rings.forward(k, big, bigRow * batch * e, memRows, memoryContinues, (float) (1.0 / Math.sqrt(e)), t);
     }
 
     private StepRings rings;
@@ -157,7 +213,8 @@ public final class Attention {
             column = new float[e];
         }
 
-        void forward(Kernels k, float[] big, int bigOff, int memRows, boolean memoryContinues, float scale) {
+        /** Row t of the queries (0 for a single step's forward). */
+        void forward(Kernels k, float[] big, int bigOff, int memRows, boolean memoryContinues, float scale, int t) {
             int e = dim, b = batch, L = memRows + 1;
             if (valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
                     && java.util.Arrays.equals(gateWas, gate)) {
@@ -173,13 +230,13 @@ public final class Attention {
             valid = true;
             float[] qB = scratch.get("attn.rowsT", maxSteps * e), ring = scratch.get("attn.ring", cap);
             for (int bi = 0; bi < b; bi++) {
-                gather(qGated, qB, bi, 1);
+                System.arraycopy(qGated, (t * b + bi) * e, qB, 0, e);
                 k.matmulPacked(qB, 0, keysT, bi * e * cap, keysPacked[bi], ring, 0, 1, e, cap, false);
                 int pOff = bi * L;
                 for (int j = 0, s = head; j < L; j++, s = s + 1 == cap ? 0 : s + 1) probs[pOff + j] = ring[s] * scale;
                 k.softmaxRows(probs, pOff, 1, L);   // no dropout: evaluation
                 k.matmul(probs, pOff, values, (bi * 2 * cap + head) * e, qB, 0, 1, L, e, false);
-                scatter(qB, out, bi, 1);
+                System.arraycopy(qB, 0, out, (t * b + bi) * e, e);
             }
         }
 

@@ -46,13 +46,30 @@ public final class Lstm {
 
     /** Runs steps steps from state (h, c) [B, E], which are overwritten with the final state. */
     public void forward(Kernels k, float[] x, int steps, float[] h, float[] c) {
-        int e = dim, g4 = 4 * e, b = batch, rows = steps * b;
-        float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);   // recomputed in backward
-        System.arraycopy(h, 0, h0, 0, b * e);
-        System.arraycopy(c, 0, c0, 0, b * e);
+        int g4 = 4 * dim, rows = steps * batch;
         weightIh.timesTransposed(k, x, 0, gates, 0, rows, false);
         k.addRowVector(biasIh.w, 0, gates, 0, rows, g4);
         k.addRowVector(biasHh.w, 0, gates, 0, rows, g4);
+        recur(k, steps, h, c);
+    }
+
+    /**
+     * {@link #forward} where the input's part of the gates comes from a table: row tokens[r] of table
+     * ([V, 4E]) is row r's x · W_ihᵀ + b_ih + b_hh, as forward computes it (evaluation of a first block,
+     * whose input is a function of the token alone).
+     */
+    public void forward(Kernels k, float[] table, int[] tokens, int steps, float[] h, float[] c) {
+        int g4 = 4 * dim, rows = steps * batch;
+        for (int r = 0; r < rows; r++) System.arraycopy(table, tokens[r] * g4, gates, r * g4, g4);
+        recur(k, steps, h, c);
+    }
+
+    /** The recurrence over steps steps, the input's part of the gates in place. */
+    private void recur(Kernels k, int steps, float[] h, float[] c) {
+        int e = dim, g4 = 4 * e, b = batch;
+        float[] tanhCells = scratch.get("lstm.tanhC", maxRows * e);   // recomputed in backward
+        System.arraycopy(h, 0, h0, 0, b * e);
+        System.arraycopy(c, 0, c0, 0, b * e);
         // Over a long segment W_hh is transposed once (unless it is kept packed) and laid out for
         // the kernels once, so that each step's product reads it row by row without copying it; a
         // step or two (generation) reads W_hh as it is.

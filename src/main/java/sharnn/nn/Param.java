@@ -19,6 +19,16 @@ public final class Param {
         this.g = new float[n];
     }
 
+    private long version;
+
+    /**
+     * A count that every {@link #changed()} and {@link #copyFrom} moves on: for callers that keep results
+     * of this parameter across calls, and whose writers all call changed() (as kept transposes need).
+     */
+    public long version() {
+        return version;
+    }
+
     private boolean keepTransposed;
     private float[] transposed;
     private boolean transposedCurrent;
@@ -34,6 +44,7 @@ public final class Param {
     public void keepTransposed() {
         if (shape.length != 2) throw new IllegalStateException(name + " is not a matrix");
         keepTransposed = true;
+        version++;
         transposedCurrent = packedCurrent = false;
     }
 
@@ -71,6 +82,7 @@ public final class Param {
      */
     public void copyFrom(Param other) {
         System.arraycopy(other.w, 0, w, 0, w.length);
+        version++;
         transposedCurrent = keepTransposed && other.keepTransposed && other.transposedCurrent;
         if (transposedCurrent) {
             if (transposed == null) transposed = new float[w.length];
@@ -86,6 +98,7 @@ public final class Param {
 
     /** Says that {@link #w} was written (so a kept transpose is stale). */
     public void changed() {
+        version++;
         transposedCurrent = packedCurrent = false;
     }
 

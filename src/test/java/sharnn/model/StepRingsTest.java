@@ -63,6 +63,50 @@ class StepRingsTest {
         }
     }
 
+    @Test
+    void segmentsAsStepsGiveTheSingleStepsBits() {
+        // (with the compressor's other reuse: the attention's gates and the first block's table of input gates)
+        ModelConfig config = new ModelConfig(256, 32, 64, 3, List.of(1), WINDOW, STREAMS, 4, 0f, 0f, 0f, 1e-12f);
+        Kernels k = new DeterministicKernels(new Parallel(2));
+        ShaRnn segments = network(config, k), steps = network(config, k);
+        for (ShaRnn m : List.of(segments, steps)) m.keepTransposedWeights();   // as the compressor's predicting networks
+        assertThat(segments.segmentsAreSteps()).isFalse();
+        segments.segmentsAsSteps(true);
+        assertThat(segments.segmentsAreSteps()).isTrue();
+        segments.reuseGates(true);          // the gates kept while the weights stay
+        segments.tableFirstInputs(true);    // the first block's input gates from a table
+        HostState a = new HostState(config), b = new HostState(config);
+        Random random = new Random(7);
+        int[] step = new int[STREAMS];
+        int[] lengths = {4, 3, 4, 1, 4, 2, 4, 4, 4, 4, 3, 4, 4, 4, 4};   // the window fills and slides
+        for (int s = 0; s < lengths.length; s++) {
+            if (s == 9) {   // new weights (as an online step brings): new gates, new packed weights
+                for (ShaRnn m : List.of(segments, steps))
+                    for (Param p : m.params()) {
+                        for (int i = 0; i < p.w.length; i++) p.w[i] *= 1.01f;
+                        p.changed();
+                    }
+            }
+            int n = lengths[s];
+            int[] inputs = new int[n * STREAMS];
+            for (int i = 0; i < inputs.length; i++) inputs[i] = random.nextInt(256);
+            segments.forward(inputs, null, n, a, false, 0);
+            float[] rows = segments.logits().clone();
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(inputs, t * STREAMS, step, 0, STREAMS);
+                steps.forward(step, null, 1, b, false, 0);
+                float[] expected = java.util.Arrays.copyOf(steps.logits(), STREAMS * 256);
+                assertThat(java.util.Arrays.copyOfRange(rows, t * STREAMS * 256, (t + 1) * STREAMS * 256))
+                        .as("segment %d, step %d", s, t).isEqualTo(expected);
+            }
+        }
+        for (int blk = 0; blk < config.blocks(); blk++) {
+            assertThat(a.hidden(blk)).isEqualTo(b.hidden(blk));
+            assertThat(a.cell(blk)).isEqualTo(b.cell(blk));
+            if (config.hasAttention(blk)) assertThat(a.memory(blk)).isEqualTo(b.memory(blk));
+        }
+    }
+
     private static ShaRnn network(ModelConfig config, Kernels k) {
         ShaRnn m = new ShaRnn(config, k, 4);
         m.initialize(3);
