@@ -125,29 +125,19 @@ final class Block {
             rnn.forward(k, normed, steps, state.h[index], state.c[index]);
         }
         dropLstm.apply(k, rnn.out, 0, lstmOut, 0, n, seed, training);
-        if (attn != null && steps > 1 && segmentsAsSteps && !training && k.productsAreChains()) {
+        if (attn != null) {
             lnMid.forward(k, lstmOut, 0, mid, 0, rows);
-            attendStepwise(k, steps, state);
+            if (steps > 1 && segmentsAsSteps && !training && k.productsAreChains()) {
+                // as that many single steps: each row sees the last window - 1 memory rows and itself, and
+                // becomes memory before the next (a segment's own attention lets its first row see only
+                // window - T rows); the queries, which read each row alone, made once for the segment
+                attn.stepQueries(k, mid, steps);
+                for (int t = 0; t < steps; t++) attend(k, t, 1, state, seed, training, true);
+            } else {
+                attend(k, 0, steps, state, seed, training, false);
+            }
             dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
             k.add(ffIn, 0, mid, 0, ffIn, 0, n);
-        } else if (attn != null) {
-            lnMid.forward(k, lstmOut, 0, mid, 0, rows);
-            // every query sees at most `window` keys: the last (window - T) memory rows, then the new
-            // rows, LN_mem(lstmOut), written after them in the state's buffer
-            int carried = state.memoryRows[index];
-            memRows = Math.min(carried, Math.max(0, window - steps));
-            keysRow = state.appendRoom(index, steps) + carried - memRows;
-            keys = state.memory[index];
-            lnMem.forward(k, lstmOut, 0, keys, (keysRow + memRows) * b * e, rows);
-            boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
-            attn.forward(k, mid, keys, keysRow, steps, memRows, seed, training, continues);
-            dropAttn.apply(k, attn.out, 0, ffIn, 0, n, seed, training);
-            k.add(ffIn, 0, mid, 0, ffIn, 0, n);
-            // the new memory: the last `window` rows of K, detached
-            int total = memRows + steps, kept = Math.min(total, window);
-            state.keepMemory(index, keysRow + total - kept, kept);
-            memoryOwner = state;
-            memoryVersion = state.memoryVersion[index];
         }
         float[] ffNormed = scratch.get("block.ffNormed", maxFloats);   // LN_ff(ffIn): only added to the output
         lnFf.forward(k, ffIn, 0, ffNormed, 0, rows);
@@ -157,33 +147,29 @@ final class Block {
         k.add(out, 0, ffNormed, 0, out, 0, n);
     }
 
-    /** Whether evaluation segments attend as their single steps would (see {@link #attendStepwise}). */
+    /** Whether evaluation segments attend as their single steps would (forward, with kernels whose products are chains). */
     boolean segmentsAsSteps;
 
     /**
-     * The attention of an evaluation segment (mid and lstmOut hold its rows) as that many single steps
-     * of this block would attend, one after another: each row sees the last window - 1 memory rows
-     * and itself, and becomes memory before the next, so that the segment's outputs are the single
-     * steps' bits (a segment's own attention lets its first row see only window - T rows of memory).
-     * The rows' other work, which reads each row alone, runs once over the segment.
+     * Rows first .. first + count - 1 of the segment (time-major, mid and lstmOut holding them) attend: every
+     * query sees at most `window` keys, the last (window - count) memory rows, then the new rows, LN_mem(lstmOut),
+     * written after them in the state's buffer; then the last `window` rows of K, detached, are the new memory.
+     * stepped: one row, as a single step of {@link Attention#step} after {@link Attention#stepQueries}.
      */
-    private void attendStepwise(Kernels k, int steps, HostState state) {
+    private void attend(Kernels k, int first, int count, HostState state, long seed, boolean training, boolean stepped) {
         int e = dim, b = batch;
-        attn.stepQueries(k, mid, steps);
-        for (int t = 0; t < steps; t++) {
-            // as forward's single step
-            int carried = state.memoryRows[index];
-            memRows = Math.min(carried, Math.max(0, window - 1));
-            keysRow = state.appendRoom(index, 1) + carried - memRows;
-            keys = state.memory[index];
-            lnMem.forward(k, lstmOut, t * b * e, keys, (keysRow + memRows) * b * e, b);
-            boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
-            attn.step(k, t, keys, keysRow, memRows, continues);
-            int total = memRows + 1, kept = Math.min(total, window);
-            state.keepMemory(index, keysRow + total - kept, kept);
-            memoryOwner = state;
-            memoryVersion = state.memoryVersion[index];
-        }
+        int carried = state.memoryRows[index];
+        memRows = Math.min(carried, Math.max(0, window - count));
+        keysRow = state.appendRoom(index, count) + carried - memRows;
+        keys = state.memory[index];
+        lnMem.forward(k, lstmOut, first * b * e, keys, (keysRow + memRows) * b * e, count * b);
+        boolean continues = state == memoryOwner && state.memoryVersion[index] == memoryVersion;
+        if (stepped) attn.step(k, first, keys, keysRow, memRows, continues);
+        else attn.forward(k, mid, keys, keysRow, count, memRows, seed, training, continues);
+        int total = memRows + count, kept = Math.min(total, window);
+        state.keepMemory(index, keysRow + total - kept, kept);
+        memoryOwner = state;
+        memoryVersion = state.memoryVersion[index];
     }
 
     /** dOut is the gradient of out; writes the gradient of x into dx. */
