@@ -33,7 +33,7 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "a codec setting (embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate, blockSize, chunk; sizes take K, M or G)")
     List<String> settings = new ArrayList<>();
 
-    @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "code with a trained checkpoint (pretrained mode); decompression needs the same file")
+    @Option(names = {"--model", "--checkpoint"}, paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "code with a trained checkpoint (pretrained mode); decompression needs the same file")
     Path model;
 
     @Option(names = "--adapt", description = "with --model: keep training while coding (at the preset's learning rate)")

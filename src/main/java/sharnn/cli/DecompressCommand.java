@@ -35,7 +35,7 @@ final class DecompressCommand implements Callable<Integer> {
     @Parameters(index = "2..*", paramLabel = "MORE", hidden = true)
     List<String> more = new ArrayList<>();
 
-    @Option(names = "--model", paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "the checkpoint a pretrained archive was made with")
+    @Option(names = {"--model", "--checkpoint"}, paramLabel = "CKPT", converter = Models.CheckpointPath.class, description = "the checkpoint a pretrained archive was made with")
     Path model;
 
     @Option(names = "--dict", paramLabel = "FILE", description = "the dictionary the archive was compressed with")

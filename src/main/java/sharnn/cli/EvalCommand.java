@@ -28,7 +28,7 @@ import sharnn.train.Evaluator;
                 "1024-byte segments (the training segment where that is shorter), state carried, dropout off."})
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
+    @Option(names = {"--checkpoint", "--model"}, required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
             description = "a sharnn checkpoint (or its run directory: best.safetensors), or a reference state_dict as .safetensors")
     Path checkpoint;
 

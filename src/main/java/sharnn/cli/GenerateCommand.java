@@ -19,7 +19,7 @@ import sharnn.model.Sampler;
         description = {"Generate bytes from a checkpoint.", "", "The prompt warms the state and memory; the output is the continuation alone (the prompt is not echoed, unlike nanoGPT's sample.py), raw bytes on stdout, streamed."})
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
+    @Option(names = {"--checkpoint", "--model"}, required = true, paramLabel = "CKPT", converter = Models.CheckpointPath.class,
             description = "a sharnn checkpoint (or its run directory: best.safetensors) or reference state_dict")
     Path checkpoint;
 

@@ -708,6 +708,8 @@ class CompressCommandTest {
         CliRun wrong = CliRun.of("decompress", "--model", other.toString(), shr.toString());
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err()).contains("wrong model").contains(other.toString());
+        // --checkpoint, eval's and generate's name for it, names it here too
+        assertThat(CliRun.of("decompress", "--checkpoint", other.toString(), shr.toString()).err()).isEqualTo(wrong.err());
         // another model's safetensors is the wrong model too, not read as a SHA-RNN first ("no encoder.weight")
         Path foreign = dir.resolve("foreign.safetensors");
         new sharnn.io.SafeTensorsWriter().add("fc.weight", sharnn.io.DType.F32, new long[] {4}, new float[4]).write(foreign);

@@ -110,6 +110,10 @@ class TrainEvalGenerateCliTest {
         CliRun gen2 = CliRun.of("generate", "--checkpoint", run.resolve("last.safetensors").toString(), "--prompt", "line ",
                 "--length", "40", "--seed", "5");
         assertThat(gen2.outBytes()).isEqualTo(gen.outBytes());   // the same seed gives the same bytes
+        // --model, compress's name for the checkpoint, names it here too
+        CliRun genModel = CliRun.of("generate", "--model", run.resolve("last.safetensors").toString(), "--prompt", "line ",
+                "--length", "40", "--seed", "5");
+        assertThat(genModel.outBytes()).isEqualTo(gen.outBytes());
         // a run directory stands for its best.safetensors
         Files.copy(run.resolve("last.safetensors"), run.resolve("best.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         CliRun genRun = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed", "5");
@@ -166,6 +170,8 @@ class TrainEvalGenerateCliTest {
         CliRun same = CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--json");
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(((Number) JSON.std.mapFrom(same.out()).get("bpc")).doubleValue()).isEqualTo(valid);
+        CliRun sameByModel = CliRun.of("eval", "--model", ckpt, "--data", data.toString(), "--split", "last:3000", "--json");
+        assertThat(((Number) JSON.std.mapFrom(sameByModel.out()).get("bpc")).doubleValue()).as(sameByModel.err()).isEqualTo(valid);
         assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--data", data.toString(), "--split", "last:3000", "--streams", "2000"), 2,
                 "sharnn eval: the last:3000 split has 3000 bytes: too few to evaluate in 2000 streams (2 bytes each at least)");
         // --split valid on the run's own data is the run's valid range (here the held-out bytes), with or without --data
