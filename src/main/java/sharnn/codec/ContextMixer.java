@@ -12,7 +12,7 @@ import java.util.Arrays;
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
  * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
  * Eight gated logistic mixers and six final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
- * the match state, the byte a match expects, the place in a word and the nesting), give the bit's
+ * the match state, the byte a match expects, the place in a word and the nesting, the word's shape), give the bit's
  * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
  * every machine computes the same bits. Each of the B streams has its own history ({@link TextState}) and record length ({@link RecordState}); the tables are shared.
  */
@@ -127,7 +127,7 @@ final class ContextMixer {
     private final Mixers mixers;
     private final Apm apm;
     private final int apmMask;
-    private final Apm apm2, apm3, apmMatch, apmExpected, apmNest;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting
+    private final Apm apm2, apm3, apmMatch, apmExpected, apmNest, apmShape;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting; by the word's shape
     private final int apm2Mask;
 
     private final TextState[] text;     // per stream
@@ -184,6 +184,7 @@ final class ContextMixer {
         apmMatch = new Apm(64 * 256);
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
+        apmShape = new Apm(18 * 256);
         text = new TextState[streams];
         records = new RecordState[streams];
         base = new int[HASHED];
@@ -213,7 +214,7 @@ final class ContextMixer {
         Arrays.fill(wordAfter, 0);
         Arrays.fill(after3, (char) 0);
         mixers.clear();
-        for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest}) a.clear();
+        for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
         for (int b = 0; b < streams; b++) records[b] = new RecordState();
         for (int[] a : new int[][] {base, slot, at, state, inputs, slot0, run, runAt}) Arrays.fill(a, 0);
@@ -264,6 +265,7 @@ final class ContextMixer {
         apmMatch = o.apmMatch.copy();
         apmExpected = o.apmExpected.copy();
         apmNest = o.apmNest.copy();
+        apmShape = o.apmShape.copy();
         apm2Mask = o.apm2Mask;
         text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
         records = Arrays.stream(o.records).map(RecordState::copy).toArray(RecordState[]::new);
@@ -306,7 +308,7 @@ final class ContextMixer {
     static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
-        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256);
+        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
         return HASHED * (tableBytes + tableBytes / 8) + 65536 + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
     }
 
@@ -392,7 +394,8 @@ final class ContextMixer {
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
         int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 : Math.min(15, match.length());
-        base[ORDERS.length + 14] = hash((long) e << 16 | (long) ml << 8 | (h & 0xFF), 26);
+        // with the kind of the third byte back (format 26: 200 KB of enwik8 -10 bytes, sources -5)
+        base[ORDERS.length + 14] = hash(((long) e << 16 | (long) ml << 8 | (h & 0xFF)) ^ (ts.kinds & 0xF00) * 0x9E3779B97F4A7C15L, 26);
         // the last punctuation or markup byte with the word so far (format 21, in place of the third and fourth bytes back):
         // a word after [[, |, = or ( is another kind of word than one after a full stop
         base[ORDERS.length + 15] = hash(((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 27);
@@ -555,7 +558,8 @@ final class ContextMixer {
         mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 35 + (bitPos < 5 ? c0 : 27 + bitPos));
         mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
         mixers.choose(7, (base[ORDER4] >>> order4Shift) * 8 + bitPos);
-        int matchState = lctx != 0 ? 32 | Math.min(longMatch.length(), 15) << 1 | (lctx & 1)
+        // the long match's length in eighths (format 26; its length to 15 before, most of its lengths 12 or more)
+        int matchState = lctx != 0 ? 32 | Math.min(longMatch.length() >> 3, 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
         int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
@@ -577,7 +581,8 @@ final class ContextMixer {
         int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // asked again: the match may have ended at this bit
         int a3 = apm3.p(mixed, apm3Ctx);
         int an = apmNest.p(mixed, nestCtx);
-        int p = (a + 2 * a2 + am + ae + 3 * a3 + an + 4) / 9;
+        int as = apmShape.p(mixed, wordShape << 8 | c0);   // format 26: by the word's shape (the first final mixer's 18) and the bits so far
+        int p = (a + 2 * a2 + am + ae + 3 * a3 + an + as + 5) / 10;
         return Math.max(4, Math.min(65532, p));
     }
 
@@ -664,13 +669,14 @@ final class ContextMixer {
             int g = (bit << 16) + (bit << 6) - bit - bit;
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
-        mixers.update(inputs, bit);
+        mixers.update(inputs, bit, text[stream].plainText());
         apm.update(bit);
         apm2.update(bit);
         apm3.update(bit);
         apmMatch.update(bit);
         apmExpected.update(bit);
         apmNest.update(bit);
+        apmShape.update(bit);
         c0 = c0 << 1 | bit;
         bitPos++;
         node = node << 1 | bit;

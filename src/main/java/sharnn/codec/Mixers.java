@@ -10,8 +10,9 @@ import java.util.Arrays;
  * they learn.
  *
  * <p>Each weight set learns fast at first and slows as it is used (format 12): after n uses a
- * first-layer set's rate is 8 mixerRate (1 + 7 * 1024 / (1024 + n)) sixteenths (n in steps of 64 up to
- * 2^18), a final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new first-layer set's
+ * first-layer set's rate is, in sixteenths (n in steps of 64 up to 2^18), 6 mixerRate (1 + 7 * 512 / (512 + n))
+ * in plain text and 10 mixerRate (1 + 7 * 1024 / (1024 + n)) in other data (format 26; 8 mixerRate (1 + 7 * 1024 /
+ * (1024 + n)) for both before), a final set's 1 + 15 * 256 / (256 + n) (in steps of 16 up to 2^16); a new first-layer set's
  * weights are 1/16 for the inputs before silentFrom and 0 after, a final set's 1 / (first-layer
  * mixers). Counting uses per set, not bytes coded, lets a context first seen late (a rare one) still
  * learn fast (docs/TUNING.md: -0.80% of the five inputs). The final mixers learn at rate 1 after that
@@ -35,7 +36,7 @@ final class Mixers {
     private final int sets, finals, nInputs, silentFrom;
     private final int[][] weights;      // the first-layer mixers' weight sets by block of 2^BLOCK_BITS sets, nInputs weights each (null: none chosen yet)
     private final int[] setBase;        // per mixer, the number of its first weight set
-    private final int[] setRate;        // by uses / 64: a first-layer set's rate in sixteenths
+    private final int[] setRate, textRate;  // by uses / 64: a first-layer set's rate in sixteenths, in other data and in plain text
     private final int[] setUses;        // per first-layer weight set, up to 2^18 - 1
     private final int[] chosen;         // per mixer, the chosen weight set (numbered across mixers)
     private final int[] setOut;         // each mixer's stretched output
@@ -62,7 +63,13 @@ final class Mixers {
         weights = new int[(total + BLOCK_MASK) >> BLOCK_BITS][];
         setUses = new int[total];
         setRate = new int[4096];
-        for (int i = 0; i < setRate.length; i++) setRate[i] = rate * 8 + (int) ((long) rate * 8 * 7 * 1024 / (1024 + 64 * i));
+        // format 26: text codes smaller with a lower rate and a shorter boost, other data with a higher rate (200 KB of
+        // enwik8 -0.25%, of a checkpoint -0.08%, of libjvm.so -0.17%, against format 25's 8 mixerRate (1 + 7 * 1024 / (1024 + n)) for both)
+        textRate = new int[4096];
+        for (int i = 0; i < setRate.length; i++) {
+            setRate[i] = rate * 10 + (int) ((long) rate * 10 * 7 * 1024 / (1024 + 64 * i));
+            textRate[i] = rate * 6 + (int) ((long) rate * 6 * 7 * 512 / (512 + 64 * i));
+        }
         finalWeights = new int[finals][];
         finalUses = new int[finals][];
         for (int f = 0; f < finals; f++) {
@@ -104,6 +111,7 @@ final class Mixers {
         weights = Arrays.stream(o.weights).map(w -> w == null ? null : w.clone()).toArray(int[][]::new);
         setBase = o.setBase.clone();
         setRate = o.setRate.clone();
+        textRate = o.textRate.clone();
         setUses = o.setUses.clone();
         chosen = o.chosen.clone();
         setOut = o.setOut.clone();
@@ -175,15 +183,19 @@ final class Mixers {
         return mean;
     }
 
-    /** Every chosen set learns from the coded bit (inputs: those {@link #mix} was given). */
-    void update(int[] inputs, int bit) {
+    /**
+     * Every chosen set learns from the coded bit (inputs: those {@link #mix} was given), at textRate where the byte
+     * follows plain text ({@link TextState#plainText}), else at setRate.
+     */
+    void update(int[] inputs, int bit, boolean text) {
+        int[] rates = text ? textRate : setRate;
         for (int k = 0; k < sets; k++) {
-            // the error of the mixer's output three eighths and of the final mean's five eighths (format 25): each
-            // first-layer mixer learns what the whole misses too
-            int e = (bit << 12) - ((3 * setP[k] + 5 * meanP) >> 3), set = chosen[k], n = setUses[set];
+            // the error of the mixer's output two eighths and of the final mean's six eighths (format 26; five eighths in
+            // format 25): each first-layer mixer learns what the whole misses too
+            int e = (bit << 12) - ((2 * setP[k] + 6 * meanP) >> 3), set = chosen[k], n = setUses[set];
             if (n < (1 << 18) - 1) setUses[set] = n + 1;
             if (e > SKIP || e < -SKIP)
-                train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * setRate[n >> 6] >> 6);
+                train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * rates[n >> 6] >> 6);
         }
         for (int f = 0; f < finals; f++) {
             int set = finalChosen[f], n = finalUses[f][set];

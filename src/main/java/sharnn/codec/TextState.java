@@ -25,6 +25,12 @@ final class TextState {
     int indent;         // the line's leading spaces and tabs so far (sign bit set once past them: the width kept)
     int lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
     int lastNl, prevNl; // the last two newlines' positions (prevNl -1: no line above)
+    int plain;          // how many of the recent bytes were printable ASCII or whitespace, in 4096ths (each byte weighs 1/32)
+
+    /** Seven eighths of the recent bytes (the last 32 weigh most) were printable ASCII or whitespace (format 26). */
+    boolean plainText() {
+        return plain >= 3584;
+    }
 
     TextState copy() {
         TextState t = new TextState();
@@ -44,6 +50,7 @@ final class TextState {
         t.lineWord = lineWord;
         t.lastNl = lastNl;
         t.prevNl = prevNl;
+        t.plain = plain;
         return t;
     }
 
@@ -89,6 +96,7 @@ final class TextState {
         if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
             punct = value;
         kinds = kinds << 4 | KINDS[value];
+        plain += ((value >= 32 && value < 127 || value == '\n' || value == '\r' || value == '\t' ? 4096 : 0) - plain) >> 5;
         if (value == '\n') indent = 0;
         else if (indent >= 0 && (value == ' ' || value == '\t')) indent++;
         else if (indent >= 0) indent |= Integer.MIN_VALUE;   // past the indentation: keep its width
