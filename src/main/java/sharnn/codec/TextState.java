@@ -25,11 +25,26 @@ final class TextState {
     int indent;         // the line's leading spaces and tabs so far (sign bit set once past them: the width kept)
     int lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
     int lastNl, prevNl; // the last two newlines' positions (prevNl -1: no line above)
-    int plain;          // how many of the recent bytes were printable ASCII or whitespace, in 4096ths (each byte weighs 1/32)
+    int plain;          // how many of the recent bytes were text (printable ASCII, whitespace, UTF-8), in 4096ths (each byte weighs 1/32)
+    int utf8Left;       // the continuation bytes a UTF-8 lead byte asked for, not yet seen
 
-    /** Seven eighths of the recent bytes (the last 32 weigh most) were printable ASCII or whitespace (format 26). */
+    /** Seven eighths of the recent bytes (the last 32 weigh most) were text: printable ASCII, whitespace or UTF-8 (format 26). */
     boolean plainText() {
         return plain >= 3584;
+    }
+
+    /**
+     * value is printable ASCII or whitespace, a UTF-8 lead byte, or a continuation byte one asked for (a byte
+     * >= 128 alone is not: random data has half of them; nor is the byte that cuts a sequence short).
+     */
+    private boolean textByte(int value) {
+        boolean continuation = value >= 0x80 && value < 0xC0;
+        if (utf8Left > 0) {   // a sequence cut short is not text
+            utf8Left = continuation ? utf8Left - 1 : 0;
+            return continuation;
+        }
+        utf8Left = value >= 0xC2 && value < 0xE0 ? 1 : value >= 0xE0 && value < 0xF0 ? 2 : value >= 0xF0 && value < 0xF5 ? 3 : 0;
+        return utf8Left > 0 || value >= 32 && value < 127 || value == '\n' || value == '\r' || value == '\t';
     }
 
     TextState copy() {
@@ -51,6 +66,7 @@ final class TextState {
         t.lastNl = lastNl;
         t.prevNl = prevNl;
         t.plain = plain;
+        t.utf8Left = utf8Left;
         return t;
     }
 
@@ -96,7 +112,7 @@ final class TextState {
         if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
             punct = value;
         kinds = kinds << 4 | KINDS[value];
-        plain += ((value >= 32 && value < 127 || value == '\n' || value == '\r' || value == '\t' ? 4096 : 0) - plain) >> 5;
+        plain += ((textByte(value) ? 4096 : 0) - plain) >> 5;
         if (value == '\n') indent = 0;
         else if (indent >= 0 && (value == ' ' || value == '\t')) indent++;
         else if (indent >= 0) indent |= Integer.MIN_VALUE;   // past the indentation: keep its width

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The plain-text measure that picks the first-layer mixers' rate schedule (format 26). */
+/** The text measure that picks the first-layer mixers' rate schedule (format 26). */
 class TextStateTest {
     private static TextState after(byte[] bytes) {
         TextState t = new TextState();
@@ -38,8 +38,20 @@ class TextStateTest {
         assertThat(copy.plain).isLessThan(3584);
         assertThat(copy.plainText()).isFalse();
         assertThat(t.plainText()).as("the copy is its own").isTrue();
-        // bytes >= 128 (UTF-8 letters, float weights' high bytes) count as other data
-        byte[] utf8 = "ééééééééééééééééééééééééééééééé".getBytes(StandardCharsets.UTF_8);
-        assertThat(after(utf8).plainText()).isFalse();
+        // UTF-8 (two-, three- and four-byte letters) is text; bytes >= 128 that are not UTF-8 are not
+        byte[] utf8 = "Привет, мир: 日本語のテキスト, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and ASCII. ".repeat(4).getBytes(StandardCharsets.UTF_8);
+        assertThat(after(utf8).plain).isBetween(4064, 4096);
+        byte[] latin1 = "Déjà vu, café, señor. ".repeat(20).getBytes(StandardCharsets.ISO_8859_1);   // é, à and ñ ask for continuations
+        assertThat(after("Déjà vu, café, señor. ".repeat(20).getBytes(StandardCharsets.UTF_8)).plainText()).isTrue();
+        assertThat(after(latin1).plainText()).isFalse();
+        byte[] continuations = new byte[200];
+        java.util.Arrays.fill(continuations, (byte) 0x85);
+        assertThat(after(continuations).plainText()).isFalse();
+        byte[] tooLong = new byte[200];   // a lead byte's continuations and one more, again and again
+        for (int i = 0; i < tooLong.length; i++) tooLong[i] = (byte) (i % 3 == 0 ? 0xC3 : 0xA9);
+        assertThat(after(tooLong).plainText()).isFalse();
+        byte[] cutShort = new byte[200];   // lead bytes that each cut the one before short: every other byte text
+        java.util.Arrays.fill(cutShort, (byte) 0xE9);
+        assertThat(after(cutShort).plain).isBetween(1800, 2300);
     }
 }
