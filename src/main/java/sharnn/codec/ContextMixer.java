@@ -40,6 +40,8 @@ final class ContextMixer {
     /** Order 4's and order 6's places in ORDERS: the eighth mixer's weights go by order 4's context, the fifth asks whether order 6's history is deterministic. */
     private static final int ORDER4 = 2, ORDER6 = 3;
     private static final int HASHED = ORDERS.length + 23;
+    /** The hashed models whose context takes where the line's words stand, hashed again (format 26). */
+    private static final int[] PLACE_MODELS = {ORDERS.length + 6, ORDERS.length + 9, ORDERS.length + 13, ORDERS.length + 21};
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
@@ -90,9 +92,11 @@ final class ContextMixer {
      * word it is); the last byte and the bit position; the match state and the bit position; the kinds of the
      * last two bytes (sixteen) alone (format 23: with the bits so far); the markup nesting and the bits so far;
      * the kinds of the last four bytes alone (format 24: 1 MB of enwik8 in fast -0.16%; kinds with the bit position did
-     * worse: fewer sets learn faster). Their outputs are averaged (stretched).
+     * worse: fewer sets learn faster). Their outputs are averaged (stretched), the last one's counted twice (format 26).
+     * Format 27: the fourth by the kinds of the last two bytes with where the line's words stand
+     * ({@link TextState#wordPlaceInLine}, 16 values; 4,096 sets, 138,240 bytes more).
      */
-    private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8, 16 * 16, 64 * 256, 65536};
+    private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8, 16 * 16 * 16, 64 * 256, 65536};
 
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
@@ -365,12 +369,17 @@ final class ContextMixer {
         // text layout: the bytes above in the line before (the one in this column and its neighbours) with the last
         // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
         int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
-        base[ORDERS.length + 2] = hash((long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8, 13);
+        // (format 26: with the words' place in the line, TextState.wordPlaceInLine)
+        base[ORDERS.length + 2] = hash((long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8
+                | ts.wordPlaceInLine(), 13);
         // sparse: the byte before the last with the kinds of the last byte and of the third and fourth back, and the
         // nesting (format 22; the two bytes before the last with the nesting since format 15)
-        base[ORDERS.length + 3] = hash((h & 0xFF00L) | (ts.kinds & 0xF) | (ts.kinds >>> 8 & 0xFF) << 16 | (long) (ts.nest & 0xFF) << 40, 14);
+        // (format 26: with the words' place in the line)
+        base[ORDERS.length + 3] = hash((h & 0xFF00L) | (ts.kinds & 0xF) | (ts.kinds >>> 8 & 0xFF) << 16 | (long) (ts.nest & 0xFF) << 40
+                | (long) ts.wordPlaceInLine() << 48, 14);
         // markup: inside a tag, link or template, and how the line starts, with the word so far
-        base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
+        // (format 26: after an indentation, its width and the first byte after it in the place of the line's first byte)
+        base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineStart() << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
         base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
         // indirect: what followed the last byte the last two times, with it; what followed the last two bytes the last
         // two times, without them, so that pairs followed alike share a context (format 17; with the pair, beside the word
@@ -379,7 +388,7 @@ final class ContextMixer {
         base[ORDERS.length + 6] = hash((ts.kinds >>> 4 & 0xF) << 24 | (long) c1 << 16 | after1[c1], 18);
         base[ORDERS.length + 7] = hash(after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
-        base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineFirst << 8) << 32 | (h & 0xFF), 20);
+        base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineStart() << 8) << 32 | (h & 0xFF), 20);
         // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
         base[ORDERS.length + 9] = hash((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
@@ -393,8 +402,9 @@ final class ContextMixer {
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
-        int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 : Math.min(15, match.length());
-        // with the kind of the third byte back (format 26: 200 KB of enwik8 -10 bytes, sources -5)
+        int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 + longBucket(longMatch.length()) : Math.min(15, match.length());
+        // with the kind of the third byte back (format 26: 200 KB of enwik8 -10 bytes, sources -5); a long match's ml 16 + its
+        // length in four buckets (format 26; 16 alone before)
         base[ORDERS.length + 14] = hash(((long) e << 16 | (long) ml << 8 | (h & 0xFF)) ^ (ts.kinds & 0xF00) * 0x9E3779B97F4A7C15L, 26);
         // the last punctuation or markup byte with the word so far (format 21, in place of the third and fourth bytes back):
         // a word after [[, |, = or ( is another kind of word than one after a full stop
@@ -403,8 +413,9 @@ final class ContextMixer {
         base[ORDERS.length + 16] = hash((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
         // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with
         // the word so far and the last byte: what a line says depends on how it starts
-        base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (h & 0xFFFF), 29);
-        base[ORDERS.length + 18] = hash((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 30);
+        // (format 26: both with the line's first byte other than a space or tab, the first with the words' place in the line)
+        base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (long) ts.wordPlaceInLine() << 24 | (long) ts.lineLead << 16 | (h & 0xFFFF), 29);
+        base[ORDERS.length + 18] = hash(((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24) ^ (long) ts.lineLead << 56, 30);
         // the word expected next (format 17, with the indirect change above: the five inputs -0.57%): the word that followed the last word the last
         // time, with the word so far and the last byte. An indirect model of words: what follows a word once follows the
         // words it followed. In the place of format 17's second expected-word model (format 25): a third indirect model,
@@ -420,6 +431,14 @@ final class ContextMixer {
         // the kinds of the last ten bytes (format 19): the shape of what was written, whatever its letters (the five
         // inputs -0.6%; eight kinds of the last eight bytes -0.4%, sixteen of the last eight -0.57%, of the last twelve -0.64%)
         base[ORDERS.length + 22] = hash(ts.kinds & 0xFF_FFFF_FFFFL, 34);
+        // format 26: in plain text (TextState.plainText), where the line's words stand (TextState.wordPlaceInLine) in the
+        // one-byte indirect model, the number model, the word with the one two back and the record model: each one's hash h
+        // becomes hash(h << 8 | it, 40). Not in other data, whose "words" split these contexts for nothing (200 KB of a
+        // checkpoint +0.47%, of libjvm.so +0.10% where it always did)
+        if (ts.plainText()) {
+            int place = ts.wordPlaceInLine();
+            for (int i : PLACE_MODELS) base[i] = hash((long) base[i] << 8 | place, 40);
+        }
         findSlots();
     }
 
@@ -567,7 +586,7 @@ final class ContextMixer {
         mixers.chooseFinal(0, wordShape << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
-        mixers.chooseFinal(3, kinds2);
+        mixers.chooseFinal(3, kinds2 * 16 + ts.wordPlaceInLine());   // format 26: with the words' place in the line
         mixers.chooseFinal(4, (ts.nest & 63) << 8 | c0);
         mixers.chooseFinal(5, (int) (ts.kinds & 0xFFFF));
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
@@ -584,6 +603,11 @@ final class ContextMixer {
         int as = apmShape.p(mixed, wordShape << 8 | c0);   // format 26: by the word's shape (the first final mixer's 18) and the bits so far
         int p = (a + 2 * a2 + am + ae + 3 * a3 + an + as + 5) / 10;
         return Math.max(4, Math.min(65532, p));
+    }
+
+    /** The long match's length in four buckets (format 26): under 16, under 32, under 64, longer; floor(log2) - 3 in [0, 3]. */
+    private static int longBucket(int length) {
+        return Math.min(3, Math.max(0, 28 - Integer.numberOfLeadingZeros(length)));
     }
 
     /** The expected-byte map's context: the byte the short match model expects and its length / 8, or 0 without a match. */

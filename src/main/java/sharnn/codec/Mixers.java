@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Two layers of gated logistic mixers (paq8's): each first-layer mixer weighs the inputs (stretched
  * probabilities, 12 bits) with the weight set its own context chose, each final mixer weighs the
- * first layer's outputs likewise, and the final outputs are averaged, stretched. Integer arithmetic
+ * first layer's outputs likewise, and the final outputs are averaged, stretched (the last final mixer's
+ * counted twice: format 26). Integer arithmetic
  * only. {@link ContextMixer} defines the inputs and the selectors; this class the weights and how
  * they learn.
  *
@@ -159,7 +160,10 @@ final class Mixers {
     /** The probability of the final mixers' mean (12 bits): every mixer learns partly from its error (format 25). */
     private int meanP;
 
-    /** The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]). */
+    /**
+     * The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]), the last final mixer
+     * counted twice (format 26: the sum of the finals' outputs and the last one's again, over finals + 1, int division).
+     */
     int mix(int[] inputs) {
         for (int k = 0; k < sets; k++) {
             int c = chosen[k];
@@ -173,9 +177,9 @@ final class Mixers {
             for (int k = 0; k < sets; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] * sets + k];
             int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
             finalP[f] = Logistic.squash(sf);
-            sum += sf;
+            sum += f == finals - 1 ? 2 * sf : sf;   // the last final mixer's output counts twice (format 26)
         }
-        int mean = sum / finals;
+        int mean = sum / (finals + 1);
         meanP = Logistic.squash(mean);
         // a final mixer learns from the error of its own output a quarter and of the mean three quarters: they are
         // trained together, as one sum of the sets their contexts chose (format 25; alone, 200 KB of enwik8 in fast -0.13%)

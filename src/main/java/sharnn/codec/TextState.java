@@ -25,6 +25,8 @@ final class TextState {
     int indent;         // the line's leading spaces and tabs so far (sign bit set once past them: the width kept)
     int lineWord;       // the line's first word (bit 0 set once it has ended; 0 before it)
     int lastNl, prevNl; // the last two newlines' positions (prevNl -1: no line above)
+    int lineLead;       // the line's first byte other than a space or tab (0 before one)
+    int wordsInLine, wordsSincePunct;   // words ended in the line so far, and since the last punctuation or markup byte (up to 255)
     int plain;          // how many of the recent bytes were text (printable ASCII, whitespace, UTF-8), in 4096ths (each byte weighs 1/32)
     int utf8Left;       // the continuation bytes a UTF-8 lead byte asked for, not yet seen
 
@@ -65,6 +67,9 @@ final class TextState {
         t.lineWord = lineWord;
         t.lastNl = lastNl;
         t.prevNl = prevNl;
+        t.lineLead = lineLead;
+        t.wordsInLine = wordsInLine;
+        t.wordsSincePunct = wordsSincePunct;
         t.plain = plain;
         t.utf8Left = utf8Left;
         return t;
@@ -103,6 +108,27 @@ final class TextState {
     /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
     int wordPlace() {
         return wordHash == 0 ? 0 : (int) (history & 0xFF) >= 'a' ? 2 : 1;
+    }
+
+    /**
+     * Where the line's words stand (format 26), 16 values: the words ended in the line so far (to 3) times 4 plus those
+     * since the last punctuation or markup byte (to 3): a statement's or a sentence's place, whatever its words.
+     */
+    int wordPlaceInLine() {
+        return Math.min(wordsInLine, 3) * 4 + Math.min(wordsSincePunct, 3);
+    }
+
+    /**
+     * How the line starts, for the markup contexts (format 26): its first byte, or where that is a space or tab, 256 +
+     * the first other byte (0 before one) + 512 times the indentation's width so far (to 15): source code's lines start
+     * after their indentation.
+     */
+    int lineStart() {
+        return lineFirst == ' ' || lineFirst == '\t' ? lineLead | 256 | Math.min(indent & 0x7FFFFFFF, 15) << 9 : lineFirst;
+    }
+
+    private static boolean isWordByte(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 128;
     }
 
     /** The stream's byte at pos was value. */
@@ -152,6 +178,15 @@ final class TextState {
             default -> { }
         }
         nest = nb;
+        if (value == '\n') lineLead = 0;
+        else if (lineLead == 0 && value != ' ' && value != '\t') lineLead = value;
+        // a word ended: the byte before was a letter or >= 128, this one is not
+        boolean ended = wordHash == 0 && isWordByte((int) (history >> 8 & 0xFF));
+        if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
+            wordsSincePunct = 0;
+        else if (ended) wordsSincePunct = Math.min(255, wordsSincePunct + 1);
+        if (value == '\n') wordsInLine = 0;
+        else if (ended) wordsInLine = Math.min(255, wordsInLine + 1);
         if (pos - 1 == lastNl) lineFirst = value;
         // the line's first word grows with the word until it ends, then stays (bit 0 set) until the newline
         if (value == '\n') lineWord = 0;

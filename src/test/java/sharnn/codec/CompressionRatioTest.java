@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class CompressionRatioTest {
     static final double SLACK = 1.001;
     /** Preset fast, one thread, format version 26 (25: 9033 and 29239). */
-    static final int ENWIK8_32K_BYTES = 8994, WEIGHTS_32K_BYTES = 29192;
+    static final int ENWIK8_32K_BYTES = 8996, WEIGHTS_32K_BYTES = 29146;
 
     private static int compressedSize(byte[] data) throws IOException {
         return CodecTest.compress(data, CodecOptions.preset("fast"), 1).length;

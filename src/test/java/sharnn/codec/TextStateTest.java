@@ -54,4 +54,24 @@ class TextStateTest {
         java.util.Arrays.fill(cutShort, (byte) 0xE9);
         assertThat(after(cutShort).plain).isBetween(1800, 2300);
     }
+
+    /** Where a line's words stand and how it starts (format 26's line contexts). */
+    @Test
+    void wordPlaceInLineAndLineStart() {
+        TextState t = after("first line\n    int x = a + b".getBytes(StandardCharsets.US_ASCII));
+        // words ended in this line: "int", "x", "a" (b goes on); since the last punctuation byte ('+'): none ended yet
+        assertThat(t.wordsInLine).isEqualTo(3);
+        assertThat(t.wordsSincePunct).isZero();
+        assertThat(t.wordPlaceInLine()).isEqualTo(3 * 4);
+        assertThat(t.lineLead).isEqualTo('i');
+        assertThat(t.lineStart()).isEqualTo('i' | 256 | 4 << 9);   // after four spaces: the lead, flagged, with the width
+        TextState words = after("one two three four five, six seven ".getBytes(StandardCharsets.US_ASCII));
+        assertThat(words.wordsInLine).isEqualTo(7);
+        assertThat(words.wordsSincePunct).isEqualTo(2);
+        assertThat(words.wordPlaceInLine()).isEqualTo(3 * 4 + 2);   // both counts to 3 in the place
+        TextState plainLine = after("x\n<page>".getBytes(StandardCharsets.US_ASCII));
+        assertThat(plainLine.lineStart()).isEqualTo('<');
+        assertThat(plainLine.wordsInLine).isEqualTo(1);   // "page" ended at '>'
+        assertThat(plainLine.wordsSincePunct).isZero();   // '>' is punctuation
+    }
 }
