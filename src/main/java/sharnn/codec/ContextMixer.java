@@ -93,7 +93,7 @@ final class ContextMixer {
      * last two bytes (sixteen) alone (format 23: with the bits so far); the markup nesting and the bits so far;
      * the kinds of the last four bytes alone (format 24: 1 MB of enwik8 in fast -0.16%; kinds with the bit position did
      * worse: fewer sets learn faster). Their outputs are averaged (stretched), the last one's counted twice (format 26).
-     * Format 27: the fourth by the kinds of the last two bytes with where the line's words stand
+     * Format 26: the fourth by the kinds of the last two bytes with where the line's words stand
      * ({@link TextState#wordPlaceInLine}, 16 values; 4,096 sets, 138,240 bytes more).
      */
     private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8, 16 * 16 * 16, 64 * 256, 65536};
