@@ -135,8 +135,8 @@ final class TextState {
     void update(int value, int pos) {
         older = older << 8 | history >>> 56;
         history = history << 8 | value;
-        if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
-            punct = value;
+        boolean punctuation = !(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128);
+        if (punctuation) punct = value;
         kinds = kinds << 4 | KINDS[value];
         plain += ((textByte(value) ? 4096 : 0) - plain) >> 5;
         if (value == '\n') indent = 0;
@@ -182,8 +182,7 @@ final class TextState {
         else if (lineLead == 0 && value != ' ' && value != '\t') lineLead = value;
         // a word ended: the byte before was a letter or >= 128, this one is not
         boolean ended = wordHash == 0 && isWordByte((int) (history >> 8 & 0xFF));
-        if (!(value >= 'a' && value <= 'z' || value >= 'A' && value <= 'Z' || value >= '0' && value <= '9' || value == ' ' || value >= 128))
-            wordsSincePunct = 0;
+        if (punctuation) wordsSincePunct = 0;
         else if (ended) wordsSincePunct = Math.min(255, wordsSincePunct + 1);
         if (value == '\n') wordsInLine = 0;
         else if (ended) wordsInLine = Math.min(255, wordsInLine + 1);
