@@ -32,7 +32,11 @@ final class ContextMixer {
      * expected next (format 17): the word that followed the last word the last time, with the word so far and the last
      * byte; a third indirect model (format 25): what followed the last three bytes the last two times, with the kinds of
      * the last two bytes; and the record model (format 18): the bytes one, two and three records back, with the record
-     * length ({@link RecordState}); and the kinds of the last ten bytes (format 19, {@link TextState#kind}). Each earns
+     * length ({@link RecordState}); and the kinds of the last ten bytes (format 19, {@link TextState#kind}). Format 27, in
+     * plain text only: the two innermost open brackets or quotes with the last byte in order 2's place, the last word's stem
+     * with the word so far in the word pair's, the innermost opener with the last byte and the word in the record model's,
+     * (and whether in wiki emphasis, {@link TextState#emphasis}), and the innermost opener in the last punctuation model's
+     * context too ({@link TextState#opens}). Each earns
      * its time on enwik8, source code or binaries; what
      * each brought, and the models left out, are in docs/TUNING.md.
      */
@@ -40,8 +44,11 @@ final class ContextMixer {
     /** Order 4's and order 6's places in ORDERS: the eighth mixer's weights go by order 4's context, the fifth asks whether order 6's history is deterministic. */
     private static final int ORDER4 = 2, ORDER6 = 3;
     private static final int HASHED = ORDERS.length + 23;
-    /** The hashed models whose context takes where the line's words stand, hashed again (format 26). */
-    private static final int[] PLACE_MODELS = {ORDERS.length + 6, ORDERS.length + 9, ORDERS.length + 13, ORDERS.length + 21};
+    /**
+     * The hashed models whose context takes where the line's words stand, hashed again (format 26; format 27: not the record
+     * model, whose place plain text gives to the innermost opener with the last byte and the word, see beginByte).
+     */
+    private static final int[] PLACE_MODELS = {ORDERS.length + 6, ORDERS.length + 9, ORDERS.length + 13};
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
     /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
@@ -90,7 +97,7 @@ final class ContextMixer {
      * Final mixers, each weighing the first layer's outputs by its own context: the bits of the byte so
      * far and the word's shape (the 18 that occur of the second first-layer mixer's; format 23: where in a
      * word it is); the last byte and the bit position; the match state and the bit position; the kinds of the
-     * last two bytes (sixteen) alone (format 23: with the bits so far); the markup nesting and the bits so far;
+     * last two bytes (sixteen) alone (format 23: with the bits so far); the markup nesting (format 27: the innermost open bracket or quote, whether in a tag, an entity, a link) and the bits so far;
      * the kinds of the last four bytes alone (format 24: 1 MB of enwik8 in fast -0.16%; kinds with the bit position did
      * worse: fewer sets learn faster). Their outputs are averaged (stretched), the last one's counted twice (format 26).
      * Format 26: the fourth by the kinds of the last two bytes with where the line's words stand
@@ -147,6 +154,7 @@ final class ContextMixer {
     private final int[] run = new int[HASHED];     // per hashed model, its context's run
     private final int[] runAt = new int[HASHED];   // per hashed model, the run map's index for this bit (-1: none)
     private int stream, c0, bitPos, node, pos;
+    private int openNest;               // the fifth final mixer's context at this byte (format 27, see beginByte)
     private int streamLen, time, blockLen;
     private byte[] buf;
     /**
@@ -229,6 +237,9 @@ final class ContextMixer {
         previousLen = dropped = 0;
         tree = null;
         treeOff = touched = nnIndex = 0;
+        binary = false;
+        openNest = 0;
+        wordPos = 0;
     }
 
     /** Whether these models are made for the options, as {@link #ContextMixer(int, int, int)} would make them for the same arguments. */
@@ -297,6 +308,9 @@ final class ContextMixer {
         treeOff = o.treeOff;
         touched = o.touched;
         nnIndex = o.nnIndex;
+        binary = o.binary;
+        openNest = o.openNest;
+        wordPos = o.wordPos;
     }
 
     /**
@@ -350,6 +364,10 @@ final class ContextMixer {
         bitPos = 0;
         TextState ts = text[b];
         long h = ts.history;
+        // the fifth final mixer's context (format 27; format 26: nest & 63): the innermost opener (TextState.opens: none,
+        // ( [ { < " as 0-5) times 8, plus inside a tag, inside an entity (2) and inside a link (4), 48 values
+        int top = (int) (ts.opens & 0xFF), openClass = top == '(' ? 1 : top == '[' ? 2 : top == '{' ? 3 : top == '<' ? 4 : top == '"' ? 5 : 0;
+        openNest = openClass << 3 | (ts.nest & 1) | (ts.nest >> 5 & 1) << 1 | ((ts.nest >> 1 & 3) != 0 ? 4 : 0);
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
             long ctx = switch (o) {
@@ -364,8 +382,16 @@ final class ContextMixer {
             };
             base[i] = hash(ctx, o);
         }
-        base[ORDERS.length] = hash(ts.wordHash & 0xFFFFFFFFL, 9);
-        base[ORDERS.length + 1] = hash((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
+        // format 27: in binary data (TextState.binary), six models of words, which find little there, take binary
+        // contexts in their places: the word model the byte's place in a 4-byte word (an array of float32 or int32: the
+        // exponent, high and low mantissa bytes each keep their own statistics), the word pair the third and fourth bytes
+        // back, the last three words the place in an 8-byte word (pointers, 64-bit values, x86-64 code) with the last
+        // byte, the word's shape the second and fourth bytes back, the word with the one two back the fourth and eighth
+        // bytes back, the expected word the fifth and sixth (200 KB: a checkpoint -2.5%, float weights -6%, libjvm.so -7%)
+        binary = ts.binary();
+        wordPos = (pos - b * streamLen) & 7;
+        base[ORDERS.length] = binary ? hash(wordPos & 3, 41) : hash(ts.wordHash & 0xFFFFFFFFL, 9);
+        base[ORDERS.length + 1] = binary ? hash(h & 0xFFFF0000L, 42) : hash((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
         // text layout: the bytes above in the line before (the one in this column and its neighbours) with the last
         // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
         int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
@@ -380,7 +406,8 @@ final class ContextMixer {
         // markup: inside a tag, link or template, and how the line starts, with the word so far
         // (format 26: after an indentation, its width and the first byte after it in the place of the line's first byte)
         base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineStart() << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
-        base[ORDERS.length + 5] = hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
+        base[ORDERS.length + 5] = binary ? hash((long) wordPos << 8 | (h & 0xFF), 43)   // format 27: see above
+                : hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
         // indirect: what followed the last byte the last two times, with it; what followed the last two bytes the last
         // two times, without them, so that pairs followed alike share a context (format 17; with the pair, beside the word
         // models below, it brought 5 bytes of the five inputs' 400,000)
@@ -392,13 +419,15 @@ final class ContextMixer {
         // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
         base[ORDERS.length + 9] = hash((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
-        base[ORDERS.length + 10] = hash((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
+        base[ORDERS.length + 10] = binary ? hash(h & 0xFF00FF00L, 44)   // format 27: see above
+                : hash((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
         // order 16 (format 21, in place of the word with the byte before it): long repeats, which the match models find
         // only where they are exact
         base[ORDERS.length + 11] = hash(h * 0x9E3779B97F4A7C15L ^ ts.older * 0xBF58476D1CE4E5B9L, 23);
         // the word before with the last two bytes, the word with the one two back
         base[ORDERS.length + 12] = hash((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
-        base[ORDERS.length + 13] = hash(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
+        base[ORDERS.length + 13] = binary ? hash(h >>> 24 & 0xFF | (h >>> 56) << 8, 45)   // format 27: see above
+                : hash(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
@@ -421,7 +450,8 @@ final class ContextMixer {
         // words it followed. In the place of format 17's second expected-word model (format 25): a third indirect model,
         // the last two bytes that followed the last three bytes (hashed), with the kinds of the last two bytes
         int expected = wordAfter[wordRow(ts.prevWord)];
-        base[ORDERS.length + 19] = hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
+        base[ORDERS.length + 19] = binary ? hash(h >>> 32 & 0xFFFF, 46)   // format 27: see above
+                : hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
         base[ORDERS.length + 20] = hash((long) after3[after3Row(h)] << 16 | (ts.kinds & 0xFF), 32);
         // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
         // binaries: the five inputs of docs/TUNING.md -0.03%, an RGB image -28%, 16-bit audio -10%)
@@ -438,9 +468,28 @@ final class ContextMixer {
         if (ts.plainText()) {
             int place = ts.wordPlaceInLine();
             for (int i : PLACE_MODELS) base[i] = hash((long) base[i] << 8 | place, 40);
+            // format 27, in plain text only (binary data codes the same bits as in format 26): the brackets and quotes
+            // still open (TextState.opens) and the last word's stem (TextState.stem) in four models' places
+            long w = ts.wordHash & 0xFFFFFFFFL, open = ts.opens & 0xFF;
+            // in order 2's place, the two innermost openers with the last byte (format 26's context: 200 KB of enwik8 -19,
+            // 300 KB of sources -164)
+            base[0] = hash((ts.opens & 0xFFFF) << 8 | c1, 82);
+            // in the word pair's place, the last word's stem with the word so far (-9 / -4)
+            base[ORDERS.length + 1] = hash((long) ts.stemPrev << 32 | w, 61);
+            // the last punctuation byte with the word so far, and the innermost opener (-11 / -154)
+            base[ORDERS.length + 15] = hash(((long) base[ORDERS.length + 15] << 32) ^ open * 0x9E3779B97F4A7C15L, 41);
+            // in the record model's place (format 26: it with where the line's words stand), the innermost opener with the
+            // last byte and the word so far (-44 / -154), hashed again with whether in wiki emphasis (TextState.emphasis:
+            // 200 KB of enwik8 -19, 1 MB -101)
+            base[ORDERS.length + 21] = hash(open << 40 | (long) c1 << 32 | w, 84);
+            base[ORDERS.length + 21] = hash(((long) base[ORDERS.length + 21] << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
         }
         findSlots();
     }
+
+    /** Format 27: whether the byte is in binary data ({@link TextState#binary}), and its place in an 8-byte word of its stream. */
+    private boolean binary;
+    private int wordPos;
 
     /** The byte at a in the line before the current one, 0 where a is not in it or not known. */
     private int above(TextState ts, int a) {
@@ -524,7 +573,8 @@ final class ContextMixer {
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
         int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(ts.history & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
         int apm3Ctx = (hash(ts.history & 0xFFFFFF, 29) + c0 * 0x2F0B4C25) & apm2Mask;
-        int nestCtx = (ts.wordPlace() * 64 + (ts.nest & 63)) << 8 | c0;
+        // format 27: in binary data, the place in a 4-byte word with the byte above it (4 back) / 8 in place of the nesting
+        int nestCtx = binary ? ((wordPos & 3) * 32 + (int) (ts.history >>> 27 & 31)) << 8 | c0 : (ts.wordPlace() * 64 + (ts.nest & 63)) << 8 | c0;
         touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0) + apmNest.row(nestCtx);
         at[0] = c0;
         at[1] = c1 << 8 | c0;
@@ -566,7 +616,9 @@ final class ContextMixer {
         // -0.11%; default: the shape with the network's confidence and the bit position -0.07%)
         int shape = (ts.wordHash == 0 ? 0 : Math.min(ts.wordLen, 7)) * 4 + (c1 == ' ' ? 1 : 0)
                 + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0);
-        mixers.choose(1, shape * 256 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
+        // format 27: in binary data, the place in a 4-byte word as shapes 5, 9, 13 and 17 (which text never has: a word's
+        // last byte is not a space)
+        mixers.choose(1, (binary ? 4 * (wordPos & 3) + 5 : shape) * 256 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
         mixers.choose(2, (byteClass(back2) * 256 + c1) * 8 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
         int hits = 0;
@@ -586,8 +638,9 @@ final class ContextMixer {
         mixers.chooseFinal(0, wordShape << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
-        mixers.chooseFinal(3, kinds2 * 16 + ts.wordPlaceInLine());   // format 26: with the words' place in the line
-        mixers.chooseFinal(4, (ts.nest & 63) << 8 | c0);
+        // format 26: with the words' place in the line; format 27: in binary data, with the place in a 4-byte word instead
+        mixers.chooseFinal(3, kinds2 * 16 + (binary ? wordPos & 3 : ts.wordPlaceInLine()));
+        mixers.chooseFinal(4, openNest << 8 | c0);   // format 27: by the innermost opener, the tag, entity and link
         mixers.chooseFinal(5, (int) (ts.kinds & 0xFFFF));
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
         // refined by six adaptive maps, then averaged 1:2:1:1:3:1 (weights and contexts as measured in
@@ -600,7 +653,9 @@ final class ContextMixer {
         int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // asked again: the match may have ended at this bit
         int a3 = apm3.p(mixed, apm3Ctx);
         int an = apmNest.p(mixed, nestCtx);
-        int as = apmShape.p(mixed, wordShape << 8 | c0);   // format 26: by the word's shape (the first final mixer's 18) and the bits so far
+        // format 26: by the word's shape (the first final mixer's 18) and the bits so far; format 27: in binary data by the
+        // place in a 4-byte word in place of the shape
+        int as = apmShape.p(mixed, (binary ? wordPos & 3 : wordShape) << 8 | c0);
         int p = (a + 2 * a2 + am + ae + 3 * a3 + an + as + 5) / 10;
         return Math.max(4, Math.min(65532, p));
     }

@@ -29,10 +29,38 @@ final class TextState {
     int wordsInLine, wordsSincePunct;   // words ended in the line so far, and since the last punctuation or markup byte (up to 255)
     int plain;          // how many of the recent bytes were text (printable ASCII, whitespace, UTF-8), in 4096ths (each byte weighs 1/32)
     int utf8Left;       // the continuation bytes a UTF-8 lead byte asked for, not yet seen
+    /**
+     * The brackets and quotes still open (format 27), the innermost in the low byte, eight at most: ( [ { &lt; and " as
+     * written, each pushed where it occurs (the ninth innermost pushes out the outermost); a closer ) ] } &gt; pops down to
+     * its opener where one is in the stack (else nothing changes), a " pops itself where it is innermost. Emptied at each
+     * byte after which under half of the stream's recent bytes were text (plain &lt; 2048; 1 MB of a checkpoint -26 bytes
+     * and of class files -28 against {@link #plainText}'s 7/8).
+     */
+    long opens;
+    /** Inside wiki emphasis (format 27): '' (italic) or ''' (bold) toggles it, at the second quote where a third is not before it. */
+    boolean emphasis;
+    /** The last word's stem (format 27, {@link #stem}), 0 before one. */
+    int stemPrev;
+    private final int[] wordHashes = new int[33];   // the word's hash after each of its first 32 letters
+    private long letters;                           // the word's last eight letters (case folded), the latest lowest
 
     /** Seven eighths of the recent bytes (the last 32 weigh most) were text: printable ASCII, whitespace or UTF-8 (format 26). */
     boolean plainText() {
         return plain >= 3584;
+    }
+
+    /**
+     * Binary data, where {@link ContextMixer}'s binary contexts apply (format 27): under three quarters of the recent bytes
+     * were text, and the last six are not all printable ASCII or whitespace (text after binary bytes, as a tar's file
+     * after its header, is text again at once).
+     */
+    boolean binary() {
+        if (plain >= 3072) return false;
+        for (int i = 0; i < 48; i += 8) {
+            int c = (int) (history >>> i & 0xFF);
+            if (!(c >= 32 && c < 127 || c == '\n' || c == '\t' || c == '\r')) return true;
+        }
+        return false;
     }
 
     /**
@@ -72,6 +100,11 @@ final class TextState {
         t.wordsSincePunct = wordsSincePunct;
         t.plain = plain;
         t.utf8Left = utf8Left;
+        t.opens = opens;
+        t.emphasis = emphasis;
+        t.stemPrev = stemPrev;
+        System.arraycopy(wordHashes, 0, t.wordHashes, 0, wordHashes.length);
+        t.letters = letters;
         return t;
     }
 
@@ -127,6 +160,28 @@ final class TextState {
         return lineFirst == ' ' || lineFirst == '\t' ? lineLead | 256 | Math.min(indent & 0x7FFFFFFF, 15) << 9 : lineFirst;
     }
 
+    /** The suffixes {@link #stem} strips, the first that fits. */
+    private static final String[] SUFFIXES = {"ations", "ation", "ments", "ment", "ness", "ings", "ing", "ions", "ion", "ers", "ies", "ly", "ed", "er", "es", "s"};
+
+    /**
+     * The word that just ended (wordHash, wordLen, letters still its own) with a common English suffix stripped (format 27):
+     * the first of SUFFIXES that ends it and leaves at least three letters, "s" not after another "s"; its hash is the
+     * word's hash after the letters before the suffix, so that "cats" and "cat", "running" and "runn" share it. A word
+     * of more than 32 letters, or one that no suffix fits, is its own stem.
+     */
+    private int stem() {
+        if (wordLen >= wordHashes.length) return wordHash;
+        for (String x : SUFFIXES) {
+            int n = x.length();
+            if (wordLen - n < 3) continue;
+            boolean fits = true;
+            for (int k = 0; k < n && fits; k++) fits = (letters >>> (8 * k) & 0xFF) == x.charAt(n - 1 - k);
+            if (fits && n == 1 && (letters >>> 8 & 0xFF) == 's') fits = false;
+            if (fits) return wordHashes[wordLen - n];
+        }
+        return wordHash;
+    }
+
     private static boolean isWordByte(int c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 128;
     }
@@ -155,13 +210,31 @@ final class TextState {
             }
             wordLen++;
             wordHash = (wordHash + lower + 1) * 0x3D4D51CB;
+            if (wordLen < wordHashes.length) wordHashes[wordLen] = wordHash;
+            letters = wordLen == 1 ? lower : letters << 8 | lower;
         } else {
             if (wordHash != 0) {
                 prevWord2 = prevWord;
                 prevWord = wordHash;
+                stemPrev = stem();
             }
             wordHash = 0;
         }
+        switch (value) {
+            case '(', '[', '{', '<' -> opens = opens << 8 | value;
+            case '"' -> opens = (opens & 0xFF) == '"' ? opens >>> 8 : opens << 8 | value;
+            case ')', ']', '}', '>' -> {
+                int opener = value == ')' ? '(' : value == ']' ? '[' : value == '}' ? '{' : '<';
+                for (int k = 0; k < 8; k++)
+                    if ((opens >>> (8 * k) & 0xFF) == opener) {
+                        opens = k == 7 ? 0 : opens >>> (8 * (k + 1));
+                        break;
+                    }
+            }
+            default -> { }
+        }
+        if (plain < 2048) opens = 0;   // under half of the recent bytes text: binary bytes open and close at random
+        if (value == '\'' && (history >> 8 & 0xFF) == '\'' && (history >> 16 & 0xFF) != '\'') emphasis = !emphasis;
         digits = value >= '0' && value <= '9' ? (digits + value + 1) * 0x2F0B4C25 : value == '.' || value == ',' ? digits : 0;
         int nb = nest;
         switch (value) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The text measure that picks the first-layer mixers' rate schedule (format 26). */
+/** The text measure that picks the first-layer mixers' rate schedule (format 26), and the state of format 27's contexts. */
 class TextStateTest {
     private static TextState after(byte[] bytes) {
         TextState t = new TextState();
@@ -73,5 +73,76 @@ class TextStateTest {
         assertThat(plainLine.lineStart()).isEqualTo('<');
         assertThat(plainLine.wordsInLine).isEqualTo(1);   // "page" ended at '>'
         assertThat(plainLine.wordsSincePunct).isZero();   // '>' is punctuation
+    }
+
+    /** The brackets and quotes still open, innermost lowest (format 27). */
+    @Test
+    void openBracketsAndQuotesStackInnermostFirst() {
+        assertThat(opensAfter("a (b [c {d <e")).isEqualTo((long) '(' << 24 | '[' << 16 | '{' << 8 | '<');
+        assertThat(opensAfter("(a [b] c")).isEqualTo('(');
+        assertThat(opensAfter("(a [b c)")).as("a closer pops down to its opener").isZero();
+        assertThat(opensAfter("(a ] b")).as("a closer without its opener changes nothing").isEqualTo('(');
+        assertThat(opensAfter("(\"a")).isEqualTo('(' << 8 | '"');
+        assertThat(opensAfter("(\"a\" b")).as("a quote closes itself").isEqualTo('(');
+        assertThat(opensAfter("((((((((((")).as("eight at most").isEqualTo(0x2828282828282828L);
+        assertThat(after("(((".getBytes(StandardCharsets.US_ASCII)).opens).as("a stream starts as other data").isZero();
+        byte[] textThenBinary = new byte[300];
+        java.util.Arrays.fill(textThenBinary, 0, 100, (byte) '(');
+        assertThat(after(java.util.Arrays.copyOf(textThenBinary, 100)).opens).isNotZero();
+        assertThat(after(textThenBinary).opens).as("emptied where under half the recent bytes are text").isZero();
+    }
+
+    /** The brackets open after some text (a stream starts as other data, where binary bytes would open them at random). */
+    private static long opensAfter(String text) {
+        return after(("Some plain text first, enough of it. " + text).getBytes(StandardCharsets.US_ASCII)).opens;
+    }
+
+    @Test
+    void wikiEmphasisTogglesAtTwoOrThreeQuotes() {
+        assertThat(after("a ''b".getBytes(StandardCharsets.US_ASCII)).emphasis).isTrue();
+        assertThat(after("a ''b'' c".getBytes(StandardCharsets.US_ASCII)).emphasis).isFalse();
+        assertThat(after("a '''b".getBytes(StandardCharsets.US_ASCII)).emphasis).isTrue();
+        assertThat(after("a '''b''' c".getBytes(StandardCharsets.US_ASCII)).emphasis).isFalse();
+        assertThat(after("it's a".getBytes(StandardCharsets.US_ASCII)).emphasis).isFalse();
+    }
+
+    /** The last word's stem: a common English suffix stripped, three letters left at least (format 27). */
+    @Test
+    void theLastWordsStemSharesTheHashOfTheWordWithoutItsSuffix() {
+        assertThat(stemOf("cats")).isEqualTo(hashOf("cat"));
+        assertThat(stemOf("Walked")).isEqualTo(hashOf("walk"));
+        assertThat(stemOf("creations")).isEqualTo(hashOf("cre"));
+        assertThat(stemOf("stations")).as("the first suffix that leaves three letters").isEqualTo(hashOf("stat"));
+        assertThat(stemOf("running")).isEqualTo(hashOf("runn"));
+        assertThat(stemOf("glass")).as("no s stripped after an s").isEqualTo(hashOf("glass"));
+        assertThat(stemOf("bus")).as("three letters left at least").isEqualTo(hashOf("bus"));
+        assertThat(stemOf("word")).isEqualTo(hashOf("word"));
+    }
+
+    private static int stemOf(String word) {
+        return after((word + " ").getBytes(StandardCharsets.US_ASCII)).stemPrev;
+    }
+
+    private static int hashOf(String word) {
+        return after((word + " ").getBytes(StandardCharsets.US_ASCII)).prevWord;
+    }
+
+    /** Binary data: under three quarters of the recent bytes text, and the last six not all printable (format 27). */
+    @Test
+    void binaryDataIsWhatIsNotMostlyTextUnlessTheLastSixBytesArePrintable() {
+        float[] weights = {0.125f, -1.5f, 3.25e-3f, 42f};
+        java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocate(400).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 100; i++) floats.putFloat(weights[i % 4] * (i + 1));
+        TextState t = after(floats.array());
+        assertThat(t.plainText()).isFalse();
+        assertThat(t.binary()).isTrue();
+        assertThat(after("plain words and more words, on a line.\n".repeat(4).getBytes(StandardCharsets.US_ASCII)).binary()).isFalse();
+        // a tar's header then its file's text: six printable bytes in a row make it text again at once
+        byte[] file = "class A {}\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] both = java.util.Arrays.copyOf(new byte[512], 512 + file.length);
+        System.arraycopy(file, 0, both, 512, file.length);
+        assertThat(after(java.util.Arrays.copyOf(both, 512 + 5)).binary()).isTrue();
+        assertThat(after(java.util.Arrays.copyOf(both, 512 + 6)).binary()).isFalse();
+        assertThat(after(both).plainText()).as("not yet plain text by the average").isFalse();
     }
 }
