@@ -155,6 +155,8 @@ final class ContextMixer {
     private final int[] runAt = new int[HASHED];   // per hashed model, the run map's index for this bit (-1: none)
     private int stream, c0, bitPos, node, pos;
     private int openNest;               // the fifth final mixer's context at this byte (format 27, see beginByte)
+    private boolean binary;             // the byte is in binary data (format 27, TextState.binary)
+    private int wordPos;                // its place in an 8-byte word of its stream's part of the block (format 27)
     private int streamLen, time, blockLen;
     private byte[] buf;
     /**
@@ -481,15 +483,11 @@ final class ContextMixer {
             // in the record model's place (format 26: it with where the line's words stand), the innermost opener with the
             // last byte and the word so far (-44 / -154), hashed again with whether in wiki emphasis (TextState.emphasis:
             // 200 KB of enwik8 -19, 1 MB -101)
-            base[ORDERS.length + 21] = hash(open << 40 | (long) c1 << 32 | w, 84);
-            base[ORDERS.length + 21] = hash(((long) base[ORDERS.length + 21] << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
+            int opened = hash(open << 40 | (long) c1 << 32 | w, 84);
+            base[ORDERS.length + 21] = hash(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
         }
         findSlots();
     }
-
-    /** Format 27: whether the byte is in binary data ({@link TextState#binary}), and its place in an 8-byte word of its stream. */
-    private boolean binary;
-    private int wordPos;
 
     /** The byte at a in the line before the current one, 0 where a is not in it or not known. */
     private int above(TextState ts, int a) {
