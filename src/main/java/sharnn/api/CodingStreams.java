@@ -67,6 +67,22 @@ final class CodingStreams {
         return copy;
     }
 
+    /**
+     * Waits for an interrupted coder to end, which it does within its next bytes (it checks its flag as it
+     * codes), also where the caller's thread is interrupted: its flag is cleared for the wait and set again.
+     */
+    private static void awaitEnd(Thread coder) {
+        boolean interrupted = Thread.interrupted();
+        while (coder.isAlive()) {
+            try {
+                coder.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
     private static Thread start(String name, Runnable body) {
         return Thread.ofPlatform().name(name).daemon().start(body);
     }
@@ -202,7 +218,8 @@ final class CodingStreams {
                 Thread.currentThread().interrupt();
                 error = new InterruptedIOException("interrupted while compressing");
             }
-            coder.interrupt();   // where it still waits for bytes (an interrupted close): it stops
+            coder.interrupt();   // where it still waits for bytes or codes (an interrupted close): it stops
+            awaitEnd(coder);   // before archive closes, which the coder may still be writing (it returned while the coder ran)
             try {
                 archive.close();   // a coder that failed on a bad setting left it open: a FileOutputStream's descriptor leaked
             } catch (IOException e) {

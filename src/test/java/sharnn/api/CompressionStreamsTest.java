@@ -34,10 +34,26 @@ class CompressionStreamsTest {
 
     /** Closing tells: the archive's stream is closed by the compressing stream's close, as GZIPOutputStream's. */
     static final class Closing extends ByteArrayOutputStream {
-        boolean closed;
+        volatile boolean closed, slow, writing, closedWhileWriting;
+        volatile Thread writer;   // the thread that wrote last
+        final java.util.concurrent.CountDownLatch slowWriteBegun = new java.util.concurrent.CountDownLatch(1);
+
+        /** Slow: a write takes half a second, deaf to interrupts, as a slow disk's. */
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            writing = true;
+            writer = Thread.currentThread();
+            if (slow) {
+                slowWriteBegun.countDown();
+                for (long end = System.nanoTime() + 500_000_000L; System.nanoTime() < end; ) Thread.onSpinWait();
+            }
+            super.write(b, off, len);
+            writing = false;
+        }
 
         @Override
         public void close() {
+            if (writing) closedWhileWriting = true;
             closed = true;
         }
     }
@@ -106,6 +122,33 @@ class CompressionStreamsTest {
             }
         }
         assertThat(sink.toByteArray()).isEqualTo(expected);
+    }
+
+    /**
+     * A close on an interrupted thread throws, its flag left set, once the coder has stopped: it returned while
+     * the coder ran on, which could still write the archive it had just closed.
+     */
+    @Test
+    void anInterruptedCloseReturnsOnceTheCoderHasStopped() throws Exception {
+        byte[] data = text(150_000);
+        Closing sink = new Closing();
+        OutputStream out = FAST.outputStream(sink);
+        out.write(data, 0, 50_000);
+        out.flush();   // three blocks written: by the coder's thread
+        Thread coder = sink.writer;
+        sink.slow = true;
+        out.write(data, 50_000, 100_000);   // a chunk of 64K handed on: the coder writes its blocks
+        assertThat(sink.slowWriteBegun.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("the coder writes").isTrue();
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(out::close).isInstanceOf(java.io.InterruptedIOException.class);
+        } finally {
+            assertThat(Thread.interrupted()).as("the flag, left set").isTrue();
+        }
+        assertThat(coder).isNotNull().isNotSameAs(Thread.currentThread());
+        assertThat(coder.isAlive()).as("the coder, when close returned").isFalse();
+        assertThat(sink.closed).isTrue();
+        assertThat(sink.closedWhileWriting).as("the archive closed while the coder wrote it").isFalse();
     }
 
     /** A flush interrupted before the coder read its marker: the next flush waits for its own, not for that one's. */
