@@ -157,6 +157,11 @@ final class ContextMixer {
     private int stream, c0, bitPos, node, pos;
     private int openNest;               // the fifth final mixer's context at this byte (format 27, see beginByte)
     private boolean binary;             // the byte is in binary data (format 27, TextState.binary)
+    // what p() and update() take from the byte's context, the same for its eight bits (byteContexts, at beginByte): the
+    // last byte, the hashes of the order-2 and order-3 maps' contexts, the nesting map's context / 256, the mixers' sets
+    // less their bits' part, the word's shape, and whether the byte follows plain text
+    private int c1, apm2Hash, apm3Hash, nestHi, sel0, sel1, sel2, sel5, sel6, sel7, wordShape, fin3, fin5, shapeHi;
+    private boolean plain;
     private int wordPos;                // its place in an 8-byte word of its stream's part of the block (format 27)
     private int streamLen, time, blockLen;
     private byte[] buf;
@@ -243,6 +248,8 @@ final class ContextMixer {
         binary = false;
         openNest = 0;
         wordPos = 0;
+        c1 = apm2Hash = apm3Hash = nestHi = sel0 = sel1 = sel2 = sel5 = sel6 = sel7 = wordShape = fin3 = fin5 = shapeHi = 0;
+        plain = false;
     }
 
     /** Whether these models are made for the options, as {@link #ContextMixer(int, int, int)} would make them for the same arguments. */
@@ -314,6 +321,21 @@ final class ContextMixer {
         binary = o.binary;
         openNest = o.openNest;
         wordPos = o.wordPos;
+        c1 = o.c1;
+        apm2Hash = o.apm2Hash;
+        apm3Hash = o.apm3Hash;
+        nestHi = o.nestHi;
+        sel0 = o.sel0;
+        sel1 = o.sel1;
+        sel2 = o.sel2;
+        sel5 = o.sel5;
+        sel6 = o.sel6;
+        sel7 = o.sel7;
+        wordShape = o.wordShape;
+        fin3 = o.fin3;
+        fin5 = o.fin5;
+        shapeHi = o.shapeHi;
+        plain = o.plain;
     }
 
     /**
@@ -487,7 +509,48 @@ final class ContextMixer {
             int opened = hash(open << 40 | (long) c1 << 32 | w, 84);
             base[ORDERS.length + 21] = hash(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
         }
+        byteContexts(ts);
         findSlots();
+    }
+
+    /**
+     * The parts of p()'s contexts (the maps' and the mixers' selectors) that are the same for the byte's eight bits, computed
+     * once a byte rather than at every bit: the same values (p() adds the bits' part), and a smaller p() with fewer
+     * branches, which the JIT compiles in less time and compiles again less often (a branch first taken late, as the
+     * binary data's here, made it compile p() again).
+     */
+    private void byteContexts(TextState ts) {
+        int c1 = (int) (ts.history & 0xFF);
+        int back2 = (int) (ts.history >> 8 & 0xFF), back3 = (int) (ts.history >> 16 & 0xFF);   // the bytes before c1
+        this.c1 = c1;
+        apm2Hash = hash(ts.history & 0xFFFF, 12);
+        apm3Hash = hash(ts.history & 0xFFFFFF, 29);
+        // format 27: in binary data, the place in a 4-byte word with the byte above it (4 back) / 8 in place of the nesting
+        nestHi = binary ? (wordPos & 3) * 32 + (int) (ts.history >>> 27 & 31) : ts.wordPlace() * 64 + (ts.nest & 63);
+        int kinds2 = TextState.kind(back2) * 16 + TextState.kind(c1);   // of the last two bytes, the sixteen of TextState (format 20)
+        sel0 = kinds2 * 256;
+        // the word's shape (format 23: 1 MB of enwik8 in fast -0.23%, in default -0.25%) with the bits so far in the first
+        // four, then the first three with the bit position (fast: the bits so far throughout -0.19%, the bit position alone
+        // -0.11%; default: the shape with the network's confidence and the bit position -0.07%)
+        int shape = (ts.wordHash == 0 ? 0 : Math.min(ts.wordLen, 7)) * 4 + (c1 == ' ' ? 1 : 0)
+                + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0);
+        // format 27: in binary data, the place in a 4-byte word as shapes 5, 9, 13 and 17 (which text never has: a word's
+        // last byte is not a space)
+        sel1 = (binary ? 4 * (wordPos & 3) + 5 : shape) * 256;
+        sel2 = (byteClass(back2) * 256 + c1) * 8;
+        sel5 = ((ts.nest & 63) * 4 + ts.wordPlace()) * 35;
+        sel6 = (byteClass(back3) * 256 + back2) * 8;
+        sel7 = (base[ORDER4] >>> order4Shift) * 8;
+        // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
+        wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
+                : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
+        // format 26: with the words' place in the line; format 27: in binary data, with the place in a 4-byte word instead
+        fin3 = kinds2 * 16 + (binary ? wordPos & 3 : ts.wordPlaceInLine());
+        fin5 = (int) (ts.kinds & 0xFFFF);
+        // format 26: by the word's shape (the first final mixer's 18) and the bits so far; format 27: in binary data by the
+        // place in a 4-byte word in place of the shape
+        shapeHi = binary ? wordPos & 3 : wordShape;
+        plain = ts.plainText();
     }
 
     /** The byte at a in the line before the current one, 0 where a is not in it or not known. */
@@ -566,14 +629,11 @@ final class ContextMixer {
 
     /** The probability, 16 bits (in [4, 65532]), that the next bit is 1. */
     int p() {
-        TextState ts = text[stream];
-        int c1 = (int) (ts.history & 0xFF);
-        int back2 = (int) (ts.history >> 8 & 0xFF), back3 = (int) (ts.history >> 16 & 0xFF);   // the bytes before c1
+        int c1 = this.c1;
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
-        int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (hash(ts.history & 0xFFFF, 12) + c0 * 0x2F0B4C25) & apm2Mask;
-        int apm3Ctx = (hash(ts.history & 0xFFFFFF, 29) + c0 * 0x2F0B4C25) & apm2Mask;
-        // format 27: in binary data, the place in a 4-byte word with the byte above it (4 back) / 8 in place of the nesting
-        int nestCtx = binary ? ((wordPos & 3) * 32 + (int) (ts.history >>> 27 & 31)) << 8 | c0 : (ts.wordPlace() * 64 + (ts.nest & 63)) << 8 | c0;
+        int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (apm2Hash + c0 * 0x2F0B4C25) & apm2Mask;
+        int apm3Ctx = (apm3Hash + c0 * 0x2F0B4C25) & apm2Mask;
+        int nestCtx = nestHi << 8 | c0;   // see byteContexts
         touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0) + apmNest.row(nestCtx);
         at[0] = c0;
         at[1] = c1 << 8 | c0;
@@ -607,40 +667,28 @@ final class ContextMixer {
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
         inputs[INPUTS - 1] = linear;   // as the contexts' linear inputs once were
-        // mixers
-        int kinds2 = TextState.kind(back2) * 16 + TextState.kind(c1);   // of the last two bytes, the sixteen of TextState (format 20)
-        mixers.choose(0, kinds2 * 256 + c0);
-        // the word's shape (format 23: 1 MB of enwik8 in fast -0.23%, in default -0.25%) with the bits so far in the first
-        // four, then the first three with the bit position (fast: the bits so far throughout -0.19%, the bit position alone
-        // -0.11%; default: the shape with the network's confidence and the bit position -0.07%)
-        int shape = (ts.wordHash == 0 ? 0 : Math.min(ts.wordLen, 7)) * 4 + (c1 == ' ' ? 1 : 0)
-                + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0);
-        // format 27: in binary data, the place in a 4-byte word as shapes 5, 9, 13 and 17 (which text never has: a word's
-        // last byte is not a space)
-        mixers.choose(1, (binary ? 4 * (wordPos & 3) + 5 : shape) * 256 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
-        mixers.choose(2, (byteClass(back2) * 256 + c1) * 8 + bitPos);
+        // mixers (the sets' parts that are the same for the byte's bits: byteContexts)
+        mixers.choose(0, sel0 + c0);
+        mixers.choose(1, sel1 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
+        mixers.choose(2, sel2 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
         int hits = 0;
         for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
         mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         // the bits so far in a byte's first five (1-31), then its position (32-34): format 20, the five inputs -0.07%
-        mixers.choose(5, ((ts.nest & 63) * 4 + ts.wordPlace()) * 35 + (bitPos < 5 ? c0 : 27 + bitPos));
-        mixers.choose(6, (byteClass(back3) * 256 + back2) * 8 + bitPos);
-        mixers.choose(7, (base[ORDER4] >>> order4Shift) * 8 + bitPos);
+        mixers.choose(5, sel5 + (bitPos < 5 ? c0 : 27 + bitPos));
+        mixers.choose(6, sel6 + bitPos);
+        mixers.choose(7, sel7 + bitPos);
         // the long match's length in eighths (format 26; its length to 15 before, most of its lengths 12 or more)
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length() >> 3, 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
-        int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
-                : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
         mixers.chooseFinal(0, wordShape << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
-        // format 26: with the words' place in the line; format 27: in binary data, with the place in a 4-byte word instead
-        mixers.chooseFinal(3, kinds2 * 16 + (binary ? wordPos & 3 : ts.wordPlaceInLine()));
+        mixers.chooseFinal(3, fin3);
         mixers.chooseFinal(4, openNest << 8 | c0);   // format 27: by the innermost opener, the tag, entity and link
-        mixers.chooseFinal(5, (int) (ts.kinds & 0xFFFF));
+        mixers.chooseFinal(5, fin5);
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
         // refined by six adaptive maps, then averaged 1:2:1:1:3:1 (weights and contexts as measured in
         // docs/TUNING.md): by the order-1 context, the (hashed) order-2 context, the match state, the byte the
@@ -652,9 +700,7 @@ final class ContextMixer {
         int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // asked again: the match may have ended at this bit
         int a3 = apm3.p(mixed, apm3Ctx);
         int an = apmNest.p(mixed, nestCtx);
-        // format 26: by the word's shape (the first final mixer's 18) and the bits so far; format 27: in binary data by the
-        // place in a 4-byte word in place of the shape
-        int as = apmShape.p(mixed, (binary ? wordPos & 3 : wordShape) << 8 | c0);
+        int as = apmShape.p(mixed, shapeHi << 8 | c0);   // see byteContexts
         int p = (a + 2 * a2 + am + ae + 3 * a3 + an + as + 5) / 10;
         return Math.max(4, Math.min(65532, p));
     }
@@ -715,6 +761,20 @@ final class ContextMixer {
 
     /** The eight-way kind of a byte, for the third and seventh mixers' selectors: a-z, A-Z, digit, space, newline, >= 128, bracket, other. */
     private static int byteClass(int c) {
+        return BYTE_CLASS[c];
+    }
+
+    /**
+     * byteClass by byte, from {@link #byteClassOf}: a table, as its branches, compiled into p(), made the JIT compile p()
+     * again (at about 0.7 s of a compiler thread each) when the data first took one it had not seen.
+     */
+    private static final byte[] BYTE_CLASS = new byte[256];
+
+    static {
+        for (int c = 0; c < 256; c++) BYTE_CLASS[c] = (byte) byteClassOf(c);
+    }
+
+    private static int byteClassOf(int c) {
         if (c >= 'a' && c <= 'z') return 0;
         if (c >= 'A' && c <= 'Z') return 1;
         if (c >= '0' && c <= '9') return 2;
@@ -747,7 +807,7 @@ final class ContextMixer {
             int g = (bit << 16) + (bit << 6) - bit - bit;
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;
         }
-        mixers.update(inputs, bit, text[stream].plainText());
+        mixers.update(inputs, bit, plain);
         apm.update(bit);
         apm2.update(bit);
         apm3.update(bit);
@@ -764,8 +824,7 @@ final class ContextMixer {
     private static int learn(int v, int bit, int limit) {
         int n = v & 1023, p = v >>> 10;
         p += (int) (((long) ((bit << 22) - p) * REC[n]) >> 16);
-        if (n < limit) n++;
-        return p << 10 | n;
+        return p << 10 | Math.min(n + 1, limit);   // n <= limit: as if (n < limit) n++, without a branch to deoptimize on
     }
 
     /** Ends the byte (its 8 bits went through update). */

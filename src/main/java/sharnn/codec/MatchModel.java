@@ -153,8 +153,7 @@ final class MatchModel {
         if (ctx != 0) {
             int v = map[ctx], n = v & 1023, p = v >>> 10;
             p += (int) (((long) ((bit << 22) - p) * (131072 / (2 * n + 3))) >> 16);
-            if (n < 1023) n++;
-            map[ctx] = p << 10 | n;
+            map[ctx] = p << 10 | Math.min(n + 1, 1023);
         }
     }
 

@@ -48,6 +48,10 @@ final class Mixers {
     private final int[] finalP;         // per final mixer, the probability it learns from: a quarter its own, three quarters the mean's
     /** Blocks of weight sets that {@link #clear} took back, made again from these before new ones. */
     private final java.util.ArrayDeque<int[]> spareBlocks = new java.util.ArrayDeque<>();
+    /** Whether the JVM has the Vector API ({@link MixerVectors}); without it the loops below run as they are. */
+    private static final boolean VECTORS = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    /** Where a vector dot product's lanes are summed (null without the Vector API); cleared and copied as the state is. */
+    private final int[] lanes;
 
     /** setSizes, finalSizes: each mixer's number of weight sets (its selector's range); rate: mixerRate. */
     Mixers(int[] setSizes, int[] finalSizes, int nInputs, int silentFrom, int rate) {
@@ -77,6 +81,7 @@ final class Mixers {
             finalWeights[f] = new int[finalSizes[f] * sets];
             finalUses[f] = new int[finalSizes[f]];
         }
+        lanes = VECTORS ? new int[MixerVectors.lanes()] : null;
         chosen = new int[sets];
         setOut = new int[sets];
         setP = new int[sets];
@@ -101,6 +106,7 @@ final class Mixers {
         Arrays.fill(setP, 0);
         Arrays.fill(finalChosen, 0);
         Arrays.fill(finalP, 0);
+        if (lanes != null) Arrays.fill(lanes, 0);
         meanP = 0;
     }
 
@@ -114,6 +120,7 @@ final class Mixers {
         setRate = o.setRate.clone();
         textRate = o.textRate.clone();
         setUses = o.setUses.clone();
+        lanes = o.lanes == null ? null : o.lanes.clone();
         chosen = o.chosen.clone();
         setOut = o.setOut.clone();
         setP = o.setP.clone();
@@ -167,7 +174,7 @@ final class Mixers {
     int mix(int[] inputs) {
         for (int k = 0; k < sets; k++) {
             int c = chosen[k];
-            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights[c >> BLOCK_BITS], (c & BLOCK_MASK) * nInputs, nInputs) >> 10));
+            int sk = Math.max(-2047, Math.min(2047, dot(inputs, weights[c >> BLOCK_BITS], (c & BLOCK_MASK) * nInputs, nInputs, lanes) >> 10));
             setOut[k] = sk;
             setP[k] = Logistic.squash(sk);
         }
@@ -197,13 +204,13 @@ final class Mixers {
             // the error of the mixer's output two eighths and of the final mean's six eighths (format 26; five eighths in
             // format 25): each first-layer mixer learns what the whole misses too
             int e = (bit << 12) - ((2 * setP[k] + 6 * meanP) >> 3), set = chosen[k], n = setUses[set];
-            if (n < (1 << 18) - 1) setUses[set] = n + 1;
+            setUses[set] = Math.min(n + 1, (1 << 18) - 1);   // as if (n < 2^18 - 1) n + 1: a branch that, first taken late, made the JIT compile again
             if (e > SKIP || e < -SKIP)
                 train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * rates[n >> 6] >> 6);
         }
         for (int f = 0; f < finals; f++) {
             int set = finalChosen[f], n = finalUses[f][set];
-            if (n < (1 << 16) - 1) finalUses[f][set] = n + 1;
+            finalUses[f][set] = Math.min(n + 1, (1 << 16) - 1);
             int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
             err = err * 3 >> 2;   // three quarters of the rate where they learn together
             int[] w = finalWeights[f];
@@ -216,7 +223,8 @@ final class Mixers {
      * inputs at most 2^11 and about 50 of them): int loops vectorize, long ones do not. Integer sums
      * are exact in any order; a weight out of range would wrap (the same on every machine).
      */
-    private static int dot(int[] x, int[] w, int off, int n) {
+    private static int dot(int[] x, int[] w, int off, int n, int[] lanes) {
+        if (VECTORS) return MixerVectors.dot(x, w, off, n, lanes);
         int sum = 0;
         for (int i = 0; i < n; i++) sum += x[i] * (w[off + i] >> 6);
         return sum;
@@ -224,6 +232,10 @@ final class Mixers {
 
     /** err: the error (12 bits) times the rate, scaled by 2^-6. */
     private static void train(int[] x, int[] w, int off, int n, int err) {
+        if (VECTORS) {
+            MixerVectors.train(x, w, off, n, err);
+            return;
+        }
         for (int i = 0; i < n; i++) w[off + i] += x[i] * err >> 12;
     }
 }
