@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 27;
+    public static final int VERSION = 28;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 27;
+    static final int OLDEST_READ = 28;
     /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
     static final int MAX_SETTINGS = 4096;
@@ -75,7 +75,8 @@ public final class Codec {
             Map.entry(23, "sharnn 0.1 with four final mixers"),
             Map.entry(24, "sharnn 0.1 with mixers trained on their own errors alone"),
             Map.entry(25, "sharnn 0.1 with six APMs"),
-            Map.entry(26, "sharnn 0.1 without binary contexts"));
+            Map.entry(26, "sharnn 0.1 without binary contexts"),
+            Map.entry(27, "sharnn 0.1 without the fields of tables, CSV, logs and JSON"));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {

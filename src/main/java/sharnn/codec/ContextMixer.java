@@ -155,12 +155,13 @@ final class ContextMixer {
     private final int[] run = new int[HASHED];     // per hashed model, its context's run
     private final int[] runAt = new int[HASHED];   // per hashed model, the run map's index for this bit (-1: none)
     private int stream, c0, bitPos, node, pos;
+    private int aboveAt;                // the column model's position in the line above (format 28, see beginByte)
     private int openNest;               // the fifth final mixer's context at this byte (format 27, see beginByte)
     private boolean binary;             // the byte is in binary data (format 27, TextState.binary)
     // what p() and update() take from the byte's context, the same for its eight bits (byteContexts, at beginByte): the
     // last byte, the hashes of the order-2 and order-3 maps' contexts, the nesting map's context / 256, the mixers' sets
-    // less their bits' part, the word's shape, and whether the byte follows plain text
-    private int c1, apm2Hash, apm3Hash, nestHi, sel0, sel1, sel2, sel5, sel6, sel7, wordShape, fin3, fin5, shapeHi;
+    // less their bits' part, the first final mixer's and the shape map's, and whether the byte follows plain text
+    private int c1, apm2Hash, apm3Hash, nestHi, sel0, sel1, sel2, sel5, sel6, sel7, fin0, fin3, fin5, shapeHi;
     private boolean plain;
     private int wordPos;                // its place in an 8-byte word of its stream's part of the block (format 27)
     private int streamLen, time, blockLen;
@@ -248,8 +249,9 @@ final class ContextMixer {
         binary = false;
         openNest = 0;
         wordPos = 0;
-        c1 = apm2Hash = apm3Hash = nestHi = sel0 = sel1 = sel2 = sel5 = sel6 = sel7 = wordShape = fin3 = fin5 = shapeHi = 0;
+        c1 = apm2Hash = apm3Hash = nestHi = sel0 = sel1 = sel2 = sel5 = sel6 = sel7 = fin0 = fin3 = fin5 = shapeHi = 0;
         plain = false;
+        aboveAt = 0;
     }
 
     /** Whether these models are made for the options, as {@link #ContextMixer(int, int, int)} would make them for the same arguments. */
@@ -331,11 +333,12 @@ final class ContextMixer {
         sel5 = o.sel5;
         sel6 = o.sel6;
         sel7 = o.sel7;
-        wordShape = o.wordShape;
+        fin0 = o.fin0;
         fin3 = o.fin3;
         fin5 = o.fin5;
         shapeHi = o.shapeHi;
         plain = o.plain;
+        aboveAt = o.aboveAt;
     }
 
     /**
@@ -393,6 +396,10 @@ final class ContextMixer {
         // ( [ { < " as 0-5) times 8, plus inside a tag, inside an entity (2) and inside a link (4), 48 values
         int top = (int) (ts.opens & 0xFF), openClass = top == '(' ? 1 : top == '[' ? 2 : top == '{' ? 3 : top == '<' ? 4 : top == '"' ? 5 : 0;
         openNest = openClass << 3 | (ts.nest & 1) | (ts.nest >> 5 & 1) << 1 | ((ts.nest >> 1 & 3) != 0 ? 4 : 0);
+        // format 28: in a table's lines (plain text, TextState.tabbed), the field's number (to 5) times 8 plus how far the
+        // field has equalled the line above's (fieldBucket) in place of the openers
+        boolean table = ts.plainText() && ts.tabbed();
+        if (table) openNest = Math.min(ts.field, 5) << 3 | fieldBucket(ts);
         for (int i = 0; i < ORDERS.length; i++) {
             int o = ORDERS[i];
             long ctx = switch (o) {
@@ -420,8 +427,12 @@ final class ContextMixer {
         // text layout: the bytes above in the line before (the one in this column and its neighbours) with the last
         // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
         int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
+        // format 28: in a table's lines, the byte at the same place in the same field of the line above (none where that
+        // line had fewer fields), with how far the field has equalled it
+        if (table && ts.field < ts.lineFields.length) a = ts.field < ts.prevFieldCount ? ts.prevFields[ts.field] + (pos - ts.lineFields[ts.field]) : -1;
+        aboveAt = a;
         // (format 26: with the words' place in the line, TextState.wordPlaceInLine)
-        base[ORDERS.length + 2] = hash((long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8
+        base[ORDERS.length + 2] = hash((table ? (long) fieldBucket(ts) << 56 : 0L) | (long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8
                 | ts.wordPlaceInLine(), 13);
         // sparse: the byte before the last with the kinds of the last byte and of the third and fourth back, and the
         // nesting (format 22; the two bytes before the last with the nesting since format 15)
@@ -508,6 +519,14 @@ final class ContextMixer {
             // 200 KB of enwik8 -19, 1 MB -101)
             int opened = hash(open << 40 | (long) c1 << 32 | w, 84);
             base[ORDERS.length + 21] = hash(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
+            // format 28: in a table's lines or JSON (TextState.tabbed, json), the field's key (its number, or the JSON key)
+            // with its content so far in the place of markup with the last byte; in a table's lines, the key with the last
+            // two bytes in the place above, and the key with the word so far in the indentation model's place
+            if (table || ts.json()) base[ORDERS.length + 8] = hash((long) ts.fieldKey << 32 | (ts.fieldHash & 0xFFFFFFFFL), 90);
+            if (table) {
+                base[ORDERS.length + 21] = hash((long) ts.fieldKey << 32 | (h & 0xFFFF), 91);
+                base[ORDERS.length + 16] = hash((long) ts.fieldKey << 32 | (ts.wordHash & 0xFFFFFFFFL), 92);
+            }
         }
         byteContexts(ts);
         findSlots();
@@ -538,19 +557,27 @@ final class ContextMixer {
         // last byte is not a space)
         sel1 = (binary ? 4 * (wordPos & 3) + 5 : shape) * 256;
         sel2 = (byteClass(back2) * 256 + c1) * 8;
-        sel5 = ((ts.nest & 63) * 4 + ts.wordPlace()) * 35;
+        boolean table = ts.plainText() && ts.tabbed();   // format 28: a table's lines (TextState.tabbed)
+        // format 28: in a table's lines, 48 + the field's number (to 15) in place of the nesting
+        sel5 = ((table ? 48 + Math.min(ts.field, 15) : ts.nest & 63) * 4 + ts.wordPlace()) * 35;
         sel6 = (byteClass(back3) * 256 + back2) * 8;
         sel7 = (base[ORDER4] >>> order4Shift) * 8;
         // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
-        wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
+        int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
                 : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
+        fin0 = table ? Math.min(ts.field, 17) : wordShape;   // format 28: the field's number in a table
         // format 26: with the words' place in the line; format 27: in binary data, with the place in a 4-byte word instead
         fin3 = kinds2 * 16 + (binary ? wordPos & 3 : ts.wordPlaceInLine());
         fin5 = (int) (ts.kinds & 0xFFFF);
         // format 26: by the word's shape (the first final mixer's 18) and the bits so far; format 27: in binary data by the
-        // place in a 4-byte word in place of the shape
-        shapeHi = binary ? wordPos & 3 : wordShape;
+        // place in a 4-byte word in place of the shape; format 28: in a table's lines by the field's number (to 17)
+        shapeHi = binary ? wordPos & 3 : table ? Math.min(ts.field, 17) : wordShape;
         plain = ts.plainText();
+    }
+
+    /** How far the field has equalled the line above's same field (format 28): 0 not, 1 no byte yet, 2 1-3 bytes, 3 more. */
+    private static int fieldBucket(TextState ts) {
+        return ts.fieldRun < 0 ? 0 : ts.fieldRun == 0 ? 1 : ts.fieldRun < 4 ? 2 : 3;
     }
 
     /** The byte at a in the line before the current one, 0 where a is not in it or not known. */
@@ -683,7 +710,7 @@ final class ContextMixer {
         // the long match's length in eighths (format 26; its length to 15 before, most of its lengths 12 or more)
         int matchState = lctx != 0 ? 32 | Math.min(longMatch.length() >> 3, 15) << 1 | (lctx & 1)
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
-        mixers.chooseFinal(0, wordShape << 8 | c0);
+        mixers.chooseFinal(0, fin0 << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
         mixers.chooseFinal(2, matchState * 8 + bitPos);
         mixers.chooseFinal(3, fin3);
@@ -838,6 +865,7 @@ final class ContextMixer {
         int r3 = after3Row(ts.history);
         after3[r3] = (char) (after3[r3] << 8 | value);
         int word = ts.prevWord;
+        if (ts.fieldRun >= 0) ts.fieldRun = above(ts, aboveAt) == value ? ts.fieldRun + 1 : -1;   // format 28
         ts.update(value, pos);
         records[b].update(value);
         if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word

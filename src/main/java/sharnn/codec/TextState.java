@@ -41,6 +41,27 @@ final class TextState {
     boolean emphasis;
     /** The last word's stem (format 27, {@link #stem}), 0 before one. */
     int stemPrev;
+    /**
+     * The line's fields (format 28): tabs after the line's indentation end a field, on a line that begins with a digit
+     * below another that did (a log's timestamped lines) spaces too, and CSV's commas ({@link #csvComma}). field: the
+     * fields ended in the line so far (to 255); lineFields and prevFields: where the line's first 16 fields start and where the line above's did; prevFieldCount:
+     * the fields of the line above (0 before one); sameFields: the lines in a row, to the last, that had the same number
+     * of fields, at least two ({@link #tabbed}).
+     */
+    int field, prevFieldCount, sameFields, prevLead;
+    final int[] lineFields = new int[16], prevFields = new int[16];
+    /**
+     * The field's key and content (format 28): the key is the field's number after a field's end, after a JSON key (a
+     * string, then ':') the key's hash, after a newline the key before it hashed again; the content, the bytes since
+     * hashed (0 at the key). fieldRun: how many of the field's bytes so far equal the line above's same field's, -1 once
+     * one did not (set by {@link ContextMixer}, which reads the line above).
+     */
+    int fieldKey, fieldHash, fieldRun;
+    /** JSON (format 28): inside a string, the string so far hashed, the last string's hash, the lines since the last key (to 255). */
+    boolean inString;
+    int strHash, lastString, keyLines = 255;
+    /** For CSV's commas (format 28): the line began with a space or tab, has had a space after its lead, a tab; the line above a tab. */
+    boolean indented, spaced, tabs, prevTabs;
     private final int[] wordHashes = new int[33];   // the word's hash after each of its first 32 letters
     private long letters;                           // the word's last eight letters (case folded), the latest lowest
 
@@ -103,6 +124,23 @@ final class TextState {
         t.opens = opens;
         t.emphasis = emphasis;
         t.stemPrev = stemPrev;
+        t.field = field;
+        t.prevFieldCount = prevFieldCount;
+        t.sameFields = sameFields;
+        t.prevLead = prevLead;
+        System.arraycopy(lineFields, 0, t.lineFields, 0, lineFields.length);
+        System.arraycopy(prevFields, 0, t.prevFields, 0, prevFields.length);
+        t.fieldKey = fieldKey;
+        t.fieldHash = fieldHash;
+        t.fieldRun = fieldRun;
+        t.inString = inString;
+        t.strHash = strHash;
+        t.lastString = lastString;
+        t.keyLines = keyLines;
+        t.indented = indented;
+        t.spaced = spaced;
+        t.tabs = tabs;
+        t.prevTabs = prevTabs;
         System.arraycopy(wordHashes, 0, t.wordHashes, 0, wordHashes.length);
         t.letters = letters;
         return t;
@@ -136,6 +174,10 @@ final class TextState {
     void startLines(int beforeFirst) {
         lastNl = beforeFirst;
         prevNl = -1;
+        field = 0;
+        prevFieldCount = 0;
+        lineFields[0] = beforeFirst + 1;
+        inString = false;
     }
 
     /** 0: not in a word; 1: in a word, after a capital or a byte >= 128; 2: after a lowercase letter. */
@@ -184,6 +226,73 @@ final class TextState {
 
     private static boolean isWordByte(int c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 128;
+    }
+
+    /**
+     * A table's lines (format 28): the last three lines had the same number of fields, at least two (a table's rows, a
+     * log's lines; enwik8's infoboxes, whose tabs align by eye, seldom three in a row).
+     */
+    boolean tabbed() {
+        return sameFields >= 3;
+    }
+
+    /**
+     * A comma that ends a field (format 28, CSV): outside a quoted string, on a line not indented (source code's are), with
+     * no tab in it or the line above (a tab-separated table's fields hold commas), not in JSON, and where the line's first
+     * comma comes before any space (prose's come after words).
+     */
+    private boolean csvComma() {
+        return !inString && !indented && !tabs && !prevTabs && !json() && (field > 0 || !spaced);
+    }
+
+    /** JSON (format 28): a key (a string, then ':') in this line or the two before. */
+    boolean json() {
+        return keyLines <= 2;
+    }
+
+    /** The fields, their key and content, and the JSON strings after value at pos (format 28; history has value). */
+    private void fields(int value, int pos) {
+        if (lineLead == 0 && value != '\n' && pos == lineFields[0]) indented = value == ' ' || value == '\t';
+        if (value == '\t' && lineLead != 0) tabs = true;
+        if (value == '\n') {
+            spaced = false;
+            prevTabs = tabs;
+            tabs = false;
+        } else if (value == ' ' && lineLead != 0) spaced = true;
+        int last = (int) (history >> 8 & 0xFF);
+        if (value == '\n') {
+            System.arraycopy(lineFields, 0, prevFields, 0, lineFields.length);
+            prevLead = lineLead;
+            sameFields = field == 0 ? 0 : field + 1 == prevFieldCount ? Math.min(sameFields + 1, 255) : 1;
+            prevFieldCount = field + 1;
+            field = 0;
+            lineFields[0] = pos + 1;
+            fieldKey = (fieldKey + 11) * 0x2F0B4C25;
+            fieldHash = fieldRun = 0;
+            if (keyLines < 255) keyLines++;
+            inString = false;
+            return;
+        }
+        boolean digits = lineLead >= '0' && lineLead <= '9' && prevLead >= '0' && prevLead <= '9';
+        if ((value == '\t' || value == ' ' && digits || value == ',' && csvComma()) && lineLead != 0) {
+            if (field < 255) field++;
+            if (field < lineFields.length) lineFields[field] = pos + 1;
+            fieldKey = field;
+            fieldHash = fieldRun = 0;
+            return;
+        }
+        if (value == '"') {
+            if (inString) lastString = strHash;
+            else strHash = 0;
+            inString = !inString;
+        } else if (inString) strHash = (strHash + value + 1) * 0x3D4D51CB;
+        if (value == ':' && last == '"' && !inString) {
+            fieldKey = lastString | 1;
+            fieldHash = 0;
+            keyLines = 0;
+            return;
+        }
+        fieldHash = (fieldHash + value + 1) * 0x2F0B4C25;
     }
 
     /** The stream's byte at pos was value. */
@@ -251,6 +360,7 @@ final class TextState {
             default -> { }
         }
         nest = nb;
+        fields(value, pos);
         if (value == '\n') lineLead = 0;
         else if (lineLead == 0 && value != ' ' && value != '\t') lineLead = value;
         // a word ended: the byte before was a letter or >= 128, this one is not

@@ -47,11 +47,11 @@ class DeterminismTest {
      * version before under codec/earlier and remakes the golden archives (GoldenTool), and records the new
      * sizes in {@link CompressionRatioTest}, which is what tells a worse model from a better one.
      */
-    static final int GOLDEN_VERSION = 27;
+    static final int GOLDEN_VERSION = 28;
     static final Map<String, String> GOLDEN_SHA256 = Map.of(
-            "fast", "c3d1ab42e214ee1094ae8fd97c0e446e7a94e2c643e2e355ec3f37a98b07c134",
-            "default", "5a5c7dbd6aee0b99aee80bb70d6bbd603111074c381dc9f727839648e2c6b387",
-            "max", "e863da1ac3ffc71ceb3cd0b1951d1dea4face91137f1bc4a8ad4aafb48268808");
+            "fast", "e4cf2510c937eb9a89c7bc9866ac82f33951747f188496e0cf179f4912162924",
+            "default", "64e749298c29d5088892437f296a692c90b0417a3dfe576b0a5751c2e136d187",
+            "max", "06374aa83c58e017547b17ab640842ec194ff001d6c2e27a5aa9ac85aa80eeaf");
 
     @ParameterizedTest
     @ValueSource(strings = {"fast", "default", "max"})
@@ -65,7 +65,7 @@ class DeterminismTest {
      * streams and blocks of 1 KiB, pin the record model (its detection, the bytes a record back in each
      * stream's part of each block) as the golden archives pin the rest.
      */
-    static final String RECORDS_SHA256 = "f440510f3d2b48d71f3591b769ebe714d7e9ccf09f30c5c92b838095ca55217a";
+    static final String RECORDS_SHA256 = "84877a8ee4f56bbb14a9aa1e169684676d87e01e686be097e5e8799e32c16160";
 
     @Test
     void recordsAreCodedAsPinned() throws IOException {
@@ -87,6 +87,39 @@ class DeterminismTest {
         Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back);
         assertThat(back.toByteArray()).isEqualTo(records);
         assertThat(Codec.sha256(archive.toByteArray())).as("format %d's archive of the records", GOLDEN_VERSION).isEqualTo(RECORDS_SHA256);
+    }
+
+    /**
+     * golden.txt has no table, CSV, log or JSON lines: text of each kind, coded in blocks of 1 KiB, pins format 28's fields
+     * (their detection and the contexts, mixers and maps they choose) as the golden archives pin the rest.
+     */
+    static final String FIELDS_SHA256 = "4b9f296f2d9ae0fb791645cafeb915e1c1895cbc652b5f894194cb20856a577a";
+
+    static byte[] fieldsText() {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 40; i++) s.append("pkg").append(i * 7 % 13).append('\t').append(i / 3).append(".").append(i % 4).append(".0\t2026-")
+                .append(1 + i % 12).append("\tA tool, for ").append(i % 2 == 0 ? "parsing" : "printing").append(" things\n");
+        for (int i = 0; i < 40; i++) s.append("row").append(i).append(',').append(i * i % 97).append(",\"quoted, ").append(i % 5)
+                .append("\",").append(i % 3 == 0 ? "yes" : "no").append('\n');
+        for (int i = 0; i < 40; i++) s.append("2026-12-07 03:").append(10 + i % 50).append(":").append(20 + i % 40).append(i % 4 == 0 ? " status" : " upgrade")
+                .append(" lib").append(i % 6).append(":amd64 1.").append(i % 9).append('\n');
+        s.append("{\n");
+        for (int i = 0; i < 40; i++) s.append("  \"key").append(i % 7).append("\": {\"name\": \"value ").append(i).append("\", \"size\": ").append(i * 31 % 1000)
+                .append("},\n");
+        s.append("}\n");
+        return s.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void fieldsAreCodedAsPinned() throws IOException {
+        byte[] text = fieldsText();
+        CodecOptions options = CodecOptions.preset("fast").with("blockSize", "1K");
+        ByteArrayOutputStream archive = new ByteArrayOutputStream();
+        Codec.compress(new ByteArrayInputStream(text), archive, options);
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back);
+        assertThat(back.toByteArray()).isEqualTo(text);
+        assertThat(Codec.sha256(archive.toByteArray())).as("format %d's archive of fields", GOLDEN_VERSION).isEqualTo(FIELDS_SHA256);
     }
 
     /** Every earlier version has an archive that this sharnn refuses, naming the version. */

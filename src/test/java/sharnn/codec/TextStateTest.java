@@ -145,4 +145,43 @@ class TextStateTest {
         assertThat(after(java.util.Arrays.copyOf(both, 512 + 6)).binary()).isFalse();
         assertThat(after(both).plainText()).as("not yet plain text by the average").isFalse();
     }
+
+    private static TextState after(String text) {
+        return after(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Format 28's fields: tabs, a log's spaces and CSV's commas end them; three lines alike make a table; JSON keys key them. */
+    @Test
+    void fieldsOfTablesLogsCsvAndJson() {
+        TextState tsv = after("a\tb\tc\nd\te\tf\ng\th\ti\nj\tk");
+        assertThat(tsv.tabbed()).as("three lines of three fields").isTrue();
+        assertThat(tsv.field).isEqualTo(1);
+        assertThat(tsv.fieldKey).as("a field's number keys it").isEqualTo(1);
+        assertThat(tsv.lineFields[1] - tsv.lineFields[0]).isEqualTo(2);   // "j\t"
+        assertThat(tsv.prevFields[2] - tsv.prevFields[0]).isEqualTo(4);   // "g\th\t"
+        assertThat(after("a\tb\tc\nd\te\tf\ng\th\nj\tk").tabbed()).as("a line of another count breaks the run").isFalse();
+        assertThat(after("    a\tb\n    c\td\n    e\tf\n").tabbed()).as("tabs after the indentation only: these have none").isTrue();
+        assertThat(after("\ta b\n\tc d\n\te f\n").tabbed()).as("a tab of indentation ends no field").isFalse();
+
+        String log = "2026-12-07 03:10:20 upgrade libc:amd64 1.2\n";
+        assertThat(after("text line one here\n".repeat(3)).tabbed()).as("spaces alone end no field").isFalse();
+        assertThat(after(log.repeat(4)).tabbed()).as("a log's lines, each led by a digit below another").isTrue();
+        assertThat(after(log.repeat(4)).field).isZero();
+
+        TextState csv = after("x,1,\"a, b\",yes\n".repeat(3) + "y,2,\"c");
+        assertThat(csv.tabbed()).isTrue();
+        assertThat(csv.field).as("the comma inside quotes ends no field").isEqualTo(2);
+        assertThat(after("Some prose, with commas, here\n".repeat(3)).tabbed()).as("a space before the first comma: prose").isFalse();
+        assertThat(after("  f(a,b,c)\n".repeat(3)).tabbed()).as("indented: code").isFalse();
+        assertThat(after("a\tb,c\n".repeat(3)).field).as("a tab's line keeps its commas").isZero();
+
+        TextState json = after("{\n  \"name\": \"x\",\n  \"size\": 1");
+        assertThat(json.json()).isTrue();
+        assertThat(json.fieldKey).as("the key's hash keys it").isEqualTo(after("\"size\":").fieldKey).isOdd();
+        assertThat(after("{\n  \"name\": 1,\n\n\n\n").json()).as("no key for three lines").isFalse();
+        TextState copy = csv.copy();
+        copy.update('\n', 100);
+        assertThat(csv.field).as("the copy is its own").isEqualTo(2);
+        assertThat(copy.field).isZero();
+    }
 }
