@@ -397,7 +397,7 @@ final class ContextMixer {
         int top = (int) (ts.opens & 0xFF), openClass = top == '(' ? 1 : top == '[' ? 2 : top == '{' ? 3 : top == '<' ? 4 : top == '"' ? 5 : 0;
         openNest = openClass << 3 | (ts.nest & 1) | (ts.nest >> 5 & 1) << 1 | ((ts.nest >> 1 & 3) != 0 ? 4 : 0);
         // format 28: in a table's lines (plain text, TextState.tabbed), the field's number (to 5) times 8 plus how far the
-        // field has equalled the line above's (fieldBucket) in place of the openers
+        // field has equalled the line above's (fieldBucket) in place of the openers; table goes on to byteContexts too
         boolean table = ts.plainText() && ts.tabbed();
         if (table) openNest = Math.min(ts.field, 5) << 3 | fieldBucket(ts);
         for (int i = 0; i < ORDERS.length; i++) {
@@ -528,7 +528,7 @@ final class ContextMixer {
                 base[ORDERS.length + 16] = hash((long) ts.fieldKey << 32 | (ts.wordHash & 0xFFFFFFFFL), 92);
             }
         }
-        byteContexts(ts);
+        byteContexts(ts, table);
         findSlots();
     }
 
@@ -536,9 +536,9 @@ final class ContextMixer {
      * The parts of p()'s contexts (the maps' and the mixers' selectors) that are the same for the byte's eight bits, computed
      * once a byte rather than at every bit: the same values (p() adds the bits' part), and a smaller p() with fewer
      * branches, which the JIT compiles in less time and compiles again less often (a branch first taken late, as the
-     * binary data's here, made it compile p() again).
+     * binary data's here, made it compile p() again). table: the byte is in a table's line (format 28, as beginByte decides).
      */
-    private void byteContexts(TextState ts) {
+    private void byteContexts(TextState ts, boolean table) {
         int c1 = (int) (ts.history & 0xFF);
         int back2 = (int) (ts.history >> 8 & 0xFF), back3 = (int) (ts.history >> 16 & 0xFF);   // the bytes before c1
         this.c1 = c1;
@@ -557,7 +557,6 @@ final class ContextMixer {
         // last byte is not a space)
         sel1 = (binary ? 4 * (wordPos & 3) + 5 : shape) * 256;
         sel2 = (byteClass(back2) * 256 + c1) * 8;
-        boolean table = ts.plainText() && ts.tabbed();   // format 28: a table's lines (TextState.tabbed)
         // format 28: in a table's lines, 48 + the field's number (to 15) in place of the nesting
         sel5 = ((table ? 48 + Math.min(ts.field, 15) : ts.nest & 63) * 4 + ts.wordPlace()) * 35;
         sel6 = (byteClass(back3) * 256 + back2) * 8;
