@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import sharnn.codec.Codec;
 import sharnn.codec.ArchiveNeedsException;
 import sharnn.codec.CorruptArchiveException;
 import sharnn.codec.MemoryLimitException;
+import sharnn.codec.Threads;
 
 /**
  * Compression and decompression as streams, as GZIPOutputStream and GZIPInputStream are: the codec
@@ -65,22 +67,6 @@ final class CodingStreams {
         };
         copy.initCause(io);
         return copy;
-    }
-
-    /**
-     * Waits for an interrupted coder to end, which it does within its next bytes (it checks its flag as it
-     * codes), also where the caller's thread is interrupted: its flag is cleared for the wait and set again.
-     */
-    private static void awaitEnd(Thread coder) {
-        boolean interrupted = Thread.interrupted();
-        while (coder.isAlive()) {
-            try {
-                coder.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private static Thread start(String name, Runnable body) {
@@ -219,7 +205,7 @@ final class CodingStreams {
                 error = new InterruptedIOException("interrupted while compressing");
             }
             coder.interrupt();   // where it still waits for bytes or codes (an interrupted close): it stops
-            awaitEnd(coder);   // before archive closes, which the coder may still be writing (it returned while the coder ran)
+            Threads.awaitEnd(List.of(coder));   // before archive closes, which the coder may still be writing (it returned while the coder ran)
             try {
                 archive.close();   // a coder that failed on a bad setting left it open: a FileOutputStream's descriptor leaked
             } catch (IOException e) {
