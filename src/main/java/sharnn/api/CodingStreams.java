@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import sharnn.codec.Codec;
 import sharnn.codec.ArchiveNeedsException;
 import sharnn.codec.CorruptArchiveException;
+import sharnn.codec.FlushingInput;
 import sharnn.codec.MemoryLimitException;
 import sharnn.codec.Threads;
 
@@ -160,11 +161,11 @@ final class CodingStreams {
         }
 
         /**
-         * Hands what was written to the coder and waits until it has read it all and flushed archive: the
-         * blocks complete in it are then coded and in archive (with the setting chunk, the chunks written by
-         * then: a chunk is coded whole, several at once, and written in order once coded). The bytes of a
-         * block not yet complete stay until the block is or the stream closes: a flush does not end a block
-         * early, so the archive is the same whatever the flushes.
+         * Hands what was written to the coder and waits until it has coded it all into archive and flushed
+         * archive: the coder ends its block there (format 29), so archive then decodes every byte written
+         * before the flush, as a flushed xz or zstd stream does. Each flush costs about 16 bytes (a block's record
+         * and the coder's end); with the setting chunk, a chunk is coded whole, so a flush
+         * passes on only the chunks complete by then.
          */
         @Override
         public void flush() throws IOException {
@@ -395,13 +396,18 @@ final class CodingStreams {
         void run() throws IOException;
     }
 
-    /** The bytes queued by the other thread, as this one reads them: END ends them, FLUSH runs flush. */
-    private static final class Taking extends ByteReads {
+    /**
+     * The bytes queued by the other thread, as this one reads them: END ends them; FLUSH runs flush, at once
+     * where read meets it, and where readToFlush stops at it (the codec ends its block there), at the next read,
+     * once the codec has written the block.
+     */
+    private static final class Taking extends ByteReads implements FlushingInput {
         private final ArrayBlockingQueue<byte[]> queue;
         private final Flush flush;
         private byte[] chunk = new byte[0];
         private int pos;
         private boolean end;
+        private boolean atFlush;   // readToFlush stopped at a FLUSH: the next read passes it
 
         Taking(ArrayBlockingQueue<byte[]> queue, Flush flush) {
             this.queue = queue;
@@ -411,22 +417,61 @@ final class CodingStreams {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
+            passFlush();
             while (pos == chunk.length) {
                 if (end) return -1;
-                try {
-                    chunk = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while waiting for bytes");
-                }
-                pos = 0;
-                end = chunk == END;
-                if (chunk == FLUSH) flush.run();
+                if (take()) flush.run();
             }
             int k = Math.min(len, chunk.length - pos);
             System.arraycopy(chunk, pos, b, off, k);
             pos += k;
             return k;
+        }
+
+        @Override
+        public int readToFlush(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            passFlush();
+            int done = 0;
+            while (done < len) {
+                if (pos == chunk.length) {
+                    if (end) break;
+                    if (take()) {
+                        atFlush = true;
+                        break;
+                    }
+                    continue;
+                }
+                int k = Math.min(len - done, chunk.length - pos);
+                System.arraycopy(chunk, pos, b, off + done, k);
+                pos += k;
+                done += k;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean atFlush() {
+            return atFlush;
+        }
+
+        private void passFlush() throws IOException {
+            if (!atFlush) return;
+            atFlush = false;
+            flush.run();
+        }
+
+        /** Takes the next chunk, waiting for it; whether it is FLUSH. */
+        private boolean take() throws InterruptedIOException {
+            try {
+                chunk = queue.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for bytes");
+            }
+            pos = 0;
+            end = chunk == END;
+            return chunk == FLUSH;
         }
 
         @Override

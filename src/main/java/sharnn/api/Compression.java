@@ -254,13 +254,14 @@ public final class Compression {
     /**
      * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
      * is complete when the stream is closed, which closes archive too (to leave it open, as GZIPOutputStream's
-     * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush waits until
-     * the blocks complete in what was written are coded and flushes archive; it cannot end a block early, so
-     * the bytes of one not yet complete wait for the rest of it or close (with the setting chunk, a chunk is
-     * coded whole and flush passes on the chunks written by then).
+     * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush ends a block
+     * there, waits until everything written is coded and flushes archive, as GZIPOutputStream's SYNC_FLUSH
+     * and zstd's flush do: what archive holds then decodes (by {@link #inputStream}, as it comes) to every
+     * byte written before the flush. Each flush costs about 16 bytes (a block's record and the coder's end); with the
+     * setting chunk, a chunk is coded whole and flush passes on the chunks written by then.
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
      * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
-     * out of its range is refused here. The same archive as {@link #compress}. A stream
+     * out of its range is refused here. Without flushes, the same archive as {@link #compress}. A stream
      * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {

@@ -41,11 +41,15 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 28;
+    public static final int VERSION = 29;
     /** The oldest version this sharnn reads. */
     static final int OLDEST_READ = 28;
-    /** The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary (its id follows). */
-    static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2;
+    /**
+     * The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary
+     * (its id follows); bit 2 (format 29), a flush ended the first block: the tables are sized for a whole
+     * block, not for the first's length, and later blocks may be longer than it.
+     */
+    static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2, MODE_FLUSHED = 4;
     static final int MAX_SETTINGS = 4096;
 
     /** The earlier format versions, each named in the message that refuses its archives. */
@@ -261,20 +265,22 @@ public final class Codec {
         if (pretrained != null && !options.network()) throw new IllegalArgumentException("a pretrained model needs network=true");
         if (pretrained != null) options = options.withNetwork(pretrained.model().config);
         if (dictionary != null) dictionary.checkFits(options);
-        ByteArrayOutputStream header = new ByteArrayOutputStream();
-        writeHeader(header, options, pretrained, dictionary);
-        // written with the first block: an input refused for its memory wrote a partial archive to a pipe (compress -c)
-        CountingOutput counted = new CountingOutput(out, header.toByteArray());
         CRC32C all = new CRC32C();
         long total = 0;
-        if (options.chunk() > 0) {
+        CountingOutput counted;
+        if (options.chunk() > 0) {   // a chunk is coded whole: a flush ends none
+            counted = new CountingOutput(out, header(options, pretrained, dictionary, false));
             total = Chunks.compress(in, counted, all, options, pretrained, dictionary, progress, threads, memoryLimit);
         } else {
             byte[] block = new byte[options.blockSize()];
-            int n = in.readNBytes(block, 0, block.length);
+            int n = fill(in, block);
+            boolean flushed = n < block.length && atFlush(in);
+            // written with the first block: an input refused for its memory wrote a partial archive to a pipe (compress -c)
+            counted = new CountingOutput(out, header(options, pretrained, dictionary, flushed));
             if (n > 0) {
-                checkCompressMemory(options, dictionary, n, memoryLimit);   // the first block sizes the tables: before the models are made
-                total = compressBlocks(in, counted, block, n, all, options, pretrained, dictionary, progress, threads);
+                int sizing = flushed ? block.length : n;   // the first block sizes the tables: before the models are made
+                checkCompressMemory(options, dictionary, sizing, memoryLimit);
+                total = compressBlocks(in, counted, block, n, sizing, all, options, pretrained, dictionary, progress, threads);
             }
         }
         ByteArrayOutputStream end = new ByteArrayOutputStream(16);
@@ -286,22 +292,38 @@ public final class Codec {
         return new Stats(total, counted.count);
     }
 
-    /** Codes the input block by block with one engine, its first block (n bytes) read already; the bytes coded. */
-    private static long compressBlocks(InputStream in, OutputStream out, byte[] block, int n, CRC32C all, CodecOptions options,
+    /**
+     * Codes the input block by block with one engine, its first block (n bytes) read already, the tables sized
+     * for sizing bytes; the bytes coded.
+     */
+    private static long compressBlocks(InputStream in, OutputStream out, byte[] block, int n, int sizing, CRC32C all, CodecOptions options,
                                        Pretrained pretrained, Dictionary dictionary, Progress progress, int threads) throws IOException {
         long total = 0;
         try (Parallel pool = productPool(options, threads); Engine engine = new Engine(options, pretrained, pool)) {
-            engine.prime(dictionary, n);
+            engine.prime(dictionary, sizing);
             while (n > 0) {
                 all.update(block, 0, n);
                 long base = total;
                 out.write(encodeBlock(engine, block, n, base, (done, bits) -> progress.update(base + done, bits)));
                 total += n;
-                if (n < block.length) break;   // readNBytes met the end: a terminal's Ctrl-D is not asked for twice
-                n = in.readNBytes(block, 0, block.length);
+                if (n < block.length && !atFlush(in)) break;   // the end: a terminal's Ctrl-D is not asked for twice
+                n = fill(in, block);
             }
         }
         return total;
+    }
+
+    /** The next block's bytes: block.length, or fewer at the end or at a flush (a flush with no bytes before it passed). */
+    private static int fill(InputStream in, byte[] block) throws IOException {
+        if (!(in instanceof FlushingInput f)) return in.readNBytes(block, 0, block.length);
+        int n;
+        do n = f.readToFlush(block, 0, block.length);
+        while (n == 0 && f.atFlush());
+        return n;
+    }
+
+    private static boolean atFlush(InputStream in) {
+        return in instanceof FlushingInput f && f.atFlush();
     }
 
     /**
@@ -351,17 +373,19 @@ public final class Codec {
         return n;
     }
 
-    private static void writeHeader(OutputStream out, CodecOptions o, Pretrained pretrained, Dictionary dictionary) throws IOException {
+    /** The archive's header record; flushed: a flush ended its first block short (see {@link #MODE_FLUSHED}). */
+    private static byte[] header(CodecOptions o, Pretrained pretrained, Dictionary dictionary, boolean flushed) throws IOException {
         ByteArrayOutputStream h = new ByteArrayOutputStream(64);
         h.write(MAGIC);
         h.write(VERSION);
-        h.write((pretrained == null ? 0 : MODE_PRETRAINED) | (dictionary == null ? 0 : MODE_DICTIONARY));
+        h.write((pretrained == null ? 0 : MODE_PRETRAINED) | (dictionary == null ? 0 : MODE_DICTIONARY) | (flushed ? MODE_FLUSHED : 0));
         byte[] settings = o.toText().getBytes(StandardCharsets.US_ASCII);
         writeVarint(h, settings.length);
         h.write(settings);
         if (pretrained != null) h.write(HexFormat.of().parseHex(pretrained.sha256()));
         if (dictionary != null) h.write(HexFormat.of().parseHex(dictionary.id()));
-        writeWithCrc(out, h, new byte[0]);
+        writeWithCrc(h, h, new byte[0]);
+        return h.toByteArray();
     }
 
     /**
@@ -411,7 +435,12 @@ public final class Codec {
     }
 
     /** What an archive's header says: its format version; the checkpoint's SHA-256 and the dictionary's id are null where it has none. */
-    public record Header(int version, int mode, CodecOptions options, String checkpointSha256, String dictionaryId) {}
+    public record Header(int version, int mode, CodecOptions options, String checkpointSha256, String dictionaryId) {
+        /** The length the tables are sized for, the first block's n given: a whole block's where a flush ended the first. */
+        int sizing(int firstBlock) {
+            return (mode & MODE_FLUSHED) != 0 ? options.blockSize() : firstBlock;
+        }
+    }
 
     public static Header readHeader(DataInputStream in) throws IOException {
         byte[] fixed = readFully(in, 6, "header");
@@ -433,10 +462,11 @@ public final class Codec {
         CRC32C crc = new CRC32C();
         crc.update(fixed);
         int mode = fixed[5] & 0xFF;
-        if ((mode & ~(MODE_PRETRAINED | MODE_DICTIONARY)) != 0) {
+        int modes = MODE_PRETRAINED | MODE_DICTIONARY | (version >= 29 ? MODE_FLUSHED : 0);
+        if ((mode & ~modes) != 0) {
             byte[] rest = in.readNBytes(MAX_FRAME);
-            for (int m = 0; m <= (MODE_PRETRAINED | MODE_DICTIONARY); m++)
-                if (frameChecks(fixed, rest, version, m))
+            for (int m = 0; m <= modes; m++)
+                if ((m & ~modes) == 0 && frameChecks(fixed, rest, version, m))
                     throw new CorruptArchiveException("corrupt archive header (checksum mismatch: its mode byte reads " + mode + ")");
             throw new CorruptArchiveException("unknown archive mode " + mode);
         }
@@ -452,12 +482,15 @@ public final class Codec {
         // printable ASCII only: the settings are quoted in messages, where a crafted one's escapes reached the terminal
         for (byte b : settings)
             if (b < 0x20 || b > 0x7E) throw new CorruptArchiveException(String.format("unreadable archive header: its settings hold byte 0x%02x", b & 0xFF));
+        CodecOptions o;
         try {
-            CodecOptions o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
-            return new Header(version, mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
+            o = CodecOptions.fromText(new String(settings, StandardCharsets.US_ASCII));
         } catch (IllegalArgumentException e) {
             throw new CorruptArchiveException("unreadable archive header: " + e.getMessage());
         }
+        if ((mode & MODE_FLUSHED) != 0 && o.chunk() > 0)   // a chunk is coded whole: no flush ends its blocks
+            throw new CorruptArchiveException("corrupt archive header (mode " + mode + " with chunks)");
+        return new Header(version, mode, o, sha == null ? null : HexFormat.of().formatHex(sha), dictId == null ? null : HexFormat.of().formatHex(dictId));
     }
 
     /** The most bytes of a header after its first six: the settings' length and text, a checkpoint's SHA-256, a dictionary's id, the CRC. */
@@ -618,11 +651,11 @@ public final class Codec {
                     int first = 0;
                     for (BlockRecord r; (r = readBlock(in, header, total, first, rec)) != null; rec = new CRC32C()) {
                         if (engine == null) {
-                            first = r.n();
-                            checkMemory(o, dictionary, r.n(), memoryLimit);
+                            first = header.sizing(r.n());
+                            checkMemory(o, dictionary, first, memoryLimit);
                             engine = new Engine(o, pretrained, pool, spare[0]);
                             spare[0] = null;
-                            engine.prime(dictionary, r.n());
+                            engine.prime(dictionary, first);
                         }
                         if (block.length < r.n()) block = new byte[Math.max(r.n(), Math.min(o.blockSize(), 2 * block.length))];
                         long base = total;
@@ -725,10 +758,10 @@ public final class Codec {
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
-     * byte (n = 0) rec has taken. offset: original bytes before it, for the messages; first: the first
-     * block's length (0 for the first itself). No block is longer than the first (blocks are cut at
-     * blockSize, a chunk's too, and the first sizes the models: a longer one later, in a chunk of its own,
-     * took 8 GB where the header's check and -l said 54 MiB).
+     * byte (n = 0) rec has taken. offset: original bytes before it, for the messages; first: the length
+     * the models are sized for, {@link Header#sizing} of the first block's (0 for the first itself). No block
+     * is longer than that (blocks are cut at blockSize, a chunk's too, and the first sizes the models: a
+     * longer one later, in a chunk of its own, took 8 GB where the header's check and -l said 54 MiB).
      */
     static BlockRecord readBlock(DataInputStream in, Header header, long offset, int first, CRC32C rec) throws IOException {
         rec.update(offsetBytes(offset));   // where the record stands is in its checksum (format 20)
@@ -811,8 +844,8 @@ public final class Codec {
                 int firstBlock = 0;
                 for (BlockRecord r; (r = readBlock(in, header, total, firstBlock, rec)) != null; rec = new CRC32C()) {
                     if (total == 0) {
-                        firstBlock = r.n();
-                        memory = Math.max(memory, memoryFor(o, r.n(), dictionary));
+                        firstBlock = header.sizing(r.n());
+                        memory = Math.max(memory, memoryFor(o, firstBlock, dictionary));
                     }
                     if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                     total += r.n();

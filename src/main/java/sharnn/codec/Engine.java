@@ -60,11 +60,15 @@ final class Engine implements AutoCloseable {
     }
 
     /**
-     * Runs the dictionary through every model as a block before the first (nothing is coded), the
-     * tables sized for it and the first block together; nothing without one.
+     * Sizes the tables for a first block of firstBlock bytes and runs the dictionary (null: none) through
+     * every model as a block before the first (nothing is coded), the tables sized for it and the first
+     * block together.
      */
     void prime(Codec.Dictionary dictionary, int firstBlock) throws java.io.IOException {
-        if (dictionary == null) return;
+        if (dictionary == null) {
+            coder.sizeTablesFor(firstBlock);
+            return;
+        }
         // without a network the context models are all that priming changes: made once per dictionary and
         // table size, then copied (a run's chunks, a library's calls), the same models as primed anew
         int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);

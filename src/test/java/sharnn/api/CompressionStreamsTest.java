@@ -97,31 +97,63 @@ class CompressionStreamsTest {
     }
 
     /**
-     * flush puts the blocks complete so far through archive's own buffer, as GZIPOutputStream's flush does
-     * (it did nothing: finished blocks stayed in a BufferedOutputStream until close); it ends no block, so
-     * the archive is compress's whatever the flushes.
+     * flush ends a block there (format 29), as zstd's flush and GZIPOutputStream's SYNC_FLUSH: what the archive
+     * holds then decodes, through a pipe while the compressing stream stays open, to every byte written. The
+     * first flush ends a first block of 1,000 bytes (the tables sized for whole blocks, so the longer blocks
+     * after it decode); one at a block's end or right after another adds no block. Without a flush a stream's
+     * archive is compress's (the first test).
      */
     @Test
-    void flushPassesTheCodedBlocksOnAndLeavesTheArchiveAsItIs() throws Exception {
+    void aFlushMakesEveryByteWrittenDecodableAsTheArchiveComes() throws Exception {
         byte[] data = text(100_000);
-        byte[] expected = compress(FAST, data);
-        Closing sink = new Closing();
-        Random r = new Random(11);
-        try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
-            out.write(data, 0, 40_000);   // two blocks of 16K and part of a third
-            out.flush();
-            byte[] flushed = sink.toByteArray();
-            assertThat(flushed.length).isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 16_384)).length);
-            assertThat(flushed).isEqualTo(java.util.Arrays.copyOf(expected, flushed.length));
-            for (int i = 40_000; i < data.length; ) {
-                int k = Math.min(data.length - i, 1 + r.nextInt(20_000));
-                out.write(data, i, k);
-                i += k;
-                out.flush();
-                assertThat(sink.size()).isLessThan(expected.length);   // the last block waits for close
+        var pipe = new java.io.PipedInputStream(1 << 20);
+        var piped = new java.io.PipedOutputStream(pipe);
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        OutputStream archive = new OutputStream() {   // to the pipe, and a copy of it
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
             }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                copy.write(b, off, len);
+                piped.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                piped.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                piped.close();
+            }
+        };
+        var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (OutputStream out = FAST.outputStream(archive); InputStream in = FAST.inputStream(pipe)) {
+            int at = 0;
+            for (int flushAt : new int[] {1_000, 1_000, 1_000 + 16_384, 40_000, 99_000}) {
+                out.write(data, at, flushAt - at);
+                out.flush();
+                int from = at, n = flushAt - at;
+                byte[] got = reader.submit(() -> in.readNBytes(n)).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(got).as("decoded after the flush at " + flushAt).isEqualTo(java.util.Arrays.copyOfRange(data, from, flushAt));
+                at = flushAt;
+            }
+            out.write(data, at, data.length - at);
+            out.close();
+            assertThat(in.readNBytes(data.length - at)).isEqualTo(java.util.Arrays.copyOfRange(data, at, data.length));
+            assertThat(in.read()).isEqualTo(-1);
+        } finally {
+            reader.shutdownNow();
         }
-        assertThat(sink.toByteArray()).isEqualTo(expected);
+        byte[] made = copy.toByteArray();
+        assertThat(made[5]).as("the header's mode: a flush ended the first block").isEqualTo((byte) 4);
+        // 1,000 | 16,384 | 16,384 + 6,232 | 16,384 x 3 + 9,848 | 1,000
+        assertThat(Compression.info(new ByteArrayInputStream(made)).blocks()).isEqualTo(9);
+        assertThat(FAST.inputStream(new ByteArrayInputStream(made)).readAllBytes()).isEqualTo(data);
     }
 
     /**
@@ -155,25 +187,37 @@ class CompressionStreamsTest {
     @Test
     void aFlushAfterAnInterruptedOneWaitsForItsOwn() throws Exception {
         byte[] data = text(100_000);
-        byte[] expected = compress(FAST, data);
         Closing sink = new Closing();
         try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
             out.write(data, 0, 20_000);
             Thread.currentThread().interrupt();
             assertThatThrownBy(out::flush).isInstanceOf(java.io.InterruptedIOException.class);
             assertThat(Thread.interrupted()).isTrue();
-            out.write(data, 20_000, 50_000);   // four blocks of 16K complete in all
+            out.write(data, 20_000, 50_000);
             out.flush();
-            assertThat(sink.size()).as("four blocks flushed").isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 3 * 16_384)).length);
+            assertThat(decodedBeforeTheEnd(sink.toByteArray())).as("all written, flushed").isEqualTo(java.util.Arrays.copyOf(data, 70_000));
             out.write(data, 70_000, 30_000);
         }
-        assertThat(sink.toByteArray()).isEqualTo(expected);
+        assertThat(FAST.inputStream(new ByteArrayInputStream(sink.toByteArray())).readAllBytes()).isEqualTo(data);
         // a flush after close does nothing, as a closed FileOutputStream's
         ByteArrayOutputStream empty = new ByteArrayOutputStream();
         OutputStream closed = FAST.outputStream(empty);
         closed.close();
         closed.flush();
         assertThat(empty.toByteArray()).isEqualTo(compress(FAST, new byte[0]));
+    }
+
+    /** What an archive cut short decodes to: its blocks before the cut (the read after them throws). */
+    static byte[] decodedBeforeTheEnd(byte[] cut) throws IOException {
+        var got = new ByteArrayOutputStream();
+        try (InputStream in = FAST.inputStream(new ByteArrayInputStream(cut))) {
+            byte[] buf = new byte[4096];
+            for (int k; (k = in.read(buf)) >= 0; ) got.write(buf, 0, k);
+            throw new AssertionError("a whole archive: " + cut.length + " bytes");
+        } catch (CorruptArchiveException e) {
+            assertThat(e).hasMessageContaining("truncated");
+        }
+        return got.toByteArray();
     }
 
     @Test

@@ -190,9 +190,9 @@ class CodecTest {
                     .hasMessage("corrupt archive header (checksum mismatch: its version byte reads " + version + ")");
         }
         byte[] mode = a.clone();
-        mode[5] = 4;
+        mode[5] = 8;
         assertThatThrownBy(() -> decompress(mode)).isInstanceOf(CorruptArchiveException.class)
-                .hasMessage("corrupt archive header (checksum mismatch: its mode byte reads 4)");
+                .hasMessage("corrupt archive header (checksum mismatch: its mode byte reads 8)");
         mode[5] = 2;   // a dictionary's: the frame is read so, and its checksum fails there
         assertThatThrownBy(() -> decompress(mode)).isInstanceOf(CorruptArchiveException.class);
     }
@@ -974,6 +974,87 @@ class CodecTest {
             Codec.compress(once, archive, o);
             assertThat(decompress(archive.toByteArray())).isEqualTo(data);
         }
+    }
+
+    /** An input that a writer flushed after each of the lengths given, as a compressing stream's flush marks it. */
+    static final class Flushed extends java.io.InputStream implements FlushingInput {
+        private final byte[] data;
+        private final int[] flushes;
+        private int pos, next;
+        private boolean atFlush;
+
+        Flushed(byte[] data, int... flushes) {
+            this.data = data;
+            this.flushes = flushes;
+        }
+
+        @Override
+        public int readToFlush(byte[] b, int off, int len) {
+            atFlush = false;   // the read after a flush passes it
+            int stop = next < flushes.length ? flushes[next] : data.length, k = Math.min(len, stop - pos);
+            System.arraycopy(data, pos, b, off, k);
+            pos += k;
+            if (pos == stop && next < flushes.length) {
+                next++;
+                atFlush = true;
+            }
+            return k;
+        }
+
+        @Override
+        public boolean atFlush() {
+            return atFlush;
+        }
+
+        @Override
+        public int read() {
+            return pos < data.length ? data[pos++] & 0xFF : -1;
+        }
+    }
+
+    static byte[] compressFlushed(byte[] data, CodecOptions o, int... flushes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Codec.compress(new Flushed(data, flushes), out, o);
+        return out.toByteArray();
+    }
+
+    /**
+     * A flush ends the block where it stands (format 29); one that ends the first block short flags the header
+     * (mode bit 2), and its tables are sized for whole blocks, as a plain archive's, so that the longer blocks after it
+     * fit them: read as sized by its 1,000 bytes, it does not decode. A flush at a block's end or right after another
+     * adds no block; with chunks (coded whole) a flush ends none.
+     */
+    @Test
+    void aFlushEndsItsBlockAndAShortFirstOneSizesTheTablesForWholeBlocks() throws IOException {
+        CodecOptions o = CodecOptions.preset("fast").with("blockSize", "4K").with("tableBits", "16");
+        byte[] data = text(20_000);
+        byte[] archive = compressFlushed(data, o, 1_000, 1_000, 5_096, 9_000);
+        assertThat(archive[5]).as("the header's mode").isEqualTo((byte) 4);
+        assertThat(decompress(archive)).isEqualTo(data);
+        Codec.Listing listed = Codec.list(new ByteArrayInputStream(archive));
+        assertThat(listed.blocks()).as("1,000 | 4,096 | 3,904 | 4,096 | 4,096 | 2,808").isEqualTo(6);
+        assertThat(listed.memory()).isEqualTo(Codec.list(new ByteArrayInputStream(compress(data, o))).memory());
+        byte[] unflagged = archive.clone();
+        unflagged[5] = 0;
+        sealHeader(unflagged);
+        assertThatThrownBy(() -> decompress(unflagged)).isInstanceOf(CorruptArchiveException.class);   // its first block coded with other tables
+        byte[] v28 = archive.clone();   // format 28 had no such mode
+        v28[4] = 28;
+        sealHeader(v28);
+        assertThatThrownBy(() -> decompress(v28)).isInstanceOf(CorruptArchiveException.class).hasMessage("unknown archive mode 4");
+
+        byte[] later = compressFlushed(data, o, 4_096, 6_000);   // the first block whole: no flag
+        assertThat(later[5]).isZero();
+        assertThat(Codec.list(new ByteArrayInputStream(later)).blocks()).as("4,096 | 1,904 | 4,096 x 3 | 1,712").isEqualTo(6);
+        assertThat(decompress(later)).isEqualTo(data);
+
+        CodecOptions chunked = o.with("chunk", "8K");
+        byte[] chunks = compress(data, chunked);
+        assertThat(compressFlushed(data, chunked, 1_000, 9_000)).isEqualTo(chunks);
+        chunks[5] = 4;
+        sealHeader(chunks);
+        assertThatThrownBy(() -> decompress(chunks)).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt archive header (mode 4 with chunks)");
     }
 
     @Test
