@@ -92,17 +92,19 @@ final class CodingStreams {
             return CodingStreams.failed(state.failure, again);
         }
 
-        Compressing(OutputStream archive, Job job) {
+        /** syncFlush: a flush ends the coder's block (see {@link #flush}). */
+        Compressing(OutputStream archive, boolean syncFlush, Job job) {
             this.archive = Objects.requireNonNull(archive, "archive");
             State shared = state;
             // on the coder's thread, which alone writes archive: the blocks coded by then reach it
-            InputStream source = new Taking(queue, () -> {
+            Taking taking = new Taking(queue, () -> {
                 archive.flush();
                 synchronized (shared) {
                     shared.flushesDone++;
                     shared.notifyAll();
                 }
             });
+            InputStream source = syncFlush ? taking : new java.io.FilterInputStream(taking) {};   // not a FlushingInput: the codec's blocks run on
             coder = start("sharnn-compress", () -> {
                 try {
                     job.run(source, archive, Codec.Progress.NONE);
@@ -161,11 +163,12 @@ final class CodingStreams {
         }
 
         /**
-         * Hands what was written to the coder and waits until it has coded it all into archive and flushed
-         * archive: the coder ends its block there (format 29), so archive then decodes every byte written
-         * before the flush, as a flushed xz or zstd stream does. Each flush costs about 16 bytes (a block's record
-         * and the coder's end); with the setting chunk, a chunk is coded whole, so a flush
-         * passes on only the chunks complete by then.
+         * Hands what was written to the coder and waits until it has read it all and flushed archive: the
+         * blocks complete in it are then coded and in archive (with the setting chunk, the chunks written by
+         * then: a chunk is coded whole, several at once, and written in order once coded). With syncFlush the
+         * coder ends its block there (format 29), so archive then decodes every byte written; without it the
+         * bytes of a block not yet complete stay until the block is or the stream closes, and the archive is
+         * the same whatever the flushes.
          */
         @Override
         public void flush() throws IOException {

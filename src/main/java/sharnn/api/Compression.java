@@ -254,20 +254,32 @@ public final class Compression {
     /**
      * A stream that compresses what is written to it into archive, as GZIPOutputStream does: the archive
      * is complete when the stream is closed, which closes archive too (to leave it open, as GZIPOutputStream's
-     * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush ends a block
-     * there, waits until everything written is coded and flushes archive, as GZIPOutputStream's SYNC_FLUSH
-     * and zstd's flush do: what archive holds then decodes (by {@link #inputStream}, as it comes) to every
-     * byte written before the flush. Each flush costs about 16 bytes (a block's record and the coder's end); with the
-     * setting chunk, a chunk is coded whole and flush passes on the chunks written by then.
+     * finish would, wrap it in a stream whose close only flushes, or use {@link #compress}). flush waits until
+     * the blocks complete in what was written are coded and flushes archive; it ends no block, so the bytes
+     * of one not yet complete wait for the rest of it or close (with the setting chunk, a chunk is coded whole
+     * and flush passes on the chunks written by then): {@link #outputStream(OutputStream, boolean)} with
+     * syncFlush ends one.
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
      * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
-     * out of its range is refused here. Without flushes, the same archive as {@link #compress}. A stream
+     * out of its range is refused here. The same archive as {@link #compress}. A stream
      * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {
+        return outputStream(archive, false);
+    }
+
+    /**
+     * As {@link #outputStream(OutputStream)}; with syncFlush, as GZIPOutputStream's, flush ends a block
+     * there (format 29) and waits until everything written is coded: what archive holds then decodes, by
+     * {@link #inputStream} as it comes, to every byte written. Each flush costs about 16 bytes; one that ends
+     * the first block short makes the tables those of a whole block (an input shorter than a block flushed, as
+     * a BufferedOutputStream around this one flushes at its close, needs that block's memory to decode). With
+     * the setting chunk, a chunk is coded whole and flush passes on the chunks written by then.
+     */
+    public OutputStream outputStream(OutputStream archive, boolean syncFlush) {
         java.util.Objects.requireNonNull(archive, "archive");
         if (options().network()) VectorModule.require();   // a setting out of its range is refused here, not by a write
-        return new CodingStreams.Compressing(archive, this::compress);
+        return new CodingStreams.Compressing(archive, syncFlush, this::compress);
     }
 
     /**

@@ -3,7 +3,7 @@ package sharnn.codec;
 import java.io.IOException;
 
 /**
- * An input that marks where its writer flushed (a compressing stream's flush): the codec ends its block
+ * An input that marks where its writer flushed (a compressing stream's flush, with syncFlush): the codec ends its block
  * there, so that the archive written by then decodes every byte before the flush, as a flushed xz or
  * zstd stream does (format 29).
  */

@@ -97,11 +97,39 @@ class CompressionStreamsTest {
     }
 
     /**
-     * flush ends a block there (format 29), as zstd's flush and GZIPOutputStream's SYNC_FLUSH: what the archive
+     * flush puts the blocks complete so far through archive's own buffer, as GZIPOutputStream's flush does
+     * (it did nothing: finished blocks stayed in a BufferedOutputStream until close); it ends no block, so
+     * the archive is compress's whatever the flushes.
+     */
+    @Test
+    void flushPassesTheCodedBlocksOnAndLeavesTheArchiveAsItIs() throws Exception {
+        byte[] data = text(100_000);
+        byte[] expected = compress(FAST, data);
+        Closing sink = new Closing();
+        Random r = new Random(11);
+        try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
+            out.write(data, 0, 40_000);   // two blocks of 16K and part of a third
+            out.flush();
+            byte[] flushed = sink.toByteArray();
+            assertThat(flushed.length).isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 16_384)).length);
+            assertThat(flushed).isEqualTo(java.util.Arrays.copyOf(expected, flushed.length));
+            for (int i = 40_000; i < data.length; ) {
+                int k = Math.min(data.length - i, 1 + r.nextInt(20_000));
+                out.write(data, i, k);
+                i += k;
+                out.flush();
+                assertThat(sink.size()).isLessThan(expected.length);   // the last block waits for close
+            }
+        }
+        assertThat(sink.toByteArray()).isEqualTo(expected);
+    }
+
+    /**
+     * With syncFlush, flush ends a block there (format 29), as GZIPOutputStream's with syncFlush: what the archive
      * holds then decodes, through a pipe while the compressing stream stays open, to every byte written. The
      * first flush ends a first block of 1,000 bytes (the tables sized for whole blocks, so the longer blocks
      * after it decode); one at a block's end or right after another adds no block. Without a flush a stream's
-     * archive is compress's (the first test).
+     * archive is compress's (the first test), and without syncFlush whatever the flushes (the test before).
      */
     @Test
     void aFlushMakesEveryByteWrittenDecodableAsTheArchiveComes() throws Exception {
@@ -132,7 +160,7 @@ class CompressionStreamsTest {
             }
         };
         var reader = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try (OutputStream out = FAST.outputStream(archive); InputStream in = FAST.inputStream(pipe)) {
+        try (OutputStream out = FAST.outputStream(archive, true); InputStream in = FAST.inputStream(pipe)) {
             int at = 0;
             for (int flushAt : new int[] {1_000, 1_000, 1_000 + 16_384, 40_000, 99_000}) {
                 out.write(data, at, flushAt - at);
@@ -187,18 +215,32 @@ class CompressionStreamsTest {
     @Test
     void aFlushAfterAnInterruptedOneWaitsForItsOwn() throws Exception {
         byte[] data = text(100_000);
+        byte[] expected = compress(FAST, data);
         Closing sink = new Closing();
         try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
             out.write(data, 0, 20_000);
             Thread.currentThread().interrupt();
             assertThatThrownBy(out::flush).isInstanceOf(java.io.InterruptedIOException.class);
             assertThat(Thread.interrupted()).isTrue();
-            out.write(data, 20_000, 50_000);
+            out.write(data, 20_000, 50_000);   // four blocks of 16K complete in all
             out.flush();
-            assertThat(decodedBeforeTheEnd(sink.toByteArray())).as("all written, flushed").isEqualTo(java.util.Arrays.copyOf(data, 70_000));
+            assertThat(sink.size()).as("four blocks flushed").isGreaterThan(compress(FAST, java.util.Arrays.copyOf(data, 3 * 16_384)).length);
             out.write(data, 70_000, 30_000);
         }
-        assertThat(FAST.inputStream(new ByteArrayInputStream(sink.toByteArray())).readAllBytes()).isEqualTo(data);
+        assertThat(sink.toByteArray()).isEqualTo(expected);
+        // with syncFlush, the flush after the interrupted one makes all 70,000 bytes decodable
+        Closing synced = new Closing();
+        try (OutputStream out = FAST.outputStream(synced, true)) {
+            out.write(data, 0, 20_000);
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(out::flush).isInstanceOf(java.io.InterruptedIOException.class);
+            assertThat(Thread.interrupted()).isTrue();
+            out.write(data, 20_000, 50_000);
+            out.flush();
+            assertThat(decodedBeforeTheEnd(synced.toByteArray())).isEqualTo(java.util.Arrays.copyOf(data, 70_000));
+            out.write(data, 70_000, 30_000);
+        }
+        assertThat(FAST.inputStream(new ByteArrayInputStream(synced.toByteArray())).readAllBytes()).isEqualTo(data);
         // a flush after close does nothing, as a closed FileOutputStream's
         ByteArrayOutputStream empty = new ByteArrayOutputStream();
         OutputStream closed = FAST.outputStream(empty);
