@@ -1043,6 +1043,14 @@ class CodecTest {
         sealHeader(v28);
         assertThatThrownBy(() -> decompress(v28)).isInstanceOf(CorruptArchiveException.class).hasMessage("unknown archive mode 4");
 
+        Codec.Dictionary dictionary = dictionary(text(3_000));   // primed before a flushed first block: the tables of both decode it
+        ByteArrayOutputStream primed = new ByteArrayOutputStream();
+        Codec.compress(new Flushed(data, 500), primed, o, null, dictionary, Codec.Progress.NONE, 1, Long.MAX_VALUE);
+        assertThat(primed.toByteArray()[5]).isEqualTo((byte) (4 | 2));
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        Codec.decompress(new ByteArrayInputStream(primed.toByteArray()), back, null, () -> dictionary, Codec.Progress.NONE, 1, Long.MAX_VALUE);
+        assertThat(back.toByteArray()).isEqualTo(data);
+
         byte[] later = compressFlushed(data, o, 4_096, 6_000);   // the first block whole: no flag
         assertThat(later[5]).isZero();
         assertThat(Codec.list(new ByteArrayInputStream(later)).blocks()).as("4,096 | 1,904 | 4,096 x 3 | 1,712").isEqualTo(6);
