@@ -55,7 +55,11 @@ emulator_switch:
 
 namespace {
 
-constexpr size_t STACK_BYTES = 64 * 1024;
+// A fiber's stack: 64 KiB for the kernel, below a start that moves down a cache line per fiber
+// (STACK_SPREAD at most). Stacks 64 KiB apart put every fiber's hot top in the same few cache sets,
+// which a block of 512 fibers overflows on each round of switches (several times slower).
+constexpr size_t STACK_SPREAD = 32 * 1024;
+constexpr size_t STACK_BYTES = 64 * 1024 + STACK_SPREAD;
 constexpr unsigned FULL_MASK = 0xffffffffu;
 
 struct Fiber {
@@ -76,6 +80,10 @@ struct Warp {
     // the barrier that follows every lane's read of it, so one barrier a shuffle is enough
     uint64_t slot[2][32];
     unsigned a[32][4], b[32][2];
+    // mma.sync's A and B, unpacked from every lane's fragments once a warp (by its first lane past the
+    // barrier; unpacked is the generation they are of), where each lane unpacked them all for itself
+    float A[16][16], B[16][8];
+    unsigned unpacked;
 };
 
 struct Launch {
@@ -231,10 +239,10 @@ void fiberMain() {
     for (;;) yield();   // never resumed: the scheduler skips finished fibers
 }
 
-void* initialStack(char* stack) {
+void* initialStack(char* stack, unsigned fiber) {
     // what emulator_switch pops: control words, r15 .. rbp, then fiberMain as the return address,
     // which it enters with the stack aligned as after a call
-    uint64_t* top = (uint64_t*) (stack + STACK_BYTES);
+    uint64_t* top = (uint64_t*) (stack + STACK_BYTES - fiber * 64 % STACK_SPREAD);
     *--top = 0;                         // fiberMain's return address (it never returns)
     *--top = (uint64_t) &fiberMain;
     for (int i = 0; i < 6; i++) *--top = 0;   // rbp, rbx, r12 .. r15
@@ -263,7 +271,7 @@ bool runBlock(unsigned x, unsigned y) {
     for (unsigned i = 0; i < n; i++) {
         b.fibers[i].index = dim3{i, 0, 0};
         b.fibers[i].linear = i;
-        b.fibers[i].sp = initialStack(b.stacks.base + i * STACK_BYTES);
+        b.fibers[i].sp = initialStack(b.stacks.base + i * STACK_BYTES, i);
     }
     for (size_t w = 0; w < b.warps.size(); w++) {
         b.warps[w].size = b.warps[w].live = (int) std::min<size_t>(32, n - 32 * w);
@@ -444,19 +452,22 @@ void emulated_mma_m16n8k16_bf16(float (&c)[4], unsigned a0, unsigned a1, unsigne
     w.b[lane][0] = b0;
     w.b[lane][1] = b1;
     warpBarrier(w);
-    float A[16][16], B[16][8];
-    for (int l = 0; l < 32; l++) {
-        int group = l >> 2, tig = l & 3;
-        for (int i = 0; i < 8; i++) {
-            int row = group + ((i & 2) ? 8 : 0), col = 2 * tig + (i & 1) + (i >= 4 ? 8 : 0);
-            A[row][col] = bf16At(w.a[l][i / 2], i & 1);
+    float (&A)[16][16] = w.A;
+    float (&B)[16][8] = w.B;
+    if (w.unpacked != w.generation) {   // generations past a barrier start at 1: 0 (a new warp's) is none of them
+        for (int l = 0; l < 32; l++) {
+            int group = l >> 2, tig = l & 3;
+            for (int i = 0; i < 8; i++) {
+                int row = group + ((i & 2) ? 8 : 0), col = 2 * tig + (i & 1) + (i >= 4 ? 8 : 0);
+                A[row][col] = bf16At(w.a[l][i / 2], i & 1);
+            }
+            for (int i = 0; i < 4; i++) {
+                int row = 2 * tig + (i & 1) + (i >= 2 ? 8 : 0);
+                B[row][group] = bf16At(w.b[l][i / 2], i & 1);
+            }
         }
-        for (int i = 0; i < 4; i++) {
-            int row = 2 * tig + (i & 1) + (i >= 2 ? 8 : 0);
-            B[row][group] = bf16At(w.b[l][i / 2], i & 1);
-        }
+        w.unpacked = w.generation;
     }
-    warpBarrier(w);
     int group = lane >> 2, tig = lane & 3;
     for (int i = 0; i < 4; i++) {
         int row = group + (i >= 2 ? 8 : 0), col = 2 * tig + (i & 1);
@@ -464,12 +475,14 @@ void emulated_mma_m16n8k16_bf16(float (&c)[4], unsigned a0, unsigned a1, unsigne
         for (int k = 0; k < 16; k++) s += A[row][k] * B[k][col];
         c[i] = s;
     }
+    warpBarrier(w);   // every lane has read A and B (and its fragments) before the next mma writes them
 }
 
 // ---------------------------------------------------------------- undefined behaviour
 
-// The library is built with UBSan's checks (misaligned loads such as a bf16 pair read as one 32-bit
-// word, signed overflow, shifts, array bounds) and its runtime linked in. Inside a JVM it must leave
+// The kernels are built with UBSan's checks (misaligned loads such as a bf16 pair read as one 32-bit
+// word, signed overflow, shifts, array bounds; this runtime without them, see Emulator.build) and its
+// runtime linked in. Inside a JVM it must leave
 // signals alone (the JVM's own SEGV handling), and it reports to a file that the Java side reads after
 // each launch. The file goes in the options too: UBSan's runtime starts at its first report, where it
 // sets the report path from its options (stderr by default) over the one given before, so the reports

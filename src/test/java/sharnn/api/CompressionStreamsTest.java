@@ -32,6 +32,21 @@ class CompressionStreamsTest {
         return out.toByteArray();
     }
 
+    /** The fast preset's own block size: 300 KB is one block, which takes seconds to decode. */
+    static final Compression ONE_BLOCK = Compression.preset("fast").set("tableBits", "14");
+
+    private static final java.util.Map<java.util.List<Object>, byte[]> ARCHIVES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * compress(c, text(n)), made once for the tests that read the same archive (a copy each): 300 KB in one block
+     * takes seconds to code, and three tests decode it.
+     */
+    static byte[] archiveOfText(Compression c, int n) throws IOException {
+        byte[] archive = ARCHIVES.get(java.util.List.of(c, n));
+        if (archive == null) ARCHIVES.put(java.util.List.of(c, n), archive = compress(c, text(n)));
+        return archive.clone();
+    }
+
     /** Closing tells: the archive's stream is closed by the compressing stream's close, as GZIPOutputStream's. */
     static final class Closing extends ByteArrayOutputStream {
         volatile boolean closed, slow, writing, closedWhileWriting;
@@ -104,7 +119,7 @@ class CompressionStreamsTest {
     @Test
     void flushPassesTheCodedBlocksOnAndLeavesTheArchiveAsItIs() throws Exception {
         byte[] data = text(100_000);
-        byte[] expected = compress(FAST, data);
+        byte[] expected = archiveOfText(FAST, 100_000);
         Closing sink = new Closing();
         Random r = new Random(11);
         try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
@@ -215,7 +230,7 @@ class CompressionStreamsTest {
     @Test
     void aFlushAfterAnInterruptedOneWaitsForItsOwn() throws Exception {
         byte[] data = text(100_000);
-        byte[] expected = compress(FAST, data);
+        byte[] expected = archiveOfText(FAST, 100_000);
         Closing sink = new Closing();
         try (OutputStream out = FAST.outputStream(new java.io.BufferedOutputStream(sink, 1 << 20))) {
             out.write(data, 0, 20_000);
@@ -339,8 +354,8 @@ class CompressionStreamsTest {
     /** Closing a decompressing stream early stops its decoder thread within its block, and closes the archive. */
     @Test
     void closingEarlyStopsTheDecoder() throws Exception {
-        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
-        byte[] archive = compress(oneBlock, text(300_000));   // one block, which takes seconds to decode
+        Compression oneBlock = ONE_BLOCK;
+        byte[] archive = archiveOfText(oneBlock, 300_000);   // one block, which takes seconds to decode
         boolean[] closed = {false};
         InputStream source = new FilterInputStream(new ByteArrayInputStream(archive)) {
             @Override
@@ -362,8 +377,8 @@ class CompressionStreamsTest {
     /** A read waiting for bytes on one thread throws when another thread closes the stream, as on a closed socket. */
     @Test
     void closingOnAnotherThreadEndsAReadThatWaits() throws Exception {
-        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
-        byte[] archive = compress(oneBlock, text(300_000));   // one block, which takes seconds to decode: the read waits
+        Compression oneBlock = ONE_BLOCK;
+        byte[] archive = archiveOfText(oneBlock, 300_000);   // one block, which takes seconds to decode: the read waits
         InputStream in = oneBlock.inputStream(new ByteArrayInputStream(archive));
         Throwable[] thrown = {null};
         Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -425,8 +440,8 @@ class CompressionStreamsTest {
     /** A read waiting for another's turn gives up when its thread is interrupted, the flag left set (a monitor's wait could not). */
     @Test
     void aReadWaitingForItsTurnStopsOnAnInterrupt() throws Exception {
-        Compression oneBlock = Compression.preset("fast").set("tableBits", "14");
-        InputStream in = oneBlock.inputStream(new ByteArrayInputStream(compress(oneBlock, text(300_000))));   // seconds to decode
+        Compression oneBlock = ONE_BLOCK;
+        InputStream in = oneBlock.inputStream(new ByteArrayInputStream(archiveOfText(oneBlock, 300_000)));   // seconds to decode
         Thread first = Thread.ofPlatform().daemon().start(() -> {
             try {
                 in.read(new byte[100]);

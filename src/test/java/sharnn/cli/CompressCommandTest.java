@@ -239,7 +239,7 @@ class CompressCommandTest {
         StringBuilder text = new StringBuilder();
         for (int i = 0; text.length() < 60_000; i++) text.append("log line ").append(i).append('\n');
         Path in = Files.writeString(dir.resolve("grows.log"), text);
-        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", "--rm", in.toString()).redirectErrorStream(true).start();
+        Process p = Jvm.sharnnCoding("compress", "-q", "--preset", "fast", "--rm", in.toString()).redirectErrorStream(true).start();
         Path part = null;
         for (long end = System.nanoTime() + 60_000_000_000L; part == null && System.nanoTime() < end; Thread.sleep(20))
             try (var files = Files.list(dir)) {

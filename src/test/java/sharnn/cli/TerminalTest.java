@@ -34,8 +34,8 @@ class TerminalTest {
      * The command's output on a user's terminal (CI, set where CI runs this, and TERM=dumb turn the status lines off),
      * after setup, run through prefix (timeout), then its exit status in a last line "rc=N".
      */
-    static String onUsersTerminal(Path dir, String setup, String prefix, String... args) throws Exception {
-        String command = Jvm.sharnn(args).command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+    static String onUsersTerminal(Path dir, String setup, String prefix, ProcessBuilder sharnn) throws Exception {
+        String command = sharnn.command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
         var builder = new ProcessBuilder(List.of(SCRIPT.toString(), "-qec", setup + prefix + command + "; echo rc=$?", "/dev/null"))
                 .directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().remove("CI");
@@ -71,7 +71,7 @@ class TerminalTest {
         StringBuilder text = new StringBuilder();
         for (int i = 0; text.length() < 60_000; i++) text.append("line ").append(i).append(" of a text to compress, ").append(i * 7919 % 1000).append('\n');
         Files.writeString(dir.resolve("a.txt"), text);
-        String out = onUsersTerminal(dir, "stty cols 30; ", "", "compress", "--preset", "fast", "a.txt");
+        String out = onUsersTerminal(dir, "stty cols 30; ", "", Jvm.sharnnCoding("compress", "--preset", "fast", "a.txt"));
         assertThat(out).contains("rc=0").contains("\r\033[K");
         List<String> redrawn = java.util.Arrays.stream(out.split("\r\033\\[K")).skip(1).map(l -> l.split("[\r\n]")[0])
                 .filter(l -> l.matches("[0-9,]+ bytes  .*")).toList();   // the meter's, not the summary after it
@@ -85,7 +85,7 @@ class TerminalTest {
     @Test
     void aStatusLineIsClearedWhenASignalStopsTheCommand(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT + " to give the CLI a terminal: not checked");
-        String out = onUsersTerminal(dir, "", "timeout --preserve-status 6 ", "bench", "train", "--preset", "tiny", "--seconds", "60");
+        String out = onUsersTerminal(dir, "", "timeout --preserve-status 6 ", Jvm.sharnn("bench", "train", "--preset", "tiny", "--seconds", "60"));
         assertThat(out).contains("rc=143").contains("bench train tiny: ");
         String beforeRc = out.substring(0, out.indexOf("rc=143")).stripTrailing();
         assertThat(beforeRc).as(out).endsWith("\r\033[K");

@@ -354,7 +354,7 @@ final class Emulator implements HostDevice.Kernels {
         generated.put("kernels.cpp", unit.toString());
 
         MessageDigest sha = sha256();
-        sha.update((cxx + " " + String.join(" ", FLAGS)).getBytes(StandardCharsets.UTF_8));
+        sha.update((cxx + " " + String.join(" ", FLAGS) + " (runtime.cpp without -fsanitize)").getBytes(StandardCharsets.UTF_8));
         for (var e : generated.entrySet()) sha.update((e.getKey() + "\0" + e.getValue()).getBytes(StandardCharsets.UTF_8));
         List<Path> emulatorFiles;
         try (var s = Files.list(EMULATOR_SOURCES)) {
@@ -371,11 +371,22 @@ final class Emulator implements HostDevice.Kernels {
         Files.createDirectories(dir);
         for (var e : generated.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue());
         Path temp = Files.createTempFile(dir, "lib", ".so.tmp");
+        // the kernels (UBSan's checks) and the runtime (fibers, barriers: none, they are not what is tested)
+        // compiled side by side, then linked with UBSan's runtime
+        List<String> sources = List.of(dir.resolve("kernels.cpp").toString(), EMULATOR_SOURCES.resolve("runtime.cpp").toAbsolutePath().toString());
+        List<List<String>> compiles = new ArrayList<>();
         List<String> command = new ArrayList<>(List.of(cxx));
         command.addAll(FLAGS);
-        command.addAll(List.of("-include", EMULATOR_SOURCES.resolve("emulator.h").toAbsolutePath().toString(),
-                "-I", EMULATOR_SOURCES.toAbsolutePath().toString(), "-I", dir.toString(), "-o", temp.toString(),
-                dir.resolve("kernels.cpp").toString(), EMULATOR_SOURCES.resolve("runtime.cpp").toAbsolutePath().toString()));
+        command.addAll(List.of("-o", temp.toString()));
+        for (int i = 0; i < sources.size(); i++) {
+            List<String> compile = new ArrayList<>(List.of(cxx));
+            for (String f : FLAGS) if (i == 0 || !f.startsWith("-fsanitize")) compile.add(f);
+            String object = dir.resolve("unit" + i + ".o").toString();
+            compile.addAll(List.of("-include", EMULATOR_SOURCES.resolve("emulator.h").toAbsolutePath().toString(),
+                    "-I", EMULATOR_SOURCES.toAbsolutePath().toString(), "-I", dir.toString(), "-c", "-o", object, sources.get(i)));
+            compiles.add(compile);
+            command.add(object);
+        }
         // first a one-line library with the same flags: a compiler that cannot link UBSan's runtime in
         // (no libubsan.a) cannot build the emulator here, which is a reason to skip, not a failure
         Path probe = dir.resolve("probe.cpp"), probeLibrary = dir.resolve("probe.so");
@@ -388,12 +399,18 @@ final class Emulator implements HostDevice.Kernels {
         if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0)
             throw new IllegalStateException(cxx + " cannot build a library with " + String.join(" ", FLAGS) + ": "
                     + output.lines().findFirst().orElse("exit " + p.exitValue()));
-        p = start(command, cxx);
-        output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            Files.deleteIfExists(temp);
-            // a compiler that runs but fails on our source is a test failure, not a missing tool
-            throw new AssertionError("the emulator did not compile: " + String.join(" ", command) + "\n" + output);
+        List<Process> units = new ArrayList<>();
+        for (List<String> compile : compiles) units.add(start(compile, cxx));
+        for (int i = 0; i <= units.size(); i++) {
+            List<String> step = i < units.size() ? compiles.get(i) : command;
+            p = i < units.size() ? units.get(i) : start(command, cxx);
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                for (Process u : units) u.destroyForcibly().waitFor();
+                Files.deleteIfExists(temp);
+                // a compiler that runs but fails on our source is a test failure, not a missing tool
+                throw new AssertionError("the emulator did not compile: " + String.join(" ", step) + "\n" + output);
+            }
         }
         Files.move(temp, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return library;
