@@ -409,34 +409,63 @@ public final class DeterministicKernels implements Kernels {
         // element (i, p) of A is a[i * ars + p * aps + aOff]
         int ars = op == OP_TN ? 1 : k, aps = op == OP_TN ? m : 1;
         for (int ic = i0; ic < i1; ic += MC) {
-            int ie = Math.min(i1, ic + MC);
+            int ie = Math.min(i1, ic + MC), pe = ic + ((ie - ic) & ~1);   // rows [ic, pe) in pairs, then one
             int q = q0;
-            for (; q + 3 <= q1 && (q + 3) * NR <= n; q += 3) {
-                // three full panels at once, rows in pairs
-                int j0 = q * NR;
-                int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR, ps = bOff >= 0 ? NR : k * NR;
-                int i = ic;
-                for (; i + 2 <= ie; i += 2)
-                    kernel2x6(a, aOff + i * ars, ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, n, k, acc);
-                if (i < ie) kernel1x6(a, aOff + i * ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, k, acc);
-            }
-            for (; q < q1; q++) {
-                int j0 = q * NR, nr = Math.min(NR, n - j0);
-                int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR;
-                int i = ic;
-                while (i < ie) {
-                    int left = ie - i;
-                    int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-                    int ao = aOff + i * ars, co = cOff + i * n + j0;
-                    if (nr == NR) {
-                        micro(mr, a, ao, ars, aps, bp, bpo, bps, c, co, n, k, acc);
+            if (pe > ic) {
+                // two full panels at once, rows in pairs: eight accumulators, four B vectors and a broadcast
+                // fit AVX2's sixteen registers (three panels, with twelve accumulators, spilled)
+                for (; q + 2 <= q1 && (q + 2) * NR <= n; q += 2) {
+                    int j0 = q * NR;
+                    if (bOff < 0 && aps == 1) {
+                        for (int i = ic; i < pe; i += 2)
+                            kernel2x4Packed(a, aOff + i * ars, ars, bp, q * k * NR, k * NR, c, cOff + i * n + j0, n, k, acc);
                     } else {
-                        if (acc) for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, ct, r * NR, nr);
-                        micro(mr, a, ao, ars, aps, bp, bpo, bps, ct, 0, NR, k, acc);
-                        for (int r = 0; r < mr; r++) System.arraycopy(ct, r * NR, c, co + r * n, nr);
+                        int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR, ps = bOff >= 0 ? NR : k * NR;
+                        for (int i = ic; i < pe; i += 2)
+                            kernel2x4(a, aOff + i * ars, ars, aps, bp, bpo, bps, ps, c, cOff + i * n + j0, n, k, acc);
                     }
-                    i += mr;
                 }
+                panels(op, a, aOff, bp, bOff, c, cOff, m, k, n, acc, ic, pe, q, q1, ct);
+            }
+            if (pe < ie) {
+                q = q0;
+                if (bOff < 0 && aps == 1) {
+                    // four packed panels at once for the last row (the single steps' products)
+                    for (; q + 4 <= q1 && (q + 4) * NR <= n; q += 4)
+                        kernel1x8Packed(a, aOff + pe * ars, bp, q * k * NR, k * NR, c, cOff + pe * n + q * NR, k, acc);
+                } else {
+                    for (; q + 3 <= q1 && (q + 3) * NR <= n; q += 3) {
+                        // three full panels at once for the last row
+                        int j0 = q * NR;
+                        int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR, ps = bOff >= 0 ? NR : k * NR;
+                        kernel1x6(a, aOff + pe * ars, aps, bp, bpo, bps, ps, c, cOff + pe * n + j0, k, acc);
+                    }
+                }
+                panels(op, a, aOff, bp, bOff, c, cOff, m, k, n, acc, pe, ie, q, q1, ct);
+            }
+        }
+    }
+
+    /** C[i0:i1, panels q0:q1] a panel at a time (gemmBlock's rest). */
+    private static void panels(int op, float[] a, int aOff, float[] bp, int bOff, float[] c, int cOff,
+                               int m, int k, int n, boolean acc, int i0, int i1, int q0, int q1, float[] ct) {
+        int ars = op == OP_TN ? 1 : k, aps = op == OP_TN ? m : 1;
+        for (int q = q0; q < q1; q++) {
+            int j0 = q * NR, nr = Math.min(NR, n - j0);
+            int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR;
+            int i = i0;
+            while (i < i1) {
+                int left = i1 - i;
+                int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                int ao = aOff + i * ars, co = cOff + i * n + j0;
+                if (nr == NR) {
+                    micro(mr, a, ao, ars, aps, bp, bpo, bps, c, co, n, k, acc);
+                } else {
+                    if (acc) for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, ct, r * NR, nr);
+                    micro(mr, a, ao, ars, aps, bp, bpo, bps, ct, 0, NR, k, acc);
+                    for (int r = 0; r < mr; r++) System.arraycopy(ct, r * NR, c, co + r * n, nr);
+                }
+                i += mr;
             }
         }
     }
@@ -503,52 +532,80 @@ public final class DeterministicKernels implements Kernels {
     }
 
     /**
-     * C[2, 3 NR] (+)= A[2, k] · three adjacent B panels, panel stride ps (k*NR packed, NR in place):
-     * twelve accumulators and two broadcasts per p, where {@link #kernel6} needs six broadcasts.
+     * C[2, 2 NR] (+)= A[2, k] · two adjacent B panels, panel stride ps (k*NR packed, NR in place). The
+     * offsets are p times a stride, which C2 checks once per loop rather than per load.
      */
-    private static void kernel2x6(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps, int ps,
+    private static void kernel2x4(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps, int ps,
                                   float[] c, int co, int ldc, int k, boolean acc) {
         FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z, c10 = z, c11 = z, c12 = z, c13 = z, c14 = z, c15 = z;
-        int ps2 = 2 * ps;
-        for (int p = 0, pa = ao, pb = bpo; p < k; p++, pa += aps, pb += bps) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, pb + 0);
-            FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, pb + ps);
-            FloatVector b3 = FloatVector.fromArray(S, bp, pb + ps + L);
-            FloatVector b4 = FloatVector.fromArray(S, bp, pb + ps2);
-            FloatVector b5 = FloatVector.fromArray(S, bp, pb + ps2 + L);
-            FloatVector v = FloatVector.broadcast(S, a[pa]);
-            c00 = v.fma(b0, c00); c01 = v.fma(b1, c01); c02 = v.fma(b2, c02); c03 = v.fma(b3, c03); c04 = v.fma(b4, c04); c05 = v.fma(b5, c05);
-            v = FloatVector.broadcast(S, a[pa + ars]);
-            c10 = v.fma(b0, c10); c11 = v.fma(b1, c11); c12 = v.fma(b2, c12); c13 = v.fma(b3, c13); c14 = v.fma(b4, c14); c15 = v.fma(b5, c15);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        int b1 = bpo + L, b2 = bpo + ps, b3 = bpo + ps + L, a1 = ao + ars;
+        for (int p = 0; p < k; p++) {
+            int pb = p * bps, pa = p * aps;
+            FloatVector v0 = FloatVector.fromArray(S, bp, bpo + pb);
+            FloatVector v1 = FloatVector.fromArray(S, bp, b1 + pb);
+            FloatVector v2 = FloatVector.fromArray(S, bp, b2 + pb);
+            FloatVector v3 = FloatVector.fromArray(S, bp, b3 + pb);
+            FloatVector v = FloatVector.broadcast(S, a[ao + pa]);
+            c00 = v.fma(v0, c00); c01 = v.fma(v1, c01); c02 = v.fma(v2, c02); c03 = v.fma(v3, c03);
+            v = FloatVector.broadcast(S, a[a1 + pa]);
+            c10 = v.fma(v0, c10); c11 = v.fma(v1, c11); c12 = v.fma(v2, c12); c13 = v.fma(v3, c13);
         }
         if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
-            c00 = c00.add(FloatVector.fromArray(S, c, co + 0));
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
             c01 = c01.add(FloatVector.fromArray(S, c, co + L));
             c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
             c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
-            c04 = c04.add(FloatVector.fromArray(S, c, co + 2 * NR));
-            c05 = c05.add(FloatVector.fromArray(S, c, co + 2 * NR + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc + 0));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
             c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
             c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + NR));
             c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + NR + L));
-            c14 = c14.add(FloatVector.fromArray(S, c, co + ldc + 2 * NR));
-            c15 = c15.add(FloatVector.fromArray(S, c, co + ldc + 2 * NR + L));
         }
-        c00.intoArray(c, co + 0);
+        c00.intoArray(c, co);
         c01.intoArray(c, co + L);
         c02.intoArray(c, co + NR);
         c03.intoArray(c, co + NR + L);
-        c04.intoArray(c, co + 2 * NR);
-        c05.intoArray(c, co + 2 * NR + L);
-        c10.intoArray(c, co + ldc + 0);
+        c10.intoArray(c, co + ldc);
         c11.intoArray(c, co + ldc + L);
         c12.intoArray(c, co + ldc + NR);
         c13.intoArray(c, co + ldc + NR + L);
-        c14.intoArray(c, co + ldc + 2 * NR);
-        c15.intoArray(c, co + ldc + 2 * NR + L);
+    }
+
+    /** {@link #kernel2x4} over packed panels (stride NR) and a row-major A (stride 1): constant strides, faster loads. */
+    private static void kernel2x4Packed(float[] a, int ao, int ars, float[] bp, int bpo, int ps,
+                                        float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        int b1 = bpo + L, b2 = bpo + ps, b3 = bpo + ps + L, a1 = ao + ars;
+        for (int p = 0; p < k; p++) {
+            int pb = p * NR;
+            FloatVector v0 = FloatVector.fromArray(S, bp, bpo + pb);
+            FloatVector v1 = FloatVector.fromArray(S, bp, b1 + pb);
+            FloatVector v2 = FloatVector.fromArray(S, bp, b2 + pb);
+            FloatVector v3 = FloatVector.fromArray(S, bp, b3 + pb);
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            c00 = v.fma(v0, c00); c01 = v.fma(v1, c01); c02 = v.fma(v2, c02); c03 = v.fma(v3, c03);
+            v = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = v.fma(v0, c10); c11 = v.fma(v1, c11); c12 = v.fma(v2, c12); c13 = v.fma(v3, c13);
+        }
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + NR));
+            c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + NR + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c02.intoArray(c, co + NR);
+        c03.intoArray(c, co + NR + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c12.intoArray(c, co + ldc + NR);
+        c13.intoArray(c, co + ldc + NR + L);
     }
 
     private static void kernel4(float[] a, int ao, int ars, int aps, float[] bp, int bpo, int bps,
@@ -644,6 +701,46 @@ public final class DeterministicKernels implements Kernels {
         c03.intoArray(c, co + NR + L);
         c04.intoArray(c, co + 2 * NR);
         c05.intoArray(c, co + 2 * NR + L);
+    }
+
+    /**
+     * C[1, 4 NR] (+)= A[1, k] · four adjacent packed panels (panel stride ps), A's row read in order:
+     * eight independent chains, constant strides.
+     */
+    private static void kernel1x8Packed(float[] a, int ao, float[] bp, int bpo, int ps, float[] c, int co, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z, c06 = z, c07 = z;
+        int o1 = bpo + L, o2 = bpo + ps, o3 = o2 + L, o4 = bpo + 2 * ps, o5 = o4 + L, o6 = bpo + 3 * ps, o7 = o6 + L;
+        for (int p = 0; p < k; p++) {
+            int pb = p * NR;
+            FloatVector v = FloatVector.broadcast(S, a[ao + p]);
+            c00 = v.fma(FloatVector.fromArray(S, bp, bpo + pb), c00);
+            c01 = v.fma(FloatVector.fromArray(S, bp, o1 + pb), c01);
+            c02 = v.fma(FloatVector.fromArray(S, bp, o2 + pb), c02);
+            c03 = v.fma(FloatVector.fromArray(S, bp, o3 + pb), c03);
+            c04 = v.fma(FloatVector.fromArray(S, bp, o4 + pb), c04);
+            c05 = v.fma(FloatVector.fromArray(S, bp, o5 + pb), c05);
+            c06 = v.fma(FloatVector.fromArray(S, bp, o6 + pb), c06);
+            c07 = v.fma(FloatVector.fromArray(S, bp, o7 + pb), c07);
+        }
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
+            c04 = c04.add(FloatVector.fromArray(S, c, co + 2 * NR));
+            c05 = c05.add(FloatVector.fromArray(S, c, co + 2 * NR + L));
+            c06 = c06.add(FloatVector.fromArray(S, c, co + 3 * NR));
+            c07 = c07.add(FloatVector.fromArray(S, c, co + 3 * NR + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c02.intoArray(c, co + NR);
+        c03.intoArray(c, co + NR + L);
+        c04.intoArray(c, co + 2 * NR);
+        c05.intoArray(c, co + 2 * NR + L);
+        c06.intoArray(c, co + 3 * NR);
+        c07.intoArray(c, co + 3 * NR + L);
     }
 
     private static void kernel1(float[] a, int ao, int aps, float[] bp, int bpo, int bps,
