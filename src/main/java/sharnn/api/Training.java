@@ -199,14 +199,17 @@ public final class Training {
         return worded(() -> train(Corpus.open(file), file, stop));
     }
 
-    /** Trains on text. */
+    /** Trains on text; a resumed run ({@link #resume}) on other text than it trained on throws IOException saying so. */
     public Result train(byte[] text, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(text, "text");
         java.util.Objects.requireNonNull(stop, "stop");
         return worded(() -> train(Corpus.of(text), null, stop));
     }
 
-    /** Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). */
+    /**
+     * Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). A resumed
+     * run ({@link #resume}) on another file than it trained on throws IOException saying so.
+     */
     public Result train(Path file, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         java.util.Objects.requireNonNull(stop, "stop");
