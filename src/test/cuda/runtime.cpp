@@ -482,11 +482,10 @@ void emulated_mma_m16n8k16_bf16(float (&c)[4], unsigned a0, unsigned a1, unsigne
 
 // The kernels are built with UBSan's checks (misaligned loads such as a bf16 pair read as one 32-bit
 // word, signed overflow, shifts, array bounds; this runtime without them, see Emulator.build) and its
-// runtime linked in. Inside a JVM it must leave
-// signals alone (the JVM's own SEGV handling), and it reports to a file that the Java side reads after
-// each launch. The file goes in the options too: UBSan's runtime starts at its first report, where it
-// sets the report path from its options (stderr by default) over the one given before, so the reports
-// went to stderr and no test failed on them.
+// runtime linked in. Inside a JVM it must leave signals alone (the JVM's own SEGV handling), and it
+// reports to a file that the Java side reads after each launch. The file goes in the options too:
+// UBSan's runtime starts at its first report and sets the report path from its options (stderr by
+// default) over the one given before, so the reports went to stderr and no test failed on them.
 #define UBSAN_BASE_OPTIONS "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigill=0:handle_sigfpe=0:print_stacktrace=0"
 static char ubsan_options[4096] = UBSAN_BASE_OPTIONS;
 
