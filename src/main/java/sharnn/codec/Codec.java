@@ -661,6 +661,8 @@ public final class Codec {
                         long base = total;
                         decodeBlock(engine, r, block, total, (done, bits) -> progress.update(base + done, bits));
                         out.write(block, 0, r.n());
+                        // handed on as decoded: a flushed stream's blocks (compress --flush-timeout) reach a pipe as they come
+                        out.flush();
                         all.update(block, 0, r.n());
                         total += r.n();
                     }
