@@ -62,6 +62,40 @@ class PackageArrowsTest {
         }
     }
 
+    /**
+     * The command line's files that go through the library: beyond sharnn.cli they name sharnn.api alone, but for
+     * the exceptions the library's calls are documented to throw (package-info) and the file errors' words every layer
+     * shares. A list that grows as more commands move onto the library (cli -> api, no lower).
+     */
+    private static final List<String> THROUGH_THE_LIBRARY = List.of("CompressCommand.java", "DecompressCommand.java",
+            "FileTransform.java", "GenerateCommand.java", "TransformOptions.java");
+
+    /** What those files may name below the library: its documented exceptions, and io's words for a file's errors. */
+    private static final List<String> DOCUMENTED_BELOW = List.of("sharnn.codec.CorruptArchiveException",
+            "sharnn.codec.MemoryLimitException", "sharnn.codec.ArchiveNeedsException", "sharnn.cuda.CudaUnavailableException",
+            "sharnn.io.PathErrors", "sharnn.io.TempFiles");
+
+    private static final Pattern NAMED_CLASS = Pattern.compile("sharnn\\.([a-z]+)\\.([A-Za-z_]\\w*|\\*)");
+
+    @Test
+    void theseCommandsGoThroughTheLibraryAlone() throws Exception {
+        List<String> packages;
+        try (Stream<Path> dirs = Files.list(Path.of("src/main/java/sharnn"))) {
+            packages = dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).toList();
+        }
+        List<String> lines = sharnnImports("cli");
+        for (String file : THROUGH_THE_LIBRARY) {
+            assertThat(Path.of("src/main/java/sharnn/cli", file)).as("a file of the list").exists();
+            List<String> own = lines.stream().filter(l -> l.startsWith(file + ": ")).toList();
+            for (String line : own) {
+                Matcher m = NAMED_CLASS.matcher(line.substring(line.indexOf(": ") + 2));
+                while (m.find())
+                    if (packages.contains(m.group(1)) && !m.group(1).equals("cli") && !m.group(1).equals("api"))
+                        assertThat(DOCUMENTED_BELOW).as("%s goes through sharnn.api, but names %s: %s", file, m.group(), line).contains(m.group());
+            }
+        }
+    }
+
     @Test
     void theCodecDoesNotUseTraining() throws Exception {
         assertThat(sharnnImports("codec")).isNotEmpty().noneMatch(l -> l.contains("sharnn.train") || l.contains("sharnn.cli")

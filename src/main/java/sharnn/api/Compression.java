@@ -32,9 +32,13 @@ public final class Compression {
     /** The dictionary as last loaded, with the context models it primed: the next call whose file hashes the same codes on from them. */
     private final AtomicReference<Codec.Dictionary> loaded;
     private final long memoryLimit;
+    /** The checkpoint as {@link #load} read it; null: read at each compression. */
+    private final Codec.Pretrained pretrained;
+    /** Whether the dictionary is read once into loaded ({@link #load}, {@link #readDictionaryOnce}) and coded with as read, not read again. */
+    private final boolean dictionaryOnce;
 
     private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary,
-                        AtomicReference<Codec.Dictionary> loaded, long memoryLimit) {
+                        AtomicReference<Codec.Dictionary> loaded, long memoryLimit, Codec.Pretrained pretrained, boolean dictionaryOnce) {
         this.preset = preset;
         this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
@@ -43,6 +47,8 @@ public final class Compression {
         this.dictionary = dictionary;
         this.loaded = loaded;
         this.memoryLimit = memoryLimit;
+        this.pretrained = pretrained;
+        this.dictionaryOnce = dictionaryOnce;
     }
 
     /** What it codes with, for logs: "Compression[default chunk=16M, 8 threads, dictionary wiki.dict]". */
@@ -60,7 +66,7 @@ public final class Compression {
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
         java.util.Objects.requireNonNull(name, "name");
-        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE);
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE, null, false);
     }
 
     /**
@@ -72,7 +78,7 @@ public final class Compression {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
         CodecOptions.checkSetting(key, value);
-        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce);
     }
 
     /**
@@ -84,7 +90,7 @@ public final class Compression {
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
         if (n > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + n);
-        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit);
+        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce);
     }
 
     /**
@@ -94,7 +100,7 @@ public final class Compression {
      */
     public Compression checkpoint(Path file, boolean adapt) {
         java.util.Objects.requireNonNull(file, "file");
-        return new Compression(preset, with("network=true"), file, adapt, threads, dictionary, loaded, memoryLimit);
+        return new Compression(preset, with("network=true"), file, adapt, threads, dictionary, loaded, memoryLimit, null, dictionaryOnce);
     }
 
     /**
@@ -109,7 +115,7 @@ public final class Compression {
      * most about 0.7 GB in fast. null: none.
      */
     public Compression dictionary(Path file) {
-        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit);
+        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit, pretrained, false);
     }
 
     /**
@@ -125,7 +131,93 @@ public final class Compression {
      */
     public Compression memoryLimit(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("memoryLimit must be > 0 bytes: " + bytes);
-        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes);
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes, pretrained, dictionaryOnce);
+    }
+
+    /**
+     * Reads the checkpoint and the dictionary now, once, rather than at each call: their faults (a missing
+     * file, a corrupt checkpoint, an empty dictionary) come before any output is begun, a file that can be read
+     * but once (a pipe) is read once, and the calls of the Compression returned code with what was read here (a
+     * file changed later is not seen; a later {@link #checkpoint} or {@link #dictionary} is read at its calls
+     * again, or by load). What is already read is not read again. Decompressing reads the checkpoint an archive
+     * names at each call all the same: the archive says which it needs.
+     */
+    public Compression load() throws IOException {
+        Codec.Pretrained p = pretrained();
+        AtomicReference<Codec.Dictionary> read = loaded;
+        if (dictionary != null && (!dictionaryOnce || loaded.get() == null)) {
+            try {   // a reference of its own: a Compression that reads the file at its calls would replace what it holds
+                read = new AtomicReference<>(Codec.Dictionary.load(dictionary));
+            } catch (IOException e) {
+                throw LibraryWords.of(e);
+            }
+        }
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, read, memoryLimit, p, dictionary != null);
+    }
+
+    /** The checkpoint as {@link #load} read it, else read now; null: none. */
+    private Codec.Pretrained pretrained() throws IOException {
+        if (pretrained != null || checkpoint == null) return pretrained;
+        try {
+            return Codec.Pretrained.load(Checkpoint.file(checkpoint));
+        } catch (IOException e) {
+            throw LibraryWords.of(e);
+        }
+    }
+
+    /**
+     * The dictionary read once, at the first call that needs it, and kept for the calls that follow (of this
+     * Compression and of those made from it but by {@link #dictionary}), rather than read and hashed at each: as
+     * {@link #load} reads it, but only where needed, so that decompressing many archives reads it at most once (a
+     * pipe can be read but once) and a file that is missing or empty fails only an archive made with a dictionary.
+     */
+    public Compression readDictionaryOnce() {
+        if (dictionary == null || dictionaryOnce) return this;
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, new AtomicReference<>(), memoryLimit, pretrained, true);
+    }
+
+    /**
+     * A setting's value as coding would use it ("true", "65536"): the preset's, or the last {@link #set}; with a
+     * checkpoint {@link #load} read, its network's shape (embed, boom, ...). The settings are checked together
+     * here, as coding checks them at its start (an IllegalArgumentException names the first that does not hold),
+     * but for those a checkpoint refuses (see {@link #checkpointDecides}), refused at coding.
+     */
+    public String setting(String key) {
+        java.util.Objects.requireNonNull(key, "key");
+        CodecOptions o = preset.with(settings);
+        if (pretrained != null) o = o.withNetwork(pretrained.model().config);
+        Object value = o.toMap().get(key);
+        if (value == null) throw new IllegalArgumentException("unknown codec setting '" + key + "' (" + String.join(", ", o.toMap().keySet()) + ")");
+        return value instanceof List<?> l ? l.isEmpty() ? "none" : l.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
+                : String.valueOf(value);
+    }
+
+    /**
+     * Whether a {@link #checkpoint} decides this setting: its network's shape and seed are the checkpoint's, so
+     * setting one with a checkpoint is refused rather than dropped without a word.
+     */
+    public static boolean checkpointDecides(String key) {
+        return CodecOptions.CHECKPOINT_DECIDES.contains(key);
+    }
+
+    /**
+     * Whether {@link #threads} would find nothing to run at once in an input of inputBytes, longer than a block:
+     * no setting chunk cuts it into chunks (each coded on a thread of its own), and its network, if any, is narrower
+     * than the 256 whose products run on threads. The command line's -T says so, and that chunk would cut it. An
+     * input of a block or less is never cut (false). A checkpoint not yet {@link #load}ed is read for its width.
+     */
+    public boolean threadsIdle(long inputBytes) throws IOException {
+        CodecOptions o = preset.with(settings);
+        int width = checkpoint != null ? pretrained().model().config.embed() : o.network() ? o.embed() : 0;
+        return o.chunk() == 0 && width < Codec.WIDE && inputBytes > o.blockSize();
+    }
+
+    /**
+     * Whether a file begins as an archive does (its magic number, of any format version; nothing more is
+     * checked): false where it cannot be read. For a tool that must not take one kind of file for the other.
+     */
+    public static boolean looksLikeArchive(Path file) {
+        return Codec.looksLikeArchive(file);
     }
 
     /**
@@ -173,11 +265,30 @@ public final class Compression {
         return compress(in, out, Codec.Progress.NONE);
     }
 
+    /**
+     * Called as coding goes, from the thread that calls {@link #compress(InputStream, OutputStream, Progress)} or
+     * {@link #decompress(InputStream, OutputStream, Progress)}: the original's bytes done so far and the bits of
+     * archive they took (archiveBits / originalBytes: the bits per byte so far), for a progress meter. Called
+     * often (each few KiB): a slow listener slows the coding.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long originalBytes, double archiveBits);
+    }
+
+    /** As {@link #compress(InputStream, OutputStream)}, telling progress how far it is as it goes. */
+    public Result compress(InputStream in, OutputStream out, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(out, "out");
+        java.util.Objects.requireNonNull(progress, "progress");
+        return compress(in, out, (Codec.Progress) progress::update);
+    }
+
     private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
         Model.checkInterrupt("compressing");   // an empty input too, as a long one stops
         CodecOptions options = options();
         if (options.network()) VectorModule.require();
-        Codec.Pretrained pretrained = checkpoint == null ? null : Codec.Pretrained.load(Checkpoint.file(checkpoint));
+        Codec.Pretrained pretrained = pretrained();   // load()'s, else read for this call
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
         try {
             Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
@@ -191,10 +302,17 @@ public final class Compression {
      * What an archive's header and records say, read without decoding: see {@link #info}. memoryBytes:
      * about the memory decoding needs, what {@link #memoryLimit} is weighed against (each chunk decoded
      * at once needs as much again; with a dictionary, what the longest, a block, would need: its length
-     * is not in the archive).
+     * is not in the archive). chunks: those the setting chunk cut the original into, each coded apart (0 where it
+     * cut none, or archives are concatenated, each cut its own way). laterNeeds: the files that archives after the first
+     * need beyond its own, in words ("archive 2 needs the dictionary sha256 589dbc2efdd500c6..."); empty for one.
      */
     public record Info(long originalBytes, long archiveBytes, long blocks, int formatVersion, String settings,
-                       String checkpointSha256, String dictionaryId, int archives, long memoryBytes) {
+                       String checkpointSha256, String dictionaryId, int archives, long memoryBytes, long chunks,
+                       List<String> laterNeeds) {
+        public Info {
+            laterNeeds = List.copyOf(laterNeeds);
+        }
+
         /** Archive bits per original byte; NaN for no original bytes. */
         public double bitsPerByte() {
             return Compression.bitsPerByte(archiveBytes, originalBytes);
@@ -206,14 +324,16 @@ public final class Compression {
      * settings (a preset's name and the settings that differ), the SHA-256 of the checkpoint it needs
      * and the id (first 16 hex digits of the SHA-256) of the dictionary it needs, each null where none.
      * Every record's checksum is checked; a corrupt archive throws. Of archives concatenated, the sums,
-     * the first's settings, checkpoint and dictionary (a later one may need others: decoding says which),
+     * the first's settings, checkpoint and dictionary (laterNeeds says what later ones need beyond them),
      * the most memory any one needs, and their number (archives; 1 for one).
      */
     public static Info info(InputStream archive) throws IOException {
         java.util.Objects.requireNonNull(archive, "archive");
         Codec.Listing l = Codec.list(archive);
+        int chunk = l.header().options().chunk();
+        long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
         return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), l.header().version(), l.header().options().toText(),
-                l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory());
+                l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory(), chunks, l.laterNeeds());
     }
 
     /**
@@ -227,6 +347,14 @@ public final class Compression {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(out, "out");
         return decompress(in, out, Codec.Progress.NONE);
+    }
+
+    /** As {@link #decompress(InputStream, OutputStream)}, telling progress how far it is as it goes. */
+    public Result decompress(InputStream in, OutputStream out, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(out, "out");
+        java.util.Objects.requireNonNull(progress, "progress");
+        return decompress(in, out, (Codec.Progress) progress::update);
     }
 
     private Result decompress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
@@ -245,6 +373,11 @@ public final class Compression {
     /** The dictionary file, read and hashed; the one loaded before (and its primed models) where it hashes the same. */
     private Codec.Dictionary loadDictionary() throws IOException {
         if (dictionary == null) return null;
+        if (dictionaryOnce)
+            synchronized (loaded) {   // read where first needed, then as read
+                if (loaded.get() == null) loaded.set(Codec.Dictionary.load(dictionary));
+                return loaded.get();
+            }
         Codec.Dictionary fresh = Codec.Dictionary.load(dictionary), last = loaded.get();
         if (last != null && last.sha256().equals(fresh.sha256())) return last;
         loaded.set(fresh);

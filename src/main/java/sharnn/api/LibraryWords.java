@@ -8,8 +8,10 @@ import sharnn.codec.ArchiveNeedsException;
 /**
  * The few messages of the layers below that speak the command line's words ({@code --set heldOut=N}, {@code --steps},
  * {@code --dict}, {@code JAVA_OPTS=-Xmx}), said in the library's as they pass through it: the calls that do what the flags do.
+ * An exception so reworded is one of the same kind whose cause is the original: {@link #original} gives it back to a
+ * command line over this library (sharnn's own), which speaks in flags.
  */
-final class LibraryWords {
+public final class LibraryWords {
     private LibraryWords() {}
 
     // each a word of its own, after a space or '(' and before a space or punctuation: a path holding "--epochs" is left as it is
@@ -30,6 +32,19 @@ final class LibraryWords {
     private static boolean ours(Throwable e) {
         StackTraceElement[] at = e.getStackTrace();
         return at.length > 0 && at[0].getClassName().startsWith("sharnn.");
+    }
+
+    /**
+     * The exception in the command line's words, as the layers below threw it, where this library reworded it (its cause,
+     * of the same kind, whose message the library said in its words); else e itself.
+     */
+    public static <E extends Throwable> E original(E e) {
+        Throwable cause = e.getCause();
+        boolean reworded = cause != null && cause.getClass() == e.getClass() && cause.getMessage() != null
+                && !cause.getMessage().equals(e.getMessage()) && of(cause.getMessage()).equals(e.getMessage());
+        @SuppressWarnings("unchecked")   // of e's own class
+        E o = reworded ? (E) cause : e;
+        return o;
     }
 
     /** e, or one of its kind in the library's words (e its cause) where its message spoke the command line's. */

@@ -30,14 +30,20 @@ public final class Model {
     private final LanguageModel weights;
     private final ModelConfig shape;   // the checkpoint's or training's own (its window, batch, segment), which save records
     private final Kernels kernels;
+    private final Parallel pool;   // sampling's threads: every core's, or load(file, threads)'s
     private LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
     // scoring's turns, a segment each: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
     final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
     Model(LanguageModel weights, ModelConfig shape, Kernels kernels) {
+        this(weights, shape, kernels, Parallel.common());
+    }
+
+    private Model(LanguageModel weights, ModelConfig shape, Kernels kernels, Parallel pool) {
         this.weights = weights;
         this.shape = shape;
         this.kernels = kernels;
+        this.pool = pool;
     }
 
     /**
@@ -65,16 +71,28 @@ public final class Model {
      * original PyTorch code saved with {@code safetensors.torch.save_file}.
      */
     public static Model load(Path file) throws IOException {
+        return load(file, 0);
+    }
+
+    /**
+     * As {@link #load(Path)}, its work on this many threads (0: every core, as load), as a service running several
+     * models at once gives each its share. Sampling draws the same bytes for any count.
+     */
+    public static Model load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + threads);
+        if (threads > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
-        if (!Files.isRegularFile(file)) throw new IOException("no such model file: " + file);
+        // a pipe or device: the file's reader says what it is (it said "no such model file")
+        if (!Files.exists(file)) throw new IOException("no such model file: " + file);
         VectorModule.require();
-        Kernels kernels = Kernels.fastest(Parallel.common());
+        Parallel pool = threads == 0 ? Parallel.common() : new Parallel(threads);
+        Kernels kernels = Kernels.fastest(pool);
         try {
             // shaped as scoring and sampling use it: one stream, short segments, not the training shape's memory
             SafeTensors st = SafeTensors.read(file);
             ModelConfig shape = Weights.configOf(st);
-            return new Model(Weights.read(st, Backend.cpu(kernels), 1, SEGMENT), shape, kernels);
+            return new Model(Weights.read(st, Backend.cpu(kernels), 1, SEGMENT), shape, kernels, pool);
         } catch (IllegalArgumentException e) {   // the file's fault, named once (most are named already)
             String where = file + ": ", message = String.valueOf(e.getMessage());
             throw new IOException(message.startsWith(where) ? message : where + message, e);
@@ -200,7 +218,17 @@ public final class Model {
      * copy of the weights to draw with, which this Model keeps for the next (for {@code small} about 70 MiB).
      */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
+        sample(prompt, sampling, length, out, fed -> {});
+    }
+
+    /**
+     * As {@link #sample(byte[], Sampling, int, OutputStream)}, telling promptFed how far the prompt has warmed the
+     * network (its bytes fed so far, up to its length), for a meter: a long prompt takes a while before the first byte
+     * is drawn (a megabyte about a minute for {@code small}). Called from this thread, every few hundred bytes.
+     */
+    public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out, java.util.function.LongConsumer promptFed) throws IOException {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
+        java.util.Objects.requireNonNull(promptFed, "promptFed");
         java.util.Objects.requireNonNull(sampling, "sampling");
         java.util.Objects.requireNonNull(out, "out");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
@@ -220,7 +248,12 @@ public final class Model {
             }
         };
         Sampler sampler = sampler();
-        sampler.generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed(), interruptible);
+        sampler.onPromptFed(promptFed);
+        try {
+            sampler.generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed(), interruptible);
+        } finally {
+            sampler.onPromptFed(fed -> {});   // the next call's sampler tells no one
+        }
         idleSampler.compareAndSet(null, sampler);
     }
 
@@ -233,7 +266,7 @@ public final class Model {
 
     private Sampler sampler() {
         Sampler idle = idleSampler.getAndSet(null);
-        return idle != null ? idle : new Sampler(weights, Parallel.common());
+        return idle != null ? idle : new Sampler(weights, pool);
     }
 
     /**

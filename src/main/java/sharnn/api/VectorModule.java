@@ -5,8 +5,16 @@ package sharnn.api;
  * absence is said in words, where it was a NoClassDefFoundError from deep inside (from a stream's close,
  * for a compressing stream).
  */
-final class VectorModule {
+public final class VectorModule {
     private VectorModule() {}
+
+    /**
+     * Whether t is this library's refusal to run a network for want of the module (an IllegalStateException that
+     * says so): for a caller that says it in its own words, as sharnn's command line names its launcher.
+     */
+    public static boolean isMissing(Throwable t) {
+        return t instanceof IllegalStateException && MISSING.equals(t.getMessage());
+    }
 
     static final String MISSING = "sharnn's network needs Java's Vector API, which the JVM loads only when told to:"
             + " run java with --add-modules jdk.incubator.vector";

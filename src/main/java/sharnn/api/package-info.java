@@ -7,5 +7,7 @@
  * IOException, and {@link sharnn.cuda.CudaUnavailableException}), which stay. The network's kernels need
  * Java's Vector API (the JVM option --add-modules jdk.incubator.vector): without it the calls that run a
  * network (training, a loaded model, compression with a network) throw IllegalStateException saying so.
+ * {@link sharnn.api.VectorModule#isMissing} and {@link sharnn.api.LibraryWords#original} serve a command line over
+ * the library (sharnn's own, which goes through it): it says those in its own words.
  */
 package sharnn.api;

@@ -1,8 +1,6 @@
 package sharnn.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,8 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sharnn.codec.Codec;
-import sharnn.codec.CodecOptions;
+import sharnn.api.Compression;
+import sharnn.api.LibraryWords;
+import sharnn.codec.MemoryLimitException;
 
 @Command(name = "compress", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Compress a file losslessly with a SHA-RNN that learns while it codes.", "",
@@ -50,22 +49,24 @@ final class CompressCommand implements Callable<Integer> {
         transform.checkNoLevels(java.util.Arrays.asList(in, out));
         transform.check();
         List<KeyValue> sets = settings.stream().map(KeyValue::parse).toList();
-        CodecOptions options;
+        Compression compression;
+        boolean network;
         try {
-            options = CodecOptions.preset(preset);
+            compression = Compression.preset(preset);
             // a checkpoint is a network to code with: every preset runs it then (fast alone runs none by default)
-            if (model != null) options = options.with("network", "true");
-            options = options.with(sets.stream().map(KeyValue::text).toList());   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
+            if (model != null) compression = compression.set("network", "true");
+            for (KeyValue kv : sets) compression = compression.set(kv.key(), kv.value());
+            network = Boolean.parseBoolean(compression.setting("network"));   // checked together: --set embed=256 --set boom=1024 on default's 64 and 128
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         if (adapt && model == null) throw new UsageException("--adapt goes with --model");
-        if (model != null && !options.network()) throw new UsageException("--model goes with network=true");
+        if (model != null && !network) throw new UsageException("--model goes with network=true");
         // settings a checkpoint's network would drop without a word: its shape and seed are the checkpoint's, and it learns only with --adapt
         if (model != null)
             for (KeyValue kv : sets) {
                 String key = kv.key();
-                if (CodecOptions.CHECKPOINT_DECIDES.contains(key))
+                if (Compression.checkpointDecides(key))
                     throw new UsageException("--set " + key + ": the checkpoint decides it (--model)");
                 if (!adapt && List.of("lr", "clip").contains(key)) throw new UsageException("--set " + key + " goes with --adapt (--model learns only with it)");
             }
@@ -81,26 +82,26 @@ final class CompressCommand implements Callable<Integer> {
             if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
             if (FileTransform.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
         }
-        Codec.Pretrained pretrained = null;
-        if (model != null) {
-            pretrained = Codec.Pretrained.load(model);
-            if (!adapt) options = options.with("lr", "0");
+        try {   // read once, here: a bad file is refused before OUT is begun
+            if (model != null) compression = compression.checkpoint(model, adapt).load();
+            // as xz -T would, -T N asks for speed: where it can give none (no chunks, a narrow network), say how it would
+            if (transform.threads != null && transform.threads != 1 && !transform.quiet() && !in.equals("-") && Files.isRegularFile(Path.of(in))
+                    && compression.threadsIdle(Files.size(Path.of(in))))
+                System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
+                        + " (as xz -T's blocks; each chunk starts from fresh models)");
+            if (dictionary != null) compression = compression.dictionary(dictionary).load();
+        } catch (IOException e) {
+            throw LibraryWords.original(e);
         }
-        // as xz -T would, -T N asks for speed: where it can give none (no chunks, a narrow network), say how it would
-        int width = pretrained != null ? pretrained.model().config.embed() : options.network() ? options.embed() : 0;
-        if (transform.threads != null && transform.threads != 1 && options.chunk() == 0 && width < Codec.WIDE && !transform.quiet() && !in.equals("-")
-                && Files.isRegularFile(Path.of(in)) && Files.size(Path.of(in)) > options.blockSize())
-            System.err.println("sharnn compress: note: -T codes chunks at once, and this input has none: add --set chunk=SIZE"
-                    + " (as xz -T's blocks; each chunk starts from fresh models)");
-        Codec.Dictionary dict = dictionary == null ? null : Codec.Dictionary.load(dictionary);
         String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
-        final CodecOptions o = options;
-        final Codec.Pretrained p = pretrained;
+        final Compression c = compression.threads(transform.threads());
         return transform.run(in, target, "compress", (is, os, progress) -> {
             try {
-                return Codec.compress(is, os, o, p, dict, progress, transform.threads(), Long.MAX_VALUE);
-            } catch (sharnn.codec.MemoryLimitException e) {   // refused before the models were made: say how to give it more
+                return c.compress(is, os, progress);
+            } catch (MemoryLimitException e) {   // refused before the models were made: say how to give it more
                 throw new IOException(e.getMessage() + ": give Java more with " + TransformOptions.javaOpts(e) + ", or use a smaller preset", e);
+            } catch (IOException e) {
+                throw LibraryWords.original(e);   // in the command line's words (--set blockSize=N)
             }
         });
     }

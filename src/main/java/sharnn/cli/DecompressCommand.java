@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sharnn.api.Compression;
+import sharnn.api.LibraryWords;
 import sharnn.codec.ArchiveNeedsException;
-import sharnn.codec.Codec;
 import sharnn.codec.CorruptArchiveException;
 import sharnn.codec.MemoryLimitException;
 
@@ -86,29 +87,37 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
-    private Codec.Stats decode(String archive, InputStream is, java.io.OutputStream os, Codec.Progress progress) throws IOException {
+    private Compression.Result decode(String archive, InputStream is, java.io.OutputStream os, Compression.Progress progress) throws IOException {
         try {
-            return Codec.decompress(is, os, model, this::loadedDictionary, progress, transform.threads(), memoryLimit == null ? Long.MAX_VALUE : memoryLimit);
-        } catch (CorruptArchiveException e) {
-            throw named(archive, e);
-        } catch (MemoryLimitException e) {   // named, as -t over several archives needs it
-            if (memoryLimit != null && e.limit() == memoryLimit) throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);   // the user's limit: nothing to give
-            throw new IOException(nameOf(archive) + ": " + e.getMessage() + ": give Java more with " + TransformOptions.javaOpts(e), e);
-        } catch (ArchiveNeedsException e) {   // a dictionary or checkpoint: named as the archive's faults are
-            throw new IOException(nameOf(archive) + ": " + e.getMessage(), e);
+            return decoder().decompress(is, os, progress);
+        } catch (IOException e) {
+            IOException original = LibraryWords.original(e);   // in the command line's words (--dict)
+            if (original instanceof CorruptArchiveException c) throw named(archive, c);
+            if (original instanceof MemoryLimitException m) {   // named, as -t over several archives needs it
+                if (memoryLimit != null && m.limit() == memoryLimit) throw new IOException(nameOf(archive) + ": " + m.getMessage(), m);   // the user's limit: nothing to give
+                throw new IOException(nameOf(archive) + ": " + m.getMessage() + ": give Java more with " + TransformOptions.javaOpts(m), m);
+            }
+            if (original instanceof ArchiveNeedsException n) throw new IOException(nameOf(archive) + ": " + n.getMessage(), n);   // a dictionary or checkpoint: named as the archive's faults are
+            throw original;
         }
     }
 
-    private Codec.Dictionary loaded;
+    private Compression decoder;
 
     /**
-     * --dict's file, read once for all the archives of -t (a FIFO could be read only once; the models it primes
-     * are kept for the next archive), where an archive first needs it: not before (a FIFO no one writes waited, an
-     * empty file refused an archive made without one).
+     * What decodes the archives, one for all those of -t: --dict's file read once (a FIFO could be read only once; the
+     * models it primes are kept for the next archive), where an archive first needs it: not before (a FIFO no one
+     * writes waited, an empty file refused an archive made without one). The preset is no matter: an archive names its settings.
      */
-    private Codec.Dictionary loadedDictionary() throws IOException {
-        if (loaded == null && dictionary != null) loaded = Codec.Dictionary.load(dictionary);
-        return loaded;
+    private Compression decoder() {
+        if (decoder == null) {
+            Compression c = Compression.preset("default").threads(transform.threads());
+            if (model != null) c = c.checkpoint(model, false);
+            if (dictionary != null) c = c.dictionary(dictionary).readDictionaryOnce();
+            if (memoryLimit != null) c = c.memoryLimit(memoryLimit);
+            decoder = c;
+        }
+        return decoder;
     }
 
     /** A memory size: bytes, or with K, M or G (KiB, MiB, GiB; "KiB" and "MB" read alike, as xz reads them). */
@@ -206,43 +215,42 @@ final class DecompressCommand implements Callable<Integer> {
     private Map<String, Object> list(String in, long[] total) throws Exception {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
-        Codec.Listing l;
+        Compression.Info l;
         try (InputStream is = in.equals("-") ? FileTransform.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
-            l = Codec.list(is);
+            l = Compression.info(is);
         } catch (CorruptArchiveException e) {
             throw named(in, e);
         }
         total[0]++;
         total[1] += l.originalBytes();
         total[2] += l.archiveBytes();
-        int chunk = l.header().options().chunk();
-        long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
+        long chunks = l.chunks();
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%s), %,d block%s%s, format %d, %s%s",
                 Main.printable(nameOf(in)), l.originalBytes(), l.archiveBytes(),   // one line an archive, whatever its name
                 FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s",
-                chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.header().version(),
+                chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.formatVersion(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
-                l.header().options().toText()));
-        if (l.header().checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.header().checkpointSha256());
-        if (l.header().dictionaryId() != null) line.append(", dictionary sha256 ").append(l.header().dictionaryId()).append("...");
+                l.settings()));
+        if (l.checkpointSha256() != null) line.append(", checkpoint sha256 ").append(l.checkpointSha256());
+        if (l.dictionaryId() != null) line.append(", dictionary sha256 ").append(l.dictionaryId()).append("...");
         // as xz -lvv's "Memory needed": what a heap (JAVA_OPTS=-Xmx) must hold
-        line.append(String.format(", decoding needs %sabout %s%s", l.header().dictionaryId() != null ? "at most " : "",
-                MemoryLimitException.mib(l.memory()), chunks > 1 ? " per chunk at once" : ""));
+        line.append(String.format(", decoding needs %sabout %s%s", l.dictionaryId() != null ? "at most " : "",
+                MemoryLimitException.mib(l.memoryBytes()), chunks > 1 ? " per chunk at once" : ""));
         if (!l.laterNeeds().isEmpty()) line.append("; ").append(String.join(", ", l.laterNeeds()));
         if (!json) System.out.println(line);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", in.equals("-") ? null : in);
         m.put("original_bytes", l.originalBytes());
         m.put("archive_bytes", l.archiveBytes());
-        m.put("bpc", l.originalBytes() == 0 ? Double.NaN : l.bpc());   // null: no bits per byte of nothing, as the library's NaN
+        m.put("bpc", l.bitsPerByte());   // null: no bits per byte of nothing, as the library's NaN
         m.put("blocks", l.blocks());
         m.put("chunks", chunks);
-        m.put("format", l.header().version());
-        m.put("settings", l.header().options().toText());
+        m.put("format", l.formatVersion());
+        m.put("settings", l.settings());
         m.put("concatenated", l.archives());   // archives one after another in the file
-        m.put("checkpoint_sha256", l.header().checkpointSha256());
-        m.put("dictionary_id", l.header().dictionaryId());
-        m.put("memory_bytes", l.memory());
+        m.put("checkpoint_sha256", l.checkpointSha256());
+        m.put("dictionary_id", l.dictionaryId());
+        m.put("memory_bytes", l.memoryBytes());
         m.put("later_needs", l.laterNeeds());
         return m;
     }
@@ -253,7 +261,7 @@ final class DecompressCommand implements Callable<Integer> {
         sum.put("archives", total[0]);
         sum.put("original_bytes", total[1]);
         sum.put("archive_bytes", total[2]);
-        sum.put("bpc", total[1] == 0 ? Double.NaN : Codec.bpc(total[2], total[1]));
+        sum.put("bpc", new Compression.Result(total[1], total[2]).bitsPerByte());   // NaN: no bits per byte of nothing
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("archives", listed);
         all.put("total", sum);

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
-import sharnn.codec.Codec;
+import sharnn.api.Compression;
 import sharnn.io.PathErrors;
 import sharnn.io.TempFiles;
 
@@ -26,8 +26,11 @@ final class FileTransform {
     private FileTransform() {}
 
     interface Job {
-        Codec.Stats run(InputStream in, OutputStream out, Codec.Progress progress) throws IOException;
+        Compression.Result run(InputStream in, OutputStream out, Compression.Progress progress) throws IOException;
     }
+
+    /** No meter: not on a terminal, or -q. */
+    private static final Compression.Progress NO_PROGRESS = (bytes, bits) -> {};
 
     record Result(int code) {}
 
@@ -104,8 +107,8 @@ final class FileTransform {
         long t0 = System.nanoTime();
         // IN as it was before reading: one that changed meanwhile (a log written to) is not removed by --rm
         BasicFileAttributes before = !stdin && Files.isRegularFile(inPath) ? Files.readAttributes(inPath, BasicFileAttributes.class) : null;
-        Codec.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : Codec.Progress.NONE;
-        Codec.Stats stats;
+        Compression.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : NO_PROGRESS;
+        Compression.Result stats;
         try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
             if (stdout) stats = toStdout(is, job, p);
             else if (inPlace) stats = inPlace(is, outPath, descriptor, job, p);
@@ -165,9 +168,9 @@ final class FileTransform {
             throw new UsageException(in + " has " + (links - 1) + " other link" + (links == 2 ? "" : "s") + ": --rm would remove this name alone (-f does it all the same)");
     }
 
-    private static Codec.Stats toStdout(InputStream is, Job job, Codec.Progress p) throws IOException {
+    private static Compression.Result toStdout(InputStream is, Job job, Compression.Progress p) throws IOException {
         OutputStream os = new BufferedOutputStream(Stdout.stream(), 1 << 16);
-        Codec.Stats stats;
+        Compression.Result stats;
         try {
             stats = job.run(is, os, p);
         } catch (IOException | RuntimeException e) {
@@ -183,7 +186,7 @@ final class FileTransform {
         return stats;
     }
 
-    private static Codec.Stats inPlace(InputStream is, Path outPath, boolean descriptor, Job job, Codec.Progress p) throws IOException {
+    private static Compression.Result inPlace(InputStream is, Path outPath, boolean descriptor, Job job, Compression.Progress p) throws IOException {
         OutputStream opened = descriptor ? Files.newOutputStream(outPath, java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(outPath);
         try (OutputStream os = new BufferedOutputStream(naming(outPath, opened), 1 << 16)) {
             return job.run(is, os, p);
@@ -191,8 +194,8 @@ final class FileTransform {
     }
 
     /** OUT written under a hidden temporary name, given IN's mode and time (inPath null: stdin) and renamed when complete. */
-    private static Codec.Stats viaTemporaryFile(InputStream is, Path inPath, String out, Path outPath, boolean force, boolean rm, Job job,
-            Codec.Progress p) throws IOException {
+    private static Compression.Result viaTemporaryFile(InputStream is, Path inPath, String out, Path outPath, boolean force, boolean rm, Job job,
+            Compression.Progress p) throws IOException {
         Path tmp;
         try {
             tmp = TempFiles.createPrivate(outPath, ".part");
@@ -200,7 +203,7 @@ final class FileTransform {
             throw new IOException("cannot create " + out + ": " + PathErrors.reason(e).lines().findFirst().orElse(""), e);
         }
         try {
-            Codec.Stats stats;
+            Compression.Result stats;
             try (OutputStream os = new BufferedOutputStream(naming(outPath, Files.newOutputStream(tmp)), 1 << 16)) {
                 stats = job.run(is, os, p);
             }
@@ -257,7 +260,7 @@ final class FileTransform {
      */
     private static void refuseOtherKind(String verb, String in, String out, Path outPath) throws IOException {
         if (!Files.isRegularFile(outPath) || Files.size(outPath) == 0) return;
-        boolean archive = Codec.looksLikeArchive(outPath);
+        boolean archive = Compression.looksLikeArchive(outPath);
         if (verb.equals("compress") && !archive && !out.endsWith(".shr"))
             throw new UsageException(out + " exists and is not an archive: -f would replace it with " + in
                     + "'s archive (compress takes one file, a command each; to replace " + out + ", remove it first)");
@@ -275,9 +278,9 @@ final class FileTransform {
         if (!stdin) PathErrors.checkReadable(Path.of(in), "file");
         boolean progress = !quiet && Terminal.interactive();
         long t0 = System.nanoTime();
-        Codec.Stats stats;
+        Compression.Result stats;
         try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
-            stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : Codec.Progress.NONE);
+            stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : NO_PROGRESS);
         } finally {
             if (progress) Terminal.clearStatus();
         }
@@ -424,7 +427,7 @@ final class FileTransform {
      * Progress on stderr, redrawn in place: bytes done, the share of IN read and the time left where IN's size
      * is known (as xz -v), KB/s, current bpc.
      */
-    static final class Meter implements Codec.Progress {
+    static final class Meter implements Compression.Progress {
         private final long t0, inBytes;
         private final boolean compress;
         private long last;

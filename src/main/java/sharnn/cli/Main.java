@@ -160,7 +160,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      */
     static String missingVectorModule(Throwable t) {
         for (; t != null; t = t.getCause())
-            if (t instanceof NoClassDefFoundError e && e.getMessage() != null && e.getMessage().startsWith("jdk/incubator/vector/"))
+            if (t instanceof NoClassDefFoundError e && e.getMessage() != null && e.getMessage().startsWith("jdk/incubator/vector/")
+                    || sharnn.api.VectorModule.isMissing(t))   // the library's words for it
                 return "this needs Java's Vector API, which the JVM loads only when told to: run java with --add-modules jdk.incubator.vector"
                         + " (bin/sharnn does)";
         return null;

@@ -3,15 +3,9 @@ package sharnn.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine;
-import sharnn.io.PathErrors;
-import sharnn.io.SafeTensors;
-import sharnn.model.Backend;
-import sharnn.model.LanguageModel;
-import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
 import sharnn.train.Checkpoint;
-import sharnn.model.Sampler;
 
 /** Shared by the commands: the kernels to run on and how a model is loaded from a file. */
 final class Models {
@@ -58,17 +52,13 @@ final class Models {
 
     /** A --threads option's pool: 0 for every core. */
     static Parallel pool(int threads) {
-        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
-        checkThreadLimit(threads);
+        checkThreads(threads);
         return threads == 0 ? Parallel.common() : new Parallel(threads);
     }
 
-    /**
-     * A model from a sharnn checkpoint, or from a reference state_dict saved as safetensors, shaped for
-     * sampling: one stream, short segments (a paper checkpoint in 1.8 GB of RSS rather than 6.5).
-     */
-    static LanguageModel loadForSampling(Path file, Backend backend) throws IOException {
-        PathErrors.checkReadable(file, "checkpoint");
-        return Weights.read(SafeTensors.read(file), backend, 1, Sampler.PROMPT_SEGMENT);
+    /** A --threads option's count, refused where it is no count of threads (0: every core). */
+    static void checkThreads(int threads) {
+        if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
+        checkThreadLimit(threads);
     }
 }
