@@ -44,7 +44,11 @@ public final class Model {
         this.shape = shape;
         this.kernels = kernels;
         this.pool = pool;
+        // a pool of its own (load(file, threads)): its workers go with the model, as a service loads many in turn
+        if (pool != Parallel.common()) POOLS.register(this, pool::close);
     }
+
+    private static final java.lang.ref.Cleaner POOLS = java.lang.ref.Cleaner.create();
 
     /**
      * A model of a trained network's weights (on the CPU or a GPU), copied into a network shaped as {@link #load} shapes
@@ -94,9 +98,17 @@ public final class Model {
             ModelConfig shape = Weights.configOf(st);
             return new Model(Weights.read(st, Backend.cpu(kernels), 1, SEGMENT), shape, kernels, pool);
         } catch (IllegalArgumentException e) {   // the file's fault, named once (most are named already)
+            closeOwn(pool);
             String where = file + ": ", message = String.valueOf(e.getMessage());
             throw new IOException(message.startsWith(where) ? message : where + message, e);
+        } catch (IOException | RuntimeException | Error e) {
+            closeOwn(pool);
+            throw e;
         }
+    }
+
+    private static void closeOwn(Parallel pool) {
+        if (pool != Parallel.common()) pool.close();
     }
 
     /** Its shape and size, for logs: "Model[embed 64, boom 256, 4 blocks, attention in [2], window 128, 232,448 parameters]". */

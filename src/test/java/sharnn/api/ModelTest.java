@@ -141,6 +141,32 @@ class ModelTest {
         assertThat(java.util.Arrays.copyOfRange(after.toByteArray(), 80, 160)).isEqualTo(fresh.toByteArray());
     }
 
+    private static long parallelWorkers() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sharnn-parallel-")).count();
+    }
+
+    @Test
+    void aModelOnThreadsOfItsOwnDrawsTheSameBytesAndLetsThemGoWithIt(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("sharnn.safetensors");
+        stateDict(file);
+        byte[] prompt = "the ".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream common = new ByteArrayOutputStream(), own = new ByteArrayOutputStream();
+        Model.load(file).sample(prompt, Sampling.DEFAULT, 60, common);
+        long before = parallelWorkers();
+        Model threads = Model.load(file, 3);
+        threads.sample(prompt, Sampling.DEFAULT, 60, own);
+        assertThat(own.toByteArray()).isEqualTo(common.toByteArray());
+        assertThat(parallelWorkers()).isEqualTo(before + 2);
+        threads = null;
+        // its pool's two workers end once the model is collected (they were left running, a pool a load)
+        for (int i = 0; i < 300 && parallelWorkers() > before; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        assertThat(parallelWorkers()).isEqualTo(before);
+        assertThatThrownBy(() -> Model.load(file, -1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads must be >= 0");
+    }
+
     @Test
     void errorsSpeakOfTheLibrary(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> Model.load(dir.resolve("none.safetensors"))).hasMessageContaining("no such model file");
