@@ -400,21 +400,64 @@ final class CodingStreams {
     }
 
     /**
+     * in as a {@link FlushingInput} whose readToFlush stops at a flush where, bytes read since the last flush, the
+     * next would wait longer than idleNanos after it (xz's --flush-timeout): in is read on a thread of its own so
+     * that a read can wait with a limit. flush runs once the codec has written the block (as a syncFlush
+     * stream's). Interrupting the returned thread stops the reading where in's read returns.
+     */
+    static Reader idleFlushing(InputStream in, long idleNanos, Flush flush) {
+        ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED);
+        Taking taking = new Taking(queue, flush, idleNanos);
+        Thread reading = start("sharnn-read", () -> {
+            try {
+                for (byte[] b = new byte[CHUNK]; ; ) {
+                    int n = in.read(b);
+                    if (n < 0) break;
+                    if (n > 0) queue.put(Arrays.copyOf(b, n));
+                }
+            } catch (InterruptedException e) {
+                return;   // the codec is done with it: nobody takes the end
+            } catch (Throwable t) {
+                taking.failure = t;
+            }
+            try {
+                queue.put(END);
+            } catch (InterruptedException e) {
+                // as above
+            }
+        });
+        return new Reader(taking, reading);
+    }
+
+    /** The input of {@link #idleFlushing} and the thread reading it. */
+    record Reader(InputStream input, Thread thread) {}
+
+    /**
      * The bytes queued by the other thread, as this one reads them: END ends them; FLUSH runs flush, at once
      * where read meets it, and where readToFlush stops at it (the codec ends its block there), at the next read,
-     * once the codec has written the block.
+     * once the codec has written the block. With idleNanos, readToFlush stops so too where it would wait for
+     * the next chunk longer than that after the last flush, bytes having been read since.
      */
     private static final class Taking extends ByteReads implements FlushingInput {
         private final ArrayBlockingQueue<byte[]> queue;
         private final Flush flush;
+        private final long idleNanos;   // 0: none
         private byte[] chunk = new byte[0];
         private int pos;
         private boolean end;
         private boolean atFlush;   // readToFlush stopped at a FLUSH: the next read passes it
+        private long lastFlush = System.nanoTime();
+        private long sinceFlush;   // bytes read since the last flush
+        volatile Throwable failure;   // the reading thread's, thrown at the end
 
         Taking(ArrayBlockingQueue<byte[]> queue, Flush flush) {
+            this(queue, flush, 0);
+        }
+
+        Taking(ArrayBlockingQueue<byte[]> queue, Flush flush, long idleNanos) {
             this.queue = queue;
             this.flush = flush;
+            this.idleNanos = idleNanos;
         }
 
         @Override
@@ -422,12 +465,13 @@ final class CodingStreams {
             if (len == 0) return 0;
             passFlush();
             while (pos == chunk.length) {
-                if (end) return -1;
-                if (take()) flush.run();
+                if (end) return ended();
+                if (next(0)) flushed();
             }
             int k = Math.min(len, chunk.length - pos);
             System.arraycopy(chunk, pos, b, off, k);
             pos += k;
+            sinceFlush += k;
             return k;
         }
 
@@ -438,8 +482,11 @@ final class CodingStreams {
             int done = 0;
             while (done < len) {
                 if (pos == chunk.length) {
-                    if (end) break;
-                    if (take()) {
+                    if (end) {
+                        if (done == 0) ended();
+                        break;
+                    }
+                    if (next(done)) {
                         atFlush = true;
                         break;
                     }
@@ -450,6 +497,7 @@ final class CodingStreams {
                 pos += k;
                 done += k;
             }
+            sinceFlush += done;
             return done;
         }
 
@@ -461,20 +509,40 @@ final class CodingStreams {
         private void passFlush() throws IOException {
             if (!atFlush) return;
             atFlush = false;
-            flush.run();
+            flushed();
         }
 
-        /** Takes the next chunk, waiting for it; whether it is FLUSH. */
-        private boolean take() throws InterruptedIOException {
+        private void flushed() throws IOException {
+            flush.run();
+            lastFlush = System.nanoTime();
+            sinceFlush = 0;
+        }
+
+        /** -1, or the reading thread's failure. */
+        private int ended() throws IOException {
+            Throwable t = failure;
+            if (t == null) return -1;
+            if (t instanceof IOException e) throw e;
+            throw new IOException(t);
+        }
+
+        /**
+         * Takes the next chunk, waiting for it, or with idleNanos where bytes were read since the last flush (pending
+         * of them in this call), at most until idleNanos after it; whether a flush is due: FLUSH, or nothing came in time.
+         */
+        private boolean next(int pending) throws InterruptedIOException {
+            byte[] c;
             try {
-                chunk = queue.take();
+                if (idleNanos == 0 || sinceFlush + pending == 0) c = queue.take();
+                else if ((c = queue.poll(Math.max(0, lastFlush + idleNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) == null) return true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for bytes");
             }
+            chunk = c;
             pos = 0;
-            end = chunk == END;
-            return chunk == FLUSH;
+            end = c == END;
+            return c == FLUSH;
         }
 
         @Override

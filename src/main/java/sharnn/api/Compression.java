@@ -18,8 +18,8 @@ import sharnn.train.Checkpoint;
  * input's length; it is the models' (their tables, sized by tableBits, or smaller where the whole input
  * is shorter than a block: a smaller blockSize does not lower it, and may raise it) and a block's (with the setting chunk, each
  * chunk's models times the chunks coded at once). The archive decodes the same on any machine and thread count.
- * <p>Immutable, as {@code String} is: {@link #set}, {@link #threads}, {@link #checkpoint}, {@link #dictionary} and
- * {@link #memoryLimit} return a new Compression and leave this one as it was, so keep what they return
+ * <p>Immutable, as {@code String} is: {@link #set}, {@link #threads}, {@link #checkpoint}, {@link #dictionary},
+ * {@link #memoryLimit}, {@link #flushTimeout} and {@link #load} return a new Compression and leave this one as it was, so keep what they return
  * ({@code c = c.set("chunk", "1M")}; a bare {@code c.set(...)} changes nothing).
  */
 public final class Compression {
@@ -36,9 +36,12 @@ public final class Compression {
     private final Codec.Pretrained pretrained;
     /** Whether the dictionary is read once into loaded ({@link #load}, {@link #readDictionaryOnce}) and coded with as read, not read again. */
     private final boolean dictionaryOnce;
+    /** {@link #flushTimeout} in nanoseconds; 0: none. */
+    private final long flushNanos;
 
     private Compression(CodecOptions preset, List<String> settings, Path checkpoint, boolean adapt, int threads, Path dictionary,
-                        AtomicReference<Codec.Dictionary> loaded, long memoryLimit, Codec.Pretrained pretrained, boolean dictionaryOnce) {
+                        AtomicReference<Codec.Dictionary> loaded, long memoryLimit, Codec.Pretrained pretrained, boolean dictionaryOnce,
+                        long flushNanos) {
         this.preset = preset;
         this.settings = List.copyOf(settings);
         this.checkpoint = checkpoint;
@@ -49,6 +52,7 @@ public final class Compression {
         this.memoryLimit = memoryLimit;
         this.pretrained = pretrained;
         this.dictionaryOnce = dictionaryOnce;
+        this.flushNanos = flushNanos;
     }
 
     /** What it codes with, for logs: "Compression[default chunk=16M, 8 threads, dictionary wiki.dict]". */
@@ -60,13 +64,14 @@ public final class Compression {
         if (checkpoint != null) sb.append(", checkpoint ").append(checkpoint).append(adapt ? ", adapt" : "");
         if (dictionary != null) sb.append(", dictionary ").append(dictionary);
         if (memoryLimit != Long.MAX_VALUE) sb.append(", memory limit ").append(memoryLimit).append(" bytes");
+        if (flushNanos > 0) sb.append(", flush timeout ").append(java.time.Duration.ofNanos(flushNanos));
         return sb.append(']').toString();
     }
 
     /** A preset: fast, default or max (speed against ratio). */
     public static Compression preset(String name) {
         java.util.Objects.requireNonNull(name, "name");
-        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE, null, false);
+        return new Compression(CodecOptions.preset(name), List.of(), null, false, 1, null, new AtomicReference<>(), Long.MAX_VALUE, null, false, 0);
     }
 
     /**
@@ -78,7 +83,7 @@ public final class Compression {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
         CodecOptions.checkSetting(key, value);
-        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce);
+        return new Compression(preset, with(key + "=" + value), checkpoint, adapt, threads, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce, flushNanos);
     }
 
     /**
@@ -90,7 +95,7 @@ public final class Compression {
     public Compression threads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
         if (n > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + n);
-        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce);
+        return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce, flushNanos);
     }
 
     /**
@@ -100,7 +105,7 @@ public final class Compression {
      */
     public Compression checkpoint(Path file, boolean adapt) {
         java.util.Objects.requireNonNull(file, "file");
-        return new Compression(preset, with("network=true"), file, adapt, threads, dictionary, loaded, memoryLimit, null, dictionaryOnce);
+        return new Compression(preset, with("network=true"), file, adapt, threads, dictionary, loaded, memoryLimit, null, dictionaryOnce, flushNanos);
     }
 
     /**
@@ -115,7 +120,7 @@ public final class Compression {
      * most about 0.7 GB in fast. null: none.
      */
     public Compression dictionary(Path file) {
-        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit, pretrained, false);
+        return new Compression(preset, settings, checkpoint, adapt, threads, file, new AtomicReference<>(), memoryLimit, pretrained, false, flushNanos);
     }
 
     /**
@@ -131,7 +136,26 @@ public final class Compression {
      */
     public Compression memoryLimit(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("memoryLimit must be > 0 bytes: " + bytes);
-        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes, pretrained, dictionaryOnce);
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, bytes, pretrained, dictionaryOnce, flushNanos);
+    }
+
+    /**
+     * With a timeout, {@link #compress} ends its block and flushes out where reading more of in would wait longer than
+     * that since the last flush (or the start), bytes having been read since, as xz's --flush-timeout does: for an
+     * input that comes as it is made (a pipe, a socket, a log written to), out then holds an archive that decodes, as
+     * it comes ({@link #inputStream}, {@code sharnn decompress}), to every byte read. An input that never makes it wait
+     * (a file) codes the same archive as without. Each flush costs about 16 bytes; one that ends the first block
+     * short makes the tables a whole block's (as {@link #outputStream(OutputStream, boolean)}'s). in is read on a
+     * thread of its own. Not with the setting chunk, whose chunks are coded whole: compress throws
+     * IllegalArgumentException. Duration.ZERO, the default: none. A stream of {@link #outputStream} flushes where its
+     * writer flushes it.
+     */
+    public Compression flushTimeout(java.time.Duration timeout) {
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) throw new IllegalArgumentException("flushTimeout must be >= 0: " + timeout);
+        // capped, so that the time of the next flush stays a long: 36 years is as good as never
+        long nanos = timeout.compareTo(java.time.Duration.ofNanos(1L << 60)) > 0 ? 1L << 60 : timeout.toNanos();
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce, nanos);
     }
 
     /**
@@ -152,7 +176,7 @@ public final class Compression {
                 throw LibraryWords.of(e);
             }
         }
-        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, read, memoryLimit, p, dictionary != null);
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, read, memoryLimit, p, dictionary != null, flushNanos);
     }
 
     /** The checkpoint as {@link #load} read it, else read now; null: none. */
@@ -173,7 +197,7 @@ public final class Compression {
      */
     public Compression readDictionaryOnce() {
         if (dictionary == null || dictionaryOnce) return this;
-        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, new AtomicReference<>(), memoryLimit, pretrained, true);
+        return new Compression(preset, settings, checkpoint, adapt, threads, dictionary, new AtomicReference<>(), memoryLimit, pretrained, true, flushNanos);
     }
 
     /**
@@ -262,7 +286,7 @@ public final class Compression {
     public Result compress(InputStream in, OutputStream out) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(out, "out");
-        return compress(in, out, Codec.Progress.NONE);
+        return compress(in, out, Codec.Progress.NONE, flushNanos);
     }
 
     /**
@@ -281,20 +305,29 @@ public final class Compression {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(out, "out");
         java.util.Objects.requireNonNull(progress, "progress");
-        return compress(in, out, (Codec.Progress) progress::update);
+        return compress(in, out, (Codec.Progress) progress::update, flushNanos);
     }
 
-    private Result compress(InputStream in, OutputStream out, Codec.Progress progress) throws IOException {
+    /** flushNanos: {@link #flushTimeout}'s, 0 for a stream's coder, whose writer says where it flushes. */
+    private Result compress(InputStream in, OutputStream out, Codec.Progress progress, long flushNanos) throws IOException {
         Model.checkInterrupt("compressing");   // an empty input too, as a long one stops
         CodecOptions options = options();
         if (options.network()) VectorModule.require();
         Codec.Pretrained pretrained = pretrained();   // load()'s, else read for this call
         CodecOptions o = pretrained != null && !adapt ? options.with("lr", "0") : options;
+        CodingStreams.Reader live = null;
+        if (flushNanos > 0) {
+            if (o.chunk() > 0) throw new IllegalArgumentException("flushTimeout: a chunk is coded whole (the setting chunk), so none ends at a flush");
+            live = CodingStreams.idleFlushing(in, flushNanos, out::flush);
+            in = live.input();
+        }
         try {
             Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
             return new Result(s.originalBytes(), s.archiveBytes());
         } catch (IOException e) {
             throw LibraryWords.of(e);
+        } finally {
+            if (live != null) live.thread().interrupt();   // read to its end, or given up: its reader stops
         }
     }
 
@@ -412,7 +445,7 @@ public final class Compression {
     public OutputStream outputStream(OutputStream archive, boolean syncFlush) {
         java.util.Objects.requireNonNull(archive, "archive");
         if (options().network()) VectorModule.require();   // a setting out of its range is refused here, not by a write
-        return new CodingStreams.Compressing(archive, syncFlush, this::compress);
+        return new CodingStreams.Compressing(archive, syncFlush, (source, to, progress) -> compress(source, to, progress, 0));
     }
 
     /**

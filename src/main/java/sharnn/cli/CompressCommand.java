@@ -41,6 +41,9 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--dict", paramLabel = "FILE", description = "prime the models with this file before coding, as zstd's -D: typical content (sample files concatenated, at most a block) makes small files code far smaller; decompression needs the same file, and each run takes about the time to compress it")
     Path dictionary;
 
+    @Option(names = "--flush-timeout", paramLabel = "MS", description = "as xz --flush-timeout: where reading more would wait over MS milliseconds since the last flush, end the block and flush OUT, so that what it holds decodes as far as the input came (tail -f log | sharnn compress --flush-timeout 1000 -c); about 16 bytes a flush. OUT stdout, a FIFO or a device. 0: never")
+    long flushTimeout;
+
     @Mixin
     TransformOptions transform;
 
@@ -82,6 +85,15 @@ final class CompressCommand implements Callable<Integer> {
             if (!Files.isRegularFile(Path.of(in))) throw new UsageException(in + " is not a regular file: give OUT, or -c for stdout");
             if (FileTransform.descriptorName(in)) throw new UsageException(in + " names a descriptor, not a file: give OUT, or -c for stdout");
         }
+        String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
+        if (flushTimeout < 0) throw new UsageException("--flush-timeout must be >= 0 milliseconds (0: never)");
+        if (flushTimeout > 0) {
+            if (!compression.setting("chunk").equals("0")) throw new UsageException("--flush-timeout: a chunk is coded whole (--set chunk), so none ends at a flush");
+            // a file is written under a temporary name and renamed at the end: what a flush put there is seen by no one
+            if (!FileTransform.writtenAsItGoes(target))
+                throw new UsageException("--flush-timeout: " + target + " is written under a temporary name until the end: write to stdout (-c) or a FIFO");
+            compression = compression.flushTimeout(java.time.Duration.ofMillis(flushTimeout));
+        }
         try {   // read once, here: a bad file is refused before OUT is begun
             if (model != null) compression = compression.checkpoint(model, adapt).load();
             // as xz -T would, -T N asks for speed: where it can give none (no chunks, a narrow network), say how it would
@@ -93,7 +105,6 @@ final class CompressCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw LibraryWords.original(e);
         }
-        String target = given != null ? given : in.equals("-") ? "-" : in + ".shr";
         final Compression c = compression.threads(transform.threads());
         return transform.run(in, target, "compress", (is, os, progress) -> {
             try {

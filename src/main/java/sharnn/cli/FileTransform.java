@@ -87,6 +87,11 @@ final class FileTransform {
         return !name.equals("-") && Path.of(name).toAbsolutePath().normalize().toString().matches(pattern);
     }
 
+    /** Whether OUT is written as the bytes come (stdout, a descriptor, a FIFO or a device), not renamed into place at the end. */
+    static boolean writtenAsItGoes(String out) {
+        return out.equals("-") || descriptorName(out) || Files.exists(Path.of(out)) && !Files.isRegularFile(Path.of(out));
+    }
+
     static Result transform(String in, String out, boolean force, boolean rm, boolean quiet, String verb, Job job)
             throws IOException {
         boolean stdin = in.equals("-"), stdout = out.equals("-");

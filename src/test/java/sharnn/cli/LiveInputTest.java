@@ -67,4 +67,41 @@ class LiveInputTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void compressWithAFlushTimeoutFlushesWhereItsInputWaits() throws Exception {
+        Process p = Jvm.sharnn("compress", "-q", "--preset", "fast", "--set", "tableBits=14", "--flush-timeout", "200", "-c").start();
+        try {
+            OutputStream stdin = p.getOutputStream();
+            stdin.write(TEXT, 0, 2_000);
+            stdin.flush();
+            InputStream decoded = FAST.inputStream(p.getInputStream());
+            assertThat(next(decoded, 2_000)).as("decoded while the input waits").isEqualTo(Arrays.copyOf(TEXT, 2_000));
+            stdin.write(TEXT, 2_000, TEXT.length - 2_000);
+            stdin.close();
+            assertThat(next(decoded, TEXT.length)).isEqualTo(Arrays.copyOfRange(TEXT, 2_000, TEXT.length));
+            assertThat(Jvm.exitOf(p, 60)).as(Jvm.stderr(p)).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aFlushTimeoutNeedsAnOutputWrittenAsItGoes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path in = dir.resolve("log");
+        java.nio.file.Files.write(in, TEXT);
+        CliRun file = CliRun.of("compress", "--flush-timeout", "100", in.toString());
+        assertThat(file.code()).isEqualTo(2);
+        assertThat(file.err()).contains("--flush-timeout: " + in + ".shr is written under a temporary name until the end: write to stdout (-c) or a FIFO");
+        assertThat(dir.resolve("log.shr")).doesNotExist();
+        CliRun chunks = CliRun.of("compress", "--preset", "fast", "--set", "chunk=64K", "--flush-timeout", "100", "-c", in.toString());
+        assertThat(chunks.code()).isEqualTo(2);
+        assertThat(chunks.err()).contains("--flush-timeout: a chunk is coded whole (--set chunk), so none ends at a flush");
+        assertThat(CliRun.of("compress", "--flush-timeout", "-1", "-c", in.toString()).err()).contains("--flush-timeout must be >= 0");
+        // a file never waits: the same archive as without
+        CliRun timed = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=14", "--flush-timeout", "100", "-c", in.toString());
+        CliRun plain = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=14", "-c", in.toString());
+        assertThat(timed.code()).as(timed.err()).isZero();
+        assertThat(timed.outBytes()).isEqualTo(plain.outBytes());
+    }
 }
