@@ -27,13 +27,29 @@ final class OnlineAdam {
         double correction = 1 - beta2Power;
         for (int i = 0; i < v.length; i++) {
             Param p = params.get(i);
-            float[] w = p.w, g = p.g, vi = v[i];
-            for (int j = 0; j < w.length; j++) {
-                double gj = g[j];
-                vi[j] = (float) (BETA2 * vi[j] + (1 - BETA2) * gj * gj);
-                w[j] -= (float) (lr * gj / (Math.sqrt(vi[j] / correction) + EPS));
-            }
+            // after about 36,700 steps (1.2 MB of input at 32-byte segments) beta2^t is below 2^-54 and the
+            // correction rounds to 1: v / 1 is v, and the loop without that division (a third of the
+            // divider's work, which bounds this loop) gives the same bits
+            if (correction == 1) stepUncorrected(p.w, p.g, v[i], lr);
+            else stepCorrected(p.w, p.g, v[i], lr, correction);
             p.changed();
+        }
+    }
+
+    private static void stepCorrected(float[] w, float[] g, float[] vi, double lr, double correction) {
+        for (int j = 0; j < w.length; j++) {
+            double gj = g[j];
+            vi[j] = (float) (BETA2 * vi[j] + (1 - BETA2) * gj * gj);
+            w[j] -= (float) (lr * gj / (Math.sqrt(vi[j] / correction) + EPS));
+        }
+    }
+
+    /** {@link #stepCorrected} with a correction of exactly 1. */
+    private static void stepUncorrected(float[] w, float[] g, float[] vi, double lr) {
+        for (int j = 0; j < w.length; j++) {
+            double gj = g[j];
+            vi[j] = (float) (BETA2 * vi[j] + (1 - BETA2) * gj * gj);
+            w[j] -= (float) (lr * gj / (Math.sqrt(vi[j]) + EPS));
         }
     }
 }

@@ -419,6 +419,9 @@ public final class DeterministicKernels implements Kernels {
                     if (bOff < 0 && aps == 1) {
                         for (int i = ic; i < pe; i += 2)
                             kernel2x4Packed(a, aOff + i * ars, ars, bp, q * k * NR, k * NR, c, cOff + i * n + j0, n, k, acc);
+                    } else if (bOff < 0 && ars == 1) {   // OP_TN: the weight gradients
+                        for (int i = ic; i < pe; i += 2)
+                            kernel2x4PackedTN(a, aOff + i, aps, bp, q * k * NR, k * NR, c, cOff + i * n + j0, n, k, acc);
                     } else {
                         int bpo = bOff >= 0 ? bOff + j0 : q * k * NR, bps = bOff >= 0 ? n : NR, ps = bOff >= 0 ? NR : k * NR;
                         for (int i = ic; i < pe; i += 2)
@@ -586,6 +589,46 @@ public final class DeterministicKernels implements Kernels {
             FloatVector v = FloatVector.broadcast(S, a[ao + p]);
             c00 = v.fma(v0, c00); c01 = v.fma(v1, c01); c02 = v.fma(v2, c02); c03 = v.fma(v3, c03);
             v = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = v.fma(v0, c10); c11 = v.fma(v1, c11); c12 = v.fma(v2, c12); c13 = v.fma(v3, c13);
+        }
+        if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + NR));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + NR + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + NR));
+            c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + NR + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c02.intoArray(c, co + NR);
+        c03.intoArray(c, co + NR + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c12.intoArray(c, co + ldc + NR);
+        c13.intoArray(c, co + ldc + NR + L);
+    }
+
+    /**
+     * {@link #kernel2x4Packed} for OP_TN's A (a row pair 1 apart, its columns aps apart): the weight
+     * gradients' products, which ran kernel2x4 with B's strides as arguments, slower.
+     */
+    private static void kernel2x4PackedTN(float[] a, int ao, int aps, float[] bp, int bpo, int ps,
+                                          float[] c, int co, int ldc, int k, boolean acc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        int b1 = bpo + L, b2 = bpo + ps, b3 = bpo + ps + L, a1 = ao + 1;
+        for (int p = 0; p < k; p++) {
+            int pb = p * NR, pa = p * aps;
+            FloatVector v0 = FloatVector.fromArray(S, bp, bpo + pb);
+            FloatVector v1 = FloatVector.fromArray(S, bp, b1 + pb);
+            FloatVector v2 = FloatVector.fromArray(S, bp, b2 + pb);
+            FloatVector v3 = FloatVector.fromArray(S, bp, b3 + pb);
+            FloatVector v = FloatVector.broadcast(S, a[ao + pa]);
+            c00 = v.fma(v0, c00); c01 = v.fma(v1, c01); c02 = v.fma(v2, c02); c03 = v.fma(v3, c03);
+            v = FloatVector.broadcast(S, a[a1 + pa]);
             c10 = v.fma(v0, c10); c11 = v.fma(v1, c11); c12 = v.fma(v2, c12); c13 = v.fma(v3, c13);
         }
         if (acc) {   // c + s, as separate adds: a call with a vector argument would box it
