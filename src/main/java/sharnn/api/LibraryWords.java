@@ -36,15 +36,32 @@ public final class LibraryWords {
 
     /**
      * The exception in the command line's words, as the layers below threw it, where this library reworded it (its cause,
-     * of the same kind, whose message the library said in its words); else e itself.
+     * of the same kind, whose message the library said in its words), or where the library refused a value a command line
+     * passes straight to it ({@link #refusal}); else e itself.
      */
     public static <E extends Throwable> E original(E e) {
         Throwable cause = e.getCause();
         boolean reworded = cause != null && cause.getClass() == e.getClass() && cause.getMessage() != null
-                && !cause.getMessage().equals(e.getMessage()) && of(cause.getMessage()).equals(e.getMessage());
+                && !cause.getMessage().equals(e.getMessage()) && of(cause.getMessage()).equals(e.getMessage())
+                || e.getClass() == IllegalArgumentException.class && cause instanceof FlagWords;
         @SuppressWarnings("unchecked")   // of e's own class
         E o = reworded ? (E) cause : e;
         return o;
+    }
+
+    /**
+     * The library's refusal of a value, in its words, that a command line passes straight through from a flag: the
+     * command line's words for it (its cause) are what {@link #original} gives back, the same where no flag is named.
+     */
+    static IllegalArgumentException refusal(String words, String flagWords) {
+        return new IllegalArgumentException(words, new FlagWords(flagWords));
+    }
+
+    /** A refusal in the command line's words: the cause of {@link #refusal}'s. */
+    private static final class FlagWords extends IllegalArgumentException {
+        FlagWords(String message) {
+            super(message);
+        }
     }
 
     /** e, or one of its kind in the library's words (e its cause) where its message spoke the command line's. */

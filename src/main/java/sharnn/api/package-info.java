@@ -1,6 +1,6 @@
 /**
- * sharnn as a library: {@link sharnn.api.Model} (load, score, sample), {@link sharnn.api.Training}
- * and {@link sharnn.api.Compression}. This package is the documented surface (README, "Use as a
+ * sharnn as a library: {@link sharnn.api.Model} (load, score, sample), {@link sharnn.api.Training},
+ * {@link sharnn.api.Evaluation} (the paper's bits per byte of a checkpoint) and {@link sharnn.api.Compression}. This package is the documented surface (README, "Use as a
  * library"); the other packages are public for the command line and may change, but for the exceptions
  * this package's calls are documented to throw ({@link sharnn.codec.CorruptArchiveException},
  * {@link sharnn.codec.MemoryLimitException}, {@link sharnn.codec.ArchiveNeedsException}, each an

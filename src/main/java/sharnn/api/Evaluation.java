@@ -1,0 +1,225 @@
+package sharnn.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import sharnn.cuda.CudaBackend;
+import sharnn.cuda.CudaDevice;
+import sharnn.cuda.Precision;
+import sharnn.data.Corpus;
+import sharnn.data.EvalBatcher;
+import sharnn.data.Split;
+import sharnn.data.Splits;
+import sharnn.io.ByteCount;
+import sharnn.io.PathErrors;
+import sharnn.io.SafeTensors;
+import sharnn.model.Backend;
+import sharnn.model.LanguageModel;
+import sharnn.model.Weights;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
+import sharnn.train.Checkpoint;
+import sharnn.train.Evaluator;
+
+/**
+ * The paper's evaluation of a checkpoint, as {@code sharnn eval}: the bits per byte of a split of a text, cut into
+ * contiguous streams read in lockstep (valid 16, test 8) in the checkpoint's segments (up to 1024 bytes), state
+ * carried, dropout off, the checkpoint in its own shape, on the CPU or a GPU. Not {@link Model#score}, which reads one
+ * stream as it comes: the figures a paper's table reports are these. The settings change this Evaluation and return
+ * it; they are checked when {@link #evaluate} runs, in the order the command line checks its flags.
+ */
+public final class Evaluation {
+    /** A split's score: its name, bits per byte, the bytes predicted, in this many streams of segments of this length, of data. */
+    public record Result(String split, double bitsPerByte, long bytes, int streams, int segment, Path data) {}
+
+    /** Told how far an evaluation has come (from the calling thread). */
+    public interface Progress {
+        /** The checkpoint and the data are read: scoring this many bytes begins. */
+        default void started(long bytes) {}
+
+        /** The bytes scored so far, after each segment. */
+        void scored(long bytes);
+    }
+
+    private Path data;
+    private String split = "valid";
+    private int streams;
+    private long maxBytes;
+    private int threads;
+    private String device = "cpu", precision = "fp32";
+
+    /** The text to score (plain, .zip, .gz or .xz); null (the default): the data file the checkpoint's run records. */
+    public Evaluation data(Path file) {
+        data = file;
+        return this;
+    }
+
+    /**
+     * "valid" (the default), "test", "all" (the whole file) or "last:N" (the file's last N bytes, read as valid; K, M
+     * and G binary: 5M is 5,242,880). On the data the checkpoint's run trained on, valid and test are that run's ranges
+     * (its held-out bytes too), elsewhere 90/5/5 of the file.
+     */
+    public Evaluation split(String split) {
+        this.split = java.util.Objects.requireNonNull(split, "split");
+        return this;
+    }
+
+    /** Streams read in lockstep (0, the default: 8 for test, 16 otherwise). */
+    public Evaluation streams(int streams) {
+        this.streams = streams;
+        return this;
+    }
+
+    /** Scores only the split's first n bytes (0, the default: all of it). */
+    public Evaluation maxBytes(long n) {
+        maxBytes = n;
+        return this;
+    }
+
+    /** Threads on the CPU (0, the default: every core). */
+    public Evaluation threads(int threads) {
+        this.threads = threads;
+        return this;
+    }
+
+    /**
+     * Where the model runs, as {@link Training#device}: "cpu" (the default), "cuda" or "cuda:N"; "fp32", or on a GPU
+     * "bf16". Without the CUDA driver or such a GPU, evaluate throws {@link sharnn.cuda.CudaUnavailableException}.
+     */
+    public Evaluation device(String device, String precision) {
+        this.device = java.util.Objects.requireNonNull(device, "device");
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
+        return this;
+    }
+
+    /** As {@link #evaluate(Path, Progress)}, told nothing on the way. */
+    public Result evaluate(Path checkpoint) throws IOException {
+        return evaluate(checkpoint, done -> {});
+    }
+
+    /**
+     * Scores the split with a checkpoint (a sharnn checkpoint or its run's directory, or a reference state_dict as
+     * .safetensors). Throws IllegalArgumentException where the settings do not fit each other, the checkpoint or the
+     * data (too few bytes for the streams, a test split the run did not hold out, no data file given nor recorded, or
+     * the recorded one changed since the run trained on it); IOException where a file cannot be read or is no
+     * checkpoint.
+     */
+    public Result evaluate(Path checkpoint, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(checkpoint, "checkpoint");
+        java.util.Objects.requireNonNull(progress, "progress");
+        if (maxBytes < 0) throw LibraryWords.refusal("maxBytes must be >= 0", "--max-bytes must be >= 0");
+        if (streams < 0) throw LibraryWords.refusal("streams must be >= 0", "--streams must be >= 0");
+        int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
+        // each setting checked before any file is read, the device opened too: its absence said first, as sharnn eval says it
+        if (maxBytes > 0 && maxBytes < 2L * streams) {
+            String rule = " must be 0 (all) or at least 2 for each of the " + streams + " streams: " + maxBytes;
+            throw LibraryWords.refusal("maxBytes" + rule, "--max-bytes" + rule);
+        }
+        int gpu;
+        Precision p;
+        try {
+            gpu = CudaDevice.ordinalOf(device);
+            p = Precision.parse(precision);
+        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
+            throw LibraryWords.refusal(e.getMessage().replaceFirst("^--", ""), e.getMessage());
+        }
+        if (p != Precision.FP32 && gpu < 0)
+            throw LibraryWords.refusal("precision " + p + " needs a GPU; the CPU computes in fp32",
+                    "--precision " + p + " needs --device cuda; the CPU computes in fp32");
+        Parallel pool = gpu < 0 ? pool() : null;
+        try {
+            Backend backend = gpu < 0 ? Backend.cpu(Kernels.fastest(pool)) : CudaBackend.open(gpu, p);
+            return evaluate(Checkpoint.file(checkpoint), backend, streams, progress);
+        } catch (NoClassDefFoundError e) {
+            throw VectorModule.missing(e);
+        } finally {
+            if (pool != null && pool != Parallel.common()) pool.close();
+        }
+    }
+
+    /** threads' pool: every core's for 0. */
+    private Parallel pool() {
+        if (threads < 0) throw LibraryWords.refusal("threads must be >= 0 (0: every core): " + threads,
+                "--threads must be >= 0 (0: every core): " + threads);
+        if (threads > Parallel.MAX_THREADS) throw LibraryWords.refusal("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads,
+                "--threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
+        return threads == 0 ? Parallel.common() : new Parallel(threads);
+    }
+
+    private Result evaluate(Path checkpoint, Backend backend, int streams, Progress progress) throws IOException {
+        // a split that does not parse, before the model and the data are read (its length is checked against the data's)
+        if (!java.util.List.of("valid", "test", "all").contains(split)) lastBytes(split, Long.MAX_VALUE);
+        PathErrors.checkReadable(checkpoint, "checkpoint");
+        LanguageModel model = null;
+        try {
+            SafeTensors file;
+            Map<String, Object> meta;
+            Path dataFile;
+            Corpus corpus;
+            boolean runSplit = split.equals("valid") || split.equals("test");
+            Splits run;   // the ranges of the checkpoint's run, where it trained on this data
+            try {
+                file = SafeTensors.read(checkpoint);
+                meta = Checkpoint.metaIfAny(file);   // null for a reference state_dict
+                dataFile = data != null ? data : recordedDataFile(checkpoint, meta);
+                model = Weights.read(file, backend);
+                corpus = Corpus.open(dataFile);
+                run = runSplit ? Checkpoint.splits(file, meta, corpus) : null;
+            } catch (IllegalArgumentException e) {   // a file's fault, in its words, where it is no refusal of the settings
+                if (LibraryWords.original(e) != e || e.getMessage() == null) throw e;
+                throw new IOException(e.getMessage(), e);
+            }
+            // the run's own file, changed since: its ranges no longer apply, and 90/5/5 of it was scored without a word
+            // (as a resumed training refuses it)
+            if (data == null && runSplit && run == null)
+                throw LibraryWords.refusal("the run's data file " + dataFile + " has changed since it trained (its size or SHA-256):"
+                        + " data(" + dataFile + ") scores it as it is now (90/5/5)",
+                        "the run's data file " + dataFile + " has changed since it trained (its size or SHA-256):"
+                        + " give --data " + dataFile + " to score it as it is now (90/5/5)");
+            Split s = switch (split) {
+                case "valid", "test" -> (run != null ? run : Splits.of(corpus.size())).get(split);
+                case "all" -> new Split("all", 0, corpus.size());
+                default -> lastBytes(split, corpus.size());
+            };
+            if (split.equals("test") && meta != null && meta.get("train") instanceof Map<?, ?> train
+                    && train.get("heldOut") instanceof Number heldOut && heldOut.longValue() > 0 && run != null)   // its test split is "0 bytes"
+                throw LibraryWords.refusal("this run has no test split (it held out only validation bytes): use split valid, all or last:N",
+                        "this run has no test split (it held out only validation bytes): use --split valid, all or last:N");
+            if (s.length() < 2L * streams) {
+                String few = "the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)";
+                throw LibraryWords.refusal(few, few);
+            }
+            try (Evaluator evaluator = new Evaluator(model, streams)) {
+                progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
+                Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
+                return new Result(split, r.bpc(), r.bytes(), streams, evaluator.segment(), dataFile);
+            }
+        } finally {
+            if (model != null) model.close();
+        }
+    }
+
+    private Path recordedDataFile(Path checkpoint, Map<String, Object> meta) {
+        Path file = Checkpoint.dataFile(meta);
+        if (file == null) throw LibraryWords.refusal("give data(file): " + checkpoint + " does not record its data file",
+                "give --data FILE: " + checkpoint + " does not record its data file");
+        if (!Files.exists(file)) throw LibraryWords.refusal("the checkpoint's data file " + file + " is not there: give data(file)",
+                "the checkpoint's data file " + file + " is not there: give --data FILE");
+        return file;
+    }
+
+    /** "last:N": the file's last N bytes, the range the original trainer holds out with eval_bytes=N. */
+    private static Split lastBytes(String split, long size) {
+        long n;
+        try {
+            n = split.startsWith("last:") ? ByteCount.parse(split.substring(5).strip()) : -1;
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1) throw LibraryWords.refusal("split must be valid, test, all or last:N: " + split, "--split must be valid, test, all or last:N: " + split);
+        if (n > size) throw LibraryWords.refusal("split " + split + ": the file has only " + size + " bytes",
+                "--split " + split + ": the file has only " + size + " bytes");
+        return new Split(split, size - n, n);
+    }
+}
