@@ -133,6 +133,7 @@ final class Block {
                 // window - T rows); the queries, which read each row alone, made once for the segment
                 attn.stepQueries(k, mid, steps);
                 for (int t = 0; t < steps; t++) attend(k, t, 1, state, seed, training, true);
+                attn.finishSteps(k);
             } else {
                 attend(k, 0, steps, state, seed, training, false);
             }

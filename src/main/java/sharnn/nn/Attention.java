@@ -86,8 +86,9 @@ public final class Attention {
 
         float scale = (float) (1.0 / Math.sqrt(e));
         if (!training && steps == 1 && k.productsAreChains()) {
-            if (rings == null) rings = new StepRings(k);
-            rings.forward(k, big, bigRow * b * e, memRows, memoryContinues, scale, 0);
+            StepRings r = rings(k, 1);
+            r.push(k, big, bigRow * b * e, memRows, memoryContinues, 0);
+            r.flush(k);
             return;
         }
         if (rings != null) rings.valid = false;
@@ -167,18 +168,38 @@ public final class Attention {
 
     /**
      * Row t of the segment given to {@link #stepQueries}, as a single evaluation step over K (big from bigRow,
-     * memRows rows of memory then the row itself): its output into row t of {@link #out}, the same bits as
-     * {@link #forward} of that row alone.
+     * memRows rows of memory then the row itself): its output into row t of {@link #out} by {@link #finishSteps},
+     * the same bits as {@link #forward} of that row alone.
      */
     public void step(Kernels k, int t, float[] big, int bigRow, int memRows, boolean memoryContinues) {
-        int e = dim;
         this.keys = memRows + 1;
         this.memRows = memRows;
-        if (rings == null) rings = new StepRings(k);
-        rings.forward(k, big, bigRow * batch * e, memRows, memoryContinues, (float) (1.0 / Math.sqrt(e)), t);
+        rings(k, steps).push(k, big, bigRow * batch * dim, memRows, memoryContinues, t);
+    }
+
+    /**
+     * Computes the rows that {@link #step} took since the last call (their outputs are in {@link #out}
+     * only after it): rows whose keys are all in the rings attend together, in one product over the
+     * ring's keys, each score still its own chain.
+     */
+    public void finishSteps(Kernels k) {
+        if (rings != null) rings.flush(k);
     }
 
     private StepRings rings;
+
+    /**
+     * The rings, with room for rowsAtOnce rows' windows at once (the last maxKeys - 1 rows, then
+     * one new row each): made anew, and so refilled from K, where they had less.
+     */
+    private StepRings rings(Kernels k, int rowsAtOnce) {
+        int cap = (maxKeys + Math.max(1, rowsAtOnce) - 1 + 63) / 64 * 64;
+        if (rings == null || rings.cap < cap) {
+            if (rings != null) rings.flush(k);
+            rings = new StepRings(k, cap);
+        }
+        return rings;
+    }
 
     /**
      * Single steps of evaluation (the compressor's: B streams a byte at a time) with kernels whose
@@ -189,10 +210,11 @@ public final class Attention {
      * gated, each row twice, cap rows apart, so that any window of them is contiguous. A query's
      * scores come out in ring order and are put back in window order, which changes no bit: every
      * score is its own chain. The rings start again where the memory does not continue them or
-     * the gates changed (new weights).
+     * the gates changed (new weights). A segment's rows (the encoder's) are added first and then
+     * attend together: the rings then hold a window and a segment, so no key a pending row sees is overwritten.
      */
     private final class StepRings {
-        final int cap;              // slots: the most keys a query sees, up to a multiple of 64 (of any panel width)
+        final int cap;              // slots: the most keys a query sees plus the rows taken at once, up to a multiple of 64 (of any panel width)
         final float[] keysT;        // per stream [E, cap]: column s is slot s's gated key
         final float[][] keysPacked; // per stream, keysT as the kernels pack it (empty where they read it as it is)
         final float[] values;       // per stream [2 cap, E]: slot s's gated value at rows s and s + cap
@@ -201,24 +223,39 @@ public final class Attention {
         int head;                   // the slot of the memory's first row
         int rows;                   // the rows held: the memory's, after a step
         boolean valid;
+        // rows pushed but not yet computed: each one's row of the queries, its keys' count, and its first
+        // slot counted on from the first pending row's (below 2 cap: a window is contiguous in values)
+        final int[] pendingRow, pendingKeys, pendingStart;
+        int pending;
 
-        StepRings(Kernels k) {
+        StepRings(Kernels k, int cap) {
             int e = dim;
-            cap = (maxKeys + 63) / 64 * 64;
+            this.cap = cap;
             keysT = new float[batch * e * cap];
             keysPacked = new float[batch][k.packedLength(e, cap)];
             values = new float[batch * 2 * cap * e];
             skWas = new float[e];
             gateWas = new float[e];
             column = new float[e];
+            pendingRow = new int[maxSteps];
+            pendingKeys = new int[maxSteps];
+            pendingStart = new int[maxSteps];
         }
 
-        /** Row t of the queries (0 for a single step's forward). */
-        void forward(Kernels k, float[] big, int bigOff, int memRows, boolean memoryContinues, float scale, int t) {
-            int e = dim, b = batch, L = memRows + 1;
-            if (valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
-                    && java.util.Arrays.equals(gateWas, gate)) {
-                head = (head + rows - memRows) % cap;   // the oldest rows left the window
+        /**
+         * Adds query row t's key and value (K's row memRows, after memRows rows of memory) and keeps the row
+         * for {@link #flush}; first computes the pending rows where the rings restart or the new slot would
+         * overwrite a key one of them sees.
+         */
+        void push(Kernels k, float[] big, int bigOff, int memRows, boolean memoryContinues, int t) {
+            int e = dim, L = memRows + 1;
+            boolean continues = valid && memoryContinues && memRows <= rows && java.util.Arrays.equals(skWas, sk)
+                    && java.util.Arrays.equals(gateWas, gate);
+            int advance = continues ? rows - memRows : 0;   // the oldest rows left the window
+            if (pending > 0 && (!continues || pending == pendingRow.length
+                    || pendingStart[pending - 1] + advance - pendingStart[0] + L > cap)) flush(k);
+            if (continues) {
+                head = (head + advance) % cap;
             } else {
                 System.arraycopy(sk, 0, skWas, 0, e);
                 System.arraycopy(gate, 0, gateWas, 0, e);
@@ -228,15 +265,35 @@ public final class Attention {
             add(k, big, bigOff, memRows, (head + memRows) % cap);
             rows = L;
             valid = true;
-            float[] qB = scratch.get("attn.rowsT", maxSteps * e), ring = scratch.get("attn.ring", cap);
+            pendingRow[pending] = t;
+            pendingKeys[pending] = L;
+            pendingStart[pending] = pending == 0 ? head : pendingStart[pending - 1] + advance;
+            pending++;
+        }
+
+        /**
+         * The pending rows' outputs into {@link #out}: every row's scores over all slots in one product
+         * (each score the chain over E of its query and key, however many rows), then each row's window
+         * in window order, its softmax and its product with its values, as a single step computes them.
+         */
+        void flush(Kernels k) {
+            int e = dim, b = batch, m = pending;
+            if (m == 0) return;
+            pending = 0;
+            float scale = (float) (1.0 / Math.sqrt(e));
+            float[] qB = scratch.get("attn.rowsT", maxSteps * e), scores = scratch.get("attn.ring", maxSteps * cap);
             for (int bi = 0; bi < b; bi++) {
-                System.arraycopy(qGated, (t * b + bi) * e, qB, 0, e);
-                k.matmulPacked(qB, 0, keysT, bi * e * cap, keysPacked[bi], ring, 0, 1, e, cap, false);
-                int pOff = bi * L;
-                for (int j = 0, s = head; j < L; j++, s = s + 1 == cap ? 0 : s + 1) probs[pOff + j] = ring[s] * scale;
-                k.softmaxRows(probs, pOff, 1, L);   // no dropout: evaluation
-                k.matmul(probs, pOff, values, (bi * 2 * cap + head) * e, qB, 0, 1, L, e, false);
-                System.arraycopy(qB, 0, out, (t * b + bi) * e, e);
+                for (int i = 0; i < m; i++) System.arraycopy(qGated, (pendingRow[i] * b + bi) * e, qB, i * e, e);
+                k.matmulPacked(qB, 0, keysT, bi * e * cap, keysPacked[bi], scores, 0, m, e, cap, false);
+                for (int i = 0; i < m; i++) {
+                    int L = pendingKeys[i], pOff = i * maxKeys, row = i * cap;
+                    for (int j = 0, s = pendingStart[i] % cap; j < L; j++, s = s + 1 == cap ? 0 : s + 1)
+                        probs[pOff + j] = scores[row + s] * scale;
+                    k.softmaxRows(probs, pOff, 1, L);   // no dropout: evaluation
+                }
+                // each row's window of values is contiguous from its start (below 2 cap): one product for all
+                k.matmulWindows(probs, 0, maxKeys, values, bi * 2 * cap * e, pendingStart, pendingKeys, qB, 0, e, m, e);
+                for (int i = 0; i < m; i++) System.arraycopy(qB, i * e, out, (pendingRow[i] * b + bi) * e, e);
             }
         }
 

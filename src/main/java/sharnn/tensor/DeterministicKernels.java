@@ -344,6 +344,108 @@ public final class DeterministicKernels implements Kernels {
         gemmPacked(OP_NN, a, aOff, b, bOff, packed, true, c, cOff, m, k, n, accumulate);
     }
 
+    /**
+     * B's rows that the windows cover packed into panels (once, as a product of many rows packs B), then
+     * rows in pairs against two panels at a time, where the single rows read all of B in place once a row;
+     * each thread packs and computes its own panels. Each element is still the chain over its own window from 0.
+     */
+    @Override
+    public void matmulWindows(float[] a, int aOff, int lda, float[] b, int bOff, int[] starts, int[] lens,
+                              float[] c, int cOff, int ldc, int m, int n) {
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+        long flops = 0;
+        for (int r = 0; r < m; r++) {
+            if (lens[r] <= 0) continue;
+            lo = Math.min(lo, starts[r]);
+            hi = Math.max(hi, starts[r] + lens[r]);
+            flops += (long) lens[r] * 2 * NR;
+        }
+        int k = hi - lo;
+        if (scalar || m < 2 || n % (2 * NR) != 0 || k <= 0 || (long) n * k > Integer.MAX_VALUE - 16) {
+            Kernels.super.matmulWindows(a, aOff, lda, b, bOff, starts, lens, c, cOff, ldc, m, n);
+            return;
+        }
+        Scratch s = SCRATCH.get();
+        if (s.bpack.length < n * k) s.bpack = new float[n * k];
+        float[] bp = s.bpack;
+        int pairs = m / 2, from = lo;
+        int minChunk = (int) Math.max(1, MIN_PAR_FLOPS / Math.max(1, flops));
+        parallel.forRange(n / (2 * NR), minChunk, (f, t) -> {
+            packB(OP_NN, b, bOff + from * n, k, n, bp, 2 * f, 2 * t);
+            for (int q = 2 * f; q < 2 * t; q += 2)
+                for (int i = 0; i < 2 * pairs; i += 2)
+                    kernel2x4Windows(a, aOff + i * lda, aOff + (i + 1) * lda, starts[i] - from, lens[i],
+                            starts[i + 1] - from, lens[i + 1], bp, q * k * NR, k * NR,
+                            c, cOff + i * ldc + q * NR, cOff + (i + 1) * ldc + q * NR);
+        });
+        if (m % 2 != 0) {
+            int r = m - 1;
+            matmul(a, aOff + r * lda, b, bOff + starts[r] * n, c, cOff + r * ldc, 1, lens[r], n, false);
+        }
+    }
+
+    /**
+     * C rows c0 and c1 [2 NR] = A row a0 · B rows s0 .. s0 + n0 - 1 and A row a1 · B rows s1 .. s1 + n1 - 1,
+     * B two packed panels from bpo, ps apart: per element the chain of fused multiply-adds in B's row order
+     * from 0, both rows at once where their windows overlap.
+     */
+    private static void kernel2x4Windows(float[] a, int a0, int a1, int s0, int n0, int s1, int n1,
+                                         float[] bp, int bpo, int ps, float[] c, int c0, int c1) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        int e0 = s0 + n0, e1 = s1 + n1, o0 = a0 - s0, o1 = a1 - s1, b1 = bpo + L, b2 = bpo + ps, b3 = bpo + ps + L;
+        int u = Math.min(s0, s1), hi = Math.max(e0, e1);
+        while (u < hi) {
+            boolean in0 = u >= s0 && u < e0, in1 = u >= s1 && u < e1;
+            int next = hi;
+            if (s0 > u) next = Math.min(next, s0);
+            if (e0 > u) next = Math.min(next, e0);
+            if (s1 > u) next = Math.min(next, s1);
+            if (e1 > u) next = Math.min(next, e1);
+            if (in0 && in1) {
+                for (; u < next; u++) {
+                    int pb = u * NR;
+                    FloatVector v0 = FloatVector.fromArray(S, bp, bpo + pb);
+                    FloatVector v1 = FloatVector.fromArray(S, bp, b1 + pb);
+                    FloatVector v2 = FloatVector.fromArray(S, bp, b2 + pb);
+                    FloatVector v3 = FloatVector.fromArray(S, bp, b3 + pb);
+                    FloatVector v = FloatVector.broadcast(S, a[o0 + u]);
+                    c00 = v.fma(v0, c00); c01 = v.fma(v1, c01); c02 = v.fma(v2, c02); c03 = v.fma(v3, c03);
+                    v = FloatVector.broadcast(S, a[o1 + u]);
+                    c10 = v.fma(v0, c10); c11 = v.fma(v1, c11); c12 = v.fma(v2, c12); c13 = v.fma(v3, c13);
+                }
+            } else if (in0) {
+                for (; u < next; u++) {
+                    int pb = u * NR;
+                    FloatVector v = FloatVector.broadcast(S, a[o0 + u]);
+                    c00 = v.fma(FloatVector.fromArray(S, bp, bpo + pb), c00);
+                    c01 = v.fma(FloatVector.fromArray(S, bp, b1 + pb), c01);
+                    c02 = v.fma(FloatVector.fromArray(S, bp, b2 + pb), c02);
+                    c03 = v.fma(FloatVector.fromArray(S, bp, b3 + pb), c03);
+                }
+            } else if (in1) {
+                for (; u < next; u++) {
+                    int pb = u * NR;
+                    FloatVector v = FloatVector.broadcast(S, a[o1 + u]);
+                    c10 = v.fma(FloatVector.fromArray(S, bp, bpo + pb), c10);
+                    c11 = v.fma(FloatVector.fromArray(S, bp, b1 + pb), c11);
+                    c12 = v.fma(FloatVector.fromArray(S, bp, b2 + pb), c12);
+                    c13 = v.fma(FloatVector.fromArray(S, bp, b3 + pb), c13);
+                }
+            } else {
+                u = next;
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + NR);
+        c03.intoArray(c, c0 + NR + L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c12.intoArray(c, c1 + NR);
+        c13.intoArray(c, c1 + NR + L);
+    }
+
     /** The reference sequence: s = 0; s = fma(a[i,p], b[p,j], s) for p in order; c (+)= s. */
     private static void gemmScalar(int op, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                                    int m, int k, int n, boolean acc, int i0, int i1) {

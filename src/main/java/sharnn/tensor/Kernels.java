@@ -72,6 +72,17 @@ public interface Kernels {
     }
 
     /**
+     * Row r of C (rows ldc apart, n wide) = row r of A (rows lda apart) over its first lens[r] entries ·
+     * B's rows starts[r] .. starts[r] + lens[r] - 1 (B row-major, n wide, at bOff): m products over windows
+     * of one B (the attention's values), each the same bytes as matmul of that row alone.
+     */
+    default void matmulWindows(float[] a, int aOff, int lda, float[] b, int bOff, int[] starts, int[] lens,
+                               float[] c, int cOff, int ldc, int m, int n) {
+        for (int r = 0; r < m; r++)
+            matmul(a, aOff + r * lda, b, bOff + starts[r] * n, c, cOff + r * ldc, 1, lens[r], n, false);
+    }
+
+    /**
      * Sets column j of B [k, n] (row-major at bOff) to col, and, where {@link #packedLength} is not 0,
      * the same column of its packed form: as {@link #pack} would lay out the changed B. For B that
      * grows a column at a time (the attention's keys, one a step).

@@ -65,6 +65,18 @@ class StepRingsTest {
 
     @Test
     void segmentsAsStepsGiveTheSingleStepsBits() {
+        segmentsAsStepsAgainstSingleSteps(new int[] {4, 3, 4, 1, 4, 2, 4, 4, 4, 4, 3, 4, 4, 4, 4}, 9);   // the window fills and slides
+    }
+
+    /** Past the rings' end (64 slots here) and round them again: a segment's windows cross the wrap. */
+    @Test
+    void segmentsAsStepsAcrossTheRingsWrap() {
+        int[] lengths = new int[50];
+        for (int s = 0; s < lengths.length; s++) lengths[s] = s % 7 == 3 ? 3 : 4;
+        segmentsAsStepsAgainstSingleSteps(lengths, 40);
+    }
+
+    private static void segmentsAsStepsAgainstSingleSteps(int[] lengths, int newWeightsAt) {
         // (with the compressor's other reuse: the attention's gates and the first block's table of input gates)
         ModelConfig config = new ModelConfig(256, 32, 64, 3, List.of(1), WINDOW, STREAMS, 4, 0f, 0f, 0f, 1e-12f);
         Kernels k = new DeterministicKernels(new Parallel(2));
@@ -78,9 +90,8 @@ class StepRingsTest {
         HostState a = new HostState(config), b = new HostState(config);
         Random random = new Random(7);
         int[] step = new int[STREAMS];
-        int[] lengths = {4, 3, 4, 1, 4, 2, 4, 4, 4, 4, 3, 4, 4, 4, 4};   // the window fills and slides
         for (int s = 0; s < lengths.length; s++) {
-            if (s == 9) {   // new weights (as an online step brings): new gates, new packed weights
+            if (s == newWeightsAt) {   // new weights (as an online step brings): new gates, new packed weights
                 for (ShaRnn m : List.of(segments, steps))
                     for (Param p : m.params()) {
                         for (int i = 0; i < p.w.length; i++) p.w[i] *= 1.01f;

@@ -374,6 +374,41 @@ class DeterministicKernelsTest {
         assertThat(ds.packedLength(k, n)).as("the scalar path does not").isZero();
     }
 
+    /**
+     * matmulWindows (the attention's value products of a segment's rows at once) gives each row's matmul
+     * bytes: sliding windows as the rings have them, windows that start or end together, one inside
+     * another, apart, empty, an odd row count; on both thread counts and the scalar path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"slide,32,256", "slide,7,64", "mixed,9,256", "mixed,2,96", "slide,1,256"})
+    void windowProductsGiveEachRowsMatmulBytes(String shape) {
+        String[] f = shape.split(",");
+        int m = Integer.parseInt(f[1]), n = Integer.parseInt(f[2]), lda = 1100, rowsB = 1200;
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        float[] a = random(rnd, 3 + m * lda, 1f), b = random(rnd, 5 + rowsB * n, 1f);
+        int[] starts = new int[m], lens = new int[m];
+        for (int r = 0; r < m; r++) {
+            if (f[0].equals("slide")) {
+                starts[r] = 60 + r;
+                lens[r] = Math.min(1024, 1000 + r);
+            } else {
+                starts[r] = rnd.nextInt(rowsB / 2);
+                lens[r] = r == 3 ? 0 : r == 1 ? lens[0] : rnd.nextInt(1, rowsB - starts[r]);
+                if (r == 1) starts[r] = starts[0];
+                if (r == 5) starts[r] = starts[4] + 1 + rnd.nextInt(Math.max(1, lens[4]));
+                lens[r] = Math.min(lens[r], Math.min(lda, rowsB - starts[r]));
+            }
+        }
+        for (DeterministicKernels kern : new DeterministicKernels[] {d1, d2, ds}) {
+            float[] want = new float[m * n + 7], got = new float[m * n + 7];
+            Arrays.fill(got, Float.NaN);
+            Arrays.fill(want, Float.NaN);
+            for (int r = 0; r < m; r++) kern.matmul(a, 3 + r * lda, b, 5 + starts[r] * n, want, 7 + r * n, 1, lens[r], n, false);
+            kern.matmulWindows(a, 3, lda, b, 5, starts, lens, got, 7, n, m, n);
+            assertSameBytes(want, got, "matmulWindows " + shape + " on " + kern);
+        }
+    }
+
     /** mulRows (the attention's keys, values and gate gradients) gives the reference's bytes on every path. */
     @ParameterizedTest
     @ValueSource(strings = {"1,1", "3,17", "40,256", "1024,256", "5,1000"})
