@@ -93,8 +93,7 @@ public final class Compression {
      * command line's default is every core): a service coding many inputs at once runs each on one.
      */
     public Compression threads(int n) {
-        if (n < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + n);
-        if (n > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + n);
+        Model.checkThreads(n);
         return new Compression(preset, settings, checkpoint, adapt, n, dictionary, loaded, memoryLimit, pretrained, dictionaryOnce, flushNanos);
     }
 

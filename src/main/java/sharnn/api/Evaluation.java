@@ -140,10 +140,11 @@ public final class Evaluation {
 
     /** threads' pool: every core's for 0. */
     private Parallel pool() {
-        if (threads < 0) throw LibraryWords.refusal("threads must be >= 0 (0: every core): " + threads,
-                "--threads must be >= 0 (0: every core): " + threads);
-        if (threads > Parallel.MAX_THREADS) throw LibraryWords.refusal("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads,
-                "--threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
+        try {
+            Model.checkThreads(threads);
+        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
+            throw LibraryWords.refusal(e.getMessage(), "--" + e.getMessage());
+        }
         return threads == 0 ? Parallel.common() : new Parallel(threads);
     }
 

@@ -84,8 +84,7 @@ public final class Model {
      */
     public static Model load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
-        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + threads);
-        if (threads > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
+        checkThreads(threads);
         file = Checkpoint.file(file);   // a run directory: its best.safetensors
         // a pipe or device: the file's reader says what it is (it said "no such model file")
         if (!Files.exists(file)) throw new IOException("no such model file: " + file);
@@ -105,6 +104,12 @@ public final class Model {
             closeOwn(pool);
             throw e;
         }
+    }
+
+    /** A count of threads as the library's calls take it (0: every core), refused with IllegalArgumentException otherwise. */
+    static void checkThreads(int threads) {
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + threads);
+        if (threads > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
     }
 
     private static void closeOwn(Parallel pool) {

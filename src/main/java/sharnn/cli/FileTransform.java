@@ -100,7 +100,7 @@ final class FileTransform {
         // a FIFO or a device (/dev/null) is written in place: nothing to replace, nothing to rename; a descriptor
         // (/dev/stderr, /dev/fd/3) too, appending as its file may be opened (2>>log)
         boolean descriptor = !stdout && descriptorName(out);
-        boolean inPlace = !stdout && (descriptor || Files.exists(outPath) && !Files.isRegularFile(outPath));
+        boolean inPlace = !stdout && writtenAsItGoes(out);
         // the other kind first: "use -f" led to a -f that was refused too
         if (!stdout && !inPlace) refuseOtherKind(verb, in, out, outPath);
         // the name itself: a link to nowhere was found only at the rename, once everything was coded
