@@ -85,7 +85,7 @@ public final class Model {
     public static Model load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         checkThreads(threads);
-        file = Checkpoint.file(file);   // a run directory: its best.safetensors
+        file = checkpointFile(file);   // a run directory: its best.safetensors
         // a pipe or device: the file's reader says what it is (it said "no such model file")
         if (!Files.exists(file)) throw new IOException("no such model file: " + file);
         VectorModule.require();
@@ -106,10 +106,25 @@ public final class Model {
         }
     }
 
+    /**
+     * The most threads that {@link #load(Path, int)} and the library's other thread counts take: far more than any machine's
+     * cores, yet a typo such as 100000 is refused before thousands of threads reach the process limit.
+     */
+    public static final int MAX_THREADS = Parallel.MAX_THREADS;
+
     /** A count of threads as the library's calls take it (0: every core), refused with IllegalArgumentException otherwise. */
     static void checkThreads(int threads) {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: every core): " + threads);
-        if (threads > Parallel.MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + Parallel.MAX_THREADS + " (0: every core): " + threads);
+        if (threads > MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + MAX_THREADS + " (0: every core): " + threads);
+    }
+
+    /**
+     * The file that {@link #load} reads for a path: the path itself, or a run directory's best.safetensors. IOException
+     * where a directory holds no best.safetensors (saying so where it holds a last.safetensors, as a run stopped
+     * before its first validation leaves it).
+     */
+    public static Path checkpointFile(Path fileOrRunDirectory) throws IOException {
+        return Checkpoint.file(java.util.Objects.requireNonNull(fileOrRunDirectory, "fileOrRunDirectory"));
     }
 
     private static void closeOwn(Parallel pool) {

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sharnn.train.Plot;
+import sharnn.api.BpcPlot;
 
 @Command(name = "plot", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Plot train and valid bpc against step (RUN_DIR/bpc.png).")
@@ -23,21 +23,21 @@ final class PlotCommand implements Callable<Integer> {
         // - is stdout, as everywhere else in sharnn (it wrote a file named "-")
         if (out != null && out.toString().equals("-")) {
             if (Terminal.isTerminal(1)) throw new UsageException("a PNG image is not written to a terminal: redirect stdout, or give --out FILE");
-            Plot.write(runDir.resolve("metrics.jsonl"), Stdout.stream());
+            BpcPlot.write(BpcPlot.metricsOf(runDir), Stdout.stream());
             return 0;
         }
         // matplotlib's savefig writes the format the name says: a PNG named x.jpg was a file no viewer read as its name said
         if (out != null && out.getFileName() != null
                 && out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(jpe?g|gif|bmp|svg|pdf|eps|ps|webp|tiff?)"))
             throw new UsageException("plot writes PNG images: name the image .png, not " + out.getFileName());
-        Path png = out != null ? out : runDir.resolve("bpc.png"), metrics = runDir.resolve("metrics.jsonl");
+        Path png = out != null ? out : runDir.resolve("bpc.png"), metrics = BpcPlot.metricsOf(runDir);
         // --out run/metrics.jsonl replaced the figures with their picture
         if (Files.exists(png) && Files.exists(metrics) && Files.isSameFile(png, metrics))
             throw new UsageException("--out " + png + " is the run's metrics file: give the image another name");
         // an earlier plot is replaced, as matplotlib's savefig replaces it; any other file is not (a checkpoint was)
         if (Files.isRegularFile(png) && !isPng(png))
             throw new UsageException("--out " + png + " exists and is not a PNG image: give the image another name");
-        Plot.write(metrics, png);
+        BpcPlot.write(metrics, png);
         System.out.println(png);
         return 0;
     }

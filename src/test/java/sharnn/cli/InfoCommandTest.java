@@ -89,7 +89,7 @@ class InfoCommandTest {
     /** --json's keys are snake_case like every other command's (tokens_per_s, heap_peak_mb), the versions as CUDA writes them. */
     @Test
     void theGpusJsonKeysAreSnakeCase() {
-        var info = new sharnn.cuda.CudaDevice.Info(1, "NVIDIA H200", "9.0", 150_000_000_000L, 13000, 130100);
+        var info = new sharnn.api.Gpu(1, "NVIDIA H200", "9.0", 150_000_000_000L, 13000, 130100);
         assertThat(InfoCommand.gpuMap(info)).containsExactly(java.util.Map.entry("device", "cuda:1"), java.util.Map.entry("name", "NVIDIA H200"),
                 java.util.Map.entry("compute_capability", "9.0"),
                 java.util.Map.entry("memory_bytes", 150_000_000_000L), java.util.Map.entry("driver", "13.0"), java.util.Map.entry("cublas", "13.1.0"));
