@@ -45,10 +45,13 @@ public final class Model {
         this.kernels = kernels;
         this.pool = pool;
         // a pool of its own (load(file, threads)): its workers go with the model, as a service loads many in turn
-        if (pool != Parallel.common()) POOLS.register(this, pool::close);
+        if (pool != Parallel.common()) Pools.CLEANER.register(this, pool::close);
     }
 
-    private static final java.lang.ref.Cleaner POOLS = java.lang.ref.Cleaner.create();
+    /** The cleaner of models' own pools, made (its thread started) with the first such model, not when Model loads: a command line's option converter names Model. */
+    private static final class Pools {
+        static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+    }
 
     /**
      * A model of a trained network's weights (on the CPU or a GPU), copied into a network shaped as {@link #load} shapes
