@@ -69,7 +69,7 @@ class PackageArrowsTest {
      */
     private static final List<String> THROUGH_THE_LIBRARY = List.of("CompressCommand.java", "DecompressCommand.java",
             "EvalCommand.java", "FileTransform.java", "GenerateCommand.java", "InfoCommand.java", "Models.java", "PlotCommand.java",
-            "TransformOptions.java");
+            "TrainCommand.java", "TransformOptions.java");
 
     /** What those files may name below the library: its documented exceptions, and io's words for a file's errors. */
     private static final List<String> DOCUMENTED_BELOW = List.of("sharnn.codec.CorruptArchiveException",

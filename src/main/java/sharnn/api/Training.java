@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import sharnn.cuda.CudaBackend;
 import sharnn.cuda.CudaDevice;
 import sharnn.cuda.Precision;
@@ -13,6 +15,7 @@ import sharnn.data.Splits;
 import sharnn.model.Backend;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
+import sharnn.train.RunLock;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
 
@@ -57,8 +60,68 @@ public final class Training {
         /** Every logEvery steps (a setting) and at the last step: the training bits per byte since the last log. */
         default void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {}
 
+        /** As {@link #onLog(long, double, double, double)}, with all of the log's figures; by default it passes those four on. */
+        default void onLog(Log log) {
+            onLog(log.step(), log.trainBpc(), log.learningRate(), log.tokensPerSecond());
+        }
+
         /** Every evalEvery steps (a setting) and at the last step: bits per byte on the validation text. */
         default void onEval(long step, double validBpc, boolean best) {}
+
+        /**
+         * A resumed run ({@link Training#resume}) is restored at this step: its checkpoint read, the data found the same and
+         * set's changes applied. Its schedule is checked next (a refusal is still possible), then {@link #onStart}.
+         */
+        default void onResume(long step) {}
+
+        /** Training starts: the run directory taken and its metrics opened, nothing trained yet by this call. */
+        default void onStart(Start start) {}
+    }
+
+    /**
+     * A log's figures: the step; the epochs completed before it (0 in the first pass over the training bytes); the
+     * training bits per byte since the last log; the learning rate; the training's tokens (bytes) per second since the
+     * last log, validations and checkpoints left out; the gradient's norm before clipping; the run's seconds so far
+     * (a resumed run's include those before it).
+     */
+    public record Log(long step, int epoch, double trainBpc, double learningRate, double tokensPerSecond, double gradNorm,
+                      double wallSeconds) {}
+
+    /**
+     * What a run starts with: its step (0 for a new run), whether it was resumed, the model (its preset, parameters
+     * trained and shape), the batch (streams x segment bytes), the bytes it trains and validates on, and every
+     * setting as {@link Training#set} names it, with the values it trains with (a cosine decay's decaySteps fixed).
+     */
+    public record Start(long step, boolean resumed, String preset, long parameters, int embed, int boom, int blocks, int window,
+                        int batch, int segment, long trainBytes, long validBytes, Map<String, Object> settings) {
+        public Start {
+            settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+        }
+    }
+
+    /**
+     * A directory refused for a new run: it holds a run already ({@link #resumable}: its last.safetensors, which
+     * {@link Training#resume} continues), or only an earlier run's best.safetensors, a model the new run would replace.
+     */
+    public static final class RunDirectoryTakenException extends IOException {
+        private final boolean resumable;
+
+        RunDirectoryTakenException(String message, boolean resumable, Throwable cause) {
+            super(message, cause);
+            this.resumable = resumable;
+        }
+
+        /** Whether the directory holds a run to resume. */
+        public boolean resumable() {
+            return resumable;
+        }
+    }
+
+    /** A resumed run given other data than it trained on (another size or SHA-256): it resumes only on the same. */
+    public static final class OtherDataException extends IOException {
+        OtherDataException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
@@ -66,14 +129,17 @@ public final class Training {
      * training bits per byte of the last log interval, the last and the best validation's (NaN where none
      * ran: a stop before the first; trainBpc NaN where no step ran). The model is the last step's, not the
      * best validation's: that one is the run directory's best.safetensors ({@code Model.load(dir)}), kept only
-     * with a {@link #runDirectory}.
+     * with a {@link #runDirectory}. tokensPerSecond: of the training alone (bytes a second, validations and
+     * checkpoints left out); seconds: the whole call's.
      */
-    public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc) {}
+    public record Result(Model model, long steps, int epochs, double trainBpc, double validBpc, double bestValidBpc,
+                         double tokensPerSecond, double seconds) {}
 
     private final TrainConfig config;   // null where resuming: the run's own
     private final List<String[]> changes = new ArrayList<>();   // where resuming: settings changed, as key and value
     private final List<Listener> listeners = new ArrayList<>();
     private Path runDirectory;
+    private int threads;   // 0: every core
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
     private Precision precision = Precision.FP32;
     private final java.util.Set<Trainer> running = new java.util.HashSet<>();   // the trains in progress, which stop asks to end; guarded by this
@@ -90,6 +156,26 @@ public final class Training {
         this.runDirectory = runDirectory;
     }
 
+    private Training(TrainConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * A training with the settings of a JSON file: one object of settings as {@link #set} names them (the preset
+     * among them, tiny where it names none), as {@code sharnn train --config} reads it. Each value is checked as set
+     * checks it, and the settings together when training starts. Throws IOException where the file cannot be read,
+     * IllegalArgumentException naming the file where it is no JSON object of settings.
+     */
+    public static Training fromConfig(Path jsonFile) throws IOException {
+        return new Training(TrainConfig.fromJson(java.util.Objects.requireNonNull(jsonFile, "jsonFile")));
+    }
+
+    /** The settings of this new training as {@link #set} names them, with their values so far (a resumed run's are its own). */
+    public Map<String, Object> settings() {
+        checkNotResuming("settings");
+        return java.util.Collections.unmodifiableMap(config.toMap());
+    }
+
     /**
      * Continues the run saved in runDirectory (its last.safetensors) exactly, as {@code sharnn train --resume}:
      * with the run's own settings, seed, data order and optimizer state, so that a run stopped and resumed
@@ -103,6 +189,32 @@ public final class Training {
      */
     public static Training resume(Path runDirectory) {
         return new Training(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));
+    }
+
+    /**
+     * The data file the run in runDirectory records (its last.safetensors'), which {@link #train(Stop)} resumes on;
+     * empty where it records none (a run trained on bytes). Throws IOException where there is no run to resume.
+     */
+    public static Optional<Path> recordedDataFile(Path runDirectory) throws IOException {
+        return Optional.ofNullable(Trainer.recordedDataFile(java.util.Objects.requireNonNull(runDirectory, "runDirectory")));
+    }
+
+    /**
+     * Throws IOException naming the holder where another training (a process, or another thread of this one) holds
+     * runDirectory now; a directory that does not exist, or holds no run, is free.
+     */
+    public static void checkFree(Path runDirectory) throws IOException {
+        RunLock.checkFree(java.util.Objects.requireNonNull(runDirectory, "runDirectory"));
+    }
+
+    /** Refuses a directory for a new run where it holds a run or an earlier run's best.safetensors, as train refuses it. */
+    public static void checkNewRunDirectory(Path dir) throws RunDirectoryTakenException {
+        try {
+            Trainer.checkNewRunDirectory(java.util.Objects.requireNonNull(dir, "dir"));
+        } catch (Trainer.RunDirectoryTaken e) {
+            throw new RunDirectoryTakenException(e.getMessage() + (e.resumable ? " (Training.resume continues it)" : ": move it away"),
+                    e.resumable, e);
+        }
     }
 
     private void checkNotResuming(String what) {
@@ -159,21 +271,33 @@ public final class Training {
         try {
             ordinal = CudaDevice.ordinalOf(device);
             p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {   // the CLI's words, less its flag's dashes
-            throw new IllegalArgumentException(e.getMessage().replaceFirst("^--", ""), e);
+        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
+            throw LibraryWords.refusal(e.getMessage().replaceFirst("^--", ""), e.getMessage());
         }
-        if (p != Precision.FP32 && ordinal < 0) throw new IllegalArgumentException("precision " + p + " needs a GPU; the CPU computes in fp32");
+        if (p != Precision.FP32 && ordinal < 0)
+            throw LibraryWords.refusal("precision " + p + " needs a GPU; the CPU computes in fp32",
+                    "--precision " + p + " needs --device cuda; the CPU computes in fp32");
         gpu = ordinal;
         this.precision = p;
         return this;
     }
 
     /**
+     * Threads on the CPU (0, the default: every core); checked when training starts on the CPU (a GPU's training
+     * takes none), refused there with IllegalArgumentException where it is no count of threads.
+     */
+    public Training threads(int threads) {
+        this.threads = threads;
+        return this;
+    }
+
+    /**
      * Asks the train in progress to stop after its step, as Ctrl-C stops {@code sharnn train}: train returns
      * its result then, with last.safetensors saved in a run directory, and without a further
-     * validation. For early stopping from a listener, or from another thread. Returns false where no
-     * train is in progress; where several threads train with this Training, each stops. Interrupting the
-     * thread that trains stops it alike; train returns with the thread's interrupt flag set again.
+     * validation. For early stopping from a listener, or from another thread. A train is in progress
+     * from when its model is made (or its run restored) until it returns. Returns false where no train is in
+     * progress; where several threads train with this Training, each stops. Interrupting the thread that trains
+     * stops it alike; train returns with the thread's interrupt flag set again.
      */
     public synchronized boolean stop() {
         running.forEach(Trainer::requestStop);
@@ -196,28 +320,37 @@ public final class Training {
         Path file = Trainer.recordedDataFile(runDirectory);
         if (file == null) throw new IOException("the run in " + runDirectory + " does not record its data file (it trained on bytes): give them");
         if (!Files.exists(file)) throw new IOException("the run's data file " + file + " is not there: give it where it moved");
-        return worded(() -> train(Corpus.open(file), file, stop));
+        return worded(() -> train(() -> Corpus.open(file), file, stop));
     }
 
-    /** Trains on text; a resumed run ({@link #resume}) on other text than it trained on throws IOException saying so. */
+    /**
+     * Trains on text; a resumed run ({@link #resume}) on other text than it trained on throws {@link OtherDataException}.
+     * Settings that do not fit together or the text (too few bytes to validate on, a cosine decay without its length)
+     * throw IllegalArgumentException; a new run's directory that holds a run, {@link RunDirectoryTakenException}.
+     */
     public Result train(byte[] text, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(text, "text");
         java.util.Objects.requireNonNull(stop, "stop");
-        return worded(() -> train(Corpus.of(text), null, stop));
+        return worded(() -> train(() -> Corpus.of(text), null, stop));
     }
 
     /**
      * Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). A resumed
-     * run ({@link #resume}) on another file than it trained on throws IOException saying so.
+     * run ({@link #resume}) on another file than it trained on throws {@link OtherDataException}; the rest as
+     * {@link #train(byte[], Stop)}.
      */
     public Result train(Path file, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         java.util.Objects.requireNonNull(stop, "stop");
-        return worded(() -> train(Corpus.open(file), file, stop));
+        return worded(() -> train(() -> Corpus.open(file), file, stop));
     }
 
     private interface Call {
         Result run() throws IOException;
+    }
+
+    private interface Text {
+        Corpus open() throws IOException;
     }
 
     /** The call's result; its failure in the library's words where the layers below spoke the command line's. */
@@ -231,60 +364,119 @@ public final class Training {
         }
     }
 
-    private Result train(Corpus corpus, Path file, Stop stop) throws IOException {
+    /** A refusal of the settings as they stand against each other or the text: in the library's words, the command line's kept. */
+    private static IllegalArgumentException refused(IllegalArgumentException e) {
+        return LibraryWords.refusal(LibraryWords.of(e.getMessage()), e.getMessage());
+    }
+
+    private Result train(Text text, Path file, Stop stop) throws IOException {
+        if (gpu < 0) try {   // before any file is read, as sharnn train checks --threads
+            Model.checkThreads(threads);
+        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
+            throw LibraryWords.refusal(e.getMessage(), "--" + e.getMessage());
+        }
         TrainConfig cfg = config == null ? null : config.copy();
-        // a cosine decay without its length, refused before the model is made and the run directory taken
-        if (cfg != null) cfg.fixDecay(stop.steps());
-        if (config != null && runDirectory != null) try {
-            Trainer.checkNewRunDirectory(runDirectory);
-        } catch (Trainer.RunDirectoryTaken e) {
-            throw new IOException(e.getMessage() + (e.resumable ? " (Training.resume continues it)" : ": move it away"), e);
+        if (cfg != null) {
+            // the settings together, and a cosine decay's length: refused before the model is made and the run directory taken
+            try {
+                cfg.validate();
+                cfg.fixDecay(stop.steps());
+            } catch (IllegalArgumentException e) {
+                throw refused(e);
+            }
+            if (runDirectory != null) checkNewRunDirectory(runDirectory);
         }
         VectorModule.require();
-        Kernels kernels = Kernels.fastest(Parallel.common());
-        Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
-        Trainer made;
-        if (config == null) {
-            made = Trainer.resume(runDirectory, corpus, backend);
+        Parallel pool = gpu < 0 && threads != 0 ? new Parallel(threads) : Parallel.common();
+        try {
+            Kernels kernels = Kernels.fastest(pool);
+            // the device before the text: a GPU that is not there is said first, as sharnn train says it
+            Backend backend = gpu < 0 ? Backend.cpu(kernels) : CudaBackend.open(gpu, precision);
+            Corpus corpus = text.open();
+            Splits splits;
             try {
-                for (String[] kv : changes) made.config().changeOnResume(kv[0], kv[1]);
-            } catch (RuntimeException e) {
-                made.close();
-                throw e;
+                splits = cfg == null ? null : cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
+            } catch (IllegalArgumentException e) {
+                throw refused(e);
             }
-        } else {
-            Splits splits = cfg.splits(corpus.size());   // heldOut's layout where it is set, as `sharnn train`'s
-            made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+            Trainer made;
+            if (config == null) {
+                try {
+                    made = Trainer.resume(runDirectory, corpus, backend);
+                } catch (Trainer.OtherData e) {
+                    throw new OtherDataException(e.getMessage(), e);
+                }
+                try {
+                    for (String[] kv : changes) made.config().changeOnResume(kv[0], kv[1]);
+                } catch (IllegalArgumentException e) {
+                    made.close();
+                    throw refused(e);
+                } catch (RuntimeException e) {
+                    made.close();
+                    throw e;
+                }
+            } else made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+            // the model goes back on every core's pool: this call's own is closed when it returns
+            return train(made, file, stop, pool == Parallel.common() ? kernels : Kernels.fastest(Parallel.common()));
+        } finally {
+            if (pool != Parallel.common()) pool.close();
+        }
+    }
+
+    private Result train(Trainer made, Path file, Stop stop, Kernels modelKernels) throws IOException {
+        boolean resumed = config == null;
+        synchronized (this) {   // stop reaches it from here on: a stop asked before its first step ends it there
+            running.add(made);
         }
         try (Trainer trainer = made) {
             if (file != null) trainer.recordDataFile(file);   // so that `sharnn train --resume` needs no --data
-            for (Listener l : listeners) {
-                trainer.addListener(new Trainer.Listener() {
-                    @Override
-                    public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
-                        l.onLog(step, bpc, lr, tps);
-                    }
-
-                    @Override
-                    public void onEval(long step, double bpc, boolean best) {
-                        l.onEval(step, bpc, best);
-                    }
-                });
-            }
-            Trainer.Summary s;
-            synchronized (this) {
-                running.add(trainer);
-            }
+            if (resumed) for (Listener l : listeners) l.onResume(trainer.step());
+            Trainer.Stop until = new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes());
             try {
-                s = trainer.train(new Trainer.Stop(stop.steps(), stop.epochs(), stop.minutes()));
-            } finally {
-                synchronized (this) {
-                    running.remove(trainer);
-                }
+                trainer.fixSchedule(until);   // train does it too: here a resumed run's refusal is one of its settings
+            } catch (IllegalArgumentException e) {
+                throw refused(e);
             }
+            // made before train: a limit of minutes counts from its start, and the start's listeners take no time of it
+            Start start = start(trainer, resumed);
+            for (Listener l : listeners) trainer.addListener(adapter(l, start));
+            Trainer.Summary s = trainer.train(until);
             // a copy on the CPU, shaped for scoring and sampling (closing the trainer frees a GPU's weights)
-            return new Result(Model.copyOf(trainer.model(), kernels), s.steps(), s.epochs(), s.lastTrainBpc(),
-                    s.validBpc(), s.bestValidBpc());
+            return new Result(Model.copyOf(trainer.model(), modelKernels), s.steps(), s.epochs(), s.lastTrainBpc(),
+                    s.validBpc(), s.bestValidBpc(), s.tokensPerSecond(), s.seconds());
+        } finally {
+            synchronized (this) {
+                running.remove(made);
+            }
         }
+    }
+
+    /** What the run starts with: its step, model, data and settings, as its trainer stands before training. */
+    private static Start start(Trainer trainer, boolean resumed) {
+        sharnn.model.ModelConfig m = trainer.model().config();
+        long parameters = trainer.model().params().stream().mapToLong(p -> p.w.length).sum();
+        TrainConfig c = trainer.config();
+        return new Start(trainer.step(), resumed, c.preset, parameters, m.embed(), m.boom(), m.blocks(), m.window(), m.batch(),
+                m.segment(), trainer.splits().train().length(), trainer.splits().valid().length(), c.toMap());
+    }
+
+    /** The trainer's reports, as the library's listener takes them. */
+    private static Trainer.Listener adapter(Listener l, Start start) {
+        return new Trainer.Listener() {
+            @Override
+            public void onStart(long step) {
+                l.onStart(start);
+            }
+
+            @Override
+            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+                l.onLog(new Log(step, epoch, bpc, lr, tps, norm, wall));
+            }
+
+            @Override
+            public void onEval(long step, double bpc, boolean best) {
+                l.onEval(step, bpc, best);
+            }
+        };
     }
 }

@@ -42,6 +42,12 @@ final class DeviceOption {
         return p;
     }
 
+    /** Refuses --device and --precision in their words, in backend's order, without opening a device. */
+    void check() {
+        ordinal();
+        precision();
+    }
+
     /** The backend of --device; on the CPU with `threads` threads (0: every core). */
     Backend backend(int threads) {
         int ordinal = ordinal();

@@ -12,14 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sharnn.api.LibraryWords;
+import sharnn.api.Training;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
-import sharnn.data.Corpus;
-import sharnn.data.Splits;
-import sharnn.model.Backend;
-import sharnn.train.RunLock;
-import sharnn.train.TrainConfig;
-import sharnn.train.Trainer;
 
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Train a SHA-RNN with the reference recipe.", "",
@@ -80,34 +76,38 @@ final class TrainCommand implements Callable<Integer> {
         checkLimits();
         // the default "tiny" cannot be told from a --preset tiny given, which must override a --config file's preset
         boolean presetGiven = spec.commandLine().getParseResult().hasMatchedOption("--preset");
-        checkRunFlags(presetGiven);
+        Training training = checkRunFlags(presetGiven);
         Path dataFile = dataFile();
-        Backend backend = device.backend(threads);
-        Corpus corpus = Corpus.open(dataFile);
-        Trainer trainer = resume != null ? resumed(corpus, dataFile, backend) : started(corpus, backend, presetGiven);
-        trainer.recordDataFile(dataFile);
+        device.check();   // in their turn, before the run directory and the settings (the library takes the strings below)
+        if (resume == null) training = started(presetGiven);
+        try {
+            training.device(device.device, device.precision).threads(threads);
+        } catch (IllegalArgumentException e) {   // in the flags' words
+            throw new UsageException(LibraryWords.original(e).getMessage());
+        }
         Path runDir = resume != null ? resume : out;
-        Trainer.Stop stop = new Trainer.Stop(steps, epochs, minutes);
-        long firstStep = trainer.step();
-        Trainer.Summary s;
-        Map<Signal, SignalHandler> before = stopOnSignals(trainer);
-        try (trainer; Progress progress = new Progress(trainer.step(), steps, epochs, minutes, banner)) {
-            try {
-                trainer.fixSchedule(stop);   // train does it too; here its refusal (a resumed cosine run without its length) is a usage error, and the note below sees decaySteps
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            TrainConfig c = trainer.config();
-            // steps at a rate of 0 (a run resumed past its first --steps): said, with the way on
-            if (c.cosine && c.lrMin == 0 && (steps > 0 ? steps > Math.max(c.decaySteps, firstStep) : firstStep >= c.decaySteps))
-                System.err.printf("note: the cosine decay reaches lrMin 0 at step %d: steps past it change no weight"
-                        + " (--resume with --set decaySteps=N or lrMin=X changes that)%n", c.decaySteps);
-            trainer.addListener(progress);
-            s = trainer.train(stop);
+        Progress progress = new Progress(steps, epochs, minutes, resume == null ? out : null);
+        training.listener(progress);
+        Training.Result s;
+        Map<Signal, SignalHandler> before = stopOnSignals(training);
+        try (progress) {
+            s = training.train(dataFile, new Training.Stop(steps, epochs, minutes));
+        } catch (Training.OtherDataException e) {   // a bad value (exit 2), as a data file not there is; the recorded one named as eval names it
+            throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
+                    + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
+        } catch (IllegalArgumentException e) {   // a refusal of the settings (a resumed cosine run without its length): a usage error
+            IllegalArgumentException flags = LibraryWords.original(e);
+            if (flags != e) throw new UsageException(flags.getMessage());
+            throw e;
+        } catch (RuntimeException e) {   // in the command line's words (JAVA_OPTS=-Xmx)
+            throw LibraryWords.original(e);
+        } catch (java.io.IOException e) {
+            throw LibraryWords.original(e);
         } finally {
             before.forEach(Signal::handle);
         }
-        if (s.steps() == firstStep && !trainer.stopRequested()) {
+        long firstStep = progress.firstStep;
+        if (s.steps() == firstStep && !stopping) {
             boolean atLimit = steps > 0 && s.steps() >= steps || epochs > 0 && s.epochs() >= epochs;
             if (atLimit)   // a resumed run already at its limit
                 System.err.printf("nothing to train: %s is at step %d (%d epoch%s done), at or past the limit given%n", runDir, s.steps(),
@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
                         java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString(), runDir, s.steps());
         }
         report(s, firstStep, runDir);
-        return trainer.stopRequested() ? stoppedBy : 0;
+        return stopping ? stoppedBy : 0;
     }
 
     private void checkLimits() {
@@ -128,24 +128,25 @@ final class TrainCommand implements Callable<Integer> {
         if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
     }
 
-    /** The refusals before any data or checkpoint is read: --out against --resume, and what a resumed run may change. */
-    private void checkRunFlags(boolean presetGiven) throws java.io.IOException {
+    /**
+     * The refusals before any data or checkpoint is read: --out against --resume, and what a resumed run may change.
+     * A resumed run's Training, with its changes; null for a new run.
+     */
+    private Training checkRunFlags(boolean presetGiven) throws java.io.IOException {
         if ((out == null) == (resume == null)) throw new UsageException("give either --out RUN_DIR (a new run) or --resume RUN_DIR");
         if (out != null && Files.exists(out) && !Files.isDirectory(out))   // found only after the model was built
             throw new UsageException("--out " + out + " exists and is not a directory");
-        if (resume == null) return;
+        if (resume == null) return null;
         if (config != null || seed != null || presetGiven)
             throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
+        Training training = Training.resume(resume);
         // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
         for (String s : sets) {
             KeyValue kv = KeyValue.parse(s);
             try {
-                TrainConfig.checkChangedOnResume(kv.key());
-            } catch (IllegalArgumentException e) {
+                training.set(kv.key(), kv.value());   // the value too, before the run is loaded
+            } catch (IllegalStateException e) {   // a setting the run keeps
                 throw new UsageException("--resume continues with the run's own settings: " + e.getMessage());
-            }
-            try {
-                new TrainConfig().set(kv.key(), kv.value());   // the value, before the run is loaded
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
@@ -154,93 +155,62 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageException("--resume takes a run's directory, not a file" + (resume.getFileName().toString().endsWith(".safetensors")
                     && resume.getParent() != null ? ": give " + resume.getParent() : ": " + resume));
         // a run still before its first checkpoint has nothing to resume, but its holder is the news
-        if (Files.isDirectory(resume)) RunLock.checkFree(resume);
+        if (Files.isDirectory(resume)) Training.checkFree(resume);
+        return training;
     }
 
     /** --data, or the file a resumed run records. */
     private Path dataFile() throws java.io.IOException {
         if (data != null) return data;
         if (resume == null) throw new UsageException("give --data FILE, the text to train on");
-        Path recorded = Trainer.recordedDataFile(resume);
+        Path recorded = Training.recordedDataFile(resume).orElse(null);
         if (recorded == null) throw new UsageException("give --data FILE: the run in " + resume + " does not record its data file");
         if (!Files.exists(recorded)) throw new UsageException("the run's data file " + recorded + " is not there: give --data FILE");
         return recorded;
     }
 
-    private Trainer resumed(Corpus corpus, Path dataFile, Backend backend) throws Exception {
-        Trainer trainer;
+    /** A new run's Training: its directory free, its settings from --config, --preset, --set and --seed. */
+    private Training started(boolean presetGiven) throws Exception {
+        Training.checkFree(out);   // a run in progress is named by its pid, not as one to resume
         try {
-            trainer = Trainer.resume(resume, corpus, backend);
-        } catch (Trainer.OtherData e) {   // a bad value (exit 2), as a data file not there is; the recorded one named as eval names it
-            throw new UsageException(data != null ? e.getMessage() : "the run's data file " + dataFile
-                    + " has changed since it trained (its size or SHA-256): it resumes only on the same data");
+            Training.checkNewRunDirectory(out);
+        } catch (Training.RunDirectoryTakenException e) {
+            throw new UsageException(e.resumable() ? out + " already holds a run: resume it with --resume " + out + " or choose another --out"
+                    : out + " holds an earlier run's best.safetensors (nothing to resume: no last.safetensors); move it away or choose another --out");
         }
-        for (String s : sets)
-            try {
-                KeyValue kv = KeyValue.parse(s);
-                trainer.config().changeOnResume(kv.key(), kv.value());
-            } catch (IllegalArgumentException e) {
-                trainer.close();
-                throw new UsageException(e.getMessage());
-            }
-        System.err.printf("resuming %s at step %d%n", resume, trainer.step());
-        return trainer;
-    }
-
-    private Trainer started(Corpus corpus, Backend backend, boolean presetGiven) throws Exception {
-        RunLock.checkFree(out);   // a run in progress is named by its pid, not as one to resume
+        Training training;
         try {
-            Trainer.checkNewRunDirectory(out);
-        } catch (Trainer.RunDirectoryTaken e) {
-            throw new UsageException(e.getMessage() + (e.resumable ? ": resume it with --resume " + out + " or choose another --out"
-                    : "; move it away or choose another --out"));
-        }
-        TrainConfig cfg;
-        try {
-            cfg = config != null ? TrainConfig.fromJson(config) : TrainConfig.forPreset(preset);
+            training = config != null ? Training.fromConfig(config) : new Training(preset);
+            if (presetGiven && config != null) training.set("preset", preset);   // over the file's, as --set is
         } catch (IllegalArgumentException e) {   // what the file says: a usage error, as the same given with --set
             throw new UsageException(e.getMessage());
         }
-        if (presetGiven) cfg.preset = preset;   // over the file's, as --set is
         for (String s : sets) {
             KeyValue kv = KeyValue.parse(s);
             try {
-                cfg.set(kv.key(), kv.value());
+                training.set(kv.key(), kv.value());
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
         }
+        Map<String, Object> settings = training.settings();
+        long seedSet = ((Number) settings.get("seed")).longValue();
         // by the key as set (stripped): "seed =5" set the seed and passed a match on "seed="
-        if (seed != null && sets.stream().anyMatch(s -> KeyValue.parse(s).key().equals("seed")) && cfg.seed != seed)
-            throw new UsageException("--seed " + seed + " and --set seed=" + cfg.seed + " differ: give one");
-        if (presetGiven && !cfg.preset.equals(preset))
-            throw new UsageException("--preset " + preset + " and --set preset=" + cfg.preset + " differ: give one");
-        if (seed != null) cfg.seed = seed;
-        Splits splits;
-        try {
-            cfg.validate();
-            cfg.fixDecay(steps);
-            splits = cfg.splits(corpus.size());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        Trainer trainer = new Trainer(cfg, corpus, splits, out, backend);
-        // as nanoGPT's "number of parameters": what is trained, said once the run directory is taken (not before a refusal)
-        sharnn.model.ModelConfig m = trainer.model().config();
-        long parameters = trainer.model().params().stream().mapToLong(p -> p.w.length).sum();
-        banner = String.format("training %s: %s, %,d parameters (embed %d, boom %d, %d blocks, window %d), batch %d x %d bytes,"
-                        + " %,d bytes to train on, %,d to validate", out, cfg.preset, parameters, m.embed(), m.boom(), m.blocks(), m.window(),
-                m.batch(), m.segment(), splits.train().length(), splits.valid().length());
-        return trainer;
+        if (seed != null && sets.stream().anyMatch(s -> KeyValue.parse(s).key().equals("seed")) && seedSet != seed)
+            throw new UsageException("--seed " + seed + " and --set seed=" + seedSet + " differ: give one");
+        if (presetGiven && !settings.get("preset").equals(preset))
+            throw new UsageException("--preset " + preset + " and --set preset=" + settings.get("preset") + " differ: give one");
+        if (seed != null) training.seed(seed);
+        return training.runDirectory(out);
     }
 
     /** The summary: one JSON object with --json, else two lines (the figures; where the checkpoints are). */
-    private void report(Trainer.Summary s, long firstStep, Path runDir) throws java.io.IOException {
+    private void report(Training.Result s, long firstStep, Path runDir) throws java.io.IOException {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("run_dir", runDir.toString());
         result.put("steps", s.steps());
         result.put("epochs", s.epochs());
-        result.put("train_bpc", Double.isNaN(s.lastTrainBpc()) ? null : s.lastTrainBpc());
+        result.put("train_bpc", Double.isNaN(s.trainBpc()) ? null : s.trainBpc());
         result.put("valid_bpc", Double.isNaN(s.validBpc()) ? null : s.validBpc());
         result.put("best_valid_bpc", Double.isNaN(s.bestValidBpc()) ? null : s.bestValidBpc());
         result.put("tokens_per_s", Math.round(s.tokensPerSecond()));
@@ -254,7 +224,7 @@ final class TrainCommand implements Callable<Integer> {
         String valid = !Double.isNaN(s.validBpc()) ? String.format("valid %.4f bpc (best %.4f)", s.validBpc(), s.bestValidBpc())
                 : !Double.isNaN(s.bestValidBpc()) ? String.format("best valid %.4f bpc", s.bestValidBpc()) : "not validated yet";
         System.out.printf("trained to step %d (%d epoch%s done) in %s: train %.4f bpc, %s, %,d tokens/s%n",
-                s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.lastTrainBpc(), valid,
+                s.steps(), s.epochs(), s.epochs() == 1 ? "" : "s", Terminal.duration(s.seconds()), s.trainBpc(), valid,
                 Math.round(s.tokensPerSecond()));
         List<String> saved = new ArrayList<>();
         for (String name : List.of("last.safetensors", "best.safetensors"))
@@ -263,23 +233,21 @@ final class TrainCommand implements Callable<Integer> {
                 runDir.resolve("metrics.jsonl"));
     }
 
-    /** A new run's first line, said when it starts (Progress.onStart); null for a resumed one, which says "resuming". */
-    private String banner;
-
     /** The exit code of the signal that stopped the run (128 + its number), as a shell reports a process it stopped. */
     private volatile int stoppedBy = 130;
     private volatile long stopAsked;
     private volatile boolean stopping;
 
     /**
-     * The first Ctrl-C (SIGINT), SIGTERM or SIGHUP asks the trainer to stop after the step in progress (it
+     * The first Ctrl-C (SIGINT), SIGTERM or SIGHUP asks the training to stop after the step in progress (it
      * saves last.safetensors and the command exits 128 + the signal's number: 130, 143, 129), as a batch
      * scheduler stopping a job with SIGTERM expects; a second aborts at once, but for the same signal again
      * within 2 s (SIGTERM, SIGHUP) or 0.5 s (SIGINT, which a person may press twice): sent to the process group
-     * (Ctrl-C, timeout, a scheduler), it comes from there and passed on by bin/sharnn.
+     * (Ctrl-C, timeout, a scheduler), it comes from there and passed on by bin/sharnn. Before the model is made
+     * there is nothing to save: the command exits as the JVM's own handler exits.
      * Returns the handlers it replaced.
      */
-    private Map<Signal, SignalHandler> stopOnSignals(Trainer trainer) {
+    private Map<Signal, SignalHandler> stopOnSignals(Training training) {
         Map<Signal, SignalHandler> before = new LinkedHashMap<>();
         // asked now: the first native call in a handler took long enough for a tiny run to save and exit before its line
         String newLine = Terminal.isTerminal(2) ? "\n" : "";   // after the terminal's "^C"; in a log it was an empty line
@@ -292,13 +260,13 @@ final class TrainCommand implements Callable<Integer> {
                     synchronized (before) {
                         long twice = name.equals("INT") ? 500_000_000L : 2_000_000_000L;
                         if (stopping && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < twice) return;
-                        if (trainer.requestStop()) {
-                            stoppedBy = 128 + sig.getNumber();
-                            stopAsked = System.nanoTime();
-                            stopping = true;
-                            System.err.println(newLine + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
-                                    + " again aborts at once)");
-                        } else Runtime.getRuntime().halt(128 + sig.getNumber());
+                        if (stopping) Runtime.getRuntime().halt(128 + sig.getNumber());
+                        if (!training.stop()) System.exit(128 + sig.getNumber());   // no model yet: nothing to save
+                        stoppedBy = 128 + sig.getNumber();
+                        stopAsked = System.nanoTime();
+                        stopping = true;
+                        System.err.println(newLine + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
+                                + " again aborts at once)");
                     }
                 }));
             } catch (IllegalArgumentException e) {   // the JVM keeps the signal to itself (-Xrs): its own exit
@@ -309,30 +277,24 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * On a terminal a progress bar with bpc, tokens/s and ETA; elsewhere log lines on stderr: step,
-     * bpc, lr, tokens/s and the time left where the end is known.
+     * bpc, lr, tokens/s and the time left where the end is known. A new run's first line (its model and data) and a
+     * resumed run's ("resuming") said as they start.
      */
-    static final class Progress implements Trainer.Listener, AutoCloseable {
-        private final long firstStep, steps, epochs;
+    final class Progress implements Training.Listener, AutoCloseable {
+        private final long steps, epochs;
         private final double minutes;
-        private final long start = System.nanoTime();
-        private final me.tongfei.progressbar.ProgressBar bar;
-        private final String banner;
+        private final Path newRun;   // a new run's directory, named in its first line; null for a resumed one
+        private final boolean interactive = Terminal.interactive();   // asked now: a limit of minutes counts from onStart
+        long firstStep;
+        private long start;
+        private me.tongfei.progressbar.ProgressBar bar;
         private long firstLogStep = -1, firstLogNanos;   // the pace is measured from the first log line, after the start and warm-up
 
-        Progress(long firstStep, long steps, long epochs, double minutes, String banner) {
-            this.banner = banner;
+        Progress(long steps, long epochs, double minutes, Path newRun) {
             this.epochs = epochs;
-            this.firstStep = firstStep;
             this.steps = steps;
             this.minutes = minutes;
-            this.bar = Terminal.interactive()
-                    ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("train")
-                            .setInitialMax(steps > 0 ? steps : Math.round(minutes * 60)).setUnit(steps > 0 ? " steps" : " s", 1)
-                            .startsFrom(steps > 0 ? firstStep : 0, java.time.Duration.ZERO).continuousUpdate()
-                            // redrawn in place on its line (\r); the interactive consumer moved the cursor up a line
-                            // to redraw, over a validation's line printed below it
-                            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()
-                    : null;
+            this.newRun = newRun;
         }
 
         @Override
@@ -341,10 +303,42 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
+        public void onResume(long step) {
+            System.err.printf("resuming %s at step %d%n", resume, step);
+        }
+
+        @Override
+        public void onStart(Training.Start s) {
+            firstStep = s.step();
+            start = System.nanoTime();
+            bar = interactive
+                    ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("train")
+                            .setInitialMax(steps > 0 ? steps : Math.round(minutes * 60)).setUnit(steps > 0 ? " steps" : " s", 1)
+                            .startsFrom(steps > 0 ? firstStep : 0, java.time.Duration.ZERO).continuousUpdate()
+                            // redrawn in place on its line (\r); the interactive consumer moved the cursor up a line
+                            // to redraw, over a validation's line printed below it
+                            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()
+                    : null;
+            Map<String, Object> c = s.settings();
+            long decaySteps = ((Number) c.get("decaySteps")).longValue();
+            // steps at a rate of 0 (a run resumed past its first --steps): said, with the way on
+            if (Boolean.TRUE.equals(c.get("cosine")) && ((Number) c.get("lrMin")).doubleValue() == 0
+                    && (steps > 0 ? steps > Math.max(decaySteps, firstStep) : firstStep >= decaySteps))
+                System.err.printf("note: the cosine decay reaches lrMin 0 at step %d: steps past it change no weight"
+                        + " (--resume with --set decaySteps=N or lrMin=X changes that)%n", decaySteps);
+            // as nanoGPT's "number of parameters": what is trained, said once the run directory is taken (not before a refusal)
+            if (newRun != null)
+                System.err.println((bar != null ? "\r\033[K" : "") + String.format("training %s: %s, %,d parameters (embed %d, boom %d,"
+                        + " %d blocks, window %d), batch %d x %d bytes, %,d bytes to train on, %,d to validate", newRun, s.preset(),
+                        s.parameters(), s.embed(), s.boom(), s.blocks(), s.window(), s.batch(), s.segment(), s.trainBytes(), s.validBytes()));
+        }
+
+        @Override
+        public void onLog(Training.Log log) {
+            long step = log.step();
             if (bar != null) {
                 bar.stepTo(steps > 0 ? step : Math.round((System.nanoTime() - start) / 1e9));
-                bar.setExtraMessage(String.format(" %.3f bpc, %,d tok/s", bpc, Math.round(tps)));
+                bar.setExtraMessage(String.format(" %.3f bpc, %,d tok/s", log.trainBpc(), Math.round(log.tokensPerSecond())));
                 return;
             }
             long now = System.nanoTime();
@@ -362,13 +356,8 @@ final class TrainCommand implements Callable<Integer> {
             if (left != Double.MAX_VALUE) eta = " | eta " + Terminal.duration(Math.max(0, left));
             // the epoch counted from 1, as main.py's "| epoch   1 |" and Keras's "Epoch 1/25" (the trainer's count is of epochs done)
             System.err.printf("step %d%s | epoch %d%s | train %.4f bpc | lr %.2e | %,d tok/s | grad %.3f | %s%s%n",
-                    step, steps > 0 ? "/" + steps : "", epoch + 1, epochs > 0 ? "/" + epochs : "", bpc, lr, Math.round(tps), norm,
-                    Terminal.duration(wall), eta);
-        }
-
-        @Override
-        public void onStart(long step) {
-            if (banner != null) System.err.println((bar != null ? "\r\033[K" : "") + banner);
+                    step, steps > 0 ? "/" + steps : "", log.epoch() + 1, epochs > 0 ? "/" + epochs : "", log.trainBpc(),
+                    log.learningRate(), Math.round(log.tokensPerSecond()), log.gradNorm(), Terminal.duration(log.wallSeconds()), eta);
         }
 
         @Override

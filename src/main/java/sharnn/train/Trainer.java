@@ -296,6 +296,11 @@ public final class Trainer implements AutoCloseable {
         return cfg;
     }
 
+    /** The run's train, valid and test ranges of its data. */
+    public Splits splits() {
+        return splits;
+    }
+
     /** Fixes the schedule's length from the stop where the run's settings leave it open (see {@link TrainConfig#fixDecay}). */
     public void fixSchedule(Stop stop) {
         cfg.fixDecay(stop.steps());
