@@ -53,7 +53,7 @@ final class BenchCommand implements Runnable {
         @Parameters(paramLabel = "FILE") Path file;
 
         @Option(names = "--bytes", description = "use the first N bytes (0: all; K, M and G: KiB, MiB, GiB)", defaultValue = "0",
-                converter = Models.ByteCountConverter.class)
+                converter = ByteCountConverter.class)
         long bytes;
 
         @Option(names = "--presets", split = ",", description = "presets to run", defaultValue = "fast,default,max")

@@ -90,11 +90,11 @@ public final class DataCommand implements Runnable {
         Double validFraction;
 
         @Option(names = "--train-bytes", paramLabel = "N", description = "Train size in bytes (instead of fractions; K, M, G: KiB, MiB, GiB).",
-                converter = Models.ByteCountConverter.class)
+                converter = ByteCountConverter.class)
         Long trainBytes;
 
         @Option(names = "--valid-bytes", paramLabel = "N", description = "Valid size in bytes (instead of fractions; K, M, G: KiB, MiB, GiB).",
-                converter = Models.ByteCountConverter.class)
+                converter = ByteCountConverter.class)
         Long validBytes;
 
         @Override

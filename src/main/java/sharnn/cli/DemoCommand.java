@@ -48,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
             if (in == null) throw new IOException("the demo corpus is missing from the jar");
             text = in.readAllBytes();
         }
-        Parallel pool = Models.pool(threads);
+        Parallel pool = DeviceOption.cpuPool(threads);
         Kernels kernels = Kernels.fastest(pool);
         TrainConfig cfg = TrainConfig.forPreset("tiny");
         cfg.evalEvery = 200;

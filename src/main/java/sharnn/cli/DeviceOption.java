@@ -4,6 +4,8 @@ import picocli.CommandLine.Option;
 import sharnn.cuda.CudaBackend;
 import sharnn.cuda.Precision;
 import sharnn.model.Backend;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
 
 /** --device and --precision: where models run and in what arithmetic (a picocli mixin of train, eval and bench). */
 final class DeviceOption {
@@ -52,6 +54,12 @@ final class DeviceOption {
     Backend backend(int threads) {
         int ordinal = ordinal();
         Precision p = precision();
-        return ordinal < 0 ? Backend.cpu(Models.kernels(threads)) : CudaBackend.open(ordinal, p);
+        return ordinal < 0 ? Backend.cpu(Kernels.fastest(cpuPool(threads))) : CudaBackend.open(ordinal, p);
+    }
+
+    /** The CPU's pool for a --threads option (0: every core), refused in the option's words where it is no count of threads. */
+    static Parallel cpuPool(int threads) {
+        Models.checkThreads(threads);
+        return threads == 0 ? Parallel.common() : new Parallel(threads);
     }
 }

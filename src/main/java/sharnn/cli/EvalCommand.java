@@ -32,7 +32,7 @@ final class EvalCommand implements Callable<Integer> {
     int streams;
 
     @Option(names = "--max-bytes", description = "score only the split's first N bytes (0: all; K, M and G: KiB, MiB, GiB)", defaultValue = "0",
-            converter = Models.ByteCountConverter.class)
+            converter = ByteCountConverter.class)
     long maxBytes;
 
     @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")

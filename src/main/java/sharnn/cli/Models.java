@@ -5,11 +5,8 @@ import java.nio.file.Path;
 import picocli.CommandLine;
 import sharnn.api.Model;
 
-/**
- * Shared by the commands: how a checkpoint option is read and a --threads option checked, through the library; and
- * (from {@link BelowTheLibrary}, which keeps what names the packages below it) the CPU's kernels and byte counts.
- */
-final class Models extends BelowTheLibrary {
+/** Shared by the commands, through the library: how a checkpoint option is read and a --threads option checked. */
+final class Models {
     private Models() {}
 
     /** Reads a CKPT option: a checkpoint file, or a run directory for its best.safetensors. */

@@ -10,14 +10,14 @@ import picocli.CommandLine;
 class ByteCountTest {
     @Test
     void digitsOrBinarySuffixes() {
-        assertThat(Models.ByteCountConverter.parse("20000")).isEqualTo(20_000);
-        assertThat(Models.ByteCountConverter.parse("64K")).isEqualTo(65_536);
-        assertThat(Models.ByteCountConverter.parse("1m")).isEqualTo(1 << 20);
-        assertThat(Models.ByteCountConverter.parse("2G")).isEqualTo(2L << 30);
-        assertThat(Models.ByteCountConverter.parse("-1")).isEqualTo(-1);   // the option's own check says ">= 0"
-        assertThatThrownBy(() -> Models.ByteCountConverter.parse("1X")).isInstanceOf(CommandLine.TypeConversionException.class)
+        assertThat(ByteCountConverter.parse("20000")).isEqualTo(20_000);
+        assertThat(ByteCountConverter.parse("64K")).isEqualTo(65_536);
+        assertThat(ByteCountConverter.parse("1m")).isEqualTo(1 << 20);
+        assertThat(ByteCountConverter.parse("2G")).isEqualTo(2L << 30);
+        assertThat(ByteCountConverter.parse("-1")).isEqualTo(-1);   // the option's own check says ">= 0"
+        assertThatThrownBy(() -> ByteCountConverter.parse("1X")).isInstanceOf(CommandLine.TypeConversionException.class)
                 .hasMessage("not a byte count (as 20000, 64K or 1M): '1X'");
-        assertThatThrownBy(() -> Models.ByteCountConverter.parse("999999999999999999G")).hasMessageStartingWith("too large a byte count");
+        assertThatThrownBy(() -> ByteCountConverter.parse("999999999999999999G")).hasMessageStartingWith("too large a byte count");
         // through the command line: a usage error, one line
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "1X"), 2,
                 "Invalid value for option '--max-bytes': not a byte count (as 20000, 64K or 1M): '1X'");
