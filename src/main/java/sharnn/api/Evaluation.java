@@ -164,7 +164,7 @@ public final class Evaluation {
                 file = SafeTensors.read(checkpoint);
                 meta = Checkpoint.metaIfAny(file);   // null for a reference state_dict
                 dataFile = data != null ? data : recordedDataFile(checkpoint, meta);
-                model = Weights.read(file, backend);
+                model = Weights.readAtMost(file, backend, streams, Evaluator.SEGMENT);   // the streams scored, not the training batch
                 corpus = Corpus.open(dataFile);
                 run = runSplit ? Checkpoint.splits(file, meta, corpus) : null;
             } catch (IllegalArgumentException e) {   // a file's fault, in its words, where it is no refusal of the settings

@@ -107,6 +107,21 @@ public final class Weights {
         return read(file, backend, c.batch(), c.segment());
     }
 
+    /**
+     * As {@link #read(SafeTensors, Backend)}, the model built for at most batch streams of at most segment steps: scoring
+     * reads its own streams, and a file's training batch (65,536 in a file's metadata) took gigabytes of activations
+     * that eval never used, "out of memory" in a heap that scores the file in 16 streams.
+     */
+    public static LanguageModel readAtMost(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
+        ModelConfig c;
+        try {
+            c = configOf(file);
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
+        return read(file, backend, Math.min(batch, c.batch()), segment);
+    }
+
     /** The file's fault, named as its own faults are (eval, generate and compress --model said only what). */
     private static IllegalArgumentException named(SafeTensors file, IllegalArgumentException e) {
         String where = file.source() + ": ";
@@ -145,6 +160,9 @@ public final class Weights {
             ModelConfig c = configOf(file);
             int[] byteOfId = byteOfId(file);
             checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
+            // before the model is built: a checkpoint stripped of its metadata reads as a state_dict at the paper's window,
+            // batch and segment, whose model ran out of a small heap before its optimizer tensors were refused
+            checkAllUsed(file, ShaRnn.parameterShapes(c).keySet());
             LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
             try {
                 load(model, file, "", byteOfId);

@@ -164,4 +164,28 @@ class EvaluationTest {
                 .hasMessageStartingWith(nan + ": tensor " + m.params().get(1).name + " holds NaN").hasCauseExactlyInstanceOf(IllegalArgumentException.class)
                 .satisfies(e -> assertThat(LibraryWords.original(e)).isSameAs(e));
     }
+
+    /**
+     * A checkpoint is built for the streams eval scores, not for the batch it trained with: a file whose model says batch
+     * 1,000,000 took 8 GB for one activation buffer, "out of memory" (h55c's fuzzing, ckpt seed 1 case 100: batch 65,536
+     * in 512 MiB). The figure is the file's as its own batch gives it.
+     */
+    @Test
+    void aCheckpointIsBuiltForTheStreamsScoredNotForItsTrainingBatch() throws IOException {
+        Path data = text(), last = run("run", data).resolve("last.safetensors");
+        Evaluation evaluation = new Evaluation().data(data).split("all").streams(2).maxBytes(512).threads(1);
+        double bpc = evaluation.evaluate(last).bitsPerByte();
+        SafeTensors st = SafeTensors.read(last);
+        String meta = st.metadata().get(Checkpoint.META_KEY);
+        int model = meta.indexOf("\"model\":{"), batch = meta.indexOf("\"batch\":2,", model);
+        assertThat(model).isPositive();
+        assertThat(batch).isGreaterThan(model);
+        String huge = meta.substring(0, batch) + "\"batch\":1000000," + meta.substring(batch + "\"batch\":2,".length());
+        sharnn.io.SafeTensorsWriter w = new sharnn.io.SafeTensorsWriter();
+        for (String name : st.names()) w.add(name, sharnn.io.DType.F32, st.shape(name), st.floats(name));
+        Path crafted = dir.resolve("batch1000000.safetensors");
+        w.metadata(Checkpoint.META_KEY, huge).metadata("format", "pt").checksum().write(crafted);
+        assertThat(Weights.configOf(SafeTensors.read(crafted)).batch()).isEqualTo(1_000_000);
+        assertThat(evaluation.evaluate(crafted).bitsPerByte()).isEqualTo(bpc);
+    }
 }

@@ -150,6 +150,27 @@ class WeightsTest {
                 + " header_crc32c), or keep only the model's tensors");
     }
 
+    /**
+     * Tensors the model does not use are refused before the model is built: a checkpoint stripped of its metadata reads as a
+     * state_dict at the paper's window 5000, batch 16 and segment 1024, and that model (about 1 GiB for eval) ran out of a
+     * 512 MiB heap before the refusal came (h55c's fuzzing: ckpt seed 3 cases 11 and 237, "out of memory").
+     */
+    @Test
+    void unusedTensorsAreRefusedBeforeTheModelIsBuilt(@TempDir Path dir) throws Exception {
+        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
+                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        Path stripped = dir.resolve("stripped.safetensors");
+        Weights.addTo(new SafeTensorsWriter(), bytes, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
+                .add("state.h.0", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
+        Backend none = (config, maxSteps) -> {
+            throw new AssertionError("a model of " + config + " built for a file that is refused");
+        };
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), none)).isInstanceOf(IllegalArgumentException.class).hasMessage(stripped
+                + ": the file holds a sharnn checkpoint's optimizer and state tensors (2, first optim.m.encoder.weight) without its metadata:"
+                + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
+                + " header_crc32c), or keep only the model's tensors");
+    }
+
     @Test
     void aShapeMismatchIsAClearError(@TempDir Path dir) throws Exception {
         ShaRnn a = new ShaRnn(CONFIG, new ScalarKernels());
