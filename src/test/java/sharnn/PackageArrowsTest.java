@@ -68,7 +68,7 @@ class PackageArrowsTest {
      * shares. A list that grows as more commands move onto the library (cli -> api, no lower).
      */
     private static final List<String> THROUGH_THE_LIBRARY = List.of("CompressCommand.java", "DecompressCommand.java",
-            "EvalCommand.java", "FileTransform.java", "GenerateCommand.java", "InfoCommand.java", "Models.java", "PlotCommand.java",
+            "DemoCommand.java", "EvalCommand.java", "FileTransform.java", "GenerateCommand.java", "InfoCommand.java", "Models.java", "PlotCommand.java",
             "TrainCommand.java", "TransformOptions.java");
 
     /** What those files may name below the library: its documented exceptions, and io's words for a file's errors. */

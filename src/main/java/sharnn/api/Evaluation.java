@@ -16,6 +16,7 @@ import sharnn.io.PathErrors;
 import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
 import sharnn.model.LanguageModel;
+import sharnn.model.ModelConfig;
 import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
@@ -108,6 +109,35 @@ public final class Evaluation {
     public Result evaluate(Path checkpoint, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(checkpoint, "checkpoint");
         java.util.Objects.requireNonNull(progress, "progress");
+        return onDevice((backend, streams) -> evaluate(Checkpoint.file(checkpoint), backend, streams, progress));
+    }
+
+    /** As {@link #evaluate(Model, byte[], Progress)}, told nothing on the way. */
+    public Result evaluate(Model model, byte[] text) throws IOException {
+        return evaluate(model, text, done -> {});
+    }
+
+    /**
+     * Scores the split of text with a model in memory (a {@link Training.Result#model}, or one loaded), as
+     * {@link #evaluate(Path, Progress)} scores a checkpoint's: in the model's own segments (its training's, up to 1024
+     * bytes), the streams in lockstep, on the CPU or a GPU. Valid and test are 90/5/5 of the text, the ranges a
+     * {@link Training} on it trains and validates on where heldOut is not set, so that a trained model's test figure is
+     * the run's. {@link #data} is not read here; the result's data is null. Throws IllegalArgumentException where the
+     * settings do not fit each other or the text (too few bytes for the streams).
+     */
+    public Result evaluate(Model model, byte[] text, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(text, "text");
+        java.util.Objects.requireNonNull(progress, "progress");
+        return onDevice((backend, streams) -> evaluate(model, text, backend, streams, progress));
+    }
+
+    private interface OnDevice {
+        Result run(Backend backend, int streams) throws IOException;
+    }
+
+    /** The settings checked, in the command line's order, and the work run on the device with the streams. */
+    private Result onDevice(OnDevice work) throws IOException {
         if (maxBytes < 0) throw LibraryWords.refusal("maxBytes must be >= 0", "--max-bytes must be >= 0");
         if (streams < 0) throw LibraryWords.refusal("streams must be >= 0", "--streams must be >= 0");
         int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
@@ -130,7 +160,7 @@ public final class Evaluation {
         Parallel pool = gpu < 0 ? pool() : null;
         try {
             Backend backend = gpu < 0 ? Backend.cpu(Kernels.fastest(pool)) : CudaBackend.open(gpu, p);
-            return evaluate(Checkpoint.file(checkpoint), backend, streams, progress);
+            return work.run(backend, streams);
         } catch (NoClassDefFoundError e) {
             throw VectorModule.missing(e);
         } finally {
@@ -198,6 +228,30 @@ public final class Evaluation {
             }
         } finally {
             if (model != null) model.close();
+        }
+    }
+
+    private Result evaluate(Model model, byte[] text, Backend backend, int streams, Progress progress) {
+        Corpus corpus = Corpus.of(text);
+        Split s = switch (split) {
+            case "valid", "test" -> Splits.of(corpus.size()).get(split);
+            case "all" -> new Split("all", 0, corpus.size());
+            default -> lastBytes(split, corpus.size());
+        };
+        if (s.length() < 2L * streams) {
+            String few = "the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)";
+            throw LibraryWords.refusal(few, few);
+        }
+        // a network of the streams in the model's own segments (the model holds one of a single stream): the evaluator runs on it
+        ModelConfig shape = model.shape();
+        LanguageModel net = backend.create(shape.withBatch(streams, Math.min(Evaluator.SEGMENT, shape.segment())));
+        try (Evaluator evaluator = new Evaluator(net, streams)) {
+            net.copyWeightsFrom(model.network());
+            progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
+            Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
+            return new Result(split, r.bpc(), r.bytes(), streams, evaluator.segment(), null);
+        } finally {
+            net.close();
         }
     }
 

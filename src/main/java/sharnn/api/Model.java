@@ -73,6 +73,23 @@ public final class Model {
         return weights;
     }
 
+    /** The checkpoint's or training's own shape (its window, batch and segment), which evaluation reads its segments in. */
+    ModelConfig shape() {
+        return shape;
+    }
+
+    /**
+     * This model on its own pool of this many threads (0: every core's), as {@link #load(Path, int)} gives one: the weights
+     * shared, not copied, so this one and the other score and sample alike. For a trained model
+     * ({@link Training.Result#model}, on every core's pool) that is to run on the training's threads.
+     * IllegalArgumentException where it is no count of threads.
+     */
+    public Model withThreads(int threads) {
+        checkThreads(threads);
+        Parallel own = threads == 0 ? Parallel.common() : new Parallel(threads);
+        return new Model(weights, shape, Kernels.fastest(own), own);
+    }
+
     /**
      * A model from a sharnn checkpoint ({@code best.safetensors} of a run, or the run's directory) or from a state_dict of the
      * original PyTorch code saved with {@code safetensors.torch.save_file}.

@@ -110,6 +110,19 @@ public record ModelInfo(Config config, Map<String, Long> parameters, Run run) {
         return read(stateDict, java.util.Objects.requireNonNull(preset, "preset"));
     }
 
+    /**
+     * What a sharnn checkpoint (or its run directory, for its best.safetensors) records beside its weights, read from its
+     * header alone: JSON objects under "model" (as {@link Config#toMap}), and for a training's checkpoint "train" (its
+     * settings as {@link Training#set} names them, "preset" among them), "data" (the data's "name", "size", "sha256" and
+     * ranges, and the "file" where the run recorded one) and "progress" ("step", "epoch", "best_valid_bpc"). A map of its
+     * own each call, as the file holds it: the keys are those of the sharnn that wrote it ({@link Model#save}'s file holds
+     * "model" alone). IOException where the file cannot be read, or is no sharnn checkpoint (a reference state_dict) or
+     * its metadata no JSON object.
+     */
+    public static Map<String, Object> metadata(Path checkpoint) throws IOException {
+        return Checkpoint.meta(SafeTensors.read(Checkpoint.file(java.util.Objects.requireNonNull(checkpoint, "checkpoint"))));
+    }
+
     private static ModelInfo read(Path weights, String preset) throws IOException {
         java.util.Objects.requireNonNull(weights, "weights");
         weights = Checkpoint.file(weights);   // a run directory: its best.safetensors

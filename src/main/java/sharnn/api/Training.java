@@ -24,8 +24,8 @@ import sharnn.train.Trainer;
  * test). Without {@link #runDirectory} nothing is written; with it, the run's checkpoints
  * (last.safetensors, best.safetensors) and metrics go there, as {@code sharnn train --out} writes them, and
  * {@link #resume} continues it later.
- * <p>A builder, unlike {@link Compression}: {@link #set}, {@link #seed}, {@link #runDirectory}, {@link #listener} and
- * {@link #device} change this Training and return it, to be chained.
+ * <p>A builder, unlike {@link Compression}: {@link #set}, {@link #seed}, {@link #runDirectory}, {@link #replacing},
+ * {@link #listener}, {@link #device} and {@link #threads} change this Training and return it, to be chained.
  */
 public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
@@ -143,6 +143,7 @@ public final class Training {
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
     private Precision precision = Precision.FP32;
     private final java.util.Set<Trainer> running = new java.util.HashSet<>();   // the trains in progress, which stop asks to end; guarded by this
+    private Replacer replacer;   // null: a run directory that holds a run is refused
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
@@ -304,6 +305,30 @@ public final class Training {
         return !running.isEmpty();
     }
 
+    /** Clears an earlier run out of a run directory, or refuses to: see {@link #replacing}. */
+    @FunctionalInterface
+    public interface Replacer {
+        /**
+         * Deletes what it replaces in runDirectory, which this training holds now (its lock), or throws to refuse it: the
+         * exception is what train throws, as it is.
+         */
+        void replace(Path runDirectory) throws IOException;
+    }
+
+    /**
+     * Lets a new run replace an earlier one in its {@link #runDirectory}, as {@code sharnn demo} replaces the previous
+     * demo's: rather than refusing a directory that holds a run ({@link RunDirectoryTakenException}) before the model is
+     * made, train calls replacer once it holds the directory (another training there is refused first, so nothing is
+     * deleted under it) and before anything is written there. What replacer throws ends train, nothing trained and the
+     * directory released; a run it leaves there (last.safetensors or best.safetensors) is refused as before. A new
+     * run's metrics.jsonl and TensorBoard events start afresh either way. Null: refused (the default).
+     */
+    public Training replacing(Replacer replacer) {
+        checkNotResuming("run directory");
+        this.replacer = replacer;
+        return this;
+    }
+
     /** Adds a listener (each added is told, in the order added); returns this Training. */
     public Training listener(Listener listener) {
         listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
@@ -335,6 +360,18 @@ public final class Training {
     }
 
     /**
+     * As {@link #train(byte[], Stop)}, the text named: a new run's checkpoints record name as their data's (where
+     * train(byte[], Stop) records "memory"), which {@link ModelInfo#metadata} and ModelInfo's {@code run().data()} give
+     * back and messages use. A resumed run keeps the name it recorded.
+     */
+    public Result train(byte[] text, String name, Stop stop) throws IOException {
+        java.util.Objects.requireNonNull(text, "text");
+        java.util.Objects.requireNonNull(name, "name");
+        java.util.Objects.requireNonNull(stop, "stop");
+        return worded(() -> train(() -> Corpus.of(text, name), null, stop));
+    }
+
+    /**
      * Trains on a file: plain (memory-mapped, so files over 2 GB work), .zip, .gz or .xz (decompressed once). A resumed
      * run ({@link #resume}) on another file than it trained on throws {@link OtherDataException}; the rest as
      * {@link #train(byte[], Stop)}.
@@ -357,10 +394,20 @@ public final class Training {
     private static Result worded(Call call) throws IOException {
         try {
             return call.run();
+        } catch (ReplacerFailed e) {   // the caller's own, as it threw it
+            if (e.getCause() instanceof IOException io) throw io;
+            throw (RuntimeException) e.getCause();
         } catch (RuntimeException e) {
             throw LibraryWords.of(e);
         } catch (IOException e) {
             throw LibraryWords.of(e);
+        }
+    }
+
+    /** What a {@link Replacer} threw, carried past the rewording of the library's own exceptions. */
+    private static final class ReplacerFailed extends RuntimeException {
+        ReplacerFailed(Exception cause) {
+            super(cause);
         }
     }
 
@@ -384,7 +431,7 @@ public final class Training {
             } catch (IllegalArgumentException e) {
                 throw refused(e);
             }
-            if (runDirectory != null) checkNewRunDirectory(runDirectory);
+            if (runDirectory != null && replacer == null) checkNewRunDirectory(runDirectory);
         }
         VectorModule.require();
         Parallel pool = gpu < 0 && threads != 0 ? new Parallel(threads) : Parallel.common();
@@ -415,11 +462,30 @@ public final class Training {
                     made.close();
                     throw e;
                 }
-            } else made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+            } else {
+                made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+                if (runDirectory != null && replacer != null) replaceEarlierRun(made);
+            }
             // the model goes back on every core's pool: this call's own is closed when it returns
             return train(made, file, stop, pool == Parallel.common() ? kernels : Kernels.fastest(Parallel.common()));
         } finally {
             if (pool != Parallel.common()) pool.close();
+        }
+    }
+
+    /** The replacer's turn, made holding the run directory; the trainer closed (the directory released) where it fails. */
+    private void replaceEarlierRun(Trainer made) throws IOException {
+        boolean replaced = false;
+        try {
+            try {
+                replacer.replace(runDirectory);
+            } catch (IOException | RuntimeException e) {
+                throw new ReplacerFailed(e);
+            }
+            checkNewRunDirectory(runDirectory);   // a run it left
+            replaced = true;
+        } finally {
+            if (!replaced) made.close();
         }
     }
 

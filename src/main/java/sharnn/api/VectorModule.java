@@ -19,8 +19,11 @@ public final class VectorModule {
     static final String MISSING = "sharnn's network needs Java's Vector API, which the JVM loads only when told to:"
             + " run java with --add-modules jdk.incubator.vector";
 
-    /** Throws IllegalStateException where the JVM runs without the module. */
-    static void require() {
+    /**
+     * Throws IllegalStateException ({@link #isMissing}) where the JVM runs without the module: for a caller that says so
+     * before its work begins, as the library's calls that run a network say it when they start.
+     */
+    public static void require() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) throw new IllegalStateException(MISSING);
     }
 

@@ -10,18 +10,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sharnn.data.Corpus;
-import sharnn.data.Splits;
-import sharnn.io.SafeTensors;
-import sharnn.model.Backend;
-import sharnn.tensor.Kernels;
-import sharnn.tensor.Parallel;
-import sharnn.train.Checkpoint;
-import sharnn.train.Evaluator;
-import sharnn.train.Plot;
-import sharnn.model.Sampler;
-import sharnn.train.TrainConfig;
-import sharnn.train.Trainer;
+import sharnn.api.BpcPlot;
+import sharnn.api.Evaluation;
+import sharnn.api.LibraryWords;
+import sharnn.api.Model;
+import sharnn.api.ModelInfo;
+import sharnn.api.Sampling;
+import sharnn.api.Training;
+import sharnn.api.VectorModule;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Train a tiny model on a built-in corpus in about two minutes.", "",
@@ -48,50 +44,50 @@ final class DemoCommand implements Callable<Integer> {
             if (in == null) throw new IOException("the demo corpus is missing from the jar");
             text = in.readAllBytes();
         }
-        Parallel pool = DeviceOption.cpuPool(threads);
-        Kernels kernels = Kernels.fastest(pool);
-        TrainConfig cfg = TrainConfig.forPreset("tiny");
-        cfg.evalEvery = 200;
-        cfg.evalBytes = 0;
-        cfg.logEvery = 100;
-        cfg.checkpointEvery = 0;
-        Corpus corpus = Corpus.of(text, DEMO_DATA);
-        Splits splits = Splits.of(text.length);
-        System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %s minutes%n",
-                describe(cfg), text.length, java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString());
-        // the trainer holds the directory's lock from here, so a run training there is refused before anything goes
-        Trainer trainer = new Trainer(cfg, corpus, splits, out, Backend.cpu(kernels));
-        try {
-            clearPreviousDemo(out);
-        } catch (IOException | RuntimeException e) {
-            trainer.close();
-            throw e;
-        }
-        trainer.addListener(new Trainer.Listener() {
-            @Override
-            public void onLog(long step, int epoch, double bpc, double lr, double tps, double norm, double wall) {
-                System.out.printf("  step %5d  train %.3f bpc  %,6d tok/s  %s%n", step, bpc, Math.round(tps), Terminal.duration(wall));
-            }
+        Models.checkThreads(threads);   // before anything is printed, as a usage error
+        VectorModule.require();   // and a JVM without the network's kernels
+        Training training = new Training(PRESET).threads(threads).runDirectory(out)
+                // the training holds the directory's lock before this runs, so a run training there is refused before anything goes
+                .replacing(DemoCommand::clearPreviousDemo)
+                .listener(new Training.Listener() {
+                    @Override
+                    public void onLog(Training.Log log) {
+                        System.out.printf("  step %5d  train %.3f bpc  %,6d tok/s  %s%n", log.step(), log.trainBpc(),
+                                Math.round(log.tokensPerSecond()), Terminal.duration(log.wallSeconds()));
+                    }
 
-            @Override
-            public void onEval(long step, double bpc, boolean best) {
-                System.out.printf("  step %5d  valid %.3f bpc%s%n", step, bpc, best ? "  (best so far)" : "");
-            }
-        });
-        Trainer.Summary s = trainer.train(new Trainer.Stop(0, 0, minutes));
-        Evaluator.Result test = new Evaluator(trainer.model(), 8)
-                .evaluate(corpus, splits.test(), 0, null);
+                    @Override
+                    public void onEval(long step, double bpc, boolean best) {
+                        System.out.printf("  step %5d  valid %.3f bpc%s%n", step, bpc, best ? "  (best so far)" : "");
+                    }
+                });
+        SETTINGS.forEach(training::set);
+        System.out.printf("demo: a tiny SHA-RNN (%s) on %,d bytes of this project's own text, for %s minutes%n",
+                describe(ModelInfo.preset(PRESET, 256).config()), text.length,
+                java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString());
+        Training.Result s;
+        Evaluation.Result test;
+        Model model;
+        try {
+            s = training.train(text, DEMO_DATA, Training.Stop.minutes(minutes));
+            model = s.model().withThreads(threads);   // sampling on the demo's threads, as the training and evaluation
+            test = new Evaluation().split("test").streams(TEST_STREAMS).threads(threads).evaluate(model, text);
+        } catch (RuntimeException e) {   // in the command line's words (JAVA_OPTS=-Xmx)
+            throw LibraryWords.original(e);
+        } catch (IOException e) {
+            throw LibraryWords.original(e);
+        }
         System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
-                s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bpc());
+                s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bitsPerByte());
         String prompt = "public final class ";
         ByteArrayOutputStream sample = new ByteArrayOutputStream();
-        new Sampler(trainer.model(), pool).generate(prompt.getBytes(StandardCharsets.UTF_8), 300, 0.7, 0, 0.95, 1337, sample);
+        model.sample(prompt.getBytes(StandardCharsets.UTF_8), SAMPLING, 300, sample);
         System.out.println("sample (temperature 0.7) after \"" + prompt + "\":");
         System.out.println("----");
         System.out.println(prompt + sample.toString(StandardCharsets.UTF_8));
         System.out.println("----");
         Path png = out.resolve("bpc.png");
-        Plot.write(out.resolve("metrics.jsonl"), png);
+        BpcPlot.write(BpcPlot.metricsOf(out), png);
         System.out.println("written: " + out.resolve("last.safetensors") + " (checkpoint), " + out.resolve("best.safetensors")
                 + ", " + out.resolve("metrics.jsonl") + ", " + out.resolve("tb") + " (TensorBoard), " + png + " (plot)");
         System.out.println("next: bin/sharnn generate --checkpoint " + out.resolve("best.safetensors") + " --prompt 'import '");
@@ -101,10 +97,19 @@ final class DemoCommand implements Callable<Integer> {
     /** The name a demo's checkpoints give their data: the corpus in the jar. */
     static final String DEMO_DATA = "demo";
 
+    /** The demo's model and its settings beside the preset's: validations every 200 steps on all the valid bytes, no checkpoints between. */
+    static final String PRESET = "tiny";
+    static final Map<String, String> SETTINGS = Map.of("evalEvery", "200", "evalBytes", "0", "logEvery", "100", "checkpointEvery", "0");
+
+    /** The test split's streams (the paper's 8), and how the sample is drawn. */
+    static final int TEST_STREAMS = 8;
+    static final Sampling SAMPLING = new Sampling(0.7, 0, 0.95, 1337);
+
     /** Whether a checkpoint is a demo's: its data is the demo's (before it had a name, "memory" in the tiny preset). */
     private static boolean isDemo(Path checkpoint) {
+        if (Files.isDirectory(checkpoint)) return false;   // no checkpoint (metadata would read a run directory's best.safetensors)
         try {
-            Map<String, Object> meta = Checkpoint.meta(SafeTensors.read(checkpoint));
+            Map<String, Object> meta = ModelInfo.metadata(checkpoint);
             Object name = meta.get("data") instanceof Map<?, ?> data ? data.get("name") : null;
             Object preset = meta.get("train") instanceof Map<?, ?> train ? train.get("preset") : null;
             return DEMO_DATA.equals(name) || "memory".equals(name) && "tiny".equals(preset);
@@ -113,8 +118,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String describe(TrainConfig cfg) {
-        var m = cfg.model();
+    private static String describe(ModelInfo.Config m) {
         return "embed " + m.embed() + ", boom " + m.boom() + ", " + m.blocks() + " blocks, batch " + m.batch()
                 + ", segments of " + m.segment();
     }
