@@ -29,6 +29,10 @@ public sealed interface Corpus permits ArrayCorpus, MappedCorpus {
 
     /** Where the bytes came from (a path or "memory"), for messages. */
     String name();
+    /** Bytes of it held in Java's heap: an array's (a small decompressed file's, or one in memory); a mapped file's none. */
+    default long heapBytes() {
+        return this instanceof ArrayCorpus ? size() : 0;
+    }
 
     /** The SHA-256 of the content (after decompression) as 64 lower-case hex digits, computed streaming. */
     default String sha256() {

@@ -119,17 +119,49 @@ public final class ShaRnn implements LanguageModel {
     }
 
     /**
-     * Heap bytes that training config on the CPU needs at least: weights, gradients and LAMB's two moments, and the
-     * batch's activations that the layers keep for backward (scratch, packed weights and the attention's keys left out).
+     * Heap bytes that training config on the CPU needs at least: the training network ({@link #networkBytes}, backward's
+     * buffers included) and LAMB's two moments and update buffer. The validation's network of its own, where the run
+     * builds one, comes on top (Trainer.runBytesAtLeast).
      */
     public static long trainingBytesAtLeast(ModelConfig config) {
-        long e = config.embed(), rows = (long) config.batch() * config.segment(), perRow = 0;
-        for (int b = 0; b < config.blocks(); b++) {
-            perRow += 5 * e + 6 * e + config.boom() + e;   // the block's, the LSTM's gates, cells and output, Boom's
-            if (config.hasAttention(b)) perRow += 4 * e + config.window() + config.segment();   // its rows and probabilities
+        long e = config.embed(), largest = Math.max(Math.max(config.vocab(), config.boom()), 4 * e) * e;
+        return networkBytes(config, config.segment(), true) + 8 * parameterCount(config) + 4 * largest;
+    }
+
+    /**
+     * Heap bytes that a CPU model of config built for segments of maxSteps holds once it has run (its arrays as the
+     * constructors and {@link Scratch} allocate them, counted by arithmetic): weights and gradients, the activations
+     * its layers keep, the shared scratch of forward (and of backward where backward), and a state of its own with
+     * its attention memory grown to window + max(window, maxSteps) rows. Left out: arrays of a few embed x embed
+     * floats (the LSTM's transposed and packed W_hh), those of a few embed floats, and the objects' headers.
+     */
+    public static long networkBytes(ModelConfig config, int maxSteps, boolean backward) {
+        long e = config.embed(), b = config.batch(), t = maxSteps, rows = b * t, boom = config.boom(), vocab = config.vocab();
+        long keys = Math.max(config.window(), t), attentionBlocks = 0, floats = 2 * parameterCount(config);   // weights, gradients
+        floats += 2 * rows * e + 2 * rows * vocab + rows;   // embedded and top rows, the head's logits, probabilities, losses
+        for (int i = 0; i < config.blocks(); i++) {
+            // normed, lstmOut, ffX, out; the six LayerNorms' means and rstds; Boom's pre and out; the LSTM's gates, cells, out, h0, c0
+            floats += 4 * rows * e + 12 * rows + rows * boom + rows * e + 6 * rows * e + 2 * b * e;
+            if (config.hasAttention(i)) {
+                attentionBlocks++;
+                // mid and ffIn; q's rows, their LayerNorm, gated rows and the output; qln's statistics; the probabilities
+                floats += 2 * rows * e + 4 * rows * e + 2 * rows + rows * keys;
+            }
         }
-        perRow += 2 * e + 2L * config.vocab();   // the embedding and top rows, the logits and probabilities
-        return 16 * parameterCount(config) + 4 * rows * perRow;
+        floats += rows * boom + 2 * rows * e;   // scratch: Boom's wide rows, the LSTM's tanh(c), LN_ff's rows
+        if (attentionBlocks > 0) floats += t * e + 2 * keys * e + t * keys;   // scratch: a stream's rows, keys, values, scores
+        if (backward) {
+            floats += 4 * rows * e + rows * e + 2 * b * e + 3 * rows * e + 2 * rows * e;   // dGates, hPrev, dh, dc; dA, dB, dC; dTop, dBelow
+            if (attentionBlocks > 0) floats += 2 * t * e + 2 * keys * e + t * keys + 3 * rows * e;
+        }
+        return 4 * floats + stateBytes(config, maxSteps);
+    }
+
+    /** Heap bytes of a state of config's ({@link HostState}) once segments of maxSteps ran: h, c, and the attention's memory grown. */
+    public static long stateBytes(ModelConfig config, int maxSteps) {
+        long b = config.batch(), e = config.embed(), attentionBlocks = 0;
+        for (int i = 0; i < config.blocks(); i++) if (config.hasAttention(i)) attentionBlocks++;
+        return 4 * (2L * config.blocks() * b * e + attentionBlocks * (config.window() + Math.max(config.window(), maxSteps)) * b * e);
     }
 
     @Override

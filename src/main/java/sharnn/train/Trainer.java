@@ -126,13 +126,14 @@ public final class Trainer implements AutoCloseable {
         this.corpus = corpus;
         this.splits = splits;
         this.runDir = runDir;
-        checkHeap(modelConfig, backend instanceof Backend.Cpu);
+        int streams = sharnn.data.EvalBatcher.VALID_STREAMS;   // train refuses a valid split too small for them (TrainConfig.splits)
+        boolean validates = splits.valid().length() >= 2L * streams;
+        checkHeap(modelConfig, backend instanceof Backend.Cpu, validates ? streams : 0, corpus.heapBytes());
         this.model = backend.create(modelConfig);
         this.optimizer = cfg.lamb(model);
         this.state = model.newState();
         this.batcher = new TrainBatcher(corpus, splits.train(), modelConfig.batch(), modelConfig.segment(), cfg.seed);
-        int streams = sharnn.data.EvalBatcher.VALID_STREAMS;   // train refuses a valid split too small for them (TrainConfig.splits)
-        this.evaluator = splits.valid().length() >= 2L * streams ? new Evaluator(model, streams) : null;
+        this.evaluator = validates ? new Evaluator(model, streams) : null;
         this.data = new LinkedHashMap<>();
         data.put("name", corpus.name());
         data.put("size", corpus.size());
@@ -471,18 +472,63 @@ public final class Trainer implements AutoCloseable {
     /**
      * Refuses a model past Java's heap before it is built: its weights and gradients alone on any device (host arrays),
      * and on the CPU what training holds at least besides (blocks=100000 ran a minute, 12 GB resident, to an
-     * out-of-memory line; `small` in 300 MiB was an OutOfMemoryError from the library).
+     * out-of-memory line; `small` in 300 MiB was an OutOfMemoryError from the library). No validation counted: bench train's.
      */
     public static void checkHeap(ModelConfig config, boolean cpu) {
+        checkHeap(config, cpu, 0, 0);
+    }
+
+    /**
+     * As {@link #checkHeap(ModelConfig, boolean)}, for a run that validates in `streams` streams (0: none) of data
+     * that holds dataBytes of the heap (an in-memory corpus's; a mapped file's 0): the Evaluator's network and the data
+     * count too (tiny with bptt=1000 in 512 MiB passed the check without them, and ran out of memory mid-run). {@link #runBytesAtLeast} is weighed against {@link #HEAP_MARGIN} of the
+     * heap, the rest left to the collector.
+     */
+    public static void checkHeap(ModelConfig config, boolean cpu, int streams, long dataBytes) {
         long parameters = ShaRnn.parameterCount(config), heap = Runtime.getRuntime().maxMemory();
         if (8 * parameters > heap)
             throw new IllegalStateException(String.format("the model's %,d parameters need %,d MiB for their weights and gradients alone,"
                     + " past Java's heap of %,d MiB: a smaller model, or more heap (JAVA_OPTS=-Xmx...)", parameters, 8 * parameters >> 20, heap >> 20));
-        long needs = ShaRnn.trainingBytesAtLeast(config);
-        if (cpu && needs > heap)
+        long needs = runBytesAtLeast(config, streams) + dataBytes;
+        if (cpu && needs > heap * HEAP_MARGIN)
             throw new IllegalStateException(String.format("training the model (%,d parameters, batch %d x %d bytes) needs at least %,d MiB"
-                    + " (weights, gradients, LAMB's moments, activations), past Java's heap of %,d MiB: a smaller model or batch,"
-                    + " or more heap (JAVA_OPTS=-Xmx...)", parameters, config.batch(), config.segment(), needs >> 20, heap >> 20));
+                    + " (weights, gradients, LAMB's moments, activations%s%s) and the collector a twentieth of the heap besides,"
+                    + " past Java's heap of %,d MiB: a smaller model or batch,"
+                    + " or more heap (JAVA_OPTS=-Xmx%dm)", parameters, config.batch(), config.segment(), needs >> 20,
+                    streams > 0 ? ", the validation's network" : "", dataBytes > 0 ? ", the data" : "", heap >> 20, heapToAsk(needs) >> 20));
+    }
+
+    /**
+     * The share of Java's heap (its max at the check: with -XX:+UseParallelGC and -Xmx alone 0.89 of -Xmx, the young
+     * generation's survivor space left out) that the run's arrays ({@link #runBytesAtLeast}) may fill: the collector
+     * needs the rest for each step's garbage (-XX:GCHeapFreeLimit=20 ends a run whose collections free too little).
+     * Measured with train --steps 2 --set evalEvery=1 on 200 KB of enwik8 in bin/sharnn's collector, -Xmx in steps of
+     * 16 MiB; the live heap after a validation was within 1 MiB of the estimate (small, before its attention memory
+     * grows: 25 below). small, 497 MiB: out of memory in -Xmx560m (a heap of 498 MiB at the check), trained in 576
+     * (513); tiny with bptt=1000, 628 MiB: out of memory in 672 (598), trained in 688 (612); tiny with batch=64, 130
+     * MiB: out of memory in 128 (114), trained in 192. 0.95 refuses all that ran out of memory, and those within
+     * about 8% of their smallest heap too (small in -Xmx576m); the message names an -Xmx that passes.
+     */
+    static final double HEAP_MARGIN = 0.95;
+
+    /** An -Xmx that passes checkHeap for needs bytes where Java's max heap is 8/9 of it (as above), rounded up to 64 MiB. */
+    static long heapToAsk(long needs) {
+        long heap = (long) Math.ceil(needs / HEAP_MARGIN), bytes = heap + heap / 8, unit = 64L << 20;
+        return (bytes + unit - 1) / unit * unit;
+    }
+
+    /**
+     * Heap bytes a run of config on the CPU holds at least: training's ({@link ShaRnn#trainingBytesAtLeast}) and, where
+     * it validates in `streams` streams, the {@link Evaluator}'s: a network of its own for streams x min(1024, bptt)
+     * rows, or, where the training network is built for those streams, a state of its own. The data not counted
+     * (checkHeap adds it where the heap holds it).
+     */
+    public static long runBytesAtLeast(ModelConfig config, int streams) {
+        long needs = ShaRnn.trainingBytesAtLeast(config);
+        if (streams <= 0) return needs;
+        int segment = Math.min(Evaluator.SEGMENT, config.segment());
+        ModelConfig eval = config.withBatch(streams, segment);
+        return needs + (config.batch() == streams ? ShaRnn.stateBytes(eval, config.segment()) : ShaRnn.networkBytes(eval, segment, false));
     }
 
     /** Training that went non-finite stops: its checkpoints are left as they were, the last good ones. */

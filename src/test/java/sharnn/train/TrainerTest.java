@@ -177,7 +177,7 @@ public class TrainerTest {
     void trainingsActivationsAndMomentsCountAgainstTheHeap(@TempDir Path dir) throws Exception {
         TrainConfig cfg = small();
         cfg.batch = 1 << 18;   // a floor past any test JVM's heap from its activations, with few parameters
-        long needs = sharnn.model.ShaRnn.trainingBytesAtLeast(cfg.model());
+        long needs = Trainer.runBytesAtLeast(cfg.model(), sharnn.data.EvalBatcher.VALID_STREAMS);   // it validates: 400 bytes
         assertThat(needs).isGreaterThan(Runtime.getRuntime().maxMemory());
         assertThat(8 * sharnn.model.ShaRnn.parameterCount(cfg.model())).isLessThan(Runtime.getRuntime().maxMemory());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Trainer(cfg, Corpus.of(sentences(4000, 1)), Splits.ofSizes(4000, 400, 400),
@@ -198,9 +198,43 @@ public class TrainerTest {
         long before = liveHeapBytes();
         Trainer t = new Trainer(tiny, corpus, Splits.ofSizes(20_000, 2000, 2000), null, K);
         t.train(new Trainer.Stop(1, 0, 0));
-        long live = liveHeapBytes() - before, floor = sharnn.model.ShaRnn.trainingBytesAtLeast(tiny.model());
-        assertThat(floor).isLessThan(live).isGreaterThan(live / 5);   // 14.3 MB of 54 held (small: 378 of 678)
+        long live = liveHeapBytes() - before, floor = Trainer.runBytesAtLeast(tiny.model(), sharnn.data.EvalBatcher.VALID_STREAMS);
+        assertThat(floor).isLessThan(live).isGreaterThan(live / 2);   // the validation's network of 16 streams included
         assertThat(t.step()).isEqualTo(1);   // held to here, so that the collector could not take it before the count
+    }
+
+    /**
+     * The validation's network of its own counts: tiny with bptt=1000 passed the check in a heap of 512 MiB (its
+     * training's 190 MiB counted) and ran out of memory, its Evaluator's network of 16 streams x 1000 rows (twice the
+     * training's 8 x 1000) left out. Its buffers, counted here from the layers' shapes: what the estimate adds.
+     */
+    @Test
+    void theValidationsNetworkCountsAgainstTheHeap() {
+        TrainConfig cfg = TrainConfig.forPreset("tiny");
+        cfg.bptt = 1000;
+        sharnn.model.ModelConfig m = cfg.model();
+        long training = sharnn.model.ShaRnn.trainingBytesAtLeast(m), run = Trainer.runBytesAtLeast(m, 16);
+        long rows = 16 * 1000, e = 64, boom = 256, vocab = 256, window = 128, parameters = sharnn.model.ShaRnn.parameterCount(m);
+        // weights and gradients; embedded and top rows, logits and probabilities; each block's normed, lstmOut, ffX, out,
+        // the LSTM's gates, cells and out, Boom's pre and out; the attention block's mid, ffIn, its four rows and its
+        // probabilities over max(window, 1000) keys
+        long evaluator = 4 * (2 * parameters + 2 * rows * e + 2 * rows * vocab + 4 * (4 * rows * e + 6 * rows * e + rows * boom + rows * e)
+                + 6 * rows * e + rows * Math.max(window, 1000));
+        assertThat(run - training).isGreaterThanOrEqualTo(evaluator).isLessThan(evaluator + evaluator / 5);
+        assertThat(evaluator).isGreaterThan(350L << 20);   // 360 MiB: 16 x 1000 rows, 2 x the training's
+        // the training's part: weights, gradients, LAMB's moments, and the 8 x 1000 rows' activations and backward's
+        long trainRows = 8 * 1000;
+        assertThat(training).isGreaterThanOrEqualTo(16 * parameters + 4 * (2 * trainRows * vocab
+                + 4 * (4 * trainRows * e + 6 * trainRows * e + trainRows * boom + trainRows * e) + trainRows * 1000));
+        // without a validation (bench train), and with the training network built for the streams (small): its state alone
+        assertThat(Trainer.runBytesAtLeast(m, 0)).isEqualTo(training);
+        sharnn.model.ModelConfig small = TrainConfig.forPreset("small").model();
+        assertThat(Trainer.runBytesAtLeast(small, 16) - sharnn.model.ShaRnn.trainingBytesAtLeast(small))
+                .isEqualTo(sharnn.model.ShaRnn.stateBytes(small, 256)).isEqualTo(4L * (2 * 4 * 16 * 256 + (1024 + 1024) * 16 * 256));
+        // refused in a heap of 512 MiB (Java's max there 456 MiB), passed in the 768 MiB that the message names
+        assertThat((double) run).isGreaterThan(Trainer.HEAP_MARGIN * (512L << 20));
+        assertThat(Trainer.heapToAsk(run)).isEqualTo(768L << 20);
+        assertThat(Trainer.HEAP_MARGIN * (768L << 20) * 8 / 9).isGreaterThan(run);
     }
 
     /** The heap's bytes in use after the collector has run, settled: what is reachable, give or take a few KB. */
