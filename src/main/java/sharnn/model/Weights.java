@@ -30,24 +30,16 @@ public final class Weights {
      * could not, and every other byte the original's.
      */
     static void load(LanguageModel model, SafeTensors file, String prefix, int[] byteOfId) {
-        List<String> missing = new ArrayList<>();
+        Map<String, int[]> shapes = new java.util.LinkedHashMap<>();
+        for (Param p : model.params()) shapes.put(p.name, p.shape);
+        checkParameters(file, prefix, shapes, byteOfId);
         for (Param p : model.params()) {
-            String name = prefix + p.name;
-            if (!file.has(name) && p.name.equals("encoder.weight") && file.has(prefix + "decoder.weight")) name = prefix + "decoder.weight";
-            if (!file.has(name)) {
-                missing.add(p.name);
-                continue;
-            }
-            long[] shape = file.shape(name), want = Arrays.stream(p.shape).asLongStream().toArray();
-            boolean byVocab = byteOfId != null && (p.name.equals("encoder.weight") || p.name.equals("decoder.bias"));
-            if (byVocab) want[0] = byteOfId.length;
-            if (!Arrays.equals(shape, want))
-                throw new IllegalArgumentException("parameter " + p.name + " has shape " + Arrays.toString(shape)
-                        + " in the file but " + Arrays.toString(want) + " in the model");
+            String name = fileName(file, prefix, p.name);
+            boolean byVocab = byVocab(p.name, byteOfId);
             float[] w = finite(file, name);
             // the model ties them (one matrix): a file whose decoder differs was scored with the encoder's, unsaid
             if (name.equals(prefix + "encoder.weight") && file.has(prefix + "decoder.weight")
-                    && !(Arrays.equals(file.shape(prefix + "decoder.weight"), shape) && Arrays.equals(file.floats(prefix + "decoder.weight"), w)))
+                    && !(Arrays.equals(file.shape(prefix + "decoder.weight"), file.shape(name)) && Arrays.equals(file.floats(prefix + "decoder.weight"), w)))
                 throw new IllegalArgumentException("decoder.weight differs from encoder.weight: this model ties them, one matrix for both");
             if (!byVocab) {
                 System.arraycopy(w, 0, p.w, 0, w.length);
@@ -57,10 +49,41 @@ public final class Weights {
             Arrays.fill(p.w, p.name.equals("decoder.bias") ? ABSENT_BIAS : 0f);
             for (int id = 0; id < byteOfId.length; id++) System.arraycopy(w, id * row, p.w, byteOfId[id] * row, row);
         }
+        model.paramsFromHost();
+    }
+
+    /**
+     * Refuses a file that lacks one of the parameters (name to shape, in the model's order) or holds one in another shape:
+     * the first misshapen one, else the missing ones counted. byteOfId: the file's vocabulary, its rows of the
+     * embedding and output bias (null: all 256).
+     */
+    private static void checkParameters(SafeTensors file, String prefix, Map<String, int[]> shapes, int[] byteOfId) {
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, int[]> p : shapes.entrySet()) {
+            String name = fileName(file, prefix, p.getKey());
+            if (!file.has(name)) {
+                missing.add(p.getKey());
+                continue;
+            }
+            long[] shape = file.shape(name), want = Arrays.stream(p.getValue()).asLongStream().toArray();
+            if (byVocab(p.getKey(), byteOfId)) want[0] = byteOfId.length;
+            if (!Arrays.equals(shape, want))
+                throw new IllegalArgumentException("parameter " + p.getKey() + " has shape " + Arrays.toString(shape)
+                        + " in the file but " + Arrays.toString(want) + " in the model");
+        }
         if (!missing.isEmpty())
             throw new IllegalArgumentException("the file lacks " + missing.size() + " parameters of the model, first "
                     + missing.getFirst());
-        model.paramsFromHost();
+    }
+
+    /** The file's name of a parameter: its own, or for the tied embedding a state_dict's decoder.weight alone. */
+    private static String fileName(SafeTensors file, String prefix, String param) {
+        String name = prefix + param;
+        return !file.has(name) && param.equals("encoder.weight") && file.has(prefix + "decoder.weight") ? prefix + "decoder.weight" : name;
+    }
+
+    private static boolean byVocab(String param, int[] byteOfId) {
+        return byteOfId != null && (param.equals("encoder.weight") || param.equals("decoder.bias"));
     }
 
     /**
@@ -162,7 +185,9 @@ public final class Weights {
             checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
             // before the model is built: a checkpoint stripped of its metadata reads as a state_dict at the paper's window,
             // batch and segment, whose model ran out of a small heap before its optimizer tensors were refused
-            checkAllUsed(file, ShaRnn.parameterShapes(c).keySet());
+            Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
+            checkAllUsed(file, shapes.keySet());
+            checkParameters(file, "", shapes, byteOfId);   // each tensor's shape too, before a paper-shaped state_dict's model is built
             LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
             try {
                 load(model, file, "", byteOfId);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,6 +170,37 @@ class WeightsTest {
                 + ": the file holds a sharnn checkpoint's optimizer and state tensors (2, first optim.m.encoder.weight) without its metadata:"
                 + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
                 + " header_crc32c), or keep only the model's tensors");
+    }
+
+    /**
+     * Every parameter's presence and shape is checked before the model is built, not only those the configuration is
+     * read from: a state_dict with a misshapen or missing LayerNorm bias was found only while loading, after its
+     * paper-shaped model was built (about 1 GiB for eval: "out of memory" in 512 MiB, h55c's fuzzing, sdict cases 4 and 7).
+     */
+    @Test
+    void everyParametersShapeIsCheckedBeforeTheModelIsBuilt(@TempDir Path dir) throws Exception {
+        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
+                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        Path misshapen = dir.resolve("misshapen.safetensors"), lacking = dir.resolve("lacking.safetensors");
+        SafeTensorsWriter wide = new SafeTensorsWriter(), short_ = new SafeTensorsWriter();
+        for (Param p : bytes.params()) {
+            long[] shape = Arrays.stream(p.shape).asLongStream().toArray();
+            if (p.name.equals("blocks.1.lnmem.bias")) wide.add(p.name, sharnn.io.DType.F32, new long[] {2 * shape[0]}, new float[2 * p.w.length]);
+            else wide.add(p.name, sharnn.io.DType.F32, shape, p.w);
+            if (!p.name.equals("blocks.2.lnff.bias")) short_.add(p.name, sharnn.io.DType.F32, shape, p.w);
+        }
+        wide.write(misshapen);
+        short_.write(lacking);
+        Backend none = (config, maxSteps) -> {
+            throw new AssertionError("a model of " + config + " built for a file that is refused");
+        };
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(misshapen), none)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(misshapen + ": parameter blocks.1.lnmem.bias has shape [16] in the file but [8] in the model");
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(lacking), none)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(lacking + ": the file lacks 1 parameters of the model, first blocks.2.lnff.bias");
+        // the same words where the model is built (the check load makes itself): the first misshapen, else those lacking
+        assertThatThrownBy(() -> Weights.load(new ShaRnn(bytes.config(), new ScalarKernels()), SafeTensors.read(misshapen), ""))
+                .hasMessage("parameter blocks.1.lnmem.bias has shape [16] in the file but [8] in the model");
     }
 
     @Test
