@@ -141,8 +141,7 @@ class WeightsTest {
         assertThat(Weights.read(SafeTensors.read(plain), cpu, 1, 4).param("encoder.weight").w).isEqualTo(a.param("encoder.weight").w);
         // the same without its metadata (safetensors' save_file(t, f) drops it) reads as a state_dict: said as that
         Path stripped = dir.resolve("stripped.safetensors");   // of 256 ids, as sharnn's models are
-        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
-                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        ShaRnn bytes = byteModel();
         Weights.addTo(new SafeTensorsWriter(), bytes, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
                 .add("state.h.0", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
         assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), cpu)).hasMessage(stripped
@@ -151,6 +150,17 @@ class WeightsTest {
                 + " header_crc32c), or keep only the model's tensors");
     }
 
+    /** CONFIG's model over all 256 bytes, as sharnn's models are. */
+    private static ShaRnn byteModel() {
+        return new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
+                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+    }
+
+    /** A backend that fails a test where a model is built: for files refused before. */
+    private static final Backend NO_MODEL = (config, maxSteps) -> {
+        throw new AssertionError("a model of " + config + " built for a file that is refused");
+    };
+
     /**
      * Tensors the model does not use are refused before the model is built: a checkpoint stripped of its metadata reads as a
      * state_dict at the paper's window 5000, batch 16 and segment 1024, and that model (about 1 GiB for eval) ran out of a
@@ -158,15 +168,11 @@ class WeightsTest {
      */
     @Test
     void unusedTensorsAreRefusedBeforeTheModelIsBuilt(@TempDir Path dir) throws Exception {
-        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
-                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        ShaRnn bytes = byteModel();
         Path stripped = dir.resolve("stripped.safetensors");
         Weights.addTo(new SafeTensorsWriter(), bytes, "").add("optim.m.encoder.weight", sharnn.io.DType.F32, new long[] {1}, new float[1])
                 .add("state.h.0", sharnn.io.DType.F32, new long[] {1}, new float[1]).write(stripped);
-        Backend none = (config, maxSteps) -> {
-            throw new AssertionError("a model of " + config + " built for a file that is refused");
-        };
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), none)).isInstanceOf(IllegalArgumentException.class).hasMessage(stripped
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(stripped), NO_MODEL)).isInstanceOf(IllegalArgumentException.class).hasMessage(stripped
                 + ": the file holds a sharnn checkpoint's optimizer and state tensors (2, first optim.m.encoder.weight) without its metadata:"
                 + " rewritten by a tool that dropped it? Keep the metadata (save_file(t, f, metadata=...), without data_crc32c and"
                 + " header_crc32c), or keep only the model's tensors");
@@ -179,8 +185,7 @@ class WeightsTest {
      */
     @Test
     void everyParametersShapeIsCheckedBeforeTheModelIsBuilt(@TempDir Path dir) throws Exception {
-        ShaRnn bytes = new ShaRnn(new ModelConfig(256, CONFIG.embed(), CONFIG.boom(), CONFIG.blocks(), CONFIG.attentionBlocks(), CONFIG.window(),
-                CONFIG.batch(), CONFIG.segment(), 0f, 0f, 0f, 1e-12f), new ScalarKernels());
+        ShaRnn bytes = byteModel();
         Path misshapen = dir.resolve("misshapen.safetensors"), lacking = dir.resolve("lacking.safetensors");
         SafeTensorsWriter wide = new SafeTensorsWriter(), short_ = new SafeTensorsWriter();
         for (Param p : bytes.params()) {
@@ -191,12 +196,9 @@ class WeightsTest {
         }
         wide.write(misshapen);
         short_.write(lacking);
-        Backend none = (config, maxSteps) -> {
-            throw new AssertionError("a model of " + config + " built for a file that is refused");
-        };
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(misshapen), none)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(misshapen), NO_MODEL)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(misshapen + ": parameter blocks.1.lnmem.bias has shape [16] in the file but [8] in the model");
-        assertThatThrownBy(() -> Weights.read(SafeTensors.read(lacking), none)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Weights.read(SafeTensors.read(lacking), NO_MODEL)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(lacking + ": the file lacks 1 parameters of the model, first blocks.2.lnff.bias");
         // the same words where the model is built (the check load makes itself): the first misshapen, else those lacking
         assertThatThrownBy(() -> Weights.load(new ShaRnn(bytes.config(), new ScalarKernels()), SafeTensors.read(misshapen), ""))
