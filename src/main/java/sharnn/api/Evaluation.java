@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import sharnn.cuda.CudaBackend;
-import sharnn.cuda.CudaDevice;
 import sharnn.cuda.Precision;
 import sharnn.data.Corpus;
 import sharnn.data.EvalBatcher;
@@ -146,17 +145,9 @@ public final class Evaluation {
             String rule = " must be 0 (all) or at least 2 for each of the " + streams + " streams: " + maxBytes;
             throw LibraryWords.refusal("maxBytes" + rule, "--max-bytes" + rule);
         }
-        int gpu;
-        Precision p;
-        try {
-            gpu = CudaDevice.ordinalOf(device);
-            p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
-            throw LibraryWords.refusal(e.getMessage().replaceFirst("^--", ""), e.getMessage());
-        }
-        if (p != Precision.FP32 && gpu < 0)
-            throw LibraryWords.refusal("precision " + p + " needs a GPU; the CPU computes in fp32",
-                    "--precision " + p + " needs --device cuda; the CPU computes in fp32");
+        DeviceSetting d = DeviceSetting.parse(device, precision);
+        int gpu = d.gpu();
+        Precision p = d.precision();
         Parallel pool = gpu < 0 ? pool() : null;
         try {
             Backend backend = gpu < 0 ? Backend.cpu(Kernels.fastest(pool)) : CudaBackend.open(gpu, p);

@@ -25,12 +25,7 @@ public record Gpu(int ordinal, String name, String computeCapability, long memor
      */
     public static Optional<Gpu> of(String device) {
         java.util.Objects.requireNonNull(device, "device");
-        int ordinal;
-        try {
-            ordinal = CudaDevice.ordinalOf(device);
-        } catch (IllegalArgumentException e) {   // the command line's words name its flag
-            throw LibraryWords.refusal(e.getMessage().replaceFirst("^--", ""), e.getMessage());
-        }
+        int ordinal = DeviceSetting.parse(device, "fp32").gpu();
         if (ordinal < 0) return Optional.empty();
         try (CudaDevice gpu = CudaDevice.open(ordinal)) {
             CudaDevice.Info i = gpu.info();

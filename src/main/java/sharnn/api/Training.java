@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import sharnn.cuda.CudaBackend;
-import sharnn.cuda.CudaDevice;
 import sharnn.cuda.Precision;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
@@ -265,21 +264,9 @@ public final class Training {
      * {@link sharnn.cuda.CudaUnavailableException}.
      */
     public Training device(String device, String precision) {
-        java.util.Objects.requireNonNull(device, "device");
-        java.util.Objects.requireNonNull(precision, "precision");
-        int ordinal;
-        Precision p;
-        try {
-            ordinal = CudaDevice.ordinalOf(device);
-            p = Precision.parse(precision);
-        } catch (IllegalArgumentException e) {   // the command line's words: its flag's name
-            throw LibraryWords.refusal(e.getMessage().replaceFirst("^--", ""), e.getMessage());
-        }
-        if (p != Precision.FP32 && ordinal < 0)
-            throw LibraryWords.refusal("precision " + p + " needs a GPU; the CPU computes in fp32",
-                    "--precision " + p + " needs --device cuda; the CPU computes in fp32");
-        gpu = ordinal;
-        this.precision = p;
+        DeviceSetting d = DeviceSetting.parse(device, precision);
+        gpu = d.gpu();
+        this.precision = d.precision();
         return this;
     }
 
