@@ -11,7 +11,7 @@ final class ByteCountConverter implements CommandLine.ITypeConverter<Long> {
 
     static long parse(String value) {
         try {
-            return sharnn.io.ByteCount.parse(value.strip());
+            return sharnn.io.ByteCount.parse(value);   // unstripped, as every number: " 1K" is refused as "1K " is
         } catch (NumberFormatException e) {
             throw new CommandLine.TypeConversionException(("too large".equals(e.getMessage()) ? "too large a byte count"
                     : "not a byte count (as 20000, 64K or 1M)") + ": '" + value + "'");

@@ -125,7 +125,7 @@ final class DecompressCommand implements Callable<Integer> {
         @Override
         public Long convert(String value) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})(?:([KMG])(?:i?B)?)?", java.util.regex.Pattern.CASE_INSENSITIVE)
-                    .matcher(value.strip());
+                    .matcher(value);   // unstripped, as every number (" 512M" was taken); \d is ASCII alone
             if (!m.matches()) throw new picocli.CommandLine.TypeConversionException("not a size (as 512M or 2G): '" + value + "'");
             int shift = m.group(2) == null ? 0 : switch (Character.toUpperCase(m.group(2).charAt(0))) {
                 case 'K' -> 10;

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import sharnn.cuda.CudaUnavailableException;
+import sharnn.io.Numbers;
 import sharnn.io.PathErrors;
 
 /** The `sharnn` command: picocli subcommands over the packages that do the work (train, codec, model, data, cuda, bench). */
@@ -83,6 +84,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cli.setOverwrittenOptionsAllowed(true);
         // '' is the current directory to Path: --dict '' said ": is a directory", --data '' "is a directory, not a corpus file: "
         cli.registerConverter(java.nio.file.Path.class, Main::path);
+        strictNumbers(cli);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println(printable(usageError(ex)));
             return 2;
@@ -173,6 +175,30 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (parsed == null) return cli.getCommandSpec().qualifiedName();
         while (parsed.hasSubcommand()) parsed = parsed.subcommand();
         return parsed.commandSpec().qualifiedName();
+    }
+
+    /**
+     * Every numeric option read as sharnn.io.Numbers reads --set's values: picocli's Integer.valueOf and the like took
+     * "-T ٢" as 2 and "--minutes 0.5f". The words are picocli's own ("'x' is not an int"). NaN and
+     * Infinity pass to the options' own checks, which answer them as before (--minutes Infinity is no time limit).
+     */
+    static void strictNumbers(CommandLine cli) {
+        CommandLine.ITypeConverter<Integer> ints = v -> number(v, "an int", Numbers::parseInt);
+        CommandLine.ITypeConverter<Long> longs = v -> number(v, "a long", Numbers::parseLong);
+        CommandLine.ITypeConverter<Double> doubles = v -> number(v, "a double", Numbers::parseDouble);
+        CommandLine.ITypeConverter<Float> floats = v -> number(v, "a float", Numbers::parseFloat);
+        cli.registerConverter(int.class, ints).registerConverter(Integer.class, ints);
+        cli.registerConverter(long.class, longs).registerConverter(Long.class, longs);
+        cli.registerConverter(double.class, doubles).registerConverter(Double.class, doubles);
+        cli.registerConverter(float.class, floats).registerConverter(Float.class, floats);
+    }
+
+    private static <T> T number(String value, String what, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not " + what);
+        }
     }
 
     /** A path given on the command line; an empty one is refused (Path reads it as the current directory). */

@@ -3,6 +3,7 @@ package sharnn.codec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sharnn.io.Numbers;
 import sharnn.model.ModelConfig;
 
 /**
@@ -140,11 +141,15 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         try {
             v = switch (key) {
                 case "attention" -> value.isBlank() || value.equals("none") ? List.of()
-                        : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Integer.parseInt(s.trim())).toList();
+                        // "1, 3": spaces around the commas are the list's
+                        : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Numbers.parseInt(s.trim())).toList();
                 case "mix", "network" -> parseBoolean(key, value);
-                case "lr", "clip" -> Double.parseDouble(value);
+                // numbers as the training's settings read them (sharnn.io.Numbers): "seed=١" and "lr=0.001f" were taken,
+                // "seed=1 " not; NaN and Infinity reach the range check, as they did. An archive's header is read here too,
+                // and toText writes only these forms.
+                case "lr", "clip" -> Numbers.parseDouble(value);
                 case "blockSize", "chunk" -> sharnn.io.ByteCount.parse(value);
-                default -> Long.parseLong(value);
+                default -> Numbers.parseLong(value);
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be " + switch (key) {

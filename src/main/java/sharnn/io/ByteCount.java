@@ -1,6 +1,6 @@
 package sharnn.io;
 
-/** Byte counts as people write them: digits with an optional binary suffix, as xz's --block-size (16M is 16 * 1024 * 1024). */
+/** Byte counts as people write them: ASCII digits (an optional '-') with an optional binary suffix, as xz's --block-size (16M is 16 * 1024 * 1024). */
 public final class ByteCount {
     private ByteCount() {}
 
@@ -12,7 +12,7 @@ public final class ByteCount {
             case 'G', 'g' -> 30;
             default -> 0;
         };
-        long n = Long.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1));
+        long n = Numbers.parseLong(shift == 0 ? value : value.substring(0, value.length() - 1));   // ASCII digits: "١K" was 1024
         if (n > Long.MAX_VALUE >> shift || n < Long.MIN_VALUE >> shift) throw new NumberFormatException("too large");   // not abs: abs(MIN_VALUE) < 0
         return n << shift;
     }

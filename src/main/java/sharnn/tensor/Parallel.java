@@ -100,7 +100,8 @@ public final class Parallel implements AutoCloseable {
         if (property == null) return processors;
         int n;
         try {
-            n = Integer.parseInt(property.strip());
+            // ASCII digits, as the io package's Numbers reads every number (not reachable from here): parseInt took "٣" as 3
+            n = property.strip().matches("\\+?[0-9]+") ? Integer.parseInt(property.strip()) : 0;
         } catch (NumberFormatException e) {
             n = 0;
         }

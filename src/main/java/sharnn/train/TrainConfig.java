@@ -16,6 +16,7 @@ import java.util.function.DoublePredicate;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Splits;
 import sharnn.io.ByteCount;
+import sharnn.io.Numbers;
 import sharnn.io.PathErrors;
 import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
@@ -100,7 +101,7 @@ public final class TrainConfig {
         List<Integer> out = new ArrayList<>();
         for (String part : s.split(",")) {
             try {
-                out.add(Integer.parseInt(part.strip()));
+                out.add(Numbers.parseInt(part.strip()));   // "1, 3": spaces around the commas are the list's
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("attention must be all, none or block indices like 1,3: " + s);
             }
@@ -230,8 +231,8 @@ public final class TrainConfig {
     private static boolean standsForThePresets(Field f, String text) {
         if (f.getType() == String.class || f.getType() == boolean.class || !(RULES.containsKey(f.getName()))) return false;
         try {
-            return Double.parseDouble(text.strip()) == ((Number) f.get(DEFAULTS)).doubleValue() && !RULES.get(f.getName()).ok()
-                    .test(Double.parseDouble(text.strip()));
+            double v = Numbers.parseDouble(text);
+            return v == ((Number) f.get(DEFAULTS)).doubleValue() && !RULES.get(f.getName()).ok().test(v);
         } catch (NumberFormatException | IllegalAccessException e) {
             return false;
         }
@@ -253,11 +254,13 @@ public final class TrainConfig {
             Class<?> t = f.getType();
             String v = value.strip();
             double number;
-            if (t == int.class) f.setInt(this, (int) (number = Integer.parseInt(v)));
+            // numbers as Numbers reads them, the value unstripped: "batch= 1", "halveAt=١" and "lrMin=0.1f" were taken;
+            // NaN and Infinity reach the rule, which says "must be finite" (as it did)
+            if (t == int.class) f.setInt(this, (int) (number = Numbers.parseInt(value)));
             // byte counts as --max-bytes and --set chunk= take them (heldOut=5M)
-            else if (t == long.class) f.setLong(this, (long) (number = BYTE_KEYS.contains(key) ? ByteCount.parse(v) : Long.parseLong(v)));
-            else if (t == float.class) f.setFloat(this, (float) (number = Float.parseFloat(v)));
-            else if (t == double.class) f.setDouble(this, number = Double.parseDouble(v));
+            else if (t == long.class) f.setLong(this, (long) (number = BYTE_KEYS.contains(key) ? ByteCount.parse(value) : Numbers.parseLong(value)));
+            else if (t == float.class) f.setFloat(this, (float) (number = Numbers.parseFloat(value)));
+            else if (t == double.class) f.setDouble(this, number = Numbers.parseDouble(value));
             else if (t == boolean.class) {
                 if (!v.equals("true") && !v.equals("false")) throw new NumberFormatException();
                 f.setBoolean(this, Boolean.parseBoolean(v));

@@ -221,7 +221,7 @@ public final class Trainer implements AutoCloseable {
         long[] saved = new long[rng.size()];
         for (int i = 0; i < saved.length; i++) {
             try {
-                saved[i] = Long.parseLong(String.valueOf(rng.get(i)));
+                saved[i] = sharnn.io.Numbers.parseLong(String.valueOf(rng.get(i)));
             } catch (NumberFormatException e) {
                 throw Checkpoint.corrupt(file, "'rng' holds " + rng.get(i) + ", not a number");
             }

@@ -18,6 +18,10 @@ class ByteCountTest {
         assertThatThrownBy(() -> ByteCountConverter.parse("1X")).isInstanceOf(CommandLine.TypeConversionException.class)
                 .hasMessage("not a byte count (as 20000, 64K or 1M): '1X'");
         assertThatThrownBy(() -> ByteCountConverter.parse("999999999999999999G")).hasMessageStartingWith("too large a byte count");
+        // ASCII digits alone, unpadded, as every number: "١K" was 1024 and " 1K" 1024
+        for (String loose : new String[] {"\u0661K", " 1K", "1K "})
+            assertThatThrownBy(() -> ByteCountConverter.parse(loose)).isInstanceOf(CommandLine.TypeConversionException.class)
+                    .hasMessage("not a byte count (as 20000, 64K or 1M): '" + loose + "'");
         // through the command line: a usage error, one line
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "1X"), 2,
                 "Invalid value for option '--max-bytes': not a byte count (as 20000, 64K or 1M): '1X'");

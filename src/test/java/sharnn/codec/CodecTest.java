@@ -678,6 +678,16 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "16MB"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '16MB'");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]");
+        // numbers as --set of train reads them (sharnn.io.Numbers): "seed=١" and "lr=0.001f" were taken, "seed=1 " not
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "\u0661")).hasMessage("seed must be a whole number, not '\u0661'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "0.001f")).hasMessage("lr must be a number, not '0.001f'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", " 1")).hasMessage("clip must be a number, not ' 1'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "\u0662K"))
+                .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '\u0662K'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("attention", "\u0661")).hasMessage("attention must be block numbers separated by commas, or none, not '\u0661'");
+        CodecOptions typed = CodecOptions.preset("fast").with(List.of("lr=1.0E-4", "clip=.5", "seed=-3"));
+        assertThat(List.of((double) typed.lr(), (double) typed.clip(), (double) typed.seed())).containsExactly((double) 1e-4f, 0.5, -3.0);
+        assertThat(CodecOptions.fromText(typed.toText())).isEqualTo(typed);   // as an archive's header is read back
         // Long.MIN_VALUE K: its abs is negative, and shifted it was 0, a chunk of none
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-9223372036854775808K"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '-9223372036854775808K'");

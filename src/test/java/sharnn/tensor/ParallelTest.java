@@ -156,7 +156,7 @@ class ParallelTest {
         assertThat(Parallel.commonThreads("3", 6)).isEqualTo(3);
         assertThat(Parallel.commonThreads(" 2 ", 6)).isEqualTo(2);
         assertThat(Parallel.commonThreads("4096", 6)).isEqualTo(4096);
-        for (String bad : new String[] {"abc", "0", "-3", "99999", "", "2.5"})
+        for (String bad : new String[] {"abc", "0", "-3", "99999", "", "2.5", "\u0663"})
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Parallel.commonThreads(bad, 6))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("-Dsharnn.threads=" + bad + ": give a whole number of threads from 1 to 4096");

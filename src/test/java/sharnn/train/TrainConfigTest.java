@@ -41,6 +41,41 @@ class TrainConfigTest {
         assertThatThrownBy(() -> c.set("evalBytes", "1T")).hasMessage("evalBytes must be a byte count (as 20000, 64K or 1M): 1T");
     }
 
+    /**
+     * Numbers as sharnn.io.Numbers reads them, the value as given: Integer.parseInt took "١" as 1, Float.parseFloat
+     * "0.1f" and hex, and strip() took " 1". A --config file's strings are read so too; its JSON numbers are numbers.
+     */
+    @Test
+    void numbersAreAsciiAndUnpadded() {
+        for (String[] bad : new String[][] {{"halveAt", "\u0661"}, {"batch", " 1"}, {"batch", "1 "}, {"batch", "+-1"}, {"lrMin", "0.1f"},
+                {"lr", "1d"}, {"lr", "0x1p-8"}, {"dropout", "0.1F"}, {"seed", "\u0661\u0662"}, {"lr", " 1e-3"}, {"lr", "nan"}}) {
+            String type = typeOf(bad[0]);
+            assertThatThrownBy(() -> new TrainConfig().set(bad[0], bad[1])).as("%s=[%s]", bad[0], bad[1])
+                    .hasMessage("bad value for " + bad[0] + " (" + type + "): " + bad[1]);
+        }
+        assertThatThrownBy(() -> new TrainConfig().set("heldOut", "\u0661K")).hasMessage("heldOut must be a byte count (as 20000, 64K or 1M): \u0661K");
+        assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", "\u0668"))).hasMessage("bad value for batch (int): \u0668");
+        TrainConfig c = new TrainConfig();
+        c.set("lr", ".5");
+        c.set("lrMin", "1E-4");
+        c.set("weightDecay", "5.");
+        c.set("dropout", "0.25");
+        c.set("seed", "-7");
+        c.set("batch", "+4");   // a sign, as Integer.parseInt read it
+        c.set("attention", "1, 3");   // the list's own spacing
+        assertThat(List.of(c.lr, c.lrMin, c.weightDecay, (double) c.dropout, (double) c.seed)).containsExactly(0.5, 1e-4, 5.0, 0.25, -7.0);
+        assertThat(c.batch).isEqualTo(4);
+        assertThat(c.attention).isEqualTo("1, 3");
+    }
+
+    private static String typeOf(String key) {
+        try {
+            return TrainConfig.class.getField(key).getType().getSimpleName();
+        } catch (NoSuchFieldException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void aValueOutOfRangeIsRefusedForEverySetting() {
         for (var e : OUT_OF_RANGE.entrySet()) {
