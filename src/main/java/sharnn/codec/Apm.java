@@ -6,10 +6,13 @@ final class Apm {
     private static final int APM_RATE = 6;
     /** 16-bit buckets: half the cache lines of ints. */
     private final char[] t;
+    /** The rows' pages that update wrote: clear refills those alone (2 KB pages, rows straddle them). */
+    private final TouchedPages touched;
     private int index, w;
 
     private Apm(Apm o) {
         t = o.t.clone();
+        touched = o.touched.copy();
         index = o.index;
         w = o.w;
     }
@@ -27,14 +30,24 @@ final class Apm {
 
     Apm(int contexts) {
         t = new char[contexts * 33];
-        clear();
+        touched = new TouchedPages(t.length, 10);
+        fill(0, t.length);
     }
 
     /** Back to the map the constructor makes, in place (a chunk's models, reused for the next chunk). */
     void clear() {
-        for (int i = 0; i < t.length; i += 33) System.arraycopy(NEW_ROW, 0, t, i, 33);
+        touched.reset(this::fill);
         index = 0;
         w = 0;
+    }
+
+    /** Buckets [from, to) as they start: each row NEW_ROW. */
+    private void fill(int from, int to) {
+        for (int i = from; i < to; ) {
+            int j = i % 33, n = Math.min(33 - j, to - i);
+            System.arraycopy(NEW_ROW, j, t, i, n);
+            i += n;
+        }
     }
 
     /** A bucket of the context's row, read only to have the row in the cache. */
@@ -57,6 +70,8 @@ final class Apm {
      */
     void update(int bit) {
         int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
+        touched.mark(index);
+        touched.mark(index + 1);
         t[index] = bucket(t[index] + (((g - t[index]) >> APM_RATE) * (128 - w) >> 6));
         t[index + 1] = bucket(t[index + 1] + (((g - t[index + 1]) >> APM_RATE) * w >> 6));
     }

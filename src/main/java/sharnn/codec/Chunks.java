@@ -32,6 +32,8 @@ final class Chunks implements AutoCloseable {
     private final Sum sum;
     /** Per worker, the context models of its last chunk: its next chunk clears them rather than making new ones. */
     private final ThreadLocal<ContextMixer> spareModels = new ThreadLocal<>();
+    /** Without a checkpoint, the network's initial weights, drawn once for all chunks (null: not yet, or no network). */
+    private float[][] initialWeights;
     /** The workers' threads, which close waits for: the pool's own wait ends before they do. */
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -103,6 +105,7 @@ final class Chunks implements AutoCloseable {
             for (int off = 0; off < data.length; off += block.length) {
                 int n = Math.min(block.length, data.length - off), base = off;
                 System.arraycopy(data, off, block, 0, n);
+                if (off + n == data.length) engine.lastBlock();
                 records.add(Codec.encodeBlock(engine, block, n, start + off, (done, bits) -> progress.update(base + done, bits)));
             }
             spareModels.set(engine.models());
@@ -114,7 +117,13 @@ final class Chunks implements AutoCloseable {
     private Engine engine() {
         ContextMixer spare = spareModels.get();
         spareModels.remove();
-        return new Engine(o, pretrained, engines, spare);
+        return new Engine(o, pretrained, engines, spare, initialWeights());
+    }
+
+    /** Drawn at the first chunk's engine, after the memory checks (a network too large for the heap is refused first). */
+    private synchronized float[][] initialWeights() {
+        if (initialWeights == null && pretrained == null && o.network()) initialWeights = Engine.initialWeights(o);
+        return initialWeights;
     }
 
     /** What decompression read: the original bytes, and the end record's CRC32C so far (its first byte). */
@@ -201,6 +210,7 @@ final class Chunks implements AutoCloseable {
             int off = 0;
             for (Codec.BlockRecord r : records) {
                 int base = off;
+                if (r == records.getLast()) engine.lastBlock();
                 Codec.decodeBlock(engine, r, block, offset + off, (done, bits) -> progress.update(base + done, bits));
                 if (off + r.n() > data.length) data = Arrays.copyOf(data, (int) Math.min(claimed, Math.max(2L * data.length, off + r.n())));
                 System.arraycopy(block, 0, data, off, r.n());

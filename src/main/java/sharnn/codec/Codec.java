@@ -653,7 +653,7 @@ public final class Codec {
                         if (engine == null) {
                             first = header.sizing(r.n());
                             checkMemory(o, dictionary, first, memoryLimit);
-                            engine = new Engine(o, pretrained, pool, spare[0]);
+                            engine = new Engine(o, pretrained, pool, spare[0], null);
                             spare[0] = null;
                             engine.prime(dictionary, first);
                         }

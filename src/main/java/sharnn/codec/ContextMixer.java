@@ -106,8 +106,12 @@ final class ContextMixer {
      */
     private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8, 16 * 16 * 16, 48 * 256, 65536};
 
+    /** A StateMap as it starts: each state's initial probability, count 0 (copied: a 1-byte chunk's clear divided for each). */
+    private static final int[] NEW_MAP = new int[BitHistory.STATES];
+
     static {
         for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
+        for (int s = 0; s < NEW_MAP.length; s++) NEW_MAP[s] = BitHistory.initialP(s) << 20;
     }
 
     private final int streams, tableBits, rate;
@@ -126,6 +130,8 @@ final class ContextMixer {
     /** By a word's hash (its top WORD_BITS bits): the word that followed it the last time and the time before, and the one two words after it. */
     private final int[] wordAfter = new int[1 << WORD_BITS];
     private static final int WORD_BITS = 16;
+    /** The rows of after2, after3 and wordAfter that endByte wrote: clear resets those alone. */
+    private final TouchedPages after2Touched, after3Touched, wordAfterTouched;
 
     /** The last three bytes' row in after3. */
     private static int after3Row(long history) {
@@ -213,6 +219,9 @@ final class ContextMixer {
         at = new int[MODELS];
         state = new int[MODELS];
         inputs = new int[INPUTS];
+        after2Touched = new TouchedPages(after2.length, 10);
+        after3Touched = new TouchedPages(after3.length, 11);
+        wordAfterTouched = new TouchedPages(wordAfter.length, 10);
         clear();
     }
 
@@ -223,17 +232,16 @@ final class ContextMixer {
      */
     void clear() {
         for (byte[] t : states) Arrays.fill(t, (byte) 0);
-        for (int[] m : maps)
-            for (int s = 0; s < m.length; s++) m[s] = BitHistory.initialP(s) << 20;
+        for (int[] m : maps) System.arraycopy(NEW_MAP, 0, m, 0, m.length);
         for (char[] r : runs) Arrays.fill(r, (char) 0);
         for (int[] m : runMaps) Arrays.fill(m, 3 << 30);   // p = 3/4 that the run goes on
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Apm.NEW_ROW[j];   // rows as an APM's start
         match.clear();
         longMatch.clear();
         Arrays.fill(after1, 0);
-        Arrays.fill(after2, 0);
-        Arrays.fill(wordAfter, 0);
-        Arrays.fill(after3, (char) 0);
+        after2Touched.reset((from, to) -> Arrays.fill(after2, from, to, 0));
+        wordAfterTouched.reset((from, to) -> Arrays.fill(wordAfter, from, to, 0));
+        after3Touched.reset((from, to) -> Arrays.fill(after3, from, to, (char) 0));
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
@@ -284,6 +292,9 @@ final class ContextMixer {
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
         System.arraycopy(o.wordAfter, 0, wordAfter, 0, wordAfter.length);
         System.arraycopy(o.after3, 0, after3, 0, after3.length);
+        after2Touched = o.after2Touched.copy();
+        after3Touched = o.after3Touched.copy();
+        wordAfterTouched = o.wordAfterTouched.copy();
         mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
@@ -861,14 +872,17 @@ final class ContextMixer {
         int c1 = (int) (ts.history & 0xFF), c2 = (int) (ts.history & 0xFFFF);
         after1[c1] = (after1[c1] << 8 | value) & 0xFFFF;
         after2[c2] = (after2[c2] << 8 | value) & 0xFFFF;
+        after2Touched.mark(c2);
         int r3 = after3Row(ts.history);
         after3[r3] = (char) (after3[r3] << 8 | value);
+        after3Touched.mark(r3);
         int word = ts.prevWord;
         if (ts.fieldRun >= 0) ts.fieldRun = above(ts, aboveAt) == value ? ts.fieldRun + 1 : -1;   // format 28
         ts.update(value, pos);
         records[b].update(value);
         if (ts.prevWord != word) {   // a word ended (with a hash other than the last word's): it followed word
             wordAfter[wordRow(word)] = ts.prevWord;
+            wordAfterTouched.mark(wordRow(word));
         }
         buf[pos] = (byte) value;   // the decoder's buffer gets the byte here, before the match models read it
         match.endByte(b, pos, streamLen);

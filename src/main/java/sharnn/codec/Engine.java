@@ -11,14 +11,15 @@ final class Engine implements AutoCloseable {
     private final CodecOptions options;
 
     Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool) {
-        this(o, pretrained, pool, null);
+        this(o, pretrained, pool, null, null);
     }
 
     /**
      * spareModels: an earlier engine's context models ({@link #models}), which this one clears and codes with
-     * where its first block needs tables of their size, rather than making new ones; or null.
+     * where its first block needs tables of their size, rather than making new ones; or null. initial: without
+     * pretrained, the network's initial weights ({@link #initialWeights}), copied rather than drawn again; or null.
      */
-    Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool, ContextMixer spareModels) {
+    Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool, ContextMixer spareModels, float[][] initial) {
         options = o;
         if (!o.network()) {
             net = null;
@@ -28,21 +29,35 @@ final class Engine implements AutoCloseable {
         ModelConfig config = o.modelConfig();
         var kernels = CodecKernels.create(pool);
         ShaRnn model = new ShaRnn(config, kernels, o.segment());
-        if (pretrained == null) model.initialize(o.seed());
-        else copyWeights(pretrained.model(), model);
-        ShaRnn learner = null, spare = null;
-        if (o.lr() > 0) {
-            learner = new ShaRnn(config, kernels, o.segment());
-            copyWeights(model, learner);
-            spare = new ShaRnn(config, kernels, o.segment());
-        }
-        net = new OnlineNet(model, learner, spare, o.lr(), o.clip(), o.segment(), o.lag());
+        if (pretrained != null) copyWeights(pretrained.model(), model);
+        else if (initial != null) copyWeights(initial, model);
+        else model.initialize(o.seed());
+        // the learner (the model's weights) and its spare are made when the first segment is learned
+        net = new OnlineNet(model, () -> new ShaRnn(config, kernels, o.segment()), o.lr(), o.clip(), o.segment(), o.lag());
         coder = new BlockCoder(o, net, spareModels);
     }
 
     /** The context models (null before the first block, or without them), for an engine after this one. */
     ContextMixer models() {
         return coder.mixer();
+    }
+
+    /**
+     * The weights a network of o starts from without a checkpoint (its seed's), parameter by parameter, for the
+     * engines of many chunks: drawing them took most of a 1-byte chunk's time in default (Box-Muller in StrictMath).
+     */
+    static float[][] initialWeights(CodecOptions o) {
+        ShaRnn model = new ShaRnn(o.modelConfig(), CodecKernels.create(), o.segment());
+        model.initialize(o.seed());
+        return model.params().stream().map(p -> p.w.clone()).toArray(float[][]::new);
+    }
+
+    private static void copyWeights(float[][] from, ShaRnn to) {
+        var dst = to.params();
+        for (int i = 0; i < dst.size(); i++) {
+            System.arraycopy(from[i], 0, dst.get(i).w, 0, dst.get(i).w.length);
+            dst.get(i).changed();
+        }
     }
 
     private static void copyWeights(ShaRnn from, ShaRnn to) {
@@ -86,6 +101,11 @@ final class Engine implements AutoCloseable {
         coder.code(bytes, bytes.length, BlockCoder.Io.KNOWN, Codec.Progress.NONE);
         coder.clearBits();
         if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
+    }
+
+    /** The next block coded is the engine's last: its network skips learning what nothing will use (see OnlineNet.lastBlock). */
+    void lastBlock() {
+        if (net != null) net.lastBlock();
     }
 
     void code(byte[] block, int n, BlockCoder.Io io, Codec.Progress progress) throws java.io.IOException {

@@ -46,6 +46,14 @@ final class Mixers {
     private final int[][] finalUses;    // per final weight set, up to 2^16 - 1
     private final int[] finalChosen;    // per final mixer, the chosen set
     private final int[] finalP;         // per final mixer, the probability it learns from: a quarter its own, three quarters the mean's
+    /** The sets of setUses and per final mixer of its weights and uses that update wrote: clear resets those alone. */
+    private final TouchedPages setsTouched;
+    private final TouchedPages[] finalsTouched;
+    /**
+     * A new block's weights, which {@link #newBlock} copies (never written): a chunk of 1 byte makes some 50 blocks,
+     * and filling each input by input took longer.
+     */
+    private final int[] freshBlock;
     /** Blocks of weight sets that {@link #clear} took back, made again from these before new ones. */
     private final java.util.ArrayDeque<int[]> spareBlocks = new java.util.ArrayDeque<>();
     /** Whether the JVM has the Vector API ({@link MixerVectors}); without it the loops below run as they are. */
@@ -77,10 +85,17 @@ final class Mixers {
         }
         finalWeights = new int[finals][];
         finalUses = new int[finals][];
+        setsTouched = new TouchedPages(total, 10);
+        finalsTouched = new TouchedPages[finals];
         for (int f = 0; f < finals; f++) {
             finalWeights[f] = new int[finalSizes[f] * sets];
+            Arrays.fill(finalWeights[f], (1 << 16) / sets);
             finalUses[f] = new int[finalSizes[f]];
+            finalsTouched[f] = new TouchedPages(finalSizes[f], 6);
         }
+        freshBlock = new int[nInputs << BLOCK_BITS];
+        for (int s = 0; s <= BLOCK_MASK; s++)
+            for (int i = 0; i < nInputs; i++) freshBlock[s * nInputs + i] = i < silentFrom ? 1 << 12 : 0;
         lanes = VECTORS ? new int[MixerVectors.lanes()] : null;
         chosen = new int[sets];
         setOut = new int[sets];
@@ -96,10 +111,13 @@ final class Mixers {
             if (weights[i] != null) spareBlocks.push(weights[i]);
             weights[i] = null;
         }
-        Arrays.fill(setUses, 0);
+        setsTouched.reset((from, to) -> Arrays.fill(setUses, from, to, 0));
         for (int f = 0; f < finals; f++) {
-            Arrays.fill(finalWeights[f], (1 << 16) / sets);
-            Arrays.fill(finalUses[f], 0);
+            int[] w = finalWeights[f], uses = finalUses[f];
+            finalsTouched[f].reset((from, to) -> {
+                Arrays.fill(w, from * sets, to * sets, (1 << 16) / sets);
+                Arrays.fill(uses, from, to, 0);
+            });
         }
         Arrays.fill(chosen, 0);
         Arrays.fill(setOut, 0);
@@ -120,6 +138,9 @@ final class Mixers {
         setRate = o.setRate.clone();
         textRate = o.textRate.clone();
         setUses = o.setUses.clone();
+        freshBlock = o.freshBlock.clone();
+        setsTouched = o.setsTouched.copy();
+        finalsTouched = Arrays.stream(o.finalsTouched).map(TouchedPages::copy).toArray(TouchedPages[]::new);
         lanes = o.lanes == null ? null : o.lanes.clone();
         chosen = o.chosen.clone();
         setOut = o.setOut.clone();
@@ -153,9 +174,9 @@ final class Mixers {
 
     /** A block of new weight sets: 1/16 for the inputs before silentFrom, 0 after. */
     private int[] newBlock() {
-        int[] w = spareBlocks.isEmpty() ? new int[nInputs << BLOCK_BITS] : spareBlocks.pop();
-        for (int s = 0; s <= BLOCK_MASK; s++)
-            for (int i = 0; i < nInputs; i++) w[s * nInputs + i] = i < silentFrom ? 1 << 12 : 0;
+        if (spareBlocks.isEmpty()) return freshBlock.clone();
+        int[] w = spareBlocks.pop();
+        System.arraycopy(freshBlock, 0, w, 0, w.length);
         return w;
     }
 
@@ -205,12 +226,14 @@ final class Mixers {
             // format 25): each first-layer mixer learns what the whole misses too
             int e = (bit << 12) - ((2 * setP[k] + 6 * meanP) >> 3), set = chosen[k], n = setUses[set];
             setUses[set] = Math.min(n + 1, (1 << 18) - 1);   // as if (n < 2^18 - 1) n + 1: a branch that, first taken late, made the JIT compile again
+            setsTouched.mark(set);
             if (e > SKIP || e < -SKIP)
                 train(inputs, weights[set >> BLOCK_BITS], (set & BLOCK_MASK) * nInputs, nInputs, e * rates[n >> 6] >> 6);
         }
         for (int f = 0; f < finals; f++) {
             int set = finalChosen[f], n = finalUses[f][set];
             finalUses[f][set] = Math.min(n + 1, (1 << 16) - 1);
+            finalsTouched[f].mark(set);
             int err = ((bit << 12) - finalP[f]) * FINAL_BOOST[n >> 4] >> 4;
             err = err * 3 >> 2;   // three quarters of the rate where they learn together
             int[] w = finalWeights[f];

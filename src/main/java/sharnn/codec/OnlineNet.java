@@ -25,9 +25,16 @@ final class OnlineNet implements AutoCloseable {
      * them, so that the coder's thread copies no weights (with lag, about 7% of the decoder's time).
      */
     private ShaRnn spare;
-    private final ShaRnn learner;   // null without online training
+    private ShaRnn learner;   // null without online training, or until the first segment is learned (newNetwork)
     private final HostState state, segmentStart, learnerStart;
-    private final OnlineAdam optimizer;
+    private OnlineAdam optimizer;
+    private final boolean learns;
+    /**
+     * Makes the learner and spare where the first segment is learned (null: given at once): a chunk shorter than
+     * a segment learns none (its last segment is not learned, see lastBlock), and making them took a third of a
+     * 1-byte chunk's time.
+     */
+    private final java.util.function.Supplier<ShaRnn> newNetwork;
     final int streams, segment;
     private final float lr, clip;
     private final int[] step;
@@ -44,6 +51,8 @@ final class OnlineNet implements AutoCloseable {
     private final int lag;
     private Throwable failure;
     private final Object lock = new Object();
+    /** Nothing is predicted after this block ({@link #lastBlock}): its partial last segment is not learned. */
+    private boolean last;
 
     /**
      * learner: a network of the same shape and weights as model, spare one of the same shape (both
@@ -52,30 +61,31 @@ final class OnlineNet implements AutoCloseable {
      * the segment's end).
      */
     OnlineNet(ShaRnn model, ShaRnn learner, ShaRnn spare, float lr, float clip, int segment, int lag) {
+        this(model, learner, spare, null, lr, clip, segment, lag);
+        if (learns) makeLearner();
+    }
+
+    /** As above, the learner and spare made by newNetwork (networks of model's shape) when first needed. */
+    OnlineNet(ShaRnn model, java.util.function.Supplier<ShaRnn> newNetwork, float lr, float clip, int segment, int lag) {
+        this(model, null, null, java.util.Objects.requireNonNull(newNetwork), lr, clip, segment, lag);
+    }
+
+    private OnlineNet(ShaRnn model, ShaRnn learner, ShaRnn spare, java.util.function.Supplier<ShaRnn> newNetwork, float lr, float clip,
+                      int segment, int lag) {
         this.model = model;
-        this.learner = lr > 0 ? java.util.Objects.requireNonNull(learner) : null;
-        this.spare = lr > 0 ? java.util.Objects.requireNonNull(spare) : null;
-        for (ShaRnn m : new ShaRnn[] {model, this.spare, this.learner}) {
-            if (m == null) continue;
-            m.keepTransposedWeights();   // the learner's packed on its thread, after each step, for the predicting network
-            m.reportLoss(false);
+        this.learns = lr > 0;
+        this.newNetwork = newNetwork;
+        if (learns && newNetwork == null) {
+            this.learner = java.util.Objects.requireNonNull(learner);
+            this.spare = java.util.Objects.requireNonNull(spare);
         }
-        // the predicting networks' segments (the encoder's) attend row by row, as the decoder's single steps do,
-        // and the networks keep what depends on their weights alone (every writer of them calls Param.changed()):
-        // the attention's gates, and without a learner, whose weights never change, the first block's input gates
-        for (ShaRnn m : new ShaRnn[] {model, this.spare}) {
-            if (m == null) continue;
-            m.segmentsAsSteps(true);
-            m.reuseGates(true);
-            m.tableFirstInputs(this.learner == null);
-        }
+        prepare(model, true);
         this.streams = model.config.batch();
         this.segment = segment;
         this.lag = lag;
         this.state = new HostState(model.config);
         this.segmentStart = new HostState(model.config);
         this.learnerStart = new HostState(model.config);
-        this.optimizer = this.learner != null ? new OnlineAdam(this.learner.trainableParams()) : null;
         this.lr = lr;
         this.clip = clip;
         step = new int[streams];
@@ -85,6 +95,38 @@ final class OnlineNet implements AutoCloseable {
         learnTargets = new int[segment * streams];
         probs = new double[256];
         trees = new double[streams * 512];
+    }
+
+    private void prepare(ShaRnn m, boolean predicts) {
+        m.keepTransposedWeights();   // the learner's packed on its thread, after each step, for the predicting network
+        m.reportLoss(false);
+        if (!predicts) return;
+        // the predicting networks' segments (the encoder's) attend row by row, as the decoder's single steps do,
+        // and the networks keep what depends on their weights alone (every writer of them calls Param.changed()):
+        // the attention's gates, and without a learner, whose weights never change, the first block's input gates
+        m.segmentsAsSteps(true);
+        m.reuseGates(true);
+        m.tableFirstInputs(!learns);
+    }
+
+    /**
+     * The learner, spare and optimizer, before the first segment is learned: made by newNetwork where not given,
+     * the learner with the predicting network's weights (no segment has changed them yet).
+     */
+    private void makeLearner() {
+        if (learner == null) {
+            learner = newNetwork.get();
+            var from = model.params();
+            var to = learner.params();
+            for (int i = 0; i < to.size(); i++) {
+                System.arraycopy(from.get(i).w, 0, to.get(i).w, 0, to.get(i).w.length);
+                to.get(i).changed();
+            }
+            spare = newNetwork.get();
+        }
+        prepare(learner, false);
+        prepare(spare, true);
+        optimizer = new OnlineAdam(learner.trainableParams());
     }
 
     /** The predicting network's logits of the last step or segment. */
@@ -151,7 +193,7 @@ final class OnlineNet implements AutoCloseable {
             for (int t = t0; t < t1; t++) out.accept(model.logits(), (t - t0) * streams * 256);
             t0 = t1;
         }
-        endSegment(inputs, targets, steps, true);
+        if (!(last && steps < segment)) endSegment(inputs, targets, steps, true);   // a partial segment ends a block
     }
 
     /** The bytes that followed (0 for a stream that has ended); a segment ends after T of them. */
@@ -165,8 +207,17 @@ final class OnlineNet implements AutoCloseable {
 
     /** Ends a partial segment (the end of a block). */
     void flush() {
-        if (filled > 0) endSegment(segInputs, segTargets, filled, false);
+        if (filled > 0 && !last) endSegment(segInputs, segTargets, filled, false);
         filled = 0;
+    }
+
+    /**
+     * The block about to be coded is the network's last (a chunk's): the weights its partial last segment would
+     * teach predict nothing, so that segment is not learned (a 1-byte chunk's time went mostly to that step, on a
+     * learner's thread started for it). Coded bits do not change.
+     */
+    void lastBlock() {
+        last = true;
     }
 
     /**
@@ -176,7 +227,8 @@ final class OnlineNet implements AutoCloseable {
      * only wait for the learner's thread: the same weights at the same steps, without the handovers.
      */
     private void endSegment(int[] inputs, int[] targets, int steps, boolean inline) {
-        if (learner == null) return;
+        if (!learns) return;
+        if (optimizer == null) makeLearner();
         takeLearned();
         System.arraycopy(inputs, 0, learnInputs, 0, steps * streams);
         System.arraycopy(targets, 0, learnTargets, 0, steps * streams);

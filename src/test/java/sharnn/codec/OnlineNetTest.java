@@ -23,6 +23,42 @@ class OnlineNetTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 3, T, 100})
     void predictsWithTheWeightsTheLagSays(int lag) {
+        predictsWithTheWeightsTheLagSays(lag, false);
+    }
+
+    /** The same where the learner and spare are made when the first segment is learned (as Engine makes them). */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, T, 100})
+    void aLearnerMadeWhenFirstNeededLearnsTheSame(int lag) {
+        predictsWithTheWeightsTheLagSays(lag, true);
+    }
+
+    /**
+     * A last block shorter than a segment (a small chunk's) teaches nothing that predicts: no learner is made
+     * for it, nor a step taken; otherwise its partial segment is learned, by a learner made for it.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aLastPartialSegmentIsNotLearned(boolean last) {
+        CodecOptions o = CodecOptions.preset("fast").with("embed", "8").with("boom", "16").with("segment", String.valueOf(T))
+                .with("lag", String.valueOf(T)).with("lr", "0.01");
+        ModelConfig config = o.modelConfig();
+        int[] made = {0};
+        try (OnlineNet net = new OnlineNet(network(config), () -> {
+            made[0]++;
+            return network(config);
+        }, o.lr(), o.clip(), T, T)) {
+            if (last) net.lastBlock();
+            for (int p = 0; p < T - 1; p++) {
+                net.predict(new int[] {p});
+                net.observe(new int[] {p + 1});
+            }
+            net.flush();
+            assertThat(made[0]).isEqualTo(last ? 0 : 2);
+        }
+    }
+
+    private void predictsWithTheWeightsTheLagSays(int lag, boolean lazy) {
         CodecOptions o = CodecOptions.preset("fast").with("embed", "8").with("boom", "16").with("segment", String.valueOf(T))
                 .with("lag", String.valueOf(lag)).with("lr", "0.01");
         ModelConfig config = o.modelConfig();
@@ -36,7 +72,12 @@ class OnlineNetTest {
         HostState state = new HostState(config), start = new HostState(config), from = new HostState(config);
         int[] inputs = new int[T], targets = new int[T], one = new int[1];
         byte[] data = CodecTest.text(5 * T + 3);
-        try (OnlineNet net = new OnlineNet(model, learner, spare, o.lr(), o.clip(), T, lag)) {
+        java.util.function.Supplier<ShaRnn> made = () -> {
+            ShaRnn m = network(config);
+            m.initialize(7);   // neither the learner's own weights (the model's are copied in) nor the spare's may predict
+            return m;
+        };
+        try (OnlineNet net = lazy ? new OnlineNet(model, made, o.lr(), o.clip(), T, lag) : new OnlineNet(model, learner, spare, o.lr(), o.clip(), T, lag)) {
             int prev = 0;
             for (int p = 0; p < data.length; p++) {
                 int k = p / T, j = p % T;
