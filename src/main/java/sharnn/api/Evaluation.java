@@ -185,12 +185,10 @@ public final class Evaluation {
                 file = SafeTensors.read(checkpoint);
                 meta = Checkpoint.metaIfAny(file);   // null for a reference state_dict
                 dataFile = data != null ? data : recordedDataFile(checkpoint, meta);
-                model = Weights.readAtMost(file, backend, streams, Evaluator.SEGMENT);   // the streams scored, not the training batch
                 corpus = Corpus.open(dataFile);
                 run = runSplit ? Checkpoint.splits(file, meta, corpus) : null;
-            } catch (IllegalArgumentException e) {   // a file's fault, in its words, where it is no refusal of the settings
-                if (LibraryWords.original(e) != e || e.getMessage() == null) throw e;
-                throw new IOException(e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw fileFault(e);
             }
             // the run's own file, changed since: its ranges no longer apply, and 90/5/5 of it was scored without a word
             // (as a resumed training refuses it)
@@ -212,14 +210,27 @@ public final class Evaluation {
                 String few = "the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)";
                 throw LibraryWords.refusal(few, few);
             }
+            // the streams scored (not the training batch), no more steps nor window than they fill: built once the split is
+            // known and the settings' refusals said (a million streams' network ran out of memory before "too few bytes")
+            try {
+                model = Weights.read(file, backend, c -> Evaluator.network(c, streams, s, maxBytes));
+            } catch (IllegalArgumentException e) {
+                throw fileFault(e);
+            }
             try (Evaluator evaluator = new Evaluator(model, streams)) {
                 progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
                 Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
-                return new Result(split, r.bpc(), r.bytes(), streams, evaluator.segment(), dataFile);
+                return new Result(split, r.bpc(), r.bytes(), streams, Evaluator.segment(Weights.configOf(file)), dataFile);
             }
         } finally {
             if (model != null) model.close();
         }
+    }
+
+    /** A file's fault, in its words, where it is no refusal of the settings (thrown as it is). */
+    private static IOException fileFault(IllegalArgumentException e) {
+        if (LibraryWords.original(e) != e || e.getMessage() == null) throw e;
+        return new IOException(e.getMessage(), e);
     }
 
     private Result evaluate(Model model, byte[] text, Backend backend, int streams, Progress progress) {
@@ -233,14 +244,14 @@ public final class Evaluation {
             String few = "the " + split + " split has " + s.length() + " bytes: too few to evaluate in " + streams + " streams (2 bytes each at least)";
             throw LibraryWords.refusal(few, few);
         }
-        // a network of the streams in the model's own segments (the model holds one of a single stream): the evaluator runs on it
+        // a network of the streams, shaped for the split (the model holds one of a single stream): the evaluator runs on it
         ModelConfig shape = model.shape();
-        LanguageModel net = backend.create(shape.withBatch(streams, Math.min(Evaluator.SEGMENT, shape.segment())));
+        LanguageModel net = backend.create(Evaluator.network(shape, streams, s, maxBytes));
         try (Evaluator evaluator = new Evaluator(net, streams)) {
             net.copyWeightsFrom(model.network());
             progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
             Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
-            return new Result(split, r.bpc(), r.bytes(), streams, evaluator.segment(), null);
+            return new Result(split, r.bpc(), r.bytes(), streams, Evaluator.segment(shape), null);
         } finally {
             net.close();
         }

@@ -100,6 +100,11 @@ public record ModelConfig(int vocab, int embed, int boom, int blocks, List<Integ
                 dropoutInput, dropoutHidden, dropoutOutput, layernormEps);
     }
 
+    public ModelConfig withWindow(int window) {
+        return new ModelConfig(vocab, embed, boom, blocks, attentionBlocks, window, batch, segment,
+                dropoutInput, dropoutHidden, dropoutOutput, layernormEps);
+    }
+
     /** Attention in every block, the paper's 1.068 variant. */
     public static List<Integer> everyBlock(int blocks) {
         List<Integer> all = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import sharnn.io.DType;
 import sharnn.io.SafeTensors;
 import sharnn.io.SafeTensorsWriter;
@@ -130,21 +131,6 @@ public final class Weights {
         return read(file, backend, c.batch(), c.segment());
     }
 
-    /**
-     * As {@link #read(SafeTensors, Backend)}, the model built for at most batch streams of at most segment steps: scoring
-     * reads its own streams, and a file's training batch (65,536 in a file's metadata) took gigabytes of activations
-     * that eval never used, "out of memory" in a heap that scores the file in 16 streams.
-     */
-    public static LanguageModel readAtMost(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
-        ModelConfig c;
-        try {
-            c = configOf(file);
-        } catch (IllegalArgumentException e) {
-            throw named(file, e);
-        }
-        return read(file, backend, Math.min(batch, c.batch()), segment);
-    }
-
     /** The file's fault, named as its own faults are (eval, generate and compress --model said only what). */
     private static IllegalArgumentException named(SafeTensors file, IllegalArgumentException e) {
         String where = file.source() + ": ";
@@ -179,6 +165,15 @@ public final class Weights {
      * 16 x 1024 takes gigabytes of activations).
      */
     public static LanguageModel read(SafeTensors file, Backend backend, int batch, int segment) throws IOException {
+        return read(file, backend, c -> c.withBatch(batch, Math.min(segment, c.segment())));
+    }
+
+    /**
+     * As {@link #read(SafeTensors, Backend)}, the model built in the shape that shape makes of the file's configuration:
+     * eval's fits the split it scores ({@code Evaluator.network}), where a file's training batch (65,536 in a file's
+     * metadata) or a state_dict's window of 5000 took gigabytes that scoring never used.
+     */
+    public static LanguageModel read(SafeTensors file, Backend backend, UnaryOperator<ModelConfig> shape) throws IOException {
         try {
             ModelConfig c = configOf(file);
             int[] byteOfId = byteOfId(file);
@@ -188,7 +183,7 @@ public final class Weights {
             Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
             checkAllUsed(file, shapes.keySet());
             checkParameters(file, "", shapes, byteOfId);   // each tensor's shape too, before a paper-shaped state_dict's model is built
-            LanguageModel model = backend.create(c.withBatch(batch, Math.min(segment, c.segment())));
+            LanguageModel model = backend.create(shape.apply(c));
             try {
                 load(model, file, "", byteOfId);
                 checkAllUsed(file, model);

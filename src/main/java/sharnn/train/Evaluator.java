@@ -41,7 +41,30 @@ public final class Evaluator implements AutoCloseable {
     }
 
     public int segment() {
-        return Math.min(SEGMENT, source.config().segment());
+        return segment(source.config());
+    }
+
+    /** The segment the protocol reads a model trained as trained in. */
+    public static int segment(ModelConfig trained) {
+        return Math.min(SEGMENT, trained.segment());
+    }
+
+    /**
+     * The network that scores split (its first maxBytes; 0: all) in `streams` streams for a model trained as trained: its
+     * segment and window no longer than a stream's n - 1 predictions, so that it holds only what it fills (a state_dict's
+     * window of 5000 made 16 x 1024 x 5000 scores, 313 MiB, for streams of 311 bytes). The same bits as the protocol's
+     * shape for that split: a segment of n - 1 steps or more reads a stream in one; a query sees min(memory, window - T)
+     * memory rows and the last `window` rows stay memory (Block.attend, CudaModel's Layer), neither limit reached while
+     * window >= n - 1; the rest are buffers' sizes. Only for that split: a longer one would be read otherwise.
+     */
+    public static ModelConfig network(ModelConfig trained, int streams, Split split, long maxBytes) {
+        long predictions = Math.max(1, part(split, maxBytes).length() / streams - 1);
+        return trained.withWindow((int) Math.min(trained.window(), predictions))
+                .withBatch(streams, (int) Math.min(segment(trained), predictions));
+    }
+
+    private static Split part(Split split, long maxBytes) {
+        return maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
     }
 
     /**
@@ -52,7 +75,7 @@ public final class Evaluator implements AutoCloseable {
         if (model != source) {
             model.copyWeightsFrom(source);
         }
-        Split part = maxBytes > 0 && maxBytes < split.length() ? new Split(split.name(), split.start(), maxBytes) : split;
+        Split part = part(split, maxBytes);
         EvalBatcher batcher = new EvalBatcher(corpus, part, streams, segment());
         state.reset();
         double nats = 0;

@@ -6,11 +6,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import sharnn.cuda.CudaModel;
+import sharnn.cuda.HostDevice;
 import sharnn.data.Corpus;
 import sharnn.data.EvalBatcher;
 import sharnn.data.Split;
+import sharnn.model.LanguageModel;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
+import sharnn.nn.Param;
+import sharnn.tensor.DeterministicKernels;
+import sharnn.tensor.Kernels;
+import sharnn.tensor.Parallel;
 import sharnn.tensor.ScalarKernels;
 
 /**
@@ -100,6 +107,57 @@ class EvaluatorTest {
                 assertThat(part.bpc()).isEqualTo(evaluator.evaluate(corpus, new Split("valid", 1000, 1600), 0, null).bpc());
                 assertThat(evaluator.evaluate(corpus, valid, 0, null).bytes()).isEqualTo(16 * 199);
                 assertThat(evaluator.evaluate(corpus, valid, 1_000_000, null).bytes()).isEqualTo(16 * 199);   // past the split: all of it
+            }
+        }
+    }
+
+    /**
+     * The network eval builds for a split ({@link Evaluator#network}) has no more steps nor window than a stream's n - 1
+     * predictions, and scores the same bits as the protocol's shape: one segment for a stream shorter than it, several
+     * with the memory carried, a window shorter than the streams, single steps (streams of 2 bytes; with chain kernels,
+     * the attention's rings) and maxBytes.
+     */
+    @Test
+    void aSplitsNetworkHoldsWhatItFillsAndScoresTheSameBits() {
+        ModelConfig trained = new ModelConfig(256, 24, 96, 2, List.of(1), 40, 4, 16, 0.1f, 0.1f, 0.1f, 1e-12f);
+        byte[] text = new byte[5000];
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < text.length; i++) text[i] = (byte) ('a' + random.nextInt(8) + (random.nextInt(5) == 0 ? 60 : 0));
+        Corpus corpus = Corpus.of(text);
+        // split length, streams, maxBytes; then the steps and window of its network (trained: segment 16, window 40)
+        long[][] cases = {{160, 16, 0, 9, 9}, {480, 16, 0, 16, 29}, {480, 3, 0, 16, 40}, {32, 16, 0, 1, 1}, {4000, 8, 240, 16, 29}};
+        for (Kernels kernels : List.of(new ScalarKernels(), new DeterministicKernels(), Kernels.fastest(Parallel.common()))) {
+            try (ShaRnn model = new ShaRnn(trained, kernels)) {
+                model.initialize(5);
+                SplittableRandom noise = new SplittableRandom(3);   // gates, LayerNorms and biases of their own: attention that matters
+                for (Param p : model.params()) for (int i = 0; i < p.w.length; i++) p.w[i] += (float) (0.3 * noise.nextGaussian());
+                model.paramsFromHost();
+                for (long[] c : cases) {
+                    Split split = new Split("valid", 300, c[0]);
+                    int streams = (int) c[1];
+                    ModelConfig shape = Evaluator.network(trained, streams, split, c[2]);
+                    assertThat(List.of(shape.batch(), shape.segment(), shape.window())).as(Arrays.toString(c))
+                            .containsExactly(streams, (int) c[3], (int) c[4]);
+                    double fitted, protocol;
+                    try (LanguageModel net = model.backend().create(shape); Evaluator evaluator = new Evaluator(net, streams)) {
+                        net.copyWeightsFrom(model);
+                        fitted = evaluator.evaluate(corpus, split, c[2], null).bpc();
+                    }
+                    try (Evaluator evaluator = new Evaluator(model, streams)) {   // the trained window, segments of 16
+                        protocol = evaluator.evaluate(corpus, split, c[2], null).bpc();
+                    }
+                    assertThat(fitted).as(kernels + " " + Arrays.toString(c)).isEqualTo(protocol);
+                    if (kernels instanceof ScalarKernels) {   // the CUDA model, on its host stand-in, from the same shape
+                        try (LanguageModel net = new CudaModel(new HostDevice(), null, shape, shape.segment());
+                             LanguageModel whole = new CudaModel(new HostDevice(), null, trained.withBatch(streams, 16), 16);
+                             Evaluator a = new Evaluator(net, streams); Evaluator b = new Evaluator(whole, streams)) {
+                            net.copyWeightsFrom(model);
+                            whole.copyWeightsFrom(model);
+                            assertThat(a.evaluate(corpus, split, c[2], null).bpc()).as("CUDA " + Arrays.toString(c))
+                                    .isEqualTo(b.evaluate(corpus, split, c[2], null).bpc());
+                        }
+                    }
+                }
             }
         }
     }
