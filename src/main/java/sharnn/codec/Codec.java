@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 29;
+    public static final int VERSION = 30;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 28;
+    static final int OLDEST_READ = 30;
     /**
      * The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary
      * (its id follows); bit 2 (format 29), a flush ended the first block: the tables are sized for a whole
@@ -80,7 +80,9 @@ public final class Codec {
             Map.entry(24, "sharnn 0.1 with mixers trained on their own errors alone"),
             Map.entry(25, "sharnn 0.1 with six APMs"),
             Map.entry(26, "sharnn 0.1 without binary contexts"),
-            Map.entry(27, "sharnn 0.1 without the fields of tables, CSV, logs and JSON"));
+            Map.entry(27, "sharnn 0.1 without the fields of tables, CSV, logs and JSON"),
+            Map.entry(28, "sharnn 0.1 without the DMC model, whose flushed streams ended no block"),
+            Map.entry(29, "sharnn 0.1 without the DMC model"));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {
@@ -462,7 +464,7 @@ public final class Codec {
         CRC32C crc = new CRC32C();
         crc.update(fixed);
         int mode = fixed[5] & 0xFF;
-        int modes = MODE_PRETRAINED | MODE_DICTIONARY | (version >= 29 ? MODE_FLUSHED : 0);
+        int modes = MODE_PRETRAINED | MODE_DICTIONARY | MODE_FLUSHED;
         if ((mode & ~modes) != 0) {
             byte[] rest = in.readNBytes(MAX_FRAME);
             for (int m = 0; m <= modes; m++)

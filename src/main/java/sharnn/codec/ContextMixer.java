@@ -10,7 +10,8 @@ import java.util.Arrays;
  * checksummed hash slots, one slot per nibble of context) and turns it into a probability with its
  * own adaptive map (a StateMap), given to the mixers stretched, and again where the history is
  * one-sided; each hashed context also keeps a run (the last byte seen in it and how often in a row),
- * which predicts while the bits agree with it; two match models (short and long matches) add theirs.
+ * which predicts while the bits agree with it; two match models (short and long matches) add theirs, and a DMC graph
+ * (format 30, {@link Dmc}) its own.
  * Eight gated logistic mixers and six final ones ({@link Mixers}), then adaptive probability maps (orders 1, 2 and 3,
  * the match state, the byte a match expects, the place in a word and the nesting, the word's shape), give the bit's
  * probability, in 16 bits (format 13; 12 before). Integer arithmetic only:
@@ -51,8 +52,8 @@ final class ContextMixer {
     private static final int[] PLACE_MODELS = {ORDERS.length + 6, ORDERS.length + 9, ORDERS.length + 13};
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
-    /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear. */
-    private static final int INPUTS = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1;
+    /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear, DMC. */
+    private static final int INPUTS = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1 + 1;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
     /** The StateMaps' count limit: how slowly a well-used state still adapts (docs/TUNING.md). */
@@ -70,7 +71,7 @@ final class ContextMixer {
      * deterministic; the markup nesting, where in a word it is and the bits so far in the byte's first five
      * (then the bit position); the bit position, the
      * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
-     * to 16,384, fewer where a small input's tables are smaller: format 15, the five inputs -0.18%). The final
+     * to 8,192 (format 30; 16,384 before), fewer where a small input's tables are smaller: format 15, the five inputs -0.18%). The final
      * mixers weigh them. Every selector
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
@@ -78,13 +79,24 @@ final class ContextMixer {
     private static final int[] SET_SIZES = {16 * 16 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 64 * 4 * 35, 8 * 256 * 8};   // the eighth's: setSizes
 
     /**
-     * The bits of order 4's context that choose the eighth mixer's weights: 14, or fewer with tables of
+     * The bits of order 4's context that choose the eighth mixer's weights: 13 (format 30; 14 before), or fewer with tables of
      * 2^tableBits sized to a small input (10 KB: 10; tableBits >= 10, so at least 2), as a hashed choice
      * touches most weight blocks (10 KB in max: 0.28 GB resident rather than 0.31; the five inputs
-     * 402,119 -> 402,121 bytes).
+     * 402,119 -> 402,121 bytes). Format 30 gave the 25 MB of weights that 14 bits took more to the DMC graph (16 MiB), so
+     * that three chunks of max still fit a 5 GiB heap: 1 MB of enwik8 in fast with the graph 201,654 bytes with 14 bits,
+     * 201,686 with 13; 1 MB of Java 128,264 and 128,300.
      */
     private static int order4MixerBits(int tableBits) {
-        return Math.min(14, tableBits - 8);
+        return Math.min(13, tableBits - 8);
+    }
+
+    /**
+     * The DMC graph's size (format 30): 2^(tableBits - 2) states of 16 bytes, at most 2^20 (16 MiB; 1 MB of enwik8 in fast
+     * with 2^18, 2^19, 2^20 and 2^21: 201,742, 201,690, 201,654 and 201,652 bytes; 4 MB 773,218 with 2^20, 773,030 with
+     * 2^21, 772,980 with 2^22), at least 2^17 (the braid's 65,536 and as many clones).
+     */
+    private static int dmcBits(int tableBits) {
+        return Math.max(17, Math.min(20, tableBits - 2));
     }
 
     /** SET_SIZES and the eighth mixer's for these tables. */
@@ -123,6 +135,8 @@ final class ContextMixer {
     private final int[][] runMaps;      // per hashed model: run length, whether alone, bit position -> p(the run's bit)
     private final int[] nnMap;          // an APM over the network's probability, by bit position
     private final MatchModel match, longMatch;
+    /** Dynamic Markov coding (format 30): a bit-state graph grown by cloning, one more input ({@link Dmc}). */
+    private final Dmc dmc;
     private final int[] after1 = new int[256], after2 = new int[65536];
     /** By the last three bytes hashed: the last two bytes that followed them. */
     private final char[] after3 = new char[1 << AFTER3_BITS];
@@ -201,6 +215,7 @@ final class ContextMixer {
         nnMap = new int[8 * 33];
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
         longMatch = new MatchModel(streams, LONG_MATCH_MIN, Math.min(tableBits, 22));
+        dmc = new Dmc(streams, dmcBits(tableBits));
         // the one-sided histories, runs and the network linear start silent
         mixers = new Mixers(setSizes(tableBits), FINAL_SIZES, INPUTS, MODELS + 5, rate);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
@@ -238,6 +253,7 @@ final class ContextMixer {
         for (int i = 0; i < 8; i++) for (int j = 0; j < 33; j++) nnMap[i * 33 + j] = Apm.NEW_ROW[j];   // rows as an APM's start
         match.clear();
         longMatch.clear();
+        dmc.clear();
         Arrays.fill(after1, 0);
         after2Touched.reset((from, to) -> Arrays.fill(after2, from, to, 0));
         wordAfterTouched.reset((from, to) -> Arrays.fill(wordAfter, from, to, 0));
@@ -288,6 +304,7 @@ final class ContextMixer {
         nnMap = o.nnMap.clone();
         match = o.match.copy();
         longMatch = o.longMatch.copy();
+        dmc = o.dmc.copy();
         System.arraycopy(o.after1, 0, after1, 0, after1.length);
         System.arraycopy(o.after2, 0, after2, 0, after2.length);
         System.arraycopy(o.wordAfter, 0, wordAfter, 0, wordAfter.length);
@@ -366,7 +383,7 @@ final class ContextMixer {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
         long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -476,6 +493,7 @@ final class ContextMixer {
         base[ORDERS.length + 13] = binary ? hash(h >>> 24 & 0xFF | (h >>> 56) << 8, 45)   // format 27: see above
                 : hash(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
+        dmc.beginByte(b);
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
         boolean lng = longMatch.length() > 0;
         int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 + longBucket(longMatch.length()) : Math.min(15, match.length());
@@ -703,7 +721,9 @@ final class ContextMixer {
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
-        inputs[INPUTS - 1] = linear;   // as the contexts' linear inputs once were
+        inputs[INPUTS - 2] = linear;   // as the contexts' linear inputs once were
+        // format 30: the DMC graph's probability (1 MB of enwik8 in fast -0.18%; its weights start at 0)
+        inputs[INPUTS - 1] = Logistic.stretch(dmc.p());
         // mixers (the sets' parts that are the same for the byte's bits: byteContexts)
         mixers.choose(0, sel0 + c0);
         mixers.choose(1, sel1 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
@@ -840,6 +860,7 @@ final class ContextMixer {
         runUpdate(bit);
         match.update(bit);
         longMatch.update(bit);
+        dmc.update(bit);
         if (tree != null) {
             int g = (bit << 16) + (bit << 6) - bit - bit;
             nnMap[nnIndex] += (g - nnMap[nnIndex]) >> 6;

@@ -1048,10 +1048,6 @@ class CodecTest {
         unflagged[5] = 0;
         sealHeader(unflagged);
         assertThatThrownBy(() -> decompress(unflagged)).isInstanceOf(CorruptArchiveException.class);   // its first block coded with other tables
-        byte[] v28 = archive.clone();   // format 28 had no such mode
-        v28[4] = 28;
-        sealHeader(v28);
-        assertThatThrownBy(() -> decompress(v28)).isInstanceOf(CorruptArchiveException.class).hasMessage("unknown archive mode 4");
 
         Codec.Dictionary dictionary = dictionary(text(3_000));   // primed before a flushed first block: the tables of both decode it
         ByteArrayOutputStream primed = new ByteArrayOutputStream();
