@@ -208,8 +208,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 202,006 bytes (1.616 bpc), 1 block, format 29, fast, decoding needs
-     * about 699 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
+     * One line: "a.shr: 1,000,000 -> 201,686 bytes (1.613 bpc), 1 block, format 30, fast, decoding needs
+     * about 692 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {
