@@ -30,9 +30,8 @@ final class OnlineNet implements AutoCloseable {
     private OnlineAdam optimizer;
     private final boolean learns;
     /**
-     * Makes the learner and spare where the first segment is learned (null: given at once): a chunk shorter than
-     * a segment learns none (its last segment is not learned, see lastBlock), and making them took a third of a
-     * 1-byte chunk's time.
+     * Makes the learner and spare where the first segment is learned: a chunk shorter than a segment learns none (its
+     * last segment is not learned, see lastBlock), and making them took a third of a 1-byte chunk's time.
      */
     private final java.util.function.Supplier<ShaRnn> newNetwork;
     final int streams, segment;
@@ -55,30 +54,14 @@ final class OnlineNet implements AutoCloseable {
     private boolean last;
 
     /**
-     * learner: a network of the same shape and weights as model, spare one of the same shape (both
-     * null when lr is 0); lag: the steps into a segment at which the predicting network takes the
-     * weights learned from the segment before (0: at once, the learner then runs alone; segment: at
-     * the segment's end).
+     * newNetwork: makes networks of model's shape, the learner (given model's weights) and its spare, when the first
+     * segment is learned (never when lr is 0); lag: the steps into a segment at which the predicting network takes the
+     * weights learned from the segment before (0: at once, the learner then runs alone; segment: at the segment's end).
      */
-    OnlineNet(ShaRnn model, ShaRnn learner, ShaRnn spare, float lr, float clip, int segment, int lag) {
-        this(model, learner, spare, null, lr, clip, segment, lag);
-        if (learns) makeLearner();
-    }
-
-    /** As above, the learner and spare made by newNetwork (networks of model's shape) when first needed. */
     OnlineNet(ShaRnn model, java.util.function.Supplier<ShaRnn> newNetwork, float lr, float clip, int segment, int lag) {
-        this(model, null, null, java.util.Objects.requireNonNull(newNetwork), lr, clip, segment, lag);
-    }
-
-    private OnlineNet(ShaRnn model, ShaRnn learner, ShaRnn spare, java.util.function.Supplier<ShaRnn> newNetwork, float lr, float clip,
-                      int segment, int lag) {
         this.model = model;
         this.learns = lr > 0;
-        this.newNetwork = newNetwork;
-        if (learns && newNetwork == null) {
-            this.learner = java.util.Objects.requireNonNull(learner);
-            this.spare = java.util.Objects.requireNonNull(spare);
-        }
+        this.newNetwork = java.util.Objects.requireNonNull(newNetwork);
         prepare(model, true);
         this.streams = model.config.batch();
         this.segment = segment;
@@ -110,20 +93,13 @@ final class OnlineNet implements AutoCloseable {
     }
 
     /**
-     * The learner, spare and optimizer, before the first segment is learned: made by newNetwork where not given,
-     * the learner with the predicting network's weights (no segment has changed them yet).
+     * The learner, spare and optimizer, before the first segment is learned: the learner with the predicting network's
+     * weights (no segment has changed them yet).
      */
     private void makeLearner() {
-        if (learner == null) {
-            learner = newNetwork.get();
-            var from = model.params();
-            var to = learner.params();
-            for (int i = 0; i < to.size(); i++) {
-                System.arraycopy(from.get(i).w, 0, to.get(i).w, 0, to.get(i).w.length);
-                to.get(i).changed();
-            }
-            spare = newNetwork.get();
-        }
+        learner = newNetwork.get();
+        learner.copyWeightsFrom(model);
+        spare = newNetwork.get();
         prepare(learner, false);
         prepare(spare, true);
         optimizer = new OnlineAdam(learner.trainableParams());
