@@ -216,7 +216,7 @@ final class DecompressCommand implements Callable<Integer> {
         transform.checkArchiveInput(in);
         if (!in.equals("-")) sharnn.io.PathErrors.checkReadable(Path.of(in), "file");   // the words of -t and decompress
         Compression.Info l;
-        try (InputStream is = in.equals("-") ? FileTransform.stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+        try (InputStream is = in.equals("-") ? FileTransform.stdin() : new BufferedInputStream(sharnn.io.PathErrors.naming(Path.of(in), Files.newInputStream(Path.of(in))), 1 << 16)) {
             l = Compression.info(is);
         } catch (CorruptArchiveException e) {
             throw named(in, e);

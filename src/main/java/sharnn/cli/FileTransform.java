@@ -114,7 +114,7 @@ final class FileTransform {
         BasicFileAttributes before = !stdin && Files.isRegularFile(inPath) ? Files.readAttributes(inPath, BasicFileAttributes.class) : null;
         Compression.Progress p = progress ? new Meter(t0, verb.equals("compress"), sizeOf(inPath)) : NO_PROGRESS;
         Compression.Result stats;
-        try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(inPath), 1 << 16)) {
+        try (InputStream is = stdin ? stdin() : new BufferedInputStream(PathErrors.naming(inPath, Files.newInputStream(inPath)), 1 << 16)) {
             if (stdout) stats = toStdout(is, job, p);
             else if (inPlace) stats = inPlace(is, outPath, descriptor, job, p);
             else stats = viaTemporaryFile(is, stdin ? null : inPath, out, outPath, force, rm, job, p);
@@ -284,7 +284,7 @@ final class FileTransform {
         boolean progress = !quiet && Terminal.interactive();
         long t0 = System.nanoTime();
         Compression.Result stats;
-        try (InputStream is = stdin ? stdin() : new BufferedInputStream(Files.newInputStream(Path.of(in)), 1 << 16)) {
+        try (InputStream is = stdin ? stdin() : new BufferedInputStream(PathErrors.naming(Path.of(in), Files.newInputStream(Path.of(in))), 1 << 16)) {
             stats = job.run(is, OutputStream.nullOutputStream(), progress ? new Meter(t0, false, stdin ? -1 : sizeOf(Path.of(in))) : NO_PROGRESS);
         } finally {
             if (progress) Terminal.clearStatus();

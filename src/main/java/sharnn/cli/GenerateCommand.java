@@ -69,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         else if (promptFile != null) {
             Path f = Path.of(promptFile);
             PathErrors.checkReadable(f, "prompt file");
-            try (var in = Files.newInputStream(f)) {
+            try (var in = PathErrors.naming(f, Files.newInputStream(f))) {
                 bytes = readPrompt(in, "--prompt-file " + f);
             }
         } else bytes = new byte[0];

@@ -35,6 +35,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             Terminal.restoreStderr();
             Stdout.install();
             stopWithLauncher();
+            exitOnCpuLimit();
             code = run(args);
         } catch (VirtualMachineError | LinkageError e) {
             // before a command ran (its own are caught in run): under too small an address-space limit the JVM could not
@@ -64,6 +65,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
         if (parent == null || !Long.toString(parent.pid()).equals(launcher)) terminate();   // gone already
         else parent.onExit().thenRun(Main::terminate);
+    }
+
+    /**
+     * A CPU-time limit (ulimit -t, a batch system's) sends SIGXCPU once the soft limit is past, whose default ends
+     * the JVM at once, as kill -9 does: OUT's temporary file stayed. It stops the command as SIGTERM does (the
+     * shutdown hooks run; train saves its step), with 152.
+     */
+    static void exitOnCpuLimit() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("XCPU"), s -> System.exit(128 + s.getNumber()));
+        } catch (IllegalArgumentException e) {
+            // not on this system, or the JVM keeps it (-Xrs): its own way
+        }
     }
 
     private static void terminate() {

@@ -251,13 +251,15 @@ final class TrainCommand implements Callable<Integer> {
         Map<Signal, SignalHandler> before = new LinkedHashMap<>();
         // asked now: the first native call in a handler took long enough for a tiny run to save and exit before its line
         String newLine = Terminal.isTerminal(2) ? "\n" : "";   // after the terminal's "^C"; in a log it was an empty line
-        for (String name : List.of("INT", "TERM", "HUP")) {
+        for (String name : List.of("INT", "TERM", "HUP", "XCPU")) {
             Signal signal = new Signal(name);
             try {
                 before.put(signal, Signal.handle(signal, sig -> {
                     // one at a time: Ctrl-C's two SIGINTs run their handlers on threads of their own, and the second,
                     // reading stopping before the first set it, found the stop asked already and halted without saving
                     synchronized (before) {
+                        // a CPU-time limit's SIGXCPU comes again each second until the hard limit kills: never an abort
+                        if (stopping && name.equals("XCPU")) return;
                         long twice = name.equals("INT") ? 500_000_000L : 2_000_000_000L;
                         if (stopping && 128 + sig.getNumber() == stoppedBy && System.nanoTime() - stopAsked < twice) return;
                         if (stopping) Runtime.getRuntime().halt(128 + sig.getNumber());
@@ -265,8 +267,8 @@ final class TrainCommand implements Callable<Integer> {
                         stoppedBy = 128 + sig.getNumber();
                         stopAsked = System.nanoTime();
                         stopping = true;
-                        System.err.println(newLine + "stopping after this step to save the run (" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name)
-                                + " again aborts at once)");
+                        System.err.println(newLine + "stopping after this step to save the run " + (name.equals("XCPU") ? "(the CPU time limit, ulimit -t, is reached)"
+                                : "(" + (name.equals("INT") ? "Ctrl-C" : "SIG" + name) + " again aborts at once)"));
                     }
                 }));
             } catch (IllegalArgumentException e) {   // the JVM keeps the signal to itself (-Xrs): its own exit

@@ -211,7 +211,7 @@ public final class Codec {
         public static Dictionary load(Path file) throws IOException {
             PathErrors.checkReadable(file, "dictionary");
             byte[] bytes;
-            try (InputStream in = Files.newInputStream(file)) {   // read to a bound: a FIFO or /dev/stdin has no size
+            try (InputStream in = PathErrors.naming(file, Files.newInputStream(file))) {   // read to a bound: a FIFO or /dev/stdin has no size
                 bytes = in.readNBytes(CodecOptions.MAX_BLOCK + 1);
             } catch (java.nio.channels.ClosedByInterruptException e) {   // a FIFO could not be read again
                 throw new java.io.InterruptedIOException("interrupted while reading the dictionary " + file);

@@ -1,6 +1,7 @@
 package sharnn.io;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -37,6 +38,45 @@ public final class PathErrors {
                 yield r.equals("Permission denied") || r.equals("No such file or directory") ? r.toLowerCase(java.util.Locale.ROOT) : r;
             }
             default -> e.getMessage() == null ? e.toString() : e.getMessage();
+        };
+    }
+
+    /**
+     * A file's stream whose read errors name it, "PATH: Input/output error": a failing disk, or /proc/self/mem, said
+     * only "Input/output error", no file named. An interrupt's exceptions pass as they are (their callers answer them).
+     */
+    public static InputStream naming(Path path, InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (IOException e) {
+                    throw named(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    throw named(e);
+                }
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                try {
+                    return super.skip(n);
+                } catch (IOException e) {
+                    throw named(e);
+                }
+            }
+
+            private IOException named(IOException e) {
+                return e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException ? e : on(path, e);
+            }
         };
     }
 

@@ -22,7 +22,11 @@ public final class MetricsLog implements AutoCloseable {
         file = runDir.resolve(FILE);
         // streams rather than channels, here and in TensorBoardWriter: an interrupt (a library caller's) does
         // not close them, which failed the training's last log lines and checkpoint as it stopped
-        jsonl = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
+        try {
+            jsonl = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
+        } catch (java.io.FileNotFoundException e) {   // a full disk's was "PATH (No space left on device)", not "PATH: REASON"
+            throw PathErrors.on(file, e);
+        }
         tb = new TensorBoardWriter(runDir.resolve("tb"), purgeStep);
     }
 

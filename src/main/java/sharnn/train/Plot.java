@@ -21,6 +21,8 @@ public final class Plot {
         if (Files.exists(png) && !Files.isRegularFile(png)) {   // a device or FIFO is written in place, as compress writes it, not replaced
             try (var out = Files.newOutputStream(png)) {
                 image.writeTo(out);
+            } catch (IOException e) {   // a full device said only "No space left on device"
+                throw sharnn.io.PathErrors.on(png, e);
             }
             return;
         }

@@ -130,6 +130,28 @@ class FilesAndMessagesTest {
         assertOneLine(CliRun.of(compress("compress", "--rm", "/dev/null", dir.resolve("x.shr").toString())), 2, "regular file");
     }
 
+    /**
+     * A file that fails as it is read (a failing disk's EIO; /proc/self/mem's first page, which no process maps, fails
+     * so at will) is named: the error was "sharnn compress: Input/output error", no file said.
+     */
+    @Test
+    void aReadErrorNamesTheFile() throws Exception {
+        Path mem = Path.of("/proc/self/mem");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(mem), "no /proc/self/mem to fail a read");
+        String failed = mem + ": Input/output error";
+        Path in = Files.writeString(dir.resolve("in.txt"), "some text to compress\n");
+        assertOneLine(CliRun.of(compress("compress", "-q", mem.toString(), dir.resolve("m.shr").toString())), 1, "sharnn compress: " + failed);
+        assertOneLine(CliRun.of(compress("compress", "-q", "-c", mem.toString())), 1, "sharnn compress: " + failed);
+        assertOneLine(CliRun.of("decompress", "-q", mem.toString(), dir.resolve("m").toString()), 1, "sharnn decompress: " + failed);
+        assertOneLine(CliRun.of("decompress", "-t", mem.toString()), 1, "sharnn decompress: " + failed);
+        assertOneLine(CliRun.of("decompress", "-l", mem.toString()), 1, "sharnn decompress: " + failed);
+        assertOneLine(CliRun.of(compress("compress", "-q", "--dict", mem.toString(), "-c", in.toString())), 1, "sharnn compress: " + failed);
+        assertOneLine(CliRun.of("generate", "--checkpoint", in.toString(), "--prompt-file", mem.toString()), 1, "sharnn generate: " + failed);
+        try (Stream<Path> left = Files.list(dir)) {   // nothing begun is left behind
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("in.txt");
+        }
+    }
+
     @Test
     void archivesTakeTheInputsPermissionsCheckpointsTheUmasksAndStaleTempFilesGo() throws Exception {
         Path in = dir.resolve("secret.txt"), shr = dir.resolve("secret.txt.shr");
@@ -163,7 +185,7 @@ class FilesAndMessagesTest {
     }
 
     /**
-     * A compress stopped by SIGTERM, SIGHUP or Ctrl-C's SIGINT removes its incomplete output on the way out, as xz
+     * A compress stopped by SIGTERM, SIGHUP, Ctrl-C's SIGINT or a CPU-time limit's SIGXCPU removes its incomplete output on the way out, as xz
      * and zstd do: the directory holds the input alone, and the exit code is the signal's.
      */
     @Test
@@ -173,7 +195,8 @@ class FilesAndMessagesTest {
         java.util.Random random = new java.util.Random(5);
         while (text.length() < 1_000_000) text.append(Integer.toString(random.nextInt(), 36)).append(random.nextInt(9) == 0 ? '\n' : ' ');
         Files.writeString(in, text);
-        for (String signal : List.of("TERM", "HUP", "INT")) {
+        // XCPU: a CPU-time limit (ulimit -t) past its soft value; it ended the JVM as kill -9 does, the .part file left
+        for (String signal : List.of("TERM", "HUP", "INT", "XCPU")) {
             Process p = Jvm.withDefaultSigint(Jvm.sharnn(compress("compress", "-q", in.toString())).redirectErrorStream(true)).start();
             // once the .part file is there (the JVM's signal handlers came up before main): a signal
             long until = System.nanoTime() + 60_000_000_000L;
@@ -181,7 +204,7 @@ class FilesAndMessagesTest {
             assertThat(p.isAlive()).as("compress still running when its .part file came").isTrue();
             assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
             int code = Jvm.exitOf(p, 60);
-            assertThat(code).as(signal).isEqualTo(128 + switch (signal) { case "HUP" -> 1; case "INT" -> 2; default -> 15; });
+            assertThat(code).as(signal).isEqualTo(128 + switch (signal) { case "HUP" -> 1; case "INT" -> 2; case "XCPU" -> 24; default -> 15; });
             try (Stream<Path> files = Files.list(dir)) {
                 assertThat(files.map(f -> f.getFileName().toString())).as(signal).containsExactly("big.txt");
             }

@@ -405,6 +405,34 @@ class LauncherTest {
     }
 
     /**
+     * A signal to the launcher while it builds the jar (sources newer than it) stops it once the build ends, with
+     * 130, 143 or 129, the command not run: bash waits out a foreground build, and a SIGINT was lost, the command
+     * running to its end with rc 0 (compress --rm removed IN).
+     */
+    @Test
+    void aSignalWhileTheJarIsBuiltStopsTheLauncherBeforeTheCommand() throws Exception {
+        Path sharnn = install("sharnn.cli.LauncherProbe"), jar = root.resolve("target/sharnn.jar");
+        Path mvnw = Files.writeString(root.resolve("mvnw"), "#!/bin/sh\nsleep 1\ntouch target/sharnn.jar\n");
+        assertThat(mvnw.toFile().setExecutable(true)).isTrue();
+        Files.writeString(Files.createDirectories(root.resolve("src/main")).resolve("Changed.java"), "");
+        for (String signal : List.of("INT", "TERM", "HUP")) {
+            Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));   // stale
+            Process p = Jvm.withDefaultSigint(launcher(sharnn, "wait")).start();
+            String out;
+            try (var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                assertThat(err.readLine()).startsWith("sharnn: building ");
+                assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor()).isZero();
+                assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(signal + ": the command ran on").isTrue();
+                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } finally {
+                p.destroyForcibly();
+            }
+            assertThat(out).as(signal + ": the command ran").isEmpty();
+            assertThat(p.exitValue()).as(signal).isEqualTo(Map.of("TERM", 143, "HUP", 129, "INT", 130).get(signal));
+        }
+    }
+
+    /**
      * SIGKILL to the launcher alone (Python's subprocess timeout, Popen.kill, destroyForcibly): it cannot pass that
      * on, and the JVM ran on as an orphan, writing OUT or training and holding the run's lock; it now stops as on a
      * SIGTERM, its shutdown hooks run.

@@ -72,6 +72,16 @@ class PlotTest {
         TrainEvalGenerateCliTest.assertOneLine(plot, 1, "sharnn plot: " + out + ": no such file or directory");
     }
 
+    /** A device written in place that fails names itself: it was "sharnn plot: No space left on device". */
+    @Test
+    void aFullDeviceAsOutIsNamed(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("plot", run(dir).toString(), "--out", "/dev/full"), 1,
+                "sharnn plot: /dev/full: No space left on device");
+        assertThat(names(dir)).containsExactly("run");
+        assertThat(names(dir.resolve("run"))).containsExactly("metrics.jsonl");
+    }
+
     /** --out as the metrics file itself is refused (the figures were replaced by their picture); a device is written in place. */
     @Test
     void anOutThatIsTheMetricsIsRefusedAndADeviceIsWrittenInPlace(@TempDir Path dir) throws Exception {

@@ -74,6 +74,24 @@ class RunDirectoryTest {
         assertThat(step(termed.resolve("last.safetensors"))).isEqualTo(termReached);
     }
 
+    /**
+     * A CPU-time limit (ulimit -t) past its soft value sends SIGXCPU: the run stops as on SIGTERM, the step in
+     * progress saved, with 152. It ended the JVM at once, as kill -9 does, the steps since the last checkpoint lost.
+     */
+    @Test
+    void aCpuTimeLimitStopsTheRunAsSigtermDoes() throws Exception {
+        TrainEvalGenerateCliTest.corpus(dir);
+        Path run = dir.resolve("limited"), log = dir.resolve("limited.log");
+        Process limited = train(run, "--set", "checkpointEvery=100000").start();
+        waitFor(() -> Files.readString(log).contains("step 3 |"));
+        new ProcessBuilder("kill", "-XCPU", Long.toString(limited.pid())).start().waitFor();
+        assertThat(Jvm.exitOf(limited, 60)).isEqualTo(152);
+        String err = Files.readString(log);
+        assertThat(err).contains("stopping after this step to save the run (the CPU time limit, ulimit -t, is reached)").doesNotContain("Exception");
+        long reached = err.lines().filter(l -> l.startsWith("step ")).mapToLong(l -> Long.parseLong(l.split("[ /]")[1])).max().orElseThrow();
+        assertThat(step(run.resolve("last.safetensors"))).isEqualTo(reached);
+    }
+
     /** The run's files, less a checkpoint being written (the holder renames its temp file at any moment). */
     private static java.util.List<String> kept(Path run) throws java.io.IOException {
         try (var files = Files.list(run)) {

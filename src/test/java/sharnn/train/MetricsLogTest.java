@@ -21,6 +21,17 @@ class MetricsLogTest {
         assertThat(MetricsLog.significant(0.0)).isZero();
     }
 
+    /**
+     * A metrics file that cannot be opened is said as every path's fault is: a full disk (or none, its inodes spent)
+     * said "sharnn train: RUN/metrics.jsonl (No space left on device)", Java's words. Here a link into no directory.
+     */
+    @Test
+    void aMetricsFileThatCannotBeOpenedIsNamedAsOtherPathsAre(@TempDir Path dir) throws Exception {
+        Path file = Files.createSymbolicLink(dir.resolve(MetricsLog.FILE), dir.resolve("none/metrics.jsonl"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new MetricsLog(dir, -1).close())
+                .hasMessage(file + ": no such file or directory");
+    }
+
     /** JSON has no NaN: null, not the 0.0 that drew a perfect model; values past 9.2e13 as they are, not saturated there. */
     @Test
     void figuresThatAreNotFiniteAreNullAndLargeOnesAreKept(@TempDir Path dir) throws Exception {
