@@ -30,7 +30,8 @@
 #              (and each one's held-out bpc, for information; one seed each, so a miss within 0.1 says to run
 #              another pair: CHECK_QUALITY_SEED=S gives both seed S);
 #  resume      the small preset in bf16, 20 steps straight against 10 + resume + 10 on the GPU, the
-#              saved tensors compared byte for byte;
+#              saved tensors compared byte for byte; then eval of its checkpoint on the GPU against the
+#              CPU (fp32, the valid split's first 16 KiB: the same bpc within 1e-3), a row of its own;
 #  profile     after quality and resume (it judges no target): where the bf16 kernels' steps go (staging,
 #              product, cell, grid barrier; in the summary) with grid.sync (the model's) and with step flags
 #              in its place, PASS when the two give the same bits
@@ -72,11 +73,11 @@ tar -xzf $b/jre.tgz -C "$work" || { echo "check: cannot unpack $b/jre.tgz"; exit
 # in the paper's place (DeviceCheck's -Dsharnn.check.model=tiny), resume on one of E 24 for 4 steps, bench
 # on it for a second
 if [ "${CHECK_MODEL:-}" = tiny ]; then
-  model_option=-Dsharnn.check.model=tiny resume_steps=4 resume_label="tiny model" bench_preset=tiny bench_seconds=1
+  model_option=-Dsharnn.check.model=tiny resume_steps=4 resume_label="tiny model" bench_preset=tiny bench_seconds=1 eval_max=1K
   tiny_model=(--set embed=24 --set boom=96 --set blocks=2 --set window=8 --set batch=3 --set bptt=6)
   resume_model=("${tiny_model[@]}" --set evalBytes=36)
 else
-  model_option= resume_steps=20 resume_model=() resume_label="small preset" bench_preset=paper bench_seconds=10 tiny_model=()
+  model_option= resume_steps=20 resume_model=() resume_label="small preset" bench_preset=paper bench_seconds=10 tiny_model=() eval_max=16K
 fi
 J="$work/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx32g \
   -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 $model_option -cp $b/sharnn.jar"
@@ -260,6 +261,23 @@ sys.exit(1 if differ or missing or not a else 0)
 EOF
 }
 
+# eval on the GPU (the CUDA model through the library's Evaluation, its network fitted to the split as the
+# CPU's) against eval on the CPU, of the resume stage's checkpoint on the valid split's first 16 KiB (1 KiB
+# emulated), fp32
+# both: the same bpc within 1e-3 (the products' accumulation order differs, and nothing else)
+eval_check() {
+  [ -f "$work/straight/last.safetensors" ] || { echo "eval: no checkpoint to score (the resume stage's straight run made none)"; return 1; }
+  local ev=(sharnn.cli.Main eval --model "$work/straight/last.safetensors" --data $b/enwik8-4M --max-bytes $eval_max --json)
+  limited 60 $J -Dsharnn.recurrence=$rec_fp32 -Dsharnn.graphs=$graphs "${ev[@]}" --device cuda > "$work/eval-cuda.json" &&
+    limited 60 $J "${ev[@]}" --device cpu > "$work/eval-cpu.json" &&
+    python3 - "$work/eval-cuda.json" "$work/eval-cpu.json" $eval_max <<'EOF2'
+import json, sys
+gpu, cpu = (json.load(open(p))['bpc'] for p in sys.argv[1:3])
+print(f"eval, valid's first {sys.argv[3]}: GPU {gpu:.6f} bpc, CPU {cpu:.6f} bpc, difference {abs(gpu - cpu):.1e} (at most 1e-3)")
+sys.exit(0 if abs(gpu - cpu) <= 1e-3 else 1)
+EOF2
+}
+
 # quality: 300 paper steps in bf16, sharnn and the original at once (the original with sharnn's 256
 # output classes, as scripts/parity.sh vocab=bytes: like for like)
 quality_check() {
@@ -305,7 +323,9 @@ quality_check() {
 
 if wants quality || wants resume; then
   step "quality (300 steps of the paper preset in bf16, sharnn and the original) and resume, at once"
-  if wants resume; then resume_check > "$work/resume.txt" 2>&1 & resume=$!; fi
+  if wants resume; then
+    { resume_check > "$work/resume.txt" 2>&1; echo $? > "$work/resume.rc"; eval_check > "$work/eval.txt" 2>&1; } & resume=$!
+  fi
   if wants quality; then
     if [ -z "$has_original" ]; then
       echo "quality: not run: no original code in the bundle to compare with"
@@ -318,10 +338,13 @@ if wants quality || wants resume; then
     fi
   fi
   if wants resume; then
-    wait $resume; rc=$?
+    wait $resume; rc=$?   # eval's, after resume's
     echo; echo "-- resume"
     grep -v 'incubator modules' "$work/resume.txt" | grep -v '^\s*$' | tail -n 12
-    verdict "resume bit-identical (bf16, $resume_label)" $rc
+    verdict "resume bit-identical (bf16, $resume_label)" "$(cat "$work/resume.rc" 2>/dev/null || echo 1)"
+    echo; echo "-- eval"
+    grep -v 'incubator modules' "$work/eval.txt" | grep -v -e '^\s*$' -e ' bytes | ' | tail -n 4
+    verdict "eval on the GPU equals the CPU's (fp32, the resume stage's checkpoint)" $rc
   fi
 fi
 
