@@ -15,6 +15,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.tukaani.xz.XZInputStream;
+import sharnn.io.PathErrors;
 
 /**
  * Opens corpus files, decompressing archives once. Decompressed content is collected in a heap
@@ -45,7 +46,7 @@ final class Decompressor {
             throw new IOException(path + ": not a regular file (a pipe or device); give a file");
         if (file.endsWith(".zip")) return openZip(path, memoryLimit, chunkBits);
         if (file.endsWith(".gz")) {
-            try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            try (InputStream raw = new BufferedInputStream(PathErrors.naming(path, Files.newInputStream(path)), 1 << 16)) {
                 InputStream in;
                 try {
                     in = new GzipMembers(raw);   // GZIPInputStream dropped a damaged member after the first unsaid
@@ -56,7 +57,7 @@ final class Decompressor {
             }
         }
         if (file.endsWith(".xz")) {
-            try (InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            try (InputStream raw = new BufferedInputStream(PathErrors.naming(path, Files.newInputStream(path)), 1 << 16)) {
                 InputStream in;
                 try {
                     // The memory limit (KiB) bounds the dictionary a header may ask for.
@@ -109,6 +110,7 @@ final class Decompressor {
 
     private static IOException corrupt(String kind, Path path, IOException e) {
         if (e instanceof java.nio.channels.ClosedByInterruptException) return e;   // no fault of the file: see Corpus.open
+        if (e instanceof PathErrors.ReadFailed) return e;   // the disk's error (EIO), not a corrupt file
         // xz's dictionary larger than the limit is no corruption: half the heap, which more heap raises
         if (e instanceof org.tukaani.xz.MemoryLimitException m)
             return new IOException(path + ": its xz dictionary needs " + m.getMemoryNeeded() / 1024 + " MiB to read, more than the "

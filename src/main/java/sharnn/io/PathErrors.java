@@ -75,9 +75,16 @@ public final class PathErrors {
             }
 
             private IOException named(IOException e) {
-                return e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException ? e : on(path, e);
+                return e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException ? e : new ReadFailed(path, e);
             }
         };
+    }
+
+    /** A read of a file that failed ({@link #naming}): the system's error, not the file's content (a reader of a format says so). */
+    public static final class ReadFailed extends IOException {
+        ReadFailed(Path path, IOException e) {
+            super(path + ": " + reason(e), e);
+        }
     }
 
     /** Refuses a path that cannot be read as an input: missing, a directory, or unreadable. A FIFO or device is read as a stream. */

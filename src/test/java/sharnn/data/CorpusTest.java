@@ -163,6 +163,17 @@ class CorpusTest {
                 .hasMessage("corrupt or truncated gzip file " + notGz + ": Not in GZIP format");
     }
 
+    /** A read that fails (a disk's EIO; /proc/self/mem's first page fails so at will) is the file's error, not its corruption. */
+    @Test
+    void aReadErrorIsNotCalledCorruption() throws IOException {
+        Path mem = Path.of("/proc/self/mem");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(mem), "no /proc/self/mem to fail a read");
+        for (String name : new String[] {"mem.gz", "mem.xz"}) {
+            Path link = Files.createSymbolicLink(dir.resolve(name), mem);
+            assertThatThrownBy(() -> Corpus.open(link)).isInstanceOf(IOException.class).hasMessage(link + ": Input/output error");
+        }
+    }
+
     /**
      * Members one after another read as one, each checked; what follows the last must be nothing or zeros (tar's padding).
      * The JDK's reader ended silently at a second member damaged at its start or cut in its header, or at garbage.
