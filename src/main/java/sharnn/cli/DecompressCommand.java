@@ -208,7 +208,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 201,686 bytes (1.613 bpc), 1 block, format 30, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 201,527 bytes (1.612 bpc), 1 block, format 31, fast, decoding needs
      * about 692 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */

@@ -58,6 +58,12 @@ final class ContextMixer {
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
     /** The StateMaps' count limit: how slowly a well-used state still adapts (docs/TUNING.md). */
     private static final int MAP_LIMIT = 1023;
+    /**
+     * A map's n-th update moves it by 1 / (n + MAP_START) of its error (format 31; 1.5 before): a new map trusts the
+     * probability its state's counts suggest for its first few dozen updates (100 KB of enwik8 in fast 26,178 -> 26,160,
+     * 1 MB 201,686 -> 201,670; 2.5, 5.5 and 40: 26,171, 26,166, 26,160).
+     */
+    private static final int MAP_START = 20;
     private static final int[] REC = new int[MAP_LIMIT + 1];
     /**
      * First-layer mixers, each choosing its weights by its own context: the bits of the byte so far
@@ -67,7 +73,8 @@ final class ContextMixer {
      * and the bit position (format 23; before, the bit position with the network's confidence, or without
      * a network with the word so far hashed to 1,024); the bit position, the
      * previous byte and the kind of the one before it; the bits so far and the match model's state; the
-     * bits so far, how many of the models in orders 2-8's places have seen their context and whether order 6's history is
+     * bits so far, how many of the hashed models have seen their context (six buckets of 28, {@link #seenBucket}; format 31:
+     * of orders 2-8's five places before, 6 x 3 x 256 sets where 8 x 3 x 256 were made) and whether order 6's history is
      * deterministic; the markup nesting, where in a word it is and the bits so far in the byte's first five
      * (then the bit position); the bit position, the
      * byte before the last and the kind of the one before it; the bit position and order 4's context (its hash,
@@ -76,7 +83,7 @@ final class ContextMixer {
      * was measured against its neighbours (docs/TUNING.md); the wider ones cost more weights, which
      * {@link Mixers} makes as they are first chosen and teaches.
      */
-    private static final int[] SET_SIZES = {16 * 16 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 8 * 3 * 256, 64 * 4 * 35, 8 * 256 * 8};   // the eighth's: setSizes
+    private static final int[] SET_SIZES = {16 * 16 * 256, 1024 * 8, 8 * 256 * 8, 64 * 256, 6 * 3 * 256, 64 * 4 * 35, 8 * 256 * 8};   // the eighth's: setSizes
 
     /**
      * The bits of order 4's context that choose the eighth mixer's weights: 13 (format 30; 14 before), or fewer with tables of
@@ -114,15 +121,17 @@ final class ContextMixer {
      * worse: fewer sets learn faster). Their outputs are averaged (stretched), the last one's counted twice (format 26).
      * Format 26: the fourth by the kinds of the last two bytes with where the line's words stand
      * ({@link TextState#wordPlaceInLine}, 16 values; 4,096 sets, 138,240 bytes more). Format 27: the fifth's 48 values
-     * (six openers times eight) in place of the nesting's 64, 147,456 bytes less.
+     * (six openers times eight) in place of the nesting's 64, 147,456 bytes less. Format 31: the third and the fourth with how
+     * many hashed models have seen their context ({@link #seenBucket}; the fourth with half of it), 10,752 sets (387 KB)
+     * more, which the fifth first-layer mixer's sets freed.
      */
-    private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8, 16 * 16 * 16, 48 * 256, 65536};
+    private static final int[] FINAL_SIZES = {18 * 256, 256 * 8, 64 * 8 * 6, 16 * 16 * 16 * 3, 48 * 256, 65536};
 
     /** A StateMap as it starts: each state's initial probability, count 0 (copied: a 1-byte chunk's clear divided for each). */
     private static final int[] NEW_MAP = new int[BitHistory.STATES];
 
     static {
-        for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 131072 / (2 * n + 3);
+        for (int n = 0; n <= MAP_LIMIT; n++) REC[n] = 65536 / (n + MAP_START);
         for (int s = 0; s < NEW_MAP.length; s++) NEW_MAP[s] = BitHistory.initialP(s) << 20;
     }
 
@@ -729,10 +738,9 @@ final class ContextMixer {
         mixers.choose(1, sel1 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
         mixers.choose(2, sel2 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
-        int hits = 0;
-        for (int i = 0; i < ORDERS.length; i++) if (state[i + 2] != 0) hits++;
+        int seen = seenBucket();
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
-        mixers.choose(4, (hits * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
+        mixers.choose(4, (seen * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         // the bits so far in a byte's first five (1-31), then its position (32-34): format 20, the five inputs -0.07%
         mixers.choose(5, sel5 + (bitPos < 5 ? c0 : 27 + bitPos));
         mixers.choose(6, sel6 + bitPos);
@@ -742,8 +750,8 @@ final class ContextMixer {
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         mixers.chooseFinal(0, fin0 << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
-        mixers.chooseFinal(2, matchState * 8 + bitPos);
-        mixers.chooseFinal(3, fin3);
+        mixers.chooseFinal(2, (matchState * 8 + bitPos) * 6 + seen);
+        mixers.chooseFinal(3, fin3 * 3 + (seen >> 1));
         mixers.chooseFinal(4, openNest << 8 | c0);   // format 27: by the innermost opener, the tag, entity and link
         mixers.chooseFinal(5, fin5);
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
@@ -756,10 +764,26 @@ final class ContextMixer {
         int am = apmMatch.p(mixed, matchState << 8 | c0);
         int ae = apmExpected.p(mixed, expectedContext() << 8 | c0);   // asked again: the match may have ended at this bit
         int a3 = apm3.p(mixed, apm3Ctx);
-        int an = apmNest.p(mixed, nestCtx);
+        // format 31: the nesting map refines the mean and the fifth final mixer (chosen by the same nesting) half and half
+        // (100 KB of enwik8 -5 bytes, 250 KB of sources -5; the other maps so with their like mixers gained nothing)
+        int an = apmNest.p((mixed + mixers.finalOutput(4)) >> 1, nestCtx);
         int as = apmShape.p(mixed, shapeHi << 8 | c0);   // see byteContexts
         int p = (a + 2 * a2 + am + ae + 3 * a3 + an + as + 5) / 10;
         return Math.max(4, Math.min(65532, p));
+    }
+
+    /**
+     * How many of the hashed models have seen their context at this bit (a nonzero history), in six buckets: under 8,
+     * 14, 19, 23 and 26 of the 28 (format 31, paq8's order count over every hashed model; over orders 2-8's five places
+     * alone before). A context seen by many models is a repeat, one seen by few is new: the mixers weigh them apart.
+     * 1 MB of enwik8 in fast, as the fifth mixer's selector 201,686 -> 201,618 bytes; with the third final mixer too
+     * 201,579, the fourth too 201,554 (by all six buckets; by half of them, kept, with the changes beside it 201,527 against
+     * 201,526).
+     */
+    private int seenBucket() {
+        int all = 0;
+        for (int i = 0; i < HASHED; i++) if (state[i + 2] != 0) all++;
+        return all < 8 ? 0 : all < 14 ? 1 : all < 19 ? 2 : all < 23 ? 3 : all < 26 ? 4 : 5;
     }
 
     /** The long match's length in four buckets (format 26): under 16, under 32, under 64, longer; floor(log2) - 3 in [0, 3]. */
@@ -795,7 +819,7 @@ final class ContextMixer {
         }
     }
 
-    /** Count limit MAP_LIMIT, as the StateMaps' (255 before format 25). */
+    /** Count limit MAP_LIMIT, as the StateMaps' (255 before format 25), and their rate, 1 / (n + MAP_START) (format 31). */
     private void runUpdate(int bit) {
         for (int i = 0; i < HASHED; i++) {
             int r = runAt[i];

@@ -102,6 +102,7 @@ final class Mixers {
         setP = new int[sets];
         finalChosen = new int[finals];
         finalP = new int[finals];
+        finalOut = new int[finals];
         clear();
     }
 
@@ -124,6 +125,7 @@ final class Mixers {
         Arrays.fill(setP, 0);
         Arrays.fill(finalChosen, 0);
         Arrays.fill(finalP, 0);
+        Arrays.fill(finalOut, 0);
         if (lanes != null) Arrays.fill(lanes, 0);
         meanP = 0;
     }
@@ -149,6 +151,7 @@ final class Mixers {
         finalUses = Arrays.stream(o.finalUses).map(int[]::clone).toArray(int[][]::new);
         finalChosen = o.finalChosen.clone();
         finalP = o.finalP.clone();
+        finalOut = o.finalOut.clone();
         meanP = o.meanP;
     }
 
@@ -187,6 +190,13 @@ final class Mixers {
 
     /** The probability of the final mixers' mean (12 bits): every mixer learns partly from its error (format 25). */
     private int meanP;
+    /** Each final mixer's output at the last mix, stretched. */
+    private final int[] finalOut;
+
+    /** Final mixer f's output at the last {@link #mix}, stretched (in [-2047, 2047]). */
+    int finalOutput(int f) {
+        return finalOut[f];
+    }
 
     /**
      * The chosen sets' mix of the inputs: the final mixers' mean, stretched (in [-2047, 2047]), the last final mixer
@@ -205,6 +215,7 @@ final class Mixers {
             for (int k = 0; k < sets; k++) dot2 += (long) setOut[k] * finalWeights[f][finalChosen[f] * sets + k];
             int sf = (int) Math.max(-2047, Math.min(2047, dot2 >> 16));
             finalP[f] = Logistic.squash(sf);
+            finalOut[f] = sf;
             sum += f == finals - 1 ? 2 * sf : sf;   // the last final mixer's output counts twice (format 26)
         }
         int mean = sum / (finals + 1);
