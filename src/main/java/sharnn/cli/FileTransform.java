@@ -40,29 +40,7 @@ final class FileTransform {
      * Its read errors are named as stdout's are ("stdin: Bad file descriptor": stdin closed, as xz says).
      */
     static InputStream stdin() {
-        return new java.io.FilterInputStream(System.in) {
-            @Override
-            public int read() throws IOException {
-                try {
-                    return super.read();
-                } catch (IOException e) {
-                    throw named(e);
-                }
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                try {
-                    return super.read(b, off, len);
-                } catch (IOException e) {
-                    throw named(e);
-                }
-            }
-
-            private IOException named(IOException e) {
-                return e instanceof java.io.InterruptedIOException ? e : new IOException("stdin: " + e.getMessage(), e);
-            }
-
+        return new java.io.FilterInputStream(PathErrors.naming("stdin", System.in)) {
             @Override
             public void close() {}
         };

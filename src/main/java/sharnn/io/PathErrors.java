@@ -46,6 +46,11 @@ public final class PathErrors {
      * only "Input/output error", no file named. An interrupt's exceptions pass as they are (their callers answer them).
      */
     public static InputStream naming(Path path, InputStream in) {
+        return naming(path.toString(), in);
+    }
+
+    /** As {@link #naming(Path, InputStream)}, for a stream that is no file's ("stdin"). */
+    public static InputStream naming(String name, InputStream in) {
         return new java.io.FilterInputStream(in) {
             @Override
             public int read() throws IOException {
@@ -75,15 +80,15 @@ public final class PathErrors {
             }
 
             private IOException named(IOException e) {
-                return e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException ? e : new ReadFailed(path, e);
+                return e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException ? e : new ReadFailed(name, e);
             }
         };
     }
 
     /** A read of a file that failed ({@link #naming}): the system's error, not the file's content (a reader of a format says so). */
     public static final class ReadFailed extends IOException {
-        ReadFailed(Path path, IOException e) {
-            super(path + ": " + reason(e), e);
+        ReadFailed(String name, IOException e) {
+            super(name + ": " + reason(e), e);
         }
     }
 
