@@ -28,6 +28,8 @@ final class BitHistory {
     private static final int LAST_BIT_UP_TO = 9;
     private static final int[] N0, N1;
     private static final byte[] NEXT;    // [state * 2 + bit]
+    /** By state: -1 where the history is one-sided and not empty (see {@link #oneSided}), else 0. */
+    private static final byte[] ONE_SIDED;
     static final int STATES;
 
     static {
@@ -62,6 +64,8 @@ final class BitHistory {
             }
         }
         if (STATES > 256) throw new AssertionError(STATES + " states");
+        ONE_SIDED = new byte[STATES];
+        for (int s = 1; s < STATES; s++) ONE_SIDED[s] = (byte) (deterministic(s) ? -1 : 0);
     }
 
     private static boolean keepsLastBit(int zeros, int ones) {
@@ -82,6 +86,14 @@ final class BitHistory {
     /** The probability of a 1 the counts suggest, 12 bits: where a StateMap starts. */
     static int initialP(int state) {
         return (N1[state] * 2 + 1) * 4096 / (2 * (N0[state] + N1[state]) + 2);
+    }
+
+    /**
+     * A mask: -1 where only one kind of bit was seen and at least one (deterministic, not state 0), else 0. A table:
+     * the mixers' one-sided inputs, 30 a bit, take it without a branch.
+     */
+    static int oneSided(int state) {
+        return ONE_SIDED[state];
     }
 
     /** Only one kind of bit seen (or none). */

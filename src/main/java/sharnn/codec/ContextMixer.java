@@ -242,7 +242,7 @@ final class ContextMixer {
         slot = new int[HASHED];
         at = new int[MODELS];
         state = new int[MODELS];
-        inputs = new int[INPUTS];
+        inputs = new int[Mixers.width(INPUTS)];   // the mixers' zeros after the inputs
         after2Touched = new TouchedPages(after2.length, 10);
         after3Touched = new TouchedPages(after3.length, 11);
         wordAfterTouched = new TouchedPages(wordAfter.length, 10);
@@ -706,10 +706,11 @@ final class ContextMixer {
         for (int i = 0; i < MODELS; i++) {
             int s = states[i][at[i]] & 0xFF;
             state[i] = s;
-            int pr = maps[i][s] >>> 20;
-            inputs[n] = s == 0 ? 0 : Logistic.stretch(pr);
+            // 0 where the context is new (state 0: -s >> 31 masks it), without a branch
+            int st = Logistic.stretch(maps[i][s] >>> 20) & (-s >> 31);
+            inputs[n] = st;
             // again where only one kind of bit was seen: the mixer trusts such a history apart (paq8's mix2)
-            inputs[MODELS + 5 + n] = s != 0 && BitHistory.deterministic(s) ? inputs[n] : 0;
+            inputs[MODELS + 5 + n] = st & BitHistory.oneSided(s);
             n++;
         }
         // match model
