@@ -105,9 +105,21 @@ public final class TempFiles {
     /**
      * Writes target whole or not at all: body writes a temp file beside it, which is forced to disk and
      * renamed over target atomically (or, where the file system cannot, replacing it), the directory's
-     * entry forced too; removed if anything fails, and an IOException names target, not the temp file.
+     * entry forced too; removed if anything fails, and an IOException names target, not the temp file. A target
+     * that is there and no regular file (a device, a FIFO, a link to one) is written in place, as compress and plot
+     * write one: renamed over, /dev/null became a regular file (Model.save to it, as root).
      */
     public static void write(Path target, String suffix, Body body) throws IOException {
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            try (java.io.FileOutputStream fos = new java.io.FileOutputStream(target.toFile())) {   // "(Is a directory)" for one
+                OutputStream os = new java.io.BufferedOutputStream(fos, 1 << 16);
+                body.writeTo(os);
+                os.flush();
+            } catch (IOException e) {
+                throw PathErrors.on(target, e);
+            }
+            return;
+        }
         Path tmp;
         try {
             tmp = create(target, suffix);

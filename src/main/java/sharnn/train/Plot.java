@@ -17,17 +17,8 @@ public final class Plot {
     public static void write(Path metrics, Path png) throws IOException {
         if (!Files.isRegularFile(metrics)) throw new IOException("no metrics file: " + metrics);
         if (Files.isDirectory(png)) throw new IOException(png + ": is a directory; the image needs a file name");
-        TempFiles.Body image = image(metrics);
-        if (Files.exists(png) && !Files.isRegularFile(png)) {   // a device or FIFO is written in place, as compress writes it, not replaced
-            try (var out = Files.newOutputStream(png)) {
-                image.writeTo(out);
-            } catch (IOException e) {   // a full device said only "No space left on device"
-                throw sharnn.io.PathErrors.on(png, e);
-            }
-            return;
-        }
-        // a unique temp file beside the image, renamed over it, removed if anything fails
-        TempFiles.write(png, ".png", image);
+        // a unique temp file beside the image, renamed over it, removed if anything fails; a device or FIFO written in place
+        TempFiles.write(png, ".png", image(metrics));
     }
 
     /** The plot of metrics as a PNG image written to out (stdout: `plot --out -`). */

@@ -36,6 +36,31 @@ class TempFilesTest {
         assertThat(SafeTensors.read(target).floats("w")).containsExactly(1, 2);
     }
 
+    /**
+     * A FIFO (or device) as the target is written in place, not replaced by a regular file: renamed over, /dev/null
+     * became one (the library's Model.save to it, as root), and a FIFO's reader got nothing.
+     */
+    @Test
+    void aFifoIsWrittenInPlaceNotReplaced() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo here");
+        var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (var in = Files.newInputStream(fifo)) {
+                return in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        new SafeTensorsWriter().add("w", DType.F32, new long[] {2}, new float[] {1, 2}).write(fifo);
+        assertThat(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther())
+                .as("still a FIFO").isTrue();
+        Path copy = Files.write(dir.resolve("read.safetensors"), read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(SafeTensors.read(copy).floats("w")).containsExactly(1, 2);
+        try (Stream<Path> files = Files.list(dir)) {   // no temp file made beside it
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("fifo", "read.safetensors");
+        }
+    }
+
     @Test
     void aTempFileIsNamedForItsTargetAndProcessAndTakesTheUmasksPermissions() throws Exception {
         Path target = dir.resolve("out.bin");
