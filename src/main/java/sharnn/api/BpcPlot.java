@@ -16,7 +16,7 @@ public final class BpcPlot {
 
     /** The metrics file that a run directory holds (a {@link Training#runDirectory}'s): {@code metrics.jsonl}, a JSON object a line. */
     public static Path metricsOf(Path runDirectory) {
-        return runDirectory.resolve(MetricsLog.FILE);
+        return java.util.Objects.requireNonNull(runDirectory, "runDirectory").resolve(MetricsLog.FILE);
     }
 
     /**

@@ -30,7 +30,8 @@ final class CodingStreams {
         void run(InputStream in, OutputStream out, Codec.Progress progress) throws IOException;
     }
 
-    private static final int CHUNK = 1 << 16, QUEUED = 16;
+    static final int CHUNK = 1 << 16;   // package-private: a test fills one
+    private static final int QUEUED = 16;
     private static final byte[] END = new byte[0];
     /** Queued by a compressing stream's flush: the coder flushes the archive when it reads this far. */
     private static final byte[] FLUSH = new byte[0];
@@ -85,6 +86,22 @@ final class CodingStreams {
         private int n;
         private boolean closed;
         private long flushesAsked;   // FLUSH markers queued
+        /**
+         * Writes, flushes and close from several threads take turns, each whole, as GZIPOutputStream's synchronized writes:
+         * two at once lost bytes and threw ArrayIndexOutOfBoundsException on the shared chunk. One waiting for its turn gives
+         * up when its thread is interrupted (a monitor's wait could not); close waits for its turn whatever, as it must close.
+         */
+        private final java.util.concurrent.locks.ReentrantLock turns = new java.util.concurrent.locks.ReentrantLock();
+
+        private void takeTurn() throws InterruptedIOException {
+            if (turns.tryLock()) return;   // free: an interrupted thread writes on until it must wait for the coder, as before
+            try {
+                turns.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();   // the flag left set, as the other calls leave it
+                throw new InterruptedIOException("interrupted while waiting to write");
+            }
+        }
 
         private IOException failed() {
             boolean again = reported;
@@ -118,22 +135,41 @@ final class CodingStreams {
 
         @Override
         public void write(int b) throws IOException {
-            ensureOpen();
-            buf[n++] = (byte) b;
-            if (n == CHUNK) handOn();
+            takeTurn();
+            try {
+                ensureOpen();
+                if (n == CHUNK) handOn();   // an interrupted write left it full: the byte went past its end
+                buf[n++] = (byte) b;
+                if (n == CHUNK) handOn();
+            } finally {
+                turns.unlock();
+            }
         }
 
+        /**
+         * An interrupt while it waits for the coder throws InterruptedIOException whose bytesTransferred counts the bytes
+         * of b this stream took (they are coded; the rest are not), so that a caller may go on from there.
+         */
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            ensureOpen();
-            while (len > 0) {
-                int k = Math.min(len, CHUNK - n);
-                System.arraycopy(b, off, buf, n, k);
-                n += k;
-                off += k;
-                len -= k;
-                if (n == CHUNK) handOn();
+            takeTurn();
+            int taken = 0;
+            try {
+                ensureOpen();
+                while (taken < len) {
+                    if (n == CHUNK) handOn();   // one an interrupted write left full
+                    int k = Math.min(len - taken, CHUNK - n);
+                    System.arraycopy(b, off + taken, buf, n, k);
+                    n += k;
+                    taken += k;
+                    if (n == CHUNK) handOn();
+                }
+            } catch (InterruptedIOException e) {
+                e.bytesTransferred = taken;
+                throw e;
+            } finally {
+                turns.unlock();
             }
         }
 
@@ -172,6 +208,15 @@ final class CodingStreams {
          */
         @Override
         public void flush() throws IOException {
+            takeTurn();
+            try {
+                flushInTurn();
+            } finally {
+                turns.unlock();
+            }
+        }
+
+        private void flushInTurn() throws IOException {
             if (closed) return;   // as a closed FileOutputStream's: a wrapper closed after it flushes it once more
             ensureOpen();
             if (n > 0) give(Arrays.copyOf(buf, n));
@@ -192,6 +237,15 @@ final class CodingStreams {
         /** Ends the input: the coder finishes the archive, then archive is closed (whatever failed). */
         @Override
         public void close() throws IOException {
+            turns.lock();
+            try {
+                closeInTurn();
+            } finally {
+                turns.unlock();
+            }
+        }
+
+        private void closeInTurn() throws IOException {
             if (closed) return;
             closed = true;
             Throwable error = null;

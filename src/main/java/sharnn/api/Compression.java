@@ -220,6 +220,7 @@ public final class Compression {
      * setting one with a checkpoint is refused rather than dropped without a word.
      */
     public static boolean checkpointDecides(String key) {
+        java.util.Objects.requireNonNull(key, "key");   // List.contains's own NPE named nothing
         return CodecOptions.CHECKPOINT_DECIDES.contains(key);
     }
 
@@ -240,6 +241,7 @@ public final class Compression {
      * checked): false where it cannot be read. For a tool that must not take one kind of file for the other.
      */
     public static boolean looksLikeArchive(Path file) {
+        java.util.Objects.requireNonNull(file, "file");   // not "false": no file is no answer
         return Codec.looksLikeArchive(file);
     }
 
@@ -290,9 +292,12 @@ public final class Compression {
 
     /**
      * Called as coding goes, from the thread that calls {@link #compress(InputStream, OutputStream, Progress)} or
-     * {@link #decompress(InputStream, OutputStream, Progress)}: the original's bytes done so far and the bits of
-     * archive they took (archiveBits / originalBytes: the bits per byte so far), for a progress meter. Called
-     * often (each few KiB): a slow listener slows the coding.
+     * {@link #decompress(InputStream, OutputStream, Progress)}, but where the setting chunk cuts the input: then from the
+     * threads coding the chunks ({@link #threads}; "sharnn-chunk"), one call at a time, the counts never going back,
+     * so that a listener that keeps to its caller's thread (a UI's) hands them on itself. The original's bytes done so
+     * far and the bits of archive they took (archiveBits / originalBytes: the bits per byte so far), for a progress
+     * meter. Called often (each few KiB): a slow listener slows the coding. One that throws ends the call with its
+     * exception (a chunk's coding threads stopped first).
      */
     @FunctionalInterface
     public interface Progress {
@@ -426,7 +431,10 @@ public final class Compression {
      * syncFlush ends one.
      * It codes on a thread of its own, as the bytes come (about 1 MiB of them in flight); a failure to
      * write archive is thrown by a later write or by close, which closes archive whatever failed. A setting
-     * out of its range is refused here. The same archive as {@link #compress}. A stream
+     * out of its range is refused here. A write whose thread is interrupted while it waits for the coder throws
+     * InterruptedIOException (the flag left set) whose bytesTransferred counts the bytes it took, which are coded: a
+     * caller may go on from there. Threads writing it take turns, each call's bytes whole, as GZIPOutputStream's
+     * synchronized writes. The same archive as {@link #compress}. A stream
      * dropped without close leaves its archive incomplete; its thread and models go once it is collected.
      */
     public OutputStream outputStream(OutputStream archive) {

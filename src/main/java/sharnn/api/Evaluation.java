@@ -28,6 +28,8 @@ import sharnn.train.Evaluator;
  * carried, dropout off, the checkpoint in its own shape, on the CPU or a GPU. Not {@link Model#score}, which reads one
  * stream as it comes: the figures a paper's table reports are these. The settings change this Evaluation and return
  * it; they are checked when {@link #evaluate} runs, in the order the command line checks its flags.
+ * <p>An interrupt of the calling thread ends evaluate at the segment it is scoring with InterruptedIOException, the
+ * flag left set, as the library's other long calls end (a call on an interrupted thread throws at once).
  */
 public final class Evaluation {
     /** A split's score: its name, bits per byte, the bytes predicted, in this many streams of segments of this length, of data. */
@@ -137,8 +139,8 @@ public final class Evaluation {
 
     /** The settings checked, in the command line's order, and the work run on the device with the streams. */
     private Result onDevice(OnDevice work) throws IOException {
-        if (maxBytes < 0) throw LibraryWords.refusal("maxBytes must be >= 0", "--max-bytes must be >= 0");
-        if (streams < 0) throw LibraryWords.refusal("streams must be >= 0", "--streams must be >= 0");
+        if (maxBytes < 0) throw LibraryWords.refusal("maxBytes must be >= 0: " + maxBytes, "--max-bytes must be >= 0: " + maxBytes);
+        if (streams < 0) throw LibraryWords.refusal("streams must be >= 0: " + streams, "--streams must be >= 0: " + streams);
         int streams = this.streams > 0 ? this.streams : EvalBatcher.defaultStreams(split);
         // each setting checked before any file is read, the device opened too: its absence said first, as sharnn eval says it
         if (maxBytes > 0 && maxBytes < 2L * streams) {
@@ -146,17 +148,38 @@ public final class Evaluation {
             throw LibraryWords.refusal("maxBytes" + rule, "--max-bytes" + rule);
         }
         DeviceSetting d = DeviceSetting.parse(device, precision);
+        Model.checkInterrupt("evaluating");   // before the device and the files, as a long evaluation stops
         int gpu = d.gpu();
         Precision p = d.precision();
         Parallel pool = gpu < 0 ? pool() : null;
         try {
             Backend backend = gpu < 0 ? Backend.cpu(Kernels.fastest(pool)) : CudaBackend.open(gpu, p);
             return work.run(backend, streams);
+        } catch (Interrupted e) {
+            throw new java.io.InterruptedIOException("interrupted while evaluating");
         } catch (NoClassDefFoundError e) {
             throw VectorModule.missing(e);
         } finally {
             if (pool != null && pool != Parallel.common()) pool.close();
         }
+    }
+
+    /** Thrown by {@link #scored} to end the scoring, out of the Evaluator, whose progress cannot throw an IOException. */
+    private static final class Interrupted extends RuntimeException {
+        Interrupted() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * progress told each segment's count, the thread's interrupt looked at first: the Evaluator does not look at it, and
+     * an interrupted evaluation of a large split ran on to its end (20 s for 3 MB of a tiny model) and returned its figure.
+     */
+    private static java.util.function.LongConsumer scored(Progress progress) {
+        return bytes -> {
+            if (Thread.currentThread().isInterrupted()) throw new Interrupted();
+            progress.scored(bytes);
+        };
     }
 
     /** threads' pool: every core's for 0. */
@@ -219,7 +242,7 @@ public final class Evaluation {
             }
             try (Evaluator evaluator = new Evaluator(model, streams)) {
                 progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
-                Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
+                Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, scored(progress));
                 return new Result(split, r.bpc(), r.bytes(), streams, Evaluator.segment(Weights.configOf(file)), dataFile);
             }
         } finally {
@@ -250,7 +273,7 @@ public final class Evaluation {
         try (Evaluator evaluator = new Evaluator(net, streams)) {
             net.copyWeightsFrom(model.network());
             progress.started(Evaluator.predictedBytes(s, streams, maxBytes));
-            Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, progress::scored);
+            Evaluator.Result r = evaluator.evaluate(corpus, s, maxBytes, scored(progress));
             return new Result(split, r.bpc(), r.bytes(), streams, Evaluator.segment(shape), null);
         } finally {
             net.close();

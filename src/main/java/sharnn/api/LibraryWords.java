@@ -40,7 +40,7 @@ public final class LibraryWords {
      * passes straight to it ({@link #refusal}); else e itself.
      */
     public static <E extends Throwable> E original(E e) {
-        Throwable cause = e.getCause();
+        Throwable cause = java.util.Objects.requireNonNull(e, "e").getCause();
         boolean reworded = cause != null && cause.getClass() == e.getClass() && cause.getMessage() != null
                 && !cause.getMessage().equals(e.getMessage()) && of(cause.getMessage()).equals(e.getMessage())
                 || e.getClass() == IllegalArgumentException.class && cause instanceof FlagWords;

@@ -107,6 +107,7 @@ public record ModelInfo(Config config, Map<String, Long> parameters, Run run) {
      * for an unknown preset.
      */
     public static ModelInfo of(Path stateDict, String preset) throws IOException {
+        java.util.Objects.requireNonNull(stateDict, "stateDict");   // read names its parameter "weights"
         return read(stateDict, java.util.Objects.requireNonNull(preset, "preset"));
     }
 

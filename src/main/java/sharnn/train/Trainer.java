@@ -39,7 +39,10 @@ public final class Trainer implements AutoCloseable {
     public record Stop(long steps, long epochs, double minutes) {
         public Stop {
             if (Double.isNaN(minutes)) throw new IllegalArgumentException("minutes must be a number: NaN");
-            if (steps < 0 || epochs < 0 || minutes < 0) throw new IllegalArgumentException("limits must be >= 0");
+            // the limit refused named, with its value: "limits must be >= 0" left the caller to find which
+            if (steps < 0) throw new IllegalArgumentException("steps must be >= 0: " + steps);
+            if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0: " + epochs);
+            if (minutes < 0) throw new IllegalArgumentException("minutes must be >= 0: " + minutes);
             // minutes of +infinity alone never stopped: no limit, as 0 is
             if (steps == 0 && epochs == 0 && (minutes == 0 || Double.isInfinite(minutes)))
                 throw new IllegalArgumentException("a training needs a limit: steps, epochs or minutes");

@@ -264,6 +264,89 @@ class CompressionStreamsTest {
         assertThat(empty.toByteArray()).isEqualTo(compress(FAST, new byte[0]));
     }
 
+    /**
+     * Catches an interrupted write that broke the stream: write(int) that filled a chunk left it full when the hand-on was
+     * interrupted, and the next write(int) stored past its end (ArrayIndexOutOfBoundsException). Each interrupted write
+     * says in bytesTransferred what it took, so that going on from there codes every byte once.
+     */
+    @Test
+    void aWriteAfterAnInterruptedOneGoesOnWhereItEnded() throws Exception {
+        int chunk = CodingStreams.CHUNK;
+        byte[] data = text(3 * chunk);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        try (OutputStream out = FAST.outputStream(sink)) {
+            out.write(data, 0, chunk - 1);
+            Thread.currentThread().interrupt();   // the byte that fills the chunk hands it on, which throws at once
+            try {
+                assertThatThrownBy(() -> out.write(data[chunk - 1])).isInstanceOf(java.io.InterruptedIOException.class);
+            } finally {
+                assertThat(Thread.interrupted()).as("the flag, left set").isTrue();
+            }
+            out.write(data[chunk]);   // the byte taken: the next goes on
+            int from = chunk + 1, taken;
+            Thread.currentThread().interrupt();
+            try {
+                taken = org.junit.jupiter.api.Assertions.assertThrows(java.io.InterruptedIOException.class,
+                        () -> out.write(data, from, data.length - from)).bytesTransferred;
+            } finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            assertThat(taken).as("the rest of the chunk, held").isEqualTo(2 * chunk - from);
+            out.write(data, from + taken, data.length - from - taken);
+        }
+        assertThat(FAST.inputStream(new ByteArrayInputStream(sink.toByteArray())).readAllBytes()).isEqualTo(data);
+    }
+
+    /**
+     * Catches two threads writing one stream at once corrupting it: they shared its chunk unguarded, and one threw
+     * ArrayIndexOutOfBoundsException (Index 65536) while the archive lost the bytes of the other's writes. They take turns,
+     * each write whole, as GZIPOutputStream's synchronized writes: every byte comes back, and each 1,000-byte piece of one
+     * writer whole among the other's single bytes.
+     */
+    @Test
+    void threadsWritingOneStreamTakeTurnsEachWriteWhole() throws Exception {
+        int pieces = 150, size = 1000;
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (OutputStream out = FAST.outputStream(sink)) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(2);
+            var whole = writers.submit(() -> {
+                byte[] piece = new byte[size];
+                java.util.Arrays.fill(piece, (byte) 'a');
+                go.countDown();
+                go.await();
+                for (int i = 0; i < pieces; i++) out.write(piece);
+                return null;
+            });
+            var single = writers.submit(() -> {
+                go.countDown();
+                go.await();
+                for (int i = 0; i < pieces * size; i++) out.write('b');
+                return null;
+            });
+            whole.get();   // a writer's exception fails here
+            single.get();
+        } finally {
+            writers.shutdownNow();
+        }
+        byte[] back = FAST.inputStream(new ByteArrayInputStream(sink.toByteArray())).readAllBytes();
+        assertThat(back).hasSize(2 * pieces * size);
+        int as = 0, bs = 0;
+        for (int i = 0; i < back.length; ) {
+            int run = 0;
+            for (byte letter = back[i]; i < back.length && back[i] == letter; i++) run++;
+            if (back[i - 1] == 'a') {
+                assertThat(run % size).as("a run of a's ending at %d: whole pieces", i).isZero();
+                as += run;
+            } else {
+                assertThat(back[i - 1]).isEqualTo((byte) 'b');
+                bs += run;
+            }
+        }
+        assertThat(as).isEqualTo(pieces * size);
+        assertThat(bs).isEqualTo(pieces * size);
+    }
+
     /** What an archive cut short decodes to: its blocks before the cut (the read after them throws). */
     static byte[] decodedBeforeTheEnd(byte[] cut) throws IOException {
         var got = new ByteArrayOutputStream();

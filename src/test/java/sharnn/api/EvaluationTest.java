@@ -106,8 +106,9 @@ class EvaluationTest {
         Path data = text(), run = run("held", data, "heldOut", "3000");
         assertRefused(new Evaluation().split("test"), run, "this run has no test split (it held out only validation bytes): use split valid, all or last:N",
                 "this run has no test split (it held out only validation bytes): use --split valid, all or last:N");
-        assertRefused(new Evaluation().maxBytes(-1), run, "maxBytes must be >= 0", "--max-bytes must be >= 0");
-        assertRefused(new Evaluation().streams(-2), run, "streams must be >= 0", "--streams must be >= 0");
+        // the value refused said, as every other refusal here says it
+        assertRefused(new Evaluation().maxBytes(-1), run, "maxBytes must be >= 0: -1", "--max-bytes must be >= 0: -1");
+        assertRefused(new Evaluation().streams(-2), run, "streams must be >= 0: -2", "--streams must be >= 0: -2");
         assertRefused(new Evaluation().split("test").maxBytes(15), run, "maxBytes must be 0 (all) or at least 2 for each of the 8 streams: 15",
                 "--max-bytes must be 0 (all) or at least 2 for each of the 8 streams: 15");
         assertRefused(new Evaluation().device("gpu", "fp32"), run, "device must be cpu, cuda or cuda:N: gpu", "--device must be cpu, cuda or cuda:N: gpu");
@@ -187,5 +188,57 @@ class EvaluationTest {
         w.metadata(Checkpoint.META_KEY, huge).metadata("format", "pt").checksum().write(crafted);
         assertThat(Weights.configOf(SafeTensors.read(crafted)).batch()).isEqualTo(1_000_000);
         assertThat(evaluation.evaluate(crafted).bitsPerByte()).isEqualTo(bpc);
+    }
+
+    /**
+     * Catches "evaluate runs on, interrupted": the Evaluator looks at no interrupt, and an evaluation whose thread was
+     * interrupted scored to the split's end and returned its figure. It ends at the segment it scores, as compress and
+     * score end, the flag left set; a call on an interrupted thread throws before it reads anything.
+     */
+    @Test
+    void anInterruptEndsAnEvaluationAtItsSegment() throws IOException {
+        Path data = text(), run = run("run", data);
+        Model model = Model.load(run);
+        byte[] bytes = Files.readAllBytes(data);
+        for (boolean checkpoint : new boolean[] {false, true}) {
+            List<Long> scored = new ArrayList<>();
+            Evaluation.Progress interrupting = done -> {
+                scored.add(done);
+                Thread.currentThread().interrupt();
+            };
+            Evaluation evaluation = new Evaluation().data(data).split("all").streams(1).threads(1);
+            try {
+                assertThatThrownBy(() -> {
+                    if (checkpoint) evaluation.evaluate(run, interrupting);
+                    else evaluation.evaluate(model, bytes, interrupting);
+                }).isInstanceOf(java.io.InterruptedIOException.class).hasMessage("interrupted while evaluating");
+                assertThat(Thread.currentThread().isInterrupted()).as("the flag left set").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(scored).as("one segment scored, of the %s bytes", bytes.length).hasSize(1);
+
+            List<Long> started = new ArrayList<>();
+            Evaluation.Progress counting = new Evaluation.Progress() {
+                @Override
+                public void started(long bytesToScore) {
+                    started.add(bytesToScore);
+                }
+
+                @Override
+                public void scored(long done) {}
+            };
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> {
+                    if (checkpoint) evaluation.evaluate(run, counting);
+                    else evaluation.evaluate(model, bytes, counting);
+                }).isInstanceOf(java.io.InterruptedIOException.class).hasMessage("interrupted while evaluating");
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(started).as("nothing read").isEmpty();
+        }
     }
 }

@@ -498,9 +498,9 @@ public class TrainerTest {
     void limitsThatNeverStopAreRefusedForEveryCaller() {
         // the command line and the library checked these, the trainer not: the demo and bench build its Stop directly
         assertThatThrownBy(() -> new Trainer.Stop(0, 0, Double.POSITIVE_INFINITY)).hasMessage("a training needs a limit: steps, epochs or minutes");
-        assertThatThrownBy(() -> new Trainer.Stop(-1, 0, 5)).hasMessage("limits must be >= 0");
-        assertThatThrownBy(() -> new Trainer.Stop(5, -2, 0)).hasMessage("limits must be >= 0");
-        assertThatThrownBy(() -> new Trainer.Stop(0, 0, -1)).hasMessage("limits must be >= 0");
+        assertThatThrownBy(() -> new Trainer.Stop(-1, 0, 5)).hasMessage("steps must be >= 0: -1");
+        assertThatThrownBy(() -> new Trainer.Stop(5, -2, 0)).hasMessage("epochs must be >= 0: -2");
+        assertThatThrownBy(() -> new Trainer.Stop(0, 0, -1)).hasMessage("minutes must be >= 0: -1.0");
         assertThat(new Trainer.Stop(3, 0, Double.POSITIVE_INFINITY).steps()).isEqualTo(3);   // beside another limit, none
     }
 
