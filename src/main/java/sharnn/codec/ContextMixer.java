@@ -702,10 +702,11 @@ final class ContextMixer {
         at[0] = c0;
         at[1] = c1 << 8 | c0;
         for (int i = 0; i < HASHED; i++) at[i + 2] = slot[i] + node;
-        int n = 0;
+        int n = 0, seen = 0;
         for (int i = 0; i < MODELS; i++) {
             int s = states[i][at[i]] & 0xFF;
             state[i] = s;
+            seen += -s >>> 31;   // a context seen before (a nonzero history), counted as the inputs are read
             // 0 where the context is new (state 0: -s >> 31 masks it), without a branch
             int st = Logistic.stretch(maps[i][s] >>> 20) & (-s >> 31);
             inputs[n] = st;
@@ -713,6 +714,7 @@ final class ContextMixer {
             inputs[MODELS + 5 + n] = st & BitHistory.oneSided(s);
             n++;
         }
+        seen -= (-state[0] >>> 31) + (-state[1] >>> 31);   // the hashed models' alone: orders 0 and 1 are direct tables
         // match model
         int mctx = match.context(c0, bitPos), lctx = longMatch.context(c0, bitPos);
         inputs[n++] = match.stretched();
@@ -739,9 +741,9 @@ final class ContextMixer {
         mixers.choose(1, sel1 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
         mixers.choose(2, sel2 + bitPos);
         mixers.choose(3, mctx << 8 | c0);
-        int seen = seenBucket();
+        int seenBucket = seenBucket(seen);
         int order6 = state[ORDER6 + 2], det = BitHistory.deterministic(order6) ? 1 : 0;
-        mixers.choose(4, (seen * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
+        mixers.choose(4, (seenBucket * 3 + (order6 == 0 ? 0 : 1 + det)) << 8 | c0);
         // the bits so far in a byte's first five (1-31), then its position (32-34): format 20, the five inputs -0.07%
         mixers.choose(5, sel5 + (bitPos < 5 ? c0 : 27 + bitPos));
         mixers.choose(6, sel6 + bitPos);
@@ -751,8 +753,8 @@ final class ContextMixer {
                 : mctx == 0 ? 0 : Math.min(match.length(), 15) << 1 | (mctx & 1);
         mixers.chooseFinal(0, fin0 << 8 | c0);
         mixers.chooseFinal(1, c1 * 8 + bitPos);
-        mixers.chooseFinal(2, (matchState * 8 + bitPos) * 6 + seen);
-        mixers.chooseFinal(3, fin3 * 3 + (seen >> 1));
+        mixers.chooseFinal(2, (matchState * 8 + bitPos) * 6 + seenBucket);
+        mixers.chooseFinal(3, fin3 * 3 + (seenBucket >> 1));
         mixers.chooseFinal(4, openNest << 8 | c0);   // format 27: by the innermost opener, the tag, entity and link
         mixers.chooseFinal(5, fin5);
         int mixed = mixers.mix(inputs);   // stretched: the maps below take it as it is
@@ -774,16 +776,14 @@ final class ContextMixer {
     }
 
     /**
-     * How many of the hashed models have seen their context at this bit (a nonzero history), in six buckets: under 8,
+     * How many of the hashed models have seen their context at this bit (all: those with a nonzero history), in six buckets: under 8,
      * 14, 19, 23 and 26 of the 28 (format 31, paq8's order count over every hashed model; over orders 2-8's five places
      * alone before). A context seen by many models is a repeat, one seen by few is new: the mixers weigh them apart.
      * 1 MB of enwik8 in fast, as the fifth mixer's selector 201,686 -> 201,618 bytes; with the third final mixer too
      * 201,579, the fourth too 201,554 (by all six buckets; by half of them, kept, with the changes beside it 201,527 against
      * 201,526).
      */
-    private int seenBucket() {
-        int all = 0;
-        for (int i = 0; i < HASHED; i++) if (state[i + 2] != 0) all++;
+    private static int seenBucket(int all) {
         return all < 8 ? 0 : all < 14 ? 1 : all < 19 ? 2 : all < 23 ? 3 : all < 26 ? 4 : 5;
     }
 
