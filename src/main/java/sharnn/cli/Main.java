@@ -241,7 +241,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             if (!unknown.isEmpty())
                 return name + ": Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'";
         }
-        return name + ": " + String.valueOf(ex.getMessage()).stripTrailing();
+        return name + ": " + String.valueOf(ex.getMessage()).stripTrailing() + otherDirection(ex);
+    }
+
+    /** xz's -d and -z name the other command here: `compress -d` (xz -d's habit) says which command decompresses. */
+    private static String otherDirection(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u)) return "";
+        Object command = ex.getCommandLine().getCommand();
+        java.util.List<String> given = u.getUnmatched();   // -d alone or in a cluster (-dc)
+        if (command instanceof CompressCommand && given.stream().anyMatch(a -> a.matches("-[a-zA-Z]*d[a-zA-Z]*|--decompress")))
+            return " (to decompress: sharnn decompress)";
+        if (command instanceof DecompressCommand && given.stream().anyMatch(a -> a.matches("-[a-zA-Z]*z[a-zA-Z]*|--compress")))
+            return " (to compress: sharnn compress)";
+        return "";
     }
 
     /**

@@ -51,6 +51,13 @@ class HelpTextTest {
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).startsWith("Usage: sharnn ").contains("compress ");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--bogus"), 2, "sharnn compress: Unknown option: '--bogus'");
+        // xz's -d and -z: the command that does it is named
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-d", "a.shr"), 2,
+                "sharnn compress: Unknown option: '-d' (to decompress: sharnn decompress)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--compress", "a"), 2,
+                "sharnn decompress: Unknown option: '--compress' (to compress: sharnn compress)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-dc", "a.shr"), 2,
+                "sharnn compress: Unknown option: '-dc' (to decompress: sharnn decompress)");
         assertThat(CliRun.of("bench", "--help").code()).isZero();
         CliRun missing = CliRun.of("eval");
         assertThat(missing.code()).isEqualTo(2);
