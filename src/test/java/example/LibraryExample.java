@@ -31,18 +31,20 @@ public class LibraryExample {
                 })
                 .train(text, Training.Stop.steps(40));
 
-        // Load it back (a state_dict of the original PyTorch code loads the same way) and score bytes.
-        Model model = Model.load(run.resolve("best.safetensors"));
-        Score score = model.score(new ByteArrayInputStream(text), (offset, value, bits) -> {});
-        System.out.printf("README: %d bytes, %.0f bits, %.3f bits per byte%n", score.bytes(), score.bits(), score.bitsPerByte());
+        // Load it back (a state_dict of the original PyTorch code loads the same way) and score bytes; on two threads of
+        // its own, which close ends.
+        try (Model model = Model.load(run.resolve("best.safetensors"), 2)) {
+            Score score = model.score(new ByteArrayInputStream(text), (offset, value, bits) -> {});
+            System.out.printf("README: %d bytes, %.0f bits, %.3f bits per byte%n", score.bytes(), score.bits(), score.bitsPerByte());
 
-        // Sample: into a stream, or byte by byte.
-        Sampling sampling = new Sampling(0.8, 0, 0.95, 42);
-        ByteArrayOutputStream sample = new ByteArrayOutputStream();
-        model.sample("sharnn ".getBytes(StandardCharsets.UTF_8), sampling, 60, sample);
-        PrimitiveIterator.OfInt bytes = model.samples("sharnn ".getBytes(StandardCharsets.UTF_8), sampling);
-        for (int i = 0; i < 60; i++) if (bytes.nextInt() != (sample.toByteArray()[i] & 0xFF)) throw new AssertionError();
-        System.out.println("sample: " + sample.toString(StandardCharsets.UTF_8).replace('\n', ' '));
+            // Sample: into a stream, or byte by byte.
+            Sampling sampling = new Sampling(0.8, 0, 0.95, 42);
+            ByteArrayOutputStream sample = new ByteArrayOutputStream();
+            model.sample("sharnn ".getBytes(StandardCharsets.UTF_8), sampling, 60, sample);
+            PrimitiveIterator.OfInt bytes = model.samples("sharnn ".getBytes(StandardCharsets.UTF_8), sampling);
+            for (int i = 0; i < 60; i++) if (bytes.nextInt() != (sample.toByteArray()[i] & 0xFF)) throw new AssertionError();
+            System.out.println("sample: " + sample.toString(StandardCharsets.UTF_8).replace('\n', ' '));
+        }
 
         // Compress and decompress streams.
         Compression codec = Compression.preset("fast");

@@ -145,7 +145,10 @@ public final class Compression {
      * it comes ({@link #inputStream}, {@code sharnn decompress}), to every byte read. An input that never makes it wait
      * (a file) codes the same archive as without. Each flush costs about 16 bytes; one that ends the first block
      * short makes the tables a whole block's (as {@link #outputStream(OutputStream, boolean)}'s). in is read on a
-     * thread of its own. Not with the setting chunk, whose chunks are coded whole: compress throws
+     * thread of its own, ahead of the coder (up to about a megabyte): where compress throws, the bytes that thread read
+     * are gone from in, as from a stream handed to any reader thread (InputStream.transferTo on another thread consumes
+     * it alike), and a read that waits then (a pipe's) ends on that thread after compress has thrown, its bytes dropped;
+     * closing in ends it. So in is compress's alone, to be closed after it, not read on once it fails. Not with the setting chunk, whose chunks are coded whole: compress throws
      * IllegalArgumentException. Duration.ZERO, the default: none. A stream of {@link #outputStream} flushes where its
      * writer flushes it.
      */

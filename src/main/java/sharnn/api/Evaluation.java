@@ -124,12 +124,14 @@ public final class Evaluation {
      * bytes), the streams in lockstep, on the CPU or a GPU. Valid and test are 90/5/5 of the text, the ranges a
      * {@link Training} on it trains and validates on where heldOut is not set, so that a trained model's test figure is
      * the run's. {@link #data} is not read here; the result's data is null. Throws IllegalArgumentException where the
-     * settings do not fit each other or the text (too few bytes for the streams).
+     * settings do not fit each other or the text (too few bytes for the streams), IllegalStateException where the
+     * model is closed.
      */
     public Result evaluate(Model model, byte[] text, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(model, "model");
         java.util.Objects.requireNonNull(text, "text");
         java.util.Objects.requireNonNull(progress, "progress");
+        model.checkOpen();
         return onDevice((backend, streams) -> evaluate(model, text, backend, streams, progress));
     }
 

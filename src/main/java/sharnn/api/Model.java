@@ -22,8 +22,11 @@ import sharnn.model.Sampler;
  * A trained SHA-RNN over bytes: it scores bytes and samples them. Several threads may use one: scoring
  * calls take turns segment by segment on one network, each with a state of its own, and sampling runs at
  * once, each call on a copy of the network.
+ * <p>A model made with threads of its own ({@link #load(Path, int)}, {@link #withThreads}) holds them until
+ * {@link #close()} (try-with-resources), or, never closed, until it is garbage-collected; one on every core's pool
+ * ({@link #load(Path)}, {@link Training.Result#model}) holds none, and closing it only ends its use.
  */
-public final class Model {
+public final class Model implements AutoCloseable {
     /** Bytes fed to the model at a time when scoring (the state carries from each to the next). */
     private static final int SEGMENT = 256;
 
@@ -31,6 +34,8 @@ public final class Model {
     private final ModelConfig shape;   // the checkpoint's or training's own (its window, batch, segment), which save records
     private final Kernels kernels;
     private final Parallel pool;   // sampling's threads: every core's, or load(file, threads)'s
+    private final java.lang.ref.Cleaner.Cleanable ownPool;   // closes a pool of its own once (close, or the Cleaner); null on the common pool
+    private volatile boolean closed;
     private LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
     // scoring's turns, a segment each: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
     final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
@@ -44,8 +49,8 @@ public final class Model {
         this.shape = shape;
         this.kernels = kernels;
         this.pool = pool;
-        // a pool of its own (load(file, threads)): its workers go with the model, as a service loads many in turn
-        if (pool != Parallel.common()) Pools.CLEANER.register(this, pool::close);
+        // a pool of its own (load(file, threads)): its workers go at close, or with the model where it is never closed
+        this.ownPool = pool != Parallel.common() ? Pools.CLEANER.register(this, pool::close) : null;
     }
 
     /** The cleaner of models' own pools, made (its thread started) with the first such model, not when Model loads: a command line's option converter names Model. */
@@ -82,10 +87,12 @@ public final class Model {
      * This model on its own pool of this many threads (0: every core's), as {@link #load(Path, int)} gives one: the weights
      * shared, not copied, so this one and the other score and sample alike. For a trained model
      * ({@link Training.Result#model}, on every core's pool) that is to run on the training's threads.
-     * IllegalArgumentException where it is no count of threads.
+     * IllegalArgumentException where it is no count of threads. The new model owns its pool: close each model
+     * on its own (closing one leaves the other working). IllegalStateException where this model is closed.
      */
     public Model withThreads(int threads) {
         checkThreads(threads);
+        checkOpen();
         Parallel own = threads == 0 ? Parallel.common() : new Parallel(threads);
         return new Model(weights, shape, Kernels.fastest(own), own);
     }
@@ -100,7 +107,8 @@ public final class Model {
 
     /**
      * As {@link #load(Path)}, its work on this many threads (0: every core, as load), as a service running several
-     * models at once gives each its share. Sampling draws the same bytes for any count.
+     * models at once gives each its share. Sampling draws the same bytes for any count. The threads are the model's
+     * own (but for 0): {@link #close()} ends them.
      */
     public static Model load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
@@ -151,6 +159,31 @@ public final class Model {
         if (pool != Parallel.common()) pool.close();
     }
 
+    /**
+     * Ends this model's use and its own threads ({@link #load(Path, int)}'s, {@link #withThreads}'), at once rather than
+     * when it is garbage-collected; every core's pool, which other models share, stays. A second close does nothing.
+     * Afterwards score, sample, samples (and its iterator), save and withThreads throw IllegalStateException("model
+     * closed"), as a closed ZipFile's calls do, and {@link Evaluation#evaluate(Model, byte[])} alike. A score or
+     * sample running on another thread does not hold close up: it ends at its next segment scored, stretch of
+     * prompt fed or byte drawn with an IOException ("model closed while scoring"), as a channel closed under a read throws
+     * AsynchronousCloseException; a save under way finishes (it needs no threads).
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (ownPool != null) ownPool.clean();   // the Cleaner's action, run here once: a second close or the Cleaner does nothing
+    }
+
+    /** A call on a closed model is refused. */
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("model closed");
+    }
+
+    /** A call under way when close came ends (its next check), its caller told why. */
+    private void checkOpenWhile(String doing) throws IOException {
+        if (closed) throw new IOException("model closed while " + doing);
+    }
+
     /** Its shape and size, for logs: "Model[embed 64, boom 256, 4 blocks, attention in [2], window 128, 232,448 parameters]". */
     @Override
     public String toString() {
@@ -167,6 +200,7 @@ public final class Model {
      */
     public void save(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
+        checkOpen();
         SafeTensorsWriter writer = Weights.addTo(new SafeTensorsWriter(), weights, "");
         writer.metadata(Weights.META_KEY, com.fasterxml.jackson.jr.ob.JSON.std.asString(java.util.Map.of("model", shape.toMap())));
         writer.metadata("format", "pt");
@@ -209,6 +243,7 @@ public final class Model {
     public Score score(InputStream in, ByteCost perByte) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(perByte, "perByte");
+        checkOpen();
         checkInterrupt("scoring");   // an empty stream too, as a long one stops
         LanguageModel net = turn(this::scorer);
         ModelState state = net.newState();
@@ -221,6 +256,7 @@ public final class Model {
         double total = 0;
         for (int n; (n = in.readNBytes(bytes, 0, seg)) > 0; ) {
             checkInterrupt("scoring");
+            checkOpenWhile("scoring");
             for (int i = 0; i < n; i++) {
                 inputs[i] = previous;
                 previous = bytes[i] & 0xFF;
@@ -284,29 +320,45 @@ public final class Model {
         java.util.Objects.requireNonNull(sampling, "sampling");
         java.util.Objects.requireNonNull(out, "out");
         if (length < 0) throw new IllegalArgumentException("length must be >= 0: " + length);
+        checkOpen();
         checkInterrupt("sampling");   // nothing to draw too, as a long draw stops
         // a byte at a time: an interrupted thread stops at the next (the flag left set), as scoring and coding do
         OutputStream interruptible = new java.io.FilterOutputStream(out) {
             @Override
             public void write(int b) throws IOException {
                 if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while sampling");
+                checkOpenWhile("sampling");
                 out.write(b);
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while sampling");
+                checkOpenWhile("sampling");
                 out.write(b, off, len);
             }
         };
         Sampler sampler = sampler();
-        sampler.onPromptFed(promptFed);
+        // a long prompt (a minute for a megabyte) ends too where the model is closed under it
+        sampler.onPromptFed(fed -> {
+            if (closed) throw new ClosedWhileWarming();
+            promptFed.accept(fed);
+        });
         try {
             sampler.generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed(), interruptible);
+        } catch (ClosedWhileWarming e) {
+            throw new IOException("model closed while sampling");
         } finally {
             sampler.onPromptFed(fed -> {});   // the next call's sampler tells no one
         }
         idleSampler.compareAndSet(null, sampler);
+    }
+
+    /** Carries a close noticed while the prompt warms out of the sampler, which takes no IOException from its callback. */
+    private static final class ClosedWhileWarming extends RuntimeException {
+        ClosedWhileWarming() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -323,11 +375,13 @@ public final class Model {
 
     /**
      * Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. The
-     * iterator does not look at interrupts: a loop over it checks its thread's flag itself.
+     * iterator does not look at interrupts: a loop over it checks its thread's flag itself. Once the model is
+     * closed its nextInt throws IllegalStateException("model closed").
      */
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
         java.util.Objects.requireNonNull(sampling, "sampling");
+        checkOpen();
         Sampler sampler = sampler();   // the iterator keeps it: it has no end at which to give it back
         sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
         return new PrimitiveIterator.OfInt() {
@@ -338,6 +392,7 @@ public final class Model {
 
             @Override
             public int nextInt() {
+                checkOpen();
                 return sampler.next();
             }
         };

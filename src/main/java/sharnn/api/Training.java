@@ -24,7 +24,10 @@ import sharnn.train.Trainer;
  * (last.safetensors, best.safetensors) and metrics go there, as {@code sharnn train --out} writes them, and
  * {@link #resume} continues it later.
  * <p>A builder, unlike {@link Compression}: {@link #set}, {@link #seed}, {@link #runDirectory}, {@link #replacing},
- * {@link #listener}, {@link #device} and {@link #threads} change this Training and return it, to be chained.
+ * {@link #listener}, {@link #device} and {@link #threads} change this Training and return it, to be chained. They are
+ * for before train: while a train runs (on any thread, a listener's included) each throws IllegalStateException
+ * ("Training is running: call seed(...) before train()"), as what the run reads must not change under it; {@link #stop()}
+ * is the call for a running train, from any thread.
  */
 public final class Training {
     /** When to stop: the first limit reached. Each ends with a validation and, in a run directory, checkpoints. */
@@ -142,6 +145,7 @@ public final class Training {
     private int gpu = -1;   // the GPU's ordinal; -1: the CPU
     private Precision precision = Precision.FP32;
     private final java.util.Set<Trainer> running = new java.util.HashSet<>();   // the trains in progress, which stop asks to end; guarded by this
+    private int trains;   // the train calls under way, from their first read of the settings; guarded by this
     private Replacer replacer;   // null: a run directory that holds a run is refused
 
     /** A training of a preset model: tiny, small or paper. */
@@ -171,7 +175,7 @@ public final class Training {
     }
 
     /** The settings of this new training as {@link #set} names them, with their values so far (a resumed run's are its own). */
-    public Map<String, Object> settings() {
+    public synchronized Map<String, Object> settings() {
         checkNotResuming("settings");
         return java.util.Collections.unmodifiableMap(config.toMap());
     }
@@ -217,6 +221,12 @@ public final class Training {
         }
     }
 
+    /** A setter's refusal while a train runs: the run reads the settings as it goes (listeners, threads, replacer). */
+    private void checkNotRunning(String setter) {
+        assert Thread.holdsLock(this);
+        if (trains > 0) throw new IllegalStateException("Training is running: call " + setter + " before train()");
+    }
+
     private void checkNotResuming(String what) {
         if (config == null) throw new IllegalStateException("a resumed run keeps its own " + what);
     }
@@ -225,9 +235,10 @@ public final class Training {
      * Sets a hyper-parameter by name, as {@code sharnn train --set key=value} (the README lists them); a value
      * out of its range is refused here, and the settings are checked together when training starts.
      */
-    public Training set(String key, String value) {
+    public synchronized Training set(String key, String value) {
         java.util.Objects.requireNonNull(key, "key");
         java.util.Objects.requireNonNull(value, "value");
+        checkNotRunning("set(\"" + key + "\", ...)");
         if (config == null) {
             try {
                 TrainConfig.checkChangedOnResume(key);
@@ -243,14 +254,16 @@ public final class Training {
     }
 
     /** The seed of the initialisation, the data order and dropout. */
-    public Training seed(long seed) {
+    public synchronized Training seed(long seed) {
+        checkNotRunning("seed(...)");
         checkNotResuming("seed");
         config.seed = seed;
         return this;
     }
 
     /** Where to write checkpoints and metrics (a new directory; none: nothing is written). */
-    public Training runDirectory(Path dir) {
+    public synchronized Training runDirectory(Path dir) {
+        checkNotRunning("runDirectory(...)");
         checkNotResuming("run directory");
         runDirectory = dir;
         return this;
@@ -263,7 +276,8 @@ public final class Training {
      * checkpoints are the same files. Without the CUDA driver or such a GPU, training throws
      * {@link sharnn.cuda.CudaUnavailableException}.
      */
-    public Training device(String device, String precision) {
+    public synchronized Training device(String device, String precision) {
+        checkNotRunning("device(...)");
         DeviceSetting d = DeviceSetting.parse(device, precision);
         gpu = d.gpu();
         this.precision = d.precision();
@@ -274,7 +288,8 @@ public final class Training {
      * Threads on the CPU (0, the default: every core); checked when training starts on the CPU (a GPU's training
      * takes none), refused there with IllegalArgumentException where it is no count of threads.
      */
-    public Training threads(int threads) {
+    public synchronized Training threads(int threads) {
+        checkNotRunning("threads(...)");
         this.threads = threads;
         return this;
     }
@@ -310,15 +325,18 @@ public final class Training {
      * directory released; a run it leaves there (last.safetensors or best.safetensors) is refused as before. A new
      * run's metrics.jsonl and TensorBoard events start afresh either way. Null: refused (the default).
      */
-    public Training replacing(Replacer replacer) {
+    public synchronized Training replacing(Replacer replacer) {
+        checkNotRunning("replacing(...)");
         checkNotResuming("run directory");
         this.replacer = replacer;
         return this;
     }
 
     /** Adds a listener (each added is told, in the order added); returns this Training. */
-    public Training listener(Listener listener) {
-        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    public synchronized Training listener(Listener listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        checkNotRunning("listener(...)");
+        listeners.add(listener);
         return this;
     }
 
@@ -404,6 +422,19 @@ public final class Training {
     }
 
     private Result train(Text text, Path file, Stop stop) throws IOException {
+        synchronized (this) {   // the setters refuse from here on: this call reads the settings until it returns
+            trains++;
+        }
+        try {
+            return trainOn(text, file, stop);
+        } finally {
+            synchronized (this) {
+                trains--;
+            }
+        }
+    }
+
+    private Result trainOn(Text text, Path file, Stop stop) throws IOException {
         if (gpu < 0) try {   // before any file is read, as sharnn train checks --threads
             Model.checkThreads(threads);
         } catch (IllegalArgumentException e) {   // the command line's words: its flag's name

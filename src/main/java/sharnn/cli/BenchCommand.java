@@ -89,10 +89,7 @@ final class BenchCommand implements Runnable {
             // the first --bytes only are read (a 3 GB file ran out of memory for --bytes 1000); all of it must fit an array
             long size = Files.size(file), take = bytes > 0 ? Math.min(bytes, size) : size;
             if (take > Integer.MAX_VALUE - 8) throw new UsageException(file + " is over 2 GB: give --bytes N");
-            byte[] data;
-            try (var in = Files.newInputStream(file)) {
-                data = in.readNBytes((int) take);
-            }
+            byte[] data = readStart(file, (int) take);
             System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MiB");
             CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
             Map<String, Long> sizes = new LinkedHashMap<>();
@@ -128,6 +125,13 @@ final class BenchCommand implements Runnable {
             System.out.printf(Locale.ROOT, "%-14s %12d %8.3f %12.1f %12.1f", r.coder(), r.size(), r.bpc(),
                     r.compressBytesPerSecond() / 1000, r.decompressBytesPerSecond() / 1000);
             System.out.println(r.heapPeakBytes() < 0 ? "" : String.format(Locale.ROOT, " %10d", r.heapPeakBytes() >> 20));
+        }
+
+        /** The first take bytes of file; a read error names it ("PATH: Input/output error"), as compress's do. */
+        static byte[] readStart(Path file, int take) throws java.io.IOException {
+            try (var in = sharnn.io.PathErrors.naming(file, Files.newInputStream(file))) {
+                return in.readNBytes(take);
+            }
         }
 
         private static void external(byte[] data, String name, List<String> compress, List<String> decompress) throws Exception {

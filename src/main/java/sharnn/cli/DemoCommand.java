@@ -66,22 +66,29 @@ final class DemoCommand implements Callable<Integer> {
                 describe(ModelInfo.preset(PRESET, 256).config()), text.length,
                 java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString());
         Training.Result s;
-        Evaluation.Result test;
-        Model model;
         try {
             s = training.train(text, DEMO_DATA, Training.Stop.minutes(minutes));
-            model = s.model().withThreads(threads);   // sampling on the demo's threads, as the training and evaluation
-            test = new Evaluation().split("test").streams(TEST_STREAMS).threads(threads).evaluate(model, text);
         } catch (RuntimeException e) {   // in the command line's words (JAVA_OPTS=-Xmx)
             throw LibraryWords.original(e);
         } catch (IOException e) {
             throw LibraryWords.original(e);
         }
-        System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
-                s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bitsPerByte());
         String prompt = "public final class ";
         ByteArrayOutputStream sample = new ByteArrayOutputStream();
-        model.sample(prompt.getBytes(StandardCharsets.UTF_8), SAMPLING, 300, sample);
+        // sampling on the demo's threads, as the training and evaluation: that pool ends with the model
+        try (Model model = s.model().withThreads(threads)) {
+            Evaluation.Result test;
+            try {
+                test = new Evaluation().split("test").streams(TEST_STREAMS).threads(threads).evaluate(model, text);
+            } catch (RuntimeException e) {
+                throw LibraryWords.original(e);
+            } catch (IOException e) {
+                throw LibraryWords.original(e);
+            }
+            System.out.printf("trained %d steps in %s: valid %.3f bpc, test %.3f bpc (uniform guessing: 8 bpc)%n",
+                    s.steps(), Terminal.duration(s.seconds()), s.validBpc(), test.bitsPerByte());
+            model.sample(prompt.getBytes(StandardCharsets.UTF_8), SAMPLING, 300, sample);
+        }
         System.out.println("sample (temperature 0.7) after \"" + prompt + "\":");
         System.out.println("----");
         System.out.println(prompt + sample.toString(StandardCharsets.UTF_8));

@@ -76,9 +76,10 @@ final class GenerateCommand implements Callable<Integer> {
         Models.checkThreads(threads);
         PathErrors.checkReadable(checkpoint, "checkpoint");   // "no such checkpoint", as eval and compress --model say it
         // shaped for sampling: one stream, short segments (a paper checkpoint in 1.8 GB of RSS rather than 6.5)
-        Model model = Model.load(checkpoint, threads);
-        OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
-        model.sample(bytes, sampling, length, out, Terminal.interactive() ? promptMeter(bytes.length) : fed -> {});
+        try (Model model = Model.load(checkpoint, threads)) {   // its --threads' pool ends with it
+            OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
+            model.sample(bytes, sampling, length, out, Terminal.interactive() ? promptMeter(bytes.length) : fed -> {});
+        }
         System.out.flush();
         return 0;
     }

@@ -44,8 +44,9 @@ final class PlotCommand implements Callable<Integer> {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-    private static boolean isPng(Path file) throws java.io.IOException {
-        try (var in = Files.newInputStream(file)) {
+    /** Whether file begins as a PNG; a read error names it ("PATH: Input/output error"), as the other commands' do. */
+    static boolean isPng(Path file) throws java.io.IOException {
+        try (var in = sharnn.io.PathErrors.naming(file, Files.newInputStream(file))) {
             return java.util.Arrays.equals(in.readNBytes(PNG_SIGNATURE.length), PNG_SIGNATURE);
         }
     }

@@ -39,20 +39,21 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public CodecOptions {
         attention = List.copyOf(attention);
-        check(embed >= 1 && embed <= 1024, "embed must be in [1, 1024]");
-        check(boom >= embed && boom <= 8192, "boom must be in [embed, 8192]");
-        check(blocks >= 1 && blocks <= 16, "blocks must be in [1, 16]");
-        check(window >= 1 && window <= 8192, "window must be in [1, 8192]");
-        check(streams >= 1 && streams <= 256, "streams must be in [1, 256]");
-        check(segment >= 1 && segment <= 1024, "segment must be in [1, 1024]");
-        check(lag >= 0 && lag <= 1024, "lag must be in [0, 1024]");
-        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]");
-        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]");
-        check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]");
-        check(mixerRate >= 1 && mixerRate <= 64, "mixerRate must be in [1, 64]");   // 0 divided by zero: no archive has it
-        check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]");
-        check(chunk >= 0 && chunk <= MAX_CHUNK, "chunk must be in [0, " + MAX_CHUNK + "] (0: none)");
-        for (int a : attention) check(a >= 0 && a < blocks, "attention block out of range");
+        // each refusal says the value, as the JDK's and the api's do: a header's or a checkpoint's is one the user never typed
+        check(embed >= 1 && embed <= 1024, "embed must be in [1, 1024]", embed);
+        check(boom >= embed && boom <= 8192, "boom must be in [embed, 8192]", boom + " (embed " + embed + ")");
+        check(blocks >= 1 && blocks <= 16, "blocks must be in [1, 16]", blocks);
+        check(window >= 1 && window <= 8192, "window must be in [1, 8192]", window);
+        check(streams >= 1 && streams <= 256, "streams must be in [1, 256]", streams);
+        check(segment >= 1 && segment <= 1024, "segment must be in [1, 1024]", segment);
+        check(lag >= 0 && lag <= 1024, "lag must be in [0, 1024]", lag);
+        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]", lr);
+        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]", clip);
+        check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]", tableBits);
+        check(mixerRate >= 1 && mixerRate <= 64, "mixerRate must be in [1, 64]", mixerRate);   // 0 divided by zero: no archive has it
+        check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]", blockSize);
+        check(chunk >= 0 && chunk <= MAX_CHUNK, "chunk must be in [0, " + MAX_CHUNK + "] (0: none)", chunk);
+        for (int a : attention) check(a >= 0 && a < blocks, "attention block must be in [0, blocks)", a + " (blocks " + blocks + ")");
         check(mix || network, "mix=false codes with the network alone: it needs network=true");
         // and the network's own checks (its buffers must fit), now rather than when coding starts
         if (network) network(embed, boom, blocks, attention, window, streams, segment);
@@ -60,6 +61,10 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     private static void check(boolean ok, String message) {
         if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    private static void check(boolean ok, String range, Object value) {
+        if (!ok) throw new IllegalArgumentException(range + ": " + value);
     }
 
     public static final List<String> PRESETS = List.of("fast", "default", "max");
@@ -109,7 +114,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         try {
             return new CodecOptions(c.embed(), c.boom(), c.blocks(), c.attentionBlocks(), c.window(), streams, segment, lag, lr, clip, seed,
                     mix, network, tableBits, mixerRate, blockSize, chunk);
-        } catch (IllegalArgumentException e) {   // "window must be in [1, 8192]" read as a setting the user never gave
+        } catch (IllegalArgumentException e) {   // "window must be in [1, 8192]: 9000", the checkpoint's value, read as a setting the user never gave
             throw new IllegalArgumentException("the checkpoint's model, with these settings, is beyond what an archive can record: "
                     + e.getMessage());
         }

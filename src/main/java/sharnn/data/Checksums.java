@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import sharnn.io.PathErrors;
 
 /** Streaming file digests as lower-case hex strings. */
 public final class Checksums {
@@ -26,11 +27,22 @@ public final class Checksums {
         return sharnn.io.Uninterruptibly.run(() -> {
             MessageDigest md = messageDigest(algorithm);
             byte[] buf = new byte[1 << 16];
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = open(file)) {
                 for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
             }
             return HexFormat.of().formatHex(md.digest());
         });
+    }
+
+    /** file's stream, its errors (opening it too) as "PATH: REASON": the md5 check of enwik8 said only "Is a directory". */
+    private static InputStream open(Path file) throws IOException {
+        try {
+            return PathErrors.naming(file, Files.newInputStream(file));
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw e;
+        } catch (IOException e) {
+            throw PathErrors.on(file, e);
+        }
     }
 
     static MessageDigest messageDigest(String algorithm) {

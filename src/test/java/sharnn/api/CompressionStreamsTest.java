@@ -431,7 +431,7 @@ class CompressionStreamsTest {
         assertThat(closed[0]).isTrue();
         // a setting out of its range: refused at once, not by the first write
         assertThatThrownBy(() -> FAST.set("tableBits", "99").outputStream(new ByteArrayOutputStream()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("tableBits must be in [10, 26]");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tableBits must be in [10, 26]: 99");
     }
 
     /** Closing a decompressing stream early stops its decoder thread within its block, and closes the archive. */

@@ -261,7 +261,7 @@ class ModelTest {
         assertThatThrownBy(() -> Compression.preset("default").set("embd", "8")).hasMessageStartingWith("unknown codec setting 'embd'");
         assertThatThrownBy(() -> Compression.preset("default").set("embed", "wide")).hasMessage("embed must be a whole number, not 'wide'");
         Compression tooWide = Compression.preset("default").set("embed", "200");
-        assertThatThrownBy(() -> compress(tooWide, text)).hasMessage("boom must be in [embed, 8192]");
+        assertThatThrownBy(() -> compress(tooWide, text)).hasMessage("boom must be in [embed, 8192]: 128 (embed 200)");
     }
 
     @Test

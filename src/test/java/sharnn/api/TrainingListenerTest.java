@@ -205,4 +205,44 @@ class TrainingListenerTest {
         assertThat(above).hasMessageStartingWith("lrMin (1.0) is above lr");
         assertThat(LibraryWords.original(above)).isNotSameAs(above).hasMessage(above.getMessage());
     }
+
+    /**
+     * Catches setters that changed a run under way (a listener's set, another thread's threads): while a train runs each
+     * refuses, naming itself, stop still ends the run, and once train returns they set again.
+     */
+    @Test
+    void settersRefuseWhileATrainRunsAndStopStillEndsIt() throws IOException {
+        Training training = small();
+        List<String> refusals = new ArrayList<>();
+        List<Boolean> stopped = new ArrayList<>();
+        training.listener(new Training.Listener() {
+            @Override
+            public void onLog(long step, double trainBpc, double learningRate, double tokensPerSecond) {
+                if (step != 3) return;
+                List<Runnable> setters = List.of(() -> training.set("lr", "0.5"), () -> training.seed(99), () -> training.threads(1),
+                        () -> training.device("cpu", "fp32"), () -> training.runDirectory(dir.resolve("run")),
+                        () -> training.replacing(null), () -> training.listener(new Training.Listener() {}));
+                for (Runnable setter : setters) {
+                    try {
+                        setter.run();
+                    } catch (IllegalStateException e) {
+                        refusals.add(e.getMessage());
+                    }
+                }
+                stopped.add(training.stop());
+            }
+        });
+        Map<String, Object> before = training.settings();
+        Training.Result r = training.train(TEXT, Training.Stop.steps(50));
+        assertThat(stopped).containsExactly(true);
+        assertThat(r.steps()).isEqualTo(3);
+        assertThat(refusals).containsExactly("Training is running: call set(\"lr\", ...) before train()",
+                "Training is running: call seed(...) before train()", "Training is running: call threads(...) before train()",
+                "Training is running: call device(...) before train()", "Training is running: call runDirectory(...) before train()",
+                "Training is running: call replacing(...) before train()", "Training is running: call listener(...) before train()");
+        assertThat(training.settings()).isEqualTo(before).doesNotContainEntry("lr", 0.5);   // nothing changed under the run
+        training.set("lr", "0.5").seed(2).threads(1);   // the run has returned
+        assertThat(training.settings()).containsEntry("lr", 0.5).containsEntry("seed", 2L);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
 }

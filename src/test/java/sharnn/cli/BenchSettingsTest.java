@@ -76,10 +76,10 @@ class BenchSettingsTest {
         String row = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("sharnn fast")).findFirst().orElseThrow();
         assertThat(row.split(" +")[2]).isEqualTo(String.valueOf(archive.size()));
         assertThat(stderrOf("bench", "compress", "--set", "chunk=-1", file.toString()))
-                .isEqualTo("sharnn bench compress: chunk must be in [0, 1073741824] (0: none)\n");
+                .isEqualTo("sharnn bench compress: chunk must be in [0, 1073741824] (0: none): -1\n");
         // --set as compress takes it (KeyValue); two names are no "compress takes one IN and one OUT"
         assertThat(stderrOf("bench", "compress", "--set", "embed", file.toString())).isEqualTo("sharnn bench compress: --set takes KEY=VALUE: embed\n");
-        assertThat(stderrOf("bench", "compress", "--set", "tableBits =9", file.toString())).isEqualTo("sharnn bench compress: tableBits must be in [10, 26]\n");
+        assertThat(stderrOf("bench", "compress", "--set", "tableBits =9", file.toString())).isEqualTo("sharnn bench compress: tableBits must be in [10, 26]: 9\n");
         assertThat(stderrOf("bench", "compress", file.toString(), file.toString())).startsWith("sharnn bench compress: Unmatched argument");
     }
 
@@ -137,5 +137,15 @@ class BenchSettingsTest {
             System.setErr(saved);
         }
         return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Catches bench's read of its data that said only the system's reason: its read error names the file. */
+    @Test
+    void theDataReadNamesAFileItCannotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path notAFile = java.nio.file.Files.createDirectory(dir.resolve("data"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.Compress.readStart(notAFile, 10))
+                .isInstanceOf(java.io.IOException.class).hasMessage(notAFile + ": Is a directory");
+        java.nio.file.Files.writeString(dir.resolve("text"), "0123456789abc");
+        assertThat(BenchCommand.Compress.readStart(dir.resolve("text"), 10)).isEqualTo("0123456789".getBytes(StandardCharsets.US_ASCII));
     }
 }

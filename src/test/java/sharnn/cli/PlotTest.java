@@ -123,4 +123,14 @@ class PlotTest {
         CliRun plot = CliRun.of("plot", run.toString());
         assertThat(plot.code()).as(plot.err()).isZero();
     }
+
+    /** Catches plot's check of an existing --out that said only the system's reason: its read error names the file. */
+    @Test
+    void theImageCheckNamesAFileItCannotRead(@TempDir Path dir) throws Exception {
+        Path notAFile = Files.createDirectory(dir.resolve("bpc.png"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PlotCommand.isPng(notAFile)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(notAFile + ": Is a directory");
+        Files.write(dir.resolve("x.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0});
+        assertThat(PlotCommand.isPng(dir.resolve("x.png"))).isTrue();
+    }
 }

@@ -269,7 +269,7 @@ class CodecTest {
         assertThat(wide.toText()).isEqualTo("default embed=256 boom=1024");
         assertThat(CodecOptions.fromText(wide.toText())).isEqualTo(wide);
         assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=256", "boom=200")))
-                .hasMessage("boom must be in [embed, 8192]");
+                .hasMessage("boom must be in [embed, 8192]: 200 (embed 256)");
         // settings in range whose network would not fit its buffers are refused with the settings, not with a
         // NegativeArraySizeException when coding starts; without the network they need no buffers
         assertThatThrownBy(() -> CodecOptions.preset("default").with(List.of("embed=1024", "boom=1024", "streams=256", "window=8192", "attention=0")))
@@ -600,7 +600,7 @@ class CodecTest {
     void aCheckpointBeyondWhatAnArchiveRecordsIsNamed() {
         sharnn.model.ModelConfig wide = new sharnn.model.ModelConfig(256, 16, 32, 1, List.of(0), 9000, 2, 4, 0f, 0f, 0f, 1e-12f);
         assertThatThrownBy(() -> CodecOptions.preset("default").withNetwork(wide)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("the checkpoint's model, with these settings, is beyond what an archive can record: window must be in [1, 8192]");
+                .hasMessage("the checkpoint's model, with these settings, is beyond what an archive can record: window must be in [1, 8192]: 9000");
         assertThat(CodecOptions.preset("default").withNetwork(sharnn.model.ModelConfig.tiny(256)).window()).isEqualTo(128);
     }
 
@@ -673,11 +673,11 @@ class CodecTest {
         assertThat(CodecOptions.preset("fast").with("chunk", "3M").chunk()).isEqualTo(3 << 20);
         assertThat(CodecOptions.preset("fast").with(List.of("blockSize=64k", "chunk=1G")).chunk()).isEqualTo(1 << 30);
         assertThat(CodecOptions.preset("max").with("chunk", "16M").toText()).isEqualTo("max chunk=16777216");
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-1")).hasMessage("chunk must be in [0, 1073741824] (0: none)");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-1")).hasMessage("chunk must be in [0, 1073741824] (0: none): -1");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "2G")).hasMessage("chunk is out of range: 2147483648");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "16MB"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '16MB'");
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]: 17825792");
         // numbers as --set of train reads them (sharnn.io.Numbers): "seed=١" and "lr=0.001f" were taken, "seed=1 " not
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "\u0661")).hasMessage("seed must be a whole number, not '\u0661'");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "0.001f")).hasMessage("lr must be a number, not '0.001f'");
@@ -809,7 +809,7 @@ class CodecTest {
     @Test
     void craftedHeadersAndRecordsWithRightChecksumsAreRefused() throws IOException {
         for (String[] c : new String[][] {{"fast seed=\u001b]0;owned\u0007", "unreadable archive header: its settings hold byte 0x1b"},
-                {"fast mixerRate=0", "unreadable archive header: mixerRate must be in [1, 64]"}}) {
+                {"fast mixerRate=0", "unreadable archive header: mixerRate must be in [1, 64]: 0"}}) {
             ByteArrayOutputStream crafted = new ByteArrayOutputStream(), header = new ByteArrayOutputStream();
             header.write(new byte[] {'S', 'H', 'R', 'N', (byte) Codec.VERSION, 0});
             byte[] settings = c[0].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -818,7 +818,7 @@ class CodecTest {
             withCrc(crafted, header.toByteArray());
             assertThatThrownBy(() -> decompress(crafted.toByteArray())).isInstanceOf(CorruptArchiveException.class).hasMessage(c[1]);
         }
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "0")).hasMessage("mixerRate must be in [1, 64]");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "0")).hasMessage("mixerRate must be in [1, 64]: 0");
 
         byte[] data = text(3000), archive = compress(data, CodecOptions.preset("fast"));
         java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(archive));

@@ -119,4 +119,17 @@ class DataCommandTest {
         }
         assertThat(err.toString()).isEmpty();
     }
+
+    /** Catches the md5 check's bare "Is a directory": the digests name the file they could not read, as PATH: REASON. */
+    @Test
+    void aDigestThatCannotReadItsFileNamesIt() throws IOException {
+        Path notAFile = Files.createDirectory(dir.resolve("enwik8"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checksums.md5(notAFile)).isInstanceOf(IOException.class)
+                .hasMessage(notAFile + ": Is a directory");
+        Path missing = dir.resolve("none");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Checksums.sha256(missing)).isInstanceOf(IOException.class)
+                .hasMessage(missing + ": no such file or directory");
+        Files.writeString(dir.resolve("abc"), "abc");
+        assertThat(Checksums.md5(dir.resolve("abc"))).isEqualTo("900150983cd24fb0d6963f7d28e17f72");
+    }
 }
