@@ -208,8 +208,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 201,527 bytes (1.612 bpc), 1 block, format 31, fast, decoding needs
-     * about 692 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
+     * One line: "a.shr: 1,000,000 -> 201,332 bytes (1.611 bpc), 1 block, format 32, fast, decoding needs
+     * about 693 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {

@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 31;
+    public static final int VERSION = 32;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 31;
+    static final int OLDEST_READ = 32;
     /**
      * The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary
      * (its id follows); bit 2 (format 29), a flush ended the first block: the tables are sized for a whole
@@ -83,7 +83,8 @@ public final class Codec {
             Map.entry(27, "sharnn 0.1 without the fields of tables, CSV, logs and JSON"),
             Map.entry(28, "sharnn 0.1 without the DMC model, whose flushed streams ended no block"),
             Map.entry(29, "sharnn 0.1 without the DMC model"),
-            Map.entry(30, "sharnn 0.1 with mixers chosen by orders 2-8's contexts seen"));
+            Map.entry(30, "sharnn 0.1 with mixers chosen by orders 2-8's contexts seen"),
+            Map.entry(31, "sharnn 0.1 without direct counters"));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {

@@ -52,8 +52,12 @@ final class ContextMixer {
     private static final int[] PLACE_MODELS = {ORDERS.length + 6, ORDERS.length + 9, ORDERS.length + 13};
     /** All context models: order 0 and order 1 (direct), then the hashed ones. */
     private static final int MODELS = HASHED + 2;
-    /** The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories, runs, network linear, DMC. */
-    private static final int INPUTS = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1 + 1;
+    /**
+     * The mixers' inputs: contexts stretched, match, network (raw and mapped), bias, contexts with one-sided histories (in
+     * the places of orders 0 and 1 the direct counters of orders 0 and 2, format 32), runs, network linear, DMC, the direct
+     * order-1 counter (format 32: the mixers' 96th input, which was a zero that padded them to a multiple of 16).
+     */
+    private static final int INPUTS = MODELS + 2 + 2 + 1 + MODELS + HASHED + 1 + 1 + 1;
     /** The two match models' shortest matches (a longer one finds fewer, surer matches). */
     private static final int MATCH_MIN = 5, LONG_MATCH_MIN = 12;
     /** The StateMaps' count limit: how slowly a well-used state still adapts (docs/TUNING.md). */
@@ -98,12 +102,21 @@ final class ContextMixer {
     }
 
     /**
-     * The DMC graph's size (format 30): 2^(tableBits - 2) states of 16 bytes, at most 2^20 (16 MiB; 1 MB of enwik8 in fast
-     * with 2^18, 2^19, 2^20 and 2^21: 201,742, 201,690, 201,654 and 201,652 bytes; 4 MB 773,218 with 2^20, 773,030 with
-     * 2^21, 772,980 with 2^22), at least 2^17 (the braid's 65,536 and as many clones).
+     * The DMC graph's size (format 30): 2^(tableBits - 1) states of 16 bytes, at most 2^21 (32 MiB; format 32, 2^20 before,
+     * paid for by the smaller order-2 and order-3 maps; 1 MB of enwik8 in fast with 2^18, 2^19, 2^20 and 2^21: 201,742,
+     * 201,690, 201,654 and 201,652 bytes; 4 MB 773,218 with 2^20, 773,030 with 2^21, 772,980 with 2^22; with format 32's
+     * other changes, 4 MB 772,628 -> 772,496 with 2^21), at least 2^17 (the braid's 65,536 and as many clones).
      */
     private static int dmcBits(int tableBits) {
-        return Math.max(17, Math.min(20, tableBits - 2));
+        return Math.max(17, Math.min(21, tableBits - 1));
+    }
+
+    /**
+     * The bits of the order-2 context's hash that choose the direct order-2 counters' row (format 32): 12 (4,096 rows of 256,
+     * 4 MiB), fewer for smaller tables. 1 MB of enwik8 in fast with 11 bits +9 bytes, with 13 -3.
+     */
+    private static int direct2Bits(int tableBits) {
+        return Math.max(2, Math.min(12, tableBits - 8));
     }
 
     /** SET_SIZES and the eighth mixer's for these tables. */
@@ -169,7 +182,20 @@ final class ContextMixer {
     private final Apm apm;
     private final int apmMask;
     private final Apm apm2, apm3, apmMatch, apmExpected, apmNest, apmShape;  // in the order-2 and order-3 contexts; by the match model's state; by its byte; by nesting; by the word's shape
-    private final int apm2Mask;
+    /**
+     * The hashed order-2 and order-3 maps' rows: 2^16 and 2^17 (format 32; 2^18 each before, 1 MB of enwik8 in fast +1 and
+     * +3 bytes), which pays for the larger DMC graph.
+     */
+    private final int apm2Mask, apm3Mask;
+    /**
+     * Direct counters (format 32): a probability and its count (a StateMap's entry, learning as the maps do) by the bits
+     * so far, in the order-0 context, the order-1 context and the order-2 context hashed (direct2Bits), each one input. A
+     * bit history stands for many contexts' counts alike; these keep each context's own probability. 1 MB of enwik8 in fast
+     * -0.06% (order 1 in the 96th input -75 bytes, order 0 in order 0's one-sided place -39, order 2 in order 1's -31), 250
+     * KB of sources -0.18%.
+     */
+    private final int[] direct0 = new int[256], direct1 = new int[65536], direct2;
+    private int direct2At;
 
     private final TextState[] text;     // per stream
     private final RecordState[] records;   // per stream
@@ -229,9 +255,11 @@ final class ContextMixer {
         mixers = new Mixers(setSizes(tableBits), FINAL_SIZES, INPUTS, MODELS + 5, rate);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
-        apm2Mask = (1 << Math.min(18, tableBits)) - 1;
+        apm2Mask = (1 << Math.min(16, tableBits)) - 1;
+        apm3Mask = (1 << Math.min(17, tableBits)) - 1;
         apm2 = new Apm(apm2Mask + 1);
-        apm3 = new Apm(apm2Mask + 1);
+        apm3 = new Apm(apm3Mask + 1);
+        direct2 = new int[256 << direct2Bits(tableBits)];
         apmMatch = new Apm(64 * 256);
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
@@ -267,6 +295,8 @@ final class ContextMixer {
         after2Touched.reset((from, to) -> Arrays.fill(after2, from, to, 0));
         wordAfterTouched.reset((from, to) -> Arrays.fill(wordAfter, from, to, 0));
         after3Touched.reset((from, to) -> Arrays.fill(after3, from, to, (char) 0));
+        for (int[] d : new int[][] {direct0, direct1, direct2}) Arrays.fill(d, 1 << 31);   // p = 1/2, count 0
+        direct2At = 0;
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
@@ -331,6 +361,11 @@ final class ContextMixer {
         apmNest = o.apmNest.copy();
         apmShape = o.apmShape.copy();
         apm2Mask = o.apm2Mask;
+        apm3Mask = o.apm3Mask;
+        System.arraycopy(o.direct0, 0, direct0, 0, direct0.length);
+        System.arraycopy(o.direct1, 0, direct1, 0, direct1.length);
+        direct2 = o.direct2.clone();
+        direct2At = o.direct2At;
         text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
         records = Arrays.stream(o.records).map(RecordState::copy).toArray(RecordState[]::new);
         base = o.base.clone();
@@ -391,8 +426,9 @@ final class ContextMixer {
     static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
-        long apms = 33L * 2 * ((1L << Math.min(16, tb)) + 2 * (1L << Math.min(18, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
+        long apms = Apm.bytesFor((1L << Math.min(16, tb)) + (1L << Math.min(16, tb)) + (1L << Math.min(17, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
+        long direct = 4L * (256 + 65536 + (256L << direct2Bits(tb)));
+        return HASHED * (tableBytes + tableBytes / 8) + 65536 + direct + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -557,6 +593,13 @@ final class ContextMixer {
             // 200 KB of enwik8 -19, 1 MB -101)
             int opened = hash(open << 40 | (long) c1 << 32 | w, 84);
             base[ORDERS.length + 21] = hash(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
+            // format 32, in plain text outside tables: the number model and the word with the one two back take the byte
+            // before the word (TextState.wordPrefix: a space, [, a quote, a newline) in place of where the line's words stand
+            // (1 MB of enwik8 -5 bytes, 250 KB of sources -29)
+            if (!table) {
+                base[ORDERS.length + 9] = hash(((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL) ^ (long) ts.wordPrefix << 56, 108);
+                base[ORDERS.length + 13] = hash(((long) ts.prevWord2 << 32 | w) ^ ((ts.kinds & 0xFF) | ts.wordPrefix << 8) * 0x9E3779B97F4A7C15L, 107);
+            }
             // format 28: in a table's lines or JSON (TextState.tabbed, json), the field's key (its number, or the JSON key)
             // with its content so far in the place of markup with the last byte; in a table's lines, the key with the last
             // two bytes in the place above, and the key with the word so far in the indentation model's place
@@ -696,7 +739,7 @@ final class ContextMixer {
         int c1 = this.c1;
         // the maps' rows are read before the mixers run, so that their cache misses overlap with the mixing
         int apmCtx = (c0 | c1 << 8) & apmMask, apm2Ctx = (apm2Hash + c0 * 0x2F0B4C25) & apm2Mask;
-        int apm3Ctx = (apm3Hash + c0 * 0x2F0B4C25) & apm2Mask;
+        int apm3Ctx = (apm3Hash + c0 * 0x2F0B4C25) & apm3Mask;
         int nestCtx = nestHi << 8 | c0;   // see byteContexts
         touched = apm.row(apmCtx) + apm2.row(apm2Ctx) + apm3.row(apm3Ctx) + apmExpected.row(expectedContext() << 8 | c0) + apmNest.row(nestCtx);
         at[0] = c0;
@@ -715,6 +758,11 @@ final class ContextMixer {
             n++;
         }
         seen -= (-state[0] >>> 31) + (-state[1] >>> 31);   // the hashed models' alone: orders 0 and 1 are direct tables
+        // format 32: the direct counters of orders 0 and 2 in the one-sided places of orders 0 and 1, that of order 1 last
+        direct2At = (apm2Hash >>> (32 - direct2Bits(tableBits))) << 8 | c0;
+        inputs[MODELS + 5] = Logistic.stretch(direct0[c0] >>> 20);
+        inputs[MODELS + 6] = Logistic.stretch(direct2[direct2At] >>> 20);
+        inputs[INPUTS - 1] = Logistic.stretch(direct1[c1 << 8 | c0] >>> 20);
         // match model
         int mctx = match.context(c0, bitPos), lctx = longMatch.context(c0, bitPos);
         inputs[n++] = match.stretched();
@@ -733,9 +781,9 @@ final class ContextMixer {
         inputs[n++] = tree != null ? Logistic.stretch(nnApm(snn)) : 0;
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
-        inputs[INPUTS - 2] = linear;   // as the contexts' linear inputs once were
+        inputs[INPUTS - 3] = linear;   // as the contexts' linear inputs once were
         // format 30: the DMC graph's probability (1 MB of enwik8 in fast -0.18%; its weights start at 0)
-        inputs[INPUTS - 1] = Logistic.stretch(dmc.p());
+        inputs[INPUTS - 2] = Logistic.stretch(dmc.p());
         // mixers (the sets' parts that are the same for the byte's bits: byteContexts)
         mixers.choose(0, sel0 + c0);
         mixers.choose(1, sel1 + (bitPos < 4 ? c0 : 16 + ((c0 >> (bitPos - 3)) & 7) * 4 + bitPos - 4));   // a shape's sets within 48: one block
@@ -883,6 +931,10 @@ final class ContextMixer {
             states[i][at[i]] = (byte) BitHistory.next(s, bit);
         }
         runUpdate(bit);
+        // the direct counters (format 32), order 2's with the run maps' limit 255 (1 MB of enwik8 -3 bytes against 1023)
+        direct0[c0] = learn(direct0[c0], bit, MAP_LIMIT);
+        direct1[c1 << 8 | c0] = learn(direct1[c1 << 8 | c0], bit, MAP_LIMIT);
+        direct2[direct2At] = learn(direct2[direct2At], bit, 255);
         match.update(bit);
         longMatch.update(bit);
         dmc.update(bit);

@@ -39,6 +39,8 @@ final class TextState {
     long opens;
     /** Inside wiki emphasis (format 27): '' (italic) or ''' (bold) toggles it, at the second quote where a third is not before it. */
     boolean emphasis;
+    /** The byte before the word (or the last word), as it began (format 32): a space, [[, a quote, a newline... */
+    int wordPrefix;
     /** The last word's stem (format 27, {@link #stem}), 0 before one. */
     int stemPrev;
     /**
@@ -123,6 +125,7 @@ final class TextState {
         t.utf8Left = utf8Left;
         t.opens = opens;
         t.emphasis = emphasis;
+        t.wordPrefix = wordPrefix;
         t.stemPrev = stemPrev;
         t.field = field;
         t.prevFieldCount = prevFieldCount;
@@ -314,6 +317,7 @@ final class TextState {
         int lower = value >= 'A' && value <= 'Z' ? value + 32 : value;
         if (lower >= 'a' && lower <= 'z' || value >= 128) {
             if (wordHash == 0) {
+                wordPrefix = (int) (history >>> 8 & 0xFF);
                 firstLetter = value;
                 wordLen = 0;
             }
