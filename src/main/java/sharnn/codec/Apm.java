@@ -18,19 +18,25 @@ final class Apm {
     static {
         for (int n = 0; n < RATE.length; n++) RATE[n] = Math.max(65536 >> APM_RATE, 65536 / (n + 16));
     }
-    /** Per row, its updates so far (to 255). */
-    private final byte[] uses;
-    /** 16-bit buckets: half the cache lines of ints. */
+    /**
+     * A row's chars: buckets 0-15, its updates so far (to 255), buckets 16-32. The count in the row's middle, where
+     * {@link #row} reads it into the cache, rather than in an array of its own (another cache miss an APM and a bit: a
+     * byte a row in both, the same bits).
+     */
+    private static final int ROW = 34, COUNT = 16;
+    /** 16-bit buckets and counts (see ROW): half the cache lines of ints. */
     private final char[] t;
     /** The rows' pages that update wrote: clear refills those alone (2 KB pages, rows straddle them). */
     private final TouchedPages touched;
-    private int index, w;
+    /** The buckets and the count p() read (for update), and the upper bucket's weight. */
+    private int index, upper, count, w;
 
     private Apm(Apm o) {
         t = o.t.clone();
-        uses = o.uses.clone();
         touched = o.touched.copy();
         index = o.index;
+        upper = o.upper;
+        count = o.count;
         w = o.w;
     }
 
@@ -41,13 +47,21 @@ final class Apm {
     /** A row as it starts: each bucket the probability of its stretched value. */
     static final char[] NEW_ROW = new char[33];
 
+    /** A row of the table as it starts: NEW_ROW's buckets, count 0. */
+    private static final char[] NEW_TABLE_ROW = new char[ROW];
+
     static {
         for (int j = 0; j < 33; j++) NEW_ROW[j] = (char) (Logistic.squash((j - 16) * 128) * 16);
+        for (int j = 0; j < 33; j++) NEW_TABLE_ROW[at(j)] = NEW_ROW[j];
+    }
+
+    /** Bucket j's char in its row. */
+    private static int at(int j) {
+        return j + ((j + COUNT) >> 5);   // j >= 16 (j <= 32) is one further, past the count
     }
 
     Apm(int contexts) {
-        t = new char[contexts * 33];
-        uses = new byte[contexts];
+        t = new char[contexts * ROW];
         touched = new TouchedPages(t.length, 10);
         fill(0, t.length);
     }
@@ -55,32 +69,33 @@ final class Apm {
     /** Back to the map the constructor makes, in place (a chunk's models, reused for the next chunk). */
     void clear() {
         touched.reset(this::fill);
-        java.util.Arrays.fill(uses, (byte) 0);
-        index = 0;
+        index = upper = count = 0;
         w = 0;
     }
 
-    /** Buckets [from, to) as they start: each row NEW_ROW. */
+    /** Chars [from, to) as they start: each row NEW_TABLE_ROW. */
     private void fill(int from, int to) {
         for (int i = from; i < to; ) {
-            int j = i % 33, n = Math.min(33 - j, to - i);
-            System.arraycopy(NEW_ROW, j, t, i, n);
+            int j = i % ROW, n = Math.min(ROW - j, to - i);
+            System.arraycopy(NEW_TABLE_ROW, j, t, i, n);
             i += n;
         }
     }
 
-    /** A bucket of the context's row, read only to have the row in the cache. */
+    /** The context's row's count (its middle), read only to have the row in the cache. */
     int row(int ctx) {
-        return t[ctx * 33 + 16];
+        return t[ctx * ROW + COUNT];
     }
 
     /** st: a stretched probability in [-2047, 2047]; the refined one, 16 bits. */
     int p(int st, int ctx) {
         int s = st + 2048, lo = s >> 7, w = s & 127;
-        int i = ctx * 33 + lo;
+        int r = ctx * ROW, i = r + at(lo), u = r + at(lo + 1);
         index = i;
+        upper = u;
+        count = r + COUNT;
         this.w = w;
-        return (t[i] * (128 - w) + t[i + 1] * w) >> 7;
+        return (t[i] * (128 - w) + t[u] * w) >> 7;
     }
 
     /**
@@ -89,17 +104,18 @@ final class Apm {
      */
     void update(int bit) {
         int g = (bit << 16) + (bit << APM_RATE) - bit - bit;
-        touched.mark(index);
-        touched.mark(index + 1);
-        int row = index / 33, n = uses[row] & 0xFF, rate = RATE[n];
-        if (n < 255) uses[row] = (byte) (n + 1);
+        touched.mark(count - COUNT);   // the row's first and last chars: a row (34 chars) straddles at most two pages
+        touched.mark(count - COUNT + ROW - 1);
+        int n = t[count], rate = RATE[n];
+        t[count] = (char) Math.min(n + 1, 255);
+        int u = upper;
         t[index] = bucket(t[index] + (int) (((long) (g - t[index]) * rate >> 16) * (128 - w) >> 6));
-        t[index + 1] = bucket(t[index + 1] + (int) (((long) (g - t[index + 1]) * rate >> 16) * w >> 6));
+        t[u] = bucket(t[u] + (int) (((long) (g - t[u]) * rate >> 16) * w >> 6));
     }
 
     /** The heap of a map of this many contexts: its buckets and its rows' counts. */
     static long bytesFor(long contexts) {
-        return contexts * (33 * 2 + 1);
+        return contexts * ROW * 2;
     }
 
     private static char bucket(int v) {

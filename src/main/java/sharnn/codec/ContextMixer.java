@@ -870,9 +870,12 @@ final class ContextMixer {
 
     /** Count limit MAP_LIMIT, as the StateMaps' (255 before format 25), and their rate, 1 / (n + MAP_START) (format 31). */
     private void runUpdate(int bit) {
+        // without a branch (whether a run predicts is a coin toss to the branch predictor): where none does (r = -1),
+        // the last entry is read and written back as it was
         for (int i = 0; i < HASHED; i++) {
-            int r = runAt[i];
-            if (r >= 0) runMaps[i][r >> 1] = learn(runMaps[i][r >> 1], (r & 1) == bit ? 1 : 0, MAP_LIMIT);
+            int r = runAt[i], at = (r >> 1) & (RUN_CONTEXTS - 1), v = runMaps[i][at];
+            int learned = learn(v, (r & 1) == bit ? 1 : 0, MAP_LIMIT);
+            runMaps[i][at] = r >= 0 ? learned : v;
         }
     }
 
