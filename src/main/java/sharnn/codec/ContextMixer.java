@@ -187,6 +187,8 @@ final class ContextMixer {
      * +3 bytes), which pays for the larger DMC graph.
      */
     private final int apm2Mask, apm3Mask;
+    /** Those rows' bits, which bytesFor counts too. */
+    private static final int APM2_BITS = 16, APM3_BITS = 17;
     /**
      * Direct counters (format 32): a probability and its count (a StateMap's entry, learning as the maps do) by the bits
      * so far, in the order-0 context, the order-1 context and the order-2 context hashed (direct2Bits), each one input. A
@@ -195,6 +197,7 @@ final class ContextMixer {
      * KB of sources -0.18%.
      */
     private final int[] direct0 = new int[256], direct1 = new int[65536], direct2;
+    private final int direct2Shift;   // 32 - direct2Bits: the order-2 hash's top bits choose the row
     private int direct2At;
 
     private final TextState[] text;     // per stream
@@ -255,11 +258,12 @@ final class ContextMixer {
         mixers = new Mixers(setSizes(tableBits), FINAL_SIZES, INPUTS, MODELS + 5, rate);
         apmMask = (1 << Math.min(16, tableBits)) - 1;
         apm = new Apm(apmMask + 1);
-        apm2Mask = (1 << Math.min(16, tableBits)) - 1;
-        apm3Mask = (1 << Math.min(17, tableBits)) - 1;
+        apm2Mask = (1 << Math.min(APM2_BITS, tableBits)) - 1;
+        apm3Mask = (1 << Math.min(APM3_BITS, tableBits)) - 1;
         apm2 = new Apm(apm2Mask + 1);
         apm3 = new Apm(apm3Mask + 1);
         direct2 = new int[256 << direct2Bits(tableBits)];
+        direct2Shift = 32 - direct2Bits(tableBits);
         apmMatch = new Apm(64 * 256);
         apmExpected = new Apm((1 + 256 * 4) * 256);
         apmNest = new Apm(3 * 64 * 256);
@@ -365,6 +369,7 @@ final class ContextMixer {
         System.arraycopy(o.direct0, 0, direct0, 0, direct0.length);
         System.arraycopy(o.direct1, 0, direct1, 0, direct1.length);
         direct2 = o.direct2.clone();
+        direct2Shift = o.direct2Shift;
         direct2At = o.direct2At;
         text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
         records = Arrays.stream(o.records).map(RecordState::copy).toArray(RecordState[]::new);
@@ -426,7 +431,7 @@ final class ContextMixer {
     static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
         long tableBytes = 4L << tb;
-        long apms = Apm.bytesFor((1L << Math.min(16, tb)) + (1L << Math.min(16, tb)) + (1L << Math.min(17, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
+        long apms = Apm.bytesFor((1L << Math.min(16, tb)) + (1L << Math.min(APM2_BITS, tb)) + (1L << Math.min(APM3_BITS, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
         long direct = 4L * (256 + 65536 + (256L << direct2Bits(tb)));
         return HASHED * (tableBytes + tableBytes / 8) + 65536 + direct + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
     }
@@ -759,7 +764,7 @@ final class ContextMixer {
         }
         seen -= (-state[0] >>> 31) + (-state[1] >>> 31);   // the hashed models' alone: orders 0 and 1 are direct tables
         // format 32: the direct counters of orders 0 and 2 in the one-sided places of orders 0 and 1, that of order 1 last
-        direct2At = (apm2Hash >>> (32 - direct2Bits(tableBits))) << 8 | c0;
+        direct2At = (apm2Hash >>> direct2Shift) << 8 | c0;
         inputs[MODELS + 5] = Logistic.stretch(direct0[c0] >>> 20);
         inputs[MODELS + 6] = Logistic.stretch(direct2[direct2At] >>> 20);
         inputs[INPUTS - 1] = Logistic.stretch(direct1[c1 << 8 | c0] >>> 20);
