@@ -23,6 +23,12 @@ import sharnn.train.Checkpoint;
  * ({@code c = c.set("chunk", "1M")}; a bare {@code c.set(...)} changes nothing).
  */
 public final class Compression {
+    /**
+     * The archive format this sharnn writes, and the only one it reads: an archive of an earlier format is refused,
+     * naming the last commit of sharnn that wrote it.
+     */
+    public static final int FORMAT_VERSION = Codec.VERSION;
+
     private final CodecOptions preset;
     private final List<String> settings;   // key=value, applied on the preset when coding
     private final Path checkpoint;

@@ -5,6 +5,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sharnn.api.Compression;
 import sharnn.cuda.CudaUnavailableException;
 import sharnn.io.Numbers;
 import sharnn.io.PathErrors;
@@ -381,7 +382,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sharnn " + sharnn.Version.get() + " (Java " + Runtime.version() + ")"};
+            return new String[] {"sharnn " + sharnn.Version.get() + " (archive format " + Compression.FORMAT_VERSION
+                    + ", Java " + Runtime.version() + ")"};
         }
     }
 }

@@ -52,39 +52,46 @@ public final class Codec {
     static final int MODE_PRETRAINED = 1, MODE_DICTIONARY = 2, MODE_FLUSHED = 4;
     static final int MAX_SETTINGS = 4096;
 
+    /**
+     * An earlier format: the sharnn that wrote it, and the last commit of this repository's main line (first
+     * parents) that did, with its date, so that a user can build a sharnn that decodes it
+     * ({@code git checkout <lastCommit>}). A bump adds the format it leaves, naming the commit before the bump.
+     */
+    record Earlier(String sharnn, String lastCommit, String date) {}
+
     /** The earlier format versions, each named in the message that refuses its archives. */
-    static final Map<Integer, String> EARLIER = Map.ofEntries(
-            Map.entry(1, "sharnn 0.1 with LAMB and one mixer"),
-            Map.entry(2, "sharnn 0.1 with Adam and three or four mixers, a JSON header"),
-            Map.entry(3, "sharnn 0.1 with one APM and seven context models"),
-            Map.entry(4, "sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs"),
-            Map.entry(5, "sharnn 0.1 with bit histories, two match models and seven mixers"),
-            Map.entry(6, "sharnn 0.1 with context runs and 18 hashed context models"),
-            Map.entry(7, "sharnn 0.1 with tables of the preset's size for any input"),
-            Map.entry(8, "sharnn 0.1 with 19 hashed context models and tables sized to small inputs"),
-            Map.entry(9, "sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs"),
-            Map.entry(10, "sharnn 0.1 with 21 hashed context models and three final mixers"),
-            Map.entry(11, "sharnn 0.1 with mixers whose learning rate decayed with the bytes coded"),
-            Map.entry(12, "sharnn 0.1 with 12-bit probabilities and three final mixers"),
-            Map.entry(13, "sharnn 0.1 with 22 hashed context models"),
-            Map.entry(14, "sharnn 0.1 with seven first-layer mixers"),
-            Map.entry(15, "sharnn 0.1 with 24 hashed context models and no stored blocks"),
-            Map.entry(16, "sharnn 0.1 with 24 hashed context models"),
-            Map.entry(17, "sharnn 0.1 with 26 hashed context models"),
-            Map.entry(18, "sharnn 0.1 with 27 hashed context models"),
-            Map.entry(19, "sharnn 0.1 with block records checked without their offsets"),
-            Map.entry(20, "sharnn 0.1 without order 16"),
-            Map.entry(21, "sharnn 0.1 with orders 2 and 8 and the two bytes before the last as contexts"),
-            Map.entry(22, "sharnn 0.1 with a mixer chosen by the word's hash (with a network, by its confidence)"),
-            Map.entry(23, "sharnn 0.1 with four final mixers"),
-            Map.entry(24, "sharnn 0.1 with mixers trained on their own errors alone"),
-            Map.entry(25, "sharnn 0.1 with six APMs"),
-            Map.entry(26, "sharnn 0.1 without binary contexts"),
-            Map.entry(27, "sharnn 0.1 without the fields of tables, CSV, logs and JSON"),
-            Map.entry(28, "sharnn 0.1 without the DMC model, whose flushed streams ended no block"),
-            Map.entry(29, "sharnn 0.1 without the DMC model"),
-            Map.entry(30, "sharnn 0.1 with mixers chosen by orders 2-8's contexts seen"),
-            Map.entry(31, "sharnn 0.1 without direct counters"));
+    static final Map<Integer, Earlier> EARLIER = Map.ofEntries(
+            Map.entry(1, new Earlier("sharnn 0.1 with LAMB and one mixer", "e92f8d0", "2026-11-26")),
+            Map.entry(2, new Earlier("sharnn 0.1 with Adam and three or four mixers, a JSON header", "a7ebc12", "2026-12-01")),
+            Map.entry(3, new Earlier("sharnn 0.1 with one APM and seven context models", "da74d21", "2026-12-01")),
+            Map.entry(4, new Earlier("sharnn 0.1 with one probability per context slot, column and sparse context models and three APMs", "24fa9df", "2026-12-01")),
+            Map.entry(5, new Earlier("sharnn 0.1 with bit histories, two match models and seven mixers", "07ca9f8", "2026-12-02")),
+            Map.entry(6, new Earlier("sharnn 0.1 with context runs and 18 hashed context models", "3b9fa27", "2026-12-02")),
+            Map.entry(7, new Earlier("sharnn 0.1 with tables of the preset's size for any input", "0ddf6d2", "2026-12-02")),
+            Map.entry(8, new Earlier("sharnn 0.1 with 19 hashed context models and tables sized to small inputs", "70be286", "2026-12-03")),
+            Map.entry(9, new Earlier("sharnn 0.1 with 21 hashed context models, match models that forget each block and four APMs", "e390003", "2026-12-03")),
+            Map.entry(10, new Earlier("sharnn 0.1 with 21 hashed context models and three final mixers", "b3a1ec3", "2026-12-03")),
+            Map.entry(11, new Earlier("sharnn 0.1 with mixers whose learning rate decayed with the bytes coded", "b877d12", "2026-12-03")),
+            Map.entry(12, new Earlier("sharnn 0.1 with 12-bit probabilities and three final mixers", "c8e6c27", "2026-12-03")),
+            Map.entry(13, new Earlier("sharnn 0.1 with 22 hashed context models", "471246c", "2026-12-03")),
+            Map.entry(14, new Earlier("sharnn 0.1 with seven first-layer mixers", "96d51aa", "2026-12-04")),
+            Map.entry(15, new Earlier("sharnn 0.1 with 24 hashed context models and no stored blocks", "e62f38d", "2026-12-04")),
+            Map.entry(16, new Earlier("sharnn 0.1 with 24 hashed context models", "f156db8", "2026-12-05")),
+            Map.entry(17, new Earlier("sharnn 0.1 with 26 hashed context models", "325abf3", "2026-12-05")),
+            Map.entry(18, new Earlier("sharnn 0.1 with 27 hashed context models", "f0ffed1", "2026-12-05")),
+            Map.entry(19, new Earlier("sharnn 0.1 with block records checked without their offsets", "25e6777", "2026-12-05")),
+            Map.entry(20, new Earlier("sharnn 0.1 without order 16", "67ce153", "2026-12-05")),
+            Map.entry(21, new Earlier("sharnn 0.1 with orders 2 and 8 and the two bytes before the last as contexts", "7bf1025", "2026-12-06")),
+            Map.entry(22, new Earlier("sharnn 0.1 with a mixer chosen by the word's hash (with a network, by its confidence)", "8bea53d", "2026-12-06")),
+            Map.entry(23, new Earlier("sharnn 0.1 with four final mixers", "87f4f3c", "2026-12-06")),
+            Map.entry(24, new Earlier("sharnn 0.1 with mixers trained on their own errors alone", "5bfe947", "2026-12-06")),
+            Map.entry(25, new Earlier("sharnn 0.1 with six APMs", "785e0b4", "2026-12-06")),
+            Map.entry(26, new Earlier("sharnn 0.1 without binary contexts", "e2a343e", "2026-12-06")),
+            Map.entry(27, new Earlier("sharnn 0.1 without the fields of tables, CSV, logs and JSON", "95d32e6", "2026-12-07")),
+            Map.entry(28, new Earlier("sharnn 0.1 without the DMC model, whose flushed streams ended no block", "8fb5330", "2026-12-07")),
+            Map.entry(29, new Earlier("sharnn 0.1 without the DMC model", "64593b4", "2026-12-07")),
+            Map.entry(30, new Earlier("sharnn 0.1 with mixers chosen by orders 2-8's contexts seen", "9e8fe34", "2026-12-07")),
+            Map.entry(31, new Earlier("sharnn 0.1 without direct counters", "d7e8a85", "2026-12-07")));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {
@@ -452,14 +459,15 @@ public final class Codec {
             if (fixed[i] != MAGIC[i]) throw new CorruptArchiveException("not a sharnn archive (bad magic)");
         int version = fixed[4] & 0xFF;
         if (version < OLDEST_READ || version > VERSION) {
-            String earlier = EARLIER.get(version);
+            Earlier earlier = EARLIER.get(version);
             byte[] rest = in.readNBytes(MAX_FRAME);   // nothing reads on after a refusal
             for (int v = OLDEST_READ; v <= VERSION; v++)
                 if (frameChecks(fixed, rest, v, fixed[5] & 0xFF))
                     throw new CorruptArchiveException("corrupt archive header (checksum mismatch: its version byte reads " + version + ")");
             throw new CorruptArchiveException(earlier != null
-                    ? "archive format version " + version + " (" + earlier + "): this sharnn reads " + versionsRead()
-                      + " only; decompress it with the sharnn that made it"
+                    ? "archive format version " + version + " (" + earlier.sharnn() + "): this sharnn reads " + versionsRead()
+                      + " only; decompress it with the sharnn that made it (its last commit: " + earlier.lastCommit()
+                      + " of " + earlier.date() + ")"
                     : "unknown archive format version " + version + " (this sharnn reads " + versionsRead()
                       + (version > VERSION ? "; a later sharnn made it?)" : ")"));
         }

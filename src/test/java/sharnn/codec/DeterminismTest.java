@@ -149,8 +149,9 @@ class DeterminismTest {
             byte[] archive = Files.readAllBytes(DIR.resolve("earlier/format-v" + v + ".shr"));
             assertThat(archive[4]).isEqualTo((byte) v);
             assertThatThrownBy(() -> Codec.decompress(new ByteArrayInputStream(archive), new ByteArrayOutputStream())).isInstanceOf(CorruptArchiveException.class)
-                    .hasMessage("archive format version " + v + " (" + Codec.EARLIER.get(v) + "): this sharnn reads " + Codec.versionsRead()
-                            + " only; decompress it with the sharnn that made it");
+                    .hasMessage("archive format version " + v + " (" + Codec.EARLIER.get(v).sharnn() + "): this sharnn reads " + Codec.versionsRead()
+                            + " only; decompress it with the sharnn that made it (its last commit: " + Codec.EARLIER.get(v).lastCommit()
+                            + " of " + Codec.EARLIER.get(v).date() + ")");
         }
         assertThat(Codec.EARLIER.keySet()).hasSize(Codec.OLDEST_READ - 1);
     }
