@@ -12,7 +12,7 @@
 #   ONLY="3 5"    run only these numbers (the others SKIP): to rerun one after a fix. A line that needs
 #                 an earlier one's output (runs/small, enwik8.1M) needs that one run before.
 #
-# The README's lines write runs/small, runs/paper and, in the root, enwik8.1M, *.shr, copy.1M, page.xml
+# The README's lines write runs/small, runs/small-tuning, runs/paper and, in the root, enwik8.1M, *.shr, copy.1M, page.xml
 # and others: a run refuses a CLONE where one of the run directories is already there, and moves the
 # untracked files the commands left in the root to RESULTS/left/ at the end, so `git status` stays as
 # it was. Exit 0 where nothing failed, 1 where something did, 2 where the check could not start.

@@ -71,8 +71,10 @@ public record ModelInfo(Config config, Map<String, Long> parameters, Run run) {
      * @param data the data file as evaluation and a resume find it (absolute) where the run recorded it, else the name
      *     it was given as; null with dataBytes where the checkpoint records no data
      * @param dataBytes the data's size in bytes
+     * @param initFrom the checkpoint whose weights the run started from ({@link Training#initFrom}), as it was then; null
+     *     for a run started from the seeded initialisation
      */
-    public record Run(Long step, Long epochs, Double bestValidBpc, String data, Long dataBytes) {}
+    public record Run(Long step, Long epochs, Double bestValidBpc, String data, Long dataBytes, String initFrom) {}
 
     /** The parameters of every part together. */
     public long total() {
@@ -159,7 +161,8 @@ public record ModelInfo(Config config, Map<String, Long> parameters, Run run) {
             data = recorded != null ? recorded.toString() : name;
             dataBytes = size.longValue();
         }
-        return new Run(step, epochs, best, data, dataBytes);
+        String initFrom = meta.get("init_from") instanceof Map<?, ?> from && from.get("file") instanceof String f ? f : null;
+        return new Run(step, epochs, best, data, dataBytes, initFrom);
     }
 
     /** Counts from the shapes alone. */

@@ -11,9 +11,12 @@ import sharnn.cuda.CudaBackend;
 import sharnn.cuda.Precision;
 import sharnn.data.Corpus;
 import sharnn.data.Splits;
+import sharnn.io.SafeTensors;
 import sharnn.model.Backend;
+import sharnn.model.Weights;
 import sharnn.tensor.Kernels;
 import sharnn.tensor.Parallel;
+import sharnn.train.Checkpoint;
 import sharnn.train.RunLock;
 import sharnn.train.TrainConfig;
 import sharnn.train.Trainer;
@@ -147,6 +150,7 @@ public final class Training {
     private final java.util.Set<Trainer> running = new java.util.HashSet<>();   // the trains in progress, which stop asks to end; guarded by this
     private int trains;   // the train calls under way, from their first read of the settings; guarded by this
     private Replacer replacer;   // null: a run directory that holds a run is refused
+    private Path initFrom;   // a checkpoint whose weights a new run starts from; null: the seeded initialisation
 
     /** A training of a preset model: tiny, small or paper. */
     public Training(String preset) {
@@ -258,6 +262,23 @@ public final class Training {
         checkNotRunning("seed(...)");
         checkNotResuming("seed");
         config.seed = seed;
+        return this;
+    }
+
+    /**
+     * Starts the run from a checkpoint's weights rather than the seeded initialisation: fine-tuning, as nanoGPT's
+     * {@code init_from} and {@code sharnn train --init-from}. checkpoint: a sharnn checkpoint, a run's directory (its
+     * best.safetensors) or a state_dict of the original code, as {@link Model#load} takes it. The model's shape (embed,
+     * boom, blocks, attention) is the checkpoint's, and a setting of it to another value is refused when training
+     * starts; the rest (window, batch, bptt, dropout, the optimizer's settings and the schedule, from step 0 with its
+     * warmup) is this run's, and the optimizer starts anew. The run's checkpoints record the file and its SHA-256
+     * ("init_from"). A byte that a state_dict's vocabulary lacks starts with the lowest output bias of those it holds.
+     */
+    public synchronized Training initFrom(Path checkpoint) {
+        java.util.Objects.requireNonNull(checkpoint, "checkpoint");
+        checkNotRunning("initFrom(...)");
+        checkNotResuming("weights");
+        initFrom = checkpoint;
         return this;
     }
 
@@ -441,6 +462,16 @@ public final class Training {
             throw LibraryWords.refusal(e.getMessage(), "--" + e.getMessage());
         }
         TrainConfig cfg = config == null ? null : config.copy();
+        Path initFile = initFrom == null ? null : Checkpoint.file(initFrom);   // a run directory: its best.safetensors
+        SafeTensors initial = null;
+        if (cfg != null && initFile != null) {
+            initial = SafeTensors.read(initFile);
+            try {
+                cfg.takeShape(Weights.configToTrainFrom(initial));
+            } catch (IllegalArgumentException e) {
+                throw refused(e);
+            }
+        }
         if (cfg != null) {
             // the settings together, and a cosine decay's length: refused before the model is made and the run directory taken
             try {
@@ -482,6 +513,12 @@ public final class Training {
                 }
             } else {
                 made = new Trainer(cfg, corpus, splits, runDirectory, backend);
+                if (initial != null) try {
+                    made.startFrom(initFile, initial);
+                } catch (IOException | RuntimeException e) {
+                    made.close();
+                    throw e;
+                }
                 if (runDirectory != null && replacer != null) replaceEarlierRun(made);
             }
             // the model goes back on every core's pool: this call's own is closed when it returns

@@ -93,6 +93,7 @@ final class InfoCommand implements Callable<Integer> {
             if (run.epochs() != null) said.add("in epoch " + (run.epochs() + 1));
             if (run.bestValidBpc() != null) said.add(String.format("best valid %.4f bpc", run.bestValidBpc()));
             if (run.data() != null) said.add(String.format("data %s (%,d bytes)", Main.printable(run.data()), run.dataBytes()));
+            if (run.initFrom() != null) said.add("started from the weights of " + Main.printable(run.initFrom()));
             if (!said.isEmpty()) System.out.println("run: " + String.join(", ", said));
         }
         return 0;
@@ -108,6 +109,7 @@ final class InfoCommand implements Callable<Integer> {
             m.put("data", run.data());
             m.put("data_bytes", run.dataBytes());
         }
+        if (run.initFrom() != null) m.put("init_from", run.initFrom());
         return m;
     }
 

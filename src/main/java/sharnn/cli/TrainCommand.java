@@ -40,6 +40,11 @@ final class TrainCommand implements Callable<Integer> {
             + "halveAt, evalEvery, logEvery, checkpointEvery)")
     Path resume;
 
+    @Option(names = "--init-from", paramLabel = "CKPT", description = "start from a checkpoint's weights (or its run directory's "
+            + "best.safetensors, or a reference state_dict): fine-tuning, as nanoGPT's init_from. The model's shape is the "
+            + "checkpoint's; the other settings are this run's, and the optimizer and schedule start anew")
+    Path initFrom;
+
     @Option(names = "--config", paramLabel = "JSON", description = "hyper-parameters from a JSON file")
     Path config;
 
@@ -139,6 +144,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume == null) return null;
         if (config != null || seed != null || presetGiven)
             throw new UsageException("--resume continues with the run's own settings; drop --config, --seed and --preset");
+        if (initFrom != null) throw new UsageException("--resume continues from the run's own weights; drop --init-from");
         Training training = Training.resume(resume);
         // but for where its schedule ends and what it logs (a cosine decay lengthened to train on)
         for (String s : sets) {
@@ -201,6 +207,11 @@ final class TrainCommand implements Callable<Integer> {
         if (presetGiven && !settings.get("preset").equals(preset))
             throw new UsageException("--preset " + preset + " and --set preset=" + settings.get("preset") + " differ: give one");
         if (seed != null) training.seed(seed);
+        if (initFrom != null) {
+            // "no such checkpoint", as eval and generate say it (a run's directory: its best.safetensors, read in turn)
+            if (!Files.isDirectory(initFrom)) sharnn.io.PathErrors.checkReadable(initFrom, "checkpoint");
+            training.initFrom(initFrom);
+        }
         return training.runDirectory(out);
     }
 
@@ -331,8 +342,9 @@ final class TrainCommand implements Callable<Integer> {
             // as nanoGPT's "number of parameters": what is trained, said once the run directory is taken (not before a refusal)
             if (newRun != null)
                 System.err.println((bar != null ? "\r\033[K" : "") + String.format("training %s: %s, %,d parameters (embed %d, boom %d,"
-                        + " %d blocks, window %d), batch %d x %d bytes, %,d bytes to train on, %,d to validate", newRun, s.preset(),
-                        s.parameters(), s.embed(), s.boom(), s.blocks(), s.window(), s.batch(), s.segment(), s.trainBytes(), s.validBytes()));
+                        + " %d blocks, window %d), batch %d x %d bytes, %,d bytes to train on, %,d to validate%s", newRun, s.preset(),
+                        s.parameters(), s.embed(), s.boom(), s.blocks(), s.window(), s.batch(), s.segment(), s.trainBytes(), s.validBytes(),
+                        initFrom == null ? "" : ", from the weights of " + initFrom));
         }
 
         @Override

@@ -198,6 +198,53 @@ public final class Weights {
     }
 
     /**
+     * The model a run that starts from the file's weights trains (fine-tuning): the file's configuration, after the
+     * checks {@link #read} makes before building a model (each tensor's shape, none unused), so that a crafted file
+     * is refused before a run's model and optimizer are made in its shape. Then {@link #loadToTrain}.
+     */
+    public static ModelConfig configToTrainFrom(SafeTensors file) throws IOException {
+        ModelConfig c = configOf(file);
+        try {
+            int[] byteOfId = byteOfId(file);
+            checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
+            Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
+            checkAllUsed(file, shapes.keySet());
+            checkParameters(file, "", shapes, byteOfId);
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
+        if (c.vocab() != 256) throw new IOException(file.source() + ": a model of " + c.vocab() + " ids, not the 256 bytes that training predicts");
+        return c;
+    }
+
+    /**
+     * Loads the file's weights into a model of {@link #configToTrainFrom}'s shape, which training goes on from. A byte
+     * outside a state_dict's vocabulary gets the lowest output bias of the bytes it holds rather than
+     * {@link #ABSENT_BIAS}, which scoring wants (no probability, as the original gave it none) but which would cost
+     * training about 10,000 nats where the new text holds that byte: rare, and learnable.
+     */
+    public static void loadToTrain(LanguageModel model, SafeTensors file) {
+        int[] byteOfId = byteOfId(file);
+        try {
+            load(model, file, "", byteOfId);
+        } catch (IllegalArgumentException e) {
+            throw named(file, e);
+        }
+        if (byteOfId == null) return;
+        for (Param p : model.params()) {
+            if (!p.name.equals("decoder.bias")) continue;
+            float lowest = Float.POSITIVE_INFINITY;
+            boolean[] held = new boolean[p.w.length];
+            for (int b : byteOfId) {   // the bytes the file's ids stand for
+                lowest = Math.min(lowest, p.w[b]);
+                held[b] = true;
+            }
+            for (int b = 0; b < p.w.length; b++) if (!held[b]) p.w[b] = lowest;
+        }
+        model.paramsFromHost();
+    }
+
+    /**
      * Refuses a file holding tensors its model does not use, as PyTorch's strict load_state_dict does: a
      * block's attention that the configuration leaves out (the model ran without it, and scored otherwise
      * without a word), a name misspelled. A sharnn checkpoint's optimizer moments and state are its run's.

@@ -97,6 +97,37 @@ public final class TrainConfig {
                 p.layernormEps());
     }
 
+    /**
+     * A run that starts from a checkpoint's weights trains the checkpoint's shape: its embed, boom, blocks and attention
+     * become this run's, and one set to another value is refused (the weights fix it). The window, the batch, the
+     * segment, dropout and the optimizer's settings stay this run's.
+     */
+    public void takeShape(ModelConfig weights) {
+        String attentionOf = weights.attentionBlocks().isEmpty() ? "none"
+                : String.join(",", weights.attentionBlocks().stream().map(String::valueOf).toList());
+        refuseOther("embed", embed, weights.embed());
+        refuseOther("boom", boom, weights.boom());
+        refuseOther("blocks", blocks, weights.blocks());
+        if (!attention.isBlank()) {
+            int set = blocks;
+            blocks = weights.blocks();   // "all" and the default mean the checkpoint's blocks
+            List<Integer> mine = model().attentionBlocks();
+            blocks = set;
+            if (!mine.equals(weights.attentionBlocks()))
+                throw new IllegalArgumentException("attention is the checkpoint's (" + attentionOf + ") when training starts from its weights: "
+                        + attention.strip() + " set");
+        }
+        embed = weights.embed();
+        boom = weights.boom();
+        blocks = weights.blocks();
+        attention = attentionOf;
+    }
+
+    private static void refuseOther(String key, int set, int weights) {
+        if (set > 0 && set != weights)
+            throw new IllegalArgumentException(key + " is the checkpoint's (" + weights + ") when training starts from its weights: " + set + " set");
+    }
+
     private static List<Integer> parseList(String s) {
         List<Integer> out = new ArrayList<>();
         for (String part : s.split(",")) {

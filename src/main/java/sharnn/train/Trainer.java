@@ -75,6 +75,8 @@ public final class Trainer implements AutoCloseable {
     private final TrainBatcher batcher;
     private final Evaluator evaluator;
     private final Map<String, Object> data;
+    /** The checkpoint a run started from ({@link #startFrom}): its file and SHA-256; null for a seeded start. */
+    private Map<Object, Object> startedFrom;
     private final List<Listener> listeners = new ArrayList<>();
     private long step;
     private int epoch;
@@ -156,6 +158,19 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts this new run from a checkpoint's weights in place of the seeded initialisation (fine-tuning, as nanoGPT's
+     * init_from); the model's configuration is the file's ({@link TrainConfig#takeShape}), the optimizer starts anew.
+     */
+    public void startFrom(Path checkpoint, SafeTensors file) throws IOException {
+        if (step != 0) throw new IllegalStateException("a run starts from a checkpoint's weights before its first step");
+        Weights.loadToTrain(model, file);
+        // in the run's checkpoints, as its data is: where its weights came from
+        startedFrom = new LinkedHashMap<>();
+        startedFrom.put("file", checkpoint.toAbsolutePath().normalize().toString());
+        startedFrom.put("sha256", sharnn.data.Checksums.sha256(checkpoint));
+    }
+
     /** Records the data file (as an absolute path) in this run's checkpoints, so that resuming it needs no --data. */
     public void recordDataFile(Path file) {
         data.put("file", file.toAbsolutePath().normalize().toString());
@@ -216,6 +231,7 @@ public final class Trainer implements AutoCloseable {
 
     private void restoreFrom(SafeTensors file, Map<String, Object> meta) throws IOException {
         Checkpoint.restore(file, model, optimizer, state);
+        if (meta.get("init_from") instanceof Map<?, ?> from) startedFrom = new LinkedHashMap<>(from);
         Map<String, Object> progress = Checkpoint.object(file, meta, "progress");
         step = Checkpoint.count(file, progress, "step", Long.MAX_VALUE);
         epoch = (int) Checkpoint.count(file, progress, "epoch", Integer.MAX_VALUE);
@@ -563,6 +579,7 @@ public final class Trainer implements AutoCloseable {
         meta.put("progress", progress);
         meta.put("train", cfg.toMap());
         meta.put("data", data);
+        if (startedFrom != null) meta.put("init_from", startedFrom);
         Checkpoint.save(runDir.resolve(name), model, optimizer, state, meta);
         if (name.equals("last.safetensors")) lastSaved = step;
     }

@@ -282,4 +282,25 @@ class TrainCommandTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.err()).contains("nothing to train: " + run + " is at step " + steps.size() + " (2 epochs done), at or past the limit given");
     }
+
+    /** --init-from: a new run from a checkpoint's weights, said in its first line and recorded; refused with --resume. */
+    @Test
+    void aRunStartsFromAnotherRunsWeights() throws Exception {
+        Path data = TrainEvalGenerateCliTest.corpus(dir), base = dir.resolve("base"), tuned = dir.resolve("tuned");
+        assertThat(CliRun.of(train(data, base, "--steps", "2")).code()).isZero();
+        CliRun run = CliRun.of(train(data, tuned, "--steps", "1", "--init-from", base.toString()));
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err().lines().findFirst().orElse("")).startsWith("training " + tuned + ": tiny, ").endsWith(", from the weights of " + base);
+        assertThat(CliRun.of("info", tuned.resolve("last.safetensors").toString()).out().strip())
+                .endsWith(", started from the weights of " + base.resolve("best.safetensors").toAbsolutePath().normalize());
+
+        assertOneLine(CliRun.of(train(data, dir.resolve("r1"), "--steps", "1", "--init-from", dir.resolve("nothere").toString())), 1,
+                "no such checkpoint: " + dir.resolve("nothere"));
+        assertOneLine(CliRun.of(train(data, dir.resolve("r2"), "--steps", "1", "--init-from", base.toString(), "--set", "embed=24")), 2,
+                "embed is the checkpoint's (16) when training starts from its weights: 24 set");
+        assertOneLine(CliRun.of("train", "--resume", tuned.toString(), "--init-from", base.toString(), "--steps", "2"), 2,
+                "--resume continues from the run's own weights; drop --init-from");
+        assertThat(dir.resolve("r1")).doesNotExist();
+        assertThat(dir.resolve("r2")).doesNotExist();
+    }
 }

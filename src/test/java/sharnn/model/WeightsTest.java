@@ -54,20 +54,13 @@ class WeightsTest {
                 .hasMessage("decoder.weight differs from encoder.weight: this model ties them, one matrix for both");
     }
 
-    /**
-     * A state_dict of the original code numbers only the bytes its data held, in an order of its own,
-     * recorded as metadata vocab: each id's rows go to its byte's, so that every byte in the vocabulary
-     * gets the logit the original gives it, and every other byte a logit of ABSENT_BIAS (no probability).
-     * Without the metadata such a file is refused: its bytes were fed as ids, silently wrong.
-     */
-    @Test
-    void aStateDictOfFewerIdsIsMappedToItsBytesByItsVocabulary(@TempDir Path dir) throws Exception {
-        ModelConfig config = CONFIG.withVocab(256);
-        ShaRnn a = new ShaRnn(config, new ScalarKernels());
-        a.initialize(4);
-        int[] bytes = {' ', 'a', '\n', 'c', 200, 'b', 'x'};   // id -> byte, in no order of their values
+    /** The bytes of {@link #referenceStateDict}'s ids: id -> byte, in no order of their values. */
+    private static final int[] REFERENCE_BYTES = {' ', 'a', '\n', 'c', 200, 'b', 'x'};
+
+    /** a's weights as the original code saves a state_dict of REFERENCE_BYTES' vocabulary (metadata vocab). */
+    private static Path referenceStateDict(ShaRnn a, Path file) throws java.io.IOException {
         String vocab = "[\"32\", \"97\", \"<eos>\", \"99\", 200, 98, \"120\"]";
-        Path file = dir.resolve("reference.safetensors");
+        int[] bytes = REFERENCE_BYTES;
         SafeTensorsWriter w = new SafeTensorsWriter();
         for (Param p : a.params()) {
             boolean byId = p.name.equals("encoder.weight") || p.name.equals("decoder.bias");
@@ -80,6 +73,55 @@ class WeightsTest {
             if (p.name.equals("encoder.weight")) w.add("decoder.weight", sharnn.io.DType.F32, shape, v);
         }
         w.metadata(Weights.VOCAB_KEY, vocab).write(file);
+        return file;
+    }
+
+    /**
+     * Training from a state_dict of fewer ids: each id's rows at its byte's, as for scoring, but a byte outside the
+     * vocabulary gets the lowest output bias of those inside (ABSENT_BIAS would cost about 10,000 nats where the new
+     * text holds it) and a zero embedding.
+     */
+    @Test
+    void trainingFromAStateDictOfFewerIdsGivesTheOtherBytesTheLowestBias(@TempDir Path dir) throws Exception {
+        ModelConfig config = CONFIG.withVocab(256);
+        ShaRnn a = new ShaRnn(config, new ScalarKernels());
+        a.initialize(4);
+        SafeTensors read = SafeTensors.read(referenceStateDict(a, dir.resolve("reference.safetensors")));
+        ModelConfig shape = Weights.configToTrainFrom(read);
+        assertThat(shape).isEqualTo(Weights.configOf(read));
+        assertThat(shape.vocab()).isEqualTo(256);
+        ShaRnn b = new ShaRnn(shape, new ScalarKernels());
+        b.initialize(9);
+        Weights.loadToTrain(b, read);
+        float lowest = Float.POSITIVE_INFINITY;
+        for (int x : REFERENCE_BYTES) lowest = Math.min(lowest, a.param("decoder.bias").w[x]);
+        java.util.Set<Integer> known = new java.util.HashSet<>();
+        for (int x : REFERENCE_BYTES) known.add(x);
+        int e = config.embed();
+        for (int v = 0; v < 256; v++) {
+            assertThat(b.param("decoder.bias").w[v]).as("bias of byte %d", v)
+                    .isEqualTo(known.contains(v) ? a.param("decoder.bias").w[v] : lowest);
+            float[] row = Arrays.copyOfRange(b.encoder.w, v * e, (v + 1) * e);
+            assertThat(row).as("embedding of byte %d", v).containsExactly(known.contains(v) ? Arrays.copyOfRange(a.encoder.w, v * e, (v + 1) * e) : new float[e]);
+        }
+        assertThat(lowest).isGreaterThan(Weights.ABSENT_BIAS);
+        for (Param p : a.params())
+            if (!p.name.equals("decoder.bias") && !p.name.equals("encoder.weight")) assertThat(b.param(p.name).w).as(p.name).containsExactly(p.w);
+    }
+
+    /**
+     * A state_dict of the original code numbers only the bytes its data held, in an order of its own,
+     * recorded as metadata vocab: each id's rows go to its byte's, so that every byte in the vocabulary
+     * gets the logit the original gives it, and every other byte a logit of ABSENT_BIAS (no probability).
+     * Without the metadata such a file is refused: its bytes were fed as ids, silently wrong.
+     */
+    @Test
+    void aStateDictOfFewerIdsIsMappedToItsBytesByItsVocabulary(@TempDir Path dir) throws Exception {
+        ModelConfig config = CONFIG.withVocab(256);
+        ShaRnn a = new ShaRnn(config, new ScalarKernels());
+        a.initialize(4);
+        Path file = referenceStateDict(a, dir.resolve("reference.safetensors"));
+        int[] bytes = REFERENCE_BYTES;
 
         SafeTensors read = SafeTensors.read(file);
         assertThat(Weights.configOf(read).vocab()).isEqualTo(256);
