@@ -95,6 +95,30 @@ class CudaTrainingTest {
         }
     }
 
+    /** A run on the device from a checkpoint's weights (train --init-from --device cuda): the weights go up to the device. */
+    @Test
+    void aRunOnTheDeviceStartsFromACheckpointsWeights(@TempDir Path dir) throws Exception {
+        Corpus corpus = Corpus.of(TrainerTest.sentences(3000, 1));
+        Splits splits = Splits.ofSizes(3000, 300, 300);
+        try (Trainer base = new Trainer(config(), corpus, splits, dir.resolve("base"), CPU)) {
+            base.train(new Trainer.Stop(3, 0, 0));
+        }
+        Path file = dir.resolve("base/last.safetensors");
+        sharnn.io.SafeTensors saved = sharnn.io.SafeTensors.read(file);
+        TrainConfig c = TrainConfig.forPreset("tiny");
+        c.batch = 2;
+        c.bptt = 8;
+        c.checkpointEvery = 0;
+        c.takeShape(sharnn.model.Weights.configToTrainFrom(saved));
+        try (Trainer tuned = new Trainer(c, corpus, splits, null, STAND_IN)) {
+            tuned.startFrom(file, saved);
+            LanguageModel device = tuned.model();
+            for (sharnn.nn.Param p : device.params()) java.util.Arrays.fill(p.w, Float.NaN);   // the host copies poisoned
+            device.paramsToHost();   // what the device holds
+            for (sharnn.nn.Param p : device.params()) assertThat(p.w).as(p.name).containsExactly(saved.floats(p.name));
+        }
+    }
+
     @Test
     void thePhaseTimerBooksEveryPartOfATrainingStep() {
         sharnn.bench.TrainBench bench = new sharnn.bench.TrainBench(config().model(), STAND_IN);
