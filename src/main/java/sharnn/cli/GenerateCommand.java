@@ -44,6 +44,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "sampling seed", defaultValue = "1337")
     long seed;
 
+    @Option(names = "--samples", paramLabel = "N", description = "samples to draw, each from the prompt, with seeds S, S+1, ..., "
+            + "each followed by a line of dashes, as nanoGPT's sample.py prints num_samples (1: the sample alone)", defaultValue = "1")
+    int samples;
+
     @Option(names = {"-T", "--threads"}, description = "worker threads (0: every core)", defaultValue = "0")
     int threads;
 
@@ -53,9 +57,9 @@ final class GenerateCommand implements Callable<Integer> {
         int given = (prompt != null ? 1 : 0) + (promptFile != null ? 1 : 0) + (dash != null ? 1 : 0);
         if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
         if (length < 0) throw new UsageException("--length must be >= 0");
-        Sampling sampling;
+        if (samples < 1) throw new UsageException("--samples must be >= 1: " + samples);
         try {
-            sampling = new Sampling(temperature, topK, topP, seed);
+            new Sampling(temperature, topK, topP, seed);
         } catch (IllegalArgumentException e) {   // named as the flag
             throw new UsageException("--" + e.getMessage());
         }
@@ -78,7 +82,12 @@ final class GenerateCommand implements Callable<Integer> {
         // shaped for sampling: one stream, short segments (a paper checkpoint in 1.8 GB of RSS rather than 6.5)
         try (Model model = Model.load(checkpoint, threads)) {   // its --threads' pool ends with it
             OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn
-            model.sample(bytes, sampling, length, out, Terminal.interactive() ? promptMeter(bytes.length) : fed -> {});
+            for (int i = 0; i < samples; i++) {
+                // each sample as --seed S+i draws it alone, so that any one of them can be drawn again
+                model.sample(bytes, new Sampling(temperature, topK, topP, seed + i), length, out,
+                        Terminal.interactive() ? promptMeter(bytes.length) : fed -> {});
+                if (samples > 1) out.write(SAMPLE_END);
+            }
         }
         System.out.flush();
         return 0;
@@ -104,6 +113,9 @@ final class GenerateCommand implements Callable<Integer> {
             } else if (fed >= total && drawn[0]) Terminal.clearStatus();
         };
     }
+
+    /** What follows each of several samples: nanoGPT's sample.py prints each, then a line of 15 dashes. */
+    static final byte[] SAMPLE_END = "\n---------------\n".getBytes(StandardCharsets.US_ASCII);
 
     /** The most prompt bytes read: /dev/zero filled the heap (12 GB) and was called a model too large. */
     static final int MAX_PROMPT = 16 << 20;

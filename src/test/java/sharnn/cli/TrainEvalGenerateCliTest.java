@@ -123,6 +123,18 @@ class TrainEvalGenerateCliTest {
         java.io.ByteArrayOutputStream library = new java.io.ByteArrayOutputStream();
         sharnn.api.Model.load(run).sample("line ".getBytes(java.nio.charset.StandardCharsets.UTF_8), sharnn.api.Sampling.DEFAULT, 40, library);
         assertThat(genDefaults.outBytes()).isEqualTo(library.toByteArray()).isNotEqualTo(gen.outBytes());
+        // --samples 3: seeds 5, 6 and 7, each drawn from the prompt as alone, each followed by nanoGPT's line of dashes
+        CliRun three = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed", "5",
+                "--samples", "3");
+        assertThat(three.code()).as(three.err()).isZero();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (int seed = 5; seed <= 7; seed++) {
+            expected.write(CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed",
+                    String.valueOf(seed)).outBytes());
+            expected.write("\n---------------\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        assertThat(three.outBytes()).isEqualTo(expected.toByteArray()).startsWith(gen.outBytes());
+        assertOneLine(CliRun.of("generate", "--checkpoint", run.toString(), "--samples", "0"), 2, "--samples must be >= 1: 0");
         // info reads the configuration the checkpoint records (window, batch and segment are not in the weights)
         Map<String, Object> info = JSON.std.mapFrom(CliRun.of("info", run.toString(), "--json").out());
         @SuppressWarnings("unchecked")
