@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,17 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingInitFromTest {
     @TempDir Path dir;
 
-    private static final byte[] TEXT = text();
-
-    private static byte[] text() {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; sb.length() < 3_000; i++) sb.append("line ").append(i % 37).append(": the quick brown fox.\n");
-        return sb.toString().getBytes(StandardCharsets.US_ASCII);
-    }
+    private static final byte[] TEXT = TrainingListenerTest.TEXT;
 
     private static Training small() {
-        return new Training("tiny").set("embed", "16").set("boom", "32").set("blocks", "1").set("batch", "2").set("bptt", "16")
-                .set("evalBytes", "256").set("logEvery", "1").set("evalEvery", "1000").set("warmup", "10");
+        return TrainingListenerTest.small().set("warmup", "10");
     }
 
     /** The first step's training bpc of each run: measured on the weights it starts from. */

@@ -22,7 +22,7 @@ import sharnn.data.Splits;
 class TrainingListenerTest {
     @TempDir Path dir;
 
-    private static final byte[] TEXT = text();
+    static final byte[] TEXT = text();
 
     private static byte[] text() {
         StringBuilder sb = new StringBuilder();
@@ -30,7 +30,7 @@ class TrainingListenerTest {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static Training small() {
+    static Training small() {
         return new Training("tiny").set("embed", "16").set("boom", "32").set("blocks", "1").set("batch", "2").set("bptt", "16")
                 .set("evalBytes", "256").set("logEvery", "1").set("evalEvery", "1000");
     }
