@@ -466,8 +466,14 @@ public final class Training {
         SafeTensors initial = null;
         if (cfg != null && initFile != null) {
             initial = SafeTensors.read(initFile);
+            sharnn.model.ModelConfig shape;
             try {
-                cfg.takeShape(Weights.configToTrainFrom(initial));
+                shape = Weights.configToTrainFrom(initial);
+            } catch (IllegalArgumentException e) {   // the file's fault, as Model.load says it
+                throw new IOException(e.getMessage(), e);
+            }
+            try {
+                cfg.takeShape(shape);
             } catch (IllegalArgumentException e) {
                 throw refused(e);
             }

@@ -296,6 +296,8 @@ class TrainCommandTest {
 
         assertOneLine(CliRun.of(train(data, dir.resolve("r1"), "--steps", "1", "--init-from", dir.resolve("nothere").toString())), 1,
                 "no such checkpoint: " + dir.resolve("nothere"));
+        // a file that holds no model is the file's fault (1), as generate says it; a shape set otherwise a usage error (2)
+        assertOneLine(CliRun.of(train(data, dir.resolve("r1"), "--steps", "1", "--init-from", data.toString())), 1, data + ": not a safetensors file");
         assertOneLine(CliRun.of(train(data, dir.resolve("r2"), "--steps", "1", "--init-from", base.toString(), "--set", "embed=24")), 2,
                 "embed is the checkpoint's (16) when training starts from its weights: 24 set");
         assertOneLine(CliRun.of("train", "--resume", tuned.toString(), "--init-from", base.toString(), "--steps", "2"), 2,
