@@ -24,19 +24,22 @@ import sharnn.model.Sampler;
  * once, each call on a copy of the network.
  * <p>A model made with threads of its own ({@link #load(Path, int)}, {@link #withThreads}) holds them until
  * {@link #close()} (try-with-resources), or, never closed, until it is garbage-collected; one on every core's pool
- * ({@link #load(Path)}, {@link Training.Result#model}) holds none, and closing it only ends its use.
+ * ({@link #load(Path)}, {@link Training.Result#model}) holds none, and closing it ends its use alone. Either lets go of its
+ * network at close: a closed Model still referenced holds none.
  */
 public final class Model implements AutoCloseable {
     /** Bytes fed to the model at a time when scoring (the state carries from each to the next). */
     private static final int SEGMENT = 256;
 
-    private final LanguageModel weights;
+    // null once closed, as the scorer and the idle sampler: a closed Model kept in a field holds no network (paper's is 215 MB)
+    private volatile LanguageModel weights;
+    private final long parameters;   // kept for toString and parameters(), which a closed model still answers
     private final ModelConfig shape;   // the checkpoint's or training's own (its window, batch, segment), which save records
     private final Kernels kernels;
     private final Parallel pool;   // sampling's threads: every core's, or load(file, threads)'s
     private final java.lang.ref.Cleaner.Cleanable ownPool;   // closes a pool of its own once (close, or the Cleaner); null on the common pool
     private volatile boolean closed;
-    private LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
+    private volatile LanguageModel scorer;   // made at the first score; its buffers are one segment's, so calls take turns with it
     // scoring's turns, a segment each: a call waiting for one gives up when its thread is interrupted (a monitor's wait cannot)
     final java.util.concurrent.locks.ReentrantLock scoringLock = new java.util.concurrent.locks.ReentrantLock();
 
@@ -46,6 +49,7 @@ public final class Model implements AutoCloseable {
 
     private Model(LanguageModel weights, ModelConfig shape, Kernels kernels, Parallel pool) {
         this.weights = weights;
+        this.parameters = weights.parameterCount();
         this.shape = shape;
         this.kernels = kernels;
         this.pool = pool;
@@ -73,9 +77,11 @@ public final class Model implements AutoCloseable {
         return copy;
     }
 
-    /** The network whose weights this model holds (tests weigh its shape). */
+    /** The network whose weights this model holds (tests weigh its shape); IllegalStateException once closed. */
     LanguageModel network() {
-        return weights;
+        LanguageModel net = weights;
+        if (net == null) throw new IllegalStateException("model closed");
+        return net;
     }
 
     /** The checkpoint's or training's own shape (its window, batch and segment), which evaluation reads its segments in. */
@@ -92,9 +98,9 @@ public final class Model implements AutoCloseable {
      */
     public Model withThreads(int threads) {
         checkThreads(threads);
-        checkOpen();
+        LanguageModel net = network();
         Parallel own = threads == 0 ? Parallel.common() : new Parallel(threads);
-        return new Model(weights, shape, Kernels.fastest(own), own);
+        return new Model(net, shape, Kernels.fastest(own), own);
     }
 
     /**
@@ -166,11 +172,16 @@ public final class Model implements AutoCloseable {
      * closed"), as a closed ZipFile's calls do, and {@link Evaluation#evaluate(Model, byte[])} alike. A score or
      * sample running on another thread does not hold close up: it ends at its next segment scored, stretch of
      * prompt fed or byte drawn with an IOException ("model closed while scoring"), as a channel closed under a read throws
-     * AsynchronousCloseException; a save under way finishes (it needs no threads).
+     * AsynchronousCloseException; a save under way finishes (it needs no threads). The network and the buffers go with
+     * close, so a closed Model that is still referenced holds none of them (those a call under way holds go as it ends).
      */
     @Override
     public void close() {
         closed = true;
+        // after closed is set: a scorer or sampler being made meanwhile sees it and drops itself (scorer(), sample())
+        weights = null;
+        scorer = null;
+        idleSampler.set(null);
         if (ownPool != null) ownPool.clean();   // the Cleaner's action, run here once: a second close or the Cleaner does nothing
     }
 
@@ -200,8 +211,7 @@ public final class Model implements AutoCloseable {
      */
     public void save(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
-        checkOpen();
-        SafeTensorsWriter writer = Weights.addTo(new SafeTensorsWriter(), weights, "");
+        SafeTensorsWriter writer = Weights.addTo(new SafeTensorsWriter(), network(), "");
         writer.metadata(Weights.META_KEY, com.fasterxml.jackson.jr.ob.JSON.std.asString(java.util.Map.of("model", shape.toMap())));
         writer.metadata("format", "pt");
         writer.checksum().write(file);
@@ -214,7 +224,7 @@ public final class Model implements AutoCloseable {
 
     /** The number of parameters. */
     public long parameters() {
-        return weights.parameterCount();
+        return parameters;
     }
 
     /** Scores every byte of in, the first as if it followed a newline. */
@@ -234,7 +244,8 @@ public final class Model implements AutoCloseable {
      * cost in bits. Reads in as a stream: memory does not grow with its length. Calls from several
      * threads share one scoring network and take turns with it a segment (256 bytes) at a time, each
      * with its own state, so a call whose stream is slow holds up no other while it waits for its bytes;
-     * one waiting for its turn throws InterruptedIOException when its thread is interrupted. perByte
+     * an interrupt of its thread ends it at its next segment, or while it waits for its turn, with InterruptedIOException
+     * (the flag left set). perByte
      * hears a segment's bytes after its turn, so it may itself score. A stream scores the same bits each
      * time, on any thread count; a byte's cost depends on the bytes before it alone but for rounding: a
      * prefix of the stream may give it about 1e-6 bits more or less, as its segment's products run over
@@ -246,6 +257,7 @@ public final class Model implements AutoCloseable {
         checkOpen();
         checkInterrupt("scoring");   // an empty stream too, as a long one stops
         LanguageModel net = turn(this::scorer);
+        if (net == null) throw new IOException("model closed while scoring");   // closed since checkOpen
         ModelState state = net.newState();
         int seg = net.maxSteps(), vocab = net.config().vocab();
         byte[] bytes = new byte[seg];
@@ -280,10 +292,13 @@ public final class Model implements AutoCloseable {
         return new Score(offset, total);
     }
 
-    /** The shared scoring network, made with the weights at the first call. */
+    /** The shared scoring network, made with the weights at the first call; null where the model is closed. */
     private LanguageModel scorer() {
-        if (scorer == null) scorer = scoringCopy(weights, kernels);
-        return scorer;
+        LanguageModel net = scorer, source = weights;
+        if (net != null || source == null) return net;
+        scorer = net = scoringCopy(source, kernels);
+        if (closed) scorer = null;   // close came while it was made: this call scores with it, the model keeps none
+        return net;
     }
 
     /** Runs work in scoring's turn; a thread interrupted while it waits for its turn gives up. */
@@ -303,7 +318,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * Writes length bytes drawn after the prompt (empty: a newline) to out, each as it is drawn. The first call packs a
-     * copy of the weights to draw with, which this Model keeps for the next (for {@code small} about 70 MiB).
+     * copy of the weights to draw with, which this Model keeps for the next (for {@code small} about 70 MiB). An interrupt
+     * of the thread ends it at its next stretch of prompt fed (256 bytes) or byte drawn with InterruptedIOException, the
+     * flag left set.
      */
     public void sample(byte[] prompt, Sampling sampling, int length, OutputStream out) throws IOException {
         sample(prompt, sampling, length, out, fed -> {});
@@ -339,25 +356,36 @@ public final class Model implements AutoCloseable {
             }
         };
         Sampler sampler = sampler();
-        // a long prompt (a minute for a megabyte) ends too where the model is closed under it
+        if (sampler == null) throw new IOException("model closed while sampling");   // closed since checkOpen
+        // a long prompt (a minute for a megabyte) ends too where the model is closed or the thread interrupted under it
         sampler.onPromptFed(fed -> {
-            if (closed) throw new ClosedWhileWarming();
+            stopWarmingIfAsked();
             promptFed.accept(fed);
         });
         try {
             sampler.generate(prompt, length, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed(), interruptible);
-        } catch (ClosedWhileWarming e) {
-            throw new IOException("model closed while sampling");
+        } catch (WarmingStopped e) {
+            throw e.closed ? new IOException("model closed while sampling") : new java.io.InterruptedIOException("interrupted while sampling");
         } finally {
             sampler.onPromptFed(fed -> {});   // the next call's sampler tells no one
         }
         idleSampler.compareAndSet(null, sampler);
+        if (closed) idleSampler.set(null);   // close came meanwhile: the closed model keeps no sampler
     }
 
-    /** Carries a close noticed while the prompt warms out of the sampler, which takes no IOException from its callback. */
-    private static final class ClosedWhileWarming extends RuntimeException {
-        ClosedWhileWarming() {
+    /** Ends a prompt's warm-up where the model is closed or the thread interrupted (its flag left set), at the stretch fed. */
+    private void stopWarmingIfAsked() {
+        if (closed) throw new WarmingStopped(true);
+        if (Thread.currentThread().isInterrupted()) throw new WarmingStopped(false);
+    }
+
+    /** Carries a close or an interrupt noticed while the prompt warms out of the sampler, which takes no IOException from its callback. */
+    private static final class WarmingStopped extends RuntimeException {
+        final boolean closed;   // else interrupted
+
+        WarmingStopped(boolean closed) {
             super(null, null, false, false);
+            this.closed = closed;
         }
     }
 
@@ -368,23 +396,38 @@ public final class Model implements AutoCloseable {
      */
     private final java.util.concurrent.atomic.AtomicReference<Sampler> idleSampler = new java.util.concurrent.atomic.AtomicReference<>();
 
+    /** A sampler of this model's weights; null where the model is closed. */
     private Sampler sampler() {
         Sampler idle = idleSampler.getAndSet(null);
-        return idle != null ? idle : new Sampler(weights, pool);
+        LanguageModel source = weights;
+        return idle != null ? idle : source != null ? new Sampler(source, pool) : null;
     }
 
     /**
-     * Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. The
-     * iterator does not look at interrupts: a loop over it checks its thread's flag itself. Once the model is
-     * closed its nextInt throws IllegalStateException("model closed").
+     * Bytes (0..255) drawn one by one after the prompt, without end; the same as {@link #sample} writes. The prompt is fed
+     * here: an interrupt of the thread ends that at its next stretch of 256 bytes with an UncheckedIOException whose cause
+     * is an InterruptedIOException (the flag left set), and a close with IllegalStateException("model closed"). The
+     * iterator does not look at interrupts: a loop over it checks its thread's flag itself. Once the model is closed
+     * its nextInt throws IllegalStateException("model closed").
      */
     public PrimitiveIterator.OfInt samples(byte[] prompt, Sampling sampling) {
         java.util.Objects.requireNonNull(prompt, "prompt (empty: a newline)");
         java.util.Objects.requireNonNull(sampling, "sampling");
         checkOpen();
         Sampler sampler = sampler();   // the iterator keeps it: it has no end at which to give it back
-        sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
+        if (sampler == null) throw new IllegalStateException("model closed");   // closed since checkOpen
+        sampler.onPromptFed(fed -> stopWarmingIfAsked());
+        try {
+            sampler.start(prompt, sampling.temperature(), sampling.topK(), sampling.topP(), sampling.seed());
+        } catch (WarmingStopped e) {
+            if (e.closed) throw new IllegalStateException("model closed");
+            throw new java.io.UncheckedIOException(new java.io.InterruptedIOException("interrupted while sampling"));
+        } finally {
+            sampler.onPromptFed(fed -> {});
+        }
         return new PrimitiveIterator.OfInt() {
+            private Sampler drawing = sampler;   // dropped once the model is closed: a kept iterator holds no network either
+
             @Override
             public boolean hasNext() {
                 return true;
@@ -392,8 +435,9 @@ public final class Model implements AutoCloseable {
 
             @Override
             public int nextInt() {
+                if (closed) drawing = null;
                 checkOpen();
-                return sampler.next();
+                return drawing.next();
             }
         };
     }

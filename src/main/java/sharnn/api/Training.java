@@ -377,7 +377,9 @@ public final class Training {
     /**
      * Trains on text; a resumed run ({@link #resume}) on other text than it trained on throws {@link OtherDataException}.
      * Settings that do not fit together or the text (too few bytes to validate on, a cosine decay without its length)
-     * throw IllegalArgumentException; a new run's directory that holds a run, {@link RunDirectoryTakenException}.
+     * throw IllegalArgumentException; a new run's directory that holds a run, {@link RunDirectoryTakenException}. An
+     * interrupt of the training thread stops it as {@link #stop()} does (after its step, a validation under way ended,
+     * last.safetensors saved in a run directory), not with an exception: train returns its result, the flag set again.
      */
     public Result train(byte[] text, Stop stop) throws IOException {
         java.util.Objects.requireNonNull(text, "text");

@@ -1,5 +1,6 @@
 package sharnn.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import sharnn.bench.GpuProfile;
 import sharnn.bench.TrainBench;
 import sharnn.codec.Codec;
 import sharnn.codec.CodecOptions;
+import sharnn.codec.MemoryLimitException;
 import sharnn.cuda.Bf16Peaks;
 import sharnn.cuda.CudaModel;
 import sharnn.cuda.Precision;
@@ -90,14 +92,19 @@ final class BenchCommand implements Runnable {
             long size = Files.size(file), take = bytes > 0 ? Math.min(bytes, size) : size;
             if (take > Integer.MAX_VALUE - 8) throw new UsageException(file + " is over 2 GB: give --bytes N");
             byte[] data = readStart(file, (int) take);
-            System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MiB");
-            CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
             Map<String, Long> sizes = new LinkedHashMap<>();
-            for (int i = 0; i < options.size(); i++) {
-                String p = presets.get(i).strip();
-                CompressBench.Row row = CompressBench.sharnn("sharnn " + p, data, options.get(i), threads);
-                print(row);
-                sizes.put(p, row.size());
+            try {
+                CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
+                // after the warm-up: a first preset refused for its memory left the header alone on stdout
+                System.out.printf(Locale.ROOT, "%-14s %12s %8s %12s %12s %10s%n", "coder", "size", "bpc", "comp KB/s", "decomp KB/s", "heap MiB");
+                for (int i = 0; i < options.size(); i++) {
+                    String p = presets.get(i).strip();
+                    CompressBench.Row row = CompressBench.sharnn("sharnn " + p, data, options.get(i), threads);
+                    print(row);
+                    sizes.put(p, row.size());
+                }
+            } catch (MemoryLimitException e) {   // refused before the models were made: how to give it more, as compress says
+                throw new IOException(e.getMessage() + ": give Java more with " + TransformOptions.javaOpts(e) + ", or name smaller presets (--presets)", e);
             }
             String t = threads == 1 ? "" : "-T" + threads;   // one thread: their own defaults, as before
             external(data, ("xz -9 " + t).strip(), args("xz -9 -c", t), args("xz -d -c", t));

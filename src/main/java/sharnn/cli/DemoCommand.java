@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
             text = in.readAllBytes();
         }
         Models.checkThreads(threads);   // before anything is printed, as a usage error
+        if (Files.exists(out) && !Files.isDirectory(out))   // as train's --out: found only after the intro and the model
+            throw new UsageException("--out " + out + " exists and is not a directory");
         VectorModule.require();   // and a JVM without the network's kernels
         Training training = new Training(PRESET).threads(threads).runDirectory(out)
                 // the training holds the directory's lock before this runs, so a run training there is refused before anything goes

@@ -155,10 +155,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         String message = e.getMessage();
         if (message != null && message.startsWith("unable to create native thread"))
             return command + ": cannot start more threads (" + message + "): use a smaller -T, or raise the limit (ulimit -u)";
-        // an archive's needs are its own: decompress -l says them (a smaller preset or model is no choice there)
+        // an archive's needs are its own: decompress -l says them; data and plot have no preset or model to choose
+        String choice = command.endsWith(" decompress") ? " (decompress -l says what the archive needs)"
+                : command.contains(" data ") || command.endsWith(" plot") ? "" : ", or use a smaller preset or model";
         return String.format("%s: out of memory (heap of %,d MiB): give Java more with JAVA_OPTS=-Xmx...%s",
-                command, Runtime.getRuntime().maxMemory() >> 20,
-                command.endsWith(" decompress") ? " (decompress -l says what the archive needs)" : ", or use a smaller preset or model");
+                command, Runtime.getRuntime().maxMemory() >> 20, choice);
     }
 
     /**

@@ -20,6 +20,9 @@ final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a file given for the directory (its metrics.jsonl too) read as "no metrics file: run/metrics.jsonl/metrics.jsonl"
+        if (Files.exists(runDir) && !Files.isDirectory(runDir))
+            throw new UsageException(runDir + " is a file, not a run directory: give the directory that holds metrics.jsonl");
         // - is stdout, as everywhere else in sharnn (it wrote a file named "-")
         if (out != null && out.toString().equals("-")) {
             if (Terminal.isTerminal(1)) throw new UsageException("a PNG image is not written to a terminal: redirect stdout, or give --out FILE");

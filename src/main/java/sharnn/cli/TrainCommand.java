@@ -130,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
         if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
         // infinity alone never stopped (beside another limit it is none, as a huge number is)
         if (Double.isInfinite(minutes) && steps == 0 && epochs == 0) throw new UsageException("--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");
-        if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes");
+        if (steps == 0 && epochs == 0 && minutes == 0) throw new UsageException("give --steps, --epochs or --minutes (above 0: 0 is no limit)");
     }
 
     /**

@@ -191,6 +191,77 @@ class ModelCloseTest {
         assertThat(out.size()).isZero();
     }
 
+    /**
+     * Catches a closed model that kept its network until the Model itself was collected (a paper checkpoint is 215 MB):
+     * held in a field after close, it holds the network no longer.
+     */
+    @Test
+    void aClosedModelStillHeldLetsItsNetworkBeCollected() throws Exception {
+        Model model = Model.load(checkpoint(), 2);
+        double bits = model.score(new ByteArrayInputStream(TEXT)).bits();   // its scorer and sampler made too
+        model.sample(PROMPT, Sampling.DEFAULT, 5, new ByteArrayOutputStream());
+        java.lang.ref.WeakReference<Object> network = new java.lang.ref.WeakReference<>(model.network());
+        model.close();
+        for (int i = 0; i < 20 && network.get() != null; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertThat(network.get()).as("the network, the closed model still held").isNull();
+        assertThat(bits).isPositive();
+        assertThatThrownBy(() -> model.score(new ByteArrayInputStream(TEXT))).isInstanceOf(IllegalStateException.class).hasMessage("model closed");
+        assertThat(model.toString()).contains("parameters");   // what it was stays readable
+        assertThat(model.parameters()).isPositive();
+    }
+
+    /**
+     * Catches a long prompt that warmed on after its thread was interrupted (close stopped it, an interrupt did not): sample
+     * ends at its next stretch with InterruptedIOException, the flag left set, and samples alike.
+     */
+    @Test
+    void anInterruptEndsALongPromptsWarmUpAtItsNextStretch() throws Exception {
+        Model model = Model.load(checkpoint(), 2);
+        byte[] prompt = "the quick brown fox. ".repeat(50_000).getBytes(StandardCharsets.US_ASCII);   // 1 MB: minutes to warm
+        CountDownLatch warming = new CountDownLatch(1);
+        List<Long> fed = java.util.Collections.synchronizedList(new ArrayList<>());
+        boolean[] flagLeftSet = new boolean[1];
+        FutureTask<Void> sampling = new FutureTask<>(() -> {
+            try {
+                model.sample(prompt, Sampling.DEFAULT, 10, new ByteArrayOutputStream(), n -> {
+                    fed.add(n);
+                    warming.countDown();
+                    // the first stretch fed: it waits for the interrupt here (park keeps the flag), so the test's timing cannot race it
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (!Thread.currentThread().isInterrupted() && System.nanoTime() < until) java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+                });
+            } finally {
+                flagLeftSet[0] = Thread.currentThread().isInterrupted();
+            }
+            return null;
+        });
+        Thread thread = Thread.ofPlatform().start(sampling);
+        assertThat(warming.await(60, TimeUnit.SECONDS)).as("warming").isTrue();
+        long start = System.nanoTime();
+        thread.interrupt();
+        assertThatThrownBy(() -> sampling.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(java.io.InterruptedIOException.class).hasMessage("interrupted while sampling");
+        assertThat((System.nanoTime() - start) / 1e9).as("seconds from the interrupt to the end").isLessThan(10);
+        thread.join();
+        assertThat(flagLeftSet[0]).isTrue();
+        assertThat(fed).as("the prompt fed when interrupted, then one stretch more").containsExactly(256L);
+
+        // samples feeds its prompt in the call: interrupted, it ends at the first stretch as well
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> model.samples(prompt, Sampling.DEFAULT)).isInstanceOf(java.io.UncheckedIOException.class)
+                    .cause().isInstanceOf(java.io.InterruptedIOException.class).hasMessage("interrupted while sampling");
+            assertThat(Thread.currentThread().isInterrupted()).as("the flag left set").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(model.samples(PROMPT, Sampling.DEFAULT).nextInt()).isBetween(0, 255);   // the model works on
+        model.close();
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             if (!latch.await(60, TimeUnit.SECONDS)) throw new IllegalStateException("never released");

@@ -127,6 +127,29 @@ class BenchSettingsTest {
         }
     }
 
+    /**
+     * Catches bench compress's memory refusal without compress's advice (JAVA_OPTS=-Xmx...), after a table header left
+     * alone on stdout: 8 GiB of tables (tableBits=26 from a 1 KiB block) past the tests' 4 GiB heap.
+     */
+    @Test
+    void aPresetPastTheHeapIsRefusedAsCompressRefusesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("k"), new byte[1024]);
+        PrintStream savedOut = System.out, savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run("bench", "compress", "--presets", "fast", "--set", "tableBits=26", "--set", "blockSize=1K", file.toString())).isEqualTo(1);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).hasLineCount(1)
+                .matches("sharnn bench compress: these settings need about [0-9,]+ MiB of memory to compress this input, more than Java's heap"
+                        + " of [0-9,]+ MiB: give Java more with JAVA_OPTS=-Xmx[0-9]+g, or name smaller presets \\(--presets\\)\n");
+    }
+
     static String stderrOf(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -54,6 +54,16 @@ class PlotTest {
         assertThat(names(out)).isEmpty();
     }
 
+    /** Catches "no metrics file: run/metrics.jsonl/metrics.jsonl" (exit 1) for a file given as the run's directory. */
+    @Test
+    void aFileGivenForTheRunDirectoryIsAUsageError(@TempDir Path dir) throws Exception {
+        Path metrics = run(dir).resolve("metrics.jsonl");
+        CliRun plot = CliRun.of("plot", metrics.toString());
+        TrainEvalGenerateCliTest.assertOneLine(plot, 2,
+                "sharnn plot: " + metrics + " is a file, not a run directory: give the directory that holds metrics.jsonl");
+        assertThat(names(dir.resolve("run"))).containsExactly("metrics.jsonl");
+    }
+
     /** A name of another image format is refused (it got a PNG under the name x.jpg); a name of no such kind is a PNG's. */
     @Test
     void anOutNamedForAnotherImageFormatIsRefused(@TempDir Path dir) throws Exception {

@@ -45,5 +45,8 @@ class ThreadLimitTest {
         assertThat(Main.outOfMemory(new OutOfMemoryError("Java heap space"), "sharnn decompress"))
                 .matches("sharnn decompress: out of memory \\(heap of [0-9,]+ MiB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\."
                         + " \\(decompress -l says what the archive needs\\)");
+        // nor does data info (a .gz corpus in -Xmx8m ran out of memory saying "or use a smaller preset or model")
+        assertThat(Main.outOfMemory(new OutOfMemoryError("Java heap space"), "sharnn data info"))
+                .matches("sharnn data info: out of memory \\(heap of [0-9,]+ MiB\\): give Java more with JAVA_OPTS=-Xmx\\.\\.\\.");
     }
 }

@@ -222,6 +222,9 @@ class TrainEvalGenerateCliTest {
                 "--steps", "1"), 1, "missing.txt");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString()), 2,
                 "give --steps, --epochs or --minutes");
+        // --steps 0 given alone: told why it counts as none ("give --steps" after --steps 0 read as unheard)
+        assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "0"), 2,
+                "sharnn train: give --steps, --epochs or --minutes (above 0: 0 is no limit)");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
                 "--set", "lr=fast"), 2, "bad value for lr");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "1",
