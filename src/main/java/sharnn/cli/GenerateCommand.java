@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (length < 0) throw new UsageException("--length must be >= 0");
         if (samples < 1) throw new UsageException("--samples must be >= 1: " + samples);
         try {
-            new Sampling(temperature, topK, topP, seed);
+            new Sampling(temperature, topK, topP, seed);   // its checks, before the model is loaded; each sample makes its own
         } catch (IllegalArgumentException e) {   // named as the flag
             throw new UsageException("--" + e.getMessage());
         }
