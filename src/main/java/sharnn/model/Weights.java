@@ -175,17 +175,10 @@ public final class Weights {
      */
     public static LanguageModel read(SafeTensors file, Backend backend, UnaryOperator<ModelConfig> shape) throws IOException {
         try {
-            ModelConfig c = configOf(file);
-            int[] byteOfId = byteOfId(file);
-            checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
-            // before the model is built: a checkpoint stripped of its metadata reads as a state_dict at the paper's window,
-            // batch and segment, whose model ran out of a small heap before its optimizer tensors were refused
-            Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
-            checkAllUsed(file, shapes.keySet());
-            checkParameters(file, "", shapes, byteOfId);   // each tensor's shape too, before a paper-shaped state_dict's model is built
+            ModelConfig c = checkedConfig(file);
             LanguageModel model = backend.create(shape.apply(c));
             try {
-                load(model, file, "", byteOfId);
+                load(model, file, "", byteOfId(file));
                 checkAllUsed(file, model);
             } catch (RuntimeException e) {
                 model.close();   // a GPU's memory, held to the process's end
@@ -198,18 +191,29 @@ public final class Weights {
     }
 
     /**
+     * The file's configuration, checked against its tensors before any model is built in it: a checkpoint stripped of its
+     * metadata reads as a state_dict at the paper's window, batch and segment, whose model ran out of a small heap before
+     * its optimizer tensors were refused, and a paper-shaped state_dict's model was built before a tensor's shape was.
+     */
+    private static ModelConfig checkedConfig(SafeTensors file) throws IOException {
+        ModelConfig c = configOf(file);
+        int[] byteOfId = byteOfId(file);
+        checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
+        Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
+        checkAllUsed(file, shapes.keySet());
+        checkParameters(file, "", shapes, byteOfId);
+        return c;
+    }
+
+    /**
      * The model a run that starts from the file's weights trains (fine-tuning): the file's configuration, after the
      * checks {@link #read} makes before building a model (each tensor's shape, none unused), so that a crafted file
      * is refused before a run's model and optimizer are made in its shape. Then {@link #loadToTrain}.
      */
     public static ModelConfig configToTrainFrom(SafeTensors file) throws IOException {
-        ModelConfig c = configOf(file);
+        ModelConfig c;
         try {
-            int[] byteOfId = byteOfId(file);
-            checkShapes(file, "", byteOfId == null ? c : c.withVocab(byteOfId.length));
-            Map<String, int[]> shapes = ShaRnn.parameterShapes(c);
-            checkAllUsed(file, shapes.keySet());
-            checkParameters(file, "", shapes, byteOfId);
+            c = checkedConfig(file);
         } catch (IllegalArgumentException e) {
             throw named(file, e);
         }

@@ -109,11 +109,9 @@ public final class TrainConfig {
         refuseOther("boom", boom, weights.boom());
         refuseOther("blocks", blocks, weights.blocks());
         if (!attention.isBlank()) {
-            int set = blocks;
-            blocks = weights.blocks();   // "all" and the default mean the checkpoint's blocks
-            List<Integer> mine = model().attentionBlocks();
-            blocks = set;
-            if (!mine.equals(weights.attentionBlocks()))
+            TrainConfig withItsBlocks = copy();   // "all" means the checkpoint's blocks
+            withItsBlocks.blocks = weights.blocks();
+            if (!withItsBlocks.model().attentionBlocks().equals(weights.attentionBlocks()))
                 throw new IllegalArgumentException("attention is the checkpoint's (" + attentionOf + ") when training starts from its weights: "
                         + attention.strip() + " set");
         }

@@ -51,14 +51,15 @@ class TrainingInitFromTest {
     void theShapeIsTheCheckpointsAndAResumeKeepsItsOwnWeights() throws IOException {
         Path base = dir.resolve("base");
         small().runDirectory(base).train(TEXT, Training.Stop.steps(2));
-        assertThatThrownBy(() -> small().set("embed", "32").initFrom(base).train(TEXT, Training.Stop.steps(1)))
+        Path tuned = dir.resolve("tuned");
+        assertThatThrownBy(() -> small().set("embed", "32").initFrom(base).runDirectory(tuned).train(TEXT, Training.Stop.steps(1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("embed is the checkpoint's (16) when training starts from its weights: 32 set");
         assertThatThrownBy(() -> Training.resume(base).initFrom(base)).isInstanceOf(IllegalStateException.class)
                 .hasMessage("a resumed run keeps its own weights");
         Path none = dir.resolve("none");
-        assertThatThrownBy(() -> small().initFrom(none).train(TEXT, Training.Stop.steps(1))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> small().initFrom(none).runDirectory(tuned).train(TEXT, Training.Stop.steps(1))).isInstanceOf(IOException.class)
                 .hasMessageContaining(none.toString());
-        assertThat(dir.resolve("tuned")).doesNotExist();
+        assertThat(tuned).as("refused before the run directory is made").doesNotExist();
     }
 }
