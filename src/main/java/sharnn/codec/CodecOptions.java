@@ -235,6 +235,20 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public static CodecOptions fromMap(Map<String, Object> m) {
         try {
+            return build(m);
+        } catch (IllegalArgumentException e) {
+            // a value past int's range reached the range check as int's bound (i below): the message names the value given
+            for (var entry : m.entrySet()) {
+                if (!(entry.getValue() instanceof Long v) || v == v.intValue() || !e.getMessage().startsWith(entry.getKey() + " must be")) continue;
+                String bound = String.valueOf(v < 0 ? Integer.MIN_VALUE : Integer.MAX_VALUE);
+                throw new IllegalArgumentException(e.getMessage().replace(": " + bound, ": " + v));
+            }
+            throw e;
+        }
+    }
+
+    private static CodecOptions build(Map<String, Object> m) {
+        try {
             List<Integer> att = ((List<?>) m.get("attention")).stream().map(o -> ((Number) o).intValue()).toList();
             return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
                     i(m, "segment"), i(m, "lag"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
@@ -245,10 +259,9 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         }
     }
 
-    /** An int setting; a value out of int's range is refused, not wrapped. */
+    /** An int setting; a value out of int's range becomes int's bound, which every range refuses, not wrapped into range. */
     private static int i(Map<String, Object> m, String k) {
         long v = ((Number) m.get(k)).longValue();
-        if (v != (int) v) throw new IllegalArgumentException(k + " is out of range: " + v);
-        return (int) v;
+        return (int) Math.clamp(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 }

@@ -285,7 +285,7 @@ public final class TrainConfig {
             double number;
             // numbers as Numbers reads them, the value unstripped: "batch= 1", "halveAt=١" and "lrMin=0.1f" were taken;
             // NaN and Infinity reach the rule, which says "must be finite" (as it did)
-            if (t == int.class) f.setInt(this, (int) (number = Numbers.parseInt(value)));
+            if (t == int.class) f.setInt(this, (int) (number = intValue(key, value)));
             // byte counts as --max-bytes and --set chunk= take them (heldOut=5M)
             else if (t == long.class) f.setLong(this, (long) (number = BYTE_KEYS.contains(key) ? ByteCount.parse(value) : Numbers.parseLong(value)));
             else if (t == float.class) f.setFloat(this, (float) (number = Numbers.parseFloat(value)));
@@ -312,6 +312,26 @@ public final class TrainConfig {
             throw new IllegalArgumentException("bad value for " + key + " (" + f.getType().getSimpleName() + "): " + value);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * An int setting; a whole number past int's range is refused in the words of the setting's range (or int's bound),
+     * as one inside it is: "window=99999999999" said "bad value for window (int)", as if it were no number.
+     */
+    private static int intValue(String key, String value) {
+        try {
+            return Numbers.parseInt(value);
+        } catch (NumberFormatException e) {
+            long wide;
+            try {
+                wide = Numbers.parseLong(value);
+            } catch (NumberFormatException notWhole) {
+                throw e;
+            }
+            Rule rule = RULES.get(key);
+            throw new IllegalArgumentException(key + " must be " + (rule != null && !rule.ok().test(wide) ? rule.range()
+                    : wide > 0 ? "at most " + Integer.MAX_VALUE : "at least " + Integer.MIN_VALUE) + ": " + value);
         }
     }
 

@@ -674,7 +674,7 @@ class CodecTest {
         assertThat(CodecOptions.preset("fast").with(List.of("blockSize=64k", "chunk=1G")).chunk()).isEqualTo(1 << 30);
         assertThat(CodecOptions.preset("max").with("chunk", "16M").toText()).isEqualTo("max chunk=16777216");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-1")).hasMessage("chunk must be in [0, 1073741824] (0: none): -1");
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "2G")).hasMessage("chunk is out of range: 2147483648");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "2G")).hasMessage("chunk must be in [0, 1073741824] (0: none): 2147483648");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "16MB"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '16MB'");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "17M")).hasMessage("blockSize must be in [1, 16777216]: 17825792");
@@ -691,9 +691,16 @@ class CodecTest {
         // Long.MIN_VALUE K: its abs is negative, and shifted it was 0, a chunk of none
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-9223372036854775808K"))
                 .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '-9223372036854775808K'");
-        // an int setting out of int's range is refused, not wrapped into range (2^32 + 1 was a block of 1 byte)
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "4294967297")).hasMessage("blockSize is out of range: 4294967297");
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("tableBits", "4294967318")).hasMessage("tableBits is out of range: 4294967318");
+        // an int setting out of int's range is refused, not wrapped into range (2^32 + 1 was a block of 1 byte), with its range
+        // as any other value out of it (it said "is out of range" alone)
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "4294967297")).hasMessage("blockSize must be in [1, 16777216]: 4294967297");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("tableBits", "4294967318")).hasMessage("tableBits must be in [10, 26]: 4294967318");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "99999999G"))
+                .hasMessage("chunk must be in [0, 1073741824] (0: none): 107374181326258176");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("window", "-999999999999")).hasMessage("window must be in [1, 8192]: -999999999999");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("streams", "99999999999")).hasMessage("streams must be in [1, 256]: 99999999999");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("boom", "99999999999")).hasMessage("boom must be in [embed, 8192]: 99999999999 (embed 32)");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1e9")).hasMessage("lr must be in [0, 1]: 1.0E9");
     }
 
     /** The presets' models, for a block of 1 MiB: what the library's memoryLimit javadoc says of them. */

@@ -55,6 +55,11 @@ class TrainConfigTest {
         }
         assertThatThrownBy(() -> new TrainConfig().set("heldOut", "\u0661K")).hasMessage("heldOut must be a byte count (as 20000, 64K or 1M): \u0661K");
         assertThatThrownBy(() -> new TrainConfig().setAll(Map.of("batch", "\u0668"))).hasMessage("bad value for batch (int): \u0668");
+        // a whole number past int's range is one, out of range: it said "bad value for window (int)", as of a word
+        assertThatThrownBy(() -> new TrainConfig().set("window", "99999999999")).hasMessage("window must be at most 2147483647: 99999999999");
+        assertThatThrownBy(() -> new TrainConfig().set("window", "-99999999999")).hasMessage("window must be >= 1: -99999999999");
+        assertThatThrownBy(() -> new TrainConfig().set("evalEvery", "99999999999999999999"))
+                .hasMessage("bad value for evalEvery (int): 99999999999999999999");   // past a long: no number Java reads
         TrainConfig c = new TrainConfig();
         c.set("lr", ".5");
         c.set("lrMin", "1E-4");
