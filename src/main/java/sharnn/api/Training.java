@@ -95,10 +95,12 @@ public final class Training {
     /**
      * What a run starts with: its step (0 for a new run), whether it was resumed, the model (its preset, parameters
      * trained and shape), the batch (streams x segment bytes), the bytes it trains and validates on, and every
-     * setting as {@link Training#set} names it, with the values it trains with (a cosine decay's decaySteps fixed).
+     * setting as {@link Training#set} names it, with the values it trains with (a cosine decay's decaySteps fixed), and
+     * initFrom: the checkpoint whose weights the run started from ({@link Training#initFrom}; a resumed run's, as its
+     * checkpoints record it), as an absolute path, null where it started from the seeded initialisation.
      */
     public record Start(long step, boolean resumed, String preset, long parameters, int embed, int boom, int blocks, int window,
-                        int batch, int segment, long trainBytes, long validBytes, Map<String, Object> settings) {
+                        int batch, int segment, long trainBytes, long validBytes, Map<String, Object> settings, String initFrom) {
         public Start {
             settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
         }
@@ -586,7 +588,7 @@ public final class Training {
         long parameters = trainer.model().params().stream().mapToLong(p -> p.w.length).sum();
         TrainConfig c = trainer.config();
         return new Start(trainer.step(), resumed, c.preset, parameters, m.embed(), m.boom(), m.blocks(), m.window(), m.batch(),
-                m.segment(), trainer.splits().train().length(), trainer.splits().valid().length(), c.toMap());
+                m.segment(), trainer.splits().train().length(), trainer.splits().valid().length(), c.toMap(), trainer.startedFrom());
     }
 
     /** The trainer's reports, as the library's listener takes them. */

@@ -92,6 +92,7 @@ final class BenchCommand implements Runnable {
             long size = Files.size(file), take = bytes > 0 ? Math.min(bytes, size) : size;
             if (take > Integer.MAX_VALUE - 8) throw new UsageException(file + " is over 2 GB: give --bytes N");
             byte[] data = readStart(file, (int) take);
+            Stdout.requireWritable();   // before minutes of coding, not at the table
             Map<String, Long> sizes = new LinkedHashMap<>();
             try {
                 CompressBench.warmUp(data, options.get(0));   // the first preset's speeds would otherwise include the JIT's work
@@ -201,6 +202,7 @@ final class BenchCommand implements Runnable {
             }
             // as train refuses it: a model past the heap filled it for a minute first (eval keeps no gradients or moments)
             sharnn.train.Trainer.checkHeap(config, !device.cuda() && what.equals("train"));
+            Stdout.requireWritable();   // before the measurement, not at its figures
             int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             boolean gpu = device.cuda();
             Precision precision = device.precision();

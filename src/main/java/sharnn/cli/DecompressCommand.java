@@ -89,7 +89,9 @@ final class DecompressCommand implements Callable<Integer> {
     /** Decodes is to os; an archive that needs more than the heap holds (refused at its header) says how to give it more. */
     private Compression.Result decode(String archive, InputStream is, java.io.OutputStream os, Compression.Progress progress) throws IOException {
         try {
-            return decoder().decompress(is, os, progress);
+            Compression.Result result = decoder().decompress(is, os, progress);
+            noteUnused(archive);
+            return result;
         } catch (IOException e) {
             IOException original = LibraryWords.original(e);   // in the command line's words (--dict)
             if (original instanceof CorruptArchiveException c) throw named(archive, c);
@@ -100,6 +102,29 @@ final class DecompressCommand implements Callable<Integer> {
             if (original instanceof ArchiveNeedsException n) throw new IOException(nameOf(archive) + ": " + n.getMessage(), n);   // a dictionary or checkpoint: named as the archive's faults are
             throw original;
         }
+    }
+
+    /**
+     * A --dict or --model that an archive made without one never used is said in a note (not with -q), as it decodes the
+     * same without it: a user may have believed it needed. zstd -D is silent; a note costs nothing and tells a script's
+     * needless flag. Told from the archive's listing, so only for a file (stdin and a FIFO are read once).
+     */
+    private void noteUnused(String archive) {
+        if (model == null && dictionary == null || transform.quiet() || archive.equals("-") || !Files.isRegularFile(Path.of(archive))) return;
+        Compression.Info info;
+        try (InputStream in = Files.newInputStream(Path.of(archive))) {
+            info = Compression.info(in);
+        } catch (IOException e) {   // decoded and checked already: a note is not worth a failure
+            return;
+        }
+        boolean laterDictionary = info.laterNeeds().stream().anyMatch(n -> n.contains("needs the dictionary"));
+        boolean laterCheckpoint = info.laterNeeds().stream().anyMatch(n -> n.contains("needs the checkpoint"));
+        if (dictionary != null && info.dictionaryId() == null && !laterDictionary)
+            System.err.println("sharnn decompress: note: " + Main.printable(archive) + " was made without a dictionary: --dict "
+                    + Main.printable(dictionary.toString()) + " was not used");
+        if (model != null && info.checkpointSha256() == null && !laterCheckpoint)
+            System.err.println("sharnn decompress: note: " + Main.printable(archive) + " was made without a checkpoint: --model "
+                    + Main.printable(model.toString()) + " was not used");
     }
 
     private Compression decoder;

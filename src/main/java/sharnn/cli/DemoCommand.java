@@ -48,6 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out))   // as train's --out: found only after the intro and the model
             throw new UsageException("--out " + out + " exists and is not a directory");
         VectorModule.require();   // and a JVM without the network's kernels
+        Stdout.requireWritable();   // before two minutes of training: its lines were lost and the failure said only at the end
         Training training = new Training(PRESET).threads(threads).runDirectory(out)
                 // the training holds the directory's lock before this runs, so a run training there is refused before anything goes
                 .replacing(DemoCommand::clearPreviousDemo)

@@ -47,6 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Evaluation evaluation = new Evaluation().data(data).split(split).streams(streams).maxBytes(maxBytes).threads(threads)
                 .device(device.device, device.precision);
+        Stdout.requireWritable();   // before the evaluation, not when its figure is printed
         boolean redraw = Terminal.interactive();   // on a terminal one line redrawn each second, cleared at the end
         long[] start = new long[1], total = new long[1], lastReport = new long[1];
         Evaluation.Result r;

@@ -56,6 +56,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (dash != null && !dash.equals("-")) throw new UsageException("unexpected argument '" + dash + "' (use --prompt or --prompt-file)");
         int given = (prompt != null ? 1 : 0) + (promptFile != null ? 1 : 0) + (dash != null ? 1 : 0);
         if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
+        // as a Path option's '' (an unset "$PROMPT"): it was the current directory, ": is a directory" (exit 1)
+        if ("".equals(promptFile)) throw new UsageException("Invalid value for option '--prompt-file': an empty name");
         if (length < 0) throw new UsageException("--length must be >= 0");
         if (samples < 1) throw new UsageException("--samples must be >= 1: " + samples);
         try {
@@ -79,6 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         } else bytes = new byte[0];
         Models.checkThreads(threads);
         PathErrors.checkReadable(checkpoint, "checkpoint");   // "no such checkpoint", as eval and compress --model say it
+        Stdout.requireWritable();   // before the model loads and warms on the prompt
         // shaped for sampling: one stream, short segments (a paper checkpoint in 1.8 GB of RSS rather than 6.5)
         try (Model model = Model.load(checkpoint, threads)) {   // its --threads' pool ends with it
             OutputStream out = Stdout.stream();   // unbuffered: each byte appears as it is drawn

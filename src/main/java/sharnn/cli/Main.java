@@ -101,7 +101,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cli.registerConverter(java.nio.file.Path.class, Main::path);
         strictNumbers(cli);
         cli.setParameterExceptionHandler((ex, a) -> {
-            System.err.println(printable(usageError(ex)));
+            if (ex.getCause() instanceof Models.NoCheckpoint none) {   // a file's fault, as "no such checkpoint" is: 1, in its own words
+                System.err.println(printable(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + none.getMessage()));
+                return 1;
+            }
+            System.err.println(printable(asTyped(usageError(ex), ex, a)));
             return 2;
         });
         // Java reads arguments as UTF-8: bytes that are not become U+FFFD, so a file name that is not UTF-8 named
@@ -244,6 +248,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 return name + ": Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'";
         }
         return name + ": " + String.valueOf(ex.getMessage()).stripTrailing() + otherDirection(ex);
+    }
+
+    /**
+     * The option named as it was typed: picocli names an option by its longest name, so `compress --model DIR` said
+     * "Invalid value for option '--checkpoint'", a flag the user never gave (the last given, as the last value counts).
+     */
+    static String asTyped(String message, CommandLine.ParameterException ex, String[] args) {
+        if (!(ex.getArgSpec() instanceof CommandLine.Model.OptionSpec option) || option.names().length < 2) return message;
+        String typed = null;
+        for (String arg : args)
+            for (String name : option.names())
+                if (arg.equals(name) || arg.startsWith(name + "=") || name.length() == 2 && !name.startsWith("--") && arg.startsWith(name)) typed = name;
+        return typed == null ? message : message.replace("option '" + option.longestName() + "'", "option '" + typed + "'");
     }
 
     /** xz's -d and -z name the other command here: `compress -d` (xz -d's habit) says which command decompresses. */

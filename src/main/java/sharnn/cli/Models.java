@@ -16,8 +16,15 @@ final class Models {
             try {
                 return Model.checkpointFile(Main.path(value));
             } catch (IOException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
+                throw new NoCheckpoint(e.getMessage());
             }
+        }
+    }
+
+    /** A run directory that holds no checkpoint: a file's fault (exit 1), said as train --init-from and Model.load say it. */
+    static final class NoCheckpoint extends CommandLine.TypeConversionException {
+        NoCheckpoint(String message) {
+            super(message);
         }
     }
 

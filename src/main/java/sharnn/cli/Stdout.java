@@ -56,6 +56,22 @@ final class Stdout {
         return fd;
     }
 
+    /**
+     * Refuses a stdout closed or open only for reading ({@code >&-}: the JVM's first file took descriptor 1) before a
+     * command that writes its result only at the end works for minutes or hours, as xz and zstd fail at their first
+     * write. A full device shows only when written to.
+     */
+    static void requireWritable() throws IOException {
+        if (direct == null || Fcntl.HANDLE == null) return;   // in-process: System.out's own
+        int flags;
+        try {
+            flags = (int) Fcntl.HANDLE.invokeExact(1, F_GETFL);
+        } catch (Throwable e) {
+            return;
+        }
+        if (flags == -1 || (flags & O_ACCMODE) == O_RDONLY) throw new IOException("stdout: Bad file descriptor");
+    }
+
     /** The first failure of a write to stdout, or null. */
     static IOException failure() {
         System.out.flush();
@@ -144,6 +160,25 @@ final class Stdout {
     }
 
     private static final int POLLOUT = 4, POLLERR = 8;
+
+    /** fcntl(2), for descriptor 1's access mode. */
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = fcntl();
+    }
+
+    private static final int F_GETFL = 3, O_ACCMODE = 3, O_RDONLY = 0;
+
+    private static MethodHandle fcntl() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.defaultLookup().find("fcntl")
+                    .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                            Linker.Option.firstVariadicArg(2)))
+                    .orElse(null);
+        } catch (RuntimeException e) {   // no native access: a write finds it
+            return null;
+        }
+    }
 
     private static MethodHandle handle() {
         try {

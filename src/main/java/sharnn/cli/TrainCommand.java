@@ -94,6 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         Progress progress = new Progress(steps, epochs, minutes, resume == null ? out : null);
         training.listener(progress);
         Training.Result s;
+        Stdout.requireWritable();   // before the run, not when its summary is printed
         Map<Signal, SignalHandler> before = stopOnSignals(training);
         try (progress) {
             s = training.train(dataFile, new Training.Stop(steps, epochs, minutes));

@@ -171,6 +171,11 @@ public final class Trainer implements AutoCloseable {
         startedFrom.put("sha256", sharnn.data.Checksums.sha256(checkpoint));
     }
 
+    /** The file whose weights this run started from, as its checkpoints record it (absolute); null: the seeded initialisation. */
+    public String startedFrom() {
+        return startedFrom != null && startedFrom.get("file") instanceof String file ? file : null;
+    }
+
     /** Records the data file (as an absolute path) in this run's checkpoints, so that resuming it needs no --data. */
     public void recordDataFile(Path file) {
         data.put("file", file.toAbsolutePath().normalize().toString());

@@ -47,6 +47,29 @@ class TrainingInitFromTest {
         assertThat(ModelInfo.of(base.resolve("last.safetensors")).run().initFrom()).isNull();
     }
 
+    /** The listener's Start names the checkpoint a run started from, a resumed run's too, as its first line and info do. */
+    @Test
+    void theStartNamesTheCheckpointTheRunStartedFrom() throws IOException {
+        Path base = dir.resolve("base"), tuned = dir.resolve("tuned");
+        assertThat(startOf(small().runDirectory(base), 1).initFrom()).isNull();
+        String best = base.resolve("best.safetensors").toAbsolutePath().normalize().toString();
+        assertThat(startOf(small().initFrom(base).runDirectory(tuned), 1).initFrom()).isEqualTo(best);
+        Training.Start resumed = startOf(Training.resume(tuned), 2);
+        assertThat(resumed.resumed()).isTrue();
+        assertThat(resumed.initFrom()).isEqualTo(best);
+    }
+
+    private static Training.Start startOf(Training training, long steps) throws IOException {
+        Training.Start[] start = new Training.Start[1];
+        training.listener(new Training.Listener() {
+            @Override
+            public void onStart(Training.Start s) {
+                start[0] = s;
+            }
+        }).train(TEXT, Training.Stop.steps(steps));
+        return start[0];
+    }
+
     @Test
     void theShapeIsTheCheckpointsAndAResumeKeepsItsOwnWeights() throws IOException {
         Path base = dir.resolve("base");

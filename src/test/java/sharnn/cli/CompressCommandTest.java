@@ -135,7 +135,7 @@ class CompressCommandTest {
         assertThat(CliRun.of("compress", "-f", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K", "--set", "chunk=4K", "-T", "2",
                 in.toString(), one.toString()).err()).doesNotContain("note:");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--set", "chunk=2G", in.toString(), "-"), 2,
-                "sharnn compress: chunk is out of range: 2147483648");
+                "sharnn compress: chunk must be in [0, 1073741824] (0: none): 2147483648");
     }
 
     /**
@@ -505,7 +505,7 @@ class CompressCommandTest {
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", "999999999999G", shr.toString()).code()).isZero();
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", "0", shr.toString()).code()).isZero();   // as xz -M 0: no limit (it was refused)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "2T", shr.toString()), 2,
-                "sharnn decompress: Invalid value for option '--memlimit': not a size (as 512M or 2G): '2T'");
+                "sharnn decompress: Invalid value for option '-M': not a size (as 512M or 2G): '2T'");
         byte[] a = Files.readAllBytes(shr);
         a[a.length / 2] ^= 4;
         Files.write(shr, a);
@@ -797,6 +797,36 @@ class CompressCommandTest {
         assertThat(Files.readAllBytes(shr)).isEqualTo(archive);
     }
 
+    /**
+     * A --dict or --model that the archive, made without one, never used is a note (it went unsaid): the output the same, exit
+     * 0, nothing with -q, and none where a later archive of those one after another used it.
+     */
+    @Test
+    void aDictionaryOrCheckpointTheArchiveDoesNotUseIsANote() throws Exception {
+        Path dict = Files.writeString(dir.resolve("notes.dict"), "hello hello hello, sharnn compresses text; hello again.\n".repeat(5));
+        Path in = Files.writeString(dir.resolve("note.txt"), "hello again, sharnn compresses text.\n");
+        Path plain = dir.resolve("plain.shr"), primed = dir.resolve("primed.shr");
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", in.toString(), plain.toString()).code()).isZero();
+        assertThat(CliRun.of("compress", "-q", "--preset", "fast", "--dict", dict.toString(), in.toString(), primed.toString()).code()).isZero();
+        Path ckpt = StdoutTest.checkpoint(dir);
+        CliRun back = CliRun.of("decompress", "-c", "--dict", dict.toString(), plain.toString());
+        assertThat(back.code()).as(back.err()).isZero();
+        assertThat(back.outBytes()).isEqualTo(Files.readAllBytes(in));
+        assertThat(back.err().lines().findFirst()).hasValue("sharnn decompress: note: " + plain + " was made without a dictionary: --dict " + dict
+                + " was not used");   // then the summary line, as always
+        CliRun tested = CliRun.of("decompress", "-t", "--model", ckpt.toString(), plain.toString());
+        assertThat(tested.code()).as(tested.err()).isZero();
+        assertThat(tested.err().lines().findFirst()).hasValue("sharnn decompress: note: " + plain + " was made without a checkpoint: --model " + ckpt + " was not used");
+        CliRun quiet = CliRun.of("decompress", "-c", "-q", "--dict", dict.toString(), plain.toString());
+        assertThat(quiet.code()).isZero();
+        assertThat(quiet.err()).isEmpty();
+        Path both = Files.write(dir.resolve("both.shr"), concat(Files.readAllBytes(plain), Files.readAllBytes(primed)));
+        CliRun used = CliRun.of("decompress", "-c", "--dict", dict.toString(), both.toString());
+        assertThat(used.code()).as(used.err()).isZero();
+        assertThat(used.err()).doesNotContain("note:");
+        assertThat(CliRun.of("decompress", "-c", "--dict", dict.toString(), primed.toString()).err()).doesNotContain("note:");
+    }
+
     /** --dict is read once for all the archives of -t: a FIFO (a shell's <(...)) gave the second archive nothing, or blocked it. */
     @Test
     void aDictionaryIsReadOnceForAllTheArchivesTested() throws Exception {
@@ -983,6 +1013,14 @@ class CompressCommandTest {
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("data", "info", ""), 2, "sharnn data info: Invalid value for positional parameter at index 0 (FILE): an empty name");
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("eval", "--checkpoint", "", "--data", "a.txt"), 2,
                 "sharnn eval: Invalid value for option '--checkpoint': an empty name");
+        // the option as typed: picocli names its longest name, and --model '' said "option '--checkpoint'"
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "--model", "", "-c", "a.txt"), 2,
+                "sharnn compress: Invalid value for option '--model': an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "--checkpoint=", "-c", "a.shr"), 2,
+                "sharnn decompress: Invalid value for option '--checkpoint': an empty name");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("compress", "-Tx", "-c", "a.txt"), 2, "sharnn compress: Invalid value for option '-T': 'x' is not an int");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("generate", "--checkpoint", "x", "--prompt-file", ""), 2,
+                "sharnn generate: Invalid value for option '--prompt-file': an empty name");   // was ": is a directory", 1
     }
 
     /**

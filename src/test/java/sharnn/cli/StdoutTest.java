@@ -43,6 +43,37 @@ class StdoutTest {
         }
     }
 
+    /**
+     * A stdout closed ({@code >&-}) is refused before the work, as xz and zstd fail at once: train said so after the whole
+     * run (its summary its only output), eval after scoring the split, demo and bench after their minutes. No run directory is made.
+     */
+    @Test
+    void aClosedStdoutIsRefusedBeforeTheWork() throws Exception {
+        Path data = dir.resolve("text.txt");
+        Files.writeString(data, "a closed stdout is found before any step. ".repeat(100));
+        Path run = dir.resolve("run");
+        Process train = closedStdout(Jvm.sharnn("train", "--data", data.toString(), "--preset", "tiny", "--steps", "20", "--out", run.toString(),
+                "--json", "-T", "1")).start();
+        Process eval = closedStdout(Jvm.sharnn("eval", "--checkpoint", checkpoint(dir).toString(), "--data", data.toString(), "-T", "1")).start();
+        Path demoRun = dir.resolve("demo");
+        Process demo = closedStdout(Jvm.sharnn("demo", "--minutes", "0.5", "--out", demoRun.toString(), "-T", "1")).start();
+        Process bench = closedStdout(Jvm.sharnn("bench", "train", "--preset", "tiny", "--seconds", "5", "-T", "1")).start();
+        for (var p : Map.of(train, "train", eval, "eval", demo, "demo", bench, "bench train").entrySet()) {
+            String err = Jvm.stderr(p.getKey());
+            assertThat(Jvm.exitOf(p.getKey(), 60)).as(err).isEqualTo(1);
+            assertThat(err).isEqualTo("sharnn " + p.getValue() + ": stdout: Bad file descriptor");   // nothing before it: no "training ..." line
+        }
+        assertThat(run).doesNotExist();
+        assertThat(demoRun).doesNotExist();
+    }
+
+    /** The command with descriptor 1 closed, as a shell's {@code >&-} starts it. */
+    private static ProcessBuilder closedStdout(ProcessBuilder pb) {
+        List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", "exec \"$@\" >&-", "sh"));
+        command.addAll(pb.command());
+        return pb.command(command);
+    }
+
     @Test
     void aReaderThatGoesAwayStopsTheWorkQuietlyWith141() throws Exception {
         Path in = dir.resolve("in.bin");

@@ -45,14 +45,14 @@ class StrictNumbersTest {
         refused(CliRun.of("train", "--data", data.toString(), "--out", run.toString(), "--steps", "1", "--minutes", "0.5f"),
                 "sharnn train: Invalid value for option '--minutes': '0.5f' is not a double");
         refused(CliRun.of("compress", "-c", "-T", "\u0662", data.toString()),
-                "sharnn compress: Invalid value for option '--threads': '\u0662' is not an int");
+                "sharnn compress: Invalid value for option '-T': '\u0662' is not an int");   // as typed
         refused(CliRun.of("info", "--vocab", "\u0662\u0665\u0666"), "sharnn info: Invalid value for option '--vocab': '\u0662\u0665\u0666' is not an int");
         refused(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "\u0661K"),
                 "sharnn eval: Invalid value for option '--max-bytes': not a byte count (as 20000, 64K or 1M): '\u0661K'");
         refused(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", " 1K"),
                 "sharnn eval: Invalid value for option '--max-bytes': not a byte count (as 20000, 64K or 1M): ' 1K'");
         refused(CliRun.of("decompress", "-l", "-M", " 512M", "x.shr"),
-                "sharnn decompress: Invalid value for option '--memlimit': not a size (as 512M or 2G): ' 512M'");
+                "sharnn decompress: Invalid value for option '-M': not a size (as 512M or 2G): ' 512M'");
         assertThat(run).doesNotExist();
         // the forms people type still read as before: the option's own check answers, not the parse
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "1K", "--streams", "1000"), 2,
