@@ -233,8 +233,8 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 201,332 bytes (1.611 bpc), 1 block, format 32, fast, decoding needs
-     * about 693 MiB" ("4 blocks in 2 chunks" where chunked), with the files it needs (not printed with --json); adds it to
+     * One line: "a.shr: 1,000,000 -> 201,108 bytes (1.609 bpc), 1 block, format 33, fast, decoding needs
+     * about 694 MiB" ("4 blocks in 2 chunks" where chunked, "2 blocks of x86 code" where filtered), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {
@@ -250,9 +250,11 @@ final class DecompressCommand implements Callable<Integer> {
         total[1] += l.originalBytes();
         total[2] += l.archiveBytes();
         long chunks = l.chunks();
-        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%s), %,d block%s%s, format %d, %s%s",
+        // as xz -lv names its filters (--x86): which blocks were coded as x86 code
+        String x86 = l.x86Blocks() == 0 ? "" : l.x86Blocks() == l.blocks() ? " of x86 code" : String.format(" (%,d of x86 code)", l.x86Blocks());
+        StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%s), %,d block%s%s%s, format %d, %s%s",
                 Main.printable(nameOf(in)), l.originalBytes(), l.archiveBytes(),   // one line an archive, whatever its name
-                FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s",
+                FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s", x86,
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.formatVersion(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.settings()));
@@ -269,6 +271,7 @@ final class DecompressCommand implements Callable<Integer> {
         m.put("archive_bytes", l.archiveBytes());
         m.put("bpc", l.bitsPerByte());   // null: no bits per byte of nothing, as the library's NaN
         m.put("blocks", l.blocks());
+        m.put("x86_blocks", l.x86Blocks());
         m.put("chunks", chunks);
         m.put("format", l.formatVersion());
         m.put("settings", l.settings());

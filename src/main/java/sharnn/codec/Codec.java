@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 32;
+    public static final int VERSION = 33;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 32;
+    static final int OLDEST_READ = 33;
     /**
      * The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary
      * (its id follows); bit 2 (format 29), a flush ended the first block: the tables are sized for a whole
@@ -91,7 +91,8 @@ public final class Codec {
             Map.entry(28, new Earlier("sharnn 0.1 without the DMC model, whose flushed streams ended no block", "8fb5330", "2026-12-07")),
             Map.entry(29, new Earlier("sharnn 0.1 without the DMC model", "64593b4", "2026-12-07")),
             Map.entry(30, new Earlier("sharnn 0.1 with mixers chosen by orders 2-8's contexts seen", "9e8fe34", "2026-12-07")),
-            Map.entry(31, new Earlier("sharnn 0.1 without direct counters", "d7e8a85", "2026-12-07")));
+            Map.entry(31, new Earlier("sharnn 0.1 without direct counters", "d7e8a85", "2026-12-07")),
+            Map.entry(32, new Earlier("sharnn 0.1 without x86 calls made absolute", "7a5a28b", "2026-12-07")));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {
@@ -346,6 +347,8 @@ public final class Codec {
     static byte[] encodeBlock(Engine engine, byte[] block, int n, long offset, Progress progress) throws IOException {
         CRC32C raw = new CRC32C();
         raw.update(block, 0, n);
+        boolean x86 = X86Calls.looksLikeCode(block, n);
+        if (x86) X86Calls.encode(block, n, offset);   // the models see the calls' targets (block is the caller's to refill)
         ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
         RangeEncoder enc = new RangeEncoder(coded);
         engine.code(block, n, new BlockCoder.Io() {
@@ -370,6 +373,7 @@ public final class Codec {
         boolean stored = 1 + n < varintLength(c.length) + c.length;
         ByteArrayOutputStream record = new ByteArrayOutputStream((stored ? n : c.length) + 24);
         writeVarint(record, n);
+        record.write(x86 ? FILTER_X86 : FILTER_NONE);
         writeVarint(record, stored ? 0 : c.length);
         if (stored) record.write(block, 0, n);
         else record.write(c);
@@ -759,6 +763,7 @@ public final class Codec {
             }, progress);
             dec.finish();   // bytes past what the block used: not what the encoder wrote
         }
+        if (r.x86()) X86Calls.decode(block, r.n(), offset);   // after the models, which saw the targets
         CRC32C raw = new CRC32C();
         raw.update(block, 0, r.n());
         if ((int) raw.getValue() != r.crc())
@@ -767,8 +772,14 @@ public final class Codec {
                     : "decoded block at offset " + offset + " fails its CRC32C (a different machine, model or sharnn build?)");
     }
 
-    /** A block record: n original bytes, their coded bytes (stored: the n bytes as they are) and the CRC32C of the n bytes. */
-    record BlockRecord(int n, byte[] coded, int crc, boolean stored) {}
+    /**
+     * A block record: n original bytes, their coded bytes (stored: the n bytes the models saw), the CRC32C of the n
+     * original bytes, and whether the models saw x86 calls' targets ({@link X86Calls}) in place of the original bytes.
+     */
+    record BlockRecord(int n, byte[] coded, int crc, boolean stored, boolean x86) {}
+
+    /** A block's filter byte (format 33): the models saw the bytes as they are, or with x86 calls' targets made absolute. */
+    private static final int FILTER_NONE = 0, FILTER_X86 = 1;
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
@@ -782,6 +793,9 @@ public final class Codec {
         long n = readVarint(in, rec, 4, "block header");
         if (n == 0) return null;
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
+        int filter = readFully(in, 1, "block header")[0] & 0xFF;
+        rec.update(filter);
+        if (filter != FILTER_NONE && filter != FILTER_X86) throw new CorruptArchiveException("corrupt block header (filter " + filter + ")");
         long m = readVarint(in, rec, 5, "block header");
         // m = 0: a stored block, its n bytes as they are
         if (m != 0 && (m < 5 || m > 15L * n + 64))
@@ -795,7 +809,7 @@ public final class Codec {
         if (first > 0 && n > first)
             throw new CorruptArchiveException("corrupt archive: the block at original offset " + offset + " holds " + n
                     + " bytes, more than the first block's " + first);
-        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored);
+        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored, filter == FILTER_X86);
     }
 
     /** Reads and checks the end record after total original bytes; the original's CRC32C. */
@@ -818,7 +832,7 @@ public final class Codec {
      * laterNeeds: the files that archives after the first need beyond its own ("archive 2 needs the
      * dictionary sha256 589dbc2efdd500c6...").
      */
-    public record Listing(Header header, long blocks, long originalBytes, long archiveBytes, int archives, long memory,
+    public record Listing(Header header, long blocks, long x86Blocks, long originalBytes, long archiveBytes, int archives, long memory,
                           List<String> laterNeeds) {
         public double bpc() {
             return Codec.bpc(archiveBytes, originalBytes);
@@ -839,7 +853,7 @@ public final class Codec {
         PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
         Header first = null;
-        long all = 0, blocks = 0, memory = 0;
+        long all = 0, blocks = 0, x86Blocks = 0, memory = 0;
         int archives = 0;
         List<String> laterNeeds = new java.util.ArrayList<>();
         do {
@@ -864,6 +878,7 @@ public final class Codec {
                     if (o.chunk() > 0) chunkStart = Chunks.checkWithinChunk(total, r.n(), chunkStart, o.chunk());
                     total += r.n();
                     blocks++;
+                    if (r.x86()) x86Blocks++;
                 }
                 readEnd(in, rec, total);
                 all += total;
@@ -875,7 +890,7 @@ public final class Codec {
             }
             archives++;
         } while (more(next));
-        return new Listing(first, blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));
+        return new Listing(first, blocks, x86Blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));
     }
 
     /** Counts what it writes, which begins with first (written before the first byte or flush). */

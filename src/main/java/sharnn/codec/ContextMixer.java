@@ -167,7 +167,7 @@ final class ContextMixer {
     private final int[] wordAfter = new int[1 << WORD_BITS];
     private static final int WORD_BITS = 16;
     /** The rows of after2, after3 and wordAfter that endByte wrote: clear resets those alone. */
-    private final TouchedPages after2Touched, after3Touched, wordAfterTouched;
+    private final TouchedPages after2Touched, after3Touched, wordAfterTouched, sparseTouched;
 
     /** The last three bytes' row in after3. */
     private static int after3Row(long history) {
@@ -199,6 +199,15 @@ final class ContextMixer {
     private final int[] direct0 = new int[256], direct1 = new int[65536], direct2;
     private final int direct2Shift;   // 32 - direct2Bits: the order-2 hash's top bits choose the row
     private int direct2At;
+    /**
+     * Format 33, without a network (fast) alone: direct counters, as the others, in the network's three inputs (always 0
+     * there): by the byte two back, the byte three back, and the kinds of the last two bytes, each with the bits so far
+     * (3 x 65,536, 768 KB; default and max hold them unused, as a chunk's models are made before its options' network is
+     * known here). Sparse contexts that no hashed model has alone: 1 MB of enwik8 -54 bytes, 100 KB -10, 250 KB of sources -12.
+     */
+    private final int[] sparse = new int[SPARSE];
+    private static final int SPARSE = 3 << 16;
+    private int sparseRow2, sparseRow3, sparseRowKinds;
 
     private final TextState[] text;     // per stream
     private final RecordState[] records;   // per stream
@@ -278,6 +287,8 @@ final class ContextMixer {
         after2Touched = new TouchedPages(after2.length, 10);
         after3Touched = new TouchedPages(after3.length, 11);
         wordAfterTouched = new TouchedPages(wordAfter.length, 10);
+        sparseTouched = new TouchedPages(SPARSE, 8);   // a row of 256 a page
+        Arrays.fill(sparse, 1 << 31);   // p = 1/2, count 0; clear refills the rows written since
         clear();
     }
 
@@ -301,6 +312,8 @@ final class ContextMixer {
         after3Touched.reset((from, to) -> Arrays.fill(after3, from, to, (char) 0));
         for (int[] d : new int[][] {direct0, direct1, direct2}) Arrays.fill(d, 1 << 31);   // p = 1/2, count 0
         direct2At = 0;
+        sparseTouched.reset((from, to) -> Arrays.fill(sparse, from, to, 1 << 31));
+        sparseRow2 = sparseRow3 = sparseRowKinds = 0;
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
@@ -355,6 +368,7 @@ final class ContextMixer {
         after2Touched = o.after2Touched.copy();
         after3Touched = o.after3Touched.copy();
         wordAfterTouched = o.wordAfterTouched.copy();
+        sparseTouched = o.sparseTouched.copy();
         mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
@@ -371,6 +385,10 @@ final class ContextMixer {
         direct2 = o.direct2.clone();
         direct2Shift = o.direct2Shift;
         direct2At = o.direct2At;
+        System.arraycopy(o.sparse, 0, sparse, 0, SPARSE);
+        sparseRow2 = o.sparseRow2;
+        sparseRow3 = o.sparseRow3;
+        sparseRowKinds = o.sparseRowKinds;
         text = Arrays.stream(o.text).map(TextState::copy).toArray(TextState[]::new);
         records = Arrays.stream(o.records).map(RecordState::copy).toArray(RecordState[]::new);
         base = o.base.clone();
@@ -433,6 +451,7 @@ final class ContextMixer {
         long tableBytes = 4L << tb;
         long apms = Apm.bytesFor((1L << Math.min(16, tb)) + (1L << Math.min(APM2_BITS, tb)) + (1L << Math.min(APM3_BITS, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
         long direct = 4L * (256 + 65536 + (256L << direct2Bits(tb)));
+        direct += 4L * SPARSE;   // format 33's sparse counters
         return HASHED * (tableBytes + tableBytes / 8) + 65536 + direct + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
     }
 
@@ -614,6 +633,22 @@ final class ContextMixer {
                 base[ORDERS.length + 16] = hash((long) ts.fieldKey << 32 | (ts.wordHash & 0xFFFFFFFFL), 92);
             }
         }
+        // format 33, in plain text outside tables, at a word's start (no word so far): the last three words (TextState.prevWord3),
+        // which no model had, in two models' places whose contexts say little there: the word's shape model (the shape of the
+        // word before, with the last byte), with the last byte, and, outside a number, the number model (the word before),
+        // with the kinds of the last two bytes (100 KB of enwik8 -3 / -7 bytes, 250 KB of sources -26 / -54, both -5 / -69)
+        if (!binary && ts.plainText() && !table && ts.wordHash == 0) {
+            long words = ((long) ts.prevWord3 * 0x2545F491 + ts.prevWord2) * 0x9E3779B1L + ts.prevWord;
+            base[ORDERS.length + 10] = hash(words ^ (h & 0xFF) << 48, 220);
+            if (ts.digits == 0) base[ORDERS.length + 9] = hash(words ^ (ts.kinds & 0xFF) << 48, 223);
+        }
+        // format 33, in plain text outside tables, past the 64th byte of a line not indented (prose: enwik8's paragraphs): the
+        // line's first word with the last two bytes, which serves indented source code and short lines, takes the kinds of the
+        // last four bytes with the word so far (format 21's best model left out then). 1 MB of enwik8 -72 bytes (from the
+        // line's first byte -40, past 32 -62, past 128 -51); from the first byte 300 KB of `ls -lR` +21 and 1 MB of sources
+        // +20, past 64 -1 and +2
+        if (!binary && ts.plainText() && !table && (ts.indent & 0x7FFFFFFF) == 0 && pos - ts.lastNl > 64)
+            base[ORDERS.length + 17] = hash((ts.kinds & 0xFFFFL) << 32 | (ts.wordHash & 0xFFFFFFFFL), 231);
         byteContexts(ts, table);
         findSlots();
     }
@@ -630,6 +665,20 @@ final class ContextMixer {
         this.c1 = c1;
         apm2Hash = hash(ts.history & 0xFFFF, 12);
         apm3Hash = hash(ts.history & 0xFFFFFF, 29);
+        // format 33: at a word's start (after a space, in plain text) the order-2 and order-3 maps (and the direct order-2
+        // counter, which takes apm2Hash's row) and the eighth mixer (below) go by the word before rather than by its last
+        // letters and the space (100 KB of enwik8 -6 bytes together)
+        boolean wordStart = !binary && ts.plainText() && ts.wordHash == 0 && c1 == ' ';
+        if (wordStart) {
+            apm2Hash = hash(ts.prevWord & 0xFFFFFFFFL, 212);
+            apm3Hash = hash(ts.prevWord & 0xFFFFFFFFL, 211);
+        }
+        sparseRow2 = back2 << 8;
+        sparseRow3 = 1 << 16 | back3 << 8;
+        sparseRowKinds = 2 << 16 | (TextState.kind(back2) * 16 + TextState.kind(c1)) << 8;
+        sparseTouched.mark(sparseRow2);
+        sparseTouched.mark(sparseRow3);
+        sparseTouched.mark(sparseRowKinds);
         // format 27: in binary data, the place in a 4-byte word with the byte above it (4 back) / 8 in place of the nesting
         nestHi = binary ? (wordPos & 3) * 32 + (int) (ts.history >>> 27 & 31) : ts.wordPlace() * 64 + (ts.nest & 63);
         int kinds2 = TextState.kind(back2) * 16 + TextState.kind(c1);   // of the last two bytes, the sixteen of TextState (format 20)
@@ -646,7 +695,7 @@ final class ContextMixer {
         // format 28: in a table's lines, 48 + the field's number (to 15) in place of the nesting
         sel5 = ((table ? 48 + Math.min(ts.field, 15) : ts.nest & 63) * 4 + ts.wordPlace()) * 35;
         sel6 = (byteClass(back3) * 256 + back2) * 8;
-        sel7 = (base[ORDER4] >>> order4Shift) * 8;
+        sel7 = ((wordStart ? hash(ts.prevWord & 0xFFFFFFFFL, 213) : base[ORDER4]) >>> order4Shift) * 8;
         // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
         int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
                 : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
@@ -787,6 +836,11 @@ final class ContextMixer {
         inputs[n] = 256;
         runInputs(MODELS + 5 + MODELS);
         inputs[INPUTS - 3] = linear;   // as the contexts' linear inputs once were
+        if (tree == null) {   // format 33: the sparse counters in the network's places
+            inputs[n - 2] = Logistic.stretch(sparse[sparseRow2 | c0] >>> 20);
+            inputs[n - 1] = Logistic.stretch(sparse[sparseRow3 | c0] >>> 20);
+            inputs[INPUTS - 3] = Logistic.stretch(sparse[sparseRowKinds | c0] >>> 20);
+        }
         // format 30: the DMC graph's probability (1 MB of enwik8 in fast -0.18%; its weights start at 0)
         inputs[INPUTS - 2] = Logistic.stretch(dmc.p());
         // mixers (the sets' parts that are the same for the byte's bits: byteContexts)
@@ -943,6 +997,11 @@ final class ContextMixer {
         direct0[c0] = learn(direct0[c0], bit, MAP_LIMIT);
         direct1[c1 << 8 | c0] = learn(direct1[c1 << 8 | c0], bit, MAP_LIMIT);
         direct2[direct2At] = learn(direct2[direct2At], bit, 255);
+        if (tree == null) {
+            sparse[sparseRow2 | c0] = learn(sparse[sparseRow2 | c0], bit, MAP_LIMIT);
+            sparse[sparseRow3 | c0] = learn(sparse[sparseRow3 | c0], bit, MAP_LIMIT);
+            sparse[sparseRowKinds | c0] = learn(sparse[sparseRowKinds | c0], bit, MAP_LIMIT);
+        }
         match.update(bit);
         longMatch.update(bit);
         dmc.update(bit);

@@ -13,6 +13,7 @@ final class TextState {
     long kinds;
     /** The word so far (letters, case folded, and bytes >= 128; 0 outside a word) and the two before it. */
     int wordHash, prevWord, prevWord2;
+    int prevWord3;      // the word before prevWord2 (format 33: the last three words at a word's start, ContextMixer.beginByte)
     /**
      * Markup nesting, 8 bits: bit 0 inside a tag, bits 1-2 the [ ] depth, bits 3-4 the { } depth, bit 5
      * inside an entity, bits 6-7 the ( ) depth (each depth up to 3).
@@ -108,6 +109,7 @@ final class TextState {
         t.wordHash = wordHash;
         t.prevWord = prevWord;
         t.prevWord2 = prevWord2;
+        t.prevWord3 = prevWord3;
         t.nest = nest;
         t.lineFirst = lineFirst;
         t.digits = digits;
@@ -327,6 +329,7 @@ final class TextState {
             letters = wordLen == 1 ? lower : letters << 8 | lower;
         } else {
             if (wordHash != 0) {
+                prevWord3 = prevWord2;
                 prevWord2 = prevWord;
                 prevWord = wordHash;
                 stemPrev = stem();

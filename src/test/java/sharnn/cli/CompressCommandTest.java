@@ -57,6 +57,33 @@ class CompressCommandTest {
     }
 
     /** --set chunk=SIZE cuts the input into independent chunks, which --threads codes at once: the same archive for any count. */
+    /** x86 code's blocks are said in -l's line, as xz -lv names its filters: all, some or (text) none of them. */
+    @Test
+    void blocksOfX86CodeAreListed() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        byte[] code = new byte[4096];
+        for (int i = 0; i < code.length; i++) code[i] = (byte) random.nextInt(0x80);
+        for (int at = 0; at + 5 <= code.length; at += 20 + random.nextInt(40)) {   // calls to eight functions
+            int target = 512 * random.nextInt(8), d = target - (at + 5);
+            code[at] = (byte) 0xE8;
+            for (int k = 0; k < 4; k++) code[at + 1 + k] = (byte) (d >> 8 * k);
+        }
+        byte[] text = "not code at all, ".repeat(120).getBytes(StandardCharsets.UTF_8);
+        Path all = Files.write(dir.resolve("code.bin"), code), some = dir.resolve("mixed.bin");
+        Files.write(some, java.nio.ByteBuffer.allocate(code.length + text.length).put(code).put(text).array());
+        String[] small = {"-q", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K"};
+        for (Path in : List.of(all, some)) {
+            String[] a = java.util.stream.Stream.concat(java.util.stream.Stream.of("compress"),
+                    java.util.stream.Stream.concat(java.util.Arrays.stream(small), java.util.stream.Stream.of(in.toString()))).toArray(String[]::new);
+            CliRun c = CliRun.of(a);
+            assertThat(c.code()).as(c.err()).isZero();
+        }
+        assertThat(CliRun.of("decompress", "-l", all + ".shr").out()).contains(", 2 blocks of x86 code, format ");
+        assertThat(CliRun.of("decompress", "-l", some + ".shr").out()).contains(", 3 blocks (2 of x86 code), format ");
+        CliRun back = CliRun.of("decompress", "-c", some + ".shr");
+        assertThat(back.outBytes()).isEqualTo(Files.readAllBytes(some));
+    }
+
     @Test
     void chunksOnThreadsGiveTheSameArchiveAndRoundTrip() throws Exception {
         byte[] data = "chunk by chunk, on two threads; ".repeat(300).getBytes(StandardCharsets.UTF_8);
@@ -95,7 +122,7 @@ class CompressCommandTest {
             }
             Map<String, Object> a = archives.get(i);
             assertThat(a).containsEntry("file", shr.toString()).containsEntry("original_bytes", data.length)
-                    .containsEntry("archive_bytes", (int) Files.size(shr)).containsEntry("blocks", (int) info.blocks())
+                    .containsEntry("archive_bytes", (int) Files.size(shr)).containsEntry("blocks", (int) info.blocks()).containsEntry("x86_blocks", 0)
                     .containsEntry("chunks", i == 0 ? 3 : 0).containsEntry("format", (int) sharnn.codec.Codec.VERSION)
                     .containsEntry("settings", info.settings()).containsEntry("concatenated", 1).containsEntry("checkpoint_sha256", null)
                     .containsEntry("dictionary_id", null).containsEntry("later_needs", List.of());

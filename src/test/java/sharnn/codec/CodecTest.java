@@ -140,7 +140,7 @@ class CodecTest {
         System.arraycopy(good, at + 100, bad, at + 100, 4);
         java.util.zip.CRC32C rec = new java.util.zip.CRC32C();
         rec.update(new byte[8]);   // its offset, 0
-        rec.update(bad, at - 2, 2 + 100 + 4);   // n and m (one byte each), the bytes, their CRC32C
+        rec.update(bad, at - 3, 3 + 100 + 4);   // n, the filter and m (one byte each), the bytes, their CRC32C
         java.nio.ByteBuffer.wrap(bad, at + 104, 4).putInt((int) rec.getValue());
         assertThatThrownBy(() -> decompress(bad)).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("stored block at offset 0 fails its CRC32C");
@@ -157,7 +157,7 @@ class CodecTest {
         CodecOptions o = CodecOptions.preset("fast").with("blockSize", "100");
         byte[] good = storedBlocks(o, data, 100, 100);
         assertThat(decompress(good)).isEqualTo(data);
-        int first = indexOf(good, Arrays.copyOf(data, 100)) - 2, length = 2 + 100 + 4 + 4;   // n, m, the bytes, two CRC32Cs
+        int first = indexOf(good, Arrays.copyOf(data, 100)) - 3, length = 3 + 100 + 4 + 4;   // n, the filter, m, the bytes, two CRC32Cs
         byte[] swapped = good.clone();
         System.arraycopy(good, first + length, swapped, first, length);
         System.arraycopy(good, first, swapped, first + length, length);
@@ -222,9 +222,9 @@ class CodecTest {
         for (CodecOptions o : List.of(SMALL, CodecOptions.preset("fast").with(List.of("blockSize=1024", "tableBits=12")))) {
             byte[] archive = compress(random, o);
             int header = compress(new byte[0], o).length - 10;
-            // five records of n (2 bytes), 0, the bytes, two CRC32Cs; the end record: 0, 5000 (2 bytes), two CRC32Cs
-            assertThat(archive.length).as(o.toText()).isEqualTo(header + 5000 + 5 * (2 + 1 + 4 + 4) + 1 + 2 + 4 + 4);
-            assertThat(Arrays.copyOfRange(archive, header + 3, header + 3 + 1024)).isEqualTo(Arrays.copyOf(random, 1024));
+            // five records of n (2 bytes), the filter 0, m 0, the bytes, two CRC32Cs; the end record: 0, 5000 (2 bytes), two CRC32Cs
+            assertThat(archive.length).as(o.toText()).isEqualTo(header + 5000 + 5 * (2 + 1 + 1 + 4 + 4) + 1 + 2 + 4 + 4);
+            assertThat(Arrays.copyOfRange(archive, header + 4, header + 4 + 1024)).isEqualTo(Arrays.copyOf(random, 1024));
             assertThat(decompress(archive)).isEqualTo(random);
             byte[] text = text(6000), mixed = new byte[11000];
             System.arraycopy(text, 0, mixed, 0, 3000);
@@ -326,6 +326,31 @@ class CodecTest {
                 .hasMessageContaining("fails its checksum");
     }
 
+    /** Blocks of x86 code code with their calls' targets made absolute, the text between them as it is, on any number of threads. */
+    @Test
+    void blocksOfX86CodeRoundTripAndAreListed() throws IOException {
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        data.write(X86CallsTest.code(3072, 8, 1));
+        data.write(text(1024));
+        data.write(X86CallsTest.code(1000, 8, 2));   // a short last block
+        byte[] bytes = data.toByteArray();
+        for (CodecOptions o : List.of(SMALL, SMALL.with("chunk", "2048"))) {
+            byte[] archive = compress(bytes, o, 3);
+            assertThat(decompress(archive, 1)).as(o.toText()).isEqualTo(bytes);
+            assertThat(decompress(archive, 3)).as(o.toText()).isEqualTo(bytes);
+            Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
+            assertThat(l.blocks()).isEqualTo(5);
+            assertThat(l.x86Blocks()).as("the blocks of code").isEqualTo(4);
+        }
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(compress(bytes, SMALL)));
+        Codec.Header header = Codec.readHeader(in);
+        List<String> kinds = new java.util.ArrayList<>();
+        long offset = 0;
+        for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n())
+            kinds.add((r.x86() ? "x86 " : "") + (r.stored() ? "stored" : "coded"));
+        assertThat(kinds).containsExactly("x86 coded", "x86 coded", "x86 coded", "coded", "x86 coded");
+    }
+
     static Codec.Dictionary dictionary(byte[] bytes) {
         return new Codec.Dictionary("dict", bytes, Codec.sha256(bytes));
     }
@@ -420,6 +445,7 @@ class CodecTest {
         for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n()) {
             Codec.writeVarint(out, r.n());
             out.write(r.stored() ? 0 : 1);
+            out.write(r.x86() ? 1 : 0);
             out.write(r.coded());
             out.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
         }
@@ -613,6 +639,7 @@ class CodecTest {
         for (int n : sizes) {
             ByteArrayOutputStream record = new ByteArrayOutputStream();
             Codec.writeVarint(record, n);
+            record.write(0);   // no filter
             Codec.writeVarint(record, 0);   // stored
             record.write(data, off, n);
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -733,6 +760,7 @@ class CodecTest {
         withCrc(crafted, header.toByteArray());
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         Codec.writeVarint(block, 1 << 20);
+        block.write(0);   // no filter
         Codec.writeVarint(block, 5);
         block.write(new byte[5 + 4]);
         withCrc(crafted, block.toByteArray(), 0);
@@ -836,6 +864,7 @@ class CodecTest {
         ByteArrayOutputStream padded = new ByteArrayOutputStream(), record = new ByteArrayOutputStream();
         padded.write(archive, 0, headerLength);
         Codec.writeVarint(record, r.n());
+        record.write(0);   // no filter
         Codec.writeVarint(record, r.coded().length + 3);
         record.write(r.coded());
         record.write(new byte[3]);
@@ -845,6 +874,18 @@ class CodecTest {
         assertThat(decompress(archive)).isEqualTo(data);
         assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("corrupt coded data (3 bytes left over)");
+        // a filter this reader does not know (format 33: 0 or 1), under a right checksum
+        ByteArrayOutputStream filtered = new ByteArrayOutputStream(), unknown = new ByteArrayOutputStream();
+        filtered.write(archive, 0, headerLength);
+        Codec.writeVarint(unknown, r.n());
+        unknown.write(2);
+        Codec.writeVarint(unknown, r.coded().length);
+        unknown.write(r.coded());
+        unknown.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
+        withCrc(filtered, unknown.toByteArray(), 0);
+        filtered.write(archive, archive.length - in.available(), in.available());
+        assertThatThrownBy(() -> decompress(filtered.toByteArray())).isInstanceOf(CorruptArchiveException.class)
+                .hasMessage("corrupt block header (filter 2)");
     }
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {

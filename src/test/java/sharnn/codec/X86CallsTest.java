@@ -9,6 +9,20 @@ import org.junit.jupiter.api.Test;
 
 class X86CallsTest {
 
+    /** n bytes of something like x86 code: bytes below 80 with a call every 20-60 bytes to one of functions places. */
+    static byte[] code(int n, int functions, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] code = new byte[n];
+        for (int i = 0; i < n; i++) code[i] = (byte) random.nextInt(0x80);
+        int[] targets = random.ints(functions, 0, n).toArray();
+        for (int at = 0; at + 5 <= n; at += 20 + random.nextInt(40)) {
+            int d = targets[random.nextInt(functions)] - (at + 5);
+            code[at] = (byte) 0xE8;
+            for (int k = 0; k < 4; k++) code[at + 1 + k] = (byte) (d >> 8 * k);
+        }
+        return code;
+    }
+
     @Test
     void aDisplacementBecomesItsTargetModulo2To25() {
         // call +16 at block offset 0 of a block that starts at stream offset 100: the target is 100 + 5 + 16
@@ -69,17 +83,9 @@ class X86CallsTest {
 
     @Test
     void onlyCodeLooksLikeCode() {
-        // code: calls among 40 functions
-        SplittableRandom random = new SplittableRandom(5);
-        byte[] code = new byte[1 << 16];
-        for (int i = 0; i < code.length; i++) code[i] = (byte) random.nextInt(0x80);
-        int[] functions = random.ints(40, 0, code.length).toArray();
-        for (int at = 0; at + 5 <= code.length; at += 20 + random.nextInt(40)) {
-            int d = functions[random.nextInt(functions.length)] - (at + 5);
-            code[at] = (byte) 0xE8;
-            for (int k = 0; k < 4; k++) code[at + 1 + k] = (byte) (d >> 8 * k);
-        }
+        byte[] code = code(1 << 16, 40, 5);
         assertThat(X86Calls.looksLikeCode(code, code.length)).isTrue();
+        SplittableRandom random = new SplittableRandom(5);
         // random bytes, floats, text
         byte[] noise = new byte[1 << 16];
         random.nextBytes(noise);
