@@ -167,7 +167,7 @@ final class ContextMixer {
     private final int[] wordAfter = new int[1 << WORD_BITS];
     private static final int WORD_BITS = 16;
     /** The rows of after2, after3 and wordAfter that endByte wrote: clear resets those alone. */
-    private final TouchedPages after2Touched, after3Touched, wordAfterTouched, sparseTouched;
+    private final TouchedPages after2Touched, after3Touched, wordAfterTouched, sparseCountersTouched;
 
     /** The last three bytes' row in after3. */
     private static int after3Row(long history) {
@@ -205,7 +205,7 @@ final class ContextMixer {
      * (3 x 65,536, 768 KB; default and max hold them unused, as a chunk's models are made before its options' network is
      * known here). Sparse contexts that no hashed model has alone: 1 MB of enwik8 -54 bytes, 100 KB -10, 250 KB of sources -12.
      */
-    private final int[] sparse = new int[SPARSE];
+    private final int[] sparseCounters = new int[SPARSE];
     private static final int SPARSE = 3 << 16;
     private int sparseRow2, sparseRow3, sparseRowKinds;
 
@@ -287,8 +287,8 @@ final class ContextMixer {
         after2Touched = new TouchedPages(after2.length, 10);
         after3Touched = new TouchedPages(after3.length, 11);
         wordAfterTouched = new TouchedPages(wordAfter.length, 10);
-        sparseTouched = new TouchedPages(SPARSE, 8);   // a row of 256 a page
-        Arrays.fill(sparse, 1 << 31);   // p = 1/2, count 0; clear refills the rows written since
+        sparseCountersTouched = new TouchedPages(SPARSE, 8);   // a row of 256 a page
+        Arrays.fill(sparseCounters, 1 << 31);   // p = 1/2, count 0; clear refills the rows written since
         clear();
     }
 
@@ -312,7 +312,7 @@ final class ContextMixer {
         after3Touched.reset((from, to) -> Arrays.fill(after3, from, to, (char) 0));
         for (int[] d : new int[][] {direct0, direct1, direct2}) Arrays.fill(d, 1 << 31);   // p = 1/2, count 0
         direct2At = 0;
-        sparseTouched.reset((from, to) -> Arrays.fill(sparse, from, to, 1 << 31));
+        sparseCountersTouched.reset((from, to) -> Arrays.fill(sparseCounters, from, to, 1 << 31));
         sparseRow2 = sparseRow3 = sparseRowKinds = 0;
         mixers.clear();
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
@@ -368,7 +368,7 @@ final class ContextMixer {
         after2Touched = o.after2Touched.copy();
         after3Touched = o.after3Touched.copy();
         wordAfterTouched = o.wordAfterTouched.copy();
-        sparseTouched = o.sparseTouched.copy();
+        sparseCountersTouched = o.sparseCountersTouched.copy();
         mixers = o.mixers.copy();
         apm = o.apm.copy();
         apmMask = o.apmMask;
@@ -385,7 +385,7 @@ final class ContextMixer {
         direct2 = o.direct2.clone();
         direct2Shift = o.direct2Shift;
         direct2At = o.direct2At;
-        System.arraycopy(o.sparse, 0, sparse, 0, SPARSE);
+        System.arraycopy(o.sparseCounters, 0, sparseCounters, 0, SPARSE);
         sparseRow2 = o.sparseRow2;
         sparseRow3 = o.sparseRow3;
         sparseRowKinds = o.sparseRowKinds;
@@ -676,9 +676,9 @@ final class ContextMixer {
         sparseRow2 = back2 << 8;
         sparseRow3 = 1 << 16 | back3 << 8;
         sparseRowKinds = 2 << 16 | (TextState.kind(back2) * 16 + TextState.kind(c1)) << 8;
-        sparseTouched.mark(sparseRow2);
-        sparseTouched.mark(sparseRow3);
-        sparseTouched.mark(sparseRowKinds);
+        sparseCountersTouched.mark(sparseRow2);
+        sparseCountersTouched.mark(sparseRow3);
+        sparseCountersTouched.mark(sparseRowKinds);
         // format 27: in binary data, the place in a 4-byte word with the byte above it (4 back) / 8 in place of the nesting
         nestHi = binary ? (wordPos & 3) * 32 + (int) (ts.history >>> 27 & 31) : ts.wordPlace() * 64 + (ts.nest & 63);
         int kinds2 = TextState.kind(back2) * 16 + TextState.kind(c1);   // of the last two bytes, the sixteen of TextState (format 20)
@@ -837,9 +837,9 @@ final class ContextMixer {
         runInputs(MODELS + 5 + MODELS);
         inputs[INPUTS - 3] = linear;   // as the contexts' linear inputs once were
         if (tree == null) {   // format 33: the sparse counters in the network's places
-            inputs[n - 2] = Logistic.stretch(sparse[sparseRow2 | c0] >>> 20);
-            inputs[n - 1] = Logistic.stretch(sparse[sparseRow3 | c0] >>> 20);
-            inputs[INPUTS - 3] = Logistic.stretch(sparse[sparseRowKinds | c0] >>> 20);
+            inputs[n - 2] = Logistic.stretch(sparseCounters[sparseRow2 | c0] >>> 20);
+            inputs[n - 1] = Logistic.stretch(sparseCounters[sparseRow3 | c0] >>> 20);
+            inputs[INPUTS - 3] = Logistic.stretch(sparseCounters[sparseRowKinds | c0] >>> 20);
         }
         // format 30: the DMC graph's probability (1 MB of enwik8 in fast -0.18%; its weights start at 0)
         inputs[INPUTS - 2] = Logistic.stretch(dmc.p());
@@ -998,9 +998,9 @@ final class ContextMixer {
         direct1[c1 << 8 | c0] = learn(direct1[c1 << 8 | c0], bit, MAP_LIMIT);
         direct2[direct2At] = learn(direct2[direct2At], bit, 255);
         if (tree == null) {
-            sparse[sparseRow2 | c0] = learn(sparse[sparseRow2 | c0], bit, MAP_LIMIT);
-            sparse[sparseRow3 | c0] = learn(sparse[sparseRow3 | c0], bit, MAP_LIMIT);
-            sparse[sparseRowKinds | c0] = learn(sparse[sparseRowKinds | c0], bit, MAP_LIMIT);
+            sparseCounters[sparseRow2 | c0] = learn(sparseCounters[sparseRow2 | c0], bit, MAP_LIMIT);
+            sparseCounters[sparseRow3 | c0] = learn(sparseCounters[sparseRow3 | c0], bit, MAP_LIMIT);
+            sparseCounters[sparseRowKinds | c0] = learn(sparseCounters[sparseRowKinds | c0], bit, MAP_LIMIT);
         }
         match.update(bit);
         longMatch.update(bit);

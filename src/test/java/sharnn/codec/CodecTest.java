@@ -326,7 +326,7 @@ class CodecTest {
                 .hasMessageContaining("fails its checksum");
     }
 
-    /** Blocks of x86 code code with their calls' targets made absolute, the text between them as it is, on any number of threads. */
+    /** Blocks of x86 code are coded with their calls' targets made absolute, the text between them as it is, on any number of threads. */
     @Test
     void blocksOfX86CodeRoundTripAndAreListed() throws IOException {
         java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();

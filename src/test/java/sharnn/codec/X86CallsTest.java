@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class X86CallsTest {
 
-    /** n bytes of something like x86 code: bytes below 80 with a call every 20-60 bytes to one of functions places. */
+    /** n bytes of something like x86 code: bytes below 0x80 with a call every 20-60 bytes to one of functions places. */
     static byte[] code(int n, int functions, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         byte[] code = new byte[n];
