@@ -276,8 +276,18 @@ public final class Compression {
         return all;
     }
 
-    /** The sizes of a finished compression or decompression. */
-    public record Result(long originalBytes, long archiveBytes) {
+    /**
+     * The sizes of a finished compression or decompression, and whether it used the {@link #checkpoint} and the
+     * {@link #dictionary} (each false where none was given): compressing, where given; decompressing, where an archive
+     * was made with it (archives one after another: where any was), as zstd leaves a dictionary unused by a frame made
+     * without one.
+     */
+    public record Result(long originalBytes, long archiveBytes, boolean usedCheckpoint, boolean usedDictionary) {
+        /** Sizes alone: no checkpoint or dictionary used. */
+        public Result(long originalBytes, long archiveBytes) {
+            this(originalBytes, archiveBytes, false, false);
+        }
+
         /** Archive bits per original byte; NaN for no original bytes, as {@link Score#bitsPerByte()}. */
         public double bitsPerByte() {
             return Compression.bitsPerByte(archiveBytes, originalBytes);
@@ -336,7 +346,7 @@ public final class Compression {
         }
         try {
             Codec.Stats s = Codec.compress(in, out, o, pretrained, loadDictionary(), progress, threads, memoryLimit);
-            return new Result(s.originalBytes(), s.archiveBytes());
+            return new Result(s.originalBytes(), s.archiveBytes(), s.usedCheckpoint(), s.usedDictionary());
         } catch (IOException e) {
             throw LibraryWords.of(e);
         } finally {
@@ -409,7 +419,7 @@ public final class Compression {
         try {   // an archive says whether it runs a network only once read
             Codec.Stats s = Codec.decompress(in, out, checkpoint == null ? null : Checkpoint.file(checkpoint), this::loadDictionary, progress,
                     threads, memoryLimit);
-            return new Result(s.originalBytes(), s.archiveBytes());
+            return new Result(s.originalBytes(), s.archiveBytes(), s.usedCheckpoint(), s.usedDictionary());
         } catch (NoClassDefFoundError e) {
             throw VectorModule.missing(e);
         } catch (IOException e) {

@@ -196,7 +196,7 @@ public final class Evaluation {
 
     private Result evaluate(Path checkpoint, Backend backend, int streams, Progress progress) throws IOException {
         // a split that does not parse, before the model and the data are read (its length is checked against the data's)
-        if (!java.util.List.of("valid", "test", "all").contains(split)) lastBytes(split, Long.MAX_VALUE);
+        if (!java.util.List.of("valid", "test", "all").contains(split)) lastCount(split);
         PathErrors.checkReadable(checkpoint, "checkpoint");
         LanguageModel model = null;
         try {
@@ -293,15 +293,21 @@ public final class Evaluation {
 
     /** "last:N": the file's last N bytes, the range the original trainer holds out with eval_bytes=N. */
     private static Split lastBytes(String split, long size) {
-        long n;
+        java.math.BigInteger n = lastCount(split);
+        // N's range, with N as given (past a long's too: that was "must be valid, test, all or last:N", as for last:x)
+        if (n.signum() < 1 || n.compareTo(java.math.BigInteger.valueOf(size)) > 0)
+            throw LibraryWords.refusal("split " + split + ": N must be in [1, " + size + "], the file's size",
+                    "--split " + split + ": N must be in [1, " + size + "], the file's size");
+        return new Split(split, size - n.longValue(), n.longValue());
+    }
+
+    /** "last:N"'s N, of any size; refused where it does not parse. */
+    private static java.math.BigInteger lastCount(String split) {
         try {
-            n = split.startsWith("last:") ? ByteCount.parse(split.substring(5).strip()) : -1;
+            if (split.startsWith("last:")) return ByteCount.parseExact(split.substring(5).strip());
         } catch (NumberFormatException e) {
-            n = -1;
+            // refused below
         }
-        if (n < 1) throw LibraryWords.refusal("split must be valid, test, all or last:N: " + split, "--split must be valid, test, all or last:N: " + split);
-        if (n > size) throw LibraryWords.refusal("split " + split + ": the file has only " + size + " bytes",
-                "--split " + split + ": the file has only " + size + " bytes");
-        return new Split(split, size - n, n);
+        throw LibraryWords.refusal("split must be valid, test, all or last:N: " + split, "--split must be valid, test, all or last:N: " + split);
     }
 }

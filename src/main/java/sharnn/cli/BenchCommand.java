@@ -75,10 +75,9 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             sharnn.io.PathErrors.checkReadable(file, "file");
             if (!Files.isRegularFile(file)) throw new UsageException(file + ": not a regular file (the benchmark reads it more than once)");
-            if (bytes < 0) throw new UsageException("--bytes must be >= 0");
+            if (bytes < 0) throw new UsageException("--bytes must be >= 0: " + bytes);
             if (presets.stream().allMatch(String::isBlank)) throw new UsageException("--presets names none");
-            if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
-            Models.checkThreadLimit(threads);
+            Models.checkThreads(threads);
             List<CodecOptions> options = new java.util.ArrayList<>();
             List<String> given = settings.stream().map(s -> KeyValue.parse(s).text()).toList();   // as compress takes them
             for (String p : presets) {
@@ -177,9 +176,8 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             String what = what();
-            if (threads < 0) throw new UsageException("--threads must be >= 0");
-            Models.checkThreadLimit(threads);
-            if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]");
+            Models.checkThreads(threads);
+            if (!(seconds > 0 && seconds <= 3600)) throw new UsageException("--seconds must be in (0, 3600]: " + seconds);
             ModelConfig config;
             try {
                 TrainConfig cfg = TrainConfig.forPreset(preset);

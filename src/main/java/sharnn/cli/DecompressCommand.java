@@ -90,7 +90,7 @@ final class DecompressCommand implements Callable<Integer> {
     private Compression.Result decode(String archive, InputStream is, java.io.OutputStream os, Compression.Progress progress) throws IOException {
         try {
             Compression.Result result = decoder().decompress(is, os, progress);
-            noteUnused(archive);
+            noteUnused(archive, result);
             return result;
         } catch (IOException e) {
             IOException original = LibraryWords.original(e);   // in the command line's words (--dict)
@@ -107,23 +107,15 @@ final class DecompressCommand implements Callable<Integer> {
     /**
      * A --dict or --model that an archive made without one never used is said in a note (not with -q), as it decodes the
      * same without it: a user may have believed it needed. zstd -D is silent; a note costs nothing and tells a script's
-     * needless flag. Told from the archive's listing, so only for a file (stdin and a FIFO are read once).
+     * needless flag. The decoder says whether any archive (of those one after another) asked for it.
      */
-    private void noteUnused(String archive) {
-        if (model == null && dictionary == null || transform.quiet() || archive.equals("-") || !Files.isRegularFile(Path.of(archive))) return;
-        Compression.Info info;
-        try (InputStream in = Files.newInputStream(Path.of(archive))) {
-            info = Compression.info(in);
-        } catch (IOException e) {   // decoded and checked already: a note is not worth a failure
-            return;
-        }
-        boolean laterDictionary = info.laterNeeds().stream().anyMatch(n -> n.contains("needs the dictionary"));
-        boolean laterCheckpoint = info.laterNeeds().stream().anyMatch(n -> n.contains("needs the checkpoint"));
-        if (dictionary != null && info.dictionaryId() == null && !laterDictionary)
-            System.err.println("sharnn decompress: note: " + Main.printable(archive) + " was made without a dictionary: --dict "
+    private void noteUnused(String archive, Compression.Result result) {
+        if (transform.quiet()) return;
+        if (dictionary != null && !result.usedDictionary())
+            System.err.println("sharnn decompress: note: " + Main.printable(nameOf(archive)) + " was made without a dictionary: --dict "
                     + Main.printable(dictionary.toString()) + " was not used");
-        if (model != null && info.checkpointSha256() == null && !laterCheckpoint)
-            System.err.println("sharnn decompress: note: " + Main.printable(archive) + " was made without a checkpoint: --model "
+        if (model != null && !result.usedCheckpoint())
+            System.err.println("sharnn decompress: note: " + Main.printable(nameOf(archive)) + " was made without a checkpoint: --model "
                     + Main.printable(model.toString()) + " was not used");
     }
 
@@ -149,7 +141,7 @@ final class DecompressCommand implements Callable<Integer> {
     static final class MemorySize implements picocli.CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})(?:([KMG])(?:i?B)?)?", java.util.regex.Pattern.CASE_INSENSITIVE)
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(?:([KMG])(?:i?B)?)?", java.util.regex.Pattern.CASE_INSENSITIVE)
                     .matcher(value);   // unstripped, as every number (" 512M" was taken); \d is ASCII alone
             if (!m.matches()) throw new picocli.CommandLine.TypeConversionException("not a size (as 512M or 2G): '" + value + "'");
             int shift = m.group(2) == null ? 0 : switch (Character.toUpperCase(m.group(2).charAt(0))) {
@@ -157,8 +149,9 @@ final class DecompressCommand implements Callable<Integer> {
                 case 'M' -> 20;
                 default -> 30;
             };
-            long n = Long.parseLong(m.group(1));
-            long bytes = n > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : n << shift;   // past 8 EiB: no limit (999999999999G wrapped)
+            // past 8 EiB: no limit (999999999999G wrapped; 13 digits and more were "not a size")
+            java.math.BigInteger n = new java.math.BigInteger(m.group(1)).shiftLeft(shift);
+            long bytes = n.bitLength() > 63 ? Long.MAX_VALUE : n.longValue();
             return bytes == 0 ? Long.MAX_VALUE : bytes;   // as xz -M 0: the default, no limit but the heap's
         }
     }

@@ -113,8 +113,8 @@ final class FileTransform {
         long original = stats.originalBytes(), archive = stats.archiveBytes();
         long from = verb.equals("compress") ? original : archive, to = verb.equals("compress") ? archive : original;
         if (!quiet)
-            // named, as -t names its line and xz -v its file: in a loop over files the lines said which was which
-            System.err.println(String.format(Locale.ROOT, "%s%s -> %s (%s) in %.1f s", stdin ? "" : Main.printable(in) + ": ", bytes(from), bytes(to),
+            // named, as -t names its line and xz -v its file (stdin as "(stdin)"): in a loop over files the lines said which was which
+            System.err.println(String.format(Locale.ROOT, "%s: %s -> %s (%s) in %.1f s", stdin ? "(stdin)" : Main.printable(in), bytes(from), bytes(to),
                     bpc(archive, original), sec));
         return new Result(0);
     }
@@ -277,9 +277,9 @@ final class FileTransform {
         return originalBytes == 0 ? "--- bpc" : String.format(Locale.ROOT, "%.3f bpc", archiveBytes * 8.0 / originalBytes);
     }
 
-    /** "1 byte", "2 bytes". */
+    /** "1 byte", "2 bytes", "41,948 bytes": grouped as -l's counts are, and xz's summary lines. */
     static String bytes(long n) {
-        return n + (n == 1 ? " byte" : " bytes");
+        return String.format(Locale.ROOT, "%,d %s", n, n == 1 ? "byte" : "bytes");
     }
 
     /**

@@ -44,7 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "sampling seed", defaultValue = "1337")
     long seed;
 
-    @Option(names = "--samples", paramLabel = "N", description = "samples to draw, each from the prompt, with seeds S, S+1, ..., "
+    @Option(names = "--samples", paramLabel = "N", description = "samples to draw, each from the prompt, with seeds S, S+1, ... (a long's: 9223372036854775807 + 1 is -9223372036854775808), "
             + "each followed by a line of dashes, as nanoGPT's sample.py prints num_samples (1: the sample alone)", defaultValue = "1")
     int samples;
 
@@ -58,7 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (given > 1) throw new UsageException("give one of --prompt, --prompt-file or -");
         // as a Path option's '' (an unset "$PROMPT"): it was the current directory, ": is a directory" (exit 1)
         if ("".equals(promptFile)) throw new UsageException("Invalid value for option '--prompt-file': an empty name");
-        if (length < 0) throw new UsageException("--length must be >= 0");
+        if (length < 0) throw new UsageException("--length must be >= 0: " + length);
         if (samples < 1) throw new UsageException("--samples must be >= 1: " + samples);
         try {
             new Sampling(temperature, topK, topP, seed);   // its checks, before the model is loaded; each sample makes its own

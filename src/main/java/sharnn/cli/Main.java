@@ -94,6 +94,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         joinDescriptionLines(cli);
         giveVersion(cli, new Version());
         cli.setExecutionExceptionHandler(Main::oneLineError);
+        cli.setExecutionStrategy(Main::refuseUnmatchedThenRun);
         // an option given twice takes the last value, as xz, zstd and gzip take it (an alias with -T0, then -T2): it was
         // "should be specified only once"
         cli.setOverwrittenOptionsAllowed(true);
@@ -164,6 +165,17 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 : command.contains(" data ") || command.endsWith(" plot") ? "" : ", or use a smaller preset or model";
         return String.format("%s: out of memory (heap of %,d MiB): give Java more with JAVA_OPTS=-Xmx...%s",
                 command, Runtime.getRuntime().maxMemory() >> 20, choice);
+    }
+
+    /**
+     * picocli stops checking once help or version is asked, keeping what it did not know aside: `sharnn -V --bogus`,
+     * `-Vx` and `compress -h --bogus` printed and exited 0. xz refuses an unknown option whatever else is given.
+     */
+    private static int refuseUnmatchedThenRun(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (!p.unmatched().isEmpty()) throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /**

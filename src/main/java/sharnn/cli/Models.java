@@ -28,15 +28,10 @@ final class Models {
         }
     }
 
-    /** Refuses a -T/--threads above {@link Model#MAX_THREADS}, as a usage error before any work. */
-    static void checkThreadLimit(int threads) {
-        if (threads > Model.MAX_THREADS)
-            throw new UsageException("--threads must be at most " + Model.MAX_THREADS + " (0: every core): " + threads);
-    }
-
-    /** A --threads option's count, refused where it is no count of threads (0: every core). */
+    /** A --threads option's count, refused where it is no count of threads (0: every core) or above {@link Model#MAX_THREADS}, before any work. */
     static void checkThreads(int threads) {
         if (threads < 0) throw new UsageException("--threads must be >= 0 (0: every core): " + threads);
-        checkThreadLimit(threads);
+        if (threads > Model.MAX_THREADS)
+            throw new UsageException("--threads must be at most " + Model.MAX_THREADS + " (0: every core): " + threads);
     }
 }

@@ -127,7 +127,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void checkLimits() {
-        if (steps < 0 || epochs < 0 || minutes < 0) throw new UsageException("--steps, --epochs and --minutes must be >= 0");
+        // each said with its value, as every other refusal (it was "--steps, --epochs and --minutes must be >= 0", which of them unsaid)
+        if (steps < 0) throw new UsageException("--steps must be >= 0: " + steps);
+        if (epochs < 0) throw new UsageException("--epochs must be >= 0: " + epochs);
+        if (minutes < 0) throw new UsageException("--minutes must be >= 0: " + minutes);
         if (Double.isNaN(minutes)) throw new UsageException("--minutes must be a number: NaN");   // it compared as no limit
         // infinity alone never stopped (beside another limit it is none, as a huge number is)
         if (Double.isInfinite(minutes) && steps == 0 && epochs == 0) throw new UsageException("--minutes Infinity is no limit: give --steps, --epochs or finite --minutes");

@@ -48,8 +48,7 @@ final class TransformOptions {
     }
 
     void check() {
-        if (threads != null && threads < 0) throw new UsageException("--threads must be >= 0 (0: every core)");
-        if (threads != null) Models.checkThreadLimit(threads);
+        if (threads != null) Models.checkThreads(threads);
         if (rm && (keep || stdout)) throw new UsageException("--rm removes IN: it goes with neither --keep nor --stdout");
     }
 

@@ -109,8 +109,11 @@ public final class Codec {
         Progress NONE = (a, b) -> {};
     }
 
-    /** The sizes of a finished compression or decompression. */
-    public record Stats(long originalBytes, long archiveBytes) {
+    /**
+     * The sizes of a finished compression or decompression, and whether it used the checkpoint and the dictionary it was
+     * given: compressing, where given; decompressing, where an archive asked for it (one made without leaves it unused).
+     */
+    public record Stats(long originalBytes, long archiveBytes, boolean usedCheckpoint, boolean usedDictionary) {
         public double bpc() {
             return Codec.bpc(archiveBytes, originalBytes);
         }
@@ -301,7 +304,7 @@ public final class Codec {
         end.write(ByteBuffer.allocate(4).putInt((int) all.getValue()).array());
         writeWithCrc(counted, end, offsetBytes(total));
         counted.flush();
-        return new Stats(total, counted.count);
+        return new Stats(total, counted.count, pretrained != null, dictionary != null);
     }
 
     /**
@@ -578,13 +581,16 @@ public final class Codec {
         // the last archive's context models, cleared for the next where they are of its size: new ones for each,
         // tens of MiB made straight into the old generation, piled up (30 archives of 753 bytes: 1.5 GB resident)
         ContextMixer[] spare = {null};
+        boolean usedCheckpoint = false;
         for (int archives = 0; archives == 0 || more(next); archives++) {
             long before = total;
             try {
-                total += decompressOne(in, out, checkpoint, dictionary, (done, b) -> {
+                Decoded one = decompressOne(in, out, checkpoint, dictionary, (done, b) -> {
                     bits[1] = b;
                     progress.update(before + done, bits[0] + b);
                 }, threads, memoryLimit, spare);
+                total += one.bytes();
+                usedCheckpoint |= one.usedCheckpoint();
             } catch (CorruptArchiveException e) {
                 if (archives == 0) throw e;
                 // its offsets are its own: say which archive, and where its output began
@@ -603,7 +609,7 @@ public final class Codec {
             bits[1] = 0;
         }
         out.flush();
-        return new Stats(total, counted.count);
+        return new Stats(total, counted.count, usedCheckpoint, got[0] != null);   // the dictionary's source asked where an archive needs it
     }
 
     /**
@@ -624,13 +630,16 @@ public final class Codec {
         return true;
     }
 
+    /** One archive's original bytes, and whether it was made with a checkpoint. */
+    private record Decoded(long bytes, boolean usedCheckpoint) {}
+
     /**
-     * Decodes one archive from in to out; its original bytes. spare[0]: an earlier archive's context models to
+     * Decodes one archive from in to out. spare[0]: an earlier archive's context models to
      * clear and reuse (see {@link Engine}), replaced by this one's. A checkpoint or dictionary it does not need
      * is left unused, as zstd leaves a dictionary a frame does not name: of archives concatenated, one may
      * need it and the next not (the first refused it, and "plain, then primed" could not be decoded).
      */
-    private static long decompressOne(DataInputStream in, OutputStream out, Path checkpoint, DictionarySource source,
+    private static Decoded decompressOne(DataInputStream in, OutputStream out, Path checkpoint, DictionarySource source,
                                       Progress progress, int threads, long memoryLimit, ContextMixer[] spare) throws IOException {
         Header header = readHeader(in);
         Dictionary dictionary = null;
@@ -689,7 +698,7 @@ public final class Codec {
             }
         }
         if (readEnd(in, rec, total) != (int) all.getValue()) throw new CorruptArchiveException("decompressed data fails the archive's CRC32C");
-        return total;
+        return new Decoded(total, pretrained != null);
     }
 
     /**

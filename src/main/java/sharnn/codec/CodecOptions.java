@@ -39,24 +39,54 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public CodecOptions {
         attention = List.copyOf(attention);
-        // each refusal says the value, as the JDK's and the api's do: a header's or a checkpoint's is one the user never typed
-        check(embed >= 1 && embed <= 1024, "embed must be in [1, 1024]", embed);
-        check(boom >= embed && boom <= 8192, "boom must be in [embed, 8192]", boom + " (embed " + embed + ")");
-        check(blocks >= 1 && blocks <= 16, "blocks must be in [1, 16]", blocks);
-        check(window >= 1 && window <= 8192, "window must be in [1, 8192]", window);
-        check(streams >= 1 && streams <= 256, "streams must be in [1, 256]", streams);
-        check(segment >= 1 && segment <= 1024, "segment must be in [1, 1024]", segment);
-        check(lag >= 0 && lag <= 1024, "lag must be in [0, 1024]", lag);
-        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]", lr);
-        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]", clip);
-        check(tableBits >= 10 && tableBits <= 26, "tableBits must be in [10, 26]", tableBits);
-        check(mixerRate >= 1 && mixerRate <= 64, "mixerRate must be in [1, 64]", mixerRate);   // 0 divided by zero: no archive has it
-        check(blockSize >= 1 && blockSize <= MAX_BLOCK, "blockSize must be in [1, " + MAX_BLOCK + "]", blockSize);
-        check(chunk >= 0 && chunk <= MAX_CHUNK, "chunk must be in [0, " + MAX_CHUNK + "] (0: none)", chunk);
-        for (int a : attention) check(a >= 0 && a < blocks, "attention block must be in [0, blocks)", a + " (blocks " + blocks + ")");
+        checkRanges(values(embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits,
+                mixerRate, blockSize, chunk));
         check(mix || network, "mix=false codes with the network alone: it needs network=true");
         // and the network's own checks (its buffers must fit), now rather than when coding starts
         if (network) network(embed, boom, blocks, attention, window, streams, segment);
+    }
+
+    /**
+     * Every number's range, in one form ("window must be in [1, 8192]: 9000"), each refusal saying the value, as the
+     * JDK's and the api's do: a header's or a checkpoint's is one the user never typed. Checked on the values as given
+     * (fromMap's longs and doubles, before they become ints and floats: 2^32 + 1 was a block of 1 byte) and as built.
+     */
+    private static void checkRanges(Map<String, Object> m) {
+        long embed = whole(m, "embed"), blocks = whole(m, "blocks");
+        range(m, "embed", 1, 1024, "[1, 1024]", "");
+        range(m, "boom", embed, 8192, "[embed, 8192]", " (embed " + embed + ")");
+        range(m, "blocks", 1, 16, "[1, 16]", "");
+        range(m, "window", 1, 8192, "[1, 8192]", "");
+        range(m, "streams", 1, 256, "[1, 256]", "");
+        range(m, "segment", 1, 1024, "[1, 1024]", "");
+        range(m, "lag", 0, 1024, "[0, 1024]", "");
+        double lr = real(m, "lr"), clip = real(m, "clip");
+        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]", m.get("lr"));   // NaN too
+        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]", m.get("clip"));
+        range(m, "tableBits", 10, 26, "[10, 26]", "");
+        range(m, "mixerRate", 1, 64, "[1, 64]", "");   // 0 divided by zero: no archive has it
+        range(m, "blockSize", 1, MAX_BLOCK, "[1, " + MAX_BLOCK + "]", "");
+        range(m, "chunk", 0, MAX_CHUNK, "[0, " + MAX_CHUNK + "] (0: none)", "");
+        for (Object a : (List<?>) m.get("attention"))
+            check(longOf((Number) a) >= 0 && longOf((Number) a) < blocks, "attention block must be in [0, blocks)", a + " (blocks " + blocks + ")");
+    }
+
+    private static void range(Map<String, Object> m, String key, long min, long max, String range, String note) {
+        long v = whole(m, key);
+        check(v >= min && v <= max, key + " must be in " + range, m.get(key) + note);
+    }
+
+    private static long whole(Map<String, Object> m, String key) {
+        return longOf((Number) m.get(key));
+    }
+
+    /** A whole number's value; one past a long's range (a BigInteger) as the long bound on its side, past every range. */
+    private static long longOf(Number n) {
+        return n instanceof java.math.BigInteger b ? b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE : n.longValue();
+    }
+
+    private static double real(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
     }
 
     private static void check(boolean ok, String message) {
@@ -147,14 +177,16 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             v = switch (key) {
                 case "attention" -> value.isBlank() || value.equals("none") ? List.of()
                         // "1, 3": spaces around the commas are the list's
-                        : java.util.Arrays.stream(value.split(",")).map(s -> (Object) Numbers.parseInt(s.trim())).toList();
+                        : java.util.Arrays.stream(value.split(",")).map(s -> (Object) exact(Numbers.parseWhole(s.trim()))).toList();
                 case "mix", "network" -> parseBoolean(key, value);
                 // numbers as the training's settings read them (sharnn.io.Numbers): "seed=١" and "lr=0.001f" were taken,
                 // "seed=1 " not; NaN and Infinity reach the range check, as they did. An archive's header is read here too,
                 // and toText writes only these forms.
                 case "lr", "clip" -> Numbers.parseDouble(value);
-                case "blockSize", "chunk" -> sharnn.io.ByteCount.parse(value);
-                default -> Numbers.parseLong(value);
+                // a whole number of any size, checked against its key's range as given (checkRanges)
+                case "blockSize", "chunk" -> exact(sharnn.io.ByteCount.parseExact(value));
+                case "seed" -> Numbers.parseLong(value);   // any long: no range to say
+                default -> exact(Numbers.parseWhole(value));
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be " + switch (key) {
@@ -165,6 +197,11 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
             } + ", not '" + value + "'");
         }
         m.put(key, v);
+    }
+
+    /** A long where it fits (a preset's map holds those), else the number itself, past every range. */
+    private static Number exact(java.math.BigInteger n) {
+        return n.bitLength() < 64 ? (Number) n.longValue() : n;
     }
 
     /** Refuses an unknown key or a value that does not parse; ranges are checked with all settings in. */
@@ -212,6 +249,13 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
     }
 
     public Map<String, Object> toMap() {
+        return values(embed, boom, blocks, attention, window, streams, segment, lag, lr, clip, seed, mix, network, tableBits, mixerRate,
+                blockSize, chunk);
+    }
+
+    private static Map<String, Object> values(int embed, int boom, int blocks, List<Integer> attention, int window, int streams,
+                                              int segment, int lag, float lr, float clip, long seed, boolean mix, boolean network,
+                                              int tableBits, int mixerRate, int blockSize, int chunk) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("embed", embed);
         m.put("boom", boom);
@@ -235,33 +279,17 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     public static CodecOptions fromMap(Map<String, Object> m) {
         try {
-            return build(m);
-        } catch (IllegalArgumentException e) {
-            // a value past int's range reached the range check as int's bound (i below): the message names the value given
-            for (var entry : m.entrySet()) {
-                if (!(entry.getValue() instanceof Long v) || v == v.intValue() || !e.getMessage().startsWith(entry.getKey() + " must be")) continue;
-                String bound = String.valueOf(v < 0 ? Integer.MIN_VALUE : Integer.MAX_VALUE);
-                throw new IllegalArgumentException(e.getMessage().replace(": " + bound, ": " + v));
-            }
-            throw e;
-        }
-    }
-
-    private static CodecOptions build(Map<String, Object> m) {
-        try {
+            checkRanges(m);   // before the ints and floats below: each value in range fits them
             List<Integer> att = ((List<?>) m.get("attention")).stream().map(o -> ((Number) o).intValue()).toList();
             return new CodecOptions(i(m, "embed"), i(m, "boom"), i(m, "blocks"), att, i(m, "window"), i(m, "streams"),
-                    i(m, "segment"), i(m, "lag"), (float) ((Number) m.get("lr")).doubleValue(), (float) ((Number) m.get("clip")).doubleValue(),
-                    ((Number) m.get("seed")).longValue(), (Boolean) m.get("mix"), (Boolean) m.get("network"), i(m, "tableBits"), i(m, "mixerRate"),
-                    i(m, "blockSize"), i(m, "chunk"));
+                    i(m, "segment"), i(m, "lag"), (float) real(m, "lr"), (float) real(m, "clip"), whole(m, "seed"),
+                    (Boolean) m.get("mix"), (Boolean) m.get("network"), i(m, "tableBits"), i(m, "mixerRate"), i(m, "blockSize"), i(m, "chunk"));
         } catch (NullPointerException | ClassCastException e) {
             throw new IllegalArgumentException("incomplete codec settings: " + m.keySet());
         }
     }
 
-    /** An int setting; a value out of int's range becomes int's bound, which every range refuses, not wrapped into range. */
     private static int i(Map<String, Object> m, String k) {
-        long v = ((Number) m.get(k)).longValue();
-        return (int) Math.clamp(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        return Math.toIntExact(whole(m, k));
     }
 }

@@ -38,7 +38,7 @@ final class Decompressor {
 
     static Corpus open(Path path, long memoryLimit, int chunkBits) throws IOException {
         if (!Files.exists(path)) throw new IOException("no such file: " + path);
-        if (Files.isDirectory(path)) throw new IOException("is a directory, not a corpus file: " + path);
+        if (Files.isDirectory(path)) throw new IOException(path + ": is a directory");   // as every command names a directory given for a file
         String file = path.getFileName().toString().toLowerCase(Locale.ROOT);
         // A pipe or device maps as 0 bytes, read silently as an empty corpus, and a zip needs seeking;
         // .gz and .xz are read as streams, so those still come through a pipe.

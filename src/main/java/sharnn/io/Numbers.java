@@ -31,6 +31,11 @@ public final class Numbers {
         return Long.parseLong(checked(text, WHOLE));
     }
 
+    /** A whole number of any size: a setting past a long's range says its range, not that it is no number. */
+    public static java.math.BigInteger parseWhole(String text) {
+        return new java.math.BigInteger(checked(text, WHOLE));
+    }
+
     /** A decimal number; past the range of a double it is infinite, as Java reads "1e999". */
     public static double parseDouble(String text) {
         return Double.parseDouble(checked(text, DECIMAL));

@@ -116,8 +116,10 @@ class EvaluationTest {
                 "--precision bf16 needs --device cuda; the CPU computes in fp32");
         assertRefused(new Evaluation().threads(-1), run, "threads must be >= 0 (0: every core): -1", "--threads must be >= 0 (0: every core): -1");
         assertRefused(new Evaluation().split("last:x"), run, "split must be valid, test, all or last:N: last:x", "--split must be valid, test, all or last:N: last:x");
-        assertRefused(new Evaluation().split("last:1M"), run, "split last:1M: the file has only " + Files.size(data) + " bytes",
-                "--split last:1M: the file has only " + Files.size(data) + " bytes");
+        // N's range, the file's size its end, whatever N is past (a long's range was "must be valid, test, all or last:N")
+        for (String last : new String[] {"last:1M", "last:0", "last:-5", "last:99999999999999999999", "last:9999999999G"})
+            assertRefused(new Evaluation().split(last), run, "split " + last + ": N must be in [1, " + Files.size(data) + "], the file's size",
+                    "--split " + last + ": N must be in [1, " + Files.size(data) + "], the file's size");
         String few = "the last:30 split has 30 bytes: too few to evaluate in 16 streams (2 bytes each at least)";
         assertRefused(new Evaluation().split("last:30"), run, few, few);
 

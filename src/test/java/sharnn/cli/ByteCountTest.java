@@ -18,6 +18,9 @@ class ByteCountTest {
         assertThatThrownBy(() -> ByteCountConverter.parse("1X")).isInstanceOf(CommandLine.TypeConversionException.class)
                 .hasMessage("not a byte count (as 20000, 64K or 1M): '1X'");
         assertThatThrownBy(() -> ByteCountConverter.parse("999999999999999999G")).hasMessageStartingWith("too large a byte count");
+        // digits past a long say so too (they were "not a byte count")
+        assertThatThrownBy(() -> ByteCountConverter.parse("99999999999999999999")).hasMessage("too large a byte count: '99999999999999999999'");
+        assertThatThrownBy(() -> ByteCountConverter.parse("-9999999999999999999K")).hasMessage("too large a byte count: '-9999999999999999999K'");
         // ASCII digits alone, unpadded, as every number: "١K" was 1024 and " 1K" 1024
         for (String loose : new String[] {"\u0661K", " 1K", "1K "})
             assertThatThrownBy(() -> ByteCountConverter.parse(loose)).isInstanceOf(CommandLine.TypeConversionException.class)

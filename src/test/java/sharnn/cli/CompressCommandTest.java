@@ -41,8 +41,8 @@ class CompressCommandTest {
         Files.write(in, data);
         CliRun c = CliRun.of(args("compress", in.toString()));
         assertThat(c.code()).as(c.err()).isZero();
-        assertThat(c.err()).matches("(?s).*" + java.util.regex.Pattern.quote(in + ": ") + data.length
-                + " bytes -> \\d+ bytes \\(\\d+\\.\\d{3} bpc\\) in \\d+\\.\\d s\\s*");   // named, as -t's line
+        assertThat(c.err()).matches("(?s).*" + java.util.regex.Pattern.quote(in + ": ") + "1,120"
+                + " bytes -> \\d+ bytes \\(\\d+\\.\\d{3} bpc\\) in \\d+\\.\\d s\\s*");   // named, as -t's line; grouped, as -l's counts
         assertThat(in).exists();
         Path shr = dir.resolve("notes.txt.shr");
         assertThat(Files.size(shr)).isLessThan(data.length);
@@ -516,7 +516,7 @@ class CompressCommandTest {
         CliRun t = CliRun.of("decompress", "-t", "-T", "2", shr.toString());
         assertThat(t.code()).as(t.err()).isZero();
         assertThat(t.err().strip()).matches(java.util.regex.Pattern.quote(shr.toString()) + ": " + Files.size(shr)
-                + " bytes -> 1560 bytes \\(\\d\\.\\d{3} bpc\\), checked in \\d+\\.\\d s");
+                + " bytes -> 1,560 bytes \\(\\d\\.\\d{3} bpc\\), checked in \\d+\\.\\d s");
         assertThat(CliRun.of("decompress", "--test", "-q", shr.toString()).err()).isEmpty();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("t.txt.shr");
@@ -530,6 +530,8 @@ class CompressCommandTest {
         // under 1 MiB in KiB (10K said "the limit of 1 MiB"); past 8 EiB no limit (999999999999G wrapped to a number below 0)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "10K", shr.toString()), 1, "more than the limit of 10 KiB");
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", "999999999999G", shr.toString()).code()).isZero();
+        assertThat(CliRun.of("decompress", "-t", "-q", "-M", "99999999999999999999", shr.toString()).code()).isZero();   // was "not a size"
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "0000000000000010K", shr.toString()), 1, "more than the limit of 10 KiB");
         assertThat(CliRun.of("decompress", "-t", "-q", "-M", "0", shr.toString()).code()).isZero();   // as xz -M 0: no limit (it was refused)
         TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-t", "-M", "2T", shr.toString()), 2,
                 "sharnn decompress: Invalid value for option '-M': not a size (as 512M or 2G): '2T'");
@@ -635,7 +637,7 @@ class CompressCommandTest {
         assertThat(decompress.transform.threads()).isZero();
         new picocli.CommandLine(decompress).parseArgs("-T", "3", "in.shr");
         assertThat(decompress.transform.threads()).isEqualTo(3);
-        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-T", "-1", "x.shr"), 2, "sharnn decompress: --threads must be >= 0 (0: every core)");
+        TrainEvalGenerateCliTest.assertOneLine(CliRun.of("decompress", "-T", "-1", "x.shr"), 2, "sharnn decompress: --threads must be >= 0 (0: every core): -1");
     }
 
     /** On a terminal, progress says how much of IN is read and the time left where IN's size is known, as xz -v. */
@@ -852,6 +854,30 @@ class CompressCommandTest {
         assertThat(used.code()).as(used.err()).isZero();
         assertThat(used.err()).doesNotContain("note:");
         assertThat(CliRun.of("decompress", "-c", "--dict", dict.toString(), primed.toString()).err()).doesNotContain("note:");
+        // the decoder says what it asked for, so stdin has the note too (a second reading of the file told it, a file's alone)
+        InputStream oldIn = System.in;
+        CliRun piped;
+        try {
+            System.setIn(new ByteArrayInputStream(Files.readAllBytes(plain)));
+            piped = CliRun.of("decompress", "-c", "--dict", dict.toString(), "--model", ckpt.toString());
+        } finally {
+            System.setIn(oldIn);
+        }
+        assertThat(piped.code()).as(piped.err()).isZero();
+        assertThat(piped.outBytes()).isEqualTo(Files.readAllBytes(in));
+        assertThat(piped.err().lines().limit(2)).containsExactly(
+                "sharnn decompress: note: (stdin) was made without a dictionary: --dict " + dict + " was not used",
+                "sharnn decompress: note: (stdin) was made without a checkpoint: --model " + ckpt + " was not used");
+        // then the summary line, stdin named as -t and xz -v name it (it was nameless)
+        assertThat(piped.err().lines().skip(2)).singleElement().asString()
+                .matches("\\(stdin\\): " + Files.size(plain) + " bytes -> " + Files.size(in) + " bytes \\(\\d+\\.\\d{3} bpc\\) in \\d+\\.\\d s");
+        // as the library's result says it
+        sharnn.api.Compression decoder = sharnn.api.Compression.preset("fast").dictionary(dict);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        assertThat(decoder.decompress(new ByteArrayInputStream(Files.readAllBytes(plain)), sink).usedDictionary()).isFalse();
+        assertThat(decoder.decompress(new ByteArrayInputStream(Files.readAllBytes(both)), sink).usedDictionary()).isTrue();
+        assertThat(decoder.decompress(new ByteArrayInputStream(Files.readAllBytes(both)), sink).usedCheckpoint()).isFalse();
+        assertThat(decoder.compress(new ByteArrayInputStream(Files.readAllBytes(in)), sink).usedDictionary()).isTrue();
     }
 
     /** --dict is read once for all the archives of -t: a FIFO (a shell's <(...)) gave the second archive nothing, or blocked it. */

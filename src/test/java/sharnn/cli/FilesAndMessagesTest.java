@@ -39,6 +39,10 @@ class FilesAndMessagesTest {
         Files.writeString(in, "some text");
         assertOneLine(CliRun.of(compress("compress", sub.toString())), 1, "sharnn compress: " + sub + ": is a directory");
         assertOneLine(CliRun.of(compress("compress", in.toString(), sub.toString())), 1, sub + ": is a directory (OUT " + sub + "/ writes the file in it)");
+        // a corpus named as any file is: it was "is a directory, not a corpus file: DIR"
+        assertOneLine(CliRun.of("train", "--data", sub.toString(), "--out", dir.resolve("run").toString(), "--steps", "1"), 1,
+                "sharnn train: " + sub + ": is a directory");
+        assertOneLine(CliRun.of("data", "info", sub.toString()), 1, "sharnn data info: " + sub + ": is a directory");
         // a file's fault, as "no such checkpoint" is (1, and train --init-from said so): it was 2, "Invalid value for option '--checkpoint': ..."
         String noRun = sub + " is a directory without a checkpoint (best.safetensors or last.safetensors)";
         assertOneLine(CliRun.of("eval", "--checkpoint", sub.toString(), "--data", in.toString()), 1, "sharnn eval: " + noRun);

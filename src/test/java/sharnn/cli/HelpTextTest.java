@@ -141,6 +141,30 @@ class HelpTextTest {
         assertThat(checked).isGreaterThan(10);   // train, eval, ..., data info, bench compress
     }
 
+    /** xz refuses an unknown option whatever else is given; picocli stopped checking once help or version was asked (rc 0). */
+    @Test
+    void helpAndVersionDoNotHideAnUnknownOption() {
+        String[][] cases = {
+                {"-V --bogus", "sharnn: Unknown option: '--bogus'"},
+                {"-Vx", "sharnn: Unknown option: '-x' (while processing option: '-Vx')"},
+                {"-h --bogus", "sharnn: Unknown option: '--bogus'"},
+                {"--bogus --version", "sharnn: Unknown option: '--bogus'"},
+                {"compress -h --bogus", "sharnn compress: Unknown option: '--bogus'"},
+                {"help compress --bogus", "sharnn help: Unknown option: '--bogus'"}};
+        for (String[] c : cases) {
+            CliRun run = CliRun.of(c[0].split(" "));
+            assertThat(run.err()).as(c[0]).isEqualTo(c[1] + "\n");
+            assertThat(run.out()).as(c[0]).isEmpty();
+            assertThat(run.code()).as(c[0]).isEqualTo(2);
+        }
+        for (String alone : new String[] {"-V", "--version", "-h", "--help", "compress -h", "-h compress"}) {
+            CliRun run = CliRun.of(alone.split(" "));
+            assertThat(run.code()).as(alone).isZero();
+            assertThat(run.err()).as(alone).isEmpty();
+            assertThat(run.out()).as(alone).startsWith(alone.contains("h") ? "Usage: sharnn " : "sharnn ");
+        }
+    }
+
     /** sharnn and every subcommand, with the help text as Main prepares it. */
     private static java.util.List<CommandLine> allCommands() {
         CommandLine cli = new CommandLine(new Main());

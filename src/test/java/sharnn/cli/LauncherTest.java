@@ -339,6 +339,27 @@ class LauncherTest {
                 + " 'NoSuchOptionAtAll')");
     }
 
+    /**
+     * A JVM that does not start for JAVA_OPTS says why in one line, on stderr: it was "Unrecognized option: -Xbogus" and the java
+     * launcher's two lines of its own, and "Error occurred during initialization of VM" and why on stdout.
+     */
+    @Test
+    void aJavaOptionTheJvmRefusesIsOneLine() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        String java = System.getProperty("java.home") + "/bin/java";
+        for (String[] c : new String[][] {{"-Xbogus", "Unrecognized option: -Xbogus"}, {"-Xmx1k", "Too small maximum heap"}}) {
+            ProcessBuilder pb = launcher(sharnn, "--version").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("JAVA_OPTS", c[0]);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(err).as(c[0]).isEqualTo("sharnn: Java did not start (" + java + ": " + c[1] + ")\n");
+            assertThat(out).as(c[0]).isEmpty();
+            assertThat(p.exitValue()).as(c[0]).isEqualTo(1);
+        }
+    }
+
     /** TMPDIR is where Java's temporary files go, as other programs' (Java reads only java.io.tmpdir); JAVA_OPTS' choice stands. */
     @Test
     void tmpdirIsJavasTemporaryDirectory() throws Exception {

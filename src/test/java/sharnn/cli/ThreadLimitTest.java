@@ -30,7 +30,12 @@ class ThreadLimitTest {
         assertOneLine(CliRun.of("train", "--data", in.toString(), "--out", dir.resolve("run").toString(), "--steps", "1", "-T", over),
                 2, "sharnn train" + message);
         assertThat(dir.resolve("run")).doesNotExist();
-        assertThatCode(() -> Models.checkThreadLimit(sharnn.tensor.Parallel.MAX_THREADS)).doesNotThrowAnyException();
+        assertThatCode(() -> Models.checkThreads(sharnn.tensor.Parallel.MAX_THREADS)).doesNotThrowAnyException();
+        // below 0 likewise, with the value (compress, decompress and bench said it without)
+        String under = ": --threads must be >= 0 (0: every core): -1";
+        assertOneLine(CliRun.of("compress", "-T", "-1", none.toString()), 2, "sharnn compress" + under);
+        assertOneLine(CliRun.of("bench", "compress", "-T", "-1", in.toString()), 2, "sharnn bench compress" + under);
+        assertOneLine(CliRun.of("bench", "train", "-T", "-1"), 2, "sharnn bench train" + under);
     }
 
     @Test

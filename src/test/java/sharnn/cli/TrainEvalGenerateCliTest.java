@@ -135,6 +135,18 @@ class TrainEvalGenerateCliTest {
         }
         assertThat(three.outBytes()).isEqualTo(expected.toByteArray()).startsWith(gen.outBytes());
         assertOneLine(CliRun.of("generate", "--checkpoint", run.toString(), "--samples", "0"), 2, "--samples must be >= 1: 0");
+        // the largest seed's next is the smallest, as a long's S+1 wraps: that sample is --seed -9223372036854775808 drawn alone
+        // (9223372036854775808 is no long to type)
+        CliRun wrapped = CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed",
+                String.valueOf(Long.MAX_VALUE), "--samples", "2");
+        assertThat(wrapped.code()).as(wrapped.err()).isZero();
+        java.io.ByteArrayOutputStream alone = new java.io.ByteArrayOutputStream();
+        for (long seed : new long[] {Long.MAX_VALUE, Long.MIN_VALUE}) {
+            alone.write(CliRun.of("generate", "--checkpoint", run.toString(), "--prompt", "line ", "--length", "40", "--seed",
+                    String.valueOf(seed)).outBytes());
+            alone.write(GenerateCommand.SAMPLE_END);
+        }
+        assertThat(wrapped.outBytes()).isEqualTo(alone.toByteArray());
         // info reads the configuration the checkpoint records (window, batch and segment are not in the weights)
         Map<String, Object> info = JSON.std.mapFrom(CliRun.of("info", run.toString(), "--json").out());
         @SuppressWarnings("unchecked")
@@ -222,6 +234,13 @@ class TrainEvalGenerateCliTest {
                 "--steps", "1"), 1, "missing.txt");
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString()), 2,
                 "give --steps, --epochs or --minutes");
+        // a limit below 0 named, with its value (it was "--steps, --epochs and --minutes must be >= 0"), as --length's and --seconds'
+        String[][] below = {{"--steps", "-1", "-1"}, {"--epochs", "-2", "-2"}, {"--minutes", "-0.5", "-0.5"}};
+        for (String[] b : below)
+            assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), b[0], b[1]), 2,
+                    "sharnn train: " + b[0] + " must be >= 0: " + b[2]);
+        assertOneLine(CliRun.of("generate", "--checkpoint", data.toString(), "--length", "-1"), 2, "sharnn generate: --length must be >= 0: -1");
+        assertOneLine(CliRun.of("bench", "train", "--preset", "tiny", "--seconds", "0"), 2, "sharnn bench train: --seconds must be in (0, 3600]: 0.0");
         // --steps 0 given alone: told why it counts as none ("give --steps" after --steps 0 read as unheard)
         assertOneLine(CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("r").toString(), "--steps", "0"), 2,
                 "sharnn train: give --steps, --epochs or --minutes (above 0: 0 is no limit)");
@@ -321,6 +340,9 @@ class TrainEvalGenerateCliTest {
         assertThat(l.get("bytes")).isEqualTo(a.get("bytes")).isEqualTo(16 * (4000 / 16 - 1));
         assertThat(l.get("split")).isEqualTo("last:" + size);
         assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--split", "last:" + (size + 1)), 2,
-                "sharnn eval: --split last:" + (size + 1) + ": the file has only " + size + " bytes");
+                "sharnn eval: --split last:" + (size + 1) + ": N must be in [1, " + size + "], the file's size");
+        // past a long's range, its range too (it was "--split must be valid, test, all or last:N")
+        assertOneLine(CliRun.of("eval", "--checkpoint", ckpt, "--split", "last:99999999999999999999"), 2,
+                "sharnn eval: --split last:99999999999999999999: N must be in [1, " + size + "], the file's size");
     }
 }

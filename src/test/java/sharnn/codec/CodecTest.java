@@ -715,9 +715,9 @@ class CodecTest {
         CodecOptions typed = CodecOptions.preset("fast").with(List.of("lr=1.0E-4", "clip=.5", "seed=-3"));
         assertThat(List.of((double) typed.lr(), (double) typed.clip(), (double) typed.seed())).containsExactly((double) 1e-4f, 0.5, -3.0);
         assertThat(CodecOptions.fromText(typed.toText())).isEqualTo(typed);   // as an archive's header is read back
-        // Long.MIN_VALUE K: its abs is negative, and shifted it was 0, a chunk of none
+        // Long.MIN_VALUE K: its abs is negative, and shifted it was 0, a chunk of none; the range said, with the count as given
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "-9223372036854775808K"))
-                .hasMessage("chunk must be a whole number of bytes (K, M or G: times 1024, 1024^2, 1024^3), not '-9223372036854775808K'");
+                .hasMessage("chunk must be in [0, 1073741824] (0: none): -9444732965739290427392");
         // an int setting out of int's range is refused, not wrapped into range (2^32 + 1 was a block of 1 byte), with its range
         // as any other value out of it (it said "is out of range" alone)
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("blockSize", "4294967297")).hasMessage("blockSize must be in [1, 16777216]: 4294967297");
@@ -728,6 +728,20 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("streams", "99999999999")).hasMessage("streams must be in [1, 256]: 99999999999");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("boom", "99999999999")).hasMessage("boom must be in [embed, 8192]: 99999999999 (embed 32)");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1e9")).hasMessage("lr must be in [0, 1]: 1.0E9");
+        // a real number is checked as given, before it becomes a float: 1e300 was "Infinity", and 1.00000001 passed as 1
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1e300")).hasMessage("lr must be in [0, 1]: 1.0E300");
+        // past a long's range too, as given (it was "must be a whole number" or "a whole number of bytes")
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("window", "99999999999999999999")).hasMessage("window must be in [1, 8192]: 99999999999999999999");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "99999999999999999999G"))
+                .hasMessage("chunk must be in [0, 1073741824] (0: none): 107374182399999999998926258176");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "99999999999999999999")).hasMessage("seed must be a whole number, not '99999999999999999999'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1.00000001")).hasMessage("lr must be in [0, 1]: 1.00000001");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", "1000.00001")).hasMessage("clip must be in (0, 1000]: 1000.00001");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "-4294967295")).hasMessage("mixerRate must be in [1, 64]: -4294967295");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lag", "9223372036854775807")).hasMessage("lag must be in [0, 1024]: 9223372036854775807");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with(List.of("blocks=2", "attention=2"))).hasMessage("attention block must be in [0, blocks): 2 (blocks 2)");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with(List.of("blocks=2", "attention=0, 99999999999")))
+                .hasMessage("attention block must be in [0, blocks): 99999999999 (blocks 2)");   // was "must be block numbers ..."
     }
 
     /** The presets' models, for a block of 1 MiB: what the library's memoryLimit javadoc says of them. */
