@@ -360,10 +360,10 @@ public final class Compression {
      * at once needs as much again; with a dictionary, what the longest, a block, would need: its length
      * is not in the archive). chunks: those the setting chunk cut the original into, each coded apart (0 where it
      * cut none, or archives are concatenated, each cut its own way). x86Blocks: the blocks coded as x86 code, their
-     * calls' targets made absolute (docs/FORMAT.md). laterNeeds: the files that archives after the first
+     * calls' targets made absolute (docs/FORMAT.md); arm64Blocks: those coded as ARM64 code, likewise. laterNeeds: the files that archives after the first
      * need beyond its own, in words ("archive 2 needs the dictionary sha256 589dbc2efdd500c6..."); empty for one.
      */
-    public record Info(long originalBytes, long archiveBytes, long blocks, long x86Blocks, int formatVersion, String settings,
+    public record Info(long originalBytes, long archiveBytes, long blocks, long x86Blocks, long arm64Blocks, int formatVersion, String settings,
                        String checkpointSha256, String dictionaryId, int archives, long memoryBytes, long chunks,
                        List<String> laterNeeds) {
         public Info {
@@ -389,7 +389,7 @@ public final class Compression {
         Codec.Listing l = Codec.list(archive);
         int chunk = l.header().options().chunk();
         long chunks = chunk == 0 || l.archives() > 1 ? 0 : (l.originalBytes() + chunk - 1) / chunk;
-        return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), l.x86Blocks(), l.header().version(), l.header().options().toText(),
+        return new Info(l.originalBytes(), l.archiveBytes(), l.blocks(), l.x86Blocks(), l.arm64Blocks(), l.header().version(), l.header().options().toText(),
                 l.header().checkpointSha256(), l.header().dictionaryId(), l.archives(), l.memory(), chunks, l.laterNeeds());
     }
 

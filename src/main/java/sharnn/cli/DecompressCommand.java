@@ -226,8 +226,21 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
+     * The blocks' kinds after their count: "" (none filtered), " of x86 code" (all of one kind), " (2 of ARM64 code)",
+     * " (1 of x86 code, 2 of ARM64 code)".
+     */
+    static String codeBlocks(long blocks, long x86Blocks, long arm64Blocks) {
+        if (x86Blocks == blocks && blocks > 0) return " of x86 code";
+        if (arm64Blocks == blocks && blocks > 0) return " of ARM64 code";
+        List<String> kinds = new ArrayList<>();
+        if (x86Blocks > 0) kinds.add(String.format("%,d of x86 code", x86Blocks));
+        if (arm64Blocks > 0) kinds.add(String.format("%,d of ARM64 code", arm64Blocks));
+        return kinds.isEmpty() ? "" : " (" + String.join(", ", kinds) + ")";
+    }
+
+    /**
      * One line: "a.shr: 1,000,000 -> 201,108 bytes (1.609 bpc), 1 block, format 33, fast, decoding needs
-     * about 694 MiB" ("4 blocks in 2 chunks" where chunked, "2 blocks of x86 code" where filtered), with the files it needs (not printed with --json); adds it to
+     * about 694 MiB" ("4 blocks in 2 chunks" where chunked, "2 blocks of x86 code" or "3 blocks (2 of ARM64 code)" where filtered), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */
     private Map<String, Object> list(String in, long[] total) throws Exception {
@@ -243,11 +256,11 @@ final class DecompressCommand implements Callable<Integer> {
         total[1] += l.originalBytes();
         total[2] += l.archiveBytes();
         long chunks = l.chunks();
-        // as xz -lv names its filters (--x86): which blocks were coded as x86 code
-        String x86 = l.x86Blocks() == 0 ? "" : l.x86Blocks() == l.blocks() ? " of x86 code" : String.format(" (%,d of x86 code)", l.x86Blocks());
+        // as xz -lv names its filters (--x86, --arm64): which blocks were coded as x86 or ARM64 code
+        String code = codeBlocks(l.blocks(), l.x86Blocks(), l.arm64Blocks());
         StringBuilder line = new StringBuilder(String.format("%s: %,d -> %,d bytes (%s), %,d block%s%s%s, format %d, %s%s",
                 Main.printable(nameOf(in)), l.originalBytes(), l.archiveBytes(),   // one line an archive, whatever its name
-                FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s", x86,
+                FileTransform.bpc(l.archiveBytes(), l.originalBytes()), l.blocks(), l.blocks() == 1 ? "" : "s", code,
                 chunks == 0 ? "" : String.format(" in %,d chunk%s", chunks, chunks == 1 ? "" : "s"), l.formatVersion(),
                 l.archives() > 1 ? String.format("%,d archives one after another, the first ", l.archives()) : "",
                 l.settings()));
@@ -265,6 +278,7 @@ final class DecompressCommand implements Callable<Integer> {
         m.put("bpc", l.bitsPerByte());   // null: no bits per byte of nothing, as the library's NaN
         m.put("blocks", l.blocks());
         m.put("x86_blocks", l.x86Blocks());
+        m.put("arm64_blocks", l.arm64Blocks());
         m.put("chunks", chunks);
         m.put("format", l.formatVersion());
         m.put("settings", l.settings());

@@ -350,8 +350,10 @@ public final class Codec {
     static byte[] encodeBlock(Engine engine, byte[] block, int n, long offset, Progress progress) throws IOException {
         CRC32C raw = new CRC32C();
         raw.update(block, 0, n);
-        boolean x86 = X86Calls.looksLikeCode(block, n);
-        if (x86) X86Calls.encode(block, n, offset);   // the models see the calls' targets (block is the caller's to refill)
+        // the models see the calls' targets (block is the caller's to refill); x86 first, as format 33 chose it
+        int filter = X86Calls.looksLikeCode(block, n) ? FILTER_X86 : Arm64Calls.looksLikeCode(block, n, offset) ? FILTER_ARM64 : FILTER_NONE;
+        if (filter == FILTER_X86) X86Calls.encode(block, n, offset);
+        if (filter == FILTER_ARM64) Arm64Calls.encode(block, n, offset);
         ByteArrayOutputStream coded = new ByteArrayOutputStream(n / 3 + 16);
         RangeEncoder enc = new RangeEncoder(coded);
         engine.code(block, n, new BlockCoder.Io() {
@@ -376,7 +378,7 @@ public final class Codec {
         boolean stored = 1 + n < varintLength(c.length) + c.length;
         ByteArrayOutputStream record = new ByteArrayOutputStream((stored ? n : c.length) + 24);
         writeVarint(record, n);
-        record.write(x86 ? FILTER_X86 : FILTER_NONE);
+        record.write(filter);
         writeVarint(record, stored ? 0 : c.length);
         if (stored) record.write(block, 0, n);
         else record.write(c);
@@ -772,7 +774,9 @@ public final class Codec {
             }, progress);
             dec.finish();   // bytes past what the block used: not what the encoder wrote
         }
-        if (r.x86()) X86Calls.decode(block, r.n(), offset);   // after the models, which saw the targets
+        // after the models, which saw the targets
+        if (r.x86()) X86Calls.decode(block, r.n(), offset);
+        if (r.arm64()) Arm64Calls.decode(block, r.n(), offset);
         CRC32C raw = new CRC32C();
         raw.update(block, 0, r.n());
         if ((int) raw.getValue() != r.crc())
@@ -783,12 +787,24 @@ public final class Codec {
 
     /**
      * A block record: n original bytes, their coded bytes (stored: the n bytes the models saw), the CRC32C of the n
-     * original bytes, and whether the models saw x86 calls' targets ({@link X86Calls}) in place of the original bytes.
+     * original bytes, and its filter byte: whether the models saw x86 calls' targets ({@link X86Calls}) or ARM64
+     * calls' and page addresses' targets ({@link Arm64Calls}) in place of the original bytes.
      */
-    record BlockRecord(int n, byte[] coded, int crc, boolean stored, boolean x86) {}
+    record BlockRecord(int n, byte[] coded, int crc, boolean stored, int filter) {
+        boolean x86() {
+            return filter == FILTER_X86;
+        }
 
-    /** A block's filter byte (format 33): the models saw the bytes as they are, or with x86 calls' targets made absolute. */
-    private static final int FILTER_NONE = 0, FILTER_X86 = 1;
+        boolean arm64() {
+            return filter == FILTER_ARM64;
+        }
+    }
+
+    /**
+     * A block's filter byte (format 33; 2 since 34): the models saw the bytes as they are, with x86 calls' targets
+     * made absolute, or with ARM64 calls' and page addresses' targets made absolute.
+     */
+    private static final int FILTER_NONE = 0, FILTER_X86 = 1, FILTER_ARM64 = 2;
 
     /**
      * The next block record, checked against its record CRC32C; null at the end record, whose first
@@ -804,7 +820,7 @@ public final class Codec {
         if (n > header.options().blockSize()) throw new CorruptArchiveException("corrupt block header (length " + n + ")");
         int filter = readFully(in, 1, "block header")[0] & 0xFF;
         rec.update(filter);
-        if (filter != FILTER_NONE && filter != FILTER_X86) throw new CorruptArchiveException("corrupt block header (filter " + filter + ")");
+        if (filter > FILTER_ARM64) throw new CorruptArchiveException("corrupt block header (filter " + filter + ")");
         long m = readVarint(in, rec, 5, "block header");
         // m = 0: a stored block, its n bytes as they are
         if (m != 0 && (m < 5 || m > 15L * n + 64))
@@ -818,7 +834,7 @@ public final class Codec {
         if (first > 0 && n > first)
             throw new CorruptArchiveException("corrupt archive: the block at original offset " + offset + " holds " + n
                     + " bytes, more than the first block's " + first);
-        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored, filter == FILTER_X86);
+        return new BlockRecord((int) n, coded, ByteBuffer.wrap(rawCrc).getInt(), stored, filter);
     }
 
     /** Reads and checks the end record after total original bytes; the original's CRC32C. */
@@ -834,14 +850,14 @@ public final class Codec {
     }
 
     /**
-     * What {@link #list} finds: the (first archive's) header, the blocks, the original's and the archive's
-     * sizes, and the archives concatenated (1 for one); memory: about the bytes decoding needs
+     * What {@link #list} finds: the (first archive's) header, the blocks (and those coded as x86 and as ARM64
+     * code), the original's and the archive's sizes, and the archives concatenated (1 for one); memory: about the bytes decoding needs
      * ({@link #memoryFor}; of archives one after another the largest), one engine's: each chunk decoded
      * at the same time needs as much again; with a dictionary, what the longest (a block) would need.
      * laterNeeds: the files that archives after the first need beyond its own ("archive 2 needs the
      * dictionary sha256 589dbc2efdd500c6...").
      */
-    public record Listing(Header header, long blocks, long x86Blocks, long originalBytes, long archiveBytes, int archives, long memory,
+    public record Listing(Header header, long blocks, long x86Blocks, long arm64Blocks, long originalBytes, long archiveBytes, int archives, long memory,
                           List<String> laterNeeds) {
         public double bpc() {
             return Codec.bpc(archiveBytes, originalBytes);
@@ -862,7 +878,7 @@ public final class Codec {
         PushbackInputStream next = new PushbackInputStream(counted, MAGIC.length);
         DataInputStream in = new DataInputStream(next);
         Header first = null;
-        long all = 0, blocks = 0, x86Blocks = 0, memory = 0;
+        long all = 0, blocks = 0, x86Blocks = 0, arm64Blocks = 0, memory = 0;
         int archives = 0;
         List<String> laterNeeds = new java.util.ArrayList<>();
         do {
@@ -888,6 +904,7 @@ public final class Codec {
                     total += r.n();
                     blocks++;
                     if (r.x86()) x86Blocks++;
+                    if (r.arm64()) arm64Blocks++;
                 }
                 readEnd(in, rec, total);
                 all += total;
@@ -899,7 +916,7 @@ public final class Codec {
             }
             archives++;
         } while (more(next));
-        return new Listing(first, blocks, x86Blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));
+        return new Listing(first, blocks, x86Blocks, arm64Blocks, all, counted.count, archives, memory, List.copyOf(laterNeeds));
     }
 
     /** Counts what it writes, which begins with first (written before the first byte or flush). */

@@ -323,7 +323,7 @@ class ModelTest {
             needed = e.needed();
         }
         assertThat(needed).isBetween(1L << 20, 1L << 30);
-        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 0, sharnn.codec.Codec.VERSION, "fast blockSize=1024 chunk=2048", null, null, 1, needed,
+        assertThat(info).isEqualTo(new Compression.Info(text.length, archive.length, 5, 0, 0, sharnn.codec.Codec.VERSION, "fast blockSize=1024 chunk=2048", null, null, 1, needed,
                 (text.length + 2047) / 2048, List.of()));
         assertThat(info.bitsPerByte()).isEqualTo(archive.length * 8.0 / text.length);
         // of nothing, NaN as a Score of no bytes (and Training's bpc where none ran): 0 read as a perfect code

@@ -84,6 +84,33 @@ class CompressCommandTest {
         assertThat(back.outBytes()).isEqualTo(Files.readAllBytes(some));
     }
 
+    /** ARM64 code's blocks likewise, and of blocks of both kinds, how many of each. */
+    @Test
+    void blocksOfArm64CodeAreListed() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        java.nio.ByteBuffer code = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at < code.capacity(); at += 4) code.putInt(at, 0xA9000000 | random.nextInt(1 << 24));   // stp, ldp
+        for (int at = 0; at < code.capacity(); at += 8 + 4 * random.nextInt(8))   // bl to eight functions
+            code.putInt(at, 0x94000000 | (128 * random.nextInt(8) - at / 4) & 0x3FFFFFF);
+        byte[] text = "not code at all, ".repeat(120).getBytes(StandardCharsets.UTF_8);
+        Path all = Files.write(dir.resolve("arm64.bin"), code.array()), some = dir.resolve("mixed.bin");
+        Files.write(some, java.nio.ByteBuffer.allocate(code.capacity() + text.length).put(code.array()).put(text).array());
+        for (Path in : List.of(all, some)) {
+            CliRun c = CliRun.of("compress", "-q", "--preset", "fast", "--set", "tableBits=16", "--set", "blockSize=2K", in.toString());
+            assertThat(c.code()).as(c.err()).isZero();
+        }
+        assertThat(CliRun.of("decompress", "-l", all + ".shr").out()).contains(", 2 blocks of ARM64 code, format ");
+        assertThat(CliRun.of("decompress", "-l", some + ".shr").out()).contains(", 3 blocks (2 of ARM64 code), format ");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) com.fasterxml.jackson.jr.ob.JSON.std
+                .mapFrom(CliRun.of("decompress", "-l", "--json", all + ".shr").out()).get("archives");
+        assertThat(listed.get(0)).containsEntry("blocks", 2).containsEntry("x86_blocks", 0).containsEntry("arm64_blocks", 2);
+        assertThat(CliRun.of("decompress", "-c", some + ".shr").outBytes()).isEqualTo(Files.readAllBytes(some));
+        assertThat(DecompressCommand.codeBlocks(4, 1, 2)).isEqualTo(" (1 of x86 code, 2 of ARM64 code)");
+        assertThat(DecompressCommand.codeBlocks(3, 1, 2)).isEqualTo(" (1 of x86 code, 2 of ARM64 code)");
+        assertThat(DecompressCommand.codeBlocks(3, 0, 0)).isEmpty();
+    }
+
     @Test
     void chunksOnThreadsGiveTheSameArchiveAndRoundTrip() throws Exception {
         byte[] data = "chunk by chunk, on two threads; ".repeat(300).getBytes(StandardCharsets.UTF_8);
@@ -122,7 +149,7 @@ class CompressCommandTest {
             }
             Map<String, Object> a = archives.get(i);
             assertThat(a).containsEntry("file", shr.toString()).containsEntry("original_bytes", data.length)
-                    .containsEntry("archive_bytes", (int) Files.size(shr)).containsEntry("blocks", (int) info.blocks()).containsEntry("x86_blocks", 0)
+                    .containsEntry("archive_bytes", (int) Files.size(shr)).containsEntry("blocks", (int) info.blocks()).containsEntry("x86_blocks", 0).containsEntry("arm64_blocks", 0)
                     .containsEntry("chunks", i == 0 ? 3 : 0).containsEntry("format", (int) sharnn.codec.Codec.VERSION)
                     .containsEntry("settings", info.settings()).containsEntry("concatenated", 1).containsEntry("checkpoint_sha256", null)
                     .containsEntry("dictionary_id", null).containsEntry("later_needs", List.of());

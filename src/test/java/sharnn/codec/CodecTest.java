@@ -351,6 +351,33 @@ class CodecTest {
         assertThat(kinds).containsExactly("x86 coded", "x86 coded", "x86 coded", "coded", "x86 coded");
     }
 
+    /** Blocks of ARM64 code are coded with their BLs' targets made absolute, x86 code's and text's as before, on any number of threads. */
+    @Test
+    void blocksOfArm64CodeRoundTripAndAreListed() throws IOException {
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        data.write(Arm64CallsTest.code(3072, 8, 1));
+        data.write(text(1024));
+        data.write(X86CallsTest.code(1024, 8, 2));
+        data.write(Arm64CallsTest.code(1000, 8, 2));   // a short last block
+        byte[] bytes = data.toByteArray();
+        for (CodecOptions o : List.of(SMALL, SMALL.with("chunk", "2048"))) {
+            byte[] archive = compress(bytes, o, 3);
+            assertThat(decompress(archive, 1)).as(o.toText()).isEqualTo(bytes);
+            assertThat(decompress(archive, 3)).as(o.toText()).isEqualTo(bytes);
+            Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
+            assertThat(l.blocks()).isEqualTo(6);
+            assertThat(l.x86Blocks()).as("the blocks of x86 code").isEqualTo(1);
+            assertThat(l.arm64Blocks()).as("the blocks of ARM64 code").isEqualTo(4);
+        }
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(compress(bytes, SMALL)));
+        Codec.Header header = Codec.readHeader(in);
+        List<String> kinds = new java.util.ArrayList<>();
+        long offset = 0;
+        for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n())
+            kinds.add((r.x86() ? "x86 " : r.arm64() ? "arm64 " : "") + (r.stored() ? "stored" : "coded"));
+        assertThat(kinds).containsExactly("arm64 coded", "arm64 coded", "arm64 coded", "coded", "x86 coded", "arm64 coded");
+    }
+
     static Codec.Dictionary dictionary(byte[] bytes) {
         return new Codec.Dictionary("dict", bytes, Codec.sha256(bytes));
     }
@@ -445,7 +472,7 @@ class CodecTest {
         for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n()) {
             Codec.writeVarint(out, r.n());
             out.write(r.stored() ? 0 : 1);
-            out.write(r.x86() ? 1 : 0);
+            out.write(r.filter());
             out.write(r.coded());
             out.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
         }
@@ -888,18 +915,18 @@ class CodecTest {
         assertThat(decompress(archive)).isEqualTo(data);
         assertThatThrownBy(() -> decompress(padded.toByteArray())).isInstanceOf(CorruptArchiveException.class)
                 .hasMessage("corrupt coded data (3 bytes left over)");
-        // a filter this reader does not know (format 33: 0 or 1), under a right checksum
+        // a filter this reader does not know (it knows 0, 1 and 2), under a right checksum
         ByteArrayOutputStream filtered = new ByteArrayOutputStream(), unknown = new ByteArrayOutputStream();
         filtered.write(archive, 0, headerLength);
         Codec.writeVarint(unknown, r.n());
-        unknown.write(2);
+        unknown.write(3);
         Codec.writeVarint(unknown, r.coded().length);
         unknown.write(r.coded());
         unknown.write(java.nio.ByteBuffer.allocate(4).putInt(r.crc()).array());
         withCrc(filtered, unknown.toByteArray(), 0);
         filtered.write(archive, archive.length - in.available(), in.available());
         assertThatThrownBy(() -> decompress(filtered.toByteArray())).isInstanceOf(CorruptArchiveException.class)
-                .hasMessage("corrupt block header (filter 2)");
+                .hasMessage("corrupt block header (filter 3)");
     }
 
     private static void withCrc(ByteArrayOutputStream out, byte[] record) {
