@@ -119,6 +119,35 @@ final class ContextMixer {
         return Math.max(2, Math.min(12, tableBits - 8));
     }
 
+    /**
+     * Each hashed model's table (format 34): 4 * 2^T bytes, times 2^TABLE_SCALE. The models' loads differ: with the tables
+     * of 4 MB of enwik8 on 1 MB (T = 20), 2 million lookups each, the order-2 place, the two-byte indirect model, markup
+     * with the last byte and indentation replaced under 400 live slots; order 3, the word, the sparse model, the expected
+     * byte, the three-byte indirect model and the kinds of the last ten under 12,000; order 16, the last three words, the
+     * word with the one two back, the expected word, the word pair and the word before with the last two bytes 580,000 to
+     * 1.5 million. The first at a quarter and the second at half pay for the third doubled, the same memory: all 4 MB of
+     * enwik8 -0.10% with the check bits (-0.04% alone), 4 MB of libjvm.so -0.03%, 1 MB of sources at T = 20 -0.08%.
+     * Searched at T = 20 on 1 MB of enwik8 / of sources: the ten light ones at half and five heavy doubled -70 / -35
+     * bytes; the four lightest at a quarter instead and the sixth heavy doubled -24 / -9 more; order 3 at full size, the
+     * word pair not doubled +82 / +17; order 4, the bytes above and the record model at half, the word before doubled
+     * +10 / -8; the ten at a quarter (less memory) +307; every table one shared by all the models (each slot to whichever
+     * context needs it) -6 bytes, the light models' contexts then evicted by the heavy ones'.
+     */
+    private static final int[] TABLE_SCALE = new int[ORDERS.length + 23];
+
+    static {
+        for (int m : new int[] {0, ORDERS.length + 7, ORDERS.length + 8, ORDERS.length + 16}) TABLE_SCALE[m] = -2;
+        for (int m : new int[] {1, ORDERS.length, ORDERS.length + 3, ORDERS.length + 14, ORDERS.length + 20, ORDERS.length + 22})
+            TABLE_SCALE[m] = -1;
+        for (int m : new int[] {ORDERS.length + 1, ORDERS.length + 5, ORDERS.length + 11, ORDERS.length + 12, ORDERS.length + 13,
+                ORDERS.length + 19}) TABLE_SCALE[m] = 1;
+    }
+
+    /** Hashed model i's table in bytes, with tables of 2^tableBits (a power of two, at least 1 KiB: 2^tableBits >= 2^10). */
+    private static long hashedTableBytes(int i, int tableBits) {
+        return (16L << tableBits) >> (2 - TABLE_SCALE[i]);
+    }
+
     /** SET_SIZES and the eighth mixer's for these tables. */
     private static int[] setSizes(int tableBits) {
         int[] sizes = Arrays.copyOf(SET_SIZES, SET_SIZES.length + 1);
@@ -149,7 +178,7 @@ final class ContextMixer {
     }
 
     private final int streams, tableBits, rate;
-    private final int slotMask;         // byte offset of a 16-byte slot in a hashed table
+    private final int[] slotMasks;      // per hashed model, the byte offset of a 16-byte slot in its table
     private final int order4Shift;      // order 4's hash shifted right by this chooses the eighth mixer's weights
     private final byte[][] states;      // per model: order 0 (256), order 1 (65536), then the hash tables
     private final int[][] maps;         // per model, a StateMap: state -> 22-bit probability << 10 | count
@@ -213,8 +242,9 @@ final class ContextMixer {
     private final RecordState[] records;   // per stream
 
     // the byte being coded
-    private final int[] base;           // per hashed model, the hash of its byte context
+    private final long[] base;          // per hashed model, the hash of its byte context (64 bits: see find)
     private final int[] slot;           // per hashed model, the current nibble's slot
+    private final long[] slotHash = new long[HASHED];   // per hashed model, the current nibble's context hash (findSlots)
     private final int[] at;             // per model, the index of the current bit's state
     private final int[] state;          // per model, the state read for the current bit
     private final int[] inputs;
@@ -249,15 +279,16 @@ final class ContextMixer {
         this.streams = streams;
         this.tableBits = tableBits;
         this.rate = rate;
-        int tableBytes = 4 << tableBits;   // the memory of the earlier one-probability-per-slot tables
-        this.slotMask = tableBytes - 16;
+        slotMasks = new int[HASHED];
+        for (int i = 0; i < HASHED; i++) slotMasks[i] = (int) hashedTableBytes(i, tableBits) - 16;
         order4Shift = 32 - order4MixerBits(tableBits);
         states = new byte[MODELS][];
         states[0] = new byte[256];
         states[1] = new byte[256 * 256];
-        for (int i = 2; i < MODELS; i++) states[i] = new byte[tableBytes];
+        for (int i = 2; i < MODELS; i++) states[i] = new byte[slotMasks[i - 2] + 16];
         maps = new int[MODELS][BitHistory.STATES];
-        runs = new char[HASHED][tableBytes / 16];
+        runs = new char[HASHED][];
+        for (int i = 0; i < HASHED; i++) runs[i] = new char[(slotMasks[i] + 16) / 16];
         runMaps = new int[HASHED][RUN_CONTEXTS];
         nnMap = new int[8 * 33];
         match = new MatchModel(streams, MATCH_MIN, Math.min(tableBits, 22));
@@ -279,7 +310,7 @@ final class ContextMixer {
         apmShape = new Apm(18 * 256);
         text = new TextState[streams];
         records = new RecordState[streams];
-        base = new int[HASHED];
+        base = new long[HASHED];
         slot = new int[HASHED];
         at = new int[MODELS];
         state = new int[MODELS];
@@ -318,7 +349,9 @@ final class ContextMixer {
         for (Apm a : new Apm[] {apm, apm2, apm3, apmMatch, apmExpected, apmNest, apmShape}) a.clear();
         for (int b = 0; b < streams; b++) text[b] = new TextState();
         for (int b = 0; b < streams; b++) records[b] = new RecordState();
-        for (int[] a : new int[][] {base, slot, at, state, inputs, slot0, run, runAt}) Arrays.fill(a, 0);
+        for (int[] a : new int[][] {slot, at, state, inputs, slot0, run, runAt}) Arrays.fill(a, 0);
+        Arrays.fill(base, 0);
+        Arrays.fill(slotHash, 0);
         stream = c0 = bitPos = node = pos = 0;
         streamLen = time = blockLen = 0;
         buf = null;
@@ -351,7 +384,7 @@ final class ContextMixer {
         streams = o.streams;
         tableBits = o.tableBits;
         rate = o.rate;
-        slotMask = o.slotMask;
+        slotMasks = o.slotMasks.clone();
         order4Shift = o.order4Shift;
         states = Arrays.stream(o.states).map(byte[]::clone).toArray(byte[][]::new);
         maps = Arrays.stream(o.maps).map(int[]::clone).toArray(int[][]::new);
@@ -397,6 +430,7 @@ final class ContextMixer {
         state = o.state.clone();
         inputs = o.inputs.clone();
         System.arraycopy(o.slot0, 0, slot0, 0, HASHED);
+        System.arraycopy(o.slotHash, 0, slotHash, 0, HASHED);
         System.arraycopy(o.run, 0, run, 0, HASHED);
         System.arraycopy(o.runAt, 0, runAt, 0, HASHED);
         stream = o.stream;
@@ -448,11 +482,12 @@ final class ContextMixer {
     /** As above, with tables of 2^tb entries (a first block smaller than a block gets smaller ones). */
     static long bytesFor(CodecOptions o, int tb) {
         if (!o.mix()) return 0;
-        long tableBytes = 4L << tb;
         long apms = Apm.bytesFor((1L << Math.min(16, tb)) + (1L << Math.min(APM2_BITS, tb)) + (1L << Math.min(APM3_BITS, tb)) + 64 * 256 + (1 + 256 * 4) * 256 + 3 * 64 * 256 + 18 * 256);
         long direct = 4L * (256 + 65536 + (256L << direct2Bits(tb)));
         direct += 4L * SPARSE;   // format 33's sparse counters
-        return HASHED * (tableBytes + tableBytes / 8) + 65536 + direct + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
+        long hashed = 0;
+        for (int i = 0; i < HASHED; i++) hashed += hashedTableBytes(i, tb) * 9 / 8;   // the slots and their runs
+        return hashed + 65536 + direct + 4 * (1 << WORD_BITS) + 2 * (1 << AFTER3_BITS) + Mixers.bytesFor(setSizes(tb), FINAL_SIZES, INPUTS) + apms + 2 * 4 * (1L << Math.min(tb, 22)) + Dmc.bytesFor(dmcBits(tb));
     }
 
     /** A new block: the match models look back into the bytes before it (or the dictionary) too. */
@@ -509,7 +544,7 @@ final class ContextMixer {
                 case 8 -> (ts.kinds >>> 8 & 0xFFFFFF) << 16 | (h & 0xFFFF) | (long) (ts.nest & 0xFF) << 56;
                 default -> h & ((1L << (8 * o)) - 1);
             };
-            base[i] = hash(ctx, o);
+            base[i] = hash64(ctx, o);
         }
         // format 27: in binary data (TextState.binary), six models of words, which find little there, take binary
         // contexts in their places: the word model the byte's place in a 4-byte word (an array of float32 or int32: the
@@ -519,8 +554,8 @@ final class ContextMixer {
         // bytes back, the expected word the fifth and sixth (200 KB: a checkpoint -2.5%, float weights -6%, libjvm.so -7%)
         binary = ts.binary();
         wordPos = (pos - b * streamLen) & 7;
-        base[ORDERS.length] = binary ? hash(wordPos & 3, 41) : hash(ts.wordHash & 0xFFFFFFFFL, 9);
-        base[ORDERS.length + 1] = binary ? hash(h & 0xFFFF0000L, 42) : hash((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
+        base[ORDERS.length] = binary ? hash64(wordPos & 3, 41) : hash64(ts.wordHash & 0xFFFFFFFFL, 9);
+        base[ORDERS.length + 1] = binary ? hash64(h & 0xFFFF0000L, 42) : hash64((long) ts.prevWord << 32 | (ts.wordHash & 0xFFFFFFFFL), 10);
         // text layout: the bytes above in the line before (the one in this column and its neighbours) with the last
         // byte: tables, lists, markup, code (format 20: the neighbours in place of the column; docs/TUNING.md)
         int a = ts.prevNl + 1 + (pos - ts.lastNl - 1);
@@ -529,38 +564,38 @@ final class ContextMixer {
         if (table && ts.field < ts.lineFields.length) a = ts.field < ts.prevFieldCount ? ts.prevFields[ts.field] + (pos - ts.lineFields[ts.field]) : -1;
         aboveAt = a;
         // (format 26: with the words' place in the line, TextState.wordPlaceInLine)
-        base[ORDERS.length + 2] = hash((table ? (long) fieldBucket(ts) << 56 : 0L) | (long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8
+        base[ORDERS.length + 2] = hash64((table ? (long) fieldBucket(ts) << 56 : 0L) | (long) above(ts, a - 1) << 40 | (long) above(ts, a + 1) << 32 | (long) above(ts, a) << 16 | (h & 0xFF) << 8
                 | ts.wordPlaceInLine(), 13);
         // sparse: the byte before the last with the kinds of the last byte and of the third and fourth back, and the
         // nesting (format 22; the two bytes before the last with the nesting since format 15)
         // (format 26: with the words' place in the line)
-        base[ORDERS.length + 3] = hash((h & 0xFF00L) | (ts.kinds & 0xF) | (ts.kinds >>> 8 & 0xFF) << 16 | (long) (ts.nest & 0xFF) << 40
+        base[ORDERS.length + 3] = hash64((h & 0xFF00L) | (ts.kinds & 0xF) | (ts.kinds >>> 8 & 0xFF) << 16 | (long) (ts.nest & 0xFF) << 40
                 | (long) ts.wordPlaceInLine() << 48, 14);
         // markup: inside a tag, link or template, and how the line starts, with the word so far
         // (format 26: after an indentation, its width and the first byte after it in the place of the line's first byte)
-        base[ORDERS.length + 4] = hash((long) (ts.nest | ts.lineStart() << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
-        base[ORDERS.length + 5] = binary ? hash((long) wordPos << 8 | (h & 0xFF), 43)   // format 27: see above
-                : hash(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
+        base[ORDERS.length + 4] = hash64((long) (ts.nest | ts.lineStart() << 8) << 32 | (ts.wordHash & 0xFFFFFFFFL), 16);
+        base[ORDERS.length + 5] = binary ? hash64((long) wordPos << 8 | (h & 0xFF), 43)   // format 27: see above
+                : hash64(((long) ts.prevWord2 * 0x2545F491 + ts.prevWord) << 32 ^ (ts.wordHash & 0xFFFFFFFFL), 17);
         // indirect: what followed the last byte the last two times, with it; what followed the last two bytes the last
         // two times, without them, so that pairs followed alike share a context (format 17; with the pair, beside the word
         // models below, it brought 5 bytes of the five inputs' 400,000)
         int c1 = (int) (h & 0xFF), c2 = (int) (h & 0xFFFF);
-        base[ORDERS.length + 6] = hash((ts.kinds >>> 4 & 0xF) << 24 | (long) c1 << 16 | after1[c1], 18);
-        base[ORDERS.length + 7] = hash(after2[c2], 19);
+        base[ORDERS.length + 6] = hash64((ts.kinds >>> 4 & 0xF) << 24 | (long) c1 << 16 | after1[c1], 18);
+        base[ORDERS.length + 7] = hash64(after2[c2], 19);
         // markup again, with the last byte: what follows a byte depends on whether it is in a tag, link or template
-        base[ORDERS.length + 8] = hash((long) (ts.nest | ts.lineStart() << 8) << 32 | (h & 0xFF), 20);
+        base[ORDERS.length + 8] = hash64((long) (ts.nest | ts.lineStart() << 8) << 32 | (h & 0xFF), 20);
         // the number so far (its digits, through . and ,) with the word before it: dates, years, quantities
-        base[ORDERS.length + 9] = hash((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
+        base[ORDERS.length + 9] = hash64((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL, 21);
         // the shape of the word so far or the last one: its first letter as written and its length, with the last byte
-        base[ORDERS.length + 10] = binary ? hash(h & 0xFF00FF00L, 44)   // format 27: see above
-                : hash((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
+        base[ORDERS.length + 10] = binary ? hash64(h & 0xFF00FF00L, 44)   // format 27: see above
+                : hash64((long) ts.firstLetter << 40 | (long) Math.min(ts.wordLen, 15) << 32 | (h & 0xFF), 22);
         // order 16 (format 21, in place of the word with the byte before it): long repeats, which the match models find
         // only where they are exact
-        base[ORDERS.length + 11] = hash(h * 0x9E3779B97F4A7C15L ^ ts.older * 0xBF58476D1CE4E5B9L, 23);
+        base[ORDERS.length + 11] = hash64(h * 0x9E3779B97F4A7C15L ^ ts.older * 0xBF58476D1CE4E5B9L, 23);
         // the word before with the last two bytes, the word with the one two back
-        base[ORDERS.length + 12] = hash((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
-        base[ORDERS.length + 13] = binary ? hash(h >>> 24 & 0xFF | (h >>> 56) << 8, 45)   // format 27: see above
-                : hash(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
+        base[ORDERS.length + 12] = hash64((long) ts.prevWord << 32 | (h & 0xFFFF), 24);
+        base[ORDERS.length + 13] = binary ? hash64(h >>> 24 & 0xFF | (h >>> 56) << 8, 45)   // format 27: see above
+                : hash64(((long) ts.prevWord2 << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 25);
         match.beginByte(b, knownInMatch(match, match.pointer(b)));
         dmc.beginByte(b);
         longMatch.beginByte(b, knownInMatch(longMatch, longMatch.pointer(b)));
@@ -568,69 +603,69 @@ final class ContextMixer {
         int e = lng ? longMatch.expectedByte() : match.expectedByte(), ml = lng ? 16 + longBucket(longMatch.length()) : Math.min(15, match.length());
         // with the kind of the third byte back (format 26: 200 KB of enwik8 -10 bytes, sources -5); a long match's ml 16 + its
         // length in four buckets (format 26; 16 alone before)
-        base[ORDERS.length + 14] = hash(((long) e << 16 | (long) ml << 8 | (h & 0xFF)) ^ (ts.kinds & 0xF00) * 0x9E3779B97F4A7C15L, 26);
+        base[ORDERS.length + 14] = hash64(((long) e << 16 | (long) ml << 8 | (h & 0xFF)) ^ (ts.kinds & 0xF00) * 0x9E3779B97F4A7C15L, 26);
         // the last punctuation or markup byte with the word so far (format 21, in place of the third and fourth bytes back):
         // a word after [[, |, = or ( is another kind of word than one after a full stop
-        base[ORDERS.length + 15] = hash(((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 27);
+        base[ORDERS.length + 15] = hash64(((long) ts.punct << 32 | (ts.wordHash & 0xFFFFFFFFL)) ^ (ts.kinds & 0xFF) * 0x9E3779B97F4A7C15L, 27);
         // the line's indentation with the last two bytes
-        base[ORDERS.length + 16] = hash((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
+        base[ORDERS.length + 16] = hash64((long) Math.min(ts.indent & 0x7FFFFFFF, 255) << 40 | (h & 0xFFFF), 28);
         // the line's first word (a keyword, a list's or a table's marker word) with the last two bytes, and with
         // the word so far and the last byte: what a line says depends on how it starts
         // (format 26: both with the line's first byte other than a space or tab, the first with the words' place in the line)
-        base[ORDERS.length + 17] = hash((long) ts.lineWord << 32 | (long) ts.wordPlaceInLine() << 24 | (long) ts.lineLead << 16 | (h & 0xFFFF), 29);
-        base[ORDERS.length + 18] = hash(((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24) ^ (long) ts.lineLead << 56, 30);
+        base[ORDERS.length + 17] = hash64((long) ts.lineWord << 32 | (long) ts.wordPlaceInLine() << 24 | (long) ts.lineLead << 16 | (h & 0xFFFF), 29);
+        base[ORDERS.length + 18] = hash64(((long) ts.lineWord << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24) ^ (long) ts.lineLead << 56, 30);
         // the word expected next (format 17, with the indirect change above: the five inputs -0.57%): the word that followed the last word the last
         // time, with the word so far and the last byte. An indirect model of words: what follows a word once follows the
         // words it followed. In the place of format 17's second expected-word model (format 25): a third indirect model,
         // the last two bytes that followed the last three bytes (hashed), with the kinds of the last two bytes
         int expected = wordAfter[wordRow(ts.prevWord)];
-        base[ORDERS.length + 19] = binary ? hash(h >>> 32 & 0xFFFF, 46)   // format 27: see above
-                : hash((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
-        base[ORDERS.length + 20] = hash((long) after3[after3Row(h)] << 16 | (ts.kinds & 0xFF), 32);
+        base[ORDERS.length + 19] = binary ? hash64(h >>> 32 & 0xFFFF, 46)   // format 27: see above
+                : hash64((long) expected << 32 | (ts.wordHash & 0xFFFFFFFFL) ^ (h & 0xFF) << 24, 31);
+        base[ORDERS.length + 20] = hash64((long) after3[after3Row(h)] << 16 | (ts.kinds & 0xFF), 32);
         // the record model (format 18): the bytes one, two and three records back (paq8's, for tables, images, audio and
         // binaries: the five inputs of docs/TUNING.md -0.03%, an RGB image -28%, 16-bit audio -10%)
         int r = records[b].length;
-        base[ORDERS.length + 21] = hash(r == 0 ? 0 : (long) r << 32 | byteBack(b, pos, r) << 16 | byteBack(b, pos, 2L * r) << 8
+        base[ORDERS.length + 21] = hash64(r == 0 ? 0 : (long) r << 32 | byteBack(b, pos, r) << 16 | byteBack(b, pos, 2L * r) << 8
                 | byteBack(b, pos, 3L * r), 33);
         // the kinds of the last ten bytes (format 19): the shape of what was written, whatever its letters (the five
         // inputs -0.6%; eight kinds of the last eight bytes -0.4%, sixteen of the last eight -0.57%, of the last twelve -0.64%)
-        base[ORDERS.length + 22] = hash(ts.kinds & 0xFF_FFFF_FFFFL, 34);
+        base[ORDERS.length + 22] = hash64(ts.kinds & 0xFF_FFFF_FFFFL, 34);
         // format 26: in plain text (TextState.plainText), where the line's words stand (TextState.wordPlaceInLine) in the
         // one-byte indirect model, the number model, the word with the one two back and the record model: each one's hash h
         // becomes hash(h << 8 | it, 40). Not in other data, whose "words" split these contexts for nothing (200 KB of a
         // checkpoint +0.47%, of libjvm.so +0.10% where it always did)
         if (ts.plainText()) {
             int place = ts.wordPlaceInLine();
-            for (int i : PLACE_MODELS) base[i] = hash((long) base[i] << 8 | place, 40);
+            for (int i : PLACE_MODELS) base[i] = hash64((long) hi(base[i]) << 8 | place, 40);
             // format 27, in plain text only (binary data codes the same bits as in format 26): the brackets and quotes
             // still open (TextState.opens) and the last word's stem (TextState.stem) in four models' places
             long w = ts.wordHash & 0xFFFFFFFFL, open = ts.opens & 0xFF;
             // in order 2's place, the two innermost openers with the last byte (format 26's context: 200 KB of enwik8 -19,
             // 300 KB of sources -164)
-            base[0] = hash((ts.opens & 0xFFFF) << 8 | c1, 82);
+            base[0] = hash64((ts.opens & 0xFFFF) << 8 | c1, 82);
             // in the word pair's place, the last word's stem with the word so far (-9 / -4)
-            base[ORDERS.length + 1] = hash((long) ts.stemPrev << 32 | w, 61);
+            base[ORDERS.length + 1] = hash64((long) ts.stemPrev << 32 | w, 61);
             // the last punctuation byte with the word so far, and the innermost opener (-11 / -154)
-            base[ORDERS.length + 15] = hash(((long) base[ORDERS.length + 15] << 32) ^ open * 0x9E3779B97F4A7C15L, 41);
+            base[ORDERS.length + 15] = hash64(((long) hi(base[ORDERS.length + 15]) << 32) ^ open * 0x9E3779B97F4A7C15L, 41);
             // in the record model's place (format 26: it with where the line's words stand), the innermost opener with the
             // last byte and the word so far (-44 / -154), hashed again with whether in wiki emphasis (TextState.emphasis:
             // 200 KB of enwik8 -19, 1 MB -101)
             int opened = hash(open << 40 | (long) c1 << 32 | w, 84);
-            base[ORDERS.length + 21] = hash(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
+            base[ORDERS.length + 21] = hash64(((long) opened << 32) ^ (ts.emphasis ? 2L : 0L) * 0x9E3779B97F4A7C15L, 41);
             // format 32, in plain text outside tables: the number model and the word with the one two back take the byte
             // before the word (TextState.wordPrefix: a space, [, a quote, a newline) in place of where the line's words stand
             // (1 MB of enwik8 -5 bytes, 250 KB of sources -29)
             if (!table) {
-                base[ORDERS.length + 9] = hash(((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL) ^ (long) ts.wordPrefix << 56, 108);
-                base[ORDERS.length + 13] = hash(((long) ts.prevWord2 << 32 | w) ^ ((ts.kinds & 0xFF) | ts.wordPrefix << 8) * 0x9E3779B97F4A7C15L, 107);
+                base[ORDERS.length + 9] = hash64(((long) ts.digits << 32 | ts.prevWord & 0xFFFFFFFFL) ^ (long) ts.wordPrefix << 56, 108);
+                base[ORDERS.length + 13] = hash64(((long) ts.prevWord2 << 32 | w) ^ ((ts.kinds & 0xFF) | ts.wordPrefix << 8) * 0x9E3779B97F4A7C15L, 107);
             }
             // format 28: in a table's lines or JSON (TextState.tabbed, json), the field's key (its number, or the JSON key)
             // with its content so far in the place of markup with the last byte; in a table's lines, the key with the last
             // two bytes in the place above, and the key with the word so far in the indentation model's place
-            if (table || ts.json()) base[ORDERS.length + 8] = hash((long) ts.fieldKey << 32 | (ts.fieldHash & 0xFFFFFFFFL), 90);
+            if (table || ts.json()) base[ORDERS.length + 8] = hash64((long) ts.fieldKey << 32 | (ts.fieldHash & 0xFFFFFFFFL), 90);
             if (table) {
-                base[ORDERS.length + 21] = hash((long) ts.fieldKey << 32 | (h & 0xFFFF), 91);
-                base[ORDERS.length + 16] = hash((long) ts.fieldKey << 32 | (ts.wordHash & 0xFFFFFFFFL), 92);
+                base[ORDERS.length + 21] = hash64((long) ts.fieldKey << 32 | (h & 0xFFFF), 91);
+                base[ORDERS.length + 16] = hash64((long) ts.fieldKey << 32 | (ts.wordHash & 0xFFFFFFFFL), 92);
             }
         }
         // format 33, in plain text outside tables, at a word's start (no word so far): the last three words (TextState.prevWord3),
@@ -639,8 +674,8 @@ final class ContextMixer {
         // with the kinds of the last two bytes (100 KB of enwik8 -3 / -7 bytes, 250 KB of sources -26 / -54, both -5 / -69)
         if (!binary && ts.plainText() && !table && ts.wordHash == 0) {
             long words = ((long) ts.prevWord3 * 0x2545F491 + ts.prevWord2) * 0x9E3779B1L + ts.prevWord;
-            base[ORDERS.length + 10] = hash(words ^ (h & 0xFF) << 48, 220);
-            if (ts.digits == 0) base[ORDERS.length + 9] = hash(words ^ (ts.kinds & 0xFF) << 48, 223);
+            base[ORDERS.length + 10] = hash64(words ^ (h & 0xFF) << 48, 220);
+            if (ts.digits == 0) base[ORDERS.length + 9] = hash64(words ^ (ts.kinds & 0xFF) << 48, 223);
         }
         // format 33, in plain text outside tables, past the 64th byte of a line not indented (prose: enwik8's paragraphs): the
         // line's first word with the last two bytes, which serves indented source code and short lines, takes the kinds of the
@@ -648,7 +683,7 @@ final class ContextMixer {
         // line's first byte -40, past 32 -62, past 128 -51); from the first byte 300 KB of `ls -lR` +21 and 1 MB of sources
         // +20, past 64 -1 and +2
         if (!binary && ts.plainText() && !table && (ts.indent & 0x7FFFFFFF) == 0 && pos - ts.lastNl > 64)
-            base[ORDERS.length + 17] = hash((ts.kinds & 0xFFFFL) << 32 | (ts.wordHash & 0xFFFFFFFFL), 231);
+            base[ORDERS.length + 17] = hash64((ts.kinds & 0xFFFFL) << 32 | (ts.wordHash & 0xFFFFFFFFL), 231);
         byteContexts(ts, table);
         findSlots();
     }
@@ -695,7 +730,7 @@ final class ContextMixer {
         // format 28: in a table's lines, 48 + the field's number (to 15) in place of the nesting
         sel5 = ((table ? 48 + Math.min(ts.field, 15) : ts.nest & 63) * 4 + ts.wordPlace()) * 35;
         sel6 = (byteClass(back3) * 256 + back2) * 8;
-        sel7 = ((wordStart ? hash(ts.prevWord & 0xFFFFFFFFL, 213) : base[ORDER4]) >>> order4Shift) * 8;
+        sel7 = ((wordStart ? hash(ts.prevWord & 0xFFFFFFFFL, 213) : hi(base[ORDER4])) >>> order4Shift) * 8;
         // the shape's 18 values: outside a word a space last and the last word's capital, in one its length and capital
         int wordShape = ts.wordHash == 0 ? (c1 == ' ' ? 1 : 0) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 2 : 0)
                 : 2 + 2 * Math.min(ts.wordLen, 7) + (ts.firstLetter >= 'A' && ts.firstLetter <= 'Z' ? 1 : 0);
@@ -728,35 +763,45 @@ final class ContextMixer {
     /** At a nibble's start: each hashed model's slot for its context and the bits of the byte so far. */
     private void findSlots() {
         node = 1;
-        // each model's line (and at a byte's start its run) is read first, so that the cache misses overlap
-        // rather than wait for one another in find's branches (same bits, about 7% faster)
+        // each model's line (and its run where find compares the run's check bits, see find) is read first, so that the
+        // cache misses overlap rather than wait for one another in find's branches (same bits, about 7% faster)
         int read = 0;
         for (int i = 0; i < HASHED; i++) {
-            int h = bitPos == 0 ? base[i] : hash(base[i] + c0, 15), line = (h << 4) & slotMask & ~63;
-            slot[i] = h;
+            long z = bitPos == 0 ? base[i] : hash64(hi(base[i]) + c0, 15);
+            int line = (hi(z) << 4) & slotMasks[i] & ~63;
+            slotHash[i] = z;
             read += states[i + 2][line];
-            if (bitPos == 0) read += runs[i][line >> 4];
+            if (bitPos == 0 || TABLE_SCALE[i] > 0) read += runs[i][line >> 4];
         }
         touched = read;
-        for (int i = 0; i < HASHED; i++) slot[i] = find(i, slot[i]);
+        for (int i = 0; i < HASHED; i++) slot[i] = find(i, slotHash[i]);
         if (bitPos == 0)
             for (int i = 0; i < HASHED; i++) {
                 slot0[i] = slot[i];
-                run[i] = runs[i][slot[i] >> 4];
+                run[i] = runs[i][slot[i] >> 4] & RUN_BITS;
             }
     }
 
     /**
-     * The 16-byte slot of a context hash: a checksum byte, then the 15 bit-history states of a nibble.
-     * The four slots of a 64-byte line are searched; a missing context replaces the one least used.
+     * The 16-byte slot of a context's 64-bit hash z: a checksum byte (z's top 8 bits), then the 15 bit-history states of a
+     * nibble. The four slots of a 64-byte line are searched; a missing context replaces the one least used. The slot's run
+     * (runs) holds 3 more of the checksum's bits (z's lowest; format 34), compared at a byte's first nibble, where the
+     * runs' line is read anyway, and in the doubled tables (TABLE_SCALE 1, the most new contexts) at the second too. With
+     * 8 bits a new context took another's slot in 0.77% of the lookups (enwik8's first MB with the tables of 4 MB, T =
+     * 20), with 11 at both nibbles in 0.11%. On that 1 MB, with the table sizes: 11 bits at the first nibble alone 201,435
+     * bytes, in the doubled tables at the second too 201,415 (4 MB at T = 22: 769,927 and 769,872), in every table at both
+     * 201,383, but the second nibble's runs read for all 28 models took 4-7% more time. 16-bit checks in paq8px's layout
+     * (seven checks, then seven slots of 15 states in 128 bytes) made that 1 MB 0.015% smaller, three in a 64-byte line
+     * 0.06% larger (fewer slots).
      */
-    private int find(int model, int h) {
+    private int find(int model, long z) {
         byte[] t = states[model + 2];
+        int h = hi(z), more = (int) z & 7;
         byte check = (byte) (h >>> 24);
-        int i = (h << 4) & slotMask, line = i & ~63;
+        int i = (h << 4) & slotMasks[model], line = i & ~63;
         for (int k = 0; k < 4; k++) {
             int s = line | ((i + 16 * k) & 63);
-            if (t[s] == check) return s;
+            if (t[s] == check && (bitPos != 0 && TABLE_SCALE[model] <= 0 || runs[model][s >> 4] >>> RUN_CHECK == more)) return s;
         }
         int victim = i, least = Integer.MAX_VALUE;
         for (int k = 0; k < 4; k++) {
@@ -767,7 +812,7 @@ final class ContextMixer {
             }
         }
         Arrays.fill(t, victim, victim + 16, (byte) 0);
-        runs[model][victim >> 4] = 0;
+        runs[model][victim >> 4] = (char) (more << RUN_CHECK);
         t[victim] = check;
         return victim;
     }
@@ -783,8 +828,16 @@ final class ContextMixer {
     }
 
     private static int hash(long x, int salt) {
+        return hi(hash64(x, salt));
+    }
+
+    /** The whole 64-bit hash: a slot's line and checksum take its high half (as hash), its run the low half's 3 more check bits. */
+    private static long hash64(long x, int salt) {
         long z = (x + salt * 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+        return (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
+    }
+
+    private static int hi(long z) {
         return (int) (z >>> 32);
     }
 
@@ -911,6 +964,11 @@ final class ContextMixer {
      * with that byte, its next bit is predicted by an adaptive map of the run's length and bit position.
      */
     private static final int RUN_CONTEXTS = 16 * 2 * 8;
+    /**
+     * A run (16 bits): the byte (bits 0-7), how many times in a row (8-11, up to 15: the run maps take no more), whether it is
+     * the only byte seen (12), and 3 of its slot's checksum bits (13-15, see find).
+     */
+    private static final int RUN_BITS = 0x1FFF, RUN_CHECK = 13;
 
     private void runInputs(int first) {
         for (int i = 0; i < HASHED; i++) {
@@ -921,7 +979,7 @@ final class ContextMixer {
                 continue;
             }
             int bit = (expected >> (7 - bitPos)) & 1;
-            runAt[i] = ((Math.min(15, (r >> 8) & 127) * 2 + (r >>> 15)) * 8 + bitPos) << 1 | bit;
+            runAt[i] = ((((r >> 8) & 15) * 2 + (r >> 12)) * 8 + bitPos) << 1 | bit;
             int st = Logistic.stretch(runMaps[i][runAt[i] >> 1] >>> 20);
             inputs[first + i] = bit == 1 ? st : -st;
         }
@@ -942,12 +1000,13 @@ final class ContextMixer {
     private void runEnd(int value) {
         for (int i = 0; i < HASHED; i++) {
             int s = slot0[i];
-            if (states[i + 2][s] != (byte) (base[i] >>> 24)) continue;
-            int r = run[i], count = (r >> 8) & 127;
-            if (r == 0) r = 1 << 15 | 1 << 8 | value;
-            else if ((r & 0xFF) == value) r = (r & 0x8000) | Math.min(127, count + 1) << 8 | value;
+            int more = (int) base[i] & 7;
+            if (states[i + 2][s] != (byte) (hi(base[i]) >>> 24) || runs[i][s >> 4] >>> RUN_CHECK != more) continue;
+            int r = run[i], count = (r >> 8) & 15;
+            if (r == 0) r = 1 << 12 | 1 << 8 | value;
+            else if ((r & 0xFF) == value) r = (r & 0x1000) | Math.min(15, count + 1) << 8 | value;
             else r = 1 << 8 | value;
-            runs[i][s >> 4] = (char) r;
+            runs[i][s >> 4] = (char) (more << RUN_CHECK | r);
         }
     }
 
