@@ -62,7 +62,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         range(m, "lag", 0, 1024, "[0, 1024]", "");
         double lr = real(m, "lr"), clip = real(m, "clip");
         check(lr >= 0 && lr <= 1, "lr must be in [0, 1]", m.get("lr"));   // NaN too
-        check(clip > 0 && clip <= 1000, "clip must be in (0, 1000]", m.get("clip"));
+        // a clip under about 7E-46 is 0 as a float: the constructor's check refused it naming 0.0, a value never given
+        check(clip > 0 && clip <= 1000 && (float) clip > 0, "clip must be in (0, 1000]", m.get("clip") + (clip > 0 && (float) clip == 0 ? " (0 as a float)" : ""));
         range(m, "tableBits", 10, 26, "[10, 26]", "");
         range(m, "mixerRate", 1, 64, "[1, 64]", "");   // 0 divided by zero: no archive has it
         range(m, "blockSize", 1, MAX_BLOCK, "[1, " + MAX_BLOCK + "]", "");

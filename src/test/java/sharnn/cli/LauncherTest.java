@@ -347,7 +347,9 @@ class LauncherTest {
     void aJavaOptionTheJvmRefusesIsOneLine() throws Exception {
         Path sharnn = install("sharnn.cli.Main");
         String java = System.getProperty("java.home") + "/bin/java";
-        for (String[] c : new String[][] {{"-Xbogus", "Unrecognized option: -Xbogus"}, {"-Xmx1k", "Too small maximum heap"}}) {
+        for (String[] c : new String[][] {{"-Xbogus", "Unrecognized option: -Xbogus"}, {"-Xmx1k", "Too small maximum heap"},
+                // why in two lines: the second alone ("Did you mean") was said, the first on a line of its own
+                {"-XX:+PrintFlagsFinalBogus", "Unrecognized VM option 'PrintFlagsFinalBogus'; Did you mean '(+/-)PrintFlagsFinal'?"}}) {
             ProcessBuilder pb = launcher(sharnn, "--version").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().put("JAVA_OPTS", c[0]);
             Process p = pb.start();
@@ -358,6 +360,24 @@ class LauncherTest {
             assertThat(out).as(c[0]).isEmpty();
             assertThat(p.exitValue()).as(c[0]).isEqualTo(1);
         }
+    }
+
+    /**
+     * The stderr filter says a JVM's refusal in one line with every line of its why, while a warning before it passes as
+     * it came: "LargePageSizeInBytes ( 3221225472 ) must be a power of 2" was a line of its own before the one-line refusal.
+     */
+    @Test
+    void theStderrFilterSaysEveryLineOfWhyTheJvmDidNotStart() throws Exception {
+        String script = Files.readString(Path.of("bin/sharnn"));
+        String filter = script.substring(script.indexOf("filter() {"), script.indexOf("\n}\n", script.indexOf("filter() {")) + 2);
+        Process p = new ProcessBuilder("bash", "-c", "java=/j\n" + filter + "\nprintf '[0.001s][warning][pagesize] no huge pages\\n\\n"
+                + "LargePageSizeInBytes ( 3221225472 ) must be a power of 2\\nImproperly specified VM option \\x27LargePageSizeInBytes=3g\\x27\\n"
+                + "Error: Could not create the Java Virtual Machine.\\nError: A fatal exception has occurred. Program will exit.\\n' | filter")
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEqualTo("[0.001s][warning][pagesize] no huge pages\nsharnn: Java did not start (/j: LargePageSizeInBytes ( 3221225472 )"
+                + " must be a power of 2; Improperly specified VM option 'LargePageSizeInBytes=3g')\n");
     }
 
     /** TMPDIR is where Java's temporary files go, as other programs' (Java reads only java.io.tmpdir); JAVA_OPTS' choice stands. */

@@ -764,6 +764,9 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "99999999999999999999")).hasMessage("seed must be a whole number, not '99999999999999999999'");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1.00000001")).hasMessage("lr must be in [0, 1]: 1.00000001");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", "1000.00001")).hasMessage("clip must be in (0, 1000]: 1000.00001");
+        // as given too where the float it becomes is out of range (it was "clip must be in (0, 1000]: 0.0"); the least float stays in
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", "1e-46")).hasMessage("clip must be in (0, 1000]: 1.0E-46 (0 as a float)");
+        assertThat(CodecOptions.preset("fast").with("clip", "1e-45").clip()).isEqualTo(Float.MIN_VALUE);
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "-4294967295")).hasMessage("mixerRate must be in [1, 64]: -4294967295");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lag", "9223372036854775807")).hasMessage("lag must be in [0, 1024]: 9223372036854775807");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with(List.of("blocks=2", "attention=2"))).hasMessage("attention block must be in [0, blocks): 2 (blocks 2)");
