@@ -326,34 +326,12 @@ class CodecTest {
                 .hasMessageContaining("fails its checksum");
     }
 
-    /** Blocks of x86 code are coded with their calls' targets made absolute, the text between them as it is, on any number of threads. */
+    /**
+     * Blocks of x86 code are coded with their calls' targets made absolute, ARM64 code's with their BLs', text as it is,
+     * on any number of threads and in chunks; the listing counts each kind.
+     */
     @Test
-    void blocksOfX86CodeRoundTripAndAreListed() throws IOException {
-        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-        data.write(X86CallsTest.code(3072, 8, 1));
-        data.write(text(1024));
-        data.write(X86CallsTest.code(1000, 8, 2));   // a short last block
-        byte[] bytes = data.toByteArray();
-        for (CodecOptions o : List.of(SMALL, SMALL.with("chunk", "2048"))) {
-            byte[] archive = compress(bytes, o, 3);
-            assertThat(decompress(archive, 1)).as(o.toText()).isEqualTo(bytes);
-            assertThat(decompress(archive, 3)).as(o.toText()).isEqualTo(bytes);
-            Codec.Listing l = Codec.list(new ByteArrayInputStream(archive));
-            assertThat(l.blocks()).isEqualTo(5);
-            assertThat(l.x86Blocks()).as("the blocks of code").isEqualTo(4);
-        }
-        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(compress(bytes, SMALL)));
-        Codec.Header header = Codec.readHeader(in);
-        List<String> kinds = new java.util.ArrayList<>();
-        long offset = 0;
-        for (Codec.BlockRecord r; (r = Codec.readBlock(in, header, offset, 0, new java.util.zip.CRC32C())) != null; offset += r.n())
-            kinds.add((r.x86() ? "x86 " : "") + (r.stored() ? "stored" : "coded"));
-        assertThat(kinds).containsExactly("x86 coded", "x86 coded", "x86 coded", "coded", "x86 coded");
-    }
-
-    /** Blocks of ARM64 code are coded with their BLs' targets made absolute, x86 code's and text's as before, on any number of threads. */
-    @Test
-    void blocksOfArm64CodeRoundTripAndAreListed() throws IOException {
+    void blocksOfX86AndArm64CodeRoundTripAndAreListed() throws IOException {
         java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
         data.write(Arm64CallsTest.code(3072, 8, 1));
         data.write(text(1024));
