@@ -215,8 +215,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * Infinity pass to the options' own checks, which answer them as before (--minutes Infinity is no time limit).
      */
     static void strictNumbers(CommandLine cli) {
-        CommandLine.ITypeConverter<Integer> ints = v -> number(v, "an int", Numbers::parseInt);
-        CommandLine.ITypeConverter<Long> longs = v -> number(v, "a long", Numbers::parseLong);
+        CommandLine.ITypeConverter<Integer> ints = v -> whole(v, "an int", Integer.MIN_VALUE, Integer.MAX_VALUE, Numbers::parseInt);
+        CommandLine.ITypeConverter<Long> longs = v -> whole(v, "a long", Long.MIN_VALUE, Long.MAX_VALUE, Numbers::parseLong);
         CommandLine.ITypeConverter<Double> doubles = v -> number(v, "a double", Numbers::parseDouble);
         CommandLine.ITypeConverter<Float> floats = v -> number(v, "a float", Numbers::parseFloat);
         cli.registerConverter(int.class, ints).registerConverter(Integer.class, ints);
@@ -230,6 +230,23 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return parse.apply(value);
         } catch (NumberFormatException e) {
             throw new CommandLine.TypeConversionException("'" + value + "' is not " + what);
+        }
+    }
+
+    /** A whole number; past the type's range it says so with the bound ("-T 99999999999" was "not an int"). */
+    private static <T> T whole(String value, String what, long min, long max, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (NumberFormatException e) {
+            java.math.BigInteger n;
+            try {
+                n = Numbers.parseWhole(value);
+            } catch (NumberFormatException notWhole) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not " + what);
+            }
+            boolean large = n.signum() > 0;
+            throw new CommandLine.TypeConversionException("'" + value + "' is too " + (large ? "large" : "small") + " (at "
+                    + (large ? "most " + max : "least " + min) + ")");
         }
     }
 

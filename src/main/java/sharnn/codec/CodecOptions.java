@@ -61,9 +61,10 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         range(m, "segment", 1, 1024, "[1, 1024]", "");
         range(m, "lag", 0, 1024, "[0, 1024]", "");
         double lr = real(m, "lr"), clip = real(m, "clip");
-        check(lr >= 0 && lr <= 1, "lr must be in [0, 1]", m.get("lr"));   // NaN too
-        // a clip under about 7E-46 is 0 as a float: the constructor's check refused it naming 0.0, a value never given
-        check(clip > 0 && clip <= 1000 && (float) clip > 0, "clip must be in (0, 1000]", m.get("clip") + (clip > 0 && (float) clip == 0 ? " (0 as a float)" : ""));
+        // a positive value under about 7E-46 is 0 as a float: clip's check refused it naming 0.0, a value never given,
+        // and lr took it as 0 (no learning), which the archive then recorded
+        check(lr >= 0 && lr <= 1 && (lr == 0 || (float) lr > 0), "lr must be in [0, 1]", m.get("lr") + asFloat(lr));   // NaN too
+        check(clip > 0 && clip <= 1000 && (float) clip > 0, "clip must be in (0, 1000]", m.get("clip") + asFloat(clip));
         range(m, "tableBits", 10, 26, "[10, 26]", "");
         range(m, "mixerRate", 1, 64, "[1, 64]", "");   // 0 divided by zero: no archive has it
         range(m, "blockSize", 1, MAX_BLOCK, "[1, " + MAX_BLOCK + "]", "");
@@ -92,6 +93,10 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
 
     private static void check(boolean ok, String message) {
         if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    private static String asFloat(double value) {
+        return value > 0 && (float) value == 0 ? " (0 as a float)" : "";
     }
 
     private static void check(boolean ok, String range, Object value) {

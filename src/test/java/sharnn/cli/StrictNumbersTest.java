@@ -47,6 +47,12 @@ class StrictNumbersTest {
         refused(CliRun.of("compress", "-c", "-T", "\u0662", data.toString()),
                 "sharnn compress: Invalid value for option '-T': '\u0662' is not an int");   // as typed
         refused(CliRun.of("info", "--vocab", "\u0662\u0665\u0666"), "sharnn info: Invalid value for option '--vocab': '\u0662\u0665\u0666' is not an int");
+        // whole numbers past the option's type say so with the bound (they said "is not an int")
+        refused(CliRun.of("compress", "-c", "-T", "99999999999", data.toString()),
+                "sharnn compress: Invalid value for option '-T': '99999999999' is too large (at most 2147483647)");
+        refused(CliRun.of("info", "--vocab", "-2147483649"), "sharnn info: Invalid value for option '--vocab': '-2147483649' is too small (at least -2147483648)");
+        refused(CliRun.of("generate", "--checkpoint", "x", "--seed", "9223372036854775808"),
+                "sharnn generate: Invalid value for option '--seed': '9223372036854775808' is too large (at most 9223372036854775807)");
         refused(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", "\u0661K"),
                 "sharnn eval: Invalid value for option '--max-bytes': not a byte count (as 20000, 64K or 1M): '\u0661K'");
         refused(CliRun.of("eval", "--checkpoint", "x", "--max-bytes", " 1K"),

@@ -745,6 +745,9 @@ class CodecTest {
         // as given too where the float it becomes is out of range (it was "clip must be in (0, 1000]: 0.0"); the least float stays in
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", "1e-46")).hasMessage("clip must be in (0, 1000]: 1.0E-46 (0 as a float)");
         assertThat(CodecOptions.preset("fast").with("clip", "1e-45").clip()).isEqualTo(Float.MIN_VALUE);
+        // lr likewise: 1e-46 was taken as 0, no learning, and recorded so; 0 itself is a setting
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1e-46")).hasMessage("lr must be in [0, 1]: 1.0E-46 (0 as a float)");
+        assertThat(CodecOptions.preset("fast").with("lr", "0").lr()).isZero();
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("mixerRate", "-4294967295")).hasMessage("mixerRate must be in [1, 64]: -4294967295");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lag", "9223372036854775807")).hasMessage("lag must be in [0, 1024]: 9223372036854775807");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with(List.of("blocks=2", "attention=2"))).hasMessage("attention block must be in [0, blocks): 2 (blocks 2)");
