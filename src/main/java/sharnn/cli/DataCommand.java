@@ -168,12 +168,12 @@ public final class DataCommand implements Runnable {
                 if (e.getKey().equals("splits")) {
                     for (Map.Entry<String, Object> s : ((Map<String, Object>) e.getValue()).entrySet()) {
                         Map<String, Object> r = (Map<String, Object>) s.getValue();
-                        out.printf(Locale.ROOT, "%-11s [%d, %d)  %d bytes%n", s.getKey(), r.get("start"), r.get("end"), r.get("length"));
+                        out.printf(Locale.ROOT, "%-11s [%d, %d)  %,d bytes%n", s.getKey(), r.get("start"), r.get("end"), r.get("length"));
                     }
                 } else if (e.getKey().equals("vocabulary")) {
                     out.printf(Locale.ROOT, "%-11s %s byte values seen in train%n", "vocabulary", e.getValue());
                 } else if (e.getKey().equals("size")) {
-                    out.printf(Locale.ROOT, "%-11s %s bytes%n", "size", e.getValue());
+                    out.printf(Locale.ROOT, "%-11s %,d bytes%n", "size", e.getValue());   // counts as compress's lines say them
                 } else {
                     out.printf(Locale.ROOT, "%-11s %s%n", e.getKey(), e.getValue());
                 }

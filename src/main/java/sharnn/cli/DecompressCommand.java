@@ -202,7 +202,7 @@ final class DecompressCommand implements Callable<Integer> {
         }
         if (json) printJson(listed, total);
         else if (list)
-            System.out.printf("total: %,d archive%s, %,d -> %,d bytes (%s)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
+            System.out.printf("total: %,d file%s, %,d -> %,d bytes (%s)%n", total[0], total[0] == 1 ? "" : "s", total[1], total[2],
                     FileTransform.bpc(total[2], total[1]));
         return failed ? 1 : 0;
     }

@@ -229,8 +229,8 @@ final class FileTransform {
             changed = true;
         }
         if (changed)
-            System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + read + " bytes read, "
-                    + (now < 0 ? "gone" : now) + " now): " + (out.equals("-") ? "stdout" : Main.printable(out)) + " holds the bytes read"
+            System.err.println("sharnn " + verb + ": " + Main.printable(in) + " changed while it was read (" + String.format("%,d", read) + " bytes read, "
+                    + (now < 0 ? "gone" : String.format("%,d", now)) + " now): " + (out.equals("-") ? "stdout" : Main.printable(out)) + " holds the bytes read"
                     + (rm ? "; " + Main.printable(in) + " is kept" : ""));
         return changed;
     }

@@ -304,11 +304,12 @@ class CompressCommandTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(Jvm.exitOf(p, 60)).as(out).isEqualTo(1);
         // the line may come before the reading (a loaded machine): read then, but changed since IN was first looked at
+        // counts with separators, as the summary lines say them
         assertThat(out).containsAnyOf(
-                "sharnn compress: " + in + " changed while it was read (" + text.length() + " bytes read, " + (text.length() + 25)
-                        + " now): " + in + ".shr holds the bytes read; " + in + " is kept",
-                "sharnn compress: " + in + " changed while it was read (" + (text.length() + 25) + " bytes read, " + (text.length() + 25)
-                        + " now): " + in + ".shr holds the bytes read; " + in + " is kept");
+                String.format("sharnn compress: %s changed while it was read (%,d bytes read, %,d now): %s.shr holds the bytes read; %s is kept",
+                        in, text.length(), text.length() + 25, in, in),
+                String.format("sharnn compress: %s changed while it was read (%,d bytes read, %,d now): %s.shr holds the bytes read; %s is kept",
+                        in, text.length() + 25, text.length() + 25, in, in));
         assertThat(in).exists();
         assertThat(dir.resolve("grows.log.shr")).exists();
     }
@@ -600,7 +601,7 @@ class CompressCommandTest {
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith(sa + ": 690 -> " + Files.size(Path.of(sa)) + " bytes");
         assertThat(lines.get(1)).startsWith(sb + ": 1,150 -> " + Files.size(Path.of(sb)) + " bytes");
-        assertThat(lines.get(2)).isEqualTo(String.format("total: 2 archives, 1,840 -> %,d bytes (%.3f bpc)",
+        assertThat(lines.get(2)).isEqualTo(String.format("total: 2 files, 1,840 -> %,d bytes (%.3f bpc)",
                 Files.size(Path.of(sa)) + Files.size(Path.of(sb)), (Files.size(Path.of(sa)) + Files.size(Path.of(sb))) * 8.0 / 1840));
         CliRun lm = CliRun.of("decompress", "-l", sa, missing, sb);
         assertThat(lm.code()).isEqualTo(1);

@@ -67,6 +67,7 @@ class DataCommandTest {
         Path gz = corpus("c.gz");
         assertThat(run("info", gz.toString(), "--train-bytes", "950", "--valid-bytes", "25")).isZero();
         assertThat(out.toString()).contains("sha256      " + Checksums.sha256(plain)) // content hash, after gunzip
+                .contains("size        1,000 bytes")   // as compress's lines say counts
                 .contains("train       [0, 950)  950 bytes")
                 .contains("valid       [950, 975)  25 bytes")
                 .contains("test        [975, 1000)  25 bytes")
