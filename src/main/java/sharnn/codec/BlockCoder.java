@@ -79,6 +79,16 @@ final class BlockCoder {
         spare = null;
     }
 
+    /** Each stream's last byte, which the network takes next (a copy). */
+    int[] last() {
+        return prev.clone();
+    }
+
+    /** Codes on after these last bytes (a dictionary's, primed before; see {@link #last}). */
+    void takeLast(int[] last) {
+        System.arraycopy(last, 0, prev, 0, prev.length);
+    }
+
     /** Makes the context models' tables for an input of n bytes, where the first block alone would size them otherwise. */
     void sizeTablesFor(int n) {
         if (mixer != null || !options.mix()) return;

@@ -61,13 +61,13 @@ final class Chunks implements AutoCloseable {
     /**
      * Chunks coded at once: one per thread asked (0: every core), or per two where the network runs (its
      * own thread beside the coder's), as many as heapBytes (the heap, or a lower limit) holds, each taking
-     * {@link Codec#memoryFor}, at least 1. primed: a dictionary keeps its primed context models beside
-     * them (without a network), a chunk's worth of tables more.
+     * {@link Codec#memoryFor}, at least 1. primed: a dictionary keeps the models it primed beside
+     * them, a chunk's worth of tables and network more.
      */
     static int jobs(CodecOptions o, int threads, long heapBytes, boolean primed) {
         int asked = (threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) / (o.network() ? 2 : 1);
         long each = Codec.memoryFor(o, o.chunk());
-        long kept = primed && !o.network() ? ContextMixer.bytesFor(o) : 0;
+        long kept = primed ? Codec.primedCopyBytes(o, (long) o.chunk() + o.blockSize()) : 0;   // a dictionary is at most a block
         return (int) Math.max(1, Math.min(asked, (heapBytes * 3 / 4 - kept) / each));
     }
 

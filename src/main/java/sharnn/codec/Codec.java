@@ -157,17 +157,16 @@ public final class Codec {
      * record its id, the first 8 bytes of its SHA-256 (as zstd's 4-byte id: the small files it is for
      * would pay 32 bytes each for the whole hash), and decompress only with it. At most blockSize
      * bytes, as it stands for a block before the first; it costs about the time to compress it, at
-     * each compression and decompression: without a network once, as the dictionary keeps the context
-     * models it primed last and hands out copies (the chunks of a run, a library's calls).
+     * each compression and decompression, once: the dictionary keeps the context models and network it primed
+     * last and hands out copies (the chunks of a run, a library's calls).
      */
     public static final class Dictionary {
         static final int ID_BYTES = 8;
         private final String name;
         private final byte[] bytes;
         private final String sha256;
-        /** The context models it primed last, for models of these streams, table bits and mixer rate (see {@link Engine#prime}). */
-        private ContextMixer primed;
-        private int primedStreams, primedTableBits, primedRate;
+        /** What it primed last (see {@link Engine#prime}), or null. */
+        private Primed primed;
 
         public Dictionary(String name, byte[] bytes, String sha256) {
             this.name = name;
@@ -192,13 +191,22 @@ public final class Codec {
             return sha256.substring(0, 2 * ID_BYTES);
         }
 
-        /** A copy of the context models this dictionary primed for such models, or null where it primed none. */
-        ContextMixer primed(int streams, int tableBits, int rate) {
-            ContextMixer m;
+        /**
+         * What a dictionary primed, for engines whose models are alike (key): the context models (null without them), the
+         * network (null without one) and the last byte of each stream, which the network takes next.
+         */
+        record Primed(Object key, ContextMixer models, OnlineNet net, int[] last) {}
+
+        /**
+         * What this dictionary primed for engines of this key, the context models a copy (the kept ones are never coded
+         * with; the network is only copied from), or null where it primed none.
+         */
+        Primed primed(Object key) {
+            Primed p;
             synchronized (this) {
-                m = primed != null && primedStreams == streams && primedTableBits == tableBits && primedRate == rate ? primed : null;
+                p = primed != null && primed.key().equals(key) ? primed : null;
             }
-            return m == null ? null : m.copy();   // the kept one is never coded with: copied outside the lock
+            return p == null ? null : new Primed(key, p.models() == null ? null : p.models().copy(), p.net(), p.last().clone());   // copied outside the lock
         }
 
         /**
@@ -211,14 +219,11 @@ public final class Codec {
             }
         }
 
-        /** Keeps (a copy of) these primed models, in place of any before. */
-        void keep(int streams, int tableBits, int rate, ContextMixer m) {
-            ContextMixer copy = m.copy();
+        /** Keeps (copies of) these primed models, in place of any before. */
+        void keep(Object key, ContextMixer models, OnlineNet net, int[] last) {
+            Primed copy = new Primed(key, models == null ? null : models.copy(), net == null ? null : net.copy(), last.clone());
             synchronized (this) {
                 primed = copy;
-                primedStreams = streams;
-                primedTableBits = tableBits;
-                primedRate = rate;
             }
         }
 
@@ -705,14 +710,18 @@ public final class Codec {
     }
 
     /**
-     * As {@link #memoryFor}, coded after a dictionary of dictionaryBytes (0: none): without a network the dictionary
-     * keeps a copy of the context models it primed beside those coding ({@code Engine.prime}), a second set of
-     * tables (a 1 MB file after a 1 MB dictionary said 701 MiB and ran out of a heap of 1.3 GB).
+     * As {@link #memoryFor}, coded after a dictionary of dictionaryBytes (0: none): the dictionary keeps a copy of the
+     * models it primed beside those coding ({@code Engine.prime}), a second set of tables and network (a 1 MB file
+     * after a 1 MB dictionary said 701 MiB and ran out of a heap of 1.3 GB).
      */
     static long memoryFor(CodecOptions o, long n, long dictionaryBytes) {
         long all = n + dictionaryBytes;
-        long kept = dictionaryBytes > 0 && !o.network() ? ContextMixer.bytesFor(o, o.tableBitsFor((int) Math.min(all, Integer.MAX_VALUE))) : 0;
-        return memoryFor(o, all) + kept;
+        return memoryFor(o, all) + (dictionaryBytes > 0 ? primedCopyBytes(o, all) : 0);
+    }
+
+    /** The primed models a dictionary keeps for engines coding with o, their tables sized for n bytes: an engine's models. */
+    static long primedCopyBytes(CodecOptions o, long n) {
+        return memoryFor(o, n) - 3 * n;
     }
 
     /**

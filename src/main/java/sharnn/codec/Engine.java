@@ -1,5 +1,6 @@
 package sharnn.codec;
 
+import java.util.List;
 import sharnn.model.ModelConfig;
 import sharnn.model.ShaRnn;
 import sharnn.tensor.Parallel;
@@ -9,6 +10,7 @@ final class Engine implements AutoCloseable {
     final BlockCoder coder;
     private final OnlineNet net;
     private final CodecOptions options;
+    private final Codec.Pretrained pretrained;
 
     Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool) {
         this(o, pretrained, pool, null, null);
@@ -21,6 +23,7 @@ final class Engine implements AutoCloseable {
      */
     Engine(CodecOptions o, Codec.Pretrained pretrained, Parallel pool, ContextMixer spareModels, float[][] initial) {
         options = o;
+        this.pretrained = pretrained;
         if (!o.network()) {
             net = null;
             coder = new BlockCoder(o, null, spareModels);
@@ -84,14 +87,17 @@ final class Engine implements AutoCloseable {
             coder.sizeTablesFor(firstBlock);
             return;
         }
-        // without a network the context models are all that priming changes: made once per dictionary and
-        // table size, then copied (a run's chunks, a library's calls), the same models as primed anew
+        // primed once per dictionary and engines alike, then copied (a run's chunks, a library's calls): the same models
+        // and network as primed anew
         int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);
-        boolean keep = net == null && options.mix();
+        boolean keep = options.mix() || net != null;
+        Object key = primingKey(options, tableBits, pretrained);
         if (keep) {
-            ContextMixer primed = dictionary.primed(options.streams(), tableBits, options.mixerRate());
+            Codec.Dictionary.Primed primed = dictionary.primed(key);
             if (primed != null) {
-                coder.useMixer(primed);
+                if (primed.models() != null) coder.useMixer(primed.models());
+                if (net != null) net.copyFrom(primed.net());
+                coder.takeLast(primed.last());
                 return;
             }
             dictionary.forget();
@@ -100,7 +106,16 @@ final class Engine implements AutoCloseable {
         coder.sizeTablesFor(bytes.length + firstBlock);
         coder.code(bytes, bytes.length, BlockCoder.Io.KNOWN, Codec.Progress.NONE);
         coder.clearBits();
-        if (keep) dictionary.keep(options.streams(), tableBits, options.mixerRate(), coder.mixer());
+        if (keep) dictionary.keep(key, coder.mixer(), net, coder.last());
+    }
+
+    /**
+     * What makes engines' primed models alike: without a network the context models are all priming changes, so
+     * engines of other settings share them where their tables are alike; a network's state depends on every setting
+     * and on the checkpoint it starts from.
+     */
+    static Object primingKey(CodecOptions o, int tableBits, Codec.Pretrained pretrained) {
+        return !o.network() ? List.of(o.streams(), tableBits, o.mixerRate()) : List.of(o, tableBits, pretrained == null ? "" : pretrained.sha256());
     }
 
     /** The next block coded is the engine's last: its network skips learning what nothing will use (see OnlineNet.lastBlock). */

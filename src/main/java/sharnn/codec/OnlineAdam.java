@@ -22,6 +22,12 @@ final class OnlineAdam {
         for (int i = 0; i < v.length; i++) v[i] = new float[this.params.get(i).size()];
     }
 
+    /** Takes other's state (an optimizer of the same parameters' shapes): its moments and step count. */
+    void copyFrom(OnlineAdam other) {
+        for (int i = 0; i < v.length; i++) System.arraycopy(other.v[i], 0, v[i], 0, v[i].length);
+        beta2Power = other.beta2Power;
+    }
+
     void step(double lr) {
         beta2Power *= BETA2;
         double correction = 1 - beta2Power;

@@ -105,6 +105,49 @@ final class OnlineNet implements AutoCloseable {
         optimizer = new OnlineAdam(learner.trainableParams());
     }
 
+    /**
+     * A copy of this network's whole state, for a dictionary to keep once it primed it: the weights (the predicting
+     * network's, the learner's and its spare's), the optimizer's moments, the carried state and the segment so far.
+     * An engine that takes it ({@link #copyFrom}) predicts and learns on as this one would, bit for bit.
+     */
+    OnlineNet copy() {
+        OnlineNet c = new OnlineNet(newNetwork.get(), newNetwork, lr, clip, segment, lag);
+        c.copyFrom(this);
+        return c;
+    }
+
+    /** Takes other's whole state (see {@link #copy}); this one new, of other's shape and settings. */
+    void copyFrom(OnlineNet other) {
+        other.awaitLearner();   // a segment it was learning: its weights are in its spare once learned
+        if (optimizer != null) throw new IllegalStateException("this network has learned already");
+        copyWeights(other.model, model);
+        if (other.optimizer != null) {
+            makeLearner();
+            copyWeights(other.learner, learner);
+            copyWeights(other.spare, spare);
+            optimizer.copyFrom(other.optimizer);
+        }
+        state.copyFrom(other.state);
+        segmentStart.copyFrom(other.segmentStart);
+        learnerStart.copyFrom(other.learnerStart);
+        System.arraycopy(other.step, 0, step, 0, step.length);
+        System.arraycopy(other.segInputs, 0, segInputs, 0, segInputs.length);
+        System.arraycopy(other.segTargets, 0, segTargets, 0, segTargets.length);
+        System.arraycopy(other.learnInputs, 0, learnInputs, 0, learnInputs.length);
+        System.arraycopy(other.learnTargets, 0, learnTargets, 0, learnTargets.length);
+        System.arraycopy(other.trees, 0, trees, 0, trees.length);
+        filled = other.filled;
+        learnSteps = other.learnSteps;
+        pending = other.pending;
+        last = other.last;
+    }
+
+    private static void copyWeights(ShaRnn from, ShaRnn to) {
+        var src = from.params();
+        var dst = to.params();
+        for (int i = 0; i < dst.size(); i++) dst.get(i).copyFrom(src.get(i));
+    }
+
     /** The predicting network's logits of the last step or segment. */
     float[] logits() {
         return model.logits();

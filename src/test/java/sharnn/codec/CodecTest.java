@@ -557,26 +557,34 @@ class CodecTest {
     }
 
     /**
-     * Without a network a dictionary primes the context models once per table size and hands out copies (a run's
-     * chunks, a library's calls): the same archives as a dictionary primed anew for each, whatever came before.
+     * A dictionary primes the models once (the context models per table size; with a network, per setting) and hands
+     * out copies (a run's chunks, a library's calls): the same archives as a dictionary primed anew for each, whatever
+     * came before.
      */
     @Test
     void aDictionarysPrimedModelsAreCopiedAsIfPrimedAnew() throws IOException {
-        CodecOptions o = SMALL.with("network", "false");   // 4 streams, blocks of 1 KB
         byte[] dict = Arrays.copyOfRange(text(6000), 4500, 5500);
-        Codec.Dictionary shared = dictionary(dict);
-        for (byte[] data : new byte[][] {text(90), text(700), text(3000), text(700), text(90)})
+        for (CodecOptions o : List.of(SMALL.with("network", "false"), SMALL)) {   // 4 streams, blocks of 1 KB
+            Codec.Dictionary shared = dictionary(dict);
             for (CodecOptions with : List.of(o, o.with("chunk", "2K")))
-                assertThat(compress(data, with, shared)).as(data.length + " bytes, " + with.toText())
-                        .isEqualTo(compress(data, with, dictionary(dict)));
-        // it keeps the models of the streams, table size and mixer rate it primed last, for those alone
-        assertThat(shared.primed(4, o.tableBitsFor(dict.length + 90), o.mixerRate())).isNotNull();
-        assertThat(shared.primed(1, o.tableBitsFor(dict.length + 90), o.mixerRate())).isNull();
-        assertThat(shared.primed(4, o.tableBitsFor(dict.length + 90) - 1, o.mixerRate())).isNull();
-        // with a network, priming trains it too: nothing kept
-        Codec.Dictionary withNetwork = dictionary(dict);
-        compress(text(700), SMALL, withNetwork);
-        assertThat(withNetwork.primed(4, SMALL.tableBitsFor(dict.length + 700), SMALL.mixerRate())).isNull();
+                for (byte[] data : new byte[][] {text(90), text(700), text(3000), text(700), text(90), text(90)})
+                    assertThat(compress(data, with, shared)).as(data.length + " bytes, " + with.toText())
+                            .isEqualTo(compress(data, with, dictionary(dict)));
+            // it keeps what it primed last (for 90 bytes in chunks of 2K), for engines alike alone
+            CodecOptions last = o.with("chunk", "2K");
+            int tableBits = o.tableBitsFor(dict.length + 90);
+            assertThat(shared.primed(Engine.primingKey(last, tableBits, null))).isNotNull();
+            assertThat(shared.primed(Engine.primingKey(last, tableBits - 1, null))).isNull();
+            assertThat(shared.primed(Engine.primingKey(last.with("streams", "1"), tableBits, null))).isNull();
+        }
+        // without a network, engines of other settings alike in their tables share the context models; with one, not
+        Codec.Dictionary plain = dictionary(dict), withNetwork = dictionary(dict);
+        compress(text(90), SMALL.with("network", "false"), plain);
+        compress(text(90), SMALL, withNetwork);
+        int tableBits = SMALL.tableBitsFor(dict.length + 90);
+        assertThat(plain.primed(Engine.primingKey(SMALL.with(List.of("network=false", "lr=0.02")), tableBits, null))).isNotNull();
+        assertThat(withNetwork.primed(Engine.primingKey(SMALL, tableBits, null))).isNotNull();
+        assertThat(withNetwork.primed(Engine.primingKey(SMALL.with("lr", "0.02"), tableBits, null))).isNull();
     }
 
     /** A dictionary primes every chunk: each chunk's records are those of the chunk compressed alone with it. */
@@ -856,9 +864,11 @@ class CodecTest {
         long listed = Codec.list(new ByteArrayInputStream(archive)).memory();
         int listedBits = o.tableBitsFor(data.length + o.blockSize());
         assertThat(listed).isEqualTo(Codec.memoryFor(o, data.length + o.blockSize()) + ContextMixer.bytesFor(o, listedBits));
-        // with a network the dictionary keeps nothing: priming trains the network too
+        // with a network it keeps the network it primed too: an engine's models, less its block buffers
         CodecOptions net = o.with("network", "true");
-        assertThat(Codec.memoryFor(net, data.length, dict.length)).isEqualTo(Codec.memoryFor(net, data.length + dict.length));
+        long all = data.length + dict.length;
+        assertThat(Codec.memoryFor(net, data.length, dict.length)).isEqualTo(2 * Codec.memoryFor(net, all) - 3 * all)
+                .isGreaterThan(Codec.memoryFor(net, all) + ContextMixer.bytesFor(net, tableBits));
     }
 
     /**
@@ -946,10 +956,10 @@ class CodecTest {
         assertThat(Chunks.jobs(max, 16, 4L << 30, false)).isEqualTo(2);   // about 1.2 GB each: 27 tables of 32 MiB and their runs
         assertThat(Chunks.jobs(max, 3, 64L << 30, false)).isEqualTo(1);
         assertThat(Chunks.jobs(fast, 0, 1L << 40, false)).isEqualTo(Runtime.getRuntime().availableProcessors());
-        // a dictionary's primed models, kept beside the chunks without a network, take a chunk's tables
+        // a dictionary's primed models, kept beside the chunks, take a chunk's tables (and network)
         assertThat(Chunks.jobs(fast, 8, 4 * each, true)).isEqualTo(2);
         assertThat(Chunks.jobs(max, 16, 5L << 30, false)).isEqualTo(3);
-        assertThat(Chunks.jobs(max, 16, 5L << 30, true)).isEqualTo(3);   // with a network nothing is kept
+        assertThat(Chunks.jobs(max, 16, 5L << 30, true)).isEqualTo(2);
     }
 
     @Test
