@@ -168,7 +168,7 @@ final class DecompressCommand implements Callable<Integer> {
         if (out != null) archives.add(out);
         archives.addAll(more);
         if (archives.contains("")) throw new UsageException("an archive's name is empty");
-        long[] total = new long[3];   // archives listed, original bytes, archive bytes
+        long[] total = new long[3];   // files listed, original bytes, archive bytes
         List<Map<String, Object>> listed = new ArrayList<>();
         if (archives.size() == 1) {   // its failure is the command's, as any command's
             if (list) listed.add(list(in, total));

@@ -31,8 +31,13 @@ final class Apm {
     /** The buckets and the count p() read (for update), and the upper bucket's weight. */
     private int index, upper, count, w;
 
-    private Apm(Apm o) {
-        t = o.t.clone();
+    private Apm(Apm o, Apm reuse) {
+        if (reuse != null && reuse.t.length == o.t.length) {
+            t = reuse.t;
+            System.arraycopy(o.t, 0, t, 0, t.length);
+        } else {
+            t = o.t.clone();
+        }
         touched = o.touched.copy();
         index = o.index;
         upper = o.upper;
@@ -41,7 +46,12 @@ final class Apm {
     }
 
     Apm copy() {
-        return new Apm(this);
+        return new Apm(this, null);
+    }
+
+    /** As {@link #copy}, written over reuse's table where it is as large (null: none). */
+    Apm copy(Apm reuse) {
+        return new Apm(this, reuse);
     }
 
     /** A row as it starts: each bucket the probability of its stretched value. */

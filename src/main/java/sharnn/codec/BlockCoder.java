@@ -72,6 +72,15 @@ final class BlockCoder {
         return mixer;
     }
 
+    /**
+     * The earlier engine's models where they are made for tables of tableBits, which a dictionary's primed ones are copied
+     * over (null where there are none); others are let go first, as in sizeTablesFor, not held beside a new copy.
+     */
+    ContextMixer spareFor(int tableBits) {
+        if (spare != null && !spare.madeFor(streams, tableBits, options.mixerRate())) spare = null;
+        return spare;
+    }
+
     /** Codes on with these context models (a dictionary's, primed before), in place of new ones. */
     void useMixer(ContextMixer m) {
         if (mixer != null) throw new IllegalStateException("the context models are made already");

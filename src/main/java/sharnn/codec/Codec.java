@@ -199,14 +199,15 @@ public final class Codec {
 
         /**
          * What this dictionary primed for engines of this key, the context models a copy (the kept ones are never coded
-         * with; the network is only copied from), or null where it primed none.
+         * with; the network is only copied from) written over reuse's tables where it has them (or null), or null where
+         * it primed none.
          */
-        Primed primed(Object key) {
+        Primed primed(Object key, ContextMixer reuse) {
             Primed p;
             synchronized (this) {
                 p = primed != null && primed.key().equals(key) ? primed : null;
             }
-            return p == null ? null : new Primed(key, p.models() == null ? null : p.models().copy(), p.net(), p.last().clone());   // copied outside the lock
+            return p == null ? null : new Primed(key, p.models() == null ? null : p.models().copy(reuse), p.net(), p.last().clone());   // copied outside the lock
         }
 
         /**

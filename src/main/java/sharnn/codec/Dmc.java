@@ -56,9 +56,9 @@ final class Dmc {
         node = 1;
     }
 
-    private Dmc(Dmc o) {
+    private Dmc(Dmc o, Dmc reuse) {
         size = o.size;
-        t = o.t.clone();
+        t = reuse != null && reuse.size == o.size ? copied(o.t, reuse.t) : o.t.clone();
         touched = o.touched.copy();
         curr = o.curr.clone();
         top = o.top;
@@ -68,7 +68,17 @@ final class Dmc {
 
     /** A copy that goes on as this one would. */
     Dmc copy() {
-        return new Dmc(this);
+        return new Dmc(this, null);
+    }
+
+    /** As {@link #copy}, written over reuse's graph where it is as large (null: none). */
+    Dmc copy(Dmc reuse) {
+        return new Dmc(this, reuse);
+    }
+
+    private static int[] copied(int[] from, int[] into) {
+        System.arraycopy(from, 0, into, 0, from.length);
+        return into;
     }
 
     /** About the heap of a graph of 2^bits states. */

@@ -87,13 +87,13 @@ final class Engine implements AutoCloseable {
             coder.sizeTablesFor(firstBlock);
             return;
         }
-        // primed once per dictionary and engines alike, then copied (a run's chunks, a library's calls): the same models
-        // and network as primed anew
+        // primed once per dictionary and engines alike, then copied (a run's chunks, a library's calls; over the earlier
+        // chunk's tables): the same models and network as primed anew
         int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);
         boolean keep = options.mix() || net != null;
         Object key = primingKey(options, tableBits, pretrained);
         if (keep) {
-            Codec.Dictionary.Primed primed = dictionary.primed(key);
+            Codec.Dictionary.Primed primed = dictionary.primed(key, coder.spareFor(tableBits));
             if (primed != null) {
                 if (primed.models() != null) coder.useMixer(primed.models());
                 if (net != null) net.copyFrom(primed.net());

@@ -59,12 +59,22 @@ final class MatchModel {
 
     /** A copy that goes on as this one would (its history and block buffer shared: a new block replaces them). */
     MatchModel copy() {
-        return new MatchModel(this);
+        return new MatchModel(this, null);
     }
 
-    private MatchModel(MatchModel o) {
+    /** As {@link #copy}, written over reuse's table where it is as large (null: none). */
+    MatchModel copy(MatchModel reuse) {
+        return new MatchModel(this, reuse);
+    }
+
+    private MatchModel(MatchModel o, MatchModel reuse) {
         minLen = o.minLen;
-        table = o.table.clone();
+        if (reuse != null && reuse.table.length == o.table.length) {
+            table = reuse.table;
+            System.arraycopy(o.table, 0, table, 0, table.length);
+        } else {
+            table = o.table.clone();
+        }
         tableShift = o.tableShift;
         pending = o.pending;
         ptr = o.ptr.clone();

@@ -137,6 +137,25 @@ class LauncherTest {
         assertThat(info.err()).startsWith("sharnn info: " + file + ": tensor 'a\\x00b' has unknown dtype").doesNotContain("binary file");
     }
 
+    /** stdout is the JVM's own, not through the stderr filter: binary output with NULs and bare \r comes through byte for byte. */
+    @Test
+    void binaryOutputWithNulsComesThroughUnchanged() throws Exception {
+        Path sharnn = install("sharnn.cli.Main");
+        byte[] bytes = new byte[4096];
+        new java.util.Random(7).nextBytes(bytes);
+        for (int i = 0; i < 64; i++) bytes[i * 61] = 0;
+        bytes[100] = '\r';
+        bytes[101] = '\n';
+        Path in = Files.write(root.resolve("binary.bin"), bytes), back = root.resolve("back.bin");
+        ProcessBuilder pb = launcher(sharnn).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.command("bash", "-c", "\"$0\" compress -q -c --preset fast \"$1\" | \"$0\" decompress -q -c > \"$2\"", sharnn.toString(), in.toString(), back.toString());
+        Process p = pb.start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        assertThat(Files.readAllBytes(back)).isEqualTo(bytes);
+    }
+
     /**
      * The stderr filter drops the incubator warning and passes the JVM's lines before it, then passes what
      * comes at once: a progress line redrawn with \r and no newline reached the terminal only with the next line.

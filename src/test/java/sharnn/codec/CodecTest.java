@@ -573,18 +573,18 @@ class CodecTest {
             // it keeps what it primed last (for 90 bytes in chunks of 2K), for engines alike alone
             CodecOptions last = o.with("chunk", "2K");
             int tableBits = o.tableBitsFor(dict.length + 90);
-            assertThat(shared.primed(Engine.primingKey(last, tableBits, null))).isNotNull();
-            assertThat(shared.primed(Engine.primingKey(last, tableBits - 1, null))).isNull();
-            assertThat(shared.primed(Engine.primingKey(last.with("streams", "1"), tableBits, null))).isNull();
+            assertThat(shared.primed(Engine.primingKey(last, tableBits, null), null)).isNotNull();
+            assertThat(shared.primed(Engine.primingKey(last, tableBits - 1, null), null)).isNull();
+            assertThat(shared.primed(Engine.primingKey(last.with("streams", "1"), tableBits, null), null)).isNull();
         }
         // without a network, engines of other settings alike in their tables share the context models; with one, not
         Codec.Dictionary plain = dictionary(dict), withNetwork = dictionary(dict);
         compress(text(90), SMALL.with("network", "false"), plain);
         compress(text(90), SMALL, withNetwork);
         int tableBits = SMALL.tableBitsFor(dict.length + 90);
-        assertThat(plain.primed(Engine.primingKey(SMALL.with(List.of("network=false", "lr=0.02")), tableBits, null))).isNotNull();
-        assertThat(withNetwork.primed(Engine.primingKey(SMALL, tableBits, null))).isNotNull();
-        assertThat(withNetwork.primed(Engine.primingKey(SMALL.with("lr", "0.02"), tableBits, null))).isNull();
+        assertThat(plain.primed(Engine.primingKey(SMALL.with(List.of("network=false", "lr=0.02")), tableBits, null), null)).isNotNull();
+        assertThat(withNetwork.primed(Engine.primingKey(SMALL, tableBits, null), null)).isNotNull();
+        assertThat(withNetwork.primed(Engine.primingKey(SMALL.with("lr", "0.02"), tableBits, null), null)).isNull();
     }
 
     /** A dictionary primes every chunk: each chunk's records are those of the chunk compressed alone with it. */
