@@ -239,7 +239,7 @@ final class DecompressCommand implements Callable<Integer> {
     }
 
     /**
-     * One line: "a.shr: 1,000,000 -> 201,062 bytes (1.608 bpc), 1 block, format 34, fast, decoding needs
+     * One line: "a.shr: 1,000,000 -> 201,062 bytes (1.608 bpc), 1 block, format 35, fast, decoding needs
      * about 694 MiB" ("4 blocks in 2 chunks" where chunked, "2 blocks of x86 code" or "3 blocks (2 of ARM64 code)" where filtered), with the files it needs (not printed with --json); adds it to
      * total and gives its --json object.
      */

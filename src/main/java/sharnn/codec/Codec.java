@@ -41,9 +41,9 @@ public final class Codec {
         }
     }
     /** Changes whenever the coded bits change (prediction, presets, layout); see {@link #EARLIER}. */
-    public static final int VERSION = 34;
+    public static final int VERSION = 35;
     /** The oldest version this sharnn reads. */
-    static final int OLDEST_READ = 34;
+    static final int OLDEST_READ = 35;
     /**
      * The header's mode: bit 0, a pretrained network (the checkpoint's SHA-256 follows); bit 1, a dictionary
      * (its id follows); bit 2 (format 29), a flush ended the first block: the tables are sized for a whole
@@ -93,7 +93,8 @@ public final class Codec {
             Map.entry(30, new Earlier("sharnn 0.1 with mixers chosen by orders 2-8's contexts seen", "9e8fe34", "2026-12-07")),
             Map.entry(31, new Earlier("sharnn 0.1 without direct counters", "d7e8a85", "2026-12-07")),
             Map.entry(32, new Earlier("sharnn 0.1 without x86 calls made absolute", "7a5a28b", "2026-12-07")),
-            Map.entry(33, new Earlier("sharnn 0.1 without ARM64 calls made absolute", "9ec360c", "2026-12-08")));
+            Map.entry(33, new Earlier("sharnn 0.1 without ARM64 calls made absolute", "9ec360c", "2026-12-08")),
+            Map.entry(34, new Earlier("sharnn 0.1 without the binary context of the words' top bytes", "4c1ad43", "2026-12-08")));
 
     /** The versions this sharnn reads, for the messages: "version 20", or "versions 20 and 21". */
     static String versionsRead() {
