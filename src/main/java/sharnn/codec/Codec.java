@@ -168,6 +168,10 @@ public final class Codec {
         private final String sha256;
         /** What it primed last (see {@link Engine#prime}), or null. */
         private Primed primed;
+        /** Held by the engine priming anew, which the others wait for (see {@link Engine#prime}). */
+        private final java.util.concurrent.locks.ReentrantLock priming = new java.util.concurrent.locks.ReentrantLock();
+        /** How many times engines primed anew with it (see {@link #keep}). */
+        private int primings;
 
         public Dictionary(String name, byte[] bytes, String sha256) {
             this.name = name;
@@ -211,6 +215,19 @@ public final class Codec {
             return p == null ? null : new Primed(key, p.models() == null ? null : p.models().copy(reuse), p.net(), p.last().clone());   // copied outside the lock
         }
 
+        java.util.concurrent.locks.ReentrantLock priming() {
+            return priming;
+        }
+
+        /** Whether it keeps models primed for engines of this key. */
+        synchronized boolean keeps(Object key) {
+            return primed != null && primed.key().equals(key);
+        }
+
+        synchronized int primings() {
+            return primings;
+        }
+
         /**
          * Lets the primed models go, before models of another size are primed: kept until keep replaced them, they were a
          * third set of tables at once, past what {@link Codec#memoryFor} counts (archives of other sizes with one dictionary).
@@ -226,6 +243,7 @@ public final class Codec {
             Primed copy = new Primed(key, models == null ? null : models.copy(), net == null ? null : net.copy(), last.clone());
             synchronized (this) {
                 primed = copy;
+                primings++;
             }
         }
 

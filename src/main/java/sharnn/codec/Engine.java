@@ -90,9 +90,8 @@ final class Engine implements AutoCloseable {
         // primed once per dictionary and engines alike, then copied (a run's chunks, a library's calls; over the earlier
         // chunk's tables): the same models and network as primed anew
         int tableBits = options.tableBitsFor(dictionary.bytes().length + firstBlock);
-        boolean keep = options.mix() || net != null;
         Object key = primingKey(options, tableBits, pretrained);
-        if (keep) {
+        while (true) {
             Codec.Dictionary.Primed primed = dictionary.primed(key, coder.spareFor(tableBits));
             if (primed != null) {
                 if (primed.models() != null) coder.useMixer(primed.models());
@@ -100,13 +99,28 @@ final class Engine implements AutoCloseable {
                 coder.takeLast(primed.last());
                 return;
             }
-            dictionary.forget();
+            // one engine primes at a time: a run's first chunks wait for its models rather than each priming and keeping
+            // their own at once, sets of tables past what Chunks.jobs counts (fast, 40K chunks after 100 KB: -T 2 ran out of
+            // a heap of 3 GiB) and the priming's time each (default, -T 4, 20 KB in 4K chunks after 10 KB: 7.7 -> 5.3 s of CPU)
+            try {
+                dictionary.priming().lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while priming");
+            }
+            try {
+                if (dictionary.keeps(key)) continue;   // primed by the engine waited for
+                dictionary.forget();
+                byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
+                coder.sizeTablesFor(bytes.length + firstBlock);
+                coder.code(bytes, bytes.length, BlockCoder.Io.KNOWN, Codec.Progress.NONE);
+                coder.clearBits();
+                dictionary.keep(key, coder.mixer(), net, coder.last());
+                return;
+            } finally {
+                dictionary.priming().unlock();
+            }
         }
-        byte[] bytes = dictionary.bytes().clone();   // a block's buffer is written as it is coded
-        coder.sizeTablesFor(bytes.length + firstBlock);
-        coder.code(bytes, bytes.length, BlockCoder.Io.KNOWN, Codec.Progress.NONE);
-        coder.clearBits();
-        if (keep) dictionary.keep(key, coder.mixer(), net, coder.last());
     }
 
     /**

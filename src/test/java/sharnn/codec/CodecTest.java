@@ -607,6 +607,28 @@ class CodecTest {
         assertThat(archive.length).isLessThan(compress(data, o).length);
     }
 
+    /**
+     * Chunks coded at once prime a dictionary once: the others wait for its models rather than each priming (and keeping)
+     * their own beside them, which took a set of tables each more than the memory counted.
+     */
+    @Test
+    void chunksAtOncePrimeADictionaryOnce() throws IOException {
+        byte[] data = text(6000), dict = Arrays.copyOfRange(text(9000), 7000, 8000);
+        for (CodecOptions o : List.of(SMALL.with(List.of("network=false", "chunk=1K")), SMALL.with("chunk", "1K"))) {
+            int threads = o.network() ? 8 : 4;   // four chunks at once
+            Codec.Dictionary compressing = dictionary(dict), decompressing = dictionary(dict);
+            ByteArrayOutputStream archive = new ByteArrayOutputStream();
+            Codec.compress(new ByteArrayInputStream(data), archive, o, null, compressing, Codec.Progress.NONE, threads, Long.MAX_VALUE);
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            Codec.decompress(new ByteArrayInputStream(archive.toByteArray()), back, null, () -> decompressing, Codec.Progress.NONE, threads,
+                    Long.MAX_VALUE);
+            assertThat(back.toByteArray()).isEqualTo(data);
+            assertThat(archive.toByteArray()).as(o.toText()).isEqualTo(compress(data, o, dictionary(dict)));
+            assertThat(compressing.primings()).as(o.toText()).isEqualTo(1);
+            assertThat(decompressing.primings()).as(o.toText()).isEqualTo(1);
+        }
+    }
+
     @Test
     void aChunkedArchiveReportsEveryCorruptionOnAnyNumberOfThreads() throws IOException {
         byte[] archive = compress(text(700), SMALL.withBlockSize(150).with("chunk", "250"));
@@ -948,18 +970,24 @@ class CodecTest {
         CodecOptions fast = CodecOptions.preset("fast").with("chunk", "16M");
         long each = ContextMixer.bytesFor(fast) + 48L * (1 << 20);
         assertThat(ContextMixer.bytesFor(fast)).isBetween(600L << 20, 700L << 20);   // 28 tables of 16 MiB, their runs, maps, mixers
-        assertThat(Chunks.jobs(fast, 8, 64L << 30, false)).isEqualTo(8);
-        assertThat(Chunks.jobs(fast, 8, 4 * each, false)).isEqualTo(3);
-        assertThat(Chunks.jobs(fast, 8, 100L << 20, false)).isEqualTo(1);
+        assertThat(Chunks.jobs(fast, 8, 64L << 30, 0)).isEqualTo(8);
+        assertThat(Chunks.jobs(fast, 8, 4 * each, 0)).isEqualTo(3);
+        assertThat(Chunks.jobs(fast, 8, 100L << 20, 0)).isEqualTo(1);
         CodecOptions max = CodecOptions.preset("max").with("chunk", "16M");
-        assertThat(Chunks.jobs(max, 8, 64L << 30, false)).isEqualTo(4);
-        assertThat(Chunks.jobs(max, 16, 4L << 30, false)).isEqualTo(2);   // about 1.2 GB each: 27 tables of 32 MiB and their runs
-        assertThat(Chunks.jobs(max, 3, 64L << 30, false)).isEqualTo(1);
-        assertThat(Chunks.jobs(fast, 0, 1L << 40, false)).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(Chunks.jobs(max, 8, 64L << 30, 0)).isEqualTo(4);
+        assertThat(Chunks.jobs(max, 16, 4L << 30, 0)).isEqualTo(2);   // about 1.2 GB each: 27 tables of 32 MiB and their runs
+        assertThat(Chunks.jobs(max, 3, 64L << 30, 0)).isEqualTo(1);
+        assertThat(Chunks.jobs(fast, 0, 1L << 40, 0)).isEqualTo(Runtime.getRuntime().availableProcessors());
         // a dictionary's primed models, kept beside the chunks, take a chunk's tables (and network)
-        assertThat(Chunks.jobs(fast, 8, 4 * each, true)).isEqualTo(2);
-        assertThat(Chunks.jobs(max, 16, 5L << 30, false)).isEqualTo(3);
-        assertThat(Chunks.jobs(max, 16, 5L << 30, true)).isEqualTo(2);
+        assertThat(Chunks.jobs(fast, 8, 4 * each, 1)).isEqualTo(2);
+        assertThat(Chunks.jobs(max, 16, 5L << 30, 0)).isEqualTo(3);
+        assertThat(Chunks.jobs(max, 16, 5L << 30, 1)).isEqualTo(2);
+        // and sizes each chunk's tables for itself and the chunk: 40K chunks after 100 KB take those of 140 KB
+        CodecOptions small = fast.with("chunk", "40K");
+        long after = Codec.memoryFor(small, 140 << 10);
+        assertThat(after).isGreaterThan(2 * Codec.memoryFor(small, 40 << 10));
+        assertThat(Chunks.jobs(small, 2, 2L << 30, 100 << 10)).isEqualTo(1);
+        assertThat(Chunks.jobs(small, 2, 4 * after, 100 << 10)).isEqualTo(2);
     }
 
     @Test
