@@ -60,6 +60,8 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
         range(m, "streams", 1, 256, "[1, 256]", "");
         range(m, "segment", 1, 1024, "[1, 1024]", "");
         range(m, "lag", 0, 1024, "[0, 1024]", "");
+        // any long: one past it says the range, as every other key's value past its range does ("must be a whole number")
+        check(!(m.get("seed") instanceof java.math.BigInteger), "seed must be in [" + Long.MIN_VALUE + ", " + Long.MAX_VALUE + "]", m.get("seed"));
         double lr = real(m, "lr"), clip = real(m, "clip");
         // a positive value under about 7E-46 is 0 as a float: clip's check refused it naming 0.0, a value never given,
         // and lr took it as 0 (no learning), which the archive then recorded
@@ -191,7 +193,7 @@ public record CodecOptions(int embed, int boom, int blocks, List<Integer> attent
                 case "lr", "clip" -> Numbers.parseDouble(value);
                 // a whole number of any size, checked against its key's range as given (checkRanges)
                 case "blockSize", "chunk" -> exact(sharnn.io.ByteCount.parseExact(value));
-                case "seed" -> Numbers.parseLong(value);   // any long: no range to say
+                case "seed" -> exact(Numbers.parseWhole(value));   // any long (checkRanges)
                 default -> exact(Numbers.parseWhole(value));
             };
         } catch (NumberFormatException e) {

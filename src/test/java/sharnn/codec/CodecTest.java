@@ -769,7 +769,9 @@ class CodecTest {
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("window", "99999999999999999999")).hasMessage("window must be in [1, 8192]: 99999999999999999999");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("chunk", "99999999999999999999G"))
                 .hasMessage("chunk must be in [0, 1073741824] (0: none): 107374182399999999998926258176");
-        assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "99999999999999999999")).hasMessage("seed must be a whole number, not '99999999999999999999'");
+        assertThatThrownBy(() -> CodecOptions.preset("fast").with("seed", "99999999999999999999"))
+                .hasMessage("seed must be in [-9223372036854775808, 9223372036854775807]: 99999999999999999999");
+        assertThat(CodecOptions.preset("fast").with("seed", "-9223372036854775808").seed()).isEqualTo(Long.MIN_VALUE);
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("lr", "1.00000001")).hasMessage("lr must be in [0, 1]: 1.00000001");
         assertThatThrownBy(() -> CodecOptions.preset("fast").with("clip", "1000.00001")).hasMessage("clip must be in (0, 1000]: 1000.00001");
         // as given too where the float it becomes is out of range (it was "clip must be in (0, 1000]: 0.0"); the least float stays in
