@@ -142,6 +142,7 @@ final class OnlineNet implements AutoCloseable {
         last = other.last;
     }
 
+    /** Weights and their kept packed forms, parameter by parameter (a network of the same shape). */
     private static void copyWeights(ShaRnn from, ShaRnn to) {
         var src = from.params();
         var dst = to.params();
@@ -330,9 +331,7 @@ final class OnlineNet implements AutoCloseable {
         Lamb.clipGradNorm(learner.trainableParams(), clip);
         optimizer.step(lr);
         learner.prepareKeptWeights();
-        var from = learner.params();
-        var to = spare.params();
-        for (int i = 0; i < to.size(); i++) to.get(i).copyFrom(from.get(i));
+        copyWeights(learner, spare);
     }
 
     /** Stops the learner's thread and waits for it (a segment it is learning is dropped: nothing predicts with it). */
